@@ -1,0 +1,81 @@
+"""Array namespaces.
+
+Every Tensor stores the :class:`Backend` of its data (NumPy today, CuPy later). Forward functions and gradient
+rules call ``F.<name>`` on it instead of a module-level ``np.``, so the same rule runs on any backend, and on
+the differentiable namespace (``ops._diffns.DIFF``) when an outer tape records the backward pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Backend:
+    """A raw array namespace: NumPy-compatible functions looked up once and cached on the instance."""
+
+    is_diff = False
+
+    def __init__(self, module: Any, name: str) -> None:
+        self.xp = module
+        self.name = name
+        self.ndarray = module.ndarray
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only on a miss: cache the module function so later lookups are plain attribute hits.
+        value = getattr(self.xp, name)
+        setattr(self, name, value)
+        return value
+
+    @staticmethod
+    def astype(x: Any, dtype: Any) -> Any:
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def shape(x: Any) -> tuple[int, ...]:
+        return x.shape
+
+    def sum_to(self, g: Any, shape: tuple[int, ...], nb: int = 0) -> Any:
+        """Sum ``g`` (shape ``batch + broadcast(shape)``) down to ``batch + shape``; ``nb`` = number of batch dims."""
+        return self.reshape(self.sum(g, axis=_sum_axes(g.shape, shape, nb), keepdims=True), g.shape[:nb] + shape)
+
+    def slice_grad(self, g: Any, shape: tuple[int, ...], key: tuple[Any, ...], nb: int) -> Any:
+        """Zeros of ``shape`` with ``g`` put at basic index ``key`` after ``nb`` batch axes (transposed slicing)."""
+        z = self.zeros(shape, dtype=g.dtype)
+        z[(slice(None),) * nb + key] = g  # basic indexing: each element is written at most once
+        return z
+
+    def asarray_of(self, value: Any, like: Any) -> Any:
+        """``value`` as an array of ``like``'s dtype."""
+        return self.xp.asarray(value, dtype=like.dtype)
+
+    def __repr__(self) -> str:
+        return f"<tapegrad backend {self.name}>"
+
+
+_AXES_CACHE: dict[tuple[tuple[int, ...], tuple[int, ...], int], tuple[int, ...]] = {}
+
+
+def _sum_axes(gshape: tuple[int, ...], shape: tuple[int, ...], nb: int) -> tuple[int, ...]:
+    """Axes of ``gshape`` to sum (keepdims) so that dropping leading extras gives ``batch + shape``."""
+    key = (gshape, shape, nb)
+    axes = _AXES_CACHE.get(key)
+    if axes is None:
+        lead = len(gshape) - nb - len(shape)
+        if lead < 0:
+            raise ValueError(f"cannot sum a gradient of shape {gshape} to shape {shape}")
+        axes = tuple(range(nb, nb + lead)) + tuple(
+            nb + lead + i for i, d in enumerate(shape) if d == 1 and gshape[nb + lead + i] != 1
+        )
+        if len(_AXES_CACHE) > 4096:
+            _AXES_CACHE.clear()
+        _AXES_CACHE[key] = axes
+    return axes
+
+
+def sum_axes(gshape: tuple[int, ...], shape: tuple[int, ...], nb: int = 0) -> tuple[int, ...]:
+    return _sum_axes(gshape, shape, nb)
+
+
+NUMPY = Backend(np, "numpy")

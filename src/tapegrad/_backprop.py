@@ -1,0 +1,140 @@
+"""The backward sweep: reverse tape order, no recursion, owns sum-to-shape, dtype casting and accumulation.
+
+Entries were appended in execution order, so every consumer of a tensor comes after its producer: by the time
+the reverse sweep reaches a producer, the gradient of its output is complete (TF's usage counts, for free).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._registry import NO_GRADIENT
+from ._tape import local
+from ._tensor import Tensor, make, make_with_id
+
+
+def _dtype_of(x: Any) -> Any:
+    return x._value.dtype if type(x) is Tensor else x.dtype
+
+
+def fit(F: Any, r: Any, val: Any, nb: int) -> Any:
+    """Sum a rule's gradient ``r`` down to ``batch + val.shape`` and cast it to ``val``'s dtype."""
+    shape = val.shape
+    rshape = F.shape(r)
+    if rshape[nb:] != shape:
+        if len(rshape) - nb == len(shape) or len(rshape) - nb > len(shape):
+            r = F.sum_to(r, shape, nb)
+        else:
+            r = F.broadcast_to(r, rshape[:nb] + shape)
+    dt = val.dtype
+    rdt = _dtype_of(r)
+    if rdt != dt:
+        if rdt.kind == "c" and dt.kind != "c":
+            r = F.real(r)  # a real input of a complex computation gets the real part (TF's convention)
+        r = F.astype(r, dt)
+    return r
+
+
+def accumulate(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    sa = getattr(a, "_sparse_add", None)
+    if sa is not None:
+        return sa(b)
+    sb = getattr(b, "_sparse_add", None)
+    if sb is not None:
+        return sb(a)
+    return a + b
+
+
+def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
+             xp: Any, nb: int = 0) -> tuple[dict[int, Any], bool]:
+    """Propagate ``seeds`` (id → raw array or Tensor) back through ``entries``.
+
+    Returns the gradients of ``source_ids`` (absent = unconnected) and whether they are Tensors recorded on an
+    outer tape (``diff`` mode) rather than raw arrays. ``consume`` pops the entries as the sweep passes them,
+    freeing each entry's saved arrays at once (non-persistent tapes).
+    """
+    # Forward pass over the entries: which ids depend on a source. Gradients into other ids are never computed.
+    reach = set(source_ids)
+    for e in entries:
+        if not reach.isdisjoint(e[1]):
+            o = e[2]
+            if type(o) is tuple:
+                reach.update(o)
+            else:
+                reach.add(o)
+    diff = _recording_wants(reach, seeds)
+    if diff:
+        from .ops._diffns import DIFF
+
+        F: Any = DIFF
+        grads = {k: (v if type(v) is Tensor else make(v, xp)) for k, v in seeds.items()}
+    else:
+        F = xp
+        grads = {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
+    results: dict[int, Any] = {}
+    n = len(entries)
+    with np.errstate(all="ignore"):  # inf/nan in gradients are values, as in TF, not warnings
+        for k in range(n - 1, -1, -1):
+            e = entries.pop() if consume else entries[k]
+            op, in_ids, oid, ins, out, p = e
+            if type(oid) is tuple:
+                gs = [grads.pop(o, None) for o in oid]
+                if all(g is None for g in gs):
+                    continue
+                for o, g in zip(oid, gs):
+                    if o in source_ids and g is not None:
+                        results[o] = g
+                g = tuple(
+                    g if g is not None else F.zeros_like(make_with_id(v, xp, None) if diff else v)
+                    for g, v in zip(gs, out)
+                )
+            else:
+                g = grads.pop(oid, None)
+                if g is None:
+                    continue
+                if oid in source_ids:
+                    results[oid] = g
+            needs = tuple(i in reach and v.dtype.kind in "fc" for i, v in zip(in_ids, ins))
+            if not any(needs):
+                continue
+            vjp = op.vjp
+            if vjp is NO_GRADIENT:
+                raise LookupError(
+                    f"gradient registry has no entry for: {op.name} — tapegrad cannot differentiate "
+                    f"'{op.name}'. Wrap it in tapegrad.stop_gradient(...) if no gradient should flow through it."
+                )
+            if diff:
+                ins_t = tuple(make_with_id(v, xp, i) for v, i in zip(ins, in_ids))
+                out_t: Any = None
+                if out is not None:
+                    out_t = ([make_with_id(v, xp, i) for v, i in zip(out, oid)] if type(oid) is tuple
+                             else make_with_id(out, xp, oid))
+                rs = vjp(F, g, ins_t, out_t, p, needs)
+            else:
+                rs = vjp(F, g, ins, out, p, needs)
+            for i, r, need, v in zip(in_ids, rs, needs, ins):
+                if need and r is not None:
+                    if type(r).__name__ != "IndexedSlices":
+                        r = fit(F, r, v, nb)
+                    prev = grads.get(i)
+                    grads[i] = r if prev is None else accumulate(prev, r)
+    for sid in source_ids:
+        if sid not in results and sid in grads:
+            results[sid] = grads[sid]
+    return results, diff
+
+
+def _recording_wants(reach: set[int], seeds: dict[int, Any]) -> bool:
+    """Record the backward pass only if an active tape watches something it touches (higher-order use)."""
+    tapes = local.tapes
+    if not tapes:
+        return False
+    seed_ids = {v._id for v in seeds.values() if type(v) is Tensor and v._id is not None}
+    for t in tapes:
+        if not t.known.isdisjoint(reach) or not t.known.isdisjoint(seed_ids):
+            return True
+    return False

@@ -1,0 +1,31 @@
+"""Warnings through the ``tapegrad`` logger, limited per user call site (the first frame outside tapegrad)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+logger = logging.getLogger("tapegrad")
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+_counts: dict[tuple[str, str, int], int] = {}
+
+
+def _call_site() -> tuple[str, int]:
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+        f = f.f_back
+    if f is None:
+        return ("<unknown>", 0)
+    return (f.f_code.co_filename, f.f_lineno)
+
+
+def warn_limited(key: str, limit: int, message: str) -> None:
+    """Log ``message`` at WARNING level at most ``limit`` times per (key, user file, line)."""
+    site = (key, *_call_site())
+    n = _counts.get(site, 0)
+    if n < limit:
+        _counts[site] = n + 1
+        if not logger.handlers and not logging.getLogger().handlers:
+            logging.basicConfig(format="WARNING:%(name)s:%(message)s")
+        logger.warning(message)

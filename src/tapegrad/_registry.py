@@ -1,0 +1,63 @@
+"""The op registry: one :class:`OpDef` per op holds its forward, its gradient rules and its test metadata.
+
+Rule signatures (module-level functions, no closures on the hot path):
+
+* ``fwd(F, *values, **params)`` computes raw arrays with the backend ``F`` of the inputs.
+* ``vjp(F, g, ins, out, p, needs)`` returns one gradient per input (``None`` = no gradient). ``F`` is either a
+  raw backend (plain arrays) or the differentiable namespace (Tensors, when an outer tape records the backward
+  pass), so a single rule serves first and higher orders. ``g`` may carry leading batch axes (``g.shape ==
+  batch + out.shape``) when Jacobians are computed; rules use negative axes and broadcasting so they need not
+  care, and the engine sums gradients back to ``batch + input.shape`` and casts them to the input's dtype.
+  ``needs[i]`` is false for inputs nobody asked about: rules may skip that work.
+* ``jvp(F, tangents, ins, out, p)`` (forward mode) returns the output tangent; ``tangents[i]`` is ``None`` for a
+  statically zero tangent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+OPS: dict[str, OpDef] = {}
+
+
+class _NoGradient:
+    """Marker for ops that are recorded but have no gradient: ``gradient()`` raises LookupError (like TF)."""
+
+    def __repr__(self) -> str:
+        return "NO_GRADIENT"
+
+
+NO_GRADIENT: Any = _NoGradient()
+
+
+class OpDef:
+    """Declaration of one primitive op."""
+
+    __slots__ = ("name", "fwd", "vjp", "jvp", "save_out", "multi", "meta")
+
+    def __init__(self, name: str, fwd: Callable[..., Any], vjp: Any = None, jvp: Any = None, *,
+                 save_out: bool = False, multi: bool = False, **meta: Any) -> None:
+        self.name = name
+        self.fwd = fwd
+        self.vjp = vjp  # None: not differentiable (never recorded; gradients stop here as in TF)
+        self.jvp = jvp
+        self.save_out = save_out or multi
+        self.multi = multi  # forward returns a tuple of outputs
+        self.meta = meta  # test metadata: domains, reference implementation, second-order, complex support
+
+    @property
+    def differentiable(self) -> bool:
+        return self.vjp is not None and self.vjp is not NO_GRADIENT
+
+    def __repr__(self) -> str:
+        return f"<OpDef {self.name}>"
+
+
+def defop(name: str, fwd: Callable[..., Any], vjp: Any = None, jvp: Any = None, **kw: Any) -> OpDef:
+    """Register an op; names are unique."""
+    if name in OPS:
+        raise ValueError(f"op {name!r} registered twice")
+    op = OpDef(name, fwd, vjp, jvp, **kw)
+    OPS[name] = op
+    return op

@@ -1,0 +1,63 @@
+"""The tape: a list of entries addressed by integer tensor ids, and the thread-local stack of recording tapes.
+
+An entry is a plain tuple ``(op, in_ids, out_id, in_values, out_value, params)``. ``in_values`` are the raw
+arrays the op consumed (a Variable contributes its value at read time, under the Variable's own id), so later
+assignments never change what the backward pass sees. ``out_value`` is kept only when the op's rule needs it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+next_id = itertools.count(1).__next__
+
+
+class _Local(threading.local):
+    # Recording tapes of this thread, innermost last. A tuple: cheap to test and safe to iterate while recording.
+    tapes: tuple[Tape, ...] = ()
+    # Active forward accumulators (forward mode), innermost last.
+    accumulators: tuple[Any, ...] = ()
+
+
+local = _Local()
+
+
+class Tape:
+    """One recording: what is watched (``known``), what was recorded (``entries``), which variables were read."""
+
+    __slots__ = ("known", "entries", "persistent", "watch_accessed", "variables", "__weakref__")
+
+    def __init__(self, persistent: bool, watch_accessed: bool) -> None:
+        self.known: set[int] = set()
+        self.entries: list[tuple[Any, ...]] = []
+        self.persistent = persistent
+        self.watch_accessed = watch_accessed
+        self.variables: dict[int, Any] = {}
+
+    def watch_variable(self, var: Any) -> None:
+        vid = var._id
+        self.known.add(vid)
+        if vid not in self.variables:
+            self.variables[vid] = var
+
+
+def push(tape: Tape) -> None:
+    local.tapes = local.tapes + (tape,)
+
+
+def remove(tape: Tape) -> None:
+    local.tapes = tuple(t for t in local.tapes if t is not tape)
+
+
+def replace(old: Tape, new: Tape) -> None:
+    local.tapes = tuple(new if t is old else t for t in local.tapes)
+
+
+def on_variable_read(var: Any, tapes: tuple[Tape, ...]) -> None:
+    """A Variable was read while tapes record: trainable variables are auto-watched (reference §1.2)."""
+    if var._trainable:
+        for tape in tapes:
+            if tape.watch_accessed and var._id not in tape.variables:
+                tape.watch_variable(var)

@@ -1,0 +1,452 @@
+"""Tensor (immutable) and Variable (mutable, watched through its handle), plus value conversion."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import _dtypes
+from ._backend import NUMPY, Backend
+from ._dtypes import DType
+from ._shape import TensorShape
+from ._tape import local, next_id, on_variable_read
+
+_new = object.__new__
+_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _numpy_text(value: Any, use_str: bool) -> str:
+    """Array text as TF prints it: NumPy's repr/str, and ``repr(value.item())`` for scalars in reprs."""
+    if not use_str and value.ndim == 0:
+        return repr(value.item())
+    text = str(value) if use_str else repr(value)
+    return "\n" + text if "\n" in text else text
+
+
+class _TensorLike:
+    """Behaviour shared by Tensor and Variable; the operators are attached from the op registry."""
+
+    __slots__ = ()
+    __array_priority__ = 100
+    __hash__ = None  # type: ignore[assignment]  # == is elementwise (TF 2), so use .ref() as a key
+
+    _value: Any
+    _xp: Backend
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    def get_shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    @property
+    def dtype(self) -> DType:
+        return _dtypes._BY_NP[self._value.dtype]
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def device(self) -> str:
+        return _DEVICE
+
+    def numpy(self) -> Any:
+        """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
+        v = self._value
+        if v.ndim == 0:
+            return v[()] if isinstance(v, np.ndarray) else v
+        return np.array(v, copy=True) if self._xp is NUMPY else self._xp.xp.asnumpy(v)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        v = self._value
+        if self._xp is not NUMPY:
+            v = self._xp.xp.asnumpy(v)
+        if copy is False:
+            if dtype is not None and np.dtype(dtype) != v.dtype:
+                raise ValueError("Unable to avoid a copy while converting the tensor to the requested dtype.")
+            return np.asarray(v)
+        return np.array(v, dtype=dtype, copy=True)
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("len() of a scalar tensor is undefined; use tf.size(t) for its element count.")
+        return self._value.shape[0]
+
+    def __iter__(self) -> Any:
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        return (self[i] for i in range(self._value.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._value.size != 1:
+            raise ValueError(
+                f"The truth value of a tensor with {self._value.size} elements (shape {self._value.shape}) is "
+                "ambiguous; use tf.reduce_any(t) or tf.reduce_all(t)."
+            )
+        return bool(self._value)
+
+    def __float__(self) -> float:
+        return float(self._scalar("float"))
+
+    def __int__(self) -> int:
+        return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
+
+    def __index__(self) -> int:
+        if self._value.dtype.kind not in "iub":
+            raise TypeError(f"Only integer tensors can be used as an index, got dtype {self.dtype.name}.")
+        return int(self._scalar("index"))
+
+    def _scalar(self, what: str) -> Any:
+        v = self._value
+        if v.size != 1:
+            raise TypeError(f"{what}() needs a tensor with one element, got shape {tuple(v.shape)}.")
+        return v.reshape(()).item() if hasattr(v, "reshape") else v
+
+    def __format__(self, spec: str) -> str:
+        if self._value.ndim == 0:
+            return format(self._value.item(), spec)
+        return format(str(self), spec)
+
+    def __copy__(self) -> Any:
+        return self
+
+    def ref(self) -> Reference:
+        """A hashable reference to this object (tensors themselves are unhashable)."""
+        return Reference(self)
+
+    experimental_ref = ref
+
+
+class Reference:
+    """Hashable wrapper returned by ``Tensor.ref()`` / ``Variable.ref()``; ``deref()`` gives the object back."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def deref(self) -> Any:
+        return self._obj
+
+    def __hash__(self) -> int:
+        return id(self._obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self) -> str:
+        return f"<Reference wrapping {self._obj!r}>"
+
+
+class Tensor(_TensorLike):
+    """An immutable multi-dimensional array that tapes can record.
+
+    Tensors are made by ops (``tapegrad.constant``, arithmetic, …), not by calling ``Tensor`` directly.
+
+    >>> import tapegrad as tf
+    >>> t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    >>> t.shape, t.dtype, float(t[1, 0])
+    (TensorShape([2, 2]), tapegrad.float32, 3.0)
+    """
+
+    __slots__ = ("_value", "_xp", "_id", "__weakref__")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("Tensors are created by ops; use tapegrad.constant(value) or tapegrad.convert_to_tensor.")
+
+    def __repr__(self) -> str:
+        return (f"<tapegrad.Tensor: shape={tuple(self._value.shape)}, dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self._value, False)}>")
+
+    def __str__(self) -> str:
+        return (f"tapegrad.Tensor({_numpy_text(self._value, True)}, shape={tuple(self._value.shape)}, "
+                f"dtype={self.dtype.name})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _unpickle_tensor, (self.numpy(),)
+
+    def __deepcopy__(self, memo: Any) -> Tensor:
+        return self
+
+
+def make(value: Any, xp: Backend) -> Tensor:
+    """Wrap a raw array (owned by tapegrad from now on) as a Tensor with no tape id yet."""
+    t = _new(Tensor)
+    t._value = value
+    t._xp = xp
+    t._id = None
+    return t
+
+
+def make_with_id(value: Any, xp: Backend, tid: int | None) -> Tensor:
+    """A Tensor that stands for an existing tape id (used when the backward pass is itself recorded)."""
+    t = _new(Tensor)
+    t._value = value
+    t._xp = xp
+    t._id = tid
+    return t
+
+
+def ensure_id(t: Any) -> int:
+    tid = t._id
+    if tid is None:
+        tid = t._id = next_id()
+    return tid
+
+
+def _unpickle_tensor(value: Any) -> Tensor:
+    return make(np.asarray(value), NUMPY)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Conversion of Python / NumPy values
+
+
+def _default_array(value: Any) -> np.ndarray:
+    """TF's default dtypes: Python float → float32, int → int32 (int64 if large), complex → complex128."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.array(value, copy=True)
+    t = type(value)
+    if t is float:
+        return np.array(value, dtype=np.float32)
+    if t is int:
+        return np.array(value, dtype=np.int32 if _INT32_MIN <= value <= _INT32_MAX else np.int64)
+    if t is bool:
+        return np.array(value, dtype=np.bool_)
+    if t is complex:
+        return np.array(value, dtype=np.complex128)
+    if value is None:
+        raise ValueError("Attempt to convert a value (None) with an unsupported type (<class 'NoneType'>) to a "
+                         "Tensor.")
+    try:
+        arr = np.asarray(_unwrap_nested(value))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"Cannot convert {value!r} to a Tensor: {exc}") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        return arr.astype(np.float32)
+    if kind in "iu":
+        if arr.size and (arr.min() < _INT32_MIN or arr.max() > _INT32_MAX):
+            return arr.astype(np.int64)
+        return arr.astype(np.int32)
+    if kind in "bc":
+        return arr.astype(arr.dtype)
+    raise TypeError(f"Cannot convert {value!r} (NumPy dtype {arr.dtype}) to a Tensor: unsupported element type.")
+
+
+def _unwrap_nested(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_unwrap_nested(v) for v in value]
+    if isinstance(value, _TensorLike):
+        return value.numpy()
+    return value
+
+
+def array_of(value: Any, np_dtype: np.dtype, op: str = "convert_to_tensor") -> np.ndarray:
+    """``value`` (Python/NumPy/nested list) as an array of ``np_dtype``, refusing lossy float→int conversions."""
+    if isinstance(value, _TensorLike):
+        value = value._value
+    src = value if isinstance(value, (np.ndarray, np.generic)) else None
+    if src is None:
+        if value is None or isinstance(value, (str, bytes)):
+            raise TypeError(f"{op}: cannot convert {value!r} to a tensor of dtype {np_dtype.name}.")
+        try:
+            src = np.asarray(_unwrap_nested(value))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{op}: cannot convert {value!r} to a tensor: {exc}") from None
+    kind, target = src.dtype.kind, np_dtype.kind
+    if (kind == "c" and target != "c") or (kind == "f" and target in "iub"):
+        if not (kind == "f" and target in "iu" and np.all(np.mod(src, 1) == 0)):
+            raise TypeError(
+                f"{op}: cannot convert {value!r} ({src.dtype.name}) to a tensor of dtype {np_dtype.name} without "
+                f"losing information; cast explicitly with "
+                f"tapegrad.cast(x, tapegrad.{_dtypes.from_numpy(np_dtype).name})."
+            )
+    if kind == "O" or kind in "USV":
+        raise TypeError(f"{op}: cannot convert {value!r} to a tensor of dtype {np_dtype.name}.")
+    return np.array(src, dtype=np_dtype, copy=True)
+
+
+def constant_value(value: Any, dtype: Any = None) -> np.ndarray:
+    if dtype is None:
+        return _default_array(value)
+    return array_of(value, _dtypes.as_dtype(dtype)._np, "constant")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Variable
+
+
+class Variable(_TensorLike):
+    """A mutable tensor: model parameters. Trainable variables are watched automatically when a tape reads them.
+
+    >>> import tapegrad as tf
+    >>> v = tf.Variable(3.0)
+    >>> with tf.GradientTape() as tape:
+    ...     y = v * v
+    >>> print(tape.gradient(y, v))
+    tapegrad.Tensor(6.0, shape=(), dtype=float32)
+    >>> v.assign_sub(1.0)
+    <tapegrad.Variable 'Variable:0' shape=() dtype=float32, numpy=2.0>
+    """
+
+    __slots__ = ("_value", "_xp", "_id", "_trainable", "_name", "__weakref__")
+
+    def __init__(self, initial_value: Any = None, trainable: bool | None = True, name: str | None = None,
+                 dtype: Any = None, shape: Any = None, validate_shape: bool = True, **kwargs: Any) -> None:
+        if initial_value is None:
+            raise ValueError("Variable(): initial_value must be given (a value, array, tensor or a callable).")
+        if callable(initial_value) and not isinstance(initial_value, _TensorLike):
+            initial_value = initial_value()
+        if isinstance(initial_value, _TensorLike):
+            value = initial_value._value
+            xp = initial_value._xp
+            if dtype is not None and _dtypes.as_dtype(dtype)._np != value.dtype:
+                value = xp.astype(value, _dtypes.as_dtype(dtype)._np)
+            value = xp.array(value, copy=True)
+        else:
+            value = constant_value(initial_value, dtype)
+            xp = NUMPY
+        if value.ndim == 0 and not isinstance(value, np.ndarray):
+            value = np.asarray(value)
+        if shape is not None and validate_shape:
+            want = TensorShape(shape)
+            if not want.is_compatible_with(value.shape):
+                raise ValueError(f"Variable(): initial value has shape {tuple(value.shape)}, which is not "
+                                 f"compatible with shape={want}.")
+        self._value = value
+        self._xp = xp
+        self._id = next_id()
+        self._trainable = True if trainable is None else bool(trainable)
+        self._name = "Variable:0" if name is None else (name if ":" in name else f"{name}:0")
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    def _read(self) -> Any:
+        tapes = local.tapes
+        if tapes:
+            on_variable_read(self, tapes)
+        return self._value
+
+    def value(self) -> Tensor:
+        """The current value as a Tensor (a read: recorded by active tapes)."""
+        from .ops.core import identity
+
+        return identity(self)
+
+    read_value = value
+
+    def _checked(self, value: Any, what: str) -> Any:
+        own = self._value
+        if isinstance(value, _TensorLike):
+            if value._value.dtype != own.dtype:
+                raise ValueError(
+                    f"Variable.{what}: value has dtype {value.dtype.name} but variable {self._name!r} has dtype "
+                    f"{self.dtype.name}; cast it with tapegrad.cast(value, tapegrad.{self.dtype.name})."
+                )
+            arr = value._value
+        else:
+            arr = array_of(value, own.dtype, f"Variable.{what}")
+        if arr.shape != own.shape:
+            raise ValueError(
+                f"Variable.{what}: cannot assign a value of shape {tuple(arr.shape)} to variable {self._name!r} "
+                f"of shape {tuple(own.shape)}."
+            )
+        return arr
+
+    def assign(self, value: Any, use_locking: bool = False, name: str | None = None,
+               read_value: bool = True) -> Variable:
+        """Replace the value (same shape and dtype). Gradient does not flow into the assigned value."""
+        if type(value).__name__ == "IndexedSlices":
+            return self.scatter_update(value)
+        arr = self._checked(value, "assign")
+        self._read()
+        self._value = self._xp.array(arr, copy=True)
+        return self
+
+    def assign_add(self, delta: Any, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Variable:
+        """``self += delta`` (a new buffer: values saved by tapes are never changed)."""
+        if type(delta).__name__ == "IndexedSlices":
+            return self.scatter_add(delta)
+        arr = self._checked(delta, "assign_add")
+        self._value = self._read() + arr
+        return self
+
+    def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Variable:
+        """``self -= delta`` (a new buffer: values saved by tapes are never changed)."""
+        if type(delta).__name__ == "IndexedSlices":
+            return self.scatter_sub(delta)
+        arr = self._checked(delta, "assign_sub")
+        self._value = self._read() - arr
+        return self
+
+    def _scatter(self, slices: Any, mode: str) -> Variable:
+        idx = np.asarray(slices.indices._value)
+        vals = np.asarray(slices.values._value).astype(self._value.dtype, copy=False)
+        if idx.size and (idx.min() < 0 or idx.max() >= self._value.shape[0]):
+            raise IndexError(f"Variable.scatter_{mode}: indices {idx.tolist()} out of range for variable "
+                             f"{self._name!r} with first dimension {self._value.shape[0]}.")
+        new = self._xp.array(self._read(), copy=True)
+        if mode == "update":
+            new[idx] = vals
+        elif mode == "add":
+            self._xp.xp.add.at(new, idx, vals)
+        else:
+            self._xp.xp.subtract.at(new, idx, vals)
+        self._value = new
+        return self
+
+    def scatter_add(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """Add ``IndexedSlices`` rows into the variable (duplicate indices accumulate)."""
+        return self._scatter(sparse_delta, "add")
+
+    def scatter_sub(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """Subtract ``IndexedSlices`` rows from the variable (duplicate indices accumulate)."""
+        return self._scatter(sparse_delta, "sub")
+
+    def scatter_update(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """Overwrite the rows named by an ``IndexedSlices``."""
+        return self._scatter(sparse_delta, "update")
+
+    def __repr__(self) -> str:
+        return (f"<tapegrad.Variable '{self._name}' shape={tuple(self._value.shape)} dtype={self.dtype.name}, "
+                f"numpy={_numpy_text(self._value, False)}>")
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _unpickle_variable, (self.numpy(), self._trainable, self._name)
+
+    def __deepcopy__(self, memo: Any) -> Variable:
+        return Variable(self.numpy(), trainable=self._trainable, name=self._name.rsplit(":", 1)[0])
+
+
+def _unpickle_variable(value: Any, trainable: bool, name: str) -> Variable:
+    return Variable(np.asarray(value), trainable=trainable, name=name.rsplit(":", 1)[0])
+
+
+TENSOR_TYPES = (Tensor, Variable)
+
+
+def is_tensor_like(x: Any) -> bool:
+    return type(x) is Tensor or type(x) is Variable or isinstance(x, _TensorLike)
+
+
+def is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number)

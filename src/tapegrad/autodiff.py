@@ -1,0 +1,3 @@
+"""``tapegrad.autodiff``: the ``tf.autodiff`` namespace."""
+
+from .gradient_tape import GradientTape  # noqa: F401

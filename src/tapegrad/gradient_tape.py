@@ -1,0 +1,303 @@
+"""``GradientTape`` with TensorFlow 2's semantics (reference §1) and ``UnconnectedGradients``."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Iterator
+from typing import Any
+
+from . import _nest, _tape
+from ._backprop import backward
+from ._logging import warn_limited
+from ._tensor import Tensor, Variable, _TensorLike, array_of, ensure_id, make
+
+__all__ = ["GradientTape", "UnconnectedGradients"]
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on: ``None`` or zeros.
+
+    >>> import tapegrad as tf
+    >>> tf.UnconnectedGradients("zero")
+    <UnconnectedGradients.ZERO: 'zero'>
+    """
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+def _parse_unconnected(value: Any) -> UnconnectedGradients:
+    if isinstance(value, UnconnectedGradients):
+        return value
+    if value == "none":
+        return UnconnectedGradients.NONE
+    if value == "zero":
+        return UnconnectedGradients.ZERO
+    raise ValueError(
+        f"Unknown value for unconnected_gradients: {value!r}. Use tapegrad.UnconnectedGradients.NONE / .ZERO "
+        "or the strings 'none' / 'zero'."
+    )
+
+
+_REUSE_MSG = (
+    "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians): its "
+    "recording was released by the first call{detail}. Either create the tape with "
+    "tapegrad.GradientTape(persistent=True) (and `del tape` when done), or ask for all gradients in one call, "
+    "e.g. tape.gradient(z, [x, y])."
+)
+
+_PERSISTENT_INSIDE_MSG = (
+    "Calling GradientTape.gradient on a persistent tape inside its context is significantly less efficient than "
+    "calling it outside the context: the gradient ops are recorded on the tape, using more CPU and memory. Call "
+    "it inside the context only to compute higher-order derivatives."
+)
+
+
+def _check_watchable(x: Any) -> None:
+    if not isinstance(x, _TensorLike):
+        raise ValueError(
+            f"GradientTape.watch: passed in object {x!r} of type {type(x).__name__!r}, not a tapegrad.Tensor or "
+            "tapegrad.Variable. Convert it first, e.g. x = tapegrad.constant(x), then watch x and use x in the "
+            "computation."
+        )
+
+
+class GradientTape:
+    """Record operations for automatic differentiation (``tf.GradientTape``).
+
+    Operations run inside ``with GradientTape() as tape:`` are recorded if they touch a watched tensor: a tensor
+    passed to :meth:`watch`, a trainable Variable read inside the block, or the output of a recorded op.
+
+    >>> import tapegrad as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as g:
+    ...     g.watch(x)
+    ...     y = x * x
+    >>> print(g.gradient(y, x))
+    tapegrad.Tensor(6.0, shape=(), dtype=float32)
+
+    A non-persistent tape (the default) releases its recording after one ``gradient``/``jacobian`` call; use
+    ``persistent=True`` for several calls. Nested tapes give higher derivatives.
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self._tape: _tape.Tape | None = None
+        self._recording = False
+        self._persistent = bool(persistent)
+        self._watch_accessed_variables = bool(watch_accessed_variables)
+        self._watched_variables: tuple[Variable, ...] = ()
+
+    # -- state machine (reference §1.1) ------------------------------------------------------------------------
+    def __enter__(self) -> GradientTape:
+        if self._recording:
+            raise ValueError(
+                "Tape is still recording: this GradientTape is already active, and a tape cannot be entered twice "
+                "at once. Use a second GradientTape for nested recording."
+            )
+        if self._tape is None:
+            self._tape = _tape.Tape(self._persistent, self._watch_accessed_variables)
+        _tape.push(self._tape)
+        self._recording = True
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._recording:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self._tape is not None:
+            _tape.remove(self._tape)
+        self._recording = False
+
+    # -- watching ---------------------------------------------------------------------------------------------
+    def watch(self, tensor: Any) -> None:
+        """Watch a Tensor, a Variable, or any nest of them, so that ops on them are recorded."""
+        if self._tape is None:
+            raise AttributeError(
+                "GradientTape.watch() called on a tape that is not active: enter it first "
+                "(`with tapegrad.GradientTape() as tape: tape.watch(x)`), or after a non-persistent gradient() "
+                "call, use a new tape."
+            )
+        for t in _nest.flatten(tensor):
+            _check_watchable(t)
+            dt = t._value.dtype
+            if dt.kind not in "fc":
+                warn_limited(
+                    "watch", 5,
+                    f"The dtype of the watched tensor must be floating (e.g. tapegrad.float32), got "
+                    f"tapegrad.{t.dtype.name}: gradients with respect to it will be None. Cast it first, e.g. "
+                    f"x = tapegrad.cast(x, tapegrad.float32).",
+                )
+            if type(t) is Variable:
+                self._tape.watch_variable(t)
+            else:
+                self._tape.known.add(ensure_id(t))
+
+    def watched_variables(self) -> tuple[Variable, ...]:
+        """The variables this tape watched, in creation order."""
+        if self._tape is None:
+            return self._watched_variables
+        return tuple(sorted(self._tape.variables.values(), key=lambda v: v._id))
+
+    @contextlib.contextmanager
+    def stop_recording(self) -> Iterator[None]:
+        """Temporarily stop recording: ops inside ``with tape.stop_recording():`` are invisible to this tape."""
+        if self._tape is None:
+            raise RuntimeError("Trying to stop recording a tape which is not recording: enter the tape first.")
+        if not self._recording:
+            raise ValueError("Tape is not recording: stop_recording() works only inside the tape's `with` block.")
+        self._stop()
+        try:
+            yield
+        finally:
+            _tape.push(self._tape)
+            self._recording = True
+
+    def reset(self) -> None:
+        """Discard everything recorded and watched so far and start a fresh recording (inside the context)."""
+        if not self._recording or self._tape is None:
+            raise ValueError("Tape is not recording: reset() works only inside the tape's `with` block.")
+        new = _tape.Tape(self._persistent, self._watch_accessed_variables)
+        _tape.replace(self._tape, new)
+        self._tape = new
+
+    # -- gradients --------------------------------------------------------------------------------------------
+    def _begin_use(self) -> _tape.Tape:
+        if self._tape is None:
+            raise RuntimeError(_REUSE_MSG.format(
+                detail=" (or the tape was never entered with `with`)"))
+        tape = self._tape
+        if self._recording:
+            if not self._persistent:
+                self._stop()  # TF: recording stops silently; later ops in the block are not recorded
+            else:
+                warn_limited("persistent_inside", 1, _PERSISTENT_INSIDE_MSG)
+        return tape
+
+    def _end_use(self) -> None:
+        if not self._persistent:
+            self._watched_variables = self.watched_variables()
+            self._tape = None
+
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: Any = UnconnectedGradients.NONE) -> Any:
+        """Gradient of the sum of ``target`` (a tensor or nest) with respect to ``sources`` (a tensor or nest).
+
+        The result has the structure of ``sources`` and each gradient the source's dtype and shape; unconnected
+        sources give ``None`` (or zeros with ``unconnected_gradients='zero'``). ``output_gradients`` seeds the
+        targets positionally (default: ones).
+
+        >>> import tapegrad as tf
+        >>> x, y = tf.Variable(2.0), tf.Variable(3.0)
+        >>> with tf.GradientTape() as tape:
+        ...     z = x * y ** 2
+        >>> [float(g) for g in tape.gradient(z, [x, y])]
+        [9.0, 12.0]
+        """
+        tape = self._begin_use()
+        try:
+            return self._gradient(tape, target, sources, output_gradients, unconnected_gradients)
+        finally:
+            self._end_use()
+
+    def _gradient(self, tape: _tape.Tape, target: Any, sources: Any, output_gradients: Any,
+                  unconnected_gradients: Any) -> Any:
+        unconnected = _parse_unconnected(unconnected_gradients)
+        if target is None:
+            raise TypeError(
+                "GradientTape.gradient: argument `target` should be a tensor or a nest of tensors to "
+                "differentiate, but received None."
+            )
+        flat_targets = _nest.flatten(target)
+        flat_sources = _nest.flatten(sources)
+        for s in flat_sources:
+            if s is None:
+                raise TypeError("GradientTape.gradient: a source is None; sources must be tensors or variables.")
+            if not isinstance(s, _TensorLike):
+                raise AttributeError(
+                    f"GradientTape.gradient: source {s!r} of type {type(s).__name__!r} is not a tapegrad.Tensor or "
+                    "Variable (it has no 'dtype'). Pass the variables themselves, e.g. model.trainable_variables."
+                )
+        flat_grads = [] if output_gradients is None else _nest.flatten(output_gradients)
+        seeds = _seeds(flat_targets, flat_grads)
+        source_ids = {ensure_id(s) for s in flat_sources}
+        xp = flat_sources[0]._xp if flat_sources else None
+        results: dict[int, Any] = {}
+        diff = False
+        if seeds:
+            xp = next(iter(seeds.values()))._xp
+            results, diff = backward(tape.entries, not tape.persistent, seeds, source_ids, xp)
+        out = []
+        for s in flat_sources:
+            g = results.get(s._id)
+            if g is None:
+                if unconnected is UnconnectedGradients.ZERO:
+                    g = make(s._xp.zeros(s._value.shape, dtype=s._value.dtype), s._xp)
+            elif not diff and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
+                g = make(g, s._xp)
+            out.append(g)
+        return _nest.pack_sequence_as(sources, out)
+
+
+def _seeds(flat_targets: list[Any], flat_grads: list[Any]) -> dict[int, Any]:
+    """Seed each differentiable target with ones (or its output gradient); repeated targets add up."""
+    seeds: dict[int, Any] = {}
+    for k, t in enumerate(flat_targets):
+        if t is None:
+            raise TypeError("GradientTape.gradient: a target is None; targets must be tensors or variables.")
+        if not isinstance(t, _TensorLike):
+            raise AttributeError(
+                f"GradientTape.gradient: target {t!r} of type {type(t).__name__!r} is not a tapegrad tensor, so "
+                "the tape knows nothing about it. It was probably computed outside tapegrad (e.g. with NumPy or "
+                "via .numpy()); compute it with tapegrad ops inside the tape."
+            )
+        v = t._value
+        if v.dtype.kind not in "fc":
+            continue  # integer/bool targets carry no gradient
+        xp = t._xp
+        if k < len(flat_grads):
+            og = flat_grads[k]
+            if og is None:
+                raise ValueError("GradientTape.gradient: output_gradients contains None; give a tensor per target.")
+            seed = _output_gradient(og, t)
+        else:
+            seed = make(xp.ones(v.shape, dtype=v.dtype), xp)
+        tid = ensure_id(t)
+        prev = seeds.get(tid)
+        seeds[tid] = seed if prev is None else seed + prev
+    return seeds
+
+
+def _output_gradient(og: Any, t: Any) -> Tensor:
+    from .ops.core import broadcast_to
+
+    v = t._value
+    if isinstance(og, _TensorLike):
+        if og._value.dtype != v.dtype:
+            from .errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                f"GradientTape.gradient: output_gradients entry has dtype {og.dtype.name} but its target has dtype "
+                f"{t.dtype.name}; cast it with tapegrad.cast(g, tapegrad.{t.dtype.name})."
+            )
+        seed = og if type(og) is Tensor else make(og._value, og._xp)
+    else:
+        seed = make(array_of(og, v.dtype, "GradientTape.gradient(output_gradients)"), t._xp)
+    if seed._value.shape != v.shape:
+        try:
+            import numpy as np
+
+            np.broadcast_shapes(seed._value.shape, v.shape)
+            ok = np.broadcast_shapes(seed._value.shape, v.shape) == v.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            from .errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                f"GradientTape.gradient: output_gradients entry has shape {tuple(seed._value.shape)}, which does "
+                f"not broadcast to its target's shape {tuple(v.shape)}."
+            )
+        seed = broadcast_to(seed, v.shape)
+    return seed

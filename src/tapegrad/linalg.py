@@ -1,0 +1,3 @@
+"""``tapegrad.linalg``: the ``tf.linalg`` namespace."""
+
+from .ops.array_ops import matmul  # noqa: F401

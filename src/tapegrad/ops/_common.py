@@ -1,0 +1,145 @@
+"""Helpers shared by the op tables: argument conversion, dtype/shape checks, complex conjugation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes
+from .._backend import NUMPY
+from .._tensor import Tensor, Variable, _TensorLike, array_of, constant_value, make
+from ..errors import InvalidArgumentError
+
+
+def to_tensor(x: Any) -> Any:
+    """A Tensor or Variable as is (a Variable stays a Variable, so that its read is recorded); else a constant."""
+    if type(x) is Tensor or type(x) is Variable:
+        return x
+    if isinstance(x, _TensorLike):
+        return x
+    dense = getattr(x, "_dense", None)
+    if dense is not None:
+        return dense()
+    return make(constant_value(x), NUMPY)
+
+
+def like(value: Any, other: Any, op: str) -> Tensor:
+    """A Python/NumPy value converted to ``other``'s dtype (TF: scalars and arrays adopt the tensor's dtype)."""
+    if type(value) is float or type(value) is int:
+        dt = other._value.dtype
+        if dt.kind in "fc" or type(value) is int:
+            if dt.kind in "iu" and type(value) is int:
+                info = np.iinfo(dt)
+                if not info.min <= value <= info.max:
+                    raise InvalidArgumentError(f"{op}: {value} does not fit in {dt.name}.")
+            if dt.kind == "b":
+                return make(array_of(value, dt, op), other._xp)
+            return make(dt.type(value), other._xp)
+    dense = getattr(value, "_dense", None)
+    if dense is not None:
+        return pair_check(dense(), other, op)
+    return make(array_of(value, other._value.dtype, op), other._xp)
+
+
+def pair_check(t: Any, other: Any, op: str) -> Any:
+    if t._value.dtype != other._value.dtype:
+        raise InvalidArgumentError(dtype_mismatch(op, t, other))
+    return t
+
+
+def dtype_mismatch(op: str, a: Any, b: Any) -> str:
+    return (
+        f"{op}: cannot combine a {a.dtype.name} tensor (shape {tuple(a._value.shape)}) with a {b.dtype.name} tensor "
+        f"(shape {tuple(b._value.shape)}); tapegrad never converts between tensor dtypes implicitly. Cast one "
+        f"explicitly, e.g. tapegrad.cast(y, tapegrad.{a.dtype.name})."
+    )
+
+
+def pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:
+    """Convert two operands of a binary op: tensors must agree in dtype; other values adopt the tensor's dtype."""
+    ta = type(a)
+    tb = type(b)
+    if ta is Tensor or ta is Variable:
+        if tb is Tensor or tb is Variable:
+            if a._value.dtype != b._value.dtype:
+                raise InvalidArgumentError(dtype_mismatch(op, a, b))
+            return a, b
+        if isinstance(b, _TensorLike):
+            return a, pair_check(b, a, op)
+        return a, like(b, a, op)
+    if tb is Tensor or tb is Variable or isinstance(b, _TensorLike):
+        if isinstance(a, _TensorLike):
+            return pair_check(a, b, op), b
+        return like(a, b, op), b
+    if isinstance(a, _TensorLike):
+        return pair(a, to_tensor(b), op)
+    a = to_tensor(a)
+    return a, like(b, a, op)
+
+
+def check_kinds(x: Any, kinds: str, op: str) -> None:
+    if x._value.dtype.kind not in kinds:
+        want = {"fc": "floating or complex", "f": "floating", "fci": "numeric", "fciu": "numeric"}.get(kinds, kinds)
+        raise InvalidArgumentError(
+            f"{op}: expected a {want} tensor, got dtype {x.dtype.name} (shape {tuple(x._value.shape)}). "
+            f"Cast it first, e.g. tapegrad.cast(x, tapegrad.float32)."
+        )
+
+
+def dtype_of(x: Any) -> np.dtype:
+    """NumPy dtype of a raw array or a Tensor (rules see either)."""
+    return (x._value if type(x) is Tensor else x).dtype
+
+
+def is_complex(x: Any) -> bool:
+    return (x._value if type(x) is Tensor else x).dtype.kind == "c"
+
+
+def cj(F: Any, x: Any) -> Any:
+    """conj(x) for complex values, x itself otherwise (TF's gradient convention: upstream * conj(f'(z)))."""
+    return F.conj(x) if is_complex(x) else x
+
+
+def norm_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """Axes as a sorted tuple of negative ints (negative axes stay valid under leading batch dims)."""
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if isinstance(axis, _TensorLike):
+        axis = axis.numpy().tolist()
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = set()
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise InvalidArgumentError(
+                f"{op}: axis {a} is out of range for a tensor of rank {ndim}; valid axes are [{-ndim}, {ndim})."
+            )
+        out.add(a - ndim if a >= 0 else a)
+    return tuple(sorted(out))
+
+
+def norm_one_axis(axis: Any, ndim: int, op: str) -> int:
+    if isinstance(axis, _TensorLike):
+        axis = int(axis)
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise InvalidArgumentError(
+            f"{op}: axis {axis} is out of range for a tensor of rank {ndim}; valid axes are [{-ndim}, {ndim})."
+        )
+    return axis - ndim if axis >= 0 else axis
+
+
+def shape_arg(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, _TensorLike):
+        shape = shape.numpy().tolist()
+    if hasattr(shape, "as_list"):
+        shape = shape.as_list()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def dtype_np(dtype: Any, default: Any = np.float32) -> np.dtype:
+    return np.dtype(default) if dtype is None else _dtypes.as_dtype(dtype)._np

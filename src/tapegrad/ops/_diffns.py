@@ -1,0 +1,107 @@
+"""``DIFF``: a NumPy-shaped namespace over differentiable tapegrad ops.
+
+When an outer tape records a backward pass, the engine hands gradient rules this namespace instead of the raw
+backend, so the very same rule code builds a recorded (differentiable) computation: higher-order derivatives
+need no second set of rules. Only the functions rules use are here, with NumPy's signatures.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from .._dispatch import apply1
+from .._registry import defop
+from .._tensor import Tensor
+from . import array_ops, core, math_ops, nn_ops, reductions
+from ._common import to_tensor
+
+FLOOR = defop("floor", lambda F, x: F.floor(x), None)
+
+
+def _floor(x: Any) -> Tensor:
+    return apply1(FLOOR, to_tensor(x))
+
+
+def _axes_tuple(axis: Any) -> Any:
+    return axis
+
+
+def _sum(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Tensor:
+    return reductions.reduce_sum(x, axis=axis, keepdims=keepdims)
+
+
+def _mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return reductions.reduce_mean(x, axis=axis, keepdims=keepdims)
+
+
+def _max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return reductions.reduce_max(x, axis=axis, keepdims=keepdims)
+
+
+def _min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return reductions.reduce_min(x, axis=axis, keepdims=keepdims)
+
+
+def _expand_dims(x: Any, axes: Any) -> Tensor:
+    x = to_tensor(x)
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    nd = x._value.ndim + len(axes)
+    pos = sorted(a % nd for a in axes)
+    shape = list(x._value.shape)
+    for a in pos:
+        shape.insert(a, 1)
+    return array_ops.reshape(x, shape)
+
+
+def _swapaxes(x: Any, a: int, b: int) -> Tensor:
+    x = to_tensor(x)
+    nd = x._value.ndim
+    perm = list(range(nd))
+    perm[a % nd], perm[b % nd] = perm[b % nd], perm[a % nd]
+    return array_ops.transpose(x, perm)
+
+
+def _transpose(x: Any, axes: Any = None) -> Tensor:
+    return array_ops.transpose(x, axes)
+
+
+def _zeros(shape: Any, dtype: Any = np.float32) -> Tensor:
+    return core.zeros(shape, dtype=np.dtype(dtype).name)
+
+
+def _astype(x: Any, dtype: Any) -> Tensor:
+    return core.cast(x, np.dtype(dtype).name if not hasattr(dtype, "name") or isinstance(dtype, np.dtype)
+                     else dtype)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(to_tensor(x)._value.shape)
+
+
+def _ndim(x: Any) -> int:
+    return to_tensor(x)._value.ndim
+
+
+def _where(c: Any, x: Any, y: Any) -> Tensor:
+    return array_ops.where(c, x, y)
+
+
+DIFF: Any = SimpleNamespace(
+    is_diff=True,
+    add=math_ops.add, subtract=math_ops.subtract, multiply=math_ops.multiply, divide=math_ops.divide,
+    negative=math_ops.negative, power=math_ops.pow, square=math_ops.square, sqrt=math_ops.sqrt,
+    exp=math_ops.exp, log=math_ops.log, sin=math_ops.sin, cos=math_ops.cos, tanh=math_ops.tanh,
+    abs=math_ops.abs, sign=math_ops.sign, maximum=math_ops.maximum, minimum=math_ops.minimum,
+    equal=math_ops.equal, floor=_floor,
+    sum=_sum, mean=_mean, max=_max, min=_min,
+    broadcast_to=core.broadcast_to, sum_to=core.sum_to, reshape=array_ops.reshape, expand_dims=_expand_dims,
+    transpose=_transpose, swapaxes=_swapaxes, matmul=array_ops.matmul, where=_where,
+    concatenate=lambda xs, axis=0: array_ops.concat(list(xs), axis), stack=lambda xs, axis=0: array_ops.stack(
+        list(xs), axis),
+    zeros_like=core.zeros_like, ones_like=core.ones_like, zeros=_zeros,
+    conj=core.conj, real=core.real, imag=core.imag, astype=_astype, shape=_shape, ndim=_ndim,
+    slice_grad=array_ops.slice_grad, relu=nn_ops.relu,
+)

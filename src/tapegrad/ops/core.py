@@ -1,0 +1,317 @@
+"""Creation, conversion, identity/cast/stop_gradient, broadcasting and the complex-part ops the engine uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes
+from .._backend import NUMPY
+from .._dispatch import apply1
+from .._logging import warn_limited
+from .._registry import defop
+from .._tensor import Tensor, Variable, _TensorLike, constant_value, make
+from ._common import dtype_np, shape_arg, to_tensor
+
+# -- creation ---------------------------------------------------------------------------------------------------
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
+    """A Tensor holding ``value`` (copied). Python floats become float32, ints int32, as in TF.
+
+    >>> import tapegrad as tf
+    >>> tf.constant([1, 2]).dtype, tf.constant(3.0).dtype, tf.constant(0.0, shape=[2]).numpy().tolist()
+    (tapegrad.int32, tapegrad.float32, [0.0, 0.0])
+    """
+    if isinstance(value, _TensorLike):
+        arr = value._value if dtype is None else value._xp.astype(value._value, dtype_np(dtype))
+        arr = value._xp.array(arr, copy=True)
+        xp = value._xp
+    else:
+        arr = constant_value(value, dtype)
+        xp = NUMPY
+    if shape is not None:
+        shp = shape_arg(shape)
+        if arr.size == 1:
+            arr = xp.broadcast_to(arr.reshape(()), shp).copy()
+        elif int(np.prod(shp)) == arr.size:
+            arr = arr.reshape(shp)
+        else:
+            raise TypeError(f"constant: cannot reshape a value with {arr.size} elements to shape {list(shp)}.")
+    return make(arr, xp)
+
+
+def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, name: str | None = None) -> Tensor:
+    """``value`` as a Tensor: Tensors pass through, Variables are read (recorded), other values become constants.
+
+    >>> import tapegrad as tf
+    >>> tf.convert_to_tensor([1.0, 2.0])
+    <tapegrad.Tensor: shape=(2,), dtype=float32, numpy=array([1., 2.], dtype=float32)>
+    """
+    if isinstance(value, _TensorLike):
+        if dtype is not None and _dtypes.as_dtype(dtype)._np != value._value.dtype:
+            raise ValueError(
+                f"Tensor conversion requested dtype {_dtypes.as_dtype(dtype).name} for a tensor with dtype "
+                f"{value.dtype.name}: {value!r}. Use tapegrad.cast(value, {_dtypes.as_dtype(dtype)!r}) to convert."
+            )
+        return value if type(value) is Tensor else identity(value)
+    dense = getattr(value, "_dense", None)
+    if dense is not None:
+        return dense()
+    if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
+        try:
+            return make(constant_value(value, dtype_hint), NUMPY)
+        except (TypeError, ValueError):
+            pass
+    return make(constant_value(value, dtype), NUMPY)
+
+
+def _filled(shape: Any, dtype: Any, fill: Any) -> Tensor:
+    return make(np.full(shape_arg(shape), fill, dtype=dtype_np(dtype)), NUMPY)
+
+
+def zeros(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
+    """A tensor of zeros. ``tf.zeros([2, 3])`` is float32.
+
+    >>> import tapegrad as tf
+    >>> tf.zeros([2]).numpy().tolist()
+    [0.0, 0.0]
+    """
+    return _filled(shape, dtype, 0)
+
+
+def ones(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
+    """A tensor of ones.
+
+    >>> import tapegrad as tf
+    >>> tf.ones([2], tf.int32).numpy().tolist()
+    [1, 1]
+    """
+    return _filled(shape, dtype, 1)
+
+
+def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """Zeros with the shape (and, unless ``dtype`` is given, the dtype) of ``input``.
+
+    >>> import tapegrad as tf
+    >>> tf.zeros_like(tf.constant([1, 2])).numpy().tolist()
+    [0, 0]
+    """
+    x = to_tensor(input)
+    dt = x._value.dtype if dtype is None else dtype_np(dtype)
+    return make(x._xp.zeros(x._value.shape, dtype=dt), x._xp)
+
+
+def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """Ones with the shape (and, unless ``dtype`` is given, the dtype) of ``input``.
+
+    >>> import tapegrad as tf
+    >>> tf.ones_like(tf.constant([1.5])).numpy().tolist()
+    [1.0]
+    """
+    x = to_tensor(input)
+    dt = x._value.dtype if dtype is None else dtype_np(dtype)
+    return make(x._xp.ones(x._value.shape, dtype=dt), x._xp)
+
+
+# -- identity, cast, stop_gradient --------------------------------------------------------------------------------
+
+
+def _ident_fwd(F: Any, x: Any) -> Any:
+    return x
+
+
+def _pass_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (g,)
+
+
+def _pass_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    return ts[0]
+
+
+IDENTITY = defop("identity", _ident_fwd, _pass_vjp, _pass_jvp, linear=True)
+
+
+def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """A tensor with the same value; reading a Variable through it is recorded (gradient flows to the variable).
+
+    >>> import tapegrad as tf
+    >>> tf.identity(tf.constant(2.0)).numpy()
+    np.float32(2.0)
+    """
+    return apply1(IDENTITY, to_tensor(input))
+
+
+def _cast_fwd(F: Any, x: Any, dtype: Any) -> Any:
+    if x.dtype.kind == "c" and dtype.kind != "c":
+        x = F.real(x)
+    return F.astype(x, dtype)
+
+
+# The engine casts the upstream back to the input's dtype (taking the real part for a real input).
+CAST = defop("cast", _cast_fwd, _pass_vjp, lambda F, ts, ins, out, p: F.astype(ts[0], p["dtype"]), linear=True)
+
+
+def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
+    """``x`` converted to ``dtype``. Differentiable between float/complex types; casts to int/bool stop gradients.
+
+    >>> import tapegrad as tf
+    >>> tf.cast(tf.constant([1.7, -1.7]), tf.int32).numpy().tolist()
+    [1, -1]
+    """
+    x = to_tensor(x)
+    dt = _dtypes.as_dtype(dtype)._np
+    src = x._value.dtype
+    if src == dt:
+        return x if type(x) is Tensor else identity(x)
+    if src.kind == "c" and dt.kind != "c":
+        warn_limited("cast_complex", 1_000_000,
+                     f"You are casting an input of type {x.dtype.name} to an incompatible dtype "
+                     f"{_dtypes.from_numpy(dt).name}. This will discard the imaginary part and may not be what you "
+                     "intended.")
+    return apply1(CAST, x, {"dtype": dt})
+
+
+STOP_GRADIENT = defop("stop_gradient", _ident_fwd, None)
+
+
+def stop_gradient(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The same value, but no gradient flows through it (the tape does not record it).
+
+    >>> import tapegrad as tf
+    >>> x = tf.Variable(2.0)
+    >>> with tf.GradientTape() as t:
+    ...     y = x * tf.stop_gradient(x * x)
+    >>> float(t.gradient(y, x))
+    4.0
+    """
+    x = to_tensor(input)
+    return apply1(STOP_GRADIENT, x)
+
+
+# -- broadcasting and its transpose ------------------------------------------------------------------------------
+
+
+def _bcast_fwd(F: Any, x: Any, shape: tuple[int, ...]) -> Any:
+    return F.broadcast_to(x, shape)
+
+
+def _bcast_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    nb = F.ndim(g) - len(p["shape"])
+    return (F.sum_to(g, F.shape(ins[0]), nb),)
+
+
+BROADCAST_TO = defop("broadcast_to", _bcast_fwd, _bcast_vjp,
+                     lambda F, ts, ins, out, p: F.broadcast_to(ts[0], p["shape"]), linear=True)
+
+
+def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Broadcast ``input`` to ``shape`` (NumPy rules); the gradient is summed back.
+
+    >>> import tapegrad as tf
+    >>> tf.broadcast_to(tf.constant([1, 2]), [2, 2]).numpy().tolist()
+    [[1, 2], [1, 2]]
+    """
+    from ..errors import InvalidArgumentError
+
+    x = to_tensor(input)
+    shp = shape_arg(shape)
+    if x._value.shape == shp:
+        return x if type(x) is Tensor else identity(x)
+    try:
+        if np.broadcast_shapes(x._value.shape, shp) != shp:
+            raise ValueError
+    except ValueError:
+        raise InvalidArgumentError(
+            f"broadcast_to: cannot broadcast a tensor of shape {tuple(x._value.shape)} to shape {shp}."
+        ) from None
+    return apply1(BROADCAST_TO, x, {"shape": shp})
+
+
+def _sum_to_fwd(F: Any, x: Any, shape: tuple[int, ...], nb: int) -> Any:
+    return F.sum_to(x, shape, nb)
+
+
+def _sum_to_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    xshape = F.shape(ins[0])
+    shape, nb = p["shape"], p["nb"]
+    gshape = F.shape(g)
+    nb2 = len(gshape) - nb - len(shape)  # batch axes added since (nested Jacobians)
+    lead = len(xshape) - nb - len(shape)
+    g = F.reshape(g, gshape[: nb2 + nb] + (1,) * lead + tuple(shape))
+    return (F.broadcast_to(g, gshape[:nb2] + xshape),)
+
+
+SUM_TO = defop("sum_to", _sum_to_fwd, _sum_to_vjp,
+               lambda F, ts, ins, out, p: F.sum_to(ts[0], p["shape"], p["nb"]), linear=True, internal=True)
+
+
+def sum_to(x: Any, shape: Any, nb: int = 0) -> Tensor:
+    """Sum ``x`` down to ``batch + shape`` (the transpose of broadcasting); used by the backward engine."""
+    x = to_tensor(x)
+    return apply1(SUM_TO, x, {"shape": tuple(shape), "nb": nb})
+
+
+# -- complex parts (used by the engine and by complex rules) -----------------------------------------------------
+
+
+def _conj_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (F.conj(g),)
+
+
+CONJ = defop("conj", lambda F, x: F.conj(x), _conj_vjp, lambda F, ts, ins, out, p: F.conj(ts[0]), linear=True)
+
+
+def _complex_like(F: Any, g: Any, z: Any) -> Any:
+    return F.astype(g, (z._value if type(z) is Tensor else z).dtype)
+
+
+REAL = defop("real", lambda F, x: F.real(x), lambda F, g, ins, out, p, needs: (_complex_like(F, g, ins[0]),),
+             lambda F, ts, ins, out, p: F.real(ts[0]), linear=True)
+IMAG = defop("imag", lambda F, x: F.imag(x),
+             lambda F, g, ins, out, p, needs: (_complex_like(F, g, ins[0]) * 1j,),
+             lambda F, ts, ins, out, p: F.imag(ts[0]), linear=True)
+
+
+def conj(x: Any, name: str | None = None) -> Tensor:
+    """Complex conjugate (identity for real tensors).
+
+    >>> import tapegrad as tf
+    >>> tf.math.conj(tf.constant(1 + 2j)).numpy()
+    np.complex128(1-2j)
+    """
+    x = to_tensor(x)
+    if x._value.dtype.kind != "c":
+        return x if type(x) is Tensor else identity(x)
+    return apply1(CONJ, x)
+
+
+def real(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Real part (identity for real tensors).
+
+    >>> import tapegrad as tf
+    >>> tf.math.real(tf.constant(1 + 2j)).numpy()
+    np.float64(1.0)
+    """
+    x = to_tensor(input)
+    if x._value.dtype.kind != "c":
+        return x if type(x) is Tensor else identity(x)
+    return apply1(REAL, x)
+
+
+def imag(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Imaginary part (zeros for real tensors).
+
+    >>> import tapegrad as tf
+    >>> tf.math.imag(tf.constant(1 + 2j)).numpy()
+    np.float64(2.0)
+    """
+    x = to_tensor(input)
+    if x._value.dtype.kind != "c":
+        return zeros_like(x)
+    return apply1(IMAG, x)
+
+
+__all__ = ["constant", "convert_to_tensor", "zeros", "ones", "zeros_like", "ones_like", "identity", "cast",
+           "stop_gradient", "broadcast_to", "conj", "real", "imag", "Variable"]

@@ -1,0 +1,369 @@
+"""Elementwise arithmetic and math with TF's gradient conventions (reference §6, §7).
+
+Complex rules follow TF: for w = f(z) the gradient is ``upstream * conj(f'(z))`` (``cj`` below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._dispatch import apply1, apply2
+from .._registry import OpDef, defop
+from .._tensor import Tensor
+from ._common import check_kinds, cj, dtype_of, is_complex, pair, to_tensor
+from .core import cast
+
+OPS_BY_PUBLIC: dict[str, OpDef] = {}
+
+
+# -- declaration helpers -----------------------------------------------------------------------------------------
+
+
+def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None, *, kinds: str = "fc",
+           save_out: bool = False, doc: str = "", **meta: Any) -> Callable[..., Tensor]:
+    """Declare an elementwise unary op whose derivative is ``deriv(F, x, y)``; VJP and JVP follow from it."""
+    if deriv is None:
+        op = defop(name, fwd, None, None, save_out=save_out, **meta)
+    else:
+        def vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+            return (g * cj(F, deriv(F, ins[0], out)),)
+
+        def jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+            return ts[0] * deriv(F, ins[0], out)
+
+        op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
+
+    def fn(x: Any, name: str | None = None) -> Tensor:
+        x = to_tensor(x)
+        if x._value.dtype.kind not in kinds:
+            check_kinds(x, kinds, op.name)
+        return apply1(op, x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (doc or f"Elementwise ``{name}``.") + (
+        f"\n\n>>> import tapegrad as tf\n>>> y = tf.math.{name}(tf.constant([0.5, 1.0]))\n"
+    )
+    OPS_BY_PUBLIC[name] = op
+    return fn
+
+
+def _binary(name: str, fwd: Callable[..., Any], vjp: Any, jvp: Any = None, *, kinds: str = "fciub",
+            save_out: bool = False, doc: str = "", **meta: Any) -> Callable[..., Tensor]:
+    """Declare a broadcasting binary op; the engine sums each gradient back to its input's shape."""
+    op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
+
+    def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
+        a, b = pair(x, y, op.name)
+        if a._value.dtype.kind not in kinds:
+            check_kinds(a, kinds, op.name)
+        try:
+            return apply2(op, a, b)
+        except ValueError as exc:
+            raise _shape_error(op.name, a, b, exc) from None
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (doc or f"Elementwise ``{name}`` with broadcasting.") + (
+        f"\n\n>>> import tapegrad as tf\n>>> z = tf.math.{name}(tf.constant([1.0, 2.0]), tf.constant(2.0))\n"
+    )
+    OPS_BY_PUBLIC[name] = op
+    return fn
+
+
+def _shape_error(op: str, a: Any, b: Any, exc: Exception) -> Exception:
+    from ..errors import InvalidArgumentError
+
+    sa, sb = tuple(a._value.shape), tuple(b._value.shape)
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        return InvalidArgumentError(
+            f"{op}: incompatible shapes {sa} and {sb}: they do not broadcast (trailing dimensions must be equal "
+            "or 1). Reshape or expand_dims one operand."
+        )
+    return InvalidArgumentError(f"{op}: {exc} (shapes {sa} and {sb}, dtypes {a.dtype.name})")
+
+
+def _zeros_of(F: Any, g: Any) -> Any:
+    return F.zeros_like(g)
+
+
+# -- arithmetic ---------------------------------------------------------------------------------------------------
+
+
+def _add_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (g, g)
+
+
+def _sub_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (g, -g if needs[1] else None)
+
+
+def _mul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x, y = ins
+    return (g * cj(F, y) if needs[0] else None, g * cj(F, x) if needs[1] else None)
+
+
+def _div_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x, y = ins
+    return (g / cj(F, y) if needs[0] else None, g * cj(F, -x / y / y) if needs[1] else None)
+
+
+def _floormod_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x, y = ins
+    return (g, -g * F.floor(x / y) if needs[1] else None)
+
+
+def _pow_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x, y = ins
+    gx = g * cj(F, y * x ** (y - 1)) if needs[0] else None
+    gy = None
+    if needs[1]:
+        # d/dy x**y = x**y log x, with log guarded at x <= 0 (TF gives 0 there for real x, at x == 0 for complex)
+        if cj(F, x) is x:
+            safe = F.where(x > 0, x, F.ones_like(x))
+            gy = g * F.where(x > 0, out * F.log(safe), F.zeros_like(out))
+        else:
+            nz = x != 0
+            safe = F.where(nz, x, F.ones_like(x))
+            gy = g * F.conj(F.where(nz, out * F.log(safe), F.zeros_like(out)))
+    return (gx, gy)
+
+
+add = _binary("add", lambda F, x, y: F.add(x, y), _add_vjp,
+              lambda F, ts, ins, out, p: _tsum(ts), doc="``x + y`` elementwise with broadcasting.", linear=True)
+subtract = _binary("subtract", lambda F, x, y: F.subtract(x, y), _sub_vjp,
+                   lambda F, ts, ins, out, p: _tsum((ts[0], None if ts[1] is None else -ts[1])),
+                   doc="``x - y`` elementwise with broadcasting.", linear=True)
+multiply = _binary("multiply", lambda F, x, y: F.multiply(x, y), _mul_vjp,
+                   lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] * ins[1],
+                                                     None if ts[1] is None else ins[0] * ts[1])),
+                   doc="``x * y`` elementwise with broadcasting.")
+_realdiv = _binary("divide", lambda F, x, y: F.divide(x, y), _div_vjp,
+                   lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] / ins[1],
+                                                     None if ts[1] is None else -ts[1] * out / ins[1])),
+                   kinds="fc", doc="``x / y`` elementwise (true division).", save_out=True)
+floordiv = _binary("floordiv", lambda F, x, y: F.floor_divide(x, y), None, kinds="fiu",
+                   doc="``x // y``: floor division; not differentiable (gradient None), as in TF.")
+floormod = _binary("floormod", lambda F, x, y: F.mod(x, y), _floormod_vjp,
+                   lambda F, ts, ins, out, p: _tsum((ts[0], None if ts[1] is None
+                                                     else -ts[1] * F.floor(ins[0] / ins[1]))),
+                   kinds="fiu", doc="``x % y`` with the sign of ``y`` (Python/TF ``floormod``).")
+_pow = _binary("pow", lambda F, x, y: F.power(x, y), _pow_vjp,
+               lambda F, ts, ins, out, p: _tsum((
+                   None if ts[0] is None else ts[0] * ins[1] * ins[0] ** (ins[1] - 1),
+                   None if ts[1] is None else ts[1] * out * F.log(F.where(ins[0] > 0, ins[0], F.ones_like(ins[0]))))),
+               save_out=True, doc="``x ** y`` elementwise.")
+
+
+def _tsum(ts: Any) -> Any:
+    """Sum of the non-None tangents (None if all are None: a statically zero tangent)."""
+    total = None
+    for t in ts:
+        if t is not None:
+            total = t if total is None else total + t
+    return total
+
+
+def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x / y``. Integer inputs are converted to floating point first (int32 → float64), as in TF.
+
+    >>> import tapegrad as tf
+    >>> tf.divide(tf.constant([1.0, 3.0]), 2.0).numpy().tolist()
+    [0.5, 1.5]
+    """
+    a, b = pair(x, y, "divide")
+    kind = a._value.dtype.kind
+    if kind in "iub":
+        target = np.float32 if a._value.dtype.itemsize <= 2 else np.float64
+        a, b = cast(a, target), cast(b, target)
+    return _realdiv(a, b)
+
+
+truediv = divide
+
+
+def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001
+    """``x ** y`` elementwise. ``d/dy`` is 0 where ``x <= 0`` (log guarded), as in TF.
+
+    >>> import tapegrad as tf
+    >>> tf.pow(tf.constant([2.0, 3.0]), 2.0).numpy().tolist()
+    [4.0, 9.0]
+    """
+    a, b = pair(x, y, "pow")
+    if a._value.dtype.kind in "iu" and np.any(np.asarray(b._value) < 0):
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError("pow: integers to negative integer powers are not allowed; cast to float first.")
+    return _pow(a, b)
+
+
+def _neg_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (-g,)
+
+
+NEGATIVE = defop("negative", lambda F, x: F.negative(x), _neg_vjp, lambda F, ts, ins, out, p: -ts[0], linear=True)
+
+
+def negative(x: Any, name: str | None = None) -> Tensor:
+    """``-x`` elementwise.
+
+    >>> import tapegrad as tf
+    >>> tf.negative(tf.constant([1, -2])).numpy().tolist()
+    [-1, 2]
+    """
+    return apply1(NEGATIVE, to_tensor(x))
+
+
+OPS_BY_PUBLIC["negative"] = NEGATIVE
+
+
+# -- unary math -----------------------------------------------------------------------------------------------------
+
+
+def _sqrt_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    # TF's SqrtGrad special-cases a zero upstream: 0, even where sqrt'(x) is infinite (reference §6).
+    return (F.where(g == 0, F.zeros_like(g), g * 0.5 / cj(F, out)),)
+
+
+SQRT = defop("sqrt", lambda F, x: F.sqrt(x), _sqrt_vjp, lambda F, ts, ins, out, p: ts[0] * 0.5 / out,
+             save_out=True)
+
+
+def sqrt(x: Any, name: str | None = None) -> Tensor:
+    """Elementwise square root; gradient ``0.5/sqrt(x)`` (inf at 0), and 0 where the upstream is 0.
+
+    >>> import tapegrad as tf
+    >>> tf.sqrt(tf.constant([4.0])).numpy().tolist()
+    [2.0]
+    """
+    x = to_tensor(x)
+    if x._value.dtype.kind not in "fc":
+        check_kinds(x, "fc", "sqrt")
+    return apply1(SQRT, x)
+
+
+OPS_BY_PUBLIC["sqrt"] = SQRT
+
+square = _unary("square", lambda F, x: F.square(x), lambda F, x, y: 2 * x, kinds="fciu",
+                doc="``x * x`` elementwise.")
+exp = _unary("exp", lambda F, x: F.exp(x), lambda F, x, y: y, save_out=True, doc="``e ** x`` elementwise.")
+log = _unary("log", lambda F, x: F.log(x), lambda F, x, y: 1 / x, doc="Natural logarithm (``-inf`` at 0).")
+sin = _unary("sin", lambda F, x: F.sin(x), lambda F, x, y: F.cos(x), doc="Sine.")
+cos = _unary("cos", lambda F, x: F.cos(x), lambda F, x, y: -F.sin(x), doc="Cosine.")
+tanh = _unary("tanh", lambda F, x: F.tanh(x), lambda F, x, y: 1 - y * y, save_out=True, doc="Hyperbolic tangent.")
+
+
+def _sigmoid_fwd(F: Any, x: Any) -> Any:
+    if x.dtype.kind == "c":
+        return 1 / (1 + F.exp(-x))
+    # exp of -|x| never overflows; branch on the sign for a stable logistic
+    e = F.exp(-F.abs(x))
+    return F.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda F, x, y: y * (1 - y), save_out=True,
+                 doc="Logistic function ``1 / (1 + exp(-x))``, computed stably.")
+
+
+def _abs_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x = ins[0]
+    if not is_complex(x):
+        return (g * F.sign(x),)  # sign(0) = 0: abs'(0) = 0 as in TF
+    # complex: the gradient of |z| is z/|z| (0 at z = 0)
+    safe = F.where(out != 0, out, F.ones_like(out))
+    return (F.astype(g / safe, dtype_of(x)) * x,)
+
+
+def _abs_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    x = ins[0]
+    if not is_complex(x):
+        return ts[0] * F.sign(x)
+    return F.real(F.conj(x) * ts[0]) / F.where(out != 0, out, F.ones_like(out))
+
+
+ABS = defop("abs", lambda F, x: F.abs(x), _abs_vjp, _abs_jvp, save_out=True)
+
+
+def abs(x: Any, name: str | None = None) -> Tensor:  # noqa: A001
+    """``|x|`` elementwise (modulus for complex, giving a real tensor). Gradient ``sign(x)``, 0 at 0.
+
+    >>> import tapegrad as tf
+    >>> tf.abs(tf.constant([-2.0, 0.0])).numpy().tolist()
+    [2.0, 0.0]
+    """
+    return apply1(ABS, to_tensor(x))
+
+
+OPS_BY_PUBLIC["abs"] = ABS
+
+
+def _sign_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (F.zeros_like(g),)  # connected, but zero: a zeros tensor, never None (TF)
+
+
+SIGN = defop("sign", lambda F, x: F.sign(x), _sign_vjp, lambda F, ts, ins, out, p: None)
+
+
+def sign(x: Any, name: str | None = None) -> Tensor:
+    """-1, 0 or 1 elementwise. Its gradient is a zeros tensor (not None), as in TF.
+
+    >>> import tapegrad as tf
+    >>> tf.sign(tf.constant([-3.0, 0.0, 2.0])).numpy().tolist()
+    [-1.0, 0.0, 1.0]
+    """
+    return apply1(SIGN, to_tensor(x))
+
+
+OPS_BY_PUBLIC["sign"] = SIGN
+
+
+def _minmax_vjp(first_wins: Callable[..., Any]) -> Callable[..., Any]:
+    def vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+        x, y = ins
+        m = first_wins(x, y)  # ties go to the first argument (TF)
+        z = F.zeros_like(g)
+        return (F.where(m, g, z) if needs[0] else None, F.where(m, z, g) if needs[1] else None)
+
+    return vjp
+
+
+def _minmax_jvp(first_wins: Callable[..., Any]) -> Callable[..., Any]:
+    def jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+        x, y = ins
+        m = first_wins(x, y)
+        tx = F.zeros_like(out) if ts[0] is None else ts[0]
+        ty = F.zeros_like(out) if ts[1] is None else ts[1]
+        return F.where(m, tx + F.zeros_like(out), ty + F.zeros_like(out))
+
+    return jvp
+
+
+maximum = _binary("maximum", lambda F, x, y: F.maximum(x, y), _minmax_vjp(lambda x, y: x >= y),
+                  _minmax_jvp(lambda x, y: x >= y), kinds="fiu",
+                  doc="Elementwise maximum; on ties the gradient goes to ``x`` (TF).")
+minimum = _binary("minimum", lambda F, x, y: F.minimum(x, y), _minmax_vjp(lambda x, y: x <= y),
+                  _minmax_jvp(lambda x, y: x <= y), kinds="fiu",
+                  doc="Elementwise minimum; on ties the gradient goes to ``x`` (TF).")
+
+# -- comparisons and logic (not differentiable: bool results) -----------------------------------------------------
+
+equal = _binary("equal", lambda F, x, y: F.equal(x, y), None, doc="``x == y`` elementwise (bool).")
+not_equal = _binary("not_equal", lambda F, x, y: F.not_equal(x, y), None, doc="``x != y`` elementwise (bool).")
+less = _binary("less", lambda F, x, y: F.less(x, y), None, kinds="fiu", doc="``x < y`` elementwise (bool).")
+less_equal = _binary("less_equal", lambda F, x, y: F.less_equal(x, y), None, kinds="fiu",
+                     doc="``x <= y`` elementwise (bool).")
+greater = _binary("greater", lambda F, x, y: F.greater(x, y), None, kinds="fiu",
+                  doc="``x > y`` elementwise (bool).")
+greater_equal = _binary("greater_equal", lambda F, x, y: F.greater_equal(x, y), None, kinds="fiu",
+                        doc="``x >= y`` elementwise (bool).")
+logical_and = _binary("logical_and", lambda F, x, y: F.logical_and(x, y), None, kinds="b",
+                      doc="Elementwise AND of bool tensors.")
+logical_or = _binary("logical_or", lambda F, x, y: F.logical_or(x, y), None, kinds="b",
+                     doc="Elementwise OR of bool tensors.")
+logical_xor = _binary("logical_xor", lambda F, x, y: F.logical_xor(x, y), None, kinds="b",
+                      doc="Elementwise XOR of bool tensors.")
+logical_not = _unary("logical_not", lambda F, x: F.logical_not(x), None, kinds="b",
+                     doc="Elementwise NOT of a bool tensor.")

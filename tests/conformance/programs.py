@@ -1,0 +1,2622 @@
+"""Conformance programs: each ``prog_<name>(tf)`` runs unchanged under TensorFlow and under tapegrad.
+
+A program receives the library module (``tensorflow`` or ``tapegrad``) as ``tf`` and returns a result
+(a tensor, a nest of tensors/None, Python values, strings) or raises. ``normalize.normalize`` turns the
+result into a comparable structure. Rules for writing programs:
+
+* Use only the public API that tapegrad's foundation covers (see tests/conformance/README.md).
+* One behaviour per program; name it after the behaviour. The section in the docstring points at
+  /work/shared/reference/tf_behaviour.md (measured on TF 2.21).
+* To report an exception *and* other facts, wrap the call with ``caught(...)``.
+* Warnings are logged (TF: logger ``tensorflow``, tapegrad: logger ``tapegrad``) with per-call-site
+  rate limits, keyed by the caller's file and line. Programs that count warnings must therefore make
+  the triggering calls on their own lines (never through a shared helper), and each program runs once
+  per process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+try:  # imported as part of the package (pytest, ``python -m``)
+    from .normalize import Caught
+except ImportError:  # imported as a top-level module by run_tf.py run as a script
+    from normalize import Caught  # type: ignore[no-redef]
+
+Lib = Any
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers (never used by programs that count warnings for a call site)
+
+
+def caught(fn: Callable[[], Any]) -> Any:
+    """Return ``fn()``, or a ``Caught`` marker holding the exception it raised."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001
+        return Caught(exc)
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def logged_warnings(tf: Lib) -> Iterator[list[logging.LogRecord]]:
+    """Collect WARNING+ records of the library's logger (``tensorflow`` or ``tapegrad``)."""
+    logger = logging.getLogger(tf.__name__.split(".")[0])
+    handler = _ListHandler()
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+
+
+def grads(tf: Lib, fn: Callable[..., Any], *values: Any, out: Any = None) -> Any:
+    """Watch constants made from ``values``, record ``fn(*xs)``; return the list of gradients."""
+    xs = [v if isinstance(v, tf.Tensor | tf.Variable) else tf.constant(v) for v in values]
+    with tf.GradientTape(persistent=True) as t:
+        for x in xs:
+            t.watch(x)
+        y = fn(*xs)
+    return t.gradient(y, xs, output_gradients=out)
+
+
+def grad1(tf: Lib, fn: Callable[..., Any], value: Any, out: Any = None) -> Any:
+    """Gradient of ``fn(x)`` with respect to a watched constant ``x``."""
+    return grads(tf, fn, value, out=out)[0]
+
+
+# ==================================================================================================
+# §0 seed examples
+
+
+def prog_seed1_square_gradient_str(tf: Lib) -> Any:
+    """§0 #1: print(tape.gradient(x**2, x)) at x=3 → 'tf.Tensor(6.0, shape=(), dtype=float32)'."""
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x**2
+    g = tape.gradient(y, x)
+    return g, str(g), repr(g)
+
+
+def prog_seed2_first_gradient(tf: Lib) -> Any:
+    """§0 #2: watch on an auto-watched Variable is a no-op; dz/dx of x*y**2 = 9."""
+    x = tf.Variable(2.0)
+    y = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        z = x * y**2
+    g = tape.gradient(z, x)
+    return g, str(g)
+
+
+def prog_seed2_second_gradient_raises(tf: Lib) -> Any:
+    """§0 #2: a second gradient() on a non-persistent tape raises RuntimeError."""
+    x = tf.Variable(2.0)
+    y = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        z = x * y**2
+    first = tape.gradient(z, x)
+    return first, caught(lambda: tape.gradient(z, y))
+
+
+def prog_seed2_persistent_both(tf: Lib) -> Any:
+    """§0 #2 with persistent=True: 9.0 then 12.0."""
+    x = tf.Variable(2.0)
+    y = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        z = x * y**2
+    return str(tape.gradient(z, x)), str(tape.gradient(z, y))
+
+
+def prog_seed3_mae_gradient(tf: Lib) -> Any:
+    """§0 #3: grad of mean(|p-t|) is sign(p-t)/3 = -0.33333334 (not -0.5); loss is 0.5."""
+    predictions = tf.Variable([1.0, 2.0, 3.0])
+    targets = tf.constant([1.5, 2.5, 3.5])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.abs(predictions - targets))
+    g = tape.gradient(loss, predictions)
+    return g, str(g), repr(g), repr(loss)
+
+
+# ==================================================================================================
+# §1.1 tape state machine
+
+
+def prog_tape_enter_returns_self(tf: Lib) -> Any:
+    """§1.1: __enter__ returns the tape itself."""
+    t = tf.GradientTape()
+    r = t.__enter__()
+    t.__exit__(None, None, None)
+    return r is t
+
+
+def prog_tape_reenter_active_raises(tf: Lib) -> Any:
+    """§1.1: entering an already-recording tape raises ValueError."""
+    t = tf.GradientTape()
+    with t:
+        with t:
+            pass
+
+
+def prog_tape_exit_without_enter_ok(tf: Lib) -> Any:
+    """§1.1: __exit__ never raises, even without __enter__."""
+    t = tf.GradientTape(persistent=True)
+    t.__exit__(None, None, None)
+    return "exit ok"
+
+
+def prog_tape_exception_inside_propagates(tf: Lib) -> Any:
+    """§1.1: an exception raised inside the with-block propagates unchanged."""
+    x = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        raise KeyError("boom")
+
+
+def prog_tape_gradient_never_entered_raises(tf: Lib) -> Any:
+    """§1.1: gradient() on a never-entered tape raises RuntimeError."""
+    x = tf.constant(1.0)
+    t = tf.GradientTape()
+    return t.gradient(x * 2.0, x)
+
+
+def prog_tape_gradient_never_entered_persistent_raises(tf: Lib) -> Any:
+    """§1.1: ...even when persistent (and even for target is source)."""
+    x = tf.constant(1.0)
+    t = tf.GradientTape(persistent=True)
+    return t.gradient(x, x)
+
+
+def prog_tape_gradient_inside_context_nonpersistent(tf: Lib) -> Any:
+    """§1.1: gradient inside a non-persistent context works and stops recording; exit is fine."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+        g = t.gradient(y, x)
+        z = x * x * x
+    return g, caught(lambda: t.gradient(z, x))
+
+
+def prog_tape_gradient_inside_context_nonpersistent_no_warning(tf: Lib) -> Any:
+    """§1.1: non-persistent gradient inside the context logs no warning."""
+    x = tf.constant(3.0)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = x * x
+            g = t.gradient(y, x)
+    return g, len(logged)
+
+
+def prog_tape_gradient_inside_context_persistent_warns(tf: Lib) -> Any:
+    """§1.1/§1.9: persistent gradient inside the context works and logs one warning."""
+    x = tf.constant(3.0)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape(persistent=True) as t:
+            t.watch(x)
+            y = x * x
+            g = t.gradient(y, x)
+    return g, len(logged)
+
+
+def prog_tape_persistent_inside_warning_once_per_call_site(tf: Lib) -> Any:
+    """§1.9: the persistent-inside-context warning is logged once per call site (3 calls → 1)."""
+    x = tf.constant(3.0)
+    out = []
+    with logged_warnings(tf) as logged:
+        for _ in range(3):
+            with tf.GradientTape(persistent=True) as t:
+                t.watch(x)
+                y = x * x
+                out.append(t.gradient(y, x))
+    return out, len(logged)
+
+
+def prog_tape_persistent_inside_warning_two_call_sites(tf: Lib) -> Any:
+    """§1.9: two different call sites each log the warning once."""
+    x = tf.constant(3.0)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape(persistent=True) as t:
+            t.watch(x)
+            y = x * x
+            g1 = t.gradient(y, x)
+            g2 = t.gradient(y, x)
+    return g1, g2, len(logged)
+
+
+def prog_tape_gradient_twice_nonpersistent_raises(tf: Lib) -> Any:
+    """§1.1: the second gradient() on a non-persistent tape raises RuntimeError."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    t.gradient(y, x)
+    return t.gradient(y, x)
+
+
+def prog_tape_gradient_twice_persistent(tf: Lib) -> Any:
+    """§1.1: a persistent tape can compute gradients repeatedly."""
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+        z = y * x
+    return t.gradient(y, x), t.gradient(z, x), t.gradient(y, x)
+
+
+def prog_tape_reenter_after_exit_persistent(tf: Lib) -> Any:
+    """§1.1: re-entering after exit continues the same recording (persistent)."""
+    x = tf.constant(3.0)
+    t = tf.GradientTape(persistent=True)
+    with t:
+        t.watch(x)
+        y = x * x
+    with t:
+        z = y * x
+    return t.gradient(z, x)
+
+
+def prog_tape_reenter_after_exit_nonpersistent(tf: Lib) -> Any:
+    """§1.1: re-entering after exit continues the same recording (non-persistent): 27."""
+    x = tf.constant(3.0)
+    t = tf.GradientTape()
+    with t:
+        t.watch(x)
+        y = x * x
+    with t:
+        z = y * x
+    return t.gradient(z, x)
+
+
+def prog_tape_reenter_after_gradient_fresh_recording(tf: Lib) -> Any:
+    """§1.1: after a non-persistent gradient(), re-entering starts a fresh, usable recording."""
+    x = tf.constant(3.0)
+    t = tf.GradientTape()
+    with t:
+        t.watch(x)
+        y = x * x
+    g = t.gradient(y, x)
+    with t:
+        t.watch(x)
+        z = y * x
+    return g, t.gradient(z, x)
+
+
+def prog_tape_watch_never_entered_raises(tf: Lib) -> Any:
+    """§1.1: watch() on a never-entered tape raises AttributeError."""
+    t = tf.GradientTape()
+    t.watch(tf.constant(3.0))
+
+
+def prog_tape_watch_after_exit_no_effect(tf: Lib) -> Any:
+    """§1.1: watch() after exit silently has no effect on later ops."""
+    x = tf.constant(3.0)
+    t = tf.GradientTape()
+    with t:
+        pass
+    t.watch(x)
+    y = x * x
+    return t.gradient(y, x)
+
+
+def prog_tape_stop_recording_never_entered_raises(tf: Lib) -> Any:
+    """§1.1: stop_recording() on a never-entered tape raises RuntimeError."""
+    t = tf.GradientTape()
+    with t.stop_recording():
+        pass
+
+
+def prog_tape_stop_recording_after_exit_raises(tf: Lib) -> Any:
+    """§1.1: stop_recording() after exit raises ValueError."""
+    with tf.GradientTape() as t:
+        pass
+    with t.stop_recording():
+        pass
+
+
+def prog_tape_stop_recording_nested_raises(tf: Lib) -> Any:
+    """§1.1: nested stop_recording() raises ValueError."""
+    with tf.GradientTape() as t:
+        with t.stop_recording():
+            with t.stop_recording():
+                pass
+
+
+def prog_tape_reset_never_entered_raises(tf: Lib) -> Any:
+    """§1.1: reset() on a never-entered tape raises ValueError."""
+    t = tf.GradientTape()
+    t.reset()
+
+
+def prog_tape_reset_after_exit_raises(tf: Lib) -> Any:
+    """§1.1: reset() after exit raises ValueError."""
+    with tf.GradientTape() as t:
+        pass
+    t.reset()
+
+
+# ==================================================================================================
+# §1.2 what gets watched and recorded
+
+
+def prog_watch_constant_not_watched_none(tf: Lib) -> Any:
+    """§1.2: an unwatched constant gives None."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        y = x * x
+    return t.gradient(y, x)
+
+
+def prog_watch_constant_watched(tf: Lib) -> Any:
+    """§1.2: a watched constant gives its gradient."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x)
+
+
+def prog_watch_unwatched_chain_none(tf: Lib) -> Any:
+    """§1.2: ops on unwatched inputs leave no trace: grad of z wrt intermediate y is None."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        y = x * 2.0
+        z = y * y
+    return t.gradient(z, y)
+
+
+def prog_watch_intermediate_tensor(tf: Lib) -> Any:
+    """§1.2: watching an intermediate makes it a source; the earlier input stays None."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        y = x * 2.0
+        t.watch(y)
+        z = y * y
+    return t.gradient(z, [y, x])
+
+
+def prog_watch_variable_auto(tf: Lib) -> Any:
+    """§1.2: trainable Variables are watched when read."""
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        y = v * v
+    return t.gradient(y, v), t.watched_variables()
+
+
+def prog_watch_variable_read_value(tf: Lib) -> Any:
+    """§1.2: read_value() is a read that watches the variable."""
+    a = tf.Variable(1.0, name="a")
+    with tf.GradientTape() as t:
+        r = a.read_value()
+        y = r * 3.0
+    return t.watched_variables(), t.gradient(y, a)
+
+
+def prog_watch_variable_identity(tf: Lib) -> Any:
+    """§1.2: tf.identity(variable) is a read; gradient 1."""
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        y = tf.identity(x)
+    return t.gradient(y, x)
+
+
+def prog_watch_variable_assign_only(tf: Lib) -> Any:
+    """§1.2: assign() alone watches the variable."""
+    a = tf.Variable(1.0, name="a")
+    with tf.GradientTape() as t:
+        a.assign(5.0)
+    return t.watched_variables()
+
+
+def prog_watch_variable_assign_add_before_use(tf: Lib) -> Any:
+    """§1.2: assign_add then use: value [2,3], z=v*v → grad 2v."""
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as t:
+        v.assign_add([1.0, 1.0])
+        z = v * v
+    return z, t.gradient(z, v)
+
+
+def prog_watch_variable_created_inside_tape(tf: Lib) -> Any:
+    """§1.2: a variable created inside the tape and then read is watched."""
+    with tf.GradientTape() as t:
+        a = tf.Variable(1.0, name="inside")
+        v = a * 2.0
+    return t.watched_variables(), t.gradient(v, a)
+
+
+def prog_watch_variable_nontrainable_not_watched(tf: Lib) -> Any:
+    """§1.2: trainable=False variables are not auto-watched."""
+    x = tf.Variable(2.0, trainable=False)
+    with tf.GradientTape() as t:
+        y = x * x
+    return t.gradient(y, x), t.watched_variables()
+
+
+def prog_watch_variable_nontrainable_explicit(tf: Lib) -> Any:
+    """§1.2: explicit watch() of a trainable=False variable gives a real gradient."""
+    x = tf.Variable(2.0, trainable=False)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x), t.watched_variables()
+
+
+def prog_watch_accessed_variables_false(tf: Lib) -> Any:
+    """§1.2: watch_accessed_variables=False → nothing auto-watched."""
+    x = tf.Variable(2.0)
+    with tf.GradientTape(watch_accessed_variables=False) as t:
+        y = x * x
+    return t.gradient(y, x), t.watched_variables()
+
+
+def prog_watch_accessed_variables_false_explicit(tf: Lib) -> Any:
+    """§1.2: watch_accessed_variables=False lists only explicitly watched variables."""
+    x = tf.Variable(2.0)
+    w = tf.Variable(5.0)
+    with tf.GradientTape(watch_accessed_variables=False) as t:
+        t.watch(x)
+        y = x * w
+    return t.gradient(y, [x, w]), t.watched_variables()
+
+
+def prog_watch_after_use_none(tf: Lib) -> Any:
+    """§1.2: watch() after the tensor was used is not retroactive → None."""
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        y = x * x
+        t.watch(x)
+    return t.gradient(y, x)
+
+
+def prog_variable_every_read_contributes(tf: Lib) -> Any:
+    """§1.2: reads before and after an assign both contribute: d(y+z)/dv = 5."""
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as t:
+        y = v * 2.0
+        v.assign([5.0, 6.0])
+        z = v * 3.0
+        s = y + z
+    return t.gradient(y, v), t.gradient(z, v), t.gradient(s, v), t.gradient([y, z], v)
+
+
+def prog_variable_sum_outside_tape_none(tf: Lib) -> Any:
+    """§1.2: y+z computed after exit is not recorded → None; the list target still sums."""
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as t:
+        y = v * 2.0
+        z = v * 3.0
+    return t.gradient(y + z, v), t.gradient([y, z], v)
+
+
+def prog_variable_assign_blocks_gradient(tf: Lib) -> Any:
+    """§1.2: v.assign(w*2); y=v*3 → grad wrt w is None, wrt v is 3."""
+    w = tf.Variable(1.0)
+    v = tf.Variable(0.0)
+    with tf.GradientTape() as t:
+        v.assign(w * 2.0)
+        y = v * 3.0
+    return t.gradient(y, [w, v])
+
+
+def prog_variable_value_source_none(tf: Lib) -> Any:
+    """§1.2: x.value() taken after the fact is a new tensor → None."""
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as t:
+        y = x * 2.0
+    return t.gradient(y, x.value())
+
+
+def prog_variable_read_value_source_works(tf: Lib) -> Any:
+    """§1.2: a recorded read (read_value inside the tape) works as a source."""
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as t:
+        xv = x.read_value()
+        y = xv * 2.0
+    return t.gradient(y, [x, xv])
+
+
+def prog_ops_after_exit_not_recorded(tf: Lib) -> Any:
+    """§1.2: a target computed after __exit__ gives None."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    z = y * x
+    return t.gradient(z, x)
+
+
+def prog_variable_modified_after_recording(tf: Lib) -> Any:
+    """§1.2: the gradient uses the values at recording time (2v at v=2 → 4)."""
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        y = v * v
+    v.assign(10.0)
+    return t.gradient(y, v)
+
+
+def prog_variable_replaced_by_tensor_none(tf: Lib) -> Any:
+    """§10 #16: x = x + 1 replaces the Variable by a Tensor; the next tape gives None."""
+    x = tf.Variable(2.0)
+    out = []
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            y = x + 1.0
+        out.append(tape.gradient(y, x))
+        x = x + 1.0
+    return out
+
+
+def prog_numpy_roundtrip_breaks_chain(tf: Lib) -> Any:
+    """§1.6: tf.constant(x.numpy()) breaks the chain → None."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.constant(x.numpy())
+        z = y * 2.0
+    return t.gradient(z, x)
+
+
+def prog_numpy_partial_chain(tf: Lib) -> Any:
+    """§1.6: tf.constant(v.numpy()*2) * v only gets the direct term (4)."""
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        y = x.numpy() * 2.0
+        z = tf.constant(y) * x
+    return t.gradient(z, x)
+
+
+def prog_python_float_roundtrip_none(tf: Lib) -> Any:
+    """§1.6: float(v) inside the tape breaks the chain."""
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = float(v) ** 2
+    return y, t.gradient(tf.constant(y), v)
+
+
+def prog_numpy_square_target_raises(tf: Lib) -> Any:
+    """§1.5/§1.6: np.square(tensor) is a NumPy value; using it as target raises AttributeError."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = np.square(x)
+    return t.gradient(y, x)
+
+
+def prog_numpy_value_target_raises(tf: Lib) -> Any:
+    """§1.5: a NumPy scalar target raises AttributeError."""
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = v.numpy() ** 2
+    return t.gradient(y, v)
+
+
+def prog_numpy_array_times_variable(tf: Lib) -> Any:
+    """§1.6: np_array * Variable dispatches to the library: float32 tensor, differentiable."""
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = np.array([2.0, 3.0]) * v
+    return isinstance(y, tf.Tensor), y, t.gradient(y, v)
+
+
+def prog_f32_variable_times_np_float64_scalar(tf: Lib) -> Any:
+    """§8: float32 Variable * np.float64 scalar → float32."""
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = v * np.float64(2.0)
+    return y, t.gradient(y, v)
+
+
+def prog_f32_variable_times_np_float64_array(tf: Lib) -> Any:
+    """§8: float32 Variable * float64 ndarray → float32."""
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = v * np.array([2.0, 3.0])
+    return y, t.gradient(y, v)
+
+
+def prog_f32_variable_times_f64_tensor_raises(tf: Lib) -> Any:
+    """§8: float32 Variable * float64 Tensor raises InvalidArgumentError."""
+    v = tf.Variable(3.0)
+    with tf.GradientTape():
+        return v * tf.constant(2.0, tf.float64)
+
+
+# ==================================================================================================
+# §1.3 watch()
+
+
+def prog_watch_nested_structure(tf: Lib) -> Any:
+    """§1.3: watch accepts a nest of tensors and variables."""
+    a = tf.constant(1.0)
+    b = tf.constant(2.0)
+    c = tf.Variable(3.0)
+    with tf.GradientTape(watch_accessed_variables=False) as t:
+        t.watch({"a": a, "l": [b, (c,)]})
+        y = a * b * c
+    return t.gradient(y, [a, b, c]), t.watched_variables()
+
+
+def prog_watch_python_float_raises(tf: Lib) -> Any:
+    """§1.3: watch(3.0) raises ValueError."""
+    with tf.GradientTape() as t:
+        t.watch(3.0)
+
+
+def prog_watch_numpy_array_raises(tf: Lib) -> Any:
+    """§1.3: watch(ndarray) raises ValueError."""
+    with tf.GradientTape() as t:
+        t.watch(np.array([1.0]))
+
+
+def prog_watch_none_raises(tf: Lib) -> Any:
+    """§1.3: watch(None) raises ValueError."""
+    with tf.GradientTape() as t:
+        t.watch(None)
+
+
+def prog_watch_empty_list_noop(tf: Lib) -> Any:
+    """§1.3: watch([]) is a no-op returning None."""
+    with tf.GradientTape() as t:
+        r = t.watch([])
+    return r, t.watched_variables()
+
+
+def prog_watch_int_tensor_warns_and_none(tf: Lib) -> Any:
+    """§1.3/§1.6: watching an int32 tensor warns once; the gradient is None."""
+    x = tf.constant(3)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = x * x
+        g = t.gradient(y, x)
+    return g, len(logged)
+
+
+def prog_watch_int_warning_rate_limited_per_call_site(tf: Lib) -> Any:
+    """§1.3: the int-dtype watch warning is logged at most 5 times per call site (7 calls → 5)."""
+    with logged_warnings(tf) as logged:
+        for _ in range(7):
+            with tf.GradientTape() as t:
+                t.watch(tf.constant(1))
+    return len(logged)
+
+
+def prog_watch_int_warning_separate_call_sites(tf: Lib) -> Any:
+    """§1.3: different call sites have separate counters (3 + 3 calls → 6)."""
+    with logged_warnings(tf) as logged:
+        for _ in range(3):
+            with tf.GradientTape() as t:
+                t.watch(tf.constant(1))
+        for _ in range(3):
+            with tf.GradientTape() as t:
+                t.watch(tf.constant(2))
+    return len(logged)
+
+
+def prog_watch_int_variable_warns(tf: Lib) -> Any:
+    """§1.6: tape.watch(int variable) warns; gradient None; listed as watched."""
+    v = tf.Variable(3)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            t.watch(v)
+            y = v * 2
+    return t.gradient(y, v), t.watched_variables(), len(logged)
+
+
+def prog_watch_int64_and_bool_warn(tf: Lib) -> Any:
+    """§1.3: int64 and bool tensors are non-trainable dtypes: each watch warns."""
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            t.watch(tf.constant(3, tf.int64))
+            t.watch(tf.constant(True))
+    return len(logged)
+
+
+def prog_watch_float_dtypes_no_warning(tf: Lib) -> Any:
+    """§1.3: float16/32/64 and complex64/128 tensors do not warn on the tape."""
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            t.watch(tf.constant(1.0, tf.float16))
+            t.watch(tf.constant(1.0))
+            t.watch(tf.constant(1.0, tf.float64))
+            t.watch(tf.constant(1 + 2j, tf.complex64))
+            t.watch(tf.constant(1 + 2j))
+    return len(logged)
+
+
+def prog_int_variable_auto_watched_no_warning(tf: Lib) -> Any:
+    """§1.2/§1.6: an int Variable read is auto-watched without a warning; gradient None."""
+    v = tf.Variable(3)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            y = v * v
+        g = t.gradient(y, v)
+    return g, t.watched_variables(), len(logged)
+
+
+# ==================================================================================================
+# §1.4 watched_variables()
+
+
+def prog_watched_variables_creation_order(tf: Lib) -> Any:
+    """§1.4: ordered by variable creation, not access."""
+    a = tf.Variable(1.0, name="a")
+    b = tf.Variable(2.0, name="b")
+    c = tf.Variable(3.0, name="c")
+    with tf.GradientTape() as t:
+        y = c * b + a + c
+    return t.watched_variables(), y
+
+
+def prog_watched_variables_creation_vs_access(tf: Lib) -> Any:
+    """§1.4: created c then a, accessed a then c → (c, a)."""
+    c = tf.Variable(1.0, name="c_first")
+    a = tf.Variable(2.0, name="a_second")
+    with tf.GradientTape() as t:
+        a * c
+    return [v.name for v in t.watched_variables()]
+
+
+def prog_watched_variables_fresh_tape(tf: Lib) -> Any:
+    """§1.4: a fresh tape gives ()."""
+    return tf.GradientTape().watched_variables()
+
+
+def prog_watched_variables_only_tensors(tf: Lib) -> Any:
+    """§1.4: watched plain tensors never appear."""
+    x = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2.0
+    t.gradient(y, x)
+    return t.watched_variables()
+
+
+def prog_watched_variables_after_nonpersistent_gradient(tf: Lib) -> Any:
+    """§1.4: still available after a non-persistent gradient()."""
+    a = tf.Variable(1.0, name="a")
+    with tf.GradientTape() as t:
+        y = a * 2.0
+    t.gradient(y, a)
+    return t.watched_variables()
+
+
+def prog_watched_variables_persistent_after_gradient(tf: Lib) -> Any:
+    """§1.4: persistent tape keeps its watched variables."""
+    a = tf.Variable(1.0, name="a")
+    with tf.GradientTape(persistent=True) as t:
+        y = a * 2.0
+    t.gradient(y, a)
+    return [v.name for v in t.watched_variables()]
+
+
+def prog_watched_variables_after_reset(tf: Lib) -> Any:
+    """§1.4/§1.8: reset() drops pre-reset variables; later reads are watched again."""
+    a = tf.Variable(1.0, name="a")
+    b = tf.Variable(2.0, name="b")
+    with tf.GradientTape(persistent=True) as t:
+        y = a * 2.0
+        w1 = t.watched_variables()
+        t.reset()
+        w2 = t.watched_variables()
+        z = b * 3.0
+    return ([v.name for v in w1], [v.name for v in w2], [v.name for v in t.watched_variables()],
+            t.gradient(z, [a, b]), y)
+
+
+def prog_watched_variables_is_tuple(tf: Lib) -> Any:
+    """§1.4: the result is a tuple of the Variable objects themselves."""
+    a = tf.Variable(1.0)
+    with tf.GradientTape() as t:
+        a * 2.0
+    w = t.watched_variables()
+    return type(w).__name__, len(w), w[0] is a
+
+
+# ==================================================================================================
+# §1.5 gradient(): targets
+
+
+def prog_target_none_raises(tf: Lib) -> Any:
+    """§1.5: target=None raises TypeError."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        x * x
+    return t.gradient(None, x)
+
+
+def prog_target_empty_list_none(tf: Lib) -> Any:
+    """§1.5: target=[] gives None per source."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        x * x
+    return t.gradient([], x)
+
+
+def prog_target_empty_list_list_sources(tf: Lib) -> Any:
+    """§1.5: target=[] with two sources → [None, None]."""
+    x = tf.constant(3.0)
+    u = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        x * u
+    return t.gradient([], [x, u])
+
+
+def prog_target_python_float_raises(tf: Lib) -> Any:
+    """§1.5: a Python float target raises AttributeError."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        x * x
+    return t.gradient(2.0, x)
+
+
+def prog_target_list_containing_none_raises(tf: Lib) -> Any:
+    """§1.5: None inside a target list raises TypeError."""
+    x = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2.0
+    return t.gradient([y, None], x)
+
+
+def prog_target_list_summed(tf: Lib) -> Any:
+    """§1.5: multiple targets are summed: d(x*x + 3x)/dx at 3 = 9."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y1 = x * x
+        y2 = x * 3.0
+    return t.gradient([y1, y2], x)
+
+
+def prog_target_dict_nested_summed(tf: Lib) -> Any:
+    """§1.5: a dict/list nest of targets is summed: 6 + 3 + 3 = 12."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y1 = x * x
+        y2 = x * 3.0
+    return t.gradient({"a": y1, "b": [y2, y2]}, x)
+
+
+def prog_target_vector_implicit_sum(tf: Lib) -> Any:
+    """§1.5: non-scalar targets are seeded with ones."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x)
+
+
+def prog_target_matrix_implicit_sum(tf: Lib) -> Any:
+    """§1.5: matrix target seeded with ones: d sum(x@w)/dw."""
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    w = tf.Variable([[1.0], [-1.0]])
+    with tf.GradientTape() as t:
+        y = tf.matmul(x, w)
+    return t.gradient(y, w)
+
+
+def prog_target_is_variable_source(tf: Lib) -> Any:
+    """§1.5: target is the source Variable (never read) → ones."""
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as t:
+        pass
+    return t.gradient(x, x)
+
+
+def prog_target_is_source_unwatched(tf: Lib) -> Any:
+    """§1.5: gradient(x, x) gives ones even if x was never watched."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        pass
+    return t.gradient(x, x)
+
+
+def prog_target_is_source_with_other(tf: Lib) -> Any:
+    """§1.5: gradient(x, [x, u]) → [ones, None]."""
+    x = tf.constant(1.0)
+    u = tf.constant(5.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        x * 2.0
+    return t.gradient(x, [x, u])
+
+
+def prog_target_is_source_int(tf: Lib) -> Any:
+    """§1.5: int x wrt x → int32 1."""
+    x = tf.constant(3)
+    with tf.GradientTape() as t:
+        t.watch(x)
+    return t.gradient(x, x)
+
+
+def prog_gradient_keyword_arguments(tf: Lib) -> Any:
+    """§1: gradient(target=, sources=, output_gradients=, unconnected_gradients=)."""
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        y = x * 2.0
+    return t.gradient(target=y, sources=x, output_gradients=None, unconnected_gradients="none")
+
+
+# §1.5 gradient(): sources
+
+
+def prog_sources_none_raises(tf: Lib) -> Any:
+    """§1.5: sources=None raises TypeError."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, None)
+
+
+def prog_sources_containing_none_raises(tf: Lib) -> Any:
+    """§1.5: None inside sources raises TypeError."""
+    x = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2.0
+    return t.gradient(y, [x, None])
+
+
+def prog_sources_python_float_raises(tf: Lib) -> Any:
+    """§1.5: a Python float source raises AttributeError."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, 3.0)
+
+
+def prog_sources_empty_list(tf: Lib) -> Any:
+    """§1.5: sources=[] returns []."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, [])
+
+
+def prog_sources_single_tuple(tf: Lib) -> Any:
+    """§1.5: a 1-tuple of sources gives a 1-tuple."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, (x,))
+
+
+def prog_sources_list(tf: Lib) -> Any:
+    """§1.5: a list of sources gives a list."""
+    x = tf.Variable(2.0)
+    y = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        z = x * y
+    return t.gradient(z, [x, y])
+
+
+def prog_sources_nested_dict(tf: Lib) -> Any:
+    """§1.5: nested dict/list/tuple sources keep their structure and key order."""
+    x = tf.constant(3.0)
+    w = tf.Variable([1.0, 2.0])
+    b = tf.Variable(4.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.reduce_sum(w * x) + b
+    return t.gradient(y, {"x": x, "params": [w, (b, x)]})
+
+
+def prog_sources_duplicated(tf: Lib) -> Any:
+    """§1.5: a source listed twice gets the full gradient in each position."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, [x, x])
+
+
+def prog_gradient_dtype_is_source_dtype(tf: Lib) -> Any:
+    """§1.5: float32 source cast to float64 inside the tape → float32 gradient."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.float64) * 2.0
+    return t.gradient(y, x)
+
+
+def prog_gradient_variable_shape_and_dtype(tf: Lib) -> Any:
+    """§1.5: a Variable's gradient has its dtype and shape."""
+    v = tf.Variable([[1.0, 2.0, 3.0]], dtype=tf.float64)
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(v * v)
+    g = t.gradient(y, v)
+    return g, g.shape.as_list(), g.dtype.name
+
+
+# §1.5 unconnected_gradients
+
+
+def prog_unconnected_source_none(tf: Lib) -> Any:
+    """§1.5: an unconnected source gives None."""
+    x = tf.constant(2.0)
+    u = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        t.watch(u)
+        y = x * x
+    return t.gradient(y, u)
+
+
+def prog_unconnected_zero_enum(tf: Lib) -> Any:
+    """§1.5: UnconnectedGradients.ZERO gives zeros."""
+    x = tf.constant(2.0)
+    u = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, [x, u], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
+def prog_unconnected_zero_string_shape_dtype(tf: Lib) -> Any:
+    """§1.5: 'zero' zeros have the source's shape and dtype (float64 (2,))."""
+    x = tf.constant(2.0)
+    u = tf.constant([1.0, 2.0], dtype=tf.float64)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, [x, u], unconnected_gradients="zero")
+
+
+def prog_unconnected_none_string(tf: Lib) -> Any:
+    """§1.5: the string 'none' is accepted."""
+    x = tf.constant(2.0)
+    u = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, [x, u], unconnected_gradients="none")
+
+
+def prog_unconnected_none_enum(tf: Lib) -> Any:
+    """§1.5: UnconnectedGradients.NONE is accepted."""
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        y = tf.square(x)
+    return t.gradient(y, x, unconnected_gradients=tf.UnconnectedGradients.NONE)
+
+
+def prog_unconnected_bogus_raises(tf: Lib) -> Any:
+    """§1.5: an unknown unconnected_gradients value raises ValueError."""
+    x = tf.constant(2.0)
+    u = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, [x, u], unconnected_gradients="bogus")
+
+
+def prog_unconnected_uppercase_string_raises(tf: Lib) -> Any:
+    """§1.5/§4.5: 'ZERO' (uppercase) raises ValueError."""
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x, unconnected_gradients="ZERO")
+
+
+def prog_unconnected_zero_int_variable(tf: Lib) -> Any:
+    """§1.5: an unconnected int32 Variable gets int32 zeros with ZERO."""
+    x = tf.Variable([[1.0, 2.0]])
+    u = tf.Variable([3, 4])
+    with tf.GradientTape() as t:
+        y = x * x
+    return t.gradient(y, [x, u], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
+def prog_unconnected_zero_variable_unread(tf: Lib) -> Any:
+    """§1.5: ZERO for a float Variable that was never read."""
+    x = tf.Variable(2.0)
+    v = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as t:
+        y = x * 3.0
+    return t.gradient(y, {"x": x, "v": v}, unconnected_gradients="zero")
+
+
+def prog_unconnected_gradients_enum_facts(tf: Lib) -> Any:
+    """§4.5: UnconnectedGradients members, values, repr/str and lookup by value."""
+    ug = tf.UnconnectedGradients
+    return (ug.NONE.value, ug.ZERO.value, repr(ug.ZERO), str(ug.ZERO), ug("none") is ug.NONE,
+            [m.name for m in ug])
+
+
+def prog_unconnected_gradients_enum_uppercase_raises(tf: Lib) -> Any:
+    """§4.5: UnconnectedGradients('NONE') raises ValueError."""
+    return tf.UnconnectedGradients("NONE")
+
+
+def prog_sign_gives_zeros_not_none(tf: Lib) -> Any:
+    """§1.5/§6: tf.sign has a registered zero gradient → zeros tensor, not None."""
+    return grad1(tf, lambda x: tf.sign(x), [-1.0, 0.0, 2.0])
+
+
+# §1.5 output_gradients
+
+
+def prog_output_gradients_tensor(tf: Lib) -> Any:
+    """§1.5: output_gradients weights the seed: [20, 400]."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x, output_gradients=tf.constant([10.0, 100.0]))
+
+
+def prog_output_gradients_python_list_flattened(tf: Lib) -> Any:
+    """§1.5: a Python list for one target is flattened; only 10. is used → [20, 40]."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x, output_gradients=[10.0, 100.0])
+
+
+def prog_output_gradients_none_entry_raises(tf: Lib) -> Any:
+    """§1.5: a None entry in output_gradients raises ValueError."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+        z = x * 3.0
+    return t.gradient([y, z], x, output_gradients=[tf.constant([1.0, 1.0]), None])
+
+
+def prog_output_gradients_fewer_than_targets(tf: Lib) -> Any:
+    """§1.5: missing output_gradients entries are seeded with ones: [5, 7]."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+        z = x * 3.0
+    return t.gradient([y, z], x, output_gradients=[tf.constant([1.0, 1.0])])
+
+
+def prog_output_gradients_extra_ignored(tf: Lib) -> Any:
+    """§1.5: extra output_gradients entries are ignored."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2.0
+    return t.gradient(y, x, output_gradients=[tf.constant([1.0, 1.0]), tf.constant([5.0, 5.0])])
+
+
+def prog_output_gradients_shape_mismatch_raises(tf: Lib) -> Any:
+    """§1.5: a [3] upstream for a [2] target raises InvalidArgumentError."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x, output_gradients=tf.constant([1.0, 2.0, 3.0]))
+
+
+def prog_output_gradients_scalar_broadcast(tf: Lib) -> Any:
+    """§1.5: a scalar upstream for a vector target is accepted: [4, 8]."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x, output_gradients=tf.constant(2.0))
+
+
+def prog_output_gradients_int_dtype_raises(tf: Lib) -> Any:
+    """§1.5: an int32 upstream for a float32 target raises InvalidArgumentError."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x, output_gradients=tf.constant([1, 2]))
+
+
+def prog_output_gradients_float64_raises(tf: Lib) -> Any:
+    """§1.5: a float64 upstream for a float32 target raises InvalidArgumentError."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.gradient(y, x, output_gradients=tf.constant([1.0, 2.0], tf.float64))
+
+
+def prog_output_gradients_per_target(tf: Lib) -> Any:
+    """§1.5: one upstream per target, matched positionally."""
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+        z = x * 3.0
+    return t.gradient([y, z], x, output_gradients=[tf.constant(10.0), tf.constant(100.0)])
+
+
+# §1.5 broadcasting
+
+
+def prog_broadcast_add_row(tf: Lib) -> Any:
+    """§1.5: x[2,3] + y[3] → grad_y [2,2,2]."""
+    return grads(tf, lambda x, y: x + y, tf.ones([2, 3]), tf.ones([3]))
+
+
+def prog_broadcast_mul_column(tf: Lib) -> Any:
+    """§1.5: x[2,3] * y[2,1] → grad_y shape (2,1)."""
+    return grads(tf, lambda x, y: x * y, tf.ones([2, 3]), tf.constant([[2.0], [3.0]]))
+
+
+def prog_broadcast_add_scalar(tf: Lib) -> Any:
+    """§1.5: a scalar gets the total sum."""
+    return grads(tf, lambda x, y: x + y, tf.ones([2, 3]), tf.constant(1.0))
+
+
+def prog_broadcast_sub_outer_shapes(tf: Lib) -> Any:
+    """§1.5: x[3,1] - y[1,4] → gradients reduced to (3,1) and (1,4)."""
+    gx, gy = grads(tf, lambda x, y: x - y, tf.ones([3, 1]), tf.ones([1, 4]))
+    return gx, gy, gx.shape.as_list(), gy.shape.as_list()
+
+
+def prog_broadcast_div_python_scalar(tf: Lib) -> Any:
+    """§1.5: x[2,2] / y[] with both watched: reduced scalar gradient."""
+    return grads(tf, lambda x, y: x / y, tf.constant([[1.0, 2.0], [3.0, 4.0]]), tf.constant(2.0))
+
+
+# ==================================================================================================
+# §1.6 integer and non-float dtypes
+
+
+def prog_int_source_zero(tf: Lib) -> Any:
+    """§1.6: int source with 'zero' → int32 0."""
+    x = tf.constant(3)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2
+    return t.gradient(y, x, unconnected_gradients="zero")
+
+
+def prog_int_target_from_float_none(tf: Lib) -> Any:
+    """§1.6: float source, int target → None."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.int32)
+    return t.gradient(y, x)
+
+
+def prog_int_target_from_float_zero(tf: Lib) -> Any:
+    """§1.6: float source, int target with 'zero' → float32 zeros."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.int32)
+    return t.gradient(y, x, unconnected_gradients="zero")
+
+
+def prog_cast_through_int_breaks_chain(tf: Lib) -> Any:
+    """§1.6: float → int32 → float32 gives None."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.int32)
+        z = tf.cast(y, tf.float32) * 2.0
+    return t.gradient(z, x)
+
+
+def prog_cast_through_bool_breaks_chain(tf: Lib) -> Any:
+    """§1.6: float → bool → float gives None."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.bool)
+        z = tf.cast(y, tf.float32)
+    return t.gradient(z, x)
+
+
+def prog_cast_through_float16_flows(tf: Lib) -> Any:
+    """§1.6: float32 → float16 → float32 lets the gradient flow."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.float16)
+        z = tf.cast(y, tf.float32) * 2.0
+    return t.gradient(z, x)
+
+
+def prog_cast_float64_to_float32_flows(tf: Lib) -> Any:
+    """§1.6: float64 → float32 flows; gradient float64."""
+    x = tf.constant([1.0, 2.0], tf.float64)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.float32) * tf.constant([3.0, 4.0])
+    return t.gradient(y, x)
+
+
+def prog_int_pow_gradient_none(tf: Lib) -> Any:
+    """§6: x**2 on an int32 watched tensor → None."""
+    return grad1(tf, lambda x: x**2, 3)
+
+
+def prog_float_floordiv_gradient_none(tf: Lib) -> Any:
+    """§1.5/§6: // is not differentiable → [None, None]."""
+    return grads(tf, lambda x, y: x // y, [5.0], [3.0])
+
+
+def prog_float_mod_gradient(tf: Lib) -> Any:
+    """§6: % (floormod) is differentiable: (1, -floor(x/y))."""
+    return grads(tf, lambda x, y: x % y, [5.0], [3.0])
+
+
+# ==================================================================================================
+# §1.7 nesting and higher order
+
+
+def prog_nested_second_order_variable(tf: Lib) -> Any:
+    """§1.7: nested tapes on a Variable: d(x^3)=27, d2=18."""
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as t2:
+        with tf.GradientTape() as t1:
+            y = x**3
+        dy = t1.gradient(y, x)
+    return dy, t2.gradient(dy, x)
+
+
+def prog_nested_second_order_constants(tf: Lib) -> Any:
+    """§1.7: a constant watched by both tapes."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = x**3
+        dy = t1.gradient(y, x)
+    return dy, t2.gradient(dy, x)
+
+
+def prog_nested_outer_not_watching_constant(tf: Lib) -> Any:
+    """§1.7: only the inner tape watches → outer result None."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t2:
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = x**3
+        dy = t1.gradient(y, x)
+    return dy, t2.gradient(dy, x)
+
+
+def prog_nested_outer_sees_inner_ops(tf: Lib) -> Any:
+    """§1.7: the outer tape records what the inner one records."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t1:
+        t1.watch(x)
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            y = x**3
+        dy = t2.gradient(y, x)
+    return dy, t1.gradient(y, x)
+
+
+def prog_nested_third_order(tf: Lib) -> Any:
+    """§1.7: three nested tapes: x^4 at 2 → 32, 48, 48."""
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as t3:
+        with tf.GradientTape() as t2:
+            with tf.GradientTape() as t1:
+                y = x**4
+            d1 = t1.gradient(y, x)
+        d2 = t2.gradient(d1, x)
+    return d1, d2, t3.gradient(d2, x)
+
+
+def prog_nested_second_order_mixed_partials(tf: Lib) -> Any:
+    """§1.7: d/dy (d/dx x^2 y^3) = 6 x y^2."""
+    x = tf.Variable(2.0)
+    y = tf.Variable(3.0)
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            z = x**2 * y**3
+        dzdx = inner.gradient(z, x)
+    return dzdx, outer.gradient(dzdx, [x, y])
+
+
+def prog_persistent_higher_order_inside_context(tf: Lib) -> Any:
+    """§1.7: one persistent tape: 27 → 18 → 6; one warning per call site inside the context (2)."""
+    x = tf.constant(3.0)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape(persistent=True) as t:
+            t.watch(x)
+            y = x**3
+            dy = t.gradient(y, x)
+            d2y = t.gradient(dy, x)
+        d3y = t.gradient(d2y, x)
+    return dy, d2y, d3y, len(logged)
+
+
+def prog_persistent_higher_order_outside_context(tf: Lib) -> Any:
+    """§1.7: gradient outside the context is not recorded → second derivative None."""
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = x**3
+    dy = t.gradient(y, x)
+    return dy, t.gradient(dy, x)
+
+
+def prog_nested_second_order_vector(tf: Lib) -> Any:
+    """§1.7: second order of sum(x^3) for a vector: 6x."""
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as t2:
+        with tf.GradientTape() as t1:
+            y = tf.reduce_sum(x**3)
+        g = t1.gradient(y, x)
+        s = tf.reduce_sum(g)
+    return g, t2.gradient(s, x)
+
+
+def prog_nested_second_order_tanh(tf: Lib) -> Any:
+    """§1.7: d2 tanh(x) = -2 tanh(x) (1 - tanh(x)^2)."""
+    x = tf.constant(0.5, tf.float64)
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = tf.tanh(x)
+        dy = t1.gradient(y, x)
+    return dy, t2.gradient(dy, x)
+
+
+# ==================================================================================================
+# §1.8 stop_recording / reset
+
+
+def prog_stop_recording_hides_ops(tf: Lib) -> Any:
+    """§1.8: y=x*x inside stop_recording; z=2x+y → 2."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        with t.stop_recording():
+            y = x * x
+        z = x * 2.0 + y
+    return t.gradient(z, x)
+
+
+def prog_stop_recording_resumes(tf: Lib) -> Any:
+    """§1.8: recording resumes after the inner with-block."""
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        with t.stop_recording():
+            a = x * 10.0
+        b = x * x
+        y = a + b
+    return t.gradient(y, x)
+
+
+def prog_stop_recording_persistent_gradient_no_warning(tf: Lib) -> Any:
+    """§1.8: gradient inside stop_recording on a persistent tape: no warning."""
+    x = tf.constant(3.0)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape(persistent=True) as t:
+            t.watch(x)
+            y = x * x
+            with t.stop_recording():
+                g = t.gradient(y, x)
+    return g, len(logged)
+
+
+def prog_stop_recording_gradient_not_recorded(tf: Lib) -> Any:
+    """§1.8: a gradient computed inside stop_recording is not recorded → second order None."""
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = x**3
+        with t.stop_recording():
+            dy = t.gradient(y, x)
+    return dy, t.gradient(dy, x)
+
+
+def prog_stop_recording_variable_read_hidden(tf: Lib) -> Any:
+    """§1.8: a variable read only inside stop_recording is not watched."""
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as t:
+        with t.stop_recording():
+            y = v * v
+    return t.gradient(y, v), t.watched_variables()
+
+
+def prog_reset_discards_recording(tf: Lib) -> Any:
+    """§1.8: after reset, z=5x → 5."""
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = x * x
+        t.reset()
+        z = x * 5.0
+    return t.gradient(z, x), y
+
+
+def prog_reset_pre_reset_target_none(tf: Lib) -> Any:
+    """§1.8: gradients of pre-reset targets are None."""
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as t:
+        y = x * x
+        t.reset()
+        x * 5.0
+    return t.gradient(y, x)
+
+
+def prog_reset_unwatches_constants(tf: Lib) -> Any:
+    """§1.8: reset forgets watched constants."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        x * x
+        t.reset()
+        z = x * 5.0
+    return t.gradient(z, x)
+
+
+def prog_reset_then_rewatch_constant(tf: Lib) -> Any:
+    """§1.8: re-watching after reset works."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        x * x
+        t.reset()
+        t.watch(x)
+        z = x * 5.0
+    return t.gradient(z, x)
+
+
+def prog_reset_persistent_still_usable(tf: Lib) -> Any:
+    """§1.8: a persistent tape after reset still computes gradients repeatedly."""
+    x = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as t:
+        x * 100.0
+        t.reset()
+        z = x * x
+    return t.gradient(z, x), t.gradient(z, x)
+
+
+# ==================================================================================================
+# §6 per-op gradient conventions at edge points
+
+
+def prog_edge_reduce_max_ties_split(tf: Lib) -> Any:
+    """§6: reduce_max ties split equally: [1,3,3] → [0,.5,.5]."""
+    return grad1(tf, lambda x: tf.reduce_max(x), [1.0, 3.0, 3.0])
+
+
+def prog_edge_reduce_max_all_tied(tf: Lib) -> Any:
+    """§6: [3,3,3] → [1/3]*3."""
+    return grad1(tf, lambda x: tf.reduce_max(x), [3.0, 3.0, 3.0])
+
+
+def prog_edge_reduce_min_ties_split(tf: Lib) -> Any:
+    """§6: reduce_min [1,1,3] → [.5,.5,0]."""
+    return grad1(tf, lambda x: tf.reduce_min(x), [1.0, 1.0, 3.0])
+
+
+def prog_edge_reduce_max_axis_ties(tf: Lib) -> Any:
+    """§6: ties split per reduced slice with axis."""
+    return grad1(tf, lambda x: tf.reduce_max(x, axis=1), [[1.0, 3.0, 3.0], [5.0, 0.0, 5.0]])
+
+
+def prog_edge_reduce_min_axis0_keepdims(tf: Lib) -> Any:
+    """§6: reduce_min over axis 0 with keepdims; ties split."""
+    return grad1(tf, lambda x: tf.reduce_min(x, axis=0, keepdims=True) * 2.0, [[1.0, 4.0], [1.0, 2.0]])
+
+
+def prog_edge_maximum_tie_goes_to_first(tf: Lib) -> Any:
+    """§6: maximum tie → all to x."""
+    return grads(tf, lambda x, y: tf.maximum(x, y), [1.0, 2.0, 3.0], [1.0, 1.0, 4.0])
+
+
+def prog_edge_minimum_tie_goes_to_first(tf: Lib) -> Any:
+    """§6: minimum tie → all to x."""
+    return grads(tf, lambda x, y: tf.minimum(x, y), [1.0, 2.0, 3.0], [1.0, 1.0, 4.0])
+
+
+def prog_edge_maximum_broadcast_tie(tf: Lib) -> Any:
+    """§6: maximum with broadcast scalar y; tie to x; gy reduced."""
+    return grads(tf, lambda x, y: tf.maximum(x, y), [1.0, 2.0, 3.0], 2.0)
+
+
+def prog_edge_abs_at_zero(tf: Lib) -> Any:
+    """§6: abs'(0) = 0, also at -0.0."""
+    return grad1(tf, lambda x: tf.abs(x), [-1.0, 0.0, 2.0, -0.0])
+
+
+def prog_edge_python_abs_operator(tf: Lib) -> Any:
+    """§6: builtin abs() on a tensor behaves like tf.abs."""
+    return grad1(tf, lambda x: abs(x) * 3.0, [-2.0, 0.0, 5.0])
+
+
+def prog_edge_relu_at_zero(tf: Lib) -> Any:
+    """§6: relu'(0) = 0."""
+    return grad1(tf, lambda x: tf.nn.relu(x), [-1.0, 0.0, 1.0])
+
+
+def prog_edge_sqrt_at_zero_inf(tf: Lib) -> Any:
+    """§6: sqrt'(0) = inf."""
+    return grad1(tf, lambda x: tf.sqrt(x), [0.0, 4.0])
+
+
+def prog_edge_sqrt_negative_nan(tf: Lib) -> Any:
+    """§6: sqrt at -1 → nan."""
+    return grad1(tf, lambda x: tf.sqrt(x), [-1.0])
+
+
+def prog_edge_pow_half_at_zero_inf(tf: Lib) -> Any:
+    """§6: x**0.5 at 0 → inf."""
+    return grad1(tf, lambda x: x**0.5, [0.0, 4.0])
+
+
+def prog_edge_sqrt_zero_upstream_is_zero(tf: Lib) -> Any:
+    """§6: zero upstream into sqrt gives 0 even at singular points."""
+    return grad1(tf, lambda x: tf.sqrt(x), [0.0, -1.0, 4.0], out=tf.constant([0.0, 0.0, 0.0]))
+
+
+def prog_edge_sqrt_unit_upstream(tf: Lib) -> Any:
+    """§6: sqrt with upstream 1 at [0,-1,4] → [inf, nan, .25]."""
+    return grad1(tf, lambda x: tf.sqrt(x), [0.0, -1.0, 4.0], out=tf.constant([1.0, 1.0, 1.0]))
+
+
+def prog_edge_log_zero_upstream_nan(tf: Lib) -> Any:
+    """§6: log with zero upstream: 0*inf → nan at 0."""
+    return grad1(tf, lambda x: tf.math.log(x), [0.0, -1.0, 4.0], out=tf.constant([0.0, 0.0, 0.0]))
+
+
+def prog_edge_log_at_zero_inf(tf: Lib) -> Any:
+    """§6: log'(0) = inf."""
+    return grad1(tf, lambda x: tf.math.log(x), [0.0, 1.0])
+
+
+def prog_edge_pow_half_zero_upstream_nan(tf: Lib) -> Any:
+    """§6: x**0.5 with zero upstream at [0,-1,4] → [nan, nan, 0]."""
+    return grad1(tf, lambda x: x**0.5, [0.0, -1.0, 4.0], out=tf.constant([0.0, 0.0, 0.0]))
+
+
+def prog_edge_reciprocal_div_zero_upstream_nan(tf: Lib) -> Any:
+    """§6: 1/x (RealDiv) with zero upstream at 0 → nan."""
+    return grad1(tf, lambda x: 1.0 / x, [0.0, -1.0, 4.0], out=tf.constant([0.0, 0.0, 0.0]))
+
+
+def prog_edge_div_by_zero(tf: Lib) -> Any:
+    """§6: x/0 → d/dx inf, d/dy -inf."""
+    return grads(tf, lambda x, y: x / y, 1.0, 0.0)
+
+
+def prog_edge_div_basic(tf: Lib) -> Any:
+    """§6: x/y at (1,2) → 0.5, -0.25."""
+    return grads(tf, lambda x, y: tf.divide(x, y), 1.0, 2.0)
+
+
+def prog_edge_where_sqrt_unselected_clean(tf: Lib) -> Any:
+    """§6: where(x>0, sqrt(x), 0) gives clean zeros (sqrt zero-upstream guard)."""
+    return grad1(tf, lambda x: tf.where(x > 0, tf.sqrt(x), tf.zeros_like(x)), [-1.0, 0.0, 4.0])
+
+
+def prog_edge_where_log_unselected_nan(tf: Lib) -> Any:
+    """§6: where(x>0, log(x), x) at 0 → nan leaks."""
+    return grad1(tf, lambda x: tf.where(x > 0, tf.math.log(x), x), [-1.0, 0.0, 4.0])
+
+
+def prog_edge_where_reciprocal_unselected_nan(tf: Lib) -> Any:
+    """§6: where(x!=0, 1/x, 0) at 0 → nan."""
+    return grad1(tf, lambda x: tf.where(x != 0, 1 / x, 0.0), [0.0, 2.0])
+
+
+def prog_edge_where_pow_half_unselected_nan(tf: Lib) -> Any:
+    """§6: where(x>0, x**0.5, 0) at ≤0 → nan."""
+    return grad1(tf, lambda x: tf.where(x > 0, x**0.5, 0.0), [-1.0, 0.0, 4.0])
+
+
+def prog_edge_where_double_where_trick(tf: Lib) -> Any:
+    """§6: sanitising the input with a second where gives clean zeros."""
+    return grad1(tf, lambda x: tf.where(x > 0, tf.sqrt(tf.where(x > 0, x, 1.0)), 0.0), [-1.0, 0.0, 4.0])
+
+
+def prog_edge_where_broadcast_branch(tf: Lib) -> Any:
+    """§6: where with a broadcast scalar branch → reduced gradient."""
+    return grads(tf, lambda x, y: tf.where(tf.constant([True, False]), x, y), [1.0, 2.0], 5.0)
+
+
+def prog_edge_pow_at_zero_base(tf: Lib) -> Any:
+    """§6: pow(x,y) at x=0,y=2 → d/dx 0, d/dy 0."""
+    return grads(tf, lambda x, y: tf.pow(x, y), [0.0, 2.0], [2.0, 3.0])
+
+
+def prog_edge_pow_negative_base(tf: Lib) -> Any:
+    """§6: pow at x<0: d/dx -4, d/dy 0 (log guarded)."""
+    return grads(tf, lambda x, y: tf.pow(x, y), [-2.0], [2.0])
+
+
+def prog_edge_pow_zero_zero(tf: Lib) -> Any:
+    """§6: 0**0 → d/dx nan, d/dy 0."""
+    return grads(tf, lambda x, y: tf.pow(x, y), 0.0, 0.0)
+
+
+def prog_edge_square_at_zero(tf: Lib) -> Any:
+    """§6: x**2 at 0 → 0."""
+    return grad1(tf, lambda x: x**2, 0.0)
+
+
+def prog_edge_cube_negative(tf: Lib) -> Any:
+    """§6: x³ at -2 → 12."""
+    return grad1(tf, lambda x: x**3, -2.0)
+
+
+def prog_edge_tf_square(tf: Lib) -> Any:
+    """§6: tf.square at 3 → 6."""
+    return grad1(tf, lambda x: tf.square(x), 3.0)
+
+
+def prog_edge_pow_tensor_exponent_operator(tf: Lib) -> Any:
+    """§6: x ** y operator with both tensors."""
+    return grads(tf, lambda x, y: x**y, [2.0, 3.0], [3.0, 0.5])
+
+
+def prog_edge_rpow_python_base(tf: Lib) -> Any:
+    """§6: 2.0 ** x (reflected pow) → 2^x ln 2."""
+    return grad1(tf, lambda x: 2.0**x, [0.0, 1.0, 3.0])
+
+
+def prog_edge_exp_overflow(tf: Lib) -> Any:
+    """§6: exp(100) in float32 → inf gradient."""
+    return grad1(tf, lambda x: tf.exp(x), 100.0)
+
+
+def prog_edge_nan_times_zero(tf: Lib) -> Any:
+    """§6: d(nan*0)/dnan = 0."""
+    return grad1(tf, lambda x: x * 0.0, float("nan"))
+
+
+def prog_edge_zero_times_inf(tf: Lib) -> Any:
+    """§6: 0*inf → d/da inf, d/db 0."""
+    return grads(tf, lambda a, b: a * b, 0.0, float("inf"))
+
+
+def prog_edge_sigmoid_tanh_at_zero(tf: Lib) -> Any:
+    """§6: sigmoid'(0)=.25, tanh'(0)=1."""
+    return grad1(tf, lambda x: tf.sigmoid(x), [0.0]), grad1(tf, lambda x: tf.tanh(x), [0.0])
+
+
+def prog_edge_sin_cos(tf: Lib) -> Any:
+    """§6: sin' = cos, cos' = -sin."""
+    return grads(tf, lambda x, y: tf.sin(x) + tf.cos(y), [0.0, 1.0], [0.0, 1.0])
+
+
+def prog_edge_exp_log_chain(tf: Lib) -> Any:
+    """§6: d log(exp(x)) = 1 (float64)."""
+    return grad1(tf, lambda x: tf.math.log(tf.exp(x)), tf.constant([0.5, 2.0], tf.float64))
+
+
+def prog_edge_reduce_mean(tf: Lib) -> Any:
+    """§6: reduce_mean → 1/N each."""
+    return grad1(tf, lambda x: tf.reduce_mean(x), [[1.0, 2.0], [3.0, 4.0]])
+
+
+def prog_edge_reduce_mean_axis(tf: Lib) -> Any:
+    """§6: reduce_mean along axis 1 → 1/3 each."""
+    return grad1(tf, lambda x: tf.reduce_mean(x, axis=1), [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+
+def prog_edge_reduce_sum_axis_keepdims(tf: Lib) -> Any:
+    """§6: reduce_sum(axis=0, keepdims=True) * w → gradient broadcast back."""
+    return grad1(tf, lambda x: tf.reduce_sum(x, axis=0, keepdims=True) * tf.constant([[1.0, 2.0]]),
+                 [[1.0, 2.0], [3.0, 4.0]])
+
+
+def prog_edge_softmax_sum_zero(tf: Lib) -> Any:
+    """§6: sum(softmax(x)) has gradient 0."""
+    return grad1(tf, lambda x: tf.reduce_sum(tf.nn.softmax(x)), [1.0, 2.0])
+
+
+def prog_edge_softmax_weighted(tf: Lib) -> Any:
+    """§6: gradient of softmax(x)·w."""
+    return grad1(tf, lambda x: tf.reduce_sum(tf.nn.softmax(x) * tf.constant([1.0, 0.0, 0.0])),
+                 [1.0, 2.0, 3.0])
+
+
+def prog_edge_softmax_matrix_last_axis(tf: Lib) -> Any:
+    """§6: softmax on a matrix normalises the last axis."""
+    return grad1(tf, lambda x: tf.nn.softmax(x) * tf.constant([[1.0, 2.0], [3.0, 4.0]]),
+                 tf.constant([[0.0, 1.0], [2.0, 0.5]], tf.float64))
+
+
+def prog_edge_matmul(tf: Lib) -> Any:
+    """§6: matmul gradients [[3,4]], [[1],[2]]."""
+    return grads(tf, lambda a, b: a @ b, [[1.0, 2.0]], [[3.0], [4.0]])
+
+
+def prog_edge_tf_matmul_square(tf: Lib) -> Any:
+    """§6: tf.matmul of 2x2 matrices."""
+    return grads(tf, lambda a, b: tf.matmul(a, b), [[1.0, 2.0], [3.0, 4.0]], [[0.5, -1.0], [2.0, 1.0]])
+
+
+def prog_edge_concat(tf: Lib) -> Any:
+    """§6: concat splits the gradient back."""
+    return grads(tf, lambda a, b: tf.concat([a, b], 0) * tf.constant([1.0, 2.0, 3.0]), [1.0], [1.0, 1.0])
+
+
+def prog_edge_concat_axis1(tf: Lib) -> Any:
+    """§6: concat along axis 1."""
+    return grads(tf, lambda a, b: tf.concat([a, b], axis=1) * tf.constant([[1.0, 2.0, 3.0]]),
+                 [[1.0]], [[1.0, 1.0]])
+
+
+def prog_edge_stack(tf: Lib) -> Any:
+    """§6: stack then weight."""
+    return grads(tf, lambda a, b: tf.stack([a, b], axis=1) * tf.constant([[1.0, 2.0], [3.0, 4.0]]),
+                 [1.0, 1.0], [1.0, 1.0])
+
+
+def prog_edge_reshape_transpose(tf: Lib) -> Any:
+    """§6: transpose(reshape(x)) * w → [1,3,2,4]."""
+    return grad1(tf, lambda x: tf.transpose(tf.reshape(x, [2, 2])) * tf.constant([[1.0, 2.0], [3.0, 4.0]]),
+                 [1.0, 1.0, 1.0, 1.0])
+
+
+def prog_edge_transpose_perm(tf: Lib) -> Any:
+    """§6: transpose with perm on rank 3."""
+    w = np.arange(24, dtype=np.float32).reshape(4, 2, 3)
+    return grad1(tf, lambda x: tf.transpose(x, perm=[2, 0, 1]) * tf.constant(w), tf.ones([2, 3, 4]))
+
+
+def prog_edge_add_n(tf: Lib) -> Any:
+    """§6: add_n distributes the upstream to all inputs."""
+    return grads(tf, lambda a, b: tf.add_n([a, b, a]), [1.0, 2.0], [3.0, 4.0])
+
+
+def prog_edge_identity_and_stop_gradient(tf: Lib) -> Any:
+    """§4.2/§6: x*stop_gradient(x*x) at 2 → 4; identity → 1."""
+    return grad1(tf, lambda x: x * tf.stop_gradient(x * x) + tf.identity(x), 2.0)
+
+
+def prog_edge_stop_gradient_all_none(tf: Lib) -> Any:
+    """§4.2: everything blocked → None; with 'zero' → 0."""
+    x = tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = tf.stop_gradient(x) * 3.0
+    return t.gradient(y, x), t.gradient(y, x, unconnected_gradients="zero")
+
+
+def prog_edge_add_sub_mul_negative(tf: Lib) -> Any:
+    """§6: tf.add/subtract/multiply/negative gradients."""
+    return grads(tf, lambda a, b: tf.negative(tf.subtract(tf.add(a, b), tf.multiply(a, b))), 2.0, 3.0)
+
+
+def prog_edge_same_tensor_three_times(tf: Lib) -> Any:
+    """§6: a + a + a → 3."""
+    return grad1(tf, lambda a: a + a + a, 1.0)
+
+
+def prog_edge_unary_neg_operator(tf: Lib) -> Any:
+    """§6: -x operator."""
+    return grad1(tf, lambda x: -x * x, [1.0, -2.0])
+
+
+def prog_edge_zeros_ones_like_no_gradient(tf: Lib) -> Any:
+    """§6: zeros_like/ones_like(x) do not depend on x's value → None."""
+    return grad1(tf, lambda x: tf.zeros_like(x) + tf.ones_like(x), [1.0, 2.0])
+
+
+# §6 slicing (gradients flow through strided slices as dense tensors)
+
+
+def prog_slice_basic_gradient(tf: Lib) -> Any:
+    """§6: a[1:]*2 → [0,2,2]."""
+    return grad1(tf, lambda a: a[1:] * 2.0, [1.0, 1.0, 1.0])
+
+
+def prog_slice_step_gradient(tf: Lib) -> Any:
+    """§6: a[::2] scatters the gradient back with zeros."""
+    return grad1(tf, lambda a: a[::2] * tf.constant([1.0, 2.0, 3.0]), [1.0, 1.0, 1.0, 1.0, 1.0])
+
+
+def prog_slice_negative_step_gradient(tf: Lib) -> Any:
+    """§6: a[::-1] reverses the gradient."""
+    return grad1(tf, lambda a: a[::-1] * tf.constant([1.0, 2.0, 3.0]), [1.0, 1.0, 1.0])
+
+
+def prog_slice_negative_index_gradient(tf: Lib) -> Any:
+    """§6: a[-1] picks the last element."""
+    return grad1(tf, lambda a: a[-1] * 5.0, [1.0, 2.0, 3.0])
+
+
+def prog_slice_2d_ellipsis_newaxis_gradient(tf: Lib) -> Any:
+    """§6: a[..., 1][tf.newaxis] on a matrix."""
+    return grad1(tf, lambda a: a[..., 1][tf.newaxis] * 3.0, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def prog_slice_variable_row_dense(tf: Lib) -> Any:
+    """§5: v[0] on a Variable gives a dense gradient."""
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.GradientTape() as t:
+        y = v[0] * 1.0
+    g = t.gradient(y, v)
+    return g, isinstance(g, tf.Tensor)
+
+
+def prog_slice_mixed_step_2d_gradient(tf: Lib) -> Any:
+    """§6: a[1:, ::-2] on a 3x4 matrix."""
+    w = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    return grad1(tf, lambda a: a[1:, ::-2] * w, tf.ones([3, 4]))
+
+
+# ==================================================================================================
+# §7 complex numbers
+
+
+def prog_complex_square_conjugate(tf: Lib) -> Any:
+    """§7: z*z at 1+2j → conj(2z) = 2-4j."""
+    z = tf.constant(1 + 2j, tf.complex64)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = z * z
+    return y, t.gradient(y, z)
+
+
+def prog_complex_square_upstream_1j(tf: Lib) -> Any:
+    """§7: z*z with upstream 1j → 4+2j."""
+    z = tf.constant(1 + 2j, tf.complex64)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = z * z
+    return t.gradient(y, z, output_gradients=tf.constant(1j, tf.complex64))
+
+
+def prog_complex_exp(tf: Lib) -> Any:
+    """§7: exp(z) → conj(exp(z))."""
+    z = tf.constant(1 + 2j, tf.complex64)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = tf.exp(z)
+    return y, t.gradient(y, z)
+
+
+def prog_complex_times_constant(tf: Lib) -> Any:
+    """§7: c*z with c=3-1j → 3+1j."""
+    z = tf.constant(1 + 2j, tf.complex64)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = tf.constant(3 - 1j, tf.complex64) * z
+    return y, t.gradient(y, z)
+
+
+def prog_complex_abs(tf: Lib) -> Any:
+    """§7: abs(z) → z/|z| (real float32 output)."""
+    z = tf.constant(1 + 2j, tf.complex64)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = tf.abs(z)
+    return y, t.gradient(y, z)
+
+
+def prog_complex_python_literal_complex128(tf: Lib) -> Any:
+    """§7/§8: a Python complex literal is complex128; gradient keeps it."""
+    z = tf.constant(1 + 2j)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = z * z
+    return y, t.gradient(y, z)
+
+
+def prog_complex_square_op(tf: Lib) -> Any:
+    """§7: tf.square(z) same convention as z*z."""
+    z = tf.constant([1 + 2j, -1j], tf.complex128)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = tf.square(z)
+    return t.gradient(y, z)
+
+
+def prog_complex_variable_square(tf: Lib) -> Any:
+    """§7: complex Variables are auto-watched and differentiated."""
+    v = tf.Variable(1 + 2j)
+    with tf.GradientTape() as t:
+        y = v * v
+    return v.dtype.name, t.gradient(y, v), t.watched_variables()
+
+
+def prog_complex_reduce_sum_mul(tf: Lib) -> Any:
+    """§7: reduce_sum(c*z) for a complex vector."""
+    z = tf.constant([1 + 1j, 2 - 1j], tf.complex64)
+    c = tf.constant([2 + 0j, 1j], tf.complex64)
+    with tf.GradientTape() as t:
+        t.watch(z)
+        y = tf.reduce_sum(c * z)
+    return t.gradient(y, z)
+
+
+def prog_complex_cast_to_real(tf: Lib) -> Any:
+    """§7: cast complex→real gives gradient (1+0j) and logs a warning."""
+    z = tf.constant(1 + 2j, tf.complex64)
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            t.watch(z)
+            y = tf.cast(z, tf.float32)
+        g = t.gradient(y, z)
+    return y, g, len(logged) > 0
+
+
+def prog_complex_cast_from_real(tf: Lib) -> Any:
+    """§7: cast real→complex then *1j: d/dx is the real part of the upstream → 0.0 float32."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.complex64) * tf.constant(1j, tf.complex64)
+    return y, t.gradient(y, x)
+
+
+def prog_complex_cast_from_real_times_real(tf: Lib) -> Any:
+    """§7: cast real→complex then *(2+1j): d/dx = Re(conj(2+1j)) = 2."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.complex64) * tf.constant(2 + 1j, tf.complex64)
+    return t.gradient(y, x)
+
+
+def prog_complex_unconnected_zero_dtype(tf: Lib) -> Any:
+    """§7/§1.5: ZERO for an unconnected complex source is complex zeros."""
+    x = tf.constant(1.0)
+    z = tf.constant([1 + 1j, 2j], tf.complex64)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        t.watch(z)
+        y = x * 2.0
+    return t.gradient(y, z, unconnected_gradients="zero")
+
+
+# ==================================================================================================
+# §8 dtypes
+
+
+def prog_dtype_defaults(tf: Lib) -> Any:
+    """§8: default dtypes of constants, variables and conversions."""
+    return [
+        tf.constant(3.0).dtype,
+        tf.constant(3).dtype,
+        tf.constant(np.float64(3.0)).dtype,
+        tf.constant(np.array([1.0])).dtype,
+        tf.constant([1, 2.5]).dtype,
+        tf.Variable(3.0).dtype,
+        tf.Variable(np.array(3.0)).dtype,
+        tf.Variable(3).dtype,
+        tf.constant(2**40).dtype,
+        tf.constant(True).dtype,
+        tf.convert_to_tensor(3.0).dtype,
+        tf.constant(np.float32(1)).dtype,
+        tf.constant(np.int64(3)).dtype,
+        tf.constant(1 + 2j).dtype,
+    ]
+
+
+def prog_dtype_int_overflow_int64(tf: Lib) -> Any:
+    """§8: 2**31 → int64; 2**31-1 → int32."""
+    return tf.constant(2**31), tf.constant(2**31 - 1)
+
+
+def prog_dtype_explicit_constant(tf: Lib) -> Any:
+    """§8: tf.constant(value, dtype) for each supported dtype."""
+    return [tf.constant(1, dtype=d) for d in (tf.float16, tf.float32, tf.float64, tf.int32, tf.int64,
+                                              tf.complex64, tf.complex128)]
+
+
+def prog_dtype_bool_constant(tf: Lib) -> Any:
+    """§8: Python bools → bool tensors."""
+    return tf.constant(True), tf.constant([True, False])
+
+
+def prog_dtype_variable_dtype_argument(tf: Lib) -> Any:
+    """§8: tf.Variable(3, dtype=tf.float32) converts; float64 variables keep float64."""
+    return tf.Variable(3, dtype=tf.float32), tf.Variable(1.0, dtype=tf.float64)
+
+
+def prog_dtype_convert_to_tensor(tf: Lib) -> Any:
+    """§8: convert_to_tensor of lists, nested lists, ndarrays, tensors and variables."""
+    v = tf.Variable([1.0, 2.0])
+    t = tf.constant([1, 2])
+    return (tf.convert_to_tensor([[1, 2], [3, 4]]), tf.convert_to_tensor(np.array([1.5], np.float32)),
+            tf.convert_to_tensor(v), tf.convert_to_tensor(t) is t, tf.convert_to_tensor(2, dtype=tf.float64))
+
+
+def prog_dtype_convert_float_to_int_raises(tf: Lib) -> Any:
+    """§8: convert_to_tensor(1.5, dtype=int32) raises TypeError."""
+    return tf.convert_to_tensor(1.5, dtype=tf.int32)
+
+
+def prog_dtype_constant_float_to_int_raises(tf: Lib) -> Any:
+    """§8: tf.constant(1.5, dtype=int32) raises TypeError."""
+    return tf.constant(1.5, dtype=tf.int32)
+
+
+def prog_dtype_ragged_list_raises(tf: Lib) -> Any:
+    """§8: a ragged nested list raises ValueError."""
+    return tf.constant([[1, 2], [3]])
+
+
+def prog_dtype_gradient_float16_preserved(tf: Lib) -> Any:
+    """§8: float16 source → float16 gradient."""
+    return grad1(tf, lambda x: x * x, tf.constant(3.0, tf.float16))
+
+
+def prog_dtype_gradient_float64_preserved(tf: Lib) -> Any:
+    """§8: float64 source → float64 gradient."""
+    return grad1(tf, lambda x: x * x, tf.constant(3.0, tf.float64))
+
+
+def prog_dtype_float64_variable_gradient(tf: Lib) -> Any:
+    """§8: tf.Variable(np.array(3.0)) is float64; gradient float64."""
+    v = tf.Variable(np.array(3.0))
+    with tf.GradientTape() as t:
+        y = v * v
+    return t.gradient(y, v)
+
+
+def prog_dtype_mixed_add_raises(tf: Lib) -> Any:
+    """§8: float32 + float64 raises InvalidArgumentError."""
+    return tf.constant(1.0) + tf.constant(1.0, tf.float64)
+
+
+def prog_dtype_mixed_int_float_raises(tf: Lib) -> Any:
+    """§8: float32 + int32 tensors raise InvalidArgumentError."""
+    return tf.constant(3.0) + tf.constant(1)
+
+
+def prog_dtype_mixed_int32_int64_raises(tf: Lib) -> Any:
+    """§8: int64 + int32 tensors raise InvalidArgumentError."""
+    return tf.constant(1, tf.int64) + tf.constant(1)
+
+
+def prog_dtype_int_tensor_times_python_float_raises(tf: Lib) -> Any:
+    """§8: int32 tensor * 2.5 raises TypeError (no implicit promotion)."""
+    return tf.constant([1, 2]) * 2.5
+
+
+def prog_dtype_float_tensor_times_python_int(tf: Lib) -> Any:
+    """§8: float32 tensor * 2 stays float32."""
+    return tf.constant([1.0, 2.0]) * 2, 3 * tf.constant(1.5, tf.float64), tf.constant(2, tf.int64) * 3
+
+
+def prog_dtype_python_scalars_op(tf: Lib) -> Any:
+    """§8: tf.add(1, 2) → int32; tf.add(1., 2.) → float32."""
+    return tf.add(1, 2), tf.add(1.0, 2.0)
+
+
+def prog_dtype_int_truediv_float64(tf: Lib) -> Any:
+    """§8: int32 / int32 → float64 (true division)."""
+    return tf.constant([1, 2]) / tf.constant([2, 2]), tf.divide(tf.constant(3), tf.constant(2))
+
+
+def prog_dtype_int64_truediv_python_int(tf: Lib) -> Any:
+    """§8: int64 / 2 → float64."""
+    return tf.constant([1, 2], tf.int64) / 2
+
+
+def prog_dtype_int_floordiv_mod(tf: Lib) -> Any:
+    """§8: // and % on ints follow floor semantics."""
+    x = tf.constant([-7, 7])
+    return x // 2, x % 2, x // -2, x % -2
+
+
+def prog_dtype_float_floordiv_mod(tf: Lib) -> Any:
+    """§8: // and % on floats follow floor semantics."""
+    x = tf.constant([-7.5, 7.5])
+    return x // 2.0, x % 2.0
+
+
+def prog_dtype_int_pow(tf: Lib) -> Any:
+    """§8: int ** int stays int32."""
+    return tf.constant([1, 2, 3]) ** 2, tf.pow(tf.constant(2), tf.constant(10))
+
+
+def prog_dtype_reduce_mean_int_truncates(tf: Lib) -> Any:
+    """§8: reduce_mean of int32 [1,2] → 1 (int32)."""
+    return tf.reduce_mean(tf.constant([1, 2])), tf.reduce_mean(tf.constant([[1, 2], [4, 7]]), axis=1)
+
+
+def prog_dtype_cast_float_to_int_truncates(tf: Lib) -> Any:
+    """§8: cast to int truncates toward zero."""
+    return tf.cast(tf.constant([-1.7, 1.7, 2.5]), tf.int32)
+
+
+def prog_dtype_cast_to_bool_and_back(tf: Lib) -> Any:
+    """§8: cast float→bool (nonzero True) and bool→float."""
+    b = tf.cast(tf.constant([0.0, 2.0, -1.0]), tf.bool)
+    return b, tf.cast(b, tf.float32)
+
+
+def prog_dtype_comparisons_bool(tf: Lib) -> Any:
+    """§8: comparisons give bool tensors; == is elementwise."""
+    x = tf.constant([1, 2, 3])
+    y = tf.constant([3, 2, 1])
+    return x < y, x <= y, x > y, x >= y, x == y, x != y
+
+
+def prog_dtype_compare_python_scalar(tf: Lib) -> Any:
+    """§8: comparing with a Python scalar broadcasts."""
+    x = tf.constant([1.0, 2.0, 3.0])
+    return x > 2, x == 2.0, 2.0 < x
+
+
+def prog_dtype_zeros_ones_defaults(tf: Lib) -> Any:
+    """§8: zeros/ones default float32; dtype argument; *_like keeps dtype."""
+    i = tf.constant([[1, 2]])
+    return (tf.zeros([2, 3]), tf.ones([2], tf.int32), tf.zeros([], tf.float64), tf.zeros_like(i),
+            tf.ones_like(i), tf.ones_like(tf.constant([1.0], tf.float16)))
+
+
+def prog_dtype_zeros_like_variable(tf: Lib) -> Any:
+    """§8: zeros_like(Variable) returns a Tensor of its dtype."""
+    v = tf.Variable([1.0, 2.0], dtype=tf.float64)
+    z = tf.zeros_like(v)
+    return z, isinstance(z, tf.Tensor)
+
+
+def prog_dtype_int_sqrt_raises(tf: Lib) -> Any:
+    """§8: tf.sqrt of an int32 tensor raises InvalidArgumentError."""
+    return tf.sqrt(tf.constant(4))
+
+
+def prog_dtype_int_negative_power_raises(tf: Lib) -> Any:
+    """§8: int ** negative int raises InvalidArgumentError."""
+    return tf.constant(2) ** -1
+
+
+def prog_dtype_int_divide_by_zero_raises(tf: Lib) -> Any:
+    """§8: integer // 0 raises InvalidArgumentError."""
+    return tf.constant(1) // tf.constant(0)
+
+
+def prog_dtype_int_truediv_by_zero_inf(tf: Lib) -> Any:
+    """§8: int / 0 → float64 inf."""
+    return tf.constant(3) / 0
+
+
+def prog_dtype_where_python_scalar_branch(tf: Lib) -> Any:
+    """§8: where(cond, tensor, 0) converts the scalar to the tensor's dtype."""
+    return tf.where(tf.constant([True, False]), tf.constant([1.0, 2.0]), 0)
+
+
+def prog_dtype_maximum_python_scalar(tf: Lib) -> Any:
+    """§8: maximum(float tensor, 1) → float32."""
+    return tf.maximum(tf.constant([0.5, 2.0]), 1), tf.minimum(tf.constant([1, 5]), 3)
+
+
+def prog_dtype_abs_sign_int(tf: Lib) -> Any:
+    """§8: abs/sign/negative on int32 stay int32."""
+    x = tf.constant([-3, 0, 2])
+    return tf.abs(x), tf.sign(x), -x, abs(x)
+
+
+# ==================================================================================================
+# ops: forward values and error types for the covered API
+
+
+def prog_op_values_elementwise(tf: Lib) -> Any:
+    """Forward values of elementwise math ops in float64."""
+    x = tf.constant([0.25, 1.0, 2.5], tf.float64)
+    return (tf.sqrt(x), tf.exp(x), tf.math.log(x), tf.sin(x), tf.cos(x), tf.tanh(x), tf.sigmoid(x),
+            tf.square(x), tf.pow(x, 1.5), tf.negative(x))
+
+
+def prog_op_values_nn(tf: Lib) -> Any:
+    """Forward values of relu and softmax."""
+    x = tf.constant([[-1.0, 0.0, 2.0], [1000.0, 0.0, -1000.0]])
+    return tf.nn.relu(x), tf.nn.softmax(x)
+
+
+def prog_op_values_reductions(tf: Lib) -> Any:
+    """Reductions: all, axis, negative axis, keepdims, list axis."""
+    x = tf.constant([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    return (tf.reduce_sum(x), tf.reduce_sum(x, axis=0), tf.reduce_max(x, axis=-1),
+            tf.reduce_min(x, axis=1, keepdims=True), tf.reduce_mean(x, axis=[0, 1]))
+
+
+def prog_op_reduce_empty(tf: Lib) -> Any:
+    """Reductions over an empty tensor: sum 0, max -inf, mean nan."""
+    e = tf.zeros([0])
+    return tf.reduce_sum(e), tf.reduce_max(e), tf.reduce_mean(e)
+
+
+def prog_op_shape_ops(tf: Lib) -> Any:
+    """reshape with -1, transpose default, concat, stack, add_n."""
+    x = tf.constant([[1, 2, 3], [4, 5, 6]])
+    return (tf.reshape(x, [3, -1]), tf.transpose(x), tf.concat([x, x], axis=0), tf.stack([x, x]),
+            tf.stack([x[0], x[1]], axis=1), tf.add_n([x, x, x]))
+
+
+def prog_op_where_select(tf: Lib) -> Any:
+    """tf.where(cond, a, b) with broadcasting."""
+    c = tf.constant([[True, False], [False, True]])
+    return tf.where(c, tf.constant([[1.0, 2.0], [3.0, 4.0]]), tf.constant(-1.0))
+
+
+def prog_op_where_mixed_python_scalars_raises(tf: Lib) -> Any:
+    """tf.where(cond, 1, 2.) raises TypeError (int and float branch)."""
+    return tf.where(tf.constant([True, False]), 1, 2.0)
+
+
+def prog_op_multiply_python_int_float_raises(tf: Lib) -> Any:
+    """tf.multiply(2, 3.) raises TypeError."""
+    return tf.multiply(2, 3.0)
+
+
+def prog_op_reshape_bad_size_raises(tf: Lib) -> Any:
+    """reshape to an incompatible size raises InvalidArgumentError."""
+    return tf.reshape(tf.zeros([6]), [4, -1])
+
+
+def prog_op_matmul_bad_shapes_raises(tf: Lib) -> Any:
+    """matmul with mismatched inner dims raises InvalidArgumentError."""
+    return tf.matmul(tf.zeros([2, 3]), tf.zeros([2, 3]))
+
+
+def prog_op_add_incompatible_shapes_raises(tf: Lib) -> Any:
+    """adding [2] and [3] raises InvalidArgumentError."""
+    return tf.zeros([2]) + tf.zeros([3])
+
+
+def prog_op_concat_mismatch_raises(tf: Lib) -> Any:
+    """concat with mismatched non-axis dims raises InvalidArgumentError."""
+    return tf.concat([tf.zeros([2, 3]), tf.zeros([2, 2])], 0)
+
+
+def prog_op_index_out_of_range_raises(tf: Lib) -> Any:
+    """x[5] on a length-2 tensor raises InvalidArgumentError."""
+    return tf.constant([1.0, 2.0])[5]
+
+
+def prog_op_matmul_operator_values(tf: Lib) -> Any:
+    """@ operator on 2-D and batched 3-D tensors."""
+    a = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    b = tf.reshape(tf.constant(np.arange(8, dtype=np.float32)), [2, 2, 2])
+    return a @ a, b @ a, tf.matmul(a, tf.constant([[1.0], [0.0]]))
+
+
+def prog_op_float_python_conversion(tf: Lib) -> Any:
+    """float()/int() of scalar tensors and variables."""
+    return float(tf.constant(2.5)), int(tf.constant(7)), float(tf.Variable(1.5))
+
+
+def prog_op_numpy_method(tf: Lib) -> Any:
+    """tensor.numpy() returns a NumPy scalar or ndarray."""
+    return tf.constant(3.0).numpy(), tf.constant([3.0]).numpy(), tf.Variable([1, 2]).numpy()
+
+
+# indexing values
+
+
+def prog_index_basic_values(tf: Lib) -> Any:
+    """Integer, negative and slice indexing values and shapes."""
+    x = tf.constant([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]])
+    return x[0], x[-1], x[1, 2], x[:, 1], x[1:, :2], x[-2:, -1]
+
+
+def prog_index_steps_values(tf: Lib) -> Any:
+    """Slices with positive and negative steps."""
+    x = tf.constant([0, 1, 2, 3, 4, 5, 6])
+    return x[::2], x[::-1], x[5:1:-2], x[1::3], x[-1:-4:-1], x[10:], x[:100]
+
+
+def prog_index_ellipsis_newaxis_values(tf: Lib) -> Any:
+    """Ellipsis and newaxis (tf.newaxis and None)."""
+    x = tf.reshape(tf.constant(np.arange(24, dtype=np.int32)), [2, 3, 4])
+    return x[..., 0], x[0, ...], x[tf.newaxis], x[:, None, 1], x[..., tf.newaxis].shape.as_list(), x[1, ..., 2]
+
+
+def prog_index_variable_values(tf: Lib) -> Any:
+    """Indexing a Variable returns a Tensor."""
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    r = v[1, ::-1]
+    return r, isinstance(r, tf.Tensor)
+
+
+# ==================================================================================================
+# Variable API
+
+
+def prog_variable_attributes(tf: Lib) -> Any:
+    """Variable name/dtype/shape/trainable."""
+    v = tf.Variable([[1.0, 2.0]], name="w")
+    u = tf.Variable(3, trainable=False)
+    return v.name, v.dtype, v.shape, v.trainable, u.name, u.dtype, u.trainable
+
+
+def prog_variable_default_name_not_unique(tf: Lib) -> Any:
+    """§9: unnamed variables are all 'Variable:0'; a scoped name gets ':0'."""
+    return tf.Variable(1.0).name, tf.Variable(2.0).name, tf.Variable(1.0, name="scope/x").name
+
+
+def prog_variable_assign_methods(tf: Lib) -> Any:
+    """assign/assign_add/assign_sub update the value; read_value/value return Tensors."""
+    v = tf.Variable([1.0, 2.0])
+    v.assign([3.0, 4.0])
+    a = v.read_value()
+    v.assign_add([1.0, 1.0])
+    b = v.value()
+    v.assign_sub([0.5, 0.5])
+    return a, b, v.read_value(), isinstance(a, tf.Tensor), isinstance(b, tf.Tensor)
+
+
+def prog_variable_assign_shape_mismatch_raises(tf: Lib) -> Any:
+    """assigning a [3] value to a [2] variable raises ValueError."""
+    v = tf.Variable([1.0, 2.0])
+    return v.assign([1.0, 2.0, 3.0])
+
+
+def prog_variable_assign_dtype_mismatch_raises(tf: Lib) -> Any:
+    """assigning an int32 tensor to a float32 variable raises ValueError."""
+    v = tf.Variable([1.0, 2.0])
+    return v.assign(tf.constant([1, 2]))
+
+
+def prog_variable_assign_python_ints_converted(tf: Lib) -> Any:
+    """assigning a Python int list to a float variable converts it."""
+    v = tf.Variable([1.0, 2.0])
+    v.assign([5, 6])
+    return v.read_value()
+
+
+def prog_variable_arithmetic_returns_tensor(tf: Lib) -> Any:
+    """Variable arithmetic returns Tensors, not Variables."""
+    v = tf.Variable([1.0, 2.0])
+    outs = [v + 1.0, 2.0 * v, v - v, v / 2.0, -v, v**2, abs(v)]
+    return outs, [isinstance(o, tf.Tensor) and not isinstance(o, tf.Variable) for o in outs]
+
+
+def prog_variable_int_gradient_none(tf: Lib) -> Any:
+    """§1.6: an int32 Variable's gradient is None."""
+    x = tf.Variable(3)
+    with tf.GradientTape() as t:
+        y = x * x
+    return t.gradient(y, x)
+
+
+def prog_variable_assign_sub_in_training_loop(tf: Lib) -> Any:
+    """A minimal gradient-descent loop with assign_sub."""
+    w = tf.Variable([1.0, -2.0])
+    target = tf.constant([0.5, 0.5])
+    losses = []
+    for _ in range(3):
+        with tf.GradientTape() as t:
+            loss = tf.reduce_sum(tf.square(w - target))
+        g = t.gradient(loss, w)
+        w.assign_sub(0.1 * g)
+        losses.append(loss)
+    return losses, w.read_value()
+
+
+# ==================================================================================================
+# §9 repr / str
+
+
+def _repr_str(values: list[Any]) -> list[tuple[str, str]]:
+    return [(repr(v), str(v)) for v in values]
+
+
+def prog_repr_tensor_float32_scalars(tf: Lib) -> Any:
+    """§9: float32 scalars repr via .item() (double expansion); str via NumPy."""
+    return _repr_str([tf.constant(6.0), tf.constant(0.1), tf.constant(1 / 3), tf.constant(1e-8),
+                      tf.constant(123456789.0), tf.constant(-0.0), tf.constant(0.5)])
+
+
+def prog_repr_tensor_special_floats(tf: Lib) -> Any:
+    """§9: nan/inf/-inf scalars."""
+    return _repr_str([tf.constant(float("nan")), tf.constant(float("inf")), tf.constant(float("-inf"))])
+
+
+def prog_repr_tensor_other_scalars(tf: Lib) -> Any:
+    """§9: int32/int64/bool/float64/float16/complex scalars."""
+    return _repr_str([tf.constant(3), tf.constant(3, tf.int64), tf.constant(True), tf.constant(1.0, tf.float64),
+                      tf.constant(0.1, tf.float64), tf.constant(1.5, tf.float16), tf.constant(0.1, tf.float16),
+                      tf.constant(1 + 2j), tf.constant(1 + 2j, tf.complex64)])
+
+
+def prog_repr_tensor_vectors(tf: Lib) -> Any:
+    """§9: vectors use NumPy repr/str."""
+    return _repr_str([tf.constant([1.0, 2.0, 3.0]), tf.constant([1, 2]), tf.constant([1 + 2j]),
+                      tf.constant([1e-8, 1.0]), tf.constant([True, False]), tf.constant([1.5], tf.float64)])
+
+
+def prog_repr_tensor_matrix_newline(tf: Lib) -> Any:
+    """§9: multi-line array text gets a newline after 'numpy=' / before the text."""
+    return _repr_str([tf.constant([[1.0, 2.0], [3.0, 4.0]]), tf.ones([2, 2, 2], tf.int64)])
+
+
+def prog_repr_tensor_empty(tf: Lib) -> Any:
+    """§9: empty tensors."""
+    return _repr_str([tf.zeros([0]), tf.zeros([2, 0]), tf.constant([], tf.int32)])
+
+
+def prog_repr_tensor_long_wrapped(tf: Lib) -> Any:
+    """§9: a 20-element int vector wraps onto two lines in repr."""
+    return _repr_str([tf.constant(list(range(20)))])
+
+
+def prog_repr_tensor_summarised(tf: Lib) -> Any:
+    """§9: large arrays are summarised with '...' (NumPy-version dependent)."""
+    return _repr_str([tf.constant(np.arange(2000, dtype=np.float32))])
+
+
+def prog_repr_variables(tf: Lib) -> Any:
+    """§9: Variable repr and str are identical; no comma between shape and dtype."""
+    return _repr_str([tf.Variable(3.0), tf.Variable([1.0, 2.0], name="w"), tf.Variable(1, name="i"),
+                      tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="m"),
+                      tf.Variable(0.1, trainable=False, name="nt"), tf.Variable(1.0, dtype=tf.float64),
+                      tf.Variable(1.0, name="scope/x")])
+
+
+def prog_repr_gradient_list_with_none(tf: Lib) -> Any:
+    """§9: a printed list shows tensors by repr and None as None."""
+    x = tf.constant(1.0)
+    u = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 1.0
+    return repr(t.gradient(y, [x, u])), str(t.watched_variables())
+
+
+def prog_repr_numpy_values(tf: Lib) -> Any:
+    """§9: tensor.numpy() reprs."""
+    return repr(tf.constant(3.0).numpy()), repr(tf.constant([3.0]).numpy()), type(tf.constant(3.0).numpy())
+
+
+def prog_repr_tensorshape(tf: Lib) -> Any:
+    """§9: TensorShape repr 'TensorShape([1, 2])', str '(1, 2)', as_list, len, indexing, equality."""
+    s0 = tf.constant(3.0).shape
+    s2 = tf.constant([[1.0, 2.0]]).shape
+    return (repr(s0), str(s0), repr(s2), str(s2), s2.as_list(), s0.as_list(), len(s2), s2[1], s2.rank,
+            s2 == [1, 2], tf.zeros([2, 0, 3]).shape.as_list(), str(tf.zeros([4]).shape))
+
+
+def prog_repr_dtypes(tf: Lib) -> Any:
+    """§9: dtype repr 'tf.float32', str "<dtype: 'float32'>", name."""
+    ds = [tf.float16, tf.float32, tf.float64, tf.int32, tf.int64, tf.bool, tf.complex64, tf.complex128]
+    return [(repr(d), str(d), d.name) for d in ds], tf.constant(1.0).dtype == tf.float32
+
+
+def prog_repr_dtype_properties(tf: Lib) -> Any:
+    """§8: dtype flags is_floating/is_integer/is_complex/is_bool."""
+    ds = [tf.float16, tf.float32, tf.float64, tf.int32, tf.int64, tf.bool, tf.complex64, tf.complex128]
+    return [(d.is_floating, d.is_integer, d.is_complex, d.is_bool) for d in ds]
+
+
+def prog_repr_format_in_fstring(tf: Lib) -> Any:
+    """§9: f-string of a tensor uses str()."""
+    g = tf.constant([0.5, 1.5])
+    return f"{g}", f"{tf.constant(2.0)}"
+
+
+# --------------------------------------------------------------------------------------------------
+
+PROGRAMS: dict[str, Callable[[Lib], Any]] = {
+    name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
+}

@@ -1,0 +1,69 @@
+"""Run every conformance program under real TensorFlow in this process and pickle the normalized results.
+
+Usage (from the repository root)::
+
+    python tests/conformance/run_tf.py [--out PATH] [--only NAME ...] [--show]
+
+Without ``--out`` the results go to the cache file that test_conformance.py uses. ``--show`` prints each
+normalized result (handy when writing a new program). Importing TensorFlow takes seconds, so all
+programs run in this single process; tapegrad is never imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sys
+import time
+from pathlib import Path
+
+if __package__:
+    from . import normalize, programs
+    from .cache import cache_path, write_atomic
+else:  # run as a script: import the sibling modules directly
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import normalize  # type: ignore[no-redef]
+    import programs  # type: ignore[no-redef]
+    from cache import cache_path, write_atomic  # type: ignore[no-redef]
+
+
+def run_all(only: list[str] | None = None) -> dict:
+    """Import TensorFlow, run the programs, return ``{"meta": ..., "results": {name: node}}``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
+    import tensorflow as tf
+
+    results = {}
+    for name, fn in programs.PROGRAMS.items():
+        if only and name not in only:
+            continue
+        results[name] = normalize.run_program(fn, tf)
+    meta = {"tensorflow": tf.__version__, "numpy": np.__version__, "python": sys.version.split()[0]}
+    return {"meta": meta, "results": results}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=None, help="output pickle (default: the cache file)")
+    parser.add_argument("--only", nargs="*", default=None, help="run only these program names")
+    parser.add_argument("--show", action="store_true", help="print each normalized result")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    data = run_all(args.only)
+    out = args.out or cache_path()
+    write_atomic(out, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    if args.show:
+        for name, node in data["results"].items():
+            print(f"{name}: {node!r}")
+    print(
+        f"ran {len(data['results'])} programs under TensorFlow {data['meta']['tensorflow']} "
+        f"in {time.perf_counter() - start:.1f}s -> {out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
