@@ -1,3 +1,5 @@
-"""``tapegrad.linalg``: the ``tf.linalg`` namespace."""
+"""``tapegrad.linalg``: the ``tf.linalg`` namespace (names collected from the op tables)."""
 
-from .ops.array_ops import matmul  # noqa: F401
+from .ops import collect as _collect
+
+globals().update(_collect("linalg"))

@@ -1,4 +1,5 @@
-"""``tapegrad.nn``: the ``tf.nn`` namespace."""
+"""``tapegrad.nn``: the ``tf.nn`` namespace (names collected from the op tables)."""
 
-from .ops.math_ops import sigmoid, tanh  # noqa: F401
-from .ops.nn_ops import relu, softmax  # noqa: F401
+from .ops import collect as _collect
+
+globals().update(_collect("nn"))

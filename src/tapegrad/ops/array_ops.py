@@ -473,3 +473,16 @@ def getitem(x: Any, key: Any) -> Tensor:
 
 
 newaxis = None
+
+
+EXPORTS: dict[str, list[str]] = {
+    "": [
+        "reshape", "transpose", "concat", "stack", "add_n", "where", "matmul"
+    ],
+    "math": [
+        "add_n"
+    ],
+    "linalg": [
+        "matmul"
+    ],
+}

@@ -315,3 +315,17 @@ def imag(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
 
 __all__ = ["constant", "convert_to_tensor", "zeros", "ones", "zeros_like", "ones_like", "identity", "cast",
            "stop_gradient", "broadcast_to", "conj", "real", "imag", "Variable"]
+
+
+EXPORTS: dict[str, list[str]] = {
+    "": [
+        "constant", "convert_to_tensor", "zeros", "ones", "zeros_like", "ones_like", "identity", "cast",
+        "stop_gradient", "broadcast_to"
+    ],
+    "math": [
+        "conj", "real", "imag"
+    ],
+    "dtypes": [
+        "cast"
+    ],
+}

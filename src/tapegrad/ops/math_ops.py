@@ -367,3 +367,21 @@ logical_xor = _binary("logical_xor", lambda F, x, y: F.logical_xor(x, y), None, 
                       doc="Elementwise XOR of bool tensors.")
 logical_not = _unary("logical_not", lambda F, x: F.logical_not(x), None, kinds="b",
                      doc="Elementwise NOT of a bool tensor.")
+
+
+EXPORTS: dict[str, list[str]] = {
+    "": [
+        "abs", "add", "cos", "divide", "truediv", "equal", "exp", "floordiv", "greater", "greater_equal", "less",
+        "less_equal", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "multiply",
+        "negative", "not_equal", "pow", "sigmoid", "sign", "sin", "sqrt", "square", "subtract", "tanh"
+    ],
+    "math": [
+        "abs", "add", "cos", "divide", "truediv", "equal", "exp", "floordiv", "floormod", "greater",
+        "greater_equal", "less", "less_equal", "log", "logical_and", "logical_not", "logical_or", "logical_xor",
+        "maximum", "minimum", "multiply", "negative", "not_equal", "pow", "sigmoid", "sign", "sin", "sqrt",
+        "square", "subtract", "tanh"
+    ],
+    "nn": [
+        "sigmoid", "tanh"
+    ],
+}

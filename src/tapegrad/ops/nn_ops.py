@@ -64,3 +64,13 @@ def softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Te
 
         raise InvalidArgumentError("softmax: logits must have rank >= 1, got a scalar.")
     return apply1(SOFTMAX, x, {"axis": ax})
+
+
+EXPORTS: dict[str, list[str]] = {
+    "nn": [
+        "relu", "softmax"
+    ],
+    "math": [
+        "softmax"
+    ],
+}

@@ -135,3 +135,13 @@ def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     -1.0
     """
     return _reduce(REDUCE_MIN, input_tensor, axis, keepdims, "fiu")
+
+
+EXPORTS: dict[str, list[str]] = {
+    "": [
+        "reduce_sum", "reduce_mean", "reduce_max", "reduce_min"
+    ],
+    "math": [
+        "reduce_sum", "reduce_mean", "reduce_max", "reduce_min"
+    ],
+}

@@ -1,0 +1,5 @@
+"""``tapegrad.random``: the ``tf.random`` namespace (names collected from the op tables)."""
+
+from .ops import collect as _collect
+
+globals().update(_collect("random"))
