@@ -61,3 +61,20 @@ def defop(name: str, fwd: Callable[..., Any], vjp: Any = None, jvp: Any = None, 
     op = OpDef(name, fwd, vjp, jvp, **kw)
     OPS[name] = op
     return op
+
+
+def spec(call: Callable[..., Any], args: Callable[[Any], tuple[Any, ...]], *, ref: Callable[..., Any] | None = None,
+         grad: tuple[int, ...] | None = None, order2: bool = True, complex: bool = False, tf: bool = True,
+         rtol: float = 1e-6, atol: float = 1e-8, name: str = "") -> dict[str, Any]:
+    """Test metadata for an op (``defop(..., test=spec(...))``; a list of specs is allowed).
+
+    * ``call(tf, *tensors)`` runs the op through the public API of module ``tf`` (tapegrad, or real TensorFlow
+      for the conformance comparison), e.g. ``lambda tf, x: tf.reduce_sum(x, axis=1)``.
+    * ``args(rng)`` makes the inputs as NumPy arrays (float64 for differentiable ones), inside the op's domain.
+    * ``ref(*arrays)`` is an independent NumPy/SciPy forward reference.
+    * ``grad``: indices of the inputs to differentiate (default: every floating input). ``order2``: also check
+      second derivatives through nested tapes. ``complex``: also check complex128 inputs (TF's conj convention).
+    * ``tf=False`` skips the TensorFlow comparison (internal ops, or TF lacks the signature).
+    """
+    return {"call": call, "args": args, "ref": ref, "grad": grad, "order2": order2, "complex": complex, "tf": tf,
+            "rtol": rtol, "atol": atol, "name": name}
