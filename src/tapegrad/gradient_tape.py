@@ -41,8 +41,8 @@ def _parse_unconnected(value: Any) -> UnconnectedGradients:
 
 
 _REUSE_MSG = (
-    "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians): its "
-    "recording was released by the first call{detail}. Either create the tape with "
+    "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians){detail}. "
+    "Either create the tape with "
     "tapegrad.GradientTape(persistent=True) (and `del tape` when done), or ask for all gradients in one call, "
     "e.g. tape.gradient(z, [x, y])."
 )
@@ -87,6 +87,7 @@ class GradientTape:
         self._persistent = bool(persistent)
         self._watch_accessed_variables = bool(watch_accessed_variables)
         self._watched_variables: tuple[Variable, ...] = ()
+        self._used = False  # a non-persistent gradient/jacobian call released the recording
 
     # -- state machine (reference §1.1) ------------------------------------------------------------------------
     def __enter__(self) -> GradientTape:
@@ -97,6 +98,7 @@ class GradientTape:
             )
         if self._tape is None:
             self._tape = _tape.Tape(self._persistent, self._watch_accessed_variables)
+            self._used = False
         _tape.push(self._tape)
         self._recording = True
         return self
@@ -165,8 +167,9 @@ class GradientTape:
     # -- gradients --------------------------------------------------------------------------------------------
     def _begin_use(self) -> _tape.Tape:
         if self._tape is None:
-            raise RuntimeError(_REUSE_MSG.format(
-                detail=" (or the tape was never entered with `with`)"))
+            detail = (": its recording was released by the first call" if self._used
+                      else ": this tape has no recording (it was never entered with `with`)")
+            raise RuntimeError(_REUSE_MSG.format(detail=detail))
         tape = self._tape
         if self._recording:
             if not self._persistent:
@@ -179,6 +182,7 @@ class GradientTape:
         if not self._persistent:
             self._watched_variables = self.watched_variables()
             self._tape = None
+            self._used = True
 
     def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
                  unconnected_gradients: Any = UnconnectedGradients.NONE) -> Any:
