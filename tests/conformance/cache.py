@@ -59,7 +59,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def prune(keep: Path) -> None:
-    """Delete cached result files other than ``keep``."""
+    """Delete cached result files other than ``keep`` (only when ``keep`` lives in the cache directory)."""
+    if keep.parent.resolve() != CACHE_DIR.resolve():
+        return
     for p in CACHE_DIR.glob("tf_results-*.pkl"):
         if p != keep:
             p.unlink(missing_ok=True)

@@ -818,8 +818,13 @@ def prog_watched_variables_after_reset(tf: Lib) -> Any:
         t.reset()
         w2 = t.watched_variables()
         z = b * 3.0
-    return ([v.name for v in w1], [v.name for v in w2], [v.name for v in t.watched_variables()],
-            t.gradient(z, [a, b]), y)
+    return (
+        [v.name for v in w1],
+        [v.name for v in w2],
+        [v.name for v in t.watched_variables()],
+        t.gradient(z, [a, b]),
+        y,
+    )
 
 
 def prog_watched_variables_is_tuple(tf: Lib) -> Any:
@@ -1148,8 +1153,7 @@ def prog_unconnected_zero_variable_unread(tf: Lib) -> Any:
 def prog_unconnected_gradients_enum_facts(tf: Lib) -> Any:
     """§4.5: UnconnectedGradients members, values, repr/str and lookup by value."""
     ug = tf.UnconnectedGradients
-    return (ug.NONE.value, ug.ZERO.value, repr(ug.ZERO), str(ug.ZERO), ug("none") is ug.NONE,
-            [m.name for m in ug])
+    return (ug.NONE.value, ug.ZERO.value, repr(ug.ZERO), str(ug.ZERO), ug("none") is ug.NONE, [m.name for m in ug])
 
 
 def prog_unconnected_gradients_enum_uppercase_raises(tf: Lib) -> Any:
@@ -1827,8 +1831,9 @@ def prog_edge_reduce_mean_axis(tf: Lib) -> Any:
 
 def prog_edge_reduce_sum_axis_keepdims(tf: Lib) -> Any:
     """§6: reduce_sum(axis=0, keepdims=True) * w → gradient broadcast back."""
-    return grad1(tf, lambda x: tf.reduce_sum(x, axis=0, keepdims=True) * tf.constant([[1.0, 2.0]]),
-                 [[1.0, 2.0], [3.0, 4.0]])
+    return grad1(
+        tf, lambda x: tf.reduce_sum(x, axis=0, keepdims=True) * tf.constant([[1.0, 2.0]]), [[1.0, 2.0], [3.0, 4.0]]
+    )
 
 
 def prog_edge_softmax_sum_zero(tf: Lib) -> Any:
@@ -1838,14 +1843,13 @@ def prog_edge_softmax_sum_zero(tf: Lib) -> Any:
 
 def prog_edge_softmax_weighted(tf: Lib) -> Any:
     """§6: gradient of softmax(x)·w."""
-    return grad1(tf, lambda x: tf.reduce_sum(tf.nn.softmax(x) * tf.constant([1.0, 0.0, 0.0])),
-                 [1.0, 2.0, 3.0])
+    return grad1(tf, lambda x: tf.reduce_sum(tf.nn.softmax(x) * tf.constant([1.0, 0.0, 0.0])), [1.0, 2.0, 3.0])
 
 
 def prog_edge_softmax_matrix_last_axis(tf: Lib) -> Any:
     """§6: softmax on a matrix normalises the last axis."""
-    return grad1(tf, lambda x: tf.nn.softmax(x) * tf.constant([[1.0, 2.0], [3.0, 4.0]]),
-                 tf.constant([[0.0, 1.0], [2.0, 0.5]], tf.float64))
+    w = tf.constant([[1.0, 2.0], [3.0, 4.0]], tf.float64)
+    return grad1(tf, lambda x: tf.nn.softmax(x) * w, tf.constant([[0.0, 1.0], [2.0, 0.5]], tf.float64))
 
 
 def prog_edge_matmul(tf: Lib) -> Any:
@@ -1865,20 +1869,21 @@ def prog_edge_concat(tf: Lib) -> Any:
 
 def prog_edge_concat_axis1(tf: Lib) -> Any:
     """§6: concat along axis 1."""
-    return grads(tf, lambda a, b: tf.concat([a, b], axis=1) * tf.constant([[1.0, 2.0, 3.0]]),
-                 [[1.0]], [[1.0, 1.0]])
+    return grads(tf, lambda a, b: tf.concat([a, b], axis=1) * tf.constant([[1.0, 2.0, 3.0]]), [[1.0]], [[1.0, 1.0]])
 
 
 def prog_edge_stack(tf: Lib) -> Any:
     """§6: stack then weight."""
-    return grads(tf, lambda a, b: tf.stack([a, b], axis=1) * tf.constant([[1.0, 2.0], [3.0, 4.0]]),
-                 [1.0, 1.0], [1.0, 1.0])
+    return grads(
+        tf, lambda a, b: tf.stack([a, b], axis=1) * tf.constant([[1.0, 2.0], [3.0, 4.0]]), [1.0, 1.0], [1.0, 1.0]
+    )
 
 
 def prog_edge_reshape_transpose(tf: Lib) -> Any:
     """§6: transpose(reshape(x)) * w → [1,3,2,4]."""
-    return grad1(tf, lambda x: tf.transpose(tf.reshape(x, [2, 2])) * tf.constant([[1.0, 2.0], [3.0, 4.0]]),
-                 [1.0, 1.0, 1.0, 1.0])
+    return grad1(
+        tf, lambda x: tf.transpose(tf.reshape(x, [2, 2])) * tf.constant([[1.0, 2.0], [3.0, 4.0]]), [1.0, 1.0, 1.0, 1.0]
+    )
 
 
 def prog_edge_transpose_perm(tf: Lib) -> Any:
@@ -2125,8 +2130,10 @@ def prog_dtype_int_overflow_int64(tf: Lib) -> Any:
 
 def prog_dtype_explicit_constant(tf: Lib) -> Any:
     """§8: tf.constant(value, dtype) for each supported dtype."""
-    return [tf.constant(1, dtype=d) for d in (tf.float16, tf.float32, tf.float64, tf.int32, tf.int64,
-                                              tf.complex64, tf.complex128)]
+    return [
+        tf.constant(1, dtype=d)
+        for d in (tf.float16, tf.float32, tf.float64, tf.int32, tf.int64, tf.complex64, tf.complex128)
+    ]
 
 
 def prog_dtype_bool_constant(tf: Lib) -> Any:
@@ -2143,8 +2150,13 @@ def prog_dtype_convert_to_tensor(tf: Lib) -> Any:
     """§8: convert_to_tensor of lists, nested lists, ndarrays, tensors and variables."""
     v = tf.Variable([1.0, 2.0])
     t = tf.constant([1, 2])
-    return (tf.convert_to_tensor([[1, 2], [3, 4]]), tf.convert_to_tensor(np.array([1.5], np.float32)),
-            tf.convert_to_tensor(v), tf.convert_to_tensor(t) is t, tf.convert_to_tensor(2, dtype=tf.float64))
+    return (
+        tf.convert_to_tensor([[1, 2], [3, 4]]),
+        tf.convert_to_tensor(np.array([1.5], np.float32)),
+        tf.convert_to_tensor(v),
+        tf.convert_to_tensor(t) is t,
+        tf.convert_to_tensor(2, dtype=tf.float64),
+    )
 
 
 def prog_dtype_convert_float_to_int_raises(tf: Lib) -> Any:
@@ -2269,8 +2281,14 @@ def prog_dtype_compare_python_scalar(tf: Lib) -> Any:
 def prog_dtype_zeros_ones_defaults(tf: Lib) -> Any:
     """§8: zeros/ones default float32; dtype argument; *_like keeps dtype."""
     i = tf.constant([[1, 2]])
-    return (tf.zeros([2, 3]), tf.ones([2], tf.int32), tf.zeros([], tf.float64), tf.zeros_like(i),
-            tf.ones_like(i), tf.ones_like(tf.constant([1.0], tf.float16)))
+    return (
+        tf.zeros([2, 3]),
+        tf.ones([2], tf.int32),
+        tf.zeros([], tf.float64),
+        tf.zeros_like(i),
+        tf.ones_like(i),
+        tf.ones_like(tf.constant([1.0], tf.float16)),
+    )
 
 
 def prog_dtype_zeros_like_variable(tf: Lib) -> Any:
@@ -2323,8 +2341,18 @@ def prog_dtype_abs_sign_int(tf: Lib) -> Any:
 def prog_op_values_elementwise(tf: Lib) -> Any:
     """Forward values of elementwise math ops in float64."""
     x = tf.constant([0.25, 1.0, 2.5], tf.float64)
-    return (tf.sqrt(x), tf.exp(x), tf.math.log(x), tf.sin(x), tf.cos(x), tf.tanh(x), tf.sigmoid(x),
-            tf.square(x), tf.pow(x, 1.5), tf.negative(x))
+    return (
+        tf.sqrt(x),
+        tf.exp(x),
+        tf.math.log(x),
+        tf.sin(x),
+        tf.cos(x),
+        tf.tanh(x),
+        tf.sigmoid(x),
+        tf.square(x),
+        tf.pow(x, 1.5),
+        tf.negative(x),
+    )
 
 
 def prog_op_values_nn(tf: Lib) -> Any:
@@ -2336,8 +2364,13 @@ def prog_op_values_nn(tf: Lib) -> Any:
 def prog_op_values_reductions(tf: Lib) -> Any:
     """Reductions: all, axis, negative axis, keepdims, list axis."""
     x = tf.constant([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
-    return (tf.reduce_sum(x), tf.reduce_sum(x, axis=0), tf.reduce_max(x, axis=-1),
-            tf.reduce_min(x, axis=1, keepdims=True), tf.reduce_mean(x, axis=[0, 1]))
+    return (
+        tf.reduce_sum(x),
+        tf.reduce_sum(x, axis=0),
+        tf.reduce_max(x, axis=-1),
+        tf.reduce_min(x, axis=1, keepdims=True),
+        tf.reduce_mean(x, axis=[0, 1]),
+    )
 
 
 def prog_op_reduce_empty(tf: Lib) -> Any:
@@ -2349,8 +2382,14 @@ def prog_op_reduce_empty(tf: Lib) -> Any:
 def prog_op_shape_ops(tf: Lib) -> Any:
     """reshape with -1, transpose default, concat, stack, add_n."""
     x = tf.constant([[1, 2, 3], [4, 5, 6]])
-    return (tf.reshape(x, [3, -1]), tf.transpose(x), tf.concat([x, x], axis=0), tf.stack([x, x]),
-            tf.stack([x[0], x[1]], axis=1), tf.add_n([x, x, x]))
+    return (
+        tf.reshape(x, [3, -1]),
+        tf.transpose(x),
+        tf.concat([x, x], axis=0),
+        tf.stack([x, x]),
+        tf.stack([x[0], x[1]], axis=1),
+        tf.add_n([x, x, x]),
+    )
 
 
 def prog_op_where_select(tf: Lib) -> Any:
@@ -2523,9 +2562,22 @@ def _repr_str(values: list[Any]) -> list[tuple[str, str]]:
 
 
 def prog_repr_tensor_float32_scalars(tf: Lib) -> Any:
-    """§9: float32 scalars repr via .item() (double expansion); str via NumPy."""
-    return _repr_str([tf.constant(6.0), tf.constant(0.1), tf.constant(1 / 3), tf.constant(1e-8),
-                      tf.constant(123456789.0), tf.constant(-0.0), tf.constant(0.5)])
+    """§9: float32 scalars repr via .item() (double expansion); str via NumPy.
+
+    -0.0 is made by reshaping a vector: TF caches converted Python scalars keyed by value
+    (0.0 == -0.0), so ``tf.constant(-0.0)`` can return a cached +0.0 depending on process history.
+    """
+    return _repr_str(
+        [
+            tf.constant(6.0),
+            tf.constant(0.1),
+            tf.constant(1 / 3),
+            tf.constant(1e-8),
+            tf.constant(123456789.0),
+            tf.reshape(tf.constant([-0.0]), []),
+            tf.constant(0.5),
+        ]
+    )
 
 
 def prog_repr_tensor_special_floats(tf: Lib) -> Any:
@@ -2535,15 +2587,33 @@ def prog_repr_tensor_special_floats(tf: Lib) -> Any:
 
 def prog_repr_tensor_other_scalars(tf: Lib) -> Any:
     """§9: int32/int64/bool/float64/float16/complex scalars."""
-    return _repr_str([tf.constant(3), tf.constant(3, tf.int64), tf.constant(True), tf.constant(1.0, tf.float64),
-                      tf.constant(0.1, tf.float64), tf.constant(1.5, tf.float16), tf.constant(0.1, tf.float16),
-                      tf.constant(1 + 2j), tf.constant(1 + 2j, tf.complex64)])
+    return _repr_str(
+        [
+            tf.constant(3),
+            tf.constant(3, tf.int64),
+            tf.constant(True),
+            tf.constant(1.0, tf.float64),
+            tf.constant(0.1, tf.float64),
+            tf.constant(1.5, tf.float16),
+            tf.constant(0.1, tf.float16),
+            tf.constant(1 + 2j),
+            tf.constant(1 + 2j, tf.complex64),
+        ]
+    )
 
 
 def prog_repr_tensor_vectors(tf: Lib) -> Any:
     """§9: vectors use NumPy repr/str."""
-    return _repr_str([tf.constant([1.0, 2.0, 3.0]), tf.constant([1, 2]), tf.constant([1 + 2j]),
-                      tf.constant([1e-8, 1.0]), tf.constant([True, False]), tf.constant([1.5], tf.float64)])
+    return _repr_str(
+        [
+            tf.constant([1.0, 2.0, 3.0]),
+            tf.constant([1, 2]),
+            tf.constant([1 + 2j]),
+            tf.constant([1e-8, 1.0]),
+            tf.constant([True, False]),
+            tf.constant([1.5], tf.float64),
+        ]
+    )
 
 
 def prog_repr_tensor_matrix_newline(tf: Lib) -> Any:
@@ -2568,10 +2638,17 @@ def prog_repr_tensor_summarised(tf: Lib) -> Any:
 
 def prog_repr_variables(tf: Lib) -> Any:
     """§9: Variable repr and str are identical; no comma between shape and dtype."""
-    return _repr_str([tf.Variable(3.0), tf.Variable([1.0, 2.0], name="w"), tf.Variable(1, name="i"),
-                      tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="m"),
-                      tf.Variable(0.1, trainable=False, name="nt"), tf.Variable(1.0, dtype=tf.float64),
-                      tf.Variable(1.0, name="scope/x")])
+    return _repr_str(
+        [
+            tf.Variable(3.0),
+            tf.Variable([1.0, 2.0], name="w"),
+            tf.Variable(1, name="i"),
+            tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="m"),
+            tf.Variable(0.1, trainable=False, name="nt"),
+            tf.Variable(1.0, dtype=tf.float64),
+            tf.Variable(1.0, name="scope/x"),
+        ]
+    )
 
 
 def prog_repr_gradient_list_with_none(tf: Lib) -> Any:
@@ -2593,8 +2670,20 @@ def prog_repr_tensorshape(tf: Lib) -> Any:
     """§9: TensorShape repr 'TensorShape([1, 2])', str '(1, 2)', as_list, len, indexing, equality."""
     s0 = tf.constant(3.0).shape
     s2 = tf.constant([[1.0, 2.0]]).shape
-    return (repr(s0), str(s0), repr(s2), str(s2), s2.as_list(), s0.as_list(), len(s2), s2[1], s2.rank,
-            s2 == [1, 2], tf.zeros([2, 0, 3]).shape.as_list(), str(tf.zeros([4]).shape))
+    return (
+        repr(s0),
+        str(s0),
+        repr(s2),
+        str(s2),
+        s2.as_list(),
+        s0.as_list(),
+        len(s2),
+        s2[1],
+        s2.rank,
+        s2 == [1, 2],
+        tf.zeros([2, 0, 3]).shape.as_list(),
+        str(tf.zeros([4]).shape),
+    )
 
 
 def prog_repr_dtypes(tf: Lib) -> Any:
@@ -2610,7 +2699,7 @@ def prog_repr_dtype_properties(tf: Lib) -> Any:
 
 
 def prog_repr_format_in_fstring(tf: Lib) -> Any:
-    """§9: f-string of a tensor uses str()."""
+    """§9: format()/f-strings of a tensor format its NumPy value (not str(tensor))."""
     g = tf.constant([0.5, 1.5])
     return f"{g}", f"{tf.constant(2.0)}"
 

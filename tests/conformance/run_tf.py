@@ -4,9 +4,10 @@ Usage (from the repository root)::
 
     python tests/conformance/run_tf.py [--out PATH] [--only NAME ...] [--show]
 
-Without ``--out`` the results go to the cache file that test_conformance.py uses. ``--show`` prints each
-normalized result (handy when writing a new program). Importing TensorFlow takes seconds, so all
-programs run in this single process; tapegrad is never imported here.
+Without ``--out`` the results go to the cache file that test_conformance.py uses (but a partial run with
+``--only`` is just printed). ``--show`` prints each normalized result (handy when writing a new program).
+Importing TensorFlow takes seconds, so all programs run in this single process; tapegrad is never
+imported here.
 """
 
 from __future__ import annotations
@@ -52,14 +53,16 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     data = run_all(args.only)
-    out = args.out or cache_path()
-    write_atomic(out, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-    if args.show:
+    # A partial run (--only) must never land in the cache file, which must hold every program.
+    out = args.out or (None if args.only else cache_path())
+    if out is not None:
+        write_atomic(out, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    if args.show or out is None:
         for name, node in data["results"].items():
             print(f"{name}: {node!r}")
     print(
         f"ran {len(data['results'])} programs under TensorFlow {data['meta']['tensorflow']} "
-        f"in {time.perf_counter() - start:.1f}s -> {out}",
+        f"in {time.perf_counter() - start:.1f}s -> {out or 'stdout'}",
         file=sys.stderr,
     )
     return 0

@@ -1,0 +1,105 @@
+"""Run every program in programs.py under tapegrad and compare with TensorFlow's cached results.
+
+TensorFlow runs only in a subprocess (run_tf.py), whose normalized results are cached in
+tests/conformance/.cache/ keyed by a hash of the program sources and the library versions.
+Without TensorFlow installed these tests are skipped, unless TAPEGRAD_REQUIRE_TF=1 (CI), where
+they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import traceback
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from . import normalize, programs
+from .cache import HERE, cache_path, prune, tensorflow_version
+
+REQUIRE_TF = os.environ.get("TAPEGRAD_REQUIRE_TF") == "1"
+REFERENCE_TF = "2.21"
+TF_TIMEOUT_S = 900
+
+
+def _no_tensorflow(reason: str) -> None:
+    if REQUIRE_TF:
+        pytest.fail(f"{reason} (TAPEGRAD_REQUIRE_TF=1, so this is an error, not a skip)", pytrace=False)
+    pytest.skip(f"{reason}; install it with `pip install tensorflow-cpu==2.21.0` to run the conformance lane")
+
+
+def _tail(text: str, n: int = 4000) -> str:
+    return text if len(text) <= n else "..." + text[-n:]
+
+
+@pytest.fixture(scope="session")
+def tf_results() -> dict[str, Any]:
+    """TensorFlow's normalized results, from the cache or a fresh TensorFlow subprocess."""
+    if tensorflow_version() is None:
+        _no_tensorflow("TensorFlow is not installed")
+    path = cache_path()
+    if not path.exists():
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+        cmd = [sys.executable, str(HERE / "run_tf.py"), "--out", str(path)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TF_TIMEOUT_S, env=env, cwd=HERE)
+        except subprocess.TimeoutExpired as exc:
+            pytest.fail(f"TensorFlow subprocess timed out after {TF_TIMEOUT_S}s: {exc}", pytrace=False)
+        if proc.returncode != 0 or not path.exists():
+            pytest.fail(
+                f"TensorFlow subprocess failed (exit code {proc.returncode}): {' '.join(cmd)}\n"
+                f"--- stdout ---\n{_tail(proc.stdout)}\n--- stderr ---\n{_tail(proc.stderr)}",
+                pytrace=False,
+            )
+        prune(path)
+    try:
+        data = pickle.loads(path.read_bytes())
+    except Exception as exc:  # noqa: BLE001 - a corrupt cache file must not pass silently
+        path.unlink(missing_ok=True)
+        pytest.fail(f"could not read cached TensorFlow results {path} ({exc}); deleted it, rerun", pytrace=False)
+    return data
+
+
+@pytest.fixture(scope="session")
+def tapegrad_module() -> ModuleType:
+    """The tapegrad package; a failing import fails every conformance test with its traceback."""
+    error = None
+    try:
+        import tapegrad
+    except Exception:  # noqa: BLE001
+        error = traceback.format_exc()
+    if error is not None:
+        pytest.fail("import tapegrad failed:\n" + error, pytrace=False)
+    return tapegrad
+
+
+def test_tensorflow_matches_reference_version(tf_results: dict[str, Any]) -> None:
+    """The expected results must come from the TensorFlow release the reference was measured on."""
+    version = tf_results["meta"]["tensorflow"]
+    assert version.startswith(REFERENCE_TF + "."), f"conformance expects TensorFlow {REFERENCE_TF}.x, got {version}"
+
+
+def test_every_program_has_a_tensorflow_result(tf_results: dict[str, Any]) -> None:
+    missing = sorted(set(programs.PROGRAMS) - set(tf_results["results"]))
+    assert not missing, f"TensorFlow results missing for {missing}"
+
+
+def test_no_program_fails_to_normalize_under_tensorflow(tf_results: dict[str, Any]) -> None:
+    bad = {k: v for k, v in tf_results["results"].items() if v[0] in ("normalize_error", "unknown")}
+    assert not bad, f"programs whose TensorFlow result could not be normalized: {bad}"
+
+
+@pytest.mark.parametrize("name", list(programs.PROGRAMS))
+def test_conformance(name: str, tf_results: dict[str, Any], tapegrad_module: ModuleType) -> None:
+    expected = tf_results["results"].get(name)
+    if expected is None:
+        pytest.fail(f"no TensorFlow result for {name!r}; delete tests/conformance/.cache/ and rerun", pytrace=False)
+    actual = normalize.run_program(programs.PROGRAMS[name], tapegrad_module)
+    diffs = normalize.compare(expected, actual)
+    if diffs:
+        doc = (programs.PROGRAMS[name].__doc__ or "").strip().splitlines()[0]
+        pytest.fail(f"{name}: {doc}\n" + "\n".join(diffs), pytrace=False)
