@@ -8,6 +8,8 @@
 tapegrad.Tensor(6.0, shape=(), dtype=float32)
 """
 
+import warnings as _warnings
+
 from . import errors
 from ._dtypes import (
     DType,
@@ -34,6 +36,10 @@ from ._tensor import Tensor, Variable
 from .gradient_tape import GradientTape, UnconnectedGradients
 from .ops import collect as _collect
 from .ops.array_ops import newaxis
+
+# inf/nan are values in tapegrad, as in TensorFlow: NumPy's floating-point RuntimeWarnings raised inside tapegrad's
+# own op code are not shown (user code elsewhere is unaffected; NumPy's global error state is untouched).
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapegrad(\.|$)")
 
 # Public op functions, as TensorFlow places them at top level (declared in each op table's EXPORTS).
 globals().update(_collect(""))

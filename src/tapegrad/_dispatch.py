@@ -86,10 +86,14 @@ def _record(op: OpDef, args: tuple[Any, ...], vals: tuple[Any, ...], res: Any, o
     entry = None
     for tape in tapes:
         known = tape.known
+        hit = False
+        every = True
         for i in in_ids:
             if i in known:
-                break
-        else:
+                hit = True
+            else:
+                every = False
+        if not hit:
             continue
         if entry is None:
             if op.multi:
@@ -99,7 +103,12 @@ def _record(op: OpDef, args: tuple[Any, ...], vals: tuple[Any, ...], res: Any, o
             else:
                 oid = res._id = next_id()
             entry = (op, in_ids, oid, vals, out if op.save_out else None, p)
-        tape.entries.append(entry)
+        if every:
+            tape.entries.append(entry)
+        else:
+            # Inputs this tape does not watch are constants to it (watching later is not retroactive).
+            ids = tuple(i if i in known else None for i in in_ids)
+            tape.entries.append((op, ids, *entry[2:]))
         if op.multi:
             known.update(oid)
         else:

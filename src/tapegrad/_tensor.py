@@ -111,9 +111,7 @@ class _TensorLike:
         return v.reshape(()).item() if hasattr(v, "reshape") else v
 
     def __format__(self, spec: str) -> str:
-        if self._value.ndim == 0:
-            return format(self._value.item(), spec)
-        return format(str(self), spec)
+        return format(self.numpy(), spec)  # NumPy's formatting of the value, as TF
 
     def __copy__(self) -> Any:
         return self
@@ -263,6 +261,11 @@ def array_of(value: Any, np_dtype: np.dtype, op: str = "convert_to_tensor") -> n
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{op}: cannot convert {value!r} to a tensor: {exc}") from None
     kind, target = src.dtype.kind, np_dtype.kind
+    if kind == "f" and target in "iub" and src.size and not isinstance(value, (np.ndarray, np.generic)):
+        raise TypeError(
+            f"{op}: cannot convert the Python float {value!r} to a tensor of dtype {np_dtype.name}. Write an integer "
+            f"literal, or cast explicitly with tapegrad.cast(x, tapegrad.float32)."
+        )
     if (kind == "c" and target != "c") or (kind == "f" and target in "iub"):
         if not (kind == "f" and target in "iu" and np.all(np.mod(src, 1) == 0)):
             raise TypeError(

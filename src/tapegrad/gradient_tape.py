@@ -224,8 +224,8 @@ class GradientTape:
                     "Variable (it has no 'dtype'). Pass the variables themselves, e.g. model.trainable_variables."
                 )
         flat_grads = [] if output_gradients is None else _nest.flatten(output_gradients)
-        seeds = _seeds(flat_targets, flat_grads)
         source_ids = {ensure_id(s) for s in flat_sources}
+        seeds = _seeds(flat_targets, flat_grads, source_ids)
         xp = flat_sources[0]._xp if flat_sources else None
         results: dict[int, Any] = {}
         diff = False
@@ -244,7 +244,7 @@ class GradientTape:
         return _nest.pack_sequence_as(sources, out)
 
 
-def _seeds(flat_targets: list[Any], flat_grads: list[Any]) -> dict[int, Any]:
+def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int]) -> dict[int, Any]:
     """Seed each differentiable target with ones (or its output gradient); repeated targets add up."""
     seeds: dict[int, Any] = {}
     for k, t in enumerate(flat_targets):
@@ -257,8 +257,8 @@ def _seeds(flat_targets: list[Any], flat_grads: list[Any]) -> dict[int, Any]:
                 "via .numpy()); compute it with tapegrad ops inside the tape."
             )
         v = t._value
-        if v.dtype.kind not in "fc":
-            continue  # integer/bool targets carry no gradient
+        if v.dtype.kind not in "fc" and t._id not in source_ids:
+            continue  # integer/bool targets carry no gradient (except to themselves: d x / d x = 1)
         xp = t._xp
         if k < len(flat_grads):
             og = flat_grads[k]

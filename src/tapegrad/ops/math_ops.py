@@ -145,9 +145,26 @@ _realdiv = _binary("divide", lambda F, x, y: F.divide(x, y), _div_vjp,
                    lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] / ins[1],
                                                      None if ts[1] is None else -ts[1] * out / ins[1])),
                    kinds="fc", doc="``x / y`` elementwise (true division).", save_out=True)
-floordiv = _binary("floordiv", lambda F, x, y: F.floor_divide(x, y), None, kinds="fiu",
+def _int_div_check(F: Any, y: Any, op: str) -> None:
+    if y.dtype.kind in "iu" and not F.all(y):
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"{op}: integer division by zero (the divisor has a zero element).")
+
+
+def _floordiv_fwd(F: Any, x: Any, y: Any) -> Any:
+    _int_div_check(F, y, "floordiv")
+    return F.floor_divide(x, y)
+
+
+def _floormod_fwd(F: Any, x: Any, y: Any) -> Any:
+    _int_div_check(F, y, "floormod")
+    return F.mod(x, y)
+
+
+floordiv = _binary("floordiv", _floordiv_fwd, None, kinds="fiu",
                    doc="``x // y``: floor division; not differentiable (gradient None), as in TF.")
-floormod = _binary("floormod", lambda F, x, y: F.mod(x, y), _floormod_vjp,
+floormod = _binary("floormod", _floormod_fwd, _floormod_vjp,
                    lambda F, ts, ins, out, p: _tsum((ts[0], None if ts[1] is None
                                                      else -ts[1] * F.floor(ins[0] / ins[1]))),
                    kinds="fiu", doc="``x % y`` with the sign of ``y`` (Python/TF ``floormod``).")

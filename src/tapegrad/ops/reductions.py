@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .._dispatch import apply1
 from .._registry import defop
 from .._tensor import Tensor
@@ -43,6 +45,8 @@ def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
         n = _count(x.shape, axis)
         s = F.sum(x, axis=axis, keepdims=keepdims, dtype=F.int64)
         return F.astype(F.trunc(s / max(n, 1)), x.dtype)
+    if x.size == 0:
+        return F.sum(x, axis=axis, keepdims=keepdims) * float("nan")  # the mean of nothing is nan (TF)
     return F.mean(x, axis=axis, keepdims=keepdims)
 
 
@@ -75,9 +79,29 @@ def _extreme_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
 
 REDUCE_SUM = defop("reduce_sum", _sum_fwd, _sum_vjp, _sum_jvp, linear=True)
 REDUCE_MEAN = defop("reduce_mean", _mean_fwd, _mean_vjp, _mean_jvp, linear=True)
-REDUCE_MAX = defop("reduce_max", lambda F, x, axis, keepdims: F.max(x, axis=axis, keepdims=keepdims),
+def _empty_initial(x: Any, largest: bool) -> Any:
+    # TF reduces an empty slice to the identity of the reduction: -inf / +inf (or the integer limits)
+    if x.dtype.kind == "f":
+        return -float("inf") if largest else float("inf")
+    info = np.iinfo(x.dtype)
+    return info.min if largest else info.max
+
+
+def _max_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    if x.size == 0:
+        return F.max(x, axis=axis, keepdims=keepdims, initial=_empty_initial(x, True))
+    return F.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
+    if x.size == 0:
+        return F.min(x, axis=axis, keepdims=keepdims, initial=_empty_initial(x, False))
+    return F.min(x, axis=axis, keepdims=keepdims)
+
+
+REDUCE_MAX = defop("reduce_max", _max_fwd,
                    _extreme_vjp, _extreme_jvp, save_out=True)
-REDUCE_MIN = defop("reduce_min", lambda F, x, axis, keepdims: F.min(x, axis=axis, keepdims=keepdims),
+REDUCE_MIN = defop("reduce_min", _min_fwd,
                    _extreme_vjp, _extreme_jvp, save_out=True)
 
 
@@ -86,10 +110,6 @@ def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = 
     if x._value.dtype.kind not in kinds:
         check_kinds(x, kinds, op.name)
     axes = norm_axis(axis, x._value.ndim, op.name)
-    if op is not REDUCE_SUM and op is not REDUCE_MEAN and x._value.size == 0 and axes:
-        from ..errors import InvalidArgumentError
-
-        raise InvalidArgumentError(f"{op.name}: cannot reduce an empty tensor of shape {tuple(x._value.shape)}.")
     return apply1(op, x, {"axis": axes, "keepdims": bool(keepdims)})
 
 
