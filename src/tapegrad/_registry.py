@@ -78,3 +78,18 @@ def spec(call: Callable[..., Any], args: Callable[[Any], tuple[Any, ...]], *, re
     """
     return {"call": call, "args": args, "ref": ref, "grad": grad, "order2": order2, "complex": complex, "tf": tf,
             "rtol": rtol, "atol": atol, "name": name}
+
+
+def normal(*shapes: tuple[int, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """``args`` for ``spec``: standard-normal float64 inputs of the given shapes."""
+    return lambda rng: tuple(rng.normal(size=s) for s in shapes)
+
+
+def uniform(lo: float, hi: float, *shapes: tuple[int, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """``args`` for ``spec``: uniform float64 inputs in ``[lo, hi)`` (keep them inside the op's domain)."""
+    return lambda rng: tuple(rng.uniform(lo, hi, size=s) for s in shapes)
+
+
+def small_ints(*shapes: tuple[int, ...], kind: type = float) -> Callable[[Any], tuple[Any, ...]]:
+    """``args`` for ``spec``: values in {0, 1, 2} (ties and equalities for comparisons), as ``kind``."""
+    return lambda rng: tuple(rng.integers(0, 3 if kind is not bool else 2, size=s).astype(kind) for s in shapes)

@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 
 from .._dispatch import apply1
-from .._registry import defop
+from .._registry import OPS, defop, normal, spec
 from .._tensor import Tensor
 from . import array_ops, core, math_ops, nn_ops, reductions
 from ._common import to_tensor
 
-FLOOR = defop("floor", lambda F, x: F.floor(x), None)
+# The op library may define "floor" (tf.math.floor); reuse it rather than registering a second one.
+FLOOR = OPS.get("floor") or defop("floor", lambda F, x: F.floor(x), None,
+                                  test=spec(lambda tf, x: tf.math.floor(x), normal((5,)), ref=np.floor))
 
 
 def _floor(x: Any) -> Tensor:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._dispatch import apply1, apply2, applyn
-from .._registry import defop
+from .._registry import defop, normal, spec
 from .._tensor import Tensor, Variable, _TensorLike
 from ..errors import InvalidArgumentError
 from ._common import dtype_mismatch, like, norm_one_axis, pair, shape_arg, to_tensor
@@ -25,7 +25,9 @@ def _reshape_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return F.reshape(ts[0], p["shape"])
 
 
-RESHAPE = defop("reshape", lambda F, x, shape: F.reshape(x, shape), _reshape_vjp, _reshape_jvp, linear=True)
+RESHAPE = defop("reshape", lambda F, x, shape: F.reshape(x, shape), _reshape_vjp, _reshape_jvp, linear=True,
+                test=spec(lambda tf, x: tf.reshape(x, [4, -1]), normal((2, 3, 4)), ref=lambda x: x.reshape(4, 6),
+                          complex=True))
 
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
@@ -80,7 +82,12 @@ def _transpose_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return _transpose_fwd(F, ts[0], p["perm"], p["conjugate"])
 
 
-TRANSPOSE = defop("transpose", _transpose_fwd, _transpose_vjp, _transpose_jvp, linear=True)
+TRANSPOSE = defop("transpose", _transpose_fwd, _transpose_vjp, _transpose_jvp, linear=True, test=[
+    spec(lambda tf, x: tf.transpose(x, [2, 0, 1]), normal((2, 3, 4)), ref=lambda x: x.transpose(2, 0, 1),
+         complex=True),
+    spec(lambda tf, x: tf.transpose(x, conjugate=True), normal((2, 3)), ref=lambda x: x.T.conj(), complex=True,
+         name="conjugate"),
+])
 
 
 def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str | None = None) -> Tensor:
@@ -142,7 +149,8 @@ def _concat_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 CONCAT = defop("concat", lambda F, *xs, axis: F.concatenate(xs, axis=axis), _concat_vjp,
                lambda F, ts, ins, out, p: F.concatenate(
                    [F.zeros_like(x) if t is None else t for t, x in zip(ts, ins)], axis=p["axis"]),
-               linear=True)
+               linear=True, test=spec(lambda tf, a, b: tf.concat([a, b], axis=-1), normal((2, 3), (2, 2)),
+                                      ref=lambda a, b: np.concatenate([a, b], -1), complex=True))
 
 
 def concat(values: Any, axis: Any, name: str | None = None) -> Tensor:
@@ -177,7 +185,9 @@ def _stack_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 STACK = defop("stack", lambda F, *xs, axis: F.stack(xs, axis=axis), _stack_vjp,
               lambda F, ts, ins, out, p: F.stack([F.zeros_like(x) if t is None else t for t, x in zip(ts, ins)],
-                                                 axis=p["axis"]), linear=True)
+                                                 axis=p["axis"]), linear=True,
+              test=spec(lambda tf, a, b: tf.stack([a, b], axis=1), normal((2, 3), (2, 3)),
+                        ref=lambda a, b: np.stack([a, b], 1), complex=True))
 
 
 def stack(values: Any, axis: int = 0, name: str | None = None) -> Tensor:
@@ -205,7 +215,9 @@ def _add_n_fwd(F: Any, *xs: Any) -> Any:
 
 
 ADD_N = defop("add_n", _add_n_fwd, lambda F, g, ins, out, p, needs: (g,) * len(ins),
-              lambda F, ts, ins, out, p: _sum_present(ts), linear=True)
+              lambda F, ts, ins, out, p: _sum_present(ts), linear=True,
+              test=spec(lambda tf, a, b, c: tf.add_n([a, b, c]), normal((2, 3), (2, 3), (2, 3)),
+                        ref=lambda a, b, c: a + b + c, complex=True))
 
 
 def _sum_present(ts: Any) -> Any:
@@ -248,8 +260,12 @@ def _where_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return F.where(ins[0], z if ts[1] is None else ts[1] + z, z if ts[2] is None else ts[2] + z)
 
 
-WHERE = defop("where", lambda F, c, x, y: F.where(c, x, y), _where_vjp, _where_jvp)
-WHERE_INDICES = defop("where_indices", lambda F, c: F.astype(F.argwhere(c), F.int64), None)
+WHERE = defop("where", lambda F, c, x, y: F.where(c, x, y), _where_vjp, _where_jvp,
+              test=spec(lambda tf, c, x, y: tf.where(c, x, y),
+                        lambda rng: (rng.normal(size=(3, 1)) > 0, rng.normal(size=(3, 4)), rng.normal(size=(4,))),
+                        ref=np.where, complex=True))
+WHERE_INDICES = defop("where_indices", lambda F, c: F.astype(F.argwhere(c), F.int64), None,
+                      test=spec(lambda tf, c: tf.where(c), lambda rng: (rng.normal(size=(3, 4)) > 0,), ref=np.argwhere))
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
@@ -333,7 +349,12 @@ def _matmul_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return res
 
 
-MATMUL = defop("matmul", _matmul_fwd, _matmul_vjp, _matmul_jvp, bilinear=True)
+MATMUL = defop("matmul", _matmul_fwd, _matmul_vjp, _matmul_jvp, bilinear=True, test=[
+    spec(lambda tf, a, b: tf.matmul(a, b), normal((3, 4), (4, 2)), ref=np.matmul, complex=True),
+    spec(lambda tf, a, b: tf.matmul(a, b), normal((2, 3, 4), (4, 2)), ref=np.matmul, complex=True, name="batched"),
+    spec(lambda tf, a, b: tf.matmul(a, b, transpose_a=True, adjoint_b=True), normal((4, 3), (2, 4)),
+         ref=lambda a, b: a.T @ b.conj().T, complex=True, name="transposed"),
+])
 _MATMUL_PLAIN = {"ta": False, "tb": False, "aa": False, "ab": False}
 
 
@@ -387,7 +408,11 @@ def _slice_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (F.slice_grad(g, F.shape(g)[:nb] + F.shape(ins[0]), p["key"], nb),)
 
 
-SLICE = defop("strided_slice", _slice_fwd, _slice_vjp, lambda F, ts, ins, out, p: ts[0][p["key"]], linear=True)
+SLICE = defop("strided_slice", _slice_fwd, _slice_vjp, lambda F, ts, ins, out, p: ts[0][p["key"]], linear=True, test=[
+    spec(lambda tf, x: x[1:, ::-2], normal((4, 5)), ref=lambda x: x[1:, ::-2], complex=True),
+    spec(lambda tf, x: x[..., 1, tf.newaxis], normal((2, 3, 4)), ref=lambda x: x[..., 1, None], name="ellipsis"),
+    spec(lambda tf, x: x[-1], normal((3, 2)), ref=lambda x: x[-1], name="negative"),
+])
 
 
 def _slice_grad_fwd(F: Any, g: Any, shape: tuple[int, ...], key: Any, nb: int) -> Any:
@@ -400,7 +425,9 @@ def _slice_grad_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> A
 
 SLICE_GRAD = defop("strided_slice_grad", _slice_grad_fwd, _slice_grad_vjp,
                    lambda F, ts, ins, out, p: F.slice_grad(ts[0], p["shape"], p["key"], p["nb"]), linear=True,
-                   internal=True)
+                   internal=True,
+                   test=spec(lambda tf, g: tf.ops.array_ops.slice_grad(g, (4, 3), (slice(1, 3),), 0), normal((2, 3)),
+                             ref=lambda g: np.concatenate([np.zeros((1, 3)), g, np.zeros((1, 3))]), tf=False))
 
 
 def slice_grad(g: Any, shape: tuple[int, ...], key: Any, nb: int) -> Tensor:

@@ -10,7 +10,7 @@ from .. import _dtypes
 from .._backend import NUMPY
 from .._dispatch import apply1
 from .._logging import warn_limited
-from .._registry import defop
+from .._registry import defop, normal, spec
 from .._tensor import Tensor, Variable, _TensorLike, constant_value, make
 from ._common import dtype_np, shape_arg, to_tensor
 
@@ -130,7 +130,9 @@ def _pass_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return ts[0]
 
 
-IDENTITY = defop("identity", _ident_fwd, _pass_vjp, _pass_jvp, linear=True)
+IDENTITY = defop("identity", _ident_fwd, _pass_vjp, _pass_jvp, linear=True,
+                 test=spec(lambda tf, x: tf.identity(x), normal((3, 4)), ref=lambda x: x,
+                           complex=True))
 
 
 def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
@@ -150,7 +152,9 @@ def _cast_fwd(F: Any, x: Any, dtype: Any) -> Any:
 
 
 # The engine casts the upstream back to the input's dtype (taking the real part for a real input).
-CAST = defop("cast", _cast_fwd, _pass_vjp, lambda F, ts, ins, out, p: F.astype(ts[0], p["dtype"]), linear=True)
+CAST = defop("cast", _cast_fwd, _pass_vjp, lambda F, ts, ins, out, p: F.astype(ts[0], p["dtype"]), linear=True,
+             test=spec(lambda tf, x: tf.cast(x, tf.complex128) * (1 + 2j), normal((3, 4)),
+                       ref=lambda x: x * (1 + 2j)))
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
@@ -173,7 +177,9 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     return apply1(CAST, x, {"dtype": dt})
 
 
-STOP_GRADIENT = defop("stop_gradient", _ident_fwd, None)
+STOP_GRADIENT = defop("stop_gradient", _ident_fwd, None,
+                      test=spec(lambda tf, x: tf.stop_gradient(x), normal((3,)),
+                                ref=lambda x: x))
 
 
 def stop_gradient(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
@@ -203,7 +209,9 @@ def _bcast_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 BROADCAST_TO = defop("broadcast_to", _bcast_fwd, _bcast_vjp,
-                     lambda F, ts, ins, out, p: F.broadcast_to(ts[0], p["shape"]), linear=True)
+                     lambda F, ts, ins, out, p: F.broadcast_to(ts[0], p["shape"]), linear=True,
+                     test=spec(lambda tf, x: tf.broadcast_to(x, [2, 3, 4]), normal((3, 1)),
+                               ref=lambda x: np.broadcast_to(x, (2, 3, 4)), complex=True))
 
 
 def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
@@ -244,7 +252,9 @@ def _sum_to_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 SUM_TO = defop("sum_to", _sum_to_fwd, _sum_to_vjp,
-               lambda F, ts, ins, out, p: F.sum_to(ts[0], p["shape"], p["nb"]), linear=True, internal=True)
+               lambda F, ts, ins, out, p: F.sum_to(ts[0], p["shape"], p["nb"]), linear=True, internal=True,
+               test=spec(lambda tf, x: tf.ops.core.sum_to(x, (3, 1)), normal((2, 3, 4)),
+                         ref=lambda x: x.sum(axis=(0, 2))[:, None], tf=False, complex=True))
 
 
 def sum_to(x: Any, shape: Any, nb: int = 0) -> Tensor:
@@ -260,7 +270,9 @@ def _conj_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (F.conj(g),)
 
 
-CONJ = defop("conj", lambda F, x: F.conj(x), _conj_vjp, lambda F, ts, ins, out, p: F.conj(ts[0]), linear=True)
+CONJ = defop("conj", lambda F, x: F.conj(x), _conj_vjp, lambda F, ts, ins, out, p: F.conj(ts[0]), linear=True,
+             test=spec(lambda tf, x: tf.math.conj(tf.cast(x, tf.complex128) * (1 + 2j)),
+                       normal((3, 4)), ref=lambda x: np.conj(x * (1 + 2j)), complex=True))
 
 
 def _complex_like(F: Any, g: Any, z: Any) -> Any:
@@ -268,10 +280,14 @@ def _complex_like(F: Any, g: Any, z: Any) -> Any:
 
 
 REAL = defop("real", lambda F, x: F.real(x), lambda F, g, ins, out, p, needs: (_complex_like(F, g, ins[0]),),
-             lambda F, ts, ins, out, p: F.real(ts[0]), linear=True)
+             lambda F, ts, ins, out, p: F.real(ts[0]), linear=True,
+             test=spec(lambda tf, x: tf.math.real(tf.cast(x, tf.complex128) * (1 + 2j)),
+                       normal((3, 4)), ref=lambda x: x, complex=True))
 IMAG = defop("imag", lambda F, x: F.imag(x),
              lambda F, g, ins, out, p, needs: (_complex_like(F, g, ins[0]) * 1j,),
-             lambda F, ts, ins, out, p: F.imag(ts[0]), linear=True)
+             lambda F, ts, ins, out, p: F.imag(ts[0]), linear=True,
+             test=spec(lambda tf, x: tf.math.imag(tf.cast(x, tf.complex128) * (1 + 2j)),
+                       normal((3, 4)), ref=lambda x: 2 * x, complex=True))
 
 
 def conj(x: Any, name: str | None = None) -> Tensor:

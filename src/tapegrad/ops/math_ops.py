@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._dispatch import apply1, apply2
-from .._registry import OpDef, defop
+from .._registry import OpDef, defop, normal, small_ints, spec, uniform
 from .._tensor import Tensor
 from ._common import check_kinds, cj, dtype_of, is_complex, pair, to_tensor
 from .core import cast
@@ -133,18 +133,23 @@ def _pow_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 add = _binary("add", lambda F, x, y: F.add(x, y), _add_vjp,
-              lambda F, ts, ins, out, p: _tsum(ts), doc="``x + y`` elementwise with broadcasting.", linear=True)
+              lambda F, ts, ins, out, p: _tsum(ts), doc="``x + y`` elementwise with broadcasting.", linear=True,
+              test=spec(lambda tf, x, y: tf.add(x, y), normal((3, 4), (4,)), ref=np.add, complex=True))
 subtract = _binary("subtract", lambda F, x, y: F.subtract(x, y), _sub_vjp,
                    lambda F, ts, ins, out, p: _tsum((ts[0], None if ts[1] is None else -ts[1])),
-                   doc="``x - y`` elementwise with broadcasting.", linear=True)
+                   doc="``x - y`` elementwise with broadcasting.", linear=True,
+                   test=spec(lambda tf, x, y: x - y, normal((3, 4), (4,)), ref=np.subtract, complex=True))
 multiply = _binary("multiply", lambda F, x, y: F.multiply(x, y), _mul_vjp,
                    lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] * ins[1],
                                                      None if ts[1] is None else ins[0] * ts[1])),
-                   doc="``x * y`` elementwise with broadcasting.")
+                   doc="``x * y`` elementwise with broadcasting.",
+                   test=spec(lambda tf, x, y: tf.multiply(x, y), normal((3, 4), (4,)), ref=np.multiply, complex=True))
 _realdiv = _binary("divide", lambda F, x, y: F.divide(x, y), _div_vjp,
                    lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] / ins[1],
                                                      None if ts[1] is None else -ts[1] * out / ins[1])),
-                   kinds="fc", doc="``x / y`` elementwise (true division).", save_out=True)
+                   kinds="fc", doc="``x / y`` elementwise (true division).", save_out=True,
+                   test=spec(lambda tf, x, y: x / y, lambda rng: (rng.normal(size=(3, 4)), rng.uniform(1, 2, 4)),
+                             ref=np.divide, complex=True))
 def _int_div_check(F: Any, y: Any, op: str) -> None:
     if y.dtype.kind in "iu" and not F.all(y):
         from ..errors import InvalidArgumentError
@@ -163,16 +168,22 @@ def _floormod_fwd(F: Any, x: Any, y: Any) -> Any:
 
 
 floordiv = _binary("floordiv", _floordiv_fwd, None, kinds="fiu",
-                   doc="``x // y``: floor division; not differentiable (gradient None), as in TF.")
+                   doc="``x // y``: floor division; not differentiable (gradient None), as in TF.",
+                   test=spec(lambda tf, x, y: x // y, lambda rng: (rng.normal(size=5) * 5, rng.uniform(1, 2, 5)),
+                             ref=np.floor_divide))
 floormod = _binary("floormod", _floormod_fwd, _floormod_vjp,
                    lambda F, ts, ins, out, p: _tsum((ts[0], None if ts[1] is None
                                                      else -ts[1] * F.floor(ins[0] / ins[1]))),
-                   kinds="fiu", doc="``x % y`` with the sign of ``y`` (Python/TF ``floormod``).")
+                   kinds="fiu", doc="``x % y`` with the sign of ``y`` (Python/TF ``floormod``).",
+                   test=spec(lambda tf, x, y: tf.math.floormod(x, y),
+                             lambda rng: (rng.uniform(2.3, 2.9, 5), rng.uniform(1.0, 1.1, 5)), ref=np.mod))
 _pow = _binary("pow", lambda F, x, y: F.power(x, y), _pow_vjp,
                lambda F, ts, ins, out, p: _tsum((
                    None if ts[0] is None else ts[0] * ins[1] * ins[0] ** (ins[1] - 1),
                    None if ts[1] is None else ts[1] * out * F.log(F.where(ins[0] > 0, ins[0], F.ones_like(ins[0]))))),
-               save_out=True, doc="``x ** y`` elementwise.")
+               save_out=True, doc="``x ** y`` elementwise.",
+               test=spec(lambda tf, x, y: tf.pow(x, y),
+                         lambda rng: (rng.uniform(0.5, 2, (3, 4)), rng.uniform(-1.5, 1.5, 4)), ref=np.power))
 
 
 def _tsum(ts: Any) -> Any:
@@ -221,7 +232,8 @@ def _neg_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (-g,)
 
 
-NEGATIVE = defop("negative", lambda F, x: F.negative(x), _neg_vjp, lambda F, ts, ins, out, p: -ts[0], linear=True)
+NEGATIVE = defop("negative", lambda F, x: F.negative(x), _neg_vjp, lambda F, ts, ins, out, p: -ts[0], linear=True,
+                 test=spec(lambda tf, x: -x, normal((3, 4)), ref=np.negative, complex=True))
 
 
 def negative(x: Any, name: str | None = None) -> Tensor:
@@ -246,7 +258,8 @@ def _sqrt_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 SQRT = defop("sqrt", lambda F, x: F.sqrt(x), _sqrt_vjp, lambda F, ts, ins, out, p: ts[0] * 0.5 / out,
-             save_out=True)
+             save_out=True, test=spec(lambda tf, x: tf.sqrt(x), uniform(0.5, 2, (3, 4)),
+                                      ref=np.sqrt, complex=True))
 
 
 def sqrt(x: Any, name: str | None = None) -> Tensor:
@@ -265,12 +278,19 @@ def sqrt(x: Any, name: str | None = None) -> Tensor:
 OPS_BY_PUBLIC["sqrt"] = SQRT
 
 square = _unary("square", lambda F, x: F.square(x), lambda F, x, y: 2 * x, kinds="fciu",
-                doc="``x * x`` elementwise.")
-exp = _unary("exp", lambda F, x: F.exp(x), lambda F, x, y: y, save_out=True, doc="``e ** x`` elementwise.")
-log = _unary("log", lambda F, x: F.log(x), lambda F, x, y: 1 / x, doc="Natural logarithm (``-inf`` at 0).")
-sin = _unary("sin", lambda F, x: F.sin(x), lambda F, x, y: F.cos(x), doc="Sine.")
-cos = _unary("cos", lambda F, x: F.cos(x), lambda F, x, y: -F.sin(x), doc="Cosine.")
-tanh = _unary("tanh", lambda F, x: F.tanh(x), lambda F, x, y: 1 - y * y, save_out=True, doc="Hyperbolic tangent.")
+                doc="``x * x`` elementwise.",
+                test=spec(lambda tf, x: tf.square(x), normal((3, 4)), ref=np.square, complex=True))
+exp = _unary("exp", lambda F, x: F.exp(x), lambda F, x, y: y, save_out=True, doc="``e ** x`` elementwise.",
+             test=spec(lambda tf, x: tf.exp(x), normal((3, 4)), ref=np.exp, complex=True))
+log = _unary("log", lambda F, x: F.log(x), lambda F, x, y: 1 / x, doc="Natural logarithm (``-inf`` at 0).",
+             test=spec(lambda tf, x: tf.math.log(x), uniform(0.5, 2, (3, 4)), ref=np.log,
+                       complex=True))
+sin = _unary("sin", lambda F, x: F.sin(x), lambda F, x, y: F.cos(x), doc="Sine.",
+             test=spec(lambda tf, x: tf.sin(x), normal((3, 4)), ref=np.sin, complex=True))
+cos = _unary("cos", lambda F, x: F.cos(x), lambda F, x, y: -F.sin(x), doc="Cosine.",
+             test=spec(lambda tf, x: tf.cos(x), normal((3, 4)), ref=np.cos, complex=True))
+tanh = _unary("tanh", lambda F, x: F.tanh(x), lambda F, x, y: 1 - y * y, save_out=True, doc="Hyperbolic tangent.",
+              test=spec(lambda tf, x: tf.tanh(x), normal((3, 4)), ref=np.tanh, complex=True))
 
 
 def _sigmoid_fwd(F: Any, x: Any) -> Any:
@@ -282,7 +302,9 @@ def _sigmoid_fwd(F: Any, x: Any) -> Any:
 
 
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda F, x, y: y * (1 - y), save_out=True,
-                 doc="Logistic function ``1 / (1 + exp(-x))``, computed stably.")
+                 doc="Logistic function ``1 / (1 + exp(-x))``, computed stably.",
+                 test=spec(lambda tf, x: tf.sigmoid(x), lambda rng: (rng.normal(size=(3, 4)) * 3,),
+                           ref=lambda x: 1 / (1 + np.exp(-x)), complex=True))
 
 
 def _abs_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
@@ -301,7 +323,9 @@ def _abs_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return F.real(F.conj(x) * ts[0]) / F.where(out != 0, out, F.ones_like(out))
 
 
-ABS = defop("abs", lambda F, x: F.abs(x), _abs_vjp, _abs_jvp, save_out=True)
+ABS = defop("abs", lambda F, x: F.abs(x), _abs_vjp, _abs_jvp, save_out=True,
+            test=spec(lambda tf, x: tf.abs(x), lambda rng: (rng.uniform(0.5, 2, (3, 4)) * rng.choice([-1, 1], (3, 4)),),
+                      ref=np.abs, complex=True))
 
 
 def abs(x: Any, name: str | None = None) -> Tensor:  # noqa: A001
@@ -321,7 +345,8 @@ def _sign_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (F.zeros_like(g),)  # connected, but zero: a zeros tensor, never None (TF)
 
 
-SIGN = defop("sign", lambda F, x: F.sign(x), _sign_vjp, lambda F, ts, ins, out, p: None)
+SIGN = defop("sign", lambda F, x: F.sign(x), _sign_vjp, lambda F, ts, ins, out, p: None,
+             test=spec(lambda tf, x: tf.sign(x), normal((3, 4)), ref=np.sign))
 
 
 def sign(x: Any, name: str | None = None) -> Tensor:
@@ -360,30 +385,43 @@ def _minmax_jvp(first_wins: Callable[..., Any]) -> Callable[..., Any]:
 
 maximum = _binary("maximum", lambda F, x, y: F.maximum(x, y), _minmax_vjp(lambda x, y: x >= y),
                   _minmax_jvp(lambda x, y: x >= y), kinds="fiu",
-                  doc="Elementwise maximum; on ties the gradient goes to ``x`` (TF).")
+                  doc="Elementwise maximum; on ties the gradient goes to ``x`` (TF).",
+                  test=spec(lambda tf, x, y: tf.maximum(x, y), normal((3, 4), (4,)), ref=np.maximum))
 minimum = _binary("minimum", lambda F, x, y: F.minimum(x, y), _minmax_vjp(lambda x, y: x <= y),
                   _minmax_jvp(lambda x, y: x <= y), kinds="fiu",
-                  doc="Elementwise minimum; on ties the gradient goes to ``x`` (TF).")
+                  doc="Elementwise minimum; on ties the gradient goes to ``x`` (TF).",
+                  test=spec(lambda tf, x, y: tf.minimum(x, y), normal((3, 4), (4,)), ref=np.minimum))
 
 # -- comparisons and logic (not differentiable: bool results) -----------------------------------------------------
 
-equal = _binary("equal", lambda F, x, y: F.equal(x, y), None, doc="``x == y`` elementwise (bool).")
-not_equal = _binary("not_equal", lambda F, x, y: F.not_equal(x, y), None, doc="``x != y`` elementwise (bool).")
-less = _binary("less", lambda F, x, y: F.less(x, y), None, kinds="fiu", doc="``x < y`` elementwise (bool).")
+equal = _binary("equal", lambda F, x, y: F.equal(x, y), None, doc="``x == y`` elementwise (bool).",
+    test=spec(lambda tf, x, y: tf.math.equal(x, y), small_ints((6,), (6,)), ref=np.equal))
+not_equal = _binary("not_equal", lambda F, x, y: F.not_equal(x, y), None, doc="``x != y`` elementwise (bool).",
+    test=spec(lambda tf, x, y: tf.math.not_equal(x, y), small_ints((6,), (6,)), ref=np.not_equal))
+less = _binary("less", lambda F, x, y: F.less(x, y), None, kinds="fiu", doc="``x < y`` elementwise (bool).",
+    test=spec(lambda tf, x, y: tf.math.less(x, y), small_ints((6,), (6,)), ref=np.less))
 less_equal = _binary("less_equal", lambda F, x, y: F.less_equal(x, y), None, kinds="fiu",
-                     doc="``x <= y`` elementwise (bool).")
+                     doc="``x <= y`` elementwise (bool).",
+    test=spec(lambda tf, x, y: tf.math.less_equal(x, y), small_ints((6,), (6,)), ref=np.less_equal))
 greater = _binary("greater", lambda F, x, y: F.greater(x, y), None, kinds="fiu",
-                  doc="``x > y`` elementwise (bool).")
+                  doc="``x > y`` elementwise (bool).",
+    test=spec(lambda tf, x, y: tf.math.greater(x, y), small_ints((6,), (6,)), ref=np.greater))
 greater_equal = _binary("greater_equal", lambda F, x, y: F.greater_equal(x, y), None, kinds="fiu",
-                        doc="``x >= y`` elementwise (bool).")
+                        doc="``x >= y`` elementwise (bool).",
+    test=spec(lambda tf, x, y: tf.math.greater_equal(x, y), small_ints((6,), (6,)), ref=np.greater_equal))
 logical_and = _binary("logical_and", lambda F, x, y: F.logical_and(x, y), None, kinds="b",
-                      doc="Elementwise AND of bool tensors.")
+                      doc="Elementwise AND of bool tensors.",
+    test=spec(lambda tf, x, y: tf.math.logical_and(x, y), small_ints((6,), (6,), kind=bool), ref=np.logical_and))
 logical_or = _binary("logical_or", lambda F, x, y: F.logical_or(x, y), None, kinds="b",
-                     doc="Elementwise OR of bool tensors.")
+                     doc="Elementwise OR of bool tensors.",
+    test=spec(lambda tf, x, y: tf.math.logical_or(x, y), small_ints((6,), (6,), kind=bool), ref=np.logical_or))
 logical_xor = _binary("logical_xor", lambda F, x, y: F.logical_xor(x, y), None, kinds="b",
-                      doc="Elementwise XOR of bool tensors.")
+                      doc="Elementwise XOR of bool tensors.",
+    test=spec(lambda tf, x, y: tf.math.logical_xor(x, y), small_ints((6,), (6,), kind=bool), ref=np.logical_xor))
 logical_not = _unary("logical_not", lambda F, x: F.logical_not(x), None, kinds="b",
-                     doc="Elementwise NOT of a bool tensor.")
+                     doc="Elementwise NOT of a bool tensor.",
+    test=spec(lambda tf, x: tf.math.logical_not(x), small_ints((6,), kind=bool),
+              ref=np.logical_not))
 
 
 EXPORTS: dict[str, list[str]] = {

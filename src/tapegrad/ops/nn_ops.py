@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .._dispatch import apply1
-from .._registry import defop
+from .._registry import defop, normal, spec
 from .._tensor import Tensor
 from ._common import check_kinds, norm_one_axis, to_tensor
 
@@ -15,7 +17,9 @@ def _relu_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 RELU = defop("relu", lambda F, x: F.maximum(x, 0), _relu_vjp,
-             lambda F, ts, ins, out, p: F.where(ins[0] > 0, ts[0], F.zeros_like(ts[0])))
+             lambda F, ts, ins, out, p: F.where(ins[0] > 0, ts[0], F.zeros_like(ts[0])),
+             test=spec(lambda tf, x: tf.nn.relu(x), lambda rng: (rng.normal(size=(3, 4)) + 0.05,),
+                       ref=lambda x: np.maximum(x, 0)))
 
 
 def relu(features: Any, name: str | None = None) -> Tensor:
@@ -46,7 +50,12 @@ def _softmax_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return out * (t - F.sum(t * out, axis=p["axis"], keepdims=True))
 
 
-SOFTMAX = defop("softmax", _softmax_fwd, _softmax_vjp, _softmax_jvp, save_out=True)
+SOFTMAX = defop("softmax", _softmax_fwd, _softmax_vjp, _softmax_jvp, save_out=True, test=[
+    spec(lambda tf, x: tf.nn.softmax(x), normal((3, 4)),
+         ref=lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True)),
+    spec(lambda tf, x: tf.nn.softmax(x, axis=0), normal((3, 4)),
+         ref=lambda x: np.exp(x) / np.exp(x).sum(0, keepdims=True), name="axis0"),
+])
 
 
 def softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Tensor:

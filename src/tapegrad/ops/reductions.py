@@ -8,6 +8,8 @@ import numpy as np
 
 from .._dispatch import apply1
 from .._registry import defop
+from .._registry import normal as _normal
+from .._registry import spec as _spec
 from .._tensor import Tensor
 from ._common import check_kinds, dtype_of, norm_axis, to_tensor
 
@@ -77,8 +79,15 @@ def _extreme_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return F.sum(ts[0] * mask, axis=axes, keepdims=keepdims) / F.sum(mask, axis=axes, keepdims=keepdims)
 
 
-REDUCE_SUM = defop("reduce_sum", _sum_fwd, _sum_vjp, _sum_jvp, linear=True)
-REDUCE_MEAN = defop("reduce_mean", _mean_fwd, _mean_vjp, _mean_jvp, linear=True)
+REDUCE_SUM = defop("reduce_sum", _sum_fwd, _sum_vjp, _sum_jvp, linear=True, test=[
+    _spec(lambda tf, x: tf.reduce_sum(x, axis=1), _normal((3, 4, 2)), ref=lambda x: x.sum(1), complex=True),
+    _spec(lambda tf, x: tf.reduce_sum(x, [0, 2], keepdims=True), _normal((3, 4, 2)),
+          ref=lambda x: x.sum((0, 2), keepdims=True), name="keepdims"),
+    _spec(lambda tf, x: tf.reduce_sum(x), _normal((3, 4)), ref=np.sum, name="all"),
+])
+REDUCE_MEAN = defop("reduce_mean", _mean_fwd, _mean_vjp, _mean_jvp, linear=True,
+                    test=_spec(lambda tf, x: tf.reduce_mean(x, axis=-1), _normal((3, 4)), ref=lambda x: x.mean(-1),
+                               complex=True))
 def _empty_initial(x: Any, largest: bool) -> Any:
     # TF reduces an empty slice to the identity of the reduction: -inf / +inf (or the integer limits)
     if x.dtype.kind == "f":
@@ -100,9 +109,12 @@ def _min_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
 
 
 REDUCE_MAX = defop("reduce_max", _max_fwd,
-                   _extreme_vjp, _extreme_jvp, save_out=True)
+                   _extreme_vjp, _extreme_jvp, save_out=True,
+                   test=_spec(lambda tf, x: tf.reduce_max(x, axis=0), _normal((3, 4)), ref=lambda x: x.max(0)))
 REDUCE_MIN = defop("reduce_min", _min_fwd,
-                   _extreme_vjp, _extreme_jvp, save_out=True)
+                   _extreme_vjp, _extreme_jvp, save_out=True,
+                   test=_spec(lambda tf, x: tf.reduce_min(x, axis=1, keepdims=True), _normal((3, 4)),
+                              ref=lambda x: x.min(1, keepdims=True)))
 
 
 def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = "fciub") -> Tensor:
