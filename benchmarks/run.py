@@ -79,9 +79,7 @@ def run_worker(framework: str, extra: list[str], env: dict[str, str]) -> dict[st
         out = Path(tmp) / "out.json"
         cmd = [sys.executable, "-m", "benchmarks.worker", "--framework", framework, "--out", str(out), *extra]
         try:
-            proc = subprocess.run(
-                cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S
-            )
+            proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=WORKER_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             return {
                 "framework": framework,
@@ -107,9 +105,7 @@ def import_times(names: list[str], runs: int, env: dict[str, str]) -> dict[str, 
         samples: list[float] = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-c", stmt], env=env, cwd=ROOT, capture_output=True, text=True
-            )
+            proc = subprocess.run([sys.executable, "-c", stmt], env=env, cwd=ROOT, capture_output=True, text=True)
             elapsed = time.perf_counter() - t0
             if proc.returncode != 0:
                 err = (proc.stderr.strip().splitlines() or ["failed"])[-1]
@@ -137,11 +133,8 @@ def _print_cells(record: dict[str, Any]) -> None:
             print(f"  {fw:<10} {wl:<6} error: {cell['error']}", flush=True)
         else:
             flag = "" if cell["check"]["ok"] else "   <<< GRADIENT MISMATCH"
-            print(
-                f"  {fw:<10} {wl:<6} {report.fmt_us(cell['us']):>10} µs  "
-                f"({cell['repeats']}×{cell['number']}){flag}",
-                flush=True,
-            )
+            spread = f"IQR {report.fmt_us(cell['iqr_us'])}, {cell['repeats']}×{cell['number']} calls"
+            print(f"  {fw:<10} {wl:<6} {report.fmt_us(cell['us']):>10} µs  ({spread}){flag}", flush=True)
 
 
 def _csv(value: str, allowed: tuple[str, ...], what: str) -> list[str]:
@@ -158,12 +151,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--quick", action="store_true", help="short timing budget and fewer repeats (smoke test)")
-    p.add_argument(
-        "--only", default=",".join(FRAMEWORKS), help=f"frameworks (default: {','.join(FRAMEWORKS)})"
-    )
-    p.add_argument(
-        "--workloads", default=",".join(WORKLOADS), help=f"workloads (default: {','.join(WORKLOADS)})"
-    )
+    p.add_argument("--only", default=",".join(FRAMEWORKS), help=f"frameworks (default: {','.join(FRAMEWORKS)})")
+    p.add_argument("--workloads", default=",".join(WORKLOADS), help=f"workloads (default: {','.join(WORKLOADS)})")
     p.add_argument("--budget", type=float, help="seconds of timing per cell (default 1.0, --quick 0.1)")
     p.add_argument("--import-runs", type=int, help="fresh processes per import timing (default 5, --quick 2)")
     p.add_argument("--no-import-time", action="store_true", help="skip the import-time measurement")
@@ -179,9 +168,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-save", action="store_true", help="write neither results.json nor results.png")
     p.add_argument("--no-plot", action="store_true", help="do not draw results.png")
     p.add_argument("--write-results-md", action="store_true", help="also write benchmarks/RESULTS.md")
-    p.add_argument(
-        "--from-json", type=Path, help="run nothing; report (and plot/write) from this results file"
-    )
+    p.add_argument("--from-json", type=Path, help="run nothing; report (and plot/write) from this results file")
     return p.parse_args(argv)
 
 
@@ -231,9 +218,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
             results["memory"] = {}
             for fw in mem_fws:
                 print(f"[{fw}] memory, {args.layers}-layer chain of {args.size}×{args.size} ...", flush=True)
-                rec = run_worker(
-                    fw, ["--memory", "--layers", str(args.layers), "--size", str(args.size)], env
-                )
+                rec = run_worker(fw, ["--memory", "--layers", str(args.layers), "--size", str(args.size)], env)
                 mem = rec.get("memory") or {"error": f"{rec.get('status')}: {rec.get('error')}"}
                 results["memory"][fw] = mem
                 if "error" in mem:
@@ -246,9 +231,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                         flush=True,
                     )
             if "tensorflow" in frameworks:
-                results["memory_note"] = (
-                    "tensorflow: not measured (tracemalloc does not see its C++ allocator)"
-                )
+                results["memory_note"] = "tensorflow: not measured (tracemalloc does not see its C++ allocator)"
 
     if not args.no_import_time:
         names = list(dict.fromkeys("jax" if fw == "jax-jit" else fw for fw in frameworks))
@@ -260,13 +243,20 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """``old`` updated with the frameworks, imports and memory measured in ``new``."""
+    """``old`` updated with what ``new`` measured (per cell for frameworks measured in both)."""
     merged = dict(old)
     for key in ("date", "machine", "settings", "total_s"):
         merged[key] = new[key]
-    for key in ("versions", "frameworks", "import_time_s", "memory"):
+    for key in ("versions", "import_time_s", "memory"):
         if key in new:
             merged[key] = {**old.get(key, {}), **new[key]}
+    frameworks = dict(old.get("frameworks", {}))
+    for fw, rec in new.get("frameworks", {}).items():
+        prev = frameworks.get(fw, {})
+        if rec.get("status") == "ok" and prev.get("status") == "ok":
+            rec = {**rec, "cells": {**prev.get("cells", {}), **rec.get("cells", {})}}
+        frameworks[fw] = rec
+    merged["frameworks"] = frameworks
     return merged
 
 

@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         "framework": args.framework,
         "pid": os.getpid(),
         "python": platform.python_version(),
+        "budget_s": args.budget,
+        "quick": args.quick,
     }
     t0 = time.perf_counter()
     try:
@@ -116,9 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.memory:
             record["memory"] = run_memory(args.framework, tf, args.layers, args.size)
         else:
-            record["cells"] = {
-                w: run_cell(backend, w, args.budget, args.quick) for w in args.workloads.split(",") if w
-            }
+            record["cells"] = {w: run_cell(backend, w, args.budget, args.quick) for w in args.workloads.split(",") if w}
         if args.framework == "torch":
             import torch
 
