@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ._registry import NO_GRADIENT
 from ._tape import local
 from ._tensor import Tensor, make, make_with_id
@@ -50,15 +48,17 @@ def accumulate(a: Any, b: Any) -> Any:
 
 
 def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
-             xp: Any, nb: int = 0) -> tuple[dict[int, Any], bool]:
+             xp: Any, nb: int = 0, float_sources: set[int] | None = None) -> tuple[dict[int, Any], bool]:
     """Propagate ``seeds`` (id → raw array or Tensor) back through ``entries``.
 
     Returns the gradients of ``source_ids`` (absent = unconnected) and whether they are Tensors recorded on an
     outer tape (``diff`` mode) rather than raw arrays. ``consume`` pops the entries as the sweep passes them,
-    freeing each entry's saved arrays at once (non-persistent tapes).
+    freeing each entry's saved arrays at once (non-persistent tapes). ``float_sources`` (default: all sources)
+    are the sources a gradient may flow into; integer sources only ever get their own seed.
     """
-    # Forward pass over the entries: which ids depend on a source. Gradients into other ids are never computed.
-    reach = set(source_ids)
+    # Which ids depend on a differentiable source: gradients into other ids are never computed. Integer and bool
+    # tensors never become outputs of recorded ops, so starting from the float sources keeps them out entirely.
+    reach = set(source_ids if float_sources is None else float_sources)
     for e in entries:
         if not reach.isdisjoint(e[1]):
             o = e[2]
@@ -66,7 +66,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 reach.update(o)
             else:
                 reach.add(o)
-    diff = _recording_wants(reach, seeds)
+    diff = _recording_wants(reach, seeds) if local.tapes else False
     if diff:
         from .ops._diffns import DIFF
 
@@ -76,56 +76,78 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         F = xp
         grads = {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
     results: dict[int, Any] = {}
-    n = len(entries)
-    with np.errstate(all="ignore"):  # inf/nan in gradients are values, as in TF, not warnings
-        for k in range(n - 1, -1, -1):
-            e = entries.pop() if consume else entries[k]
-            op, in_ids, oid, ins, out, p = e
-            if type(oid) is tuple:
-                gs = [grads.pop(o, None) for o in oid]
-                if all(g is None for g in gs):
-                    continue
-                for o, g in zip(oid, gs):
-                    if o in source_ids and g is not None:
-                        results[o] = g
-                g = tuple(
-                    g if g is not None else F.zeros_like(make_with_id(v, xp, None) if diff else v)
-                    for g, v in zip(gs, out)
-                )
-            else:
-                g = grads.pop(oid, None)
-                if g is None:
-                    continue
-                if oid in source_ids:
-                    results[oid] = g
-            needs = tuple(i in reach and v.dtype.kind in "fc" for i, v in zip(in_ids, ins))
-            if not any(needs):
+    pop = entries.pop
+    for k in range(len(entries) - 1, -1, -1):
+        e = pop() if consume else entries[k]
+        oid = e[2]
+        if type(oid) is tuple:
+            g = _multi_upstream(F, grads, oid, e[4], source_ids, results, xp, diff)
+            if g is None:
                 continue
-            vjp = op.vjp
-            if vjp is NO_GRADIENT:
-                raise LookupError(
-                    f"gradient registry has no entry for: {op.name} — tapegrad cannot differentiate "
-                    f"'{op.name}'. Wrap it in tapegrad.stop_gradient(...) if no gradient should flow through it."
-                )
-            if diff:
-                ins_t = tuple(make_with_id(v, xp, i) for v, i in zip(ins, in_ids))
-                out_t: Any = None
-                if out is not None:
-                    out_t = ([make_with_id(v, xp, i) for v, i in zip(out, oid)] if type(oid) is tuple
-                             else make_with_id(out, xp, oid))
-                rs = vjp(F, g, ins_t, out_t, p, needs)
-            else:
-                rs = vjp(F, g, ins, out, p, needs)
-            for i, r, need, v in zip(in_ids, rs, needs, ins):
-                if need and r is not None:
-                    if type(r).__name__ != "IndexedSlices":
-                        r = fit(F, r, v, nb)
-                    prev = grads.get(i)
-                    grads[i] = r if prev is None else accumulate(prev, r)
+        else:
+            g = grads.pop(oid, None)
+            if g is None:
+                continue
+            if oid in source_ids:
+                results[oid] = g
+        op, in_ids, _, ins, out, p = e
+        needs = tuple([i in reach for i in in_ids])
+        if True not in needs:
+            continue
+        vjp = op.vjp
+        if vjp is NO_GRADIENT:
+            raise LookupError(
+                f"gradient registry has no entry for: {op.name} — tapegrad cannot differentiate '{op.name}'. "
+                "Wrap it in tapegrad.stop_gradient(...) if no gradient should flow through it."
+            )
+        if diff:
+            rs = vjp(F, g, _wrap_ins(ins, in_ids, xp), _wrap_out(out, oid, xp), p, needs)
+        else:
+            rs = vjp(F, g, ins, out, p, needs)
+        for i, r, need, v in zip(in_ids, rs, needs, ins):
+            if not need or r is None:
+                continue
+            if diff or nb:
+                if type(r).__name__ != "IndexedSlices":
+                    r = fit(F, r, v, nb)
+            elif r.shape != v.shape or r.dtype != v.dtype:
+                if type(r).__name__ != "IndexedSlices":
+                    r = fit(F, r, v, 0)
+            prev = grads.get(i)
+            grads[i] = r if prev is None else accumulate(prev, r)
     for sid in source_ids:
         if sid not in results and sid in grads:
             results[sid] = grads[sid]
     return results, diff
+
+
+def _wrap_ins(ins: tuple[Any, ...], in_ids: tuple[Any, ...], xp: Any) -> tuple[Any, ...]:
+    """Saved inputs as Tensors carrying their tape ids (so an outer tape connects them); Python scalars
+    (kept raw by the binary fast path) become constants of their partner's dtype."""
+    like = next((v for v in ins if hasattr(v, "dtype")), None)
+    return tuple([make_with_id(v if hasattr(v, "dtype") else xp.asarray(v, dtype=like.dtype), xp, i)
+                  for v, i in zip(ins, in_ids)])
+
+
+def _wrap_out(out: Any, oid: Any, xp: Any) -> Any:
+    if out is None:
+        return None
+    if type(oid) is tuple:
+        return [make_with_id(v, xp, i) for v, i in zip(out, oid)]
+    return make_with_id(out, xp, oid)
+
+
+def _multi_upstream(F: Any, grads: dict[int, Any], oid: tuple[int, ...], out: Any, source_ids: set[int],
+                    results: dict[int, Any], xp: Any, diff: bool) -> Any:
+    """The tuple of upstreams of a multi-output entry (zeros for unused outputs), or None if none has one."""
+    gs = [grads.pop(o, None) for o in oid]
+    if all(g is None for g in gs):
+        return None
+    for o, g in zip(oid, gs):
+        if o in source_ids and g is not None:
+            results[o] = g
+    return tuple(g if g is not None else F.zeros_like(make_with_id(v, xp, None) if diff else v)
+                 for g, v in zip(gs, out))
 
 
 def _recording_wants(reach: set[int], seeds: dict[int, Any]) -> bool:

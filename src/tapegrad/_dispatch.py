@@ -1,6 +1,8 @@
 """Running an op: unwrap inputs, compute, wrap, record on the tapes that watch an input.
 
 The no-tape path is a few attribute reads and one allocation; recording happens only when a tape is active.
+Python scalars stay Python scalars: NumPy 2 treats them as "weak" and keeps the tensor's dtype, which is exactly
+TensorFlow's rule (a scalar adopts the tensor's dtype), without the cost of building a NumPy scalar.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     res._id = None
     tapes = local.tapes
     if tapes:
-        _record(op, (x,), (v,), res, out, p, tapes)
+        if type(x) is Variable:
+            on_variable_read(x, tapes)
+        if op.vjp is not None and out.dtype.kind in "fc":
+            _record(op, (x._id,), (v,), res, out, p, tapes)
     return res
 
 
@@ -42,13 +47,114 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     res._id = None
     tapes = local.tapes
     if tapes:
-        _record(op, (a, b), (va, vb), res, out, p, tapes)
+        if type(a) is Variable:
+            on_variable_read(a, tapes)
+        if type(b) is Variable:
+            on_variable_read(b, tapes)
+        if op.vjp is not None and out.dtype.kind in "fc":
+            _record(op, (a._id, b._id), (va, vb), res, out, p, tapes)
     return res
+
+
+def binary(op: OpDef, a: Any, b: Any) -> Tensor:
+    """The hot path of every elementwise binary op and operator: convert, check, compute, wrap, record.
+
+    Tensors must agree in dtype; Python numbers adopt the tensor's dtype (kept as weak Python scalars);
+    anything else goes through the general conversion in ``ops._common.pair``.
+    """
+    ta = type(a)
+    tb = type(b)
+    if ta is Tensor or ta is Variable:
+        va = a._value
+        xp = a._xp
+        kind = va.dtype.kind
+        if tb is Tensor or tb is Variable:
+            vb = b._value
+            if va.dtype != vb.dtype:
+                _raise_dtype(op, a, b)
+            ib = b._id
+        elif (tb is float or tb is int) and kind in _SCALAR_OK[tb]:
+            vb = b
+            ib = None
+        else:
+            return _slow_binary(op, a, b)
+        ia = a._id
+    elif tb is Tensor or tb is Variable:
+        vb = b._value
+        xp = b._xp
+        kind = vb.dtype.kind
+        if (ta is float or ta is int) and kind in _SCALAR_OK[ta]:
+            va = a
+            ia = None
+        else:
+            return _slow_binary(op, a, b)
+        ib = b._id
+    else:
+        return _slow_binary(op, a, b)
+    if op.kinds is not None and kind not in op.kinds:
+        _raise_kind(op, a, b)
+    try:
+        out = op.fwd(xp, va, vb)
+    except ValueError as exc:
+        _raise_shapes(op, a, b, exc)
+    res = _new(Tensor)
+    res._value = out
+    res._xp = xp
+    res._id = None
+    tapes = local.tapes
+    if tapes:
+        if ta is Variable:
+            on_variable_read(a, tapes)
+        if tb is Variable:
+            on_variable_read(b, tapes)
+        if op.vjp is not None and out.dtype.kind in "fc":
+            _record(op, (ia, ib), (va, vb), res, out, _EMPTY, tapes)
+    return res
+
+
+# Which tensor kinds a Python scalar may join without changing the tensor's dtype (TF: float into int raises).
+_SCALAR_OK = {float: "fc", int: "fciu"}
+
+
+def _slow_binary(op: OpDef, a: Any, b: Any) -> Tensor:
+    from .ops._common import pair
+
+    x, y = pair(a, b, op.name)
+    return binary(op, x, y)
+
+
+def _raise_dtype(op: OpDef, a: Any, b: Any) -> None:
+    from .errors import InvalidArgumentError
+    from .ops._common import dtype_mismatch
+
+    raise InvalidArgumentError(dtype_mismatch(op.name, a, b))
+
+
+def _raise_kind(op: OpDef, a: Any, b: Any) -> None:
+    from .ops._common import check_kinds
+
+    check_kinds(a if isinstance(a, (Tensor, Variable)) else b, op.kinds, op.name)
+
+
+def _raise_shapes(op: OpDef, a: Any, b: Any, exc: Exception) -> None:
+    import numpy as np
+
+    from .errors import InvalidArgumentError
+
+    sa, sb = np.shape(a._value if hasattr(a, "_value") else a), np.shape(b._value if hasattr(b, "_value") else b)
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise InvalidArgumentError(
+            f"{op.name}: incompatible shapes {tuple(sa)} and {tuple(sb)}: they do not broadcast (trailing "
+            "dimensions must be equal or 1). Reshape or expand_dims one operand."
+        ) from None
+    raise InvalidArgumentError(f"{op.name}: {exc} (shapes {tuple(sa)} and {tuple(sb)})") from None
 
 
 def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
     """Run an op with any number of Tensor/Variable inputs; multi-output ops return a list of Tensors."""
-    vals = tuple(a._value for a in args)
+    vals = tuple([a._value for a in args])
     xp = args[0]._xp
     out = op.fwd(xp, *vals, **p)
     if op.multi:
@@ -66,23 +172,22 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
         res._id = None
     tapes = local.tapes
     if tapes:
-        _record(op, args, vals, res, out, p, tapes)
+        for a in args:
+            if type(a) is Variable:
+                on_variable_read(a, tapes)
+        if op.vjp is None:
+            return res
+        if op.multi:
+            if not any(o.dtype.kind in "fc" for o in out):
+                return res
+        elif out.dtype.kind not in "fc":
+            return res  # integer/bool outputs are not differentiable: the chain stops here (TF semantics)
+        _record(op, tuple([a._id for a in args]), vals, res, out, p, tapes)
     return res
 
 
-def _record(op: OpDef, args: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
+def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
             p: dict[str, Any], tapes: tuple[Any, ...]) -> None:
-    for a in args:
-        if type(a) is Variable:
-            on_variable_read(a, tapes)
-    if op.vjp is None:
-        return
-    if op.multi:
-        if not any(o.dtype.kind in "fc" for o in out):
-            return
-    elif out.dtype.kind not in "fc":
-        return  # integer/bool outputs are not differentiable: the chain stops here (TF semantics)
-    in_ids = tuple(a._id for a in args)
     entry = None
     for tape in tapes:
         known = tape.known
@@ -91,13 +196,13 @@ def _record(op: OpDef, args: tuple[Any, ...], vals: tuple[Any, ...], res: Any, o
         for i in in_ids:
             if i in known:
                 hit = True
-            else:
+            elif i is not None:
                 every = False
         if not hit:
             continue
         if entry is None:
             if op.multi:
-                oid: Any = tuple(next_id() for _ in res)
+                oid: Any = tuple([next_id() for _ in res])
                 for t, i in zip(res, oid):
                     t._id = i
             else:
@@ -107,8 +212,7 @@ def _record(op: OpDef, args: tuple[Any, ...], vals: tuple[Any, ...], res: Any, o
             tape.entries.append(entry)
         else:
             # Inputs this tape does not watch are constants to it (watching later is not retroactive).
-            ids = tuple(i if i in known else None for i in in_ids)
-            tape.entries.append((op, ids, *entry[2:]))
+            tape.entries.append((op, tuple([i if i in known else None for i in in_ids]), *entry[2:]))
         if op.multi:
             known.update(oid)
         else:

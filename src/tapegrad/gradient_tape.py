@@ -86,7 +86,7 @@ class GradientTape:
         self._recording = False
         self._persistent = bool(persistent)
         self._watch_accessed_variables = bool(watch_accessed_variables)
-        self._watched_variables: tuple[Variable, ...] = ()
+        self._watched_variables: dict[int, Variable] = {}  # snapshot kept after a non-persistent gradient()
         self._used = False  # a non-persistent gradient/jacobian call released the recording
 
     # -- state machine (reference §1.1) ------------------------------------------------------------------------
@@ -138,9 +138,8 @@ class GradientTape:
 
     def watched_variables(self) -> tuple[Variable, ...]:
         """The variables this tape watched, in creation order."""
-        if self._tape is None:
-            return self._watched_variables
-        return tuple(sorted(self._tape.variables.values(), key=lambda v: v._id))
+        variables = self._watched_variables if self._tape is None else self._tape.variables
+        return tuple(sorted(variables.values(), key=lambda v: v._id))
 
     @contextlib.contextmanager
     def stop_recording(self) -> Iterator[None]:
@@ -180,7 +179,7 @@ class GradientTape:
 
     def _end_use(self) -> None:
         if not self._persistent:
-            self._watched_variables = self.watched_variables()
+            self._watched_variables = self._tape.variables if self._tape is not None else {}
             self._tape = None
             self._used = True
 
@@ -207,31 +206,38 @@ class GradientTape:
 
     def _gradient(self, tape: _tape.Tape, target: Any, sources: Any, output_gradients: Any,
                   unconnected_gradients: Any) -> Any:
-        unconnected = _parse_unconnected(unconnected_gradients)
-        if target is None:
-            raise TypeError(
-                "GradientTape.gradient: argument `target` should be a tensor or a nest of tensors to "
-                "differentiate, but received None."
-            )
-        flat_targets = _nest.flatten(target)
-        flat_sources = _nest.flatten(sources)
-        for s in flat_sources:
-            if s is None:
-                raise TypeError("GradientTape.gradient: a source is None; sources must be tensors or variables.")
-            if not isinstance(s, _TensorLike):
-                raise AttributeError(
-                    f"GradientTape.gradient: source {s!r} of type {type(s).__name__!r} is not a tapegrad.Tensor or "
-                    "Variable (it has no 'dtype'). Pass the variables themselves, e.g. model.trainable_variables."
+        unconnected = (unconnected_gradients if unconnected_gradients is UnconnectedGradients.NONE
+                       else _parse_unconnected(unconnected_gradients))
+        tt, st = type(target), type(sources)
+        single = (tt is Tensor or tt is Variable) and (st is Tensor or st is Variable)
+        if single:  # the common case: no nests to flatten or rebuild
+            flat_targets, flat_sources = [target], [sources]
+        else:
+            if target is None:
+                raise TypeError(
+                    "GradientTape.gradient: argument `target` should be a tensor or a nest of tensors to "
+                    "differentiate, but received None."
                 )
+            flat_targets = _nest.flatten(target)
+            flat_sources = _nest.flatten(sources)
+            for s in flat_sources:
+                if s is None:
+                    raise TypeError("GradientTape.gradient: a source is None; sources must be tensors or variables.")
+                if not isinstance(s, _TensorLike):
+                    raise AttributeError(
+                        f"GradientTape.gradient: source {s!r} of type {type(s).__name__!r} is not a tapegrad.Tensor "
+                        "or Variable (it has no 'dtype'). Pass the variables themselves, e.g. "
+                        "model.trainable_variables."
+                    )
         flat_grads = [] if output_gradients is None else _nest.flatten(output_gradients)
         source_ids = {ensure_id(s) for s in flat_sources}
         seeds = _seeds(flat_targets, flat_grads, source_ids)
-        xp = flat_sources[0]._xp if flat_sources else None
         results: dict[int, Any] = {}
         diff = False
         if seeds:
+            float_ids = {s._id for s in flat_sources if s._value.dtype.kind in "fc"}
             xp = next(iter(seeds.values()))._xp
-            results, diff = backward(tape.entries, not tape.persistent, seeds, source_ids, xp)
+            results, diff = backward(tape.entries, not tape.persistent, seeds, source_ids, xp, 0, float_ids)
         out = []
         for s in flat_sources:
             g = results.get(s._id)
@@ -241,7 +247,7 @@ class GradientTape:
             elif not diff and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
                 g = make(g, s._xp)
             out.append(g)
-        return _nest.pack_sequence_as(sources, out)
+        return out[0] if single else _nest.pack_sequence_as(sources, out)
 
 
 def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int]) -> dict[int, Any]:

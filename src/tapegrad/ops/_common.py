@@ -93,11 +93,23 @@ def dtype_of(x: Any) -> np.dtype:
 
 
 def is_complex(x: Any) -> bool:
-    return (x._value if type(x) is Tensor else x).dtype.kind == "c"
+    t = type(x)
+    if t is Tensor:
+        return x._value.dtype.kind == "c"
+    if t is float or t is int:
+        return False  # Python scalars stay raw (weak) on the binary fast path
+    if t is complex:
+        return True
+    return x.dtype.kind == "c"
 
 
 def cj(F: Any, x: Any) -> Any:
     """conj(x) for complex values, x itself otherwise (TF's gradient convention: upstream * conj(f'(z)))."""
+    t = type(x)
+    if t is float or t is int:
+        return x
+    if t is complex:
+        return x.conjugate()
     return F.conj(x) if is_complex(x) else x
 
 

@@ -4,35 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._dispatch import binary
 from .._tensor import _TensorLike
 from . import array_ops, math_ops
 
 
-def _binop(fn: Any) -> tuple[Any, Any]:
-    def op(self: Any, other: Any) -> Any:
-        return fn(self, other)
+def _binop(op: Any) -> tuple[Any, Any]:
+    def fwd(self: Any, other: Any) -> Any:
+        return binary(op, self, other)
 
-    def rop(self: Any, other: Any) -> Any:
+    def rev(self: Any, other: Any) -> Any:
+        return binary(op, other, self)
+
+    return fwd, rev
+
+
+def _swap(fn: Any) -> Any:
+    def rev(self: Any, other: Any) -> Any:
         return fn(other, self)
 
-    return op, rop
+    return rev
 
 
-def _matmul(a: Any, b: Any) -> Any:
-    return array_ops.matmul(a, b)
+_OPS = math_ops.OPS_BY_PUBLIC
+for _name, _opname in {"add": "add", "sub": "subtract", "mul": "multiply", "floordiv": "floordiv",
+                       "mod": "floormod", "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}.items():
+    _f, _r = _binop(_OPS[_opname])
+    _f.__name__, _r.__name__ = f"__{_name}__", f"__r{_name}__"
+    setattr(_TensorLike, f"__{_name}__", _f)
+    setattr(_TensorLike, f"__r{_name}__", _r)
 
-
-_TABLE = {
-    "add": math_ops.add, "sub": math_ops.subtract, "mul": math_ops.multiply, "truediv": math_ops.divide,
-    "floordiv": math_ops.floordiv, "mod": math_ops.floormod, "pow": math_ops.pow, "matmul": _matmul,
-    "and": math_ops.logical_and, "or": math_ops.logical_or, "xor": math_ops.logical_xor,
-}
-
-for _name, _fn in _TABLE.items():
-    _op, _rop = _binop(_fn)
-    _op.__name__, _rop.__name__ = f"__{_name}__", f"__r{_name}__"
-    setattr(_TensorLike, f"__{_name}__", _op)
-    setattr(_TensorLike, f"__r{_name}__", _rop)
+# / and ** have dtype rules beyond the fast path (int / int is float64; int ** negative raises)
+for _name, _fn in {"truediv": math_ops.divide, "pow": math_ops.pow, "matmul": array_ops.matmul}.items():
+    setattr(_TensorLike, f"__{_name}__", _fn)
+    setattr(_TensorLike, f"__r{_name}__", _swap(_fn))
 
 
 def _cmp(fn: Any, on_fail: Any) -> Any:

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .._dispatch import apply1, apply2
+from .._dispatch import apply1, binary
 from .._registry import OpDef, defop, normal, small_ints, spec, uniform
-from .._tensor import Tensor
+from .._tensor import Tensor, _TensorLike
 from ._common import check_kinds, cj, dtype_of, is_complex, pair, to_tensor
 from .core import cast
 
@@ -53,16 +53,10 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
 def _binary(name: str, fwd: Callable[..., Any], vjp: Any, jvp: Any = None, *, kinds: str = "fciub",
             save_out: bool = False, doc: str = "", **meta: Any) -> Callable[..., Tensor]:
     """Declare a broadcasting binary op; the engine sums each gradient back to its input's shape."""
-    op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
+    op = defop(name, fwd, vjp, jvp, save_out=save_out, kinds=None if kinds == "fciub" else kinds, **meta)
 
     def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
-        a, b = pair(x, y, op.name)
-        if a._value.dtype.kind not in kinds:
-            check_kinds(a, kinds, op.name)
-        try:
-            return apply2(op, a, b)
-        except ValueError as exc:
-            raise _shape_error(op.name, a, b, exc) from None
+        return binary(op, x, y)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (doc or f"Elementwise ``{name}`` with broadcasting.") + (
@@ -70,20 +64,6 @@ def _binary(name: str, fwd: Callable[..., Any], vjp: Any, jvp: Any = None, *, ki
     )
     OPS_BY_PUBLIC[name] = op
     return fn
-
-
-def _shape_error(op: str, a: Any, b: Any, exc: Exception) -> Exception:
-    from ..errors import InvalidArgumentError
-
-    sa, sb = tuple(a._value.shape), tuple(b._value.shape)
-    try:
-        np.broadcast_shapes(sa, sb)
-    except ValueError:
-        return InvalidArgumentError(
-            f"{op}: incompatible shapes {sa} and {sb}: they do not broadcast (trailing dimensions must be equal "
-            "or 1). Reshape or expand_dims one operand."
-        )
-    return InvalidArgumentError(f"{op}: {exc} (shapes {sa} and {sb}, dtypes {a.dtype.name})")
 
 
 def _zeros_of(F: Any, g: Any) -> Any:
@@ -150,21 +130,23 @@ _realdiv = _binary("divide", lambda F, x, y: F.divide(x, y), _div_vjp,
                    kinds="fc", doc="``x / y`` elementwise (true division).", save_out=True,
                    test=spec(lambda tf, x, y: x / y, lambda rng: (rng.normal(size=(3, 4)), rng.uniform(1, 2, 4)),
                              ref=np.divide, complex=True))
-def _int_div_check(F: Any, y: Any, op: str) -> None:
-    if y.dtype.kind in "iu" and not F.all(y):
+def _int_div_check(F: Any, out: Any, y: Any, op: str) -> None:
+    if out.dtype.kind in "iu" and not F.all(y):
         from ..errors import InvalidArgumentError
 
         raise InvalidArgumentError(f"{op}: integer division by zero (the divisor has a zero element).")
 
 
 def _floordiv_fwd(F: Any, x: Any, y: Any) -> Any:
-    _int_div_check(F, y, "floordiv")
-    return F.floor_divide(x, y)
+    out = F.floor_divide(x, y)
+    _int_div_check(F, out, y, "floordiv")
+    return out
 
 
 def _floormod_fwd(F: Any, x: Any, y: Any) -> Any:
-    _int_div_check(F, y, "floormod")
-    return F.mod(x, y)
+    out = F.mod(x, y)
+    _int_div_check(F, out, y, "floormod")
+    return out
 
 
 floordiv = _binary("floordiv", _floordiv_fwd, None, kinds="fiu",
@@ -202,15 +184,19 @@ def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.divide(tf.constant([1.0, 3.0]), 2.0).numpy().tolist()
     [0.5, 1.5]
     """
+    t = x if isinstance(x, _TensorLike) else y
+    if isinstance(t, _TensorLike) and t._value.dtype.kind in "fc":
+        return binary(_realdiv_op, x, y)
     a, b = pair(x, y, "divide")
-    kind = a._value.dtype.kind
-    if kind in "iub":
+    if a._value.dtype.kind in "iub":
         target = np.float32 if a._value.dtype.itemsize <= 2 else np.float64
         a, b = cast(a, target), cast(b, target)
-    return _realdiv(a, b)
+    return binary(_realdiv_op, a, b)
 
 
 truediv = divide
+_realdiv_op = OPS_BY_PUBLIC["divide"]
+_pow_op = OPS_BY_PUBLIC["pow"]
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001
@@ -220,12 +206,15 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001
     >>> tf.pow(tf.constant([2.0, 3.0]), 2.0).numpy().tolist()
     [4.0, 9.0]
     """
-    a, b = pair(x, y, "pow")
-    if a._value.dtype.kind in "iu" and np.any(np.asarray(b._value) < 0):
-        from ..errors import InvalidArgumentError
+    t = x if isinstance(x, _TensorLike) else y
+    if isinstance(t, _TensorLike) and t._value.dtype.kind in "iu":
+        a, b = pair(x, y, "pow")
+        if np.any(np.asarray(b._value) < 0):
+            from ..errors import InvalidArgumentError
 
-        raise InvalidArgumentError("pow: integers to negative integer powers are not allowed; cast to float first.")
-    return _pow(a, b)
+            raise InvalidArgumentError("pow: integers to negative integer powers are not allowed; cast to float first.")
+        return binary(_pow_op, a, b)
+    return binary(_pow_op, x, y)
 
 
 def _neg_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
