@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import math
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from . import _nest, _tape
 from ._backprop import backward
+from ._dispatch import apply1
 from ._logging import warn_limited
 from ._tensor import Tensor, Variable, _TensorLike, array_of, ensure_id, make
+from .ops.array_ops import RESHAPE, TRANSPOSE, concat, stack
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
 
@@ -249,6 +254,162 @@ class GradientTape:
             out.append(g)
         return out[0] if single else _nest.pack_sequence_as(sources, out)
 
+
+    # -- Jacobians (reference §2): one backward sweep carrying a batch of cotangents ---------------------------
+    def jacobian(self, target: Any, sources: Any, unconnected_gradients: Any = UnconnectedGradients.NONE,
+                 parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
+        """Jacobian of ``target`` with respect to each of ``sources``: shape ``target.shape + source.shape``.
+
+        Vectorised: the backward pass runs once with the identity basis of the target as a batch of cotangents
+        (in chunks of ``parallel_iterations`` rows to bound memory), not once per target element.
+        ``experimental_use_pfor=False`` computes row by row with ``gradient`` (needs a persistent tape, as TF).
+
+        >>> import tapegrad as tf
+        >>> x = tf.constant([1.0, 2.0])
+        >>> with tf.GradientTape() as g:
+        ...     g.watch(x)
+        ...     y = x * x
+        >>> g.jacobian(y, x).numpy().tolist()
+        [[2.0, 0.0], [0.0, 4.0]]
+        """
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(
+                "GradientTape must be created with persistent=True to compute the jacobian with "
+                "experimental_use_pfor=False (it calls gradient() once per target element)."
+            )
+        if not isinstance(target, _TensorLike):
+            raise AttributeError(
+                f"GradientTape.jacobian: target must be a single tensor, got {type(target).__name__!r} "
+                "(it has no 'shape'). Stack several targets with tapegrad.stack, or call jacobian once per target."
+            )
+        tape = self._begin_use()
+        try:
+            unconnected = _parse_unconnected(unconnected_gradients)
+            flat_sources = _nest.flatten(sources)
+            for s in flat_sources:
+                if not isinstance(s, _TensorLike):
+                    raise AttributeError(f"GradientTape.jacobian: source {s!r} is not a tapegrad tensor or Variable.")
+            tshape = tuple(target._value.shape)
+            n = math.prod(tshape)
+            rows = self._batched_sweeps(tape, target, flat_sources, n, (n,) + tshape, parallel_iterations,
+                                        vectorized=experimental_use_pfor)
+            out = []
+            for s, r in zip(flat_sources, rows):
+                shape = tshape + tuple(s._value.shape)
+                if r is None:
+                    if unconnected is UnconnectedGradients.ZERO:
+                        r = make(s._xp.zeros(shape, dtype=s._value.dtype), s._xp)
+                else:
+                    r = apply1(RESHAPE, r, {"shape": shape})
+                out.append(r)
+            return _nest.pack_sequence_as(sources, out)
+        finally:
+            self._end_use()
+
+    def batch_jacobian(self, target: Any, source: Any, unconnected_gradients: Any = UnconnectedGradients.NONE,
+                       parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
+        """Per-example Jacobians: ``result[i] = d target[i] / d source[i]``, shape ``[b] + target.shape[1:] +
+        source.shape[1:]``.
+
+        Costs one sweep with ``prod(target.shape[1:])`` cotangents, whatever the batch size. Like TF it assumes
+        ``target[i]`` depends only on ``source[i]`` (cross-example terms are summed, not reported) and returns zeros,
+        not None, when target and source are unconnected.
+
+        >>> import tapegrad as tf
+        >>> x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+        >>> with tf.GradientTape() as g:
+        ...     g.watch(x)
+        ...     y = x * x
+        >>> g.batch_jacobian(y, x).shape
+        TensorShape([2, 2, 2])
+        """
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(
+                "GradientTape must be created with persistent=True to compute the batch_jacobian with "
+                "experimental_use_pfor=False."
+            )
+        for what, t in (("target", target), ("source", source)):
+            if not isinstance(t, _TensorLike):
+                raise AttributeError(
+                    f"GradientTape.batch_jacobian: {what} must be a single tensor, got {type(t).__name__!r} "
+                    "(it has no 'shape')."
+                )
+            if t._value.ndim < 2:
+                raise ValueError(
+                    f"Shape {tuple(t._value.shape)} must have rank at least 2: batch_jacobian needs a batch "
+                    f"dimension and at least one more on the {what}."
+                )
+        tshape, sshape = tuple(target._value.shape), tuple(source._value.shape)
+        if tshape[0] != sshape[0]:
+            raise ValueError(
+                f"Need first dimension of target shape ({tshape}) and source shape ({sshape}) to match: "
+                "batch_jacobian pairs target[i] with source[i]."
+            )
+        tape = self._begin_use()
+        try:
+            _parse_unconnected(unconnected_gradients)
+            b = tshape[0]
+            m = math.prod(tshape[1:])
+            # cotangent k is e_k in every example: shape (m, b, *target.shape[1:])
+            basis = np.broadcast_to(np.eye(m, dtype=target._value.dtype).reshape((m, 1) + tshape[1:]),
+                                    (m,) + tshape)
+            (r,) = self._batched_sweeps(tape, target, [source], m, (m,) + tshape, parallel_iterations,
+                                        basis=basis, vectorized=experimental_use_pfor)
+            out_shape = (b,) + tshape[1:] + sshape[1:]
+            if r is None:
+                return make(source._xp.zeros(out_shape, dtype=target._value.dtype), source._xp)
+            nd = r._value.ndim  # (m, b, *s_rest) -> (b, m, *s_rest)
+            r = apply1(TRANSPOSE, r, {"perm": (1, 0, *range(2, nd)), "conjugate": False})
+            return apply1(RESHAPE, r, {"shape": out_shape})
+        finally:
+            self._end_use()
+
+    def _batched_sweeps(self, tape: _tape.Tape, target: Any, flat_sources: list[Any], n: int,
+                        seed_shape: tuple[int, ...], chunk: int | None, basis: Any = None,
+                        vectorized: bool = True) -> list[Any]:
+        """Backward sweeps with a leading batch of cotangents (rows of the identity), chunked to bound memory.
+
+        ``vectorized=False`` runs one plain sweep per row instead (TF's ``experimental_use_pfor=False``).
+        """
+
+        v = target._value
+        xp = target._xp
+        tid = ensure_id(target)
+        source_ids = {ensure_id(s) for s in flat_sources}
+        float_ids = {s._id for s in flat_sources if s._value.dtype.kind in "fc"}
+        if v.dtype.kind not in "fc" and tid not in source_ids:
+            return [None] * len(flat_sources)
+        if basis is None:
+            basis = xp.reshape(xp.eye(n, dtype=v.dtype), seed_shape)
+        step = 1 if not vectorized else (n if not chunk or chunk >= n else int(chunk))
+        parts: list[list[Any]] = [[] for _ in flat_sources]
+        for start in range(0, max(n, 1), step):
+            last = start + step >= n
+            seed = basis[start:start + step] if vectorized else basis[start]
+            results, diff = backward(tape.entries, last and not tape.persistent, {tid: seed}, source_ids, xp,
+                                     1 if vectorized else 0, float_ids)
+            for k, s in enumerate(flat_sources):
+                g = results.get(s._id)
+                if g is not None:
+                    if type(g).__name__ == "IndexedSlices":
+                        g = g._dense()
+                    parts[k].append(g if diff or type(g) is Tensor else make(g, s._xp))
+                else:
+                    parts[k].append(None)
+        out: list[Any] = []
+        for k, s in enumerate(flat_sources):
+            ps = parts[k]
+            if all(p is None for p in ps):
+                out.append(None)
+                continue
+            if not vectorized:
+                out.append(stack([p if p is not None else make(s._xp.zeros(s._value.shape, dtype=s._value.dtype),
+                                                               s._xp) for p in ps], 0))
+                continue
+            full = [p if p is not None else make(s._xp.zeros((min(step, n - i * step),) + tuple(
+                s._value.shape), dtype=s._value.dtype), s._xp) for i, p in enumerate(ps)]
+            out.append(full[0] if len(full) == 1 else concat(full, 0))
+        return out
 
 def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int]) -> dict[int, Any]:
     """Seed each differentiable target with ones (or its output gradient); repeated targets add up."""

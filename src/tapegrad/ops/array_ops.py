@@ -312,16 +312,29 @@ def _matmul_fwd(F: Any, a: Any, b: Any, ta: bool, tb: bool, aa: bool, ab: bool) 
     return F.matmul(_op_t(F, a, ta, aa), _op_t(F, b, tb, ab))
 
 
+def _mm(F: Any, a: Any, b: Any) -> Any:
+    """``a @ b`` where one side is a plain matrix and the other carries batch axes (e.g. Jacobian cotangents):
+    folded into a single GEMM instead of one small product per batch element."""
+    if not F.is_diff:
+        if b.ndim == 2 and a.ndim > 2:
+            return F.reshape(F.reshape(a, (-1, a.shape[-1])) @ b, a.shape[:-1] + (b.shape[-1],))
+        if a.ndim == 2 and b.ndim > 2:
+            bt = F.swapaxes(b, -1, -2)
+            r = F.reshape(bt, (-1, bt.shape[-1])) @ F.swapaxes(a, -1, -2)
+            return F.swapaxes(F.reshape(r, bt.shape[:-1] + (a.shape[0],)), -1, -2)
+    return F.matmul(a, b)
+
+
 def _matmul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     a, b = ins
     ta, tb, aa, ab = p["ta"], p["tb"], p["aa"], p["ab"]
     ga = gb = None
     if needs[0]:
         # grad of op(a) is g @ op(b)^H; undo op on a
-        gop = F.matmul(g, _adj(F, _op_t(F, b, tb, ab)))
+        gop = _mm(F, g, _adj(F, _op_t(F, b, tb, ab)))
         ga = _undo(F, gop, ta, aa)
     if needs[1]:
-        gop = F.matmul(_adj(F, _op_t(F, a, ta, aa)), g)
+        gop = _mm(F, _adj(F, _op_t(F, a, ta, aa)), g)
         gb = _undo(F, gop, tb, ab)
     return (ga, gb)
 
