@@ -190,6 +190,10 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
             p: dict[str, Any], tapes: tuple[Any, ...]) -> None:
     entry = None
     for tape in tapes:
+        if tape.forward:
+            # a forward-mode accumulator: it computes the output tangent now (reference §3)
+            tape.on_op(op, in_ids, vals, res, out, p)
+            continue
         known = tape.known
         hit = False
         every = True

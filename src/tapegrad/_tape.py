@@ -29,6 +29,10 @@ class Tape:
 
     __slots__ = ("known", "entries", "persistent", "watch_accessed", "variables", "__weakref__")
 
+    # Recorders in ``local.tapes`` are tapes (reverse mode) or forward accumulators (``forward = True``, with an
+    # ``on_op(op, in_ids, values, result, out, params)`` hook and a ``known`` set of ids that carry tangents).
+    forward = False
+
     def __init__(self, persistent: bool, watch_accessed: bool) -> None:
         self.known: set[int] = set()
         self.entries: list[tuple[Any, ...]] = []
