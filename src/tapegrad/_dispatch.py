@@ -137,19 +137,9 @@ def _raise_kind(op: OpDef, a: Any, b: Any) -> None:
 
 
 def _raise_shapes(op: OpDef, a: Any, b: Any, exc: Exception) -> None:
-    import numpy as np
+    from .ops.math_ops import _shape_error
 
-    from .errors import InvalidArgumentError
-
-    sa, sb = np.shape(a._value if hasattr(a, "_value") else a), np.shape(b._value if hasattr(b, "_value") else b)
-    try:
-        np.broadcast_shapes(sa, sb)
-    except ValueError:
-        raise InvalidArgumentError(
-            f"{op.name}: incompatible shapes {tuple(sa)} and {tuple(sb)}: they do not broadcast (trailing "
-            "dimensions must be equal or 1). Reshape or expand_dims one operand."
-        ) from None
-    raise InvalidArgumentError(f"{op.name}: {exc} (shapes {tuple(sa)} and {tuple(sb)})") from None
+    raise _shape_error(op.name, a, b, exc) from None
 
 
 def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
@@ -186,6 +176,22 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
     return res
 
 
+class SavedSpec:
+    """Stands in for a large input whose values the op's rule never reads: only shape and dtype are kept."""
+
+    __slots__ = ("shape", "dtype", "ndim", "size")
+
+    def __init__(self, v: Any) -> None:
+        self.shape = v.shape
+        self.dtype = v.dtype
+        self.ndim = v.ndim
+        self.size = v.size
+
+
+def _specs_only(vals: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple([SavedSpec(v) if getattr(v, "size", 0) > 256 else v for v in vals])
+
+
 def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
             p: dict[str, Any], tapes: tuple[Any, ...]) -> None:
     entry = None
@@ -211,7 +217,7 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
                     t._id = i
             else:
                 oid = res._id = next_id()
-            entry = (op, in_ids, oid, vals, out if op.save_out else None, p)
+            entry = (op, in_ids, oid, vals if op.save_in else _specs_only(vals), out if op.save_out else None, p)
         if every:
             tape.entries.append(entry)
         else:

@@ -34,15 +34,18 @@ NO_GRADIENT: Any = _NoGradient()
 class OpDef:
     """Declaration of one primitive op."""
 
-    __slots__ = ("name", "fwd", "vjp", "jvp", "save_out", "multi", "kinds", "meta")
+    __slots__ = ("name", "fwd", "vjp", "jvp", "save_out", "save_in", "multi", "kinds", "meta")
 
     def __init__(self, name: str, fwd: Callable[..., Any], vjp: Any = None, jvp: Any = None, *,
-                 save_out: bool = False, multi: bool = False, kinds: str | None = None, **meta: Any) -> None:
+                 save_out: bool = False, save_in: bool = True, multi: bool = False, kinds: str | None = None,
+                 **meta: Any) -> None:
         self.name = name
         self.fwd = fwd
         self.vjp = vjp  # None: not differentiable (never recorded; gradients stop here as in TF)
         self.jvp = jvp
         self.save_out = save_out or multi
+        # save_in=False: the rule reads only the inputs' shapes/dtypes, so large input arrays are not kept alive
+        self.save_in = save_in
         self.multi = multi  # forward returns a tuple of outputs
         self.kinds = kinds  # NumPy dtype kinds the op accepts (checked by the binary fast path); None = any
         self.meta = meta  # test metadata: domains, reference implementation, second-order, complex support

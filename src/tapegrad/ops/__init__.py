@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import (  # noqa: F401  (foundation)  # noqa: F401  (op library)
-    _operators,  # noqa: F401  (must come after the tables it draws from)
-    array_ext,
-    array_ops,
-    core,
-    linalg_ops,
-    math_ext,
-    math_ops,
-    misc_ops,
-    nn_ext,
-    nn_ops,
-    random_ops,
-    reductions,
-)
+# Load order matters: the operator module must come after the tables it draws from.
+from . import core, math_ops, reductions, array_ops, nn_ops  # noqa: F401  (foundation)
+from . import math_ext, array_ext, nn_ext, linalg_ops, random_ops, misc_ops  # noqa: F401  (op library)
+from . import _operators  # noqa: F401
 
 _MODULES = (core, math_ops, reductions, array_ops, nn_ops, math_ext, array_ext, nn_ext, linalg_ops, random_ops,
             misc_ops)

@@ -26,6 +26,7 @@ def _reshape_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
 
 
 RESHAPE = defop("reshape", lambda F, x, shape: F.reshape(x, shape), _reshape_vjp, _reshape_jvp, linear=True,
+                save_in=False,
                 test=spec(lambda tf, x: tf.reshape(x, [4, -1]), normal((2, 3, 4)), ref=lambda x: x.reshape(4, 6),
                           complex=True))
 
@@ -82,7 +83,7 @@ def _transpose_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return _transpose_fwd(F, ts[0], p["perm"], p["conjugate"])
 
 
-TRANSPOSE = defop("transpose", _transpose_fwd, _transpose_vjp, _transpose_jvp, linear=True, test=[
+TRANSPOSE = defop("transpose", _transpose_fwd, _transpose_vjp, _transpose_jvp, linear=True, save_in=False, test=[
     spec(lambda tf, x: tf.transpose(x, [2, 0, 1]), normal((2, 3, 4)), ref=lambda x: x.transpose(2, 0, 1),
          complex=True),
     spec(lambda tf, x: tf.transpose(x, conjugate=True), normal((2, 3)), ref=lambda x: x.T.conj(), complex=True,
@@ -150,7 +151,7 @@ CONCAT = defop("concat", lambda F, *xs, axis: F.concatenate(xs, axis=axis), _con
                lambda F, ts, ins, out, p: F.concatenate(
                    [F.zeros_like(x) if t is None else t for t, x in zip(ts, ins)], axis=p["axis"]),
                linear=True, test=spec(lambda tf, a, b: tf.concat([a, b], axis=-1), normal((2, 3), (2, 2)),
-                                      ref=lambda a, b: np.concatenate([a, b], -1), complex=True))
+                                      ref=lambda a, b: np.concatenate([a, b], -1), complex=True), save_in=False)
 
 
 def concat(values: Any, axis: Any, name: str | None = None) -> Tensor:
@@ -187,7 +188,7 @@ STACK = defop("stack", lambda F, *xs, axis: F.stack(xs, axis=axis), _stack_vjp,
               lambda F, ts, ins, out, p: F.stack([F.zeros_like(x) if t is None else t for t, x in zip(ts, ins)],
                                                  axis=p["axis"]), linear=True,
               test=spec(lambda tf, a, b: tf.stack([a, b], axis=1), normal((2, 3), (2, 3)),
-                        ref=lambda a, b: np.stack([a, b], 1), complex=True))
+                        ref=lambda a, b: np.stack([a, b], 1), complex=True), save_in=False)
 
 
 def stack(values: Any, axis: int = 0, name: str | None = None) -> Tensor:
@@ -217,7 +218,7 @@ def _add_n_fwd(F: Any, *xs: Any) -> Any:
 ADD_N = defop("add_n", _add_n_fwd, lambda F, g, ins, out, p, needs: (g,) * len(ins),
               lambda F, ts, ins, out, p: _sum_present(ts), linear=True,
               test=spec(lambda tf, a, b, c: tf.add_n([a, b, c]), normal((2, 3), (2, 3), (2, 3)),
-                        ref=lambda a, b, c: a + b + c, complex=True))
+                        ref=lambda a, b, c: a + b + c, complex=True), save_in=False)
 
 
 def _sum_present(ts: Any) -> Any:
@@ -421,7 +422,8 @@ def _slice_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (F.slice_grad(g, F.shape(g)[:nb] + F.shape(ins[0]), p["key"], nb),)
 
 
-SLICE = defop("strided_slice", _slice_fwd, _slice_vjp, lambda F, ts, ins, out, p: ts[0][p["key"]], linear=True, test=[
+SLICE = defop("strided_slice", _slice_fwd, _slice_vjp, lambda F, ts, ins, out, p: ts[0][p["key"]], linear=True,
+              save_in=False, test=[
     spec(lambda tf, x: x[1:, ::-2], normal((4, 5)), ref=lambda x: x[1:, ::-2], complex=True),
     spec(lambda tf, x: x[..., 1, tf.newaxis], normal((2, 3, 4)), ref=lambda x: x[..., 1, None], name="ellipsis"),
     spec(lambda tf, x: x[-1], normal((3, 2)), ref=lambda x: x[-1], name="negative"),

@@ -130,7 +130,7 @@ def _pass_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return ts[0]
 
 
-IDENTITY = defop("identity", _ident_fwd, _pass_vjp, _pass_jvp, linear=True,
+IDENTITY = defop("identity", _ident_fwd, _pass_vjp, _pass_jvp, linear=True, save_in=False,
                  test=spec(lambda tf, x: tf.identity(x), normal((3, 4)), ref=lambda x: x,
                            complex=True))
 
@@ -153,6 +153,7 @@ def _cast_fwd(F: Any, x: Any, dtype: Any) -> Any:
 
 # The engine casts the upstream back to the input's dtype (taking the real part for a real input).
 CAST = defop("cast", _cast_fwd, _pass_vjp, lambda F, ts, ins, out, p: F.astype(ts[0], p["dtype"]), linear=True,
+             save_in=False,
              test=spec(lambda tf, x: tf.cast(x, tf.complex128) * (1 + 2j), normal((3, 4)),
                        ref=lambda x: x * (1 + 2j)))
 
@@ -209,7 +210,7 @@ def _bcast_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 BROADCAST_TO = defop("broadcast_to", _bcast_fwd, _bcast_vjp,
-                     lambda F, ts, ins, out, p: F.broadcast_to(ts[0], p["shape"]), linear=True,
+                     lambda F, ts, ins, out, p: F.broadcast_to(ts[0], p["shape"]), linear=True, save_in=False,
                      test=spec(lambda tf, x: tf.broadcast_to(x, [2, 3, 4]), normal((3, 1)),
                                ref=lambda x: np.broadcast_to(x, (2, 3, 4)), complex=True))
 

@@ -66,6 +66,21 @@ def _binary(name: str, fwd: Callable[..., Any], vjp: Any, jvp: Any = None, *, ki
     return fn
 
 
+def _shape_error(op: str, a: Any, b: Any, exc: Exception) -> Exception:
+    """The InvalidArgumentError for operands whose shapes do not broadcast (or another ValueError from NumPy)."""
+    from ..errors import InvalidArgumentError
+
+    sa, sb = tuple(np.shape(getattr(a, "_value", a))), tuple(np.shape(getattr(b, "_value", b)))
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        return InvalidArgumentError(
+            f"{op}: incompatible shapes {sa} and {sb}: they do not broadcast (trailing dimensions must be equal "
+            "or 1). Reshape or expand_dims one operand."
+        )
+    return InvalidArgumentError(f"{op}: {exc} (shapes {sa} and {sb})")
+
+
 def _zeros_of(F: Any, g: Any) -> Any:
     return F.zeros_like(g)
 
@@ -114,10 +129,11 @@ def _pow_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 add = _binary("add", lambda F, x, y: F.add(x, y), _add_vjp,
               lambda F, ts, ins, out, p: _tsum(ts), doc="``x + y`` elementwise with broadcasting.", linear=True,
+              save_in=False,
               test=spec(lambda tf, x, y: tf.add(x, y), normal((3, 4), (4,)), ref=np.add, complex=True))
 subtract = _binary("subtract", lambda F, x, y: F.subtract(x, y), _sub_vjp,
                    lambda F, ts, ins, out, p: _tsum((ts[0], None if ts[1] is None else -ts[1])),
-                   doc="``x - y`` elementwise with broadcasting.", linear=True,
+                   doc="``x - y`` elementwise with broadcasting.", linear=True, save_in=False,
                    test=spec(lambda tf, x, y: x - y, normal((3, 4), (4,)), ref=np.subtract, complex=True))
 multiply = _binary("multiply", lambda F, x, y: F.multiply(x, y), _mul_vjp,
                    lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] * ins[1],
@@ -222,6 +238,7 @@ def _neg_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 NEGATIVE = defop("negative", lambda F, x: F.negative(x), _neg_vjp, lambda F, ts, ins, out, p: -ts[0], linear=True,
+                 save_in=False,
                  test=spec(lambda tf, x: -x, normal((3, 4)), ref=np.negative, complex=True))
 
 
@@ -247,7 +264,7 @@ def _sqrt_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 SQRT = defop("sqrt", lambda F, x: F.sqrt(x), _sqrt_vjp, lambda F, ts, ins, out, p: ts[0] * 0.5 / out,
-             save_out=True, test=spec(lambda tf, x: tf.sqrt(x), uniform(0.5, 2, (3, 4)),
+             save_out=True, save_in=False, test=spec(lambda tf, x: tf.sqrt(x), uniform(0.5, 2, (3, 4)),
                                       ref=np.sqrt, complex=True))
 
 
@@ -269,7 +286,8 @@ OPS_BY_PUBLIC["sqrt"] = SQRT
 square = _unary("square", lambda F, x: F.square(x), lambda F, x, y: 2 * x, kinds="fciu",
                 doc="``x * x`` elementwise.",
                 test=spec(lambda tf, x: tf.square(x), normal((3, 4)), ref=np.square, complex=True))
-exp = _unary("exp", lambda F, x: F.exp(x), lambda F, x, y: y, save_out=True, doc="``e ** x`` elementwise.",
+exp = _unary("exp", lambda F, x: F.exp(x), lambda F, x, y: y, save_out=True, save_in=False,
+             doc="``e ** x`` elementwise.",
              test=spec(lambda tf, x: tf.exp(x), normal((3, 4)), ref=np.exp, complex=True))
 log = _unary("log", lambda F, x: F.log(x), lambda F, x, y: 1 / x, doc="Natural logarithm (``-inf`` at 0).",
              test=spec(lambda tf, x: tf.math.log(x), uniform(0.5, 2, (3, 4)), ref=np.log,
@@ -278,7 +296,8 @@ sin = _unary("sin", lambda F, x: F.sin(x), lambda F, x, y: F.cos(x), doc="Sine."
              test=spec(lambda tf, x: tf.sin(x), normal((3, 4)), ref=np.sin, complex=True))
 cos = _unary("cos", lambda F, x: F.cos(x), lambda F, x, y: -F.sin(x), doc="Cosine.",
              test=spec(lambda tf, x: tf.cos(x), normal((3, 4)), ref=np.cos, complex=True))
-tanh = _unary("tanh", lambda F, x: F.tanh(x), lambda F, x, y: 1 - y * y, save_out=True, doc="Hyperbolic tangent.",
+tanh = _unary("tanh", lambda F, x: F.tanh(x), lambda F, x, y: 1 - y * y, save_out=True, save_in=False,
+              doc="Hyperbolic tangent.",
               test=spec(lambda tf, x: tf.tanh(x), normal((3, 4)), ref=np.tanh, complex=True))
 
 
@@ -290,7 +309,7 @@ def _sigmoid_fwd(F: Any, x: Any) -> Any:
     return F.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda F, x, y: y * (1 - y), save_out=True,
+sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda F, x, y: y * (1 - y), save_out=True, save_in=False,
                  doc="Logistic function ``1 / (1 + exp(-x))``, computed stably.",
                  test=spec(lambda tf, x: tf.sigmoid(x), lambda rng: (rng.normal(size=(3, 4)) * 3,),
                            ref=lambda x: 1 / (1 + np.exp(-x)), complex=True))
