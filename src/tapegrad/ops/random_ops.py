@@ -1,5 +1,442 @@
-"""Op library tables (this family is being filled in by the op-library issue)."""
+"""``tf.random``: seeded random ops with TensorFlow's *seeding model* on NumPy's ``Generator`` (PCG64).
+
+What matches TensorFlow, and what cannot
+----------------------------------------
+tapegrad reproduces the **rules** of ``tf.random.set_seed`` (see its docstring), not TF's bit streams: TF draws
+from Philox kernels whose exact outputs NumPy cannot reproduce, so ``tapegrad.random.normal([2], seed=1)`` is a
+different (but just as reproducible) sample than TF's. The rules, per op call with op seed ``seed``:
+
+1. no global seed, ``seed=None``: nondeterministic (fresh OS entropy per process);
+2. global seed set, ``seed=None``: the values depend only on the global seed and on the program's sequence of
+   random calls, so after ``set_seed(s)`` the *sequence* is reproducible and calling ``set_seed(s)`` again replays
+   it (TF derives an op seed per call from a counter; tapegrad draws these calls from one stream per
+   ``set_seed`` — the same observable rule, without seeding a new generator per call);
+3. no global seed, ``seed`` given: TF's default global seed (87654321) is used with ``seed``;
+4. both given: one stream per (global seed, op seed) **and op kind** (TF caches one stateful kernel per op type,
+   dtype and seeds), so repeated identical calls give *different* values that form a reproducible sequence;
+   ``set_seed`` (any value, even the same one) resets those streams.
+
+Other modules that need seeded randomness (``nn.dropout`` …) call :func:`op_generator`.
+
+Gradients (as TF, which builds these from differentiable arithmetic): ``normal``/``truncated_normal`` are
+``sample * stddev + mean`` and ``uniform`` is ``sample * (maxval - minval) + minval``, so gradients flow to
+tensor ``mean``/``stddev``/``minval``/``maxval``; the samples themselves, ``shuffle`` and ``categorical`` have no
+gradient (``None``).
+"""
 
 from __future__ import annotations
 
-EXPORTS: dict[str, list[str]] = {}
+import os
+import random as _pyrandom
+import threading
+import zlib
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes
+from .._backend import NUMPY
+from .._dispatch import apply1
+from .._registry import defop, spec
+from .._tensor import Tensor, _TensorLike, make
+from ..errors import InvalidArgumentError
+from ._common import to_tensor
+from .core import convert_to_tensor
+
+DEFAULT_GLOBAL_SEED = 87654321  # TF's DEFAULT_GRAPH_SEED: the global seed used when only an op seed is given
+_MAXINT32 = 2**31 - 1
+
+# -- the seed model ------------------------------------------------------------------------------------------------
+
+
+class _SeedState:
+    """Process-wide seed state (TF keeps it on the eager context, shared by all threads)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.global_seed: int | None = None
+        self.op_seeds = _pyrandom.Random()  # TF: context._rng, the counter behind rule 2
+        self.streams: dict[tuple[str, int, int], np.random.Generator] = {}  # TF: the kernel cache
+        self.sequence: np.random.Generator | None = None  # rule 2: calls without an op seed, per set_seed
+        self.entropy = np.random.default_rng()  # rule 1
+
+    def reseed_entropy(self) -> None:
+        self.entropy = np.random.default_rng()
+
+
+_STATE = _SeedState()
+if hasattr(os, "register_at_fork"):  # forked workers must not replay the parent's nondeterministic stream
+    os.register_at_fork(after_in_child=_STATE.reseed_entropy)
+
+
+def _seed_int(seed: Any, what: str) -> int:
+    if isinstance(seed, _TensorLike):
+        seed = seed.numpy()
+    if isinstance(seed, np.ndarray):
+        if seed.size != 1:
+            raise TypeError(f"{what}: a seed must be a single integer, got an array of shape {seed.shape}.")
+        seed = seed.reshape(()).item()
+    if isinstance(seed, bool) or not isinstance(seed, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what}: a seed must be an integer, got {seed!r} ({type(seed).__name__}).")
+    return int(seed % _MAXINT32) if isinstance(seed, (float, np.floating)) else int(seed)
+
+
+def set_seed(seed: Any) -> None:
+    """Set the global random seed (``None`` clears it); resets every seeded random sequence.
+
+    After ``set_seed(s)`` the sequence of random values produced by the program is reproducible: calling
+    ``set_seed(s)`` again replays it. (tapegrad follows TF's seeding rules but not its bit streams: the numbers
+    differ from TensorFlow's.)
+
+    >>> import tapegrad as tf
+    >>> tf.random.set_seed(7)
+    >>> a = tf.random.uniform([2]).numpy(); b = tf.random.uniform([2]).numpy()
+    >>> tf.random.set_seed(7)
+    >>> (tf.random.uniform([2]).numpy() == a).all(), (tf.random.uniform([2]).numpy() == b).all()
+    (np.True_, np.True_)
+    """
+    value = None if seed is None else _seed_int(seed, "set_seed")
+    with _STATE.lock:
+        _STATE.global_seed = value
+        _STATE.op_seeds = _pyrandom.Random(value)
+        _STATE.streams.clear()
+        _STATE.sequence = None
+
+
+def get_seed(op_seed: Any) -> tuple[int | None, int | None]:
+    """The (global seed, op seed) pair an op with seed ``op_seed`` uses (TF's ``tf.compat.v1.random.get_seed``).
+
+    Calling it with ``op_seed=None`` while a global seed is set advances TF's op-seed counter (tapegrad's own ops
+    do not use it: see rule 2 in the module docstring).
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.ops.random_ops import get_seed
+    >>> tf.random.set_seed(None)
+    >>> get_seed(None), get_seed(5)
+    ((None, None), (87654321, 5))
+    """
+    with _STATE.lock:
+        return _get_seed_locked(op_seed)
+
+
+def _get_seed_locked(op_seed: Any) -> tuple[int | None, int | None]:
+    g = _STATE.global_seed
+    if g is not None:
+        if op_seed is None:
+            op_seed = _STATE.op_seeds.randint(0, _MAXINT32)
+        seeds: tuple[int | None, int | None] = (g % _MAXINT32, _seed_int(op_seed, "seed") % _MAXINT32)
+    elif op_seed is not None:
+        seeds = (DEFAULT_GLOBAL_SEED, _seed_int(op_seed, "seed") % _MAXINT32)
+    else:
+        return None, None
+    return (0, _MAXINT32) if seeds == (0, 0) else seeds
+
+
+def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> np.random.Generator:
+    """The NumPy ``Generator`` a random op with op seed ``seed`` must draw from, following TF's seeding model.
+
+    ``op`` names the op kind (TF keeps one stateful kernel per op type, dtype and seed pair): tapegrad's own ops
+    use ``"RandomUniform/<dtype>"``, ``"RandomUniformInt/<dtype>"``, ``"RandomStandardNormal/<dtype>"``,
+    ``"TruncatedNormal/<dtype>"``, ``"RandomShuffle"`` and ``"Multinomial/<dtype>"``. Pass the same key as
+    TF's implementation would use (``tf.nn.dropout`` draws through ``RandomUniform`` with the input's dtype) to
+    share its sequence exactly as TF does. Draw from the returned generator right away; with an explicit op seed
+    it is the persistent stream of that (global seed, op seed, op) triple, reset by :func:`set_seed`.
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.ops.random_ops import op_generator
+    >>> tf.random.set_seed(3)
+    >>> a = op_generator(1, "MyOp").random(2); b = op_generator(1, "MyOp").random(2)
+    >>> tf.random.set_seed(3)
+    >>> bool((op_generator(1, "MyOp").random(2) == a).all()), bool((a == b).all())
+    (True, False)
+    """
+    with _STATE.lock:
+        if seed is None:
+            g = _STATE.global_seed
+            if g is None:
+                return _STATE.entropy
+            if _STATE.sequence is None:
+                _STATE.sequence = _new_generator(g % _MAXINT32, _MAXINT32, "sequence")
+            return _STATE.sequence
+        g, o = _get_seed_locked(seed)
+        assert g is not None and o is not None
+        key = (op, g, o)
+        gen = _STATE.streams.get(key)
+        if gen is None:
+            gen = _STATE.streams[key] = _new_generator(g, o, op)
+        return gen
+
+
+def _new_generator(global_seed: int, op_seed: int, op: str) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([global_seed, op_seed,
+                                                                       zlib.crc32(op.encode())])))
+
+
+# -- argument helpers ----------------------------------------------------------------------------------------------
+
+
+def _shape_vector(shape: Any, op: str) -> Tensor:
+    """The output shape as TF's 1-D integer shape tensor, checked as TF's kernels check it."""
+    if type(shape) in (list, tuple) and all(type(d) is int and d >= 0 for d in shape):
+        return make(np.array(shape, dtype=np.int64), NUMPY)  # the common case, without conversions
+    if hasattr(shape, "as_list") and not isinstance(shape, _TensorLike):
+        if shape.rank is None or not shape.is_fully_defined():
+            raise ValueError(f"{op}: cannot convert a partially known TensorShape {shape} to a Tensor.")
+        shape = shape.as_list()
+    t = to_tensor(shape)
+    v = np.asarray(t._value)
+    if v.dtype.kind not in "iu" and not (v.size == 0 and v.dtype.kind == "f"):
+        raise InvalidArgumentError(f"{op}: shape must be integers (int32 or int64), got {v.dtype.name} {v!r}.")
+    if v.ndim != 1:
+        raise InvalidArgumentError(
+            f"{op}: shape must be a vector of {{int32,int64}}, got shape {list(v.shape)}; write [{v.item()}] "
+            "rather than a bare integer." if v.ndim == 0 else
+            f"{op}: shape must be a vector of {{int32,int64}}, got shape {list(v.shape)}.")
+    if (v < 0).any():
+        raise InvalidArgumentError(f"{op}: Dimension {int(v[v < 0][0])} must be >= 0 (shape {v.tolist()}).")
+    return make(v.astype(np.int64), NUMPY)
+
+
+def _float_dtype(dtype: Any, op: str) -> _dtypes.DType:
+    dt = _dtypes.as_dtype(dtype)
+    if dt.is_integer or dt.is_bool:
+        raise TypeError(f"{op}: Cannot convert 0.0 to a tensor of dtype {dt.name}; {op} samples floating "
+                        "point values (float16, float32 or float64).")
+    if not dt.is_floating:
+        raise InvalidArgumentError(f"{op}: dtype {dt.name} is not in the list of allowed values: half, float, "
+                                   "double.")
+    return dt
+
+
+def _trivial(value: Any, number: float) -> bool:
+    return type(value) in (int, float) and value == number
+
+
+# -- raw samplers (recorded nowhere: vjp=None) ---------------------------------------------------------------------
+
+
+def _standard_normal(gen: np.random.Generator, shape: tuple[int, ...], dt: np.dtype) -> np.ndarray:
+    if dt.itemsize >= 4:  # float32 / float64 natively; float16 via float32
+        return gen.standard_normal(shape, dtype=dt)
+    return gen.standard_normal(shape, dtype=np.float32).astype(dt)
+
+
+def _normal_fwd(F: Any, shape: Any, dtype: np.dtype, gen: np.random.Generator) -> Any:
+    return F.asarray(_standard_normal(gen, tuple(shape.tolist()), dtype))
+
+
+def _unit_uniform_fwd(F: Any, shape: Any, dtype: np.dtype, gen: np.random.Generator) -> Any:
+    shp = tuple(shape.tolist())
+    if dtype.itemsize >= 4:
+        return F.asarray(gen.random(shp, dtype=dtype))
+    mant = np.finfo(dtype).nmant  # exact grid in [0, 1): rounding a wider float could give 1.0
+    return F.asarray((gen.integers(0, 2**mant, shp) * 2.0**-mant).astype(dtype))
+
+
+def _uniform_int_fwd(F: Any, shape: Any, lo: int, hi: int, dtype: np.dtype, gen: np.random.Generator) -> Any:
+    return F.asarray(gen.integers(lo, hi, tuple(shape.tolist()), dtype=dtype))
+
+
+def _truncated_fwd(F: Any, shape: Any, dtype: np.dtype, gen: np.random.Generator) -> Any:
+    x = _standard_normal(gen, tuple(shape.tolist()), dtype)
+    bad = np.abs(x) > 2
+    while bad.any():  # resample the tails: each round keeps ~95%, so this ends after a few rounds
+        x[bad] = _standard_normal(gen, (int(bad.sum()),), dtype)
+        bad = np.abs(x) > 2
+    return F.asarray(x)
+
+
+def _shuffle_fwd(F: Any, x: Any, gen: np.random.Generator) -> Any:
+    if x.ndim == 0 or x.shape[0] < 2:
+        return F.array(x, copy=True)
+    return F.take(x, F.asarray(gen.permutation(x.shape[0])), axis=0)
+
+
+def _categorical_fwd(F: Any, logits: Any, num_samples: int, dtype: np.dtype, gen: np.random.Generator) -> Any:
+    lg = np.asarray(logits, dtype=np.float64)
+    batch, classes = lg.shape
+    finite = np.isfinite(lg)  # TF: non-finite logits get probability 0; a row with none samples `classes`
+    top = np.max(np.where(finite, lg, -np.inf), axis=1, keepdims=True)
+    w = np.where(finite, np.exp(lg - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    cdf = np.cumsum(w, axis=1)
+    total = cdf[:, -1:]
+    u = gen.random((batch, num_samples)) * total
+    out = np.empty((batch, num_samples), dtype=dtype)
+    for b in range(batch):  # binary search per row; u < total keeps results < classes unless total == 0
+        out[b] = np.searchsorted(cdf[b], u[b], side="right")
+    return F.asarray(out)
+
+
+def _no_grad_spec(call: Any, args: Any = lambda rng: ()) -> dict[str, Any]:
+    return spec(call, args, ref=None, grad=(), order2=False, tf=False)
+
+
+NORMAL = defop("random_standard_normal", _normal_fwd, None,
+               test=_no_grad_spec(lambda tf, m: tf.random.normal([3, 4], mean=m, dtype=tf.float64, seed=1),
+                                  lambda rng: (rng.normal(size=4),)))
+UNIFORM = defop("random_uniform", _unit_uniform_fwd, None,
+                test=_no_grad_spec(lambda tf, lo: tf.random.uniform([3, 4], lo, 5.0, tf.float64, seed=1),
+                                   lambda rng: (rng.normal(size=4),)))
+UNIFORM_INT = defop("random_uniform_int", _uniform_int_fwd, None,
+                    test=_no_grad_spec(lambda tf: tf.random.uniform([3, 4], -2, 5, tf.int64, seed=1)))
+TRUNCATED_NORMAL = defop("truncated_normal", _truncated_fwd, None,
+                         test=_no_grad_spec(lambda tf, s: tf.random.truncated_normal([3], stddev=s, dtype=tf.float64,
+                                                                                     seed=1),
+                                            lambda rng: (rng.uniform(1, 2, size=3),)))
+SHUFFLE = defop("random_shuffle", _shuffle_fwd, None,
+                test=_no_grad_spec(lambda tf, x: tf.random.shuffle(x, seed=1), lambda rng: (rng.normal(size=(5, 2)),)))
+MULTINOMIAL = defop("multinomial", _categorical_fwd, None,
+                    test=_no_grad_spec(lambda tf, lg: tf.random.categorical(lg, 6, seed=1),
+                                       lambda rng: (rng.normal(size=(2, 3)),)))
+
+
+# -- public ops ----------------------------------------------------------------------------------------------------
+
+
+def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = _dtypes.float32, seed: Any = None,
+           name: str | None = None) -> Tensor:
+    """Samples from a normal distribution: ``standard_normal(shape) * stddev + mean``.
+
+    ``mean`` and ``stddev`` may be tensors broadcastable with ``shape``; as in TF, gradients flow to them (not to
+    the sample). See :func:`set_seed` for how ``seed`` makes the values reproducible.
+
+    >>> import tapegrad as tf
+    >>> x = tf.random.normal([2, 3], mean=1.0, stddev=0.5, seed=4)
+    >>> x.shape, x.dtype
+    (TensorShape([2, 3]), tapegrad.float32)
+    >>> m = tf.Variable(0.0)
+    >>> with tf.GradientTape() as tape:
+    ...     y = tf.reduce_sum(tf.random.normal([5], mean=m, seed=1))
+    >>> float(tape.gradient(y, m))
+    5.0
+    """
+    dt = _float_dtype(dtype, "normal")
+    shp = _shape_vector(shape, "normal")
+    trivial = _trivial(mean, 0.0) and _trivial(stddev, 1.0)
+    if not trivial:
+        mean_t = convert_to_tensor(mean, dtype=dtype)
+        std_t = convert_to_tensor(stddev, dtype=dtype)
+    rnd = apply1(NORMAL, shp, {"dtype": dt._np, "gen": op_generator(seed, f"RandomStandardNormal/{dt.name}")})
+    return rnd if trivial else rnd * std_t + mean_t
+
+
+def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = _dtypes.float32,
+                     seed: Any = None, name: str | None = None) -> Tensor:
+    """Samples from a normal distribution truncated to ``[mean - 2 stddev, mean + 2 stddev]``.
+
+    Values farther than two standard deviations are redrawn (TF's rule). Gradients flow to tensor ``mean`` and
+    ``stddev`` as for :func:`normal`.
+
+    >>> import tapegrad as tf
+    >>> x = tf.random.truncated_normal([1000], stddev=3.0, seed=2).numpy()
+    >>> bool(abs(x).max() <= 6.0)
+    True
+    """
+    dt = _float_dtype(dtype, "truncated_normal")
+    shp = _shape_vector(shape, "truncated_normal")
+    trivial = _trivial(mean, 0.0) and _trivial(stddev, 1.0)
+    if not trivial:
+        mean_t = convert_to_tensor(mean, dtype=dtype)
+        std_t = convert_to_tensor(stddev, dtype=dtype)
+    rnd = apply1(TRUNCATED_NORMAL, shp, {"dtype": dt._np,
+                                         "gen": op_generator(seed, f"TruncatedNormal/{dt.name}")})
+    return rnd if trivial else rnd * std_t + mean_t
+
+
+_UNIFORM_DTYPES = ("float16", "float32", "float64", "int32", "int64")
+
+
+def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = _dtypes.float32, seed: Any = None,
+            name: str | None = None) -> Tensor:
+    """Uniform samples in ``[minval, maxval)`` (``maxval`` defaults to 1 for floats and is required for ints).
+
+    Floats are ``sample * (maxval - minval) + minval`` (gradients flow to tensor bounds, as in TF); integers
+    (int32/int64) need scalar bounds with ``minval < maxval``.
+
+    >>> import tapegrad as tf
+    >>> x = tf.random.uniform([4], minval=-1.0, maxval=1.0, seed=3).numpy()
+    >>> bool((x >= -1.0).all() and (x < 1.0).all())
+    True
+    >>> tf.random.uniform([3], maxval=10, dtype=tf.int64, seed=3).dtype
+    tapegrad.int64
+    """
+    dt = _dtypes.as_dtype(dtype)
+    if dt.name not in _UNIFORM_DTYPES:
+        raise ValueError(f"Argument `dtype` got invalid value {dt!r}. Accepted dtypes are (tapegrad.float16, "
+                         "tapegrad.float32, tapegrad.float64, tapegrad.int32, tapegrad.int64).")
+    shp = _shape_vector(shape, "uniform")
+    if maxval is None:
+        if dt.is_integer:
+            raise ValueError(f"Must specify maxval for integer dtype {dt!r}")
+        maxval = 1
+    if dt.is_integer:
+        lo = convert_to_tensor(minval, dtype=dt)
+        hi = convert_to_tensor(maxval, dtype=dt)
+        for label, t in (("minval", lo), ("maxval", hi)):
+            if t.ndim != 0:
+                raise InvalidArgumentError(f"uniform: {label} must be 0-D, got shape {list(t.shape)}.")
+        lo_v, hi_v = int(lo), int(hi)
+        if lo_v >= hi_v:
+            raise InvalidArgumentError(f"uniform: Need minval < maxval, got {lo_v} >= {hi_v}.")
+        gen = op_generator(seed, f"RandomUniformInt/{dt.name}")
+        return apply1(UNIFORM_INT, shp, {"lo": lo_v, "hi": hi_v, "dtype": dt._np, "gen": gen})
+    trivial = type(minval) is int and minval == 0 and type(maxval) is int and maxval == 1  # TF's shortcut too
+    if not trivial:
+        lo_t = convert_to_tensor(minval, dtype=dt)
+        hi_t = convert_to_tensor(maxval, dtype=dt)
+    rnd = apply1(UNIFORM, shp, {"dtype": dt._np, "gen": op_generator(seed, f"RandomUniform/{dt.name}")})
+    return rnd if trivial else rnd * (hi_t - lo_t) + lo_t
+
+
+def shuffle(value: Any, seed: Any = None, name: str | None = None) -> Tensor:
+    """A random permutation of ``value`` along its first axis. Not differentiable (gradient ``None``, as TF).
+
+    >>> import tapegrad as tf
+    >>> x = tf.random.shuffle(tf.constant([[1, 2], [3, 4], [5, 6]]), seed=1)
+    >>> sorted(x.numpy().tolist())
+    [[1, 2], [3, 4], [5, 6]]
+    """
+    x = to_tensor(value)
+    gen = op_generator(seed, "RandomShuffle")
+    return apply1(SHUFFLE, x, {"gen": gen})
+
+
+def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = None,
+                name: str | None = None) -> Tensor:
+    """Draw ``num_samples`` class indices per row of ``logits`` (shape ``[batch, num_classes]``).
+
+    Class ``k`` has probability ``softmax(logits)[k]``; non-finite logits get probability 0 and a row with no
+    finite logit yields ``num_classes`` (TF's kernel does the same). Returns ``[batch, num_samples]`` int64
+    (or ``dtype``: int32/int64).
+
+    >>> import tapegrad as tf
+    >>> s = tf.random.categorical([[0.0, 0.0, -float("inf")]], 5, seed=2)
+    >>> s.shape, s.dtype, bool((s.numpy() < 2).all())
+    (TensorShape([1, 5]), tapegrad.int64, True)
+    """
+    out_dt = _dtypes.int64 if dtype is None else _dtypes.as_dtype(dtype)
+    if out_dt.name not in ("int32", "int64"):
+        raise ValueError(f"Argument `dtype` got invalid value {out_dt!r}. Accepted dtypes are (tapegrad.int32, "
+                         "tapegrad.int64).")
+    lg = to_tensor(logits)
+    if lg._value.dtype.kind != "f":
+        raise InvalidArgumentError(f"categorical: logits must be floating point, got {lg.dtype.name}; cast them "
+                                   "first, e.g. tapegrad.cast(logits, tapegrad.float32).")
+    if lg.ndim != 2:
+        raise InvalidArgumentError(f"categorical: logits should be a matrix [batch, num_classes], got shape "
+                                   f"{list(lg.shape)}.")
+    if lg.shape[1] == 0:
+        raise InvalidArgumentError("categorical: num_classes should be positive, got 0.")
+    n = num_samples.numpy() if isinstance(num_samples, _TensorLike) else num_samples
+    if np.ndim(n) != 0 or np.asarray(n).dtype.kind not in "iu":
+        raise InvalidArgumentError(f"categorical: num_samples must be a scalar integer, got {num_samples!r}.")
+    n = int(n)
+    if n < 0:
+        raise InvalidArgumentError(f"categorical: num_samples should be non-negative, got {n}.")
+    gen = op_generator(seed, f"Multinomial/{lg.dtype.name}")
+    return apply1(MULTINOMIAL, lg, {"num_samples": n, "dtype": out_dt._np, "gen": gen})
+
+
+EXPORTS: dict[str, list[str]] = {
+    "random": ["set_seed", "normal", "uniform", "truncated_normal", "shuffle", "categorical"],
+}
