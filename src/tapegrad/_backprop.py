@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from numpy import ndarray
+
+from ._indexed_slices import IndexedSlices
 from ._registry import NO_GRADIENT
 from ._tape import local
 from ._tensor import Tensor, make, make_with_id
@@ -91,9 +94,16 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             if oid in source_ids:
                 results[oid] = g
         op, in_ids, _, ins, out, p = e
-        needs = tuple([i in reach for i in in_ids])
+        if len(in_ids) == 2:
+            needs: tuple[bool, ...] = (in_ids[0] in reach, in_ids[1] in reach)
+        elif len(in_ids) == 1:
+            needs = (in_ids[0] in reach,)
+        else:
+            needs = tuple([i in reach for i in in_ids])
         if True not in needs:
             continue
+        if type(g) is IndexedSlices:
+            g = g._densify(diff)  # a gathered intermediate (not a source): rules take dense upstreams
         vjp = op.vjp
         if vjp is NO_GRADIENT:
             raise LookupError(
@@ -114,7 +124,12 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 if type(r).__name__ != "IndexedSlices":
                     r = fit(F, r, v, 0)
             prev = grads.get(i)
-            grads[i] = r if prev is None else accumulate(prev, r)
+            if prev is None:
+                grads[i] = r
+            elif type(prev) is ndarray and type(r) is ndarray:
+                grads[i] = prev + r  # a fresh array: never accumulate into a buffer the engine does not own
+            else:
+                grads[i] = accumulate(prev, r)
     for sid in source_ids:
         if sid not in results and sid in grads:
             results[sid] = grads[sid]
@@ -146,8 +161,8 @@ def _multi_upstream(F: Any, grads: dict[int, Any], oid: tuple[int, ...], out: An
     for o, g in zip(oid, gs):
         if o in source_ids and g is not None:
             results[o] = g
-    return tuple(g if g is not None else F.zeros_like(make_with_id(v, xp, None) if diff else v)
-                 for g, v in zip(gs, out))
+    return tuple((g._densify(diff) if type(g) is IndexedSlices else g) if g is not None
+                 else F.zeros_like(make_with_id(v, xp, None) if diff else v) for g, v in zip(gs, out))
 
 
 def _recording_wants(reach: set[int], seeds: dict[int, Any]) -> bool:

@@ -57,59 +57,76 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
 
 
 def binary(op: OpDef, a: Any, b: Any) -> Tensor:
-    """The hot path of every elementwise binary op and operator: convert, check, compute, wrap, record.
+    """Run a broadcasting binary op on any operands (Tensors, Variables, Python numbers, arrays)."""
+    f = op.bin
+    if f is None:
+        f = op.bin = make_binary(op)
+    return f(a, b)
+
+
+def make_binary(op: OpDef) -> Any:
+    """The hot path of a binary op, specialised to ``op`` (a closure: one Python frame per call, which is also
+    usable directly as the Tensor dunder): convert, check, compute, wrap, record.
 
     Tensors must agree in dtype; Python numbers adopt the tensor's dtype (kept as weak Python scalars);
     anything else goes through the general conversion in ``ops._common.pair``.
     """
-    ta = type(a)
-    tb = type(b)
-    if ta is Tensor or ta is Variable:
-        va = a._value
-        xp = a._xp
-        kind = va.dtype.kind
-        if tb is Tensor or tb is Variable:
+    fwd = op.fwd
+    kinds = op.kinds
+    differentiable = op.vjp is not None
+
+    def call(a: Any, b: Any, name: str | None = None) -> Tensor:
+        ta = type(a)
+        tb = type(b)
+        if ta is Tensor or ta is Variable:
+            va = a._value
+            xp = a._xp
+            kind = va.dtype.kind
+            if tb is Tensor or tb is Variable:
+                vb = b._value
+                if va.dtype != vb.dtype:
+                    _raise_dtype(op, a, b)
+                ib = b._id
+            elif (tb is float or tb is int) and kind in _SCALAR_OK[tb]:
+                vb = b
+                ib = None
+            else:
+                return _slow_binary(op, a, b)
+            ia = a._id
+        elif tb is Tensor or tb is Variable:
             vb = b._value
-            if va.dtype != vb.dtype:
-                _raise_dtype(op, a, b)
+            xp = b._xp
+            kind = vb.dtype.kind
+            if (ta is float or ta is int) and kind in _SCALAR_OK[ta]:
+                va = a
+                ia = None
+            else:
+                return _slow_binary(op, a, b)
             ib = b._id
-        elif (tb is float or tb is int) and kind in _SCALAR_OK[tb]:
-            vb = b
-            ib = None
         else:
             return _slow_binary(op, a, b)
-        ia = a._id
-    elif tb is Tensor or tb is Variable:
-        vb = b._value
-        xp = b._xp
-        kind = vb.dtype.kind
-        if (ta is float or ta is int) and kind in _SCALAR_OK[ta]:
-            va = a
-            ia = None
-        else:
-            return _slow_binary(op, a, b)
-        ib = b._id
-    else:
-        return _slow_binary(op, a, b)
-    if op.kinds is not None and kind not in op.kinds:
-        _raise_kind(op, a, b)
-    try:
-        out = op.fwd(xp, va, vb)
-    except ValueError as exc:
-        _raise_shapes(op, a, b, exc)
-    res = _new(Tensor)
-    res._value = out
-    res._xp = xp
-    res._id = None
-    tapes = local.tapes
-    if tapes:
-        if ta is Variable:
-            on_variable_read(a, tapes)
-        if tb is Variable:
-            on_variable_read(b, tapes)
-        if op.vjp is not None and out.dtype.kind in "fc":
-            _record(op, (ia, ib), (va, vb), res, out, _EMPTY, tapes)
-    return res
+        if kinds is not None and kind not in kinds:
+            _raise_kind(op, a, b)
+        try:
+            out = fwd(xp, va, vb)
+        except ValueError as exc:
+            _raise_shapes(op, a, b, exc)
+        res = _new(Tensor)
+        res._value = out
+        res._xp = xp
+        res._id = None
+        tapes = local.tapes
+        if tapes:
+            if ta is Variable:
+                on_variable_read(a, tapes)
+            if tb is Variable:
+                on_variable_read(b, tapes)
+            if differentiable and out.dtype.kind in "fc":
+                _record(op, (ia, ib), (va, vb), res, out, _EMPTY, tapes)
+        return res
+
+    call.__name__ = call.__qualname__ = op.name
+    return call
 
 
 # Which tensor kinds a Python scalar may join without changing the tensor's dtype (TF: float into int raises).
@@ -120,7 +137,7 @@ def _slow_binary(op: OpDef, a: Any, b: Any) -> Tensor:
     from .ops._common import pair
 
     x, y = pair(a, b, op.name)
-    return binary(op, x, y)
+    return op.bin(x, y)
 
 
 def _raise_dtype(op: OpDef, a: Any, b: Any) -> None:
@@ -212,12 +229,13 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
             continue
         if entry is None:
             if op.multi:
-                oid: Any = tuple([next_id() for _ in res])
+                oid: Any = tuple([t._id or next_id() for t in res])  # a forward accumulator may have set it
                 for t, i in zip(res, oid):
                     t._id = i
             else:
-                oid = res._id = next_id()
-            entry = (op, in_ids, oid, vals if op.save_in else _specs_only(vals), out if op.save_out else None, p)
+                oid = res._id = res._id or next_id()  # a forward accumulator earlier in `tapes` may have set it
+            saved = _specs_only(vals) if not op.save_in and out.size > 256 else vals  # accumulators need vals
+            entry = (op, in_ids, oid, saved, out if op.save_out else None, p)
         if every:
             tape.entries.append(entry)
         else:

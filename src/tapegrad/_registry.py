@@ -34,7 +34,7 @@ NO_GRADIENT: Any = _NoGradient()
 class OpDef:
     """Declaration of one primitive op."""
 
-    __slots__ = ("name", "fwd", "vjp", "jvp", "save_out", "save_in", "multi", "kinds", "meta")
+    __slots__ = ("name", "fwd", "vjp", "jvp", "save_out", "save_in", "multi", "kinds", "meta", "bin")
 
     def __init__(self, name: str, fwd: Callable[..., Any], vjp: Any = None, jvp: Any = None, *,
                  save_out: bool = False, save_in: bool = True, multi: bool = False, kinds: str | None = None,
@@ -48,6 +48,7 @@ class OpDef:
         self.save_in = save_in
         self.multi = multi  # forward returns a tuple of outputs
         self.kinds = kinds  # NumPy dtype kinds the op accepts (checked by the binary fast path); None = any
+        self.bin: Any = None  # the specialised binary fast path, made on first use (_dispatch.make_binary)
         self.meta = meta  # test metadata: domains, reference implementation, second-order, complex support
 
     @property

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._dispatch import binary
 from .._tensor import _TensorLike
 from . import array_ops, math_ops
 
 
 def _binop(op: Any) -> tuple[Any, Any]:
-    def fwd(self: Any, other: Any) -> Any:
-        return binary(op, self, other)
+    fwd = op.bin  # the op's specialised fast path doubles as the dunder (self, other)
 
     def rev(self: Any, other: Any) -> Any:
-        return binary(op, other, self)
+        return fwd(other, self)
 
     return fwd, rev
 
@@ -30,7 +28,7 @@ _OPS = math_ops.OPS_BY_PUBLIC
 for _name, _opname in {"add": "add", "sub": "subtract", "mul": "multiply", "floordiv": "floordiv",
                        "mod": "floormod", "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}.items():
     _f, _r = _binop(_OPS[_opname])
-    _f.__name__, _r.__name__ = f"__{_name}__", f"__r{_name}__"
+    _r.__name__ = f"__r{_name}__"
     setattr(_TensorLike, f"__{_name}__", _f)
     setattr(_TensorLike, f"__r{_name}__", _r)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._dispatch import apply1, binary
+from .._dispatch import apply1, binary, make_binary
 from .._registry import OpDef, defop, normal, small_ints, spec, uniform
 from .._tensor import Tensor, _TensorLike
 from ._common import check_kinds, cj, dtype_of, is_complex, pair, to_tensor
@@ -54,11 +54,7 @@ def _binary(name: str, fwd: Callable[..., Any], vjp: Any, jvp: Any = None, *, ki
             save_out: bool = False, doc: str = "", **meta: Any) -> Callable[..., Tensor]:
     """Declare a broadcasting binary op; the engine sums each gradient back to its input's shape."""
     op = defop(name, fwd, vjp, jvp, save_out=save_out, kinds=None if kinds == "fciub" else kinds, **meta)
-
-    def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
-        return binary(op, x, y)
-
-    fn.__name__ = fn.__qualname__ = name
+    fn = op.bin = make_binary(op)
     fn.__doc__ = (doc or f"Elementwise ``{name}`` with broadcasting.") + (
         f"\n\n>>> import tapegrad as tf\n>>> z = tf.math.{name}(tf.constant([1.0, 2.0]), tf.constant(2.0))\n"
     )
