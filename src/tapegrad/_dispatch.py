@@ -129,6 +129,39 @@ def make_binary(op: OpDef) -> Any:
     return call
 
 
+def make_unary(op: OpDef, kinds: str | None) -> Any:
+    """The hot path of a one-input op without parameters, specialised to ``op`` (one Python frame per call)."""
+    fwd = op.fwd
+    differentiable = op.vjp is not None
+
+    def call(x: Any, name: str | None = None) -> Tensor:
+        tx = type(x)
+        if tx is not Tensor and tx is not Variable:
+            from .ops._common import to_tensor
+
+            x = to_tensor(x)
+            tx = type(x)
+        v = x._value
+        if kinds is not None and v.dtype.kind not in kinds:
+            _raise_kind(op, x, x, kinds)
+        xp = x._xp
+        out = fwd(xp, v)
+        res = _new(Tensor)
+        res._value = out
+        res._xp = xp
+        res._id = None
+        tapes = local.tapes
+        if tapes:
+            if tx is Variable:
+                on_variable_read(x, tapes)
+            if differentiable and out.dtype.kind in "fc":
+                _record(op, (x._id,), (v,), res, out, _EMPTY, tapes)
+        return res
+
+    call.__name__ = call.__qualname__ = op.name
+    return call
+
+
 # Which tensor kinds a Python scalar may join without changing the tensor's dtype (TF: float into int raises).
 _SCALAR_OK = {float: "fc", int: "fciu"}
 
@@ -147,10 +180,10 @@ def _raise_dtype(op: OpDef, a: Any, b: Any) -> None:
     raise InvalidArgumentError(dtype_mismatch(op.name, a, b))
 
 
-def _raise_kind(op: OpDef, a: Any, b: Any) -> None:
+def _raise_kind(op: OpDef, a: Any, b: Any, kinds: str | None = None) -> None:
     from .ops._common import check_kinds
 
-    check_kinds(a if isinstance(a, (Tensor, Variable)) else b, op.kinds, op.name)
+    check_kinds(a if isinstance(a, (Tensor, Variable)) else b, kinds or op.kinds or "", op.name)
 
 
 def _raise_shapes(op: OpDef, a: Any, b: Any, exc: Exception) -> None:

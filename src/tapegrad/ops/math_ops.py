@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._dispatch import apply1, binary, make_binary
+from .._dispatch import apply1, binary, make_binary, make_unary
 from .._registry import OpDef, defop, normal, small_ints, spec, uniform
 from .._tensor import Tensor, _TensorLike
 from ._common import check_kinds, cj, dtype_of, is_complex, pair, to_tensor
@@ -36,13 +36,7 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
 
         op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
 
-    def fn(x: Any, name: str | None = None) -> Tensor:
-        x = to_tensor(x)
-        if x._value.dtype.kind not in kinds:
-            check_kinds(x, kinds, op.name)
-        return apply1(op, x)
-
-    fn.__name__ = fn.__qualname__ = name
+    fn = make_unary(op, kinds)
     fn.__doc__ = (doc or f"Elementwise ``{name}``.") + (
         f"\n\n>>> import tapegrad as tf\n>>> y = tf.math.{name}(tf.constant([0.5, 1.0]))\n"
     )
