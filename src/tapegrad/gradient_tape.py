@@ -282,6 +282,7 @@ class GradientTape:
                 f"GradientTape.jacobian: target must be a single tensor, got {type(target).__name__!r} "
                 "(it has no 'shape'). Stack several targets with tapegrad.stack, or call jacobian once per target."
             )
+        _check_parallel_iterations("jacobian", parallel_iterations, experimental_use_pfor, self._tape)
         tape = self._begin_use()
         try:
             unconnected = _parse_unconnected(unconnected_gradients)
@@ -345,6 +346,7 @@ class GradientTape:
                 f"Need first dimension of target shape ({tshape}) and source shape ({sshape}) to match: "
                 "batch_jacobian pairs target[i] with source[i]."
             )
+        _check_parallel_iterations("batch_jacobian", parallel_iterations, experimental_use_pfor, self._tape)
         tape = self._begin_use()
         try:
             _parse_unconnected(unconnected_gradients)
@@ -410,6 +412,16 @@ class GradientTape:
                 s._value.shape), dtype=s._value.dtype), s._xp) for i, p in enumerate(ps)]
             out.append(full[0] if len(full) == 1 else concat(full, 0))
         return out
+
+def _check_parallel_iterations(what: str, parallel_iterations: Any, use_pfor: bool, tape: Any) -> None:
+    """TF (reference §2): the vectorised path rejects ``parallel_iterations=1`` with a ValueError."""
+    if use_pfor and parallel_iterations == 1 and tape is not None:
+        raise ValueError(
+            f"Encountered an exception while vectorizing the {what} computation: parallel_iterations=1 means one "
+            "row at a time, which the vectorised path does not do. Use parallel_iterations >= 2 (or None: all rows "
+            "at once), or experimental_use_pfor=False for a row-by-row loop (persistent tape)."
+        )
+
 
 def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int]) -> dict[int, Any]:
     """Seed each differentiable target with ones (or its output gradient); repeated targets add up."""

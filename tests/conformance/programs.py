@@ -2704,6 +2704,1142 @@ def prog_repr_format_in_fstring(tf: Lib) -> Any:
     return f"{g}", f"{tf.constant(2.0)}"
 
 
+# ==================================================================================================
+# §2 jacobian / batch_jacobian
+
+
+def _jac_setup(tf: Lib, persistent: bool = False) -> Any:
+    x = tf.constant([1.0, 2.0])
+    t = tf.GradientTape(persistent=persistent)
+    with t:
+        t.watch(x)
+        y = x * x
+    return t, x, y
+
+
+def prog_jacobian_vector_vector(tf: Lib) -> Any:
+    """§2: jacobian of x*x wrt x=[1,2,3] is diag(2x), shape (3, 3)."""
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.jacobian(y, x)
+
+
+def prog_jacobian_shape_vector_wrt_matrix(tf: Lib) -> Any:
+    """§2: output shape is target.shape + source.shape: [2] wrt [2,2] → (2, 2, 2)."""
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.reduce_sum(x, axis=1)
+    j = t.jacobian(y, x)
+    return j.shape, j
+
+
+def prog_jacobian_scalar_scalar(tf: Lib) -> Any:
+    """§2: scalar target and scalar source → a scalar (4.0 for x*x at 2)."""
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.jacobian(y, x)
+
+
+def prog_jacobian_scalar_target_is_gradient(tf: Lib) -> Any:
+    """§2: a scalar target with a vector source gives the plain gradient, shape (3,)."""
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.reduce_sum(x * x)
+    return t.jacobian(y, x)
+
+
+def prog_jacobian_unconnected_none_list(tf: Lib) -> Any:
+    """§2: an unconnected source in a list gives None (default NONE)."""
+    x = tf.constant([1.0, 2.0])
+    u = tf.constant([5.0, 6.0, 7.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        t.watch(u)
+        y = x * x
+    return t.jacobian(y, [x, u])
+
+
+def prog_jacobian_unconnected_zero_dict(tf: Lib) -> Any:
+    """§2: 'zero' gives zeros of target.shape+source.shape; a dict of sources keeps its structure."""
+    x = tf.constant([1.0, 2.0])
+    u = tf.constant([5.0, 6.0, 7.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        t.watch(u)
+        y = x * x
+    return t.jacobian(y, {"x": x, "u": u}, unconnected_gradients="zero")
+
+
+def prog_jacobian_constant_target(tf: Lib) -> Any:
+    """§2: a constant target gives None, or zeros of shape (3, 2) with 'zero'."""
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as t:
+        y = tf.constant([3.0, 4.0, 5.0])
+    return t.jacobian(y, x), t.jacobian(y, x, unconnected_gradients="zero")
+
+
+def prog_jacobian_int_source_none_and_warning(tf: Lib) -> Any:
+    """§2: an int source gives None (and watching it logs the dtype warning)."""
+    x = tf.constant([1, 2])
+    with logged_warnings(tf) as logged:
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = x * x
+        j = t.jacobian(y, x)
+    watch_warnings = [r for r in logged if "watched tensor" in r.getMessage()]
+    return j, len(watch_warnings)
+
+
+def prog_jacobian_mixed_dtype_is_source_dtype(tf: Lib) -> Any:
+    """§2: the Jacobian has the source's dtype (float64 source, float32 target → float64)."""
+    x = tf.constant([1.0, 2.0], dtype=tf.float64)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.float32) * 2.0
+    return t.jacobian(y, x)
+
+
+def prog_jacobian_gather_densified(tf: Lib) -> Any:
+    """§2: IndexedSlices row gradients (gather on a Variable) are densified."""
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as t:
+        y = tf.gather(x, [0, 0, 2])
+    return t.jacobian(y, x)
+
+
+def prog_jacobian_variable_source(tf: Lib) -> Any:
+    """§2: jacobian with respect to an auto-watched Variable."""
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as t:
+        y = x * 2.0
+    return t.jacobian(y, x)
+
+
+def prog_jacobian_non_persistent_once(tf: Lib) -> Any:
+    """§2: a non-persistent tape allows one jacobian; a second jacobian or gradient raises RuntimeError."""
+    t, x, y = _jac_setup(tf)
+    first = t.jacobian(y, x)
+    return first, caught(lambda: t.jacobian(y, x)), caught(lambda: t.gradient(y, x))
+
+
+def prog_jacobian_inside_context_non_persistent(tf: Lib) -> Any:
+    """§2: jacobian inside a non-persistent tape's context works (TF ≥ 2.x)."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+        j = t.jacobian(y, x)
+    return j
+
+
+def prog_jacobian_no_pfor_non_persistent_raises(tf: Lib) -> Any:
+    """§2: experimental_use_pfor=False on a non-persistent tape raises RuntimeError."""
+    t, x, y = _jac_setup(tf)
+    return t.jacobian(y, x, experimental_use_pfor=False)
+
+
+def prog_jacobian_no_pfor_persistent(tf: Lib) -> Any:
+    """§2: experimental_use_pfor=False on a persistent tape works, with any parallel_iterations (incl. 1)."""
+    t, x, y = _jac_setup(tf, persistent=True)
+    return (t.jacobian(y, x, experimental_use_pfor=False),
+            t.jacobian(y, x, experimental_use_pfor=False, parallel_iterations=1))
+
+
+def prog_jacobian_pfor_parallel_iterations_one_raises(tf: Lib) -> Any:
+    """§2: with pfor, parallel_iterations=1 raises ValueError."""
+    t, x, y = _jac_setup(tf, persistent=True)
+    return t.jacobian(y, x, parallel_iterations=1)
+
+
+def prog_jacobian_parallel_iterations_two_repeated(tf: Lib) -> Any:
+    """§2: a persistent tape: chunked jacobian (parallel_iterations=2), jacobian again, then gradient."""
+    t, x, y = _jac_setup(tf, persistent=True)
+    return t.jacobian(y, x, parallel_iterations=2), t.jacobian(y, x), t.gradient(y, x)
+
+
+def prog_jacobian_chunked_larger(tf: Lib) -> Any:
+    """§2: parallel_iterations smaller than the target size gives the same Jacobian (chunks of 3 rows of 7)."""
+    x = tf.constant([0.5, -1.0, 2.0, 0.25, 1.5, -0.75, 3.0])
+    w = tf.constant([[1.0, 2.0, 0.0, -1.0, 0.5, 0.0, 1.0]])
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = tf.tanh(x * tf.reduce_sum(w * x))
+    return t.jacobian(y, x, parallel_iterations=3), t.jacobian(y, x)
+
+
+def prog_jacobian_list_target_raises(tf: Lib) -> Any:
+    """§2: a list target raises AttributeError (it has no 'shape')."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = [x * x, x]
+    return t.jacobian(y, x)
+
+
+def prog_jacobian_hessian_nested(tf: Lib) -> Any:
+    """§1.7/§2: Hessian by a nested tape and outer.jacobian of the inner gradient: shape x.shape + x.shape."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(x * x * x) + x[0] * x[1]
+        g = inner.gradient(y, x)
+    return outer.jacobian(g, x)
+
+
+def prog_batch_jacobian_values(tf: Lib) -> Any:
+    """§2: batch_jacobian of x*x for x [2,2] is a stack of diag(2 x_i)."""
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.batch_jacobian(y, x)
+
+
+def prog_batch_jacobian_matmul(tf: Lib) -> Any:
+    """§2: batch_jacobian of x @ w is w^T for every example: shape (4, 5, 3)."""
+    x = tf.constant(np.arange(12, dtype=np.float32).reshape(4, 3) / 10.0)
+    w = tf.constant(np.linspace(-1.0, 1.0, 15, dtype=np.float32).reshape(3, 5))
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.matmul(x, w)
+    return t.batch_jacobian(y, x)
+
+
+def prog_batch_jacobian_shape_rank3_source(tf: Lib) -> Any:
+    """§2: y[4,5] wrt x[4,3,2] → shape (4, 5, 3, 2)."""
+    x = tf.constant(np.arange(24, dtype=np.float32).reshape(4, 3, 2))
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.reshape(x, [4, 6])[:, :5]
+    j = t.batch_jacobian(y, x)
+    return j.shape, j
+
+
+def prog_batch_jacobian_rank1_raises(tf: Lib) -> Any:
+    """§2: rank-1 target/source raises ValueError."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.batch_jacobian(y, x)
+
+
+def prog_batch_jacobian_batch_mismatch_raises(tf: Lib) -> Any:
+    """§2: target and source batch sizes differ → ValueError."""
+    x = tf.ones([3, 2])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.ones([4, 2]) * tf.reduce_sum(x)
+    return t.batch_jacobian(y, x)
+
+
+def prog_batch_jacobian_unconnected_is_zeros(tf: Lib) -> Any:
+    """§2 quirk: unconnected target/source gives zeros even with the default NONE (and with 'zero')."""
+    x = tf.ones([3, 2])
+    u = tf.ones([3, 2])
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        t.watch(u)
+        y = x * 2.0
+    return t.batch_jacobian(y, u), t.batch_jacobian(y, u, unconnected_gradients="zero")
+
+
+def prog_batch_jacobian_reshaped_outside_tape_zeros(tf: Lib) -> Any:
+    """§2: target and source reshaped after the tape stopped are unconnected → zeros (1, 2, 2)."""
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = x * x
+    return t.batch_jacobian(tf.reshape(y, [1, 2]), tf.reshape(x, [1, 2]))
+
+
+def prog_batch_jacobian_no_pfor_non_persistent_raises(tf: Lib) -> Any:
+    """§2: batch_jacobian(experimental_use_pfor=False) on a non-persistent tape raises RuntimeError."""
+    x = tf.ones([3, 2])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2.0
+    return t.batch_jacobian(y, x, experimental_use_pfor=False)
+
+
+def prog_batch_jacobian_no_pfor_persistent(tf: Lib) -> Any:
+    """§2: batch_jacobian(experimental_use_pfor=False) on a persistent tape works."""
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = x * x * 2.0
+    return t.batch_jacobian(y, x, experimental_use_pfor=False)
+
+
+def prog_batch_jacobian_pfor_parallel_iterations_one_raises(tf: Lib) -> Any:
+    """§2: batch_jacobian with pfor and parallel_iterations=1 raises ValueError."""
+    x = tf.constant([[1.0, 2.0]])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * x
+    return t.batch_jacobian(y, x, experimental_use_pfor=True, parallel_iterations=1)
+
+
+def prog_batch_jacobian_twice_raises(tf: Lib) -> Any:
+    """§2: a second batch_jacobian (or one after gradient) on a non-persistent tape raises RuntimeError."""
+    x = tf.ones([3, 2])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2.0
+    first = t.batch_jacobian(y, x)
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        y2 = x * 2.0
+    t2.gradient(y2, x)
+    return first, caught(lambda: t.batch_jacobian(y, x)), caught(lambda: t2.batch_jacobian(y2, x))
+
+
+def prog_batch_jacobian_list_source_raises(tf: Lib) -> Any:
+    """§2: a list source raises AttributeError."""
+    x = tf.ones([3, 2])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * 2.0
+    return t.batch_jacobian(y, [x])
+
+
+def prog_batch_jacobian_variable_source(tf: Lib) -> Any:
+    """§2: batch_jacobian with respect to a Variable."""
+    x = tf.Variable(tf.ones([3, 2]))
+    with tf.GradientTape() as t:
+        y = x * 2.0
+    return t.batch_jacobian(y, x)
+
+
+def prog_batch_jacobian_dtype_is_source_dtype(tf: Lib) -> Any:
+    """§2: float64 source, float32 target → float64 result."""
+    x = tf.ones([3, 2], dtype=tf.float64)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.cast(x, tf.float32) * 2.0
+    return t.batch_jacobian(y, x)
+
+
+def prog_batch_jacobian_cross_batch_summed(tf: Lib) -> Any:
+    """§2: cross-example dependence is summed, not reported: y = x*sum(x), x=[[1],[2]] → [[[6]],[[6]]]."""
+    x = tf.constant([[1.0], [2.0]])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * tf.reduce_sum(x)
+    return t.batch_jacobian(y, x)
+
+
+# ==================================================================================================
+# §3 forward mode: tf.autodiff.ForwardAccumulator
+
+
+def prog_fwd_basic(tf: Lib) -> Any:
+    """§3: jvp of x*x at [1,2] with tangent [1,0] is [2,0]."""
+    x = tf.constant([1.0, 2.0])
+    with tf.autodiff.ForwardAccumulator(primals=x, tangents=tf.constant([1.0, 0.0])) as acc:
+        y = x * x
+    return acc.jvp(y)
+
+
+def prog_fwd_enter_returns_self(tf: Lib) -> Any:
+    """§3: __enter__ returns the accumulator."""
+    x = tf.constant([1.0, 2.0])
+    acc = tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 0.0]))
+    try:
+        return acc.__enter__() is acc
+    finally:
+        acc.__exit__(None, None, None)
+
+
+def prog_fwd_jvp_nests(tf: Lib) -> Any:
+    """§3: jvp accepts nests and returns the same structure."""
+    x = tf.constant([1.0, 2.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 1.0])) as acc:
+        y = x * x
+        z = tf.reduce_sum(y)
+    return acc.jvp(z), acc.jvp([y, z]), acc.jvp({"a": y, "b": (z, y)})
+
+
+def prog_fwd_unconnected(tf: Lib) -> Any:
+    """§3: unconnected tensors give None, or zeros with 'zero'."""
+    x = tf.constant([1.0, 2.0])
+    u = tf.constant(3.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 1.0])) as acc:
+        y = u * u
+    return acc.jvp(y), acc.jvp(y, unconnected_gradients="zero"), acc.jvp(u)
+
+
+def prog_fwd_jvp_of_primal(tf: Lib) -> Any:
+    """§3: jvp(primal) returns its tangent."""
+    x = tf.constant([1.0, 2.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 3.0])) as acc:
+        x * x
+    return acc.jvp(x)
+
+
+def prog_fwd_computed_outside(tf: Lib) -> Any:
+    """§3: ops run after the accumulator exited (or before it was entered) have no tangent."""
+    x = tf.constant([1.0, 2.0])
+    acc = tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 1.0]))
+    before = x * x
+    with acc:
+        pass
+    after = x * x
+    return acc.jvp(before), acc.jvp(after)
+
+
+def prog_fwd_never_entered(tf: Lib) -> Any:
+    """§3: an accumulator that was never entered gives None."""
+    x = tf.constant(2.0)
+    acc = tf.autodiff.ForwardAccumulator(x, tf.constant(1.0))
+    z = x * x
+    return acc.jvp(z)
+
+
+def prog_fwd_reenter_after_exit(tf: Lib) -> Any:
+    """§3: re-entering after exit is allowed and keeps the tangents."""
+    x = tf.constant(2.0)
+    acc = tf.autodiff.ForwardAccumulator(x, tf.constant(1.0))
+    with acc:
+        y = x * x
+    with acc:
+        z = y * x
+    return acc.jvp(y), acc.jvp(z)
+
+
+def prog_fwd_enter_twice_raises(tf: Lib) -> Any:
+    """§3: entering an active accumulator raises ValueError."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        z = x * x
+        acc.jvp(z)
+        with acc:
+            pass
+
+
+def prog_fwd_variable_primal(tf: Lib) -> Any:
+    """§3: a Variable can be a primal: its reads carry the tangent."""
+    v = tf.Variable([1.0, 2.0])
+    with tf.autodiff.ForwardAccumulator(v, tf.constant([1.0, 0.0])) as acc:
+        y = v * 3.0
+        z = tf.reduce_sum(v * v)
+    return acc.jvp(y), acc.jvp(z)
+
+
+def prog_fwd_tangent_shape_not_validated(tf: Lib) -> Any:
+    """§3: a [3] tangent for a [2] primal is accepted and returned by jvp(primal)."""
+    x = tf.constant([1.0, 2.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 1.0, 1.0])) as acc:
+        y = x
+    return acc.jvp(y)
+
+
+def prog_fwd_tangent_shape_mismatch_in_op_raises(tf: Lib) -> Any:
+    """§3: a mismatched tangent fails when an op combines it with the primal (ValueError)."""
+    x = tf.constant([1.0, 2.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 1.0, 1.0])) as acc:
+        y = x * x
+    return acc.jvp(y)
+
+
+def prog_fwd_tangent_dtype_mismatch_raises(tf: Lib) -> Any:
+    """§3: a float64 tangent for a float32 primal raises ValueError."""
+    x = tf.constant([1.0, 2.0])
+    return tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 1.0], tf.float64))
+
+
+def prog_fwd_python_float_tangent(tf: Lib) -> Any:
+    """§3: a Python float tangent is converted to the primal's dtype."""
+    x = tf.constant(2.0)
+    acc = tf.autodiff.ForwardAccumulator(x, 1.0)
+    with acc:
+        z = x * x
+    return acc.jvp(z), acc.jvp(x)
+
+
+def prog_fwd_int_primal_warns_none(tf: Lib) -> Any:
+    """§3: an int primal logs the dtype warning and gives None."""
+    x = tf.constant([1, 2])
+    with logged_warnings(tf) as logged:
+        acc = tf.autodiff.ForwardAccumulator(x, tf.constant([1, 1]))
+    with acc:
+        y = x * x
+    return acc.jvp(y), len(logged)
+
+
+def prog_fwd_complex_primal_holomorphic(tf: Lib) -> Any:
+    """§3: a complex primal warns but is holomorphic: z² at 1+2j with tangent 1 → 2+4j."""
+    z = tf.constant(1 + 2j)
+    with logged_warnings(tf) as logged:
+        acc = tf.autodiff.ForwardAccumulator(z, tf.constant(1 + 0j))
+    with acc:
+        y = z * z
+    return acc.jvp(y), len(logged)
+
+
+def prog_fwd_multiple_primals(tf: Lib) -> Any:
+    """§3: primals [x, y] with tangents [1, 10] on x*y at (2, 3) → 23."""
+    x = tf.constant(2.0)
+    y = tf.constant(3.0)
+    with tf.autodiff.ForwardAccumulator([x, y], [tf.constant(1.0), tf.constant(10.0)]) as acc:
+        z = x * y
+    return acc.jvp(z)
+
+
+def prog_fwd_structure_mismatch_raises(tf: Lib) -> Any:
+    """§3: primals and tangents with different structures raise ValueError."""
+    x = tf.constant(2.0)
+    return tf.autodiff.ForwardAccumulator([x], tf.constant(1.0))
+
+
+def prog_fwd_duplicate_primal_raises(tf: Lib) -> Any:
+    """§3: the same primal listed twice raises ValueError."""
+    x = tf.constant(2.0)
+    return tf.autodiff.ForwardAccumulator([x, x], [tf.constant(1.0), tf.constant(1.0)])
+
+
+def prog_fwd_jvp_none_raises(tf: Lib) -> Any:
+    """§3: jvp(None) raises AttributeError."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        x * x
+    return acc.jvp(None)
+
+
+def prog_fwd_jvp_bogus_unconnected_raises(tf: Lib) -> Any:
+    """§3: an invalid unconnected_gradients raises ValueError (the enum's)."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        z = x * x
+    return acc.jvp(z, unconnected_gradients="bogus")
+
+
+def prog_fwd_jvp_twice(tf: Lib) -> Any:
+    """§3: jvp only looks tangents up: it can be called any number of times, inside or outside."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        z = x * x
+        inside = acc.jvp(z)
+    return inside, acc.jvp(z), acc.jvp(z)
+
+
+def prog_fwd_watching_computed_tensor(tf: Lib) -> Any:
+    """§3: an inner accumulator watching a computed tensor: outer jvp 4, inner jvp 5."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        z = x * x
+        acc2 = tf.autodiff.ForwardAccumulator(z, tf.constant(5.0))
+        with acc2:
+            w = z + 1.0
+    return acc.jvp(w), acc2.jvp(w)
+
+
+def prog_fwd_static_zero_is_none(tf: Lib) -> Any:
+    """§3: statically zero tangents are None: sign, stop_gradient, cast to int; a float cast keeps it."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        s = tf.sign(x)
+        g = tf.stop_gradient(x)
+        i = tf.cast(x, tf.int32)
+        d = tf.cast(x, tf.float64)
+    return acc.jvp(s), acc.jvp(g), acc.jvp(i), acc.jvp(d)
+
+
+def prog_fwd_stop_gradient_product(tf: Lib) -> Any:
+    """§4.2: forward mode: stop_gradient(x) * x at 2 → jvp 2."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        y = tf.stop_gradient(x) * x
+    return acc.jvp(y)
+
+
+def prog_fwd_ties_and_kinks(tf: Lib) -> Any:
+    """§3: reduce_max ties average the tangents (0.5); abs and relu at 0 → 0; sqrt at 0 → inf."""
+    x = tf.constant([3.0, 3.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, 0.0])) as acc:
+        m = tf.reduce_max(x)
+    z = tf.constant(0.0)
+    with tf.autodiff.ForwardAccumulator(z, tf.constant(1.0)) as acc0:
+        a = tf.abs(z)
+        r = tf.nn.relu(z)
+        s = tf.sqrt(z)
+    return acc.jvp(m), acc0.jvp(a), acc0.jvp(r), acc0.jvp(s)
+
+
+def prog_fwd_elementwise_chain(tf: Lib) -> Any:
+    """§3: jvp through a chain of elementwise, reduction and matmul ops."""
+    x = tf.constant([[0.5, -1.0], [2.0, 0.25]])
+    w = tf.constant([[1.0, 2.0], [-0.5, 0.75]])
+    v = tf.constant([[1.0, 0.5], [-1.0, 2.0]])
+    with tf.autodiff.ForwardAccumulator(x, v) as acc:
+        h = tf.tanh(tf.matmul(x, w))
+        y = tf.reduce_sum(tf.exp(h) * tf.sin(x)) / 3.0
+    return acc.jvp(h), acc.jvp(y)
+
+
+def prog_fwd_over_back_hvp(tf: Lib) -> Any:
+    """§3: accumulator outside, tape inside: jvp of the gradient is a Hessian-vector product (12 for x³ at 2)."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            z = x * x * x
+        g = tape.gradient(z, x)
+    return g, acc.jvp(g)
+
+
+def prog_fwd_over_back_hvp_vector(tf: Lib) -> Any:
+    """§3: forward-over-back on a vector function: H·v for sum(x³) + x0*x1."""
+    x = tf.constant([1.0, 2.0])
+    with tf.autodiff.ForwardAccumulator(x, tf.constant([1.0, -1.0])) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(x * x * x) + x[0] * x[1]
+        g = tape.gradient(y, x)
+    return g, acc.jvp(g)
+
+
+def prog_fwd_back_over_fwd(tf: Lib) -> Any:
+    """§3: tape outside, accumulator inside: the tangent computation is recorded (12 and 12 for x³ at 2)."""
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+            z = x * x * x
+        j = acc.jvp(z)
+    return j, tape.gradient(j, x)
+
+
+def prog_fwd_over_fwd(tf: Lib) -> Any:
+    """§3: outer-over-inner accumulators give the second derivative; inner.jvp(outer.jvp(z)) is None."""
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as outer:
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as inner:
+            z = x * x * x
+        j = inner.jvp(z)
+    return j, outer.jvp(j), inner.jvp(outer.jvp(z))
+
+
+def prog_fwd_over_fwd_pow(tf: Lib) -> Any:
+    """§3: x^3.5 at 1.1: inner 4.4417…, outer 10.0948…."""
+    x = tf.constant(1.1)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as outer:
+        with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as inner:
+            z = x**3.5
+        j = inner.jvp(z)
+    return j, outer.jvp(j)
+
+
+def prog_fwd_custom_gradient_ignored(tf: Lib) -> Any:
+    """§3: forward mode ignores custom_gradient (jvp 1) while the tape uses it (100)."""
+
+    @tf.custom_gradient
+    def ident(x):
+        def grad(dy):
+            return dy * 100.0
+
+        return tf.identity(x), grad
+
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = ident(x)
+    return acc.jvp(y), tape.gradient(y, x)
+
+
+def prog_fwd_recompute_grad_raises(tf: Lib) -> Any:
+    """§3: calling a recompute_grad function on an input with a tangent raises NotImplementedError."""
+    x = tf.constant(2.0)
+    rg = tf.recompute_grad(lambda a: a * a)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)):
+        return rg(x)
+
+
+def prog_fwd_recompute_grad_unrelated_accumulator(tf: Lib) -> Any:
+    """§3: a recompute_grad call on inputs without a tangent is fine (jvp None)."""
+    x = tf.constant(2.0)
+    u = tf.constant(1.0)
+    rg = tf.recompute_grad(lambda a: a * a)
+    with tf.autodiff.ForwardAccumulator(u, tf.constant(1.0)) as acc:
+        y = rg(x)
+    return y, acc.jvp(y)
+
+
+def prog_fwd_grad_pass_through_follows_inner_ops(tf: Lib) -> Any:
+    """§4.4/§3: forward mode through grad_pass_through follows f's ops: z² at 3 → jvp 6."""
+    z = tf.constant(3.0)
+    with tf.autodiff.ForwardAccumulator(z, tf.constant(1.0)) as acc:
+        y = tf.grad_pass_through(lambda a: a * a)(z)
+    return y, acc.jvp(y)
+
+
+# ==================================================================================================
+# §4 custom_gradient, stop_gradient, recompute_grad, grad_pass_through
+
+
+def _log1pexp(tf: Lib, seen: list[Any] | None = None) -> Any:
+    @tf.custom_gradient
+    def log1pexp(x):
+        e = tf.exp(x)
+
+        def grad(upstream):
+            if seen is not None:
+                seen.append(upstream)
+            return upstream * (1 - 1 / (1 + e))
+
+        return tf.math.log(1 + e), grad
+
+    return log1pexp
+
+
+def prog_custom_gradient_log1pexp(tf: Lib) -> Any:
+    """§4.1: the stable gradient of log(1+e^x) at 100: value inf, gradient 1, upstream 1."""
+    seen: list[Any] = []
+    x = tf.constant(100.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = _log1pexp(tf, seen)(x)
+    return y, t.gradient(y, x), seen
+
+
+def prog_custom_gradient_upstream_is_downstream_gradient(tf: Lib) -> Any:
+    """§4.1: the upstream is the full downstream gradient (×3 → [3, 3])."""
+    seen: list[Any] = []
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = _log1pexp(tf, seen)(x) * 3.0
+    return t.gradient(y, x), seen
+
+
+def prog_custom_gradient_output_gradients_passed(tf: Lib) -> Any:
+    """§4.1: output_gradients reach grad_fn as its upstream."""
+    seen: list[Any] = []
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = _log1pexp(tf, seen)(x)
+    return t.gradient(y, x, output_gradients=tf.constant([5.0, 7.0])), seen
+
+
+def prog_custom_gradient_repr_of_results(tf: Lib) -> Any:
+    """§4.1: outputs and gradients are ordinary tensors (repr)."""
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = _log1pexp(tf)(x)
+    g = t.gradient(y, x)
+    return repr(y), repr(g)
+
+
+def prog_custom_gradient_two_inputs(tf: Lib) -> Any:
+    """§4.1: one gradient per positional input, as a tuple or as a list."""
+
+    @tf.custom_gradient
+    def two_in(x, y):
+        def grad(dz):
+            return dz * 10.0, dz * 20.0
+
+        return x * y, grad
+
+    @tf.custom_gradient
+    def two_in_list(x, y):
+        def grad(dz):
+            return [dz * 10.0, dz * 20.0]
+
+        return x * y, grad
+
+    x = tf.constant(1.0)
+    y = tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch([x, y])
+        z1 = two_in(x, y)
+        z2 = two_in_list(x, y)
+    return t.gradient(z1, [x, y]), t.gradient(z2, [x, y])
+
+
+def prog_custom_gradient_wrong_count_raises(tf: Lib) -> Any:
+    """§4.1: grad_fn returning 1 gradient for 2 inputs raises ValueError."""
+
+    @tf.custom_gradient
+    def two_in_bad(x, y):
+        def grad(dz):
+            return dz * 10.0
+
+        return x * y, grad
+
+    x = tf.constant(1.0)
+    y = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch([x, y])
+        z = two_in_bad(x, y)
+    return t.gradient(z, [x, y])
+
+
+def prog_custom_gradient_unused_output_gets_zeros(tf: Lib) -> Any:
+    """§4.1: grad_fn gets one upstream per output, zeros for the unused one (d2 = 0)."""
+    seen: list[Any] = []
+
+    @tf.custom_gradient
+    def two_out(x):
+        def grad(d1, d2):
+            seen.append((d1, d2))
+            return d1 + 100.0 * d2
+
+        return (x * 2.0, x * 3.0), grad
+
+    x = tf.constant(1.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        a, b = two_out(x)
+    return t.gradient(a, x), seen
+
+
+def prog_custom_gradient_none_for_an_input(tf: Lib) -> Any:
+    """§4.1: grad_fn may return None for an input: that gradient is None."""
+
+    @tf.custom_gradient
+    def none_grad(x, y):
+        def grad(dz):
+            return None, dz
+
+        return x * y, grad
+
+    x = tf.constant(1.0)
+    y = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch([x, y])
+        z = none_grad(x, y)
+    return t.gradient(z, [x, y])
+
+
+def prog_custom_gradient_variables_kwarg(tf: Lib) -> Any:
+    """§4.1: a function reading a Variable: grad_fn(dy, variables=[v]) returns (dx, [dv])."""
+    v = tf.Variable(3.0, name="v")
+    seen: list[Any] = []
+
+    @tf.custom_gradient
+    def with_var(x):
+        y = x * v
+
+        def grad(dy, variables=None):
+            seen.append(variables)
+            return dy * 1000.0, [dy * 7.0]
+
+        return y, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = with_var(x)
+    return t.gradient(y, [x, v]), seen
+
+
+def prog_custom_gradient_variables_kwarg_missing_raises(tf: Lib) -> Any:
+    """§4.1: a function reading a Variable whose grad_fn lacks `variables` raises TypeError (at call time)."""
+    v = tf.Variable(3.0, name="v")
+
+    @tf.custom_gradient
+    def with_var_nokw(x):
+        y = x * v
+
+        def grad(dy):
+            return dy * 1000.0
+
+        return y, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        return caught(lambda: with_var_nokw(x))
+
+
+def prog_custom_gradient_variables_wrong_count_raises(tf: Lib) -> Any:
+    """§4.1: a wrong number of variable gradients raises ValueError."""
+    v = tf.Variable(3.0, name="v")
+
+    @tf.custom_gradient
+    def with_var_wrongcount(x):
+        y = x * v
+
+        def grad(dy, variables=None):
+            return dy * 1000.0, []
+
+        return y, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = with_var_wrongcount(x)
+    return t.gradient(y, [x, v])
+
+
+def prog_custom_gradient_variables_declared_unused(tf: Lib) -> Any:
+    """§4.1: grad_fn declaring `variables` when none are used is called without it (plain return)."""
+
+    @tf.custom_gradient
+    def no_vars(x):
+        def grad(dy, variables=None):
+            return dy * 1000.0
+
+        return x * 2.0, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = no_vars(x)
+    return t.gradient(y, x)
+
+
+def prog_custom_gradient_variable_argument_is_input(tf: Lib) -> Any:
+    """§4.1: a Variable passed as an argument is an input, not one of the `variables`."""
+    v = tf.Variable(3.0, name="v")
+
+    @tf.custom_gradient
+    def f(a):
+        def grad(dy):
+            return dy * 5.0
+
+        return a * a, grad
+
+    with tf.GradientTape() as t:
+        y = f(v)
+    return t.gradient(y, v)
+
+
+def prog_custom_gradient_non_tensor_keyword_argument(tf: Lib) -> Any:
+    """§4.1: a Python keyword argument is not an input: grad_fn returns one gradient (3.0)."""
+
+    @tf.custom_gradient
+    def kwarg_fn(x, scale=2.0):
+        def grad(dy):
+            return dy * scale
+
+        return x * scale, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = kwarg_fn(x, scale=3.0)
+    return y, t.gradient(y, x)
+
+
+def prog_custom_gradient_python_float_input(tf: Lib) -> Any:
+    """§4.1: a Python float argument is converted (value 4.0)."""
+
+    @tf.custom_gradient
+    def py_float(x):
+        def grad(dy):
+            return dy * 3.0
+
+        return x * 2.0, grad
+
+    with tf.GradientTape():
+        y = py_float(2.0)
+    return y
+
+
+def prog_custom_gradient_unwatched_input(tf: Lib) -> Any:
+    """§4.1: an input the tape does not watch → None, and grad_fn is never called."""
+    calls: list[int] = []
+
+    @tf.custom_gradient
+    def f(x, y):
+        def grad(dz):
+            calls.append(1)
+            return dz, dz
+
+        return x * y, grad
+
+    x = tf.constant(1.0)
+    u = tf.constant(2.0)
+    w = tf.constant(4.0)
+    with tf.GradientTape() as t:
+        t.watch(w)
+        z = f(x, u) * w
+    return t.gradient(z, [x, u]), len(calls)
+
+
+def prog_custom_gradient_scalar_return_raises(tf: Lib) -> Any:
+    """§4.1: a function returning a single scalar tensor (no grad_fn) raises TypeError."""
+
+    @tf.custom_gradient
+    def bad(x):
+        return x * 2.0
+
+    return bad(tf.constant(1.0))
+
+
+def prog_custom_gradient_second_order(tf: Lib) -> Any:
+    """§4.1: second order through grad_fn: cube at 2 → 12 then 12."""
+
+    @tf.custom_gradient
+    def cube(x):
+        def grad(dy):
+            return dy * 3.0 * x * x
+
+        return x**3, grad
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = cube(x)
+        g = t1.gradient(y, x)
+    return g, t2.gradient(g, x)
+
+
+def prog_custom_gradient_jacobian(tf: Lib) -> Any:
+    """§2/§4.1: a Jacobian through a custom gradient uses grad_fn for every row."""
+
+    @tf.custom_gradient
+    def f(x):
+        def grad(dy):
+            return dy * 10.0
+
+        return x * x, grad
+
+    x = tf.constant([1.0, 2.0, 3.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = f(x)
+    return t.jacobian(y, x)
+
+
+def prog_stop_gradient_reverse(tf: Lib) -> Any:
+    """§4.2: x*stop_gradient(x*x) at 2 → gradient 4, value 8."""
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = x * tf.stop_gradient(x * x)
+    return t.gradient(y, x), y
+
+
+def prog_stop_gradient_everything_blocked(tf: Lib) -> Any:
+    """§4.2: everything blocked → None, or zeros with 'zero'."""
+    x = tf.constant(2.0)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        y = tf.stop_gradient(x)
+    return t.gradient(y, x), t.gradient(y, x, unconnected_gradients="zero")
+
+
+def prog_stop_gradient_converts_list_and_variable(tf: Lib) -> Any:
+    """§4.2: stop_gradient converts Python lists and Variables to tensors."""
+    return tf.stop_gradient([1.0, 2.0]), tf.stop_gradient(tf.Variable(1.0))
+
+
+def prog_recompute_grad_value_and_gradient(tf: Lib) -> Any:
+    """§4.3: recompute_grad(sin(x)*x): value and gradient as the plain function; f runs twice in total."""
+    calls: list[int] = []
+
+    def g(x):
+        calls.append(1)
+        return tf.sin(x) * x
+
+    rg = tf.recompute_grad(g)
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = rg(x)
+    n_forward = len(calls)
+    grad = t.gradient(y, x)
+    return y, grad, n_forward, len(calls), rg.__wrapped__ is g, rg.__name__
+
+
+def prog_recompute_grad_with_variable(tf: Lib) -> Any:
+    """§4.3: variables read by f get their gradients: w*x*x at (w=3, x=2) → [12, 4]."""
+    w = tf.Variable(3.0)
+
+    def g(x):
+        return w * x * x
+
+    rg = tf.recompute_grad(g)
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = rg(x)
+    return y, t.gradient(y, [x, w])
+
+
+def prog_recompute_grad_unconnected_argument_zeros(tf: Lib) -> Any:
+    """§4.3: an argument f does not use gets zeros (the recomputation asks for ZERO)."""
+    rg = tf.recompute_grad(lambda a, b: a * 2.0)
+    x = tf.constant(2.0)
+    y = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch([x, y])
+        z = rg(x, y)
+    return t.gradient(z, [x, y])
+
+
+def prog_recompute_grad_two_outputs(tf: Lib) -> Any:
+    """§4.3: several outputs: the structure is kept; a gradient of one output."""
+    rg = tf.recompute_grad(lambda a: (a * 2.0, a * a))
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        z = rg(x)
+    return z, t.gradient(z[1], x)
+
+
+def prog_recompute_grad_second_order(tf: Lib) -> Any:
+    """§4.3: second-order gradients through recompute_grad."""
+    rg = tf.recompute_grad(lambda a: tf.sin(a) * a)
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t2:
+        t2.watch(x)
+        with tf.GradientTape() as t1:
+            t1.watch(x)
+            y = rg(x)
+        d = t1.gradient(y, x)
+    return d, t2.gradient(d, x)
+
+
+def prog_recompute_grad_chain_matches_plain(tf: Lib) -> Any:
+    """§4.3: a chain of recomputed layers with a weight matrix gives the plain gradients."""
+    w = tf.Variable([[0.5, -0.25], [0.75, 1.0]])
+
+    def layer(h):
+        return tf.tanh(tf.matmul(h, w))
+
+    rl = tf.recompute_grad(layer)
+    x = tf.constant([[1.0, -2.0]])
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(x)
+        a = rl(rl(rl(x)))
+        b = layer(layer(layer(x)))
+    return t.gradient(a, [x, w]), t.gradient(b, [x, w])
+
+
+def prog_grad_pass_through_assign(tf: Lib) -> Any:
+    """§4.4: grad_pass_through(x.assign)(z**2) → value 9, d/dz 6, no gradient to x."""
+    x = tf.Variable(1.0, name="x")
+    z = tf.Variable(3.0, name="z")
+    with tf.GradientTape() as tape:
+        y = tf.grad_pass_through(x.assign)(z**2)
+    return y, tape.gradient(y, [z, x]), x
+
+
+def prog_grad_pass_through_round(tf: Lib) -> Any:
+    """§4.4: a straight-through estimator: round in the forward pass, identity in the backward pass."""
+    z = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        y = tf.grad_pass_through(lambda a: tf.round(a * 3.0))(z)
+    return y, tape.gradient(y, z)
+
+
 # --------------------------------------------------------------------------------------------------
 
 PROGRAMS: dict[str, Callable[[Lib], Any]] = {
