@@ -15,7 +15,7 @@ import numpy as np
 from .._dispatch import apply1
 from .._registry import OPS, defop, normal, spec
 from .._tensor import Tensor
-from . import array_ops, core, math_ops, nn_ops, reductions
+from . import array_ops, core, linalg_ops, math_ops, nn_ops, reductions
 from ._common import to_tensor
 
 # The op library may define "floor" (tf.math.floor); reuse it rather than registering a second one.
@@ -106,4 +106,5 @@ DIFF: Any = SimpleNamespace(
     zeros_like=core.zeros_like, ones_like=core.ones_like, zeros=_zeros,
     conj=core.conj, real=core.real, imag=core.imag, astype=_astype, shape=_shape, ndim=_ndim,
     slice_grad=array_ops.slice_grad, relu=nn_ops.relu,
+    **linalg_ops.DIFF_ENTRIES,  # linalg, einsum, eye, tril, triu, diagonal
 )
