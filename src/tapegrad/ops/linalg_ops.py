@@ -19,6 +19,7 @@ Conventions (see each function's docstring):
 
 from __future__ import annotations
 
+import functools
 import string
 from collections import namedtuple
 from typing import Any
@@ -1305,8 +1306,17 @@ def adjoint(matrix: Any, name: str | None = None) -> Tensor:
 # -- einsum / tensordot ---------------------------------------------------------------------------------------------
 
 
+def _einsum_call(F: Any, eq: str, *xs: Any) -> Any:
+    """``F.einsum``; NumPy's contraction-path optimiser (BLAS) only where it pays off: its per-call overhead
+    (tens of microseconds) dominates for small operands."""
+    if getattr(F, "is_diff", False):
+        return F.einsum(eq, *xs)
+    big = len(xs) > 2 or (len(xs) == 2 and sum(x.size for x in xs) > 4096)
+    return F.einsum(eq, *xs, optimize=big)
+
+
 def _einsum_fwd(F: Any, *xs: Any, eq: str, subs: tuple[str, ...], out: str, free: str) -> Any:
-    return F.einsum(eq, *xs, optimize=len(xs) > 1)
+    return _einsum_call(F, eq, *xs)
 
 
 def _einsum_expand(F: Any, r: Any, sk: str, kept: str, shape: tuple[int, ...], x: Any) -> Any:
@@ -1352,7 +1362,7 @@ def _einsum_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
         avail = set(outs).union(*(subs[j] for j in others))
         kept = "".join(dict.fromkeys(lab for lab in subs[k] if lab in avail))
         eq = ",".join([bl + outs] + [subs[j] for j in others]) + "->" + bl + kept
-        r = F.einsum(eq, g, *[cj(F, ins[j]) for j in others])
+        r = _einsum_call(F, eq, g, *[cj(F, ins[j]) for j in others])
         if kept != subs[k]:
             r = _einsum_expand(F, r, subs[k], kept, tuple(F.shape(ins[k])), ins[k])
         res.append(r)
@@ -1366,7 +1376,7 @@ def _einsum_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
             continue
         args = list(ins)
         args[k] = t
-        r = F.einsum(p["eq"], *args)
+        r = _einsum_call(F, p["eq"], *args)
         res = r if res is None else res + r
     return res
 
@@ -1409,7 +1419,9 @@ def _parse_term(term: str, equation: str) -> tuple[str, bool]:
     return letters, ell
 
 
-def _einsum_plan(equation: str, shapes: list[tuple[int, ...]], strict: bool = True) -> tuple[list[str], str, str]:
+@functools.lru_cache(maxsize=1024)
+def _einsum_plan(equation: str, shapes: tuple[tuple[int, ...], ...], strict: bool = True) -> tuple[
+        tuple[str, ...], str, str]:
     """Explicit per-operand labels (ellipses expanded, right-aligned), the output labels and unused letters.
 
     ``strict``: named labels must have equal sizes (TF); otherwise size-1 axes broadcast (NumPy; gradient rules).
@@ -1482,7 +1494,7 @@ def _einsum_plan(equation: str, shapes: list[tuple[int, ...]], strict: bool = Tr
                     f"einsum: label {c!r} has size {sizes[c]} in one operand and {n} in another (shapes {shapes}, "
                     f"equation {equation!r})."
                 )
-    return subs, out, "".join(spare)
+    return tuple(subs), out, "".join(spare)
 
 
 def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
@@ -1514,9 +1526,9 @@ def _einsum(equation: str, inputs: Any, strict: bool) -> Tensor:
                for v in xs)
     if first._value.dtype.kind == "b":
         raise InvalidArgumentError("einsum: bool tensors are not supported; cast to a numeric dtype.")
-    subs, out, free = _einsum_plan(equation, [_shape(t) for t in ts], strict)
+    subs, out, free = _einsum_plan(equation, tuple(_shape(t) for t in ts), strict)
     eq = ",".join(subs) + "->" + out
-    return applyn(EINSUM, ts, {"eq": eq, "subs": tuple(subs), "out": out, "free": free})
+    return applyn(EINSUM, ts, {"eq": eq, "subs": subs, "out": out, "free": free})
 
 
 def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
