@@ -298,21 +298,17 @@ def test_assign_sub_and_assign_add_match_densified_update():
     np.testing.assert_array_equal(v.numpy(), [[3, 4], [3, 4], [6, 7]])
 
 
-@pytest.mark.xfail(strict=True, reason="core (_tensor.Variable.assign): TF densifies an IndexedSlices on assign, "
-                                       "tapegrad scatters it (rows not named keep their values)")
 def test_assign_densifies_like_tf():
     v = tf.Variable(P)
     v.assign(tf.IndexedSlices(tf.constant([[1.0, 2.0]]), tf.constant([0]), tf.constant([3, 2])))
     np.testing.assert_array_equal(v.numpy(), [[1, 2], [0, 0], [0, 0]])
 
 
-@pytest.mark.xfail(strict=True, reason="core (_tensor.Variable._scatter): raises IndexError, TF InvalidArgumentError")
 def test_scatter_out_of_range_is_invalid_argument():
     with pytest.raises(errors.InvalidArgumentError):
         tf.Variable(P).scatter_sub(tf.IndexedSlices(tf.constant([[1.0, 2.0]]), tf.constant([5]), tf.constant([3, 2])))
 
 
-@pytest.mark.xfail(strict=True, reason="core (_tensor.Variable._scatter): casts float64 values silently, TF raises")
 def test_scatter_dtype_mismatch_raises():
     with pytest.raises(ValueError):
         tf.Variable(P).scatter_sub(tf.IndexedSlices(tf.constant([[1.0, 2.0]], tf.float64), tf.constant([1]),

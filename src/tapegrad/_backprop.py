@@ -66,7 +66,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         if not reach.isdisjoint(e[1]):
             o = e[2]
             if type(o) is tuple:
-                reach.update(o)
+                reach.update([i for i in o if i is not None])
             else:
                 reach.add(o)
     diff = _recording_wants(reach, seeds) if local.tapes else False
@@ -161,8 +161,18 @@ def _multi_upstream(F: Any, grads: dict[int, Any], oid: tuple[int, ...], out: An
     for o, g in zip(oid, gs):
         if o in source_ids and g is not None:
             results[o] = g
-    return tuple((g._densify(diff) if type(g) is IndexedSlices else g) if g is not None
-                 else F.zeros_like(make_with_id(v, xp, None) if diff else v) for g, v in zip(gs, out))
+    gs = [g._densify(diff) if type(g) is IndexedSlices else g for g in gs]
+    # unused outputs get zeros, with the leading (Jacobian) batch axes of the upstreams that are present
+    k = next(i for i, g in enumerate(gs) if g is not None)
+    nb = len(F.shape(gs[k])) - len(out[k].shape)
+    batch = tuple(F.shape(gs[k])[:nb])
+    return tuple(g if g is not None else _zeros(F, batch + tuple(v.shape), v.dtype, xp, diff)
+                 for g, v in zip(gs, out))
+
+
+def _zeros(F: Any, shape: tuple[int, ...], dtype: Any, xp: Any, diff: bool) -> Any:
+    z = xp.zeros(shape, dtype=dtype)
+    return make(z, xp) if diff else z
 
 
 def _recording_wants(reach: set[int], seeds: dict[int, Any]) -> bool:

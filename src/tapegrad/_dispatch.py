@@ -262,7 +262,9 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
             continue
         if entry is None:
             if op.multi:
-                oid: Any = tuple([t._id or next_id() for t in res])  # a forward accumulator may have set it
+                # (a forward accumulator may have set the ids already); integer/bool outputs get none: nothing
+                # computed from them is differentiable (TF: None)
+                oid: Any = tuple([(t._id or next_id()) if o.dtype.kind in "fc" else None for t, o in zip(res, out)])
                 for t, i in zip(res, oid):
                     t._id = i
             else:
@@ -275,6 +277,6 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
             # Inputs this tape does not watch are constants to it (watching later is not retroactive).
             tape.entries.append((op, tuple([i if i in known else None for i in in_ids]), *entry[2:]))
         if op.multi:
-            known.update(oid)
+            known.update([i for i in oid if i is not None])
         else:
             known.add(oid)

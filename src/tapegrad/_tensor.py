@@ -375,7 +375,7 @@ class Variable(_TensorLike):
                read_value: bool = True) -> Variable:
         """Replace the value (same shape and dtype). Gradient does not flow into the assigned value."""
         if type(value).__name__ == "IndexedSlices":
-            return self.scatter_update(value)
+            value = value._dense()  # TF densifies (rows not named become zeros); use scatter_update for rows
         arr = self._checked(value, "assign")
         self._read()
         self._value = self._xp.array(arr, copy=True)
@@ -400,11 +400,20 @@ class Variable(_TensorLike):
         return self
 
     def _scatter(self, slices: Any, mode: str) -> Variable:
+        from .errors import InvalidArgumentError
+
         idx = np.asarray(slices.indices._value)
-        vals = np.asarray(slices.values._value).astype(self._value.dtype, copy=False)
+        vals = np.asarray(slices.values._value)
+        if vals.dtype != self._value.dtype:
+            raise ValueError(
+                f"Variable.scatter_{mode}: the update has dtype {vals.dtype.name} but variable {self._name!r} has "
+                f"dtype {self.dtype.name}; cast the values first."
+            )
         if idx.size and (idx.min() < 0 or idx.max() >= self._value.shape[0]):
-            raise IndexError(f"Variable.scatter_{mode}: indices {idx.tolist()} out of range for variable "
-                             f"{self._name!r} with first dimension {self._value.shape[0]}.")
+            raise InvalidArgumentError(
+                f"Variable.scatter_{mode}: indices {idx.tolist()} out of range for variable {self._name!r} with "
+                f"first dimension {self._value.shape[0]}."
+            )
         new = self._xp.array(self._read(), copy=True)
         if mode == "update":
             new[idx] = vals

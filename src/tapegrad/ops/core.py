@@ -58,7 +58,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
         return value if type(value) is Tensor else identity(value)
     dense = getattr(value, "_dense", None)
     if dense is not None:
-        return dense()
+        return convert_to_tensor(dense(), dtype=dtype)
     if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
         try:
             return make(constant_value(value, dtype_hint), NUMPY)
