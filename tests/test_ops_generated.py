@@ -21,6 +21,7 @@ from .opcheck import (
     direction,
     flat_outputs,
     inner,
+    loss_of,
     numeric_directional,
     scalar_fn,
     tape_gradients,
@@ -133,12 +134,18 @@ def test_jvp_vjp_adjoint(op: Any, k: int, spec: dict[str, Any]) -> None:
         np.testing.assert_allclose(lhs, rhs, rtol=1e-7, atol=1e-9, err_msg=f"{op.name}: JVP and VJP disagree")
 
 
-@pytest.mark.parametrize("op,k,spec", [t for t in DIFF if t[2]["order2"]],
-                         ids=[i for i, t in zip(DIFF_IDS, DIFF) if t[2]["order2"]])
-def test_second_order(op: Any, k: int, spec: dict[str, Any]) -> None:
-    """Hessian-vector products through nested tapes vs central differences of the first-order gradient."""
+ORDER2 = [(op, k, s, c) for op, k, s in DIFF if s["order2"] for c in ((False, True) if s["complex"] else (False,))]
+ORDER2_IDS = [f"{op.name}-{s['name'] or k}{'-complex' if c else ''}" for op, k, s, c in ORDER2]
+
+
+@pytest.mark.parametrize("op,k,spec,cplx", ORDER2, ids=ORDER2_IDS)
+def test_second_order(op: Any, k: int, spec: dict[str, Any], cplx: bool) -> None:
+    """Hessian-vector products through nested tapes vs central differences of the first-order gradient
+    (complex inputs too, where the op supports them: rules must not mix real and complex tensors)."""
     rng = np.random.default_rng(3)
     arrays = _arrays(spec)
+    if cplx:
+        arrays = _complexify(spec, arrays, rng)
     idx = _grad_idx(spec, arrays)
     outs = diff_outputs(spec["call"](tg, *[tg.constant(a) for a in arrays]))
     weights = weights_for(outs, rng)
@@ -155,14 +162,13 @@ def test_second_order(op: Any, k: int, spec: dict[str, Any]) -> None:
         with tg.GradientTape() as inner_tape:
             for i in idx:
                 inner_tape.watch(ts[i])
-            from .opcheck import loss_of
-
             L = loss_of(diff_outputs(spec["call"](tg, *ts)), weights)
         gs = inner_tape.gradient(L, [ts[i] for i in idx])
         s = None
         for g, v in zip(gs, vs):
             if g is not None:
-                term = tg.reduce_sum(tg.convert_to_tensor(g) * tg.constant(v))
+                # the real pairing Re(sum(conj(g) * v)): the directional derivative along v
+                term = tg.reduce_sum(tg.math.real(tg.math.conj(tg.convert_to_tensor(g)) * tg.constant(v)))
                 s = term if s is None else s + term
     hv = outer.gradient(s, [ts[i] for i in idx], unconnected_gradients="zero")
     for i, h in zip(idx, hv):
