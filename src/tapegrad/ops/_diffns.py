@@ -108,3 +108,23 @@ DIFF: Any = SimpleNamespace(
     slice_grad=array_ops.slice_grad, relu=nn_ops.relu,
     **linalg_ops.DIFF_ENTRIES,  # linalg, einsum, eye, tril, triu, diagonal
 )
+
+
+def _math_ext(name: str) -> Any:
+    """A DIFF entry for a ``math_ext`` op, imported on first call (``math_ext`` is imported after this module)."""
+    def fn(*args: Any) -> Tensor:
+        from . import math_ext
+
+        return getattr(math_ext, name)(*args)
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+# NumPy name → math_ext op (NumPy signatures: positional array arguments only).
+for _np_name, _tg_name in (("sinh", "sinh"), ("cosh", "cosh"), ("tan", "tan"), ("arcsin", "asin"),
+                           ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"),
+                           ("arctanh", "atanh"), ("arctan2", "atan2"), ("expm1", "expm1"), ("log1p", "log1p"),
+                           ("reciprocal", "reciprocal"), ("isnan", "is_nan"), ("isinf", "is_inf"),
+                           ("isfinite", "is_finite"), ("ceil", "ceil"), ("clip", "clip_by_value")):
+    setattr(DIFF, _np_name, _math_ext(_tg_name))
