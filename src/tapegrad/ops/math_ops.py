@@ -424,8 +424,8 @@ logical_not = _unary("logical_not", lambda F, x: F.logical_not(x), None, kinds="
 
 EXPORTS: dict[str, list[str]] = {
     "": [
-        "abs", "add", "cos", "divide", "truediv", "equal", "exp", "floordiv", "greater", "greater_equal", "less",
-        "less_equal", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum", "multiply",
+        "abs", "add", "cos", "divide", "truediv", "equal", "exp", "greater", "greater_equal", "less",
+        "less_equal", "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply",
         "negative", "not_equal", "pow", "sigmoid", "sign", "sin", "sqrt", "square", "subtract", "tanh"
     ],
     "math": [
