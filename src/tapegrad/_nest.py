@@ -38,19 +38,20 @@ def flatten(x: Any) -> list[Any]:
 
 def pack_sequence_as(structure: Any, flat: list[Any]) -> Any:
     """Inverse of :func:`flatten`: rebuild ``structure`` with the leaves taken from ``flat`` in order."""
-    it = iter(flat)
+    # A module-level helper, not a self-referencing closure: that closure was a reference cycle keeping every
+    # leaf (e.g. large gradient tensors) alive until the next garbage collection.
+    return _build(structure, iter(flat))
 
-    def build(s: Any) -> Any:
-        if isinstance(s, dict):
-            vals = {k: build(s[k]) for k in _sorted_keys(s)}
-            return type(s)((k, vals[k]) for k in s) if type(s) is not dict else {k: vals[k] for k in s}
-        if isinstance(s, tuple) and hasattr(s, "_fields"):
-            return type(s)(*[build(v) for v in s])
-        if isinstance(s, (list, tuple)):
-            return type(s)(build(v) for v in s)
-        return next(it)
 
-    return build(structure)
+def _build(s: Any, it: Any) -> Any:
+    if isinstance(s, dict):
+        vals = {k: _build(s[k], it) for k in _sorted_keys(s)}
+        return type(s)((k, vals[k]) for k in s) if type(s) is not dict else {k: vals[k] for k in s}
+    if isinstance(s, tuple) and hasattr(s, "_fields"):
+        return type(s)(*[_build(v, it) for v in s])
+    if isinstance(s, (list, tuple)):
+        return type(s)(_build(v, it) for v in s)
+    return next(it)
 
 
 def map_structure(fn: Any, structure: Any) -> Any:

@@ -399,32 +399,43 @@ def custom_gradient(f: Callable[..., Any] | None = None) -> Any:
 
 
 class _RecomputeCall:
-    """What one call of a ``recompute_grad`` function keeps: the function and how to call it again."""
+    """What one call of a ``recompute_grad`` function keeps: the function, how to call it again, and the shapes
+    of its results (the results themselves are not kept: the backward pass recomputes them)."""
 
-    __slots__ = ("f", "bound", "variables", "xp")
+    __slots__ = ("f", "bound", "variables", "xp", "pending", "out_shapes")
 
-    def __init__(self, f: Any, bound: _Bound, variables: list[Any], xp: Any) -> None:
+    def __init__(self, f: Any, bound: _Bound, variables: list[Any], xp: Any, results: list[Any]) -> None:
         self.f = f
         self.bound = bound
         self.variables = variables
         self.xp = xp
+        self.pending: tuple[Any, ...] | None = tuple([r._value for r in results])  # handed to the op, then dropped
+        self.out_shapes = [tuple(r._value.shape) for r in results]
+
+    def take(self) -> tuple[Any, ...]:
+        vals, self.pending = self.pending, None
+        assert vals is not None
+        return vals
 
     def vjp(self, F: Any, g: Any, ins: Any, out: Any, needs: Any) -> tuple[Any, ...]:
         from .ops.core import identity
 
         diff = bool(getattr(F, "is_diff", False))
         xp = self.xp
-        batch = _batch_shape(F, g, out)
+        gs = g if isinstance(g, tuple) else (g,)
+        nb = F.ndim(gs[0]) - len(self.out_shapes[0])
+        batch = tuple(F.shape(gs[0])[:nb])
         n_in = len(self.bound.inputs)
         # Fresh tensors for the inputs (distinct ids even if one tensor was passed twice); when the backward pass
         # is itself recorded, the identity connects them to the outer tapes, so the recomputation is differentiable.
         args = [identity(ins[k]) if diff else make(ins[k], xp) for k in range(n_in)]
         inner = _tape.Tape(False, False)
-        for a in args:
-            if a._value.dtype.kind in "fc":
+        for a, need in zip(args, needs):
+            if need and a._value.dtype.kind in "fc":
                 inner.known.add(ensure_id(a))
-        for v in self.variables:
-            inner.watch_variable(v)
+        for v, need in zip(self.variables, needs[n_in:]):
+            if need:
+                inner.watch_variable(v)
         call_args, call_kwargs = self.bound.rebuild(args)
         _tape.push(inner)
         try:
@@ -432,10 +443,11 @@ class _RecomputeCall:
         finally:
             _tape.remove(inner)
         seeds: dict[int, Any] = {}
-        for r, gk in zip(_nest.flatten(result), g):
+        for r, gk in zip(_nest.flatten(result), gs):
             if isinstance(r, _TensorLike) and r._id is not None and r._id in inner.known:
                 prev = seeds.get(r._id)
                 seeds[r._id] = gk if prev is None else prev + gk
+        del result, gs, g
         sources = [a for a in args] + list(self.variables)
         source_ids = {s._id for s in sources if s._id is not None}
         float_ids = {s._id for s in sources if s._id is not None and s._value.dtype.kind in "fc"}
@@ -443,11 +455,11 @@ class _RecomputeCall:
         if seeds:
             results, _ = backward(inner.entries, True, seeds, source_ids, xp, len(batch), float_ids)
         grads: list[Any] = []
-        for s in sources:
-            v = s._value
-            r = results.get(s._id) if s._id is not None else None
+        for src, need in zip(sources, needs):
+            v = src._value
+            r = results.get(src._id) if src._id is not None else None
             if r is None:
-                if v.dtype.kind not in "fc":
+                if not need or v.dtype.kind not in "fc":
                     grads.append(None)
                     continue
                 r = xp.zeros(batch + tuple(v.shape), dtype=v.dtype)  # TF: unconnected inputs get zeros
@@ -457,7 +469,12 @@ class _RecomputeCall:
                 grads.append(r if type(r) is Tensor else make(r._value if isinstance(r, _TensorLike) else r, xp))
             else:
                 grads.append(r._value if isinstance(r, _TensorLike) else r)
-        return tuple(grads) + (None,) * (len(ins) - len(grads))
+        return tuple(grads)
+
+
+def _recompute_fwd(F: Any, *vals: Any, call: _RecomputeCall) -> Any:
+    res = call.take()
+    return res if len(res) > 1 else res[0]
 
 
 def _recompute_forward(F: Any, ts: Any, ins: Any, out: Any, p: dict[str, Any]) -> Any:
@@ -468,11 +485,20 @@ def _recompute_forward(F: Any, ts: Any, ins: Any, out: Any, p: dict[str, Any]) -
     )
 
 
+# The op's inputs are the call's tensor arguments and the variables it read; its output is the function's result
+# (computed before the op runs and handed over once). The tape keeps the inputs only: neither the intermediates
+# nor the result. Functions with several results use the multi-output variant (which keeps its outputs).
 RECOMPUTE_GRAD = defop(
-    "recompute_grad", _identity_fwd, _user_vjp, None, forward_rule=_recompute_forward, multi=True,
+    "recompute_grad", _recompute_fwd, _user_vjp, None, forward_rule=_recompute_forward,
     test=spec(lambda tf, x, w: recompute_grad(lambda a, b: tf.tanh(tf.matmul(a, b)))(x, w),
               lambda rng: (rng.normal(size=(2, 3)), rng.normal(size=(3, 4)) * 0.5),
               ref=lambda x, w: np.tanh(x @ w), tf=False),
+)
+RECOMPUTE_GRAD_N = defop(
+    "recompute_grad_n", _recompute_fwd, _user_vjp, None, forward_rule=_recompute_forward, multi=True,
+    test=spec(lambda tf, x, w: recompute_grad(lambda a, b: (tf.sin(a) * b, a * a))(x, w),
+              lambda rng: (rng.normal(size=(3,)), rng.normal(size=(3,))),
+              ref=lambda x, w: (np.sin(x) * w, x * x), tf=False),
 )
 
 
@@ -510,8 +536,16 @@ def recompute_grad(f: Callable[..., Any]) -> Callable[..., Any]:
         bound = _Bound(f, args, kwargs)
         variables = [v for v in watcher.variables.values() if not bound.is_input(v)]
         leaves = bound.inputs + variables
-        xp = leaves[0]._xp if leaves else None
-        return _record(RECOMPUTE_GRAD, _RecomputeCall(f, bound, variables, xp), bound, variables, result)
+        if not leaves:
+            return result  # nothing to differentiate with respect to
+        from .ops._common import to_tensor
+
+        flat = [to_tensor(r) for r in _nest.flatten(result)]
+        if not flat:
+            return result
+        call = _RecomputeCall(f, bound, variables, leaves[0]._xp, flat)
+        out = applyn(RECOMPUTE_GRAD_N if len(flat) > 1 else RECOMPUTE_GRAD, tuple(leaves), {"call": call})
+        return _nest.pack_sequence_as(result, out if len(flat) > 1 else [out])
 
     return wrapper
 
