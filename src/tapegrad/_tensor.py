@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+import sys
+import weakref
 from typing import Any
 
 import numpy as np
@@ -57,12 +59,19 @@ class _TensorLike:
 
     def numpy(self) -> Any:
         """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
+        if self._id is not None and local.tapes:
+            _note_escape(self, "numpy()")
+        return self._numpy_value()
+
+    def _numpy_value(self) -> Any:
         v = self._value
         if v.ndim == 0:
             return v[()] if isinstance(v, np.ndarray) else v
         return np.array(v, copy=True) if self._xp is NUMPY else self._xp.xp.asnumpy(v)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if self._id is not None and local.tapes:
+            _note_escape(self, "np.asarray()/np.array()")
         v = self._value
         if self._xp is not NUMPY:
             v = self._xp.xp.asnumpy(v)
@@ -91,12 +100,18 @@ class _TensorLike:
         return bool(self._value)
 
     def __float__(self) -> float:
+        if self._id is not None and local.tapes:
+            _note_escape(self, "float()")
         return float(self._scalar("float"))
 
     def __int__(self) -> int:
+        if self._id is not None and local.tapes:
+            _note_escape(self, "int()")
         return int(self._scalar("int"))
 
     def __complex__(self) -> complex:
+        if self._id is not None and local.tapes:
+            _note_escape(self, "complex()")
         return complex(self._scalar("complex"))
 
     def __index__(self) -> int:
@@ -111,7 +126,42 @@ class _TensorLike:
         return v.reshape(()).item() if hasattr(v, "reshape") else v
 
     def __format__(self, spec: str) -> str:
-        return format(self.numpy(), spec)  # NumPy's formatting of the value, as TF
+        return format(self._numpy_value(), spec)  # NumPy's formatting of the value, as TF (display: not logged)
+
+    # -- NumPy protocols (tapegrad.numpy_interop): np.* on tensors runs tapegrad ops, recorded by tapes ----------
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from .numpy_interop import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from .numpy_interop import array_function
+
+        return array_function(func, types, args, kwargs)
+
+    # -- DLPack: zero-copy exchange (tapegrad.experimental.dlpack) ----------------------------------------------
+    def __dlpack__(self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None,
+                   copy: bool | None = None) -> Any:
+        """Export the value through DLPack (shares memory: treat the consumer's array as read-only)."""
+        v = self._value
+        if not hasattr(v, "__dlpack__"):
+            v = self._xp.xp.asarray(v)
+        kwargs: dict[str, Any] = {}
+        if max_version is not None:
+            kwargs["max_version"] = max_version
+        if dl_device is not None:
+            kwargs["dl_device"] = dl_device
+        if copy is not None:
+            kwargs["copy"] = copy
+        if stream is not None:
+            kwargs["stream"] = stream
+        return v.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[Any, int]:
+        v = self._value
+        if not hasattr(v, "__dlpack_device__"):
+            v = self._xp.xp.asarray(v)
+        return v.__dlpack_device__()
 
     def __copy__(self) -> Any:
         return self
@@ -169,7 +219,7 @@ class Tensor(_TensorLike):
                 f"dtype={self.dtype.name})")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _unpickle_tensor, (self.numpy(),)
+        return _unpickle_tensor, (self._numpy_value(),)
 
     def __deepcopy__(self, memo: Any) -> Tensor:
         return self
@@ -198,6 +248,44 @@ def ensure_id(t: Any) -> int:
     if tid is None:
         tid = t._id = next_id()
     return tid
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Values leaving a tape: ``.numpy()``, ``float()``, ``np.asarray`` on a tensor an active tape knows. Logged per tape
+# (only while a tape is active, and only for tensors it recorded or watches) for ``tapegrad.debugging.explain``.
+
+ESCAPES: weakref.WeakKeyDictionary[Any, list[tuple[int, str, str, int]]] = weakref.WeakKeyDictionary()
+_ESCAPE_LIMIT = 64
+_PACKAGE_DIR = __file__.rsplit("_tensor.py", 1)[0]
+
+
+def user_site(depth: int = 1) -> tuple[str, int]:
+    """(filename, line) of the innermost caller outside the tapegrad package (tests and examples count as users)."""
+    f = sys._getframe(depth)
+    while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+        f = f.f_back
+    if f is None:
+        return ("<unknown>", 0)
+    return (f.f_code.co_filename, f.f_lineno)
+
+
+def _note_escape(t: Any, how: str) -> None:
+    """Log that ``t`` (known to an active tape) was turned into a NumPy/Python value by ``how``."""
+    tid = t._id
+    site = None
+    for tape in local.tapes:
+        if getattr(tape, "forward", True) or tid not in tape.known:
+            continue
+        try:
+            log = ESCAPES.get(tape)
+            if log is None:
+                log = ESCAPES[tape] = []
+        except TypeError:  # a recorder that cannot be weakly referenced
+            continue
+        if len(log) < _ESCAPE_LIMIT:
+            if site is None:
+                site = user_site(2)
+            log.append((tid, how, site[0], site[1]))
 
 
 def _unpickle_tensor(value: Any) -> Tensor:
@@ -443,7 +531,7 @@ class Variable(_TensorLike):
     __str__ = __repr__
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _unpickle_variable, (self.numpy(), self._trainable, self._name)
+        return _unpickle_variable, (self._numpy_value(), self._trainable, self._name)
 
     def __deepcopy__(self, memo: Any) -> Variable:
         return Variable(self.numpy(), trainable=self._trainable, name=self._name.rsplit(":", 1)[0])
