@@ -1,0 +1,32 @@
+"""``tapegrad.keras``: a Keras 3–compatible subset for building and training models on tapegrad.
+
+Layers hold ordinary ``tapegrad.Variable`` weights, so hand-written ``GradientTape`` loops and ``compile``/``fit``
+both work; optimizers, losses and metrics follow Keras 3's numerics on the TensorFlow backend.
+
+>>> import numpy as np
+>>> import tapegrad as tf
+>>> from tapegrad import keras
+>>> keras.utils.set_random_seed(0)
+>>> x = np.linspace(-1, 1, 64, dtype="float32")[:, None]
+>>> y = 3 * x + 1
+>>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+>>> model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+>>> history = model.fit(x, y, epochs=40, batch_size=16, verbose=0)
+>>> [round(float(v), 3) for v in (model.layers[0].kernel[0, 0], model.layers[0].bias[0])]
+[3.0, 1.0]
+"""
+
+from .. import _tensor as _t
+from . import activations, backend, callbacks, initializers, layers, losses, metrics, models, optimizers, utils
+from .layers import Input, InputSpec, KerasTensor, Layer
+from .losses import Loss
+from .metrics import Metric
+from .models import Model, Sequential
+from .optimizers import Optimizer
+
+Variable = _t.Variable
+__version__ = "3.15.1-tapegrad"
+
+__all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
+           "optimizers", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
+           "Sequential", "Optimizer", "Variable"]

@@ -1,0 +1,342 @@
+"""``keras.initializers``: weight initializers with Keras's shapes, fan computations and scales.
+
+Random initializers follow Keras 3's seeding *rules*: an initializer holds an integer seed (the one given, or one
+drawn when it is created from ``tapegrad.random``'s seeded sequence, so ``keras.utils.set_random_seed`` makes it
+reproducible) and every call with the same shape returns the same values. The bit streams are NumPy's PCG64, not
+TensorFlow's Philox, so the *numbers* differ from Keras's (the distributions, bounds and standard deviations are
+the same).
+
+>>> from tapegrad import keras
+>>> init = keras.initializers.GlorotUniform(seed=1)
+>>> w = init((4, 6)).numpy()
+>>> bool((abs(w) <= (6 / (4 + 6)) ** 0.5).all()), bool((init((4, 6)).numpy() == w).all()), w.dtype
+(True, True, dtype('float32'))
+>>> keras.initializers.compute_fans((3, 3, 8, 16))
+(72, 144)
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes
+from .._backend import NUMPY
+from .._tensor import make
+from ..ops.random_ops import op_generator
+from . import backend
+
+__all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
+           "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
+           "LecunUniform", "Identity", "compute_fans", "get", "serialize", "deserialize"]
+
+
+def _np_dtype(dtype: Any) -> np.dtype:
+    return _dtypes.as_dtype(dtype if dtype is not None else backend.floatx())._np
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(int(d) for d in shape)
+
+
+def compute_fans(shape: Any) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
+
+    Scalars: (1, 1); vectors: (n, n); matrices: (rows, cols); convolution kernels ``(..., in, out)``: both
+    multiplied by the receptive-field size ``prod(shape[:-2])``.
+    """
+    shape = _shape(shape)
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base class: ``initializer(shape, dtype=None)`` returns a tensor of that shape."""
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        raise NotImplementedError(f"Initializer {type(self).__name__} does not implement __call__().")
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Initializer:
+        return cls(**config)
+
+    def clone(self) -> Initializer:
+        return type(self).from_config(self.get_config())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Zeros(Initializer):
+    """All zeros."""
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        return make(np.zeros(_shape(shape), _np_dtype(dtype)), NUMPY)
+
+
+class Ones(Initializer):
+    """All ones."""
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        return make(np.ones(_shape(shape), _np_dtype(dtype)), NUMPY)
+
+
+class Constant(Initializer):
+    """Every element equal to ``value`` (a scalar, or an array broadcast to the shape)."""
+
+    def __init__(self, value: Any = 0.0) -> None:
+        self.value = value
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        value = np.asarray(self.value.numpy() if hasattr(self.value, "numpy") else self.value)
+        return make(np.array(np.broadcast_to(value, _shape(shape)), dtype=_np_dtype(dtype)), NUMPY)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"value": self.value}
+
+
+class Identity(Initializer):
+    """The identity matrix times ``gain`` (2-D shapes only)."""
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = gain
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        shape = _shape(shape)
+        if len(shape) != 2:
+            raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. Received: shape={shape}"
+                             " of rank {len(shape)}.")
+        return make((self.gain * np.eye(*shape)).astype(_np_dtype(dtype)), NUMPY)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain}
+
+
+class RandomInitializer(Initializer):
+    """Base of the random initializers: holds the integer seed every call draws from."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._init_seed = seed
+        if seed is None:
+            seed = int(op_generator(None).integers(1, 10**9))
+        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"`seed` argument should be an instance of `keras.random.SeedGenerator()` or an "
+                             f"integer. Received: seed={seed}")
+        self.seed = int(seed)
+
+    def _generator(self) -> np.random.Generator:
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+            [self.seed, zlib.crc32(type(self).__name__.encode())])))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"seed": self._init_seed}
+
+
+def _truncated(gen: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Standard normal samples redrawn until inside two standard deviations."""
+    out = gen.standard_normal(shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = gen.standard_normal(int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return out
+
+
+class RandomNormal(RandomInitializer):
+    """Normal samples with ``mean`` and ``stddev`` (Keras default 0.05)."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        self.mean, self.stddev = mean, stddev
+        super().__init__(seed)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        z = self._generator().standard_normal(_shape(shape))
+        return make((z * self.stddev + self.mean).astype(_np_dtype(dtype)), NUMPY)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+class TruncatedNormal(RandomInitializer):
+    """Normal samples with ``mean`` and ``stddev``, redrawn when more than two stddevs from the mean."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        self.mean, self.stddev = mean, stddev
+        super().__init__(seed)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        z = _truncated(self._generator(), _shape(shape))
+        return make((z * self.stddev + self.mean).astype(_np_dtype(dtype)), NUMPY)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+class RandomUniform(RandomInitializer):
+    """Uniform samples in ``[minval, maxval)`` (Keras default ±0.05)."""
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
+        self.minval, self.maxval = minval, maxval
+        super().__init__(seed)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        u = self._generator().random(_shape(shape))
+        return make((u * (self.maxval - self.minval) + self.minval).astype(_np_dtype(dtype)), NUMPY)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
+
+
+class VarianceScaling(RandomInitializer):
+    """Samples scaled to the weight's fans: variance ``scale / n`` with ``n`` from ``mode``.
+
+    ``mode``: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``; ``distribution``: ``"truncated_normal"`` (stddev
+    ``sqrt(scale / n) / 0.87962566103423978``, the stddev of a unit normal truncated at ±2), ``"untruncated_normal"``
+    or ``"uniform"`` (limit ``sqrt(3 * scale / n)``).
+    """
+
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                 seed: int | None = None) -> None:
+        if scale <= 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
+        if mode not in {"fan_in", "fan_out", "fan_avg"}:
+            raise ValueError(f"Invalid `mode` argument: expected one of {{'fan_in', 'fan_out', 'fan_avg'}}. "
+                             f"Received: mode={mode}")
+        distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in {"uniform", "truncated_normal", "untruncated_normal"}:
+            raise ValueError(f"Invalid `distribution` argument: expected one of {{'uniform', 'truncated_normal', "
+                             f"'untruncated_normal'}}. Received: distribution={distribution}")
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+        super().__init__(seed)
+
+    def _n(self, shape: tuple[int, ...]) -> float:
+        fan_in, fan_out = compute_fans(shape)
+        if self.mode == "fan_in":
+            return max(1.0, fan_in)
+        if self.mode == "fan_out":
+            return max(1.0, fan_out)
+        return max(1.0, (fan_in + fan_out) / 2.0)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        shape = _shape(shape)
+        scale = self.scale / self._n(shape)
+        gen = self._generator()
+        if self.distribution == "truncated_normal":
+            values = _truncated(gen, shape) * (math.sqrt(scale) / 0.87962566103423978)
+        elif self.distribution == "untruncated_normal":
+            values = gen.standard_normal(shape) * math.sqrt(scale)
+        else:
+            limit = math.sqrt(3.0 * scale)
+            values = gen.random(shape) * (2 * limit) - limit
+        return make(values.astype(_np_dtype(dtype)), NUMPY)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
+
+
+class _Preset(VarianceScaling):
+    _preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+
+    def __init__(self, seed: int | None = None) -> None:
+        scale, mode, dist = self._preset
+        super().__init__(scale=scale, mode=mode, distribution=dist, seed=seed)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"seed": self._init_seed}
+
+
+class GlorotUniform(_Preset):
+    """Uniform in ``±sqrt(6 / (fan_in + fan_out))`` (Keras's default kernel initializer)."""
+
+    _preset = (1.0, "fan_avg", "uniform")
+
+
+class GlorotNormal(_Preset):
+    """Truncated normal with stddev ``sqrt(2 / (fan_in + fan_out))``."""
+
+    _preset = (1.0, "fan_avg", "truncated_normal")
+
+
+class HeNormal(_Preset):
+    """Truncated normal with stddev ``sqrt(2 / fan_in)``."""
+
+    _preset = (2.0, "fan_in", "truncated_normal")
+
+
+class HeUniform(_Preset):
+    """Uniform in ``±sqrt(6 / fan_in)``."""
+
+    _preset = (2.0, "fan_in", "uniform")
+
+
+class LecunNormal(_Preset):
+    """Truncated normal with stddev ``sqrt(1 / fan_in)``."""
+
+    _preset = (1.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_Preset):
+    """Uniform in ``±sqrt(3 / fan_in)``."""
+
+    _preset = (1.0, "fan_in", "uniform")
+
+
+_ALIASES: dict[str, type[Initializer]] = {
+    "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant, "identity": Identity,
+    "random_normal": RandomNormal, "normal": RandomNormal, "random_uniform": RandomUniform, "uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform,
+}
+_CLASSES = {cls.__name__: cls for cls in set(_ALIASES.values())}
+
+
+def get(identifier: Any) -> Any:
+    """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict, an instance or a
+    callable; None gives None."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
+        if cls is None:
+            raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+
+
+def serialize(initializer: Initializer) -> dict[str, Any]:
+    """``{"class_name": ..., "config": ...}``."""
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+
+
+def deserialize(config: dict[str, Any]) -> Initializer:
+    """Inverse of :func:`serialize`."""
+    cls = _CLASSES.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"Unknown initializer: {config['class_name']}")
+    return cls.from_config(config.get("config", {}))

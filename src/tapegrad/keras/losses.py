@@ -1,0 +1,405 @@
+"""``keras.losses``: loss functions (per-sample values) and loss classes (reduced), with Keras 3's numerics.
+
+Probabilistic losses clip probabilities to ``[epsilon, 1 - epsilon]`` (``keras.backend.epsilon()``, 1e-7) before
+taking logarithms, except when the prediction came from a ``softmax``/``sigmoid`` activation, whose logits are
+then used directly (as Keras does on the TensorFlow backend). A loss object reduces the per-sample values with
+``reduction``: ``"sum_over_batch_size"`` (default; also ``"mean"``), ``"sum"``, ``"mean_with_sample_weight"`` or
+``None``/``"none"``.
+
+>>> import tapegrad as tf
+>>> from tapegrad import keras
+>>> y_true, y_pred = [[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, 0.0]]
+>>> float(keras.losses.MeanSquaredError()(y_true, y_pred))
+0.5
+>>> keras.losses.MSE(y_true, y_pred).numpy().tolist()
+[0.5, 0.5]
+>>> round(float(keras.losses.BinaryCrossentropy()([[0.0, 1.0]], [[0.4, 0.6]])), 5)
+0.51083
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import nn as _tfnn
+from .._tensor import _TensorLike
+from ..ops import array_ext as _ax
+from ..ops import core as _core
+from ..ops import math_ext as _mx
+from ..ops import math_ops as _m
+from ..ops import reductions as _r
+from . import activations, backend
+
+__all__ = ["Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
+           "huber", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "MSE",
+           "MAE", "mse", "mae", "get", "serialize", "deserialize"]
+
+_REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
+
+
+def _tensor(x: Any, dtype: Any = None) -> Any:
+    if isinstance(x, _TensorLike):
+        if dtype is not None and x.dtype.name != _dtype_name(dtype):
+            return _core.cast(x, dtype)
+        return _core.convert_to_tensor(x)
+    if dtype is not None:
+        return _core.constant(np.asarray(x), dtype=dtype)
+    arr = np.asarray(x)
+    return _core.constant(arr, dtype="float32" if arr.dtype.kind == "f" else None)
+
+
+def _dtype_name(dtype: Any) -> str:
+    return dtype if isinstance(dtype, str) else dtype.name
+
+
+def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True) -> tuple[Any, Any]:
+    """Make two tensors the same rank when they differ by a trailing axis of size 1 (Keras's rule)."""
+    r1, r2 = x1.ndim, x2.ndim
+    if r1 == r2:
+        return x1, x2
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = _ax.expand_dims(x2, -1)
+        else:
+            x1 = _ax.squeeze(x1, -1)
+    if r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = _ax.expand_dims(x1, -1)
+        else:
+            x2 = _ax.squeeze(x2, -1)
+    return x1, x2
+
+
+def _standardize_reduction(reduction: Any) -> Any:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"Invalid value for argument `reduction`. Expected one of {set(_REDUCTIONS)}. Received: "
+                         f"reduction={reduction}")
+    return reduction
+
+
+def reduce_values(values: Any, sample_weight: Any = None, reduction: Any = "sum_over_batch_size") -> Any:
+    """Reduce per-sample loss values: sum, or sum divided by the element count (or the weight sum)."""
+    shape = tuple(values.shape)
+    if reduction is None or reduction == "none" or shape == () or shape == (0,):
+        return values
+    loss = _r.reduce_sum(values)
+    if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
+        if reduction == "mean_with_sample_weight" and sample_weight is not None:
+            divisor = _core.cast(_r.reduce_sum(sample_weight), loss.dtype)
+        else:
+            divisor = _core.cast(_core.constant(int(np.prod(shape)), dtype="int32"), loss.dtype)
+        loss = _mx.divide_no_nan(loss, divisor)
+    return loss
+
+
+def reduce_weighted_values(values: Any, sample_weight: Any = None, reduction: Any = "sum_over_batch_size",
+                           dtype: Any = None) -> Any:
+    """Multiply by ``sample_weight`` (rank-adjusted) and reduce."""
+    reduction = _standardize_reduction(reduction)
+    values = _tensor(values, dtype)
+    if sample_weight is not None:
+        sample_weight = _tensor(sample_weight, values.dtype)
+        values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        values = values * sample_weight
+    return reduce_values(values, sample_weight, reduction)
+
+
+class Loss:
+    """Base class: ``loss(y_true, y_pred, sample_weight=None)`` computes ``call`` per sample, weights, reduces."""
+
+    def __init__(self, name: str | None = None, reduction: Any = "sum_over_batch_size", dtype: Any = None) -> None:
+        self.name = name or backend.auto_name(type(self).__name__)
+        self.reduction = _standardize_reduction(reduction)
+        self._dtype = _dtype_name(dtype) if dtype is not None else backend.floatx()
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        y_pred = _tensor(y_pred, self._dtype)
+        y_true = _tensor(y_true, self._dtype)
+        losses = self.call(y_true, y_pred)
+        return reduce_weighted_values(losses, sample_weight=sample_weight, reduction=self.reduction,
+                                      dtype=self._dtype)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Loss:
+        return cls(**config)
+
+
+class LossFunctionWrapper(Loss):
+    """A :class:`Loss` that calls ``fn(y_true, y_pred, **kwargs)`` after matching the ranks."""
+
+    def __init__(self, fn: Callable[..., Any], reduction: Any = "sum_over_batch_size", name: str | None = None,
+                 dtype: Any = None, **kwargs: Any) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), **self._fn_kwargs}
+
+    def __repr__(self) -> str:
+        return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
+
+
+# -- functions ----------------------------------------------------------------------------------------------------
+
+
+def _pair(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    y_pred = _tensor(y_pred)
+    y_true = _tensor(y_true, y_pred.dtype)
+    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
+    """``mean(square(y_true - y_pred), axis=-1)``."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return _r.reduce_mean(_m.square(y_true - y_pred), axis=-1)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
+    """``mean(abs(y_true - y_pred), axis=-1)``."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return _r.reduce_mean(_m.abs(y_true - y_pred), axis=-1)
+
+
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
+    """``mean(0.5 * e**2 if |e| <= delta else delta * |e| - 0.5 * delta**2, axis=-1)`` with ``e = y_pred - y_true``.
+
+    >>> from tapegrad import keras
+    >>> round(float(keras.losses.huber([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])[0]), 3)
+    0.18
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    delta_t = _core.constant(delta, dtype=y_pred.dtype)
+    error = _m.subtract(y_pred, y_true)
+    abs_error = _m.abs(error)
+    half = _core.constant(0.5, dtype=abs_error.dtype)
+    return _r.reduce_mean(
+        _m.where(_m.less_equal(abs_error, delta_t), half * _m.square(error),
+                 delta_t * abs_error - half * _m.square(delta_t)),
+        axis=-1,
+    )
+
+
+def _get_logits(output: Any, from_logits: bool, op_type: str, fn_name: str) -> tuple[Any, bool]:
+    logits = activations.logits_of(output)
+    if logits is None:
+        return output, from_logits
+    if from_logits:
+        warnings.warn(f'"`{fn_name}` received `from_logits=True`, but the `output` argument was produced by a '
+                      f"{op_type} activation and thus does not represent logits. Was this intended?", stacklevel=3)
+    return logits, True
+
+
+def _check_same_shape(target: Any, output: Any) -> None:
+    if target.ndim != output.ndim:
+        raise ValueError(f"Arguments `target` and `output` must have the same rank (ndim). Received: "
+                         f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
+    for a, b in zip(target.shape, output.shape):
+        if a != b:
+            raise ValueError(f"Arguments `target` and `output` must have the same shape. Received: "
+                             f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
+
+
+def _clip_probabilities(output: Any) -> Any:
+    eps = backend.epsilon()
+    return _mx.clip_by_value(output, eps, 1.0 - eps)
+
+
+def _binary_crossentropy_values(target: Any, output: Any, from_logits: bool) -> Any:
+    _check_same_shape(target, output)
+    output, from_logits = _get_logits(output, from_logits, "Sigmoid", "binary_crossentropy")
+    if from_logits:
+        return _tfnn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
+    output = _clip_probabilities(output)
+    bce = target * _m.log(output)
+    bce = bce + (1 - target) * _m.log(1 - output)
+    return -bce
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
+                        axis: int = -1) -> Any:
+    """Mean over ``axis`` of ``-(t * log(p) + (1 - t) * log(1 - p))``; ``label_smoothing`` moves targets toward 0.5."""
+    y_pred = _tensor(y_pred)
+    y_true = _tensor(y_true, y_pred.dtype)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return _r.reduce_mean(_binary_crossentropy_values(y_true, y_pred, from_logits), axis=axis)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
+                             axis: int = -1) -> Any:
+    """``-sum(t * log(p), axis)`` with ``p`` renormalized to sum to 1 and clipped (or softmax CE from logits)."""
+    if isinstance(axis, bool):
+        raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
+    y_pred = _tensor(y_pred)
+    y_true = _tensor(y_true, y_pred.dtype)
+    if y_pred.shape[-1] == 1:
+        warnings.warn(f"In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) "
+                      f"with num_classes > 1. Received: y_pred.shape={tuple(y_pred.shape)}. Consider using "
+                      "'binary_crossentropy' if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+    if label_smoothing:
+        num_classes = _core.cast(_core.constant(int(y_true.shape[-1])), y_pred.dtype)
+        y_true = y_true * (1.0 - label_smoothing) + (label_smoothing / num_classes)
+    if y_true.ndim < 1:
+        raise ValueError(f"Arguments `target` and `output` must be at least rank 1. Received: "
+                         f"target.shape={tuple(y_true.shape)}, output.shape={tuple(y_pred.shape)}")
+    _check_same_shape(y_true, y_pred)
+    output, from_logits = _get_logits(y_pred, from_logits, "Softmax", "categorical_crossentropy")
+    if from_logits:
+        return _tfnn.softmax_cross_entropy_with_logits(labels=y_true, logits=output, axis=axis)
+    output = output / _r.reduce_sum(output, axis=axis, keepdims=True)
+    output = _clip_probabilities(output)
+    return -_r.reduce_sum(y_true * _m.log(output), axis=axis)
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                                    ignore_class: int | None = None, axis: int = -1) -> Any:
+    """Categorical crossentropy with integer class ids as targets; ``ignore_class`` gives those samples 0 loss."""
+    y_pred = _tensor(y_pred)
+    y_true = _tensor(y_true)
+    if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:
+        y_true = _ax.squeeze(y_true, axis)
+    valid = None
+    if ignore_class is not None:
+        valid = _m.not_equal(y_true, _core.cast(ignore_class, y_true.dtype))
+        y_true = _m.where(valid, y_true, _core.zeros_like(y_true))
+        y_pred = _m.where(_ax.expand_dims(valid, axis), y_pred, _core.zeros_like(y_pred))
+    if axis != -1 and axis != y_pred.ndim - 1:
+        raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
+    output, from_logits = _get_logits(y_pred, from_logits, "Softmax", "sparse_categorical_crossentropy")
+    target = _core.cast(y_true, "int64")
+    if target.ndim != output.ndim - 1:
+        raise ValueError(f"Argument `output` must have rank (ndim) `target.ndim - 1`. Received: "
+                         f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
+    if not from_logits:
+        output = _m.log(_clip_probabilities(output))
+    res = _tfnn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=output)
+    if valid is not None:
+        res = _m.where(valid, res, _core.zeros_like(res))
+    return res
+
+
+MSE = mse = mean_squared_error
+MAE = mae = mean_absolute_error
+
+
+# -- classes ------------------------------------------------------------------------------------------------------
+
+
+class MeanSquaredError(LossFunctionWrapper):
+    """Mean of squared errors (reduced over the batch)."""
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str = "mean_squared_error",
+                 dtype: Any = None) -> None:
+        super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
+
+
+class MeanAbsoluteError(LossFunctionWrapper):
+    """Mean of absolute errors (reduced over the batch)."""
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str = "mean_absolute_error",
+                 dtype: Any = None) -> None:
+        super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
+
+
+class Huber(LossFunctionWrapper):
+    """Huber loss: quadratic for errors up to ``delta``, linear beyond."""
+
+    def __init__(self, delta: float = 1.0, reduction: Any = "sum_over_batch_size", name: str = "huber_loss",
+                 dtype: Any = None) -> None:
+        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Binary crossentropy (``from_logits``, ``label_smoothing``, ``axis``)."""
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: Any = "sum_over_batch_size", name: str = "binary_crossentropy",
+                 dtype: Any = None) -> None:
+        super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Crossentropy with one-hot (or soft) targets (``from_logits``, ``label_smoothing``, ``axis``)."""
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: Any = "sum_over_batch_size", name: str = "categorical_crossentropy",
+                 dtype: Any = None) -> None:
+        super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Crossentropy with integer class ids as targets (``from_logits``, ``ignore_class``)."""
+
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 reduction: Any = "sum_over_batch_size", name: str = "sparse_categorical_crossentropy",
+                 dtype: Any = None) -> None:
+        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=from_logits, ignore_class=ignore_class)
+        self.from_logits, self.ignore_class = from_logits, ignore_class
+
+
+_BY_NAME: dict[str, Any] = {
+    "mean_squared_error": mean_squared_error, "mse": mean_squared_error, "MSE": mean_squared_error,
+    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "huber": huber, "huber_loss": huber, "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+}
+_CLASSES: dict[str, type[Loss]] = {c.__name__: c for c in (MeanSquaredError, MeanAbsoluteError, Huber,
+                                                           BinaryCrossentropy, CategoricalCrossentropy,
+                                                           SparseCategoricalCrossentropy)}
+
+
+def get(identifier: Any) -> Any:
+    """A loss from a function name (``"mse"``), a class name (``"Huber"``), an instance or a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        if identifier in _BY_NAME:
+            return _BY_NAME[identifier]
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+        raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+
+
+def serialize(loss: Any) -> Any:
+    """A loss class as ``{"class_name", "config"}``, a loss function as its name."""
+    if isinstance(loss, Loss):
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return getattr(loss, "__name__", str(loss))
+
+
+def deserialize(config: Any) -> Any:
+    """Inverse of :func:`serialize`."""
+    if isinstance(config, str):
+        return get(config)
+    return _CLASSES[config["class_name"]].from_config(config.get("config", {}))

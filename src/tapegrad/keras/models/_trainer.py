@@ -1,0 +1,414 @@
+"""``compile``/``fit``/``evaluate``/``predict`` and their one-batch versions, following Keras 3's training loop.
+
+A training step runs the model with ``training=True`` under a ``GradientTape``, computes the compiled loss (plus
+the model's ``losses``, e.g. regularization), records it in the ``loss`` tracker (a ``Mean`` weighted by the batch
+size), applies the optimizer to ``trainable_weights`` and updates the compiled metrics. Logs are the metric
+results in sorted-name order; ``fit`` adds ``val_`` logs and returns the ``History``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ... import _nest
+from ..._tensor import _TensorLike
+from ...gradient_tape import GradientTape
+from ...ops.random_ops import op_generator
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..callbacks import Callback, CallbackList, History
+
+__all__ = ["Trainer"]
+
+
+def _to_numpy(x: Any) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, _TensorLike):
+        return x.numpy()
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, (list, tuple)) and x and all(isinstance(e, (int, float, bool, np.number)) for e in
+                                                   _nest.flatten(list(x))):
+        return np.asarray(x)
+    if isinstance(x, (list, tuple, dict)):
+        return _nest.map_structure(lambda e: e.numpy() if isinstance(e, _TensorLike) else np.asarray(e), x)
+    return np.asarray(x)
+
+
+def _num_samples(x: Any) -> int:
+    leaves = [e for e in _nest.flatten(x) if e is not None]
+    if not leaves:
+        raise ValueError("Expected some input data (`x`), received None.")
+    sizes = {int(np.shape(e)[0]) for e in leaves}
+    if len(sizes) != 1:
+        raise ValueError(f"Data cardinality is ambiguous: the arrays have different first dimensions {sorted(sizes)}. "
+                         "Make sure all arrays contain the same number of samples.")
+    return sizes.pop()
+
+
+def _take(x: Any, idx: Any) -> Any:
+    if x is None:
+        return None
+    return _nest.map_structure(lambda e: e[idx], x)
+
+
+def _batches(n: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
+    steps = math.ceil(n / batch_size) if n else 0
+    out = []
+    for i in range(steps):
+        sl = slice(i * batch_size, min((i + 1) * batch_size, n))
+        out.append(order[sl] if order is not None else sl)
+    return out
+
+
+def _resolve_loss(identifier: Any) -> Any:
+    if identifier is None:
+        return None
+    if isinstance(identifier, losses_module.Loss):
+        return identifier
+    fn = losses_module.get(identifier)
+    if isinstance(fn, losses_module.Loss):
+        return fn
+    name = identifier if isinstance(identifier, str) else getattr(fn, "__name__", "loss")
+    return losses_module.LossFunctionWrapper(fn, name=name)
+
+
+def _is_binary_or_sparse(y_true: Any, y_pred: Any) -> tuple[bool, bool]:
+    t_shape, p_shape = tuple(np.shape(y_true)), tuple(y_pred.shape)
+    t_last = t_shape[-1] if t_shape else None
+    p_last = p_shape[-1] if p_shape else None
+    is_binary = p_last == 1
+    is_sparse = len(t_shape) < len(p_shape) or (t_last == 1 and p_last is not None and p_last > 1)
+    return is_binary, is_sparse
+
+
+def _resolve_metric(identifier: Any, y_true: Any, y_pred: Any) -> Any:
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        is_binary, is_sparse = _is_binary_or_sparse(y_true, y_pred)
+        if is_binary:
+            return metrics_module.BinaryAccuracy(name=identifier)
+        if is_sparse:
+            return metrics_module.SparseCategoricalAccuracy(name=identifier)
+        return metrics_module.CategoricalAccuracy(name=identifier)
+    obj = metrics_module.get(identifier)
+    name = identifier if isinstance(identifier, str) else None
+    if not isinstance(obj, metrics_module.Metric):
+        obj = metrics_module.MeanMetricWrapper(obj, name=name or getattr(obj, "__name__", "metric"))
+    elif name is not None:
+        obj.name = name
+    return obj
+
+
+class Trainer:
+    """Mixin giving ``keras.Model`` its training API (``compile``, ``fit``, ``evaluate``, ``predict``, …)."""
+
+    optimizer: Any = None
+    compiled: bool = False
+    stop_training: bool = False
+
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,
+                weighted_metrics: Any = None, run_eagerly: bool = False, steps_per_execution: int = 1,
+                jit_compile: Any = "auto", auto_scale_loss: bool = True) -> None:
+        """Configure training: the optimizer (name or instance), the loss (name, function, ``Loss`` instance; a
+        list or dict for several outputs), ``loss_weights`` and the ``metrics`` to report."""
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        self._loss_weights = loss_weights
+        if isinstance(loss, dict):
+            self._compile_losses: Any = {k: _resolve_loss(v) for k, v in loss.items()}
+        elif isinstance(loss, (list, tuple)):
+            self._compile_losses = [_resolve_loss(v) for v in loss]
+        else:
+            self._compile_losses = _resolve_loss(loss)
+        self._metric_ids = [] if metrics is None else (list(metrics) if isinstance(metrics, (list, tuple))
+                                                        else [metrics])
+        self._weighted_metric_ids = [] if weighted_metrics is None else list(weighted_metrics)
+        self._compile_metrics: list[Any] | None = None
+        self._weighted_compile_metrics: list[Any] = []
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self.compiled = True
+        self.stop_training = False
+
+    # -- metrics --------------------------------------------------------------------------------------------------
+    @property
+    def metrics(self) -> list[Any]:
+        """The loss tracker, then the compiled metrics (once built by the first batch)."""
+        if not self.compiled:
+            return []
+        return [self._loss_tracker] + list(self._compile_metrics or []) + list(self._weighted_compile_metrics)
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    def _build_metrics(self, y: Any, y_pred: Any) -> None:
+        if self._compile_metrics is not None:
+            return
+        y0 = _nest.flatten(y)[0] if y is not None else None
+        p0 = _nest.flatten(y_pred)[0]
+        self._compile_metrics = [_resolve_metric(m, y0, p0) for m in self._metric_ids]
+        self._weighted_compile_metrics = [_resolve_metric(m, y0, p0) for m in self._weighted_metric_ids]
+
+    def _metrics_result(self) -> dict[str, float]:
+        logs = {m.name: float(m.result().numpy()) for m in self.metrics}
+        return dict(sorted(logs.items()))
+
+    def _flatten_in_order(self, logs: dict[str, float]) -> Any:
+        names = [m.name for m in self.metrics]
+        results = [logs[n] for n in names if n in logs]
+        results += [logs[k] for k in sorted(logs) if k not in names]
+        return results[0] if len(results) == 1 else results
+
+    # -- steps ----------------------------------------------------------------------------------------------------
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Any:
+        """The compiled loss of ``y_pred`` against ``y`` plus ``self.losses`` (regularization penalties)."""
+        from ...ops import math_ops
+
+        total = None
+        spec = self._compile_losses
+        if spec is not None and y is not None:
+            if isinstance(spec, losses_module.Loss):
+                total = spec(y, y_pred, sample_weight=sample_weight)
+            else:
+                if isinstance(spec, dict):
+                    names = list(getattr(self, "output_names", []))
+                    preds = y_pred if isinstance(y_pred, dict) else dict(zip(names, _nest.flatten(y_pred)))
+                    trues = y if isinstance(y, dict) else dict(zip(names, _nest.flatten(y)))
+                    pairs = [(k, fn, trues[k], preds[k]) for k, fn in spec.items()]
+                else:
+                    pairs = [(i, fn, t, p) for i, (fn, t, p) in enumerate(zip(spec, _nest.flatten(y),
+                                                                              _nest.flatten(y_pred)))]
+                weights = self._loss_weights
+                for key, fn, t, p in pairs:
+                    if fn is None:
+                        continue
+                    value = fn(t, p, sample_weight=sample_weight)
+                    if weights is not None:
+                        value = value * float(weights[key])
+                    total = value if total is None else math_ops.add(total, value)
+        for extra in self.losses:
+            total = extra if total is None else math_ops.add(total, extra)
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        return total
+
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One optimizer step on a batch ``(x, y[, sample_weight])``; returns the running metric values."""
+        x, y, sample_weight = _unpack(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(loss, sample_weight=_num_samples(x))
+        weights = self.trainable_weights
+        if weights:
+            grads = tape.gradient(loss, weights)
+            self.optimizer.apply_gradients(zip(grads, weights))
+        else:
+            import warnings
+
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data: Any) -> dict[str, float]:
+        """Loss and metrics on a batch, without updating weights."""
+        x, y, sample_weight = _unpack(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_num_samples(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        x, _, _ = _unpack(data)
+        return self(x, training=False)
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
+        self._build_metrics(y, y_pred)
+        if y is not None:
+            t0, p0 = _nest.flatten(y)[0], _nest.flatten(y_pred)[0]
+            for m in self._compile_metrics or []:
+                m.update_state(t0, p0)
+            for m in self._weighted_compile_metrics:
+                m.update_state(t0, p0, sample_weight=sample_weight)
+        return self._metrics_result()
+
+    def _require_compiled(self) -> None:
+        if not self.compiled:
+            raise ValueError("You must call `compile()` before using the model.")
+
+    # -- loops ----------------------------------------------------------------------------------------------------
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: Any = "auto", callbacks: list[Callback] | None = None, validation_split: float = 0.0,
+            validation_data: Any = None, shuffle: bool = True, class_weight: dict[int, float] | None = None,
+            sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
+        """Train for ``epochs`` passes over ``(x, y)`` in mini-batches of ``batch_size`` (32); returns ``History``.
+
+        ``verbose``: 0 silent, 1 (``"auto"``) a progress bar per epoch, 2 one line per epoch. ``validation_data``
+        (``(x_val, y_val[, sample_weight])``) or ``validation_split`` (the last fraction of the data, taken before
+        shuffling) add ``val_`` logs at the end of each epoch.
+        """
+        self._require_compiled()
+        verbose = 1 if verbose == "auto" else int(verbose)
+        batch_size = batch_size or 32
+        x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
+        if validation_split and validation_data is None:
+            if not 0 < validation_split < 1:
+                raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={validation_split}")
+            n_all = _num_samples(x)
+            split = int(math.floor(n_all * (1.0 - validation_split)))
+            validation_data = (_take(x, slice(split, None)), _take(y, slice(split, None)),
+                               _take(sample_weight, slice(split, None)))
+            x, y, sample_weight = _take(x, slice(0, split)), _take(y, slice(0, split)), _take(sample_weight,
+                                                                                            slice(0, split))
+        if class_weight is not None and y is not None:
+            sample_weight = _class_weights(y, class_weight, sample_weight)
+        n = _num_samples(x)
+        steps = math.ceil(n / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, steps_per_epoch)
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
+            steps=steps)
+        self.stop_training = False
+        cbs.on_train_begin()
+        logs: dict[str, float] = {}
+        val = None
+        if validation_data is not None:
+            val = tuple(_to_numpy(v) for v in validation_data)
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            order = op_generator(None).permutation(n) if shuffle else None
+            for step, idx in enumerate(_batches(n, batch_size, order)[:steps]):
+                cbs.on_train_batch_begin(step)
+                logs = self.train_step((_take(x, idx), _take(y, idx), _take(sample_weight, idx)))
+                cbs.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(self._metrics_result())
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                vx, vy = val[0], val[1] if len(val) > 1 else None
+                vsw = val[2] if len(val) > 2 else None
+                val_logs = self._evaluate_loop(vx, vy, vsw, validation_batch_size or batch_size, validation_steps,
+                                               cbs)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            logs = epoch_logs
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        return self.history
+
+    def _evaluate_loop(self, x: Any, y: Any, sample_weight: Any, batch_size: int, steps: int | None,
+                       cbs: CallbackList) -> dict[str, float]:
+        n = _num_samples(x)
+        batches = _batches(n, batch_size, None)
+        if steps is not None:
+            batches = batches[:steps]
+        self.reset_metrics()
+        cbs.on_test_begin()
+        logs: dict[str, float] = {}
+        for step, idx in enumerate(batches):
+            cbs.on_test_batch_begin(step)
+            logs = self.test_step((_take(x, idx), _take(y, idx), _take(sample_weight, idx)))
+            cbs.on_test_batch_end(step, logs)
+        logs = self._metrics_result()
+        cbs.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
+                 sample_weight: Any = None, steps: int | None = None, callbacks: list[Callback] | None = None,
+                 return_dict: bool = False, **kwargs: Any) -> Any:
+        """Loss and metrics over ``(x, y)``: a float (loss only), a list ``[loss, *metrics]``, or a dict."""
+        self._require_compiled()
+        verbose = 1 if verbose == "auto" else int(verbose)
+        batch_size = batch_size or 32
+        x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
+        n_steps = math.ceil(_num_samples(x) / batch_size)
+        if steps is not None:
+            n_steps = min(n_steps, steps)
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps)
+        logs = self._evaluate_loop(x, y, sample_weight, batch_size, steps, cbs)
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
+                callbacks: list[Callback] | None = None) -> Any:
+        """The model's outputs on ``x`` (``training=False``), batch by batch, as NumPy arrays."""
+        verbose = 1 if verbose == "auto" else int(verbose)
+        batch_size = batch_size or 32
+        x = _to_numpy(x)
+        batches = _batches(_num_samples(x), batch_size, None)
+        if steps is not None:
+            batches = batches[:steps]
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+                           steps=len(batches))
+        cbs.on_predict_begin()
+        outputs: list[Any] = []
+        for step, idx in enumerate(batches):
+            cbs.on_predict_batch_begin(step)
+            out = self.predict_step((_take(x, idx), None, None))
+            outputs.append(_nest.map_structure(lambda t: np.asarray(t.numpy() if isinstance(t, _TensorLike) else t),
+                                               out))
+            cbs.on_predict_batch_end(step, {"outputs": out})
+        cbs.on_predict_end()
+        if not outputs:
+            raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use "
+                             "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` for "
+                             "more information of where went wrong, or file a issue/bug to `keras`.")
+        flat = [_nest.flatten(o) for o in outputs]
+        joined = [np.concatenate([f[i] for f in flat], axis=0) for i in range(len(flat[0]))]
+        return _nest.pack_sequence_as(outputs[0], joined)
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
+                       return_dict: bool = False) -> Any:
+        """One ``train_step`` on the given batch; returns the running logs (metrics are not reset)."""
+        self._require_compiled()
+        x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
+        if class_weight is not None and y is not None:
+            sample_weight = _class_weights(y, class_weight, sample_weight)
+        logs = self.train_step((x, y, sample_weight))
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """Loss and metrics on one batch (metrics are reset first)."""
+        self._require_compiled()
+        self.reset_metrics()
+        logs = self.test_step((_to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)))
+        return logs if return_dict else self._flatten_in_order(logs)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's outputs on one batch, as NumPy arrays."""
+        out = self.predict_step((_to_numpy(x), None, None))
+        return _nest.map_structure(lambda t: t.numpy() if isinstance(t, _TensorLike) else t, out)
+
+
+def _unpack(data: Any) -> tuple[Any, Any, Any]:
+    if isinstance(data, tuple):
+        if len(data) == 1:
+            return data[0], None, None
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+    return data, None, None
+
+
+def _class_weights(y: Any, class_weight: dict[int, float], sample_weight: Any) -> np.ndarray:
+    y0 = np.asarray(_nest.flatten(y)[0])
+    labels = np.argmax(y0, axis=-1) if y0.ndim > 1 and y0.shape[-1] > 1 else y0.reshape(len(y0), -1)[:, 0]
+    weights = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
+    if sample_weight is not None:
+        weights = weights * np.asarray(sample_weight, dtype=np.float32)
+    return weights
+

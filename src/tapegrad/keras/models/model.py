@@ -1,0 +1,293 @@
+"""``keras.Model``: subclassed models and functional models (``keras.Model(inputs, outputs)``).
+
+>>> import numpy as np
+>>> import tapegrad as tf
+>>> from tapegrad import keras
+>>> keras.backend.clear_session()
+>>> inputs = keras.Input((3,))
+>>> hidden = keras.layers.Dense(4, activation="relu")(inputs)
+>>> model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
+>>> type(model).__name__, model.name, model(np.ones((2, 3))).shape, model.count_params()
+('Functional', 'functional', TensorShape([2, 1]), 21)
+>>> class TwoLayers(keras.Model):
+...     def __init__(self):
+...         super().__init__()
+...         self.hidden = keras.layers.Dense(4, activation="relu")
+...         self.out = keras.layers.Dense(1)
+...     def call(self, x, training=False):
+...         return self.out(self.hidden(x))
+>>> sub = TwoLayers()
+>>> sub(tf.ones([2, 3])).shape, [v.name for v in sub.trainable_variables]
+(TensorShape([2, 1]), ['kernel:0', 'bias:0', 'kernel:0', 'bias:0'])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ... import _nest
+from ..._tensor import _TensorLike
+from ...ops import core as _core
+from .. import backend
+from ..layers._base import InputLayer, KerasTensor, Layer, Node, _CallContext, _context_stack
+from ._summary import print_summary
+from ._trainer import Trainer
+
+__all__ = ["Model", "Functional"]
+
+
+class Model(Trainer, Layer):
+    """A layer with training and saving APIs. Subclass it (define layers in ``__init__``, the computation in
+    ``call``) or call it as ``Model(inputs, outputs)`` to get a functional model."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is Model and (args or "inputs" in kwargs):
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or "inputs" in kwargs:
+            raise TypeError(f"{type(self).__name__} is a subclassed model: call `super().__init__()` without "
+                            "inputs/outputs, or create a functional model with `keras.Model(inputs, outputs)`.")
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history: Any = None
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` method implemented.")
+
+    def build(self, input_shape: Any = None) -> None:
+        """Build by calling the model on zeros of ``input_shape`` (subclassed models)."""
+        if self.built:
+            return
+        if input_shape is not None and type(self).call is not Model.call:
+            shape = tuple(1 if d is None else d for d in input_shape)
+            self.built = True
+            self(_core.zeros(shape))
+        self.built = True
+
+    def summary(self, line_length: int | None = None, positions: list[float] | None = None, print_fn: Any = None,
+                expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None) -> None:
+        """Print the layers, their output shapes and parameter counts, and the totals, as Keras does."""
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A sub-layer by ``name`` or by ``index`` in :attr:`layers`."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[lay.name for lay in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write every weight to ``filepath`` (NumPy ``.npz``; written to a temporary file, then renamed)."""
+        from ...train import save_weights_file
+
+        save_weights_file(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+        """Load weights written by :meth:`save_weights` (same architecture; shapes must match)."""
+        from ...train import load_weights_file
+
+        load_weights_file(self, filepath, skip_mismatch=skip_mismatch)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# functional models
+
+
+def _input_structure(inputs: Any) -> Any:
+    if isinstance(inputs, KerasTensor):
+        return inputs
+    if isinstance(inputs, (list, tuple)):
+        return list(inputs)
+    if isinstance(inputs, dict):
+        return dict(inputs)
+    raise ValueError(f"Unrecognized type for `inputs`: {inputs} (of type {type(inputs)})")
+
+
+class Functional(Model):
+    """A model defined by a graph of layer calls from ``keras.Input`` tensors to output tensors."""
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True,
+                 **kwargs: Any) -> None:
+        Model.__init__(self, name=name if name is not None else backend.auto_name("Functional"),
+                       trainable=trainable)
+        self._inputs_struct = _input_structure(inputs)
+        self._outputs_struct = outputs
+        flat_inputs = _nest.flatten(self._inputs_struct)
+        flat_outputs = _nest.flatten(outputs)
+        for t in flat_inputs + flat_outputs:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(f"All `inputs` and `outputs` values must be KerasTensors (from `keras.Input` and "
+                                 f"layer calls). Received: {t!r}")
+        self._flat_inputs = flat_inputs
+        self._flat_outputs = flat_outputs
+        self._nodes, self._operations, self._depths = self._trace(flat_inputs, flat_outputs)
+        self.built = True
+        self._build_shapes_dict = {"input_shape": [t.shape for t in flat_inputs] if len(flat_inputs) > 1
+                                   else flat_inputs[0].shape}
+
+    @staticmethod
+    def _trace(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[list[Node], list[Layer],
+                                                                                 dict[int, int]]:
+        input_ids = {id(t) for t in inputs}
+        order: list[Node] = []
+        state: dict[int, int] = {}  # 1 = visiting, 2 = done
+
+        def visit(t: KerasTensor) -> None:
+            if t._keras_history is None:
+                raise ValueError(f"Output tensors of a Functional model must be the output of a Keras layer. "
+                                 f"Received: {t!r}")
+            layer, node_index, _ = t._keras_history
+            node = layer._inbound_nodes[node_index]
+            key = id(node)
+            if state.get(key) == 2:
+                return
+            if state.get(key) == 1:
+                raise ValueError("The functional graph has a cycle.")
+            state[key] = 1
+            if id(t) not in input_ids:
+                if isinstance(layer, InputLayer):
+                    raise ValueError(
+                        f"Graph disconnected: cannot find parent for tensor {t!r} at layer '{layer.name}'. The "
+                        f"following previous layers were accessed without issue: "
+                        f"{[n.layer.name for n in order]}. Pass every keras.Input the outputs depend on in "
+                        "`inputs`.")
+                for parent in node.input_tensors:
+                    visit(parent)
+            state[key] = 2
+            order.append(node)
+
+        for t in inputs:
+            visit(t)
+        for t in outputs:
+            visit(t)
+        # depth: outputs are 0, a node's depth exceeds every consumer's
+        depths: dict[int, int] = {id(n): 0 for n in order}
+        for node in reversed(order):
+            for parent in node.input_tensors:
+                pnode = parent._keras_history[0]._inbound_nodes[parent._keras_history[1]]
+                if id(pnode) in depths:
+                    depths[id(pnode)] = max(depths[id(pnode)], depths[id(node)] + 1)
+        layers: list[Layer] = []
+        seen: set[int] = set()
+        for node in order:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+        return order, layers, depths
+
+    def _is_sequential_like(self) -> bool:
+        by_depth: dict[int, list[Node]] = {}
+        for n in self._nodes:
+            by_depth.setdefault(self._depths[id(n)], []).append(n)
+        for nodes in by_depth.values():
+            if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].input_tensors) > 1):
+                return False
+        counts: dict[int, int] = {}
+        for n in self._nodes:
+            counts[id(n.layer)] = counts.get(id(n.layer), 0) + 1
+        return all(c == 1 for c in counts.values())
+
+    def _tracked_layers(self) -> list[Layer]:
+        return list(self._operations)
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._operations)
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._flat_outputs)
+
+    @property
+    def input(self) -> Any:
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        return self._outputs_struct
+
+    @property
+    def input_shape(self) -> Any:
+        shapes = [t.shape for t in self._flat_inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self) -> Any:
+        shapes = [t.shape for t in self._flat_outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t._keras_history[0].name for t in self._flat_outputs]
+
+    def _flatten_call_inputs(self, inputs: Any) -> list[Any]:
+        struct = self._inputs_struct
+        if isinstance(struct, dict):
+            if not isinstance(inputs, dict):
+                flat = _nest.flatten(inputs)
+            else:
+                flat = [inputs[k] for k in sorted(struct)]
+        elif isinstance(struct, KerasTensor):
+            flat = [inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs]
+        else:
+            flat = list(inputs) if isinstance(inputs, (list, tuple)) else _nest.flatten(inputs)
+        if len(flat) != len(self._flat_inputs):
+            raise ValueError(f'Layer "{self.name}" expects {len(self._flat_inputs)} input(s), but it received '
+                             f"{len(flat)} input tensors.")
+        out = []
+        for value, spec in zip(flat, self._flat_inputs):
+            if isinstance(value, _TensorLike) and value.dtype.name != spec.dtype:
+                value = _core.cast(value, spec.dtype)
+            elif not isinstance(value, (_TensorLike, KerasTensor)):
+                value = _core.constant(np.asarray(value), dtype=spec.dtype)
+            out.append(value)
+        return out
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        flat = self._flatten_call_inputs(inputs)
+        values: dict[int, Any] = {id(t): v for t, v in zip(self._flat_inputs, flat)}
+        stack = _context_stack()
+        stack.append(_CallContext(training))
+        try:
+            for node in self._nodes:
+                if isinstance(node.layer, InputLayer):
+                    continue
+
+                def fetch(x: Any) -> Any:
+                    return values[id(x)] if isinstance(x, KerasTensor) else x
+
+                args = tuple(_nest.map_structure(fetch, a) for a in node.args)
+                kwargs = {k: _nest.map_structure(fetch, v) for k, v in node.kwargs.items()}
+                result = node.layer(*args, **kwargs)
+                for t, v in zip(node.output_tensors, _nest.flatten(result)):
+                    values[id(t)] = v
+        finally:
+            stack.pop()
+        return _nest.map_structure(lambda t: values[id(t)], self._outputs_struct)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return _nest.map_structure(lambda t: t.shape, self._outputs_struct) if not isinstance(
+            self._outputs_struct, KerasTensor) else self._outputs_struct.shape

@@ -1,0 +1,407 @@
+"""The optimizer base class: Keras 3's ``apply``/``apply_gradients`` pipeline.
+
+One step, as Keras 3 runs it on the TensorFlow backend:
+
+1. on first use, ``build(variables)`` creates the slot variables (later calls must use the same variables);
+2. ``None`` gradients are dropped with a ``UserWarning`` naming the variables (all ``None`` → ``ValueError``);
+3. gradients are divided by ``loss_scale_factor``, then clipped (``clipnorm`` per gradient, ``global_clipnorm``
+   over all of them, or ``clipvalue`` elementwise);
+4. decoupled weight decay ``v -= v * weight_decay * lr`` (``weight_decay`` set; AdamW's default);
+5. the optimizer's update rule, at the learning rate of the current ``iterations``;
+6. variable constraints, then ``iterations += 1``.
+
+``IndexedSlices`` gradients (from ``gather``/``Embedding``) follow Keras's sparse arithmetic: scalar products and
+elementwise functions act on the slice values (so squares of repeated rows are added, not the square of their sum),
+sums with a dense tensor densify, and updates that stay sparse are applied with ``Variable.scatter_add`` /
+``scatter_sub`` — only the looked-up rows change.
+
+All arithmetic is float32 NumPy in Keras's operation order, so trajectories match Keras 3 to float32 rounding.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..._backend import NUMPY
+from ..._tensor import Variable, _TensorLike, make
+from ...gradient_tape import GradientTape
+from .. import backend
+from ..layers._base import variable_constraint
+from .schedules import LearningRateSchedule
+
+__all__ = ["Optimizer", "Sparse"]
+
+
+class Sparse:
+    """A row-sparse gradient (an ``IndexedSlices`` as NumPy): ``values[i]`` belongs to row ``indices[i]``."""
+
+    __slots__ = ("values", "indices", "shape")
+
+    def __init__(self, values: np.ndarray, indices: np.ndarray, shape: tuple[int, ...]) -> None:
+        self.values, self.indices, self.shape = values, indices, shape
+
+    def with_values(self, values: np.ndarray) -> Sparse:
+        return Sparse(values, self.indices, self.shape)
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=self.values.dtype)
+        np.add.at(out, self.indices, self.values)
+        return out
+
+    def gather(self, dense: np.ndarray) -> np.ndarray:
+        """Rows of a dense array at this gradient's indices (to combine it with dense state)."""
+        return dense[self.indices]
+
+    def as_indexed_slices(self) -> Any:
+        from ..._indexed_slices import IndexedSlices
+
+        return IndexedSlices(make(self.values, NUMPY), make(self.indices, NUMPY),
+                             make(np.asarray(self.shape, dtype=np.int32), NUMPY))
+
+
+Grad = np.ndarray | Sparse
+
+
+def dense(g: Grad) -> np.ndarray:
+    """The dense array of a gradient (duplicate sparse rows summed)."""
+    return g.dense() if isinstance(g, Sparse) else g
+
+
+def _as_grad(g: Any, dtype: np.dtype) -> Grad:
+    if type(g).__name__ == "IndexedSlices":
+        values = np.asarray(g.values.numpy()).astype(dtype, copy=False)
+        shape = tuple(int(d) for d in np.asarray(g.dense_shape.numpy()).reshape(-1))
+        return Sparse(values, np.asarray(g.indices.numpy()).astype(np.int64), shape)
+    if isinstance(g, _TensorLike):
+        return np.asarray(g.numpy()).astype(dtype, copy=False)
+    return np.asarray(g).astype(dtype, copy=False)
+
+
+def _sum_of_squares(g: Grad) -> np.float32:
+    vals = g.values if isinstance(g, Sparse) else g
+    return np.sum(np.square(vals))
+
+
+class Optimizer:
+    """Base class of Keras optimizers (see the module docstring for what one step does).
+
+    Subclasses implement ``build`` (slot variables, via :meth:`add_variable_from_reference`) and
+    ``update_step(gradient, variable, learning_rate)`` on NumPy arrays / :class:`Sparse` gradients, using
+    :meth:`assign`, :meth:`assign_add` and :meth:`assign_sub` (which keep sparse updates sparse).
+    """
+
+    def __init__(self, learning_rate: Any, weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None, use_ema: bool = False,
+                 ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
+                 loss_scale_factor: float | None = None, gradient_accumulation_steps: int | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=2)
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if use_ema:
+            raise NotImplementedError("tapegrad's optimizers do not implement `use_ema` (exponential moving averages "
+                                      "of the weights).")
+        if gradient_accumulation_steps:
+            raise NotImplementedError("tapegrad's optimizers do not implement `gradient_accumulation_steps`.")
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.name = name if name is not None else backend.auto_name(type(self).__name__)
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = use_ema, ema_momentum, ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.built = False
+        self._variables: list[Variable] = []
+        self._trainable_variables: list[Variable] = []
+        self._index: dict[int, int] = {}
+        self._iterations = self._make_variable(np.int64(0), "iteration")
+        if isinstance(learning_rate, LearningRateSchedule) or (callable(learning_rate)
+                                                               and not isinstance(learning_rate, _TensorLike)):
+            self._learning_rate: Any = learning_rate
+        else:
+            if not isinstance(learning_rate, float):
+                raise ValueError(
+                    "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
+                    "(that takes in the current iteration value and returns the corresponding learning rate value). "
+                    f"Received instead: learning_rate={learning_rate}")
+            self._learning_rate = self._make_variable(np.float32(learning_rate), "learning_rate")
+        self._exclude_ids: set[int] = set()
+        self._exclude_pattern: re.Pattern[str] | None = None
+
+    # -- variables ------------------------------------------------------------------------------------------------
+    def _make_variable(self, value: Any, name: str) -> Variable:
+        v = Variable(np.asarray(value), trainable=False, name=name)
+        backend.set_variable_path(v, f"{self.name}/{name}")
+        self._variables.append(v)
+        return v
+
+    @property
+    def variables(self) -> list[Variable]:
+        """``iterations``, the learning-rate variable (float rates) and the slot variables, in creation order."""
+        return list(self._variables)
+
+    @property
+    def iterations(self) -> Variable:
+        """The number of steps applied so far (an int64 variable)."""
+        return self._iterations
+
+    @property
+    def learning_rate(self) -> Any:
+        """The learning rate at the current step (a variable for float rates, a tensor for schedules)."""
+        lr = self._learning_rate
+        if isinstance(lr, Variable):
+            return lr
+        if isinstance(lr, LearningRateSchedule):
+            return lr(self._iterations)
+        return lr()
+
+    @learning_rate.setter
+    def learning_rate(self, value: Any) -> None:
+        if isinstance(value, LearningRateSchedule) or (callable(value) and not isinstance(value, _TensorLike)):
+            self._learning_rate = value
+            return
+        if not isinstance(self._learning_rate, Variable):
+            raise TypeError("This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` "
+                            "constructor argument, hence its learning rate is not settable. If you need the learning "
+                            "rate to be settable, you should instantiate the optimizer with a float `learning_rate` "
+                            "argument.")
+        self._learning_rate.assign(np.float32(float(value)))
+
+    def _lr_value(self) -> np.float32:
+        lr = self.learning_rate
+        return np.float32(lr.numpy() if isinstance(lr, _TensorLike) else lr)
+
+    def add_variable(self, shape: Any, initializer: Any = "zeros", dtype: Any = None,
+                     name: str | None = None) -> Variable:
+        """A new optimizer variable of ``shape`` filled by ``initializer`` (``"zeros"``, ``"ones"`` or a number)."""
+        if dtype is None:
+            dt = np.float32
+        else:
+            dt = np.dtype(dtype) if isinstance(dtype, str) else dtype.as_numpy_dtype
+        fill = initializer
+        if isinstance(initializer, str):
+            fill = {"zeros": 0.0, "ones": 1.0}[initializer]
+        return self._make_variable(np.full(tuple(shape), fill, dtype=dt), name or "variable")
+
+    def add_variable_from_reference(self, reference_variable: Variable, name: str | None = None,
+                                    initializer: Any = "zeros") -> Variable:
+        """A slot variable shaped like ``reference_variable``, named ``<its path with _>_<name>``."""
+        ref = backend.variable_path(reference_variable).replace("/", "_").replace(":", "_")
+        return self.add_variable(tuple(reference_variable.shape), initializer=initializer,
+                                 dtype=reference_variable.dtype, name=f"{ref}_{name}")
+
+    def build(self, variables: Sequence[Variable]) -> None:
+        """Remember the trainable variables (and create slots, in subclasses)."""
+        for i, v in enumerate(variables):
+            self._index[id(v)] = i
+        self._trainable_variables = list(variables)
+        self.built = True
+
+    def _slot(self, slots: list[Variable], variable: Variable) -> Variable:
+        return slots[self._index[id(variable)]]
+
+    # -- applying gradients ---------------------------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars: Any) -> Variable:
+        """Apply ``(gradient, variable)`` pairs; returns ``iterations``.
+
+        >>> import tapegrad as tf
+        >>> from tapegrad import keras
+        >>> v = tf.Variable([1.0, 2.0])
+        >>> opt = keras.optimizers.SGD(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+        >>> [round(x, 6) for x in v.numpy().tolist()], int(opt.iterations)
+        ([0.9, 1.9], 1)
+        """
+        pairs = list(grads_and_vars)
+        if not pairs:
+            return self._iterations
+        grads, variables = zip(*pairs)
+        self.apply(list(grads), list(variables))
+        return self._iterations
+
+    def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None) -> None:
+        """Apply ``grads`` to ``trainable_variables`` (or, once built, to the variables it was built with)."""
+        if len(grads) == 0:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError("When passing `grads` without `variables`, the optimizer must already be built on a "
+                                 "list of variables. Call `optimizer.build(trainable_variables)` first. ")
+            if len(grads) != len(self._trainable_variables):
+                raise ValueError(f"When passing `grads` as a list of gradient tensors, the gradients must match "
+                                 f"`optimizer.variables` one-to-on. Received a list of {len(grads)} gradients, but the "
+                                 f"optimizer is tracking {len(self._trainable_variables)} trainable variables.")
+            trainable_variables = self._trainable_variables
+        else:
+            trainable_variables = list(trainable_variables)
+            for v in trainable_variables:
+                if not isinstance(v, Variable):
+                    raise TypeError(f"apply_gradients expects variables, got {type(v).__name__}: {v!r}. Pass "
+                                    "`model.trainable_variables` (not the model or a tensor).")
+            if not self.built:
+                self.build(trainable_variables)
+                self.built = True
+            for v in trainable_variables:
+                if id(v) not in self._index:
+                    raise ValueError(f"Unknown variable: {v!r}. This optimizer can only be called for the variables "
+                                     "it was originally built with. When working with a new set of variables, you "
+                                     "should recreate a new optimizer instance.")
+        grads, trainable_variables = self._filter_empty_gradients(list(grads), list(trainable_variables))
+        converted = [_as_grad(g, v.dtype.as_numpy_dtype) for g, v in zip(grads, trainable_variables)]
+        if self.loss_scale_factor is not None:
+            converted = [g.with_values(g.values / self.loss_scale_factor) if isinstance(g, Sparse)
+                         else g / self.loss_scale_factor for g in converted]
+        converted = self._clip_gradients(converted)
+        lr = self._lr_value()
+        self._apply_weight_decay(trainable_variables, lr)
+        for g, v in zip(converted, trainable_variables):
+            self.update_step(g, v, lr.astype(v.dtype.as_numpy_dtype))
+        for v in trainable_variables:
+            constraint = variable_constraint(v)
+            if constraint is not None:
+                v.assign(constraint(v))
+        self._iterations.assign(self._iterations.numpy() + np.int64(1))
+
+    def _filter_empty_gradients(self, grads: list[Any], variables: list[Variable]) -> tuple[list[Any], list[Any]]:
+        kept_g, kept_v, missing = [], [], []
+        for g, v in zip(grads, variables):
+            if g is None:
+                missing.append(backend.variable_path(v))
+            else:
+                kept_g.append(g)
+                kept_v.append(v)
+        if not kept_g:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
+                          "`model.compile()`, did you forget to provide a `loss` argument?", UserWarning, stacklevel=4)
+        return kept_g, kept_v
+
+    def _clip_gradients(self, grads: list[Grad]) -> list[Grad]:
+        if self.clipnorm and self.clipnorm > 0:
+            return [self._clip_by_norm(g) for g in grads]
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            return self._clip_by_global_norm(grads)
+        if self.clipvalue and self.clipvalue > 0:
+            c = self.clipvalue
+            return [g.with_values(np.clip(g.values, -c, c)) if isinstance(g, Sparse) else np.clip(g, -c, c)
+                    for g in grads]
+        return grads
+
+    def _clip_by_norm(self, g: Grad) -> Grad:
+        l2sum = _sum_of_squares(g)
+        l2norm = np.sqrt(l2sum) if l2sum > 0 else l2sum
+        denom = np.maximum(l2norm, l2sum.dtype.type(self.clipnorm))
+        if isinstance(g, Sparse):
+            return g.with_values(g.values * self.clipnorm / denom)
+        return g * self.clipnorm / denom
+
+    def _clip_by_global_norm(self, grads: list[Grad]) -> list[Grad]:
+        dt = (grads[0].values if isinstance(grads[0], Sparse) else grads[0]).dtype.type
+        use_norm = np.sqrt(np.sum(np.stack([_sum_of_squares(g) for g in grads])))
+        clip = self.global_clipnorm
+        scale = clip * np.minimum(dt(1.0) / use_norm, dt(1.0 / clip))
+        scale = scale + (use_norm - use_norm)  # NaN/inf norms make every gradient NaN, as in Keras
+        return [dense(g) * scale for g in grads]  # ``IndexedSlices * tensor`` densifies in Keras's TF backend
+
+    # -- weight decay ---------------------------------------------------------------------------------------------
+    def exclude_from_weight_decay(self, var_list: Sequence[Variable] | None = None,
+                                  var_names: Sequence[str] | None = None) -> None:
+        """Exclude variables (or variables whose name contains one of ``var_names``) from weight decay."""
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+        self._exclude_ids = {id(v) for v in (var_list or [])}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, variable: Variable) -> bool:
+        if id(variable) in self._exclude_ids:
+            return False
+        if self._exclude_pattern is not None and re.search(self._exclude_pattern, variable.name.split(":")[0]):
+            return False
+        return True
+
+    def _apply_weight_decay(self, variables: list[Variable], lr: np.float32) -> None:
+        if self.weight_decay is None:
+            return
+        for v in variables:
+            if self._use_weight_decay(v):
+                dt = v.dtype.as_numpy_dtype
+                value = v.numpy()
+                v.assign(value - value * dt(self.weight_decay) * lr.astype(dt))
+
+    # -- update helpers -------------------------------------------------------------------------------------------
+    def update_step(self, gradient: Grad, variable: Variable, learning_rate: np.floating) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement update_step().")
+
+    def assign(self, variable: Variable, value: Grad) -> None:
+        if isinstance(value, Sparse):
+            variable.scatter_update(value.as_indexed_slices())
+        else:
+            variable.assign(make(np.asarray(value, dtype=variable.dtype.as_numpy_dtype), NUMPY))
+
+    def assign_add(self, variable: Variable, value: Grad) -> None:
+        if isinstance(value, Sparse):
+            variable.scatter_add(value.as_indexed_slices())
+        else:
+            variable.assign(make(np.asarray(variable.numpy() + value, dtype=variable.dtype.as_numpy_dtype), NUMPY))
+
+    def assign_sub(self, variable: Variable, value: Grad) -> None:
+        if isinstance(value, Sparse):
+            variable.scatter_sub(value.as_indexed_slices())
+        else:
+            variable.assign(make(np.asarray(variable.numpy() - value, dtype=variable.dtype.as_numpy_dtype), NUMPY))
+
+    # -- convenience ----------------------------------------------------------------------------------------------
+    def minimize(self, loss: Any, var_list: Any, tape: GradientTape | None = None) -> Variable:
+        """Compute the gradients of ``loss`` and apply them (``tf.keras`` 2's ``minimize``).
+
+        ``loss`` is a zero-argument callable (evaluated under a new tape) or a tensor computed under ``tape``;
+        ``var_list`` is a list of variables or a callable returning one.
+
+        >>> import tapegrad as tf
+        >>> from tapegrad import keras
+        >>> x = tf.Variable(3.0)
+        >>> opt = keras.optimizers.SGD(0.1)
+        >>> for _ in range(50):
+        ...     _ = opt.minimize(lambda: (x - 1.0) ** 2, [x])
+        >>> round(float(x), 4)
+        1.0
+        """
+        if callable(loss) and not isinstance(loss, _TensorLike):
+            with GradientTape() as t:
+                variables = var_list() if callable(var_list) else list(var_list)
+                for v in variables:
+                    t.watch(v)
+                value = loss()
+            tape = t
+        else:
+            if tape is None:
+                raise ValueError("`tape` is required when a `Tensor` loss is passed. Received: loss="
+                                 f"{loss}, tape={tape}.")
+            variables = var_list() if callable(var_list) else list(var_list)
+            value = loss
+        grads = tape.gradient(value, variables)
+        return self.apply_gradients(zip(grads, variables))
+
+    def get_config(self) -> dict[str, Any]:
+        lr = self._learning_rate
+        return {"name": self.name,
+                "learning_rate": float(lr.numpy()) if isinstance(lr, Variable) else lr,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "loss_scale_factor": self.loss_scale_factor}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, iterations={int(self._iterations.numpy())}>"
+

@@ -1,0 +1,174 @@
+"""``keras.utils``: the progress bar ``fit``/``evaluate``/``predict`` print, seeding, one-hot encoding.
+
+>>> from tapegrad import keras
+>>> keras.utils.to_categorical([0, 2], num_classes=3).tolist()
+[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Progbar", "set_random_seed", "to_categorical"]
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and ``tapegrad.random`` (``keras.utils.set_random_seed``).
+
+    Initializers, ``Dropout`` layers and ``fit``'s shuffling created afterwards are then reproducible.
+    """
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})")
+    from ..ops.random_ops import set_seed
+
+    random.seed(seed)
+    np.random.seed(seed)
+    set_seed(seed)
+
+
+def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
+    """One-hot encode integer class ids (a trailing axis of size 1 is dropped first), as float32."""
+    x = np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype="int64")
+    shape = x.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    x = x.reshape(-1)
+    if num_classes is None:
+        num_classes = int(np.max(x)) + 1
+    out = np.zeros((x.shape[0], num_classes), dtype="float32")
+    out[np.arange(x.shape[0]), x] = 1.0
+    return out.reshape(shape + (num_classes,))
+
+
+class Progbar:
+    """A Keras-style progress bar.
+
+    ``verbose=1`` redraws one line per update (``\\b``/``\\r``): ``step/total``, a 20-character bar (green done part,
+    ANSI colours as Keras prints them), the ETA (or the elapsed time when done), the time per step and the metric
+    values; ``verbose=2`` prints one line when the target is reached. Metric values are displayed as given (the
+    training loop passes running means), with 4 decimals (scientific below 1e-3).
+
+    >>> import io
+    >>> from tapegrad.keras.utils import Progbar
+    >>> out = io.StringIO()
+    >>> bar = Progbar(2, verbose=2, file=out)
+    >>> bar.update(1, [("loss", 0.5)]); bar.update(2, [("loss", 0.25)])
+    >>> out.getvalue().split(" - ")[0], out.getvalue().strip().split(" - ")[-1]
+    ('2/2', 'loss: 0.2500')
+    """
+
+    def __init__(self, target: int | None, width: int = 20, verbose: int = 1, interval: float = 0.05,
+                 stateful_metrics: Any = None, unit_name: str = "step", file: Any = None) -> None:
+        self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
+        self.unit_name = unit_name
+        self._file = file
+        self._values: dict[str, float] = {}
+        self._order: list[str] = []
+        self._start = time.time()
+        self._last_update = 0.0
+        self._time_after_first: float | None = None
+        self._prev_width = 0
+        self._seen = 0
+
+    @property
+    def file(self) -> Any:
+        return self._file if self._file is not None else sys.stdout
+
+    @staticmethod
+    def _format_time(seconds: float, unit: str) -> str:
+        if seconds >= 1 or seconds == 0:
+            return f" {seconds:.0f}s/{unit}"
+        if seconds >= 1e-3:
+            return f" {seconds * 1e3:.0f}ms/{unit}"
+        return f" {seconds * 1e6:.0f}us/{unit}"
+
+    @staticmethod
+    def _format_value(v: Any) -> str:
+        if isinstance(v, (int, float, np.floating, np.integer)):
+            v = float(v)
+            return f" {v:.4f}" if abs(v) > 1e-3 else f" {v:.4e}"
+        return f" {v}"
+
+    def _step_time(self, current: int, now: float) -> float:
+        if not current:
+            return 0.0
+        if self._time_after_first is not None and current > 1:
+            per = (now - self._time_after_first) / (current - 1)
+        else:
+            per = (now - self._start) / current
+        if current == 1:
+            self._time_after_first = now
+        return per
+
+    def update(self, current: int, values: Any = None, finalize: bool | None = None) -> None:
+        """Show progress ``current`` (of ``target``) with ``values``: ``[(name, value), ...]``."""
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        for k, v in values or []:
+            if k not in self._order:
+                self._order.append(k)
+            self._values[k] = v
+        self._seen = current
+        now = time.time()
+        per_step = self._step_time(current, now)
+        if self.verbose == 1:
+            if now - self._last_update < self.interval and not finalize:
+                return
+            message = "\b" * self._prev_width + "\r"
+            if self.target:
+                digits = int(math.log10(self.target)) + 1
+                count = f"{current:{digits}d}/{self.target}"
+                done = int(self.width * current / self.target)
+                bar = f"\x1b[1m{count}\x1b[0m "
+                special = 8
+                if done > 0:
+                    bar += f"\x1b[32m{'━' * done}\x1b[0m"
+                    special += 9
+                bar += f"\x1b[37m{'━' * (self.width - done)}\x1b[0m"
+                special += 9
+            else:
+                bar = f"{current:7d}/Unknown"
+                special = 0
+            if self.target and not finalize:
+                eta = per_step * (self.target - current)
+                if eta > 3600:
+                    eta_text = f"{int(eta // 3600)}:{int(eta % 3600 // 60):02d}:{int(eta % 60):02d}"
+                elif eta > 60:
+                    eta_text = f"{int(eta // 60)}:{int(eta % 60):02d}"
+                else:
+                    eta_text = f"{int(eta)}s"
+                info = f" \x1b[1m{eta_text}\x1b[0m"
+            else:
+                info = f" \x1b[1m{now - self._start:.0f}s\x1b[0m"
+            special += 8
+            info += self._format_time(per_step, self.unit_name)
+            for k in self._order:
+                info += f" - {k}:" + self._format_value(self._values[k])
+            width = len(bar) + len(info) - special
+            message += bar + info
+            if self._prev_width > width:
+                message += " " * (self._prev_width - width)
+            if finalize:
+                message += "\n"
+            self.file.write(message)
+            self.file.flush()
+            self._prev_width = width
+        elif self.verbose == 2 and finalize and self.target:
+            digits = int(math.log10(self.target)) + 1
+            info = f"{current:{digits}d}/{self.target} - {now - self._start:.0f}s -"
+            info += self._format_time(per_step, self.unit_name)
+            for k in self._order:
+                info += f" - {k}:" + self._format_value(self._values[k])
+            self.file.write(info + "\n")
+            self.file.flush()
+        self._last_update = now
+
+    def add(self, n: int, values: Any = None) -> None:
+        """Advance by ``n`` steps."""
+        self.update(self._seen + n, values)
