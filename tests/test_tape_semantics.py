@@ -1167,9 +1167,6 @@ def test_output_gradients_non_tensor_of_matching_dtype(og, expected):
     _eq(t.gradient(y, x, output_gradients=og), expected)
 
 
-@pytest.mark.xfail(strict=True, reason="output_gradients: a non-tensor entry is cast to the target's dtype; TF "
-                                        "converts it with its own default dtype (int32/int64/float64) and the "
-                                        "dtype mismatch raises InvalidArgumentError")
 @pytest.mark.parametrize("og", [np.array([1.0, 2.0]), np.float64(2.0), 2, [1, 2], np.array([1, 2])],
                          ids=["f64-array", "f64-scalar", "int", "int-list", "int64-array"])
 def test_output_gradients_non_tensor_of_other_dtype_is_invalid_argument(og):

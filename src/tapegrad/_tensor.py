@@ -453,7 +453,10 @@ class Variable(_TensorLike):
         else:
             arr = array_of(value, own.dtype, f"Variable.{what}")
         if arr.shape != own.shape:
-            raise ValueError(
+            from .errors import InvalidArgumentError
+
+            # TF: assign raises ValueError, assign_add/assign_sub InvalidArgumentError
+            raise (ValueError if what == "assign" else InvalidArgumentError)(
                 f"Variable.{what}: cannot assign a value of shape {tuple(arr.shape)} to variable {self._name!r} "
                 f"of shape {tuple(own.shape)}."
             )

@@ -14,7 +14,7 @@ from . import _nest, _tape
 from ._backprop import backward
 from ._dispatch import apply1
 from ._logging import warn_limited
-from ._tensor import Tensor, Variable, _TensorLike, array_of, ensure_id, make
+from ._tensor import Tensor, Variable, _TensorLike, array_of, constant_value, ensure_id, make
 from .ops.array_ops import RESHAPE, TRANSPOSE, concat, stack
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
@@ -457,16 +457,18 @@ def _output_gradient(og: Any, t: Any) -> Tensor:
 
     v = t._value
     if isinstance(og, _TensorLike):
-        if og._value.dtype != v.dtype:
-            from .errors import InvalidArgumentError
-
-            raise InvalidArgumentError(
-                f"GradientTape.gradient: output_gradients entry has dtype {og.dtype.name} but its target has dtype "
-                f"{t.dtype.name}; cast it with tapegrad.cast(g, tapegrad.{t.dtype.name})."
-            )
         seed = og if type(og) is Tensor else make(og._value, og._xp)
+    elif type(og) is float and v.dtype.kind in "fc":
+        seed = make(array_of(og, v.dtype, "GradientTape.gradient(output_gradients)"), t._xp)  # weak scalar
     else:
-        seed = make(array_of(og, v.dtype, "GradientTape.gradient(output_gradients)"), t._xp)
+        seed = make(constant_value(og), t._xp)  # converted with its own dtype, as TF's convert_to_tensor
+    if seed._value.dtype != v.dtype:
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"GradientTape.gradient: an output_gradients entry has dtype {seed.dtype.name} but its target has dtype "
+            f"{t.dtype.name}; cast it with tapegrad.cast(g, tapegrad.{t.dtype.name})."
+        )
     if seed._value.shape != v.shape:
         try:
             import numpy as np

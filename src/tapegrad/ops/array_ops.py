@@ -402,7 +402,8 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
         np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
         raise InvalidArgumentError(
-            f"matmul: batch dimensions {tuple(sa[:-2])} and {tuple(sb[:-2])} do not broadcast."
+            f"matmul: the batch dimensions of a {tuple(sa)} and b {tuple(sb)} ({tuple(sa[:-2])} and "
+            f"{tuple(sb[:-2])}) do not broadcast."
         ) from None
     if not (transpose_a or transpose_b or adjoint_a or adjoint_b):
         return apply2(MATMUL, x, y, _MATMUL_PLAIN)
