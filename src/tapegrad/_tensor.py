@@ -60,7 +60,7 @@ class _TensorLike:
     def numpy(self) -> Any:
         """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
         if self._id is not None and local.tapes:
-            _note_escape(self, "numpy()")
+            _note_escape(self, ".numpy()")
         return self._numpy_value()
 
     def _numpy_value(self) -> Any:
@@ -71,7 +71,7 @@ class _TensorLike:
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self._id is not None and local.tapes:
-            _note_escape(self, "np.asarray()/np.array()")
+            _note_escape(self, "np.asarray()")
         v = self._value
         if self._xp is not NUMPY:
             v = self._xp.xp.asnumpy(v)

@@ -202,7 +202,14 @@ class GradientTape:
         ...     z = x * y ** 2
         >>> [float(g) for g in tape.gradient(z, [x, y])]
         [9.0, 12.0]
+
+        ``unconnected_gradients="explain"`` (a tapegrad extension) returns what ``"none"`` returns and warns
+        (``tapegrad.debugging.UnconnectedGradientWarning``) with the reason and the fix for every None gradient.
         """
+        if unconnected_gradients is not UnconnectedGradients.NONE and unconnected_gradients == "explain":
+            from .debugging import _gradient_explained
+
+            return _gradient_explained(self, target, sources, output_gradients)
         tape = self._begin_use()
         try:
             return self._gradient(tape, target, sources, output_gradients, unconnected_gradients)

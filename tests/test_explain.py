@@ -1,0 +1,239 @@
+"""tapegrad.debugging.explain: one case per cause of a None gradient, each message ending with the fix."""
+
+from __future__ import annotations
+
+import doctest
+import warnings
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+from tapegrad import debugging
+
+
+def _one(report: debugging.Explanations) -> debugging.Explanation:
+    assert len(report) == 1, str(report)
+    e = report[0]
+    assert e.cause in debugging.CAUSES
+    assert e.message.splitlines()[-1].startswith("Fix: ")
+    return e
+
+
+def test_docstring_examples_run() -> None:
+    result = doctest.testmod(debugging)
+    assert result.attempted >= 8 and result.failed == 0
+
+
+def test_not_watched_names_where_it_was_created() -> None:
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "not_watched" and e.name == "x"
+    assert "x = tf.constant(3.0)" in e.line and "test_explain.py" in e.line
+    assert "tape.watch(x)" in e.message
+
+
+def test_not_watched_with_watch_accessed_variables_false() -> None:
+    v = tf.Variable(3.0)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        y = v * v
+    e = _one(debugging.explain(tape, y, v))
+    assert e.cause == "not_watched" and "watch_accessed_variables=False" in e.message
+
+
+def test_watched_after_use() -> None:
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+        tape.watch(x)
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "watched_after_use"
+    assert "tape.watch(x)" in e.message and "y = x * x" in e.line
+
+
+def test_integer_source() -> None:
+    x = tf.constant(3)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "integer_dtype" and "int32" in e.message and "tf.cast" in e.message
+
+
+def test_integer_cast_on_the_path() -> None:
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        k = tf.cast(x, tf.int32)
+        y = tf.cast(k, tf.float32) * 2.0
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "integer_dtype" and "tf.cast(x, tf.int32)" in e.message
+
+
+def test_integer_target() -> None:
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = tf.cast(x * 2.0, tf.int32)
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "integer_dtype" and "target has dtype int32" in e.message
+
+
+def test_left_tape_through_numpy() -> None:
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        h = x * 2.0
+        y = tf.reduce_sum(tf.constant(h.numpy()) ** 2)
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "left_tape" and ".numpy()" in e.message
+    assert "h.numpy()" in e.line  # the escape was logged while the tape recorded
+
+
+def test_left_tape_through_float() -> None:
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = tf.constant(float(x)) ** 2
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "left_tape" and "float(x)" in e.message
+
+
+def test_outside_the_context() -> None:
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        h = x * 2.0
+    y = h * h
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "outside_context" and "y = h * h" in e.line
+
+
+def test_outside_the_context_in_stop_recording() -> None:
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        with tape.stop_recording():
+            y = x * x
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "outside_context"
+
+
+def test_stop_gradient() -> None:
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = tf.stop_gradient(x * 2.0) * 3.0
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "stop_gradient" and "tf.stop_gradient(x * 2.0)" in e.message
+
+
+def test_non_differentiable_op_is_named() -> None:
+    w = tf.Variable([1.4, 3.2, 2.0])
+    with tf.GradientTape() as tape:
+        r = tf.round(w)
+        y = tf.reduce_sum(r * 2.0)
+    e = _one(debugging.explain(tape, y, w))
+    assert e.cause == "non_differentiable_op" and "tf.round(w)" in e.message and "round has no gradient" in e.message
+
+
+def test_argmax_is_named() -> None:
+    w = tf.Variable([1.4, 3.2, 2.0])
+    with tf.GradientTape() as tape:
+        i = tf.cast(tf.argmax(w), tf.float32)
+        y = i * 2.0
+    e = _one(debugging.explain(tape, y, w))
+    assert e.cause == "non_differentiable_op" and "tf.argmax(w)" in e.message and "argmax has no gradient" in e.message
+
+
+def test_comparison_on_the_path() -> None:
+    w = tf.Variable([1.0, -1.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.cast(w > 0.0, tf.float32))
+    e = _one(debugging.explain(tape, y, w))
+    assert e.cause == "non_differentiable_op" and "w > 0.0" in e.message
+
+
+def test_where_with_a_comparison_is_not_blamed() -> None:
+    w = tf.Variable([1.0, -1.0])
+    with tf.GradientTape() as tape:
+        h = w * 2.0
+    y = tf.where(h > 0.0, h, 0.0)  # computed outside: the comparison is not the break
+    e = _one(debugging.explain(tape, y, w))
+    assert e.cause == "outside_context"
+
+
+def test_variable_replaced_by_tensor() -> None:
+    x = tf.Variable(3.0)
+    x = x + 1.0
+    with tf.GradientTape() as tape:
+        y = x * x
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "variable_replaced" and "x.assign_add(1.0)" in e.message and "x = x + 1.0" in e.line
+
+
+def test_not_trainable() -> None:
+    v = tf.Variable(2.0, trainable=False)
+    with tf.GradientTape() as tape:
+        y = v * v
+    e = _one(debugging.explain(tape, y, v))
+    assert e.cause == "not_trainable" and "trainable=False" in e.message
+
+
+def test_not_connected_and_connected_sources_are_skipped() -> None:
+    a, b = tf.Variable(1.0), tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = a * 2.0
+        _ = b * 3.0
+    report = debugging.explain(tape, y, [a, b])
+    e = _one(report)
+    assert e.source is b and e.cause == "not_connected" and "unconnected_gradients='zero'" in e.message
+    with tf.GradientTape() as tape2:
+        z = a * b
+    assert len(debugging.explain(tape2, z, [a, b])) == 0
+    assert "connected" in str(debugging.explain(tape2, z, [a, b]))
+
+
+def test_explain_on_a_released_tape_still_reads_the_code() -> None:
+    x = tf.constant(3)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * 2
+    assert tape.gradient(y, x) is None
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "integer_dtype" and "already released" in e.message
+
+
+def test_gradient_explain_mode_warns_and_returns_none() -> None:
+    x = tf.constant(3.0)
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = x * w
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gx, gw = tape.gradient(y, [x, w], unconnected_gradients="explain")
+    assert gx is None and float(gw) == 3.0
+    msgs = [w_ for w_ in caught if issubclass(w_.category, debugging.UnconnectedGradientWarning)]
+    assert len(msgs) == 1
+    text = str(msgs[0].message)
+    assert "Gradient of x is None" in text and "never watched" in text and "Gradient of w" not in text
+    assert msgs[0].filename == __file__  # points at the gradient() call
+
+
+def test_gradient_explain_mode_silent_when_connected() -> None:
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = w * w
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(tape.gradient(y, w, unconnected_gradients="explain")) == 4.0
+
+
+def test_inline_target_outside_context() -> None:
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        pass
+    report = debugging.explain(tape, x * x, x)
+    assert _one(report).cause in ("outside_context", "not_connected")
+
+
+def test_numpy_function_on_watched_value_raises_instead_of_losing_the_gradient() -> None:
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape():
+        with pytest.raises(TypeError, match="np.median"):
+            np.median(x * 2.0)
