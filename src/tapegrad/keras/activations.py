@@ -20,7 +20,9 @@ from typing import Any
 
 from .. import math as _tfmath
 from .. import nn as _nn
+from ..ops import array_ops as _ao
 from ..ops import core as _core
+from ..ops import math_ext as _mx
 from ..ops import math_ops as _m
 
 __all__ = ["relu", "relu6", "sigmoid", "softmax", "log_softmax", "tanh", "linear", "elu", "selu", "softplus",
@@ -61,14 +63,24 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
     [-1.0, 0.5, 6.0]
     """
     x = _t(x)
-    if negative_slope == 0.0 and threshold == 0.0:
-        y = _nn.relu(x)
+    if negative_slope != 0.0 and max_value is None and threshold == 0:
+        return _nn.leaky_relu(x, alpha=negative_slope)
+    negative_part = None
+    if negative_slope != 0.0:
+        negative_part = _nn.relu(_m.negative(x) + threshold) if threshold != 0 else _nn.relu(_m.negative(x))
+    clip_max = max_value is not None
+    if threshold != 0:  # x where x > threshold, else 0
+        x = _ao.where(_m.greater(x, float(threshold)), x, _core.zeros_like(x))
+    elif max_value == 6:
+        x = _nn.relu6(x)
+        clip_max = False
     else:
-        shifted = _m.subtract(x, float(threshold)) if threshold else x
-        y = _m.where(_m.greater_equal(x, float(threshold)), x, _m.multiply(shifted, float(negative_slope)))
-    if max_value is not None:
-        y = _m.minimum(y, float(max_value))
-    return y
+        x = _nn.relu(x)
+    if clip_max:
+        x = _mx.clip_by_value(x, 0.0, float(max_value))
+    if negative_part is not None:
+        x = x - negative_part * float(negative_slope)
+    return x
 
 
 def relu6(x: Any) -> Any:
@@ -115,7 +127,7 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
     y = _nn.elu(x)
     if alpha == 1.0:
         return y
-    return _m.where(_m.greater(x, 0.0), y, _m.multiply(y, float(alpha)))
+    return _ao.where(_m.greater(x, 0.0), y, _m.multiply(y, float(alpha)))
 
 
 def selu(x: Any) -> Any:

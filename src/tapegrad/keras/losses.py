@@ -28,6 +28,7 @@ import numpy as np
 from .. import nn as _tfnn
 from .._tensor import _TensorLike
 from ..ops import array_ext as _ax
+from ..ops import array_ops as _ao
 from ..ops import core as _core
 from ..ops import math_ext as _mx
 from ..ops import math_ops as _m
@@ -43,14 +44,12 @@ _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sa
 
 
 def _tensor(x: Any, dtype: Any = None) -> Any:
-    if isinstance(x, _TensorLike):
-        if dtype is not None and x.dtype.name != _dtype_name(dtype):
-            return _core.cast(x, dtype)
+    """``x`` as a tensor (NumPy arrays keep their dtype, Python lists become float32), cast to ``dtype`` if given."""
+    if dtype is None:
         return _core.convert_to_tensor(x)
-    if dtype is not None:
-        return _core.constant(np.asarray(x), dtype=dtype)
-    arr = np.asarray(x)
-    return _core.constant(arr, dtype="float32" if arr.dtype.kind == "f" else None)
+    if isinstance(x, _TensorLike):
+        return _core.cast(x, dtype) if x.dtype.name != _dtype_name(dtype) else _core.convert_to_tensor(x)
+    return _core.constant(np.asarray(x), dtype=dtype)
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -193,7 +192,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
     abs_error = _m.abs(error)
     half = _core.constant(0.5, dtype=abs_error.dtype)
     return _r.reduce_mean(
-        _m.where(_m.less_equal(abs_error, delta_t), half * _m.square(error),
+        _ao.where(_m.less_equal(abs_error, delta_t), half * _m.square(error),
                  delta_t * abs_error - half * _m.square(delta_t)),
         axis=-1,
     )
@@ -281,8 +280,8 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     valid = None
     if ignore_class is not None:
         valid = _m.not_equal(y_true, _core.cast(ignore_class, y_true.dtype))
-        y_true = _m.where(valid, y_true, _core.zeros_like(y_true))
-        y_pred = _m.where(_ax.expand_dims(valid, axis), y_pred, _core.zeros_like(y_pred))
+        y_true = _ao.where(valid, y_true, _core.zeros_like(y_true))
+        y_pred = _ao.where(_ax.expand_dims(valid, axis), y_pred, _core.zeros_like(y_pred))
     if axis != -1 and axis != y_pred.ndim - 1:
         raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
     output, from_logits = _get_logits(y_pred, from_logits, "Softmax", "sparse_categorical_crossentropy")
@@ -294,7 +293,7 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         output = _m.log(_clip_probabilities(output))
     res = _tfnn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=output)
     if valid is not None:
-        res = _m.where(valid, res, _core.zeros_like(res))
+        res = _ao.where(valid, res, _core.zeros_like(res))
     return res
 
 

@@ -491,6 +491,9 @@ class Layer(Module):
                 self.build()
         self.built = True
         self._build_shapes_dict = {"input_shape": input_shape}
+        from ...train import apply_pending
+
+        apply_pending(self)
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
         """The layer's computation (override this)."""

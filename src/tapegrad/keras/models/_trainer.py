@@ -144,7 +144,10 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list[str]:
-        return [m.name for m in self.metrics]
+        """``["loss"]``, plus ``"compile_metrics"`` when metrics were compiled (Keras 3 groups them)."""
+        if not self.compiled:
+            return []
+        return ["loss"] + (["compile_metrics"] if self._metric_ids or self._weighted_metric_ids else [])
 
     def reset_metrics(self) -> None:
         for m in self.metrics:
@@ -372,8 +375,9 @@ class Trainer:
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
-        """One ``train_step`` on the given batch; returns the running logs (metrics are not reset)."""
+        """One ``train_step`` on the given batch (metrics are reset first); returns its logs."""
         self._require_compiled()
+        self.reset_metrics()
         x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
         if class_weight is not None and y is not None:
             sample_weight = _class_weights(y, class_weight, sample_weight)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import backend
 from ..layers._base import InputLayer, KerasTensor, Layer
 from .model import Functional, Model
 
@@ -91,8 +92,9 @@ class Sequential(Model):
         else:
             self._layers = [InputLayer(batch_shape=input_shape, dtype=self._layers[0].dtype)] + self._layers
         x = inputs = self._layers[0].output
-        for layer in self._layers[1:]:
-            x = layer(x)
+        with backend.path_scope(self.name):
+            for layer in self._layers[1:]:
+                x = layer(x)
         self._functional = Functional(inputs=inputs, outputs=x)
         self.built = True
         self._build_shapes_dict = {"input_shape": tuple(input_shape)}

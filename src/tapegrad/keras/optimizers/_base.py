@@ -249,6 +249,9 @@ class Optimizer:
             if not self.built:
                 self.build(trainable_variables)
                 self.built = True
+                from ...train import apply_pending
+
+                apply_pending(self)
             for v in trainable_variables:
                 if id(v) not in self._index:
                     raise ValueError(f"Unknown variable: {v!r}. This optimizer can only be called for the variables "
