@@ -462,3 +462,27 @@ def test_op_forward_over_forward(op: Any, k: int, spec: dict[str, Any]) -> None:
         d2 = outer.jvp(j, unconnected_gradients="zero").numpy()
         np.testing.assert_allclose(d2, (fp - fm) / (2 * eps), rtol=1e-3, atol=1e-4,
                                    err_msg=f"{op.name}: second-order forward mode is wrong")
+
+
+def test_mixed_nesting_with_inputs_only_the_outer_recorder_knows() -> None:
+    """The tape does not watch w, the accumulator (or outer tape) does: the tape's gradient 2xw still depends on
+    w for them (TF: 4)."""
+    x, w = tf.constant(2.0), tf.constant(3.0)
+    with FA(w, tf.constant(1.0)) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x * w
+        g = tape.gradient(y, x)
+    assert _f(g) == 12.0 and _f(acc.jvp(g)) == 4.0
+    with tf.GradientTape() as outer:
+        outer.watch(w)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x * w
+        g = tape.gradient(y, x)
+    assert _f(outer.gradient(g, w)) == 4.0
+    with tf.GradientTape() as tape:  # and the masked input still gets no gradient from the tape itself
+        tape.watch(x)
+        y = x * w
+        tape.watch(w)
+    assert tape.gradient(y, [x, w])[1] is None

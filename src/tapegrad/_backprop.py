@@ -111,7 +111,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 "Wrap it in tapegrad.stop_gradient(...) if no gradient should flow through it."
             )
         if diff:
-            rs = vjp(F, g, _wrap_ins(ins, in_ids, xp), _wrap_out(out, oid, xp), p, needs)
+            rs = vjp(F, g, _wrap_ins(ins, getattr(in_ids, "real", in_ids), xp), _wrap_out(out, oid, xp), p, needs)
         else:
             rs = vjp(F, g, ins, out, p, needs)
         for i, r, need, v in zip(in_ids, rs, needs, ins):

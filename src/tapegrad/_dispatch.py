@@ -242,6 +242,17 @@ def _specs_only(vals: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple([SavedSpec(v) if getattr(v, "size", 0) > 256 else v for v in vals])
 
 
+class MaskedIds(tuple):  # type: ignore[type-arg]
+    """An entry's input ids with the tape's unwatched inputs as None; ``real`` holds all the ids.
+
+    The backward sweep never sends gradient to a None input, but when it runs on differentiable ops (higher
+    order, forward over reverse) it wraps the saved inputs under their real ids, so an outer tape or accumulator
+    that knows such an input sees the gradient's dependence on it (as TensorFlow does).
+    """
+
+    real: tuple[Any, ...]
+
+
 def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
             p: dict[str, Any], tapes: tuple[Any, ...]) -> None:
     entry = None
@@ -274,8 +285,11 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
         if every:
             tape.entries.append(entry)
         else:
-            # Inputs this tape does not watch are constants to it (watching later is not retroactive).
-            tape.entries.append((op, tuple([i if i in known else None for i in in_ids]), *entry[2:]))
+            # Inputs this tape does not watch are constants to it (watching later is not retroactive); their real
+            # ids stay on `.real` so that a recorded backward pass still connects them for outer recorders.
+            masked = MaskedIds([i if i in known else None for i in in_ids])
+            masked.real = in_ids
+            tape.entries.append((op, masked, *entry[2:]))
         if op.multi:
             known.update([i for i in oid if i is not None])
         else:

@@ -3311,6 +3311,31 @@ def prog_fwd_over_back_hvp_vector(tf: Lib) -> Any:
     return g, acc.jvp(g)
 
 
+def prog_fwd_over_back_primal_not_watched_by_tape(tf: Lib) -> Any:
+    """§3: forward over back where the tape does not watch the accumulator's primal w: jvp of dy/dx is 2x = 4."""
+    x = tf.constant(2.0)
+    w = tf.constant(3.0)
+    with tf.autodiff.ForwardAccumulator(w, tf.constant(1.0)) as acc:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x * w
+        g = tape.gradient(y, x)
+    return g, acc.jvp(g)
+
+
+def prog_nested_outer_watches_what_inner_does_not(tf: Lib) -> Any:
+    """§1.7: the inner gradient depends on a constant only the outer tape watches: d/dw (2xw) = 2x = 4."""
+    x = tf.constant(2.0)
+    w = tf.constant(3.0)
+    with tf.GradientTape() as outer:
+        outer.watch(w)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = x * x * w
+        g = inner.gradient(y, x)
+    return g, outer.gradient(g, w)
+
+
 def prog_fwd_back_over_fwd(tf: Lib) -> Any:
     """§3: tape outside, accumulator inside: the tangent computation is recorded (12 and 12 for x³ at 2)."""
     x = tf.constant(2.0)
