@@ -237,3 +237,23 @@ def test_numpy_function_on_watched_value_raises_instead_of_losing_the_gradient()
     with tf.GradientTape():
         with pytest.raises(TypeError, match="np.median"):
             np.median(x * 2.0)
+
+
+def test_debugging_doc_examples_run(tmp_path, capsys) -> None:
+    """Every ```python block of docs/debugging.md runs as a script (so explain can read its source)."""
+    import pathlib
+    import re
+    import runpy
+
+    doc = pathlib.Path(__file__).resolve().parents[1] / "docs" / "debugging.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) >= 7
+    for k, code in enumerate(blocks):
+        path = tmp_path / f"example_{k}.py"
+        path.write_text(code, encoding="utf-8")
+        runpy.run_path(str(path), run_name="__main__")
+    out = capsys.readouterr().out
+    for expected in ("Tensor tapegrad.float32", "variable_replaced", "x.assign_add(1.0)", "tf.round(w)",
+                     "gradient of op 'sqrt' with respect to input 0 is Inf", "digraph tape {",
+                     "True tapegrad.float32 True", "tapegrad.float64 True"):
+        assert expected in out, expected

@@ -61,9 +61,13 @@ class _TensorLike:
         """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
         if self._id is not None and local.tapes:
             _note_escape(self, ".numpy()")
-        return self._numpy_value()
+        v = self._value
+        if v.ndim == 0:
+            return v[()] if isinstance(v, np.ndarray) else v
+        return np.array(v, copy=True) if self._xp is NUMPY else self._xp.xp.asnumpy(v)
 
     def _numpy_value(self) -> Any:
+        """``numpy()`` without logging a tape escape (display, pickling)."""
         v = self._value
         if v.ndim == 0:
             return v[()] if isinstance(v, np.ndarray) else v

@@ -34,7 +34,6 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -68,16 +67,21 @@ class UnconnectedGradientWarning(UserWarning):
     """Issued by ``tape.gradient(..., unconnected_gradients="explain")`` for sources whose gradient is None."""
 
 
-@dataclass
 class Explanation:
     """Why one source's gradient is None: a ``cause`` (one of :data:`CAUSES`), a ``message`` ending with the fix,
     and, when known, the source ``line`` (``"file:line: code"``) that broke the chain."""
 
-    source: Any = field(repr=False)
-    name: str
-    cause: str
-    message: str
-    line: str | None = None
+    __slots__ = ("source", "name", "cause", "message", "line")
+
+    def __init__(self, source: Any, name: str, cause: str, message: str, line: str | None = None) -> None:
+        self.source = source
+        self.name = name
+        self.cause = cause
+        self.message = message
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"Explanation(name={self.name!r}, cause={self.cause!r}, line={self.line!r})"
 
     def __str__(self) -> str:
         return self.message
@@ -391,13 +395,17 @@ def _user_frame() -> Any:
 # reading the user's code
 
 
-@dataclass
 class _Binding:
-    line: int
-    names: set[str]
-    value: ast.AST | None
-    stmt: ast.AST
-    loads: set[str]
+    """One statement that binds names: its line, the names, the bound expression and the names it reads."""
+
+    __slots__ = ("line", "names", "value", "stmt", "loads")
+
+    def __init__(self, line: int, names: set[str], value: ast.AST | None, stmt: ast.AST, loads: set[str]) -> None:
+        self.line = line
+        self.names = names
+        self.value = value
+        self.stmt = stmt
+        self.loads = loads
 
 
 # Public tapegrad functions whose op is recorded without a gradient (None): derived from the registry.
@@ -566,8 +574,7 @@ class _Code:
             was_var = first is not None and isinstance(first.value, ast.Call) and \
                 _call_name(first.value) == "Variable"
             if was_var or isinstance(b.stmt, ast.AugAssign):
-                text = linecache.getline(self.filename, b.line).strip()
-                return _fmt_line(self.filename, b.line), text
+                return _fmt_line(self.filename, b.line), ast.unparse(b.stmt)
         return None
 
     # -- the def-use path from the source to the target

@@ -22,8 +22,6 @@ is labelled with the norm of the target's gradient with respect to the tensor fl
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from typing import Any
 
@@ -154,6 +152,9 @@ def render(tape: Any, target: Any, sources: Any = None, path: str = "tape.svg", 
 
 
 def _run_graphviz(dot: str, fmt: str, engine: str = "dot") -> bytes:
+    import shutil
+    import subprocess
+
     try:
         import graphviz  # type: ignore[import-not-found]
     except ImportError:
