@@ -33,6 +33,7 @@ from ._dtypes import (
 from ._dtypes import bool_ as bool  # noqa: A004
 from ._shape import TensorShape
 from ._tensor import Tensor, Variable
+from .custom import custom_gradient, grad_pass_through, recompute_grad
 from .gradient_tape import GradientTape, UnconnectedGradients
 from .ops import collect as _collect
 from .ops.array_ops import newaxis
@@ -52,6 +53,6 @@ __all__ = [
     "errors", "DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16", "float32", "float64",
     "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
-    "random",
+    "random", "custom_gradient", "grad_pass_through", "recompute_grad",
     *_collect(""),
 ]

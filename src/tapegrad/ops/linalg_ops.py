@@ -194,7 +194,12 @@ def _matvec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     if needs[0]:
         ga = _undo(F, g[..., :, None] * cj(F, b)[..., None, :], p["ta"], p["aa"])
     if needs[1]:
-        gb = F.matmul(_mH(F, _op(F, a, p["ta"], p["aa"])), g[..., None])[..., 0]
+        opa = _op(F, a, p["ta"], p["aa"])
+        if len(F.shape(opa)) == 2 and len(F.shape(g)) >= 2:
+            # (A^H g)^T = g^T conj(A): one matrix product for any number of leading (batch) axes on g
+            gb = F.matmul(g, cj(F, opa))
+        else:
+            gb = F.matmul(_mH(F, opa), g[..., None])[..., 0]
     return (ga, gb)
 
 
