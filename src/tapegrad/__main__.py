@@ -63,7 +63,16 @@ def main(argv: list[str]) -> int:
     if argv[:1] in ([], ["demo"]):
         demo()
         return 0
-    print("usage: python -m tapegrad [demo]", file=sys.stderr)
+    if argv[:1] == ["ops-doc"]:
+        from pathlib import Path
+
+        from ._opdoc import render
+
+        out = Path(argv[1]) if len(argv) > 1 else Path("docs/ops.md")
+        out.write_text(render())
+        print(f"wrote {out}")
+        return 0
+    print("usage: python -m tapegrad [demo | ops-doc [PATH]]", file=sys.stderr)
     return 2
 
 
