@@ -350,7 +350,7 @@ _CASES = [(op, k, s) for op in OPS.values() if op.differentiable and op.name not
 _IDS = [f"{op.name}-{s['name'] or k}" for op, k, s in _CASES]
 # Rules that cannot yet run on the differentiable namespace (nested forward mode); strict xfails, so that a fix
 # shows up as XPASS and the mark gets removed. Reported to the op owners.
-_NESTED_FWD_KNOWN = {"trace": "its JVP rule calls F.trace, which ops/_diffns.DIFF lacks"}
+_NESTED_FWD_KNOWN: dict[str, str] = {}
 _FWD2_CASES = [pytest.param(op, k, s, id=i, marks=pytest.mark.xfail(strict=True, raises=AttributeError,
                                                                     reason=_NESTED_FWD_KNOWN[op.name]))
                if op.name in _NESTED_FWD_KNOWN else pytest.param(op, k, s, id=i)

@@ -1624,9 +1624,16 @@ class _DiffLinalg:
     solve = staticmethod(_diff_solve)
 
 
+def _diff_trace(x: Any, axis1: int = -2, axis2: int = -1, dtype: Any = None) -> Tensor:
+    """NumPy's ``trace`` signature over the last two axes (the only form the rules use)."""
+    if (axis1 % max(x.ndim, 1), axis2 % max(x.ndim, 1)) != (x.ndim - 2, x.ndim - 1):
+        raise ValueError("DIFF.trace supports the last two axes only")
+    return trace(x)
+
+
 DIFF_ENTRIES: dict[str, Any] = {
     "linalg": _DiffLinalg(), "einsum": _diff_einsum, "eye": _diff_eye, "tril": _tril, "triu": _triu,
-    "diagonal": _diff_diagonal,
+    "diagonal": _diff_diagonal, "trace": _diff_trace,
 }
 
 
