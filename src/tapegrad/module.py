@@ -131,7 +131,7 @@ def _leaves_with_paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple
         try:
             keys = sorted(value)
         except TypeError:
-            keys = list(value)
+            raise TypeError("nest only supports dicts with sortable keys.") from None
         for k in keys:
             yield from _leaves_with_paths(value[k], path + (k,))
     elif isinstance(value, (list, tuple)) and not isinstance(value, str):

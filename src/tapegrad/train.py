@@ -173,11 +173,12 @@ def _defer(obj: Any, values: dict[str, np.ndarray]) -> None:
     _PENDING[key] = (weakref.ref(obj, lambda _r, k=key: _PENDING.pop(k, None)), values)
 
 
-def apply_pending(obj: Any) -> None:
-    """Assign checkpoint values that were waiting for ``obj`` to create its variables (called after a build)."""
+def apply_pending(obj: Any) -> bool:
+    """Assign checkpoint values that were waiting for ``obj`` to create its variables (called after a build);
+    True if any value was assigned."""
     entry = _PENDING.get(id(obj))
     if entry is None or entry[0]() is not obj:
-        return
+        return False
     del _PENDING[id(obj)]
     current = dict(_variables_of(obj))
     remaining = {}
@@ -189,6 +190,7 @@ def apply_pending(obj: Any) -> None:
             _assign_checked(sub, v, value)
     if remaining:
         _defer(obj, remaining)
+    return len(remaining) < len(entry[1])
 
 
 # --------------------------------------------------------------------------------------------------------------

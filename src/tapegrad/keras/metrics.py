@@ -10,7 +10,7 @@ are computed in NumPy).
 >>> float(m.result())
 0.5
 >>> keras.metrics.binary_accuracy([[1.0], [0.0]], [[0.7], [0.7]]).numpy().tolist()
-[1.0, 0.0]
+[[1.0], [0.0]]
 """
 
 from __future__ import annotations

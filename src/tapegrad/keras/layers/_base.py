@@ -491,7 +491,7 @@ class Layer(Module):
                 self.build()
         self.built = True
         self._build_shapes_dict = {"input_shape": input_shape}
-        from ...train import apply_pending
+        from ...train import apply_pending  # checkpoint values waiting for the weights just created
 
         apply_pending(self)
 
@@ -527,7 +527,8 @@ class Layer(Module):
         if not self._call_has_mask_arg:
             kwargs.pop("mask", None)
         first = args[0] if args else next(iter(kwargs.values()), None)
-        if not self.built:
+        first_call = not self.built
+        if first_call:
             shape = _shape_of(first)
             if shape is not None and not isinstance(shape, dict):
                 _check_input_spec(self, tuple(shape) if isinstance(shape, tuple) else shape)
@@ -542,6 +543,18 @@ class Layer(Module):
                 outputs = self.call(*args, **kwargs)
         finally:
             stack.pop()
+        if first_call:
+            from ...train import apply_pending
+
+            if apply_pending(self):
+                # Weights created during this call (subclassed models) were just restored: compute again with the
+                # restored values, as TensorFlow restores a variable when it is created.
+                stack.append(_CallContext(training))
+                try:
+                    with backend.path_scope(self.name):
+                        outputs = self.call(*args, **kwargs)
+                finally:
+                    stack.pop()
         if self._activity_regularizer is not None:
             for o in _nest.flatten(outputs):
                 if isinstance(o, _TensorLike):

@@ -44,6 +44,9 @@ def _num_samples(x: Any) -> int:
     leaves = [e for e in _nest.flatten(x) if e is not None]
     if not leaves:
         raise ValueError("Expected some input data (`x`), received None.")
+    if any(np.ndim(e) == 0 for e in leaves):
+        raise TypeError("tapegrad.keras trains on NumPy arrays or tensors (or lists/dicts of them) with a leading "
+                        f"batch axis; got {[type(e).__name__ for e in leaves if np.ndim(e) == 0]}.")
     sizes = {int(np.shape(e)[0]) for e in leaves}
     if len(sizes) != 1:
         raise ValueError(f"Data cardinality is ambiguous: the arrays have different first dimensions {sorted(sizes)}. "
@@ -276,7 +279,7 @@ class Trainer:
                                                                                             slice(0, split))
         if class_weight is not None and y is not None:
             sample_weight = _class_weights(y, class_weight, sample_weight)
-        n = _num_samples(x)
+        n = _num_samples((x, y, sample_weight))
         steps = math.ceil(n / batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, steps_per_epoch)
@@ -338,7 +341,7 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
         x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
-        n_steps = math.ceil(_num_samples(x) / batch_size)
+        n_steps = math.ceil(_num_samples((x, y, sample_weight)) / batch_size)
         if steps is not None:
             n_steps = min(n_steps, steps)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps)

@@ -70,8 +70,19 @@ class Model(Trainer, Layer):
         if input_shape is not None and type(self).call is not Model.call:
             shape = tuple(1 if d is None else d for d in input_shape)
             self.built = True
-            self(_core.zeros(shape))
+            self._build_shapes_dict = {"input_shape": tuple(input_shape)}
+            self.call(_core.zeros(shape))
+            from ...train import apply_pending
+
+            apply_pending(self)
         self.built = True
+
+    def _run_build(self, input_shape: Any) -> None:
+        if type(self).build is Model.build:  # a subclassed model builds its layers during the call that follows
+            self.built = True
+            self._build_shapes_dict = {"input_shape": input_shape}
+            return
+        super()._run_build(input_shape)
 
     def summary(self, line_length: int | None = None, positions: list[float] | None = None, print_fn: Any = None,
                 expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None) -> None:
