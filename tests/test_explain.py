@@ -89,6 +89,28 @@ def test_left_tape_through_numpy() -> None:
     assert "h.numpy()" in e.line  # the escape was logged while the tape recorded
 
 
+def _leave(t: tf.Tensor) -> tf.Tensor:
+    return tf.constant(t.numpy()) * 2.0
+
+
+def test_left_tape_inside_a_helper_uses_the_escape_log() -> None:
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(_leave(x * 3.0))
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "left_tape" and "tf.constant(t.numpy())" in e.line
+
+
+def test_logging_with_numpy_is_not_blamed() -> None:
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        h = x * 3.0
+        print(h.numpy())  # logging: logged as an escape, but not the break
+        y = tf.reduce_sum(tf.stop_gradient(h))
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "stop_gradient"
+
+
 def test_left_tape_through_float() -> None:
     x = tf.Variable(3.0)
     with tf.GradientTape() as tape:

@@ -296,16 +296,6 @@ class _Why:
                     f"{n} was never watched: the tape was created with watch_accessed_variables=False, so reading "
                     "a Variable does not watch it.",
                     f"call tape.watch({self.ref}) inside the `with` block.", code.binding_line(self.names))
-        desc = snap.descendants(sid)
-        escapes = [e for e in snap.escapes if e[0] in desc]
-        if escapes:
-            _, how, fname, lineno = escapes[0]
-            return self.result(
-                "left_tape",
-                f"the path from {n} to the target leaves the tape: {how} (at the line below) turned a tensor "
-                f"computed from {n} into a NumPy/Python value, which no tape can follow.",
-                "keep the computation in tapegrad ops (np.* functions on tensors are fine: they run as tapegrad "
-                "ops); use .numpy()/float() only for logging or after the gradient.", _fmt_line(fname, lineno))
         consumers = snap.consumers(sid) if snap.alive else []
         path = code.path(self.names, self.targets)
         if not consumers:
@@ -321,6 +311,17 @@ class _Why:
         broken = code.break_point(path, self.names)
         if broken is not None:
             return self.result(*broken)
+        # values that left the tape (logged while it recorded): the fallback when the code does not show the break
+        desc = snap.descendants(sid)
+        escapes = [e for e in snap.escapes if e[0] in desc]
+        if escapes:
+            _, how, fname, lineno = escapes[0]
+            return self.result(
+                "left_tape",
+                f"the path from {n} to the target leaves the tape: {how} (at the line below) turned a tensor "
+                f"computed from {n} into a NumPy/Python value, which no tape can follow.",
+                "keep the computation in tapegrad ops (np.* functions on tensors are fine: they run as tapegrad "
+                "ops); use .numpy()/float() only for logging or after the gradient.", _fmt_line(fname, lineno))
         on_tape = any(t._id is not None and (t._id in snap.known or t._id in snap.produced) for t in self.targets)
         if snap.alive and not on_tape and not any(t is s for t in self.targets):
             return self.result(

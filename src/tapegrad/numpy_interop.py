@@ -122,7 +122,7 @@ def _to_numpy(obj: Any) -> Any:
     """``obj`` with every tensor replaced by its NumPy value (no escape is logged: the caller decides)."""
     if isinstance(obj, _TensorLike):
         v = obj._value
-        return v if isinstance(v, np.ndarray) else np.asarray(obj)
+        return v if isinstance(v, np.ndarray) else np.asarray(obj._numpy_value())
     if isinstance(obj, list):
         return [_to_numpy(o) for o in obj]
     if isinstance(obj, tuple):
@@ -168,11 +168,6 @@ def _unsupported(name: str, call: Callable[[], Any], args: Any, detail: str = ""
             f"Instead, {hint}. If no gradient should flow through it, call it on t.numpy() (or on "
             "tf.stop_gradient(t).numpy()) explicitly."
         )
-    if watched:
-        from ._tensor import _note_escape
-
-        for t in watched:
-            _note_escape(t, f"np.{name}(...)")
     return result
 
 
