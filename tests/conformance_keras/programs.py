@@ -704,9 +704,8 @@ def prog_module_cycle(tf: Any, keras: Any) -> Any:
 
 def _set_sequential_weights(model: Any, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    model.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32) if "variance" not in getattr(
-        w, "path", "")
-                       else np.ones(w.shape, np.float32) for w in model.weights])
+    model.set_weights([np.ones(w.shape, np.float32) if "variance" in w.name
+                       else (rng.standard_normal(w.shape) * 0.5).astype(np.float32) for w in model.weights])
 
 
 def _regression_data(n: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -961,3 +960,62 @@ def prog_custom_training_loop(tf: Any, keras: Any) -> Any:
         opt.apply_gradients(zip(grads, model.trainable_variables))
         losses.append(np.float32(loss))
     return np.array(losses), [arr(w) for w in model.weights]
+
+
+@program
+def prog_fit_batchnorm_model(tf: Any, keras: Any) -> Any:
+    """fit through BatchNormalization (training statistics, moving averages) and evaluate with moving statistics.
+
+    The Dense before the normalization has no bias: its gradient would be rounding noise (the batch mean is
+    removed), which Adam amplifies into steps of ±lr in either library."""
+    keras.backend.clear_session()
+    x, y = _regression_data(48)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5, use_bias=False),
+                              keras.layers.BatchNormalization(momentum=0.8),
+                              keras.layers.Activation("relu"), keras.layers.Dense(1)])
+    _set_sequential_weights(model, 13)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mae")
+    history = model.fit(x, y, batch_size=12, epochs=3, shuffle=False, verbose=0)
+    return (np.array(history.history["loss"], np.float32), np.float32(model.evaluate(x, y, verbose=0)),
+            [arr(w) for w in model.weights])
+
+
+@program
+def prog_fit_embedding_model(tf: Any, keras: Any) -> Any:
+    """An Embedding → Flatten → Dense model on integer ids (sparse gradients inside fit)."""
+    keras.backend.clear_session()
+    rng = np.random.default_rng(14)
+    ids = rng.integers(0, 10, size=(40, 3)).astype(np.int32)
+    y = (ids.sum(1) % 2).astype(np.float32)[:, None]
+    model = keras.Sequential([keras.Input((3,), dtype="int32"), keras.layers.Embedding(10, 4), keras.layers.Flatten(),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    _set_sequential_weights(model, 15)
+    model.compile(optimizer=keras.optimizers.RMSprop(0.02), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(ids, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    return ({k: np.array(v, np.float32) for k, v in history.history.items()}, [arr(w) for w in model.weights],
+            summary_text(model))
+
+
+@program
+def prog_nested_model_summary(tf: Any, keras: Any) -> Any:
+    """A Sequential used as a layer of a functional model: summary rows and parameter counts."""
+    keras.backend.clear_session()
+    block = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)], name="block")
+    inp = keras.Input((4,))
+    model = keras.Model(inp, keras.layers.Dense(1)(block(inp)), name="outer")
+    return summary_text(model), model.count_params()
+
+
+@program
+def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
+    """Two named outputs with a dict of losses and loss weights."""
+    keras.backend.clear_session()
+    x, y = _regression_data(32)
+    inp = keras.Input((3,))
+    h = keras.layers.Dense(4, activation="tanh")(inp)
+    model = keras.Model(inp, [keras.layers.Dense(1, name="first")(h), keras.layers.Dense(1, name="second")(h)])
+    _set_sequential_weights(model, 16)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss={"first": "mse", "second": "mae"},
+                  loss_weights={"first": 1.0, "second": 0.25})
+    history = model.fit(x, [y, -y], batch_size=8, epochs=2, shuffle=False, verbose=0)
+    return np.array(history.history["loss"], np.float32), [arr(w) for w in model.weights]
