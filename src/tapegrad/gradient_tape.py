@@ -389,7 +389,7 @@ class GradientTape:
         if v.dtype.kind not in "fc" and tid not in source_ids:
             return [None] * len(flat_sources)
         if basis is None:
-            basis = xp.reshape(xp.eye(n, dtype=v.dtype), seed_shape)
+            basis = xp.reshape(_identity(xp, n, v.dtype), seed_shape)
         step = 1 if not vectorized else (n if not chunk or chunk >= n else int(chunk))
         parts: list[list[Any]] = [[] for _ in flat_sources]
         for start in range(0, max(n, 1), step):
@@ -428,6 +428,23 @@ def _check_parallel_iterations(what: str, parallel_iterations: Any, use_pfor: bo
             "row at a time, which the vectorised path does not do. Use parallel_iterations >= 2 (or None: all rows "
             "at once), or experimental_use_pfor=False for a row-by-row loop (persistent tape)."
         )
+
+
+_IDENTITY_CACHE: dict[tuple[Any, int, Any], Any] = {}
+
+
+def _identity(xp: Any, n: int, dtype: Any) -> Any:
+    """The n×n identity (the Jacobian's cotangent basis), cached read-only for small n: it is never written."""
+    if n * n * dtype.itemsize > 1 << 22:
+        return xp.eye(n, dtype=dtype)
+    key = (xp, n, dtype)
+    eye = _IDENTITY_CACHE.get(key)
+    if eye is None:
+        if len(_IDENTITY_CACHE) >= 16:
+            _IDENTITY_CACHE.clear()
+        eye = _IDENTITY_CACHE[key] = xp.eye(n, dtype=dtype)
+        eye.flags.writeable = False
+    return eye
 
 
 def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int]) -> dict[int, Any]:
