@@ -24,6 +24,7 @@ The mapping tables (:data:`UFUNCS`, :data:`FUNCTIONS`) are filled on first use, 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,8 @@ UFUNCS: dict[Any, Callable[..., Any]] = {}  # np.ufunc -> tapegrad function (fil
 UFUNC_REDUCE: dict[Any, Callable[..., Any]] = {}  # np.add.reduce -> reduce_sum, ...
 UFUNC_ACCUMULATE: dict[Any, Callable[..., Any]] = {}  # np.add.accumulate -> cumsum, ...
 FUNCTIONS: dict[Any, Callable[..., Any]] = {}  # NumPy function -> handler with NumPy's signature
+_BUILT = False
+_BUILD_LOCK = threading.Lock()
 
 # What to use instead of a NumPy function that has no tapegrad counterpart (keyed by NumPy's function name).
 ALTERNATIVES: dict[str, str] = {
@@ -186,7 +189,7 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
     for x in inputs:
         if not isinstance(x, _TensorLike) and not isinstance(x, _KNOWN_TYPES) and hasattr(x, "__array_ufunc__"):
             return NotImplemented  # another array library: let it try
-    if not UFUNCS:
+    if not _BUILT:
         _build()
     detail = ""
     try:
@@ -257,7 +260,7 @@ def array_function(func: Any, types: tuple[type, ...], args: tuple[Any, ...], kw
     for t in types:
         if not issubclass(t, (_TensorLike, np.ndarray)):
             return NotImplemented
-    if not FUNCTIONS:
+    if not _BUILT:
         _build()
     handler = FUNCTIONS.get(func)
     if handler is not None:
@@ -277,7 +280,7 @@ def supported_ufuncs() -> list[str]:
     >>> {"sin", "add", "maximum"} <= set(supported_ufuncs())
     True
     """
-    if not UFUNCS:
+    if not _BUILT:
         _build()
     return sorted(u.__name__ for u in UFUNCS)
 
@@ -289,7 +292,7 @@ def supported_functions() -> list[str]:
     >>> {"sum", "mean", "concatenate", "linalg.inv"} <= set(supported_functions())
     True
     """
-    if not FUNCTIONS:
+    if not _BUILT:
         _build()
     return sorted(_numpy_name(f) for f in FUNCTIONS)
 
@@ -322,7 +325,16 @@ def _adopt(values: Any) -> list[Any]:
     return [_as_tensor(v, like) for v in values]
 
 
-def _build() -> None:  # noqa: C901 - one table
+def _build() -> None:
+    """Fill the tables once (thread-safe; they are complete before ``_BUILT`` is set)."""
+    global _BUILT
+    with _BUILD_LOCK:
+        if not _BUILT:
+            _fill()
+            _BUILT = True
+
+
+def _fill() -> None:  # noqa: C901 - one table
     import tapegrad as tf
 
     m, la = tf.math, tf.linalg
