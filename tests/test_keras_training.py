@@ -247,3 +247,24 @@ def test_custom_loop_matches_fit_one_epoch():
 @pytest.mark.parametrize("module", ["tapegrad.keras.callbacks", "tapegrad.keras.models._trainer"])
 def test_docstrings_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0
+
+
+def test_add_loss_and_activity_regularizer_enter_the_training_loss():
+    class Penalized(keras.layers.Layer):
+        def call(self, x):
+            self.add_loss(tf.reduce_sum(x) * 0.0 + 2.0)
+            return x
+
+    x, y = regression(16)
+    def count_penalty(a):
+        return 0.5 * tf.reduce_sum(a * 0.0 + 1.0)
+
+    model = keras.Sequential([keras.Input((3,)), Penalized(),
+                              keras.layers.Dense(1, kernel_initializer="zeros", activity_regularizer=count_penalty)])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    model(x)
+    assert [float(v) for v in model.losses] == [2.0, 0.5]  # 0.5 * 16 outputs / batch of 16
+    model(x)
+    assert len(model.losses) == 2  # reset at each outermost call
+    loss = model.fit(x, y, batch_size=16, verbose=0).history["loss"][0]
+    assert loss == pytest.approx(float(np.mean(y**2)) + 2.5, rel=1e-5)

@@ -535,8 +535,9 @@ class Layer(Module):
             self._run_build(shape)
         elif isinstance(first, _TensorLike):
             _check_input_spec(self, tuple(first.shape))
-        self._losses = []
         stack = _context_stack()
+        if not stack:  # the outermost call starts a fresh collection of add_loss() losses in the whole tree
+            self._clear_losses()
         stack.append(_CallContext(training))
         try:
             with backend.path_scope(self.name):
@@ -555,10 +556,11 @@ class Layer(Module):
                         outputs = self.call(*args, **kwargs)
                 finally:
                     stack.pop()
-        if self._activity_regularizer is not None:
+        if self._activity_regularizer is not None:  # Keras divides the penalty by the batch size
             for o in _nest.flatten(outputs):
                 if isinstance(o, _TensorLike):
-                    self.add_loss(self._activity_regularizer(o))
+                    penalty = self._activity_regularizer(o)
+                    self.add_loss(penalty / float(o.shape[0]) if o.ndim else penalty)
         return outputs
 
     def _convert_input(self, x: Any) -> Any:
