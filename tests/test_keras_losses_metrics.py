@@ -98,6 +98,16 @@ def test_loss_gradients_flow_and_shapes_checked():
     assert caught and caught[0].category is SyntaxWarning
 
 
+def test_regularizers():
+    w = tf.constant([1.0, -2.0])
+    r = keras.regularizers
+    assert float(r.L1(0.5)(w)) == 1.5 and float(r.L2()(w)) == pytest.approx(0.05)
+    assert float(r.l1_l2()(w)) == pytest.approx(0.08) and float(r.L1L2()(w)) == 0.0
+    assert isinstance(r.get("l1"), r.L1) and r.get(None) is None
+    with pytest.raises(ValueError, match="regularizer identifier"):
+        r.get("l3")
+
+
 def test_ignore_class_and_registry():
     labels = np.array([0, 1, 2], np.int32)
     logits = np.zeros((3, 3), np.float32)
@@ -136,6 +146,7 @@ def test_accuracy_metrics():
         m.get("nope")
 
 
-@pytest.mark.parametrize("module", ["tapegrad.keras.losses", "tapegrad.keras.metrics", "tapegrad.keras.utils"])
+@pytest.mark.parametrize("module", ["tapegrad.keras.losses", "tapegrad.keras.metrics", "tapegrad.keras.utils",
+                                    "tapegrad.keras.regularizers"])
 def test_docstrings_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0

@@ -17,7 +17,19 @@ both work; optimizers, losses and metrics follow Keras 3's numerics on the Tenso
 """
 
 from .. import _tensor as _t
-from . import activations, backend, callbacks, initializers, layers, losses, metrics, models, optimizers, utils
+from . import (
+           activations,
+           backend,
+           callbacks,
+           initializers,
+           layers,
+           losses,
+           metrics,
+           models,
+           optimizers,
+           regularizers,
+           utils,
+)
 from .layers import Input, InputSpec, KerasTensor, Layer
 from .losses import Loss
 from .metrics import Metric
@@ -28,5 +40,5 @@ Variable = _t.Variable
 __version__ = "3.15.1-tapegrad"
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model",
-           "Sequential", "Optimizer", "Variable"]
+           "optimizers", "regularizers", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
+           "Model", "Sequential", "Optimizer", "Variable"]

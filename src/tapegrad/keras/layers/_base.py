@@ -260,7 +260,9 @@ class Layer(Module):
         self._trainable_variables: list[Variable] = []
         self._non_trainable_variables: list[Variable] = []
         self._regularizers: list[tuple[Variable, Callable[[Any], Any]]] = []
-        self._activity_regularizer = activity_regularizer
+        from .. import regularizers
+
+        self._activity_regularizer = regularizers.get(activity_regularizer)
         self._losses: list[Any] = []
         self._inbound_nodes: list[Node] = []
         self._build_shapes_dict: dict[str, Any] | None = None
@@ -453,7 +455,9 @@ class Layer(Module):
         if constraint is not None:
             _CONSTRAINTS[id(var)] = constraint
         if regularizer is not None:
-            self._regularizers.append((var, regularizer))
+            from .. import regularizers
+
+            self._regularizers.append((var, regularizers.get(regularizer)))
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
         if not self._trainable:
             var._trainable = False
