@@ -45,7 +45,7 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapegrad(\.
 # Public op functions, as TensorFlow places them at top level (declared in each op table's EXPORTS).
 globals().update(_collect(""))
 
-from . import autodiff, config, linalg, math, nn, random  # noqa: E402
+from . import autodiff, config, debugging, experimental, linalg, math, nn, random, scipy, viz  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -53,6 +53,6 @@ __all__ = [
     "errors", "DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16", "float32", "float64",
     "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
-    "random", "custom_gradient", "grad_pass_through", "recompute_grad",
+    "random", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental", "scipy", "viz",
     *_collect(""),
 ]

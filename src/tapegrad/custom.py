@@ -17,7 +17,6 @@ gradient per tensor input (or, as in TensorFlow, one per positional argument, an
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -54,6 +53,8 @@ def _kw_order(fn: Any, kwargs: dict[str, Any]) -> list[str]:
     if not kwargs:
         return []
     try:
+        import inspect
+
         names = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         return list(kwargs)
@@ -113,6 +114,8 @@ class _Bound:
 
 def _accepts_variables(fn: Any) -> bool:
     try:
+        import inspect
+
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return True

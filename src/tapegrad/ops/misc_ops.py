@@ -15,11 +15,13 @@ arguments untouched, no signature checks, results returned as they are.
 from __future__ import annotations
 
 import functools
-import inspect
 import types
 from collections import namedtuple
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import inspect
 
 import numpy as np
 
@@ -528,6 +530,8 @@ class Function:
         self._binder: _Binder | None = None  # binds every argument of a call
         self._self_binder: _Binder | None = None  # a method's: binds the arguments after ``self``
         if input_signature is not None:
+            import inspect
+
             sig = inspect.signature(python_function)
             params = list(sig.parameters.values())
             if params and params[0].name in ("self", "cls") and params[0].kind in (
@@ -583,6 +587,8 @@ class Function:
         >>> cf(tf.constant([1.0, 2.0])).numpy().tolist()
         [2.0, 4.0]
         """
+        import inspect
+
         sig = inspect.signature(self._python_function)
         if self._self_binder is not None:
             raise TypeError(f"get_concrete_function of method {self.name!r}: call it on an instance "

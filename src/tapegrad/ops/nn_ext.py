@@ -1077,7 +1077,6 @@ DROPOUT = defop("dropout", _dropout_fwd, _dropout_vjp, _dropout_jvp, linear=True
          tf=False, name="noise_shape"),
 ])
 
-_FALLBACK_RNG = np.random.default_rng()
 
 
 def _uniform_sample(shape: tuple[int, ...], dtype: np.dtype, seed: Any) -> Any:
@@ -1090,7 +1089,7 @@ def _uniform_sample(shape: tuple[int, ...], dtype: np.dtype, seed: Any) -> Any:
     uniform = getattr(random_ops, "uniform", None)
     if uniform is not None:
         return uniform(list(shape), dtype=dtype.name, seed=seed)._value
-    rng = _FALLBACK_RNG if seed is None else np.random.default_rng(int(seed))
+    rng = np.random.default_rng(None if seed is None else int(seed))
     return rng.random(shape).astype(dtype)
 
 

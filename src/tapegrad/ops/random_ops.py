@@ -58,10 +58,16 @@ class _SeedState:
         self.op_seeds = _pyrandom.Random()  # TF: context._rng, the counter behind rule 2
         self.streams: dict[tuple[str, int, int], np.random.Generator] = {}  # TF: the kernel cache
         self.sequence: np.random.Generator | None = None  # rule 2: calls without an op seed, per set_seed
-        self.entropy = np.random.default_rng()  # rule 1
+        self._entropy: np.random.Generator | None = None  # rule 1; made on first use (keeps import light)
+
+    @property
+    def entropy(self) -> np.random.Generator:
+        if self._entropy is None:
+            self._entropy = np.random.default_rng()
+        return self._entropy
 
     def reseed_entropy(self) -> None:
-        self.entropy = np.random.default_rng()
+        self._entropy = None
 
 
 _STATE = _SeedState()
