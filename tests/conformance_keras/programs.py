@@ -4,7 +4,8 @@ under tapegrad (``tf`` = tapegrad with ``Module``/``train``, ``keras`` = ``tapeg
 Programs return plain values (NumPy arrays, tensors, floats, strings, nests): Keras variables are not TF
 variables, so weights are returned as ``np.asarray(v)``. Random initial values and data come from NumPy with a
 fixed seed and are copied into both libraries (their random streams differ by design). Every program that creates
-layers starts with ``keras.backend.clear_session()`` so automatic names do not depend on the programs before it.
+layers starts with ``keras.backend.clear_session(free_memory=False)`` so automatic names do not depend on the
+programs before it (``free_memory=False`` skips Keras's ``gc.collect()``, 0.2 s per call under TensorFlow).
 """
 
 from __future__ import annotations
@@ -81,9 +82,14 @@ def _trajectory(tf: Any, keras: Any, make: Callable[[Any], Any]) -> dict[str, An
     w = tf.Variable(init[0] * 2)
     opt = make(keras)
     snaps, lrs = [], []
+
+    @tf.function
+    def step(a: Any, b: Any) -> None:  # Keras's own training runs its optimizer inside tf.function
+        opt.apply_gradients([(a, v), (b, w)])
+
     for i in range(STEPS):
         lrs.append(np.float32(np.asarray(opt.learning_rate)))
-        opt.apply_gradients([(tf.constant(g1[i]), v), (tf.constant(g2[i]), w)])
+        step(tf.constant(g1[i]), tf.constant(g2[i]))
         if (i + 1) % 20 == 0:
             snaps.append(arr(v))
     return {"v": np.stack(snaps), "w": arr(w), "lr": np.array(lrs, dtype=np.float32),
@@ -96,12 +102,15 @@ def _sparse_trajectory(tf: Any, keras: Any, make: Callable[[Any], Any]) -> dict[
     init = rng.standard_normal((6, 2)).astype(np.float32)
     v = tf.Variable(init)
     opt = make(keras)
+
+    @tf.function
+    def step(vals: Any, idx: Any) -> None:
+        opt.apply_gradients([(tf.IndexedSlices(vals, idx, tf.constant([6, 2])), v)])
+
     for _ in range(STEPS):
         idx = rng.integers(0, 6, size=4).astype(np.int32)
         idx[1] = idx[0]  # always a duplicate row
-        vals = rng.standard_normal((4, 2)).astype(np.float32)
-        g = tf.IndexedSlices(tf.constant(vals), tf.constant(idx), tf.constant([6, 2]))
-        opt.apply_gradients([(g, v)])
+        step(tf.constant(rng.standard_normal((4, 2)).astype(np.float32)), tf.constant(idx))
     return {"v": arr(v), "slots": [arr(s) for s in opt.variables[1:]]}
 
 
@@ -197,7 +206,7 @@ def prog_none_gradient_warning(tf: Any, keras: Any) -> Any:
 @program
 def prog_none_gradient_layer_path(tf: Any, keras: Any) -> Any:
     """The warning names Keras variables by path (``sequential/dense/kernel``)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     k, b = model.trainable_variables
     with warnings.catch_warnings(record=True) as caught_list:
@@ -364,7 +373,7 @@ def prog_loss_get_by_name(tf: Any, keras: Any) -> Any:
 
 
 def _dense_case(tf: Any, keras: Any, activation: Any, use_bias: bool = True) -> Any:
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     rng = np.random.default_rng(5)
     x = rng.standard_normal((6, 4)).astype(np.float32)
     kernel = rng.standard_normal((4, 3)).astype(np.float32)
@@ -392,7 +401,7 @@ for _act in ("relu", "tanh", "sigmoid", "softmax", None, "gelu", "elu", "softplu
 @program
 def prog_dense_no_bias_rank3(tf: Any, keras: Any) -> Any:
     """Dense without bias on a rank-3 input multiplies along the last axis."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     rng = np.random.default_rng(6)
     layer = keras.layers.Dense(2, use_bias=False)
     x = tf.constant(rng.standard_normal((2, 3, 4)).astype(np.float32))
@@ -406,7 +415,7 @@ def prog_dense_no_bias_rank3(tf: Any, keras: Any) -> Any:
 @program
 def prog_dense_input_errors(tf: Any, keras: Any) -> Any:
     """Dense rejects a rank-1 input and a wrong last dimension (ValueError), and units=0."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     layer = keras.layers.Dense(2)
     layer(np.ones((1, 3), np.float32))
     return (caught(lambda: keras.layers.Dense(2)(np.ones(3, np.float32))),
@@ -414,7 +423,7 @@ def prog_dense_input_errors(tf: Any, keras: Any) -> Any:
 
 
 def _bn_case(tf: Any, keras: Any, **kwargs: Any) -> Any:
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     rng = np.random.default_rng(7)
     x = (rng.standard_normal((8, 3)) * 2 + 1).astype(np.float32)
     layer = keras.layers.BatchNormalization(**kwargs)
@@ -449,7 +458,7 @@ def prog_batchnorm_options(tf: Any, keras: Any) -> Any:
 @program
 def prog_batchnorm_axis1_rank3(tf: Any, keras: Any) -> Any:
     """BatchNormalization(axis=1) on a rank-3 input (channels first)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     rng = np.random.default_rng(8)
     x = tf.constant(rng.standard_normal((4, 2, 5)).astype(np.float32))
     layer = keras.layers.BatchNormalization(axis=1, momentum=0.9)
@@ -464,7 +473,7 @@ def prog_batchnorm_axis1_rank3(tf: Any, keras: Any) -> Any:
 def prog_batchnorm_frozen(tf: Any, keras: Any) -> Any:
     """A frozen BatchNormalization (trainable=False) uses its moving statistics even with training=True and has no
     trainable weights."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     layer = keras.layers.BatchNormalization()
     x = tf.constant(np.arange(6, dtype=np.float32).reshape(3, 2))
     layer(x)
@@ -477,7 +486,7 @@ def prog_batchnorm_frozen(tf: Any, keras: Any) -> Any:
 def prog_dropout_inference_and_rate(tf: Any, keras: Any) -> Any:
     """Dropout is the identity at inference; in training it keeps about 1-rate of the values, scaled by
     1/(1-rate); a rate outside [0, 1] is a ValueError."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     layer = keras.layers.Dropout(0.25, seed=3)
     x = tf.ones([200, 50])
     y_inf = layer(x)
@@ -490,7 +499,7 @@ def prog_dropout_inference_and_rate(tf: Any, keras: Any) -> Any:
 @program
 def prog_dropout_gradient(tf: Any, keras: Any) -> Any:
     """Dropout's gradient is the mask scaled by 1/(1-rate) (checked through the output itself)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     layer = keras.layers.Dropout(0.5, seed=1)
     x = tf.constant(np.linspace(1, 2, 100, dtype=np.float32))
     with tf.GradientTape() as tape:
@@ -505,7 +514,7 @@ def prog_dropout_gradient(tf: Any, keras: Any) -> Any:
 @program
 def prog_embedding_gradient_and_sparse_update(tf: Any, keras: Any) -> Any:
     """Embedding looks up rows; its gradient is IndexedSlices (duplicates kept); SGD updates only those rows."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     layer = keras.layers.Embedding(5, 2)
     layer.build()
     layer.set_weights([np.arange(10, dtype=np.float32).reshape(5, 2)])
@@ -521,7 +530,7 @@ def prog_embedding_gradient_and_sparse_update(tf: Any, keras: Any) -> Any:
 @program
 def prog_embedding_adam_rows(tf: Any, keras: Any) -> Any:
     """Adam and Adagrad on Embedding gradients (duplicate ids), 5 steps."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     out = []
     for make in (lambda: keras.optimizers.Adam(0.1), lambda: keras.optimizers.Adagrad(0.5),
                  lambda: keras.optimizers.RMSprop(0.1)):
@@ -542,7 +551,7 @@ def prog_embedding_adam_rows(tf: Any, keras: Any) -> Any:
 @program
 def prog_flatten_activation_lambda(tf: Any, keras: Any) -> Any:
     """Flatten, Activation and Lambda layers on concrete inputs."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x = tf.constant(np.linspace(-2, 2, 24, dtype=np.float32).reshape(2, 3, 4))
     return (keras.layers.Flatten()(x), keras.layers.Activation("relu")(x), keras.layers.Activation("tanh")(x),
             keras.layers.Lambda(lambda t: t * 2.0 + 1.0)(x), keras.layers.Flatten()(tf.ones([3])).shape)
@@ -718,7 +727,7 @@ def _regression_data(n: int = 64) -> tuple[np.ndarray, np.ndarray]:
 @program
 def prog_sequential_summary(tf: Any, keras: Any) -> Any:
     """Sequential built from keras.Input: summary text (names, shapes, parameter counts and sizes)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
                               keras.layers.BatchNormalization(), keras.layers.Dropout(0.1),
                               keras.layers.Dense(3, activation="softmax")])
@@ -728,7 +737,7 @@ def prog_sequential_summary(tf: Any, keras: Any) -> Any:
 @program
 def prog_sequential_deferred_summary(tf: Any, keras: Any) -> Any:
     """A Sequential without Input is built by its first call; the summary shows that call's shapes."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(2)], name="deferred")
     before = summary_text(model)
     model(np.ones((7, 4), np.float32))
@@ -738,7 +747,7 @@ def prog_sequential_deferred_summary(tf: Any, keras: Any) -> Any:
 @program
 def prog_functional_summary(tf: Any, keras: Any) -> Any:
     """Functional models: a chain (three columns) and a branching graph ("Connected to" column)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     inp = keras.Input((4,), name="x")
     out = keras.layers.Dense(2)(keras.layers.Activation("tanh")(keras.layers.Dense(5, name="d1")(inp)))
     chain = keras.Model(inp, out)
@@ -752,7 +761,7 @@ def prog_functional_summary(tf: Any, keras: Any) -> Any:
 @program
 def prog_subclassed_model_summary_and_variables(tf: Any, keras: Any) -> Any:
     """A subclassed model: unbuilt summary, then built by a call; weights in creation order."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
 
     class Net(keras.Model):
         def __init__(self) -> None:
@@ -774,7 +783,7 @@ def prog_subclassed_model_summary_and_variables(tf: Any, keras: Any) -> Any:
 @program
 def prog_functional_forward_gradients(tf: Any, keras: Any) -> Any:
     """A two-input functional model: outputs and gradients after copying weights."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     a, b = keras.Input((3,)), keras.Input((2,))
     h = keras.layers.Dense(4, activation="tanh")(a)
     g = keras.layers.Dense(4)(b)
@@ -790,25 +799,27 @@ def prog_functional_forward_gradients(tf: Any, keras: Any) -> Any:
 
 
 def _fit_case(tf: Any, keras: Any, optimizer: Any, metrics: Any, loss: Any, classification: bool) -> Any:
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     if classification:
         rng = np.random.default_rng(12)
-        x = rng.standard_normal((60, 4)).astype(np.float32)
+        x = rng.standard_normal((64, 4)).astype(np.float32)
         y = (x[:, 0] + x[:, 1] > 0).astype(np.int32) + (x[:, 2] > 0.5).astype(np.int32)
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
                                   keras.layers.Dense(3, activation="softmax")])
     else:
-        x, y = _regression_data(60)
+        x, y = _regression_data(64)
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(6, activation="tanh"),
                                   keras.layers.Dense(1)])
     _set_sequential_weights(model, 3)
     model.compile(optimizer=optimizer(keras), loss=loss, metrics=metrics)
-    history = model.fit(x, y, batch_size=16, epochs=4, shuffle=False, validation_data=(x[:20], y[:20]), verbose=0)
+    # Batch sizes divide the sample counts: TensorFlow then traces each Keras function once (a faster oracle run).
+    history = model.fit(x, y, batch_size=16, epochs=4, shuffle=False, validation_data=(x[:16], y[:16]), verbose=0)
     hist = {k: np.array(v, dtype=np.float32) for k, v in history.history.items()}
-    evaluated = model.evaluate(x, y, batch_size=25, verbose=0)
+    evaluated = model.evaluate(x, y, batch_size=32, verbose=0)
     evaluated = np.array(evaluated, dtype=np.float32)
-    as_dict = {k: np.float32(v) for k, v in model.evaluate(x, y, verbose=0, return_dict=True).items()}
-    pred = model.predict(x[:7], verbose=0)
+    as_dict = {k: np.float32(v) for k, v in model.evaluate(x, y, batch_size=32, verbose=0,
+                                                              return_dict=True).items()}
+    pred = model.predict(x[:8], batch_size=8, verbose=0)
     return (hist, evaluated, as_dict, pred, history.epoch, history.params, [arr(w) for w in model.weights],
             model.metrics_names if hasattr(model, "metrics_names") else None)
 
@@ -829,26 +840,26 @@ def prog_fit_classification_adam(tf: Any, keras: Any) -> Any:
 @program
 def prog_fit_huber_rmsprop_loss_object(tf: Any, keras: Any) -> Any:
     """fit with a Huber loss object and RMSprop; evaluate returns a single float."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x, y = _regression_data(40)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     _set_sequential_weights(model, 5)
     model.compile(optimizer=keras.optimizers.RMSprop(0.05), loss=keras.losses.Huber(delta=0.5))
     history = model.fit(x, y, batch_size=10, epochs=3, shuffle=False, verbose=0)
-    return (np.array(history.history["loss"], np.float32), np.float32(model.evaluate(x, y, verbose=0)),
+    return (np.array(history.history["loss"], np.float32), np.float32(model.evaluate(x, y, batch_size=10, verbose=0)),
             sorted(history.history))
 
 
 @program
 def prog_fit_validation_split_and_sample_weight(tf: Any, keras: Any) -> Any:
     """validation_split takes the last samples; sample weights scale the loss."""
-    keras.backend.clear_session()
-    x, y = _regression_data(50)
-    w = np.linspace(0.1, 2.0, 50).astype(np.float32)
+    keras.backend.clear_session(free_memory=False)
+    x, y = _regression_data(60)
+    w = np.linspace(0.1, 2.0, 60).astype(np.float32)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     _set_sequential_weights(model, 6)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    history = model.fit(x, y, sample_weight=w, batch_size=8, epochs=2, shuffle=False, validation_split=0.2,
+    history = model.fit(x, y, sample_weight=w, batch_size=6, epochs=2, shuffle=False, validation_split=0.2,
                         verbose=0)
     return {k: np.array(v, np.float32) for k, v in history.history.items()}, history.params
 
@@ -860,14 +871,14 @@ def prog_fit_progress_line_verbose2(tf: Any, keras: Any) -> Any:
     import io
     import re
 
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x, y = _regression_data(40)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     _set_sequential_weights(model, 7)
     model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
     buf = io.StringIO()
     with _c.redirect_stdout(buf):
-        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=2, validation_data=(x, y))
+        model.fit(x, y, batch_size=20, epochs=2, shuffle=False, verbose=2, validation_data=(x, y))
     text = re.sub(r"\d+(ms|us|s)/step", "T/step", buf.getvalue())
     return re.sub(r" - \d+s - ", " - Ns - ", text)
 
@@ -875,7 +886,7 @@ def prog_fit_progress_line_verbose2(tf: Any, keras: Any) -> Any:
 @program
 def prog_train_on_batch_and_test_on_batch(tf: Any, keras: Any) -> Any:
     """train_on_batch returns running logs; test_on_batch and predict_on_batch."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x, y = _regression_data(16)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     _set_sequential_weights(model, 8)
@@ -889,7 +900,7 @@ def prog_train_on_batch_and_test_on_batch(tf: Any, keras: Any) -> Any:
 @program
 def prog_model_trainable_toggle(tf: Any, keras: Any) -> Any:
     """Freezing a layer moves its weights to non_trainable_weights (and back)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.Dense(1)])
     model.layers[0].trainable = False
     frozen = (len(model.trainable_weights), len(model.non_trainable_weights))
@@ -902,7 +913,7 @@ def prog_model_trainable_toggle(tf: Any, keras: Any) -> Any:
 @program
 def prog_sequential_errors(tf: Any, keras: Any) -> Any:
     """Sequential refuses duplicate layer names and non-layers (ValueError)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = keras.Sequential([keras.layers.Dense(1, name="same")])
     return (caught(lambda: model.add(keras.layers.Dense(1, name="same"))), caught(lambda: model.add("dense")),
             caught(lambda: model.evaluate(np.ones((2, 2)), np.ones((2, 1)), verbose=0)))
@@ -911,7 +922,7 @@ def prog_sequential_errors(tf: Any, keras: Any) -> Any:
 @program
 def prog_get_layer(tf: Any, keras: Any) -> Any:
     """get_layer by name and index."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, name="first"), keras.layers.Dense(1)])
     return model.get_layer("first").name, model.get_layer(index=1).name, caught(lambda: model.get_layer("nope"))
 
@@ -919,7 +930,7 @@ def prog_get_layer(tf: Any, keras: Any) -> Any:
 @program
 def prog_layer_custom_add_weight(tf: Any, keras: Any) -> Any:
     """A custom layer with add_weight in build and a training argument; the call context passes training down."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
 
     class Noisy(keras.layers.Layer):
         def build(self, input_shape: Any) -> None:
@@ -946,7 +957,7 @@ def prog_layer_custom_add_weight(tf: Any, keras: Any) -> Any:
 @program
 def prog_custom_training_loop(tf: Any, keras: Any) -> Any:
     """The TF guide's loop: GradientTape over a Keras model, optimizer.apply_gradients, 30 steps."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x, y = _regression_data(32)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
     _set_sequential_weights(model, 9)
@@ -968,7 +979,7 @@ def prog_fit_batchnorm_model(tf: Any, keras: Any) -> Any:
 
     The Dense before the normalization has no bias: its gradient would be rounding noise (the batch mean is
     removed), which Adam amplifies into steps of ±lr in either library."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x, y = _regression_data(48)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5, use_bias=False),
                               keras.layers.BatchNormalization(momentum=0.8),
@@ -976,14 +987,14 @@ def prog_fit_batchnorm_model(tf: Any, keras: Any) -> Any:
     _set_sequential_weights(model, 13)
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mae")
     history = model.fit(x, y, batch_size=12, epochs=3, shuffle=False, verbose=0)
-    return (np.array(history.history["loss"], np.float32), np.float32(model.evaluate(x, y, verbose=0)),
-            [arr(w) for w in model.weights])
+    return (np.array(history.history["loss"], np.float32),
+            np.float32(model.evaluate(x, y, batch_size=12, verbose=0)), [arr(w) for w in model.weights])
 
 
 @program
 def prog_fit_embedding_model(tf: Any, keras: Any) -> Any:
     """An Embedding → Flatten → Dense model on integer ids (sparse gradients inside fit)."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     rng = np.random.default_rng(14)
     ids = rng.integers(0, 10, size=(40, 3)).astype(np.int32)
     y = (ids.sum(1) % 2).astype(np.float32)[:, None]
@@ -999,7 +1010,7 @@ def prog_fit_embedding_model(tf: Any, keras: Any) -> Any:
 @program
 def prog_nested_model_summary(tf: Any, keras: Any) -> Any:
     """A Sequential used as a layer of a functional model: summary rows and parameter counts."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     block = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)], name="block")
     inp = keras.Input((4,))
     model = keras.Model(inp, keras.layers.Dense(1)(block(inp)), name="outer")
@@ -1009,7 +1020,7 @@ def prog_nested_model_summary(tf: Any, keras: Any) -> Any:
 @program
 def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
     """Two named outputs with a dict of losses and loss weights."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
     x, y = _regression_data(32)
     inp = keras.Input((3,))
     h = keras.layers.Dense(4, activation="tanh")(inp)

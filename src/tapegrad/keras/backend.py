@@ -62,8 +62,11 @@ def image_data_format() -> str:
     return "channels_last"
 
 
-def clear_session() -> None:
-    """Reset Keras's global state: the automatic-name counters (the next ``Dense`` is ``dense`` again)."""
+def clear_session(free_memory: bool = True) -> None:
+    """Reset Keras's global state: the automatic-name counters (the next ``Dense`` is ``dense`` again).
+
+    ``free_memory`` is accepted for Keras compatibility (tapegrad holds no backend caches to free).
+    """
     _UIDS.clear()
 
 
