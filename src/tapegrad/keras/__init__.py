@@ -1,7 +1,22 @@
 """``tapegrad.keras``: a Keras 3–compatible subset for building and training models on tapegrad.
 
 Layers hold ordinary ``tapegrad.Variable`` weights, so hand-written ``GradientTape`` loops and ``compile``/``fit``
-both work; optimizers, losses and metrics follow Keras 3's numerics on the TensorFlow backend.
+both work; optimizers, losses and metrics follow Keras 3's numerics on the TensorFlow backend (checked against
+Keras 3 by ``tests/conformance_keras``).
+
+Differences from Keras 3, on purpose or by limitation:
+
+* Weights are ``tapegrad.Variable`` objects named like TF variables (``"kernel:0"``; Keras 3 says ``"kernel"``);
+  the Keras path (``"sequential/dense/kernel"``) is ``keras.backend.variable_path(v)``. Layers are ``tf.Module``
+  subclasses, so a ``tf.Module`` holding a layer also lists the layer's variables (Keras 3 layers are not modules).
+* Random initializers and ``Dropout`` draw from NumPy's PCG64 with TF's seeding rules: same distributions, bounds
+  and fans, different numbers. ``Dropout`` keeps no seed-state variable.
+* ``summary()`` prints plain text (Keras colours it on terminals); masks are not propagated between layers;
+  ``fit`` takes NumPy arrays or tensors (and lists/dicts of them), not ``tf.data`` datasets or generators;
+  ``use_ema`` and ``gradient_accumulation_steps`` are not implemented; weights are saved as ``.npz``
+  (``save_weights``/``load_weights``, ``tapegrad.train.Checkpoint``), whole models are not saved.
+* Kept from ``tf.keras`` 2 because TensorFlow's guides use them: ``Optimizer.minimize(loss, var_list)`` and the
+  ``keras.losses.MSE``/``MAE`` aliases.
 
 >>> import numpy as np
 >>> import tapegrad as tf
