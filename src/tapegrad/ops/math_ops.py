@@ -23,11 +23,19 @@ OPS_BY_PUBLIC: dict[str, OpDef] = {}
 
 
 def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None, *, kinds: str = "fc",
-           save_out: bool = False, doc: str = "", **meta: Any) -> Callable[..., Tensor]:
-    """Declare an elementwise unary op whose derivative is ``deriv(F, x, y)``; VJP and JVP follow from it."""
+           save_out: bool = False, doc: str = "", vjp: Any = None, jvp: Any = None,
+           **meta: Any) -> Callable[..., Tensor]:
+    """Declare an elementwise unary op whose derivative is ``deriv(F, x, y)``; VJP and JVP follow from it.
+
+    An op whose rules are not ``g * conj(f')`` / ``t * f'`` passes ``deriv=None`` and its own ``vjp``/``jvp``
+    (neither: not differentiable). A ``doc`` with its own ``>>>`` example is the whole docstring.
+    """
     if deriv is None:
-        op = defop(name, fwd, None, None, save_out=save_out, **meta)
+        op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
     else:
+        if vjp is not None or jvp is not None:
+            raise TypeError(f"_unary({name!r}): give either deriv or explicit vjp/jvp rules, not both")
+
         def vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             return (g * cj(F, deriv(F, ins[0], out)),)
 
@@ -37,7 +45,7 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
         op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
 
     fn = make_unary(op, kinds)
-    fn.__doc__ = (doc or f"Elementwise ``{name}``.") + (
+    fn.__doc__ = doc if ">>>" in doc else (doc or f"Elementwise ``{name}``.") + (
         f"\n\n>>> import tapegrad as tf\n>>> y = tf.math.{name}(tf.constant([0.5, 1.0]))\n"
     )
     OPS_BY_PUBLIC[name] = op
