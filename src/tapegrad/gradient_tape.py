@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _nest, _tape
+from ._backend import NUMPY
 from ._backprop import backward
 from ._dispatch import apply1
 from ._logging import warn_limited
@@ -469,7 +470,8 @@ def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int])
                 raise ValueError("GradientTape.gradient: output_gradients contains None; give a tensor per target.")
             seed = _output_gradient(og, t)
         else:
-            seed = make(xp.ones(v.shape, dtype=v.dtype), xp)
+            # a 0-d target (the usual loss) gets a NumPy scalar: far cheaper than building a 0-d array
+            seed = make(v.dtype.type(1) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype), xp)
         tid = ensure_id(t)
         prev = seeds.get(tid)
         seeds[tid] = seed if prev is None else seed + prev
