@@ -45,7 +45,28 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapegrad(\.
 # Public op functions, as TensorFlow places them at top level (declared in each op table's EXPORTS).
 globals().update(_collect(""))
 
-from . import autodiff, config, debugging, experimental, linalg, math, nn, random, scipy, viz  # noqa: E402
+from . import autodiff, config, linalg, math, nn, random  # noqa: E402
+
+# Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
+_LAZY_MODULES = ("debugging", "experimental", "keras", "scipy", "train", "viz")
+_LAZY_NAMES = {"Module": "module", "name_scope": "module"}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY_MODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    else:
+        raise AttributeError(f"module 'tapegrad' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
 
 __version__ = "0.1.0"
 
@@ -54,5 +75,6 @@ __all__ = [
     "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
     "random", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental", "scipy", "viz",
+    "Module", "name_scope", "keras", "train",
     *_collect(""),
 ]
