@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from numpy import ndarray
-
 from ._indexed_slices import IndexedSlices
 from ._registry import NO_GRADIENT
 from ._tape import local
@@ -41,13 +39,11 @@ def fit(F: Any, r: Any, val: Any, nb: int) -> Any:
 def accumulate(a: Any, b: Any) -> Any:
     if a is None:
         return b
-    sa = getattr(a, "_sparse_add", None)
-    if sa is not None:
-        return sa(b)
-    sb = getattr(b, "_sparse_add", None)
-    if sb is not None:
-        return sb(a)
-    return a + b
+    if type(a) is IndexedSlices:
+        return a._sparse_add(b)
+    if type(b) is IndexedSlices:
+        return b._sparse_add(a)
+    return a + b  # a fresh value: never accumulate into a buffer the engine does not own
 
 
 def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
@@ -124,12 +120,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 if type(r).__name__ != "IndexedSlices":
                     r = fit(F, r, v, 0)
             prev = grads.get(i)
-            if prev is None:
-                grads[i] = r
-            elif type(prev) is ndarray and type(r) is ndarray:
-                grads[i] = prev + r  # a fresh array: never accumulate into a buffer the engine does not own
-            else:
-                grads[i] = accumulate(prev, r)
+            grads[i] = r if prev is None else accumulate(prev, r)
     for sid in source_ids:
         if sid not in results and sid in grads:
             results[sid] = grads[sid]

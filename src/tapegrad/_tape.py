@@ -52,7 +52,11 @@ def push(tape: Tape) -> None:
 
 
 def remove(tape: Tape) -> None:
-    local.tapes = tuple(t for t in local.tapes if t is not tape)
+    tapes = local.tapes
+    if tapes and tapes[-1] is tape:  # the usual case: leaving the innermost tape
+        local.tapes = tapes[:-1]
+    else:
+        local.tapes = tuple([t for t in tapes if t is not tape])
 
 
 def replace(old: Tape, new: Tape) -> None:

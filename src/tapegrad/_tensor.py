@@ -410,8 +410,8 @@ class Variable(_TensorLike):
         else:
             value = constant_value(initial_value, dtype)
             xp = NUMPY
-        if value.ndim == 0 and not isinstance(value, np.ndarray):
-            value = np.asarray(value)
+        if value.ndim == 0 and isinstance(value, np.ndarray):
+            value = value[()]  # a NumPy scalar: scalar math on it is several times cheaper than on a 0-d array
         if shape is not None and validate_shape:
             want = TensorShape(shape)
             if not want.is_compatible_with(value.shape):
@@ -473,7 +473,8 @@ class Variable(_TensorLike):
             value = value._dense()  # TF densifies (rows not named become zeros); use scatter_update for rows
         arr = self._checked(value, "assign")
         self._read()
-        self._value = self._xp.array(arr, copy=True)
+        new = self._xp.array(arr, copy=True)
+        self._value = new[()] if new.ndim == 0 else new
         return self
 
     def assign_add(self, delta: Any, use_locking: bool = False, name: str | None = None,

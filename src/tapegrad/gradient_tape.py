@@ -213,9 +213,33 @@ class GradientTape:
             return _gradient_explained(self, target, sources, output_gradients)
         tape = self._begin_use()
         try:
+            if (output_gradients is None and unconnected_gradients is UnconnectedGradients.NONE
+                    and type(target) is Tensor and (type(sources) is Variable or type(sources) is Tensor)):
+                return self._gradient_one(tape, target, sources)
             return self._gradient(tape, target, sources, output_gradients, unconnected_gradients)
         finally:
             self._end_use()
+
+    def _gradient_one(self, tape: _tape.Tape, target: Tensor, source: Any) -> Any:
+        """The common case, one tensor target and one source, without the nest and seed machinery."""
+        v = target._value
+        if v.dtype.kind not in "fc":
+            return self._gradient(tape, target, source, None, UnconnectedGradients.NONE)
+        xp = target._xp
+        tid = target._id
+        if tid is None:
+            tid = ensure_id(target)
+        sid = source._id
+        if sid is None:
+            sid = ensure_id(source)
+        seed = v.dtype.type(1) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
+        src = {sid}
+        results, diff = backward(tape.entries, not tape.persistent, {tid: seed}, src, xp, 0,
+                                 src if source._value.dtype.kind in "fc" else set())
+        g = results.get(sid)
+        if g is None or diff or type(g) is Tensor or type(g).__name__ == "IndexedSlices":
+            return g
+        return make(g, source._xp)
 
     def _gradient(self, tape: _tape.Tape, target: Any, sources: Any, output_gradients: Any,
                   unconnected_gradients: Any) -> Any:

@@ -25,15 +25,16 @@ def _swap(fn: Any) -> Any:
 
 
 _OPS = math_ops.OPS_BY_PUBLIC
-for _name, _opname in {"add": "add", "sub": "subtract", "mul": "multiply", "floordiv": "floordiv",
-                       "mod": "floormod", "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}.items():
+_FAST = {"add": "add", "sub": "subtract", "mul": "multiply", "floordiv": "floordiv", "mod": "floormod", "pow": "pow",
+         "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}
+for _name, _opname in _FAST.items():
     _f, _r = _binop(_OPS[_opname])
     _r.__name__ = f"__r{_name}__"
     setattr(_TensorLike, f"__{_name}__", _f)
     setattr(_TensorLike, f"__r{_name}__", _r)
 
-# / and ** have dtype rules beyond the fast path (int / int is float64; int ** negative raises)
-for _name, _fn in {"truediv": math_ops.divide, "pow": math_ops.pow, "matmul": array_ops.matmul}.items():
+# / has a dtype rule beyond the fast path (int / int is float64); @ has its own shape checks
+for _name, _fn in {"truediv": math_ops.divide, "matmul": array_ops.matmul}.items():
     setattr(_TensorLike, f"__{_name}__", _fn)
     setattr(_TensorLike, f"__r{_name}__", _swap(_fn))
 
