@@ -46,6 +46,10 @@ def accumulate(a: Any, b: Any) -> Any:
     return a + b  # a fresh value: never accumulate into a buffer the engine does not own
 
 
+_NEED1 = (True,)
+_NEED2 = ((None, (False, True)), ((True, False), (True, True)))  # [needs first][needs second]
+
+
 def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
              xp: Any, nb: int = 0, float_sources: set[int] | None = None) -> tuple[dict[int, Any], bool]:
     """Propagate ``seeds`` (id → raw array or Tensor) back through ``entries``.
@@ -90,14 +94,21 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             if oid in source_ids:
                 results[oid] = g
         op, in_ids, _, ins, out, p = e
-        if len(in_ids) == 2:
-            needs: tuple[bool, ...] = (in_ids[0] in reach, in_ids[1] in reach)
-        elif len(in_ids) == 1:
-            needs = (in_ids[0] in reach,)
+        n = len(in_ids)
+        if n == 1:
+            if in_ids[0] not in reach:
+                continue
+            needs: tuple[bool, ...] = _NEED1
+        elif n == 2:
+            n0 = in_ids[0] in reach
+            n1 = in_ids[1] in reach
+            if not (n0 or n1):
+                continue
+            needs = _NEED2[n0][n1]
         else:
             needs = tuple([i in reach for i in in_ids])
-        if True not in needs:
-            continue
+            if True not in needs:
+                continue
         if type(g) is IndexedSlices:
             g = g._densify(diff)  # a gathered intermediate (not a source): rules take dense upstreams
         vjp = op.vjp
@@ -114,11 +125,10 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             if not need or r is None:
                 continue
             if diff or nb:
-                if type(r).__name__ != "IndexedSlices":
+                if type(r) is not IndexedSlices:
                     r = fit(F, r, v, nb)
-            elif r.shape != v.shape or r.dtype != v.dtype:
-                if type(r).__name__ != "IndexedSlices":
-                    r = fit(F, r, v, 0)
+            elif (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+                r = fit(F, r, v, 0)
             prev = grads.get(i)
             grads[i] = r if prev is None else accumulate(prev, r)
     for sid in source_ids:

@@ -15,12 +15,12 @@ class DType:
     ('float32', True, True)
     """
 
-    __slots__ = ("name", "_np", "is_floating", "is_integer", "is_complex", "is_bool", "is_unsigned", "size")
+    __slots__ = ("name", "_np", "kind", "is_floating", "is_integer", "is_complex", "is_bool", "is_unsigned", "size")
 
     def __init__(self, name: str, np_type: Any) -> None:
         self.name = name
         self._np = np.dtype(np_type)
-        kind = self._np.kind
+        kind = self.kind = self._np.kind  # NumPy's kind character, so rules can test arrays and tensors alike
         self.is_floating = kind == "f"
         self.is_integer = kind in "iu"
         self.is_complex = kind == "c"

@@ -107,10 +107,10 @@ def cj(F: Any, x: Any) -> Any:
     """conj(x) for complex values, x itself otherwise (TF's gradient convention: upstream * conj(f'(z)))."""
     t = type(x)
     if t is float or t is int:
-        return x
+        return x  # Python scalars stay raw (weak) on the binary fast path
     if t is complex:
         return x.conjugate()
-    return F.conj(x) if is_complex(x) else x
+    return F.conj(x) if x.dtype.kind == "c" else x  # arrays, NumPy scalars and Tensors (DType.kind)
 
 
 def norm_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
