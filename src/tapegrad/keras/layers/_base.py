@@ -43,6 +43,10 @@ _CONTEXT = threading.local()
 # call context: an outer layer's ``training`` reaches the layers it calls
 
 
+
+# How many add_loss calls happened (process-wide): while none has, no layer has losses to clear.
+_LOSSES_ADDED = [0]
+
 class _CallContext:
     def __init__(self, training: bool | None) -> None:
         self.training = training
@@ -420,8 +424,11 @@ class Layer(Module):
     def add_loss(self, loss: Any) -> None:
         """Add a loss tensor (e.g. an activity penalty) that ``fit`` adds to the compiled loss."""
         self._losses.append(loss)
+        _LOSSES_ADDED[0] += 1
 
     def _clear_losses(self) -> None:
+        if not _LOSSES_ADDED[0]:
+            return  # no layer holds an added loss: skip walking the layer tree on every call
         for layer in self._flatten_layers():
             layer._losses = []
 
