@@ -1,12 +1,14 @@
-"""Warnings through the ``tapegrad`` logger, limited per user call site (the first frame outside tapegrad)."""
+"""Warnings through the ``tapegrad`` logger, limited per user call site (the first frame outside tapegrad).
+
+``logging`` is imported on the first warning only (it is not needed to import tapegrad). tapegrad never configures
+logging: with no handler configured anywhere, Python's last-resort handler prints the message to stderr.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
-logger = logging.getLogger("tapegrad")
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _counts: dict[tuple[str, str, int], int] = {}
 
@@ -26,6 +28,6 @@ def warn_limited(key: str, limit: int, message: str) -> None:
     n = _counts.get(site, 0)
     if n < limit:
         _counts[site] = n + 1
-        if not logger.handlers and not logging.getLogger().handlers:
-            logging.basicConfig(format="WARNING:%(name)s:%(message)s")
-        logger.warning(message)
+        import logging
+
+        logging.getLogger("tapegrad").warning(message)

@@ -21,7 +21,6 @@ gradients) are computed with NumPy only, in float64 whatever the input precision
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -88,16 +87,16 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _NAN = math.nan
 _INF = math.inf
 
-# Bernoulli numbers B_2, B_4, …, B_26.
-_BERNOULLI = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30), Fraction(5, 66),
-              Fraction(-691, 2730), Fraction(7, 6), Fraction(-3617, 510), Fraction(43867, 798),
-              Fraction(-174611, 330), Fraction(854513, 138), Fraction(-236364091, 2730), Fraction(8553103, 6)]
+# Bernoulli numbers B_2, B_4, …, B_26 as exact (numerator, denominator) pairs; Python's int / int is correctly
+# rounded, so each coefficient below is the float nearest to the exact rational.
+_BERNOULLI = [(1, 6), (-1, 30), (1, 42), (-1, 30), (5, 66), (-691, 2730), (7, 6), (-3617, 510), (43867, 798),
+              (-174611, 330), (854513, 138), (-236364091, 2730), (8553103, 6)]
 # Stirling: lgamma(x) ~ (x-1/2) log x - x + log(2 pi)/2 + sum_k B_2k / (2k (2k-1) x^(2k-1))
-_STIRLING = [float(b / ((2 * k) * (2 * k - 1))) for k, b in enumerate(_BERNOULLI[:8], start=1)]
+_STIRLING = [n / (d * (2 * k) * (2 * k - 1)) for k, (n, d) in enumerate(_BERNOULLI[:8], start=1)]
 # digamma: psi(x) ~ log x - 1/(2x) - sum_k B_2k / (2k x^2k)
-_PSI_ASYM = [float(b / (2 * k)) for k, b in enumerate(_BERNOULLI[:8], start=1)]
+_PSI_ASYM = [n / (d * 2 * k) for k, (n, d) in enumerate(_BERNOULLI[:8], start=1)]
 # Euler–Maclaurin tail of the Hurwitz zeta function: B_2j / (2j)!
-_EM = [float(b / math.factorial(2 * j)) for j, b in enumerate(_BERNOULLI[:12], start=1)]
+_EM = [n / (d * math.factorial(2 * j)) for j, (n, d) in enumerate(_BERNOULLI[:12], start=1)]
 
 # lgamma(2 + t) = sum_{k>=1} c_k t^k with c_1 = 1 - euler_gamma, c_k = (-1)^k (zeta(k) - 1) / k (|t| <= 1/2).
 # Generated with mpmath at 50 digits (tests/test_math_ext.py re-derives them with scipy.special.zeta).
@@ -350,7 +349,7 @@ def _digamma_kernel(F: Any, v: Any) -> Any:
 def _zeta_tail(F: Any, w: Any, s: int) -> Any:
     """Euler–Maclaurin remainder sum_{k>=0} (w + k)^(-s) for w >= 10 + 2(s - 1) (s >= 2 integer)."""
     coeffs = []
-    rising = Fraction(s)  # s (s+1) … (s + 2j - 2)
+    rising = s  # s (s+1) … (s + 2j - 2), an exact Python int
     for j, e in enumerate(_EM, start=1):
         coeffs.append(e * float(rising))
         rising *= (s + 2 * j - 1) * (s + 2 * j)
