@@ -173,6 +173,38 @@ def memory_table(results: dict[str, Any]) -> str:
     return _table(header, rows)
 
 
+# Issue 7's targets: (workload, description, check(results) -> (measured text, met?))
+def _ratio(results: dict[str, Any], wl: str, peer: str) -> float | None:
+    a, b = time_of(results, SUBJECT, wl), time_of(results, peer, wl)
+    return None if a is None or b is None else a / b
+
+
+def targets_table(results: dict[str, Any]) -> str:
+    """The performance targets of the benchmark issue, measured in this run (met / missed)."""
+    rows: list[list[str]] = []
+
+    def add(what: str, target: str, value: float | None, text: str, ok: bool) -> None:
+        rows.append([what, target, "—" if value is None else text, "—" if value is None else ("met" if ok else
+                                                                                               "missed")])
+
+    seed = time_of(results, SUBJECT, "seed")
+    add("seed", "≤ 10 µs", seed, f"{seed:.1f} µs" if seed else "", bool(seed and seed <= 10))
+    r = _ratio(results, "seed", "torch")
+    add("seed vs PyTorch", "≥ 4× faster", r, f"{1 / r:.1f}× faster" if r else "", bool(r and 1 / r >= 4))
+    for wl, limit in (("chain", 1.5), ("mlp", 1.25), ("big", 1.2)):
+        r = _ratio(results, wl, FLOOR)
+        add(wl, f"≤ {limit}× NumPy floor", r, f"{r:.2f}× floor" if r else "", bool(r and r <= limit))
+    r = _ratio(results, "jac", "jax-jit")
+    add("jac", "≤ JAX-jit", r, f"{r:.2f}× JAX-jit" if r else "", bool(r and r <= 1))
+    imp = results.get("import_time_s", {}).get(SUBJECT, {})
+    best = imp.get("best")
+    add("import tapegrad", "≤ 0.15 s", best, f"{best:.3f} s" if best else "", bool(best and best <= 0.15))
+    mem = results.get("memory", {}).get(SUBJECT, {})
+    ratio = mem.get("non_persistent", {}).get("peak_ratio") if "error" not in mem else None
+    add("backward peak / saved", "≤ 1.1", ratio, f"{ratio:.2f}" if ratio else "", bool(ratio and ratio <= 1.1))
+    return _table(["target", "goal", "this run", ""], rows)
+
+
 def problems(results: dict[str, Any]) -> list[str]:
     """Skipped frameworks, failed cells and gradient mismatches, one line each."""
     out = []
@@ -236,6 +268,12 @@ def text_report(results: dict[str, Any]) -> str:
                     "- tensorflow: not measured; tracemalloc does not see TensorFlow's C++ allocator.",
                 ]
             ),
+        ]
+    if SUBJECT in frameworks_of(results):
+        parts += [
+            "## Targets (benchmark issue)",
+            targets_table(results),
+            "Where a target is missed, docs/performance.md gives the measured gap and the profile that explains it.",
         ]
     issues = problems(results)
     if issues:
