@@ -318,6 +318,9 @@ class GradientTape:
         tape = self._begin_use()
         try:
             unconnected = _parse_unconnected(unconnected_gradients)
+            st = type(sources)
+            if experimental_use_pfor and parallel_iterations is None and (st is Tensor or st is Variable):
+                return self._jacobian_one(tape, target, sources, unconnected)
             flat_sources = _nest.flatten(sources)
             for s in flat_sources:
                 if not isinstance(s, _TensorLike):
@@ -338,6 +341,33 @@ class GradientTape:
             return _nest.pack_sequence_as(sources, out)
         finally:
             self._end_use()
+
+    def _jacobian_one(self, tape: _tape.Tape, target: Any, source: Any, unconnected: UnconnectedGradients) -> Any:
+        """The common case (one source, all rows in one sweep) without the nest and chunking machinery."""
+        v = target._value
+        xp = target._xp
+        tshape = v.shape
+        shape = tuple(tshape) + tuple(source._value.shape)
+        tid = ensure_id(target)
+        sid = ensure_id(source)
+        g = None
+        if v.dtype.kind in "fc" or tid == sid:
+            n = math.prod(tshape)
+            basis = xp.reshape(_identity(xp, n, v.dtype), (n,) + tuple(tshape))
+            src = {sid}
+            results, diff = backward(tape.entries, not tape.persistent, {tid: basis}, src, xp, 1,
+                                     src if source._value.dtype.kind in "fc" else set())
+            g = results.get(sid)
+            if g is not None:
+                if type(g).__name__ == "IndexedSlices":
+                    g = g._dense()
+                elif not diff and type(g) is not Tensor:
+                    g = make(g, source._xp)
+        if g is None:
+            if unconnected is UnconnectedGradients.ZERO:
+                return make(source._xp.zeros(shape, dtype=source._value.dtype), source._xp)
+            return None
+        return apply1(RESHAPE, g, {"shape": shape})
 
     def batch_jacobian(self, target: Any, source: Any, unconnected_gradients: Any = UnconnectedGradients.NONE,
                        parallel_iterations: int | None = None, experimental_use_pfor: bool = True) -> Any:
