@@ -85,6 +85,19 @@ def spec(call: Callable[..., Any], args: Callable[[Any], tuple[Any, ...]], *, re
             "rtol": rtol, "atol": atol, "name": name}
 
 
+def bilinear_jvp(product: Callable[..., Any]) -> Callable[..., Any]:
+    """The forward-mode rule of an op bilinear in its two inputs, from ``product(F, a, b, params)``:
+    ``d(a·b) = da·b + a·db`` (a ``None`` tangent is a static zero)."""
+    def jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+        res = None if ts[0] is None else product(F, ts[0], ins[1], p)
+        if ts[1] is not None:
+            r = product(F, ins[0], ts[1], p)
+            res = r if res is None else res + r
+        return res
+
+    return jvp
+
+
 def normal(*shapes: tuple[int, ...]) -> Callable[[Any], tuple[Any, ...]]:
     """``args`` for ``spec``: standard-normal float64 inputs of the given shapes."""
     return lambda rng: tuple(rng.normal(size=s) for s in shapes)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._dispatch import apply1, apply2, applyn
-from .._registry import defop, normal, spec
+from .._registry import bilinear_jvp, defop, normal, spec
 from .._tensor import Tensor, Variable, _TensorLike
 from ..errors import InvalidArgumentError
 from ._common import dtype_mismatch, like, norm_one_axis, pair, shape_arg, to_tensor
@@ -351,16 +351,7 @@ def _undo(F: Any, gop: Any, t: bool, adj: bool) -> Any:
     return _mT(F, gop) if t else gop
 
 
-def _matmul_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    a, b = ins
-    args = (p["ta"], p["tb"], p["aa"], p["ab"])
-    res = None
-    if ts[0] is not None:
-        res = _matmul_fwd(F, ts[0], b, *args)
-    if ts[1] is not None:
-        r = _matmul_fwd(F, a, ts[1], *args)
-        res = r if res is None else res + r
-    return res
+_matmul_jvp = bilinear_jvp(lambda F, a, b, p: _matmul_fwd(F, a, b, p["ta"], p["tb"], p["aa"], p["ab"]))
 
 
 MATMUL = defop("matmul", _matmul_fwd, _matmul_vjp, _matmul_jvp, bilinear=True, test=[

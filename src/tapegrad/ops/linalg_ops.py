@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .._dispatch import apply1, apply2, applyn
-from .._registry import defop, normal, spec
+from .._registry import bilinear_jvp, defop, normal, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError, NotFoundError
 from . import array_ops, core, math_ops, reductions
@@ -203,15 +203,7 @@ def _matvec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (ga, gb)
 
 
-def _matvec_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    a, b = ins
-    res = None
-    if ts[0] is not None:
-        res = _matvec_fwd(F, ts[0], b, p["ta"], p["aa"])
-    if ts[1] is not None:
-        r = _matvec_fwd(F, a, ts[1], p["ta"], p["aa"])
-        res = r if res is None else res + r
-    return res
+_matvec_jvp = bilinear_jvp(lambda F, a, b, p: _matvec_fwd(F, a, b, p["ta"], p["aa"]))
 
 
 MATVEC = defop("matvec", _matvec_fwd, _matvec_vjp, _matvec_jvp, bilinear=True, test=[

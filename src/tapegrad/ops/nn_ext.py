@@ -22,7 +22,7 @@ import numpy as np
 
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
-from .._registry import OPS, OpDef, defop, spec
+from .._registry import OPS, OpDef, bilinear_jvp, defop, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
 from . import array_ops, core, math_ext, math_ops, nn_ops, random_ops
@@ -1407,16 +1407,7 @@ def _conv_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (gx, gf)
 
 
-def _conv_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    x, f = ins
-    geo = _geom(p)
-    res = None
-    if ts[0] is not None:
-        res = _run(F, CONV2D, ts[0], f, **geo)
-    if ts[1] is not None:
-        r = _run(F, CONV2D, x, ts[1], **geo)
-        res = r if res is None else res + r
-    return res
+_conv_jvp = bilinear_jvp(lambda F, a, b, p: _run(F, CONV2D, a, b, **_geom(p)))
 
 
 def _conv_input_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
@@ -1428,15 +1419,7 @@ def _conv_input_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> A
     return (dg, df)
 
 
-def _conv_input_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    g, f = ins
-    res = None
-    if ts[0] is not None:
-        res = _run(F, CONV2D_BACKPROP_INPUT, ts[0], f, **p)
-    if ts[1] is not None:
-        r = _run(F, CONV2D_BACKPROP_INPUT, g, ts[1], **p)
-        res = r if res is None else res + r
-    return res
+_conv_input_jvp = bilinear_jvp(lambda F, a, b, p: _run(F, CONV2D_BACKPROP_INPUT, a, b, **p))
 
 
 def _conv_filter_vjp(F: Any, k: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
@@ -1448,15 +1431,7 @@ def _conv_filter_vjp(F: Any, k: Any, ins: Any, out: Any, p: Any, needs: Any) -> 
     return (dx, dg)
 
 
-def _conv_filter_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    x, g = ins
-    res = None
-    if ts[0] is not None:
-        res = _run(F, CONV2D_BACKPROP_FILTER, ts[0], g, **p)
-    if ts[1] is not None:
-        r = _run(F, CONV2D_BACKPROP_FILTER, x, ts[1], **p)
-        res = r if res is None else res + r
-    return res
+_conv_filter_jvp = bilinear_jvp(lambda F, a, b, p: _run(F, CONV2D_BACKPROP_FILTER, a, b, **p))
 
 
 def _conv_ref(x: np.ndarray, f: np.ndarray, strides: Sequence[int] = (1, 1), dil: Sequence[int] = (1, 1),
