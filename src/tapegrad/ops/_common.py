@@ -155,3 +155,12 @@ def shape_arg(shape: Any) -> tuple[int, ...]:
 
 def dtype_np(dtype: Any, default: Any = np.float32) -> np.dtype:
     return np.dtype(default) if dtype is None else _dtypes.as_dtype(dtype)._np
+
+
+def tsum(ts: Any) -> Any:
+    """Sum of the non-None tangents (None if all are None: a statically zero tangent)."""
+    total = None
+    for t in ts:
+        if t is not None:
+            total = t if total is None else total + t
+    return total

@@ -10,7 +10,7 @@ from .._dispatch import apply1, apply2, applyn
 from .._registry import bilinear_jvp, defop, normal, spec
 from .._tensor import Tensor, Variable, _TensorLike
 from ..errors import InvalidArgumentError
-from ._common import dtype_mismatch, like, norm_one_axis, pair, shape_arg, to_tensor
+from ._common import dtype_mismatch, like, norm_one_axis, pair, shape_arg, to_tensor, tsum
 from .core import identity
 
 # -- reshape --------------------------------------------------------------------------------------------------------
@@ -216,17 +216,11 @@ def _add_n_fwd(F: Any, *xs: Any) -> Any:
 
 
 ADD_N = defop("add_n", _add_n_fwd, lambda F, g, ins, out, p, needs: (g,) * len(ins),
-              lambda F, ts, ins, out, p: _sum_present(ts), linear=True,
+              lambda F, ts, ins, out, p: tsum(ts), linear=True,
               test=spec(lambda tf, a, b, c: tf.add_n([a, b, c]), normal((2, 3), (2, 3), (2, 3)),
                         ref=lambda a, b, c: a + b + c, complex=True), save_in=False)
 
 
-def _sum_present(ts: Any) -> Any:
-    total = None
-    for t in ts:
-        if t is not None:
-            total = t if total is None else total + t
-    return total
 
 
 def add_n(inputs: Any, name: str | None = None) -> Tensor:

@@ -14,6 +14,7 @@ from .._dispatch import apply1, binary, make_binary, make_unary
 from .._registry import OpDef, defop, normal, small_ints, spec, uniform
 from .._tensor import Tensor, _TensorLike
 from ._common import check_kinds, cj, dtype_of, is_complex, pair, to_tensor
+from ._common import tsum as _tsum
 from .core import cast
 
 OPS_BY_PUBLIC: dict[str, OpDef] = {}
@@ -184,13 +185,6 @@ _pow = _binary("pow", lambda F, x, y: x ** y, _pow_vjp,
                          lambda rng: (rng.uniform(0.5, 2, (3, 4)), rng.uniform(-1.5, 1.5, 4)), ref=np.power))
 
 
-def _tsum(ts: Any) -> Any:
-    """Sum of the non-None tangents (None if all are None: a statically zero tangent)."""
-    total = None
-    for t in ts:
-        if t is not None:
-            total = t if total is None else total + t
-    return total
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
