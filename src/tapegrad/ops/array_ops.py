@@ -314,6 +314,9 @@ def _mm(F: Any, a: Any, b: Any) -> Any:
         if b.ndim == 2 and a.ndim > 2:
             return F.reshape(F.reshape(a, (-1, a.shape[-1])) @ b, a.shape[:-1] + (b.shape[-1],))
         if a.ndim == 2 and b.ndim > 2:
+            if b.shape[-1] == 1:  # columns (e.g. Jacobian rows for a column source): one GEMM, no copy
+                r = F.reshape(b, (-1, b.shape[-2])) @ F.swapaxes(a, -1, -2)
+                return F.reshape(r, b.shape[:-2] + (a.shape[0], 1))
             bt = F.swapaxes(b, -1, -2)
             r = F.reshape(bt, (-1, bt.shape[-1])) @ F.swapaxes(a, -1, -2)
             return F.swapaxes(F.reshape(r, bt.shape[:-1] + (a.shape[0],)), -1, -2)
@@ -384,7 +387,8 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
             f"{' (transposed)' if transpose_b or adjoint_b else ''}: {ka} != {kb}."
         )
     try:
-        np.broadcast_shapes(sa[:-2], sb[:-2])
+        if len(sa) > 2 and len(sb) > 2:  # (plain matrices need no batch check: it costs µs per call)
+            np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
         raise InvalidArgumentError(
             f"matmul: the batch dimensions of a {tuple(sa)} and b {tuple(sb)} ({tuple(sa[:-2])} and "
