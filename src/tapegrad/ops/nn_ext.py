@@ -22,7 +22,7 @@ import numpy as np
 
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
-from .._registry import OPS, OpDef, bilinear_jvp, defop, spec
+from .._registry import OpDef, bilinear_jvp, defop, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
 from . import array_ops, core, math_ext, math_ops, nn_ops, random_ops
@@ -31,8 +31,6 @@ from .reductions import unreduce
 
 _SQRT1_2 = 0.7071067811865476  # 1/sqrt(2)
 _INV_SQRT_2PI = 0.3989422804014327  # 1/sqrt(2*pi)
-_TWO_OVER_SQRT_PI = 1.1283791670955126  # 2/sqrt(pi)
-_INV_SQRT_PI = 0.5641895835477563  # 1/sqrt(pi)
 _SELU_SCALE = 1.0507009873554804934193349852946
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _GELU_TANH_C = 0.7978845608028654  # sqrt(2/pi)
@@ -92,81 +90,9 @@ def _avoid(x: np.ndarray, points: Sequence[float], margin: float = 0.05) -> np.n
     return x
 
 
-# -- erf / the normal CDF (NumPy has no erf; accurate to a few ulp in float64) ---------------------------------
-
-
-def _erf_series(F: Any, y: Any) -> Any:
-    """erf(y) for |y| < 1.5: exp(-y²)·2/√π·Σ (2y²)ⁿ y / (2n+1)!! (positive terms: no cancellation)."""
-    y2 = y * y
-    term = y
-    total = y
-    for n in range(1, 34):
-        term = term * (y2 * (2.0 / (2 * n + 1)))
-        total = total + term
-    return _TWO_OVER_SQRT_PI * F.exp(-y2) * total
-
-
-def _erfc_cf(F: Any, y: Any) -> Any:
-    """erfc(y) for y >= 1.5 from its continued fraction 1/(y+ (1/2)/(y+ 1/(y+ (3/2)/(y+ …)))), evaluated backward."""
-    y = F.minimum(y, 40.0)  # erfc(40) underflows to 0 in every dtype (and inf stays finite here)
-    t = y
-    for k in range(100, 0, -1):  # 100 terms: converged to 1 ulp from y = 1.5 on
-        t = y + (0.5 * k) / t
-    hi = F.floor(y * 16.0) * 0.0625  # exp(-y²) = exp(-hi²)·exp(-(y-hi)(y+hi)): hi² is exact, so no rounding of y²
-    return _INV_SQRT_PI * (F.exp(-hi * hi) * F.exp((hi - y) * (y + hi))) / t
-
-
-def _erfc_raw(F: Any, y: Any) -> Any:
-    """erfc on raw arrays: relative error below ~3e-15 (the 1 - erf branch for |y| < 1.5), 1 ulp in the tails."""
-    out = F.empty_like(y)
-    a = F.abs(y)
-    small = a < 1.5
-    big_pos = (~small) & (y > 0)
-    big_neg = (~small) & ~(y > 0)
-    if small.any():
-        out[small] = 1.0 - _erf_series(F, y[small])
-    if big_pos.any():
-        out[big_pos] = _erfc_cf(F, y[big_pos])
-    if big_neg.any():
-        out[big_neg] = 2.0 - _erfc_cf(F, -y[big_neg])
-    nan = F.isnan(y)
-    if nan.any():
-        out[nan] = y[nan]
-    return out
-
-
-def _ndtr_raw(F: Any, x: Any) -> Any:
-    """Standard normal CDF Φ(x) = erfc(-x/√2)/2, accurate in the lower tail (no 1 + erf cancellation)."""
-    return 0.5 * _erfc_raw(F, x * -_SQRT1_2)
-
-
-# tf.math.erfc lives in math_ext.py; gelu uses that op when it exists, this private op otherwise.
-_ERFC_OP: OpDef | None = getattr(math_ext, "ERFC", None)
-if _ERFC_OP is None:
-    def _ndtr_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-        x = ins[0]
-        return (g * (F.exp(x * x * -0.5) * _INV_SQRT_2PI),)
-
-    def _ndtr_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-        x = ins[0]
-        return ts[0] * (F.exp(x * x * -0.5) * _INV_SQRT_2PI)
-
-    def _ndtr_ref(x: np.ndarray) -> np.ndarray:
-        from scipy.special import ndtr
-
-        return ndtr(x)
-
-    NDTR = defop("gelu_ndtr", lambda F, x: _ndtr_raw(F, x), _ndtr_vjp, _ndtr_jvp, internal=True,
-                 test=spec(lambda tf, x: apply1(NDTR, tf.convert_to_tensor(x)),
-                           lambda rng: (rng.normal(scale=3.0, size=(4, 5)),), ref=_ndtr_ref, tf=False, rtol=1e-13,
-                           atol=1e-300))
-
-
 def _ndtr(F: Any, x: Any) -> Any:
-    """Φ(x) inside rules (raw or recorded): erfc(-x/√2)/2 via tf.math.erfc's op, or the private fallback."""
-    if _ERFC_OP is not None:
-        return _run(F, _ERFC_OP, x * -_SQRT1_2) * 0.5
-    return _run(F, NDTR, x)
+    """Φ(x) inside rules (raw or recorded): erfc(-x/√2)/2 through tf.math.erfc's op."""
+    return _run(F, math_ext.ERFC, x * -_SQRT1_2) * 0.5
 
 
 # -- activations ------------------------------------------------------------------------------------------------
@@ -403,31 +329,7 @@ def _softplus_raw(F: Any, x: Any) -> Any:
     return F.maximum(x, 0) + F.log1p(F.exp(-F.abs(x)))
 
 
-_SOFTPLUS_FN: Callable[..., Tensor] | None = getattr(math_ext, "softplus", None)
-if _SOFTPLUS_FN is not None:
-    softplus = _SOFTPLUS_FN
-else:
-    def _softplus_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-        return (g * _sigmoid(F, ins[0]),)
-
-    def _softplus_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-        return ts[0] * _sigmoid(F, ins[0])
-
-    SOFTPLUS = defop("softplus" if "softplus" not in OPS else "nn_softplus", _softplus_raw, _softplus_vjp,
-                     _softplus_jvp,
-                     test=spec(lambda tf, x: tf.nn.softplus(x), lambda rng: (rng.normal(scale=4.0, size=(3, 4)),),
-                               ref=lambda x: np.logaddexp(0, x)))
-
-    def softplus(features: Any, name: str | None = None) -> Tensor:
-        """``log(1 + exp(x))``, computed stably; the gradient is ``sigmoid(x)``.
-
-        >>> import tapegrad as tf
-        >>> round(float(tf.nn.softplus(tf.constant(0.0))), 6)
-        0.693147
-        """
-        x = to_tensor(features)
-        _check_float(x, "softplus")
-        return apply1(SOFTPLUS, x)
+softplus = math_ext.softplus  # tf.nn.softplus is tf.math.softplus
 
 
 def _softplus(F: Any, x: Any) -> Any:
@@ -437,31 +339,29 @@ def _softplus(F: Any, x: Any) -> Any:
     return _softplus_raw(F, x)
 
 
-_SOFTSIGN_FN: Callable[..., Tensor] | None = getattr(math_ext, "softsign", None)
-if _SOFTSIGN_FN is not None:
-    softsign = _SOFTSIGN_FN
-else:
-    def _softsign_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-        return (g / F.square(1 + F.abs(ins[0])),)
+def _softsign_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (g / F.square(1 + F.abs(ins[0])),)
 
-    def _softsign_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-        return ts[0] / F.square(1 + F.abs(ins[0]))
+def _softsign_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    return ts[0] / F.square(1 + F.abs(ins[0]))
 
-    SOFTSIGN = defop("softsign" if "softsign" not in OPS else "nn_softsign", lambda F, x: x / (1 + F.abs(x)),
-                     _softsign_vjp, _softsign_jvp,
-                     test=spec(lambda tf, x: tf.nn.softsign(x), lambda rng: (_avoid(rng.normal(size=(3, 4)), (0,)),),
-                               ref=lambda x: x / (1 + np.abs(x))))
+SOFTSIGN = defop("softsign", lambda F, x: x / (1 + F.abs(x)),
+                 _softsign_vjp, _softsign_jvp,
+                 test=spec(lambda tf, x: tf.nn.softsign(x), lambda rng: (_avoid(rng.normal(size=(3, 4)), (0,)),),
+                           ref=lambda x: x / (1 + np.abs(x))))
 
-    def softsign(features: Any, name: str | None = None) -> Tensor:
-        """``x / (1 + |x|)``; the gradient is ``1 / (1 + |x|)**2``.
+def softsign(features: Any, name: str | None = None) -> Tensor:
+    """``x / (1 + |x|)``; the gradient is ``1 / (1 + |x|)**2``.
 
-        >>> import tapegrad as tf
-        >>> tf.nn.softsign(tf.constant([-1.0, 3.0])).numpy().tolist()
-        [-0.5, 0.75]
-        """
-        x = to_tensor(features)
-        _check_float(x, "softsign")
-        return apply1(SOFTSIGN, x)
+    >>> import tapegrad as tf
+    >>> tf.nn.softsign(tf.constant([-1.0, 3.0])).numpy().tolist()
+    [-0.5, 0.75]
+    """
+    x = to_tensor(features)
+    _check_float(x, "softsign")
+    return apply1(SOFTSIGN, x)
+
+
 
 
 # -- log_softmax -----------------------------------------------------------------------------------------------
@@ -2013,6 +1913,5 @@ EXPORTS: dict[str, list[str]] = {
         "moments", "batch_normalization", "dropout", "bias_add", "conv1d", "conv2d", "conv2d_transpose",
         "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool", "avg_pool",
     ],
-    # tf.math.softplus belongs to math_ext.py; tf.math.softsign too once it defines one (then reused here)
-    "math": ["log_softmax", "l2_normalize"] + (["softsign"] if _SOFTSIGN_FN is None else []),
+    "math": ["log_softmax", "l2_normalize", "softsign"],
 }
