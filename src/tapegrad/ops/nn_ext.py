@@ -980,17 +980,9 @@ DROPOUT = defop("dropout", _dropout_fwd, _dropout_vjp, _dropout_jvp, linear=True
 
 
 def _uniform_sample(shape: tuple[int, ...], dtype: np.dtype, seed: Any) -> Any:
-    """Uniform [0, 1) samples for dropout's mask.
-
-    Integration point with the random module: TF's dropout draws ``random_uniform(noise_shape, seed=seed,
-    dtype=x.dtype)``, so tapegrad calls ``tapegrad.random.uniform`` (TF's global + op seed model). The local
-    generator below is only a fallback for a build without that function.
-    """
-    uniform = getattr(random_ops, "uniform", None)
-    if uniform is not None:
-        return uniform(list(shape), dtype=dtype.name, seed=seed)._value
-    rng = np.random.default_rng(None if seed is None else int(seed))
-    return rng.random(shape).astype(dtype)
+    """Uniform [0, 1) samples for dropout's mask, drawn as TF does: ``random.uniform(noise_shape, seed=seed,
+    dtype=x.dtype)``, so TF's global + op seed model applies."""
+    return random_ops.uniform(list(shape), dtype=dtype.name, seed=seed)._value
 
 
 def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: str | None = None) -> Tensor:
