@@ -241,7 +241,8 @@ def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False, a
             f"{k} != {sb[-1]}."
         )
     try:
-        np.broadcast_shapes(sa[:-2], sb[:-1])
+        if len(sa) > 2 and len(sb) > 1:  # (a plain matrix and vector need no batch check: it costs µs per call)
+            np.broadcast_shapes(sa[:-2], sb[:-1])
     except ValueError:
         raise InvalidArgumentError(f"matvec: batch shapes {sa[:-2]} and {sb[:-1]} do not broadcast.") from None
     aa = bool(adjoint_a and x._value.dtype.kind == "c")
