@@ -16,6 +16,9 @@ from ._tensor import Tensor, Variable
 _new = object.__new__
 _EMPTY: dict[str, Any] = {}
 
+# The wrap-and-record tail below is written out in each entry point on purpose: a shared helper would cost one more
+# Python call on every op, the cost users of an eager library feel first (docs/performance.md).
+
 
 def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     """Run a one-input op on a Tensor or Variable."""

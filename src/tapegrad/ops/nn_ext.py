@@ -1661,25 +1661,26 @@ MAXPOOL = defop("max_pool2d", _maxpool_fwd, _maxpool_vjp, _maxpool_jvp, test=[
 ])
 
 
+def _maxpool_routing(x: Any, ksize: Any, strides: Any, padding: str, who: str) -> tuple[dict[str, Any], Any]:
+    """Pooling geometry and the flat positions of each window's maximum in ``x`` (shared by the two ops below)."""
+    k = _spatial_arg(ksize, "ksize", who, True)
+    s = _spatial_arg(strides, "strides", who, True)
+    p = {"ksize": k, "strides": s, "pads": _resolve_padding(padding, x._value.shape[1:3], k, s, (1, 1), True, who,
+                                                            False)}
+    return p, _maxpool_argmax(NUMPY, x._value, p)
+
+
 def _max_pool_grad(x: Any, g: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
     """Max pooling's gradient routing for output gradient ``g``, with windows' maxima taken from ``x`` (internal)."""
     xt, gt = pair(x, g, "max_pool_grad")
-    k = _spatial_arg(ksize, "ksize", "max_pool_grad", True)
-    s = _spatial_arg(strides, "strides", "max_pool_grad", True)
-    p = {"ksize": k, "strides": s, "pads": _resolve_padding(padding, xt._value.shape[1:3], k, s, (1, 1), True,
-                                                            "max_pool_grad", False)}
-    arg = _maxpool_argmax(NUMPY, xt._value, p)
+    p, arg = _maxpool_routing(xt, ksize, strides, padding, "max_pool_grad")
     return apply1(MAXPOOL_SCATTER, gt, {"arg": arg, "in_hw": tuple(xt._value.shape[1:3]), **p})
 
 
 def _max_pool_select(x: Any, y: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
     """The elements of ``y`` at the positions of ``x``'s window maxima (internal; the scatter's transpose)."""
     xt, yt = pair(x, y, "max_pool_select")
-    k = _spatial_arg(ksize, "ksize", "max_pool_select", True)
-    s = _spatial_arg(strides, "strides", "max_pool_select", True)
-    p = {"ksize": k, "strides": s, "pads": _resolve_padding(padding, xt._value.shape[1:3], k, s, (1, 1), True,
-                                                            "max_pool_select", False)}
-    arg = _maxpool_argmax(NUMPY, xt._value, p)
+    p, arg = _maxpool_routing(xt, ksize, strides, padding, "max_pool_select")
     return apply1(MAXPOOL_GATHER, yt, {"arg": arg, **p})
 
 
