@@ -69,7 +69,8 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 reach.update([i for i in o if i is not None])
             else:
                 reach.add(o)
-    diff = _recording_wants(reach, seeds) if local.tapes else False
+    # a trace (tapegrad.compiler) records the sweep as graph nodes: rules run on the differentiable namespace
+    diff = (local.tracer is not None or _recording_wants(reach, seeds)) if local.tapes else False
     if diff:
         from .ops._diffns import DIFF
 

@@ -31,6 +31,9 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     res._id = None
     tapes = local.tapes
     if tapes:
+        tr = local.tracer
+        if tr is not None:
+            tr.on_op(op, (x,), (v,), res, out, p)
         if type(x) is Variable:
             on_variable_read(x, tapes)
         if op.vjp is not None and out.dtype.kind in "fc":
@@ -50,6 +53,9 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     res._id = None
     tapes = local.tapes
     if tapes:
+        tr = local.tracer
+        if tr is not None:
+            tr.on_op(op, (a, b), (va, vb), res, out, p)
         if type(a) is Variable:
             on_variable_read(a, tapes)
         if type(b) is Variable:
@@ -120,6 +126,9 @@ def make_binary(op: OpDef) -> Any:
         res._id = None
         tapes = local.tapes
         if tapes:
+            tr = local.tracer
+            if tr is not None:
+                tr.on_op(op, (a, b), (va, vb), res, out, _EMPTY)
             if ta is Variable:
                 on_variable_read(a, tapes)
             if tb is Variable:
@@ -155,6 +164,9 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
         res._id = None
         tapes = local.tapes
         if tapes:
+            tr = local.tracer
+            if tr is not None:
+                tr.on_op(op, (x,), (v,), res, out, _EMPTY)
             if tx is Variable:
                 on_variable_read(x, tapes)
             if differentiable and out.dtype.kind in "fc":
@@ -215,6 +227,9 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
         res._id = None
     tapes = local.tapes
     if tapes:
+        tr = local.tracer
+        if tr is not None:
+            tr.on_op(op, args, vals, res, out, p)
         for a in args:
             if type(a) is Variable:
                 on_variable_read(a, tapes)

@@ -19,6 +19,9 @@ class _Local(threading.local):
     tapes: tuple[Tape, ...] = ()
     # Active forward accumulators (forward mode), innermost last.
     accumulators: tuple[Any, ...] = ()
+    # The graph recorder of a running trace (tapegrad.compiler.trace), or None. While it is set, ``tapes`` holds it
+    # too, so the dispatcher's no-tape fast path is untouched and only the recording branch looks here.
+    tracer: Any = None
 
 
 local = _Local()

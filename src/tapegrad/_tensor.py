@@ -59,8 +59,11 @@ class _TensorLike:
 
     def numpy(self) -> Any:
         """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
-        if self._id is not None and local.tapes:
-            _note_escape(self, ".numpy()")
+        if local.tapes:
+            if local.tracer is not None:
+                local.tracer.on_convert(self, "numpy", self._value)
+            if self._id is not None:
+                _note_escape(self, ".numpy()")
         v = self._value
         if v.ndim == 0:
             return v[()] if isinstance(v, np.ndarray) else v
@@ -74,8 +77,11 @@ class _TensorLike:
         return np.array(v, copy=True) if self._xp is NUMPY else self._xp.xp.asnumpy(v)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if self._id is not None and local.tapes:
-            _note_escape(self, "np.asarray()")
+        if local.tapes:
+            if local.tracer is not None:
+                local.tracer.on_convert(self, "numpy", self._value)
+            if self._id is not None:
+                _note_escape(self, "np.asarray()")
         v = self._value
         if self._xp is not NUMPY:
             v = self._xp.xp.asnumpy(v)
@@ -101,27 +107,42 @@ class _TensorLike:
                 f"The truth value of a tensor with {self._value.size} elements (shape {self._value.shape}) is "
                 "ambiguous; use tf.reduce_any(t) or tf.reduce_all(t)."
             )
-        return bool(self._value)
+        r = bool(self._value)
+        if local.tracer is not None:
+            local.tracer.on_convert(self, "bool", r)
+        return r
 
     def __float__(self) -> float:
         if self._id is not None and local.tapes:
             _note_escape(self, "float()")
-        return float(self._scalar("float"))
+        r = float(self._scalar("float"))
+        if local.tracer is not None:
+            local.tracer.on_convert(self, "float", r)
+        return r
 
     def __int__(self) -> int:
         if self._id is not None and local.tapes:
             _note_escape(self, "int()")
-        return int(self._scalar("int"))
+        r = int(self._scalar("int"))
+        if local.tracer is not None:
+            local.tracer.on_convert(self, "int", r)
+        return r
 
     def __complex__(self) -> complex:
         if self._id is not None and local.tapes:
             _note_escape(self, "complex()")
-        return complex(self._scalar("complex"))
+        r = complex(self._scalar("complex"))
+        if local.tracer is not None:
+            local.tracer.on_convert(self, "complex", r)
+        return r
 
     def __index__(self) -> int:
         if self._value.dtype.kind not in "iub":
             raise TypeError(f"Only integer tensors can be used as an index, got dtype {self.dtype.name}.")
-        return int(self._scalar("index"))
+        r = int(self._scalar("index"))
+        if local.tracer is not None:
+            local.tracer.on_convert(self, "int", r)
+        return r
 
     def _scalar(self, what: str) -> Any:
         v = self._value
@@ -472,9 +493,11 @@ class Variable(_TensorLike):
         if type(value).__name__ == "IndexedSlices":
             value = value._dense()  # TF densifies (rows not named become zeros); use scatter_update for rows
         arr = self._checked(value, "assign")
-        self._read()
+        old = self._read()
         new = self._xp.array(arr, copy=True)
         self._value = new[()] if new.ndim == 0 else new
+        if local.tracer is not None:
+            local.tracer.on_assign(self, "assign", old, ((value, arr),))
         return self
 
     def assign_add(self, delta: Any, use_locking: bool = False, name: str | None = None,
@@ -483,7 +506,10 @@ class Variable(_TensorLike):
         if type(delta).__name__ == "IndexedSlices":
             return self.scatter_add(delta)
         arr = self._checked(delta, "assign_add")
-        self._value = self._read() + arr
+        old = self._read()
+        self._value = old + arr
+        if local.tracer is not None:
+            local.tracer.on_assign(self, "assign_add", old, ((delta, arr),))
         return self
 
     def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
@@ -492,7 +518,10 @@ class Variable(_TensorLike):
         if type(delta).__name__ == "IndexedSlices":
             return self.scatter_sub(delta)
         arr = self._checked(delta, "assign_sub")
-        self._value = self._read() - arr
+        old = self._read()
+        self._value = old - arr
+        if local.tracer is not None:
+            local.tracer.on_assign(self, "assign_sub", old, ((delta, arr),))
         return self
 
     def _scatter(self, slices: Any, mode: str) -> Variable:
@@ -510,14 +539,11 @@ class Variable(_TensorLike):
                 f"Variable.scatter_{mode}: indices {idx.tolist()} out of range for variable {self._name!r} with "
                 f"first dimension {self._value.shape[0]}."
             )
-        new = self._xp.array(self._read(), copy=True)
-        if mode == "update":
-            new[idx] = vals
-        elif mode == "add":
-            self._xp.xp.add.at(new, idx, vals)
-        else:
-            self._xp.xp.subtract.at(new, idx, vals)
-        self._value = new
+        old = self._read()
+        self._value = scatter_into(self._xp, old, idx, vals, mode)
+        if local.tracer is not None:
+            local.tracer.on_assign(self, "scatter_" + mode, old,
+                                   ((slices.indices, idx), (slices.values, vals)))
         return self
 
     def scatter_add(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
@@ -543,6 +569,18 @@ class Variable(_TensorLike):
 
     def __deepcopy__(self, memo: Any) -> Variable:
         return Variable(self.numpy(), trainable=self._trainable, name=self._name.rsplit(":", 1)[0])
+
+
+def scatter_into(xp: Backend, old: Any, idx: Any, vals: Any, mode: str) -> Any:
+    """A copy of ``old`` with the rows ``idx`` updated by ``vals`` (``mode``: update, add or sub)."""
+    new = xp.array(old, copy=True)
+    if mode == "update":
+        new[idx] = vals
+    elif mode == "add":
+        xp.xp.add.at(new, idx, vals)
+    else:
+        xp.xp.subtract.at(new, idx, vals)
+    return new
 
 
 def _unpickle_variable(value: Any, trainable: bool, name: str) -> Variable:

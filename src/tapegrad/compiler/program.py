@@ -1,0 +1,72 @@
+"""The compiled program: optimised graph + generated code, callable with the flat inputs.
+
+With no recorder active the program runs its generated function. Under an outer GradientTape, a forward
+accumulator or another trace, it replays its nodes through the dispatcher instead, so every node is recorded by
+them with the registry's own rules: the program is differentiable (to any order) and inlines into outer traces.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .._tape import local
+from .codegen import compile_source, generate
+from .graph import Graph
+from .replay import replay
+
+DEFAULT_OPTIONS: dict[str, bool] = {"dce": True,
+                                    "plan": False}
+
+
+class Program:
+    """A traced and compiled function of flat tensor inputs (see :func:`tapegrad.compiler.trace.trace`).
+
+    * ``program(inputs)`` → list of fresh output Tensors; raises :class:`~tapegrad.compiler.trace.GuardMiss`
+      when a guard recorded at trace time does not hold for these inputs.
+    * ``graph``: the optimised :class:`~tapegrad.compiler.graph.Graph`; ``traced_graph``: the graph as traced.
+    * ``code``: the generated Python source; :meth:`pretty_printed_code` adds a header.
+    * ``trace_seconds`` / ``compile_seconds``: time spent tracing / optimising, planning and generating code.
+    """
+
+    def __init__(self, graph: Graph, structure: Any, *, name: str = "fn", trace_seconds: float = 0.0,
+                 jit_compile: bool = False, options: dict[str, Any] | None = None) -> None:
+        t0 = time.perf_counter()
+        self.name = name
+        self.output_structure = structure
+        self.trace_seconds = trace_seconds
+        self.jit_compile = jit_compile
+        self.options = dict(DEFAULT_OPTIONS)
+        if options:
+            unknown = set(options) - set(DEFAULT_OPTIONS)
+            if unknown:
+                raise ValueError(f"unknown compiler options {sorted(unknown)}; known: {sorted(DEFAULT_OPTIONS)}")
+            self.options.update(options)
+        self.traced_graph = graph
+        from .passes import optimize
+
+        self.graph = optimize(graph, self.options)
+        plan = None
+        if self.options["plan"]:
+            from .plan import make_plan
+
+            plan = make_plan(self.graph)
+        self.plan = plan
+        self.code, bindings, self.filename = generate(self.graph, name, plan)
+        self.fn = compile_source(self.code, bindings, self.filename)
+        self.compile_seconds = time.perf_counter() - t0
+
+    def __call__(self, inputs: list[Any]) -> list[Any]:
+        if local.tapes:
+            return replay(self.graph, inputs)
+        return self.fn(inputs)
+
+    def pretty_printed_code(self) -> str:
+        """The generated Python source with a header naming the function and its timings."""
+        head = (f"# tapegrad.function {self.name!r}: {len(self.graph.nodes)} nodes "
+                f"({len(self.traced_graph.nodes)} traced); traced in {self.trace_seconds * 1e3:.1f} ms, "
+                f"compiled in {self.compile_seconds * 1e3:.1f} ms\n")
+        return head + self.code
+
+    def __repr__(self) -> str:
+        return f"<tapegrad Program {self.name!r}: {len(self.graph.inputs)} inputs, {len(self.graph.nodes)} nodes>"

@@ -1,0 +1,247 @@
+"""Tracing: run the Python body once on value-carrying placeholders and record every op into a :class:`Graph`.
+
+The recorder hooks into the dispatcher's recording branch (``_tape.local.tracer``), which only runs while some
+recorder is active, so the eager no-tape path pays nothing. Every op that runs through the dispatcher becomes a
+node; ``tape.gradient`` inside the body runs its sweep on the differentiable namespace (``_backprop``), so the
+gradient's ops are nodes too. Values are identified by their raw arrays: a tensor re-wrapped around a recorded
+array (the backward sweep does that) is still the same graph value.
+
+Tensor → Python conversions (``bool``, ``int``, ``float``, ``complex``, ``.numpy()``) of traced values become
+guards: the program checks them on every call and raises :class:`GuardMiss` when one does not hold, and the
+caller traces again. Variables are read live and their updates written back at the end of each call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._tape import local
+from .._tensor import Variable, _TensorLike, make, user_site
+from .graph import ASSIGN_OPS, GUARD, READ_VARIABLE, SCATTER, Graph, Node
+
+__all__ = ["GuardMiss", "TraceError", "trace", "is_tracing"]
+
+_PYSCALARS = (int, float, bool, complex)
+
+
+class GuardMiss(Exception):
+    """A recorded tensor-to-Python conversion (``bool(t)``, ``int(t)``…) gives another answer for these inputs:
+    this program does not apply; trace again with them."""
+
+
+class TraceError(RuntimeError):
+    """The body did something a trace cannot replay faithfully (it would give silently wrong results)."""
+
+
+def is_tracing() -> bool:
+    """True while a trace runs on this thread."""
+    return local.tracer is not None
+
+
+class Tracer:
+    """The graph recorder. It sits in ``local.tapes`` (so the dispatcher takes its recording branch) and in
+    ``local.tracer``; as a tape it watches nothing, so tapes' bookkeeping ignores it."""
+
+    forward = False
+    persistent = False
+    watch_accessed = False
+
+    def __init__(self) -> None:
+        self.known: set[int] = set()
+        self.variables: dict[int, Any] = {}
+        self.entries: list[Any] = []
+        self.graph = Graph()
+        self.ids: dict[int, int] = {}  # id(raw value) -> value id
+        self.keep: list[Any] = []  # raw values kept alive so that their ids stay unique during the trace
+        self.var_vid: dict[int, int] = {}  # id(Variable) -> value id of its current value
+        self.var_read: dict[int, int] = {}  # id(Variable) -> value id it had when first touched
+        self.var_objs: dict[int, tuple[Any, Any]] = {}  # id(Variable) -> (Variable, value before the trace)
+        self.input_vars: dict[int, int] = {}  # id(Variable) -> index of the input it was passed as
+        self.counts: dict[str, int] = {}
+
+    # -- values --------------------------------------------------------------------------------------------------
+    def define(self, raw: Any, kind: str = "node") -> int:
+        vid = self.graph.new_value(np.shape(raw), raw.dtype, kind)
+        self.ids[id(raw)] = vid
+        self.keep.append(raw)
+        return vid
+
+    def vid_of(self, obj: Any, raw: Any) -> int:
+        """The value id of an op input: a recorded value, a live Variable, or a constant frozen now."""
+        t = type(obj)
+        if t is Variable:
+            return self.var_value(obj)
+        if t in _PYSCALARS:
+            return self.graph.add_const(obj)
+        vid = self.ids.get(id(raw))
+        if vid is not None:
+            return vid
+        if isinstance(obj, Variable):
+            return self.var_value(obj)
+        return self.capture(raw)
+
+    def capture(self, raw: Any) -> int:
+        """A value from outside the trace (a captured tensor, a NumPy array, a constant made in the body):
+        frozen now, as TF freezes captured values."""
+        if type(raw) in _PYSCALARS:
+            return self.graph.add_const(raw)
+        base = getattr(raw, "base", None)
+        while base is not None:
+            b = self.ids.get(id(base))
+            if b is not None and self.graph.values[b].kind != "const":
+                raise TraceError(
+                    "tapegrad.function: an op used a view of a traced tensor that was made without a recorded op "
+                    "(it would be frozen to its first-call value). This is a bug in the op that made it; please "
+                    "report it, and use tapegrad.config.run_functions_eagerly(True) meanwhile."
+                )
+            base = getattr(base, "base", None)
+        frozen = raw.copy() if hasattr(raw, "copy") else raw
+        vid = self.graph.add_const(frozen)
+        self.ids[id(raw)] = vid
+        self.keep.append(raw)
+        return vid
+
+    def var_value(self, var: Any, current: Any = None) -> int:
+        """The value id of ``var``'s current value; the first touch records a live read."""
+        key = id(var)
+        vid = self.var_vid.get(key)
+        if vid is None:
+            raw = var._value if current is None else current
+            self.var_objs[key] = (var, raw)
+            vid = self.graph.new_value(np.shape(raw), raw.dtype, "node")
+            self.graph.nodes.append(Node(READ_VARIABLE, {"var": var}, (), (vid,), self._name("read_" + _var_name(var)),
+                                         user_site(1)))
+            self.ids[id(raw)] = vid
+            self.keep.append(raw)
+            self.var_vid[key] = self.var_read[key] = vid
+        return vid
+
+    def _name(self, base: str) -> str:
+        n = self.counts.get(base, 0)
+        self.counts[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
+
+    # -- hooks called by the dispatcher and by Tensor/Variable ---------------------------------------------------
+    def on_op(self, op: Any, args: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
+              p: dict[str, Any]) -> None:
+        ins = tuple([self.vid_of(a, v) for a, v in zip(args, vals)])
+        if op.multi:
+            outs = tuple([self.define(o) for o in out])
+        else:
+            outs = (self.define(out),)
+        self.graph.nodes.append(Node(op, p, ins, outs, self._name(op.name), user_site(1)))
+
+    def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...]) -> None:
+        old_vid = self.var_value(var, old)
+        ins = (old_vid,) + tuple([self.vid_of(o, r) for o, r in operands])
+        k = self.input_vars.get(id(var))
+        target = var if k is None else ("input", k)
+        if mode.startswith("scatter_"):
+            op, params = SCATTER, {"mode": mode[8:], "target": target}
+        else:
+            op, params = ASSIGN_OPS[mode], {"target": target}
+        new_vid = self.define(var._value)
+        self.graph.nodes.append(Node(op, params, ins, (new_vid,), self._name(mode + "_" + _var_name(var)),
+                                     user_site(1)))
+        self.var_vid[id(var)] = new_vid
+
+    def on_convert(self, t: Any, kind: str, result: Any) -> None:
+        """``t`` was turned into a Python value: a guard, unless ``t`` is a frozen constant."""
+        raw = t._value
+        if type(t) is Variable or isinstance(t, Variable):
+            vid = self.var_value(t)
+        else:
+            vid = self.ids.get(id(raw))
+            if vid is None or self.graph.values[vid].kind == "const":
+                return
+        expect = np.array(raw, copy=True) if kind == "numpy" else result
+        self.graph.nodes.append(Node(GUARD, {"kind": kind, "expect": expect}, (vid,), (), self._name("guard"),
+                                     user_site(1)))
+
+    # -- end of the trace ----------------------------------------------------------------------------------------
+    def finish(self, flat_outputs: list[Any]) -> None:
+        g = self.graph
+        for o in flat_outputs:
+            if isinstance(o, _TensorLike):
+                g.outputs.append(self.vid_of(o, o._value))
+            else:
+                g.outputs.append(self.capture(o if type(o) in _PYSCALARS else np.asarray(o)))
+        for key, (var, _) in self.var_objs.items():
+            vid = self.var_vid[key]
+            if vid != self.var_read[key]:
+                k = self.input_vars.get(key)
+                g.stores.append((var if k is None else ("input", k), vid))
+
+    def rollback(self) -> None:
+        """Undo the trace's variable updates: tracing has no lasting effect on Variables (the program has)."""
+        for var, value in self.var_objs.values():
+            var._value = value
+
+
+def _var_name(var: Any) -> str:
+    name = getattr(var, "_name", "v").rsplit(":", 1)[0].rsplit("/", 1)[-1]
+    return "".join(c if c.isalnum() else "_" for c in name) or "v"
+
+
+def _placeholder(x: Any) -> Any:
+    """A fresh tensor carrying a copy of ``x``'s value: a new raw object, so each input is its own graph value,
+    and one that owns its data, so a view made of it without a recorded op is recognised (``Tracer.capture``)."""
+    if isinstance(x, _TensorLike):
+        raw, xp = x._value, x._xp
+    else:
+        from .._backend import NUMPY
+
+        raw, xp = np.asarray(x), NUMPY
+    raw = raw.copy()
+    return make(raw, xp)
+
+
+def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: list[Any], *, name: str = "fn",
+          jit_compile: bool = False, options: dict[str, Any] | None = None,
+          names: list[str] | None = None) -> Any:
+    """Trace ``run`` on placeholders carrying ``example_inputs``' values and compile it into a :class:`Program`.
+
+    ``run(placeholders) -> (flat_outputs, structure)``. Variables in ``example_inputs`` are passed through as
+    themselves (read live; updates go to the caller's variable). Tracing leaves Variables as it found them: call
+    the returned program to get the first call's results and effects. ``options`` switches passes off
+    (``{"cse": False}``; see :data:`tapegrad.compiler.program.DEFAULT_OPTIONS`).
+    """
+    from .program import Program
+
+    t0 = time.perf_counter()
+    tr = Tracer()
+    g = tr.graph
+    args: list[Any] = []
+    for k, x in enumerate(example_inputs):
+        if isinstance(x, Variable):
+            raw = x._value
+            vid = g.new_value(np.shape(raw), raw.dtype, "input")
+            tr.ids[id(raw)] = vid
+            tr.keep.append(raw)
+            tr.var_vid[id(x)] = tr.var_read[id(x)] = vid
+            tr.var_objs[id(x)] = (x, raw)
+            tr.input_vars[id(x)] = k
+            g.input_variables.append(True)
+            args.append(x)
+        else:
+            p = _placeholder(x)
+            vid = tr.define(p._value, "input")
+            g.input_variables.append(False)
+            args.append(p)
+        g.inputs.append(vid)
+        g.names[vid] = names[k] if names is not None and k < len(names) else f"x{k}"
+    saved = (local.tapes, local.accumulators, local.tracer)
+    local.tapes, local.accumulators, local.tracer = (tr,), (), tr
+    try:
+        flat_outputs, structure = run(args)
+        tr.finish(list(flat_outputs))
+    finally:
+        local.tapes, local.accumulators, local.tracer = saved
+        tr.rollback()
+    trace_seconds = time.perf_counter() - t0
+    return Program(g, structure, name=name, trace_seconds=trace_seconds, jit_compile=jit_compile,
+                   options=options)
