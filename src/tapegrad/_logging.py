@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _counts: dict[tuple[str, str, int], int] = {}
@@ -31,3 +32,10 @@ def warn_limited(key: str, limit: int, message: str) -> None:
         import logging
 
         logging.getLogger("tapegrad").warning(message)
+
+
+def get_logger() -> Any:
+    """The ``tapegrad`` logger (``tf.get_logger()``): tapegrad's warnings, the retracing warning included."""
+    import logging
+
+    return logging.getLogger("tapegrad")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 import sys
 import weakref
 from typing import Any
@@ -26,6 +27,21 @@ def _numpy_text(value: Any, use_str: bool) -> str:
         return repr(value.item())
     text = str(value) if use_str else repr(value)
     return "\n" + text if "\n" in text else text
+
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+# Set by tapegrad.compiler.function (None until it is imported): tracing state for symbolic behaviour.
+_variable_hook: Any = None  # called with each new Variable (TF's rule: Variables only on a function's 1st trace)
+_symbolic_repr: Any = None  # repr of a tensor while a trace runs (Tensor("x:0", shape=..., dtype=...)) or None
+_tracing: Any = None  # is a trace running on this thread?
+
+
+def _traced_from_user_code() -> bool:
+    """A trace is running and the caller is user code (tapegrad's own code may read values while tracing)."""
+    if _tracing is None or not _tracing():
+        return False
+    return not sys._getframe(2).f_code.co_filename.startswith(_PKG_DIR)
 
 
 class _TensorLike:
@@ -61,6 +77,9 @@ class _TensorLike:
         """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
         if local.tapes:
             if local.tracer is not None:
+                if _tracing is not None and type(self) is Tensor and _traced_from_user_code():
+                    raise AttributeError("'SymbolicTensor' object has no attribute 'numpy': a tensor inside a "
+                                         "tapegrad.function trace has no value yet; return it, or use tf.print")
                 local.tracer.on_convert(self, "numpy", self._value)
             if self._id is not None:
                 _note_escape(self, ".numpy()")
@@ -236,10 +255,18 @@ class Tensor(_TensorLike):
         raise TypeError("Tensors are created by ops; use tapegrad.constant(value) or tapegrad.convert_to_tensor.")
 
     def __repr__(self) -> str:
+        if _symbolic_repr is not None:
+            text = _symbolic_repr(self)
+            if text is not None:
+                return text
         return (f"<tapegrad.Tensor: shape={tuple(self._value.shape)}, dtype={self.dtype.name}, "
                 f"numpy={_numpy_text(self._value, False)}>")
 
     def __str__(self) -> str:
+        if _symbolic_repr is not None:
+            text = _symbolic_repr(self)
+            if text is not None:
+                return text
         return (f"tapegrad.Tensor({_numpy_text(self._value, True)}, shape={tuple(self._value.shape)}, "
                 f"dtype={self.dtype.name})")
 
@@ -443,6 +470,8 @@ class Variable(_TensorLike):
         self._id = next_id()
         self._trainable = True if trainable is None else bool(trainable)
         self._name = "Variable:0" if name is None else (name if ":" in name else f"{name}:0")
+        if _variable_hook is not None:
+            _variable_hook(self)
 
     @property
     def name(self) -> str:

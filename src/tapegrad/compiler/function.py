@@ -1,0 +1,1236 @@
+"""``tapegrad.function``: TensorFlow 2's ``tf.function`` on tapegrad's compiler.
+
+The first call for an input signature runs the Python body once under the graph recorder
+(:func:`tapegrad.compiler.trace.trace`); later calls with the same signature run the compiled
+:class:`~tapegrad.compiler.program.Program` and no Python. What makes two calls share a trace is TF's rule
+(``docs/function.md``):
+
+* tensors, NumPy arrays and Variables: their shape and dtype (Variables and tensors are different kinds);
+* Python scalars, ``None`` and strings: their value, compared with ``==``/``hash`` (so ``1``, ``1.0`` and ``True``
+  share a trace); other Python objects: their identity;
+* lists, tuples, dicts and namedtuples: their structure and each element's key; positional and keyword passing
+  are different calls (``g(t)`` and ``g(x=t)`` trace twice), and so is leaving out a defaulted argument.
+
+Data-dependent Python control flow (``if t > 0:``, ``while``, ``for i in tf.range(n)``) works through guards the
+recorder keeps: a call whose guards fail traces the other path and keeps it next to the first (a bounded number
+of paths per signature, each counted as a retrace for the retracing warning).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import linecache
+import os
+import threading
+import types
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _nest
+from .._tensor import Tensor, Variable, _TensorLike
+from ..errors import InvalidArgumentError
+from ..ops.core import convert_to_tensor
+from ..ops.misc_ops import TensorSpec, _Config
+from ._binding import _describe, make_binder
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_MAX_PATHS = 16  # guard paths kept per concrete function (least recently used evicted)
+
+# -- the core, imported on the first trace (``import tapegrad`` stays light) ----------------------------------------
+_core: dict[str, Any] = {}
+
+
+def _load_core() -> dict[str, Any]:
+    if not _core:
+        from . import trace as trace_module
+
+        _core["trace"] = trace_module.trace
+        _core["GuardMiss"] = trace_module.GuardMiss
+        _core["is_tracing"] = trace_module.is_tracing
+        params = inspect.signature(trace_module.trace).parameters
+        _core["names_kw"] = "names" in params
+    return _core
+
+
+def is_tracing() -> bool:
+    """True while a ``tapegrad.function`` body is being traced on this thread."""
+    if not _state.depth:
+        return False
+    return bool(_load_core()["is_tracing"]())
+
+
+class _State(threading.local):
+    depth = 0  # traces of this module in progress on this thread
+    no_autograph = 0  # inside tapegrad.autograph.do_not_convert code
+    creating: list[Any]  # per active trace: (may create Variables?, Variables created)
+    names: dict[int, str]  # id(raw value of a placeholder) -> its name, for the symbolic repr
+
+    def __init__(self) -> None:
+        self.creating = []
+        self.names = {}
+
+
+_state = _State()
+
+
+# -- the retracing warning (TF's counting rule) ---------------------------------------------------------------------
+_WARN_HISTORY = 10  # calls looked back over
+_WARN_THRESHOLD = 5  # traces within them that log the warning
+_WARN_LIMIT = 2  # warnings per code object for the whole process
+
+
+class _CallCounter:
+    """Calls and traces of one code object: TF's ``_CallCounter``."""
+
+    __slots__ = ("per_trace", "calls", "warned", "__weakref__")
+
+    def __init__(self) -> None:
+        self.per_trace: list[int] = []  # calls since each recent trace (the trace's own call included)
+        self.calls = 0
+        self.warned = 0
+
+    def traced(self) -> None:
+        self.calls += 1
+        self.per_trace.append(1)
+        while self.per_trace and self.calls - self.per_trace[0] > _WARN_HISTORY:
+            self.calls -= self.per_trace.pop(0)
+
+    def cached(self) -> None:
+        if not self.per_trace:
+            self.per_trace.append(0)
+        self.per_trace[-1] += 1
+        self.calls += 1
+
+
+_counters: weakref.WeakKeyDictionary[Any, _CallCounter] = weakref.WeakKeyDictionary()
+_counters_strong: dict[Any, _CallCounter] = {}
+
+
+def _counter_for(fn: Callable[..., Any]) -> _CallCounter:
+    target = fn
+    while hasattr(target, "__wrapped__"):
+        target = target.__wrapped__
+    target = getattr(target, "__func__", target)
+    key = getattr(target, "__code__", target)
+    try:
+        c = _counters.get(key)
+        if c is None:
+            c = _counters[key] = _CallCounter()
+    except TypeError:  # not weak-referenceable
+        c = _counters_strong.setdefault(id(key), _CallCounter())
+    return c
+
+
+def _note_trace(function: Function) -> None:
+    c = function._counter
+    c.traced()
+    n = len(c.per_trace)
+    if n >= _WARN_THRESHOLD and c.warned < _WARN_LIMIT:
+        c.warned += 1
+        import logging
+
+        logging.getLogger("tapegrad").warning(
+            f"{n} out of the last {c.calls} calls to {function._python_function!r} triggered tf.function retracing. "
+            "Tracing is expensive and the excessive number of tracings could be due to (1) creating "
+            "@tf.function repeatedly in a loop, (2) passing tensors with different shapes, (3) passing Python "
+            "objects instead of tensors. For (1), please define your @tf.function outside of the loop. For (2), "
+            "@tf.function has reduce_retracing=True option that can avoid unnecessary retracing. For (3), please "
+            "refer to https://www.tensorflow.org/guide/function#controlling_retracing and "
+            "https://www.tensorflow.org/api_docs/python/tf/function for  more details.")
+
+
+# -- cache keys -----------------------------------------------------------------------------------------------------
+class _Kind:
+    """Markers inside cache keys (compared by identity, so no user value can collide with them)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_T, _V, _L, _U, _N, _D, _O, _H, _KW = (_Kind(n) for n in ("T", "V", "L", "U", "N", "D", "O", "H", "KW"))
+_SCALAR_TYPES = (bool, int, float, complex, str, bytes, type(None))
+
+
+def _sorted_keys(d: dict[Any, Any]) -> list[Any]:
+    try:
+        return sorted(d)
+    except TypeError:
+        return sorted(d, key=repr)
+
+
+class _Leaf:
+    """A tensor leaf of the arguments: the value passed to the Program and the spec it was traced with."""
+
+    __slots__ = ("value", "spec", "name")
+
+    def __init__(self, value: Any, spec: TensorSpec | None, name: str) -> None:
+        self.value = value  # Tensor | Variable | None (None: a TensorSpec given to get_concrete_function)
+        self.spec = spec
+        self.name = name
+
+
+def _key_of(x: Any, leaves: list[_Leaf], refs: list[Any], name: str) -> Any:
+    """The cache key of one argument; its tensor leaves are appended to ``leaves`` in a fixed order."""
+    t = type(x)
+    if t is Tensor:
+        v = x._value
+        leaves.append(_Leaf(x, None, name))
+        return (_T, v.shape, v.dtype)
+    if t is Variable:
+        v = x._value
+        leaves.append(_Leaf(x, None, name))
+        return (_V, v.shape, v.dtype)
+    if t in _SCALAR_TYPES:
+        return x
+    if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biufc":
+        tensor = convert_to_tensor(x)
+        leaves.append(_Leaf(tensor, None, name))
+        return (_T, tensor._value.shape, tensor._value.dtype)
+    if isinstance(x, TensorSpec):
+        dims = x.shape._dims
+        leaves.append(_Leaf(None, x, x.name or name))
+        return (_T, None if dims is None else tuple(dims), x.dtype._np)
+    if isinstance(x, _TensorLike):  # another tensor type: by shape and dtype
+        leaves.append(_Leaf(x, None, name))
+        return (_V, tuple(x.shape.as_list() or ()), x._value.dtype)
+    if t is list or t is tuple:
+        return (_L if t is list else _U, *[_key_of(v, leaves, refs, f"{name}_{i}" if i else name)
+                                           for i, v in enumerate(x)])
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return (_N, t, *[_key_of(v, leaves, refs, f"{name}_{i}" if i else name) for i, v in enumerate(x)])
+    if isinstance(x, dict):
+        keys = _sorted_keys(x)
+        return (_D, t, *[(k, _key_of(x[k], leaves, refs, f"{name}_{i}" if i else name))
+                         for i, k in enumerate(keys)])
+    if isinstance(x, (list, tuple)):
+        return (_L if isinstance(x, list) else _U, t, *[_key_of(v, leaves, refs, f"{name}_{i}" if i else name)
+                                                         for i, v in enumerate(x)])
+    try:
+        refs.append(weakref.ref(x))
+        return (_O, id(x))
+    except TypeError:
+        pass
+    try:
+        hash(x)
+        return (_H, t, x)
+    except TypeError:
+        refs.append(x)  # kept alive: its id stays its own
+        return (_O, id(x))
+
+
+def _rebuild(x: Any, it: Any) -> Any:
+    """``x`` with its tensor leaves (in :func:`_key_of` order) replaced by the next items of ``it``."""
+    t = type(x)
+    if t is Tensor or t is Variable or isinstance(x, (TensorSpec, _TensorLike)):
+        return next(it)
+    if t in _SCALAR_TYPES:
+        return x
+    if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biufc":
+        return next(it)
+    if t is list:
+        return [_rebuild(v, it) for v in x]
+    if t is tuple:
+        return tuple(_rebuild(v, it) for v in x)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return t(*[_rebuild(v, it) for v in x])
+    if isinstance(x, dict):
+        vals = {k: _rebuild(x[k], it) for k in _sorted_keys(x)}
+        return {k: vals[k] for k in x} if t is dict else t((k, vals[k]) for k in x)
+    if isinstance(x, (list, tuple)):
+        return t(_rebuild(v, it) for v in x)
+    return x
+
+
+# -- symbolic stand-ins for TensorSpecs without values -----------------------------------------------------------
+def _example_value(spec: TensorSpec) -> Tensor:
+    """A value-carrying placeholder for a spec given without an example (unknown sizes become 1)."""
+    dims = spec.shape._dims
+    shape = (1,) if dims is None else tuple(1 if d is None else d for d in dims)
+    return convert_to_tensor(np.zeros(shape, dtype=spec.dtype._np))
+
+
+# -- return values --------------------------------------------------------------------------------------------------
+class _Out:
+    """A tensor position in a returned structure."""
+
+    __slots__ = ()
+
+
+_OUT = _Out()
+
+
+def _bad_return(function: Any, value: Any) -> TypeError:
+    return TypeError(
+        "To be compatible with tf.function, Python functions must return zero or more Tensors or ExtensionTypes "
+        f"or None values; in compilation of {function!r}, found return value of type {type(value).__name__}, "
+        "which is not a Tensor or ExtensionType.")
+
+
+def _output_leaf(x: Any, function: Any, flat: list[Any]) -> Any:
+    t = type(x)
+    if t is Tensor:
+        flat.append(x)
+        return _OUT
+    if x is None or t is str or t is bytes:
+        return x  # tapegrad has no string dtype: strings come back as the Python values (TF: tf.string scalars)
+    if t is Variable or isinstance(x, _TensorLike):
+        from ..ops.core import identity
+
+        flat.append(identity(x))  # a snapshot of the value, never the Variable itself
+        return _OUT
+    if t is bool or t is int or t is float or isinstance(x, (np.ndarray, np.generic)):
+        if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in "biufc":
+            raise _bad_return(function, x)
+        flat.append(convert_to_tensor(x))
+        return _OUT
+    if t is complex:
+        flat.append(convert_to_tensor(x))
+        return _OUT
+    raise _bad_return(function, x)
+
+
+def _flatten_result(result: Any, function: Any) -> tuple[list[Any], Any]:
+    flat: list[Any] = []
+    if type(result) is Tensor:
+        flat.append(result)
+        return flat, _OUT
+    if _nest.is_nested(result):
+        leaves = _nest.flatten(result)
+        structure = _nest.pack_sequence_as(result, [_output_leaf(v, function, flat) for v in leaves])
+        return flat, structure
+    return flat, _output_leaf(result, function, flat)
+
+
+def _wrap(out: Any) -> Any:
+    if isinstance(out, np.ndarray) or isinstance(out, np.generic):
+        from .._backend import NUMPY
+        from .._tensor import make
+
+        return make(out, NUMPY)
+    return out
+
+
+def _pack(structure: Any, outs: list[Any]) -> Any:
+    if structure is _OUT:
+        return _wrap(outs[0])
+    if structure is None:
+        return None
+    if not _nest.is_nested(structure):
+        return structure
+    it = iter(outs)
+    leaves = [_wrap(next(it)) if v is _OUT else v for v in _nest.flatten(structure)]
+    return _nest.pack_sequence_as(structure, leaves)
+
+
+# -- exceptions raised while tracing ------------------------------------------------------------------------------
+def _user_frames(tb: Any) -> list[tuple[str, int, str]]:
+    frames = []
+    skip = (_PKG_DIR, os.path.dirname(os.__file__), os.path.dirname(np.__file__))
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        fname = code.co_filename
+        if not fname.startswith(skip) and not fname.startswith("<frozen"):
+            frames.append((fname, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    return frames
+
+
+def _in_user_code(exc: BaseException, body_frame_code: Any) -> BaseException:
+    """``exc`` with TF's "in user code:" message (same type; frames from the traced body down)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not body_frame_code:
+        tb = tb.tb_next
+    frames = _user_frames(tb)
+    original = getattr(exc, "_tapegrad_original_message", None)
+    if original is None:
+        original = str(exc) if not isinstance(exc, KeyError) else (repr(exc.args[0]) if exc.args else "")
+    lines = ["in user code:", ""]
+    for fname, lineno, func in frames:
+        lines.append(f'    File "{fname}", line {lineno}, in {func}  *')
+        src = linecache.getline(fname, lineno).strip()
+        if src:
+            lines.append(f"        {src}")
+    lines += ["", f"    {type(exc).__name__}: {original}", ""]
+    message = "\n".join(lines)
+    try:
+        new = type(exc).__new__(type(exc))
+        new.__dict__.update(getattr(exc, "__dict__", {}))
+        new.args = (message,)
+        if hasattr(exc, "_message"):
+            new._message = message
+        new._tapegrad_original_message = original
+        str(new)
+    except Exception:  # noqa: BLE001  (an exception class that cannot be re-made: keep it as it is)
+        return exc
+    return new
+
+
+# -- the variable-creation rule --------------------------------------------------------------------------------------
+_SINGLETON_MESSAGE = (
+    "tf.function only supports singleton tf.Variables created on the first call. Make sure the tf.Variable is only "
+    "created once or created outside tf.function. See https://www.tensorflow.org/guide/function#creating_tfvariables "
+    "for more information.")
+
+
+def _on_variable_created(variable: Any) -> None:
+    """Called by ``Variable.__init__`` while a trace is active on this thread."""
+    if not _state.creating:
+        return
+    rule = _state.creating[-1]
+    if rule is None:
+        return
+    if not rule[0]:
+        raise ValueError(_SINGLETON_MESSAGE)
+    rule[1].append(variable)
+
+
+# -- concrete functions -----------------------------------------------------------------------------------------------
+def _spec_of(t: Any, name: str | None = None) -> TensorSpec:
+    return TensorSpec(t.shape, t.dtype, name)
+
+
+class _Graph:
+    """``ConcreteFunction.graph``: the traced graph as users inspect it (``get_operations()``)."""
+
+    def __init__(self, concrete: ConcreteFunction) -> None:
+        self._concrete = concrete
+
+    @property
+    def name(self) -> str:
+        return self._concrete.name
+
+    def get_operations(self) -> list[Any]:
+        program = self._concrete._program()
+        graph = getattr(program, "graph", None)
+        if graph is None:
+            return []
+        nodes = getattr(graph, "nodes", None)
+        if nodes is None:
+            nodes = graph.get_operations() if hasattr(graph, "get_operations") else list(graph)
+        return [_Operation(n) for n in nodes]
+
+    def __repr__(self) -> str:
+        return f"<tapegrad FuncGraph {self.name!r}>"
+
+
+class _Operation:
+    """One graph node seen as a TF ``Operation``: ``name``, ``type``, ``inputs``, ``outputs``."""
+
+    def __init__(self, node: Any) -> None:
+        self._node = node
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self._node, "name", ""))
+
+    @property
+    def type(self) -> str:
+        op = getattr(self._node, "op", None)
+        return str(getattr(op, "name", op) if op is not None else getattr(self._node, "type", ""))
+
+    @property
+    def inputs(self) -> list[Any]:
+        return list(getattr(self._node, "inputs", ()))
+
+    @property
+    def outputs(self) -> list[Any]:
+        return list(getattr(self._node, "outputs", ()))
+
+    @property
+    def node_def(self) -> Any:
+        return self._node
+
+    def __repr__(self) -> str:
+        return f"<tapegrad.Operation '{self.name}' type={self.type}>"
+
+
+class ConcreteFunction:
+    """One trace of a :class:`Function`: a signature and its compiled program(s).
+
+    Obtained from :meth:`Function.get_concrete_function`. Calling it checks less than calling the ``Function``:
+    shapes are not re-checked and Python values are converted to the traced dtypes, but a tensor of another dtype
+    raises ``InvalidArgumentError``.
+
+    >>> import tapegrad as tf
+    >>> f = tf.function(lambda x: x * 2)
+    >>> cf = f.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    >>> cf(tf.constant([1.0, 2.0])).numpy().tolist()
+    [2.0, 4.0]
+    """
+
+    def __init__(self, function: Function, key: Any, call: tuple[tuple[Any, ...], dict[str, Any]],
+                 leaves: list[_Leaf], refs: list[Any], specs: list[TensorSpec], number: int) -> None:
+        self._function = function
+        self._key = key
+        self._call = call  # the (args, kwargs) of the trace, tensor leaves included (for retracing a guard path)
+        self._names = [leaf.name for leaf in leaves]
+        self._specs = specs  # one per tensor leaf (None dims where generalised)
+        self._refs = refs  # weak references to identity-keyed arguments
+        self._paths: list[tuple[Any, Any]] = []  # (Program, output structure), most recently used first
+        self._pending = leaves  # traced lazily with these (example values or TensorSpecs)
+        self._number = number
+        self._variables: list[Any] = []
+
+    # -- tracing -----------------------------------------------------------------------------------------------
+    def _program(self) -> Any:
+        """The most recently used program (tracing now, on example values, if nothing has run yet)."""
+        if not self._paths:
+            flat = [leaf.value if leaf.value is not None else _example_value(leaf.spec) for leaf in self._pending]
+            self._function._first_trace(self, flat, self._call)
+        return self._paths[0][0]
+
+    def _trace(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]], allow_variables: bool = False,
+               created: list[Any] | None = None) -> tuple[Any, Any, Any]:
+        """Run the body once under the recorder on ``flat`` (the call's tensor leaves); keep the program."""
+        core = _load_core()
+        function = self._function
+        body = function._python_function
+        args, kwargs = call
+        box: dict[str, Any] = {}
+
+        names = self._names
+
+        def run(placeholders: list[Any]) -> tuple[list[Any], Any]:
+            for p, n in zip(placeholders, names):
+                _state.names[id(p._value)] = n
+            it = iter(placeholders)
+            a = _rebuild(args, it)
+            k = {name: _rebuild(v, it) for name, v in kwargs.items()} if kwargs else {}
+            box["code"] = _frame_code(body)
+            result = body(*a, **k)
+            box["returned"] = True
+            out, structure = _flatten_result(result, function._python_function)
+            box["structure"] = structure
+            box["specs"] = [TensorSpec(o.shape, o.dtype) for o in out]
+            return out, structure
+
+        kw: dict[str, Any] = {"name": function.__name__, "jit_compile": bool(function._jit_compile)}
+        if core["names_kw"]:
+            kw["names"] = self._names
+        _state.depth += 1
+        _state.creating.append((allow_variables, created if created is not None else []))
+        try:
+            program = core["trace"](run, flat, **kw)
+        except Exception as exc:
+            code = box.get("code")
+            if code is not None and "returned" not in box and not isinstance(exc, core["GuardMiss"]):
+                raise _in_user_code(exc, code).with_traceback(exc.__traceback__) from None
+            raise
+        finally:
+            _state.creating.pop()
+            _state.depth -= 1
+            if not _state.depth:
+                _state.names.clear()
+        structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
+        path = (program, structure, box.get("specs"))
+        self._paths.insert(0, path)
+        del self._paths[_MAX_PATHS:]
+        self._pending = []
+        return path
+
+    # -- calling ---------------------------------------------------------------------------------------------------
+    def _run(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]]) -> Any:
+        paths = self._paths
+        if not paths:
+            self._function._first_trace(self, flat, call)
+            paths = self._paths
+        path = paths[0]
+        try:
+            return _pack(path[1], path[0](flat))
+        except _core["GuardMiss"]:
+            pass
+        for i in range(1, len(paths)):
+            path = paths[i]
+            try:
+                outs = path[0](flat)
+            except _core["GuardMiss"]:
+                continue
+            paths.insert(0, paths.pop(i))
+            return _pack(path[1], outs)
+        _note_trace(self._function)  # a new path through data-dependent Python control flow: a retrace
+        path = self._trace(flat, call)
+        return _pack(path[1], path[0](flat))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run this trace: tensors are checked by dtype only, Python values are converted to the traced dtypes."""
+        args, kwargs = self._bind_for_call(args, kwargs)
+        values = [leaf for leaf in args]
+        flat: list[Any] = []
+        for v, spec, name in zip(values, self._specs, self._names):
+            if isinstance(v, _TensorLike):
+                if v._value.dtype != spec.dtype._np:
+                    raise InvalidArgumentError(
+                        f"cannot compute {self.name} as input #{len(flat)}(zero-based) (argument {name!r}) was "
+                        f"expected to be a {spec.dtype.name} tensor but is a {v.dtype.name} tensor")
+                flat.append(v)
+            else:
+                flat.append(convert_to_tensor(v, dtype=spec.dtype))
+        return self._run(flat, self._call)
+
+    def _bind_for_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """The call's tensor leaves in trace order; Python values must equal the traced ones."""
+        targs, tkwargs = self._call
+        n_tensor_params = len(self._specs)
+        if not kwargs and len(args) == len(targs) and not tkwargs:
+            given_args, given_kwargs = args, {}
+        else:
+            # Arguments beyond the tensors may be left out: the traced Python values are used.
+            merged = list(args) + list(targs[len(args):])
+            given_args, given_kwargs = tuple(merged[:len(targs)]), {**tkwargs, **kwargs}
+        leaves: list[Any] = []
+        mismatch = self._collect(targs, given_args, leaves) or self._collect(tkwargs, given_kwargs, leaves)
+        if mismatch is not None or len(leaves) != n_tensor_params:
+            shown = mismatch if mismatch is not None else "a different argument structure"
+            raise TypeError(f"Binding inputs to tf.function failed due to `{shown}`. Received args: {args!r} and "
+                            f"kwargs: {kwargs!r} for signature: {self._pretty_inputs()}.")
+        return leaves, {}
+
+    def _collect(self, traced: Any, given: Any, out: list[Any]) -> str | None:
+        t = type(traced)
+        if t is Tensor or t is Variable or isinstance(traced, (TensorSpec, _TensorLike)) or (
+                isinstance(traced, (np.ndarray, np.generic)) and traced.dtype.kind in "biufc"):
+            out.append(given)
+            return None
+        if isinstance(traced, dict):
+            if not isinstance(given, dict) or set(given) != set(traced):
+                return f"Can not cast {given!r} to {traced!r}"
+            for k in _sorted_keys(traced):
+                m = self._collect(traced[k], given[k], out)
+                if m is not None:
+                    return m
+            return None
+        if isinstance(traced, (list, tuple)):
+            if not isinstance(given, (list, tuple)) or len(given) != len(traced):
+                return f"Can not cast {given!r} to {traced!r}"
+            for a, b in zip(traced, given):
+                m = self._collect(a, b, out)
+                if m is not None:
+                    return m
+            return None
+        if given is traced:
+            return None
+        try:
+            if type(given) in _SCALAR_TYPES and given == traced and hash(given) == hash(traced):
+                return None
+        except TypeError:
+            pass
+        return f"Can not cast {given!r} to Literal[{traced!r}]"
+
+    # -- inspection ------------------------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return f"__inference_{self._function.__name__}_{self._number}"
+
+    @property
+    def function_type(self) -> Any:
+        return self.structured_input_signature
+
+    @property
+    def structured_input_signature(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The traced arguments with tensors shown as ``TensorSpec``s named after their parameters."""
+        it = iter(TensorSpec(s.shape, s.dtype, s.name or n) for s, n in zip(self._specs, self._names))
+        args, kwargs = self._call
+        return _rebuild(args, it), {k: _rebuild(v, it) for k, v in kwargs.items()}
+
+    @property
+    def structured_outputs(self) -> Any:
+        """The output structure with symbolic tensors (``Tensor("Identity:0", shape=…, dtype=…)``)."""
+        specs = iter(self._output_specs())
+        structure = self._paths[0][1]
+        n = itertools.count()
+        if structure is _OUT:
+            return _SymbolicOutput(next(specs), next(n))
+        if not _nest.is_nested(structure):
+            return structure
+        return _nest.pack_sequence_as(structure, [_SymbolicOutput(next(specs), next(n)) if v is _OUT else v
+                                                  for v in _nest.flatten(structure)])
+
+    def _output_specs(self) -> list[TensorSpec]:
+        self._program()
+        specs = self._paths[0][2]
+        if specs is None:
+            specs = [s if isinstance(s, TensorSpec) else TensorSpec(*s)
+                     for s in getattr(self._paths[0][0], "output_specs", ())]
+        return list(specs)
+
+    @property
+
+    def _example_inputs(self) -> list[Any]:
+        return [_example_value(s) for s in self._specs]
+
+    @property
+    def inputs(self) -> list[Any]:
+        return [_SymbolicOutput(TensorSpec(s.shape, s.dtype), i, n) for i, (s, n) in
+                enumerate(zip(self._specs, self._names))]
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [_SymbolicOutput(s, i) for i, s in enumerate(self._output_specs())]
+
+    @property
+    def output_dtypes(self) -> Any:
+        return [s.dtype for s in self._output_specs()]
+
+    @property
+    def output_shapes(self) -> Any:
+        return [s.shape for s in self._output_specs()]
+
+    @property
+    def graph(self) -> _Graph:
+        """The traced graph: ``graph.get_operations()`` lists its nodes (``name``, ``type``, ``inputs``, ...)."""
+        return _Graph(self)
+
+    @property
+    def variables(self) -> tuple[Any, ...]:
+        return tuple(self._variables)
+
+    trainable_variables = variables
+
+    def pretty_printed_code(self) -> str:
+        """The generated Python code of this trace (every guard path, most recently used first)."""
+        self._program()
+        parts = []
+        for program, _, _ in self._paths:
+            pp = getattr(program, "pretty_printed_code", None)
+            parts.append(pp() if callable(pp) else str(getattr(program, "code", program)))
+        return "\n\n".join(parts)
+
+    def _pretty_inputs(self) -> str:
+        shown = []
+        (args, kwargs) = self.structured_input_signature
+        params = _param_names(self._function._python_function, len(args))
+        for name, spec in zip(params, args):
+            shown.append(f"{name}: {_describe(spec)}")
+        for name, spec in kwargs.items():
+            shown.append(f"{name}: {_describe(spec)}")
+        return "(" + ", ".join(shown) + ")"
+
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        """TF's ``Input Parameters / Output Type / Captures`` block."""
+        (args, kwargs) = self.structured_input_signature
+        params = _param_names(self._function._python_function, len(args))
+        lines = ["Input Parameters:"]
+        for name, spec in zip(params, args):
+            lines.append(f"  {name} (POSITIONAL_OR_KEYWORD): {_describe(spec)}")
+        for name, spec in kwargs.items():
+            lines.append(f"  {name} (KEYWORD_ONLY): {_describe(spec)}")
+        lines.append("Output Type:")
+        lines.append(f"  {_describe_outputs(self.structured_outputs)}")
+        lines.append("Captures:")
+        lines.append("  None")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<ConcreteFunction {self._pretty_inputs()} -> {_describe_outputs(self.structured_outputs)} "
+                f"at 0x{id(self):X}>")
+
+    def __str__(self) -> str:
+        return f"ConcreteFunction {self._pretty_inputs()}\n{self.pretty_printed_signature()}"
+
+
+def _dtype_of(o: Any) -> Any:
+    from .. import _dtypes
+
+    if isinstance(o, _TensorLike):
+        return o.dtype
+    return _dtypes._BY_NP[np.asarray(o).dtype]
+
+
+class _SymbolicOutput:
+    """A graph tensor as a concrete function shows it: ``Tensor("Identity:0", shape=(2,), dtype=float32)``."""
+
+    def __init__(self, spec: TensorSpec, index: int, name: str | None = None) -> None:
+        self.shape = spec.shape
+        self.dtype = spec.dtype
+        self.name = f"{name}:0" if name else (f"Identity_{index}:0" if index else "Identity:0")
+
+    def __repr__(self) -> str:
+        return f'Tensor("{self.name}", shape={self.shape}, dtype={self.dtype.name})'
+
+
+def _describe_outputs(structure: Any) -> str:
+    if isinstance(structure, _SymbolicOutput):
+        return repr(TensorSpec(structure.shape, structure.dtype))
+    if isinstance(structure, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {_describe_outputs(v)}]" for k, v in structure.items()) + "]"
+    if isinstance(structure, (list, tuple)):
+        kind = "Tuple" if isinstance(structure, tuple) else "List"
+        return f"{kind}[" + ", ".join(_describe_outputs(s) for s in structure) + "]"
+    return f"Literal[{structure!r}]" if structure is not None else "None"
+
+
+def _param_names(fn: Callable[..., Any], n: int) -> list[str]:
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for i in range(n):
+        if i < len(params) and params[i].kind is not params[i].VAR_POSITIONAL:
+            names.append(params[i].name)
+        elif params and params[-1].kind is params[-1].VAR_POSITIONAL:
+            names.append(f"{params[-1].name}_{i - len(params) + 1}")
+        else:
+            names.append(f"arg_{i}")
+    return names
+
+
+def _frame_code(fn: Any) -> Any:
+    """The code object whose frame is the traced body's (for the "in user code" frames)."""
+    target = fn
+    for _ in range(8):
+        if isinstance(target, Function):
+            target = target._python_function
+        elif isinstance(target, (types.MethodType, functools.partial)):
+            target = getattr(target, "__func__", None) or target.func
+        elif hasattr(target, "__wrapped__") and not hasattr(target, "__code__"):
+            target = target.__wrapped__
+        else:
+            break
+    code = getattr(target, "__code__", None)
+    if code is None:
+        call = type(target).__call__ if callable(target) else None
+        code = getattr(call, "__code__", None)
+    return code
+
+
+def _parameter_names(fn: Callable[..., Any]) -> list[str]:
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values()]
+    except (TypeError, ValueError):
+        return []
+
+
+# -- the Function ---------------------------------------------------------------------------------------------------
+_SIG = _Kind("SIG")  # the one key of a function with an input_signature
+
+
+def _relaxed(k: Any) -> Any:
+    """reduce_retracing: ``k`` with every tensor's dims generalised to None (rank kept)."""
+    if type(k) is tuple and k:
+        if (k[0] is _T or k[0] is _V) and len(k) == 3:
+            shape = k[1]
+            return (k[0], None if shape is None else (None,) * len(shape), k[2])
+        return tuple(_relaxed(v) for v in k)
+    return k
+
+
+def _fits(general: Any, k: Any) -> bool:
+    """Whether a call with key ``k`` fits a trace made for ``general`` (its None dims match any size)."""
+    if type(general) is tuple and general and (general[0] is _T or general[0] is _V) and len(general) == 3:
+        if type(k) is not tuple or len(k) != 3 or k[0] is not general[0] or k[2] != general[2]:
+            return False
+        gs, ks = general[1], k[1]
+        if gs is None:
+            return True
+        return ks is not None and len(gs) == len(ks) and all(g is None or g == d for g, d in zip(gs, ks))
+    if type(general) is tuple and type(k) is tuple:
+        return len(general) == len(k) and all(_fits(g, v) for g, v in zip(general, k))
+    return general == k and type(general) is type(k) if type(general) in (tuple, _Kind) else general == k
+
+
+class Function:
+    """A Python function compiled on its first call per input signature (TF's ``tf.function``); see
+    :func:`function`."""
+
+    def __init__(self, python_function: Callable[..., Any], input_signature: tuple[Any, ...] | None = None,
+                 autograph: bool = True, jit_compile: Any = None, reduce_retracing: bool = False) -> None:
+        self._python_function = python_function
+        self._input_signature = input_signature
+        self._autograph = autograph
+        self._jit_compile = jit_compile
+        self._reduce_retracing = reduce_retracing
+        self._fast: dict[Any, ConcreteFunction] = {}  # all-tensors-positional calls: (shape, dtype, ...) -> trace
+        self._cache: dict[Any, ConcreteFunction] = {}  # every call: full key -> trace
+        self._general: list[ConcreteFunction] = []  # traces made for None dims (get_concrete_function(spec))
+        self._concretes: list[ConcreteFunction] = []
+        self._tracing_count = 0
+        self._first_traced = False  # Variables may be created by the first trace only
+        self._instances: weakref.WeakKeyDictionary[Any, Function] | None = None
+        self._counter = _counter_for(python_function)
+        self._binder = make_binder(python_function, input_signature) if input_signature is not None else None
+        self._param_names = _parameter_names(python_function)
+        functools.update_wrapper(self, python_function)
+
+    # -- attributes TF users read --------------------------------------------------------------------------------
+    @property
+    def python_function(self) -> Callable[..., Any]:
+        """The original Python function."""
+        return self._python_function
+
+    @property
+    def input_signature(self) -> tuple[Any, ...] | None:
+        return self._input_signature
+
+    @property
+    def name(self) -> str:
+        return getattr(self, "__name__", "function")
+
+    @property
+    def function_spec(self) -> Any:
+        return types.SimpleNamespace(jit_compile=self._jit_compile, input_signature=self._input_signature,
+                                     reduce_retracing=self._reduce_retracing)
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the Python body was traced (one per input signature; guard paths are not counted)."""
+        return self._tracing_count
+
+    # -- calling ---------------------------------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs and not _Config.run_eagerly:
+            # Fast path: every argument a Tensor, passed positionally, signature seen before.
+            key = []
+            for a in args:
+                if type(a) is not Tensor:
+                    break
+                v = a._value
+                key.append(v.shape)
+                key.append(v.dtype)
+            else:
+                concrete = self._fast.get(tuple(key))
+                if concrete is not None:
+                    c = self._counter
+                    if c.per_trace:
+                        c.per_trace[-1] += 1
+                        c.calls += 1
+                    else:
+                        c.cached()
+                    return concrete._run(list(args), (args, kwargs))
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if _Config.run_eagerly:
+            return self._python_function(*args, **kwargs)
+        if self._binder is not None:
+            args, kwargs = self._binder.bind(args, kwargs)
+        leaves: list[_Leaf] = []
+        refs: list[Any] = []
+        key = self._key(args, kwargs, leaves, refs)
+        concrete = self._lookup(key)
+        flat = [leaf.value for leaf in leaves]
+        if concrete is None:
+            concrete = self._new_concrete(key, args, kwargs, leaves, refs)
+            _note_trace(self)
+            self._first_trace(concrete, flat, (args, kwargs))
+            self._store(concrete)
+        else:
+            self._counter.cached()
+        return concrete._run(flat, (args, kwargs))
+
+    def _key(self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[_Leaf], refs: list[Any]) -> Any:
+        names = self._param_names
+        parts = []
+        for i, a in enumerate(args):
+            parts.append(_key_of(a, leaves, refs, names[i] if i < len(names) else f"args_{i}"))
+        if kwargs:
+            parts.append(_KW)
+            for k in sorted(kwargs):
+                parts.append((k, _key_of(kwargs[k], leaves, refs, k)))
+        if self._binder is not None:
+            return _SIG
+        return tuple(parts)
+
+    def _lookup(self, key: Any) -> ConcreteFunction | None:
+        concrete = self._cache.get(key)
+        if concrete is not None:
+            if _alive(concrete._refs):
+                return concrete
+            del self._cache[key]  # an identity-keyed argument died: its id may now be another object's
+        if self._reduce_retracing:
+            concrete = self._cache.get(_relaxed(key))
+            if concrete is not None:
+                return concrete
+        for general in self._general:
+            if _fits(general._key, key):
+                return general
+        return None
+
+    def _new_concrete(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[_Leaf],
+                      refs: list[Any]) -> ConcreteFunction:
+        if self._binder is not None:
+            specs = [TensorSpec(s.shape, s.dtype) for s in _nest.flatten(list(self._binder.input_signature))]
+        else:
+            specs = [TensorSpec(leaf.spec.shape, leaf.spec.dtype) if leaf.spec is not None
+                     else TensorSpec(leaf.value.shape, leaf.value.dtype) for leaf in leaves]
+            if self._reduce_retracing and self._tracing_count > 0:
+                # From the second trace on, shapes are generalised: one trace serves every size of a rank.
+                key = _relaxed(key)
+                specs = [TensorSpec(None if s.shape.rank is None else [None] * s.shape.rank, s.dtype)
+                         for s in specs]
+        self._tracing_count += 1
+        return ConcreteFunction(self, key, (args, kwargs), leaves, refs, specs, _next_number())
+
+    def _first_trace(self, concrete: ConcreteFunction, flat: list[Any], call: Any) -> None:
+        """Trace ``concrete`` for the first time, with TF's rule for Variables made by the body."""
+        created: list[Any] = []
+        allow = not self._first_traced
+        self._first_traced = True
+        concrete._trace(flat, call, allow_variables=allow, created=created)
+        if created:
+            # The first trace made Variables: trace again with creation forbidden, as TF does, so that a body
+            # making a new Variable on every call fails now instead of silently using fresh ones.
+            self._tracing_count += 1
+            concrete._paths.clear()
+            concrete._variables = created
+            concrete._trace(flat, call, allow_variables=False)
+
+    def _store(self, concrete: ConcreteFunction) -> None:
+        key = concrete._key
+        self._cache[key] = concrete
+        self._concretes.append(concrete)
+        if any(leaf_spec_general(s) for s in concrete._specs):
+            if self._binder is None and not self._reduce_retracing:
+                self._general.append(concrete)
+        args, kwargs = concrete._call
+        if (not kwargs and self._binder is None and not concrete._refs and not self._reduce_retracing
+                and all(type(a) is Tensor for a in args)):
+            fast = []
+            for a in args:
+                fast.append(a._value.shape)
+                fast.append(a._value.dtype)
+            self._fast[tuple(fast)] = concrete
+
+    # -- concrete functions ----------------------------------------------------------------------------------------
+    def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
+        """The trace for ``args`` (TensorSpecs, tensors or Python values), or for the ``input_signature``.
+
+        The same signature gives the same object; a later call that fits it (``None`` dims) reuses it.
+
+        >>> import tapegrad as tf
+        >>> f = tf.function(lambda x, k: x * k)
+        >>> cf = f.get_concrete_function(tf.TensorSpec([None]), 2)
+        >>> cf(tf.constant([1.0, 2.0])).numpy().tolist(), f.get_concrete_function(tf.TensorSpec([None]), 2) is cf
+        ([2.0, 4.0], True)
+        """
+        if self._binder is not None:
+            if args or kwargs:
+                self._binder.bind(args, kwargs)  # checked as a call would be
+            args = tuple(self._binder.input_signature)
+            if self._binder.var_positional is None:
+                args = _nest.pack_sequence_as(list(self._binder.input_signature),
+                                              _nest.flatten(list(self._binder.input_signature)))
+                args = tuple(args)
+            kwargs = {}
+        else:
+            try:
+                inspect.signature(self._python_function).bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"Binding inputs to tf.function failed due to `{exc}`. Received args: {args!r} and "
+                                f"kwargs: {kwargs!r} for signature: {_plain_signature(self._python_function)}."
+                                ) from None
+            except ValueError:
+                pass
+        leaves: list[_Leaf] = []
+        refs: list[Any] = []
+        key = self._key(args, kwargs, leaves, refs)
+        concrete = self._cache.get(key)
+        if concrete is not None and _alive(concrete._refs):
+            return concrete
+        concrete = self._new_concrete(key, args, kwargs, leaves, refs)
+        self._store(concrete)
+        return concrete
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """One ``Input Parameters / Output Type / Captures`` block per trace."""
+        return "\n\n".join(c.pretty_printed_signature(verbose) for c in self._concretes)
+
+    def experimental_get_compiler_ir(self, *args: Any, **kwargs: Any) -> Callable[..., str]:
+        """``f.experimental_get_compiler_ir(x)(stage=...)``: what the compiler made for these arguments.
+
+        ``stage="hlo"`` (the default), ``"optimized_hlo"`` or ``"code"``: the generated Python code;
+        ``"graph"``: the optimised graph.
+
+        >>> import tapegrad as tf
+        >>> f = tf.function(lambda x: x * 2.0 + 1.0)
+        >>> "def " in f.experimental_get_compiler_ir(tf.constant([1.0]))()
+        True
+        """
+        concrete = self._concrete_for(args, kwargs)
+
+        def ir(stage: str = "hlo", platform_name: str | None = None) -> str:
+            program = concrete._program()
+            if stage in ("graph", "optimized_graph"):
+                graph = getattr(program, "graph", None)
+                return str(graph.pretty() if hasattr(graph, "pretty") else graph)
+            return concrete.pretty_printed_code()
+
+        return ir
+
+    def _concrete_for(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ConcreteFunction:
+        if self._binder is not None:
+            if args or kwargs:
+                args, kwargs = self._binder.bind(args, kwargs)
+            return self.get_concrete_function()
+        concrete = self._lookup(self._key(args, kwargs, [], []))
+        return concrete if concrete is not None else self.get_concrete_function(*args, **kwargs)
+
+    # -- methods ---------------------------------------------------------------------------------------------------
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        """A decorated method: one Function per instance (its own traces), the same object on every access."""
+        if instance is None:
+            return self
+        cache = self._instances
+        if cache is None:
+            cache = self._instances = weakref.WeakKeyDictionary()
+        try:
+            bound = cache.get(instance)
+        except TypeError:  # not weak-referenceable: a bound function that keeps the instance alive
+            return self._bind_to(instance, strong=True)
+        if bound is None:
+            bound = cache[instance] = self._bind_to(instance, strong=False)
+        return bound
+
+    def _bind_to(self, instance: Any, strong: bool) -> Function:
+        func = self._python_function
+        if strong:
+            method: Any = types.MethodType(func, instance)
+        else:
+            ref = weakref.ref(instance)
+
+            @functools.wraps(func)
+            def method(*args: Any, **kwargs: Any) -> Any:
+                return func(ref(), *args, **kwargs)
+
+            method.__signature__ = _drop_first(func)
+        bound = Function(method, self._input_signature, self._autograph, self._jit_compile, self._reduce_retracing)
+        bound._counter = self._counter
+        return bound
+
+    def __repr__(self) -> str:
+        return f"<tapegrad.compiler.function.Function object at 0x{id(self):x}>"
+
+
+def leaf_spec_general(spec: TensorSpec) -> bool:
+    dims = spec.shape._dims
+    return dims is None or any(d is None for d in dims)
+
+
+def _drop_first(func: Callable[..., Any]) -> inspect.Signature:
+    sig = inspect.signature(func)
+    params = list(sig.parameters.values())
+    return sig.replace(parameters=params[1:])
+
+
+def _plain_signature(fn: Callable[..., Any]) -> str:
+    try:
+        return str(inspect.signature(fn))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _alive(refs: list[Any]) -> bool:
+    for r in refs:
+        if type(r) is weakref.ReferenceType and r() is None:
+            return False
+    return True
+
+
+_numbers = itertools.count(1)
+
+
+def _next_number() -> int:
+    return next(_numbers)
+
+
+def function(func: Callable[..., Any] | None = None, input_signature: Any = None, autograph: bool = True,
+             jit_compile: bool | None = None, reduce_retracing: bool = False, experimental_implements: Any = None,
+             experimental_autograph_options: Any = None, experimental_attributes: Any = None,
+             experimental_relax_shapes: Any = None, experimental_compile: Any = None,
+             experimental_follow_type_hints: Any = None) -> Any:
+    """``tf.function``: compile ``func`` on its first call per input signature; later calls run the compiled code.
+
+    Usable as ``@function``, ``@function(...)`` or ``function(f, ...)``. The body runs once per signature (see the
+    module docs for what makes a signature: tensor shapes and dtypes, Python values, object identity), so Python
+    side effects (``print``, appends) happen only then; ``tf.print``, Variable updates and random ops happen on
+    every call. ``input_signature`` (a list of :class:`TensorSpec`, ``None`` dims allowed) fixes one trace;
+    ``reduce_retracing=True`` generalises shapes from the second trace on; ``jit_compile`` is passed to the
+    compiler. ``tapegrad.config.run_functions_eagerly(True)`` runs every body eagerly instead.
+
+    >>> import tapegrad as tf
+    >>> @tf.function
+    ... def step(x):
+    ...     print("tracing with", x)
+    ...     return tf.reduce_sum(x * x)
+    >>> float(step(tf.constant([1.0, 2.0])))
+    tracing with Tensor("x:0", shape=(2,), dtype=float32)
+    5.0
+    >>> float(step(tf.constant([3.0, 4.0]))), step.experimental_get_tracing_count()
+    (25.0, 1)
+    """
+    sig = _check_signature(input_signature)
+    if experimental_relax_shapes is not None:
+        import logging
+
+        logging.getLogger("tapegrad").warning(
+            "experimental_relax_shapes is deprecated, use reduce_retracing instead")
+        reduce_retracing = reduce_retracing or bool(experimental_relax_shapes)
+    if experimental_compile is not None and jit_compile is None:
+        jit_compile = experimental_compile
+
+    def decorate(f: Callable[..., Any]) -> Function:
+        if not callable(f):
+            raise TypeError(f"{f!r} is not a callable object")
+        if isinstance(f, Function) and sig is None and f._input_signature is not None:
+            sig2 = f._input_signature
+        else:
+            sig2 = sig
+        return Function(f, sig2, autograph, jit_compile, reduce_retracing)
+
+    return decorate if func is None else decorate(func)
+
+
+def _check_signature(input_signature: Any) -> tuple[Any, ...] | None:
+    if input_signature is None:
+        return None
+    if not isinstance(input_signature, (tuple, list)):
+        raise TypeError(f"input_signature must be either a tuple or a list, got {type(input_signature)}.")
+    bad = [s for s in _nest.flatten(list(input_signature)) if not isinstance(s, TensorSpec)]
+    if bad:
+        raise TypeError(f"input_signature must be a possibly nested sequence of TensorSpec objects, got invalid args "
+                        f"{bad} with types {[type(b) for b in bad]}.")
+    return tuple(input_signature)
+
+
+__all__ = ["ConcreteFunction", "Function", "function", "is_tracing"]
+
+
+def _symbolic_repr(t: Any) -> str | None:
+    """``Tensor("x:0", shape=(), dtype=float32)`` for a tensor seen while a trace runs (``None`` otherwise)."""
+    if not _state.depth or not is_tracing():
+        return None
+    raw = t._value
+    name = _state.names.get(id(raw))
+    if name is None:
+        from .._tape import local
+
+        tracer = local.tracer
+        vid = tracer.ids.get(id(raw)) if tracer is not None else None
+        for node in reversed(tracer.graph.nodes) if vid is not None else ():
+            if vid in node.outputs:
+                name = node.name
+                break
+    return f'Tensor("{name or "Const"}:0", shape={t.shape}, dtype={t.dtype.name})'
+
+
+def _install_hooks() -> None:
+    from .. import _tensor
+    from ..ops import misc_ops
+
+    _tensor._variable_hook = _on_variable_created
+    _tensor._symbolic_repr = _symbolic_repr
+    _tensor._tracing = is_tracing
+    misc_ops._tracing_hook = is_tracing
+
+
+_install_hooks()
