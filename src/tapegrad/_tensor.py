@@ -35,6 +35,7 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _variable_hook: Any = None  # called with each new Variable (TF's rule: Variables only on a function's 1st trace)
 _symbolic_repr: Any = None  # repr of a tensor while a trace runs (Tensor("x:0", shape=..., dtype=...)) or None
 _tracing: Any = None  # is a trace running on this thread?
+_relaxed_shapes: dict[int, Any] = {}  # id(raw value) -> static shape with None dims, for placeholders while tracing
 
 
 def _traced_from_user_code() -> bool:
@@ -56,9 +57,13 @@ class _TensorLike:
 
     @property
     def shape(self) -> TensorShape:
+        if _relaxed_shapes and id(self._value) in _relaxed_shapes and _traced_from_user_code():
+            return _relaxed_shapes[id(self._value)]
         return TensorShape(self._value.shape)
 
     def get_shape(self) -> TensorShape:
+        if _relaxed_shapes and id(self._value) in _relaxed_shapes and _traced_from_user_code():
+            return _relaxed_shapes[id(self._value)]
         return TensorShape(self._value.shape)
 
     @property

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _nest
+from .. import _nest, _tensor
 from .._tensor import Tensor, Variable, _TensorLike
 from ..errors import InvalidArgumentError
 from ..ops.core import convert_to_tensor
@@ -375,6 +375,17 @@ def _in_user_code(exc: BaseException, body_frame_code: Any) -> BaseException:
     return new
 
 
+def _is_shape_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "shape" in text and "index" not in text and "indices" not in text
+
+
+def _as_type(exc: BaseException, kind: type[BaseException]) -> BaseException:
+    new = kind(*exc.args)
+    new.__traceback__ = exc.__traceback__
+    return new
+
+
 # -- the variable-creation rule --------------------------------------------------------------------------------------
 _SINGLETON_MESSAGE = (
     "tf.function only supports singleton tf.Variables created on the first call. Make sure the tf.Variable is only "
@@ -476,8 +487,15 @@ class ConcreteFunction:
         self._names = [leaf.name for leaf in leaves]
         self._specs = specs  # one per tensor leaf (None dims where generalised)
         self._refs = refs  # weak references to identity-keyed arguments
-        self._paths: list[tuple[Any, Any]] = []  # (Program, output structure), most recently used first
+        # Programs by input shapes: a signature with None dims (or a concrete function called with other shapes)
+        # gets one program per concrete shape; each list holds the guard paths, most recently used first.
+        self._general = any(_has_none(s) for s in specs)
+        self._paths: list[tuple[Any, Any, Any]] = []  # (Program, output structure, output specs)
+        self._by_shape: dict[tuple[Any, ...], list[tuple[Any, Any, Any]]] = {}
+        if not self._general:
+            self._by_shape[tuple(tuple(s.shape.as_list()) for s in specs)] = self._paths
         self._pending = leaves  # traced lazily with these (example values or TensorSpecs)
+        self._counted = False  # counted in the function's tracing count
         self._number = number
         self._variables: list[Any] = []
 
@@ -486,11 +504,18 @@ class ConcreteFunction:
         """The most recently used program (tracing now, on example values, if nothing has run yet)."""
         if not self._paths:
             flat = [leaf.value if leaf.value is not None else _example_value(leaf.spec) for leaf in self._pending]
-            self._function._first_trace(self, flat, self._call)
+            self._function._first_trace(self, flat, self._call, self._paths_for(flat))
         return self._paths[0][0]
 
-    def _trace(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]], allow_variables: bool = False,
-               created: list[Any] | None = None) -> tuple[Any, Any, Any]:
+    def _paths_for(self, flat: list[Any]) -> list[tuple[Any, Any, Any]]:
+        shapes = tuple([t._value.shape for t in flat])
+        paths = self._by_shape.get(shapes)
+        if paths is None:
+            paths = self._by_shape[shapes] = []
+        return paths
+
+    def _trace(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]], paths: list[Any],
+               allow_variables: bool = False, created: list[Any] | None = None) -> tuple[Any, Any, Any]:
         """Run the body once under the recorder on ``flat`` (the call's tensor leaves); keep the program."""
         core = _load_core()
         function = self._function
@@ -499,10 +524,13 @@ class ConcreteFunction:
         box: dict[str, Any] = {}
 
         names = self._names
+        relaxed = [s.shape if _has_none(s) else None for s in self._specs]
 
         def run(placeholders: list[Any]) -> tuple[list[Any], Any]:
-            for p, n in zip(placeholders, names):
+            for p, n, r in zip(placeholders, names, relaxed):
                 _state.names[id(p._value)] = n
+                if r is not None:
+                    _tensor._relaxed_shapes[id(p._value)] = r  # the body sees the None dims, as TF's does
             it = iter(placeholders)
             a = _rebuild(args, it)
             k = {name: _rebuild(v, it) for name, v in kwargs.items()} if kwargs else {}
@@ -524,6 +552,9 @@ class ConcreteFunction:
         except Exception as exc:
             code = box.get("code")
             if code is not None and "returned" not in box and not isinstance(exc, core["GuardMiss"]):
+                if isinstance(exc, InvalidArgumentError) and not self._general and _is_shape_error(exc):
+                    # Every shape is static in this trace: TF reports such errors while tracing, as ValueError.
+                    exc = _as_type(exc, ValueError)
                 raise _in_user_code(exc, code).with_traceback(exc.__traceback__) from None
             raise
         finally:
@@ -531,19 +562,25 @@ class ConcreteFunction:
             _state.depth -= 1
             if not _state.depth:
                 _state.names.clear()
+                _tensor._relaxed_shapes.clear()
         structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
         path = (program, structure, box.get("specs"))
-        self._paths.insert(0, path)
-        del self._paths[_MAX_PATHS:]
+        paths.insert(0, path)
+        del paths[_MAX_PATHS:]
+        self._paths = paths
         self._pending = []
         return path
 
     # -- calling ---------------------------------------------------------------------------------------------------
-    def _run(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]]) -> Any:
-        paths = self._paths
+    def _run(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]], any_shape: bool = False) -> Any:
+        """Run the program for ``flat`` (tracing what is missing); ``any_shape``: the shapes may differ from the
+        traced ones (a concrete function called directly)."""
+        paths = self._paths_for(flat) if (self._general or any_shape) else self._paths
         if not paths:
-            self._function._first_trace(self, flat, call)
-            paths = self._paths
+            if self._pending or not self._by_shape_traced():
+                self._function._first_trace(self, flat, call, paths)
+            else:
+                self._trace(flat, call, paths)  # another concrete shape of a None-dim signature
         path = paths[0]
         try:
             return _pack(path[1], path[0](flat))
@@ -558,8 +595,11 @@ class ConcreteFunction:
             paths.insert(0, paths.pop(i))
             return _pack(path[1], outs)
         _note_trace(self._function)  # a new path through data-dependent Python control flow: a retrace
-        path = self._trace(flat, call)
+        path = self._trace(flat, call, paths)
         return _pack(path[1], path[0](flat))
+
+    def _by_shape_traced(self) -> bool:
+        return any(self._by_shape.values())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run this trace: tensors are checked by dtype only, Python values are converted to the traced dtypes."""
@@ -575,7 +615,7 @@ class ConcreteFunction:
                 flat.append(v)
             else:
                 flat.append(convert_to_tensor(v, dtype=spec.dtype))
-        return self._run(flat, self._call)
+        return self._run(flat, self._call, any_shape=True)
 
     def _bind_for_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         """The call's tensor leaves in trace order; Python values must equal the traced ones."""
@@ -638,7 +678,11 @@ class ConcreteFunction:
     @property
     def structured_input_signature(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """The traced arguments with tensors shown as ``TensorSpec``s named after their parameters."""
-        it = iter(TensorSpec(s.shape, s.dtype, s.name or n) for s, n in zip(self._specs, self._names))
+        return self._input_structure(named=True)
+
+    def _input_structure(self, named: bool) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        it = iter(TensorSpec(s.shape, s.dtype, s.name or (n if named else None))
+                  for s, n in zip(self._specs, self._names))
         args, kwargs = self._call
         return _rebuild(args, it), {k: _rebuild(v, it) for k, v in kwargs.items()}
 
@@ -717,7 +761,7 @@ class ConcreteFunction:
 
     def pretty_printed_signature(self, verbose: bool = True) -> str:
         """TF's ``Input Parameters / Output Type / Captures`` block."""
-        (args, kwargs) = self.structured_input_signature
+        (args, kwargs) = self._input_structure(named=False)
         params = _param_names(self._function._python_function, len(args))
         lines = ["Input Parameters:"]
         for name, spec in zip(params, args):
@@ -922,7 +966,7 @@ class Function:
         if concrete is None:
             concrete = self._new_concrete(key, args, kwargs, leaves, refs)
             _note_trace(self)
-            self._first_trace(concrete, flat, (args, kwargs))
+            self._first_trace(concrete, flat, (args, kwargs), concrete._paths_for(flat))
             self._store(concrete)
         else:
             self._counter.cached()
@@ -968,30 +1012,31 @@ class Function:
                 key = _relaxed(key)
                 specs = [TensorSpec(None if s.shape.rank is None else [None] * s.shape.rank, s.dtype)
                          for s in specs]
-        self._tracing_count += 1
         return ConcreteFunction(self, key, (args, kwargs), leaves, refs, specs, _next_number())
 
-    def _first_trace(self, concrete: ConcreteFunction, flat: list[Any], call: Any) -> None:
+    def _first_trace(self, concrete: ConcreteFunction, flat: list[Any], call: Any, paths: list[Any]) -> None:
         """Trace ``concrete`` for the first time, with TF's rule for Variables made by the body."""
         created: list[Any] = []
         allow = not self._first_traced
+        concrete._trace(flat, call, paths, allow_variables=allow, created=created)
         self._first_traced = True
-        concrete._trace(flat, call, allow_variables=allow, created=created)
+        if not concrete._counted:
+            concrete._counted = True
+            self._tracing_count += 1
         if created:
             # The first trace made Variables: trace again with creation forbidden, as TF does, so that a body
             # making a new Variable on every call fails now instead of silently using fresh ones.
             self._tracing_count += 1
-            concrete._paths.clear()
+            paths.clear()
             concrete._variables = created
-            concrete._trace(flat, call, allow_variables=False)
+            concrete._trace(flat, call, paths, allow_variables=False)
 
     def _store(self, concrete: ConcreteFunction) -> None:
         key = concrete._key
         self._cache[key] = concrete
         self._concretes.append(concrete)
-        if any(leaf_spec_general(s) for s in concrete._specs):
-            if self._binder is None and not self._reduce_retracing:
-                self._general.append(concrete)
+        if concrete._general and self._binder is None and not self._reduce_retracing:
+            self._general.append(concrete)
         args, kwargs = concrete._call
         if (not kwargs and self._binder is None and not concrete._refs and not self._reduce_retracing
                 and all(type(a) is Tensor for a in args)):
@@ -1038,6 +1083,8 @@ class Function:
         if concrete is not None and _alive(concrete._refs):
             return concrete
         concrete = self._new_concrete(key, args, kwargs, leaves, refs)
+        concrete._counted = True  # TF traces here; tapegrad traces on first use, with real values when it can
+        self._tracing_count += 1
         self._store(concrete)
         return concrete
 
@@ -1111,7 +1158,7 @@ class Function:
         return f"<tapegrad.compiler.function.Function object at 0x{id(self):x}>"
 
 
-def leaf_spec_general(spec: TensorSpec) -> bool:
+def _has_none(spec: TensorSpec) -> bool:
     dims = spec.shape._dims
     return dims is None or any(d is None for d in dims)
 
