@@ -22,6 +22,9 @@ class _Local(threading.local):
     # The graph recorder of a running trace (tapegrad.compiler.trace), or None. While it is set, ``tapes`` holds it
     # too, so the dispatcher's no-tape fast path is untouched and only the recording branch looks here.
     tracer: Any = None
+    # True while a tf.data function (map, filter, reduce) runs: Tensor.numpy() is refused there, as TF refuses it
+    # on the symbolic tensors those functions see (``tapegrad.data``; ``py_function`` lifts it).
+    symbolic: bool = False
 
 
 local = _Local()

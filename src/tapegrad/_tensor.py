@@ -80,6 +80,10 @@ class _TensorLike:
 
     def numpy(self) -> Any:
         """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
+        if local.symbolic:
+            raise AttributeError("'SymbolicTensor' object has no attribute 'numpy': inside a tf.data function "
+                                 "(map, filter, reduce) tensors are symbolic, as in TensorFlow; use tf.py_function "
+                                 "to run eager NumPy code on them.")
         if local.tapes:
             if local.tracer is not None:
                 if _tracing is not None and type(self) is Tensor and _traced_from_user_code():
@@ -254,7 +258,8 @@ class Tensor(_TensorLike):
     (TensorShape([2, 2]), tapegrad.float32, 3.0)
     """
 
-    __slots__ = ("_value", "_xp", "_id", "__weakref__")
+    # ``_keras_mask``: the Keras mask a layer attached to its output (unset on other tensors, as in TF).
+    __slots__ = ("_value", "_xp", "_id", "_keras_mask", "__weakref__")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Tensors are created by ops; use tapegrad.constant(value) or tapegrad.convert_to_tensor.")

@@ -31,7 +31,8 @@ from . import backend
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
-           "LecunUniform", "Identity", "compute_fans", "get", "serialize", "deserialize"]
+           "LecunUniform", "Identity", "Orthogonal", "OrthogonalInitializer", "compute_fans", "get", "serialize",
+           "deserialize"]
 
 
 def _np_dtype(dtype: Any) -> np.dtype:
@@ -298,12 +299,47 @@ class LecunUniform(_Preset):
     _preset = (1.0, "fan_in", "uniform")
 
 
+class Orthogonal(RandomInitializer):
+    """A (semi-)orthogonal matrix times ``gain``: the QR factor of a normal sample, made unique by the signs of
+    R's diagonal; shapes of rank > 2 are flattened to ``(prod(shape[:-1]), shape[-1])`` (Keras's
+    ``OrthogonalInitializer``, the default ``recurrent_initializer`` of LSTM/GRU/SimpleRNN).
+
+    >>> import numpy as np
+    >>> from tapegrad import keras
+    >>> w = keras.initializers.Orthogonal(seed=0)((3, 3)).numpy()
+    >>> bool(np.allclose(w @ w.T, np.eye(3), atol=1e-6))
+    True
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        self.gain = gain
+        super().__init__(seed)
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        shape = _shape(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: "
+                             f"shape={shape} of rank {len(shape)}.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._generator().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return make((self.gain * q.reshape(shape)).astype(_np_dtype(dtype)), NUMPY)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"gain": self.gain, **super().get_config()}
+
+
+OrthogonalInitializer = Orthogonal
+
 _ALIASES: dict[str, type[Initializer]] = {
     "zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant": Constant, "identity": Identity,
     "random_normal": RandomNormal, "normal": RandomNormal, "random_uniform": RandomUniform, "uniform": RandomUniform,
     "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
-    "lecun_uniform": LecunUniform,
+    "lecun_uniform": LecunUniform, "orthogonal": Orthogonal, "OrthogonalInitializer": Orthogonal,
 }
 _CLASSES = {cls.__name__: cls for cls in set(_ALIASES.values())}
 

@@ -10,6 +10,19 @@
 from ._base import Input, InputLayer, InputSpec, KerasTensor, Layer
 from .core import Activation, Dense, Dropout, Embedding, Flatten, Lambda
 from .normalization import BatchNormalization
+from .recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 
 __all__ = ["Layer", "Input", "InputLayer", "InputSpec", "KerasTensor", "Dense", "Dropout", "Lambda", "Embedding",
-           "Flatten", "Activation", "BatchNormalization"]
+           "Flatten", "Activation", "BatchNormalization", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
+           "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"]

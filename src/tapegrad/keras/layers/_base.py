@@ -535,6 +535,11 @@ class Layer(Module):
             training = None if default is inspect.Parameter.empty else default
         if self._call_has_training_arg:
             kwargs["training"] = training
+        previous_mask = kwargs.get("mask")
+        if previous_mask is None and args:
+            previous_mask = _keras_mask_of(args[0])  # the mask an upstream layer attached (Embedding(mask_zero))
+            if previous_mask is not None and self._call_has_mask_arg:
+                kwargs["mask"] = previous_mask
         if not self._call_has_mask_arg:
             kwargs.pop("mask", None)
         first = args[0] if args else next(iter(kwargs.values()), None)
@@ -567,6 +572,8 @@ class Layer(Module):
                         outputs = self.call(*args, **kwargs)
                 finally:
                     stack.pop()
+        if self.supports_masking and args:
+            _attach_mask(outputs, self.compute_mask(args[0], previous_mask))
         if self._activity_regularizer is not None:  # Keras divides the penalty by the batch size
             for o in _nest.flatten(outputs):
                 if isinstance(o, _TensorLike):
@@ -667,6 +674,25 @@ _CONSTRAINTS: dict[int, Any] = {}
 def variable_constraint(v: Variable) -> Any:
     """The constraint given to ``add_weight`` for ``v`` (applied by optimizers after each update), or None."""
     return _CONSTRAINTS.get(id(v))
+
+
+def _keras_mask_of(x: Any) -> Any:
+    """The Keras mask attached to ``x`` (a tensor, or a list of them: a list of masks), or None."""
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(e, "_keras_mask", None) for e in x]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(x, "_keras_mask", None)
+
+
+def _attach_mask(outputs: Any, mask: Any) -> None:
+    """Attach ``mask`` to the output tensor(s) as ``_keras_mask`` (Keras 3's mask propagation)."""
+    if mask is None:
+        return
+    if isinstance(outputs, Tensor):
+        outputs._keras_mask = mask if isinstance(mask, _TensorLike) else _core.convert_to_tensor(mask)
+    elif isinstance(outputs, (list, tuple)) and isinstance(mask, (list, tuple)):
+        for o, m in zip(outputs, mask):
+            _attach_mask(o, m)
 
 
 def _iter_leaves(value: Any) -> Iterator[Any]:

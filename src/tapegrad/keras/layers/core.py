@@ -195,7 +195,8 @@ class Embedding(Layer):
 
     The lookup is a ``gather``, so the gradient of ``embeddings`` is an ``IndexedSlices`` (only the looked-up rows)
     and optimizers apply it as a row-sparse update. ``mask_zero=True`` makes :meth:`compute_mask` report id 0 as
-    padding (masks are not propagated to later layers in tapegrad).
+    padding; the output carries that mask (``_keras_mask``) and recurrent layers called on it skip those steps.
+    Float ids are truncated to integers; an id outside ``[0, input_dim)`` raises ``InvalidArgumentError``.
 
     >>> import tapegrad as tf
     >>> from tapegrad import keras
@@ -210,7 +211,11 @@ class Embedding(Layer):
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  weights: Any = None, **kwargs: Any) -> None:
-        kwargs.pop("input_length", None)
+        if "input_length" in kwargs:
+            kwargs.pop("input_length")
+            import warnings
+
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", UserWarning, stacklevel=2)
         super().__init__(**kwargs)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)

@@ -9,6 +9,7 @@ results in sorted-name order; ``fit`` adds ``val_`` logs and returns the ``Histo
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,90 @@ def _batches(n: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
         sl = slice(i * batch_size, min((i + 1) * batch_size, n))
         out.append(order[sl] if order is not None else sl)
     return out
+
+
+def _is_dataset(x: Any) -> bool:
+    mod = type(x).__module__
+    if not mod.startswith("tapegrad.data"):
+        return False
+    from ...data import Dataset
+
+    return isinstance(x, Dataset)
+
+
+def _numpy_batches(x: Any, y: Any, sample_weight: Any, batch_size: int, steps: int | None,
+                   order: np.ndarray | None = None) -> Any:
+    batches = _batches(_num_samples((x, y, sample_weight)), batch_size, order)
+    for idx in batches[:steps] if steps is not None else batches:
+        yield (_take(x, idx), _take(y, idx), _take(sample_weight, idx))
+
+
+_OUT_OF_DATA = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
+                "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function "
+                "when building your dataset.")
+
+
+class _DatasetEpochs:
+    """Batches of a ``tapegrad.data.Dataset`` epoch by epoch, with Keras 3's rules: with ``steps_per_epoch`` the
+    iterator carries on across epochs and is restarted only once it has run out (with a warning); without it each
+    epoch is one full pass (forever for an infinite dataset)."""
+
+    def __init__(self, dataset: Any, steps_per_epoch: int | None) -> None:
+        self.dataset, self.steps_per_epoch = dataset, steps_per_epoch
+        card = dataset._card
+        self.num_batches = card if card >= 0 else None
+        self._it: Any = None
+        self._seen = 0
+
+    @property
+    def steps(self) -> int | None:
+        return self.steps_per_epoch or self.num_batches
+
+    def epoch(self) -> Any:
+        steps = self.steps_per_epoch or self.num_batches or -1
+        if steps < 0:  # unknown or infinite length, no steps_per_epoch: one full pass
+            self._seen = 0
+            for batch in self.dataset._iter():
+                self._seen += 1
+                yield batch
+            self.num_batches = self._seen
+            return
+        if self._it is None or self.steps_per_epoch is None:
+            self._it, self._seen = self.dataset._iter(), 0
+        for _ in range(steps):
+            if self.num_batches is not None and self._seen >= self.num_batches:
+                if self.steps_per_epoch:
+                    warnings.warn(_OUT_OF_DATA, UserWarning, stacklevel=4)
+                break
+            try:
+                batch = next(self._it)
+            except StopIteration:
+                self.num_batches = self._seen if self.num_batches is None else self.num_batches
+                if self.steps_per_epoch:
+                    warnings.warn(_OUT_OF_DATA, UserWarning, stacklevel=4)
+                self._it = None
+                return
+            self._seen += 1
+            yield batch
+        if self.num_batches is not None and self._seen >= self.num_batches:
+            self._it = None
+
+
+def _dataset_batches(dataset: Any, steps: int | None) -> Any:
+    for i, batch in enumerate(dataset._iter()):
+        if steps is not None and i >= steps:
+            return
+        yield _unpack(batch)
+
+
+def _check_dataset_args(y: Any, **others: Any) -> None:
+    if y is not None:
+        raise ValueError("When providing `x` as a tf.data.Dataset, `y` should not be passed. Instead, the targets "
+                         "should be included as part of the dataset `x` (elements `(x, y)`).")
+    for name, value in others.items():
+        if value:
+            raise ValueError(f"`{name}` is not supported when `x` is a tf.data.Dataset; received {name}={value}. "
+                             "Split the dataset yourself (take/skip) and pass validation_data.")
 
 
 def _resolve_loss(identifier: Any) -> Any:
@@ -128,12 +213,24 @@ class Trainer:
             self._compile_losses = [_resolve_loss(v) for v in loss]
         else:
             self._compile_losses = _resolve_loss(loss)
-        self._metric_ids = [] if metrics is None else (list(metrics) if isinstance(metrics, (list, tuple))
-                                                        else [metrics])
+        if isinstance(metrics, dict):  # per output: {"output_name": [metrics]}
+            self._metric_ids: Any = {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in metrics.items()}
+        else:
+            self._metric_ids = [] if metrics is None else (list(metrics) if isinstance(metrics, (list, tuple))
+                                                            else [metrics])
         self._weighted_metric_ids = [] if weighted_metrics is None else list(weighted_metrics)
         self._compile_metrics: list[Any] | None = None
         self._weighted_compile_metrics: list[Any] = []
         self._loss_tracker = metrics_module.Mean(name="loss")
+        # With several outputs and a loss per output, Keras 3 also reports each output's loss as "<output>_loss".
+        self._output_loss_trackers: dict[Any, Any] = {}
+        if isinstance(self._compile_losses, (dict, list)) and len(self._compile_losses) > 1:
+            keys = list(self._compile_losses) if isinstance(self._compile_losses, dict) else \
+                range(len(self._compile_losses))
+            names = list(getattr(self, "output_names", []) or [])
+            for key in keys:
+                label = key if isinstance(key, str) else (names[key] if key < len(names) else f"output_{key}")
+                self._output_loss_trackers[key] = metrics_module.Mean(name=f"{label}_loss")
         self.compiled = True
         self.stop_training = False
 
@@ -143,7 +240,8 @@ class Trainer:
         """The loss tracker, then the compiled metrics (once built by the first batch)."""
         if not self.compiled:
             return []
-        return [self._loss_tracker] + list(self._compile_metrics or []) + list(self._weighted_compile_metrics)
+        return ([self._loss_tracker] + list(getattr(self, "_output_loss_trackers", {}).values())
+                + list(self._compile_metrics or []) + list(self._weighted_compile_metrics))
 
     @property
     def metrics_names(self) -> list[str]:
@@ -161,8 +259,36 @@ class Trainer:
             return
         y0 = _nest.flatten(y)[0] if y is not None else None
         p0 = _nest.flatten(y_pred)[0]
+        if isinstance(self._metric_ids, dict):
+            self._output_metrics: list[tuple[Any, Any]] = []
+            for key, ids in self._metric_ids.items():
+                t, p = self._output_pair(key, y, y_pred)
+                for m in ids:
+                    metric = _resolve_metric(m, t, p)
+                    metric.name = f"{key}_{metric.name}"
+                    self._output_metrics.append((key, metric))
+            self._compile_metrics = [m for _, m in self._output_metrics]
+            self._weighted_compile_metrics = [_resolve_metric(m, y0, p0) for m in self._weighted_metric_ids]
+            return
         self._compile_metrics = [_resolve_metric(m, y0, p0) for m in self._metric_ids]
         self._weighted_compile_metrics = [_resolve_metric(m, y0, p0) for m in self._weighted_metric_ids]
+
+    def _output_pair(self, key: Any, y: Any, y_pred: Any) -> tuple[Any, Any]:
+        """The target and prediction of the output named (or numbered) ``key``."""
+        names = list(getattr(self, "output_names", []) or [])
+        if isinstance(y_pred, dict):
+            p = y_pred[key]
+        else:
+            flat = _nest.flatten(y_pred)
+            p = flat[names.index(key)] if isinstance(key, str) and key in names else flat[key if isinstance(key, int)
+                                                                                        else 0]
+        if isinstance(y, dict):
+            t = y[key]
+        else:
+            flat_t = _nest.flatten(y)
+            t = flat_t[names.index(key)] if isinstance(key, str) and key in names else flat_t[
+                key if isinstance(key, int) else 0]
+        return t, p
 
     def _metrics_result(self) -> dict[str, float]:
         logs = {m.name: float(m.result().numpy()) for m in self.metrics}
@@ -201,6 +327,9 @@ class Trainer:
                     value = fn(t, p, sample_weight=sample_weight)
                     if weights is not None:
                         value = value * float(weights[key])
+                    tracker = getattr(self, "_output_loss_trackers", {}).get(key)
+                    if tracker is not None:
+                        tracker.update_state(value, sample_weight=int(_nest.flatten(p)[0].shape[0]))
                     total = value if total is None else math_ops.add(total, value)
         for extra in self.losses:
             total = extra if total is None else math_ops.add(total, extra)
@@ -239,7 +368,10 @@ class Trainer:
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
         self._build_metrics(y, y_pred)
-        if y is not None:
+        if y is not None and isinstance(self._metric_ids, dict):
+            for key, m in self._output_metrics:
+                m.update_state(*self._output_pair(key, y, y_pred))
+        elif y is not None:
             t0, p0 = _nest.flatten(y)[0], _nest.flatten(y_pred)[0]
             for m in self._compile_metrics or []:
                 m.update_state(t0, p0)
@@ -267,47 +399,70 @@ class Trainer:
         self._require_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
-        x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
-        if validation_split and validation_data is None:
-            if not 0 < validation_split < 1:
-                raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={validation_split}")
-            n_all = _num_samples(x)
-            split = int(math.floor(n_all * (1.0 - validation_split)))
-            validation_data = (_take(x, slice(split, None)), _take(y, slice(split, None)),
-                               _take(sample_weight, slice(split, None)))
-            x, y, sample_weight = _take(x, slice(0, split)), _take(y, slice(0, split)), _take(sample_weight,
-                                                                                            slice(0, split))
-        if class_weight is not None and y is not None:
-            sample_weight = _class_weights(y, class_weight, sample_weight)
-        n = _num_samples((x, y, sample_weight))
-        steps = math.ceil(n / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, steps_per_epoch)
+        if _is_dataset(x):
+            _check_dataset_args(y, validation_split=validation_split, sample_weight=sample_weight is not None,
+                                class_weight=class_weight)
+            if shuffle:
+                warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
+                              "tf.data.Dataset. The Dataset is expected to already be shuffled (via "
+                              "`.shuffle(buffer_size)`).", UserWarning, stacklevel=2)
+            source = _DatasetEpochs(x, steps_per_epoch)
+            steps = source.steps
+
+            def epoch_batches() -> Any:
+                return (_unpack(b) for b in source.epoch())
+        else:
+            x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
+            if validation_split and validation_data is None:
+                if not 0 < validation_split < 1:
+                    raise ValueError(f"`validation_split` must be in [0, 1). Received: "
+                                     f"validation_split={validation_split}")
+                n_all = _num_samples(x)
+                split = int(math.floor(n_all * (1.0 - validation_split)))
+                validation_data = (_take(x, slice(split, None)), _take(y, slice(split, None)),
+                                   _take(sample_weight, slice(split, None)))
+                x, y, sample_weight = (_take(x, slice(0, split)), _take(y, slice(0, split)),
+                                       _take(sample_weight, slice(0, split)))
+            if class_weight is not None and y is not None:
+                sample_weight = _class_weights(y, class_weight, sample_weight)
+            n = _num_samples((x, y, sample_weight))
+            steps = math.ceil(n / batch_size)
+            if steps_per_epoch is not None:
+                steps = min(steps, steps_per_epoch)
+
+            def epoch_batches() -> Any:
+                order = op_generator(None).permutation(n) if shuffle else None
+                return _numpy_batches(x, y, sample_weight, batch_size, steps, order)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=steps)
         self.stop_training = False
         cbs.on_train_begin()
         logs: dict[str, float] = {}
-        val = None
+        val_batches = None
         if validation_data is not None:
-            val = tuple(_to_numpy(v) for v in validation_data)
+            if _is_dataset(validation_data):
+                def val_batches() -> Any:
+                    return _dataset_batches(validation_data, validation_steps)
+            else:
+                val = tuple(_to_numpy(v) for v in validation_data)
+                vx, vy = val[0], val[1] if len(val) > 1 else None
+                vsw = val[2] if len(val) > 2 else None
+
+                def val_batches() -> Any:
+                    return _numpy_batches(vx, vy, vsw, validation_batch_size or batch_size, validation_steps)
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            order = op_generator(None).permutation(n) if shuffle else None
-            for step, idx in enumerate(_batches(n, batch_size, order)[:steps]):
+            for step, data in enumerate(epoch_batches()):
                 cbs.on_train_batch_begin(step)
-                logs = self.train_step((_take(x, idx), _take(y, idx), _take(sample_weight, idx)))
+                logs = self.train_step(data)
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
             epoch_logs = dict(self._metrics_result())
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                vx, vy = val[0], val[1] if len(val) > 1 else None
-                vsw = val[2] if len(val) > 2 else None
-                val_logs = self._evaluate_loop(vx, vy, vsw, validation_batch_size or batch_size, validation_steps,
-                                               cbs)
+            if val_batches is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_loop(val_batches(), cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             logs = epoch_logs
@@ -316,18 +471,13 @@ class Trainer:
         cbs.on_train_end(logs)
         return self.history
 
-    def _evaluate_loop(self, x: Any, y: Any, sample_weight: Any, batch_size: int, steps: int | None,
-                       cbs: CallbackList) -> dict[str, float]:
-        n = _num_samples(x)
-        batches = _batches(n, batch_size, None)
-        if steps is not None:
-            batches = batches[:steps]
+    def _evaluate_loop(self, batches: Any, cbs: CallbackList) -> dict[str, float]:
         self.reset_metrics()
         cbs.on_test_begin()
         logs: dict[str, float] = {}
-        for step, idx in enumerate(batches):
+        for step, data in enumerate(batches):
             cbs.on_test_batch_begin(step)
-            logs = self.test_step((_take(x, idx), _take(y, idx), _take(sample_weight, idx)))
+            logs = self.test_step(data)
             cbs.on_test_batch_end(step, logs)
         logs = self._metrics_result()
         cbs.on_test_end(logs)
@@ -340,12 +490,19 @@ class Trainer:
         self._require_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
-        x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
-        n_steps = math.ceil(_num_samples((x, y, sample_weight)) / batch_size)
-        if steps is not None:
-            n_steps = min(n_steps, steps)
+        if _is_dataset(x):
+            _check_dataset_args(y, sample_weight=sample_weight is not None)
+            card = x._card
+            n_steps = steps if steps is not None else (card if card >= 0 else None)
+            batches = _dataset_batches(x, steps)
+        else:
+            x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
+            n_steps = math.ceil(_num_samples((x, y, sample_weight)) / batch_size)
+            if steps is not None:
+                n_steps = min(n_steps, steps)
+            batches = _numpy_batches(x, y, sample_weight, batch_size, steps)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps)
-        logs = self._evaluate_loop(x, y, sample_weight, batch_size, steps, cbs)
+        logs = self._evaluate_loop(batches, cbs)
         return logs if return_dict else self._flatten_in_order(logs)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
@@ -353,17 +510,22 @@ class Trainer:
         """The model's outputs on ``x`` (``training=False``), batch by batch, as NumPy arrays."""
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
-        x = _to_numpy(x)
-        batches = _batches(_num_samples(x), batch_size, None)
-        if steps is not None:
-            batches = batches[:steps]
+        if _is_dataset(x):
+            card = x._card
+            n_steps = steps if steps is not None else (card if card >= 0 else None)
+            batches = _dataset_batches(x, steps)
+        else:
+            x = _to_numpy(x)
+            n = _num_samples(x)
+            n_steps = math.ceil(n / batch_size) if steps is None else min(math.ceil(n / batch_size), steps)
+            batches = _numpy_batches(x, None, None, batch_size, steps)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
-                           steps=len(batches))
+                           steps=n_steps)
         cbs.on_predict_begin()
         outputs: list[Any] = []
-        for step, idx in enumerate(batches):
+        for step, data in enumerate(batches):
             cbs.on_predict_batch_begin(step)
-            out = self.predict_step((_take(x, idx), None, None))
+            out = self.predict_step(data)
             outputs.append(_nest.map_structure(lambda t: np.asarray(t.numpy() if isinstance(t, _TensorLike) else t),
                                                out))
             cbs.on_predict_batch_end(step, {"outputs": out})

@@ -1,0 +1,158 @@
+"""Element structures of a ``tf.data`` pipeline: leaves as NumPy arrays inside, specs, and user-facing conversion.
+
+Inside a pipeline an element is a nest (tuples, dicts) of NumPy arrays, so that batching, shuffling and caching
+cost no tensor wrapping; it becomes tensors only where user code sees it (iteration, ``map``/``filter``
+functions). Strings stay NumPy ``bytes`` arrays (tapegrad has no string tensors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes, _nest, _tape
+from .._tensor import _TensorLike
+from ..ops import core as _core
+from ..ops.misc_ops import TensorSpec
+
+__all__ = ["to_array", "to_user", "to_internal", "spec_of", "BytesSpec", "DatasetSpec", "symbolic"]
+
+class symbolic:  # noqa: N801  (a context manager)
+    """Context: this thread runs a dataset function, so ``Tensor.numpy()`` is refused (``active=False`` lifts it)."""
+
+    def __init__(self, active: bool = True) -> None:
+        self._active = active
+
+    def __enter__(self) -> None:
+        self._prev = _tape.local.symbolic
+        _tape.local.symbolic = self._active
+
+    def __exit__(self, *exc: Any) -> None:
+        _tape.local.symbolic = self._prev
+
+
+class BytesSpec:
+    """The spec of a string component (``tf.string``): shape only, as tapegrad has no string dtype."""
+
+    def __init__(self, shape: Any) -> None:
+        self.shape = TensorSpec(shape, "int32").shape
+
+    def __repr__(self) -> str:
+        return f"TensorSpec(shape={_shape_text(self.shape)}, dtype=tf.string, name=None)"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, BytesSpec) and self.shape == other.shape
+
+
+class DatasetSpec:
+    """The spec of a component that is itself a dataset (the elements of ``window``)."""
+
+    def __init__(self, element_spec: Any) -> None:
+        self.element_spec = element_spec
+
+    def __repr__(self) -> str:
+        return f"DatasetSpec({self.element_spec!r}, TensorShape([]))"
+
+
+def _shape_text(shape: Any) -> str:
+    dims = [None if d is None else int(d) for d in shape]
+    return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def to_array(value: Any) -> np.ndarray:
+    """One leaf as a NumPy array with TF's conversion dtypes (Python int → int32, float → float32)."""
+    if isinstance(value, _TensorLike):
+        return np.asarray(value._numpy_value()) if hasattr(value, "_numpy_value") else np.asarray(value.numpy())
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, np.generic):
+        return np.asarray(value)
+    if isinstance(value, (str, bytes)):
+        return np.asarray(value.encode() if isinstance(value, str) else value, dtype=object).astype(bytes)
+    arr = np.asarray(value)
+    if arr.dtype.kind in "US":
+        return arr.astype(bytes)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (np.ndarray, np.generic)) for v in value):
+        return arr  # a list of NumPy arrays keeps their dtype (stacked), as TF converts it
+    return np.asarray(_core.constant(value).numpy())
+
+
+def to_internal(structure: Any) -> Any:
+    """A user structure (tensors, arrays, Python values; tuples and dicts nest, a list is one tensor) as arrays."""
+    if isinstance(structure, dict):
+        return {k: to_internal(v) for k, v in structure.items()}
+    if isinstance(structure, tuple):
+        items = [to_internal(v) for v in structure]
+        return type(structure)(*items) if hasattr(structure, "_fields") else tuple(items)
+    return to_array(structure)
+
+
+def _leaf_to_user(a: Any) -> Any:
+    if isinstance(a, np.ndarray) and a.dtype.kind in "SUO":
+        return a if a.ndim else a[()]
+    if isinstance(a, np.ndarray) or isinstance(a, np.generic):
+        return _core.constant(a)
+    return a
+
+
+def to_user(element: Any) -> Any:
+    """An internal element as user code sees it: tensors (strings as bytes), in the element's tuples/dicts."""
+    return _nest.map_structure(_leaf_to_user, element)
+
+
+def to_numpy_user(element: Any) -> Any:
+    """An internal element as ``as_numpy_iterator`` yields it: NumPy arrays, scalars as NumPy scalars."""
+    return _nest.map_structure(lambda a: a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a, element)
+
+
+def from_user(value: Any) -> Any:
+    """What a dataset function returned, as an internal element (tensors → arrays; a list → a tuple, as TF)."""
+    if isinstance(value, list):
+        value = tuple(value)
+    if isinstance(value, (tuple, dict)):
+        if isinstance(value, dict):
+            return {k: from_user(v) for k, v in value.items()}
+        if hasattr(value, "_fields"):
+            return type(value)(*[from_user(v) for v in value])
+        return tuple(from_user(v) for v in value)
+    return to_array(value)
+
+
+def spec_of_array(a: Any, batch_unknown: bool = False) -> Any:
+    shape = tuple(a.shape)
+    if a.dtype.kind in "SUO":
+        return BytesSpec(shape)
+    return TensorSpec(shape, _dtypes.as_dtype(a.dtype))
+
+
+def spec_of(element: Any) -> Any:
+    return _nest.map_structure(spec_of_array, element)
+
+
+def leaf_dtype(spec: Any) -> Any:
+    """The NumPy dtype of a spec leaf."""
+    if isinstance(spec, BytesSpec):
+        return np.dtype(bytes)
+    return np.dtype(spec.dtype.as_numpy_dtype)
+
+
+def relax(spec: Any, other: Any) -> Any:
+    """The most specific spec compatible with both leaves (dims that differ become None)."""
+    if isinstance(spec, DatasetSpec):
+        return spec
+    a = [None if d is None else int(d) for d in spec.shape]
+    b = [None if d is None else int(d) for d in other.shape]
+    if len(a) != len(b):
+        return _with_shape(spec, None)
+    return _with_shape(spec, tuple(x if x == y else None for x, y in zip(a, b)))
+
+
+def _with_shape(spec: Any, shape: Any) -> Any:
+    if isinstance(spec, BytesSpec):
+        return BytesSpec(shape)
+    return TensorSpec(shape, spec.dtype)
+
+
+def with_shape(spec: Any, shape: Any) -> Any:
+    return _with_shape(spec, shape)

@@ -1,0 +1,1096 @@
+"""``tf.data.Dataset``: a lazy, streaming input pipeline (sources, transformations, iteration).
+
+Every dataset is a recipe: iterating it runs its sources and transformations element by element (Python
+generators), so nothing is materialised except what ``batch``, ``shuffle``'s buffer, ``prefetch``'s queue and
+``cache`` hold by design. Elements are tensors (or tuples/dicts of them) as in TensorFlow's eager mode.
+
+>>> import numpy as np
+>>> import tapegrad as tf
+>>> ds = tf.data.Dataset.from_tensor_slices((np.arange(6.0, dtype="float32"), np.arange(6))).map(
+...     lambda x, y: (x * 2, y)).batch(4)
+>>> [(x.numpy().tolist(), y.numpy().tolist()) for x, y in ds]
+[([0.0, 2.0, 4.0, 6.0], [0, 1, 2, 3]), ([8.0, 10.0], [4, 5])]
+>>> int(ds.cardinality()), ds.element_spec[0]
+(2, TensorSpec(shape=(None,), dtype=tapegrad.float32, name=None))
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes, _nest
+from .._tensor import _TensorLike
+from ..errors import InvalidArgumentError
+from ..ops import core as _core
+from ..ops.misc_ops import TensorSpec
+from ._structure import (
+    BytesSpec,
+    DatasetSpec,
+    from_user,
+    leaf_dtype,
+    relax,
+    spec_of,
+    symbolic,
+    to_array,
+    to_internal,
+    to_numpy_user,
+    to_user,
+    with_shape,
+)
+
+__all__ = ["Dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "NumpyIterator", "OwnedIterator"]
+
+AUTOTUNE = -1
+INFINITE_CARDINALITY = -1
+UNKNOWN_CARDINALITY = -2
+_INF, _UNK = INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
+
+
+def _call(fn: Callable[..., Any], element: Any) -> Any:
+    """Call a dataset function on an internal element as TF does: a tuple is unpacked into positional arguments."""
+    args = to_user(element)
+    with symbolic(), _as_traced_errors():
+        return fn(*args) if isinstance(args, tuple) and not hasattr(args, "_fields") else fn(args)
+
+
+class _as_traced_errors:  # noqa: N801  (a context manager)
+    """TF builds dataset functions as graphs, where mixing dtypes (int32 + int64) is a TypeError at trace time,
+    not the InvalidArgumentError eager ops raise: report it the way TF does."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if exc_type is InvalidArgumentError and "dtypes implicitly" in str(exc):
+            raise TypeError(str(exc)) from exc
+        return False
+
+
+def _dummy(spec: Any, fill: int, none_dim: int) -> Any:
+    if isinstance(spec, DatasetSpec):
+        raise TypeError("no dummy for a dataset component")
+    shape = tuple(none_dim if d is None else int(d) for d in spec.shape)
+    if isinstance(spec, BytesSpec):
+        return np.full(shape, b"", dtype=object).astype(bytes)
+    return np.full(shape, fill, dtype=leaf_dtype(spec))
+
+
+def _stack(items: list[Any], component: int) -> np.ndarray:
+    first = items[0].shape
+    for i, a in enumerate(items):
+        if a.shape != first:
+            raise InvalidArgumentError(
+                f"Cannot batch tensors with different shapes in component {component}. First element had shape "
+                f"{list(first)} and element {i} had shape {list(a.shape)}. Use padded_batch to pad them to a common "
+                "shape, or make the elements equal-shaped before batching.")
+    return np.stack(items)
+
+
+class Dataset:
+    """A sequence of elements (tensors, or tuples/dicts of tensors) produced lazily by a pipeline.
+
+    Build one with a source (:meth:`from_tensor_slices`, :meth:`from_tensors`, :meth:`range`,
+    :meth:`from_generator`, :meth:`zip`) and chain transformations (``map``, ``filter``, ``batch``, ``shuffle``,
+    ``repeat``, ``prefetch``, …); each returns a new dataset. Iterate it with ``for`` (tensors) or
+    :meth:`as_numpy_iterator` (NumPy values); Keras ``fit``/``evaluate``/``predict`` accept it directly.
+
+    >>> import tapegrad as tf
+    >>> list(tf.data.Dataset.range(10).filter(lambda x: x % 3 == 0).as_numpy_iterator())
+    [np.int64(0), np.int64(3), np.int64(6), np.int64(9)]
+    """
+
+    _tf_name = "DatasetV2"
+
+    def __init__(self, cardinality: int) -> None:
+        self._card = int(cardinality)
+        self._spec_cache: Any = None
+
+    # -- to implement ---------------------------------------------------------------------------------------------
+    def _iter(self) -> Iterator[Any]:
+        """Internal elements (nests of NumPy arrays), one pass."""
+        raise NotImplementedError
+
+    def _compute_spec(self) -> Any:
+        raise NotImplementedError
+
+    # -- inspection -----------------------------------------------------------------------------------------------
+    @property
+    def element_spec(self) -> Any:
+        """The type specification of an element: a nest of ``TensorSpec`` (``None`` for dims that vary)."""
+        if self._spec_cache is None:
+            self._spec_cache = self._compute_spec()
+        return self._spec_cache
+
+    def cardinality(self) -> Any:
+        """The number of elements as an int64 scalar tensor; ``INFINITE_CARDINALITY`` (-1) or
+        ``UNKNOWN_CARDINALITY`` (-2) when it is infinite or not known without running the pipeline."""
+        return _core.constant(np.int64(self._card))
+
+    def __len__(self) -> int:
+        if self._card == _INF:
+            raise TypeError("The dataset is infinite.")
+        if self._card == _UNK:
+            raise TypeError("The dataset length is unknown.")
+        return self._card
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"<{self._tf_name} element_spec={self.element_spec!r}>"
+
+    # -- iteration ------------------------------------------------------------------------------------------------
+    def __iter__(self) -> OwnedIterator:
+        return OwnedIterator(self)
+
+    def as_numpy_iterator(self) -> NumpyIterator:
+        """Iterate with NumPy values (scalars as NumPy scalars, strings as ``bytes``) instead of tensors.
+
+        >>> import tapegrad as tf
+        >>> list(tf.data.Dataset.from_tensor_slices([1, 2]).as_numpy_iterator())
+        [np.int32(1), np.int32(2)]
+        """
+        return NumpyIterator(self)
+
+    # -- sources --------------------------------------------------------------------------------------------------
+    @staticmethod
+    def from_tensor_slices(tensors: Any, name: str | None = None) -> Dataset:
+        """One element per slice along the first axis of ``tensors`` (a tensor/array, or a tuple/dict of them,
+        all with the same first dimension). A Python list is one tensor (converted as ``tf.constant`` does).
+
+        >>> import tapegrad as tf
+        >>> [d["a"].numpy().tolist() for d in tf.data.Dataset.from_tensor_slices({"a": [[1, 2], [3, 4]]})]
+        [[1, 2], [3, 4]]
+        """
+        return _TensorSliceDataset(tensors)
+
+    @staticmethod
+    def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
+        """A dataset of exactly one element, ``tensors``."""
+        return _TensorDataset(tensors)
+
+    @staticmethod
+    def range(*args: int, output_type: Any = "int64", name: str | None = None) -> Dataset:
+        """``range(stop)``, ``range(start, stop[, step])`` like Python's, as int64 scalars by default.
+
+        >>> import tapegrad as tf
+        >>> [int(x) for x in tf.data.Dataset.range(2, 10, 3)]
+        [2, 5, 8]
+        """
+        return _RangeDataset(*args, output_type=output_type)
+
+    @staticmethod
+    def zip(datasets: Any = None, *args: Any, name: str | None = None) -> Dataset:
+        """Combine datasets element-wise into tuples (or dicts): ``zip((a, b))``, ``zip(a, b)``, ``zip({"x": a})``.
+        Stops at the shortest input."""
+        if args:
+            datasets = (datasets, *args)
+        if datasets is None:
+            raise TypeError("Dataset.zip() missing 1 required positional argument: 'datasets'")
+        return _ZipDataset(datasets)
+
+    @staticmethod
+    def from_generator(generator: Callable[..., Any], output_types: Any = None, output_shapes: Any = None,
+                       args: Any = None, output_signature: Any = None, name: str | None = None) -> Dataset:
+        """Elements produced by calling ``generator(*args)`` (a callable, called again for each pass), checked
+        against ``output_signature`` (a nest of ``TensorSpec``): a wrong shape or dtype raises
+        ``InvalidArgumentError`` when that element is produced.
+
+        >>> import numpy as np
+        >>> import tapegrad as tf
+        >>> def gen():
+        ...     for i in range(3):
+        ...         yield np.full((2,), i, "float32"), i
+        >>> ds = tf.data.Dataset.from_generator(gen, output_signature=(
+        ...     tf.TensorSpec((2,), tf.float32), tf.TensorSpec((), tf.int32)))
+        >>> [int(y) for _, y in ds], int(ds.cardinality())
+        ([0, 1, 2], -2)
+        """
+        return _GeneratorDataset(generator, output_types, output_shapes, args, output_signature)
+
+    # -- transformations ------------------------------------------------------------------------------------------
+    def map(self, map_func: Callable[..., Any], num_parallel_calls: int | None = None, deterministic: Any = None,
+            name: str | None = None) -> Dataset:
+        """Apply ``map_func`` to each element (a tuple element is unpacked into positional arguments).
+
+        ``num_parallel_calls`` (e.g. ``AUTOTUNE``) is accepted; the elements keep their order. Inside
+        ``map_func`` tensors are symbolic as in TF: ``.numpy()`` raises AttributeError (use ``tf.py_function``).
+        Unlike TF (which traces ``map_func`` once), tapegrad runs it eagerly for every element, so Python side
+        effects happen per element.
+        """
+        return _MapDataset(self, map_func, num_parallel_calls)
+
+    def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
+        """Keep the elements for which ``predicate`` returns a scalar boolean True."""
+        return _FilterDataset(self, predicate)
+
+    def batch(self, batch_size: int, drop_remainder: bool = False, num_parallel_calls: Any = None,
+              deterministic: Any = None, name: str | None = None) -> Dataset:
+        """Stack ``batch_size`` consecutive elements (the last batch may be smaller unless ``drop_remainder``).
+        Elements of different shapes raise ``InvalidArgumentError`` (use :meth:`padded_batch`)."""
+        return _BatchDataset(self, batch_size, drop_remainder)
+
+    def unbatch(self, name: str | None = None) -> Dataset:
+        """Split each element along its first axis into separate elements (the inverse of ``batch``)."""
+        return _UnbatchDataset(self)
+
+    def padded_batch(self, batch_size: int, padded_shapes: Any = None, padding_values: Any = None,
+                     drop_remainder: bool = False, name: str | None = None) -> Dataset:
+        """Batch elements of varying shapes, padding each component to ``padded_shapes`` (``None`` dims: the
+        longest in the batch; the default pads every dim that way) with ``padding_values`` (0 by default).
+
+        >>> import tapegrad as tf
+        >>> ds = tf.data.Dataset.range(1, 4).map(lambda x: tf.fill([x], x)).padded_batch(2)
+        >>> [b.tolist() for b in ds.as_numpy_iterator()]
+        [[[1, 0], [2, 2]], [[3, 3, 3]]]
+        """
+        return _PaddedBatchDataset(self, batch_size, padded_shapes, padding_values, drop_remainder)
+
+    def shuffle(self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True,
+                name: str | None = None) -> Dataset:
+        """Shuffle with a buffer of ``buffer_size`` elements (a full shuffle needs a buffer ≥ the dataset size).
+
+        With ``seed`` the order is reproducible; each pass reshuffles unless ``reshuffle_each_iteration=False``.
+        The permutations differ from TensorFlow's (another random stream).
+        """
+        return _ShuffleDataset(self, buffer_size, seed, reshuffle_each_iteration)
+
+    def repeat(self, count: int | None = None, name: str | None = None) -> Dataset:
+        """Repeat the dataset ``count`` times (forever when ``None`` or -1)."""
+        return _RepeatDataset(self, count)
+
+    def take(self, count: int, name: str | None = None) -> Dataset:
+        """The first ``count`` elements (all when -1)."""
+        return _TakeDataset(self, count)
+
+    def skip(self, count: int, name: str | None = None) -> Dataset:
+        """All but the first ``count`` elements (none when -1)."""
+        return _SkipDataset(self, count)
+
+    def prefetch(self, buffer_size: int, name: str | None = None) -> Dataset:
+        """Produce up to ``buffer_size`` elements ahead in a background thread (``AUTOTUNE``: 2), so that the
+        pipeline's work overlaps the consumer's (e.g. a training step)."""
+        return _PrefetchDataset(self, buffer_size)
+
+    def cache(self, filename: str = "", name: str | None = None) -> Dataset:
+        """Remember the elements of the first complete pass (in memory, or in ``filename``) and serve later
+        passes from there, so upstream work runs once."""
+        return _CacheDataset(self, filename)
+
+    def enumerate(self, start: int = 0, name: str | None = None) -> Dataset:
+        """Pair each element with its int64 index: ``(index, element)``."""
+        return _EnumerateDataset(self, start)
+
+    def concatenate(self, dataset: Dataset, name: str | None = None) -> Dataset:
+        """This dataset's elements followed by ``dataset``'s (same structure)."""
+        return _ConcatenateDataset(self, dataset)
+
+    def window(self, size: int, shift: int | None = None, stride: int = 1, drop_remainder: bool = False,
+               name: str | None = None) -> Dataset:
+        """Elements that are datasets of ``size`` consecutive elements, each window starting ``shift`` after the
+        previous one (``flat_map(lambda w: w.batch(size))`` turns them into tensors)."""
+        return _WindowDataset(self, size, shift, stride, drop_remainder)
+
+    def flat_map(self, map_func: Callable[..., Dataset], name: str | None = None) -> Dataset:
+        """Map each element to a dataset and chain those datasets."""
+        return _FlatMapDataset(self, map_func)
+
+    def shard(self, num_shards: int, index: int, name: str | None = None) -> Dataset:
+        """Every ``num_shards``-th element, starting at ``index``."""
+        if not 0 <= index < num_shards:
+            raise InvalidArgumentError(f"Index must be in [0, num_shards): got index={index}, "
+                                       f"num_shards={num_shards}.")
+        return self.enumerate().filter(lambda i, e: i % num_shards == index).map(lambda i, e: e)
+
+    def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
+        """``transformation_func(self)``: lets a pipeline chain a function of datasets."""
+        return transformation_func(self)
+
+    def reduce(self, initial_state: Any, reduce_func: Callable[[Any, Any], Any], name: str | None = None) -> Any:
+        """Fold the elements into a state: ``state = reduce_func(state, element)``; returns the final state.
+
+        The state keeps its structure and dtypes (``range`` is int64, so start from ``np.int64(0)``; a dtype
+        change raises TypeError).
+
+        >>> import numpy as np
+        >>> import tapegrad as tf
+        >>> int(tf.data.Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x))
+        10
+        """
+        state = to_internal(initial_state)
+        for element in self._iter():
+            with symbolic(), _as_traced_errors():
+                new = reduce_func(to_user(state), to_user(element))
+            new = from_user(new)
+            old_leaves, new_leaves = _nest.flatten(state), _nest.flatten(new)
+            if len(old_leaves) != len(new_leaves):
+                raise TypeError("The element types for the new state must match the initial state: the structure "
+                                "changed.")
+            for a, b in zip(old_leaves, new_leaves):
+                if a.dtype != b.dtype:
+                    raise TypeError(f"The element types for the new state must match the initial state. Expected "
+                                    f"{a.dtype.name}; got {b.dtype.name}. Give the initial state the dtype the "
+                                    "reduce function returns (e.g. np.int64(0) for Dataset.range).")
+            state = new
+        return to_user(state)
+
+    def with_options(self, options: Any, name: str | None = None) -> Dataset:
+        """Accepted for compatibility; tapegrad's pipelines have no tunable options."""
+        return self
+
+
+# --------------------------------------------------------------------------------------------------------------
+# iterators
+
+
+class OwnedIterator:
+    """The iterator of a dataset (``iter(ds)``): ``next()`` gives the next element, StopIteration at the end."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+        self._it = dataset._iter()
+
+    def __iter__(self) -> OwnedIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return to_user(next(self._it))
+
+    def get_next(self) -> Any:
+        return self.__next__()
+
+    @property
+    def element_spec(self) -> Any:
+        return self._dataset.element_spec
+
+
+class NumpyIterator:
+    """``Dataset.as_numpy_iterator()``: elements as NumPy arrays/scalars (strings as ``bytes``)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._it = dataset._iter()
+
+    def __iter__(self) -> NumpyIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return to_numpy_user(next(self._it))
+
+    def next(self) -> Any:
+        return self.__next__()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# sources
+
+
+class _TensorSliceDataset(Dataset):
+    _tf_name = "_TensorSliceDataset"
+
+    def __init__(self, tensors: Any) -> None:
+        element = to_internal(tensors)
+        leaves = _nest.flatten(element)
+        if any(a.ndim == 0 for a in leaves):
+            raise ValueError("Unbatching a tensor is only supported for rank >= 1: from_tensor_slices slices its "
+                             "input along the first axis, so a scalar has nothing to slice (use from_tensors).")
+        sizes = sorted({int(a.shape[0]) for a in leaves})
+        if len(sizes) > 1:
+            raise ValueError(f"Dimensions {sizes[0]} and {sizes[1]} are not compatible: every component given to "
+                             "from_tensor_slices must have the same first dimension.")
+        super().__init__(sizes[0] if sizes else 0)
+        self._element = element
+
+    def _iter(self) -> Iterator[Any]:
+        leaves = _nest.flatten(self._element)
+        for i in range(self._card):
+            yield _nest.pack_sequence_as(self._element, [a[i, ...] for a in leaves])
+
+    def _slices(self, start: int, stop: int) -> Any:
+        return _nest.map_structure(lambda a: a[start:stop], self._element)
+
+    def _compute_spec(self) -> Any:
+        return spec_of(_nest.map_structure(lambda a: a[0, ...] if a.shape[0] else np.zeros(a.shape[1:], a.dtype),
+                                           self._element))
+
+
+class _TensorDataset(Dataset):
+    _tf_name = "_TensorDataset"
+
+    def __init__(self, tensors: Any) -> None:
+        super().__init__(1)
+        self._element = to_internal(tensors)
+
+    def _iter(self) -> Iterator[Any]:
+        yield self._element
+
+    def _compute_spec(self) -> Any:
+        return spec_of(self._element)
+
+
+class _RangeDataset(Dataset):
+    _tf_name = "_RangeDataset"
+
+    def __init__(self, *args: int, output_type: Any = "int64") -> None:
+        if not 1 <= len(args) <= 3:
+            raise ValueError(f"Invalid arguments to Dataset.range: {args}; expected (stop), (start, stop) or "
+                             "(start, stop, step).")
+        start, stop, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else 1)
+        if step == 0:
+            raise InvalidArgumentError("step must be a non-zero integer.")
+        self._r = range(int(start), int(stop), int(step))
+        self._dtype = _dtypes.as_dtype(output_type)
+        super().__init__(len(self._r))
+
+    def _iter(self) -> Iterator[Any]:
+        np_dtype = self._dtype.as_numpy_dtype
+        for v in self._r:
+            yield np.array(v, dtype=np_dtype)
+
+    def _compute_spec(self) -> Any:
+        return TensorSpec((), self._dtype)
+
+
+class _ZipDataset(Dataset):
+    _tf_name = "_ZipDataset"
+
+    def __init__(self, datasets: Any) -> None:
+        self._datasets = datasets
+        flat = _nest.flatten(datasets)
+        for d in flat:
+            if not isinstance(d, Dataset):
+                raise TypeError(f"Dataset.zip expects datasets (in a tuple or dict); got {type(d).__name__}.")
+        cards = [d._card for d in flat]
+        if any(c == _UNK for c in cards):
+            card = _UNK
+        else:
+            finite = [c for c in cards if c != _INF]
+            card = min(finite) if finite else _INF
+        super().__init__(card)
+
+    def _iter(self) -> Iterator[Any]:
+        iters = [d._iter() for d in _nest.flatten(self._datasets)]
+        while True:
+            items = []
+            for it in iters:
+                try:
+                    items.append(next(it))
+                except StopIteration:
+                    return
+            yield _nest.pack_sequence_as(self._datasets, items)
+
+    def _compute_spec(self) -> Any:
+        return _nest.map_structure(lambda d: d.element_spec, self._datasets)
+
+
+def _convert_to_spec(value: Any, spec: Any) -> Any:
+    """A generator's output as an internal element matching ``spec`` (InvalidArgumentError when it cannot)."""
+    if isinstance(spec, dict):
+        return {k: _convert_to_spec(value[k], s) for k, s in spec.items()}
+    if isinstance(spec, (tuple, list)):
+        if not isinstance(value, (tuple, list)) or len(value) != len(spec):
+            raise InvalidArgumentError(f"`generator` yielded an element that did not match the expected structure: "
+                                       f"expected {len(spec)} components, got {value!r}.")
+        return tuple(_convert_to_spec(v, s) for v, s in zip(value, spec))
+    dtype = leaf_dtype(spec)
+    try:
+        if isinstance(value, _TensorLike):
+            value = value.numpy()
+        arr = np.asarray(value)
+        if (arr.dtype.kind in "SUO") != (dtype.kind in "SO"):
+            raise ValueError("string/number mismatch")
+        arr = arr.astype(dtype, copy=False)
+    except (ValueError, TypeError) as e:
+        raise InvalidArgumentError(f"TypeError: `generator` yielded an element that could not be converted to the "
+                                   f"expected type. The expected type was {_dtype_name(spec)}, but the yielded "
+                                   f"element was {value!r}.") from e
+    want = [None if d is None else int(d) for d in spec.shape] if spec.shape.rank is not None else None
+    if want is not None and (len(want) != arr.ndim or any(w is not None and w != g for w, g in zip(want, arr.shape))):
+        raise InvalidArgumentError(f"`generator` yielded an element of shape {arr.shape} where an element of shape "
+                                   f"{tuple(want)} was expected.")
+    return arr
+
+
+def _dtype_name(spec: Any) -> str:
+    return "string" if isinstance(spec, BytesSpec) else spec.dtype.name
+
+
+def _spec_from_legacy(types: Any, shapes: Any) -> Any:
+    if isinstance(types, dict):
+        return {k: _spec_from_legacy(t, None if shapes is None else shapes[k]) for k, t in types.items()}
+    if isinstance(types, (tuple, list)):
+        return tuple(_spec_from_legacy(t, None if shapes is None else shapes[i]) for i, t in enumerate(types))
+    return TensorSpec(shapes, types)
+
+
+class _GeneratorDataset(Dataset):
+    _tf_name = "_FlatMapDataset"
+
+    def __init__(self, generator: Any, output_types: Any, output_shapes: Any, args: Any, signature: Any) -> None:
+        if not callable(generator):
+            raise TypeError("`generator` must be a Python callable (a function that returns a generator), not "
+                            f"{type(generator).__name__}: pass the function, not the generator it returns.")
+        if signature is None:
+            if output_types is None:
+                raise TypeError("Dataset.from_generator() needs `output_signature` (or the deprecated "
+                                "`output_types`).")
+            signature = _spec_from_legacy(output_types, output_shapes)
+        elif output_types is not None or output_shapes is not None:
+            raise TypeError("`output_types` and `output_shapes` cannot be used together with `output_signature`.")
+        super().__init__(_UNK)
+        self._gen, self._args, self._signature = generator, tuple(args or ()), signature
+
+    def _iter(self) -> Iterator[Any]:
+        args = tuple(to_user(to_internal(a)) for a in self._args)
+        for value in self._gen(*args):
+            yield _convert_to_spec(value, self._signature)
+
+    def _compute_spec(self) -> Any:
+        return self._signature
+
+
+# --------------------------------------------------------------------------------------------------------------
+# transformations
+
+
+class _UnaryDataset(Dataset):
+    def __init__(self, input_dataset: Dataset, cardinality: int | None = None) -> None:
+        super().__init__(input_dataset._card if cardinality is None else cardinality)
+        self._input = input_dataset
+
+    def _compute_spec(self) -> Any:
+        return self._input.element_spec
+
+
+def _trace_spec(fn: Callable[[Any], Any], input_spec: Any, input_dataset: Dataset) -> Any:
+    """The spec of ``fn``'s output, found by calling it on two dummy elements (zeros with unknown dims 1, ones
+    with unknown dims 2: dims that differ are unknown), else from the first real element."""
+    specs = []
+    try:
+        for fill, none_dim in ((0, 1), (1, 2)):
+            dummy = _nest.map_structure(lambda s, v=fill, n=none_dim: _dummy(s, v, n), input_spec)
+            specs.append(spec_of(fn(dummy)))
+        a, b = _nest.flatten(specs[0]), _nest.flatten(specs[1])
+        if len(a) == len(b):
+            return _nest.pack_sequence_as(specs[0], [relax(x, y) for x, y in zip(a, b)])
+    except Exception:  # noqa: BLE001  (the function may not accept made-up values: fall back to a real element)
+        pass
+    for element in input_dataset._iter():
+        return spec_of(fn(element))
+    raise ValueError("Cannot determine the element_spec of an empty dataset's map function.")
+
+
+class _MapDataset(_UnaryDataset):
+    def __init__(self, input_dataset: Dataset, fn: Callable[..., Any], num_parallel_calls: Any) -> None:
+        super().__init__(input_dataset)
+        self._fn = fn
+        self._tf_name = "_MapDataset" if num_parallel_calls is None else "_ParallelMapDataset"
+
+    def _apply(self, element: Any) -> Any:
+        return from_user(_call(self._fn, element))
+
+    def _iter(self) -> Iterator[Any]:
+        apply = self._apply
+        for element in self._input._iter():
+            yield apply(element)
+
+    def _compute_spec(self) -> Any:
+        return _trace_spec(self._apply, self._input.element_spec, self._input)
+
+
+def _as_predicate(value: Any) -> bool:
+    arr = to_array(value)
+    if arr.dtype != np.bool_ or arr.ndim != 0:
+        raise ValueError(f"Invalid `predicate`. `predicate` must return a `tf.bool` scalar tensor, but its return "
+                         f"type was {arr.dtype.name} with shape {arr.shape}.")
+    return bool(arr)
+
+
+class _FilterDataset(_UnaryDataset):
+    _tf_name = "_FilterDataset"
+
+    def __init__(self, input_dataset: Dataset, predicate: Callable[..., Any]) -> None:
+        super().__init__(input_dataset, _UNK)
+        self._pred = predicate
+        # TF checks the predicate's return type when it traces it; check it on a dummy element likewise.
+        try:
+            dummy = _nest.map_structure(lambda s: _dummy(s, 0, 1), input_dataset.element_spec)
+            result = _call(predicate, dummy)
+        except Exception:  # noqa: BLE001  (not callable on made-up values: checked on real elements instead)
+            return
+        _as_predicate(result)
+
+    def _iter(self) -> Iterator[Any]:
+        for element in self._input._iter():
+            if _as_predicate(_call(self._pred, element)):
+                yield element
+
+
+def _batched_card(card: int, n: int, drop: bool) -> int:
+    if card < 0:
+        return card
+    return card // n if drop else -(-card // n)
+
+
+class _BatchDataset(_UnaryDataset):
+    _tf_name = "_BatchDataset"
+
+    def __init__(self, input_dataset: Dataset, batch_size: int, drop_remainder: bool) -> None:
+        batch_size = int(batch_size)
+        if batch_size <= 0:
+            raise InvalidArgumentError(f"batch_size must be greater than zero; got {batch_size}.")
+        super().__init__(input_dataset, _batched_card(input_dataset._card, batch_size, drop_remainder))
+        self._n, self._drop = batch_size, bool(drop_remainder)
+
+    def _iter(self) -> Iterator[Any]:
+        n, src = self._n, self._input
+        if isinstance(src, _TensorSliceDataset):  # contiguous slices: no per-element work
+            total = src._card
+            stop_at = total - total % n if self._drop else total
+            for start in range(0, stop_at, n):
+                yield src._slices(start, min(start + n, total))
+            return
+        buf: list[Any] = []
+        for element in src._iter():
+            buf.append(element)
+            if len(buf) == n:
+                yield self._stack(buf)
+                buf = []
+        if buf and not self._drop:
+            yield self._stack(buf)
+
+    @staticmethod
+    def _stack(buf: list[Any]) -> Any:
+        columns = [_nest.flatten(e) for e in buf]
+        return _nest.pack_sequence_as(buf[0], [_stack([c[i] for c in columns], i) for i in range(len(columns[0]))])
+
+    def _compute_spec(self) -> Any:
+        lead = self._n if self._drop else None
+        return _nest.map_structure(lambda s: _batch_spec(s, lead), self._input.element_spec)
+
+
+def _batch_spec(spec: Any, lead: int | None) -> Any:
+    if spec.shape.rank is None:
+        return with_shape(spec, None)
+    return with_shape(spec, (lead, *[None if d is None else int(d) for d in spec.shape]))
+
+
+class _UnbatchDataset(_UnaryDataset):
+    _tf_name = "_UnbatchDataset"
+
+    def __init__(self, input_dataset: Dataset) -> None:
+        super().__init__(input_dataset, _INF if input_dataset._card == _INF else _UNK)
+
+    def _iter(self) -> Iterator[Any]:
+        for element in self._input._iter():
+            leaves = _nest.flatten(element)
+            if any(a.ndim == 0 for a in leaves):
+                raise InvalidArgumentError("Input element must have a non-scalar value in each component to unbatch.")
+            n = int(leaves[0].shape[0])
+            for i in range(n):
+                yield _nest.pack_sequence_as(element, [a[i, ...] for a in leaves])
+
+    def _compute_spec(self) -> Any:
+        return _nest.map_structure(lambda s: with_shape(s, tuple(s.shape)[1:]), self._input.element_spec)
+
+
+def _broadcast_structure(value: Any, structure: Any) -> list[Any]:
+    """``value`` flattened to match ``structure``'s leaves (a single value applies to every leaf)."""
+    n = len(_nest.flatten(structure))
+    if value is None:
+        return [None] * n
+    if _nest.is_nested(value) and not isinstance(value, list):
+        return _nest.flatten(value)
+    if isinstance(value, list) and _nest.is_nested(structure):
+        return list(value)
+    return [value] * n
+
+
+def _flat_shapes(ps: Any) -> list[Any]:
+    """The shapes in a ``padded_shapes`` nest: a list/tuple of dims (or a TensorShape) is one shape."""
+    if isinstance(ps, dict):
+        return [x for k in sorted(ps) for x in _flat_shapes(ps[k])]
+    if isinstance(ps, tuple) and not all(d is None or isinstance(d, (int, np.integer)) for d in ps):
+        return [x for p in ps for x in _flat_shapes(p)]
+    return [ps]
+
+
+class _PaddedBatchDataset(_UnaryDataset):
+    _tf_name = "_PaddedBatchDataset"
+
+    def __init__(self, input_dataset: Dataset, batch_size: int, padded_shapes: Any, padding_values: Any,
+                 drop_remainder: bool) -> None:
+        super().__init__(input_dataset, _batched_card(input_dataset._card, int(batch_size), drop_remainder))
+        self._n, self._drop = int(batch_size), bool(drop_remainder)
+        self._padded_shapes = padded_shapes
+        self._padding_values = padding_values
+
+    def _shapes(self, n_leaves: int) -> list[Any]:
+        if self._padded_shapes is None:
+            return [None] * n_leaves
+        return _flat_shapes(self._padded_shapes)
+
+    def _iter(self) -> Iterator[Any]:
+        buf: list[Any] = []
+        for element in self._input._iter():
+            buf.append(element)
+            if len(buf) == self._n:
+                yield self._pad(buf)
+                buf = []
+        if buf and not self._drop:
+            yield self._pad(buf)
+
+    def _pad(self, buf: list[Any]) -> Any:
+        columns = [_nest.flatten(e) for e in buf]
+        n_leaves = len(columns[0])
+        shapes = self._shapes(n_leaves)
+        values = _broadcast_structure(self._padding_values, buf[0])
+        out = []
+        for i in range(n_leaves):
+            items = [c[i] for c in columns]
+            rank = items[0].ndim
+            if any(a.ndim != rank for a in items):
+                raise InvalidArgumentError(f"padded_batch: component {i} has elements of different ranks.")
+            longest = [max(a.shape[d] for a in items) for d in range(rank)]
+            target = shapes[i]
+            if target is not None:
+                target = [None if d is None or int(d) < 0 else int(d) for d in list(getattr(target, "shape", target))]
+                if len(target) != rank:
+                    raise ValueError(f"The padded shape {target} is not compatible with the rank {rank} of "
+                                     f"component {i}.")
+                for t, m in zip(target, longest):
+                    if t is not None and m > t:
+                        raise InvalidArgumentError(f"Attempted to pad to a smaller size than the input element: "
+                                                   f"padded shape {target}, element dims {longest}.")
+                longest = [m if t is None else t for t, m in zip(target, longest)]
+            fill = values[i]
+            fill = (b"" if items[0].dtype.kind in "SO" else 0) if fill is None else to_array(fill)
+            if isinstance(fill, np.ndarray) and fill.dtype.kind not in "SO" and items[0].dtype.kind not in "SO" \
+                    and fill.dtype != items[0].dtype and not isinstance(values[i], (int, float)):
+                raise TypeError(f"padding_values dtype {fill.dtype.name} does not match the component dtype "
+                                f"{items[0].dtype.name}.")
+            batch = np.full((len(items), *longest), fill, dtype=items[0].dtype)
+            for j, a in enumerate(items):
+                batch[(j, *[slice(0, d) for d in a.shape])] = a
+            out.append(batch)
+        return _nest.pack_sequence_as(buf[0], out)
+
+    def _compute_spec(self) -> Any:
+        lead = self._n if self._drop else None
+        specs = _nest.flatten(self._input.element_spec)
+        shapes = self._shapes(len(specs))
+        out = []
+        for s, target in zip(specs, shapes):
+            if target is None:
+                dims = [None] * (s.shape.rank or 0)
+            else:
+                dims = [None if d is None or int(d) < 0 else int(d) for d in list(getattr(target, "shape", target))]
+            out.append(with_shape(s, (lead, *dims)))
+        return _nest.pack_sequence_as(self._input.element_spec, out)
+
+
+class _ShuffleDataset(_UnaryDataset):
+    _tf_name = "_ShuffleDataset"
+
+    def __init__(self, input_dataset: Dataset, buffer_size: int, seed: int | None, reshuffle: bool) -> None:
+        super().__init__(input_dataset)
+        buffer_size = int(buffer_size)
+        if buffer_size == 0 or buffer_size < -1:
+            raise InvalidArgumentError(f"buffer_size must be greater than zero (or AUTOTUNE); got {buffer_size}.")
+        self._buffer = buffer_size if buffer_size > 0 else 1024
+        if seed is None:
+            from ..ops.random_ops import op_generator
+
+            seed = int(op_generator(None, "ShuffleDataset").integers(0, 2**62))
+        self._seed, self._reshuffle, self._epoch = int(seed), bool(reshuffle), 0
+
+    def _iter(self) -> Iterator[Any]:
+        epoch = self._epoch if self._reshuffle else 0
+        self._epoch += 1
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([self._seed, epoch])))
+        buf: list[Any] = []
+        it = self._input._iter()
+        for element in it:  # fill the buffer
+            buf.append(element)
+            if len(buf) >= self._buffer:
+                break
+        for element in it:  # steady state: emit a random buffered element, put the new one in its place
+            j = int(rng.integers(len(buf)))
+            yield buf[j]
+            buf[j] = element
+        while buf:
+            j = int(rng.integers(len(buf)))
+            buf[j], buf[-1] = buf[-1], buf[j]
+            yield buf.pop()
+
+
+class _RepeatDataset(_UnaryDataset):
+    _tf_name = "_RepeatDataset"
+
+    def __init__(self, input_dataset: Dataset, count: int | None) -> None:
+        count = -1 if count is None else int(count)
+        c = input_dataset._card
+        if count < 0:
+            card = 0 if c == 0 else (_UNK if c == _UNK else _INF)
+        else:
+            card = c if c < 0 and count > 0 else (0 if count == 0 else c * count)
+        super().__init__(input_dataset, card)
+        self._count = count
+
+    def _iter(self) -> Iterator[Any]:
+        done = 0
+        while self._count < 0 or done < self._count:
+            produced = False
+            for element in self._input._iter():
+                produced = True
+                yield element
+            if not produced:
+                return
+            done += 1
+
+
+class _TakeDataset(_UnaryDataset):
+    _tf_name = "_TakeDataset"
+
+    def __init__(self, input_dataset: Dataset, count: int) -> None:
+        count = int(count)
+        c = input_dataset._card
+        if count < 0:
+            card = c
+        elif c == _INF:
+            card = count
+        elif c == _UNK:
+            card = _UNK
+        else:
+            card = min(c, count)
+        super().__init__(input_dataset, card)
+        self._count = count
+
+    def _iter(self) -> Iterator[Any]:
+        if self._count < 0:
+            yield from self._input._iter()
+            return
+        if self._count == 0:
+            return
+        for i, element in enumerate(self._input._iter()):
+            yield element
+            if i + 1 >= self._count:
+                return
+
+
+class _SkipDataset(_UnaryDataset):
+    _tf_name = "_SkipDataset"
+
+    def __init__(self, input_dataset: Dataset, count: int) -> None:
+        count = int(count)
+        c = input_dataset._card
+        if c < 0:
+            card = c
+        else:
+            card = 0 if count < 0 else max(c - count, 0)
+        super().__init__(input_dataset, card)
+        self._count = count
+
+    def _iter(self) -> Iterator[Any]:
+        for i, element in enumerate(self._input._iter()):
+            if self._count < 0 or i < self._count:
+                continue
+            yield element
+
+
+_END, _ERROR = object(), object()
+
+
+class _PrefetchDataset(_UnaryDataset):
+    _tf_name = "_PrefetchDataset"
+
+    def __init__(self, input_dataset: Dataset, buffer_size: int) -> None:
+        super().__init__(input_dataset)
+        buffer_size = int(buffer_size)
+        self._buffer = 2 if buffer_size < 0 else buffer_size
+
+    def _iter(self) -> Iterator[Any]:
+        if self._buffer == 0:
+            yield from self._input._iter()
+            return
+        q: queue.Queue[Any] = queue.Queue(maxsize=self._buffer)
+        stop = threading.Event()
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                for element in self._input._iter():
+                    if not put(element):
+                        return
+                put(_END)
+            except BaseException as e:  # noqa: BLE001  (re-raised in the consumer's thread)
+                put((_ERROR, e))
+
+        worker = threading.Thread(target=produce, name="tapegrad-data-prefetch", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = q.get()
+                if item is _END:
+                    return
+                if isinstance(item, tuple) and len(item) == 2 and item[0] is _ERROR:
+                    raise item[1]
+                yield item
+        finally:
+            stop.set()
+
+
+class _CacheDataset(_UnaryDataset):
+    _tf_name = "_CacheDataset"
+
+    def __init__(self, input_dataset: Dataset, filename: str) -> None:
+        super().__init__(input_dataset)
+        self._filename = os.fspath(filename)
+        self._memory: list[Any] | None = None
+
+    def _iter(self) -> Iterator[Any]:
+        if self._memory is not None:
+            yield from self._memory
+            return
+        path = self._filename + ".tapegrad-cache" if self._filename else ""
+        if path and os.path.exists(path):
+            with open(path, "rb") as f:
+                self._memory = pickle.load(f)
+            yield from self._memory
+            return
+        buf = []
+        for element in self._input._iter():
+            buf.append(element)
+            yield element
+        self._memory = buf  # only a complete pass is kept (an interrupted one is discarded, as TF does)
+        if path:
+            with open(path, "wb") as f:
+                pickle.dump(buf, f)
+
+
+class _EnumerateDataset(_UnaryDataset):
+    _tf_name = "_EnumerateDataset"
+
+    def __init__(self, input_dataset: Dataset, start: int) -> None:
+        super().__init__(input_dataset)
+        self._start = int(start)
+
+    def _iter(self) -> Iterator[Any]:
+        for i, element in enumerate(self._input._iter(), self._start):
+            yield (np.array(i, dtype=np.int64), element)
+
+    def _compute_spec(self) -> Any:
+        return (TensorSpec((), "int64"), self._input.element_spec)
+
+
+class _ConcatenateDataset(Dataset):
+    _tf_name = "_ConcatenateDataset"
+
+    def __init__(self, first: Dataset, second: Dataset) -> None:
+        a, b = first._card, second._card
+        card = _UNK if _UNK in (a, b) else (_INF if _INF in (a, b) else a + b)
+        super().__init__(card)
+        self._first, self._second = first, second
+
+    def _iter(self) -> Iterator[Any]:
+        yield from self._first._iter()
+        yield from self._second._iter()
+
+    def _compute_spec(self) -> Any:
+        a, b = _nest.flatten(self._first.element_spec), _nest.flatten(self._second.element_spec)
+        return _nest.pack_sequence_as(self._first.element_spec, [relax(x, y) for x, y in zip(a, b)])
+
+
+class _WindowDataset(_UnaryDataset):
+    _tf_name = "_WindowDataset"
+
+    def __init__(self, input_dataset: Dataset, size: int, shift: int | None, stride: int, drop: bool) -> None:
+        size, shift, stride = int(size), int(size if shift is None else shift), int(stride)
+        if size <= 0 or shift <= 0 or stride <= 0:
+            raise InvalidArgumentError("window: size, shift and stride must be positive.")
+        c = input_dataset._card
+        if c < 0:
+            card = c
+        elif drop:
+            span = (size - 1) * stride + 1
+            card = 0 if c < span else (c - span) // shift + 1
+        else:
+            card = -(-c // shift)
+        super().__init__(input_dataset, card)
+        self._size, self._shift, self._stride, self._drop = size, shift, stride, bool(drop)
+
+    def _iter(self) -> Iterator[Any]:
+        span = (self._size - 1) * self._stride + 1
+        buf: list[Any] = []
+        start = 0  # index of buf[0] in the input
+        pending_end = False
+        it = self._input._iter()
+        next_start = 0
+        while True:
+            while len(buf) < (next_start - start) + span and not pending_end:
+                try:
+                    buf.append(next(it))
+                except StopIteration:
+                    pending_end = True
+            offset = next_start - start
+            window = buf[offset:offset + span:self._stride]
+            if not window or (self._drop and len(window) < self._size):
+                return
+            yield self._as_datasets(window)
+            next_start += self._shift
+            drop_n = min(next_start - start, len(buf))
+            del buf[:drop_n]
+            start += drop_n
+
+    @staticmethod
+    def _as_datasets(window: list[Any]) -> Any:
+        columns = [_nest.flatten(e) for e in window]
+        datasets = [_TensorSliceDataset(np.stack([c[i] for c in columns])) for i in range(len(columns[0]))]
+        return _nest.pack_sequence_as(window[0], datasets)
+
+    def _compute_spec(self) -> Any:
+        return _nest.map_structure(DatasetSpec, self._input.element_spec)
+
+
+class _FlatMapDataset(_UnaryDataset):
+    _tf_name = "_FlatMapDataset"
+
+    def __init__(self, input_dataset: Dataset, fn: Callable[..., Dataset]) -> None:
+        super().__init__(input_dataset, _UNK)
+        self._fn = fn
+
+    def _datasets(self) -> Iterator[Dataset]:
+        for element in self._input._iter():
+            ds = _call(self._fn, element)
+            if not isinstance(ds, Dataset):
+                raise TypeError(f"The function passed to flat_map must return a Dataset; got {type(ds).__name__}.")
+            yield ds
+
+    def _iter(self) -> Iterator[Any]:
+        for ds in self._datasets():
+            yield from ds._iter()
+
+    def _compute_spec(self) -> Any:
+        for ds in self._datasets():
+            return ds.element_spec
+        raise ValueError("Cannot determine the element_spec of flat_map over an empty dataset.")
+
+
+def experimental_cardinality(dataset: Dataset) -> Any:
+    """``tf.data.experimental.cardinality(ds)``: the same as ``ds.cardinality()``."""
+    return dataset.cardinality()
+

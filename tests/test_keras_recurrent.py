@@ -1,0 +1,187 @@
+"""Recurrent layers: forward values against NumPy formulas (Keras 3's gate orders), float64 gradients against
+central differences, masking, go_backwards, Bidirectional, TimeDistributed, cells, stacking, config round trips.
+
+Reference formulas are the probes' (tf_probes/p53_rnn.py), measured on TF 2.21 / Keras 3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+from tapegrad import keras
+
+L = keras.layers
+RNG = np.random.default_rng(0)
+
+
+def sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def np_lstm(x, k, rk, b, mask=None, back=False):
+    u = rk.shape[0]
+    h = np.zeros((x.shape[0], u))
+    c = np.zeros_like(h)
+    outs = []
+    for t in (range(x.shape[1])[::-1] if back else range(x.shape[1])):
+        z = x[:, t] @ k + h @ rk + b
+        c2 = sig(z[:, u:2 * u]) * c + sig(z[:, :u]) * np.tanh(z[:, 2 * u:3 * u])
+        h2 = sig(z[:, 3 * u:]) * np.tanh(c2)
+        if mask is not None:
+            m = mask[:, t:t + 1]
+            h2, c2 = np.where(m, h2, h), np.where(m, c2, c)
+        h, c = h2, c2
+        outs.append(h)
+    return np.stack(outs, 1), h, c
+
+
+def np_gru(x, k, rk, b, reset_after=True):
+    u = rk.shape[0]
+    h = np.zeros((x.shape[0], u))
+    outs = []
+    for t in range(x.shape[1]):
+        if reset_after:
+            xi, hr = x[:, t] @ k + b[0], h @ rk + b[1]
+            z, r = sig(xi[:, :u] + hr[:, :u]), sig(xi[:, u:2 * u] + hr[:, u:2 * u])
+            hh = np.tanh(xi[:, 2 * u:] + r * hr[:, 2 * u:])
+        else:
+            xi = x[:, t] @ k + b
+            z, r = sig(xi[:, :u] + h @ rk[:, :u]), sig(xi[:, u:2 * u] + h @ rk[:, u:2 * u])
+            hh = np.tanh(xi[:, 2 * u:] + (r * h) @ rk[:, 2 * u:])
+        h = z * h + (1 - z) * hh
+        outs.append(h)
+    return np.stack(outs, 1), h
+
+
+def _weights(layer, x):
+    layer(x)
+    ws = [RNG.normal(size=tuple(w.shape)) * 0.5 for w in layer.weights]
+    layer.set_weights(ws)
+    return ws
+
+
+X = RNG.normal(size=(3, 5, 4))
+
+
+def test_lstm_forward_states_go_backwards_and_mask():
+    layer = L.LSTM(3, return_sequences=True, return_state=True, dtype="float64")
+    k, rk, b = _weights(layer, X)
+    seq, h, c = layer(X)
+    rs, rh, rc = np_lstm(X, k, rk, b)
+    np.testing.assert_allclose(seq.numpy(), rs, rtol=1e-10)
+    np.testing.assert_allclose(c.numpy(), rc, rtol=1e-10)
+    back = L.LSTM(3, go_backwards=True, return_sequences=True, dtype="float64")
+    _weights(back, X)
+    back.set_weights([k, rk, b])
+    np.testing.assert_allclose(back(X).numpy(), np_lstm(X, k, rk, b, back=True)[0], rtol=1e-10)
+    mask = np.array([[1, 1, 0, 1, 0], [1, 0, 0, 0, 0], [1, 1, 1, 1, 1]], bool)
+    np.testing.assert_allclose(layer(X, mask=mask)[0].numpy(), np_lstm(X, k, rk, b, mask=mask)[0], rtol=1e-10)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_forward(reset_after):
+    layer = L.GRU(3, return_sequences=True, reset_after=reset_after, dtype="float64")
+    k, rk, b = _weights(layer, X)
+    assert tuple(layer.cell.bias.shape) == ((2, 9) if reset_after else (9,))
+    np.testing.assert_allclose(layer(X).numpy(), np_gru(X, k, rk, b, reset_after)[0], rtol=1e-10)
+
+
+def _numeric_grad(f, w, eps=1e-6):
+    g = np.zeros(w.shape)
+    base = w.numpy()
+    for idx in np.ndindex(*base.shape):
+        for sign in (1, -1):
+            v = base.copy()
+            v[idx] += sign * eps
+            w.assign(v)
+            g[idx] += sign * f() / (2 * eps)
+    w.assign(base)
+    return g
+
+
+@pytest.mark.parametrize("make", [
+    lambda: L.SimpleRNN(2, return_sequences=True, dtype="float64"),
+    lambda: L.LSTM(2, return_sequences=True, dtype="float64"),
+    lambda: L.LSTM(2, activation="relu", recurrent_activation="hard_sigmoid", dtype="float64"),
+    lambda: L.GRU(2, dtype="float64"),
+    lambda: L.GRU(2, reset_after=False, go_backwards=True, dtype="float64"),
+    lambda: L.Bidirectional(L.GRU(2, return_sequences=True, dtype="float64"), merge_mode="mul", dtype="float64"),
+], ids=["simple", "lstm", "lstm_custom_act", "gru", "gru_v1_back", "bidi"])
+def test_gradients_match_central_differences(make):
+    layer = make()
+    x = X[:, :3, :3]
+    _weights(layer, x)
+    target = RNG.normal(size=np.shape(layer(x)))
+
+    def loss():
+        return float(tf.reduce_sum(tf.square(layer(x) - target)))
+
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.square(layer(x) - target))
+    grads = tape.gradient(y, layer.trainable_weights)
+    for w, g in zip(layer.trainable_weights, grads):
+        np.testing.assert_allclose(g.numpy(), _numeric_grad(loss, w), rtol=1e-5, atol=1e-7)
+
+
+def test_cells_stacking_and_config_round_trip():
+    cell = L.LSTMCell(3)
+    out, states = cell(X[:, 0].astype("float32"), [np.zeros((3, 3), "float32")] * 2)
+    assert isinstance(states, list) and len(states) == 2 and np.allclose(out.numpy(), states[0].numpy())
+    rnn = L.RNN([L.LSTMCell(4), L.GRUCell(2)], return_state=True)
+    out = rnn(X.astype("float32"))
+    assert len(out) == 3 and [tuple(s.shape) for s in out[1]] == [(3, 4), (3, 4)] and rnn.count_params() == 192
+    lstm = L.LSTM(5, dropout=0.1, go_backwards=True, return_sequences=True, unit_forget_bias=False)
+    clone = L.LSTM.from_config(lstm.get_config())
+    assert (clone.units, clone.dropout, clone.go_backwards, clone.unit_forget_bias) == (5, 0.1, True, False)
+    with pytest.raises(ValueError):
+        L.LSTM(3)(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError):
+        L.Bidirectional(L.LSTM(3), merge_mode="max")
+
+
+def test_dropout_only_in_training_and_stateful_carries_state():
+    layer = L.LSTM(4, dropout=0.5, recurrent_dropout=0.5, seed=1)
+    x = X.astype("float32")
+    a, b = layer(x).numpy(), layer(x).numpy()
+    assert np.array_equal(a, b) and not np.allclose(layer(x, training=True).numpy(), a)
+    st = L.SimpleRNN(2, stateful=True)
+    first = st(x).numpy()
+    assert not np.allclose(st(x).numpy(), first)
+    st.reset_states()
+    np.testing.assert_allclose(st(x).numpy(), first, rtol=1e-6)
+
+
+def test_mask_from_embedding_reaches_the_rnn_in_models():
+    ids = np.array([[3, 4, 0, 0], [1, 2, 5, 0]])
+    emb = L.Embedding(6, 3, mask_zero=True)
+    rnn = L.SimpleRNN(2, return_sequences=True)
+    y = rnn(emb(ids)).numpy()
+    assert np.allclose(y[0, 2], y[0, 1]) and np.allclose(y[0, 3], y[0, 1]) and np.allclose(y[1, 3], y[1, 2])
+    inp = keras.Input((4,), dtype="int32")
+    model = keras.Model(inp, L.SimpleRNN(2)(L.Embedding(6, 3, mask_zero=True)(inp)))
+    padded = model(np.array([[3, 4, 0, 0]])).numpy()
+    assert np.allclose(padded, model(np.array([[3, 4]])).numpy(), atol=1e-6)
+
+
+def test_time_distributed_and_bidirectional_alignment():
+    d = L.Dense(2)
+    td = L.TimeDistributed(d)
+    x = X.astype("float32")
+    np.testing.assert_allclose(td(x).numpy(), d(x).numpy(), rtol=1e-6)
+    bi = L.Bidirectional(L.SimpleRNN(3, return_sequences=True), merge_mode=None)
+    fw, bw = bi(x)
+    back = L.SimpleRNN(3, return_sequences=True, go_backwards=True)
+    back(x)
+    back.set_weights(bi.backward_layer.get_weights())
+    np.testing.assert_allclose(bw.numpy(), back(x).numpy()[:, ::-1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("module", ["tapegrad.keras.layers.recurrent", "tapegrad.ops.rnn_ops"])
+def test_docstrings_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
