@@ -32,7 +32,8 @@ def _ident(name: str) -> str:
     return s
 
 
-_RESERVED = {"F", "inputs", "Tensor", "_new", "GuardMiss", "guard_holds", "build", "np"}
+_RESERVED = {"F", "inputs", "Tensor", "_new", "GuardMiss", "guard_holds", "build", "np", "_acquire", "_release",
+             "_contended"}
 
 
 def literal(v: Any) -> str | None:
@@ -68,6 +69,7 @@ class Emitter:
         self.namer = _Namer()
         self.bindings: dict[str, Any] = {}
         self._by_id: dict[int, str] = {}
+        self.typed: dict[Any, str] = {}  # (dtype, type, number) -> bound 0-d array
         self.lines: list[str] = []
 
     def bind(self, obj: Any, hint: str) -> str:
@@ -127,6 +129,18 @@ def generate(graph: Graph, name: str = "fn", plan: Any = None) -> tuple[str, dic
         outs.append(r)
     body.append(f"return [{', '.join(outs)}]")
     fname = _ident(name)
+    if plan is not None and plan.buffers:
+        # buffers are shared by all calls: a second, concurrent call (another thread, or re-entry) must not use
+        # them, so it runs the graph through the dispatcher instead
+        import threading
+
+        from .replay import replay
+
+        lock = threading.Lock()
+        em.bindings["_acquire"], em.bindings["_release"] = lock.acquire, lock.release
+        em.bindings["_contended"] = lambda inputs: replay(graph, inputs)
+        body = (["if not _acquire(False):", "    return _contended(inputs)", "try:"]
+                + ["    " + ln for ln in body] + ["finally:", "    _release()"])
     params = ", ".join(em.bindings)
     lines = [f"def build({params}):", f"    def {fname}(inputs):"]
     lines += ["        " + ln for ln in body]
@@ -192,6 +206,8 @@ def _emit_node(em: Emitter, graph: Graph, node: Node, names: dict[int, str], idx
         return [f"{fmt}(({''.join(a + ', ' for a in ins)}))"]
     outs = [names[o] for o in node.outputs]
     buf = plan.buffer_for(node) if plan is not None else None
+    if buf is not None:
+        buf = em.bind(plan.buffers[buf], buf)
     return lower_node(em, node, ins, outs, buf, graph)
 
 

@@ -15,8 +15,7 @@ from .codegen import compile_source, generate
 from .graph import Graph
 from .replay import replay
 
-DEFAULT_OPTIONS: dict[str, bool] = {"dce": True,
-                                    "plan": False}
+DEFAULT_OPTIONS: dict[str, bool] = {"dce": True, "cse": True, "fold": True, "simplify": True, "plan": True}
 
 
 class Program:

@@ -22,6 +22,7 @@ import numpy as np
 from .._tape import local
 from .._tensor import Variable, _TensorLike, make, user_site
 from .graph import ASSIGN_OPS, GUARD, READ_VARIABLE, SCATTER, Graph, Node
+from .lower import learn
 
 __all__ = ["GuardMiss", "TraceError", "trace", "is_tracing"]
 
@@ -134,6 +135,7 @@ class Tracer:
         else:
             outs = (self.define(out),)
         self.graph.nodes.append(Node(op, p, ins, outs, self._name(op.name), user_site(1)))
+        learn(op, p, vals, out)
 
     def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...]) -> None:
         old_vid = self.var_value(var, old)

@@ -1,0 +1,83 @@
+"""Algebraic simplification: rewrites that remove work without changing any value.
+
+* ``x * 1``, ``1 * x``, ``x / 1``, ``x + 0``, ``0 + x``, ``x - 0`` → ``x`` (the constant may be an array of
+  ones/zeros, e.g. the broadcast ones that seed ``reduce_sum``'s gradient, once folded);
+* ``-(-x)`` → ``x``;
+* no-op ``cast``, ``reshape``, ``broadcast_to``, ``identity``, ``sum_to`` (same shape and dtype in and out) → ``x``.
+
+A rewrite applies only when the result keeps ``x``'s shape and dtype (no broadcasting, no promotion). ``x + 0``
+turns ``-0.0`` into ``+0.0`` in IEEE arithmetic; like TF's grappler, the rewrite keeps ``x`` (equal values).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..._registry import OPS
+from ..graph import Graph
+
+_SAME_SHAPE_NOOPS = ("cast", "reshape", "broadcast_to", "identity", "sum_to", "expand_dims", "squeeze")
+
+
+def _all_equal(c: Any, x: float) -> bool:
+    try:
+        a = np.asarray(c)
+        if a.dtype.kind not in "biufc":
+            return False
+        if a.ndim and a.strides and 0 in a.strides:  # a broadcast view: check the data it repeats
+            a = np.lib.stride_tricks.as_strided(a, shape=tuple(1 if s == 0 else d for d, s in zip(a.shape, a.strides)),
+                                                strides=a.strides)
+        return bool(np.all(a == x))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def simplify(graph: Graph) -> Graph:
+    ops = {name: OPS.get(name) for name in ("multiply", "add", "subtract", "divide", "negative", *_SAME_SHAPE_NOOPS)}
+    mul, add, sub, div, neg = (ops[n] for n in ("multiply", "add", "subtract", "divide", "negative"))
+    noops = {ops[n] for n in _SAME_SHAPE_NOOPS if ops[n] is not None}
+    producer: dict[int, Any] = {}
+    mapping: dict[int, int] = {}
+    keep = []
+    vals = graph.values
+    consts = graph.consts
+
+    def res(v: int) -> int:
+        while v in mapping:
+            v = mapping[v]
+        return v
+
+    def same(a: int, out: int) -> bool:
+        va, vo = vals[a], vals[out]
+        return (not va.pyscalar and va.shape == vo.shape and np.dtype(va.dtype) == np.dtype(vo.dtype))
+
+    for node in graph.nodes:
+        if mapping:
+            node.inputs = tuple(res(i) for i in node.inputs)
+        op, ins = node.op, node.inputs
+        out = node.outputs[0] if len(node.outputs) == 1 else None
+        repl = None
+        if out is not None and len(ins) == 2 and op in (mul, add, sub, div):
+            a, b = ins
+            unit = 1.0 if op in (mul, div) else 0.0
+            if b in consts and _all_equal(consts[b], unit) and same(a, out):
+                repl = a
+            elif op in (mul, add) and a in consts and _all_equal(consts[a], unit) and same(b, out):
+                repl = b
+        elif out is not None and op is neg and len(ins) == 1:
+            p = producer.get(ins[0])
+            if p is not None and p.op is neg and same(p.inputs[0], out):
+                repl = p.inputs[0]
+        elif out is not None and op in noops and len(ins) == 1 and same(ins[0], out):
+            repl = ins[0]
+        if repl is not None:
+            mapping[out] = repl
+            continue
+        for o in node.outputs:
+            producer[o] = node
+        keep.append(node)
+    graph.nodes = keep
+    graph.substitute(mapping)
+    return graph
