@@ -80,8 +80,17 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         F = xp
         grads = {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
     results: dict[int, Any] = {}
+    # ``local.grad_listener(entries, source_ids, grads, results, diff)`` (set by tapegrad.distributed, consumed here)
+    # may return ``watch(k)``, called before entry ``k`` is processed: every entry after ``k`` is then done, which
+    # lets it act on sources whose gradients are final (e.g. start their reduction) while the sweep goes on.
+    watch = None
+    if local.grad_listener is not None:
+        listener, local.grad_listener = local.grad_listener, None
+        watch = listener(entries, source_ids, grads, results, diff)
     pop = entries.pop
     for k in range(len(entries) - 1, -1, -1):
+        if watch is not None:
+            watch(k)
         e = pop() if consume else entries[k]
         oid = e[2]
         if type(oid) is tuple:
@@ -132,6 +141,8 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 r = fit(F, r, v, 0)
             prev = grads.get(i)
             grads[i] = r if prev is None else accumulate(prev, r)
+    if watch is not None:
+        watch(-1)
     for sid in source_ids:
         if sid not in results and sid in grads:
             results[sid] = grads[sid]

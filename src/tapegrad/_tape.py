@@ -25,6 +25,8 @@ class _Local(threading.local):
     # True while a tf.data function (map, filter, reduce) runs: Tensor.numpy() is refused there, as TF refuses it
     # on the symbolic tensors those functions see (``tapegrad.data``; ``py_function`` lifts it).
     symbolic: bool = False
+    # One-shot hook for the next backward sweep (see ``_backprop.backward``); None almost always.
+    grad_listener: Any = None
 
 
 local = _Local()

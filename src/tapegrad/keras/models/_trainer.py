@@ -346,7 +346,8 @@ class Trainer:
         self._loss_tracker.update_state(loss, sample_weight=_num_samples(x))
         weights = self.trainable_weights
         if weights:
-            grads = tape.gradient(loss, weights)
+            hook = getattr(self.optimizer, "_tape_gradient", None)  # a distributed optimizer reduces in the sweep
+            grads = tape.gradient(loss, weights) if hook is None else hook(tape, loss, weights)
             self.optimizer.apply_gradients(zip(grads, weights))
         else:
             import warnings
