@@ -483,7 +483,7 @@ class Reduction:
             if value is None:
                 arr = np.zeros(shape, dtype=dt)
             else:
-                arr = np.ascontiguousarray(value, dtype=dt)
+                arr = np.require(value, dtype=dt, requirements="C")  # keeps 0-d (ascontiguousarray would not)
                 if self.pre != 1.0:
                     arr = _scale(arr, self.pre)
             self.direct_in[b] = arr
