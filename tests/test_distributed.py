@@ -31,15 +31,17 @@ HAVE_MPI = MPIEXEC is not None and importlib.util.find_spec("mpi4py") is not Non
 REQUIRE = os.environ.get("TAPEGRAD_REQUIRE_MPI") == "1"
 
 
-def run_mpi(module: str, n: int, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def run_mpi(target: str, n: int, *args: str, timeout: float = 90, module: bool = True
+            ) -> subprocess.CompletedProcess[str]:
+    """``mpiexec -n N python -m mpi4py [-m] target args`` with both timeouts; skips (or fails) without MPI."""
     if not HAVE_MPI:
         reason = "mpiexec/mpi4py not installed (pip install -e '.[mpi]')"
         if REQUIRE:
             pytest.fail(f"{reason}; TAPEGRAD_REQUIRE_MPI=1", pytrace=False)
         pytest.skip(reason)
-    env = dict(os.environ, OMP_NUM_THREADS="1", MPIEXEC_TIMEOUT=str(int(timeout)))
+    env = dict(os.environ, OMP_NUM_THREADS="1", MPIEXEC_TIMEOUT=str(int(timeout)), MPLBACKEND="Agg")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")]))
-    cmd = [MPIEXEC, "-n", str(n), sys.executable, "-m", "mpi4py", "-m", module, *args]
+    cmd = [MPIEXEC, "-n", str(n), sys.executable, "-m", "mpi4py", *(["-m"] if module else []), target, *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 15, env=env, cwd=ROOT)
 
 
@@ -203,3 +205,32 @@ def test_doctests() -> None:
     for module in (hvd, ops, dtape, train, cbs, strategy):
         failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert failures == 0 and tried > 0, module.__name__
+
+
+# -- the example ---------------------------------------------------------------------------------------------------
+
+
+def test_distributed_digits_example_quick(tmp_path: Path) -> None:
+    """``mpiexec -n 2 ... examples/distributed_digits.py --quick`` (tape loop), then ``--fit --resume`` from its
+    chief-only checkpoints: both report identical replicas; the outputs land in ``--out``."""
+    from tests.test_examples import require
+
+    require("sklearn")
+    import re
+
+    p = run_mpi_script("examples/distributed_digits.py", 2, "--quick", "--out", str(tmp_path))
+    assert p.returncode == 0, p.stdout + p.stderr
+    m = re.search(r"result: 2 ranks, test accuracy ([\d.]+) after 2 epochs in [\d.]+ s; replicas identical: True",
+                  p.stdout)
+    assert m and float(m.group(1)) > 0.5, p.stdout + p.stderr
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["checkpoint", "ckpt-1.npz", "ckpt-2.npz", "metrics.json"]
+    p = run_mpi_script("examples/distributed_digits.py", 2, "--fit", "--resume", "--epochs", "3", "--out",
+                       str(tmp_path))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"resumed from {tmp_path / 'ckpt-2'} (epoch 2)" in p.stdout, p.stdout
+    assert "epoch 3/3" in p.stdout and "replicas identical: True" in p.stdout, p.stdout
+    assert p.stdout.count("result:") == 1  # only the chief prints
+
+
+def run_mpi_script(script: str, n: int, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return run_mpi(str(ROOT / script), n, *args, timeout=timeout, module=False)
