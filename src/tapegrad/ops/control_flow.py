@@ -30,7 +30,7 @@ from .. import _dtypes, _nest
 from .._dispatch import applyn
 from .._registry import defop, spec
 from .._shape import TensorShape
-from .._tape import local
+from .._tape import Tape, local
 from .._tensor import Tensor, Variable, _TensorLike, make
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ._common import to_tensor
@@ -876,8 +876,8 @@ def vectorized_map(fn: Callable[[Any], Any], elems: Any, fallback_to_while_loop:
     batch = _nest.pack_sequence_as(elems, flat)
     checks = _per_element(fn, elems, flat, [0, n - 1] if n > 1 else [0]) if n > 0 else None
     if checks is not None:
-        tapes = local.tapes
-        mark = [len(getattr(t, "entries", ())) for t in tapes]
+        tapes = [t for t in local.tapes if type(t) is Tape]  # plain tapes only (a tracer's graph keeps its nodes)
+        mark = [len(t.entries) for t in tapes]
         try:
             result = fn(batch)
         except Exception:  # noqa: BLE001 - fn is not batch-polymorphic: loop instead
@@ -886,9 +886,7 @@ def vectorized_map(fn: Callable[[Any], Any], elems: Any, fallback_to_while_loop:
         if out is not None:
             return out
         for t, m in zip(tapes, mark):  # forget what the failed batched attempt recorded
-            entries = getattr(t, "entries", None)
-            if entries is not None and len(entries) > m:
-                del entries[m:]
+            del t.entries[m:]
     # the looped path's output signature: the result's own structure and dtypes (vectorized_map infers it)
     sig = None if checks is None else _nest.map_structure(lambda r: convert_to_tensor(r).dtype, checks[0])
     return map_fn(fn, elems, fn_output_signature=sig)
