@@ -386,3 +386,29 @@ def test_graph_mode_while_loop_checks_and_packing(tracing: None) -> None:
 def test_graph_mode_tensor_array_reads_do_not_clear(tracing: None) -> None:
     ta = tf.TensorArray(tf.float32, size=2).write(0, 7.0)
     assert float(ta.read(0) + ta.read(0)) == 14.0
+
+
+def test_control_flow_traces_into_a_compiled_program() -> None:
+    """Under the compiler's trace the ops record as graph nodes and guards: replaying gives eager's values, and a
+    different branch or iteration count is a guard miss (the frontend then traces again)."""
+    from tapegrad.compiler.trace import GuardMiss, trace
+
+    w = tf.Variable(1.5)
+
+    def body(x):
+        y = tf.cond(x > 0, lambda: x * w, lambda: -x)
+        _, z = tf.while_loop(lambda i, z: i < 3, lambda i, z: (i + 1, z * 2.0), (0, y))
+        ta = tf.TensorArray(tf.float32, size=2).write(0, z).write(1, z * z)
+        p = tf.py_function(lambda a: a + 1.0, [z], Tout=tf.float32)
+        q = tf.numpy_function(lambda a: a * 3.0, [z], Tout=tf.float32)
+        m = tf.map_fn(lambda v: v * z, tf.stack([x, x + 1.0]))
+        return [ta.stack(), p, q, m, *tf.identity_n([x, z])]
+
+    prog = trace(lambda xs: (body(xs[0]), None), [tf.constant(2.0)])
+    for value in (3.0, 0.5):
+        got = prog([tf.constant(value)])
+        want = body(tf.constant(value))
+        for g, e in zip(got, want):
+            np.testing.assert_allclose(np.asarray(g._value if hasattr(g, "_value") else g), e.numpy(), rtol=1e-6)
+    with pytest.raises(GuardMiss):
+        prog([tf.constant(-3.0)])

@@ -197,7 +197,8 @@ def lower_node(em: Any, node: Any, ins: list[str], outs: list[str], buf: str | N
     args = ["F", *ins]
     for k, v in params.items():
         args.append(f"{k}={em.value(v, f'{node.name}_{k}')}")
-    lhs = ", ".join(outs) if outs else "_"
+    # a multi-output op returns a tuple even when it has one output: unpack it
+    lhs = (", ".join(outs) + ("," if len(outs) == 1 and node.op.multi else "")) if outs else "_"
     return [f"{lhs} = {fwd}({', '.join(args)})"]
 
 

@@ -1047,7 +1047,7 @@ def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[An
             arrays.append(o._value)
         else:
             arrays.append(np.asarray(o).astype(dt._np))
-    box.append((tape, inputs, outs))
+    box[:] = [(tape, inputs, outs)]  # the latest call (a compiled program reuses the params)
     return tuple(arrays)
 
 
