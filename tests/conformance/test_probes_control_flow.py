@@ -6,9 +6,8 @@ raised exceptions of the same class (the rule of ``/work/shared/tools/probe_chec
 cached in ``.cache/`` (keyed by the probe sources and the TF/NumPy/Python versions); without TensorFlow the test is
 skipped, unless ``TAPEGRAD_REQUIRE_TF=1`` (CI).
 
-``KNOWN`` lists the cases that cannot agree yet, each with the reason: TF graph-mode (``tf.function``) semantics
-that need the compiled ``function`` (tapegrad's ``function`` still runs eagerly), and a string dtype / RaggedTensor
-that tapegrad does not have.
+``KNOWN`` lists the cases that cannot agree yet, each with the reason: TF graph-mode (``tf.function``) behaviour
+that needs code which did not run to be traced, and a string dtype / RaggedTensor that tapegrad does not have.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ PROBE_DIR = Path(__file__).resolve().parent / "tf_probes"
 REQUIRE_TF = os.environ.get("TAPEGRAD_REQUIRE_TF") == "1"
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-_GRAPH = "needs TF graph-mode semantics of the compiled tapegrad.function (tapegrad's function runs eagerly)"
+_GRAPH = "TF graph mode traces both branches / the loop body symbolically; tapegrad's trace runs the Python code on values"
 KNOWN = {
     "cond grad untaken branch inside tf.function": _GRAPH + ": zero gradient for the untaken branch",
     "cond grad false branch inside tf.function": _GRAPH + ": zero gradient for the untaken branch",
@@ -37,12 +36,7 @@ KNOWN = {
     "cond mismatched dict keys tf.function": _GRAPH + ": both branches traced and compared",
     "cond different shapes tf.function": _GRAPH + ": get_concrete_function().structured_outputs",
     "switch_case gradient inside tf.function": _GRAPH + ": zero gradient for the untaken branch",
-    "while [i], body returns bare tensor, tf.function": _GRAPH + " (while_loop packs it while tracing)",
-    "while growing shape tf.function, no shape_invariants": _GRAPH + " (while_loop checks it while tracing)",
-    "while body changes dtype tf.function": _GRAPH + " (while_loop checks it while tracing)",
     "while 0 iterations grad inside tf.function": _GRAPH + ": zero gradient for the body's captures",
-    "while back_prop=False inside tf.function": _GRAPH + " (while_loop stops the gradient while tracing)",
-    "TA read twice clear_after_read=True (tf.function)": _GRAPH + " (reads never clear while tracing)",
     "py_function static shape inside tf.function": _GRAPH + " and a string dtype",
     "ensure_shape refines static shape in tf.function": _GRAPH + ": symbolic shapes while tracing",
     "map_fn ragged output signature": "tapegrad has no RaggedTensor",
