@@ -51,8 +51,7 @@ from .compiler.function import function  # noqa: E402
 
 # Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
 _LAZY_MODULES = ("autograph", "data", "debugging", "experimental", "keras", "scipy", "train", "viz")
-_LAZY_NAMES = {"Module": "module", "name_scope": "module", "py_function": "_py_function",
-               "numpy_function": "_py_function"}
+_LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
 
 def __getattr__(name: str) -> object:
@@ -78,7 +77,6 @@ __all__ = [
     "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
     "random", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental", "scipy", "viz",
-    "Module", "name_scope", "keras", "train", "function", "autograph", "get_logger", "data", "py_function",
-    "numpy_function",
+    "Module", "name_scope", "keras", "train", "function", "autograph", "get_logger", "data",
     *_collect(""),
 ]

@@ -27,7 +27,8 @@ PROBE_DIR = Path(__file__).resolve().parent / "tf_probes"
 REQUIRE_TF = os.environ.get("TAPEGRAD_REQUIRE_TF") == "1"
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-_GRAPH = "TF graph mode traces both branches / the loop body symbolically; tapegrad's trace runs the Python code on values"
+_GRAPH = ("TF graph mode traces both branches / the loop body symbolically; tapegrad's trace runs the Python code "
+          "on values")
 KNOWN = {
     "cond grad untaken branch inside tf.function": _GRAPH + ": zero gradient for the untaken branch",
     "cond grad false branch inside tf.function": _GRAPH + ": zero gradient for the untaken branch",

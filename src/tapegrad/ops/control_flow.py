@@ -148,14 +148,23 @@ def _index(i: Any, what: str) -> int:
 
 
 def _pause() -> tuple[Any, ...]:
-    """Stop every recorder of this thread (returns what to give back to ``_resume``)."""
-    saved = local.tapes
+    """Run eagerly and unrecorded from here: no tape, no tracer, no tf.data symbolic mode (returns what to give
+    back to ``_resume``)."""
+    saved = (local.tapes, getattr(local, "tracer", None), getattr(local, "symbolic", False))
     local.tapes = ()
+    if saved[1] is not None:
+        local.tracer = None
+    if saved[2]:
+        local.symbolic = False
     return saved
 
 
 def _resume(saved: tuple[Any, ...]) -> None:
-    local.tapes = saved
+    local.tapes = saved[0]
+    if saved[1] is not None:
+        local.tracer = saved[1]
+    if saved[2]:
+        local.symbolic = saved[2]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1018,7 +1027,7 @@ def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[An
     saved = _pause()
     tape = None
     try:
-        if saved:
+        if saved[0]:
             from ..gradient_tape import GradientTape
 
             # the body's own tape: the op's gradient is the gradient of the body (TF's EagerPyFunc)
@@ -1110,14 +1119,21 @@ def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: A
 
 
 def _call_pyfunc_no_outputs(func: Callable[..., Any], args: list[Any]) -> None:
+    saved = _pause()
     try:
         func(*[make(a._value, a._xp) for a in args])
     except Exception as exc:  # noqa: BLE001
         raise InvalidArgumentError(f"py_function: the Python function raised {type(exc).__name__}: {exc}") from exc
+    finally:
+        _resume(saved)
 
 
 def _npfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any) -> tuple[Any, ...]:
-    result = func(*[np.array(v, copy=True) for v in vals])  # copies: the function may write into its arguments
+    saved = _pause()
+    try:
+        result = func(*[np.array(v, copy=True) for v in vals])  # copies: the function may write into its arguments
+    finally:
+        _resume(saved)
     outs = list(result) if isinstance(result, (list, tuple)) else [result]
     if len(outs) < len(touts):
         raise InvalidArgumentError(f"numpy_function: the function returned {len(outs)} values but Tout lists "
