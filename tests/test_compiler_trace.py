@@ -287,3 +287,38 @@ def test_view_of_traced_value_made_without_an_op_fails_loudly():
 
     with pytest.raises(TraceError):
         compile_fn(f, tf.constant([1.0, 2.0]))
+
+
+def test_data_read_by_an_op_implementation_is_guarded():
+    # tf.one_hot depth / tf.range limit / boolean_mask read tensor values in Python: the trace guards them
+    def f(x, m, n):
+        return tf.reduce_sum(tf.boolean_mask(x, m)) + tf.cast(tf.reduce_sum(tf.range(n)), tf.float32)
+
+    x = tf.constant([1.0, 2.0, 3.0])
+    p = compile_fn(f, x, tf.constant([True, False, True]), tf.constant(3))
+    assert float(p([x, tf.constant([True, False, True]), tf.constant(3)])[0]) == 7.0
+    with pytest.raises(GuardMiss):
+        p([x, tf.constant([False, True, True]), tf.constant(3)])
+    with pytest.raises(GuardMiss):
+        p([x, tf.constant([True, False, True]), tf.constant(4)])
+
+
+def test_gather_indices_flow_as_inputs_without_guards():
+    def f(x, i):
+        return tf.gather(x, i) * 2.0
+
+    x = tf.constant([1.0, 2.0, 3.0])
+    p = compile_fn(f, x, tf.constant([0, 2]))
+    assert vals(p([x, tf.constant([1, 1])]))[0].tolist() == [4.0, 4.0]
+
+
+def test_sparse_labels_parameter_is_guarded():
+    def f(logits, labels):
+        return tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+
+    lg = tf.constant([[1.0, 2.0], [0.5, 0.1]])
+    p = compile_fn(f, lg, tf.constant([0, 1], dtype=tf.int64))
+    np.testing.assert_allclose(float(p([lg, tf.constant([0, 1], dtype=tf.int64)])[0]),
+                               float(f(lg, tf.constant([0, 1], dtype=tf.int64))), rtol=1e-6)
+    with pytest.raises(GuardMiss):
+        p([lg, tf.constant([1, 1], dtype=tf.int64)])

@@ -287,6 +287,17 @@ class Tensor(_TensorLike):
         return self
 
 
+def static_value(t: Any) -> Any:
+    """The raw value of ``t`` when an op reads it as data (indices, sizes, axes, rates) instead of computing on it
+    with ops: while a trace runs (``tapegrad.function``), a traced tensor read this way becomes a guard on its value,
+    so a compiled program never replays a value it froze without checking it."""
+    v = t._value
+    tr = local.tracer
+    if tr is not None:
+        tr.on_convert(t, "numpy", v)
+    return v
+
+
 def make(value: Any, xp: Backend) -> Tensor:
     """Wrap a raw array (owned by tapegrad from now on) as a Tensor with no tape id yet."""
     t = _new(Tensor)

@@ -63,6 +63,7 @@ class Tracer:
         self.var_objs: dict[int, tuple[Any, Any]] = {}  # id(Variable) -> (Variable, value before the trace)
         self.input_vars: dict[int, int] = {}  # id(Variable) -> index of the input it was passed as
         self.counts: dict[str, int] = {}
+        self.guarded: set[tuple[int, str]] = set()
 
     # -- values --------------------------------------------------------------------------------------------------
     def define(self, raw: Any, kind: str = "node") -> int:
@@ -130,6 +131,12 @@ class Tracer:
     def on_op(self, op: Any, args: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
               p: dict[str, Any]) -> None:
         ins = tuple([self.vid_of(a, v) for a, v in zip(args, vals)])
+        for v in p.values():
+            if type(v) is np.ndarray and v.size > 1:
+                vid = self.ids.get(id(v))
+                if vid is not None and self.graph.values[vid].kind != "const":
+                    # a traced value handed to an op as a parameter (frozen in the node): guard it
+                    self._guard(vid, "numpy", np.array(v, copy=True))
         if op.multi:
             outs = tuple([self.define(o) for o in out])
         else:
@@ -160,7 +167,12 @@ class Tracer:
             vid = self.ids.get(id(raw))
             if vid is None or self.graph.values[vid].kind == "const":
                 return
-        expect = np.array(raw, copy=True) if kind == "numpy" else result
+        self._guard(vid, kind, np.array(raw, copy=True) if kind == "numpy" else result)
+
+    def _guard(self, vid: int, kind: str, expect: Any) -> None:
+        if (vid, kind) in self.guarded:
+            return
+        self.guarded.add((vid, kind))
         self.graph.nodes.append(Node(GUARD, {"kind": kind, "expect": expect}, (vid,), (), self._name("guard"),
                                      user_site(1)))
 

@@ -26,7 +26,7 @@ from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
 from .._indexed_slices import IndexedSlices
 from .._registry import defop, normal, spec
-from .._tensor import Tensor, _TensorLike, array_of, constant_value, make
+from .._tensor import Tensor, _TensorLike, array_of, constant_value, make, static_value
 from ..errors import InvalidArgumentError
 from . import array_ops, core, math_ops, reductions
 from ._common import dtype_mismatch, dtype_of, like, shape_arg, to_tensor
@@ -47,7 +47,7 @@ def _run(F: Any, op: Any, args: tuple[Any, ...], p: dict[str, Any]) -> Any:
 
 
 def _raw(x: Any) -> Any:
-    return x._value if isinstance(x, _TensorLike) else x
+    return static_value(x) if isinstance(x, _TensorLike) else x
 
 
 def _as_int(x: Any, op: str, what: str) -> int:
@@ -214,7 +214,7 @@ def indexed_slices_to_dense(values: Any, indices: Any, shape: tuple[int, ...]) -
             f"IndexedSlices: values of shape {tuple(v._value.shape)} do not match {n} indices and dense_shape "
             f"{list(shape)} (expected values of shape {want})."
         )
-    flat = idx._value.reshape(-1)
+    flat = static_value(idx).reshape(-1)
     _check_range(flat, shape[0], "IndexedSlices", f"dense_shape {list(shape)}")
     v = array_ops.reshape(v, want) if tuple(v._value.shape) != want else v
     return applyn(SCATTER_ADD, (v, make(flat, idx._xp)), {"t": len(shape) - 1, "dim": int(shape[0])})
@@ -312,7 +312,7 @@ def _batched_gather(x: Any, idx: Any, ax: int, bd: int) -> Tensor:
         y = array_ops.transpose(y, perm)
     y = array_ops.reshape(y, mid + (nbatch * dim,) + rest)
     offs = (np.arange(nbatch, dtype=np.int64) * dim).reshape((nbatch,) + (1,) * len(inner))
-    lin = idx._value.astype(np.int64).reshape((nbatch,) + inner) + offs
+    lin = static_value(idx).astype(np.int64).reshape((nbatch,) + inner) + offs
     y = apply2(GATHER, y, make(lin, idx._xp), {"axis": m - y._value.ndim, "sparse": False})
     if m:
         k = len(inner)
@@ -358,7 +358,7 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
         raise ValueError(f"{op}: bad_indices_policy={bad_indices_policy!r} is not supported; use '' or 'ERROR'.")
     x = to_tensor(params)
     idx = _index_tensor(indices, op)
-    raw = idx._value
+    raw = static_value(idx)
     if raw.ndim < 1:
         raise InvalidArgumentError(f"{op}: indices must have rank >= 1, got a scalar.")
     bd = _as_int(batch_dims, op, "batch_dims")
@@ -404,7 +404,7 @@ def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: str = "boolean_
     op = "boolean_mask"
     x = to_tensor(tensor)
     m = to_tensor(mask)
-    mraw = m._value
+    mraw = static_value(m)
     if mraw.ndim == 0:
         raise ValueError(f"{op}: mask cannot be a scalar; give one boolean per element or slice.")
     if mraw.dtype.kind not in "biu":
@@ -463,7 +463,7 @@ def _embedding_shards(xs: list[Any], ids: Any) -> Tensor:
     """TF's "div" partitioning: ids are assigned to shards in contiguous blocks (the first shards one larger)."""
     op = "embedding_lookup"
     idt = _index_tensor(ids, op, "ids")
-    flat = idt._value.reshape(-1).astype(np.int64)
+    flat = static_value(idt).reshape(-1).astype(np.int64)
     nshards = len(xs)
     total = sum(int(x._value.shape[0]) for x in xs)
     per, extras = divmod(total, nshards)
@@ -530,7 +530,7 @@ def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: str | No
 
 
 def _scatter_checks(idx: Any, upd: Any, shape: tuple[int, ...], op: str) -> tuple[np.ndarray, int]:
-    raw = idx._value
+    raw = static_value(idx)
     if raw.ndim < 1:
         raise InvalidArgumentError(f"{op}: indices must have rank >= 1, got a scalar.")
     k = raw.shape[-1]
@@ -1297,7 +1297,7 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     if isinstance(constant_values, _TensorLike):
         if constant_values._value.dtype != x._value.dtype:
             raise InvalidArgumentError(dtype_mismatch(op, x, constant_values))
-        cval = np.asarray(constant_values._value)
+        cval = np.asarray(static_value(constant_values))
     else:
         cval = array_of(constant_values, x._value.dtype, op)
     if cval.ndim:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._dispatch import apply1, apply2, applyn
 from .._registry import bilinear_jvp, defop, normal, spec
-from .._tensor import Tensor, Variable, _TensorLike
+from .._tensor import Tensor, Variable, _TensorLike, static_value
 from ..errors import InvalidArgumentError
 from ._common import dtype_mismatch, like, norm_one_axis, pair, shape_arg, to_tensor, tsum
 from .core import identity
@@ -461,7 +461,7 @@ def _norm_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
                     f"tensors are valid indices, got a tensor of shape {tuple(k._value.shape)} and dtype "
                     f"{k.dtype.name}. Use tapegrad.gather or tapegrad.boolean_mask for array indexing."
                 )
-            k = int(k._value)
+            k = int(static_value(k))
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer, slice)):
             raise TypeError(
                 "Only integers, slices (`:`), ellipsis (`...`), tapegrad.newaxis (`None`) and scalar int32/int64 "
@@ -472,7 +472,7 @@ def _norm_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
             parts = [k.start, k.stop, k.step]
             for j, v in enumerate(parts):
                 if isinstance(v, _TensorLike):
-                    parts[j] = int(v._value)
+                    parts[j] = int(static_value(v))
             if parts[2] == 0:
                 raise InvalidArgumentError("slice step cannot be zero.")
             out.append(slice(*parts))

@@ -11,7 +11,7 @@ from .._backend import NUMPY
 from .._dispatch import apply1
 from .._logging import warn_limited
 from .._registry import defop, normal, spec
-from .._tensor import Tensor, Variable, _TensorLike, constant_value, make
+from .._tensor import Tensor, Variable, _TensorLike, constant_value, make, static_value
 from ._common import dtype_np, shape_arg, to_tensor
 
 # -- creation ---------------------------------------------------------------------------------------------------
@@ -25,7 +25,8 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
     (tapegrad.int32, tapegrad.float32, [0.0, 0.0])
     """
     if isinstance(value, _TensorLike):
-        arr = value._value if dtype is None else value._xp.astype(value._value, dtype_np(dtype))
+        raw = static_value(value)  # a traced tensor frozen into a constant: guarded
+        arr = raw if dtype is None else value._xp.astype(raw, dtype_np(dtype))
         arr = value._xp.array(arr, copy=True)
         xp = value._xp
     else:

@@ -23,7 +23,7 @@ import numpy as np
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
 from .._registry import OpDef, bilinear_jvp, defop, spec
-from .._tensor import Tensor, _TensorLike
+from .._tensor import Tensor, _TensorLike, static_value
 from ..errors import InvalidArgumentError
 from . import array_ops, core, math_ext, math_ops, nn_ops, random_ops
 from ._common import check_kinds, like, norm_axis, norm_one_axis, pair, shape_arg, to_tensor
@@ -50,7 +50,7 @@ def _run(F: Any, op: OpDef, *args: Any, **p: Any) -> Any:
 def _raw(F: Any, t: Any) -> tuple[Any, Any]:
     """(raw backend, raw array) of a rule argument, for index computations that are not differentiated."""
     if F.is_diff:
-        return t._xp, t._value
+        return t._xp, static_value(t)
     return F, t
 
 
@@ -560,7 +560,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any, name: str
     if ls != xs[:-1]:
         raise ValueError(f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: "
                          f"labels.shape={ls} and logits.shape={xs}")
-    lv = lab._value
+    lv = static_value(lab)
     n = xs[-1]
     if lv.size:
         bad = (lv < 0) | (lv >= n)
@@ -1001,7 +1001,7 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: 
     if isinstance(rate, _TensorLike):
         if rate._value.ndim != 0:
             raise ValueError(f"`rate` must be a scalar or scalar tensor. Received: rate={rate!r}")
-        r = float(rate._value)
+        r = float(static_value(rate))
     elif isinstance(rate, (int, float, np.integer, np.floating)) and not isinstance(rate, bool):
         r = float(rate)
     else:
@@ -1667,7 +1667,7 @@ def _maxpool_routing(x: Any, ksize: Any, strides: Any, padding: str, who: str) -
     s = _spatial_arg(strides, "strides", who, True)
     p = {"ksize": k, "strides": s, "pads": _resolve_padding(padding, x._value.shape[1:3], k, s, (1, 1), True, who,
                                                             False)}
-    return p, _maxpool_argmax(NUMPY, x._value, p)
+    return p, _maxpool_argmax(NUMPY, static_value(x), p)
 
 
 def _max_pool_grad(x: Any, g: Any, ksize: Any, strides: Any, padding: str) -> Tensor:

@@ -38,7 +38,7 @@ from .. import _dtypes
 from .._backend import NUMPY
 from .._dispatch import apply1
 from .._registry import defop, spec
-from .._tensor import Tensor, _TensorLike, make
+from .._tensor import Tensor, _TensorLike, make, static_value
 from ..errors import InvalidArgumentError
 from ._common import to_tensor
 from .core import convert_to_tensor
@@ -190,7 +190,7 @@ def _shape_vector(shape: Any, op: str) -> Tensor:
             raise ValueError(f"{op}: cannot convert a partially known TensorShape {shape} to a Tensor.")
         shape = shape.as_list()
     t = to_tensor(shape)
-    v = np.asarray(t._value)
+    v = np.asarray(static_value(t))
     if v.dtype.kind not in "iu" and not (v.size == 0 and v.dtype.kind == "f"):
         raise InvalidArgumentError(f"{op}: shape must be integers (int32 or int64), got {v.dtype.name} {v!r}.")
     if v.ndim != 1:

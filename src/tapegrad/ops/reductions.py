@@ -19,7 +19,7 @@ from .._dispatch import apply1, applyn
 from .._registry import NO_GRADIENT, defop
 from .._registry import normal as _normal
 from .._registry import spec as _spec
-from .._tensor import Tensor, _TensorLike
+from .._tensor import Tensor, _TensorLike, static_value
 from ..errors import InvalidArgumentError
 from ._common import check_kinds, cj, dtype_of, to_tensor
 
@@ -80,7 +80,7 @@ def _one_axis(axis: Any, x: Any, op: str, err: type[Exception] = InvalidArgument
     if isinstance(axis, _TensorLike):
         if axis._value.ndim != 0:
             raise err(f"{op}: axis must be a scalar, got a tensor of shape {tuple(axis._value.shape)}.")
-        axis = axis._value.item()
+        axis = static_value(axis).item()
     try:
         a = operator.index(axis)
     except TypeError:
@@ -915,7 +915,7 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = _dtypes
     if x._value.ndim == 0:
         raise InvalidArgumentError("top_k: input must be >= 1-D, got shape [].")
     if isinstance(k, _TensorLike):
-        k = k._value.item()
+        k = static_value(k).item()
     try:
         k = operator.index(k)
     except TypeError:
@@ -1618,7 +1618,7 @@ def _segment_data(data: Any, op: str) -> Any:
 def _sorted_segments(data: Any, segment_ids: Any, op: str) -> tuple[Any, Any, int]:
     x = _segment_data(data, op)
     ids = _segment_ids(segment_ids, op, ("int32", "int64"))
-    v = ids._value
+    v = static_value(ids)
     if x._value.ndim == 0:
         raise InvalidArgumentError(f"{op}: input must be at least rank 1, got a scalar.")
     if v.ndim != 1:
@@ -1661,11 +1661,11 @@ def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: s
     x = _segment_data(data, op)
     ids = _segment_ids(segment_ids, op, ("int16", "int32", "int64"))
     if isinstance(num_segments, _TensorLike):
-        num_segments = num_segments._value.item()
+        num_segments = static_value(num_segments).item()
     num = operator.index(num_segments)
     if num < 0:
         raise InvalidArgumentError(f"{op}: num_segments == {num} must not be negative.")
-    v = ids._value
+    v = static_value(ids)
     if x._value.shape[: v.ndim] != v.shape:
         raise InvalidArgumentError(
             f"{op}: data.shape = {list(x._value.shape)} does not start with segment_ids.shape = {list(v.shape)}."
@@ -1686,7 +1686,7 @@ def segment_mean(data: Any, segment_ids: Any, name: str | None = None) -> Tensor
     x, ids, num = _sorted_segments(data, segment_ids, "segment_mean")
     tail = x._value.ndim - 1
     dt = x._value.dtype
-    counts = np.bincount(ids._value, minlength=num) if num else np.zeros(0, np.int64)
+    counts = np.bincount(static_value(ids), minlength=num) if num else np.zeros(0, np.int64)
     counts = np.maximum(counts, 1).astype(np.float64 if dt.kind in "iu" else _real_dtype(dt))
     counts = x._xp.asarray(counts.reshape((num,) + (1,) * tail))
     return applyn(SEGMENT_MEAN, (x, ids), {"num": num, "tail": tail, "counts": counts})
