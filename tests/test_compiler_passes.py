@@ -201,3 +201,41 @@ def test_codegen_matches_replay(options):
     src, bindings, fname = generate(optimize(b.g, {"dce": True, **options}), "hand")
     fn = compile_source(src, bindings, fname)
     np.testing.assert_allclose(fn([tf.constant(X)])[0].numpy(), np.sin(X) * 2 + X, rtol=1e-6)
+
+
+def test_inplace_variable_update_reuses_the_array_unless_someone_holds_it():
+    from tapegrad.compiler.trace import trace
+
+    v = tf.Variable(np.zeros(4, np.float32))
+
+    def f(ts):
+        v.assign_sub(ts[0] * 2.0)
+        return [], None
+
+    p = trace(f, [tf.constant(np.ones(4, np.float32))])
+    assert any(n.params.get("inplace") for n in p.graph.nodes) and "out=read_" in p.code
+    before = id(v._value)
+    p([tf.constant(np.ones(4, np.float32))])
+    assert v.numpy().tolist() == [-2.0] * 4 and id(v._value) == before  # updated in place
+    held = v.value()  # may share the variable's array: the update must not write into it
+    snap = held.numpy().copy()
+    p([tf.constant(np.ones(4, np.float32))])
+    np.testing.assert_array_equal(held.numpy(), snap)
+    assert v.numpy().tolist() == [-4.0] * 4
+    off = trace(f, [tf.constant(np.ones(4, np.float32))], options={"inplace": False})
+    assert "out=read_" not in off.code
+
+
+def test_inplace_skipped_when_old_value_is_returned():
+    from tapegrad.compiler.trace import trace
+
+    v = tf.Variable(np.ones(3, np.float32))
+
+    def f(ts):
+        old = tf.identity(v)
+        v.assign_add(ts[0])
+        return [old], None
+
+    p = trace(f, [tf.constant(np.ones(3, np.float32))])
+    (old,) = p([tf.constant(np.ones(3, np.float32))])
+    assert old.numpy().tolist() == [1.0] * 3 and v.numpy().tolist() == [2.0] * 3

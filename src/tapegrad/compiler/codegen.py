@@ -11,13 +11,14 @@ from __future__ import annotations
 import keyword
 import linecache
 import math
+import sys
 from typing import Any
 
 import numpy as np
 
 from .._backend import NUMPY
 from .._tensor import Tensor
-from .graph import GUARD, PRINT, READ_VARIABLE, Graph, Node, guard_holds
+from .graph import ASSIGN_ADD, GUARD, PRINT, READ_VARIABLE, Graph, Node, guard_holds
 from .lower import lower_node
 
 _counter = [0]
@@ -33,7 +34,7 @@ def _ident(name: str) -> str:
 
 
 _RESERVED = {"F", "inputs", "Tensor", "_new", "GuardMiss", "guard_holds", "build", "np", "_acquire", "_release",
-             "_contended"}
+             "_contended", "_refcount"}
 
 
 def literal(v: Any) -> str | None:
@@ -107,17 +108,31 @@ def generate(graph: Graph, name: str = "fn", plan: Any = None) -> tuple[str, dic
         body.append(f"{nm} = inputs[{k}]._value")
     last_src = None
     for idx, node in enumerate(graph.nodes):
+        if node.params.get("inplace"):
+            continue  # emitted with the variable stores, at the end
         for o_k, o in enumerate(node.outputs):
             names[o] = em.namer(node.name if len(node.outputs) == 1 else f"{node.name}_{o_k}")
         if node.source is not None and node.source != last_src:
             body.append(f"# {_source_comment(node.source)}")
             last_src = node.source
         body.extend(_emit_node(em, graph, node, names, idx, plan))
+    inplace = {n.outputs[0]: n for n in graph.nodes if n.params.get("inplace")}
     for target, vid in graph.stores:
-        if isinstance(target, tuple):
-            body.append(f"inputs[{target[1]}]._value = {names[vid]}")
-        else:
-            body.append(f"{em.bind(target, 'var_' + _ident(target._name.split(':')[0]))}._value = {names[vid]}")
+        dest = (f"inputs[{target[1]}]" if isinstance(target, tuple)
+                else em.bind(target, "var_" + _ident(target._name.split(":")[0])))
+        node = inplace.get(vid)
+        if node is None:
+            body.append(f"{dest}._value = {names[vid]}")
+            continue
+        old, delta = (names[i] for i in node.inputs)
+        fn = em.bind(np.add if node.op is ASSIGN_ADD else np.subtract,
+                     "np_add" if node.op is ASSIGN_ADD else "np_subtract")
+        em.bindings.setdefault("_refcount", sys.getrefcount)
+        body += [f"# {node.name}: in place unless someone else holds the variable's array",
+                 f"if _refcount({old}) == 3:",
+                 f"    {fn}({old}, {delta}, out={old})",
+                 "else:",
+                 f"    {dest}._value = {fn}({old}, {delta})"]
     outs = []
     fresh = _fresh_outputs(graph)
     for k, vid in enumerate(graph.outputs):

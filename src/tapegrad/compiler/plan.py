@@ -19,8 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Graph, Node, is_stateful
+from .graph import ASSIGN_OPS, GUARD, SCATTER, Graph, Node, is_stateful
 from .lower import lowerable_ufunc
+
+
+# nodes whose outputs never share memory with their inputs (besides ufunc calls)
+FRESH_OPS = frozenset({*ASSIGN_OPS.values(), SCATTER, GUARD})
 
 
 class MemoryPlan:
@@ -42,10 +46,13 @@ class MemoryPlan:
 
 
 def escaping(graph: Graph, ufunc_nodes: set[int]) -> set[int]:
-    """Values the user or a Variable can observe after the call, directly or through a view."""
+    """Values the user or a Variable can observe after the call, directly or through a view.
+
+    ``ufunc_nodes`` (ids of nodes lowered to one ufunc) and variable updates make fresh arrays; any other node
+    may return a view of its inputs."""
     esc = graph.roots()
     for node in reversed(graph.nodes):
-        if id(node) in ufunc_nodes:
+        if id(node) in ufunc_nodes or node.op in FRESH_OPS:
             continue
         if any(o in esc for o in node.outputs):
             esc.update(node.inputs)
@@ -61,9 +68,13 @@ def make_plan(graph: Graph) -> MemoryPlan:
     for k, node in enumerate(graph.nodes):
         for i in node.inputs:
             last[i] = k
+    for node in graph.nodes:
+        if node.params.get("inplace"):  # in-place variable updates run after the last node
+            for i in node.inputs:
+                last[i] = n_nodes
     for k in range(n_nodes - 1, -1, -1):  # views keep what they view alive
         node = graph.nodes[k]
-        if id(node) in ufunc_nodes:
+        if id(node) in ufunc_nodes or node.op in FRESH_OPS:
             continue
         end = max((last.get(o, k) for o in node.outputs), default=k)
         for i in node.inputs:

@@ -15,7 +15,8 @@ from .codegen import compile_source, generate
 from .graph import Graph
 from .replay import replay
 
-DEFAULT_OPTIONS: dict[str, bool] = {"dce": True, "cse": True, "fold": True, "simplify": True, "plan": True}
+DEFAULT_OPTIONS: dict[str, bool] = {"dce": True, "cse": True, "fold": True, "simplify": True, "inplace": True,
+                                    "plan": True}
 
 
 class Program:

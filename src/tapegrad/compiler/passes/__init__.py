@@ -12,9 +12,10 @@ from ..graph import Graph
 from .cse import cse
 from .dce import dce
 from .fold import fold
+from .inplace import inplace
 from .simplify import simplify
 
-__all__ = ["optimize", "dce", "cse", "fold", "simplify"]
+__all__ = ["optimize", "dce", "cse", "fold", "simplify", "inplace"]
 
 
 def optimize(graph: Graph, options: dict[str, Any]) -> Graph:
@@ -36,4 +37,6 @@ def optimize(graph: Graph, options: dict[str, Any]) -> Graph:
             break
     if options.get("dce", True):
         g = dce(g)
+    if options.get("inplace", True):
+        g = inplace(g)
     return g
