@@ -22,7 +22,6 @@ import numpy as np
 from .graph import ASSIGN_OPS, GUARD, SCATTER, Graph, Node, is_stateful
 from .lower import lowerable_ufunc
 
-
 # nodes whose outputs never share memory with their inputs (besides ufunc calls)
 FRESH_OPS = frozenset({*ASSIGN_OPS.values(), SCATTER, GUARD})
 
