@@ -28,7 +28,7 @@ def test_dense_math_and_weights():
     assert y.dtype == tf.float32 and y.shape == (2, 3)
     k, b = layer.kernel.numpy(), layer.bias.numpy()
     np.testing.assert_allclose(y.numpy(), np.maximum(x.astype(np.float32) @ k + b, 0), rtol=1e-6)
-    assert [w.name for w in layer.weights] == ["kernel:0", "bias:0"]
+    assert [w.name for w in layer.weights] == ["kernel", "bias"]
     assert keras.backend.variable_path(layer.kernel) == "dense/kernel"
     limit = np.sqrt(6 / (4 + 3))
     assert np.abs(k).max() <= limit and np.all(b == 0)
@@ -73,8 +73,8 @@ def test_custom_layer_tracking_order_and_freeze():
 
     block = Block()
     block(np.ones((3, 2), np.float32), training=True)
-    assert [w.name for w in block.weights] == ["scale:0", "stat:0", "raw:0", "kernel:0", "bias:0", "kernel:0",
-                                               "bias:0", "gamma:0", "beta:0", "moving_mean:0", "moving_variance:0"]
+    assert [w.name for w in block.weights] == ["scale", "stat", "raw:0", "kernel", "bias", "kernel", "bias",
+                                               "gamma", "beta", "moving_mean", "moving_variance"]
     assert len(block.trainable_weights) == 8 and len(block.non_trainable_weights) == 3
     block.first.trainable = False
     assert len(block.trainable_weights) == 6 and block.first.kernel.trainable is False

@@ -548,7 +548,7 @@ class Variable(_TensorLike):
         self._value = new[()] if new.ndim == 0 else new
         if local.tracer is not None:
             local.tracer.on_assign(self, "assign", old, ((value, arr),))
-        return self
+        return self if local.tracer is not None else _UnreadVariable(self)
 
     def assign_add(self, delta: Any, use_locking: bool = False, name: str | None = None,
                    read_value: bool = True) -> Variable:
@@ -560,7 +560,7 @@ class Variable(_TensorLike):
         self._value = old + arr
         if local.tracer is not None:
             local.tracer.on_assign(self, "assign_add", old, ((delta, arr),))
-        return self
+        return self if local.tracer is not None else _UnreadVariable(self)
 
     def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
                    read_value: bool = True) -> Variable:
@@ -572,7 +572,7 @@ class Variable(_TensorLike):
         self._value = old - arr
         if local.tracer is not None:
             local.tracer.on_assign(self, "assign_sub", old, ((delta, arr),))
-        return self
+        return self if local.tracer is not None else _UnreadVariable(self)
 
     def _scatter(self, slices: Any, mode: str) -> Variable:
         from .errors import InvalidArgumentError
@@ -631,6 +631,49 @@ def scatter_into(xp: Backend, old: Any, idx: Any, vals: Any, mode: str) -> Any:
     else:
         xp.xp.subtract.at(new, idx, vals)
     return new
+
+
+class _UnreadVariable(Variable):
+    """What ``assign``/``assign_add``/``assign_sub`` return, as in TF: a handle on the same variable named
+    ``'UnreadVariable'`` (reads see the variable's current value; assigning through it assigns the variable).
+    Ops convert it to the variable itself (``_dense``), so tapes record and watch the variable."""
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: Variable) -> None:  # noqa: D107 - no Variable.__init__: every field forwards
+        self._target = target
+
+    def _dense(self) -> Variable:
+        return self._target
+
+    _value = property(lambda self: self._target._value,  # type: ignore[assignment]
+                      lambda self, v: setattr(self._target, "_value", v))
+    _xp = property(lambda self: self._target._xp)  # type: ignore[assignment]
+    _id = property(lambda self: self._target._id)  # type: ignore[assignment]
+    _trainable = property(lambda self: self._target._trainable,  # type: ignore[assignment]
+                          lambda self, v: setattr(self._target, "_trainable", v))
+    _name = property(lambda self: "UnreadVariable")  # type: ignore[assignment]
+
+    def assign(self, value: Any, use_locking: bool = False, name: str | None = None,
+               read_value: bool = True) -> Variable:
+        return self._target.assign(value)
+
+    def assign_add(self, delta: Any, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Variable:
+        return self._target.assign_add(delta)
+
+    def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Variable:
+        return self._target.assign_sub(delta)
+
+    def _read(self) -> Any:
+        return self._target._read()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self._target.__reduce__()
+
+    def __deepcopy__(self, memo: Any) -> Variable:
+        return self._target.__deepcopy__(memo)
 
 
 def _unpickle_variable(value: Any, trainable: bool, name: str) -> Variable:

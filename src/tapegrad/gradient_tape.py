@@ -139,6 +139,8 @@ class GradientTape:
                 )
             if type(t) is Variable:
                 self._tape.watch_variable(t)
+            elif type(getattr(t, "_var", None)) is Variable:  # a Keras variable: watch the Variable it wraps
+                self._tape.watch_variable(t._var)
             else:
                 self._tape.known.add(ensure_id(t))
 

@@ -164,7 +164,7 @@ def _assign_checked(key: str, v: Variable, value: np.ndarray, skip_mismatch: boo
             f"Received incompatible tensor with shape {tuple(value.shape)} when attempting to restore variable "
             f"{_label(v)!r} (checkpoint key {key!r}) with shape {tuple(v.shape)}. The checkpoint was written for a "
             "different architecture.")
-    v.assign(value.astype(v.dtype.as_numpy_dtype, copy=False))
+    v.assign(value.astype(np.dtype(str(getattr(v.dtype, 'name', v.dtype))), copy=False))
     return True
 
 

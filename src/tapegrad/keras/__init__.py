@@ -31,7 +31,7 @@ Differences from Keras 3, on purpose or by limitation:
 [3.0, 1.0]
 """
 
-from .. import _tensor as _t
+
 from . import (
            activations,
            backend,
@@ -44,6 +44,7 @@ from . import (
            optimizers,
            regularizers,
            utils,
+           variables,
 )
 from .layers import Input, InputSpec, KerasTensor, Layer
 from .losses import Loss
@@ -51,7 +52,7 @@ from .metrics import Metric
 from .models import Model, Sequential
 from .optimizers import Optimizer
 
-Variable = _t.Variable
+Variable = variables.Variable
 __version__ = "3.15.1-tapegrad"
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",

@@ -139,6 +139,9 @@ def set_variable_path(variable: Any, path: str) -> None:
 
 def variable_path(variable: Any) -> str:
     """The Keras path of a layer/optimizer variable (``"dense/kernel"``), else the variable's ``name``."""
+    path = getattr(variable, "_path", None)  # a Keras variable carries its own
+    if isinstance(path, str):
+        return path
     entry = _PATHS.get(id(variable))
     if entry is not None and entry[0]() is variable:
         return entry[1]

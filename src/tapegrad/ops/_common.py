@@ -16,11 +16,11 @@ def to_tensor(x: Any) -> Any:
     """A Tensor or Variable as is (a Variable stays a Variable, so that its read is recorded); else a constant."""
     if type(x) is Tensor or type(x) is Variable:
         return x
-    if isinstance(x, _TensorLike):
-        return x
-    dense = getattr(x, "_dense", None)
+    dense = getattr(x, "_dense", None)  # IndexedSlices; a Keras variable gives the Variable it wraps
     if dense is not None:
         return dense()
+    if isinstance(x, _TensorLike):
+        return x
     return make(constant_value(x), NUMPY)
 
 
@@ -66,14 +66,15 @@ def pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:
                 raise InvalidArgumentError(dtype_mismatch(op, a, b))
             return a, b
         if isinstance(b, _TensorLike):
-            return a, pair_check(b, a, op)
+            return a, pair_check(to_tensor(b), a, op)
         return a, like(b, a, op)
     if tb is Tensor or tb is Variable or isinstance(b, _TensorLike):
+        b = to_tensor(b)
         if isinstance(a, _TensorLike):
-            return pair_check(a, b, op), b
+            return pair_check(to_tensor(a), b, op), b
         return like(a, b, op), b
     if isinstance(a, _TensorLike):
-        return pair(a, to_tensor(b), op)
+        return pair(to_tensor(a), b, op)
     a = to_tensor(a)
     return a, like(b, a, op)
 

@@ -1,4 +1,22 @@
-"""``keras.layers``: the layer base class and the core layers.
+"""``keras.layers``: the layer base class and Keras 3's layers, by family.
+
+=================  ==============================================================================================
+core               ``Dense``, ``Dropout``, ``Lambda``, ``Embedding``, ``Flatten``, ``Activation``
+convolutional      ``Conv1D``, ``Conv2D`` (groups, dilation), ``Conv2DTranspose``, ``DepthwiseConv2D``,
+                   ``SeparableConv1D``, ``SeparableConv2D``
+pooling            ``MaxPooling1D/2D``, ``AveragePooling1D/2D``, ``GlobalAverage/MaxPooling1D/2D`` (and ``*Pool*``
+                   aliases)
+reshaping          ``Reshape``, ``Permute``, ``RepeatVector``, ``ZeroPadding1D/2D``, ``Cropping1D/2D``,
+                   ``UpSampling1D/2D``
+merging            ``Add``, ``Subtract``, ``Multiply``, ``Average``, ``Maximum``, ``Minimum``, ``Concatenate``,
+                   ``Dot`` and ``add``/``concatenate``/… functions
+activation         ``ReLU``, ``LeakyReLU``, ``Softmax``, ``ELU``, ``PReLU``
+normalization      ``BatchNormalization``, ``LayerNormalization``, ``GroupNormalization``, ``UnitNormalization``
+regularization     ``SpatialDropout1D/2D``, ``GaussianNoise``, ``GaussianDropout``
+preprocessing      ``Rescaling``, ``Normalization`` (``adapt``)
+recurrent          ``SimpleRNN``, ``LSTM``, ``GRU``, their cells, ``RNN``, ``StackedRNNCells``, ``Bidirectional``,
+                   ``TimeDistributed``
+=================  ==============================================================================================
 
 >>> import tapegrad as tf
 >>> from tapegrad import keras
@@ -8,8 +26,47 @@
 """
 
 from ._base import Input, InputLayer, InputSpec, KerasTensor, Layer
+from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from .core import Activation, Dense, Dropout, Embedding, Flatten, Lambda
-from .normalization import BatchNormalization
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from .preprocessing import Normalization, Rescaling
 from .recurrent import (
     GRU,
     LSTM,
@@ -22,7 +79,37 @@ from .recurrent import (
     StackedRNNCells,
     TimeDistributed,
 )
+from .regularization import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
+from .reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 
-__all__ = ["Layer", "Input", "InputLayer", "InputSpec", "KerasTensor", "Dense", "Dropout", "Lambda", "Embedding",
-           "Flatten", "Activation", "BatchNormalization", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
-           "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"]
+Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose
+
+__all__ = [
+    "Layer", "Input", "InputLayer", "InputSpec", "KerasTensor",
+    "Dense", "Dropout", "Lambda", "Embedding", "Flatten", "Activation",
+    "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+    "Convolution1D", "Convolution2D", "Convolution2DTranspose",
+    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "AvgPool1D",
+    "AvgPool2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
+    "UpSampling1D", "UpSampling2D",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add", "subtract",
+    "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+    "ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU",
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
+    "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+    "Rescaling", "Normalization",
+    "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    "TimeDistributed",
+]

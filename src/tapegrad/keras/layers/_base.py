@@ -33,6 +33,7 @@ from ...module import Module
 from ...module import name_scope as _name_scope
 from ...ops import core as _core
 from .. import backend, initializers
+from ..variables import Variable as KerasVariable
 
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "Node", "InputSpec"]
 
@@ -349,7 +350,7 @@ class Layer(Module):
             if key in self._UNTRACKED_ATTRS:
                 continue
             for leaf in _iter_leaves(value):
-                if isinstance(leaf, Variable):
+                if isinstance(leaf, (Variable, KerasVariable)):
                     out.append(leaf)
         return out
 
@@ -456,11 +457,16 @@ class Layer(Module):
         value = init(shape, dtype=dtype.name)
         if name is None:
             name = "variable"
-        var = Variable(value, trainable=trainable, name=name, dtype=dtype)
         with backend.path_scope(self.name):
-            backend.set_variable_path(var, backend.current_path(name))
+            path = backend.current_path(name)
+        inner = Variable(value, trainable=trainable, name=name, dtype=dtype)
+        backend.set_variable_path(inner, path)  # optimizers name their slots after the wrapped variable's path
+        var = KerasVariable._wrap(inner, name, path)
         if constraint is not None:
-            _CONSTRAINTS[id(var)] = constraint
+            var.constraint = constraint
+            _CONSTRAINTS[id(var)] = _CONSTRAINTS[id(inner)] = constraint
+        if regularizer is not None:
+            var.regularizer = regularizer
         if regularizer is not None:
             from .. import regularizers
 
@@ -485,7 +491,7 @@ class Layer(Module):
             if tuple(v.shape) != tuple(w.shape):
                 raise ValueError(f"Layer {self.name} weight shape {tuple(v.shape)} is not compatible with provided "
                                  f"weight shape {tuple(w.shape)}.")
-            v.assign(w.astype(v.dtype.as_numpy_dtype))
+            v.assign(w.astype(_dtypes.as_dtype(v.dtype).as_numpy_dtype))
 
     # -- build / call ---------------------------------------------------------------------------------------------
     def build(self, input_shape: Any = None) -> None:
@@ -696,7 +702,7 @@ def _attach_mask(outputs: Any, mask: Any) -> None:
 
 
 def _iter_leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, (Layer, Variable)):
+    if isinstance(value, (Layer, Variable, KerasVariable)):
         yield value
     elif isinstance(value, dict):
         for v in value.values():

@@ -227,7 +227,7 @@ class Embedding(Layer):
         if weights is not None:
             self.build()
             w = weights[0] if isinstance(weights, (list, tuple)) else weights
-            self.embeddings.assign(np.asarray(w, dtype=self.embeddings.dtype.as_numpy_dtype))
+            self.embeddings.assign(np.asarray(w, dtype=self.embeddings.dtype))
 
     def build(self, input_shape: Any = None) -> None:
         if self.built:

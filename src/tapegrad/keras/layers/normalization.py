@@ -1,8 +1,11 @@
-"""``BatchNormalization``: normalize with batch statistics in training, moving statistics at inference."""
+"""Normalisation layers: ``BatchNormalization`` (batch statistics in training, moving statistics at inference),
+``LayerNormalization``, ``GroupNormalization`` and ``UnitNormalization``."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import tapegrad as tg
 
 from ...ops import array_ops as _ao
 from ...ops import core as _core
@@ -10,7 +13,7 @@ from ...ops import nn_ext as _nn
 from .. import initializers
 from ._base import InputSpec, Layer
 
-__all__ = ["BatchNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
 
 
 class BatchNormalization(Layer):
@@ -28,7 +31,7 @@ class BatchNormalization(Layer):
     >>> [round(v, 3) for v in y.numpy()[:, 0].tolist()], bn.moving_mean.numpy().tolist()
     ([-1.0, 1.0], [1.0])
     >>> [v.name for v in bn.non_trainable_weights]
-    ['moving_mean:0', 'moving_variance:0']
+    ['moving_mean', 'moving_variance']
     """
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
@@ -99,3 +102,196 @@ class BatchNormalization(Layer):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale}
+
+
+def _axes_tuple(axis: Any) -> tuple[int, ...]:
+    return (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
+
+
+class LayerNormalization(Layer):
+    """Normalise each example over ``axis``: ``(x - mean) / sqrt(var + epsilon) * gamma + beta`` (biased
+    variance, ``epsilon=1e-3``); ``gamma``/``beta`` have the shape of the normalised axes.
+
+    >>> import numpy as np
+    >>> from tapegrad import keras
+    >>> ln = keras.layers.LayerNormalization()
+    >>> y = ln(np.array([[1.0, 2.0, 3.0, 4.0]], "float32"))
+    >>> [round(v, 4) for v in y.numpy()[0].tolist()], [w.name for w in ln.weights]
+    ([-1.3411, -0.447, 0.447, 1.3411], ['gamma', 'beta'])
+    """
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                 beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, beta_constraint: Any = None, gamma_constraint: Any = None,
+                 **kwargs: Any) -> None:
+        rms_scaling = bool(kwargs.pop("rms_scaling", False))  # a keyword of Keras 3's, not in its signature
+        super().__init__(**kwargs)
+        if not isinstance(axis, (int, list, tuple)):
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis}")
+        self.axis = axis if isinstance(axis, int) else list(axis)
+        self.epsilon = float(epsilon)
+        self.center, self.scale, self.rms_scaling = center, scale, rms_scaling
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.supports_masking = True
+        self.gamma = self.beta = None
+
+    def build(self, input_shape: Any) -> None:
+        rank = len(input_shape)
+        axes = _axes_tuple(self.axis)
+        for a in axes:
+            if not -rank <= a < rank:
+                raise ValueError(f"Axis {a} is out of bounds for input shape {tuple(input_shape)}. "
+                                 f"Received: axis={self.axis}")
+        self._axes = sorted(a % rank for a in axes)
+        shape = tuple(input_shape[a] for a in self._axes)
+        if self.scale:
+            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self._param_shape = [input_shape[d] if d in self._axes else 1 for d in range(rank)]
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        x = _core.convert_to_tensor(inputs)
+        rank = x.ndim
+        last_only = self._axes == [rank - 1]
+
+        def param(v: Any) -> Any:
+            if v is None:
+                return None
+            return v.value if last_only else _ao.reshape(v.value, self._param_shape)
+
+        gamma, beta = param(self.gamma), param(self.beta)
+        if self.rms_scaling:
+            _, variance = _nn.moments(x, axes=self._axes, keepdims=True)
+            out = x * tg.math.rsqrt(variance + self.epsilon)
+            return out if gamma is None else out * gamma
+        # Keras 3's arrangement (same rounding): inv = rsqrt(var + eps) * gamma; x * inv + (beta - mean * inv)
+        mean, variance = _nn.moments(x, axes=self._axes, keepdims=True)
+        inv = tg.math.rsqrt(variance + self.epsilon)
+        if gamma is not None:
+            inv = inv * gamma
+        res = -mean * inv
+        if beta is not None:
+            res = res + beta
+        return x * inv + res
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                "scale": self.scale, "rms_scaling": self.rms_scaling,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer)}
+
+
+class GroupNormalization(Layer):
+    """Split the channels (``axis``) into ``groups`` contiguous blocks and normalise each block of each example over
+    all its non-batch positions; then ``* gamma + beta`` per channel. ``groups=1`` is layer normalisation over
+    everything, ``groups=channels`` instance normalisation.
+
+    >>> import numpy as np
+    >>> from tapegrad import keras
+    >>> gn = keras.layers.GroupNormalization(groups=2, epsilon=0.0)
+    >>> gn(np.array([[[1.0, 3.0, 10.0, 30.0]]], "float32")).numpy().round(4).tolist()
+    [[[-1.0, 1.0, -1.0, 1.0]]]
+    """
+
+    def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.groups, self.axis, self.epsilon = int(groups), int(axis), float(epsilon)
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.supports_masking = True
+        self.gamma = self.beta = None
+
+    def build(self, input_shape: Any) -> None:
+        rank = len(input_shape)
+        dim = input_shape[self.axis]
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                             f"received an input with shape {tuple(input_shape)}.")
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels ({dim}).")
+        if dim % self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
+                             f"({dim}).")
+        self.input_spec = InputSpec(ndim=rank, axes={self.axis: dim})
+        if self.scale:
+            self.gamma = self.add_weight(shape=(dim,), name="gamma", initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(shape=(dim,), name="beta", initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        x = _core.convert_to_tensor(inputs)
+        shape = [int(d) for d in x.shape]
+        rank = len(shape)
+        axis = self.axis % rank
+        dim = shape[axis]
+        grouped = shape[:axis] + [self.groups, dim // self.groups] + shape[axis + 1:]
+        xg = _ao.reshape(x, grouped)
+        axes = [d for d in range(1, rank + 1) if d != axis]  # all but batch and the group axis
+        mean, variance = _nn.moments(xg, axes=axes, keepdims=True)
+        inv = tg.math.rsqrt(variance + self.epsilon)
+        pshape = [1] * (rank + 1)
+        pshape[axis], pshape[axis + 1] = self.groups, dim // self.groups
+        if self.gamma is not None:
+            inv = inv * _ao.reshape(self.gamma.value, pshape)
+        res = -mean * inv
+        if self.beta is not None:
+            res = res + _ao.reshape(self.beta.value, pshape)
+        return _ao.reshape(xg * inv + res, shape)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer)}
+
+
+class UnitNormalization(Layer):
+    """Scale each example to unit L2 norm over ``axis``: ``x * min(1/‖x‖, 1e12)`` (a zero row stays zero).
+
+    >>> import numpy as np
+    >>> from tapegrad import keras
+    >>> keras.layers.UnitNormalization()(np.array([[3.0, 4.0], [0.0, 0.0]], "float32")).numpy().tolist()
+    [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+    """
+
+    def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = axis if isinstance(axis, int) else list(axis)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        x = _core.convert_to_tensor(inputs)
+        square_sum = tg.reduce_sum(tg.square(x), axis=self.axis, keepdims=True)
+        inv_norm = tg.minimum(tg.math.rsqrt(square_sum), 1e12)  # Keras: min(rsqrt(sum x²), 1 / 1e-12)
+        return x * inv_norm
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis}

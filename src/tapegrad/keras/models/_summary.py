@@ -33,7 +33,8 @@ def _count(weights: list[Any]) -> int:
 
 def _memory(weights: list[Any]) -> float:
     unique = {id(w): w for w in weights}.values()
-    return float(sum(math.prod(tuple(w.shape)) * np.dtype(w.dtype.as_numpy_dtype).itemsize for w in unique))
+    return float(sum(math.prod(tuple(w.shape)) * np.dtype(str(getattr(w.dtype, "name", w.dtype))).itemsize
+                     for w in unique))
 
 
 def _ratio_reduce(total: int, ratios: list[int], maximums: list[int], values: list[int]) -> list[int]:

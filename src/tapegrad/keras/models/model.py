@@ -18,7 +18,7 @@
 ...         return self.out(self.hidden(x))
 >>> sub = TwoLayers()
 >>> sub(tf.ones([2, 3])).shape, [v.name for v in sub.trainable_variables]
-(TensorShape([2, 1]), ['kernel:0', 'bias:0', 'kernel:0', 'bias:0'])
+(TensorShape([2, 1]), ['kernel', 'bias', 'kernel', 'bias'])
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from ..._tensor import Variable, _TensorLike, make
 from ...gradient_tape import GradientTape
 from .. import backend
 from ..layers._base import variable_constraint
+from ..variables import unwrap
 from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "Sparse"]
@@ -200,6 +201,7 @@ class Optimizer:
 
     def build(self, variables: Sequence[Variable]) -> None:
         """Remember the trainable variables (and create slots, in subclasses)."""
+        variables = [unwrap(v) for v in variables]
         for i, v in enumerate(variables):
             self._index[id(v)] = i
         self._trainable_variables = list(variables)
@@ -241,7 +243,7 @@ class Optimizer:
                                  f"optimizer is tracking {len(self._trainable_variables)} trainable variables.")
             trainable_variables = self._trainable_variables
         else:
-            trainable_variables = list(trainable_variables)
+            trainable_variables = [unwrap(v) for v in trainable_variables]  # Keras variables: the wrapped ones
             for v in trainable_variables:
                 if not isinstance(v, Variable):
                     raise TypeError(f"apply_gradients expects variables, got {type(v).__name__}: {v!r}. Pass "
