@@ -322,3 +322,30 @@ def test_sparse_labels_parameter_is_guarded():
                                float(f(lg, tf.constant([0, 1], dtype=tf.int64))), rtol=1e-6)
     with pytest.raises(GuardMiss):
         p([lg, tf.constant([1, 1], dtype=tf.int64)])
+
+
+def test_tf_print_prints_every_call_and_not_while_tracing(capsys):
+    import sys
+
+    def f(x):
+        tf.print("x =", x, output_stream=sys.stdout)
+        return x + 1.0
+
+    p = compile_fn(f, tf.constant(1.0))
+    assert capsys.readouterr().out == ""
+    p([tf.constant(2.0)])
+    p([tf.constant(3.5)])
+    assert capsys.readouterr().out == "x = 2\nx = 3.5\n"
+
+
+def test_tf_print_after_a_missed_guard_prints_nothing(capsys):
+    import sys
+
+    def f(x):
+        tf.print("value", x, output_stream=sys.stdout)
+        return x * 2.0 if x > 0 else -x
+
+    p = compile_fn(f, tf.constant(1.0))
+    with pytest.raises(GuardMiss):
+        p([tf.constant(-1.0)])
+    assert capsys.readouterr().out == ""

@@ -37,6 +37,7 @@ from .custom import custom_gradient, grad_pass_through, recompute_grad
 from .gradient_tape import GradientTape, UnconnectedGradients
 from .ops import collect as _collect
 from .ops.array_ops import newaxis
+from .printing import print_ as print  # noqa: A004  # tf.print
 
 # inf/nan are values in tapegrad, as in TensorFlow: NumPy's floating-point RuntimeWarnings raised inside tapegrad's
 # own op code are not shown (user code elsewhere is unaffected; NumPy's global error state is untouched).
@@ -76,7 +77,8 @@ __all__ = [
     "errors", "DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16", "float32", "float64",
     "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
-    "random", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental", "scipy", "viz",
+    "random", "print", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental",
+    "scipy", "viz",
     "Module", "name_scope", "keras", "train", "function", "autograph", "get_logger", "data",
     *_collect(""),
 ]

@@ -108,14 +108,17 @@ def generate(graph: Graph, name: str = "fn", plan: Any = None) -> tuple[str, dic
         body.append(f"{nm} = inputs[{k}]._value")
     last_src = None
     for idx, node in enumerate(graph.nodes):
-        if node.params.get("inplace"):
-            continue  # emitted with the variable stores, at the end
+        if node.params.get("inplace") or node.op is PRINT:
+            continue  # emitted at the end, after every guard passed (prints first, then variable stores)
         for o_k, o in enumerate(node.outputs):
             names[o] = em.namer(node.name if len(node.outputs) == 1 else f"{node.name}_{o_k}")
         if node.source is not None and node.source != last_src:
             body.append(f"# {_source_comment(node.source)}")
             last_src = node.source
         body.extend(_emit_node(em, graph, node, names, idx, plan))
+    for idx, node in enumerate(graph.nodes):
+        if node.op is PRINT:
+            body.extend(_emit_node(em, graph, node, names, idx, plan))
     inplace = {n.outputs[0]: n for n in graph.nodes if n.params.get("inplace")}
     for target, vid in graph.stores:
         dest = (f"inputs[{target[1]}]" if isinstance(target, tuple)

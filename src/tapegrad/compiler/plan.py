@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import ASSIGN_OPS, GUARD, SCATTER, Graph, Node, is_stateful
+from .graph import ASSIGN_OPS, GUARD, PRINT, SCATTER, Graph, Node, is_stateful
 from .lower import lowerable_ufunc
 
 # nodes whose outputs never share memory with their inputs (besides ufunc calls)
@@ -68,7 +68,7 @@ def make_plan(graph: Graph) -> MemoryPlan:
         for i in node.inputs:
             last[i] = k
     for node in graph.nodes:
-        if node.params.get("inplace"):  # in-place variable updates run after the last node
+        if node.params.get("inplace") or node.op is PRINT:  # these run after the last node
             for i in node.inputs:
                 last[i] = n_nodes
     for k in range(n_nodes - 1, -1, -1):  # views keep what they view alive

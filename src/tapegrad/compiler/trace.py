@@ -21,7 +21,7 @@ import numpy as np
 
 from .._tape import local
 from .._tensor import Variable, _TensorLike, make, user_site
-from .graph import ASSIGN_OPS, GUARD, READ_VARIABLE, SCATTER, Graph, Node
+from .graph import ASSIGN_OPS, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, Node
 from .lower import learn
 
 __all__ = ["GuardMiss", "TraceError", "trace", "is_tracing"]
@@ -157,6 +157,10 @@ class Tracer:
         self.graph.nodes.append(Node(op, params, ins, (new_vid,), self._name(mode + "_" + _var_name(var)),
                                      user_site(1)))
         self.var_vid[id(var)] = new_vid
+
+    def on_print(self, tensors: list[Any], printer: Any) -> None:
+        ins = tuple([self.vid_of(t, t._value) for t in tensors])
+        self.graph.nodes.append(Node(PRINT, {"fmt": printer}, ins, (), self._name("print"), user_site(1)))
 
     def on_convert(self, t: Any, kind: str, result: Any) -> None:
         """``t`` was turned into a Python value: a guard, unless ``t`` is a frozen constant."""
