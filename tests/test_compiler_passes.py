@@ -239,3 +239,21 @@ def test_inplace_skipped_when_old_value_is_returned():
     p = trace(f, [tf.constant(np.ones(3, np.float32))])
     (old,) = p([tf.constant(np.ones(3, np.float32))])
     assert old.numpy().tolist() == [1.0] * 3 and v.numpy().tolist() == [2.0] * 3
+
+
+def test_viz_draws_the_optimised_graph():
+    from tapegrad.compiler.trace import trace
+
+    v = tf.Variable([1.0, 2.0], name="w")
+
+    def f(ts):
+        y = tf.sin(ts[0]) * v * 1.0  # the * 1.0 is simplified away
+        v.assign_add(y)
+        return [tf.reduce_sum(y)], None
+
+    p = trace(f, [tf.constant([0.5, 0.5])])
+    dot = tf.viz.program_to_dot(p)
+    assert dot.startswith('digraph "program"') and "sin" in dot and "w:0" in dot and "store w:0" in dot
+    assert dot.count("multiply") == 1
+    with pytest.raises(TypeError):
+        tf.viz.program_to_dot(object())

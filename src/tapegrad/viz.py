@@ -30,7 +30,7 @@ import numpy as np
 from . import _nest, _tape
 from ._tensor import _PACKAGE_DIR, Variable, _TensorLike
 
-__all__ = ["to_dot", "render"]
+__all__ = ["to_dot", "render", "program_to_dot", "render_program"]
 
 
 def to_dot(tape: Any, target: Any, sources: Any = None, *, gradients: bool = False, constants: bool = True,
@@ -148,6 +148,30 @@ def render(tape: Any, target: Any, sources: Any = None, path: str = "tape.svg", 
     data = _run_graphviz(dot, fmt, engine)
     with open(path, "wb") as fh:
         fh.write(data)
+    return path
+
+
+def program_to_dot(program: Any, name: str = "program") -> str:
+    """Graphviz DOT text of a compiled program's optimised graph (a ``tapegrad.function`` concrete function, a
+    compiler ``Program`` or its ``Graph``): ops as boxes, inputs and Variables as ellipses, guards as diamonds.
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.compiler.trace import trace
+    >>> p = trace(lambda ts: ([tf.sin(ts[0]) * 2.0], None), [tf.constant([1.0])])
+    >>> "sin" in tf.viz.program_to_dot(p)
+    True
+    """
+    from .compiler.viz import program_to_dot as _to_dot
+
+    return _to_dot(program, name)
+
+
+def render_program(program: Any, path: str = "program.svg", *, engine: str = "dot") -> str:
+    """Draw :func:`program_to_dot`'s picture into ``path`` (format from the suffix). Returns ``path``."""
+    dot = program_to_dot(program)
+    fmt = os.path.splitext(path)[1].lstrip(".").lower() or "svg"
+    with open(path, "wb") as fh:
+        fh.write(_run_graphviz(dot, fmt, engine))
     return path
 
 
