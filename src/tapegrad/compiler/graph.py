@@ -163,6 +163,8 @@ class Graph:
     stores: list[tuple[Any, int]] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
     next_vid: int = 0
+    # (internal) id(node) -> (node, direct-call template or None), memoised by lower.node_template
+    lowered: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- building ------------------------------------------------------------------------------------------------
     def new_value(self, shape: tuple[int, ...], dtype: Any, kind: str, pyscalar: bool = False) -> int:

@@ -182,11 +182,27 @@ def _is_leaf_in(a: Any) -> bool:
 # -- emission --------------------------------------------------------------------------------------------------------
 
 
+def node_template(node: Any, graph: Any) -> Any:
+    """The direct-call template of ``node`` (None: call its forward), memoised per node object in
+    ``graph.lowered`` (passes make new node objects, so a rewritten node is looked up afresh)."""
+    cache = graph.lowered
+    key = id(node)
+    hit = cache.get(key, _MISSING)
+    if hit is not _MISSING and hit[0] is node:
+        return hit[1]
+    expr = None
+    if len(node.outputs) == 1:
+        kinds = tuple([_kind_of(graph, i) for i in node.inputs])
+        params = {k: v for k, v in node.params.items() if k != "target"}
+        expr = template_for(node.op, params, kinds)
+    cache[key] = (node, expr)
+    return expr
+
+
 def lower_node(em: Any, node: Any, ins: list[str], outs: list[str], buf: str | None, graph: Any) -> list[str]:
     """Source lines computing ``node``; ``buf`` names a planned output buffer (used when the node is one ufunc)."""
-    kinds = tuple([_kind_of(graph, i) for i in node.inputs])
     params = {k: v for k, v in node.params.items() if k != "target"}
-    expr = template_for(node.op, params, kinds) if len(outs) == 1 else None
+    expr = node_template(node, graph) if len(outs) == 1 else None
     if expr is not None:
         if isinstance(getattr(NUMPY, expr[1], None), np.ufunc):
             ins = [_typed_scalar(em, graph, node, k) if graph.values[i].pyscalar and i in graph.consts else ins[k]
@@ -204,11 +220,7 @@ def lower_node(em: Any, node: Any, ins: list[str], outs: list[str], buf: str | N
 
 def lowerable_ufunc(node: Any, graph: Any) -> bool:
     """Whether the node lowers to one ufunc call over its inputs (so it can write into a planned buffer)."""
-    if len(node.outputs) != 1:
-        return False
-    kinds = tuple([_kind_of(graph, i) for i in node.inputs])
-    params = {k: v for k, v in node.params.items() if k != "target"}
-    expr = template_for(node.op, params, kinds)
+    expr = node_template(node, graph)
     if expr is None:
         return False
     _, name, args, kwargs = expr

@@ -19,6 +19,8 @@ def inplace(graph: Graph) -> Graph:
     from ..lower import lowerable_ufunc
     from ..plan import escaping
 
+    if not graph.stores:
+        return graph
     reads: dict[int, object] = {}
     for k, vid in enumerate(graph.inputs):
         if graph.input_variables[k]:
