@@ -349,3 +349,17 @@ def test_tf_print_after_a_missed_guard_prints_nothing(capsys):
     with pytest.raises(GuardMiss):
         p([tf.constant(-1.0)])
     assert capsys.readouterr().out == ""
+
+
+def test_generated_code_does_not_warn_on_inf_and_nan():
+    import warnings
+
+    def f(x):
+        return tf.exp(x) * 0.0 + x / 0.0
+
+    p = compile_fn(f, tf.constant([1000.0, 0.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapegrad(\.|$)")
+        out = p([tf.constant([1000.0, 0.0])])[0].numpy()
+    assert np.isnan(out[0]) and np.isnan(out[1])

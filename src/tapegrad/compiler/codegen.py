@@ -172,7 +172,8 @@ def generate(graph: Graph, name: str = "fn", plan: Any = None) -> tuple[str, dic
 def compile_source(source: str, bindings: dict[str, Any], filename: str) -> Any:
     """Compile generated source, register it with linecache (tracebacks show it) and build the function."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    ns: dict[str, Any] = {}
+    # a tapegrad module name: NumPy's floating-point RuntimeWarnings are filtered for it, as for the eager ops
+    ns: dict[str, Any] = {"__name__": "tapegrad.compiler.generated"}
     exec(compile(source, filename, "exec"), ns)  # noqa: S102  # our own generated code
     return ns["build"](**bindings)
 
