@@ -207,8 +207,9 @@ def lower_node(em: Any, node: Any, ins: list[str], outs: list[str], buf: str | N
         if isinstance(getattr(NUMPY, expr[1], None), np.ufunc):
             ins = [_typed_scalar(em, graph, node, k) if graph.values[i].pyscalar and i in graph.consts else ins[k]
                    for k, i in enumerate(node.inputs)]
-        text = _expr_source(em, expr, ins, node, graph, top=True, buf=buf)
-        return [f"{outs[0]} = {text}"]
+        ctx = _Ctx(expr, outs[0])
+        text = _expr_source(em, expr, ins, node, graph, top=True, buf=buf, ctx=ctx)
+        return ctx.lines + [f"{outs[0]} = {text}"]
     fwd = em.bind(node.op.fwd, f"{node.op.name}_fwd")
     args = ["F", *ins]
     for k, v in params.items():
@@ -235,9 +236,44 @@ def _kind_of(graph: Any, vid: int) -> Any:
     return (np.dtype(v.dtype).str, len(v.shape) > 0)
 
 
+class _Ctx:
+    """Sub-expressions a forward uses more than once (``e = exp(x); e / sum(e)``) are computed once, into
+    temporaries named after the node's output."""
+
+    def __init__(self, expr: Any, base: str) -> None:
+        self.counts: dict[int, int] = {}
+        self.names: dict[int, str] = {}
+        self.lines: list[str] = []
+        self.base = base
+        self._count(expr)
+
+    def _count(self, e: Any) -> None:
+        if type(e) is Sym:
+            n = self.counts.get(id(e), 0)
+            self.counts[id(e)] = n + 1
+            if n:
+                return
+            e = e.expr
+        if type(e) is tuple and e and e[0] == "call":
+            for a in e[2]:
+                self._count(a)
+            for v in e[3].values():
+                self._count(v)
+
+    def shared(self, sym: Any) -> bool:
+        return self.counts.get(id(sym), 0) > 1 and sym.expr[0] == "call"
+
+
 def _expr_source(em: Any, expr: Any, ins: list[str], node: Any, graph: Any, top: bool = False,
-                 buf: str | None = None) -> str:
+                 buf: str | None = None, ctx: _Ctx | None = None) -> str:
     if type(expr) is Sym:
+        if ctx is not None and ctx.shared(expr):
+            name = ctx.names.get(id(expr))
+            if name is None:
+                text = _expr_source(em, expr.expr, ins, node, graph, ctx=ctx)
+                name = ctx.names[id(expr)] = f"{ctx.base}_t{len(ctx.names)}"
+                ctx.lines.append(f"{name} = {text}")
+            return name
         expr = expr.expr
     if type(expr) is tuple and expr and expr[0] == "in":
         return ins[expr[1]]
@@ -250,11 +286,11 @@ def _expr_source(em: Any, expr: Any, ins: list[str], node: Any, graph: Any, top:
     parts = []
     for a in args:
         if type(a) is tuple and a and a[0] == "call" or type(a) is Sym:
-            parts.append(_expr_source(em, a, ins, node, graph))
+            parts.append(_expr_source(em, a, ins, node, graph, ctx=ctx))
         else:
             parts.append(em.value(a, f"{node.name}_c"))
     for k, v in kwargs.items():
-        parts.append(f"{k}={_expr_source(em, v, ins, node, graph)}")
+        parts.append(f"{k}={_expr_source(em, v, ins, node, graph, ctx=ctx)}")
     if buf is not None and top and ufunc:
         parts.append(f"out={buf}")
     return f"{fname}({', '.join(parts)})"
