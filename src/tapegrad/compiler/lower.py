@@ -207,6 +207,15 @@ def lower_node(em: Any, node: Any, ins: list[str], outs: list[str], buf: str | N
         if isinstance(getattr(NUMPY, expr[1], None), np.ufunc):
             ins = [_typed_scalar(em, graph, node, k) if graph.values[i].pyscalar and i in graph.consts else ins[k]
                    for k, i in enumerate(node.inputs)]
+        sym = _OPERATORS.get(expr[1])
+        if (sym is not None and not expr[3] and graph.values[node.outputs[0]].shape == ()
+                and all(type(a) is Sym and a.expr[0] == "in" for a in expr[2])):
+            # 0-d values are NumPy scalars: Python's operators on them skip the ufunc call's overhead
+            ins = [_typed_scalar(em, graph, node, k) if graph.values[i].pyscalar and i in graph.consts else ins[k]
+                   for k, i in enumerate(node.inputs)]
+            args = [ins[a.expr[1]] for a in expr[2]]
+            text = f"{sym}{args[0]}" if len(args) == 1 else f" {sym} ".join(args)
+            return [f"{outs[0]} = {text}"]
         ctx = _Ctx(expr, outs[0])
         text = _expr_source(em, expr, ins, node, graph, top=True, buf=buf, ctx=ctx)
         return ctx.lines + [f"{outs[0]} = {text}"]
@@ -234,6 +243,10 @@ def _kind_of(graph: Any, vid: int) -> Any:
     if v.pyscalar:
         return (v.dtype,)
     return (np.dtype(v.dtype).str, len(v.shape) > 0)
+
+
+_OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "floor_divide": "//",
+              "remainder": "%", "negative": "-"}
 
 
 class _Ctx:
@@ -314,11 +327,16 @@ def _typed_scalar(em: Any, graph: Any, node: Any, k: int) -> str:
         arr = np.asarray(a, dtype=dt)
     if type(a) is int and arr.item() != a:
         return lit  # out of the dtype's range: leave it to NumPy (it raises, as eager does)
-    key = (dt.str, type(a), a)
+    scalar = partner.shape == () and graph.values[node.outputs[0]].shape == ()
+    key = (dt.str, type(a), a, scalar)
     name = em.typed.get(key)
     if name is None:
-        arr.flags.writeable = False
-        name = em.typed[key] = em.bind(arr, f"k_{_short_num(a)}")
+        if scalar:
+            value: Any = arr[()]  # a NumPy scalar: cheapest partner of NumPy scalars
+        else:
+            arr.flags.writeable = False
+            value = arr
+        name = em.typed[key] = em.bind(value, f"k_{_short_num(a)}")
     return name
 
 

@@ -1,6 +1,6 @@
 """Algebraic simplification: rewrites that remove work without changing any value.
 
-* ``x * 1``, ``1 * x``, ``x / 1``, ``x + 0``, ``0 + x``, ``x - 0`` → ``x`` (the constant may be an array of
+* ``x * 1``, ``1 * x``, ``x / 1``, ``x ** 1``, ``x + 0``, ``0 + x``, ``x - 0`` → ``x`` (the constant may be an array of
   ones/zeros, e.g. the broadcast ones that seed ``reduce_sum``'s gradient, once folded);
 * ``-(-x)`` → ``x``;
 * no-op ``cast``, ``reshape``, ``broadcast_to``, ``identity``, ``sum_to`` (same shape and dtype in and out) → ``x``.
@@ -35,8 +35,9 @@ def _all_equal(c: Any, x: float) -> bool:
 
 
 def simplify(graph: Graph) -> Graph:
-    ops = {name: OPS.get(name) for name in ("multiply", "add", "subtract", "divide", "negative", *_SAME_SHAPE_NOOPS)}
-    mul, add, sub, div, neg = (ops[n] for n in ("multiply", "add", "subtract", "divide", "negative"))
+    ops = {name: OPS.get(name) for name in ("multiply", "add", "subtract", "divide", "negative", "pow",
+                                             *_SAME_SHAPE_NOOPS)}
+    mul, add, sub, div, neg, pw = (ops[n] for n in ("multiply", "add", "subtract", "divide", "negative", "pow"))
     noops = {ops[n] for n in _SAME_SHAPE_NOOPS if ops[n] is not None}
     producer: dict[int, Any] = {}
     mapping: dict[int, int] = {}
@@ -59,9 +60,9 @@ def simplify(graph: Graph) -> Graph:
         op, ins = node.op, node.inputs
         out = node.outputs[0] if len(node.outputs) == 1 else None
         repl = None
-        if out is not None and len(ins) == 2 and op in (mul, add, sub, div):
+        if out is not None and len(ins) == 2 and op in (mul, add, sub, div, pw):
             a, b = ins
-            unit = 1.0 if op in (mul, div) else 0.0
+            unit = 1.0 if op in (mul, div, pw) else 0.0
             if b in consts and _all_equal(consts[b], unit) and same(a, out):
                 repl = a
             elif op in (mul, add) and a in consts and _all_equal(consts[a], unit) and same(b, out):
