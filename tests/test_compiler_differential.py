@@ -45,7 +45,7 @@ def make_body(codes, v, w):
                 elif code == "matmul":
                     h = tf.reshape(tf.matmul(tf.reshape(h, (1, 4)), w), (4,))
                 elif code == "neg_neg":
-                    h = -(-h)
+                    h = tf.negative(tf.negative(h))
             loss = tf.reduce_sum(h * h)
         gv, gw = tape.gradient(loss, [v, w])
         if gv is not None:

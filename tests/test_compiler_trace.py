@@ -363,3 +363,27 @@ def test_generated_code_does_not_warn_on_inf_and_nan():
         warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tapegrad(\.|$)")
         out = p([tf.constant([1000.0, 0.0])])[0].numpy()
     assert np.isnan(out[0]) and np.isnan(out[1])
+
+
+def test_sparse_gradient_and_scatter_update_stay_live():
+    E = tf.Variable(np.arange(12.0).reshape(4, 3))
+    E2 = tf.Variable(np.arange(12.0).reshape(4, 3))
+
+    def make(var):
+        def body(ids):
+            with tf.GradientTape() as t:
+                loss = tf.reduce_sum(tf.gather(var, ids) ** 2)
+            g = t.gradient(loss, var)
+            var.scatter_sub(tf.IndexedSlices(g.values * 0.1, g.indices, g.dense_shape))
+            return loss, tf.convert_to_tensor(g)
+
+        return body
+
+    p = compile_fn(make(E), tf.constant([0, 2, 2]))
+    eager = make(E2)
+    for ids in ([0, 2, 2], [1, 3, 1], [3, 3, 3]):
+        got, want = p([tf.constant(ids)]), eager(tf.constant(ids))
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(E.numpy(), E2.numpy(), rtol=1e-12)
+    assert not any(n.op.name == "guard" for n in p.graph.nodes)

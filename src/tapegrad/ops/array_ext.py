@@ -152,12 +152,15 @@ def _gather_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 def _row_slices(F: Any, g: Any, idx: Any, pshape: tuple[int, ...]) -> IndexedSlices:
     """The axis-0 gather gradient as IndexedSlices: one row of ``g`` per (flattened) index, duplicates kept."""
-    flat = _raw(idx).reshape(-1)
-    values = F.reshape(g, (flat.shape[0],) + tuple(pshape[1:]))
+    n = int(np.prod(F.shape(idx), dtype=np.int64))
+    values = F.reshape(g, (n,) + tuple(pshape[1:]))
     xp = idx._xp if isinstance(idx, _TensorLike) else F
     if type(values) is not Tensor:
         values = make(values, xp)
-    return IndexedSlices(values, make(flat, xp), make(np.array(pshape, np.int32), NUMPY))
+    # the indices through a recorded reshape when the sweep is recorded (a compiled program keeps them live)
+    flat = _run(F, array_ops.RESHAPE, (idx,), {"shape": (n,)}) if F.is_diff else idx.reshape(-1)
+    return IndexedSlices(values, flat if type(flat) is Tensor else make(flat, xp), make(np.array(pshape, np.int32),
+                                                                                          NUMPY))
 
 
 def _gather_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
@@ -214,10 +217,10 @@ def indexed_slices_to_dense(values: Any, indices: Any, shape: tuple[int, ...]) -
             f"IndexedSlices: values of shape {tuple(v._value.shape)} do not match {n} indices and dense_shape "
             f"{list(shape)} (expected values of shape {want})."
         )
-    flat = static_value(idx).reshape(-1)
-    _check_range(flat, shape[0], "IndexedSlices", f"dense_shape {list(shape)}")
+    _check_range(idx._value.reshape(-1), shape[0], "IndexedSlices", f"dense_shape {list(shape)}")
     v = array_ops.reshape(v, want) if tuple(v._value.shape) != want else v
-    return applyn(SCATTER_ADD, (v, make(flat, idx._xp)), {"t": len(shape) - 1, "dim": int(shape[0])})
+    flat = array_ops.reshape(idx, (n,)) if idx._value.ndim != 1 else idx  # recorded: a compiled program keeps it live
+    return applyn(SCATTER_ADD, (v, flat), {"t": len(shape) - 1, "dim": int(shape[0])})
 
 
 def _take_ref(p: np.ndarray, idx: Any, axis: int = 0) -> np.ndarray:
