@@ -387,3 +387,19 @@ def test_sparse_gradient_and_scatter_update_stay_live():
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
         np.testing.assert_allclose(E.numpy(), E2.numpy(), rtol=1e-12)
     assert not any(n.op.name == "guard" for n in p.graph.nodes)
+
+
+def test_max_pool_gradient_routing_is_computed_every_call():
+    rng = np.random.default_rng(3)
+
+    def f(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.reduce_sum(tf.nn.max_pool2d(x, 2, 2, "VALID") ** 2)
+        return t.gradient(y, x)
+
+    p = compile_fn(f, tf.constant(rng.normal(size=(1, 4, 4, 2))))
+    assert not any(n.op.name == "guard" for n in p.graph.nodes)
+    for _ in range(3):
+        x = tf.constant(rng.normal(size=(1, 4, 4, 2)))
+        np.testing.assert_allclose(p([x])[0].numpy(), f(x).numpy(), rtol=1e-12)

@@ -1587,13 +1587,19 @@ def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int
     return F.max(v, axis=(-2, -1))
 
 
-def _maxpool_argmax(F: Any, x: Any, p: Any) -> Any:
+def _maxpool_argmax_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
     """Index ``a * kw + b`` of the first maximum of each window (row-major, as TF's CPU kernel)."""
-    xp, xv = _raw(F, x)
-    k, s, pads = p["ksize"], p["strides"], p["pads"]
-    out_hw = _pool_out(xv.shape[-3], xv.shape[-2], k, s, pads)
-    v = _windows(xp, _pad_hw(xp, xv, pads, _lowest(xp, xv.dtype)), k, s, (1, 1), out_hw)
-    return xp.argmax(xp.reshape(v, v.shape[:-2] + (k[0] * k[1],)), axis=-1)
+    out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
+    v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
+    return F.argmax(F.reshape(v, v.shape[:-2] + (ksize[0] * ksize[1],)), axis=-1)
+
+
+def _maxpool_argmax(F: Any, x: Any, p: Any) -> Any:
+    """The routing indices of ``x``'s windows: a recorded op under the differentiable namespace (a compiled
+    program computes them on every call), the raw forward otherwise."""
+    if F.is_diff:
+        return applyn(MAXPOOL_ARGMAX, (x,), _pool_geom(p))
+    return _maxpool_argmax_fwd(F, x, **_pool_geom(p))
 
 
 def _pool_geom(p: dict[str, Any]) -> dict[str, Any]:
@@ -1603,12 +1609,12 @@ def _pool_geom(p: dict[str, Any]) -> dict[str, Any]:
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     xs = F.shape(ins[0])
     arg = _maxpool_argmax(F, ins[0], p)
-    return (_run(F, MAXPOOL_SCATTER, g, arg=arg, in_hw=(xs[-3], xs[-2]), **_pool_geom(p)),)
+    return (_run(F, MAXPOOL_SCATTER, g, arg, in_hw=(xs[-3], xs[-2]), **_pool_geom(p)),)
 
 
 def _maxpool_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     arg = _maxpool_argmax(F, ins[0], p)
-    return _run(F, MAXPOOL_GATHER, ts[0], arg=arg, **_pool_geom(p))
+    return _run(F, MAXPOOL_GATHER, ts[0], arg, **_pool_geom(p))
 
 
 def _maxpool_scatter_fwd(F: Any, g: Any, arg: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
@@ -1629,13 +1635,14 @@ def _maxpool_gather_fwd(F: Any, x: Any, arg: Any, ksize: tuple[int, int], stride
     return F.take_along_axis(flat, idx, axis=-1)[..., 0]
 
 
+# The routing indices ``arg`` are the second input of the scatter/gather pair (integer: no gradient).
 def _scatter_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return (_run(F, MAXPOOL_GATHER, h, arg=p["arg"], **_pool_geom(p)),)
+    return (_run(F, MAXPOOL_GATHER, h, ins[1], **_pool_geom(p)), None)
 
 
 def _gather_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     xs = F.shape(ins[0])
-    return (_run(F, MAXPOOL_SCATTER, h, arg=p["arg"], in_hw=(xs[-3], xs[-2]), **_pool_geom(p)),)
+    return (_run(F, MAXPOOL_SCATTER, h, ins[1], in_hw=(xs[-3], xs[-2]), **_pool_geom(p)), None)
 
 
 def _pool_ref(x: np.ndarray, k: Sequence[int], s: Sequence[int], pads: Any, mode: str) -> np.ndarray:
@@ -1662,26 +1669,26 @@ MAXPOOL = defop("max_pool2d", _maxpool_fwd, _maxpool_vjp, _maxpool_jvp, test=[
 
 
 def _maxpool_routing(x: Any, ksize: Any, strides: Any, padding: str, who: str) -> tuple[dict[str, Any], Any]:
-    """Pooling geometry and the flat positions of each window's maximum in ``x`` (shared by the two ops below)."""
+    """Pooling geometry and the flat positions of each window's maximum in ``x`` (a recorded op)."""
     k = _spatial_arg(ksize, "ksize", who, True)
     s = _spatial_arg(strides, "strides", who, True)
     p = {"ksize": k, "strides": s, "pads": _resolve_padding(padding, x._value.shape[1:3], k, s, (1, 1), True, who,
                                                             False)}
-    return p, _maxpool_argmax(NUMPY, static_value(x), p)
+    return p, apply1(MAXPOOL_ARGMAX, x, p)
 
 
 def _max_pool_grad(x: Any, g: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
     """Max pooling's gradient routing for output gradient ``g``, with windows' maxima taken from ``x`` (internal)."""
     xt, gt = pair(x, g, "max_pool_grad")
     p, arg = _maxpool_routing(xt, ksize, strides, padding, "max_pool_grad")
-    return apply1(MAXPOOL_SCATTER, gt, {"arg": arg, "in_hw": tuple(xt._value.shape[1:3]), **p})
+    return apply2(MAXPOOL_SCATTER, gt, arg, {"in_hw": tuple(xt._value.shape[1:3]), **p})
 
 
 def _max_pool_select(x: Any, y: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
     """The elements of ``y`` at the positions of ``x``'s window maxima (internal; the scatter's transpose)."""
     xt, yt = pair(x, y, "max_pool_select")
     p, arg = _maxpool_routing(xt, ksize, strides, padding, "max_pool_select")
-    return apply1(MAXPOOL_GATHER, yt, {"arg": arg, **p})
+    return apply2(MAXPOOL_GATHER, yt, arg, p)
 
 
 def _first_max_scatter_ref(x: np.ndarray, g: np.ndarray, k: Sequence[int], s: Sequence[int]) -> np.ndarray:
@@ -1698,17 +1705,27 @@ def _first_max_scatter_ref(x: np.ndarray, g: np.ndarray, k: Sequence[int], s: Se
 
 
 MAXPOOL_SCATTER = defop("max_pool_grad", _maxpool_scatter_fwd, _scatter_vjp,
-                        lambda F, ts, ins, out, p: _run(F, MAXPOOL_SCATTER, ts[0], **p),
-                        linear=True, save_in=False, internal=True, test=spec(
+                        lambda F, ts, ins, out, p: _run(F, MAXPOOL_SCATTER, ts[0], ins[1], **p),
+                        linear=True, internal=True, test=spec(
     lambda tf, x, g: _max_pool_grad(x, g, 2, 1, "VALID"),
     lambda rng: (rng.normal(size=(1, 4, 3, 2)), rng.normal(size=(1, 3, 2, 2))), grad=(1,),
     ref=lambda x, g: _first_max_scatter_ref(x, g, (2, 2), (1, 1)), tf=False))
 
 MAXPOOL_GATHER = defop("max_pool_select", _maxpool_gather_fwd, _gather_vjp,
-                       lambda F, ts, ins, out, p: _run(F, MAXPOOL_GATHER, ts[0], **p),
-                       linear=True, save_in=False, internal=True, test=spec(
+                       lambda F, ts, ins, out, p: _run(F, MAXPOOL_GATHER, ts[0], ins[1], **p),
+                       linear=True, internal=True, test=spec(
     lambda tf, x, y: _max_pool_select(x, y, [2, 3], 2, "SAME"),
     lambda rng: (rng.normal(size=(1, 5, 5, 2)), rng.normal(size=(1, 5, 5, 2))), grad=(1,), tf=False))
+
+MAXPOOL_ARGMAX = defop("max_pool_argmax", _maxpool_argmax_fwd, None, internal=True, test=spec(
+    lambda tf, x: _max_pool_argmax(x, [2, 3], 2, "SAME"), lambda rng: (rng.normal(size=(1, 5, 5, 2)),), grad=(),
+    order2=False, ref=lambda x: _maxpool_argmax_fwd(NUMPY, x, (2, 3), (2, 2), _same_pads(5, 5, (2, 3), (2, 2))),
+    tf=False))
+
+
+def _max_pool_argmax(x: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
+    """The routing indices of max pooling (internal): for each window, the flat index of its first maximum."""
+    return _maxpool_routing(to_tensor(x), ksize, strides, padding, "max_pool_argmax")[1]
 
 
 def _pool_count(F: Any, in_hw: Sequence[int], out_hw: Sequence[int], ksize: Sequence[int], strides: Sequence[int],
