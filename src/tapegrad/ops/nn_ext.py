@@ -510,21 +510,21 @@ def _sparse_fwd(F: Any, logits: Any, labels: Any) -> Any:
 
 
 def _one_hot(F: Any, logits: Any, labels: Any) -> Any:
-    xp, lv = _raw(F, logits)
-    n = lv.shape[-1]
-    return xp.astype(xp.expand_dims(labels, -1) == xp.arange(n), lv.dtype)
+    n = F.shape(logits)[-1]
+    dt = logits._value.dtype if F.is_diff else logits.dtype
+    return F.astype(F.equal(F.expand_dims(labels, -1), np.arange(n, dtype=np.int64)), dt)
 
 
 def _sparse_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     logits = ins[0]
     sm = _run(F, nn_ops.SOFTMAX, logits, axis=-1)
-    return (F.expand_dims(g, -1) * (sm - _one_hot(F, logits, p["labels"])),)
+    return (F.expand_dims(g, -1) * (sm - _one_hot(F, logits, ins[1])), None)
 
 
 def _sparse_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     logits = ins[0]
     sm = _run(F, nn_ops.SOFTMAX, logits, axis=-1)
-    return F.sum((sm - _one_hot(F, logits, p["labels"])) * ts[0], axis=-1)
+    return F.sum((sm - _one_hot(F, logits, ins[1])) * ts[0], axis=-1)
 
 
 def _sparse_ref(labels: np.ndarray, logits: np.ndarray) -> np.ndarray:
@@ -560,7 +560,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any, name: str
     if ls != xs[:-1]:
         raise ValueError(f"`labels.shape` must equal `logits.shape` except for the last dimension. Received: "
                          f"labels.shape={ls} and logits.shape={xs}")
-    lv = static_value(lab)
+    lv = lab._value  # checked at trace time; the labels themselves are an input of the op
     n = xs[-1]
     if lv.size:
         bad = (lv < 0) | (lv >= n)
@@ -570,7 +570,7 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any, name: str
                 f"{op}: Received a label value of {first} which is outside the valid range of [0, {n}) "
                 f"(labels shape {ls}, logits shape {xs}).")
     half = x._value.dtype == np.float16
-    out = apply1(SPARSE_XENT, _upcast_half(x), {"labels": lv.astype(np.int64, copy=False)})
+    out = apply2(SPARSE_XENT, _upcast_half(x), lab if lv.dtype == np.int64 else core.cast(lab, "int64"))
     return core.cast(out, "float16") if half else out
 
 
