@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import math
 import os
 import sys
 import threading
@@ -391,23 +392,27 @@ class Plan:
     them) and appended to the open bucket of their dtype, which is closed when the next member would push it past
     ``threshold`` bytes. A member at least as large as the threshold gets a bucket of its own and is reduced without
     packing. Buckets are started in the order they were opened, whatever order they fill in, so every rank issues
-    the same sequence of ``Iallreduce`` calls. ``with_flags`` adds one int64 ``SUM`` of per-member presence counts
+    the same sequence of ``Iallreduce`` calls (``nonblocking=False``, for reductions that are not overlapped with
+    anything: blocking ``Allreduce`` calls, which MPICH runs faster on shared memory).
+    ``with_flags`` adds one int64 ``SUM`` of per-member presence counts
     (dense, sparse) — the cross-rank ``None`` mask of a gradient — and a sparse phase (allgathers) for members that
     some rank sent as ``IndexedSlices``.
     """
 
     def __init__(self, members: Sequence[tuple[str, tuple[int, ...]]], order: Sequence[int], threshold: int,
-                 op: ReduceOp, with_flags: bool) -> None:
+                 op: ReduceOp, with_flags: bool, nonblocking: bool = True) -> None:
         self.members = [(np.dtype(d), tuple(s)) for d, s in members]
+        self.sizes = [math.prod(s) for _, s in self.members]
         self.op = op
         self.with_flags = with_flags
+        self.nonblocking = nonblocking
         self.buckets: list[list[int]] = []
         self.where: list[tuple[int, int]] = [(-1, 0)] * len(self.members)   # member -> (bucket, element offset)
         open_: dict[Any, int] = {}
         fill: list[int] = []
         for m in order:
-            dt, shape = self.members[m]
-            n = int(np.prod(shape, dtype=np.int64))
+            dt = self.members[m][0]
+            n = self.sizes[m]
             nbytes = n * dt.itemsize
             b = open_.get(dt)
             if threshold == 0 or nbytes >= threshold or b is None or (fill[b] + n) * dt.itemsize > threshold:
@@ -441,6 +446,12 @@ class Plan:
     # -- the joined side ----------------------------------------------------------------------------------------
     def run_joined(self, active: int) -> None:
         comm, MPI = state.comm, state.MPI
+        if not self.nonblocking:  # the active ranks reduce bucket by bucket with blocking calls: match them
+            for d, c in zip(self.dtypes, self.counts):
+                buf = np.zeros(c, dtype=d)
+                blocking("join (contributing zeros to a reduction)",
+                         lambda b=buf: comm.Allreduce(MPI.IN_PLACE, b, op=MPI.SUM))
+            return
         reqs = [comm.Iallreduce(MPI.IN_PLACE, np.zeros(c, dtype=d), op=MPI.SUM)
                 for d, c in zip(self.dtypes, self.counts)]
         flags = None
@@ -478,32 +489,44 @@ class Reduction:
         """Member ``m``'s local value (``None``: contributes zeros and no presence flag)."""
         plan = self.plan
         b, off = plan.where[m]
+        dt = plan.members[m][0]
         if plan.direct[b]:
-            dt, shape = plan.members[m]
             if value is None:
-                arr = np.zeros(shape, dtype=dt)
+                arr = np.zeros(plan.members[m][1], dtype=dt)
             else:
                 arr = np.require(value, dtype=dt, requirements="C")  # keeps 0-d (ascontiguousarray would not)
                 if self.pre != 1.0:
                     arr = _scale(arr, self.pre)
             self.direct_in[b] = arr
         else:
-            buf = plan.buffer(b)
-            dt, shape = plan.members[m]
-            n = int(np.prod(shape, dtype=np.int64))
-            dst = buf[off:off + n]
+            dst = plan.buffer(b)[off:off + plan.sizes[m]]
             if value is None:
-                dst[...] = 0
-            elif self.pre != 1.0 and dt.kind in "fc":
-                np.multiply(np.asarray(value, dtype=dt).reshape(-1), dt.type(self.pre), out=dst)
+                dst.fill(0)
+            elif self.pre == 1.0:
+                dst[:] = np.ravel(value)  # casts to the bucket's dtype (fp16 compression) on the way
             else:
-                dst[...] = np.asarray(value).reshape(-1) if self.pre == 1.0 else _scale(np.asarray(value, dt),
-                                                                                          self.pre).reshape(-1)
+                dst[:] = _scale(np.asarray(value, dtype=dt), self.pre).reshape(-1)
         if value is not None and self.flags is not None:
             self.flags[2 * m] = 1
         self.left[b] -= 1
         if self.left[b] == 0 and b == self.next_bucket:
             self._start_ready()
+
+    def put_all(self, values: Sequence[np.ndarray]) -> None:
+        """Every member at once (no ``None``): each bucket packed with one ``concatenate``."""
+        plan = self.plan
+        if self.pre != 1.0 or plan.with_flags:
+            for m, v in enumerate(values):
+                self.put(m, v)
+            return
+        for b, ms in enumerate(plan.buckets):
+            if plan.direct[b]:
+                self.put(ms[0], values[ms[0]])
+            else:
+                np.concatenate([np.ravel(values[m]) for m in ms], out=plan.buffer(b), casting="same_kind")
+                self.left[b] = 0
+                if b == self.next_bucket:
+                    self._start_ready()
 
     def put_sparse(self, m: int, values: np.ndarray, indices: np.ndarray) -> None:
         """A row-sparse member: zeros in its bucket slot, its rows gathered in the sparse phase."""
@@ -518,13 +541,17 @@ class Reduction:
         while self.next_bucket < len(self.left) and self.left[self.next_bucket] == 0:
             b = self.next_bucket
             if self.plan.direct[b]:
-                src = self.direct_in.pop(b)
-                out = np.empty_like(src)
-                self.direct_out[b] = out
-                self.reqs.append(comm.Iallreduce(src, out, op=op))
-                self.direct_in[b] = src  # keep the send buffer alive until the request completes
-            else:
+                src = self.direct_in[b]  # kept alive until the request completes
+                out = self.direct_out[b] = np.empty_like(src)
+                if self.plan.nonblocking:
+                    self.reqs.append(comm.Iallreduce(src, out, op=op))
+                else:
+                    blocking(self.what, lambda s=src, o=out: comm.Allreduce(s, o, op=op))
+            elif self.plan.nonblocking:
                 self.reqs.append(comm.Iallreduce(MPI.IN_PLACE, self.plan.buffer(b), op=op))
+            else:
+                buf = self.plan.buffer(b)
+                blocking(self.what, lambda buf=buf: comm.Allreduce(MPI.IN_PLACE, buf, op=op))
             self.next_bucket += 1
 
     def progress(self) -> None:
@@ -542,19 +569,17 @@ class Reduction:
         if flags is not None:
             self.reqs.append(state.comm.Iallreduce(state.MPI.IN_PLACE, flags, op=state.MPI.SUM))
         waitall(self.what, self.reqs)
+        # one fresh (scaled) array per bucket; members are views into it (never into the reused buffers)
+        results = [_scale(self.direct_out[b], self.post) if plan.direct[b] else
+                   (_scale(buf, self.post) if self.post != 1.0 else buf.copy())
+                   for b, buf in ((b, None if plan.direct[b] else plan.buffer(b)) for b in range(len(plan.buckets)))]
         out: list[Any] = []
         for m, (dt, shape) in enumerate(plan.members):
             b, off = plan.where[m]
             if flags is not None and flags[2 * m] == 0 and flags[2 * m + 1] == 0:
                 out.append(None)
                 continue
-            if plan.direct[b]:
-                arr = self.direct_out[b]
-                arr = _scale(arr, self.post) if self.post != 1.0 else arr
-            else:
-                n = int(np.prod(shape, dtype=np.int64))
-                view = plan.buffer(b)[off:off + n].reshape(shape)
-                arr = _scale(view, self.post) if self.post != 1.0 else view.copy()
+            arr = results[b] if plan.direct[b] else results[b][off:off + plan.sizes[m]].reshape(shape)
             if flags is not None and flags[2 * m + 1] > 0:
                 vals, idx = self.sparse.get(m, (np.zeros((0,) + shape[1:], dtype=dt), np.zeros((0,), np.int64)))
                 gv, _ = gather_rows(np.ascontiguousarray(vals, dtype=dt), self.what + " (sparse rows)")

@@ -154,7 +154,8 @@ def reduce_arrays(kind: str, arrays: list[np.ndarray], op: ReduceOp, pre: float,
     members = tuple((a.dtype.str, tuple(a.shape)) for a in arrays)
     threshold = st.fusion_threshold if fused else 0
     plan = _core.plan_for((kind, members, op, threshold),
-                          lambda: Plan(members, range(len(members)), threshold, op, with_flags=False))
+                          lambda: Plan(members, range(len(members)), threshold, op, with_flags=False,
+                                       nonblocking=False))
     single = len(arrays) == 1
     layout = Layout(kind, (
         ("tensor name", name),
@@ -165,8 +166,7 @@ def reduce_arrays(kind: str, arrays: list[np.ndarray], op: ReduceOp, pre: float,
     ), plan=plan, what=f"{kind} {name!r}" if name else kind)
     active = agree(layout)
     red = Reduction(plan, pre, _avg_post(op, post, active), layout.what)
-    for m, a in enumerate(arrays):
-        red.put(m, a)
+    red.put_all(arrays)
     out, _ = red.finish()
     return out
 
