@@ -317,6 +317,14 @@ def check_join() -> None:
     else:
         expect_same_error(lambda: hvd.allgather(tf.ones((1,))), "allgather is not allowed")
     hvd.join()
+    if N >= 3:  # a mismatch among the active ranks while rank 0 is joined: the joined rank raises it too
+        if R == 0:
+            expect_same_error(hvd.join, "Mismatched allreduce tensor shapes", "rank 1 sent [1]", "rank 2 sent [2]",
+                              "(ranks [0] have joined)")
+        else:
+            expect_same_error(lambda: hvd.allreduce(tf.zeros((R,))), "Mismatched allreduce tensor shapes")
+        hvd.join()
+    hvd.barrier()  # every rank is back in step
     ok("join")
 
 

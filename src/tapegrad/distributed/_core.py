@@ -346,10 +346,10 @@ def join() -> int:
             a = int(vec[4])
             if a == 0:
                 break
+            st.seq += 1  # the active ranks counted this call in agree(), before their check
             s = [int(v) for v in vec[:4]]
             ok = s[1] * a == s[0] * s[0] and s[3] * a == s[2] * s[2]
             _finish_agreement(ok, None, a)
-            st.seq += 1
             last = False
             layout = _share_layout(None)
             if not _joinable(layout):
@@ -388,19 +388,21 @@ def _scale(arr: np.ndarray, factor: float) -> np.ndarray:
 class Plan:
     """A static assignment of reduction members to buckets: a function of (dtypes, shapes, order, threshold) only.
 
-    Members are taken in ``order`` (for a gradient: reverse parameter order, the order the backward sweep finishes
-    them) and appended to the open bucket of their dtype, which is closed when the next member would push it past
-    ``threshold`` bytes. A member at least as large as the threshold gets a bucket of its own and is reduced without
-    packing. Buckets are started in the order they were opened, whatever order they fill in, so every rank issues
-    the same sequence of ``Iallreduce`` calls (``nonblocking=False``, for reductions that are not overlapped with
-    anything: blocking ``Allreduce`` calls, which MPICH runs faster on shared memory).
-    ``with_flags`` adds one int64 ``SUM`` of per-member presence counts
-    (dense, sparse) — the cross-rank ``None`` mask of a gradient — and a sparse phase (allgathers) for members that
-    some rank sent as ``IndexedSlices``.
+    Members are taken in ``order`` (for a gradient: reverse parameter order, the order the backward sweep finishes them)
+    and appended to the open bucket of their dtype, which is closed when the next member would push it past
+    ``threshold`` bytes. With ``contiguous`` (the gradient tape) only one bucket is open at a time: a bucket is a run of
+    consecutive members, so buckets fill in the order they were opened and none waits for a member the sweep finishes
+    late (a per-dtype bucket collecting all the small biases would complete only at the end). A member at least as large
+    as the threshold gets a bucket of its own and is reduced without packing. Buckets are started in the order they were
+    opened, whatever order they fill in, so every rank issues the same sequence of ``Iallreduce`` calls
+    (``nonblocking=False``, for reductions that are not overlapped with anything: blocking ``Allreduce`` calls, which
+    MPICH runs faster on shared memory). ``with_flags`` adds one int64 ``SUM`` of per-member presence counts (dense,
+    sparse) — the cross-rank ``None`` mask of a gradient — and a sparse phase (allgathers) for members that some rank
+    sent as ``IndexedSlices``.
     """
 
     def __init__(self, members: Sequence[tuple[str, tuple[int, ...]]], order: Sequence[int], threshold: int,
-                 op: ReduceOp, with_flags: bool, nonblocking: bool = True) -> None:
+                 op: ReduceOp, with_flags: bool, nonblocking: bool = True, contiguous: bool = False) -> None:
         self.members = [(np.dtype(d), tuple(s)) for d, s in members]
         self.sizes = [math.prod(s) for _, s in self.members]
         self.op = op
@@ -416,6 +418,8 @@ class Plan:
             nbytes = n * dt.itemsize
             b = open_.get(dt)
             if threshold == 0 or nbytes >= threshold or b is None or (fill[b] + n) * dt.itemsize > threshold:
+                if contiguous:
+                    open_.clear()  # buckets are runs of consecutive members: they fill in the order they started
                 b = len(self.buckets)
                 self.buckets.append([])
                 fill.append(0)
@@ -483,7 +487,6 @@ class Reduction:
         n = len(plan.members)
         self.flags = np.zeros(2 * n, dtype=np.int64) if plan.with_flags else None
         self.sparse: dict[int, Any] = {}
-        self.tick = 0
 
     def put(self, m: int, value: np.ndarray | None) -> None:
         """Member ``m``'s local value (``None``: contributes zeros and no presence flag)."""

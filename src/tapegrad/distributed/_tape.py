@@ -1,14 +1,14 @@
 """``DistributedGradientTape``: gradients averaged over ranks, reduced in fused buckets while the sweep runs.
 
 ``gradient()`` runs one agreement check for the whole call (sources' dtypes and shapes, op, scale factors), then the
-ordinary backward sweep with a listener (``_tape.local.grad_listener``): the listener computes, for every source,
-the last tape entry the sweep must process before that source's gradient is final (its earliest consumer), and as
-the sweep passes it copies the gradient into the source's slot of a static bucket (:class:`~._core.Plan`). A full
-bucket starts its ``Iallreduce`` at once, so communication overlaps the rest of the sweep (MPI is polled every few
-entries to make progress); ``gradient()`` waits for all buckets at its end. A last small ``SUM`` of per-source
-presence counts gives every rank the same ``None`` mask: a source gets zeros from ranks without a gradient and is
-``None`` only when no rank had one. Row-sparse gradients (``IndexedSlices``) are allgathered unless
-``sparse_as_dense``.
+ordinary backward sweep with a listener (``_tape.local.grad_listener``): the listener computes, for every source, the
+last tape entry the sweep must process before that source's gradient is final (its earliest consumer), and as the sweep
+passes it copies the gradient into the source's slot of a static bucket (:class:`~._core.Plan`). A full bucket starts
+its ``Iallreduce`` at once, so communication overlaps the rest of the sweep (MPI is polled once per entry while
+reductions are pending: MPICH makes progress only inside MPI calls); ``gradient()`` waits for all buckets at its end. A
+last small ``SUM`` of per-source presence counts gives every rank the same ``None`` mask: a source gets zeros from ranks
+without a gradient and is ``None`` only when no rank had one. Row-sparse gradients (``IndexedSlices``) are allgathered
+unless ``sparse_as_dense``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class GradientReducer:
             threshold = _group_threshold(self, sources, glob, threshold)
         op = self.op
         plan = _core.plan_for(("gradient", members, op, threshold),
-                              lambda: Plan(members, range(len(members) - 1, -1, -1), threshold, op, with_flags=True))
+                              lambda: Plan(members, range(len(members) - 1, -1, -1), threshold, op, with_flags=True,
+                                           contiguous=True))
         pre, post = self.factors(st.size)
         layout = Layout("gradient", (
             ("data types", tuple(np.dtype(d).name for d, _ in members)),
@@ -149,7 +150,6 @@ class _Listener:
         self.final_at: dict[int, list[int]] = {}
         self.grads: dict[int, Any] = {}
         self.results: dict[int, Any] = {}
-        self.tick = 0
 
     def __call__(self, entries: list[Any], source_ids: set[int], grads: dict[int, Any], results: dict[int, Any],
                  diff: bool) -> Any:
@@ -177,9 +177,7 @@ class _Listener:
             for sid in sids:
                 self._final(sid, self.by_id[sid])
         elif self.red.reqs:
-            self.tick += 1
-            if self.tick % 8 == 0:
-                self.red.progress()
+            self.red.progress()  # MPICH advances a pending reduction only inside MPI calls: one Testall per entry
 
     def _final(self, sid: int, ms: list[int]) -> None:
         g = self.grads.get(sid)
