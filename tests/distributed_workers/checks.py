@@ -437,12 +437,31 @@ def check_equivalence() -> None:
     keras.backend.set_floatx("float32")
 
 
+def check_init_comm() -> None:
+    """Re-initialise on a subset of the ranks (``init(comm=[...])``): sizes, ranks and a reduction over the subset."""
+    hvd.shutdown()
+    assert not hvd.is_initialized()
+    subset = list(range(1, N))
+    try:
+        hvd.init(comm=subset)
+    except ValueError as e:
+        assert R == 0 and "not in the list" in str(e), e
+        print(f"OK init_comm rank {R}", flush=True)
+        return
+    assert hvd.size() == N - 1 and hvd.rank() == R - 1
+    got = hvd.allreduce(tf.constant([float(R)]), op=hvd.Sum)
+    assert float(got[0]) == sum(subset)
+    hvd.shutdown()
+    ok("init_comm")
+
+
 CHECKS = [check_allreduce, check_grouped, check_allgather_broadcast, check_alltoall_reducescatter, check_tape,
-          check_mismatches, check_join, check_checkpoint, check_strategy, check_equivalence]
+          check_mismatches, check_join, check_checkpoint, check_strategy, check_equivalence, check_init_comm]
 
 if __name__ == "__main__":
     only = sys.argv[1:]
     for check in CHECKS:
         if not only or check.__name__ in only:
             check()
-    hvd.shutdown()
+    if hvd.is_initialized():
+        hvd.shutdown()

@@ -136,7 +136,8 @@ def init(comm: Any = None, process_sets: Any = None, timeout: float | None = Non
         base = MPI.COMM_WORLD.Create(group)
         if base == MPI.COMM_NULL:
             raise ValueError(f"hvd.init(comm={ranks}): this process (world rank {MPI.COMM_WORLD.Get_rank()}) is not "
-                             "in the list; call init only on the listed ranks, or pass an mpi4py communicator.")
+                             "in the list, so it cannot take part in tapegrad.distributed's collectives (every world "
+                             "rank must call init with the same list; only the listed ones may continue).")
     elif comm is not None:
         base = comm
     state.MPI = MPI
@@ -248,7 +249,11 @@ class Layout:
         return int.from_bytes(d[:3], "little"), int.from_bytes(d[3:], "little")
 
 
-def _describe(value: Any) -> str:
+def _describe(label: str, value: Any) -> str:
+    if label == "data types":  # layouts carry dtype codes ('<f4': cheap to build), messages show names
+        if isinstance(value, tuple):
+            return "(" + ", ".join(np.dtype(v).name for v in value) + ")"
+        return np.dtype(value).name
     if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
         return str(list(value))
     return str(value)
@@ -270,7 +275,7 @@ def _mismatch_message(descs: list[Any]) -> str:
             value = seq if lab == "call number" else dict(fields).get(lab, "<absent>")
             vals.append((r, value))
         if len({repr(v) for _, v in vals}) > 1:
-            sent = ", ".join(f"rank {r} sent {_describe(v)}" for r, v in vals)
+            sent = ", ".join(f"rank {r} sent {_describe(lab, v)}" for r, v in vals)
             op = dict(fields0).get("operation", "?")
             if lab == "operation":
                 head = "Mismatched operations: the ranks called different collectives"

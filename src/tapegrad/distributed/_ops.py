@@ -159,7 +159,7 @@ def reduce_arrays(kind: str, arrays: list[np.ndarray], op: ReduceOp, pre: float,
     single = len(arrays) == 1
     layout = Layout(kind, (
         ("tensor name", name),
-        ("data types", arrays[0].dtype.name if single else tuple(a.dtype.name for a in arrays)),
+        ("data types", arrays[0].dtype.str if single else tuple(a.dtype.str for a in arrays)),
         ("tensor shapes", tuple(arrays[0].shape) if single else tuple(tuple(a.shape) for a in arrays)),
         ("reduction op", op.name.capitalize()),
         ("prescale and/or postscale factors", (pre, post)),
@@ -273,7 +273,7 @@ def allgather(tensor: Any, name: str | None = None, ignore_name_scope: bool = Fa
         if not st.multi:
             rows[:] = [0, x.shape[0]]
             return np.array(x, copy=True)
-        agree(Layout("allgather", (("tensor name", name), ("data types", x.dtype.name), ("tensor ranks", x.ndim),
+        agree(Layout("allgather", (("tensor name", name), ("data types", x.dtype.str), ("tensor ranks", x.ndim),
                                    ("tensor shapes (all but the first dimension)", tuple(x.shape[1:]))),
                      what=f"allgather {name!r}" if name else "allgather"))
         out, counts = _core.gather_rows(np.ascontiguousarray(x), "allgather")
@@ -307,7 +307,7 @@ def broadcast(tensor: Any, root_rank: int, name: str | None = None, ignore_name_
         buf = np.array(x, copy=True, order="C")
         if not st.multi:
             return buf
-        agree(Layout("broadcast", (("tensor name", name), ("root rank", root), ("data types", x.dtype.name),
+        agree(Layout("broadcast", (("tensor name", name), ("root rank", root), ("data types", x.dtype.str),
                                    ("tensor shapes", tuple(x.shape))),
                      what=f"broadcast {name!r}" if name else "broadcast"))
         flat = buf.reshape(-1)
@@ -364,7 +364,7 @@ def alltoall(tensor: Any, splits: Any = None, name: str | None = None, ignore_na
         if not st.multi:
             received[:] = send
             return np.array(x, copy=True)
-        agree(Layout("alltoall", (("tensor name", name), ("data types", x.dtype.name), ("tensor ranks", x.ndim),
+        agree(Layout("alltoall", (("tensor name", name), ("data types", x.dtype.str), ("tensor ranks", x.ndim),
                                   ("tensor shapes (all but the first dimension)", tuple(x.shape[1:]))),
                      what=f"alltoall {name!r}" if name else "alltoall"))
         blocking("alltoall (splits)", lambda: st.comm.Alltoall(send, received))
@@ -413,7 +413,7 @@ def reducescatter(tensor: Any, device_dense: str = "", compression: Any = Compre
         rows = [n // st.size + (1 if r < n % st.size else 0) for r in range(st.size)]
         if not st.multi:
             return _core._scale(np.array(x, copy=True), pre * post)
-        agree(Layout("reducescatter", (("tensor name", name), ("data types", x.dtype.name),
+        agree(Layout("reducescatter", (("tensor name", name), ("data types", x.dtype.str),
                                        ("tensor shapes", tuple(x.shape)), ("reduction op", op.name.capitalize()),
                                        ("prescale and/or postscale factors", (pre, post))),
                      what=f"reducescatter {name!r}" if name else "reducescatter"))
@@ -476,7 +476,7 @@ def broadcast_variables(variables: Sequence[Any], root_rank: int = 0, process_se
         return
     values = [np.asarray(v._value) for v in variables]
     agree(Layout("broadcast_variables", (("root rank", root),
-                                         ("data types", tuple(a.dtype.name for a in values)),
+                                         ("data types", tuple(a.dtype.str for a in values)),
                                          ("tensor shapes", tuple(tuple(a.shape) for a in values))),
                  what=f"broadcast_variables ({len(values)} variables)"))
     by_dtype: dict[Any, list[int]] = {}

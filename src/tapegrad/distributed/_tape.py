@@ -72,7 +72,7 @@ class GradientReducer:
                                            contiguous=True))
         pre, post = self.factors(st.size)
         layout = Layout("gradient", (
-            ("data types", tuple(np.dtype(d).name for d, _ in members)),
+            ("data types", tuple(d for d, _ in members)),
             ("tensor shapes", tuple(s for _, s in members)),
             ("reduction op", op.name.capitalize()),
             ("prescale and/or postscale factors", (pre, post)),
