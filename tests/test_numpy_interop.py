@@ -131,10 +131,12 @@ def test_binary_ufuncs_run_the_tapegrad_op(name: str) -> None:
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = ufunc(x, b)  # tensor ⊕ ndarray
-        z = ufunc(a, tf.constant(b))  # ndarray ⊕ tensor: still a tensor
-    assert type(y) is tf.Tensor and type(z) is tf.Tensor
+        z = ufunc(a, x)  # ndarray ⊕ tensor: still a tensor
+        u = ufunc(a, tf.constant(b))  # no watched input: a NumPy result, as in TF
+    assert type(y) is tf.Tensor and type(z) is tf.Tensor and type(u) is np.ndarray
     np.testing.assert_allclose(y.numpy(), ufunc(a, b), rtol=1e-12)
-    np.testing.assert_allclose(z.numpy(), ufunc(a, b), rtol=1e-12)
+    np.testing.assert_allclose(z.numpy(), ufunc(a, a), rtol=1e-12)
+    np.testing.assert_allclose(u, ufunc(a, b), rtol=1e-12)
     g = tape.gradient(y, x)
     assert (g is None) == (name == "floor_divide")
 
@@ -145,18 +147,23 @@ def test_predicate_ufuncs_give_bool_tensors(name: str) -> None:
     v = np.array([1.0, np.nan, np.inf, 2.0])
     x = tf.constant(v)
     args = (x,) if ufunc.nin == 1 else (x, 1.0)
-    out = ufunc(*args)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = ufunc(*args)
     assert type(out) is tf.Tensor and out.dtype == tf.bool
     np.testing.assert_array_equal(out.numpy(), ufunc(*((v,) if ufunc.nin == 1 else (v, 1.0))))
+    plain = ufunc(*args)  # no tape: NumPy's answer, as in TF
+    assert type(plain) is np.ndarray and plain.dtype == np.bool_
 
 
 def test_logical_ufuncs_on_bool_tensors() -> None:
     a, b = np.array([True, False, True]), np.array([True, True, False])
     ta, tb = tf.constant(a), tf.constant(b)
-    for name in ("logical_and", "logical_or", "logical_xor"):
-        np.testing.assert_array_equal(getattr(np, name)(ta, tb).numpy(), getattr(np, name)(a, b))
-    np.testing.assert_array_equal(np.logical_not(ta).numpy(), ~a)
-    np.testing.assert_array_equal(np.invert(ta).numpy(), ~a)
+    for name in ("logical_and", "logical_or", "logical_xor"):  # bool values carry no gradient: NumPy results
+        np.testing.assert_array_equal(getattr(np, name)(ta, tb), getattr(np, name)(a, b))
+    np.testing.assert_array_equal(np.logical_not(ta), ~a)
+    np.testing.assert_array_equal(np.invert(ta), ~a)
+    assert type(~ta) is tf.Tensor
     np.testing.assert_array_equal((~ta).numpy(), ~a)
 
 
@@ -179,10 +186,12 @@ def test_matmul_ufunc_follows_numpy_for_vectors() -> None:
     rng = _rng(6)
     m, v = rng.normal(size=(3, 4)), rng.normal(size=(4,))
     tm, tv = tf.constant(m), tf.constant(v)
-    np.testing.assert_allclose(np.matmul(tm, tv).numpy(), m @ v, rtol=1e-12)
-    np.testing.assert_allclose(np.matmul(tv, tm.numpy().T).numpy(), v @ m.T, rtol=1e-12)
-    np.testing.assert_allclose(np.matmul(tv, tv).numpy(), v @ v, rtol=1e-12)
-    np.testing.assert_allclose((m.T @ tf.constant(m)).numpy(), m.T @ m, rtol=1e-12)
+    with tf.GradientTape() as tape:
+        tape.watch([tm, tv])
+        np.testing.assert_allclose(np.matmul(tm, tv).numpy(), m @ v, rtol=1e-12)
+        np.testing.assert_allclose(np.matmul(tv, tm.numpy().T).numpy(), v @ m.T, rtol=1e-12)
+        np.testing.assert_allclose(np.matmul(tv, tv).numpy(), v @ v, rtol=1e-12)
+    np.testing.assert_allclose((m.T @ tf.constant(m)).numpy(), m.T @ m, rtol=1e-12)  # an operator: a tensor
 
 
 # -- dtype rules (TF: NumPy scalars and arrays adopt the tensor's dtype) ------------------------------------------
@@ -190,23 +199,31 @@ def test_matmul_ufunc_follows_numpy_for_vectors() -> None:
 
 def test_numpy_scalars_and_arrays_adopt_the_tensor_dtype() -> None:
     t = tf.constant([1.0, 2.0])
-    for y in (t * np.float64(2), np.float64(2) * t, np.multiply(t, np.float64(2)), np.array([2.0, 2.0]) * t,
-              t * np.array([2.0, 2.0]), np.add(np.ones(2), t) + np.float64(0.0)):
+    for y in (t * np.float64(2), np.float64(2) * t, np.array([2.0, 2.0]) * t, t * np.array([2.0, 2.0]),
+              np.ones(2) + t + np.float64(0.0)):  # operators: tensors, as in TF
         assert type(y) is tf.Tensor and y.dtype == tf.float32
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        for y in (np.multiply(t, np.float64(2)), np.add(np.ones(2), t)):  # recorded np.* calls
+            assert type(y) is tf.Tensor and y.dtype == tf.float32
     v = tf.Variable([1.0, 2.0], dtype=tf.float64)
     assert (np.float32(2) * v).dtype == tf.float64
     assert (np.arange(2) + tf.constant([1, 2])).dtype == tf.int32
 
 
 def test_mixed_tensor_dtypes_raise_like_tf() -> None:
-    with pytest.raises(tf.errors.InvalidArgumentError):
-        np.add(tf.constant(1.0), tf.constant(1.0, tf.float64))
+    x = tf.constant(1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            np.add(x, tf.constant(1.0, tf.float64))
+    assert np.add(x, tf.constant(1.0, tf.float64)) == 2.0  # no tape: NumPy promotes, as TF's NumPy result
 
 
 def test_integer_mean_follows_numpy() -> None:
     m = np.mean(tf.constant([1, 2]))
-    assert m.dtype == tf.float64 and float(m) == 1.5
-    assert np.sum(tf.constant([True, True, False])).numpy() == 2
+    assert m.dtype == np.float64 and float(m) == 1.5
+    assert np.sum(tf.constant([True, True, False])) == 2
 
 
 # -- functions table vs NumPy ----------------------------------------------------------------------------------
@@ -277,11 +294,14 @@ def test_numpy_function_matches_numpy(name: str, call: object) -> None:
 
 def test_svd_qr_eigh_return_numpy_order() -> None:
     a = _rng(8).normal(size=(4, 3))
-    u, s, vh = np.linalg.svd(tf.constant(a), full_matrices=False)
+    x, y = tf.constant(a), tf.constant(a.T @ a)
+    with tf.GradientTape() as tape:
+        tape.watch([x, y])  # watched: the tapegrad ops run (and return NumPy's order of results)
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        q, r = np.linalg.qr(x)
+        w, v = np.linalg.eigh(y)
     np.testing.assert_allclose((u.numpy() * s.numpy()) @ vh.numpy(), a, atol=1e-12)
-    q, r = np.linalg.qr(tf.constant(a))
     np.testing.assert_allclose(q.numpy() @ r.numpy(), a, atol=1e-12)
-    w, v = np.linalg.eigh(tf.constant(a.T @ a))
     np.testing.assert_allclose(v.numpy() @ np.diag(w.numpy()) @ v.numpy().T, a.T @ a, atol=1e-10)
 
 
@@ -385,3 +405,31 @@ def test_numpy_escapes_are_logged_while_a_tape_watches() -> None:
     log = ESCAPES[tape._tape]
     assert [how for _, how, _, _ in log] == [".numpy()", "float()", "np.asarray()"]
     assert all(path == __file__ for _, _, path, _ in log)
+
+
+def test_tf_basics_tutorial_numpy_compatibility() -> None:
+    """TF's "Customization basics: tensors and operations" tutorial: NumPy operations on tensors give ndarrays."""
+    ndarray = np.ones([3, 3])
+    tensor = tf.math.multiply(ndarray, 42)
+    assert type(tensor) is tf.Tensor and tensor.dtype == tf.float64
+    r = np.add(tensor, 1)
+    assert type(r) is np.ndarray and r.tolist() == [[43.0] * 3] * 3
+    assert type(tensor.numpy()) is np.ndarray
+    assert type(np.sin(tf.constant([0.0]))) is np.ndarray and type(np.sum(tf.constant([1.0]))) is np.float32
+    assert type(np.concatenate([tf.constant([1.0]), tf.constant([2.0])])) is np.ndarray
+    # the result is a fresh array: writing into it never changes the tensor
+    t = tf.constant([1.0, 2.0])
+    view = np.reshape(t, (2, 1))
+    view[0, 0] = 99.0
+    assert t.numpy().tolist() == [1.0, 2.0]
+
+
+def test_numpy_calls_stay_on_the_tape_only_for_watched_inputs() -> None:
+    x = tf.Variable([0.5, 1.0])
+    c = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = np.sum(np.sin(x) * c)  # x is watched: tapegrad ops, recorded
+        z = np.sin(c)  # nothing watched: NumPy, as in TF
+    assert type(y) is tf.Tensor and type(z) is np.ndarray
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.cos([0.5, 1.0]) * [1.0, 2.0], rtol=1e-6)
+    assert type(np.sin(x)) is np.ndarray  # no tape records

@@ -1,8 +1,10 @@
-"""NumPy protocols for tapegrad tensors: ``np.sin(t)``, ``np.sum(t)``, ``t * np.float64(2)`` run tapegrad ops.
+"""NumPy protocols for tapegrad tensors: NumPy values as in TensorFlow, tapegrad ops while a tape watches.
 
-``Tensor.__array_ufunc__`` and ``Tensor.__array_function__`` forward NumPy calls that have a tapegrad op with the
-same meaning to that op, so the result is a tapegrad tensor and active tapes record it (TensorFlow instead returns
-a NumPy value and the gradient is silently lost — a deliberate difference, see docs/debugging.md). Values follow
+As in TensorFlow, a NumPy function on tensors returns a NumPy value (``np.add(t, 1)`` is an ``ndarray``), except
+while a tape (or forward accumulator) records and watches a floating input, or a compiled ``function`` traces:
+then ``Tensor.__array_ufunc__`` and ``Tensor.__array_function__`` run the tapegrad op with the same meaning, so the
+result is a recorded tensor and the gradient is not lost (TensorFlow silently drops it — a deliberate difference,
+see docs/debugging.md). Python operators between NumPy values and tensors give tensors, as in TF. Values follow
 TensorFlow's conversion rules: NumPy scalars and arrays combined with a tensor adopt the tensor's dtype.
 
 >>> import numpy as np
@@ -12,6 +14,8 @@ TensorFlow's conversion rules: NumPy scalars and arrays combined with a tensor a
 ...     y = np.sum(np.sin(x) * np.float64(2.0))
 >>> y.dtype, [round(float(g), 4) for g in tape.gradient(y, x)]
 (tapegrad.float32, [2.0, 1.0806])
+>>> type(np.add(tf.constant([1.0]), 1)).__name__
+'ndarray'
 
 NumPy calls without a tapegrad counterpart compute the NumPy result on tensors that no tape watches. On a tensor an
 active tape is watching, a floating-point result would silently leave the tape, so they raise ``TypeError`` naming
@@ -23,7 +27,9 @@ The mapping tables (:data:`UFUNCS`, :data:`FUNCTIONS`) are filled on first use, 
 
 from __future__ import annotations
 
+import dis
 import math
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -121,18 +127,47 @@ def _tensors_in(obj: Any, out: list[Any]) -> list[Any]:
     return out
 
 
-def _to_numpy(obj: Any) -> Any:
-    """``obj`` with every tensor replaced by its NumPy value (no escape is logged: the caller decides)."""
+def _to_numpy(obj: Any, copy: bool = False) -> Any:
+    """``obj`` with every tensor replaced by its NumPy value (no escape is logged: the caller decides). ``copy``:
+    fresh arrays, for functions that may return views (a tensor's buffer must never be writable by the user)."""
     if isinstance(obj, _TensorLike):
         v = obj._value
+        if copy:
+            return np.array(obj._numpy_value(), copy=True)
         return v if isinstance(v, np.ndarray) else np.asarray(obj._numpy_value())
     if isinstance(obj, list):
-        return [_to_numpy(o) for o in obj]
+        return [_to_numpy(o, copy) for o in obj]
     if isinstance(obj, tuple):
-        return tuple(_to_numpy(o) for o in obj)
+        return tuple(_to_numpy(o, copy) for o in obj)
     if isinstance(obj, dict):
-        return {k: _to_numpy(v) for k, v in obj.items()}
+        return {k: _to_numpy(v, copy) for k, v in obj.items()}
     return obj
+
+
+# Opcodes of Python operators: ``array + tensor`` reaches ``__array_ufunc__`` through NumPy's operator, and TF
+# gives a tensor there (its tensors win the operator), while a direct ``np.add(tensor, 1)`` gives a NumPy array.
+_OPERATOR_OPCODES = frozenset(dis.opmap[n] for n in ("BINARY_OP", "COMPARE_OP") if n in dis.opmap)
+
+
+def _from_operator(frame: Any) -> bool:
+    """Is ``frame`` (the caller of the NumPy call) executing a Python operator?"""
+    try:
+        return frame.f_code.co_code[frame.f_lasti] in _OPERATOR_OPCODES
+    except (AttributeError, IndexError):
+        return False
+
+
+def _tensor_result(args: Any) -> bool:
+    """Whether ``np.*`` on ``args`` runs the tapegrad op (a tensor result): a tape or accumulator records a
+    floating input it watches, a compiled function is tracing, or tf.data's symbolic mode is on. Otherwise the
+    result is a NumPy value, as in TensorFlow."""
+    if local.tapes:
+        if getattr(local, "tracer", None) is not None:
+            return True
+        for t in _tensors_in(args, []):
+            if t._value.dtype.kind in "fc" and is_watched(t):
+                return True
+    return bool(getattr(local, "symbolic", False))
 
 
 def _inexact(result: Any) -> bool:
@@ -189,6 +224,11 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
     for x in inputs:
         if not isinstance(x, _TensorLike) and not isinstance(x, _KNOWN_TYPES) and hasattr(x, "__array_ufunc__"):
             return NotImplemented  # another array library: let it try
+    if not _tensor_result(inputs) and not _from_operator(sys._getframe(2)):
+        if "out" in kwargs and any(isinstance(o, _TensorLike) for o in kwargs["out"]):
+            raise TypeError(f"np.{ufunc.__name__}(..., out=<tensor>): tapegrad tensors are immutable; use the "
+                            "return value.")
+        return getattr(ufunc, method)(*_to_numpy(inputs), **_to_numpy(kwargs))  # TF: a NumPy result
     if not _BUILT:
         _build()
     detail = ""
@@ -260,6 +300,8 @@ def array_function(func: Any, types: tuple[type, ...], args: tuple[Any, ...], kw
     for t in types:
         if not issubclass(t, (_TensorLike, np.ndarray)):
             return NotImplemented
+    if not _tensor_result((args, kwargs)):
+        return func(*_to_numpy(args, copy=True), **_to_numpy(kwargs, copy=True))  # TF: a NumPy result
     if not _BUILT:
         _build()
     handler = FUNCTIONS.get(func)

@@ -1082,7 +1082,30 @@ def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple
     return tuple(res)
 
 
-PY_FUNCTION = defop("py_function", _pyfunc_fwd, _pyfunc_vjp, multi=True,
+def _pyfunc_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> tuple[Any, ...]:
+    """Forward mode: the body again, under a forward accumulator carrying the input tangents."""
+    from ..forward import ForwardAccumulator
+
+    xp = _backend()
+    inputs = [make(getattr(v, "_value", v), xp) for v in ins]
+    primals = [x for x, t in zip(inputs, ts) if t is not None and x._value.dtype.kind in "fc"]
+    tangents = [make(np.asarray(getattr(t, "_value", t), x._value.dtype), xp)
+                for x, t in zip(inputs, ts) if t is not None and x._value.dtype.kind in "fc"]
+    saved = _pause()
+    try:
+        with ForwardAccumulator(primals, tangents) as acc:
+            result = p["func"](*inputs)
+    finally:
+        _resume(saved)
+    outs = (list(result) if isinstance(result, (list, tuple)) else [result])[: len(p["touts"])]
+    res: list[Any] = []
+    for o in outs:
+        j = acc.jvp(o) if isinstance(o, _TensorLike) and o._value.dtype.kind in "fc" else None
+        res.append(None if j is None else j._value)
+    return tuple(res)
+
+
+PY_FUNCTION = defop("py_function", _pyfunc_fwd, _pyfunc_vjp, _pyfunc_jvp, multi=True,
                     test=spec(lambda tf, x: tf.py_function(lambda a: tf.sin(a) * a, [x], Tout=x.dtype),
                               lambda rng: (rng.normal(size=(3,)),), ref=lambda x: np.sin(x) * x, order2=False))
 
