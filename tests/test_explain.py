@@ -279,3 +279,107 @@ def test_debugging_doc_examples_run(tmp_path, capsys) -> None:
                      "gradient of op 'sqrt' with respect to input 0 is Inf", "digraph tape {",
                      "True tapegrad.float32 True", "tapegrad.float64 True"):
         assert expected in out, expected
+
+
+# -- the diagnosis rests on what the tape logged, not on source files or on the calling frame ------------------
+
+README_EXAMPLE = """
+import tapegrad as tf
+w = tf.Variable(2.0)
+with tf.GradientTape() as tape:
+    loss = tf.constant(w.numpy()) * 3.0        # leaves the tape through .numpy()
+report = tf.debugging.explain(tape, loss, w)
+print(report.causes(), report[0].line)
+print(report)
+"""
+
+
+def test_readme_example_in_python_dash_c() -> None:
+    """No source file to read (``python -c``): the escape log names w.numpy()."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    src = str(pathlib.Path(__file__).resolve().parents[1] / "src")
+    env = dict(os.environ, PYTHONPATH=src + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", README_EXAMPLE], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "['left_tape']" in out.stdout and "<string>:5" in out.stdout and ".numpy()" in out.stdout
+    assert "outside" not in out.stdout
+
+
+def test_readme_example_in_exec_and_at_the_interactive_prompt() -> None:
+    import code
+    import contextlib
+    import io
+
+    ns: dict[str, object] = {}
+    exec(compile(README_EXAMPLE, "<string>", "exec"), ns)  # noqa: S102 - the REPL-like run under test
+    report = ns["report"]
+    assert report.causes() == ["left_tape"] and ".numpy()" in report[0].message  # type: ignore[attr-defined]
+
+    console = code.InteractiveInterpreter()
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        for stmt in ["import tapegrad as tf", "w = tf.Variable(2.0)",
+                     "with tf.GradientTape() as tape:\n    loss = tf.constant(w.numpy()) * 3.0\n",
+                     "print(tf.debugging.explain(tape, loss, w).causes())"]:
+            console.runsource(stmt, "<console>", "exec")
+    assert "['left_tape']" in buf.getvalue()
+
+
+def _why(tape: tf.GradientTape, y: object, x: object) -> debugging.Explanations:
+    return debugging.explain(tape, y, x)  # a helper: its frame knows nothing about how y was computed
+
+
+def _model(v: tf.Variable) -> tf.Tensor:
+    return tf.constant(v.numpy()) * 3.0
+
+
+def _frozen(v: tf.Variable) -> tf.Tensor:
+    return tf.stop_gradient(v * 2.0) * 3.0
+
+
+def test_explain_from_a_helper_names_escapes_and_stop_gradient() -> None:
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        loss = _model(w)
+    e = _one(_why(tape, loss, w))
+    assert e.cause == "left_tape" and "v.numpy()" in e.line and "_why" not in e.line
+
+    with tf.GradientTape() as tape:
+        loss = _frozen(w)
+    e = _one(_why(tape, loss, w))
+    assert e.cause == "stop_gradient" and "tf.stop_gradient(v * 2.0)" in e.line
+
+
+def test_explain_from_a_helper_outside_the_context_does_not_blame_the_call() -> None:
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        h = w * 2.0
+    y = h * h
+    e = _one(_why(tape, y, w))
+    assert e.cause == "outside_context"
+    assert e.line is None or "debugging.explain" not in e.line
+    assert "y = h * h" in (e.line or "")  # quoted from this test's frame, where y is bound
+
+
+def test_explain_in_exec_without_source_for_stop_gradient_and_outside_context() -> None:
+    src = """
+import tapegrad as tf
+x = tf.Variable(3.0)
+with tf.GradientTape() as tape:
+    y = tf.stop_gradient(x * 2.0) * 3.0
+r1 = tf.debugging.explain(tape, y, x)
+with tf.GradientTape() as tape:
+    h = x * 2.0
+z = h * h
+r2 = tf.debugging.explain(tape, z, x)
+"""
+    ns: dict[str, object] = {}
+    exec(compile(src, "<no source>", "exec"), ns)  # noqa: S102
+    assert ns["r1"].causes() == ["stop_gradient"]  # type: ignore[attr-defined]
+    assert "<no source>:5" in ns["r1"][0].line  # type: ignore[index]
+    assert ns["r2"].causes() == ["outside_context"]  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from typing import Any
 
 from ._registry import OpDef
 from ._tape import local, next_id, on_variable_read
-from ._tensor import Tensor, Variable
+from ._tensor import Tensor, Variable, note_break
 
 _new = object.__new__
 _EMPTY: dict[str, Any] = {}
@@ -38,6 +38,8 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
             on_variable_read(x, tapes)
         if op.vjp is not None and out.dtype.kind in "fc":
             _record(op, (x._id,), (v,), res, out, p, tapes)
+        else:
+            note_break(op, (x._id,), tapes)
     return res
 
 
@@ -62,6 +64,8 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
             on_variable_read(b, tapes)
         if op.vjp is not None and out.dtype.kind in "fc":
             _record(op, (a._id, b._id), (va, vb), res, out, p, tapes)
+        else:
+            note_break(op, (a._id, b._id), tapes)
     return res
 
 
@@ -135,6 +139,8 @@ def make_binary(op: OpDef) -> Any:
                 on_variable_read(b, tapes)
             if differentiable and out.dtype.kind in "fc":
                 _record(op, (ia, ib), (va, vb), res, out, _EMPTY, tapes)
+            else:
+                note_break(op, (ia, ib), tapes)
         return res
 
     call.__name__ = call.__qualname__ = op.name
@@ -171,6 +177,8 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
                 on_variable_read(x, tapes)
             if differentiable and out.dtype.kind in "fc":
                 _record(op, (x._id,), (v,), res, out, _EMPTY, tapes)
+            else:
+                note_break(op, (x._id,), tapes)
         return res
 
     call.__name__ = call.__qualname__ = op.name
@@ -233,13 +241,10 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
         for a in args:
             if type(a) is Variable:
                 on_variable_read(a, tapes)
-        if op.vjp is None:
+        if op.vjp is None or not (any(o.dtype.kind in "fc" for o in out) if op.multi else out.dtype.kind in "fc"):
+            # not differentiable, or integer/bool outputs: the chain stops here (TF semantics)
+            note_break(op, tuple([a._id for a in args]), tapes)
             return res
-        if op.multi:
-            if not any(o.dtype.kind in "fc" for o in out):
-                return res
-        elif out.dtype.kind not in "fc":
-            return res  # integer/bool outputs are not differentiable: the chain stops here (TF semantics)
         _record(op, tuple([a._id for a in args]), vals, res, out, p, tapes)
     return res
 

@@ -35,7 +35,8 @@ local = _Local()
 class Tape:
     """One recording: what is watched (``known``), what was recorded (``entries``), which variables were read."""
 
-    __slots__ = ("known", "entries", "persistent", "watch_accessed", "variables", "__weakref__")
+    __slots__ = ("known", "entries", "persistent", "watch_accessed", "variables", "breaks", "watches", "sites",
+                 "__weakref__")
 
     # Recorders in ``local.tapes`` are tapes (reverse mode) or forward accumulators (``forward = True``, with an
     # ``on_op(op, in_ids, values, result, out, params)`` hook and a ``known`` set of ids that carry tangents).
@@ -47,6 +48,10 @@ class Tape:
         self.persistent = persistent
         self.watch_accessed = watch_accessed
         self.variables: dict[int, Any] = {}
+        # facts for debugging.explain, logged as things happen (None until the first one)
+        self.breaks: list[tuple[Any, ...]] | None = None  # ops that stopped the gradient: (in ids, op, file, line)
+        self.watches: list[tuple[Any, ...]] | None = None  # watch() calls: (id, file, line, entries before)
+        self.sites: tuple[str, int] | None = None  # (file, line) where the `with` block ended
 
     def watch_variable(self, var: Any) -> None:
         vid = var._id

@@ -343,11 +343,13 @@ def user_site(depth: int = 1) -> tuple[str, int]:
 
 
 def _note_escape(t: Any, how: str) -> None:
-    """Log that ``t`` (known to an active tape) was turned into a NumPy/Python value by ``how``."""
+    """Log that ``t`` (known to an active tape, or a trainable Variable a tape would watch on access) was turned
+    into a NumPy/Python value by ``how``."""
     tid = t._id
     site = None
+    auto = type(t) is Variable and t._trainable
     for tape in local.tapes:
-        if getattr(tape, "forward", True) or tid not in tape.known:
+        if getattr(tape, "forward", True) or (tid not in tape.known and not (auto and tape.watch_accessed)):
             continue
         try:
             log = ESCAPES.get(tape)
@@ -359,6 +361,30 @@ def _note_escape(t: Any, how: str) -> None:
             if site is None:
                 site = user_site(2)
             log.append((tid, how, site[0], site[1]))
+
+
+def note_break(op: Any, in_ids: tuple[Any, ...], tapes: tuple[Any, ...]) -> None:
+    """Log, on each tape that knows an input, an op that stopped the gradient: stop_gradient, an integer/bool
+    result (casts to int, comparisons) or an op without a gradient (round, argmax) — ``Tape.breaks``, for
+    ``tapegrad.debugging.explain``. Only the dispatcher's recording branch calls it (a tape is active)."""
+    site = None
+    for tape in tapes:
+        if tape.forward:
+            continue
+        known = tape.known
+        for i in in_ids:
+            if i is not None and i in known:
+                break
+        else:
+            continue
+        log = tape.breaks  # (a tape: other recorders know no ids)
+        if log is None:
+            log = tape.breaks = []
+        elif len(log) >= _ESCAPE_LIMIT:
+            continue
+        if site is None:
+            site = user_site(2)
+        log.append((in_ids, op.name, site[0], site[1]))
 
 
 def _unpickle_tensor(value: Any) -> Tensor:

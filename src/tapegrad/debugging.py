@@ -18,11 +18,13 @@
 >>> print(report[0].message.splitlines()[-1])  # doctest: +ELLIPSIS
 Fix: call tape.watch(x) at the start of the `with` block (before x is used), or make x a tf.Variable (and ...
 
-How explanations are found: facts from the tape (what it watched and recorded), a log of the values that left a
-tape (``.numpy()``, ``float()``, ``np.asarray`` on a tensor an active tape knows — kept only while a tape is
-active), and a reading of your source code (names, assignments, ``with`` blocks) to point at the line that broke
-the chain. Without source code (an interactive session) the explanations are less specific but still list the
-possible causes.
+How explanations are found: from what the tape logged while the ops ran — what it watched and recorded, the
+values that left it (``.numpy()``, ``float()``, ``np.asarray`` on a tensor it knows), the ops that stopped the
+gradient on a tensor it knows (stop_gradient, integer casts, comparisons, ops without a gradient), where watch()
+was called and where its ``with`` block ended, each with file and line. So the cause does not depend on source
+files or on the function that calls ``explain`` (a helper, ``python -c``, ``exec``, the interactive prompt); source
+lines, when readable, only quote those sites, name things, and separate ``variable_replaced`` from
+``not_watched`` and ``watched_after_use`` from ``outside_context``.
 """
 
 from __future__ import annotations
@@ -155,6 +157,9 @@ class _Snapshot:
         self.entries: list[tuple[Any, ...]] = []
         self.known: set[int] = set()
         self.escapes: list[tuple[int, str, str, int]] = []
+        self.breaks: list[tuple[Any, str, str, int]] = []
+        self.watches: list[tuple[int, str, int, int]] = []
+        self.sites: tuple[str, int] | None = None
         self.watch_accessed = True
         self.recording = False
         self.produced: set[int] = set()
@@ -171,6 +176,9 @@ class _Snapshot:
         snap.entries = list(rec.entries)
         snap.known = set(rec.known)
         snap.escapes = list(ESCAPES.get(rec, ()))
+        snap.breaks = list(getattr(rec, "breaks", None) or ())
+        snap.watches = list(getattr(rec, "watches", None) or ())
+        snap.sites = getattr(rec, "sites", None)
         for e in snap.entries:
             o = e[2]
             if type(o) is tuple:
@@ -191,6 +199,16 @@ class _Snapshot:
                 else:
                     reach.add(o)
         return reach
+
+    def dangling(self, desc: set[Any]) -> bool:
+        """Is some value in ``desc`` produced on the tape, but used by no recorded op, logged break or escape?"""
+        used: set[Any] = set()
+        for e in self.entries:
+            used.update(e[1])
+        for b in self.breaks:
+            used.update(b[0])
+        used.update(e[0] for e in self.escapes)
+        return any(d in self.produced and d not in used for d in desc)
 
     def consumers(self, sid: int | None) -> list[tuple[Any, ...]]:
         if sid is None:
@@ -216,8 +234,8 @@ class _Snapshot:
 
 
 def _explain(snap: _Snapshot, gtape: Any, target: Any, sources: list[Any], frame: Any) -> Explanations:
-    code = _Code.of(frame, gtape)
     flat_targets = [t for t in _nest.flatten(target) if isinstance(t, _TensorLike)]
+    code = _quoting_code(frame, gtape, flat_targets, sources)
     report = Explanations()
     for s in sources:
         if not isinstance(s, _TensorLike):
@@ -244,6 +262,10 @@ class _Why:
         return Explanation(self.s, self.name, cause, f"{text}{where}{released}\nFix: {fix}", line)
 
     def explain(self) -> Explanation:  # noqa: C901 - one decision list
+        """The cause, decided from what the tape logged while the ops ran (dtypes, watched ids, recorded ops,
+        values that left the tape, ops that stopped the gradient, watch sites); the user's source, when it can be
+        read, only names things, quotes lines and tells two causes apart that the logs cannot (``x = x + 1``
+        replacing a Variable, a watch() after the first use)."""
         s, snap, code, n = self.s, self.snap, self.code, self.name
         sid = s._id
         is_var = type(s) is Variable
@@ -263,7 +285,7 @@ class _Why:
                 "integer_dtype",
                 f"the target has dtype {t.dtype.name}: integer and bool values carry no gradient.",
                 "compute the target in floating point (cast to an integer type only outside the differentiated "
-                "computation).", code.target_line())
+                "computation).", code.target_line(self.targets))
         known = sid is not None and sid in snap.known
         if is_var and not s.trainable and not known:
             return self.result(
@@ -296,9 +318,17 @@ class _Why:
                     f"{n} was never watched: the tape was created with watch_accessed_variables=False, so reading "
                     "a Variable does not watch it.",
                     f"call tape.watch({self.ref}) inside the `with` block.", code.binding_line(self.names))
+        # what the tape logged on the way from the source: values that left it, ops that stopped the gradient
+        desc = snap.descendants(sid) | ({sid} if sid is not None else set())
+        on_tape = any(t._id is not None and (t._id in snap.known or t._id in snap.produced) for t in self.targets)
+        culprit = _culprit(snap, desc)
+        # a target the tape did not record, and a value computed from the source on the tape that nothing on it
+        # used (nor a logged break/escape): the step from that value to the target most likely ran outside
+        if culprit is not None and not (not on_tape and snap.dangling(desc)):
+            return self.result(*self._culprit_message(culprit))
         consumers = snap.consumers(sid) if snap.alive else []
-        path = code.path(self.names, self.targets)
-        if not consumers:
+        watch = next(((f, ln, before) for i, f, ln, before in snap.watches if i == sid), None)
+        if not consumers and snap.alive:
             after = code.watched_after_use(self.names)
             if after is not None:
                 watch_line, use_line = after
@@ -308,39 +338,28 @@ class _Why:
                     "retroactive, so the ops that used it before the watch were not recorded.",
                     f"call tape.watch({self.ref}) before its first use, at the start of the `with` block.",
                     use_line)
-        broken = code.break_point(path, self.names)
-        if broken is not None:
-            return self.result(*broken)
-        # values that left the tape (logged while it recorded): the fallback when the code does not show the break
-        desc = snap.descendants(sid)
-        escapes = [e for e in snap.escapes if e[0] in desc]
-        if escapes:
-            _, how, fname, lineno = escapes[0]
-            return self.result(
-                "left_tape",
-                f"the path from {n} to the target leaves the tape: {how} (at the line below) turned a tensor "
-                f"computed from {n} into a NumPy/Python value, which no tape can follow.",
-                "keep the computation in tapegrad ops (np.* functions on tensors are fine: they run as tapegrad "
-                "ops); use .numpy()/float() only for logging or after the gradient.", _fmt_line(fname, lineno))
-        on_tape = any(t._id is not None and (t._id in snap.known or t._id in snap.produced) for t in self.targets)
         if snap.alive and not on_tape and not any(t is s for t in self.targets):
+            end = f" (the tape's `with` block ended at {_fmt_line(*snap.sites)})" if snap.sites else ""
+            how = "was used on it" if consumers else ("is watched" if known else "is a trainable Variable")
+            watched = f" ({n} was watched at {_fmt_line(watch[0], watch[1])}: if it was used before that line, " \
+                "watch it earlier)" if watch and not consumers else ""
             return self.result(
                 "outside_context",
-                f"the target was not recorded by this tape, although {n} "
-                + ("was used on it" if consumers else "is watched")
-                + ": it was computed outside the tape's `with` block (after it ended, or inside "
-                "tape.stop_recording()), or from values the tape does not record.",
+                f"the target was not recorded by this tape, although {n} {how}: a step from {n} to the "
+                f"target was computed outside the tape's `with` block{end}, or inside tape.stop_recording()"
+                f"{watched}.",
                 "compute the target inside the `with tf.GradientTape() as tape:` block, from tapegrad ops on "
-                f"{self.ref}.", code.target_line())
+                f"{self.ref}.", code.target_line(self.targets))
         if not consumers and snap.alive:
+            where = f" (watched at {_fmt_line(watch[0], watch[1])})" if watch else ""
+            later = " after the tape had recorded other ops" if watch and watch[2] else ""
             return self.result(
                 "not_connected",
-                f"{n} is watched, but no recorded op used it. Either it was used before tape.watch() (watching "
-                "is not retroactive), or the path went through something the tape does not record: "
-                "tf.stop_gradient, an op without a gradient (tf.round, tf.argmax, comparisons, casts to "
-                "integers), or a NumPy/Python value.",
-                f"watch {self.ref} before using it, and keep its path to the target in differentiable tapegrad "
-                "ops.", code.target_line())
+                f"{n} is watched{where}, but no recorded op used it. Either it was used before tape.watch()"
+                f"{later} (watching is not retroactive), the target was computed outside the tape's `with` "
+                "block, or the target simply does not use it.",
+                f"watch {self.ref} before using it, compute the target inside the `with` block from "
+                f"{self.ref}, and keep its path in differentiable tapegrad ops.", code.target_line(self.targets))
         return self.result(
             "not_connected",
             f"the target does not depend on {n} through any recorded op"
@@ -348,7 +367,61 @@ class _Why:
                "of them reaches the target)" if consumers else "")
             + ". If that is expected (e.g. an unused layer), None is the correct answer.",
             "use unconnected_gradients='zero' to get zeros instead of None, or check that the target is "
-            f"computed from {self.ref} with differentiable ops.", code.target_line())
+            f"computed from {self.ref} with differentiable ops.", code.target_line(self.targets))
+
+    def _culprit_message(self, culprit: tuple[str, str, str, int]) -> tuple[str, ...]:
+        kind, what, fname, lineno = culprit
+        n = self.name
+        line = _fmt_line(fname, lineno)
+        if kind == "escape":
+            return ("left_tape",
+                    f"the path from {n} to the target leaves the tape: {what} at {line} turned {n} (or a tensor "
+                    "computed from it) into a NumPy/Python value, which no tape can follow.",
+                    "keep the computation in tapegrad ops (np.* functions on watched tensors are fine: they run as "
+                    "tapegrad ops); use .numpy()/float() only for logging or after the gradient.", line)
+        if what == "stop_gradient":
+            return ("stop_gradient",
+                    f"the path from {n} to the target goes through stop_gradient at {line}: stop_gradient blocks "
+                    "gradients by design.",
+                    "remove the stop_gradient if a gradient should flow (or use tf.grad_pass_through for a "
+                    "straight-through estimator).", line)
+        if what == "cast":
+            return ("integer_dtype",
+                    f"the path from {n} to the target goes through a cast to an integer or bool type at {line}: "
+                    "integer and bool values carry no gradient, so the chain stops there.",
+                    "keep the path in floating point (if you need a gradient through a rounding step, use a "
+                    "straight-through estimator with tf.grad_pass_through).", line)
+        if what in _COMPARISONS:
+            return ("non_differentiable_op",
+                    f"the path from {n} to the target goes through the comparison ({what}) at {line}: comparisons "
+                    "give bool values, which carry no gradient.",
+                    "use a differentiable surrogate such as tf.sigmoid(k * (a - b)), or use the comparison only to "
+                    "select values with tf.where.", line)
+        return ("non_differentiable_op",
+                f"the path from {n} to the target goes through {what} at {line}: {what} has no gradient (its "
+                "derivative is zero almost everywhere, or its result is an integer, so it is registered as not "
+                "differentiable, as in TensorFlow).",
+                "use a differentiable surrogate (e.g. tf.nn.softmax instead of argmax, tf.sigmoid instead of a "
+                "comparison) or a straight-through estimator with tf.grad_pass_through.", line)
+
+
+_COMPARISONS = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
+
+
+def _culprit(snap: _Snapshot, desc: set[Any]) -> tuple[str, str, str, int] | None:
+    """The logged event that most likely broke the chain from a source whose recorded descendants are ``desc``:
+    an op that stopped the gradient (stop_gradient, a cast to int, an op without a gradient) before a value that
+    left the tape (a logging ``print(t.numpy())`` is also an escape), comparisons last (they often only select)."""
+    breaks = [b for b in snap.breaks if any(i in desc for i in b[0] if i is not None)]
+    for b in breaks:
+        if b[1] not in _COMPARISONS:
+            return ("break", b[1], b[2], b[3])
+    for e in snap.escapes:
+        if e[0] in desc:
+            return ("escape", e[1], e[2], e[3])
+    for b in breaks:
+        return ("break", b[1], b[2], b[3])
+    return None
 
 
 def _describe(s: Any) -> str:
@@ -383,6 +456,24 @@ def _fmt_line(filename: str, lineno: int) -> str:
     except ValueError:
         shown = filename
     return f"{shown}:{lineno}" + (f": {text}" if text else "")
+
+
+def _quoting_code(frame: Any, gtape: Any, targets: list[Any], sources: list[Any]) -> _Code:
+    """The code used to name and quote: the innermost frame (from the explain/gradient caller outwards) whose
+    function binds the target or a source by assignment. A helper that only receives them as arguments, a REPL
+    or ``exec`` without source give an empty ``_Code``: the diagnosis then rests on the logs alone."""
+    objs = [*targets, *[s for s in sources if isinstance(s, _TensorLike)]]
+    f, depth = frame, 0
+    while f is not None and depth < 8:
+        if any(v is o for v in f.f_locals.values() for o in objs):
+            code = _Code.of(f, gtape)
+            if code.ok and any(code.latest(name, code.lineno + 1) is not None for o in objs
+                               for name in code.names_of(o)):
+                return code
+        f, depth = f.f_back, depth + 1
+    code = _Code.of(frame, gtape)
+    code.bindings, code.ok = [], False  # names only: nothing in this scope computed them
+    return code
 
 
 def _user_frame() -> Any:
@@ -665,9 +756,18 @@ class _Code:
                     return _fmt_line(self.filename, wline), _fmt_line(self.filename, b.line)
         return None
 
-    def target_line(self) -> str | None:
-        if self.calls_here:
-            return _fmt_line(self.filename, self.calls_here[0].lineno)
+    def target_line(self, targets: list[Any] | None = None) -> str | None:
+        """Where the target was computed: its binding line here, else the gradient/explain call when that call
+        computes the target inline (``explain(tape, x * x, x)``)."""
+        for t in targets or ():
+            line = self.binding_line(self.names_of(t))
+            if line is not None:
+                return line
+        for call in self.calls_here:
+            idx = 1 if _call_name(call) == "explain" else 0
+            expr = call.args[idx] if len(call.args) > idx else None
+            if expr is not None and not isinstance(expr, ast.Name):
+                return _fmt_line(self.filename, call.lineno)
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import math
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -112,6 +113,8 @@ class GradientTape:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._recording:
             self._stop()
+            f = sys._getframe(1)  # where the `with` block ended (quoted by debugging.explain)
+            self._tape.sites = (f.f_code.co_filename, f.f_lineno)
 
     def _stop(self) -> None:
         if self._tape is not None:
@@ -143,6 +146,7 @@ class GradientTape:
                 self._tape.watch_variable(t._var)
             else:
                 self._tape.known.add(ensure_id(t))
+            _note_watch(self._tape, t._id)
 
     def watched_variables(self) -> tuple[Variable, ...]:
         """The variables this tape watched, in creation order."""
@@ -568,3 +572,13 @@ def _output_gradient(og: Any, t: Any) -> Tensor:
             )
         seed = broadcast_to(seed, v.shape)
     return seed
+
+
+def _note_watch(tape: Any, tid: int) -> None:
+    """A watch() call: its site (the caller's line) and how many ops the tape had recorded before it (explain)."""
+    log = tape.watches
+    if log is None:
+        log = tape.watches = []
+    if len(log) < 64:
+        f = sys._getframe(2)
+        log.append((tid, f.f_code.co_filename, f.f_lineno, len(tape.entries)))
