@@ -468,10 +468,7 @@ def broadcast_variables(variables: Sequence[Any], root_rank: int = 0, process_se
     _check_process_set(process_set)
     st = require_init()
     root = _check_root(root_rank)
-    variables = list(variables)
-    for v in variables:
-        if not isinstance(v, Variable):
-            raise TypeError(f"broadcast_variables expects tapegrad Variables, got {type(v).__name__}.")
+    variables = [_plain_variable(v) for v in variables]
     if not st.multi or not variables:
         return
     values = [np.asarray(v._value) for v in variables]
@@ -492,6 +489,14 @@ def broadcast_variables(variables: Sequence[Any], root_rank: int = 0, process_se
             if st.rank != root:
                 variables[i].assign(make(buf[off:off + n].reshape(values[i].shape), NUMPY))
             off += n
+
+
+def _plain_variable(v: Any) -> Variable:
+    """The tapegrad ``Variable`` of ``v`` (Keras variables wrap one in ``_var``)."""
+    inner = v if isinstance(v, Variable) else getattr(v, "_var", None)
+    if not isinstance(inner, Variable):
+        raise TypeError(f"broadcast_variables expects tapegrad (or Keras) Variables, got {type(v).__name__}: {v!r}.")
+    return inner
 
 
 def broadcast_(variables: Sequence[Any], root_rank: int, name: str | None = None,
