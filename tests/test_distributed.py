@@ -67,7 +67,7 @@ def test_failed_rank_ends_the_job(mode: str, needle: str) -> None:
     start = time.monotonic()
     p = run_mpi("tests.distributed_workers.failures", 2, mode, timeout=30)
     elapsed = time.monotonic() - start
-    out = p.stdout + p.stderr
+    out = f"exit status {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
     assert p.returncode != 0, out
     assert elapsed < 30, elapsed
     assert "UNREACHABLE" not in out

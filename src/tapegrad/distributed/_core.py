@@ -175,6 +175,7 @@ def shutdown() -> None:
 def _abort(message: str) -> None:
     sys.stderr.write(message.rstrip() + "\n")
     sys.stderr.flush()
+    time.sleep(0.5)  # let the launcher forward the message before MPI_Abort tears the job down
     state.MPI.COMM_WORLD.Abort(1)
 
 
