@@ -403,3 +403,14 @@ def test_max_pool_gradient_routing_is_computed_every_call():
     for _ in range(3):
         x = tf.constant(rng.normal(size=(1, 4, 4, 2)))
         np.testing.assert_allclose(p([x])[0].numpy(), f(x).numpy(), rtol=1e-12)
+
+
+def test_inputs_of_another_shape_or_dtype_miss():
+    def f(x):
+        return tf.sin(x) * 2.0
+
+    p = compile_fn(f, tf.constant([1.0, 2.0, 3.0]))
+    with pytest.raises(GuardMiss):
+        p([tf.constant([1.0])])  # would broadcast into the planned buffers
+    with pytest.raises(GuardMiss):
+        p([tf.constant([1.0, 2.0, 3.0], dtype=tf.float64)])

@@ -106,6 +106,12 @@ def generate(graph: Graph, name: str = "fn", plan: Any = None) -> tuple[str, dic
     for k, vid in enumerate(graph.inputs):
         nm = names[vid] = em.namer(graph.names.get(vid, f"x{k}"))
         body.append(f"{nm} = inputs[{k}]._value")
+        # the program (its constants, folds and buffers) holds for the traced shape and dtype only
+        v = graph.values[vid]
+        dt = em.bind(np.dtype(v.dtype), f"dtype_{np.dtype(v.dtype).name}")
+        body += [f"if {nm}.shape != {literal(tuple(v.shape))} or {nm}.dtype != {dt}:",
+                 f"    raise GuardMiss(f'input {k} has shape {{{nm}.shape}} and dtype {{{nm}.dtype}}; this program "
+                 f"was traced for {tuple(v.shape)} {np.dtype(v.dtype).name}')"]
     last_src = None
     for idx, node in enumerate(graph.nodes):
         if node.params.get("inplace") or node.op is PRINT:
