@@ -46,6 +46,9 @@ class Program:
         from .passes import optimize
 
         self.graph = optimize(graph, self.options)
+        # what runs through the dispatcher under an outer recorder: registry ops only (a fusion pass that rewrites
+        # self.graph leaves this one alone, so gradients through the program keep the registry's rules)
+        self.replay_graph = self.graph
         plan = None
         if self.options["plan"]:
             from .plan import make_plan
@@ -58,7 +61,7 @@ class Program:
 
     def __call__(self, inputs: list[Any]) -> list[Any]:
         if local.tapes:
-            return replay(self.graph, inputs)
+            return replay(self.replay_graph, inputs)
         return self.fn(inputs)
 
     def pretty_printed_code(self) -> str:
