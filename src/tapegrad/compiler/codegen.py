@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import NUMPY
 from .._tensor import Tensor
 from .graph import ASSIGN_ADD, GUARD, PRINT, READ_VARIABLE, Graph, Node, guard_holds
 from .lower import lower_node
@@ -92,7 +91,7 @@ class Emitter:
 def generate(graph: Graph, name: str = "fn", plan: Any = None) -> tuple[str, dict[str, Any], str]:
     """(source, bindings, filename) of the program for ``graph``; ``plan`` (a ``plan.MemoryPlan``) adds buffers."""
     em = Emitter()
-    em.bindings.update({"F": NUMPY, "Tensor": Tensor, "_new": object.__new__})
+    em.bindings.update({"F": graph.backend, "Tensor": Tensor, "_new": object.__new__})
     from .trace import GuardMiss
 
     em.bindings["GuardMiss"] = GuardMiss

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import NUMPY
 from .._registry import OpDef
 from .._tensor import scatter_into
 
@@ -163,6 +164,7 @@ class Graph:
     stores: list[tuple[Any, int]] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
     next_vid: int = 0
+    backend: Any = NUMPY  # the array namespace the program runs on (the inputs' and variables' ``_xp``)
     # (internal) id(node) -> (node, direct-call template or None), memoised by lower.node_template
     lowered: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -199,7 +201,7 @@ class Graph:
         """A shallow structural copy: new node objects and lists, same ops, params and constants."""
         g = Graph(inputs=list(self.inputs), input_variables=list(self.input_variables),
                   values=dict(self.values), consts=dict(self.consts), outputs=list(self.outputs),
-                  stores=list(self.stores), names=dict(self.names), next_vid=self.next_vid)
+                  stores=list(self.stores), names=dict(self.names), next_vid=self.next_vid, backend=self.backend)
         g.nodes = [Node(n.op, dict(n.params), n.inputs, n.outputs, n.name, n.source) for n in self.nodes]
         return g
 

@@ -204,7 +204,7 @@ def lower_node(em: Any, node: Any, ins: list[str], outs: list[str], buf: str | N
     params = {k: v for k, v in node.params.items() if k != "target"}
     expr = node_template(node, graph) if len(outs) == 1 else None
     if expr is not None:
-        if isinstance(getattr(NUMPY, expr[1], None), np.ufunc):
+        if isinstance(getattr(graph.backend, expr[1], None), np.ufunc):
             ins = [_typed_scalar(em, graph, node, k) if graph.values[i].pyscalar and i in graph.consts else ins[k]
                    for k, i in enumerate(node.inputs)]
         sym = _OPERATORS.get(expr[1])
@@ -234,7 +234,7 @@ def lowerable_ufunc(node: Any, graph: Any) -> bool:
     if expr is None:
         return False
     _, name, args, kwargs = expr
-    fn = getattr(NUMPY, name, None)
+    fn = getattr(graph.backend, name, None)
     return isinstance(fn, np.ufunc) and not kwargs and all(not isinstance(a, Sym) or _is_leaf_in(a) for a in args)
 
 
@@ -293,7 +293,7 @@ def _expr_source(em: Any, expr: Any, ins: list[str], node: Any, graph: Any, top:
     if not (type(expr) is tuple and expr and expr[0] == "call"):
         return em.value(expr, f"{node.name}_c")
     _, name, args, kwargs = expr
-    fn = getattr(NUMPY, name)
+    fn = getattr(graph.backend, name)
     fname = em.bind(fn, f"np_{name}" if isinstance(fn, np.ufunc) else f"F_{name}")
     ufunc = isinstance(fn, np.ufunc)
     parts = []

@@ -252,6 +252,11 @@ def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: lis
             args.append(p)
         g.inputs.append(vid)
         g.names[vid] = names[k] if names is not None and k < len(names) else f"x{k}"
+    backends = {x._xp for x in args if isinstance(x, _TensorLike)}
+    if len(backends) > 1:
+        raise TraceError(f"tapegrad.function: inputs live on different array backends {sorted(map(str, backends))}.")
+    if backends:
+        g.backend = backends.pop()
     saved = (local.tapes, local.accumulators, local.tracer)
     local.tapes, local.accumulators, local.tracer = (tr,), (), tr
     try:
