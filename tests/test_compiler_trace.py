@@ -414,3 +414,18 @@ def test_inputs_of_another_shape_or_dtype_miss():
         p([tf.constant([1.0])])  # would broadcast into the planned buffers
     with pytest.raises(GuardMiss):
         p([tf.constant([1.0, 2.0, 3.0], dtype=tf.float64)])
+
+
+def test_outer_tape_differentiates_a_gradient_computed_inside():
+    def f(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = x * x * x
+        return t.gradient(y, x)  # 3 x^2
+
+    p = compile_fn(f, tf.constant(1.0))
+    x = tf.constant(2.0)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        (g,) = p([x])
+    assert float(g) == 12.0 and float(outer.gradient(g, x)) == 12.0  # d(3x^2)/dx = 6x
