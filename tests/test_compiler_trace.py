@@ -429,3 +429,17 @@ def test_outer_tape_differentiates_a_gradient_computed_inside():
         outer.watch(x)
         (g,) = p([x])
     assert float(g) == 12.0 and float(outer.gradient(g, x)) == 12.0  # d(3x^2)/dx = 6x
+
+
+def test_forward_accumulator_inside_a_trace_stays_live():
+    def f(x, t):
+        with tf.autodiff.ForwardAccumulator(x, t) as acc:
+            y = tf.sin(x) * x
+        return y, acc.jvp(y)
+
+    p = compile_fn(f, tf.constant([0.5, 1.0]), tf.constant([1.0, 0.0]))
+    for xs, ts in (([0.3, 2.0], [1.0, 1.0]), ([1.5, -1.0], [0.0, 2.0])):
+        x, t = tf.constant(xs), tf.constant(ts)
+        got, want = p([x, t]), f(x, t)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)

@@ -209,7 +209,8 @@ class ForwardAccumulator:
         first = res[0] if multi else res
         xp = first._xp
         outer = self._outer_recorders()
-        if outer and self._outer_wants(outer, in_ids, ts):
+        # a trace (tapegrad.compiler) must see the tangent's ops: they run recorded, like an outer tape's
+        if outer and (_tape.local.tracer is not None or self._outer_wants(outer, in_ids, ts)):
             self._on_op_diff(rule, ts, in_ids, vals, res, p, xp, outer)
             return
         r = rule(xp, tuple([t._value if t is not None else None for t in ts]), vals, out, p)
