@@ -443,3 +443,27 @@ def test_forward_accumulator_inside_a_trace_stays_live():
         got, want = p([x, t]), f(x, t)
         for a, b in zip(got, want):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_custom_gradient_recompute_grad_and_jacobian_inside():
+    @tf.custom_gradient
+    def clip_grad(x):
+        def grad(g):
+            return tf.clip_by_value(g, -0.5, 0.5)
+
+        return x * 1.0, grad
+
+    layer = tf.recompute_grad(lambda z: tf.tanh(z) * z)
+
+    def f(x):
+        with tf.GradientTape(persistent=True) as t:
+            t.watch(x)
+            y = clip_grad(x * 3.0)
+            z = layer(x)
+        return t.gradient(y, x), t.gradient(z, x), t.jacobian(z, x)
+
+    p = compile_fn(f, tf.constant([0.1, 0.2]))
+    for xs in ([0.3, -2.0], [1.0, 0.5]):
+        x = tf.constant(xs)
+        for a, b in zip(p([x]), f(x)):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
