@@ -218,7 +218,8 @@ def _emit_node(em: Emitter, graph: Graph, node: Node, names: dict[int, str], idx
     if node.op is GUARD:
         kind, expect = node.params["kind"], node.params["expect"]
         x = ins[0]
-        msg = f"raise GuardMiss('{kind}() of {x} differs from the traced {expect!r:.40}')"
+        # repr() of the whole message: a traced array's repr spans lines and may hold quotes
+        msg = f"raise GuardMiss({f'{kind}() of {x} differs from the traced value {expect!r:.40}'!r})"
         if kind == "bool":
             return [f"if bool({x}) is not {expect!r}:", f"    {msg}"]
         if kind in ("int", "float") and literal(expect) is not None:
