@@ -6,8 +6,12 @@ the reverse sweep reaches a producer, the gradient of its output is complete (TF
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+import numpy as np
+
+from . import _buffers
 from ._indexed_slices import IndexedSlices
 from ._registry import NO_GRADIENT
 from ._tape import local
@@ -37,13 +41,57 @@ def fit(F: Any, r: Any, val: Any, nb: int) -> Any:
 
 
 def accumulate(a: Any, b: Any) -> Any:
+    """``a + b`` for two gradients of one tensor (``a`` the one held so far, ``b`` a rule's new result).
+
+    Large arrays are summed in place into whichever operand is an engine-owned cache buffer that nothing else
+    refers to (checked by reference counts: a gradient passed through by a rule to two inputs, a result, a view,
+    the user's output_gradients are never written into), else into a fresh cache buffer.
+    """
     if a is None:
         return b
-    if type(a) is IndexedSlices:
+    ta = type(a)
+    if ta is IndexedSlices:
         return a._sparse_add(b)
     if type(b) is IndexedSlices:
         return b._sparse_add(a)
+    if ta is _nd and a.nbytes >= _LARGE and type(b) is _nd and a.shape == b.shape and a.dtype == b.dtype:
+        owner = _buffers._local.owner
+        base = a.base
+        if base is not None and owner.get(id(base)) is base and _rc(base) == _ONE_VIEW and _rc(a) == _REFS[0]:
+            return _add(a, b, out=a)
+        base = b.base
+        if base is not None and owner.get(id(base)) is base and _rc(base) == _ONE_VIEW and _rc(b) == _REFS[1]:
+            return _add(a, b, out=b)  # (floating-point addition commutes exactly)
+        return _add(a, b, out=_buffers.take(a.shape, a.dtype))
     return a + b  # a fresh value: never accumulate into a buffer the engine does not own
+
+
+_nd = np.ndarray
+_add = np.add
+_rc = sys.getrefcount
+_LARGE = _buffers.LARGE
+_ONE_VIEW = _buffers._FREE_ONE_VIEW
+_REFS = (-1, -1)  # calibrated below: the reference counts of an unshared operand, seen from accumulate
+
+
+def _accumulate_refs(a: Any, b: Any) -> tuple[int, int]:
+    # mirrors accumulate's frame: the operands as parameters, counted by getrefcount
+    return _rc(a), _rc(b)
+
+
+def _calibrate() -> tuple[int, int]:
+    """The counts of an unshared held gradient (in ``grads`` and the sweep's ``prev``) and of an unshared new
+    result (in the rule's result tuple and the sweep's loop variable), as :func:`backward` calls accumulate."""
+    grads = {1: _buffers.take((_LARGE // 8,), np.dtype(np.float64))}
+    rs = (_buffers.take((_LARGE // 8,), np.dtype(np.float64)),)
+    for i, r in zip((1,), rs):
+        prev = grads.get(i)
+        return _accumulate_refs(prev, r)
+    raise AssertionError
+
+
+_REFS = _calibrate() if _buffers.ENABLED else (-1, -1)
+_buffers.clear()
 
 
 _NEED1 = (True,)

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import _buffers
+from .._backend import NUMPY as _NP
 from .._dispatch import apply1, binary, make_binary, make_unary
 from .._registry import OpDef, defop, normal, small_ints, spec, uniform
 from .._tensor import Tensor, _TensorLike
@@ -24,12 +26,14 @@ OPS_BY_PUBLIC: dict[str, OpDef] = {}
 
 
 def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None, *, kinds: str = "fc",
-           save_out: bool = False, doc: str = "", vjp: Any = None, jvp: Any = None,
+           save_out: bool = False, doc: str = "", vjp: Any = None, jvp: Any = None, fused: Any = None,
            **meta: Any) -> Callable[..., Tensor]:
     """Declare an elementwise unary op whose derivative is ``deriv(F, x, y)``; VJP and JVP follow from it.
 
     An op whose rules are not ``g * conj(f')`` / ``t * f'`` passes ``deriv=None`` and its own ``vjp``/``jvp``
     (neither: not differentiable). A ``doc`` with its own ``>>>`` example is the whole docstring.
+    ``fused(g, x, y, r)`` (optional) writes ``g * f'(x)`` into the engine-owned buffer ``r`` with ``out=`` passes;
+    the rule uses it for large real arrays (``_buffers.LARGE``) without batch axes.
     """
     if deriv is None:
         op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
@@ -38,6 +42,10 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
             raise TypeError(f"_unary({name!r}): give either deriv or explicit vjp/jvp rules, not both")
 
         def vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+            if F is _NP and g.nbytes >= _LARGE and fused is not None:
+                x = ins[0]
+                if g.shape == x.shape and g.dtype == x.dtype and g.dtype.kind == "f":
+                    return (fused(g, x, out, _take(g.shape, g.dtype)),)
             return (g * cj(F, deriv(F, ins[0], out)),)
 
         def jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
@@ -84,6 +92,115 @@ def _zeros_of(F: Any, g: Any) -> Any:
     return F.zeros_like(g)
 
 
+# -- large arrays (issue 12) ---------------------------------------------------------------------------------------
+# Forwards of the common elementwise ops write large results (>= _buffers.LARGE bytes) into engine-owned cache
+# buffers, and their rules compute ``g * f'(x)`` with ``out=`` passes into one such buffer, so a training step on
+# big arrays reuses the same memory every step instead of page-faulting fresh arrays in. Small arrays take the
+# plain expressions (one size test is all they pay).
+
+_LARGE = _buffers.LARGE
+_take = _buffers.take
+_nd = np.ndarray
+
+
+def _ufunc1(uf: Any) -> Callable[..., Any]:
+    """Forward of a one-input ufunc: large floating results go into a cache buffer."""
+    name = uf.__name__
+
+    def fwd(F: Any, x: Any) -> Any:
+        if F is _NP:
+            if x.nbytes >= _LARGE and x.dtype.kind in "fc":
+                return uf(x, out=_take(x.shape, x.dtype))
+            return uf(x)
+        return getattr(F, name)(x)
+
+    return fwd
+
+
+def _big2(uf: Any, x: Any, y: Any) -> Any:
+    """``uf(x, y)`` into a cache buffer when one operand is a large array and the other an array of the same shape
+    and dtype or a Python scalar (the result then has that shape and dtype); None otherwise."""
+    tx = type(x)
+    ty = type(y)
+    if tx is _nd and (ty is float or ty is int or (ty is _nd and y.shape == x.shape and y.dtype == x.dtype)):
+        return uf(x, y, out=_take(x.shape, x.dtype))
+    if ty is _nd and (tx is float or tx is int):
+        return uf(x, y, out=_take(y.shape, y.dtype))
+    return None
+
+
+# Each forward tests size inline and falls back to the Python operator (cheap on NumPy scalars and small arrays).
+def _add_fwd(F: Any, x: Any, y: Any) -> Any:
+    if (type(x) is _nd and x.nbytes >= _LARGE or type(y) is _nd and y.nbytes >= _LARGE) and F is _NP:
+        r = _big2(np.add, x, y)
+        if r is not None:
+            return r
+    return x + y
+
+
+def _sub_fwd(F: Any, x: Any, y: Any) -> Any:
+    if (type(x) is _nd and x.nbytes >= _LARGE or type(y) is _nd and y.nbytes >= _LARGE) and F is _NP:
+        r = _big2(np.subtract, x, y)
+        if r is not None:
+            return r
+    return x - y
+
+
+def _mul_fwd(F: Any, x: Any, y: Any) -> Any:
+    if (type(x) is _nd and x.nbytes >= _LARGE or type(y) is _nd and y.nbytes >= _LARGE) and F is _NP:
+        r = _big2(np.multiply, x, y)
+        if r is not None:
+            return r
+    return x * y
+
+
+def _big_grad(F: Any, g: Any) -> bool:
+    """The fused rule applies: raw NumPy, a large real upstream (its shape is checked by the caller)."""
+    return F is _NP and g.nbytes >= _LARGE and g.dtype.kind == "f"
+
+
+def _mul_into(g: Any, y: Any) -> Any:
+    """``g * y`` into a cache buffer of ``g``'s shape (``y`` broadcasts against ``g``: it has no batch axes)."""
+    return np.multiply(g, y, out=_take(g.shape, g.dtype))
+
+
+def _tanh_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    np.multiply(y, y, out=r)
+    np.subtract(1, r, out=r)
+    return np.multiply(r, g, out=r)
+
+
+def _exp_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    return np.multiply(g, y, out=r)
+
+
+def _sigmoid_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    np.subtract(1, y, out=r)
+    np.multiply(r, y, out=r)
+    return np.multiply(r, g, out=r)
+
+
+def _sin_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    np.cos(x, out=r)
+    return np.multiply(r, g, out=r)
+
+
+def _cos_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    np.sin(x, out=r)
+    np.negative(r, out=r)
+    return np.multiply(r, g, out=r)
+
+
+def _log_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    np.reciprocal(x, out=r)  # g * (1/x), as the small path computes it (not g / x): same bits at any size
+    return np.multiply(r, g, out=r)
+
+
+def _square_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    np.multiply(x, 2, out=r)
+    return np.multiply(r, g, out=r)
+
+
 # -- arithmetic ---------------------------------------------------------------------------------------------------
 # Forwards use Python operators: on NumPy scalars (0-d results) they are an order of magnitude cheaper than
 # calling the ufunc, and every array backend implements them.
@@ -94,12 +211,24 @@ def _add_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 def _sub_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    if needs[1] and _big_grad(F, g):
+        return (g, np.negative(g, out=_take(g.shape, g.dtype)))
     return (g, -g if needs[1] else None)
 
 
 def _mul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x, y = ins
+    if _big_grad(F, g) and _real_operand(x) and _real_operand(y):
+        if x is y:  # x * x: both gradients are g * x; compute it once (the engine adds it to x's gradient twice)
+            r = _mul_into(g, x)
+            return (r if needs[0] else None, r if needs[1] else None)
+        return (_mul_into(g, y) if needs[0] else None, _mul_into(g, x) if needs[1] else None)
     return (g * cj(F, y) if needs[0] else None, g * cj(F, x) if needs[1] else None)
+
+
+def _real_operand(v: Any) -> bool:
+    t = type(v)
+    return t is float or t is int or v.dtype.kind == "f"
 
 
 def _div_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
@@ -128,15 +257,15 @@ def _pow_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (gx, gy)
 
 
-add = _binary("add", lambda F, x, y: x + y, _add_vjp,
+add = _binary("add", _add_fwd, _add_vjp,
               lambda F, ts, ins, out, p: _tsum(ts), doc="``x + y`` elementwise with broadcasting.", linear=True,
               save_in=False,
               test=spec(lambda tf, x, y: tf.add(x, y), normal((3, 4), (4,)), ref=np.add, complex=True))
-subtract = _binary("subtract", lambda F, x, y: x - y, _sub_vjp,
+subtract = _binary("subtract", _sub_fwd, _sub_vjp,
                    lambda F, ts, ins, out, p: _tsum((ts[0], None if ts[1] is None else -ts[1])),
                    doc="``x - y`` elementwise with broadcasting.", linear=True, save_in=False,
                    test=spec(lambda tf, x, y: x - y, normal((3, 4), (4,)), ref=np.subtract, complex=True))
-multiply = _binary("multiply", lambda F, x, y: x * y, _mul_vjp,
+multiply = _binary("multiply", _mul_fwd, _mul_vjp,
                    lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] * ins[1],
                                                      None if ts[1] is None else ins[0] * ts[1])),
                    doc="``x * y`` elementwise with broadcasting.",
@@ -218,11 +347,19 @@ pow.__doc__ = """``x ** y`` elementwise. ``d/dy`` is 0 where ``x <= 0`` (log gua
     """
 
 
+def _neg_fwd(F: Any, x: Any) -> Any:
+    if x.nbytes >= _LARGE and F is _NP and x.dtype.kind in "fc":
+        return np.negative(x, out=_take(x.shape, x.dtype))
+    return -x
+
+
 def _neg_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    if F is _NP and g.nbytes >= _LARGE:
+        return (np.negative(g, out=_take(g.shape, g.dtype)),)
     return (-g,)
 
 
-NEGATIVE = defop("negative", lambda F, x: -x, _neg_vjp, lambda F, ts, ins, out, p: -ts[0], linear=True,
+NEGATIVE = defop("negative", _neg_fwd, _neg_vjp, lambda F, ts, ins, out, p: -ts[0], linear=True,
                  save_in=False,
                  test=spec(lambda tf, x: -x, normal((3, 4)), ref=np.negative, complex=True))
 
@@ -268,20 +405,21 @@ def sqrt(x: Any, name: str | None = None) -> Tensor:
 
 OPS_BY_PUBLIC["sqrt"] = SQRT
 
-square = _unary("square", lambda F, x: F.square(x), lambda F, x, y: 2 * x, kinds="fciu",
+square = _unary("square", _ufunc1(np.square), lambda F, x, y: 2 * x, kinds="fciu", fused=_square_fused,
                 doc="``x * x`` elementwise.",
                 test=spec(lambda tf, x: tf.square(x), normal((3, 4)), ref=np.square, complex=True))
-exp = _unary("exp", lambda F, x: F.exp(x), lambda F, x, y: y, save_out=True, save_in=False,
+exp = _unary("exp", _ufunc1(np.exp), lambda F, x, y: y, save_out=True, save_in=False, fused=_exp_fused,
              doc="``e ** x`` elementwise.",
              test=spec(lambda tf, x: tf.exp(x), normal((3, 4)), ref=np.exp, complex=True))
-log = _unary("log", lambda F, x: F.log(x), lambda F, x, y: 1 / x, doc="Natural logarithm (``-inf`` at 0).",
+log = _unary("log", _ufunc1(np.log), lambda F, x, y: 1 / x, fused=_log_fused, doc="Natural logarithm (``-inf`` at 0).",
              test=spec(lambda tf, x: tf.math.log(x), uniform(0.5, 2, (3, 4)), ref=np.log,
                        complex=True))
-sin = _unary("sin", lambda F, x: F.sin(x), lambda F, x, y: F.cos(x), doc="Sine.",
+sin = _unary("sin", _ufunc1(np.sin), lambda F, x, y: F.cos(x), fused=_sin_fused, doc="Sine.",
              test=spec(lambda tf, x: tf.sin(x), normal((3, 4)), ref=np.sin, complex=True))
-cos = _unary("cos", lambda F, x: F.cos(x), lambda F, x, y: -F.sin(x), doc="Cosine.",
+cos = _unary("cos", _ufunc1(np.cos), lambda F, x, y: -F.sin(x), fused=_cos_fused, doc="Cosine.",
              test=spec(lambda tf, x: tf.cos(x), normal((3, 4)), ref=np.cos, complex=True))
-tanh = _unary("tanh", lambda F, x: F.tanh(x), lambda F, x, y: 1 - y * y, save_out=True, save_in=False,
+tanh = _unary("tanh", _ufunc1(np.tanh), lambda F, x, y: 1 - y * y, save_out=True, save_in=False,
+              fused=_tanh_fused,
               doc="Hyperbolic tangent.",
               test=spec(lambda tf, x: tf.tanh(x), normal((3, 4)), ref=np.tanh, complex=True))
 
@@ -295,6 +433,7 @@ def _sigmoid_fwd(F: Any, x: Any) -> Any:
 
 
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda F, x, y: y * (1 - y), save_out=True, save_in=False,
+                 fused=_sigmoid_fused,
                  doc="Logistic function ``1 / (1 + exp(-x))``, computed stably.",
                  test=spec(lambda tf, x: tf.sigmoid(x), lambda rng: (rng.normal(size=(3, 4)) * 3,),
                            ref=lambda x: 1 / (1 + np.exp(-x)), complex=True))

@@ -1,0 +1,245 @@
+"""Engine-owned buffers for large arrays (issue 12): a size-and-dtype keyed cache reused step after step.
+
+Why: glibc hands large freed blocks back to the operating system (``munmap``, or trimming the heap top once more
+than ``M_TRIM_THRESHOLD`` is free), and a fresh array written for the first time then page-faults on every 4 KiB
+page. An eager training step frees its temporaries at the end of the step and allocates them again at the start
+of the next, so, depending on the allocator's state, every large array of every step may pay those faults (a
+4 MB product: 0.1 ms into a reused buffer, 1.7 ms into a fresh one on a loaded machine).
+
+What: each block is a plain NumPy array that the cache allocates and keeps. Large forward outputs, gradient
+temporaries and accumulators are written (``out=``) into a *view* of a free block; the view is what the op or
+the sweep hands on. A block is free again exactly when nothing refers to it any more: every view of it keeps a
+reference to it (NumPy's ``base``), so ``sys.getrefcount(block)`` falls back to the cache's own references once
+the last view dies. Memory is reused only when no Python object can reach it, the same rule malloc follows, so
+nothing the user, a tape or a result holds is ever written into.
+
+Bounds: the cache keeps at most ``limit`` bytes of blocks (``tapegrad.config.set_buffer_cache_limit``, default
+256 MiB; beyond it large arrays are plain NumPy allocations) and frees every block that is not in use on
+``tapegrad.config.clear_buffer_cache()``. Each thread has its own cache. Nothing process-wide is changed;
+``tapegrad.config.tune_malloc()`` is the opt-in switch for glibc's thresholds (it affects the whole process).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import numpy as np
+
+#: Arrays of at least this many bytes are taken from the cache (smaller ones are cheap for malloc to recycle).
+LARGE = 256 * 1024
+DEFAULT_LIMIT = 256 << 20
+
+_rc = sys.getrefcount
+_ndarray = np.ndarray
+_empty = np.empty
+
+
+class _Cache(threading.local):
+    def __init__(self) -> None:
+        self.blocks: dict[tuple[Any, ...], list[np.ndarray]] = {}  # (shape, dtype) -> blocks, in use or free
+        self.owner: dict[int, np.ndarray] = {}  # id(block) -> block: which arrays are the cache's blocks
+        self.nbytes = 0
+        self.limit = _limit[0]
+
+
+_limit = [DEFAULT_LIMIT]
+_local = _Cache()
+
+
+def _free_count() -> int:
+    """``getrefcount`` of a block that nothing but the cache refers to, seen from :func:`take`'s loop."""
+    c = _Cache()
+    b = _empty(4)
+    c.blocks[(b.shape, b.dtype)] = [b]
+    c.owner[id(b)] = b
+    del b
+    for blk in c.blocks[((4,), np.dtype(np.float64))]:
+        return _rc(blk)
+    raise AssertionError
+
+
+_FREE = _free_count()
+
+
+def _calibrated() -> bool:
+    """The refcount rules the cache relies on hold on this interpreter (a view adds one reference to its block)."""
+    c = _Cache()
+    b = _empty(4)
+    c.blocks[(b.shape, b.dtype)] = [b]
+    c.owner[id(b)] = b
+    del b
+    v = None
+    for blk in c.blocks[((4,), np.dtype(np.float64))]:
+        free = _rc(blk) == _FREE
+        v = blk.view()
+        used = _rc(blk) == _FREE + 1
+        w = v.reshape(2, 2)  # a view of a view refers to the block, not to the first view
+        return free and used and w.base is blk and _rc(blk) == _FREE + 2
+    return False
+
+
+ENABLED = _calibrated() and (getattr(sys, "_is_gil_enabled", lambda: True)())
+
+
+def take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An uninitialised array of ``shape`` and ``dtype`` that nothing else refers to: a view of a free cache
+    block, or a plain new array when the cache is full (or disabled). The caller writes every element."""
+    c = _local
+    key = (shape, dtype)
+    blocks = c.blocks.get(key)
+    if blocks is None:
+        if not ENABLED:
+            return _empty(shape, dtype)
+        blocks = c.blocks[key] = []
+    else:
+        for blk in blocks:
+            if _rc(blk) == _FREE:
+                return blk.view()
+    b = _empty(shape, dtype)
+    if c.nbytes + b.nbytes > c.limit:
+        return b
+    blocks.append(b)
+    c.owner[id(b)] = b
+    c.nbytes += b.nbytes
+    return b.view()
+
+
+def like(x: Any) -> np.ndarray:
+    """:func:`take` for ``x``'s shape and dtype."""
+    return take(x.shape, x.dtype)
+
+
+def owned_alone(a: Any, refs: int) -> bool:
+    """Whether ``a`` is a view of one of this thread's blocks that nothing else can see: no other view of the
+    block exists and ``a`` itself has ``refs`` references (the caller's count, see ``_backprop.accumulate``)."""
+    b = a.base
+    return (b is not None and _local.owner.get(id(b)) is b and _rc(b) == _FREE_ONE_VIEW and _rc(a) == refs)
+
+
+def _free_one_view() -> int:
+    c = _Cache()
+    b = _empty(4)
+    c.owner[id(b)] = b
+    c.blocks[(b.shape, b.dtype)] = [b]
+    v = b.view()
+    del b
+    return _probe_base(v, c)
+
+
+def _probe_base(a: Any, c: _Cache) -> int:
+    b = a.base
+    return _rc(b) if c.owner.get(id(b)) is b else -1
+
+
+_FREE_ONE_VIEW = _free_one_view()
+
+
+def set_limit(nbytes: int) -> None:
+    """Keep at most ``nbytes`` of cached blocks in each thread (0 turns the cache off); frees blocks not in use."""
+    if nbytes < 0:
+        raise ValueError(f"set_buffer_cache_limit: the limit must be >= 0 bytes, got {nbytes}.")
+    _limit[0] = int(nbytes)
+    _local.limit = int(nbytes)
+    clear()
+
+
+def clear() -> int:
+    """Forget every block nothing refers to (their memory goes back to malloc); returns the bytes released."""
+    c = _local
+    released = 0
+    for key in list(c.blocks):
+        keep = []
+        for blk in c.blocks[key]:
+            if _rc(blk) == _FREE:
+                released += blk.nbytes
+                del c.owner[id(blk)]
+            else:
+                keep.append(blk)
+        if keep:
+            c.blocks[key] = keep
+        else:
+            del c.blocks[key]
+    c.nbytes -= released
+    return released
+
+
+def info() -> dict[str, int]:
+    """This thread's cache: bytes of blocks held, of which in use and free, and the limit."""
+    c = _local
+    free = 0
+    for blocks in c.blocks.values():
+        for blk in blocks:
+            if _rc(blk) == _FREE:
+                free += blk.nbytes
+    return {"bytes": c.nbytes, "in_use": c.nbytes - free, "free": free, "limit": c.limit}
+
+
+# -- the public switches (tapegrad.config) ------------------------------------------------------------------------
+
+
+def set_buffer_cache_limit(nbytes: int) -> None:
+    """Bytes of engine-owned buffers the eager engine may keep per thread for large arrays (default 256 MiB).
+
+    Large forward results and gradient temporaries (at least 256 KiB) are written into cached buffers that are
+    reused once nothing refers to them, so a training step does not page-fault fresh memory in every step. Blocks
+    not in use are freed by this call; ``0`` turns the cache off. A tapegrad extension (TF has no equivalent).
+
+    >>> import tapegrad as tf
+    >>> tf.config.set_buffer_cache_limit(64 << 20)
+    >>> tf.config.get_buffer_cache_info()["limit"]
+    67108864
+    >>> tf.config.set_buffer_cache_limit(256 << 20)
+    """
+    set_limit(nbytes)
+
+
+def clear_buffer_cache() -> int:
+    """Free the engine's cached buffers that nothing refers to; returns the number of bytes released.
+
+    >>> import tapegrad as tf
+    >>> tf.config.clear_buffer_cache() >= 0
+    True
+    """
+    return clear()
+
+
+def get_buffer_cache_info() -> dict[str, int]:
+    """This thread's buffer cache: ``bytes`` held (``in_use`` by live tensors or gradients, ``free`` for reuse) and
+    the ``limit``.
+
+    >>> import tapegrad as tf
+    >>> sorted(tf.config.get_buffer_cache_info())
+    ['bytes', 'free', 'in_use', 'limit']
+    """
+    return info()
+
+
+def tune_malloc(trim_threshold: int = 256 << 20, mmap_threshold: int = 32 << 20) -> bool:
+    """Opt-in: raise glibc's ``M_TRIM_THRESHOLD`` and ``M_MMAP_THRESHOLD`` for the whole process (``mallopt``).
+
+    The buffer cache already keeps tapegrad's own large arrays resident; this also keeps the memory that other
+    code frees (hand-written NumPy, other libraries) from being returned to the OS and faulted back in. It changes
+    process-wide allocator behaviour (freed memory stays with the process), which is why tapegrad never does it
+    by itself. Returns False where the C library is not glibc (nothing is changed). The same effect without code:
+    ``MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=33554432`` in the environment.
+
+    >>> import tapegrad as tf
+    >>> isinstance(tf.config.tune_malloc.__doc__, str)
+    True
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    return bool(mallopt(m_trim_threshold, int(trim_threshold))) and bool(mallopt(m_mmap_threshold,
+                                                                                int(mmap_threshold)))
