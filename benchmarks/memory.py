@@ -45,6 +45,12 @@ def _released(left: int, saved: int) -> bool:
     return left <= max(RELEASE_SLACK_BYTES, 0.02 * saved)
 
 
+def _cache_clearer(tf: ModuleType) -> Callable[[], int]:
+    """tapegrad keeps large arrays in an engine-owned buffer cache (docs/performance.md): blocks freed by the tape
+    are kept for reuse. ``clear_buffer_cache`` hands them back to malloc; other modules have nothing to clear."""
+    return getattr(getattr(tf, "config", None), "clear_buffer_cache", None) or (lambda: 0)
+
+
 def _run_traced(body: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     gc.collect()
     tracemalloc.start()
@@ -61,10 +67,14 @@ def measure_tf_api(tf: ModuleType, layers: int = 200, size: int = 256) -> dict[s
     Ws = [tf.constant(W) for W in data["Ws"]]
     activation_bytes = data["x"].nbytes
 
+    clear_cache = _cache_clearer(tf)
     # Warm-up outside tracing: lazy imports, caches, first-call allocations.
     tape, loss = workloads_tf.memory_chain(tf, x, Ws, persistent=False)
     tape.gradient(loss, x)
     del tape, loss
+    # Measure from an empty buffer cache, so that the forward's saved arrays show as growth (a warm cache would
+    # hold them from the warm-up already); what the cache keeps afterwards is reported separately.
+    clear_cache()
 
     def non_persistent() -> dict[str, Any]:
         base = _traced()
@@ -73,6 +83,7 @@ def measure_tf_api(tf: ModuleType, layers: int = 200, size: int = 256) -> dict[s
         tracemalloc.reset_peak()
         grad = tape.gradient(loss, x)
         peak = _peak() - base
+        cache_kept = clear_cache()
         after_gradient = _traced() - base
         del tape, loss
         after_del = _traced() - base
@@ -87,6 +98,7 @@ def measure_tf_api(tf: ModuleType, layers: int = 200, size: int = 256) -> dict[s
             "after_del_tape_and_grad_gc": _traced() - base,
             "after_del_tape": after_del,
             "grad_finite": grad_ok,
+            "cache_kept_after_gradient": cache_kept,
         }
 
     def persistent() -> dict[str, Any]:
@@ -97,8 +109,10 @@ def measure_tf_api(tf: ModuleType, layers: int = 200, size: int = 256) -> dict[s
         grad = tape.gradient(loss, x)
         peak = _peak() - base
         del grad
+        clear_cache()
         held = _traced() - base
         del tape, loss
+        cache_kept = clear_cache()
         after_del = _traced() - base
         gc.collect()
         after_gc = _traced() - base
@@ -111,15 +125,14 @@ def measure_tf_api(tf: ModuleType, layers: int = 200, size: int = 256) -> dict[s
             "after_del_tape_gc": after_gc,
             "released_without_gc": _released(after_del, saved),
             "released": _released(after_gc, saved),
+            "cache_kept_after_del": cache_kept,
         }
 
-    return {
-        "layers": layers,
-        "size": size,
-        "activation_bytes": activation_bytes,
-        "non_persistent": _run_traced(non_persistent),
-        "persistent": _run_traced(persistent),
-    }
+    result = {"layers": layers, "size": size, "activation_bytes": activation_bytes,
+              "non_persistent": _run_traced(non_persistent)}
+    clear_cache()
+    result["persistent"] = _run_traced(persistent)
+    return result
 
 
 def measure_numpy(layers: int = 200, size: int = 256) -> dict[str, Any]:

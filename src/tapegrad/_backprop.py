@@ -43,9 +43,11 @@ def fit(F: Any, r: Any, val: Any, nb: int) -> Any:
 def accumulate(a: Any, b: Any) -> Any:
     """``a + b`` for two gradients of one tensor (``a`` the one held so far, ``b`` a rule's new result).
 
-    Large arrays are summed in place into whichever operand is an engine-owned cache buffer that nothing else
-    refers to (checked by reference counts: a gradient passed through by a rule to two inputs, a result, a view,
-    the user's output_gradients are never written into), else into a fresh cache buffer.
+    Large arrays are summed in place into ``a`` when it is an engine-owned cache buffer that nothing else refers
+    to (checked by reference counts: a gradient passed through by a rule to two inputs, a result, a view, the
+    user's output_gradients are never written into), else into a fresh cache buffer. The count of an unshared
+    ``a`` depends on how :func:`backward` calls this (``prev = grads.get(i)`` then ``accumulate(prev, r)``);
+    :func:`_calibrate` measures it with the same shape of code.
     """
     if a is None:
         return b
@@ -57,11 +59,8 @@ def accumulate(a: Any, b: Any) -> Any:
     if ta is _nd and a.nbytes >= _LARGE and type(b) is _nd and a.shape == b.shape and a.dtype == b.dtype:
         owner = _buffers._local.owner
         base = a.base
-        if base is not None and owner.get(id(base)) is base and _rc(base) == _ONE_VIEW and _rc(a) == _REFS[0]:
+        if base is not None and owner.get(id(base)) is base and _rc(base) == _ONE_VIEW and _rc(a) == _REFS:
             return _add(a, b, out=a)
-        base = b.base
-        if base is not None and owner.get(id(base)) is base and _rc(base) == _ONE_VIEW and _rc(b) == _REFS[1]:
-            return _add(a, b, out=b)  # (floating-point addition commutes exactly)
         return _add(a, b, out=_buffers.take(a.shape, a.dtype))
     return a + b  # a fresh value: never accumulate into a buffer the engine does not own
 
@@ -71,26 +70,24 @@ _add = np.add
 _rc = sys.getrefcount
 _LARGE = _buffers.LARGE
 _ONE_VIEW = _buffers._FREE_ONE_VIEW
-_REFS = (-1, -1)  # calibrated below: the reference counts of an unshared operand, seen from accumulate
+_REFS = -1  # calibrated below: the reference count of an unshared held gradient, seen from accumulate
 
 
-def _accumulate_refs(a: Any, b: Any) -> tuple[int, int]:
-    # mirrors accumulate's frame: the operands as parameters, counted by getrefcount
-    return _rc(a), _rc(b)
+def _accumulate_refs(a: Any, b: Any) -> int:
+    # mirrors accumulate's frame: the held gradient as a parameter, counted by getrefcount
+    return _rc(a)
 
 
-def _calibrate() -> tuple[int, int]:
-    """The counts of an unshared held gradient (in ``grads`` and the sweep's ``prev``) and of an unshared new
-    result (in the rule's result tuple and the sweep's loop variable), as :func:`backward` calls accumulate."""
+def _calibrate() -> int:
+    """The count of an unshared held gradient (in ``grads`` and the sweep's ``prev``), as backward calls
+    accumulate."""
     grads = {1: _buffers.take((_LARGE // 8,), np.dtype(np.float64))}
-    rs = (_buffers.take((_LARGE // 8,), np.dtype(np.float64)),)
-    for i, r in zip((1,), rs):
-        prev = grads.get(i)
-        return _accumulate_refs(prev, r)
-    raise AssertionError
+    r = None
+    prev = grads.get(1)
+    return _accumulate_refs(prev, r)
 
 
-_REFS = _calibrate() if _buffers.ENABLED else (-1, -1)
+_REFS = _calibrate() if _buffers.ENABLED else -1
 _buffers.clear()
 
 
@@ -135,6 +132,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
     if local.grad_listener is not None:
         listener, local.grad_listener = local.grad_listener, None
         watch = listener(entries, source_ids, grads, results, diff)
+    general = diff or nb  # rule results go through fit() (batch axes, Tensors); else only when shapes differ
     pop = entries.pop
     for k in range(len(entries) - 1, -1, -1):
         if watch is not None:
@@ -179,15 +177,29 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             rs = vjp(F, g, _wrap_ins(ins, getattr(in_ids, "real", in_ids), xp), _wrap_out(out, oid, xp), p, needs)
         else:
             rs = vjp(F, g, ins, out, p, needs)
-        for i, r, need, v in zip(in_ids, rs, needs, ins):
-            if not need or r is None:
+        if n == 1:  # the common one-input case without the zip (hot for long chains of small ops)
+            r = rs[0]
+            if r is None:
                 continue
-            if diff or nb:
+            v = ins[0]
+            if general:
                 if type(r) is not IndexedSlices:
                     r = fit(F, r, v, nb)
             elif (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
                 r = fit(F, r, v, 0)
-            prev = grads.get(i)
+            i = in_ids[0]
+            prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
+            grads[i] = r if prev is None else accumulate(prev, r)
+            continue
+        for i, r, need, v in zip(in_ids, rs, needs, ins):
+            if not need or r is None:
+                continue
+            if general:
+                if type(r) is not IndexedSlices:
+                    r = fit(F, r, v, nb)
+            elif (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+                r = fit(F, r, v, 0)
+            prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
             grads[i] = r if prev is None else accumulate(prev, r)
     if watch is not None:
         watch(-1)

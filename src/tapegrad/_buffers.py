@@ -16,7 +16,7 @@ nothing the user, a tape or a result holds is ever written into.
 Bounds: the cache keeps at most ``limit`` bytes of blocks (``tapegrad.config.set_buffer_cache_limit``, default
 256 MiB; beyond it large arrays are plain NumPy allocations) and frees every block that is not in use on
 ``tapegrad.config.clear_buffer_cache()``. Each thread has its own cache. Nothing process-wide is changed;
-``tapegrad.config.tune_malloc()`` is the opt-in switch for glibc's thresholds (it affects the whole process).
+``tapegrad.config.tune_malloc`` is the opt-in switch for glibc's thresholds (it affects the whole process).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
 
     An op whose rules are not ``g * conj(f')`` / ``t * f'`` passes ``deriv=None`` and its own ``vjp``/``jvp``
     (neither: not differentiable). A ``doc`` with its own ``>>>`` example is the whole docstring.
-    ``fused(g, x, y, r)`` (optional) writes ``g * f'(x)`` into the engine-owned buffer ``r`` with ``out=`` passes;
+    ``fused(g, x, y)`` (optional) computes ``g * f'(x)`` with ``out=`` passes into an engine-owned cache buffer;
     the rule uses it for large real arrays (``_buffers.LARGE``) without batch axes.
     """
     if deriv is None:
@@ -42,10 +42,12 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
             raise TypeError(f"_unary({name!r}): give either deriv or explicit vjp/jvp rules, not both")
 
         def vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-            if F is _NP and g.nbytes >= _LARGE and fused is not None:
-                x = ins[0]
-                if g.shape == x.shape and g.dtype == x.dtype and g.dtype.kind == "f":
-                    return (fused(g, x, out, _take(g.shape, g.dtype)),)
+            if F is _NP and g.dtype.kind == "f":  # raw and real: no conjugation
+                if g.nbytes >= _LARGE and fused is not None:
+                    x = ins[0]
+                    if g.shape == x.shape and g.dtype == x.dtype:
+                        return (fused(g, x, out),)
+                return (g * deriv(F, ins[0], out),)
             return (g * cj(F, deriv(F, ins[0], out)),)
 
         def jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
@@ -154,50 +156,56 @@ def _mul_fwd(F: Any, x: Any, y: Any) -> Any:
     return x * y
 
 
-def _big_grad(F: Any, g: Any) -> bool:
-    """The fused rule applies: raw NumPy, a large real upstream (its shape is checked by the caller)."""
-    return F is _NP and g.nbytes >= _LARGE and g.dtype.kind == "f"
+def _is_one(g: Any) -> bool:
+    """``g`` is a broadcast 1 (a sum's or a mean-free loss's upstream): ``g * v`` is ``v`` itself."""
+    return not any(g.strides) and g.ndim > 0 and g.item(0) == 1
 
 
 def _mul_into(g: Any, y: Any) -> Any:
-    """``g * y`` into a cache buffer of ``g``'s shape (``y`` broadcasts against ``g``: it has no batch axes)."""
+    """``g * y`` into a cache buffer of ``g``'s shape (``y`` broadcasts against ``g``: it has no batch axes); ``y``
+    itself when ``g`` is a broadcast 1 and ``y`` already has the result's shape and dtype (tensor values are never
+    written into, so the engine may hand the same array on)."""
+    if type(y) is _nd and y.shape == g.shape and y.dtype == g.dtype and _is_one(g):
+        return y
     return np.multiply(g, y, out=_take(g.shape, g.dtype))
 
 
-def _tanh_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+def _tanh_fused(g: Any, x: Any, y: Any) -> Any:
+    r = _take(g.shape, g.dtype)
     np.multiply(y, y, out=r)
     np.subtract(1, r, out=r)
     return np.multiply(r, g, out=r)
 
 
-def _exp_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
-    return np.multiply(g, y, out=r)
+def _exp_fused(g: Any, x: Any, y: Any) -> Any:
+    return _mul_into(g, y)
 
 
-def _sigmoid_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+def _sigmoid_fused(g: Any, x: Any, y: Any) -> Any:
+    r = _take(g.shape, g.dtype)
     np.subtract(1, y, out=r)
     np.multiply(r, y, out=r)
     return np.multiply(r, g, out=r)
 
 
-def _sin_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
-    np.cos(x, out=r)
+def _sin_fused(g: Any, x: Any, y: Any) -> Any:
+    r = np.cos(x, out=_take(g.shape, g.dtype))
     return np.multiply(r, g, out=r)
 
 
-def _cos_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
-    np.sin(x, out=r)
+def _cos_fused(g: Any, x: Any, y: Any) -> Any:
+    r = np.sin(x, out=_take(g.shape, g.dtype))
     np.negative(r, out=r)
     return np.multiply(r, g, out=r)
 
 
-def _log_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
-    np.reciprocal(x, out=r)  # g * (1/x), as the small path computes it (not g / x): same bits at any size
+def _log_fused(g: Any, x: Any, y: Any) -> Any:
+    r = np.reciprocal(x, out=_take(g.shape, g.dtype))  # g * (1/x) as the small path computes it: same bits
     return np.multiply(r, g, out=r)
 
 
-def _square_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
-    np.multiply(x, 2, out=r)
+def _square_fused(g: Any, x: Any, y: Any) -> Any:
+    r = np.multiply(x, 2, out=_take(g.shape, g.dtype))
     return np.multiply(r, g, out=r)
 
 
@@ -211,24 +219,23 @@ def _add_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 
 def _sub_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    if needs[1] and _big_grad(F, g):
-        return (g, np.negative(g, out=_take(g.shape, g.dtype)))
-    return (g, -g if needs[1] else None)
+    if needs[1]:
+        if F is _NP and g.nbytes >= _LARGE:
+            return (g, np.negative(g, out=_take(g.shape, g.dtype)))
+        return (g, -g)
+    return (g, None)
 
 
 def _mul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x, y = ins
-    if _big_grad(F, g) and _real_operand(x) and _real_operand(y):
-        if x is y:  # x * x: both gradients are g * x; compute it once (the engine adds it to x's gradient twice)
-            r = _mul_into(g, x)
-            return (r if needs[0] else None, r if needs[1] else None)
-        return (_mul_into(g, y) if needs[0] else None, _mul_into(g, x) if needs[1] else None)
+    if F is _NP and g.dtype.kind == "f":  # raw and real (the operands have g's dtype, or are Python numbers)
+        if g.nbytes >= _LARGE:
+            if x is y:  # x * x: both gradients are g * x; computed once (the engine adds it to x's gradient twice)
+                r = _mul_into(g, x)
+                return (r if needs[0] else None, r if needs[1] else None)
+            return (_mul_into(g, y) if needs[0] else None, _mul_into(g, x) if needs[1] else None)
+        return (g * y if needs[0] else None, g * x if needs[1] else None)
     return (g * cj(F, y) if needs[0] else None, g * cj(F, x) if needs[1] else None)
-
-
-def _real_operand(v: Any) -> bool:
-    t = type(v)
-    return t is float or t is int or v.dtype.kind == "f"
 
 
 def _div_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
