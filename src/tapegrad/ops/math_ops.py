@@ -355,7 +355,7 @@ pow.__doc__ = """``x ** y`` elementwise. ``d/dy`` is 0 where ``x <= 0`` (log gua
 
 
 def _neg_fwd(F: Any, x: Any) -> Any:
-    if x.nbytes >= _LARGE and F is _NP and x.dtype.kind in "fc":
+    if F is _NP and x.nbytes >= _LARGE and x.dtype.kind in "fc":
         return np.negative(x, out=_take(x.shape, x.dtype))
     return -x
 
