@@ -38,7 +38,7 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
             on_variable_read(x, tapes)
         if op.vjp is not None and out.dtype.kind in "fc":
             _record(op, (x._id,), (v,), res, out, p, tapes)
-        else:
+        elif x._id is not None:
             note_break(op, (x._id,), tapes)
     return res
 
@@ -64,7 +64,7 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
             on_variable_read(b, tapes)
         if op.vjp is not None and out.dtype.kind in "fc":
             _record(op, (a._id, b._id), (va, vb), res, out, p, tapes)
-        else:
+        elif a._id is not None or b._id is not None:
             note_break(op, (a._id, b._id), tapes)
     return res
 
@@ -139,7 +139,7 @@ def make_binary(op: OpDef) -> Any:
                 on_variable_read(b, tapes)
             if differentiable and out.dtype.kind in "fc":
                 _record(op, (ia, ib), (va, vb), res, out, _EMPTY, tapes)
-            else:
+            elif ia is not None or ib is not None:
                 note_break(op, (ia, ib), tapes)
         return res
 
@@ -177,7 +177,7 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
                 on_variable_read(x, tapes)
             if differentiable and out.dtype.kind in "fc":
                 _record(op, (x._id,), (v,), res, out, _EMPTY, tapes)
-            else:
+            elif x._id is not None:
                 note_break(op, (x._id,), tapes)
         return res
 

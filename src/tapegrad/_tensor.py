@@ -369,13 +369,7 @@ def note_break(op: Any, in_ids: tuple[Any, ...], tapes: tuple[Any, ...]) -> None
     ``tapegrad.debugging.explain``. Only the dispatcher's recording branch calls it (a tape is active)."""
     site = None
     for tape in tapes:
-        if tape.forward:
-            continue
-        known = tape.known
-        for i in in_ids:
-            if i is not None and i in known:
-                break
-        else:
+        if tape.forward or tape.known.isdisjoint(in_ids):
             continue
         log = tape.breaks  # (a tape: other recorders know no ids)
         if log is None:

@@ -146,7 +146,12 @@ class GradientTape:
                 self._tape.watch_variable(t._var)
             else:
                 self._tape.known.add(ensure_id(t))
-            _note_watch(self._tape, t._id)
+            log = self._tape.watches  # where watch() was called, after how many recorded ops (debugging.explain)
+            if log is None:
+                log = self._tape.watches = []
+            if len(log) < 64:
+                f = sys._getframe(1)
+                log.append((t._id, f.f_code.co_filename, f.f_lineno, len(self._tape.entries)))
 
     def watched_variables(self) -> tuple[Variable, ...]:
         """The variables this tape watched, in creation order."""
@@ -573,12 +578,3 @@ def _output_gradient(og: Any, t: Any) -> Tensor:
         seed = broadcast_to(seed, v.shape)
     return seed
 
-
-def _note_watch(tape: Any, tid: int) -> None:
-    """A watch() call: its site (the caller's line) and how many ops the tape had recorded before it (explain)."""
-    log = tape.watches
-    if log is None:
-        log = tape.watches = []
-    if len(log) < 64:
-        f = sys._getframe(2)
-        log.append((tid, f.f_code.co_filename, f.f_lineno, len(tape.entries)))
