@@ -1032,3 +1032,7 @@ def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
                   loss_weights={"first": 1.0, "second": 0.25})
     history = model.fit(x, [y, -y], batch_size=8, epochs=2, shuffle=False, verbose=0)
     return np.array(history.history["loss"], np.float32), [arr(w) for w in model.weights]
+
+
+# Recurrent/attention layers, tf.data into fit, thresholded and custom metrics, Nadam/Adamax/Adadelta/Ftrl/Lion.
+from . import programs_b  # noqa: E402,F401

@@ -68,6 +68,7 @@ def tapegrad_libs() -> tuple[Any, Any, Any]:
     error = None
     try:
         import tapegrad
+        import tapegrad.data
         import tapegrad.keras
         import tapegrad.module
         import tapegrad.train
@@ -80,6 +81,8 @@ def tapegrad_libs() -> tuple[Any, Any, Any]:
     tf.__dict__.setdefault("Module", tapegrad.module.Module)
     tf.__dict__.setdefault("train", tapegrad.train)
     tf.__dict__.setdefault("keras", tapegrad.keras)
+    tf.__dict__.setdefault("data", tapegrad.data)
+    tf.__dict__.setdefault("py_function", tapegrad.py_function)
     return tapegrad, tf, tapegrad.keras
 
 

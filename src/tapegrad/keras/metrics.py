@@ -28,7 +28,8 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccu
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
            "MeanSquaredError", "MeanAbsoluteError", "accuracy", "binary_accuracy", "categorical_accuracy",
            "sparse_categorical_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-           "mean_squared_error", "mean_absolute_error", "get"]
+           "mean_squared_error", "mean_absolute_error", "get", "Precision", "Recall", "AUC", "TruePositives",
+           "FalsePositives", "TrueNegatives", "FalseNegatives", "RootMeanSquaredError"]
 
 
 def _np(x: Any, dtype: Any = None) -> np.ndarray:
@@ -159,6 +160,7 @@ class Metric:
         self.name = name or backend.auto_name(type(self).__name__)
         self._dtype = "float32" if dtype is None else (dtype if isinstance(dtype, str) else dtype.name)
         self._variables: list[Variable] = []
+        self._initial_values: dict[int, np.ndarray] = {}
 
     @property
     def dtype(self) -> str:
@@ -168,11 +170,58 @@ class Metric:
     def variables(self) -> list[Variable]:
         return list(self._variables)
 
-    def add_variable(self, shape: Any = (), initializer: Any = "zeros", dtype: Any = None,
+    def add_variable(self, shape: Any = (), initializer: Any = "zeros", dtype: Any = None, aggregation: str = "sum",
                      name: str | None = None) -> Variable:
-        v = Variable(np.zeros(shape, dtype=dtype or self._dtype), trainable=False, name=name)
+        """A non-trainable state variable (reset to its initial value by :meth:`reset_state`)."""
+        shape = _metric_shape(shape)
+        dt = np.dtype(dtype.as_numpy_dtype if hasattr(dtype, "as_numpy_dtype") else (dtype or self._dtype))
+        if initializer is None or (isinstance(initializer, str) and initializer in ("zeros", "zero")):
+            value = np.zeros(shape, dtype=dt)
+        elif isinstance(initializer, str) and initializer in ("ones", "one"):
+            value = np.ones(shape, dtype=dt)
+        elif isinstance(initializer, (int, float, np.number)):
+            value = np.full(shape, initializer, dtype=dt)
+        else:
+            from . import initializers
+
+            init = initializers.get(initializer)
+            value = np.asarray(init(shape, dtype=dt.name)).astype(dt)
+        v = Variable(value, trainable=False, name=name)
+        self._initial_values[id(v)] = value.copy()
         self._variables.append(v)
         return v
+
+    def add_weight(self, shape: Any = (), initializer: Any = None, dtype: Any = None, name: str | None = None,
+                   aggregation: str = "sum") -> Variable:
+        """Keras 3's ``Metric.add_weight(shape=(), initializer=None, dtype=None, name=None)``: a state variable.
+
+        >>> from tapegrad import keras
+        >>> class Count(keras.metrics.Metric):
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.n = self.add_weight(name="n", initializer="zeros")
+        ...     def update_state(self, values, sample_weight=None):
+        ...         self.n.assign_add(float(len(values)))
+        ...     def result(self):
+        ...         return self.n.read_value()
+        >>> m = Count()
+        >>> m.update_state([1, 2]); m.update_state([3])
+        >>> float(m.result()), m.name
+        (3.0, 'count')
+        """
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def weights(self) -> list[Variable]:
+        return list(self._variables)
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        return list(self._variables)
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return []
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError
@@ -181,8 +230,13 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self) -> None:
+        """Put every state variable back to its initial value."""
         for v in self._variables:
-            v.assign(np.zeros(tuple(v.shape), dtype=v.dtype.as_numpy_dtype))
+            init = self._initial_values.get(id(v))
+            v.assign(init if init is not None else np.zeros(tuple(v.shape), dtype=v.dtype.as_numpy_dtype))
+
+    def reset_states(self) -> None:
+        self.reset_state()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.update_state(*args, **kwargs)
@@ -193,6 +247,21 @@ class Metric:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _metric_shape(shape: Any) -> tuple[int, ...]:
+    if shape is None:
+        raise ValueError("Undefined shapes are not supported.")
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    if isinstance(shape, str) or not hasattr(shape, "__iter__"):
+        raise ValueError(f"Cannot convert '{shape}' to a shape: `add_weight`'s first argument is the shape "
+                         f"(Keras 3); pass the name as a keyword, e.g. add_weight(name='{shape}').")
+    dims = tuple(shape)
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or d < 0:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}'.")
+    return tuple(int(d) for d in dims)
 
 
 def _samplewise(values: np.ndarray, sample_weight: Any, reduce: Callable[..., Any]) -> tuple[Any, Any]:
@@ -327,6 +396,294 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(mean_absolute_error, name=name, dtype=dtype)
 
 
+# -- confusion-matrix metrics (thresholded) -----------------------------------------------------------------------
+
+_EPSILON = 1e-7
+
+
+def _confusion_update(y_true: Any, y_pred: Any, thresholds: np.ndarray, sample_weight: Any, top_k: int | None,
+                      class_id: int | None, multi_label: bool = False) -> dict[str, np.ndarray]:
+    """Keras's ``update_confusion_matrix_variables``: weighted TP/FP/TN/FN counts of ``y_pred > threshold``
+    (labels are true where nonzero), per threshold (and per label with ``multi_label``)."""
+    p = _np(y_pred, np.float32)
+    t = _np(y_true, np.float32)
+    t, p = _same_rank(t, p)
+    if p.size and (p.min() < 0 or p.max() > 1):
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError("predictions must be >= 0 and <= 1 (apply a sigmoid/softmax, or use "
+                                   "from_logits=True where the metric supports it).")
+    if top_k is not None:  # keep the top-k predictions of each row, the rest become -inf (never positive)
+        kth = -np.sort(-p, axis=-1)[..., top_k - 1:top_k]
+        p = np.where(p >= kth, p, -np.inf).astype(np.float32)
+    if class_id is not None:
+        t, p = t[..., class_id], p[..., class_id]
+    label = t.astype(bool)
+    w = None
+    if sample_weight is not None:
+        w = _np(sample_weight, np.float32)
+        if w.ndim < p.ndim:  # per-sample weights apply to every class of the sample
+            w = w.reshape(w.shape + (1,) * (p.ndim - w.ndim))
+        elif w.ndim > p.ndim and w.shape[-1] == 1:
+            w = w[..., 0]
+        w = np.broadcast_to(w, p.shape)
+    if multi_label:  # (N, labels): keep the label axis
+        p2, l2 = p.reshape(-1, p.shape[-1]), label.reshape(-1, p.shape[-1])
+        w2 = None if w is None else w.reshape(-1, p.shape[-1])
+        pos = p2[None, :, :] > thresholds[:, None, None]
+        lab = l2[None]
+        ww = np.ones_like(p2)[None] if w2 is None else w2[None]
+        reduce_axes: Any = 1
+    else:
+        p1, l1 = p.reshape(-1), label.reshape(-1)
+        pos = p1[None, :] > thresholds[:, None]
+        lab = l1[None]
+        ww = np.ones_like(p1)[None] if w is None else w.reshape(-1)[None]
+        reduce_axes = 1
+    f32 = np.float32
+    return {"tp": np.sum(ww * (lab & pos), axis=reduce_axes, dtype=f32),
+            "fp": np.sum(ww * (~lab & pos), axis=reduce_axes, dtype=f32),
+            "tn": np.sum(ww * (~lab & ~pos), axis=reduce_axes, dtype=f32),
+            "fn": np.sum(ww * (lab & ~pos), axis=reduce_axes, dtype=f32)}
+
+
+def _thresholds(thresholds: Any, default: float) -> tuple[np.ndarray, bool]:
+    if thresholds is None:
+        return np.array([default], np.float32), True
+    single = np.ndim(thresholds) == 0
+    values = np.atleast_1d(np.asarray(thresholds, np.float32))
+    if ((values < 0) | (values > 1)).any():
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {thresholds}")
+    return values, single
+
+
+def _divide_no_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, np.float32(0), a / np.where(b == 0, 1, b)).astype(np.float32)
+
+
+class _ConfusionMetric(Metric):
+    """Accumulates some of the TP/FP/TN/FN counts per threshold."""
+
+    _counts: tuple[str, ...] = ()
+    _names = {"tp": "true_positives", "fp": "false_positives", "tn": "true_negatives", "fn": "false_negatives"}
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        default = 0.5 if top_k is None else -np.inf
+        self.init_thresholds = thresholds
+        self.thresholds, self._single = _thresholds(thresholds, default)
+        self.top_k, self.class_id = top_k, class_id
+        for key in self._counts:
+            setattr(self, self._names[key], self.add_variable(shape=(len(self.thresholds),), name=self._names[key]))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        counts = _confusion_update(y_true, y_pred, self.thresholds, sample_weight, self.top_k, self.class_id)
+        for key in self._counts:
+            var = getattr(self, self._names[key])
+            var.assign(var.numpy() + counts[key])
+
+    def _scalar(self, arr: np.ndarray) -> Any:
+        return _out(arr[0] if self._single else arr)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}
+
+
+class Precision(_ConfusionMetric):
+    """``TP / (TP + FP)`` of predictions above ``thresholds`` (0.5; a list gives one value per threshold),
+    optionally among each row's ``top_k`` and for one ``class_id``.
+
+    >>> from tapegrad import keras
+    >>> m = keras.metrics.Precision()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> round(float(m.result()), 4)
+    0.6667
+    """
+
+    _counts = ("tp", "fp")
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(thresholds, top_k, class_id, name=name or backend.auto_name("precision"), dtype=dtype)
+
+    def result(self) -> Any:
+        tp, fp = self.true_positives.numpy(), self.false_positives.numpy()
+        return self._scalar(_divide_no_nan(tp, tp + fp))
+
+
+class Recall(_ConfusionMetric):
+    """``TP / (TP + FN)`` of predictions above ``thresholds`` (0.5), optionally ``top_k`` / ``class_id``.
+
+    >>> from tapegrad import keras
+    >>> m = keras.metrics.Recall()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> round(float(m.result()), 4)
+    0.6667
+    """
+
+    _counts = ("tp", "fn")
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(thresholds, top_k, class_id, name=name or backend.auto_name("recall"), dtype=dtype)
+
+    def result(self) -> Any:
+        tp, fn = self.true_positives.numpy(), self.false_negatives.numpy()
+        return self._scalar(_divide_no_nan(tp, tp + fn))
+
+
+def _count_metric(key: str, class_name: str, doc: str) -> type[_ConfusionMetric]:
+    def __init__(self: Any, thresholds: Any = None, name: str | None = None, dtype: Any = None) -> None:
+        _ConfusionMetric.__init__(self, thresholds, name=name or backend.auto_name(class_name), dtype=dtype)
+
+    def result(self: Any) -> Any:
+        return self._scalar(getattr(self, self._names[key]).numpy())
+
+    cls = type(class_name, (_ConfusionMetric,), {"_counts": (key,), "__init__": __init__, "result": result,
+                                                 "__doc__": doc, "__module__": __name__})
+    return cls
+
+
+TruePositives = _count_metric("tp", "TruePositives", "The weighted number of true positives (y_pred > 0.5).")
+FalsePositives = _count_metric("fp", "FalsePositives", "The weighted number of false positives (y_pred > 0.5).")
+TrueNegatives = _count_metric("tn", "TrueNegatives", "The weighted number of true negatives (y_pred ≤ 0.5).")
+FalseNegatives = _count_metric("fn", "FalseNegatives", "The weighted number of false negatives (y_pred ≤ 0.5).")
+
+
+class AUC(Metric):
+    """Area under the ROC or PR curve, from TP/FP/TN/FN counts at ``num_thresholds`` thresholds (Keras's
+    Riemann sum; ``summation_method`` ``"interpolation"``, ``"minoring"`` or ``"majoring"``; PR interpolation
+    as Davis & Goadrich). ``multi_label`` keeps one curve per label and averages them (or ``label_weights``).
+
+    >>> from tapegrad import keras
+    >>> m = keras.metrics.AUC(num_thresholds=3)
+    >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+    >>> round(float(m.result()), 4)
+    0.75
+    """
+
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
+                 name: str | None = None, dtype: Any = None, thresholds: Any = None, multi_label: bool = False,
+                 num_labels: int | None = None, label_weights: Any = None, from_logits: bool = False) -> None:
+        super().__init__(name=name or backend.auto_name("auc"), dtype=dtype)
+        curve_u = str(curve).upper()
+        if curve_u not in ("ROC", "PR"):
+            raise ValueError(f'Invalid curve: "{curve}". Valid options are: "ROC", "PR"')
+        if summation_method not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f'Invalid summation method: "{summation_method}". Valid options are: '
+                             '"interpolation", "minoring", "majoring"')
+        self.curve, self.summation_method = curve_u, summation_method
+        self.multi_label, self.num_labels, self.from_logits = bool(multi_label), num_labels, bool(from_logits)
+        self.label_weights = None if label_weights is None else np.asarray(label_weights, np.float32)
+        if thresholds is not None:
+            inner = sorted(float(t) for t in np.atleast_1d(thresholds))
+            self._init_from_thresholds = True
+        else:
+            if num_thresholds <= 1:
+                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. Received: "
+                                 f"num_thresholds={num_thresholds}")
+            inner = [(i * 1.0) / (num_thresholds - 1) for i in range(1, num_thresholds - 1)]
+            self._init_from_thresholds = False
+        self.num_thresholds = len(inner) + 2
+        self.thresholds = np.array([0.0 - _EPSILON, *inner, 1.0 + _EPSILON], np.float32)
+        self._built = False
+        if not self.multi_label or num_labels is not None:
+            self._build(num_labels)
+
+    def _build(self, num_labels: int | None) -> None:
+        shape = (self.num_thresholds,) if not self.multi_label else (self.num_thresholds, int(num_labels or 1))
+        self.true_positives = self.add_variable(shape=shape, name="true_positives")
+        self.false_positives = self.add_variable(shape=shape, name="false_positives")
+        self.true_negatives = self.add_variable(shape=shape, name="true_negatives")
+        self.false_negatives = self.add_variable(shape=shape, name="false_negatives")
+        self._built = True
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        p = _np(y_pred, np.float32)
+        if self.from_logits:
+            p = (1 / (1 + np.exp(-p))).astype(np.float32)
+        if not self._built:
+            self._build(p.shape[-1])
+        counts = _confusion_update(y_true, p, self.thresholds, sample_weight, None, None, self.multi_label)
+        for key, var in (("tp", self.true_positives), ("fp", self.false_positives), ("tn", self.true_negatives),
+                         ("fn", self.false_negatives)):
+            var.assign(var.numpy() + counts[key])
+
+    def _by_label(self, values: np.ndarray) -> Any:
+        if not self.multi_label:
+            return _out(np.sum(values, dtype=np.float32))
+        by_label = np.sum(values, axis=0, dtype=np.float32)
+        if self.label_weights is None:
+            return _out(np.mean(by_label, dtype=np.float32))
+        return _out(_divide_no_nan(np.sum(by_label * self.label_weights), np.sum(self.label_weights)))
+
+    def result(self) -> Any:
+        if not self._built:
+            return _out(np.float32(0.0))
+        tp, fp = self.true_positives.numpy(), self.false_positives.numpy()
+        tn, fn = self.true_negatives.numpy(), self.false_negatives.numpy()
+        n = self.num_thresholds
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            dtp = tp[:n - 1] - tp[1:]
+            p = tp + fp
+            dp = p[:n - 1] - p[1:]
+            prec_slope = _divide_no_nan(dtp, np.maximum(dp, 0))
+            intercept = tp[1:] - prec_slope * p[1:]
+            both = (p[:n - 1] > 0) & (p[1:] > 0)
+            safe_p_ratio = np.where(both, _divide_no_nan(p[:n - 1], np.maximum(p[1:], 0)), np.float32(1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_ratio = np.log(safe_p_ratio).astype(np.float32)
+            increment = _divide_no_nan(prec_slope * (dtp + intercept * log_ratio), np.maximum(tp[1:] + fn[1:], 0))
+            return self._by_label(increment)
+        recall = _divide_no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _divide_no_nan(fp, fp + tn), recall
+        else:
+            x, y = recall, _divide_no_nan(tp, tp + fp)
+        if self.summation_method == "interpolation":
+            heights = (y[:n - 1] + y[1:]) / np.float32(2.0)
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[:n - 1], y[1:])
+        else:
+            heights = np.maximum(y[:n - 1], y[1:])
+        return self._by_label((x[:n - 1] - x[1:]) * heights)
+
+    def reset_state(self) -> None:
+        if self._built:
+            super().reset_state()
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
+                "summation_method": self.summation_method, "multi_label": self.multi_label,
+                "num_labels": self.num_labels, "from_logits": self.from_logits}
+
+
+class RootMeanSquaredError(Mean):
+    """``sqrt(mean((y_true - y_pred)²))`` over everything seen.
+
+    >>> from tapegrad import keras
+    >>> m = keras.metrics.RootMeanSquaredError()
+    >>> m.update_state([[0.0, 1.0]], [[1.0, 1.0]])
+    >>> round(float(m.result()), 4)
+    0.7071
+    """
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        p = _np(y_pred)
+        t = _np(y_true).astype(p.dtype)
+        t, p = _same_rank(t, p)
+        super().update_state(np.square(t - p), sample_weight=sample_weight)
+
+    def result(self) -> Any:
+        return _out(np.sqrt(np.float32(super().result().numpy())))
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "accuracy": accuracy, "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
@@ -339,7 +696,9 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 _CLASSES: dict[str, type[Metric]] = {c.__name__: c for c in (
     Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError)}
+    SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, Precision, Recall, AUC, TruePositives,
+    FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError)}
+_CLASS_ALIASES = {"precision": Precision, "recall": Recall, "auc": AUC, "AUC": AUC}
 
 
 def get(identifier: Any) -> Any:
@@ -349,6 +708,8 @@ def get(identifier: Any) -> Any:
             return _FUNCTIONS[identifier]
         if identifier in _CLASSES:
             return _CLASSES[identifier]()
+        if identifier in _CLASS_ALIASES:
+            return _CLASS_ALIASES[identifier](name=identifier)
         raise ValueError(f"Could not interpret metric identifier: {identifier}")
     if isinstance(identifier, Metric) or callable(identifier):
         return identifier

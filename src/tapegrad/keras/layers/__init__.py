@@ -16,6 +16,7 @@ regularization     ``SpatialDropout1D/2D``, ``GaussianNoise``, ``GaussianDropout
 preprocessing      ``Rescaling``, ``Normalization`` (``adapt``)
 recurrent          ``SimpleRNN``, ``LSTM``, ``GRU``, their cells, ``RNN``, ``StackedRNNCells``, ``Bidirectional``,
                    ``TimeDistributed``
+attention          ``MultiHeadAttention``, ``Attention``, ``AdditiveAttention``
 =================  ==============================================================================================
 
 >>> import tapegrad as tf
@@ -27,6 +28,7 @@ recurrent          ``SimpleRNN``, ``LSTM``, ``GRU``, their cells, ``RNN``, ``Sta
 
 from ._base import Input, InputLayer, InputSpec, KerasTensor, Layer
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from .core import Activation, Dense, Dropout, Embedding, Flatten, Lambda
 from .merging import (
@@ -111,5 +113,5 @@ __all__ = [
     "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
     "Rescaling", "Normalization",
     "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
-    "TimeDistributed",
+    "TimeDistributed", "MultiHeadAttention", "Attention", "AdditiveAttention",
 ]

@@ -96,8 +96,9 @@ class _DatasetEpochs:
     iterator carries on across epochs and is restarted only once it has run out (with a warning); without it each
     epoch is one full pass (forever for an infinite dataset)."""
 
-    def __init__(self, dataset: Any, steps_per_epoch: int | None) -> None:
+    def __init__(self, dataset: Any, steps_per_epoch: int | None, on_exhausted: Any = None) -> None:
         self.dataset, self.steps_per_epoch = dataset, steps_per_epoch
+        self.on_exhausted = on_exhausted
         card = dataset._card
         self.num_batches = card if card >= 0 else None
         self._it: Any = None
@@ -114,7 +115,7 @@ class _DatasetEpochs:
             for batch in self.dataset._iter():
                 self._seen += 1
                 yield batch
-            self.num_batches = self._seen
+            self._ran_out()
             return
         if self._it is None or self.steps_per_epoch is None:
             self._it, self._seen = self.dataset._iter(), 0
@@ -126,15 +127,24 @@ class _DatasetEpochs:
             try:
                 batch = next(self._it)
             except StopIteration:
-                self.num_batches = self._seen if self.num_batches is None else self.num_batches
                 if self.steps_per_epoch:
                     warnings.warn(_OUT_OF_DATA, UserWarning, stacklevel=4)
                 self._it = None
+                self._ran_out()
                 return
             self._seen += 1
             yield batch
         if self.num_batches is not None and self._seen >= self.num_batches:
             self._it = None
+
+    def _ran_out(self) -> None:
+        # Keras counts the step that found no data (its step counter moved before the fetch), and on the TF
+        # backend that step still advances optimizer.iterations (observable through learning-rate schedules and
+        # Adam's bias correction): both are reproduced.
+        if self.num_batches is None:
+            self.num_batches = self._seen + 1
+        if self.on_exhausted is not None:
+            self.on_exhausted()
 
 
 def _dataset_batches(dataset: Any, steps: int | None) -> Any:
@@ -407,7 +417,7 @@ class Trainer:
                 warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
                               "tf.data.Dataset. The Dataset is expected to already be shuffled (via "
                               "`.shuffle(buffer_size)`).", UserWarning, stacklevel=2)
-            source = _DatasetEpochs(x, steps_per_epoch)
+            source = _DatasetEpochs(x, steps_per_epoch, on_exhausted=self._count_empty_step)
             steps = source.steps
 
             def epoch_batches() -> Any:
@@ -471,6 +481,11 @@ class Trainer:
                 break
         cbs.on_train_end(logs)
         return self.history
+
+    def _count_empty_step(self) -> None:
+        opt = self.optimizer
+        if opt is not None and getattr(opt, "built", False):
+            opt.iterations.assign(opt.iterations.numpy() + np.int64(1))
 
     def _evaluate_loop(self, batches: Any, cbs: CallbackList) -> dict[str, float]:
         self.reset_metrics()

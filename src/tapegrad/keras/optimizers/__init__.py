@@ -1,4 +1,5 @@
-"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad with Keras 3's update rules, and ``schedules``.
+"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Nadam, Adamax, Adadelta, Ftrl and Lion with Keras 3's
+update rules, and ``schedules``.
 
 >>> import tapegrad as tf
 >>> from tapegrad import keras
@@ -19,11 +20,14 @@ from typing import Any
 from . import schedules
 from ._base import Optimizer
 from ._rules import SGD, Adagrad, Adam, AdamW, RMSprop
+from ._rules_extra import Adadelta, Adamax, Ftrl, Lion, Nadam
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "schedules", "get", "serialize", "deserialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", "Adadelta", "Ftrl", "Lion",
+           "schedules", "get", "serialize", "deserialize"]
 
 _CLASSES: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop,
-                                        "adagrad": Adagrad}
+                                        "adagrad": Adagrad, "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta,
+                                        "ftrl": Ftrl, "lion": Lion}
 
 
 def get(identifier: Any) -> Optimizer:
