@@ -23,31 +23,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 TOKEN = re.compile(r"0x[0-9a-fA-F]+|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b|\bNone\b|\bTrue\b"
                    r"|\bFalse\b")
 
-_NAMES = "Keras 3 variables (bare `name`, `.path`) come with issue 15 part A"
-PENDING: dict[tuple[str, str], str] = {
-    ("p52_norm_embed.py", "Embedding(10,3) weights, output shape"): _NAMES,
-    ("p53_rnn.py", "SimpleRNN(3) on (2,3,2): weights, params, output"): _NAMES,
-    ("p53_rnn.py", "LSTM(3) on (2,3,2): weights, params, output"): _NAMES,
-    ("p53_rnn.py", "LSTM(use_bias=False)"): _NAMES,
-    ("p53_rnn.py", "GRU(3) reset_after=True weights (bias shape (2,3u))"): _NAMES,
-    ("p53_rnn.py", "GRU(3, reset_after=False) weights"): _NAMES,
-    ("p53_rnn.py", "RNN(cell) weights/paths/state_size"): _NAMES,
-    ("p53_rnn.py", "RNN([LSTMCell(4), GRUCell(2)]) stacked -> StackedRNNCells"): _NAMES,
-    ("p53_rnn.py", "Stacked LSTM model weight paths"): _NAMES,
-    ("p53_rnn.py", "Bidirectional(LSTM(3)) concat: weights order forward then backward"): _NAMES,
-    ("p53_rnn.py", "TimeDistributed(Dense(4)) on (2,3,2)"): _NAMES,
-    ("p53_rnn.py", "TimeDistributed(Conv2D(2,3)) on (2,5,8,8,1)"): "Conv2D comes with issue 15 part A",
-    ("p53_rnn.py", "RNN layers: gradient w.r.t. every trainable weight is not None"): _NAMES,
-    ("p54_attention.py", "MHA(num_heads=2,key_dim=3) query (2,3,5) value (2,4,5): weights, params, output"): _NAMES,
-    ("p54_attention.py", "MHA value_dim=4 use_bias=False"): _NAMES,
-    ("p54_attention.py", "MHA output_shape=7"): _NAMES,
-    ("p54_attention.py", "MHA separate key with different last dim"): _NAMES,
-    ("p54_attention.py", "MHA gradients exist for all 8 weights"): _NAMES,
-    ("p54_attention.py", "Attention(use_scale=True) weight"): _NAMES,
-    ("p54_attention.py", "Attention(score_mode='concat') weights"): _NAMES,
-    ("p54_attention.py", "AdditiveAttention weights"): _NAMES,
-    ("p57_fit_data.py", "fit/predict with dict inputs keyed by Input name"): "Concatenate comes with issue 15 part A",
-}
+PENDING: dict[tuple[str, str], str] = {}
 FILES = ("p52_norm_embed.py", "p53_rnn.py", "p54_attention.py", "p56_data.py", "p57_fit_data.py")
 
 

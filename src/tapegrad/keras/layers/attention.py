@@ -29,7 +29,7 @@ from ...ops import math_ops as _m
 from ...ops import nn_ops as _nn
 from ...ops import reductions as _r
 from ...ops.random_ops import op_generator
-from .. import initializers
+from .. import backend, initializers
 from ._base import Layer
 
 __all__ = ["MultiHeadAttention", "Attention", "AdditiveAttention"]
@@ -167,10 +167,11 @@ class MultiHeadAttention(Layer):
         self._key_dense = self._sub("key", (h, self.key_dim), 1)
         self._value_dense = self._sub("value", (h, self.value_dim), 1)
         self._output_dense = self._sub("attention_output", out_shape, 2)
-        for layer, shape in ((self._query_dense, query_shape), (self._key_dense, key_shape),
-                             (self._value_dense, value_shape),
-                             (self._output_dense, (*query_shape[:-1], h, self.value_dim))):
-            layer._run_build(shape)
+        with backend.path_scope(self.name):
+            for layer, shape in ((self._query_dense, query_shape), (self._key_dense, key_shape),
+                                 (self._value_dense, value_shape),
+                                 (self._output_dense, (*query_shape[:-1], h, self.value_dim))):
+                layer._run_build(shape)
         self.built = True
 
     def _run_build(self, input_shape: Any) -> None:

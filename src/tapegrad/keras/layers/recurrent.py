@@ -476,7 +476,8 @@ class RNN(Layer):
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected ndim=3, "
                              f"found ndim={len(shape)}. Full shape received: {shape}")
         if isinstance(self.cell, Layer) and not self.cell.built:
-            self.cell._run_build((shape[0], shape[-1]))
+            with backend.path_scope(self.name):  # also when build() is called directly
+                self.cell._run_build((shape[0], shape[-1]))
         self.built = True
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
@@ -772,9 +773,10 @@ class Bidirectional(Layer):
 
     def build(self, sequences_shape: Any, initial_state_shape: Any = None) -> None:
         shape = tuple(sequences_shape)
-        for sub in (self.forward_layer, self.backward_layer):
-            if not sub.built:
-                sub._run_build(shape)
+        with backend.path_scope(self.name):
+            for sub in (self.forward_layer, self.backward_layer):
+                if not sub.built:
+                    sub._run_build(shape)
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
@@ -862,8 +864,9 @@ class TimeDistributed(Layer):
             raise ValueError(f"`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
                              f"dimensions, received: {shape}")
         if not self.layer.built:
-            self.layer._run_build((None if shape[0] is None or shape[1] is None else shape[0] * shape[1],
-                                   *shape[2:]))
+            with backend.path_scope(self.name):
+                self.layer._run_build((None if shape[0] is None or shape[1] is None else shape[0] * shape[1],
+                                       *shape[2:]))
         self.built = True
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
