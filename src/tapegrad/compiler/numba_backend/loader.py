@@ -1,0 +1,107 @@
+"""Compile kernel specs with Numba, cached in memory and on disk.
+
+Each kernel's source becomes a module file ``k<hash>.py`` in the user cache directory (``$TAPEGRAD_JIT_CACHE``,
+else ``$XDG_CACHE_HOME/tapegrad/jit`` or ``~/.cache/tapegrad/jit``, never the repository), one subdirectory per
+Numba version and vector-math version. The kernel is compiled eagerly for its exact signature with
+``cache=True``, so Numba stores the machine code in that directory's ``__pycache__`` and a second process
+imports it instead of recompiling. The hash covers the source, so a changed kernel never loads stale code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .kernel import KernelSpec, module_source, spec_key
+
+_MEMORY: dict[str, Any] = {}
+_LOCK = threading.Lock()
+_SALT: str | None = None
+STATS = {"compiled": 0, "disk_hits": 0, "memory_hits": 0, "seconds": 0.0}
+
+
+def _salt() -> str:
+    """Numba + vmath + kernel-generator versions: part of every kernel's hash and of the cache path."""
+    global _SALT
+    if _SALT is None:
+        import numba
+
+        here = Path(__file__).parent
+        h = hashlib.sha256()
+        for f in ("vmath.py", "kernel.py"):
+            h.update((here / f).read_bytes())
+        _SALT = f"numba{numba.__version__}-{h.hexdigest()[:12]}"
+    return _SALT
+
+
+def cache_dir() -> Path:
+    """The directory holding generated kernel modules and Numba's compiled code."""
+    root = os.environ.get("TAPEGRAD_JIT_CACHE")
+    if root:
+        base = Path(root)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = (Path(xdg) if xdg else Path.home() / ".cache") / "tapegrad" / "jit"
+    d = base / _salt()
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        probe = d / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError:  # read-only home: a per-user temporary directory still caches within a boot
+        d = Path(tempfile.gettempdir()) / f"tapegrad-jit-{os.getuid() if hasattr(os, 'getuid') else 'u'}" / _salt()
+        d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def load(spec: KernelSpec) -> tuple[Any, str, float]:
+    """The compiled kernel for ``spec``: ``(dispatcher, source, seconds spent)``; cached in memory and on disk."""
+    name = "kernel"
+    src = module_source(spec, name)
+    key = "k" + spec_key(src, _salt())
+    fn = _MEMORY.get(key)
+    if fn is not None:
+        STATS["memory_hits"] += 1
+        return fn, src, 0.0
+    with _LOCK:
+        fn = _MEMORY.get(key)
+        if fn is not None:
+            return fn, src, 0.0
+        t0 = time.perf_counter()
+        d = cache_dir()
+        path = d / f"{key}.py"
+        if not path.exists():
+            tmp = d / f".{key}.{os.getpid()}.tmp"
+            tmp.write_text(src)
+            os.replace(tmp, path)
+        cached = (d / "__pycache__").is_dir() and any((d / "__pycache__").glob(f"{key}.*.nbi"))
+        modname = f"_tapegrad_jit_{key}"
+        mspec = importlib.util.spec_from_file_location(modname, path)
+        assert mspec is not None and mspec.loader is not None
+        mod = importlib.util.module_from_spec(mspec)
+        sys.modules[modname] = mod
+        mspec.loader.exec_module(mod)
+        fn = getattr(mod, name)
+        dt = time.perf_counter() - t0
+        STATS["disk_hits" if cached else "compiled"] += 1
+        STATS["seconds"] += dt
+        _MEMORY[key] = fn
+        return fn, src, dt
+
+
+def run(spec: KernelSpec, fn: Any, inputs: list[Any], outputs: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    """Call kernel ``fn`` on ``inputs`` (arrays or NumPy scalars of the spec's shapes); outputs allocated if not
+    given. Outputs come back in their shapes (reductions with the reduced axes kept as 1)."""
+    if outputs is None:
+        outputs = [np.empty(spec.output_shape(i), o.dtype) for i, o in enumerate(spec.outputs)]
+    fn(*[np.asarray(a).reshape(-1) for a in inputs], *[o.reshape(-1) for o in outputs])
+    return outputs
