@@ -49,6 +49,12 @@ class Program:
         # what runs through the dispatcher under an outer recorder: registry ops only (a fusion pass that rewrites
         # self.graph leaves this one alone, so gradients through the program keep the registry's rules)
         self.replay_graph = self.graph
+        # jit_compile: clusters of fusible nodes become Numba kernel nodes in self.graph (see fuse.py)
+        self.jit_report = None
+        if jit_compile:
+            from .fuse import jit_graph
+
+            self.graph, self.jit_report = jit_graph(self.graph)
         plan = None
         if self.options["plan"]:
             from .plan import make_plan

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,15 +167,12 @@ def _literal(value: Any, dt: np.dtype) -> str:
 
 
 def _conv(code: str, src: np.dtype, dst: np.dtype) -> str:
-    """``code`` (of dtype ``src``) converted to ``dst`` with NumPy's casting."""
+    """``code`` (of dtype ``src``) converted to ``dst`` with NumPy's casting (outside the body intrinsic)."""
     if src == dst:
         return code
     if dst.kind == "b":
         return f"({code} != 0)"
     return f"{_ctor(dst)}({code})"
-
-
-# -- primitive code ----------------------------------------------------------------------------------------------
 
 
 def _arith_dtype(p: Prim, dts: list[np.dtype]) -> np.dtype:
@@ -192,75 +188,8 @@ def _arith_dtype(p: Prim, dts: list[np.dtype]) -> np.dtype:
     return p.dtype
 
 
-def _prim_code(p: Prim, a: list[str], dts: list[np.dtype], fast: bool) -> str:
-    """Numba expression for primitive ``p`` on operand codes ``a`` (already converted to the loop dtype)."""
-    n, dt = p.name, p.dtype
-    T = _ctor(dt)
-    if n == "add":
-        return f"({a[0]} | {a[1]})" if dt.kind == "b" else f"{T}({a[0]} + {a[1]})"
-    if n == "subtract":
-        return f"{T}({a[0]} - {a[1]})"
-    if n == "multiply":
-        return f"({a[0]} & {a[1]})" if dt.kind == "b" else f"{T}({a[0]} * {a[1]})"
-    if n == "true_divide":
-        return f"{T}({a[0]} / {a[1]})"
-    if n == "floor_divide":
-        return f"{T}({a[0]} // {a[1]})"
-    if n == "remainder":
-        return f"{T}({a[0]} % {a[1]})"
-    if n == "power":
-        return f"{T}({a[0]} ** {a[1]})"
-    if n == "maximum":
-        if dt.kind == "f":  # NaN-propagating, as np.maximum
-            return f"({a[0]} if ({a[0]} >= {a[1]} or {a[0]} != {a[0]}) else {a[1]})"
-        return f"max({a[0]}, {a[1]})"
-    if n == "minimum":
-        if dt.kind == "f":
-            return f"({a[0]} if ({a[0]} <= {a[1]} or {a[0]} != {a[0]}) else {a[1]})"
-        return f"min({a[0]}, {a[1]})"
-    ops = {"equal": "==", "not_equal": "!=", "less": "<", "less_equal": "<=", "greater": ">",
-           "greater_equal": ">=", "logical_and": "&", "logical_or": "|", "logical_xor": "^",
-           "bitwise_and": "&", "bitwise_or": "|", "bitwise_xor": "^"}
-    if n in ops:
-        code = f"({a[0]} {ops[n]} {a[1]})"
-        return code if dt.kind == "b" or n in ("equal", "not_equal", "less", "less_equal", "greater",
-                                               "greater_equal") else f"{T}{code}"
-    if n == "logical_not":
-        return f"(not {a[0]})"
-    if n == "negative":
-        return f"{T}(-{a[0]})"
-    if n == "positive":
-        return a[0]
-    if n == "abs":
-        return f"{T}(abs({a[0]}))"
-    if n == "sign":
-        one, m1 = _literal(1, dt), _literal(-1, dt)
-        if dt.kind == "f":
-            return f"({one} if {a[0]} > 0 else ({m1} if {a[0]} < 0 else {a[0]}))"
-        return f"({one} if {a[0]} > 0 else ({m1} if {a[0]} < 0 else {_literal(0, dt)}))"
-    if n == "square":
-        return f"{T}({a[0]} * {a[0]})"
-    if n == "reciprocal":
-        return f"{T}({_literal(1, dt)} / {a[0]})"
-    if n in ("sqrt", "floor", "ceil", "rint", "trunc"):
-        return f"{T}(np.{n}({a[0]}))"
-    if n == "isnan":
-        return f"({a[0]} != {a[0]})"
-    if n == "isinf":
-        return f"(abs({a[0]}) == np.inf)"
-    if n == "isfinite":
-        return f"(abs({a[0]}) < np.inf)"
-    if n == "where":
-        return f"({a[1]} if {a[0]} else {a[2]})"
-    if n == "cast":
-        return a[0]  # the operand conversion did the work
-    if n in VECTOR_FUNCS:
-        if fast:
-            return f"{n}_{'f32' if dt == np.float32 else 'f64'}({a[0]})"
-        return f"{T}(np.{n}({a[0]}))"
-    if n in LIBM_FUNCS:
-        return f"{T}({LIBM_FUNCS[n]}({', '.join(a)}))"
-    raise KeyError(f"no kernel code for primitive {n!r}")
+_CMP = frozenset({"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+                  "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "where", "cast"})
 
 
 def _operand_dtypes(p: Prim, dts: list[np.dtype]) -> list[np.dtype]:
@@ -362,130 +291,144 @@ def _combine(o: Output, acc: str, v: str, adt: np.dtype) -> str:
 def signature(spec: KernelSpec) -> str:
     args = [f"{_NB_TYPE[v.dtype.name]}[::1]" for v in spec.inputs]
     args += [f"{_NB_TYPE[o.dtype.name]}[::1]" for o in spec.outputs]
-    return f"void({', '.join(args)})"
+    ret = "boolean" if limited(spec) else "void"
+    return f"{ret}({', '.join(args)})"
 
 
-def generate(spec: KernelSpec, name: str) -> str:
-    """Source of ``def name(in0, ..., out0, ...)`` (the ``@njit`` decorator is added by the loader)."""
+def limited(spec: KernelSpec) -> bool:
+    """Whether the kernel uses sin/cos, whose vector versions are exact only up to ``TRIG_LIMIT``: then it
+    returns a flag and, when set, the caller reruns the libm version (``<name>_libm``)."""
+    return spec.uses({"sin", "cos"})
+
+
+def _ref(r: Ref) -> tuple[str, int]:
+    return (r.kind, r.index)
+
+
+def body_desc(spec: KernelSpec, fast: bool = True) -> tuple[Any, ...]:
+    """Plain data for ``irgen.make_body``: the loop body as one intrinsic. Its results: one per output (the
+    output's dtype, or the accumulator's for a reduction), then the sin/cos range flag when checked."""
+    check = fast and limited(spec)
+    prims = []
+    for p in spec.prims:
+        dts = [spec.dtype_of(r) for r in p.args]
+        prims.append((p.name, tuple(_ref(r) for r in p.args), p.dtype.name,
+                      tuple(d.name for d in _operand_dtypes(p, dts))))
+    results = []
+    for o in spec.outputs:
+        dt = o.dtype if o.reduce is None else _acc_dtype(o, spec.dtype_of(o.ref))
+        results.append((_ref(o.ref), dt.name))
+    consts = tuple((repr(v.item() if hasattr(v, "item") else v), dt.name) for v, dt in spec.consts)
+    return (tuple(v.dtype.name for v in spec.inputs), consts, tuple(prims), tuple(results), check, fast)
+
+
+def listing(spec: KernelSpec) -> list[str]:
+    """The body as readable lines (``v3 = exp(v2)  # float32``), for the kernel module's comments."""
+    def nm(r: Ref) -> str:
+        return {"in": f"a{r.index}", "c": f"K{r.index}", "v": f"v{r.index}"}[r.kind]
+
+    out = [f"K{c} = {_literal(v, dt)}" for c, (v, dt) in enumerate(spec.consts)]
+    for i, p in enumerate(spec.prims):
+        out.append(f"v{i} = {p.name}({', '.join(nm(r) for r in p.args)})  # {p.dtype.name}{list(p.shape)}")
+    for r, o in enumerate(spec.outputs):
+        red = f"{o.reduce} over axes {list(o.axes)} of " if o.reduce else ""
+        out.append(f"out{r} = {red}{nm(o.ref)}  # {o.dtype.name}")
+    return out
+
+
+def generate(spec: KernelSpec, name: str, body: str = "BODY") -> str:
+    """Source of ``def name(in0, ..., out0, ...)``: the loop nest around ``r = body(a0, a1, ...)``."""
     sizes, full, red, _ = _collapse(spec)
     k = len(sizes)
     ivars = [f"i{d}" for d in range(k)]
-    limited = spec.uses({"sin", "cos"}) and any(p.name in ("sin", "cos") for p in spec.prims)
+    check = body == "BODY" and limited(spec)
     params = [f"in{j}" for j in range(len(spec.inputs))] + [f"out{r}" for r in range(len(spec.outputs))]
     lines = [f"def {name}({', '.join(params)}):"]
-
-    # inputs that are constant over the whole space are loaded once, before the loops
-    hoisted = {j for j in range(len(spec.inputs)) if not any(full[j])}
+    hoisted = {j for j in range(len(spec.inputs)) if not any(full[j])}  # constant over the space: load once
     for j in sorted(hoisted):
         lines.append(f"    a{j} = in{j}[0]")
-
-    def body(fast: bool, indent: str) -> list[str]:
-        out: list[str] = []
-        reg: dict[Ref, str] = {}
-        for j in range(len(spec.inputs)):
-            if j not in hoisted:
-                out.append(f"{indent}a{j} = in{j}[{_index(sizes, full[j], ivars)}]")
-            reg[Ref("in", j)] = f"a{j}"
-        for c, (val, dt) in enumerate(spec.consts):
-            reg[Ref("c", c)] = _literal(val, dt)
-        for i, p in enumerate(spec.prims):
-            dts = [spec.dtype_of(r) for r in p.args]
-            odt = _operand_dtypes(p, dts)
-            args = [_conv(reg[r], s, t) for r, s, t in zip(p.args, dts, odt)]
-            if fast and p.name in ("sin", "cos"):
-                out.append(f"{indent}bad |= np.uint8(abs({args[0]}) > {_TRIG_LIMIT!r})")
-            out.append(f"{indent}v{i} = {_prim_code(p, args, dts, fast)}")
-            reg[Ref("v", i)] = f"v{i}"
-        return out, reg  # type: ignore[return-value]
-
-    def nest(fast: bool) -> list[str]:
-        out: list[str] = []
-        reduced = [r for r, o in enumerate(spec.outputs) if o.reduce is not None]
-        adts = {r: _acc_dtype(spec.outputs[r], spec.dtype_of(spec.outputs[r].ref)) for r in reduced}
-        # reductions whose innermost axis is reduced keep a register accumulator over the innermost loop
-        inner_reg = {r for r in reduced if k > 0 and red[r][k - 1]}
-        for r in reduced:
+    reduced = [r for r, o in enumerate(spec.outputs) if o.reduce is not None]
+    adts = {r: _acc_dtype(spec.outputs[r], spec.dtype_of(spec.outputs[r].ref)) for r in reduced}
+    scalar_acc = {r for r in reduced if k == 0 or all(red[r])}
+    inner_reg = {r for r in reduced if k > 0 and red[r][k - 1]} - scalar_acc  # register acc per inner loop
+    for r in reduced:
+        ident = _ident(spec.outputs[r], adts[r])
+        if r in scalar_acc:
+            lines.append(f"    acc{r} = {ident}")
+        else:
             n_out = math.prod(s for s, rr in zip(sizes, red[r]) if not rr)
-            if n_out == 1 and (k == 0 or all(red[r])):
-                out.append(f"    acc{r} = {_ident(spec.outputs[r], adts[r])}")
-            else:
-                out.append(f"    accv{r} = np.full({n_out}, {_ident(spec.outputs[r], adts[r])}, "
-                           f"dtype={_ctor(adts[r])})")
-        if limited and fast:
-            out.append("    bad = np.uint8(0)")
-        scalar_acc = {r for r in reduced if k == 0 or all(red[r])}
-        indent = "    "
-        for d in range(k):
-            if d == k - 1:
-                for r in inner_reg - scalar_acc:
-                    out.append(f"{indent}acc{r} = {_ident(spec.outputs[r], adts[r])}")
-            out.append(f"{indent}for {ivars[d]} in range({sizes[d]}):")
-            indent += "    "
-        code, reg = body(fast, indent)
-        out += code
-        for r, o in enumerate(spec.outputs):
-            src = reg[o.ref]
-            sdt = spec.dtype_of(o.ref)
-            if o.reduce is None:
-                out.append(f"{indent}out{r}[{_index(sizes, [True] * k, ivars)}] = {_conv(src, sdt, o.dtype)}")
-                continue
-            v = _conv(src, sdt, adts[r])
-            if r in scalar_acc or r in inner_reg:
-                out.append(f"{indent}acc{r} = {_combine(o, f'acc{r}', v, adts[r])}")
-            else:
-                idx = _index(sizes, [not x for x in red[r]], ivars)
-                out.append(f"{indent}accv{r}[{idx}] = {_combine(o, f'accv{r}[{idx}]', v, adts[r])}")
-        if k:
-            outer = "    " * k  # the innermost loop's own indentation
-            for r in sorted(inner_reg - scalar_acc):
-                idx = _index(sizes, [not x for x in red[r]], ivars)
-                out.append(f"{outer}accv{r}[{idx}] = {_combine(spec.outputs[r], f'accv{r}[{idx}]', f'acc{r}', adts[r])}")
-        # finalise reductions: mean divides by the count; cast to the output dtype
-        for r in reduced:
-            o = spec.outputs[r]
-            count = math.prod(s for s, rr in zip(sizes, red[r]) if rr)
-            if r in scalar_acc:
-                val = f"acc{r}"
-                if o.reduce == "mean":
-                    val = f"({val} / {count})"
-                out.append(f"    out{r}[0] = {_conv(val, adts[r], o.dtype)}")
-            else:
-                val = f"accv{r}[q]"
-                if o.reduce == "mean":
-                    val = f"({val} / {count})"
-                out.append(f"    for q in range(accv{r}.shape[0]):")
-                out.append(f"        out{r}[q] = {_conv(val, adts[r], o.dtype)}")
-        return out
-
-    lines += nest(True)
-    if limited:
-        # the vector sin/cos are exact only for |x| <= TRIG_LIMIT: recompute everything with libm if needed
-        lines.append("    if bad:")
-        lines += ["    " + ln for ln in nest(False)]
+            lines.append(f"    accv{r} = np.full({n_out}, {ident}, dtype={_ctor(adts[r])})")
+    if check:
+        lines.append("    bad = False")
+    indent = "    "
+    for d in range(k):
+        if d == k - 1:
+            for r in sorted(inner_reg):
+                lines.append(f"{indent}acc{r} = {_ident(spec.outputs[r], adts[r])}")
+        lines.append(f"{indent}for {ivars[d]} in range({sizes[d]}):")
+        indent += "    "
+    for j in range(len(spec.inputs)):
+        if j not in hoisted:
+            lines.append(f"{indent}a{j} = in{j}[{_index(sizes, full[j], ivars)}]")
+    nres = len(spec.outputs) + int(check)
+    lines.append(f"{indent}r = {body}({', '.join(f'a{j}' for j in range(len(spec.inputs)))})")
+    res = ["r"] if nres == 1 else [f"r[{i}]" for i in range(nres)]
+    for r, o in enumerate(spec.outputs):
+        v = res[r]
+        if o.reduce is None:
+            lines.append(f"{indent}out{r}[{_index(sizes, [True] * k, ivars)}] = {v}")
+        elif r in scalar_acc or r in inner_reg:
+            lines.append(f"{indent}acc{r} = {_combine(o, f'acc{r}', v, adts[r])}")
+        else:
+            idx = _index(sizes, [not x for x in red[r]], ivars)
+            lines.append(f"{indent}accv{r}[{idx}] = {_combine(o, f'accv{r}[{idx}]', v, adts[r])}")
+    if check:
+        lines.append(f"{indent}bad = bad | {res[-1]}")
+    if k:
+        outer = "    " * k  # the innermost loop statement's own indentation
+        for r in sorted(inner_reg):
+            idx = _index(sizes, [not x for x in red[r]], ivars)
+            lines.append(f"{outer}accv{r}[{idx}] = {_combine(spec.outputs[r], f'accv{r}[{idx}]', f'acc{r}', adts[r])}")
+    for r in reduced:  # finalise: mean divides by the count; cast to the output dtype
+        o = spec.outputs[r]
+        count = math.prod(s for s, rr in zip(sizes, red[r]) if rr)
+        val = f"acc{r}" if r in scalar_acc else f"accv{r}[q]"
+        if o.reduce == "mean":
+            val = f"({val} / {count})"
+        if r in scalar_acc:
+            lines.append(f"    out{r}[0] = {_conv(val, adts[r], o.dtype)}")
+        else:
+            lines.append(f"    for q in range(accv{r}.shape[0]):")
+            lines.append(f"        out{r}[q] = {_conv(val, adts[r], o.dtype)}")
+    if check:
+        lines.append("    return bad")
     return "\n".join(lines) + "\n"
 
 
-_TRIG_LIMIT = 1.0e6  # = vmath.TRIG_LIMIT (kept here so that generating code does not import Numba)
+TRIG_LIMIT = 1.0e6  # = vmath.TRIG_LIMIT (kept here so that generating code does not import Numba)
 
 HEADER = (
-    "import math\n"
     "import numpy as np\n"
     "from numba import njit\n"
-    "from tapegrad.compiler.numba_backend.vmath import (\n"
-    "    cos_f32, cos_f64, exp_f32, exp_f64, expm1_f32, expm1_f64, log1p_f32, log1p_f64, log_f32, log_f64,\n"
-    "    radd, rmul, sin_f32, sin_f64, tanh_f32, tanh_f64,\n"
-    ")\n"
+    "from tapegrad.compiler.numba_backend.irgen import make_body\n"
+    "from tapegrad.compiler.numba_backend.vmath import radd, rmul\n"
 )
 
 
-def module_source(spec: KernelSpec, name: str, *, parallel: bool = False) -> str:
-    """A complete module defining the kernel ``name`` (eagerly compiled for its signature, cached on disk)."""
+def module_source(spec: KernelSpec, name: str) -> str:
+    """A module defining kernel ``name`` (compiled eagerly for its signature, cached on disk) and, for kernels
+    with sin/cos, ``name_libm`` (compiled only if some call needs it). The body is listed in comments."""
+    doc = "".join(f"#   {ln}\n" for ln in listing(spec))
     deco = f'@njit("{signature(spec)}", cache=True, error_model="numpy", nogil=True)'
-    return HEADER + "\n\n" + deco + "\n" + generate(spec, name)
+    src = (HEADER + f"# kernel over shape {list(spec.shape)}:\n" + doc
+           + f"BODY = make_body({body_desc(spec)!r})\n")
+    if limited(spec):
+        src += f"BODY_LIBM = make_body({body_desc(spec, fast=False)!r})\n"
+    src += "\n\n" + deco + "\n" + generate(spec, name)
+    if limited(spec):
+        src += '\n\n@njit(cache=True, error_model="numpy", nogil=True)\n' + generate(spec, name + "_libm", "BODY_LIBM")
+    return src
 
 
 def spec_key(source: str, salt: str) -> str:
     return hashlib.sha256((salt + "\0" + source).encode()).hexdigest()[:24]
-
-
-Launcher = Callable[..., list[np.ndarray]]

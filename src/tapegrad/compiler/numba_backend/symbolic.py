@@ -169,7 +169,7 @@ class SymTracer:
             dt = _result_dtype("sin", *key)
         else:
             dt = _result_dtype(np_name, *key)
-        for o, k in zip(ops, key):
+        for k in key:
             kd = k if isinstance(k, np.dtype) else None
             if kd is not None and (kd.kind == "c" or not supported_dtype(kd)):
                 raise Unfusable(f"dtype {kd}")

@@ -135,7 +135,7 @@ _2_OVER_PI = 0.63661977236758134308
 # -- exp / expm1 -------------------------------------------------------------------------------------------------
 
 
-@njit(inline="always", error_model="numpy")
+@njit(error_model="numpy")
 def _exp_poly32(r):  # type: ignore[no-untyped-def]
     # e^r - 1 - r on |r| <= ln2/2 (Taylor to r^7: truncation < 6e-9 relative)
     p = _F32(1 / 5040)
@@ -147,7 +147,7 @@ def _exp_poly32(r):  # type: ignore[no-untyped-def]
     return p * r * r
 
 
-@njit(inline="always", error_model="numpy")
+@njit(error_model="numpy")
 def _exp_poly64(r):  # type: ignore[no-untyped-def]
     # e^r - 1 - r on |r| <= ln2/2 (Taylor to r^13: truncation < 5e-18 relative)
     p = 1 / 6227020800
@@ -227,7 +227,7 @@ def expm1_f64(x):  # type: ignore[no-untyped-def]
 # -- log / log1p -------------------------------------------------------------------------------------------------
 
 
-@njit(inline="always", error_model="numpy")
+@njit(error_model="numpy")
 def _log_r32(z):  # type: ignore[no-untyped-def]
     # R(z) = sum_{k>=1} 2 z^k / (2k+1), z = s^2 <= 0.0295 (to z^5: truncation < 3e-10 relative)
     p = _F32(2 / 11)
@@ -238,7 +238,7 @@ def _log_r32(z):  # type: ignore[no-untyped-def]
     return p * z
 
 
-@njit(inline="always", error_model="numpy")
+@njit(error_model="numpy")
 def _log_r64(z):  # type: ignore[no-untyped-def]
     # to z^11: truncation < 1e-18 relative
     p = 2 / 23
@@ -255,7 +255,7 @@ def _log_r64(z):  # type: ignore[no-untyped-def]
     return p * z
 
 
-@njit(inline="always", error_model="numpy")
+@njit(error_model="numpy")
 def _log_core32(x, c):  # type: ignore[no-untyped-def]
     # log(x) + c for finite x > 0 (c: a small correction added before the final rounding)
     sub = x < _F32(1.1754944e-38)
@@ -271,7 +271,7 @@ def _log_core32(x, c):  # type: ignore[no-untyped-def]
     return fmuladd(ef, _F32(_LN2_HI32), f - (hfsq - lo))
 
 
-@njit(inline="always", error_model="numpy")
+@njit(error_model="numpy")
 def _log_core64(x, c):  # type: ignore[no-untyped-def]
     sub = x < 2.2250738585072014e-308
     xs = x * 4503599627370496.0 if sub else x  # 2^52
@@ -370,7 +370,7 @@ def sigmoid_f64(x):  # type: ignore[no-untyped-def]
 # -- sin / cos ---------------------------------------------------------------------------------------------------
 
 
-@njit(inline="always", error_model="numpy")
+@njit(error_model="numpy")
 def _sincos_reduced(x):  # type: ignore[no-untyped-def]
     """(sin r, cos r, quadrant) for float64 x with |x| <= TRIG_LIMIT."""
     n = np.floor(fmuladd(x, _2_OVER_PI, 0.5))

@@ -1,0 +1,429 @@
+"""Fusion for ``jit_compile=True``: partition the optimised graph into clusters and make each a Numba kernel.
+
+``fuse(graph) -> (graph, JitReport)`` returns a graph in which every cluster of fusible nodes is replaced by one
+node whose op runs a generated Numba kernel (``compiler/numba_backend``); everything else — matmul,
+convolutions, linear algebra, gathers, variable reads and writes, guards, prints, random ops — stays as it was
+and runs as NumPy/BLAS calls between the kernels. The program's own ``graph`` stays unfused: replay under an
+outer tape and ``enable_check_numerics`` run op by op on it, so they see (and name) every individual op.
+
+Which nodes fuse: those whose forward traces into kernel primitives (``numba_backend.symbolic``: elementwise
+arithmetic, comparisons, selects, casts, broadcasts, the vectorised transcendental functions, and reductions,
+forward and backward alike) with real or integer dtypes. A node's *space* is the shape its loop runs over: its
+output shape, or for a reduction its input's shape.
+
+Clustering (greedy, in program order): a node joins the open clusters of the same space that produce one of its
+inputs or read one of the same inputs (all of them, merged); otherwise it starts a cluster. A cluster is *closed*
+as soon as a node outside it reads one of its values — it must run before that node, so nothing later may join
+it (this keeps the node order valid without a scheduler). A reduction's result is never read inside its own
+cluster. A one-node cluster is left to NumPy unless it is a reduction or uses a vectorised function (the kernel
+call costs about what a ufunc call costs; fusing pays from two ops on). Functions that only have a scalar libm
+implementation in Numba (``erf``, ``arctan``, ...) fuse only on small arrays (``LIBM_MAX_SIZE``): on large ones
+NumPy's SIMD ufuncs are faster.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._registry import OpDef
+from .graph import Graph, Node, is_stateful
+
+#: Arrays larger than this run libm-only functions as NumPy ufuncs rather than in a kernel (measured: NumPy's
+#: SIMD arctan/erf beat a scalar libm loop by 4-10x on large arrays; the kernel wins on small ones by saving calls).
+LIBM_MAX_SIZE = 4096
+#: Ops never fused: views and no-ops (free in NumPy), and effects.
+_SKIP = frozenset({"identity", "stop_gradient", "reshape", "expand_dims", "squeeze", "grad_pass_through",
+                   "custom_gradient", "recompute_grad", "recompute_grad_n", "transpose", "shape", "size", "rank"})
+
+_warned_missing = [False]
+
+
+def numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def warn_no_numba() -> None:
+    """Warn once per process that ``jit_compile=True`` falls back to the NumPy plan."""
+    if not _warned_missing[0]:
+        _warned_missing[0] = True
+        warnings.warn("jit_compile=True needs Numba, which is not installed: running the NumPy plan instead. "
+                      "Install the extra with `pip install tapegrad[jit]`.", RuntimeWarning, stacklevel=4)
+
+
+@dataclass
+class Cluster:
+    space: tuple[int, ...]
+    nodes: list[Node] = field(default_factory=list)
+    produced: set[int] = field(default_factory=set)
+    reduced: set[int] = field(default_factory=set)  # values produced by reductions (not readable inside)
+    reads: set[int] = field(default_factory=set)  # external values read
+    closed: bool = False
+    vector: bool = False  # uses a vectorised transcendental
+
+
+@dataclass
+class KernelInfo:
+    name: str
+    nodes: list[str]
+    spec: Any
+    source: str
+    seconds: float
+
+
+@dataclass
+class JitReport:
+    """What fusion did: ``kernels`` (one per cluster: its node names, kernel source and compile time),
+    ``compile_seconds`` (all kernels, including Numba's import on the first compile), ``unfused`` (op names
+    left as NumPy calls, with counts), and ``skipped`` (a reason when fusion did not run at all)."""
+
+    kernels: list[KernelInfo] = field(default_factory=list)
+    compile_seconds: float = 0.0
+    unfused: dict[str, int] = field(default_factory=dict)
+    skipped: str = ""
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"jit: not applied ({self.skipped})"
+        fused = sum(len(k.nodes) for k in self.kernels)
+        left = ", ".join(f"{k}×{v}" for k, v in sorted(self.unfused.items())) or "none"
+        return (f"jit: {len(self.kernels)} kernels fusing {fused} nodes, compiled in {self.compile_seconds:.3f} s; "
+                f"left to NumPy: {left}")
+
+
+# -- fusibility ------------------------------------------------------------------------------------------------
+
+_PROBE_CACHE: dict[Any, Any] = {}
+
+
+def _param_key(params: dict[str, Any]) -> Any:
+    items = []
+    for k, v in sorted(params.items()):
+        if isinstance(v, np.ndarray):
+            items.append((k, "arr", v.shape, str(v.dtype), v.tobytes()))
+        elif isinstance(v, np.random.Generator):
+            return None
+        else:
+            try:
+                hash(v)
+            except TypeError:
+                return None
+            items.append((k, type(v).__name__, v))
+    return tuple(items)
+
+
+def _operand_key(graph: Graph, vid: int) -> Any:
+    v = graph.values[vid]
+    if v.kind == "const":
+        c = graph.consts[vid]
+        if v.pyscalar:
+            return ("py", type(c).__name__, c)
+        a = np.asarray(c)
+        if a.ndim == 0:
+            return ("c0", str(a.dtype), a.tobytes())
+    return ("a", v.shape, str(np.dtype(v.dtype)))
+
+
+def probe(graph: Graph, node: Node) -> tuple[tuple[int, ...], bool, bool] | None:
+    """``(space, is_reduction, uses_vector_function)`` if ``node`` can be fused, else None (cached per op,
+    params and operand shapes/dtypes)."""
+    op = node.op
+    if op.name in _SKIP or is_stateful(node) or not isinstance(op, OpDef) or op.name not in _registry_ops():
+        return None
+    pk = _param_key(node.params)
+    if pk is None:
+        return None
+    key = (op.name, pk, tuple(_operand_key(graph, i) for i in node.inputs),
+           tuple((graph.values[o].shape, str(np.dtype(graph.values[o].dtype))) for o in node.outputs))
+    if key in _PROBE_CACHE:
+        return _PROBE_CACHE[key]  # type: ignore[no-any-return]
+    res = _probe(graph, node)
+    _PROBE_CACHE[key] = res
+    return res
+
+
+def _registry_ops() -> dict[str, OpDef]:
+    from .._registry import OPS
+
+    return OPS
+
+
+def _probe(graph: Graph, node: Node) -> tuple[tuple[int, ...], bool, bool] | None:
+    from .numba_backend.kernel import VECTOR_FUNCS, KernelSpec, supported_dtype
+    from .numba_backend.symbolic import Reduced, SymTracer, Unfusable, trace_into
+
+    for o in node.outputs:
+        if not supported_dtype(np.dtype(graph.values[o].dtype)):
+            return None
+    shapes = []
+    for i in node.inputs:
+        v = graph.values[i]
+        if not v.pyscalar and not supported_dtype(np.dtype(v.dtype)):
+            return None
+        shapes.append(v.shape)
+    try:
+        space = np.broadcast_shapes(*shapes, *[graph.values[o].shape for o in node.outputs])
+    except ValueError:
+        # a reduction: its outputs are smaller than its inputs
+        try:
+            space = np.broadcast_shapes(*shapes)
+        except ValueError:
+            return None
+    spec = KernelSpec(tuple(space))
+    tr = SymTracer(spec)
+    try:
+        args = _trace_args(graph, node, spec, tr)
+        outs = trace_into(tr, node.op.fwd, args, _fwd_params(node))
+        if len(outs) != len(node.outputs):
+            return None
+        reduction = False
+        for o, vid in zip(outs, node.outputs):
+            val = graph.values[vid]
+            if o.dtype != np.dtype(val.dtype) or tuple(o.shape) != tuple(val.shape):
+                return None
+            if isinstance(o, Reduced):
+                reduction = True
+                if tuple(o.src.shape) != tuple(space):
+                    return None
+            elif tuple(o.shape) != tuple(space):
+                return None
+        for p in spec.prims:
+            if math.prod(spec.shape) > LIBM_MAX_SIZE and _is_libm(p):
+                return None
+        vector = any(p.name in VECTOR_FUNCS for p in spec.prims)
+        return tuple(space), reduction, vector
+    except Unfusable:
+        return None
+
+
+def _is_libm(p: Any) -> bool:
+    from .numba_backend.kernel import LIBM_FUNCS, VECTOR_FUNCS
+
+    if p.name in LIBM_FUNCS or p.name == "power":
+        return True
+    return p.name in VECTOR_FUNCS and p.dtype not in (np.float32, np.float64)
+
+
+def _fwd_params(node: Node) -> dict[str, Any]:
+    return {k: v for k, v in node.params.items() if k != "target"}
+
+
+def _trace_args(graph: Graph, node: Node, spec: Any, tr: Any, env: dict[int, Any] | None = None,
+                inputs: dict[int, Any] | None = None) -> list[Any]:
+    """The forward's arguments: Syms for arrays, Python/NumPy scalars for scalar constants."""
+    args = []
+    for i in node.inputs:
+        if env is not None and i in env:
+            args.append(env[i])
+            continue
+        v = graph.values[i]
+        if v.kind == "const":
+            c = graph.consts[i]
+            if v.pyscalar:
+                args.append(c)
+                continue
+            a = np.asarray(c)
+            if a.ndim == 0:
+                args.append(a[()])
+                continue
+        if inputs is not None and i in inputs:
+            args.append(inputs[i])
+            continue
+        s = tr.value(spec.add_input(v.shape, np.dtype(v.dtype)))
+        if inputs is not None:
+            inputs[i] = s
+        args.append(s)
+    return args
+
+
+# -- clustering -------------------------------------------------------------------------------------------------
+
+
+def partition(graph: Graph) -> list[Cluster]:
+    """Clusters of fusible nodes (program order inside each); see the module docstring for the rules."""
+    open_by_value: dict[int, Cluster] = {}  # value id -> cluster that produced it
+    clusters: list[Cluster] = []
+    member: dict[int, Cluster] = {}  # id(node) -> cluster
+    for node in graph.nodes:
+        info = probe(graph, node)
+        if info is None:
+            for i in node.inputs:
+                c = open_by_value.get(i)
+                if c is not None:
+                    c.closed = True
+            continue
+        space, is_red, vector = info
+        joins: list[Cluster] = []
+        for c in clusters:
+            if c.closed or c.space != space:
+                continue
+            if any(i in c.reduced for i in node.inputs):
+                continue
+            if any(i in c.produced for i in node.inputs) or any(
+                    i in c.reads and graph.values[i].kind != "const" for i in node.inputs):
+                joins.append(c)
+        # a value of another open cluster read by this node closes that cluster (it must run first)
+        for i in node.inputs:
+            c = open_by_value.get(i)
+            if c is not None and c not in joins:
+                c.closed = True
+        joins = [c for c in joins if not c.closed]
+        if joins:
+            target = joins[0]
+            for c in joins[1:]:
+                _merge(target, c, open_by_value)
+                clusters.remove(c)
+        else:
+            target = Cluster(space)
+            clusters.append(target)
+        target.nodes.append(node)
+        for i in node.inputs:
+            if i not in target.produced:
+                target.reads.add(i)
+        for o in node.outputs:
+            target.produced.add(o)
+            open_by_value[o] = target
+            if is_red:
+                target.reduced.add(o)
+        target.vector |= vector
+        member[id(node)] = target
+    return clusters
+
+
+def _merge(into: Cluster, other: Cluster, open_by_value: dict[int, Cluster]) -> None:
+    into.nodes.extend(other.nodes)
+    into.produced |= other.produced
+    into.reduced |= other.reduced
+    into.reads = (into.reads | other.reads) - into.produced
+    into.vector |= other.vector
+    for v in other.produced:
+        open_by_value[v] = into
+
+
+def _worth_it(c: Cluster) -> bool:
+    return len(c.nodes) >= 2 or bool(c.reduced) or c.vector
+
+
+# -- building kernels ------------------------------------------------------------------------------------------
+
+
+def _build_spec(graph: Graph, c: Cluster, outputs: list[int]) -> tuple[Any, list[int]]:
+    """The kernel spec of cluster ``c`` and the value ids of its array inputs (in kernel order)."""
+    from .numba_backend.kernel import KernelSpec
+    from .numba_backend.symbolic import Reduced, SymTracer, trace_into
+
+    order = {id(n): k for k, n in enumerate(graph.nodes)}
+    nodes = sorted(c.nodes, key=lambda n: order[id(n)])
+    spec = KernelSpec(c.space)
+    tr = SymTracer(spec)
+    env: dict[int, Any] = {}
+    inputs: dict[int, Any] = {}
+    for node in nodes:
+        args = _trace_args(graph, node, spec, tr, env, inputs)
+        outs = trace_into(tr, node.op.fwd, args, _fwd_params(node))
+        for o, vid in zip(outs, node.outputs):
+            env[vid] = o
+    for vid in outputs:
+        o = env[vid]
+        dt = np.dtype(graph.values[vid].dtype)
+        if isinstance(o, Reduced):
+            spec.add_output(o.src.ref, o.kind, o.axes, dt)
+        elif isinstance(o.ref, object) and tuple(o.shape) == tuple(c.space):
+            spec.add_output(o.ref, None, (), dt)
+        else:
+            # a value that only broadcasts to the space (cannot be a cluster output): materialise it fully
+            raise ValueError("cluster output smaller than its space")
+    order_in = sorted(inputs, key=lambda v: inputs[v].ref.index)
+    return spec, order_in
+
+
+def _make_launcher(kern: Any, spec: Any, out_shapes: list[tuple[int, ...]]) -> Any:
+    """The op forward that runs the kernel: ``fwd(F, *inputs) -> output or tuple of outputs``."""
+    shapes = [spec.output_shape(i) for i in range(len(spec.outputs))]
+    dtypes = [o.dtype for o in spec.outputs]
+    empty, asarray, fn = np.empty, np.asarray, kern.fn
+    if kern.limited:  # sin/cos beyond the vector range: rerun with libm (rare)
+        def fn(*args: Any, _fast: Any = kern.fn, _k: Any = kern) -> None:
+            if _fast(*args):
+                _k.libm(*args)
+    if len(shapes) == 1:
+        shp, dt, final = shapes[0], dtypes[0], out_shapes[0]
+        reshape = shp != final
+
+        def run1(F: Any, *xs: Any) -> Any:
+            out = empty(shp, dt)
+            fn(*[asarray(x).reshape(-1) for x in xs], out.reshape(-1))
+            return out.reshape(final) if reshape else out
+
+        return run1
+
+    def run(F: Any, *xs: Any) -> Any:
+        outs = [empty(s, d) for s, d in zip(shapes, dtypes)]
+        fn(*[asarray(x).reshape(-1) for x in xs], *[o.reshape(-1) for o in outs])
+        return tuple(o.reshape(f) for o, f in zip(outs, out_shapes))
+
+    return run
+
+
+def jit_graph(graph: Graph) -> tuple[Graph, JitReport]:
+    """The graph the jit generates code from: :func:`fuse`'s result, or ``graph`` itself (with a one-time
+    warning naming the ``[jit]`` extra) when Numba is not installed."""
+    if not numba_available():
+        warn_no_numba()
+        return graph, JitReport(skipped="Numba is not installed (pip install tapegrad[jit])")
+    return fuse(graph)
+
+
+def fuse(graph: Graph) -> tuple[Graph, JitReport]:
+    """A copy of ``graph`` with each worthwhile cluster replaced by one kernel node, and a report."""
+    from .numba_backend import loader
+
+    report = JitReport()
+    t0 = time.perf_counter()
+    clusters = [c for c in partition(graph) if _worth_it(c)]
+    users = graph.users()
+    roots = graph.roots()
+    replaced: dict[int, Node] = {}  # id(last node of a cluster) -> fused node
+    removed: set[int] = set()
+    for k, c in enumerate(clusters):
+        members = {id(n) for n in c.nodes}
+        outputs = [o for n in c.nodes for o in n.outputs
+                   if o in roots or any(id(u) not in members for u in users.get(o, []))]
+        if not outputs:
+            continue
+        try:
+            spec, in_vids = _build_spec(graph, c, outputs)
+            kern, src, seconds = loader.load(spec)
+        except Exception as e:  # noqa: BLE001  # a kernel that does not build leaves its nodes to NumPy
+            warnings.warn(f"jit: cluster of {[n.name for n in c.nodes]} left to NumPy ({type(e).__name__}: {e})",
+                          RuntimeWarning, stacklevel=2)
+            continue
+        name = f"fused_{k}"
+        op = OpDef(name, _make_launcher(kern, spec, [graph.values[o].shape for o in outputs]),
+                   multi=len(outputs) > 1, kernel_source=src, fused=[n.name for n in c.nodes])
+        order = {id(n): i for i, n in enumerate(graph.nodes)}
+        last = max(c.nodes, key=lambda n: order[id(n)])
+        replaced[id(last)] = Node(op, {}, tuple(in_vids), tuple(outputs), name, last.source)
+        removed |= members
+        report.kernels.append(KernelInfo(name, [n.name for n in c.nodes], spec, src, seconds))
+    g = graph.copy()
+    nodes = []
+    for old, new in zip(graph.nodes, g.nodes):
+        if id(old) in replaced:
+            nodes.append(replaced[id(old)])
+        elif id(old) not in removed:
+            nodes.append(new)
+            if not old.op.name.startswith("fused_") and old.op.name in _registry_ops():
+                report.unfused[old.op.name] = report.unfused.get(old.op.name, 0) + 1
+    g.nodes = nodes
+    report.compile_seconds = time.perf_counter() - t0
+    return g, report
