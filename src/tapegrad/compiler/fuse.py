@@ -350,7 +350,7 @@ def _make_launcher(kern: Any, spec: Any, out_shapes: list[tuple[int, ...]]) -> A
     """The op forward that runs the kernel: ``fwd(F, *inputs) -> output or tuple of outputs``."""
     shapes = [spec.output_shape(i) for i in range(len(spec.outputs))]
     dtypes = [o.dtype for o in spec.outputs]
-    empty, asarray, fn = np.empty, np.asarray, kern.fn
+    empty, ravel, fn = np.empty, np.ravel, kern.fn
     if kern.limited:  # sin/cos beyond the vector range: rerun with libm (rare)
         def fn(*args: Any, _fast: Any = kern.fn, _k: Any = kern) -> None:
             if _fast(*args):
@@ -361,14 +361,14 @@ def _make_launcher(kern: Any, spec: Any, out_shapes: list[tuple[int, ...]]) -> A
 
         def run1(F: Any, *xs: Any) -> Any:
             out = empty(shp, dt)
-            fn(*[asarray(x).reshape(-1) for x in xs], out.reshape(-1))
+            fn(*[ravel(x) for x in xs], out.reshape(-1))
             return out.reshape(final) if reshape else out
 
         return run1
 
     def run(F: Any, *xs: Any) -> Any:
         outs = [empty(s, d) for s, d in zip(shapes, dtypes)]
-        fn(*[asarray(x).reshape(-1) for x in xs], *[o.reshape(-1) for o in outs])
+        fn(*[ravel(x) for x in xs], *[o.reshape(-1) for o in outs])
         return tuple(o.reshape(f) for o, f in zip(outs, out_shapes))
 
     return run

@@ -86,19 +86,20 @@ def _remainder(a: Any, b: Any) -> Any:
 
 def _libm(expr: str) -> Any:
     ns: dict[str, Any] = {"math": math, "np": np}
-    exec(f"def f(*a):\n    return {expr}\n", ns)  # noqa: S102  # fixed strings from LIBM below
+    params = "a0, a1" if "a1" in expr else "a0"
+    exec(f"def f({params}):\n    return {expr}\n", ns)  # noqa: S102  # fixed strings from LIBM below
     return ns["f"]
 
 
 _LIBM_IMPL: dict[str, Any] = {}
 LIBM = {
-    "tan": "math.tan(a[0])", "arcsin": "math.asin(a[0])", "arccos": "math.acos(a[0])", "arctan": "math.atan(a[0])",
-    "sinh": "math.sinh(a[0])", "cosh": "math.cosh(a[0])", "arcsinh": "math.asinh(a[0])",
-    "arccosh": "math.acosh(a[0])", "arctanh": "math.atanh(a[0])", "erf": "math.erf(a[0])",
-    "erfc": "math.erfc(a[0])", "lgamma": "math.lgamma(a[0])", "arctan2": "math.atan2(a[0], a[1])",
-    "exp2": "np.exp2(a[0])", "log2": "np.log2(a[0])", "log10": "np.log10(a[0])", "cbrt": "np.cbrt(a[0])",
-    "exp": "np.exp(a[0])", "expm1": "np.expm1(a[0])", "log": "np.log(a[0])", "log1p": "np.log1p(a[0])",
-    "tanh": "np.tanh(a[0])", "sin": "np.sin(a[0])", "cos": "np.cos(a[0])", "power": "a[0] ** a[1]",
+    "tan": "math.tan(a0)", "arcsin": "math.asin(a0)", "arccos": "math.acos(a0)", "arctan": "math.atan(a0)",
+    "sinh": "math.sinh(a0)", "cosh": "math.cosh(a0)", "arcsinh": "math.asinh(a0)",
+    "arccosh": "math.acosh(a0)", "arctanh": "math.atanh(a0)", "erf": "math.erf(a0)",
+    "erfc": "math.erfc(a0)", "lgamma": "math.lgamma(a0)", "arctan2": "math.atan2(a0, a1)",
+    "exp2": "np.exp2(a0)", "log2": "np.log2(a0)", "log10": "np.log10(a0)", "cbrt": "np.cbrt(a0)",
+    "exp": "np.exp(a0)", "expm1": "np.expm1(a0)", "log": "np.log(a0)", "log1p": "np.log1p(a0)",
+    "tanh": "np.tanh(a0)", "sin": "np.sin(a0)", "cos": "np.cos(a0)", "power": "a0 ** a1",
 }
 
 

@@ -121,7 +121,7 @@ def run(spec: KernelSpec, kern: Kernel, inputs: list[Any], outputs: list[np.ndar
     given. Outputs come back in their shapes (reductions with the reduced axes kept as 1)."""
     if outputs is None:
         outputs = [np.empty(spec.output_shape(i), o.dtype) for i, o in enumerate(spec.outputs)]
-    args = [np.asarray(a).reshape(-1) for a in inputs] + [o.reshape(-1) for o in outputs]
+    args = [np.ravel(a) for a in inputs] + [o.reshape(-1) for o in outputs]
     if kern.fn(*args) and kern.limited:
         kern.libm(*args)
     return outputs

@@ -65,6 +65,22 @@ class Sym:
     def __bool__(self) -> bool:
         raise Unfusable("a Python branch on a tensor value")
 
+    def _red(kind: str) -> Any:  # type: ignore[misc]
+        def method(self: Sym, axis: Any = None, dtype: Any = None, keepdims: bool = False, **kw: Any) -> Reduced:
+            if kw:
+                raise Unfusable(f"{kind} with {sorted(kw)}")
+            return self.tr.reduce(kind, self, axis, keepdims, dtype)
+
+        return method
+
+    sum = _red("sum")
+    mean = _red("mean")
+    max = _red("max")
+    min = _red("min")
+    prod = _red("prod")
+    any = _red("any")
+    all = _red("all")
+
     def __array__(self, *a: Any, **k: Any) -> Any:
         raise Unfusable("conversion to a NumPy array")
 
@@ -282,7 +298,7 @@ class SymTracer:
     def reduce(self, kind: str, x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Reduced:
         if not isinstance(x, Sym):
             raise Unfusable("reduction of a non-tensor")
-        if dtype is not None:
+        if dtype is not None and np.dtype(dtype) != x.dtype:
             raise Unfusable("reduction with an accumulator dtype")
         nd = x.ndim
         if axis is None:
@@ -295,9 +311,7 @@ class SymTracer:
                    "all": "all"}[kind]
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            dt = np.dtype(getattr(np, np_name)(np.zeros((1,), x.dtype)).dtype)
-        if kind == "sum" and x.dtype.kind in "iu" and dt != x.dtype:
-            dt = dt  # NumPy widens small-int sums to the platform integer: keep NumPy's dtype
+            dt = np.dtype(getattr(np, np_name)(np.zeros((1,), x.dtype), dtype=dtype).dtype)
         shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape)) if keepdims else tuple(
             n for d, n in enumerate(x.shape) if d not in axes)
         return Reduced(x, kind, axes, shape, dt)

@@ -212,7 +212,7 @@ def expm1_f32(x):  # type: ignore[no-untyped-def]
 
 @njit(error_model="numpy")
 def expm1_f64(x):  # type: ignore[no-untyped-def]
-    xc = min(max(x, -740.0), 710.0)
+    xc = min(max(x, -100.0), 710.0)  # below -37.5 the result is -1; keeps 2^(n-1) a normal number
     n = np.floor(fmuladd(xc, _L2E, 0.5))
     r = fmuladd(n, -_LN2_HI64, xc)
     r = fmuladd(n, -_LN2_LO64, r)
@@ -337,8 +337,8 @@ def tanh_f32(x):  # type: ignore[no-untyped-def]
     q = expm1_f32(min(a, _F32(10.0)) * _F32(2.0))
     t = q / (q + _F32(2.0))
     t = _F32(1.0) if a > _F32(9.1) else t
-    t = x if a < _F32(1e-30) else t
     t = -t if x < _F32(0.0) else t
+    t = x if a < _F32(1e-30) else t  # tiny x (and -0.0) exactly
     return t if x == x else x
 
 
@@ -348,8 +348,8 @@ def tanh_f64(x):  # type: ignore[no-untyped-def]
     q = expm1_f64(min(a, 20.0) * 2.0)
     t = q / (q + 2.0)
     t = 1.0 if a > 19.1 else t
-    t = x if a < 1e-300 else t
     t = -t if x < 0.0 else t
+    t = x if a < 1e-300 else t
     return t if x == x else x
 
 
@@ -410,7 +410,7 @@ def sin_f64(x):  # type: ignore[no-untyped-def]
     sn, cs, q = _sincos_reduced(xr)
     v = cs if (q & np.int64(1)) != 0 else sn
     v = -v if (q & np.int64(2)) != 0 else v
-    return v if abs(x) <= TRIG_LIMIT else x - x  # beyond the limit: nan marks it (the kernel falls back)
+    return v if abs(x) <= TRIG_LIMIT else np.nan  # beyond the limit: NaN marks it (the kernel falls back)
 
 
 @njit(error_model="numpy")
@@ -419,7 +419,7 @@ def cos_f64(x):  # type: ignore[no-untyped-def]
     sn, cs, q = _sincos_reduced(xr)
     v = sn if (q & np.int64(1)) != 0 else cs
     v = -v if ((q + np.int64(1)) & np.int64(2)) != 0 else v
-    return v if abs(x) <= TRIG_LIMIT else x - x
+    return v if abs(x) <= TRIG_LIMIT else np.nan
 
 
 @njit(error_model="numpy")

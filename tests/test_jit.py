@@ -1,0 +1,241 @@
+"""``jit_compile=True``: clusters of the optimised graph run as Numba kernels (compiler/fuse.py, numba_backend/).
+
+Driven through ``trace(..., jit_compile=True)`` (what ``tapegrad.function(jit_compile=True)`` calls). Each program
+is compared with the same program without jit (the NumPy plan) and with eager. Tolerances: integer, bool and
+comparison results exact; arithmetic-only float kernels exact (same IEEE operations in the same order, no
+reassociation, no FMA contraction); kernels with exp/log/tanh/sin/cos within 4 ulp-ish relative (rtol 2e-6 in
+float32, 1e-14 in float64; the functions' own bounds are tested in test_jit_vmath.py); reductions accumulate in
+float64 (float32 inputs) with a vectorised order, so sums match to rtol 1e-5 (float32) / 1e-12 (float64).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+from tapegrad.compiler.trace import trace
+
+pytest.importorskip("numba")
+
+
+def compile_fn(f, *example, jit=True):
+    def run(ts):
+        out = f(*ts)
+        flat = list(out) if isinstance(out, (list, tuple)) else [out]
+        return flat, None
+
+    return trace(run, list(example), name=f.__name__, jit_compile=jit)
+
+
+def vals(outs):
+    return [np.asarray(o.numpy()) for o in outs]
+
+
+def both(f, *example):
+    """(jit program, plan program, their outputs on ``example``)."""
+    pj, pp = compile_fn(f, *example), compile_fn(f, *example, jit=False)
+    return pj, pp, vals(pj(list(example))), vals(pp(list(example)))
+
+
+def test_big_step_is_one_kernel_and_matches_the_plan():
+    x = tf.Variable(np.random.default_rng(0).standard_normal(10_000).astype(np.float32))
+
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.tanh(x) * x + tf.exp(-x * x))
+        return loss, tape.gradient(loss, x)
+
+    pj, pp, got, ref = both(step)
+    rep = pj.jit_report
+    assert len(rep.kernels) == 1 and len(rep.kernels[0].nodes) >= 15, rep.summary()
+    assert rep.compile_seconds > 0 and pj.compile_seconds >= rep.compile_seconds
+    assert got[0].dtype == np.float32 and got[1].dtype == np.float32  # float32 stays float32
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
+    np.testing.assert_allclose(got[1], ref[1], rtol=2e-6, atol=1e-6)
+    assert "fused_0_fwd" in pj.code and "tanh" in rep.kernels[0].source  # the listing names the ops
+    assert pp.jit_report is None
+
+
+def test_chain_with_sin_and_its_backward():
+    x = tf.Variable(np.random.default_rng(1).uniform(-1, 1, 16).astype(np.float32))
+
+    def step():
+        with tf.GradientTape() as tape:
+            h = x
+            for _ in range(10):
+                h = tf.sin(h) * 1.01 + h * 0.5 - 0.1
+            loss = tf.reduce_sum(h)
+        return tape.gradient(loss, x)
+
+    pj, _, got, ref = both(step)
+    assert len(pj.jit_report.kernels) == 1
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
+
+
+def test_sin_beyond_the_vector_range_falls_back_to_libm():
+    def f(x):
+        return tf.sin(x) * 2.0 + tf.cos(x)
+
+    x = tf.constant(np.array([0.5, 3e6, -1e9, 1e30, np.inf, np.nan], np.float64))
+    _, _, got, ref = both(f, x)
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-14, equal_nan=True)
+
+
+def test_matmul_stays_blas_between_kernels():
+    rng = np.random.default_rng(2)
+    X = tf.constant(rng.standard_normal((8, 5)).astype(np.float32))
+    Y = tf.constant(np.eye(3, dtype=np.float32)[rng.integers(0, 3, 8)])
+    W, b = tf.Variable(rng.standard_normal((5, 3)).astype(np.float32)), tf.Variable(np.zeros(3, np.float32))
+
+    def step():
+        with tf.GradientTape() as tape:
+            logits = tf.nn.relu(tf.matmul(X, W) + b)
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=Y, logits=logits))
+        return tape.gradient(loss, [W, b])
+
+    pj, _, got, ref = both(step)
+    assert pj.jit_report.unfused.get("matmul", 0) >= 2, pj.jit_report.summary()
+    assert pj.jit_report.kernels
+    for g, r in zip(got, ref):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_reductions_over_axes(dt):
+    rng = np.random.default_rng(3)
+    a = tf.constant(rng.standard_normal((6, 7, 5)).astype(dt))
+
+    def f(x):
+        y = x * 2.0 + 1.0
+        return (tf.reduce_sum(y, axis=0), tf.reduce_sum(y * y, axis=[0, 2]), tf.reduce_mean(y, axis=-1),
+                tf.reduce_max(y, axis=1, keepdims=True), tf.reduce_min(y - 3.0), tf.reduce_sum(y))
+
+    _, _, got, ref = both(f, a)
+    tol = 1e-5 if dt == np.float32 else 1e-12
+    for g, r in zip(got, ref):
+        assert g.dtype == r.dtype and g.shape == r.shape
+        np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
+
+
+def test_broadcasting_and_bias_gradient():
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.standard_normal((4, 3, 5)))
+    b = tf.Variable(rng.standard_normal((3, 1)))
+    c = tf.Variable(rng.standard_normal((5,)))
+
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.tanh(x * b + c) ** 2)
+        return tape.gradient(loss, [b, c])
+
+    _, _, got, ref = both(step)
+    for g, r in zip(got, ref):
+        assert g.shape == r.shape
+        np.testing.assert_allclose(g, r, rtol=1e-12)
+
+
+def test_integer_bool_and_nan_semantics_are_exact():
+    big = np.array([2**31 - 1, -5, 7, 0], np.int32)
+
+    def f(i, x):
+        j = i + i * 3  # int32 wraps as in NumPy
+        m = tf.logical_and(x > 0.0, tf.logical_not(tf.math.is_nan(x)))
+        w = tf.where(m, x, tf.zeros_like(x) - 1.0)
+        return j, m, w, tf.cast(x * 10.0, tf.int32), tf.maximum(x, 0.5), tf.reduce_max(x)
+
+    x = tf.constant(np.array([1.5, np.nan, -2.0, np.inf], np.float32))
+    _, _, got, ref = both(f, tf.constant(big), x)
+    for g, r in zip(got, ref):
+        assert g.dtype == r.dtype
+        np.testing.assert_array_equal(g, r)
+
+
+def test_large_libm_only_ops_stay_numpy_ufuncs():
+    x = tf.constant(np.linspace(-1, 1, 20_000))
+
+    def f(x):
+        return tf.math.atan(x) * 2.0 + 1.0
+
+    pj, _, got, ref = both(f, x)
+    assert pj.jit_report.unfused.get("atan") == 1
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-15)
+
+
+def test_eager_replay_under_a_tape_stays_differentiable():
+    x = tf.constant(np.array([0.3, -0.7]))
+
+    def f(x):
+        return tf.exp(x) * tf.sin(x)
+
+    pj = compile_fn(f, x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = pj([x])[0]
+    g = tape.gradient(y, x).numpy()
+    xv = x.numpy()
+    np.testing.assert_allclose(g, np.exp(xv) * (np.sin(xv) + np.cos(xv)), rtol=1e-12)
+
+
+def test_check_numerics_still_names_the_first_bad_op():
+    x = tf.constant(np.array([1.0, -1.0], np.float32))
+
+    def f(x):
+        return tf.sqrt(tf.math.log(x) + 1.0) * 2.0
+
+    pj = compile_fn(f, x)
+    with tf.debugging.enable_check_numerics():
+        with pytest.raises(tf.errors.InvalidArgumentError, match="op 'log'"):
+            pj([x])
+
+
+def test_without_numba_warns_once_and_runs_the_plan(monkeypatch):
+    from tapegrad.compiler import fuse
+
+    monkeypatch.setattr(fuse, "numba_available", lambda: False)
+    monkeypatch.setattr(fuse, "_warned_missing", [False])
+    x = tf.constant(np.array([1.0, 2.0]))
+
+    def f(x):
+        return tf.exp(x) + 1.0
+
+    with pytest.warns(RuntimeWarning, match=r"tapegrad\[jit\]"):
+        p = compile_fn(f, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p2 = compile_fn(f, x)  # once per process
+    assert "not installed" in p.jit_report.skipped and "fused" not in p.code
+    np.testing.assert_allclose(vals(p2([x]))[0], np.exp([1.0, 2.0]) + 1.0)
+
+
+def test_import_tapegrad_does_not_import_numba():
+    code = "import sys, tapegrad; print('numba' in sys.modules, 'llvmlite' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_second_process_loads_kernels_from_the_disk_cache(tmp_path):
+    script = textwrap.dedent("""
+        import numpy as np, tapegrad as tf
+        from tapegrad.compiler.trace import trace
+        from tapegrad.compiler.numba_backend import loader
+        x = tf.constant(np.linspace(-1, 1, 64).astype(np.float32))
+        def run(ts):
+            return [tf.reduce_sum(tf.tanh(ts[0]) * 3.0 + 1.0)], None
+        p = trace(run, [x], jit_compile=True)
+        print(loader.STATS["compiled"], loader.STATS["disk_hits"], float(p([x])[0].numpy()))
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "TAPEGRAD_JIT_CACHE": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    c1, d1, v1 = first.stdout.split()
+    c2, d2, v2 = second.stdout.split()
+    assert (c1, d1) == ("1", "0") and (c2, d2) == ("0", "1") and v1 == v2
+    assert list(tmp_path.rglob("*.nbi")), "Numba's index file is in the cache directory"
