@@ -60,7 +60,7 @@ def test_max_ulp_error(name, dt):
     wide = np.float64 if dt is np.float32 else np.longdouble
     with np.errstate(all="ignore"):
         ref = REF[name](x.astype(wide))
-    rounded = ref.astype(dt)
+        rounded = ref.astype(dt)
     finite = np.isfinite(rounded) & (rounded != 0)
     ulp = np.abs(got[finite].astype(wide) - ref[finite]) / np.spacing(np.abs(rounded[finite])).astype(wide)
     assert got.dtype == dt

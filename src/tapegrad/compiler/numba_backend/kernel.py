@@ -289,9 +289,13 @@ def _combine(o: Output, acc: str, v: str, adt: np.dtype) -> str:
 
 
 def signature(spec: KernelSpec) -> str:
-    args = [f"{_NB_TYPE[v.dtype.name]}[::1]" for v in spec.inputs]
-    args += [f"{_NB_TYPE[o.dtype.name]}[::1]" for o in spec.outputs]
-    ret = "boolean" if limited(spec) else "void"
+    """The kernel's Numba signature, as Python source: flat C-contiguous arrays, inputs read-only (they may be
+    frozen constants; mutable arrays convert), outputs writable; returns the sin/cos range flag if checked."""
+    def arr(dt: np.dtype, ro: bool) -> str:
+        return f"types.Array(types.{_NB_TYPE[dt.name]}, 1, 'C'{', readonly=True' if ro else ''})"
+
+    args = [arr(v.dtype, True) for v in spec.inputs] + [arr(o.dtype, False) for o in spec.outputs]
+    ret = "types.boolean" if limited(spec) else "types.void"
     return f"{ret}({', '.join(args)})"
 
 
@@ -409,7 +413,7 @@ TRIG_LIMIT = 1.0e6  # = vmath.TRIG_LIMIT (kept here so that generating code does
 
 HEADER = (
     "import numpy as np\n"
-    "from numba import njit\n"
+    "from numba import njit, types\n"
     "from tapegrad.compiler.numba_backend.irgen import make_body\n"
     "from tapegrad.compiler.numba_backend.vmath import radd, rmul\n"
 )
@@ -419,7 +423,7 @@ def module_source(spec: KernelSpec, name: str) -> str:
     """A module defining kernel ``name`` (compiled eagerly for its signature, cached on disk) and, for kernels
     with sin/cos, ``name_libm`` (compiled only if some call needs it). The body is listed in comments."""
     doc = "".join(f"#   {ln}\n" for ln in listing(spec))
-    deco = f'@njit("{signature(spec)}", cache=True, error_model="numpy", nogil=True)'
+    deco = f'@njit({signature(spec)}, cache=True, error_model="numpy", nogil=True)'
     src = (HEADER + f"# kernel over shape {list(spec.shape)}:\n" + doc
            + f"BODY = make_body({body_desc(spec)!r})\n")
     if limited(spec):
