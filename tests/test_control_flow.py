@@ -412,3 +412,58 @@ def test_control_flow_traces_into_a_compiled_program() -> None:
             np.testing.assert_allclose(np.asarray(g._value if hasattr(g, "_value") else g), e.numpy(), rtol=1e-6)
     with pytest.raises(GuardMiss):
         prog([tf.constant(-3.0)])
+
+
+def test_compiled_function_gives_tf_graph_semantics_for_code_that_did_not_run() -> None:
+    """Inside tf.function TF traces both branches (and a loop body that runs 0 times): what they read gets a zero
+    gradient, not None, and the branches must agree in structure and dtype."""
+    a, b = tf.Variable(2.0), tf.Variable(5.0)
+
+    @tf.function
+    def g(flag):
+        with tf.GradientTape() as t:
+            y = tf.cond(flag, lambda: a * a, lambda: b * 3.0)
+        return y, t.gradient(y, [a, b])
+
+    y, (ga, gb) = g(tf.constant(True))
+    assert float(y) == 4.0 and float(ga) == 4.0 and float(gb) == 0.0
+    y, (ga, gb) = g(tf.constant(False))  # the other branch: a guard miss, traced again
+    assert float(y) == 15.0 and float(ga) == 0.0 and float(gb) == 3.0
+
+    @tf.function
+    def s(i):
+        with tf.GradientTape() as t:
+            y = tf.switch_case(i, [lambda: b * 2.0, lambda: a * a])
+        return t.gradient(y, [a, b])
+
+    assert [float(v) for v in s(tf.constant(1))] == [4.0, 0.0]
+
+    @tf.function
+    def w():
+        with tf.GradientTape() as t:
+            _, y = tf.while_loop(lambda i, y: i < 0, lambda i, y: (i + 1, y * b), (tf.constant(0), a))
+        return t.gradient(y, [a, b])
+
+    assert [float(v) for v in w()] == [1.0, 0.0]
+
+    with pytest.raises(AssertionError):
+        tf.function(lambda x: tf.cond(x > 0, lambda: (x, x), lambda: x))(tf.constant(3.0))
+    with pytest.raises(TypeError):
+        tf.function(lambda x: tf.cond(x > 0, lambda: x, lambda: tf.constant(1)))(tf.constant(3.0))
+    # eager mode is untouched: None for the untaken branch
+    with tf.GradientTape() as t:
+        y = tf.cond(a > 0, lambda: a * a, lambda: b * 3.0)
+    assert t.gradient(y, b) is None
+
+
+def test_untaken_branch_updates_and_prints_do_not_happen(capsys: pytest.CaptureFixture[str]) -> None:
+    counter = tf.Variable(0.0)
+
+    @tf.function
+    def step(x):
+        return tf.cond(x > 0, lambda: x * 2.0, lambda: (counter.assign_add(1.0), tf.print("untaken"), -x)[2])
+
+    for value in (1.0, 2.0, 3.0):
+        assert float(step(tf.constant(value))) == 2 * value
+    assert float(counter) == 0.0 and "untaken" not in capsys.readouterr().out
+    assert float(step(tf.constant(-1.0))) == 1.0 and float(counter) == 1.0

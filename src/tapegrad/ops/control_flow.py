@@ -168,6 +168,130 @@ def _resume(saved: tuple[Any, ...]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# graph mode: what TF's tf.function does with the branch that is not taken
+
+
+class _SandboxAbort(Exception):
+    """The code run in the sandbox updated a Variable (undone): it cannot be traced as an untaken branch."""
+
+
+class _Sandbox:
+    """Stands in for the tracer and the tapes while a compiled function's trace runs code that TF would trace but
+    not execute (the branch not taken, the body of a loop that runs 0 times): nothing is recorded, the tensors
+    and variables it reads are collected, and a Variable update is undone and aborts the run."""
+
+    forward = False
+    persistent = False
+    watch_accessed = False
+
+    def __init__(self) -> None:
+        self.known: set[int] = set()
+        self.variables: dict[int, Any] = {}
+        self.entries: list[Any] = []
+        self.seen: dict[int, Any] = {}
+
+    def on_op(self, op: Any, args: Any, vals: Any, res: Any, out: Any, p: Any) -> None:
+        for a in args:
+            if isinstance(a, _TensorLike) and a._id is not None:
+                self.seen[id(a)] = a
+
+    def on_convert(self, t: Any, kind: str, result: Any) -> None:
+        pass
+
+    def on_print(self, tensors: Any, printer: Any) -> None:
+        pass
+
+    def on_assign(self, var: Any, mode: str, old: Any, operands: Any) -> None:
+        var._value = old
+        raise _SandboxAbort
+
+
+def _untaken(fn: Callable[..., Any], *args: Any) -> tuple[bool, Any, list[Any]]:
+    """Run ``fn`` in a sandbox (see :class:`_Sandbox`): (ran, its result, the watched tensors/variables it read)."""
+    sandbox = _Sandbox()
+    saved = (local.tapes, local.tracer, local.accumulators)
+    real = [t for t in saved[0] if type(t) is Tape]
+    local.tapes, local.tracer, local.accumulators = (sandbox,), sandbox, ()
+    try:
+        result = fn(*args)
+        ran = True
+    except Exception:  # noqa: BLE001 - TF would only trace it; an error here just means no graph-mode extras
+        result, ran = None, False
+    finally:
+        local.tapes, local.tracer, local.accumulators = saved
+    captures = []
+    for a in sandbox.seen.values():
+        if a._value.dtype.kind not in "fc":
+            continue
+        if any(a._id in t.known or (type(a) is Variable and a._trainable and t.watch_accessed) for t in real):
+            captures.append(a)
+    return ran, result, captures
+
+
+def _zero_link_fwd(F: Any, x: Any, *captures: Any) -> Any:
+    return x
+
+
+def _zero_link_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple[Any, ...]:
+    return (g, *[F.zeros_like(c) if n else None for c, n in zip(ins[1:], needs[1:])])
+
+
+def _zero_link_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    return ts[0]
+
+
+ZERO_LINK = defop("zero_gradient_link", _zero_link_fwd, _zero_link_vjp, _zero_link_jvp,
+                  test=spec(lambda tf, x, c: _link_zero_gradients(x * 2.0, [c]),
+                            lambda rng: (rng.normal(size=(3,)), rng.normal(size=(2,))), ref=lambda x, c: x * 2.0,
+                            tf=False))
+
+
+def _link_zero_gradients(result: Any, captures: list[Any]) -> Any:
+    """``result`` with its first floating tensor tied to ``captures`` by an op whose gradient for them is zero:
+    what TF's graph-mode control flow gives for inputs of code that did not run (zeros, not None)."""
+    if not captures:
+        return result
+    flat = _nest.flatten(result)
+    for k, leaf in enumerate(flat):
+        if isinstance(leaf, _TensorLike) and leaf._value.dtype.kind in "fc":
+            flat[k] = applyn(ZERO_LINK, (leaf, *captures))
+            return flat[0] if not _nest.is_nested(result) else _nest.pack_sequence_as(result, flat)
+    return result
+
+
+def _check_branches(taken: Any, other: Any) -> None:
+    """TF graph mode traces both branches and requires the same structure and dtypes."""
+    ft, fo = _nest.flatten(taken), _nest.flatten(other)
+    if len(ft) != len(fo):
+        raise AssertionError(f"cond: the branches return different numbers of values ({len(ft)} and {len(fo)}); "
+                             "inside a compiled function both branches must return the same structure.")
+    try:
+        assert_same_structure(taken, other)
+    except (TypeError, ValueError):
+        raise TypeError(f"cond: true_fn and false_fn must return the same structure and types inside a compiled "
+                        f"function; got {_show(taken)} and {_show(other)}.") from None
+    for a, b in zip(ft, fo):
+        da = convert_to_tensor(a).dtype if a is not None else None
+        db = convert_to_tensor(b).dtype if b is not None else None
+        if da != db:
+            raise TypeError(f"cond: true_fn and false_fn must return the same dtypes inside a compiled function; "
+                            f"got {getattr(da, 'name', da)} and {getattr(db, 'name', db)}.")
+
+
+def _graph_branches(result: Any, others: list[Callable[[], Any]], check: bool) -> Any:
+    """While tracing: trace the branches not taken in a sandbox; check them (cond) and tie what they read to the
+    result with zero gradients, as TF's tf.function does."""
+    captures: dict[int, Any] = {}
+    for fn in others:
+        ran, other, caps = _untaken(fn)
+        if ran and check:
+            _check_branches(result, other)
+        for c in caps:
+            captures[id(c)] = c
+    return _link_zero_gradients(result, list(captures.values()))
+
+
+# --------------------------------------------------------------------------------------------------------------
 # cond / case / switch_case
 
 
@@ -197,7 +321,14 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None, false_fn: Callable
     if not callable(false_fn):
         raise TypeError(f"cond(): 'false_fn' must be callable (a function of no arguments), got {false_fn!r}; "
                         "wrap a value as `lambda: value`.")
-    return true_fn() if _truth(pred, "cond") else false_fn()
+    if _truth(pred, "cond"):
+        taken, other = true_fn, false_fn
+    else:
+        taken, other = false_fn, true_fn
+    result = taken()
+    if _tracing():
+        result = _graph_branches(result, [other], check=True)
+    return result
 
 
 def _truth(pred: Any, op: str) -> bool:
@@ -251,15 +382,22 @@ def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None, exclusive
         if sum(truths) > 1:
             raise InvalidArgumentError(f"case(exclusive=True): {sum(truths)} predicates evaluated as True "
                                        f"({truths}); at most one may be.")
-    for k, (pred, fn) in enumerate(pairs):
+    chosen = None
+    for k, (pred, _) in enumerate(pairs):
         if truths[k] if truths is not None else _truth(pred, "case"):
-            return fn()
-    if default is None:
+            chosen = k
+            break
+    if chosen is None and default is None:
         raise InvalidArgumentError(
             f"case(): none of the {len(pairs)} predicates evaluated as True and no default was given; pass "
             "default=<callable>."
         )
-    return default()
+    fns = [fn for _, fn in pairs] + ([default] if default is not None else [])
+    k = chosen if chosen is not None else len(fns) - 1
+    result = fns[k]()
+    if _tracing():
+        result = _graph_branches(result, fns[:k] + fns[k + 1:], check=False)
+    return result
 
 
 def switch_case(branch_index: Any, branch_fns: Any, default: Callable[[], Any] | None = None,
@@ -308,7 +446,10 @@ def switch_case(branch_index: Any, branch_fns: Any, default: Callable[[], Any] |
     i = int(branch_index)
     if i < 0 or i >= len(actions):
         i = len(actions) - 1
-    return actions[i]()
+    result = actions[i]()
+    if _tracing():
+        result = _graph_branches(result, actions[:i] + actions[i + 1:], check=False)
+    return result
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -374,7 +515,9 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
     if graph:
         invariants = _invariants(loop_vars, shape_invariants, maximum_iterations is not None)
     structure = list(loop_vars)
+    iterations = 0
     while cond(*loop_vars):
+        iterations += 1
         loop_vars = body(*loop_vars)
         if graph and len(structure) == 1 and not isinstance(loop_vars, (list, tuple)):
             loop_vars = [loop_vars]  # TF graph mode packs a single body result
@@ -388,6 +531,10 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
         loop_vars = _nest.pack_sequence_as(initial, _nest.flatten(loop_vars))
         if back_prop is False:
             loop_vars = _nest.map_structure(_stop_float, loop_vars)
+        elif iterations == 0:
+            # TF traces the body even when it runs 0 times: what it reads gets zero gradients, not None
+            _, _, caps = _untaken(body, *initial)
+            loop_vars = _link_zero_gradients(loop_vars, caps)
     return loop_vars[1] if maximum_iterations is not None else loop_vars
 
 
