@@ -138,6 +138,8 @@ def learn(op: Any, params: dict[str, Any], vals: tuple[Any, ...], out: Any) -> N
     key = node_key(op, params, kinds)
     if key is None or key in _TEMPLATES:
         return
+    if len(_TEMPLATES) > 20000:  # many distinct shapes/params over a long session: start over
+        _TEMPLATES.clear()
     _TEMPLATES[key] = None
     try:
         expr = op.fwd(_SPY, *[Sym(("in", k)) for k in range(len(vals))], **params)
