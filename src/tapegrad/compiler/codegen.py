@@ -219,7 +219,9 @@ def _emit_node(em: Emitter, graph: Graph, node: Node, names: dict[int, str], idx
         kind, expect = node.params["kind"], node.params["expect"]
         x = ins[0]
         # repr() of the whole message: a traced array's repr spans lines and may hold quotes
-        msg = f"raise GuardMiss({f'{kind}() of {x} differs from the traced value {expect!r:.40}'!r})"
+        shown = " ".join(repr(expect).split())
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        msg = f"raise GuardMiss({f'{kind}() of {x} differs from the traced {shown}'!r})"
         if kind == "bool":
             return [f"if bool({x}) is not {expect!r}:", f"    {msg}"]
         if kind in ("int", "float") and literal(expect) is not None:

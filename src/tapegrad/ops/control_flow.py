@@ -1208,6 +1208,13 @@ def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[An
 
 
 def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple[Any, ...]:
+    if local.tracer is not None:
+        # the body's tape belongs to the trace-time call: its gradient recorded now would be frozen into the program
+        raise NotImplementedError(
+            "tapegrad.function: the gradient of a tf.py_function computed inside a compiled function is not "
+            "supported yet (it would replay the traced call's values). Take the gradient outside the function, or "
+            "run it eagerly (tapegrad.config.run_functions_eagerly(True))."
+        )
     tape, inputs, outs = p["box"][-1]
     raw = F is _backend()
     diff_targets, diff_g = [], []

@@ -109,8 +109,11 @@ def _run(F: Any, op: Any, args: tuple[Any, ...], p: dict[str, Any]) -> Any:
 
 
 def _raw(x: Any) -> Any:
-    """The raw array behind a rule argument (masks and indices are constants, computed on raw values)."""
-    return x._value if type(x) is Tensor else x
+    """The raw array behind a rule argument (masks are constants, computed on raw values). Under a compiled
+    function's trace the value is guarded (it is frozen into the program). Index arguments handed on to another
+    op are passed as they are instead: under the differentiable namespace a recorded tensor, computed by a
+    compiled program on every call."""
+    return static_value(x) if type(x) is Tensor else x
 
 
 def _along(axis: int, key: Any) -> tuple[Any, ...]:
@@ -719,12 +722,12 @@ def _scatter_fwd(F: Any, g: Any, idx: Any, axis: int, n: int) -> Any:
 
 
 def _take_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return (_run(F, SCATTER_ALONG, (g, _raw(ins[1])), {"axis": p["axis"], "n": F.shape(ins[0])[p["axis"]]}),
+    return (_run(F, SCATTER_ALONG, (g, ins[1]), {"axis": p["axis"], "n": F.shape(ins[0])[p["axis"]]}),
             None)
 
 
 def _scatter_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return (_run(F, TAKE_ALONG, (g, _raw(ins[1])), {"axis": p["axis"]}), None)
+    return (_run(F, TAKE_ALONG, (g, ins[1]), {"axis": p["axis"]}), None)
 
 
 def take_along_axis_unique(x: Any, indices: Any, axis: int) -> Tensor:
@@ -751,12 +754,12 @@ def _np_scatter(g: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 
 TAKE_ALONG = defop("take_along_axis_unique", _take_fwd, _take_vjp,
-                   lambda F, ts, ins, out, p: _run(F, TAKE_ALONG, (ts[0], _raw(ins[1])), p), linear=True,
+                   lambda F, ts, ins, out, p: _run(F, TAKE_ALONG, (ts[0], ins[1]), p), linear=True,
                    internal=True,
                    test=_spec(lambda tf, x, i: tf.ops.reductions.take_along_axis_unique(x, i, 1), _perm_args,
                               ref=lambda x, i: np.take_along_axis(x, i, 1), tf=False, complex=True))
 SCATTER_ALONG = defop("scatter_along_axis_unique", _scatter_fwd, _scatter_vjp,
-                      lambda F, ts, ins, out, p: _run(F, SCATTER_ALONG, (ts[0], _raw(ins[1])), p), linear=True,
+                      lambda F, ts, ins, out, p: _run(F, SCATTER_ALONG, (ts[0], ins[1]), p), linear=True,
                       internal=True,
                       test=_spec(lambda tf, g, i: tf.ops.reductions.scatter_along_axis_unique(g, i, 1, 4), _perm_args,
                                  ref=_np_scatter, tf=False, complex=True))
@@ -781,12 +784,12 @@ def _sort_fwd(F: Any, x: Any, axis: int, descending: bool) -> Any:
 
 def _sort_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     axis = p["axis"]
-    perm = _raw(out[1])
+    perm = out[1]
     return (_run(F, SCATTER_ALONG, (g[0], perm), {"axis": axis, "n": perm.shape[axis]}),)
 
 
 def _sort_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    return (_run(F, TAKE_ALONG, (ts[0], _raw(out[1])), {"axis": p["axis"]}), None)
+    return (_run(F, TAKE_ALONG, (ts[0], out[1]), {"axis": p["axis"]}), None)
 
 
 def _argsort_fwd(F: Any, x: Any, axis: int, descending: bool) -> Any:
@@ -821,11 +824,11 @@ def _top_k_fwd(F: Any, x: Any, k: int, index_type: Any) -> Any:
 
 def _top_k_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     # each picked position gets its value's upstream; with ties, the first occurrences were picked (TF)
-    return (_run(F, SCATTER_ALONG, (g[0], _raw(out[1])), {"axis": -1, "n": F.shape(ins[0])[-1]}),)
+    return (_run(F, SCATTER_ALONG, (g[0], out[1]), {"axis": -1, "n": F.shape(ins[0])[-1]}),)
 
 
 def _top_k_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    return (_run(F, TAKE_ALONG, (ts[0], _raw(out[1])), {"axis": -1}), None)
+    return (_run(F, TAKE_ALONG, (ts[0], out[1]), {"axis": -1}), None)
 
 
 SORT = defop("sort", _sort_fwd, _sort_vjp, _sort_jvp, multi=True, test=[
@@ -1531,13 +1534,13 @@ def _segment_take_fwd(F: Any, x: Any, ids: Any, tail: int) -> Any:
 
 
 def _segment_sum_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return (_run(F, SEGMENT_TAKE, (g, _raw(ins[1])), {"tail": p["tail"]}), None)
+    return (_run(F, SEGMENT_TAKE, (g, ins[1]), {"tail": p["tail"]}), None)
 
 
 def _segment_take_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     tail = p["tail"]
     num = F.shape(ins[0])[-(tail + 1)]
-    return (_run(F, UNSORTED_SEGMENT_SUM, (g, _raw(ins[1])), {"num": num, "tail": tail}), None)
+    return (_run(F, UNSORTED_SEGMENT_SUM, (g, ins[1]), {"num": num, "tail": tail}), None)
 
 
 def _segment_mean_fwd(F: Any, data: Any, ids: Any, num: int, tail: int, counts: Any) -> Any:
@@ -1548,12 +1551,12 @@ def _segment_mean_fwd(F: Any, data: Any, ids: Any, num: int, tail: int, counts: 
 
 
 def _segment_mean_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return (_run(F, SEGMENT_TAKE, (g / p["counts"], _raw(ins[1])), {"tail": p["tail"]}), None)
+    return (_run(F, SEGMENT_TAKE, (g / p["counts"], ins[1]), {"tail": p["tail"]}), None)
 
 
 def _segment_mean_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     sp = {"num": p["num"], "tail": p["tail"]}
-    return _run(F, UNSORTED_SEGMENT_SUM, (ts[0], _raw(ins[1])), sp) / p["counts"]
+    return _run(F, UNSORTED_SEGMENT_SUM, (ts[0], ins[1]), sp) / p["counts"]
 
 
 def segment_take(x: Any, segment_ids: Any, tail: int) -> Tensor:
@@ -1582,7 +1585,7 @@ def _np_segment_mean(data: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 UNSORTED_SEGMENT_SUM = defop("unsorted_segment_sum", _segment_sum_fwd, _segment_sum_vjp,
-                             lambda F, ts, ins, out, p: _run(F, UNSORTED_SEGMENT_SUM, (ts[0], _raw(ins[1])), p),
+                             lambda F, ts, ins, out, p: _run(F, UNSORTED_SEGMENT_SUM, (ts[0], ins[1]), p),
                              linear=True, test=[
     _spec(lambda tf, d, i: tf.math.segment_sum(d, i), _seg_args, ref=_np_segment_sum, complex=True),
     _spec(lambda tf, d, i: tf.math.unsorted_segment_sum(d, i, 5),
@@ -1590,7 +1593,7 @@ UNSORTED_SEGMENT_SUM = defop("unsorted_segment_sum", _segment_sum_fwd, _segment_
           ref=lambda d, i: _np_segment_sum(d, i, 5), complex=True, name="unsorted"),
 ])
 SEGMENT_TAKE = defop("segment_take", _segment_take_fwd, _segment_take_vjp,
-                     lambda F, ts, ins, out, p: _run(F, SEGMENT_TAKE, (ts[0], _raw(ins[1])), p),
+                     lambda F, ts, ins, out, p: _run(F, SEGMENT_TAKE, (ts[0], ins[1]), p),
                      linear=True, internal=True,
                      test=_spec(lambda tf, x, i: tf.ops.reductions.segment_take(x, i, 1),
                                 lambda rng: (rng.normal(size=(4, 3)), np.array([3, -1, 0, 3, 2])),
