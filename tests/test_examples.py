@@ -11,6 +11,7 @@ they run only with ``TAPEGRAD_FULL_EXAMPLES=1``.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -130,6 +131,37 @@ def test_digits_mlp_quick(tmp_path: Path, mode: list[str]) -> None:
     assert_png(tmp_path / f"digits_mlp{'_fit' if mode else ''}.png")
 
 
+# --- digits_cnn_data.py / lstm_addition.py ------------------------------------------------------------------------
+
+
+def test_digits_cnn_data_quick(tmp_path: Path) -> None:
+    require("sklearn")
+    out = run_example("digits_cnn_data", "--quick", "--out", str(tmp_path))
+    assert "256 training and 450 test images" in out and "8 batches per epoch" in out, out
+    match = re.fullmatch(r"result: test accuracy ([\d.]+) \(test loss ([\d.]+)\) after 1 epochs in [\d.]+ s",
+                         result_line(out))
+    assert match, out
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"] and len(history["loss"]) == 1
+    assert abs(history["val_accuracy"][0] - float(match.group(1))) < 1e-4  # evaluate(test ds) == fit's val logs
+
+
+def test_lstm_addition_quick(tmp_path: Path) -> None:
+    out = run_example("lstm_addition", "--quick", "--out", str(tmp_path))
+    match = re.fullmatch(r"result: exact-match accuracy ([\d.]+) on 2000 unseen 4-digit pairs, ([\d.]+) on 8-digit "
+                         r"pairs \(never trained on\), after 1 epochs in [\d.]+ s", result_line(out))
+    assert match, out
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert len(history["loss"]) == 1 and history["loss"][0] < 2.31  # below chance (ln 10) after one epoch
+
+
+def test_lstm_addition_encoding() -> None:
+    mod = load_example("lstm_addition")
+    x, y = mod.encode(np.array([95, 7]), np.array([8, 3]), width=3)
+    assert x.shape == (2, 3, 20) and y.tolist() == [[3, 0, 1], [0, 1, 0]]  # 103 and 10, least significant first
+    assert x[0, 0, 5] == 1 and x[0, 0, 10 + 8] == 1 and x[0, 1, 9] == 1 and x[0, 1, 10] == 1
+
+
 # --- reinforce_cartpole.py ----------------------------------------------------------------------------------------
 
 
@@ -204,6 +236,19 @@ def test_digits_mlp_full(tmp_path: Path) -> None:
     out = run_example("digits_mlp", "--out", str(tmp_path), timeout=600)
     accuracy = float(re.match(r"result: test accuracy ([\d.]+)", result_line(out)).group(1))
     assert accuracy >= 0.95, out
+
+
+@pytest.mark.skipif(not FULL, reason="full example runs only with TAPEGRAD_FULL_EXAMPLES=1 (15-25 s)")
+def test_digits_cnn_data_full(tmp_path: Path) -> None:
+    require("sklearn")
+    out = run_example("digits_cnn_data", "--out", str(tmp_path), timeout=1800)
+    assert float(re.match(r"result: test accuracy ([\d.]+)", result_line(out)).group(1)) >= 0.98, out
+
+
+@pytest.mark.skipif(not FULL, reason="full example runs only with TAPEGRAD_FULL_EXAMPLES=1 (15-25 s)")
+def test_lstm_addition_full(tmp_path: Path) -> None:
+    out = run_example("lstm_addition", "--out", str(tmp_path), timeout=900)
+    assert float(re.match(r"result: exact-match accuracy ([\d.]+)", result_line(out)).group(1)) >= 0.99, out
 
 
 @pytest.mark.skipif(not FULL, reason="full example runs only with TAPEGRAD_FULL_EXAMPLES=1 (15-25 s)")

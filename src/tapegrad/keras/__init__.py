@@ -11,8 +11,8 @@ Differences from Keras 3, on purpose or by limitation:
   subclasses, so a ``tf.Module`` holding a layer also lists the layer's variables (Keras 3 layers are not modules).
 * Random initializers and ``Dropout`` draw from NumPy's PCG64 with TF's seeding rules: same distributions, bounds
   and fans, different numbers. ``Dropout`` keeps no seed-state variable.
-* ``summary()`` prints plain text (Keras colours it on terminals); masks are not propagated between layers;
-  ``fit`` takes NumPy arrays or tensors (and lists/dicts of them), not ``tf.data`` datasets or generators;
+* ``summary()`` prints plain text (Keras colours it on terminals); ``fit`` takes NumPy arrays or tensors (and
+  lists/dicts of them) or ``tapegrad.data`` datasets (docs/data.md), not Python generators or ``PyDataset``;
   ``use_ema`` and ``gradient_accumulation_steps`` are not implemented; weights are saved as ``.npz``
   (``save_weights``/``load_weights``, ``tapegrad.train.Checkpoint``), whole models are not saved.
 * Kept from ``tf.keras`` 2 because TensorFlow's guides use them: ``Optimizer.minimize(loss, var_list)`` and the

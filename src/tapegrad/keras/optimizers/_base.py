@@ -267,6 +267,7 @@ class Optimizer:
         converted = self._clip_gradients(converted)
         lr = self._lr_value()
         self._apply_weight_decay(trainable_variables, lr)
+        self._before_update_steps()
         for g, v in zip(converted, trainable_variables):
             self.update_step(g, v, lr.astype(v.dtype.as_numpy_dtype))
         for v in trainable_variables:
@@ -343,6 +344,10 @@ class Optimizer:
                 v.assign(value - value * dt(self.weight_decay) * lr.astype(dt))
 
     # -- update helpers -------------------------------------------------------------------------------------------
+    def _before_update_steps(self) -> None:
+        """Called once per ``apply``, after weight decay and before the per-variable ``update_step`` calls
+        (Nadam updates its momentum-schedule product there, as Keras's ``_backend_update_step`` does)."""
+
     def update_step(self, gradient: Grad, variable: Variable, learning_rate: np.floating) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement update_step().")
 

@@ -56,7 +56,6 @@ class Nadam(_SlotsMixin, Optimizer):
         super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self._u_step = -1
 
     def build(self, variables: Sequence[Variable]) -> None:
         if self.built:
@@ -66,14 +65,15 @@ class Nadam(_SlotsMixin, Optimizer):
         dtype = variables[0].dtype if variables else "float32"
         self._u_product = self.add_variable((), initializer="ones", dtype=dtype, name="u_product")
 
+    def _before_update_steps(self) -> None:
+        u_dt = self._u_product.dtype.as_numpy_dtype
+        step = u_dt(int(self.iterations.numpy()) + 1)
+        factor = u_dt(self.beta_1) * (u_dt(1.0) - u_dt(0.5) * np.power(u_dt(0.96), step))
+        self._u_product.assign(self._u_product.numpy() * factor)
+
     def update_step(self, gradient: Grad, variable: Variable, learning_rate: np.floating) -> None:
         dt = learning_rate.dtype.type
         step = int(self.iterations.numpy())
-        if self._u_step != step:  # once per apply, before the variables' updates (Keras's _backend_update_step)
-            self._u_step = step
-            u_dt = self._u_product.dtype.as_numpy_dtype
-            factor = u_dt(self.beta_1) * (u_dt(1.0) - u_dt(0.5) * np.power(u_dt(0.96), u_dt(step + 1)))
-            self._u_product.assign(self._u_product.numpy() * factor)
         g = dense(gradient)
         local_step, next_step = dt(step + 1), dt(step + 2)
         decay, beta_1, beta_2 = dt(0.96), dt(self.beta_1), dt(self.beta_2)
