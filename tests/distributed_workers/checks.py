@@ -240,6 +240,15 @@ def check_tape() -> None:
     assert all(a.tobytes() == b.tobytes() for a, b in zip(again, base))  # bitwise run-to-run
     _core.state.fusion_threshold = old
     same_everywhere(b"".join(a.tobytes() for a in base))  # every replica gets the same bits
+    # fp16 compression: float16 on the wire, float32 back, about 3 significant digits
+    w32 = tf.Variable(data(0, (3, 2), "float32", seed=50))
+    x32 = data(R, (5, 3), "float32", seed=53)
+    with tf.GradientTape() as tape:
+        h = tf.matmul(tf.constant(x32), w32)
+        loss = tf.reduce_sum(h * h)
+    g16 = hvd.DistributedGradientTape(tape, compression=hvd.Compression.fp16, op=hvd.Sum).gradient(loss, w32)
+    assert g16.dtype == tf.float32
+    close(g16.numpy(), want_w * N, rtol=3e-3)
     # higher order through the distributed tape: d/dw of the averaged gradient's norm
     wv = tf.Variable(data(0, (3,), seed=80))
     c = data(R, (3,), seed=81)

@@ -39,6 +39,10 @@ class GradientReducer:
             raise ValueError(f"Gradients can be reduced with op=Average or Sum, not {self.op.name.capitalize()}.")
         if gradient_predivide_factor != 1.0 and self.op != ReduceOp.AVERAGE:
             raise ValueError("gradient_predivide_factor not supported with op != Average")
+        if compression not in (Compression.none, Compression.fp16):
+            raise NotImplementedError("Gradient reductions support Compression.none and Compression.fp16 (the "
+                                      "buckets are packed arrays); compress custom formats with hvd.allreduce's "
+                                      "`compression=` instead.")
         self.compression = compression
         self.sparse_as_dense = bool(sparse_as_dense)
         self.predivide = float(gradient_predivide_factor)
@@ -47,7 +51,7 @@ class GradientReducer:
         self.scale_local_gradients = scale_local_gradients
         self.local_ids: set[int] = set()
 
-    def factors(self, size: int) -> tuple[float, float]:
+    def factors(self) -> tuple[float, float]:
         """(prescale, postscale before the 1/active of Average): Horovod's predivide is 1/f before, f after."""
         if self.predivide != 1.0:
             return 1.0 / self.predivide, self.predivide
@@ -70,7 +74,7 @@ class GradientReducer:
         plan = _core.plan_for(("gradient", members, op, threshold),
                               lambda: Plan(members, range(len(members) - 1, -1, -1), threshold, op, with_flags=True,
                                            contiguous=True))
-        pre, post = self.factors(st.size)
+        pre, post = self.factors()
         layout = Layout("gradient", (
             ("data types", tuple(d for d, _ in members)),
             ("tensor shapes", tuple(s for _, s in members)),
