@@ -446,6 +446,49 @@ def check_equivalence() -> None:
     keras.backend.set_floatx("float32")
 
 
+def check_traced() -> None:
+    """Inside tapegrad.function: collectives and the tape's reduction communicate on every call (not replayed)."""
+    x = tf.constant(np.arange(3.0) + R)
+
+    @tf.function
+    def f(x):
+        return hvd.allreduce(x * 2.0, op=hvd.Sum), hvd.broadcast(x, 0), hvd.grouped_allreduce([x, x * 3.0])
+
+    for k in range(3):
+        a, b, (_, d) = f(x + k)
+        total = sum(np.arange(3.0) + r + k for r in range(N))
+        close(a.numpy(), 2 * total)
+        close(b.numpy(), np.arange(3.0) + k)
+        close(d.numpy(), 3 * total / N)
+    w, u = tf.Variable(np.array([1.0, 2.0])), tf.Variable(np.array([0.5]))
+
+    @tf.function
+    def step(xb):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * w * xb) + (tf.reduce_sum(u * u) if R == 0 else 0.0)
+        g = hvd.DistributedGradientTape(tape).gradient(loss, [w, u])
+        w.assign_sub(0.1 * g[0])
+        u.assign_sub(0.1 * g[1])
+        return g
+
+    w_ref, u_ref = np.array([1.0, 2.0]), np.array([0.5])
+    for k in range(3):
+        xs = [float(r + 1 + k) for r in range(N)]
+        g = step(tf.constant(np.float64(xs[R])))
+        gw, gu = np.mean([2 * w_ref * v for v in xs], 0), 2 * u_ref / N
+        close(g[0].numpy(), gw)
+        close(g[1].numpy(), gu)
+        w_ref, u_ref = w_ref - 0.1 * gw, u_ref - 0.1 * gu
+        close(w.numpy(), w_ref)
+    try:
+        tf.function(lambda t: hvd.allgather(t))(x)
+    except NotImplementedError as e:
+        assert "cannot run inside tapegrad.function" in str(e), e
+    else:
+        raise AssertionError("allgather ran inside a traced function")
+    ok("traced")
+
+
 def check_init_comm() -> None:
     """Re-initialise on a subset of the ranks (``init(comm=[...])``): sizes, ranks and a reduction over the subset."""
     hvd.shutdown()
@@ -465,7 +508,8 @@ def check_init_comm() -> None:
 
 
 CHECKS = [check_allreduce, check_grouped, check_allgather_broadcast, check_alltoall_reducescatter, check_tape,
-          check_mismatches, check_join, check_checkpoint, check_strategy, check_equivalence, check_init_comm]
+          check_mismatches, check_join, check_checkpoint, check_strategy, check_equivalence, check_traced,
+          check_init_comm]
 
 if __name__ == "__main__":
     only = sys.argv[1:]

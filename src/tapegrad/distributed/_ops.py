@@ -120,12 +120,38 @@ def _resolve_op(op: Any, average: Any, default: ReduceOp = ReduceOp.AVERAGE) -> 
 
 
 def _recording(*tensors: Any) -> bool:
-    return bool(_tape.local.tapes) and any(isinstance(t, _TensorLike) and t._value.dtype.kind in "fc"
-                                           for t in tensors)
+    """A gradient tape (not the tracer of ``tapegrad.function``, which sits in the same stack) is recording."""
+    tracer = _tape.local.tracer
+    return any(t is not tracer for t in _tape.local.tapes) and any(
+        isinstance(t, _TensorLike) and t._value.dtype.kind in "fc" for t in tensors)
 
 
-def _with_gradient(forward: Any, backward: Any, *tensors: Any) -> Any:
-    """``forward(*arrays) -> array(s)``; under a recording tape, a custom-gradient op with ``backward(*dys)``."""
+def _not_traced(what: str) -> None:
+    """Collectives run at trace time would be replayed as constants by ``tapegrad.function``: refuse clearly."""
+    if _tape.local.tracer is not None:
+        raise NotImplementedError(
+            f"hvd.{what} cannot run inside tapegrad.function: a traced program replays what it saw while tracing, "
+            "so it would not communicate on later calls. Inside tapegrad.function use DistributedGradientTape, "
+            "allreduce, grouped_allreduce or broadcast (they run as numpy_function ops); call the others eagerly.")
+
+
+def _with_gradient(forward: Any, backward: Any, *tensors: Any, traceable: bool = False) -> Any:
+    """``forward(*arrays) -> array(s)``; under a recording tape, a custom-gradient op with ``backward(*dys)``.
+
+    Inside ``tapegrad.function`` a ``traceable`` collective becomes a ``numpy_function`` op (it communicates on every
+    call of the program); it is not differentiable there."""
+    if _tape.local.tracer is not None:
+        name = getattr(forward, "__qualname__", "collective").split(".")[0]
+        if not traceable:
+            _not_traced(name)
+        if _recording(*tensors):
+            raise NotImplementedError(f"Differentiating through hvd.{name} inside tapegrad.function is not "
+                                      "supported; run that code eagerly.")
+        from ..ops.control_flow import numpy_function
+
+        out = numpy_function(lambda *xs: forward(*xs), list(tensors),
+                             Tout=[t.dtype for t in tensors] if len(tensors) > 1 else tensors[0].dtype)
+        return list(out) if len(tensors) > 1 else out
     if not _recording(*tensors):
         out = forward(*[_value(t) for t in tensors])
         return [make(o, NUMPY) for o in out] if isinstance(out, list) else make(out, NUMPY)
@@ -214,7 +240,7 @@ def allreduce(tensor: Any, average: Any = None, device_dense: str = "", device_s
                               "Average and Sum are differentiable.")
         return allreduce(dy, op=op, prescale_factor=pre, postscale_factor=post)
 
-    return compression.decompress(_with_gradient(forward, backward, t), ctx)
+    return compression.decompress(_with_gradient(forward, backward, t, traceable=True), ctx)
 
 
 def grouped_allreduce(tensors: Sequence[Any], average: Any = None, device_dense: str = "", device_sparse: str = "",
@@ -246,7 +272,7 @@ def grouped_allreduce(tensors: Sequence[Any], average: Any = None, device_dense:
             raise LookupError(f"grouped_allreduce with op={op.name.capitalize()} has no gradient.")
         return grouped_allreduce(list(dys), op=op, prescale_factor=pre, postscale_factor=post)
 
-    out = _with_gradient(forward, backward, *[t for t, _ in pairs])
+    out = _with_gradient(forward, backward, *[t for t, _ in pairs], traceable=True)
     out = out if isinstance(out, list) else [out]
     return [compression.decompress(o, ctx) for o, (_, ctx) in zip(out, pairs)]
 
@@ -318,7 +344,7 @@ def broadcast(tensor: Any, root_rank: int, name: str | None = None, ignore_name_
         total = allreduce(dy, op=ReduceOp.SUM)
         return total if require_init().rank == root else total * 0
 
-    return _with_gradient(forward, backward, t)
+    return _with_gradient(forward, backward, t, traceable=True)
 
 
 def _check_root(root_rank: Any) -> int:
@@ -435,6 +461,7 @@ def reducescatter(tensor: Any, device_dense: str = "", compression: Any = Compre
 def barrier(process_set: Any = global_process_set) -> None:
     """Block until every rank has called ``barrier``."""
     _check_process_set(process_set)
+    _not_traced("barrier")
     st = require_init()
     if st.multi:
         agree(Layout("barrier", ()))
@@ -450,6 +477,7 @@ def join() -> int:
     >>> hvd.join()
     0
     """
+    _not_traced("join")
     return _core.join()
 
 
@@ -466,6 +494,7 @@ def broadcast_variables(variables: Sequence[Any], root_rank: int = 0, process_se
     [1.0, 2.0]
     """
     _check_process_set(process_set)
+    _not_traced("broadcast_variables")
     st = require_init()
     root = _check_root(root_rank)
     variables = [_plain_variable(v) for v in variables]
@@ -515,6 +544,7 @@ def broadcast_object(obj: Any, root_rank: int = 0, session: Any = None, name: st
     {'epoch': 3}
     """
     _check_process_set(process_set)
+    _not_traced("broadcast_object")
     st = require_init()
     root = _check_root(root_rank)
     if not st.multi:
@@ -533,6 +563,7 @@ def allgather_object(obj: Any, session: Any = None, name: str | None = None,
     ['a']
     """
     _check_process_set(process_set)
+    _not_traced("allgather_object")
     st = require_init()
     if not st.multi:
         return [obj]

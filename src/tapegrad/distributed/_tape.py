@@ -247,6 +247,8 @@ class DistributedGradientTape(GradientTape):
                 raise AttributeError(f"DistributedGradientTape.gradient: source {s!r} of type {type(s).__name__!r} "
                                      "is not a tapegrad tensor or Variable.")
         reducer = self._reducer
+        if _tape.local.tracer is not None:
+            return self._traced_gradient(target, sources, output_gradients, flat, unconnected)
         glob, red = reducer.start(flat)
         listener = _Listener(reducer, red, flat, glob)
         _tape.local.grad_listener = listener
@@ -263,6 +265,38 @@ class DistributedGradientTape(GradientTape):
         if recorded:
             out = _reattach(out, flat_grads, glob, reducer)
         return _nest.pack_sequence_as(sources, out) if _nest.is_nested(sources) else out[0]
+
+
+    def _traced_gradient(self, target: Any, sources: Any, output_gradients: Any, flat: list[Any],
+                         unconnected: UnconnectedGradients) -> Any:
+        """Inside ``tapegrad.function``: the traced program computes the local gradients; the reduction (agreement
+        check included) is a ``numpy_function`` op, so it communicates on every call of the program instead of
+        replaying the values seen while tracing. Gradients that would be ``None`` come back as zeros there."""
+        from ..ops.control_flow import numpy_function
+        from ..ops.core import convert_to_tensor
+
+        grads = super().gradient(target, sources, output_gradients, UnconnectedGradients.NONE)
+        flat_grads = _nest.flatten(grads) if _nest.is_nested(sources) else [grads]
+        if any(t is not _tape.local.tracer for t in _tape.local.tapes):
+            raise NotImplementedError("Differentiating through DistributedGradientTape.gradient inside "
+                                      "tapegrad.function is not supported; run that step eagerly.")
+        present = [i for i, g in enumerate(flat_grads) if g is not None]
+        reducer = self._reducer
+
+        def reduce(_marker: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+            local = [None] * len(flat)
+            for i, a in zip(present, arrays):
+                local[i] = make(a, NUMPY)
+            glob, red = reducer.start(flat)
+            for m, i in enumerate(glob):
+                reducer.put(red, m, local[i])
+            out = reducer.results(red, flat, glob, local, UnconnectedGradients.ZERO)
+            return [np.asarray((o if isinstance(o, Tensor) else convert_to_tensor(o)).numpy()) if o is not None
+                    else np.zeros(s._value.shape, s._value.dtype) for o, s in zip(out, flat)]
+
+        inputs = [np.zeros((), np.int32)] + [convert_to_tensor(flat_grads[i]) for i in present]  # never zero inputs
+        outs = numpy_function(reduce, inputs, Tout=[s.dtype for s in flat])
+        return _nest.pack_sequence_as(sources, list(outs)) if _nest.is_nested(sources) else outs[0]
 
 
 def _reattach(out: list[Any], local: list[Any], glob: list[int], reducer: GradientReducer) -> list[Any]:
