@@ -38,7 +38,12 @@ class Backend:
 
     def sum_to(self, g: Any, shape: tuple[int, ...], nb: int = 0) -> Any:
         """Sum ``g`` (shape ``batch + broadcast(shape)``) down to ``batch + shape``; ``nb`` = number of batch dims."""
-        return self.reshape(self.sum(g, axis=_sum_axes(g.shape, shape, nb), keepdims=True), g.shape[:nb] + shape)
+        axes = _sum_axes(g.shape, shape, nb)
+        if type(g) is np.ndarray:  # the array method skips np.sum's Python-level dispatch
+            if _LEAD_ONLY.get((g.shape, shape, nb)):  # only leading axes: the sum already has the target shape
+                return g.sum(axis=axes)
+            return g.sum(axis=axes, keepdims=True).reshape(g.shape[:nb] + shape)
+        return self.reshape(self.sum(g, axis=axes, keepdims=True), g.shape[:nb] + shape)
 
     def slice_grad(self, g: Any, shape: tuple[int, ...], key: tuple[Any, ...], nb: int) -> Any:
         """Zeros of ``shape`` with ``g`` put at basic index ``key`` after ``nb`` batch axes (transposed slicing)."""
@@ -55,6 +60,7 @@ class Backend:
 
 
 _AXES_CACHE: dict[tuple[tuple[int, ...], tuple[int, ...], int], tuple[int, ...]] = {}
+_LEAD_ONLY: dict[tuple[tuple[int, ...], tuple[int, ...], int], bool] = {}  # the axes are the leading extras only
 
 
 def _sum_axes(gshape: tuple[int, ...], shape: tuple[int, ...], nb: int) -> tuple[int, ...]:
@@ -70,7 +76,9 @@ def _sum_axes(gshape: tuple[int, ...], shape: tuple[int, ...], nb: int) -> tuple
         )
         if len(_AXES_CACHE) > 4096:
             _AXES_CACHE.clear()
+            _LEAD_ONLY.clear()
         _AXES_CACHE[key] = axes
+        _LEAD_ONLY[key] = len(axes) == lead
     return axes
 
 

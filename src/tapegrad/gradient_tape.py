@@ -258,8 +258,18 @@ class GradientTape:
                        else _parse_unconnected(unconnected_gradients))
         tt, st = type(target), type(sources)
         single = (tt is Tensor or tt is Variable) and (st is Tensor or st is Variable)
+        flat = False
+        if (st is list or st is tuple) and (tt is Tensor or tt is Variable):
+            flat = True  # a plain list or tuple of tensors (model variables): no nest machinery either
+            for s in sources:
+                ts = type(s)
+                if ts is not Tensor and ts is not Variable:
+                    flat = False
+                    break
         if single:  # the common case: no nests to flatten or rebuild
             flat_targets, flat_sources = [target], [sources]
+        elif flat:
+            flat_targets, flat_sources = [target], sources
         else:
             if target is None:
                 raise TypeError(
@@ -295,6 +305,8 @@ class GradientTape:
             elif not diff and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
                 g = make(g, s._xp)
             out.append(g)
+        if flat:
+            return out if st is list else tuple(out)
         return out[0] if single else _nest.pack_sequence_as(sources, out)
 
 

@@ -294,6 +294,8 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 
 
 def _mT(F: Any, x: Any) -> Any:
+    if type(x) is np.ndarray:
+        return x.swapaxes(-1, -2)  # the method: no np.swapaxes wrapper
     return F.swapaxes(x, -1, -2)
 
 

@@ -368,6 +368,9 @@ def softsign(features: Any, name: str | None = None) -> Tensor:
 
 
 def _log_softmax_fwd(F: Any, x: Any, axis: int) -> Any:
+    if type(x) is np.ndarray:  # array methods: no np.max/np.sum wrappers
+        s = x - x.max(axis=axis, keepdims=True)
+        return s - F.log(F.exp(s).sum(axis=axis, keepdims=True))
     s = x - F.max(x, axis=axis, keepdims=True)
     return s - F.log(F.sum(F.exp(s), axis=axis, keepdims=True))
 
@@ -414,6 +417,10 @@ def log_softmax(logits: Any, axis: int | None = None, name: str | None = None) -
 
 
 def _xent_fwd(F: Any, labels: Any, logits: Any, axis: int) -> Any:
+    if type(logits) is np.ndarray and type(labels) is np.ndarray:  # array methods: no np.max/np.sum wrappers
+        s = logits - logits.max(axis=axis, keepdims=True)
+        lse = F.log(F.exp(s).sum(axis=axis, keepdims=True))
+        return (labels * (lse - s)).sum(axis=axis)
     s = logits - F.max(logits, axis=axis, keepdims=True)
     lse = F.log(F.sum(F.exp(s), axis=axis, keepdims=True))
     return F.sum(labels * (lse - s), axis=axis)
@@ -422,7 +429,7 @@ def _xent_fwd(F: Any, labels: Any, logits: Any, axis: int) -> Any:
 def _xent_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     labels, logits = ins
     ax = p["axis"]
-    ge = F.expand_dims(g, ax)
+    ge = g[..., None] if ax == -1 and not F.is_diff else F.expand_dims(g, ax)
     # TF's kernel: d/dlogits = softmax - labels (the exact derivative when each label row sums to 1)
     glog = ge * (_run(F, nn_ops.SOFTMAX, logits, axis=ax) - labels) if needs[1] else None
     glab = ge * -_run(F, LOG_SOFTMAX, logits, axis=ax) if needs[0] else None
@@ -486,7 +493,8 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
             "softmax_cross_entropy_with_logits: labels and logits must have rank >= 1, got shapes "
             f"{tuple(lab._value.shape)} and {tuple(x._value.shape)}.")
     try:
-        full = np.broadcast_shapes(lab._value.shape, x._value.shape)
+        full = (x._value.shape if lab._value.shape == x._value.shape
+                else np.broadcast_shapes(lab._value.shape, x._value.shape))
     except ValueError:
         raise InvalidArgumentError(
             "softmax_cross_entropy_with_logits: logits and labels must be broadcastable: logits shape "

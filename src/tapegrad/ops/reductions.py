@@ -25,11 +25,24 @@ from ._common import check_kinds, cj, dtype_of, to_tensor
 
 
 def unreduce(F: Any, g: Any, xshape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
-    """Broadcast a reduction's upstream ``g`` back over the reduced (negative) ``axes`` of ``xshape``."""
+    """Broadcast a reduction's upstream ``g`` back over the reduced (negative) ``axes`` of ``xshape``.
+
+    The result is a read-only broadcast view (no pass over memory): rules consume it like any upstream."""
+    if not F.is_diff and not g.shape:  # a raw scalar upstream (a full reduction): a zero-stride view of it
+        return scalar_view(g, tuple(xshape))
     if not keepdims and axes:
         g = F.expand_dims(g, axes)
     nb = F.ndim(g) - len(xshape)
     return F.broadcast_to(g, F.shape(g)[:nb] + tuple(xshape))
+
+
+def scalar_view(g: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only view of the scalar ``g`` with ``shape`` (all strides 0): np.broadcast_to without its Python-level
+    argument handling (several µs per call on a loss's upstream)."""
+    a = np.asarray(g)
+    v = np.ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
+    v.flags.writeable = False
+    return v
 
 
 def _count(xshape: tuple[int, ...], axes: tuple[int, ...]) -> int:
@@ -155,12 +168,17 @@ def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
         return F.astype(F.trunc(s / max(n, 1)), x.dtype)
     if x.size == 0:
         return F.sum(x, axis=axis, keepdims=keepdims) * float("nan")  # the mean of nothing is nan (TF)
+    if x.dtype.itemsize > 2 and type(x) is np.ndarray:
+        # np.mean's own steps (the same pairwise sum, then a true division) without its Python wrapper;
+        # float16 keeps np.mean, which sums in float32
+        return x.sum(axis=axis, keepdims=keepdims) / _count(x.shape, axis)
     return F.mean(x, axis=axis, keepdims=keepdims)
 
 
 def _mean_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     xshape = F.shape(ins[0])
-    return (unreduce(F, g, xshape, p["axis"], p["keepdims"]) / _count(xshape, p["axis"]),)
+    # divide before broadcasting: the same quotients, computed once per upstream element
+    return (unreduce(F, g / _count(xshape, p["axis"]), xshape, p["axis"], p["keepdims"]),)
 
 
 def _mean_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
