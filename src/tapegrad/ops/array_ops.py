@@ -327,6 +327,11 @@ def _mm(F: Any, a: Any, b: Any) -> Any:
 
 def _matmul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     a, b = ins
+    if p is _MATMUL_PLAIN and not F.is_diff and g.ndim == 2 and a.ndim == 2 and b.ndim == 2 \
+            and g.dtype.kind == "f":
+        # the everyday case (real matrices, no transposes, no batch axes): the two GEMMs without the helpers
+        return (np.matmul(g, b.swapaxes(-1, -2)) if needs[0] else None,
+                np.matmul(a.swapaxes(-1, -2), g) if needs[1] else None)
     ta, tb, aa, ab = p["ta"], p["tb"], p["aa"], p["ab"]
     ga = gb = None
     if needs[0]:
