@@ -15,6 +15,9 @@ from ._tensor import Tensor, Variable, note_break
 
 _new = object.__new__
 _EMPTY: dict[str, Any] = {}
+# Number of traces running in the process (tapegrad.compiler.trace keeps it): a module global is the cheapest test
+# the recording branch can make before looking for this thread's tracer.
+_TRACES = 0
 
 # The wrap-and-record tail below is written out in each entry point on purpose: a shared helper would cost one more
 # Python call on every op, the cost users of an eager library feel first (docs/performance.md).
@@ -31,9 +34,10 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     res._id = None
     tapes = local.tapes
     if tapes:
-        tr = local.tracer
-        if tr is not None:
-            tr.on_op(op, (x,), (v,), res, out, p)
+        if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
+            tr = local.tracer
+            if tr is not None:
+                tr.on_op(op, (x,), (v,), res, out, p)
         if type(x) is Variable:
             on_variable_read(x, tapes)
         if op.vjp is not None and out.dtype.kind in "fc":
@@ -55,9 +59,10 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     res._id = None
     tapes = local.tapes
     if tapes:
-        tr = local.tracer
-        if tr is not None:
-            tr.on_op(op, (a, b), (va, vb), res, out, p)
+        if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
+            tr = local.tracer
+            if tr is not None:
+                tr.on_op(op, (a, b), (va, vb), res, out, p)
         if type(a) is Variable:
             on_variable_read(a, tapes)
         if type(b) is Variable:
@@ -130,9 +135,10 @@ def make_binary(op: OpDef) -> Any:
         res._id = None
         tapes = local.tapes
         if tapes:
-            tr = local.tracer
-            if tr is not None:
-                tr.on_op(op, (a, b), (va, vb), res, out, _EMPTY)
+            if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
+                tr = local.tracer
+                if tr is not None:
+                    tr.on_op(op, (a, b), (va, vb), res, out, _EMPTY)
             if ta is Variable:
                 on_variable_read(a, tapes)
             if tb is Variable:
@@ -170,9 +176,10 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
         res._id = None
         tapes = local.tapes
         if tapes:
-            tr = local.tracer
-            if tr is not None:
-                tr.on_op(op, (x,), (v,), res, out, _EMPTY)
+            if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
+                tr = local.tracer
+                if tr is not None:
+                    tr.on_op(op, (x,), (v,), res, out, _EMPTY)
             if tx is Variable:
                 on_variable_read(x, tapes)
             if differentiable and out.dtype.kind in "fc":
@@ -235,9 +242,10 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
         res._id = None
     tapes = local.tapes
     if tapes:
-        tr = local.tracer
-        if tr is not None:
-            tr.on_op(op, args, vals, res, out, p)
+        if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
+            tr = local.tracer
+            if tr is not None:
+                tr.on_op(op, args, vals, res, out, p)
         for a in args:
             if type(a) is Variable:
                 on_variable_read(a, tapes)

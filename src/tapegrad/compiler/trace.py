@@ -13,12 +13,14 @@ caller traces again. Variables are read live and their updates written back at t
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .. import _dispatch
 from .._tape import local
 from .._tensor import Variable, _TensorLike, make, user_site
 from .graph import ASSIGN_OPS, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, Node
@@ -27,6 +29,7 @@ from .lower import learn
 __all__ = ["GuardMiss", "TraceError", "trace", "is_tracing"]
 
 _PYSCALARS = (int, float, bool, complex)
+_COUNT_LOCK = threading.Lock()
 
 
 class GuardMiss(Exception):
@@ -258,12 +261,16 @@ def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: lis
     if backends:
         g.backend = backends.pop()
     saved = (local.tapes, local.accumulators, local.tracer)
+    with _COUNT_LOCK:
+        _dispatch._TRACES += 1
     local.tapes, local.accumulators, local.tracer = (tr,), (), tr
     try:
         flat_outputs, structure = run(args)
         tr.finish(list(flat_outputs))
     finally:
         local.tapes, local.accumulators, local.tracer = saved
+        with _COUNT_LOCK:
+            _dispatch._TRACES -= 1
         tr.rollback()
     trace_seconds = time.perf_counter() - t0
     return Program(g, structure, name=name, trace_seconds=trace_seconds, jit_compile=jit_compile,
