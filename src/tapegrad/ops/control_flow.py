@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes, _nest
+from .._backend import NUMPY
 from .._dispatch import applyn
 from .._registry import defop, spec
 from .._shape import TensorShape
@@ -46,10 +47,6 @@ def _tracing() -> bool:
     """Whether the compiled ``function`` is tracing on this thread (its module is loaded only when used)."""
     mod = sys.modules.get("tapegrad.compiler.trace")
     return mod is not None and bool(mod.is_tracing())
-
-
-def _is_tensor(x: Any) -> bool:
-    return isinstance(x, _TensorLike)
 
 
 def _read_variables(structure: Any) -> Any:
@@ -657,7 +654,7 @@ class TensorArray:
     @property
     def flow(self) -> Tensor:
         """For compatibility: flows carry no meaning in eager mode (a 0 int32 scalar)."""
-        return make(np.array(0, dtype=np.int32), _backend())
+        return make(np.array(0, dtype=np.int32), NUMPY)
 
     @property
     def handle(self) -> None:
@@ -814,7 +811,7 @@ class TensorArray:
 
     def size(self, name: str | None = None) -> Tensor:
         """The number of elements, an int32 scalar tensor."""
-        return make(np.array(len(self._s.items), dtype=np.int32), _backend())
+        return make(np.array(len(self._s.items), dtype=np.int32), NUMPY)
 
     def close(self, name: str | None = None) -> None:
         """Release the elements."""
@@ -830,12 +827,6 @@ class TensorArray:
     def grad(self, source: Any, flow: Any = None, name: str | None = None) -> Any:
         raise NotImplementedError("TensorArray.grad is not needed in tapegrad: the tape differentiates reads, "
                                   "writes, stack and the other methods directly.")
-
-
-def _backend() -> Any:
-    from .._backend import NUMPY
-
-    return NUMPY
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1169,7 +1160,7 @@ def _touts(Tout: Any, op: str) -> tuple[list[Any], bool]:
 
 
 def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[Any, ...]:
-    xp = _backend()
+    xp = NUMPY
     inputs = [make(v, xp) for v in vals]
     saved = _pause()
     tape = None
@@ -1216,12 +1207,12 @@ def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple
             "run it eagerly (tapegrad.config.run_functions_eagerly(True))."
         )
     tape, inputs, outs = p["box"][-1]
-    raw = F is _backend()
+    raw = F is NUMPY
     diff_targets, diff_g = [], []
     for o, gk in zip(outs, g):
         if isinstance(o, _TensorLike) and o._value.dtype.kind in "fc":
             diff_targets.append(o)
-            diff_g.append(gk if not raw else make(np.asarray(gk), _backend()))
+            diff_g.append(gk if not raw else make(np.asarray(gk), NUMPY))
     res: list[Any] = []
     grads = tape.gradient(diff_targets, inputs, output_gradients=diff_g) if tape is not None and diff_targets \
         else [None] * len(inputs)
@@ -1240,7 +1231,7 @@ def _pyfunc_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> tuple[Any, ...]:
     """Forward mode: the body again, under a forward accumulator carrying the input tangents."""
     from ..forward import ForwardAccumulator
 
-    xp = _backend()
+    xp = NUMPY
     inputs = [make(getattr(v, "_value", v), xp) for v in ins]
     primals = [x for x, t in zip(inputs, ts) if t is not None and x._value.dtype.kind in "fc"]
     tangents = [make(np.asarray(getattr(t, "_value", t), x._value.dtype), xp)
@@ -1289,7 +1280,7 @@ def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: A
         _call_pyfunc_no_outputs(func, args)
         return []
     if not args:
-        outs = [make(a, _backend()) for a in _pyfunc_fwd(None, func=func, touts=touts, box=[])]
+        outs = [make(a, NUMPY) for a in _pyfunc_fwd(None, func=func, touts=touts, box=[])]
     else:
         outs = applyn(PY_FUNCTION, tuple(args), {"func": func, "touts": touts, "box": []})
     return list(outs) if as_list else outs[0]
@@ -1348,7 +1339,7 @@ def numpy_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout
     items = inp if isinstance(inp, (list, tuple)) else ([] if inp is None else [inp])
     args = tuple(to_tensor(x) for x in items)
     if not args:
-        outs: Any = [make(a, _backend()) for a in _npfunc_fwd(None, func=func, touts=touts)]
+        outs: Any = [make(a, NUMPY) for a in _npfunc_fwd(None, func=func, touts=touts)]
     else:
         outs = applyn(NUMPY_FUNCTION, args, {"func": func, "touts": touts})
     if not touts:
