@@ -101,6 +101,8 @@ class Compression:
 def _tensor(x: Any) -> Any:
     if isinstance(x, _TensorLike):
         return x
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biufc":
+        return make(x, NUMPY)  # no copy: the collectives only read their inputs, and the wrapper does not outlive them
     return make(constant_value(x), NUMPY)
 
 
