@@ -303,7 +303,7 @@ def agree(layout: Layout) -> int:
     a = int(vec[4])
     s = [int(v) for v in vec[:4]]
     ok = s[0] == a * h1 and s[1] == a * h1 * h1 and s[2] == a * h2 and s[3] == a * h2 * h2
-    _finish_agreement(ok, (layout.fields, seq), a)
+    _finish_agreement(ok, (layout.fields, seq))
     if a < st.size:
         if not _joinable(layout):
             msg = (f"{layout.what} is not allowed while some ranks have called hvd.join() (only Sum/Average "
@@ -314,7 +314,7 @@ def agree(layout: Layout) -> int:
     return a
 
 
-def _finish_agreement(ok: bool, mine: Any, active: int) -> None:
+def _finish_agreement(ok: bool, mine: Any) -> None:
     """All ranks learn the same verdict from the sums; on a mismatch all gather the layouts and raise the same error."""
     if ok:
         return
@@ -355,7 +355,7 @@ def join() -> int:
             st.seq += 1  # the active ranks counted this call in agree(), before their check
             s = [int(v) for v in vec[:4]]
             ok = s[1] * a == s[0] * s[0] and s[3] * a == s[2] * s[2]
-            _finish_agreement(ok, None, a)
+            _finish_agreement(ok, None)
             last = False
             layout = _share_layout(None)
             if not _joinable(layout):
