@@ -231,7 +231,24 @@ def check_tape() -> None:
             loss = tf.reduce_sum(h * h) + tf.reduce_sum(params[4] * params[4])
         return [g.numpy() for g in hvd.DistributedGradientTape(tape).gradient(loss, params)]
 
+    # overlap is structural: with small buckets, reductions are posted while the sweep still has entries to run
+    from tapegrad.distributed import _tape as dtape
+
     old = _core.state.fusion_threshold
+    seen: list[tuple[int, int]] = []
+    original = dtape._Listener.watch
+
+    def spy(self, k: int) -> None:
+        seen.append((k, len(self.red.reqs)))
+        original(self, k)
+
+    dtape._Listener.watch = spy
+    try:
+        grads(1000)
+    finally:
+        dtape._Listener.watch = original
+    assert any(k > 0 and posted > 0 for k, posted in seen), seen
+    assert seen[-1][0] == -1
     base = grads(old)
     for threshold in (0, 500, 5000):
         for a, b in zip(grads(threshold), base):
