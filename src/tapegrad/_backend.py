@@ -39,10 +39,10 @@ class Backend:
     def sum_to(self, g: Any, shape: tuple[int, ...], nb: int = 0) -> Any:
         """Sum ``g`` (shape ``batch + broadcast(shape)``) down to ``batch + shape``; ``nb`` = number of batch dims."""
         axes = _sum_axes(g.shape, shape, nb)
-        if type(g) is np.ndarray:  # the array method skips np.sum's Python-level dispatch
+        if type(g) is np.ndarray and g.dtype.kind in "fc":  # the ufunc's reduce: no np.sum/ndarray.sum wrappers
             if _LEAD_ONLY.get((g.shape, shape, nb)):  # only leading axes: the sum already has the target shape
-                return g.sum(axis=axes)
-            return g.sum(axis=axes, keepdims=True).reshape(g.shape[:nb] + shape)
+                return _add_reduce(g, axes)
+            return _add_reduce(g, axes, None, None, True).reshape(g.shape[:nb] + shape)
         return self.reshape(self.sum(g, axis=axes, keepdims=True), g.shape[:nb] + shape)
 
     def slice_grad(self, g: Any, shape: tuple[int, ...], key: tuple[Any, ...], nb: int) -> Any:
@@ -59,6 +59,7 @@ class Backend:
         return f"<tapegrad backend {self.name}>"
 
 
+_add_reduce = np.add.reduce
 _AXES_CACHE: dict[tuple[tuple[int, ...], tuple[int, ...], int], tuple[int, ...]] = {}
 _LEAD_ONLY: dict[tuple[tuple[int, ...], tuple[int, ...], int], bool] = {}  # the axes are the leading extras only
 

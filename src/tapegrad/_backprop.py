@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _buffers
 from ._indexed_slices import IndexedSlices
-from ._registry import NO_GRADIENT
+from ._registry import NO_GRADIENT, OPS
 from ._tape import local
 from ._tensor import Tensor, make, make_with_id
 
@@ -63,6 +63,26 @@ def accumulate(a: Any, b: Any) -> Any:
             return _add(a, b, out=a)
         return _add(a, b, out=_buffers.take(a.shape, a.dtype))
     return a + b  # a fresh value: never accumulate into a buffer the engine does not own
+
+
+_NEG: list[Any] = [None]
+
+
+def _neg_op() -> Any:
+    _NEG[0] = OPS.get("negative")  # registered when tapegrad.ops loads (after this module)
+    return _NEG[0]
+
+
+def subtract_into(a: Any, b: Any) -> bool:
+    """``a -= b`` when ``a`` is a large engine-owned buffer nothing else refers to (same test, same calling shape
+    as :func:`accumulate`) and ``b`` a dense array of its shape and dtype; False (nothing done) otherwise."""
+    if type(a) is _nd and a.nbytes >= _LARGE and type(b) is _nd and a.shape == b.shape and a.dtype == b.dtype:
+        base = a.base
+        if (base is not None and _buffers._local.owner.get(id(base)) is base and _rc(base) == _ONE_VIEW
+                and _rc(a) == _REFS):
+            np.subtract(a, b, out=a)
+            return True
+    return False
 
 
 _nd = np.ndarray
@@ -123,7 +143,11 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         grads = {k: (v if type(v) is Tensor else make(v, xp)) for k, v in seeds.items()}
     else:
         F = xp
-        grads = {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
+        if len(seeds) == 1:  # one target (the usual loss): no comprehension frame
+            ((k, v),) = seeds.items()
+            grads = {k: v._value if type(v) is Tensor else v}
+        else:
+            grads = {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
     results: dict[int, Any] = {}
     # ``local.grad_listener(entries, source_ids, grads, results, diff)`` (set by tapegrad.distributed, consumed here)
     # may return ``watch(k)``, called before entry ``k`` is processed: every entry after ``k`` is then done, which
@@ -133,6 +157,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         listener, local.grad_listener = local.grad_listener, None
         watch = listener(entries, source_ids, grads, results, diff)
     general = diff or nb  # rule results go through fit() (batch axes, Tensors); else only when shapes differ
+    neg = _NEG[0] or _neg_op()
     pop = entries.pop
     for k in range(len(entries) - 1, -1, -1):
         if watch is not None:
@@ -167,6 +192,12 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 continue
         if type(g) is IndexedSlices:
             g = g._densify(diff)  # a gathered intermediate (not a source): rules take dense upstreams
+        if op is neg and not general:
+            # -g added to a gradient already held: subtract g from it instead (one pass, not a negation and an
+            # addition; a + (-b) is a - b exactly)
+            prev = grads.get(in_ids[0])  # (the in-place test counts these references: see _calibrate)
+            if prev is not None and subtract_into(prev, g):
+                continue
         vjp = op.vjp
         if vjp is NO_GRADIENT:
             raise LookupError(
@@ -190,6 +221,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             i = in_ids[0]
             prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
             grads[i] = r if prev is None else accumulate(prev, r)
+            r = rs = prev = None  # (no stale references: the next entry may accumulate into r in place)
             continue
         for i, r, need, v in zip(in_ids, rs, needs, ins):
             if not need or r is None:
@@ -201,6 +233,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 r = fit(F, r, v, 0)
             prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
             grads[i] = r if prev is None else accumulate(prev, r)
+        r = rs = prev = None  # (no stale references: the next entry may accumulate into r in place)
     if watch is not None:
         watch(-1)
     for sid in source_ids:

@@ -148,7 +148,10 @@ def _shift(F: Any, x: Any, axis: int, fill: int, forward: bool = True) -> Any:
 
 
 def _sum_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
-    # the array method skips np.sum's Python-level dispatch (a few µs on small tensors); dtype= keeps int32 int32
+    # the ufunc's reduce (what ndarray.sum calls) skips np.sum's Python-level dispatch (a few µs on small tensors);
+    # dtype= keeps int32 int32
+    if type(x) is np.ndarray:
+        return np.add.reduce(x, axis, x.dtype, None, keepdims)
     return x.sum(axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -171,7 +174,7 @@ def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     if x.dtype.itemsize > 2 and type(x) is np.ndarray:
         # np.mean's own steps (the same pairwise sum, then a true division) without its Python wrapper;
         # float16 keeps np.mean, which sums in float32
-        return x.sum(axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+        return np.add.reduce(x, axis, None, None, keepdims) / _count(x.shape, axis)
     return F.mean(x, axis=axis, keepdims=keepdims)
 
 
