@@ -1036,3 +1036,4 @@ def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
 
 # Recurrent/attention layers, tf.data into fit, thresholded and custom metrics, Nadam/Adamax/Adadelta/Ftrl/Lion.
 from . import programs_b  # noqa: E402,F401
+from . import programs_layers  # noqa: E402,F401 - registers the layer-family programs (issue 15) into PROGRAMS

@@ -89,7 +89,7 @@ class Normalization(Layer):
             self.adapt_mean = self.add_weight(name="mean", shape=stat_shape, initializer="zeros", trainable=False)
             self.adapt_variance = self.add_weight(name="variance", shape=stat_shape, initializer="ones",
                                                   trainable=False)
-            self.count = self.add_weight(name="count", shape=(), dtype="int32", initializer="zeros",
+            self.count = self.add_weight(name="count", shape=(), dtype="int64", initializer="zeros",
                                          trainable=False)
             self.built = True
             self.finalize_state()

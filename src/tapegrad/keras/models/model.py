@@ -197,13 +197,52 @@ class Functional(Model):
                 pnode = parent._keras_history[0]._inbound_nodes[parent._keras_history[1]]
                 if id(pnode) in depths:
                     depths[id(pnode)] = max(depths[id(pnode)], depths[id(node)] + 1)
-        layers: list[Layer] = []
-        seen: set[int] = set()
-        for node in order:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                layers.append(node.layer)
-        return order, layers, depths
+        return order, Functional._layer_order(inputs, outputs), depths
+
+    @staticmethod
+    def _layer_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Layer]:
+        """Keras 3's ``model.layers`` order: by depth (inputs first), ties by first visit in a depth-first walk
+        from the outputs; a shared layer takes the greatest depth of its calls."""
+        input_ids = {id(t) for t in inputs}
+        post: list[Node] = []
+        visit_index: dict[int, int] = {}
+        layer_of: dict[int, Layer] = {}
+        done: set[int] = set()
+
+        def walk(t: KerasTensor) -> None:
+            layer, node_index, _ = t._keras_history
+            node = layer._inbound_nodes[node_index]
+            if id(node) in done:
+                return
+            if not isinstance(layer, InputLayer) and id(t) in input_ids:
+                done.add(id(node))
+                return
+            visit_index.setdefault(id(layer), len(visit_index))
+            layer_of[id(layer)] = layer
+            if not isinstance(layer, InputLayer):
+                for parent in node.input_tensors:
+                    walk(parent)
+            done.add(id(node))
+            post.append(node)
+
+        for t in outputs:
+            walk(t)
+        in_graph = {id(n) for n in post}
+        node_depth: dict[int, int] = {}
+        layer_depth: dict[int, int] = {}
+        for node in reversed(post):
+            depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+            layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+            for parent in node.input_tensors:
+                pnode = parent._keras_history[0]._inbound_nodes[parent._keras_history[1]]
+                if id(pnode) in in_graph:
+                    node_depth[id(pnode)] = max(depth + 1, node_depth.get(id(pnode), 0))
+        for t in inputs:
+            layer = t._keras_history[0]
+            if id(layer) not in layer_depth:
+                layer_depth[id(layer)], visit_index[id(layer)], layer_of[id(layer)] = 0, -1, layer
+        ranked = sorted(layer_depth, key=lambda k: (-layer_depth[k], visit_index[k]))
+        return [layer_of[k] for k in ranked]
 
     def _is_sequential_like(self) -> bool:
         by_depth: dict[int, list[Node]] = {}
