@@ -38,9 +38,15 @@ _tracing: Any = None  # is a trace running on this thread?
 _relaxed_shapes: dict[int, Any] = {}  # id(raw value) -> static shape with None dims, for placeholders while tracing
 
 
+# > 0 while tapegrad.keras builds a functional model: layers' calls run on placeholders (_relaxed_shapes), and user
+# code sees their symbolic shapes, ``(None, ...)``, as under Keras.
+_symbolic_build = [0]
+
+
 def _traced_from_user_code() -> bool:
-    """A trace is running and the caller is user code (tapegrad's own code may read values while tracing)."""
-    if _tracing is None or not _tracing():
+    """A trace (or a Keras model build) is running and the caller is user code (tapegrad's own code may read
+    values while tracing)."""
+    if not _symbolic_build[0] and (_tracing is None or not _tracing()):
         return False
     return not sys._getframe(2).f_code.co_filename.startswith(_PKG_DIR)
 

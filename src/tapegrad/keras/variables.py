@@ -15,7 +15,7 @@ conversion, so a tape watches and records the wrapped variable exactly as it doe
 >>> v.name, v.path, v.dtype, isinstance(v, tf.Variable)
 ('w', 'w', 'float32', False)
 >>> v.assign([3.0, 4.0])
-<tf.Tensor: shape=(2,), dtype=float32, numpy=array([3., 4.], dtype=float32)>
+<tapegrad.Tensor: shape=(2,), dtype=float32, numpy=array([3., 4.], dtype=float32)>
 >>> with tf.GradientTape() as tape:
 ...     y = tf.reduce_sum(v * v)
 >>> tape.gradient(y, v).numpy().tolist()

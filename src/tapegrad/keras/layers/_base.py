@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from ... import _dtypes, _nest
+from ... import _tensor
+from ..._shape import TensorShape
 from ..._tensor import Tensor, Variable, _TensorLike
 from ...module import Module
 from ...module import name_scope as _name_scope
@@ -623,17 +625,32 @@ class Layer(Module):
                 out_shape = None
             if out_shape is not None:
                 return _map_shapes(out_shape, lambda s: _Spec(tuple(s), self._output_dtype(args)))
-        concrete_args = _nest.map_structure(lambda x: _placeholder(x) if isinstance(x, KerasTensor) else x,
-                                            list(args))
-        concrete_kwargs = {k: _nest.map_structure(lambda x: _placeholder(x) if isinstance(x, KerasTensor) else x, v)
-                           for k, v in kwargs.items()}
+        placeholders: list[Tensor] = []
+
+        def concrete(x: Any) -> Any:
+            if not isinstance(x, KerasTensor):
+                return x
+            t = _placeholder(x)
+            placeholders.append(t)
+            _tensor._relaxed_shapes[id(t._value)] = TensorShape(x.shape)
+            return t
+
+        concrete_args = _nest.map_structure(concrete, list(args))
+        concrete_kwargs = {k: _nest.map_structure(concrete, v) for k, v in kwargs.items()}
         concrete_kwargs.pop("training", None)
         if self._call_has_training_arg:
             concrete_kwargs["training"] = False
         if not self._call_has_mask_arg:
             concrete_kwargs.pop("mask", None)
-        with backend.path_scope(self.name):
-            result = self.call(*concrete_args, **concrete_kwargs)
+        # The call runs on placeholders (zeros, unknown sizes as 1); user code sees their symbolic shapes.
+        _tensor._symbolic_build[0] += 1
+        try:
+            with backend.path_scope(self.name):
+                result = self.call(*concrete_args, **concrete_kwargs)
+        finally:
+            _tensor._symbolic_build[0] -= 1
+            for t in placeholders:
+                _tensor._relaxed_shapes.pop(id(t._value), None)
         self._losses = []
         batch_unknown = all(isinstance(t, KerasTensor) and t.shape and t.shape[0] is None
                             for t in _nest.flatten([list(args), kwargs]) if isinstance(t, KerasTensor))

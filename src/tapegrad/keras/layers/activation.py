@@ -4,8 +4,10 @@ in ``core``), with Keras 3's defaults (``LeakyReLU``'s slope is 0.3).
 >>> import numpy as np
 >>> from tapegrad import keras
 >>> x = np.array([[-2.0, -0.5, 0.0, 2.0]], "float32")
->>> keras.layers.LeakyReLU()(x).numpy().round(3).tolist(), keras.layers.ReLU(max_value=1.0)(x).numpy().tolist()
-([[-0.6, -0.15, 0.0, 2.0]], [[0.0, 0.0, 0.0, 1.0]])
+>>> [round(v, 3) for v in keras.layers.LeakyReLU()(x).numpy()[0].tolist()]
+[-0.6, -0.15, 0.0, 2.0]
+>>> keras.layers.ReLU(max_value=1.0)(x).numpy().tolist()
+[[0.0, 0.0, 0.0, 1.0]]
 """
 
 from __future__ import annotations
@@ -83,8 +85,8 @@ class Softmax(Layer):
     >>> import numpy as np
     >>> from tapegrad import keras
     >>> y = keras.layers.Softmax()(np.array([[1.0, 2.0, 3.0]], "float32"), mask=np.array([[True, True, False]]))
-    >>> y.numpy().round(5).tolist()
-    [[0.26894, 0.73106, 0.0]]
+    >>> [round(v, 5) for v in y.numpy()[0].tolist()]
+    [0.26894, 0.73106, 0.0]
     """
 
     def __init__(self, axis: Any = -1, **kwargs: Any) -> None:

@@ -47,7 +47,7 @@ class Sequential(Model):
         if not isinstance(layer, Layer):
             raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer} "
                              f"(of type {type(layer)})")
-        if any(existing.name == layer.name for existing in self._layers):
+        if any(existing.name == layer.name and existing is not layer for existing in self._layers):
             raise ValueError(f"All layers added to a Sequential model should have unique names. Name '{layer.name}' "
                              "is already the name of a layer in this model. Update the `name` argument to pass a "
                              "unique name.")
@@ -104,7 +104,11 @@ class Sequential(Model):
         return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
 
     def _tracked_layers(self) -> list[Layer]:
-        return list(self._layers)
+        out: list[Layer] = []
+        for layer in self._layers:  # a layer added twice (shared weights) is tracked once
+            if all(layer is not seen for seen in out):
+                out.append(layer)
+        return out
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         if self._functional is not None:

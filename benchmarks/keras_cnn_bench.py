@@ -1,0 +1,138 @@
+"""One training step of a small CNN: tapegrad.keras vs PyTorch eager vs TensorFlow/Keras eager, one thread each.
+
+The model is the reference's small CNN (``keras_layers_data.md`` §1): Conv2D(8, 3, relu) → MaxPooling2D →
+Conv2D(16, 3, same) → BatchNormalization → GlobalAveragePooling2D → Dense(10), on 28×28×1 inputs, batch 64,
+sparse softmax cross-entropy, SGD(0.01) — a step is forward + backward + update (``GradientTape`` +
+``apply_gradients``; PyTorch: ``loss.backward()`` + ``optimizer.step()``). All three run in one
+process (every thread pool at one thread); the frameworks take turns (``--rounds`` rounds of ``--steps`` steps
+each, so a busy machine slows all of them alike); the number is the median step time, and the ratio column divides
+by PyTorch's.
+
+Usage: ``python benchmarks/keras_cnn_bench.py [--rounds 15] [--steps 5] [--batch 64] [--only tapegrad,torch]``
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+             "VECLIB_MAXIMUM_THREADS"):
+    os.environ[_var] = "1"  # before NumPy, PyTorch or TensorFlow start their thread pools
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # the working tree's tapegrad
+
+
+def _data(batch: int) -> tuple:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((batch, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, batch)
+
+
+def keras_step(tf: Any, keras: Any, batch: int) -> Callable[[], None]:
+    x, y = _data(batch)
+    L = keras.layers
+    model = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(8, 3, activation="relu"), L.MaxPooling2D(),
+                              L.Conv2D(16, 3, padding="same"), L.BatchNormalization(), L.GlobalAveragePooling2D(),
+                              L.Dense(10)])
+    opt = keras.optimizers.SGD(0.01)
+    xt, yt = tf.constant(x), tf.constant(y.astype("int32"))
+
+    def step() -> None:
+        with tf.GradientTape() as tape:
+            logits = model(xt, training=True)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yt, logits=logits))
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+
+    return step
+
+
+def torch_step(batch: int) -> Callable[[], None]:
+    import torch
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    x, y = _data(batch)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 16, 3, padding=1),
+        torch.nn.BatchNorm2d(16, eps=1e-3, momentum=0.01), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+        torch.nn.Linear(16, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
+    yt = torch.from_numpy(y).long()
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step() -> None:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def make_step(framework: str, batch: int) -> Callable[[], None]:
+    if framework == "torch":
+        return torch_step(batch)
+    if framework == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        return keras_step(tf, tf.keras, batch)
+    import tapegrad as tg
+
+    return keras_step(tg, tg.keras, batch)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--only", default="tapegrad,torch,tensorflow")
+    parser.add_argument("--json", default=None, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    steps = {}
+    for fw in args.only.split(","):
+        try:
+            steps[fw] = make_step(fw, args.batch)
+            for _ in range(5):  # warm-up (and TF's first-call setup)
+                steps[fw]()
+        except Exception as exc:  # noqa: BLE001 - a missing framework is reported, the others still run
+            print(f"  {fw:<11} unavailable: {type(exc).__name__}: {exc}")
+            steps.pop(fw, None)
+    times: dict[str, list[float]] = {fw: [] for fw in steps}
+    for _ in range(args.rounds):
+        for fw, step in steps.items():
+            for _ in range(args.steps):
+                t0 = time.perf_counter()
+                step()
+                times[fw].append(time.perf_counter() - t0)
+    results = {}
+    for fw, ts in times.items():
+        ts.sort()
+        results[fw] = {"median_ms": 1e3 * ts[len(ts) // 2], "min_ms": 1e3 * ts[0], "steps": len(ts)}
+    base = results.get("torch", {}).get("median_ms")
+    print(f"small CNN training step, batch {args.batch}, one thread, {args.rounds} interleaved rounds of "
+          f"{args.steps} steps")
+    for fw, r in results.items():
+        ratio = f"{r['median_ms'] / base:5.2f}x torch" if base else ""
+        print(f"  {fw:<11} median {r['median_ms']:7.2f} ms/step  (min {r['min_ms']:.2f})  {ratio}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"batch": args.batch, "results": results}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
