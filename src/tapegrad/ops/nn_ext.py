@@ -1233,12 +1233,41 @@ def _group_slices(groups: int, size: int) -> list[slice]:
 # -- conv2d and its two backprop ops (each differentiable again) ----------------------------------------------
 
 
+def _patches(F: Any, x: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int], pads: Pads,
+             out_hw: Sequence[int]) -> tuple[Any, bool]:
+    """im2col of ``(N, H, W, C)``: the patch matrix of a convolution as one contiguous array, in the order that
+    makes its copy cheapest. Returns ``(cols, tap_major)``: ``cols`` is ``(N*Ho*Wo, kh*kw*C)`` with C innermost
+    (``tap_major`` False: rows copied as runs of ``kw * C`` values), or for few channels ``(kh*kw*C, N*Ho*Wo)``
+    (True: one copy of an ``(C, N, Ho, Wo)`` slice per kernel tap, runs of ``Wo`` values). Either way the column
+    order is the kernel's ``(kh, kw, C)``, so ``kernel.reshape(kh*kw*C, F)`` multiplies it without a transpose."""
+    xp = _pad_hw(F, x, pads)
+    n, c = xp.shape[0], xp.shape[3]
+    ho, wo = out_hw
+    if c >= 4:
+        v = _windows(F, xp, k, s, d, out_hw)  # (N, Ho, Wo, C, kh, kw) view
+        cols = F.ascontiguousarray(F.transpose(v, (0, 1, 2, 4, 5, 3)))
+        return F.reshape(cols, (n * ho * wo, k[0] * k[1] * c)), False
+    xt = F.ascontiguousarray(F.transpose(xp, (3, 0, 1, 2)))  # (C, N, Hp, Wp)
+    cols = F.zeros((k[0], k[1], c, n, ho, wo), dtype=x.dtype)
+    for a in range(k[0]):
+        h0 = a * d[0]
+        for b in range(k[1]):
+            w0 = b * d[1]
+            cols[a, b] = xt[:, :, h0: h0 + (ho - 1) * s[0] + 1: s[0], w0: w0 + (wo - 1) * s[1] + 1: s[1]]
+    return F.reshape(cols, (k[0] * k[1] * c, n * ho * wo)), True
+
+
 def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, int], pads: Pads,
               groups: int) -> Any:
     """NHWC convolution (cross-correlation) of ``(..., N, H, W, Ci)`` with ``(..., kh, kw, Ci/G, Co)``."""
     kh, kw, _, co = f.shape[-4:]
     h, w = x.shape[-3], x.shape[-2]
     out_hw = (_out_size(h, kh, strides[0], dil[0], pads[0]), _out_size(w, kw, strides[1], dil[1], pads[1]))
+    if groups == 1 and x.ndim == 4 and f.ndim == 4:  # im2col + one GEMM
+        cols, tap_major = _patches(F, x, (kh, kw), strides, dil, pads, out_hw)
+        w2 = F.reshape(f, (-1, co))
+        out = F.matmul(cols.T, w2) if tap_major else F.matmul(cols, w2)
+        return F.reshape(out, (x.shape[0], out_hw[0], out_hw[1], co))
     v = _windows(F, _pad_hw(F, x, pads), (kh, kw), strides, dil, out_hw)  # (..., N, Ho, Wo, Ci, kh, kw)
     if groups == 1:
         if f.ndim == 4:
@@ -1261,7 +1290,11 @@ def _conv_input_fwd(F: Any, g: Any, f: Any, in_hw: tuple[int, int], strides: tup
     """Gradient of conv2d wrt its input: ``(..., N, Ho, Wo, Co)`` → ``(..., N, H, W, Ci)``."""
     kh, kw, _, co = f.shape[-4:]
     if groups == 1:
-        if f.ndim == 4:
+        if f.ndim == 4 and g.ndim == 4:  # one GEMM against the transposed kernel matrix, then col2im
+            ci = f.shape[2]
+            cols = F.matmul(F.reshape(g, (-1, co)), F.reshape(f, (kh * kw * ci, co)).T)
+            cols = F.reshape(cols, g.shape[:3] + (kh, kw, ci))
+        elif f.ndim == 4:
             cols = F.tensordot(g, f, axes=((-1,), (3,)))  # (..., N, Ho, Wo, kh, kw, Ci)
         else:
             cols = F.einsum("...nhwo,...abio->...nhwabi", g, f)
@@ -1283,8 +1316,13 @@ def _conv_filter_fwd(F: Any, x: Any, g: Any, ksize: tuple[int, int], strides: tu
                      dil: tuple[int, int], pads: Pads, groups: int) -> Any:
     """Gradient of conv2d wrt its filter: ``(..., kh, kw, Ci/G, Co)`` from input and output gradient."""
     out_hw = (g.shape[-3], g.shape[-2])
-    v = _windows(F, _pad_hw(F, x, pads), ksize, strides, dil, out_hw)  # (..., N, Ho, Wo, Ci, kh, kw)
     plain = x.ndim == 4 and g.ndim == 4
+    if groups == 1 and plain:  # the patch matrix (transposed) times the output gradient: one GEMM
+        cols, tap_major = _patches(F, x, ksize, strides, dil, pads, out_hw)
+        g2 = F.reshape(g, (-1, g.shape[-1]))
+        r = F.matmul(cols, g2) if tap_major else F.matmul(cols.T, g2)
+        return F.reshape(r, (ksize[0], ksize[1], x.shape[-1], g.shape[-1]))
+    v = _windows(F, _pad_hw(F, x, pads), ksize, strides, dil, out_hw)  # (..., N, Ho, Wo, Ci, kh, kw)
     cin = _group_slices(groups, v.shape[-3])
     cout = _group_slices(groups, g.shape[-1])
     parts = []
@@ -1597,7 +1635,24 @@ def _pool_out(h: int, w: int, ksize: tuple[int, int], strides: tuple[int, int], 
     return (_out_size(h, ksize[0], strides[0], 1, pads[0]), _out_size(w, ksize[1], strides[1], 1, pads[1]))
 
 
+def _tiled(ksize: Sequence[int], strides: Sequence[int], pads: Pads) -> bool:
+    """Windows that tile the input (stride = window, no padding): the common 2×2/2 pooling."""
+    return tuple(ksize) == tuple(strides) and pads == ((0, 0), (0, 0))
+
+
+def _tiles(F: Any, x: Any, ksize: Sequence[int]) -> Any:
+    """``(..., H, W, C)`` as ``(..., Ho, kh, Wo, kw, C)`` non-overlapping tiles (rows/columns past the last whole
+    window dropped): a view when nothing is dropped."""
+    kh, kw = ksize
+    ho, wo = x.shape[-3] // kh, x.shape[-2] // kw
+    if (ho * kh, wo * kw) != (x.shape[-3], x.shape[-2]):
+        x = x[..., : ho * kh, : wo * kw, :]
+    return F.reshape(x, x.shape[:-3] + (ho, kh, wo, kw, x.shape[-1]))
+
+
 def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
+    if _tiled(ksize, strides, pads):
+        return F.max(_tiles(F, x, ksize), axis=(-4, -2))
     out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
     v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
     return F.max(v, axis=(-2, -1))
@@ -1605,6 +1660,15 @@ def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int
 
 def _maxpool_argmax_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
     """Index ``a * kw + b`` of the first maximum of each window (row-major, as TF's CPU kernel)."""
+    if _tiled(ksize, strides, pads) and (x.dtype.kind != "f" or not F.isnan(x).any()):
+        # one comparison per kernel tap against the window maxima; earlier taps win ties (NaN windows: below)
+        t = _tiles(F, x, ksize)
+        top = F.max(t, axis=(-4, -2))
+        arg = F.zeros(top.shape, dtype=F.int64)
+        for a in reversed(range(ksize[0])):  # last tap first, so the earliest tap equal to the maximum stays
+            for b in reversed(range(ksize[1])):
+                arg = F.where(t[..., a, :, b, :] == top, a * ksize[1] + b, arg)
+        return arg
     out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
     v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
     return F.argmax(F.reshape(v, v.shape[:-2] + (ksize[0] * ksize[1],)), axis=-1)
@@ -1637,6 +1701,17 @@ def _maxpool_scatter_fwd(F: Any, g: Any, arg: Any, ksize: tuple[int, int], strid
                          in_hw: tuple[int, int]) -> Any:
     """Route each window's upstream value to its selected element (``arg``), accumulating overlaps."""
     kw = ksize[1]
+    if _tiled(ksize, strides, pads):  # no overlaps: write each tap's share into its slot of the tiles
+        ho, wo = g.shape[-3], g.shape[-2]
+        out = F.zeros(g.shape[:-3] + (ho, ksize[0], wo, kw, g.shape[-1]), dtype=g.dtype)
+        for a in range(ksize[0]):
+            for b in range(kw):
+                out[..., a, :, b, :] = F.where(arg == a * kw + b, g, 0)
+        out = F.reshape(out, g.shape[:-3] + (ho * ksize[0], wo * kw, g.shape[-1]))
+        if (ho * ksize[0], wo * kw) != tuple(in_hw):  # rows/columns no window covered get no gradient
+            width = [(0, 0)] * (g.ndim - 3) + [(0, in_hw[0] - ho * ksize[0]), (0, in_hw[1] - wo * kw), (0, 0)]
+            out = F.pad(out, width)
+        return out
     return _scatter_windows(F, lambda a, b: F.where(arg == a * kw + b, g, 0), g.shape[:-3], g.shape[-3:-1], in_hw,
                             ksize, strides, (1, 1), pads, g.shape[-1], g.dtype)
 
@@ -1644,6 +1719,13 @@ def _maxpool_scatter_fwd(F: Any, g: Any, arg: Any, ksize: tuple[int, int], strid
 def _maxpool_gather_fwd(F: Any, x: Any, arg: Any, ksize: tuple[int, int], strides: tuple[int, int],
                         pads: Pads) -> Any:
     """Pick, per window, the element at index ``arg`` (the transpose of the scatter)."""
+    if _tiled(ksize, strides, pads):
+        t = _tiles(F, x, ksize)
+        out = F.zeros(arg.shape, dtype=x.dtype)
+        for a in range(ksize[0]):
+            for b in range(ksize[1]):
+                out = F.where(arg == a * ksize[1] + b, t[..., a, :, b, :], out)
+        return out
     out_hw = arg.shape[-3], arg.shape[-2]
     v = _windows(F, _pad_hw(F, x, pads), ksize, strides, (1, 1), out_hw)
     flat = F.reshape(v, v.shape[:-2] + (ksize[0] * ksize[1],))

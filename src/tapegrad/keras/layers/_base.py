@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import _dtypes, _nest
-from ... import _tensor
+from ... import _dtypes, _nest, _tensor
 from ..._shape import TensorShape
 from ..._tensor import Tensor, Variable, _TensorLike
 from ...module import Module
@@ -46,6 +45,9 @@ _CONTEXT = threading.local()
 # call context: an outer layer's ``training`` reaches the layers it calls
 
 
+
+# Bumped whenever a layer attribute is set or a weight added: cached ``weights`` lists are valid while it is unchanged.
+_TRACKING_GENERATION = [0]
 
 # How many add_loss calls happened (process-wide): while none has, no layer has losses to clear.
 _LOSSES_ADDED = [0]
@@ -327,7 +329,7 @@ class Layer(Module):
             layer.trainable = value
 
     # -- tracking -------------------------------------------------------------------------------------------------
-    _UNTRACKED_ATTRS = frozenset({
+    _UNTRACKED_ATTRS = frozenset({"_weights_cache",
         "_trainable_variables", "_non_trainable_variables", "_regularizers", "_inbound_nodes", "_losses",
         "_functional", "_output", "_build_shapes_dict", "_call_signature",
     })
@@ -374,9 +376,24 @@ class Layer(Module):
     def layers(self) -> list[Layer]:
         return self._tracked_layers()
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        _TRACKING_GENERATION[0] += 1  # any layer attribute may change which weights/sub-layers a layer tracks
+
     @property
     def weights(self) -> list[Variable]:
-        """Every weight: this layer's (trainable ones first, as Keras), then its sub-layers' (deduplicated)."""
+        """Every weight: this layer's (trainable ones first, as Keras), then its sub-layers' (deduplicated).
+
+        The list is cached until an attribute of any layer is set or a weight is added (training loops read
+        ``model.trainable_variables`` every step; walking the attributes each time cost milliseconds)."""
+        cached = self.__dict__.get("_weights_cache")
+        if cached is not None and cached[0] == _TRACKING_GENERATION[0]:
+            return list(cached[1])
+        out = self._collect_weights()
+        self.__dict__["_weights_cache"] = (_TRACKING_GENERATION[0], out)
+        return list(out)
+
+    def _collect_weights(self) -> list[Variable]:
         out: list[Variable] = []
         seen: set[int] = set()
         for v in self._trainable_variables + self._non_trainable_variables + self._attribute_variables():
@@ -474,6 +491,7 @@ class Layer(Module):
 
             self._regularizers.append((var, regularizers.get(regularizer)))
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
+        _TRACKING_GENERATION[0] += 1
         if not self._trainable:
             var._trainable = False
         return var
