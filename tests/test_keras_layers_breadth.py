@@ -293,3 +293,17 @@ def test_keras_variable_docstring():
 
     result = doctest.testmod(mod)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_backend_functions_docstring_and_gradients():
+    import tapegrad.keras._backend_ops as mod
+
+    assert doctest.testmod(mod).failed == 0
+    K = keras.backend
+    x = tf.constant([[1.0, -2.0, 3.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = K.sum(K.square(K.relu(x, alpha=0.5)))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [[2.0, -1.0, 6.0]])  # 2 * relu * slope
+    assert K.int_shape(K.batch_dot(tf.ones((2, 3, 4)), tf.ones((2, 4)), axes=(2, 1))) == (2, 3)
+    assert K.result_type("int32", "float32") == "float32" and K.result_type("int8", "uint8") == "int16"

@@ -204,8 +204,8 @@ def prog_fit_small_cnn(tf: Any, keras: Any) -> Any:
     keras.backend.clear_session(free_memory=False)
     L = keras.layers
     model = keras.Sequential([keras.Input((10, 10, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(),
-                              L.Conv2D(6, 3, padding="same", use_bias=False), L.BatchNormalization(), L.GlobalAveragePooling2D(),
-                              L.Dropout(0.0), L.Dense(3, activation="softmax")])
+                              L.Conv2D(6, 3, padding="same", use_bias=False), L.BatchNormalization(),
+                              L.GlobalAveragePooling2D(), L.Dropout(0.0), L.Dense(3, activation="softmax")])
     _init(model, 14)
     rng = np.random.default_rng(15)
     x = rng.standard_normal((12, 10, 10, 1)).astype(np.float32)
@@ -270,3 +270,74 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple(sorted((k, _plain(v)) for k, v in value.items()))
     return value
+
+
+@program
+def prog_shared_layer_in_sequential(tf: Any, keras: Any) -> Any:
+    """One Dense instance used twice in a Sequential: layers, weights (shared), summary, and training."""
+    keras.backend.clear_session(free_memory=False)
+    shared = keras.layers.Dense(3, activation="tanh")
+    model = keras.Sequential([keras.Input((3,)), shared, shared, keras.layers.Dense(1)])
+    _init(model, 16)
+    x, y = _data(17, (4, 3), (4, 1))
+    return [layer.name for layer in model.layers], _train(tf, keras, model, x, y), summary_text(model)
+
+
+@program
+def prog_backend_functions(tf: Any, keras: Any) -> Any:
+    """tf.keras.backend's tensor functions (K.square, K.sum, K.batch_dot, …) on the same inputs. (Keras 3's own
+    ``keras.backend`` has no tensor functions: ``tf.keras.backend`` is TF's legacy-backend namespace.)"""
+    K = tf.keras.backend
+    rng = np.random.default_rng(18)
+    a = rng.standard_normal((2, 3)).astype(np.float32)
+    b = rng.standard_normal((2, 3)).astype(np.float32)
+    c = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    p = np.abs(rng.standard_normal((2, 3))).astype(np.float32)
+    p /= p.sum(-1, keepdims=True)
+    x4 = rng.standard_normal((1, 5, 5, 2)).astype(np.float32)
+    k4 = rng.standard_normal((3, 3, 2, 3)).astype(np.float32)
+    ta, tb, tc, tp, t4 = (K.constant(v) for v in (a, b, c, p, x4))
+    onehot = K.constant(np.eye(3, dtype=np.float32)[[0, 2]])
+    out = {
+        "square_sum": K.sum(K.square(ta), axis=1), "mean_keep": K.mean(ta, axis=0, keepdims=True),
+        "mean_bool": K.mean(K.greater(ta, 0.0)), "std": K.std(tc, axis=(1, 2)), "var": K.var(ta),
+        "max_min": (K.max(ta), K.min(ta, axis=1)), "prod": K.prod(tp, axis=-1), "sqrt_neg": K.sqrt(ta),
+        "transpose": K.transpose(ta), "permute": K.permute_dimensions(tc, (2, 0, 1)), "int_shape": K.int_shape(tc),
+        "ndim": K.ndim(tc), "dtype": K.dtype(ta), "count_params": K.count_params(K.variable(c)),
+        "batch_dot_2d": K.batch_dot(ta, tb, axes=1), "batch_dot_3d": K.batch_dot(tc, ta, axes=(1, 1)),
+        "batch_dot_default": K.batch_dot(tc, K.constant(np.ones((2, 4, 5), np.float32))),
+        "dot": K.dot(tc, K.constant(np.ones((4, 2), np.float32))), "batch_flatten": K.batch_flatten(tc),
+        "flatten": K.flatten(ta), "concat": K.concatenate([ta, tb], axis=-1), "stack": K.stack([ta, tb], axis=1),
+        "repeat": K.repeat(ta, 2), "repeat_elements": K.repeat_elements(ta, 2, axis=1), "tile": K.tile(ta, (2, 1)),
+        "reverse": K.reverse(ta, 1), "clip": K.clip(ta, -0.5, 0.5), "clip_swapped": K.clip(ta, 0.5, -0.5),
+        "hard_sigmoid": K.hard_sigmoid(ta), "relu": K.relu(ta, alpha=0.1, max_value=0.8, threshold=0.1),
+        "elu": K.elu(ta, 0.5), "softmax": K.softmax(ta), "softplus": K.softplus(ta), "l2": K.l2_normalize(ta, 1),
+        "bce": K.binary_crossentropy(K.constant(np.float32([[0, 1, 1], [1, 0, 0]])), tp),
+        "bce_logits": K.binary_crossentropy(K.constant(np.float32([[0, 1, 1], [1, 0, 0]])), ta, from_logits=True),
+        "cce": K.categorical_crossentropy(onehot, tp), "cce_logits": K.categorical_crossentropy(onehot, ta, True),
+        "scce": K.sparse_categorical_crossentropy(K.constant(np.float32([0, 2])), tp),
+        "focal": K.categorical_focal_crossentropy(onehot, tp),
+        "bfocal": K.binary_focal_crossentropy(K.constant(np.float32([[0, 1, 1], [1, 0, 0]])), tp),
+        "switch": K.switch(K.greater(ta, 0.0), ta, tb), "one_hot": K.one_hot(K.constant([0, 2], dtype="int32"), 3),
+        "in_top_k": K.in_top_k(tp, K.constant([0, 2], dtype="int32"), 2), "argmax": K.argmax(ta),
+        "cumsum": K.cumsum(ta, 1), "arange": K.arange(2, 9, 3), "eye": arr(K.eye(3)), "zeros": arr(K.zeros((2, 2))),
+        "bias_add": K.bias_add(tc, K.constant(np.arange(4, dtype=np.float32))),
+        "bias_add_cf": K.bias_add(tc, K.constant(np.arange(3, dtype=np.float32)), data_format="channels_first"),
+        "conv2d": K.conv2d(t4, K.constant(k4), padding="same"),
+        "conv2d_strided": K.conv2d(t4, K.constant(k4), strides=(2, 2)),
+        "depthwise": K.depthwise_conv2d(t4, K.constant(k4[..., :1])),
+        "separable": K.separable_conv2d(t4, K.constant(k4[..., :1]), K.constant(np.ones((1, 1, 2, 2), np.float32))),
+        "conv1d_causal": K.conv1d(tc, K.constant(np.ones((2, 4, 2), np.float32)), padding="causal"),
+        "pool_max": K.pool2d(t4, (2, 2), (2, 2)), "pool_avg": K.pool2d(t4, (2, 2), (1, 1), "same", pool_mode="avg"),
+        "pad2d": K.spatial_2d_padding(t4, ((1, 0), (0, 2))), "temporal_pad": K.temporal_padding(tc, (1, 2)),
+        "resize": K.resize_images(t4, 2, 3, "channels_last"), "floatx": K.floatx(), "epsilon": K.epsilon(),
+        "standardize": (K.standardize_dtype("int"), K.standardize_dtype("float64")),
+        "result_type": K.result_type("int32", "float32"), "is_float": K.is_float_dtype("float16"),
+    }
+    v = K.variable(a)
+    K.set_value(v, b)
+    K.update_add(v, K.constant(a))
+    K.moving_average_update(v, K.constant(b), 0.9)
+    out["variable_updates"] = K.get_value(v)
+    out["batch_get"] = K.batch_get_value([ta, tb])
+    return out

@@ -1,14 +1,15 @@
 """``tapegrad.keras``: a Keras 3–compatible subset for building and training models on tapegrad.
 
-Layers hold ordinary ``tapegrad.Variable`` weights, so hand-written ``GradientTape`` loops and ``compile``/``fit``
-both work; optimizers, losses and metrics follow Keras 3's numerics on the TensorFlow backend (checked against
-Keras 3 by ``tests/conformance_keras``).
+Layer weights are Keras 3 variables wrapping ``tapegrad.Variable`` objects, so hand-written ``GradientTape`` loops
+and ``compile``/``fit`` both work; optimizers, losses and metrics follow Keras 3's numerics on the TensorFlow
+backend (checked against Keras 3 by ``tests/conformance_keras``).
 
 Differences from Keras 3, on purpose or by limitation:
 
-* Weights are ``tapegrad.Variable`` objects named like TF variables (``"kernel:0"``; Keras 3 says ``"kernel"``);
-  the Keras path (``"sequential/dense/kernel"``) is ``keras.backend.variable_path(v)``. Layers are ``tf.Module``
-  subclasses, so a ``tf.Module`` holding a layer also lists the layer's variables (Keras 3 layers are not modules).
+* Weights are Keras 3 variables (``keras.Variable``: ``name`` ``"kernel"``, ``path`` ``"dense_1/kernel"``, string
+  ``dtype``, ``assign`` returns a tensor), each wrapping a ``tapegrad.Variable`` (``v.value``) that tapes watch and
+  optimizers update. Layers are ``tf.Module`` subclasses, so a ``tf.Module`` holding a layer also lists the layer's
+  variables (Keras 3 layers are not modules). The layer families are listed in ``keras.layers`` and docs/keras.md.
 * Random initializers and ``Dropout`` draw from NumPy's PCG64 with TF's seeding rules: same distributions, bounds
   and fans, different numbers. ``Dropout`` keeps no seed-state variable.
 * ``summary()`` prints plain text (Keras colours it on terminals); ``fit`` takes NumPy arrays or tensors (and

@@ -20,9 +20,9 @@ import weakref
 from typing import Any
 
 __all__ = ["floatx", "set_floatx", "epsilon", "set_epsilon", "clear_session", "get_uid", "image_data_format",
-           "backend"]
+           "set_image_data_format", "backend"]
 
-_STATE: dict[str, Any] = {"floatx": "float32", "epsilon": 1e-7}
+_STATE: dict[str, Any] = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 _UIDS: collections.defaultdict[str, int] = collections.defaultdict(int)
 _LOCAL = threading.local()
 # id(variable) -> (weak reference, path): Keras 3 variables carry a ``path`` ("sequential/dense/kernel");
@@ -58,8 +58,16 @@ def set_epsilon(value: float) -> None:
 
 
 def image_data_format() -> str:
-    """Always ``"channels_last"``."""
-    return "channels_last"
+    """The default ``data_format`` of image layers: ``"channels_last"`` unless set otherwise."""
+    return _STATE["image_data_format"]
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the default ``data_format`` (``"channels_last"`` or ``"channels_first"``)."""
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+                         f"Received: data_format={data_format}")
+    _STATE["image_data_format"] = str(data_format)
 
 
 def clear_session(free_memory: bool = True) -> None:
@@ -146,3 +154,10 @@ def variable_path(variable: Any) -> str:
     if entry is not None and entry[0]() is variable:
         return entry[1]
     return str(getattr(variable, "name", "Variable"))
+
+
+# The tensor functions of tf.keras.backend (K.square, K.sum, K.batch_dot, ...), after the state above that they use.
+from ._backend_ops import *  # noqa: E402,F403
+from ._backend_ops import __all__ as _ops_all  # noqa: E402
+
+__all__ += _ops_all

@@ -22,7 +22,7 @@ from ...ops import array_ext as _ax
 from ...ops import array_ops as _ao
 from ...ops import math_ops as _m
 from ...ops import nn_ext as _nn
-from .. import activations, initializers, regularizers
+from .. import activations, backend, initializers, regularizers
 from ._base import InputSpec, Layer
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
@@ -59,7 +59,7 @@ def normalize_padding(value: Any, allowed: tuple[str, ...] = ("valid", "same")) 
 
 
 def normalize_data_format(value: Any) -> str:
-    data_format = "channels_last" if value is None else str(value).lower()
+    data_format = backend.image_data_format() if value is None else str(value).lower()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
                          f"Received: data_format={value}")

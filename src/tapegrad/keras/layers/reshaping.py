@@ -23,7 +23,7 @@ from ._base import InputSpec, Layer
 from .convolutional import normalize_data_format, normalize_tuple
 
 __all__ = ["Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D",
-           "UpSampling1D", "UpSampling2D"]
+           "UpSampling1D", "UpSampling2D", "upsample"]
 
 
 class Reshape(Layer):
@@ -269,6 +269,24 @@ def _bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
     return m
 
 
+def upsample(x: Any, size: Any, axes: Any, interpolation: str) -> Any:
+    """Scale ``axes`` of ``x`` by the integer factors ``size``: ``"nearest"`` repeats, ``"bilinear"`` interpolates
+    with half-pixel centres (one matrix product per axis, so the gradient is the transposed interpolation)."""
+    if interpolation == "nearest":
+        for axis, k in zip(axes, size):
+            x = tg.repeat(x, k, axis=axis)
+        return x
+    dtype = x.dtype.as_numpy_dtype
+    for axis, k in zip(axes, size):
+        n = int(x.shape[axis])
+        m = tg.constant(_bilinear_matrix(n, n * k).astype(dtype))
+        x = tg.tensordot(x, m, axes=[[axis], [1]])  # the resized axis comes last: move it back
+        perm = list(range(x.ndim - 1))
+        perm.insert(axis, x.ndim - 1)
+        x = tg.transpose(x, perm)
+    return x
+
+
 class UpSampling1D(Layer):
     """Repeat each step ``size`` times: ``(batch, steps, c)`` → ``(batch, steps * size, c)``."""
 
@@ -315,21 +333,7 @@ class UpSampling2D(_Spatial):
         return self._map_shape(input_shape, lambda i, n: n * self.size[i])
 
     def call(self, inputs: Any) -> Any:
-        x = inputs
-        axes = self._spatial_axes()
-        if self.interpolation == "nearest":
-            for axis, k in zip(axes, self.size):
-                x = tg.repeat(x, k, axis=axis)
-            return x
-        dtype = x.dtype.as_numpy_dtype
-        for axis, k in zip(axes, self.size):
-            n = int(x.shape[axis])
-            m = tg.constant(_bilinear_matrix(n, n * k).astype(dtype))
-            x = tg.tensordot(x, m, axes=[[axis], [1]])  # the resized axis comes last: move it back
-            perm = list(range(x.ndim - 1))
-            perm.insert(axis, x.ndim - 1)
-            x = tg.transpose(x, perm)
-        return x
+        return upsample(inputs, self.size, self._spatial_axes(), self.interpolation)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
