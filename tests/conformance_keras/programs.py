@@ -1034,6 +1034,6 @@ def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
     return np.array(history.history["loss"], np.float32), [arr(w) for w in model.weights]
 
 
-# Recurrent/attention layers, tf.data into fit, thresholded and custom metrics, Nadam/Adamax/Adadelta/Ftrl/Lion.
-from . import programs_b  # noqa: E402,F401
-from . import programs_layers  # noqa: E402,F401 - registers the layer-family programs (issue 15) into PROGRAMS
+# Recurrent/attention layers, tf.data into fit, thresholded and custom metrics, Nadam/Adamax/Adadelta/Ftrl/Lion;
+# the layer families of issue 15 part A (convolution, pooling, merging, normalisation, ..., keras.backend).
+from . import programs_b, programs_layers  # noqa: E402,F401
