@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.core import compiler
 from numba.extending import intrinsic
 
 from . import vmath
@@ -75,41 +74,14 @@ def convert(builder: ir.IRBuilder, v: Any, src: np.dtype, dst: np.dtype) -> Any:
     return v  # same width, other signedness: the same bits
 
 
-# Python implementations compiled as subroutines (once per process and signature)
-def _floordiv(a: Any, b: Any) -> Any:
-    return a // b
-
-
-def _remainder(a: Any, b: Any) -> Any:
-    return a % b
-
-
-def _libm(expr: str) -> Any:
-    ns: dict[str, Any] = {"math": math, "np": np}
-    params = "a0, a1" if "a1" in expr else "a0"
-    exec(f"def f({params}):\n    return {expr}\n", ns)  # noqa: S102  # fixed strings from LIBM below
-    return ns["f"]
-
-
-_LIBM_IMPL: dict[str, Any] = {}
-LIBM = {
-    "tan": "math.tan(a0)", "arcsin": "math.asin(a0)", "arccos": "math.acos(a0)", "arctan": "math.atan(a0)",
-    "sinh": "math.sinh(a0)", "cosh": "math.cosh(a0)", "arcsinh": "math.asinh(a0)",
-    "arccosh": "math.acosh(a0)", "arctanh": "math.atanh(a0)", "erf": "math.erf(a0)",
-    "erfc": "math.erfc(a0)", "lgamma": "math.lgamma(a0)", "arctan2": "math.atan2(a0, a1)",
-    "exp2": "np.exp2(a0)", "log2": "np.log2(a0)", "log10": "np.log10(a0)", "cbrt": "np.cbrt(a0)",
-    "exp": "np.exp(a0)", "expm1": "np.expm1(a0)", "log": "np.log(a0)", "log1p": "np.log1p(a0)",
-    "tanh": "np.tanh(a0)", "sin": "np.sin(a0)", "cos": "np.cos(a0)", "power": "a0 ** a1",
-}
-
-
-def _call_sub(context: Any, builder: ir.IRBuilder, impl: Any, dt: np.dtype, args: list[Any], nargs: int) -> Any:
-    flags = compiler.Flags()
-    flags.error_model = "numpy"
+def _call(context: Any, builder: ir.IRBuilder, disp: Any, dt: np.dtype, args: list[Any]) -> Any:
+    """Call the vmath dispatcher ``disp`` on ``args`` of dtype ``dt``: its compiled overload (from Numba's disk
+    cache when there is one) is linked in and LLVM inlines it."""
     nb = _NB[dt.name]
-    sig = nb(*([nb] * nargs))
-    cres = context.compile_subroutine(builder, impl, sig, flags=flags)
-    return context.call_internal(builder, cres.fndesc, sig, args)
+    tctx = context.typing_context
+    fnty = tctx.resolve_value_type(disp)
+    sig = fnty.get_call_type(tctx, (nb,) * len(args), {})
+    return context.get_function(fnty, sig)(builder, args)
 
 
 def emit_prim(context: Any, builder: ir.IRBuilder, name: str, a: list[Any], dts: list[np.dtype], dt: np.dtype,
@@ -127,7 +99,7 @@ def emit_prim(context: Any, builder: ir.IRBuilder, name: str, a: list[Any], dts:
     if name == "true_divide":
         return b.fdiv(a[0], a[1])
     if name in ("floor_divide", "remainder"):
-        return _call_sub(context, b, _floordiv if name == "floor_divide" else _remainder, dt, a, 2)
+        return _call(context, b, vmath.floor_divide if name == "floor_divide" else vmath.remainder, dt, a)
     if name == "power":
         return _intrinsic_call(b, "llvm.pow", a)
     if name in ("maximum", "minimum"):
@@ -198,13 +170,9 @@ def emit_prim(context: Any, builder: ir.IRBuilder, name: str, a: list[Any], dts:
     if name == "cast":
         return a[0]
     if name in vmath.FUNCS and fast and isf:
-        impl = vmath.FUNCS[name][0 if dt.itemsize == 4 else 1].py_func
-        return _call_sub(context, b, impl, dt, a, 1)
-    if name in LIBM:
-        impl = _LIBM_IMPL.get(name)
-        if impl is None:
-            impl = _LIBM_IMPL[name] = _libm(LIBM[name])
-        return _call_sub(context, b, impl, dt, a, len(a))
+        return _call(context, b, vmath.FUNCS[name][0 if dt.itemsize == 4 else 1], dt, a)
+    if name in vmath.LIBM:
+        return _call(context, b, vmath.LIBM[name], dt, a)
     raise KeyError(f"no LLVM code for primitive {name!r}")
 
 

@@ -9,58 +9,21 @@ imports it instead of recompiling. The hash covers the source, so a changed kern
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .cachedir import cache_dir, salt
 from .kernel import KernelSpec, limited, module_source, spec_key
 
 _MEMORY: dict[str, Any] = {}
 _LOCK = threading.Lock()
-_SALT: str | None = None
 STATS = {"compiled": 0, "disk_hits": 0, "memory_hits": 0, "seconds": 0.0}
-
-
-def _salt() -> str:
-    """Numba + vmath + kernel-generator versions: part of every kernel's hash and of the cache path."""
-    global _SALT
-    if _SALT is None:
-        import numba
-
-        here = Path(__file__).parent
-        h = hashlib.sha256()
-        for f in ("vmath.py", "kernel.py"):
-            h.update((here / f).read_bytes())
-        _SALT = f"numba{numba.__version__}-{h.hexdigest()[:12]}"
-    return _SALT
-
-
-def cache_dir() -> Path:
-    """The directory holding generated kernel modules and Numba's compiled code."""
-    root = os.environ.get("TAPEGRAD_JIT_CACHE")
-    if root:
-        base = Path(root)
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / "tapegrad" / "jit"
-    d = base / _salt()
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-        probe = d / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError:  # read-only home: a per-user temporary directory still caches within a boot
-        d = Path(tempfile.gettempdir()) / f"tapegrad-jit-{os.getuid() if hasattr(os, 'getuid') else 'u'}" / _salt()
-        d.mkdir(parents=True, exist_ok=True)
-    return d
 
 
 class Kernel:
@@ -83,7 +46,7 @@ def load(spec: KernelSpec) -> tuple[Kernel, str, float]:
     """The compiled kernel for ``spec``: ``(kernel, source, seconds spent)``; cached in memory and on disk."""
     name = "kernel"
     src = module_source(spec, name)
-    key = "k" + spec_key(src, _salt())
+    key = "k" + spec_key(src, salt())
     fn = _MEMORY.get(key)
     if fn is not None:
         STATS["memory_hits"] += 1

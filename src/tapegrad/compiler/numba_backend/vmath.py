@@ -37,6 +37,10 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from .cachedir import install_locator
+
+install_locator()  # this module's compiled functions are cached in the user cache directory
+
 #: Measured worst-case error in ulps (tests assert these over dense and special inputs).
 MAX_ULP: dict[str, float] = {
     "exp": 1.0, "expm1": 2.0, "log": 1.0, "log1p": 1.0, "tanh": 2.5, "sigmoid": 3.0, "sin": 2.5, "cos": 2.5,
@@ -165,7 +169,7 @@ def _exp_poly64(r):  # type: ignore[no-untyped-def]
     return p * r * r
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def exp_f32(x):  # type: ignore[no-untyped-def]
     xc = min(max(x, _F32(-104.0)), _F32(89.0))
     n = np.floor(fmuladd(xc, _F32(_L2E), _F32(0.5)))
@@ -180,7 +184,7 @@ def exp_f32(x):  # type: ignore[no-untyped-def]
     return res if x == x else x
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def exp_f64(x):  # type: ignore[no-untyped-def]
     xc = min(max(x, -746.0), 710.0)
     n = np.floor(fmuladd(xc, _L2E, 0.5))
@@ -195,7 +199,7 @@ def exp_f64(x):  # type: ignore[no-untyped-def]
     return res if x == x else x
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def expm1_f32(x):  # type: ignore[no-untyped-def]
     # e^x - 1 = 2 (t q + t - 1/2) with t = 2^(n-1), q = e^r - 1 (the factor 2 keeps t finite up to overflow)
     xc = min(max(x, _F32(-80.0)), _F32(89.0))
@@ -210,7 +214,7 @@ def expm1_f32(x):  # type: ignore[no-untyped-def]
     return res if x == x else x
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def expm1_f64(x):  # type: ignore[no-untyped-def]
     xc = min(max(x, -100.0), 710.0)  # below -37.5 the result is -1; keeps 2^(n-1) a normal number
     n = np.floor(fmuladd(xc, _L2E, 0.5))
@@ -286,7 +290,7 @@ def _log_core64(x, c):  # type: ignore[no-untyped-def]
     return fmuladd(ef, _LN2_HI64, f - (hfsq - lo))
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def log_f32(x):  # type: ignore[no-untyped-def]
     xp = x if x > _F32(0.0) else _F32(1.0)
     res = _log_core32(xp, _F32(0.0))
@@ -295,7 +299,7 @@ def log_f32(x):  # type: ignore[no-untyped-def]
     return res if x >= _F32(0.0) else _F32(np.nan)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def log_f64(x):  # type: ignore[no-untyped-def]
     xp = x if x > 0.0 else 1.0
     res = _log_core64(xp, 0.0)
@@ -304,7 +308,7 @@ def log_f64(x):  # type: ignore[no-untyped-def]
     return res if x >= 0.0 else np.nan
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def log1p_f32(x):  # type: ignore[no-untyped-def]
     u = _F32(1.0) + x
     up = u if (u > _F32(0.0) and u < _F32(np.inf)) else _F32(1.0)
@@ -316,7 +320,7 @@ def log1p_f32(x):  # type: ignore[no-untyped-def]
     return res if x >= _F32(-1.0) else _F32(np.nan)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def log1p_f64(x):  # type: ignore[no-untyped-def]
     u = 1.0 + x
     up = u if (u > 0.0 and u < np.inf) else 1.0
@@ -331,7 +335,7 @@ def log1p_f64(x):  # type: ignore[no-untyped-def]
 # -- tanh / sigmoid ----------------------------------------------------------------------------------------------
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def tanh_f32(x):  # type: ignore[no-untyped-def]
     a = abs(x)
     q = expm1_f32(min(a, _F32(10.0)) * _F32(2.0))
@@ -342,7 +346,7 @@ def tanh_f32(x):  # type: ignore[no-untyped-def]
     return t if x == x else x
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def tanh_f64(x):  # type: ignore[no-untyped-def]
     a = abs(x)
     q = expm1_f64(min(a, 20.0) * 2.0)
@@ -353,14 +357,14 @@ def tanh_f64(x):  # type: ignore[no-untyped-def]
     return t if x == x else x
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def sigmoid_f32(x):  # type: ignore[no-untyped-def]
     e = exp_f32(-abs(x))
     d = _F32(1.0) / (_F32(1.0) + e)
     return d if x >= _F32(0.0) else e * d if x == x else x
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def sigmoid_f64(x):  # type: ignore[no-untyped-def]
     e = exp_f64(-abs(x))
     d = 1.0 / (1.0 + e)
@@ -404,7 +408,7 @@ def _sincos_reduced(x):  # type: ignore[no-untyped-def]
     return sn, cs, np.int64(n) & np.int64(3)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def sin_f64(x):  # type: ignore[no-untyped-def]
     xr = x if abs(x) <= TRIG_LIMIT else 0.0
     sn, cs, q = _sincos_reduced(xr)
@@ -413,7 +417,7 @@ def sin_f64(x):  # type: ignore[no-untyped-def]
     return v if abs(x) <= TRIG_LIMIT else np.nan  # beyond the limit: NaN marks it (the kernel falls back)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def cos_f64(x):  # type: ignore[no-untyped-def]
     xr = x if abs(x) <= TRIG_LIMIT else 0.0
     sn, cs, q = _sincos_reduced(xr)
@@ -422,15 +426,158 @@ def cos_f64(x):  # type: ignore[no-untyped-def]
     return v if abs(x) <= TRIG_LIMIT else np.nan
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def sin_f32(x):  # type: ignore[no-untyped-def]
     return np.float32(sin_f64(np.float64(x)))
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=True)
 def cos_f32(x):  # type: ignore[no-untyped-def]
     return np.float32(cos_f64(np.float64(x)))
 
+
+# -- scalar libm functions and NumPy's float floor division / remainder (kernels call these for the primitives
+# without a vector version; LLVM inlines them; compiled once per dtype and cached like the functions above)
+
+_C = {"error_model": "numpy", "cache": True}
+
+
+@njit(**_C)
+def libm_tan(x):  # type: ignore[no-untyped-def]
+    return math.tan(x)
+
+
+@njit(**_C)
+def libm_arcsin(x):  # type: ignore[no-untyped-def]
+    return math.asin(x)
+
+
+@njit(**_C)
+def libm_arccos(x):  # type: ignore[no-untyped-def]
+    return math.acos(x)
+
+
+@njit(**_C)
+def libm_arctan(x):  # type: ignore[no-untyped-def]
+    return math.atan(x)
+
+
+@njit(**_C)
+def libm_sinh(x):  # type: ignore[no-untyped-def]
+    return math.sinh(x)
+
+
+@njit(**_C)
+def libm_cosh(x):  # type: ignore[no-untyped-def]
+    return math.cosh(x)
+
+
+@njit(**_C)
+def libm_arcsinh(x):  # type: ignore[no-untyped-def]
+    return math.asinh(x)
+
+
+@njit(**_C)
+def libm_arccosh(x):  # type: ignore[no-untyped-def]
+    return math.acosh(x)
+
+
+@njit(**_C)
+def libm_arctanh(x):  # type: ignore[no-untyped-def]
+    return math.atanh(x)
+
+
+@njit(**_C)
+def libm_erf(x):  # type: ignore[no-untyped-def]
+    return math.erf(x)
+
+
+@njit(**_C)
+def libm_erfc(x):  # type: ignore[no-untyped-def]
+    return math.erfc(x)
+
+
+@njit(**_C)
+def libm_lgamma(x):  # type: ignore[no-untyped-def]
+    return math.lgamma(x)
+
+
+@njit(**_C)
+def libm_arctan2(y, x):  # type: ignore[no-untyped-def]
+    return math.atan2(y, x)
+
+
+@njit(**_C)
+def libm_exp2(x):  # type: ignore[no-untyped-def]
+    return np.exp2(x)
+
+
+@njit(**_C)
+def libm_log2(x):  # type: ignore[no-untyped-def]
+    return np.log2(x)
+
+
+@njit(**_C)
+def libm_log10(x):  # type: ignore[no-untyped-def]
+    return np.log10(x)
+
+
+@njit(**_C)
+def libm_cbrt(x):  # type: ignore[no-untyped-def]
+    return np.cbrt(x)
+
+
+@njit(**_C)
+def libm_exp(x):  # type: ignore[no-untyped-def]
+    return np.exp(x)
+
+
+@njit(**_C)
+def libm_expm1(x):  # type: ignore[no-untyped-def]
+    return np.expm1(x)
+
+
+@njit(**_C)
+def libm_log(x):  # type: ignore[no-untyped-def]
+    return np.log(x)
+
+
+@njit(**_C)
+def libm_log1p(x):  # type: ignore[no-untyped-def]
+    return np.log1p(x)
+
+
+@njit(**_C)
+def libm_tanh(x):  # type: ignore[no-untyped-def]
+    return np.tanh(x)
+
+
+@njit(**_C)
+def libm_sin(x):  # type: ignore[no-untyped-def]
+    return np.sin(x)
+
+
+@njit(**_C)
+def libm_cos(x):  # type: ignore[no-untyped-def]
+    return np.cos(x)
+
+
+@njit(**_C)
+def libm_power(x, y):  # type: ignore[no-untyped-def]
+    return x ** y
+
+
+@njit(**_C)
+def floor_divide(x, y):  # type: ignore[no-untyped-def]
+    return x // y
+
+
+@njit(**_C)
+def remainder(x, y):  # type: ignore[no-untyped-def]
+    return x % y
+
+
+LIBM = {name[5:]: f for name, f in list(globals().items()) if name.startswith("libm_")}
 
 #: name -> (float32 implementation, float64 implementation)
 FUNCS = {
