@@ -77,7 +77,6 @@ class _State:
         self.local_size = 1
         self.cross_rank = 0
         self.cross_size = 1
-        self.joined = False
         self.seq = 0
         self.timeout = DEFAULT_TIMEOUT
         self.fusion_threshold = DEFAULT_FUSION_THRESHOLD
@@ -343,28 +342,24 @@ def join() -> int:
     if not st.multi:
         return 0
     MPI = st.MPI
-    st.joined = True
     last = True
-    try:
-        while True:
-            vec = np.zeros(5, dtype=np.int64)
-            blocking("join (waiting for the other ranks)", lambda v=vec: st.ctl.Allreduce(MPI.IN_PLACE, v, op=MPI.SUM))
-            a = int(vec[4])
-            if a == 0:
-                break
-            st.seq += 1  # the active ranks counted this call in agree(), before their check
-            s = [int(v) for v in vec[:4]]
-            ok = s[1] * a == s[0] * s[0] and s[3] * a == s[2] * s[2]
-            _finish_agreement(ok, None)
-            last = False
-            layout = _share_layout(None)
-            if not _joinable(layout):
-                raise errors.FailedPreconditionError(
-                    f"{layout.what} is not allowed while some ranks have called hvd.join() (only Sum/Average "
-                    "reductions are: joined ranks contribute zeros to them).")
-            layout.plan.run_joined(a)
-    finally:
-        st.joined = False
+    while True:
+        vec = np.zeros(5, dtype=np.int64)
+        blocking("join (waiting for the other ranks)", lambda v=vec: st.ctl.Allreduce(MPI.IN_PLACE, v, op=MPI.SUM))
+        a = int(vec[4])
+        if a == 0:
+            break
+        st.seq += 1  # the active ranks counted this call in agree(), before their check
+        s = [int(v) for v in vec[:4]]
+        ok = s[1] * a == s[0] * s[0] and s[3] * a == s[2] * s[2]
+        _finish_agreement(ok, None)
+        last = False
+        layout = _share_layout(None)
+        if not _joinable(layout):
+            raise errors.FailedPreconditionError(
+                f"{layout.what} is not allowed while some ranks have called hvd.join() (only Sum/Average "
+                "reductions are: joined ranks contribute zeros to them).")
+        layout.plan.run_joined()
     # the ranks whose first round already saw everyone joined are the last to join (highest rank wins a tie)
     out = np.array([st.rank if last else -1], dtype=np.int64)
     blocking("join (result)", lambda: st.ctl.Allreduce(MPI.IN_PLACE, out, op=MPI.MAX))
@@ -454,7 +449,7 @@ class Plan:
         return buf
 
     # -- the joined side ----------------------------------------------------------------------------------------
-    def run_joined(self, active: int) -> None:
+    def run_joined(self) -> None:
         comm, MPI = state.comm, state.MPI
         if not self.nonblocking:  # the active ranks reduce bucket by bucket with blocking calls: match them
             for d, c in zip(self.dtypes, self.counts):
