@@ -46,7 +46,8 @@ def run_mpi(target: str, n: int, *args: str, timeout: float = 90, module: bool =
 
 
 GROUPS = ["allreduce", "grouped_allreduce", "allgather_broadcast", "alltoall_reducescatter", "tape", "mismatches",
-          "join", "checkpoint", "strategy", "equivalence_tape", "equivalence_fit", "traced", "init_comm"]
+          "join", "checkpoint", "strategy", "equivalence_tape", "equivalence_fit", "traced", "keras_pieces",
+          "init_comm"]
 
 
 @pytest.mark.parametrize("n", [2, 4])

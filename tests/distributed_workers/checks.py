@@ -463,6 +463,32 @@ def check_equivalence() -> None:
     keras.backend.set_floatx("float32")
 
 
+def check_keras_pieces() -> None:
+    """Topology, the optimizer's direct apply path (with accumulation), and the callbacks' arithmetic at N ranks."""
+    from tapegrad.distributed.keras import callbacks
+
+    assert (hvd.local_size(), hvd.local_rank(), hvd.cross_size(), hvd.cross_rank()) == (N, R, 1, 0)
+    assert hvd.is_homogeneous() and hvd.is_chief() == (R == 0)
+    v = tf.Variable(np.zeros(2))
+    opt = hvd.DistributedOptimizer(keras.optimizers.SGD(1.0))
+    opt.apply_gradients([(tf.constant(np.full(2, float(R))), v)])
+    close(v.numpy(), -np.full(2, np.mean(range(N))))
+    v2 = tf.Variable(np.zeros(1))
+    acc = hvd.DistributedOptimizer(keras.optimizers.SGD(1.0), op=hvd.Sum, backward_passes_per_step=2,
+                                   average_aggregated_gradients=True)
+    acc.apply_gradients([(tf.constant([1.0 + R]), v2)])
+    assert v2.numpy().tolist() == [0.0]
+    acc.apply_gradients([(tf.constant([3.0 + R]), v2)])
+    close(v2.numpy(), [-sum((4.0 + 2 * r) / 2 for r in range(N))])
+    warm = callbacks.LearningRateWarmupCallback(initial_lr=0.4, warmup_epochs=4)
+    close([warm.multiplier(0.0), warm.multiplier(2.0), warm.multiplier(4.0)], [1 / N, (1 + 2 * (N - 1) / 4) / N, 1.0])
+    logs = {"loss": float(R), "accuracy": 1.0 + R, "name": "x"}
+    callbacks.MetricAverageCallback().on_epoch_end(0, logs)
+    close([logs["loss"], logs["accuracy"]], [np.mean(range(N)), 1.0 + np.mean(range(N))])
+    assert logs["name"] == "x"
+    ok("keras_pieces")
+
+
 def check_traced() -> None:
     """Inside tapegrad.function: collectives and the tape's reduction communicate on every call (not replayed)."""
     x = tf.constant(np.arange(3.0) + R)
@@ -526,7 +552,7 @@ def check_init_comm() -> None:
 
 CHECKS = [check_allreduce, check_grouped, check_allgather_broadcast, check_alltoall_reducescatter, check_tape,
           check_mismatches, check_join, check_checkpoint, check_strategy, check_equivalence, check_traced,
-          check_init_comm]
+          check_keras_pieces, check_init_comm]
 
 if __name__ == "__main__":
     only = sys.argv[1:]
