@@ -20,8 +20,9 @@ IDS = [f"{op.name}-{s['name'] or k}" for op, k, s in ALL]
 # ops whose results are random draws: equal results are not expected
 RANDOM = {"random_standard_normal", "random_uniform", "random_uniform_int", "truncated_normal", "random_shuffle",
           "multinomial", "dropout"}
-# gradients a compiled function refuses (loudly) to compute inside the trace
-NO_GRAD_IN_TRACE = {"py_function"}
+# gradients a compiled function refuses (loudly) to compute inside the trace (py_function's is an op of its own
+# since it re-runs the body on each call's values)
+NO_GRAD_IN_TRACE: set[str] = set()
 
 
 def _flat(out: Any) -> list[Any]:

@@ -1198,33 +1198,52 @@ def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[An
     return tuple(arrays)
 
 
-def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple[Any, ...]:
-    if local.tracer is not None:
-        # the body's tape belongs to the trace-time call: its gradient recorded now would be frozen into the program
-        raise NotImplementedError(
-            "tapegrad.function: the gradient of a tf.py_function computed inside a compiled function is not "
-            "supported yet (it would replay the traced call's values). Take the gradient outside the function, or "
-            "run it eagerly (tapegrad.config.run_functions_eagerly(True))."
-        )
-    tape, inputs, outs = p["box"][-1]
-    raw = F is NUMPY
-    diff_targets, diff_g = [], []
+def _body_gradients(tape: Any, inputs: list[Any], outs: list[Any], g: Any) -> list[Any]:
+    """The gradient of the body's outputs ``outs`` (recorded by ``tape``) w.r.t. its ``inputs`` for upstream ``g``
+    (raw arrays): arrays, a scalar zero for an input the body did not differentiably use (TF's EagerPyFunc)."""
+    targets, seeds = [], []
     for o, gk in zip(outs, g):
         if isinstance(o, _TensorLike) and o._value.dtype.kind in "fc":
-            diff_targets.append(o)
-            diff_g.append(gk if not raw else make(np.asarray(gk), NUMPY))
-    res: list[Any] = []
-    grads = tape.gradient(diff_targets, inputs, output_gradients=diff_g) if tape is not None and diff_targets \
+            targets.append(o)
+            seeds.append(make(np.asarray(gk, o._value.dtype), NUMPY))
+    grads = tape.gradient(targets, inputs, output_gradients=seeds) if tape is not None and targets \
         else [None] * len(inputs)
-    for x, gr, need in zip(inputs, grads, needs):
-        if not need or x._value.dtype.kind not in "fc":
-            res.append(None)
-        elif gr is None:
-            # TF's EagerPyFunc gradient for an input the body did not differentiably use: a scalar zero
-            res.append(np.zeros((), x._value.dtype) if raw else F.zeros((), dtype=x._value.dtype))
-        else:
-            res.append(gr._value if raw else gr)
-    return tuple(res)
+    return [None if x._value.dtype.kind not in "fc" else
+            np.zeros((), x._value.dtype) if gr is None else gr._value for x, gr in zip(inputs, grads)]
+
+
+def _pyfunc_grad_fwd(F: Any, *vals: Any, func: Any, touts: Any, n_in: int) -> tuple[Any, ...]:
+    """The gradient as its own op (a compiled program replays it): the body again under a tape, then its
+    gradient for the upstream values ``vals[n_in:]``."""
+    box: list[Any] = []
+    saved = _pause()
+    local.tapes = (Tape(False, False),)  # so that _pyfunc_fwd records the body on its own tape
+    try:
+        _pyfunc_fwd(F, *vals[:n_in], func=func, touts=touts, box=box)
+    finally:
+        _resume(saved)
+    tape, inputs, outs = box[-1]
+    return tuple(np.zeros((), v.dtype) if r is None else r
+                 for v, r in zip(vals[:n_in], _body_gradients(tape, inputs, outs, vals[n_in:])))
+
+
+PY_FUNCTION_GRAD = defop("py_function_grad", _pyfunc_grad_fwd, None, multi=True,
+                         test=spec(lambda tf, x: tf.py_function(lambda a: a * a, [x], Tout=x.dtype), lambda rng:
+                                   (rng.normal(size=(3,)),), ref=lambda x: x * x, tf=False, order2=False,
+                                   name="via py_function"))
+
+
+def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple[Any, ...]:
+    if local.tracer is not None:
+        # inside a compiled function's trace: the gradient is an op of its own, so that the program re-runs the
+        # body on each call's values (the forward's body tape holds the trace-time values)
+        res = applyn(PY_FUNCTION_GRAD, (*ins, *g), {"func": p["func"], "touts": p["touts"], "n_in": len(ins)})
+        return tuple(r if need and x._value.dtype.kind in "fc" else None for r, x, need in zip(res, ins, needs))
+    tape, inputs, outs = p["box"][-1]
+    raw = F is NUMPY
+    grads = _body_gradients(tape, inputs, outs, [gk._value if isinstance(gk, _TensorLike) else gk for gk in g])
+    return tuple(None if not need or gr is None else gr if raw else make(gr, NUMPY)
+                 for gr, need in zip(grads, needs))
 
 
 def _pyfunc_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> tuple[Any, ...]:
