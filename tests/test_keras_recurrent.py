@@ -185,3 +185,24 @@ def test_docstrings_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("make", [lambda: L.LSTM(4), lambda: L.GRU(4, return_sequences=True),
+                                  lambda: L.Bidirectional(L.SimpleRNN(3))], ids=["lstm", "gru", "bidirectional"])
+def test_compiled_function_traces_recurrent_layers_once(make):
+    layer, dense = make(), L.Dense(1)
+    x = tf.constant(X.astype("float32"))
+    dense(layer(x))
+    weights = layer.trainable_weights + dense.trainable_weights
+
+    def grads(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(dense(layer(x))))
+        return tape.gradient(loss, weights)
+
+    compiled = tf.function(grads)
+    for scale in (1.0, 0.5, 2.0):
+        eager, traced = grads(x * scale), compiled(x * scale)
+        for a, b in zip(eager, traced):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+    assert compiled.experimental_get_tracing_count() == 1
