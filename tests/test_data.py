@@ -227,3 +227,20 @@ def test_docstrings_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_fit_dataset_with_class_weight_matches_numpy():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(12, 2)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")[:, None]
+    weights = {0: 1.0, 1: 3.0}
+    histories = []
+    for data in ("numpy", "dataset"):
+        m = _model()
+        if data == "numpy":
+            h = m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, class_weight=weights)
+        else:
+            h = m.fit(D.from_tensor_slices((x, y)).batch(4), epochs=2, shuffle=False, verbose=0,
+                      class_weight=weights)
+        histories.append(h.history["loss"])
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-6)

@@ -10,7 +10,6 @@ the reason; the test fails if one of them starts to match (remove it from the li
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,53 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from .probe_compare import parse_probe_output as _parse
+from .probe_compare import same_tokens as _same
+
 HERE = Path(__file__).resolve().parent / "spec_probes"
 SRC = Path(__file__).resolve().parent.parent / "src"
-TOKEN = re.compile(r"0x[0-9a-fA-F]+|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b|\bNone\b|\bTrue\b"
-                   r"|\bFalse\b")
-
 PENDING: dict[tuple[str, str], str] = {}
 FILES = ("p52_norm_embed.py", "p53_rnn.py", "p54_attention.py", "p56_data.py", "p57_fit_data.py")
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in TOKEN.findall(text) if not t.startswith("0x")]
-
-
-def _same(a: str, b: str) -> bool:
-    ta, tb = _tokens(a), _tokens(b)
-    if len(ta) != len(tb):
-        return False
-    for x, y in zip(ta, tb):
-        if x == y:
-            continue
-        try:
-            fx, fy = float(x), float(y)
-        except ValueError:
-            return False
-        if fx != fx and fy != fy:
-            continue
-        if abs(fx - fy) > 1e-5 * max(abs(fx), abs(fy)) + 1e-7:
-            return False
-    return True
-
-
-def _parse(text: str) -> dict[str, dict[str, tuple[str, str]]]:
-    files: dict[str, dict[str, tuple[str, str]]] = {}
-    cur: dict[str, tuple[str, str]] | None = None
-    case = None
-    for line in text.splitlines():
-        m = re.match(r"^#{5,} (\S+)", line)
-        if m:
-            cur = files.setdefault(m.group(1), {})
-            case = None
-        elif cur is not None and line.startswith("--- "):
-            case = line[4:].strip()
-        elif cur is not None and case is not None and line.startswith("  -> "):
-            cur[case] = ("val", line[5:])
-        elif cur is not None and case is not None and line.startswith("  EXC: "):
-            cur[case] = ("exc", line[7:].strip().split(".")[-1])
-    return files
 
 
 @pytest.fixture(scope="module")

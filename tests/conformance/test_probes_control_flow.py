@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from ..probe_compare import parse_probe_output as _parse
+from ..probe_compare import same_tokens as _same
 from .cache import CACHE_DIR, installed_version, tensorflow_version, write_atomic
 
 PROBE_DIR = Path(__file__).resolve().parent / "tf_probes"
@@ -41,50 +42,6 @@ KNOWN = {
     "py_function grad (numpy in body)": "TF returns a scalar 0.0 as the gradient of a [3] variable (a shape bug); "
                                         "tapegrad returns zeros of the variable's shape",
 }
-
-_TOK = re.compile(r"0x[0-9a-fA-F]+|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b|\bNone\b|\bTrue\b"
-                  r"|\bFalse\b")
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in _TOK.findall(text) if not t.startswith("0x")]
-
-
-def _same(a: str, b: str) -> bool:
-    ta, tb = _tokens(a), _tokens(b)
-    if len(ta) != len(tb):
-        return False
-    for x, y in zip(ta, tb):
-        if x == y:
-            continue
-        try:
-            fx, fy = float(x), float(y)
-        except ValueError:
-            return False
-        if fx != fx and fy != fy:
-            continue
-        if abs(fx - fy) > 1e-5 * max(abs(fx), abs(fy)) + 1e-7:
-            return False
-    return True
-
-
-def _parse(text: str) -> dict[str, dict[str, tuple[str, str]]]:
-    files: dict[str, dict[str, tuple[str, str]]] = {}
-    cur: dict[str, tuple[str, str]] | None = None
-    case = None
-    for line in text.splitlines():
-        m = re.match(r"^#{5,} (\S+)", line)
-        if m:
-            cur = files.setdefault(m.group(1), {})
-            case = None
-        elif cur is not None and line.startswith("--- "):
-            case = line[4:].strip()
-        elif cur is not None and case is not None and line.startswith("  -> "):
-            cur[case] = ("val", line[5:])
-        elif cur is not None and case is not None and line.startswith("  EXC: "):
-            cur[case] = ("exc", line[7:].strip().split(".")[-1])
-    return files
-
 
 def _run(module: str, out: Path) -> str:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(SRC) + os.pathsep + os.environ.get(

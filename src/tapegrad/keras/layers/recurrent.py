@@ -623,7 +623,7 @@ def _split(args: dict[str, Any], cell_names: tuple[str, ...]) -> tuple[dict[str,
     rnn_names = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
     cell = {k: args[k] for k in cell_names if k in args}
     rnn = {k: args[k] for k in rnn_names if k in args}
-    layer = dict(args.get("kwargs", {}))
+    layer = dict(args.get("kwargs", {}), activity_regularizer=args.get("activity_regularizer"))
     return cell, rnn, layer
 
 
@@ -648,10 +648,7 @@ class SimpleRNN(_CellLayer):
                  recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, seed: int | None = None,
                  **kwargs: Any) -> None:
-        args = dict(locals())
-        cell, rnn, layer = _split(args, self._cell_args)
-        layer["activity_regularizer"] = activity_regularizer
-        super().__init__(cell, rnn, layer)
+        super().__init__(*_split(dict(locals()), self._cell_args))
 
 
 class LSTM(_CellLayer):
@@ -676,10 +673,7 @@ class LSTM(_CellLayer):
                  recurrent_dropout: float = 0.0, seed: int | None = None, return_sequences: bool = False,
                  return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
                  unroll: bool = False, use_cudnn: Any = "auto", **kwargs: Any) -> None:
-        args = dict(locals())
-        cell, rnn, layer = _split(args, self._cell_args)
-        layer["activity_regularizer"] = activity_regularizer
-        super().__init__(cell, rnn, layer)
+        super().__init__(*_split(dict(locals()), self._cell_args))
         self.use_cudnn = use_cudnn
 
     def get_config(self) -> dict[str, Any]:
@@ -709,10 +703,7 @@ class GRU(_CellLayer):
                  seed: int | None = None, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, reset_after: bool = True,
                  use_cudnn: Any = "auto", **kwargs: Any) -> None:
-        args = dict(locals())
-        cell, rnn, layer = _split(args, self._cell_args)
-        layer["activity_regularizer"] = activity_regularizer
-        super().__init__(cell, rnn, layer)
+        super().__init__(*_split(dict(locals()), self._cell_args))
         self.use_cudnn = use_cudnn
 
     def get_config(self) -> dict[str, Any]:

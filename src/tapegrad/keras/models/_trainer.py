@@ -411,8 +411,7 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
         if _is_dataset(x):
-            _check_dataset_args(y, validation_split=validation_split, sample_weight=sample_weight is not None,
-                                class_weight=class_weight)
+            _check_dataset_args(y, validation_split=validation_split, sample_weight=sample_weight is not None)
             if shuffle:
                 warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
                               "tf.data.Dataset. The Dataset is expected to already be shuffled (via "
@@ -421,7 +420,11 @@ class Trainer:
             steps = source.steps
 
             def epoch_batches() -> Any:
-                return (_unpack(b) for b in source.epoch())
+                batches = (_unpack(b) for b in source.epoch())
+                if class_weight is None:
+                    return batches
+                return ((bx, by, _class_weights(by, class_weight, bw) if by is not None else bw)
+                        for bx, by, bw in batches)
         else:
             x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
             if validation_split and validation_data is None:
