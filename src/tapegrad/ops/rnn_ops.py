@@ -1,10 +1,11 @@
 """Fused pointwise steps of the LSTM and GRU cells (the elementwise part after the gate GEMMs).
 
-An LSTM step is ``z = x_t W + h U + b`` (the GEMMs, ordinary ``matmul``/``add`` ops) followed by a dozen
-elementwise operations. Running those as one op — one tape entry, one closed-form gradient — instead of a dozen
-keeps Keras's recurrent layers fast on tapegrad's per-op dispatch, as PyTorch fuses them into one kernel. Both
-are ordinary registered ops: tapes, higher-order gradients (the rules use only backend functions the
-differentiable namespace has), forward mode and tracing see them like any other.
+An LSTM step is ``z = x_t W + b + h U`` followed by a dozen elementwise operations. The input projection
+``x_t W + b`` of all steps is one GEMM done up front by the layer; ``lstm_step`` is the rest — the recurrent
+GEMM and the elementwise update as one op (one tape entry, one closed-form gradient, which also computes the
+recurrent kernel's gradient), as PyTorch fuses them into one kernel. ``gru_cell`` is the GRU's elementwise part
+after its GEMMs. Both are ordinary registered ops: tapes, higher-order gradients (the rules use only backend
+functions the differentiable namespace has), forward mode and tracing see them like any other.
 
 Gate orders are Keras's: LSTM ``[i, f, c, o]``, GRU ``[z, r, h]`` with ``reset_after=True`` (the recurrent bias
 inside the reset product). The recurrent activation is the exact logistic function, the activation ``tanh``.
@@ -21,7 +22,7 @@ from .._registry import defop, spec
 from .._tensor import Tensor
 from ._common import to_tensor
 
-__all__ = ["lstm_cell", "gru_cell"]
+__all__ = ["lstm_step", "gru_cell"]
 
 
 def _sig(F: Any, x: Any) -> Any:
@@ -29,77 +30,86 @@ def _sig(F: Any, x: Any) -> Any:
 
 
 def _lstm_gates(F: Any, z: Any) -> tuple[Any, Any, Any, Any]:
+    """[σ(i), σ(f), tanh(g), σ(o)] from the pre-activations ``z`` (Keras's gate order)."""
     u = z.shape[-1] // 4
     s = _sig(F, z)  # one pass over all four blocks (the c block's sigmoid is unused): fewer, larger array ops
     return s[..., :u], s[..., u:2 * u], F.tanh(z[..., 2 * u:3 * u]), s[..., 3 * u:]
 
 
-def _lstm_fwd(F: Any, z: Any, c: Any) -> tuple[Any, Any]:
-    i, f, g, o = _lstm_gates(F, z)
+def _lstm_step_fwd(F: Any, xp: Any, h: Any, c: Any, uk: Any) -> tuple[Any, Any, Any]:
+    i, f, g, o = _lstm_gates(F, xp + F.matmul(h, uk))
     c_new = f * c + i * g
-    return o * F.tanh(c_new), c_new
+    # the third output, the gate activations [σ(i), σ(f), tanh(g), σ(o)], is what the gradient reads
+    return o * F.tanh(c_new), c_new, F.concatenate([i, f, g, o], axis=-1)
 
 
-def _lstm_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    z, c = ins
-    gh, gc = g
-    i, f, gg, o = _lstm_gates(F, z)
-    c_new = f * c + i * gg
-    t = F.tanh(c_new)
+def _lstm_step_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    xp, h, c, uk = ins
+    gh, gc, ga = g
+    u = c.shape[-1]
+    act = out[2]
+    i, f, gg, o = act[..., :u], act[..., u:2 * u], act[..., 2 * u:3 * u], act[..., 3 * u:]
+    t = F.tanh(out[1])
     dc = gc + gh * o * (1 - t * t)
-    dz = None
-    if needs[0]:
-        dz = F.concatenate([dc * gg * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - gg * gg),
-                            gh * t * o * (1 - o)], axis=-1)
-    return dz, (dc * f if needs[1] else None)
+    # upstream of each gate activation (plus the activations' own upstream, nonzero only in higher-order passes),
+    # times the activation's derivative
+    da = F.concatenate([dc * gg, dc * c, dc * i, gh * t], axis=-1) + ga
+    dz = da * F.concatenate([i * (1 - i), f * (1 - f), 1 - gg * gg, o * (1 - o)], axis=-1)
+    g_h = F.matmul(dz, F.transpose(uk)) if needs[1] else None
+    g_uk = F.matmul(F.transpose(h), dz) if needs[3] else None
+    return (dz if needs[0] else None), g_h, (dc * f if needs[2] else None), g_uk
 
 
-def _lstm_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    z, c = ins
-    tz, tc = ts
-    i, f, gg, o = _lstm_gates(F, z)
-    h_new, c_new = out if out is not None else _lstm_fwd(F, z, c)
-    t = F.tanh(c_new)
-    dc = None
-    if tz is not None:
-        u = z.shape[-1] // 4
-        di, df = i * (1 - i) * tz[..., :u], f * (1 - f) * tz[..., u:2 * u]
-        dg, do = (1 - gg * gg) * tz[..., 2 * u:3 * u], o * (1 - o) * tz[..., 3 * u:]
-        dc = df * c + di * gg + i * dg
-    else:
-        do = None
-    if tc is not None:
-        dc = f * tc if dc is None else dc + f * tc
-    dh = o * (1 - t * t) * dc
-    if do is not None:
-        dh = dh + do * t
-    return dh, dc
+def _lstm_step_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    xp, h, c, uk = ins
+    t_xp, t_h, t_c, t_uk = ts
+    u = c.shape[-1]
+    act = out[2]
+    i, f, gg, o = act[..., :u], act[..., u:2 * u], act[..., 2 * u:3 * u], act[..., 3 * u:]
+    t = F.tanh(out[1])
+    tz = None
+    for part in (t_xp, None if t_h is None else F.matmul(t_h, uk), None if t_uk is None else F.matmul(h, t_uk)):
+        if part is not None:
+            tz = part if tz is None else tz + part
+    if tz is None:
+        tz = F.zeros_like(act)
+    ta = tz * F.concatenate([i * (1 - i), f * (1 - f), 1 - gg * gg, o * (1 - o)], axis=-1)
+    dc = ta[..., u:2 * u] * c + ta[..., :u] * gg + i * ta[..., 2 * u:3 * u]
+    if t_c is not None:
+        dc = dc + f * t_c
+    dh = ta[..., 3 * u:] * t + o * (1 - t * t) * dc
+    return dh, dc, ta
 
 
-def _lstm_ref(z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    u = z.shape[-1] // 4
+def _lstm_ref(xp: np.ndarray, h: np.ndarray, c: np.ndarray, uk: np.ndarray) -> tuple[np.ndarray, ...]:
+    z = xp + h @ uk
+    u = c.shape[-1]
     s = 1 / (1 + np.exp(-z))
-    c2 = s[:, u:2 * u] * c + s[:, :u] * np.tanh(z[:, 2 * u:3 * u])
-    return s[:, 3 * u:] * np.tanh(c2), c2
+    g = np.tanh(z[:, 2 * u:3 * u])
+    c2 = s[:, u:2 * u] * c + s[:, :u] * g
+    return s[:, 3 * u:] * np.tanh(c2), c2, np.concatenate([s[:, :2 * u], g, s[:, 3 * u:]], axis=-1)
 
 
-LSTM_CELL = defop("lstm_cell", _lstm_fwd, _lstm_vjp, _lstm_jvp, multi=True, save_out=True, test=spec(
-    lambda tf, z, c: lstm_cell(z, c), lambda rng: (rng.normal(size=(3, 8)), rng.normal(size=(3, 2))),
-    ref=_lstm_ref, tf=False))
+LSTM_STEP = defop("lstm_step", _lstm_step_fwd, _lstm_step_vjp, _lstm_step_jvp, multi=True, save_out=True,
+                  test=spec(lambda tf, xp, h, c, uk: lstm_step(xp, h, c, uk, return_gates=True),
+                            lambda rng: (rng.normal(size=(3, 8)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2)),
+                                         rng.normal(size=(2, 8)) * 0.5), ref=_lstm_ref, tf=False))
 
 
-def lstm_cell(z: Any, c: Any) -> list[Tensor]:
-    """One LSTM step after the GEMMs: gates ``z`` (``[..., 4u]``, Keras order i, f, c, o) and the cell state
-    ``c`` (``[..., u]``) → ``[h, c_new]`` with ``c_new = σ(f)·c + σ(i)·tanh(g)`` and ``h = σ(o)·tanh(c_new)``.
+def lstm_step(xp: Any, h: Any, c: Any, recurrent_kernel: Any, return_gates: bool = False) -> list[Tensor]:
+    """One LSTM step: ``z = xp + h U`` (``xp`` is the step's input projection ``x W + b``, ``[..., 4u]``, Keras
+    gate order i, f, c, o), then ``c' = σ(f)·c + σ(i)·tanh(g)`` and ``h' = σ(o)·tanh(c')``; returns ``[h', c']``
+    (and the gate activations with ``return_gates``). One op: one tape entry, one closed-form gradient.
 
     >>> import tapegrad as tf
-    >>> from tapegrad.ops.rnn_ops import lstm_cell
-    >>> h, c = lstm_cell(tf.zeros([1, 4]), tf.ones([1, 1]))
+    >>> from tapegrad.ops.rnn_ops import lstm_step
+    >>> h, c = lstm_step(tf.zeros([1, 4]), tf.zeros([1, 1]), tf.ones([1, 1]), tf.zeros([1, 4]))
     >>> round(float(h[0, 0]), 4), float(c[0, 0])
     (0.2311, 0.5)
     """
-    z, c = to_tensor(z), to_tensor(c)
-    return applyn(LSTM_CELL, (z, c))
+    xp, h, c, uk = to_tensor(xp), to_tensor(h), to_tensor(c), to_tensor(recurrent_kernel)
+    out = applyn(LSTM_STEP, (xp, h, c, uk))
+    return out if return_gates else out[:2]
 
 
 def _gru_parts(F: Any, xz: Any, hz: Any) -> tuple[Any, Any, Any]:

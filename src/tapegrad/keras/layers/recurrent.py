@@ -6,8 +6,9 @@ The weights live on the cell (path ``lstm/lstm_cell/kernel``): ``kernel`` ``(d, 
 ``reset_after=True`` the bias is ``(2, 3u)``: input bias, then recurrent bias).
 
 How a sequence runs: the input projection ``x W + b`` of every timestep is one GEMM up front; each step is then
-one GEMM ``h U`` plus, for LSTM/GRU with their default activations, one fused pointwise op
-(:func:`tapegrad.ops.rnn_ops.lstm_cell` / ``gru_cell``). All are ordinary tapegrad ops, so tapes (and tracing)
+one GEMM ``h U`` plus the elementwise update; with the default activations an LSTM step is one fused op
+(:func:`tapegrad.ops.rnn_ops.lstm_step`, GEMM included) and a GRU step's elementwise part is one
+(:func:`tapegrad.ops.rnn_ops.gru_cell`). All are ordinary tapegrad ops, so tapes (and tracing)
 see them as usual. Masked steps carry the previous output and states forward, as Keras does.
 
 >>> import numpy as np
@@ -246,10 +247,10 @@ class LSTMCell(_Cell):
 
     def _step(self, xp: Any, states: list[Any], masks: _DropoutMasks) -> tuple[Any, list[Any]]:
         h, c = states
-        z = _m.add(xp, _ao.matmul(self._recurrent_input(h, masks), self.recurrent_kernel))
         if _is(self.activation, "tanh") and _is(self.recurrent_activation, "sigmoid"):
-            h, c = _rnn.lstm_cell(z, c)  # the fused pointwise step
+            h, c = _rnn.lstm_step(xp, self._recurrent_input(h, masks), c, self.recurrent_kernel)  # one fused op
         else:
+            z = _m.add(xp, _ao.matmul(self._recurrent_input(h, masks), self.recurrent_kernel))
             u = self.units
             i, f = self.recurrent_activation(z[:, :u]), self.recurrent_activation(z[:, u:2 * u])
             g, o = self.activation(z[:, 2 * u:3 * u]), self.recurrent_activation(z[:, 3 * u:])
