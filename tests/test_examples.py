@@ -137,7 +137,7 @@ def test_digits_mlp_quick(tmp_path: Path, mode: list[str]) -> None:
 def test_digits_cnn_data_quick(tmp_path: Path) -> None:
     require("sklearn")
     out = run_example("digits_cnn_data", "--quick", "--out", str(tmp_path))
-    assert "256 training and 450 test images" in out and "8 batches per epoch" in out, out
+    assert "256 training and 128 test images" in out and "8 batches per epoch" in out, out
     match = re.fullmatch(r"result: test accuracy ([\d.]+) \(test loss ([\d.]+)\) after 1 epochs in [\d.]+ s",
                          result_line(out))
     assert match, out
