@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import os
 import sys
 import weakref
 from typing import Any
@@ -29,8 +28,6 @@ def _numpy_text(value: Any, use_str: bool) -> str:
     return "\n" + text if "\n" in text else text
 
 
-_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
-
 # Set by tapegrad.compiler.function (None until it is imported): tracing state for symbolic behaviour.
 _variable_hook: Any = None  # called with each new Variable (TF's rule: Variables only on a function's 1st trace)
 _symbolic_repr: Any = None  # repr of a tensor while a trace runs (Tensor("x:0", shape=..., dtype=...)) or None
@@ -48,7 +45,7 @@ def _traced_from_user_code() -> bool:
     values while tracing)."""
     if not _symbolic_build[0] and (_tracing is None or not _tracing()):
         return False
-    return not sys._getframe(2).f_code.co_filename.startswith(_PKG_DIR)
+    return not sys._getframe(2).f_code.co_filename.startswith(_PACKAGE_DIR)
 
 
 class _TensorLike:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .. import _nest, _tensor
+from .._tape import local
 from .._tensor import Tensor, Variable, _TensorLike
 from ..errors import InvalidArgumentError
 from ..ops.core import convert_to_tensor
@@ -492,6 +493,7 @@ class ConcreteFunction:
         self._general = any(_has_none(s) for s in specs)
         self._paths: list[tuple[Any, Any, Any]] = []  # (Program, output structure, output specs)
         self._by_shape: dict[tuple[Any, ...], list[tuple[Any, Any, Any]]] = {}
+        self._single: tuple[Any, Any] | None = None  # (generated function, structure) while there is one path
         if not self._general:
             self._by_shape[tuple(tuple(s.shape.as_list()) for s in specs)] = self._paths
         self._pending = leaves  # traced lazily with these (example values or TensorSpecs)
@@ -569,6 +571,12 @@ class ConcreteFunction:
         del paths[_MAX_PATHS:]
         self._paths = paths
         self._pending = []
+        fn = getattr(program, "fn", None)
+        single = (fn, structure) if fn is not None and len(paths) == 1 and not self._general else None
+        if single is not None and structure is not _OUT and structure is not None:
+            if any(not isinstance(o, Tensor) for o in ()):
+                single = None
+        self._single = single
         return path
 
     # -- calling ---------------------------------------------------------------------------------------------------
@@ -906,6 +914,8 @@ class Function:
         self._binder = make_binder(python_function, input_signature) if input_signature is not None else None
         self._param_names = _parameter_names(python_function)
         functools.update_wrapper(self, python_function)
+        if not hasattr(self, "__name__"):  # a callable object (a Keras model, a functools.partial)
+            self.__name__ = type(python_function).__name__
 
     # -- attributes TF users read --------------------------------------------------------------------------------
     @property
@@ -934,24 +944,39 @@ class Function:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs and not _Config.run_eagerly:
             # Fast path: every argument a Tensor, passed positionally, signature seen before.
-            key = []
-            for a in args:
-                if type(a) is not Tensor:
-                    break
-                v = a._value
-                key.append(v.shape)
-                key.append(v.dtype)
+            if args:
+                key = []
+                for a in args:
+                    if type(a) is not Tensor:
+                        break
+                    v = a._value
+                    key.append(v.shape)
+                    key.append(v.dtype)
+                else:
+                    concrete = self._fast.get(tuple(key))
+                    if concrete is not None:
+                        return self._call_fast(concrete, list(args), args)
             else:
-                concrete = self._fast.get(tuple(key))
+                concrete = self._fast.get(())
                 if concrete is not None:
-                    c = self._counter
-                    if c.per_trace:
-                        c.per_trace[-1] += 1
-                        c.calls += 1
-                    else:
-                        c.cached()
-                    return concrete._run(list(args), (args, kwargs))
+                    return self._call_fast(concrete, [], args)
         return self._call(args, kwargs)
+
+    def _call_fast(self, concrete: ConcreteFunction, flat: list[Any], args: tuple[Any, ...]) -> Any:
+        c = self._counter
+        c.per_trace[-1] += 1  # a cached call (TF's call counter; a trace of this code object came first)
+        c.calls += 1
+        single = concrete._single
+        if single is not None and not local.tapes:
+            try:
+                outs = single[0](flat)
+            except _core["GuardMiss"]:
+                return concrete._run(flat, (args, {}))
+            structure = single[1]
+            if structure is _OUT:
+                return outs[0]
+            return None if structure is None else _pack(structure, outs)
+        return concrete._run(flat, (args, {}))
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if _Config.run_eagerly:
@@ -1028,6 +1053,7 @@ class Function:
             # making a new Variable on every call fails now instead of silently using fresh ones.
             self._tracing_count += 1
             paths.clear()
+            concrete._single = None
             concrete._variables = created
             concrete._trace(flat, call, paths, allow_variables=False)
 

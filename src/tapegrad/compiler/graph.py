@@ -87,7 +87,7 @@ def guard_holds(x: Any, kind: str, expect: Any) -> bool:
 
 def is_stateful(node: Node) -> bool:
     """Effects and random ops (a ``np.random.Generator`` param): never removed, merged or folded."""
-    if node.op in EFFECT_OPS:
+    if node.op in EFFECT_OPS or node.op.meta.get("stateful"):  # meta: host calls (compiler/host.py)
         return True
     for v in node.params.values():
         if isinstance(v, np.random.Generator):

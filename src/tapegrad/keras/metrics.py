@@ -156,6 +156,14 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
 class Metric:
     """Base class of streaming metrics: ``update_state(...)``, ``result()``, ``reset_state()``."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Metric states are NumPy code: inside a tapegrad.function they run as host calls of the program.
+        if "update_state" in cls.__dict__:
+            cls.update_state = _in_program_update(cls.__dict__["update_state"])  # type: ignore[method-assign]
+        if "result" in cls.__dict__:
+            cls.result = _in_program_result(cls.__dict__["result"])  # type: ignore[method-assign]
+
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         self.name = name or backend.auto_name(type(self).__name__)
         self._dtype = "float32" if dtype is None else (dtype if isinstance(dtype, str) else dtype.name)
@@ -262,6 +270,60 @@ def _metric_shape(shape: Any) -> tuple[int, ...]:
         if not isinstance(d, (int, np.integer)) or d < 0:
             raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid dimension '{d}'.")
     return tuple(int(d) for d in dims)
+
+
+def _in_program_update(update: Callable[..., None]) -> Callable[..., None]:
+    if getattr(update, "_host_call", False):
+        return update
+
+    def update_state(self: Metric, *args: Any, **kwargs: Any) -> None:
+        from ..compiler.function import is_tracing
+
+        if not is_tracing():
+            return update(self, *args, **kwargs)
+        from ..compiler.host import host_effect
+
+        leaves, rebuild = _tensor_leaves((args, kwargs))
+        host_effect(lambda *xs: update(self, *rebuild(xs)[0], **rebuild(xs)[1]), leaves)
+        return None
+
+    update_state._host_call = True  # type: ignore[attr-defined]
+    update_state.__doc__ = update.__doc__
+    return update_state
+
+
+def _in_program_result(result: Callable[..., Any]) -> Callable[..., Any]:
+    if getattr(result, "_host_call", False):
+        return result
+
+    def result_in_program(self: Metric) -> Any:
+        from ..compiler.function import is_tracing
+
+        if not is_tracing():
+            return result(self)
+        from ..compiler.host import host_value
+
+        return host_value(lambda: np.asarray(result(self).numpy()))
+
+    result_in_program._host_call = True  # type: ignore[attr-defined]
+    result_in_program.__doc__ = result.__doc__
+    return result_in_program
+
+
+def _tensor_leaves(structure: Any) -> tuple[list[Any], Callable[[Any], Any]]:
+    """The tensors in ``(args, kwargs)`` and a function putting arrays back in their places (as tensors)."""
+    from .._nest import flatten, pack_sequence_as
+
+    flat = flatten(structure)
+    where = [i for i, v in enumerate(flat) if isinstance(v, _TensorLike)]
+
+    def rebuild(arrays: Any) -> Any:
+        out = list(flat)
+        for i, a in zip(where, arrays):
+            out[i] = make(a, NUMPY)
+        return pack_sequence_as(structure, out)
+
+    return [flat[i] for i in where], rebuild
 
 
 def _samplewise(values: np.ndarray, sample_weight: Any, reduce: Callable[..., Any]) -> tuple[Any, Any]:

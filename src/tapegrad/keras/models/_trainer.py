@@ -16,7 +16,10 @@ import numpy as np
 
 from ... import _nest
 from ..._tensor import _TensorLike
+from ...compiler.function import function as tg_function
+from ...compiler.function import is_tracing
 from ...gradient_tape import GradientTape
+from ...ops.misc_ops import functions_run_eagerly
 from ...ops.random_ops import op_generator
 from .. import losses as losses_module
 from .. import metrics as metrics_module
@@ -208,6 +211,8 @@ class Trainer:
     optimizer: Any = None
     compiled: bool = False
     stop_training: bool = False
+    run_eagerly: bool = False  # False: fit/evaluate/predict run each step as a compiled tapegrad.function
+    jit_compile: Any = "auto"
 
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,
                 weighted_metrics: Any = None, run_eagerly: bool = False, steps_per_execution: int = 1,
@@ -243,6 +248,9 @@ class Trainer:
                 self._output_loss_trackers[key] = metrics_module.Mean(name=f"{label}_loss")
         self.compiled = True
         self.stop_training = False
+        self.run_eagerly = bool(run_eagerly)
+        self.jit_compile = jit_compile
+        self._step_functions: dict[str, Any] = {}
 
     # -- metrics --------------------------------------------------------------------------------------------------
     @property
@@ -300,9 +308,53 @@ class Trainer:
                 key if isinstance(key, int) else 0]
         return t, p
 
-    def _metrics_result(self) -> dict[str, float]:
+    def _metrics_result(self) -> dict[str, Any]:
+        """The metrics' values: floats, or (inside a compiled step) tensors the loop turns into floats."""
+        if is_tracing():
+            return dict(sorted((m.name, m.result()) for m in self.metrics))
         logs = {m.name: float(m.result().numpy()) for m in self.metrics}
         return dict(sorted(logs.items()))
+
+    # -- compiled steps -------------------------------------------------------------------------------------------
+    def _run_step(self, name: str, data: Any) -> Any:
+        """``self.<name>(data)``: eagerly with ``run_eagerly=True`` (or ``run_functions_eagerly``), else through a
+        ``tapegrad.function`` made once per step method (Keras's ``train_function`` / ``test_function``)."""
+        step = getattr(self, name)
+        if self.run_eagerly or functions_run_eagerly():
+            return step(data)
+        key = getattr(step, "__func__", step)
+        entry = self._step_functions.get(name) if hasattr(self, "_step_functions") else None
+        if entry is None or entry[0] is not key:
+            if name != "predict_step":
+                self._build_for_compiled_step(data)
+            jit = self.jit_compile is True
+            entry = (key, tg_function(step, jit_compile=jit, reduce_retracing=True))
+            if not hasattr(self, "_step_functions"):
+                self._step_functions = {}
+            self._step_functions[name] = entry
+        out = entry[1](data)
+        if isinstance(out, dict):
+            return {k: float(v.numpy()) if isinstance(v, _TensorLike) and v.shape.rank == 0 else v
+                    for k, v in out.items()}
+        return out
+
+    def _build_for_compiled_step(self, data: Any) -> None:
+        """Create the model's, the metrics' and the optimizer's Variables before the step is traced (as Keras's
+        symbolic build does), so that the step traces once."""
+        x, y, _ = _unpack(data)
+        needs_metrics = getattr(self, "_compile_metrics", 0) is None
+        needs_optimizer = self.optimizer is not None and not getattr(self.optimizer, "built", True)
+        if not needs_metrics and not needs_optimizer and getattr(self, "built", True):
+            return
+        y_pred = self(x, training=False)
+        if needs_metrics:
+            self._build_metrics(y, y_pred)
+        if needs_optimizer and self.trainable_weights:
+            self.optimizer.build(self.trainable_weights)
+            self.optimizer.built = True
+            from ...train import apply_pending
+
+            apply_pending(self.optimizer)
 
     def _flatten_in_order(self, logs: dict[str, float]) -> Any:
         names = [m.name for m in self.metrics]
@@ -470,7 +522,7 @@ class Trainer:
             cbs.on_epoch_begin(epoch)
             for step, data in enumerate(epoch_batches()):
                 cbs.on_train_batch_begin(step)
-                logs = self.train_step(data)
+                logs = self._run_step("train_step", data)
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -496,7 +548,7 @@ class Trainer:
         logs: dict[str, float] = {}
         for step, data in enumerate(batches):
             cbs.on_test_batch_begin(step)
-            logs = self.test_step(data)
+            logs = self._run_step("test_step", data)
             cbs.on_test_batch_end(step, logs)
         logs = self._metrics_result()
         cbs.on_test_end(logs)
@@ -544,7 +596,7 @@ class Trainer:
         outputs: list[Any] = []
         for step, data in enumerate(batches):
             cbs.on_predict_batch_begin(step)
-            out = self.predict_step(data)
+            out = self._run_step("predict_step", data)
             outputs.append(_nest.map_structure(lambda t: np.asarray(t.numpy() if isinstance(t, _TensorLike) else t),
                                                out))
             cbs.on_predict_batch_end(step, {"outputs": out})
@@ -565,19 +617,19 @@ class Trainer:
         x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
         if class_weight is not None and y is not None:
             sample_weight = _class_weights(y, class_weight, sample_weight)
-        logs = self.train_step((x, y, sample_weight))
+        logs = self._run_step("train_step", (x, y, sample_weight))
         return logs if return_dict else self._flatten_in_order(logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss and metrics on one batch (metrics are reset first)."""
         self._require_compiled()
         self.reset_metrics()
-        logs = self.test_step((_to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)))
+        logs = self._run_step("test_step", (_to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)))
         return logs if return_dict else self._flatten_in_order(logs)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The model's outputs on one batch, as NumPy arrays."""
-        out = self.predict_step((_to_numpy(x), None, None))
+        out = self._run_step("predict_step", (_to_numpy(x), None, None))
         return _nest.map_structure(lambda t: t.numpy() if isinstance(t, _TensorLike) else t, out)
 
 

@@ -260,6 +260,12 @@ class Optimizer:
                                      "it was originally built with. When working with a new set of variables, you "
                                      "should recreate a new optimizer instance.")
         grads, trainable_variables = self._filter_empty_gradients(list(grads), list(trainable_variables))
+        if _tracing():  # inside a tapegrad.function: the NumPy update runs each time the compiled program runs
+            _host_update(self, grads, trainable_variables)
+            return
+        self._update(grads, trainable_variables)
+
+    def _update(self, grads: list[Any], trainable_variables: list[Variable]) -> None:
         converted = [_as_grad(g, v.dtype.as_numpy_dtype) for g, v in zip(grads, trainable_variables)]
         if self.loss_scale_factor is not None:
             converted = [g.with_values(g.values / self.loss_scale_factor) if isinstance(g, Sparse)
@@ -415,3 +421,40 @@ class Optimizer:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, iterations={int(self._iterations.numpy())}>"
 
+
+def _tracing() -> bool:
+    from ...compiler.function import is_tracing
+
+    return is_tracing()
+
+
+def _host_update(optimizer: Optimizer, grads: list[Any], variables: list[Variable]) -> None:
+    """Record ``optimizer._update(grads, variables)`` as a host call of the program being traced."""
+    from ...compiler.host import host_effect
+    from ...ops.core import convert_to_tensor
+
+    flat: list[Any] = []
+    kinds: list[Any] = []
+    for g in grads:
+        if type(g).__name__ == "IndexedSlices":
+            flat += [convert_to_tensor(g.values), convert_to_tensor(g.indices)]
+            kinds.append((type(g), g.dense_shape))
+        else:
+            flat.append(convert_to_tensor(g))
+            kinds.append(None)
+
+    def run(*arrays: Any) -> None:
+        from ..._backend import NUMPY
+        from ..._tensor import make
+
+        it = iter(arrays)
+        gs: list[Any] = []
+        for kind in kinds:
+            if kind is None:
+                gs.append(next(it))
+            else:
+                values, indices = make(next(it), NUMPY), make(next(it), NUMPY)
+                gs.append(kind[0](values, indices, kind[1]))
+        optimizer._update(gs, variables)
+
+    host_effect(run, flat)

@@ -1,0 +1,71 @@
+"""Host calls: Python code that a compiled program runs at its place in the program, on every call.
+
+Parts of tapegrad that are written in NumPy rather than in recorded ops (Keras optimizers' update rules, metric
+states) would otherwise be frozen into a trace, or guarded on every value they read. Inside a trace they record a
+host call instead:
+
+* :func:`host_effect` — ``fn(*arrays)`` for its side effects (an effect node: never dropped, merged or
+  reordered with other effects);
+* :func:`host_value` — ``fn(*arrays) -> array``, a value the rest of the graph may use (stateful as well).
+
+Outside a trace both simply call ``fn`` now. A host call must not read Variables that ops of the same program
+assign (the program writes those back at its end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .._registry import OpDef
+from .._tape import local
+from .._tensor import Tensor, make
+
+
+def _host_value_fwd(F: Any, *xs: Any, fn: Callable[..., Any]) -> Any:
+    return fn(*xs)
+
+
+HOST_VALUE = OpDef("host_value", _host_value_fwd, stateful=True)
+
+
+def _site() -> Any:
+    from .._tensor import user_site
+
+    return user_site(2)
+
+
+def host_effect(fn: Callable[..., None], tensors: Sequence[Any]) -> None:
+    """Run ``fn(*raw_values)`` now, or, while tracing, every time the program runs (at this point of it)."""
+    tracer = local.tracer
+    if tracer is None:
+        fn(*[t._value for t in tensors])
+        return
+    from .graph import PRINT, Node
+
+    ins = tuple(tracer.vid_of(t, t._value) for t in tensors)
+    tracer.graph.nodes.append(Node(PRINT, {"fmt": lambda xs: fn(*xs)}, ins, (), tracer._name("host_call"),
+                                   _site()))
+
+
+def host_value(fn: Callable[..., Any], tensors: Sequence[Any] = ()) -> Tensor:
+    """``fn(*raw_values)`` as a tensor: computed now, and while tracing recomputed on every program run."""
+    raws = tuple(t._value for t in tensors)
+    tracer = local.tracer
+    if tracer is None:
+        return make(fn(*raws), tensors[0]._xp if tensors else _numpy())
+    saved = (local.tapes, local.accumulators, local.tracer)
+    local.tapes, local.accumulators, local.tracer = (), (), None
+    try:
+        out = fn(*raws)  # the trace's value (nothing is recorded while fn runs)
+    finally:
+        local.tapes, local.accumulators, local.tracer = saved
+    res = make(out, _numpy())
+    tracer.on_op(HOST_VALUE, tuple(tensors), raws, res, out, {"fn": fn})
+    return res
+
+
+def _numpy() -> Any:
+    from .._backend import NUMPY
+
+    return NUMPY
