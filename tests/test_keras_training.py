@@ -196,9 +196,13 @@ def test_custom_train_step_override_and_train_on_batch():
 
     x, y = regression(32)
     model = Custom()
-    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"], run_eagerly=True)
     model.fit(x, y, batch_size=8, epochs=2, verbose=0)
-    assert model.calls == 8
+    assert model.calls == 8  # run_eagerly=True: the Python step runs for every batch
+    compiled = Custom()
+    compiled.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    compiled.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert compiled.calls == 1  # the default: one trace, then the compiled step (as Keras's tf.function)
     loss, mae = model.train_on_batch(x, y)
     logs = model.test_on_batch(x, y, return_dict=True)
     assert set(logs) == {"loss", "mae"} and isinstance(loss, float)

@@ -325,8 +325,7 @@ class Trainer:
         key = getattr(step, "__func__", step)
         entry = self._step_functions.get(name) if hasattr(self, "_step_functions") else None
         if entry is None or entry[0] is not key:
-            if name != "predict_step":
-                self._build_for_compiled_step(data)
+            self._build_for_compiled_step(data, name)
             jit = self.jit_compile is True
             entry = (key, tg_function(step, jit_compile=jit, reduce_retracing=True))
             if not hasattr(self, "_step_functions"):
@@ -338,12 +337,13 @@ class Trainer:
                     for k, v in out.items()}
         return out
 
-    def _build_for_compiled_step(self, data: Any) -> None:
+    def _build_for_compiled_step(self, data: Any, name: str) -> None:
         """Create the model's, the metrics' and the optimizer's Variables before the step is traced (as Keras's
-        symbolic build does), so that the step traces once."""
+        symbolic build does), so that the step traces once and deferred weight restores happen eagerly."""
         x, y, _ = _unpack(data)
-        needs_metrics = getattr(self, "_compile_metrics", 0) is None
-        needs_optimizer = self.optimizer is not None and not getattr(self.optimizer, "built", True)
+        training = name == "train_step"
+        needs_metrics = name != "predict_step" and getattr(self, "_compile_metrics", 0) is None
+        needs_optimizer = training and self.optimizer is not None and not getattr(self.optimizer, "built", True)
         if not needs_metrics and not needs_optimizer and getattr(self, "built", True):
             return
         y_pred = self(x, training=False)
