@@ -89,9 +89,12 @@ class _TensorLike:
                                  "to run eager NumPy code on them.")
         if local.tapes:
             if local.tracer is not None:
-                if _tracing is not None and type(self) is Tensor and _traced_from_user_code():
-                    raise AttributeError("'SymbolicTensor' object has no attribute 'numpy': a tensor inside a "
-                                         "tapegrad.function trace has no value yet; return it, or use tf.print")
+                if _tracing is not None and _traced_from_user_code():
+                    if type(self) is Tensor:
+                        raise AttributeError("'SymbolicTensor' object has no attribute 'numpy': a tensor inside a "
+                                             "tapegrad.function trace has no value yet; return it, or use tf.print")
+                    raise NotImplementedError("numpy() is only available when eager execution is enabled (not "
+                                              "while a tapegrad.function is traced): return the value instead")
                 local.tracer.on_convert(self, "numpy", self._value)
             if self._id is not None:
                 _note_escape(self, ".numpy()")
@@ -269,7 +272,7 @@ class Tensor(_TensorLike):
 
     def __repr__(self) -> str:
         if _symbolic_repr is not None:
-            text = _symbolic_repr(self)
+            text = _symbolic_repr(self, False)
             if text is not None:
                 return text
         return (f"<tapegrad.Tensor: shape={tuple(self._value.shape)}, dtype={self.dtype.name}, "

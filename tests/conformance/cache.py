@@ -40,9 +40,11 @@ def cache_key() -> str:
     return h.hexdigest()[:20]
 
 
-def cache_path() -> Path:
-    """The pickle file holding TensorFlow's normalized results for the current key."""
-    return CACHE_DIR / f"tf_results-{cache_key()}.pkl"
+def cache_path(mode: str = "eager") -> Path:
+    """The pickle file holding TensorFlow's normalized results for the current key (``mode="function"``: the
+    programs run as ``tf.function`` bodies)."""
+    prefix = "tf_results" if mode == "eager" else f"tf_results_{mode}"
+    return CACHE_DIR / f"{prefix}-{cache_key()}.pkl"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -62,6 +64,7 @@ def prune(keep: Path) -> None:
     """Delete cached result files other than ``keep`` (only when ``keep`` lives in the cache directory)."""
     if keep.parent.resolve() != CACHE_DIR.resolve():
         return
-    for p in CACHE_DIR.glob("tf_results-*.pkl"):
+    prefix = keep.name.rsplit("-", 1)[0]
+    for p in CACHE_DIR.glob(f"{prefix}-*.pkl"):
         if p != keep:
             p.unlink(missing_ok=True)

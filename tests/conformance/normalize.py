@@ -141,6 +141,60 @@ def run_program(fn: Any, lib: Any) -> Any:
         return ("normalize_error", f"{type(exc).__name__}: {exc}")
 
 
+def _split(obj: Any, lib: Any, tensors: list[Any]) -> Any:
+    """``obj`` with its tensors (and IndexedSlices) moved into ``tensors``, replaced by their positions."""
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(_split(o, lib, tensors) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _split(v, lib, tensors) for k, v in obj.items()}
+    if lib.is_tensor(obj) or type(obj).__name__ == "IndexedSlices":
+        tensors.append(obj)
+        return _Slot(len(tensors) - 1)
+    return obj
+
+
+class _Slot:
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+
+def _join(obj: Any, outs: list[Any]) -> Any:
+    if isinstance(obj, _Slot):
+        return outs[obj.k]
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(_join(o, outs) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _join(v, outs) for k, v in obj.items()}
+    return obj
+
+
+def run_program_compiled(fn: Any, lib: Any) -> Any:
+    """Run ``fn(lib)`` as the body of ``lib.function`` (``tf.function`` under TensorFlow): the first call traces,
+    the second runs the compiled function. Tensors in the result are the function's outputs (of the second call);
+    other values are what the trace computed. A failing trace or call is the result (its exception)."""
+    box: dict[str, Any] = {}
+
+    def body() -> Any:
+        tensors: list[Any] = []
+        box["structure"] = _split(fn(lib), lib, tensors)
+        return tensors
+
+    # One code object per program: the retracing warning counts traces per code object, and a shared one would
+    # make the warnings (and the programs that count them) depend on which programs ran before.
+    body = type(body)(body.__code__.replace(co_name=f"body_{getattr(fn, '__name__', 'program')}"), body.__globals__,
+                      None, None, body.__closure__)
+    try:
+        compiled = lib.function(body)
+        compiled()
+        result = _join(box["structure"], list(compiled()))
+    except Exception as exc:  # noqa: BLE001 - any exception is a result to compare
+        return exception_node(exc)
+    try:
+        return normalize(result, lib)
+    except Exception as exc:  # noqa: BLE001
+        return ("normalize_error", f"{type(exc).__name__}: {exc}")
+
+
 # --------------------------------------------------------------------------------------------------
 # comparison
 

@@ -29,8 +29,10 @@ else:  # run as a script: import the sibling modules directly
     from cache import cache_path, write_atomic  # type: ignore[no-redef]
 
 
-def run_all(only: list[str] | None = None) -> dict:
-    """Import TensorFlow, run the programs, return ``{"meta": ..., "results": {name: node}}``."""
+def run_all(only: list[str] | None = None, mode: str = "eager") -> dict:
+    """Import TensorFlow, run the programs, return ``{"meta": ..., "results": {name: node}}``.
+
+    ``mode="function"`` runs each program as the body of a ``tf.function`` (``normalize.run_program_compiled``)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
     import tensorflow as tf
@@ -39,7 +41,8 @@ def run_all(only: list[str] | None = None) -> dict:
     for name, fn in programs.PROGRAMS.items():
         if only and name not in only:
             continue
-        results[name] = normalize.run_program(fn, tf)
+        run = normalize.run_program_compiled if mode == "function" else normalize.run_program
+        results[name] = run(fn, tf)
     meta = {"tensorflow": tf.__version__, "numpy": np.__version__, "python": sys.version.split()[0]}
     return {"meta": meta, "results": results}
 
@@ -49,12 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="output pickle (default: the cache file)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these program names")
     parser.add_argument("--show", action="store_true", help="print each normalized result")
+    parser.add_argument("--mode", choices=("eager", "function"), default="eager",
+                        help="function: each program runs as the body of a tf.function")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    data = run_all(args.only)
+    data = run_all(args.only, args.mode)
     # A partial run (--only) must never land in the cache file, which must hold every program.
-    out = args.out or (None if args.only else cache_path())
+    out = args.out or (None if args.only else cache_path(args.mode))
     if out is not None:
         write_atomic(out, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     if args.show or out is None:

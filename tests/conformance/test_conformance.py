@@ -39,12 +39,22 @@ def _tail(text: str, n: int = 4000) -> str:
 @pytest.fixture(scope="session")
 def tf_results() -> dict[str, Any]:
     """TensorFlow's normalized results, from the cache or a fresh TensorFlow subprocess."""
+    return _tf_results("eager")
+
+
+@pytest.fixture(scope="session")
+def tf_results_function() -> dict[str, Any]:
+    """TensorFlow's normalized results with every program run as a ``tf.function`` body."""
+    return _tf_results("function")
+
+
+def _tf_results(mode: str) -> dict[str, Any]:
     if tensorflow_version() is None:
         _no_tensorflow("TensorFlow is not installed")
-    path = cache_path()
+    path = cache_path(mode)
     if not path.exists():
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        cmd = [sys.executable, str(HERE / "run_tf.py"), "--out", str(path)]
+        cmd = [sys.executable, str(HERE / "run_tf.py"), "--mode", mode, "--out", str(path)]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TF_TIMEOUT_S, env=env, cwd=HERE)
         except subprocess.TimeoutExpired as exc:
@@ -103,3 +113,22 @@ def test_conformance(name: str, tf_results: dict[str, Any], tapegrad_module: Mod
     if diffs:
         doc = (programs.PROGRAMS[name].__doc__ or "").strip().splitlines()[0]
         pytest.fail(f"{name}: {doc}\n" + "\n".join(diffs), pytrace=False)
+
+
+@pytest.mark.parametrize("name", list(programs.PROGRAMS))
+def test_conformance_compiled(name: str, tf_results_function: dict[str, Any], tapegrad_module: ModuleType) -> None:
+    """The same program as the body of ``tapegrad.function`` (traced, then run compiled) vs ``tf.function``."""
+    expected = tf_results_function["results"].get(name)
+    if expected is None:
+        pytest.fail(f"no TensorFlow result for {name!r}; delete tests/conformance/.cache/ and rerun", pytrace=False)
+    if name in COMPILED_DIFFERENCES:
+        pytest.xfail(COMPILED_DIFFERENCES[name])
+    actual = normalize.run_program_compiled(programs.PROGRAMS[name], tapegrad_module)
+    diffs = normalize.compare(expected, actual)
+    if diffs:
+        doc = (programs.PROGRAMS[name].__doc__ or "").strip().splitlines()[0]
+        pytest.fail(f"{name} (compiled): {doc}\n" + "\n".join(diffs), pytrace=False)
+
+
+# Programs whose tf.function run differs from tapegrad.function's, with the reason (docs/function.md).
+COMPILED_DIFFERENCES: dict[str, str] = {}

@@ -376,12 +376,16 @@ def _in_user_code(exc: BaseException, body_frame_code: Any) -> BaseException:
     return new
 
 
-def _is_shape_error(exc: BaseException) -> bool:
+def _as_static_error(exc: BaseException) -> BaseException:
     text = str(exc).lower()
-    return "shape" in text and "index" not in text and "indices" not in text
-
-
-def _as_type(exc: BaseException, kind: type[BaseException]) -> BaseException:
+    if "index" in text or "indices" in text or "out of range" in text:
+        return exc  # depends on values: TF reports it when the graph runs, as InvalidArgumentError
+    if "dtype" in text:
+        kind: type[BaseException] = TypeError
+    elif "shape" in text or "broadcast" in text or "dimension" in text:
+        kind = ValueError
+    else:
+        return exc
     new = kind(*exc.args)
     new.__traceback__ = exc.__traceback__
     return new
@@ -554,9 +558,10 @@ class ConcreteFunction:
         except Exception as exc:
             code = box.get("code")
             if code is not None and "returned" not in box and not isinstance(exc, core["GuardMiss"]):
-                if isinstance(exc, InvalidArgumentError) and not self._general and _is_shape_error(exc):
-                    # Every shape is static in this trace: TF reports such errors while tracing, as ValueError.
-                    exc = _as_type(exc, ValueError)
+                if isinstance(exc, InvalidArgumentError) and not self._general:
+                    # Every shape and dtype is static in this trace: TF reports such errors while tracing, as
+                    # TypeError (dtypes) or ValueError (shapes).
+                    exc = _as_static_error(exc)
                 raise _in_user_code(exc, code).with_traceback(exc.__traceback__) from None
             raise
         finally:
@@ -564,6 +569,7 @@ class ConcreteFunction:
             _state.depth -= 1
             if not _state.depth:
                 _state.names.clear()
+                _state.consts = 0
                 _tensor._relaxed_shapes.clear()
         structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
         path = (program, structure, box.get("specs"))
@@ -1278,22 +1284,36 @@ def _check_signature(input_signature: Any) -> tuple[Any, ...] | None:
 __all__ = ["ConcreteFunction", "Function", "function", "is_tracing"]
 
 
-def _symbolic_repr(t: Any) -> str | None:
-    """``Tensor("x:0", shape=(), dtype=float32)`` for a tensor seen while a trace runs (``None`` otherwise)."""
+def _symbolic_name(t: Any) -> str | None:
+    """The graph name of a tensor seen while a trace runs (``x:0``, ``multiply_1:0``, ``Const_2:0``), or None."""
     if not _state.depth or not is_tracing():
         return None
     raw = t._value
     name = _state.names.get(id(raw))
     if name is None:
-        from .._tape import local
-
         tracer = local.tracer
         vid = tracer.ids.get(id(raw)) if tracer is not None else None
         for node in reversed(tracer.graph.nodes) if vid is not None else ():
             if vid in node.outputs:
                 name = node.name
                 break
-    return f'Tensor("{name or "Const"}:0", shape={t.shape}, dtype={t.dtype.name})'
+        if name is None:  # a constant made in the body (TF: a Const node)
+            n = _state.consts = getattr(_state, "consts", 0)
+            _state.consts = n + 1
+            name = "Const" if n == 0 else f"Const_{n}"
+            _state.names[id(raw)] = name
+    return f"{name}:0"
+
+
+def _symbolic_repr(t: Any, use_str: bool = True) -> str | None:
+    """``Tensor("x:0", shape=(), dtype=float32)`` (str) / ``<tf.Tensor 'x:0' shape=() dtype=float32>`` (repr) for a
+    tensor seen while a trace runs; ``None`` otherwise."""
+    name = _symbolic_name(t)
+    if name is None:
+        return None
+    if use_str:
+        return f'Tensor("{name}", shape={t.shape}, dtype={t.dtype.name})'
+    return f"<tapegrad.Tensor '{name}' shape={t.shape} dtype={t.dtype.name}>"
 
 
 def _install_hooks() -> None:
