@@ -12,8 +12,12 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tapegrad as tf
+
+from .test_compiler_differential import OPS, make_body
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +120,8 @@ def test_arrays_variables_and_call_style() -> None:
     for x in [tf.Variable([1.0, 2.0]), tf.Variable([3.0, 4.0]), tf.Variable([1.0, 2.0, 3.0]), tf.constant([1.0, 2.0])]:
         v(x)
     assert v.experimental_get_tracing_count() == 3
-    k, _ = counted()(lambda x, y=tf.constant(1.0): x + y)
+    one = tf.constant(1.0)
+    k, _ = counted()(lambda x, y=one: x + y)
     x = tf.constant(1.0)
     k(x)
     k(x=x)
@@ -486,3 +491,36 @@ def test_gradients_through_and_inside() -> None:
     w.assign([[0.1], [-0.2]])
     eager = [float(step()) for _ in range(3)]
     assert graph == eager and compiled.experimental_get_tracing_count() == 1
+
+
+# -- differential: random programs through the front-end --------------------------------------------------------------
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(codes=st.lists(st.sampled_from(OPS), min_size=1, max_size=6), seed=st.integers(0, 2**16),
+       scales=st.lists(st.sampled_from([1, 2, 1.0, True]), min_size=4, max_size=4))
+def test_random_programs_through_function_match_eager(codes, seed, scales):
+    """Random bodies (ops, variable updates, tape gradients, data-dependent branches) called several times through
+    ``tapegrad.function`` with changing values, a Python scalar in the key and a keyword call: same results and
+    variable states as eager, and one trace per (scale, call style)."""
+    rng = np.random.default_rng(seed)
+    v0, w0 = rng.normal(size=4), rng.normal(size=(4, 4)) / 2
+    ve, we = tf.Variable(v0), tf.Variable(w0)
+    vc, wc = tf.Variable(v0), tf.Variable(w0)
+    eager_body, compiled_body = make_body(codes, ve, we), make_body(codes, vc, wc)
+
+    def eager(x, y, k):
+        return eager_body(x * k, y)
+
+    compiled = tf.function(lambda x, y, k: compiled_body(x * k, y))
+    for i, k in enumerate(scales):
+        x, y = tf.constant(rng.normal(size=4)), tf.constant(rng.normal(size=4))
+        want = eager(x, y, k)
+        got = compiled(x, y, k) if i % 2 == 0 else compiled(x, y=y, k=k)
+        assert len(got) == len(want)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(vc.numpy(), ve.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(wc.numpy(), we.numpy(), rtol=1e-12, atol=1e-14)
+    styles = {(k, i % 2) for i, k in enumerate(scales)}  # 1 == 1.0 == True share a key, as in TF
+    assert compiled.experimental_get_tracing_count() == len(styles)

@@ -12,6 +12,8 @@ from typing import Any
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _counts: dict[tuple[str, str, int], int] = {}
+_EAGER_ONLY = frozenset(("watch",))
+tracing: Any = None  # set by tapegrad.compiler.function: is a function body being traced on this thread?
 
 
 def _call_site() -> tuple[str, int]:
@@ -24,7 +26,12 @@ def _call_site() -> tuple[str, int]:
 
 
 def warn_limited(key: str, limit: int, message: str) -> None:
-    """Log ``message`` at WARNING level at most ``limit`` times per (key, user file, line)."""
+    """Log ``message`` at WARNING level at most ``limit`` times per (key, user file, line).
+
+    The tape's eager-mode warning about watching a non-float tensor is not logged while a ``tapegrad.function``
+    body is traced: TF's graph building does not log it."""
+    if key in _EAGER_ONLY and tracing is not None and tracing():
+        return
     site = (key, *_call_site())
     n = _counts.get(site, 0)
     if n < limit:

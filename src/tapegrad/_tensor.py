@@ -32,6 +32,7 @@ def _numpy_text(value: Any, use_str: bool) -> str:
 _variable_hook: Any = None  # called with each new Variable (TF's rule: Variables only on a function's 1st trace)
 _symbolic_repr: Any = None  # repr of a tensor while a trace runs (Tensor("x:0", shape=..., dtype=...)) or None
 _tracing: Any = None  # is a trace running on this thread?
+_convert_check: Any = None  # called as (tensor, kind) before a Python conversion while a trace runs
 _relaxed_shapes: dict[int, Any] = {}  # id(raw value) -> static shape with None dims, for placeholders while tracing
 
 
@@ -126,11 +127,15 @@ class _TensorLike:
         return np.array(v, dtype=dtype, copy=True)
 
     def __len__(self) -> int:
+        if local.tracer is not None and _convert_check is not None:
+            _convert_check(self, "len")
         if self._value.ndim == 0:
             raise TypeError("len() of a scalar tensor is undefined; use tf.size(t) for its element count.")
         return self._value.shape[0]
 
     def __iter__(self) -> Any:
+        if local.tracer is not None and _convert_check is not None:
+            _convert_check(self, "iter")
         if self._value.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
         return (self[i] for i in range(self._value.shape[0]))
@@ -143,12 +148,16 @@ class _TensorLike:
             )
         r = bool(self._value)
         if local.tracer is not None:
+            if _convert_check is not None:
+                _convert_check(self, "bool")
             local.tracer.on_convert(self, "bool", r)
         return r
 
     def __float__(self) -> float:
         if self._id is not None and local.tapes:
             _note_escape(self, "float()")
+        if local.tracer is not None and _convert_check is not None:
+            _convert_check(self, "float")
         r = float(self._scalar("float"))
         if local.tracer is not None:
             local.tracer.on_convert(self, "float", r)
@@ -185,10 +194,16 @@ class _TensorLike:
         return v.reshape(()).item() if hasattr(v, "reshape") else v
 
     def __format__(self, spec: str) -> str:
+        if _symbolic_repr is not None and not spec and type(self) is Tensor:
+            text = _symbolic_repr(self)
+            if text is not None:
+                return text  # f"{t}" while tracing: the symbolic tensor, as TF's graph tensors format
         return format(self._numpy_value(), spec)  # NumPy's formatting of the value, as TF (display: not logged)
 
     # -- NumPy protocols (tapegrad.numpy_interop): np.* on tensors runs tapegrad ops, recorded by tapes ----------
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if local.tracer is not None and _convert_check is not None:
+            _convert_check(self, "numpy")  # np.square(t) in a traced body raises, as in TF (operators are fine)
         from .numpy_interop import array_ufunc
 
         return array_ufunc(ufunc, method, inputs, kwargs)

@@ -415,10 +415,28 @@ class _RecomputeCall:
         self.pending: tuple[Any, ...] | None = tuple([r._value for r in results])  # handed to the op, then dropped
         self.out_shapes = [tuple(r._value.shape) for r in results]
 
-    def take(self) -> tuple[Any, ...]:
+    def take(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         vals, self.pending = self.pending, None
-        assert vals is not None
+        if vals is None:  # the op runs again (a compiled tapegrad.function replays it): compute the function anew
+            vals = self.recompute(inputs)
         return vals
+
+    def recompute(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The function's results for the op's raw ``inputs`` (the call's tensors, then its variables' values),
+        computed with no tape or trace recording."""
+        args = [make(v, self.xp) for v in inputs[:len(self.bound.inputs)]]
+        call_args, call_kwargs = self.bound.rebuild(args)
+        saved = (_tape.local.tapes, _tape.local.accumulators, getattr(_tape.local, "tracer", None))
+        _tape.local.tapes, _tape.local.accumulators = (), ()
+        if hasattr(_tape.local, "tracer"):
+            _tape.local.tracer = None
+        try:
+            result = self.f(*call_args, **call_kwargs)
+        finally:
+            _tape.local.tapes, _tape.local.accumulators = saved[0], saved[1]
+            if hasattr(_tape.local, "tracer"):
+                _tape.local.tracer = saved[2]
+        return tuple([r._value for r in _nest.flatten(result) if isinstance(r, _TensorLike)])
 
     def vjp(self, F: Any, g: Any, ins: Any, out: Any, needs: Any) -> tuple[Any, ...]:
         from .ops.core import identity
@@ -476,7 +494,7 @@ class _RecomputeCall:
 
 
 def _recompute_fwd(F: Any, *vals: Any, call: _RecomputeCall) -> Any:
-    res = call.take()
+    res = call.take(vals)
     return res if len(res) > 1 else res[0]
 
 

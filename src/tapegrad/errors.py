@@ -93,7 +93,14 @@ class UnauthenticatedError(OpError):
     pass
 
 
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation on a tensor that a traced ``tapegrad.function`` cannot turn into graph control flow
+    (``bool(t)`` written explicitly, ``assert t``, or any use with ``autograph=False`` / in ``do_not_convert``
+    code)."""
+
+
 __all__ = [
+    "OperatorNotAllowedInGraphError",
     "OpError", "CancelledError", "UnknownError", "InvalidArgumentError", "DeadlineExceededError",
     "NotFoundError", "AlreadyExistsError", "PermissionDeniedError", "ResourceExhaustedError",
     "FailedPreconditionError", "AbortedError", "OutOfRangeError", "UnimplementedError", "InternalError",

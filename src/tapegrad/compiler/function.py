@@ -23,6 +23,7 @@ import inspect
 import itertools
 import linecache
 import os
+import sys
 import threading
 import types
 import weakref
@@ -68,12 +69,14 @@ def is_tracing() -> bool:
 class _State(threading.local):
     depth = 0  # traces of this module in progress on this thread
     no_autograph = 0  # inside tapegrad.autograph.do_not_convert code
+    autograph: list[bool]  # per active trace: the function's autograph setting
     creating: list[Any]  # per active trace: (may create Variables?, Variables created)
     names: dict[int, str]  # id(raw value of a placeholder) -> its name, for the symbolic repr
 
     def __init__(self) -> None:
         self.creating = []
         self.names = {}
+        self.autograph = []
 
 
 _state = _State()
@@ -552,6 +555,7 @@ class ConcreteFunction:
         if core["names_kw"]:
             kw["names"] = self._names
         _state.depth += 1
+        _state.autograph.append(bool(function._autograph))
         _state.creating.append((allow_variables, created if created is not None else []))
         try:
             program = core["trace"](run, flat, **kw)
@@ -566,6 +570,7 @@ class ConcreteFunction:
             raise
         finally:
             _state.creating.pop()
+            _state.autograph.pop()
             _state.depth -= 1
             if not _state.depth:
                 _state.names.clear()
@@ -1316,6 +1321,97 @@ def _symbolic_repr(t: Any, use_str: bool = True) -> str | None:
     return f"<tapegrad.Tensor '{name}' shape={t.shape} dtype={t.dtype.name}>"
 
 
+_NOT_ALLOWED = ("{} a symbolic `tf.Tensor` is not allowed{}. You can attempt the following resolutions to the "
+                "problem: remove autograph=False from the tapegrad.function (tapegrad then guards the Python value: "
+                "each call checks it and retraces when it differs), or take the decision with tf.cond / tf.where.")
+
+
+def _convert_check(t: Any, kind: str) -> None:
+    """TF's rules for Python conversions of a traced tensor (called by Tensor.__bool__/__iter__/__float__/__len__).
+
+    With autograph (the default) an ``if``/``while``/``for``/``float()``/``len()`` on a tensor is guarded; an
+    explicit ``bool(t)``, an ``assert t`` and any conversion with ``autograph=False`` or in ``do_not_convert`` code
+    raise as in TF.
+    """
+    if not _state.depth or not _state.autograph or not is_tracing():
+        return
+    from ..errors import OperatorNotAllowedInGraphError
+
+    converted = _state.autograph[-1] and not _state.no_autograph
+    if kind == "numpy":
+        frame = sys._getframe(2)
+        if frame.f_code.co_filename.startswith(_PKG_DIR):
+            return
+        op = _instructions(frame.f_code).get(frame.f_lasti)
+        if op is not None and op[0] in ("BINARY_OP", "COMPARE_OP", "BINARY_SUBSCR"):
+            return  # an operator between an array and a tensor: a tapegrad op, as TF's operator overloads
+        raise NotImplementedError(
+            f"Cannot convert a symbolic tf.Tensor ({_symbolic_name(t)}) to a numpy array. This error may indicate "
+            "that you're trying to pass a Tensor to a NumPy call, which is not supported inside a tapegrad.function "
+            "trace: use the tapegrad op instead.")
+    if kind == "bool":
+        if not converted or _explicit_bool(sys._getframe(2)):
+            raise OperatorNotAllowedInGraphError(_NOT_ALLOWED.format("Using", " as a Python `bool`"))
+    elif converted:
+        return
+    elif kind == "iter":
+        raise OperatorNotAllowedInGraphError(_NOT_ALLOWED.format("Iterating over", ""))
+    elif kind == "float":
+        raise TypeError("float() argument must be a string or a real number, not 'SymbolicTensor'")
+    elif kind == "len" and _has_none_dim(t):
+        name = _symbolic_name(t) or "Tensor:0"
+        raise TypeError(f"len is not well defined for a symbolic Tensor ({name}). Please call `x.shape` rather than "
+                        "`len(x)` for shape information.")
+
+
+def _has_none_dim(t: Any) -> bool:
+    s = _tensor._relaxed_shapes.get(id(t._value))
+    return s is not None and (s.rank is None or (s.rank > 0 and s[0] is None))
+
+
+_JUMPS = frozenset(("POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_FALSE",
+                    "POP_JUMP_BACKWARD_IF_TRUE", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "JUMP_IF_FALSE_OR_POP",
+                    "JUMP_IF_TRUE_OR_POP", "UNARY_NOT", "TO_BOOL"))
+
+
+def _explicit_bool(frame: Any) -> bool:
+    """Whether the conversion in ``frame`` is ``bool(t)`` or an ``assert`` (TF's AutoGraph converts only ``if``,
+    ``while``, ``and``/``or``/``not``): read from the instruction the frame is executing."""
+    code = frame.f_code
+    if code.co_filename.startswith(_PKG_DIR):
+        return False
+    ops = _instructions(code)
+    op = ops.get(frame.f_lasti)
+    if op is None:
+        return False
+    if op[0] not in _JUMPS:
+        return True  # a call: bool(t)
+    nxt = ops.get(frame.f_lasti + 2)
+    return nxt is not None and nxt[0] == "LOAD_ASSERTION_ERROR"
+
+
+_instruction_cache: weakref.WeakKeyDictionary[Any, dict[int, tuple[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def _instructions(code: Any) -> dict[int, tuple[str, Any]]:
+    ops = _instruction_cache.get(code) if _weak_ok(code) else None
+    if ops is None:
+        import dis
+
+        ops = {i.offset: (i.opname, i.argval) for i in dis.get_instructions(code)}
+        if _weak_ok(code):
+            _instruction_cache[code] = ops
+    return ops
+
+
+def _weak_ok(obj: Any) -> bool:
+    try:
+        weakref.ref(obj)
+    except TypeError:
+        return False
+    return True
+
+
 def _install_hooks() -> None:
     from .. import _tensor
     from ..ops import misc_ops
@@ -1323,6 +1419,10 @@ def _install_hooks() -> None:
     _tensor._variable_hook = _on_variable_created
     _tensor._symbolic_repr = _symbolic_repr
     _tensor._tracing = is_tracing
+    _tensor._convert_check = _convert_check
+    from .. import _logging
+
+    _logging.tracing = is_tracing
     misc_ops._tracing_hook = is_tracing
 
 
