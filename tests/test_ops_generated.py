@@ -210,3 +210,35 @@ def test_complex_gradient(op: Any, k: int, spec: dict[str, Any]) -> None:
             u = direction(arrays[i].real, rng) * part
             np.testing.assert_allclose(inner(g, u), numeric_directional(L, arrays, i, u), rtol=1e-5, atol=1e-6,
                                        err_msg=f"{op.name}: complex gradient of input {i} ({part} direction)")
+
+
+def _outcome(spec: dict[str, Any], compiled: bool) -> Any:
+    from .conformance.ops_lane import compute
+
+    try:
+        return compute(tg, spec, compiled=compiled)
+    except Exception as exc:  # noqa: BLE001 - compared by type
+        return type(exc)
+
+
+@pytest.mark.parametrize("op,k,spec", ALL, ids=IDS)
+def test_compiled_matches_eager(op: Any, k: int, spec: dict[str, Any]) -> None:
+    """Forward values and the gradient of a random projection, as one ``tapegrad.function`` (its second call runs
+    the compiled program) and eagerly: the same dtypes, shapes and values (random ops: the same dtypes and shapes;
+    their compiled draws are a different stream, as in TF), or the same exception type."""
+    eager = _outcome(spec, compiled=False)
+    compiled = _outcome(spec, compiled=True)
+    if isinstance(eager, type):
+        assert compiled is eager
+        return
+    assert not isinstance(compiled, type), f"compiled raised {compiled.__name__}"
+    assert [o[:2] for o in compiled["out"]] == [o[:2] for o in eager["out"]]
+    assert [g is None for g in compiled["grad"]] == [g is None for g in eager["grad"]]
+    again = _outcome(spec, compiled=False)
+    if any(not np.array_equal(a[2], b[2], equal_nan=True) for a, b in zip(again["out"], eager["out"])):
+        return  # a random op: eager runs differ from each other
+    for (_, _, got), (_, _, want) in zip(compiled["out"], eager["out"]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, equal_nan=True)
+    for got, want in zip(compiled["grad"], eager["grad"]):
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14, equal_nan=True)

@@ -45,33 +45,46 @@ def _flat(tfm: Any, out: Any) -> list[Any]:
     return [out]
 
 
-def compute(tfm: Any, spec: dict[str, Any], seed: int = 0) -> dict[str, Any]:
-    """Forward outputs and the gradient of a fixed random projection of them, as NumPy values."""
+def compute(tfm: Any, spec: dict[str, Any], seed: int = 0, compiled: bool = False) -> dict[str, Any]:
+    """Forward outputs and the gradient of a fixed random projection of them, as NumPy values.
+
+    ``compiled``: the forward and the gradient run as one ``tfm.function`` of the input tensors, called twice
+    (the second call runs the compiled function)."""
     rng = np.random.default_rng(seed)
     arrays = [np.asarray(a) for a in spec["args"](rng)]
     idx = list(spec["grad"]) if spec["grad"] is not None else [i for i, a in enumerate(arrays)
                                                               if a.dtype.kind in "fc"]
     ts = [tfm.constant(a) for a in arrays]
-    wrng = np.random.default_rng(seed + 1)
-    with tfm.GradientTape() as tape:
-        for i in idx:
-            tape.watch(ts[i])
-        outs = _flat(tfm, spec["call"](tfm, *ts))
-        loss = None
-        for o in outs:
-            if not (o.dtype.is_floating or o.dtype.is_complex):
-                continue
-            w = wrng.normal(size=o.shape.as_list())
-            if o.dtype.is_complex:
-                term = tfm.reduce_sum(tfm.math.real(tfm.math.conj(tfm.constant(w.astype(o.dtype.as_numpy_dtype)))
-                                                    * o))
-            else:
-                term = tfm.reduce_sum(tfm.constant(w.astype(o.dtype.as_numpy_dtype)) * o)
-            loss = term if loss is None else loss + term
-    grads = tape.gradient(loss, [ts[i] for i in idx]) if loss is not None and idx else []
+
+    def step(*ts: Any) -> tuple[list[Any], list[Any]]:
+        wrng = np.random.default_rng(seed + 1)
+        with tfm.GradientTape() as tape:
+            for i in idx:
+                tape.watch(ts[i])
+            outs = _flat(tfm, spec["call"](tfm, *ts))
+            loss = None
+            for o in outs:
+                if not (o.dtype.is_floating or o.dtype.is_complex):
+                    continue
+                w = wrng.normal(size=o.shape.as_list())
+                if o.dtype.is_complex:
+                    term = tfm.reduce_sum(tfm.math.real(tfm.math.conj(tfm.constant(w.astype(o.dtype.as_numpy_dtype)))
+                                                        * o))
+                else:
+                    term = tfm.reduce_sum(tfm.constant(w.astype(o.dtype.as_numpy_dtype)) * o)
+                loss = term if loss is None else loss + term
+        grads = tape.gradient(loss, [ts[i] for i in idx]) if loss is not None and idx else []
+        return outs, [None if g is None else tfm.convert_to_tensor(g) for g in grads]
+
+    if compiled:
+        fn = tfm.function(step)
+        fn(*ts)
+        outs, grads = fn(*ts)
+    else:
+        outs, grads = step(*ts)
     return {
         "out": [(o.dtype.name, tuple(o.shape.as_list()), np.asarray(o.numpy())) for o in outs],
-        "grad": [None if g is None else np.asarray(tfm.convert_to_tensor(g).numpy()) for g in grads],
+        "grad": [None if g is None else np.asarray(g.numpy()) for g in grads],
     }
 
 

@@ -54,12 +54,22 @@ def _close(a: np.ndarray, b: np.ndarray, what: str) -> None:
 
 @pytest.mark.parametrize("sid,spec", ITEMS, ids=[i for i, _ in ITEMS])
 def test_op_matches_tensorflow(sid: str, spec: dict[str, Any], tf_op_results: dict[str, Any]) -> None:
+    _check(sid, spec, tf_op_results, compiled=False)
+
+
+@pytest.mark.parametrize("sid,spec", ITEMS, ids=[i for i, _ in ITEMS])
+def test_op_compiled_matches_tensorflow(sid: str, spec: dict[str, Any], tf_op_results: dict[str, Any]) -> None:
+    """The same forward and gradient as one ``tapegrad.function`` (second call: the compiled program)."""
+    _check(sid, spec, tf_op_results, compiled=True)
+
+
+def _check(sid: str, spec: dict[str, Any], tf_op_results: dict[str, Any], compiled: bool) -> None:
     import tapegrad
 
     ref = tf_op_results[sid]
     assert "error" not in ref, f"TensorFlow could not run the spec: {ref.get('error')} (mark it tf=False if TF " \
                                "lacks this signature)"
-    got = compute(tapegrad, spec)
+    got = compute(tapegrad, spec, compiled=compiled)
     assert len(got["out"]) == len(ref["out"]), "number of outputs differs"
     for k, ((dg, sg, vg), (dr, sr, vr)) in enumerate(zip(got["out"], ref["out"])):
         assert dg == dr, f"output {k}: dtype {dg} vs TF {dr}"

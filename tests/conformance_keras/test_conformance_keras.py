@@ -102,13 +102,21 @@ def test_no_program_fails_under_keras(keras_results: dict[str, Any]) -> None:
     assert not bad, f"programs that raised or could not be normalized under TensorFlow/Keras: {bad}"
 
 
+@pytest.mark.parametrize("eager", [False, True], ids=["compiled_steps", "eager_steps"])
 @pytest.mark.parametrize("name", list(programs.PROGRAMS))
-def test_keras_conformance(name: str, keras_results: dict[str, Any], tapegrad_libs: tuple[Any, Any, Any]) -> None:
+def test_keras_conformance(name: str, eager: bool, keras_results: dict[str, Any],
+                           tapegrad_libs: tuple[Any, Any, Any]) -> None:
+    """Each program twice: as Keras runs it (fit/evaluate/predict steps compiled with tapegrad.function), and with
+    every function run eagerly (``run_functions_eagerly(True)``, Keras's ``run_eagerly=True`` path)."""
     expected = keras_results["results"].get(name)
     if expected is None:
         pytest.fail(f"no Keras result for {name!r}; delete tests/conformance_keras/.cache/ and rerun", pytrace=False)
     lib, tf, keras = tapegrad_libs
-    actual = normalize.run_program(lambda _lib: programs.PROGRAMS[name](tf, keras), lib)
+    lib.config.run_functions_eagerly(eager)
+    try:
+        actual = normalize.run_program(lambda _lib: programs.PROGRAMS[name](tf, keras), lib)
+    finally:
+        lib.config.run_functions_eagerly(False)
     diffs = normalize.compare(expected, actual)
     if diffs:
         doc = (programs.PROGRAMS[name].__doc__ or "").strip().splitlines()[0]

@@ -379,6 +379,30 @@ def _in_user_code(exc: BaseException, body_frame_code: Any) -> BaseException:
     return new
 
 
+def _check_effects_before_guards(program: Any, function: Any) -> None:
+    """A host call (compiler/host.py: Keras optimizer and metric updates) runs where it was recorded; a guard
+    after it could fail after the update ran, and the retrace would run it twice. Refuse such a program."""
+    graph = getattr(program, "graph", None)
+    if graph is None:
+        return
+    from .graph import GUARD
+    from .host import HOST_EFFECT
+
+    effect = None
+    for node in graph.nodes:
+        if node.op is HOST_EFFECT:
+            effect = node
+        elif node.op is GUARD and effect is not None:
+            from .trace import TraceError
+
+            where = "" if node.source is None else f" (at {node.source[0]}:{node.source[1]})"
+            raise TraceError(
+                f"{function!r}: a Python value taken from a tensor{where} comes after an optimizer or metric update "
+                "in the same tapegrad.function; a call where that value differs would retrace after the update ran. "
+                "Take data-dependent Python decisions before the update (or use tf.cond / tf.where), or run the "
+                "function eagerly.")
+
+
 def _as_static_error(exc: BaseException) -> BaseException:
     text = str(exc).lower()
     if "index" in text or "indices" in text or "out of range" in text:
@@ -576,6 +600,7 @@ class ConcreteFunction:
                 _state.names.clear()
                 _state.consts = 0
                 _tensor._relaxed_shapes.clear()
+        _check_effects_before_guards(program, function)
         structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
         path = (program, structure, box.get("specs"))
         paths.insert(0, path)

@@ -4,9 +4,13 @@ Parts of tapegrad that are written in NumPy rather than in recorded ops (Keras o
 states) would otherwise be frozen into a trace, or guarded on every value they read. Inside a trace they record a
 host call instead:
 
-* :func:`host_effect` — ``fn(*arrays)`` for its side effects (an effect node: never dropped, merged or
-  reordered with other effects);
-* :func:`host_value` — ``fn(*arrays) -> array``, a value the rest of the graph may use (stateful as well).
+* :func:`host_effect` — ``fn(*arrays)`` for its side effects;
+* :func:`host_value` — ``fn(*arrays) -> array``, a value the rest of the graph may use.
+
+Both are stateful nodes: never dropped, merged, folded or moved, so they run in program order. Unlike
+``tf.print`` (which the program runs after its last guard), a host effect runs where it was recorded: a guard that
+fails after it would run it again on the retrace, so host effects belong after the data-dependent part of a step
+(Keras's optimizer update and metric updates are).
 
 Outside a trace both simply call ``fn`` now. A host call must not read Variables that ops of the same program
 assign (the program writes those back at its end).
@@ -26,13 +30,14 @@ def _host_value_fwd(F: Any, *xs: Any, fn: Callable[..., Any]) -> Any:
     return fn(*xs)
 
 
+def _host_effect_fwd(F: Any, *xs: Any, fn: Callable[..., Any]) -> None:
+    fn(*xs)
+
+
+# Stateful (graph.is_stateful): never dropped, merged, folded or moved; both run at their place in the program, so
+# a host value sees the host effects recorded before it (a Keras metric's result after its update).
 HOST_VALUE = OpDef("host_value", _host_value_fwd, stateful=True)
-
-
-def _site() -> Any:
-    from .._tensor import user_site
-
-    return user_site(2)
+HOST_EFFECT = OpDef("host_effect", _host_effect_fwd, stateful=True, multi=True)
 
 
 def host_effect(fn: Callable[..., None], tensors: Sequence[Any]) -> None:
@@ -41,11 +46,7 @@ def host_effect(fn: Callable[..., None], tensors: Sequence[Any]) -> None:
     if tracer is None:
         fn(*[t._value for t in tensors])
         return
-    from .graph import PRINT, Node
-
-    ins = tuple(tracer.vid_of(t, t._value) for t in tensors)
-    tracer.graph.nodes.append(Node(PRINT, {"fmt": lambda xs: fn(*xs)}, ins, (), tracer._name("host_call"),
-                                   _site()))
+    tracer.on_op(HOST_EFFECT, tuple(tensors), tuple(t._value for t in tensors), None, (), {"fn": fn})
 
 
 def host_value(fn: Callable[..., Any], tensors: Sequence[Any] = ()) -> Tensor:
