@@ -107,6 +107,13 @@ def _tensor(x: Any) -> Any:
 
 
 def _value(x: Any) -> np.ndarray:
+    if isinstance(x, _TensorLike) and getattr(_tape.local, "tracer", None) is not None:
+        from ..compiler.trace import TraceError
+
+        # A collective computes on raw arrays: traced, its result would be frozen into the program.
+        raise TraceError("tapegrad.distributed collectives cannot run inside a tapegrad.function trace yet: call "
+                         "them outside the function, or run it eagerly (tapegrad.config.run_functions_eagerly(True); "
+                         "Keras: compile(run_eagerly=True))")
     return np.asarray(x._value if isinstance(x, _TensorLike) else x)
 
 

@@ -320,7 +320,7 @@ class Trainer:
         """``self.<name>(data)``: eagerly with ``run_eagerly=True`` (or ``run_functions_eagerly``), else through a
         ``tapegrad.function`` made once per step method (Keras's ``train_function`` / ``test_function``)."""
         step = getattr(self, name)
-        if self.run_eagerly or functions_run_eagerly():
+        if self.run_eagerly or functions_run_eagerly() or _distributed(self.optimizer):
             return step(data)
         key = getattr(step, "__func__", step)
         entry = self._step_functions.get(name) if hasattr(self, "_step_functions") else None
@@ -631,6 +631,11 @@ class Trainer:
         """The model's outputs on one batch, as NumPy arrays."""
         out = self._run_step("predict_step", (_to_numpy(x), None, None))
         return _nest.map_structure(lambda t: t.numpy() if isinstance(t, _TensorLike) else t, out)
+
+
+def _distributed(optimizer: Any) -> bool:
+    """A tapegrad.distributed optimizer: its collectives run on raw arrays, so its steps run eagerly."""
+    return any(c.__name__ == "_DistributedOptimizerMixin" for c in type(optimizer).__mro__)
 
 
 def _unpack(data: Any) -> tuple[Any, Any, Any]:
