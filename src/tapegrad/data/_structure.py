@@ -119,7 +119,7 @@ def from_user(value: Any) -> Any:
     return to_array(value)
 
 
-def spec_of_array(a: Any, batch_unknown: bool = False) -> Any:
+def spec_of_array(a: Any) -> Any:
     shape = tuple(a.shape)
     if a.dtype.kind in "SUO":
         return BytesSpec(shape)
@@ -144,15 +144,12 @@ def relax(spec: Any, other: Any) -> Any:
     a = [None if d is None else int(d) for d in spec.shape]
     b = [None if d is None else int(d) for d in other.shape]
     if len(a) != len(b):
-        return _with_shape(spec, None)
-    return _with_shape(spec, tuple(x if x == y else None for x, y in zip(a, b)))
-
-
-def _with_shape(spec: Any, shape: Any) -> Any:
-    if isinstance(spec, BytesSpec):
-        return BytesSpec(shape)
-    return TensorSpec(shape, spec.dtype)
+        return with_shape(spec, None)
+    return with_shape(spec, tuple(x if x == y else None for x, y in zip(a, b)))
 
 
 def with_shape(spec: Any, shape: Any) -> Any:
-    return _with_shape(spec, shape)
+    """``spec`` with another shape (same dtype)."""
+    if isinstance(spec, BytesSpec):
+        return BytesSpec(shape)
+    return TensorSpec(shape, spec.dtype)
