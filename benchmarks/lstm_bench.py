@@ -48,11 +48,9 @@ def _timed(step, steps: int, warmup: int = 5) -> dict[str, float]:  # noqa: ANN0
     return {"cpu_ms": statistics.median(cpu) * 1e3, "wall_ms": statistics.median(wall) * 1e3}
 
 
-def run_tapegrad(args: argparse.Namespace) -> dict[str, float]:
-    import tapegrad as tf
-    from tapegrad import keras
-
-    x, y = _data(args)
+def _keras_step(tf, keras, args: argparse.Namespace) -> dict[str, float]:  # noqa: ANN001
+    """The same program for tapegrad and TensorFlow: a Keras LSTM + Dense under a GradientTape, SGD."""
+    x, y = (tf.constant(a) for a in _data(args))
     lstm, dense = keras.layers.LSTM(args.units), keras.layers.Dense(1)
     dense(lstm(x))
     weights = lstm.trainable_weights + dense.trainable_weights
@@ -64,6 +62,13 @@ def run_tapegrad(args: argparse.Namespace) -> dict[str, float]:
         opt.apply_gradients(zip(tape.gradient(loss, weights), weights))
 
     return _timed(step, args.steps)
+
+
+def run_tapegrad(args: argparse.Namespace) -> dict[str, float]:
+    import tapegrad as tf
+    from tapegrad import keras
+
+    return _keras_step(tf, keras, args)
 
 
 def run_torch(args: argparse.Namespace, cell: bool = False) -> dict[str, float]:
@@ -103,19 +108,7 @@ def run_tensorflow(args: argparse.Namespace) -> dict[str, float]:
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    keras = tf.keras
-    x, y = (tf.constant(a) for a in _data(args))
-    lstm, dense = keras.layers.LSTM(args.units), keras.layers.Dense(1)
-    dense(lstm(x))
-    weights = lstm.trainable_weights + dense.trainable_weights
-    opt = keras.optimizers.SGD(0.01)
-
-    def step() -> None:
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(dense(lstm(x)) - y))
-        opt.apply_gradients(zip(tape.gradient(loss, weights), weights))
-
-    return _timed(step, args.steps)
+    return _keras_step(tf, tf.keras, args)
 
 
 RUNNERS = {"tapegrad": run_tapegrad, "torch": run_torch, "torch-cell": lambda a: run_torch(a, cell=True),
