@@ -978,8 +978,9 @@ class Function:
 
     # -- calling ---------------------------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # The fast path, written out (each Python call costs): every argument a Tensor, passed positionally, a
+        # signature seen before with one compiled path, no tape recording: key, TF's call counter, the program.
         if not kwargs and not _Config.run_eagerly:
-            # Fast path: every argument a Tensor, passed positionally, signature seen before.
             if args:
                 key = []
                 for a in args:
@@ -991,28 +992,38 @@ class Function:
                 else:
                     concrete = self._fast.get(tuple(key))
                     if concrete is not None:
-                        return self._call_fast(concrete, list(args), args)
+                        c = self._counter
+                        c.per_trace[-1] += 1  # a cached call (a trace of this code object came first)
+                        c.calls += 1
+                        single = concrete._single
+                        if single is None or local.tapes:
+                            return concrete._run(list(args), (args, {}))
+                        try:
+                            outs = single[0](list(args))
+                        except _core["GuardMiss"]:
+                            return concrete._run(list(args), (args, {}))
+                        structure = single[1]
+                        if structure is _OUT:
+                            return outs[0]
+                        return None if structure is None else _pack(structure, outs)
             else:
                 concrete = self._fast.get(())
                 if concrete is not None:
-                    return self._call_fast(concrete, [], args)
+                    c = self._counter
+                    c.per_trace[-1] += 1
+                    c.calls += 1
+                    single = concrete._single
+                    if single is None or local.tapes:
+                        return concrete._run([], ((), {}))
+                    try:
+                        outs = single[0]([])
+                    except _core["GuardMiss"]:
+                        return concrete._run([], ((), {}))
+                    structure = single[1]
+                    if structure is _OUT:
+                        return outs[0]
+                    return None if structure is None else _pack(structure, outs)
         return self._call(args, kwargs)
-
-    def _call_fast(self, concrete: ConcreteFunction, flat: list[Any], args: tuple[Any, ...]) -> Any:
-        c = self._counter
-        c.per_trace[-1] += 1  # a cached call (TF's call counter; a trace of this code object came first)
-        c.calls += 1
-        single = concrete._single
-        if single is not None and not local.tapes:
-            try:
-                outs = single[0](flat)
-            except _core["GuardMiss"]:
-                return concrete._run(flat, (args, {}))
-            structure = single[1]
-            if structure is _OUT:
-                return outs[0]
-            return None if structure is None else _pack(structure, outs)
-        return concrete._run(flat, (args, {}))
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if _Config.run_eagerly:
