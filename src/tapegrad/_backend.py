@@ -38,9 +38,12 @@ class Backend:
 
     def sum_to(self, g: Any, shape: tuple[int, ...], nb: int = 0) -> Any:
         """Sum ``g`` (shape ``batch + broadcast(shape)``) down to ``batch + shape``; ``nb`` = number of batch dims."""
-        axes = _sum_axes(g.shape, shape, nb)
+        key = (g.shape, shape, nb)
+        axes = _AXES_CACHE.get(key)
+        if axes is None:
+            axes = _sum_axes(g.shape, shape, nb)
         if type(g) is np.ndarray and g.dtype.kind in "fc":  # the ufunc's reduce: no np.sum/ndarray.sum wrappers
-            if _LEAD_ONLY.get((g.shape, shape, nb)):  # only leading axes: the sum already has the target shape
+            if _LEAD_ONLY[key]:  # only leading axes are summed: the sum already has the target shape
                 return _add_reduce(g, axes)
             return _add_reduce(g, axes, None, None, True).reshape(g.shape[:nb] + shape)
         return self.reshape(self.sum(g, axis=axes, keepdims=True), g.shape[:nb] + shape)

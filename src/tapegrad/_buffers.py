@@ -94,8 +94,13 @@ def take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
             return _empty(shape, dtype)
         blocks = c.blocks[key] = []
     else:
-        for blk in blocks:
+        # most recently taken first: a block freed a moment ago is likely still in the CPU's caches
+        for k in range(len(blocks) - 1, -1, -1):
+            blk = blocks[k]
             if _rc(blk) == _FREE:
+                if k != len(blocks) - 1:
+                    del blocks[k]
+                    blocks.append(blk)
                 return blk.view()
     b = _empty(shape, dtype)
     if c.nbytes + b.nbytes > c.limit:

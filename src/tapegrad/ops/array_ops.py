@@ -376,6 +376,14 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
     >>> tf.matmul(tf.ones([2, 3]), tf.ones([3, 4])).shape
     TensorShape([2, 4])
     """
+    ta_, tb_ = type(a), type(b)
+    if (ta_ is Tensor or ta_ is Variable) and (tb_ is Tensor or tb_ is Variable) and not (
+            transpose_a or transpose_b or adjoint_a or adjoint_b):
+        # the usual call (two float matrices, no flags): the checks below in their cheapest form
+        va, vb = a._value, b._value
+        if (va.ndim == 2 and vb.ndim == 2 and va.dtype == vb.dtype and va.dtype.kind in "fc"
+                and va.shape[1] == vb.shape[0]):
+            return apply2(MATMUL, a, b, _MATMUL_PLAIN)
     x, y = pair(a, b, "matmul")
     sa, sb = x._value.shape, y._value.shape
     if len(sa) < 2 or len(sb) < 2:

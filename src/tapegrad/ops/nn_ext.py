@@ -23,7 +23,7 @@ import numpy as np
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
 from .._registry import OpDef, bilinear_jvp, defop, spec
-from .._tensor import Tensor, _TensorLike, static_value
+from .._tensor import Tensor, Variable, _TensorLike, static_value
 from ..errors import InvalidArgumentError
 from . import array_ops, core, math_ext, math_ops, nn_ops, random_ops
 from ._common import check_kinds, like, norm_axis, norm_one_axis, pair, shape_arg, to_tensor
@@ -474,6 +474,9 @@ SOFTMAX_XENT = defop("softmax_cross_entropy_with_logits", _xent_fwd, _xent_vjp, 
 ])
 
 
+_LAST_AXIS = {"axis": -1}
+
+
 def _upcast_half(x: Any) -> Any:
     return core.cast(x, "float32") if x._value.dtype == np.float16 else x
 
@@ -489,6 +492,13 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
     >>> float(tf.nn.softmax_cross_entropy_with_logits([0.0, 1.0], [0.0, 0.0])) == float(tf.math.log(2.0))
     True
     """
+    tx, tl = type(logits), type(labels)
+    if (tx is Tensor or tx is Variable) and (tl is Tensor or tl is Variable) and type(axis) is int and axis == -1:
+        # the usual call (same-shaped float32/float64 tensors, last axis): straight to the op
+        xv, lv = logits._value, labels._value
+        if (xv.shape == lv.shape and xv.ndim and xv.dtype == lv.dtype and xv.dtype.kind == "f"
+                and xv.dtype.itemsize > 2):
+            return apply2(SOFTMAX_XENT, labels, logits, _LAST_AXIS)
     x = to_tensor(logits)
     if x._value.dtype.kind != "f":
         raise InvalidArgumentError(
