@@ -5,7 +5,8 @@ weights → one SGD update. Every framework runs in its own fresh process with `
 one-thread settings), warms up, then times ``--steps`` steps; the table reports the median per-step CPU time of
 the process (robust on a shared machine) and the median wall time.
 
-* tapegrad: ``keras.layers.LSTM`` + ``keras.layers.Dense`` under a ``GradientTape``, ``keras.optimizers.SGD``.
+* tapegrad: ``keras.layers.LSTM`` + ``keras.layers.Dense`` under a ``GradientTape``, ``keras.optimizers.SGD``;
+  ``tapegrad-fn``: the same with the forward and backward pass compiled by ``tapegrad.function``.
 * PyTorch: ``torch.nn.LSTM(batch_first=True)`` + ``nn.Linear``, ``loss.backward()``, ``torch.optim.SGD``
   (its LSTM is one fused C++ op; ``--torch-cell`` adds a row for an ``nn.LSTMCell`` loop written in Python).
 * TensorFlow: ``tf.keras.layers.LSTM`` + ``Dense`` under ``tf.GradientTape`` (eager, no ``tf.function``).
@@ -48,18 +49,24 @@ def _timed(step, steps: int, warmup: int = 5) -> dict[str, float]:  # noqa: ANN0
     return {"cpu_ms": statistics.median(cpu) * 1e3, "wall_ms": statistics.median(wall) * 1e3}
 
 
-def _keras_step(tf, keras, args: argparse.Namespace) -> dict[str, float]:  # noqa: ANN001
-    """The same program for tapegrad and TensorFlow: a Keras LSTM + Dense under a GradientTape, SGD."""
+def _keras_step(tf, keras, args: argparse.Namespace, compiled: bool = False) -> dict[str, float]:  # noqa: ANN001
+    """The same program for tapegrad and TensorFlow: a Keras LSTM + Dense under a GradientTape, SGD. With
+    ``compiled``, the forward and backward pass run as one ``tf.function`` (the optimizer step stays eager)."""
     x, y = (tf.constant(a) for a in _data(args))
     lstm, dense = keras.layers.LSTM(args.units), keras.layers.Dense(1)
     dense(lstm(x))
     weights = lstm.trainable_weights + dense.trainable_weights
     opt = keras.optimizers.SGD(0.01)
 
-    def step() -> None:
+    def gradients(x, y):  # noqa: ANN001, ANN202
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(dense(lstm(x)) - y))
-        opt.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        return tape.gradient(loss, weights)
+
+    grads = tf.function(gradients) if compiled else gradients
+
+    def step() -> None:
+        opt.apply_gradients(zip(grads(x, y), weights))
 
     return _timed(step, args.steps)
 
@@ -69,6 +76,13 @@ def run_tapegrad(args: argparse.Namespace) -> dict[str, float]:
     from tapegrad import keras
 
     return _keras_step(tf, keras, args)
+
+
+def run_tapegrad_function(args: argparse.Namespace) -> dict[str, float]:
+    import tapegrad as tf
+    from tapegrad import keras
+
+    return _keras_step(tf, keras, args, compiled=True)
 
 
 def run_torch(args: argparse.Namespace, cell: bool = False) -> dict[str, float]:
@@ -111,8 +125,8 @@ def run_tensorflow(args: argparse.Namespace) -> dict[str, float]:
     return _keras_step(tf, tf.keras, args)
 
 
-RUNNERS = {"tapegrad": run_tapegrad, "torch": run_torch, "torch-cell": lambda a: run_torch(a, cell=True),
-           "tensorflow": run_tensorflow}
+RUNNERS = {"tapegrad": run_tapegrad, "tapegrad-fn": run_tapegrad_function, "torch": run_torch,
+           "torch-cell": lambda a: run_torch(a, cell=True), "tensorflow": run_tensorflow}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(RUNNERS[args.child](args)))
         return 0
-    names = ["tapegrad", "torch", "tensorflow"] + (["torch-cell"] if args.torch_cell else [])
+    names = ["tapegrad", "tapegrad-fn", "torch", "tensorflow"] + (["torch-cell"] if args.torch_cell else [])
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
