@@ -237,7 +237,3 @@ def _emit_node(em: Emitter, graph: Graph, node: Node, names: dict[int, str], idx
         buf = em.bind(plan.buffers[buf], buf)
     return lower_node(em, node, ins, outs, buf, graph)
 
-
-def value_is_ndarray(graph: Graph, vid: int) -> bool:
-    v = graph.values[vid]
-    return not v.pyscalar and v.shape != () or isinstance(graph.consts.get(vid), np.ndarray)
