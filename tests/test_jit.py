@@ -239,3 +239,20 @@ def test_a_second_process_loads_kernels_from_the_disk_cache(tmp_path):
     c2, d2, v2 = second.stdout.split()
     assert (c1, d1) == ("1", "0") and (c2, d2) == ("0", "1") and v1 == v2
     assert list(tmp_path.rglob("*.nbi")), "Numba's index file is in the cache directory"
+
+
+def test_jacobian_seed_matmul_becomes_elementwise():
+    rng = np.random.default_rng(5)
+    W = tf.constant(rng.standard_normal((7, 5)).astype(np.float32))
+    x = tf.Variable(rng.standard_normal((5, 1)).astype(np.float32))
+
+    def jac():
+        with tf.GradientTape() as tape:
+            y = tf.tanh(tf.matmul(W, x))
+        return tape.jacobian(y, x)
+
+    pj, pp, got, ref = both(jac)
+    assert pj.jit_report.unfused.get("matmul") == 1, pj.jit_report.summary()  # the seed GEMM is gone
+    assert sum(n.op.name == 'matmul' for n in pp.graph.nodes) == 2  # the plan's graph is its own
+    assert got[0].shape == (7, 1, 5, 1)
+    np.testing.assert_allclose(got[0], ref[0], rtol=2e-6, atol=1e-7)

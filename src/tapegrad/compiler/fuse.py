@@ -15,8 +15,9 @@ Clustering (greedy, in program order): a node joins the open clusters of the sam
 inputs or read one of the same inputs (all of them, merged); otherwise it starts a cluster. A cluster is *closed*
 as soon as a node outside it reads one of its values — it must run before that node, so nothing later may join
 it (this keeps the node order valid without a scheduler). A reduction's result is never read inside its own
-cluster. A one-node cluster is left to NumPy unless it is a reduction or uses a vectorised function (the kernel
-call costs about what a ufunc call costs; fusing pays from two ops on). Functions that only have a scalar libm
+cluster. Small clusters stay NumPy (a kernel call costs about what one or two ufunc calls cost): on arrays under
+``SMALL`` elements fusing pays from three ops on, on larger ones from two, or one with a vectorised function
+(faster than NumPy's own). Functions that only have a scalar libm
 implementation in Numba (``erf``, ``arctan``, ...) fuse only on small arrays (``LIBM_MAX_SIZE``): on large ones
 NumPy's SIMD ufuncs are faster.
 """
@@ -245,6 +246,65 @@ def _trace_args(graph: Graph, node: Node, spec: Any, tr: Any, env: dict[int, Any
     return args
 
 
+# -- rewrites before clustering ------------------------------------------------------------------------------------
+
+
+def _is_basis_batch(c: Any, n: int) -> bool:
+    """``c`` is ``eye(n)[:, :, None]``: the batch of one-hot seeds a vectorised Jacobian starts from."""
+    a = np.asarray(c)
+    if a.shape != (n, n, 1) or a.dtype.kind != "f":
+        return False
+    return bool(np.count_nonzero(a) == n and np.array_equal(a[:, :, 0], np.eye(n, dtype=a.dtype)))
+
+
+def rewrite_seeded_matmul(graph: Graph) -> Graph:
+    """``matmul(A, E * v)`` with ``E`` the one-hot seed batch ``eye(n)[:, :, None]``, ``A`` of shape (m, n) and
+    ``v`` of shape (n, 1): row ``b`` of the batch is ``A[:, b] * v[b]``, so the product is
+    ``reshape(transpose(A) * v, (n, m, 1))``: an O(n·m) elementwise product instead of an O(n²·m) GEMM
+    (``tape.jacobian`` of ``f(W @ x)`` builds exactly this: the VJP of the matmul applied to every seed)."""
+    from .._registry import OPS
+
+    producers = graph.producers()
+    users = graph.users()
+    roots = graph.roots()
+    plan: dict[int, tuple[Node, list[Node]]] = {}
+    for m in graph.nodes:
+        if m.op.name != "matmul" or any(m.params.get(k) for k in ("ta", "tb", "aa", "ab")):
+            continue
+        a, b = m.inputs
+        p = producers.get(b)
+        if p is None or p.op.name != "multiply" or b in roots or len(users.get(b, [])) != 1:
+            continue
+        av = graph.values[a]
+        if len(av.shape) != 2:
+            continue
+        mm, n = av.shape
+        e, v = p.inputs if graph.values[p.inputs[0]].kind == "const" else p.inputs[::-1]
+        if graph.values[e].kind != "const" or not _is_basis_batch(graph.consts[e], n):
+            continue
+        vv, out = graph.values[v], graph.values[m.outputs[0]]
+        if tuple(vv.shape) != (n, 1) or np.dtype(vv.dtype) != np.dtype(out.dtype) or np.dtype(av.dtype) != np.dtype(
+                out.dtype) or np.dtype(out.dtype).kind != "f":
+            continue
+        dt = out.dtype
+        t = graph.new_value((n, mm), dt, "node")
+        q = graph.new_value((n, mm), dt, "node")
+        new = [Node(OPS["transpose"], {"perm": (1, 0), "conjugate": False}, (a,), (t,), f"{m.name}_seed_t", m.source),
+               Node(OPS["multiply"], {}, (t, v), (q,), f"{m.name}_seed_scale", m.source),
+               Node(OPS["reshape"], {"shape": (n, mm, 1)}, (q,), m.outputs, f"{m.name}_seed", m.source)]
+        plan[id(m)] = (p, new)
+    if not plan:
+        return graph
+    drop = {id(p) for p, _ in plan.values()}
+    nodes = []
+    for node in graph.nodes:
+        if id(node) in drop:
+            continue
+        nodes.extend(plan[id(node)][1] if id(node) in plan else [node])
+    graph.nodes = nodes
+    return graph
+
+
 # -- clustering -------------------------------------------------------------------------------------------------
 
 
@@ -309,8 +369,17 @@ def _merge(into: Cluster, other: Cluster, open_by_value: dict[int, Cluster]) -> 
         open_by_value[v] = into
 
 
+#: Below this many elements a kernel call (~1-2 µs of dispatch) only pays when it replaces 3 or more NumPy calls.
+SMALL = 2048
+
+
 def _worth_it(c: Cluster) -> bool:
-    return len(c.nodes) >= 2 or bool(c.reduced) or c.vector
+    """Whether a kernel beats the cluster's NumPy calls: each NumPy call costs about 0.5-1 µs of overhead plus a
+    pass over memory; a kernel call costs about 1-2 µs once, then one pass for the whole cluster."""
+    n = len(c.nodes)
+    if math.prod(c.space) < SMALL:
+        return n >= 3
+    return n >= 2 or c.vector
 
 
 # -- building kernels ------------------------------------------------------------------------------------------
@@ -335,10 +404,11 @@ def _build_spec(graph: Graph, c: Cluster, outputs: list[int]) -> tuple[Any, list
     for vid in outputs:
         o = env[vid]
         dt = np.dtype(graph.values[vid].dtype)
+        shape = tuple(graph.values[vid].shape)
         if isinstance(o, Reduced):
-            spec.add_output(o.src.ref, o.kind, o.axes, dt)
-        elif isinstance(o.ref, object) and tuple(o.shape) == tuple(c.space):
-            spec.add_output(o.ref, None, (), dt)
+            spec.add_output(o.src.ref, o.kind, o.axes, dt, shape)
+        elif tuple(o.shape) == tuple(c.space):
+            spec.add_output(o.ref, None, (), dt, shape)
         else:
             # a value that only broadcasts to the space (cannot be a cluster output): materialise it fully
             raise ValueError("cluster output smaller than its space")
@@ -346,32 +416,38 @@ def _build_spec(graph: Graph, c: Cluster, outputs: list[int]) -> tuple[Any, list
     return spec, order_in
 
 
-def _make_launcher(kern: Any, spec: Any, out_shapes: list[tuple[int, ...]]) -> Any:
-    """The op forward that runs the kernel: ``fwd(F, *inputs) -> output or tuple of outputs``."""
-    shapes = [spec.output_shape(i) for i in range(len(spec.outputs))]
-    dtypes = [o.dtype for o in spec.outputs]
-    empty, ravel, fn = np.empty, np.ravel, kern.fn
+def _contiguous(x: Any, scalar: bool) -> Any:
+    """A kernel argument Numba accepts: a NumPy scalar for a 0-d input, else a C-contiguous array."""
+    return np.asarray(x)[()] if scalar else np.ascontiguousarray(x)
+
+
+def _make_launcher(kern: Any, spec: Any) -> Any:
+    """The op forward that runs the kernel: ``fwd(F, *inputs) -> output or tuple of outputs``.
+
+    Generated with the kernel's arity (no ``*args`` packing: a kernel call costs about as much as a ufunc call, so
+    the wrapper must add little). Inputs go in as they are; when Numba refuses one (a non-contiguous view, a 0-d
+    array where the kernel takes a scalar), the call is redone with converted inputs, and since a program's ops
+    make the same layouts on every call, the launcher converts from then on (an exception per call would cost
+    more than the kernel)."""
+    n_in, n_out = len(spec.inputs), len(spec.outputs)
+    xs = [f"x{j}" for j in range(n_in)]
+    outs = [f"o{r}" for r in range(n_out)]
+    ns: dict[str, Any] = {"empty": np.empty, "conv": _contiguous, "kernel": kern.fn, "slow": [False]}
+    lines = [f"def run(F, {', '.join(xs)}):" if xs else "def run(F):"]
+    for r, o in enumerate(spec.outputs):
+        ns[f"S{r}"], ns[f"D{r}"] = o.shape, o.dtype
+        lines.append(f"    o{r} = empty(S{r}, D{r})")
+    call_args = ", ".join(xs + outs)
+    conv_args = ", ".join([f"conv(x{j}, {spec.inputs[j].shape == ()})" for j in range(n_in)] + outs)
+    lines += ["    if slow[0]:", f"        bad = kernel({conv_args})", "    else:", "        try:",
+              f"            bad = kernel({call_args})", "        except TypeError:", "            slow[0] = True",
+              f"            bad = kernel({conv_args})"]
     if kern.limited:  # sin/cos beyond the vector range: rerun with libm (rare)
-        def fn(*args: Any, _fast: Any = kern.fn, _k: Any = kern) -> None:
-            if _fast(*args):
-                _k.libm(*args)
-    if len(shapes) == 1:
-        shp, dt, final = shapes[0], dtypes[0], out_shapes[0]
-        reshape = shp != final
-
-        def run1(F: Any, *xs: Any) -> Any:
-            out = empty(shp, dt)
-            fn(*[ravel(x) for x in xs], out.reshape(-1))
-            return out.reshape(final) if reshape else out
-
-        return run1
-
-    def run(F: Any, *xs: Any) -> Any:
-        outs = [empty(s, d) for s, d in zip(shapes, dtypes)]
-        fn(*[ravel(x) for x in xs], *[o.reshape(-1) for o in outs])
-        return tuple(o.reshape(f) for o, f in zip(outs, out_shapes))
-
-    return run
+        ns["k"] = kern
+        lines += ["    if bad:", f"        k.libm({conv_args})"]
+    lines.append(f"    return {outs[0] if n_out == 1 else '(' + ', '.join(outs) + ',)'}")
+    exec("\n".join(lines) + "\n", ns)  # noqa: S102  # generated from the spec's arity only
+    return ns["run"]
 
 
 def jit_graph(graph: Graph) -> tuple[Graph, JitReport]:
@@ -389,6 +465,7 @@ def fuse(graph: Graph) -> tuple[Graph, JitReport]:
 
     report = JitReport()
     t0 = time.perf_counter()
+    graph = rewrite_seeded_matmul(graph.copy())
     clusters = [c for c in partition(graph) if _worth_it(c)]
     users = graph.users()
     roots = graph.roots()
@@ -408,7 +485,7 @@ def fuse(graph: Graph) -> tuple[Graph, JitReport]:
                           RuntimeWarning, stacklevel=2)
             continue
         name = f"fused_{k}"
-        op = OpDef(name, _make_launcher(kern, spec, [graph.values[o].shape for o in outputs]),
+        op = OpDef(name, _make_launcher(kern, spec),
                    multi=len(outputs) > 1, kernel_source=src, fused=[n.name for n in c.nodes])
         order = {id(n): i for i, n in enumerate(graph.nodes)}
         last = max(c.nodes, key=lambda n: order[id(n)])

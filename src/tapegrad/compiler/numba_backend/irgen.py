@@ -84,6 +84,16 @@ def _call(context: Any, builder: ir.IRBuilder, disp: Any, dt: np.dtype, args: li
     return context.get_function(fnty, sig)(builder, args)
 
 
+def _force_inline(fn: ir.Function) -> None:
+    """Mark every call to a Numba-compiled function in ``fn`` alwaysinline: LLVM's inliner gives up on calls in a
+    large body (a 200-op chain calls sin/cos 100 times), and a call left in the loop stops the vectoriser."""
+    for block in fn.blocks:
+        for ins in block.instructions:
+            if isinstance(ins, ir.CallInstr) and isinstance(ins.callee, ir.Function) and not (
+                    ins.callee.name.startswith("llvm.") or ins.callee.name.startswith("NRT_")):
+                ins.attributes.add("alwaysinline")
+
+
 def emit_prim(context: Any, builder: ir.IRBuilder, name: str, a: list[Any], dts: list[np.dtype], dt: np.dtype,
               fast: bool) -> Any:
     """LLVM for primitive ``name`` on operands ``a`` (of dtypes ``dts``, already converted); result of ``dt``."""
@@ -211,6 +221,7 @@ def make_body(desc: tuple[Any, ...]) -> Any:
             outs = [convert(builder, *vals[tuple(r)], np.dtype(d)) for r, d in results]
             if check:
                 outs.append(bad)
+            _force_inline(builder.function)
             if len(outs) == 1:
                 return outs[0]
             return context.make_tuple(builder, signature.return_type, outs)

@@ -72,6 +72,7 @@ class Output:
     reduce: str | None  # None: the full array; else one of REDUCTIONS
     axes: tuple[int, ...]  # reduced axes of the space (non-negative); output shape keeps them as 1
     dtype: np.dtype
+    shape: tuple[int, ...] | None = None  # the array's shape (same memory order; default: keepdims)
 
 
 @dataclass
@@ -104,8 +105,16 @@ class KernelSpec:
         self.prims.append(Prim(name, tuple(args), np.dtype(dtype), tuple(shape), tuple(params)))
         return Ref("v", len(self.prims) - 1)
 
-    def add_output(self, ref: Ref, reduce: str | None = None, axes: tuple[int, ...] = (), dtype: Any = None) -> int:
-        self.outputs.append(Output(ref, reduce, tuple(sorted(axes)), np.dtype(dtype or self.dtype_of(ref))))
+    def add_output(self, ref: Ref, reduce: str | None = None, axes: tuple[int, ...] = (), dtype: Any = None,
+                   shape: tuple[int, ...] | None = None) -> int:
+        """An output: the full array, or a reduction over ``axes``; ``shape``: the output array's own shape, if
+        it drops reduced axes (same element order)."""
+        o = Output(ref, reduce, tuple(sorted(axes)), np.dtype(dtype or self.dtype_of(ref)))
+        self.outputs.append(o)
+        keep = self.output_shape(len(self.outputs) - 1)
+        if shape is not None and math.prod(shape) != math.prod(keep):
+            raise ValueError(f"output shape {shape} does not hold the result's {keep}")
+        o.shape = tuple(shape) if shape is not None else keep
         return len(self.outputs) - 1
 
     def dtype_of(self, ref: Ref) -> np.dtype:
@@ -123,6 +132,7 @@ class KernelSpec:
         return self.prims[ref.index].shape
 
     def output_shape(self, i: int) -> tuple[int, ...]:
+        """The keepdims shape of output ``i`` (see ``Output.shape`` for the array's own)."""
         o = self.outputs[i]
         if o.reduce is None:
             return self.shape
@@ -289,12 +299,15 @@ def _combine(o: Output, acc: str, v: str, adt: np.dtype) -> str:
 
 
 def signature(spec: KernelSpec) -> str:
-    """The kernel's Numba signature, as Python source: flat C-contiguous arrays, inputs read-only (they may be
-    frozen constants; mutable arrays convert), outputs writable; returns the sin/cos range flag if checked."""
-    def arr(dt: np.dtype, ro: bool) -> str:
-        return f"types.Array(types.{_NB_TYPE[dt.name]}, 1, 'C'{', readonly=True' if ro else ''})"
+    """The kernel's Numba signature, as Python source. Arrays keep their own shapes (C-contiguous; inputs
+    read-only: they may be frozen constants, and mutable arrays convert); 0-d inputs are scalars. The kernel
+    returns the sin/cos range flag when it checks one."""
+    def arr(dt: np.dtype, nd: int, ro: bool) -> str:
+        return f"types.Array(types.{_NB_TYPE[dt.name]}, {nd}, 'C'{', readonly=True' if ro else ''})"
 
-    args = [arr(v.dtype, True) for v in spec.inputs] + [arr(o.dtype, False) for o in spec.outputs]
+    args = [f"types.{_NB_TYPE[v.dtype.name]}" if v.shape == () else arr(v.dtype, len(v.shape), True)
+            for v in spec.inputs]
+    args += [arr(o.dtype, len(o.shape or ()), False) for o in spec.outputs]
     ret = "types.boolean" if limited(spec) else "types.void"
     return f"{ret}({', '.join(args)})"
 
@@ -349,8 +362,15 @@ def generate(spec: KernelSpec, name: str, body: str = "BODY") -> str:
     params = [f"in{j}" for j in range(len(spec.inputs))] + [f"out{r}" for r in range(len(spec.outputs))]
     lines = [f"def {name}({', '.join(params)}):"]
     hoisted = {j for j in range(len(spec.inputs)) if not any(full[j])}  # constant over the space: load once
-    for j in sorted(hoisted):
-        lines.append(f"    a{j} = in{j}[0]")
+    for j, v in enumerate(spec.inputs):
+        if v.shape == ():
+            lines.append(f"    a{j} = in{j}")
+        elif j in hoisted:
+            lines.append(f"    a{j} = in{j}.ravel()[0]")
+        else:
+            lines.append(f"    f{j} = in{j}.ravel()")
+    for r in range(len(spec.outputs)):
+        lines.append(f"    o{r} = out{r}.ravel()")
     reduced = [r for r, o in enumerate(spec.outputs) if o.reduce is not None]
     adts = {r: _acc_dtype(spec.outputs[r], spec.dtype_of(spec.outputs[r].ref)) for r in reduced}
     scalar_acc = {r for r in reduced if k == 0 or all(red[r])}
@@ -373,14 +393,14 @@ def generate(spec: KernelSpec, name: str, body: str = "BODY") -> str:
         indent += "    "
     for j in range(len(spec.inputs)):
         if j not in hoisted:
-            lines.append(f"{indent}a{j} = in{j}[{_index(sizes, full[j], ivars)}]")
+            lines.append(f"{indent}a{j} = f{j}[{_index(sizes, full[j], ivars)}]")
     nres = len(spec.outputs) + int(check)
     lines.append(f"{indent}r = {body}({', '.join(f'a{j}' for j in range(len(spec.inputs)))})")
     res = ["r"] if nres == 1 else [f"r[{i}]" for i in range(nres)]
     for r, o in enumerate(spec.outputs):
         v = res[r]
         if o.reduce is None:
-            lines.append(f"{indent}out{r}[{_index(sizes, [True] * k, ivars)}] = {v}")
+            lines.append(f"{indent}o{r}[{_index(sizes, [True] * k, ivars)}] = {v}")
         elif r in scalar_acc or r in inner_reg:
             lines.append(f"{indent}acc{r} = {_combine(o, f'acc{r}', v, adts[r])}")
         else:
@@ -400,10 +420,10 @@ def generate(spec: KernelSpec, name: str, body: str = "BODY") -> str:
         if o.reduce == "mean":
             val = f"({val} / {count})"
         if r in scalar_acc:
-            lines.append(f"    out{r}[0] = {_conv(val, adts[r], o.dtype)}")
+            lines.append(f"    o{r}[0] = {_conv(val, adts[r], o.dtype)}")
         else:
             lines.append(f"    for q in range(accv{r}.shape[0]):")
-            lines.append(f"        out{r}[q] = {_conv(val, adts[r], o.dtype)}")
+            lines.append(f"        o{r}[q] = {_conv(val, adts[r], o.dtype)}")
     if check:
         lines.append("    return bad")
     return "\n".join(lines) + "\n"

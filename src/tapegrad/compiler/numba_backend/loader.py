@@ -81,10 +81,11 @@ def load(spec: KernelSpec) -> tuple[Kernel, str, float]:
 def run(spec: KernelSpec, kern: Kernel, inputs: list[Any], outputs: list[np.ndarray] | None = None
         ) -> list[np.ndarray]:
     """Call ``kern`` on ``inputs`` (arrays or NumPy scalars of the spec's shapes); outputs allocated if not
-    given. Outputs come back in their shapes (reductions with the reduced axes kept as 1)."""
+    given. Outputs come back in their ``Output.shape``."""
     if outputs is None:
-        outputs = [np.empty(spec.output_shape(i), o.dtype) for i, o in enumerate(spec.outputs)]
-    args = [np.ravel(a) for a in inputs] + [o.reshape(-1) for o in outputs]
+        outputs = [np.empty(o.shape, o.dtype) for o in spec.outputs]
+    args = [np.asarray(a)[()] if v.shape == () else np.ascontiguousarray(a) for a, v in zip(inputs, spec.inputs)]
+    args += outputs
     if kern.fn(*args) and kern.limited:
         kern.libm(*args)
     return outputs
