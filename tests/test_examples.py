@@ -131,6 +131,20 @@ def test_digits_mlp_quick(tmp_path: Path, mode: list[str]) -> None:
     assert_png(tmp_path / f"digits_mlp{'_fit' if mode else ''}.png")
 
 
+# --- jit_mlp.py ---------------------------------------------------------------------------------------------------
+
+
+def test_jit_mlp_quick() -> None:
+    require("sklearn")
+    out = run_example("jit_mlp", "--quick", timeout=300)
+    match = re.fullmatch(r"result: test accuracy ([\d.]+) after 2 epochs; jit step ([\d.]+)x faster than eager "
+                         r"\(([\d.]+)x over tf.function\)", result_line(out))
+    assert match, out
+    assert float(match.group(1)) > 0.8  # two epochs of momentum SGD learn the digits
+    assert float(match.group(2)) > 0  # a timing, not a target (machines differ): printed for the user
+    assert "µs per step" in out
+
+
 # --- digits_cnn_data.py / lstm_addition.py ------------------------------------------------------------------------
 
 
