@@ -16,7 +16,10 @@ import numpy as np
 WORKLOADS: tuple[str, ...] = ("seed", "chain", "mlp", "big", "jac")
 
 #: Frameworks, in report order.  ``numpy`` is the hand-written floor.
-FRAMEWORKS: tuple[str, ...] = ("tapegrad", "tensorflow", "torch", "jax", "jax-jit", "autograd", "numpy")
+FRAMEWORKS: tuple[str, ...] = (
+    "tapegrad", "tapegrad-function", "tapegrad-jit", "tensorflow", "torch", "jax", "jax-jit", "pytensor-c",
+    "pytensor-numba", "autograd", "mygrad", "numpy",
+)
 
 #: Module each framework needs; used for the import-time measurement.
 IMPORT_NAMES: dict[str, str] = {
@@ -25,7 +28,15 @@ IMPORT_NAMES: dict[str, str] = {
     "torch": "torch",
     "jax": "jax",
     "autograd": "autograd",
+    "pytensor": "pytensor",
+    "mygrad": "mygrad",
     "numpy": "numpy",
+}
+
+#: The library whose import a framework's column pays (the compiled and jit columns are tapegrad's own import).
+IMPORT_OF: dict[str, str] = {
+    "tapegrad-function": "tapegrad", "tapegrad-jit": "tapegrad", "jax-jit": "jax",
+    "pytensor-c": "pytensor", "pytensor-numba": "pytensor",
 }
 
 #: Relative tolerance for the gradient cross-check against the NumPy floor.

@@ -214,6 +214,20 @@ def targets_table(results: dict[str, Any]) -> str:
     mem = results.get("memory", {}).get(SUBJECT, {})
     ratio = mem.get("non_persistent", {}).get("peak_ratio") if "error" not in mem else None
     add("backward peak / saved", "≤ 1.1", ratio, f"{ratio:.2f}" if ratio else "", bool(ratio and ratio <= 1.1))
+    # issue 10: the compiled function (a NumPy plan) against the floor
+    fn = "tapegrad-function"
+    t = time_of(results, fn, "seed")
+    add("function: seed", "≤ 3 µs", t, f"{t:.1f} µs" if t else "", bool(t and t <= 3))
+    for wl, limit in (("chain", 1.1), ("mlp", 1.05), ("big", 1.0)):
+        a, b = time_of(results, fn, wl), time_of(results, FLOOR, wl)
+        r = a / b if a is not None and b else None
+        add(f"function: {wl}", f"≤ {limit}× NumPy floor", r, f"{r:.2f}× floor" if r else "", bool(r and r <= limit))
+    # issue 11: jit_compile=True against the best compiled peer of the same run
+    for wl in WORKLOADS:
+        own = time_of(results, "tapegrad-jit", wl)
+        peers = [p for p in (time_of(results, "jax-jit", wl), time_of(results, "pytensor-numba", wl)) if p]
+        r = own / min(peers) if own is not None and peers else None
+        add(f"jit: {wl}", "≤ best of JAX-jit, PyTensor-Numba", r, f"{r:.2f}× best" if r else "", bool(r and r <= 1))
     return _table(["target", "goal", "this run", "", "why, when missed (profile: docs/performance.md)"], rows)
 
 

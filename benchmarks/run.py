@@ -26,7 +26,7 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from benchmarks import THREAD_ENV, report  # noqa: E402
-from benchmarks.common import ATOL_SCALE, FRAMEWORKS, IMPORT_NAMES, RTOL, WORKLOADS  # noqa: E402
+from benchmarks.common import ATOL_SCALE, FRAMEWORKS, IMPORT_NAMES, IMPORT_OF, RTOL, WORKLOADS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -234,7 +234,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                 results["memory_note"] = "tensorflow: not measured (tracemalloc does not see its C++ allocator)"
 
     if not args.no_import_time:
-        names = list(dict.fromkeys("jax" if fw == "jax-jit" else fw for fw in frameworks))
+        names = list(dict.fromkeys(IMPORT_OF.get(fw, fw) for fw in frameworks))
         runs = args.import_runs or (2 if args.quick else 5)
         print(f"[import time] {runs} fresh processes each ...", flush=True)
         results["import_time_s"] = import_times(names, runs, env)

@@ -39,6 +39,26 @@ def load_backend(framework: str) -> tuple[Backend, ModuleType | None]:
         if not hasattr(tf, "GradientTape"):
             raise ImportError(f"{framework} has no GradientTape yet ({getattr(tf, '__path__', '')})")
         return backend, tf
+    if framework in ("tapegrad-function", "tapegrad-jit"):
+        from benchmarks import workloads_tf
+
+        backend, tf = workloads_tf.load("tapegrad")
+        jit = framework == "tapegrad-jit"
+        eager_builders = backend.builders
+        # the same eager step, compiled: tapegrad.function traces it on the first (warm-up) call
+        backend.builders = {name: (lambda data, b=b: tf.function(b(data), jit_compile=jit))
+                            for name, b in eager_builders.items()}
+        backend.name = framework
+        backend.note = f"tapegrad.function(step, jit_compile={jit}); trace and compile happen in the warm-up"
+        return backend, tf
+    if framework in ("pytensor-c", "pytensor-numba"):
+        from benchmarks import peers_pytensor
+
+        return peers_pytensor.load("NUMBA" if framework == "pytensor-numba" else "FAST_RUN"), None
+    if framework == "mygrad":
+        from benchmarks import peers_mygrad
+
+        return peers_mygrad.load(), None
     if framework == "torch":
         from benchmarks import peers_torch
 
