@@ -20,8 +20,8 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 
 PER_SHAPE = ("a signature with None dims compiles one program per concrete shape: the Python body runs again for "
              "each new shape (TF: once)")
-AUTOGRAPH = ("tapegrad guards data-dependent Python control flow instead of converting it (AutoGraph): the branch not "
-             "taken is not traced, so TF's branch/loop consistency errors are not raised")
+AUTOGRAPH = ("tapegrad guards data-dependent Python loops instead of converting them (AutoGraph): TF's loop "
+             "consistency errors are not raised, and a list append inside a tf.range loop works")
 RANDOM = "stateful random ops in compiled programs: seeding and tf.random.Generator (compiler core / issue 14)"
 API = "an op or API that tapegrad does not have yet (issue 14)"
 JIT = "jit_compile=True is issue 11's (the jit back-end)"
@@ -39,10 +39,7 @@ KNOWN_DIFFERENCES = {
     'p32_function.py / loop variable changes dtype inside tf loop': AUTOGRAPH,
     'p32_function.py / loop variable changes shape inside tf loop (no shape_invariants)': AUTOGRAPH,
     'p32_function.py / python list.append inside a tf.range loop': AUTOGRAPH,
-    'p32_function.py / tensor if: branches give different dtypes': AUTOGRAPH,
-    'p32_function.py / tensor if: branches give different shapes (static shape of output)': AUTOGRAPH,
     'p32_function.py / tf.debugging.assert_positive failing at run time': API,
-    'p32_function.py / variable defined in only one branch of a tensor if': AUTOGRAPH,
     'p33_function.py / Generator.uniform int32 inside, two calls': RANDOM,
     'p33_function.py / global seed 1234: g() vs h() (two tf.functions), vs eager e1/e2, g() 2nd call: [g==h, g==e1, g[1]==e2, g1==g2], values': RANDOM,  # noqa: E501
     'p33_function.py / global seed 7 + op seed 1 inside tf.function, two calls': RANDOM,
@@ -58,9 +55,7 @@ KNOWN_DIFFERENCES = {
     'p34_function.py / jit_compile=True with tf.unique (dynamic output shape)': JIT,
     'p34_function.py / jit_compile=True: boolean mask': JIT,
     'p34_function.py / keras model.fit: run_eagerly default, train_step python executions over 2 epochs x 2 batches, eager inside?': KERAS,  # noqa: E501
-    'p34_function.py / raise inside a tensor-dependent if (raised at trace time regardless of value)': AUTOGRAPH,
     'p34_function.py / tf.function(keras_model) call': KERAS,
-    'p35_function.py / MISTAKE: returning None from one branch of a tensor if': AUTOGRAPH,
     'p35_function.py / for x in tf.data.Dataset inside tf.function (autograph converts to a dataset loop); count': DATASET,  # noqa: E501
     'p35_function.py / static shape of tf.numpy_function output': API,
 }

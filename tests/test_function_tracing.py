@@ -524,3 +524,44 @@ def test_random_programs_through_function_match_eager(codes, seed, scales):
         np.testing.assert_allclose(wc.numpy(), we.numpy(), rtol=1e-12, atol=1e-14)
     styles = {(k, i % 2) for i, k in enumerate(scales)}  # 1 == 1.0 == True share a key, as in TF
     assert compiled.experimental_get_tracing_count() == len(styles)
+
+
+def test_both_sides_of_a_tensor_if_are_traced_at_the_first_call(capsys: pytest.CaptureFixture[str]) -> None:
+    @tf.function
+    def g(x):
+        if x > 0:
+            print("then")
+            y = x * 10.0
+        else:
+            print("else")
+            y = -x
+        return y
+
+    assert float(g(tf.constant(2.0))) == 20.0
+    assert capsys.readouterr().out == "then\nelse\n"  # as TF: both branches traced by the first call
+    assert float(g(tf.constant(-3.0))) == 3.0 and capsys.readouterr().out == ""  # no retrace for the other side
+    assert g.experimental_get_tracing_count() == 1
+
+    def one_side(x):
+        if x > 0:
+            y = x
+        return y  # noqa: F821 - unset on the other side, as the test wants
+
+    def none_side(x):
+        if x > 0:
+            return x
+        return None
+
+    def dtypes(x):
+        return tf.constant(1.0) if x > 0 else tf.constant(1)
+
+    def raises(x):
+        if x > 0:
+            raise ValueError("positive")
+        return x
+
+    for body, kind in [(one_side, ValueError), (none_side, ValueError), (dtypes, TypeError), (raises, ValueError)]:
+        with pytest.raises(kind):
+            tf.function(body)(tf.constant(-1.0))
+    shapes = tf.function(lambda x: tf.zeros([2]) if x > 0 else tf.zeros([3]))
+    assert str(shapes.get_concrete_function(tf.constant(1.0)).outputs[0].shape) == "(None,)"

@@ -33,6 +33,7 @@ _variable_hook: Any = None  # called with each new Variable (TF's rule: Variable
 _symbolic_repr: Any = None  # repr of a tensor while a trace runs (Tensor("x:0", shape=..., dtype=...)) or None
 _tracing: Any = None  # is a trace running on this thread?
 _convert_check: Any = None  # called as (tensor, kind) before a Python conversion while a trace runs
+_bool_decision: Any = None  # (tensor, value) -> value of a bool() while a trace runs (tracing both sides of an if)
 _relaxed_shapes: dict[int, Any] = {}  # id(raw value) -> static shape with None dims, for placeholders while tracing
 
 
@@ -150,6 +151,7 @@ class _TensorLike:
         if local.tracer is not None:
             if _convert_check is not None:
                 _convert_check(self, "bool")
+                r = _bool_decision(self, r)
             local.tracer.on_convert(self, "bool", r)
         return r
 

@@ -140,6 +140,7 @@ def test_conformance_compiled(name: str, tf_results_function: dict[str, Any], ta
 
 # Programs whose tf.function run differs from tapegrad.function's, with the reason (docs/function.md).
 _NAMES = "graph tensors print with tapegrad's op names (TF: its op types and name scopes, e.g. 'Reshape:0')"
+_PLAIN = "inside a trace tapegrad records recompute_grad's function plainly (TF keeps its recompute rules in graphs)"
 _ONCE = "TF logs the persistent-tape warning at most once per process under tf.function (tapegrad: per call site)"
 COMPILED_DIFFERENCES: dict[str, str] = {
     "repr_tensor_float32_scalars": _NAMES,
@@ -162,4 +163,7 @@ COMPILED_DIFFERENCES: dict[str, str] = {
     "custom_gradient_scalar_return_raises": "TF's graph-mode custom_gradient fails on bool() of the symbolic result",
     "recompute_grad_second_order": "TF's graph-mode recompute_grad has no second order (NotImplementedError); "
                                    "tapegrad computes it",
+    "recompute_grad_value_and_gradient": _PLAIN,
+    "recompute_grad_unconnected_argument_zeros": _PLAIN,
+    "fwd_recompute_grad_raises": _PLAIN,
 }

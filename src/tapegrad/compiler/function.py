@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .. import _nest, _tensor
+from .._shape import TensorShape
 from .._tape import local
 from .._tensor import Tensor, Variable, _TensorLike
 from ..errors import InvalidArgumentError
@@ -70,6 +71,7 @@ class _State(threading.local):
     depth = 0  # traces of this module in progress on this thread
     no_autograph = 0  # inside tapegrad.autograph.do_not_convert code
     autograph: list[bool]  # per active trace: the function's autograph setting
+    explore: Any = None  # the _Explore of the first trace in progress (records / forces tensor-dependent `if`s)
     creating: list[Any]  # per active trace: (may create Variables?, Variables created)
     names: dict[int, str]  # id(raw value of a placeholder) -> its name, for the symbolic repr
 
@@ -548,7 +550,8 @@ class ConcreteFunction:
         return paths
 
     def _trace(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]], paths: list[Any],
-               allow_variables: bool = False, created: list[Any] | None = None) -> tuple[Any, Any, Any]:
+               allow_variables: bool = False, created: list[Any] | None = None,
+               explore: Any = None) -> tuple[Any, Any, Any]:
         """Run the body once under the recorder on ``flat`` (the call's tensor leaves); keep the program."""
         core = _load_core()
         function = self._function
@@ -578,6 +581,8 @@ class ConcreteFunction:
         kw: dict[str, Any] = {"name": function.__name__, "jit_compile": bool(function._jit_compile)}
         if core["names_kw"]:
             kw["names"] = self._names
+        saved_explore = _state.explore
+        _state.explore = explore
         _state.depth += 1
         _state.autograph.append(bool(function._autograph))
         _state.creating.append((allow_variables, created if created is not None else []))
@@ -593,6 +598,7 @@ class ConcreteFunction:
                 raise _in_user_code(exc, code).with_traceback(exc.__traceback__) from None
             raise
         finally:
+            _state.explore = saved_explore
             _state.creating.pop()
             _state.autograph.pop()
             _state.depth -= 1
@@ -745,6 +751,9 @@ class ConcreteFunction:
 
     def _output_specs(self) -> list[TensorSpec]:
         self._program()
+        merged = getattr(self, "_merged_specs", None)
+        if merged is not None:
+            return list(merged)
         specs = self._paths[0][2]
         if specs is None:
             specs = [s if isinstance(s, TensorSpec) else TensorSpec(*s)
@@ -898,6 +907,99 @@ def _parameter_names(fn: Callable[..., Any]) -> list[str]:
         return [p.name for p in inspect.signature(fn).parameters.values()]
     except (TypeError, ValueError):
         return []
+
+
+# -- both sides of a tensor-dependent `if` (TF traces both branches) -------------------------------------------------
+_MAX_EXPLORED = 4  # `if`s of a first trace whose other side is traced too
+
+
+class _Explore:
+    """Python decisions taken from tensors during one trace: which were ``if``s (and their values), and which to
+    force to the other side."""
+
+    __slots__ = ("force", "count", "ifs")
+
+    def __init__(self, force: dict[int, bool]) -> None:
+        self.force = force
+        self.count = 0
+        self.ifs: list[tuple[int, bool]] = []
+
+
+def _bool_decision(t: Any, value: bool) -> bool:
+    """Called by ``Tensor.__bool__`` while tracing: record an ``if`` decision, or force it (exploration)."""
+    exp = _state.explore
+    if exp is None:
+        return value
+    frame = sys._getframe(2)
+    if frame.f_code.co_filename.startswith(_PKG_DIR) or not _is_if(frame):
+        return value
+    k = exp.count
+    exp.count = k + 1
+    if k in exp.force:
+        return exp.force[k]
+    exp.ifs.append((k, value))
+    return value
+
+
+def _is_if(frame: Any) -> bool:
+    """A conditional jump that is not a loop test: an ``if`` statement or a conditional expression."""
+    ops = _instructions(frame.f_code)
+    op = ops.get(frame.f_lasti)
+    if op is None or not op[0].startswith("POP_JUMP") or "BACKWARD" in op[0]:
+        return False
+    target = op[1]
+    if not isinstance(target, int) or target <= frame.f_lasti:
+        return False
+    before = ops.get(target - 2)
+    return before is None or "BACKWARD" not in before[0]  # a jump past a loop's back-edge leaves a `while`
+
+
+def _explore_branches(concrete: Any, flat: list[Any], call: Any, paths: list[Any], explore: _Explore) -> None:
+    main = paths[0]
+    for k, value in explore.ifs[:_MAX_EXPLORED]:
+        branch = "else" if value else "main"
+        try:
+            other = concrete._trace(flat, call, paths, allow_variables=False, explore=_Explore({k: not value}))
+        except UnboundLocalError as exc:  # a name set on one side only
+            raise _one_side_error(exc, branch) from None
+        _check_branches(main, other, branch)
+    paths.remove(main)
+    paths.insert(0, main)
+    concrete._single = None
+    specs = main[2]
+    if specs is not None:
+        for p in paths[1:]:
+            if p[2] is not None and len(p[2]) == len(specs):
+                specs = [TensorSpec(_common_shape(a.shape, b.shape), a.dtype) for a, b in zip(specs, p[2])]
+        concrete._merged_specs = specs
+
+
+def _one_side_error(exc: BaseException, branch: str) -> ValueError:
+    text = str(getattr(exc, "_tapegrad_original_message", exc))
+    name = text.split("'")[1] if text.count("'") >= 2 else "a variable"
+    return ValueError(f"'{name}' must also be initialized in the {branch} branch (a tensor-dependent `if` sets it on "
+                      "one side only: both sides are traced, as in TF)")
+
+
+def _common_shape(a: TensorShape, b: TensorShape) -> TensorShape:
+    if a.rank is None or b.rank is None or a.rank != b.rank:
+        return TensorShape(None)
+    return TensorShape([x if x == y else None for x, y in zip(a.as_list(), b.as_list())])
+
+
+def _check_branches(main: Any, other: Any, branch: str) -> None:
+    """TF's rules for the two sides of a converted ``if``: the same structure (None on one side only is an
+    error) and the same dtypes; shapes may differ."""
+    s1, s2 = main[1], other[1]
+    f1 = _nest.flatten(s1) if _nest.is_nested(s1) else [s1]
+    f2 = _nest.flatten(s2) if _nest.is_nested(s2) else [s2]
+    if len(f1) != len(f2) or any((a is None) != (b is None) for a, b in zip(f1, f2)):
+        raise ValueError(f"'retval_' is None at the end of the {branch} branch (the two sides of a tensor-dependent "
+                         "`if` return different structures; tapegrad traces both, as TF).")
+    for a, b in zip(main[2] or (), other[2] or ()):
+        if a.dtype != b.dtype:
+            raise TypeError(f"'retval_' has dtype {a.dtype.name} in the main branch, but dtype {b.dtype.name} in the "
+                            f"{branch} branch")
 
 
 # -- the Function ---------------------------------------------------------------------------------------------------
@@ -1087,10 +1189,17 @@ class Function:
         return ConcreteFunction(self, key, (args, kwargs), leaves, refs, specs, _next_number())
 
     def _first_trace(self, concrete: ConcreteFunction, flat: list[Any], call: Any, paths: list[Any]) -> None:
-        """Trace ``concrete`` for the first time, with TF's rule for Variables made by the body."""
+        """Trace ``concrete`` for the first time, with TF's rule for Variables made by the body, then trace the other
+        side of each tensor-dependent ``if`` it took (as TF traces both branches of a converted ``if``)."""
         created: list[Any] = []
         allow = not self._first_traced
-        concrete._trace(flat, call, paths, allow_variables=allow, created=created)
+        explore = _Explore({}) if self._autograph else None
+        try:
+            concrete._trace(flat, call, paths, allow_variables=allow, created=created, explore=explore)
+        except UnboundLocalError as exc:
+            if explore is None or not explore.ifs:
+                raise
+            raise _one_side_error(exc, "else" if not explore.ifs[-1][1] else "main") from None
         self._first_traced = True
         if not concrete._counted:
             concrete._counted = True
@@ -1102,7 +1211,10 @@ class Function:
             paths.clear()
             concrete._single = None
             concrete._variables = created
-            concrete._trace(flat, call, paths, allow_variables=False)
+            explore = _Explore({}) if self._autograph else None
+            concrete._trace(flat, call, paths, allow_variables=False, explore=explore)
+        if explore is not None and explore.ifs:
+            _explore_branches(concrete, flat, call, paths, explore)
 
     def _store(self, concrete: ConcreteFunction) -> None:
         key = concrete._key
@@ -1456,6 +1568,7 @@ def _install_hooks() -> None:
     _tensor._symbolic_repr = _symbolic_repr
     _tensor._tracing = is_tracing
     _tensor._convert_check = _convert_check
+    _tensor._bool_decision = _bool_decision
     from .. import _logging
 
     _logging.tracing = is_tracing
