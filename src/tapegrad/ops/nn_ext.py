@@ -813,6 +813,17 @@ def _moments_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
         mean = F.astype(F.trunc(F.sum(x, axis=axis, keepdims=True, dtype=F.int64) / n), x.dtype)
         d = x - mean
         var = F.astype(F.trunc(F.sum(d * d, axis=axis, keepdims=True, dtype=F.int64) / n), x.dtype)
+    elif (not F.is_diff and x.ndim > 1 and sorted(a % x.ndim for a in axis) == list(range(x.ndim - 1))
+          and x.flags.c_contiguous):
+        # statistics per channel over every leading axis (batch normalisation, channels last): GEMVs with a ones
+        # vector instead of NumPy's much slower reduction over the outer axes of a short last axis
+        c = x.shape[-1]
+        rows = x.size // c
+        ones = F.ones((rows,), dtype=x.dtype)
+        kept = (1,) * (x.ndim - 1) + (c,)
+        mean = F.reshape(F.matmul(ones, F.reshape(x, (rows, c))) / rows, kept)
+        d = x - mean
+        var = F.reshape(F.matmul(ones, F.reshape(d * d, (rows, c))) / rows, kept)
     else:
         mean = F.mean(x, axis=axis, keepdims=True)
         d = x - mean
@@ -891,6 +902,16 @@ def _bn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float) ->
     return x * inv + (offset - mean * inv if offset is not None else -mean * inv)
 
 
+def _sum_rows(F: Any, a: Any, like: Any) -> Any:
+    """``a`` summed down to a per-channel vector shaped like ``like`` (``(C,)``, ``a``'s last axis) as a BLAS GEMV
+    ``ones @ a``; anything else is returned whole for the broadcasting reduction of the backward pass."""
+    if (F.is_diff or a.ndim < 2 or getattr(like, "ndim", 0) != 1 or like.shape[0] != a.shape[-1]
+            or not a.flags.c_contiguous):
+        return a
+    rows = a.size // a.shape[-1]
+    return F.matmul(F.ones((rows,), dtype=a.dtype), F.reshape(a, (rows, a.shape[-1])))
+
+
 def _bn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x, mean, var, offset, scale = _bn_unpack(ins, p)
     r = 1 / F.sqrt(var + p["eps"])
@@ -898,15 +919,16 @@ def _bn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     res: list[Any] = [None] * len(ins)
     gx = g * inv
     res[0] = gx if needs[0] else None
-    res[1] = -gx if needs[1] else None
+    res[1] = -_sum_rows(F, gx, mean) if needs[1] else None
+    centered = x - mean if needs[2] or scale is not None else None
     if needs[2]:
-        res[2] = g * ((x - mean) * (inv * r * r * -0.5))
+        res[2] = _sum_rows(F, g * (centered * (inv * r * r * -0.5)), var)
     k = 3
     if offset is not None:
-        res[k] = g if needs[k] else None
+        res[k] = _sum_rows(F, g, offset) if needs[k] else None
         k += 1
     if scale is not None and needs[k]:
-        res[k] = g * ((x - mean) * r)
+        res[k] = _sum_rows(F, g * (centered * r), scale)
     return tuple(res)
 
 
@@ -1072,7 +1094,9 @@ def _bias_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     trail = p["trail"]
     gb = None
     if needs[1]:
-        gb = F.sum(g, axis=tuple(range(-trail, 0))) if trail else g
+        # channels last: the sum over every leading axis as a GEMV (NumPy's reduction over the outer axes of an
+        # array with a short last axis, a convolution's bias gradient, is many times slower)
+        gb = F.sum(g, axis=tuple(range(-trail, 0))) if trail else _sum_rows(F, g, ins[1])
     return (g if needs[0] else None, gb)
 
 
@@ -1660,9 +1684,20 @@ def _tiles(F: Any, x: Any, ksize: Sequence[int]) -> Any:
     return F.reshape(x, x.shape[:-3] + (ho, kh, wo, kw, x.shape[-1]))
 
 
+def _tile_max(F: Any, t: Any, ksize: Sequence[int]) -> Any:
+    """The maximum over the window axes of tiles: elementwise maxima of the taps (several times faster than a
+    reduction over two inner strided axes; NaN propagates as with ``max``)."""
+    out = t[..., 0, :, 0, :]
+    for a in range(ksize[0]):
+        for b in range(ksize[1]):
+            if a or b:
+                out = F.maximum(out, t[..., a, :, b, :])
+    return out
+
+
 def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
     if _tiled(ksize, strides, pads):
-        return F.max(_tiles(F, x, ksize), axis=(-4, -2))
+        return _tile_max(F, _tiles(F, x, ksize), ksize)
     out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
     v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
     return F.max(v, axis=(-2, -1))
@@ -1673,7 +1708,7 @@ def _maxpool_argmax_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[i
     if _tiled(ksize, strides, pads) and (x.dtype.kind != "f" or not F.isnan(x).any()):
         # one comparison per kernel tap against the window maxima; earlier taps win ties (NaN windows: below)
         t = _tiles(F, x, ksize)
-        top = F.max(t, axis=(-4, -2))
+        top = _tile_max(F, t, ksize)
         arg = F.zeros(top.shape, dtype=F.int64)
         for a in reversed(range(ksize[0])):  # last tap first, so the earliest tap equal to the maximum stays
             for b in reversed(range(ksize[1])):

@@ -20,7 +20,6 @@ from typing import Any
 
 from ...ops import array_ext as _ax
 from ...ops import array_ops as _ao
-from ...ops import math_ops as _m
 from ...ops import nn_ext as _nn
 from .. import activations, backend, initializers, regularizers
 from ._base import InputSpec, Layer
@@ -234,7 +233,7 @@ class _Conv(Layer):
             x = _to_last(x, self.rank)
         y = self._convolve(x)
         if self.use_bias:
-            y = _m.add(y, self.bias.value)
+            y = _nn.bias_add(y, self.bias.value)
         if first:
             y = _to_first(y, self.rank)
         return self.activation(y)
