@@ -1323,12 +1323,25 @@ def _conv_input_fwd(F: Any, g: Any, f: Any, in_hw: tuple[int, int], strides: tup
                     dil: tuple[int, int], pads: Pads, groups: int) -> Any:
     """Gradient of conv2d wrt its input: ``(..., N, Ho, Wo, Co)`` → ``(..., N, H, W, Ci)``."""
     kh, kw, _, co = f.shape[-4:]
+    if groups == 1 and f.ndim == 4 and g.ndim == 4:
+        # one GEMM gives the patch gradients tap-major, (kh, kw, Ci, N, Ho, Wo); col2im then adds one contiguous
+        # (Ci, N, Ho, Wo) block per tap into a channels-first buffer, and one transpose copy returns NHWC
+        ci = f.shape[2]
+        n, ho, wo = g.shape[0], g.shape[1], g.shape[2]
+        cols = F.matmul(F.reshape(f, (kh * kw * ci, co)), F.reshape(g, (n * ho * wo, co)).T)
+        cols = F.reshape(cols, (kh, kw, ci, n, ho, wo))
+        hp, wp = in_hw[0] + pads[0][0] + pads[0][1], in_hw[1] + pads[1][0] + pads[1][1]
+        acc = F.zeros((ci, n, hp, wp), dtype=cols.dtype)
+        for a in range(kh):
+            h0 = a * dil[0]
+            for b in range(kw):
+                w0 = b * dil[1]
+                acc[:, :, h0: h0 + (ho - 1) * strides[0] + 1: strides[0], w0: w0 + (wo - 1) * strides[1] + 1:
+                    strides[1]] += cols[a, b]
+        acc = acc[:, :, pads[0][0]: pads[0][0] + in_hw[0], pads[1][0]: pads[1][0] + in_hw[1]]
+        return F.ascontiguousarray(F.transpose(acc, (1, 2, 3, 0)))
     if groups == 1:
-        if f.ndim == 4 and g.ndim == 4:  # one GEMM against the transposed kernel matrix, then col2im
-            ci = f.shape[2]
-            cols = F.matmul(F.reshape(g, (-1, co)), F.reshape(f, (kh * kw * ci, co)).T)
-            cols = F.reshape(cols, g.shape[:3] + (kh, kw, ci))
-        elif f.ndim == 4:
+        if f.ndim == 4:
             cols = F.tensordot(g, f, axes=((-1,), (3,)))  # (..., N, Ho, Wo, kh, kw, Ci)
         else:
             cols = F.einsum("...nhwo,...abio->...nhwabi", g, f)
