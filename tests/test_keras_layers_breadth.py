@@ -307,3 +307,28 @@ def test_backend_functions_docstring_and_gradients():
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [[2.0, -1.0, 6.0]])  # 2 * relu * slope
     assert K.int_shape(K.batch_dot(tf.ones((2, 3, 4)), tf.ones((2, 4)), axes=(2, 1))) == (2, 3)
     assert K.result_type("int32", "float32") == "float32" and K.result_type("int8", "uint8") == "int16"
+
+
+@pytest.mark.parametrize("shape", [(2, 6, 7, 3), (1, 4, 4, 1)])
+def test_tiled_max_pool_routes_to_first_maximum(shape):
+    """2x2/2 pooling (the reshaped fast path): ties (zeros after ReLU) and NaN windows route like TF's kernel, to the
+    first maximum in row-major window order (for NaN: the first NaN), as the general strided-window path does."""
+    rng = np.random.default_rng(6)
+    x = np.maximum(np.round(rng.standard_normal(shape)), 0).astype("float32")
+    if shape[-1] == 1:
+        x[0, 1, 0, 0] = np.nan
+    ho, wo = shape[1] // 2, shape[2] // 2
+    win = np.lib.stride_tricks.sliding_window_view(x, (2, 2), axis=(1, 2))[:, ::2, ::2][:, :ho, :wo]
+    first = win.reshape(win.shape[:-2] + (4,)).argmax(-1)
+    g = rng.standard_normal((shape[0], ho, wo, shape[3])).astype("float32")
+    expected = np.zeros_like(x)
+    for idx in np.ndindex(first.shape):
+        n, i, j, c = idx
+        a, b = divmod(int(first[idx]), 2)
+        expected[n, 2 * i + a, 2 * j + b, c] += g[idx]
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = tf.nn.max_pool2d(xt, 2, 2, "VALID")
+    np.testing.assert_array_equal(tape.gradient(y, xt, output_gradients=tf.constant(g)).numpy(), expected)
+    np.testing.assert_array_equal(np.isnan(y.numpy()), np.isnan(win.max(axis=(-2, -1))))

@@ -1718,15 +1718,16 @@ def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int
 
 def _maxpool_argmax_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
     """Index ``a * kw + b`` of the first maximum of each window (row-major, as TF's CPU kernel)."""
-    if _tiled(ksize, strides, pads) and (x.dtype.kind != "f" or not F.isnan(x).any()):
-        # one comparison per kernel tap against the window maxima; earlier taps win ties (NaN windows: below)
+    if _tiled(ksize, strides, pads) and ksize[0] * ksize[1] <= 127:
         t = _tiles(F, x, ksize)
         top = _tile_max(F, t, ksize)
-        arg = F.zeros(top.shape, dtype=F.int64)
-        for a in reversed(range(ksize[0])):  # last tap first, so the earliest tap equal to the maximum stays
-            for b in reversed(range(ksize[1])):
-                arg = F.where(t[..., a, :, b, :] == top, a * ksize[1] + b, arg)
-        return arg
+        if x.dtype.kind != "f" or not F.isnan(top).any():  # a NaN in a window makes its maximum NaN
+            # one comparison per kernel tap against the window maxima; earlier taps win ties (NaN windows: below)
+            arg = F.zeros(top.shape, dtype=F.int8)
+            for a in reversed(range(ksize[0])):  # last tap first, so the earliest tap equal to the maximum stays
+                for b in reversed(range(ksize[1])):
+                    arg = F.where(t[..., a, :, b, :] == top, F.int8(a * ksize[1] + b), arg)
+            return F.astype(arg, F.int64)
     out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
     v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
     return F.argmax(F.reshape(v, v.shape[:-2] + (ksize[0] * ksize[1],)), axis=-1)
