@@ -1700,6 +1700,8 @@ def _tiles(F: Any, x: Any, ksize: Sequence[int]) -> Any:
 def _tile_max(F: Any, t: Any, ksize: Sequence[int]) -> Any:
     """The maximum over the window axes of tiles: elementwise maxima of the taps (several times faster than a
     reduction over two inner strided axes; NaN propagates as with ``max``)."""
+    if ksize[0] * ksize[1] == 1:  # 1×1 windows: a copy, never a view of the input
+        return F.array(t[..., 0, :, 0, :], copy=True)
     out = t[..., 0, :, 0, :]
     for a in range(ksize[0]):
         for b in range(ksize[1]):
