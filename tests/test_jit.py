@@ -256,3 +256,46 @@ def test_jacobian_seed_matmul_becomes_elementwise():
     assert sum(n.op.name == 'matmul' for n in pp.graph.nodes) == 2  # the plan's graph is its own
     assert got[0].shape == (7, 1, 5, 1)
     np.testing.assert_allclose(got[0], ref[0], rtol=2e-6, atol=1e-7)
+
+
+def test_random_programs_under_jit_match_eager():
+    """The compiler's Hypothesis differential test (random ops, variable updates, tape gradients, data-dependent
+    branches; several calls with guard misses) with ``jit_compile=True``."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tapegrad.compiler.trace import GuardMiss
+
+    from .test_compiler_differential import OPS, make_body
+
+    @settings(max_examples=15, deadline=None, derandomize=True)
+    @given(codes=st.lists(st.sampled_from(OPS), min_size=2, max_size=8), seed=st.integers(0, 2**16))
+    def check(codes, seed):
+        rng = np.random.default_rng(seed)
+        v0, w0 = rng.normal(size=4), rng.normal(size=(4, 4)) / 2
+        ve, we, vc, wc = tf.Variable(v0), tf.Variable(w0), tf.Variable(v0), tf.Variable(w0)
+        eager, body = make_body(codes, ve, we), make_body(codes, vc, wc)
+
+        def run(ts):
+            return list(body(*ts)), None
+
+        programs = []
+        for _ in range(3):
+            x, y = tf.constant(rng.normal(size=4)), tf.constant(rng.normal(size=4))
+            want = eager(x, y)
+            got = None
+            for p in programs:
+                try:
+                    got = p([x, y])
+                    break
+                except GuardMiss:
+                    continue
+            if got is None:
+                programs.append(trace(run, [x, y], name="body", jit_compile=True))
+                got = programs[-1]([x, y])
+            for a, b in zip(got, want):
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-11, atol=1e-13)
+            np.testing.assert_allclose(vc.numpy(), ve.numpy(), rtol=1e-11, atol=1e-13)
+            np.testing.assert_allclose(wc.numpy(), we.numpy(), rtol=1e-11, atol=1e-13)
+
+    check()
