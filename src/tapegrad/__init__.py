@@ -11,6 +11,7 @@ tapegrad.Tensor(6.0, shape=(), dtype=float32)
 import warnings as _warnings
 
 from . import errors
+from ._device import DeviceSpec, device
 from ._dtypes import (
     DType,
     as_dtype,
@@ -51,7 +52,8 @@ from ._logging import get_logger  # noqa: E402
 from .compiler.function import function  # noqa: E402
 
 # Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
-_LAZY_MODULES = ("autograph", "data", "debugging", "experimental", "keras", "scipy", "train", "viz")
+_LAZY_MODULES = ("autograph", "data", "debugging", "experimental", "keras", "scipy", "sysconfig", "test", "train",
+                 "viz")
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
 
@@ -79,6 +81,7 @@ __all__ = [
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
     "random", "print", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental",
     "scipy", "viz",
-    "Module", "name_scope", "keras", "train", "function", "autograph", "get_logger", "data",
+    "Module", "name_scope", "device", "DeviceSpec", "sysconfig", "test",
+    "keras", "train", "function", "autograph", "get_logger", "data",
     *_collect(""),
 ]

@@ -11,12 +11,12 @@ import numpy as np
 
 from . import _dtypes
 from ._backend import NUMPY, Backend
+from ._device import current_backend
 from ._dtypes import DType
 from ._shape import TensorShape
 from ._tape import local, next_id, on_variable_read
 
 _new = object.__new__
-_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -81,7 +81,21 @@ class _TensorLike:
 
     @property
     def device(self) -> str:
-        return _DEVICE
+        """The device holding the value (TF's full name, e.g. ``/job:localhost/replica:0/task:0/device:CPU:0``)."""
+        return self._xp.device
+
+    @property
+    def backing_device(self) -> str:
+        return self._xp.device
+
+    def cpu(self) -> Any:
+        """A copy on the CPU (``tf.Tensor.cpu``): the tensor itself, which already lives there."""
+        return self
+
+    def gpu(self, gpu_index: int = 0) -> Any:
+        """RuntimeError: there is no GPU device."""
+        raise RuntimeError(f"GPU:{gpu_index} unknown device: tapegrad computes on the CPU "
+                           "(tf.config.list_physical_devices('GPU') is empty).")
 
     def numpy(self) -> Any:
         """The value as a NumPy scalar (0-d) or a fresh ndarray (never a view into the tensor)."""
@@ -103,14 +117,14 @@ class _TensorLike:
         v = self._value
         if v.ndim == 0:
             return v[()] if isinstance(v, np.ndarray) else v
-        return np.array(v, copy=True) if self._xp is NUMPY else self._xp.xp.asnumpy(v)
+        return np.array(v, copy=True) if self._xp.xp is np else self._xp.xp.asnumpy(v)
 
     def _numpy_value(self) -> Any:
         """``numpy()`` without logging a tape escape (display, pickling)."""
         v = self._value
         if v.ndim == 0:
             return v[()] if isinstance(v, np.ndarray) else v
-        return np.array(v, copy=True) if self._xp is NUMPY else self._xp.xp.asnumpy(v)
+        return np.array(v, copy=True) if self._xp.xp is np else self._xp.xp.asnumpy(v)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if local.tapes:
@@ -119,7 +133,7 @@ class _TensorLike:
             if self._id is not None:
                 _note_escape(self, "np.asarray()")
         v = self._value
-        if self._xp is not NUMPY:
+        if self._xp.xp is not np:
             v = self._xp.xp.asnumpy(v)
         if copy is False:
             if dtype is not None and np.dtype(dtype) != v.dtype:
@@ -521,7 +535,7 @@ class Variable(_TensorLike):
             value = xp.array(value, copy=True)
         else:
             value = constant_value(initial_value, dtype)
-            xp = NUMPY
+            xp = current_backend()
         if value.ndim == 0 and isinstance(value, np.ndarray):
             value = value[()]  # a NumPy scalar: scalar math on it is several times cheaper than on a 0-d array
         if shape is not None and validate_shape:

@@ -10,10 +10,37 @@ are tapegrad extensions for large-array eager performance (docs/performance.md).
 """
 
 import sys as _sys
+import types as _types
 
 from ._buffers import clear_buffer_cache, get_buffer_cache_info, set_buffer_cache_limit, tune_malloc  # noqa: F401
 from .ops import collect as _collect
 
 globals().update(_collect("config"))
+
+from . import _device as _dev  # noqa: E402
+from ._device import (  # noqa: E402, F401
+    LogicalDevice,
+    LogicalDeviceConfiguration,
+    PhysicalDevice,
+    VirtualDeviceConfiguration,
+    get_logical_device_configuration,
+    get_soft_device_placement,
+    get_virtual_device_configuration,
+    get_visible_devices,
+    list_logical_devices,
+    list_physical_devices,
+    set_logical_device_configuration,
+    set_soft_device_placement,
+    set_virtual_device_configuration,
+    set_visible_devices,
+)
+
+experimental = _types.ModuleType("tapegrad.config.experimental", "tf.config.experimental: device memory settings.")
+for _fn in (_dev.get_memory_growth, _dev.get_memory_info, _dev.reset_memory_stats, _dev.set_memory_growth,
+            list_physical_devices, list_logical_devices, get_visible_devices,
+            set_visible_devices, set_virtual_device_configuration, get_virtual_device_configuration):
+    setattr(experimental, _fn.__name__, _fn)
+experimental.VirtualDeviceConfiguration = VirtualDeviceConfiguration  # type: ignore[attr-defined]
+_sys.modules.setdefault(__name__ + ".experimental", experimental)
 
 _sys.modules.setdefault(__name__ + ".threading", threading)  # type: ignore[name-defined]  # noqa: F821

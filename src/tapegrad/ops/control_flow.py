@@ -1240,7 +1240,7 @@ def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple
         res = applyn(PY_FUNCTION_GRAD, (*ins, *g), {"func": p["func"], "touts": p["touts"], "n_in": len(ins)})
         return tuple(r if need and x._value.dtype.kind in "fc" else None for r, x, need in zip(res, ins, needs))
     tape, inputs, outs = p["box"][-1]
-    raw = F is NUMPY
+    raw = not F.is_diff
     grads = _body_gradients(tape, inputs, outs, [gk._value if isinstance(gk, _TensorLike) else gk for gk in g])
     return tuple(None if not need or gr is None else gr if raw else make(gr, NUMPY)
                  for gr, need in zip(grads, needs))

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._backend import NUMPY
+from .._device import current_backend
 from .._dispatch import apply1
 from .._logging import warn_limited
 from .._registry import defop, normal, spec
@@ -31,7 +32,7 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
         xp = value._xp
     else:
         arr = constant_value(value, dtype)
-        xp = NUMPY
+        xp = current_backend()
     if shape is not None:
         shp = shape_arg(shape)
         if arr.size == 1:
@@ -65,7 +66,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
             return make(constant_value(value, dtype_hint), NUMPY)
         except (TypeError, ValueError):
             pass
-    return make(constant_value(value, dtype), NUMPY)
+    return make(constant_value(value, dtype), current_backend())
 
 
 def _filled(shape: Any, dtype: Any, fill: Any) -> Tensor:

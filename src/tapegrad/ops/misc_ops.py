@@ -8,7 +8,6 @@ the pieces it shares with the rest of the library: ``TensorSpec`` (input signatu
 from __future__ import annotations
 
 import types
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -178,46 +177,10 @@ class TensorSpec:
 
 # -- config: devices, run_functions_eagerly, threading -------------------------------------------------------------
 
-PhysicalDevice = namedtuple("PhysicalDevice", ["name", "device_type"])
-PhysicalDevice.__doc__ = "A physical device on this machine (tapegrad has exactly one: the CPU)."
-LogicalDevice = namedtuple("LogicalDevice", ["name", "device_type"])
-LogicalDevice.__doc__ = "A logical device that ops run on (tapegrad has exactly one: the CPU)."
-
-_CPU = PhysicalDevice(name="/physical_device:CPU:0", device_type="CPU")
-_LOGICAL_CPU = LogicalDevice(name="/device:CPU:0", device_type="CPU")
-
-
 class _Config:
     run_eagerly = False
     inter_op_threads = 0
     intra_op_threads = 0
-
-
-def list_physical_devices(device_type: str | None = None) -> list[PhysicalDevice]:
-    """The physical devices, optionally of one type (``"CPU"``; the type match is exact, as in TF).
-
-    >>> import tapegrad as tf
-    >>> tf.config.list_physical_devices()
-    [PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')]
-    >>> tf.config.list_physical_devices("GPU")
-    []
-    """
-    return [_CPU] if device_type is None or device_type == "CPU" else []
-
-
-def get_visible_devices(device_type: str | None = None) -> list[PhysicalDevice]:
-    """The devices ops may use: the same as :func:`list_physical_devices`."""
-    return list_physical_devices(device_type)
-
-
-def list_logical_devices(device_type: str | None = None) -> list[LogicalDevice]:
-    """The logical devices, optionally of one type.
-
-    >>> import tapegrad as tf
-    >>> tf.config.list_logical_devices()
-    [LogicalDevice(name='/device:CPU:0', device_type='CPU')]
-    """
-    return [_LOGICAL_CPU] if device_type is None or device_type == "CPU" else []
 
 
 def run_functions_eagerly(run_eagerly: bool) -> None:
@@ -270,7 +233,6 @@ for _fn in (get_inter_op_parallelism_threads, set_inter_op_parallelism_threads, 
 EXPORTS: dict[str, list[str]] = {
     "": ["TensorSpec", "executing_eagerly", "is_tensor", "get_static_value"],
     "config": [
-        "list_physical_devices", "list_logical_devices", "get_visible_devices", "PhysicalDevice", "LogicalDevice",
         "run_functions_eagerly", "functions_run_eagerly", "experimental_run_functions_eagerly",
         "experimental_functions_run_eagerly", "threading",
     ],
