@@ -15,6 +15,7 @@ from ._device import DeviceSpec, device
 from ._dtypes import (
     DType,
     as_dtype,
+    bfloat16,
     complex64,
     complex128,
     double,
@@ -52,8 +53,8 @@ from ._logging import get_logger  # noqa: E402
 from .compiler.function import function  # noqa: E402
 
 # Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
-_LAZY_MODULES = ("autograph", "data", "debugging", "experimental", "keras", "scipy", "sysconfig", "test", "train",
-                 "viz")
+_LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "keras", "scipy", "sysconfig", "test",
+                 "train", "viz")
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
 
@@ -76,12 +77,13 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "errors", "DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16", "float32", "float64",
+    "errors", "DType", "as_dtype", "bfloat16",
+    "bool", "complex64", "complex128", "double", "float16", "float32", "float64",
     "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
     "random", "print", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental",
     "scipy", "viz",
-    "Module", "name_scope", "device", "DeviceSpec", "sysconfig", "test",
+    "Module", "name_scope", "device", "DeviceSpec", "dtypes", "sysconfig", "test",
     "keras", "train", "function", "autograph", "get_logger", "data",
     *_collect(""),
 ]

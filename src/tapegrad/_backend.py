@@ -43,7 +43,7 @@ class Backend:
         axes = _AXES_CACHE.get(key)
         if axes is None:
             axes = _sum_axes(g.shape, shape, nb)
-        if type(g) is np.ndarray and g.dtype.kind in "fc":  # the ufunc's reduce: no np.sum/ndarray.sum wrappers
+        if type(g) is np.ndarray and g.dtype.kind in "fcV":  # the ufunc's reduce: no np.sum/ndarray.sum wrappers
             if _LEAD_ONLY[key]:  # only leading axes are summed: the sum already has the target shape
                 return _add_reduce(g, axes)
             return _add_reduce(g, axes, None, None, True).reshape(g.shape[:nb] + shape)

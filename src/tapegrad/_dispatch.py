@@ -40,7 +40,7 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
                 tr.on_op(op, (x,), (v,), res, out, p)
         if type(x) is Variable:
             on_variable_read(x, tapes)
-        if op.vjp is not None and out.dtype.kind in "fc":
+        if op.vjp is not None and out.dtype.kind in "fcV":
             _record(op, (x._id,), (v,), res, out, p, tapes)
         elif x._id is not None:
             note_break(op, (x._id,), tapes)
@@ -67,7 +67,7 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
             on_variable_read(a, tapes)
         if type(b) is Variable:
             on_variable_read(b, tapes)
-        if op.vjp is not None and out.dtype.kind in "fc":
+        if op.vjp is not None and out.dtype.kind in "fcV":
             _record(op, (a._id, b._id), (va, vb), res, out, p, tapes)
         elif a._id is not None or b._id is not None:
             note_break(op, (a._id, b._id), tapes)
@@ -143,7 +143,7 @@ def make_binary(op: OpDef) -> Any:
                 on_variable_read(a, tapes)
             if tb is Variable:
                 on_variable_read(b, tapes)
-            if differentiable and out.dtype.kind in "fc":
+            if differentiable and out.dtype.kind in "fcV":
                 _record(op, (ia, ib), (va, vb), res, out, _EMPTY, tapes)
             elif ia is not None or ib is not None:
                 note_break(op, (ia, ib), tapes)
@@ -182,7 +182,7 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
                     tr.on_op(op, (x,), (v,), res, out, _EMPTY)
             if tx is Variable:
                 on_variable_read(x, tapes)
-            if differentiable and out.dtype.kind in "fc":
+            if differentiable and out.dtype.kind in "fcV":
                 _record(op, (x._id,), (v,), res, out, _EMPTY, tapes)
             elif x._id is not None:
                 note_break(op, (x._id,), tapes)
@@ -193,7 +193,7 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
 
 
 # Which tensor kinds a Python scalar may join without changing the tensor's dtype (TF: float into int raises).
-_SCALAR_OK = {float: "fc", int: "fciu"}
+_SCALAR_OK = {float: "fcV", int: "fciuV"}
 
 
 def _slow_binary(op: OpDef, a: Any, b: Any) -> Tensor:
@@ -249,7 +249,7 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
         for a in args:
             if type(a) is Variable:
                 on_variable_read(a, tapes)
-        if op.vjp is None or not (any(o.dtype.kind in "fc" for o in out) if op.multi else out.dtype.kind in "fc"):
+        if op.vjp is None or not (any(o.dtype.kind in "fcV" for o in out) if op.multi else out.dtype.kind in "fcV"):
             # not differentiable, or integer/bool outputs: the chain stops here (TF semantics)
             note_break(op, tuple([a._id for a in args]), tapes)
             return res
@@ -306,7 +306,7 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
             if op.multi:
                 # (a forward accumulator may have set the ids already); integer/bool outputs get none: nothing
                 # computed from them is differentiable (TF: None)
-                oid: Any = tuple([(t._id or next_id()) if o.dtype.kind in "fc" else None for t, o in zip(res, out)])
+                oid: Any = tuple([(t._id or next_id()) if o.dtype.kind in "fcV" else None for t, o in zip(res, out)])
                 for t, i in zip(res, oid):
                     t._id = i
             else:

@@ -81,7 +81,7 @@ class DType:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DType):
-            return self._np == other._np
+            return self.name == other.name
         try:
             return self._np == as_dtype(other)._np
         except TypeError:
@@ -97,6 +97,49 @@ class DType:
         return as_dtype, (self.name,)
 
 
+class _BFloat16(DType):
+    """``bfloat16``: NumPy has no such type; its arrays come from the optional ``ml_dtypes`` package (the one TF and
+    JAX use), imported the first time a bfloat16 value is made (``pip install tapegrad[bfloat16]``).
+
+    ml_dtypes' dtype has NumPy kind ``'V'``; tapegrad admits no other ``'V'`` dtype, so the op tables treat kind
+    ``'V'`` as floating (their kind tests read ``"fcV"``)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self.name = "bfloat16"
+        self.kind = "f"
+        self.is_floating = True
+        self.is_integer = self.is_complex = self.is_bool = self.is_unsigned = False
+        self.size = 2
+
+    @property  # type: ignore[override]
+    def _np(self) -> np.dtype:
+        dt = _BF16_NP[0]
+        if dt is None:
+            try:
+                import ml_dtypes
+            except ImportError:
+                raise ImportError("bfloat16 needs the optional package ml_dtypes: pip install 'tapegrad[bfloat16]' "
+                                  "(or pip install ml_dtypes); float16 works without it.") from None
+            dt = _BF16_NP[0] = np.dtype(ml_dtypes.bfloat16)
+            _BY_NP[dt] = self
+        return dt
+
+    @property
+    def min(self) -> Any:
+        return self._np.type(-3.3895313892515355e38)
+
+    @property
+    def max(self) -> Any:
+        return self._np.type(3.3895313892515355e38)
+
+    def __hash__(self) -> int:
+        return hash("bfloat16")
+
+
+_BF16_NP: list[Any] = [None]
+bfloat16 = _BFloat16()
 float16 = DType("float16", np.float16)
 half = float16
 float32 = DType("float32", np.float32)
@@ -118,7 +161,7 @@ _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uin
         complex64, complex128)
 _BY_NP: dict[np.dtype, DType] = {d._np: d for d in _ALL}
 _BY_NAME: dict[str, DType] = {d.name: d for d in _ALL}
-_BY_NAME.update(half=float16, double=float64)
+_BY_NAME.update(half=float16, double=float64, bfloat16=bfloat16)
 
 
 def from_numpy(np_dtype: np.dtype) -> DType:
@@ -139,7 +182,7 @@ def as_dtype(value: Any) -> DType:
     >>> tf.as_dtype("float64") is tf.float64, tf.as_dtype(np.int32) is tf.int32
     (True, True)
     """
-    if type(value) is DType:
+    if type(value) is DType or value is bfloat16:
         return value
     if isinstance(value, str):
         d = _BY_NAME.get(value)
@@ -156,6 +199,8 @@ def as_dtype(value: Any) -> DType:
         return bool_
     if value is complex:
         return complex128
+    if getattr(value, "__name__", None) == "bfloat16" or str(value) == "bfloat16":
+        return bfloat16  # ml_dtypes.bfloat16 (or its dtype)
     try:
         return from_numpy(np.dtype(value))
     except TypeError as exc:

@@ -452,7 +452,7 @@ class _RecomputeCall:
         args = [identity(ins[k]) if diff else make(ins[k], xp) for k in range(n_in)]
         inner = _tape.Tape(False, False)
         for a, need in zip(args, needs):
-            if need and a._value.dtype.kind in "fc":
+            if need and a._value.dtype.kind in "fcV":
                 inner.known.add(ensure_id(a))
         for v, need in zip(self.variables, needs[n_in:]):
             if need:
@@ -471,7 +471,7 @@ class _RecomputeCall:
         del result, gs, g
         sources = [a for a in args] + list(self.variables)
         source_ids = {s._id for s in sources if s._id is not None}
-        float_ids = {s._id for s in sources if s._id is not None and s._value.dtype.kind in "fc"}
+        float_ids = {s._id for s in sources if s._id is not None and s._value.dtype.kind in "fcV"}
         results: dict[int, Any] = {}
         if seeds:
             results, _ = backward(inner.entries, True, seeds, source_ids, xp, len(batch), float_ids)
@@ -480,7 +480,7 @@ class _RecomputeCall:
             v = src._value
             r = results.get(src._id) if src._id is not None else None
             if r is None:
-                if not need or v.dtype.kind not in "fc":
+                if not need or v.dtype.kind not in "fcV":
                     grads.append(None)
                     continue
                 r = xp.zeros(batch + tuple(v.shape), dtype=v.dtype)  # TF: unconnected inputs get zeros

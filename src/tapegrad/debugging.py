@@ -217,7 +217,7 @@ class _Snapshot:
 
     def connected(self, targets: list[Any], sources: list[Any]) -> list[bool]:
         tids = {t._id for t in targets if isinstance(t, _TensorLike) and t._id is not None
-                and t._value.dtype.kind in "fc"}
+                and t._value.dtype.kind in "fcV"}
         out = []
         for s in sources:
             if not isinstance(s, _TensorLike):
@@ -226,7 +226,7 @@ class _Snapshot:
             if any(s is t for t in targets):
                 out.append(True)  # d x / d x = 1, watched or not
                 continue
-            if s._value.dtype.kind not in "fc":
+            if s._value.dtype.kind not in "fcV":
                 out.append(False)
                 continue
             out.append(not self.descendants(s._id).isdisjoint(tids))
@@ -270,7 +270,7 @@ class _Why:
         sid = s._id
         is_var = type(s) is Variable
         dt = s.dtype.name
-        if s._value.dtype.kind not in "fc":
+        if s._value.dtype.kind not in "fcV":
             return self.result(
                 "integer_dtype",
                 f"{n} has dtype {dt}: gradients flow only to floating-point (and complex) tensors, so the tape "
@@ -278,7 +278,7 @@ class _Why:
                 f"create it as a float (e.g. tf.constant(3.0) or tf.Variable(3.0)), or cast it before use: "
                 f"{self.ref} = tf.cast({self.ref}, tf.float32).",
                 code.binding_line(self.names))
-        float_targets = [t for t in self.targets if t._value.dtype.kind in "fc"]
+        float_targets = [t for t in self.targets if t._value.dtype.kind in "fcV"]
         if self.targets and not float_targets:
             t = self.targets[0]
             return self.result(
@@ -939,7 +939,7 @@ def _all_finite(v: Any) -> bool:
         v = v.values._value
     if not isinstance(v, (np.ndarray, np.generic)):
         return not isinstance(v, (float, complex)) or bool(np.isfinite(v))  # SavedSpec: values not kept
-    return v.dtype.kind not in "fc" or bool(np.isfinite(v).all())
+    return v.dtype.kind not in "fcV" or bool(np.isfinite(v).all())
 
 
 def _summary(v: Any) -> str:
@@ -1133,7 +1133,7 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Any:
 
         tensor = convert_to_tensor(tensor)
     v = tensor._value
-    if v.dtype.kind in "fc" and not np.isfinite(v).all():
+    if v.dtype.kind in "fcV" and not np.isfinite(v).all():
         kind = "NaN" if np.isnan(v).any() else "Inf"
         raise InvalidArgumentError(f"{message} : Tensor had {kind} values")
     return tensor if type(tensor) is Tensor else tensor.value()

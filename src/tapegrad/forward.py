@@ -132,7 +132,7 @@ class ForwardAccumulator:
                     "intended, please sum the corresponding tangents and pass the primal once."
                 )
             seen.add(pid)
-            if kind in "fc":
+            if kind in "fcV":
                 self._tangents[pid] = tangent
 
     # -- state machine -----------------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ class ForwardAccumulator:
             return
         if multi:
             for t_out, o, tan in zip(res, out, r):
-                if tan is not None and o.dtype.kind in "fc":
+                if tan is not None and o.dtype.kind in "fcV":
                     tangents[ensure_id(t_out)] = make(_fit_raw(xp, tan, o), xp)
         else:
             tangents[ensure_id(res)] = make(_fit_raw(xp, r, out), xp)
@@ -255,7 +255,7 @@ class ForwardAccumulator:
                 return
             if isinstance(res, list):
                 fitted = [(o, _fit_diff(tan, o)) for o, tan in zip(res, r)
-                          if tan is not None and o._value.dtype.kind in "fc"]
+                          if tan is not None and o._value.dtype.kind in "fcV"]
             else:
                 fitted = [(res, _fit_diff(r, res))]
         finally:

@@ -133,7 +133,7 @@ class GradientTape:
         for t in _nest.flatten(tensor):
             _check_watchable(t)
             dt = t._value.dtype
-            if dt.kind not in "fc":
+            if dt.kind not in "fcV":
                 warn_limited(
                     "watch", 5,
                     f"The dtype of the watched tensor must be floating (e.g. tapegrad.float32), got "
@@ -234,7 +234,7 @@ class GradientTape:
     def _gradient_one(self, tape: _tape.Tape, target: Tensor, source: Any) -> Any:
         """The common case, one tensor target and one source, without the nest and seed machinery."""
         v = target._value
-        if v.dtype.kind not in "fc":
+        if v.dtype.kind not in "fcV":
             return self._gradient(tape, target, source, None, UnconnectedGradients.NONE)
         xp = target._xp
         tid = target._id
@@ -246,7 +246,7 @@ class GradientTape:
         seed = v.dtype.type(1) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
         src = {sid}
         results, diff = backward(tape.entries, not tape.persistent, {tid: seed}, src, xp, 0,
-                                 src if source._value.dtype.kind in "fc" else set())
+                                 src if source._value.dtype.kind in "fcV" else set())
         g = results.get(sid)
         if g is None or diff or type(g) is Tensor or type(g).__name__ == "IndexedSlices":
             return g
@@ -293,7 +293,7 @@ class GradientTape:
         results: dict[int, Any] = {}
         diff = False
         if seeds:
-            float_ids = {s._id for s in flat_sources if s._value.dtype.kind in "fc"}
+            float_ids = {s._id for s in flat_sources if s._value.dtype.kind in "fcV"}
             xp = next(iter(seeds.values()))._xp
             results, diff = backward(tape.entries, not tape.persistent, seeds, source_ids, xp, 0, float_ids)
         out = []
@@ -374,12 +374,12 @@ class GradientTape:
         tid = ensure_id(target)
         sid = ensure_id(source)
         g = None
-        if v.dtype.kind in "fc" or tid == sid:
+        if v.dtype.kind in "fcV" or tid == sid:
             n = math.prod(tshape)
             basis = xp.reshape(_identity(xp, n, v.dtype), (n,) + tuple(tshape))
             src = {sid}
             results, diff = backward(tape.entries, not tape.persistent, {tid: basis}, src, xp, 1,
-                                     src if source._value.dtype.kind in "fc" else set())
+                                     src if source._value.dtype.kind in "fcV" else set())
             g = results.get(sid)
             if g is not None:
                 if type(g).__name__ == "IndexedSlices":
@@ -463,8 +463,8 @@ class GradientTape:
         xp = target._xp
         tid = ensure_id(target)
         source_ids = {ensure_id(s) for s in flat_sources}
-        float_ids = {s._id for s in flat_sources if s._value.dtype.kind in "fc"}
-        if v.dtype.kind not in "fc" and tid not in source_ids:
+        float_ids = {s._id for s in flat_sources if s._value.dtype.kind in "fcV"}
+        if v.dtype.kind not in "fcV" and tid not in source_ids:
             return [None] * len(flat_sources)
         if basis is None:
             basis = xp.reshape(_identity(xp, n, v.dtype), seed_shape)
@@ -538,7 +538,7 @@ def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int])
                 "via .numpy()); compute it with tapegrad ops inside the tape."
             )
         v = t._value
-        if v.dtype.kind not in "fc" and t._id not in source_ids:
+        if v.dtype.kind not in "fcV" and t._id not in source_ids:
             continue  # integer/bool targets carry no gradient (except to themselves: d x / d x = 1)
         xp = t._xp
         if k < len(flat_grads):
@@ -561,7 +561,7 @@ def _output_gradient(og: Any, t: Any) -> Tensor:
     v = t._value
     if isinstance(og, _TensorLike):
         seed = og if type(og) is Tensor else make(og._value, og._xp)
-    elif type(og) is float and v.dtype.kind in "fc":
+    elif type(og) is float and v.dtype.kind in "fcV":
         seed = make(array_of(og, v.dtype, "GradientTape.gradient(output_gradients)"), t._xp)  # weak scalar
     else:
         seed = make(constant_value(og), t._xp)  # converted with its own dtype, as TF's convert_to_tensor

@@ -165,7 +165,7 @@ def _tensor_result(args: Any) -> bool:
         if getattr(local, "tracer", None) is not None:
             return True
         for t in _tensors_in(args, []):
-            if t._value.dtype.kind in "fc" and is_watched(t):
+            if t._value.dtype.kind in "fcV" and is_watched(t):
                 return True
     return bool(getattr(local, "symbolic", False))
 
@@ -173,7 +173,7 @@ def _tensor_result(args: Any) -> bool:
 def _inexact(result: Any) -> bool:
     """Does a NumPy result carry floating/complex values (which could have carried a gradient)?"""
     if isinstance(result, (np.ndarray, np.generic)):
-        return result.dtype.kind in "fc"
+        return result.dtype.kind in "fcV"
     if isinstance(result, (float, complex)):
         return True
     if isinstance(result, (list, tuple)):
@@ -196,7 +196,7 @@ def _unsupported(name: str, call: Callable[[], Any], args: Any, detail: str = ""
     tensors = _tensors_in(args, [])
     watched = [t for t in tensors if is_watched(t)]
     result = call()
-    if watched and _inexact(result) and any(t._value.dtype.kind in "fc" for t in watched):
+    if watched and _inexact(result) and any(t._value.dtype.kind in "fcV" for t in watched):
         alt = ALTERNATIVES.get(name)
         hint = f"use {alt}" if alt else "write it with tapegrad ops (tapegrad.math, tapegrad.linalg, ...)"
         shapes = ", ".join(f"{t.dtype.name}{list(t._value.shape)}" for t in watched)

@@ -289,7 +289,7 @@ def _gradient_norms(entries: list[tuple[Any, ...]], targets: list[Any], ids: set
     seeds: dict[int, Any] = {}
     for t in targets:
         v = t._value
-        if t._id is None or v.dtype.kind not in "fc":
+        if t._id is None or v.dtype.kind not in "fcV":
             continue
         seeds[t._id] = t._xp.ones(v.shape, dtype=v.dtype)
     if not seeds:

@@ -153,7 +153,7 @@ def learn(op: Any, params: dict[str, Any], vals: tuple[Any, ...], out: Any) -> N
         return
     if type(got) is not type(out) or getattr(got, "dtype", None) != out.dtype or np.shape(got) != np.shape(out):
         return
-    if not np.array_equal(got, out, equal_nan=out.dtype.kind in "fc"):
+    if not np.array_equal(got, out, equal_nan=out.dtype.kind in "fcV"):
         return
     _TEMPLATES[key] = expr.expr
 
@@ -311,7 +311,7 @@ def _expr_source(em: Any, expr: Any, ins: list[str], node: Any, graph: Any, top:
     return f"{fname}({', '.join(parts)})"
 
 
-_WEAK_OK = {int: "iufc", float: "fc", complex: "c"}
+_WEAK_OK = {int: "iufc", float: "fcV", complex: "c"}
 
 
 def _typed_scalar(em: Any, graph: Any, node: Any, k: int) -> str:

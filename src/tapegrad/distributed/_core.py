@@ -381,7 +381,7 @@ def _scale(arr: np.ndarray, factor: float) -> np.ndarray:
     """``arr * factor`` in ``arr``'s dtype (integers are scaled in float64 and truncated, as a cast would)."""
     if factor == 1.0:
         return arr
-    if arr.dtype.kind in "fc":
+    if arr.dtype.kind in "fcV":
         return np.multiply(arr, arr.dtype.type(factor))
     return (arr * factor).astype(arr.dtype)
 

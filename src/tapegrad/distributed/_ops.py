@@ -132,7 +132,7 @@ def _recording(*tensors: Any) -> bool:
     """A gradient tape (not the tracer of ``tapegrad.function``, which sits in the same stack) is recording."""
     tracer = _tape.local.tracer
     return any(t is not tracer for t in _tape.local.tapes) and any(
-        isinstance(t, _TensorLike) and t._value.dtype.kind in "fc" for t in tensors)
+        isinstance(t, _TensorLike) and t._value.dtype.kind in "fcV" for t in tensors)
 
 
 def _not_traced(what: str) -> None:

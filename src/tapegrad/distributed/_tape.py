@@ -65,7 +65,7 @@ class GradientReducer:
     def start(self, sources: list[Any]) -> tuple[list[int], Reduction]:
         """Agreement check and a fresh reduction for the global (non-local, floating) ``sources``."""
         st = require_init()
-        glob = [i for i, s in enumerate(sources) if id(s) not in self.local_ids and s._value.dtype.kind in "fc"]
+        glob = [i for i, s in enumerate(sources) if id(s) not in self.local_ids and s._value.dtype.kind in "fcV"]
         members = tuple((self.wire_dtype(sources[i]._value.dtype).str, tuple(sources[i]._value.shape)) for i in glob)
         threshold = st.fusion_threshold
         if self.groups is not None or self.num_groups:

@@ -28,7 +28,7 @@ def like(value: Any, other: Any, op: str) -> Tensor:
     """A Python/NumPy value converted to ``other``'s dtype (TF: scalars and arrays adopt the tensor's dtype)."""
     if type(value) is float or type(value) is int:
         dt = other._value.dtype
-        if dt.kind in "fc" or type(value) is int:
+        if dt.kind in "fcV" or type(value) is int:
             if dt.kind in "iu" and type(value) is int:
                 info = np.iinfo(dt)
                 if not info.min <= value <= info.max:
@@ -80,8 +80,10 @@ def pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:
 
 
 def check_kinds(x: Any, kinds: str, op: str) -> None:
-    if x._value.dtype.kind not in kinds:
-        want = {"fc": "floating or complex", "f": "floating", "fci": "numeric", "fciu": "numeric"}.get(kinds, kinds)
+    kind = x._value.dtype.kind
+    if kind not in kinds and not (kind == "V" and "f" in kinds):  # 'V': bfloat16 (tapegrad._dtypes), a float
+        want = {"fcV": "floating or complex", "f": "floating", "fciV": "numeric", "fciuV": "numeric", "fci": "numeric",
+                "fciu": "numeric"}.get(kinds, kinds)
         raise InvalidArgumentError(
             f"{op}: expected a {want} tensor, got dtype {x.dtype.name} (shape {tuple(x._value.shape)}). "
             f"Cast it first, e.g. tapegrad.cast(x, tapegrad.float32)."

@@ -306,6 +306,8 @@ def _op_t(F: Any, x: Any, t: bool, adj: bool) -> Any:
 
 
 def _matmul_fwd(F: Any, a: Any, b: Any, ta: bool, tb: bool, aa: bool, ab: bool) -> Any:
+    if a.dtype.kind == "V":  # bfloat16 (NumPy's matmul has no loop for it): float32 products, rounded once
+        return _matmul_fwd(F, a.astype(np.float32), b.astype(np.float32), ta, tb, aa, ab).astype(a.dtype)
     return F.matmul(_op_t(F, a, ta, aa), _op_t(F, b, tb, ab))
 
 
@@ -381,7 +383,7 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
             transpose_a or transpose_b or adjoint_a or adjoint_b):
         # the usual call (two float matrices, no flags): the checks below in their cheapest form
         va, vb = a._value, b._value
-        if (va.ndim == 2 and vb.ndim == 2 and va.dtype == vb.dtype and va.dtype.kind in "fc"
+        if (va.ndim == 2 and vb.ndim == 2 and va.dtype == vb.dtype and va.dtype.kind in "fcV"
                 and va.shape[1] == vb.shape[0]):
             return apply2(MATMUL, a, b, _MATMUL_PLAIN)
     x, y = pair(a, b, "matmul")

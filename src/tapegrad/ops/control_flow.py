@@ -218,7 +218,7 @@ def _untaken(fn: Callable[..., Any], *args: Any) -> tuple[bool, Any, list[Any]]:
         local.tapes, local.tracer, local.accumulators = saved
     captures = []
     for a in sandbox.seen.values():
-        if a._value.dtype.kind not in "fc":
+        if a._value.dtype.kind not in "fcV":
             continue
         if any(a._id in t.known or (type(a) is Variable and a._trainable and t.watch_accessed) for t in real):
             captures.append(a)
@@ -250,7 +250,7 @@ def _link_zero_gradients(result: Any, captures: list[Any]) -> Any:
         return result
     flat = _nest.flatten(result)
     for k, leaf in enumerate(flat):
-        if isinstance(leaf, _TensorLike) and leaf._value.dtype.kind in "fc":
+        if isinstance(leaf, _TensorLike) and leaf._value.dtype.kind in "fcV":
             flat[k] = applyn(ZERO_LINK, (leaf, *captures))
             return flat[0] if not _nest.is_nested(result) else _nest.pack_sequence_as(result, flat)
     return result
@@ -575,7 +575,7 @@ def _loop_result(x: Any) -> Any:
 def _stop_float(x: Any) -> Any:
     from .core import stop_gradient
 
-    return stop_gradient(x) if isinstance(x, Tensor) and x.dtype.kind in "fc" else x
+    return stop_gradient(x) if isinstance(x, Tensor) and x.dtype.kind in "fcV" else x
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1086,7 +1086,7 @@ def _close(a: Any, b: Any) -> bool:
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         return False
-    if a.dtype.kind in "fc":
+    if a.dtype.kind in "fcV":
         tol = 1e-5 if a.dtype.itemsize <= 8 and a.dtype != np.float64 else 1e-12
         return bool(np.allclose(a, b, rtol=tol, atol=tol, equal_nan=True))
     return bool(np.array_equal(a, b))
@@ -1171,7 +1171,7 @@ def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[An
             # the body's own tape: the op's gradient is the gradient of the body (TF's EagerPyFunc)
             tape = GradientTape(persistent=True, watch_accessed_variables=False)
             with tape:
-                tape.watch([t for t in inputs if t._value.dtype.kind in "fc"])
+                tape.watch([t for t in inputs if t._value.dtype.kind in "fcV"])
                 result = func(*inputs)
         else:
             result = func(*inputs)
@@ -1203,12 +1203,12 @@ def _body_gradients(tape: Any, inputs: list[Any], outs: list[Any], g: Any) -> li
     (raw arrays): arrays, a scalar zero for an input the body did not differentiably use (TF's EagerPyFunc)."""
     targets, seeds = [], []
     for o, gk in zip(outs, g):
-        if isinstance(o, _TensorLike) and o._value.dtype.kind in "fc":
+        if isinstance(o, _TensorLike) and o._value.dtype.kind in "fcV":
             targets.append(o)
             seeds.append(make(np.asarray(gk, o._value.dtype), NUMPY))
     grads = tape.gradient(targets, inputs, output_gradients=seeds) if tape is not None and targets \
         else [None] * len(inputs)
-    return [None if x._value.dtype.kind not in "fc" else
+    return [None if x._value.dtype.kind not in "fcV" else
             np.zeros((), x._value.dtype) if gr is None else gr._value for x, gr in zip(inputs, grads)]
 
 
@@ -1238,7 +1238,7 @@ def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple
         # inside a compiled function's trace: the gradient is an op of its own, so that the program re-runs the
         # body on each call's values (the forward's body tape holds the trace-time values)
         res = applyn(PY_FUNCTION_GRAD, (*ins, *g), {"func": p["func"], "touts": p["touts"], "n_in": len(ins)})
-        return tuple(r if need and x._value.dtype.kind in "fc" else None for r, x, need in zip(res, ins, needs))
+        return tuple(r if need and x._value.dtype.kind in "fcV" else None for r, x, need in zip(res, ins, needs))
     tape, inputs, outs = p["box"][-1]
     raw = not F.is_diff
     grads = _body_gradients(tape, inputs, outs, [gk._value if isinstance(gk, _TensorLike) else gk for gk in g])
@@ -1252,9 +1252,9 @@ def _pyfunc_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> tuple[Any, ...]:
 
     xp = NUMPY
     inputs = [make(getattr(v, "_value", v), xp) for v in ins]
-    primals = [x for x, t in zip(inputs, ts) if t is not None and x._value.dtype.kind in "fc"]
+    primals = [x for x, t in zip(inputs, ts) if t is not None and x._value.dtype.kind in "fcV"]
     tangents = [make(np.asarray(getattr(t, "_value", t), x._value.dtype), xp)
-                for x, t in zip(inputs, ts) if t is not None and x._value.dtype.kind in "fc"]
+                for x, t in zip(inputs, ts) if t is not None and x._value.dtype.kind in "fcV"]
     saved = _pause()
     try:
         with ForwardAccumulator(primals, tangents) as acc:
@@ -1264,7 +1264,7 @@ def _pyfunc_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> tuple[Any, ...]:
     outs = (list(result) if isinstance(result, (list, tuple)) else [result])[: len(p["touts"])]
     res: list[Any] = []
     for o in outs:
-        j = acc.jvp(o) if isinstance(o, _TensorLike) and o._value.dtype.kind in "fc" else None
+        j = acc.jvp(o) if isinstance(o, _TensorLike) and o._value.dtype.kind in "fcV" else None
         res.append(None if j is None else j._value)
     return tuple(res)
 

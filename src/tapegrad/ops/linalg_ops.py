@@ -139,7 +139,7 @@ def _shape(x: Any) -> tuple[int, ...]:
 def _float_kind(x: Any, op: str, half: bool = False) -> None:
     """Float/complex inputs only (like TF's linalg kernels); float16 only where TF has a kernel."""
     dt = x._value.dtype
-    if dt.kind not in "fc":
+    if dt.kind not in "fcV":
         raise InvalidArgumentError(
             f"{op}: expected a float32, float64, complex64 or complex128 tensor, got {x.dtype.name} with shape "
             f"{_shape(x)}. Cast it first, e.g. tapegrad.cast(x, tapegrad.float64)."
@@ -1214,7 +1214,7 @@ def pinv(a: Any, rcond: Any = None, validate_args: bool = False, name: str | Non
     [[0.5, 0.0], [0.0, 0.0]]
     """
     x = to_tensor(a)
-    if x._value.dtype.kind not in "fc":
+    if x._value.dtype.kind not in "fcV":
         raise TypeError(f"pinv: input must have a float-like dtype, got {x.dtype.name} (shape {_shape(x)}).")
     if x._value.ndim < 2:
         raise ValueError(f"pinv: input must have at least 2 dimensions, got shape {_shape(x)}.")

@@ -42,12 +42,16 @@ _KINDS_TEXT = {
     "fiu": "real (floating-point or integer)",
     "fci": "numeric (floating-point, complex or signed integer)",
     "fciu": "numeric",
+    "fcV": "floating-point or complex",
+    "fciV": "numeric (floating-point, complex or signed integer)",
+    "fciuV": "numeric",
 }
 
 
 def _need(x: Any, kinds: str, op: str) -> None:
     """Raise InvalidArgumentError unless ``x``'s dtype kind is one of ``kinds`` (NumPy kind letters)."""
-    if x._value.dtype.kind not in kinds:
+    kind = x._value.dtype.kind
+    if kind not in kinds and not (kind == "V" and "f" in kinds):  # 'V': bfloat16, a float
         raise InvalidArgumentError(
             f"{op}: expected a {_KINDS_TEXT[kinds]} tensor, got dtype {x.dtype.name} (shape "
             f"{tuple(x._value.shape)}). Cast it first, e.g. tapegrad.cast(x, tapegrad.float32)."
@@ -975,14 +979,14 @@ def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     """
     a, b = pair(x, y, "divide_no_nan")
     kind = a._value.dtype.kind
-    if kind not in "fciu":  # TF: TypeError for bool
+    if kind not in "fciuV":  # TF: TypeError for bool
         raise TypeError(
             f"divide_no_nan: expected a floating-point, complex or integer tensor, got dtype {a.dtype.name}."
         )
     if kind in "iu":
         target = np.float32 if a._value.dtype.itemsize <= 2 else np.float64
         a, b = cast(a, target), cast(b, target)
-    return _binary(DIVIDE_NO_NAN, a, b, "fc", "divide_no_nan")
+    return _binary(DIVIDE_NO_NAN, a, b, "fcV", "divide_no_nan")
 
 
 def _mul_no_nan_fwd(F: Any, x: Any, y: Any) -> Any:
@@ -1029,7 +1033,7 @@ def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.math.multiply_no_nan(tf.constant([float("inf"), 2.0]), tf.constant([0.0, 3.0])).numpy().tolist()
     [0.0, 6.0]
     """
-    return _binary(MULTIPLY_NO_NAN, x, y, "fc", "multiply_no_nan")
+    return _binary(MULTIPLY_NO_NAN, x, y, "fcV", "multiply_no_nan")
 
 
 def _xlogy_fwd(F: Any, x: Any, y: Any) -> Any:
@@ -1073,7 +1077,7 @@ def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.math.xlogy(tf.constant([0.0, 2.0]), tf.constant([0.0, 1.0])).numpy().tolist()
     [0.0, 0.0]
     """
-    return _binary(XLOGY, x, y, "fc", "xlogy")
+    return _binary(XLOGY, x, y, "fcV", "xlogy")
 
 
 def _xdivy_fwd(F: Any, x: Any, y: Any) -> Any:
@@ -1117,7 +1121,7 @@ def xdivy(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.math.xdivy(tf.constant([0.0, 3.0]), tf.constant([0.0, 2.0])).numpy().tolist()
     [0.0, 1.5]
     """
-    return _binary(XDIVY, x, y, "fc", "xdivy")
+    return _binary(XDIVY, x, y, "fcV", "xdivy")
 
 
 def _sqdiff_fwd(F: Any, x: Any, y: Any) -> Any:
@@ -1161,8 +1165,8 @@ def squared_difference(x: Any, y: Any, name: str | None = None) -> Tensor:
     """
     a, b = pair(x, y, "squared_difference")
     if a._value.dtype.kind == "i" and a._value.dtype.itemsize < 4:  # TF: int32/int64 only among the integers
-        _need(a, "fc", "squared_difference (integers: int32 or int64 only)")
-    return _binary(SQUARED_DIFFERENCE, a, b, "fci", "squared_difference")
+        _need(a, "fcV", "squared_difference (integers: int32 or int64 only)")
+    return _binary(SQUARED_DIFFERENCE, a, b, "fciV", "squared_difference")
 
 
 # -- complex numbers -------------------------------------------------------------------------------------------------
@@ -1204,7 +1208,7 @@ def angle(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """
     x = to_tensor(input)
     kind = x._value.dtype.kind
-    if kind not in "fc":  # TF: TypeError (pi does not convert to an integer tensor)
+    if kind not in "fcV":  # TF: TypeError (pi does not convert to an integer tensor)
         raise TypeError(f"angle: expected a floating-point or complex tensor, got dtype {x.dtype.name}. Cast it first, "
                         "e.g. tapegrad.cast(x, tapegrad.float32).")
     return apply1(ANGLE if kind == "c" else ANGLE_REAL, x)

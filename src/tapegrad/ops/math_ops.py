@@ -25,7 +25,7 @@ OPS_BY_PUBLIC: dict[str, OpDef] = {}
 # -- declaration helpers -----------------------------------------------------------------------------------------
 
 
-def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None, *, kinds: str = "fc",
+def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None, *, kinds: str = "fcV",
            save_out: bool = False, doc: str = "", vjp: Any = None, jvp: Any = None, fused: Any = None,
            **meta: Any) -> Callable[..., Tensor]:
     """Declare an elementwise unary op whose derivative is ``deriv(F, x, y)``; VJP and JVP follow from it.
@@ -111,7 +111,7 @@ def _ufunc1(uf: Any) -> Callable[..., Any]:
 
     def fwd(F: Any, x: Any) -> Any:
         if F is _NP:
-            if x.nbytes >= _LARGE and x.dtype.kind in "fc":
+            if x.nbytes >= _LARGE and x.dtype.kind in "fcV":
                 return uf(x, out=_take(x.shape, x.dtype))
             return uf(x)
         return getattr(F, name)(x)
@@ -280,7 +280,7 @@ multiply = _binary("multiply", _mul_fwd, _mul_vjp,
 _realdiv = _binary("divide", lambda F, x, y: x / y, _div_vjp,
                    lambda F, ts, ins, out, p: _tsum((None if ts[0] is None else ts[0] / ins[1],
                                                      None if ts[1] is None else -ts[1] * out / ins[1])),
-                   kinds="fc", doc="``x / y`` elementwise (true division).", save_out=True,
+                   kinds="fcV", doc="``x / y`` elementwise (true division).", save_out=True,
                    test=spec(lambda tf, x, y: x / y, lambda rng: (rng.normal(size=(3, 4)), rng.uniform(1, 2, 4)),
                              ref=np.divide, complex=True))
 def _int_div_check(F: Any, out: Any, y: Any, op: str) -> None:
@@ -331,7 +331,7 @@ def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     [0.5, 1.5]
     """
     t = x if isinstance(x, _TensorLike) else y
-    if isinstance(t, _TensorLike) and t._value.dtype.kind in "fc":
+    if isinstance(t, _TensorLike) and t._value.dtype.kind in "fcV":
         return binary(_realdiv_op, x, y)
     a, b = pair(x, y, "divide")
     if a._value.dtype.kind in "iub":
@@ -355,7 +355,7 @@ pow.__doc__ = """``x ** y`` elementwise. ``d/dy`` is 0 where ``x <= 0`` (log gua
 
 
 def _neg_fwd(F: Any, x: Any) -> Any:
-    if F is _NP and x.nbytes >= _LARGE and x.dtype.kind in "fc":
+    if F is _NP and x.nbytes >= _LARGE and x.dtype.kind in "fcV":
         return np.negative(x, out=_take(x.shape, x.dtype))
     return -x
 
@@ -405,8 +405,8 @@ def sqrt(x: Any, name: str | None = None) -> Tensor:
     [2.0]
     """
     x = to_tensor(x)
-    if x._value.dtype.kind not in "fc":
-        check_kinds(x, "fc", "sqrt")
+    if x._value.dtype.kind not in "fcV":
+        check_kinds(x, "fcV", "sqrt")
     return apply1(SQRT, x)
 
 

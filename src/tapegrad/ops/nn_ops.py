@@ -40,6 +40,8 @@ def relu(features: Any, name: str | None = None) -> Tensor:
 
 
 def _softmax_fwd(F: Any, x: Any, axis: int) -> Any:
+    if x.dtype.itemsize == 2 and type(x) is np.ndarray:  # float16/bfloat16: in float32, rounded once (as TF)
+        return _softmax_fwd(F, x.astype(np.float32), axis).astype(x.dtype)
     if type(x) is np.ndarray:  # array methods: no np.max/np.sum wrappers
         e = F.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)

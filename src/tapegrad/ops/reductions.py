@@ -151,6 +151,8 @@ def _sum_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     # the ufunc's reduce (what ndarray.sum calls) skips np.sum's Python-level dispatch (a few µs on small tensors);
     # dtype= keeps int32 int32
     if type(x) is np.ndarray:
+        if x.dtype.kind == "V":  # bfloat16: accumulate in float32 and round once, as TF's CPU kernel does
+            return np.add.reduce(x, axis, np.float32, None, keepdims).astype(x.dtype)
         return np.add.reduce(x, axis, x.dtype, None, keepdims)
     return x.sum(axis=axis, keepdims=keepdims, dtype=x.dtype)
 
@@ -175,6 +177,8 @@ def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
         # np.mean's own steps (the same pairwise sum, then a true division) without its Python wrapper;
         # float16 keeps np.mean, which sums in float32
         return np.add.reduce(x, axis, None, None, keepdims) / _count(x.shape, axis)
+    if x.dtype.kind == "V":  # bfloat16: in float32, rounded once
+        return F.astype(F.mean(F.astype(x, F.float32), axis=axis, keepdims=keepdims), x.dtype)
     return F.mean(x, axis=axis, keepdims=keepdims)
 
 
@@ -244,7 +248,7 @@ REDUCE_MIN = defop("reduce_min", _min_fwd,
                               ref=lambda x: x.min(1, keepdims=True)))
 
 
-def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = "fciub") -> Tensor:
+def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = "fciubV") -> Tensor:
     x = to_tensor(input_tensor)
     if x._value.dtype.kind not in kinds:
         check_kinds(x, kinds, op.name)
@@ -403,7 +407,7 @@ def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
     >>> t.gradient(y, x).numpy().tolist()
     [6.0, 0.0, 0.0]
     """
-    return _reduce(REDUCE_PROD, input_tensor, axis, keepdims, "fciu")
+    return _reduce(REDUCE_PROD, input_tensor, axis, keepdims, "fciuV")
 
 
 def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False,
@@ -684,8 +688,8 @@ CUMPROD = defop("cumprod", _cumprod_fwd, _cumprod_vjp, _cumprod_jvp, test=[
 
 def _cum(op: Any, x: Any, axis: Any, exclusive: bool, reverse: bool) -> Tensor:
     t = to_tensor(x)
-    if t._value.dtype.kind not in "fciu":
-        check_kinds(t, "fciu", op.name)
+    if t._value.dtype.kind not in "fciuV":
+        check_kinds(t, "fciuV", op.name)
     a = _one_axis(axis, t, op.name)
     return apply1(op, t, {"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse)})
 
@@ -1101,14 +1105,14 @@ def reduce_euclidean_norm(input_tensor: Any, axis: Any = None, keepdims: bool = 
     >>> float(tf.math.reduce_euclidean_norm(tf.constant([3.0, 4.0])))
     5.0
     """
-    return _reduce(REDUCE_EUCLIDEAN_NORM, input_tensor, axis, keepdims, "fciu")
+    return _reduce(REDUCE_EUCLIDEAN_NORM, input_tensor, axis, keepdims, "fciuV")
 
 
 def _moment(op: Any, input_tensor: Any, axis: Any, keepdims: bool) -> Tensor:
     x = to_tensor(input_tensor)
     if x._value.dtype.kind in "iu":
         raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype!r}.")
-    return _reduce(op, x, axis, keepdims, "fc")
+    return _reduce(op, x, axis, keepdims, "fcV")
 
 
 def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
@@ -1271,8 +1275,8 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
         ax = _axes(axis, x, "norm")
     kind = x._value.dtype.kind
     euclid = isinstance(ord, str) or (ord == 2 and not matrix)
-    if (euclid or (matrix and ord == 2) or ord not in (1, np.inf)) and kind not in "fc":
-        check_kinds(x, "fc", "norm")
+    if (euclid or (matrix and ord == 2) or ord not in (1, np.inf)) and kind not in "fcV":
+        check_kinds(x, "fcV", "norm")
     axes = tuple(sorted(ax))
     if euclid:
         return apply1(REDUCE_EUCLIDEAN_NORM, x, {"axis": axes, "keepdims": keep})
@@ -1634,7 +1638,7 @@ def _segment_ids(segment_ids: Any, op: str, kinds: tuple[str, ...]) -> Any:
 
 def _segment_data(data: Any, op: str) -> Any:
     x = to_tensor(data)
-    if x._value.dtype.kind not in "fciu":
+    if x._value.dtype.kind not in "fciuV":
         check_kinds(x, "fciu", op)
     return x
 

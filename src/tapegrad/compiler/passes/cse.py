@@ -33,7 +33,7 @@ def _const_key(v: Any) -> Any:
     if getattr(v, "size", _SMALL + 1) > _SMALL:
         return None
     a = np.asarray(v)
-    if a.dtype.kind in "fc" and np.isnan(a).any():
+    if a.dtype.kind in "fcV" and np.isnan(a).any():
         return ("nan", type(v), a.dtype.str, a.shape, a.tobytes())  # bitwise: NaN payloads stay distinct
     return (type(v), a.dtype.str, a.shape, a.tobytes())
 

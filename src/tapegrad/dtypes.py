@@ -1,0 +1,28 @@
+"""``tapegrad.dtypes``: the ``tf.dtypes`` namespace (DType objects and conversions).
+
+>>> import tapegrad as tf
+>>> tf.dtypes.float16 is tf.float16, tf.dtypes.as_dtype("bfloat16") is tf.bfloat16
+(True, True)
+"""
+
+from ._dtypes import (  # noqa: F401
+    DType,
+    as_dtype,
+    bfloat16,
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from ._dtypes import bool_ as bool  # noqa: F401, A004
