@@ -48,21 +48,35 @@ def tf_results_function() -> dict[str, Any]:
     return _tf_results("function")
 
 
+_RUNS: dict[str, subprocess.Popen[str]] = {}  # TensorFlow subprocesses started (both modes run side by side)
+
+
+def _start(mode: str) -> None:
+    path = cache_path(mode)
+    if mode in _RUNS or path.exists():
+        return
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    cmd = [sys.executable, str(HERE / "run_tf.py"), "--mode", mode, "--out", str(path)]
+    _RUNS[mode] = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=HERE)
+
+
 def _tf_results(mode: str) -> dict[str, Any]:
     if tensorflow_version() is None:
         _no_tensorflow("TensorFlow is not installed")
     path = cache_path(mode)
     if not path.exists():
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        cmd = [sys.executable, str(HERE / "run_tf.py"), "--mode", mode, "--out", str(path)]
+        for m in ("eager", "function"):  # the other mode's results will be needed too: compute them meanwhile
+            _start(m)
+        proc = _RUNS[mode]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TF_TIMEOUT_S, env=env, cwd=HERE)
+            out, err = proc.communicate(timeout=TF_TIMEOUT_S)
         except subprocess.TimeoutExpired as exc:
+            proc.kill()
             pytest.fail(f"TensorFlow subprocess timed out after {TF_TIMEOUT_S}s: {exc}", pytrace=False)
         if proc.returncode != 0 or not path.exists():
             pytest.fail(
-                f"TensorFlow subprocess failed (exit code {proc.returncode}): {' '.join(cmd)}\n"
-                f"--- stdout ---\n{_tail(proc.stdout)}\n--- stderr ---\n{_tail(proc.stderr)}",
+                f"TensorFlow subprocess failed (exit code {proc.returncode}): {' '.join(proc.args)}\n"
+                f"--- stdout ---\n{_tail(out)}\n--- stderr ---\n{_tail(err)}",
                 pytrace=False,
             )
         prune(path)
