@@ -74,7 +74,8 @@ def __getattr__(name: str) -> object:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # tapegrad's own version (README: "Where tapegrad differs from TensorFlow")
+__tf_version__ = "2.21.0"  # the TensorFlow API level tapegrad follows (its behaviour probes and oracle)
 
 __all__ = [
     "errors", "DType", "as_dtype", "bfloat16",

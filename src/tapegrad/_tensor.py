@@ -296,10 +296,31 @@ class Tensor(_TensorLike):
     """
 
     # ``_keras_mask``: the Keras mask a layer attached to its output (unset on other tensors, as in TF).
-    __slots__ = ("_value", "_xp", "_id", "_keras_mask", "__weakref__")
+    # ``_slice_of``: (variable, key) on the result of ``variable[key]`` (unset elsewhere), for ``v[key].assign(...)``.
+    __slots__ = ("_value", "_xp", "_id", "_keras_mask", "_slice_of", "__weakref__")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Tensors are created by ops; use tapegrad.constant(value) or tapegrad.convert_to_tensor.")
+
+    def _slice_method(self, mode: str) -> Any:
+        try:
+            var, key = self._slice_of
+        except AttributeError:
+            raise AttributeError(f"'Tensor' object has no attribute {mode!r}: tensors are immutable; only a slice of "
+                                 f"a Variable (v[...].{mode}(value)) or a Variable can be assigned.") from None
+
+        def update(value: Any, use_locking: bool = False, name: str | None = None, read_value: bool = True) -> Any:
+            return var._assign_slice(key, value, mode)
+
+        update.__doc__ = f"``{mode}`` on the slice ``variable[key]`` this tensor was read from; returns the variable."
+        return update
+
+    assign = property(lambda self: self._slice_method("assign"),
+                      doc="``v[key].assign(value)``: write ``value`` (broadcast) into that slice of the variable.")
+    assign_add = property(lambda self: self._slice_method("assign_add"),
+                          doc="``v[key].assign_add(delta)`` (a tapegrad extension: TF has only ``assign``).")
+    assign_sub = property(lambda self: self._slice_method("assign_sub"),
+                          doc="``v[key].assign_sub(delta)`` (a tapegrad extension: TF has only ``assign``).")
 
     def __repr__(self) -> str:
         if _symbolic_repr is not None:
@@ -651,7 +672,114 @@ class Variable(_TensorLike):
         if local.tracer is not None:
             local.tracer.on_assign(self, "scatter_" + mode, old,
                                    ((slices.indices, idx), (slices.values, vals)))
-        return self
+            return self
+        return _UnreadVariable(self)
+
+    def _scatter_rows(self, rows: Any, rows_raw: Any, updates: Any, mode: str, lead: int, what: str) -> Variable:
+        """Write ``updates`` into the rows ``rows_raw`` of the variable viewed as ``(-1,) + shape[lead:]``; one
+        recorded variable effect (``scatter`` with ``lead``) for the compiled function."""
+        from .errors import InvalidArgumentError
+
+        own = self._value
+        if isinstance(updates, _TensorLike):
+            if updates._value.dtype != own.dtype:
+                raise InvalidArgumentError(f"Variable.{what}: updates have dtype {updates.dtype.name} but variable "
+                                           f"{self._name!r} has dtype {self.dtype.name}; cast them first.")
+            vals = updates._value
+        else:
+            vals = array_of(updates, own.dtype, f"Variable.{what}")
+        given = vals
+        want = tuple(np.shape(rows_raw)) + tuple(own.shape[lead:])
+        if tuple(vals.shape) != want:
+            try:
+                vals = np.broadcast_to(vals, want)
+            except ValueError:
+                raise InvalidArgumentError(f"Variable.{what}: cannot broadcast updates of shape {tuple(vals.shape)} "
+                                           f"into shape {list(want)} (the addressed part of variable {self._name!r}, "
+                                           f"shape {tuple(own.shape)}).") from None
+        old = self._read()
+        self._value = scatter_into(self._xp, old, rows_raw, vals, mode, lead)
+        if local.tracer is not None:
+            local.tracer.on_assign(self, "scatter_" + mode, old, ((rows, rows_raw), (updates, given)), {"lead": lead})
+            return self
+        return _UnreadVariable(self)
+
+    def _assign_slice(self, key: Any, value: Any, mode: str) -> Variable:
+        """``self[key].assign(value)`` (``mode``: assign, assign_add, assign_sub): the slice's flat positions."""
+        from .ops.array_ops import getitem
+
+        positions = getitem(make(np.arange(self._value.size).reshape(self._value.shape), NUMPY), key)
+        m = {"assign": "update", "assign_add": "add", "assign_sub": "sub"}[mode]
+        return self._scatter_rows(positions, positions._value, value, m, self._value.ndim, f"[...].{mode}")
+
+    def _scatter_nd(self, indices: Any, updates: Any, mode: str) -> Variable:
+        from .errors import InvalidArgumentError
+
+        what = "scatter_nd_" + {"update": "update", "add": "add", "sub": "sub", "max": "max", "min": "min"}[mode]
+        idx_t = indices if isinstance(indices, _TensorLike) else make(np.asarray(indices), NUMPY)
+        idx = idx_t._value
+        if local.tracer is not None:
+            local.tracer.on_convert(idx_t, "numpy", idx)  # the rows are computed from the indices' values
+        shape = self._value.shape
+        if idx.dtype.kind not in "iu" or idx.ndim < 1 or idx.shape[-1] > len(shape):
+            raise InvalidArgumentError(f"Variable.{what}: indices must be an integer tensor of shape [..., k] with "
+                                       f"k <= rank {len(shape)}, got dtype {idx.dtype.name} shape {idx.shape}.")
+        k = idx.shape[-1]
+        flat = idx.reshape(-1, k)
+        bad = ((flat < 0) | (flat >= np.asarray(shape[:k], dtype=np.int64))).any(axis=1)
+        if bad.any():
+            raise InvalidArgumentError(f"Variable.{what}: indices[{int(np.argmax(bad))}] = "
+                                       f"{flat[np.argmax(bad)].tolist()} does not index into shape {list(shape)}.")
+        rows = np.ravel_multi_index(tuple(flat.T), shape[:k]).reshape(idx.shape[:-1]) if k else \
+            np.zeros(idx.shape[:-1], np.int64)
+        return self._scatter_rows(make(rows, NUMPY), rows, updates, mode, k, what)
+
+    def scatter_nd_update(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """Write ``updates`` at ``indices`` (shape ``[..., k]``, each row a position or a slice of the first ``k``
+        axes); returns the variable, as TF.
+
+        >>> import tapegrad as tf
+        >>> v = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+        >>> v.scatter_nd_update([[0, 0], [1, 1]], [7.0, 8.0]).numpy().tolist()
+        [[7.0, 2.0], [3.0, 8.0]]
+        """
+        return self._scatter_nd(indices, updates, "update")
+
+    def scatter_nd_add(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """Add ``updates`` at ``indices`` (duplicates accumulate)."""
+        return self._scatter_nd(indices, updates, "add")
+
+    def scatter_nd_sub(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """Subtract ``updates`` at ``indices`` (duplicates accumulate)."""
+        return self._scatter_nd(indices, updates, "sub")
+
+    def scatter_nd_max(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """Elementwise maximum of the variable and ``updates`` at ``indices``."""
+        return self._scatter_nd(indices, updates, "max")
+
+    def scatter_nd_min(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """Elementwise minimum of the variable and ``updates`` at ``indices``."""
+        return self._scatter_nd(indices, updates, "min")
+
+    def scatter_max(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """Rows of the variable become the maximum with the ``IndexedSlices`` rows."""
+        return self._scatter(sparse_delta, "max")
+
+    def scatter_min(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """Rows of the variable become the minimum with the ``IndexedSlices`` rows."""
+        return self._scatter(sparse_delta, "min")
+
+    def scatter_mul(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """Multiply the rows named by an ``IndexedSlices`` (duplicates multiply in turn)."""
+        return self._scatter(sparse_delta, "mul")
+
+    def scatter_div(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """Divide the rows named by an ``IndexedSlices``."""
+        return self._scatter(sparse_delta, "div")
+
+    def batch_scatter_update(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
+        """``scatter_update`` along the last batch axis (TF's ``batch_scatter_update``) for a rank-1 variable."""
+        return self._scatter(sparse_delta, "update")
 
     def scatter_add(self, sparse_delta: Any, use_locking: bool = False, name: str | None = None) -> Variable:
         """Add ``IndexedSlices`` rows into the variable (duplicate indices accumulate)."""
@@ -678,16 +806,20 @@ class Variable(_TensorLike):
         return Variable(self.numpy(), trainable=self._trainable, name=self._name.rsplit(":", 1)[0])
 
 
-def scatter_into(xp: Backend, old: Any, idx: Any, vals: Any, mode: str) -> Any:
-    """A copy of ``old`` with the rows ``idx`` updated by ``vals`` (``mode``: update, add or sub)."""
+_SCATTER_UFUNC = {"add": "add", "sub": "subtract", "max": "maximum", "min": "minimum", "mul": "multiply",
+                  "div": "divide"}
+
+
+def scatter_into(xp: Backend, old: Any, idx: Any, vals: Any, mode: str, lead: int = 1) -> Any:
+    """A copy of ``old`` with the rows ``idx`` updated by ``vals`` (``mode``: update, add, sub, max, min, mul, div);
+    rows of ``old`` viewed as ``(-1,) + old.shape[lead:]`` (``lead=1``: its first axis)."""
     new = xp.array(old, copy=True)
+    view = new if lead == 1 else new.reshape((-1,) + tuple(old.shape[lead:]))
     if mode == "update":
-        new[idx] = vals
-    elif mode == "add":
-        xp.xp.add.at(new, idx, vals)
+        view[idx] = vals
     else:
-        xp.xp.subtract.at(new, idx, vals)
-    return new
+        getattr(xp.xp, _SCATTER_UFUNC[mode]).at(view, idx, vals)
+    return new[()] if new.ndim == 0 else new
 
 
 class _UnreadVariable(Variable):

@@ -42,7 +42,9 @@ def _assign_sub_fwd(F: Any, old: Any, delta: Any, target: Any = None) -> Any:
     return old - delta
 
 
-def _scatter_fwd(F: Any, old: Any, idx: Any, vals: Any, *, mode: str, target: Any = None) -> Any:
+def _scatter_fwd(F: Any, old: Any, idx: Any, vals: Any, *, mode: str, target: Any = None, lead: int = 1) -> Any:
+    if lead != 1:  # sliced assignment / scatter_nd: rows computed (and bounds-checked) from guarded indices
+        return scatter_into(F, old, idx, F.broadcast_to(vals, idx.shape + old.shape[lead:]), mode, lead)
     if idx.size and (idx.min() < 0 or idx.max() >= old.shape[0]):
         from ..errors import InvalidArgumentError
 

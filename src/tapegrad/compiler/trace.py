@@ -147,13 +147,14 @@ class Tracer:
         self.graph.nodes.append(Node(op, p, ins, outs, self._name(op.name), user_site(1)))
         learn(op, p, vals, out)
 
-    def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...]) -> None:
+    def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...],
+                  extra: dict[str, Any] | None = None) -> None:
         old_vid = self.var_value(var, old)
         ins = (old_vid,) + tuple([self.vid_of(o, r) for o, r in operands])
         k = self.input_vars.get(id(var))
         target = var if k is None else ("input", k)
         if mode.startswith("scatter_"):
-            op, params = SCATTER, {"mode": mode[8:], "target": target}
+            op, params = SCATTER, {"mode": mode[8:], "target": target, **(extra or {})}
         else:
             op, params = ASSIGN_OPS[mode], {"target": target}
         new_vid = self.define(var._value)

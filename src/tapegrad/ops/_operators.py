@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._tensor import _TensorLike
+from .._tensor import Variable, _TensorLike
 from . import array_ops, math_ops
 
 
@@ -68,4 +68,14 @@ _TensorLike.__pos__ = lambda self: self  # type: ignore[method-assign]
 _TensorLike.__abs__ = lambda self: math_ops.abs(self)  # type: ignore[method-assign]
 _TensorLike.__invert__ = lambda self: math_ops.logical_not(self)  # type: ignore[method-assign]
 _TensorLike.__getitem__ = array_ops.getitem  # type: ignore[attr-defined]
+
+
+def _variable_getitem(v: Any, key: Any) -> Any:
+    """``v[key]``: a Tensor that remembers where it came from, so that ``v[key].assign(x)`` updates the variable."""
+    t = array_ops.getitem(v, key)
+    t._slice_of = (v, key)
+    return t
+
+
+Variable.__getitem__ = _variable_getitem  # type: ignore[method-assign]
 _TensorLike.__hash__ = None  # type: ignore[assignment]
