@@ -1722,13 +1722,16 @@ def _maxpool_argmax_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[i
     """Index ``a * kw + b`` of the first maximum of each window (row-major, as TF's CPU kernel)."""
     if _tiled(ksize, strides, pads) and ksize[0] * ksize[1] <= 127:
         t = _tiles(F, x, ksize)
-        top = _tile_max(F, t, ksize)
+        nl = t.ndim - 5
+        # taps made contiguous (one copy): (kh * kw, *lead, Ho, Wo, C)
+        taps = F.ascontiguousarray(F.transpose(t, (nl + 1, nl + 3, *range(nl), nl, nl + 2, nl + 4)))
+        taps = F.reshape(taps, (ksize[0] * ksize[1],) + taps.shape[2:])
+        top = F.max(taps, axis=0)
         if x.dtype.kind != "f" or not F.isnan(top).any():  # a NaN in a window makes its maximum NaN
             # one comparison per kernel tap against the window maxima; earlier taps win ties (NaN windows: below)
             arg = F.zeros(top.shape, dtype=F.int8)
-            for a in reversed(range(ksize[0])):  # last tap first, so the earliest tap equal to the maximum stays
-                for b in reversed(range(ksize[1])):
-                    arg = F.where(t[..., a, :, b, :] == top, F.int8(a * ksize[1] + b), arg)
+            for k in reversed(range(taps.shape[0])):  # last tap first, so the earliest tap equal to the max stays
+                arg = F.where(taps[k] == top, F.int8(k), arg)
             return F.astype(arg, F.int64)
     out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
     v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
@@ -1762,13 +1765,21 @@ def _maxpool_scatter_fwd(F: Any, g: Any, arg: Any, ksize: tuple[int, int], strid
                          in_hw: tuple[int, int]) -> Any:
     """Route each window's upstream value to its selected element (``arg``), accumulating overlaps."""
     kw = ksize[1]
-    if _tiled(ksize, strides, pads):  # no overlaps: write each tap's share into its slot of the tiles
-        ho, wo = g.shape[-3], g.shape[-2]
-        out = F.zeros(g.shape[:-3] + (ho, ksize[0], wo, kw, g.shape[-1]), dtype=g.dtype)
-        for a in range(ksize[0]):
+    if _tiled(ksize, strides, pads):  # no overlaps: each tap's share, tap-major, then one transpose copy
+        kh = ksize[0]
+        lead, (ho, wo, c) = g.shape[:-3], g.shape[-3:]
+        buf = F.empty((kh, kw) + g.shape, dtype=g.dtype)
+        finite = g.dtype.kind != "f" or bool(F.isfinite(g).all())  # g * False is 0 only for finite g
+        for a in range(kh):
             for b in range(kw):
-                out[..., a, :, b, :] = F.where(arg == a * kw + b, g, 0)
-        out = F.reshape(out, g.shape[:-3] + (ho * ksize[0], wo * kw, g.shape[-1]))
+                sel = arg == a * kw + b
+                if finite:
+                    F.multiply(g, sel, out=buf[a, b])
+                else:
+                    buf[a, b] = F.where(sel, g, 0)
+        nl = len(lead)
+        perm = (*range(2, 2 + nl), 2 + nl, 0, 3 + nl, 1, 4 + nl)  # (kh, kw, *lead, Ho, Wo, C) → tiles
+        out = F.reshape(F.ascontiguousarray(F.transpose(buf, perm)), lead + (ho * kh, wo * kw, c))
         if (ho * ksize[0], wo * kw) != tuple(in_hw):  # rows/columns no window covered get no gradient
             width = [(0, 0)] * (g.ndim - 3) + [(0, in_hw[0] - ho * ksize[0]), (0, in_hw[1] - wo * kw), (0, 0)]
             out = F.pad(out, width)
