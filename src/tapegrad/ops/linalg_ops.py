@@ -28,7 +28,7 @@ import numpy as np
 
 from .._dispatch import apply1, apply2, applyn
 from .._registry import bilinear_jvp, defop, normal, spec
-from .._tensor import Tensor, _TensorLike
+from .._tensor import Tensor, _TensorLike, static_value
 from ..errors import InvalidArgumentError, NotFoundError
 from . import array_ops, core, math_ops, reductions
 from ._common import cj, dtype_of, is_complex, like, pair_check, to_tensor
@@ -698,20 +698,105 @@ DIAG = defop("diag", _diag_fwd, _diag_vjp,
 ])
 
 
-def _k_arg(k: Any, op: str) -> int:
+def _k_arg(k: Any, op: str) -> tuple[int, int]:
+    """``k`` as ``(lo, hi)``: one offset, or a band of diagonals ``(lo, hi)`` with ``lo <= hi``."""
     if isinstance(k, _TensorLike):
-        k = k.numpy().tolist()
+        k = static_value(k).tolist()
     if isinstance(k, (list, tuple)):
-        if len(k) == 2 and int(k[0]) == int(k[1]):
-            k = k[0]
-        elif len(k) == 1:
-            k = k[0]
-        else:
-            raise InvalidArgumentError(
-                f"{op}: k={list(k)} (a band of diagonals) is not supported by tapegrad; give a single diagonal "
-                "offset k, or call it once per diagonal."
-            )
-    return int(k)
+        if len(k) == 1:
+            k = (k[0], k[0])
+        elif len(k) != 2:
+            raise InvalidArgumentError(f"{op}: k must be an int or a pair (lo, hi), got {list(k)}.")
+        lo, hi = int(k[0]), int(k[1])
+        if lo > hi:
+            raise InvalidArgumentError(f"{op}: lower_diag_index must not be larger than upper_diag_index: "
+                                       f"{lo} > {hi}; pass k=({hi}, {lo}).")
+        return lo, hi
+    return int(k), int(k)
+
+
+_ALIGNS = ("LEFT_RIGHT", "RIGHT_LEFT", "LEFT_LEFT", "RIGHT_RIGHT")
+
+
+def _band_positions(rows: int, cols: int, lo: int, hi: int, align: str) -> tuple[Any, Any]:
+    """The flat positions (``r * cols + c``, ``-1`` for a padding slot) of TF's packed band layout: one row per
+    diagonal from ``hi`` down to ``lo``, each of the longest diagonal's length; ``align`` says whether
+    superdiagonals (first word) and subdiagonals (second word) sit left or right in their rows. Also the valid mask."""
+    lens = [min(rows + min(0, k), cols - max(0, k)) for k in range(hi, lo - 1, -1)]
+    width = max(lens)
+    pos = np.full((len(lens), width), -1, dtype=np.int64)
+    sup, sub = align.split("_")
+    for i, (k, n) in enumerate(zip(range(hi, lo - 1, -1), lens)):
+        j = np.arange(n)
+        start = width - n if (sup if k >= 0 else sub) == "RIGHT" else 0
+        pos[i, start:start + n] = (j + max(0, -k)) * cols + j + max(0, k)
+    return pos, pos >= 0
+
+
+def _band_gather_fwd(F: Any, x: Any, pos: Any, padding: Any) -> Any:
+    flat = F.reshape(x, tuple(F.shape(x)[:-2]) + (-1,))
+    out = flat[..., np.maximum(pos, 0)]
+    return F.where(pos >= 0, out, padding) if (pos < 0).any() else out
+
+
+def _band_scatter_fwd(F: Any, d: Any, pos: Any, rows: int, cols: int, fill: Any) -> Any:
+    batch = tuple(F.shape(d)[:d.ndim - pos.ndim])
+    out = F.full(batch + (rows * cols,), fill, dtype=d.dtype)
+    valid = pos >= 0
+    out[..., pos[valid]] = d[..., valid]
+    return F.reshape(out, batch + (rows, cols))
+
+
+def _band_gather_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    rows, cols = F.shape(ins[0])[-2:]
+    q = {"pos": p["pos"], "rows": rows, "cols": cols, "fill": 0}
+    return (apply1(BAND_SCATTER, g, q) if F.is_diff else _band_scatter_fwd(F, g, **q),)
+
+
+def _band_scatter_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    q = {"pos": p["pos"], "padding": 0}
+    return (apply1(BAND_GATHER, g, q) if F.is_diff else _band_gather_fwd(F, g, **q),)
+
+
+_BAND_TEST_POS = _band_positions(3, 4, -1, 1, "RIGHT_LEFT")[0]
+BAND_GATHER = defop(
+    "matrix_diag_band_part", _band_gather_fwd, _band_gather_vjp,
+    lambda F, ts, ins, out, p: _band_gather_fwd(F, ts[0], p["pos"], 0), linear=True, save_in=False, test=[
+        spec(lambda tf, x: tf.linalg.diag_part(x, k=(-1, 1), padding_value=9.0), normal((2, 3, 4)),
+             ref=lambda x: np.where(_BAND_TEST_POS >= 0, x.reshape(2, 12)[:, np.maximum(_BAND_TEST_POS, 0)], 9.0),
+             name="band"),
+        spec(lambda tf, x: tf.linalg.diag_part(x, k=(-2, 0), align="LEFT_RIGHT"), normal((4, 3)),
+             ref=lambda x: np.array([[x[0, 0], x[1, 1], x[2, 2]], [x[1, 0], x[2, 1], x[3, 2]], [0, x[2, 0], x[3, 1]]]),
+             name="band_left_right"),
+    ])
+BAND_SCATTER = defop(
+    "matrix_diag_band", _band_scatter_fwd, _band_scatter_vjp,
+    lambda F, ts, ins, out, p: _band_scatter_fwd(F, ts[0], p["pos"], p["rows"], p["cols"], 0), linear=True,
+    save_in=False, test=[
+        spec(lambda tf, d: tf.linalg.diag(d, k=(-1, 1), num_rows=3, num_cols=4, padding_value=5.0),
+             normal((2, 3, 3)),
+             ref=lambda d: np.stack([_ref_band(r, 3, 4, -1, 1, "RIGHT_LEFT", 5.0) for r in d]), name="band"),
+        spec(lambda tf, x, d: tf.linalg.set_diag(x, d, k=(-1, 1), align="LEFT_RIGHT"), normal((3, 3), (3, 3)),
+             ref=lambda x, d: np.where(_ref_band(np.ones((3, 3)), 3, 3, -1, 1, "LEFT_RIGHT", 0.0) > 0,
+                                       _ref_band(d, 3, 3, -1, 1, "LEFT_RIGHT", 0.0), x), name="set_diag_band"),
+    ])
+
+
+def _ref_band(d: Any, rows: int, cols: int, lo: int, hi: int, align: str, fill: float) -> Any:
+    """Test reference: place the packed diagonals element by element (independent of the op's vectorised code)."""
+    out = np.full((rows, cols), fill, dtype=float)
+    width = d.shape[-1]
+    for i, k in enumerate(range(hi, lo - 1, -1)):
+        n = min(rows + min(0, k), cols - max(0, k))
+        right = align.split("_")[0 if k >= 0 else 1] == "RIGHT"
+        for j in range(n):
+            out[j + max(0, -k), j + max(0, k)] = d[i, (width - n if right else 0) + j]
+    return out
+
+
+def _check_align(align: str, op: str) -> None:
+    if align not in _ALIGNS:
+        raise InvalidArgumentError(f"{op}: align={align!r} is not one of {', '.join(_ALIGNS)}.")
 
 
 def diag(diagonal: Any, name: str = "diag", k: Any = 0, num_rows: Any = -1, num_cols: Any = -1,
@@ -729,7 +814,10 @@ def diag(diagonal: Any, name: str = "diag", k: Any = 0, num_rows: Any = -1, num_
     s = _shape(d)
     if len(s) < 1:
         raise InvalidArgumentError(f"diag: diagonal must have rank >= 1, got shape {s}.")
-    kk = _k_arg(k, "diag")
+    _check_align(align, "diag")
+    lo, kk = _k_arg(k, "diag")
+    if lo != kk:
+        return _diag_band(d, lo, kk, int(num_rows), int(num_cols), padding_value, align)
     length = s[-1]
     rows, cols = int(num_rows), int(num_cols)
     min_rows, min_cols = length + max(-kk, 0), length + max(kk, 0)
@@ -782,14 +870,95 @@ def diag_part(input: Any, name: str = "diag_part", k: Any = 0, padding_value: An
     s = _shape(x)
     if len(s) < 2:
         raise InvalidArgumentError(f"diag_part: input must have rank >= 2, got shape {s}.")
-    kk = _k_arg(k, "diag_part")
+    _check_align(align, "diag_part")
+    lo, kk = _k_arg(k, "diag_part")
     rows, cols = s[-2:]
-    if not -rows < kk < cols:
-        raise InvalidArgumentError(
-            f"diag_part: diagonal k={kk} is out of range for matrices of shape {s}; it must satisfy "
-            f"{-rows} < k < {cols}."
-        )
+    for q in (lo, kk):
+        if not -rows < q < cols and not (rows == 0 or cols == 0):
+            raise InvalidArgumentError(
+                f"diag_part: diagonal k={q} is out of range for matrices of shape {s}; it must satisfy "
+                f"{-rows} < k < {cols}."
+            )
+    if lo != kk:
+        pos = _band_positions(rows, cols, lo, kk, align)[0]
+        return apply1(BAND_GATHER, x, {"pos": pos, "padding": _pad_value(padding_value, x)})
     return apply1(DIAG_PART, x, {"k": kk})
+
+
+def _pad_value(padding_value: Any, x: Any) -> Any:
+    pad = padding_value.numpy() if isinstance(padding_value, _TensorLike) else padding_value
+    return x._value.dtype.type(pad).item() if x._value.dtype.kind != "b" else bool(pad)
+
+
+def _diag_band(d: Any, lo: int, hi: int, num_rows: int, num_cols: int, padding_value: Any, align: str) -> Tensor:
+    """``tf.linalg.diag`` with ``k=(lo, hi)``: ``d`` holds the packed diagonals (``[..., hi - lo + 1, width]``)."""
+    s = _shape(d)
+    if len(s) < 2 or s[-2] != hi - lo + 1:
+        raise InvalidArgumentError(f"diag: k=({lo}, {hi}) needs diagonals of shape [..., {hi - lo + 1}, width], got "
+                                   f"shape {s}.")
+    width = s[-1]
+    min_rows, min_cols = width - min(hi, 0), width + max(lo, 0)  # TF's rule for a band
+    rows = num_rows if num_rows >= 0 else (min_rows if num_cols >= 0 else max(min_rows, min_cols))
+    cols = num_cols if num_cols >= 0 else (min_cols if num_rows >= 0 else max(min_rows, min_cols))
+    if rows < max(-lo, 0) + 1 or cols < max(hi, 0) + 1:
+        raise InvalidArgumentError(f"diag: a {rows}x{cols} matrix has no diagonals {lo}..{hi}.")
+    pos = _band_positions(rows, cols, lo, hi, align)[0]
+    if pos.shape[1] != width:
+        raise InvalidArgumentError(f"diag: diagonals of width {width} do not fit k=({lo}, {hi}) of a {rows}x{cols} "
+                                   f"matrix (its longest diagonal has {pos.shape[1]} elements).")
+    return apply1(BAND_SCATTER, d, {"pos": pos, "rows": rows, "cols": cols, "fill": _pad_value(padding_value, d)})
+
+
+def set_diag(input: Any, diagonal: Any, name: str = "set_diag", k: Any = 0,  # noqa: A002
+             align: str = "RIGHT_LEFT") -> Tensor:
+    """``input`` with diagonal ``k`` (or the band ``k=(lo, hi)``, packed as ``diag_part`` returns it) replaced by
+    ``diagonal``. Gradients: to ``input`` outside the band, to ``diagonal`` from its slots (padding slots get 0).
+
+    >>> import tapegrad as tf
+    >>> tf.linalg.set_diag(tf.zeros([2, 2]), [1.0, 2.0]).numpy().tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    x = to_tensor(input)
+    d = to_tensor(diagonal)
+    if d._value.dtype != x._value.dtype:
+        d = core.cast(d, x.dtype) if not isinstance(diagonal, _TensorLike) else d
+        if d._value.dtype != x._value.dtype:
+            raise InvalidArgumentError(f"set_diag: diagonal has dtype {d.dtype.name}, input {x.dtype.name}.")
+    s = _shape(x)
+    if len(s) < 2:
+        raise InvalidArgumentError(f"set_diag: input must have rank >= 2, got shape {s}.")
+    _check_align(align, "set_diag")
+    lo, hi = _k_arg(k, "set_diag")
+    rows, cols = s[-2:]
+    pos, valid = _band_positions(rows, cols, lo, hi, align)
+    want = s[:-2] + (pos.shape if lo != hi else pos.shape[1:])
+    if _shape(d) != want:
+        raise InvalidArgumentError(f"set_diag: diagonal has shape {list(_shape(d))}, expected {list(want)} for input "
+                                   f"shape {list(s)} and k=({lo}, {hi}) (the longest diagonal of the band has "
+                                   f"{pos.shape[1]} elements).")
+    mask = np.ones(rows * cols, dtype=x._value.dtype)
+    mask[pos[valid]] = 0
+    keep = math_ops.multiply(x, core.constant(mask.reshape(rows, cols)))
+    if lo == hi:
+        pos = pos[0]
+    placed = apply1(BAND_SCATTER, d, {"pos": pos, "rows": rows, "cols": cols, "fill": 0})
+    return math_ops.add(keep, placed)
+
+
+def tensor_diag_part(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The diagonal of a tensor of shape ``[D1, ..., Dk, D1, ..., Dk]`` (shape ``[D1, ..., Dk]``).
+
+    >>> import tapegrad as tf
+    >>> tf.linalg.tensor_diag_part(tf.constant([[1.0, 2.0], [3.0, 4.0]])).numpy().tolist()
+    [1.0, 4.0]
+    """
+    x = to_tensor(input)
+    s = _shape(x)
+    h = len(s) // 2
+    if len(s) % 2 or s[:h] != s[h:]:
+        raise InvalidArgumentError(f"tensor_diag_part: input shape {list(s)} is not [D1..Dk, D1..Dk].")
+    n = int(np.prod(s[:h], dtype=np.int64))
+    return array_ops.reshape(diag_part(array_ops.reshape(x, [n, n])), list(s[:h]))
 
 
 def _band_fwd(F: Any, x: Any, lo: int | None, hi: int | None) -> Any:
@@ -1634,7 +1803,8 @@ EXPORTS: dict[str, list[str]] = {
     "": ["einsum", "tensordot"],
     "linalg": [
         "matvec", "inv", "det", "slogdet", "logdet", "cholesky", "cholesky_solve", "solve", "triangular_solve",
-        "trace", "diag", "diag_part", "band_part", "eigh", "svd", "qr", "lstsq", "pinv", "adjoint",
+        "trace", "diag", "diag_part", "set_diag", "tensor_diag_part", "band_part", "eigh", "svd", "qr", "lstsq", "pinv",
+        "adjoint",
         "matrix_transpose", "einsum", "tensordot",
     ],
 }
