@@ -894,8 +894,8 @@ def _diag_band(d: Any, lo: int, hi: int, num_rows: int, num_cols: int, padding_v
     """``tf.linalg.diag`` with ``k=(lo, hi)``: ``d`` holds the packed diagonals (``[..., hi - lo + 1, width]``)."""
     s = _shape(d)
     if len(s) < 2 or s[-2] != hi - lo + 1:
-        raise InvalidArgumentError(f"diag: k=({lo}, {hi}) needs diagonals of shape [..., {hi - lo + 1}, width], got "
-                                   f"shape {s}.")
+        raise InvalidArgumentError(f"diag: the band k=({lo}, {hi}) needs diagonals of shape [..., {hi - lo + 1}, "
+                                   f"width], got shape {s}.")
     width = s[-1]
     min_rows, min_cols = width - min(hi, 0), width + max(lo, 0)  # TF's rule for a band
     rows = num_rows if num_rows >= 0 else (min_rows if num_cols >= 0 else max(min_rows, min_cols))
