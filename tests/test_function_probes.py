@@ -34,7 +34,6 @@ KNOWN_DIFFERENCES = {
     'p30_function.py / input_signature [None] f32: shapes 2,3, python list, np f32 -> (results, body runs, count)': PER_SHAPE,  # noqa: E501
     'p30_function.py / reduce_retracing=True: static shape seen by each trace': PER_SHAPE,
     'p31_function.py / sliced assign and scatter_nd_update inside': API,
-    'p31_function.py / tf.print return value when returned from tf.function': API,
     'p31_function.py / using a leaked graph tensor outside the function': LEAK,
     'p32_function.py / loop variable changes dtype inside tf loop': AUTOGRAPH,
     'p32_function.py / loop variable changes shape inside tf loop (no shape_invariants)': AUTOGRAPH,
@@ -57,7 +56,6 @@ KNOWN_DIFFERENCES = {
     'p34_function.py / keras model.fit: run_eagerly default, train_step python executions over 2 epochs x 2 batches, eager inside?': KERAS,  # noqa: E501
     'p34_function.py / tf.function(keras_model) call': KERAS,
     'p35_function.py / for x in tf.data.Dataset inside tf.function (autograph converts to a dataset loop); count': DATASET,  # noqa: E501
-    'p35_function.py / static shape of tf.numpy_function output': API,
 }
 
 

@@ -108,7 +108,7 @@ class _Printer:
 
 
 def print_(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, sep: str = " ", end: str = "\n",
-           name: str | None = None) -> None:
+           name: str | None = None) -> Operation | None:
     """``tf.print``: write the inputs (tensors by value, TF's format) to ``output_stream`` (default stderr).
 
     Inside ``tapegrad.function`` this prints on every call, with that call's values (Python's ``print`` runs
@@ -138,5 +138,20 @@ def print_(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, se
     tr = local.tracer
     if tr is not None:
         tr.on_print(tensors, printer)  # the program prints, on every call (not the trace)
-        return
+        return Operation("PrintV2")  # as TF's graph mode: an operation (returning it from a function is an error)
     printer(tuple(t._value for t in tensors))
+    return None
+
+
+class Operation:
+    """What ``tf.print`` returns while a ``tapegrad.function`` is traced (TF: the graph's ``PrintV2`` operation).
+    It is not a value: a function returning it raises ``TypeError``, as in TF."""
+
+    __slots__ = ("name", "type")
+
+    def __init__(self, op_type: str) -> None:
+        self.name = op_type
+        self.type = op_type
+
+    def __repr__(self) -> str:
+        return f"<tapegrad.Operation '{self.name}' type={self.type}>"

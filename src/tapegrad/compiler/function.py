@@ -575,7 +575,8 @@ class ConcreteFunction:
             box["returned"] = True
             out, structure = _flatten_result(result, function._python_function)
             box["structure"] = structure
-            box["specs"] = [TensorSpec(o.shape, o.dtype) for o in out]
+            static = _tensor._relaxed_shapes
+            box["specs"] = [TensorSpec(static.get(id(o._value), o.shape), o.dtype) for o in out]
             return out, structure
 
         kw: dict[str, Any] = {"name": function.__name__, "jit_compile": bool(function._jit_compile)}

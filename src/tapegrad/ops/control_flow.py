@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtypes, _nest
+from .. import _dtypes, _nest, _tensor
 from .._backend import NUMPY
 from .._dispatch import applyn
 from .._registry import defop, spec
@@ -1363,6 +1363,9 @@ def numpy_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout
         outs = applyn(NUMPY_FUNCTION, args, {"func": func, "touts": touts})
     if not touts:
         return []
+    if _tensor._tracing is not None and _tensor._tracing():
+        for o in outs:  # in a traced function the results' static shape is unknown, as TF's
+            _tensor._relaxed_shapes[id(o._value)] = TensorShape(None)
     return list(outs[: len(touts)]) if as_list else outs[0]
 
 
