@@ -333,3 +333,22 @@ def test_tiled_max_pool_routes_to_first_maximum(shape):
         y = tf.nn.max_pool2d(xt, 2, 2, "VALID")
     np.testing.assert_array_equal(tape.gradient(y, xt, output_gradients=tf.constant(g)).numpy(), expected)
     np.testing.assert_array_equal(np.isnan(y.numpy()), np.isnan(win.max(axis=(-2, -1))))
+
+
+def test_module_holding_a_layer_checkpoints_its_keras_weights(tmp_path):
+    """tf.Module.variables skips a held layer's Keras variables (as TF does), but a Checkpoint saves them."""
+    class Holder(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.dense = L.Dense(2)
+            self.scale = tf.Variable(1.0)
+
+    m = Holder()
+    m.dense(tf.ones((1, 3)))
+    assert [v.name for v in m.variables] == ["Variable:0"]
+    ckpt = tf.train.Checkpoint(m=m)
+    path = ckpt.save(str(tmp_path / "ckpt"))
+    kernel = m.dense.kernel.numpy()
+    m.dense.kernel.assign(np.zeros((3, 2), "float32"))
+    ckpt.restore(path)
+    np.testing.assert_array_equal(m.dense.kernel.numpy(), kernel)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
 import weakref
 import zipfile
@@ -133,7 +134,11 @@ def _variables_of(obj: Any) -> list[tuple[str, Variable]]:
     if isinstance(obj, Module):
         seen: set[int] = set()
         out = []
-        for path, v in obj._flatten(predicate=lambda x: isinstance(x, Variable), with_path=True):
+        kinds: tuple[type, ...] = (Variable,)
+        keras_variables = sys.modules.get("tapegrad.keras.variables")
+        if keras_variables is not None:  # Keras layers held by the module: their weights are Keras variables
+            kinds += (keras_variables.Variable,)
+        for path, v in obj._flatten(predicate=lambda x: isinstance(x, kinds), with_path=True):
             if id(v) not in seen:
                 seen.add(id(v))
                 out.append(("/".join(str(p) for p in path), v))
