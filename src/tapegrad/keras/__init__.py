@@ -9,7 +9,8 @@ Differences from Keras 3, on purpose or by limitation:
 * Weights are Keras 3 variables (``keras.Variable``: ``name`` ``"kernel"``, ``path`` ``"dense_1/kernel"``, string
   ``dtype``, ``assign`` returns a tensor), each wrapping a ``tapegrad.Variable`` (``v.value``) that tapes watch and
   optimizers update. As in TF, ``tf.Module.variables`` of a module holding a layer does not list the layer's
-  weights (they are not ``tf.Variable`` objects), while ``tf.train.Checkpoint`` saves them. The layer families are listed in ``keras.layers`` and docs/keras.md.
+  weights (they are not ``tf.Variable`` objects), while ``tf.train.Checkpoint`` saves them. The layer families
+  are listed in ``keras.layers`` and docs/keras.md.
 * Random initializers and ``Dropout`` draw from NumPy's PCG64 with TF's seeding rules: same distributions, bounds
   and fans, different numbers. ``Dropout`` keeps no seed-state variable.
 * ``summary()`` prints plain text (Keras colours it on terminals); ``fit`` takes NumPy arrays or tensors (and
