@@ -45,7 +45,9 @@ class VariablePacker:
     """
 
     def __init__(self, variables: Sequence[Any]) -> None:
-        self.variables = list(variables)
+        # a Keras variable (model.trainable_variables) is optimised through the tapegrad Variable it wraps
+        self.variables = [v if isinstance(v, Variable) or not isinstance(getattr(v, "_var", None), Variable)
+                          else v._var for v in variables]
         for v in self.variables:
             if not isinstance(v, Variable):
                 raise TypeError(f"minimize optimises tapegrad Variables, got {type(v).__name__}: wrap the value in "
