@@ -229,6 +229,9 @@ def test_keras_variable_conventions():
     assert len(watched) == 2 and watched[0] is layer.kernel.value and watched[1] is layer.bias.value
     g = tape.gradient(y, layer.trainable_weights)
     assert [type(t) for t in g] == [tf.Tensor, tf.Tensor] and g[1].numpy().tolist() == [2.0, 2.0]
+    with tf.GradientTape() as tape:  # NumPy functions on a Keras variable are recorded like on its Variable
+        y = np.sum(np.exp(layer.kernel))
+    np.testing.assert_allclose(tape.gradient(y, layer.kernel).numpy(), np.exp(layer.kernel.numpy()), rtol=1e-6)
     # a plain tapegrad Variable keeps TF's conventions
     v = tf.Variable(1.0)
     assert v.name == "Variable:0" and repr(v.assign(2.0)).startswith("<tapegrad.Variable 'UnreadVariable'")

@@ -104,6 +104,8 @@ def is_watched(t: Any) -> bool:
     tapes = local.tapes
     if not tapes:
         return False
+    if type(t) is not Variable and type(getattr(t, "_var", None)) is Variable:
+        t = t._var  # a Keras variable: the Variable it wraps is the one tapes watch
     tid = t._id
     variable = type(t) is Variable and t._trainable
     for r in tapes:
