@@ -53,8 +53,8 @@ from ._logging import get_logger  # noqa: E402
 from .compiler.function import function  # noqa: E402
 
 # Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
-_LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "keras", "scipy", "sparse", "sysconfig",
-                 "test", "train", "viz")
+_LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "image", "keras", "scipy", "sparse",
+                 "sysconfig", "test", "train", "viz")
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
 
@@ -84,7 +84,7 @@ __all__ = [
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
     "random", "print", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental",
     "scipy", "viz",
-    "Module", "name_scope", "device", "DeviceSpec", "dtypes", "sparse", "sysconfig", "test",
+    "Module", "name_scope", "device", "DeviceSpec", "dtypes", "image", "sparse", "sysconfig", "test",
     "keras", "train", "function", "autograph", "get_logger", "data",
     *_collect(""),
 ]

@@ -1,0 +1,642 @@
+"""``tf.image``: resizing (with TF's sampling rules and gradients), flips and rotations, crops and pads,
+standardisation and colour adjustments, dtype conversion and patch extraction.
+
+Images are ``[height, width, channels]`` or ``[batch, height, width, channels]``. Resizing is a separable linear
+map for the bilinear/bicubic/antialiased methods (op ``resize_linear``: its gradient is the transposed map),
+a gather for nearest neighbour, and op ``resize_area`` (no gradient, as in TF); most of the rest is composed from
+differentiable ops, so gradients (and higher orders) come from theirs. ``adjust_contrast``, ``adjust_saturation``
+and ``adjust_hue`` have no gradient in TF and raise LookupError when differentiated, as TF does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes
+from .._backend import NUMPY
+from .._dispatch import apply1, apply2
+from .._registry import NO_GRADIENT, defop, spec
+from .._tensor import Tensor, _TensorLike, make, static_value
+from ..errors import InvalidArgumentError
+from . import array_ops, core, math_ops, reductions
+from ._common import to_tensor
+
+
+class ResizeMethod:
+    """The names ``tf.image.resize`` accepts for ``method``."""
+
+    BILINEAR = "bilinear"
+    NEAREST_NEIGHBOR = "nearest"
+    BICUBIC = "bicubic"
+    AREA = "area"
+    LANCZOS3 = "lanczos3"
+    LANCZOS5 = "lanczos5"
+    GAUSSIAN = "gaussian"
+    MITCHELLCUBIC = "mitchellcubic"
+
+
+# -- sampling weights (NumPy; float32 arithmetic as TF's kernels) -------------------------------------------------
+
+
+def _keys_cubic(x: Any) -> Any:
+    """Keys' cubic convolution kernel with a = -0.5 (TF's half-pixel bicubic and antialiased bicubic)."""
+    x = np.abs(x)
+    return np.where(x <= 1, (1.5 * x - 2.5) * x * x + 1, np.where(x < 2, ((-0.5 * x + 2.5) * x - 4) * x + 2, 0.0))
+
+
+def _linear_weights(n_in: int, n_out: int, method: str) -> Any:
+    """TF's resize_bilinear / resize_bicubic with half-pixel centers: a [n_out, n_in] matrix."""
+    scale = np.float32(n_in / n_out)
+    w = np.zeros((n_out, n_in), dtype=np.float64)
+    for o in range(n_out):
+        src = (np.float32(o) + np.float32(0.5)) * scale - np.float32(0.5)
+        if method == "bilinear":
+            f = math.floor(src)
+            lo, hi = max(f, 0), min(math.ceil(src), n_in - 1)
+            lerp = float(np.float32(src - f))
+            w[o, lo] += 1 - lerp
+            w[o, hi] += lerp
+        else:  # bicubic: taps outside the image get weight 0, the rest renormalised (TF's Keys cubic)
+            f = math.floor(src)
+            t = float(np.rint(np.float32(src - f) * 1024)) / 1024  # TF reads the weights from a 1024-step table
+            taps = np.arange(f - 1, f + 3)
+            ws = _keys_cubic(taps - f - t)
+            ok = (taps >= 0) & (taps < n_in)
+            ws = np.where(ok, ws, 0.0)
+            ws = ws / ws.sum()
+            for i, wi in zip(taps[ok], ws[ok]):
+                w[o, i] += wi
+    return w
+
+
+def _nearest_weights(n_in: int, n_out: int) -> Any:
+    """TF's half-pixel nearest neighbour: source ``min(floor((o + 0.5) * n_in / n_out), n_in - 1)``."""
+    scale = np.float32(n_in / n_out)
+    src = np.minimum(np.floor((np.arange(n_out, dtype=np.float32) + np.float32(0.5)) * scale), n_in - 1)
+    w = np.zeros((n_out, n_in), dtype=np.float64)
+    w[np.arange(n_out), src.astype(np.int64)] = 1.0
+    return w
+
+
+def _scale_translate_weights(n_in: int, n_out: int, method: str) -> Any:
+    """TF's scale_and_translate (the antialiased resize): the kernel is widened by the downscale factor and the
+    weights of each output are normalised."""
+    inv = n_in / n_out
+    ks = max(inv, 1.0)
+    kernel, radius = ((lambda x: np.maximum(0.0, 1.0 - np.abs(x))), 1.0) if method == "bilinear" else (_keys_cubic, 2.0)
+    w = np.zeros((n_out, n_in), dtype=np.float64)
+    for o in range(n_out):
+        c = (o + 0.5) * inv
+        start = max(int(math.ceil(c - radius * ks - 0.5)), 0)
+        end = min(int(math.floor(c + radius * ks - 0.5)), n_in - 1)
+        idx = np.arange(start, end + 1)
+        ws = kernel((idx + 0.5 - c) / ks)
+        total = ws.sum()
+        if abs(total) > 1e3 * np.finfo(np.float32).tiny:
+            w[o, idx] = ws / total
+    return w
+
+
+def _area_weights(n_in: int, n_out: int) -> Any:
+    """TF's resize_area: each output averages the input span it covers (fractional coverage at the ends)."""
+    scale = n_in / n_out
+    w = np.zeros((n_out, n_in), dtype=np.float64)
+    for o in range(n_out):
+        a, b = o * scale, (o + 1) * scale
+        for i in range(int(math.floor(a)), min(int(math.ceil(b)), n_in)):
+            w[o, i] = (min(b, i + 1) - max(a, i)) / scale
+    return w
+
+
+# -- ops -----------------------------------------------------------------------------------------------------------
+
+
+def _resize_linear_fwd(F: Any, x: Any, wh: Any, ww: Any) -> Any:
+    """``wh @ x @ ww^T`` over the height and width axes (-3, -2) of ``[..., H, W, C]``."""
+    y = F.einsum("oh,...hwc->...owc", wh.astype(x.dtype, copy=False), x)
+    return F.einsum("pw,...owc->...opc", ww.astype(x.dtype, copy=False), y)
+
+
+def _resize_linear_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    q = {"wh": p["wh"].T, "ww": p["ww"].T}
+    return (apply1(RESIZE_LINEAR, g, q) if F.is_diff else _resize_linear_fwd(F, g, **q),)
+
+
+def _resize_linear_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    return apply1(RESIZE_LINEAR, ts[0], p) if F.is_diff else _resize_linear_fwd(F, ts[0], p["wh"], p["ww"])
+
+
+def _resize_raw(x: Any, size: tuple[int, int], method: str, antialias: bool) -> Tensor:
+    """The linear resize op without ``tf.image.resize``'s float32 cast (test specs check it in float64)."""
+    h, w = x._value.shape[-3:-1]
+    wf = _scale_translate_weights if antialias else _linear_weights
+    return apply1(RESIZE_LINEAR, x, {"wh": wf(h, size[0], method), "ww": wf(w, size[1], method)})
+
+
+def _resize_ref(x: Any, size: tuple[int, int], method: str, antialias: bool) -> Any:
+    """Test reference: the separable map written as two tensordots (independent of the op's einsum path)."""
+    wf = _scale_translate_weights if antialias else _linear_weights
+    y = np.tensordot(wf(x.shape[-3], size[0], method), x, axes=([1], [x.ndim - 3]))  # [O, ..., W, C]
+    y = np.moveaxis(y, 0, x.ndim - 3)
+    y = np.tensordot(wf(x.shape[-2], size[1], method), y, axes=([1], [x.ndim - 2]))
+    return np.moveaxis(y, 0, x.ndim - 2)
+
+
+RESIZE_LINEAR = defop(
+    "resize_linear", _resize_linear_fwd, _resize_linear_vjp, _resize_linear_jvp, linear=True, save_in=False,
+    test=[
+        spec(lambda tf, x: _resize_raw(x, (5, 3), "bilinear", False), lambda rng: (rng.normal(size=(2, 3, 4, 2)),),
+             ref=lambda x: _resize_ref(x, (5, 3), "bilinear", False), tf=False, name="bilinear"),
+        spec(lambda tf, x: _resize_raw(x, (3, 4), "bicubic", False), lambda rng: (rng.normal(size=(4, 2, 1)),),
+             ref=lambda x: _resize_ref(x, (3, 4), "bicubic", False), tf=False, name="bicubic"),
+        spec(lambda tf, x: _resize_raw(x, (2, 3), "bilinear", True), lambda rng: (rng.normal(size=(5, 7, 1)),),
+             ref=lambda x: _resize_ref(x, (2, 3), "bilinear", True), tf=False, name="antialias"),
+        spec(lambda tf, x: tf.image.resize(x, [5, 3], method="nearest"), lambda rng: (rng.normal(size=(1, 3, 4, 2)),),
+             ref=lambda x: x[:, [0, 0, 1, 2, 2]][:, :, [0, 2, 3]], name="nearest"),
+    ])
+
+
+def _resize_area_fwd(F: Any, x: Any, wh: Any, ww: Any) -> Any:
+    return _resize_linear_fwd(F, x, wh, ww)
+
+
+RESIZE_AREA = defop("resize_area", _resize_area_fwd, NO_GRADIENT,
+                    test=spec(lambda tf, x: tf.image.resize(x, [2, 2], method="area"),
+                              lambda rng: (rng.normal(size=(4, 4, 1)).astype(np.float32),),
+                              ref=lambda x: x.reshape(2, 2, 2, 2, 1).mean((1, 3)), grad=(), rtol=1e-5))
+
+
+def _adjust_contrast_fwd(F: Any, x: Any, factor: Any) -> Any:
+    mean = F.mean(x, axis=(-3, -2), keepdims=True, dtype=x.dtype)
+    return ((x - mean) * factor + mean).astype(x.dtype, copy=False)
+
+
+ADJUST_CONTRAST = defop("adjust_contrast", _adjust_contrast_fwd, NO_GRADIENT, test=spec(
+    lambda tf, x, f: tf.image.adjust_contrast(x, f), lambda rng: (rng.normal(size=(3, 4, 2)), np.float64(1.7)),
+    ref=lambda x, f: (x - x.mean((0, 1))) * f + x.mean((0, 1)), grad=()))
+
+
+def _rgb_to_hsv(x: Any) -> Any:
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    v = x.max(-1)
+    mn = x.min(-1)
+    d = v - mn
+    s = np.where(v > 0, d / np.where(v > 0, v, 1), 0)
+    dd = np.where(d > 0, d, 1)
+    h = np.where(v == r, (g - b) / dd, np.where(v == g, 2 + (b - r) / dd, 4 + (r - g) / dd))
+    h = np.where(d > 0, (h / 6) % 1.0, 0)
+    return np.stack([h, s, v], -1)
+
+
+def _hsv_to_rgb(x: Any) -> Any:
+    h, s, v = x[..., 0], x[..., 1], x[..., 2]
+    h6 = (h % 1.0) * 6
+    i = np.floor(h6).astype(int) % 6
+    f = h6 - np.floor(h6)
+    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
+    choices = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
+    out = [np.choose(i, [c[k] for c in choices]) for k in range(3)]
+    return np.stack(out, -1)
+
+
+def _adjust_hsv_fwd(F: Any, x: Any, hue: float, sat: float) -> Any:
+    hsv = _rgb_to_hsv(x.astype(np.float64))
+    hsv[..., 0] = (hsv[..., 0] + hue) % 1.0
+    hsv[..., 1] = np.clip(hsv[..., 1] * sat, 0.0, 1.0)
+    return _hsv_to_rgb(hsv).astype(x.dtype)
+
+
+ADJUST_HSV = defop("adjust_hsv", _adjust_hsv_fwd, NO_GRADIENT, test=spec(
+    lambda tf, x: tf.image.adjust_saturation(tf.image.adjust_hue(x, 0.2), 0.5),
+    lambda rng: (rng.uniform(0.05, 0.95, size=(2, 3, 3)),),
+    ref=lambda x: _hsv_ref(x, 0.2, 0.5), grad=(), rtol=1e-5, atol=1e-6))
+
+
+def _hsv_ref(x: Any, hue: float, sat: float) -> Any:
+    import colorsys
+
+    out = np.empty_like(x)
+    for idx in np.ndindex(x.shape[:-1]):
+        h, s, v = colorsys.rgb_to_hsv(*x[idx])
+        r, g, b = colorsys.hsv_to_rgb((h + hue) % 1.0, s, v)
+        h, s, v = colorsys.rgb_to_hsv(r, g, b)
+        out[idx] = colorsys.hsv_to_rgb(h, min(max(s * sat, 0.0), 1.0), v)
+    return out
+
+
+# -- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _image(x: Any, op: str, min_rank: int = 3) -> Tensor:
+    t = to_tensor(x)
+    r = t._value.ndim
+    if r not in (3, 4) and not (min_rank == 3 and r > 4):
+        raise ValueError(f"{op}: 'image' (shape {tuple(t._value.shape)}) must be at least three-dimensional "
+                         "([height, width, channels] or [batch, height, width, channels]).")
+    return t
+
+
+def _hw(t: Any) -> tuple[int, int]:
+    return int(t._value.shape[-3]), int(t._value.shape[-2])
+
+
+def _float_image(t: Tensor) -> Tensor:
+    return t if t._value.dtype.kind in "fV" else core.cast(t, _dtypes.float32)
+
+
+def _int_value(x: Any) -> int:
+    return int(static_value(x)) if isinstance(x, _TensorLike) else int(x)
+
+
+# -- resize --------------------------------------------------------------------------------------------------------
+
+_METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+def resize(images: Any, size: Any, method: str = ResizeMethod.BILINEAR, preserve_aspect_ratio: bool = False,
+           antialias: bool = False, name: str | None = None) -> Tensor:
+    """Resize images to ``size = [new_height, new_width]`` with TF 2's sampling (half-pixel centers).
+
+    ``bilinear``/``bicubic`` (with ``antialias=True``: TF's scale-and-translate kernels) and ``area`` return float32;
+    ``nearest`` keeps the dtype. Gradients flow for every method but ``area`` (LookupError, as in TF).
+
+    >>> import tapegrad as tf
+    >>> img = tf.constant([[[0.0], [1.0]], [[2.0], [3.0]]])
+    >>> tf.image.resize(img, [3, 3])[..., 0].numpy().tolist()
+    [[0.0, 0.5, 1.0], [1.0, 1.5, 2.0], [2.0, 2.5, 3.0]]
+    """
+    t = to_tensor(images)
+    if t._value.ndim not in (3, 4):
+        raise ValueError(f"resize: 'images' must have either 3 or 4 dimensions, got shape {tuple(t._value.shape)}.")
+    method = str(method).lower()
+    if method not in _METHODS:
+        raise ValueError(f"Resize method is not implemented: {method} (choose one of {', '.join(_METHODS)}).")
+    if method in ("lanczos3", "lanczos5", "gaussian", "mitchellcubic"):
+        raise NotImplementedError(f"resize: method {method!r} is not implemented in tapegrad; use bilinear, bicubic, "
+                                  "nearest or area.")
+    sz = static_value(size).tolist() if isinstance(size, _TensorLike) else list(size)
+    nh, nw = int(sz[0]), int(sz[1])
+    h, w = _hw(t)
+    if preserve_aspect_ratio:
+        f = min(nh / h, nw / w)
+        nh, nw = int(round(f * h)), int(round(f * w))
+    if method == "nearest":  # one-hot rows: exact in every dtype, and a dense gradient (the transposed map)
+        return apply1(RESIZE_LINEAR, t, {"wh": _nearest_weights(h, nh), "ww": _nearest_weights(w, nw)})
+    x = core.cast(t, _dtypes.float32) if t._value.dtype != np.float32 else t
+    if method == "area":
+        return apply1(RESIZE_AREA, x, {"wh": _area_weights(h, nh), "ww": _area_weights(w, nw)})
+    return _resize_raw(x, (nh, nw), method, antialias)
+
+
+def resize_with_pad(image: Any, target_height: int, target_width: int, method: str = ResizeMethod.BILINEAR,
+                    antialias: bool = False) -> Tensor:
+    """Resize keeping the aspect ratio, then pad with zeros (centred) to the target size."""
+    t = _image(image, "resize_with_pad")
+    h, w = _hw(t)
+    th, tw = _int_value(target_height), _int_value(target_width)
+    ratio = max(w / tw, h / th)
+    rh, rw = int(math.floor(h / ratio)), int(math.floor(w / ratio))
+    resized = resize(t, [rh, rw], method=method, antialias=antialias)
+    return pad_to_bounding_box(resized, max(0, (th - rh) // 2), max(0, (tw - rw) // 2), th, tw)
+
+
+# -- geometry ------------------------------------------------------------------------------------------------------
+
+
+def flip_left_right(image: Any) -> Tensor:
+    """Mirror the width axis.
+
+    >>> import tapegrad as tf
+    >>> tf.image.flip_left_right(tf.constant([[[1.0], [2.0]]]))[..., 0].numpy().tolist()
+    [[2.0, 1.0]]
+    """
+    t = _image(image, "flip_left_right")
+    from .array_ext import reverse
+
+    return reverse(t, [t._value.ndim - 2])
+
+
+def flip_up_down(image: Any) -> Tensor:
+    """Mirror the height axis."""
+    t = _image(image, "flip_up_down")
+    from .array_ext import reverse
+
+    return reverse(t, [t._value.ndim - 3])
+
+
+def transpose(image: Any, name: str | None = None) -> Tensor:
+    """Swap height and width."""
+    t = _image(image, "transpose")
+    perm = list(range(t._value.ndim))
+    perm[-3], perm[-2] = perm[-2], perm[-3]
+    return array_ops.transpose(t, perm)
+
+
+def rot90(image: Any, k: int = 1, name: str | None = None) -> Tensor:
+    """Rotate by ``k`` quarter turns counter-clockwise."""
+    t = _image(image, "rot90")
+    k = _int_value(k) % 4
+    if k == 1:
+        return flip_up_down(transpose(t))
+    if k == 2:
+        return flip_up_down(flip_left_right(t))
+    if k == 3:
+        return transpose(flip_up_down(t))
+    return t
+
+
+def _random_flip(image: Any, seed: Any, axis_fn: Any, op: str, stateless: bool = False) -> Tensor:
+    t = _image(image, op)
+    from . import random_ops
+
+    n = int(t._value.shape[0]) if t._value.ndim == 4 else 1
+    if stateless:  # deterministic in the seed pair (tapegrad's generator: TF's Philox bits are not reproduced)
+        keep = np.random.default_rng([int(s) & 0xFFFFFFFF for s in np.ravel(_num(seed))]).random(n) < 0.5
+    else:
+        keep = random_ops.uniform([n], seed=seed)._value < 0.5
+    flipped = axis_fn(t)
+    mask = keep.reshape((n,) + (1,) * 3) if t._value.ndim == 4 else keep.reshape((1, 1, 1))
+    return _select(mask, t, flipped)
+
+
+def _select(mask: Any, a: Tensor, b: Tensor) -> Tensor:
+    """``where(mask, a, b)`` with the mask a constant: differentiable in both images (float), a plain select else."""
+    m = np.broadcast_to(mask, a._value.shape)
+    if a._value.dtype.kind not in "fcV":
+        return make(np.where(m, a._value, b._value), NUMPY)
+    keep = core.constant(m.astype(a._value.dtype))
+    return math_ops.add(math_ops.multiply(a, keep), math_ops.multiply(b, math_ops.subtract(1.0, keep)))
+
+
+def random_flip_left_right(image: Any, seed: Any = None) -> Tensor:
+    """Mirror each image horizontally with probability 1/2 (tapegrad's random stream, TF's seeding model)."""
+    return _random_flip(image, seed, flip_left_right, "random_flip_left_right")
+
+
+def random_flip_up_down(image: Any, seed: Any = None) -> Tensor:
+    """Mirror each image vertically with probability 1/2."""
+    return _random_flip(image, seed, flip_up_down, "random_flip_up_down")
+
+
+def stateless_random_flip_left_right(image: Any, seed: Any) -> Tensor:
+    """Mirror each image horizontally with probability 1/2, deterministic in ``seed`` (tapegrad's stream)."""
+    return _random_flip(image, seed, flip_left_right, "stateless_random_flip_left_right", True)
+
+
+def stateless_random_flip_up_down(image: Any, seed: Any) -> Tensor:
+    """Mirror each image vertically with probability 1/2, deterministic in ``seed``."""
+    return _random_flip(image, seed, flip_up_down, "stateless_random_flip_up_down", True)
+
+
+# -- crops and pads ------------------------------------------------------------------------------------------------
+
+
+def crop_to_bounding_box(image: Any, offset_height: int, offset_width: int, target_height: int,
+                         target_width: int) -> Tensor:
+    """The ``target_height x target_width`` window at ``(offset_height, offset_width)``; differentiable."""
+    t = _image(image, "crop_to_bounding_box")
+    oh, ow, th, tw = (_int_value(v) for v in (offset_height, offset_width, target_height, target_width))
+    h, w = _hw(t)
+    for v, n in ((oh, "offset_height"), (ow, "offset_width")):
+        if v < 0:
+            raise ValueError(f"{n} must be >= 0.")
+    for v, n in ((th, "target_height"), (tw, "target_width")):
+        if v <= 0:
+            raise ValueError(f"{n} must be > 0.")
+    if w < tw + ow:
+        raise ValueError(f"width must be >= target + offset. (width {w}, target {tw}, offset {ow})")
+    if h < th + oh:
+        raise ValueError(f"height must be >= target + offset. (height {h}, target {th}, offset {oh})")
+    key = (Ellipsis, slice(oh, oh + th), slice(ow, ow + tw), slice(None))
+    return array_ops.getitem(t, key)
+
+
+def pad_to_bounding_box(image: Any, offset_height: int, offset_width: int, target_height: int,
+                        target_width: int) -> Tensor:
+    """Zero-pad to ``target_height x target_width`` with the image at ``(offset_height, offset_width)``."""
+    t = _image(image, "pad_to_bounding_box")
+    oh, ow, th, tw = (_int_value(v) for v in (offset_height, offset_width, target_height, target_width))
+    h, w = _hw(t)
+    if oh < 0 or ow < 0:
+        raise ValueError("offset_height and offset_width must be >= 0.")
+    if th - oh < h:
+        raise ValueError(f"height must be <= target - offset (height {h}, target {th}, offset {oh}).")
+    if tw - ow < w:
+        raise ValueError(f"width must be <= target - offset (width {w}, target {tw}, offset {ow}).")
+    from .array_ext import pad
+
+    pads = [[0, 0]] * (t._value.ndim - 3) + [[oh, th - oh - h], [ow, tw - ow - w], [0, 0]]
+    return pad(t, pads)
+
+
+def central_crop(image: Any, central_fraction: float) -> Tensor:
+    """The central ``central_fraction`` of each side (TF's rounding: the border is ``int((n - n * f) / 2)``)."""
+    t = _image(image, "central_crop")
+    f = float(central_fraction)
+    if f <= 0.0 or f > 1.0:
+        raise ValueError(f"central_fraction must be within (0, 1] (got {f}).")
+    if f == 1.0:
+        return t
+    h, w = _hw(t)
+    sh, sw = int((h - h * f) / 2), int((w - w * f) / 2)
+    return crop_to_bounding_box(t, sh, sw, h - 2 * sh, w - 2 * sw)
+
+
+def resize_with_crop_or_pad(image: Any, target_height: int, target_width: int) -> Tensor:
+    """Centre-crop or zero-pad each side to the target size."""
+    t = _image(image, "resize_with_crop_or_pad")
+    th, tw = _int_value(target_height), _int_value(target_width)
+    h, w = _hw(t)
+    ch, cw = min(h, th), min(w, tw)
+    cropped = crop_to_bounding_box(t, max((h - th) // 2, 0), max((w - tw) // 2, 0), ch, cw)
+    return pad_to_bounding_box(cropped, max((th - h) // 2, 0), max((tw - w) // 2, 0), th, tw)
+
+
+# -- values --------------------------------------------------------------------------------------------------------
+
+
+def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: str | None = None) -> Tensor:
+    """Convert between image dtypes with TF's scaling: integers span ``[0, MAX]``, floats ``[0, 1)``; float to
+    float is a plain cast (differentiable), anything to integer has no gradient.
+
+    >>> import tapegrad as tf
+    >>> tf.image.convert_image_dtype(tf.constant([0, 255], tf.uint8), tf.float32).numpy().tolist()
+    [0.0, 1.0]
+    """
+    t = to_tensor(image)
+    src, dst = t.dtype, _dtypes.as_dtype(dtype)
+    if not (dst.is_floating or dst.is_integer) or not (src.is_floating or src.is_integer):
+        raise AttributeError(f"convert_image_dtype: unsupported dtypes {src.name} -> {dst.name}.")
+    if src == dst:
+        return t
+    v = t._value
+    if src.is_integer and dst.is_integer:
+        smax, dmax = int(np.iinfo(v.dtype).max), int(np.iinfo(dst._np).max)
+        if smax > dmax:
+            out = v // ((smax + 1) // (dmax + 1))
+        else:
+            out = v.astype(np.int64) * ((dmax + 1) // (smax + 1))
+        return make(out.astype(dst._np), NUMPY)
+    if src.is_integer:  # to float: x / MAX, computed in the target type
+        return math_ops.multiply(core.cast(t, dst), 1.0 / float(np.iinfo(v.dtype).max))
+    if dst.is_floating:
+        return core.cast(t, dst)
+    scaled = v.astype(np.float64) * (float(np.iinfo(dst._np).max) + 0.5)
+    info = np.iinfo(dst._np)
+    if saturate:
+        scaled = np.clip(scaled, info.min, info.max)
+    return make(np.trunc(scaled).astype(np.int64).astype(dst._np), NUMPY)  # C cast: truncate, wrap
+
+
+def _through_float(t: Tensor, fn: Any) -> Tensor:
+    """``fn`` on the image as float32 in [0, 1] (integer images), converted back with saturation (TF's rule)."""
+    if t._value.dtype.kind in "fV":
+        return fn(t)
+    return convert_image_dtype(fn(convert_image_dtype(t, _dtypes.float32)), t.dtype, saturate=True)
+
+
+def adjust_brightness(image: Any, delta: Any) -> Tensor:
+    """``image + delta`` (integer images: in [0, 1] floats, converted back with saturation); differentiable."""
+    t = to_tensor(image)
+    return _through_float(t, lambda x: math_ops.add(x, core.cast(delta, x.dtype)))
+
+
+def adjust_contrast(images: Any, contrast_factor: Any) -> Tensor:
+    """``(x - mean) * contrast_factor + mean`` per image and channel. TF registers no gradient for it: the tape
+    raises LookupError when differentiating through it, as in TF."""
+    t = to_tensor(images)
+
+    def f(x: Tensor) -> Tensor:
+        return apply2(ADJUST_CONTRAST, x, core.cast(contrast_factor, x.dtype))
+
+    return _through_float(t, f)
+
+
+def adjust_gamma(image: Any, gamma: float = 1, gain: float = 1) -> Tensor:
+    """``gain * image ** gamma`` (integer images via [0, 1] floats); differentiable."""
+    t = to_tensor(image)
+    return _through_float(t, lambda x: math_ops.multiply(core.cast(gain, x.dtype), math_ops.pow(
+        x, core.cast(gamma, x.dtype))))
+
+
+def _hsv_adjust(image: Any, hue: float, sat: float, op: str) -> Tensor:
+    t = to_tensor(image)
+    if t._value.shape[-1] != 3:
+        raise InvalidArgumentError(f"{op}: images must have 3 channels (RGB), got shape {tuple(t._value.shape)}.")
+    return _through_float(t, lambda x: apply1(ADJUST_HSV, x, {"hue": hue, "sat": sat}))
+
+
+def adjust_saturation(image: Any, saturation_factor: float, name: str | None = None) -> Tensor:
+    """Scale the HSV saturation of RGB images (clipped to [0, 1]); no gradient (as TF)."""
+    return _hsv_adjust(image, 0.0, float(_num(saturation_factor)), "adjust_saturation")
+
+
+def adjust_hue(image: Any, delta: float, name: str | None = None) -> Tensor:
+    """Rotate the HSV hue of RGB images by ``delta`` (a fraction of a turn, in [-1, 1]); no gradient (as TF)."""
+    d = float(_num(delta))
+    if not -1 <= d <= 1:
+        raise InvalidArgumentError(f"adjust_hue: delta must be in [-1, 1], got {d}.")
+    return _hsv_adjust(image, d, 1.0, "adjust_hue")
+
+
+def _num(x: Any) -> Any:
+    return static_value(x) if isinstance(x, _TensorLike) else x
+
+
+def per_image_standardization(image: Any) -> Tensor:
+    """``(x - mean) / max(stddev, 1/sqrt(num_pixels))`` per image (float32 for integer images); differentiable."""
+    t = _image(image, "per_image_standardization")
+    x = _float_image(t)
+    n = int(np.prod(x._value.shape[-3:]))
+    axes = [-1, -2, -3]
+    mean = reductions.reduce_mean(x, axis=axes, keepdims=True)
+    std = reductions.reduce_std(x, axis=axes, keepdims=True)
+    adj = math_ops.maximum(std, core.cast(1.0 / math.sqrt(n), x.dtype))
+    return math_ops.divide(math_ops.subtract(x, mean), adj)
+
+
+_GRAY = (0.2989, 0.5870, 0.1140)
+
+
+def rgb_to_grayscale(images: Any, name: str | None = None) -> Tensor:
+    """Luma ``0.2989 R + 0.5870 G + 0.1140 B`` with a trailing channel axis of 1; differentiable."""
+    t = to_tensor(images)
+    if t._value.shape[-1] != 3:
+        raise InvalidArgumentError(f"rgb_to_grayscale: the last axis must hold 3 channels (RGB), got shape "
+                                   f"{tuple(t._value.shape)}.")
+
+    def f(x: Tensor) -> Tensor:
+        from .array_ext import expand_dims
+        from .linalg_ops import tensordot
+
+        w = core.constant(np.asarray(_GRAY, dtype=x._value.dtype))
+        return expand_dims(tensordot(x, w, [[-1], [-1]]), -1)
+
+    if t._value.dtype.kind in "fV":
+        return f(t)
+    return convert_image_dtype(f(convert_image_dtype(t, _dtypes.float32)), t.dtype)
+
+
+def grayscale_to_rgb(images: Any, name: str | None = None) -> Tensor:
+    """Repeat the single channel three times."""
+    t = to_tensor(images)
+    if t._value.shape[-1] != 1:
+        raise InvalidArgumentError(f"grayscale_to_rgb: the last axis must be 1, got shape {tuple(t._value.shape)}.")
+    return array_ops.concat([t, t, t], -1)
+
+
+def extract_patches(images: Any, sizes: Any, strides: Any, rates: Any, padding: str, name: str | None = None
+                    ) -> Tensor:
+    """Patches ``[batch, out_rows, out_cols, size_rows * size_cols * channels]`` (TF's ``extract_patches``);
+    differentiable (overlapping patches sum their gradients).
+
+    >>> import tapegrad as tf
+    >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    >>> tf.image.extract_patches(x, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1], "VALID").shape
+    TensorShape([1, 2, 2, 4])
+    """
+    t = to_tensor(images)
+    if t._value.ndim != 4:
+        raise InvalidArgumentError(f"extract_patches: input must be 4-dimensional [batch, rows, cols, channels], "
+                                   f"got shape {list(t._value.shape)}.")
+    b, h, w, c = t._value.shape
+    kh, kw = int(sizes[1]), int(sizes[2])
+    sh, sw = int(strides[1]), int(strides[2])
+    rh, rw = int(rates[1]), int(rates[2])
+    eh, ew = (kh - 1) * rh + 1, (kw - 1) * rw + 1
+    padding = str(padding).upper()
+    if padding == "VALID":
+        oh, ow = (h - eh) // sh + 1, (w - ew) // sw + 1
+        ph = pw = 0
+    elif padding == "SAME":
+        oh, ow = -(-h // sh), -(-w // sw)
+        ph = max((oh - 1) * sh + eh - h, 0) // 2
+        pw = max((ow - 1) * sw + ew - w, 0) // 2
+    else:
+        raise ValueError(f"extract_patches: padding must be 'VALID' or 'SAME', got {padding!r}.")
+    # rows/cols of every tap; out-of-image taps read a zero appended after the flattened image
+    rows = (np.arange(oh) * sh - ph)[:, None, None, None] + (np.arange(kh) * rh)[None, None, :, None]
+    cols = (np.arange(ow) * sw - pw)[None, :, None, None] + (np.arange(kw) * rw)[None, None, None, :]
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    flat = np.where(inside, rows * w + cols, h * w)  # [oh, ow, kh, kw]
+    from .array_ext import gather
+
+    x = array_ops.reshape(t, [b, h * w, c])
+    x = array_ops.concat([x, core.zeros([b, 1, c], dtype=t.dtype)], 1)
+    patches = gather(x, make(flat.astype(np.int64), NUMPY), axis=1)  # [b, oh, ow, kh, kw, c]
+    return array_ops.reshape(patches, [b, oh, ow, kh * kw * c])
+
+
+EXPORTS: dict[str, list[str]] = {
+    "image": [
+        "ResizeMethod", "resize", "resize_with_pad", "flip_left_right", "flip_up_down", "transpose", "rot90",
+        "random_flip_left_right", "random_flip_up_down", "stateless_random_flip_left_right",
+        "stateless_random_flip_up_down", "crop_to_bounding_box", "pad_to_bounding_box", "central_crop",
+        "resize_with_crop_or_pad", "convert_image_dtype", "adjust_brightness", "adjust_contrast", "adjust_gamma",
+        "adjust_saturation", "adjust_hue", "per_image_standardization", "rgb_to_grayscale", "grayscale_to_rgb",
+        "extract_patches",
+    ],
+}
