@@ -3,8 +3,8 @@ half-precision dtypes, devices, logical devices, tf.image, linalg bands and tf.s
 ``tensorflow`` or another module in its place, printing each case's result as TF's recorded probes do.
 
 Usage: ``python run_probes.py MODULE OUT [PROBE]`` (MODULE: ``tensorflow`` or ``tapegrad``; PROBE: run only that
-file). Probes that configure the runtime before it starts (``p47``) run in a fresh interpreter of their own. The probe files are the
-team's reference probes (``/work/shared/reference/tf_probes``), copied unchanged; ``h.py`` imports ``tensorflow``,
+file). Probes that configure the runtime before it starts (``p47``) run in a fresh interpreter of their own.
+The probe files are the team's reference probes (``/work/shared/reference/tf_probes``), copied unchanged; ``h.py`` imports ``tensorflow``,
 so for another module this script puts that module in ``sys.modules["tensorflow"]`` first.
 """
 
