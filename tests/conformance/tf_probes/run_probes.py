@@ -5,7 +5,8 @@ half-precision dtypes, devices, logical devices, tf.image, linalg bands and tf.s
 Usage: ``python run_probes.py MODULE OUT [PROBE]`` (MODULE: ``tensorflow`` or ``tapegrad``; PROBE: run only that
 file). Probes that configure the runtime before it starts (``p47``) run in a fresh interpreter of their own.
 The probe files are the team's reference probes (``/work/shared/reference/tf_probes``), copied unchanged;
-``h.py`` imports ``tensorflow``, so for another module this script puts that module in ``sys.modules["tensorflow"]`` first.
+``h.py`` imports ``tensorflow``, so for another module this script puts that module in
+``sys.modules["tensorflow"]`` first.
 """
 
 from __future__ import annotations
