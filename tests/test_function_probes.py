@@ -26,15 +26,12 @@ RANDOM = "stateful random ops in compiled programs: seeding and tf.random.Genera
 API = "an op or API that tapegrad does not have yet (issue 14)"
 JIT = "jit_compile=True is issue 11's (the jit back-end)"
 KERAS = "the probe imports the real keras package (TensorFlow's), not tapegrad.keras"
-LEAK = "a tensor leaked out of a trace keeps its value (TF: out-of-scope TypeError)"
 DATASET = "a tf.data.Dataset argument is keyed by identity (a new dataset retraces)"
 
 KNOWN_DIFFERENCES = {
     'p30_function.py / get_concrete_function([None]) then calls: (body runs, count, cf result, count after g([3]), count after 2nd gcf, type, same object)': PER_SHAPE,  # noqa: E501
     'p30_function.py / input_signature [None] f32: shapes 2,3, python list, np f32 -> (results, body runs, count)': PER_SHAPE,  # noqa: E501
     'p30_function.py / reduce_retracing=True: static shape seen by each trace': PER_SHAPE,
-    'p31_function.py / sliced assign and scatter_nd_update inside': API,
-    'p31_function.py / using a leaked graph tensor outside the function': LEAK,
     'p32_function.py / loop variable changes dtype inside tf loop': AUTOGRAPH,
     'p32_function.py / loop variable changes shape inside tf loop (no shape_invariants)': AUTOGRAPH,
     'p32_function.py / python list.append inside a tf.range loop': AUTOGRAPH,

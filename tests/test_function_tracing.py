@@ -565,3 +565,19 @@ def test_both_sides_of_a_tensor_if_are_traced_at_the_first_call(capsys: pytest.C
             tf.function(body)(tf.constant(-1.0))
     shapes = tf.function(lambda x: tf.zeros([2]) if x > 0 else tf.zeros([3]))
     assert str(shapes.get_concrete_function(tf.constant(1.0)).outputs[0].shape) == "(None,)"
+
+
+def test_a_leaked_stand_in_is_out_of_scope_after_the_trace() -> None:
+    log = []
+
+    @tf.function
+    def g(x):
+        log.append(x)
+        return x * 2
+
+    for v in [0.0, 1.0, 2.0]:
+        g(tf.constant(v))
+    assert len(log) == 1 and str(log[0].shape) == "()" and log[0].dtype == tf.float32
+    with pytest.raises(TypeError, match="out of scope"):
+        log[0] + 1.0
+    assert float(g(tf.constant(5.0))) == 10.0

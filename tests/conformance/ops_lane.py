@@ -45,11 +45,13 @@ def _flat(tfm: Any, out: Any) -> list[Any]:
     return [out]
 
 
-def compute(tfm: Any, spec: dict[str, Any], seed: int = 0, compiled: bool = False) -> dict[str, Any]:
+def compute(tfm: Any, spec: dict[str, Any], seed: int = 0, compiled: bool = False,
+            shapes: list[tuple[int, ...]] | None = None) -> dict[str, Any]:
     """Forward outputs and the gradient of a fixed random projection of them, as NumPy values.
 
     ``compiled``: the forward and the gradient run as one ``tfm.function`` of the input tensors, called twice
-    (the second call runs the compiled function)."""
+    (the second call runs the compiled function); ``shapes``: the outputs' shapes, for outputs whose static shape
+    a trace does not know (``numpy_function``)."""
     rng = np.random.default_rng(seed)
     arrays = [np.asarray(a) for a in spec["args"](rng)]
     idx = list(spec["grad"]) if spec["grad"] is not None else [i for i, a in enumerate(arrays)
@@ -63,10 +65,10 @@ def compute(tfm: Any, spec: dict[str, Any], seed: int = 0, compiled: bool = Fals
                 tape.watch(ts[i])
             outs = _flat(tfm, spec["call"](tfm, *ts))
             loss = None
-            for o in outs:
+            for k, o in enumerate(outs):
                 if not (o.dtype.is_floating or o.dtype.is_complex):
                     continue
-                w = wrng.normal(size=o.shape.as_list())
+                w = wrng.normal(size=o.shape.as_list() if shapes is None else shapes[k])
                 if o.dtype.is_complex:
                     term = tfm.reduce_sum(tfm.math.real(tfm.math.conj(tfm.constant(w.astype(o.dtype.as_numpy_dtype)))
                                                         * o))

@@ -69,7 +69,7 @@ def _check(sid: str, spec: dict[str, Any], tf_op_results: dict[str, Any], compil
     ref = tf_op_results[sid]
     assert "error" not in ref, f"TensorFlow could not run the spec: {ref.get('error')} (mark it tf=False if TF " \
                                "lacks this signature)"
-    got = compute(tapegrad, spec, compiled=compiled)
+    got = compute(tapegrad, spec, compiled=compiled, shapes=[o[1] for o in ref["out"]] if compiled else None)
     assert len(got["out"]) == len(ref["out"]), "number of outputs differs"
     for k, ((dg, sg, vg), (dr, sr, vr)) in enumerate(zip(got["out"], ref["out"])):
         assert dg == dr, f"output {k}: dtype {dg} vs TF {dr}"

@@ -563,6 +563,7 @@ class ConcreteFunction:
         relaxed = [s.shape if _has_none(s) else None for s in self._specs]
 
         def run(placeholders: list[Any]) -> tuple[list[Any], Any]:
+            box["placeholders"] = placeholders
             for p, n, r in zip(placeholders, names, relaxed):
                 _state.names[id(p._value)] = n
                 if r is not None:
@@ -599,6 +600,9 @@ class ConcreteFunction:
                 raise _in_user_code(exc, code).with_traceback(exc.__traceback__) from None
             raise
         finally:
+            for p, n in zip(box.get("placeholders", ()), names):
+                if type(p) is Tensor:  # the trace's stand-ins: unusable once it ends (TF: out of scope)
+                    p._value = _OutOfScope(p._value, n)
             _state.explore = saved_explore
             _state.creating.pop()
             _state.autograph.pop()
@@ -1459,10 +1463,32 @@ def _symbolic_name(t: Any) -> str | None:
     return f"{name}:0"
 
 
+class _OutOfScope:
+    """The value of a trace's stand-in tensor once the trace is over: it keeps its shape and dtype (for display)
+    but any use as a value raises TF's TypeError (a tensor leaked out of a function, e.g. appended to a list)."""
+
+    __slots__ = ("shape", "dtype", "ndim", "size", "name")
+
+    def __init__(self, raw: Any, name: str) -> None:
+        self.shape, self.dtype, self.ndim, self.size = raw.shape, raw.dtype, raw.ndim, raw.size
+        self.name = f"{name}:0"
+
+    def _error(self, *args: Any, **kwargs: Any) -> Any:
+        shape = "(" + ", ".join(map(str, self.shape)) + ("," if len(self.shape) == 1 else "") + ")"
+        raise TypeError(f"<tf.Tensor '{self.name}' shape={shape} dtype={self.dtype}> is out of scope and cannot be "
+                        "used here: it was made while a tapegrad.function was traced (a leaked tensor, e.g. appended "
+                        "to an outer list). Use the function's return values instead.")
+
+    __array__ = __array_ufunc__ = __array_function__ = item = __float__ = __int__ = __bool__ = __index__ = _error
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _error
+    __getitem__ = __len__ = __iter__ = astype = copy = reshape = _error
+
+
 def _symbolic_repr(t: Any, use_str: bool = True) -> str | None:
     """``Tensor("x:0", shape=(), dtype=float32)`` (str) / ``<tf.Tensor 'x:0' shape=() dtype=float32>`` (repr) for a
-    tensor seen while a trace runs; ``None`` otherwise."""
-    name = _symbolic_name(t)
+    tensor seen while a trace runs, or leaked out of one; ``None`` otherwise."""
+    leaked = t._value if type(t._value) is _OutOfScope else None
+    name = leaked.name if leaked is not None else _symbolic_name(t)
     if name is None:
         return None
     if use_str:
