@@ -546,9 +546,7 @@ def recompute_grad(f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         saved = _tape.local.tapes
-        if not saved or _tape.local.tracer is not None:
-            # no tape, or a compiled program's trace (its memory plan replaces the saving; the recompute op's
-            # hand-over of a result computed outside it cannot be replayed): plain f
+        if not saved:
             return f(*args, **kwargs)
         watcher = _VariableWatcher()
         _tape.local.tapes = (watcher,)  # type: ignore[assignment]  # nothing records: no intermediates are kept
