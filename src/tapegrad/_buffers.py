@@ -111,19 +111,9 @@ def take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return b.view()
 
 
-def like(x: Any) -> np.ndarray:
-    """:func:`take` for ``x``'s shape and dtype."""
-    return take(x.shape, x.dtype)
-
-
-def owned_alone(a: Any, refs: int) -> bool:
-    """Whether ``a`` is a view of one of this thread's blocks that nothing else can see: no other view of the
-    block exists and ``a`` itself has ``refs`` references (the caller's count, see ``_backprop.accumulate``)."""
-    b = a.base
-    return (b is not None and _local.owner.get(id(b)) is b and _rc(b) == _FREE_ONE_VIEW and _rc(a) == refs)
-
-
 def _free_one_view() -> int:
+    """``getrefcount`` of a block with exactly one view, seen from a local bound to the view's ``base``: what the
+    engine's in-place tests (``_backprop.accumulate``) compare against."""
     c = _Cache()
     b = _empty(4)
     c.owner[id(b)] = b
