@@ -284,3 +284,24 @@ def test_backward_peak_stays_within_saved():
         assert r[kind]["peak_ratio"] <= 1.1, (kind, r[kind])
     assert r["persistent"]["released_without_gc"]
     assert not tracemalloc.is_tracing()
+
+
+def test_without_reference_counts_the_cache_is_off_and_results_are_right():
+    """An interpreter without sys.getrefcount (e.g. PyPy): nothing is cached, nothing is written in place."""
+    code = textwrap.dedent("""
+        import sys
+        del sys.getrefcount
+        import numpy as np, tapegrad as tf
+        from tapegrad import _buffers
+        v = np.random.default_rng(0).uniform(0.5, 1.5, 100_000)
+        x = tf.Variable(v)
+        with tf.GradientTape() as t:
+            y = tf.reduce_sum(tf.tanh(x) * x + tf.exp(-x * x))
+        g = t.gradient(y, x).numpy()
+        tt = np.tanh(v)
+        ok = np.allclose(g, (1 - tt * tt) * v + tt - 2 * v * np.exp(-v * v), rtol=1e-12)
+        print(_buffers.ENABLED, tf.config.get_buffer_cache_info()["bytes"], ok)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "0", "True"]

@@ -6,7 +6,6 @@ the reverse sweep reaches a producer, the gradient of its output is complete (TF
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -87,7 +86,7 @@ def subtract_into(a: Any, b: Any) -> bool:
 
 _nd = np.ndarray
 _add = np.add
-_rc = sys.getrefcount
+_rc = _buffers._rc
 _LARGE = _buffers.LARGE
 _ONE_VIEW = _buffers._FREE_ONE_VIEW
 _REFS = -1  # calibrated below: the reference count of an unshared held gradient, seen from accumulate

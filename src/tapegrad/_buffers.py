@@ -31,7 +31,9 @@ import numpy as np
 LARGE = 256 * 1024
 DEFAULT_LIMIT = 256 << 20
 
-_rc = sys.getrefcount
+# Interpreters without reference counts (no sys.getrefcount) get -1 everywhere: the calibration below then fails,
+# the cache stays off and no block is ever registered, so the engine's in-place tests never pass.
+_rc = getattr(sys, "getrefcount", lambda obj: -1)
 _ndarray = np.ndarray
 _empty = np.empty
 
