@@ -22,7 +22,7 @@ from .._registry import defop, spec
 from .._tensor import Tensor
 from ._common import to_tensor
 
-__all__ = ["lstm_step", "gru_cell"]
+__all__ = ["lstm_step", "lstm_sequence", "gru_cell"]
 
 
 def _sig(F: Any, x: Any) -> Any:
@@ -109,6 +109,188 @@ def lstm_step(xp: Any, h: Any, c: Any, recurrent_kernel: Any, return_gates: bool
     """
     xp, h, c, uk = to_tensor(xp), to_tensor(h), to_tensor(c), to_tensor(recurrent_kernel)
     out = applyn(LSTM_STEP, (xp, h, c, uk))
+    return out if return_gates else out[:2]
+
+
+# -- the whole sequence as one op --------------------------------------------------------------------------------
+# ``lstm_sequence`` runs every step of an LSTM in one op: in NumPy the forward writes each step's gates and states
+# into per-sequence buffers with ``out=`` (about a dozen NumPy calls a step), and the backward pass through time
+# does only the recurrent part per step (the gate derivatives and their products with the saved states are whole-
+# sequence passes before the loop), then the recurrent kernel's gradient is ONE GEMM over all steps. Under the
+# differentiable namespace (higher-order gradients) both rules are the per-step formulas above, looped.
+
+
+def _fast(F: Any, *arrays: Any) -> bool:
+    return not F.is_diff and all(type(a) is np.ndarray for a in arrays)
+
+
+def _lstm_seq_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any, Any]:
+    if not _fast(F, xp, h0, c0, uk) or xp.ndim != 3:
+        hs, cs, acts = [], [], []
+        h, c = h0, c0
+        for t in range(xp.shape[-2]):
+            h, c, a = _lstm_step_fwd(F, xp[..., t, :], h, c, uk)
+            hs.append(h)
+            cs.append(c)
+            acts.append(a)
+        return F.stack(hs, axis=-2), F.stack(cs, axis=-2), F.stack(acts, axis=-2)
+    b, steps, u4 = xp.shape
+    u = u4 // 4
+    dt = np.result_type(xp, h0, c0, uk)
+    # time-major buffers (each step's rows contiguous); the outputs are their (batch, time, ...) views
+    hs, cs, acts = np.empty((steps, b, u), dt), np.empty((steps, b, u), dt), np.empty((steps, b, u4), dt)
+    xpt = np.swapaxes(xp, 0, 1)
+    z, tmp = np.empty((b, u4), dt), np.empty((b, u), dt)
+    h, c = h0, c0
+    for t in range(steps):
+        a = acts[t]
+        np.matmul(h, uk, out=z)
+        z += xpt[t]
+        np.negative(z, out=a)  # σ over all four blocks (the c block is overwritten by its tanh)
+        np.exp(a, out=a)
+        a += 1
+        np.reciprocal(a, out=a)
+        np.tanh(z[:, 2 * u:3 * u], out=a[:, 2 * u:3 * u])
+        c_new, h_new = cs[t], hs[t]
+        np.multiply(a[:, u:2 * u], c, out=c_new)
+        np.multiply(a[:, :u], a[:, 2 * u:3 * u], out=tmp)
+        c_new += tmp
+        np.tanh(c_new, out=tmp)
+        np.multiply(a[:, 3 * u:], tmp, out=h_new)
+        h, c = h_new, c_new
+    return np.swapaxes(hs, 0, 1), np.swapaxes(cs, 0, 1), np.swapaxes(acts, 0, 1)
+
+
+def _shifted(F: Any, first: Any, seq: Any) -> Any:
+    """``[first, seq[:, 0], ..., seq[:, T-2]]`` along the time axis (the states each step started from)."""
+    return F.concatenate([F.expand_dims(first, -2), seq[..., :-1, :]], axis=-2)
+
+
+def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    xp, h0, c0, uk = ins
+    ghs, gcs, ga = g
+    hs, cs, acts = out
+    if _fast(F, xp, h0, c0, uk, ghs, gcs, ga, hs, cs, acts) and ghs.ndim == 3 and not gcs.any() and not ga.any():
+        return _lstm_seq_vjp_np(ghs, ins, out, needs)
+    steps = F.shape(xp)[-2]
+    dh = dc_next = None
+    dzs: list[Any] = [None] * steps
+    for t in reversed(range(steps)):
+        gh = ghs[..., t, :] if dh is None else ghs[..., t, :] + dh
+        gc = gcs[..., t, :] if dc_next is None else gcs[..., t, :] + dc_next
+        h = h0 if t == 0 else hs[..., t - 1, :]
+        c = c0 if t == 0 else cs[..., t - 1, :]
+        step_out = (hs[..., t, :], cs[..., t, :], acts[..., t, :])
+        dzs[t], dh, dc_next, _ = _lstm_step_vjp(F, (gh, gc, ga[..., t, :]), (xp[..., t, :], h, c, uk), step_out, p,
+                                                (True, True, True, False))
+    dz = F.stack(dzs, axis=-2)
+    g_uk = None
+    if needs[3]:  # Σ_t h_{t-1}ᵀ dz_t over the batch and time axes at once
+        hp = _shifted(F, h0, hs)
+        n = F.shape(hp)[-3] * steps
+        g_uk = F.matmul(F.transpose(F.reshape(hp, (n, F.shape(hp)[-1]))), F.reshape(dz, F.shape(dz)[:-3] + (n, -1)))
+    return (dz if needs[0] else None), (dh if needs[1] else None), (dc_next if needs[2] else None), g_uk
+
+
+def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[Any, ...]:
+    xp, h0, c0, uk = ins
+    hs, cs, acts = (np.swapaxes(v, 0, 1) for v in out)  # time-major again (contiguous from the forward)
+    steps, b, u = hs.shape
+    # whole-sequence passes: q[..., k] is what multiplies the cell-state gradient in gate k's pre-activation
+    # gradient (i: tanh(g)·σ'(i), f: c_{t-1}·σ'(f), g: σ(i)·tanh'(g)); o: tanh(c_t)·σ'(o) multiplies ∂h
+    deriv = acts * (1 - acts)
+    gg = acts[..., 2 * u:3 * u]
+    np.multiply(gg, gg, out=deriv[..., 2 * u:3 * u])
+    np.subtract(1, deriv[..., 2 * u:3 * u], out=deriv[..., 2 * u:3 * u])
+    tc = np.tanh(cs)
+    q = np.empty_like(acts)
+    np.multiply(gg, deriv[..., :u], out=q[..., :u])
+    np.multiply(cs[:-1], deriv[1:, :, u:2 * u], out=q[1:, :, u:2 * u])
+    np.multiply(c0, deriv[0, :, u:2 * u], out=q[0, :, u:2 * u])
+    np.multiply(acts[..., :u], deriv[..., 2 * u:3 * u], out=q[..., 2 * u:3 * u])
+    np.multiply(tc, deriv[..., 3 * u:], out=q[..., 3 * u:])
+    oq = tc
+    np.multiply(tc, tc, out=oq)
+    np.subtract(1, oq, out=oq)
+    oq *= acts[..., 3 * u:]  # ∂c_t/∂h_t through h = o·tanh(c)
+    dz = np.empty_like(acts)
+    ght = np.swapaxes(ghs, 0, 1)
+    ukt = np.ascontiguousarray(uk.T)  # a contiguous Uᵀ: the per-step GEMM runs markedly faster than on the view
+    gh, dc, tmp, dh = np.empty((b, u), hs.dtype), np.empty((b, u), hs.dtype), np.empty((b, u), hs.dtype), None
+    for t in reversed(range(steps)):
+        if dh is None:
+            gh[...] = ght[t]
+        else:
+            np.add(ght[t], dh, out=gh)
+        if t == steps - 1:
+            np.multiply(gh, oq[t], out=dc)
+        else:
+            dc *= acts[t + 1, :, u:2 * u]  # the carried gradient of c_t through c_{t+1} = f·c_t + ...
+            np.multiply(gh, oq[t], out=tmp)
+            dc += tmp
+        dzt = dz[t]
+        np.multiply(q[t, :, :3 * u].reshape(b, 3, u), dc[:, None, :], out=dzt[:, :3 * u].reshape(b, 3, u))
+        np.multiply(gh, q[t, :, 3 * u:], out=dzt[:, 3 * u:])
+        if t or needs[1]:
+            dh = np.matmul(dzt, ukt)
+    g_c0 = dc * acts[0, :, u:2 * u] if needs[2] else None
+    g_uk = None
+    if needs[3]:  # Σ_t h_{t-1}ᵀ dz_t: one GEMM over every step
+        g_uk = np.matmul(h0.T, dz[0])
+        if steps > 1:
+            g_uk += np.matmul(hs[:-1].reshape((steps - 1) * b, u).T, dz[1:].reshape((steps - 1) * b, 4 * u))
+    return (np.swapaxes(dz, 0, 1) if needs[0] else None), (dh if needs[1] else None), g_c0, g_uk
+
+
+def _lstm_seq_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    xp, h0, c0, uk = ins
+    t_xp, t_h, t_c, t_uk = ts
+    hs, cs, acts = out
+    dhs, dcs, das = [], [], []
+    for t in range(F.shape(xp)[-2]):
+        h = h0 if t == 0 else hs[..., t - 1, :]
+        c = c0 if t == 0 else cs[..., t - 1, :]
+        step_out = (hs[..., t, :], cs[..., t, :], acts[..., t, :])
+        t_h, t_c, ta = _lstm_step_jvp(F, (None if t_xp is None else t_xp[..., t, :], t_h, t_c, t_uk),
+                                      (xp[..., t, :], h, c, uk), step_out, p)
+        dhs.append(t_h)
+        dcs.append(t_c)
+        das.append(ta)
+    return F.stack(dhs, axis=-2), F.stack(dcs, axis=-2), F.stack(das, axis=-2)
+
+
+def _lstm_seq_ref(xp: np.ndarray, h: np.ndarray, c: np.ndarray, uk: np.ndarray) -> tuple[np.ndarray, ...]:
+    hs, cs, acts = [], [], []
+    for t in range(xp.shape[1]):
+        h, c, a = _lstm_ref(xp[:, t], h, c, uk)
+        hs.append(h)
+        cs.append(c)
+        acts.append(a)
+    return np.stack(hs, 1), np.stack(cs, 1), np.stack(acts, 1)
+
+
+LSTM_SEQUENCE = defop("lstm_sequence", _lstm_seq_fwd, _lstm_seq_vjp, _lstm_seq_jvp, multi=True, save_out=True,
+                      test=spec(lambda tf, xp, h, c, uk: lstm_sequence(xp, h, c, uk, return_gates=True),
+                                lambda rng: (rng.normal(size=(3, 4, 8)), rng.normal(size=(3, 2)),
+                                             rng.normal(size=(3, 2)), rng.normal(size=(2, 8)) * 0.5),
+                                ref=_lstm_seq_ref, tf=False))
+
+
+def lstm_sequence(xp: Any, h0: Any, c0: Any, recurrent_kernel: Any, return_gates: bool = False) -> list[Tensor]:
+    """Every step of an LSTM over the time axis as one op: ``xp`` ``(batch, time, 4u)`` holds each step's input
+    projection ``x W + b`` (Keras gate order i, f, c, o), ``h0``/``c0`` the initial states; returns
+    ``[hs, cs]``, the hidden and cell states of every step ``(batch, time, u)`` (and the gate activations with
+    ``return_gates``). Same numerics as :func:`lstm_step` applied step by step; one tape entry, and a backward pass
+    through time with the recurrent kernel's gradient as one GEMM over all steps.
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.ops.rnn_ops import lstm_sequence
+    >>> hs, cs = lstm_sequence(tf.zeros([1, 2, 4]), tf.zeros([1, 1]), tf.ones([1, 1]), tf.zeros([1, 4]))
+    >>> [round(float(v), 4) for v in hs[0, :, 0]], [float(v) for v in cs[0, :, 0]]
+    ([0.2311, 0.1224], [0.5, 0.25])
+    """
+    xp, h0, c0, uk = to_tensor(xp), to_tensor(h0), to_tensor(c0), to_tensor(recurrent_kernel)
+    out = applyn(LSTM_SEQUENCE, (xp, h0, c0, uk))
     return out if return_gates else out[:2]
 
 

@@ -245,9 +245,12 @@ class LSTMCell(_Cell):
         self._build_weights(int(input_dim), (4 * self.units,), init)
         self.built = True
 
+    def _fused(self) -> bool:
+        return _is(self.activation, "tanh") and _is(self.recurrent_activation, "sigmoid")
+
     def _step(self, xp: Any, states: list[Any], masks: _DropoutMasks) -> tuple[Any, list[Any]]:
         h, c = states
-        if _is(self.activation, "tanh") and _is(self.recurrent_activation, "sigmoid"):
+        if self._fused():
             h, c = _rnn.lstm_step(xp, self._recurrent_input(h, masks), c, self.recurrent_kernel)  # one fused op
         else:
             z = _m.add(xp, _ao.matmul(self._recurrent_input(h, masks), self.recurrent_kernel))
@@ -526,7 +529,14 @@ class RNN(Layer):
         fast = isinstance(cell, _Cell)
         if fast:
             masks = cell._prepare(batch, int(x.shape[-1]), bool(training))
-            xs = _ax.unstack(cell._project(x, masks), axis=1)
+            xp = cell._project(x, masks)
+            if (mask_np is None and not self.go_backwards and masks.recurrent is None and steps
+                    and isinstance(cell, LSTMCell) and cell._fused()):
+                # the whole sequence as one op (one tape entry, backward through time inside it)
+                hs, cs = _rnn.lstm_sequence(xp, states[0], states[1], cell.recurrent_kernel)
+                last = hs[:, -1]
+                return self._finish(hs if self.return_sequences else last, [last, cs[:, -1]], stacked)
+            xs = _ax.unstack(xp, axis=1)
         else:
             xs = _ax.unstack(x, axis=1)
         outputs: list[Any] = []
@@ -546,9 +556,13 @@ class RNN(Layer):
                 prev_out = out if not self.zero_output_for_mask else _where(mt, out, prev_out)
             outputs.append(out)
             states = new_states
+        return self._finish(_ao.stack(outputs, axis=1) if self.return_sequences else outputs[-1], states, stacked)
+
+    def _finish(self, output: Any, states: Any, stacked: bool) -> Any:
+        """``output`` (every step's, ``(batch, time, units)``, with ``return_sequences``; else the last step's), the
+        final states carried for ``stateful`` and returned with ``return_state``."""
         if self.stateful:
             self._states = _nest.map_structure(lambda s: _core.constant(s.numpy()), states)
-        output = _ao.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         if not self.return_state:
             return output
         if stacked:
