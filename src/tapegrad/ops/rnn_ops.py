@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _buffers
 from .._dispatch import applyn
 from .._registry import defop, spec
 from .._tensor import Tensor
@@ -128,24 +129,24 @@ def _lstm_seq_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any,
     if not _fast(F, xp, h0, c0, uk) or xp.ndim != 3:
         hs, cs, acts = [], [], []
         h, c = h0, c0
-        for t in range(xp.shape[-2]):
-            h, c, a = _lstm_step_fwd(F, xp[..., t, :], h, c, uk)
+        for t in range(xp.shape[0]):
+            h, c, a = _lstm_step_fwd(F, xp[t], h, c, uk)
             hs.append(h)
             cs.append(c)
             acts.append(a)
-        return F.stack(hs, axis=-2), F.stack(cs, axis=-2), F.stack(acts, axis=-2)
-    b, steps, u4 = xp.shape
+        return F.stack(hs), F.stack(cs), F.stack(acts)
+    steps, b, u4 = xp.shape
     u = u4 // 4
     dt = np.result_type(xp, h0, c0, uk)
-    # time-major buffers (each step's rows contiguous); the outputs are their (batch, time, ...) views
-    hs, cs, acts = np.empty((steps, b, u), dt), np.empty((steps, b, u), dt), np.empty((steps, b, u4), dt)
-    xpt = np.swapaxes(xp, 0, 1)
+    # per-sequence buffers, each step's rows contiguous (large ones from the engine's buffer cache: fresh memory page-faults on every step)
+    take = _buffers.take
+    hs, cs, acts = take((steps, b, u), dt), take((steps, b, u), dt), take((steps, b, u4), dt)
     z, tmp = np.empty((b, u4), dt), np.empty((b, u), dt)
     h, c = h0, c0
     for t in range(steps):
         a = acts[t]
         np.matmul(h, uk, out=z)
-        z += xpt[t]
+        z += xp[t]
         np.negative(z, out=a)  # σ over all four blocks (the c block is overwritten by its tanh)
         np.exp(a, out=a)
         a += 1
@@ -158,12 +159,7 @@ def _lstm_seq_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any,
         np.tanh(c_new, out=tmp)
         np.multiply(a[:, 3 * u:], tmp, out=h_new)
         h, c = h_new, c_new
-    return np.swapaxes(hs, 0, 1), np.swapaxes(cs, 0, 1), np.swapaxes(acts, 0, 1)
-
-
-def _shifted(F: Any, first: Any, seq: Any) -> Any:
-    """``[first, seq[:, 0], ..., seq[:, T-2]]`` along the time axis (the states each step started from)."""
-    return F.concatenate([F.expand_dims(first, -2), seq[..., :-1, :]], axis=-2)
+    return hs, cs, acts
 
 
 def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
@@ -172,38 +168,37 @@ def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
     hs, cs, acts = out
     if _fast(F, xp, h0, c0, uk, ghs, gcs, ga, hs, cs, acts) and ghs.ndim == 3 and not gcs.any() and not ga.any():
         return _lstm_seq_vjp_np(ghs, ins, out, needs)
-    steps = F.shape(xp)[-2]
-    dh = dc_next = None
+    # the step rule looped backwards (upstreams may carry leading Jacobian batch axes: time is axis -3)
+    steps = F.shape(xp)[0]
+    dh = dc_next = g_uk = None
     dzs: list[Any] = [None] * steps
     for t in reversed(range(steps)):
-        gh = ghs[..., t, :] if dh is None else ghs[..., t, :] + dh
-        gc = gcs[..., t, :] if dc_next is None else gcs[..., t, :] + dc_next
-        h = h0 if t == 0 else hs[..., t - 1, :]
-        c = c0 if t == 0 else cs[..., t - 1, :]
-        step_out = (hs[..., t, :], cs[..., t, :], acts[..., t, :])
-        dzs[t], dh, dc_next, _ = _lstm_step_vjp(F, (gh, gc, ga[..., t, :]), (xp[..., t, :], h, c, uk), step_out, p,
-                                                (True, True, True, False))
-    dz = F.stack(dzs, axis=-2)
-    g_uk = None
-    if needs[3]:  # Σ_t h_{t-1}ᵀ dz_t over the batch and time axes at once
-        hp = _shifted(F, h0, hs)
-        n = F.shape(hp)[-3] * steps
-        g_uk = F.matmul(F.transpose(F.reshape(hp, (n, F.shape(hp)[-1]))), F.reshape(dz, F.shape(dz)[:-3] + (n, -1)))
+        gh = ghs[..., t, :, :] if dh is None else ghs[..., t, :, :] + dh
+        gc = gcs[..., t, :, :] if dc_next is None else gcs[..., t, :, :] + dc_next
+        h = h0 if t == 0 else hs[t - 1]
+        c = c0 if t == 0 else cs[t - 1]
+        dzs[t], dh, dc_next, gk = _lstm_step_vjp(F, (gh, gc, ga[..., t, :, :]), (xp[t], h, c, uk),
+                                                 (hs[t], cs[t], acts[t]), p, (True, True, True, needs[3]))
+        g_uk = gk if g_uk is None else g_uk + gk
+    dz = F.stack(dzs, axis=-3)
     return (dz if needs[0] else None), (dh if needs[1] else None), (dc_next if needs[2] else None), g_uk
 
 
 def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[Any, ...]:
     xp, h0, c0, uk = ins
-    hs, cs, acts = (np.swapaxes(v, 0, 1) for v in out)  # time-major again (contiguous from the forward)
+    hs, cs, acts = out
     steps, b, u = hs.shape
     # whole-sequence passes: q[..., k] is what multiplies the cell-state gradient in gate k's pre-activation
     # gradient (i: tanh(g)·σ'(i), f: c_{t-1}·σ'(f), g: σ(i)·tanh'(g)); o: tanh(c_t)·σ'(o) multiplies ∂h
-    deriv = acts * (1 - acts)
+    take = _buffers.take
+    deriv = take(acts.shape, acts.dtype)
+    np.subtract(1, acts, out=deriv)
+    deriv *= acts
     gg = acts[..., 2 * u:3 * u]
     np.multiply(gg, gg, out=deriv[..., 2 * u:3 * u])
     np.subtract(1, deriv[..., 2 * u:3 * u], out=deriv[..., 2 * u:3 * u])
-    tc = np.tanh(cs)
-    q = np.empty_like(acts)
+    tc = np.tanh(cs, out=take(cs.shape, cs.dtype))
+    q = take(acts.shape, acts.dtype)
     np.multiply(gg, deriv[..., :u], out=q[..., :u])
     np.multiply(cs[:-1], deriv[1:, :, u:2 * u], out=q[1:, :, u:2 * u])
     np.multiply(c0, deriv[0, :, u:2 * u], out=q[0, :, u:2 * u])
@@ -213,15 +208,14 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[A
     np.multiply(tc, tc, out=oq)
     np.subtract(1, oq, out=oq)
     oq *= acts[..., 3 * u:]  # ∂c_t/∂h_t through h = o·tanh(c)
-    dz = np.empty_like(acts)
-    ght = np.swapaxes(ghs, 0, 1)
+    dz = take(acts.shape, acts.dtype)
     ukt = np.ascontiguousarray(uk.T)  # a contiguous Uᵀ: the per-step GEMM runs markedly faster than on the view
     gh, dc, tmp, dh = np.empty((b, u), hs.dtype), np.empty((b, u), hs.dtype), np.empty((b, u), hs.dtype), None
     for t in reversed(range(steps)):
         if dh is None:
-            gh[...] = ght[t]
+            gh[...] = ghs[t]
         else:
-            np.add(ght[t], dh, out=gh)
+            np.add(ghs[t], dh, out=gh)
         if t == steps - 1:
             np.multiply(gh, oq[t], out=dc)
         else:
@@ -239,7 +233,7 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[A
         g_uk = np.matmul(h0.T, dz[0])
         if steps > 1:
             g_uk += np.matmul(hs[:-1].reshape((steps - 1) * b, u).T, dz[1:].reshape((steps - 1) * b, 4 * u))
-    return (np.swapaxes(dz, 0, 1) if needs[0] else None), (dh if needs[1] else None), g_c0, g_uk
+    return (dz if needs[0] else None), (dh if needs[1] else None), g_c0, g_uk
 
 
 def _lstm_seq_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
@@ -247,47 +241,46 @@ def _lstm_seq_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     t_xp, t_h, t_c, t_uk = ts
     hs, cs, acts = out
     dhs, dcs, das = [], [], []
-    for t in range(F.shape(xp)[-2]):
-        h = h0 if t == 0 else hs[..., t - 1, :]
-        c = c0 if t == 0 else cs[..., t - 1, :]
-        step_out = (hs[..., t, :], cs[..., t, :], acts[..., t, :])
-        t_h, t_c, ta = _lstm_step_jvp(F, (None if t_xp is None else t_xp[..., t, :], t_h, t_c, t_uk),
-                                      (xp[..., t, :], h, c, uk), step_out, p)
+    for t in range(F.shape(xp)[0]):
+        h = h0 if t == 0 else hs[t - 1]
+        c = c0 if t == 0 else cs[t - 1]
+        t_h, t_c, ta = _lstm_step_jvp(F, (None if t_xp is None else t_xp[t], t_h, t_c, t_uk), (xp[t], h, c, uk),
+                                      (hs[t], cs[t], acts[t]), p)
         dhs.append(t_h)
         dcs.append(t_c)
         das.append(ta)
-    return F.stack(dhs, axis=-2), F.stack(dcs, axis=-2), F.stack(das, axis=-2)
+    return F.stack(dhs), F.stack(dcs), F.stack(das)
 
 
 def _lstm_seq_ref(xp: np.ndarray, h: np.ndarray, c: np.ndarray, uk: np.ndarray) -> tuple[np.ndarray, ...]:
     hs, cs, acts = [], [], []
-    for t in range(xp.shape[1]):
-        h, c, a = _lstm_ref(xp[:, t], h, c, uk)
+    for t in range(xp.shape[0]):
+        h, c, a = _lstm_ref(xp[t], h, c, uk)
         hs.append(h)
         cs.append(c)
         acts.append(a)
-    return np.stack(hs, 1), np.stack(cs, 1), np.stack(acts, 1)
+    return np.stack(hs), np.stack(cs), np.stack(acts)
 
 
 LSTM_SEQUENCE = defop("lstm_sequence", _lstm_seq_fwd, _lstm_seq_vjp, _lstm_seq_jvp, multi=True, save_out=True,
                       test=spec(lambda tf, xp, h, c, uk: lstm_sequence(xp, h, c, uk, return_gates=True),
-                                lambda rng: (rng.normal(size=(3, 4, 8)), rng.normal(size=(3, 2)),
+                                lambda rng: (rng.normal(size=(4, 3, 8)), rng.normal(size=(3, 2)),
                                              rng.normal(size=(3, 2)), rng.normal(size=(2, 8)) * 0.5),
                                 ref=_lstm_seq_ref, tf=False))
 
 
 def lstm_sequence(xp: Any, h0: Any, c0: Any, recurrent_kernel: Any, return_gates: bool = False) -> list[Tensor]:
-    """Every step of an LSTM over the time axis as one op: ``xp`` ``(batch, time, 4u)`` holds each step's input
+    """Every step of an LSTM as one op, time-major: ``xp`` ``(time, batch, 4u)`` holds each step's input
     projection ``x W + b`` (Keras gate order i, f, c, o), ``h0``/``c0`` the initial states; returns
-    ``[hs, cs]``, the hidden and cell states of every step ``(batch, time, u)`` (and the gate activations with
+    ``[hs, cs]``, the hidden and cell states of every step ``(time, batch, u)`` (and the gate activations with
     ``return_gates``). Same numerics as :func:`lstm_step` applied step by step; one tape entry, and a backward pass
     through time with the recurrent kernel's gradient as one GEMM over all steps.
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.rnn_ops import lstm_sequence
-    >>> hs, cs = lstm_sequence(tf.zeros([1, 2, 4]), tf.zeros([1, 1]), tf.ones([1, 1]), tf.zeros([1, 4]))
-    >>> [round(float(v), 4) for v in hs[0, :, 0]], [float(v) for v in cs[0, :, 0]]
-    ([0.2311, 0.1224], [0.5, 0.25])
+    >>> hs, cs = lstm_sequence(tf.zeros([2, 1, 4]), tf.zeros([1, 1]), tf.ones([1, 1]), tf.zeros([1, 4]))
+    >>> [round(float(v), 4) for v in hs[:, 0, 0]], [float(v) for v in cs[:, 0, 0]]
+    ([0.2311, 0.1225], [0.5, 0.25])
     """
     xp, h0, c0, uk = to_tensor(xp), to_tensor(h0), to_tensor(c0), to_tensor(recurrent_kernel)
     out = applyn(LSTM_SEQUENCE, (xp, h0, c0, uk))

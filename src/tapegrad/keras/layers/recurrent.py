@@ -121,10 +121,13 @@ class _Cell(Layer):
     def _input_bias(self) -> Any:
         return self.bias
 
-    def _project(self, x: Any, masks: _DropoutMasks) -> Any:
-        """``x W + b`` for every timestep of ``x`` ``(B, T, d)`` at once: one GEMM."""
+    def _project(self, x: Any, masks: _DropoutMasks, time_major: bool = False) -> Any:
+        """``x W + b`` for every timestep of ``x`` ``(B, T, d)`` at once: one GEMM (``(T, B, 4u)`` with
+        ``time_major``: the inputs, the small side, are transposed before it)."""
         if masks.input is not None:
             x = _m.multiply(x, _ao.reshape(masks.input, (int(x.shape[0]), 1, int(x.shape[2]))))
+        if time_major:
+            x = _ao.transpose(x, (1, 0, 2))
         b, t, d = (int(s) for s in x.shape)
         xp = _ao.matmul(_ao.reshape(x, (b * t, d)), self.kernel)
         bias = self._input_bias()
@@ -529,14 +532,17 @@ class RNN(Layer):
         fast = isinstance(cell, _Cell)
         if fast:
             masks = cell._prepare(batch, int(x.shape[-1]), bool(training))
-            xp = cell._project(x, masks)
-            if (mask_np is None and not self.go_backwards and masks.recurrent is None and steps
-                    and isinstance(cell, LSTMCell) and cell._fused()):
-                # the whole sequence as one op (one tape entry, backward through time inside it)
-                hs, cs = _rnn.lstm_sequence(xp, states[0], states[1], cell.recurrent_kernel)
-                last = hs[:, -1]
-                return self._finish(hs if self.return_sequences else last, [last, cs[:, -1]], stacked)
-            xs = _ax.unstack(xp, axis=1)
+            if (mask_np is None and masks.recurrent is None and steps and isinstance(cell, LSTMCell)
+                    and cell._fused()):
+                # the whole sequence as one op (one tape entry, backward through time inside it), time-major
+                xs_in = _ax.reverse(x, [1]) if self.go_backwards else x  # outputs in processing order, as Keras
+                hs, cs = _rnn.lstm_sequence(cell._project(xs_in, masks, time_major=True), states[0], states[1],
+                                            cell.recurrent_kernel)
+                last = hs[-1]
+                out = _ao.transpose(hs, (1, 0, 2)) if self.return_sequences else last
+                keep = self.return_state or self.stateful
+                return self._finish(out, [last, cs[-1]] if keep else states, stacked)
+            xs = _ax.unstack(cell._project(x, masks), axis=1)
         else:
             xs = _ax.unstack(x, axis=1)
         outputs: list[Any] = []
