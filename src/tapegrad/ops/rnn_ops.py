@@ -138,7 +138,8 @@ def _lstm_seq_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any,
     steps, b, u4 = xp.shape
     u = u4 // 4
     dt = np.result_type(xp, h0, c0, uk)
-    # per-sequence buffers, each step's rows contiguous (large ones from the engine's buffer cache: fresh memory page-faults on every step)
+    # per-sequence buffers, each step's rows contiguous, from the engine's buffer cache (fresh memory page-faults
+    # on every training step)
     take = _buffers.take
     hs, cs, acts = take((steps, b, u), dt), take((steps, b, u), dt), take((steps, b, u4), dt)
     z, tmp = np.empty((b, u4), dt), np.empty((b, u), dt)
