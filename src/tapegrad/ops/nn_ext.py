@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _buffers
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
 from .._registry import OpDef, bilinear_jvp, defop, spec
@@ -1711,6 +1712,20 @@ def _tile_max(F: Any, t: Any, ksize: Sequence[int]) -> Any:
 
 
 def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
+    if (_tiled(ksize, strides, pads) and not F.is_diff and type(x) is np.ndarray and ksize[0] * ksize[1] > 1
+            and x.shape[-3] % ksize[0] == 0 and x.shape[-2] % ksize[1] == 0 and x.flags.c_contiguous):
+        # maxima of the kernel rows first (whole image rows: long contiguous inner loops), then across the columns
+        kh, kw = ksize
+        lead, (h, w, c) = x.shape[:-3], x.shape[-3:]
+        xr = x.reshape(lead + (h // kh, kh, w * c))
+        m = xr[..., 0, :]
+        for a in range(1, kh):
+            m = np.maximum(m, xr[..., a, :], out=None if a == 1 else m)
+        m = m.reshape(lead + (h // kh, w // kw, kw * c))
+        out = m[..., :c]
+        for b in range(1, kw):
+            out = np.maximum(out, m[..., b * c:(b + 1) * c], out=None if b == 1 else out)
+        return out
     if _tiled(ksize, strides, pads):
         return _tile_max(F, _tiles(F, x, ksize), ksize)
     out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
@@ -1750,7 +1765,49 @@ def _pool_geom(p: dict[str, Any]) -> dict[str, Any]:
     return {"ksize": p["ksize"], "strides": p["strides"], "pads": p["pads"]}
 
 
+def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: tuple[int, int]) -> Any:
+    """The gradient of a max pool whose windows tile ``x`` exactly, without an argmax array: the window maxima and
+    the upstream, repeated along the width to ``x``'s row layout, are compared with and routed to each kernel row
+    in one pass per row (long contiguous inner loops, no transposed copies). Ties (a window with several elements
+    equal to its maximum, common after a ReLU) go to the first in row-major order, as TF's kernel. A NaN maximum or
+    a non-finite upstream makes this return None (the argmax rule runs)."""
+    if np.isnan(top).any() or not np.isfinite(g).all():
+        return None
+    kh, kw = ksize
+    lead, (ho, wo, c) = x.shape[:-3], top.shape[-3:]
+    rows = lead + (ho, kh, wo * kw, c)
+    xr = x.reshape(rows)
+    top_w = np.repeat(top, kw, axis=-2)
+    eq = np.empty((kh,) + top_w.shape, bool)
+    hits = 0
+    for a in range(kh):
+        np.equal(xr[..., a, :, :], top_w, out=eq[a])
+        hits += np.count_nonzero(eq[a])
+    if hits != top.size:  # ties: keep the first hit of each window (row-major over the taps)
+        taps = eq.reshape((kh,) + lead + (ho, wo, kw, c))
+        taken = taps[0, ..., 0, :].copy()
+        for k in range(1, kh * kw):
+            a, b = divmod(k, kw)
+            e = taps[a, ..., b, :]
+            np.greater(e, taken, out=e)  # a hit no earlier tap of the window had: e & ~taken
+            if k < kh * kw - 1:
+                taken |= e
+    gx = _buffers.take(x.shape, g.dtype) if x.nbytes >= _buffers.LARGE else np.empty(x.shape, g.dtype)
+    gr = gx.reshape(rows)
+    g_w = np.repeat(g, kw, axis=-2)
+    for a in range(kh):
+        np.multiply(g_w, eq[a], out=gr[..., a, :, :])
+    return gx
+
+
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x = ins[0]
+    if (not F.is_diff and type(x) is np.ndarray and type(g) is np.ndarray and x.dtype.kind == "f"
+            and g.shape == out.shape and _tiled(p["ksize"], p["strides"], p["pads"])
+            and x.shape[-3] % p["ksize"][0] == 0 and x.shape[-2] % p["ksize"][1] == 0):
+        gx = _maxpool_vjp_tiled_np(g, x, out, p["ksize"])
+        if gx is not None:
+            return (gx,)
     xs = F.shape(ins[0])
     arg = _maxpool_argmax(F, ins[0], p)
     return (_run(F, MAXPOOL_SCATTER, g, arg, in_hw=(xs[-3], xs[-2]), **_pool_geom(p)),)
@@ -1828,7 +1885,7 @@ def _pool_ref(x: np.ndarray, k: Sequence[int], s: Sequence[int], pads: Any, mode
     return out
 
 
-MAXPOOL = defop("max_pool2d", _maxpool_fwd, _maxpool_vjp, _maxpool_jvp, test=[
+MAXPOOL = defop("max_pool2d", _maxpool_fwd, _maxpool_vjp, _maxpool_jvp, save_out=True, test=[
     spec(lambda tf, x: tf.nn.max_pool2d(x, 2, 2, "VALID"), lambda rng: (rng.normal(size=(2, 4, 5, 3)),),
          ref=lambda x: _pool_ref(x, (2, 2), (2, 2), ((0, 0), (0, 0)), "max"), name="valid"),
     spec(lambda tf, x: tf.nn.max_pool2d(x, [3, 2], [2, 1], "SAME"), lambda rng: (rng.normal(size=(1, 5, 4, 2)),),
