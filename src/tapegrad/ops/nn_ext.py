@@ -24,6 +24,7 @@ from .. import _buffers
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
 from .._registry import OpDef, bilinear_jvp, defop, spec
+from .._tape import local
 from .._tensor import Tensor, Variable, _TensorLike, static_value
 from ..errors import InvalidArgumentError
 from . import array_ops, core, math_ext, math_ops, nn_ops, random_ops
@@ -1268,6 +1269,15 @@ def _group_slices(groups: int, size: int) -> list[slice]:
 # -- conv2d and its two backprop ops (each differentiable again) ----------------------------------------------
 
 
+def _take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An uninitialised NumPy array for a large raw result: a view of an engine-owned buffer (``_buffers``)."""
+    dtype = np.dtype(dtype)
+    n = dtype.itemsize
+    for d in shape:
+        n *= d
+    return _buffers.take(shape, dtype) if n >= _buffers.LARGE else np.empty(shape, dtype)
+
+
 def _patches(F: Any, x: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int], pads: Pads,
              out_hw: Sequence[int]) -> tuple[Any, bool]:
     """im2col of ``(N, H, W, C)``: the patch matrix of a convolution as one contiguous array, in the order that
@@ -1278,18 +1288,42 @@ def _patches(F: Any, x: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int
     xp = _pad_hw(F, x, pads)
     n, c = xp.shape[0], xp.shape[3]
     ho, wo = out_hw
+    raw = not F.is_diff and type(xp) is np.ndarray
     if c >= 4:
-        v = _windows(F, xp, k, s, d, out_hw)  # (N, Ho, Wo, C, kh, kw) view
-        cols = F.ascontiguousarray(F.transpose(v, (0, 1, 2, 4, 5, 3)))
+        v = F.transpose(_windows(F, xp, k, s, d, out_hw), (0, 1, 2, 4, 5, 3))  # (N, Ho, Wo, kh, kw, C) view
+        if raw:  # written into an engine-owned buffer: a fresh one would page-fault on every step
+            cols = _take(v.shape, v.dtype)
+            np.copyto(cols, v)
+        else:
+            cols = F.ascontiguousarray(v)
         return F.reshape(cols, (n * ho * wo, k[0] * k[1] * c)), False
     xt = F.ascontiguousarray(F.transpose(xp, (3, 0, 1, 2)))  # (C, N, Hp, Wp)
-    cols = F.zeros((k[0], k[1], c, n, ho, wo), dtype=x.dtype)
+    shape = (k[0], k[1], c, n, ho, wo)
+    cols = _take(shape, x.dtype) if raw else F.zeros(shape, dtype=x.dtype)  # every element is written below
     for a in range(k[0]):
         h0 = a * d[0]
         for b in range(k[1]):
             w0 = b * d[1]
             cols[a, b] = xt[:, :, h0: h0 + (ho - 1) * s[0] + 1: s[0], w0: w0 + (wo - 1) * s[1] + 1: s[1]]
     return F.reshape(cols, (k[0] * k[1] * c, n * ho * wo)), True
+
+
+# The patch matrix a recorded conv2d forward built, kept for the filter gradient of the backward pass (which needs
+# the same matrix): id(input) -> (input, geometry, patches, tap_major). Entries are taken (popped) by the filter
+# gradient and checked by identity (the dict holds the input, so its id is not reused while the entry lives);
+# bounded in count and bytes, oldest dropped first. Only while a tape records: inference keeps nothing.
+_SAVED_PATCHES: dict[int, tuple[Any, Any, Any, bool]] = {}
+_SAVED_PATCHES_MAX = (8, 64 << 20)
+
+
+def _save_patches(x: Any, geo: Any, cols: Any, tap_major: bool) -> None:
+    saved = _SAVED_PATCHES
+    saved.pop(id(x), None)
+    while saved and (len(saved) >= _SAVED_PATCHES_MAX[0]
+                     or sum(e[2].nbytes for e in saved.values()) + cols.nbytes > _SAVED_PATCHES_MAX[1]):
+        saved.pop(next(iter(saved)))
+    if cols.nbytes <= _SAVED_PATCHES_MAX[1]:
+        saved[id(x)] = (x, geo, cols, tap_major)
 
 
 def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, int], pads: Pads,
@@ -1300,6 +1334,8 @@ def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, 
     out_hw = (_out_size(h, kh, strides[0], dil[0], pads[0]), _out_size(w, kw, strides[1], dil[1], pads[1]))
     if groups == 1 and x.ndim == 4 and f.ndim == 4:  # im2col + one GEMM
         cols, tap_major = _patches(F, x, (kh, kw), strides, dil, pads, out_hw)
+        if local.tapes and not F.is_diff and type(x) is np.ndarray:
+            _save_patches(x, ((kh, kw), strides, dil, pads), cols, tap_major)
         w2 = F.reshape(f, (-1, co))
         out = F.matmul(cols.T, w2) if tap_major else F.matmul(cols, w2)
         return F.reshape(out, (x.shape[0], out_hw[0], out_hw[1], co))
@@ -1324,6 +1360,8 @@ def _conv_input_fwd(F: Any, g: Any, f: Any, in_hw: tuple[int, int], strides: tup
                     dil: tuple[int, int], pads: Pads, groups: int) -> Any:
     """Gradient of conv2d wrt its input: ``(..., N, Ho, Wo, Co)`` → ``(..., N, H, W, Ci)``."""
     kh, kw, _, co = f.shape[-4:]
+    if groups == 1 and f.ndim == 4 and g.ndim == 4 and not F.is_diff and type(g) is np.ndarray:
+        return _conv_input_np(g, f, in_hw, strides, dil, pads)
     if groups == 1 and f.ndim == 4 and g.ndim == 4:
         # one GEMM gives the patch gradients tap-major, (kh, kw, Ci, N, Ho, Wo); col2im then adds one contiguous
         # (Ci, N, Ho, Wo) block per tap into a channels-first buffer, and one transpose copy returns NHWC
@@ -1360,13 +1398,53 @@ def _conv_input_fwd(F: Any, g: Any, f: Any, in_hw: tuple[int, int], strides: tup
                             (kh, kw), strides, dil, pads, cols.shape[-1], cols.dtype)
 
 
+def _tap_span(size: int, out: int, k: int, s: int, d: int, pad_lo: int) -> tuple[slice, slice] | None:
+    """For kernel tap ``k`` of one spatial axis: the output positions ``i`` whose input position
+    ``i*s + k*d - pad_lo`` lies inside ``[0, size)``, and those input positions (strided slices; None if none)."""
+    off = k * d - pad_lo
+    lo = max(0, -(off // s)) if off < 0 else 0
+    hi = min(out, (size - 1 - off) // s + 1) if size - 1 - off >= 0 else 0
+    if hi <= lo:
+        return None
+    start = lo * s + off
+    return slice(lo, hi), slice(start, start + (hi - lo - 1) * s + 1, s)
+
+
+def _conv_input_np(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], strides: tuple[int, int],
+                   dil: tuple[int, int], pads: Pads) -> np.ndarray:
+    """Input gradient of an NHWC conv2d in NumPy: one batched GEMM gives each kernel tap's patch gradient as a
+    contiguous ``(N, Ho, Wo, Ci)`` block, and each block is added to the input positions that tap read, clipped to
+    the unpadded input (contiguous runs of ``Wo * Ci`` values for stride 1; no padded buffer, crop or transpose)."""
+    kh, kw, ci, co = f.shape
+    n, ho, wo = g.shape[0], g.shape[1], g.shape[2]
+    dt = np.result_type(g, f)
+    taps = np.matmul(g.reshape(1, n * ho * wo, co), f.reshape(kh * kw, ci, co).transpose(0, 2, 1))
+    taps = taps.reshape(kh, kw, n, ho, wo, ci)
+    shape = (n, in_hw[0], in_hw[1], ci)
+    gx = _take(shape, dt)
+    gx.fill(0)
+    for a in range(kh):
+        rows = _tap_span(in_hw[0], ho, a, strides[0], dil[0], pads[0][0])
+        if rows is None:
+            continue
+        for b in range(kw):
+            cols = _tap_span(in_hw[1], wo, b, strides[1], dil[1], pads[1][0])
+            if cols is not None:
+                gx[:, rows[1], cols[1]] += taps[a, b, :, rows[0], cols[0]]
+    return gx
+
+
 def _conv_filter_fwd(F: Any, x: Any, g: Any, ksize: tuple[int, int], strides: tuple[int, int],
                      dil: tuple[int, int], pads: Pads, groups: int) -> Any:
     """Gradient of conv2d wrt its filter: ``(..., kh, kw, Ci/G, Co)`` from input and output gradient."""
     out_hw = (g.shape[-3], g.shape[-2])
     plain = x.ndim == 4 and g.ndim == 4
     if groups == 1 and plain:  # the patch matrix (transposed) times the output gradient: one GEMM
-        cols, tap_major = _patches(F, x, ksize, strides, dil, pads, out_hw)
+        saved = None if F.is_diff else _SAVED_PATCHES.pop(id(x), None)
+        if saved is not None and saved[0] is x and saved[1] == (tuple(ksize), strides, dil, pads):
+            cols, tap_major = saved[2], saved[3]  # the forward's patch matrix
+        else:
+            cols, tap_major = _patches(F, x, ksize, strides, dil, pads, out_hw)
         g2 = F.reshape(g, (-1, g.shape[-1]))
         r = F.matmul(cols, g2) if tap_major else F.matmul(cols.T, g2)
         return F.reshape(r, (ksize[0], ksize[1], x.shape[-1], g.shape[-1]))
@@ -1792,7 +1870,7 @@ def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: 
             np.greater(e, taken, out=e)  # a hit no earlier tap of the window had: e & ~taken
             if k < kh * kw - 1:
                 taken |= e
-    gx = _buffers.take(x.shape, g.dtype) if x.nbytes >= _buffers.LARGE else np.empty(x.shape, g.dtype)
+    gx = _take(x.shape, g.dtype)
     gr = gx.reshape(rows)
     g_w = np.repeat(g, kw, axis=-2)
     for a in range(kh):
