@@ -299,3 +299,17 @@ def test_random_programs_under_jit_match_eager():
             np.testing.assert_allclose(wc.numpy(), we.numpy(), rtol=1e-11, atol=1e-13)
 
     check()
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_softmax_rows_kernel(dt):
+    x = np.random.default_rng(6).standard_normal((5, 3, 7)).astype(dt) * 4
+    x[1, 2, 3] = np.nan
+    x[2, 0, :] = -np.inf  # a row of -inf: NaN, as NumPy gives
+
+    def f(t):
+        return tf.nn.softmax(t) * 1.0
+
+    pj, _, got, ref = both(f, tf.constant(x))
+    assert any(k.name.startswith("softmax") for k in pj.jit_report.kernels), pj.jit_report.summary()
+    np.testing.assert_allclose(got[0], ref[0], rtol=4 * np.finfo(dt).eps, atol=np.finfo(dt).tiny, equal_nan=True)

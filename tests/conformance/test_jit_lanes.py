@@ -66,7 +66,7 @@ def test_conformance_jit(name: str, tf_results_function: dict[str, Any]) -> None
 def test_op_jit_matches_tensorflow(sid: str, spec: dict[str, Any], tf_op_results: dict[str, Any]) -> None:  # noqa: F811
     ref = tf_op_results[sid]
     assert "error" not in ref, f"TensorFlow could not run the spec: {ref.get('error')}"
-    got = compute(JIT, spec, compiled=True)
+    got = compute(JIT, spec, compiled=True, shapes=[o[1] for o in ref["out"]])
     assert len(got["out"]) == len(ref["out"]), "number of outputs differs"
     for k, ((dg, sg, vg), (dr, sr, vr)) in enumerate(zip(got["out"], ref["out"])):
         assert dg == dr, f"output {k}: dtype {dg} vs TF {dr}"

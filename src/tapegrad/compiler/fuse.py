@@ -450,6 +450,32 @@ def _make_launcher(kern: Any, spec: Any) -> Any:
     return ns["run"]
 
 
+def _softmax_node(graph: Graph, node: Node) -> Node | None:
+    """A ``softmax`` over the last axis of a float32/float64 array as one row kernel (max, exp and sum, divide in
+    one call, no temporaries), or None. Its forward is several passes with reductions, which the elementwise
+    kernels cannot express."""
+    if node.op.name != "softmax":
+        return None
+    x = graph.values[node.inputs[0]]
+    shape, dt = tuple(x.shape), np.dtype(x.dtype)
+    if dt not in (np.float32, np.float64) or not shape or node.params.get("axis") not in (-1, len(shape) - 1):
+        return None
+    from .numba_backend import vmath
+
+    kern = vmath.softmax_rows_f32 if dt == np.float32 else vmath.softmax_rows_f64
+    rows, m = math.prod(shape[:-1]), shape[-1]
+    if rows * m == 0:
+        return None
+
+    def softmax_fwd(F: Any, x: Any) -> Any:
+        out = np.empty(shape, dt)
+        kern(np.ascontiguousarray(x).reshape(rows, m), out.reshape(rows, m))
+        return out
+
+    op = OpDef("fused_softmax", softmax_fwd, fused=[node.name])
+    return Node(op, {}, node.inputs, node.outputs, node.name, node.source)
+
+
 def jit_graph(graph: Graph) -> tuple[Graph, JitReport]:
     """The graph the jit generates code from: :func:`fuse`'s result, or ``graph`` itself (with a one-time
     warning naming the ``[jit]`` extra) when Numba is not installed."""
@@ -495,8 +521,12 @@ def fuse(graph: Graph) -> tuple[Graph, JitReport]:
     g = graph.copy()
     nodes = []
     for old, new in zip(graph.nodes, g.nodes):
+        row = _softmax_node(graph, old) if id(old) not in removed else None
         if id(old) in replaced:
             nodes.append(replaced[id(old)])
+        elif row is not None:
+            nodes.append(row)
+            report.kernels.append(KernelInfo(row.name, [old.name], None, "vmath.softmax_rows", 0.0))
         elif id(old) not in removed:
             nodes.append(new)
             if not old.op.name.startswith("fused_") and old.op.name in _registry_ops():

@@ -579,6 +579,44 @@ def remainder(x, y):  # type: ignore[no-untyped-def]
 
 LIBM = {name[5:]: f for name, f in list(globals().items()) if name.startswith("libm_")}
 
+
+# -- softmax over the last axis (rows of a 2-D view): max, exp and sum, divide, in one call --------------------
+
+
+@njit(**_C)
+def softmax_rows_f32(x, out):  # type: ignore[no-untyped-def]
+    n, m = x.shape
+    for i in range(n):
+        mx = _F32(-np.inf)
+        for j in range(m):
+            v = x[i, j]
+            mx = v if (v > mx or v != v) else mx  # NaN propagates, as np.max
+        s = 0.0  # float64 accumulation, rounded once to float32 (NumPy sums in float32)
+        for j in range(m):
+            e = exp_f32(x[i, j] - mx)
+            out[i, j] = e
+            s += np.float64(e)
+        s32 = _F32(s)
+        for j in range(m):
+            out[i, j] = out[i, j] / s32
+
+
+@njit(**_C)
+def softmax_rows_f64(x, out):  # type: ignore[no-untyped-def]
+    n, m = x.shape
+    for i in range(n):
+        mx = -np.inf
+        for j in range(m):
+            v = x[i, j]
+            mx = v if (v > mx or v != v) else mx
+        s = 0.0
+        for j in range(m):
+            e = exp_f64(x[i, j] - mx)
+            out[i, j] = e
+            s += e
+        for j in range(m):
+            out[i, j] = out[i, j] / s
+
 #: name -> (float32 implementation, float64 implementation)
 FUNCS = {
     "exp": (exp_f32, exp_f64),
