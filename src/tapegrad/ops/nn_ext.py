@@ -2020,12 +2020,16 @@ def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: 
         np.equal(xr[..., a, :, :], top_w, out=eq[a])
         hits += np.count_nonzero(eq[a])
     if hits != top.size:  # ties: keep the first hit of each window (row-major over the taps)
-        taps = eq.reshape((kh,) + lead + (ho, wo, kw, c))
+        # the channels' flags (bytes 0/1) read as wide unsigned words, so each bitwise op covers several channels
+        width = next(w for w in (8, 4, 2, 1) if c % w == 0)
+        taps = eq.reshape((kh,) + lead + (ho, wo, kw, c)).view(np.dtype(f"u{width}"))
         taken = taps[0, ..., 0, :].copy()
+        not_taken = np.empty_like(taken)
         for k in range(1, kh * kw):
             a, b = divmod(k, kw)
             e = taps[a, ..., b, :]
-            np.greater(e, taken, out=e)  # a hit no earlier tap of the window had: e & ~taken
+            np.invert(taken, out=not_taken)
+            np.bitwise_and(e, not_taken, out=e)  # a hit no earlier tap of the window had
             if k < kh * kw - 1:
                 taken |= e
     gx = _take(x.shape, g.dtype)
