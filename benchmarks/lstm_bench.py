@@ -12,6 +12,7 @@ the process (robust on a shared machine) and the median wall time.
 * TensorFlow: ``tf.keras.layers.LSTM`` + ``Dense`` under ``tf.GradientTape`` (eager, no ``tf.function``).
 
     python benchmarks/lstm_bench.py [--steps 50] [--torch-cell] [--batch 32 --time 20 --features 16 --units 64]
+    python benchmarks/lstm_bench.py --interleaved [--rounds 10 --steps 5]   # one process, frameworks take turns
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ def _timed(step, steps: int, warmup: int = 5) -> dict[str, float]:  # noqa: ANN0
     return {"cpu_ms": statistics.median(cpu) * 1e3, "wall_ms": statistics.median(wall) * 1e3}
 
 
-def _keras_step(tf, keras, args: argparse.Namespace, compiled: bool = False) -> dict[str, float]:  # noqa: ANN001
+def _keras_step(tf, keras, args: argparse.Namespace, compiled: bool = False, timed: bool = True):  # noqa: ANN001, ANN202
     """The same program for tapegrad and TensorFlow: a Keras LSTM + Dense under a GradientTape, SGD. With
-    ``compiled``, the forward and backward pass run as one ``tf.function`` (the optimizer step stays eager)."""
+    ``compiled``, the forward and backward pass run as one ``tf.function`` (the optimizer step stays eager).
+    Returns the timings, or the step function itself when not ``timed``."""
     x, y = (tf.constant(a) for a in _data(args))
     lstm, dense = keras.layers.LSTM(args.units), keras.layers.Dense(1)
     dense(lstm(x))
@@ -68,7 +70,7 @@ def _keras_step(tf, keras, args: argparse.Namespace, compiled: bool = False) -> 
     def step() -> None:
         opt.apply_gradients(zip(grads(x, y), weights))
 
-    return _timed(step, args.steps)
+    return _timed(step, args.steps) if timed else step
 
 
 def run_tapegrad(args: argparse.Namespace) -> dict[str, float]:
@@ -85,7 +87,7 @@ def run_tapegrad_function(args: argparse.Namespace) -> dict[str, float]:
     return _keras_step(tf, keras, args, compiled=True)
 
 
-def run_torch(args: argparse.Namespace, cell: bool = False) -> dict[str, float]:
+def run_torch(args: argparse.Namespace, cell: bool = False, timed: bool = True):  # noqa: ANN201
     import torch
 
     torch.set_num_threads(1)
@@ -113,7 +115,7 @@ def run_torch(args: argparse.Namespace, cell: bool = False) -> dict[str, float]:
         loss.backward()
         opt.step()
 
-    return _timed(step, args.steps)
+    return _timed(step, args.steps) if timed else step
 
 
 def run_tensorflow(args: argparse.Namespace) -> dict[str, float]:
@@ -123,6 +125,42 @@ def run_tensorflow(args: argparse.Namespace) -> dict[str, float]:
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     return _keras_step(tf, tf.keras, args)
+
+
+def run_interleaved(args: argparse.Namespace, names: list[str]) -> dict[str, dict[str, float]]:
+    """All frameworks in this one process (thread pools at one thread), taking turns: ``--rounds`` rounds of
+    ``--steps`` steps each, so a busy machine slows all of them alike; medians of the per-step CPU/wall times."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    sys.path.insert(0, str(ROOT / "src"))
+    steps = {}
+    for name in names:
+        if name == "torch":
+            steps[name] = run_torch(args, timed=False)
+        elif name == "tapegrad":
+            import tapegrad as tg
+
+            steps[name] = _keras_step(tg, tg.keras, args, timed=False)
+        elif name == "tensorflow":
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            import tensorflow as tf
+
+            tf.config.threading.set_intra_op_parallelism_threads(1)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+            steps[name] = _keras_step(tf, tf.keras, args, timed=False)
+        for _ in range(5):
+            steps[name]()
+    cpu: dict[str, list[float]] = {n: [] for n in steps}
+    wall: dict[str, list[float]] = {n: [] for n in steps}
+    for _ in range(args.rounds):
+        for name, step in steps.items():
+            for _ in range(args.steps):
+                c0, w0 = time.process_time(), time.perf_counter()
+                step()
+                cpu[name].append(time.process_time() - c0)
+                wall[name].append(time.perf_counter() - w0)
+    return {n: {"cpu_ms": statistics.median(cpu[n]) * 1e3, "wall_ms": statistics.median(wall[n]) * 1e3}
+            for n in steps}
 
 
 RUNNERS = {"tapegrad": run_tapegrad, "tapegrad-fn": run_tapegrad_function, "torch": run_torch,
@@ -138,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=64)
     parser.add_argument("--torch-cell", action="store_true", help="also time an nn.LSTMCell loop in Python")
     parser.add_argument("--only", default=None, help="comma-separated frameworks (default: all)")
+    parser.add_argument("--interleaved", action="store_true",
+                        help="tapegrad, torch and tensorflow (eager) in one process, taking turns (--rounds)")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of --steps steps with --interleaved")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -146,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     names = ["tapegrad", "tapegrad-fn", "torch", "tensorflow"] + (["torch-cell"] if args.torch_cell else [])
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
+    if args.interleaved:
+        names = [n for n in names if n in ("tapegrad", "torch", "tensorflow")]
+        results = run_interleaved(args, names)
+        _report(args, results, f"{args.rounds} interleaved rounds of {args.steps} steps, one process")
+        return 0
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
     results = {}
@@ -155,9 +201,14 @@ def main(argv: list[str] | None = None) -> int:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
         results[name] = json.loads(lines[-1]) if lines else {"error": proc.stderr.strip().splitlines()[-1:]}
+    _report(args, results, f"median of {args.steps} steps, one process per framework")
+    return 0
+
+
+def _report(args: argparse.Namespace, results: dict, how: str) -> None:
     base = results.get("torch", {}).get("cpu_ms")
     print(f"LSTM({args.units}) training step, batch {args.batch}, {args.time} steps, {args.features} features, "
-          "one thread (median of %d steps)" % args.steps)
+          f"one thread ({how})")
     print(f"{'framework':<12} {'CPU ms/step':>12} {'wall ms/step':>13} {'CPU vs torch':>13}")
     for name, r in results.items():
         if "error" in r:
@@ -165,7 +216,6 @@ def main(argv: list[str] | None = None) -> int:
             continue
         ratio = f"{r['cpu_ms'] / base:.2f}x" if base else "-"
         print(f"{name:<12} {r['cpu_ms']:>12.2f} {r['wall_ms']:>13.2f} {ratio:>13}")
-    return 0
 
 
 if __name__ == "__main__":
