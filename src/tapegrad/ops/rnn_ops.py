@@ -125,7 +125,8 @@ def _fast(F: Any, *arrays: Any) -> bool:
     return not F.is_diff and all(type(a) is np.ndarray for a in arrays)
 
 
-def _lstm_seq_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any, Any]:
+def _lstm_rec_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any, Any]:
+    """The recurrence over time-major projections ``xp`` ``(T, B, 4u)``: every step's h, c and gates."""
     if not _fast(F, xp, h0, c0, uk) or xp.ndim != 3:
         hs, cs, acts = [], [], []
         h, c = h0, c0
@@ -163,14 +164,15 @@ def _lstm_seq_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any,
     return hs, cs, acts
 
 
-def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+def _lstm_rec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    """Gradients of the recurrence wrt ``(xp, h0, c0, uk)``."""
     xp, h0, c0, uk = ins
     ghs, gcs, ga = g
     hs, cs, acts = out
-    if _fast(F, xp, h0, c0, uk, ghs, gcs, ga, hs, cs, acts) and ghs.ndim == 3 and not gcs.any() and not ga.any():
+    if _fast(F, h0, c0, uk, ghs, gcs, ga, hs, cs, acts) and ghs.ndim == 3 and not gcs.any() and not ga.any():
         return _lstm_seq_vjp_np(ghs, ins, out, needs)
     # the step rule looped backwards (upstreams may carry leading Jacobian batch axes: time is axis -3)
-    steps = F.shape(xp)[0]
+    steps = F.shape(hs)[0]
     dh = dc_next = g_uk = None
     dzs: list[Any] = [None] * steps
     for t in reversed(range(steps)):
@@ -178,7 +180,7 @@ def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
         gc = gcs[..., t, :, :] if dc_next is None else gcs[..., t, :, :] + dc_next
         h = h0 if t == 0 else hs[t - 1]
         c = c0 if t == 0 else cs[t - 1]
-        dzs[t], dh, dc_next, gk = _lstm_step_vjp(F, (gh, gc, ga[..., t, :, :]), (xp[t], h, c, uk),
+        dzs[t], dh, dc_next, gk = _lstm_step_vjp(F, (gh, gc, ga[..., t, :, :]), (None, h, c, uk),
                                                  (hs[t], cs[t], acts[t]), p, (True, True, True, needs[3]))
         g_uk = gk if g_uk is None else g_uk + gk
     dz = F.stack(dzs, axis=-3)
@@ -186,7 +188,7 @@ def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
 
 
 def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[Any, ...]:
-    xp, h0, c0, uk = ins
+    _, h0, c0, uk = ins
     hs, cs, acts = out
     steps, b, u = hs.shape
     # whole-sequence passes: q[..., k] is what multiplies the cell-state gradient in gate k's pre-activation
@@ -237,15 +239,15 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[A
     return (dz if needs[0] else None), (dh if needs[1] else None), g_c0, g_uk
 
 
-def _lstm_seq_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+def _lstm_rec_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     xp, h0, c0, uk = ins
     t_xp, t_h, t_c, t_uk = ts
     hs, cs, acts = out
     dhs, dcs, das = [], [], []
-    for t in range(F.shape(xp)[0]):
+    for t in range(F.shape(hs)[0]):
         h = h0 if t == 0 else hs[t - 1]
         c = c0 if t == 0 else cs[t - 1]
-        t_h, t_c, ta = _lstm_step_jvp(F, (None if t_xp is None else t_xp[t], t_h, t_c, t_uk), (xp[t], h, c, uk),
+        t_h, t_c, ta = _lstm_step_jvp(F, (None if t_xp is None else t_xp[t], t_h, t_c, t_uk), (None, h, c, uk),
                                       (hs[t], cs[t], acts[t]), p)
         dhs.append(t_h)
         dcs.append(t_c)
@@ -253,10 +255,86 @@ def _lstm_seq_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return F.stack(dhs), F.stack(dcs), F.stack(das)
 
 
-def _lstm_seq_ref(xp: np.ndarray, h: np.ndarray, c: np.ndarray, uk: np.ndarray) -> tuple[np.ndarray, ...]:
+def _seq_unpack(ins: Any, has_bias: bool) -> tuple[Any, ...]:
+    x, kernel = ins[0], ins[1]
+    bias = ins[2] if has_bias else None
+    return (x, kernel, bias) + tuple(ins[-3:])
+
+
+def _time_major_rows(F: Any, x: Any) -> Any:
+    """``x`` ``(B, T, d)`` as the time-major rows ``(T*B, d)`` of the input projection."""
+    b, t, d = F.shape(x)
+    if not F.is_diff:
+        return F.reshape(F.ascontiguousarray(F.transpose(x, (1, 0, 2))), (t * b, d))
+    return F.reshape(F.transpose(x, (1, 0, 2)), (t * b, d))
+
+
+def _project(F: Any, x: Any, kernel: Any, bias: Any) -> Any:
+    """The time-major input projections ``x W + b`` ``(T, B, 4u)``: one GEMM (into a cache buffer in NumPy)."""
+    b, t, _ = F.shape(x)
+    rows = _time_major_rows(F, x)
+    if _fast(F, x, kernel) and (bias is None or type(bias) is np.ndarray):
+        u4 = kernel.shape[-1]
+        xp = _buffers.take((t, b, u4), np.result_type(x, kernel))
+        np.matmul(rows, kernel, out=xp.reshape(t * b, u4))
+        if bias is not None:
+            xp += bias
+        return xp
+    xp = F.matmul(rows, kernel)
+    if bias is not None:
+        xp = xp + bias
+    return F.reshape(xp, (t, b, F.shape(kernel)[-1]))
+
+
+def _lstm_seq_fwd(F: Any, *ins: Any, has_bias: bool) -> tuple[Any, Any, Any]:
+    x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
+    return _lstm_rec_fwd(F, _project(F, x, kernel, bias), h0, c0, uk)
+
+
+def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    has_bias = p["has_bias"]
+    x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
+    need_z = needs[0] or needs[1] or (has_bias and needs[2])
+    dz, dh0, dc0, duk = _lstm_rec_vjp(F, g, (None, h0, c0, uk), out, p, (need_z,) + tuple(needs[-3:]))
+    res: list[Any] = [None] * len(ins)
+    res[-3], res[-2], res[-1] = dh0, dc0, duk
+    if need_z:
+        b, t, d = F.shape(x)
+        nb = len(F.shape(dz)) - 3  # leading Jacobian batch axes of the upstream
+        dz2 = F.reshape(dz, F.shape(dz)[:nb] + (t * b, F.shape(dz)[-1]))
+        if needs[1]:  # Σ over every step and example of xᵀ dz: one GEMM
+            res[1] = F.matmul(F.transpose(_time_major_rows(F, x)), dz2)
+        if has_bias and needs[2]:
+            if nb == 0 and not F.is_diff and dz2.flags.c_contiguous:
+                res[2] = F.matmul(F.ones((t * b,), dtype=dz2.dtype), dz2)
+            else:
+                res[2] = F.sum(dz2, axis=-2)
+        if needs[0]:
+            dx = F.reshape(F.matmul(dz2, F.transpose(kernel)), F.shape(dz)[:nb] + (t, b, d))
+            res[0] = F.transpose(dx, tuple(range(nb)) + (nb + 1, nb, nb + 2))
+    return tuple(res)
+
+
+def _lstm_seq_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    has_bias = p["has_bias"]
+    x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
+    t_x, t_k, t_b, t_h0, t_c0, t_uk = _seq_unpack(ts, has_bias)
+    t_xp = None
+    if t_x is not None:
+        t_xp = _project(F, t_x, kernel, None)
+    if t_k is not None:
+        part = _project(F, x, t_k, None)
+        t_xp = part if t_xp is None else t_xp + part
+    if t_b is not None:
+        t_xp = t_b + F.zeros_like(out[2]) if t_xp is None else t_xp + t_b
+    return _lstm_rec_jvp(F, (t_xp, t_h0, t_c0, t_uk), (None, h0, c0, uk), out, p)
+
+
+def _lstm_seq_ref(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, h: np.ndarray, c: np.ndarray,
+                  uk: np.ndarray) -> tuple[np.ndarray, ...]:
     hs, cs, acts = [], [], []
-    for t in range(xp.shape[0]):
-        h, c, a = _lstm_ref(xp[t], h, c, uk)
+    for t in range(x.shape[1]):
+        h, c, a = _lstm_ref(x[:, t] @ kernel + bias, h, c, uk)
         hs.append(h)
         cs.append(c)
         acts.append(a)
@@ -264,27 +342,37 @@ def _lstm_seq_ref(xp: np.ndarray, h: np.ndarray, c: np.ndarray, uk: np.ndarray) 
 
 
 LSTM_SEQUENCE = defop("lstm_sequence", _lstm_seq_fwd, _lstm_seq_vjp, _lstm_seq_jvp, multi=True, save_out=True,
-                      test=spec(lambda tf, xp, h, c, uk: lstm_sequence(xp, h, c, uk, return_gates=True),
-                                lambda rng: (rng.normal(size=(4, 3, 8)), rng.normal(size=(3, 2)),
-                                             rng.normal(size=(3, 2)), rng.normal(size=(2, 8)) * 0.5),
-                                ref=_lstm_seq_ref, tf=False))
+                      test=[spec(lambda tf, x, k, b, h, c, uk: lstm_sequence(x, k, b, h, c, uk, return_gates=True),
+                                 lambda rng: (rng.normal(size=(3, 4, 2)), rng.normal(size=(2, 8)) * 0.5,
+                                              rng.normal(size=(8,)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2)),
+                                              rng.normal(size=(2, 8)) * 0.5), ref=_lstm_seq_ref, tf=False),
+                            spec(lambda tf, x, k, h, c, uk: lstm_sequence(x, k, None, h, c, uk)[0],
+                                 lambda rng: (rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 4)) * 0.5,
+                                              rng.normal(size=(2, 1)), rng.normal(size=(2, 1)),
+                                              rng.normal(size=(1, 4)) * 0.5),
+                                 ref=lambda x, k, h, c, uk: _lstm_seq_ref(x, k, np.zeros(4), h, c, uk)[0],
+                                 tf=False, name="no_bias")])
 
 
-def lstm_sequence(xp: Any, h0: Any, c0: Any, recurrent_kernel: Any, return_gates: bool = False) -> list[Tensor]:
-    """Every step of an LSTM as one op, time-major: ``xp`` ``(time, batch, 4u)`` holds each step's input
-    projection ``x W + b`` (Keras gate order i, f, c, o), ``h0``/``c0`` the initial states; returns
-    ``[hs, cs]``, the hidden and cell states of every step ``(time, batch, u)`` (and the gate activations with
-    ``return_gates``). Same numerics as :func:`lstm_step` applied step by step; one tape entry, and a backward pass
-    through time with the recurrent kernel's gradient as one GEMM over all steps.
+def lstm_sequence(x: Any, kernel: Any, bias: Any, h0: Any, c0: Any, recurrent_kernel: Any,
+                  return_gates: bool = False) -> list[Tensor]:
+    """A whole LSTM layer pass as one op: inputs ``x`` ``(batch, time, d)``, input kernel ``(d, 4u)``, ``bias``
+    ``(4u,)`` or None, initial states ``h0``/``c0`` ``(batch, u)`` and the recurrent kernel ``(u, 4u)`` (Keras gate
+    order i, f, c, o). Returns ``[hs, cs]``, the hidden and cell states of every step, time-major ``(time, batch,
+    u)`` (and the gate activations with ``return_gates``). Same numerics as :func:`lstm_step` step by step; one
+    tape entry; the input projection is one GEMM, and the gradient's recurrent and input kernel parts are one GEMM
+    each over all steps.
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.rnn_ops import lstm_sequence
-    >>> hs, cs = lstm_sequence(tf.zeros([2, 1, 4]), tf.zeros([1, 1]), tf.ones([1, 1]), tf.zeros([1, 4]))
+    >>> hs, cs = lstm_sequence(tf.zeros([1, 2, 1]), tf.zeros([1, 4]), None, tf.zeros([1, 1]), tf.ones([1, 1]),
+    ...                        tf.zeros([1, 4]))
     >>> [round(float(v), 4) for v in hs[:, 0, 0]], [float(v) for v in cs[:, 0, 0]]
     ([0.2311, 0.1225], [0.5, 0.25])
     """
-    xp, h0, c0, uk = to_tensor(xp), to_tensor(h0), to_tensor(c0), to_tensor(recurrent_kernel)
-    out = applyn(LSTM_SEQUENCE, (xp, h0, c0, uk))
+    ins = [to_tensor(x), to_tensor(kernel)] + ([] if bias is None else [to_tensor(bias)])
+    ins += [to_tensor(h0), to_tensor(c0), to_tensor(recurrent_kernel)]
+    out = applyn(LSTM_SEQUENCE, tuple(ins), {"has_bias": bias is not None})
     return out if return_gates else out[:2]
 
 

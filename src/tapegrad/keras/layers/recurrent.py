@@ -121,13 +121,10 @@ class _Cell(Layer):
     def _input_bias(self) -> Any:
         return self.bias
 
-    def _project(self, x: Any, masks: _DropoutMasks, time_major: bool = False) -> Any:
-        """``x W + b`` for every timestep of ``x`` ``(B, T, d)`` at once: one GEMM (``(T, B, 4u)`` with
-        ``time_major``: the inputs, the small side, are transposed before it)."""
+    def _project(self, x: Any, masks: _DropoutMasks) -> Any:
+        """``x W + b`` for every timestep of ``x`` ``(B, T, d)`` at once: one GEMM."""
         if masks.input is not None:
             x = _m.multiply(x, _ao.reshape(masks.input, (int(x.shape[0]), 1, int(x.shape[2]))))
-        if time_major:
-            x = _ao.transpose(x, (1, 0, 2))
         b, t, d = (int(s) for s in x.shape)
         xp = _ao.matmul(_ao.reshape(x, (b * t, d)), self.kernel)
         bias = self._input_bias()
@@ -536,7 +533,9 @@ class RNN(Layer):
                     and cell._fused()):
                 # the whole sequence as one op (one tape entry, backward through time inside it), time-major
                 xs_in = _ax.reverse(x, [1]) if self.go_backwards else x  # outputs in processing order, as Keras
-                hs, cs = _rnn.lstm_sequence(cell._project(xs_in, masks, time_major=True), states[0], states[1],
+                if masks.input is not None:
+                    xs_in = _m.multiply(xs_in, _ao.reshape(masks.input, (batch, 1, int(x.shape[2]))))
+                hs, cs = _rnn.lstm_sequence(xs_in, cell.kernel, cell._input_bias(), states[0], states[1],
                                             cell.recurrent_kernel)
                 last = hs[-1]
                 out = _ao.transpose(hs, (1, 0, 2)) if self.return_sequences else last
