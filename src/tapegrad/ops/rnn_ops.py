@@ -213,12 +213,17 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[A
     oq *= acts[..., 3 * u:]  # ∂c_t/∂h_t through h = o·tanh(c)
     dz = take(acts.shape, acts.dtype)
     ukt = np.ascontiguousarray(uk.T)  # a contiguous Uᵀ: the per-step GEMM runs markedly faster than on the view
-    gh, dc, tmp, dh = np.empty((b, u), hs.dtype), np.empty((b, u), hs.dtype), np.empty((b, u), hs.dtype), None
+    dt = hs.dtype
+    ghb, dc, tmp, dhb = np.empty((b, u), dt), np.empty((b, u), dt), np.empty((b, u), dt), np.empty((b, u), dt)
+    live = ghs.reshape(steps, -1).any(axis=1)  # steps with an upstream of their own (one, without return_sequences)
+    dh = None
     for t in reversed(range(steps)):
         if dh is None:
-            gh[...] = ghs[t]
+            gh = ghs[t]
+        elif live[t]:
+            gh = np.add(ghs[t], dh, out=ghb)
         else:
-            np.add(ghs[t], dh, out=gh)
+            gh = dh
         if t == steps - 1:
             np.multiply(gh, oq[t], out=dc)
         else:
@@ -229,7 +234,7 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[A
         np.multiply(q[t, :, :3 * u].reshape(b, 3, u), dc[:, None, :], out=dzt[:, :3 * u].reshape(b, 3, u))
         np.multiply(gh, q[t, :, 3 * u:], out=dzt[:, 3 * u:])
         if t or needs[1]:
-            dh = np.matmul(dzt, ukt)
+            dh = np.matmul(dzt, ukt, out=dhb)
     g_c0 = dc * acts[0, :, u:2 * u] if needs[2] else None
     g_uk = None
     if needs[3]:  # Σ_t h_{t-1}ᵀ dz_t: one GEMM over every step
