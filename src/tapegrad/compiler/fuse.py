@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._registry import OpDef
+from ..ops.random_ops import is_random_state
 from .graph import Graph, Node, is_stateful
 
 #: Arrays larger than this run libm-only functions as NumPy ufuncs rather than in a kernel (measured: NumPy's
@@ -111,7 +112,7 @@ def _param_key(params: dict[str, Any]) -> Any:
     for k, v in sorted(params.items()):
         if isinstance(v, np.ndarray):
             items.append((k, "arr", v.shape, str(v.dtype), v.tobytes()))
-        elif isinstance(v, np.random.Generator):
+        elif is_random_state(v):
             return None
         else:
             try:

@@ -22,6 +22,7 @@ import numpy as np
 from .._backend import NUMPY
 from .._registry import OpDef
 from .._tensor import scatter_into
+from ..ops.random_ops import is_random_state
 
 
 def _read_fwd(F: Any, *, var: Any) -> Any:
@@ -88,11 +89,11 @@ def guard_holds(x: Any, kind: str, expect: Any) -> bool:
 
 
 def is_stateful(node: Node) -> bool:
-    """Effects and random ops (a ``np.random.Generator`` param): never removed, merged or folded."""
+    """Effects and random ops (a ``np.random.Generator`` or random-kernel param): never removed, merged or folded."""
     if node.op in EFFECT_OPS or node.op.meta.get("stateful"):  # meta: host calls (compiler/host.py)
         return True
     for v in node.params.values():
-        if isinstance(v, np.random.Generator):
+        if is_random_state(v):
             return True
     return False
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import NUMPY
+from ..ops.random_ops import is_random_state
 
 
 class _NoLower(Exception):
@@ -132,7 +133,7 @@ def node_key(op: Any, params: dict[str, Any], kinds: tuple[Any, ...]) -> Any:
 def learn(op: Any, params: dict[str, Any], vals: tuple[Any, ...], out: Any) -> None:
     """Find (once per key) whether ``op.fwd`` with these params and input kinds is a plain backend expression,
     checking the candidate on the trace's real values ``vals`` → ``out``."""
-    if op.multi or any(isinstance(v, np.random.Generator) for v in params.values()):
+    if op.multi or any(is_random_state(v) for v in params.values()):
         return
     kinds = tuple([_val_kind(v) for v in vals])
     key = node_key(op, params, kinds)

@@ -23,6 +23,7 @@ import numpy as np
 from .. import _dispatch
 from .._tape import local
 from .._tensor import Variable, _TensorLike, make, user_site
+from ..ops.random_ops import RandomKernel
 from .graph import ASSIGN_OPS, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, Node
 from .lower import learn
 
@@ -144,6 +145,8 @@ class Tracer:
             outs = tuple([self.define(o) for o in out])
         else:
             outs = (self.define(out),)
+        if any(type(v) is RandomKernel for v in p.values()):  # each program owns its random kernels (a nested
+            p = {k: v.fork() if type(v) is RandomKernel else v for k, v in p.items()}  # function's are copied)
         self.graph.nodes.append(Node(op, p, ins, outs, self._name(op.name), user_site(1)))
         learn(op, p, vals, out)
 

@@ -11,11 +11,11 @@ from typing import Any
 # Load order matters: the operator module must come after the tables it draws from.
 from . import core, math_ops, reductions, array_ops, nn_ops  # noqa: F401  (foundation)
 from . import math_ext, array_ext, nn_ext, linalg_ops, random_ops, misc_ops, rnn_ops  # noqa: F401  (op library)
-from . import control_flow, image_ops, sparse_ops  # noqa: F401
+from . import control_flow, image_ops, sparse_ops, random_generator  # noqa: F401
 from . import _operators  # noqa: F401
 
 _MODULES = (core, math_ops, reductions, array_ops, nn_ops, math_ext, array_ext, nn_ext, linalg_ops, random_ops,
-            misc_ops, rnn_ops, control_flow, image_ops, sparse_ops)
+            misc_ops, rnn_ops, control_flow, image_ops, sparse_ops, random_generator)
 
 
 def collect(namespace: str) -> dict[str, Any]:

@@ -1160,26 +1160,26 @@ def fused_batch_norm_train(x: Any, offset: Any, scale: Any, epsilon: float) -> l
 # -- dropout ---------------------------------------------------------------------------------------------------
 
 
+# The keep-mask is an input (not a parameter): inside a compiled function it is computed from the random op's
+# output on every call, so each call drops different elements (TF); a parameter would be frozen at trace time.
 def _dropout_fwd(F: Any, x: Any, mask: Any, scale: float) -> Any:
     return F.where(mask, x * scale, 0)
 
 
 def _dropout_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return (_zeros_where(F, p["mask"], g * p["scale"]),)
+    return (_zeros_where(F, ins[1], g * p["scale"]), None)
 
 
 def _dropout_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    return _zeros_where(F, p["mask"], ts[0] * p["scale"])
+    return _zeros_where(F, ins[1], ts[0] * p["scale"])
 
 
 def _seeded_dropout(tf: Any, x: Any, **kw: Any) -> Any:
-    setter = getattr(getattr(tf, "random", None), "set_seed", None)
-    if setter is not None:
-        setter(0)  # the op-seed stream restarts: every call draws the same mask
-    return tf.nn.dropout(x, seed=1, **kw)
+    # the stateless form: the same mask on every call, eager and compiled (tf.nn.dropout's mask changes per call)
+    return tf.nn.experimental.stateless_dropout(x, seed=[1, 2], **kw)
 
 
-DROPOUT = defop("dropout", _dropout_fwd, _dropout_vjp, _dropout_jvp, linear=True, save_in=False, test=[
+DROPOUT = defop("dropout", _dropout_fwd, _dropout_vjp, _dropout_jvp, linear=True, test=[
     spec(lambda tf, x: _seeded_dropout(tf, x, rate=0.5), lambda rng: (rng.normal(size=(4, 5)),), tf=False),
     spec(lambda tf, x: _seeded_dropout(tf, x, rate=0.25, noise_shape=[4, 1]), lambda rng: (rng.normal(size=(4, 5)),),
          tf=False, name="noise_shape"),
@@ -1187,10 +1187,10 @@ DROPOUT = defop("dropout", _dropout_fwd, _dropout_vjp, _dropout_jvp, linear=True
 
 
 
-def _uniform_sample(shape: tuple[int, ...], dtype: np.dtype, seed: Any) -> Any:
+def _uniform_sample(shape: tuple[int, ...], dtype: np.dtype, seed: Any) -> Tensor:
     """Uniform [0, 1) samples for dropout's mask, drawn as TF does: ``random.uniform(noise_shape, seed=seed,
     dtype=x.dtype)``, so TF's global + op seed model applies."""
-    return random_ops.uniform(list(shape), dtype=dtype.name, seed=seed)._value
+    return random_ops.uniform(list(shape), dtype=dtype.name, seed=seed)
 
 
 def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: str | None = None) -> Tensor:
@@ -1198,13 +1198,35 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: 
 
     ``noise_shape`` (broadcast against ``x``; ``None`` entries take ``x``'s size) shares one decision across
     broadcast axes. Seeding follows ``tapegrad.random`` (TF's global + op seed rules); the random stream itself
-    differs from TF's. ``rate == 0`` returns ``x`` unchanged.
+    differs from TF's. ``rate == 0`` returns ``x`` unchanged. Inside a compiled function each call draws a new
+    mask, as in TF.
 
     >>> import tapegrad as tf
     >>> y = tf.nn.dropout(tf.ones([1000]), rate=0.5, seed=1)
     >>> sorted(set(y.numpy().tolist()))
     [0.0, 2.0]
     """
+    return _dropout(x, rate, noise_shape, lambda ns, dt: _uniform_sample(ns, dt, seed))
+
+
+def stateless_dropout(x: Any, rate: Any, seed: Any, rng_alg: Any = None, noise_shape: Any = None,
+                      name: str | None = None) -> Tensor:
+    """Dropout whose mask depends only on ``seed`` (two integers): ``tf.nn.experimental.stateless_dropout``.
+
+    The mask is ``stateless_uniform(noise_shape, seed, dtype=x.dtype) >= rate``, TF's own values, so the same seed
+    drops the same elements as TensorFlow, on every call.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.experimental.stateless_dropout(tf.ones([4]), rate=0.5, seed=[1, 2]).numpy()
+    array([2., 0., 2., 0.], dtype=float32)
+    """
+    from .random_generator import stateless_uniform
+
+    return _dropout(x, rate, noise_shape,
+                    lambda ns, dt: stateless_uniform(list(ns), seed, dtype=dt.name, alg=rng_alg or "auto_select"))
+
+
+def _dropout(x: Any, rate: Any, noise_shape: Any, sampler: Callable[[tuple[int, ...], np.dtype], Tensor]) -> Tensor:
     t = to_tensor(x)
     if isinstance(rate, _TensorLike):
         if rate._value.ndim != 0:
@@ -1237,10 +1259,9 @@ def dropout(x: Any, rate: Any, noise_shape: Any = None, seed: Any = None, name: 
         raise InvalidArgumentError(
             f"dropout: noise_shape {list(ns)} does not broadcast against x of shape {list(xs)}.") from None
     dt = t._value.dtype
-    sample = _uniform_sample(ns, dt, seed)
-    mask = sample >= dt.type(r)
+    mask = sampler(ns, dt) >= dt.type(r)
     scale = float(dt.type(1 / (1 - r)))  # TF converts 1/keep_prob to x's dtype
-    return apply1(DROPOUT, t, {"mask": mask, "scale": scale})
+    return applyn(DROPOUT, (t, mask), {"scale": scale})
 
 
 # -- bias_add --------------------------------------------------------------------------------------------------
@@ -2391,4 +2412,5 @@ EXPORTS: dict[str, list[str]] = {
         "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool", "avg_pool",
     ],
     "math": ["log_softmax", "l2_normalize", "softsign"],
+    "nn.experimental": ["stateless_dropout"],
 }

@@ -2,9 +2,10 @@
 
 What matches TensorFlow, and what cannot
 ----------------------------------------
-tapegrad reproduces the **rules** of ``tf.random.set_seed`` (see its docstring), not TF's bit streams: TF draws
-from Philox kernels whose exact outputs NumPy cannot reproduce, so ``tapegrad.random.normal([2], seed=1)`` is a
-different (but just as reproducible) sample than TF's. The rules, per op call with op seed ``seed``:
+tapegrad reproduces the **rules** of ``tf.random.set_seed`` (see its docstring) for these stateful ops, not TF's
+bit streams: they draw from NumPy generators, so ``tapegrad.random.normal([2], seed=1)`` is a different (but just
+as reproducible) sample than TF's. (``tf.random.Generator`` and the ``stateless_*`` ops do give TF's values: see
+:mod:`tapegrad.ops.random_generator`.) The rules, per op call with op seed ``seed``:
 
 1. no global seed, ``seed=None``: nondeterministic (fresh OS entropy per process);
 2. global seed set, ``seed=None``: the values depend only on the global seed and on the program's sequence of
@@ -16,7 +17,8 @@ different (but just as reproducible) sample than TF's. The rules, per op call wi
    dtype and seeds), so repeated identical calls give *different* values that form a reproducible sequence;
    ``set_seed`` (any value, even the same one) resets those streams.
 
-Other modules that need seeded randomness (``nn.dropout`` …) call :func:`op_generator`.
+Other modules that need seeded randomness (``nn.dropout`` …) call :func:`op_generator`. Inside a compiled function's
+trace it returns a :class:`RandomKernel` instead (TF's graph seeds; see that class).
 
 Gradients (as TF, which builds these from differentiable arithmetic): ``normal``/``truncated_normal`` are
 ``sample * stddev + mean`` and ``uniform`` is ``sample * (maxval - minval) + minval``, so gradients flow to
@@ -29,6 +31,7 @@ from __future__ import annotations
 import os
 import random as _pyrandom
 import threading
+import weakref
 import zlib
 from typing import Any
 
@@ -38,6 +41,7 @@ from .. import _dtypes
 from .._backend import NUMPY
 from .._dispatch import apply1
 from .._registry import defop, spec
+from .._tape import local
 from .._tensor import Tensor, _TensorLike, make, static_value
 from ..errors import InvalidArgumentError
 from ._common import to_tensor
@@ -59,6 +63,7 @@ class _SeedState:
         self.streams: dict[tuple[str, int, int], np.random.Generator] = {}  # TF: the kernel cache
         self.sequence: np.random.Generator | None = None  # rule 2: calls without an op seed, per set_seed
         self._entropy: np.random.Generator | None = None  # rule 1; made on first use (keeps import light)
+        self.epoch = 0  # bumped by set_seed: compiled programs' random kernels restart (TF clears its kernel cache)
 
     @property
     def entropy(self) -> np.random.Generator:
@@ -107,6 +112,7 @@ def set_seed(seed: Any) -> None:
         _STATE.op_seeds = _pyrandom.Random(value)
         _STATE.streams.clear()
         _STATE.sequence = None
+        _STATE.epoch += 1
 
 
 def get_seed(op_seed: Any) -> tuple[int | None, int | None]:
@@ -138,7 +144,7 @@ def _get_seed_locked(op_seed: Any) -> tuple[int | None, int | None]:
     return (0, _MAXINT32) if seeds == (0, 0) else seeds
 
 
-def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> np.random.Generator:
+def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> Any:
     """The NumPy ``Generator`` a random op with op seed ``seed`` must draw from, following TF's seeding model.
 
     ``op`` names the op kind (TF keeps one stateful kernel per op type, dtype and seed pair): tapegrad's own ops
@@ -146,7 +152,9 @@ def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> np.rand
     ``"TruncatedNormal/<dtype>"``, ``"RandomShuffle"`` and ``"Multinomial/<dtype>"``. Pass the same key as
     TF's implementation would use (``tf.nn.dropout`` draws through ``RandomUniform`` with the input's dtype) to
     share its sequence exactly as TF does. Draw from the returned generator right away; with an explicit op seed
-    it is the persistent stream of that (global seed, op seed, op) triple, reset by :func:`set_seed`.
+    it is the persistent stream of that (global seed, op seed, op) triple, reset by :func:`set_seed`. While a
+    ``tapegrad.function`` traces, the result is a :class:`RandomKernel` (a stand-in for a generator) to be passed
+    to the op as a parameter, so that the program draws anew on every call.
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.random_ops import op_generator
@@ -156,6 +164,9 @@ def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> np.rand
     >>> bool((op_generator(1, "MyOp").random(2) == a).all()), bool((a == b).all())
     (True, False)
     """
+    tracer = local.tracer
+    if tracer is not None:
+        return _kernel_for_trace(tracer, seed, op)
     with _STATE.lock:
         if seed is None:
             g = _STATE.global_seed
@@ -171,6 +182,93 @@ def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> np.rand
         if gen is None:
             gen = _STATE.streams[key] = _new_generator(g, o, op)
         return gen
+
+
+class RandomKernel:
+    """The random state of one stateful random op in a compiled program (TF: the op's kernel in a function).
+
+    Made while ``tapegrad.function`` traces a body, in place of the eager stream, and kept in the op's node, so:
+
+    * each call of the program draws new values (the kernel's stream advances), seeded or not;
+    * the seeds are TF's *graph* seeds: the global seed as it was when the body was traced and, without an op
+      seed, a per-trace counter (0, 1, … in trace order) instead of the eager sequence; so two functions with
+      the same body give the same values, which differ from eager ones after the same ``set_seed``, while an
+      explicit op seed gives the eager op's first values on the first call;
+    * :func:`set_seed` restarts every kernel at its first values (no retrace), as TF's cleared kernel cache does;
+    * draws made while a trace runs (the trace's own throwaway values, and a nested function's program replayed
+      inside an outer trace) come from a scratch copy and never advance the kernel.
+
+    It stands in for a ``np.random.Generator`` (attribute access is forwarded to the current stream).
+    """
+
+    __slots__ = ("seeds", "op", "_gen", "_epoch", "_entropy", "_scratch", "_scratch_for")
+
+    def __init__(self, seeds: tuple[int, int] | None, op: str) -> None:
+        self.seeds = seeds  # None: no seed at all (fresh OS entropy per kernel, like TF's (0, 0) kernels)
+        self.op = op
+        self._gen: np.random.Generator | None = None
+        self._epoch = -1
+        self._entropy = 0
+        self._scratch: np.random.Generator | None = None
+        self._scratch_for: Any = None
+
+    def fork(self) -> RandomKernel:
+        """A kernel with the same seeds and a state of its own (each program owns its kernels)."""
+        return RandomKernel(self.seeds, self.op)
+
+    def _make(self) -> np.random.Generator:
+        if self.seeds is None:
+            return np.random.Generator(np.random.PCG64(np.random.SeedSequence([self._entropy, zlib.crc32(
+                self.op.encode())])))
+        return _new_generator(self.seeds[0], self.seeds[1], self.op)
+
+    def current(self) -> np.random.Generator:
+        """The stream to draw from now."""
+        if self._epoch != _STATE.epoch:
+            with _STATE.lock:
+                if self.seeds is None:
+                    self._entropy = int(_STATE.entropy.integers(0, 2**63))
+                self._gen, self._epoch = self._make(), _STATE.epoch
+        tracer = local.tracer
+        if tracer is None:
+            assert self._gen is not None
+            return self._gen
+        if self._scratch_for is not tracer:  # one scratch stream per trace (an op may draw several times)
+            self._scratch, self._scratch_for = self._make(), tracer
+        assert self._scratch is not None
+        return self._scratch
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.current(), name)
+
+    def __repr__(self) -> str:
+        return f"RandomKernel({self.op}, seeds={self.seeds})"
+
+
+_TRACE_OP_SEEDS: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
+
+
+def _kernel_for_trace(tracer: Any, seed: Any, op: str) -> RandomKernel:
+    """A kernel for a random op being traced: TF's graph-mode ``get_seed``."""
+    with _STATE.lock:
+        graph = _TRACE_OP_SEEDS.get(tracer)
+        if graph is None:  # the trace's global seed is frozen when its first random op is traced
+            graph = _TRACE_OP_SEEDS[tracer] = [_STATE.global_seed, 0]
+        g = graph[0]
+        if g is None and seed is None:
+            return RandomKernel(None, op)
+        if seed is None:
+            o = graph[1]  # TF: a per-graph counter, so the seeds do not depend on the ops traced before
+            graph[1] += 1
+        else:
+            o = _seed_int(seed, "seed")
+        pair = ((DEFAULT_GLOBAL_SEED if g is None else g % _MAXINT32), o % _MAXINT32)
+        return RandomKernel((0, _MAXINT32) if pair == (0, 0) else pair, op)
+
+
+def is_random_state(value: Any) -> bool:
+    """Whether an op parameter is random state (a NumPy generator or a compiled program's kernel)."""
+    return isinstance(value, (np.random.Generator, RandomKernel))
 
 
 def _new_generator(global_seed: int, op_seed: int, op: str) -> np.random.Generator:
