@@ -23,14 +23,12 @@ import numpy as np
 
 #: Primitives implemented by the vector math library (vmath.py) for float32/float64.
 VECTOR_FUNCS = frozenset({"exp", "expm1", "log", "log1p", "tanh", "sin", "cos"})
-#: Scalar functions that run through libm inside a loop (Numba's ``math.*``); the fusion pass leaves them to
-#: NumPy's SIMD ufuncs on large arrays (see fuse.LIBM_MAX_SIZE).
-LIBM_FUNCS = {
-    "tan": "math.tan", "arcsin": "math.asin", "arccos": "math.acos", "arctan": "math.atan", "sinh": "math.sinh",
-    "cosh": "math.cosh", "arcsinh": "math.asinh", "arccosh": "math.acosh", "arctanh": "math.atanh",
-    "erf": "math.erf", "erfc": "math.erfc", "lgamma": "math.lgamma", "arctan2": "math.atan2",
-    "exp2": "np.exp2", "log2": "np.log2", "log10": "np.log10", "cbrt": "np.cbrt",
-}
+#: Scalar functions that run through libm inside a loop (vmath.LIBM: Numba's ``math.*``); the fusion pass leaves
+#: them to NumPy's SIMD ufuncs on large arrays (see fuse.LIBM_MAX_SIZE).
+LIBM_FUNCS = frozenset({
+    "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "erf", "erfc", "lgamma",
+    "arctan2", "exp2", "log2", "log10", "cbrt",
+})
 UNARY = {
     "negative", "abs", "sign", "sqrt", "square", "floor", "ceil", "rint", "trunc", "reciprocal", "isnan", "isinf",
     "isfinite", "logical_not", "positive", *VECTOR_FUNCS, *(k for k in LIBM_FUNCS if k != "arctan2"),
@@ -40,6 +38,7 @@ BINARY = {
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
     "logical_xor", "arctan2", "bitwise_and", "bitwise_or", "bitwise_xor",
 }
+#: Reductions an output can be (``Output.reduce``).
 REDUCTIONS = ("sum", "mean", "max", "min", "prod", "any", "all")
 
 
@@ -109,6 +108,8 @@ class KernelSpec:
                    shape: tuple[int, ...] | None = None) -> int:
         """An output: the full array, or a reduction over ``axes``; ``shape``: the output array's own shape, if
         it drops reduced axes (same element order)."""
+        if reduce is not None and reduce not in REDUCTIONS:
+            raise ValueError(f"unknown reduction {reduce!r}; one of {REDUCTIONS}")
         o = Output(ref, reduce, tuple(sorted(axes)), np.dtype(dtype or self.dtype_of(ref)))
         self.outputs.append(o)
         keep = self.output_shape(len(self.outputs) - 1)

@@ -253,7 +253,7 @@ class SymTracer:
         return Sym(self, self.spec.add_prim("cast", (x.ref,), dt, x.shape), x.shape, dt)
 
     def where(self, c: Any, a: Any, b: Any) -> Sym:
-        cs = self._as_sym(c, None)
+        cs = self._as_sym(c)
         if cs.dtype.kind != "b":
             cs = self.ufunc("not_equal", cs, 0)
         ops = [self._operand(a), self._operand(b)]
@@ -273,7 +273,7 @@ class SymTracer:
         shape = np.broadcast_shapes(*shapes)
         return Sym(self, self.spec.add_prim("where", tuple(refs), dt, shape), shape, dt)
 
-    def _as_sym(self, x: Any, like: Sym | None) -> Sym:
+    def _as_sym(self, x: Any) -> Sym:
         if isinstance(x, Sym):
             return x
         raise Unfusable("a constant where a tensor is needed")
