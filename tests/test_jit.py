@@ -313,3 +313,17 @@ def test_softmax_rows_kernel(dt):
     pj, _, got, ref = both(f, tf.constant(x))
     assert any(k.name.startswith("softmax") for k in pj.jit_report.kernels), pj.jit_report.summary()
     np.testing.assert_allclose(got[0], ref[0], rtol=4 * np.finfo(dt).eps, atol=np.finfo(dt).tiny, equal_nan=True)
+
+
+def test_function_reports_jit_compile_time_in_its_code():
+    x = tf.Variable(np.linspace(-1, 1, 4096).astype(np.float32))
+
+    @tf.function(jit_compile=True)
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.exp(x) * x + 1.0)
+        return tape.gradient(loss, x)
+
+    step()
+    code = step.experimental_get_compiler_ir()(stage="code")
+    assert "# jit: 1 kernels fusing" in code and "compiled in" in code

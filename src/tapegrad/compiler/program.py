@@ -75,6 +75,8 @@ class Program:
         head = (f"# tapegrad.function {self.name!r}: {len(self.graph.nodes)} nodes "
                 f"({len(self.traced_graph.nodes)} traced); traced in {self.trace_seconds * 1e3:.1f} ms, "
                 f"compiled in {self.compile_seconds * 1e3:.1f} ms\n")
+        if self.jit_report is not None:  # jit_compile=True: what fused, and the kernels' compile time
+            head += f"# {self.jit_report.summary()}\n"
         return head + self.code
 
     def __repr__(self) -> str:
