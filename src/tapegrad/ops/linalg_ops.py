@@ -747,21 +747,25 @@ def _band_scatter_fwd(F: Any, d: Any, pos: Any, rows: int, cols: int, fill: Any)
     return F.reshape(out, batch + (rows, cols))
 
 
+def _band_apply(F: Any, op: Any, x: Any, q: dict[str, Any]) -> Any:
+    """``op`` on ``x``: recorded (a Tensor) when ``F`` is the differentiable namespace, else the raw forward."""
+    return apply1(op, x, q) if F.is_diff else op.fwd(F, x, **q)
+
+
 def _band_gather_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     rows, cols = F.shape(ins[0])[-2:]
-    q = {"pos": p["pos"], "rows": rows, "cols": cols, "fill": 0}
-    return (apply1(BAND_SCATTER, g, q) if F.is_diff else _band_scatter_fwd(F, g, **q),)
+    return (_band_apply(F, BAND_SCATTER, g, {"pos": p["pos"], "rows": rows, "cols": cols, "fill": 0}),)
 
 
 def _band_scatter_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    q = {"pos": p["pos"], "padding": 0}
-    return (apply1(BAND_GATHER, g, q) if F.is_diff else _band_gather_fwd(F, g, **q),)
+    return (_band_apply(F, BAND_GATHER, g, {"pos": p["pos"], "padding": 0}),)
 
 
 _BAND_TEST_POS = _band_positions(3, 4, -1, 1, "RIGHT_LEFT")[0]
 BAND_GATHER = defop(
     "matrix_diag_band_part", _band_gather_fwd, _band_gather_vjp,
-    lambda F, ts, ins, out, p: _band_gather_fwd(F, ts[0], p["pos"], 0), linear=True, save_in=False, test=[
+    lambda F, ts, ins, out, p: _band_apply(F, BAND_GATHER, ts[0], {"pos": p["pos"], "padding": 0}), linear=True,
+    save_in=False, test=[
         spec(lambda tf, x: tf.linalg.diag_part(x, k=(-1, 1), padding_value=9.0), normal((2, 3, 4)),
              ref=lambda x: np.where(_BAND_TEST_POS >= 0, x.reshape(2, 12)[:, np.maximum(_BAND_TEST_POS, 0)], 9.0),
              name="band"),
@@ -771,7 +775,7 @@ BAND_GATHER = defop(
     ])
 BAND_SCATTER = defop(
     "matrix_diag_band", _band_scatter_fwd, _band_scatter_vjp,
-    lambda F, ts, ins, out, p: _band_scatter_fwd(F, ts[0], p["pos"], p["rows"], p["cols"], 0), linear=True,
+    lambda F, ts, ins, out, p: _band_apply(F, BAND_SCATTER, ts[0], {**p, "fill": 0}), linear=True,
     save_in=False, test=[
         spec(lambda tf, d: tf.linalg.diag(d, k=(-1, 1), num_rows=3, num_cols=4, padding_value=5.0),
              normal((2, 3, 3)),

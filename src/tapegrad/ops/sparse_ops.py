@@ -92,8 +92,9 @@ def _to_dense_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
 
 
 SPARSE_TO_DENSE = defop(
-    "sparse_to_dense", _to_dense_fwd, _to_dense_vjp, lambda F, ts, ins, out, p: _to_dense_fwd(
-        F, ts[0], p["pos"], p["shape"], 0), linear=True, save_in=False,
+    "sparse_to_dense", _to_dense_fwd, _to_dense_vjp, lambda F, ts, ins, out, p: apply1(
+        SPARSE_TO_DENSE, ts[0], {**p, "default": 0}) if F.is_diff else _to_dense_fwd(F, ts[0], p["pos"], p["shape"], 0),
+    linear=True, save_in=False,
     test=spec(lambda tf, v: tf.sparse.to_dense(tf.sparse.SparseTensor([[0, 1], [1, 0], [2, 3]], v, [3, 4]),
                                                default_value=0.5), lambda rng: (rng.normal(size=3),),
               ref=lambda v: _ref_dense(v, [(0, 1), (1, 0), (2, 3)], (3, 4), 0.5)))
@@ -204,8 +205,18 @@ def _spmm_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return dv, db
 
 
+def _spmm_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    """Bilinear in (values, dense): tangent ``A(tv) @ b + A(v) @ tb``."""
+    parts = []
+    for i, t in enumerate(ts):
+        if t is not None:
+            a = (t, ins[1]) if i == 0 else (ins[0], t)
+            parts.append(apply2(SPARSE_DENSE_MATMUL, a[0], a[1], p) if F.is_diff else _spmm_fwd(F, *a, **p))
+    return None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+
 SPARSE_DENSE_MATMUL = defop(
-    "sparse_dense_matmul", _spmm_fwd, _spmm_vjp, None, test=spec(
+    "sparse_dense_matmul", _spmm_fwd, _spmm_vjp, _spmm_jvp, test=spec(
         lambda tf, v, b: tf.sparse.sparse_dense_matmul(tf.sparse.SparseTensor([[0, 0], [1, 2], [2, 1], [2, 3]], v,
                                                                               [3, 4]), b),
         lambda rng: (rng.normal(size=4), rng.normal(size=(4, 2))),
