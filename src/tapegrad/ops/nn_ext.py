@@ -1268,6 +1268,8 @@ def _dropout(x: Any, rate: Any, noise_shape: Any, sampler: Callable[[tuple[int, 
 
 
 def _bias_fwd(F: Any, v: Any, b: Any, trail: int) -> Any:
+    if not trail and not F.is_diff and type(v) is np.ndarray and type(b) is np.ndarray and v.dtype == b.dtype:
+        return np.add(v, b, out=_take(v.shape, v.dtype))  # large results reuse engine-owned memory
     return v + (F.reshape(b, F.shape(b) + (1,) * trail) if trail else b)
 
 
@@ -1516,7 +1518,11 @@ def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, 
         if local.tapes and not F.is_diff and type(x) is np.ndarray:
             _save_patches(x, ((kh, kw), strides, dil, pads), cols, tap_major)
         w2 = F.reshape(f, (-1, co))
-        out = F.matmul(cols.T, w2) if tap_major else F.matmul(cols, w2)
+        a = cols.T if tap_major else cols
+        if not F.is_diff and type(f) is np.ndarray and f.dtype == x.dtype:
+            out = F.matmul(a, w2, out=_take((a.shape[0], co), x.dtype))
+        else:
+            out = F.matmul(a, w2)
         return F.reshape(out, (x.shape[0], out_hw[0], out_hw[1], co))
     v = _windows(F, _pad_hw(F, x, pads), (kh, kw), strides, dil, out_hw)  # (..., N, Ho, Wo, Ci, kh, kw)
     if groups == 1:
@@ -1597,7 +1603,8 @@ def _conv_input_np(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], strides
     kh, kw, ci, co = f.shape
     n, ho, wo = g.shape[0], g.shape[1], g.shape[2]
     dt = np.result_type(g, f)
-    taps = np.matmul(g.reshape(1, n * ho * wo, co), f.reshape(kh * kw, ci, co).transpose(0, 2, 1))
+    taps = np.matmul(g.reshape(1, n * ho * wo, co), f.reshape(kh * kw, ci, co).transpose(0, 2, 1),
+                     out=_take((kh * kw, n * ho * wo, ci), dt))
     taps = taps.reshape(kh, kw, n, ho, wo, ci)
     shape = (n, in_hw[0], in_hw[1], ci)
     gx = _take(shape, dt)
