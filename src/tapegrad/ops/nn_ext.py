@@ -1013,10 +1013,12 @@ def _fbn_unpack(ins: Any, has_offset: bool, has_scale: bool) -> tuple[Any, Any, 
 
 
 def _channel_sum(F: Any, a: Any) -> Any:
-    """``a`` summed over every axis but the last (a GEMV with a ones vector for contiguous NumPy arrays)."""
-    if not F.is_diff and a.flags.c_contiguous:
+    """``a`` summed over every axis but the last: a GEMV with a ones vector in NumPy (an array that is not
+    contiguous, e.g. the broadcast upstream of a global pooling, is copied first: still far faster than NumPy's
+    reduction over the outer axes of a short last axis)."""
+    if not F.is_diff and type(a) is np.ndarray:
         rows = a.size // a.shape[-1]
-        return F.matmul(F.ones((rows,), dtype=a.dtype), F.reshape(a, (rows, a.shape[-1])))
+        return np.matmul(np.ones((rows,), dtype=a.dtype), a.reshape(rows, a.shape[-1]))
     return F.sum(a, axis=tuple(range(a.ndim - 1)))
 
 
@@ -1024,11 +1026,13 @@ def _fbn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float) -
     x, offset, scale = _fbn_unpack(ins, has_offset, has_scale)
     n = x.size // x.shape[-1]
     mean = _channel_sum(F, x) / n
-    d = x - mean
-    if not F.is_diff and type(d) is np.ndarray:
+    if not F.is_diff and type(x) is np.ndarray:
+        d = np.subtract(x, mean, out=_take(x.shape, np.result_type(x, mean)))
         np.multiply(d, d, out=d)  # d is ours: its square in place
         var = _channel_sum(F, d) / n
+        del d
     else:
+        d = x - mean
         var = _channel_sum(F, d * d) / n
     inv = 1 / F.sqrt(var + eps)  # batch_normalization's composite: x * inv + (offset - mean * inv)
     if scale is not None:
