@@ -1,11 +1,12 @@
-"""Fused pointwise steps of the LSTM and GRU cells (the elementwise part after the gate GEMMs).
+"""Fused LSTM and GRU ops: one LSTM step, a whole LSTM sequence, the GRU's elementwise step.
 
-An LSTM step is ``z = x_t W + b + h U`` followed by a dozen elementwise operations. The input projection
-``x_t W + b`` of all steps is one GEMM done up front by the layer; ``lstm_step`` is the rest — the recurrent
-GEMM and the elementwise update as one op (one tape entry, one closed-form gradient, which also computes the
-recurrent kernel's gradient), as PyTorch fuses them into one kernel. ``gru_cell`` is the GRU's elementwise part
-after its GEMMs. Both are ordinary registered ops: tapes, higher-order gradients (the rules use only backend
-functions the differentiable namespace has), forward mode and tracing see them like any other.
+An LSTM step is ``z = x_t W + b + h U`` followed by a dozen elementwise operations. ``lstm_step`` is the
+recurrent GEMM and the elementwise update as one op (one tape entry, one closed-form gradient, which also computes
+the recurrent kernel's gradient), as PyTorch fuses them into one kernel; the caller does the input projection.
+``lstm_sequence`` is a whole LSTM layer pass (projection included) as one op, what ``keras.layers.LSTM`` runs.
+``gru_cell`` is the GRU's elementwise part after its GEMMs. All are ordinary registered ops: tapes, higher-order
+gradients (the rules use only backend functions the differentiable namespace has), forward mode and tracing see
+them like any other.
 
 Gate orders are Keras's: LSTM ``[i, f, c, o]``, GRU ``[z, r, h]`` with ``reset_after=True`` (the recurrent bias
 inside the reset product). The recurrent activation is the exact logistic function, the activation ``tanh``.
