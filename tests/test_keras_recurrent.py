@@ -125,6 +125,31 @@ def test_gradients_match_central_differences(make):
         np.testing.assert_allclose(g.numpy(), _numeric_grad(loss, w), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("state_loss", [False, True])  # with the cell state in the loss, the rule's general path
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_whole_sequence_lstm_matches_the_step_by_step_path(go_backwards, return_sequences, state_loss):
+    """The LSTM layer's one-op sequence (lstm_sequence) against the per-step ops it replaces (an all-True mask
+    takes the step-by-step path): outputs, final states and every weight's and the input's gradient."""
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.normal(size=(3, 5, 4)))
+    h0, c0 = tf.constant(rng.normal(size=(3, 2))), tf.constant(rng.normal(size=(3, 2)))
+    layer = keras.layers.LSTM(2, return_sequences=return_sequences, return_state=True, go_backwards=go_backwards,
+                              dtype="float64")
+    layer(x)
+    w = tf.constant(rng.normal(size=(3, 5, 2) if return_sequences else (3, 2)))
+    results = []
+    for mask in (None, np.ones((3, 5), bool)):
+        with tf.GradientTape() as tape:
+            tape.watch([x, h0, c0])
+            out, h, c = layer(x, initial_state=[h0, c0], mask=mask)
+            loss = tf.reduce_sum(out * w) + (tf.reduce_sum(h * h) + tf.reduce_sum(c) if state_loss else 0.0)
+        grads = tape.gradient(loss, [x, h0, c0] + layer.trainable_weights)
+        results.append([v.numpy() for v in (out, h, c, *grads)])
+    for fast, step in zip(*results):
+        np.testing.assert_allclose(fast, step, rtol=1e-12, atol=1e-12)
+
+
 def test_cells_stacking_and_config_round_trip():
     cell = L.LSTMCell(3)
     out, states = cell(X[:, 0].astype("float32"), [np.zeros((3, 3), "float32")] * 2)
