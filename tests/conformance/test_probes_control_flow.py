@@ -51,8 +51,6 @@ KNOWN = {
     "string tensor .device": "tapegrad has no string dtype (tf.constant('a'))",
     "soft placement False + /GPU:0": "set_soft_device_placement(False) is recorded but not enforced: ops placed on "
                                      "an absent GPU run on the CPU instead of raising",
-    "stateless_random_flip_left_right values": "tapegrad's stateless stream is deterministic in the seed but does "
-                                               "not reproduce TF's Philox bits",
 }
 
 def _run(module: str, out: Path) -> str:

@@ -356,8 +356,10 @@ def _random_flip(image: Any, seed: Any, axis_fn: Any, op: str, stateless: bool =
     from . import random_ops
 
     n = int(t._value.shape[0]) if t._value.ndim == 4 else 1
-    if stateless:  # deterministic in the seed pair (tapegrad's generator: TF's Philox bits are not reproduced)
-        keep = np.random.default_rng([int(s) & 0xFFFFFFFF for s in np.ravel(_num(seed))]).random(n) < 0.5
+    if stateless:  # TF: flip where round(stateless_uniform([batch], seed)) == 1 (the same Philox values)
+        from .random_generator import stateless_uniform
+
+        keep = stateless_uniform([n], seed=seed, minval=0, maxval=1.0)._value < 0.5
     else:
         keep = random_ops.uniform([n], seed=seed)._value < 0.5
     flipped = axis_fn(t)
@@ -385,7 +387,7 @@ def random_flip_up_down(image: Any, seed: Any = None) -> Tensor:
 
 
 def stateless_random_flip_left_right(image: Any, seed: Any) -> Tensor:
-    """Mirror each image horizontally with probability 1/2, deterministic in ``seed`` (tapegrad's stream)."""
+    """Mirror each image horizontally with probability 1/2, deterministic in ``seed`` (TF's values)."""
     return _random_flip(image, seed, flip_left_right, "stateless_random_flip_left_right", True)
 
 
