@@ -227,6 +227,11 @@ class GradientTape:
             if (output_gradients is None and unconnected_gradients is UnconnectedGradients.NONE
                     and type(target) is Tensor and (type(sources) is Variable or type(sources) is Tensor)):
                 return self._gradient_one(tape, target, sources)
+            if (output_gradients is None and unconnected_gradients is UnconnectedGradients.NONE
+                    and type(target) is Tensor and (type(sources) is list or type(sources) is tuple)):
+                out = self._gradient_list(tape, target, sources)
+                if out is not None:
+                    return out
             return self._gradient(tape, target, sources, output_gradients, unconnected_gradients)
         finally:
             self._end_use()
@@ -251,6 +256,32 @@ class GradientTape:
         if g is None or diff or type(g) is Tensor or type(g).__name__ == "IndexedSlices":
             return g
         return make(g, source._xp)
+
+    def _gradient_list(self, tape: _tape.Tape, target: Tensor, sources: list[Any] | tuple[Any, ...]) -> Any:
+        """One float tensor target and a flat list (or tuple) of tensors (a model's variables): what
+        :meth:`_gradient` does for them, without its generality. None (nothing done) for anything else."""
+        v = target._value
+        if v.dtype.kind not in "fcV":
+            return None
+        for s in sources:
+            ts = type(s)
+            if ts is not Variable and ts is not Tensor:
+                return None
+        xp = target._xp
+        tid = target._id
+        if tid is None:
+            tid = ensure_id(target)
+        source_ids = {s._id if s._id is not None else ensure_id(s) for s in sources}
+        float_ids = {s._id for s in sources if s._value.dtype.kind in "fcV"}
+        seed = v.dtype.type(1) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
+        results, diff = backward(tape.entries, not tape.persistent, {tid: seed}, source_ids, xp, 0, float_ids)
+        out = []
+        for s in sources:
+            g = results.get(s._id)
+            if g is not None and not diff and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
+                g = make(g, s._xp)
+            out.append(g)
+        return out if type(sources) is list else tuple(out)
 
     def _gradient(self, tape: _tape.Tape, target: Any, sources: Any, output_gradients: Any,
                   unconnected_gradients: Any) -> Any:

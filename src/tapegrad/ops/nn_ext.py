@@ -438,6 +438,11 @@ def _xent_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
         r = np.exp(logits - np.maximum.reduce(logits, axis=-1, keepdims=True))
         r /= np.add.reduce(r, axis=-1, keepdims=True)
         r -= labels
+        if not any(g.strides):
+            # one upstream value (a mean's or sum's zero-stride view): the same products by a scalar, cheaper
+            # than broadcasting the view
+            r *= g[(0,) * g.ndim]
+            return (None, r)
         return (None, np.multiply(g[..., None], r, out=r))
     ge = g[..., None] if ax == -1 and not F.is_diff else F.expand_dims(g, ax)
     # TF's kernel: d/dlogits = softmax - labels (the exact derivative when each label row sums to 1)

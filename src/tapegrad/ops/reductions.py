@@ -248,7 +248,15 @@ REDUCE_MIN = defop("reduce_min", _min_fwd,
                               ref=lambda x: x.min(1, keepdims=True)))
 
 
+_FULL_P = [{"axis": a, "keepdims": False} for a in _ALL_AXES]  # shared parameters of full reductions (read-only)
+
+
 def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = "fciubV") -> Tensor:
+    if axis is None and keepdims is False and type(input_tensor) is Tensor:
+        # the usual loss reduction (a tensor, every axis): straight to the op with shared parameters
+        v = input_tensor._value
+        if v.ndim < 8 and v.dtype.kind in kinds:
+            return apply1(op, input_tensor, _FULL_P[v.ndim])
     x = to_tensor(input_tensor)
     if x._value.dtype.kind not in kinds:
         check_kinds(x, kinds, op.name)
