@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -418,11 +419,22 @@ def log_softmax(logits: Any, axis: int | None = None, name: str | None = None) -
 # -- cross entropies -------------------------------------------------------------------------------------------
 
 
+# Recording forwards keep exp(shifted logits) and its row sums for the rule (TF's op returns its backprop as a second
+# output for the same reason), keyed by id of the loss array: the entry saves that array (save_out), the rule looks
+# it up and takes the pair over; the weak reference drops the pair when the loss array dies without a gradient.
+_XENT_KEPT: dict[int, tuple[Any, Any, Any]] = {}
+
+
 def _xent_fwd(F: Any, labels: Any, logits: Any, axis: int) -> Any:
     if type(logits) is np.ndarray and type(labels) is np.ndarray:  # array methods: no np.max/np.sum wrappers
         s = logits - logits.max(axis=axis, keepdims=True)
-        lse = F.log(F.exp(s).sum(axis=axis, keepdims=True))
-        return (labels * (lse - s)).sum(axis=axis)
+        e = F.exp(s)
+        se = e.sum(axis=axis, keepdims=True)
+        out = (labels * (F.log(se) - s)).sum(axis=axis)
+        if axis == -1 and type(out) is np.ndarray and local.tapes and e.dtype.kind == "f":
+            k = id(out)
+            _XENT_KEPT[k] = (_weakref(out, lambda _, k=k: _XENT_KEPT.pop(k, None)), e, se)
+        return out
     s = logits - F.max(logits, axis=axis, keepdims=True)
     lse = F.log(F.sum(F.exp(s), axis=axis, keepdims=True))
     return F.sum(labels * (lse - s), axis=axis)
@@ -435,8 +447,13 @@ def _xent_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             and labels.shape == logits.shape and g.shape == logits.shape[:-1]):
         # the usual case (gradient for the logits only, no batch axes): softmax, minus labels, times the upstream,
         # in one fresh temporary; the same operations in the same order as the general expression below
-        r = np.exp(logits - np.maximum.reduce(logits, axis=-1, keepdims=True))
-        r /= np.add.reduce(r, axis=-1, keepdims=True)
+        kept = _XENT_KEPT.pop(id(out), None) if out is not None else None
+        if kept is not None and kept[0]() is out:  # the forward's exp and row sums (the rule owns them now)
+            r = kept[1]
+            r /= kept[2]
+        else:
+            r = np.exp(logits - np.maximum.reduce(logits, axis=-1, keepdims=True))
+            r /= np.add.reduce(r, axis=-1, keepdims=True)
         r -= labels
         if not any(g.strides):
             # one upstream value (a mean's or sum's zero-stride view): the same products by a scalar, cheaper
@@ -472,7 +489,7 @@ def _xent_ref(labels: np.ndarray, logits: np.ndarray, axis: int = -1) -> np.ndar
     return -np.sum(labels * _log_softmax_ref(logits, axis), axis=axis)
 
 
-SOFTMAX_XENT = defop("softmax_cross_entropy_with_logits", _xent_fwd, _xent_vjp, _xent_jvp, test=[
+SOFTMAX_XENT = defop("softmax_cross_entropy_with_logits", _xent_fwd, _xent_vjp, _xent_jvp, save_out=True, test=[
     spec(lambda tf, lab, x: tf.nn.softmax_cross_entropy_with_logits(lab, x),
          lambda rng: (_distribution(rng, (3, 4)), rng.normal(size=(3, 4))), ref=_xent_ref),
     spec(lambda tf, lab, x: tf.nn.softmax_cross_entropy_with_logits(labels=lab, logits=x, axis=0),
