@@ -45,7 +45,7 @@ class Backend:
             axes = _sum_axes(g.shape, shape, nb)
         if type(g) is np.ndarray and g.dtype.kind in "fcV":  # the ufunc's reduce: no np.sum/ndarray.sum wrappers
             if _LEAD_ONLY[key]:  # only leading axes are summed: the sum already has the target shape
-                if axes == (0,) and g.ndim == 2 and g.dtype.char in "fd" and g.flags.c_contiguous:
+                if axes == (0,) and g.ndim == 2 and g.shape[0] >= 16 and g.dtype.char in "fd" and g.flags.c_contiguous:
                     # a bias gradient: the column sums as one BLAS matrix-vector product with ones (half the time
                     # of the ufunc reduction at a layer's sizes; BLAS order of summation, not pairwise)
                     return _matmul(_ones(g.shape[0], g.dtype), g)

@@ -24,14 +24,16 @@ def _dtype_of(x: Any) -> Any:
 def fit(F: Any, r: Any, val: Any, nb: int) -> Any:
     """Sum a rule's gradient ``r`` down to ``batch + val.shape`` and cast it to ``val``'s dtype."""
     shape = val.shape
-    rshape = F.shape(r)
+    raw = type(r) is _nd
+    rshape = r.shape if raw else F.shape(r)
     if rshape[nb:] != shape:
         if len(rshape) - nb == len(shape) or len(rshape) - nb > len(shape):
             r = F.sum_to(r, shape, nb)
         else:
             r = F.broadcast_to(r, rshape[:nb] + shape)
+        raw = type(r) is _nd
     dt = val.dtype
-    rdt = _dtype_of(r)
+    rdt = r.dtype if raw else _dtype_of(r)
     if rdt != dt:
         if rdt.kind == "c" and dt.kind != "c":
             r = F.real(r)  # a real input of a complex computation gets the real part (TF's convention)
@@ -221,6 +223,25 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
             grads[i] = r if prev is None else accumulate(prev, r)
             r = rs = prev = None  # (no stale references: the next entry may accumulate into r in place)
+            continue
+        if n == 2 and not general:  # the two-input case unrolled (binary ops, matmul, losses), as above
+            r = rs[0]
+            if r is not None and needs[0]:
+                v = ins[0]
+                if (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+                    r = fit(F, r, v, 0)
+                i = in_ids[0]
+                prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
+                grads[i] = r if prev is None else accumulate(prev, r)
+            r = rs[1]
+            if r is not None and needs[1]:
+                v = ins[1]
+                if (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+                    r = fit(F, r, v, 0)
+                i = in_ids[1]
+                prev = grads.get(i)
+                grads[i] = r if prev is None else accumulate(prev, r)
+            r = rs = prev = None
             continue
         for i, r, need, v in zip(in_ids, rs, needs, ins):
             if not need or r is None:

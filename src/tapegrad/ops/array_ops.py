@@ -306,6 +306,8 @@ def _op_t(F: Any, x: Any, t: bool, adj: bool) -> Any:
 
 
 def _matmul_fwd(F: Any, a: Any, b: Any, ta: bool, tb: bool, aa: bool, ab: bool) -> Any:
+    if not (ta or tb or aa or ab) and a.dtype.kind != "V":  # the plain product: no transposition helpers
+        return F.matmul(a, b)
     if a.dtype.kind == "V":  # bfloat16 (NumPy's matmul has no loop for it): float32 products, rounded once
         return _matmul_fwd(F, a.astype(np.float32), b.astype(np.float32), ta, tb, aa, ab).astype(a.dtype)
     return F.matmul(_op_t(F, a, ta, aa), _op_t(F, b, tb, ab))

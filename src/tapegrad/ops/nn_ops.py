@@ -33,7 +33,7 @@ def relu(features: Any, name: str | None = None) -> Tensor:
     >>> tf.nn.relu(tf.constant([-1.0, 0.0, 2.0])).numpy().tolist()
     [0.0, 0.0, 2.0]
     """
-    x = to_tensor(features)
+    x = features if type(features) is Tensor else to_tensor(features)
     if x._value.dtype.kind not in "fiu":
         check_kinds(x, "fiu", "relu")
     return apply1(RELU, x)
