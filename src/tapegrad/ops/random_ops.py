@@ -233,8 +233,9 @@ class RandomKernel:
         if tracer is None:
             assert self._gen is not None
             return self._gen
-        if self._scratch_for is not tracer:  # one scratch stream per trace (an op may draw several times)
-            self._scratch, self._scratch_for = self._make(), tracer
+        owner = self._scratch_for() if self._scratch_for is not None else None
+        if owner is not tracer:  # one scratch stream per trace (an op may draw several times); weak: no leak
+            self._scratch, self._scratch_for = self._make(), weakref.ref(tracer)
         assert self._scratch is not None
         return self._scratch
 
