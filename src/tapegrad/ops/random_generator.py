@@ -113,9 +113,11 @@ _SPEC_GENERATOR: list[Any] = []
 
 
 def _spec_generator() -> Any:
-    """One Generator for the op tests (made outside the compiled calls, as a Generator must be)."""
+    """One Generator for the op tests (made outside the compiled calls, as a Generator must be), reset on every call
+    (a Variable update, so compiled calls reset it too): every call draws the same values."""
     if not _SPEC_GENERATOR:
         _SPEC_GENERATOR.append(Generator.from_seed(3))
+    _SPEC_GENERATOR[0].reset_from_seed(3)
     return _SPEC_GENERATOR[0]
 
 
