@@ -395,6 +395,21 @@ MULTINOMIAL = defop("multinomial", _categorical_fwd, None,
                                        lambda rng: (rng.normal(size=(2, 3)),)))
 
 
+def draw(gen: np.random.Generator, kind: str, shape: Any, dtype: Any = np.float64) -> Tensor:
+    """``gen.random(shape, dtype)`` (``kind="uniform"``) or ``gen.standard_normal(shape, dtype)`` (``"normal"``)
+    as a recorded random op on a generator the caller owns (a Keras layer's seeded stream for its dropout masks
+    and noise). Eager values are exactly the generator's; a compiled function draws fresh values from ``gen`` on
+    every call, where a raw NumPy draw would be frozen into the program as a constant.
+
+    >>> import numpy as np
+    >>> from tapegrad.ops.random_ops import draw
+    >>> bool((draw(np.random.default_rng(0), "uniform", [3]).numpy() == np.random.default_rng(0).random(3)).all())
+    True
+    """
+    op = UNIFORM if kind == "uniform" else NORMAL
+    return apply1(op, _shape_vector([int(d) for d in shape], kind), {"dtype": np.dtype(dtype), "gen": gen})
+
+
 # -- public ops ----------------------------------------------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from ...ops import core as _core
 from ...ops import math_ops as _m
 from ...ops import nn_ops as _nn
 from ...ops import reductions as _r
-from ...ops.random_ops import op_generator
+from ...ops.random_ops import draw, op_generator
 from .. import backend, initializers
 from ._base import Layer
 
@@ -69,8 +69,9 @@ class _Dropout:
         if not training or self.rate <= 0:
             return x
         dt = x.dtype.as_numpy_dtype
-        keep = (self._rng.random(tuple(int(d) for d in x.shape)) >= self.rate).astype(dt) / dt(1 - self.rate)
-        return _m.multiply(x, _core.constant(keep.astype(dt)))
+        u = draw(self._rng, "uniform", x.shape)  # recorded: a compiled step draws a new mask on every call
+        keep = _m.divide(_core.cast(_m.greater_equal(u, self.rate), x.dtype), float(dt(1 - self.rate)))
+        return _m.multiply(x, keep)
 
 
 class _ProjectionDense(Layer):

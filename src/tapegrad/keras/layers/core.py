@@ -14,7 +14,7 @@ from ...ops import array_ext as _ax
 from ...ops import array_ops as _ao
 from ...ops import core as _core
 from ...ops import math_ops as _m
-from ...ops.random_ops import op_generator
+from ...ops.random_ops import draw, op_generator
 from .. import activations, initializers
 from ._base import InputSpec, Layer
 
@@ -123,9 +123,11 @@ class Dropout(Layer):
         dt = x.dtype.as_numpy_dtype
         if self.rate >= 1:
             return _m.multiply(x, _core.zeros(shape, dtype=x.dtype))
-        keep = self._rng.random(shape, dtype=np.float32 if dt != np.float64 else np.float64) >= self.rate
+        # drawn through a recorded op: a compiled step draws a new mask on every call
+        u = draw(self._rng, "uniform", shape, np.float32 if dt != np.float64 else np.float64)
+        keep = _core.cast(_m.greater_equal(u, self.rate), x.dtype)
         scale = float(dt(1.0 / (1.0 - self.rate)))
-        return _m.multiply(_m.multiply(x, scale), _core.constant(keep.astype(dt)))
+        return _m.multiply(_m.multiply(x, scale), keep)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)

@@ -36,7 +36,7 @@ from ...ops import array_ops as _ao
 from ...ops import core as _core
 from ...ops import math_ops as _m
 from ...ops import rnn_ops as _rnn
-from ...ops.random_ops import op_generator
+from ...ops.random_ops import draw, op_generator
 from .. import activations, backend, initializers
 from ._base import InputSpec, Layer
 
@@ -55,13 +55,14 @@ class _DropoutMasks:
         self.input = self.recurrent = None
         if not training:
             return
-        dt = np.float32 if cell.dtype != "float64" else np.float64
+        dt = "float32" if cell.dtype != "float64" else "float64"
+        # recorded draws from the cell's stream: a compiled step gets new masks on every call
         if 0 < cell.dropout < 1:
-            keep = cell._rng.random((batch, input_dim)) >= cell.dropout
-            self.input = _core.constant((keep / (1 - cell.dropout)).astype(dt))
+            keep = _m.greater_equal(draw(cell._rng, "uniform", (batch, input_dim)), cell.dropout)
+            self.input = _core.cast(_m.divide(_core.cast(keep, "float64"), 1 - cell.dropout), dt)
         if 0 < cell.recurrent_dropout < 1:
-            keep = cell._rng.random((batch, cell.units)) >= cell.recurrent_dropout
-            self.recurrent = _core.constant((keep / (1 - cell.recurrent_dropout)).astype(dt))
+            keep = _m.greater_equal(draw(cell._rng, "uniform", (batch, cell.units)), cell.recurrent_dropout)
+            self.recurrent = _core.cast(_m.divide(_core.cast(keep, "float64"), 1 - cell.recurrent_dropout), dt)
 
 
 class _Cell(Layer):

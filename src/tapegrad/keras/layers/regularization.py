@@ -17,7 +17,7 @@ import numpy as np
 
 import tapegrad as tg
 
-from ...ops.random_ops import op_generator
+from ...ops.random_ops import draw, op_generator
 from ._base import InputSpec, Layer
 from .convolutional import normalize_data_format
 from .core import Dropout
@@ -83,8 +83,8 @@ class GaussianNoise(Layer):
     def call(self, inputs: Any, training: bool = False) -> Any:
         if not training or self.stddev == 0:
             return inputs
-        noise = self._rng.normal(0.0, self.stddev, tuple(int(d) for d in inputs.shape))
-        return inputs + tg.constant(noise.astype(inputs.dtype.as_numpy_dtype))
+        noise = draw(self._rng, "normal", inputs.shape) * self.stddev  # recorded: fresh noise per compiled call
+        return inputs + tg.cast(noise, inputs.dtype)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
@@ -110,8 +110,8 @@ class GaussianDropout(Layer):
         if not training or not 0 < self.rate < 1:
             return inputs
         std = (self.rate / (1.0 - self.rate)) ** 0.5
-        noise = self._rng.normal(1.0, std, tuple(int(d) for d in inputs.shape))
-        return inputs * tg.constant(noise.astype(inputs.dtype.as_numpy_dtype))
+        noise = 1.0 + draw(self._rng, "normal", inputs.shape) * std
+        return inputs * tg.cast(noise, inputs.dtype)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
