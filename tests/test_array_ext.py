@@ -460,3 +460,21 @@ def test_large_inputs_first_and_second_order(call):
     counts = h / 2.0
     np.testing.assert_allclose(g.numpy(), 2.0 * counts * x0, rtol=1e-12, atol=1e-12)
     assert np.all(counts == np.round(counts)) and counts.min() >= 0 and counts.sum() > 0
+
+
+def test_indexing_with_a_boolean_tensor_is_boolean_mask() -> None:
+    """TF: ``x[mask]`` with one bool tensor is ``boolean_mask``; the gradient scatters back (zeros elsewhere)."""
+    x = tf.Variable([[1.0, -1.0], [2.0, 3.0]], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        y = x[x > 0]
+        loss = tf.reduce_sum(y * y)
+    np.testing.assert_array_equal(y.numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(tape.gradient(loss, x).numpy(), [[2.0, 0.0], [4.0, 6.0]])
+    np.testing.assert_array_equal(x[tf.constant([True, False])].numpy(), [[1.0, -1.0]])
+
+    @tf.function
+    def positive(v):
+        return v[v > 0]
+
+    np.testing.assert_array_equal(positive(tf.constant([1.0, -1.0, 2.0])).numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(positive(tf.constant([3.0, -1.0, -2.0])).numpy(), [3.0])

@@ -44,7 +44,6 @@ KNOWN_DIFFERENCES = {
     'p34_function.py / jit_compile=True with tf.numpy_function': JIT,
     'p34_function.py / jit_compile=True with tf.print': JIT,
     'p34_function.py / jit_compile=True with tf.unique (dynamic output shape)': JIT,
-    'p34_function.py / jit_compile=True: boolean mask': JIT,
     'p34_function.py / keras model.fit: run_eagerly default, train_step python executions over 2 epochs x 2 batches, eager inside?': KERAS,  # noqa: E501
     'p34_function.py / tf.function(keras_model) call': KERAS,
     'p35_function.py / for x in tf.data.Dataset inside tf.function (autograph converts to a dataset loop); count': DATASET,  # noqa: E501

@@ -515,9 +515,14 @@ def _norm_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
 
 
 def getitem(x: Any, key: Any) -> Tensor:
-    """``x[key]`` with ints, slices (with steps), Ellipsis, newaxis and negative indices; differentiable."""
+    """``x[key]`` with ints, slices (with steps), Ellipsis, newaxis and negative indices, or one boolean tensor
+    (``x[x > 0]``: :func:`boolean_mask`, as TF); differentiable."""
     if type(x) is not Tensor and type(x) is not Variable:
         x = to_tensor(x)
+    if isinstance(key, _TensorLike) and key.dtype.is_bool:  # TF: ``x[mask]`` is ``boolean_mask(x, mask)``
+        from .array_ext import boolean_mask
+
+        return boolean_mask(x, key)
     k = _norm_key(key, x._value.shape)
     out_ndim = x._value.ndim + sum(1 for q in k if q is None) - sum(1 for q in k if type(q) is int)
     return apply1(SLICE, x, {"key": k, "out_ndim": out_ndim})
