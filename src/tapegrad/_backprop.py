@@ -15,6 +15,8 @@ from ._indexed_slices import IndexedSlices
 from ._registry import NO_GRADIENT, OPS
 from ._tape import local
 from ._tensor import Tensor, make, make_with_id
+from .ops.rule_nodes import RULE_NODE_OPS as _RULE_NODE_OPS
+from .ops.rule_nodes import record as _rule_node
 
 
 def _dtype_of(x: Any) -> Any:
@@ -137,6 +139,8 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 reach.add(o)
     # a trace (tapegrad.compiler) records the sweep as graph nodes: rules run on the differentiable namespace
     diff = (local.tracer is not None or _recording_wants(reach, seeds)) if local.tapes else False
+    # only a trace records this sweep (no tape differentiates the gradient): fast rules become one node each
+    rule_nodes = diff and local.tracer is not None and not _recording_wants(reach, seeds)
     if diff:
         from .ops._diffns import DIFF
 
@@ -206,7 +210,12 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 "Wrap it in tapegrad.stop_gradient(...) if no gradient should flow through it."
             )
         if diff:
-            rs = vjp(F, g, _wrap_ins(ins, getattr(in_ids, "real", in_ids), xp), _wrap_out(out, oid, xp), p, needs)
+            rs = None
+            if rule_nodes and op.name in _RULE_NODE_OPS:
+                rs = _rule_node(op, g, ins, in_ids, out, oid, p, needs, xp)
+            if rs is None:
+                rs = vjp(F, g, _wrap_ins(ins, getattr(in_ids, "real", in_ids), xp), _wrap_out(out, oid, xp), p,
+                         needs)
         else:
             rs = vjp(F, g, ins, out, p, needs)
         if n == 1:  # the common one-input case without the zip (hot for long chains of small ops)
