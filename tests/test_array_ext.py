@@ -1,4 +1,5 @@
-"""Array creation/indexing/restructuring ops (ops/array_ext.py), beyond the registry-generated checks.
+"""Array creation/indexing/restructuring ops (ops/creation.py, indexing.py, scatter.py, slicing.py, joining.py,
+shape_ops.py, tiling.py), beyond the registry-generated checks.
 
 Expected values, dtypes and exception types were measured on real TensorFlow 2.21 with the same programs (float32
 sequences such as ``tf.range(0., 1., 0.1)`` included bit for bit). Gradients are also checked against float64

@@ -1,4 +1,5 @@
-"""Edge conventions and numerics of the ``math_ext`` op table (no TensorFlow needed).
+"""Edge conventions and numerics of the elementwise math ops (ops/arithmetic.py, unary_math.py, trigonometric.py,
+special_functions.py, complex_ops.py, clip_ops.py; no TensorFlow needed).
 
 Expected values at edge points were measured on TensorFlow 2.21 (float64, upstream 1 unless stated); the special
 functions are checked against ``scipy.special`` (a test dependency only — tapegrad itself uses NumPy alone).
@@ -13,7 +14,7 @@ import pytest
 
 import tapegrad as tf
 from tapegrad import errors
-from tapegrad.ops import math_ext
+from tapegrad.ops import special_functions as sf
 
 sp = pytest.importorskip("scipy.special")
 
@@ -98,7 +99,7 @@ def test_digamma_matches_scipy():
 def test_digamma_relative_accuracy_near_its_positive_root():
     mp = pytest.importorskip("mpmath")
     mp.mp.dps = 40
-    x = math_ext._X0 + np.array([1e-10, -1e-10, 1e-4, -1e-4, 0.1, -0.1, 0.3, -0.3, 0.36, -0.36])
+    x = sf._X0 + np.array([1e-10, -1e-10, 1e-4, -1e-4, 0.1, -0.1, 0.3, -0.3, 0.36, -0.36])
     ref = [float(mp.digamma(mp.mpf(float(v)))) for v in x]
     np.testing.assert_allclose(tf.math.digamma(x).numpy(), ref, rtol=2e-15)
 
@@ -106,19 +107,19 @@ def test_digamma_relative_accuracy_near_its_positive_root():
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
 def test_polygamma_matches_scipy(n):
     x = np.concatenate([RNG.uniform(1e-2, 40, 500), [1e-3, 0.5, 1.0, 1e5]])
-    np.testing.assert_allclose(math_ext.polygamma_int(n, tf.constant(x)).numpy(), sp.polygamma(n, x), rtol=1e-13)
+    np.testing.assert_allclose(sf.polygamma_int(n, tf.constant(x)).numpy(), sp.polygamma(n, x), rtol=1e-13)
     xn = -RNG.uniform(0.05, 6, 300)
     xn = xn[np.abs(xn - np.round(xn)) > 0.05]
-    np.testing.assert_allclose(math_ext.polygamma_int(n, tf.constant(xn)).numpy(), sp.polygamma(n, xn), rtol=1e-11)
+    np.testing.assert_allclose(sf.polygamma_int(n, tf.constant(xn)).numpy(), sp.polygamma(n, xn), rtol=1e-11)
 
 
 def test_series_coefficients_rederived_from_zeta():
-    k = np.arange(2, len(math_ext._LG2) + 1)
-    np.testing.assert_allclose(math_ext._LG2[1:], (-1.0) ** k * sp.zeta(k, 2.0) / k, rtol=1e-14)
-    assert abs(math_ext._LG2[0] - (1 - np.euler_gamma)) < 1e-16
-    k = np.arange(1, len(math_ext._PSI_ROOT) + 1)
-    np.testing.assert_allclose(math_ext._PSI_ROOT, (-1.0) ** (k + 1) * sp.zeta(k + 1, math_ext._X0), rtol=1e-13)
-    assert abs(sp.digamma(math_ext._X0)) < 1e-15
+    k = np.arange(2, len(sf._LG2) + 1)
+    np.testing.assert_allclose(sf._LG2[1:], (-1.0) ** k * sp.zeta(k, 2.0) / k, rtol=1e-14)
+    assert abs(sf._LG2[0] - (1 - np.euler_gamma)) < 1e-16
+    k = np.arange(1, len(sf._PSI_ROOT) + 1)
+    np.testing.assert_allclose(sf._PSI_ROOT, (-1.0) ** (k + 1) * sp.zeta(k + 1, sf._X0), rtol=1e-13)
+    assert abs(sp.digamma(sf._X0)) < 1e-15
 
 
 def test_special_values():

@@ -1,4 +1,5 @@
-"""Edge conventions of the tf.nn op family (nn_ext.py), pinned to numbers TensorFlow 2.21 prints.
+"""Edge conventions of the tf.nn op family (ops/activations.py, losses.py, normalization.py, dropout.py,
+convolution.py, pooling.py), pinned to numbers TensorFlow 2.21 prints.
 
 The expected values below were produced by real TF 2.21 on CPU (float64 unless noted); the generated suite
 (test_ops_generated.py) covers the generic forward/VJP/JVP/second-order checks from each op's ``spec``.
@@ -102,7 +103,7 @@ def test_softmax_xent_gradients_match_tf_for_unnormalised_labels() -> None:
 def test_softmax_xent_rule_reuses_the_forward_softmax_exactly_and_keeps_nothing_after() -> None:
     # the recording forward keeps exp(shifted logits) for the rule; a persistent tape's second gradient recomputes
     # it: both must give the same bits, and nothing may stay kept once the loss tensors are gone
-    from tapegrad.ops import nn_ext
+    from tapegrad.ops import losses
 
     rng = np.random.default_rng(12)
     labels = tf.constant(np.eye(5, dtype=np.float32)[rng.integers(0, 5, 8)])
@@ -110,20 +111,20 @@ def test_softmax_xent_rule_reuses_the_forward_softmax_exactly_and_keeps_nothing_
     with tf.GradientTape(persistent=True) as tape:
         xe = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=x)
         loss = tf.reduce_mean(xe)
-    assert len(nn_ext._XENT_KEPT) == 1
+    assert len(losses._XENT_KEPT) == 1
     first = tape.gradient(loss, x).numpy()
-    assert not nn_ext._XENT_KEPT  # taken over by the rule
+    assert not losses._XENT_KEPT  # taken over by the rule
     second = tape.gradient(loss, x).numpy()  # recomputed from the saved logits
     np.testing.assert_array_equal(first, second)
     sm = np.exp(x.numpy() - x.numpy().max(-1, keepdims=True))
     np.testing.assert_allclose(first, (sm / sm.sum(-1, keepdims=True) - labels.numpy()) / 8, rtol=1e-6, atol=1e-7)
     with tf.GradientTape() as tape2:
         xe = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=x)
-    assert len(nn_ext._XENT_KEPT) == 1
+    assert len(losses._XENT_KEPT) == 1
     del tape, tape2, xe, loss
-    assert not nn_ext._XENT_KEPT  # no gradient asked for: dropped with the loss array
+    assert not losses._XENT_KEPT  # no gradient asked for: dropped with the loss array
     tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=x)  # no tape: nothing kept
-    assert not nn_ext._XENT_KEPT
+    assert not losses._XENT_KEPT
 
 
 def test_softmax_xent_broadcasts_labels_and_casts_their_dtype() -> None:

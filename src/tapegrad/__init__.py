@@ -38,7 +38,7 @@ from ._tensor import Tensor, Variable
 from .custom import custom_gradient, grad_pass_through, recompute_grad
 from .gradient_tape import GradientTape, UnconnectedGradients
 from .ops import collect as _collect
-from .ops.array_ops import newaxis
+from .ops.slicing import newaxis
 from .printing import print_ as print  # noqa: A004  # tf.print
 
 # inf/nan are values in tapegrad, as in TensorFlow: NumPy's floating-point RuntimeWarnings raised inside tapegrad's

@@ -217,7 +217,7 @@ def _raise_kind(op: OpDef, a: Any, b: Any, kinds: str | None = None) -> None:
 
 
 def _raise_shapes(op: OpDef, a: Any, b: Any, exc: Exception) -> None:
-    from .ops.math_ops import _shape_error
+    from .ops._elementwise import _shape_error
 
     raise _shape_error(op.name, a, b, exc) from None
 

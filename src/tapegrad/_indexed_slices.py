@@ -87,7 +87,7 @@ class IndexedSlices:
         return self._values.device
 
     def __neg__(self) -> IndexedSlices:
-        from .ops.math_ops import negative
+        from .ops.arithmetic import negative
 
         return IndexedSlices(negative(self._values), self._indices, self._dense_shape)
 
@@ -106,7 +106,7 @@ class IndexedSlices:
 
     def _dense(self) -> Tensor:
         """The dense tensor (duplicate rows summed); differentiable with respect to ``values``."""
-        from .ops.array_ext import indexed_slices_to_dense
+        from .ops.indexing import indexed_slices_to_dense
 
         return indexed_slices_to_dense(self._values, self._indices, self._dense_shape_tuple())
 
@@ -114,18 +114,18 @@ class IndexedSlices:
         """Dense form for the backward engine: a recorded Tensor in ``diff`` mode, else a raw array."""
         if diff:
             return self._dense()
-        from .ops.array_ext import scatter_rows_raw
+        from .ops.indexing import scatter_rows_raw
 
         v = self._values
         return scatter_rows_raw(v._xp, v._value, self._indices._value, self._dense_shape_tuple())
 
     def _sparse_add(self, other: Any) -> Any:
         """``self + other`` for gradient aggregation: stays sparse only if ``other`` is sparse too."""
-        from .ops.array_ext import scatter_rows_raw
+        from .ops.indexing import scatter_rows_raw
 
         if type(other) is IndexedSlices:
-            from .ops.array_ops import concat
             from .ops.core import cast
+            from .ops.joining import concat
 
             ia, ib = self._indices, other._indices
             if ia._value.dtype != ib._value.dtype:
@@ -134,7 +134,7 @@ class IndexedSlices:
             # earlier, as the sweep runs backwards) as ``other``: put it first, so rows follow recording order.
             return IndexedSlices(concat([other._values, self._values], 0), concat([ib, ia], 0), self._dense_shape)
         if isinstance(other, _TensorLike):  # recorded (higher-order) backward pass: stay differentiable
-            from .ops.math_ops import add
+            from .ops.arithmetic import add
 
             return add(other, self._dense())
         # raw backward pass: ``other`` is a dense array with the dense shape

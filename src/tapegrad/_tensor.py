@@ -706,7 +706,7 @@ class Variable(_TensorLike):
 
     def _assign_slice(self, key: Any, value: Any, mode: str) -> Variable:
         """``self[key].assign(value)`` (``mode``: assign, assign_add, assign_sub): the slice's flat positions."""
-        from .ops.array_ops import getitem
+        from .ops.slicing import getitem
 
         positions = getitem(make(np.arange(self._value.size).reshape(self._value.shape), NUMPY), key)
         m = {"assign": "update", "assign_add": "add", "assign_sub": "sub"}[mode]

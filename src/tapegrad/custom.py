@@ -659,7 +659,7 @@ def grad_pass_through(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _spec_custom(x: Any, y: Any) -> Any:
     """The registry test of ``custom_gradient``: sin(x) * y with its (correct) hand-written gradient."""
-    from .ops.math_ops import cos, sin
+    from .ops.trigonometric import cos, sin
 
     @custom_gradient
     def f(a: Any, b: Any) -> Any:

@@ -17,7 +17,8 @@ from ._backprop import backward
 from ._dispatch import apply1
 from ._logging import warn_limited
 from ._tensor import Tensor, Variable, _TensorLike, array_of, constant_value, ensure_id, make
-from .ops.array_ops import RESHAPE, TRANSPOSE, concat, stack
+from .ops.joining import concat, stack
+from .ops.shape_ops import RESHAPE, TRANSPOSE
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
 

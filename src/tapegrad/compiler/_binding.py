@@ -11,7 +11,7 @@ from typing import Any
 
 from .._tensor import Tensor, _TensorLike
 from ..ops.core import convert_to_tensor
-from ..ops.misc_ops import TensorSpec
+from ..ops.tensor_spec import TensorSpec
 
 
 def _spec_of(t: Any) -> TensorSpec:

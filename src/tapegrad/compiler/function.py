@@ -38,7 +38,8 @@ from .._tape import local
 from .._tensor import Tensor, Variable, _TensorLike
 from ..errors import InvalidArgumentError
 from ..ops.core import convert_to_tensor
-from ..ops.misc_ops import TensorSpec, _Config
+from ..ops.execution import _Config
+from ..ops.tensor_spec import TensorSpec
 from ._binding import _describe, make_binder
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -1589,7 +1590,7 @@ def _weak_ok(obj: Any) -> bool:
 
 def _install_hooks() -> None:
     from .. import _tensor
-    from ..ops import misc_ops
+    from ..ops import execution
 
     _tensor._variable_hook = _on_variable_created
     _tensor._symbolic_repr = _symbolic_repr
@@ -1599,7 +1600,7 @@ def _install_hooks() -> None:
     from .. import _logging
 
     _logging.tracing = is_tracing
-    misc_ops._tracing_hook = is_tracing
+    execution._tracing_hook = is_tracing
 
 
 _install_hooks()

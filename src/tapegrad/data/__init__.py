@@ -8,7 +8,7 @@
 ([4, 4, 2], 3)
 """
 
-from ..ops.misc_ops import TensorSpec
+from ..ops.tensor_spec import TensorSpec
 from ._structure import DatasetSpec
 from .dataset import (
     AUTOTUNE,

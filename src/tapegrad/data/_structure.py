@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtypes, _nest, _tape
 from .._tensor import _TensorLike
 from ..ops import core as _core
-from ..ops.misc_ops import TensorSpec
+from ..ops.tensor_spec import TensorSpec
 
 __all__ = ["to_array", "to_user", "to_internal", "spec_of", "BytesSpec", "DatasetSpec", "symbolic"]
 

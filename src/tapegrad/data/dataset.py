@@ -29,7 +29,7 @@ from .. import _dtypes, _nest
 from .._tensor import _TensorLike
 from ..errors import InvalidArgumentError
 from ..ops import core as _core
-from ..ops.misc_ops import TensorSpec
+from ..ops.tensor_spec import TensorSpec
 from ._structure import (
     BytesSpec,
     DatasetSpec,

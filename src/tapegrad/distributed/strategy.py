@@ -84,7 +84,7 @@ class MPIStrategy:
     def gather(self, value: Any, axis: int = 0) -> Any:
         """Every replica's ``value`` concatenated along ``axis`` (an allgather)."""
         if axis != 0:
-            from ..ops.array_ops import transpose
+            from ..ops.shape_ops import transpose
 
             t = convert_to_tensor(value)
             perm = [axis] + [i for i in range(len(t.shape)) if i != axis]

@@ -20,10 +20,14 @@ from typing import Any
 
 from .. import math as _tfmath
 from .. import nn as _nn
-from ..ops import array_ops as _ao
+from ..ops import activations as _activations
+from ..ops import arithmetic as _arithmetic
+from ..ops import clip_ops as _clip_ops
+from ..ops import comparison as _comparison
 from ..ops import core as _core
-from ..ops import math_ext as _mx
-from ..ops import math_ops as _m
+from ..ops import indexing as _indexing
+from ..ops import trigonometric as _trigonometric
+from ..ops import unary_math as _unary_math
 
 __all__ = ["relu", "relu6", "sigmoid", "softmax", "log_softmax", "tanh", "linear", "elu", "selu", "softplus",
            "softsign", "swish", "silu", "gelu", "exponential", "leaky_relu", "hard_sigmoid", "mish", "get",
@@ -67,17 +71,18 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
         return _nn.leaky_relu(x, alpha=negative_slope)
     negative_part = None
     if negative_slope != 0.0:
-        negative_part = _nn.relu(_m.negative(x) + threshold) if threshold != 0 else _nn.relu(_m.negative(x))
+        neg = _arithmetic.negative(x)
+        negative_part = _nn.relu(neg + threshold) if threshold != 0 else _nn.relu(neg)
     clip_max = max_value is not None
     if threshold != 0:  # x where x > threshold, else 0
-        x = _ao.where(_m.greater(x, float(threshold)), x, _core.zeros_like(x))
+        x = _indexing.where(_comparison.greater(x, float(threshold)), x, _core.zeros_like(x))
     elif max_value == 6:
         x = _nn.relu6(x)
         clip_max = False
     else:
         x = _nn.relu(x)
     if clip_max:
-        x = _mx.clip_by_value(x, 0.0, float(max_value))
+        x = _clip_ops.clip_by_value(x, 0.0, float(max_value))
     if negative_part is not None:
         x = x - negative_part * float(negative_slope)
     return x
@@ -91,7 +96,7 @@ def relu6(x: Any) -> Any:
 def sigmoid(x: Any) -> Any:
     """``1 / (1 + exp(-x))``; the output remembers ``x`` as its logits."""
     x = _t(x)
-    return _remember_logits(_m.sigmoid(x), x)
+    return _remember_logits(_activations.sigmoid(x), x)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
@@ -113,7 +118,7 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
 
 def tanh(x: Any) -> Any:
     """Hyperbolic tangent."""
-    return _m.tanh(_t(x))
+    return _trigonometric.tanh(_t(x))
 
 
 def linear(x: Any) -> Any:
@@ -127,7 +132,7 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
     y = _nn.elu(x)
     if alpha == 1.0:
         return y
-    return _ao.where(_m.greater(x, 0.0), y, _m.multiply(y, float(alpha)))
+    return _indexing.where(_comparison.greater(x, 0.0), y, _arithmetic.multiply(y, float(alpha)))
 
 
 def selu(x: Any) -> Any:
@@ -160,7 +165,7 @@ def gelu(x: Any, approximate: bool = False) -> Any:
 
 def exponential(x: Any) -> Any:
     """``exp(x)``."""
-    return _m.exp(_t(x))
+    return _unary_math.exp(_t(x))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
@@ -170,13 +175,13 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
 
 def hard_sigmoid(x: Any) -> Any:
     """``relu6(x + 3) / 6``."""
-    return _m.divide(_nn.relu6(_t(x) + 3.0), 6.0)
+    return _arithmetic.divide(_nn.relu6(_t(x) + 3.0), 6.0)
 
 
 def mish(x: Any) -> Any:
     """``x * tanh(softplus(x))``."""
     x = _t(x)
-    return _m.multiply(x, _m.tanh(_tfmath.softplus(x)))
+    return _arithmetic.multiply(x, _trigonometric.tanh(_tfmath.softplus(x)))
 
 
 _BY_NAME: dict[str, Callable[..., Any]] = {

@@ -27,12 +27,14 @@ import numpy as np
 
 from .. import nn as _tfnn
 from .._tensor import _TensorLike
-from ..ops import array_ext as _ax
-from ..ops import array_ops as _ao
+from ..ops import arithmetic as _arithmetic
+from ..ops import clip_ops as _clip_ops
+from ..ops import comparison as _comparison
 from ..ops import core as _core
-from ..ops import math_ext as _mx
-from ..ops import math_ops as _m
+from ..ops import indexing as _indexing
 from ..ops import reductions as _r
+from ..ops import shape_ops as _shape_ops
+from ..ops import unary_math as _unary_math
 from . import activations, backend
 
 __all__ = ["Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "Huber", "BinaryCrossentropy",
@@ -63,14 +65,14 @@ def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True)
         return x1, x2
     if r1 == r2 + 1 and x1.shape[-1] == 1:
         if r2 == 1 and expand_rank_1:
-            x2 = _ax.expand_dims(x2, -1)
+            x2 = _shape_ops.expand_dims(x2, -1)
         else:
-            x1 = _ax.squeeze(x1, -1)
+            x1 = _shape_ops.squeeze(x1, -1)
     if r2 == r1 + 1 and x2.shape[-1] == 1:
         if r1 == 1 and expand_rank_1:
-            x1 = _ax.expand_dims(x1, -1)
+            x1 = _shape_ops.expand_dims(x1, -1)
         else:
-            x2 = _ax.squeeze(x2, -1)
+            x2 = _shape_ops.squeeze(x2, -1)
     return x1, x2
 
 
@@ -92,7 +94,7 @@ def reduce_values(values: Any, sample_weight: Any = None, reduction: Any = "sum_
             divisor = _core.cast(_r.reduce_sum(sample_weight), loss.dtype)
         else:
             divisor = _core.cast(_core.constant(int(np.prod(shape)), dtype="int32"), loss.dtype)
-        loss = _mx.divide_no_nan(loss, divisor)
+        loss = _arithmetic.divide_no_nan(loss, divisor)
     return loss
 
 
@@ -170,13 +172,13 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
 def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
     """``mean(square(y_true - y_pred), axis=-1)``."""
     y_true, y_pred = _pair(y_true, y_pred)
-    return _r.reduce_mean(_m.square(y_true - y_pred), axis=-1)
+    return _r.reduce_mean(_unary_math.square(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     """``mean(abs(y_true - y_pred), axis=-1)``."""
     y_true, y_pred = _pair(y_true, y_pred)
-    return _r.reduce_mean(_m.abs(y_true - y_pred), axis=-1)
+    return _r.reduce_mean(_unary_math.abs(y_true - y_pred), axis=-1)
 
 
 def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
@@ -188,12 +190,12 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Any:
     """
     y_true, y_pred = _pair(y_true, y_pred)
     delta_t = _core.constant(delta, dtype=y_pred.dtype)
-    error = _m.subtract(y_pred, y_true)
-    abs_error = _m.abs(error)
+    error = _arithmetic.subtract(y_pred, y_true)
+    abs_error = _unary_math.abs(error)
     half = _core.constant(0.5, dtype=abs_error.dtype)
     return _r.reduce_mean(
-        _ao.where(_m.less_equal(abs_error, delta_t), half * _m.square(error),
-                 delta_t * abs_error - half * _m.square(delta_t)),
+        _indexing.where(_comparison.less_equal(abs_error, delta_t), half * _unary_math.square(error),
+                 delta_t * abs_error - half * _unary_math.square(delta_t)),
         axis=-1,
     )
 
@@ -220,7 +222,7 @@ def _check_same_shape(target: Any, output: Any) -> None:
 
 def _clip_probabilities(output: Any) -> Any:
     eps = backend.epsilon()
-    return _mx.clip_by_value(output, eps, 1.0 - eps)
+    return _clip_ops.clip_by_value(output, eps, 1.0 - eps)
 
 
 def _binary_crossentropy_values(target: Any, output: Any, from_logits: bool) -> Any:
@@ -229,8 +231,8 @@ def _binary_crossentropy_values(target: Any, output: Any, from_logits: bool) -> 
     if from_logits:
         return _tfnn.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     output = _clip_probabilities(output)
-    bce = target * _m.log(output)
-    bce = bce + (1 - target) * _m.log(1 - output)
+    bce = target * _unary_math.log(output)
+    bce = bce + (1 - target) * _unary_math.log(1 - output)
     return -bce
 
 
@@ -267,7 +269,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
         return _tfnn.softmax_cross_entropy_with_logits(labels=y_true, logits=output, axis=axis)
     output = output / _r.reduce_sum(output, axis=axis, keepdims=True)
     output = _clip_probabilities(output)
-    return -_r.reduce_sum(y_true * _m.log(output), axis=axis)
+    return -_r.reduce_sum(y_true * _unary_math.log(output), axis=axis)
 
 
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
@@ -276,12 +278,12 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     y_pred = _tensor(y_pred)
     y_true = _tensor(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:
-        y_true = _ax.squeeze(y_true, axis)
+        y_true = _shape_ops.squeeze(y_true, axis)
     valid = None
     if ignore_class is not None:
-        valid = _m.not_equal(y_true, _core.cast(ignore_class, y_true.dtype))
-        y_true = _ao.where(valid, y_true, _core.zeros_like(y_true))
-        y_pred = _ao.where(_ax.expand_dims(valid, axis), y_pred, _core.zeros_like(y_pred))
+        valid = _comparison.not_equal(y_true, _core.cast(ignore_class, y_true.dtype))
+        y_true = _indexing.where(valid, y_true, _core.zeros_like(y_true))
+        y_pred = _indexing.where(_shape_ops.expand_dims(valid, axis), y_pred, _core.zeros_like(y_pred))
     if axis != -1 and axis != y_pred.ndim - 1:
         raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
     output, from_logits = _get_logits(y_pred, from_logits, "Softmax", "sparse_categorical_crossentropy")
@@ -290,10 +292,10 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         raise ValueError(f"Argument `output` must have rank (ndim) `target.ndim - 1`. Received: "
                          f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
     if not from_logits:
-        output = _m.log(_clip_probabilities(output))
+        output = _unary_math.log(_clip_probabilities(output))
     res = _tfnn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=output)
     if valid is not None:
-        res = _ao.where(valid, res, _core.zeros_like(res))
+        res = _indexing.where(valid, res, _core.zeros_like(res))
     return res
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops import math_ops as _m
 from ..ops import reductions as _r
+from ..ops import unary_math as _unary_math
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"]
 
@@ -41,7 +41,7 @@ class L1(Regularizer):
         self.l1 = float(l1)
 
     def __call__(self, x: Any) -> Any:
-        return self.l1 * _r.reduce_sum(_m.abs(x))
+        return self.l1 * _r.reduce_sum(_unary_math.abs(x))
 
     def get_config(self) -> dict[str, Any]:
         return {"l1": self.l1}
@@ -54,7 +54,7 @@ class L2(Regularizer):
         self.l2 = float(l2)
 
     def __call__(self, x: Any) -> Any:
-        return self.l2 * _r.reduce_sum(_m.square(x))
+        return self.l2 * _r.reduce_sum(_unary_math.square(x))
 
     def get_config(self) -> dict[str, Any]:
         return {"l2": self.l2}
@@ -69,9 +69,9 @@ class L1L2(Regularizer):
     def __call__(self, x: Any) -> Any:
         total: Any = 0.0
         if self.l1:
-            total = total + self.l1 * _r.reduce_sum(_m.abs(x))
+            total = total + self.l1 * _r.reduce_sum(_unary_math.abs(x))
         if self.l2:
-            total = total + self.l2 * _r.reduce_sum(_m.square(x))
+            total = total + self.l2 * _r.reduce_sum(_unary_math.square(x))
         return total
 
     def get_config(self) -> dict[str, Any]:

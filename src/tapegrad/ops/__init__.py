@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-# Load order matters: the operator module must come after the tables it draws from.
-from . import core, math_ops, reductions, array_ops, nn_ops  # noqa: F401  (foundation)
-from . import math_ext, array_ext, nn_ext, linalg_ops, random_ops, misc_ops, rnn_ops  # noqa: F401  (op library)
+# Load order matters: the operator module must come after the tables it draws from. One family per module; the
+# table "family -> module" is in docs/architecture.md. Private helpers: _common (conversions and checks),
+# _elementwise (elementwise op declaration and large-array buffers), _math_checks, _nn_common, _array_common.
+from . import core, arithmetic, unary_math, trigonometric, special_functions, complex_ops  # noqa: F401  (math)
+from . import comparison, clip_ops, reductions  # noqa: F401
+from . import shape_ops, joining, slicing, indexing, scatter, tiling, creation, matmul  # noqa: F401  (arrays)
+from . import activations, losses, normalization, dropout, convolution, pooling  # noqa: F401  (nn)
+from . import linalg_ops, random_ops, tensor_spec, execution, rnn_ops  # noqa: F401
 from . import control_flow, image_ops, sparse_ops, random_generator  # noqa: F401
 from . import _operators  # noqa: F401
 
-_MODULES = (core, math_ops, reductions, array_ops, nn_ops, math_ext, array_ext, nn_ext, linalg_ops, random_ops,
-            misc_ops, rnn_ops, control_flow, image_ops, sparse_ops, random_generator)
-
+_MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, complex_ops, comparison, clip_ops,
+            reductions, shape_ops, joining, slicing, indexing, scatter, tiling, creation, matmul, activations, losses,
+            normalization, dropout, convolution, pooling, linalg_ops, random_ops, tensor_spec, execution, rnn_ops,
+            control_flow, image_ops, sparse_ops, random_generator)
 
 def collect(namespace: str) -> dict[str, Any]:
     """All public objects the op tables export into ``namespace``."""

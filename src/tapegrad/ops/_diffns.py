@@ -7,6 +7,7 @@ need no second set of rules. Only the functions rules use are here, with NumPy's
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,7 +16,21 @@ import numpy as np
 from .._dispatch import apply1
 from .._registry import OPS, defop, normal, spec
 from .._tensor import Tensor
-from . import array_ops, core, linalg_ops, math_ops, nn_ops, reductions
+from . import (
+    activations,
+    arithmetic,
+    comparison,
+    core,
+    indexing,
+    joining,
+    linalg_ops,
+    matmul,
+    reductions,
+    shape_ops,
+    slicing,
+    trigonometric,
+    unary_math,
+)
 from ._common import to_tensor
 
 # The op library may define "floor" (tf.math.floor); reuse it rather than registering a second one.
@@ -55,7 +70,7 @@ def _expand_dims(x: Any, axes: Any) -> Tensor:
     shape = list(x._value.shape)
     for a in pos:
         shape.insert(a, 1)
-    return array_ops.reshape(x, shape)
+    return shape_ops.reshape(x, shape)
 
 
 def _swapaxes(x: Any, a: int, b: int) -> Tensor:
@@ -63,11 +78,11 @@ def _swapaxes(x: Any, a: int, b: int) -> Tensor:
     nd = x._value.ndim
     perm = list(range(nd))
     perm[a % nd], perm[b % nd] = perm[b % nd], perm[a % nd]
-    return array_ops.transpose(x, perm)
+    return shape_ops.transpose(x, perm)
 
 
 def _transpose(x: Any, axes: Any = None) -> Tensor:
-    return array_ops.transpose(x, axes)
+    return shape_ops.transpose(x, axes)
 
 
 def _zeros(shape: Any, dtype: Any = np.float32) -> Tensor:
@@ -88,43 +103,46 @@ def _ndim(x: Any) -> int:
 
 
 def _where(c: Any, x: Any, y: Any) -> Tensor:
-    return array_ops.where(c, x, y)
+    return indexing.where(c, x, y)
 
 
 DIFF: Any = SimpleNamespace(
     is_diff=True,
-    add=math_ops.add, subtract=math_ops.subtract, multiply=math_ops.multiply, divide=math_ops.divide,
-    negative=math_ops.negative, power=math_ops.pow, square=math_ops.square, sqrt=math_ops.sqrt,
-    exp=math_ops.exp, log=math_ops.log, sin=math_ops.sin, cos=math_ops.cos, tanh=math_ops.tanh,
-    abs=math_ops.abs, sign=math_ops.sign, maximum=math_ops.maximum, minimum=math_ops.minimum,
-    equal=math_ops.equal, floor=_floor,
+    add=arithmetic.add, subtract=arithmetic.subtract, multiply=arithmetic.multiply, divide=arithmetic.divide,
+    negative=arithmetic.negative, power=arithmetic.pow, square=unary_math.square, sqrt=unary_math.sqrt,
+    exp=unary_math.exp, log=unary_math.log, sin=trigonometric.sin, cos=trigonometric.cos, tanh=trigonometric.tanh,
+    abs=unary_math.abs, sign=unary_math.sign, maximum=arithmetic.maximum, minimum=arithmetic.minimum,
+    equal=comparison.equal, floor=_floor,
     sum=_sum, mean=_mean, max=_max, min=_min,
-    broadcast_to=core.broadcast_to, sum_to=core.sum_to, reshape=array_ops.reshape, expand_dims=_expand_dims,
-    transpose=_transpose, swapaxes=_swapaxes, matmul=array_ops.matmul, where=_where,
-    concatenate=lambda xs, axis=0: array_ops.concat(list(xs), axis), stack=lambda xs, axis=0: array_ops.stack(
+    broadcast_to=core.broadcast_to, sum_to=core.sum_to, reshape=shape_ops.reshape, expand_dims=_expand_dims,
+    transpose=_transpose, swapaxes=_swapaxes, matmul=matmul.matmul, where=_where,
+    concatenate=lambda xs, axis=0: joining.concat(list(xs), axis), stack=lambda xs, axis=0: joining.stack(
         list(xs), axis),
     zeros_like=core.zeros_like, ones_like=core.ones_like, zeros=_zeros,
     conj=core.conj, real=core.real, imag=core.imag, astype=_astype, shape=_shape, ndim=_ndim,
-    slice_grad=array_ops.slice_grad, relu=nn_ops.relu,
+    slice_grad=slicing.slice_grad, relu=activations.relu,
     **linalg_ops.DIFF_ENTRIES,  # linalg, einsum, eye, tril, triu, diagonal
 )
 
 
-def _math_ext(name: str) -> Any:
-    """A DIFF entry for a ``math_ext`` op, imported on first call (``math_ext`` is imported after this module)."""
-    def fn(*args: Any) -> Tensor:
-        from . import math_ext
+def _elementwise_op(name: str) -> Any:
+    """A DIFF entry for an elementwise op of trigonometric, unary_math or clip_ops, imported on first call (those
+    modules may be imported after this one)."""
+    module = "clip_ops" if name == "clip_by_value" else "unary_math" if name in _UNARY_MATH else "trigonometric"
 
-        return getattr(math_ext, name)(*args)
+    def fn(*args: Any) -> Tensor:
+        return getattr(import_module(f".{module}", __package__), name)(*args)
 
     fn.__name__ = fn.__qualname__ = name
     return fn
 
 
-# NumPy name → math_ext op (NumPy signatures: positional array arguments only).
+_UNARY_MATH = {"expm1", "log1p", "reciprocal", "is_nan", "is_inf", "is_finite", "ceil"}
+
+# NumPy name → elementwise op (NumPy signatures: positional array arguments only).
 for _np_name, _tg_name in (("sinh", "sinh"), ("cosh", "cosh"), ("tan", "tan"), ("arcsin", "asin"),
                            ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"),
                            ("arctanh", "atanh"), ("arctan2", "atan2"), ("expm1", "expm1"), ("log1p", "log1p"),
                            ("reciprocal", "reciprocal"), ("isnan", "is_nan"), ("isinf", "is_inf"),
                            ("isfinite", "is_finite"), ("ceil", "ceil"), ("clip", "clip_by_value")):
-    setattr(DIFF, _np_name, _math_ext(_tg_name))
+    setattr(DIFF, _np_name, _elementwise_op(_tg_name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._tensor import Variable, _TensorLike
-from . import array_ops, math_ops
+from . import _elementwise, arithmetic, comparison, matmul, slicing, unary_math
 
 
 def _binop(op: Any) -> tuple[Any, Any]:
@@ -24,7 +24,7 @@ def _swap(fn: Any) -> Any:
     return rev
 
 
-_OPS = math_ops.OPS_BY_PUBLIC
+_OPS = _elementwise.OPS_BY_PUBLIC
 _FAST = {"add": "add", "sub": "subtract", "mul": "multiply", "floordiv": "floordiv", "mod": "floormod", "pow": "pow",
          "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}
 for _name, _opname in _FAST.items():
@@ -34,7 +34,7 @@ for _name, _opname in _FAST.items():
     setattr(_TensorLike, f"__r{_name}__", _r)
 
 # / has a dtype rule beyond the fast path (int / int is float64); @ has its own shape checks
-for _name, _fn in {"truediv": math_ops.divide, "matmul": array_ops.matmul}.items():
+for _name, _fn in {"truediv": arithmetic.divide, "matmul": matmul.matmul}.items():
     setattr(_TensorLike, f"__{_name}__", _fn)
     setattr(_TensorLike, f"__r{_name}__", _swap(_fn))
 
@@ -57,22 +57,22 @@ def _cmp(fn: Any, on_fail: Any) -> Any:
     return op
 
 
-_TensorLike.__eq__ = _cmp(math_ops.equal, False)  # type: ignore[assignment,method-assign]
-_TensorLike.__ne__ = _cmp(math_ops.not_equal, True)  # type: ignore[assignment,method-assign]
-_TensorLike.__lt__ = _cmp(math_ops.less, NotImplemented)  # type: ignore[method-assign]
-_TensorLike.__le__ = _cmp(math_ops.less_equal, NotImplemented)  # type: ignore[method-assign]
-_TensorLike.__gt__ = _cmp(math_ops.greater, NotImplemented)  # type: ignore[method-assign]
-_TensorLike.__ge__ = _cmp(math_ops.greater_equal, NotImplemented)  # type: ignore[method-assign]
-_TensorLike.__neg__ = lambda self: math_ops.negative(self)  # type: ignore[method-assign]
+_TensorLike.__eq__ = _cmp(comparison.equal, False)  # type: ignore[assignment,method-assign]
+_TensorLike.__ne__ = _cmp(comparison.not_equal, True)  # type: ignore[assignment,method-assign]
+_TensorLike.__lt__ = _cmp(comparison.less, NotImplemented)  # type: ignore[method-assign]
+_TensorLike.__le__ = _cmp(comparison.less_equal, NotImplemented)  # type: ignore[method-assign]
+_TensorLike.__gt__ = _cmp(comparison.greater, NotImplemented)  # type: ignore[method-assign]
+_TensorLike.__ge__ = _cmp(comparison.greater_equal, NotImplemented)  # type: ignore[method-assign]
+_TensorLike.__neg__ = lambda self: arithmetic.negative(self)  # type: ignore[method-assign]
 _TensorLike.__pos__ = lambda self: self  # type: ignore[method-assign]
-_TensorLike.__abs__ = lambda self: math_ops.abs(self)  # type: ignore[method-assign]
-_TensorLike.__invert__ = lambda self: math_ops.logical_not(self)  # type: ignore[method-assign]
-_TensorLike.__getitem__ = array_ops.getitem  # type: ignore[attr-defined]
+_TensorLike.__abs__ = lambda self: unary_math.abs(self)  # type: ignore[method-assign]
+_TensorLike.__invert__ = lambda self: comparison.logical_not(self)  # type: ignore[method-assign]
+_TensorLike.__getitem__ = slicing.getitem  # type: ignore[attr-defined]
 
 
 def _variable_getitem(v: Any, key: Any) -> Any:
     """``v[key]``: a Tensor that remembers where it came from, so that ``v[key].assign(x)`` updates the variable."""
-    t = array_ops.getitem(v, key)
+    t = slicing.getitem(v, key)
     t._slice_of = (v, key)
     return t
 

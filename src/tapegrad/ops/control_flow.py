@@ -35,9 +35,8 @@ from .._tape import Tape, local
 from .._tensor import Tensor, Variable, _TensorLike, make
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ._common import to_tensor
-from .array_ext import split, unstack
-from .array_ops import concat, stack
 from .core import convert_to_tensor, identity, zeros
+from .joining import concat, split, stack, unstack
 
 # --------------------------------------------------------------------------------------------------------------
 # helpers

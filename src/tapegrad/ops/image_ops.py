@@ -21,7 +21,7 @@ from .._dispatch import apply1, apply2
 from .._registry import NO_GRADIENT, defop, spec
 from .._tensor import Tensor, _TensorLike, make, static_value
 from ..errors import InvalidArgumentError
-from . import array_ops, core, math_ops, reductions
+from . import arithmetic, core, joining, reductions, shape_ops, slicing
 from ._common import to_tensor
 
 
@@ -317,7 +317,7 @@ def flip_left_right(image: Any) -> Tensor:
     [[2.0, 1.0]]
     """
     t = _image(image, "flip_left_right")
-    from .array_ext import reverse
+    from .tiling import reverse
 
     return reverse(t, [t._value.ndim - 2])
 
@@ -325,7 +325,7 @@ def flip_left_right(image: Any) -> Tensor:
 def flip_up_down(image: Any) -> Tensor:
     """Mirror the height axis."""
     t = _image(image, "flip_up_down")
-    from .array_ext import reverse
+    from .tiling import reverse
 
     return reverse(t, [t._value.ndim - 3])
 
@@ -335,7 +335,7 @@ def transpose(image: Any, name: str | None = None) -> Tensor:
     t = _image(image, "transpose")
     perm = list(range(t._value.ndim))
     perm[-3], perm[-2] = perm[-2], perm[-3]
-    return array_ops.transpose(t, perm)
+    return shape_ops.transpose(t, perm)
 
 
 def rot90(image: Any, k: int = 1, name: str | None = None) -> Tensor:
@@ -373,7 +373,7 @@ def _select(mask: Any, a: Tensor, b: Tensor) -> Tensor:
     if a._value.dtype.kind not in "fcV":
         return make(np.where(m, a._value, b._value), NUMPY)
     keep = core.constant(m.astype(a._value.dtype))
-    return math_ops.add(math_ops.multiply(a, keep), math_ops.multiply(b, math_ops.subtract(1.0, keep)))
+    return arithmetic.add(arithmetic.multiply(a, keep), arithmetic.multiply(b, arithmetic.subtract(1.0, keep)))
 
 
 def random_flip_left_right(image: Any, seed: Any = None) -> Tensor:
@@ -416,7 +416,7 @@ def crop_to_bounding_box(image: Any, offset_height: int, offset_width: int, targ
     if h < th + oh:
         raise ValueError(f"height must be >= target + offset. (height {h}, target {th}, offset {oh})")
     key = (Ellipsis, slice(oh, oh + th), slice(ow, ow + tw), slice(None))
-    return array_ops.getitem(t, key)
+    return slicing.getitem(t, key)
 
 
 def pad_to_bounding_box(image: Any, offset_height: int, offset_width: int, target_height: int,
@@ -431,7 +431,7 @@ def pad_to_bounding_box(image: Any, offset_height: int, offset_width: int, targe
         raise ValueError(f"height must be <= target - offset (height {h}, target {th}, offset {oh}).")
     if tw - ow < w:
         raise ValueError(f"width must be <= target - offset (width {w}, target {tw}, offset {ow}).")
-    from .array_ext import pad
+    from .tiling import pad
 
     pads = [[0, 0]] * (t._value.ndim - 3) + [[oh, th - oh - h], [ow, tw - ow - w], [0, 0]]
     return pad(t, pads)
@@ -486,7 +486,7 @@ def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: st
             out = v.astype(np.int64) * ((dmax + 1) // (smax + 1))
         return make(out.astype(dst._np), NUMPY)
     if src.is_integer:  # to float: x / MAX, computed in the target type
-        return math_ops.multiply(core.cast(t, dst), 1.0 / float(np.iinfo(v.dtype).max))
+        return arithmetic.multiply(core.cast(t, dst), 1.0 / float(np.iinfo(v.dtype).max))
     if dst.is_floating:
         return core.cast(t, dst)
     scaled = v.astype(np.float64) * (float(np.iinfo(dst._np).max) + 0.5)
@@ -506,7 +506,7 @@ def _through_float(t: Tensor, fn: Any) -> Tensor:
 def adjust_brightness(image: Any, delta: Any) -> Tensor:
     """``image + delta`` (integer images: in [0, 1] floats, converted back with saturation); differentiable."""
     t = to_tensor(image)
-    return _through_float(t, lambda x: math_ops.add(x, core.cast(delta, x.dtype)))
+    return _through_float(t, lambda x: arithmetic.add(x, core.cast(delta, x.dtype)))
 
 
 def adjust_contrast(images: Any, contrast_factor: Any) -> Tensor:
@@ -523,7 +523,7 @@ def adjust_contrast(images: Any, contrast_factor: Any) -> Tensor:
 def adjust_gamma(image: Any, gamma: float = 1, gain: float = 1) -> Tensor:
     """``gain * image ** gamma`` (integer images via [0, 1] floats); differentiable."""
     t = to_tensor(image)
-    return _through_float(t, lambda x: math_ops.multiply(core.cast(gain, x.dtype), math_ops.pow(
+    return _through_float(t, lambda x: arithmetic.multiply(core.cast(gain, x.dtype), arithmetic.pow(
         x, core.cast(gamma, x.dtype))))
 
 
@@ -559,8 +559,8 @@ def per_image_standardization(image: Any) -> Tensor:
     axes = [-1, -2, -3]
     mean = reductions.reduce_mean(x, axis=axes, keepdims=True)
     std = reductions.reduce_std(x, axis=axes, keepdims=True)
-    adj = math_ops.maximum(std, core.cast(1.0 / math.sqrt(n), x.dtype))
-    return math_ops.divide(math_ops.subtract(x, mean), adj)
+    adj = arithmetic.maximum(std, core.cast(1.0 / math.sqrt(n), x.dtype))
+    return arithmetic.divide(arithmetic.subtract(x, mean), adj)
 
 
 _GRAY = (0.2989, 0.5870, 0.1140)
@@ -574,8 +574,8 @@ def rgb_to_grayscale(images: Any, name: str | None = None) -> Tensor:
                                    f"{tuple(t._value.shape)}.")
 
     def f(x: Tensor) -> Tensor:
-        from .array_ext import expand_dims
         from .linalg_ops import tensordot
+        from .shape_ops import expand_dims
 
         w = core.constant(np.asarray(_GRAY, dtype=x._value.dtype))
         return expand_dims(tensordot(x, w, [[-1], [-1]]), -1)
@@ -590,7 +590,7 @@ def grayscale_to_rgb(images: Any, name: str | None = None) -> Tensor:
     t = to_tensor(images)
     if t._value.shape[-1] != 1:
         raise InvalidArgumentError(f"grayscale_to_rgb: the last axis must be 1, got shape {tuple(t._value.shape)}.")
-    return array_ops.concat([t, t, t], -1)
+    return joining.concat([t, t, t], -1)
 
 
 def extract_patches(images: Any, sizes: Any, strides: Any, rates: Any, padding: str, name: str | None = None
@@ -627,12 +627,12 @@ def extract_patches(images: Any, sizes: Any, strides: Any, rates: Any, padding: 
     cols = (np.arange(ow) * sw - pw)[None, :, None, None] + (np.arange(kw) * rw)[None, None, None, :]
     inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
     flat = np.where(inside, rows * w + cols, h * w)  # [oh, ow, kh, kw]
-    from .array_ext import gather
+    from .indexing import gather
 
-    x = array_ops.reshape(t, [b, h * w, c])
-    x = array_ops.concat([x, core.zeros([b, 1, c], dtype=t.dtype)], 1)
+    x = shape_ops.reshape(t, [b, h * w, c])
+    x = joining.concat([x, core.zeros([b, 1, c], dtype=t.dtype)], 1)
     patches = gather(x, make(flat.astype(np.int64), NUMPY), axis=1)  # [b, oh, ow, kh, kw, c]
-    return array_ops.reshape(patches, [b, oh, ow, kh * kw * c])
+    return shape_ops.reshape(patches, [b, oh, ow, kh * kw * c])
 
 
 EXPORTS: dict[str, list[str]] = {

@@ -30,7 +30,7 @@ from .._dispatch import apply1, apply2, applyn
 from .._registry import bilinear_jvp, defop, normal, spec
 from .._tensor import Tensor, _TensorLike, static_value
 from ..errors import InvalidArgumentError, NotFoundError
-from . import array_ops, core, math_ops, reductions
+from . import arithmetic, core, matmul, reductions, shape_ops, unary_math
 from ._common import cj, dtype_of, is_complex, like, pair_check, to_tensor
 
 LogMatrixDeterminant = namedtuple("LogMatrixDeterminant", ["sign", "log_abs_determinant"])
@@ -392,7 +392,7 @@ def logdet(matrix: Any, name: str | None = None) -> Tensor:
     d = diag_part(chol)
     if is_complex(d):
         d = core.real(d)
-    return 2.0 * reductions.reduce_sum(math_ops.log(d), axis=-1)
+    return 2.0 * reductions.reduce_sum(unary_math.log(d), axis=-1)
 
 
 # -- cholesky and the solves -----------------------------------------------------------------------------------------
@@ -942,11 +942,11 @@ def set_diag(input: Any, diagonal: Any, name: str = "set_diag", k: Any = 0,  # n
                                    f"{pos.shape[1]} elements).")
     mask = np.ones(rows * cols, dtype=x._value.dtype)
     mask[pos[valid]] = 0
-    keep = math_ops.multiply(x, core.constant(mask.reshape(rows, cols)))
+    keep = arithmetic.multiply(x, core.constant(mask.reshape(rows, cols)))
     if lo == hi:
         pos = pos[0]
     placed = apply1(BAND_SCATTER, d, {"pos": pos, "rows": rows, "cols": cols, "fill": 0})
-    return math_ops.add(keep, placed)
+    return arithmetic.add(keep, placed)
 
 
 def tensor_diag_part(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
@@ -962,7 +962,7 @@ def tensor_diag_part(input: Any, name: str | None = None) -> Tensor:  # noqa: A0
     if len(s) % 2 or s[:h] != s[h:]:
         raise InvalidArgumentError(f"tensor_diag_part: input shape {list(s)} is not [D1..Dk, D1..Dk].")
     n = int(np.prod(s[:h], dtype=np.int64))
-    return array_ops.reshape(diag_part(array_ops.reshape(x, [n, n])), list(s[:h]))
+    return shape_ops.reshape(diag_part(shape_ops.reshape(x, [n, n])), list(s[:h]))
 
 
 def _band_fwd(F: Any, x: Any, lo: int | None, hi: int | None) -> Any:
@@ -1429,21 +1429,21 @@ def lstsq(matrix: Any, rhs: Any, l2_regularizer: Any = 0.0, fast: bool = True, n
     except ValueError:
         raise InvalidArgumentError(f"lstsq: batch dimensions of matrix {sa} and rhs {sb} do not broadcast.") from None
     if not fast:
-        return array_ops.matmul(pinv(a), b)
+        return matmul.matmul(pinv(a), b)
     m, n = sa[-2:]
     l2 = l2_regularizer
     if isinstance(l2, _TensorLike):
         l2 = l2.numpy()
     l2 = float(np.real(l2))
     if m >= n:
-        gram = array_ops.matmul(a, a, adjoint_a=True)
+        gram = matmul.matmul(a, a, adjoint_a=True)
         if l2:
             gram = gram + l2 * _eye_like(n, a)
-        return cholesky_solve(cholesky(gram), array_ops.matmul(a, b, adjoint_a=True))
-    gram = array_ops.matmul(a, a, adjoint_b=True)
+        return cholesky_solve(cholesky(gram), matmul.matmul(a, b, adjoint_a=True))
+    gram = matmul.matmul(a, a, adjoint_b=True)
     if l2:
         gram = gram + l2 * _eye_like(m, a)
-    return array_ops.matmul(a, cholesky_solve(cholesky(gram), b), adjoint_a=True)
+    return matmul.matmul(a, cholesky_solve(cholesky(gram), b), adjoint_a=True)
 
 
 # -- transposes -----------------------------------------------------------------------------------------------------
@@ -1461,7 +1461,7 @@ def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = F
     if nd < 2:
         raise ValueError(f"matrix_transpose: the input must be a (batch) matrix with rank >= 2, got shape {_shape(x)}.")
     perm = list(range(nd - 2)) + [nd - 1, nd - 2]
-    return array_ops.transpose(x, perm, conjugate=conjugate)
+    return shape_ops.transpose(x, perm, conjugate=conjugate)
 
 
 def adjoint(matrix: Any, name: str | None = None) -> Tensor:

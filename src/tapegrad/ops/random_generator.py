@@ -325,8 +325,8 @@ class Generator:
     def make_seeds(self, count: int = 1) -> Tensor:
         """``[2, count]`` int64 seeds for stateless ops (TF: random keys over zeros)."""
         keys = self.uniform_full_int([count], dtype=_dtypes.int64)
-        from .array_ops import stack
         from .core import zeros_like
+        from .joining import stack
 
         return stack([keys, zeros_like(keys)])
 
@@ -432,7 +432,7 @@ def stateless_fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:
     s = seed if isinstance(seed, _TensorLike) else convert_to_tensor(seed)
     d = convert_to_tensor(data, dtype=s.dtype)
     first = stateless_uniform([], s, minval=None, maxval=None, dtype=d.dtype, alg=alg)
-    from .array_ops import stack
+    from .joining import stack
 
     return stack([first, d])
 

@@ -1256,8 +1256,8 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any = 
     >>> float(y), t.gradient(y, x).numpy().tolist()
     (0.0, [0.0, 0.0])
     """
-    from .array_ops import reshape, transpose
-    from .math_ops import abs as _abs
+    from .shape_ops import reshape, transpose
+    from .unary_math import abs as _abs
 
     x = to_tensor(tensor)
     keep = bool(keepdims) if keepdims is not None else False
@@ -1393,8 +1393,8 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
     >>> tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0).numpy().tolist()
     [0.6000000238418579, 0.800000011920929]
     """
+    from .arithmetic import maximum
     from .core import cast
-    from .math_ops import maximum
 
     x = to_tensor(_norm_input(t))
     if x._value.dtype.kind != "f":
@@ -1497,8 +1497,8 @@ def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None, name:
     >>> float(n), clipped[1], [round(float(c[0]), 3) for c in (clipped[0], clipped[2])]
     (5.0, None, [0.6, 0.8])
     """
+    from .arithmetic import multiply
     from .core import cast
-    from .math_ops import multiply
 
     if not isinstance(t_list, Sequence) or isinstance(t_list, str):
         raise TypeError(f"`t_list` should be a sequence of tensors. Received {type(t_list)}.")

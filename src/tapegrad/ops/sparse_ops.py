@@ -15,7 +15,7 @@ from .._registry import defop, spec
 from .._shape import TensorShape
 from .._tensor import Tensor, _TensorLike, make, static_value
 from ..errors import InvalidArgumentError
-from . import array_ops, core
+from . import core, shape_ops
 
 
 class SparseTensor:
@@ -85,7 +85,7 @@ def _to_dense_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
     nb = F.ndim(g) - len(p["shape"])
     flat = F.reshape(g, tuple(F.shape(g)[:nb]) + (-1,))
     if F.is_diff:
-        from .array_ext import gather
+        from .indexing import gather
 
         return (gather(flat, p["pos"], axis=nb),)
     return (flat[..., p["pos"]],)
@@ -152,9 +152,9 @@ def from_dense(tensor: Any, name: str | None = None) -> SparseTensor:
     """The non-zero entries of ``tensor`` as a SparseTensor (indices in row-major order)."""
     t = core.convert_to_tensor(tensor)
     idx = np.argwhere(t._value != 0).astype(np.int64)
-    vals = array_ops.reshape(t, [-1])
+    vals = shape_ops.reshape(t, [-1])
     flat = np.ravel_multi_index(tuple(idx.T), t._value.shape) if idx.size else np.zeros(0, np.int64)
-    from .array_ext import gather
+    from .indexing import gather
 
     return SparseTensor(make(idx, NUMPY), gather(vals, make(flat, NUMPY)),
                         make(np.asarray(t._value.shape, np.int64), NUMPY))
@@ -164,7 +164,7 @@ def reorder(sp_input: SparseTensor, name: str | None = None) -> SparseTensor:
     """The same SparseTensor with its indices in row-major order (values permuted alike)."""
     idx = static_value(sp_input.indices)
     order = np.lexsort(idx.T[::-1]) if idx.size else np.zeros(0, np.int64)
-    from .array_ext import gather
+    from .indexing import gather
 
     return SparseTensor(make(idx[order], NUMPY), gather(sp_input.values, make(order, NUMPY)), sp_input.dense_shape)
 
@@ -185,7 +185,7 @@ def _spmm_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     rows, cols = p["rows"], p["cols"]
     dv = db = None
     if F.is_diff:
-        from .array_ext import gather
+        from .indexing import gather
         from .reductions import reduce_sum
 
         nd = F.ndim(g)
@@ -239,7 +239,7 @@ def sparse_dense_matmul(sp_a: Any, b: Any, adjoint_a: bool = False, adjoint_b: b
         # a @ B = (B^T a^T)^T, with the adjoints carried over
         a_t = core.convert_to_tensor(sp_a)
         out = sparse_dense_matmul(b, a_t, adjoint_a=not adjoint_b, adjoint_b=not adjoint_a)
-        out = array_ops.transpose(out)
+        out = shape_ops.transpose(out)
         return core.conj(out) if (adjoint_a or adjoint_b) and out.dtype.is_complex else out
     dense = core.convert_to_tensor(b)
     vals = sp_a.values
@@ -256,7 +256,7 @@ def sparse_dense_matmul(sp_a: Any, b: Any, adjoint_a: bool = False, adjoint_b: b
     if adjoint_a and vals.dtype.is_complex:
         vals = core.conj(vals)
     if adjoint_b:
-        dense = core.conj(array_ops.transpose(dense)) if dense.dtype.is_complex else array_ops.transpose(dense)
+        dense = core.conj(shape_ops.transpose(dense)) if dense.dtype.is_complex else shape_ops.transpose(dense)
     if dense._value.shape[0] != k:
         raise InvalidArgumentError(f"sparse_dense_matmul: cannot multiply A and B: inner dimensions {k} vs. "
                                    f"{dense._value.shape[0]} (A is {m}x{k}, B is {list(dense._value.shape)}); did you "

@@ -23,11 +23,14 @@ from typing import Any
 import numpy as np
 
 from ..._tensor import _TensorLike
-from ...ops import array_ops as _ao
+from ...ops import activations as _activations
+from ...ops import arithmetic as _arithmetic
+from ...ops import comparison as _comparison
 from ...ops import core as _core
-from ...ops import math_ops as _m
-from ...ops import nn_ops as _nn
+from ...ops import matmul as _matmul
 from ...ops import reductions as _r
+from ...ops import shape_ops as _shape_ops
+from ...ops import trigonometric as _trigonometric
 from ...ops.random_ops import draw, op_generator
 from .. import backend, initializers
 from ._base import Layer
@@ -47,8 +50,8 @@ def _masked_softmax(scores: Any, mask: np.ndarray | None) -> Any:
     """Softmax over the last axis, masked positions pushed to -1e9 first (Keras's Softmax(mask))."""
     if mask is not None:
         adder = (1.0 - mask.astype(scores.dtype.as_numpy_dtype)) * _large_negative(scores.dtype)
-        scores = _m.add(scores, _core.constant(adder.astype(scores.dtype.as_numpy_dtype)))
-    return _nn.softmax(scores, axis=-1)
+        scores = _arithmetic.add(scores, _core.constant(adder.astype(scores.dtype.as_numpy_dtype)))
+    return _activations.softmax(scores, axis=-1)
 
 
 def _np_mask(mask: Any) -> np.ndarray | None:
@@ -70,8 +73,9 @@ class _Dropout:
             return x
         dt = x.dtype.as_numpy_dtype
         u = draw(self._rng, "uniform", x.shape)  # recorded: a compiled step draws a new mask on every call
-        keep = _m.divide(_core.cast(_m.greater_equal(u, self.rate), x.dtype), float(dt(1 - self.rate)))
-        return _m.multiply(x, keep)
+        keep = _arithmetic.divide(_core.cast(_comparison.greater_equal(u, self.rate), x.dtype),
+                                  float(dt(1 - self.rate)))
+        return _arithmetic.multiply(x, keep)
 
 
 class _ProjectionDense(Layer):
@@ -103,10 +107,10 @@ class _ProjectionDense(Layer):
         lead = [int(d) for d in x.shape[:x.ndim - self.n_in]]
         k_in = math.prod(int(d) for d in x.shape[x.ndim - self.n_in:])
         k_out = math.prod(self.out_shape)
-        y = _ao.matmul(_ao.reshape(x, (-1, k_in)), _ao.reshape(self.kernel, (k_in, k_out)))
+        y = _matmul.matmul(_shape_ops.reshape(x, (-1, k_in)), _shape_ops.reshape(self.kernel, (k_in, k_out)))
         if self.bias is not None:
-            y = _m.add(y, _ao.reshape(self.bias, (k_out,)))
-        return _ao.reshape(y, (*lead, *self.out_shape))
+            y = _arithmetic.add(y, _shape_ops.reshape(self.bias, (k_out,)))
+        return _shape_ops.reshape(y, (*lead, *self.out_shape))
 
 
 def _sublayer_initializer(init: Any) -> Any:
@@ -231,15 +235,16 @@ class MultiHeadAttention(Layer):
         qf, q_back = _to_3d(q, others, axes)  # (B', Tq, H, K)
         kf, _ = _to_3d(k, others, axes)
         vf, _ = _to_3d(v, others, axes)
-        qf = _m.multiply(qf, 1.0 / math.sqrt(float(self.key_dim)))
+        qf = _arithmetic.multiply(qf, 1.0 / math.sqrt(float(self.key_dim)))
         # (B', H, Tq, K) @ (B', H, K, S) -> (B', H, Tq, S)
-        scores = _ao.matmul(_ao.transpose(qf, (0, 2, 1, 3)), _ao.transpose(kf, (0, 2, 3, 1)))
+        scores = _matmul.matmul(_shape_ops.transpose(qf, (0, 2, 1, 3)), _shape_ops.transpose(kf, (0, 2, 3, 1)))
         mask = self._attention_mask(q_in, v_in, _np_mask(query_mask), _np_mask(value_mask), _np_mask(key_mask),
                                     _np_mask(attention_mask), use_causal_mask, others, axes, int(qf.shape[1]),
                                     int(kf.shape[1]), int(scores.shape[0]))
         weights = _masked_softmax(scores, None if mask is None else mask[:, None])
         dropped = self._dropout(weights, training)
-        ctx = _ao.transpose(_ao.matmul(dropped, _ao.transpose(vf, (0, 2, 1, 3))), (0, 2, 1, 3))  # (B', Tq, H, V)
+        ctx = _shape_ops.transpose(_matmul.matmul(dropped, _shape_ops.transpose(vf, (0, 2, 1, 3))),
+                                   (0, 2, 1, 3))  # (B', Tq, H, V)
         out = self._output_dense(q_back(ctx))
         if return_attention_scores:
             return out, _scores_back(weights, q_in, k_in, others, axes)
@@ -295,16 +300,16 @@ def _to_3d(x: Any, others: tuple[int, ...], axes: tuple[int, ...]) -> tuple[Any,
     rank = x.ndim
     shape = [int(d) for d in x.shape]
     perm = (0, *others, *axes, rank - 2, rank - 1)
-    xt = _ao.transpose(x, perm) if list(perm) != list(range(rank)) else x
+    xt = _shape_ops.transpose(x, perm) if list(perm) != list(range(rank)) else x
     b = shape[0] * math.prod(shape[a] for a in others)
     t = math.prod(shape[a] for a in axes)
-    flat = _ao.reshape(xt, (b, t, shape[-2], shape[-1]))
+    flat = _shape_ops.reshape(xt, (b, t, shape[-2], shape[-1]))
 
     def back(ctx: Any) -> Any:
         h, vdim = int(ctx.shape[-2]), int(ctx.shape[-1])
-        y = _ao.reshape(ctx, (shape[0], *[shape[a] for a in others], *[shape[a] for a in axes], h, vdim))
+        y = _shape_ops.reshape(ctx, (shape[0], *[shape[a] for a in others], *[shape[a] for a in axes], h, vdim))
         inv = np.argsort(perm)
-        return _ao.transpose(y, tuple(int(i) for i in inv)) if list(perm) != list(range(rank)) else y
+        return _shape_ops.transpose(y, tuple(int(i) for i in inv)) if list(perm) != list(range(rank)) else y
 
     return flat, back
 
@@ -312,7 +317,7 @@ def _to_3d(x: Any, others: tuple[int, ...], axes: tuple[int, ...]) -> tuple[Any,
 def _scores_back(weights: Any, q: Any, k: Any, others: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     qs, ks = [int(d) for d in q.shape], [int(d) for d in k.shape]
     h = int(weights.shape[1])
-    return _ao.reshape(weights, (qs[0], *[qs[a] for a in others], h, *[qs[a] for a in axes],
+    return _shape_ops.reshape(weights, (qs[0], *[qs[a] for a in others], h, *[qs[a] for a in axes],
                                  *[ks[a] for a in axes]))
 
 
@@ -360,12 +365,12 @@ class Attention(Layer):
 
     def _score(self, q: Any, k: Any) -> Any:
         if self.score_mode == "dot":
-            scores = _ao.matmul(q, k, transpose_b=True)
-            return scores if self.scale is None else _m.multiply(scores, self.scale)
-        s = _m.add(_expand(q, -2), _expand(k, -3))
+            scores = _matmul.matmul(q, k, transpose_b=True)
+            return scores if self.scale is None else _arithmetic.multiply(scores, self.scale)
+        s = _arithmetic.add(_expand(q, -2), _expand(k, -3))
         if self.scale is not None:
-            s = _m.multiply(s, self.scale)
-        return _m.multiply(self.concat_score_weight, _r.reduce_sum(_m.tanh(s), axis=-1))
+            s = _arithmetic.multiply(s, self.scale)
+        return _arithmetic.multiply(self.concat_score_weight, _r.reduce_sum(_trigonometric.tanh(s), axis=-1))
 
     def call(self, inputs: Any, mask: Any = None, training: Any = False, return_attention_scores: bool = False,
              use_causal_mask: bool = False) -> Any:
@@ -385,11 +390,11 @@ class Attention(Layer):
         if keep is not None:
             dt = scores.dtype.as_numpy_dtype
             max_value = 65504.0 if dt == np.float16 else 1.0e9
-            scores = _m.subtract(scores, _core.constant((max_value * (~keep)).astype(dt)))
-        weights = _nn.softmax(scores, axis=-1)
-        result = _ao.matmul(self._dropout(weights, training), v)
+            scores = _arithmetic.subtract(scores, _core.constant((max_value * (~keep)).astype(dt)))
+        weights = _activations.softmax(scores, axis=-1)
+        result = _matmul.matmul(self._dropout(weights, training), v)
         if q_mask is not None:
-            result = _m.multiply(result, _core.constant(q_mask[..., None].astype(result.dtype.as_numpy_dtype)))
+            result = _arithmetic.multiply(result, _core.constant(q_mask[..., None].astype(result.dtype.as_numpy_dtype)))
         if return_attention_scores:
             return result, weights
         return result
@@ -410,7 +415,7 @@ class Attention(Layer):
 def _expand(x: Any, axis: int) -> Any:
     shape = [int(d) for d in x.shape]
     axis = axis % (len(shape) + 1)
-    return _ao.reshape(x, (*shape[:axis], 1, *shape[axis:]))
+    return _shape_ops.reshape(x, (*shape[:axis], 1, *shape[axis:]))
 
 
 class AdditiveAttention(Attention):
@@ -434,9 +439,9 @@ class AdditiveAttention(Attention):
         self.built = True
 
     def _score(self, q: Any, k: Any) -> Any:
-        s = _m.tanh(_m.add(_expand(q, -2), _expand(k, -3)))
+        s = _trigonometric.tanh(_arithmetic.add(_expand(q, -2), _expand(k, -3)))
         if self.scale is not None:
-            s = _m.multiply(self.scale, s)
+            s = _arithmetic.multiply(self.scale, s)
         return _r.reduce_sum(s, axis=-1)
 
     def get_config(self) -> dict[str, Any]:

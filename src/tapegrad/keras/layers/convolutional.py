@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...ops import array_ext as _ax
-from ...ops import array_ops as _ao
-from ...ops import nn_ext as _nn
+from ...ops import convolution as _convolution
+from ...ops import matmul as _matmul
+from ...ops import shape_ops as _shape_ops
+from ...ops import tiling as _tiling
 from .. import activations, backend, initializers, regularizers
 from ._base import InputSpec, Layer
 
@@ -98,29 +99,29 @@ def _check_positive_output(layer: Layer, input_shape: Any, out: tuple[Any, ...])
 
 
 def _to_last(x: Any, rank: int) -> Any:
-    return _ao.transpose(x, [0, *range(2, rank + 2), 1])
+    return _shape_ops.transpose(x, [0, *range(2, rank + 2), 1])
 
 
 def _to_first(x: Any, rank: int) -> Any:
-    return _ao.transpose(x, [0, rank + 1, *range(1, rank + 1)])
+    return _shape_ops.transpose(x, [0, rank + 1, *range(1, rank + 1)])
 
 
 def _conv2d_nhwc(x: Any, kernel: Any, strides: tuple[int, int], padding: str,
                  dilation: tuple[int, int]) -> Any:
-    return _nn.conv2d(x, kernel, list(strides), padding.upper(), dilations=list(dilation))
+    return _convolution.conv2d(x, kernel, list(strides), padding.upper(), dilations=list(dilation))
 
 
 def _conv1d_nwc(x: Any, kernel: Any, stride: int, padding: str, dilation: int) -> Any:
     """1-D convolution as a 2-D one over a unit height (``kernel`` ``(k, in, out)``); causal pads left."""
     if padding == "causal":
-        x = _ax.pad(x, [[0, 0], [dilation * (int(kernel.shape[0]) - 1), 0], [0, 0]])
+        x = _tiling.pad(x, [[0, 0], [dilation * (int(kernel.shape[0]) - 1), 0], [0, 0]])
         padding = "valid"
     n, w, c = (int(d) for d in x.shape)
-    x4 = _ao.reshape(x, (n, 1, w, c))
-    k4 = _ao.reshape(kernel, (1,) + tuple(int(d) for d in kernel.shape))
+    x4 = _shape_ops.reshape(x, (n, 1, w, c))
+    k4 = _shape_ops.reshape(kernel, (1,) + tuple(int(d) for d in kernel.shape))
     y = _conv2d_nhwc(x4, k4, (1, stride), padding, (1, dilation))
     ys = tuple(int(d) for d in y.shape)
-    return _ao.reshape(y, (ys[0], ys[2], ys[3]))
+    return _shape_ops.reshape(y, (ys[0], ys[2], ys[3]))
 
 
 class _Conv(Layer):
@@ -233,7 +234,7 @@ class _Conv(Layer):
             x = _to_last(x, self.rank)
         y = self._convolve(x)
         if self.use_bias:
-            y = _nn.bias_add(y, self.bias.value)
+            y = _convolution.bias_add(y, self.bias.value)
         if first:
             y = _to_first(y, self.rank)
         return self.activation(y)
@@ -354,7 +355,7 @@ class Conv2DTranspose(_Conv):
     def _convolve(self, x: Any) -> Any:
         n, h, w, _ = (int(d) for d in x.shape)
         oh, ow = self._out_spatial((h, w))
-        return _nn.conv2d_transpose(x, self.kernel.value, [n, oh, ow, self.filters], list(self.strides),
+        return _convolution.conv2d_transpose(x, self.kernel.value, [n, oh, ow, self.filters], list(self.strides),
                                     self.padding.upper(), dilations=list(self.dilation_rate))
 
     def get_config(self) -> dict[str, Any]:
@@ -418,8 +419,8 @@ def _depthwise(x: Any, kernel: Any, strides: tuple[int, ...], padding: str, dila
     """Depthwise convolution as a grouped one: ``(kh, kw, C, M)`` → ``(kh, kw, 1, C * M)`` with C groups."""
     ks = tuple(int(d) for d in kernel.shape)
     if len(ks) == 3:  # 1-D: (k, C, M)
-        return _conv1d_nwc(x, _ao.reshape(kernel, (ks[0], 1, ks[1] * ks[2])), strides[0], padding, dilation[0])
-    return _conv2d_nhwc(x, _ao.reshape(kernel, (ks[0], ks[1], 1, ks[2] * ks[3])), strides, padding, dilation)
+        return _conv1d_nwc(x, _shape_ops.reshape(kernel, (ks[0], 1, ks[1] * ks[2])), strides[0], padding, dilation[0])
+    return _conv2d_nhwc(x, _shape_ops.reshape(kernel, (ks[0], ks[1], 1, ks[2] * ks[3])), strides, padding, dilation)
 
 
 class _SeparableConv(_Conv):
@@ -460,7 +461,7 @@ class _SeparableConv(_Conv):
         y = _depthwise(x, self.depthwise_kernel.value, self.strides, self.padding, self.dilation_rate)
         pw = self.pointwise_kernel.value
         # the pointwise step is a matrix product over the channel axis
-        return _ao.matmul(y, _ao.reshape(pw, tuple(int(d) for d in pw.shape)[-2:]))
+        return _matmul.matmul(y, _shape_ops.reshape(pw, tuple(int(d) for d in pw.shape)[-2:]))
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from ...ops import array_ext as _ax
-from ...ops import array_ops as _ao
+from ...ops import arithmetic as _arithmetic
+from ...ops import comparison as _comparison
 from ...ops import core as _core
-from ...ops import math_ops as _m
+from ...ops import indexing as _indexing
+from ...ops import matmul as _matmul
+from ...ops import shape_ops as _shape_ops
 from ...ops.random_ops import draw, op_generator
 from .. import activations, initializers
 from ._base import InputSpec, Layer
@@ -70,9 +72,9 @@ class Dense(Layer):
 
     def call(self, inputs: Any) -> Any:
         x = _core.convert_to_tensor(inputs)
-        y = _ao.matmul(x, self.kernel)  # batch axes broadcast, as tf.matmul
+        y = _matmul.matmul(x, self.kernel)  # batch axes broadcast, as tf.matmul
         if self.bias is not None:
-            y = _m.add(y, self.bias)
+            y = _arithmetic.add(y, self.bias)
         return self.activation(y)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
@@ -122,12 +124,12 @@ class Dropout(Layer):
             shape = tuple(shape[i] if d is None else int(d) for i, d in enumerate(self.noise_shape))
         dt = x.dtype.as_numpy_dtype
         if self.rate >= 1:
-            return _m.multiply(x, _core.zeros(shape, dtype=x.dtype))
+            return _arithmetic.multiply(x, _core.zeros(shape, dtype=x.dtype))
         # drawn through a recorded op: a compiled step draws a new mask on every call
         u = draw(self._rng, "uniform", shape, np.float32 if dt != np.float64 else np.float64)
-        keep = _core.cast(_m.greater_equal(u, self.rate), x.dtype)
+        keep = _core.cast(_comparison.greater_equal(u, self.rate), x.dtype)
         scale = float(dt(1.0 / (1.0 - self.rate)))
-        return _m.multiply(_m.multiply(x, scale), keep)
+        return _arithmetic.multiply(_arithmetic.multiply(x, scale), keep)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
@@ -244,12 +246,12 @@ class Embedding(Layer):
         ids = _core.convert_to_tensor(inputs)
         if ids.dtype.name not in ("int32", "int64"):
             ids = _core.cast(ids, "int32")
-        return _ax.gather(self.embeddings, ids)
+        return _indexing.gather(self.embeddings, ids)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         if not self.mask_zero:
             return None
-        return _m.not_equal(inputs, 0)
+        return _comparison.not_equal(inputs, 0)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         return tuple(input_shape) + (self.output_dim,)
@@ -277,10 +279,10 @@ class Flatten(Layer):
     def call(self, inputs: Any) -> Any:
         x = _core.convert_to_tensor(inputs)
         if self.data_format == "channels_first" and x.ndim > 2:
-            x = _ao.transpose(x, [0, *range(2, x.ndim), 1])
+            x = _shape_ops.transpose(x, [0, *range(2, x.ndim), 1])
         if x.ndim == 1:
-            return _ax.expand_dims(x, 1)
-        return _ao.reshape(x, (int(x.shape[0]), -1))
+            return _shape_ops.expand_dims(x, 1)
+        return _shape_ops.reshape(x, (int(x.shape[0]), -1))
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         rest = input_shape[1:]

@@ -7,9 +7,9 @@ from typing import Any
 
 import tapegrad as tg
 
-from ...ops import array_ops as _ao
 from ...ops import core as _core
-from ...ops import nn_ext as _nn
+from ...ops import normalization as _normalization
+from ...ops import shape_ops as _shape_ops
 from .. import initializers
 from ._base import InputSpec, Layer
 
@@ -83,13 +83,13 @@ class BatchNormalization(Layer):
         if (training and self.trainable and self._channel_axis == rank - 1 and rank > 1
                 and x.dtype in (tg.float32, tg.float64)):
             # statistics and normalisation as one op with a fused gradient (same values as the two ops below)
-            y, mean, variance = _nn.fused_batch_norm_train(x, self.beta, self.gamma, self.epsilon)
+            y, mean, variance = _normalization.fused_batch_norm_train(x, self.beta, self.gamma, self.epsilon)
             m = self.momentum
             self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
             self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
             return y
         if training and self.trainable:
-            mean, variance = _nn.moments(x, axes=self._reduction_axes)
+            mean, variance = _normalization.moments(x, axes=self._reduction_axes)
             m = self.momentum
             self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
             self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
@@ -99,10 +99,10 @@ class BatchNormalization(Layer):
         if self._channel_axis != rank - 1:
             shape = [1] * rank
             shape[self._channel_axis] = -1
-            mean, variance = _ao.reshape(mean, shape), _ao.reshape(variance, shape)
-            gamma = None if gamma is None else _ao.reshape(gamma, shape)
-            beta = None if beta is None else _ao.reshape(beta, shape)
-        return _nn.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
+            mean, variance = _shape_ops.reshape(mean, shape), _shape_ops.reshape(variance, shape)
+            gamma = None if gamma is None else _shape_ops.reshape(gamma, shape)
+            beta = None if beta is None else _shape_ops.reshape(beta, shape)
+        return _normalization.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)
@@ -172,15 +172,15 @@ class LayerNormalization(Layer):
         def param(v: Any) -> Any:
             if v is None:
                 return None
-            return v.value if last_only else _ao.reshape(v.value, self._param_shape)
+            return v.value if last_only else _shape_ops.reshape(v.value, self._param_shape)
 
         gamma, beta = param(self.gamma), param(self.beta)
         if self.rms_scaling:
-            _, variance = _nn.moments(x, axes=self._axes, keepdims=True)
+            _, variance = _normalization.moments(x, axes=self._axes, keepdims=True)
             out = x * tg.math.rsqrt(variance + self.epsilon)
             return out if gamma is None else out * gamma
         # Keras 3's arrangement (same rounding): inv = rsqrt(var + eps) * gamma; x * inv + (beta - mean * inv)
-        mean, variance = _nn.moments(x, axes=self._axes, keepdims=True)
+        mean, variance = _normalization.moments(x, axes=self._axes, keepdims=True)
         inv = tg.math.rsqrt(variance + self.epsilon)
         if gamma is not None:
             inv = inv * gamma
@@ -254,18 +254,18 @@ class GroupNormalization(Layer):
         axis = self.axis % rank
         dim = shape[axis]
         grouped = shape[:axis] + [self.groups, dim // self.groups] + shape[axis + 1:]
-        xg = _ao.reshape(x, grouped)
+        xg = _shape_ops.reshape(x, grouped)
         axes = [d for d in range(1, rank + 1) if d != axis]  # all but batch and the group axis
-        mean, variance = _nn.moments(xg, axes=axes, keepdims=True)
+        mean, variance = _normalization.moments(xg, axes=axes, keepdims=True)
         inv = tg.math.rsqrt(variance + self.epsilon)
         pshape = [1] * (rank + 1)
         pshape[axis], pshape[axis + 1] = self.groups, dim // self.groups
         if self.gamma is not None:
-            inv = inv * _ao.reshape(self.gamma.value, pshape)
+            inv = inv * _shape_ops.reshape(self.gamma.value, pshape)
         res = -mean * inv
         if self.beta is not None:
-            res = res + _ao.reshape(self.beta.value, pshape)
-        return _ao.reshape(xg * inv + res, shape)
+            res = res + _shape_ops.reshape(self.beta.value, pshape)
+        return _shape_ops.reshape(xg * inv + res, shape)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)

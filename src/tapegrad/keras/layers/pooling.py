@@ -19,7 +19,7 @@ from typing import Any
 
 import tapegrad as tg
 
-from ...ops import nn_ext as _nn
+from ...ops import pooling as _pooling
 from ._base import InputSpec, Layer
 from .convolutional import (
     _check_positive_output,
@@ -66,8 +66,8 @@ class _Pooling(Layer):
         if first:
             x = _to_last(x, self.rank)
         self.compute_output_shape(tuple(int(d) for d in x.shape))
-        fn = {("max", 1): _nn.max_pool1d, ("max", 2): _nn.max_pool2d,
-              ("avg", 1): _nn.avg_pool1d, ("avg", 2): _nn.avg_pool2d}[(self._mode, self.rank)]
+        fn = {("max", 1): _pooling.max_pool1d, ("max", 2): _pooling.max_pool2d,
+              ("avg", 1): _pooling.avg_pool1d, ("avg", 2): _pooling.avg_pool2d}[(self._mode, self.rank)]
         y = fn(x, list(self.pool_size), list(self.strides), self.padding.upper())
         return _to_first(y, self.rank) if first else y
 

@@ -31,11 +31,15 @@ import numpy as np
 
 from ... import _nest
 from ..._tensor import _TensorLike
-from ...ops import array_ext as _ax
-from ...ops import array_ops as _ao
+from ...ops import arithmetic as _arithmetic
+from ...ops import comparison as _comparison
 from ...ops import core as _core
-from ...ops import math_ops as _m
+from ...ops import indexing as _indexing
+from ...ops import joining as _joining
+from ...ops import matmul as _matmul
 from ...ops import rnn_ops as _rnn
+from ...ops import shape_ops as _shape_ops
+from ...ops import tiling as _tiling
 from ...ops.random_ops import draw, op_generator
 from .. import activations, backend, initializers
 from ._base import InputSpec, Layer
@@ -58,11 +62,11 @@ class _DropoutMasks:
         dt = "float32" if cell.dtype != "float64" else "float64"
         # recorded draws from the cell's stream: a compiled step gets new masks on every call
         if 0 < cell.dropout < 1:
-            keep = _m.greater_equal(draw(cell._rng, "uniform", (batch, input_dim)), cell.dropout)
-            self.input = _core.cast(_m.divide(_core.cast(keep, "float64"), 1 - cell.dropout), dt)
+            keep = _comparison.greater_equal(draw(cell._rng, "uniform", (batch, input_dim)), cell.dropout)
+            self.input = _core.cast(_arithmetic.divide(_core.cast(keep, "float64"), 1 - cell.dropout), dt)
         if 0 < cell.recurrent_dropout < 1:
-            keep = _m.greater_equal(draw(cell._rng, "uniform", (batch, cell.units)), cell.recurrent_dropout)
-            self.recurrent = _core.cast(_m.divide(_core.cast(keep, "float64"), 1 - cell.recurrent_dropout), dt)
+            keep = _comparison.greater_equal(draw(cell._rng, "uniform", (batch, cell.units)), cell.recurrent_dropout)
+            self.recurrent = _core.cast(_arithmetic.divide(_core.cast(keep, "float64"), 1 - cell.recurrent_dropout), dt)
 
 
 class _Cell(Layer):
@@ -127,13 +131,13 @@ class _Cell(Layer):
     def _project(self, x: Any, masks: _DropoutMasks) -> Any:
         """``x W + b`` for every timestep of ``x`` ``(B, T, d)`` at once: one GEMM."""
         if masks.input is not None:
-            x = _m.multiply(x, _ao.reshape(masks.input, (int(x.shape[0]), 1, int(x.shape[2]))))
+            x = _arithmetic.multiply(x, _shape_ops.reshape(masks.input, (int(x.shape[0]), 1, int(x.shape[2]))))
         b, t, d = (int(s) for s in x.shape)
-        xp = _ao.matmul(_ao.reshape(x, (b * t, d)), self.kernel)
+        xp = _matmul.matmul(_shape_ops.reshape(x, (b * t, d)), self.kernel)
         bias = self._input_bias()
         if bias is not None:
-            xp = _m.add(xp, bias)
-        return _ao.reshape(xp, (b, t, int(xp.shape[-1])))
+            xp = _arithmetic.add(xp, bias)
+        return _shape_ops.reshape(xp, (b, t, int(xp.shape[-1])))
 
     def _prepare(self, batch: int, input_dim: int, training: bool) -> _DropoutMasks:
         return _DropoutMasks(self, batch, input_dim, training)
@@ -144,7 +148,7 @@ class _Cell(Layer):
         bare = not isinstance(states, (list, tuple))
         state_list = [_t(states)] if bare else [_t(s) for s in states]
         masks = self._prepare(int(x.shape[0]), int(x.shape[-1]), bool(training))
-        xp = _ao.reshape(self._project(_ao.reshape(x, (int(x.shape[0]), 1, int(x.shape[-1]))), masks),
+        xp = _shape_ops.reshape(self._project(_shape_ops.reshape(x, (int(x.shape[0]), 1, int(x.shape[-1]))), masks),
                          (int(x.shape[0]), -1))
         out, new_states = self._step(xp, state_list, masks)
         if bare and isinstance(self, SimpleRNNCell):
@@ -166,7 +170,7 @@ class _Cell(Layer):
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}
 
     def _recurrent_input(self, h: Any, masks: _DropoutMasks) -> Any:
-        return h if masks.recurrent is None else _m.multiply(h, masks.recurrent)
+        return h if masks.recurrent is None else _arithmetic.multiply(h, masks.recurrent)
 
     def _step(self, xp: Any, states: list[Any], masks: _DropoutMasks) -> tuple[Any, list[Any]]:
         raise NotImplementedError
@@ -194,7 +198,8 @@ class SimpleRNNCell(_Cell):
                          recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed, **kwargs)
 
     def _step(self, xp: Any, states: list[Any], masks: _DropoutMasks) -> tuple[Any, list[Any]]:
-        h = self.activation(_m.add(xp, _ao.matmul(self._recurrent_input(states[0], masks), self.recurrent_kernel)))
+        h = self.activation(_arithmetic.add(
+            xp, _matmul.matmul(self._recurrent_input(states[0], masks), self.recurrent_kernel)))
         return h, [h]
 
 
@@ -256,12 +261,12 @@ class LSTMCell(_Cell):
         if self._fused():
             h, c = _rnn.lstm_step(xp, self._recurrent_input(h, masks), c, self.recurrent_kernel)  # one fused op
         else:
-            z = _m.add(xp, _ao.matmul(self._recurrent_input(h, masks), self.recurrent_kernel))
+            z = _arithmetic.add(xp, _matmul.matmul(self._recurrent_input(h, masks), self.recurrent_kernel))
             u = self.units
             i, f = self.recurrent_activation(z[:, :u]), self.recurrent_activation(z[:, u:2 * u])
             g, o = self.activation(z[:, 2 * u:3 * u]), self.recurrent_activation(z[:, 3 * u:])
-            c = _m.add(_m.multiply(f, c), _m.multiply(i, g))
-            h = _m.multiply(o, self.activation(c))
+            c = _arithmetic.add(_arithmetic.multiply(f, c), _arithmetic.multiply(i, g))
+            h = _arithmetic.multiply(o, self.activation(c))
         return h, [h, c]
 
     def get_config(self) -> dict[str, Any]:
@@ -313,22 +318,22 @@ class GRUCell(_Cell):
         u = self.units
         fused = _is(self.activation, "tanh") and _is(self.recurrent_activation, "sigmoid")
         if self.reset_after:
-            hz = _ao.matmul(hr, self.recurrent_kernel)
+            hz = _matmul.matmul(hr, self.recurrent_kernel)
             if self.bias is not None:
-                hz = _m.add(hz, self.bias[1])
+                hz = _arithmetic.add(hz, self.bias[1])
             if fused:
                 h_new = _rnn.gru_cell(xp, hz, h)
                 return h_new, [h_new]
-            z = self.recurrent_activation(_m.add(xp[:, :u], hz[:, :u]))
-            r = self.recurrent_activation(_m.add(xp[:, u:2 * u], hz[:, u:2 * u]))
-            hh = self.activation(_m.add(xp[:, 2 * u:], _m.multiply(r, hz[:, 2 * u:])))
+            z = self.recurrent_activation(_arithmetic.add(xp[:, :u], hz[:, :u]))
+            r = self.recurrent_activation(_arithmetic.add(xp[:, u:2 * u], hz[:, u:2 * u]))
+            hh = self.activation(_arithmetic.add(xp[:, 2 * u:], _arithmetic.multiply(r, hz[:, 2 * u:])))
         else:
-            hz = _ao.matmul(hr, self.recurrent_kernel[:, :2 * u])
-            z = self.recurrent_activation(_m.add(xp[:, :u], hz[:, :u]))
-            r = self.recurrent_activation(_m.add(xp[:, u:2 * u], hz[:, u:]))
-            hh = self.activation(_m.add(xp[:, 2 * u:], _ao.matmul(_m.multiply(r, hr),
+            hz = _matmul.matmul(hr, self.recurrent_kernel[:, :2 * u])
+            z = self.recurrent_activation(_arithmetic.add(xp[:, :u], hz[:, :u]))
+            r = self.recurrent_activation(_arithmetic.add(xp[:, u:2 * u], hz[:, u:]))
+            hh = self.activation(_arithmetic.add(xp[:, 2 * u:], _matmul.matmul(_arithmetic.multiply(r, hr),
                                                                   self.recurrent_kernel[:, 2 * u:])))
-        h_new = _m.add(_m.multiply(z, h), _m.multiply(_m.subtract(1.0, z), hh))
+        h_new = _arithmetic.add(_arithmetic.multiply(z, h), _arithmetic.multiply(_arithmetic.subtract(1.0, z), hh))
         return h_new, [h_new]
 
     def get_config(self) -> dict[str, Any]:
@@ -426,7 +431,7 @@ def _deserialize_layer(config: Any) -> Layer:
 
 
 def _where(mask_t: Any, new: Any, old: Any) -> Any:
-    return _ao.where(mask_t, new, old)
+    return _indexing.where(mask_t, new, old)
 
 
 class RNN(Layer):
@@ -535,18 +540,18 @@ class RNN(Layer):
             if (mask_np is None and masks.recurrent is None and steps and isinstance(cell, LSTMCell)
                     and cell._fused()):
                 # the whole sequence as one op (one tape entry, backward through time inside it), time-major
-                xs_in = _ax.reverse(x, [1]) if self.go_backwards else x  # outputs in processing order, as Keras
+                xs_in = _tiling.reverse(x, [1]) if self.go_backwards else x  # outputs in processing order, as Keras
                 if masks.input is not None:
-                    xs_in = _m.multiply(xs_in, _ao.reshape(masks.input, (batch, 1, int(x.shape[2]))))
+                    xs_in = _arithmetic.multiply(xs_in, _shape_ops.reshape(masks.input, (batch, 1, int(x.shape[2]))))
                 hs, cs = _rnn.lstm_sequence(xs_in, cell.kernel, cell._input_bias(), states[0], states[1],
                                             cell.recurrent_kernel)
                 last = hs[-1]
-                out = _ao.transpose(hs, (1, 0, 2)) if self.return_sequences else last
+                out = _shape_ops.transpose(hs, (1, 0, 2)) if self.return_sequences else last
                 keep = self.return_state or self.stateful
                 return self._finish(out, [last, cs[-1]] if keep else states, stacked)
-            xs = _ax.unstack(cell._project(x, masks), axis=1)
+            xs = _joining.unstack(cell._project(x, masks), axis=1)
         else:
-            xs = _ax.unstack(x, axis=1)
+            xs = _joining.unstack(x, axis=1)
         outputs: list[Any] = []
         prev_out = None
         for t in order:
@@ -564,7 +569,7 @@ class RNN(Layer):
                 prev_out = out if not self.zero_output_for_mask else _where(mt, out, prev_out)
             outputs.append(out)
             states = new_states
-        return self._finish(_ao.stack(outputs, axis=1) if self.return_sequences else outputs[-1], states, stacked)
+        return self._finish(_joining.stack(outputs, axis=1) if self.return_sequences else outputs[-1], states, stacked)
 
     def _finish(self, output: Any, states: Any, stacked: bool) -> Any:
         """``output`` (every step's, ``(batch, time, units)``, with ``return_sequences``; else the last step's), the
@@ -811,15 +816,15 @@ class Bidirectional(Layer):
             fw, fw_states = fw[0], list(fw[1:])
             bw, bw_states = bw[0], list(bw[1:])
         if self.return_sequences:
-            bw = _ax.reverse(bw, [1])
+            bw = _tiling.reverse(bw, [1])
         if self.merge_mode == "concat":
-            out: Any = _ao.concat([fw, bw], axis=-1)
+            out: Any = _joining.concat([fw, bw], axis=-1)
         elif self.merge_mode == "sum":
-            out = _m.add(fw, bw)
+            out = _arithmetic.add(fw, bw)
         elif self.merge_mode == "ave":
-            out = _m.multiply(_m.add(fw, bw), 0.5)
+            out = _arithmetic.multiply(_arithmetic.add(fw, bw), 0.5)
         elif self.merge_mode == "mul":
-            out = _m.multiply(fw, bw)
+            out = _arithmetic.multiply(fw, bw)
         else:
             out = [fw, bw]
         if self.return_state:
@@ -889,10 +894,10 @@ class TimeDistributed(Layer):
             raise ValueError(f"`TimeDistributed` Layer should be passed an input with at least 3 dimensions, "
                              f"received: {tuple(x.shape)}")
         b, t = int(x.shape[0]), int(x.shape[1])
-        flat = _ao.reshape(x, (b * t, *[int(d) for d in x.shape[2:]]))
+        flat = _shape_ops.reshape(x, (b * t, *[int(d) for d in x.shape[2:]]))
         kwargs = {"training": training} if self.layer._call_has_training_arg else {}
         y = self.layer(flat, **kwargs)
-        return _nest.map_structure(lambda o: _ao.reshape(o, (b, t, *[int(d) for d in o.shape[1:]])), y)
+        return _nest.map_structure(lambda o: _shape_ops.reshape(o, (b, t, *[int(d) for d in o.shape[1:]])), y)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = tuple(input_shape)

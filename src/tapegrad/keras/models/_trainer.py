@@ -19,7 +19,7 @@ from ..._tensor import _TensorLike
 from ...compiler.function import function as tg_function
 from ...compiler.function import is_tracing
 from ...gradient_tape import GradientTape
-from ...ops.misc_ops import functions_run_eagerly
+from ...ops.execution import functions_run_eagerly
 from ...ops.random_ops import op_generator
 from .. import losses as losses_module
 from .. import metrics as metrics_module
@@ -366,7 +366,7 @@ class Trainer:
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
                      training: bool = True) -> Any:
         """The compiled loss of ``y_pred`` against ``y`` plus ``self.losses`` (regularization penalties)."""
-        from ...ops import math_ops
+        from ...ops import arithmetic
 
         total = None
         spec = self._compile_losses
@@ -392,9 +392,9 @@ class Trainer:
                     tracker = getattr(self, "_output_loss_trackers", {}).get(key)
                     if tracker is not None:
                         tracker.update_state(value, sample_weight=int(_nest.flatten(p)[0].shape[0]))
-                    total = value if total is None else math_ops.add(total, value)
+                    total = value if total is None else arithmetic.add(total, value)
         for extra in self.losses:
-            total = extra if total is None else math_ops.add(total, extra)
+            total = extra if total is None else arithmetic.add(total, extra)
         if total is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         return total

@@ -1,0 +1,516 @@
+"""Pooling (``tf.nn``): max_pool/avg_pool in 1-D, 2-D and N-D form.
+
+Max and average pooling have mutually adjoint scatter/gather ops, so every order of derivative is exact. TF
+conventions kept (reference §6): max-pool gradients go to the *first* maximum of each window (accumulating over
+overlapping windows), and SAME average pooling divides by the number of valid (unpadded) elements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._backend import NUMPY
+from .._dispatch import apply1, apply2, applyn
+from .._registry import defop, spec
+from .._tensor import Tensor
+from ..errors import InvalidArgumentError
+from . import shape_ops
+from ._common import pair, to_tensor
+from ._nn_common import _run
+from .convolution import (
+    Pads,
+    _check_format,
+    _from_nhwc,
+    _out_size,
+    _pad_hw,
+    _resolve_padding,
+    _same_pads,
+    _scatter_windows,
+    _spatial_arg,
+    _take,
+    _to_nhwc,
+    _windows,
+)
+
+# -- pooling ----------------------------------------------------------------------------------------------------
+
+
+def _lowest(F: Any, dtype: Any) -> Any:
+    return -F.inf if dtype.kind == "f" else F.iinfo(dtype).min
+
+
+def _pool_out(h: int, w: int, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> tuple[int, int]:
+    return (_out_size(h, ksize[0], strides[0], 1, pads[0]), _out_size(w, ksize[1], strides[1], 1, pads[1]))
+
+
+def _tiled(ksize: Sequence[int], strides: Sequence[int], pads: Pads) -> bool:
+    """Windows that tile the input (stride = window, no padding): the common 2×2/2 pooling."""
+    return tuple(ksize) == tuple(strides) and pads == ((0, 0), (0, 0))
+
+
+def _tiles(F: Any, x: Any, ksize: Sequence[int]) -> Any:
+    """``(..., H, W, C)`` as ``(..., Ho, kh, Wo, kw, C)`` non-overlapping tiles (rows/columns past the last whole
+    window dropped): a view when nothing is dropped."""
+    kh, kw = ksize
+    ho, wo = x.shape[-3] // kh, x.shape[-2] // kw
+    if (ho * kh, wo * kw) != (x.shape[-3], x.shape[-2]):
+        x = x[..., : ho * kh, : wo * kw, :]
+    return F.reshape(x, x.shape[:-3] + (ho, kh, wo, kw, x.shape[-1]))
+
+
+def _tile_max(F: Any, t: Any, ksize: Sequence[int]) -> Any:
+    """The maximum over the window axes of tiles: elementwise maxima of the taps (several times faster than a
+    reduction over two inner strided axes; NaN propagates as with ``max``)."""
+    if ksize[0] * ksize[1] == 1:  # 1×1 windows: a copy, never a view of the input
+        return F.array(t[..., 0, :, 0, :], copy=True)
+    out = t[..., 0, :, 0, :]
+    for a in range(ksize[0]):
+        for b in range(ksize[1]):
+            if a or b:
+                out = F.maximum(out, t[..., a, :, b, :])
+    return out
+
+
+def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
+    if (_tiled(ksize, strides, pads) and not F.is_diff and type(x) is np.ndarray and ksize[0] * ksize[1] > 1
+            and x.shape[-3] % ksize[0] == 0 and x.shape[-2] % ksize[1] == 0 and x.flags.c_contiguous):
+        # maxima of the kernel rows first (whole image rows: long contiguous inner loops), then across the columns
+        kh, kw = ksize
+        lead, (h, w, c) = x.shape[:-3], x.shape[-3:]
+        xr = x.reshape(lead + (h // kh, kh, w * c))
+        m = xr[..., 0, :]
+        for a in range(1, kh):
+            m = np.maximum(m, xr[..., a, :], out=None if a == 1 else m)
+        m = m.reshape(lead + (h // kh, w // kw, kw * c))
+        out = m[..., :c]
+        for b in range(1, kw):
+            out = np.maximum(out, m[..., b * c:(b + 1) * c], out=None if b == 1 else out)
+        return out
+    if _tiled(ksize, strides, pads):
+        return _tile_max(F, _tiles(F, x, ksize), ksize)
+    out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
+    v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
+    return F.max(v, axis=(-2, -1))
+
+
+def _maxpool_argmax_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
+    """Index ``a * kw + b`` of the first maximum of each window (row-major, as TF's CPU kernel)."""
+    if _tiled(ksize, strides, pads) and ksize[0] * ksize[1] <= 127:
+        t = _tiles(F, x, ksize)
+        nl = t.ndim - 5
+        # taps made contiguous (one copy): (kh * kw, *lead, Ho, Wo, C)
+        taps = F.ascontiguousarray(F.transpose(t, (nl + 1, nl + 3, *range(nl), nl, nl + 2, nl + 4)))
+        taps = F.reshape(taps, (ksize[0] * ksize[1],) + taps.shape[2:])
+        top = F.max(taps, axis=0)
+        if x.dtype.kind != "f" or not F.isnan(top).any():  # a NaN in a window makes its maximum NaN
+            # one comparison per kernel tap against the window maxima; earlier taps win ties (NaN windows: below)
+            arg = F.zeros(top.shape, dtype=F.int8)
+            for k in reversed(range(taps.shape[0])):  # last tap first, so the earliest tap equal to the max stays
+                arg = F.where(taps[k] == top, F.int8(k), arg)
+            return F.astype(arg, F.int64)
+    out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
+    v = _windows(F, _pad_hw(F, x, pads, _lowest(F, x.dtype)), ksize, strides, (1, 1), out_hw)
+    return F.argmax(F.reshape(v, v.shape[:-2] + (ksize[0] * ksize[1],)), axis=-1)
+
+
+def _maxpool_argmax(F: Any, x: Any, p: Any) -> Any:
+    """The routing indices of ``x``'s windows: a recorded op under the differentiable namespace (a compiled
+    program computes them on every call), the raw forward otherwise."""
+    if F.is_diff:
+        return applyn(MAXPOOL_ARGMAX, (x,), _pool_geom(p))
+    return _maxpool_argmax_fwd(F, x, **_pool_geom(p))
+
+
+def _pool_geom(p: dict[str, Any]) -> dict[str, Any]:
+    return {"ksize": p["ksize"], "strides": p["strides"], "pads": p["pads"]}
+
+
+def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: tuple[int, int]) -> Any:
+    """The gradient of a max pool whose windows tile ``x`` exactly, without an argmax array: the window maxima and
+    the upstream, repeated along the width to ``x``'s row layout, are compared with and routed to each kernel row
+    in one pass per row (long contiguous inner loops, no transposed copies). Ties (a window with several elements
+    equal to its maximum, common after a ReLU) go to the first in row-major order, as TF's kernel. A NaN maximum or
+    a non-finite upstream makes this return None (the argmax rule runs)."""
+    if np.isnan(top).any() or not np.isfinite(g).all():
+        return None
+    kh, kw = ksize
+    lead, (ho, wo, c) = x.shape[:-3], top.shape[-3:]
+    rows = lead + (ho, kh, wo * kw, c)
+    xr = x.reshape(rows)
+    top_w = np.repeat(top, kw, axis=-2)
+    eq = np.empty((kh,) + top_w.shape, bool)
+    hits = 0
+    for a in range(kh):
+        np.equal(xr[..., a, :, :], top_w, out=eq[a])
+        hits += np.count_nonzero(eq[a])
+    if hits != top.size:  # ties: keep the first hit of each window (row-major over the taps)
+        # the channels' flags (bytes 0/1) read as wide unsigned words, so each bitwise op covers several channels
+        width = next(w for w in (8, 4, 2, 1) if c % w == 0)
+        taps = eq.reshape((kh,) + lead + (ho, wo, kw, c)).view(np.dtype(f"u{width}"))
+        taken = taps[0, ..., 0, :].copy()
+        not_taken = np.empty_like(taken)
+        for k in range(1, kh * kw):
+            a, b = divmod(k, kw)
+            e = taps[a, ..., b, :]
+            np.invert(taken, out=not_taken)
+            np.bitwise_and(e, not_taken, out=e)  # a hit no earlier tap of the window had
+            if k < kh * kw - 1:
+                taken |= e
+    gx = _take(x.shape, g.dtype)
+    gr = gx.reshape(rows)
+    g_w = np.repeat(g, kw, axis=-2)
+    for a in range(kh):
+        np.multiply(g_w, eq[a], out=gr[..., a, :, :])
+    return gx
+
+
+def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x = ins[0]
+    if (not F.is_diff and type(x) is np.ndarray and type(g) is np.ndarray and x.dtype.kind == "f"
+            and g.shape == out.shape and _tiled(p["ksize"], p["strides"], p["pads"])
+            and x.shape[-3] % p["ksize"][0] == 0 and x.shape[-2] % p["ksize"][1] == 0):
+        gx = _maxpool_vjp_tiled_np(g, x, out, p["ksize"])
+        if gx is not None:
+            return (gx,)
+    xs = F.shape(ins[0])
+    arg = _maxpool_argmax(F, ins[0], p)
+    return (_run(F, MAXPOOL_SCATTER, g, arg, in_hw=(xs[-3], xs[-2]), **_pool_geom(p)),)
+
+
+def _maxpool_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    arg = _maxpool_argmax(F, ins[0], p)
+    return _run(F, MAXPOOL_GATHER, ts[0], arg, **_pool_geom(p))
+
+
+def _maxpool_scatter_fwd(F: Any, g: Any, arg: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
+                         in_hw: tuple[int, int]) -> Any:
+    """Route each window's upstream value to its selected element (``arg``), accumulating overlaps."""
+    kw = ksize[1]
+    if _tiled(ksize, strides, pads):  # no overlaps: each tap's share, tap-major, then one transpose copy
+        kh = ksize[0]
+        lead, (ho, wo, c) = g.shape[:-3], g.shape[-3:]
+        buf = F.empty((kh, kw) + g.shape, dtype=g.dtype)
+        finite = g.dtype.kind != "f" or bool(F.isfinite(g).all())  # g * False is 0 only for finite g
+        for a in range(kh):
+            for b in range(kw):
+                sel = arg == a * kw + b
+                if finite:
+                    F.multiply(g, sel, out=buf[a, b])
+                else:
+                    buf[a, b] = F.where(sel, g, 0)
+        nl = len(lead)
+        perm = (*range(2, 2 + nl), 2 + nl, 0, 3 + nl, 1, 4 + nl)  # (kh, kw, *lead, Ho, Wo, C) → tiles
+        out = F.reshape(F.ascontiguousarray(F.transpose(buf, perm)), lead + (ho * kh, wo * kw, c))
+        if (ho * ksize[0], wo * kw) != tuple(in_hw):  # rows/columns no window covered get no gradient
+            width = [(0, 0)] * (g.ndim - 3) + [(0, in_hw[0] - ho * ksize[0]), (0, in_hw[1] - wo * kw), (0, 0)]
+            out = F.pad(out, width)
+        return out
+    return _scatter_windows(F, lambda a, b: F.where(arg == a * kw + b, g, 0), g.shape[:-3], g.shape[-3:-1], in_hw,
+                            ksize, strides, (1, 1), pads, g.shape[-1], g.dtype)
+
+
+def _maxpool_gather_fwd(F: Any, x: Any, arg: Any, ksize: tuple[int, int], strides: tuple[int, int],
+                        pads: Pads) -> Any:
+    """Pick, per window, the element at index ``arg`` (the transpose of the scatter)."""
+    if _tiled(ksize, strides, pads):
+        t = _tiles(F, x, ksize)
+        out = F.zeros(arg.shape, dtype=x.dtype)
+        for a in range(ksize[0]):
+            for b in range(ksize[1]):
+                out = F.where(arg == a * ksize[1] + b, t[..., a, :, b, :], out)
+        return out
+    out_hw = arg.shape[-3], arg.shape[-2]
+    v = _windows(F, _pad_hw(F, x, pads), ksize, strides, (1, 1), out_hw)
+    flat = F.reshape(v, v.shape[:-2] + (ksize[0] * ksize[1],))
+    idx = F.broadcast_to(F.expand_dims(arg, -1), flat.shape[:-1] + (1,))
+    return F.take_along_axis(flat, idx, axis=-1)[..., 0]
+
+
+# The routing indices ``arg`` are the second input of the scatter/gather pair (integer: no gradient).
+def _scatter_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (_run(F, MAXPOOL_GATHER, h, ins[1], **_pool_geom(p)), None)
+
+
+def _gather_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    xs = F.shape(ins[0])
+    return (_run(F, MAXPOOL_SCATTER, h, ins[1], in_hw=(xs[-3], xs[-2]), **_pool_geom(p)), None)
+
+
+def _pool_ref(x: np.ndarray, k: Sequence[int], s: Sequence[int], pads: Any, mode: str) -> np.ndarray:
+    n, h, w, c = x.shape
+    ho = (h + sum(pads[0]) - k[0]) // s[0] + 1
+    wo = (w + sum(pads[1]) - k[1]) // s[1] + 1
+    out = np.zeros((n, ho, wo, c))
+    for i in range(ho):
+        for j in range(wo):
+            r0, c0 = i * s[0] - pads[0][0], j * s[1] - pads[1][0]
+            win = x[:, max(r0, 0): r0 + k[0], max(c0, 0): c0 + k[1], :]
+            out[:, i, j, :] = win.max(axis=(1, 2)) if mode == "max" else win.mean(axis=(1, 2))
+    return out
+
+
+MAXPOOL = defop("max_pool2d", _maxpool_fwd, _maxpool_vjp, _maxpool_jvp, save_out=True, test=[
+    spec(lambda tf, x: tf.nn.max_pool2d(x, 2, 2, "VALID"), lambda rng: (rng.normal(size=(2, 4, 5, 3)),),
+         ref=lambda x: _pool_ref(x, (2, 2), (2, 2), ((0, 0), (0, 0)), "max"), name="valid"),
+    spec(lambda tf, x: tf.nn.max_pool2d(x, [3, 2], [2, 1], "SAME"), lambda rng: (rng.normal(size=(1, 5, 4, 2)),),
+         ref=lambda x: _pool_ref(x, (3, 2), (2, 1), _same_pads(5, 4, (3, 2), (2, 1)), "max"), name="same_overlap"),
+    spec(lambda tf, x: tf.nn.max_pool1d(x, 3, 2, "SAME"), lambda rng: (rng.normal(size=(2, 6, 2)),),
+         ref=lambda x: _pool_ref(x[:, None], (1, 3), (1, 2), ((0, 0), (0, 1)), "max")[:, 0], name="1d"),
+])
+
+
+def _maxpool_routing(x: Any, ksize: Any, strides: Any, padding: str, who: str) -> tuple[dict[str, Any], Any]:
+    """Pooling geometry and the flat positions of each window's maximum in ``x`` (a recorded op)."""
+    k = _spatial_arg(ksize, "ksize", who, True)
+    s = _spatial_arg(strides, "strides", who, True)
+    p = {"ksize": k, "strides": s, "pads": _resolve_padding(padding, x._value.shape[1:3], k, s, (1, 1), True, who,
+                                                            False)}
+    return p, apply1(MAXPOOL_ARGMAX, x, p)
+
+
+def _max_pool_grad(x: Any, g: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
+    """Max pooling's gradient routing for output gradient ``g``, with windows' maxima taken from ``x`` (internal)."""
+    xt, gt = pair(x, g, "max_pool_grad")
+    p, arg = _maxpool_routing(xt, ksize, strides, padding, "max_pool_grad")
+    return apply2(MAXPOOL_SCATTER, gt, arg, {"in_hw": tuple(xt._value.shape[1:3]), **p})
+
+
+def _max_pool_select(x: Any, y: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
+    """The elements of ``y`` at the positions of ``x``'s window maxima (internal; the scatter's transpose)."""
+    xt, yt = pair(x, y, "max_pool_select")
+    p, arg = _maxpool_routing(xt, ksize, strides, padding, "max_pool_select")
+    return apply2(MAXPOOL_GATHER, yt, arg, p)
+
+
+def _first_max_scatter_ref(x: np.ndarray, g: np.ndarray, k: Sequence[int], s: Sequence[int]) -> np.ndarray:
+    out = np.zeros_like(x)
+    n, ho, wo, c = g.shape
+    for b in range(n):
+        for i in range(ho):
+            for j in range(wo):
+                for ch in range(c):
+                    win = x[b, i * s[0]: i * s[0] + k[0], j * s[1]: j * s[1] + k[1], ch]
+                    a, bb = np.unravel_index(np.argmax(win), win.shape)
+                    out[b, i * s[0] + a, j * s[1] + bb, ch] += g[b, i, j, ch]
+    return out
+
+
+MAXPOOL_SCATTER = defop("max_pool_grad", _maxpool_scatter_fwd, _scatter_vjp,
+                        lambda F, ts, ins, out, p: _run(F, MAXPOOL_SCATTER, ts[0], ins[1], **p),
+                        linear=True, internal=True, test=spec(
+    lambda tf, x, g: _max_pool_grad(x, g, 2, 1, "VALID"),
+    lambda rng: (rng.normal(size=(1, 4, 3, 2)), rng.normal(size=(1, 3, 2, 2))), grad=(1,),
+    ref=lambda x, g: _first_max_scatter_ref(x, g, (2, 2), (1, 1)), tf=False))
+
+MAXPOOL_GATHER = defop("max_pool_select", _maxpool_gather_fwd, _gather_vjp,
+                       lambda F, ts, ins, out, p: _run(F, MAXPOOL_GATHER, ts[0], ins[1], **p),
+                       linear=True, internal=True, test=spec(
+    lambda tf, x, y: _max_pool_select(x, y, [2, 3], 2, "SAME"),
+    lambda rng: (rng.normal(size=(1, 5, 5, 2)), rng.normal(size=(1, 5, 5, 2))), grad=(1,), tf=False))
+
+MAXPOOL_ARGMAX = defop("max_pool_argmax", _maxpool_argmax_fwd, None, internal=True, test=spec(
+    lambda tf, x: _max_pool_argmax(x, [2, 3], 2, "SAME"), lambda rng: (rng.normal(size=(1, 5, 5, 2)),), grad=(),
+    order2=False, ref=lambda x: _maxpool_argmax_fwd(NUMPY, x, (2, 3), (2, 2), _same_pads(5, 5, (2, 3), (2, 2))),
+    tf=False))
+
+
+def _max_pool_argmax(x: Any, ksize: Any, strides: Any, padding: str) -> Tensor:
+    """The routing indices of max pooling (internal): for each window, the flat index of its first maximum."""
+    return _maxpool_routing(to_tensor(x), ksize, strides, padding, "max_pool_argmax")[1]
+
+
+def _pool_count(F: Any, in_hw: Sequence[int], out_hw: Sequence[int], ksize: Sequence[int], strides: Sequence[int],
+                pads: Pads, dtype: Any) -> Any:
+    """Number of unpadded elements in each window, ``(Ho, Wo, 1)`` in ``dtype``."""
+    sizes = []
+    for n, o, k, s, (lo, _) in zip(in_hw, out_hw, ksize, strides, pads):
+        start = F.arange(o) * s - lo
+        sizes.append(F.minimum(start + k, n) - F.maximum(start, 0))
+    return F.astype(sizes[0][:, None, None] * sizes[1][None, :, None], dtype)
+
+
+def _avgpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
+    in_hw = (x.shape[-3], x.shape[-2])
+    out_hw = _pool_out(in_hw[0], in_hw[1], ksize, strides, pads)
+    v = _windows(F, _pad_hw(F, x, pads), ksize, strides, (1, 1), out_hw)
+    return F.sum(v, axis=(-2, -1)) / _pool_count(F, in_hw, out_hw, ksize, strides, pads, x.dtype)
+
+
+def _avgpool_grad_fwd(F: Any, g: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
+                      in_hw: tuple[int, int]) -> Any:
+    out_hw = (g.shape[-3], g.shape[-2])
+    h = g / _pool_count(F, in_hw, out_hw, ksize, strides, pads, g.dtype)
+    return _scatter_windows(F, lambda a, b: h, g.shape[:-3], out_hw, in_hw, ksize, strides, (1, 1), pads,
+                            g.shape[-1], g.dtype)
+
+
+def _avgpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    xs = F.shape(ins[0])
+    return (_run(F, AVGPOOL_GRAD, g, in_hw=(xs[-3], xs[-2]), **_pool_geom(p)),)
+
+
+def _avgpool_grad_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (_run(F, AVGPOOL, h, **_pool_geom(p)),)
+
+
+AVGPOOL = defop("avg_pool2d", _avgpool_fwd, _avgpool_vjp, lambda F, ts, ins, out, p: _run(F, AVGPOOL, ts[0], **p),
+                linear=True, save_in=False, test=[
+    spec(lambda tf, x: tf.nn.avg_pool2d(x, 2, 2, "VALID"), lambda rng: (rng.normal(size=(2, 4, 5, 3)),),
+         ref=lambda x: _pool_ref(x, (2, 2), (2, 2), ((0, 0), (0, 0)), "avg"), name="valid"),
+    spec(lambda tf, x: tf.nn.avg_pool2d(x, [3, 2], [2, 1], "SAME"), lambda rng: (rng.normal(size=(1, 5, 4, 2)),),
+         ref=lambda x: _pool_ref(x, (3, 2), (2, 1), _same_pads(5, 4, (3, 2), (2, 1)), "avg"), name="same"),
+    spec(lambda tf, x: tf.nn.avg_pool1d(x, 3, 2, "SAME"), lambda rng: (rng.normal(size=(2, 6, 2)),),
+         ref=lambda x: _pool_ref(x[:, None], (1, 3), (1, 2), ((0, 0), (0, 1)), "avg")[:, 0], name="1d"),
+])
+
+
+def _avg_pool_grad(g: Any, in_hw: Sequence[int], ksize: Any, strides: Any, padding: str) -> Tensor:
+    """Average pooling's gradient for output gradient ``g`` and input spatial size ``in_hw`` (internal)."""
+    gt = to_tensor(g)
+    k = _spatial_arg(ksize, "ksize", "avg_pool_grad", True)
+    s = _spatial_arg(strides, "strides", "avg_pool_grad", True)
+    hw = (int(in_hw[0]), int(in_hw[1]))
+    pads = _resolve_padding(padding, hw, k, s, (1, 1), True, "avg_pool_grad", False)
+    return apply1(AVGPOOL_GRAD, gt, {"ksize": k, "strides": s, "pads": pads, "in_hw": hw})
+
+
+AVGPOOL_GRAD = defop("avg_pool_grad", _avgpool_grad_fwd, _avgpool_grad_vjp,
+                     lambda F, ts, ins, out, p: _run(F, AVGPOOL_GRAD, ts[0], **p), linear=True, save_in=False,
+                     internal=True,
+                     test=spec(lambda tf, g: _avg_pool_grad(g, (5, 4), [3, 2], [2, 1], "SAME"),
+                               lambda rng: (rng.normal(size=(1, 3, 4, 2)),), tf=False))
+
+
+def _pool_prepare(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str, op: str,  # noqa: A002
+                  kinds: str) -> tuple[Any, bool, dict[str, Any]]:
+    x = to_tensor(input)
+    if x._value.dtype.kind not in kinds:
+        raise InvalidArgumentError(f"{op}: unsupported dtype {x.dtype.name} (shape {tuple(x._value.shape)}); "
+                                   f"{'floating point' if kinds == 'f' else 'real numeric'} tensors are supported.")
+    last = _check_format(data_format, ("NHWC", "NCHW"), op)
+    if x._value.ndim != 4:
+        raise InvalidArgumentError(f"{op}: input must be 4-dimensional ({data_format}), got shape "
+                                   f"{tuple(x._value.shape)}.")
+    k = _spatial_arg(ksize, "ksize", op, last)
+    s = _spatial_arg(strides, "strides", op, last)
+    if not last:
+        x = _to_nhwc(x)
+    pads = _resolve_padding(padding, x._value.shape[1:3], k, s, (1, 1), last, op, False)
+    return x, last, {"ksize": k, "strides": s, "pads": pads}
+
+
+def max_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",  # noqa: A002
+               name: str | None = None) -> Tensor:
+    """Max pooling over ``ksize`` windows of ``[N, H, W, C]``; ``padding`` is ``"SAME"`` or ``"VALID"``.
+
+    The gradient goes to the **first** maximum of each window (row-major), accumulating where windows overlap
+    (TF's convention; ``reduce_max`` splits ties instead).
+
+    >>> import tapegrad as tf
+    >>> x = tf.constant([[1.0, 3.0], [3.0, 2.0]])[None, :, :, None]
+    >>> with tf.GradientTape() as t:
+    ...     t.watch(x)
+    ...     y = tf.nn.max_pool2d(x, 2, 2, "VALID")
+    >>> t.gradient(y, x).numpy().reshape(2, 2).tolist()
+    [[0.0, 1.0], [0.0, 0.0]]
+    """
+    x, last, p = _pool_prepare(input, ksize, strides, padding, data_format, "max_pool2d", "fiu")
+    out = apply1(MAXPOOL, x, p)
+    return out if last else _from_nhwc(out)
+
+
+def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",  # noqa: A002
+               name: str | None = None) -> Tensor:
+    """Average pooling over ``ksize`` windows of ``[N, H, W, C]``. With ``"SAME"`` padding each window averages
+    only its valid (unpadded) elements, as in TF.
+
+    >>> import tapegrad as tf
+    >>> x = tf.reshape(tf.constant([0.0, 1, 2, 3, 4, 5, 6, 7, 8]), [1, 3, 3, 1])
+    >>> tf.nn.avg_pool2d(x, 2, 2, "SAME").numpy().reshape(-1).tolist()
+    [2.0, 3.5, 6.5, 8.0]
+    """
+    x, last, p = _pool_prepare(input, ksize, strides, padding, data_format, "avg_pool2d", "f")
+    out = apply1(AVGPOOL, x, p)
+    return out if last else _from_nhwc(out)
+
+
+def _pool1d(fn: Callable[..., Tensor], input: Any, ksize: Any, strides: Any, padding: Any,  # noqa: A002
+            data_format: str, op: str) -> Tensor:
+    """1-D pooling as 2-D pooling over a unit height: ``[N, W, C]`` → ``[N, 1, W, C]`` (``NCW``: ``[N, C, 1, W]``)."""
+    x = to_tensor(input)
+    last = _check_format(data_format, ("NWC", "NCW"), op)
+    xs = tuple(x._value.shape)
+    if len(xs) != 3:
+        raise InvalidArgumentError(f"{op}: input must be 3-dimensional ({data_format}), got shape {xs}.")
+    (k,) = _spatial_arg(ksize, "ksize", op, last, nd=1)
+    (s,) = _spatial_arg(strides, "strides", op, last, nd=1)
+    x4 = shape_ops.reshape(x, (xs[0], 1, xs[1], xs[2]) if last else (xs[0], xs[1], 1, xs[2]))
+    y = fn(x4, [1, k], [1, s], padding, "NHWC" if last else "NCHW")
+    ys = tuple(y._value.shape)
+    return shape_ops.reshape(y, (ys[0], ys[2], ys[3]) if last else (ys[0], ys[1], ys[3]))
+
+
+def max_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",  # noqa: A002
+               name: str | None = None) -> Tensor:
+    """Max pooling of ``[N, W, C]`` (see :func:`max_pool2d`).
+
+    >>> import tapegrad as tf
+    >>> tf.nn.max_pool1d(tf.constant([[[1.0], [3.0], [2.0], [0.0]]]), 2, 2, "VALID").numpy().reshape(-1).tolist()
+    [3.0, 2.0]
+    """
+    return _pool1d(max_pool2d, input, ksize, strides, padding, data_format, "max_pool1d")
+
+
+def avg_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC",  # noqa: A002
+               name: str | None = None) -> Tensor:
+    """Average pooling of ``[N, W, C]`` (see :func:`avg_pool2d`).
+
+    >>> import tapegrad as tf
+    >>> tf.nn.avg_pool1d(tf.constant([[[1.0], [3.0], [2.0]]]), 2, 2, "SAME").numpy().reshape(-1).tolist()
+    [2.0, 2.0]
+    """
+    return _pool1d(avg_pool2d, input, ksize, strides, padding, data_format, "avg_pool1d")
+
+
+def _pool_nd(fn1: Callable[..., Tensor], fn2: Callable[..., Tensor], input: Any, ksize: Any,  # noqa: A002
+             strides: Any, padding: Any, data_format: str | None, op: str) -> Tensor:
+    x = to_tensor(input)
+    nd = x._value.ndim
+    if nd == 3:
+        return fn1(x, ksize, strides, padding, data_format or "NWC")
+    if nd == 4:
+        return fn2(x, ksize, strides, padding, data_format or "NHWC")
+    raise InvalidArgumentError(f"{op}: input must be 3- or 4-dimensional (1-D or 2-D pooling; 3-D pooling is not "
+                               f"implemented), got shape {tuple(x._value.shape)}.")
+
+
+def max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,  # noqa: A002
+             name: str | None = None) -> Tensor:
+    """Max pooling of a 3-D (``[N, W, C]``) or 4-D (``[N, H, W, C]``) input.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.max_pool(tf.ones([1, 4, 4, 1]), 2, 2, "VALID").shape
+    TensorShape([1, 2, 2, 1])
+    """
+    return _pool_nd(max_pool1d, max_pool2d, input, ksize, strides, padding, data_format, "max_pool")
+
+
+def avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,  # noqa: A002
+             name: str | None = None) -> Tensor:
+    """Average pooling of a 3-D (``[N, W, C]``) or 4-D (``[N, H, W, C]``) input.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.avg_pool(tf.ones([1, 4, 1]), 2, 2, "VALID").shape
+    TensorShape([1, 2, 1])
+    """
+    return _pool_nd(avg_pool1d, avg_pool2d, input, ksize, strides, padding, data_format, "avg_pool")
+
+
+EXPORTS: dict[str, list[str]] = {
+    "nn": [
+        "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool", "avg_pool",
+    ],
+}
