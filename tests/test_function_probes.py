@@ -22,8 +22,6 @@ PER_SHAPE = ("a signature with None dims compiles one program per concrete shape
              "each new shape (TF: once)")
 AUTOGRAPH = ("tapegrad guards data-dependent Python loops instead of converting them (AutoGraph): TF's loop "
              "consistency errors are not raised, and a list append inside a tf.range loop works")
-RANDOM_BITS = ("stateful ops (tf.random.normal/uniform) draw from NumPy streams, not TF's Philox kernels: the "
-               "relations the case shows match TF (tests/test_function_random.py), the printed values do not")
 API = "an op or API that tapegrad does not have yet (issue 14)"
 JIT = "jit_compile=True is issue 11's (the jit back-end)"
 KERAS = "the probe imports the real keras package (TensorFlow's), not tapegrad.keras"
@@ -37,8 +35,6 @@ KNOWN_DIFFERENCES = {
     'p32_function.py / loop variable changes shape inside tf loop (no shape_invariants)': AUTOGRAPH,
     'p32_function.py / python list.append inside a tf.range loop': AUTOGRAPH,
     'p32_function.py / tf.debugging.assert_positive failing at run time': API,
-    'p33_function.py / global seed 1234: g() vs h() (two tf.functions), vs eager e1/e2, g() 2nd call: [g==h, g==e1, g[1]==e2, g1==g2], values': RANDOM_BITS,  # noqa: E501
-    'p33_function.py / global seed 7 + op seed 1 inside tf.function, two calls': RANDOM_BITS,
     'p33_function.py / train step with keras Adam.apply_gradients inside tf.function (optimizer vars created on 1st call): losses, ~eager': KERAS,  # noqa: E501
     'p34_function.py / jit_compile=True with a string op': JIT,
     'p34_function.py / jit_compile=True with tf.numpy_function': JIT,

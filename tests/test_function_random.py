@@ -2,8 +2,8 @@
 
 Every expectation here was checked against TensorFlow 2.21 (probe p33 and runs of the same code under TF):
 
-* stateful ops (``tf.random.normal`` …) inside a ``tf.function`` use TF's *graph* seeds: relations only, as their
-  values come from NumPy streams (see ``tapegrad.ops.random_ops``);
+* stateful ops (``tf.random.normal`` …) inside a ``tf.function`` use TF's *graph* seeds (their values are TF's:
+  tests/conformance/test_random_values.py compares them with TensorFlow);
 * ``Generator`` and ``stateless_*`` reproduce TF's Philox values; the literals below are TF's outputs.
 """
 

@@ -4,7 +4,8 @@ TensorFlow 2.21 behaviour these tests encode was checked against real TF (seedin
 ``tf.random.set_seed`` docstring and probes: an op seed alone uses global seed 87654321, ``set_seed`` resets
 op-seeded sequences, op kinds keep separate sequences; gradients of ``normal``/``uniform``/``truncated_normal``
 reach mean/stddev/minval/maxval; ``shuffle`` has no gradient; ``categorical`` gives non-finite logits zero
-probability and a row without finite logits yields ``num_classes``). Values are not TF's (NumPy PCG64 streams).
+probability and a row without finite logits yields ``num_classes``). Seeded values are TF's own (Philox kernels):
+the conformance lane (tests/conformance/test_random_values.py) compares them with TensorFlow directly.
 """
 
 from __future__ import annotations
@@ -129,12 +130,16 @@ def test_set_seed_accepts_numpy_integers_and_rejects_strings() -> None:
 
 def test_op_generator_helper_follows_the_model() -> None:
     tf.random.set_seed(8)
-    a = op_generator(3, "Custom").random(5)
-    b = op_generator(3, "Custom").random(5)
+    a = op_generator(3, "Custom").sample("uniform", 5, np.float32)
+    b = op_generator(3, "Custom").sample("uniform", 5, np.float32)
     assert not np.array_equal(a, b)
     tf.random.set_seed(8)
-    assert np.array_equal(op_generator(3, "Custom").random(5), a)
-    assert isinstance(op_generator(None, "Custom"), np.random.Generator)
+    k = op_generator(3, "Custom")
+    assert (k.key, k.counter) == (8, 3 << 64)  # TF: key = global seed, counter = op seed << 64
+    assert np.array_equal(k.sample("uniform", 5, np.float32), a)
+    assert k.counter == (3 << 64) + 256 * 5  # TF reserves 256 Philox calls per output
+    tf.random.set_seed(None)
+    assert isinstance(op_generator(None, "Custom"), np.random.Generator)  # unseeded: NumPy's fast stream
 
 
 def test_op_generator_shares_the_uniform_stream_for_the_same_key() -> None:
@@ -142,7 +147,7 @@ def test_op_generator_shares_the_uniform_stream_for_the_same_key() -> None:
     tf.random.uniform([5], seed=3)
     second = tf.random.uniform([5], seed=3).numpy()
     tf.random.set_seed(8)
-    op_generator(3, "RandomUniform/float32").random(5, dtype=np.float32)  # e.g. nn.dropout drawing first
+    op_generator(3, "RandomUniform/float32").sample("uniform", 5, np.float32)  # e.g. nn.dropout drawing first
     assert np.array_equal(tf.random.uniform([5], seed=3).numpy(), second)
 
 

@@ -805,9 +805,9 @@ class _ShuffleDataset(_UnaryDataset):
             raise InvalidArgumentError(f"buffer_size must be greater than zero (or AUTOTUNE); got {buffer_size}.")
         self._buffer = buffer_size if buffer_size > 0 else 1024
         if seed is None:
-            from ..ops.random_ops import op_generator
+            from ..ops.random_ops import internal_generator
 
-            seed = int(op_generator(None, "ShuffleDataset").integers(0, 2**62))
+            seed = int(internal_generator().integers(0, 2**62))
         self._seed, self._reshuffle, self._epoch = int(seed), bool(reshuffle), 0
 
     def _iter(self) -> Iterator[Any]:

@@ -26,7 +26,7 @@ import numpy as np
 from .. import _dtypes
 from .._backend import NUMPY
 from .._tensor import make
-from ..ops.random_ops import op_generator
+from ..ops.random_ops import internal_generator
 from . import backend
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
@@ -134,7 +134,7 @@ class RandomInitializer(Initializer):
     def __init__(self, seed: int | None = None) -> None:
         self._init_seed = seed
         if seed is None:
-            seed = int(op_generator(None).integers(1, 10**9))
+            seed = int(internal_generator().integers(1, 10**9))
         elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"`seed` argument should be an instance of `keras.random.SeedGenerator()` or an "
                              f"integer. Received: seed={seed}")

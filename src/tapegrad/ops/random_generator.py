@@ -1,9 +1,9 @@
 """``tf.random.Generator`` and the ``tf.random.stateless_*`` ops, with TensorFlow's Philox streams bit for bit.
 
-Unlike the stateful ``tf.random.normal`` family (see :mod:`tapegrad.ops.random_ops`: TF's seeding rules on NumPy
-streams), these draw from TF's own algorithm (:mod:`tapegrad.ops._philox`), so ``Generator.from_seed(42).normal``
-and ``stateless_normal(seed=[1, 2])`` give TensorFlow's numbers (float32 normals to within one ulp: TF's and
-NumPy's ``sin``/``log`` may round differently).
+Like the seeded stateful ``tf.random.normal`` family (:mod:`tapegrad.ops.random_ops`), these draw from TF's own
+algorithm (:mod:`tapegrad.ops._philox`), so ``Generator.from_seed(42).normal`` and ``stateless_normal(seed=[1, 2])``
+give TensorFlow's numbers (on glibc exactly; elsewhere float32 normals to within one ulp: see
+:mod:`tapegrad.ops._libm`).
 
 A Generator's state is an int64 :class:`~tapegrad.Variable` ``[counter_lo, counter_hi, key]``; each draw is a pure
 function of the state followed by ``state.assign(advanced)``. Inside ``tapegrad.function`` that is an ordinary

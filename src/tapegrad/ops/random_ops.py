@@ -1,24 +1,24 @@
-"""``tf.random``: seeded random ops with TensorFlow's *seeding model* on NumPy's ``Generator`` (PCG64).
+"""``tf.random``: the stateful random ops with TensorFlow's seeding model and, when seeded, TensorFlow's values.
 
-What matches TensorFlow, and what cannot
-----------------------------------------
-tapegrad reproduces the **rules** of ``tf.random.set_seed`` (see its docstring) for these stateful ops, not TF's
-bit streams: they draw from NumPy generators, so ``tapegrad.random.normal([2], seed=1)`` is a different (but just
-as reproducible) sample than TF's. (``tf.random.Generator`` and the ``stateless_*`` ops do give TF's values: see
-:mod:`tapegrad.ops.random_generator`.) The rules, per op call with op seed ``seed``:
+The model (``tf.random.set_seed``'s documented rules), per op call with op seed ``seed``:
 
-1. no global seed, ``seed=None``: nondeterministic (fresh OS entropy per process);
-2. global seed set, ``seed=None``: the values depend only on the global seed and on the program's sequence of
-   random calls, so after ``set_seed(s)`` the *sequence* is reproducible and calling ``set_seed(s)`` again replays
-   it (TF derives an op seed per call from a counter; tapegrad draws these calls from one stream per
-   ``set_seed`` — the same observable rule, without seeding a new generator per call);
+1. no global seed, ``seed=None``: nondeterministic. tapegrad draws from NumPy's ``Generator`` on fresh OS entropy
+   (faster than Philox; TF's values are not reproducible here either);
+2. global seed ``g`` set, ``seed=None``: the op seed is the next value of a counter seeded by ``g`` (TF's
+   ``context.internal_operation_seed()``: Python's ``random.Random(g).randint(0, 2**31 - 1)``), so after
+   ``set_seed(g)`` the *sequence* of calls is reproducible and ``set_seed(g)`` again replays it;
 3. no global seed, ``seed`` given: TF's default global seed (87654321) is used with ``seed``;
-4. both given: one stream per (global seed, op seed) **and op kind** (TF caches one stateful kernel per op type,
-   dtype and seeds), so repeated identical calls give *different* values that form a reproducible sequence;
-   ``set_seed`` (any value, even the same one) resets those streams.
+4. both given: the pair ``(g, seed)``.
 
-Other modules that need seeded randomness (``nn.dropout`` …) call :func:`op_generator`. Inside a compiled function's
-trace it returns a :class:`RandomKernel` instead (TF's graph seeds; see that class).
+In cases 2-4 the op runs TF's stateful kernel for that seed pair: one kernel per op type, dtype and pair (TF's
+eager kernel cache), holding a Philox stream (key ``g``, counter ``seed << 64``) that continues on every call;
+:func:`set_seed` (any value, even the same one) clears them. The samples are TF's own (:mod:`._philox`), so
+``tapegrad.random.normal([3], seed=1)`` equals ``tf.random.normal([3], seed=1)`` bit for bit, as do ``uniform``
+(float and int), ``truncated_normal``, ``shuffle`` and ``categorical``. Inside a compiled function's trace
+:func:`op_generator` returns a :class:`RandomKernel` instead (TF's graph seeds; see that class).
+
+Other modules that draw as a TF op does (``nn.dropout`` …) call :func:`op_generator` or the public ops; tapegrad's
+own seed choices (Keras defaults, dataset shuffles) use :func:`internal_generator`.
 
 Gradients (as TF, which builds these from differentiable arithmetic): ``normal``/``truncated_normal`` are
 ``sample * stddev + mean`` and ``uniform`` is ``sample * (maxval - minval) + minval``, so gradients flow to
@@ -28,6 +28,7 @@ gradient (``None``).
 
 from __future__ import annotations
 
+import math
 import os
 import random as _pyrandom
 import threading
@@ -44,6 +45,7 @@ from .._registry import defop, spec
 from .._tape import local
 from .._tensor import Tensor, _TensorLike, make, static_value
 from ..errors import InvalidArgumentError
+from . import _philox
 from ._common import to_tensor
 from .core import convert_to_tensor
 
@@ -60,8 +62,8 @@ class _SeedState:
         self.lock = threading.Lock()
         self.global_seed: int | None = None
         self.op_seeds = _pyrandom.Random()  # TF: context._rng, the counter behind rule 2
-        self.streams: dict[tuple[str, int, int], np.random.Generator] = {}  # TF: the kernel cache
-        self.sequence: np.random.Generator | None = None  # rule 2: calls without an op seed, per set_seed
+        self.streams: dict[tuple[str, int, int], _philox.KernelState] = {}  # TF: the eager kernel cache
+        self.sequence: np.random.Generator | None = None  # internal_generator(): tapegrad's own seeds, per set_seed
         self._entropy: np.random.Generator | None = None  # rule 1; made on first use (keeps import light)
         self.epoch = 0  # bumped by set_seed: compiled programs' random kernels restart (TF clears its kernel cache)
 
@@ -96,8 +98,7 @@ def set_seed(seed: Any) -> None:
     """Set the global random seed (``None`` clears it); resets every seeded random sequence.
 
     After ``set_seed(s)`` the sequence of random values produced by the program is reproducible: calling
-    ``set_seed(s)`` again replays it. (tapegrad follows TF's seeding rules but not its bit streams: the numbers
-    differ from TensorFlow's.)
+    ``set_seed(s)`` again replays it. The values are TensorFlow's for the same program (see the module docstring).
 
     >>> import tapegrad as tf
     >>> tf.random.set_seed(7)
@@ -118,8 +119,8 @@ def set_seed(seed: Any) -> None:
 def get_seed(op_seed: Any) -> tuple[int | None, int | None]:
     """The (global seed, op seed) pair an op with seed ``op_seed`` uses (TF's ``tf.compat.v1.random.get_seed``).
 
-    Calling it with ``op_seed=None`` while a global seed is set advances TF's op-seed counter (tapegrad's own ops
-    do not use it: see rule 2 in the module docstring).
+    Calling it with ``op_seed=None`` while a global seed is set advances TF's op-seed counter, as the random ops
+    do (rule 2 in the module docstring).
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.random_ops import get_seed
@@ -144,44 +145,67 @@ def _get_seed_locked(op_seed: Any) -> tuple[int | None, int | None]:
     return (0, _MAXINT32) if seeds == (0, 0) else seeds
 
 
-def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> Any:
-    """The NumPy ``Generator`` a random op with op seed ``seed`` must draw from, following TF's seeding model.
+_MAX_KERNELS = 1 << 16  # TF's kernel cache never forgets; tapegrad forgets the oldest seeded kernels past this
 
-    ``op`` names the op kind (TF keeps one stateful kernel per op type, dtype and seed pair): tapegrad's own ops
+
+def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> Any:
+    """The random state a stateful random op with op seed ``seed`` draws from, following TF's seeding model.
+
+    ``op`` names the kernel (TF keeps one stateful kernel per op type, dtype and seed pair): tapegrad's own ops
     use ``"RandomUniform/<dtype>"``, ``"RandomUniformInt/<dtype>"``, ``"RandomStandardNormal/<dtype>"``,
-    ``"TruncatedNormal/<dtype>"``, ``"RandomShuffle"`` and ``"Multinomial/<dtype>"``. Pass the same key as
-    TF's implementation would use (``tf.nn.dropout`` draws through ``RandomUniform`` with the input's dtype) to
-    share its sequence exactly as TF does. Draw from the returned generator right away; with an explicit op seed
-    it is the persistent stream of that (global seed, op seed, op) triple, reset by :func:`set_seed`. While a
-    ``tapegrad.function`` traces, the result is a :class:`RandomKernel` (a stand-in for a generator) to be passed
-    to the op as a parameter, so that the program draws anew on every call.
+    ``"TruncatedNormal/<dtype>"`` (``/int64`` appended for an int64 shape tensor), ``"RandomShuffle/<dtype>"`` and
+    ``"Multinomial/<logits dtype>/<output dtype>"``; pass the key TF's
+    implementation would use to share its stream exactly as TF does. With seeds (a global seed, an op seed or
+    both) the result is that kernel's :class:`~tapegrad.ops._philox.KernelState`: TF's Philox stream for the pair
+    :func:`get_seed` gives, which continues on every call and is reset by :func:`set_seed`, so the values are
+    TensorFlow's. Without any seed it is a NumPy ``Generator`` on fresh OS entropy (TF's values are not
+    reproducible then either; NumPy's sampling is faster). While a ``tapegrad.function`` traces, the result is a
+    :class:`RandomKernel` to be passed to the op as a parameter, so that the program draws anew on every call.
+    Draw from the returned state right away.
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.random_ops import op_generator
     >>> tf.random.set_seed(3)
-    >>> a = op_generator(1, "MyOp").random(2); b = op_generator(1, "MyOp").random(2)
-    >>> tf.random.set_seed(3)
-    >>> bool((op_generator(1, "MyOp").random(2) == a).all()), bool((a == b).all())
-    (True, False)
+    >>> k = op_generator(1, "RandomUniform/float32")
+    >>> (k.key, k.counter >> 64)
+    (3, 1)
     """
     tracer = local.tracer
     if tracer is not None:
         return _kernel_for_trace(tracer, seed, op)
     with _STATE.lock:
-        if seed is None:
-            g = _STATE.global_seed
-            if g is None:
-                return _STATE.entropy
-            if _STATE.sequence is None:
-                _STATE.sequence = _new_generator(g % _MAXINT32, _MAXINT32, "sequence")
-            return _STATE.sequence
-        g, o = _get_seed_locked(seed)
+        if seed is None and _STATE.global_seed is None:
+            return _STATE.entropy
+        g, o = _get_seed_locked(seed)  # without an op seed this draws the next one from TF's per-context counter
         assert g is not None and o is not None
         key = (op, g, o)
-        gen = _STATE.streams.get(key)
-        if gen is None:
-            gen = _STATE.streams[key] = _new_generator(g, o, op)
-        return gen
+        kernel = _STATE.streams.get(key)
+        if kernel is None:
+            if len(_STATE.streams) >= _MAX_KERNELS:
+                del _STATE.streams[next(iter(_STATE.streams))]
+            kernel = _STATE.streams[key] = _philox.KernelState(g, o)
+        return kernel
+
+
+def internal_generator() -> np.random.Generator:
+    """A NumPy generator for tapegrad's own seed choices (a Keras initializer's or layer's default seed, a dataset's
+    shuffle seed, ``fit``'s batch order): reproducible after ``set_seed`` (one stream per ``set_seed`` call),
+    nondeterministic without a global seed. It does not advance TF's op-seed counter, so these choices do not
+    change the values of the ``tapegrad.random`` ops that follow.
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.ops.random_ops import internal_generator
+    >>> tf.random.set_seed(5); a = internal_generator().integers(10**9)
+    >>> tf.random.set_seed(5); bool(internal_generator().integers(10**9) == a)
+    True
+    """
+    with _STATE.lock:
+        g = _STATE.global_seed
+        if g is None:
+            return _STATE.entropy
+        if _STATE.sequence is None:
+            _STATE.sequence = _new_generator(g % _MAXINT32, _MAXINT32, "sequence")
+        return _STATE.sequence
 
 
 class RandomKernel:
@@ -206,23 +230,23 @@ class RandomKernel:
     def __init__(self, seeds: tuple[int, int] | None, op: str) -> None:
         self.seeds = seeds  # None: no seed at all (fresh OS entropy per kernel, like TF's (0, 0) kernels)
         self.op = op
-        self._gen: np.random.Generator | None = None
+        self._gen: Any = None  # a KernelState (seeded) or a NumPy Generator (unseeded)
         self._epoch = -1
         self._entropy = 0
-        self._scratch: np.random.Generator | None = None
+        self._scratch: Any = None
         self._scratch_for: Any = None
 
     def fork(self) -> RandomKernel:
         """A kernel with the same seeds and a state of its own (each program owns its kernels)."""
         return RandomKernel(self.seeds, self.op)
 
-    def _make(self) -> np.random.Generator:
+    def _make(self) -> Any:
         if self.seeds is None:
             return np.random.Generator(np.random.PCG64(np.random.SeedSequence([self._entropy, zlib.crc32(
                 self.op.encode())])))
-        return _new_generator(self.seeds[0], self.seeds[1], self.op)
+        return _philox.KernelState(*self.seeds)
 
-    def current(self) -> np.random.Generator:
+    def current(self) -> Any:
         """The stream to draw from now."""
         if self._epoch != _STATE.epoch:
             with _STATE.lock:
@@ -268,8 +292,8 @@ def _kernel_for_trace(tracer: Any, seed: Any, op: str) -> RandomKernel:
 
 
 def is_random_state(value: Any) -> bool:
-    """Whether an op parameter is random state (a NumPy generator or a compiled program's kernel)."""
-    return isinstance(value, (np.random.Generator, RandomKernel))
+    """Whether an op parameter is random state (a NumPy generator, a Philox kernel or a compiled program's kernel)."""
+    return isinstance(value, (np.random.Generator, _philox.KernelState, RandomKernel))
 
 
 def _new_generator(global_seed: int, op_seed: int, op: str) -> np.random.Generator:
@@ -302,6 +326,14 @@ def _shape_vector(shape: Any, op: str) -> Tensor:
     return make(v.astype(np.int64), NUMPY)
 
 
+def _shape_kind(shape: Any) -> str:
+    """The part of a sampling kernel's key that its shape argument decides: TF's kernels are keyed by the shape
+    tensor's dtype too (int32 for Python lists; an int64 shape tensor gets a kernel, and a stream, of its own)."""
+    if isinstance(shape, _TensorLike) and shape.dtype.name == "int64":
+        return "/int64"
+    return ""
+
+
 def _float_dtype(dtype: Any, op: str) -> _dtypes.DType:
     dt = _dtypes.as_dtype(dtype)
     if dt.is_integer or dt.is_bool:
@@ -318,6 +350,12 @@ def _trivial(value: Any, number: float) -> bool:
 
 
 # -- raw samplers (recorded nowhere: vjp=None) ---------------------------------------------------------------------
+# ``gen`` is a Philox kernel (seeded: TF's values), a NumPy Generator (unseeded, or a Keras layer's own stream) or a
+# compiled program's RandomKernel (standing for either).
+
+
+def _state(gen: Any) -> Any:
+    return gen.current() if type(gen) is RandomKernel else gen
 
 
 def _standard_normal(gen: np.random.Generator, shape: tuple[int, ...], dt: np.dtype) -> np.ndarray:
@@ -326,46 +364,81 @@ def _standard_normal(gen: np.random.Generator, shape: tuple[int, ...], dt: np.dt
     return gen.standard_normal(shape, dtype=np.float32).astype(dt)
 
 
-def _normal_fwd(F: Any, shape: Any, dtype: np.dtype, gen: np.random.Generator) -> Any:
-    return F.asarray(_standard_normal(gen, tuple(shape.tolist()), dtype))
+def _philox_sample(st: _philox.KernelState, dist: str, shape: tuple[int, ...], dtype: np.dtype, lo: int = 0,
+                   hi: int = 0) -> np.ndarray:
+    return st.sample(dist, math.prod(shape), dtype, lo, hi).reshape(shape)
 
 
-def _unit_uniform_fwd(F: Any, shape: Any, dtype: np.dtype, gen: np.random.Generator) -> Any:
-    shp = tuple(shape.tolist())
+def _normal_fwd(F: Any, shape: Any, dtype: np.dtype, gen: Any) -> Any:
+    st, shp = _state(gen), tuple(shape.tolist())
+    if type(st) is _philox.KernelState:
+        return F.asarray(_philox_sample(st, "normal", shp, dtype))
+    return F.asarray(_standard_normal(st, shp, dtype))
+
+
+def _unit_uniform_fwd(F: Any, shape: Any, dtype: np.dtype, gen: Any) -> Any:
+    st, shp = _state(gen), tuple(shape.tolist())
+    if type(st) is _philox.KernelState:
+        return F.asarray(_philox_sample(st, "uniform", shp, dtype))
     if dtype.itemsize >= 4:
-        return F.asarray(gen.random(shp, dtype=dtype))
+        return F.asarray(st.random(shp, dtype=dtype))
     mant = np.finfo(dtype).nmant  # exact grid in [0, 1): rounding a wider float could give 1.0
-    return F.asarray((gen.integers(0, 2**mant, shp) * 2.0**-mant).astype(dtype))
+    return F.asarray((st.integers(0, 2**mant, shp) * 2.0**-mant).astype(dtype))
 
 
-def _uniform_int_fwd(F: Any, shape: Any, lo: int, hi: int, dtype: np.dtype, gen: np.random.Generator) -> Any:
-    return F.asarray(gen.integers(lo, hi, tuple(shape.tolist()), dtype=dtype))
+def _uniform_int_fwd(F: Any, shape: Any, lo: int, hi: int, dtype: np.dtype, gen: Any) -> Any:
+    st, shp = _state(gen), tuple(shape.tolist())
+    if type(st) is _philox.KernelState:
+        return F.asarray(_philox_sample(st, "uniform_int", shp, dtype, lo, hi))
+    return F.asarray(st.integers(lo, hi, shp, dtype=dtype))
 
 
-def _truncated_fwd(F: Any, shape: Any, dtype: np.dtype, gen: np.random.Generator) -> Any:
-    x = _standard_normal(gen, tuple(shape.tolist()), dtype)
-    bad = np.abs(x) > 2
+def _truncated_fwd(F: Any, shape: Any, dtype: np.dtype, gen: Any) -> Any:
+    st, shp = _state(gen), tuple(shape.tolist())
+    if type(st) is _philox.KernelState:
+        return F.asarray(_philox_sample(st, "truncated_normal", shp, dtype))
+    x = _standard_normal(st, shp, dtype)
+    bad = np.abs(x) >= 2
     while bad.any():  # resample the tails: each round keeps ~95%, so this ends after a few rounds
-        x[bad] = _standard_normal(gen, (int(bad.sum()),), dtype)
-        bad = np.abs(x) > 2
+        x[bad] = _standard_normal(st, (int(bad.sum()),), dtype)
+        bad = np.abs(x) >= 2
     return F.asarray(x)
 
 
-def _shuffle_fwd(F: Any, x: Any, gen: np.random.Generator) -> Any:
-    if x.ndim == 0 or x.shape[0] < 2:
+def _shuffle_fwd(F: Any, x: Any, gen: Any) -> Any:
+    if x.ndim == 0 or x.shape[0] < 2 or x.size <= 1:  # TF copies these without drawing
         return F.array(x, copy=True)
-    return F.take(x, F.asarray(gen.permutation(x.shape[0])), axis=0)
+    st = _state(gen)
+    perm = st.permutation(x.shape[0])
+    return F.take(x, F.asarray(perm), axis=0)
 
 
-def _categorical_fwd(F: Any, logits: Any, num_samples: int, dtype: np.dtype, gen: np.random.Generator) -> Any:
-    lg = np.asarray(logits, dtype=np.float64)
+def _intra_op_threads() -> int:
+    """TF's intra-op thread count (what its CPU kernels shard over): the configured value, else the CPUs this
+    process may run on."""
+    from .. import config
+
+    n = config.threading.get_intra_op_parallelism_threads()
+    if n:
+        return int(n)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _categorical_fwd(F: Any, logits: Any, num_samples: int, dtype: np.dtype, gen: Any) -> Any:
+    lg = np.asarray(logits)
     batch, classes = lg.shape
+    st = _state(gen)
+    if batch * num_samples == 0:
+        return F.asarray(np.zeros((batch, num_samples), dtype=dtype))
+    if type(st) is _philox.KernelState:
+        return F.asarray(st.multinomial(lg, num_samples, _intra_op_threads()).astype(dtype))
+    lg = lg.astype(np.float64)
     finite = np.isfinite(lg)  # TF: non-finite logits get probability 0; a row with none samples `classes`
     top = np.max(np.where(finite, lg, -np.inf), axis=1, keepdims=True)
     w = np.where(finite, np.exp(lg - np.where(np.isfinite(top), top, 0.0)), 0.0)
     cdf = np.cumsum(w, axis=1)
     total = cdf[:, -1:]
-    u = gen.random((batch, num_samples)) * total
+    u = st.random((batch, num_samples)) * total
     out = np.empty((batch, num_samples), dtype=dtype)
     for b in range(batch):  # binary search per row; u < total keeps results < classes unless total == 0
         out[b] = np.searchsorted(cdf[b], u[b], side="right")
@@ -436,7 +509,8 @@ def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any = _dtypes.
     if not trivial:
         mean_t = convert_to_tensor(mean, dtype=dtype)
         std_t = convert_to_tensor(stddev, dtype=dtype)
-    rnd = apply1(NORMAL, shp, {"dtype": dt._np, "gen": op_generator(seed, f"RandomStandardNormal/{dt.name}")})
+    gen = op_generator(seed, f"RandomStandardNormal/{dt.name}{_shape_kind(shape)}")
+    rnd = apply1(NORMAL, shp, {"dtype": dt._np, "gen": gen})
     return rnd if trivial else rnd * std_t + mean_t
 
 
@@ -459,7 +533,7 @@ def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any 
         mean_t = convert_to_tensor(mean, dtype=dtype)
         std_t = convert_to_tensor(stddev, dtype=dtype)
     rnd = apply1(TRUNCATED_NORMAL, shp, {"dtype": dt._np,
-                                         "gen": op_generator(seed, f"TruncatedNormal/{dt.name}")})
+                                         "gen": op_generator(seed, f"TruncatedNormal/{dt.name}{_shape_kind(shape)}")})
     return rnd if trivial else rnd * std_t + mean_t
 
 
@@ -498,13 +572,14 @@ def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = _dtype
         lo_v, hi_v = int(lo), int(hi)
         if lo_v >= hi_v:
             raise InvalidArgumentError(f"uniform: Need minval < maxval, got {lo_v} >= {hi_v}.")
-        gen = op_generator(seed, f"RandomUniformInt/{dt.name}")
+        gen = op_generator(seed, f"RandomUniformInt/{dt.name}{_shape_kind(shape)}")
         return apply1(UNIFORM_INT, shp, {"lo": lo_v, "hi": hi_v, "dtype": dt._np, "gen": gen})
     trivial = type(minval) is int and minval == 0 and type(maxval) is int and maxval == 1  # TF's shortcut too
     if not trivial:
         lo_t = convert_to_tensor(minval, dtype=dt)
         hi_t = convert_to_tensor(maxval, dtype=dt)
-    rnd = apply1(UNIFORM, shp, {"dtype": dt._np, "gen": op_generator(seed, f"RandomUniform/{dt.name}")})
+    gen = op_generator(seed, f"RandomUniform/{dt.name}{_shape_kind(shape)}")
+    rnd = apply1(UNIFORM, shp, {"dtype": dt._np, "gen": gen})
     return rnd if trivial else rnd * (hi_t - lo_t) + lo_t
 
 
@@ -517,7 +592,7 @@ def shuffle(value: Any, seed: Any = None, name: str | None = None) -> Tensor:
     [[1, 2], [3, 4], [5, 6]]
     """
     x = to_tensor(value)
-    gen = op_generator(seed, "RandomShuffle")
+    gen = op_generator(seed, f"RandomShuffle/{x.dtype.name}")  # TF: a kernel per value dtype
     return apply1(SHUFFLE, x, {"gen": gen})
 
 
@@ -553,7 +628,7 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = No
     n = int(n)
     if n < 0:
         raise InvalidArgumentError(f"categorical: num_samples should be non-negative, got {n}.")
-    gen = op_generator(seed, f"Multinomial/{lg.dtype.name}")
+    gen = op_generator(seed, f"Multinomial/{lg.dtype.name}/{out_dt.name}")  # per logits and output dtype
     return apply1(MULTINOMIAL, lg, {"num_samples": n, "dtype": out_dt._np, "gen": gen})
 
 

@@ -31,7 +31,7 @@ from ...ops import matmul as _matmul
 from ...ops import reductions as _r
 from ...ops import shape_ops as _shape_ops
 from ...ops import trigonometric as _trigonometric
-from ...ops.random_ops import draw, op_generator
+from ...ops.random_ops import draw, internal_generator
 from .. import backend, initializers
 from ._base import Layer
 
@@ -65,7 +65,7 @@ class _Dropout:
 
     def __init__(self, rate: float, seed: int | None, tag: bytes) -> None:
         self.rate = float(rate)
-        base = int(op_generator(None).integers(1, 10**9)) if seed is None else int(seed)
+        base = int(internal_generator().integers(1, 10**9)) if seed is None else int(seed)
         self._rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([base, zlib.crc32(tag)])))
 
     def __call__(self, x: Any, training: Any) -> Any:

@@ -16,7 +16,7 @@ from ...ops import core as _core
 from ...ops import indexing as _indexing
 from ...ops import matmul as _matmul
 from ...ops import shape_ops as _shape_ops
-from ...ops.random_ops import draw, op_generator
+from ...ops.random_ops import draw, internal_generator
 from .. import activations, initializers
 from ._base import InputSpec, Layer
 
@@ -110,7 +110,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        base = int(op_generator(None).integers(1, 10**9)) if seed is None else int(seed)
+        base = int(internal_generator().integers(1, 10**9)) if seed is None else int(seed)
         self._rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([base, zlib.crc32(b"dropout")])))
         self.supports_masking = True
         self.built = True

@@ -40,7 +40,7 @@ from ...ops import matmul as _matmul
 from ...ops import rnn_ops as _rnn
 from ...ops import shape_ops as _shape_ops
 from ...ops import tiling as _tiling
-from ...ops.random_ops import draw, op_generator
+from ...ops.random_ops import draw, internal_generator
 from .. import activations, backend, initializers
 from ._base import InputSpec, Layer
 
@@ -99,7 +99,7 @@ class _Cell(Layer):
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
-        base = int(op_generator(None).integers(1, 10**9)) if seed is None else int(seed)
+        base = int(internal_generator().integers(1, 10**9)) if seed is None else int(seed)
         self._rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([base, zlib.crc32(b"rnn")])))
         self.state_size: Any = self.units
         self.output_size = self.units

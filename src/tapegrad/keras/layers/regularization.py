@@ -17,7 +17,7 @@ import numpy as np
 
 import tapegrad as tg
 
-from ...ops.random_ops import draw, op_generator
+from ...ops.random_ops import draw, internal_generator
 from ._base import InputSpec, Layer
 from .convolutional import normalize_data_format
 from .core import Dropout
@@ -63,7 +63,7 @@ class SpatialDropout2D(SpatialDropout1D):
 
 
 def _rng(seed: int | None, salt: bytes) -> np.random.Generator:
-    base = int(op_generator(None).integers(1, 10**9)) if seed is None else int(seed)
+    base = int(internal_generator().integers(1, 10**9)) if seed is None else int(seed)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([base, zlib.crc32(salt)])))
 
 

@@ -20,7 +20,7 @@ from ...compiler.function import function as tg_function
 from ...compiler.function import is_tracing
 from ...gradient_tape import GradientTape
 from ...ops.execution import functions_run_eagerly
-from ...ops.random_ops import op_generator
+from ...ops.random_ops import internal_generator
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
@@ -497,7 +497,7 @@ class Trainer:
                 steps = min(steps, steps_per_epoch)
 
             def epoch_batches() -> Any:
-                order = op_generator(None).permutation(n) if shuffle else None
+                order = internal_generator().permutation(n) if shuffle else None
                 return _numpy_batches(x, y, sample_weight, batch_size, steps, order)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,

@@ -1,0 +1,136 @@
+"""Programs whose results must equal TensorFlow's bit for bit (``test_exact_vs_tf.py`` runs them under both).
+
+Each ``PROGRAMS[name](tf)`` returns a dict of NumPy arrays. They cover what tapegrad reproduces exactly rather
+than to a tolerance: the seeded stateful random ops (TF's Philox kernels, eager and inside ``tf.function``, with
+TF's seed derivation) and float16 reductions (Eigen's summation order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+PROGRAMS: dict[str, Callable[[Any], dict[str, np.ndarray]]] = {}
+
+
+def program(fn: Callable[[Any], dict[str, np.ndarray]]) -> Callable[[Any], dict[str, np.ndarray]]:
+    PROGRAMS[fn.__name__] = fn
+    return fn
+
+
+def _np(x: Any) -> np.ndarray:
+    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+
+# -- seeded stateful random ops -------------------------------------------------------------------------------------
+
+
+@program
+def random_op_seed_streams(tf: Any) -> dict[str, np.ndarray]:
+    """An op seed alone (global seed 87654321): one kernel per op type, dtype and seed; each call continues it."""
+    tf.random.set_seed(None)
+    out = {}
+    for dt in ("float16", "float32", "float64"):
+        out[f"normal {dt}"] = _np(tf.random.normal([5], seed=1, dtype=dt))
+        out[f"normal again {dt}"] = _np(tf.random.normal([2, 3], seed=1, dtype=dt))
+        out[f"uniform {dt}"] = _np(tf.random.uniform([7], seed=2, dtype=dt))
+        out[f"uniform bounds {dt}"] = _np(tf.random.uniform([3], minval=-2, maxval=3, seed=2, dtype=dt))
+        out[f"truncated {dt}"] = _np(tf.random.truncated_normal([9], seed=3, dtype=dt))
+        out[f"truncated scaled {dt}"] = _np(tf.random.truncated_normal([2, 5], mean=1.0, stddev=2.0, seed=3,
+                                                                        dtype=dt))
+        out[f"normal mean {dt}"] = _np(tf.random.normal([4], mean=2.0, stddev=0.5, seed=4, dtype=dt))
+    for dt in ("int32", "int64"):
+        out[f"int {dt}"] = _np(tf.random.uniform([6], minval=-5, maxval=10, dtype=dt, seed=2))
+        out[f"int wide {dt}"] = _np(tf.random.uniform([5], minval=0, maxval=2**30 + 7, dtype=dt, seed=2))
+    out["normal 1001"] = _np(tf.random.normal([1001], seed=11))
+    out["truncated 1003"] = _np(tf.random.truncated_normal([1003], seed=11))
+    out["normal 2x3x50"] = _np(tf.random.normal([2, 3, 50], seed=12, dtype=tf.float64))
+    return out
+
+
+@program
+def random_global_seed_sequence(tf: Any) -> dict[str, np.ndarray]:
+    """A global seed: op seeds come from TF's per-context counter; set_seed replays the sequence."""
+    out = {}
+    tf.random.set_seed(1234)
+    for i in range(3):
+        out[f"normal {i}"] = _np(tf.random.normal([3]))
+        out[f"uniform {i}"] = _np(tf.random.uniform([2]))
+        out[f"op seed {i}"] = _np(tf.random.normal([3], seed=9))
+        out[f"int {i}"] = _np(tf.random.uniform([4], maxval=50, dtype=tf.int64))
+    out["dropout seeded"] = _np(tf.nn.dropout(tf.ones([10]), rate=0.5, seed=3))
+    out["dropout"] = _np(tf.nn.dropout(tf.ones([10]), rate=0.5))
+    tf.random.set_seed(1234)
+    out["replay"] = _np(tf.random.normal([3]))
+    tf.random.set_seed(0)  # (0, 0) is "no seed" to TF's kernels: it uses (0, 2**31 - 1) instead
+    out["seed 0"] = _np(tf.random.uniform([3], seed=0))
+    tf.random.set_seed(None)
+    return out
+
+
+@program
+def random_shuffle_and_categorical(tf: Any) -> dict[str, np.ndarray]:
+    """RandomShuffle (Fisher-Yates on Philox words) and Multinomial (CDF search; rows sharded as TF shards them)."""
+    tf.random.set_seed(None)
+    out = {
+        "shuffle 10": _np(tf.random.shuffle(tf.range(10), seed=5)),
+        "shuffle rows": _np(tf.random.shuffle(tf.reshape(tf.range(12), [6, 2]), seed=5)),
+        "shuffle 100": _np(tf.random.shuffle(tf.range(100), seed=6)),
+        "categorical": _np(tf.random.categorical(tf.math.log([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]), 6, seed=7)),
+        "categorical inf": _np(tf.random.categorical([[0.0, 1.0, -float("inf"), 2.0]], 9, seed=7)),
+        "categorical 64x10": _np(tf.random.categorical(tf.random.stateless_normal([64, 10], [1, 2]), 50, seed=8,
+                                                       dtype=tf.int32)),
+        "categorical 300x40": _np(tf.random.categorical(tf.random.stateless_normal([300, 40], [3, 4]), 37, seed=8)),
+    }
+    return out
+
+
+@program
+def random_in_tf_function(tf: Any) -> dict[str, np.ndarray]:
+    """Inside tf.function: graph seeds (per-graph counter), a kernel per op that continues across calls, two
+    functions with the same body alike, set_seed restarting the kernels."""
+    out = {}
+
+    def body() -> Any:
+        return (tf.random.normal([3]), tf.random.uniform([2], seed=5),
+                tf.random.uniform([2], maxval=100, dtype=tf.int32), tf.random.truncated_normal([4], seed=1))
+
+    f, h = tf.function(body), tf.function(body)
+    tf.random.set_seed(42)
+    for i in range(2):
+        for j, v in enumerate(f()):
+            out[f"f call {i} out {j}"] = _np(v)
+    for j, v in enumerate(h()):
+        out[f"h out {j}"] = _np(v)
+    tf.random.set_seed(42)
+    for j, v in enumerate(f()):
+        out[f"f after set_seed out {j}"] = _np(v)
+    tf.random.set_seed(None)
+
+    @tf.function
+    def k(x: Any) -> Any:
+        return x + tf.random.normal([2], seed=3), tf.random.shuffle(tf.range(5), seed=2)
+
+    for i in range(2):
+        for j, v in enumerate(k(tf.constant(1.0))):
+            out[f"k call {i} out {j}"] = _np(v)
+    return out
+
+
+@program
+def random_kernel_keys(tf: Any) -> dict[str, np.ndarray]:
+    """TF keys its eager kernels by op, dtypes (values, output, shape tensor) and seeds: which calls share a stream."""
+    tf.random.set_seed(None)
+    lg = [[0.0, 1.0, 2.0]]
+    return {
+        "cat int32": _np(tf.random.categorical(lg, 5, seed=3, dtype=tf.int32)),
+        "cat int64": _np(tf.random.categorical(lg, 5, seed=3)),
+        "cat int32 again": _np(tf.random.categorical(lg, 5, seed=3, dtype=tf.int32)),
+        "shuffle int32": _np(tf.random.shuffle(tf.range(6), seed=3)),
+        "shuffle float32": _np(tf.random.shuffle(tf.range(6.0), seed=3)),
+        "normal int32 shape": _np(tf.random.normal(tf.constant([3], tf.int32), seed=3)),
+        "normal int64 shape": _np(tf.random.normal(tf.constant([3], tf.int64), seed=3)),
+        "normal list shape": _np(tf.random.normal([3], seed=3)),
+    }
