@@ -27,6 +27,7 @@ from ._dtypes import (
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint16,
     uint32,
@@ -53,8 +54,8 @@ from ._logging import get_logger  # noqa: E402
 from .compiler.function import function  # noqa: E402
 
 # Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
-_LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "image", "keras", "scipy", "sparse",
-                 "sysconfig", "test", "train", "viz")
+_LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "image", "io", "keras", "ragged",
+                 "scipy", "sparse", "strings", "sysconfig", "test", "train", "viz")
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
 
@@ -80,11 +81,11 @@ __tf_version__ = "2.21.0"  # the TensorFlow API level tapegrad follows (its beha
 __all__ = [
     "errors", "DType", "as_dtype", "bfloat16",
     "bool", "complex64", "complex128", "double", "float16", "float32", "float64",
-    "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
+    "half", "int8", "int16", "int32", "int64", "string", "uint8", "uint16", "uint32", "uint64", "TensorShape", "Tensor",
     "Variable", "GradientTape", "UnconnectedGradients", "newaxis", "autodiff", "config", "linalg", "math", "nn",
     "random", "print", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental",
     "scipy", "viz",
     "Module", "name_scope", "device", "DeviceSpec", "dtypes", "image", "sparse", "sysconfig", "test",
-    "keras", "train", "function", "autograph", "get_logger", "data",
+    "keras", "train", "function", "autograph", "get_logger", "data", "io", "ragged", "strings",
     *_collect(""),
 ]

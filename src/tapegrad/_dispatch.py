@@ -7,7 +7,7 @@ TensorFlow's rule (a scalar adopts the tensor's dtype), without the cost of buil
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from ._registry import OpDef
 from ._tape import local, next_id, on_variable_read
@@ -27,7 +27,10 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     """Run a one-input op on a Tensor or Variable."""
     v = x._value
     xp = x._xp
-    out = op.fwd(xp, v, **p)
+    try:
+        out = op.fwd(xp, v, **p)
+    except TypeError as exc:
+        _raise_type(op, (v,), exc)
     res = _new(Tensor)
     res._value = out
     res._xp = xp
@@ -52,7 +55,10 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     va = a._value
     vb = b._value
     xp = a._xp
-    out = op.fwd(xp, va, vb, **p)
+    try:
+        out = op.fwd(xp, va, vb, **p)
+    except TypeError as exc:
+        _raise_type(op, (va, vb), exc)
     res = _new(Tensor)
     res._value = out
     res._xp = xp
@@ -129,6 +135,8 @@ def make_binary(op: OpDef) -> Any:
             out = fwd(xp, va, vb)
         except ValueError as exc:
             _raise_shapes(op, a, b, exc)
+        except TypeError as exc:
+            _raise_type(op, (va, vb), exc)
         res = _new(Tensor)
         res._value = out
         res._xp = xp
@@ -161,15 +169,21 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
     def call(x: Any, name: str | None = None) -> Tensor:
         tx = type(x)
         if tx is not Tensor and tx is not Variable:
-            from .ops._common import to_tensor
+            from .ops._common import RaggedInput, to_tensor
 
-            x = to_tensor(x)
+            try:
+                x = to_tensor(x)
+            except RaggedInput:  # elementwise: the op on a RaggedTensor's flat values
+                return x.with_flat_values(call(x.flat_values))
             tx = type(x)
         v = x._value
         if kinds is not None and v.dtype.kind not in kinds:
             _raise_kind(op, x, x, kinds)
         xp = x._xp
-        out = fwd(xp, v)
+        try:
+            out = fwd(xp, v)
+        except TypeError as exc:
+            _raise_type(op, (v,), exc)
         res = _new(Tensor)
         res._value = out
         res._xp = xp
@@ -197,7 +211,12 @@ _SCALAR_OK = {float: "fcV", int: "fciuV"}
 
 
 def _slow_binary(op: OpDef, a: Any, b: Any) -> Tensor:
-    from .ops._common import pair
+    from .ops._common import RAGGED_TYPE, pair
+
+    if type(a) is RAGGED_TYPE[0] or type(b) is RAGGED_TYPE[0]:  # elementwise on the RaggedTensors' flat values
+        from .ops.ragged_ops import elementwise
+
+        return elementwise(op.bin, a, b, op.name)
 
     x, y = pair(a, b, op.name)
     return op.bin(x, y)
@@ -216,6 +235,17 @@ def _raise_kind(op: OpDef, a: Any, b: Any, kinds: str | None = None) -> None:
     check_kinds(a if isinstance(a, (Tensor, Variable)) else b, kinds or op.kinds or "", op.name)
 
 
+def _raise_type(op: OpDef, vals: tuple[Any, ...], exc: TypeError) -> NoReturn:
+    """NumPy's TypeError from an op computing on a string value (an object array) is TF's InvalidArgumentError: the
+    op has no string kernel. Other TypeErrors propagate unchanged."""
+    if not any(getattr(getattr(v, "dtype", None), "kind", None) == "O" or type(v) is bytes for v in vals):
+        raise exc
+    from .errors import InvalidArgumentError
+
+    raise InvalidArgumentError(f"{op.name}: the op does not accept string tensors (dtype string has no "
+                               f"{op.name} kernel, as in TF); convert with tf.strings.to_number first.") from None
+
+
 def _raise_shapes(op: OpDef, a: Any, b: Any, exc: Exception) -> None:
     from .ops._elementwise import _shape_error
 
@@ -226,7 +256,10 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
     """Run an op with any number of Tensor/Variable inputs; multi-output ops return a list of Tensors."""
     vals = tuple([a._value for a in args])
     xp = args[0]._xp
-    out = op.fwd(xp, *vals, **p)
+    try:
+        out = op.fwd(xp, *vals, **p)
+    except TypeError as exc:
+        _raise_type(op, vals, exc)
     if op.multi:
         res: Any = []
         for o in out:

@@ -54,6 +54,10 @@ class DType:
         return True
 
     @property
+    def is_quantized(self) -> bool:
+        return False
+
+    @property
     def min(self) -> Any:
         if self.is_floating:
             return self._np.type(np.finfo(self._np).min)
@@ -157,8 +161,29 @@ bool_ = DType("bool", np.bool_)
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
 
+
+class _String(DType):
+    """``string``: variable-length byte strings, held as NumPy object arrays of ``bytes`` (TF's ``tf.string``; a
+    ``.numpy()`` gives ``bytes`` or an object array of them, as TF). Never differentiable, not numeric."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__("string", object)
+        self.size = 0  # TF reports 0 for its variable-length string type
+
+    @property
+    def as_numpy_dtype(self) -> type:
+        return object
+
+    def __hash__(self) -> int:
+        return hash("string")
+
+
+string = _String()
+
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool_,
-        complex64, complex128)
+        complex64, complex128, string)
 _BY_NP: dict[np.dtype, DType] = {d._np: d for d in _ALL}
 _BY_NAME: dict[str, DType] = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, bfloat16=bfloat16)
@@ -182,7 +207,7 @@ def as_dtype(value: Any) -> DType:
     >>> tf.as_dtype("float64") is tf.float64, tf.as_dtype(np.int32) is tf.int32
     (True, True)
     """
-    if type(value) is DType or value is bfloat16:
+    if type(value) is DType or value is bfloat16 or value is string:
         return value
     if isinstance(value, str):
         d = _BY_NAME.get(value)
@@ -201,7 +226,12 @@ def as_dtype(value: Any) -> DType:
         return complex128
     if getattr(value, "__name__", None) == "bfloat16" or str(value) == "bfloat16":
         return bfloat16  # ml_dtypes.bfloat16 (or its dtype)
+    if value is object or value is str or value is bytes or value is np.bytes_ or value is np.str_:
+        return string
     try:
-        return from_numpy(np.dtype(value))
+        np_dtype = np.dtype(value)
+        if np_dtype.kind in "OSU":
+            return string  # NumPy's object, bytes and str dtypes all mean TF's tf.string
+        return from_numpy(np_dtype)
     except TypeError as exc:
         raise TypeError(f"Cannot convert {value!r} to a tapegrad DType: {exc}") from None

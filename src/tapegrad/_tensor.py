@@ -14,6 +14,7 @@ from ._backend import NUMPY, Backend
 from ._device import current_backend
 from ._dtypes import DType
 from ._shape import TensorShape
+from ._strings import to_bytes_array
 from ._tape import local, next_id, on_variable_read
 
 _new = object.__new__
@@ -450,8 +451,12 @@ def _unpickle_tensor(value: Any) -> Tensor:
 def _default_array(value: Any) -> np.ndarray:
     """TF's default dtypes: Python float → float32, int → int32 (int64 if large), complex → complex128."""
     if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind in "OSU":
+            return to_bytes_array(value)  # text: tapegrad's string dtype (object arrays of bytes)
         return np.array(value, copy=True)
     t = type(value)
+    if t is str or t is bytes:
+        return to_bytes_array(value)
     if t is float:
         return np.array(value, dtype=np.float32)
     if t is int:
@@ -468,6 +473,8 @@ def _default_array(value: Any) -> np.ndarray:
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Cannot convert {value!r} to a Tensor: {exc}") from None
     kind = arr.dtype.kind
+    if kind in "OSU":
+        return to_bytes_array(_unwrap_nested(value))
     if kind == "f":
         return arr.astype(np.float32)
     if kind in "iu":
@@ -480,6 +487,9 @@ def _default_array(value: Any) -> np.ndarray:
 
 
 def _unwrap_nested(value: Any) -> Any:
+    if type(value).__name__ == "RaggedTensor":
+        raise ValueError(f"Cannot convert {value!r} to a Tensor: its rows differ in length; use rt.to_tensor() "
+                         "(padding) or rt.flat_values.")
     if isinstance(value, (list, tuple)):
         return [_unwrap_nested(v) for v in value]
     if isinstance(value, _TensorLike):
@@ -491,6 +501,8 @@ def array_of(value: Any, np_dtype: np.dtype, op: str = "convert_to_tensor") -> n
     """``value`` (Python/NumPy/nested list) as an array of ``np_dtype``, refusing lossy float→int conversions."""
     if isinstance(value, _TensorLike):
         value = value._value
+    if np_dtype.kind == "O":
+        return to_bytes_array(value, op)
     src = value if isinstance(value, (np.ndarray, np.generic)) else None
     if src is None:
         if value is None or isinstance(value, (str, bytes)):
@@ -557,7 +569,7 @@ class Variable(_TensorLike):
         else:
             value = constant_value(initial_value, dtype)
             xp = current_backend()
-        if value.ndim == 0 and isinstance(value, np.ndarray):
+        if value.ndim == 0 and isinstance(value, np.ndarray) and value.dtype.kind != "O":
             value = value[()]  # a NumPy scalar: scalar math on it is several times cheaper than on a 0-d array
         if shape is not None and validate_shape:
             want = TensorShape(shape)
@@ -623,7 +635,7 @@ class Variable(_TensorLike):
         arr = self._checked(value, "assign")
         old = self._read()
         new = self._xp.array(arr, copy=True)
-        self._value = new[()] if new.ndim == 0 else new
+        self._value = new[()] if new.ndim == 0 and new.dtype.kind != "O" else new
         if local.tracer is not None:
             local.tracer.on_assign(self, "assign", old, ((value, arr),))
         return self if local.tracer is not None else _UnreadVariable(self)

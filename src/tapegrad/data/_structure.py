@@ -2,7 +2,7 @@
 
 Inside a pipeline an element is a nest (tuples, dicts) of NumPy arrays, so that batching, shuffling and caching
 cost no tensor wrapping; it becomes tensors only where user code sees it (iteration, ``map``/``filter``
-functions). Strings stay NumPy ``bytes`` arrays (tapegrad has no string tensors).
+functions). Strings are object arrays of ``bytes`` (tapegrad's ``string`` dtype, as TF's ``as_numpy_iterator``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes, _nest, _tape
+from .._strings import to_bytes_array
 from .._tensor import _TensorLike
 from ..ops import core as _core
 from ..ops.tensor_spec import TensorSpec
 
-__all__ = ["to_array", "to_user", "to_internal", "spec_of", "BytesSpec", "DatasetSpec", "symbolic"]
+__all__ = ["to_array", "to_user", "to_internal", "spec_of", "DatasetSpec", "symbolic"]
 
 class symbolic:  # noqa: N801  (a context manager)
     """Context: this thread runs a dataset function, so ``Tensor.numpy()`` is refused (``active=False`` lifts it)."""
@@ -30,19 +31,6 @@ class symbolic:  # noqa: N801  (a context manager)
 
     def __exit__(self, *exc: Any) -> None:
         _tape.local.symbolic = self._prev
-
-
-class BytesSpec:
-    """The spec of a string component (``tf.string``): shape only, as tapegrad has no string dtype."""
-
-    def __init__(self, shape: Any) -> None:
-        self.shape = TensorSpec(shape, "int32").shape
-
-    def __repr__(self) -> str:
-        return f"TensorSpec(shape={_shape_text(self.shape)}, dtype=tf.string, name=None)"
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, BytesSpec) and self.shape == other.shape
 
 
 class DatasetSpec:
@@ -63,16 +51,16 @@ def _shape_text(shape: Any) -> str:
 def to_array(value: Any) -> np.ndarray:
     """One leaf as a NumPy array with TF's conversion dtypes (Python int → int32, float → float32)."""
     if isinstance(value, _TensorLike):
+        if value._value.dtype.kind == "O":
+            return np.array(value._value, copy=True)
         return np.asarray(value._numpy_value()) if hasattr(value, "_numpy_value") else np.asarray(value.numpy())
-    if isinstance(value, np.ndarray):
-        return value
-    if isinstance(value, np.generic):
-        return np.asarray(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return to_bytes_array(value) if value.dtype.kind in "SUO" else np.asarray(value)
     if isinstance(value, (str, bytes)):
-        return np.asarray(value.encode() if isinstance(value, str) else value, dtype=object).astype(bytes)
+        return np.array(to_bytes_array(value))
     arr = np.asarray(value)
-    if arr.dtype.kind in "US":
-        return arr.astype(bytes)
+    if arr.dtype.kind in "USO":
+        return np.asarray(to_bytes_array(value))
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, (np.ndarray, np.generic)) for v in value):
         return arr  # a list of NumPy arrays keeps their dtype (stacked), as TF converts it
     return np.asarray(_core.constant(value).numpy())
@@ -89,8 +77,6 @@ def to_internal(structure: Any) -> Any:
 
 
 def _leaf_to_user(a: Any) -> Any:
-    if isinstance(a, np.ndarray) and a.dtype.kind in "SUO":
-        return a if a.ndim else a[()]
     if isinstance(a, np.ndarray) or isinstance(a, np.generic):
         return _core.constant(a)
     return a
@@ -120,10 +106,7 @@ def from_user(value: Any) -> Any:
 
 
 def spec_of_array(a: Any) -> Any:
-    shape = tuple(a.shape)
-    if a.dtype.kind in "SUO":
-        return BytesSpec(shape)
-    return TensorSpec(shape, _dtypes.as_dtype(a.dtype))
+    return TensorSpec(tuple(a.shape), _dtypes.as_dtype(a.dtype))
 
 
 def spec_of(element: Any) -> Any:
@@ -132,8 +115,6 @@ def spec_of(element: Any) -> Any:
 
 def leaf_dtype(spec: Any) -> Any:
     """The NumPy dtype of a spec leaf."""
-    if isinstance(spec, BytesSpec):
-        return np.dtype(bytes)
     return np.dtype(spec.dtype.as_numpy_dtype)
 
 
@@ -150,6 +131,4 @@ def relax(spec: Any, other: Any) -> Any:
 
 def with_shape(spec: Any, shape: Any) -> Any:
     """``spec`` with another shape (same dtype)."""
-    if isinstance(spec, BytesSpec):
-        return BytesSpec(shape)
     return TensorSpec(shape, spec.dtype)

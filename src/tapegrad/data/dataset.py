@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes, _nest
+from .._strings import to_bytes_array
 from .._tensor import _TensorLike
 from ..errors import InvalidArgumentError
 from ..ops import core as _core
 from ..ops.tensor_spec import TensorSpec
 from ._structure import (
-    BytesSpec,
     DatasetSpec,
     from_user,
     leaf_dtype,
@@ -77,8 +77,8 @@ def _dummy(spec: Any, fill: int, none_dim: int) -> Any:
     if isinstance(spec, DatasetSpec):
         raise TypeError("no dummy for a dataset component")
     shape = tuple(none_dim if d is None else int(d) for d in spec.shape)
-    if isinstance(spec, BytesSpec):
-        return np.full(shape, b"", dtype=object).astype(bytes)
+    if spec.dtype == _dtypes.string:
+        return np.full(shape, b"", dtype=object)
     return np.full(shape, fill, dtype=leaf_dtype(spec))
 
 
@@ -505,7 +505,7 @@ def _convert_to_spec(value: Any, spec: Any) -> Any:
         arr = np.asarray(value)
         if (arr.dtype.kind in "SUO") != (dtype.kind in "SO"):
             raise ValueError("string/number mismatch")
-        arr = arr.astype(dtype, copy=False)
+        arr = to_bytes_array(arr) if dtype.kind == "O" else arr.astype(dtype, copy=False)
     except (ValueError, TypeError) as e:
         raise InvalidArgumentError(f"TypeError: `generator` yielded an element that could not be converted to the "
                                    f"expected type. The expected type was {_dtype_name(spec)}, but the yielded "
@@ -518,7 +518,7 @@ def _convert_to_spec(value: Any, spec: Any) -> Any:
 
 
 def _dtype_name(spec: Any) -> str:
-    return "string" if isinstance(spec, BytesSpec) else spec.dtype.name
+    return spec.dtype.name
 
 
 def _spec_from_legacy(types: Any, shapes: Any) -> Any:

@@ -17,12 +17,13 @@ from . import shape_ops, joining, slicing, indexing, scatter, tiling, creation, 
 from . import activations, losses, normalization, dropout, convolution, pooling  # noqa: F401  (nn)
 from . import linalg_ops, random_ops, tensor_spec, execution, rnn_ops  # noqa: F401
 from . import control_flow, image_ops, sparse_ops, random_generator  # noqa: F401
+from . import string_ops, ragged_ops  # noqa: F401
 from . import _operators  # noqa: F401
 
 _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, complex_ops, comparison, clip_ops,
             reductions, shape_ops, joining, slicing, indexing, scatter, tiling, creation, matmul, activations, losses,
             normalization, dropout, convolution, pooling, linalg_ops, random_ops, tensor_spec, execution, rnn_ops,
-            control_flow, image_ops, sparse_ops, random_generator)
+            control_flow, image_ops, sparse_ops, random_generator, string_ops, ragged_ops)
 
 def collect(namespace: str) -> dict[str, Any]:
     """All public objects the op tables export into ``namespace``."""

@@ -12,8 +12,22 @@ from .._tensor import Tensor, Variable, _TensorLike, array_of, constant_value, m
 from ..errors import InvalidArgumentError
 
 
+class RaggedInput(ValueError):
+    """A RaggedTensor given to an op that needs a dense tensor (``to_tensor`` raises it; ops with a ragged
+    meaning catch it: elementwise math, cast, reductions, ...)."""
+
+
+RAGGED_TYPE: list[Any] = [None]  # tapegrad.ops.ragged_ops.RaggedTensor, set when that module loads
+
+
+def ragged_input(x: Any) -> RaggedInput:
+    return RaggedInput(f"this op needs a dense tensor and got {x!r}; use rt.to_tensor(), or apply the op to the "
+                       "values with tf.ragged.map_flat_values(op, rt).")
+
+
 def to_tensor(x: Any) -> Any:
-    """A Tensor or Variable as is (a Variable stays a Variable, so that its read is recorded); else a constant."""
+    """A Tensor or Variable as is (a Variable stays a Variable, so that its read is recorded); else a constant.
+    A RaggedTensor raises :class:`RaggedInput`."""
     if type(x) is Tensor or type(x) is Variable:
         return x
     dense = getattr(x, "_dense", None)  # IndexedSlices; a Keras variable gives the Variable it wraps
@@ -21,12 +35,14 @@ def to_tensor(x: Any) -> Any:
         return dense()
     if isinstance(x, _TensorLike):
         return x
+    if type(x) is RAGGED_TYPE[0]:
+        raise ragged_input(x)
     return make(constant_value(x), NUMPY)
 
 
 def like(value: Any, other: Any, op: str) -> Tensor:
     """A Python/NumPy value converted to ``other``'s dtype (TF: scalars and arrays adopt the tensor's dtype)."""
-    if type(value) is float or type(value) is int:
+    if (type(value) is float or type(value) is int) and other._value.dtype.kind != "O":
         dt = other._value.dtype
         if dt.kind in "fcV" or type(value) is int:
             if dt.kind in "iu" and type(value) is int:

@@ -41,12 +41,12 @@ for _name, _fn in {"truediv": arithmetic.divide, "matmul": matmul.matmul}.items(
 
 def _cmp(fn: Any, on_fail: Any) -> Any:
     def op(self: Any, other: Any) -> Any:
-        if other is None or isinstance(other, (str, bytes)):
-            return on_fail
+        if other is None or isinstance(other, (str, bytes)) and self._value.dtype.kind != "O":
+            return on_fail  # (a string tensor compares with text elementwise)
         try:
             return fn(self, other)
         except (TypeError, ValueError) as exc:
-            if on_fail is NotImplemented:
+            if on_fail is NotImplemented or self._value.dtype.kind == "O":
                 raise
             from ..errors import InvalidArgumentError
 

@@ -31,6 +31,7 @@ from .._backend import NUMPY
 from .._dispatch import applyn
 from .._registry import defop, spec
 from .._shape import TensorShape
+from .._strings import is_text, to_bytes_array
 from .._tape import Tape, local
 from .._tensor import Tensor, Variable, _TensorLike, make
 from ..errors import InvalidArgumentError, OutOfRangeError
@@ -881,6 +882,11 @@ def map_fn(fn: Callable[[Any], Any], elems: Any, dtype: Any = None, parallel_ite
     if not callable(fn):
         raise TypeError(f"map_fn(): fn must be callable, got {fn!r}.")
     elems = _read_variables(elems)
+    from .ragged_ops import RaggedTensor, RaggedTensorSpec
+
+    if any(isinstance(x, (RaggedTensor, RaggedTensorSpec)) for x in
+           _nest.flatten(elems) + _nest.flatten(fn_output_signature)):
+        return _map_fn_ragged(fn, elems, fn_output_signature, infer_shape)
     flat, n = _elems_tensors(elems, "map_fn")
     if fn_output_signature is None:
         specs = [(t.dtype, TensorShape(None)) for t in flat]
@@ -898,6 +904,43 @@ def map_fn(fn: Callable[[Any], Any], elems: Any, dtype: Any = None, parallel_ite
         for ta, v in zip(tas, _nest.flatten(result)):
             ta._write(i, v)
     return _nest.pack_sequence_as(out_structure, [ta.stack() for ta in tas])
+
+
+def _map_fn_ragged(fn: Callable[[Any], Any], elems: Any, signature: Any, infer_shape: bool) -> Any:
+    """``map_fn`` where elems or results are ragged: a RaggedTensor elem gives its rows, and a ``RaggedTensorSpec``
+    in the signature stacks the results as the rows of a RaggedTensor (results may differ in length)."""
+    from .ragged_ops import RaggedTensor, RaggedTensorSpec, stack_rows
+
+    flat = [x if isinstance(x, RaggedTensor) else identity(x) if isinstance(x, Variable) else
+            x if isinstance(x, _TensorLike) else convert_to_tensor(x) for x in _nest.flatten(elems)]
+    sizes = {x.nrows_int() if isinstance(x, RaggedTensor) else (x._value.shape[0] if x._value.ndim else
+                                                                 _no_rank(x, "map_fn")) for x in flat}
+    if len(sizes) != 1:
+        raise ValueError(f"map_fn(): every tensor in elems must have the same number of rows, got {sorted(sizes)}.")
+    n = sizes.pop()
+    rows = [list(x) if isinstance(x, RaggedTensor) else unstack(x) for x in flat]
+    if signature is None:  # the structure of elems: a ragged elem gives ragged results
+        signature = _nest.pack_sequence_as(elems, [RaggedTensorSpec(None, x.dtype, x.ragged_rank, x.row_splits.dtype)
+                                                   if isinstance(x, RaggedTensor) else x.dtype for x in flat])
+    leaves = _nest.flatten(signature)
+    results: list[list[Any]] = [[] for _ in leaves]
+    for i in range(n):
+        out = fn(_nest.pack_sequence_as(elems, [r[i] for r in rows]))
+        assert_same_structure(signature, out, "map_fn(): fn's result does not match the output signature "
+                              "(by default the structure of elems; pass fn_output_signature=...): ")
+        for k, (sig, v) in enumerate(zip(leaves, _nest.flatten(out))):
+            results[k].append(sig._to_value(v, "map_fn()") if isinstance(sig, RaggedTensorSpec) else v)
+    stacked = []
+    for sig, vals in zip(leaves, results):
+        if isinstance(sig, RaggedTensorSpec):
+            stacked.append(stack_rows(vals, sig))
+            continue
+        d, shape = _spec_of(sig)
+        ta = TensorArray(d, size=n, infer_shape=infer_shape, element_shape=shape)
+        for i, v in enumerate(vals):
+            ta._write(i, v)
+        stacked.append(ta.stack())
+    return _nest.pack_sequence_as(signature, stacked)
 
 
 def scan(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None, parallel_iterations: int = 10,
@@ -1191,6 +1234,8 @@ def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[An
                 raise InvalidArgumentError(f"py_function: output {k} has dtype {o.dtype.name} but Tout says "
                                            f"{dt.name}; cast it in the function or change Tout.")
             arrays.append(o._value)
+        elif dt._np.kind == "O":
+            arrays.append(to_bytes_array(o, "py_function"))
         else:
             arrays.append(np.asarray(o).astype(dt._np))
     box[:] = [(tape, inputs, outs)]  # the latest call (a compiled program reuses the params)
@@ -1330,6 +1375,9 @@ def _npfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any) -> tuple[Any, ...]:
             o = o._numpy_value()
         # TF eager keeps a NumPy array's own dtype (a float64 result for Tout=float32 stays float64); Python
         # values are converted to Tout
+        if is_text(o) or dt._np.kind == "O" and not isinstance(o, (np.ndarray, np.generic)):
+            arrays.append(to_bytes_array(o, "numpy_function"))  # text: a string tensor (TF converts str arrays)
+            continue
         arrays.append(np.array(o, copy=True) if isinstance(o, (np.ndarray, np.generic)) else np.asarray(o, dt._np))
     return tuple(arrays)
 

@@ -13,7 +13,7 @@ from .._dispatch import apply1
 from .._logging import warn_limited
 from .._registry import defop, normal, spec
 from .._tensor import Tensor, Variable, _TensorLike, constant_value, make, static_value
-from ._common import dtype_np, shape_arg, to_tensor
+from ._common import RaggedInput, dtype_np, shape_arg, to_tensor
 
 # -- creation ---------------------------------------------------------------------------------------------------
 
@@ -70,7 +70,24 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
 
 
 def _filled(shape: Any, dtype: Any, fill: Any) -> Tensor:
-    return make(np.full(shape_arg(shape), fill, dtype=dtype_np(dtype)), NUMPY)
+    dt = dtype_np(dtype)
+    if dt.kind == "O":
+        return make(_string_fill(shape_arg(shape), fill), NUMPY)
+    return make(np.full(shape_arg(shape), fill, dtype=dt), NUMPY)
+
+
+def _string_fill(shape: tuple[int, ...], fill: Any) -> Any:
+    """A string array of ``shape``: ``b''`` for zeros (TF); ones have no string value (InvalidArgumentError)."""
+    if fill != 0:
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError("ones/ones_like: dtype string has no 'one' value (as in TF); use tf.fill(shape, "
+                                   "b'...') for a string tensor.")
+    from .._strings import as_value
+
+    out = np.empty(shape, dtype=object)
+    out[...] = b""
+    return as_value(out)
 
 
 def zeros(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
@@ -100,8 +117,13 @@ def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor
     >>> tf.zeros_like(tf.constant([1, 2])).numpy().tolist()
     [0, 0]
     """
-    x = to_tensor(input)
+    try:
+        x = to_tensor(input)
+    except RaggedInput:
+        return input.with_flat_values(zeros_like(input.flat_values, dtype))
     dt = x._value.dtype if dtype is None else dtype_np(dtype)
+    if dt.kind == "O":
+        return make(_string_fill(x._value.shape, 0), NUMPY)
     return make(x._xp.zeros(x._value.shape, dtype=dt), x._xp)
 
 
@@ -112,8 +134,13 @@ def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     >>> tf.ones_like(tf.constant([1.5])).numpy().tolist()
     [1.0]
     """
-    x = to_tensor(input)
+    try:
+        x = to_tensor(input)
+    except RaggedInput:
+        return input.with_flat_values(ones_like(input.flat_values, dtype))
     dt = x._value.dtype if dtype is None else dtype_np(dtype)
+    if dt.kind == "O":
+        return make(_string_fill(x._value.shape, 1), NUMPY)
     return make(x._xp.ones(x._value.shape, dtype=dt), x._xp)
 
 
@@ -167,11 +194,19 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     >>> tf.cast(tf.constant([1.7, -1.7]), tf.int32).numpy().tolist()
     [1, -1]
     """
-    x = to_tensor(x)
+    try:
+        x = to_tensor(x)
+    except RaggedInput:
+        return x.with_flat_values(cast(x.flat_values, dtype))
     dt = _dtypes.as_dtype(dtype)._np
     src = x._value.dtype
     if src == dt:
         return x if type(x) is Tensor else identity(x)
+    if src.kind == "O" or dt.kind == "O":
+        from ..errors import UnimplementedError
+
+        raise UnimplementedError(f"cast: cast {x.dtype.name} to {_dtypes.as_dtype(dtype).name} is not supported (as "
+                                 "in TF); use tf.strings.to_number or tf.strings.as_string.")
     if src.kind == "c" and dt.kind != "c":
         warn_limited("cast_complex", 1_000_000,
                      f"You are casting an input of type {x.dtype.name} to an incompatible dtype "

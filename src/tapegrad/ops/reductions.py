@@ -21,7 +21,7 @@ from .._registry import normal as _normal
 from .._registry import spec as _spec
 from .._tensor import Tensor, _TensorLike, static_value
 from ..errors import InvalidArgumentError
-from ._common import check_kinds, cj, dtype_of, to_tensor
+from ._common import RaggedInput, check_kinds, cj, dtype_of, to_tensor
 
 
 def unreduce(F: Any, g: Any, xshape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
@@ -257,7 +257,12 @@ def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = 
         v = input_tensor._value
         if v.ndim < 8 and v.dtype.kind in kinds:
             return apply1(op, input_tensor, _FULL_P[v.ndim])
-    x = to_tensor(input_tensor)
+    try:
+        x = to_tensor(input_tensor)
+    except RaggedInput:
+        from .ragged_ops import reduce
+
+        return reduce(op.name, input_tensor, axis, keepdims)
     if x._value.dtype.kind not in kinds:
         check_kinds(x, kinds, op.name)
     axes = _axes(axis, x, op.name)

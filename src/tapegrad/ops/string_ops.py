@@ -1,0 +1,868 @@
+"""``tf.strings`` and ``tf.as_string``: ops on the ``string`` dtype (NumPy object arrays of ``bytes``).
+
+Each op is registered (``defop``) so that a compiled ``tapegrad.function`` records and replays it; none is
+differentiable (a string has no gradient: ``None``, as in TF). Ops that split strings return RaggedTensors
+(``tapegrad.ragged``). Regular expressions use Python's ``re`` where TF uses RE2: the common syntax (classes,
+groups, ``\\1`` rewrites, anchors) agrees; RE2-only or Python-only constructs differ.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes
+from .._backend import NUMPY
+from .._dispatch import apply1, applyn
+from .._registry import defop, spec
+from .._strings import OBJECT, as_value, to_bytes_array
+from .._tensor import Tensor, _TensorLike, make
+from ..errors import InvalidArgumentError
+from ._common import to_tensor
+
+_UNITS = ("BYTE", "UTF8_CHAR")
+
+
+def _strings(x: Any, op: str) -> Any:
+    """``x`` as a string tensor (Python text is converted); TypeError for another dtype, as TF's op signature."""
+    t = x if isinstance(x, _TensorLike) else make(to_bytes_array(x, op), NUMPY)
+    t = to_tensor(t)
+    if t._value.dtype != OBJECT:
+        raise TypeError(f"tf.strings.{op}: expected a string tensor, got dtype {t.dtype.name} (shape "
+                        f"{tuple(t._value.shape)}); format numbers with tf.strings.as_string first.")
+    return t
+
+
+def _map(fn: Any, v: Any, dtype: Any = OBJECT) -> Any:
+    """``fn`` applied to every element of the object array ``v``: an array of ``dtype`` with ``v``'s shape."""
+    flat = [fn(s) for s in np.asarray(v).reshape(-1).tolist()]
+    out = np.empty(len(flat), dtype=dtype)
+    out[:] = flat
+    out = out.reshape(np.shape(v))
+    return as_value(out) if dtype == OBJECT else out
+
+
+def _text(b: bytes, what: str) -> str:
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArgumentError(f"tf.strings.{what}: {b!r} is not valid UTF-8.") from None
+
+
+def _s(values: list[str], shape: tuple[int, ...]) -> Any:
+    return lambda rng: (np.array(values, dtype=object).reshape(shape),)
+
+
+# -- length, case, strip -----------------------------------------------------------------------------------------
+
+def _length_fwd(F: Any, x: Any, unit: str) -> Any:
+    if unit == "BYTE":
+        return _map(len, x, np.int32)
+    return _map(lambda b: len(_text(b, "length")), x, np.int32)
+
+
+STRING_LENGTH = defop("string_length", _length_fwd,
+                      test=spec(lambda tf, s: tf.strings.length(s), _s(["ab", "", "héllo"], (3,)),
+                                ref=lambda s: np.array([len(x.encode()) for x in s], np.int32)))
+
+
+def _unit(unit: str, op: str) -> str:
+    if unit not in _UNITS:
+        raise InvalidArgumentError(f"tf.strings.{op}: unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}.")
+    return unit
+
+
+def length(input: Any, unit: str = "BYTE", name: str | None = None) -> Tensor:  # noqa: A002
+    """The length of each string (int32): bytes (``unit='BYTE'``) or Unicode characters (``'UTF8_CHAR'``).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.length(["héllo", "ab"]).numpy().tolist(), tf.strings.length("héllo", unit="UTF8_CHAR").numpy()
+    ([6, 2], np.int32(5))
+    """
+    return apply1(STRING_LENGTH, _strings(input, "length"), {"unit": _unit(unit, "length")})
+
+
+def _case_fwd(F: Any, x: Any, mode: str, encoding: str) -> Any:
+    if encoding.lower().replace("-", "") == "utf8":
+        f = str.lower if mode == "lower" else str.upper
+        return _map(lambda b: f(_text(b, mode)).encode("utf-8"), x)
+    return _map(bytes.lower if mode == "lower" else bytes.upper, x)  # ASCII letters only, as TF without encoding
+
+
+STRING_CASE = defop("string_case", _case_fwd,
+                    test=spec(lambda tf, s: (tf.strings.lower(s), tf.strings.upper(s)), _s(["AbC", "x1"], (2,)),
+                              ref=lambda s: (np.array([b"abc", b"x1"], object), np.array([b"ABC", b"X1"], object))))
+
+
+def lower(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
+    """Lower case: ASCII letters only, or every Unicode letter with ``encoding='utf-8'`` (as TF).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.lower(["AbC", "ÉX"], encoding="utf-8").numpy().tolist()
+    [b'abc', b'\\xc3\\xa9x']
+    """
+    return apply1(STRING_CASE, _strings(input, "lower"), {"mode": "lower", "encoding": encoding})
+
+
+def upper(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
+    """Upper case: ASCII letters only, or every Unicode letter with ``encoding='utf-8'``.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.upper("abc").numpy()
+    b'ABC'
+    """
+    return apply1(STRING_CASE, _strings(input, "upper"), {"mode": "upper", "encoding": encoding})
+
+
+STRING_STRIP = defop("string_strip", lambda F, x: _map(bytes.strip, x),
+                     test=spec(lambda tf, s: tf.strings.strip(s), _s(["  a b \n", "\tc"], (2,)),
+                               ref=lambda s: np.array([b"a b", b"c"], object)))
+
+
+def strip(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Leading and trailing whitespace removed.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.strip(["  a b \\n", "\\tc"]).numpy().tolist()
+    [b'a b', b'c']
+    """
+    return apply1(STRING_STRIP, _strings(input, "strip"))
+
+
+# -- join, reduce_join -------------------------------------------------------------------------------------------
+
+def _join_fwd(F: Any, *xs: Any, separator: bytes) -> Any:
+    try:
+        shape = np.broadcast_shapes(*[np.shape(x) for x in xs])
+    except ValueError:
+        raise InvalidArgumentError("tf.strings.join: input shapes do not match: "
+                                   f"{' vs. '.join(str(list(np.shape(x))) for x in xs)} (each input must have the "
+                                   "same shape, or be a scalar).") from None
+    cols = [np.broadcast_to(np.asarray(x), shape).reshape(-1).tolist() for x in xs]
+    flat = [separator.join(parts) for parts in zip(*cols)]
+    out = np.empty(len(flat), dtype=OBJECT)
+    out[:] = flat
+    return as_value(out.reshape(shape))
+
+
+STRING_JOIN = defop("string_join", _join_fwd,
+                    test=spec(lambda tf, a, b: tf.strings.join([a, b], separator="-"),
+                              lambda rng: (np.array(["a", "b"], object), np.array(["c", "d"], object)),
+                              ref=lambda a, b: np.array([b"a-c", b"b-d"], object)))
+
+
+def join(inputs: Any, separator: str = "", name: str | None = None) -> Tensor:
+    """Elementwise concatenation of the string tensors in ``inputs`` (same shapes, or scalars), with
+    ``separator`` between them.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.join([["a", "b"], "x"], separator="-").numpy().tolist()
+    [b'a-x', b'b-x']
+    """
+    items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    if not items:
+        raise InvalidArgumentError("tf.strings.join: needs at least one input.")
+    ts = tuple(_strings(x, "join") for x in items)
+    shapes = {tuple(t._value.shape) for t in ts if t._value.ndim}
+    if len(shapes) > 1:
+        raise InvalidArgumentError(f"tf.strings.join: input shapes do not match: {sorted(map(list, shapes))} "
+                                   "(each input must have the same shape, or be a scalar).")
+    return applyn(STRING_JOIN, ts, {"separator": _as_bytes(separator)})
+
+
+def _as_bytes(s: Any) -> bytes:
+    return s.encode("utf-8") if isinstance(s, str) else bytes(s)
+
+
+def _reduce_join_fwd(F: Any, x: Any, axes: tuple[int, ...], keepdims: bool, separator: bytes) -> Any:
+    x = np.asarray(x)
+    keep = [a for a in range(x.ndim) if a not in axes]
+    moved = np.transpose(x, keep + list(axes))
+    lead = moved.shape[: len(keep)]
+    rows = moved.reshape(int(np.prod(lead, dtype=np.int64)), -1).tolist() if x.size else \
+        [[] for _ in range(int(np.prod(lead, dtype=np.int64)))]
+    out = np.empty(len(rows), dtype=OBJECT)
+    out[:] = [separator.join(r) for r in rows]
+    out = out.reshape(lead)
+    if keepdims:
+        out = out.reshape([1 if a in axes else n for a, n in enumerate(x.shape)])
+    return as_value(out)
+
+
+REDUCE_JOIN = defop("reduce_join", _reduce_join_fwd,
+                    test=spec(lambda tf, s: tf.strings.reduce_join(s, axis=1, separator=","),
+                              _s(["a", "b", "c", "d"], (2, 2)), ref=lambda s: np.array([b"a,b", b"c,d"], object)))
+
+
+def reduce_join(inputs: Any, axis: Any = None, keepdims: bool = False, separator: str = "",
+                name: str | None = None) -> Tensor:
+    """Concatenate the strings along ``axis`` (all axes by default), in order, with ``separator`` between them.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.reduce_join([["a", "b"], ["c", "d"]], axis=1, separator=",").numpy().tolist()
+    [b'a,b', b'c,d']
+    """
+    x = _strings(inputs, "reduce_join")
+    nd = x._value.ndim
+    if axis is None:
+        axes = tuple(range(nd))
+    else:
+        raw = [int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+        for a in raw:
+            if not -nd <= a < max(nd, 1):
+                raise InvalidArgumentError(f"tf.strings.reduce_join: axis {a} is out of range for a tensor of rank "
+                                           f"{nd}.")
+        axes = tuple(sorted({a % nd for a in raw})) if nd else ()
+    return apply1(REDUCE_JOIN, x, {"axes": axes, "keepdims": bool(keepdims), "separator": _as_bytes(separator)})
+
+
+# -- substr, regex -----------------------------------------------------------------------------------------------
+
+def _substr_fwd(F: Any, x: Any, pos: Any, ln: Any, unit: str) -> Any:
+    shape = np.broadcast_shapes(np.shape(x), np.shape(pos), np.shape(ln))
+    xs = np.broadcast_to(np.asarray(x), shape).reshape(-1).tolist()
+    ps = np.broadcast_to(np.asarray(pos), shape).reshape(-1).tolist()
+    ls = np.broadcast_to(np.asarray(ln), shape).reshape(-1).tolist()
+    flat = []
+    for k, (s, p, n) in enumerate(zip(xs, ps, ls)):
+        seq: Any = s if unit == "BYTE" else _text(s, "substr")
+        size = len(seq)
+        start = p + size if p < 0 else p
+        if not 0 <= start <= size:
+            raise InvalidArgumentError(f"tf.strings.substr: pos {p} out of range for string {s!r} at index {k}.")
+        piece = seq[start: start + max(n, 0)]
+        flat.append(piece if unit == "BYTE" else piece.encode("utf-8"))
+    out = np.empty(len(flat), dtype=OBJECT)
+    out[:] = flat
+    return as_value(out.reshape(shape))
+
+
+SUBSTR = defop("substr", _substr_fwd,
+               test=spec(lambda tf, s, p, n: tf.strings.substr(s, p, n),
+                         lambda rng: (np.array(["hello", "abc"], object), np.array([1, -2], np.int32),
+                                      np.array([3, 2], np.int32)),
+                         ref=lambda s, p, n: np.array([b"ell", b"bc"], object)))
+
+
+def substr(input: Any, pos: Any, len: Any, unit: str = "BYTE", name: str | None = None) -> Tensor:  # noqa: A002
+    """``len`` bytes (or UTF-8 characters) from ``pos`` (negative: from the end) of each string; ``pos`` past the
+    end raises InvalidArgumentError, ``len`` past the end is clipped (as TF).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.substr(["hello", "abc"], 1, 3).numpy().tolist()
+    [b'ell', b'bc']
+    """
+    x = _strings(input, "substr")
+    p = to_tensor(pos)
+    n = to_tensor(len)
+    if p._value.dtype.kind not in "iu" or n._value.dtype.kind not in "iu":
+        raise TypeError("tf.strings.substr: pos and len must be integer tensors.")
+    if n._value.dtype != p._value.dtype:
+        raise TypeError(f"tf.strings.substr: pos ({p.dtype.name}) and len ({n.dtype.name}) must have one dtype.")
+    return applyn(SUBSTR, (x, p, n), {"unit": _unit(unit, "substr")})
+
+
+def _compile(pattern: Any, op: str) -> re.Pattern[bytes]:
+    pat = pattern.numpy() if isinstance(pattern, _TensorLike) else pattern
+    try:
+        return re.compile(_as_bytes(pat))
+    except re.error as exc:
+        raise InvalidArgumentError(f"tf.strings.{op}: invalid pattern {pat!r}: {exc}.") from None
+
+
+REGEX_FULL_MATCH = defop("regex_full_match",
+                         lambda F, x, pattern: _map(lambda b: pattern.fullmatch(b) is not None, x, np.bool_),
+                         test=spec(lambda tf, s: tf.strings.regex_full_match(s, "[a-z]+"), _s(["abc", "ab1"], (2,)),
+                                   ref=lambda s: np.array([True, False])))
+
+
+def regex_full_match(input: Any, pattern: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """True where the whole string matches the regular expression ``pattern`` (bool).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.regex_full_match(["abc", "ab1"], "[a-z]+").numpy().tolist()
+    [True, False]
+    """
+    return apply1(REGEX_FULL_MATCH, _strings(input, "regex_full_match"),
+                  {"pattern": _compile(pattern, "regex_full_match")})
+
+
+def _rewrite(rewrite: bytes) -> bytes:
+    """RE2's rewrite syntax (``\\1``, ``\\\\``) as Python's ``re`` template."""
+    return rewrite.replace(b"\\0", b"\\g<0>")
+
+
+REGEX_REPLACE = defop("regex_replace",
+                      lambda F, x, pattern, rewrite, count: _map(lambda b: pattern.sub(rewrite, b, count=count), x),
+                      test=spec(lambda tf, s: tf.strings.regex_replace(s, r"\d+", "#"), _s(["a1b22", "x"], (2,)),
+                                ref=lambda s: np.array([b"a#b#", b"x"], object)))
+
+
+def regex_replace(input: Any, pattern: Any, rewrite: Any, replace_global: bool = True,  # noqa: A002
+                  name: str | None = None) -> Tensor:
+    """Replace the matches of ``pattern`` with ``rewrite`` (``\\1`` names a group); only the first match with
+    ``replace_global=False``.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.regex_replace(["a1b22"], r"\\d+", "#").numpy().tolist()
+    [b'a#b#']
+    """
+    rw = rewrite.numpy() if isinstance(rewrite, _TensorLike) else rewrite
+    return apply1(REGEX_REPLACE, _strings(input, "regex_replace"),
+                  {"pattern": _compile(pattern, "regex_replace"), "rewrite": _rewrite(_as_bytes(rw)),
+                   "count": 0 if replace_global else 1})
+
+
+# -- numbers <-> strings -----------------------------------------------------------------------------------------
+
+_TO_NUMBER_TYPES = ("float32", "float64", "int32", "int64", "uint32", "uint64")
+
+
+def _parse(b: bytes, kind: str, info: Any) -> Any:
+    s = b.strip()
+    try:
+        if kind == "f":
+            return float(s)
+        v = int(s)
+        if not info.min <= v <= info.max:
+            raise ValueError
+        return v
+    except ValueError:
+        raise InvalidArgumentError(f"tf.strings.to_number: could not convert the string {b.decode('utf-8', 'replace')!r}"
+                                   f" to {info.dtype.name if kind != 'f' else 'a float'}.") from None
+
+
+def _to_number_fwd(F: Any, x: Any, dtype: Any) -> Any:
+    kind = dtype.kind
+    info = np.iinfo(dtype) if kind in "iu" else None
+    return _map(lambda b: _parse(b, kind, info), x, dtype)
+
+
+TO_NUMBER = defop("string_to_number", _to_number_fwd,
+                  test=spec(lambda tf, s: tf.strings.to_number(s), _s(["1.5", " 2 ", "-1e3"], (3,)),
+                            ref=lambda s: np.array([1.5, 2.0, -1000.0], np.float32)))
+
+
+def to_number(string_tensor: Any, out_type: Any = _dtypes.float32, name: str | None = None) -> Tensor:
+    """Parse each string as a number of ``out_type`` (float32 by default; float64, int32, int64, uint32,
+    uint64). Surrounding whitespace is allowed; anything else raises InvalidArgumentError.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.to_number(["1.5", "2"]).numpy().tolist(), tf.strings.to_number("7", tf.int32).numpy()
+    ([1.5, 2.0], np.int32(7))
+    """
+    dt = _dtypes.as_dtype(out_type)
+    if dt.name not in _TO_NUMBER_TYPES:
+        raise InvalidArgumentError(f"tf.strings.to_number: out_type must be one of {', '.join(_TO_NUMBER_TYPES)}, "
+                                   f"got {dt.name}.")
+    return apply1(TO_NUMBER, _strings(string_tensor, "to_number"), {"dtype": dt._np})
+
+
+def _format_float(v: float, precision: int, scientific: bool, shortest: bool, width: int, fill: str) -> str:
+    digits = 6 if precision < 0 else precision
+    if shortest:
+        text = f"{v:.{digits}g}"
+    elif scientific:
+        text = f"{v:.{digits}e}"
+    else:
+        text = f"{v:.{digits}f}"
+    return _pad(text, width, fill)
+
+
+def _pad(text: str, width: int, fill: str) -> str:
+    if width <= len(text):
+        return text
+    if fill == "0" and text[:1] in "+-":
+        return text[0] + text[1:].rjust(width - 1, "0")
+    return text.rjust(width, fill or " ")
+
+
+def _as_string_fwd(F: Any, x: Any, precision: int, scientific: bool, shortest: bool, width: int, fill: str) -> Any:
+    kind = x.dtype.kind
+    if kind == "O":
+        return x
+    if kind == "b":
+        return _map(lambda b: _pad("true" if b else "false", width, fill).encode(), x)
+    if kind in "iu":
+        return _map(lambda i: _pad(str(int(i)), width, fill).encode(), x)
+    if kind == "c":
+        return _map(lambda z: ("(" + _format_float(z.real, precision, scientific, shortest, -1, "") + "," +
+                               _format_float(z.imag, precision, scientific, shortest, -1, "") + ")").encode(), x)
+    if shortest:  # the shortest text that reads back as the same value of the tensor's own float type
+        return _map(lambda f: _pad(_shortest(x.dtype.type(f)), width, fill).encode(), x)
+    return _map(lambda f: _format_float(float(f), precision, scientific, shortest, width, fill).encode(), x)
+
+
+def _shortest(f: Any) -> str:
+    text = np.format_float_positional(f, trim="-") if 1e-4 <= abs(f) < 1e16 or f == 0 else \
+        np.format_float_scientific(f, trim="-")
+    return text.replace("e+", "e+").lower()
+
+
+AS_STRING = defop("as_string", _as_string_fwd,
+                  test=spec(lambda tf, x: tf.strings.as_string(x), lambda rng: (np.array([1.5, -2.0, 0.25]),),
+                            ref=lambda x: np.array([b"1.500000", b"-2.000000", b"0.250000"], object)))
+
+
+def as_string(input: Any, precision: int = -1, scientific: bool = False, shortest: bool = False,  # noqa: A002
+              width: int = -1, fill: str = "", name: str | None = None) -> Tensor:
+    """Each element formatted as text, as TF's ``AsString``: floats with 6 decimals (``precision``), or
+    ``scientific``/``shortest``; integers in decimal; bools as ``true``/``false``; ``width`` pads with ``fill``.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.as_string([1.5, 2.0]).numpy().tolist(), tf.as_string([3, 42], width=3, fill="0").numpy().tolist()
+    ([b'1.500000', b'2.000000'], [b'003', b'042'])
+    """
+    x = to_tensor(input)
+    if x._value.dtype.kind == "O":
+        return x
+    if len(fill) > 1:
+        raise InvalidArgumentError(f"tf.strings.as_string: fill must be one character, got {fill!r}.")
+    if scientific and shortest:
+        raise InvalidArgumentError("tf.strings.as_string: cannot select both scientific and shortest notation.")
+    return apply1(AS_STRING, x, {"precision": int(precision), "scientific": bool(scientific),
+                                 "shortest": bool(shortest), "width": int(width), "fill": fill})
+
+
+def _format_value(v: np.ndarray, summarize: int) -> str:
+    """A tensor's text in ``tf.strings.format`` (TF's ``SummarizeValue``: ``[1 2 ... 8 9]``, strings quoted)."""
+    if v.dtype == OBJECT:
+        def item(b: Any) -> str:
+            return '"' + b.decode("utf-8", "backslashreplace") + '"'
+    elif v.dtype.kind == "f":
+        def item(b: Any) -> str:
+            return _g(b)
+    elif v.dtype.kind == "b":
+        def item(b: Any) -> str:
+            return "1" if b else "0"
+    else:
+        def item(b: Any) -> str:
+            return str(b)
+    if v.ndim == 0:
+        return item(v[()])
+
+    def rec(a: np.ndarray, depth: int) -> str:
+        n = a.shape[0]
+        idx = list(range(n)) if summarize < 0 or n <= 2 * summarize else \
+            list(range(summarize)) + [-1] + list(range(n - summarize, n))
+        if a.ndim == 1:
+            return "[" + " ".join("..." if i < 0 else item(a[i]) for i in idx) + "]"
+        sep = "\n" + " " * (depth + 1)
+        return "[" + sep.join("..." if i < 0 else rec(a[i], depth + 1) for i in idx) + "]"
+
+    return rec(v, 0)
+
+
+def _g(f: Any) -> str:
+    """A float as TF prints it in ``tf.strings.format``: ``%g``-like with the type's round-trip digits."""
+    digits = 9 if f.dtype == np.float32 else 17 if f.dtype == np.float64 else 4
+    text = f"{float(f):.{digits}g}"
+    return text
+
+
+def _format_fwd(F: Any, *vals: Any, template: str, placeholder: str, summarize: int) -> Any:
+    parts = template.split(placeholder)
+    out = parts[0]
+    for v, rest in zip(vals, parts[1:]):
+        out += _format_value(np.asarray(v), summarize) + rest
+    return as_value(np.array(out.encode("utf-8"), dtype=OBJECT))
+
+
+STRING_FORMAT = defop("string_format", _format_fwd,
+                      test=spec(lambda tf, x: tf.strings.format("x={}", x), lambda rng: (np.array([1, 2], np.int32),),
+                                ref=lambda x: np.array(b"x=[1 2]", object)))
+
+
+def format(template: str, inputs: Any, placeholder: str = "{}", summarize: int = 3,  # noqa: A001
+           name: str | None = None) -> Tensor:
+    """A scalar string: ``template`` with each ``placeholder`` replaced by the text of the next tensor in
+    ``inputs`` (long dimensions are summarized to their first and last ``summarize`` items, as TF).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.format("x={} y={}", (tf.constant(1.5), tf.constant([1, 2]))).numpy()
+    b'x=1.5 y=[1 2]'
+    """
+    items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    n = template.count(placeholder)
+    if n != len(items):
+        raise ValueError(f"tf.strings.format: the template has {n} placeholders ({placeholder!r}) but {len(items)} "
+                         "inputs were given; they must match.")
+    ts = tuple(to_tensor(x) for x in items)
+    params = {"template": template, "placeholder": placeholder, "summarize": int(summarize)}
+    if not ts:
+        return make(_format_fwd(NUMPY, **params), NUMPY)
+    return applyn(STRING_FORMAT, ts, params)
+
+
+# -- hashing -----------------------------------------------------------------------------------------------------
+
+_K0, _K1, _K2 = 0xC3A5C85C97CB3127, 0xB492B66FBE98F273, 0x9AE16A3B2F90404F
+_M64 = (1 << 64) - 1
+
+
+def _fetch64(s: bytes, i: int) -> int:
+    return int.from_bytes(s[i:i + 8], "little")
+
+
+def _fetch32(s: bytes, i: int) -> int:
+    return int.from_bytes(s[i:i + 4], "little")
+
+
+def _rot(v: int, s: int) -> int:
+    return v if s == 0 else ((v >> s) | (v << (64 - s))) & _M64
+
+
+def _smix(v: int) -> int:
+    return v ^ (v >> 47)
+
+
+def _hash_len16(u: int, v: int, mul: int) -> int:
+    a = ((u ^ v) * mul) & _M64
+    a ^= a >> 47
+    b = ((v ^ a) * mul) & _M64
+    b ^= b >> 47
+    return (b * mul) & _M64
+
+
+def _len0to16(s: bytes) -> int:
+    n = len(s)
+    if n >= 8:
+        mul = (_K2 + n * 2) & _M64
+        a = (_fetch64(s, 0) + _K2) & _M64
+        b = _fetch64(s, n - 8)
+        c = (_rot(b, 37) * mul + a) & _M64
+        d = ((_rot(a, 25) + b) * mul) & _M64
+        return _hash_len16(c, d, mul)
+    if n >= 4:
+        mul = (_K2 + n * 2) & _M64
+        a = _fetch32(s, 0)
+        return _hash_len16((n + (a << 3)) & _M64, _fetch32(s, n - 4), mul)
+    if n > 0:
+        a, b, c = s[0], s[n >> 1], s[n - 1]
+        y = (a + (b << 8)) & 0xFFFFFFFF
+        z = (n + (c << 2)) & 0xFFFFFFFF
+        return (_smix((y * _K2 ^ z * _K0) & _M64) * _K2) & _M64
+    return _K2
+
+
+def _len17to32(s: bytes) -> int:
+    n = len(s)
+    mul = (_K2 + n * 2) & _M64
+    a = (_fetch64(s, 0) * _K1) & _M64
+    b = _fetch64(s, 8)
+    c = (_fetch64(s, n - 8) * mul) & _M64
+    d = (_fetch64(s, n - 16) * _K2) & _M64
+    return _hash_len16((_rot((a + b) & _M64, 43) + _rot(c, 30) + d) & _M64,
+                       (a + _rot((b + _K2) & _M64, 18) + c) & _M64, mul)
+
+
+def _len33to64(s: bytes) -> int:
+    n = len(s)
+    mul = (_K2 + n * 2) & _M64
+    a = (_fetch64(s, 0) * _K2) & _M64
+    b = _fetch64(s, 8)
+    c = _fetch64(s, n - 8)
+    d = _fetch64(s, n - 16)
+    e = (_fetch64(s, 16) * _K2) & _M64
+    f = (_fetch64(s, 24) * 9) & _M64
+    g = _fetch64(s, n - 32)
+    h = (_fetch64(s, n - 24) * mul) & _M64
+    u = (_rot((a + g) & _M64, 43) + (_rot(b, 30) + c) * 9) & _M64
+    v = (((a + g) ^ d) + f + 1) & _M64
+    w = (((u + v) * mul) & _M64)
+    w = int.from_bytes(w.to_bytes(8, "little")[::-1], "little") + h  # bswap64
+    w &= _M64
+    x = (_rot((e + f) & _M64, 42) + c) & _M64
+    y = ((int.from_bytes((((v + w) * mul) & _M64).to_bytes(8, "little")[::-1], "little") + g) * mul) & _M64
+    z = (e + f + c) & _M64
+    a = (int.from_bytes((((x + z) * mul + y) & _M64).to_bytes(8, "little")[::-1], "little") + b) & _M64
+    b = (_smix(((z + a) * mul + d + h) & _M64) * mul) & _M64
+    return (b + x) & _M64
+
+
+def _weak(w: int, x: int, y: int, z: int, a: int, b: int) -> tuple[int, int]:
+    a = (a + w) & _M64
+    b = _rot((b + a + z) & _M64, 21)
+    c = a
+    a = (a + x + y) & _M64
+    b = (b + _rot(a, 44)) & _M64
+    return (a + z) & _M64, (b + c) & _M64
+
+
+def _weak_at(s: bytes, i: int, a: int, b: int) -> tuple[int, int]:
+    return _weak(_fetch64(s, i), _fetch64(s, i + 8), _fetch64(s, i + 16), _fetch64(s, i + 24), a, b)
+
+
+def fingerprint64(s: bytes) -> int:
+    """FarmHash's ``Fingerprint64`` (farmhashna::Hash64), the hash of TF's ``to_hash_bucket_fast``."""
+    n = len(s)
+    if n <= 32:
+        return _len0to16(s) if n <= 16 else _len17to32(s)
+    if n <= 64:
+        return _len33to64(s)
+    seed = 81
+    x = seed
+    y = (seed * _K1 + 113) & _M64
+    z = (_smix((y * _K2 + 113) & _M64) * _K2) & _M64
+    v = (0, 0)
+    w = (0, 0)
+    x = (x * _K2 + _fetch64(s, 0)) & _M64
+    end = ((n - 1) // 64) * 64
+    last64 = end + ((n - 1) & 63) - 63
+    i = 0
+    while True:
+        x = (_rot((x + y + v[0] + _fetch64(s, i + 8)) & _M64, 37) * _K1) & _M64
+        y = (_rot((y + v[1] + _fetch64(s, i + 48)) & _M64, 42) * _K1) & _M64
+        x ^= w[1]
+        y = (y + v[0] + _fetch64(s, i + 40)) & _M64
+        z = (_rot((z + w[0]) & _M64, 33) * _K1) & _M64
+        v = _weak_at(s, i, (v[1] * _K1) & _M64, (x + w[0]) & _M64)
+        w = _weak_at(s, i + 32, (z + w[1]) & _M64, (y + _fetch64(s, i + 16)) & _M64)
+        z, x = x, z
+        i += 64
+        if i == end:
+            break
+    mul = (_K1 + ((z & 0xFF) << 1)) & _M64
+    i = last64
+    w = ((w[0] + ((n - 1) & 63)) & _M64, w[1])
+    v = ((v[0] + w[0]) & _M64, v[1])
+    w = ((w[0] + v[0]) & _M64, w[1])
+    x = (_rot((x + y + v[0] + _fetch64(s, i + 8)) & _M64, 37) * mul) & _M64
+    y = (_rot((y + v[1] + _fetch64(s, i + 48)) & _M64, 42) * mul) & _M64
+    x ^= (w[1] * 9) & _M64
+    y = (y + v[0] * 9 + _fetch64(s, i + 40)) & _M64
+    z = (_rot((z + w[0]) & _M64, 33) * mul) & _M64
+    v = _weak_at(s, i, (v[1] * mul) & _M64, (x + w[0]) & _M64)
+    w = _weak_at(s, i + 32, (z + w[1]) & _M64, (y + _fetch64(s, i + 16)) & _M64)
+    z, x = x, z
+    return _hash_len16((_hash_len16(v[0], w[0], mul) + _smix(y) * _K0 + z) & _M64,
+                       (_hash_len16(v[1], w[1], mul) + x) & _M64, mul)
+
+
+HASH_BUCKET_FAST = defop("string_to_hash_bucket_fast",
+                         lambda F, x, buckets: _map(lambda b: fingerprint64(b) % buckets, x, np.int64),
+                         test=spec(lambda tf, s: tf.strings.to_hash_bucket_fast(s, 10),
+                                   _s(["a", "b", "hello"], (3,)), ref=lambda s: np.array([9, 2, 6], np.int64)))
+
+
+def to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = None) -> Tensor:  # noqa: A002
+    """Each string hashed into ``[0, num_buckets)`` (int64) with FarmHash's Fingerprint64, TF's values.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.to_hash_bucket_fast(["a", "b", "hello"], 10).numpy().tolist()
+    [9, 2, 6]
+    """
+    if int(num_buckets) < 1:
+        raise InvalidArgumentError(f"tf.strings.to_hash_bucket_fast: num_buckets must be >= 1, got {num_buckets}.")
+    return apply1(HASH_BUCKET_FAST, _strings(input, "to_hash_bucket_fast"), {"buckets": int(num_buckets)})
+
+
+# -- splitting (RaggedTensor results) ----------------------------------------------------------------------------
+
+def _split_rows(v: Any, piece: Any) -> tuple[Any, Any]:
+    """(flat values, row_splits int64) of ``piece(s)`` over the strings of the 1-d object array ``v``."""
+    rows = [piece(s) for s in np.asarray(v).reshape(-1).tolist()]
+    splits = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum([len(r) for r in rows], out=splits[1:])
+    return [x for r in rows for x in r], splits
+
+
+def _split_fwd(F: Any, x: Any, sep: Any, maxsplit: int, mode: str) -> tuple[Any, Any]:
+    if mode == "split":
+        def piece(s: bytes) -> list[Any]:
+            return s.split(sep, maxsplit) if sep is not None else s.split(None, maxsplit)
+        dtype = OBJECT
+    elif mode == "bytes":
+        def piece(s: bytes) -> list[Any]:
+            return [s[i:i + 1] for i in range(len(s))]
+        dtype = OBJECT
+    elif mode == "chars":
+        def piece(s: bytes) -> list[Any]:
+            return [c.encode("utf-8") for c in _text(s, "unicode_split")]
+        dtype = OBJECT
+    else:
+        def piece(s: bytes) -> list[Any]:
+            return [ord(c) for c in _text(s, "unicode_decode")]
+        dtype = np.int32
+    flat, splits = _split_rows(x, piece)
+    values = np.empty(len(flat), dtype=dtype)
+    values[:] = flat
+    return values, splits
+
+
+STRING_SPLIT = defop("string_split", _split_fwd, multi=True,
+                     test=spec(lambda tf, s: tf.strings.split(s).values, _s(["a b  c", "d"], (2,)),
+                               ref=lambda s: np.array([b"a", b"b", b"c", b"d"], object)))
+
+
+def _split(input: Any, op: str, params: dict[str, Any]) -> Any:
+    from .ragged_ops import RaggedTensor
+
+    if isinstance(input, RaggedTensor):
+        return input.with_flat_values(_split(input.flat_values, op, params))
+    x = _strings(input, op)
+    nd = x._value.ndim
+    if nd == 0:
+        values, _ = applyn(STRING_SPLIT, (_reshape(x, (1,)),), params)
+        return values
+    flat = x if nd == 1 else _reshape(x, (-1,))
+    values, splits = applyn(STRING_SPLIT, (flat,), params)
+    out = RaggedTensor._from_splits(values, splits)
+    for n in reversed(x._value.shape[1:]):  # the leading dims of a 2-d+ input: uniform outer rows
+        total = out.nrows_int()
+        out = RaggedTensor._from_splits(out, make(np.arange(total // n + 1, dtype=np.int64) * n, NUMPY))
+    return out
+
+
+def _reshape(x: Any, shape: tuple[int, ...]) -> Any:
+    import tapegrad
+
+    return tapegrad.reshape(x, shape)
+
+
+def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:  # noqa: A002
+    """Split each string at ``sep`` (runs of whitespace by default) into a RaggedTensor with one more (ragged)
+    dimension; a scalar gives a 1-d Tensor. ``maxsplit`` limits the number of splits per string.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.split(["a b  c", "d"])
+    <tapegrad.RaggedTensor [[b'a', b'b', b'c'], [b'd']]>
+    """
+    s = None if sep is None else _as_bytes(sep.numpy() if isinstance(sep, _TensorLike) else sep)
+    if s == b"":
+        raise InvalidArgumentError("tf.strings.split: sep must not be empty (use tf.strings.bytes_split).")
+    return _split(input, "split", {"sep": s, "maxsplit": int(maxsplit), "mode": "split"})
+
+
+def bytes_split(input: Any, name: str | None = None) -> Any:  # noqa: A002
+    """Split each string into its bytes: a RaggedTensor (a 1-d Tensor for a scalar).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.bytes_split(["ab", "c"])
+    <tapegrad.RaggedTensor [[b'a', b'b'], [b'c']]>
+    """
+    return _split(input, "bytes_split", {"sep": None, "maxsplit": -1, "mode": "bytes"})
+
+
+def _utf8(encoding: str, op: str) -> None:
+    if encoding.upper().replace("-", "") != "UTF8":
+        raise InvalidArgumentError(f"tf.strings.{op}: tapegrad supports input_encoding 'UTF-8' only, got "
+                                   f"{encoding!r}.")
+
+
+def unicode_split(input: Any, input_encoding: str, errors: str = "replace",  # noqa: A002
+                  replacement_char: int = 65533, name: str | None = None) -> Any:
+    """Split each UTF-8 string into its characters (each a UTF-8 string): a RaggedTensor (1-d for a scalar).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.unicode_split(["hé", "c"], "UTF-8")
+    <tapegrad.RaggedTensor [[b'h', b'\\xc3\\xa9'], [b'c']]>
+    """
+    _utf8(input_encoding, "unicode_split")
+    return _split(input, "unicode_split", {"sep": None, "maxsplit": -1, "mode": "chars"})
+
+
+def unicode_decode(input: Any, input_encoding: str, errors: str = "replace",  # noqa: A002
+                   replacement_char: int = 65533, replace_control_characters: bool = False,
+                   name: str | None = None) -> Any:
+    """The Unicode code points (int32) of each UTF-8 string: a RaggedTensor (1-d for a scalar).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.unicode_decode(["hé", "c"], "UTF-8")
+    <tapegrad.RaggedTensor [[104, 233], [99]]>
+    """
+    _utf8(input_encoding, "unicode_decode")
+    return _split(input, "unicode_decode", {"sep": None, "maxsplit": -1, "mode": "codes"})
+
+
+def _encode_fwd(F: Any, codes: Any, splits: Any) -> Any:
+    cs = np.asarray(codes).tolist()
+    sp = np.asarray(splits).tolist()
+    out = np.empty(len(sp) - 1, dtype=OBJECT)
+    try:
+        out[:] = ["".join(map(chr, cs[a:b])).encode("utf-8") for a, b in zip(sp[:-1], sp[1:])]
+    except (ValueError, OverflowError):
+        raise InvalidArgumentError("tf.strings.unicode_encode: a code point is outside the Unicode range.") from None
+    return as_value(out)
+
+
+UNICODE_ENCODE = defop("unicode_encode", _encode_fwd,
+                       test=spec(lambda tf, c, s: tf.strings.unicode_encode(tf.RaggedTensor.from_row_splits(c, s),
+                                                                            "UTF-8"),
+                                 lambda rng: (np.array([104, 233, 99], np.int32), np.array([0, 2, 3], np.int64)),
+                                 ref=lambda c, s: np.array(["hé".encode(), b"c"], object)))
+
+
+def unicode_encode(input: Any, output_encoding: str, errors: str = "replace",  # noqa: A002
+                   replacement_char: int = 65533, name: str | None = None) -> Tensor:
+    """The UTF-8 strings of rows of code points (a 1-d Tensor gives a scalar, a RaggedTensor one string per row).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.unicode_encode([104, 233], "UTF-8").numpy()
+    b'h\\xc3\\xa9'
+    """
+    from .ragged_ops import RaggedTensor
+
+    _utf8(output_encoding, "unicode_encode")
+    if isinstance(input, RaggedTensor):
+        if input.ragged_rank > 1:
+            return input.with_values(unicode_encode(input.values, output_encoding))
+        return applyn(UNICODE_ENCODE, (to_tensor(input.values), input.row_splits))
+    x = to_tensor(input)
+    if x._value.ndim == 0:
+        raise InvalidArgumentError("tf.strings.unicode_encode: needs at least a vector of code points.")
+    lead = x._value.shape[:-1]
+    rows = int(np.prod(lead, dtype=np.int64))
+    splits = make(np.arange(rows + 1, dtype=np.int64) * x._value.shape[-1], NUMPY)
+    out = applyn(UNICODE_ENCODE, (_reshape(x, (-1,)), splits))
+    return _reshape(out, lead)
+
+
+# -- tf.io: base64 -----------------------------------------------------------------------------------------------
+
+def _b64_fwd(F: Any, x: Any, decode: bool, pad: bool) -> Any:
+    if decode:
+        def f(b: bytes) -> bytes:
+            try:
+                return base64.urlsafe_b64decode(b + b"=" * (-len(b) % 4))
+            except ValueError:
+                raise InvalidArgumentError(f"tf.io.decode_base64: invalid base64 data {b!r}.") from None
+        return _map(f, x)
+    return _map(lambda b: base64.urlsafe_b64encode(b) if pad else base64.urlsafe_b64encode(b).rstrip(b"="), x)
+
+
+BASE64 = defop("base64", _b64_fwd,
+               test=spec(lambda tf, s: tf.io.decode_base64(tf.io.encode_base64(s)), _s(["hello", ""], (2,)),
+                         ref=lambda s: np.array([b"hello", b""], object)))
+
+
+def encode_base64(input: Any, pad: bool = False, name: str | None = None) -> Tensor:  # noqa: A002
+    """Web-safe base64 (``-`` and ``_``) of each string, without ``=`` padding unless ``pad=True`` (as TF).
+
+    >>> import tapegrad as tf
+    >>> tf.io.encode_base64(["hello"]).numpy().tolist()
+    [b'aGVsbG8']
+    """
+    return apply1(BASE64, _strings(input, "encode_base64"), {"decode": False, "pad": bool(pad)})
+
+
+def decode_base64(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Decode web-safe base64 strings (padded or not).
+
+    >>> import tapegrad as tf
+    >>> tf.io.decode_base64("aGVsbG8").numpy()
+    b'hello'
+    """
+    return apply1(BASE64, _strings(input, "decode_base64"), {"decode": True, "pad": False})
+
+
+EXPORTS = {
+    "": ["as_string"],
+    "strings": ["length", "lower", "upper", "strip", "join", "reduce_join", "substr", "regex_full_match",
+                "regex_replace", "to_number", "as_string", "format", "to_hash_bucket_fast", "split", "bytes_split",
+                "unicode_split", "unicode_decode", "unicode_encode"],
+    "io": ["encode_base64", "decode_base64"],
+}

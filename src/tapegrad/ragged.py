@@ -1,0 +1,11 @@
+"""``tapegrad.ragged``: the ``tf.ragged`` namespace (RaggedTensor constructors and helpers; docs/strings_ragged.md).
+
+>>> import tapegrad as tf
+>>> tf.ragged.constant([[1, 2], [3]]).row_lengths().numpy().tolist()
+[2, 1]
+"""
+
+from .ops import collect as _collect
+from .ops.ragged_ops import ragged_range as range  # noqa: A001  (tf.ragged.range)
+
+globals().update(_collect("ragged"))
