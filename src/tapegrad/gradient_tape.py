@@ -308,7 +308,8 @@ class GradientTape:
                     "GradientTape.gradient: argument `target` should be a tensor or a nest of tensors to "
                     "differentiate, but received None."
                 )
-            flat_targets = _nest.flatten(target)
+            # a RaggedTensor target is the sum of its flat values (as in TF)
+            flat_targets = [getattr(t, "flat_values", t) for t in _nest.flatten(target)]
             flat_sources = _nest.flatten(sources)
             for s in flat_sources:
                 if s is None:
@@ -319,7 +320,8 @@ class GradientTape:
                         "or Variable (it has no 'dtype'). Pass the variables themselves, e.g. "
                         "model.trainable_variables."
                     )
-        flat_grads = [] if output_gradients is None else _nest.flatten(output_gradients)
+        flat_grads = [] if output_gradients is None else [getattr(g, "flat_values", g)
+                                                          for g in _nest.flatten(output_gradients)]
         source_ids = {ensure_id(s) for s in flat_sources}
         seeds = _seeds(flat_targets, flat_grads, source_ids)
         results: dict[int, Any] = {}

@@ -8,7 +8,7 @@ cached in ``.cache/`` (keyed by the probe sources and the TF/NumPy/Python versio
 skipped, unless ``TAPEGRAD_REQUIRE_TF=1`` (CI).
 
 ``KNOWN`` lists the cases that cannot agree yet, each with the reason: static shapes with unknown dimensions inside
-``tf.function``, a string dtype / RaggedTensor that tapegrad does not have, and one TF gradient-shape quirk.
+``tf.function``, float16 summation order, soft device placement, and one TF gradient-shape quirk.
 """
 
 from __future__ import annotations
@@ -33,13 +33,10 @@ _GRAPH = "compiled function: static shapes with unknown dimensions"
 KNOWN = {
     "cond different shapes tf.function": _GRAPH + " (TF: structured_outputs.shape (None,) when the branches' "
                                          "shapes differ; tapegrad's value-carrying trace reports (2,))",
-    "py_function static shape inside tf.function": _GRAPH + " (and a string dtype)",
+    "py_function static shape inside tf.function": _GRAPH + " (TF: str(r.shape) is '<unknown>'; tapegrad's trace "
+                                                   "knows (3,))",
     "ensure_shape refines static shape in tf.function": _GRAPH + " (TF refines [None] to [3]; tapegrad's "
                                                         "get_concrete_function does not run the body)",
-    "map_fn ragged output signature": "tapegrad has no RaggedTensor",
-    "py_function arg types seen by body": "tapegrad has no string dtype (the body returns a string tensor)",
-    "numpy_function arg types seen by body": "tapegrad has no string dtype (the body returns a string tensor)",
-    "identity_n values": "tapegrad has no string dtype (tf.constant('s'))",
     "py_function grad (numpy in body)": "TF returns a scalar 0.0 as the gradient of a [3] variable (a shape bug); "
                                         "tapegrad returns zeros of the variable's shape",
     # p45-p49
@@ -48,7 +45,6 @@ KNOWN = {
     "fp16 reduce_mean 1000 x 0.1": "the same float16 summation order as reduce_sum",
     "fp16 softmax": "TF's float16 softmax rounds its intermediates in float16 (0.2446); tapegrad computes in float32 "
                     "and rounds once (0.2448, the correctly rounded value)",
-    "string tensor .device": "tapegrad has no string dtype (tf.constant('a'))",
     "soft placement False + /GPU:0": "set_soft_device_placement(False) is recorded but not enforced: ops placed on "
                                      "an absent GPU run on the CPU instead of raising",
 }

@@ -288,8 +288,11 @@ def _output_leaf(x: Any, function: Any, flat: list[Any]) -> Any:
     if t is Tensor:
         flat.append(x)
         return _OUT
-    if x is None or t is str or t is bytes:
-        return x  # tapegrad has no string dtype: strings come back as the Python values (TF: tf.string scalars)
+    if x is None:
+        return x
+    if t is str or t is bytes:
+        flat.append(convert_to_tensor(x))  # a Python string returned by the body is a tf.string scalar, as TF
+        return _OUT
     if t is Variable or isinstance(x, _TensorLike):
         from ..ops.core import identity
 

@@ -225,6 +225,25 @@ def _placeholder(x: Any) -> Any:
     return make(raw, xp)
 
 
+def _refuse_strings(g: Any, name: str) -> None:
+    """XLA has no string type: a jit-compiled program that takes, makes or returns a string tensor is refused
+    with InvalidArgumentError, as TF refuses it (``_Arg``/``AsString``/``_Retval`` have no XLA kernel)."""
+    from ..errors import InvalidArgumentError
+
+    def is_string(vid: int) -> bool:
+        v = g.values.get(vid)
+        return v is not None and getattr(v.dtype, "kind", None) == "O"
+
+    where = [f"input {g.names.get(v, v)}" for v in g.inputs if is_string(v)]
+    where += [f"op {n.op.name}" for n in g.nodes if any(is_string(v) for v in (*n.inputs, *n.outputs))]
+    where += ["a returned value" for v in g.outputs if is_string(v)] if not where else []
+    if where:
+        raise InvalidArgumentError(
+            f"tapegrad.function({name}, jit_compile=True): XLA cannot compile string tensors (detected at "
+            f"{', '.join(dict.fromkeys(where))}); run the string ops outside the jit-compiled function or use "
+            "jit_compile=False.")
+
+
 def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: list[Any], *, name: str = "fn",
           jit_compile: bool = False, options: dict[str, Any] | None = None,
           names: list[str] | None = None) -> Any:
@@ -277,5 +296,7 @@ def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: lis
             _dispatch._TRACES -= 1
         tr.rollback()
     trace_seconds = time.perf_counter() - t0
+    if jit_compile:
+        _refuse_strings(g, name)
     return Program(g, structure, name=name, trace_seconds=trace_seconds, jit_compile=jit_compile,
                    options=options)

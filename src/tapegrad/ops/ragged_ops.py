@@ -411,12 +411,11 @@ class RaggedTensor:
         rows = [values[a:b] for a, b in zip(s[:-1], s[1:])]
         if not rows:
             return np.zeros((0, 0) + values.shape[1:], dtype=values.dtype)
-        if any(len(r) != len(rows[0]) for r in rows) or values.dtype == OBJECT and \
-                isinstance(self._values, RaggedTensor):
+        if any(len(r) != len(rows[0]) for r in rows):
             out = np.empty(len(rows), dtype=object)
             out[:] = rows
             return out
-        return np.stack(rows)
+        return np.array(rows)  # equal lengths: one array (object rows of deeper ragged levels stay objects)
 
     def to_sparse(self, name: str | None = None) -> Any:
         """The same values as a ``SparseTensor`` (indices of the values in the bounding shape)."""

@@ -564,23 +564,16 @@ def _len33to64(s: bytes) -> int:
     mul = (_K2 + n * 2) & _M64
     a = (_fetch64(s, 0) * _K2) & _M64
     b = _fetch64(s, 8)
-    c = _fetch64(s, n - 8)
-    d = _fetch64(s, n - 16)
-    e = (_fetch64(s, 16) * _K2) & _M64
-    f = (_fetch64(s, 24) * 9) & _M64
-    g = _fetch64(s, n - 32)
-    h = (_fetch64(s, n - 24) * mul) & _M64
-    u = (_rot((a + g) & _M64, 43) + (_rot(b, 30) + c) * 9) & _M64
-    v = (((a + g) ^ d) + f + 1) & _M64
-    w = (((u + v) * mul) & _M64)
-    w = int.from_bytes(w.to_bytes(8, "little")[::-1], "little") + h  # bswap64
-    w &= _M64
-    x = (_rot((e + f) & _M64, 42) + c) & _M64
-    y = ((int.from_bytes((((v + w) * mul) & _M64).to_bytes(8, "little")[::-1], "little") + g) * mul) & _M64
-    z = (e + f + c) & _M64
-    a = (int.from_bytes((((x + z) * mul + y) & _M64).to_bytes(8, "little")[::-1], "little") + b) & _M64
-    b = (_smix(((z + a) * mul + d + h) & _M64) * mul) & _M64
-    return (b + x) & _M64
+    c = (_fetch64(s, n - 8) * mul) & _M64
+    d = (_fetch64(s, n - 16) * _K2) & _M64
+    y = (_rot((a + b) & _M64, 43) + _rot(c, 30) + d) & _M64
+    z = _hash_len16(y, (a + _rot((b + _K2) & _M64, 18) + c) & _M64, mul)
+    e = (_fetch64(s, 16) * mul) & _M64
+    f = _fetch64(s, 24)
+    g = ((y + _fetch64(s, n - 32)) * mul) & _M64
+    h = ((z + _fetch64(s, n - 24)) * mul) & _M64
+    return _hash_len16((_rot((e + f) & _M64, 43) + _rot(g, 30) + h) & _M64,
+                       (e + _rot((f + a) & _M64, 18) + g) & _M64, mul)
 
 
 def _weak(w: int, x: int, y: int, z: int, a: int, b: int) -> tuple[int, int]:
