@@ -6,6 +6,5 @@
 """
 
 from .ops import collect as _collect
-from .ops.ragged_ops import ragged_range as range  # noqa: A001  (tf.ragged.range)
 
 globals().update(_collect("ragged"))

@@ -176,7 +176,8 @@ def str_gradient_none(tf: Any) -> Any:
 def strings_as_string(tf: Any) -> Any:
     return (tf.as_string([1.5, 2.0]), tf.strings.as_string(tf.constant([1, -2])),
             tf.strings.as_string([1.23456], precision=2), tf.strings.as_string([True, False]),
-            tf.strings.as_string(tf.constant([0.1, 1 / 3], tf.float64)), tf.strings.as_string([3, 42], width=5, fill="0"),
+            tf.strings.as_string(tf.constant([0.1, 1 / 3], tf.float64)),
+            tf.strings.as_string([3, 42], width=5, fill="0"),
             tf.strings.as_string([1234.5], scientific=True), tf.strings.as_string(["a"]))
 
 

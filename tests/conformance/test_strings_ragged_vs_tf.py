@@ -33,7 +33,8 @@ KNOWN: dict[str, str] = {}
 
 
 def _run(module: str, out: Path) -> dict[str, Any]:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    path = str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", "")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=path)
     proc = subprocess.run([sys.executable, str(PROGRAMS), module, str(out)], capture_output=True, text=True,
                           timeout=600, env=env)
     if proc.returncode != 0 or not out.exists():

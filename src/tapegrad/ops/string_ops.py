@@ -331,8 +331,9 @@ def _parse(b: bytes, kind: str, info: Any) -> Any:
             raise ValueError
         return v
     except ValueError:
-        raise InvalidArgumentError(f"tf.strings.to_number: could not convert the string {b.decode('utf-8', 'replace')!r}"
-                                   f" to {info.dtype.name if kind != 'f' else 'a float'}.") from None
+        text = b.decode("utf-8", "replace")
+        raise InvalidArgumentError(f"tf.strings.to_number: could not convert the string {text!r} to "
+                                   f"{info.dtype.name if kind != 'f' else 'a float'}.") from None
 
 
 def _to_number_fwd(F: Any, x: Any, dtype: Any) -> Any:
