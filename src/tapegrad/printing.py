@@ -23,7 +23,7 @@ def _scalar(v: Any) -> str:
     if isinstance(v, (complex, np.complexfloating)):
         return f"({v.real:g},{v.imag:g})"
     if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
+        return '"' + v.decode("utf-8", "replace") + '"'  # a string tensor's element, quoted as TF prints it
     return str(v)
 
 
@@ -34,6 +34,8 @@ def format_array(a: Any, summarize: int = 3) -> str:
         return _scalar(a.item() if a.dtype.kind != "S" else a.item())
 
     def rec(x: Any) -> str:
+        if not isinstance(x, np.ndarray):  # an element of a string (object) array
+            return _scalar(x)
         if x.ndim == 0:
             return _scalar(x.item())
         n = x.shape[0]
@@ -48,6 +50,8 @@ def format_array(a: Any, summarize: int = 3) -> str:
 
 
 def _text(value: Any, summarize: int) -> str:
+    if type(value).__name__ == "RaggedTensor":
+        return str(_plain(value.to_list()))  # TF prints a RaggedTensor as its nested list
     if isinstance(value, _TensorLike):
         return format_array(value._value, summarize)
     if isinstance(value, str):
@@ -60,6 +64,12 @@ def _text(value: Any, summarize: int) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_text(v, summarize)}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    return x.decode("utf-8", "replace") if isinstance(x, bytes) else x
 
 
 def _writer(output_stream: Any) -> Any:

@@ -6,5 +6,7 @@
 """
 
 from .ops import collect as _collect
+from .ops.ragged_ops import ragged_range as _ragged_range
 
 globals().update(_collect("ragged"))
+range = _ragged_range  # noqa: A001  (tf.ragged.range)
