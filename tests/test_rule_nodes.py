@@ -1,7 +1,7 @@
-"""Compiled gradients of the fused-rule ops (relu, bias_add, max pool, conv2d, fused batch norm, LSTM sequence): a
-``tape.gradient`` inside ``tapegrad.function`` records each such rule as one node running the op's raw rule
-(``ops/rule_nodes.py``). Values must equal the eager step's, and second order through the compiled gradient (the
-program called under an outer tape) must equal eager nested tapes."""
+"""Compiled gradients of the fused-rule ops (relu, bias_add, max pool, conv2d, fused batch norm, LSTM sequence,
+conv + bias + ReLU): a ``tape.gradient`` inside ``tapegrad.function`` records each such rule as one node running
+the op's raw rule (``ops/rule_nodes.py``). Values must equal the eager step's, and second order through the compiled
+gradient (the program called under an outer tape) must equal eager nested tapes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import tapegrad as tf
 from tapegrad._dispatch import applyn
 from tapegrad._registry import OPS
 from tapegrad.ops import rnn_ops
+from tapegrad.ops.convolution import conv2d_bias_act
 
 
 def _bn(x: tf.Tensor, k: tf.Tensor) -> tf.Tensor:
@@ -26,6 +27,8 @@ CASES = {
     "max_pool": (lambda x, k: tf.nn.max_pool2d(x * k, 2, 2, "VALID"), (2, 4, 6, 2), (2,), "max_pool2d_grad"),
     "conv2d": (lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"), (2, 5, 4, 3), (3, 3, 3, 2), "conv2d_grad"),
     "conv2d_c1": (lambda x, k: tf.nn.conv2d(x, k, 1, "VALID"), (2, 5, 6, 1), (3, 2, 1, 4), "conv2d_grad"),
+    "conv_bias_relu": (lambda x, k: conv2d_bias_act(x, k[..., :2], k[0, 0, 0, 2:4] * 0.3, 1, "SAME", 1, "relu"),
+                       (2, 4, 5, 3), (3, 3, 3, 4), "conv2d_bias_act_grad"),
     "batch_norm": (_bn, (4, 3, 3, 2), (2, 2), "fused_batch_norm_train_grad"),
     "lstm": (lambda x, k: rnn_ops.lstm_sequence(x, k[0, :3], None, tf.zeros([2, 2], tf.float64),
                                                 tf.ones([2, 2], tf.float64), k[1, :2])[0], (2, 4, 3), (2, 3, 8),

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from .._dispatch import apply2
+from .._dispatch import apply2, applyn
 from .._registry import bilinear_jvp, defop, spec
 from .._tape import local
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
-from . import shape_ops
+from . import activations, shape_ops
 from ._common import pair, shape_arg, to_tensor
 from ._nn_common import _check_float, _run, _sum_rows, _take
 
@@ -256,14 +256,16 @@ def _save_patches(x: Any, geo: Any, cols: Any, tap_major: bool) -> None:
 
 
 def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, int], pads: Pads,
-              groups: int) -> Any:
-    """NHWC convolution (cross-correlation) of ``(..., N, H, W, Ci)`` with ``(..., kh, kw, Ci/G, Co)``."""
+              groups: int, keep: bool | None = None) -> Any:
+    """NHWC convolution (cross-correlation) of ``(..., N, H, W, Ci)`` with ``(..., kh, kw, Ci/G, Co)``. The patch
+    matrix is kept for the filter gradient while a tape records (``keep`` None), or as ``keep`` says (a compiled
+    program's forward node, whose gradient node runs later without a tape)."""
     kh, kw, _, co = f.shape[-4:]
     h, w = x.shape[-3], x.shape[-2]
     out_hw = (_out_size(h, kh, strides[0], dil[0], pads[0]), _out_size(w, kw, strides[1], dil[1], pads[1]))
     if groups == 1 and x.ndim == 4 and f.ndim == 4:  # im2col + one GEMM
         cols, tap_major = _patches(F, x, (kh, kw), strides, dil, pads, out_hw)
-        if local.tapes and not F.is_diff and type(x) is np.ndarray:
+        if (local.tapes if keep is None else keep) and not F.is_diff and type(x) is np.ndarray:
             _save_patches(x, ((kh, kw), strides, dil, pads), cols, tap_major)
         w2 = F.reshape(f, (-1, co))
         a = cols.T if tap_major else cols
@@ -682,6 +684,112 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
     if not last:
         y = shape_ops.transpose(y, list(range(len(lead))) + [len(lead) + 1, len(lead)])
     return y
+
+
+# -- conv2d + bias_add + ReLU as one op (keras.layers.Conv2D) ---------------------------------------------------
+# The three ops give the same values one after the other, but each writes a new activation-sized array and reads
+# the previous one. Fused, the bias and the ReLU are applied in place to the convolution's own (fresh) output, and
+# the backward pass computes the ReLU mask, the bias gradient (a GEMV) and the convolution's two gradients from one
+# upstream. Values are bitwise those of the three ops (the same NumPy operations in the same order); the gradients
+# are the same rules, composed (also under the differentiable namespace, for higher orders).
+
+
+_FUSED_ACTS = ("linear", "relu")
+
+
+def _fused_geo(p: dict[str, Any]) -> dict[str, Any]:
+    return {"strides": p["strides"], "dil": p["dil"], "pads": p["pads"], "groups": p["groups"]}
+
+
+def _fused_fwd(F: Any, x: Any, f: Any, *b: Any, strides: Any, dil: Any, pads: Any, groups: int, act: str,
+               keep: bool) -> Any:
+    y = _conv_fwd(F, x, f, strides, dil, pads, groups, keep)
+    if not F.is_diff and type(y) is np.ndarray:  # the convolution's fresh output: bias and ReLU in place
+        if b:
+            np.add(y, b[0], out=y)
+        if act == "relu":
+            np.maximum(y, 0, out=y)
+        return y
+    if b:
+        y = y + b[0]
+    return F.maximum(y, 0) if act == "relu" else y
+
+
+def _fused_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    if p["act"] == "relu":  # as relu's rule: relu'(0) = 0
+        if not F.is_diff and type(out) is np.ndarray:
+            g = g * (out > 0)
+        else:
+            g = F.where(out > 0, g, F.zeros_like(g))
+    gb = None
+    if len(ins) == 3 and needs[2]:
+        gb = _sum_rows(F, g, ins[2])  # as bias_add's rule (the engine sums anything else down)
+    gx, gf = _conv_vjp(F, g, ins[:2], None, _fused_geo(p), needs[:2])
+    return (gx, gf, gb) if len(ins) == 3 else (gx, gf)
+
+
+def _fused_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    tz = _conv_jvp(F, ts[:2], ins[:2], None, _fused_geo(p))
+    if len(ins) == 3 and ts[2] is not None:
+        tb = F.broadcast_to(ts[2], F.shape(out))
+        tz = tb if tz is None else tz + tb
+    if tz is None:
+        return None
+    return F.where(out > 0, tz, F.zeros_like(tz)) if p["act"] == "relu" else tz
+
+
+def _fused_ref(x: np.ndarray, f: np.ndarray, b: np.ndarray, act: str = "relu",
+               pads: Any = ((0, 0), (0, 0))) -> np.ndarray:
+    y = _conv_ref(x, f, pads=pads) + b
+    return np.maximum(y, 0) if act == "relu" else y
+
+
+CONV2D_BIAS_ACT = defop("conv2d_bias_act", _fused_fwd, _fused_vjp, _fused_jvp, save_out=True, test=[
+    spec(lambda tf, x, f, b: conv2d_bias_act(x, f, b, 1, "VALID", activation="relu"),
+         lambda rng: (rng.normal(size=(2, 5, 4, 3)), rng.normal(size=(3, 2, 3, 2)), rng.normal(size=(2,)) + 0.1),
+         ref=_fused_ref, tf=False, name="relu"),
+    spec(lambda tf, x, f, b: conv2d_bias_act(x, f, b, 1, "SAME"),
+         lambda rng: (rng.normal(size=(2, 4, 4, 1)), rng.normal(size=(3, 3, 1, 3)), rng.normal(size=(3,))),
+         ref=lambda x, f, b: _fused_ref(x, f, b, "linear", pads=((1, 1), (1, 1))), tf=False, name="linear_same"),
+    spec(lambda tf, x, f: conv2d_bias_act(x, f, None, 2, "VALID", activation="relu"),
+         lambda rng: (rng.normal(size=(1, 5, 5, 2)), rng.normal(size=(2, 2, 2, 3))),
+         ref=lambda x, f: np.maximum(_conv_ref(x, f, (2, 2)), 0), tf=False, name="no_bias_strided"),
+])
+
+
+def conv2d_bias_act(x: Any, filters: Any, bias: Any, strides: Any, padding: str, dilations: Any = 1,
+                    activation: str = "linear") -> Tensor:
+    """``activation(conv2d(x, filters) + bias)`` as one op, for an NHWC ``x`` ``[N, H, W, Cin]``, ``filters``
+    ``[kh, kw, Cin / groups, Cout]``, ``bias`` ``[Cout]`` or None, ``padding`` ``"SAME"``/``"VALID"`` and
+    ``activation`` ``"linear"`` or ``"relu"``. Same values and gradients as the three ops.
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.ops.convolution import conv2d_bias_act
+    >>> y = conv2d_bias_act(tf.ones([1, 2, 2, 1]), tf.ones([2, 2, 1, 1]), tf.constant([-5.0]), 1, "VALID", 1, "relu")
+    >>> y.numpy().reshape(-1).tolist()
+    [0.0]
+    """
+    if activation not in _FUSED_ACTS:
+        raise ValueError(f"conv2d_bias_act: activation must be one of {_FUSED_ACTS}, got {activation!r}")
+    x, f = pair(x, filters, "conv2d")
+    b = None if bias is None else pair(x, bias, "bias_add")[1]
+    xs, fs = tuple(x._value.shape), tuple(f._value.shape)
+    if (len(xs) != 4 or len(fs) != 4 or fs[2] == 0 or xs[3] % fs[2] or fs[3] % (xs[3] // fs[2])
+            or x._value.dtype.kind != "f" or (b is not None and tuple(b._value.shape) != (fs[3],))):
+        # the general checks and messages are conv2d's
+        y = conv2d(x, f, strides, padding, dilations=dilations)
+        y = y if b is None else bias_add(y, b)
+        return activations.relu(y) if activation == "relu" else y
+    s = _spatial_arg(strides, "strides", "conv2d", True)
+    d = _spatial_arg(dilations, "dilations", "conv2d", True)
+    pads = _resolve_padding(padding, xs[1:3], fs[:2], s, d, True, "conv2d", True)
+    ins = (x, f) if b is None else (x, f, b)
+    tapes, tracer = local.tapes, local.tracer
+    # a tape (not only a trace) records: keep the patch matrix for the filter gradient, also in a compiled program
+    keep = bool(tapes) and (tracer is None or any(t is not tracer for t in tapes))
+    p = {"strides": s, "dil": d, "pads": pads, "groups": xs[3] // fs[2], "act": activation, "keep": keep}
+    return applyn(CONV2D_BIAS_ACT, ins, p)
+
 
 
 EXPORTS: dict[str, list[str]] = {
