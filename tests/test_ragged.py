@@ -188,12 +188,15 @@ def test_namespace_helpers() -> None:
     assert rt.with_values(rt.values * 10).to_list() == [[10, 20], [30]]
 
 
-@pytest.mark.xfail(strict=True, reason="tf.concat of RaggedTensors: concat lives in ops/array_ops.py, frozen until the "
-                   "ops/ layout refactor lands")
-def test_concat_ragged() -> None:
-    rt = tf.ragged.constant([[1, 2], [3]])
-    assert tf.concat([rt, rt], axis=0).to_list() == [[1, 2], [3], [1, 2], [3]]
-    assert tf.concat([rt, rt], axis=1).to_list() == [[1, 2, 1, 2], [3, 3]]
+def test_concat_size_is_tensor_and_unary_math() -> None:
+    rt = tf.ragged.constant([[1, -2], [3]])
+    assert tf.concat([rt, rt], axis=0).to_list() == [[1, -2], [3], [1, -2], [3]]
+    assert tf.concat([rt, rt], axis=1).to_list() == [[1, -2, 1, -2], [3, 3]]
+    assert tf.concat([rt, tf.constant([[5, 6]])], axis=0).to_list() == [[1, -2], [3], [5, 6]]
+    assert int(tf.size(rt)) == 3 and tf.is_tensor(rt)
+    assert tf.abs(rt).to_list() == [[1, 2], [3]] and tf.sign(rt).to_list() == [[1, -1], [1]]
+    assert tf.negative(rt).to_list() == [[-1, 2], [-3]]
+    assert tf.sqrt(tf.ragged.constant([[4.0], [9.0, 0.0]])).to_list() == [[2.0], [3.0, 0.0]]
 
 
 def test_pickle_round_trip() -> None:

@@ -127,14 +127,24 @@ def test_structural_ops_keep_strings() -> None:
     assert int(tf.size(s)) == 2 and _list(tf.shape(s)) == [2]
 
 
-@pytest.mark.xfail(strict=True, reason="s[i] of a string vector: the slicing op (ops/array_ops.py, frozen until the "
-                   "ops/ layout refactor lands) returns a bare bytes element")
 def test_indexing_and_iteration() -> None:
     s = tf.constant(["a", "b", "c"])
     assert s[1].numpy() == b"b" and s[1].shape == () and s[1].dtype == tf.string
     assert _list(s[1:]) == [b"b", b"c"]
     assert [t.numpy() for t in s] == [b"a", b"b", b"c"]
-    assert (s[0] + s[2]).numpy() == b"ac"
+    assert (s[0] + s[2]).numpy() == b"ac" and (s[-1] + s[0]).numpy() == b"ca"
+    m = tf.constant([["a", "b"], ["c", "d"]])
+    assert (m[1, 0] + m[0, 1]).numpy() == b"cb"
+    assert (tf.gather(s, 1) + "x").numpy() == b"bx" and (tf.gather_nd(m, [1, 1]) + "x").numpy() == b"dx"
+    parts = tf.unstack(s)
+    assert (parts[0] + parts[2]).numpy() == b"ac" and parts[1].shape == ()
+
+    @tf.function
+    def pick(t: tf.Tensor) -> tuple:
+        return t[1] + t[0], tf.gather(t, 2)
+
+    assert [v.numpy() for v in pick(s)] == [b"ba", b"c"]
+    assert [v.numpy() for v in pick(tf.constant(["x", "y", "z"]))] == [b"yx", b"z"]
 
 
 def test_strings_have_no_gradient() -> None:

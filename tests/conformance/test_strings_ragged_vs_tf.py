@@ -28,12 +28,8 @@ SRC = HERE.parents[1] / "src"
 REQUIRE_TF = os.environ.get("TAPEGRAD_REQUIRE_TF") == "1"
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
-# Cases that cannot agree yet, with the reason.
-KNOWN: dict[str, str] = {
-    "str_indexing": "s[i] of a string vector: the slicing op gives a bare bytes element (fixed in ops/ once the "
-                    "ops/ layout refactor lands)",
-    "ragged_elementwise": "tf.abs(rt): abs is not yet ragged-aware (ops/ layout refactor pending)",
-}
+# Cases that cannot agree yet, with the reason (none today).
+KNOWN: dict[str, str] = {}
 
 
 def _run(module: str, out: Path) -> dict[str, Any]:

@@ -55,6 +55,8 @@ def like(value: Any, other: Any, op: str) -> Tensor:
     dense = getattr(value, "_dense", None)
     if dense is not None:
         return pair_check(dense(), other, op)
+    if type(value) is RAGGED_TYPE[0]:
+        raise ragged_input(value)
     return make(array_of(value, other._value.dtype, op), other._xp)
 
 

@@ -18,7 +18,7 @@ from .._dispatch import apply1, apply2, applyn, binary
 from .._registry import defop, normal, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
-from ._common import cj, dtype_of, pair, to_tensor, tsum
+from ._common import RaggedInput, cj, dtype_of, pair, to_tensor, tsum
 from ._common import tsum as _tsum
 from ._elementwise import _LARGE, OPS_BY_PUBLIC, _add_fwd, _binary, _mul_fwd, _mul_into, _sub_fwd, _take
 from ._math_checks import _checked_binary, _need
@@ -195,7 +195,11 @@ def negative(x: Any, name: str | None = None) -> Tensor:
     >>> tf.negative(tf.constant([1, -2])).numpy().tolist()
     [-1, 2]
     """
-    return apply1(NEGATIVE, to_tensor(x))
+    try:
+        t = to_tensor(x)
+    except RaggedInput:
+        return x.with_flat_values(negative(x.flat_values))
+    return apply1(NEGATIVE, t)
 
 
 OPS_BY_PUBLIC["negative"] = NEGATIVE

@@ -249,6 +249,10 @@ def _gather(params: Any, indices: Any, axis: Any, batch_dims: Any, op: str) -> T
             f"indices.shape[:{bd}] = {list(ishape[:bd])}."
         )
     _check_range(idx._value, pshape[ax], op, f"params shape {pshape}, axis {ax}")
+    if nd == 1 and ni == 0 and x._value.dtype.kind == "O":
+        from .string_ops import element
+
+        return element(x, index=idx)  # one string element (NumPy would hand back a bare ``bytes``)
     if bd == 0:
         # TF: only a gather along (literal) axis 0 produces an IndexedSlices gradient.
         return apply2(GATHER, x, idx, {"axis": ax - nd, "sparse": literal_zero and ax == 0})
@@ -333,6 +337,10 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
         )
     sub = pshape[bd:bd + k]
     _check_nd_range(raw, sub, op, "param shape")
+    if raw.ndim == 1 and k == len(pshape) and bd == 0 and x._value.dtype.kind == "O":
+        from .string_ops import element
+
+        return element(x, index=idx)  # one string element (NumPy would hand back a bare ``bytes``)
     if bd == 0 and raw.ndim == 2 and k == 1:
         # TF: [n, 1] index vectors address whole rows, and the gradient is an IndexedSlices.
         return apply2(GATHER, x, make(raw[:, 0], idx._xp), {"axis": -len(pshape), "sparse": True})

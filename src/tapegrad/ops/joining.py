@@ -11,7 +11,7 @@ from .._registry import defop, normal, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
 from ._array_common import _ALL, _as_int, _int_list, _neg_axis, _range, _raw, _run
-from ._common import dtype_mismatch, like, norm_one_axis, to_tensor
+from ._common import RaggedInput, dtype_mismatch, like, norm_one_axis, to_tensor
 from .core import identity
 
 # -- concat / stack / add_n -----------------------------------------------------------------------------------------
@@ -62,7 +62,12 @@ def concat(values: Any, axis: Any, name: str | None = None) -> Tensor:
     >>> tf.concat([tf.zeros([2, 1]), tf.ones([2, 2])], axis=1).shape
     TensorShape([2, 3])
     """
-    xs = _same_dtype(values, "concat")
+    try:
+        xs = _same_dtype(values, "concat")
+    except RaggedInput:
+        from .ragged_ops import concat as ragged_concat
+
+        return ragged_concat(list(values), int(axis))
     nd = xs[0]._value.ndim
     if nd == 0:
         raise InvalidArgumentError("concat: cannot concatenate scalars; use tapegrad.stack instead.")
@@ -168,6 +173,10 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: str = "unstack") -
                                    f"entries along axis {a}.")
     if n == 0:
         return []
+    if nd == 1 and x._value.dtype.kind == "O":
+        from .string_ops import element
+
+        return [element(x, key=(i,)) for i in _range(n)]  # string elements (NumPy gives bare ``bytes``)
     return applyn(UNSTACK, (x,), {"axis": ax, "num": n})
 
 

@@ -12,7 +12,7 @@ from .._registry import defop, normal, spec
 from .._tensor import Tensor
 from ..errors import InvalidArgumentError
 from ._array_common import _int_list
-from ._common import shape_arg, to_tensor
+from ._common import RaggedInput, shape_arg, to_tensor
 
 # -- reshape --------------------------------------------------------------------------------------------------------
 
@@ -149,7 +149,11 @@ def size(input: Any, out_type: Any = None, name: str | None = None) -> Tensor:  
     >>> int(tf.size(tf.zeros([2, 3])))
     6
     """
-    return apply1(SIZE, to_tensor(input), {"dtype": _out_type(out_type, "size")})
+    try:
+        t = to_tensor(input)
+    except RaggedInput:  # a RaggedTensor: the number of its (flat) values
+        return size(input.flat_values, out_type)
+    return apply1(SIZE, t, {"dtype": _out_type(out_type, "size")})
 
 
 def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002

@@ -121,6 +121,10 @@ def getitem(x: Any, key: Any) -> Tensor:
         return boolean_mask(x, key)
     k = _norm_key(key, x._value.shape)
     out_ndim = x._value.ndim + sum(1 for q in k if q is None) - sum(1 for q in k if type(q) is int)
+    if not out_ndim and x._value.dtype.kind == "O":
+        from .string_ops import element
+
+        return element(x, key=k)  # one string element (NumPy would hand back a bare ``bytes``)
     return apply1(STRIDED_SLICE, x, {"key": k, "out_ndim": out_ndim})
 
 

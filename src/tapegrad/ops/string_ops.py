@@ -56,6 +56,29 @@ def _s(values: list[str], shape: tuple[int, ...]) -> Any:
     return lambda rng: (np.array(values, dtype=object).reshape(shape),)
 
 
+# -- one element of a string tensor --------------------------------------------------------------------------------
+
+def _element_fwd(F: Any, x: Any, *index: Any, key: Any = None) -> Any:
+    if key is None:
+        key = tuple(int(i) for i in np.ravel(index[0]))
+    return as_value(np.asarray(x)[key])
+
+
+STRING_ELEMENT = defop("string_element", _element_fwd,
+                       test=spec(lambda tf, s: (s[1], tf.gather(s, 0), tf.gather_nd(s, [1])), _s(["a", "b"], (2,)),
+                                 ref=lambda s: (np.array(b"b", object), np.array(b"a", object),
+                                                np.array(b"b", object))))
+
+
+def element(x: Tensor, key: Any = None, index: Any = None) -> Tensor:
+    """One element of the string tensor ``x`` as a scalar string tensor, at the static ``key`` (a tuple of ints)
+    or at the integer tensor ``index`` (one coordinate per dimension) — the scalar results of slicing, gather
+    and gather_nd on strings, where NumPy would hand back a bare ``bytes``."""
+    if key is not None:
+        return apply1(STRING_ELEMENT, x, {"key": tuple(k for k in key if k is not Ellipsis)})
+    return applyn(STRING_ELEMENT, (x, index))
+
+
 # -- length, case, strip -----------------------------------------------------------------------------------------
 
 def _length_fwd(F: Any, x: Any, unit: str) -> Any:

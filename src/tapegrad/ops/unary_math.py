@@ -15,7 +15,7 @@ import numpy as np
 from .._dispatch import apply1
 from .._registry import OPS, defop, normal, spec, uniform
 from .._tensor import Tensor
-from ._common import check_kinds, cj, dtype_of, is_complex, to_tensor
+from ._common import RaggedInput, check_kinds, cj, dtype_of, is_complex, to_tensor
 from ._elementwise import OPS_BY_PUBLIC, _exp_fused, _log_fused, _square_fused, _ufunc1, _unary
 from ._math_checks import _unary_in
 from .core import identity
@@ -40,7 +40,10 @@ def sqrt(x: Any, name: str | None = None) -> Tensor:
     >>> tf.sqrt(tf.constant([4.0])).numpy().tolist()
     [2.0]
     """
-    x = to_tensor(x)
+    try:
+        x = to_tensor(x)
+    except RaggedInput:
+        return x.with_flat_values(sqrt(x.flat_values))
     if x._value.dtype.kind not in "fcV":
         check_kinds(x, "fcV", "sqrt")
     return apply1(SQRT, x)
@@ -87,7 +90,11 @@ def abs(x: Any, name: str | None = None) -> Tensor:  # noqa: A001
     >>> tf.abs(tf.constant([-2.0, 0.0])).numpy().tolist()
     [2.0, 0.0]
     """
-    return apply1(ABS, to_tensor(x))
+    try:
+        t = to_tensor(x)
+    except RaggedInput:
+        return x.with_flat_values(abs(x.flat_values))
+    return apply1(ABS, t)
 
 
 OPS_BY_PUBLIC["abs"] = ABS
@@ -108,7 +115,11 @@ def sign(x: Any, name: str | None = None) -> Tensor:
     >>> tf.sign(tf.constant([-3.0, 0.0, 2.0])).numpy().tolist()
     [-1.0, 0.0, 1.0]
     """
-    return apply1(SIGN, to_tensor(x))
+    try:
+        t = to_tensor(x)
+    except RaggedInput:
+        return x.with_flat_values(sign(x.flat_values))
+    return apply1(SIGN, t)
 
 
 OPS_BY_PUBLIC["sign"] = SIGN
