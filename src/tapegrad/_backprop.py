@@ -114,8 +114,16 @@ _REFS = _calibrate() if _buffers.ENABLED else -1
 _buffers.clear()
 
 
+class Consumed(tuple):  # type: ignore[type-arg]
+    """The ``needs`` a rule gets for an entry its sweep has popped off the tape (a non-persistent tape): the entry's
+    saved arrays are then referenced only through it, and a rule may write into one that nothing else holds
+    (``_buffers.spare`` checks that) instead of taking a new buffer."""
+
+
 _NEED1 = (True,)
 _NEED2 = ((None, (False, True)), ((True, False), (True, True)))  # [needs first][needs second]
+_NEED1C = Consumed(_NEED1)
+_NEED2C = ((None, Consumed((False, True))), (Consumed((True, False)), Consumed((True, True))))
 
 
 def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
@@ -124,7 +132,9 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
 
     Returns the gradients of ``source_ids`` (absent = unconnected) and whether they are Tensors recorded on an
     outer tape (``diff`` mode) rather than raw arrays. ``consume`` pops the entries as the sweep passes them,
-    freeing each entry's saved arrays at once (non-persistent tapes). ``float_sources`` (default: all sources)
+    freeing each entry's saved arrays at once (non-persistent tapes); the rules are then told so (``needs`` is a
+    :class:`Consumed` tuple) and may reuse a large saved array that nothing else holds as their output buffer
+    (``_buffers.spare``). ``float_sources`` (default: all sources)
     are the sources a gradient may flow into; integer sources only ever get their own seed.
     """
     # Which ids depend on a differentiable source: gradients into other ids are never computed. Integer and bool
@@ -164,6 +174,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
     general = diff or nb  # rule results go through fit() (batch axes, Tensors); else only when shapes differ
     neg = _NEG[0] or _neg_op()
     pop = entries.pop
+    need1, need2 = (_NEED1C, _NEED2C) if consume else (_NEED1, _NEED2)
     for k in range(len(entries) - 1, -1, -1):
         if watch is not None:
             watch(k)
@@ -184,13 +195,13 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         if n == 1:
             if in_ids[0] not in reach:
                 continue
-            needs: tuple[bool, ...] = _NEED1
+            needs: tuple[bool, ...] = need1
         elif n == 2:
             n0 = in_ids[0] in reach
             n1 = in_ids[1] in reach
             if not (n0 or n1):
                 continue
-            needs = _NEED2[n0][n1]
+            needs = need2[n0][n1]
         else:
             needs = tuple([i in reach for i in in_ids])
             if True not in needs:

@@ -172,6 +172,40 @@ def _probe_base(a: Any, c: _Cache) -> int:
 _FREE_ONE_VIEW = _free_one_view()
 
 
+def spare(a: np.ndarray, holders: int) -> bool:
+    """True when the large array ``a`` may be overwritten: it is a view of a cache block and the block's only view,
+    and ``a`` has exactly ``holders`` references besides this call's (the ones the caller knows of: the sweep's
+    local, a rule's parameter, an entry tuple). Anything else that can reach it (a Tensor, a result, another
+    gradient, another tape's entry, a view of it) adds a reference, and the answer is False.
+
+    Rules use it to write a result into their upstream, or (when the sweep has popped the entry off the tape:
+    ``_backprop.Consumed`` needs) into a saved value of the entry being processed, instead of into a new buffer:
+    the same operations on the same operands, so the same bits, and an in-place pass over 4 MB costs about half
+    of one into a fresh buffer."""
+    b = a.base
+    if b is None or _local.owner.get(id(b)) is not b or _rc(b) != _FREE_ONE_VIEW:
+        return False
+    return _rc(a) == holders + _SELF
+
+
+def _self_count(a: np.ndarray) -> int:
+    b = a.base  # (the same shape of frame as spare's)
+    return _rc(a) if b is None else _rc(a)
+
+
+def _calibrate_self() -> int:
+    """The count :func:`spare` sees for an array with no holders but its caller's one local, minus that one; -1
+    (spare always False) when a second holder does not add exactly one."""
+    v = _empty(4)
+    one = _self_count(v) - 1
+    w = v
+    two = _self_count(w) - 2
+    return one if one == two and one > 0 else -(1 << 30)
+
+
+_SELF = _calibrate_self()
+
+
 def set_limit(nbytes: int) -> None:
     """Keep at most ``nbytes`` of cached blocks in each thread (0 turns the cache off); frees blocks not in use."""
     if nbytes < 0:
