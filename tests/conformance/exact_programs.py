@@ -134,3 +134,27 @@ def random_kernel_keys(tf: Any) -> dict[str, np.ndarray]:
         "normal int64 shape": _np(tf.random.normal(tf.constant([3], tf.int64), seed=3)),
         "normal list shape": _np(tf.random.normal([3], seed=3)),
     }
+
+
+# -- float16 reductions (TF adds in float16, in Eigen's order) ------------------------------------------------------
+
+_F16_CASES = [((1000,), None), ((37,), 0), ((1601,), 0), ((5000,), None), ((33333,), 0), ((500001,), 0),
+              ((7, 9), 0), ((40, 300), 0), ((40, 300), 1), ((300, 41), 0), ((3, 50, 20), 1), ((2, 17, 9), 1),
+              ((5, 6, 7), (0, 2)), ((5, 6, 7), (1, 2)), ((5, 6, 7), (0, 1)), ((4, 5, 6, 7), (1, 3)),
+              ((2, 1, 3000), -1), ((64, 2000), 1), ((1, 1), None)]
+
+
+@program
+def float16_reduce_sum_and_mean(tf: Any) -> dict[str, np.ndarray]:
+    """float16 reduce_sum / reduce_mean of random inputs: TF's roundings (its summation order, its float16 count)."""
+    rng = np.random.default_rng(16)
+    out = {}
+    for shape, axis in _F16_CASES:
+        x = tf.constant(rng.standard_normal(shape).astype(np.float16))
+        out[f"sum {shape} {axis}"] = _np(tf.reduce_sum(x, axis=axis))
+        out[f"mean {shape} {axis}"] = _np(tf.reduce_mean(x, axis=axis))
+    u = tf.constant(rng.random((300, 40)).astype(np.float16))
+    out["sum keepdims"] = _np(tf.reduce_sum(u, axis=0, keepdims=True))
+    out["mean 0.1 x 1000"] = _np(tf.reduce_mean(tf.fill([1000], tf.constant(0.1, tf.float16))))
+    out["sum 0.1 x 1000"] = _np(tf.reduce_sum(tf.fill([1000], tf.constant(0.1, tf.float16))))
+    return out

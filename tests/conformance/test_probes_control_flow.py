@@ -40,9 +40,6 @@ KNOWN = {
     "py_function grad (numpy in body)": "TF returns a scalar 0.0 as the gradient of a [3] variable (a shape bug); "
                                         "tapegrad returns zeros of the variable's shape",
     # p45-p49
-    "fp16 reduce_sum 1000 x 0.1": "float16 sums: TF's Eigen kernel accumulates in float16 in its own blocked order "
-                                  "(99.75); tapegrad uses NumPy's pairwise float16 sum (100.0, nearer the exact 99.98)",
-    "fp16 reduce_mean 1000 x 0.1": "the same float16 summation order as reduce_sum",
     "fp16 softmax": "TF's float16 softmax rounds its intermediates in float16 (0.2446); tapegrad computes in float32 "
                     "and rounds once (0.2448, the correctly rounded value)",
     "soft placement False + /GPU:0": "set_soft_device_placement(False) is recorded but not enforced: ops placed on "

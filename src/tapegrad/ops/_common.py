@@ -185,3 +185,16 @@ def tsum(ts: Any) -> Any:
         if t is not None:
             total = t if total is None else total + t
     return total
+
+
+def intra_op_threads() -> int:
+    """TF's intra-op thread count, which its CPU kernels shard over (and some results depend on): the configured
+    ``tf.config.threading`` value, else the CPUs this process may run on."""
+    from .execution import get_intra_op_parallelism_threads
+
+    n = get_intra_op_parallelism_threads()
+    if n:
+        return int(n)
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -67,7 +67,8 @@ def set_inter_op_parallelism_threads(num_threads: int) -> None:
 
 
 def get_intra_op_parallelism_threads() -> int:
-    """The recorded intra-op thread setting (0 = system default; NumPy's BLAS picks its own threads)."""
+    """The recorded intra-op thread setting (0 = system default; NumPy's BLAS picks its own threads). tapegrad
+    reads it where TF's results depend on how its kernels shard (float16 sums, ``random.categorical``)."""
     return _Config.intra_op_threads
 
 

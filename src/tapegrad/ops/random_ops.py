@@ -46,7 +46,7 @@ from .._tape import local
 from .._tensor import Tensor, _TensorLike, make, static_value
 from ..errors import InvalidArgumentError
 from . import _philox
-from ._common import to_tensor
+from ._common import intra_op_threads, to_tensor
 from .core import convert_to_tensor
 
 DEFAULT_GLOBAL_SEED = 87654321  # TF's DEFAULT_GRAPH_SEED: the global seed used when only an op seed is given
@@ -413,17 +413,6 @@ def _shuffle_fwd(F: Any, x: Any, gen: Any) -> Any:
     return F.take(x, F.asarray(perm), axis=0)
 
 
-def _intra_op_threads() -> int:
-    """TF's intra-op thread count (what its CPU kernels shard over): the configured value, else the CPUs this
-    process may run on."""
-    from .. import config
-
-    n = config.threading.get_intra_op_parallelism_threads()
-    if n:
-        return int(n)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def _categorical_fwd(F: Any, logits: Any, num_samples: int, dtype: np.dtype, gen: Any) -> Any:
     lg = np.asarray(logits)
     batch, classes = lg.shape
@@ -431,7 +420,7 @@ def _categorical_fwd(F: Any, logits: Any, num_samples: int, dtype: np.dtype, gen
     if batch * num_samples == 0:
         return F.asarray(np.zeros((batch, num_samples), dtype=dtype))
     if type(st) is _philox.KernelState:
-        return F.asarray(st.multinomial(lg, num_samples, _intra_op_threads()).astype(dtype))
+        return F.asarray(st.multinomial(lg, num_samples, intra_op_threads()).astype(dtype))
     lg = lg.astype(np.float64)
     finite = np.isfinite(lg)  # TF: non-finite logits get probability 0; a row with none samples `classes`
     top = np.max(np.where(finite, lg, -np.inf), axis=1, keepdims=True)

@@ -21,7 +21,8 @@ from .._registry import normal as _normal
 from .._registry import spec as _spec
 from .._tensor import Tensor, _TensorLike, static_value
 from ..errors import InvalidArgumentError
-from ._common import RaggedInput, check_kinds, cj, dtype_of, to_tensor
+from . import _half_reduce
+from ._common import RaggedInput, check_kinds, cj, dtype_of, intra_op_threads, to_tensor
 
 
 def unreduce(F: Any, g: Any, xshape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
@@ -147,12 +148,21 @@ def _shift(F: Any, x: Any, axis: int, fill: int, forward: bool = True) -> Any:
     return F.concatenate([x[_along(axis, slice(1, None))], edge], axis=axis)
 
 
+def _axes_of(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(sorted({a % ndim for a in (axis if isinstance(axis, tuple) else (axis,))}))
+
+
 def _sum_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     # the ufunc's reduce (what ndarray.sum calls) skips np.sum's Python-level dispatch (a few µs on small tensors);
     # dtype= keeps int32 int32
     if type(x) is np.ndarray:
-        if x.dtype.kind == "V":  # bfloat16: accumulate in float32 and round once, as TF's CPU kernel does
-            return np.add.reduce(x, axis, np.float32, None, keepdims).astype(x.dtype)
+        if x.dtype.itemsize == 2 and x.dtype.kind in "fV":
+            if x.dtype.kind == "V":  # bfloat16: accumulate in float32 and round once, as TF's CPU kernel does
+                return np.add.reduce(x, axis, np.float32, None, keepdims).astype(x.dtype)
+            # float16: added in float16 in the order of TF's (Eigen's) kernel, so the roundings are TF's
+            return _half_reduce.reduce_sum(x, _axes_of(axis, x.ndim), keepdims, intra_op_threads())
         return np.add.reduce(x, axis, x.dtype, None, keepdims)
     return x.sum(axis=axis, keepdims=keepdims, dtype=x.dtype)
 
@@ -179,6 +189,8 @@ def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
         return np.add.reduce(x, axis, None, None, keepdims) / _count(x.shape, axis)
     if x.dtype.kind == "V":  # bfloat16: in float32, rounded once
         return F.astype(F.mean(F.astype(x, F.float32), axis=axis, keepdims=keepdims), x.dtype)
+    if type(x) is np.ndarray and x.dtype == np.float16:  # TF's float16 sum (see _sum_fwd) / float16(count)
+        return _half_reduce.reduce_mean(x, _axes_of(axis, x.ndim), keepdims, intra_op_threads())
     return F.mean(x, axis=axis, keepdims=keepdims)
 
 
