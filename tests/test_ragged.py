@@ -199,6 +199,36 @@ def test_concat_size_is_tensor_and_unary_math() -> None:
     assert tf.sqrt(tf.ragged.constant([[4.0], [9.0, 0.0]])).to_list() == [[2.0], [3.0, 0.0]]
 
 
+def test_function_takes_and_returns_ragged() -> None:
+    @tf.function
+    def f(s: tf.Tensor) -> tf.RaggedTensor:
+        return tf.strings.split(s)
+
+    assert f(tf.constant(["a b", "c"])).to_list() == [[b"a", b"b"], [b"c"]]
+    assert f(tf.constant(["x y z", "w", "q r"])).to_list() == [[b"x", b"y", b"z"], [b"w"], [b"q", b"r"]]
+
+    @tf.function
+    def g(rt: tf.RaggedTensor) -> tuple:
+        return tf.reduce_sum(rt, axis=1), rt * 2
+
+    s1, d1 = g(tf.ragged.constant([[1, 2], [3]]))
+    s2, d2 = g(tf.ragged.constant([[4], [5, 6]]))  # same component shapes: the first trace, replayed
+    assert _l(s1) == [3, 3] and d1.to_list() == [[2, 4], [6]]
+    assert _l(s2) == [4, 11] and d2.to_list() == [[8], [10, 12]]
+    x = tf.Variable([1.0, 2.0, 3.0])
+
+    @tf.function
+    def h(splits: tf.Tensor) -> tuple:
+        with tf.GradientTape() as t:
+            y = tf.reduce_sum(tf.reduce_mean(tf.RaggedTensor.from_row_splits(x, splits) ** 2, axis=1))
+        return y, t.gradient(y, x)
+
+    y1, g1 = h(tf.constant([0, 2, 3], tf.int64))
+    y2, g2 = h(tf.constant([0, 1, 3], tf.int64))
+    assert float(y1) == 11.5 and _l(g1) == [1.0, 2.0, 6.0]
+    assert float(y2) == 7.5 and _l(g2) == [2.0, 2.0, 3.0]
+
+
 def test_pickle_round_trip() -> None:
     import pickle
 

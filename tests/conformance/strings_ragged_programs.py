@@ -529,6 +529,20 @@ def ragged_misc(tf: Any) -> Any:
 
 
 @case
+def ragged_function(tf: Any) -> Any:
+    @tf.function
+    def f(s: Any) -> Any:
+        return tf.strings.split(s)
+
+    @tf.function
+    def g(rt: Any) -> Any:
+        return tf.reduce_sum(rt, axis=1), rt * 2
+
+    return (f(tf.constant(["a b", "c"])), f(tf.constant(["x y z", "w", "q r"])), g(tf.ragged.constant([[1, 2], [3]])),
+            g(tf.ragged.constant([[4], [5, 6]])))
+
+
+@case
 def ragged_bool_raises(tf: Any) -> Any:
     return bool(tf.ragged.constant([[1, 2], [3]]))
 

@@ -164,7 +164,7 @@ class _Kind:
         return self.name
 
 
-_T, _V, _L, _U, _N, _D, _O, _H, _KW = (_Kind(n) for n in ("T", "V", "L", "U", "N", "D", "O", "H", "KW"))
+_T, _V, _L, _U, _N, _D, _O, _H, _KW, _R = (_Kind(n) for n in ("T", "V", "L", "U", "N", "D", "O", "H", "KW", "R"))
 _SCALAR_TYPES = (bool, int, float, complex, str, bytes, type(None))
 
 
@@ -203,6 +203,9 @@ def _key_of(x: Any, leaves: list[_Leaf], refs: list[Any], name: str) -> Any:
         tensor = convert_to_tensor(x)
         leaves.append(_Leaf(tensor, None, name))
         return (_T, tensor._value.shape, tensor._value.dtype)
+    if t is _ragged_type():  # a RaggedTensor: its flat values and row splits are the leaves
+        return (_R, x.ragged_rank, *[_key_of(c, leaves, refs, f"{name}_{i}" if i else name)
+                                     for i, c in enumerate((x.flat_values, *x.nested_row_splits))])
     if isinstance(x, TensorSpec):
         dims = x.shape._dims
         leaves.append(_Leaf(None, x, x.name or name))
@@ -235,9 +238,19 @@ def _key_of(x: Any, leaves: list[_Leaf], refs: list[Any], name: str) -> Any:
         return (_O, id(x))
 
 
+def _ragged_type() -> Any:
+    from ..ops._common import RAGGED_TYPE
+
+    return RAGGED_TYPE[0]
+
+
 def _rebuild(x: Any, it: Any) -> Any:
     """``x`` with its tensor leaves (in :func:`_key_of` order) replaced by the next items of ``it``."""
     t = type(x)
+    if t is _ragged_type():
+        flat = next(it)
+        splits = [next(it) for _ in range(x.ragged_rank)]
+        return t.from_nested_row_splits(flat, splits, validate=False)
     if t is Tensor or t is Variable or isinstance(x, (TensorSpec, _TensorLike)):
         return next(it)
     if t in _SCALAR_TYPES:
@@ -283,11 +296,25 @@ def _bad_return(function: Any, value: Any) -> TypeError:
         "which is not a Tensor or ExtensionType.")
 
 
+class _RaggedOut:
+    """A RaggedTensor in a returned structure: its flat values and ``ragged_rank`` row splits are outputs."""
+
+    __slots__ = ("ragged_rank",)
+
+    def __init__(self, ragged_rank: int) -> None:
+        self.ragged_rank = ragged_rank
+
+
 def _output_leaf(x: Any, function: Any, flat: list[Any]) -> Any:
     t = type(x)
     if t is Tensor:
         flat.append(x)
         return _OUT
+    if t is _ragged_type():
+        from ..ops.core import identity
+
+        flat.extend(identity(c) for c in (x.flat_values, *x.nested_row_splits))
+        return _RaggedOut(x.ragged_rank)
     if x is None:
         return x
     if t is str or t is bytes:
@@ -335,11 +362,18 @@ def _pack(structure: Any, outs: list[Any]) -> Any:
         return _wrap(outs[0])
     if structure is None:
         return None
-    if not _nest.is_nested(structure):
-        return structure
     it = iter(outs)
-    leaves = [_wrap(next(it)) if v is _OUT else v for v in _nest.flatten(structure)]
+    if not _nest.is_nested(structure):
+        return _ragged_out(structure, it) if type(structure) is _RaggedOut else structure
+    leaves = [_wrap(next(it)) if v is _OUT else _ragged_out(v, it) if type(v) is _RaggedOut else v
+              for v in _nest.flatten(structure)]
     return _nest.pack_sequence_as(structure, leaves)
+
+
+def _ragged_out(marker: _RaggedOut, it: Any) -> Any:
+    flat = _wrap(next(it))
+    splits = [_wrap(next(it)) for _ in range(marker.ragged_rank)]
+    return _ragged_type().from_nested_row_splits(flat, splits, validate=False)
 
 
 # -- exceptions raised while tracing ------------------------------------------------------------------------------
