@@ -314,6 +314,16 @@ def test_second_order_through_to_tensor() -> None:
     np.testing.assert_allclose(tf.convert_to_tensor(h).numpy(), 6 * X0)
 
 
+def test_gradient_with_respect_to_a_watched_ragged_tensor() -> None:
+    rt = tf.ragged.constant([[1.0, 2.0], [3.0]], dtype=tf.float64)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(rt)
+        y = tf.reduce_sum(rt * rt) + tf.reduce_sum(tf.reduce_max(rt, axis=1))
+    g = t.gradient(y, rt)
+    assert isinstance(g, R) and g.to_list() == [[2.0, 5.0], [7.0]] and g.dtype == tf.float64
+    assert t.gradient(y, {"r": rt})["r"].to_list() == [[2.0, 5.0], [7.0]]
+
+
 def test_integer_ragged_has_no_gradient() -> None:
     x = tf.Variable(X0)
     with tf.GradientTape() as t:

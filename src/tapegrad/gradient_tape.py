@@ -132,6 +132,7 @@ class GradientTape:
                 "call, use a new tape."
             )
         for t in _nest.flatten(tensor):
+            t = getattr(t, "flat_values", t)  # a RaggedTensor: its flat values
             _check_watchable(t)
             dt = t._value.dtype
             if dt.kind not in "fcV":
@@ -310,7 +311,8 @@ class GradientTape:
                 )
             # a RaggedTensor target is the sum of its flat values (as in TF)
             flat_targets = [getattr(t, "flat_values", t) for t in _nest.flatten(target)]
-            flat_sources = _nest.flatten(sources)
+            ragged_sources = _nest.flatten(sources)
+            flat_sources = [getattr(s, "flat_values", s) for s in ragged_sources]  # ragged: by its flat values
             for s in flat_sources:
                 if s is None:
                     raise TypeError("GradientTape.gradient: a source is None; sources must be tensors or variables.")
@@ -341,7 +343,11 @@ class GradientTape:
             out.append(g)
         if flat:
             return out if st is list else tuple(out)
-        return out[0] if single else _nest.pack_sequence_as(sources, out)
+        if single:
+            return out[0]
+        out = [r.with_flat_values(g) if g is not None and r is not s else g  # a ragged source: a ragged gradient
+               for r, s, g in zip(ragged_sources, flat_sources, out)]
+        return _nest.pack_sequence_as(sources, out)
 
 
     # -- Jacobians (reference §2): one backward sweep carrying a batch of cotangents ---------------------------

@@ -587,6 +587,15 @@ def grad_ragged_elementwise_and_rows(tf: Any) -> Any:
 
 
 @case
+def grad_wrt_watched_ragged(tf: Any) -> Any:
+    rt = tf.ragged.constant([[1.0, 2.0], [3.0]], dtype=tf.float64)
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(rt)
+        y = tf.reduce_sum(rt * rt) + tf.reduce_sum(tf.reduce_max(rt, axis=1))
+    return t.gradient(y, rt), t.gradient(y, [rt])
+
+
+@case
 def grad_ragged_from_tensor(tf: Any) -> Any:
     x = tf.Variable([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0]], dtype=tf.float64)
     with tf.GradientTape() as t:
