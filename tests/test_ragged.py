@@ -197,6 +197,8 @@ def test_concat_size_is_tensor_and_unary_math() -> None:
     assert tf.abs(rt).to_list() == [[1, 2], [3]] and tf.sign(rt).to_list() == [[1, -1], [1]]
     assert tf.negative(rt).to_list() == [[-1, 2], [-3]]
     assert tf.sqrt(tf.ragged.constant([[4.0], [9.0, 0.0]])).to_list() == [[2.0], [3.0, 0.0]]
+    assert tf.where(rt > 1, rt, 0).to_list() == [[0, 0], [3]] and _l(tf.where(rt > 1)) == [[1, 0]]
+    assert tf.where(rt > 1, rt, rt * 10).to_list() == [[10, -20], [3]]
 
 
 def test_function_takes_and_returns_ragged() -> None:

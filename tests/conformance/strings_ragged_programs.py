@@ -543,6 +543,12 @@ def ragged_function(tf: Any) -> Any:
 
 
 @case
+def ragged_where(tf: Any) -> Any:
+    rt = tf.ragged.constant([[1, 2], [3]])
+    return tf.where(rt > 1, rt, 0), tf.where(rt > 1), tf.where(rt > 1, rt, rt * 10)
+
+
+@case
 def ragged_bool_raises(tf: Any) -> Any:
     return bool(tf.ragged.constant([[1, 2], [3]]))
 

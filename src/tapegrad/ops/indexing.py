@@ -33,7 +33,7 @@ from ._array_common import (
     _raw,
     _run,
 )
-from ._common import like, pair, to_tensor
+from ._common import RaggedInput, like, pair, to_tensor
 
 # -- where ----------------------------------------------------------------------------------------------------------
 
@@ -66,7 +66,12 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
     >>> tf.where(tf.constant([True, False]), 1.0, 0.0).numpy().tolist()
     [1.0, 0.0]
     """
-    c = to_tensor(condition)
+    try:
+        c = to_tensor(condition)
+    except RaggedInput:  # a ragged condition: elementwise on the flat values (x and y: ragged alike, or scalars)
+        from .ragged_ops import ragged_where
+
+        return ragged_where(condition, x, y)
     if x is None and y is None:
         return apply1(WHERE_INDICES, c)
     if x is None or y is None:

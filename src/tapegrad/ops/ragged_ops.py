@@ -849,6 +849,26 @@ def map_flat_values(op: Any, *args: Any, **kwargs: Any) -> Any:
     return found[0].with_flat_values(result)
 
 
+def ragged_where(condition: RaggedTensor, x: Any, y: Any) -> Any:
+    """``tf.where`` with a ragged condition: ``x``/``y`` are RaggedTensors of the same partition or scalars
+    (elementwise on the flat values); without ``x`` and ``y``, the coordinates of the true values (int64)."""
+    tf = _tf()
+    if x is None and y is None:
+        keep = static_value(condition.flat_values).astype(bool)
+        return make(_coords(condition)[keep], NUMPY)
+    if x is None or y is None:
+        raise ValueError("where: give both x and y, or neither.")
+    for v in (x, y):
+        if isinstance(v, RaggedTensor):
+            _same_partition(condition, v, "tf.where")
+        elif isinstance(v, _TensorLike) and v._value.ndim:
+            raise ValueError("tf.where: with a ragged condition, x and y must be RaggedTensors of the same rows "
+                             "or scalars.")
+    fx = x.flat_values if isinstance(x, RaggedTensor) else x
+    fy = y.flat_values if isinstance(y, RaggedTensor) else y
+    return condition.with_flat_values(tf.where(condition.flat_values, fx, fy))
+
+
 # -- reductions over RaggedTensors --------------------------------------------------------------------------------
 
 _REDUCE_DEFAULTS = {"reduce_sum": 0, "reduce_prod": 1, "reduce_any": False, "reduce_all": True}
