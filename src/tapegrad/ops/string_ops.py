@@ -572,26 +572,28 @@ def _len0to16(s: bytes) -> int:
     return _K2
 
 
-def _len17to32(s: bytes) -> int:
+def _head17(s: bytes, mul: int) -> tuple[int, int, int]:
+    """The first mixing round of FarmHash's 17-to-64-byte hashes: (a, y, w); ``HashLen16(y, w)`` is the 17-32 byte
+    result and a part of the 33-64 byte one."""
     n = len(s)
-    mul = (_K2 + n * 2) & _M64
-    a = (_fetch64(s, 0) * _K1) & _M64
+    a = (_fetch64(s, 0) * (_K1 if n <= 32 else _K2)) & _M64
     b = _fetch64(s, 8)
     c = (_fetch64(s, n - 8) * mul) & _M64
     d = (_fetch64(s, n - 16) * _K2) & _M64
-    return _hash_len16((_rot((a + b) & _M64, 43) + _rot(c, 30) + d) & _M64,
-                       (a + _rot((b + _K2) & _M64, 18) + c) & _M64, mul)
+    return a, (_rot((a + b) & _M64, 43) + _rot(c, 30) + d) & _M64, (a + _rot((b + _K2) & _M64, 18) + c) & _M64
+
+
+def _len17to32(s: bytes) -> int:
+    mul = (_K2 + len(s) * 2) & _M64
+    _, y, w = _head17(s, mul)
+    return _hash_len16(y, w, mul)
 
 
 def _len33to64(s: bytes) -> int:
     n = len(s)
     mul = (_K2 + n * 2) & _M64
-    a = (_fetch64(s, 0) * _K2) & _M64
-    b = _fetch64(s, 8)
-    c = (_fetch64(s, n - 8) * mul) & _M64
-    d = (_fetch64(s, n - 16) * _K2) & _M64
-    y = (_rot((a + b) & _M64, 43) + _rot(c, 30) + d) & _M64
-    z = _hash_len16(y, (a + _rot((b + _K2) & _M64, 18) + c) & _M64, mul)
+    a, y, w = _head17(s, mul)
+    z = _hash_len16(y, w, mul)
     e = (_fetch64(s, 16) * mul) & _M64
     f = _fetch64(s, 24)
     g = ((y + _fetch64(s, n - 32)) * mul) & _M64
