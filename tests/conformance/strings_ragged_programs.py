@@ -486,6 +486,14 @@ def ragged_reductions(tf: Any) -> Any:
 
 
 @case
+def ragged_empty_rows_nested(tf: Any) -> Any:
+    n = tf.ragged.constant([[[1, 2], [3]], [], [[4]]])
+    f = tf.cast(n, tf.float32)
+    return (n, n.shape, tf.reduce_sum(n, axis=1), tf.reduce_max(f, axis=1), tf.reduce_mean(f, axis=2),
+            tf.ragged.constant([[], [[1]]]), n.to_tensor())
+
+
+@case
 def ragged_spec(tf: Any) -> Any:
     rt = tf.ragged.constant([[1, 2], [3]])
     s = tf.RaggedTensorSpec(shape=[2, None], dtype=tf.float32)

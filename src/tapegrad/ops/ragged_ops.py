@@ -721,10 +721,12 @@ class RaggedTensorSpec:
 def stack_rows(rows: list[Any], spec_: RaggedTensorSpec) -> RaggedTensor:
     """``rows`` (Tensors or RaggedTensors of one type) as the rows of a new RaggedTensor (``map_fn``'s stack)."""
     tf = _tf()
-    dt = spec_._row_splits_dtype._np
-    lengths = [int(r.nrows_int()) if isinstance(r, RaggedTensor) else int(r._value.shape[0]) if r._value.ndim else
-               _scalar_row(spec_) for r in rows]
-    splits = np.zeros(len(rows) + 1, dt)
+    lengths = []
+    for r in rows:
+        if not isinstance(r, RaggedTensor) and r._value.ndim == 0:
+            raise ValueError(f"map_fn: fn returned a scalar, which cannot be a row of {spec_!r}.")
+        lengths.append(r.nrows_int() if isinstance(r, RaggedTensor) else int(r._value.shape[0]))
+    splits = np.zeros(len(rows) + 1, spec_._row_splits_dtype._np)
     np.cumsum(lengths, out=splits[1:])
     if rows and isinstance(rows[0], RaggedTensor):
         values: Any = _concat_ragged(rows)
@@ -733,10 +735,6 @@ def stack_rows(rows: list[Any], spec_: RaggedTensorSpec) -> RaggedTensor:
     else:
         values = make(np.zeros((0,), spec_._dtype._np), NUMPY)
     return RaggedTensor._from_splits(values, make(splits, NUMPY))
-
-
-def _scalar_row(spec_: RaggedTensorSpec) -> int:
-    raise ValueError(f"map_fn: fn returned a scalar, which cannot be a row of {spec_!r}.")
 
 
 def _concat_ragged(rows: list[RaggedTensor]) -> RaggedTensor:
@@ -945,17 +943,8 @@ def _reduce_dense(name: str, rt: RaggedTensor, a: int, keepdims: bool) -> Tensor
 def _reduce_middle(name: str, rt: RaggedTensor) -> RaggedTensor:
     """Axis 1 of a RaggedTensor with two or more ragged dimensions: within each outer row, the inner rows reduced
     elementwise (padded), as TF: ``[[[1, 2], [3]], [[4]]]`` sums to ``[[4, 2], [4]]``."""
-    tf = _tf()
-    rows = []
-    for i in range(rt.nrows_int()):
-        part = rt[i]  # a RaggedTensor of the inner rows
-        if part.nrows_int() == 0:
-            rows.append(RaggedTensor._from_splits(part.flat_values[:0], make(np.zeros(1, np.int64), NUMPY))
-                        if isinstance(part._values, _TensorLike) else part)
-            continue
-        rows.append(reduce(name, part, 0, False))
-    return stack_rows(rows, RaggedTensorSpec([None, None], rt.dtype, 1, rt._row_splits.dtype)) if rows else \
-        RaggedTensor._from_splits(tf.zeros([0], rt.dtype), make(np.zeros(1, np.int64), NUMPY))
+    rows = [reduce(name, part, 0, False) if part.nrows_int() else part.flat_values[:0] for part in rt]
+    return stack_rows(rows, RaggedTensorSpec([None, None], rt.dtype, 1, rt._row_splits.dtype))
 
 
 def _extreme(dt: np.dtype, lowest: bool) -> Any:
@@ -971,16 +960,20 @@ def _extreme(dt: np.dtype, lowest: bool) -> Any:
 # -- constructors of the tf.ragged namespace ---------------------------------------------------------------------
 
 def _depth(x: Any) -> int:
-    if isinstance(x, (list, tuple)):
-        if not x:
-            return 1
-        depths = {_depth(v) for v in x}
-        if len(depths) != 1:
-            raise ValueError("tf.ragged.constant: all scalar values must have the same nesting depth.")
-        return 1 + depths.pop()
-    if isinstance(x, np.ndarray):
-        return x.ndim
-    return 0
+    """The nesting depth of a (ragged) nested list: every scalar must sit at the same depth; empty lists fit any."""
+    leaf_depths: set[int] = set()
+    deepest = 0
+    stack = [(x, 0)]
+    while stack:
+        v, level = stack.pop()
+        if isinstance(v, (list, tuple)):
+            deepest = max(deepest, level + 1)
+            stack.extend((c, level + 1) for c in v)
+        else:
+            leaf_depths.add(level + (v.ndim if isinstance(v, np.ndarray) else 0))
+    if len(leaf_depths) > 1:
+        raise ValueError("tf.ragged.constant: all scalar values must have the same nesting depth.")
+    return leaf_depths.pop() if leaf_depths else deepest
 
 
 def constant(pylist: Any, dtype: Any = None, ragged_rank: int | None = None, inner_shape: Any = None,
@@ -1112,19 +1105,12 @@ def concat(values: list[Any], axis: int) -> RaggedTensor:
         if any(v.nrows_int() != n for v in items):
             raise InvalidArgumentError("tf.concat: RaggedTensors joined along axis 1 need the same number of rows.")
         tf = _tf()
-        parts, idx_parts, offset = [], [], 0
-        lens = np.zeros(n, np.int64)
-        for v in items:
-            s = static_value(v._row_splits).astype(np.int64)
-            lens += np.diff(s)
-            parts.append(v._values)
-        # order: for each row, the row of each part in turn
         splits_list = [static_value(v._row_splits).astype(np.int64) for v in items]
+        lens = np.sum([np.diff(s) for s in splits_list], axis=0)
         offsets = np.cumsum([0] + [int(s[-1]) for s in splits_list])
-        for i in range(n):
-            for k, s in enumerate(splits_list):
-                idx_parts.append(np.arange(s[i], s[i + 1]) + offsets[k])
-        del offset
+        # the new row i is row i of each part in turn: the positions of those values in the parts' concatenation
+        idx_parts = [np.arange(s[i], s[i + 1]) + offsets[k] for i in range(n) for k, s in enumerate(splits_list)]
+        parts = [v._values for v in items]
         idx = np.concatenate(idx_parts) if idx_parts else np.zeros(0, np.int64)
         values = tf.gather(tf.concat(parts, axis=0), idx)
         splits = np.zeros(n + 1, items[0]._row_splits._value.dtype)
