@@ -3,12 +3,14 @@
 The model is the reference's small CNN (``keras_layers_data.md`` §1): Conv2D(8, 3, relu) → MaxPooling2D →
 Conv2D(16, 3, same) → BatchNormalization → GlobalAveragePooling2D → Dense(10), on 28×28×1 inputs, batch 64,
 sparse softmax cross-entropy, SGD(0.01) — a step is forward + backward + update (``GradientTape`` +
-``apply_gradients``; PyTorch: ``loss.backward()`` + ``optimizer.step()``). All three run in one
+``apply_gradients``; PyTorch: ``loss.backward()`` + ``optimizer.step()``). ``tapegrad-fit`` is the step a Keras user's
+``model.fit`` runs: ``compile`` + ``train_on_batch``, whose ``train_step`` is a compiled ``tapegrad.function``
+(``tensorflow-fit``, optional: the same under TF, a ``tf.function``). All of them run in one
 process (every thread pool at one thread); the frameworks take turns (``--rounds`` rounds of ``--steps`` steps
 each, so a busy machine slows all of them alike); the numbers are the median CPU time per step (and the wall
 time), and the ratio divides by PyTorch's CPU time.
 
-Usage: ``python benchmarks/keras_cnn_bench.py [--rounds 15] [--steps 5] [--batch 64] [--only tapegrad,torch]``
+Usage: ``python benchmarks/keras_cnn_bench.py [--rounds 15] [--steps 5] [--batch 64] [--only tapegrad,torch,...]``
 """
 
 from __future__ import annotations
@@ -38,12 +40,27 @@ def _data(batch: int) -> tuple:
     return rng.standard_normal((batch, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, batch)
 
 
+def _model(keras: Any) -> Any:
+    L = keras.layers
+    return keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(8, 3, activation="relu"), L.MaxPooling2D(),
+                             L.Conv2D(16, 3, padding="same"), L.BatchNormalization(), L.GlobalAveragePooling2D(),
+                             L.Dense(10)])
+
+
+def fit_step(keras: Any, batch: int) -> Callable[[], None]:
+    """The step ``model.fit`` runs: ``compile`` + ``train_on_batch`` (a compiled ``train_step``, the loss tracked
+    as a metric), as a Keras user trains."""
+    x, y = _data(batch)
+    model = _model(keras)
+    model.compile(optimizer=keras.optimizers.SGD(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    y = y.astype("int32")
+    return lambda: model.train_on_batch(x, y)
+
+
 def keras_step(tf: Any, keras: Any, batch: int) -> Callable[[], None]:
     x, y = _data(batch)
-    L = keras.layers
-    model = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(8, 3, activation="relu"), L.MaxPooling2D(),
-                              L.Conv2D(16, 3, padding="same"), L.BatchNormalization(), L.GlobalAveragePooling2D(),
-                              L.Dense(10)])
+    model = _model(keras)
     opt = keras.optimizers.SGD(0.01)
     xt, yt = tf.constant(x), tf.constant(y.astype("int32"))
 
@@ -84,14 +101,16 @@ def torch_step(batch: int) -> Callable[[], None]:
 def make_step(framework: str, batch: int) -> Callable[[], None]:
     if framework == "torch":
         return torch_step(batch)
-    if framework == "tensorflow":
+    if framework in ("tensorflow", "tensorflow-fit"):
         import tensorflow as tf
 
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
-        return keras_step(tf, tf.keras, batch)
+        return fit_step(tf.keras, batch) if framework == "tensorflow-fit" else keras_step(tf, tf.keras, batch)
     import tapegrad as tg
 
+    if framework == "tapegrad-fit":
+        return fit_step(tg.keras, batch)
     return keras_step(tg, tg.keras, batch)
 
 
@@ -100,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--only", default="tapegrad,torch,tensorflow")
+    parser.add_argument("--only", default="tapegrad,tapegrad-fit,torch,tensorflow",
+                        help="comma-separated: tapegrad (eager GradientTape step), tapegrad-fit (model.fit's compiled "
+                             "step), torch, tensorflow (eager), tensorflow-fit (Keras 3 train_on_batch: tf.function)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     args = parser.parse_args(argv)
     steps = {}
@@ -110,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(5):  # warm-up (and TF's first-call setup)
                 steps[fw]()
         except Exception as exc:  # noqa: BLE001 - a missing framework is reported, the others still run
-            print(f"  {fw:<11} unavailable: {type(exc).__name__}: {exc}")
+            print(f"  {fw:<14} unavailable: {type(exc).__name__}: {exc}")
             steps.pop(fw, None)
     wall: dict[str, list[float]] = {fw: [] for fw in steps}
     cpu: dict[str, list[float]] = {fw: [] for fw in steps}
@@ -131,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.steps} steps (CPU time is robust on a shared machine; wall time is not)")
     for fw, r in results.items():
         ratio = f"{r['cpu_median_ms'] / base:5.2f}x torch" if base else ""
-        print(f"  {fw:<11} CPU {r['cpu_median_ms']:7.2f} ms/step  {ratio}   wall median {r['wall_median_ms']:7.2f}, "
+        print(f"  {fw:<14} CPU {r['cpu_median_ms']:7.2f} ms/step  {ratio}   wall median {r['wall_median_ms']:7.2f}, "
               f"min {r['wall_min_ms']:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"batch": args.batch, "results": results}, indent=1))

@@ -6,13 +6,15 @@ one-thread settings), warms up, then times ``--steps`` steps; the table reports 
 the process (robust on a shared machine) and the median wall time.
 
 * tapegrad: ``keras.layers.LSTM`` + ``keras.layers.Dense`` under a ``GradientTape``, ``keras.optimizers.SGD``;
-  ``tapegrad-fn``: the same with the forward and backward pass compiled by ``tapegrad.function``.
+  ``tapegrad-fn``: the same with the forward and backward pass compiled by ``tapegrad.function``;
+  ``tapegrad-fit``: the step ``model.fit`` runs (``compile`` + ``train_on_batch``, a compiled ``train_step``).
 * PyTorch: ``torch.nn.LSTM(batch_first=True)`` + ``nn.Linear``, ``loss.backward()``, ``torch.optim.SGD``
   (its LSTM is one fused C++ op; ``--torch-cell`` adds a row for an ``nn.LSTMCell`` loop written in Python).
 * TensorFlow: ``tf.keras.layers.LSTM`` + ``Dense`` under ``tf.GradientTape`` (eager, no ``tf.function``).
 
     python benchmarks/lstm_bench.py [--steps 50] [--torch-cell] [--batch 32 --time 20 --features 16 --units 64]
     python benchmarks/lstm_bench.py --interleaved [--rounds 10 --steps 5]   # one process, frameworks take turns
+                                                # (tapegrad, tapegrad-fit, torch, tensorflow; --only to choose)
 """
 
 from __future__ import annotations
@@ -71,6 +73,25 @@ def _keras_step(tf, keras, args: argparse.Namespace, compiled: bool = False, tim
         opt.apply_gradients(zip(grads(x, y), weights))
 
     return _timed(step, args.steps) if timed else step
+
+
+def _fit_step(keras, args: argparse.Namespace, timed: bool = True):  # noqa: ANN001, ANN202
+    """The step ``model.fit`` runs on the same model (``compile`` + ``train_on_batch``: a compiled train_step)."""
+    x, y = _data(args)
+    model = keras.Sequential([keras.Input((args.time, args.features)), keras.layers.LSTM(args.units),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+
+    def step() -> None:
+        model.train_on_batch(x, y)
+
+    return _timed(step, args.steps) if timed else step
+
+
+def run_tapegrad_fit(args: argparse.Namespace) -> dict[str, float]:
+    from tapegrad import keras
+
+    return _fit_step(keras, args)
 
 
 def run_tapegrad(args: argparse.Namespace) -> dict[str, float]:
@@ -141,6 +162,10 @@ def run_interleaved(args: argparse.Namespace, names: list[str]) -> dict[str, dic
             import tapegrad as tg
 
             steps[name] = _keras_step(tg, tg.keras, args, timed=False)
+        elif name == "tapegrad-fit":
+            import tapegrad as tg
+
+            steps[name] = _fit_step(tg.keras, args, timed=False)
         elif name == "tensorflow":
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             import tensorflow as tf
@@ -163,7 +188,8 @@ def run_interleaved(args: argparse.Namespace, names: list[str]) -> dict[str, dic
             for n in steps}
 
 
-RUNNERS = {"tapegrad": run_tapegrad, "tapegrad-fn": run_tapegrad_function, "torch": run_torch,
+RUNNERS = {"tapegrad": run_tapegrad, "tapegrad-fn": run_tapegrad_function, "tapegrad-fit": run_tapegrad_fit,
+           "torch": run_torch,
            "torch-cell": lambda a: run_torch(a, cell=True), "tensorflow": run_tensorflow}
 
 
@@ -177,18 +203,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--torch-cell", action="store_true", help="also time an nn.LSTMCell loop in Python")
     parser.add_argument("--only", default=None, help="comma-separated frameworks (default: all)")
     parser.add_argument("--interleaved", action="store_true",
-                        help="tapegrad, torch and tensorflow (eager) in one process, taking turns (--rounds)")
+                        help="tapegrad, tapegrad-fit, torch and tensorflow (eager) in one process, taking turns "
+                             "(--rounds)")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of --steps steps with --interleaved")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(RUNNERS[args.child](args)))
         return 0
-    names = ["tapegrad", "tapegrad-fn", "torch", "tensorflow"] + (["torch-cell"] if args.torch_cell else [])
+    names = ["tapegrad", "tapegrad-fn", "tapegrad-fit", "torch", "tensorflow"] + (["torch-cell"] if args.torch_cell
+                                                                                     else [])
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     if args.interleaved:
-        names = [n for n in names if n in ("tapegrad", "torch", "tensorflow")]
+        names = [n for n in names if n in ("tapegrad", "tapegrad-fit", "torch", "tensorflow")]
         results = run_interleaved(args, names)
         _report(args, results, f"{args.rounds} interleaved rounds of {args.steps} steps, one process")
         return 0
