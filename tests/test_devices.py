@@ -91,3 +91,35 @@ def test_logical_cpus_in_a_fresh_process() -> None:
     """)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_hard_placement_on_an_absent_gpu_raises_as_tf() -> None:
+    import tapegrad._dispatch as dispatch
+
+    tf.config.set_soft_device_placement(False)
+    try:
+        with tf.device("/GPU:0"):
+            c = tf.constant(1.0)  # TF places constants on the host: allowed
+            with pytest.raises(tf.errors.InvalidArgumentError):
+                c * 2
+            with pytest.raises(tf.errors.InvalidArgumentError):
+                tf.reduce_sum(c)
+            with tf.device("/CPU:0"):  # an inner scope naming a device that exists runs
+                assert float(c * 2) == 2.0
+        assert c.device.endswith("CPU:0")
+        assert float(c * 3) == 3.0  # outside the scope
+    finally:
+        tf.config.set_soft_device_placement(True)
+    assert dispatch._HARD_PLACEMENT == 0  # disarmed: no cost on the hot path
+
+
+def test_soft_placement_switch_is_read_when_the_op_runs() -> None:
+    with tf.device("/GPU:0"):
+        x = tf.constant([1.0, 2.0]) * 2  # soft placement (default): runs on the CPU
+        tf.config.set_soft_device_placement(False)
+        try:
+            with pytest.raises(tf.errors.InvalidArgumentError):
+                x + 1
+        finally:
+            tf.config.set_soft_device_placement(True)
+        assert (x + 1).numpy().tolist() == [3.0, 5.0]

@@ -59,3 +59,12 @@ def test_small_integers_sum_exactly_in_any_order(shape: tuple[int, ...], axes: t
     assert np.array_equal(got, x.astype(np.float64).sum(axis=axes).astype(np.float16))
     keep = _half_reduce.reduce_sum(x, axes, True, 2)
     assert keep.shape == np.sum(x, axis=axes, keepdims=True).shape
+
+
+def test_float16_softmax_rounds_every_step_as_tf() -> None:
+    x = tf.constant([[1.0, 2.0, 3.0], [0.5, -1.0, 4.0]], tf.float16)
+    sm, lsm = tf.nn.softmax(x).numpy(), tf.nn.log_softmax(x).numpy()
+    assert sm.dtype == lsm.dtype == np.float16
+    assert sm.view(np.uint16).tolist() == [[11715, 13268, 14674], [10100, 7847, 15287]]  # TF's bits
+    assert lsm.view(np.uint16).tolist() == [[49361, 48546, 46727], [49939, 50441, 43178]]
+    assert sm[0, 1] == np.float16(0.2446)  # rounding once from float32 would give 0.2448

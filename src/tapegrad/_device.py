@@ -4,8 +4,10 @@
 tapegrad computes with NumPy on the host, so there is one physical device, ``/physical_device:CPU:0``; it can be
 split into several logical CPUs with ``tf.config.set_logical_device_configuration`` before the runtime starts (the
 first tensor made), as in TF. ``tf.device(...)`` places tensors created in its scope on the named logical CPU when
-it exists; any other name (GPU, TPU, a missing CPU) falls back to ``CPU:0`` as TF's soft placement does. A tensor's
-device is carried by its backend object (``Tensor._xp``), so a GPU backend can later hang off the same mechanism.
+it exists; any other name (GPU, TPU, a missing CPU) falls back to ``CPU:0`` as TF's soft placement does. With soft
+placement off (``tf.config.set_soft_device_placement(False)``) an op run in such a scope raises TF's
+``InvalidArgumentError`` instead (making a constant there is still allowed, as in TF). A tensor's device is carried
+by its backend object (``Tensor._xp``), so a GPU backend can later hang off the same mechanism.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class _State:
     logical_config: list[Any] | None = None  # set_logical_device_configuration(CPU, [...]) before initialisation
     initialized = False  # the runtime started: the first tensor or device scope (TF: the eager context)
     soft_placement = True
+    absent_scopes = 0  # tf.device scopes open (all threads) that name a device this process lacks
     backends: dict[str, Backend] = {}  # logical CPU index > 0 -> its backend (same NumPy, own device name)
 
 
@@ -163,8 +166,13 @@ class device:  # noqa: N801  (TF's name)
         stack = getattr(_local, "stack", None)
         if stack is None:
             stack = _local.stack = []
+        hard = getattr(_local, "hard", None)
+        if hard is None:
+            hard = _local.hard = []
         if spec is None:
             stack.append(stack[-1] if stack else NUMPY)
+            hard.append(hard[-1] if hard else None)
+            self._counted = False
             return self
         if spec.job not in (None, "localhost") or spec.replica not in (None, 0) or spec.task not in (None, 0):
             full = (f"/job:{spec.job or 'localhost'}/replica:{spec.replica or 0}/task:{spec.task or 0}/device:"
@@ -172,10 +180,52 @@ class device:  # noqa: N801  (TF's name)
             raise InvalidArgumentError(f"{full} unknown device: this process only has "
                                        f"{_PREFIX}CPU:0..{_n_cpus() - 1}.")
         stack.append(_backend_for(spec))
+        absent = None if _exists(spec) else spec
+        hard.append(absent)
+        self._counted = absent is not None
+        if self._counted:
+            _State.absent_scopes += 1
+            _update_placement_check()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         _local.stack.pop()
+        _local.hard.pop()
+        if self._counted:
+            _State.absent_scopes -= 1
+            _update_placement_check()
+
+
+def _update_placement_check() -> None:
+    """Arm the dispatcher's placement test only while it can fail: soft placement off and some thread inside a
+    ``tf.device`` scope naming an absent device."""
+    from . import _dispatch
+
+    _dispatch._HARD_PLACEMENT = 1 if (_State.absent_scopes and not _State.soft_placement) else 0
+
+
+def _exists(spec: DeviceSpec) -> bool:
+    """Whether a placement request names a device of this process (a logical CPU; any CPU when no index is given)."""
+    if spec.device_type in (None, "CPU"):
+        return spec.device_index is None or spec.device_index < _n_cpus()
+    return False
+
+
+def check_placement(op: str) -> None:
+    """Raise TF's InvalidArgumentError when soft placement is off and this thread's innermost ``tf.device`` scope
+    names an absent device (the dispatcher calls this only while such a scope is open somewhere)."""
+    if _State.soft_placement:
+        return
+    hard = getattr(_local, "hard", None)
+    spec = hard[-1] if hard else None
+    if spec is None:
+        return
+    want = f"{_PREFIX}{spec.device_type}:{spec.device_index or 0}"
+    have = ", ".join(f"{_PREFIX}CPU:{i}" for i in range(_n_cpus()))
+    raise InvalidArgumentError(
+        f"Could not satisfy device specification '{want}' for op {op}: soft device placement is off "
+        f"(tf.config.set_soft_device_placement(False)) and this process has only [{have}]. Place the op on a CPU, "
+        "or turn soft placement back on.")
 
 
 def current_backend() -> Backend:
@@ -273,8 +323,21 @@ def get_soft_device_placement() -> bool:
 
 
 def set_soft_device_placement(enabled: bool) -> None:
-    """Record the soft placement switch (tapegrad always places on a CPU that exists)."""
+    """Turn soft placement on or off. Off: ops run in a ``tf.device`` scope that names an absent device (a GPU)
+    raise InvalidArgumentError, as in TF; on (the default): they run on the CPU.
+
+    >>> import tapegrad as tf
+    >>> tf.config.set_soft_device_placement(False)
+    >>> with tf.device("/GPU:0"):
+    ...     try:
+    ...         tf.constant(1.0) * 2
+    ...     except tf.errors.InvalidArgumentError:
+    ...         print("no GPU")
+    no GPU
+    >>> tf.config.set_soft_device_placement(True)
+    """
     _State.soft_placement = bool(enabled)
+    _update_placement_check()
 
 
 def get_memory_info(device: str) -> dict[str, int]:

@@ -18,6 +18,9 @@ _EMPTY: dict[str, Any] = {}
 # Number of traces running in the process (tapegrad.compiler.trace keeps it): a module global is the cheapest test
 # the recording branch can make before looking for this thread's tracer.
 _TRACES = 0
+# Number of tf.device scopes open in the process that name an absent device while soft placement is off
+# (tapegrad._device keeps it): while non-zero, every op first asks whether this thread may run it.
+_HARD_PLACEMENT = 0
 
 # The wrap-and-record tail below is written out in each entry point on purpose: a shared helper would cost one more
 # Python call on every op, the cost users of an eager library feel first (docs/performance.md).
@@ -25,6 +28,8 @@ _TRACES = 0
 
 def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     """Run a one-input op on a Tensor or Variable."""
+    if _HARD_PLACEMENT:
+        _check_placement(op)
     v = x._value
     xp = x._xp
     try:
@@ -52,6 +57,8 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
 
 def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     """Run a two-input op on Tensors/Variables (dtypes already checked by the caller)."""
+    if _HARD_PLACEMENT:
+        _check_placement(op)
     va = a._value
     vb = b._value
     xp = a._xp
@@ -100,6 +107,8 @@ def make_binary(op: OpDef) -> Any:
     differentiable = op.vjp is not None
 
     def call(a: Any, b: Any, name: str | None = None) -> Tensor:
+        if _HARD_PLACEMENT:
+            _check_placement(op)
         ta = type(a)
         tb = type(b)
         if ta is Tensor or ta is Variable:
@@ -167,6 +176,8 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
     differentiable = op.vjp is not None
 
     def call(x: Any, name: str | None = None) -> Tensor:
+        if _HARD_PLACEMENT:
+            _check_placement(op)
         tx = type(x)
         if tx is not Tensor and tx is not Variable:
             from .ops._common import RaggedInput, to_tensor
@@ -222,6 +233,12 @@ def _slow_binary(op: OpDef, a: Any, b: Any) -> Tensor:
     return op.bin(x, y)
 
 
+def _check_placement(op: OpDef) -> None:
+    from ._device import check_placement
+
+    check_placement(op.name)
+
+
 def _raise_dtype(op: OpDef, a: Any, b: Any) -> None:
     from .errors import InvalidArgumentError
     from .ops._common import dtype_mismatch
@@ -254,6 +271,8 @@ def _raise_shapes(op: OpDef, a: Any, b: Any, exc: Exception) -> None:
 
 def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
     """Run an op with any number of Tensor/Variable inputs; multi-output ops return a list of Tensors."""
+    if _HARD_PLACEMENT:
+        _check_placement(op)
     vals = tuple([a._value for a in args])
     xp = args[0]._xp
     try:

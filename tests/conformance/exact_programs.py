@@ -158,3 +158,18 @@ def float16_reduce_sum_and_mean(tf: Any) -> dict[str, np.ndarray]:
     out["mean 0.1 x 1000"] = _np(tf.reduce_mean(tf.fill([1000], tf.constant(0.1, tf.float16))))
     out["sum 0.1 x 1000"] = _np(tf.reduce_sum(tf.fill([1000], tf.constant(0.1, tf.float16))))
     return out
+
+
+@program
+def float16_softmax_and_log_softmax(tf: Any) -> dict[str, np.ndarray]:
+    """float16 softmax / log_softmax: TF rounds each step (shift, exp, the row sums, 1/sum or log) to float16."""
+    rng = np.random.default_rng(17)
+    out = {"probe": _np(tf.nn.softmax(tf.constant([1.0, 2.0, 3.0], tf.float16)))}
+    for shape in [(3,), (4, 7), (5, 40), (2, 300), (3, 2000), (2, 3, 33)]:
+        x = tf.constant((rng.standard_normal(shape) * 3).astype(np.float16))
+        out[f"softmax {shape}"] = _np(tf.nn.softmax(x))
+        out[f"log_softmax {shape}"] = _np(tf.nn.log_softmax(x))
+        if len(shape) > 1:
+            out[f"softmax axis 0 {shape}"] = _np(tf.nn.softmax(x, axis=0))
+            out[f"log_softmax axis 0 {shape}"] = _np(tf.nn.log_softmax(x, axis=0))
+    return out

@@ -256,3 +256,30 @@ def reduce_mean(x: np.ndarray, axes: tuple[int, ...], keepdims: bool, threads: i
     count = x.size // max(s.size, 1) if x.size else math.prod(x.shape[i] for i in axes)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return (s.astype(_F32) / _F32(np.asarray(count, _F32).astype(dt))).astype(dt)
+
+
+def row_sums(x2: np.ndarray) -> np.ndarray:
+    """TF's float16 sums of the rows of the 2-D ``x2`` (an Eigen inner-dimension reduction, one row per output, as in
+    TF's softmax kernels): ``[rows]`` float16."""
+    rows, n = x2.shape
+    if n == 0:
+        return np.zeros(rows, np.float16)
+    return _runs(x2.astype(_F32), np.arange(rows, dtype=np.int64) * n).astype(np.float16)
+
+
+def softmax(x: np.ndarray, axis: int, log: bool) -> np.ndarray:
+    """TF's float16 ``softmax`` / ``log_softmax`` along ``axis``: every step rounded to float16 as TF's Eigen kernel
+    does (on the classes moved last and the rest flattened): ``s = x - max``, ``e = exp(s)``, the row sums ``S``
+    (:func:`row_sums`), then ``e * (1 / S)`` or ``s - log(S)``."""
+    moved = np.moveaxis(x, axis, -1)
+    shape = moved.shape
+    x2 = np.ascontiguousarray(moved).reshape(-1, shape[-1]) if shape[-1] else moved.reshape(-1, 0)
+    s = x2 - x2.max(axis=1, keepdims=True)
+    e = np.exp(s.astype(_F32)).astype(np.float16)
+    total = row_sums(e)[:, None].astype(_F32)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if log:
+            out = s - np.log(total).astype(np.float16)
+        else:
+            out = e * (_F32(1.0) / total).astype(np.float16)
+    return np.moveaxis(out.reshape(shape), -1, axis)

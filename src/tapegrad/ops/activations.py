@@ -16,7 +16,7 @@ from .._dispatch import apply1, apply2
 from .._registry import defop, normal, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
-from . import core, unary_math
+from . import _half_reduce, core, unary_math
 from ._common import check_kinds, like, norm_one_axis, to_tensor
 from ._elementwise import _sigmoid_fused, _unary
 from ._nn_common import (
@@ -77,8 +77,10 @@ def relu(features: Any, name: str | None = None) -> Tensor:
 
 
 def _softmax_fwd(F: Any, x: Any, axis: int) -> Any:
-    if x.dtype.itemsize == 2 and type(x) is np.ndarray:  # float16/bfloat16: in float32, rounded once (as TF)
-        return _softmax_fwd(F, x.astype(np.float32), axis).astype(x.dtype)
+    if x.dtype.itemsize == 2 and type(x) is np.ndarray:
+        if x.dtype == np.float16:  # TF rounds every step to float16 (its Eigen kernel)
+            return _half_reduce.softmax(x, axis, log=False)
+        return _softmax_fwd(F, x.astype(np.float32), axis).astype(x.dtype)  # bfloat16: in float32, rounded once
     if type(x) is np.ndarray:  # array methods: no np.max/np.sum wrappers
         e = F.exp(x - x.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
@@ -395,6 +397,8 @@ def softsign(features: Any, name: str | None = None) -> Tensor:
 
 def _log_softmax_fwd(F: Any, x: Any, axis: int) -> Any:
     if type(x) is np.ndarray:  # array methods: no np.max/np.sum wrappers
+        if x.dtype.itemsize == 2 and x.dtype.kind == "f":  # float16: TF rounds every step (its Eigen kernel)
+            return _half_reduce.softmax(x, axis, log=True)
         s = x - x.max(axis=axis, keepdims=True)
         return s - F.log(F.exp(s).sum(axis=axis, keepdims=True))
     s = x - F.max(x, axis=axis, keepdims=True)
