@@ -268,6 +268,34 @@ def test_hash_bucket_fast_is_farmhash_fingerprint64() -> None:
         tf.strings.to_hash_bucket_fast("a", 0)
 
 
+def test_hash_bucket_strong_and_legacy() -> None:
+    words = ["a", "b", "hello", "", "x" * 40]
+    assert _list(tf.strings.to_hash_bucket_strong(words, 1000003, key=[1, 2])) == \
+        [332029, 503990, 430577, 383377, 811830]  # TF 2.21's values (SipHash-2-4)
+    assert _list(tf.strings.to_hash_bucket(words, 1000003)) == [789371, 696260, 546981, 598820, 862193]
+    with pytest.raises(InvalidArgumentError):
+        tf.strings.to_hash_bucket_strong("a", 10, key=[1])
+
+
+def test_ngrams() -> None:
+    abc = tf.constant(["a", "b", "c"])
+    assert _list(tf.strings.ngrams(abc, 2)) == [b"a b", b"b c"]
+    assert _list(tf.strings.ngrams(abc, (1, 2), separator="_")) == [b"a", b"b", b"c", b"a_b", b"b_c"]
+    assert _list(tf.strings.ngrams(abc, 2, pad_values=("<s>", "</s>"))) == [b"<s> a", b"a b", b"b c", b"c </s>"]
+    assert _list(tf.strings.ngrams(abc, 3, pad_values="#", padding_width=1)) == [b"# a b", b"a b c", b"b c #"]
+    rt = tf.ragged.constant([["a", "b", "c"], ["d"]])
+    assert tf.strings.ngrams(rt, 2).to_list() == [[b"a b", b"b c"], []]
+    assert tf.strings.ngrams(rt, 3, preserve_short_sequences=True).to_list() == [[b"a b c"], [b"d"]]
+    dense = tf.strings.ngrams(tf.constant([["a", "b", "c"], ["d", "e", "f"]]), 2)
+    assert dense.shape == (2, 2) and _list(dense) == [[b"a b", b"b c"], [b"d e", b"e f"]]
+    words = tf.strings.split(["the quick fox", "jumps"])
+    assert tf.strings.ngrams(words, 2).to_list() == [[b"the quick", b"quick fox"], []]
+    with pytest.raises(ValueError):
+        tf.strings.ngrams(abc, 0)
+    with pytest.raises(ValueError):
+        tf.strings.ngrams(tf.constant([1, 2]), 2)
+
+
 def test_split_returns_ragged() -> None:
     r = tf.strings.split(["a b  c", "d"])
     assert isinstance(r, tf.RaggedTensor) and r.to_list() == [[b"a", b"b", b"c"], [b"d"]]

@@ -279,6 +279,30 @@ def strings_hash_bucket_fast(tf: Any) -> Any:
 
 
 @case
+def strings_hash_buckets_strong_and_legacy(tf: Any) -> Any:
+    words = ["a", "b", "hello", "", "x" * 40, "y" * 17]
+    return (tf.strings.to_hash_bucket_strong(words, 1000003, key=[1, 2]),
+            tf.strings.to_hash_bucket_strong(["a", "b"], 10, key=[123456789, 987654321]),
+            tf.strings.to_hash_bucket(words, 1000003))
+
+
+@case
+def strings_ngrams(tf: Any) -> Any:
+    abc = tf.constant(["a", "b", "c"])
+    rt = tf.ragged.constant([["a", "b", "c"], ["d"]])
+    return (tf.strings.ngrams(abc, 2), tf.strings.ngrams(rt, 2), tf.strings.ngrams(abc, 2, separator="_"),
+            tf.strings.ngrams(abc, (1, 2)), tf.strings.ngrams(abc, 2, pad_values=("<s>", "</s>")),
+            tf.strings.ngrams(abc, 3, pad_values="#", padding_width=1),
+            tf.strings.ngrams(rt, 3, preserve_short_sequences=True),
+            tf.strings.ngrams(tf.constant([["a", "b", "c"], ["d", "e", "f"]]), 2))
+
+
+@case
+def strings_ngrams_width_zero_raises(tf: Any) -> Any:
+    return tf.strings.ngrams(tf.constant(["a", "b"]), 0)
+
+
+@case
 def strings_split(tf: Any) -> Any:
     return (tf.strings.split(["a b  c", "d"]), tf.strings.split(["a,b,,c", "d"], sep=","), tf.strings.split("a b c"),
             tf.strings.split(["a b c d"], maxsplit=1), tf.strings.split(["a,b,c"], sep=",", maxsplit=1),

@@ -661,10 +661,77 @@ def fingerprint64(s: bytes) -> int:
                        (_hash_len16(v[1], w[1], mul) + x) & _M64, mul)
 
 
-HASH_BUCKET_FAST = defop("string_to_hash_bucket_fast",
-                         lambda F, x, buckets: _map(lambda b: fingerprint64(b) % buckets, x, np.int64),
-                         test=spec(lambda tf, s: tf.strings.to_hash_bucket_fast(s, 10),
-                                   _s(["a", "b", "hello"], (3,)), ref=lambda s: np.array([9, 2, 6], np.int64)))
+def _sip_round(v0: int, v1: int, v2: int, v3: int) -> tuple[int, int, int, int]:
+    v0 = (v0 + v1) & _M64
+    v1 = _rotl(v1, 13) ^ v0
+    v0 = _rotl(v0, 32)
+    v2 = (v2 + v3) & _M64
+    v3 = _rotl(v3, 16) ^ v2
+    v0 = (v0 + v3) & _M64
+    v3 = _rotl(v3, 21) ^ v0
+    v2 = (v2 + v1) & _M64
+    v1 = _rotl(v1, 17) ^ v2
+    return v0, v1, _rotl(v2, 32), v3
+
+
+def _rotl(v: int, s: int) -> int:
+    return ((v << s) | (v >> (64 - s))) & _M64
+
+
+def siphash24(k0: int, k1: int, s: bytes) -> int:
+    """SipHash-2-4 of ``s`` with the 128-bit key ``(k0, k1)``: TF's ``to_hash_bucket_strong``."""
+    v = (k0 ^ 0x736F6D6570736575, k1 ^ 0x646F72616E646F6D, k0 ^ 0x6C7967656E657261, k1 ^ 0x7465646279746573)
+    n = len(s)
+    end = n - n % 8
+    for block in [_fetch64(s, i) for i in range(0, end, 8)] + [((n & 0xFF) << 56) | int.from_bytes(s[end:], "little")]:
+        v = _sip_round(*_sip_round(v[0], v[1], v[2], v[3] ^ block))
+        v = (v[0] ^ block, v[1], v[2], v[3])
+    v = (v[0], v[1], v[2] ^ 0xFF, v[3])
+    for _ in range(4):
+        v = _sip_round(*v)
+    return v[0] ^ v[1] ^ v[2] ^ v[3]
+
+
+_MURMUR_M = 0xC6A4A7935BD1E995
+
+
+def hash64(s: bytes, seed: int = 0xDECAFCAFFE) -> int:
+    """TF's legacy ``Hash64`` (64-bit MurmurHash2 with TF's seed): the hash of ``to_hash_bucket``."""
+    n = len(s)
+    h = (seed ^ (n * _MURMUR_M)) & _M64
+    end = n - n % 8
+    for i in range(0, end, 8):
+        k = (_fetch64(s, i) * _MURMUR_M) & _M64
+        k = ((k ^ (k >> 47)) * _MURMUR_M) & _M64
+        h = ((h ^ k) * _MURMUR_M) & _M64
+    if end < n:
+        h = ((h ^ int.from_bytes(s[end:], "little")) * _MURMUR_M) & _M64
+    h = ((h ^ (h >> 47)) * _MURMUR_M) & _M64
+    return h ^ (h >> 47)
+
+
+def _hash_fwd(F: Any, x: Any, buckets: int, kind: str, key: tuple[int, int]) -> Any:
+    if kind == "fast":
+        return _map(lambda b: fingerprint64(b) % buckets, x, np.int64)
+    if kind == "strong":
+        return _map(lambda b: siphash24(key[0], key[1], b) % buckets, x, np.int64)
+    return _map(lambda b: hash64(b) % buckets, x, np.int64)
+
+
+HASH_BUCKET = defop("string_to_hash_bucket", _hash_fwd, test=[
+    spec(lambda tf, s: tf.strings.to_hash_bucket_fast(s, 10), _s(["a", "b", "hello"], (3,)),
+         ref=lambda s: np.array([9, 2, 6], np.int64), name="fast"),
+    spec(lambda tf, s: tf.strings.to_hash_bucket_strong(s, 10, key=[123456789, 987654321]), _s(["a", "b"], (2,)),
+         ref=lambda s: np.array([1, 5], np.int64), name="strong"),
+    spec(lambda tf, s: tf.strings.to_hash_bucket(s, 1000003), _s(["a", "hello", ""], (3,)),
+         ref=lambda s: np.array([789371, 546981, 598820], np.int64), name="legacy"),
+])
+
+
+def _buckets(num_buckets: Any, op: str) -> int:
+    if int(num_buckets) < 1:
+        raise InvalidArgumentError(f"tf.strings.{op}: num_buckets must be >= 1, got {num_buckets}.")
+    return int(num_buckets)
 
 
 def to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = None) -> Tensor:  # noqa: A002
@@ -674,9 +741,36 @@ def to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = None) -
     >>> tf.strings.to_hash_bucket_fast(["a", "b", "hello"], 10).numpy().tolist()
     [9, 2, 6]
     """
-    if int(num_buckets) < 1:
-        raise InvalidArgumentError(f"tf.strings.to_hash_bucket_fast: num_buckets must be >= 1, got {num_buckets}.")
-    return apply1(HASH_BUCKET_FAST, _strings(input, "to_hash_bucket_fast"), {"buckets": int(num_buckets)})
+    return apply1(HASH_BUCKET, _strings(input, "to_hash_bucket_fast"),
+                  {"buckets": _buckets(num_buckets, "to_hash_bucket_fast"), "kind": "fast", "key": (0, 0)})
+
+
+def to_hash_bucket_strong(input: Any, num_buckets: int, key: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Each string hashed into ``[0, num_buckets)`` (int64) with SipHash-2-4 keyed by ``key`` (two ints), TF's
+    values.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.to_hash_bucket_strong(["a", "b"], 10, key=[123456789, 987654321]).numpy().tolist()
+    [1, 5]
+    """
+    k = [int(v) for v in (key.numpy().tolist() if isinstance(key, _TensorLike) else key)]
+    if len(k) != 2:
+        raise InvalidArgumentError(f"tf.strings.to_hash_bucket_strong: key must be two integers, got {key!r}.")
+    return apply1(HASH_BUCKET, _strings(input, "to_hash_bucket_strong"),
+                  {"buckets": _buckets(num_buckets, "to_hash_bucket_strong"), "kind": "strong",
+                   "key": (k[0] & _M64, k[1] & _M64)})
+
+
+def to_hash_bucket(string_tensor: Any, num_buckets: int, name: str | None = None) -> Tensor:
+    """Each string hashed into ``[0, num_buckets)`` (int64) with TF's legacy Hash64 (prefer
+    ``to_hash_bucket_fast``, as TF's docs say).
+
+    >>> import tapegrad as tf
+    >>> tf.strings.to_hash_bucket(["a", "hello"], 1000003).numpy().tolist()
+    [789371, 546981]
+    """
+    return apply1(HASH_BUCKET, _strings(string_tensor, "to_hash_bucket"),
+                  {"buckets": _buckets(num_buckets, "to_hash_bucket"), "kind": "legacy", "key": (0, 0)})
 
 
 # -- splitting (RaggedTensor results) ----------------------------------------------------------------------------
@@ -840,6 +934,86 @@ def unicode_encode(input: Any, output_encoding: str, errors: str = "replace",  #
     return _reshape(out, lead)
 
 
+# -- ngrams --------------------------------------------------------------------------------------------------------
+
+def _ngrams_fwd(F: Any, values: Any, splits: Any, widths: tuple[int, ...], separator: bytes,
+                pads: tuple[bytes, bytes] | None, padding_width: int, preserve: bool) -> tuple[Any, Any]:
+    vals = np.asarray(values).tolist()
+    sp = np.asarray(splits).tolist()
+    out: list[bytes] = []
+    out_splits = [0]
+    for a, b in zip(sp[:-1], sp[1:]):
+        row = vals[a:b]
+        start = len(out)
+        for w in widths:
+            pad = 0 if pads is None else min(w - 1 if padding_width < 0 else padding_width, w - 1)
+            seq = [pads[0]] * pad + row + [pads[1]] * pad if pads is not None else row
+            out.extend(separator.join(seq[i:i + w]) for i in range(len(seq) - w + 1))
+        if preserve and len(out) == start and row:
+            out.append(separator.join(row))  # shorter than every width: the whole sequence, as TF
+        out_splits.append(len(out))
+    arr = np.empty(len(out), dtype=OBJECT)
+    arr[:] = out
+    return arr, np.asarray(out_splits, dtype=np.asarray(splits).dtype)
+
+
+NGRAMS = defop("string_ngrams", _ngrams_fwd, multi=True,
+               test=spec(lambda tf, s: tf.strings.ngrams(s, (1, 2), pad_values="#"), _s(["a", "b", "c"], (3,)),
+                         ref=lambda s: np.array([b"a", b"b", b"c", b"# a", b"a b", b"b c", b"c #"], object)))
+
+
+def ngrams(data: Any, ngram_width: Any, separator: str = " ", pad_values: Any = None, padding_width: Any = None,
+           preserve_short_sequences: bool = False, name: str | None = None) -> Any:
+    """The n-grams of the strings along the last axis of ``data`` (a tensor or a RaggedTensor), joined with
+    ``separator``: for each ``ngram_width`` (an int or several), each sequence padded with ``pad_values`` (one
+    value or ``(left, right)``; ``padding_width`` of them, ``width - 1`` by default). A RaggedTensor gives a
+    RaggedTensor; a dense tensor a dense one.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.ngrams(tf.constant(["a", "b", "c"]), 2).numpy().tolist()
+    [b'a b', b'b c']
+    >>> tf.strings.ngrams(tf.ragged.constant([["a", "b", "c"], ["d"]]), (1, 2)).to_list()
+    [[b'a', b'b', b'c', b'a b', b'b c'], [b'd']]
+    """
+    from .ragged_ops import RaggedTensor
+
+    widths = tuple(int(w) for w in (ngram_width if isinstance(ngram_width, (list, tuple)) else [ngram_width]))
+    if any(w < 1 for w in widths):
+        raise ValueError(f"tf.strings.ngrams: all ngram_widths must be greater than 0, got {list(widths)}.")
+    pads = None
+    if pad_values is not None:
+        pv = list(pad_values) if isinstance(pad_values, (list, tuple)) else [pad_values, pad_values]
+        if len(pv) != 2:
+            raise ValueError("tf.strings.ngrams: pad_values must be a string or a (left, right) pair.")
+        pads = (_as_bytes(pv[0]), _as_bytes(pv[1]))
+    elif padding_width is not None:
+        raise ValueError("tf.strings.ngrams: padding_width needs pad_values.")
+    params = {"widths": widths, "separator": _as_bytes(separator), "pads": pads,
+              "padding_width": -1 if padding_width is None else int(padding_width),
+              "preserve": bool(preserve_short_sequences)}
+    if isinstance(data, RaggedTensor):
+        if isinstance(data.values, RaggedTensor):
+            return data.with_values(ngrams(data.values, ngram_width, separator, pad_values, padding_width,
+                                           preserve_short_sequences))
+        if data.dtype != _dtypes.string:
+            raise ValueError(f"tf.strings.ngrams: data must be strings, got dtype {data.dtype.name}.")
+        values, splits = applyn(NGRAMS, (to_tensor(data.values), data.row_splits), params)
+        return RaggedTensor._from_splits(values, splits)
+    x = to_tensor(data if isinstance(data, _TensorLike) else make(to_bytes_array(data, "ngrams"), NUMPY))
+    if x._value.dtype != OBJECT:
+        raise ValueError(f"tf.strings.ngrams: data must be strings, got dtype {x.dtype.name}.")
+    shape = x._value.shape
+    if not shape:
+        raise ValueError("tf.strings.ngrams: data must have rank >= 1.")
+    rows = int(np.prod(shape[:-1], dtype=np.int64))
+    splits = make(np.arange(rows + 1, dtype=np.int64) * shape[-1], NUMPY)
+    values, out_splits = applyn(NGRAMS, (_reshape(x, (-1,)), splits), params)
+    counts = np.diff(out_splits._value)
+    if counts.size and np.all(counts == counts[0]):
+        return _reshape(values, shape[:-1] + (int(counts[0]),))
+    return RaggedTensor._from_splits(values, out_splits)  # (preserve_short_sequences on uneven rows)
+
+
 # -- tf.io: base64 -----------------------------------------------------------------------------------------------
 
 def _b64_fwd(F: Any, x: Any, decode: bool, pad: bool) -> Any:
@@ -881,7 +1055,8 @@ def decode_base64(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
 EXPORTS = {
     "": ["as_string"],
     "strings": ["length", "lower", "upper", "strip", "join", "reduce_join", "substr", "regex_full_match",
-                "regex_replace", "to_number", "as_string", "format", "to_hash_bucket_fast", "split", "bytes_split",
+                "regex_replace", "to_number", "as_string", "format", "to_hash_bucket_fast", "to_hash_bucket_strong",
+                "to_hash_bucket", "ngrams", "split", "bytes_split",
                 "unicode_split", "unicode_decode", "unicode_encode"],
     "io": ["encode_base64", "decode_base64"],
 }
