@@ -800,13 +800,19 @@ def pool2d(x: Any, pool_size: Any, strides: Any = (1, 1), padding: str = "valid"
 
 def resize_images(x: Any, height_factor: int, width_factor: int, data_format: str,
                   interpolation: str = "nearest") -> Any:
-    """Upsample height and width by integer factors (``"nearest"`` or ``"bilinear"``, as ``UpSampling2D``)."""
+    """Upsample height and width by integer factors with ``tf.image.resize``'s ``interpolation`` (``"area"``,
+    ``"bicubic"``, ``"bilinear"``, ``"gaussian"``, ``"lanczos3"``, ``"lanczos5"``, ``"mitchellcubic"``,
+    ``"nearest"``); as ``tf.image.resize``, every interpolation but ``"nearest"`` returns float32."""
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(f"Invalid `data_format` argument: {data_format}")
     from .layers.reshaping import upsample
 
-    if interpolation not in ("nearest", "bilinear"):
-        raise ValueError(f"`interpolation` argument should be one of: \"nearest\", \"bilinear\" (tapegrad). "
-                         f"Received: \"{interpolation}\".")
+    names = ("area", "bicubic", "bilinear", "gaussian", "lanczos3", "lanczos5", "mitchellcubic", "nearest")
+    if interpolation not in names:
+        listed = '"' + '", "'.join(names) + '"'
+        raise ValueError(f"`interpolation` argument should be one of: {listed}. Received: \"{interpolation}\".")
+    x = _t(x)
+    if interpolation != "nearest" and x.dtype != tg.float32:
+        x = tg.cast(x, "float32")
     axes = (2, 3) if data_format == "channels_first" else (1, 2)
-    return upsample(_t(x), (height_factor, width_factor), axes, interpolation)
+    return upsample(x, (height_factor, width_factor), axes, interpolation)

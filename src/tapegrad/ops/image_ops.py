@@ -81,21 +81,60 @@ def _nearest_weights(n_in: int, n_out: int) -> Any:
     return w
 
 
-def _scale_translate_weights(n_in: int, n_out: int, method: str) -> Any:
-    """TF's scale_and_translate (the antialiased resize): the kernel is widened by the downscale factor and the
-    weights of each output are normalised."""
-    inv = n_in / n_out
-    ks = max(inv, 1.0)
-    kernel, radius = ((lambda x: np.maximum(0.0, 1.0 - np.abs(x))), 1.0) if method == "bilinear" else (_keys_cubic, 2.0)
+def _triangle(x: Any) -> Any:
+    return np.maximum(0.0, 1.0 - np.abs(x))
+
+
+def _lanczos(radius: float) -> Any:
+    """TF's Lanczos kernel of the given radius (1 near 0, where sin(x)/x has its limit)."""
+
+    def kernel(x: Any) -> Any:
+        x = np.abs(x)
+        pi = 3.14159265359  # TF's constant
+        safe = np.where(x <= 1e-3, 1.0, x)
+        value = radius * np.sin(pi * safe) * np.sin(pi * safe / radius) / (pi * pi * safe * safe)
+        return np.where(x > radius, 0.0, np.where(x <= 1e-3, 1.0, value))
+
+    return kernel
+
+
+def _gaussian(x: Any) -> Any:
+    """TF's Gaussian kernel: radius 1.5, sigma 0.5."""
+    x = np.abs(x)
+    return np.where(x >= 1.5, 0.0, np.exp(-x * x / (2.0 * 0.5 * 0.5)))
+
+
+def _mitchell_cubic(x: Any) -> Any:
+    """Mitchell-Netravali's cubic (B = C = 1/3), as TF's MitchellCubicKernelFunc."""
+    x = np.abs(x)
+    near = ((7.0 / 6.0) * x - 2.0) * x * x + 8.0 / 9.0
+    far = (((-7.0 / 18.0) * x + 2.0) * x - 10.0 / 3.0) * x + 16.0 / 9.0
+    return np.where(x >= 2.0, 0.0, np.where(x >= 1.0, far, near))
+
+
+# method -> (kernel, radius) of TF's scale_and_translate (bilinear: "triangle", bicubic: "keyscubic")
+_SCALE_TRANSLATE_KERNELS: dict[str, tuple[Any, float]] = {
+    "bilinear": (_triangle, 1.0), "bicubic": (_keys_cubic, 2.0), "lanczos3": (_lanczos(3.0), 3.0),
+    "lanczos5": (_lanczos(5.0), 5.0), "gaussian": (_gaussian, 1.5), "mitchellcubic": (_mitchell_cubic, 2.0)}
+
+
+def _scale_translate_weights(n_in: int, n_out: int, method: str, antialias: bool = True) -> Any:
+    """TF's scale_and_translate (the lanczos/gaussian/mitchellcubic resizes, and bilinear/bicubic with
+    ``antialias``): each output samples the kernel around its centre; with ``antialias`` a downscale widens the
+    kernel by the scale factor. The weights of each output are normalised to sum to 1."""
+    # TF: scale = float32(n_out) / float32(n_in), inverted in float32
+    inv = float(np.float32(1.0) / (np.float32(n_out) / np.float32(n_in)))
+    ks = max(inv, 1.0) if antialias else 1.0
+    kernel, radius = _SCALE_TRANSLATE_KERNELS[method]
     w = np.zeros((n_out, n_in), dtype=np.float64)
     for o in range(n_out):
         c = (o + 0.5) * inv
-        start = max(int(math.ceil(c - radius * ks - 0.5)), 0)
-        end = min(int(math.floor(c + radius * ks - 0.5)), n_in - 1)
+        start = min(max(int(math.ceil(c - radius * ks - 0.5)), 0), n_in - 1)
+        end = min(max(int(math.floor(c + radius * ks - 0.5)), 0), n_in - 1)
         idx = np.arange(start, end + 1)
         ws = kernel((idx + 0.5 - c) / ks)
         total = ws.sum()
-        if abs(total) > 1e3 * np.finfo(np.float32).tiny:
+        if abs(total) >= 1e3 * np.finfo(np.float32).tiny:
             w[o, idx] = ws / total
     return w
 
@@ -129,19 +168,29 @@ def _resize_linear_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return apply1(RESIZE_LINEAR, ts[0], p) if F.is_diff else _resize_linear_fwd(F, ts[0], p["wh"], p["ww"])
 
 
+def resize_weights(n_in: int, n_out: int, method: str, antialias: bool = False) -> Any:
+    """The ``[n_out, n_in]`` sampling matrix of ``tf.image.resize``'s ``method`` along one axis (float64)."""
+    if method == "nearest":
+        return _nearest_weights(n_in, n_out)
+    if method == "area":
+        return _area_weights(n_in, n_out)
+    if method in ("bilinear", "bicubic") and not antialias:
+        return _linear_weights(n_in, n_out, method)
+    return _scale_translate_weights(n_in, n_out, method, antialias)
+
+
 def _resize_raw(x: Any, size: tuple[int, int], method: str, antialias: bool) -> Tensor:
     """The linear resize op without ``tf.image.resize``'s float32 cast (test specs check it in float64)."""
     h, w = x._value.shape[-3:-1]
-    wf = _scale_translate_weights if antialias else _linear_weights
-    return apply1(RESIZE_LINEAR, x, {"wh": wf(h, size[0], method), "ww": wf(w, size[1], method)})
+    return apply1(RESIZE_LINEAR, x, {"wh": resize_weights(h, size[0], method, antialias),
+                                     "ww": resize_weights(w, size[1], method, antialias)})
 
 
 def _resize_ref(x: Any, size: tuple[int, int], method: str, antialias: bool) -> Any:
     """Test reference: the separable map written as two tensordots (independent of the op's einsum path)."""
-    wf = _scale_translate_weights if antialias else _linear_weights
-    y = np.tensordot(wf(x.shape[-3], size[0], method), x, axes=([1], [x.ndim - 3]))  # [O, ..., W, C]
-    y = np.moveaxis(y, 0, x.ndim - 3)
-    y = np.tensordot(wf(x.shape[-2], size[1], method), y, axes=([1], [x.ndim - 2]))
+    y = np.tensordot(resize_weights(x.shape[-3], size[0], method, antialias), x, axes=([1], [x.ndim - 3]))
+    y = np.moveaxis(y, 0, x.ndim - 3)  # [..., O, W, C]
+    y = np.tensordot(resize_weights(x.shape[-2], size[1], method, antialias), y, axes=([1], [x.ndim - 2]))
     return np.moveaxis(y, 0, x.ndim - 2)
 
 
@@ -156,6 +205,14 @@ RESIZE_LINEAR = defop(
              ref=lambda x: _resize_ref(x, (2, 3), "bilinear", True), tf=False, name="antialias"),
         spec(lambda tf, x: tf.image.resize(x, [5, 3], method="nearest"), lambda rng: (rng.normal(size=(1, 3, 4, 2)),),
              ref=lambda x: x[:, [0, 0, 1, 2, 2]][:, :, [0, 2, 3]], name="nearest"),
+        spec(lambda tf, x: _resize_raw(x, (7, 5), "lanczos3", False), lambda rng: (rng.normal(size=(2, 3, 4, 1)),),
+             ref=lambda x: _resize_ref(x, (7, 5), "lanczos3", False), tf=False, name="lanczos3"),
+        spec(lambda tf, x: _resize_raw(x, (8, 3), "lanczos5", True), lambda rng: (rng.normal(size=(4, 6, 2)),),
+             ref=lambda x: _resize_ref(x, (8, 3), "lanczos5", True), tf=False, name="lanczos5_antialias"),
+        spec(lambda tf, x: _resize_raw(x, (5, 2), "gaussian", False), lambda rng: (rng.normal(size=(3, 4, 1)),),
+             ref=lambda x: _resize_ref(x, (5, 2), "gaussian", False), tf=False, name="gaussian"),
+        spec(lambda tf, x: _resize_raw(x, (2, 6), "mitchellcubic", True), lambda rng: (rng.normal(size=(5, 3, 1)),),
+             ref=lambda x: _resize_ref(x, (2, 6), "mitchellcubic", True), tf=False, name="mitchellcubic"),
     ])
 
 
@@ -263,13 +320,18 @@ def resize(images: Any, size: Any, method: str = ResizeMethod.BILINEAR, preserve
            antialias: bool = False, name: str | None = None) -> Tensor:
     """Resize images to ``size = [new_height, new_width]`` with TF 2's sampling (half-pixel centers).
 
-    ``bilinear``/``bicubic`` (with ``antialias=True``: TF's scale-and-translate kernels) and ``area`` return float32;
-    ``nearest`` keeps the dtype. Gradients flow for every method but ``area`` (LookupError, as in TF).
+    Every method but ``nearest`` returns float32 (``nearest`` keeps the dtype). ``bilinear`` and ``bicubic`` are
+    TF's half-pixel interpolations, or with ``antialias=True`` TF's scale-and-translate kernels (a downscale widens
+    the kernel, so every input pixel contributes); ``lanczos3``, ``lanczos5``, ``gaussian`` (radius 1.5, sigma 0.5)
+    and ``mitchellcubic`` always resample by scale-and-translate, ``antialias`` widening them when downscaling;
+    ``area`` averages the covered input span. Gradients flow for every method but ``area`` (LookupError, as TF).
 
     >>> import tapegrad as tf
     >>> img = tf.constant([[[0.0], [1.0]], [[2.0], [3.0]]])
     >>> tf.image.resize(img, [3, 3])[..., 0].numpy().tolist()
     [[0.0, 0.5, 1.0], [1.0, 1.5, 2.0], [2.0, 2.5, 3.0]]
+    >>> [round(v, 4) for v in tf.image.resize(img, [1, 4], method="lanczos3")[0, :, 0].numpy().tolist()]
+    [0.8245, 1.2329, 1.7671, 2.1755]
     """
     t = to_tensor(images)
     if t._value.ndim not in (3, 4):
@@ -277,9 +339,6 @@ def resize(images: Any, size: Any, method: str = ResizeMethod.BILINEAR, preserve
     method = str(method).lower()
     if method not in _METHODS:
         raise ValueError(f"Resize method is not implemented: {method} (choose one of {', '.join(_METHODS)}).")
-    if method in ("lanczos3", "lanczos5", "gaussian", "mitchellcubic"):
-        raise NotImplementedError(f"resize: method {method!r} is not implemented in tapegrad; use bilinear, bicubic, "
-                                  "nearest or area.")
     sz = static_value(size).tolist() if isinstance(size, _TensorLike) else list(size)
     nh, nw = int(sz[0]), int(sz[1])
     h, w = _hw(t)
@@ -289,9 +348,15 @@ def resize(images: Any, size: Any, method: str = ResizeMethod.BILINEAR, preserve
     if method == "nearest":  # one-hot rows: exact in every dtype, and a dense gradient (the transposed map)
         return apply1(RESIZE_LINEAR, t, {"wh": _nearest_weights(h, nh), "ww": _nearest_weights(w, nw)})
     x = core.cast(t, _dtypes.float32) if t._value.dtype != np.float32 else t
-    if method == "area":
-        return apply1(RESIZE_AREA, x, {"wh": _area_weights(h, nh), "ww": _area_weights(w, nw)})
-    return _resize_raw(x, (nh, nw), method, antialias)
+    return resample(x, (nh, nw), method, antialias)
+
+
+def resample(x: Tensor, size: tuple[int, int], method: str, antialias: bool = False) -> Tensor:
+    """``x`` (``[..., H, W, C]``, a float tensor) resized to ``size`` with ``method``'s weights, in ``x``'s dtype
+    (``tf.image.resize`` casts to float32 first; Keras's ``UpSampling2D`` keeps float64)."""
+    h, w = _hw(x)
+    params = {"wh": resize_weights(h, size[0], method, antialias), "ww": resize_weights(w, size[1], method, antialias)}
+    return apply1(RESIZE_AREA if method == "area" else RESIZE_LINEAR, x, params)
 
 
 def resize_with_pad(image: Any, target_height: int, target_width: int, method: str = ResizeMethod.BILINEAR,

@@ -256,35 +256,33 @@ class Cropping2D(_Cropping):
         super().__init__(cropping, data_format, **kwargs)
 
 
-def _bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
-    """``(n_out, n_in)`` weights of half-pixel bilinear resizing (TF's ``resize(..., "bilinear")``)."""
-    scale = n_in / n_out
-    src = np.maximum((np.arange(n_out) + 0.5) * scale - 0.5, 0.0)
-    lo = np.floor(src).astype(int)
-    hi = np.minimum(lo + 1, n_in - 1)
-    frac = src - lo
-    m = np.zeros((n_out, n_in))
-    m[np.arange(n_out), lo] += 1 - frac
-    m[np.arange(n_out), hi] += frac
-    return m
+# the interpolations keras.ops.image.resize takes on the TF backend (UpSampling2D's choices)
+INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 
 
 def upsample(x: Any, size: Any, axes: Any, interpolation: str) -> Any:
-    """Scale ``axes`` of ``x`` by the integer factors ``size``: ``"nearest"`` repeats, ``"bilinear"`` interpolates
-    with half-pixel centres (one matrix product per axis, so the gradient is the transposed interpolation)."""
+    """Scale the two spatial ``axes`` of ``x`` by the integer factors ``size``: ``"nearest"`` repeats rows and
+    columns; the other interpolations are ``tf.image.resize``'s (one sampling matrix per axis, so the gradient is
+    the transposed map; ``"area"`` has no gradient, as in TF). The result has the input's dtype, as Keras's
+    ``ops.image.resize`` gives it: integers are resampled in float32, rounded and saturated back; float64 is
+    resampled in float64 (Keras rounds through float32)."""
     if interpolation == "nearest":
         for axis, k in zip(axes, size):
             x = tg.repeat(x, k, axis=axis)
         return x
-    dtype = x.dtype.as_numpy_dtype
-    for axis, k in zip(axes, size):
-        n = int(x.shape[axis])
-        m = tg.constant(_bilinear_matrix(n, n * k).astype(dtype))
-        x = tg.tensordot(x, m, axes=[[axis], [1]])  # the resized axis comes last: move it back
-        perm = list(range(x.ndim - 1))
-        perm.insert(axis, x.ndim - 1)
-        x = tg.transpose(x, perm)
-    return x
+    from ...ops.image_ops import resample
+
+    dtype = x.dtype
+    if not dtype.is_floating:
+        x = tg.cast(x, "float32")
+    channels_first = tuple(axes) == (2, 3)
+    if channels_first:
+        x = tg.transpose(x, (0, 2, 3, 1))
+    h, w = int(x.shape[1]), int(x.shape[2])
+    y = resample(x, (h * size[0], w * size[1]), interpolation)
+    if not dtype.is_floating:  # keras.ops.image.resize: round, then saturate into the input's integer range
+        y = tg.cast(tg.clip_by_value(tg.round(y), float(dtype.min), float(dtype.max)), dtype)
+    return tg.transpose(y, (0, 3, 1, 2)) if channels_first else y
 
 
 class UpSampling1D(Layer):
@@ -308,14 +306,21 @@ class UpSampling1D(Layer):
 
 
 class UpSampling2D(_Spatial):
-    """Upsample height and width by ``size``: ``"nearest"`` repeats rows and columns, ``"bilinear"`` interpolates
-    with half-pixel centres (as ``tf.image.resize``). Other interpolations are not implemented (ValueError).
+    """Upsample height and width by the integer factors ``size``.
+
+    ``interpolation`` is Keras 3's: ``"nearest"`` (the default) repeats rows and columns; ``"bilinear"``,
+    ``"bicubic"``, ``"lanczos3"``, ``"lanczos5"`` and ``"area"`` resample as ``tf.image.resize`` does (half-pixel
+    centres; the Lanczos kernels by TF's scale-and-translate), so the values are TF's. Gradients flow through every
+    interpolation but ``"area"`` (``LookupError``, as in TF). Another name raises ``ValueError`` when the layer is
+    called, as in Keras.
 
     >>> import numpy as np
     >>> from tapegrad import keras
     >>> x = np.array([1.0, 2.0, 3.0, 4.0], "float32").reshape(1, 2, 2, 1)
     >>> keras.layers.UpSampling2D(interpolation="bilinear")(x)[0, 0, :, 0].numpy().tolist()
     [1.0, 1.25, 1.75, 2.0]
+    >>> [round(v, 4) for v in keras.layers.UpSampling2D(interpolation="lanczos3")(x)[0, 0, :, 0].numpy().tolist()]
+    [0.4736, 0.8819, 1.4162, 1.8245]
     """
 
     rank = 2
@@ -324,15 +329,15 @@ class UpSampling2D(_Spatial):
                  **kwargs: Any) -> None:
         super().__init__(data_format=data_format, **kwargs)
         self.size = normalize_tuple(size, 2, "size")
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(f"UpSampling2D: interpolation {interpolation!r} is not supported by tapegrad; use "
-                             "'nearest' or 'bilinear'.")
-        self.interpolation = interpolation
+        self.interpolation = interpolation.lower()
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         return self._map_shape(input_shape, lambda i, n: n * self.size[i])
 
     def call(self, inputs: Any) -> Any:
+        if self.interpolation not in INTERPOLATIONS:
+            raise ValueError(f"Invalid value for argument `interpolation`. Expected of one {INTERPOLATIONS}. "
+                             f"Received: interpolation={self.interpolation}")
         return upsample(inputs, self.size, self._spatial_axes(), self.interpolation)
 
     def get_config(self) -> dict[str, Any]:
