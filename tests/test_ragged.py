@@ -199,6 +199,11 @@ def test_concat_size_is_tensor_and_unary_math() -> None:
     assert tf.sqrt(tf.ragged.constant([[4.0], [9.0, 0.0]])).to_list() == [[2.0], [3.0, 0.0]]
     assert tf.where(rt > 1, rt, 0).to_list() == [[0, 0], [3]] and _l(tf.where(rt > 1)) == [[1, 0]]
     assert tf.where(rt > 1, rt, rt * 10).to_list() == [[10, -20], [3]]
+    r3 = tf.ragged.constant([[1, 2], [3], [4, 5, 6]])
+    assert tf.gather(r3, [2, 0]).to_list() == [[4, 5, 6], [1, 2]] and _l(tf.gather(r3, 1)) == [3]
+    assert tf.stack([rt, rt]).to_list() == [[[1, -2], [3]], [[1, -2], [3]]]
+    with pytest.raises(InvalidArgumentError):
+        tf.gather(r3, [3])
 
 
 def test_function_takes_and_returns_ragged() -> None:
@@ -270,6 +275,7 @@ LOSSES = {
     "row": lambda r: tf.reduce_sum(r[2] * r[2]) + tf.reduce_sum(r[0]),
     "map_flat_values": lambda r: tf.reduce_sum(tf.ragged.map_flat_values(tf.tanh, r).to_tensor()),
     "ragged_pair": lambda r: tf.reduce_sum((r * r + r).flat_values),
+    "gather_rows": lambda r: tf.reduce_sum(tf.gather(r, [2, 2, 0]).flat_values * np.arange(1.0, 9.0)),
     "map_fn_rows": lambda r: tf.reduce_sum(tf.map_fn(lambda row: tf.reduce_sum(row * row), r,
                                                      fn_output_signature=tf.float64)),
     "ragged_target": lambda r: r * 3.0,

@@ -581,6 +581,16 @@ def ragged_where(tf: Any) -> Any:
 
 
 @case
+def ragged_gather_stack(tf: Any) -> Any:
+    rt = tf.ragged.constant([[1, 2], [3], [4, 5, 6]])
+    x = tf.Variable([1.0, 2.0, 3.0], dtype=tf.float64)
+    with tf.GradientTape() as t:
+        r = tf.RaggedTensor.from_row_splits(x, [0, 2, 3])
+        y = tf.reduce_sum(tf.gather(r, [1, 1, 0]).flat_values * tf.constant([1.0, 2.0, 3.0, 4.0], tf.float64))
+    return tf.gather(rt, [2, 0]), tf.gather(rt, 1), tf.stack([rt, rt]), _dense(tf, t.gradient(y, x))
+
+
+@case
 def ragged_bool_raises(tf: Any) -> Any:
     return bool(tf.ragged.constant([[1, 2], [3]]))
 

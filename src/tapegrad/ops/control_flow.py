@@ -913,7 +913,7 @@ def _map_fn_ragged(fn: Callable[[Any], Any], elems: Any, signature: Any, infer_s
 
     flat = [x if isinstance(x, RaggedTensor) else identity(x) if isinstance(x, Variable) else
             x if isinstance(x, _TensorLike) else convert_to_tensor(x) for x in _nest.flatten(elems)]
-    sizes = {x.nrows_int() if isinstance(x, RaggedTensor) else (x._value.shape[0] if x._value.ndim else
+    sizes = {x._nrows() if isinstance(x, RaggedTensor) else (x._value.shape[0] if x._value.ndim else
                                                                  _no_rank(x, "map_fn")) for x in flat}
     if len(sizes) != 1:
         raise ValueError(f"map_fn(): every tensor in elems must have the same number of rows, got {sorted(sizes)}.")

@@ -226,7 +226,12 @@ SCATTER_ADD = defop(
 
 
 def _gather(params: Any, indices: Any, axis: Any, batch_dims: Any, op: str) -> Tensor:
-    x = to_tensor(params)
+    try:
+        x = to_tensor(params)
+    except RaggedInput:
+        from .ragged_ops import gather_rows
+
+        return gather_rows(params, indices, axis, batch_dims, op)
     idx = _index_tensor(indices, op)
     nd, ni = x._value.ndim, idx._value.ndim
     if nd == 0:

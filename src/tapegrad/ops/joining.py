@@ -104,7 +104,12 @@ def stack(values: Any, axis: int = 0, name: str | None = None) -> Tensor:
     >>> tf.stack([tf.constant([1, 2]), tf.constant([3, 4])], axis=1).numpy().tolist()
     [[1, 3], [2, 4]]
     """
-    xs = _same_dtype(values, "stack")
+    try:
+        xs = _same_dtype(values, "stack")
+    except RaggedInput:
+        from .ragged_ops import stack as ragged_stack
+
+        return ragged_stack(list(values), int(axis))
     shapes = {tuple(x._value.shape) for x in xs}
     if len(shapes) != 1:
         raise InvalidArgumentError(

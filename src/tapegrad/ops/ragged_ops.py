@@ -176,7 +176,12 @@ class RaggedTensor:
     @classmethod
     def from_nested_row_lengths(cls, flat_values: Any, nested_row_lengths: Any, name: str | None = None,
                                 validate: bool = True) -> RaggedTensor:
-        """Several ragged dimensions from row lengths, outermost first."""
+        """Several ragged dimensions from row lengths, outermost first.
+
+        >>> import tapegrad as tf
+        >>> tf.RaggedTensor.from_nested_row_lengths([1, 2, 3, 4], [[2, 1], [2, 1, 1]]).to_list()
+        [[[1, 2], [3]], [[4]]]
+        """
         result: Any = flat_values
         for lengths in reversed(list(nested_row_lengths)):
             result = cls.from_row_lengths(result, lengths, validate=validate)
@@ -276,19 +281,22 @@ class RaggedTensor:
 
     @property
     def row_splits_dtype(self) -> Any:
+        """The dtype of the row partition (int64, or int32)."""
         return self._row_splits.dtype
 
     @property
     def shape(self) -> TensorShape:
         """The static shape: the number of rows, ``None`` for ragged dimensions, then the values' inner dims."""
         inner = tuple(self.flat_values._value.shape[1:])
-        return TensorShape((self.nrows_int(),) + (None,) * self.ragged_rank + inner)
+        return TensorShape((self._nrows(),) + (None,) * self.ragged_rank + inner)
 
     def get_shape(self) -> TensorShape:
+        """The static shape (as ``shape``)."""
         return self.shape
 
     @property
-    def ndim(self) -> int:
+    def _ndims(self) -> int:
+        """The rank (TF's RaggedTensor has no ``ndim``; ``rt.shape.rank`` is public)."""
         return self.ragged_rank + self.flat_values._value.ndim
 
     @property
@@ -296,13 +304,18 @@ class RaggedTensor:
         """None: tapegrad's RaggedTensors partition rows by splits only."""
         return None
 
-    def nrows_int(self) -> int:
+    def _nrows(self) -> int:
         return int(self._row_splits._value.shape[0]) - 1
 
     def nrows(self, out_type: Any = None, name: str | None = None) -> Tensor:
-        """The number of rows (an int64 scalar, or ``out_type``)."""
+        """The number of rows (an int64 scalar, or ``out_type``).
+
+        >>> import tapegrad as tf
+        >>> int(tf.ragged.constant([[1, 2], [], [3]]).nrows())
+        3
+        """
         dt = self._row_splits._value.dtype if out_type is None else _dtypes.as_dtype(out_type)._np
-        return make(np.asarray(self.nrows_int(), dtype=dt)[()], NUMPY)
+        return make(np.asarray(self._nrows(), dtype=dt)[()], NUMPY)
 
     def row_lengths(self, axis: int = 1, name: str | None = None) -> Any:
         """The length of each row (``axis=1``), or of each row of a deeper ragged dimension.
@@ -321,17 +334,25 @@ class RaggedTensor:
         raise ValueError(f"RaggedTensor.row_lengths: axis {axis} is not a ragged dimension.")
 
     def value_rowids(self, name: str | None = None) -> Tensor:
-        """The row of each value (int64)."""
+        """The row of each value (int64).
+
+        >>> import tapegrad as tf
+        >>> tf.ragged.constant([[1, 2], [], [3]]).value_rowids().numpy().tolist()
+        [0, 0, 2]
+        """
         s = static_value(self._row_splits)
         return make(np.repeat(np.arange(s.size - 1, dtype=s.dtype), np.diff(s)), NUMPY)
 
     def row_starts(self, name: str | None = None) -> Tensor:
+        """Where each row starts in ``values`` (``row_splits[:-1]``)."""
         return make(np.array(static_value(self._row_splits)[:-1]), NUMPY)
 
     def row_limits(self, name: str | None = None) -> Tensor:
+        """Where each row ends in ``values`` (``row_splits[1:]``)."""
         return make(np.array(static_value(self._row_splits)[1:]), NUMPY)
 
     def nested_row_lengths(self, name: str | None = None) -> tuple[Tensor, ...]:
+        """The row lengths of each ragged dimension, outermost first."""
         return tuple(make(np.diff(static_value(s)), NUMPY) for s in self.nested_row_splits)
 
     def bounding_shape(self, axis: Any = None, name: str | None = None, out_type: Any = None) -> Tensor:
@@ -347,30 +368,42 @@ class RaggedTensor:
         return make(out if axis is None else out[axis], NUMPY)
 
     def with_values(self, new_values: Any) -> RaggedTensor:
-        """The same row partition over ``new_values`` (one value per value of ``self.values``)."""
+        """The same row partition over ``new_values`` (one value per value of ``self.values``).
+
+        >>> import tapegrad as tf
+        >>> rt = tf.ragged.constant([[1, 2], [3]])
+        >>> rt.with_values(rt.values * 10).to_list()
+        [[10, 20], [30]]
+        """
         v = _values_tensor(new_values)
         if _nvals(v) != _nvals(self._values):
             raise ValueError(f"RaggedTensor.with_values: {_nvals(v)} values for a partition of {_nvals(self._values)}.")
         return RaggedTensor._from_splits(v, self._row_splits)
 
     def with_flat_values(self, new_values: Any) -> RaggedTensor:
-        """The same ragged structure over new innermost values."""
+        """The same ragged structure over new innermost values (``map_flat_values`` uses it)."""
         if isinstance(self._values, RaggedTensor):
             return RaggedTensor._from_splits(self._values.with_flat_values(new_values), self._row_splits)
         return self.with_values(new_values)
 
     def with_row_splits_dtype(self, dtype: Any) -> RaggedTensor:
+        """The same RaggedTensor with int32 or int64 row partitions."""
         dt = _splits_dtype(dtype)
         v = self._values.with_row_splits_dtype(dtype) if isinstance(self._values, RaggedTensor) else self._values
         return RaggedTensor._from_splits(v, make(static_value(self._row_splits).astype(dt), NUMPY))
 
     def merge_dims(self, outer_axis: int, inner_axis: int) -> Any:
-        """Merge the dimensions ``outer_axis..inner_axis`` into one (``merge_dims(0, 1)`` drops the outer rows)."""
+        """Merge the dimensions ``outer_axis..inner_axis`` into one (``merge_dims(0, 1)`` drops the outer rows).
+
+        >>> import tapegrad as tf
+        >>> tf.ragged.constant([[[1, 2], [3]], [[4]]]).merge_dims(0, 1).to_list()
+        [[1, 2], [3], [4]]
+        """
         if (outer_axis, inner_axis) == (0, 1):
             return self._values
         if outer_axis >= 1 and isinstance(self._values, RaggedTensor):
             return self.with_values(self._values.merge_dims(outer_axis - 1, inner_axis - 1))
-        if (outer_axis, inner_axis) == (0, -1) or inner_axis == self.ndim - 1 and outer_axis == 0:
+        if (outer_axis, inner_axis) == (0, -1) or inner_axis == self._ndims - 1 and outer_axis == 0:
             return _tf().reshape(self.flat_values, (-1,))
         raise ValueError(f"RaggedTensor.merge_dims({outer_axis}, {inner_axis}) is not supported by tapegrad; "
                          "merge_dims(0, 1) and merges inside the rows are.")
@@ -418,7 +451,12 @@ class RaggedTensor:
         return np.array(rows)  # equal lengths: one array (object rows of deeper ragged levels stay objects)
 
     def to_sparse(self, name: str | None = None) -> Any:
-        """The same values as a ``SparseTensor`` (indices of the values in the bounding shape)."""
+        """The same values as a ``SparseTensor`` (indices of the values in the bounding shape).
+
+        >>> import tapegrad as tf
+        >>> tf.ragged.constant([[1, 2], [3]]).to_sparse().indices.numpy().tolist()
+        [[0, 0], [0, 1], [1, 0]]
+        """
         tf = _tf()
         coords = _coords(self)
         inner = self.flat_values._value.shape[1:]
@@ -428,7 +466,7 @@ class RaggedTensor:
 
     @classmethod
     def from_sparse(cls, st_input: Any, name: str | None = None, row_splits_dtype: Any = _dtypes.int64) -> Any:
-        """Rows from a 2-d ``SparseTensor`` in row-major order."""
+        """Rows from a 2-d ``SparseTensor`` in row-major order (the inverse of ``to_sparse``)."""
         idx = static_value(st_input.indices)
         nrows = int(static_value(st_input.dense_shape)[0])
         return cls.from_value_rowids(st_input.values, make(idx[:, 0].astype(np.int64), NUMPY), nrows=nrows)
@@ -449,7 +487,7 @@ class RaggedTensor:
         if isinstance(key, _TensorLike):
             key = int(static_value(key))
         if isinstance(key, (int, np.integer)):
-            n = self.nrows_int()
+            n = self._nrows()
             i = int(key)
             if not -n <= i < n:
                 raise IndexError(f"Row key {i} out of bounds for a RaggedTensor with {n} rows.")
@@ -459,7 +497,7 @@ class RaggedTensor:
             v = self._values
             return v._rows_slice(a, b) if isinstance(v, RaggedTensor) else v[a:b]
         if isinstance(key, slice):
-            n = self.nrows_int()
+            n = self._nrows()
             start, stop, step = key.indices(n)
             s = static_value(self._row_splits)
             if step != 1:
@@ -480,7 +518,7 @@ class RaggedTensor:
         return RaggedTensor._from_splits(values, make(s[start:stop + 1] - s[start], NUMPY))
 
     def __iter__(self) -> Any:
-        return (self[i] for i in range(self.nrows_int()))
+        return (self[i] for i in range(self._nrows()))
 
     def __len__(self) -> int:
         raise TypeError("object of type 'RaggedTensor' has no len(); use rt.nrows() (as in TF).")
@@ -519,7 +557,7 @@ def _rebuild(flat: Any, splits: list[Any]) -> RaggedTensor:
 
 def _nvals(v: Any) -> int:
     if isinstance(v, RaggedTensor):
-        return v.nrows_int()
+        return v._nrows()
     if v._value.ndim == 0:
         raise ValueError("RaggedTensor: values must have rank >= 1, got a scalar.")
     return int(v._value.shape[0])
@@ -537,6 +575,23 @@ def _text(value: np.ndarray) -> str:
     """TF's RaggedTensor text: NumPy's layout with ``, `` between items and each item's ``str``."""
     with np.printoptions(formatter={"all": _element_text}):
         return _element_text(value)
+
+
+def gather_rows(rt: RaggedTensor, indices: Any, axis: Any, batch_dims: Any, op: str) -> Any:
+    """``tf.gather`` on a RaggedTensor: rows (axis 0) at integer ``indices``; a scalar index gives that row."""
+    if (axis not in (None, 0)) or batch_dims not in (None, 0):
+        raise ValueError(f"tf.{op}: tapegrad gathers the rows of a RaggedTensor (axis=0, batch_dims=0) only.")
+    idx = np.asarray(static_value(to_tensor(indices)) if isinstance(indices, _TensorLike) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"tf.{op}: indices must be integers, got dtype {idx.dtype}.")
+    n = rt._nrows()
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise InvalidArgumentError(f"tf.{op}: indices {idx.tolist()} out of range for a RaggedTensor with {n} rows.")
+    if idx.ndim == 0:
+        return rt[int(idx)]
+    if idx.ndim > 1:
+        raise ValueError(f"tf.{op}: tapegrad gathers RaggedTensor rows with a scalar or a vector of indices.")
+    return _gather_rows(rt, idx.tolist())
 
 
 def _gather_rows(rt: RaggedTensor, rows: list[int]) -> RaggedTensor:
@@ -558,7 +613,7 @@ def _levels(rt: RaggedTensor) -> list[np.ndarray]:
 
 def _dense_prefix(rt: RaggedTensor) -> tuple[int, ...]:
     """(nrows, longest row, longest row of the next ragged dimension, ...)."""
-    dims = [rt.nrows_int()]
+    dims = [rt._nrows()]
     for s in _levels(rt):
         d = np.diff(s)
         dims.append(int(d.max()) if d.size else 0)
@@ -664,26 +719,37 @@ class RaggedTensorSpec:
                              f"shape, got {ragged_rank}.")
         self._ragged_rank = int(ragged_rank)
 
-    shape = property(lambda self: self._shape)
-    dtype = property(lambda self: self._dtype)
-    ragged_rank = property(lambda self: self._ragged_rank)
-    row_splits_dtype = property(lambda self: self._row_splits_dtype)
-    flat_values_spec = property(lambda self: self._flat_values_spec)
+    shape = property(lambda self: self._shape, doc="The static shape (``None`` for ragged and unknown dims).")
+    dtype = property(lambda self: self._dtype, doc="The dtype of the values.")
+    ragged_rank = property(lambda self: self._ragged_rank, doc="The number of ragged dimensions.")
+    row_splits_dtype = property(lambda self: self._row_splits_dtype, doc="int64 or int32.")
+    flat_values_spec = property(lambda self: self._flat_values_spec, doc="The spec given for the flat values.")
 
     @property
     def value_type(self) -> type:
+        """RaggedTensor (a Tensor for ragged rank 0)."""
         return RaggedTensor if self._ragged_rank > 0 else Tensor
 
     @classmethod
     def from_value(cls, value: Any) -> RaggedTensorSpec:
-        """The spec of a RaggedTensor (or of a Tensor: ragged rank 0)."""
+        """The spec of a RaggedTensor (or of a Tensor: ragged rank 0).
+
+        >>> import tapegrad as tf
+        >>> tf.RaggedTensorSpec.from_value(tf.ragged.constant([[1, 2], [3]]))
+        RaggedTensorSpec(TensorShape([2, None]), tapegrad.int32, 1, tapegrad.int64)
+        """
         if isinstance(value, RaggedTensor):
             return cls(value.shape, value.dtype, value.ragged_rank, value.row_splits.dtype)
         t = to_tensor(value)
         return cls(t.shape, t.dtype, 0)
 
     def is_compatible_with(self, other: Any) -> bool:
-        """Same dtype, compatible shape and ragged rank (a spec or a value)."""
+        """Same dtype, compatible shape and ragged rank (a spec or a value).
+
+        >>> import tapegrad as tf
+        >>> tf.RaggedTensorSpec([None, None], tf.int32).is_compatible_with(tf.ragged.constant([[1, 2], [3]]))
+        True
+        """
         if not isinstance(other, RaggedTensorSpec):
             if not isinstance(other, (RaggedTensor, _TensorLike)):
                 return False
@@ -725,7 +791,7 @@ def stack_rows(rows: list[Any], spec_: RaggedTensorSpec) -> RaggedTensor:
     for r in rows:
         if not isinstance(r, RaggedTensor) and r._value.ndim == 0:
             raise ValueError(f"map_fn: fn returned a scalar, which cannot be a row of {spec_!r}.")
-        lengths.append(r.nrows_int() if isinstance(r, RaggedTensor) else int(r._value.shape[0]))
+        lengths.append(r._nrows() if isinstance(r, RaggedTensor) else int(r._value.shape[0]))
     splits = np.zeros(len(rows) + 1, spec_._row_splits_dtype._np)
     np.cumsum(lengths, out=splits[1:])
     if rows and isinstance(rows[0], RaggedTensor):
@@ -883,10 +949,10 @@ def reduce(name: str, rt: RaggedTensor, axis: Any, keepdims: bool) -> Any:
         axis = axis[0]
     if axis is None:
         return fn(rt.flat_values, keepdims=keepdims) if not keepdims else \
-            tf.reshape(fn(rt.flat_values), (1,) * rt.ndim)
+            tf.reshape(fn(rt.flat_values), (1,) * rt._ndims)
     if isinstance(axis, _TensorLike):
         axis = int(static_value(axis))
-    nd = rt.ndim
+    nd = rt._ndims
     a = int(axis) + nd if axis < 0 else int(axis)
     if not 0 <= a < nd:
         raise InvalidArgumentError(f"tf.{name}: axis {axis} is out of range for a RaggedTensor of rank {nd}.")
@@ -943,7 +1009,7 @@ def _reduce_dense(name: str, rt: RaggedTensor, a: int, keepdims: bool) -> Tensor
 def _reduce_middle(name: str, rt: RaggedTensor) -> RaggedTensor:
     """Axis 1 of a RaggedTensor with two or more ragged dimensions: within each outer row, the inner rows reduced
     elementwise (padded), as TF: ``[[[1, 2], [3]], [[4]]]`` sums to ``[[4, 2], [4]]``."""
-    rows = [reduce(name, part, 0, False) if part.nrows_int() else part.flat_values[:0] for part in rt]
+    rows = [reduce(name, part, 0, False) if part._nrows() else part.flat_values[:0] for part in rt]
     return stack_rows(rows, RaggedTensorSpec([None, None], rt.dtype, 1, rt._row_splits.dtype))
 
 
@@ -1064,7 +1130,12 @@ def row_splits_to_segment_ids(splits: Any, name: str | None = None, out_type: An
 
 def segment_ids_to_row_splits(segment_ids: Any, num_segments: Any = None, out_type: Any = None,
                               name: str | None = None) -> Tensor:
-    """Row splits from the (sorted) row id of each value."""
+    """Row splits from the (sorted) row id of each value.
+
+    >>> import tapegrad as tf
+    >>> tf.ragged.segment_ids_to_row_splits([0, 0, 2]).numpy().tolist()
+    [0, 2, 2, 3]
+    """
     ids = np.asarray(static_value(to_tensor(segment_ids)) if isinstance(segment_ids, _TensorLike) else segment_ids,
                      np.int64)
     n = (int(ids.max()) + 1 if ids.size else 0) if num_segments is None else int(num_segments)
@@ -1101,8 +1172,8 @@ def concat(values: list[Any], axis: int) -> RaggedTensor:
     if axis == 0:
         return _concat_ragged(items)
     if axis in (1, -1) and all(v.ragged_rank == 1 for v in items):
-        n = items[0].nrows_int()
-        if any(v.nrows_int() != n for v in items):
+        n = items[0]._nrows()
+        if any(v._nrows() != n for v in items):
             raise InvalidArgumentError("tf.concat: RaggedTensors joined along axis 1 need the same number of rows.")
         tf = _tf()
         splits_list = [static_value(v._row_splits).astype(np.int64) for v in items]

@@ -825,7 +825,7 @@ def _split(input: Any, op: str, params: dict[str, Any]) -> Any:
     values, splits = applyn(STRING_SPLIT, (flat,), params)
     out = RaggedTensor._from_splits(values, splits)
     for n in reversed(x._value.shape[1:]):  # the leading dims of a 2-d+ input: uniform outer rows
-        total = out.nrows_int()
+        total = out._nrows()
         out = RaggedTensor._from_splits(out, make(np.arange(total // n + 1, dtype=np.int64) * n, NUMPY))
     return out
 
