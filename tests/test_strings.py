@@ -107,6 +107,13 @@ def test_add_concatenates_and_equality_is_elementwise() -> None:
     (lambda s: tf.cast(s, tf.float32), UnimplementedError),
     (lambda s: tf.cast(tf.constant(1), tf.string), UnimplementedError),
     (lambda s: tf.ones_like(s), InvalidArgumentError),
+    (lambda s: tf.ones([2], tf.string), TypeError),
+    (lambda s: s / s, TypeError),
+    (lambda s: tf.add_n([s, s]), InvalidArgumentError),
+    (lambda s: tf.where(s), InvalidArgumentError),
+    (lambda s: tf.debugging.check_numerics(s, "x"), InvalidArgumentError),
+    (lambda s: tf.math.real(s), TypeError),
+    (lambda s: tf.Variable("a").assign_add("b"), InvalidArgumentError),
 ])
 def test_ops_without_string_kernels_raise_tf_types(call: object, exc: type) -> None:
     with pytest.raises(exc):
@@ -125,6 +132,8 @@ def test_structural_ops_keep_strings() -> None:
     assert _list(tf.zeros_like(s)) == [b"", b""] and _list(tf.zeros([2], tf.string)) == [b"", b""]
     assert _list(tf.fill([2], "x")) == [b"x", b"x"]
     assert int(tf.size(s)) == 2 and _list(tf.shape(s)) == [2]
+    assert _list(tf.pad(s, [[1, 0]])) == [b"", b"a", b"b"]  # the default pad value of strings is b''
+    assert _list(tf.pad(s, [[0, 1]], constant_values="z")) == [b"a", b"b", b"z"]
 
 
 def test_indexing_and_iteration() -> None:

@@ -617,6 +617,11 @@ class Variable(_TensorLike):
             arr = value._value
         else:
             arr = array_of(value, own.dtype, f"Variable.{what}")
+        if what != "assign" and own.dtype.kind == "O":
+            from .errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"Variable.{what}: a string variable cannot be added to (as in TF); assign "
+                                       "the new string with assign().")
         if arr.shape != own.shape:
             from .errors import InvalidArgumentError
 

@@ -1133,6 +1133,9 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Any:
 
         tensor = convert_to_tensor(tensor)
     v = tensor._value
+    if v.dtype.kind == "O":
+        raise InvalidArgumentError("check_numerics: dtype string has no check_numerics kernel (as in TF); it checks "
+                                   "floating tensors.")
     if v.dtype.kind in "fcV" and not np.isfinite(v).all():
         kind = "NaN" if np.isnan(v).any() else "Inf"
         raise InvalidArgumentError(f"{message} : Tensor had {kind} values")

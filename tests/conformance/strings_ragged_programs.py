@@ -142,6 +142,50 @@ def str_ones_like_raises(tf: Any) -> Any:
 
 
 @case
+def str_div_raises(tf: Any) -> Any:
+    return tf.constant(["a"]) / tf.constant(["b"])
+
+
+@case
+def str_add_n_raises(tf: Any) -> Any:
+    return tf.add_n([tf.constant(["a"]), tf.constant(["b"])])
+
+
+@case
+def str_ones_raises(tf: Any) -> Any:
+    return tf.ones([2], tf.string)
+
+
+@case
+def str_where_condition_raises(tf: Any) -> Any:
+    return tf.where(tf.constant(["a", ""]))
+
+
+@case
+def str_variable_assign_add_raises(tf: Any) -> Any:
+    return tf.Variable("a").assign_add("b")
+
+
+@case
+def str_check_numerics_raises(tf: Any) -> Any:
+    return tf.debugging.check_numerics(tf.constant(["a"]), "x")
+
+
+@case
+def str_real_raises(tf: Any) -> Any:
+    return tf.math.real(tf.constant(["a"]))
+
+
+@case
+def str_pad_and_more_structure(tf: Any) -> Any:
+    s = tf.constant(["b", "a"])
+    return (tf.pad(s, [[1, 0]]), tf.pad(tf.reshape(s, [1, 2]), [[1, 0], [0, 1]], constant_values="z"),
+            tf.reverse(s, [0]), tf.repeat(s, 2), tf.split(s, 2),
+            tf.tensor_scatter_nd_update(s, [[0]], tf.constant(["x"])),
+            tf.gather_nd(s, [[1]]), tf.ensure_shape(s, [2]), tf.broadcast_to(tf.constant("a"), [3]))
+
+
+@case
 def str_structural_ops(tf: Any) -> Any:
     s = tf.constant(["a", "b"])
     return (tf.concat([s, s], 0), tf.stack([tf.constant("a"), tf.constant("b")]), tf.reshape(s, [2, 1]),

@@ -151,6 +151,8 @@ def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
     if isinstance(t, _TensorLike) and t._value.dtype.kind in "fcV":
         return binary(_realdiv_op, x, y)
     a, b = pair(x, y, "divide")
+    if a._value.dtype.kind == "O":
+        raise TypeError("divide: string tensors cannot be divided (as in TF, which has no string division).")
     if a._value.dtype.kind in "iub":
         target = np.float32 if a._value.dtype.itemsize <= 2 else np.float64
         a, b = cast(a, target), cast(b, target)
@@ -493,6 +495,9 @@ def add_n(inputs: Any, name: str | None = None) -> Tensor:
     np.float32(6.0)
     """
     xs = _same_dtype(inputs, "add_n")
+    if xs[0]._value.dtype.kind == "O":
+        raise InvalidArgumentError("add_n: dtype string has no add_n kernel (as in TF); join strings with "
+                                   "tf.strings.join or +.")
     shapes = {tuple(x._value.shape) for x in xs}
     if len(shapes) != 1:
         raise InvalidArgumentError(

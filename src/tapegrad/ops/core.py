@@ -76,13 +76,12 @@ def _filled(shape: Any, dtype: Any, fill: Any) -> Tensor:
     return make(np.full(shape_arg(shape), fill, dtype=dt), NUMPY)
 
 
-def _string_fill(shape: tuple[int, ...], fill: Any) -> Any:
-    """A string array of ``shape``: ``b''`` for zeros (TF); ones have no string value (InvalidArgumentError)."""
+def _string_fill(shape: tuple[int, ...], fill: Any, error: type = TypeError) -> Any:
+    """A string array of ``shape``: ``b''`` for zeros (TF); ones have no string value (``error``: TF raises
+    TypeError for ``ones`` and InvalidArgumentError for ``ones_like``)."""
     if fill != 0:
-        from ..errors import InvalidArgumentError
-
-        raise InvalidArgumentError("ones/ones_like: dtype string has no 'one' value (as in TF); use tf.fill(shape, "
-                                   "b'...') for a string tensor.")
+        raise error("ones/ones_like: dtype string has no 'one' value (as in TF); use tf.fill(shape, b'...') for a "
+                    "string tensor.")
     from .._strings import as_value
 
     out = np.empty(shape, dtype=object)
@@ -140,7 +139,9 @@ def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:
         return input.with_flat_values(ones_like(input.flat_values, dtype))
     dt = x._value.dtype if dtype is None else dtype_np(dtype)
     if dt.kind == "O":
-        return make(_string_fill(x._value.shape, 1), NUMPY)
+        from ..errors import InvalidArgumentError
+
+        return make(_string_fill(x._value.shape, 1, InvalidArgumentError), NUMPY)
     return make(x._xp.ones(x._value.shape, dtype=dt), x._xp)
 
 
@@ -350,6 +351,8 @@ def real(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """
     x = to_tensor(input)
     if x._value.dtype.kind != "c":
+        if x._value.dtype.kind == "O":
+            raise TypeError("real: a string tensor has no real part (TF: TypeError).")
         return x if type(x) is Tensor else identity(x)
     return apply1(REAL, x)
 

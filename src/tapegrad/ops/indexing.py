@@ -73,6 +73,9 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 
         return ragged_where(condition, x, y)
     if x is None and y is None:
+        if c._value.dtype.kind == "O":
+            raise InvalidArgumentError("where: a string condition has no truth value; compare it first, e.g. "
+                                       "tf.where(s != '').")
         return apply1(WHERE_INDICES, c)
     if x is None or y is None:
         raise ValueError("where: give both x and y, or neither.")

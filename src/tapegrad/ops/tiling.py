@@ -99,6 +99,10 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa
 
 def _pad_fwd(F: Any, x: Any, pads: tuple[tuple[int, int], ...], mode: str, cval: Any) -> Any:
     if mode == "constant":
+        if x.dtype.kind == "O":  # strings: NumPy's pad would store the pad value as np.bytes_
+            out = np.full([lo + d + hi for (lo, hi), d in zip(pads, x.shape)], cval, dtype=object)
+            out[tuple(_slice(lo, lo + d) for (lo, _), d in zip(pads, x.shape))] = x
+            return out
         return F.pad(x, pads, mode="constant", constant_values=cval)
     return F.pad(x, pads, mode=mode)
 
@@ -170,6 +174,8 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
         if constant_values._value.dtype != x._value.dtype:
             raise InvalidArgumentError(dtype_mismatch(op, x, constant_values))
         cval = np.asarray(static_value(constant_values))
+    elif x._value.dtype.kind == "O" and type(constant_values) is int and constant_values == 0:
+        cval = np.array(b"", dtype=object)  # the default pad value of a string tensor is b'' (TF)
     else:
         cval = array_of(constant_values, x._value.dtype, op)
     if cval.ndim:
