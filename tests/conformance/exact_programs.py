@@ -173,3 +173,20 @@ def float16_softmax_and_log_softmax(tf: Any) -> dict[str, np.ndarray]:
             out[f"softmax axis 0 {shape}"] = _np(tf.nn.softmax(x, axis=0))
             out[f"log_softmax axis 0 {shape}"] = _np(tf.nn.log_softmax(x, axis=0))
     return out
+
+
+@program
+def keras_initializers_with_a_seed(tf: Any) -> dict[str, np.ndarray]:
+    """Keras 3 initializers given an integer seed draw TF's stateless ops with seed [seed, 0] (Orthogonal is left
+    out: its QR is NumPy's, equal to rounding)."""
+    ki = tf.keras.initializers
+    inits = {"RandomNormal": ki.RandomNormal(mean=0.5, stddev=2.0, seed=1), "RandomUniform": ki.RandomUniform(
+        -1.0, 3.0, seed=2), "TruncatedNormal": ki.TruncatedNormal(stddev=0.5, seed=3), "GlorotUniform":
+        ki.GlorotUniform(seed=4), "GlorotNormal": ki.GlorotNormal(seed=5), "HeNormal": ki.HeNormal(seed=6),
+        "HeUniform": ki.HeUniform(seed=7), "LecunNormal": ki.LecunNormal(seed=8), "LecunUniform": ki.LecunUniform(
+            seed=9), "VarianceScaling": ki.VarianceScaling(2.0, "fan_avg", "untruncated_normal", seed=10)}
+    out = {}
+    for name, init in inits.items():
+        out[name] = _np(init((4, 6)))
+        out[f"{name} float64 conv"] = _np(init((3, 3, 2, 5), dtype="float64"))
+    return out

@@ -11,8 +11,9 @@ Differences from Keras 3, on purpose or by limitation:
   optimizers update. As in TF, ``tf.Module.variables`` of a module holding a layer does not list the layer's
   weights (they are not ``tf.Variable`` objects), while ``tf.train.Checkpoint`` saves them. The layer families
   are listed in ``keras.layers`` and docs/keras.md.
-* Random initializers and ``Dropout`` draw from NumPy's PCG64 with TF's seeding rules: same distributions, bounds
-  and fans, different numbers. ``Dropout`` keeps no seed-state variable.
+* Random initializers given an integer seed give Keras's own numbers (TF's stateless draws with seed
+  ``[seed, 0]``; ``Orthogonal`` to rounding). ``Dropout`` and the noise layers draw from NumPy's PCG64 with TF's
+  seeding rules: same distributions, different numbers; ``Dropout`` keeps no seed-state variable.
 * ``summary()`` prints plain text (Keras colours it on terminals); ``fit`` takes NumPy arrays or tensors (and
   lists/dicts of them) or ``tapegrad.data`` datasets (docs/data.md), not Python generators or ``PyDataset``;
   ``use_ema`` and ``gradient_accumulation_steps`` are not implemented; weights are saved as ``.npz``

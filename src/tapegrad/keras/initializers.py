@@ -1,10 +1,10 @@
 """``keras.initializers``: weight initializers with Keras's shapes, fan computations and scales.
 
-Random initializers follow Keras 3's seeding *rules*: an initializer holds an integer seed (the one given, or one
+Random initializers follow Keras 3 (TensorFlow backend): an initializer holds an integer seed (the one given, or one
 drawn when it is created from ``tapegrad.random``'s seeded sequence, so ``keras.utils.set_random_seed`` makes it
-reproducible) and every call with the same shape returns the same values. The bit streams are NumPy's PCG64, not
-TensorFlow's Philox, so the *numbers* differ from Keras's (the distributions, bounds and standard deviations are
-the same).
+reproducible) and every call with the same shape returns the same values: TF's stateless Philox draws with seed
+``[seed, 0]``, so an initializer given a seed produces Keras's own numbers (``Orthogonal`` to rounding: its QR is
+NumPy's). A default seed is tapegrad's choice, not Keras's (which draws it from Python's ``random`` module).
 
 >>> from tapegrad import keras
 >>> init = keras.initializers.GlorotUniform(seed=1)
@@ -18,7 +18,6 @@ the same).
 from __future__ import annotations
 
 import math
-import zlib
 from typing import Any
 
 import numpy as np
@@ -140,22 +139,24 @@ class RandomInitializer(Initializer):
                              f"integer. Received: seed={seed}")
         self.seed = int(seed)
 
-    def _generator(self) -> np.random.Generator:
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
-            [self.seed, zlib.crc32(type(self).__name__.encode())])))
+    def _seed_pair(self) -> list[int]:
+        # Keras: draw_seed(int) is the int64 pair [seed, 0], cast for TF's stateless ops by floormod(int32 max - 1)
+        return [self.seed % (2**31 - 2), 0]
+
+    def _draw(self, dist: str, shape: tuple[int, ...], dtype: Any, a: float, b: float) -> Any:
+        """Keras's ``random.normal`` / ``truncated_normal`` (``a`` = mean, ``b`` = stddev) or ``uniform`` (``a``,
+        ``b`` = bounds) with this initializer's seed: TF's stateless ops, in ``dtype`` (floatx by default)."""
+        from ..ops import random_generator as _rg
+
+        dt = _dtypes.as_dtype(dtype if dtype is not None else backend.floatx())
+        if dist == "uniform":  # Keras casts the bounds with tf.cast: Python floats become float32 first
+            lo, hi = float(np.float32(a)), float(np.float32(b))
+            return _rg.stateless_uniform(list(shape), self._seed_pair(), minval=lo, maxval=hi, dtype=dt)
+        fn = _rg.stateless_normal if dist == "normal" else _rg.stateless_truncated_normal
+        return fn(list(shape), self._seed_pair(), mean=a, stddev=b, dtype=dt)
 
     def get_config(self) -> dict[str, Any]:
         return {"seed": self._init_seed}
-
-
-def _truncated(gen: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Standard normal samples redrawn until inside two standard deviations."""
-    out = gen.standard_normal(shape)
-    bad = np.abs(out) > 2.0
-    while bad.any():
-        out[bad] = gen.standard_normal(int(bad.sum()))
-        bad = np.abs(out) > 2.0
-    return out
 
 
 class RandomNormal(RandomInitializer):
@@ -166,8 +167,7 @@ class RandomNormal(RandomInitializer):
         super().__init__(seed)
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        z = self._generator().standard_normal(_shape(shape))
-        return make((z * self.stddev + self.mean).astype(_np_dtype(dtype)), NUMPY)
+        return self._draw("normal", _shape(shape), dtype, self.mean, self.stddev)
 
     def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -181,8 +181,7 @@ class TruncatedNormal(RandomInitializer):
         super().__init__(seed)
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        z = _truncated(self._generator(), _shape(shape))
-        return make((z * self.stddev + self.mean).astype(_np_dtype(dtype)), NUMPY)
+        return self._draw("truncated_normal", _shape(shape), dtype, self.mean, self.stddev)
 
     def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -196,8 +195,7 @@ class RandomUniform(RandomInitializer):
         super().__init__(seed)
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        u = self._generator().random(_shape(shape))
-        return make((u * (self.maxval - self.minval) + self.minval).astype(_np_dtype(dtype)), NUMPY)
+        return self._draw("uniform", _shape(shape), dtype, self.minval, self.maxval)
 
     def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
@@ -238,15 +236,12 @@ class VarianceScaling(RandomInitializer):
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
         shape = _shape(shape)
         scale = self.scale / self._n(shape)
-        gen = self._generator()
         if self.distribution == "truncated_normal":
-            values = _truncated(gen, shape) * (math.sqrt(scale) / 0.87962566103423978)
-        elif self.distribution == "untruncated_normal":
-            values = gen.standard_normal(shape) * math.sqrt(scale)
-        else:
-            limit = math.sqrt(3.0 * scale)
-            values = gen.random(shape) * (2 * limit) - limit
-        return make(values.astype(_np_dtype(dtype)), NUMPY)
+            return self._draw("truncated_normal", shape, dtype, 0.0, math.sqrt(scale) / 0.87962566103423978)
+        if self.distribution == "untruncated_normal":
+            return self._draw("normal", shape, dtype, 0.0, math.sqrt(scale))
+        limit = math.sqrt(3.0 * scale)
+        return self._draw("uniform", shape, dtype, -limit, limit)
 
     def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
@@ -321,7 +316,7 @@ class Orthogonal(RandomInitializer):
             raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: "
                              f"shape={shape} of rank {len(shape)}.")
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        a = self._generator().standard_normal((max(rows, cols), min(rows, cols)))
+        a = self._draw("normal", (max(rows, cols), min(rows, cols)), dtype, 0.0, 1.0).numpy()  # Keras's sample
         q, r = np.linalg.qr(a)
         q = q * np.sign(np.diag(r))
         if rows < cols:
