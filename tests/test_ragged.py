@@ -236,6 +236,19 @@ def test_function_takes_and_returns_ragged() -> None:
     assert float(y2) == 7.5 and _l(g2) == [2.0, 2.0, 3.0]
 
 
+def test_dataset_ragged_batch() -> None:
+    ds = tf.data.Dataset.from_tensor_slices((["a b c", "d", "e f"], [1, 2, 3]))
+    ds = ds.map(lambda s, y: (tf.strings.split(s), y)).ragged_batch(2)
+    spec = ds.element_spec
+    assert isinstance(spec[0], tf.RaggedTensorSpec) and spec[0].shape.as_list() == [None, None]
+    (x1, y1), (x2, y2) = list(ds)
+    assert x1.to_list() == [[b"a", b"b", b"c"], [b"d"]] and _l(y1) == [1, 2]
+    assert x2.to_list() == [[b"e", b"f"]] and _l(y2) == [3]
+    dropped = tf.data.Dataset.from_tensor_slices([[1, 2], [3, 4], [5, 6]]).ragged_batch(2, drop_remainder=True)
+    assert [r.to_list() for r in dropped] == [[[1, 2], [3, 4]]]
+    assert dropped.element_spec.shape.as_list() == [2, None]
+
+
 def test_pickle_round_trip() -> None:
     import pickle
 

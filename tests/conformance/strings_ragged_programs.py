@@ -635,6 +635,15 @@ def ragged_gather_stack(tf: Any) -> Any:
 
 
 @case
+def ragged_batch_dataset(tf: Any) -> Any:
+    ds = tf.data.Dataset.from_tensor_slices((["a b c", "d", "e f"], [1, 2, 3]))
+    ds = ds.map(lambda s, y: (tf.strings.split(s), y)).ragged_batch(2)
+    hashed = tf.data.Dataset.from_tensor_slices(["a b c", "d e", "F"]).map(
+        lambda s: tf.strings.to_hash_bucket_fast(tf.strings.split(tf.strings.lower(s)), 100))
+    return ds.element_spec, list(ds), list(hashed.padded_batch(2).as_numpy_iterator()), list(hashed.ragged_batch(2))
+
+
+@case
 def ragged_bool_raises(tf: Any) -> Any:
     return bool(tf.ragged.constant([[1, 2], [3]]))
 

@@ -237,6 +237,19 @@ class Dataset:
         Elements of different shapes raise ``InvalidArgumentError`` (use :meth:`padded_batch`)."""
         return _BatchDataset(self, batch_size, drop_remainder)
 
+    def ragged_batch(self, batch_size: int, drop_remainder: bool = False, row_splits_dtype: Any = "int64",
+                     name: str | None = None) -> Dataset:
+        """Batch elements whose first dimensions differ: each component of rank >= 1 becomes a RaggedTensor (one
+        row per element), scalars a vector. The RaggedTensors are for the consumer of the pipeline (iteration,
+        ``fit``): no transformation after this one looks inside them.
+
+        >>> import tapegrad as tf
+        >>> ds = tf.data.Dataset.from_tensor_slices(["a b c", "d"]).map(tf.strings.split)
+        >>> next(iter(ds.ragged_batch(2)))
+        <tapegrad.RaggedTensor [[b'a', b'b', b'c'], [b'd']]>
+        """
+        return _RaggedBatchDataset(self, batch_size, drop_remainder, row_splits_dtype)
+
     def unbatch(self, name: str | None = None) -> Dataset:
         """Split each element along its first axis into separate elements (the inverse of ``batch``)."""
         return _UnbatchDataset(self)
@@ -673,6 +686,56 @@ class _BatchDataset(_UnaryDataset):
     def _compute_spec(self) -> Any:
         lead = self._n if self._drop else None
         return _nest.map_structure(lambda s: _batch_spec(s, lead), self._input.element_spec)
+
+
+class _RaggedBatchDataset(_BatchDataset):
+    _tf_name = "_RaggedBatchDataset"
+
+    def __init__(self, input_dataset: Dataset, batch_size: int, drop_remainder: bool, row_splits_dtype: Any) -> None:
+        super().__init__(input_dataset, batch_size, drop_remainder)
+        self._splits_dtype = _dtypes.as_dtype(row_splits_dtype)
+
+    def _iter(self) -> Iterator[Any]:
+        buf: list[Any] = []
+        for element in self._input._iter():
+            buf.append(element)
+            if len(buf) == self._n:
+                yield self._ragged(buf)
+                buf = []
+        if buf and not self._drop:
+            yield self._ragged(buf)
+
+    def _ragged(self, buf: list[Any]) -> Any:
+        from ..ops.ragged_ops import RaggedTensor
+
+        columns = [_nest.flatten(e) for e in buf]
+        out = []
+        for i in range(len(columns[0])):
+            items = [c[i] for c in columns]
+            if items[0].ndim == 0:
+                out.append(_stack(items, i))
+                continue
+            if any(a.shape[1:] != items[0].shape[1:] for a in items):
+                raise InvalidArgumentError(f"ragged_batch: component {i} has elements whose inner dimensions differ "
+                                           f"({[list(a.shape) for a in items[:4]]}); only the first may vary.")
+            splits = np.zeros(len(items) + 1, self._splits_dtype._np)
+            np.cumsum([a.shape[0] for a in items], out=splits[1:])
+            out.append(RaggedTensor.from_row_splits(_core.constant(np.concatenate(items)), _core.constant(splits),
+                                                    validate=False))
+        return _nest.pack_sequence_as(buf[0], out)
+
+    def _compute_spec(self) -> Any:
+        from ..ops.ragged_ops import RaggedTensorSpec
+
+        lead = self._n if self._drop else None
+
+        def one(s: Any) -> Any:
+            if s.shape.rank == 0:
+                return _batch_spec(s, lead)
+            dims = [None if d is None else int(d) for d in s.shape]
+            return RaggedTensorSpec([lead, None, *dims[1:]], s.dtype, 1, self._splits_dtype)
+
+        return _nest.map_structure(one, self._input.element_spec)
 
 
 def _batch_spec(spec: Any, lead: int | None) -> Any:
