@@ -380,6 +380,24 @@ def test_function_with_strings() -> None:
     assert _list(g(tf.constant("1,2,3"))) == [2.0, 4.0, 6.0] and _list(g(tf.constant("4,5"))) == [8.0, 10.0]
 
 
+def test_function_string_signatures() -> None:
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def f(s: tf.Tensor) -> tuple:
+        return tf.strings.length(s), tf.strings.upper(s)
+
+    n, up = f(tf.constant(["ab", "c"]))
+    assert _list(n) == [2, 1] and _list(up) == [b"AB", b"C"]
+    assert _list(f(tf.constant(["xyz"]))[1]) == [b"XYZ"]
+    assert _list(f.get_concrete_function()(tf.constant(["q"]))[1]) == [b"Q"]
+
+    @tf.function
+    def g(s: tf.Tensor) -> tf.Tensor:
+        return tf.strings.join([s, "!"])
+
+    concrete = g.get_concrete_function(tf.TensorSpec([None], tf.string))
+    assert _list(concrete(tf.constant(["a", "b"]))) == [b"a!", b"b!"]
+
+
 def test_jit_compile_refuses_strings() -> None:
     @tf.function(jit_compile=True)
     def f(s: tf.Tensor) -> tf.Tensor:

@@ -276,6 +276,8 @@ def _example_value(spec: TensorSpec) -> Tensor:
     """A value-carrying placeholder for a spec given without an example (unknown sizes become 1)."""
     dims = spec.shape._dims
     shape = (1,) if dims is None else tuple(1 if d is None else d for d in dims)
+    if spec.dtype._np.kind == "O":
+        return convert_to_tensor(np.full(shape, b"", dtype=object))  # strings: empty ones (zeros are not text)
     return convert_to_tensor(np.zeros(shape, dtype=spec.dtype._np))
 
 
