@@ -73,6 +73,14 @@ def test_dtype_facts() -> None:
         d.min  # noqa: B018
 
 
+def test_pickle_round_trip() -> None:
+    import pickle
+
+    for t in (tf.constant("a"), tf.constant(["a", "bb"]), tf.Variable("x")):
+        back = pickle.loads(pickle.dumps(t))
+        assert back.dtype == tf.string and repr(back) == repr(t)
+
+
 def test_string_variable() -> None:
     v = tf.Variable("a")
     assert v.dtype == tf.string and v.numpy() == b"a"

@@ -441,6 +441,8 @@ def note_break(op: Any, in_ids: tuple[Any, ...], tapes: tuple[Any, ...]) -> None
 
 
 def _unpickle_tensor(value: Any) -> Tensor:
+    if isinstance(value, (bytes, str)) or getattr(value, "dtype", None) == np.dtype(object):
+        return make(to_bytes_array(value), NUMPY)  # a string tensor
     return make(np.asarray(value), NUMPY)
 
 
