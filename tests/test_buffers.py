@@ -143,6 +143,69 @@ def test_user_arrays_output_gradients_and_saved_values_are_not_written():
     np.testing.assert_array_equal(g4.numpy(), g3.numpy())
 
 
+def test_rules_write_into_arrays_only_they_reach():
+    """A non-persistent sweep may write a rule's result into its upstream or into a saved array of the entry it
+    popped (tanh's output, a product's operand) when nothing else holds it: the big step's backward then takes no
+    buffer beyond the forward's, and values are those of the small paths."""
+    x = tf.Variable(_data(dtype=np.float64))
+
+    def step():
+        with tf.GradientTape() as t:
+            y = tf.reduce_sum(tf.tanh(x) * x + tf.exp(-x * x))
+        return t.gradient(y, x).numpy()
+
+    tf.config.clear_buffer_cache()
+    step()
+    held = tf.config.get_buffer_cache_info()["bytes"]
+    for _ in range(3):
+        g = step()
+    assert tf.config.get_buffer_cache_info()["bytes"] == held
+    blocks = sum(len(b) for b in _buffers._local.blocks.values())
+    assert blocks <= 6, blocks  # the forward's six results; the backward reuses them
+    small = np.concatenate([_grad(lambda v: tf.tanh(v) * v + tf.exp(-v * v), x.numpy()[i:i + 1000])[0]
+                            for i in range(0, N, 1000)])
+    np.testing.assert_array_equal(g, small)
+
+
+def test_saved_arrays_other_holders_reach_are_not_written():
+    """Saved values another tape, a persistent tape, a kept Tensor or a view still reach keep their values."""
+    v = _data()
+    x = tf.Variable(v)
+    ref = _grad(lambda a: tf.tanh(a) * a + tf.exp(-a * a) + tf.sin(-a) * tf.math.log(a * 2.0), v)[0]
+
+    def f(a):
+        return tf.reduce_sum(tf.tanh(a) * a + tf.exp(-a * a) + tf.sin(-a) * tf.math.log(a * 2.0))
+
+    with tf.GradientTape(persistent=True) as outer:  # both tapes record every op (one entry tuple each)
+        with tf.GradientTape() as inner:
+            y = f(x)
+    np.testing.assert_array_equal(inner.gradient(y, x).numpy(), ref)
+    np.testing.assert_array_equal(outer.gradient(y, x).numpy(), ref)
+    np.testing.assert_array_equal(outer.gradient(y, x).numpy(), ref)
+    # a second tape that watches only some inputs shares the entry's saved inputs (masked ids)
+    c = tf.constant(_data(seed=3))
+    with tf.GradientTape(persistent=True, watch_accessed_variables=False) as partial:
+        partial.watch(c)
+        with tf.GradientTape() as full:
+            full.watch(c)
+            n = -x
+            z = tf.reduce_sum(n * c + tf.sin(n) * c)
+    gx, gc = full.gradient(z, [x, c])
+    np.testing.assert_array_equal(partial.gradient(z, c).numpy(), gc.numpy())
+    assert partial.gradient(z, x) is None
+    np.testing.assert_array_equal(n.numpy(), -v)
+    # a kept intermediate and a view of one
+    with tf.GradientTape() as t:
+        a = tf.tanh(x)
+        m = -x
+        view = m.numpy()[::7]
+        y = tf.reduce_sum(a * x + tf.exp(m * x))
+    t.gradient(y, x)
+    np.testing.assert_array_equal(a.numpy(), np.tanh(v))
+    np.testing.assert_array_equal(view, -v[::7])
+    np.testing.assert_array_equal(m.numpy(), -v)
+
+
 def test_second_order_and_jacobian_on_large_arrays():
     x = tf.Variable(_data(dtype=np.float64))
     with tf.GradientTape() as outer:

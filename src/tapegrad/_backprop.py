@@ -114,16 +114,12 @@ _REFS = _calibrate() if _buffers.ENABLED else -1
 _buffers.clear()
 
 
-class Consumed(tuple):  # type: ignore[type-arg]
-    """The ``needs`` a rule gets for an entry its sweep has popped off the tape (a non-persistent tape): the entry's
-    saved arrays are then referenced only through it, and a rule may write into one that nothing else holds
-    (``_buffers.spare`` checks that) instead of taking a new buffer."""
-
-
 _NEED1 = (True,)
 _NEED2 = ((None, (False, True)), ((True, False), (True, True)))  # [needs first][needs second]
-_NEED1C = Consumed(_NEED1)
-_NEED2C = ((None, Consumed((False, True))), (Consumed((True, False)), Consumed((True, True))))
+# the same for an entry the sweep has popped: equal tuples, other objects (see _buffers.CONSUMED)
+_NEED1C = tuple([True])
+_NEED2C = ((None, tuple([False, True])), (tuple([True, False]), tuple([True, True])))
+_buffers.CONSUMED.update(map(id, (_NEED1C, _NEED2C[0][1], _NEED2C[1][0], _NEED2C[1][1])))
 
 
 def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
@@ -132,10 +128,10 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
 
     Returns the gradients of ``source_ids`` (absent = unconnected) and whether they are Tensors recorded on an
     outer tape (``diff`` mode) rather than raw arrays. ``consume`` pops the entries as the sweep passes them,
-    freeing each entry's saved arrays at once (non-persistent tapes); the rules are then told so (``needs`` is a
-    :class:`Consumed` tuple) and may reuse a large saved array that nothing else holds as their output buffer
-    (``_buffers.spare``). ``float_sources`` (default: all sources)
-    are the sources a gradient may flow into; integer sources only ever get their own seed.
+    freeing each entry's saved arrays at once (non-persistent tapes); the rules are then told so (``needs`` is
+    one of the ``_buffers.CONSUMED`` tuples) and may reuse a large saved array that nothing else holds as their
+    output buffer (``_buffers.spare``). ``float_sources`` (default: all sources) are the sources a gradient may
+    flow into; integer sources only ever get their own seed.
     """
     # Which ids depend on a differentiable source: gradients into other ids are never computed. Integer and bool
     # tensors never become outputs of recorded ops, so starting from the float sources keeps them out entirely.

@@ -172,6 +172,14 @@ def _probe_base(a: Any, c: _Cache) -> int:
 _FREE_ONE_VIEW = _free_one_view()
 
 
+#: ids of the ``needs`` tuples a sweep hands a rule for an entry it has popped off the tape (a non-persistent tape;
+#: each tape has its own entry tuples): the entry's saved arrays are then reachable only through it, and a rule may
+#: write into one that nothing else holds (:func:`spare`, with the entry among the holders) instead of a new buffer.
+#: Exact tuples equal to the ordinary ones (a tuple subclass would slow every rule's ``needs[i]``); ``_backprop``
+#: registers them.
+CONSUMED: set[int] = set()
+
+
 def spare(a: np.ndarray, holders: int) -> bool:
     """True when the large array ``a`` may be overwritten: it is a view of a cache block and the block's only view,
     and ``a`` has exactly ``holders`` references besides this call's (the ones the caller knows of: the sweep's
@@ -179,13 +187,19 @@ def spare(a: np.ndarray, holders: int) -> bool:
     gradient, another tape's entry, a view of it) adds a reference, and the answer is False.
 
     Rules use it to write a result into their upstream, or (when the sweep has popped the entry off the tape:
-    ``_backprop.Consumed`` needs) into a saved value of the entry being processed, instead of into a new buffer:
+    ``id(needs) in CONSUMED``) into a saved value of the entry being processed, instead of into a new buffer:
     the same operations on the same operands, so the same bits, and an in-place pass over 4 MB costs about half
     of one into a fresh buffer."""
     b = a.base
     if b is None or _local.owner.get(id(b)) is not b or _rc(b) != _FREE_ONE_VIEW:
         return False
     return _rc(a) == holders + _SELF
+
+
+def sole(obj: Any, holders: int) -> bool:
+    """``obj`` (any object, e.g. an entry's tuple of saved inputs) has exactly ``holders`` references besides this
+    call's."""
+    return _rc(obj) == holders + _SELF
 
 
 def _self_count(a: np.ndarray) -> int:

@@ -32,21 +32,36 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
 
     An op whose rules are not ``g * conj(f')`` / ``t * f'`` passes ``deriv=None`` and its own ``vjp``/``jvp``
     (neither: not differentiable). A ``doc`` with its own ``>>>`` example is the whole docstring.
-    ``fused(g, x, y)`` (optional) computes ``g * f'(x)`` with ``out=`` passes into an engine-owned cache buffer;
-    the rule uses it for large real arrays (``_buffers.LARGE``) without batch axes.
+    ``fused(g, x, y, r)`` (optional) computes ``g * f'(x)`` with ``out=`` passes into ``r`` (or, if None, an
+    engine-owned cache buffer); the rule uses it for large real arrays (``_buffers.LARGE``) without batch axes.
+    ``fused.reuse`` names what may serve as ``r`` once nothing else holds it: ``"g"`` (the upstream), ``"y"``
+    (the saved output) or ``"x"`` (the saved input), those the fused passes read only before they write.
     """
     if deriv is None:
         op = defop(name, fwd, vjp, jvp, save_out=save_out, **meta)
     else:
         if vjp is not None or jvp is not None:
             raise TypeError(f"_unary({name!r}): give either deriv or explicit vjp/jvp rules, not both")
+        reuse = getattr(fused, "reuse", "")
 
         def vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             if F is _NP and g.dtype.kind == "f":  # raw and real: no conjugation
                 if g.nbytes >= _LARGE and fused is not None:
                     x = ins[0]
                     if g.shape == x.shape and g.dtype == x.dtype:
-                        return (fused(g, x, out),)
+                        # the result's buffer: an array only this rule can reach, else a new one. Holders counted:
+                        # g: the sweep's local and this parameter; out: the popped entry, the sweep's local, this
+                        # parameter; x: the entry's tuple of inputs and the local here (the tuple: the entry, the
+                        # sweep's local, this parameter)
+                        r = None
+                        if "g" in reuse and _spare(g, 2):
+                            r = g
+                        elif id(needs) in _CONSUMED:
+                            if "y" in reuse and out is not None and _spare(out, 3):
+                                r = out
+                            elif "x" in reuse and type(x) is _nd and _sole(ins, 3) and _spare(x, 2):
+                                r = x
+                        return (fused(g, x, out, r),)
                 return (g * deriv(F, ins[0], out),)
             return (g * cj(F, deriv(F, ins[0], out)),)
 
@@ -102,6 +117,9 @@ def _zeros_of(F: Any, g: Any) -> Any:
 
 _LARGE = _buffers.LARGE
 _take = _buffers.take
+_spare = _buffers.spare
+_sole = _buffers.sole
+_CONSUMED = _buffers.CONSUMED
 _nd = np.ndarray
 
 
@@ -161,49 +179,59 @@ def _is_one(g: Any) -> bool:
     return not any(g.strides) and g.ndim > 0 and g.item(0) == 1
 
 
-def _mul_into(g: Any, y: Any) -> Any:
-    """``g * y`` into a cache buffer of ``g``'s shape (``y`` broadcasts against ``g``: it has no batch axes); ``y``
-    itself when ``g`` is a broadcast 1 and ``y`` already has the result's shape and dtype (tensor values are never
-    written into, so the engine may hand the same array on)."""
+def _mul_into(g: Any, y: Any, r: Any = None) -> Any:
+    """``g * y`` into ``r`` or a cache buffer of ``g``'s shape (``y`` broadcasts against ``g``: it has no batch
+    axes); ``y`` itself when ``g`` is a broadcast 1 and ``y`` already has the result's shape and dtype (tensor values
+    are never written into, so the engine may hand the same array on)."""
     if type(y) is _nd and y.shape == g.shape and y.dtype == g.dtype and _is_one(g):
         return y
-    return np.multiply(g, y, out=_take(g.shape, g.dtype))
+    return np.multiply(g, y, out=_take(g.shape, g.dtype) if r is None else r)
 
 
-def _tanh_fused(g: Any, x: Any, y: Any) -> Any:
-    r = _take(g.shape, g.dtype)
+# The fused rules of _unary: ``g * f'(x)`` in ``r`` (None: a new cache buffer). ``reuse``: which of g, y, x the
+# passes read only before their first write into ``r`` (so ``r`` may be that array).
+def _tanh_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    if r is None:
+        r = _take(g.shape, g.dtype)
     np.multiply(y, y, out=r)
     np.subtract(1, r, out=r)
     return np.multiply(r, g, out=r)
 
 
-def _exp_fused(g: Any, x: Any, y: Any) -> Any:
-    return _mul_into(g, y)
+def _exp_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    return _mul_into(g, y, r)
 
 
-def _sigmoid_fused(g: Any, x: Any, y: Any) -> Any:
-    r = _take(g.shape, g.dtype)
+def _sigmoid_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    if r is None:
+        r = _take(g.shape, g.dtype)
     np.subtract(1, y, out=r)
     np.multiply(r, y, out=r)
     return np.multiply(r, g, out=r)
 
 
-def _sin_fused(g: Any, x: Any, y: Any) -> Any:
-    r = np.cos(x, out=_take(g.shape, g.dtype))
+def _sin_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    r = np.cos(x, out=_take(g.shape, g.dtype) if r is None else r)
     return np.multiply(r, g, out=r)
 
 
-def _cos_fused(g: Any, x: Any, y: Any) -> Any:
-    r = np.sin(x, out=_take(g.shape, g.dtype))
+def _cos_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    r = np.sin(x, out=_take(g.shape, g.dtype) if r is None else r)
     np.negative(r, out=r)
     return np.multiply(r, g, out=r)
 
 
-def _log_fused(g: Any, x: Any, y: Any) -> Any:
-    r = np.reciprocal(x, out=_take(g.shape, g.dtype))  # g * (1/x) as the small path computes it: same bits
+def _log_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    r = np.reciprocal(x, out=_take(g.shape, g.dtype) if r is None else r)  # g * (1/x) as the small path: same bits
     return np.multiply(r, g, out=r)
 
 
-def _square_fused(g: Any, x: Any, y: Any) -> Any:
-    r = np.multiply(x, 2, out=_take(g.shape, g.dtype))
+def _square_fused(g: Any, x: Any, y: Any, r: Any) -> Any:
+    r = np.multiply(x, 2, out=_take(g.shape, g.dtype) if r is None else r)
     return np.multiply(r, g, out=r)
+
+
+_tanh_fused.reuse = "y"  # type: ignore[attr-defined]
+_exp_fused.reuse = "gy"  # type: ignore[attr-defined]
+_sigmoid_fused.reuse = ""  # type: ignore[attr-defined]  (reads y twice, g last)
+_sin_fused.reuse = _cos_fused.reuse = _log_fused.reuse = _square_fused.reuse = "x"  # type: ignore[attr-defined]

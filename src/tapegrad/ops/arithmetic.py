@@ -20,7 +20,20 @@ from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
 from ._common import RaggedInput, cj, dtype_of, pair, to_tensor, tsum
 from ._common import tsum as _tsum
-from ._elementwise import _LARGE, OPS_BY_PUBLIC, _add_fwd, _binary, _mul_fwd, _mul_into, _sub_fwd, _take
+from ._elementwise import (
+    _CONSUMED,
+    _LARGE,
+    OPS_BY_PUBLIC,
+    _add_fwd,
+    _binary,
+    _mul_fwd,
+    _mul_into,
+    _nd,
+    _sole,
+    _spare,
+    _sub_fwd,
+    _take,
+)
 from ._math_checks import _checked_binary, _need
 from .core import cast, identity
 from .joining import _same_dtype
@@ -47,10 +60,31 @@ def _mul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x, y = ins
     if F is _NP and g.dtype.kind == "f":  # raw and real (the operands have g's dtype, or are Python numbers)
         if g.nbytes >= _LARGE:
+            # Results go into arrays only this rule can reach when there are such (_buffers.spare; holders: g the
+            # sweep's local and this parameter; x and y the entry's input tuple and the locals here, the tuple the
+            # popped entry, the sweep's local and this parameter), else into new cache buffers. g * x is computed
+            # first, so that g can still take g * y.
+            gs = _spare(g, 2)
             if x is y:  # x * x: both gradients are g * x; computed once (the engine adds it to x's gradient twice)
-                r = _mul_into(g, x)
+                r = _mul_into(g, x, g if gs else None)
                 return (r if needs[0] else None, r if needs[1] else None)
-            return (_mul_into(g, y) if needs[0] else None, _mul_into(g, x) if needs[1] else None)
+            own = id(needs) in _CONSUMED and _sole(ins, 3)
+            gx = gy = None
+            if needs[1]:
+                r = None
+                if gs and not needs[0]:
+                    r = g
+                elif own and type(x) is _nd and x.shape == g.shape and x.dtype == g.dtype and _spare(x, 2):
+                    r = x
+                gy = _mul_into(g, x, r)
+            if needs[0]:
+                r = None
+                if gs:
+                    r = g
+                elif own and type(y) is _nd and y.shape == g.shape and y.dtype == g.dtype and _spare(y, 2):
+                    r = y
+                gx = _mul_into(g, y, r)
+            return (gx, gy)
         return (g * y if needs[0] else None, g * x if needs[1] else None)
     return (g * cj(F, y) if needs[0] else None, g * cj(F, x) if needs[1] else None)
 
@@ -180,8 +214,8 @@ def _neg_fwd(F: Any, x: Any) -> Any:
 
 
 def _neg_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    if F is _NP and g.nbytes >= _LARGE:
-        return (np.negative(g, out=_take(g.shape, g.dtype)),)
+    if F is _NP and g.nbytes >= _LARGE:  # in place when nothing else holds g (the sweep's local, this parameter)
+        return (np.negative(g, out=g if _spare(g, 2) else _take(g.shape, g.dtype)),)
     return (-g,)
 
 
