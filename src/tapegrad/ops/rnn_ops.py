@@ -126,6 +126,13 @@ def _fast(F: Any, *arrays: Any) -> bool:
     return not F.is_diff and all(type(a) is np.ndarray for a in arrays)
 
 
+def _zero(a: np.ndarray) -> bool:
+    """All elements zero; a zero-stride broadcast (a compiled program's upstream of an unused output) by one read."""
+    if a.size and not any(a.strides):
+        return not a.flat[0]
+    return not a.any()
+
+
 def _lstm_rec_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any, Any]:
     """The recurrence over time-major projections ``xp`` ``(T, B, 4u)``: every step's h, c and gates."""
     if not _fast(F, xp, h0, c0, uk) or xp.ndim != 3:
@@ -170,7 +177,7 @@ def _lstm_rec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
     xp, h0, c0, uk = ins
     ghs, gcs, ga = g
     hs, cs, acts = out
-    if _fast(F, h0, c0, uk, ghs, gcs, ga, hs, cs, acts) and ghs.ndim == 3 and not gcs.any() and not ga.any():
+    if _fast(F, h0, c0, uk, ghs, gcs, ga, hs, cs, acts) and ghs.ndim == 3 and _zero(gcs) and _zero(ga):
         return _lstm_seq_vjp_np(ghs, ins, out, needs)
     # the step rule looped backwards (upstreams may carry leading Jacobian batch axes: time is axis -3)
     steps = F.shape(hs)[0]

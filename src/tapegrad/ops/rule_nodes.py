@@ -23,6 +23,7 @@ import numpy as np
 from .._backend import NUMPY
 from .._dispatch import SavedSpec, applyn
 from .._registry import OpDef
+from .._tape import local
 from .._tensor import Tensor, make, make_with_id
 
 #: Ops whose first-order rule is recorded as one node in a compiled program (their raw rules are the fast ones).
@@ -109,8 +110,15 @@ def record(op: OpDef, g: Any, ins: tuple[Any, ...], in_ids: Any, out: Any, oid: 
     args: list[Any] = []
     slots: list[Any] = []
     raw: list[Any] = []
+    tracer = local.tracer
     for k, v in enumerate(gs + list(ins) + outs):
-        if type(v) is Tensor:
+        if k < len(gs) and type(v) is Tensor and tracer.ids.get(id(v._value)) is None and not v._value.any():
+            # zeros the sweep made for an unused output of a multi-output op: a constant, passed to the rule as a
+            # read-only zero-stride view (the rules test for it with one read instead of a pass over the zeros)
+            z = np.broadcast_to(np.zeros((), v._value.dtype), v._value.shape)
+            slots.append((z,))
+            raw.append(z)
+        elif type(v) is Tensor:
             args.append(v)
             slots.append(_IN)
             raw.append(v._value)
