@@ -325,6 +325,10 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     r = 1 / F.sqrt(var + p["eps"])
     gr = r if scale is None else r * scale
     if raw:
+        if not gy.flags.c_contiguous:  # e.g. a global pooling's broadcast upstream: one copy makes the three
+            gyc = _take(gy.shape, gy.dtype)  # passes over it below contiguous (the same values)
+            np.copyto(gyc, gy)
+            gy = gyc
         xc = _take(x.shape, x.dtype)
         np.subtract(x, mean, out=xc)
         prod = _take(x.shape, np.result_type(x, gy))
