@@ -391,3 +391,25 @@ def test_max_pool_second_order_is_zero_and_jacobian_is_selection() -> None:
     assert np.all(j.sum(axis=1) == 1) and set(np.unique(j).tolist()) == {0.0, 1.0}
     h = outer.jacobian(g, x).numpy().reshape(16, 16)  # d/dx of 2 * scatter(y): 2 * J^T J
     np.testing.assert_allclose(h, 2 * j.T @ j)
+
+
+def test_fused_batch_norm_gradient_same_for_broadcast_and_contiguous_upstream() -> None:
+    """A global pooling hands the batch norm a zero-stride broadcast upstream; the rule copies it once to run its
+    passes contiguous. The gradients must be bitwise those of the same upstream given contiguous."""
+    from tapegrad._dispatch import applyn
+    from tapegrad._registry import OPS
+
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.standard_normal((4, 3, 5, 6)).astype(np.float32))
+    beta, gamma = (tf.constant(rng.standard_normal(6).astype(np.float32)) for _ in range(2))
+    w = tf.constant(rng.standard_normal((4, 6)).astype(np.float32))
+    params = {"has_offset": True, "has_scale": True, "eps": 1e-3}
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, beta, gamma])
+        y = applyn(OPS["fused_batch_norm_train"], (x, beta, gamma), params)[0]
+        loss = tf.reduce_sum(tf.reduce_mean(y, axis=[1, 2]) * w)
+    broadcast = tape.gradient(loss, [x, beta, gamma])
+    up = np.ascontiguousarray(np.broadcast_to((w.numpy() / 15)[:, None, None, :], (4, 3, 5, 6)))
+    contiguous = tape.gradient(y, [x, beta, gamma], output_gradients=tf.constant(up))
+    for a, b in zip(broadcast, contiguous):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
