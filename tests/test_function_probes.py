@@ -18,8 +18,6 @@ import pytest
 CHECKER = Path(os.environ.get("TAPEGRAD_PROBE_CHECK", "/work/shared/tools/probe_check.py"))
 SRC = Path(__file__).resolve().parent.parent / "src"
 
-PER_SHAPE = ("a signature with None dims compiles one program per concrete shape: the Python body runs again for "
-             "each new shape (TF: once)")
 AUTOGRAPH = ("tapegrad guards data-dependent Python loops instead of converting them (AutoGraph): TF's loop "
              "consistency errors are not raised, and a list append inside a tf.range loop works")
 API = "an op or API that tapegrad does not have yet (issue 14)"
@@ -28,9 +26,6 @@ KERAS = "the probe imports the real keras package (TensorFlow's), not tapegrad.k
 DATASET = "a tf.data.Dataset argument is keyed by identity (a new dataset retraces)"
 
 KNOWN_DIFFERENCES = {
-    'p30_function.py / get_concrete_function([None]) then calls: (body runs, count, cf result, count after g([3]), count after 2nd gcf, type, same object)': PER_SHAPE,  # noqa: E501
-    'p30_function.py / input_signature [None] f32: shapes 2,3, python list, np f32 -> (results, body runs, count)': PER_SHAPE,  # noqa: E501
-    'p30_function.py / reduce_retracing=True: static shape seen by each trace': PER_SHAPE,
     'p32_function.py / loop variable changes dtype inside tf loop': AUTOGRAPH,
     'p32_function.py / loop variable changes shape inside tf loop (no shape_invariants)': AUTOGRAPH,
     'p32_function.py / python list.append inside a tf.range loop': AUTOGRAPH,

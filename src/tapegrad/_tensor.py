@@ -36,6 +36,7 @@ _tracing: Any = None  # is a trace running on this thread?
 _convert_check: Any = None  # called as (tensor, kind) before a Python conversion while a trace runs
 _bool_decision: Any = None  # (tensor, value) -> value of a bool() while a trace runs (tracing both sides of an if)
 _relaxed_shapes: dict[int, Any] = {}  # id(raw value) -> static shape with None dims, for placeholders while tracing
+_shape_read: Any = None  # (tensor) -> None: a static shape read while a trace with None dims runs (compiler.shapes)
 
 
 # > 0 while tapegrad.keras builds a functional model: layers' calls run on placeholders (_relaxed_shapes), and user
@@ -43,12 +44,23 @@ _relaxed_shapes: dict[int, Any] = {}  # id(raw value) -> static shape with None 
 _symbolic_build = [0]
 
 
-def _traced_from_user_code() -> bool:
+def _traced_from_user_code(extra: int = 0) -> bool:
     """A trace (or a Keras model build) is running and the caller is user code (tapegrad's own code may read
     values while tracing)."""
     if not _symbolic_build[0] and (_tracing is None or not _tracing()):
         return False
-    return not sys._getframe(2).f_code.co_filename.startswith(_PACKAGE_DIR)
+    return not sys._getframe(2 + extra).f_code.co_filename.startswith(_PACKAGE_DIR)
+
+
+def _static_shape(t: Any) -> TensorShape:
+    """The static shape while a trace with None dims (or a Keras build) runs: a placeholder's relaxed shape for user
+    code; any other read is noted (a replay of the trace for other shapes must see the same shape)."""
+    relaxed = _relaxed_shapes.get(id(t._value))
+    if relaxed is not None and _traced_from_user_code(1):
+        return relaxed
+    if _shape_read is not None:
+        _shape_read(t)
+    return TensorShape(t._value.shape)
 
 
 class _TensorLike:
@@ -63,13 +75,13 @@ class _TensorLike:
 
     @property
     def shape(self) -> TensorShape:
-        if _relaxed_shapes and id(self._value) in _relaxed_shapes and _traced_from_user_code():
-            return _relaxed_shapes[id(self._value)]
+        if _relaxed_shapes:
+            return _static_shape(self)
         return TensorShape(self._value.shape)
 
     def get_shape(self) -> TensorShape:
-        if _relaxed_shapes and id(self._value) in _relaxed_shapes and _traced_from_user_code():
-            return _relaxed_shapes[id(self._value)]
+        if _relaxed_shapes:
+            return _static_shape(self)
         return TensorShape(self._value.shape)
 
     @property

@@ -16,11 +16,24 @@ from ._backend import NUMPY
 from ._backprop import backward
 from ._dispatch import apply1
 from ._logging import warn_limited
+from ._tape import local
 from ._tensor import Tensor, Variable, _TensorLike, array_of, constant_value, ensure_id, make
 from .ops.joining import concat, stack
 from .ops.shape_ops import RESHAPE, TRANSPOSE
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
+
+
+# Set by tapegrad.compiler.shapes: while a trace of a signature with None dims runs, tape use is recorded so that the
+# trace can be replayed for other shapes (gradients rebuilt by the engine at each shape). None otherwise.
+_trace_hook: Any = None
+_PASS = object()
+
+
+def _traced(kind: str, tape: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
+    if _trace_hook is None or local.tracer is None:
+        return _PASS
+    return _trace_hook(kind, tape, args, kwargs or {})
 
 
 class UnconnectedGradients(enum.Enum):
@@ -109,10 +122,12 @@ class GradientTape:
             self._used = False
         _tape.push(self._tape)
         self._recording = True
+        _traced("enter", self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._recording:
+            _traced("exit", self)
             self._stop()
             f = sys._getframe(1)  # where the `with` block ended (quoted by debugging.explain)
             self._tape.sites = (f.f_code.co_filename, f.f_lineno)
@@ -131,6 +146,7 @@ class GradientTape:
                 "(`with tapegrad.GradientTape() as tape: tape.watch(x)`), or after a non-persistent gradient() "
                 "call, use a new tape."
             )
+        _traced("watch", self, (tensor,))
         for t in _nest.flatten(tensor):
             t = getattr(t, "flat_values", t)  # a RaggedTensor: its flat values
             _check_watchable(t)
@@ -167,12 +183,14 @@ class GradientTape:
             raise RuntimeError("Trying to stop recording a tape which is not recording: enter the tape first.")
         if not self._recording:
             raise ValueError("Tape is not recording: stop_recording() works only inside the tape's `with` block.")
+        _traced("stop", self)
         self._stop()
         try:
             yield
         finally:
             _tape.push(self._tape)
             self._recording = True
+            _traced("resume", self)
 
     def reset(self) -> None:
         """Discard everything recorded and watched so far and start a fresh recording (inside the context)."""
@@ -181,6 +199,7 @@ class GradientTape:
         new = _tape.Tape(self._persistent, self._watch_accessed_variables)
         _tape.replace(self._tape, new)
         self._tape = new
+        _traced("reset", self)
 
     # -- gradients --------------------------------------------------------------------------------------------
     def _begin_use(self) -> _tape.Tape:
@@ -220,6 +239,11 @@ class GradientTape:
         ``unconnected_gradients="explain"`` (a tapegrad extension) returns what ``"none"`` returns and warns
         (``tapegrad.debugging.UnconnectedGradientWarning``) with the reason and the fix for every None gradient.
         """
+        if _trace_hook is not None and local.tracer is not None:
+            r = _traced("gradient", self, (target, sources),
+                        {"output_gradients": output_gradients, "unconnected_gradients": unconnected_gradients})
+            if r is not _PASS:
+                return r
         if unconnected_gradients is not UnconnectedGradients.NONE and unconnected_gradients == "explain":
             from .debugging import _gradient_explained
 
@@ -367,6 +391,12 @@ class GradientTape:
         >>> g.jacobian(y, x).numpy().tolist()
         [[2.0, 0.0], [0.0, 4.0]]
         """
+        if _trace_hook is not None and local.tracer is not None:
+            r = _traced("jacobian", self, (target, sources),
+                        {"unconnected_gradients": unconnected_gradients, "parallel_iterations": parallel_iterations,
+                         "experimental_use_pfor": experimental_use_pfor})
+            if r is not _PASS:
+                return r
         if not experimental_use_pfor and not self._persistent:
             raise RuntimeError(
                 "GradientTape must be created with persistent=True to compute the jacobian with "
@@ -449,6 +479,12 @@ class GradientTape:
         >>> g.batch_jacobian(y, x).shape
         TensorShape([2, 2, 2])
         """
+        if _trace_hook is not None and local.tracer is not None:
+            r = _traced("batch_jacobian", self, (target, source),
+                        {"unconnected_gradients": unconnected_gradients, "parallel_iterations": parallel_iterations,
+                         "experimental_use_pfor": experimental_use_pfor})
+            if r is not _PASS:
+                return r
         if not experimental_use_pfor and not self._persistent:
             raise RuntimeError(
                 "GradientTape must be created with persistent=True to compute the batch_jacobian with "

@@ -58,6 +58,11 @@ def _load_core() -> dict[str, Any]:
         _core["is_tracing"] = trace_module.is_tracing
         params = inspect.signature(trace_module.trace).parameters
         _core["names_kw"] = "names" in params
+        _core["generic_kw"] = "generic" in params
+        from . import shapes
+
+        shapes.install()
+        _core["shapes"] = shapes
     return _core
 
 
@@ -573,6 +578,11 @@ class ConcreteFunction:
         self._counted = False  # counted in the function's tracing count
         self._number = number
         self._variables: list[Any] = []
+        # Generic traces (None dims): each body trace is kept as a template that compiler.shapes replays for other
+        # concrete shapes, so the body runs once per signature (and per data-dependent path).
+        self._templates: list[Any] = []
+        self._replayed: dict[tuple[Any, ...], set[int]] = {}  # input shapes -> ids of templates replayed for them
+        self.not_generic_reasons: list[str] = []  # why a replay was refused (the body ran again for that shape)
 
     # -- tracing -----------------------------------------------------------------------------------------------
     def _program(self) -> Any:
@@ -617,12 +627,14 @@ class ConcreteFunction:
             out, structure = _flatten_result(result, function._python_function)
             box["structure"] = structure
             static = _tensor._relaxed_shapes
-            box["specs"] = [TensorSpec(static.get(id(o._value), o.shape), o.dtype) for o in out]
+            box["specs"] = [TensorSpec(static.get(id(o._value), TensorShape(o._value.shape)), o.dtype) for o in out]
             return out, structure
 
         kw: dict[str, Any] = {"name": function.__name__, "jit_compile": bool(function._jit_compile)}
         if core["names_kw"]:
             kw["names"] = self._names
+        if self._general and core.get("generic_kw"):
+            kw["generic"] = True
         saved_explore = _state.explore
         _state.explore = explore
         _state.depth += 1
@@ -654,6 +666,14 @@ class ConcreteFunction:
         _check_effects_before_guards(program, function)
         structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
         path = (program, structure, box.get("specs"))
+        log = getattr(program, "shapelog", None)
+        if log is not None:
+            if log.reason is None:
+                self._templates.insert(0, core["shapes"].Template(program.traced_graph, log, structure, path[2]))
+                del self._templates[_MAX_PATHS:]
+                self._replayed.setdefault(tuple([t._value.shape for t in flat]), set()).add(id(self._templates[0]))
+            else:
+                self.not_generic_reasons.append(log.reason)
         paths.insert(0, path)
         del paths[_MAX_PATHS:]
         self._paths = paths
@@ -674,8 +694,8 @@ class ConcreteFunction:
         if not paths:
             if self._pending or not self._by_shape_traced():
                 self._function._first_trace(self, flat, call, paths)
-            else:
-                self._trace(flat, call, paths)  # another concrete shape of a None-dim signature
+            elif not self._respecialise(flat, paths):
+                self._trace(flat, call, paths)  # another concrete shape that the traced graph cannot serve
         path = paths[0]
         try:
             return _pack(path[1], path[0](flat))
@@ -689,9 +709,40 @@ class ConcreteFunction:
                 continue
             paths.insert(0, paths.pop(i))
             return _pack(path[1], outs)
+        if self._general and self._respecialise(flat, paths):
+            return _pack(paths[0][1], paths[0][0](flat))  # another traced path, replayed for these shapes
         _note_trace(self._function)  # a new path through data-dependent Python control flow: a retrace
         path = self._trace(flat, call, paths)
         return _pack(path[1], path[0](flat))
+
+    def _respecialise(self, flat: list[Any], paths: list[Any]) -> bool:
+        """Compile a traced graph of this signature for ``flat``'s shapes without running the body (see
+        ``compiler/shapes.py``); False when no template can serve them soundly."""
+        if not self._templates:
+            return False
+        core = _load_core()
+        shapes = core["shapes"]
+        tried = self._replayed.setdefault(tuple([t._value.shape for t in flat]), set())
+        for template in list(self._templates):
+            if id(template) in tried:
+                continue
+            tried.add(id(template))
+            try:
+                program = shapes.respecialize(template, flat, name=self._function.__name__,
+                                              jit_compile=bool(self._function._jit_compile), names=self._names)
+            except core["GuardMiss"]:
+                continue  # another data-dependent path: a template of the right path may follow
+            except Exception as exc:  # noqa: BLE001  (NotGeneric, or an op that fails for these shapes: the body
+                self.not_generic_reasons.append(f"{type(exc).__name__}: {exc}")  # runs again and reports it)
+                del self.not_generic_reasons[:-_MAX_PATHS]
+                continue
+            paths.insert(0, (program, template.structure, template.specs))
+            del paths[_MAX_PATHS:]
+            self._paths = paths
+            self._pending = []
+            self._single = None
+            return True
+        return False
 
     def _by_shape_traced(self) -> bool:
         return any(self._by_shape.values())

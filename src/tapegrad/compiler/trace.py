@@ -26,6 +26,7 @@ from .._tensor import Variable, _TensorLike, make, user_site
 from ..ops.random_ops import RandomKernel
 from .graph import ASSIGN_OPS, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, Node
 from .lower import learn
+from .shapes import ShapeLog, note_node
 
 __all__ = ["GuardMiss", "TraceError", "trace", "is_tracing"]
 
@@ -68,6 +69,12 @@ class Tracer:
         self.input_vars: dict[int, int] = {}  # id(Variable) -> index of the input it was passed as
         self.counts: dict[str, int] = {}
         self.guarded: set[tuple[int, str]] = set()
+        self.shapelog: Any = None  # a shapes.ShapeLog while tracing a signature with None dims (replayable trace)
+
+    def _add(self, node: Node) -> None:
+        self.graph.nodes.append(node)
+        if self.shapelog is not None:
+            note_node(self, self.shapelog, node)
 
     # -- values --------------------------------------------------------------------------------------------------
     def define(self, raw: Any, kind: str = "node") -> int:
@@ -119,7 +126,7 @@ class Tracer:
             raw = var._value if current is None else current
             self.var_objs[key] = (var, raw)
             vid = self.graph.new_value(np.shape(raw), raw.dtype, "node")
-            self.graph.nodes.append(Node(READ_VARIABLE, {"var": var}, (), (vid,), self._name("read_" + _var_name(var)),
+            self._add(Node(READ_VARIABLE, {"var": var}, (), (vid,), self._name("read_" + _var_name(var)),
                                          user_site(1)))
             self.ids[id(raw)] = vid
             self.keep.append(raw)
@@ -147,7 +154,7 @@ class Tracer:
             outs = (self.define(out),)
         if any(type(v) is RandomKernel for v in p.values()):  # each program owns its random kernels (a nested
             p = {k: v.fork() if type(v) is RandomKernel else v for k, v in p.items()}  # function's are copied)
-        self.graph.nodes.append(Node(op, p, ins, outs, self._name(op.name), user_site(1)))
+        self._add(Node(op, p, ins, outs, self._name(op.name), user_site(1)))
         learn(op, p, vals, out)
 
     def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...],
@@ -161,13 +168,13 @@ class Tracer:
         else:
             op, params = ASSIGN_OPS[mode], {"target": target}
         new_vid = self.define(var._value)
-        self.graph.nodes.append(Node(op, params, ins, (new_vid,), self._name(mode + "_" + _var_name(var)),
+        self._add(Node(op, params, ins, (new_vid,), self._name(mode + "_" + _var_name(var)),
                                      user_site(1)))
         self.var_vid[id(var)] = new_vid
 
     def on_print(self, tensors: list[Any], printer: Any) -> None:
         ins = tuple([self.vid_of(t, t._value) for t in tensors])
-        self.graph.nodes.append(Node(PRINT, {"fmt": printer}, ins, (), self._name("print"), user_site(1)))
+        self._add(Node(PRINT, {"fmt": printer}, ins, (), self._name("print"), user_site(1)))
 
     def on_convert(self, t: Any, kind: str, result: Any) -> None:
         """``t`` was turned into a Python value: a guard, unless ``t`` is a frozen constant."""
@@ -184,7 +191,7 @@ class Tracer:
         if (vid, kind) in self.guarded:
             return
         self.guarded.add((vid, kind))
-        self.graph.nodes.append(Node(GUARD, {"kind": kind, "expect": expect}, (vid,), (), self._name("guard"),
+        self._add(Node(GUARD, {"kind": kind, "expect": expect}, (vid,), (), self._name("guard"),
                                      user_site(1)))
 
     # -- end of the trace ----------------------------------------------------------------------------------------
@@ -246,18 +253,22 @@ def _refuse_strings(g: Any, name: str) -> None:
 
 def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: list[Any], *, name: str = "fn",
           jit_compile: bool = False, options: dict[str, Any] | None = None,
-          names: list[str] | None = None) -> Any:
+          names: list[str] | None = None, generic: bool = False) -> Any:
     """Trace ``run`` on placeholders carrying ``example_inputs``' values and compile it into a :class:`Program`.
 
     ``run(placeholders) -> (flat_outputs, structure)``. Variables in ``example_inputs`` are passed through as
     themselves (read live; updates go to the caller's variable). Tracing leaves Variables as it found them: call
     the returned program to get the first call's results and effects. ``options`` switches passes off
-    (``{"cse": False}``; see :data:`tapegrad.compiler.program.DEFAULT_OPTIONS`).
+    (``{"cse": False}``; see :data:`tapegrad.compiler.program.DEFAULT_OPTIONS`). ``generic=True`` (a signature with
+    None dims) keeps a :class:`~tapegrad.compiler.shapes.ShapeLog` as ``program.shapelog``, so that the graph can be
+    replayed for other shapes (:func:`tapegrad.compiler.shapes.respecialize`).
     """
     from .program import Program
 
     t0 = time.perf_counter()
     tr = Tracer()
+    if generic:
+        tr.shapelog = ShapeLog()
     g = tr.graph
     args: list[Any] = []
     for k, x in enumerate(example_inputs):
@@ -298,5 +309,7 @@ def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: lis
     trace_seconds = time.perf_counter() - t0
     if jit_compile:
         _refuse_strings(g, name)
-    return Program(g, structure, name=name, trace_seconds=trace_seconds, jit_compile=jit_compile,
-                   options=options)
+    program = Program(g, structure, name=name, trace_seconds=trace_seconds, jit_compile=jit_compile,
+                      options=options)
+    program.shapelog = tr.shapelog
+    return program

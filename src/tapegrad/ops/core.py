@@ -11,7 +11,8 @@ from .._backend import NUMPY
 from .._device import current_backend
 from .._dispatch import apply1
 from .._logging import warn_limited
-from .._registry import defop, normal, spec
+from .._registry import OpDef, defop, normal, spec
+from .._tape import local
 from .._tensor import Tensor, Variable, _TensorLike, constant_value, make, static_value
 from ._common import RaggedInput, dtype_np, shape_arg, to_tensor
 
@@ -109,6 +110,11 @@ def ones(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> T
     return _filled(shape, dtype, 1)
 
 
+# zeros_like/ones_like inside a trace of a signature with None dims: a node sized by its input at run time (eagerly,
+# and in other traces, a constant of the input's shape)
+FILL_LIKE = OpDef("fill_like", lambda F, x, fill, dtype: F.full(F.shape(x), fill, dtype=dtype))
+
+
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
     """Zeros with the shape (and, unless ``dtype`` is given, the dtype) of ``input``.
 
@@ -123,6 +129,8 @@ def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor
     dt = x._value.dtype if dtype is None else dtype_np(dtype)
     if dt.kind == "O":
         return make(_string_fill(x._value.shape, 0), NUMPY)
+    if getattr(local.tracer, "shapelog", None) is not None:
+        return apply1(FILL_LIKE, x, {"fill": 0, "dtype": dt})  # sized at run time (a trace with None dims)
     return make(x._xp.zeros(x._value.shape, dtype=dt), x._xp)
 
 
@@ -142,6 +150,8 @@ def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:
         from ..errors import InvalidArgumentError
 
         return make(_string_fill(x._value.shape, 1, InvalidArgumentError), NUMPY)
+    if getattr(local.tracer, "shapelog", None) is not None:
+        return apply1(FILL_LIKE, x, {"fill": 1, "dtype": dt})
     return make(x._xp.ones(x._value.shape, dtype=dt), x._xp)
 
 
