@@ -854,7 +854,43 @@ class ConcreteFunction:
         if specs is None:
             specs = [s if isinstance(s, TensorSpec) else TensorSpec(*s)
                      for s in getattr(self._paths[0][0], "output_specs", ())]
+        if self._general and self._templates:
+            specs = self._generic_output_specs(list(specs))
         return list(specs)
+
+    def _generic_output_specs(self, specs: list[TensorSpec]) -> list[TensorSpec]:
+        """Output specs of a trace with None dims, with None where a size follows the inputs' None dims (as TF's
+        shape inference reports them): the traced graph is replayed once on inputs one larger in each None dim, and
+        the dims that changed are unknown."""
+        cached = getattr(self, "_probed_specs", None)
+        if cached is not None:
+            return list(cached)
+        template = self._templates[-1]  # the first trace
+        g = template.graph
+        probes: list[Any] = []
+        for vid, is_var, spec in zip(g.inputs, g.input_variables, self._specs):
+            if is_var:
+                return specs
+            value = g.values[vid]
+            dims = spec.shape._dims
+            shape = tuple(d + 1 if dims is None or dims[i] is None else d for i, d in enumerate(value.shape))
+            probes.append(convert_to_tensor(np.ones(shape, dtype=value.dtype)))
+        try:
+            program = _load_core()["shapes"].respecialize(template, probes, name=self._function.__name__,
+                                                          names=self._names)
+        except Exception:  # noqa: BLE001  (not replayable for other sizes: the traced shapes are all we know)
+            self._probed_specs = specs
+            return specs
+        out = []
+        for spec, a, b in zip(specs, template.graph.outputs, program.traced_graph.outputs):
+            s1, s2 = template.graph.values[a].shape, program.traced_graph.values[b].shape
+            shape = spec.shape
+            if len(s1) == len(s2) and shape.rank == len(s1):
+                shape = TensorShape([d if d is not None and d1 == d2 else None
+                                     for d, d1, d2 in zip(shape.as_list(), s1, s2)])
+            out.append(TensorSpec(shape, spec.dtype))
+        self._probed_specs = out
+        return list(out)
 
     @property
 
@@ -1364,9 +1400,14 @@ class Function:
         if concrete is not None and _alive(concrete._refs):
             return concrete
         concrete = self._new_concrete(key, args, kwargs, leaves, refs)
-        concrete._counted = True  # TF traces here; tapegrad traces on first use, with real values when it can
+        concrete._counted = True
         self._tracing_count += 1
         self._store(concrete)
+        if concrete._general:
+            # TF traces here. A signature with None dims is traced now (on example values: unknown sizes are 1), and
+            # every concrete shape called later replays that trace; a fixed signature waits for its first call's
+            # real values.
+            concrete._program()
         return concrete
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:

@@ -57,6 +57,10 @@ SHAPE_FREE = frozenset({
 })
 
 
+# ops whose gradient runs the user's Python (tf.custom_gradient's grad_fn, recompute_grad's function)
+_PYTHON_GRADIENTS = frozenset({"custom_gradient", "recompute_grad", "recompute_grad_n"})
+
+
 class NotGeneric(Exception):
     """This trace cannot be replayed for these shapes (the message says why); run the body again instead."""
 
@@ -166,6 +170,9 @@ def note_node(tr: Any, log: ShapeLog, node: Any) -> None:
         return
     if local.accumulators:
         log.refuse("a forward-mode accumulator (tf.autodiff.ForwardAccumulator) is active in the body")
+    if node.op.name in _PYTHON_GRADIENTS:
+        log.refuse(f"a {node.op.name} function: its gradient is Python code of the trace (closures over traced "
+                   "tensors) that a replay cannot run again for other shapes")
     if node.op.name == "reshape":
         spec = _reshape_spec()
         if spec is not None:
@@ -337,6 +344,16 @@ def respecialize(template: Template, inputs: list[Any], *, name: str, jit_compil
                 if ev[6] is not None:
                     bind(ev[6], result)
 
+        reads: dict[int, tuple[int, ...]] = dict(log.reads)
+
+        def check_reads(vids: Any) -> None:
+            for vid in vids:
+                shape = reads.get(vid)
+                if shape is not None and vid in env and _shape_of(env[vid]) != shape:
+                    raise NotGeneric(f"the body read the static shape {shape} of a tensor whose shape depends on a "
+                                     f"None dimension (it is {_shape_of(env[vid])} now)")
+
+        check_reads(g1.inputs)
         for pos, node in enumerate(g1.nodes):
             while k < len(events) and events[k][0] <= pos:
                 event(events[k])
@@ -344,14 +361,11 @@ def respecialize(template: Template, inputs: list[Any], *, name: str, jit_compil
             if pos in log.derived:
                 continue
             _replay_node(node, pos, env, g1, log, placeholders, GuardMiss)
+            check_reads(node.outputs)
         while k < len(events):
             event(events[k])
             k += 1
-        for vid, shape in log.reads:
-            x = env.get(vid)
-            if x is not None and _shape_of(x) != shape:
-                raise NotGeneric(f"the body read the static shape {shape} of a tensor whose shape depends on a None "
-                                 f"dimension (it is {_shape_of(x)} now)")
+        check_reads(list(reads))
         outs = [env[v] for v in g1.outputs]
         return outs, template.structure
 
