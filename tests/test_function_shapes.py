@@ -232,3 +232,47 @@ def test_custom_gradient_falls_back_to_running_the_body_and_print_runs_every_cal
     captured = capsys.readouterr()
     out = captured.out + captured.err
     assert "n 2" in out and "n 5" in out and "n 1" in out
+
+
+def test_slicing_gather_one_hot_bias_add_and_conv_with_a_none_batch():
+    k = tf.constant(np.linspace(-1, 1, 3 * 3 * 2 * 4, dtype=np.float32).reshape(3, 3, 2, 4))
+    bias = tf.constant(np.arange(4, dtype=np.float32))
+
+    def body(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, k, strides=2, padding="SAME"), bias))
+            p = tf.nn.max_pool2d(h, 2, 1, "VALID")
+            rows = tf.reshape(p, [-1, 4])
+            picked = tf.gather(rows, [0, 2], axis=1) * tf.one_hot(tf.cast(rows[:, 0] > 0, tf.int32), 2)
+            y = tf.reduce_sum(picked[1:]) + tf.reduce_mean(rows[..., -1]) + tf.reduce_sum(x[:, ::2, 0])
+        return y, t.gradient(y, x)
+
+    f, runs = _run(body, [tf.TensorSpec([None, 6, 6, 2])], [[(2, 6, 6, 2)], [(3, 6, 6, 2)], [(1, 6, 6, 2)],
+                                                              [(5, 6, 6, 2)]])
+    assert runs == 1, _reasons(f)
+
+
+def test_keras_style_step_with_a_partial_last_batch():
+    w = tf.Variable(np.full((4, 1), 0.1, np.float32))
+
+    @tf.function(reduce_retracing=True)
+    def step(x, y):
+        with tf.GradientTape() as t:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+        w.assign_sub(0.05 * t.gradient(loss, w))
+        return loss
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((23, 4)).astype(np.float32)
+    y = (x @ np.arange(4, dtype=np.float32)[:, None]).astype(np.float32)
+    w_ref = np.full((4, 1), 0.1, np.float32)
+    for _ in range(2):
+        for i in range(0, 23, 8):  # batches of 8, 8, 7
+            xb, yb = x[i:i + 8], y[i:i + 8]
+            loss = step(tf.constant(xb), tf.constant(yb))
+            err = xb @ w_ref - yb
+            np.testing.assert_allclose(float(loss), float(np.mean(err ** 2)), rtol=1e-5)
+            w_ref = w_ref - 0.05 * (2 * xb.T @ err / err.size)
+            np.testing.assert_allclose(w.numpy(), w_ref, rtol=1e-5, atol=1e-6)
+    assert step.experimental_get_tracing_count() == 2  # (8, 4), then one relaxed trace serving 7 and 8

@@ -7,8 +7,8 @@ raised exceptions of the same class (the rule of ``/work/shared/tools/probe_chec
 cached in ``.cache/`` (keyed by the probe sources and the TF/NumPy/Python versions); without TensorFlow the test is
 skipped, unless ``TAPEGRAD_REQUIRE_TF=1`` (CI).
 
-``KNOWN`` lists the cases that cannot agree yet, each with the reason: static shapes with unknown dimensions inside
-``tf.function``, float16 summation order, soft device placement, and one TF gradient-shape quirk.
+``KNOWN`` lists the cases that do not agree, each with the reason (today one TF gradient-shape quirk, decided not
+to copy).
 """
 
 from __future__ import annotations
@@ -29,14 +29,7 @@ PROBE_DIR = Path(__file__).resolve().parent / "tf_probes"
 REQUIRE_TF = os.environ.get("TAPEGRAD_REQUIRE_TF") == "1"
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-_GRAPH = "compiled function: static shapes with unknown dimensions"
 KNOWN = {
-    "cond different shapes tf.function": _GRAPH + " (TF: structured_outputs.shape (None,) when the branches' "
-                                         "shapes differ; tapegrad's value-carrying trace reports (2,))",
-    "py_function static shape inside tf.function": _GRAPH + " (TF: str(r.shape) is '<unknown>'; tapegrad's trace "
-                                                   "knows (3,))",
-    "ensure_shape refines static shape in tf.function": _GRAPH + " (TF refines [None] to [3]; tapegrad's "
-                                                        "get_concrete_function does not run the body)",
     # Decided not to copy (issue 14): TF's EagerPyFunc gradient turns a None from the body's tape into
     # constant(0.0), a scalar, so the gradient of a [3] variable has shape (). tapegrad gives the same value and the
     # same not-None answer, with the variable's shape: its engine fits every gradient to its source's shape (the

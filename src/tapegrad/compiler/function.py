@@ -866,6 +866,8 @@ class ConcreteFunction:
         if cached is not None:
             return list(cached)
         template = self._templates[-1]  # the first trace
+        if template.specs is not None and len(template.specs) == len(specs):
+            specs = list(template.specs)
         g = template.graph
         probes: list[Any] = []
         for vid, is_var, spec in zip(g.inputs, g.input_variables, self._specs):

@@ -53,8 +53,17 @@ SHAPE_FREE = frozenset({
     "minimum", "squared_difference", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_not", "clip_by_value", "add_n", "ensure_shape", "cumsum", "cumprod",
     "l2_normalize", "real", "imag", "conj", "angle", "is_nan", "is_inf", "is_finite", "erf", "atan2",
-    "host_value", "host_effect", "fill_like",
+    "host_value", "host_effect", "fill_like", "bias_add", "gather", "one_hot", "l2_loss", "moments", "stack",
+    "dropout", "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
 })
+# Ops whose attributes depend on the sizes of the non-leading dims only (padding from the spatial size): shape-free
+# when only the leading (batch) dim of their inputs changed.
+BATCH_FREE = frozenset({"conv2d", "max_pool2d", "avg_pool2d", "max_pool_argmax", "batch_normalization",
+                        "fused_batch_norm_train"})
+# Ops shape-free only when the user called the API that makes them (other tapegrad code may compute their
+# attributes from shapes): op -> the API functions.
+USER_CALLED = {"strided_slice": frozenset({"getitem", "__getitem__", "strided_slice"})}
 
 
 # ops whose gradient runs the user's Python (tf.custom_gradient's grad_fn, recompute_grad's function)
@@ -77,7 +86,8 @@ class ShapeLog:
         self.reads: list[tuple[int, tuple[int, ...]]] = []  # (value id, shape) whose static shape Python read
         self.reason: str | None = None  # why the trace cannot be replayed (None: it can)
         self.tapes: dict[int, int] = {}  # id(GradientTape) -> its number in this log
-        self.reshapes: dict[int, tuple[int, ...]] = {}  # node position -> the user's tf.reshape spec (-1 kept)
+        # node position -> the user's tf.reshape spec (-1 kept); () for other nodes the user's own call made
+        self.reshapes: dict[int, tuple[int, ...]] = {}
         self.keep: list[Any] = []  # tapes kept alive (their ids stay theirs)
 
     def refuse(self, reason: str) -> None:
@@ -177,6 +187,20 @@ def note_node(tr: Any, log: ShapeLog, node: Any) -> None:
         spec = _reshape_spec()
         if spec is not None:
             log.reshapes[pos] = spec
+    elif node.op.name in USER_CALLED and _api_called() in USER_CALLED[node.op.name]:
+        log.reshapes[pos] = ()  # made by the user's own call: its attributes are the user's
+
+
+def _api_called() -> str | None:
+    """The name of the tapegrad function the user's code called (the outermost tapegrad frame)."""
+    from .._tensor import _PACKAGE_DIR
+
+    f = sys._getframe(2)
+    name = None
+    while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+        name = f.f_code.co_name
+        f = f.f_back
+    return name
 
 
 def _reshape_spec() -> tuple[int, ...] | None:
@@ -448,6 +472,13 @@ def _shape_free_params(node: Any, pos: int, args: list[Any], g1: Graph, log: Sha
             return {**node.params, "shape": tuple(shape)}
     elif op.name in SHAPE_FREE:
         return node.params
+    elif op.name in USER_CALLED:
+        if pos in log.reshapes:
+            return node.params
+    elif op.name in BATCH_FREE:
+        if all(len(_shape_of(a)) == len(g1.values[i].shape) and _shape_of(a)[1:] == g1.values[i].shape[1:]
+               for a, i in zip(args, node.inputs)):
+            return node.params
     else:
         from .lower import lowerable_ufunc
 

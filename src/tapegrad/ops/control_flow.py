@@ -29,7 +29,7 @@ import numpy as np
 from .. import _dtypes, _nest, _tensor
 from .._backend import NUMPY
 from .._dispatch import applyn
-from .._registry import defop, spec
+from .._registry import OpDef, defop, spec
 from .._shape import TensorShape
 from .._strings import is_text, to_bytes_array
 from .._tape import Tape, local
@@ -275,6 +275,16 @@ def _check_branches(taken: Any, other: Any) -> None:
                             f"got {getattr(da, 'name', da)} and {getattr(db, 'name', db)}.")
 
 
+def _merge_static_shapes(taken: Any, other: Any) -> None:
+    """TF's static shape of a cond's result: the branches' shapes merged (None where they differ)."""
+    for a, b in zip(_nest.flatten(taken), _nest.flatten(other)):
+        if isinstance(a, _TensorLike) and isinstance(b, _TensorLike) and a._value.shape != b._value.shape:
+            sa = _tensor._relaxed_shapes.get(id(a._value)) or TensorShape(a._value.shape)
+            sb = TensorShape(b._value.shape)
+            _tensor._relaxed_shapes[id(a._value)] = TensorShape(
+                None if sa.rank != sb.rank else [x if x == y else None for x, y in zip(sa.as_list(), sb.as_list())])
+
+
 def _graph_branches(result: Any, others: list[Callable[[], Any]], check: bool) -> Any:
     """While tracing: trace the branches not taken in a sandbox; check them (cond) and tie what they read to the
     result with zero gradients, as TF's tf.function does."""
@@ -283,6 +293,7 @@ def _graph_branches(result: Any, others: list[Callable[[], Any]], check: bool) -
         ran, other, caps = _untaken(fn)
         if ran and check:
             _check_branches(result, other)
+            _merge_static_shapes(result, other)
         for c in caps:
             captures[id(c)] = c
     return _link_zero_gradients(result, list(captures.values()))
@@ -1138,6 +1149,23 @@ def _close(a: Any, b: Any) -> bool:
 # ensure_shape, identity_n
 
 
+_ENSURE_DEFERRED = [0]  # > 0 while a trace records the check (its example sizes are not checked)
+
+
+def _ensure_shape_fwd(F: Any, x: Any, shape: tuple[Any, ...] | None) -> Any:
+    if shape is not None and not _ENSURE_DEFERRED[0] and (len(shape) != x.ndim or any(w is not None and w != d for w, d in zip(shape, x.shape))):
+        got = ",".join(map(str, x.shape))
+        exp = ",".join("?" if d is None else str(d) for d in shape)
+        raise InvalidArgumentError(f"ensure_shape: shape of tensor input [{got}] is not compatible with expected "
+                                   f"shape [{exp}].")
+    return x[...]  # a view: a value of its own in the graph (its static shape is the refined one)
+
+
+# the run-time check of tf.ensure_shape in a trace with None dims (the gradient passes through)
+_ENSURE_SHAPE = OpDef("ensure_shape", _ensure_shape_fwd, lambda F, g, ins, out, p, needs: (g,),
+                      lambda F, ts, ins, out, p: ts[0])
+
+
 def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Tensor:
     """``tf.ensure_shape``: ``x`` unchanged (gradient passes through) if its shape is compatible with ``shape``
     (``None`` entries match anything); InvalidArgumentError otherwise.
@@ -1148,6 +1176,22 @@ def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Tensor:
     """
     t = to_tensor(x)
     want = _as_shape(shape)
+    if getattr(local.tracer, "shapelog", None) is not None:
+        # a trace with None dims: the sizes seen are examples, so the check is a node of the program (run on every
+        # call) and the result's static shape is refined by ``shape``, as TF's graph does
+        static = _tensor._relaxed_shapes.get(id(t._value)) or TensorShape(t._value.shape)
+        if static.rank is not None and want.rank is not None and static.rank != want.rank:
+            raise ValueError(f"ensure_shape: shape {static} of the tensor is not compatible with {want}.")
+        _ENSURE_DEFERRED[0] += 1
+        try:
+            out = applyn(_ENSURE_SHAPE, (t,), {"shape": tuple(want.as_list()) if want.rank is not None else None})
+        finally:
+            _ENSURE_DEFERRED[0] -= 1
+        refined = want if static.rank is None else TensorShape(
+            [w if w is not None else d for w, d in zip(want.as_list(), static.as_list())]) if want.rank is not None \
+            else static
+        _tensor._relaxed_shapes[id(out._value)] = refined
+        return out
     if not want.is_compatible_with(t._value.shape):
         got = ",".join(map(str, t._value.shape))
         exp = ",".join("?" if d is None else str(d) for d in want.as_list()) if want.rank is not None else "?"
@@ -1346,6 +1390,9 @@ def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: A
         outs = [make(a, NUMPY) for a in _pyfunc_fwd(None, func=func, touts=touts, box=[])]
     else:
         outs = applyn(PY_FUNCTION, tuple(args), {"func": func, "touts": touts, "box": []})
+    if _tensor._tracing is not None and _tensor._tracing():
+        for o in outs:  # in a traced function the results' static shape is unknown, as TF's
+            _tensor._relaxed_shapes[id(o._value)] = TensorShape(None)
     return list(outs) if as_list else outs[0]
 
 
