@@ -31,8 +31,6 @@ _PASS = object()
 
 
 def _traced(kind: str, tape: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> Any:
-    if _trace_hook is None or local.tracer is None:
-        return _PASS
     return _trace_hook(kind, tape, args, kwargs or {})
 
 
@@ -122,12 +120,14 @@ class GradientTape:
             self._used = False
         _tape.push(self._tape)
         self._recording = True
-        _traced("enter", self)
+        if _trace_hook is not None and local.tracer is not None:
+            _traced("enter", self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._recording:
-            _traced("exit", self)
+            if _trace_hook is not None and local.tracer is not None:
+                _traced("exit", self)
             self._stop()
             f = sys._getframe(1)  # where the `with` block ended (quoted by debugging.explain)
             self._tape.sites = (f.f_code.co_filename, f.f_lineno)
@@ -146,7 +146,8 @@ class GradientTape:
                 "(`with tapegrad.GradientTape() as tape: tape.watch(x)`), or after a non-persistent gradient() "
                 "call, use a new tape."
             )
-        _traced("watch", self, (tensor,))
+        if _trace_hook is not None and local.tracer is not None:
+            _traced("watch", self, (tensor,))
         for t in _nest.flatten(tensor):
             t = getattr(t, "flat_values", t)  # a RaggedTensor: its flat values
             _check_watchable(t)
@@ -183,14 +184,16 @@ class GradientTape:
             raise RuntimeError("Trying to stop recording a tape which is not recording: enter the tape first.")
         if not self._recording:
             raise ValueError("Tape is not recording: stop_recording() works only inside the tape's `with` block.")
-        _traced("stop", self)
+        if _trace_hook is not None and local.tracer is not None:
+            _traced("stop", self)
         self._stop()
         try:
             yield
         finally:
             _tape.push(self._tape)
             self._recording = True
-            _traced("resume", self)
+            if _trace_hook is not None and local.tracer is not None:
+                _traced("resume", self)
 
     def reset(self) -> None:
         """Discard everything recorded and watched so far and start a fresh recording (inside the context)."""
@@ -199,7 +202,8 @@ class GradientTape:
         new = _tape.Tape(self._persistent, self._watch_accessed_variables)
         _tape.replace(self._tape, new)
         self._tape = new
-        _traced("reset", self)
+        if _trace_hook is not None and local.tracer is not None:
+            _traced("reset", self)
 
     # -- gradients --------------------------------------------------------------------------------------------
     def _begin_use(self) -> _tape.Tape:
