@@ -1153,7 +1153,8 @@ _ENSURE_DEFERRED = [0]  # > 0 while a trace records the check (its example sizes
 
 
 def _ensure_shape_fwd(F: Any, x: Any, shape: tuple[Any, ...] | None) -> Any:
-    if shape is not None and not _ENSURE_DEFERRED[0] and (len(shape) != x.ndim or any(w is not None and w != d for w, d in zip(shape, x.shape))):
+    if shape is not None and not _ENSURE_DEFERRED[0] and (
+            len(shape) != x.ndim or any(w is not None and w != d for w, d in zip(shape, x.shape))):
         got = ",".join(map(str, x.shape))
         exp = ",".join("?" if d is None else str(d) for d in shape)
         raise InvalidArgumentError(f"ensure_shape: shape of tensor input [{got}] is not compatible with expected "
