@@ -133,10 +133,10 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
     output buffer (``_buffers.spare``). ``float_sources`` (default: all sources) are the sources a gradient may
     flow into; integer sources only ever get their own seed.
     """
-    tracer = local.tracer
-    if tracer is not None and tracer.shapelog is not None and not tracer.shapelog.depth:
+    log = getattr(local.tracer, "shapelog", None)
+    if log is not None and not log.depth:
         # a sweep a generic trace cannot rebuild for other shapes (not run by GradientTape.gradient/jacobian)
-        tracer.shapelog.refuse("gradients computed outside GradientTape.gradient/jacobian")
+        log.refuse("gradients computed outside GradientTape.gradient/jacobian")
     # Which ids depend on a differentiable source: gradients into other ids are never computed. Integer and bool
     # tensors never become outputs of recorded ops, so starting from the float sources keeps them out entirely.
     reach = set(source_ids if float_sources is None else float_sources)

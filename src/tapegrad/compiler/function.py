@@ -1343,6 +1343,7 @@ class Function:
             # making a new Variable on every call fails now instead of silently using fresh ones.
             self._tracing_count += 1
             paths.clear()
+            concrete._templates.clear()
             concrete._single = None
             concrete._variables = created
             explore = _Explore({}) if self._autograph else None

@@ -98,7 +98,7 @@ class ShapeLog:
 # -- recording (called while the trace runs) -----------------------------------------------------------------------
 def _log() -> tuple[Any, ShapeLog | None]:
     tr = local.tracer
-    return tr, (getattr(tr, "shapelog", None) if tr is not None else None)
+    return tr, getattr(tr, "shapelog", None)  # (None for other recorders: control flow's sandbox)
 
 
 def _ref(tr: Any, x: Any) -> Any:
