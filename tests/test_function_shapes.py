@@ -276,3 +276,36 @@ def test_keras_style_step_with_a_partial_last_batch():
             w_ref = w_ref - 0.05 * (2 * xb.T @ err / err.size)
             np.testing.assert_allclose(w.numpy(), w_ref, rtol=1e-5, atol=1e-6)
     assert step.experimental_get_tracing_count() == 2  # (8, 4), then one relaxed trace serving 7 and 8
+
+
+_UNARY = [tf.sin, tf.tanh, tf.nn.relu, lambda a: a * a, lambda a: tf.exp(a * 0.3), tf.nn.sigmoid]
+_BINARY = [tf.add, tf.multiply, tf.subtract, lambda a, b: tf.maximum(a, b) * 0.5]
+_REDUCE = [lambda a: tf.reduce_sum(a), lambda a: tf.reduce_mean(a), lambda a: tf.reduce_max(a, axis=0),
+           lambda a: tf.reduce_mean(a, axis=1, keepdims=True), lambda a: tf.reduce_sum(tf.reshape(a, [-1]) ** 2)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_programs_compiled_equal_eager_over_many_shapes(seed):
+    # random programs of broadcasting elementwise ops, reductions and their gradients; x: [None, 3], y: [None, 1]
+    # or [1, 3]-like shapes whose size-1 dims grow later; every result and gradient must equal eager's
+    rng = np.random.default_rng(100 + seed)
+    steps = [(rng.integers(len(_UNARY)), rng.integers(len(_BINARY))) for _ in range(3)]
+    red = int(rng.integers(len(_REDUCE)))
+
+    def body(x, y):
+        with tf.GradientTape() as t:
+            t.watch([x, y])
+            h = x
+            for u, b in steps:
+                h = _BINARY[b](_UNARY[u](h), y)
+            out = _REDUCE[red](h)
+            loss = tf.reduce_sum(out)
+        gx, gy = t.gradient(loss, [x, y])
+        return out, gx, gy
+
+    rows = [int(n) for n in rng.integers(1, 6, size=5)]
+    y_shapes = [(1, 1), (1, 3), (rows[0], 1), (rows[0], 3)]
+    shape_lists = [[(n, 3), y_shapes[int(rng.integers(len(y_shapes)))]] for n in rows]
+    shape_lists = [[xs, (xs[0] if ys[0] != 1 else 1, ys[1])] for xs, ys in shape_lists]
+    f, runs = _run(body, [tf.TensorSpec([None, 3]), tf.TensorSpec([None, None])], shape_lists, seed=seed)
+    assert runs == 1, _reasons(f)  # one trace served every shape
