@@ -127,8 +127,11 @@ def _new_block(shape: tuple[int, ...], dtype: Any) -> tuple[np.ndarray, tuple[in
     Why: a block is read and written over and over, and with 4 KiB pages a 4 MB array spans ~1,000 TLB entries
     per pass. NumPy advises the kernel to back its allocations of 4 MiB and more with transparent huge pages
     (``madvise(MADV_HUGEPAGE)`` on that allocation only, where the kernel leaves it to the program); a block that
-    starts on a huge-page boundary gets them for all its whole 2 MiB stretches. Only pages that are touched take
-    memory: the unused head and tail of the byte array are address space, not resident memory.
+    starts on a huge-page boundary gets them for all its whole 2 MiB stretches, and for a last, partial stretch that
+    is at least 7/8 data (at most 256 KiB unused). Everything after those stretches is advised back
+    (``MADV_NOHUGEPAGE``, on this allocation's own pages): the kernel would otherwise fill a partly used stretch to
+    a whole huge page, at once or later (khugepaged, also across neighbouring allocations), and resident memory
+    would grow. The unused head and tail of the byte array are address space, not resident memory.
     """
     dt = np.dtype(dtype)
     nbytes = dt.itemsize
@@ -136,9 +139,36 @@ def _new_block(shape: tuple[int, ...], dtype: Any) -> tuple[np.ndarray, tuple[in
         nbytes *= d
     if nbytes < HUGE or not _HUGE_OK:
         return _empty(shape, dt), None
-    raw = _empty(nbytes + HUGE, np.uint8)
-    off = -raw.ctypes.data % HUGE
+    rest = nbytes % HUGE
+    # the huge pages: the data's whole 2 MiB stretches, and its last, partial one if it is nearly all data
+    huge = nbytes - rest + (HUGE if rest >= HUGE - HUGE // 8 else 0)
+    raw = _empty(max(huge, nbytes) + HUGE, np.uint8)
+    start = raw.ctypes.data
+    off = -start % HUGE
+    end = off + huge  # from here to the allocation's end: no huge pages (khugepaged would fill them)
+    if end < raw.nbytes and not _no_huge_pages(start + end, raw.nbytes - end):
+        return _empty(shape, dt), None
     return raw, (off, nbytes)
+
+
+_MADVISE: list[Any] = []
+
+
+def _no_huge_pages(address: int, length: int) -> bool:
+    """``madvise(address, length, MADV_NOHUGEPAGE)`` (``address`` a 2 MiB boundary, hence page aligned); False if it
+    cannot be done."""
+    if not _MADVISE:
+        try:
+            import ctypes  # (only once a block of 2 MiB or more is made: not at import)
+
+            f = ctypes.CDLL(None, use_errno=True).madvise
+            f.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+            f.restype = ctypes.c_int
+            _MADVISE.append(f)
+        except (OSError, AttributeError):
+            _MADVISE.append(None)
+    f = _MADVISE[0]
+    return f is not None and f(address, length, 15) == 0  # 15: MADV_NOHUGEPAGE (Linux)
 
 
 def _huge_view(b: np.ndarray, view: tuple[int, int], shape: tuple[int, ...], dtype: Any) -> np.ndarray:
