@@ -35,7 +35,7 @@ _NODE_OPS: dict[str, OpDef] = {}
 
 
 def _split(vals: tuple[Any, ...], slots: tuple[Any, ...], ng: int, ni: int) -> tuple[Any, Any, Any]:
-    """The rule's ``(g, ins, out)`` from the node's array inputs and its static slots (-1: the next input)."""
+    """The rule's ``(g, ins, out)`` from the node's array inputs and its static slots (``_IN``: the next input)."""
     it = iter(vals)
     full = [next(it) if s is _IN else s[0] for s in slots]
     return full[:ng], full[ng:ng + ni], full[ng + ni:]

@@ -124,9 +124,6 @@ def _conv1d_nwc(x: Any, kernel: Any, stride: int, padding: str, dilation: int) -
     return _shape_ops.reshape(y, (ys[0], ys[2], ys[3]))
 
 
-_FUSED_ACTS = {activations.relu: "relu", activations.linear: "linear"}
-
-
 class _Conv(Layer):
     """The shared part of the convolution layers: arguments, weights, output shapes, config."""
 
@@ -233,14 +230,14 @@ class _Conv(Layer):
     def call(self, inputs: Any) -> Any:
         x = inputs
         first = self.data_format == "channels_first"
-        act = _FUSED_ACTS.get(self.activation)
-        if act is not None and self.rank == 2 and not first and type(self)._convolve is _Conv._convolve:
+        act = "relu" if self.activation is activations.relu else "linear" if self.activation is activations.linear \
+            else None
+        if (act is not None and self.rank == 2 and not first and type(self)._convolve is _Conv._convolve
+                and len(x.shape) == 4):
             # convolution, bias and ReLU as one op (the same values; less memory traffic)
-            from ...ops.convolution import conv2d_bias_act
-
-            if len(x.shape) == 4:
-                return conv2d_bias_act(x, self.kernel.value, self.bias.value if self.use_bias else None,
-                                       list(self.strides), self.padding.upper(), list(self.dilation_rate), act)
+            return _convolution.conv2d_bias_act(x, self.kernel.value, self.bias.value if self.use_bias else None,
+                                                list(self.strides), self.padding.upper(), list(self.dilation_rate),
+                                                act)
         if first:
             x = _to_last(x, self.rank)
         y = self._convolve(x)
