@@ -413,3 +413,47 @@ def test_fused_batch_norm_gradient_same_for_broadcast_and_contiguous_upstream() 
     contiguous = tape.gradient(y, [x, beta, gamma], output_gradients=tf.constant(up))
     for a, b in zip(broadcast, contiguous):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_jacobian_through_channel_sum_rules_keeps_the_batch_axes(compiled: bool) -> None:
+    """bias_add's, the fused conv's and batch_normalization's bias/scale gradients sum channels with a GEMV; with a
+    Jacobian's batched upstream they must leave its leading axes alone (they summed them too)."""
+    from tapegrad.ops.convolution import conv2d_bias_act
+
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.standard_normal((3, 4)))
+    b = tf.constant(rng.standard_normal(4))
+
+    def bias_jac(x, b):  # noqa: ANN001, ANN202
+        with tf.GradientTape() as t:
+            t.watch(b)
+            y = tf.nn.relu(tf.nn.bias_add(x, b))
+        return t.jacobian(y, b)
+
+    fn = tf.function(bias_jac) if compiled else bias_jac
+    mask = (x.numpy() + b.numpy() > 0).astype(float)
+    ref = np.einsum("ij,jk->ijk", mask, np.eye(4))
+    np.testing.assert_array_equal(fn(x, b).numpy(), ref)
+
+    xi = tf.constant(rng.standard_normal((2, 4, 4, 2)))
+    k, bb = tf.constant(rng.standard_normal((3, 3, 2, 3))), tf.constant(rng.standard_normal(3))
+    off, sc = tf.constant(rng.standard_normal(2)), tf.constant(rng.standard_normal(2))
+
+    def jacs(fused):  # noqa: ANN001, ANN202
+        with tf.GradientTape(persistent=True) as t:
+            t.watch([k, bb, off, sc])
+            y = (conv2d_bias_act(xi, k, bb, 1, "SAME", 1, "relu") if fused
+                 else tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(xi, k, 1, "SAME"), bb)))
+            z = tf.nn.batch_normalization(xi, tf.constant([0.1, -0.2], tf.float64), tf.constant([1.5, 0.5], tf.float64),
+                                          off, sc, 1e-3)
+        return [t.jacobian(y, k), t.jacobian(y, bb), t.jacobian(z, off), t.jacobian(z, sc)]
+
+    got = (tf.function(lambda: jacs(True)) if compiled else lambda: jacs(True))()
+    want = jacs(False)
+    for a, w in zip(got[:2], want[:2]):
+        np.testing.assert_allclose(a.numpy(), w.numpy(), rtol=1e-12, atol=1e-12)
+    eye = np.eye(2)
+    np.testing.assert_allclose(got[2].numpy(), np.broadcast_to(eye, (2, 4, 4, 2, 2)), rtol=1e-12)
+    xn = (xi.numpy() - [0.1, -0.2]) / np.sqrt(np.array([1.5, 0.5]) + 1e-3)
+    np.testing.assert_allclose(got[3].numpy(), xn[..., None] * eye, rtol=1e-12, atol=1e-12)

@@ -96,11 +96,13 @@ def _take(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return _buffers.take(shape, dtype) if n >= _buffers.LARGE else np.empty(shape, dtype)
 
 
-def _sum_rows(F: Any, a: Any, like: Any) -> Any:
+def _sum_rows(F: Any, a: Any, like: Any, value: Any = None) -> Any:
     """``a`` summed down to a per-channel vector shaped like ``like`` (``(C,)``, ``a``'s last axis) as a BLAS GEMV
-    ``ones @ a``; anything else is returned whole for the broadcasting reduction of the backward pass."""
+    ``ones @ a``; anything else is returned whole for the broadcasting reduction of the backward pass — also an
+    upstream with more axes than ``value`` (the op's input it is shaped like): leading Jacobian batch axes, which
+    the engine keeps."""
     if (F.is_diff or a.ndim < 2 or getattr(like, "ndim", 0) != 1 or like.shape[0] != a.shape[-1]
-            or not a.flags.c_contiguous):
+            or not a.flags.c_contiguous or (value is not None and a.ndim != len(value.shape))):
         return a
     rows = a.size // a.shape[-1]
     return F.matmul(F.ones((rows,), dtype=a.dtype), F.reshape(a, (rows, a.shape[-1])))

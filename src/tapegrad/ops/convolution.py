@@ -36,7 +36,7 @@ def _bias_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     if needs[1]:
         # channels last: the sum over every leading axis as a GEMV (NumPy's reduction over the outer axes of an
         # array with a short last axis, a convolution's bias gradient, is many times slower)
-        gb = F.sum(g, axis=tuple(range(-trail, 0))) if trail else _sum_rows(F, g, ins[1])
+        gb = F.sum(g, axis=tuple(range(-trail, 0))) if trail else _sum_rows(F, g, ins[1], ins[0])
     return (g if needs[0] else None, gb)
 
 
@@ -723,7 +723,7 @@ def _fused_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             g = F.where(out > 0, g, F.zeros_like(g))
     gb = None
     if len(ins) == 3 and needs[2]:
-        gb = _sum_rows(F, g, ins[2])  # as bias_add's rule (the engine sums anything else down)
+        gb = _sum_rows(F, g, ins[2], ins[0])  # as bias_add's rule (the engine sums anything else down)
     gx, gf = _conv_vjp(F, g, ins[:2], None, _fused_geo(p), needs[:2])
     return (gx, gf, gb) if len(ins) == 3 else (gx, gf)
 

@@ -184,16 +184,16 @@ def _bn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     res: list[Any] = [None] * len(ins)
     gx = g * inv
     res[0] = gx if needs[0] else None
-    res[1] = -_sum_rows(F, gx, mean) if needs[1] else None
+    res[1] = -_sum_rows(F, gx, mean, x) if needs[1] else None
     centered = x - mean if needs[2] or scale is not None else None
     if needs[2]:
-        res[2] = _sum_rows(F, g * (centered * (inv * r * r * -0.5)), var)
+        res[2] = _sum_rows(F, g * (centered * (inv * r * r * -0.5)), var, x)
     k = 3
     if offset is not None:
-        res[k] = _sum_rows(F, g, offset) if needs[k] else None
+        res[k] = _sum_rows(F, g, offset, x) if needs[k] else None
         k += 1
     if scale is not None and needs[k]:
-        res[k] = _sum_rows(F, g * (centered * r), scale)
+        res[k] = _sum_rows(F, g * (centered * r), scale, x)
     return tuple(res)
 
 
