@@ -19,11 +19,20 @@ from typing import Any
 
 import numpy as np
 
+from .._registry import OPS
 from .graph import ASSIGN_OPS, GUARD, PRINT, SCATTER, Graph, Node, is_stateful
 from .lower import lowerable_ufunc
 
 # nodes whose outputs never share memory with their inputs (besides ufunc calls)
 FRESH_OPS = frozenset({*ASSIGN_OPS.values(), SCATTER, GUARD})
+# registry ops whose forwards always return a new array (a GEMM, a ufunc reduction): their inputs may live in
+# reused buffers even when the result escapes
+FRESH_NAMES = frozenset({"matmul", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "softmax"})
+
+
+def _fresh(node: Node, ufunc_nodes: set[int]) -> bool:
+    op = node.op
+    return id(node) in ufunc_nodes or op in FRESH_OPS or (op.name in FRESH_NAMES and OPS.get(op.name) is op)
 
 
 class MemoryPlan:
@@ -51,7 +60,7 @@ def escaping(graph: Graph, ufunc_nodes: set[int]) -> set[int]:
     may return a view of its inputs."""
     esc = graph.roots()
     for node in reversed(graph.nodes):
-        if id(node) in ufunc_nodes or node.op in FRESH_OPS:
+        if _fresh(node, ufunc_nodes):
             continue
         if any(o in esc for o in node.outputs):
             esc.update(node.inputs)
@@ -73,7 +82,7 @@ def make_plan(graph: Graph) -> MemoryPlan:
                 last[i] = n_nodes
     for k in range(n_nodes - 1, -1, -1):  # views keep what they view alive
         node = graph.nodes[k]
-        if id(node) in ufunc_nodes or node.op in FRESH_OPS:
+        if _fresh(node, ufunc_nodes):
             continue
         end = max((last.get(o, k) for o in node.outputs), default=k)
         for i in node.inputs:
@@ -81,10 +90,12 @@ def make_plan(graph: Graph) -> MemoryPlan:
                 last[i] = end
     free: dict[tuple[Any, ...], list[str]] = {}
     for k, node in enumerate(graph.nodes):
+        dying = []
         for i in node.inputs:  # values whose last reader is this node: their buffers are free again
             name = plan.value_buffer.get(i)
             if name is not None and last.get(i) == k:
                 free.setdefault(_kind(graph, i), []).append(name)
+                dying.append(name)
                 del plan.value_buffer[i]
         if id(node) not in ufunc_nodes:
             continue
@@ -95,7 +106,10 @@ def make_plan(graph: Graph) -> MemoryPlan:
         kind = _kind(graph, o)
         pool = free.get(kind)
         if pool:
-            name = pool.pop()
+            # a dying input's own buffer first: an in-place ufunc (out= one of its inputs) streams two arrays
+            # instead of three (no read-for-ownership of a third destination), ~1/3 faster on large arrays
+            name = next((d for d in dying if d in pool), pool[-1])
+            pool.remove(name)
         else:
             name = f"buf{len(plan.buffers)}"
             plan.buffers[name] = np.empty(val.shape, dtype=val.dtype)

@@ -3,6 +3,11 @@
 * ``x * 1``, ``1 * x``, ``x / 1``, ``x ** 1``, ``x + 0``, ``0 + x``, ``x - 0`` → ``x`` (the constant may be an array of
   ones/zeros, e.g. the broadcast ones that seed ``reduce_sum``'s gradient, once folded);
 * ``-(-x)`` → ``x``;
+* ``a + (-b)`` → ``a - b``, ``(-a) + b`` → ``b - a``, ``a - (-b)`` → ``a + b`` (IEEE subtraction *is* addition of the
+  negation: bit-identical; the negation is then dead unless something else reads it);
+* ``-(a * b)`` → ``(-a) * b`` when ``-a`` is already computed (floating point: rounding is sign-symmetric, so both
+  are bit-identical); the product then usually repeats an existing node and merges with it here (this is how the
+  gradient of ``exp(-x*x)`` loses a pass: its two terms ``e*(-x)`` and ``-(e*x)`` become one value);
 * no-op ``cast``, ``reshape``, ``broadcast_to``, ``identity``, ``sum_to`` (same shape and dtype in and out) → ``x``.
 
 A rewrite applies only when the result keeps ``x``'s shape and dtype (no broadcasting, no promotion). ``x + 0``
@@ -34,6 +39,12 @@ def _all_equal(c: Any, x: float) -> bool:
         return False
 
 
+def _negation_of(producer: dict[int, Any], v: int, neg: Any) -> int | None:
+    """``x`` when value ``v`` is ``-x`` (a negative node), else None."""
+    p = producer.get(v)
+    return p.inputs[0] if p is not None and p.op is neg and len(p.inputs) == 1 and not p.params else None
+
+
 def simplify(graph: Graph) -> Graph:
     ops = {name: OPS.get(name) for name in ("multiply", "add", "subtract", "divide", "negative", "pow",
                                              *_SAME_SHAPE_NOOPS)}
@@ -44,6 +55,8 @@ def simplify(graph: Graph) -> Graph:
     keep = []
     vals = graph.values
     consts = graph.consts
+    negated: dict[int, int] = {}  # x -> -x, for values whose negation a node computes
+    made: dict[Any, int] = {}  # (op, inputs) -> output of a pure binary node kept so far (merges what rewrites repeat)
 
     def res(v: int) -> int:
         while v in mapping:
@@ -53,6 +66,13 @@ def simplify(graph: Graph) -> Graph:
     def same(a: int, out: int) -> bool:
         va, vo = vals[a], vals[out]
         return (not va.pyscalar and va.shape == vo.shape and np.dtype(va.dtype) == np.dtype(vo.dtype))
+
+    def same_kind(a: int, out: int) -> bool:  # same dtype (shapes may broadcast: elementwise either way)
+        va = vals[a]
+        return not va.pyscalar and np.dtype(va.dtype) == np.dtype(vals[out].dtype)
+
+    def _float(v: int) -> bool:
+        return np.dtype(vals[v].dtype).kind in "fc"
 
     for node in graph.nodes:
         if mapping:
@@ -73,11 +93,33 @@ def simplify(graph: Graph) -> Graph:
                 repl = p.inputs[0]
         elif out is not None and op in noops and len(ins) == 1 and same(ins[0], out):
             repl = ins[0]
+        if repl is None and out is not None and len(ins) == 2 and op in (add, sub) and not node.params:
+            a, b = ins
+            if _negation_of(producer, b, neg) is not None and same_kind(b, out):
+                node.op, node.inputs = (sub if op is add else add), (a, _negation_of(producer, b, neg))
+            elif op is add and _negation_of(producer, a, neg) is not None and same_kind(a, out):
+                node.op, node.inputs = sub, (b, _negation_of(producer, a, neg))
+            op, ins = node.op, node.inputs
+        elif repl is None and out is not None and op is neg and len(ins) == 1 and _float(out):
+            p = producer.get(ins[0])
+            if p is not None and p.op is mul and not p.params and all(same_kind(i, out) for i in p.inputs):
+                a, b = p.inputs
+                if a in negated:
+                    node.op, node.inputs = mul, (negated[a], b)
+                elif b in negated:
+                    node.op, node.inputs = mul, (a, negated[b])
+                op, ins = node.op, node.inputs
+        if repl is None and out is not None and len(ins) == 2 and op in (mul, add, sub) and not node.params:
+            repl = made.get((op, ins))
+            if repl is None:
+                made[(op, ins)] = out
         if repl is not None:
             mapping[out] = repl
             continue
         for o in node.outputs:
             producer[o] = node
+        if op is neg and out is not None and not node.params and same_kind(ins[0], out):
+            negated.setdefault(ins[0], out)
         keep.append(node)
     graph.nodes = keep
     graph.substitute(mapping)
