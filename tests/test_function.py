@@ -302,3 +302,12 @@ def test_predicates() -> None:
     assert tf.get_static_value(tf.constant([1, 2])).tolist() == [1, 2]
     assert tf.get_static_value(tf.Variable(1.0)) is None  # TF: a variable's value is not static
     assert tf.get_static_value(3) == 3 and tf.get_static_value([1, 2]) == [1, 2]
+
+
+def test_call_after_get_concrete_function_counts_the_call():
+    f = tf.function(lambda x: x * 2.0)
+    f.get_concrete_function(tf.constant([1.0]))  # traced, but no call counted yet
+    assert f(tf.constant([3.0])).numpy().tolist() == [6.0]
+    g = tf.function(lambda: tf.constant(1.0) + 1.0)
+    g.get_concrete_function()
+    assert float(g()) == 2.0

@@ -1228,9 +1228,7 @@ class Function:
                 else:
                     concrete = self._fast.get(tuple(key))
                     if concrete is not None:
-                        c = self._counter
-                        c.per_trace[-1] += 1  # a cached call (a trace of this code object came first)
-                        c.calls += 1
+                        self._counter.cached()  # (no trace counted yet after get_concrete_function)
                         single = concrete._single
                         if single is None or local.tapes:
                             return concrete._run(list(args), (args, {}))
@@ -1245,9 +1243,7 @@ class Function:
             else:
                 concrete = self._fast.get(())
                 if concrete is not None:
-                    c = self._counter
-                    c.per_trace[-1] += 1
-                    c.calls += 1
+                    self._counter.cached()
                     single = concrete._single
                     if single is None or local.tapes:
                         return concrete._run([], ((), {}))
