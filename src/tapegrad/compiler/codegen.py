@@ -235,5 +235,13 @@ def _emit_node(em: Emitter, graph: Graph, node: Node, names: dict[int, str], idx
     buf = plan.buffer_for(node) if plan is not None else None
     if buf is not None:
         buf = em.bind(plan.buffers[buf], buf)
+    elif plan is not None and id(node) in plan.large_fresh:
+        # a large value the caller or a tape may keep: a free block of the engine's buffer cache (no page faults
+        # on a fresh allocation; the block is reused only once nothing refers to it, see _buffers.py)
+        from .. import _buffers
+
+        val = graph.values[node.outputs[0]]
+        buf = (f"{em.bind(_buffers.take, '_take')}({em.value(tuple(val.shape), 'shape')}, "
+               f"{em.bind(np.dtype(val.dtype), 'dtype_' + np.dtype(val.dtype).name)})")
     return lower_node(em, node, ins, outs, buf, graph)
 

@@ -159,6 +159,30 @@ def learn(op: Any, params: dict[str, Any], vals: tuple[Any, ...], out: Any) -> N
     _TEMPLATES[key] = expr.expr
 
 
+def learn_rewritten(op: Any, params: dict[str, Any], kinds: tuple[Any, ...]) -> None:
+    """Learn the direct form of a node a pass made (no trace value ran through it) from small sample values of
+    the same input kinds: same dtypes, 0-d or not, Python numbers as such."""
+    if node_key(op, params, kinds) in _TEMPLATES:
+        return
+    vals = []
+    for k in kinds:
+        if len(k) == 1:
+            vals.append(k[0](1))
+            continue
+        dt = np.dtype(k[0])
+        a = (np.arange(1, 4) % 3 + 1).astype(dt) if k[1] else np.ones((), dt)
+        vals.append(a if k[1] else a[()])
+    try:
+        import warnings
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            out = op.fwd(NUMPY, *vals, **params)
+    except Exception:  # noqa: BLE001  # not computable on samples: the node calls its forward
+        return
+    learn(op, params, tuple(vals), out)
+
+
 def template_for(op: Any, params: dict[str, Any], kinds: tuple[Any, ...]) -> Any:
     key = node_key(op, params, kinds)
     return None if key is None else _TEMPLATES.get(key)

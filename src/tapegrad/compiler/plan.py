@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import _buffers
+from .._backend import NUMPY
 from .._registry import OPS
 from .graph import ASSIGN_OPS, GUARD, PRINT, SCATTER, Graph, Node, is_stateful
 from .lower import lowerable_ufunc
@@ -42,6 +44,7 @@ class MemoryPlan:
         self.assign: dict[int, str] = {}  # id(node) -> buffer name
         self.buffers: dict[str, Any] = {}
         self.value_buffer: dict[int, str] = {}  # value id -> buffer name
+        self.large_fresh: set[int] = set()  # id(node): an escaping one-ufunc value written into an engine block
 
     def buffer_for(self, node: Node) -> str | None:
         return self.assign.get(id(node))
@@ -102,6 +105,9 @@ def make_plan(graph: Graph) -> MemoryPlan:
         (o,) = node.outputs
         val = graph.values[o]
         if o in esc or val.shape == () or val.pyscalar:
+            if (o in esc and not val.pyscalar and val.shape != () and _buffers.ENABLED and graph.backend is NUMPY
+                    and int(np.prod(val.shape)) * np.dtype(val.dtype).itemsize >= _buffers.LARGE):
+                plan.large_fresh.add(id(node))
             continue
         kind = _kind(graph, o)
         pool = free.get(kind)

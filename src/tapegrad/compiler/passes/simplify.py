@@ -56,6 +56,7 @@ def simplify(graph: Graph) -> Graph:
     vals = graph.values
     consts = graph.consts
     negated: dict[int, int] = {}  # x -> -x, for values whose negation a node computes
+    rewritten: list[Any] = []
     made: dict[Any, int] = {}  # (op, inputs) -> output of a pure binary node kept so far (merges what rewrites repeat)
 
     def res(v: int) -> int:
@@ -97,8 +98,10 @@ def simplify(graph: Graph) -> Graph:
             a, b = ins
             if _negation_of(producer, b, neg) is not None and same_kind(b, out):
                 node.op, node.inputs = (sub if op is add else add), (a, _negation_of(producer, b, neg))
+                rewritten.append(node)
             elif op is add and _negation_of(producer, a, neg) is not None and same_kind(a, out):
                 node.op, node.inputs = sub, (b, _negation_of(producer, a, neg))
+                rewritten.append(node)
             op, ins = node.op, node.inputs
         elif repl is None and out is not None and op is neg and len(ins) == 1 and _float(out):
             p = producer.get(ins[0])
@@ -106,8 +109,10 @@ def simplify(graph: Graph) -> Graph:
                 a, b = p.inputs
                 if a in negated:
                     node.op, node.inputs = mul, (negated[a], b)
+                    rewritten.append(node)
                 elif b in negated:
                     node.op, node.inputs = mul, (a, negated[b])
+                    rewritten.append(node)
                 op, ins = node.op, node.inputs
         if repl is None and out is not None and len(ins) == 2 and op in (mul, add, sub) and not node.params:
             repl = made.get((op, ins))
@@ -123,4 +128,9 @@ def simplify(graph: Graph) -> Graph:
         keep.append(node)
     graph.nodes = keep
     graph.substitute(mapping)
+    if rewritten:
+        from ..lower import _kind_of, learn_rewritten
+
+        for node in rewritten:  # nodes no trace value ran through: learn their direct backend call
+            learn_rewritten(node.op, node.params, tuple(_kind_of(graph, i) for i in node.inputs))
     return graph
