@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._dispatch import applyn
+from .._tape import local
 from .._tensor import Tensor, Variable, make
 from .graph import ASSIGN, ASSIGN_ADD, ASSIGN_SUB, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, guard_holds
 
@@ -34,6 +35,8 @@ def replay(graph: Graph, inputs: list[Any]) -> list[Any]:
                     from .trace import GuardMiss
 
                     raise GuardMiss(f"guard {node.params['kind']}() == {node.params['expect']!r} does not hold")
+                if local.tracer is not None and hasattr(x, "_value"):  # inlined into a trace: it guards there too
+                    local.tracer.on_convert(x, node.params["kind"], node.params["expect"])
             elif op is PRINT:
                 node.params["fmt"](tuple(getattr(env[i], "_value", env[i]) for i in node.inputs))
             elif op in (ASSIGN, ASSIGN_ADD, ASSIGN_SUB, SCATTER):
