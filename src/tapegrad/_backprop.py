@@ -181,7 +181,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         e = pop() if consume else entries[k]
         oid = e[2]
         if type(oid) is tuple:
-            g = _multi_upstream(F, grads, oid, e[4], source_ids, results, xp, diff)
+            g = _multi_upstream(F, grads, oid, e[4], source_ids, results, xp, diff, e[0].meta.get("none_upstreams"))
             if g is None:
                 continue
         else:
@@ -299,8 +299,9 @@ def _wrap_out(out: Any, oid: Any, xp: Any) -> Any:
 
 
 def _multi_upstream(F: Any, grads: dict[int, Any], oid: tuple[int, ...], out: Any, source_ids: set[int],
-                    results: dict[int, Any], xp: Any, diff: bool) -> Any:
-    """The tuple of upstreams of a multi-output entry (zeros for unused outputs), or None if none has one."""
+                    results: dict[int, Any], xp: Any, diff: bool, keep_none: bool = False) -> Any:
+    """The tuple of upstreams of a multi-output entry (zeros for unused outputs, None with ``keep_none``: a rule
+    that tells connected from unconnected sources by them), or None if none has one."""
     gs = [grads.pop(o, None) for o in oid]
     if all(g is None for g in gs):
         return None
@@ -308,6 +309,8 @@ def _multi_upstream(F: Any, grads: dict[int, Any], oid: tuple[int, ...], out: An
         if o in source_ids and g is not None:
             results[o] = g
     gs = [g._densify(diff) if type(g) is IndexedSlices else g for g in gs]
+    if keep_none:
+        return tuple(gs)
     # unused outputs get zeros, with the leading (Jacobian) batch axes of the upstreams that are present
     k = next(i for i, g in enumerate(gs) if g is not None)
     nb = len(F.shape(gs[k])) - len(out[k].shape)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .._tape import local
+from .._tape import Tape, local
 from .codegen import compile_source, generate
 from .graph import Graph
 from .replay import replay
 
 DEFAULT_OPTIONS: dict[str, bool] = {"dce": True, "cse": True, "fold": True, "simplify": True, "inplace": True,
-                                    "plan": True}
+                                    "plan": True, "taped": True}
 
 
 class Program:
@@ -67,6 +67,14 @@ class Program:
 
     def __call__(self, inputs: list[Any]) -> list[Any]:
         if local.tapes:
+            if (self.options["taped"] and local.tracer is None and not local.accumulators
+                    and all(type(t) is Tape for t in local.tapes)):  # (not the check-numerics recorder)
+                # under a GradientTape: one recorded op with a compiled gradient (compiler/taped.py)
+                from .taped import call_recorded
+
+                outs = call_recorded(self, inputs)
+                if outs is not None:
+                    return outs
             return replay(self.replay_graph, inputs)
         return self.fn(inputs)
 
