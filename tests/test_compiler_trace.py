@@ -467,3 +467,15 @@ def test_custom_gradient_recompute_grad_and_jacobian_inside():
         x = tf.constant(xs)
         for a, b in zip(p([x]), f(x)):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def test_nested_function_keeps_its_guards_when_inlined():
+    @tf.function
+    def inner(x):
+        return x * 2.0 if x > 0 else x * 3.0  # a guard on bool(x > 0)
+
+    @tf.function
+    def outer(x):
+        return inner(x) + 1.0
+
+    assert [float(outer(tf.constant(v))) for v in (1.0, -1.0, 2.0, -2.0)] == [3.0, -2.0, 5.0, -5.0]
