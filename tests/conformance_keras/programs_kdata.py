@@ -81,3 +81,204 @@ def prog_train_upsampling2d_interpolations(tf: Any, keras: Any) -> Any:
     _init(model, 62)
     x, y = _data(63, (2, 4, 5, 2), (2, 1))
     return _train(tf, keras, model, x, y)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# fit / evaluate / predict on Python generators and keras.utils.PyDataset
+
+
+def _regression(seed: int, n: int = 22) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 3)).astype(np.float32)
+    return x, (x @ np.array([[1.0], [-2.0], [0.5]], np.float32) + 0.25).astype(np.float32)
+
+
+def _dense_model(keras: Any, seed: int, metrics: Any = None) -> Any:
+    keras.backend.clear_session(free_memory=False)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="tanh"), keras.layers.Dense(1)])
+    rng = np.random.default_rng(seed)
+    model.set_weights([(rng.standard_normal(w.shape) * 0.4).astype(np.float32) for w in model.weights])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=metrics)
+    return model
+
+
+class _Counts:
+    """Counts the batches each epoch trains on (the loss logs alone cannot show a short epoch)."""
+
+    @staticmethod
+    def callback(keras: Any) -> Any:
+        class Count(keras.callbacks.Callback):
+            def on_train_begin(self, logs: Any = None) -> None:
+                self.per_epoch: list[int] = []
+
+            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+                self.per_epoch.append(0)
+
+            def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+                self.per_epoch[-1] += 1
+
+        return Count()
+
+
+def _fit_record(keras: Any, model: Any, data: Any, **kwargs: Any) -> Any:
+    """fit's history, params, batches per epoch, optimizer iterations, weights and the warnings' kinds."""
+    import warnings
+
+    count = _Counts.callback(keras)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        history = model.fit(data, verbose=0, callbacks=[count], **kwargs)
+    kinds = [("ran out" if "ran out of data" in str(w.message) else "shuffle" if "shuffle=True" in str(w.message)
+              else None) for w in seen]
+    return ({k: np.array(v, np.float32) for k, v in history.history.items()}, history.params, count.per_epoch,
+            int(np.asarray(model.optimizer.iterations)), [arr(w) for w in model.weights],
+            [k for k in kinds if k is not None])
+
+
+@program
+def prog_fit_python_generators(tf: Any, keras: Any) -> Any:
+    """fit/evaluate/predict on generators: one pass per epoch (a spent generator replays its first two batches),
+    steps_per_epoch carrying across epochs, running out (warning, the empty step), validation generators,
+    (x, y, sample_weight) and (x,) batches."""
+    x, y = _regression(70)
+
+    def gen(n: int = 5, bs: int = 4, weights: bool = False) -> Any:
+        for i in range(n):
+            batch = (x[i * bs:(i + 1) * bs], y[i * bs:(i + 1) * bs])
+            yield batch + (np.linspace(0.5, 1.5, len(batch[0]), dtype=np.float32),) if weights else batch
+
+    out = [
+        _fit_record(keras, _dense_model(keras, 71), gen(), epochs=3),
+        _fit_record(keras, _dense_model(keras, 71), gen(), epochs=3, steps_per_epoch=2),
+        _fit_record(keras, _dense_model(keras, 71), gen(), epochs=2, steps_per_epoch=3, shuffle=False),
+        _fit_record(keras, _dense_model(keras, 71, ["mae"]), gen(), epochs=3, steps_per_epoch=1,
+                    validation_data=gen(3)),
+        _fit_record(keras, _dense_model(keras, 71), gen(), epochs=2, steps_per_epoch=2,
+                    validation_data=gen(4), validation_steps=1),
+        _fit_record(keras, _dense_model(keras, 71), gen(weights=True), epochs=1),
+    ]
+    model = _dense_model(keras, 72, ["mae"])
+    out.append(np.array(model.evaluate(gen(), verbose=0), np.float32))
+    out.append(np.array(model.evaluate(gen(), steps=2, verbose=0), np.float32))
+    out.append(arr(model.predict(((x[i * 5:(i + 1) * 5],) for i in range(4)), verbose=0)))
+    out.append(arr(model.predict(gen(), steps=2, verbose=0)))
+    return out
+
+
+@program
+def prog_fit_python_generator_equals_arrays(tf: Any, keras: Any) -> Any:
+    """A generator of the arrays' batches in order trains the model to the same weights as the arrays."""
+    x, y = _regression(73, 24)
+    a = _dense_model(keras, 74)
+    a.fit(x, y, batch_size=6, epochs=1, shuffle=False, verbose=0)
+
+    def gen() -> Any:
+        for i in range(0, 24, 6):
+            yield x[i:i + 6], y[i:i + 6]
+
+    b = _dense_model(keras, 74)
+    b.fit(gen(), epochs=1, verbose=0, shuffle=False)
+    return [arr(w) for w in a.weights], [arr(w) for w in b.weights]
+
+
+def _py_dataset_class(keras: Any, x: Any, y: Any, log: list[Any]) -> Any:
+    import math
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self, n: int, bs: int = 4, infinite: bool = False, kind: str = "xy", **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.n, self.bs, self.infinite, self.kind = n, bs, infinite, kind
+
+        def __len__(self) -> int:
+            return math.ceil(self.n / self.bs)
+
+        @property
+        def num_batches(self) -> Any:
+            return None if self.infinite else len(self)
+
+        def __getitem__(self, index: int) -> Any:
+            i = index % len(self)
+            xb, yb = x[i * self.bs:(i + 1) * self.bs], y[i * self.bs:(i + 1) * self.bs]
+            if self.kind == "x":
+                return xb
+            if self.kind == "list":
+                return [xb, yb]
+            if self.kind == "weighted":
+                return xb, yb, np.linspace(0.5, 1.5, len(xb), dtype=np.float32)
+            return xb, yb
+
+        def on_epoch_begin(self) -> None:
+            log.append("begin")
+
+        def on_epoch_end(self) -> None:
+            log.append("end")
+
+    return Batches
+
+
+@program
+def prog_fit_py_dataset(tf: Any, keras: Any) -> Any:
+    """fit/evaluate/predict on keras.utils.PyDataset: epochs, shuffled batch order (Python's random, seeded just
+    before fit), workers, steps_per_epoch, an infinite PyDataset, validation PyDataset, class_weight, and the
+    on_epoch_begin/on_epoch_end calls."""
+    x, y = _regression(75)
+    log: list[Any] = []
+    Batches = _py_dataset_class(keras, x, y, log)
+    out = [_fit_record(keras, _dense_model(keras, 76), Batches(22), epochs=2, shuffle=False), list(log)]
+    for workers in (1, 3):
+        model = _dense_model(keras, 76)
+        keras.utils.set_random_seed(5)
+        out.append(_fit_record(keras, model, Batches(22, workers=workers, max_queue_size=2), epochs=3))
+    log.clear()
+    out.append(_fit_record(keras, _dense_model(keras, 76), Batches(22), epochs=3, steps_per_epoch=4, shuffle=False))
+    out.append(list(log))
+    out.append(_fit_record(keras, _dense_model(keras, 76), Batches(22, infinite=True, workers=2), epochs=2,
+                           steps_per_epoch=3))
+    log.clear()
+    out.append(_fit_record(keras, _dense_model(keras, 76, ["mae"]), Batches(22, kind="list"), epochs=2,
+                           shuffle=False, validation_data=Batches(12, bs=5), validation_steps=2))
+    out.append(list(log))
+    labels = (y > 0.25).astype(np.float32)
+    weighted = _py_dataset_class(keras, x, labels, [])
+    out.append(_fit_record(keras, _dense_model(keras, 77), weighted(22), epochs=1, shuffle=False,
+                           class_weight={0: 0.5, 1: 2.0}))
+    out.append(_fit_record(keras, _dense_model(keras, 77), Batches(22, kind="weighted"), epochs=1, shuffle=False))
+    model = _dense_model(keras, 78, ["mae"])
+    log.clear()
+    out.append((np.array(model.evaluate(Batches(22), verbose=0), np.float32),
+                np.array(model.evaluate(Batches(22), steps=2, verbose=0), np.float32),
+                arr(model.predict(Batches(22, kind="x"), verbose=0)), arr(model.predict(Batches(22), steps=2,
+                                                                                         verbose=0)), list(log)))
+    return out
+
+
+@program
+def prog_fit_generator_and_py_dataset_errors(tf: Any, keras: Any) -> Any:
+    """The arguments Keras refuses next to a generator or PyDataset, and malformed batches (exception types)."""
+    x, y = _regression(79, 8)
+    Batches = _py_dataset_class(keras, x, y, [])
+
+    def gen(kind: str = "xy") -> Any:
+        for i in range(2):
+            xb, yb = x[i * 4:(i + 1) * 4], y[i * 4:(i + 1) * 4]
+            yield {"xy": (xb, yb), "list": [xb, yb], "bare": xb}[kind]
+
+    class Bad(Batches):
+        def __getitem__(self, index: int) -> Any:
+            return 5
+
+    model = _dense_model(keras, 80)
+    return [
+        caught(lambda: model.fit(gen(), y, verbose=0)),
+        caught(lambda: model.fit(gen(), sample_weight=np.ones(8), verbose=0)),
+        caught(lambda: model.fit(gen(), validation_split=0.5, verbose=0)),
+        caught(lambda: model.fit(gen(), class_weight={0: 1.0}, verbose=0)),
+        caught(lambda: model.fit(gen("list"), verbose=0)),
+        caught(lambda: model.predict(gen("bare"), verbose=0)),
+        caught(lambda: model.fit(iter([]), verbose=0)),
+        caught(lambda: model.fit(Batches(8), y, verbose=0)),
+        caught(lambda: model.fit(Batches(8), validation_split=0.5, verbose=0)),
+        caught(lambda: model.fit(Batches(0), verbose=0)),
+        caught(lambda: model.fit(Bad(8), verbose=0, shuffle=False)),
+        caught(lambda: model.fit(Batches(8, kind="weighted"), class_weight={0: 1.0}, verbose=0, shuffle=False)),
+    ]

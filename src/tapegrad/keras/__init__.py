@@ -15,9 +15,10 @@ Differences from Keras 3, on purpose or by limitation:
   ``[seed, 0]``; ``Orthogonal`` to rounding). ``Dropout`` and the noise layers draw from NumPy's PCG64 with TF's
   seeding rules: same distributions, different numbers; ``Dropout`` keeps no seed-state variable.
 * ``summary()`` prints plain text (Keras colours it on terminals); ``fit`` takes NumPy arrays or tensors (and
-  lists/dicts of them) or ``tapegrad.data`` datasets (docs/data.md), not Python generators or ``PyDataset``;
-  ``use_ema`` and ``gradient_accumulation_steps`` are not implemented; weights are saved as ``.npz``
-  (``save_weights``/``load_weights``, ``tapegrad.train.Checkpoint``), whole models are not saved.
+  lists/dicts of them), ``tapegrad.data`` datasets (docs/data.md), Python generators and ``keras.utils.PyDataset``
+  (docs/keras.md; a PyDataset's ``workers`` are threads, also with ``use_multiprocessing=True``); ``use_ema`` and
+  ``gradient_accumulation_steps`` are not implemented; weights are saved as ``.npz`` (``save_weights``/``load_weights``,
+  ``tapegrad.train.Checkpoint``), whole models are not saved.
 * Kept from ``tf.keras`` 2 because TensorFlow's guides use them: ``Optimizer.minimize(loss, var_list)`` and the
   ``keras.losses.MSE``/``MAE`` aliases.
 

@@ -228,7 +228,10 @@ class ProgbarLogger(Callback):
         if self.progbar is None:
             self._reset()
         assert self.progbar is not None
-        self.progbar.update(self.target or self._seen, list((logs or {}).items()), finalize=True)
+        if self.target is None:  # an input of unknown length: its length is known now (Keras keeps it)
+            self.target = self._seen
+            self.progbar.target = self.target
+        self.progbar.update(self.target, list((logs or {}).items()), finalize=True)
 
 
 class LambdaCallback(Callback):

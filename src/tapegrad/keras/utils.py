@@ -1,4 +1,5 @@
-"""``keras.utils``: the progress bar ``fit``/``evaluate``/``predict`` print, seeding, one-hot encoding.
+"""``keras.utils``: the progress bar ``fit``/``evaluate``/``predict`` print, seeding, one-hot encoding, and
+``PyDataset`` (alias ``Sequence``), batches written in Python for ``fit``.
 
 >>> from tapegrad import keras
 >>> keras.utils.to_categorical([0, 2], num_classes=3).tolist()
@@ -15,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Progbar", "set_random_seed", "to_categorical"]
+from ._py_dataset import PyDataset, Sequence
+
+__all__ = ["Progbar", "PyDataset", "Sequence", "set_random_seed", "to_categorical"]
 
 
 def set_random_seed(seed: int) -> None:

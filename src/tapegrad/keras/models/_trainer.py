@@ -9,7 +9,6 @@ results in sorted-name order; ``fit`` adds ``val_`` logs and returns the ``Histo
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
 from ..callbacks import Callback, CallbackList, History
+from ._data_adapters import EpochIterator, adapter_for
 
 __all__ = ["Trainer"]
 
@@ -41,7 +41,11 @@ def _to_numpy(x: Any) -> Any:
         return np.asarray(x)
     if isinstance(x, (list, tuple, dict)):
         return _nest.map_structure(lambda e: e.numpy() if isinstance(e, _TensorLike) else np.asarray(e), x)
-    return np.asarray(x)
+    arr = np.asarray(x)
+    if arr.dtype == object and arr.ndim == 0:  # an iterator, a file, ...: nothing Keras can batch
+        raise ValueError(f"Unrecognized data type: x={x!r} (of type {type(x)}). Pass NumPy arrays or tensors, a "
+                         "tf.data.Dataset, a Python generator or a keras.utils.PyDataset.")
+    return arr
 
 
 def _num_samples(x: Any) -> int:
@@ -73,98 +77,11 @@ def _batches(n: int, batch_size: int, order: np.ndarray | None) -> list[Any]:
     return out
 
 
-def _is_dataset(x: Any) -> bool:
-    mod = type(x).__module__
-    if not mod.startswith("tapegrad.data"):
-        return False
-    from ...data import Dataset
-
-    return isinstance(x, Dataset)
-
-
 def _numpy_batches(x: Any, y: Any, sample_weight: Any, batch_size: int, steps: int | None,
                    order: np.ndarray | None = None) -> Any:
     batches = _batches(_num_samples((x, y, sample_weight)), batch_size, order)
     for idx in batches[:steps] if steps is not None else batches:
         yield (_take(x, idx), _take(y, idx), _take(sample_weight, idx))
-
-
-_OUT_OF_DATA = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
-                "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function "
-                "when building your dataset.")
-
-
-class _DatasetEpochs:
-    """Batches of a ``tapegrad.data.Dataset`` epoch by epoch, with Keras 3's rules: with ``steps_per_epoch`` the
-    iterator carries on across epochs and is restarted only once it has run out (with a warning); without it each
-    epoch is one full pass (forever for an infinite dataset)."""
-
-    def __init__(self, dataset: Any, steps_per_epoch: int | None, on_exhausted: Any = None) -> None:
-        self.dataset, self.steps_per_epoch = dataset, steps_per_epoch
-        self.on_exhausted = on_exhausted
-        card = dataset._card
-        self.num_batches = card if card >= 0 else None
-        self._it: Any = None
-        self._seen = 0
-
-    @property
-    def steps(self) -> int | None:
-        return self.steps_per_epoch or self.num_batches
-
-    def epoch(self) -> Any:
-        steps = self.steps_per_epoch or self.num_batches or -1
-        if steps < 0:  # unknown or infinite length, no steps_per_epoch: one full pass
-            self._seen = 0
-            for batch in self.dataset._iter():
-                self._seen += 1
-                yield batch
-            self._ran_out()
-            return
-        if self._it is None or self.steps_per_epoch is None:
-            self._it, self._seen = self.dataset._iter(), 0
-        for _ in range(steps):
-            if self.num_batches is not None and self._seen >= self.num_batches:
-                if self.steps_per_epoch:
-                    warnings.warn(_OUT_OF_DATA, UserWarning, stacklevel=4)
-                break
-            try:
-                batch = next(self._it)
-            except StopIteration:
-                if self.steps_per_epoch:
-                    warnings.warn(_OUT_OF_DATA, UserWarning, stacklevel=4)
-                self._it = None
-                self._ran_out()
-                return
-            self._seen += 1
-            yield batch
-        if self.num_batches is not None and self._seen >= self.num_batches:
-            self._it = None
-
-    def _ran_out(self) -> None:
-        # Keras counts the step that found no data (its step counter moved before the fetch), and on the TF
-        # backend that step still advances optimizer.iterations (observable through learning-rate schedules and
-        # Adam's bias correction): both are reproduced.
-        if self.num_batches is None:
-            self.num_batches = self._seen + 1
-        if self.on_exhausted is not None:
-            self.on_exhausted()
-
-
-def _dataset_batches(dataset: Any, steps: int | None) -> Any:
-    for i, batch in enumerate(dataset._iter()):
-        if steps is not None and i >= steps:
-            return
-        yield _unpack(batch)
-
-
-def _check_dataset_args(y: Any, **others: Any) -> None:
-    if y is not None:
-        raise ValueError("When providing `x` as a tf.data.Dataset, `y` should not be passed. Instead, the targets "
-                         "should be included as part of the dataset `x` (elements `(x, y)`).")
-    for name, value in others.items():
-        if value:
-            raise ValueError(f"`{name}` is not supported when `x` is a tf.data.Dataset; received {name}={value}. "
-                             "Split the dataset yourself (take/skip) and pass validation_data.")
 
 
 def _resolve_loss(identifier: Any) -> Any:
@@ -462,18 +379,17 @@ class Trainer:
         self._require_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
-        if _is_dataset(x):
-            _check_dataset_args(y, validation_split=validation_split, sample_weight=sample_weight is not None)
-            if shuffle:
-                warnings.warn("`shuffle=True` was passed, but will be ignored since the data `x` was provided as a "
-                              "tf.data.Dataset. The Dataset is expected to already be shuffled (via "
-                              "`.shuffle(buffer_size)`).", UserWarning, stacklevel=2)
-            source = _DatasetEpochs(x, steps_per_epoch, on_exhausted=self._count_empty_step)
-            steps = source.steps
+        adapter = adapter_for(x, y=y, sample_weight=sample_weight, validation_split=validation_split,
+                              class_weight=class_weight, shuffle=shuffle, warn_shuffle=True)
+        if adapter is not None:  # a dataset, generator or PyDataset
+            source = EpochIterator(adapter, steps_per_epoch, on_exhausted=self._count_empty_step)
+            source.reset()
+            steps = source.num_batches
+            weigh_classes = class_weight is not None and not adapter.weighs_classes
 
             def epoch_batches() -> Any:
                 batches = (_unpack(b) for b in source.epoch())
-                if class_weight is None:
+                if not weigh_classes:
                     return batches
                 return ((bx, by, _class_weights(by, class_weight, bw) if by is not None else bw)
                         for bx, by, bw in batches)
@@ -507,9 +423,13 @@ class Trainer:
         logs: dict[str, float] = {}
         val_batches = None
         if validation_data is not None:
-            if _is_dataset(validation_data):
+            val_adapter = adapter_for(validation_data)
+            if val_adapter is not None:  # one iterator for the whole fit, restarted by every evaluation (Keras 3)
+                val_source = EpochIterator(val_adapter, validation_steps)
+
                 def val_batches() -> Any:
-                    return _dataset_batches(validation_data, validation_steps)
+                    val_source.reset()
+                    return (_unpack(b) for b in val_source.epoch())
             else:
                 val = tuple(_to_numpy(v) for v in validation_data)
                 vx, vy = val[0], val[1] if len(val) > 1 else None
@@ -561,11 +481,12 @@ class Trainer:
         self._require_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
-        if _is_dataset(x):
-            _check_dataset_args(y, sample_weight=sample_weight is not None)
-            card = x._card
-            n_steps = steps if steps is not None else (card if card >= 0 else None)
-            batches = _dataset_batches(x, steps)
+        adapter = adapter_for(x, y=y, sample_weight=sample_weight)
+        if adapter is not None:
+            source = EpochIterator(adapter, steps)
+            source.reset()
+            n_steps = source.num_batches
+            batches: Any = (_unpack(b) for b in source.epoch())
         else:
             x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
             n_steps = math.ceil(_num_samples((x, y, sample_weight)) / batch_size)
@@ -581,10 +502,11 @@ class Trainer:
         """The model's outputs on ``x`` (``training=False``), batch by batch, as NumPy arrays."""
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
-        if _is_dataset(x):
-            card = x._card
-            n_steps = steps if steps is not None else (card if card >= 0 else None)
-            batches = _dataset_batches(x, steps)
+        adapter = adapter_for(x)
+        if adapter is not None:  # (Keras's predict starts its pass without a reset)
+            source = EpochIterator(adapter, steps)
+            n_steps = source.num_batches
+            batches: Any = (_unpack(b) for b in source.epoch())
         else:
             x = _to_numpy(x)
             n = _num_samples(x)
@@ -652,6 +574,7 @@ def _unpack(data: Any) -> tuple[Any, Any, Any]:
 def _class_weights(y: Any, class_weight: dict[int, float], sample_weight: Any) -> np.ndarray:
     y0 = np.asarray(_nest.flatten(y)[0])
     labels = np.argmax(y0, axis=-1) if y0.ndim > 1 and y0.shape[-1] > 1 else y0.reshape(len(y0), -1)[:, 0]
+    labels = np.round(labels).astype(np.int32)  # Keras rounds the labels (0.6 is class 1)
     weights = np.array([class_weight.get(int(c), 1.0) for c in labels], dtype=np.float32)
     if sample_weight is not None:
         weights = weights * np.asarray(sample_weight, dtype=np.float32)
