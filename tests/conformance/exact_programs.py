@@ -51,6 +51,21 @@ def random_op_seed_streams(tf: Any) -> dict[str, np.ndarray]:
 
 
 @program
+def random_bfloat16_and_wide_ints(tf: Any) -> dict[str, np.ndarray]:
+    """bfloat16 samples (normal from float32 Box-Muller rounded; uniform from 7 mantissa bits) and int64 ranges
+    wider than 32 bits (two words per value)."""
+    tf.random.set_seed(None)
+    return {
+        "normal bf16": _np(tf.random.normal([5], seed=1, dtype=tf.bfloat16)),
+        "uniform bf16": _np(tf.random.uniform([5], seed=1, dtype=tf.bfloat16)),
+        "uniform bf16 bounds": _np(tf.random.uniform([5], minval=2, maxval=4, seed=1, dtype=tf.bfloat16)),
+        "truncated bf16": _np(tf.random.truncated_normal([5], seed=1, dtype=tf.bfloat16)),
+        "int64 wide": _np(tf.random.uniform([4], minval=-2**40, maxval=2**41, dtype=tf.int64, seed=3)),
+        "float16 bounds": _np(tf.random.uniform([3], minval=-3, maxval=5, dtype=tf.float16, seed=1)),
+    }
+
+
+@program
 def random_global_seed_sequence(tf: Any) -> dict[str, np.ndarray]:
     """A global seed: op seeds come from TF's per-context counter; set_seed replays the sequence."""
     out = {}

@@ -526,7 +526,7 @@ def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: Any 
     return rnd if trivial else rnd * std_t + mean_t
 
 
-_UNIFORM_DTYPES = ("float16", "float32", "float64", "int32", "int64")
+_UNIFORM_DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64")
 
 
 def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = _dtypes.float32, seed: Any = None,
@@ -546,7 +546,7 @@ def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = _dtype
     dt = _dtypes.as_dtype(dtype)
     if dt.name not in _UNIFORM_DTYPES:
         raise ValueError(f"Argument `dtype` got invalid value {dt!r}. Accepted dtypes are (tapegrad.float16, "
-                         "tapegrad.float32, tapegrad.float64, tapegrad.int32, tapegrad.int64).")
+                         "tapegrad.bfloat16, tapegrad.float32, tapegrad.float64, tapegrad.int32, tapegrad.int64).")
     shp = _shape_vector(shape, "uniform")
     if maxval is None:
         if dt.is_integer:
