@@ -205,3 +205,16 @@ def keras_initializers_with_a_seed(tf: Any) -> dict[str, np.ndarray]:
         out[name] = _np(init((4, 6)))
         out[f"{name} float64 conv"] = _np(init((3, 3, 2, 5), dtype="float64"))
     return out
+
+
+@program
+def bfloat16_softmax_and_log_softmax(tf: Any) -> dict[str, np.ndarray]:
+    """bfloat16: TF's softmax is computed in float32 and rounded once; its log_softmax rounds each step to bfloat16
+    (row sums in Eigen's order), like float16's."""
+    rng = np.random.default_rng(18)
+    out = {}
+    for shape in [(3,), (4, 7), (5, 40), (2, 300), (6, 33)]:
+        x = tf.cast(tf.constant((rng.standard_normal(shape) * 3).astype(np.float32)), tf.bfloat16)
+        out[f"softmax {shape}"] = _np(tf.nn.softmax(x))
+        out[f"log_softmax {shape}"] = _np(tf.nn.log_softmax(x))
+    return out

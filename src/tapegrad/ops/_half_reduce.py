@@ -60,20 +60,28 @@ def _round(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _add(a: Any, b: Any) -> Any:
+def _round_bf16(v: np.ndarray) -> np.ndarray:
+    """Round float32 values to the nearest bfloat16 (ties to even), kept as float32: the 16 low bits rounded away
+    (bfloat16 has float32's exponent range, so a carry into the exponent is all that overflow needs)."""
+    u = np.ascontiguousarray(v, _F32).view(np.uint32)
+    r = (u + (np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1)))) & np.uint32(0xFFFF0000)
+    return np.where(np.isnan(v), v, r.view(_F32))
+
+
+def _add(a: Any, b: Any, rnd: Any = _round) -> Any:
     """Half addition as Eigen does it: in float32, rounded to half (values are float16 numbers held in float32).
     Rounding the float32 sum is rounding the exact sum: two halves add exactly in float32 unless one is so much
     smaller that both roundings give the larger."""
-    return _round(np.add(a, b, dtype=_F32))
+    return rnd(np.add(a, b, dtype=_F32))
 
 
-def _predux(p: np.ndarray) -> np.ndarray:
+def _predux(p: np.ndarray, rnd: Any = _round) -> np.ndarray:
     """Sum of the 8 lanes of each packet ``p[..., 8]``: in float32 (AVX's tree), rounded once."""
     v = p[..., :4] + p[..., 4:]
-    return _round((v[..., 0] + v[..., 2]) + (v[..., 1] + v[..., 3]))
+    return rnd((v[..., 0] + v[..., 2]) + (v[..., 1] + v[..., 3]))
 
 
-def _leaf(x: np.ndarray) -> np.ndarray:
+def _leaf(x: np.ndarray, rnd: Any = _round) -> np.ndarray:
     """``InnerMostDimReducer`` on each row of ``x`` (``[rows, n]``, ``n <= P * LEAF``): ``[rows]``."""
     dt = _F32
     rows, n = x.shape
@@ -84,18 +92,18 @@ def _leaf(x: np.ndarray) -> np.ndarray:
         blocks = x[:, :n4].reshape(rows, n4 // (4 * P), 4, P)
         acc = np.zeros((rows, 4, P), dt)
         for j in range(blocks.shape[1]):
-            acc = _add(acc, blocks[:, j])
-        p0 = _add(_add(_add(acc[:, 0], acc[:, 1]), acc[:, 2]), acc[:, 3])
+            acc = _add(acc, blocks[:, j], rnd)
+        p0 = _add(_add(_add(acc[:, 0], acc[:, 1], rnd), acc[:, 2], rnd), acc[:, 3], rnd)
         start = n4
     if start <= n - P:
         vec = n // P * P
         for j in range(start, vec, P):
-            p0 = _add(p0, x[:, j:j + P])
+            p0 = _add(p0, x[:, j:j + P], rnd)
         start = vec
     acc_s = np.zeros(rows, dt)
     for j in range(start, n):
-        acc_s = _add(acc_s, x[:, j])
-    return _add(acc_s, _predux(p0))
+        acc_s = _add(acc_s, x[:, j], rnd)
+    return _add(acc_s, _predux(p0, rnd), rnd)
 
 
 def _leaves(first: int, num: int, out: list[tuple[int, int]]) -> Any:
@@ -110,23 +118,23 @@ def _leaves(first: int, num: int, out: list[tuple[int, int]]) -> Any:
     return len(out) - 1
 
 
-def _fold(tree: Any, values: list[Any]) -> Any:
+def _fold(tree: Any, values: list[Any], rnd: Any = _round) -> Any:
     if isinstance(tree, int):
         return values[tree]
-    acc = _add(_F32(0), _fold(tree[0], values))  # accum = init + left
+    acc = _add(_F32(0), _fold(tree[0], values, rnd), rnd)  # accum = init + left
     if len(tree) == 2:
-        acc = _add(acc, _fold(tree[1], values))
+        acc = _add(acc, _fold(tree[1], values, rnd), rnd)
     return acc
 
 
-def _runs(x2: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+def _runs(x2: np.ndarray, firsts: np.ndarray, rnd: Any = _round) -> np.ndarray:
     """``InnerMostDimReducer`` over each row of ``x2`` (``[rows, n]``), row ``r`` starting at absolute input index
     ``firsts[r]``: ``[rows]``. Rows are batched by the shape of their split tree (which depends on ``first % P``)."""
     rows, n = x2.shape
     dt = _F32
     out = np.empty(rows, dt)
     if n <= P * LEAF:
-        return _leaf(x2) if rows else out
+        return _leaf(x2, rnd) if rows else out
     residues = firsts % P
     for res in np.unique(residues):
         sel = np.nonzero(residues == res)[0]
@@ -140,10 +148,10 @@ def _runs(x2: np.ndarray, firsts: np.ndarray) -> np.ndarray:
         for num, ks in by_len.items():  # every leaf of this length, for every selected row, in one batch
             starts = [spans[k][0] - int(res) for k in ks]
             block = np.stack([xs[:, s:s + num] for s in starts], axis=1).reshape(-1, num)
-            vals = _leaf(block).reshape(len(sel), len(ks))
+            vals = _leaf(block, rnd).reshape(len(sel), len(ks))
             for i, k in enumerate(ks):
                 leaf_vals[k] = vals[:, i]
-        out[sel] = _fold(tree, leaf_vals)
+        out[sel] = _fold(tree, leaf_vals, rnd)
     return out
 
 
@@ -259,27 +267,30 @@ def reduce_mean(x: np.ndarray, axes: tuple[int, ...], keepdims: bool, threads: i
 
 
 def row_sums(x2: np.ndarray) -> np.ndarray:
-    """TF's float16 sums of the rows of the 2-D ``x2`` (an Eigen inner-dimension reduction, one row per output, as in
-    TF's softmax kernels): ``[rows]`` float16."""
+    """TF's sums of the rows of the 2-D float16 or bfloat16 ``x2`` inside its softmax kernels (Eigen's
+    inner-dimension reduction in the input's precision, one row per output): ``[rows]`` of ``x2``'s dtype."""
     rows, n = x2.shape
     if n == 0:
-        return np.zeros(rows, np.float16)
-    return _runs(x2.astype(_F32), np.arange(rows, dtype=np.int64) * n).astype(np.float16)
+        return np.zeros(rows, x2.dtype)
+    rnd = _round if x2.dtype == np.float16 else _round_bf16
+    return _runs(x2.astype(_F32), np.arange(rows, dtype=np.int64) * n, rnd).astype(x2.dtype)
 
 
 def softmax(x: np.ndarray, axis: int, log: bool) -> np.ndarray:
-    """TF's float16 ``softmax`` / ``log_softmax`` along ``axis``: every step rounded to float16 as TF's Eigen kernel
-    does (on the classes moved last and the rest flattened): ``s = x - max``, ``e = exp(s)``, the row sums ``S``
-    (:func:`row_sums`), then ``e * (1 / S)`` or ``s - log(S)``."""
+    """TF's float16 ``softmax`` / ``log_softmax`` and bfloat16 ``log_softmax`` along ``axis``: every step rounded
+    to the input's precision as TF's Eigen kernel does (on the classes moved last and the rest flattened):
+    ``s = x - max``, ``e = exp(s)``, the row sums ``S`` (:func:`row_sums`), then ``e * (1 / S)`` or ``s - log(S)``.
+    (TF's bfloat16 ``softmax`` is computed in float32 and rounded once; the caller does that.)"""
+    dt = x.dtype
     moved = np.moveaxis(x, axis, -1)
     shape = moved.shape
     x2 = np.ascontiguousarray(moved).reshape(-1, shape[-1]) if shape[-1] else moved.reshape(-1, 0)
-    s = x2 - x2.max(axis=1, keepdims=True)
-    e = np.exp(s.astype(_F32)).astype(np.float16)
+    s = (x2.astype(_F32) - x2.max(axis=1, keepdims=True).astype(_F32)).astype(dt)
+    e = np.exp(s.astype(_F32)).astype(dt)
     total = row_sums(e)[:, None].astype(_F32)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if log:
-            out = s - np.log(total).astype(np.float16)
+            out = (s.astype(_F32) - np.log(total).astype(dt).astype(_F32)).astype(dt)
         else:
-            out = e * (_F32(1.0) / total).astype(np.float16)
+            out = (e.astype(_F32) * (_F32(1.0) / total).astype(dt).astype(_F32)).astype(dt)
     return np.moveaxis(out.reshape(shape), -1, axis)

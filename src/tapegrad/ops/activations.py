@@ -397,7 +397,7 @@ def softsign(features: Any, name: str | None = None) -> Tensor:
 
 def _log_softmax_fwd(F: Any, x: Any, axis: int) -> Any:
     if type(x) is np.ndarray:  # array methods: no np.max/np.sum wrappers
-        if x.dtype.itemsize == 2 and x.dtype.kind == "f":  # float16: TF rounds every step (its Eigen kernel)
+        if x.dtype.itemsize == 2 and x.dtype.kind in "fV":  # float16/bfloat16: TF rounds every step (Eigen)
             return _half_reduce.softmax(x, axis, log=True)
         s = x - x.max(axis=axis, keepdims=True)
         return s - F.log(F.exp(s).sum(axis=axis, keepdims=True))
