@@ -123,3 +123,26 @@ def test_soft_placement_switch_is_read_when_the_op_runs() -> None:
         finally:
             tf.config.set_soft_device_placement(True)
         assert (x + 1).numpy().tolist() == [3.0, 5.0]
+
+
+def test_hard_placement_is_per_thread() -> None:
+    import threading
+
+    inside, release, results = threading.Event(), threading.Event(), {}
+
+    def holder() -> None:
+        with tf.device("/GPU:0"):
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=holder)
+    tf.config.set_soft_device_placement(False)
+    try:
+        t.start()
+        assert inside.wait(5)
+        results["other thread"] = float(tf.constant(2.0) * 3)  # this thread has no GPU scope: runs
+    finally:
+        release.set()
+        t.join()
+        tf.config.set_soft_device_placement(True)
+    assert results == {"other thread": 6.0}

@@ -43,6 +43,7 @@ class _State:
 
 
 _local = threading.local()
+_COUNT_LOCK = threading.Lock()  # guards _State.absent_scopes (scopes open in any thread)
 
 
 def _initialize() -> None:
@@ -184,16 +185,18 @@ class device:  # noqa: N801  (TF's name)
         hard.append(absent)
         self._counted = absent is not None
         if self._counted:
-            _State.absent_scopes += 1
-            _update_placement_check()
+            with _COUNT_LOCK:
+                _State.absent_scopes += 1
+                _update_placement_check()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         _local.stack.pop()
         _local.hard.pop()
         if self._counted:
-            _State.absent_scopes -= 1
-            _update_placement_check()
+            with _COUNT_LOCK:
+                _State.absent_scopes -= 1
+                _update_placement_check()
 
 
 def _update_placement_check() -> None:
@@ -336,8 +339,9 @@ def set_soft_device_placement(enabled: bool) -> None:
     no GPU
     >>> tf.config.set_soft_device_placement(True)
     """
-    _State.soft_placement = bool(enabled)
-    _update_placement_check()
+    with _COUNT_LOCK:
+        _State.soft_placement = bool(enabled)
+        _update_placement_check()
 
 
 def get_memory_info(device: str) -> dict[str, int]:
