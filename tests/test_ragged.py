@@ -134,6 +134,19 @@ def test_elementwise() -> None:
         tf.ragged.map_flat_values(lambda v: v[:1], rt)
 
 
+def test_string_ops_and_activations_on_ragged() -> None:
+    words = tf.strings.split(["1 22", "333"])
+    assert tf.strings.length(words).to_list() == [[1, 2], [3]]
+    assert tf.strings.to_number(words).to_list() == [[1.0, 22.0], [333.0]]
+    assert tf.strings.upper(tf.ragged.constant([["ab"], ["c"]])).to_list() == [[b"AB"], [b"C"]]
+    assert tf.strings.as_string(tf.ragged.constant([[1], [2, 3]])).to_list() == [[b"1"], [b"2", b"3"]]
+    assert tf.strings.regex_replace(words, "2", "x").to_list() == [[b"1", b"xx"], [b"333"]]
+    f = tf.ragged.constant([[1.5, -2.0], [3.0]])
+    assert tf.nn.relu(f).to_list() == [[1.5, 0.0], [3.0]] and tf.round(f).to_list() == [[2.0, -2.0], [3.0]]
+    assert tf.clip_by_value(f, -1.0, 1.0).to_list() == [[1.0, -1.0], [1.0]]
+    assert tf.nn.leaky_relu(f, 0.5).to_list() == [[1.5, -1.0], [3.0]]
+
+
 def test_reductions() -> None:
     rt = tf.ragged.constant([[1, 2], [3]])
     f = tf.ragged.constant([[1.0, 2.0], [3.0], []])

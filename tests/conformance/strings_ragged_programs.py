@@ -644,6 +644,16 @@ def ragged_batch_dataset(tf: Any) -> Any:
 
 
 @case
+def ragged_strings_and_activations(tf: Any) -> Any:
+    words = tf.strings.split(["1 22", "333"])
+    f = tf.ragged.constant([[1.5, -2.0], [3.0]])
+    return (tf.strings.length(words), tf.strings.upper(words), tf.strings.to_number(words),
+            tf.strings.as_string(tf.ragged.constant([[1], [2, 3]])), tf.strings.to_hash_bucket_fast(words, 10),
+            tf.strings.regex_replace(words, "2", "x"), tf.strings.substr(words, 0, 1), tf.nn.relu(f), tf.round(f),
+            tf.clip_by_value(f, -1.0, 1.0), tf.nn.leaky_relu(f), tf.nn.sigmoid(f))
+
+
+@case
 def ragged_bool_raises(tf: Any) -> Any:
     return bool(tf.ragged.constant([[1, 2], [3]]))
 

@@ -17,7 +17,7 @@ from .._registry import defop, normal, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
 from . import _half_reduce, core, unary_math
-from ._common import check_kinds, like, norm_one_axis, to_tensor
+from ._common import RaggedInput, check_kinds, like, norm_one_axis, to_tensor
 from ._elementwise import _sigmoid_fused, _unary
 from ._nn_common import (
     _GELU_TANH_A,
@@ -70,7 +70,10 @@ def relu(features: Any, name: str | None = None) -> Tensor:
     >>> tf.nn.relu(tf.constant([-1.0, 0.0, 2.0])).numpy().tolist()
     [0.0, 0.0, 2.0]
     """
-    x = features if type(features) is Tensor else to_tensor(features)
+    try:
+        x = features if type(features) is Tensor else to_tensor(features)
+    except RaggedInput:  # a RaggedTensor: on its flat values
+        return features.with_flat_values(relu(features.flat_values))
     if x._value.dtype.kind not in "fiu":
         check_kinds(x, "fiu", "relu")
     return apply1(RELU, x)
@@ -291,7 +294,10 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Te
     >>> tf.nn.leaky_relu(tf.constant([-1.0, 2.0])).numpy().tolist()
     [-0.20000000298023224, 2.0]
     """
-    x = to_tensor(features)
+    try:
+        x = to_tensor(features)
+    except RaggedInput:  # a RaggedTensor: on its flat values
+        return features.with_flat_values(leaky_relu(features.flat_values, alpha))
     if x._value.dtype.kind in "iub":
         x = core.cast(x, "float32")
     _check_float(x, "leaky_relu")

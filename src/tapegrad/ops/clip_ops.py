@@ -10,7 +10,7 @@ from .._dispatch import applyn
 from .._registry import defop, spec
 from .._tensor import Tensor
 from ..errors import InvalidArgumentError
-from ._common import pair, to_tensor
+from ._common import RaggedInput, pair, to_tensor
 from ._math_checks import _need
 
 # -- clip_by_value ---------------------------------------------------------------------------------------------------
@@ -69,7 +69,10 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | 
     >>> y.numpy().tolist(), tape.gradient(y, x).numpy().tolist()
     ([-1.0, 0.5, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0])
     """
-    x = to_tensor(t)
+    try:
+        x = to_tensor(t)
+    except RaggedInput:  # a RaggedTensor: on its flat values (scalar bounds)
+        return t.with_flat_values(clip_by_value(t.flat_values, clip_value_min, clip_value_max))
     _need(x, "fiu", "clip_by_value")
     _, lo = pair(x, clip_value_min, "clip_by_value")
     _, hi = pair(x, clip_value_max, "clip_by_value")

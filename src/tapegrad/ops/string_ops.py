@@ -56,6 +56,22 @@ def _s(values: list[str], shape: tuple[int, ...]) -> Any:
     return lambda rng: (np.array(values, dtype=object).reshape(shape),)
 
 
+def _ragged_values(fn: Any) -> Any:
+    """An elementwise string op applied to a RaggedTensor's flat values (the result keeps its rows), as TF
+    dispatches ``tf.strings`` ops on RaggedTensors."""
+    import functools
+
+    @functools.wraps(fn)
+    def call(x: Any, *args: Any, **kwargs: Any) -> Any:
+        from ._common import RAGGED_TYPE
+
+        if type(x) is RAGGED_TYPE[0]:
+            return x.with_flat_values(fn(x.flat_values, *args, **kwargs))
+        return fn(x, *args, **kwargs)
+
+    return call
+
+
 # -- one element of a string tensor --------------------------------------------------------------------------------
 
 def _element_fwd(F: Any, x: Any, *index: Any, key: Any = None) -> Any:
@@ -98,6 +114,7 @@ def _unit(unit: str, op: str) -> str:
     return unit
 
 
+@_ragged_values
 def length(input: Any, unit: str = "BYTE", name: str | None = None) -> Tensor:  # noqa: A002
     """The length of each string (int32): bytes (``unit='BYTE'``) or Unicode characters (``'UTF8_CHAR'``).
 
@@ -120,6 +137,7 @@ STRING_CASE = defop("string_case", _case_fwd,
                               ref=lambda s: (np.array([b"abc", b"x1"], object), np.array([b"ABC", b"X1"], object))))
 
 
+@_ragged_values
 def lower(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
     """Lower case: ASCII letters only, or every Unicode letter with ``encoding='utf-8'`` (as TF).
 
@@ -130,6 +148,7 @@ def lower(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  #
     return apply1(STRING_CASE, _strings(input, "lower"), {"mode": "lower", "encoding": encoding})
 
 
+@_ragged_values
 def upper(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
     """Upper case: ASCII letters only, or every Unicode letter with ``encoding='utf-8'``.
 
@@ -145,6 +164,7 @@ STRING_STRIP = defop("string_strip", lambda F, x: _map(bytes.strip, x),
                                ref=lambda s: np.array([b"a b", b"c"], object)))
 
 
+@_ragged_values
 def strip(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """Leading and trailing whitespace removed.
 
@@ -270,6 +290,7 @@ SUBSTR = defop("substr", _substr_fwd,
                          ref=lambda s, p, n: np.array([b"ell", b"bc"], object)))
 
 
+@_ragged_values
 def substr(input: Any, pos: Any, len: Any, unit: str = "BYTE", name: str | None = None) -> Tensor:  # noqa: A002
     """``len`` bytes (or UTF-8 characters) from ``pos`` (negative: from the end) of each string; ``pos`` past the
     end raises InvalidArgumentError, ``len`` past the end is clipped (as TF).
@@ -302,6 +323,7 @@ REGEX_FULL_MATCH = defop("regex_full_match",
                                    ref=lambda s: np.array([True, False])))
 
 
+@_ragged_values
 def regex_full_match(input: Any, pattern: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """True where the whole string matches the regular expression ``pattern`` (bool).
 
@@ -324,6 +346,7 @@ REGEX_REPLACE = defop("regex_replace",
                                 ref=lambda s: np.array([b"a#b#", b"x"], object)))
 
 
+@_ragged_values
 def regex_replace(input: Any, pattern: Any, rewrite: Any, replace_global: bool = True,  # noqa: A002
                   name: str | None = None) -> Tensor:
     """Replace the matches of ``pattern`` with ``rewrite`` (``\\1`` names a group); only the first match with
@@ -370,6 +393,7 @@ TO_NUMBER = defop("string_to_number", _to_number_fwd,
                             ref=lambda s: np.array([1.5, 2.0, -1000.0], np.float32)))
 
 
+@_ragged_values
 def to_number(string_tensor: Any, out_type: Any = _dtypes.float32, name: str | None = None) -> Tensor:
     """Parse each string as a number of ``out_type`` (float32 by default; float64, int32, int64, uint32,
     uint64). Surrounding whitespace is allowed; anything else raises InvalidArgumentError.
@@ -431,6 +455,7 @@ AS_STRING = defop("as_string", _as_string_fwd,
                             ref=lambda x: np.array([b"1.500000", b"-2.000000", b"0.250000"], object)))
 
 
+@_ragged_values
 def as_string(input: Any, precision: int = -1, scientific: bool = False, shortest: bool = False,  # noqa: A002
               width: int = -1, fill: str = "", name: str | None = None) -> Tensor:
     """Each element formatted as text, as TF's ``AsString``: floats with 6 decimals (``precision``), or
@@ -734,6 +759,7 @@ def _buckets(num_buckets: Any, op: str) -> int:
     return int(num_buckets)
 
 
+@_ragged_values
 def to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = None) -> Tensor:  # noqa: A002
     """Each string hashed into ``[0, num_buckets)`` (int64) with FarmHash's Fingerprint64, TF's values.
 
@@ -745,6 +771,7 @@ def to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = None) -
                   {"buckets": _buckets(num_buckets, "to_hash_bucket_fast"), "kind": "fast", "key": (0, 0)})
 
 
+@_ragged_values
 def to_hash_bucket_strong(input: Any, num_buckets: int, key: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """Each string hashed into ``[0, num_buckets)`` (int64) with SipHash-2-4 keyed by ``key`` (two ints), TF's
     values.
@@ -761,6 +788,7 @@ def to_hash_bucket_strong(input: Any, num_buckets: int, key: Any, name: str | No
                    "key": (k[0] & _M64, k[1] & _M64)})
 
 
+@_ragged_values
 def to_hash_bucket(string_tensor: Any, num_buckets: int, name: str | None = None) -> Tensor:
     """Each string hashed into ``[0, num_buckets)`` (int64) with TF's legacy Hash64 (prefer
     ``to_hash_bucket_fast``, as TF's docs say).
@@ -1032,6 +1060,7 @@ BASE64 = defop("base64", _b64_fwd,
                          ref=lambda s: np.array([b"hello", b""], object)))
 
 
+@_ragged_values
 def encode_base64(input: Any, pad: bool = False, name: str | None = None) -> Tensor:  # noqa: A002
     """Web-safe base64 (``-`` and ``_``) of each string, without ``=`` padding unless ``pad=True`` (as TF).
 
@@ -1042,6 +1071,7 @@ def encode_base64(input: Any, pad: bool = False, name: str | None = None) -> Ten
     return apply1(BASE64, _strings(input, "encode_base64"), {"decode": False, "pad": bool(pad)})
 
 
+@_ragged_values
 def decode_base64(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """Decode web-safe base64 strings (padded or not).
 

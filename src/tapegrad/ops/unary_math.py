@@ -294,7 +294,10 @@ def round(x: Any, name: str | None = None) -> Tensor:  # noqa: A001
     >>> tf.round(tf.constant([0.5, 1.5, 2.5, -0.7])).numpy().tolist()
     [0.0, 2.0, 2.0, -1.0]
     """
-    x = _unary_in(x, "fiu", "round")
+    try:
+        x = _unary_in(x, "fiu", "round")
+    except RaggedInput:  # a RaggedTensor: on its flat values
+        return x.with_flat_values(round(x.flat_values))
     if x._value.dtype.kind in "iu":
         return x if type(x) is Tensor else identity(x)
     return apply1(ROUND, x)
