@@ -309,3 +309,19 @@ def test_random_programs_compiled_equal_eager_over_many_shapes(seed):
     shape_lists = [[xs, (xs[0] if ys[0] != 1 else 1, ys[1])] for xs, ys in shape_lists]
     f, runs = _run(body, [tf.TensorSpec([None, 3]), tf.TensorSpec([None, None])], shape_lists, seed=seed)
     assert runs == 1, _reasons(f)  # one trace served every shape
+
+
+def test_expand_dims_and_squeeze_with_a_none_batch():
+    def body(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            e = tf.expand_dims(x, 1) * tf.constant([[[1.0], [2.0]]])  # (n, 2, 3) after broadcasting
+            s = tf.squeeze(tf.expand_dims(x, -1), axis=-1) + tf.squeeze(tf.reduce_sum(e, axis=1, keepdims=True), [1])
+            y = tf.reduce_sum(s ** 2)
+        return y, t.gradient(y, x), tf.squeeze(x[:, :1])
+
+    f, runs = _run(body, [M3], [[(2, 3)], [(4, 3)], [(3, 3)], [(7, 3)]])
+    assert runs == 1, _reasons(f)
+    # tf.squeeze(x[:, :1]) of a (1, 1)-shaped slice drops both dims when n == 1: not the traced decision
+    f2, runs2 = _run(lambda x: tf.squeeze(x[:, :1]), [M3], [[(2, 3)], [(1, 3)], [(2, 3)]])
+    assert runs2 == 2

@@ -456,6 +456,17 @@ def _replay_node(node: Any, pos: int, env: dict[int, Any], g1: Graph, log: Shape
         env[node.outputs[0]] = res
 
 
+def _dropped(a: tuple[int, ...], t: tuple[int, ...]) -> set[int] | None:
+    """The positions of size-1 dims of ``a`` that a squeeze to ``t`` dropped, when they are unambiguous."""
+    dropped = {k for k, d in enumerate(a) if d == 1}
+    kept = [d for d in a if d != 1]
+    if [d for d in t if d != 1] != kept:
+        return None
+    if any(d == 1 for d in t):  # some size-1 dims were kept: which ones is ambiguous unless none were dropped
+        return None if len(t) != len(a) else set()
+    return dropped
+
+
 def _shape_free_params(node: Any, pos: int, args: list[Any], g1: Graph, log: ShapeLog) -> dict[str, Any]:
     """The node's attributes for inputs of new shapes, or NotGeneric when they may depend on the traced shapes."""
     op = node.op
@@ -470,6 +481,17 @@ def _shape_free_params(node: Any, pos: int, args: list[Any], g1: Graph, log: Sha
                     raise NotGeneric(f"tf.reshape to {spec} does not fit {size} elements")
                 shape[shape.index(-1)] = size // known
             return {**node.params, "shape": tuple(shape)}
+    elif op.name == "expand_dims":  # a 1 inserted (the only maker is tf.expand_dims): inserted again
+        a1, t, a2 = g1.values[node.inputs[0]].shape, node.params["shape"], _shape_of(args[0])
+        found = {a2[:k] + (1,) + a2[k:] for k in range(len(a1) + 1) if a1[:k] + (1,) + a1[k:] == t}
+        if len(found) == 1 and len(a2) == len(a1):
+            return {**node.params, "shape": found.pop()}
+    elif op.name == "squeeze":  # size-1 dims dropped: the same positions, when the decision cannot differ
+        a1, a2 = g1.values[node.inputs[0]].shape, _shape_of(args[0])
+        dropped = _dropped(a1, node.params["shape"])
+        if dropped is not None and len(a2) == len(a1) and all(a2[k] == 1 for k in dropped) and all(
+                a1[k] == 1 for k in range(len(a2)) if a2[k] == 1):
+            return {**node.params, "shape": tuple(d for k, d in enumerate(a2) if k not in dropped)}
     elif op.name in SHAPE_FREE:
         return node.params
     elif op.name in USER_CALLED:
