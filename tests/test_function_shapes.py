@@ -197,19 +197,39 @@ def test_data_dependent_branch_with_none_dims():
 
 
 def test_a_shape_read_by_the_body_is_checked_not_trusted():
-    # y.shape is a traced tensor's static shape: the trace saw (2, 3); another size must not reuse it silently
+    # tf.gather's output shape is not inferred (the body sees its traced size (2, 2)): another size must not reuse a
+    # trace that baked it
     runs = [0]
 
     @tf.function(input_signature=[M3])
     def f(x):
         runs[0] += 1
-        y = x * 2.0
-        return tf.reshape(y, [y.shape[0] * 3])
+        y = tf.gather(x, [0, 1], axis=1)
+        return tf.reshape(y, [y.shape[0] * 2])
 
-    assert f(tf.ones([2, 3])).shape == (6,)
-    assert f(tf.ones([4, 3])).shape == (12,)
+    assert f(tf.ones([2, 3])).shape == (4,)
+    assert f(tf.ones([4, 3])).shape == (8,)
     assert runs[0] == 2  # the body ran again for the new size: the replay was refused, not silently wrong
-    assert any("static shape (2, 3)" in r for r in f.get_concrete_function().not_generic_reasons)
+    assert any("static shape (2, 2)" in r for r in f.get_concrete_function().not_generic_reasons)
+
+
+def test_static_shapes_inside_the_body_are_tfs():
+    seen = []
+
+    @tf.function(input_signature=[M3])
+    def f(x):
+        y = x * 2.0
+        seen.append([t.shape.as_list() for t in (x, y, tf.reduce_sum(y, axis=1), tf.matmul(x, tf.ones([3, 4])),
+                                                 tf.reshape(x, [-1]), tf.expand_dims(x, 1), tf.transpose(x))])
+        with pytest.raises(TypeError):
+            y.shape[0] * 3  # None, as in TF: use tf.shape(y)[0]
+        return y, tf.reduce_sum(y, axis=0)
+
+    f(tf.ones([2, 3]))
+    f(tf.ones([5, 3]))
+    assert seen == [[[None, 3], [None, 3], [None], [None, 4], [None], [None, 1, 3], [3, None]]]
+    outs = f.get_concrete_function().structured_outputs
+    assert outs[0].shape.as_list() == [None, 3] and outs[1].shape.as_list() == [3]
 
 
 def test_custom_gradient_falls_back_to_running_the_body_and_print_runs_every_call(capsys):

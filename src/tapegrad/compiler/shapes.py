@@ -172,7 +172,7 @@ def on_shape_read(t: Any) -> None:
     log.reads.append((vid, tuple(raw.shape)))
 
 
-def note_node(tr: Any, log: ShapeLog, node: Any) -> None:
+def note_node(tr: Any, log: ShapeLog, node: Any, vals: tuple[Any, ...] = (), out: Any = None) -> None:
     """Called by the tracer for each node it appends while a generic trace runs."""
     pos = len(tr.graph.nodes) - 1
     if log.depth and node.op is not READ_VARIABLE:
@@ -189,6 +189,102 @@ def note_node(tr: Any, log: ShapeLog, node: Any) -> None:
             log.reshapes[pos] = spec
     elif node.op.name in USER_CALLED and _api_called() in USER_CALLED[node.op.name]:
         log.reshapes[pos] = ()  # made by the user's own call: its attributes are the user's
+    if vals and out is not None:
+        _infer_static(tr, log, node, pos, vals, out)
+
+
+# -- static shapes with None dims for tensors computed in the body (TF's shape inference, for common ops) ------------
+_ELEMENTWISE = SHAPE_FREE - {
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all",
+    "reduce_logsumexp", "reduce_variance", "reduce_std", "argmax", "argmin", "matmul", "transpose", "concat", "shape",
+    "size", "host_value", "host_effect", "gather", "one_hot", "l2_loss", "moments", "stack", "cumsum", "cumprod",
+    "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "fill_like", "ensure_shape",
+    "add_n"}
+_REDUCTIONS = frozenset({"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
+                         "reduce_all", "reduce_logsumexp", "reduce_variance", "reduce_std"})
+
+
+def _static_of(raw: Any) -> Any:
+    from .._shape import TensorShape
+    from .._tensor import _relaxed_shapes
+
+    return _relaxed_shapes.get(id(raw)) or TensorShape(np.shape(raw))
+
+
+def _broadcast(shapes: list[Any]) -> Any:
+    from .._shape import TensorShape
+
+    if any(s.rank is None for s in shapes):
+        return TensorShape(None)
+    n = max(s.rank for s in shapes)
+    out: list[int | None] = []
+    for k in range(n):
+        dims = [s.as_list()[k - n + s.rank] for s in shapes if k - n + s.rank >= 0]
+        known = [d for d in dims if d is not None and d != 1]
+        if known:
+            out.append(known[0])
+        elif any(d is None for d in dims):
+            out.append(None)
+        else:
+            out.append(1)
+    return TensorShape(out)
+
+
+def _infer_static(tr: Any, log: ShapeLog, node: Any, pos: int, vals: tuple[Any, ...], out: Any) -> None:
+    """The static shape (None where a size follows a None dim) of a node's output, for the common ops: what the body
+    sees through ``Tensor.shape``, as in TF. Other ops' outputs show their traced sizes (a read of them is checked)."""
+    from .._shape import TensorShape
+    from .._tensor import _relaxed_shapes
+
+    if node.op.multi or len(node.outputs) != 1 or not node.inputs:
+        return
+    ins = [_static_of(v) for v in vals]
+    if all(s.is_fully_defined() for s in ins):
+        return
+    name, p = node.op.name, node.params
+    out_shape = tr.graph.values[node.outputs[0]].shape
+    shape = None
+    if name in _ELEMENTWISE or name in ("cast", "identity", "stop_gradient", "softmax", "log_softmax", "cumsum",
+                                        "cumprod", "ensure_shape", "fill_like"):
+        shape = _broadcast([s for s, v in zip(ins, node.inputs) if tr.graph.values[v].kind != "const"] or ins)
+        if name == "ensure_shape":
+            return  # refined by the op itself
+    elif name in _REDUCTIONS and ins[0].rank is not None:
+        axes = {a % ins[0].rank for a in (p.get("axis") or range(ins[0].rank))}
+        dims = ins[0].as_list()
+        shape = TensorShape([1 if k in axes else d for k, d in enumerate(dims)] if p.get("keepdims")
+                            else [d for k, d in enumerate(dims) if k not in axes])
+    elif name == "matmul" and len(ins) == 2 and ins[0].rank and ins[1].rank and ins[0].rank >= 2 and \
+            ins[1].rank >= 2:
+        a, b = ins[0].as_list(), ins[1].as_list()
+        m = a[-1] if p.get("ta") or p.get("aa") else a[-2]
+        n = b[-2] if p.get("tb") or p.get("ab") else b[-1]
+        batch = _broadcast([TensorShape(a[:-2]), TensorShape(b[:-2])]).as_list()
+        shape = TensorShape([*batch, m, n])
+    elif name == "transpose" and ins[0].rank is not None:
+        dims = ins[0].as_list()
+        shape = TensorShape([dims[k] for k in p["perm"]])
+    elif name == "reshape" and pos in log.reshapes and ins[0].rank is not None:
+        spec = log.reshapes[pos]
+        shape = TensorShape([None if d == -1 else d for d in spec])
+    elif name in ("expand_dims", "squeeze", "bias_add", "dropout") and ins[0].rank is not None:
+        if name in ("bias_add", "dropout"):
+            shape = ins[0]
+        else:
+            a, t = tr.graph.values[node.inputs[0]].shape, p["shape"]
+            dims = ins[0].as_list()
+            if name == "expand_dims":
+                k = next((k for k in range(len(a) + 1) if a[:k] + (1,) + a[k:] == tuple(t)), None)
+                shape = None if k is None else TensorShape(dims[:k] + [1] + dims[k:])
+            else:
+                dropped = _dropped(a, tuple(t))
+                shape = None if dropped is None else TensorShape([d for k, d in enumerate(dims) if k not in dropped])
+    if shape is None or shape.rank != len(out_shape) or shape.is_fully_defined():
+        return
+    if any(d is not None and d != o for d, o in zip(shape.as_list(), out_shape)):
+        return  # (inference and the traced sizes disagree: keep the traced sizes)
+    if tr.ids.get(id(out)) == node.outputs[0]:
+        _relaxed_shapes[id(out)] = shape
 
 
 def _api_called() -> str | None:

@@ -71,10 +71,10 @@ class Tracer:
         self.guarded: set[tuple[int, str]] = set()
         self.shapelog: Any = None  # a shapes.ShapeLog while tracing a signature with None dims (replayable trace)
 
-    def _add(self, node: Node) -> None:
+    def _add(self, node: Node, vals: tuple[Any, ...] = (), out: Any = None) -> None:
         self.graph.nodes.append(node)
         if self.shapelog is not None:
-            note_node(self, self.shapelog, node)
+            note_node(self, self.shapelog, node, vals, out)
 
     # -- values --------------------------------------------------------------------------------------------------
     def define(self, raw: Any, kind: str = "node") -> int:
@@ -154,7 +154,7 @@ class Tracer:
             outs = (self.define(out),)
         if any(type(v) is RandomKernel for v in p.values()):  # each program owns its random kernels (a nested
             p = {k: v.fork() if type(v) is RandomKernel else v for k, v in p.items()}  # function's are copied)
-        self._add(Node(op, p, ins, outs, self._name(op.name), user_site(1)))
+        self._add(Node(op, p, ins, outs, self._name(op.name), user_site(1)), vals, out)
         learn(op, p, vals, out)
 
     def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...],
