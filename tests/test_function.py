@@ -311,3 +311,20 @@ def test_call_after_get_concrete_function_counts_the_call():
     g = tf.function(lambda: tf.constant(1.0) + 1.0)
     g.get_concrete_function()
     assert float(g()) == 2.0
+
+
+def test_graph_tensors_print_tf_names_in_creation_order():
+    seen = []
+
+    @tf.function
+    def f(x):
+        a = tf.constant(1.0)
+        tf.constant(2.0)  # never printed, but TF numbers it
+        b = tf.zeros([2])
+        c = tf.constant(3.0, name="three")
+        d = tf.reshape(x * a, [2])
+        seen.extend(str(t) for t in (a, b, c, tf.constant(4.0), d, x * 2.0))
+        return d
+
+    f(tf.constant([1.0, 2.0]))
+    assert [s.split('"')[1] for s in seen] == ["Const:0", "zeros:0", "three:0", "Const_2:0", "Reshape:0", "mul_1:0"]

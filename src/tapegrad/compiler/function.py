@@ -661,7 +661,8 @@ class ConcreteFunction:
             _state.depth -= 1
             if not _state.depth:
                 _state.names.clear()
-                _state.consts = 0
+                _state.__dict__.pop("name_counts", None)
+                _state.__dict__.pop("named", None)
                 _tensor._relaxed_shapes.clear()
         _check_effects_before_guards(program, function)
         structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
@@ -1573,8 +1574,32 @@ def _check_signature(input_signature: Any) -> tuple[Any, ...] | None:
 __all__ = ["ConcreteFunction", "Function", "function", "is_tracing"]
 
 
+# TF's default graph names of the ops its usual Python API makes (operators: `x * y` is "mul", `x + y` "add"); ops
+# not listed print under tapegrad's op name
+_TF_NAMES = {"multiply": "mul", "add": "add", "subtract": "sub", "divide": "truediv", "negative": "Neg",
+             "reshape": "Reshape", "matmul": "MatMul", "custom_gradient": "IdentityN", "exp": "Exp", "log": "Log",
+             "sin": "Sin", "cos": "Cos", "tanh": "Tanh", "sigmoid": "Sigmoid", "square": "Square", "sqrt": "Sqrt",
+             "identity": "Identity", "relu": "Relu"}
+
+
+def _unique(base: str) -> str:
+    """``base``, ``base_1``, ... in creation order within the outermost trace (TF's unique op names)."""
+    counts = _state.__dict__.setdefault("name_counts", {})
+    n = counts.get(base, 0)
+    counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def note_created(t: Any, base: str) -> None:
+    """Name a tensor made by ``tf.constant``/``zeros``/``ones`` (``Const``, ``zeros_1``...) when it is created, as
+    TF names the node, so printed names follow TF's creation order."""
+    if _state.depth and is_tracing() and id(t._value) not in _state.names:
+        _state.names[id(t._value)] = _unique(base)
+        _state.__dict__.setdefault("named", []).append(t._value)  # (ids stay unique while the trace runs)
+
+
 def _symbolic_name(t: Any) -> str | None:
-    """The graph name of a tensor seen while a trace runs (``x:0``, ``multiply_1:0``, ``Const_2:0``), or None."""
+    """The graph name of a tensor seen while a trace runs (``x:0``, ``mul_1:0``, ``Const_2:0``), or None."""
     if not _state.depth or not is_tracing():
         return None
     raw = t._value
@@ -1582,15 +1607,19 @@ def _symbolic_name(t: Any) -> str | None:
     if name is None:
         tracer = local.tracer
         vid = tracer.ids.get(id(raw)) if tracer is not None else None
-        for node in reversed(tracer.graph.nodes) if vid is not None else ():
+        nodes = tracer.graph.nodes if vid is not None else ()
+        for k in range(len(nodes) - 1, -1, -1):
+            node = nodes[k]
             if vid in node.outputs:
-                name = node.name
+                base = _TF_NAMES.get(node.op.name)
+                if base is None:
+                    name = node.name
+                else:  # numbered among the graph's nodes of the same TF name, in program order
+                    n = sum(1 for m in nodes[:k] if _TF_NAMES.get(m.op.name) == base)
+                    name = base if n == 0 else f"{base}_{n}"
                 break
         if name is None:  # a constant made in the body (TF: a Const node)
-            n = _state.consts = getattr(_state, "consts", 0)
-            _state.consts = n + 1
-            name = "Const" if n == 0 else f"Const_{n}"
-            _state.names[id(raw)] = name
+            name = _state.names[id(raw)] = _unique("Const")
     return f"{name}:0"
 
 

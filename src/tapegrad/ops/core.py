@@ -13,6 +13,7 @@ from .._dispatch import apply1
 from .._logging import warn_limited
 from .._registry import OpDef, defop, normal, spec
 from .._tape import local
+from .. import _dispatch
 from .._tensor import Tensor, Variable, _TensorLike, constant_value, make, static_value
 from ._common import RaggedInput, dtype_np, shape_arg, to_tensor
 
@@ -42,7 +43,16 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
             arr = arr.reshape(shp)
         else:
             raise TypeError(f"constant: cannot reshape a value with {arr.size} elements to shape {list(shp)}.")
-    return make(arr, xp)
+    return _named(make(arr, xp), name, "Const")
+
+
+def _named(t: Tensor, name: str | None, base: str) -> Tensor:
+    """While a ``tapegrad.function`` traces, the graph name TF gives this creation (``Const_2``, ``zeros``)."""
+    if _dispatch._TRACES:
+        from ..compiler.function import note_created
+
+        note_created(t, name or base)
+    return t
 
 
 def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, name: str | None = None) -> Tensor:
@@ -97,7 +107,7 @@ def zeros(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> 
     >>> tf.zeros([2]).numpy().tolist()
     [0.0, 0.0]
     """
-    return _filled(shape, dtype, 0)
+    return _named(_filled(shape, dtype, 0), name, "zeros")
 
 
 def ones(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> Tensor:
@@ -107,7 +117,7 @@ def ones(shape: Any, dtype: Any = _dtypes.float32, name: str | None = None) -> T
     >>> tf.ones([2], tf.int32).numpy().tolist()
     [1, 1]
     """
-    return _filled(shape, dtype, 1)
+    return _named(_filled(shape, dtype, 1), name, "ones")
 
 
 # zeros_like/ones_like inside a trace of a signature with None dims: a node sized by its input at run time (eagerly,
