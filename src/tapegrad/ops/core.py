@@ -6,14 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtypes
+from .. import _dispatch, _dtypes
 from .._backend import NUMPY
 from .._device import current_backend
 from .._dispatch import apply1
 from .._logging import warn_limited
 from .._registry import OpDef, defop, normal, spec
 from .._tape import local
-from .. import _dispatch
 from .._tensor import Tensor, Variable, _TensorLike, constant_value, make, static_value
 from ._common import RaggedInput, dtype_np, shape_arg, to_tensor
 
