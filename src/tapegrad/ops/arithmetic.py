@@ -18,7 +18,7 @@ from .._dispatch import apply1, apply2, applyn, binary
 from .._registry import defop, normal, spec
 from .._tensor import Tensor, _TensorLike
 from ..errors import InvalidArgumentError
-from ._common import RaggedInput, cj, dtype_of, pair, to_tensor, tsum
+from ._common import RaggedInput, cj, dtype_mismatch, dtype_of, pair, to_tensor, tsum
 from ._common import tsum as _tsum
 from ._elementwise import (
     _CONSUMED,
@@ -542,6 +542,89 @@ def add_n(inputs: Any, name: str | None = None) -> Tensor:
     return applyn(ADD_N, xs)
 
 
+# -- polyval -----------------------------------------------------------------------------------------------------------
+# Horner's scheme in TF's order (p = c0; p = c + p * x), so float32 values round as TF's. The rules use the powers
+# x^(n-1-i) (d/dc_i) and the Horner derivative p'(x) (d/dx), written with Python operators: differentiable again.
+
+
+def _polyval_fwd(F: Any, x: Any, *cs: Any) -> Any:
+    p = cs[0]
+    for c in cs[1:]:
+        p = c + p * x
+    return p
+
+
+def _polyval_parts(x: Any, cs: Any) -> tuple[list[Any], Any]:
+    """The powers x^(n-1-i) for each coefficient (None for the constant term) and p'(x)."""
+    n = len(cs)
+    pw: list[Any] = [None] * n
+    cur = None
+    for i in range(n - 2, -1, -1):
+        cur = x if cur is None else cur * x
+        pw[i] = cur
+    p, dp = cs[0], None
+    for c in cs[1:]:
+        dp = p if dp is None else dp * x + p
+        p = c + p * x
+    return pw, dp
+
+
+def _polyval_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    x, cs = ins[0], ins[1:]
+    pw, dp = _polyval_parts(x, cs)
+    gx = g * cj(F, dp) if needs[0] else None
+    gcs = [None if not needs[i + 1] else (g if w is None else g * cj(F, w)) for i, w in enumerate(pw)]
+    return (gx, *gcs)
+
+
+def _polyval_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    x, cs = ins[0], ins[1:]
+    pw, dp = _polyval_parts(x, cs)
+    terms = [None if ts[0] is None else ts[0] * dp]
+    terms += [None if t is None else (t if w is None else t * w) for t, w in zip(ts[1:], pw)]
+    return tsum(terms)
+
+
+POLYVAL = defop(
+    "polyval", _polyval_fwd, _polyval_vjp, _polyval_jvp,
+    test=[
+        spec(lambda tf, x, a, b, c: tf.math.polyval([a, b, c], x), normal((4,), (), (4,), ()),
+             ref=lambda x, a, b, c: a * x * x + b * x + c, complex=True),
+        spec(lambda tf, x, a, b: tf.math.polyval([a, b], x), normal((2, 3), (3,), (2, 1)),
+             ref=lambda x, a, b: a * x + b, name="linear"),
+    ],
+)
+
+
+def polyval(coeffs: Any, x: Any, name: str | None = None) -> Tensor:
+    """The polynomial ``coeffs[0] * x**(n-1) + … + coeffs[n-1]`` evaluated by Horner's scheme (broadcasting).
+
+    ``coeffs`` must be a list; each coefficient is converted on its own (Python floats become float32, as in TF),
+    and all must share ``x``'s dtype. An empty list gives zeros like ``x``.
+
+    >>> import tapegrad as tf
+    >>> tf.math.polyval([2.0, 0.0, 1.0], tf.constant([1.0, 3.0])).numpy().tolist()
+    [3.0, 19.0]
+    """
+    op = "polyval"
+    if not isinstance(coeffs, list):
+        raise ValueError(f"{op}: coeffs must be a list, got {type(coeffs).__name__}.")
+    xt = to_tensor(x)
+    if not coeffs:
+        from .core import zeros_like
+
+        return zeros_like(xt)
+    cs = [to_tensor(c) for c in coeffs]
+    if len(cs) == 1:
+        return cs[0]  # TF returns coeffs[0] itself: x is not used (its gradient is None)
+    for c in cs:
+        if c._value.dtype != xt._value.dtype:
+            raise InvalidArgumentError(dtype_mismatch(op, xt, c))
+    if xt._value.dtype.kind not in "fciu":
+        raise InvalidArgumentError(f"{op}: x must be numeric, got dtype {xt.dtype.name}.")
+    return applyn(POLYVAL, (xt, *cs))
+
+
 EXPORTS: dict[str, list[str]] = {
     "": [
         "add", "divide", "truediv", "maximum", "minimum", "multiply", "negative", "pow", "subtract", "add_n",
@@ -549,5 +632,6 @@ EXPORTS: dict[str, list[str]] = {
     "math": [
         "add", "divide", "truediv", "floordiv", "floormod", "maximum", "minimum", "multiply", "negative", "pow",
         "subtract", "divide_no_nan", "multiply_no_nan", "squared_difference", "xdivy", "xlogy", "add_n",
+        "polyval",
     ],
 }

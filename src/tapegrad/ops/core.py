@@ -11,9 +11,10 @@ from .._backend import NUMPY
 from .._device import current_backend
 from .._dispatch import apply1
 from .._logging import warn_limited
-from .._registry import OpDef, defop, normal, spec
+from .._registry import NO_GRADIENT, OpDef, defop, normal, spec
 from .._tape import local
 from .._tensor import Tensor, Variable, _TensorLike, constant_value, make, static_value
+from ..errors import InvalidArgumentError
 from ._common import RaggedInput, dtype_np, shape_arg, to_tensor
 
 # -- creation ---------------------------------------------------------------------------------------------------
@@ -393,10 +394,80 @@ __all__ = ["constant", "convert_to_tensor", "zeros", "ones", "zeros_like", "ones
            "stop_gradient", "broadcast_to", "conj", "real", "imag", "Variable"]
 
 
+# -- bitcast, guarantee_const -------------------------------------------------------------------------------------
+# TF registers no gradient for either: a watched floating input makes gradient() raise LookupError (NO_GRADIENT).
+
+
+def _bitcast_fwd(F: Any, x: Any, dtype: Any) -> Any:
+    a = x.copy(order="C")  # (ascontiguousarray would turn a scalar into a vector)
+    src, dst = a.dtype.itemsize, dtype.itemsize
+    if src == dst:
+        return a.view(dtype)
+    if src > dst:  # each element becomes src // dst elements along a new last axis
+        return a.reshape(a.shape + (1,)).view(dtype)
+    return a.view(dtype).reshape(a.shape[:-1])  # the last axis (of length dst // src) is consumed
+
+
+BITCAST = defop(
+    "bitcast", _bitcast_fwd, NO_GRADIENT,
+    test=[
+        spec(lambda tf, x: tf.bitcast(x, tf.int64), normal((2, 3)), grad=(),
+             ref=lambda x: x.view(np.int64)),
+        spec(lambda tf, x: tf.bitcast(x, tf.uint16), normal((3,)), grad=(),
+             ref=lambda x: x.reshape(3, 1).view(np.uint16), name="narrow"),
+        spec(lambda tf, x: tf.bitcast(x, tf.float64),
+             lambda rng: (rng.integers(0, 2**31, size=(2, 2)).astype(np.int32),),
+             ref=lambda x: x.view(np.float64).reshape(2), name="widen"),
+    ],
+)
+
+
+def bitcast(input: Any, type: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The same bytes read as ``type`` (no conversion). A wider ``type`` consumes the last axis (whose length
+    must be the size ratio); a narrower one adds a last axis of that length. No gradient, as in TF.
+
+    >>> import tapegrad as tf
+    >>> tf.bitcast(tf.constant([1.0], tf.float32), tf.int32).numpy().tolist()
+    [1065353216]
+    >>> tf.bitcast(tf.constant(1, tf.int32), tf.uint8).numpy().tolist()
+    [1, 0, 0, 0]
+    """
+    op = "bitcast"
+    x = to_tensor(input)
+    dt = _dtypes.as_dtype(type)._np
+    src = x._value.dtype
+    if src.kind in "bOUS" or dt.kind in "bOUS":
+        raise InvalidArgumentError(f"{op}: bitcast between {x.dtype.name} and {_dtypes.as_dtype(type).name} is not "
+                                   "supported (numeric types only).")
+    if src.itemsize < dt.itemsize:
+        ratio = dt.itemsize // src.itemsize
+        if not x._value.shape or x._value.shape[-1] != ratio:
+            raise InvalidArgumentError(
+                f"{op}: casting {x.dtype.name} to the wider {_dtypes.as_dtype(type).name} needs a last axis of "
+                f"length {ratio}, got shape {list(x._value.shape)}."
+            )
+    return apply1(BITCAST, x, {"dtype": dt})
+
+
+GUARANTEE_CONST = defop("guarantee_const", _ident_fwd, NO_GRADIENT,
+                        test=spec(lambda tf, x: tf.guarantee_const(x), normal((3,)), grad=(), ref=lambda x: x))
+
+
+def guarantee_const(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """``input`` unchanged, promising it is constant (a hint for graph compilers; deprecated in TF). No
+    gradient, as in TF (``gradient()`` through it raises LookupError).
+
+    >>> import tapegrad as tf
+    >>> tf.guarantee_const([1.0, 2.0]).numpy().tolist()
+    [1.0, 2.0]
+    """
+    return apply1(GUARANTEE_CONST, to_tensor(input))
+
+
 EXPORTS: dict[str, list[str]] = {
     "": [
         "constant", "convert_to_tensor", "zeros", "ones", "zeros_like", "ones_like", "identity", "cast",
-        "stop_gradient", "broadcast_to"
+        "stop_gradient", "broadcast_to", "bitcast", "guarantee_const"
     ],
     "math": [
         "conj", "real", "imag"

@@ -351,9 +351,55 @@ def meshgrid(*args: Any, **kwargs: Any) -> list[Tensor]:
     return [apply1(MESHGRID, x, {"pos": q, "shape": tuple(shp)}) for x, q in zip(xs, pos)]
 
 
+# -- sequence_mask -----------------------------------------------------------------------------------------------------
+
+
+def _sequence_mask_fwd(F: Any, lengths: Any, maxlen: Any, dtype: Any) -> Any:
+    # TF: range(0, maxlen) < cast(lengths[..., None], maxlen.dtype), then cast to dtype
+    row = F.arange(0, maxlen, 1, dtype=maxlen.dtype)
+    mask = row < lengths.astype(maxlen.dtype)[..., None]
+    return mask if dtype == np.bool_ else mask.astype(dtype)
+
+
+SEQUENCE_MASK = defop(
+    "sequence_mask", _sequence_mask_fwd, None,
+    test=[
+        spec(lambda tf, n: tf.sequence_mask(n), lambda rng: (np.array([1, 3, 0, 2], np.int32),),
+             ref=lambda n: np.arange(3) < n[:, None]),
+        spec(lambda tf, n: tf.sequence_mask(n, 4, dtype=tf.float32), lambda rng: (np.array([[1, -1], [5, 2]]),),
+             ref=lambda n: (np.arange(4) < n[..., None]).astype(np.float32), name="maxlen_dtype"),
+    ],
+)
+
+
+def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = _dtypes.bool_, name: str | None = None) -> Tensor:
+    """A mask of shape ``lengths.shape + [maxlen]``: ``mask[..., j] = j < lengths[...]``. ``maxlen`` defaults to
+    ``max(lengths)``; the result is ``dtype`` (bool by default). Not differentiable.
+
+    >>> import tapegrad as tf
+    >>> tf.sequence_mask([1, 3, 2], 5).numpy().astype(int).tolist()
+    [[1, 0, 0, 0, 0], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]]
+    """
+    op = "sequence_mask"
+    n = to_tensor(lengths)
+    if n._value.dtype.kind not in "fiu":
+        raise InvalidArgumentError(f"{op}: lengths must be numeric, got dtype {n.dtype.name}.")
+    if maxlen is None:
+        if n._value.size == 0:
+            raise InvalidArgumentError(f"{op}: lengths is empty, so maxlen cannot default to its maximum; pass maxlen.")
+        m = n._value.max()
+    else:
+        mt = to_tensor(maxlen)
+        if mt._value.ndim != 0:
+            raise ValueError(f"{op}: maxlen must be a scalar, got shape {list(mt._value.shape)}.")
+        m = mt._value
+    m = np.asarray(m)
+    return apply1(SEQUENCE_MASK, n, {"maxlen": m[()], "dtype": _dtypes.as_dtype(dtype)._np})
+
+
 EXPORTS: dict[str, list[str]] = {
     "": [
-        "fill", "range", "linspace", "eye", "one_hot", "meshgrid",
+        "fill", "range", "linspace", "eye", "one_hot", "meshgrid", "sequence_mask",
     ],
     "linalg": [
         "eye",

@@ -222,6 +222,12 @@ SCATTER_ADD = defop(
              name="scatter_nd"),
         spec(lambda tf, x, u: tf.tensor_scatter_nd_add(x, [[0, 1], [0, 1], [1, 0]], u), normal((2, 2), (3,)),
              ref=lambda x, u: x + np.array([[0, u[0] + u[1]], [u[2], 0]]), name="tensor_scatter_nd_add"),
+        spec(lambda tf, x, u: tf.tensor_scatter_nd_sub(x, [[2], [0], [2]], u), normal((3, 2), (3, 2)),
+             ref=lambda x, u: x - np.stack([u[1], np.zeros(2), u[0] + u[2]]), complex=True,
+             name="tensor_scatter_nd_sub"),
+        spec(lambda tf, w: tf.math.confusion_matrix([1, 2, 2, 0], [2, 2, 2, 1], num_classes=3, weights=w,
+                                                    dtype=tf.float64), normal((4,)),
+             ref=lambda w: np.array([[0, w[3], 0], [0, 0, w[0]], [0, 0, w[1] + w[2]]]), name="confusion_matrix"),
         spec(lambda tf, v: tf.convert_to_tensor(tf.IndexedSlices(v, [2, 0, 2], [4, 2])), normal((3, 2)),
              ref=lambda v: np.stack([v[1], np.zeros(2), v[0] + v[2], np.zeros(2)]), name="indexed_slices_dense"),
     ],
@@ -467,9 +473,58 @@ def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: str | No
     return out
 
 
+# -- unravel_index ----------------------------------------------------------------------------------------------------
+
+
+def _unravel_fwd(F: Any, idx: Any, dims: Any) -> Any:
+    return F.stack(F.unravel_index(idx, tuple(int(d) for d in dims))).astype(idx.dtype)
+
+
+UNRAVEL_INDEX = defop(
+    "unravel_index", _unravel_fwd, None,
+    test=[
+        spec(lambda tf, i: tf.unravel_index(i, [3, 4, 2]), lambda rng: (rng.integers(0, 24, size=(5,)),),
+             ref=lambda i: np.stack(np.unravel_index(i, (3, 4, 2)))),
+        spec(lambda tf, i: tf.unravel_index(i, [3, 4]), lambda rng: (np.array(7, np.int32),),
+             ref=lambda i: np.array([1, 3], np.int32), name="scalar"),
+    ],
+)
+
+
+def unravel_index(indices: Any, dims: Any, name: str | None = None) -> Tensor:
+    """The coordinates in an array of shape ``dims`` of each flat (row-major) index: shape ``[len(dims)]`` for a
+    scalar index, ``[len(dims), N]`` for a vector of N, in the indices' dtype. Not differentiable.
+
+    >>> import tapegrad as tf
+    >>> tf.unravel_index([1, 5, 11], [3, 4]).numpy().tolist()
+    [[0, 1, 2], [1, 1, 3]]
+    """
+    op = "unravel_index"
+    if isinstance(dims, _TensorLike) and not isinstance(indices, _TensorLike):
+        d = _index_tensor(dims, op, "dims")
+        idx = _index_tensor(core.constant(np.asarray(indices, d._value.dtype)), op)  # adopts dims' dtype, as TF
+    else:
+        idx = _index_tensor(indices, op)
+        d = dims if isinstance(dims, _TensorLike) else core.constant(np.asarray(dims, idx._value.dtype))
+    if d.dtype != idx.dtype:
+        raise InvalidArgumentError(f"{op}: dims ({d.dtype.name}) must have the indices' dtype {idx.dtype.name}.")
+    if idx._value.ndim > 1 or d._value.ndim != 1:
+        raise InvalidArgumentError(f"{op}: indices must be a scalar or a vector and dims a vector, got shapes "
+                                   f"{list(idx._value.shape)} and {list(d._value.shape)}.")
+    dv = d._value
+    if (dv <= 0).any():
+        raise InvalidArgumentError(f"{op}: dims must be positive, got {dv.tolist()}.")
+    total = int(np.prod(dv, dtype=np.int64))
+    bad = (idx._value < 0) | (idx._value >= total)
+    if bad.any():
+        raise InvalidArgumentError(f"{op}: index {int(idx._value[bad].reshape(-1)[0])} is out of bounds for dims "
+                                   f"{dv.tolist()} (valid flat indices are [0, {total})).")
+    return applyn(UNRAVEL_INDEX, (idx, d))
+
+
 EXPORTS: dict[str, list[str]] = {
     "": [
-        "where", "IndexedSlices", "gather", "gather_nd", "boolean_mask",
+        "where", "IndexedSlices", "gather", "gather_nd", "boolean_mask", "unravel_index",
     ],
     "nn": [
         "embedding_lookup",
