@@ -282,3 +282,187 @@ def prog_fit_generator_and_py_dataset_errors(tf: Any, keras: Any) -> Any:
         caught(lambda: model.fit(Bad(8), verbose=0, shuffle=False)),
         caught(lambda: model.fit(Batches(8, kind="weighted"), class_weight={0: 1.0}, verbose=0, shuffle=False)),
     ]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# tf.data: interleave, TextLineDataset, list_files, Options, group_by_window, bucket_by_sequence_length,
+# choose_from_datasets / sample_from_datasets
+
+
+def _numpy(ds: Any) -> list[Any]:
+    return [np.asarray(x).tolist() if not isinstance(x, tuple) else tuple(np.asarray(v).tolist() for v in x)
+            for x in ds.as_numpy_iterator()]
+
+
+@program
+def prog_data_interleave(tf: Any, keras: Any) -> Any:
+    """interleave's element order (cycle/block lengths, parallel deterministic), specs, cardinality, errors."""
+    D = tf.data.Dataset
+
+    def rep(x: Any) -> Any:
+        return D.from_tensors(x).repeat(x)
+
+    return [
+        _numpy(D.range(1, 6).interleave(rep, cycle_length=2, block_length=2)),
+        _numpy(D.range(1, 6).interleave(rep, cycle_length=3)),
+        _numpy(D.range(1, 9).interleave(rep, cycle_length=4, block_length=3)),
+        _numpy(D.range(1, 6).interleave(rep, cycle_length=3, block_length=2, num_parallel_calls=2)),
+        _numpy(D.range(1, 6).interleave(rep, cycle_length=3, block_length=2, num_parallel_calls=tf.data.AUTOTUNE,
+                                        deterministic=True)),
+        sorted(_numpy(D.range(1, 6).interleave(rep, cycle_length=3, num_parallel_calls=2, deterministic=False))),
+        _numpy(D.from_tensor_slices(([1, 2], [3, 4])).interleave(lambda a, b: D.from_tensor_slices([a, b]),
+                                                                 cycle_length=2)),
+        repr(D.range(3).interleave(lambda x: D.from_tensors((x, tf.cast(x, tf.float32))), cycle_length=2).element_spec),
+        int(D.range(1, 6).interleave(lambda x: D.range(2), cycle_length=2).cardinality()),
+        caught(lambda: D.range(3).interleave(lambda x: D.range(2), cycle_length=0)),
+        caught(lambda: D.range(3).interleave(lambda x: D.range(2), cycle_length=1, block_length=0)),
+    ]
+
+
+def _text_files() -> tuple[str, list[str]]:
+    import gzip
+    import os
+    import tempfile
+    import zlib
+
+    d = tempfile.mkdtemp(prefix="tapegrad-lane-")
+    contents = {"a.txt": b"a1\nb2\r\nc3\n\nd4", "b.txt": b"x1\ny2\n", "c.txt": b""}
+    for name, data in contents.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    with open(os.path.join(d, "g.txt.gz"), "wb") as f:
+        f.write(gzip.compress(b"g1\ng2\ng3\n"))
+    with open(os.path.join(d, "z.txt.z"), "wb") as f:
+        f.write(zlib.compress(b"z1\r\nz2"))
+    return d, [os.path.join(d, n) for n in ("a.txt", "b.txt", "c.txt")]
+
+
+@program
+def prog_data_text_lines_and_list_files(tf: Any, keras: Any) -> Any:
+    """TextLineDataset (line endings, empty lines and files, GZIP/ZLIB, num_parallel_reads, a dataset of names,
+    missing file) and list_files (sorted, patterns, cardinality, no match), chained with interleave."""
+    import os
+    import shutil
+
+    D = tf.data.Dataset
+    d, files = _text_files()
+    try:
+        text = tf.data.TextLineDataset
+        out = [
+            _numpy(text(files)), _numpy(text(files[1])), _numpy(text(files, num_parallel_reads=2)),
+            _numpy(text(os.path.join(d, "g.txt.gz"), compression_type="GZIP")),
+            _numpy(text(os.path.join(d, "z.txt.z"), compression_type="ZLIB", buffer_size=4)),
+            _numpy(text(D.from_tensor_slices([files[1], files[0]]))),
+            repr(text(files).element_spec), int(text(files).cardinality()),
+            _numpy(text(files[1]).map(lambda s: tf.strings.length(s))),
+            caught(lambda: _numpy(text(os.path.join(d, "missing.txt")))),
+            [os.path.basename(f.decode()) for f in _numpy(D.list_files(os.path.join(d, "*.txt"), shuffle=False))],
+            [os.path.basename(f.decode()) for f in _numpy(D.list_files([os.path.join(d, "b*"),
+                                                                        os.path.join(d, "a*")], shuffle=False))],
+            sorted(os.path.basename(f.decode()) for f in _numpy(D.list_files(os.path.join(d, "*"), seed=3))),
+            int(D.list_files(os.path.join(d, "*"), seed=1).cardinality()),
+            repr(D.list_files(os.path.join(d, "*"), seed=1).element_spec),
+            caught(lambda: D.list_files(os.path.join(d, "*.none"))),
+            _numpy(D.list_files(os.path.join(d, "[ab].txt"), shuffle=False).interleave(text, cycle_length=2)),
+        ]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
+@program
+def prog_data_options(tf: Any, keras: Any) -> Any:
+    """tf.data.Options: defaults, type checks, merging through the pipeline (later settings win), equality."""
+    D = tf.data.Dataset
+    o = tf.data.Options()
+    defaults = (o.deterministic, o.experimental_optimization.map_parallelization, o.threading.private_threadpool_size,
+                o.autotune.enabled, o.experimental_slack,
+                o.experimental_distribute.auto_shard_policy == tf.data.experimental.AutoShardPolicy.AUTO)
+    a = tf.data.Options()
+    a.deterministic = False
+    a.threading.private_threadpool_size = 2
+    a.experimental_optimization.map_fusion = True
+    b = tf.data.Options()
+    b.deterministic = True
+    b.autotune.cpu_budget = 3
+    piped = D.range(3).with_options(a).map(lambda x: x * 2).with_options(b)
+    merged = piped.options()
+    return [
+        defaults, caught(lambda: setattr(o, "nonsense", 1)), caught(lambda: setattr(o, "deterministic", 3)),
+        caught(lambda: setattr(o.threading, "private_threadpool_size", 2.5)),
+        caught(lambda: setattr(o, "threading", 3)),
+        (merged.deterministic, merged.threading.private_threadpool_size, merged.experimental_optimization.map_fusion,
+         merged.autotune.cpu_budget),
+        D.range(3).with_options(b).with_options(a).options().deterministic,
+        D.zip((D.range(2).with_options(a), D.range(2))).options().deterministic,
+        (tf.data.Options() == tf.data.Options(), a == b, D.range(2).options() == tf.data.Options()),
+        (a.merge(b).deterministic, a.merge(b).threading.private_threadpool_size),
+        _numpy(piped), repr(D.range(3).with_options(a)).split(" ")[0],
+    ]
+
+
+@program
+def prog_data_group_by_window_and_buckets(tf: Any, keras: Any) -> Any:
+    """group_by_window (window_size / window_size_func, the key given to reduce_func, the flush order at the end,
+    errors) and bucket_by_sequence_length (boundaries, padding to boundaries, drop_remainder, tuples)."""
+    D = tf.data.Dataset
+    seqs = D.from_generator(lambda: (np.ones(n, np.int32) * n for n in [3, 1, 5, 2, 7, 4, 6, 2]),
+                            output_signature=tf.TensorSpec([None], tf.int32))
+
+    def length(x: Any) -> Any:
+        return tf.shape(x)[0]
+
+    return [
+        _numpy(D.range(10).group_by_window(lambda x: x % 3, lambda k, w: w.batch(2), window_size=2)),
+        _numpy(D.from_tensor_slices(np.array([4, 2, 3, 1, 0], np.int64)).group_by_window(
+            lambda x: 4 - x, lambda k, w: w.batch(5), window_size=5)),
+        _numpy(D.range(10).group_by_window(lambda x: x % 2, lambda k, w: w.batch(4), window_size_func=lambda k: k + 2)),
+        _numpy(D.range(6).group_by_window(lambda x: x % 2, lambda k, w: w.map(lambda v: v * 10 + k), window_size=2)),
+        repr(D.range(6).group_by_window(lambda x: x % 2, lambda k, w: w.batch(3), window_size=3).element_spec),
+        int(D.range(6).group_by_window(lambda x: x % 2, lambda k, w: w.batch(3), window_size=3).cardinality()),
+        caught(lambda: D.range(6).group_by_window(lambda x: x % 2, lambda k, w: w)),
+        caught(lambda: D.range(6).group_by_window(lambda x: x % 2, lambda k, w: w, 2, lambda k: 2)),
+        _numpy(seqs.bucket_by_sequence_length(length, [3, 5], [2, 2, 2])),
+        _numpy(seqs.bucket_by_sequence_length(length, [3, 8], [2, 2, 2], pad_to_bucket_boundary=True)),
+        _numpy(seqs.bucket_by_sequence_length(length, [3, 5], [2, 2, 3], drop_remainder=True, padding_values=-1)),
+        _numpy(seqs.bucket_by_sequence_length(length, [3, 5], [2, 2, 2], padded_shapes=[8])),
+        _numpy(seqs.map(lambda s: (s, tf.shape(s)[0])).bucket_by_sequence_length(lambda s, n: n, [4], [3, 3])),
+        repr(seqs.bucket_by_sequence_length(length, [3, 5], [2, 2, 2]).element_spec),
+        caught(lambda: seqs.bucket_by_sequence_length(length, [3, 5], [2, 2])),
+        _numpy(seqs.apply(tf.data.experimental.group_by_window(lambda x: tf.cast(tf.shape(x)[0] % 2, tf.int64),
+                                                               lambda k, w: w.padded_batch(2), 2))),
+    ]
+
+
+@program
+def prog_data_choose_and_sample(tf: Any, keras: Any) -> Any:
+    """choose_from_datasets (stop_on_empty_dataset both ways, errors, specs) and sample_from_datasets (every
+    element once, relative order kept, weights, spent inputs, cardinality; the draws are each library's own)."""
+    D = tf.data.Dataset
+
+    def choices(a: list[int]) -> Any:
+        return D.from_tensor_slices(np.array(a, np.int64))
+
+    two = [D.range(3), D.range(10, 13)]
+    sampled = _numpy(D.sample_from_datasets([D.range(5), D.range(10, 15)], seed=4))
+    ratio = np.mean([x < 10 for x in _numpy(D.sample_from_datasets([D.range(10**6), D.range(10, 10**6)],
+                                                                   weights=[0.2, 0.8], seed=1).take(4000))])
+    return [
+        _numpy(D.choose_from_datasets(two, choices([0, 1, 1, 0, 0, 0, 1]))),
+        _numpy(D.choose_from_datasets([D.range(3), D.range(10, 13)], choices([0, 1, 1, 0, 0, 0, 1, 1]),
+                                      stop_on_empty_dataset=False)),
+        caught(lambda: _numpy(D.choose_from_datasets([D.range(3), D.range(4)], choices([0, 2])))),
+        caught(lambda: D.choose_from_datasets([D.range(3)], D.from_tensor_slices(np.array([0], np.int32)))),
+        caught(lambda: D.choose_from_datasets([D.range(3), D.from_tensors(1.0)], D.range(2))),
+        caught(lambda: D.choose_from_datasets([], D.range(2))),
+        int(D.choose_from_datasets([D.range(3), D.range(4)], D.range(2)).cardinality()),
+        repr(D.choose_from_datasets([D.from_tensors([1, 2]), D.from_tensors([1, 2, 3])], D.range(2)).element_spec),
+        sorted(sampled), [x for x in sampled if x < 10], [x for x in sampled if x >= 10],
+        round(float(ratio), 1),
+        _numpy(D.sample_from_datasets([D.range(3), D.range(10, 13)], weights=[0.0, 1.0], seed=1)),
+        len(_numpy(D.sample_from_datasets([D.range(3), D.range(10, 100)], seed=1, stop_on_empty_dataset=True))) < 90,
+        (int(D.sample_from_datasets([D.range(3), D.range(4)], seed=1).cardinality()),
+         int(D.sample_from_datasets([D.range(3).repeat(), D.range(4).repeat()], seed=1).cardinality())),
+        caught(lambda: D.sample_from_datasets([D.range(3), D.range(4)], weights=[1.0])),
+        repr(D.sample_from_datasets([D.range(3), D.range(4)], seed=1).element_spec),
+    ]

@@ -63,6 +63,8 @@ def to_array(value: Any) -> np.ndarray:
         return np.asarray(to_bytes_array(value))
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, (np.ndarray, np.generic)) for v in value):
         return arr  # a list of NumPy arrays keeps their dtype (stacked), as TF converts it
+    if isinstance(value, (list, tuple)) and value and any(isinstance(v, _TensorLike) for v in value):
+        return np.stack([to_array(v) for v in value])  # tensors (symbolic inside dataset functions) packed
     return np.asarray(_core.constant(value).numpy())
 
 

@@ -93,6 +93,53 @@ def _stack(items: list[Any], component: int) -> np.ndarray:
     return np.stack(items)
 
 
+_context = threading.local()  # .options: the Options of the pipeline an outermost consumer is running
+
+
+def current_options() -> Any:
+    """The ``tf.data.Options`` of the pipeline being iterated in this thread (defaults when none)."""
+    options = getattr(_context, "options", None)
+    if options is None:
+        from .options import Options
+
+        options = Options()
+    return options
+
+
+def _with_options(it: Iterator[Any], options: Any) -> Iterator[Any]:
+    """Step ``it`` with ``options`` current in this thread (so transformations read the pipeline's options)."""
+    while True:
+        previous = getattr(_context, "options", None)
+        _context.options = options
+        try:
+            element = next(it)
+        except StopIteration:
+            return
+        finally:
+            _context.options = previous
+        yield element
+
+
+def resolve_deterministic(deterministic: bool | None) -> bool:
+    """A transformation's ``deterministic`` argument, else the pipeline's ``Options.deterministic`` (True)."""
+    if deterministic is not None:
+        return bool(deterministic)
+    value = current_options().deterministic
+    return True if value is None else bool(value)
+
+
+def parallelism(num_parallel_calls: int | None) -> int:
+    """How many threads ``num_parallel_calls`` asks for (``AUTOTUNE``: the schedulable CPU cores)."""
+    if num_parallel_calls is None:
+        return 1
+    n = int(num_parallel_calls)
+    if n == AUTOTUNE:
+        return max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 2)
+    if n <= 0:
+        raise ValueError(f"num_parallel_calls must be positive or tf.data.AUTOTUNE; got {n}.")
+    return n
+
+
 class Dataset:
     """A sequence of elements (tensors, or tuples/dicts of tensors) produced lazily by a pipeline.
 
@@ -220,12 +267,15 @@ class Dataset:
             name: str | None = None) -> Dataset:
         """Apply ``map_func`` to each element (a tuple element is unpacked into positional arguments).
 
-        ``num_parallel_calls`` (e.g. ``AUTOTUNE``) is accepted; the elements keep their order. Inside
+        With ``num_parallel_calls`` (e.g. ``AUTOTUNE``) the elements keep their order and are mapped one after
+        the other (so stateful random ops draw reproducibly), unless ``deterministic=False`` (or the pipeline's
+        ``Options.deterministic`` is False): then a pool of that many threads maps them and each element is
+        handed out as soon as it is done. Inside
         ``map_func`` tensors are symbolic as in TF: ``.numpy()`` raises AttributeError (use ``tf.py_function``).
         Unlike TF (which traces ``map_func`` once), tapegrad runs it eagerly for every element, so Python side
         effects happen per element.
         """
-        return _MapDataset(self, map_func, num_parallel_calls)
+        return _MapDataset(self, map_func, num_parallel_calls, deterministic)
 
     def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
         """Keep the elements for which ``predicate`` returns a scalar boolean True."""
@@ -338,7 +388,7 @@ class Dataset:
         10
         """
         state = to_internal(initial_state)
-        for element in self._iter():
+        for element in self._iter_top():
             with symbolic(), _as_traced_errors():
                 new = reduce_func(to_user(state), to_user(element))
             new = from_user(new)
@@ -355,8 +405,158 @@ class Dataset:
         return to_user(state)
 
     def with_options(self, options: Any, name: str | None = None) -> Dataset:
-        """Accepted for compatibility; tapegrad's pipelines have no tunable options."""
-        return self
+        """This dataset with ``options`` (a ``tf.data.Options``) set; ``options()`` merges them with the rest of the
+        pipeline's (later settings win). ``deterministic=False`` lets parallel ``map``/``interleave`` hand out
+        elements in the order they finish; the other options are kept and reported but change nothing here."""
+        from .options import Options
+
+        if not isinstance(options, Options):
+            raise AttributeError(f"with_options expects a tf.data.Options object; got {type(options).__name__}.")
+        return _OptionsDataset(self, options)
+
+    def options(self) -> Any:
+        """The ``tf.data.Options`` of the pipeline: every ``with_options`` upstream, merged (later settings win).
+
+        >>> import tapegrad as tf
+        >>> o = tf.data.Options()
+        >>> o.experimental_optimization.map_parallelization = True
+        >>> tf.data.Dataset.range(4).with_options(o).map(lambda x: x + 1).options() == o
+        True
+        """
+        from .options import Options, merge_options
+
+        found = [d.options() for d in self._input_datasets()]
+        own = getattr(self, "_own_options", None)
+        return merge_options(Options(), *found, *([own] if own is not None else []))
+
+    def _input_datasets(self) -> list[Dataset]:
+        """The datasets this one reads (for ``options()``)."""
+        out = [d for d in (self.__dict__.get(a) for a in ("_input", "_first", "_second", "_selector"))
+               if isinstance(d, Dataset)]
+        many = self.__dict__.get("_datasets")
+        if many is not None:
+            out += [d for d in _nest.flatten(many) if isinstance(d, Dataset)]
+        return out
+
+    def _iter_top(self) -> Iterator[Any]:
+        """One pass as an outermost consumer runs it: with the pipeline's options current in this thread."""
+        return _with_options(self._iter(), self.options())
+
+    # -- issue 15: interleaving, grouping, sampling (tapegrad.data._combinators) ---------------------------------
+    def interleave(self, map_func: Callable[..., Dataset], cycle_length: int | None = None,
+                   block_length: int | None = None, num_parallel_calls: int | None = None,
+                   deterministic: bool | None = None, name: str | None = None) -> Dataset:
+        """Map each element to a dataset and interleave them: ``cycle_length`` datasets are open at once, and
+        ``block_length`` consecutive elements are taken from each in turn (TF's order: a finished dataset's place
+        in the cycle is given to the next input element when the cycle comes back to it).
+
+        ``cycle_length`` defaults to the number of CPU cores, ``block_length`` to 1. With ``num_parallel_calls``
+        the order is the same unless ``deterministic=False`` (or the pipeline's ``Options.deterministic`` is
+        False): then each open dataset is read ahead in a thread and the cycle skips those with nothing ready.
+
+        >>> import tapegrad as tf
+        >>> ds = tf.data.Dataset.range(1, 6).interleave(
+        ...     lambda x: tf.data.Dataset.from_tensors(x).repeat(x), cycle_length=2, block_length=2)
+        >>> [int(v) for v in ds]
+        [1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 4, 4, 5, 5, 5]
+        """
+        from ._combinators import InterleaveDataset
+
+        return InterleaveDataset(self, map_func, cycle_length, block_length, num_parallel_calls, deterministic)
+
+    def group_by_window(self, key_func: Callable[..., Any], reduce_func: Callable[[Any, Dataset], Dataset],
+                        window_size: int | None = None, window_size_func: Callable[[Any], Any] | None = None,
+                        name: str | None = None) -> Dataset:
+        """Group elements by ``key_func`` (an int64 scalar per element) into windows of ``window_size`` (or
+        ``window_size_func(key)``) elements and chain ``reduce_func(key, window_dataset)``; a window is handed
+        to ``reduce_func`` as soon as it is full, and the partial windows left at the end in ascending key order.
+
+        >>> import tapegrad as tf
+        >>> ds = tf.data.Dataset.range(10).group_by_window(lambda x: x % 3, lambda k, w: w.batch(2), window_size=2)
+        >>> [b.tolist() for b in ds.as_numpy_iterator()]
+        [[0, 3], [1, 4], [2, 5], [6, 9], [7], [8]]
+        """
+        from ._combinators import GroupByWindowDataset
+
+        return GroupByWindowDataset(self, key_func, reduce_func, window_size, window_size_func)
+
+    def bucket_by_sequence_length(self, element_length_func: Callable[..., Any], bucket_boundaries: list[int],
+                                  bucket_batch_sizes: list[int], padded_shapes: Any = None,
+                                  padding_values: Any = None, pad_to_bucket_boundary: bool = False,
+                                  no_padding: bool = False, drop_remainder: bool = False,
+                                  name: str | None = None) -> Dataset:
+        """Batch elements of similar length together: an element of length ``n`` goes to the bucket ``i`` with
+        ``bucket_boundaries[i-1] <= n < bucket_boundaries[i]``, and each bucket is ``padded_batch``-ed by
+        ``bucket_batch_sizes[i]`` (``len(bucket_batch_sizes) == len(bucket_boundaries) + 1``).
+
+        >>> import numpy as np
+        >>> import tapegrad as tf
+        >>> seqs = tf.data.Dataset.from_generator(lambda: (np.ones(n, "int32") for n in [3, 1, 5, 2]),
+        ...                                       output_signature=tf.TensorSpec([None], tf.int32))
+        >>> ds = seqs.bucket_by_sequence_length(lambda x: tf.shape(x)[0], [3], [2, 2])
+        >>> [b.shape for b in ds.as_numpy_iterator()]
+        [(2, 5), (2, 2)]
+        """
+        from ._combinators import bucket_by_sequence_length
+
+        return bucket_by_sequence_length(self, element_length_func, bucket_boundaries, bucket_batch_sizes,
+                                         padded_shapes, padding_values, pad_to_bucket_boundary, no_padding,
+                                         drop_remainder)
+
+    @staticmethod
+    def choose_from_datasets(datasets: list[Dataset], choice_dataset: Dataset, stop_on_empty_dataset: bool = True,
+                             name: str | None = None) -> Dataset:
+        """Element ``i`` comes from ``datasets[choice_i]``, ``choice_dataset`` giving int64 scalars. When the
+        chosen dataset is spent the result ends (``stop_on_empty_dataset=True``) or that choice is skipped.
+
+        >>> import numpy as np
+        >>> import tapegrad as tf
+        >>> D = tf.data.Dataset
+        >>> ds = D.choose_from_datasets([D.range(3), D.range(10, 13)], D.from_tensor_slices(np.array([0, 1, 1, 0])))
+        >>> [int(x) for x in ds]
+        [0, 10, 11, 1]
+        """
+        from ._combinators import DirectedInterleaveDataset
+
+        return DirectedInterleaveDataset.choose(datasets, choice_dataset, stop_on_empty_dataset)
+
+    @staticmethod
+    def sample_from_datasets(datasets: list[Dataset], weights: Any = None, seed: int | None = None,
+                             stop_on_empty_dataset: bool = False, rerandomize_each_iteration: bool | None = None,
+                             name: str | None = None) -> Dataset:
+        """Each element comes from a dataset drawn at random with probabilities ``weights`` (uniform by default);
+        spent datasets are skipped, or end the result with ``stop_on_empty_dataset=True``. ``seed`` makes the
+        draws reproducible (tapegrad's own stream, not TF's numbers); ``rerandomize_each_iteration=True`` draws
+        anew on every pass.
+
+        >>> import tapegrad as tf
+        >>> D = tf.data.Dataset
+        >>> sorted(int(x) for x in D.sample_from_datasets([D.range(3), D.range(10, 13)], seed=1))
+        [0, 1, 2, 10, 11, 12]
+        """
+        from ._combinators import DirectedInterleaveDataset
+
+        return DirectedInterleaveDataset.sample(datasets, weights, seed, stop_on_empty_dataset,
+                                                rerandomize_each_iteration)
+
+    @staticmethod
+    def list_files(file_pattern: Any, shuffle: bool | None = None, seed: int | None = None,
+                   name: str | None = None) -> Dataset:
+        """The file names matching ``file_pattern`` (a glob, or a list of them) as string scalars, sorted, then
+        shuffled on every pass unless ``shuffle=False`` (``seed`` makes the orders reproducible; they are
+        tapegrad's own, not TF's). No match raises ``InvalidArgumentError``.
+
+        >>> import os, tempfile
+        >>> import tapegrad as tf
+        >>> d = tempfile.mkdtemp()
+        >>> for n in ("b.txt", "a.txt", "c.csv"):
+        ...     open(os.path.join(d, n), "w").close()
+        >>> [os.path.basename(f) for f in tf.data.Dataset.list_files(d + "/*.txt", shuffle=False).as_numpy_iterator()]
+        [b'a.txt', b'b.txt']
+        """
+        from .readers import list_files
+
+        return list_files(file_pattern, shuffle, seed)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -368,7 +568,7 @@ class OwnedIterator:
 
     def __init__(self, dataset: Dataset) -> None:
         self._dataset = dataset
-        self._it = dataset._iter()
+        self._it = dataset._iter_top()
 
     def __iter__(self) -> OwnedIterator:
         return self
@@ -388,7 +588,7 @@ class NumpyIterator:
     """``Dataset.as_numpy_iterator()``: elements as NumPy arrays/scalars (strings as ``bytes``)."""
 
     def __init__(self, dataset: Dataset) -> None:
-        self._it = dataset._iter()
+        self._it = dataset._iter_top()
 
     def __iter__(self) -> NumpyIterator:
         return self
@@ -600,9 +800,12 @@ def _trace_spec(fn: Callable[[Any], Any], input_spec: Any, input_dataset: Datase
 
 
 class _MapDataset(_UnaryDataset):
-    def __init__(self, input_dataset: Dataset, fn: Callable[..., Any], num_parallel_calls: Any) -> None:
+    def __init__(self, input_dataset: Dataset, fn: Callable[..., Any], num_parallel_calls: Any,
+                 deterministic: bool | None = None) -> None:
         super().__init__(input_dataset)
         self._fn = fn
+        self._threads = parallelism(num_parallel_calls)
+        self._deterministic = deterministic
         self._tf_name = "_MapDataset" if num_parallel_calls is None else "_ParallelMapDataset"
 
     def _apply(self, element: Any) -> Any:
@@ -610,7 +813,12 @@ class _MapDataset(_UnaryDataset):
 
     def _iter(self) -> Iterator[Any]:
         apply = self._apply
-        for element in self._input._iter():
+        if self._threads > 1 and not resolve_deterministic(self._deterministic):
+            from ._combinators import unordered_map
+
+            yield from unordered_map(apply, self._input._iter(), self._threads)
+            return
+        for element in self._input._iter():  # in order: one thread gives the same elements, reproducibly
             yield apply(element)
 
     def _compute_spec(self) -> Any:
@@ -994,7 +1202,10 @@ class _PrefetchDataset(_UnaryDataset):
                     continue
             return False
 
+        options = getattr(_context, "options", None)
+
         def produce() -> None:
+            _context.options = options  # the consumer's pipeline options, in this thread too
             try:
                 for element in self._input._iter():
                     if not put(element):
@@ -1043,6 +1254,19 @@ class _CacheDataset(_UnaryDataset):
         if path:
             with open(path, "wb") as f:
                 pickle.dump(buf, f)
+
+
+class _OptionsDataset(_UnaryDataset):
+    """``with_options``: the same elements, with options that ``options()`` merges into the pipeline's."""
+
+    _tf_name = "_OptionsDataset"
+
+    def __init__(self, input_dataset: Dataset, options: Any) -> None:
+        super().__init__(input_dataset)
+        self._own_options = options
+
+    def _iter(self) -> Iterator[Any]:
+        return self._input._iter()
 
 
 class _EnumerateDataset(_UnaryDataset):

@@ -78,7 +78,7 @@ class _DatasetAdapter:
         self.num_batches = dataset._card if dataset._card >= 0 else None
 
     def iterator(self) -> Iterator[Any]:
-        return self.dataset._iter()
+        return self.dataset._iter_top()
 
     def on_epoch_begin(self) -> None:
         pass
