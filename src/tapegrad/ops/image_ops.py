@@ -194,25 +194,24 @@ def _resize_ref(x: Any, size: tuple[int, int], method: str, antialias: bool) -> 
     return np.moveaxis(y, 0, x.ndim - 2)
 
 
+def _resize_spec(size: tuple[int, int], method: str, antialias: bool, shape: tuple[int, ...], name: str) -> Any:
+    """A test spec of the linear resize op in float64 against the two-tensordot reference."""
+    return spec(lambda tf, x: _resize_raw(x, size, method, antialias), lambda rng: (rng.normal(size=shape),),
+                ref=lambda x: _resize_ref(x, size, method, antialias), tf=False, name=name)
+
+
 RESIZE_LINEAR = defop(
     "resize_linear", _resize_linear_fwd, _resize_linear_vjp, _resize_linear_jvp, linear=True, save_in=False,
     test=[
-        spec(lambda tf, x: _resize_raw(x, (5, 3), "bilinear", False), lambda rng: (rng.normal(size=(2, 3, 4, 2)),),
-             ref=lambda x: _resize_ref(x, (5, 3), "bilinear", False), tf=False, name="bilinear"),
-        spec(lambda tf, x: _resize_raw(x, (3, 4), "bicubic", False), lambda rng: (rng.normal(size=(4, 2, 1)),),
-             ref=lambda x: _resize_ref(x, (3, 4), "bicubic", False), tf=False, name="bicubic"),
-        spec(lambda tf, x: _resize_raw(x, (2, 3), "bilinear", True), lambda rng: (rng.normal(size=(5, 7, 1)),),
-             ref=lambda x: _resize_ref(x, (2, 3), "bilinear", True), tf=False, name="antialias"),
+        _resize_spec((5, 3), "bilinear", False, (2, 3, 4, 2), "bilinear"),
+        _resize_spec((3, 4), "bicubic", False, (4, 2, 1), "bicubic"),
+        _resize_spec((2, 3), "bilinear", True, (5, 7, 1), "antialias"),
         spec(lambda tf, x: tf.image.resize(x, [5, 3], method="nearest"), lambda rng: (rng.normal(size=(1, 3, 4, 2)),),
              ref=lambda x: x[:, [0, 0, 1, 2, 2]][:, :, [0, 2, 3]], name="nearest"),
-        spec(lambda tf, x: _resize_raw(x, (7, 5), "lanczos3", False), lambda rng: (rng.normal(size=(2, 3, 4, 1)),),
-             ref=lambda x: _resize_ref(x, (7, 5), "lanczos3", False), tf=False, name="lanczos3"),
-        spec(lambda tf, x: _resize_raw(x, (8, 3), "lanczos5", True), lambda rng: (rng.normal(size=(4, 6, 2)),),
-             ref=lambda x: _resize_ref(x, (8, 3), "lanczos5", True), tf=False, name="lanczos5_antialias"),
-        spec(lambda tf, x: _resize_raw(x, (5, 2), "gaussian", False), lambda rng: (rng.normal(size=(3, 4, 1)),),
-             ref=lambda x: _resize_ref(x, (5, 2), "gaussian", False), tf=False, name="gaussian"),
-        spec(lambda tf, x: _resize_raw(x, (2, 6), "mitchellcubic", True), lambda rng: (rng.normal(size=(5, 3, 1)),),
-             ref=lambda x: _resize_ref(x, (2, 6), "mitchellcubic", True), tf=False, name="mitchellcubic"),
+        _resize_spec((7, 5), "lanczos3", False, (2, 3, 4, 1), "lanczos3"),
+        _resize_spec((8, 3), "lanczos5", True, (4, 6, 2), "lanczos5_antialias"),
+        _resize_spec((5, 2), "gaussian", False, (3, 4, 1), "gaussian"),
+        _resize_spec((2, 6), "mitchellcubic", True, (5, 3, 1), "mitchellcubic"),
     ])
 
 
