@@ -134,7 +134,7 @@ def parallelism(num_parallel_calls: int | None) -> int:
         return 1
     n = int(num_parallel_calls)
     if n == AUTOTUNE:
-        return max(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 2)
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if n <= 0:
         raise ValueError(f"num_parallel_calls must be positive or tf.data.AUTOTUNE; got {n}.")
     return n
