@@ -206,3 +206,28 @@ def test_docstrings_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_fit_on_a_text_line_pipeline_equals_arrays(tmp_path):
+    from tapegrad import keras
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((12, 3)).astype("float32")
+    y = x @ np.array([[1.0], [2.0], [-1.0]], "float32")
+    path = tmp_path / "data.csv"
+    path.write_text("".join(",".join(f"{v:.9g}" for v in (*xi, *yi)) + "\n" for xi, yi in zip(x, y)))
+
+    def parse(line):
+        values = tf.strings.to_number(tf.strings.split(line, ","))
+        return values[:3], values[3:]
+
+    def model():
+        m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+        m.compile(keras.optimizers.SGD(0.1), "mse")
+        return m
+
+    a, b = model(), model()
+    a.fit(tf.data.TextLineDataset(str(path)).map(parse).batch(4), epochs=2, shuffle=False, verbose=0)
+    b.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-6)

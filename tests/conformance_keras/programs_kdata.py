@@ -466,3 +466,33 @@ def prog_data_choose_and_sample(tf: Any, keras: Any) -> Any:
         caught(lambda: D.sample_from_datasets([D.range(3), D.range(4)], weights=[1.0])),
         repr(D.sample_from_datasets([D.range(3), D.range(4)], seed=1).element_spec),
     ]
+
+
+@program
+def prog_fit_text_line_pipeline(tf: Any, keras: Any) -> Any:
+    """A CSV file read by TextLineDataset, parsed with tf.strings in map, interleaved from two files, batched
+    into fit: history, batches, iterations, weights."""
+    import os
+    import shutil
+    import tempfile
+
+    x, y = _regression(81, 16)
+    d = tempfile.mkdtemp(prefix="tapegrad-lane-")
+    try:
+        paths = []
+        for part in range(2):
+            path = os.path.join(d, f"part{part}.csv")
+            with open(path, "w") as f:
+                for xi, yi in zip(x[part::2], y[part::2]):
+                    f.write(",".join(f"{v:.9g}" for v in (*xi, *yi)) + "\n")
+            paths.append(path)
+
+        def parse(line: Any) -> Any:
+            values = tf.strings.to_number(tf.strings.split(line, ","))
+            return values[:3], values[3:]
+
+        files = tf.data.Dataset.from_tensor_slices(paths)
+        ds = files.interleave(tf.data.TextLineDataset, cycle_length=2).map(parse).batch(4)
+        return _fit_record(keras, _dense_model(keras, 82), ds, epochs=2, shuffle=False)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
