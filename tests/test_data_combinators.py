@@ -24,28 +24,39 @@ def _values(ds):
     return [np.asarray(x).tolist() for x in ds.as_numpy_iterator()]
 
 
-def _blocker():
-    """A map function where element 0 waits until element 1 has been mapped (no timing: an event)."""
-    first_may_finish = threading.Event()
+def _first_then_rest(make):
+    """Iterate a dataset whose element 0 cannot finish until the consumer holds its first element (an event, no
+    timing): an unordered pipeline must hand out another element first; an ordered one would stall (the wait
+    fails after 10 s)."""
+    release = threading.Event()
+    it = make(release).as_numpy_iterator()
+    first = np.asarray(next(it)).tolist()
+    release.set()
+    return first, [np.asarray(x).tolist() for x in it]
 
+
+def _blocking_map(release):
     def fn(x):
         if int(x._value) == 0:
-            assert first_may_finish.wait(10), "element 1 never ran: the map is not parallel"
-        else:
-            first_may_finish.set()
+            assert release.wait(10), "element 0 was needed first: the map is not unordered"
         return x
 
     return fn
 
 
 def test_parallel_map_nondeterministic_hands_out_finished_elements_first():
-    ds = D.range(2).map(_blocker(), num_parallel_calls=2, deterministic=False)
-    assert _values(ds) == [1, 0]
+    first, rest = _first_then_rest(lambda r: D.range(3).map(_blocking_map(r), num_parallel_calls=2,
+                                                            deterministic=False))
+    assert first == 1 and sorted(rest) == [0, 2]  # after the release, 0 and 2 finish in either order
     options = tf.data.Options()
     options.deterministic = False
-    assert _values(D.range(2).map(_blocker(), num_parallel_calls=2).with_options(options)) == [1, 0]
+    first, rest = _first_then_rest(lambda r: D.range(3).map(_blocking_map(r), num_parallel_calls=2)
+                                   .with_options(options))
+    assert first != 0 and sorted([first, *rest]) == [0, 1, 2]
     # through prefetch's thread, the pipeline's options still apply
-    assert _values(D.range(2).map(_blocker(), num_parallel_calls=2).prefetch(1).with_options(options)) == [1, 0]
+    first, rest = _first_then_rest(lambda r: D.range(3).map(_blocking_map(r), num_parallel_calls=2).prefetch(1)
+                                   .with_options(options))
+    assert first != 0 and sorted([first, *rest]) == [0, 1, 2]
 
 
 def test_parallel_map_deterministic_keeps_order():
@@ -59,20 +70,19 @@ def test_parallel_map_deterministic_keeps_order():
 
 
 def test_interleave_nondeterministic_skips_slots_with_nothing_ready():
-    gate = threading.Event()
+    def make(release):
+        def inputs(x):
+            if int(x._value) == 0:
+                def gen():
+                    assert release.wait(10), "slot 0 was waited for: the interleave is not unordered"
+                    yield np.int64(0)
+                return D.from_generator(gen, output_signature=tf.TensorSpec((), tf.int64))
+            return D.from_tensors(x).repeat(3)
 
-    def slow_then_fast(x):
-        if int(x._value) == 0:
-            def gen():
-                assert gate.wait(10), "the other input was never read"
-                yield 0
-            return D.from_generator(gen, output_signature=tf.TensorSpec((), tf.int64))
-        gate.set()  # opening input 1 lets input 0 go on
-        return D.from_tensors(x).repeat(3)
+        return D.range(2).interleave(inputs, cycle_length=2, num_parallel_calls=2, deterministic=False)
 
-    ds = D.range(2).interleave(slow_then_fast, cycle_length=2, num_parallel_calls=2, deterministic=False)
-    out = _values(ds)
-    assert sorted(out) == [0, 1, 1, 1] and out[0] == 1
+    first, rest = _first_then_rest(make)
+    assert first == 1 and sorted([first, *rest]) == [0, 1, 1, 1]
     det = D.range(2).interleave(lambda x: D.from_tensors(x).repeat(3), cycle_length=2, num_parallel_calls=2)
     assert _values(det) == [0, 1, 0, 1, 0, 1]
 
