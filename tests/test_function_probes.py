@@ -18,17 +18,12 @@ import pytest
 CHECKER = Path(os.environ.get("TAPEGRAD_PROBE_CHECK", "/work/shared/tools/probe_check.py"))
 SRC = Path(__file__).resolve().parent.parent / "src"
 
-AUTOGRAPH = ("tapegrad guards data-dependent Python loops instead of converting them (AutoGraph): TF's loop "
-             "consistency errors are not raised, and a list append inside a tf.range loop works")
 API = "an op or API that tapegrad does not have yet (issue 14)"
 JIT = "jit_compile=True is issue 11's (the jit back-end)"
 KERAS = "the probe imports the real keras package (TensorFlow's), not tapegrad.keras"
 DATASET = "a tf.data.Dataset argument is keyed by identity (a new dataset retraces)"
 
 KNOWN_DIFFERENCES = {
-    'p32_function.py / loop variable changes dtype inside tf loop': AUTOGRAPH,
-    'p32_function.py / loop variable changes shape inside tf loop (no shape_invariants)': AUTOGRAPH,
-    'p32_function.py / python list.append inside a tf.range loop': AUTOGRAPH,
     'p32_function.py / tf.debugging.assert_positive failing at run time': API,
     'p33_function.py / train step with keras Adam.apply_gradients inside tf.function (optimizer vars created on 1st call): losses, ~eager': KERAS,  # noqa: E501
     'p34_function.py / jit_compile=True with a string op': JIT,

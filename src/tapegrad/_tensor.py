@@ -35,6 +35,7 @@ _symbolic_repr: Any = None  # repr of a tensor while a trace runs (Tensor("x:0",
 _tracing: Any = None  # is a trace running on this thread?
 _convert_check: Any = None  # called as (tensor, kind) before a Python conversion while a trace runs
 _bool_decision: Any = None  # (tensor, value) -> value of a bool() while a trace runs (tracing both sides of an if)
+_loop_iter: Any = None  # (iterator, caller frame) -> iterator of a tensor iterated while a trace runs (loop checks)
 _relaxed_shapes: dict[int, Any] = {}  # id(raw value) -> static shape with None dims, for placeholders while tracing
 _shape_read: Any = None  # (tensor) -> None: a static shape read while a trace with None dims runs (compiler.shapes)
 
@@ -166,7 +167,10 @@ class _TensorLike:
             _convert_check(self, "iter")
         if self._value.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
-        return (self[i] for i in range(self._value.shape[0]))
+        it = (self[i] for i in range(self._value.shape[0]))
+        if local.tracer is not None and _loop_iter is not None:
+            return _loop_iter(it, sys._getframe(1))  # TF's rules for a `for` loop over a tensor (compiler/loops.py)
+        return it
 
     def __bool__(self) -> bool:
         if self._value.size != 1:
@@ -375,6 +379,10 @@ def make(value: Any, xp: Backend) -> Tensor:
     t._value = value
     t._xp = xp
     t._id = None
+    if local.tracer is not None:  # while tracing: a creation op whose size was read from a tensor (loop checks)
+        on_make = getattr(local.tracer, "on_make", None)  # (the untaken-branch sandbox has none)
+        if on_make is not None:
+            on_make(value)
     return t
 
 

@@ -62,8 +62,32 @@ def do_not_convert(func: Callable[..., Any] | None = None) -> Any:
 
 def set_loop_options(parallel_iterations: Any = None, swap_memory: Any = None, maximum_iterations: Any = None,
                      shape_invariants: Any = None) -> None:
-    """Accepted for TF code compatibility. tapegrad's traced loops run as Python (guarded), so loop variables may
-    change shape between iterations without shape invariants."""
+    """Options of the loop over tensors this call is in (called at the top of its body, as in TF).
+
+    ``shape_invariants=[(x, tf.TensorShape([None])), ...]`` lets the loop variable ``x`` change its shape in the
+    dimensions given as ``None`` (without it, a tensor that a loop over tensors rebinds must keep its shape, as in TF:
+    ``ValueError``). The other options are accepted for TF code compatibility (tapegrad's traced loops are unrolled).
+
+    >>> import tapegrad as tf
+    >>> @tf.function
+    ... def grow(n):
+    ...     x = tf.zeros([1])
+    ...     for i in tf.range(n):
+    ...         tf.autograph.experimental.set_loop_options(shape_invariants=[(x, tf.TensorShape([None]))])
+    ...         x = tf.concat([x, [1.0]], 0)
+    ...     return x
+    >>> grow(tf.constant(2)).numpy().tolist()
+    [0.0, 1.0, 1.0]
+    """
+    if shape_invariants:
+        from .compiler.function import is_tracing
+
+        if is_tracing():
+            import sys
+
+            from .compiler import loops
+
+            loops.set_loop_options(sys._getframe(1), shape_invariants)
 
 
 experimental = types.ModuleType("tapegrad.autograph.experimental", "``tf.autograph.experimental``.")

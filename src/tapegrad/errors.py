@@ -99,8 +99,13 @@ class OperatorNotAllowedInGraphError(TypeError):
     code)."""
 
 
+class InaccessibleTensorError(ValueError):
+    """A tensor made inside a loop over tensors of a traced ``tapegrad.function`` (e.g. appended to a Python list
+    there) used after the loop: TF's graph loop makes such tensors inaccessible; use a ``tf.TensorArray``."""
+
+
 __all__ = [
-    "OperatorNotAllowedInGraphError",
+    "OperatorNotAllowedInGraphError", "InaccessibleTensorError",
     "OpError", "CancelledError", "UnknownError", "InvalidArgumentError", "DeadlineExceededError",
     "NotFoundError", "AlreadyExistsError", "PermissionDeniedError", "ResourceExhaustedError",
     "FailedPreconditionError", "AbortedError", "OutOfRangeError", "UnimplementedError", "InternalError",

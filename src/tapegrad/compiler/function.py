@@ -40,6 +40,7 @@ from ..errors import InvalidArgumentError
 from ..ops.core import convert_to_tensor
 from ..ops.execution import _Config
 from ..ops.tensor_spec import TensorSpec
+from . import loops
 from ._binding import _describe, make_binder
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -636,6 +637,7 @@ class ConcreteFunction:
         if self._general and core.get("generic_kw"):
             kw["generic"] = True
         saved_explore = _state.explore
+        saved_loops = loops.reset()
         _state.explore = explore
         _state.depth += 1
         _state.autograph.append(bool(function._autograph))
@@ -656,6 +658,7 @@ class ConcreteFunction:
                 if type(p) is Tensor:  # the trace's stand-ins: unusable once it ends (TF: out of scope)
                     p._value = _OutOfScope(p._value, n)
             _state.explore = saved_explore
+            loops.restore(saved_loops)
             _state.creating.pop()
             _state.autograph.pop()
             _state.depth -= 1
@@ -1061,12 +1064,15 @@ class _Explore:
 
 
 def _bool_decision(t: Any, value: bool) -> bool:
-    """Called by ``Tensor.__bool__`` while tracing: record an ``if`` decision, or force it (exploration)."""
+    """Called by ``Tensor.__bool__`` while tracing: record an ``if`` decision, or force it (exploration); check TF's
+    loop rules at a ``while`` loop's test."""
     exp = _state.explore
-    if exp is None:
-        return value
     frame = sys._getframe(2)
-    if frame.f_code.co_filename.startswith(_PKG_DIR) or not _is_if(frame):
+    if frame.f_code.co_filename.startswith(_PKG_DIR):
+        return value
+    if _state.depth and _state.autograph and _state.autograph[-1] and not _state.no_autograph:
+        loops.while_test(frame, value)
+    if exp is None or not _is_if(frame):
         return value
     k = exp.count
     exp.count = k + 1
@@ -1747,6 +1753,14 @@ def _weak_ok(obj: Any) -> bool:
     return True
 
 
+def _loop_iter(it: Any, frame: Any) -> Any:
+    """``iter(t)`` of a traced tensor called from ``frame``: a ``for`` loop over it follows TF's loop rules."""
+    if (not _state.depth or not _state.autograph or not _state.autograph[-1] or _state.no_autograph
+            or frame.f_code.co_filename.startswith(_PKG_DIR)):
+        return it
+    return loops.checked_iter(it, "`for` loop over a tensor", frame)
+
+
 def _install_hooks() -> None:
     from .. import _tensor
     from ..ops import execution
@@ -1756,6 +1770,7 @@ def _install_hooks() -> None:
     _tensor._tracing = is_tracing
     _tensor._convert_check = _convert_check
     _tensor._bool_decision = _bool_decision
+    _tensor._loop_iter = _loop_iter
     from .. import _logging
 
     _logging.tracing = is_tracing

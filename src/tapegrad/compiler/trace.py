@@ -31,6 +31,9 @@ from .shapes import ShapeLog, note_node
 __all__ = ["GuardMiss", "TraceError", "trace", "is_tracing"]
 
 _PYSCALARS = (int, float, bool, complex)
+# Ops whose output shape depends on their input values without a guard (see Tracer.dynamic).
+DYNAMIC_SHAPE_OPS = frozenset({"where_indices", "unique", "unique_with_counts", "host_value", "py_function",
+                               "numpy_function"})
 _COUNT_LOCK = threading.Lock()
 
 
@@ -69,6 +72,13 @@ class Tracer:
         self.input_vars: dict[int, int] = {}  # id(Variable) -> index of the input it was passed as
         self.counts: dict[str, int] = {}
         self.guarded: set[tuple[int, str]] = set()
+        # Values whose shape depends on data (TF's static shape would have None dims): outputs of ops that read a
+        # traced value in Python (a guard recorded since the previous op) or have data-dependent output shapes, and
+        # everything computed from them. Used by the loop checks (compiler/loops.py), never by the program.
+        self.dynamic: set[int] = set()
+        self.dynamic_raw: set[int] = set()  # id(raw) of tensors made (without an op) while a guard was pending
+        self.nguards = 0
+        self._guards_seen = 0
         self.shapelog: Any = None  # a shapes.ShapeLog while tracing a signature with None dims (replayable trace)
 
     def _add(self, node: Node, vals: tuple[Any, ...] = (), out: Any = None) -> None:
@@ -116,6 +126,8 @@ class Tracer:
         vid = self.graph.add_const(frozen)
         self.ids[id(raw)] = vid
         self.keep.append(raw)
+        if id(raw) in self.dynamic_raw:
+            self.dynamic.add(vid)
         return vid
 
     def var_value(self, var: Any, current: Any = None) -> int:
@@ -152,10 +164,27 @@ class Tracer:
             outs = tuple([self.define(o) for o in out])
         else:
             outs = (self.define(out),)
+        dynamic = self.dynamic
+        if self.nguards != self._guards_seen or op.name in DYNAMIC_SHAPE_OPS or (dynamic and any(
+                i in dynamic for i in ins)):
+            dynamic.update(outs)
+        self._guards_seen = self.nguards
         if any(type(v) is RandomKernel for v in p.values()):  # each program owns its random kernels (a nested
             p = {k: v.fork() if type(v) is RandomKernel else v for k, v in p.items()}  # function's are copied)
         self._add(Node(op, p, ins, outs, self._name(op.name), user_site(1)), vals, out)
         learn(op, p, vals, out)
+
+    def on_make(self, raw: Any) -> None:
+        """A tensor made without a recorded op (a creation op: ``tf.range``, ``tf.zeros``…): when a traced value was
+        read in Python since the last op (``tf.range(n)`` reads ``n``), its shape may depend on data."""
+        if self.nguards != self._guards_seen:
+            self.dynamic_raw.add(id(raw))
+            self.keep.append(raw)
+
+    def is_dynamic(self, raw: Any) -> bool:
+        """Whether the shape of this traced (or made-while-tracing) value may depend on data (see ``dynamic``)."""
+        vid = self.ids.get(id(raw))
+        return (vid is not None and vid in self.dynamic) or id(raw) in self.dynamic_raw
 
     def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...],
                   extra: dict[str, Any] | None = None) -> None:
@@ -188,6 +217,7 @@ class Tracer:
         self._guard(vid, kind, np.array(raw, copy=True) if kind == "numpy" else result)
 
     def _guard(self, vid: int, kind: str, expect: Any) -> None:
+        self.nguards += 1  # (counted even when deduplicated: the next op's output depends on a value read here)
         if (vid, kind) in self.guarded:
             return
         self.guarded.add((vid, kind))
