@@ -24,7 +24,6 @@ KERAS = "the probe imports the real keras package (TensorFlow's), not tapegrad.k
 DATASET = "a tf.data.Dataset argument is keyed by identity (a new dataset retraces)"
 
 KNOWN_DIFFERENCES = {
-    'p32_function.py / tf.debugging.assert_positive failing at run time': API,
     'p33_function.py / train step with keras Adam.apply_gradients inside tf.function (optimizer vars created on 1st call): losses, ~eager': KERAS,  # noqa: E501
     'p34_function.py / jit_compile=True with a string op': JIT,
     'p34_function.py / jit_compile=True with tf.numpy_function': JIT,

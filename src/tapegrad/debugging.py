@@ -42,12 +42,37 @@ import numpy as np
 
 from . import _nest, _tape
 from ._registry import NO_GRADIENT, OPS
-from ._tensor import _PACKAGE_DIR, ESCAPES, Tensor, Variable, _TensorLike, ensure_id, user_site
+from ._tensor import _PACKAGE_DIR, ESCAPES, Variable, _TensorLike, ensure_id, user_site
 from .errors import InvalidArgumentError
+from .ops import assert_ops as _assert_ops
+from .ops.assert_ops import (  # noqa: F401  (tf.debugging.assert_*: run-time checks, every call when compiled)
+    Assert,
+    assert_all_finite,
+    assert_equal,
+    assert_greater,
+    assert_greater_equal,
+    assert_integer,
+    assert_less,
+    assert_less_equal,
+    assert_near,
+    assert_negative,
+    assert_non_negative,
+    assert_non_positive,
+    assert_none_equal,
+    assert_positive,
+    assert_proper_iterable,
+    assert_rank,
+    assert_rank_at_least,
+    assert_rank_in,
+    assert_scalar,
+    assert_shapes,
+    assert_type,
+)
 
 __all__ = [
     "explain", "Explanation", "Explanations", "UnconnectedGradientWarning", "CAUSES",
     "enable_check_numerics", "disable_check_numerics", "check_numerics", "is_check_numerics_enabled",
+    *_assert_ops.__all__[:-2],
 ]
 
 #: The causes :func:`explain` distinguishes (``Explanation.cause``).
@@ -1132,11 +1157,7 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Any:
         from .ops.core import convert_to_tensor
 
         tensor = convert_to_tensor(tensor)
-    v = tensor._value
-    if v.dtype.kind == "O":
+    if tensor._value.dtype.kind == "O":
         raise InvalidArgumentError("check_numerics: dtype string has no check_numerics kernel (as in TF); it checks "
                                    "floating tensors.")
-    if v.dtype.kind in "fcV" and not np.isfinite(v).all():
-        kind = "NaN" if np.isnan(v).any() else "Inf"
-        raise InvalidArgumentError(f"{message} : Tensor had {kind} values")
-    return tensor if type(tensor) is Tensor else tensor.value()
+    return assert_all_finite(tensor, message)  # inside a compiled function: checked on every call

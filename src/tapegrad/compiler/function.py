@@ -420,6 +420,8 @@ def _in_user_code(exc: BaseException, body_frame_code: Any) -> BaseException:
         new.args = (message,)
         if hasattr(exc, "_message"):
             new._message = message
+        if isinstance(getattr(exc, "message", None), str):  # tf.errors.OpError's str() is its .message
+            new.message = message
         new._tapegrad_original_message = original
         str(new)
     except Exception:  # noqa: BLE001  (an exception class that cannot be re-made: keep it as it is)
@@ -452,6 +454,8 @@ def _check_effects_before_guards(program: Any, function: Any) -> None:
 
 
 def _as_static_error(exc: BaseException) -> BaseException:
+    if getattr(exc, "_tapegrad_runtime", False):
+        return exc  # a failed tf.debugging.assert_*: TF reports it as InvalidArgumentError too
     text = str(exc).lower()
     if "index" in text or "indices" in text or "out of range" in text:
         return exc  # depends on values: TF reports it when the graph runs, as InvalidArgumentError

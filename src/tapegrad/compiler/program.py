@@ -42,6 +42,8 @@ class Program:
             if unknown:
                 raise ValueError(f"unknown compiler options {sorted(unknown)}; known: {sorted(DEFAULT_OPTIONS)}")
             self.options.update(options)
+        if jit_compile:
+            graph = _without_asserts(graph)  # XLA drops TF's Assert ops: so does jit_compile=True
         self.traced_graph = graph
         from .passes import optimize
 
@@ -89,3 +91,14 @@ class Program:
 
     def __repr__(self) -> str:
         return f"<tapegrad Program {self.name!r}: {len(self.graph.inputs)} inputs, {len(self.graph.nodes)} nodes>"
+
+
+def _without_asserts(graph: Graph) -> Graph:
+    """``graph`` without its ``tf.debugging.assert_*`` check nodes."""
+    from ..ops.assert_ops import ASSERT
+
+    if not any(n.op is ASSERT for n in graph.nodes):
+        return graph
+    g = graph.copy()
+    g.nodes = [n for n in g.nodes if n.op is not ASSERT]
+    return g
