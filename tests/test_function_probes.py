@@ -19,19 +19,15 @@ CHECKER = Path(os.environ.get("TAPEGRAD_PROBE_CHECK", "/work/shared/tools/probe_
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 API = "an op or API that tapegrad does not have yet (issue 14)"
-JIT = "jit_compile=True is issue 11's (the jit back-end)"
+STRINGS = ("tapegrad has no string dtype yet (branch `strings`): tf.constant of strings fails before jit_compile's "
+           "refusal of string tensors (compiler/program.py check_xla) can apply")
 KERAS = "the probe imports the real keras package (TensorFlow's), not tapegrad.keras"
-DATASET = "a tf.data.Dataset argument is keyed by identity (a new dataset retraces)"
 
 KNOWN_DIFFERENCES = {
     'p33_function.py / train step with keras Adam.apply_gradients inside tf.function (optimizer vars created on 1st call): losses, ~eager': KERAS,  # noqa: E501
-    'p34_function.py / jit_compile=True with a string op': JIT,
-    'p34_function.py / jit_compile=True with tf.numpy_function': JIT,
-    'p34_function.py / jit_compile=True with tf.print': JIT,
-    'p34_function.py / jit_compile=True with tf.unique (dynamic output shape)': JIT,
+    'p34_function.py / jit_compile=True with a string op': STRINGS,
     'p34_function.py / keras model.fit: run_eagerly default, train_step python executions over 2 epochs x 2 batches, eager inside?': KERAS,  # noqa: E501
     'p34_function.py / tf.function(keras_model) call': KERAS,
-    'p35_function.py / for x in tf.data.Dataset inside tf.function (autograph converts to a dataset loop); count': DATASET,  # noqa: E501
 }
 
 

@@ -40,6 +40,7 @@ from ..errors import InvalidArgumentError
 from ..ops.core import convert_to_tensor
 from ..ops.execution import _Config
 from ..ops.tensor_spec import TensorSpec
+from . import datasets as _datasets
 from . import loops
 from ._binding import _describe, make_binder
 
@@ -171,6 +172,7 @@ class _Kind:
 
 
 _T, _V, _L, _U, _N, _D, _O, _H, _KW, _R = (_Kind(n) for n in ("T", "V", "L", "U", "N", "D", "O", "H", "KW", "R"))
+_DS = _Kind("DS")  # a tf.data.Dataset: keyed by its element spec (TF's DatasetSpec)
 _SCALAR_TYPES = (bool, int, float, complex, str, bytes, type(None))
 
 
@@ -231,6 +233,8 @@ def _key_of(x: Any, leaves: list[_Leaf], refs: list[Any], name: str) -> Any:
     if isinstance(x, (list, tuple)):
         return (_L if isinstance(x, list) else _U, t, *[_key_of(v, leaves, refs, f"{name}_{i}" if i else name)
                                                          for i, v in enumerate(x)])
+    if _datasets.is_dataset(x):  # its loops run per call over its elements (compiler/datasets.py)
+        return (_DS, _datasets.spec_key(x.element_spec))
     try:
         refs.append(weakref.ref(x))
         return (_O, id(x))
@@ -549,6 +553,22 @@ class _Operation:
         return f"<tapegrad.Operation '{self.name}' type={self.type}>"
 
 
+def _execute(program: Any, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]]) -> list[Any]:
+    """Run ``program`` on the call's tensors, plus the elements of the datasets its trace looped over."""
+    if _feeds(program):
+        return program(flat + _datasets.feeder(call).inputs(program))
+    return program(flat)
+
+
+def _plain(program: Any, flat: list[Any], call: Any) -> list[Any]:
+    return program(flat)
+
+
+def _feeds(program: Any) -> bool:
+    """Whether ``program`` takes dataset elements (or checks dataset arguments' identity) on every call."""
+    return bool(getattr(program, "feeds", None) or getattr(program, "same_datasets", None))
+
+
 class ConcreteFunction:
     """One trace of a :class:`Function`: a signature and its compiled program(s).
 
@@ -581,6 +601,7 @@ class ConcreteFunction:
             self._by_shape[tuple(tuple(s.shape.as_list()) for s in specs)] = self._paths
         self._pending = leaves  # traced lazily with these (example values or TensorSpecs)
         self._counted = False  # counted in the function's tracing count
+        self._feeding = False  # a program of this trace takes dataset elements (compiler/datasets.py)
         self._number = number
         self._variables: list[Any] = []
         # Generic traces (None dims): each body trace is kept as a template that compiler.shapes replays for other
@@ -627,7 +648,17 @@ class ConcreteFunction:
             a = _rebuild(args, it)
             k = {name: _rebuild(v, it) for name, v in kwargs.items()} if kwargs else {}
             box["code"] = _frame_code(body)
-            result = body(*a, **k)
+            ds_args = _datasets.datasets_in((a, k))
+            if ds_args:  # loops over them feed the program; other uses of them are guarded by identity
+                saved_ds, _datasets.state.datasets = _datasets.state.datasets, ds_args
+                watched = _datasets.watch(ds_args)
+                try:
+                    result = body(*a, **k)
+                finally:
+                    box["same_datasets"] = _datasets.unwatch(watched)
+                    _datasets.state.datasets = saved_ds
+            else:
+                result = body(*a, **k)
             box["returned"] = True
             out, structure = _flatten_result(result, function._python_function)
             box["structure"] = structure
@@ -642,6 +673,7 @@ class ConcreteFunction:
             kw["generic"] = True
         saved_explore = _state.explore
         saved_loops = loops.reset()
+        _datasets.enter()
         _state.explore = explore
         _state.depth += 1
         _state.autograph.append(bool(function._autograph))
@@ -663,6 +695,7 @@ class ConcreteFunction:
                     p._value = _OutOfScope(p._value, n)
             _state.explore = saved_explore
             loops.restore(saved_loops)
+            _datasets.leave()
             _state.creating.pop()
             _state.autograph.pop()
             _state.depth -= 1
@@ -672,6 +705,8 @@ class ConcreteFunction:
                 _state.__dict__.pop("named", None)
                 _tensor._relaxed_shapes.clear()
         _check_effects_before_guards(program, function)
+        if box.get("same_datasets"):
+            program.same_datasets = box["same_datasets"]
         structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
         path = (program, structure, box.get("specs"))
         log = getattr(program, "shapelog", None)
@@ -688,6 +723,9 @@ class ConcreteFunction:
         self._pending = []
         fn = getattr(program, "fn", None)
         single = (fn, structure) if fn is not None and len(paths) == 1 and not self._general else None
+        if _feeds(program):
+            self._feeding = True
+            single = None  # the program takes dataset elements as extra inputs: through _run
         if single is not None and structure is not _OUT and structure is not None:
             if any(not isinstance(o, Tensor) for o in ()):
                 single = None
@@ -698,6 +736,13 @@ class ConcreteFunction:
     def _run(self, flat: list[Any], call: tuple[tuple[Any, ...], dict[str, Any]], any_shape: bool = False) -> Any:
         """Run the program for ``flat`` (tracing what is missing); ``any_shape``: the shapes may differ from the
         traced ones (a concrete function called directly)."""
+        if self._feeding and not _datasets.state.depth:
+            _datasets.enter()  # dataset elements this call pulls are shared by its paths and retraces
+            try:
+                return self._run(flat, call, any_shape)
+            finally:
+                _datasets.leave()
+        run = _execute if self._feeding else _plain
         paths = self._paths_for(flat) if (self._general or any_shape) else self._paths
         if not paths:
             if self._pending or not self._by_shape_traced():
@@ -706,13 +751,13 @@ class ConcreteFunction:
                 self._trace(flat, call, paths)  # another concrete shape that the traced graph cannot serve
         path = paths[0]
         try:
-            return _pack(path[1], path[0](flat))
+            return _pack(path[1], run(path[0], flat, call))
         except _core["GuardMiss"]:
             pass
         for i in range(1, len(paths)):
             path = paths[i]
             try:
-                outs = path[0](flat)
+                outs = run(path[0], flat, call)
             except _core["GuardMiss"]:
                 continue
             paths.insert(0, paths.pop(i))
@@ -721,7 +766,7 @@ class ConcreteFunction:
             return _pack(paths[0][1], paths[0][0](flat))  # another traced path, replayed for these shapes
         _note_trace(self._function)  # a new path through data-dependent Python control flow: a retrace
         path = self._trace(flat, call, paths)
-        return _pack(path[1], path[0](flat))
+        return _pack(path[1], _execute(path[0], flat, call))
 
     def _respecialise(self, flat: list[Any], paths: list[Any]) -> bool:
         """Compile a traced graph of this signature for ``flat``'s shapes without running the body (see
@@ -1278,14 +1323,18 @@ class Function:
         key = self._key(args, kwargs, leaves, refs)
         concrete = self._lookup(key)
         flat = [leaf.value for leaf in leaves]
-        if concrete is None:
+        if concrete is not None:
+            self._counter.cached()
+            return concrete._run(flat, (args, kwargs))
+        _datasets.enter()  # the first trace and the first run share the dataset elements they pull
+        try:
             concrete = self._new_concrete(key, args, kwargs, leaves, refs)
             _note_trace(self)
             self._first_trace(concrete, flat, (args, kwargs), concrete._paths_for(flat))
             self._store(concrete)
-        else:
-            self._counter.cached()
-        return concrete._run(flat, (args, kwargs))
+            return concrete._run(flat, (args, kwargs))
+        finally:
+            _datasets.leave()
 
     def _key(self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[_Leaf], refs: list[Any]) -> Any:
         names = self._param_names

@@ -42,7 +42,10 @@ class Program:
             if unknown:
                 raise ValueError(f"unknown compiler options {sorted(unknown)}; known: {sorted(DEFAULT_OPTIONS)}")
             self.options.update(options)
+        self.feeds: list[Any] = []  # dataset elements fed on every call (compiler/datasets.py; set by trace())
+        self.same_datasets: list[Any] = []
         if jit_compile:
+            check_xla(graph, name)  # what XLA refuses, TF refuses at the first call: so does jit_compile=True
             graph = _without_asserts(graph)  # XLA drops TF's Assert ops: so does jit_compile=True
         self.traced_graph = graph
         from .passes import optimize
@@ -102,3 +105,37 @@ def _without_asserts(graph: Graph) -> Graph:
     g = graph.copy()
     g.nodes = [n for n in g.nodes if n.op is not ASSERT]
     return g
+
+
+# Ops XLA cannot compile, by op name (TF 2.21's kernel names in parentheses). An op can also declare itself with
+# ``xla=False`` in its OpDef meta (``unique_with_counts``); string tensors are refused wherever they appear.
+XLA_REFUSED = {"print": "tf.print (PrintV2)", "numpy_function": "tf.numpy_function (PyFunc)",
+               "py_function": "tf.py_function (EagerPyFunc)", "py_function_grad": "tf.py_function's gradient"}
+
+
+def check_xla(graph: Graph, name: str) -> None:
+    """Raise TF's ``InvalidArgumentError`` when ``graph`` has a node XLA cannot compile (``jit_compile=True``)."""
+    from ..errors import InvalidArgumentError
+
+    for k, vid in enumerate(graph.inputs):
+        if _is_string(graph.values[vid].dtype):
+            raise InvalidArgumentError(
+                f"jit_compile=True: XLA cannot compile tapegrad.function {name!r}: input {k} "
+                f"({graph.names.get(vid, vid)!r}) is a string tensor (XLA has no string type). Run it with "
+                "jit_compile=False, or do the string work outside the jit-compiled function.")
+    for n in graph.nodes:
+        what = XLA_REFUSED.get(n.op.name)
+        if what is None and n.op.meta.get("xla") is False:
+            what = f"{n.op.name!r}"
+        if what is None and any(_is_string(graph.values[v].dtype) for v in (*n.inputs, *n.outputs)):
+            what = f"{n.op.name!r} on a string tensor"
+        if what is not None:
+            where = f" (at {n.source[0]}:{n.source[1]})" if n.source else ""
+            raise InvalidArgumentError(
+                f"jit_compile=True: XLA cannot compile {what}{where} in tapegrad.function {name!r} (TF raises "
+                "'Detected unsupported operations when trying to compile graph' for it). Run the function with "
+                "jit_compile=False, or call this op outside the jit-compiled function.")
+
+
+def _is_string(dtype: Any) -> bool:
+    return getattr(dtype, "kind", None) in ("S", "U", "O") or getattr(dtype, "name", None) == "string"

@@ -76,6 +76,7 @@ class Tracer:
         # traced value in Python (a guard recorded since the previous op) or have data-dependent output shapes, and
         # everything computed from them. Used by the loop checks (compiler/loops.py), never by the program.
         self.dynamic: set[int] = set()
+        self.feeds: list[Any] = []  # dataset iterations the body took elements from (compiler/datasets.py)
         self.dynamic_raw: set[int] = set()  # id(raw) of tensors made (without an op) while a guard was pending
         self.nguards = 0
         self._guards_seen = 0
@@ -173,6 +174,16 @@ class Tracer:
             p = {k: v.fork() if type(v) is RandomKernel else v for k, v in p.items()}  # function's are copied)
         self._add(Node(op, p, ins, outs, self._name(op.name), user_site(1)), vals, out)
         learn(op, p, vals, out)
+
+    def add_input(self, t: Any, name: str) -> None:
+        """Make ``t`` (a tensor the body got while tracing: a dataset element) an extra input of the program; the
+        caller passes its value on every call after the regular inputs."""
+        raw = t._value = t._value.copy()  # a raw of its own (a pipeline may hand out the same array twice)
+        vid = self.define(raw, "input")
+        g = self.graph
+        g.inputs.append(vid)
+        g.input_variables.append(False)
+        g.names[vid] = name
 
     def on_make(self, raw: Any) -> None:
         """A tensor made without a recorded op (a creation op: ``tf.range``, ``tf.zeros``…): when a traced value was
@@ -341,5 +352,6 @@ def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: lis
         _refuse_strings(g, name)
     program = Program(g, structure, name=name, trace_seconds=trace_seconds, jit_compile=jit_compile,
                       options=options)
+    program.feeds = tr.feeds
     program.shapelog = tr.shapelog
     return program

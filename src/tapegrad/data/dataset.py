@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,6 +28,7 @@ import numpy as np
 
 from .. import _dtypes, _nest
 from .._strings import to_bytes_array
+from .._tape import local as _local
 from .._tensor import _TensorLike
 from ..errors import InvalidArgumentError
 from ..ops import core as _core
@@ -195,6 +197,12 @@ class Dataset:
 
     # -- iteration ------------------------------------------------------------------------------------------------
     def __iter__(self) -> OwnedIterator:
+        if _local.tracer is not None:  # in a tapegrad.function body: the elements are inputs of the program
+            from ..compiler.datasets import traced_iter
+
+            it = traced_iter(self, sys._getframe(1))
+            if it is not None:
+                return it
         return OwnedIterator(self)
 
     def as_numpy_iterator(self) -> NumpyIterator:
