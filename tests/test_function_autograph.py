@@ -221,3 +221,16 @@ def test_autograph_false_still_refuses_iteration() -> None:
 
     with pytest.raises(OperatorNotAllowedInGraphError):
         g(tf.constant([[1.0, 2.0]]))
+
+
+def test_temporaries_that_are_not_loop_variables_are_not_checked() -> None:
+    @tf.function
+    def g(n):
+        tmp = tf.constant(0)  # int32; inside the loop written before it is read, unused after: not a loop variable
+        s = tf.constant(0.0)
+        for i in tf.range(n):
+            tmp = tf.cast(i, tf.float32) * 2.0
+            s += tmp
+        return s
+
+    assert float(g(tf.constant(3))) == 6.0

@@ -63,17 +63,17 @@ def restore(saved: tuple[list[Any], dict[Any, Any]]) -> None:
 class _Loop:
     """One loop being traced: the tensor locals it started with and the lists it may append tensors to."""
 
-    __slots__ = ("frame", "what", "line", "entry", "lists", "invariants", "first_vid", "targets", "ended")
+    __slots__ = ("frame", "what", "line", "entry", "lists", "invariants", "first_vid", "ended")
 
-    def __init__(self, frame: Any, what: str, targets: frozenset[str]) -> None:
+    def __init__(self, frame: Any, what: str, targets: frozenset[str], span: tuple[int, int]) -> None:
         self.frame = frame
         self.what = what
         self.line = frame.f_lineno
-        self.targets = targets
         self.invariants: dict[str, Any] = {}
         self.ended = False
         scope = frame.f_locals
-        self.entry = {k: v for k, v in scope.items() if type(v) is Tensor and k not in targets}
+        carried = _loop_variables(frame.f_code, span)
+        self.entry = {k: v for k, v in scope.items() if type(v) is Tensor and k in carried and k not in targets}
         self.lists = {k: (v, list(v)) for k, v in scope.items() if type(v) is list}
         tracer = local.tracer
         self.first_vid = tracer.graph.next_vid if tracer is not None else 0
@@ -189,15 +189,18 @@ class _Inaccessible:
 def _inaccessible(t: Tensor, what: str, line: int) -> Tensor:
     from .._tensor import make
 
+    from .function import _symbolic_name
+
     raw = t._value
     shape = _shape_text(raw.shape)
-    text = f"<tf.Tensor 'while/Placeholder:0' shape={shape} dtype={_tensor._dtypes._BY_NP[raw.dtype].name}>"
+    name = _symbolic_name(t) or "Placeholder:0"
+    text = f"<tf.Tensor 'while/{name}' shape={shape} dtype={_tensor._dtypes._BY_NP[raw.dtype].name}>"
     return make(_Inaccessible(raw, text, what, line), t._xp)
 
 
 # -- for loops ------------------------------------------------------------------------------------------------------
-def _targets(frame: Any) -> frozenset[str] | None:
-    """The names a ``for`` statement binds, when ``frame`` is executing its ``FOR_ITER``; None otherwise."""
+def _targets(frame: Any) -> tuple[frozenset[str], tuple[int, int]] | None:
+    """The names a ``for`` statement binds and its body's span, when ``frame`` is executing its ``FOR_ITER``."""
     from .function import _instructions
 
     ops = _instructions(frame.f_code)
@@ -211,7 +214,41 @@ def _targets(frame: Any) -> frozenset[str] | None:
             names.add(arg)
         elif name not in _UNPACKS and name != "CACHE":
             break
-    return frozenset(names)
+    end = op[1] if isinstance(op[1], int) else max(ops) + 2
+    return frozenset(names), (frame.f_lasti, end)
+
+
+_LOADS = frozenset(("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_NAME", "LOAD_FAST_CHECK",
+                    "LOAD_FAST_AND_CLEAR", "LOAD_CLASSDEREF", "LOAD_FROM_DICT_OR_DEREF"))
+_WRITES = _STORES | {"DELETE_FAST", "DELETE_DEREF", "DELETE_NAME"}
+_carried_cache: dict[tuple[Any, int, int], frozenset[str]] = {}
+
+
+def _loop_variables(code: Any, span: tuple[int, int]) -> frozenset[str]:
+    """The names that are certainly AutoGraph loop variables of the loop whose body spans ``span`` in ``code``: read
+    in the body before any write there, or read after the loop before any write there (in bytecode order — a
+    name whose first access in either region is a write is left out, so a temporary is never checked)."""
+    key = (code, span[0], span[1])
+    found = _carried_cache.get(key)
+    if found is not None:
+        return found
+    from .function import _instructions
+
+    ops = _instructions(code)
+    first_in: dict[str, bool] = {}  # name -> is its first access in the body a read?
+    first_after: dict[str, bool] = {}
+    for off in sorted(ops):
+        name, arg = ops[off]
+        if not isinstance(arg, str) or (name not in _LOADS and name not in _WRITES):
+            continue
+        region = first_in if span[0] <= off < span[1] else first_after if off >= span[1] else None
+        if region is not None and arg not in region:
+            region[arg] = name in _LOADS
+    found = frozenset(n for n, read in (*first_in.items(), *first_after.items()) if read)
+    if len(_carried_cache) > 4096:
+        _carried_cache.clear()
+    _carried_cache[key] = found
+    return found
 
 
 class _CheckedIterator:
@@ -231,11 +268,11 @@ class _CheckedIterator:
         loop = self._loop
         if loop is None:
             frame = sys._getframe(1)
-            targets = _targets(frame)
-            if targets is None:  # not a `for` statement (list(t), unpacking): nothing to check
+            found = _targets(frame)
+            if found is None:  # not a `for` statement (list(t), unpacking): nothing to check
                 self._loop = _NOT_A_LOOP
             else:
-                loop = self._loop = _Loop(frame, self._what, targets)
+                loop = self._loop = _Loop(frame, self._what, *found)
                 _loops.active.append(loop)
         elif loop is not _NOT_A_LOOP and not loop.ended:
             loop.check(loop.frame.f_locals)
@@ -286,17 +323,17 @@ def while_test(frame: Any, value: bool) -> None:
         return
     if op[1] < here:  # the bottom test: jumps back to the body while the loop goes on
         exit_offset = min((o for o in ops if o > here), default=here + 2)
-        _while_step(frame, exit_offset, False, op[0].endswith("IF_TRUE") == value)
+        _while_step(frame, (op[1], exit_offset), False, op[0].endswith("IF_TRUE") == value)
         return
     back = ops.get(op[1] - 2)
     if back is None or "BACKWARD" not in back[0] or not isinstance(back[1], int) or here > back[1]:
         return  # an `if` (or a test inside a loop's body)
     # the entry test: jumps forward to the exit when the loop does not start
-    _while_step(frame, op[1], True, op[0].endswith("IF_FALSE") == value)
+    _while_step(frame, (back[1], op[1]), True, op[0].endswith("IF_FALSE") == value)
 
 
-def _while_step(frame: Any, exit_offset: int, entering: bool, cont: bool) -> None:
-    key = (id(frame), exit_offset)
+def _while_step(frame: Any, span: tuple[int, int], entering: bool, cont: bool) -> None:
+    key = (id(frame), span[1])
     loop = _loops.whiles.get(key)
     if loop is not None and loop.frame is not frame:
         loop = None
@@ -305,7 +342,7 @@ def _while_step(frame: Any, exit_offset: int, entering: bool, cont: bool) -> Non
             loop.end()
             del _loops.whiles[key]
         if cont and entering:
-            loop = _Loop(frame, "`while` loop", frozenset())
+            loop = _Loop(frame, "`while` loop", frozenset(), span)
             _loops.whiles[key] = loop
             _loops.active.append(loop)
         return
