@@ -188,7 +188,6 @@ class _Inaccessible:
 
 def _inaccessible(t: Tensor, what: str, line: int) -> Tensor:
     from .._tensor import make
-
     from .function import _symbolic_name
 
     raw = t._value
