@@ -18,14 +18,10 @@ import pytest
 CHECKER = Path(os.environ.get("TAPEGRAD_PROBE_CHECK", "/work/shared/tools/probe_check.py"))
 SRC = Path(__file__).resolve().parent.parent / "src"
 
-API = "an op or API that tapegrad does not have yet (issue 14)"
-STRINGS = ("tapegrad has no string dtype yet (branch `strings`): tf.constant of strings fails before jit_compile's "
-           "refusal of string tensors (compiler/program.py check_xla) can apply")
 KERAS = "the probe imports the real keras package (TensorFlow's), not tapegrad.keras"
 
 KNOWN_DIFFERENCES = {
     'p33_function.py / train step with keras Adam.apply_gradients inside tf.function (optimizer vars created on 1st call): losses, ~eager': KERAS,  # noqa: E501
-    'p34_function.py / jit_compile=True with a string op': STRINGS,
     'p34_function.py / keras model.fit: run_eagerly default, train_step python executions over 2 epochs x 2 batches, eager inside?': KERAS,  # noqa: E501
     'p34_function.py / tf.function(keras_model) call': KERAS,
 }

@@ -108,7 +108,8 @@ def _without_asserts(graph: Graph) -> Graph:
 
 
 # Ops XLA cannot compile, by op name (TF 2.21's kernel names in parentheses). An op can also declare itself with
-# ``xla=False`` in its OpDef meta (``unique_with_counts``); string tensors are refused wherever they appear.
+# ``xla=False`` in its OpDef meta (``unique_with_counts``). String tensors are refused before, by the trace
+# (``trace._refuse_strings``).
 XLA_REFUSED = {"print": "tf.print (PrintV2)", "numpy_function": "tf.numpy_function (PyFunc)",
                "py_function": "tf.py_function (EagerPyFunc)", "py_function_grad": "tf.py_function's gradient"}
 
@@ -117,25 +118,13 @@ def check_xla(graph: Graph, name: str) -> None:
     """Raise TF's ``InvalidArgumentError`` when ``graph`` has a node XLA cannot compile (``jit_compile=True``)."""
     from ..errors import InvalidArgumentError
 
-    for k, vid in enumerate(graph.inputs):
-        if _is_string(graph.values[vid].dtype):
-            raise InvalidArgumentError(
-                f"jit_compile=True: XLA cannot compile tapegrad.function {name!r}: input {k} "
-                f"({graph.names.get(vid, vid)!r}) is a string tensor (XLA has no string type). Run it with "
-                "jit_compile=False, or do the string work outside the jit-compiled function.")
     for n in graph.nodes:
         what = XLA_REFUSED.get(n.op.name)
         if what is None and n.op.meta.get("xla") is False:
             what = f"{n.op.name!r}"
-        if what is None and any(_is_string(graph.values[v].dtype) for v in (*n.inputs, *n.outputs)):
-            what = f"{n.op.name!r} on a string tensor"
         if what is not None:
             where = f" (at {n.source[0]}:{n.source[1]})" if n.source else ""
             raise InvalidArgumentError(
                 f"jit_compile=True: XLA cannot compile {what}{where} in tapegrad.function {name!r} (TF raises "
                 "'Detected unsupported operations when trying to compile graph' for it). Run the function with "
                 "jit_compile=False, or call this op outside the jit-compiled function.")
-
-
-def _is_string(dtype: Any) -> bool:
-    return getattr(dtype, "kind", None) in ("S", "U", "O") or getattr(dtype, "name", None) == "string"
