@@ -134,3 +134,16 @@ def test_inspecting_a_trace_does_not_leak_its_elements_into_later_calls() -> Non
     assert int(total(tf.data.Dataset.range(4))) == 6
     assert int(total(tf.data.Dataset.range(3).map(lambda x: x * 10))) == 30
     assert total.experimental_get_tracing_count() == 1
+
+
+def test_dataset_loop_in_a_none_dim_signature() -> None:
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def scaled(w):
+        s = tf.zeros_like(w)
+        for x in tf.data.Dataset.range(3):
+            s += w * tf.cast(x, tf.float32)
+        return s
+
+    assert scaled(tf.constant([1.0, 2.0])).numpy().tolist() == [3.0, 6.0]
+    assert scaled(tf.constant([1.0, 2.0, 4.0])).numpy().tolist() == [3.0, 6.0, 12.0]
+    assert scaled.experimental_get_tracing_count() == 1

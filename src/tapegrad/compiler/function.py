@@ -710,7 +710,9 @@ class ConcreteFunction:
         structure = box["structure"] if "structure" in box else getattr(program, "output_structure", None)
         path = (program, structure, box.get("specs"))
         log = getattr(program, "shapelog", None)
-        if log is not None:
+        if log is not None and _feeds(program):  # dataset elements are extra inputs a replay would not feed
+            self.not_generic_reasons.append("the body loops over a dataset (its elements are program inputs)")
+        elif log is not None:
             if log.reason is None:
                 self._templates.insert(0, core["shapes"].Template(program.traced_graph, log, structure, path[2]))
                 del self._templates[_MAX_PATHS:]
