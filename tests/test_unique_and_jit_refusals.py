@@ -109,3 +109,18 @@ def test_jit_compile_keeps_what_xla_compiles() -> None:
 
     loss, r = step(tf.constant([3.0, 4.0]))
     assert float(loss) == pytest.approx(4.0 + 49.0) and r.numpy().tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_values_with_data_dependent_sizes_get_no_planned_buffers(jit: bool) -> None:
+    @tf.function(jit_compile=jit)
+    def f(x):
+        idx = tf.cast(tf.where(x > 2.0), tf.float32) * 2.0 + 1.0  # tf.where(c): a new size on every call
+        return tf.reduce_sum(idx), tf.unique(tf.cast(x, tf.int32)).y * 3 + 1
+
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        x = rng.integers(0, 5, size=(6,)).astype(np.float32)
+        s, u = f(tf.constant(x))
+        assert float(s) == float((np.argwhere(x > 2.0).astype(np.float32) * 2 + 1).sum())
+        assert u.numpy().tolist() == [3 * v + 1 for v in _first_occurrence(x.astype(np.int32))[0]]

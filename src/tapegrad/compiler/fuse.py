@@ -34,7 +34,7 @@ import numpy as np
 
 from .._registry import OpDef
 from ..ops.random_ops import is_random_state
-from .graph import Graph, Node, is_stateful
+from .graph import Graph, Node, is_stateful, varying_shapes
 
 #: Arrays larger than this run libm-only functions as NumPy ufuncs rather than in a kernel (measured: NumPy's
 #: SIMD arctan/erf beat a scalar libm loop by 4-10x on large arrays; the kernel wins on small ones by saving calls).
@@ -314,8 +314,9 @@ def partition(graph: Graph) -> list[Cluster]:
     open_by_value: dict[int, Cluster] = {}  # value id -> cluster that produced it
     clusters: list[Cluster] = []
     member: dict[int, Cluster] = {}  # id(node) -> cluster
+    varying = varying_shapes(graph)  # sizes that change from call to call: kernels are built for the traced ones
     for node in graph.nodes:
-        info = probe(graph, node)
+        info = None if varying and any(v in varying for v in (*node.inputs, *node.outputs)) else probe(graph, node)
         if info is None:
             for i in node.inputs:
                 c = open_by_value.get(i)

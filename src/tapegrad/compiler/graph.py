@@ -75,6 +75,21 @@ PRINT = OpDef("print", _print_fwd)
 ASSIGN_OPS = {"assign": ASSIGN, "assign_add": ASSIGN_ADD, "assign_sub": ASSIGN_SUB}
 # Nodes a pass may never drop, merge, or move across each other: checks and effects visible outside the program.
 EFFECT_OPS = frozenset({GUARD, PRINT})
+# Ops whose output shapes depend on their input *values* (not only on input shapes) without a guard: their outputs
+# and everything computed from them get new sizes from call to call (an op may also declare ``dynamic_shape=True``
+# in its OpDef meta).
+DYNAMIC_SHAPE_OPS = frozenset({"where_indices", "unique", "unique_with_counts", "host_value", "py_function",
+                               "numpy_function"})
+
+
+def varying_shapes(graph: Graph) -> set[int]:
+    """Value ids whose shapes may differ between calls with the same input shapes (see ``DYNAMIC_SHAPE_OPS``)."""
+    out: set[int] = set()
+    for n in graph.nodes:
+        if n.op.name in DYNAMIC_SHAPE_OPS or n.op.meta.get("dynamic_shape") or (out and any(
+                i in out for i in n.inputs)):
+            out.update(n.outputs)
+    return out
 
 
 def guard_holds(x: Any, kind: str, expect: Any) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _buffers
 from .._backend import NUMPY
 from .._registry import OPS
-from .graph import ASSIGN_OPS, GUARD, PRINT, SCATTER, Graph, Node, is_stateful
+from .graph import ASSIGN_OPS, GUARD, PRINT, SCATTER, Graph, Node, is_stateful, varying_shapes
 from .lower import lowerable_ufunc
 
 # nodes whose outputs never share memory with their inputs (besides ufunc calls)
@@ -74,6 +74,7 @@ def make_plan(graph: Graph) -> MemoryPlan:
     plan = MemoryPlan()
     ufunc_nodes = {id(n) for n in graph.nodes if not is_stateful(n) and lowerable_ufunc(n, graph)}
     esc = escaping(graph, ufunc_nodes)
+    varying = varying_shapes(graph)  # sizes that change from call to call (tf.where(c), tf.unique): no buffer
     n_nodes = len(graph.nodes)
     last = {}
     for k, node in enumerate(graph.nodes):
@@ -104,6 +105,8 @@ def make_plan(graph: Graph) -> MemoryPlan:
             continue
         (o,) = node.outputs
         val = graph.values[o]
+        if o in varying:
+            continue
         if o in esc or val.shape == () or val.pyscalar:
             if (o in esc and not val.pyscalar and val.shape != () and _buffers.ENABLED and graph.backend is NUMPY
                     and int(np.prod(val.shape)) * np.dtype(val.dtype).itemsize >= _buffers.LARGE):

@@ -24,16 +24,13 @@ from .. import _dispatch
 from .._tape import local
 from .._tensor import Variable, _TensorLike, make, user_site
 from ..ops.random_ops import RandomKernel
-from .graph import ASSIGN_OPS, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, Node
+from .graph import ASSIGN_OPS, DYNAMIC_SHAPE_OPS, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, Node
 from .lower import learn
 from .shapes import ShapeLog, note_node
 
 __all__ = ["GuardMiss", "TraceError", "trace", "is_tracing"]
 
 _PYSCALARS = (int, float, bool, complex)
-# Ops whose output shape depends on their input values without a guard (see Tracer.dynamic).
-DYNAMIC_SHAPE_OPS = frozenset({"where_indices", "unique", "unique_with_counts", "host_value", "py_function",
-                               "numpy_function"})
 _COUNT_LOCK = threading.Lock()
 
 
