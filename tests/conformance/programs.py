@@ -3874,3 +3874,69 @@ def prog_grad_pass_through_round(tf: Lib) -> Any:
 PROGRAMS: dict[str, Callable[[Lib], Any]] = {
     name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
 }
+
+
+# --------------------------------------------------------------------------------------------------
+# tf.nest (issue 14): flatten order, re-packing types, structure checks, composites
+
+
+def _nest_sample() -> Any:
+    import collections
+
+    pair = collections.namedtuple("pair", "b a")
+    return {"b": [1, (2, 3)], "a": pair(4, None), "c": collections.OrderedDict([("z", 5), ("y", 6)]),
+            "d": collections.defaultdict(list, {"q": 7, "p": 8}), "e": {}}
+
+
+def prog_nest_flatten_and_pack(tf: Lib) -> Any:
+    s = _nest_sample()
+    packed = tf.nest.pack_sequence_as(s, list(range(100, 108)))
+    return [repr(tf.nest.flatten(s)), repr(packed), repr(tf.nest.flatten(None)), repr(tf.nest.flatten("ab")),
+            repr(tf.nest.flatten({2: "a", 1: "b"})), type(packed["d"]).__name__, repr(packed["d"].default_factory)]
+
+
+def prog_nest_is_nested(tf: Lib) -> Any:
+    import collections
+
+    vals = [[1], (), {"a": 1}, collections.OrderedDict(), {1, 2}, "ab", b"x", None, 3, np.zeros(2),
+            tf.constant([1.0]), {"k": 1}.values(), range(3)]
+    return [tf.nest.is_nested(v) for v in vals]
+
+
+def prog_nest_assert_same_structure(tf: Lib) -> Any:
+    import collections
+
+    nt = collections.namedtuple("nt", "b a")
+    nt2 = collections.namedtuple("nt", "b a")
+    cases = [([1, 2], (1, 2)), ({"a": 1}, {"b": 1}), ([1, [2]], [1, 2]), ([1], [1, 2]),
+             ({"a": 1}, collections.OrderedDict(a=1)), (nt(1, 2), nt2(1, 2)), (nt(1, 2), (1, 2)),
+             ([1, (None, "x")], [[3], ([], 4.0)])]
+    out = []
+    for a, b in cases:
+        out.append(caught(lambda a=a, b=b: tf.nest.assert_same_structure(a, b)))
+        out.append(caught(lambda a=a, b=b: tf.nest.assert_same_structure(a, b, check_types=False)))
+    return out
+
+
+def prog_nest_map_structure(tf: Lib) -> Any:
+    return [repr(tf.nest.map_structure(lambda x, y: (x, y), [1, (2, None)], [3, (4, 5)])),
+            caught(lambda: tf.nest.map_structure(lambda x, y: x, [1, (2,)], [3, [4]])),
+            repr(tf.nest.map_structure(lambda x, y: x + y, [1, (2,)], [3, [4]], check_types=False)),
+            caught(lambda: tf.nest.map_structure(lambda x: x, [1], foo=1)),
+            caught(lambda: tf.nest.map_structure(lambda x: x)),
+            tf.nest.map_structure(lambda t: t * 2.0, {"w": tf.constant(1.5), "b": [tf.constant([2.0])]})]
+
+
+def prog_nest_pack_errors(tf: Lib) -> Any:
+    return [caught(lambda: tf.nest.pack_sequence_as([1, 2], [1])), caught(lambda: tf.nest.pack_sequence_as([1], 1)),
+            caught(lambda: tf.nest.pack_sequence_as(1, [3, 4])), tf.nest.pack_sequence_as(None, [3]),
+            caught(lambda: tf.nest.flatten({2: "a", "x": "b"}))]
+
+
+def prog_nest_expand_composites(tf: Lib) -> Any:
+    rt = tf.ragged.constant([[1, 2], [3]])
+    st = tf.sparse.SparseTensor([[0, 1]], [1.0], [2, 2])
+    flat = tf.nest.flatten([rt, st], expand_composites=True)
+    back = tf.nest.pack_sequence_as([rt, st], flat, expand_composites=True)
+    return [len(tf.nest.flatten([rt, st])), flat, back[0].to_tensor(), tf.sparse.to_dense(back[1]),
+            type(back[1]).__name__]
