@@ -17,8 +17,8 @@ Differences from Keras 3, on purpose or by limitation:
 * ``summary()`` prints plain text (Keras colours it on terminals); ``fit`` takes NumPy arrays or tensors (and
   lists/dicts of them), ``tapegrad.data`` datasets (docs/data.md), Python generators and ``keras.utils.PyDataset``
   (docs/keras.md; a PyDataset's ``workers`` are threads, also with ``use_multiprocessing=True``); ``use_ema`` and
-  ``gradient_accumulation_steps`` are not implemented; weights are saved as ``.npz`` (``save_weights``/``load_weights``,
-  ``tapegrad.train.Checkpoint``), whole models are not saved.
+  ``gradient_accumulation_steps`` are not implemented. Models save as Keras 3 ``.keras`` files and weights as
+  ``.weights.h5`` (both need ``h5py``, the ``keras-io`` extra) or as ``.npz`` (any other name; ``tapegrad.train``).
 * Kept from ``tf.keras`` 2 because TensorFlow's guides use them: ``Optimizer.minimize(loss, var_list)`` and the
   ``keras.losses.MSE``/``MAE`` aliases.
 
@@ -47,6 +47,7 @@ from . import (
            models,
            optimizers,
            regularizers,
+           saving,
            utils,
            variables,
 )
@@ -60,5 +61,5 @@ Variable = variables.Variable
 __version__ = "3.15.1-tapegrad"
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "regularizers", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
+           "optimizers", "regularizers", "saving", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
            "Model", "Sequential", "Optimizer", "Variable"]

@@ -421,13 +421,17 @@ def _cell_call(cell: Any, x: Any, states: list[Any], training: bool) -> tuple[An
 
 
 def _serialize_layer(layer: Layer) -> dict[str, Any]:
-    return {"class_name": type(layer).__name__, "config": layer.get_config(), "_class": type(layer)}
+    from ..saving.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(layer)
 
 
 def _deserialize_layer(config: Any) -> Layer:
     if isinstance(config, Layer):
         return config
-    return config["_class"].from_config(config["config"])
+    from ..saving.serialization_lib import deserialize_keras_object
+
+    return deserialize_keras_object(config)
 
 
 def _where(mask_t: Any, new: Any, old: Any) -> Any:

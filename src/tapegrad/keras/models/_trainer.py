@@ -138,6 +138,9 @@ class Trainer:
         list or dict for several outputs), ``loss_weights`` and the ``metrics`` to report."""
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                              "steps_per_execution": steps_per_execution, "jit_compile": jit_compile}
         self._loss_weights = loss_weights
         if isinstance(loss, dict):
             self._compile_losses: Any = {k: _resolve_loss(v) for k, v in loss.items()}

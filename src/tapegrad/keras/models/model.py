@@ -60,6 +60,17 @@ class Model(Trainer, Layer):
         self.stop_training = False
         self.history: Any = None
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
+        """A model from its config: a functional config (``layers``, ``input_layers``, ``output_layers``) gives
+        a functional model; otherwise ``cls(**config)`` (subclassed models override this when their
+        ``__init__`` takes other arguments)."""
+        if "layers" in config and "input_layers" in config and "output_layers" in config:
+            from ..saving import saving_lib
+
+            return saving_lib.functional_from_config(cls, config, custom_objects=custom_objects)
+        return cls(**config)
+
     def call(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` method implemented.")
 
@@ -107,16 +118,62 @@ class Model(Trainer, Layer):
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Write every weight to ``filepath`` (NumPy ``.npz``; written to a temporary file, then renamed)."""
+        """Write every weight to ``filepath``.
+
+        A name ending in ``.weights.h5`` gets Keras 3's HDF5 layout (loadable by Keras 3; needs ``h5py``); another
+        ``.h5``/``.hdf5`` name is refused (``ValueError``, as in Keras 3); any other name gets tapegrad's ``.npz``
+        file (no extra dependency). Both are written to a temporary file, then renamed.
+        """
+        name = str(filepath)
+        if name.endswith(".weights.h5") or name.endswith((".h5", ".hdf5")):
+            from ..saving import saving_lib
+
+            saving_lib.save_weights(self, filepath, overwrite=overwrite)
+            return
         from ...train import save_weights_file
 
         save_weights_file(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
-        """Load weights written by :meth:`save_weights` (same architecture; shapes must match)."""
+        """Load weights written by :meth:`save_weights` (same architecture; shapes must match): a
+        ``.weights.h5`` file (also one Keras 3 wrote) or a tapegrad ``.npz`` file."""
+        name = str(filepath)
+        if name.endswith((".h5", ".hdf5")):
+            from ..saving import saving_lib
+
+            if not name.endswith(".weights.h5"):
+                raise ValueError("tapegrad loads Keras 3 weight files, whose names end in `.weights.h5` (legacy "
+                                 f"Keras 2 .h5 files are not supported). Received: filepath={filepath}")
+            saving_lib.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+            return
         from ...train import load_weights_file
 
         load_weights_file(self, filepath, skip_mismatch=skip_mismatch)
+
+    def save(self, filepath: Any, overwrite: bool = True, zipped: bool = True, **kwargs: Any) -> None:
+        """Save the model as a Keras 3 ``.keras`` file (``keras.saving.save_model``): config, compile config,
+        weights and optimizer state; ``keras.models.load_model`` (or Keras 3) loads it back.
+
+        >>> import os, tempfile
+        >>> from tapegrad import keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> model.save(path)
+        >>> keras.models.load_model(path).count_params()
+        3
+        """
+        from ..saving import saving_lib
+
+        saving_lib.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config as JSON (``serialize_keras_object``'s output); ``keras.models.model_from_json``
+        rebuilds the model (new weights). ``kwargs`` go to ``json.dumps``."""
+        import json
+
+        from ..saving import serialization_lib
+
+        return json.dumps(serialization_lib.serialize_keras_object(self), **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -341,3 +398,17 @@ class Functional(Model):
     def compute_output_shape(self, input_shape: Any) -> Any:
         return _nest.map_structure(lambda t: t.shape, self._outputs_struct) if not isinstance(
             self._outputs_struct, KerasTensor) else self._outputs_struct.shape
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras 3's functional config: every layer's config with its ``inbound_nodes``, and the
+        ``input_layers``/``output_layers`` (``[layer name, node index, tensor index]``)."""
+        from ..saving import saving_lib
+
+        return saving_lib.functional_get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Functional:
+        """Rebuild a functional model from :meth:`get_config`'s output (new weights)."""
+        from ..saving import saving_lib
+
+        return saving_lib.functional_from_config(cls, config, custom_objects=custom_objects)

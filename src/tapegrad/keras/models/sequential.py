@@ -143,3 +143,17 @@ class Sequential(Model):
         if self._functional is not None:
             return self._functional.output_shape
         raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras 3's Sequential config: ``name``, ``trainable``, ``dtype``, every layer (the ``InputLayer``
+        included) serialized, and ``build_input_shape``."""
+        from ..saving import saving_lib
+
+        return saving_lib.sequential_get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
+        """Rebuild a Sequential model from :meth:`get_config`'s output (new weights)."""
+        from ..saving import saving_lib
+
+        return saving_lib.sequential_from_config(cls, config, custom_objects=custom_objects)
