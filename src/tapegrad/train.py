@@ -40,7 +40,7 @@ import numpy as np
 from . import errors
 from ._tensor import Variable
 
-__all__ = ["Checkpoint", "latest_checkpoint", "save_weights_file", "load_weights_file"]
+__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "save_weights_file", "load_weights_file"]
 
 _FORMAT = "tapegrad-checkpoint-v1"
 _META_KEY = "__tapegrad_meta__"
@@ -418,3 +418,6 @@ def load_weights_file(model: Any, filepath: Any, skip_mismatch: bool = False) ->
                 f"{tuple(arrays[key].shape)} in the file but the model's {_label(v)!r} has shape {tuple(v.shape)}.")
     for key, v in pairs:
         _assign_checked(key, v, arrays[key], skip_mismatch=skip_mismatch)
+
+
+from ._checkpoint_manager import CheckpointManager  # noqa: E402  (it uses Checkpoint's files)

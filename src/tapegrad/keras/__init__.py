@@ -61,5 +61,5 @@ Variable = variables.Variable
 __version__ = "3.15.1-tapegrad"
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "regularizers", "saving", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
-           "Model", "Sequential", "Optimizer", "Variable"]
+           "optimizers", "regularizers", "saving", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss",
+           "Metric", "Model", "Sequential", "Optimizer", "Variable"]
