@@ -328,3 +328,15 @@ def test_graph_tensors_print_tf_names_in_creation_order():
 
     f(tf.constant([1.0, 2.0]))
     assert [s.split('"')[1] for s in seen] == ["Const:0", "zeros:0", "three:0", "Const_2:0", "Reshape:0", "mul_1:0"]
+
+    @tf.function
+    def g(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = x * 3.0
+        grad = t.gradient(y, x)
+        seen.append(str(grad))
+        return grad
+
+    g(tf.constant(1.0))
+    assert seen[-1].split('"')[1] == "gradient_tape/mul/Mul:0"  # in its forward op's name scope, by op type (TF)

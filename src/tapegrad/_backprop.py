@@ -222,11 +222,15 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             )
         if diff:
             rs = None
+            tr = local.tracer
+            scope = tr.enter_rule(op, oid) if tr is not None else None  # (TF's names of the gradient's nodes)
             if rule_nodes and op.name in _RULE_NODE_OPS:
                 rs = _rule_node(op, g, ins, in_ids, out, oid, p, needs, xp)
             if rs is None:
                 rs = vjp(F, g, _wrap_ins(ins, getattr(in_ids, "real", in_ids), xp), _wrap_out(out, oid, xp), p,
                          needs)
+            if tr is not None:
+                tr.grad_scope = scope
         else:
             rs = vjp(F, g, ins, out, p, needs)
         if n == 1:  # the common one-input case without the zip (hot for long chains of small ops)

@@ -153,12 +153,9 @@ def test_conformance_compiled(name: str, tf_results_function: dict[str, Any], ta
 
 
 # Programs whose tf.function run differs from tapegrad.function's, with the reason (docs/function.md).
-_NAMES = ("gradient tensors print with tapegrad's node names (TF: the gradient's name scope and op type, "
-          "'gradient_tape/mul/Mul:0')")
 _PLAIN = "inside a trace tapegrad records recompute_grad's function plainly (TF keeps its recompute rules in graphs)"
 _ONCE = "TF logs the persistent-tape warning at most once per process under tf.function (tapegrad: per call site)"
 COMPILED_DIFFERENCES: dict[str, str] = {
-    "repr_gradient_list_with_none": _NAMES,
     "tape_persistent_inside_warning_once_per_call_site": _ONCE,
     "tape_persistent_inside_warning_two_call_sites": _ONCE,
     "persistent_higher_order_inside_context": _ONCE,

@@ -1635,14 +1635,6 @@ def _check_signature(input_signature: Any) -> tuple[Any, ...] | None:
 __all__ = ["ConcreteFunction", "Function", "function", "is_tracing"]
 
 
-# TF's default graph names of the ops its usual Python API makes (operators: `x * y` is "mul", `x + y` "add"); ops
-# not listed print under tapegrad's op name
-_TF_NAMES = {"multiply": "mul", "add": "add", "subtract": "sub", "divide": "truediv", "negative": "Neg",
-             "reshape": "Reshape", "matmul": "MatMul", "custom_gradient": "IdentityN", "exp": "Exp", "log": "Log",
-             "sin": "Sin", "cos": "Cos", "tanh": "Tanh", "sigmoid": "Sigmoid", "square": "Square", "sqrt": "Sqrt",
-             "identity": "Identity", "relu": "Relu"}
-
-
 def _unique(base: str) -> str:
     """``base``, ``base_1``, ... in creation order within the outermost trace (TF's unique op names)."""
     counts = _state.__dict__.setdefault("name_counts", {})
@@ -1670,14 +1662,11 @@ def _symbolic_name(t: Any) -> str | None:
         vid = tracer.ids.get(id(raw)) if tracer is not None else None
         nodes = tracer.graph.nodes if vid is not None else ()
         for k in range(len(nodes) - 1, -1, -1):
-            node = nodes[k]
-            if vid in node.outputs:
-                base = _TF_NAMES.get(node.op.name)
-                if base is None:
-                    name = node.name
-                else:  # numbered among the graph's nodes of the same TF name, in program order
-                    n = sum(1 for m in nodes[:k] if _TF_NAMES.get(m.op.name) == base)
-                    name = base if n == 0 else f"{base}_{n}"
+            if vid in nodes[k].outputs:
+                from .names import grad_name, node_name
+
+                scoped = tracer.grad_names.get(vid)  # a gradient's node: in its name scope
+                name = grad_name(nodes, scoped) if scoped is not None else node_name(nodes, k)
                 break
         if name is None:  # a constant made in the body (TF: a Const node)
             name = _state.names[id(raw)] = _unique("Const")

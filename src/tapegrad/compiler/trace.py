@@ -78,6 +78,13 @@ class Tracer:
         self.nguards = 0
         self._guards_seen = 0
         self.shapelog: Any = None  # a shapes.ShapeLog while tracing a signature with None dims (replayable trace)
+        # TF's names of gradient nodes (printed graph tensors): the forward node (index) whose rule is being
+        # recorded, and per value of such a rule (forward node index, op type, number within the scope)
+        self.grad_scope: int | None = None
+        self.grad_names: dict[int, tuple[int, str, int]] = {}
+        self.grad_counts: dict[tuple[int, str], int] = {}
+        self.made: list[tuple[Any, int]] = []  # (result tensors, node index): tape ids are given after on_op
+        self.node_of_tid: dict[int, int] = {}  # tape id of a result -> index of the node that made it
 
     def _add(self, node: Node, vals: tuple[Any, ...] = (), out: Any = None) -> None:
         self.graph.nodes.append(node)
@@ -169,7 +176,17 @@ class Tracer:
         self._guards_seen = self.nguards
         if any(type(v) is RandomKernel for v in p.values()):  # each program owns its random kernels (a nested
             p = {k: v.fork() if type(v) is RandomKernel else v for k, v in p.items()}  # function's are copied)
-        self._add(Node(op, p, ins, outs, self._name(op.name), user_site(1)), vals, out)
+        node = Node(op, p, ins, outs, self._name(op.name), user_site(1))
+        self._add(node, vals, out)
+        self.made.append((res, len(self.graph.nodes) - 1))
+        if self.grad_scope is not None:  # named when printed (names.grad_name): scope, op type, number
+            from .names import OP_TYPES
+
+            key = (self.grad_scope, OP_TYPES.get(op.name, op.name))
+            n = self.grad_counts.get(key, 0)
+            self.grad_counts[key] = n + 1
+            for o in outs:
+                self.grad_names[o] = (*key, n)
         learn(op, p, vals, out)
 
     def add_input(self, t: Any, name: str) -> None:
@@ -193,6 +210,24 @@ class Tracer:
         """Whether the shape of this traced (or made-while-tracing) value may depend on data (see ``dynamic``)."""
         vid = self.ids.get(id(raw))
         return (vid is not None and vid in self.dynamic) or id(raw) in self.dynamic_raw
+
+    def enter_rule(self, op: Any, oid: Any) -> int | None:
+        """The backward sweep runs ``op``'s rule for the entry with output id(s) ``oid``: name its nodes in the
+        forward node's gradient scope (``gradient_tape/mul/Mul``). Returns the scope to restore afterwards."""
+        from .names import USER_GRADIENTS
+
+        saved = self.grad_scope
+        self.grad_scope = None
+        if op.name in USER_GRADIENTS:
+            return saved
+        made, by_id = self.made, self.node_of_tid
+        for res, k in made:  # tape ids were given after on_op: index the nodes recorded since the last rule
+            for r in res if type(res) is list else (res,):
+                if r._id is not None:
+                    by_id[r._id] = k
+        made.clear()
+        self.grad_scope = by_id.get(oid[0] if type(oid) is tuple else oid)
+        return saved
 
     def on_assign(self, var: Any, mode: str, old: Any, operands: tuple[tuple[Any, Any], ...],
                   extra: dict[str, Any] | None = None) -> None:
