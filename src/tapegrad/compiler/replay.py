@@ -17,7 +17,10 @@ from .._tensor import Tensor, Variable, make
 from .graph import ASSIGN, ASSIGN_ADD, ASSIGN_SUB, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, guard_holds
 
 
-def replay(graph: Graph, inputs: list[Any]) -> list[Any]:
+def replay(graph: Graph, inputs: list[Any], var_values: dict[int, Any] | None = None) -> list[Any]:
+    """Run ``graph``'s nodes on ``inputs`` through the dispatcher. With ``var_values`` (``id(var)`` → tensor) the
+    run has no side effects (a gradient of a past call, ``compiler/taped.py``): captured Variables read the given
+    tensors, variable updates compute the new value without writing it, prints are skipped."""
     env: dict[int, Any] = {}
     for vid, c in graph.consts.items():
         env[vid] = c
@@ -28,7 +31,8 @@ def replay(graph: Graph, inputs: list[Any]) -> list[Any]:
         for node in graph.nodes:
             op = node.op
             if op is READ_VARIABLE:
-                env[node.outputs[0]] = node.params["var"]
+                var = node.params["var"]
+                env[node.outputs[0]] = var if var_values is None else var_values.get(id(var), var)
             elif op is GUARD:
                 x = env[node.inputs[0]]
                 if not guard_holds(getattr(x, "_value", x), node.params["kind"], node.params["expect"]):
@@ -38,7 +42,11 @@ def replay(graph: Graph, inputs: list[Any]) -> list[Any]:
                 if local.tracer is not None and hasattr(x, "_value"):  # inlined into a trace: it guards there too
                     local.tracer.on_convert(x, node.params["kind"], node.params["expect"])
             elif op is PRINT:
-                node.params["fmt"](tuple(getattr(env[i], "_value", env[i]) for i in node.inputs))
+                if var_values is None:
+                    node.params["fmt"](tuple(getattr(env[i], "_value", env[i]) for i in node.inputs))
+            elif var_values is not None and op in (ASSIGN, ASSIGN_ADD, ASSIGN_SUB):
+                old, val = (_tensor(env[i], env[node.inputs[0]]) for i in node.inputs)
+                env[node.outputs[0]] = val if op is ASSIGN else (old + val if op is ASSIGN_ADD else old - val)
             elif op in (ASSIGN, ASSIGN_ADD, ASSIGN_SUB, SCATTER):
                 target = node.params["target"]
                 var = inputs[target[1]] if isinstance(target, tuple) else target

@@ -31,8 +31,9 @@ import numpy as np
 from .._dispatch import applyn
 from .._registry import OpDef
 from .._tape import local
-from .._tensor import Tensor, Variable, make
-from .graph import ASSIGN, ASSIGN_ADD, ASSIGN_SUB, GUARD, PRINT, READ_VARIABLE, Graph, guard_holds, is_stateful
+from .._tensor import Tensor, make
+from .graph import ASSIGN, ASSIGN_ADD, ASSIGN_SUB, GUARD, PRINT, READ_VARIABLE, Graph, is_stateful
+from .replay import replay
 
 _INELIGIBLE = object()
 
@@ -99,59 +100,9 @@ def _captured(graph: Graph) -> list[Any]:
     return list(seen.values())
 
 
-def pure_replay(graph: Graph, inputs: list[Any], var_values: dict[int, Any]) -> list[Any]:
-    """Run ``graph`` through the dispatcher on ``inputs`` without side effects: captured Variables read the given
-    tensors (``id(var)`` → tensor), variable updates compute the new value without writing it, prints are
-    skipped. Recording tapes record every node (differentiable to any order)."""
-    from ..ops.core import identity
-
-    env: dict[int, Any] = dict(graph.consts)
-    for vid, x in zip(graph.inputs, inputs):
-        env[vid] = x
-    for node in graph.nodes:
-        op = node.op
-        if op is READ_VARIABLE:
-            var = node.params["var"]
-            env[node.outputs[0]] = var_values.get(id(var), var)
-        elif op is GUARD:
-            x = env[node.inputs[0]]
-            if not guard_holds(getattr(x, "_value", x), node.params["kind"], node.params["expect"]):
-                from .trace import GuardMiss
-
-                raise GuardMiss(f"guard {node.params['kind']}() == {node.params['expect']!r} does not hold")
-            if local.tracer is not None and hasattr(x, "_value"):
-                local.tracer.on_convert(x, node.params["kind"], node.params["expect"])
-        elif op is PRINT:
-            continue
-        elif op in (ASSIGN, ASSIGN_ADD, ASSIGN_SUB):
-            old, val = (_tensor(env[i], env[node.inputs[0]]) for i in node.inputs)
-            env[node.outputs[0]] = val if op is ASSIGN else (old + val if op is ASSIGN_ADD else old - val)
-        else:
-            args = [env[i] for i in node.inputs]
-            like = next((a for a in args if hasattr(a, "dtype")), None)
-            res = applyn(op, tuple(_tensor(a, like) for a in args), node.params)
-            if op.multi:
-                for o, r in zip(node.outputs, res):
-                    env[o] = r
-            else:
-                env[node.outputs[0]] = res
-    outs = []
-    for vid in graph.outputs:
-        x = env[vid]
-        outs.append(identity(x) if isinstance(x, Variable) else _tensor(x, None))
-    return outs
-
-
-def _tensor(x: Any, like: Any) -> Any:
-    from .replay import _tensor as tensor
-
-    return tensor(x, like)
-
-
 def _build(program: Any, inputs: list[Any]) -> Any:
     """Trace the program's gradient and split it (see the module docstring); ``_INELIGIBLE`` when it cannot."""
     from ..gradient_tape import GradientTape
-    from .replay import replay
     from .trace import trace
 
     graph = program.replay_graph
@@ -233,7 +184,7 @@ def _reach(graph: Graph, inputs: list[Any], variables: list[Any]) -> list[tuple[
             for s in sources:
                 if s._value.dtype.kind in "fc":
                     tape.watch(s)
-            outs = pure_replay(graph, list(inputs), {})
+            outs = replay(graph, list(inputs), {})
         return [tuple(g is not None for g in tape.gradient(o, sources)) for o in outs]
     finally:
         local.tapes, local.accumulators = saved
@@ -308,7 +259,7 @@ def _replay_vjp(F: Any, gs: list[Any], ins: Any, outs: list[Any], p: Any, needs:
         for x, n in zip(xs, needs):
             if n and x._value.dtype.kind in "fc":
                 tape.watch(x)
-        res = pure_replay(program.replay_graph, xs[:n_in], {id(v): x for v, x in zip(variables, xs[n_in:])})
+        res = replay(program.replay_graph, xs[:n_in], {id(v): x for v, x in zip(variables, xs[n_in:])})
     targets = [r for r, u in zip(res, gs) if u is not None]
     ups = [u if type(u) is Tensor else make(u, NUMPY) for u in gs if u is not None]
     grads = tape.gradient(targets, xs, output_gradients=ups)
