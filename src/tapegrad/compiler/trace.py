@@ -222,9 +222,10 @@ class Tracer:
             return saved
         made, by_id = self.made, self.node_of_tid
         for res, k in made:  # tape ids were given after on_op: index the nodes recorded since the last rule
-            for r in res if type(res) is list else (res,):
-                if r._id is not None:
-                    by_id[r._id] = k
+            for r in res if type(res) in (list, tuple) else (res,):
+                tid = getattr(r, "_id", None)  # (host calls record no result tensor)
+                if tid is not None:
+                    by_id[tid] = k
         made.clear()
         self.grad_scope = by_id.get(oid[0] if type(oid) is tuple else oid)
         return saved
