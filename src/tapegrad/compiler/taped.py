@@ -41,14 +41,13 @@ _INELIGIBLE = object()
 class _Split:
     """The forward program and the backward programs (per needed-gradient mask) of one program."""
 
-    def __init__(self, fwd: Any, bwd_graph: Graph, n_out: int, n_args: int, n_res: int, connected: list[bool],
-                 name: str, jit: bool, options: dict[str, Any]) -> None:
+    def __init__(self, fwd: Any, bwd_graph: Graph, n_out: int, connected: list[bool], name: str, jit: bool,
+                 options: dict[str, Any]) -> None:
         self.fwd = fwd
         self.bwd_graph = bwd_graph
         self.n_out = n_out
-        self.n_args = n_args
-        self.n_res = n_res
         self.connected = connected  # per argument: whether its gradient is a graph output (else None)
+        self.reach: list[tuple[bool, ...]] = []  # per output: the arguments its gradient reaches (_reach)
         self.name = name
         self.jit = jit
         self.options = options
@@ -165,8 +164,7 @@ def _build(program: Any, inputs: list[Any]) -> Any:
     from .program import Program
 
     fwd = Program(fg, None, name=f"{program.name}_fwd", jit_compile=program.jit_compile, options=program.options)
-    split = _Split(fwd, bg, n_out, n_in + len(variables), len(residuals), list(sources_mask), program.name,
-                   program.jit_compile, program.options)
+    split = _Split(fwd, bg, n_out, list(sources_mask), program.name, program.jit_compile, program.options)
     split.reach = _reach(graph, inputs, variables)
     return split, variables
 
