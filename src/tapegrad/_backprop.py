@@ -174,7 +174,8 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
     general = diff or nb  # rule results go through fit() (batch axes, Tensors); else only when shapes differ
     neg = _NEG[0] or _neg_op()
     pop = entries.pop
-    need1, need2 = (_NEED1C, _NEED2C) if consume else (_NEED1, _NEED2)
+    need1 = _NEED1C if consume else _NEED1
+    need2 = _NEED2C if consume else _NEED2
     for k in range(len(entries) - 1, -1, -1):
         if watch is not None:
             watch(k)

@@ -339,7 +339,6 @@ class MaskedIds(tuple):  # type: ignore[type-arg]
 def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
             p: dict[str, Any], tapes: tuple[Any, ...]) -> None:
     entry = None
-    shared = False
     for tape in tapes:
         if tape.forward:
             # a forward-mode accumulator: it computes the output tangent now (reference §3)
@@ -366,11 +365,10 @@ def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any,
                 oid = res._id = res._id or next_id()  # a forward accumulator earlier in `tapes` may have set it
             saved = _specs_only(vals) if not op.save_in and out.size > 256 else vals  # accumulators need vals
             entry = (op, in_ids, oid, saved, out if op.save_out else None, p)
+        elif every:  # each tape gets a tuple of its own: a sweep that pops it holds the only reference then
+            entry = (op, *entry[1:])
         if every:
-            if shared:  # each tape gets a tuple of its own: a sweep that pops it holds the only reference then
-                entry = (op, *entry[1:])
             tape.entries.append(entry)
-            shared = True
         else:
             # Inputs this tape does not watch are constants to it (watching later is not retroactive); their real
             # ids stay on `.real` so that a recorded backward pass still connects them for outer recorders.
