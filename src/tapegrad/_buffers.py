@@ -233,13 +233,12 @@ def sole(obj: Any, holders: int) -> bool:
 
 
 def _self_count(a: np.ndarray) -> int:
-    b = a.base  # (the same shape of frame as spare's)
-    return _rc(a) if b is None else _rc(a)
+    return _rc(a)  # (a parameter counted as in spare and sole)
 
 
 def _calibrate_self() -> int:
-    """The count :func:`spare` sees for an array with no holders but its caller's one local, minus that one; -1
-    (spare always False) when a second holder does not add exactly one."""
+    """The count :func:`spare` sees for an array with no holders but its caller's one local, minus that one; a
+    large negative number (spare and sole always False) when a second holder does not add exactly one."""
     v = _empty(4)
     one = _self_count(v) - 1
     w = v
