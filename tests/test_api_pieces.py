@@ -226,14 +226,16 @@ def test_docstring_examples_run() -> None:
     import doctest
     import importlib
 
-    from tapegrad.ops import arithmetic, core, creation, indexing, scatter
+    from tapegrad.ops import arithmetic, convolution, core, creation, indexing, normalization, pooling, scatter
 
-    for name in ("tapegrad.ops.counting", "tapegrad.ops.ordering", "tapegrad.ops.partitioning"):
+    for name in ("tapegrad.ops.counting", "tapegrad.ops.ordering", "tapegrad.ops.partitioning", "tapegrad.nest"):
         r = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert r.attempted > 3 and r.failed == 0, name
     finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     fns = [arithmetic.polyval, core.bitcast, core.guarantee_const, creation.sequence_mask, indexing.unravel_index,
-           scatter.tensor_scatter_nd_sub, scatter.tensor_scatter_nd_max, scatter.tensor_scatter_nd_min]
+           scatter.tensor_scatter_nd_sub, scatter.tensor_scatter_nd_max, scatter.tensor_scatter_nd_min,
+           convolution.depthwise_conv2d, convolution.separable_conv2d, convolution.atrous_conv2d, convolution.conv3d,
+           pooling.max_pool3d, pooling.avg_pool3d, normalization.local_response_normalization]
     for fn in fns:
         for test in finder.find(fn):
             runner.run(test)

@@ -222,7 +222,7 @@ def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True, expa
         if check_types and not _same_type(a, b):
             raise TypeError(_mismatch(nest1, nest2, f"{_short(a)} has type {type(a).__name__} but {_short(b)} has "
                                                     f"type {type(b).__name__} (pass check_types=False to allow it)"))
-        if isinstance(a, _abc.Mapping) and isinstance(b, _abc.Mapping):
+        if check_types and isinstance(a, _abc.Mapping) and isinstance(b, _abc.Mapping):  # TF: keys only then
             if set(a) != set(b):
                 raise ValueError(_mismatch(nest1, nest2, f"the mappings have different keys: {_sorted_keys(a)} vs "
                                                          f"{_sorted_keys(b)}"))

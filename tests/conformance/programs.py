@@ -3871,11 +3871,6 @@ def prog_grad_pass_through_round(tf: Lib) -> Any:
 
 # --------------------------------------------------------------------------------------------------
 
-PROGRAMS: dict[str, Callable[[Lib], Any]] = {
-    name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
-}
-
-
 # --------------------------------------------------------------------------------------------------
 # tf.nest (issue 14): flatten order, re-packing types, structure checks, composites
 
@@ -3889,6 +3884,7 @@ def _nest_sample() -> Any:
 
 
 def prog_nest_flatten_and_pack(tf: Lib) -> Any:
+    """tf.nest.flatten order (sorted keys) and pack_sequence_as keeping mapping types and key order."""
     s = _nest_sample()
     packed = tf.nest.pack_sequence_as(s, list(range(100, 108)))
     return [repr(tf.nest.flatten(s)), repr(packed), repr(tf.nest.flatten(None)), repr(tf.nest.flatten("ab")),
@@ -3896,6 +3892,7 @@ def prog_nest_flatten_and_pack(tf: Lib) -> Any:
 
 
 def prog_nest_is_nested(tf: Lib) -> Any:
+    """tf.nest.is_nested: sequences and mappings yes; strings, sets, arrays, tensors no."""
     import collections
 
     vals = [[1], (), {"a": 1}, collections.OrderedDict(), {1, 2}, "ab", b"x", None, 3, np.zeros(2),
@@ -3904,6 +3901,7 @@ def prog_nest_is_nested(tf: Lib) -> Any:
 
 
 def prog_nest_assert_same_structure(tf: Lib) -> Any:
+    """tf.nest.assert_same_structure: ValueError/TypeError cases, check_types=False."""
     import collections
 
     nt = collections.namedtuple("nt", "b a")
@@ -3919,6 +3917,7 @@ def prog_nest_assert_same_structure(tf: Lib) -> Any:
 
 
 def prog_nest_map_structure(tf: Lib) -> Any:
+    """tf.nest.map_structure over several structures, None leaves, keyword checks."""
     return [repr(tf.nest.map_structure(lambda x, y: (x, y), [1, (2, None)], [3, (4, 5)])),
             caught(lambda: tf.nest.map_structure(lambda x, y: x, [1, (2,)], [3, [4]])),
             repr(tf.nest.map_structure(lambda x, y: x + y, [1, (2,)], [3, [4]], check_types=False)),
@@ -3928,15 +3927,62 @@ def prog_nest_map_structure(tf: Lib) -> Any:
 
 
 def prog_nest_pack_errors(tf: Lib) -> Any:
+    """tf.nest.pack_sequence_as errors and single leaves; unsortable keys."""
     return [caught(lambda: tf.nest.pack_sequence_as([1, 2], [1])), caught(lambda: tf.nest.pack_sequence_as([1], 1)),
             caught(lambda: tf.nest.pack_sequence_as(1, [3, 4])), tf.nest.pack_sequence_as(None, [3]),
             caught(lambda: tf.nest.flatten({2: "a", "x": "b"}))]
 
 
 def prog_nest_expand_composites(tf: Lib) -> Any:
+    """tf.nest with expand_composites: ragged and sparse components round-trip."""
     rt = tf.ragged.constant([[1, 2], [3]])
     st = tf.sparse.SparseTensor([[0, 1]], [1.0], [2, 2])
     flat = tf.nest.flatten([rt, st], expand_composites=True)
     back = tf.nest.pack_sequence_as([rt, st], flat, expand_composites=True)
     return [len(tf.nest.flatten([rt, st])), flat, back[0].to_tensor(), tf.sparse.to_dense(back[1]),
             type(back[1]).__name__]
+
+
+# --------------------------------------------------------------------------------------------------
+# tf.nn 3-D pooling and local response normalization (issue 14): TF's kernels are float32-only, so compared here
+# (the op suite checks float64 gradients numerically). Inputs are multiples of 1/8: sums are exact in float32.
+
+
+def _grid_input(tf: Lib, shape: tuple[int, ...]) -> Any:
+    vals = (np.random.default_rng(5).integers(-16, 17, size=shape) / 8.0).astype(np.float32)
+    return tf.constant(vals)
+
+
+def _value_and_grad(tf: Lib, fn: Callable[[Any], Any], x: Any) -> Any:
+    w = tf.constant(np.random.default_rng(6).integers(-4, 5, size=fn(x).shape.as_list()).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+        loss = tf.reduce_sum(y * w)
+    return [y, tape.gradient(loss, x)]
+
+
+def prog_nn_max_pool3d_float32(tf: Lib) -> Any:
+    """tf.nn.max_pool3d values and gradients (float32, SAME and VALID)."""
+    x = _grid_input(tf, (2, 5, 4, 3, 2))
+    return [_value_and_grad(tf, lambda v: tf.nn.max_pool3d(v, [2, 3, 2], [2, 2, 1], "SAME"), x),
+            _value_and_grad(tf, lambda v: tf.nn.max_pool3d(v, 2, 1, "VALID"), x)]
+
+
+def prog_nn_avg_pool3d_float32(tf: Lib) -> Any:
+    """tf.nn.avg_pool3d values and gradients (float32; SAME leaves padding out)."""
+    x = _grid_input(tf, (1, 4, 4, 3, 2))
+    return [_value_and_grad(tf, lambda v: tf.nn.avg_pool3d(v, [2, 2, 2], [2, 2, 2], "VALID"), x),
+            _value_and_grad(tf, lambda v: tf.nn.avg_pool3d(v, [3, 2, 1], [2, 1, 1], "SAME"), x)]
+
+
+def prog_nn_local_response_normalization_float32(tf: Lib) -> Any:
+    """tf.nn.local_response_normalization values and gradients (float32)."""
+    x = _grid_input(tf, (1, 2, 2, 7))
+    return [_value_and_grad(tf, lambda v: tf.nn.local_response_normalization(v, 2, 1.5, 0.25, 0.5), x),
+            tf.nn.lrn(x)]
+
+
+PROGRAMS: dict[str, Callable[[Lib], Any]] = {
+    name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
+}

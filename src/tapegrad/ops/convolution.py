@@ -1,4 +1,5 @@
-"""Convolution (``tf.nn``): conv1d, conv2d, conv2d_transpose and bias_add.
+"""Convolution (``tf.nn``): conv1d, conv2d, conv2d_transpose, bias_add, and the compositions of conv2d:
+depthwise_conv2d (a grouped conv2d), separable_conv2d, atrous_conv2d and conv3d (one conv2d per depth tap).
 
 The gradient of ``conv2d`` is made of the ops ``conv2d_backprop_input`` and ``conv2d_backprop_filter``, each of
 which is differentiable again (their VJPs are ``conv2d`` and each other), so every order of derivative is exact.
@@ -485,7 +486,46 @@ CONV2D = defop("conv2d", _conv_fwd, _conv_vjp, _conv_jvp, bilinear=True, test=[
     spec(lambda tf, x, f: tf.nn.conv1d(x, f, 2, "SAME"),
          lambda rng: (rng.normal(size=(2, 7, 3)), rng.normal(size=(3, 3, 2))),
          ref=lambda x, f: _conv_ref(x[:, None], f[None], (1, 2), pads=((0, 0), (1, 1)))[:, 0], name="conv1d"),
+    spec(lambda tf, x, f: tf.nn.depthwise_conv2d(x, f, [1, 2, 2, 1], "SAME"),
+         lambda rng: (rng.normal(size=(2, 5, 4, 3)), rng.normal(size=(3, 2, 3, 2))),
+         ref=lambda x, f: _conv_ref(x, f.reshape(3, 2, 1, 6), (2, 2), pads=_same_pads(5, 4, (3, 2), (2, 2)), groups=3),
+         name="depthwise_conv2d"),
+    spec(lambda tf, x, f: tf.nn.depthwise_conv2d(x, f, [1, 1, 1, 1], "VALID", dilations=[2, 1]),
+         lambda rng: (rng.normal(size=(1, 6, 5, 2)), rng.normal(size=(2, 2, 2, 1))),
+         ref=lambda x, f: _conv_ref(x, f.reshape(2, 2, 1, 2), (1, 1), (2, 1), groups=2), name="depthwise_dilated"),
+    spec(lambda tf, x, f, p: tf.nn.separable_conv2d(x, f, p, [1, 1, 1, 1], "SAME"),
+         lambda rng: (rng.normal(size=(1, 4, 4, 2)), rng.normal(size=(2, 2, 2, 2)), rng.normal(size=(1, 1, 4, 3))),
+         ref=lambda x, f, p: _conv_ref(_conv_ref(x, f.reshape(2, 2, 1, 4), pads=_same_pads(4, 4, (2, 2), (1, 1)),
+                                                 groups=2), p), name="separable_conv2d"),
+    spec(lambda tf, x, f: tf.nn.atrous_conv2d(x, f, 2, "SAME"),
+         lambda rng: (rng.normal(size=(1, 5, 5, 2)), rng.normal(size=(2, 2, 2, 3))),
+         ref=lambda x, f: _conv_ref(x, f, (1, 1), (2, 2), pads=_same_pads(5, 5, (2, 2), (1, 1), (2, 2))),
+         name="atrous_conv2d"),
+    spec(lambda tf, x, f: tf.nn.conv3d(x, f, [1, 2, 1, 2, 1], "SAME"),
+         lambda rng: (rng.normal(size=(2, 5, 4, 5, 2)), rng.normal(size=(3, 2, 2, 2, 3))),
+         ref=lambda x, f: _conv3d_ref(x, f, (2, 1, 2), "SAME"), name="conv3d"),
+    spec(lambda tf, x, f: tf.nn.conv3d(x, f, [1, 1, 1, 1, 1], "VALID"),
+         lambda rng: (rng.normal(size=(1, 4, 3, 3, 2)), rng.normal(size=(2, 2, 1, 2, 2))),
+         ref=lambda x, f: _conv3d_ref(x, f, (1, 1, 1), "VALID"), name="conv3d_valid"),
 ])
+
+
+def _conv3d_ref(x: np.ndarray, f: np.ndarray, s: Sequence[int], padding: str) -> np.ndarray:
+    """Direct 3-D cross-correlation (a loop over output positions), for the specs."""
+    k = f.shape[:3]
+    if padding == "SAME":
+        out = [-(-n // st) for n, st in zip(x.shape[1:4], s)]
+        tot = [max((o - 1) * st + kk - n, 0) for o, st, kk, n in zip(out, s, k, x.shape[1:4])]
+        x = np.pad(x, [(0, 0)] + [(t // 2, t - t // 2) for t in tot] + [(0, 0)])
+    else:
+        out = [(n - kk) // st + 1 for n, kk, st in zip(x.shape[1:4], k, s)]
+    y = np.zeros((x.shape[0], *out, f.shape[-1]))
+    for i in range(out[0]):
+        for j in range(out[1]):
+            for m in range(out[2]):
+                win = x[:, i * s[0]: i * s[0] + k[0], j * s[1]: j * s[1] + k[1], m * s[2]: m * s[2] + k[2]]
+                y[:, i, j, m] = np.einsum("ndhwc,dhwco->no", win, f)
+    return y
 
 
 def _conv_transpose_ref(g: np.ndarray, f: np.ndarray, out_shape: Sequence[int], strides: Sequence[int],
@@ -792,8 +832,163 @@ def conv2d_bias_act(x: Any, filters: Any, bias: Any, strides: Any, padding: str,
 
 
 
+# -- compositions of conv2d: depthwise, separable, atrous, 3-D ----------------------------------------------------
+# Each is built from the differentiable conv2d op (and reshapes/slices), so gradients of every order come with it.
+
+
+def _four(value: Any, what: str, op: str) -> tuple[int, int]:
+    """TF's depthwise ``strides``: exactly 4 ints ``[1, sh, sw, 1]``."""
+    vals = [int(v) for v in (value.numpy().tolist() if isinstance(value, _TensorLike) else value)]
+    if len(vals) != 4:
+        raise InvalidArgumentError(f"{op}: {what} must have 4 entries [1, sh, sw, 1], got {vals}.")
+    if vals[0] != 1 or vals[3] != 1:
+        raise InvalidArgumentError(f"{op}: {what} {vals} must be 1 in the batch and channel dimensions.")
+    return vals[1], vals[2]
+
+
+def _rate(dilations: Any, op: str) -> tuple[int, int]:
+    if dilations is None:
+        return (1, 1)
+    vals = [int(v) for v in (dilations.numpy().tolist() if isinstance(dilations, _TensorLike) else
+                             ([dilations] * 2 if isinstance(dilations, (int, np.integer)) else dilations))]
+    if len(vals) != 2 or min(vals) < 1:
+        raise ValueError(f"{op}: dilations must be two positive ints [rh, rw], got {vals}.")
+    return vals[0], vals[1]
+
+
+def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any, data_format: str | None = None,  # noqa: A002
+                     dilations: Any = None, name: str | None = None) -> Tensor:
+    """Depthwise 2-D convolution: each input channel ``c`` is convolved with its own ``filter[:, :, c, :]``
+    (``[kh, kw, C, M]``), giving ``C * M`` output channels (channel ``c * M + m``).
+
+    ``strides`` is ``[1, sh, sw, 1]``; ``dilations`` ``[rh, rw]`` (with dilations > 1 the strides must be 1, as
+    TF requires). Differentiable to any order (it is a grouped ``conv2d``).
+
+    >>> import tapegrad as tf
+    >>> y = tf.nn.depthwise_conv2d(tf.ones([1, 3, 3, 2]), tf.ones([2, 2, 2, 3]), [1, 1, 1, 1], "VALID")
+    >>> y.shape, float(y[0, 0, 0, 0])
+    (TensorShape([1, 2, 2, 6]), 4.0)
+    """
+    op = "depthwise_conv2d"
+    x, f = pair(input, filter, op)
+    fmt = data_format or "NHWC"
+    last = _check_format(fmt, ("NHWC", "NCHW"), op)
+    fs = tuple(f._value.shape)
+    if len(fs) != 4:
+        raise InvalidArgumentError(f"{op}: filter must be 4-dimensional [kh, kw, in_channels, multiplier], got {fs}.")
+    if x._value.ndim != 4:
+        raise InvalidArgumentError(f"{op}: input must be 4-dimensional ({fmt}), got shape {tuple(x._value.shape)}.")
+    c = x._value.shape[-1 if last else 1]
+    if c != fs[2]:
+        raise InvalidArgumentError(f"{op}: the filter's in_channels {fs[2]} must equal the input's channels {c} "
+                                   f"(input {tuple(x._value.shape)}, filter {fs}).")
+    st = _four(strides, "strides", op)
+    if st[0] != st[1]:
+        raise InvalidArgumentError(f"{op}: the row and column strides must be equal (as TF's kernel), got {list(st)}.")
+    rate = _rate(dilations, op)
+    if max(rate) > 1 and max(st) > 1:
+        raise ValueError(f"{op}: with dilations {list(rate)} > 1 all strides must be 1, got {list(st)}.")
+    k = shape_ops.reshape(f, (fs[0], fs[1], 1, fs[2] * fs[3]))
+    return conv2d(x, k, list(st), padding, data_format=fmt, dilations=list(rate))
+
+
+def separable_conv2d(input: Any, depthwise_filter: Any, pointwise_filter: Any, strides: Any,  # noqa: A002
+                     padding: Any, data_format: str | None = None, dilations: Any = None,
+                     name: str | None = None) -> Tensor:
+    """A depthwise convolution (``depthwise_filter`` ``[kh, kw, C, M]``) followed by a 1x1 convolution mixing the
+    ``C * M`` channels (``pointwise_filter`` ``[1, 1, C * M, out]``). Differentiable to any order.
+
+    >>> import tapegrad as tf
+    >>> y = tf.nn.separable_conv2d(tf.ones([1, 4, 4, 2]), tf.ones([2, 2, 2, 3]), tf.ones([1, 1, 6, 4]),
+    ...                            [1, 1, 1, 1], "VALID")
+    >>> y.shape, float(y[0, 0, 0, 0])
+    (TensorShape([1, 3, 3, 4]), 24.0)
+    """
+    op = "separable_conv2d"
+    dw = to_tensor(depthwise_filter)
+    pw = to_tensor(pointwise_filter)
+    ds, ps = tuple(dw._value.shape), tuple(pw._value.shape)
+    if len(ps) != 4 or ps[:2] != (1, 1):
+        raise ValueError(f"{op}: pointwise_filter must have shape [1, 1, in, out], got {list(ps)}.")
+    if len(ds) == 4 and ps[2] != ds[2] * ds[3]:
+        raise ValueError(f"{op}: pointwise_filter's in-channels {ps[2]} must be in_channels * channel_multiplier "
+                         f"= {ds[2]} * {ds[3]} = {ds[2] * ds[3]}.")
+    fmt = data_format or "NHWC"
+    y = depthwise_conv2d(input, dw, strides, padding, data_format=fmt, dilations=dilations)
+    return conv2d(y, pw, 1, "VALID", data_format=fmt)
+
+
+def atrous_conv2d(value: Any, filters: Any, rate: int, padding: str, name: str | None = None) -> Tensor:
+    """Dilated ("atrous") 2-D convolution with stride 1: ``conv2d(value, filters, 1, padding, dilations=rate)``.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.atrous_conv2d(tf.ones([1, 5, 5, 1]), tf.ones([2, 2, 1, 1]), 2, "VALID").shape
+    TensorShape([1, 3, 3, 1])
+    """
+    r = int(rate)
+    if r < 1:
+        raise ValueError(f"atrous_conv2d: rate must be at least 1, got {rate}.")
+    return conv2d(value, filters, 1, padding, dilations=r)
+
+
+def conv3d(input: Any, filters: Any, strides: Any, padding: str, data_format: str = "NDHWC",  # noqa: A002
+           dilations: Any = None, name: str | None = None) -> Tensor:
+    """3-D convolution of ``input`` ``[N, D, H, W, C]`` with ``filters`` ``[kd, kh, kw, C, out]``.
+
+    ``strides`` is ``[1, sd, sh, sw, 1]``; ``padding`` ``"SAME"`` or ``"VALID"``; ``dilations`` must be 1 (TF's
+    CPU kernel supports no other). ``data_format="NCDHW"`` is accepted too. Computed as one ``conv2d`` per depth
+    tap of the filter, so gradients of every order are exact.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.conv3d(tf.ones([1, 3, 3, 3, 1]), tf.ones([2, 2, 2, 1, 1]), [1, 1, 1, 1, 1], "VALID").shape
+    TensorShape([1, 2, 2, 2, 1])
+    """
+    op = "conv3d"
+    x, f = pair(input, filters, op)
+    last = _check_format(data_format, ("NDHWC", "NCDHW"), op)
+    if x._value.dtype.kind != "f":
+        raise InvalidArgumentError(f"{op}: input must be a floating point tensor, got {x.dtype.name}.")
+    xs, fs = tuple(x._value.shape), tuple(f._value.shape)
+    if len(xs) != 5 or len(fs) != 5:
+        raise InvalidArgumentError(f"{op}: input and filters must be 5-dimensional, got shapes {xs} and {fs}.")
+    sv = [int(v) for v in (strides.numpy().tolist() if isinstance(strides, _TensorLike) else strides)]
+    if len(sv) != 5:
+        raise InvalidArgumentError(f"{op}: strides must have 5 entries, got {sv}.")
+    if any(int(v) != 1 for v in (dilations or [1] * 5)):
+        raise InvalidArgumentError(f"{op}: only dilations of 1 are supported (as TF's CPU kernel), got {dilations}.")
+    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+        raise ValueError(f"{op}: padding must be 'SAME' or 'VALID', got {padding!r}.")
+    if not last:
+        x = shape_ops.transpose(x, [0, 2, 3, 4, 1])
+        sv = [sv[0], sv[2], sv[3], sv[4], sv[1]]
+    if sv[0] != 1 or sv[4] != 1:
+        raise InvalidArgumentError(f"{op}: strides {sv} must be 1 in the batch and channel dimensions.")
+    n, d, h, w, c = x._value.shape
+    kd, sd = fs[0], sv[1]
+    if padding.upper() == "SAME":
+        od = -(-d // sd)
+        total = max((od - 1) * sd + kd - d, 0)
+        if total:
+            from .tiling import pad
+
+            x = pad(x, [[0, 0], [total // 2, total - total // 2], [0, 0], [0, 0], [0, 0]])
+    else:
+        od = (d - kd) // sd + 1
+        if od <= 0:
+            raise InvalidArgumentError(f"{op}: the filter depth {kd} exceeds the input depth {d} with VALID padding.")
+    acc = None
+    for t in range(kd):
+        sl = x[:, t: t + (od - 1) * sd + 1: sd]
+        y = conv2d(shape_ops.reshape(sl, (n * od, h, w, c)), f[t], [sv[2], sv[3]], padding.upper())
+        acc = y if acc is None else acc + y
+    assert acc is not None
+    out = shape_ops.reshape(acc, (n, od) + tuple(acc._value.shape[1:]))
+    return out if last else shape_ops.transpose(out, [0, 4, 1, 2, 3])
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": [
-        "bias_add", "conv1d", "conv2d", "conv2d_transpose",
+        "bias_add", "conv1d", "conv2d", "conv2d_transpose", "depthwise_conv2d", "separable_conv2d", "atrous_conv2d",
+        "conv3d",
     ],
 }

@@ -1,6 +1,6 @@
-"""Normalisation (``tf.nn``): l2_normalize, moments, batch_normalization, and batch normalisation in training
-as one op (statistics and normalisation fused). TF convention kept: ``l2_normalize`` at 0 has gradient
-``1/sqrt(epsilon)``.
+"""Normalisation (``tf.nn``): l2_normalize, moments, batch_normalization, local_response_normalization, and batch
+normalisation in training as one op (statistics and normalisation fused). TF convention kept: ``l2_normalize`` at 0
+has gradient ``1/sqrt(epsilon)``.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 
 from .._dispatch import apply1, applyn
-from .._registry import defop, spec
+from .._registry import defop, normal, spec
 from .._tensor import Tensor
 from ..errors import InvalidArgumentError
 from . import core
 from ._common import check_kinds, norm_axis, to_tensor
-from ._nn_common import _check_float, _same_dtype, _sum_rows, _take, _upcast_half
+from ._nn_common import _check_float, _run, _same_dtype, _sum_rows, _take, _upcast_half
 from .reductions import unreduce
 
 
@@ -428,9 +428,76 @@ def fused_batch_norm_train(x: Any, offset: Any, scale: Any, epsilon: float) -> l
                                           "eps": float(epsilon)})
 
 
+# -- local_response_normalization ----------------------------------------------------------------------------------
+# out = x * (bias + alpha * S)^-beta, S the sum of x^2 over a window of 2r+1 channels. The window sum is a linear,
+# self-adjoint op (its VJP and JVP are itself), so the composite is differentiable to any order.
+
+
+def _window_sum_fwd(F: Any, x: Any, r: int) -> Any:
+    c = x.shape[-1]
+    padded = F.pad(x, [(0, 0)] * (x.ndim - 1) + [(r, r)])
+    out = padded[..., 0:c].copy()
+    for j in range(1, 2 * r + 1):
+        out += padded[..., j: j + c]
+    return out
+
+
+def _window_sum_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (_run(F, CHANNEL_WINDOW_SUM, g, **p),)
+
+
+def _window_sum_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    return None if ts[0] is None else _run(F, CHANNEL_WINDOW_SUM, ts[0], **p)
+
+
+def _lrn_ref(x: np.ndarray, r: int, bias: float, alpha: float, beta: float) -> np.ndarray:
+    c = x.shape[-1]
+    sq = np.stack([(x[..., max(i - r, 0): i + r + 1] ** 2).sum(-1) for i in range(c)], -1)
+    return x / (bias + alpha * sq) ** beta
+
+
+CHANNEL_WINDOW_SUM = defop(
+    "channel_window_sum", _window_sum_fwd, _window_sum_vjp, _window_sum_jvp, linear=True, save_in=False,
+    test=[
+        # TF's LRN kernel has no float64: compared with TF in float32 by the conformance program
+        spec(lambda tf, x: tf.nn.local_response_normalization(x, 2, 1.5, 0.3, 0.75), normal((2, 3, 2, 6)),
+             ref=lambda x: _lrn_ref(x, 2, 1.5, 0.3, 0.75), tf=False, name="local_response_normalization"),
+        spec(lambda tf, x: tf.nn.lrn(x), normal((1, 2, 2, 4)), ref=lambda x: _lrn_ref(x, 5, 1.0, 1.0, 0.5), tf=False,
+             name="lrn_defaults"),
+    ],
+)
+
+
+def local_response_normalization(input: Any, depth_radius: int = 5, bias: float = 1.0, alpha: float = 1.0,  # noqa: A002
+                                 beta: float = 0.5, name: str | None = None) -> Tensor:
+    """Local response normalisation over the last (channel) axis of a 4-D tensor:
+    ``x / (bias + alpha * sum(x[..., d - r: d + r + 1] ** 2)) ** beta`` with ``r = depth_radius``.
+
+    Differentiable to any order. Float64 is accepted too (TF's kernel takes float16/bfloat16/float32 only).
+
+    >>> import tapegrad as tf
+    >>> [round(float(v), 4) for v in tf.nn.local_response_normalization(tf.ones([1, 1, 1, 3]), depth_radius=1)[0, 0, 0]]
+    [0.5774, 0.5, 0.5774]
+    """
+    op = "local_response_normalization"
+    x = to_tensor(input)
+    check_kinds(x, "f", op)
+    if x._value.ndim != 4:
+        raise InvalidArgumentError(f"{op}: input must be 4-dimensional [batch, height, width, channels], got shape "
+                                   f"{list(x._value.shape)}.")
+    r = int(depth_radius)
+    if r < 0:
+        raise InvalidArgumentError(f"{op}: depth_radius must be >= 0, got {r}.")
+    sq = apply1(CHANNEL_WINDOW_SUM, x * x, {"r": r})
+    return x * (float(bias) + float(alpha) * sq) ** (-float(beta))
+
+
+lrn = local_response_normalization
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": [
-        "l2_normalize", "moments", "batch_normalization",
+        "l2_normalize", "moments", "batch_normalization", "local_response_normalization", "lrn",
     ],
     "math": [
         "l2_normalize",

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
-from .._registry import defop, spec
+from .._registry import defop, normal, spec
 from .._tensor import Tensor
 from ..errors import InvalidArgumentError
 from . import shape_ops
@@ -252,6 +252,19 @@ def _pool_ref(x: np.ndarray, k: Sequence[int], s: Sequence[int], pads: Any, mode
     return out
 
 
+def _pool3d_ref(x: np.ndarray, k: Sequence[int], s: Sequence[int], same: bool, mode: str) -> np.ndarray:
+    """Direct 3-D pooling over the in-input part of each window (TF's SAME excludes padding)."""
+    dims = x.shape[1:4]
+    out = [-(-n // st) if same else (n - kk) // st + 1 for n, kk, st in zip(dims, k, s)]
+    lo = [max((o - 1) * st + kk - n, 0) // 2 if same else 0 for o, st, kk, n in zip(out, s, k, dims)]
+    y = np.zeros((x.shape[0], *out, x.shape[-1]))
+    for idx in np.ndindex(*out):
+        sl = tuple(slice(max(i * st - p, 0), i * st - p + kk) for i, st, p, kk in zip(idx, s, lo, k))
+        win = x[(slice(None),) + sl]
+        y[(slice(None),) + idx] = win.max(axis=(1, 2, 3)) if mode == "max" else win.mean(axis=(1, 2, 3))
+    return y
+
+
 MAXPOOL = defop("max_pool2d", _maxpool_fwd, _maxpool_vjp, _maxpool_jvp, save_out=True, test=[
     spec(lambda tf, x: tf.nn.max_pool2d(x, 2, 2, "VALID"), lambda rng: (rng.normal(size=(2, 4, 5, 3)),),
          ref=lambda x: _pool_ref(x, (2, 2), (2, 2), ((0, 0), (0, 0)), "max"), name="valid"),
@@ -364,6 +377,9 @@ AVGPOOL = defop("avg_pool2d", _avgpool_fwd, _avgpool_vjp, lambda F, ts, ins, out
          ref=lambda x: _pool_ref(x, (3, 2), (2, 1), _same_pads(5, 4, (3, 2), (2, 1)), "avg"), name="same"),
     spec(lambda tf, x: tf.nn.avg_pool1d(x, 3, 2, "SAME"), lambda rng: (rng.normal(size=(2, 6, 2)),),
          ref=lambda x: _pool_ref(x[:, None], (1, 3), (1, 2), ((0, 0), (0, 1)), "avg")[:, 0], name="1d"),
+    spec(lambda tf, x: tf.nn.avg_pool3d(x, [2, 3, 2], [2, 2, 1], "SAME"),
+         lambda rng: (rng.normal(size=(2, 5, 4, 3, 2)),),
+         ref=lambda x: _pool3d_ref(x, (2, 3, 2), (2, 2, 1), True, "avg"), name="avg_pool3d", tf=False),
 ])
 
 
@@ -509,8 +525,179 @@ def avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: st
     return _pool_nd(avg_pool1d, avg_pool2d, input, ksize, strides, padding, data_format, "avg_pool")
 
 
+# -- max_pool3d: one op; its gradient goes to every input equal to its window's maximum (TF's MaxPool3DGrad) -------
+# The window taps are walked as strided slices of the padded input. The gradient (scatter of g over the tied maxima)
+# and its transpose (gather of h from them) are each other's VJPs: linear in g/h, masks held constant.
+
+
+def _taps(k: Sequence[int], s: Sequence[int], out: Sequence[int]) -> Any:
+    for t in np.ndindex(*k):
+        yield (Ellipsis,) + tuple(slice(ti, ti + (o - 1) * si + 1, si) for ti, si, o in zip(t, s, out)) + (slice(None),)
+
+
+def _pad3(F: Any, x: Any, pads: Any, value: Any) -> Any:
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    return F.pad(x, [(0, 0)] * (F.ndim(x) - 4) + list(pads) + [(0, 0)], constant_values=value)
+
+
+def _maxpool3d_fwd(F: Any, x: Any, k: Any, s: Any, pads: Any) -> Any:
+    xp = _pad3(F, x, pads, -np.inf)
+    out = None
+    for sl in _taps(k, s, _out3(x.shape[-4:-1], k, s, pads)):
+        out = xp[sl].copy() if out is None else F.maximum(out, xp[sl])
+    return out
+
+
+def _out3(dims: Sequence[int], k: Sequence[int], s: Sequence[int], pads: Any) -> tuple[int, ...]:
+    return tuple((n + lo + hi - kk) // ss + 1 for n, kk, ss, (lo, hi) in zip(dims, k, s, pads))
+
+
+def _masks3(x: Any, out: Any, p: Any) -> tuple[list[np.ndarray], tuple[int, ...]]:
+    xv, ov = np.asarray(_raw3(x)), np.asarray(_raw3(out))
+    xp = _pad3(np, xv, p["pads"], -np.inf)
+    return [(xp[sl] == ov).astype(xv.dtype) for sl in _taps(p["k"], p["s"], ov.shape[-4:-1])], xp.shape[-4:-1]
+
+
+def _raw3(v: Any) -> Any:
+    from .._tensor import _TensorLike, static_value
+
+    return static_value(v) if isinstance(v, _TensorLike) else v
+
+
+def _maxpool3d_scatter_fwd(F: Any, g: Any, x: Any, out: Any, k: Any, s: Any, pads: Any) -> Any:
+    masks, pshape = _masks3(x, out, {"k": k, "s": s, "pads": pads})
+    gp = F.zeros(tuple(g.shape[:-4]) + tuple(pshape) + (g.shape[-1],), dtype=g.dtype)
+    for sl, m in zip(_taps(k, s, out.shape[-4:-1]), masks):
+        gp[sl] += g * m
+    d, h, w = x.shape[-4:-1]
+    (dl, _), (hl, _), (wl, _) = pads
+    return gp[..., dl: dl + d, hl: hl + h, wl: wl + w, :]
+
+
+def _maxpool3d_gather_fwd(F: Any, h: Any, x: Any, out: Any, k: Any, s: Any, pads: Any) -> Any:
+    masks, _ = _masks3(x, out, {"k": k, "s": s, "pads": pads})
+    hp = _pad3(F, h, pads, 0)
+    acc = None
+    for sl, m in zip(_taps(k, s, out.shape[-4:-1]), masks):
+        term = hp[sl] * m
+        acc = term if acc is None else acc + term
+    return acc
+
+
+def _maxpool3d_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (_run(F, MAXPOOL3D_SCATTER, g, ins[0], out, **p),)
+
+
+def _maxpool3d_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    return None if ts[0] is None else _run(F, MAXPOOL3D_GATHER, ts[0], ins[0], out, **p)
+
+
+def _mp3_scatter_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (_run(F, MAXPOOL3D_GATHER, h, ins[1], ins[2], **p), None, None)
+
+
+def _mp3_gather_vjp(F: Any, h: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (_run(F, MAXPOOL3D_SCATTER, h, ins[1], ins[2], **p), None, None)
+
+
+MAXPOOL3D = defop(
+    "max_pool3d", _maxpool3d_fwd, _maxpool3d_vjp, _maxpool3d_jvp, save_out=True,
+    test=[
+        # TF's MaxPool3D has no float64 kernel: compared with TF in float32 (ties included) by a conformance program
+        spec(lambda tf, x: tf.nn.max_pool3d(x, [2, 3, 2], [2, 2, 1], "SAME"),
+             lambda rng: (rng.normal(size=(2, 5, 4, 3, 2)),),
+             ref=lambda x: _pool3d_ref(x, (2, 3, 2), (2, 2, 1), True, "max"), name="same", tf=False),
+        spec(lambda tf, x: tf.nn.max_pool3d(x, 2, 1, "VALID", data_format="NCDHW"),
+             lambda rng: (rng.normal(size=(1, 2, 3, 3, 3)),), tf=False, name="ncdhw",
+             ref=lambda x: _pool3d_ref(x.transpose(0, 2, 3, 4, 1), (2, 2, 2), (1, 1, 1), False, "max")
+             .transpose(0, 4, 1, 2, 3)),
+    ],
+)
+MAXPOOL3D_SCATTER = defop("max_pool3d_grad", _maxpool3d_scatter_fwd, _mp3_scatter_vjp, internal=True, linear=True,
+                          test=spec(lambda tf, x: tf.nn.max_pool3d(x, 2, 1, "VALID"), normal((1, 3, 3, 2, 1)),
+                                    tf=False, name="via_max_pool3d"))
+MAXPOOL3D_GATHER = defop("max_pool3d_select", _maxpool3d_gather_fwd, _mp3_gather_vjp, internal=True, linear=True,
+                         test=spec(lambda tf, x: tf.nn.max_pool3d(x, 2, 1, "VALID"), normal((1, 3, 3, 2, 1)),
+                                   tf=False, name="via_max_pool3d"))
+
+
+# -- 3-D pooling: max_pool3d is the op above; avg_pool3d is one 2-D average per depth tap, summed over valid taps --
+
+
+def _pool3d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str, mode: str) -> Tensor:  # noqa: A002
+    from . import core, tiling
+
+    op = f"{mode}_pool3d"
+    x = to_tensor(input)
+    last = _check_format(data_format, ("NDHWC", "NCDHW"), op)
+    if x._value.dtype.kind != "f":
+        raise InvalidArgumentError(f"{op}: input must be a floating point tensor, got {x.dtype.name}.")
+    if x._value.ndim != 5:
+        raise InvalidArgumentError(f"{op}: input must be 5-dimensional ({data_format}), got shape "
+                                   f"{tuple(x._value.shape)}.")
+    k = _spatial_arg(ksize, "ksize", op, last, nd=3)
+    st = _spatial_arg(strides, "strides", op, last, nd=3)
+    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+        raise ValueError(f"{op}: padding must be 'SAME' or 'VALID', got {padding!r}.")
+    padding = padding.upper()
+    if not last:
+        x = shape_ops.transpose(x, [0, 2, 3, 4, 1])
+    n, d, h, w, c = x._value.shape
+    kd, sd = k[0], st[0]
+    if padding == "SAME":
+        od = -(-d // sd)
+        total = max((od - 1) * sd + kd - d, 0)
+        lo = total // 2
+    else:
+        od, total, lo = (d - kd) // sd + 1, 0, 0
+        if od <= 0:
+            raise InvalidArgumentError(f"{op}: the window depth {kd} exceeds the input depth {d} with VALID padding.")
+    if mode == "max":
+        pads = ((lo, total - lo),) + tuple(_resolve_padding(padding, (h, w), k[1:], st[1:], (1, 1), True, op, False))
+        out = apply1(MAXPOOL3D, x, {"k": tuple(k), "s": tuple(st), "pads": tuple(tuple(q) for q in pads)})
+        return out if last else shape_ops.transpose(out, [0, 4, 1, 2, 3])
+    if total:
+        x = tiling.pad(x, [[0, 0], [lo, total - lo], [0, 0], [0, 0], [0, 0]])
+    acc = None
+    for t in range(kd):  # one 2-D average per depth tap, summed, then divided by the taps inside the input
+        sl = x[:, t: t + (od - 1) * sd + 1: sd]
+        y = avg_pool2d(shape_ops.reshape(sl, (n * od, h, w, c)), list(k[1:]), list(st[1:]), padding)
+        acc = y if acc is None else acc + y
+    assert acc is not None
+    out = shape_ops.reshape(acc, (n, od) + tuple(acc._value.shape[1:]))
+    starts = np.arange(od) * sd - lo
+    count = np.minimum(starts + kd, d) - np.maximum(starts, 0)
+    out = out / core.constant(count.reshape(1, od, 1, 1, 1).astype(x._value.dtype))
+    return out if last else shape_ops.transpose(out, [0, 4, 1, 2, 3])
+
+
+def max_pool3d(input: Any, ksize: Any, strides: Any, padding: str, data_format: str = "NDHWC",  # noqa: A002
+               name: str | None = None) -> Tensor:
+    """Max pooling over ``ksize`` windows of ``[N, D, H, W, C]`` (``ksize``/``strides``: an int or 1, 3 or 5
+    ints); ``padding`` ``"SAME"`` or ``"VALID"``. Float64 is accepted too (TF's kernel takes float16/32 only).
+
+    >>> import tapegrad as tf
+    >>> tf.nn.max_pool3d(tf.reshape(tf.range(8.0), [1, 2, 2, 2, 1]), 2, 2, "VALID").numpy().ravel().tolist()
+    [7.0]
+    """
+    return _pool3d(input, ksize, strides, padding, data_format, "max")
+
+
+def avg_pool3d(input: Any, ksize: Any, strides: Any, padding: str, data_format: str = "NDHWC",  # noqa: A002
+               name: str | None = None) -> Tensor:
+    """Average pooling over ``ksize`` windows of ``[N, D, H, W, C]``; with ``"SAME"`` padding the padded
+    positions are left out of each average, as in TF. Float64 is accepted too (TF's kernel: float16/32 only).
+
+    >>> import tapegrad as tf
+    >>> tf.nn.avg_pool3d(tf.reshape(tf.range(8.0), [1, 2, 2, 2, 1]), 2, 2, "VALID").numpy().ravel().tolist()
+    [3.5]
+    """
+    return _pool3d(input, ksize, strides, padding, data_format, "avg")
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": [
-        "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool", "avg_pool",
+        "max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool", "avg_pool", "max_pool3d", "avg_pool3d",
     ],
 }
