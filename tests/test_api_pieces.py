@@ -240,3 +240,27 @@ def test_docstring_examples_run() -> None:
         for test in finder.find(fn):
             runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_nn_convolution_and_pooling_arguments() -> None:
+    x = tf.ones([1, 4, 4, 2])
+    with pytest.raises(InvalidArgumentError):  # depthwise strides are [1, sh, sw, 1]
+        tf.nn.depthwise_conv2d(x, tf.ones([2, 2, 2, 3]), [2, 2], "SAME")
+    with pytest.raises(InvalidArgumentError):
+        tf.nn.depthwise_conv2d(x, tf.ones([2, 2, 3, 3]), [1, 1, 1, 1], "SAME")
+    with pytest.raises(ValueError):
+        tf.nn.depthwise_conv2d(x, tf.ones([2, 2, 2, 3]), [1, 2, 2, 1], "SAME", dilations=[2, 2])
+    assert tf.nn.depthwise_conv2d(x, tf.ones([2, 2, 2, 3]), [1, 1, 1, 1], "SAME", dilations=[2, 2]).shape == \
+        (1, 4, 4, 6)
+    with pytest.raises(ValueError):
+        tf.nn.separable_conv2d(x, tf.ones([2, 2, 2, 3]), tf.ones([1, 1, 5, 4]), [1, 1, 1, 1], "VALID")
+    with pytest.raises(ValueError):
+        tf.nn.atrous_conv2d(x, tf.ones([2, 2, 2, 3]), 0, "SAME")
+    v = tf.ones([1, 5, 5, 5, 2], tf.float64)
+    with pytest.raises(InvalidArgumentError):  # TF's CPU Conv3D: dilations of 1 only
+        tf.nn.conv3d(v, tf.ones([2, 2, 2, 2, 3], tf.float64), [1, 1, 1, 1, 1], "SAME", dilations=[1, 2, 2, 2, 1])
+    assert tf.nn.conv3d(v, tf.ones([2, 2, 2, 2, 3], tf.float64), [1, 2, 1, 2, 1], "SAME").shape == (1, 3, 5, 3, 3)
+    assert tf.nn.max_pool3d(v, 2, 2, "SAME").shape == (1, 3, 3, 3, 2)
+    with pytest.raises(InvalidArgumentError):
+        tf.nn.local_response_normalization(tf.ones([2, 3]))
+    assert tf.nn.lrn is tf.nn.local_response_normalization
