@@ -234,3 +234,45 @@ def test_temporaries_that_are_not_loop_variables_are_not_checked() -> None:
         return s
 
     assert float(g(tf.constant(3))) == 6.0
+
+
+def test_tuple_loop_variables_keep_structure_dtype_and_shape() -> None:
+    @tf.function
+    def ok(n):
+        state = (tf.constant(0.0), tf.zeros([2]))
+        for i in tf.range(n):
+            state = (state[0] + 1.0, state[1] + tf.cast(i, tf.float32))
+        return state
+
+    a, b = ok(tf.constant(3))
+    assert float(a) == 3.0 and b.numpy().tolist() == [3.0, 3.0]
+
+    @tf.function
+    def grows(n):
+        state = (tf.constant(0.0), tf.zeros([1]))
+        for _ in tf.range(n):
+            state = (state[0], tf.concat([state[1], [1.0]], 0))
+        return state
+
+    with pytest.raises(ValueError, match=r"'state\[1\]' has shape \(1,\) before the loop"):
+        grows(tf.constant(2))
+
+    @tf.function
+    def relaxed(n):
+        state = (tf.constant(0.0), tf.zeros([1]))
+        for _ in tf.range(n):
+            tf.autograph.experimental.set_loop_options(shape_invariants=[(state[1], tf.TensorShape([None]))])
+            state = (state[0], tf.concat([state[1], [1.0]], 0))
+        return state
+
+    assert relaxed(tf.constant(2))[1].shape == (3,)
+
+    @tf.function
+    def restructured(n):
+        state = (tf.constant(0.0), tf.constant(1.0))
+        for _ in tf.range(n):
+            state = (state[0],)
+        return state
+
+    with pytest.raises(ValueError, match="'state' has 2 elements before the loop, but 1"):
+        restructured(tf.constant(2))

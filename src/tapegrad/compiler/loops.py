@@ -73,7 +73,7 @@ class _Loop:
         self.ended = False
         scope = frame.f_locals
         carried = _loop_variables(frame.f_code, span)
-        self.entry = {k: v for k, v in scope.items() if type(v) is Tensor and k in carried and k not in targets}
+        self.entry = {k: v for k, v in scope.items() if k in carried and k not in targets and _carried(v)}
         self.lists = {k: (v, list(v)) for k, v in scope.items() if type(v) is list}
         tracer = local.tracer
         self.first_vid = tracer.graph.next_vid if tracer is not None else 0
@@ -82,30 +82,45 @@ class _Loop:
         """TF's loop-variable rules after an iteration (TF checks them after tracing the body once)."""
         for name, before in self.entry.items():
             after = scope.get(name)
-            if after is before or type(after) is not Tensor:
-                continue
-            b, a = before._value, after._value
-            if a.dtype != b.dtype:
-                raise TypeError(
-                    f"'{name}' has dtype {before.dtype.name} before the loop, but dtype {after.dtype.name} after one "
-                    f"iteration of the {self.what} (line {self.line}): a tensor that a loop over tensors "
-                    f"rebinds must keep its dtype (TF traces the body once, as a graph loop). Cast it before the "
-                    f"loop (tf.cast(..., {after.dtype.name})) or inside it, or collect per-iteration values in a "
-                    "tf.TensorArray.")
-            inv = self.invariants.get(name)
-            if inv is not None:
-                if not _fits(a.shape, inv):
+            if after is not before:
+                self._compare(name, name, before, after)
+
+    def _compare(self, name: str, shown: str, before: Any, after: Any) -> None:
+        if type(before) is not Tensor:  # a tuple (or namedtuple) of loop variables: the same structure, each kept
+            if type(after) is not type(before) or len(after) != len(before):
+                if isinstance(after, tuple):
                     raise ValueError(
-                        f"'{name}' has shape {_shape_text(a.shape)} after one iteration of the {self.what} (line "
-                        f"{self.line}), which is not compatible with its shape invariant {inv} (set with "
-                        "tf.autograph.experimental.set_loop_options); use None for the dimensions that change.")
-            elif a.shape != b.shape and _static(before) and _static(after):
+                        f"'{shown}' has {len(before)} elements before the loop, but {len(after)} after one iteration "
+                        f"of the {self.what} (line {self.line}): a loop variable must keep its structure.")
+                return
+            for k, (b, a) in enumerate(zip(before, after)):
+                if a is not b and (type(b) is Tensor or (type(b) is tuple or hasattr(b, "_fields"))):
+                    self._compare(name, f"{shown}[{k}]", b, a)
+            return
+        if type(after) is not Tensor:
+            return
+        b, a = before._value, after._value
+        if a.dtype != b.dtype:
+            raise TypeError(
+                f"'{shown}' has dtype {before.dtype.name} before the loop, but dtype {after.dtype.name} after one "
+                f"iteration of the {self.what} (line {self.line}): a tensor that a loop over tensors "
+                f"rebinds must keep its dtype (TF traces the body once, as a graph loop). Cast it before the "
+                f"loop (tf.cast(..., {after.dtype.name})) or inside it, or collect per-iteration values in a "
+                "tf.TensorArray.")
+        inv = self.invariants.get(shown)
+        if inv is not None:
+            if not _fits(a.shape, inv):
                 raise ValueError(
-                    f"'{name}' has shape {_shape_text(b.shape)} before the loop, but shape {_shape_text(a.shape)} "
-                    f"after one iteration of the {self.what} (line {self.line}). Use "
-                    "tf.autograph.experimental.set_loop_options(shape_invariants=[(" + name + ", tf.TensorShape(["
-                    + ", ".join("None" for _ in a.shape) + "]))]) at the top of the loop body to let it change, "
-                    "or collect per-iteration values in a tf.TensorArray.")
+                    f"'{shown}' has shape {_shape_text(a.shape)} after one iteration of the {self.what} (line "
+                    f"{self.line}), which is not compatible with its shape invariant {inv} (set with "
+                    "tf.autograph.experimental.set_loop_options); use None for the dimensions that change.")
+        elif a.shape != b.shape and _static(before) and _static(after):
+            raise ValueError(
+                f"'{shown}' has shape {_shape_text(b.shape)} before the loop, but shape {_shape_text(a.shape)} "
+                f"after one iteration of the {self.what} (line {self.line}). Use "
+                f"tf.autograph.experimental.set_loop_options(shape_invariants=[({shown}, tf.TensorShape(["
+                f"{', '.join('None' for _ in a.shape)}]))]) at the top of the loop body to let it change, or collect "
+                "per-iteration values in a tf.TensorArray.")
 
     def end(self) -> None:
         """The loop is over: tensors it made and left in list locals become inaccessible (TF's rule)."""
@@ -137,6 +152,13 @@ class _Loop:
             if any(a is not b for a, b in zip(new, item)):
                 return type(item)(new)
         return item
+
+
+def _carried(v: Any) -> bool:
+    """A value whose loop-variable rules are checked: a tensor, or a tuple/namedtuple of such (nested)."""
+    if type(v) is Tensor:
+        return True
+    return isinstance(v, tuple) and (type(v) is tuple or hasattr(v, "_fields")) and any(_carried(x) for x in v)
 
 
 def _static(t: Tensor) -> bool:
@@ -360,6 +382,16 @@ def set_loop_options(frame: Any, shape_invariants: Any) -> None:
     from .._shape import TensorShape
 
     for t, shape in shape_invariants:
+        inv = shape if isinstance(shape, TensorShape) else TensorShape(shape)
         for name, v in frame.f_locals.items():
-            if v is t:
-                loop.invariants[name] = shape if isinstance(shape, TensorShape) else TensorShape(shape)
+            for shown in _paths_to(t, v, name):
+                loop.invariants[shown] = inv
+
+
+def _paths_to(t: Any, v: Any, shown: str) -> list[str]:
+    """How ``t`` is reached from the local ``v`` (``x``, ``state[1]``…), as the loop checks name it."""
+    if v is t:
+        return [shown]
+    if _carried(v) and type(v) is not Tensor:
+        return [p for k, x in enumerate(v) for p in _paths_to(t, x, f"{shown}[{k}]")]
+    return []
