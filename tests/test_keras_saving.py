@@ -278,3 +278,21 @@ def test_docstring_examples(module: str) -> None:
     keras.backend.clear_session()
     failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_regularizers_and_lambda_survive_a_round_trip(tmp_path) -> None:
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), L.Dense(4, kernel_regularizer=keras.regularizers.L2(0.1),
+                                                         activity_regularizer="l1"),
+                              L.Lambda(lambda t, k=2.0: t * k), L.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "r.keras")
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        keras.models.load_model(tmp_path / "r.keras")
+    loaded = keras.models.load_model(tmp_path / "r.keras", safe_mode=False)
+    assert isinstance(loaded.layers[0].kernel_regularizer, keras.regularizers.L2)
+    x, y = np.ones((2, 3), "float32"), np.ones((2, 1), "float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    # the penalties are part of the loss: equal losses mean the regularizers came back
+    assert loaded.train_on_batch(x, y) == model.train_on_batch(x, y)

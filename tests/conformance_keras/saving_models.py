@@ -16,7 +16,9 @@ def data() -> dict[str, Any]:
     rng = np.random.RandomState(0)
     return {"cnn": (rng.randn(8, 8, 8, 3).astype("float32"), rng.randint(0, 3, size=(8,)).astype("int32")),
             "rnn": ([rng.randint(1, 10, size=(8, 5)).astype("int32"), rng.randn(8, 3).astype("float32")],
-                    rng.randn(8, 1).astype("float32"))}
+                    rng.randn(8, 1).astype("float32")),
+            "breadth": ([rng.randn(8, 8, 8, 3).astype("float32"), rng.randn(8, 6, 4).astype("float32")],
+                        rng.randn(8, 1).astype("float32"))}
 
 
 def build(keras: Any, name: str) -> Any:
@@ -27,6 +29,18 @@ def build(keras: Any, name: str) -> Any:
                                   L.LayerNormalization(), L.Dense(3, activation="softmax")])
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
+        return model
+    if name == "breadth":
+        img, seq = keras.Input((8, 8, 3)), keras.Input((6, 4))
+        a = L.DepthwiseConv2D(3)(L.ZeroPadding2D()(img))
+        a = L.SeparableConv2D(4, 3, padding="same", activation="relu")(a)
+        a = L.AveragePooling2D(2)(L.Conv2DTranspose(4, 3, strides=2)(a))
+        a = L.GlobalAveragePooling2D()(L.GroupNormalization(2)(a))
+        s = L.TimeDistributed(L.Dense(3))(L.Conv1D(3, 2, padding="causal")(seq))
+        s = L.GlobalMaxPooling1D()(L.MultiHeadAttention(2, 2)(s, s))
+        out = L.Dense(1)(L.Concatenate()([a, L.PReLU()(s)]))
+        model = keras.Model([img, seq], out)
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
         return model
     ids = keras.Input((5,), dtype="int32", name="ids")
     feats = keras.Input((3,), name="feats")
@@ -40,7 +54,7 @@ def build(keras: Any, name: str) -> Any:
     return model
 
 
-NAMES = ("cnn", "rnn")
+NAMES = ("cnn", "rnn", "breadth")
 
 
 def train_and_save(keras: Any, out_dir: str, prefix: str) -> dict[str, np.ndarray]:

@@ -186,6 +186,7 @@ class MultiHeadAttention(Layer):
 
     def _build_from(self, query: Any, value: Any, key: Any) -> None:
         self._all_shapes = tuple(None if t is None else tuple(t.shape) for t in (query, value, key))
+        self._built_shapes = self._all_shapes  # Keras 3's build config names all three (keras.saving)
         try:
             super()._run_build(self._all_shapes[0])
         finally:

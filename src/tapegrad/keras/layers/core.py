@@ -191,7 +191,30 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "arguments": self.arguments}
+        """Keras 3's Lambda config: the function (a Python lambda as its bytecode, ``__lambda__``; a named function
+        by name), ``arguments`` and, when given, ``output_shape`` and ``mask``."""
+        from ..saving import serialization_lib as ser
+
+        config = {**super().get_config(), "function": ser.serialize_function_for_lambda(self.function),
+                  "arguments": self.arguments}
+        if self._output_shape is not None:
+            config["output_shape"] = ser.serialize_function_for_lambda(self._output_shape) \
+                if callable(self._output_shape) else list(self._output_shape)
+        if self.mask is not None:
+            config["mask"] = ser.serialize_function_for_lambda(self.mask) if callable(self.mask) else self.mask
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None, safe_mode: Any = None) -> Lambda:
+        """Rebuild from :meth:`get_config`; a Python lambda in the config needs ``safe_mode=False`` (given to
+        ``load_model``), as in Keras 3."""
+        from ..saving import serialization_lib as ser
+
+        config = dict(config)
+        for key in ("function", "output_shape", "mask"):
+            if isinstance(config.get(key), dict):
+                config[key] = ser.deserialize_function_for_lambda(config[key], custom_objects, safe_mode)
+        return cls(**config)
 
 
 class Embedding(Layer):

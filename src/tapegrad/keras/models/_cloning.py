@@ -30,15 +30,19 @@ def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = No
 
 
 def _default_clone(layer: Any) -> Any:
-    return layer.__class__.from_config(layer.get_config())
+    from ..saving import serialization_lib
+
+    config = serialization_lib.serialize_keras_object(layer)  # the full config (regularizers, constraints)
+    config.pop("build_config", None)
+    return serialization_lib.deserialize_keras_object(config)
 
 
 def clone_model(model: Any, input_tensors: Any = None, clone_function: Callable[[Any], Any] | None = None,
                 call_function: Any = None, recursive: bool = False, **kwargs: Any) -> Any:
     """A new model with ``model``'s architecture and freshly initialised weights (Keras 3's ``clone_model``).
 
-    Each layer of a Sequential or functional model is remade by ``clone_function(layer)`` (default:
-    ``layer.__class__.from_config(layer.get_config())``); a subclassed model is remade from its config.
+    Each layer of a Sequential or functional model is remade by ``clone_function(layer)`` (default: the
+    layer rebuilt from its serialized config); a subclassed model is remade from its config.
     ``input_tensors`` and ``call_function`` are not supported (``ValueError``).
     """
     from ..layers import InputLayer

@@ -23,7 +23,7 @@ configs Keras 3 writes load here.
 
 from __future__ import annotations
 
-import base64
+import codecs
 import importlib
 import inspect
 import marshal
@@ -200,11 +200,34 @@ def _serialize_class(cls: type, inner: Any) -> dict[str, Any]:
             "registered_name": get_registered_name(cls)}
 
 
+_WEIGHT_ARG_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+
+
+def complete_config(layer: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Add the initializer/regularizer/constraint arguments a built-in layer was given but its ``get_config``
+    leaves out (Keras 3 writes them all), so a saved or cloned layer keeps its regularizers and constraints."""
+    if not type(layer).__module__.startswith("tapegrad.keras.layers"):
+        return config
+    try:  # the layer class's own arguments (a base class's may be ones the subclass renames or drops)
+        names = set(inspect.signature(type(layer).__init__).parameters) | {"activity_regularizer"}
+    except (TypeError, ValueError):
+        return config
+    out = dict(config)
+    for name in sorted(names):
+        if name in out or not name.endswith(_WEIGHT_ARG_SUFFIXES):
+            continue
+        attr = "_activity_regularizer" if name == "activity_regularizer" else name
+        if hasattr(layer, attr):
+            value = getattr(layer, attr)
+            out[name] = value if value is None or isinstance(value, (str, dict)) else serialize_keras_object(value)
+    return out
+
+
 def _layer_inner_config(obj: Any) -> dict[str, Any]:
     config = obj.get_config()
     if not isinstance(config, dict):
         raise TypeError(f"The `get_config()` method of {obj} should return a dict. It returned: {config}")
-    config = _fill_modules(config)
+    config = _fill_modules(complete_config(obj, config))
     if isinstance(config.get("dtype"), str) and not _is_input_layer(obj):
         config["dtype"] = _dtype_policy(config["dtype"])
     return config
@@ -214,17 +237,44 @@ def _is_input_layer(obj: Any) -> bool:
     return type(obj).__name__ == "InputLayer"
 
 
-def func_dump(fn: Callable[..., Any]) -> str:
-    """A Python function's code as base64 text (Keras 3's ``__lambda__`` encoding; the loader needs the same
-    Python version)."""
-    raw = marshal.dumps(fn.__code__)
-    return base64.b64encode(raw).decode("ascii")
+def func_dump(fn: Callable[..., Any]) -> tuple[str, Any, Any]:
+    """A Python function as ``(code, defaults, closure)``: its bytecode in base64 (Keras 3's encoding, so Keras
+    reads it; the loader needs the same Python version), its defaults and its closure's values."""
+    code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
+    closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
+    return code, fn.__defaults__, closure
 
 
-def func_load(code: str, globs: dict[str, Any] | None = None) -> Callable[..., Any]:
+def func_load(code: Any, defaults: Any = None, closure: Any = None, globs: dict[str, Any] | None = None) -> Any:
     """Inverse of :func:`func_dump`."""
-    raw = base64.b64decode(code.encode("ascii"))
-    return types.FunctionType(marshal.loads(raw), globs if globs is not None else {"__builtins__": __builtins__})
+    if isinstance(code, (tuple, list)):
+        code, defaults, closure = code
+    raw = codecs.decode(code.encode("ascii"), "base64")
+    cells = tuple(types.CellType(v) for v in closure) if closure is not None else None
+    return types.FunctionType(marshal.loads(raw), globs if globs is not None else {"__builtins__": __builtins__},
+                              None, tuple(defaults) if defaults is not None else None, cells)
+
+
+_UNSAFE_LAMBDA = ("Requested the deserialization of a Python lambda. This carries a potential risk of arbitrary code "
+                  "execution and thus it is disallowed by default. If you trust the source of the artifact, you can "
+                  "override this error by passing `safe_mode=False` to the loading function.")
+
+
+def serialize_function_for_lambda(fn: Any) -> Any:
+    """A ``Lambda`` layer's function as Keras 3 writes it (``__lambda__`` with code/defaults/closure)."""
+    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+        code, defaults, closure = func_dump(fn)
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
+    return serialize_keras_object(fn)
+
+
+def deserialize_function_for_lambda(config: Any, custom_objects: Any = None, safe_mode: Any = None) -> Any:
+    if isinstance(config, dict) and config.get("class_name") == "__lambda__":
+        if (getattr(_SCOPE, "safe_mode", True) if safe_mode is None else safe_mode) is not False:
+            raise ValueError(_UNSAFE_LAMBDA)
+        inner = config["config"]
+        return func_load(inner["code"], inner.get("defaults"), inner.get("closure"))
+    return deserialize_keras_object(config, custom_objects=custom_objects)
 
 
 def serialize_keras_object(obj: Any) -> Any:
@@ -280,7 +330,7 @@ def serialize_keras_object(obj: Any) -> Any:
         warnings.warn("The object being serialized includes a `lambda`. This is unsafe. In order to reload the "
                       "object, you will have to pass `safe_mode=False` to the loading function. Please avoid using "
                       "`lambda` in the future, and use named Python functions instead.", stacklevel=2)
-        return {"class_name": "__lambda__", "config": {"value": func_dump(obj)}}
+        return {"class_name": "__lambda__", "config": {"value": list(func_dump(obj))}}
     if isinstance(obj, types.FunctionType) or (callable(obj) and not hasattr(obj, "get_config")
                                                and not isinstance(obj, type)):
         return _serialize_function(obj)
@@ -326,6 +376,12 @@ def get_build_config(layer: Any) -> dict[str, Any] | None:
     shapes = getattr(layer, "_build_shapes_dict", None)
     if not layer.built or not shapes:
         return None
+    several = getattr(layer, "_built_shapes", None)  # MultiHeadAttention builds from query/value/key shapes
+    if several is not None:
+        named = {"query_shape": several[0], "value_shape": several[1]}
+        if several[2] is not None:
+            named["key_shape"] = several[2]
+        return {"shapes_dict": {k: _shape_list(v) for k, v in named.items()}}
     return {k: _shape_list(v) for k, v in shapes.items()}
 
 
@@ -439,13 +495,14 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True,
-                             **kwargs: Any) -> Any:
+def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None,
+                             safe_mode: bool | None = None, **kwargs: Any) -> Any:
     """Rebuild an object from :func:`serialize_keras_object`'s output (or the configs Keras 3 writes).
 
     Classes are found in ``custom_objects`` / ``custom_object_scope`` / the registry first, then among the
     built-in Keras classes; an unknown class is a ``TypeError`` naming ``custom_objects`` and
-    ``register_keras_serializable``. A serialized ``lambda`` needs ``safe_mode=False``.
+    ``register_keras_serializable``. A serialized ``lambda`` needs ``safe_mode=False`` (``None``: the setting of
+    the enclosing load, safe by default).
 
     >>> from tapegrad import keras
     >>> init = keras.saving.deserialize_keras_object(
@@ -456,6 +513,8 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
     """
     from ...ops import core as _core
 
+    if safe_mode is None:
+        safe_mode = getattr(_SCOPE, "safe_mode", True)
     custom_objects = dict(custom_objects or {})
     if config is None or isinstance(config, (bool, int, float)):
         return config
@@ -482,11 +541,9 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
                                                                                                "step")))
     if class_name == "__lambda__":
         if safe_mode:
-            raise ValueError("Requested the deserialization of a Python lambda. This carries a potential risk of "
-                             "arbitrary code execution and thus it is disallowed by default. If you trust the source "
-                             "of the artifact, you can override this error by passing `safe_mode=False` to the "
-                             "loading function, or calling `keras.config.enable_unsafe_deserialization().")
-        return func_load(inner["value"])
+            raise ValueError(_UNSAFE_LAMBDA)
+        return func_load(inner["value"]) if "value" in inner else func_load(inner["code"], inner.get("defaults"),
+                                                                            inner.get("closure"))
     if class_name == "__keras_tensor__":
         keras = _keras()
         t = keras.KerasTensor(inner["shape"], inner["dtype"])
@@ -508,6 +565,16 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
         return inner.get("name", "float32")
     if not isinstance(inner, dict):
         return cls
+    previous_safe_mode = getattr(_SCOPE, "safe_mode", True)
+    _SCOPE.safe_mode = safe_mode
+    try:
+        return _build_object(cls, class_name, inner, config, custom_objects, safe_mode, kwargs)
+    finally:
+        _SCOPE.safe_mode = previous_safe_mode
+
+
+def _build_object(cls: Any, class_name: str, inner: dict[str, Any], config: dict[str, Any], custom_objects: Any,
+                  safe_mode: bool, kwargs: dict[str, Any]) -> Any:
     with CustomObjectScope(custom_objects):
         adapted = _adapt_config(cls, inner, custom_objects, safe_mode)
         if not hasattr(cls, "from_config"):
@@ -562,6 +629,15 @@ def build_from_config(layer: Any, build_config: dict[str, Any]) -> None:
     custom = getattr(type(layer), "build_from_config", None)
     if custom is not None and custom is not getattr(keras.Layer, "build_from_config", None):
         custom(layer, build_config)
+        return
+    if "shapes_dict" in build_config and not layer.built:  # a build taking several named shapes
+        from .. import backend
+
+        shapes = {k: _as_shape(v) for k, v in build_config["shapes_dict"].items()}
+        with backend.path_scope(layer.name):
+            layer.build(**shapes)
+        layer.built = True
+        layer._build_shapes_dict = {"input_shape": shapes.get("query_shape", next(iter(shapes.values())))}
         return
     shape = build_config.get("input_shape")
     if shape is None or layer.built:
