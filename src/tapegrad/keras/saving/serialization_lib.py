@@ -169,11 +169,8 @@ def _dtype_policy(name: str) -> dict[str, Any]:
 
 def _fill_modules(value: Any) -> Any:
     """tapegrad's ``get_config`` writes nested objects as ``{"class_name", "config"}``: add Keras 3's ``module``
-    and ``registered_name`` (and turn layer configs carrying their class into full serialized layers)."""
+    and ``registered_name``; objects left in a config are serialized."""
     if isinstance(value, dict):
-        if "_class" in value and "config" in value:  # a nested layer (recurrent cells, wrapped layers)
-            cls = value["_class"]
-            return _serialize_class(cls, _fill_modules(dict(value["config"])))
         if set(value) == {"class_name", "config"} and isinstance(value["class_name"], str):
             cls = _lookup_builtin(value["class_name"], None)
             module = _public_module(cls) if cls is not None else None
