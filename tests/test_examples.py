@@ -45,6 +45,8 @@ def require(*modules: str) -> None:
 def run_example(name: str, *args: str, timeout: float = 120) -> str:
     """Run ``examples/<name>.py`` with ``args``; returns its stdout (fails with both streams if it exits non-zero)."""
     env = dict(os.environ, MPLBACKEND="Agg")
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")  # a multi-threaded BLAS on a busy machine turns 0.1 ms GEMMs into 16 ms waits
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     proc = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, env=env)
@@ -141,7 +143,7 @@ def test_jit_mlp_quick() -> None:
                          r"\(([\d.]+)x over tf.function\)", result_line(out))
     assert match, out
     assert float(match.group(1)) > 0.8  # two epochs of momentum SGD learn the digits
-    assert float(match.group(2)) > 0  # a timing, not a target (machines differ): printed for the user
+    # group 2 is a timing printed for the user, not a target (machines differ): only its format is checked
     assert "µs per step" in out
 
 
