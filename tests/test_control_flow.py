@@ -274,6 +274,23 @@ def test_py_function_gradient_is_the_body_gradient() -> None:
     assert t.gradient(y, v) is None
 
 
+def test_py_function_unused_input_gets_tfs_scalar_zero() -> None:
+    """TF's EagerPyFunc gradient: a scalar 0.0 for an input the body used only through NumPy (p44), eager and
+    compiled; where the same source also has another gradient, the two add (TF fails in AddN there)."""
+    v = tf.Variable([1.0, 2.0, 3.0])
+
+    def step():
+        with tf.GradientTape() as t:
+            y = tf.reduce_sum(tf.py_function(lambda a: a.numpy() ** 2, [v], Tout=tf.float32))
+        return t.gradient(y, v)
+
+    for g in (step(), tf.function(step)(), tf.function(step)()):
+        assert g.shape == () and float(g) == 0.0
+    with tf.GradientTape() as t:
+        y = tf.reduce_sum(tf.py_function(lambda a: a.numpy() ** 2, [v], Tout=tf.float32)) + tf.reduce_sum(v * 2.0)
+    np.testing.assert_array_equal(t.gradient(y, v).numpy(), [2.0, 2.0, 2.0])
+
+
 def test_identity_n_unused_output_gets_zeros() -> None:
     a, b = tf.Variable(2.0), tf.Variable(3.0)
     with tf.GradientTape() as t:

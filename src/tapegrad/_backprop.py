@@ -43,6 +43,13 @@ def fit(F: Any, r: Any, val: Any, nb: int) -> Any:
     return r
 
 
+def _kept_scalar(op: Any, r: Any) -> bool:
+    """TF's py_function gradient gives an input its body did not differentiably use a scalar ``0.0``, whatever the
+    input's shape (EagerPyFunc's gradient fills a missing gradient with ``constant(0.0)``), and TF hands that scalar
+    back as the gradient: kept as it is (only reached where a rule result would be fitted, off the hot path)."""
+    return op.name == "py_function" and len(r.shape) == 0
+
+
 def accumulate(a: Any, b: Any) -> Any:
     """``a + b`` for two gradients of one tensor (``a`` the one held so far, ``b`` a rule's new result).
 
@@ -240,9 +247,10 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
                 continue
             v = ins[0]
             if general:
-                if type(r) is not IndexedSlices:
+                if type(r) is not IndexedSlices and not _kept_scalar(op, r):
                     r = fit(F, r, v, nb)
-            elif (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+            elif (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices \
+                    and not _kept_scalar(op, r):
                 r = fit(F, r, v, 0)
             i = in_ids[0]
             prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
@@ -253,7 +261,8 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             r = rs[0]
             if r is not None and needs[0]:
                 v = ins[0]
-                if (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+                if (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices \
+                        and not _kept_scalar(op, r):
                     r = fit(F, r, v, 0)
                 i = in_ids[0]
                 prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
@@ -261,7 +270,8 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             r = rs[1]
             if r is not None and needs[1]:
                 v = ins[1]
-                if (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+                if (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices \
+                        and not _kept_scalar(op, r):
                     r = fit(F, r, v, 0)
                 i = in_ids[1]
                 prev = grads.get(i)
@@ -272,9 +282,10 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
             if not need or r is None:
                 continue
             if general:
-                if type(r) is not IndexedSlices:
+                if type(r) is not IndexedSlices and not _kept_scalar(op, r):
                     r = fit(F, r, v, nb)
-            elif (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices:
+            elif (r.shape != v.shape or r.dtype != v.dtype) and type(r) is not IndexedSlices \
+                    and not _kept_scalar(op, r):
                 r = fit(F, r, v, 0)
             prev = grads.get(i)  # (accumulate's in-place test counts these references: see _calibrate)
             grads[i] = r if prev is None else accumulate(prev, r)

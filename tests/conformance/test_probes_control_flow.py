@@ -7,8 +7,7 @@ raised exceptions of the same class (the rule of ``/work/shared/tools/probe_chec
 cached in ``.cache/`` (keyed by the probe sources and the TF/NumPy/Python versions); without TensorFlow the test is
 skipped, unless ``TAPEGRAD_REQUIRE_TF=1`` (CI).
 
-``KNOWN`` lists the cases that do not agree, each with the reason (today one TF gradient-shape quirk, decided not
-to copy).
+``KNOWN`` lists the cases that do not agree, each with the reason (none today: every case agrees).
 """
 
 from __future__ import annotations
@@ -29,15 +28,7 @@ PROBE_DIR = Path(__file__).resolve().parent / "tf_probes"
 REQUIRE_TF = os.environ.get("TAPEGRAD_REQUIRE_TF") == "1"
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-KNOWN = {
-    # Decided not to copy (issue 14): TF's EagerPyFunc gradient turns a None from the body's tape into
-    # constant(0.0), a scalar, so the gradient of a [3] variable has shape (). tapegrad gives the same value and the
-    # same not-None answer, with the variable's shape: its engine fits every gradient to its source's shape (the
-    # invariant that gradient aggregation, optimizers and jacobians rely on), and a scalar zero broadcast against
-    # the variable gives the same numbers. Copying TF would take a per-op exception in that engine for a TF bug.
-    "py_function grad (numpy in body)": "decided: tapegrad returns zeros of the variable's shape where TF returns a "
-                                        "scalar 0.0 (same value and not None; see the comment above)",
-}
+KNOWN: dict[str, str] = {}
 
 def _run(module: str, out: Path) -> str:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(SRC) + os.pathsep + os.environ.get(
