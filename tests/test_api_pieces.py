@@ -228,7 +228,8 @@ def test_docstring_examples_run() -> None:
 
     from tapegrad.ops import arithmetic, convolution, core, creation, indexing, normalization, pooling, scatter
 
-    for name in ("tapegrad.ops.counting", "tapegrad.ops.ordering", "tapegrad.ops.partitioning", "tapegrad.nest"):
+    for name in ("tapegrad.ops.counting", "tapegrad.ops.ordering", "tapegrad.ops.partitioning", "tapegrad.nest",
+                 "tapegrad.ops.spectral"):
         r = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert r.attempted > 3 and r.failed == 0, name
     finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
@@ -264,3 +265,17 @@ def test_nn_convolution_and_pooling_arguments() -> None:
     with pytest.raises(InvalidArgumentError):
         tf.nn.local_response_normalization(tf.ones([2, 3]))
     assert tf.nn.lrn is tf.nn.local_response_normalization
+
+
+def test_signal_errors_and_gradients() -> None:
+    with pytest.raises(InvalidArgumentError):  # TF (eager): the FFT kernels take complex inputs only
+        tf.signal.fft(tf.constant([1.0, 2.0]))
+    with pytest.raises(ValueError):
+        tf.signal.rfft(tf.constant([1, 2]))
+    x = tf.constant([1.0, 2.0, 0.5, -1.0], tf.float64)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.signal.irfft(tf.signal.rfft(x))  # the identity: its gradient is ones
+        loss = tf.reduce_sum(y)
+    np.testing.assert_allclose(t.gradient(loss, x).numpy(), np.ones(4))
+    assert tf.signal.rfft(tf.constant([1.0], tf.float32)).dtype == tf.complex64

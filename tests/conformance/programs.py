@@ -3983,6 +3983,44 @@ def prog_nn_local_response_normalization_float32(tf: Lib) -> Any:
             tf.nn.lrn(x)]
 
 
+# --------------------------------------------------------------------------------------------------
+# tf.signal (issue 14): windows, frame, and the FFT family's dtypes and errors
+
+
+def prog_signal_windows(tf: Lib) -> Any:
+    """tf.signal.hann_window / hamming_window: periodic and symmetric, odd and even lengths, dtypes."""
+    out = []
+    for n in (0, 1, 2, 5, 8):
+        for periodic in (True, False):
+            out.append(tf.signal.hann_window(n, periodic=periodic))
+            out.append(tf.signal.hamming_window(n, periodic=periodic, dtype=tf.float64))
+    out.append(caught(lambda: tf.signal.hann_window(4, dtype=tf.int32)))
+    return out
+
+
+def prog_signal_frame(tf: Lib) -> Any:
+    """tf.signal.frame: shapes with and without pad_end, other axes, and its gradient."""
+    x = tf.constant(np.arange(24.0).reshape(2, 12))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.signal.frame(x, 5, 3, pad_end=True, pad_value=-1.0)
+        loss = tf.reduce_sum(y * y)
+    return [tf.signal.frame(x, 5, 3), y, tape.gradient(loss, x), tf.signal.frame(x, 2, 1, axis=0),
+            tf.signal.frame(tf.range(3), 5, 2), tf.signal.frame(tf.range(7), 3, 3, pad_end=True)]
+
+
+def prog_signal_fft_dtypes_and_errors(tf: Lib) -> Any:
+    """FFT family: complex64/128 and float32/64 dtypes, fft_length cropping/padding, errors for wrong dtypes."""
+    x32 = tf.constant([1.0, 2.0, 0.5, -1.0, 3.0], tf.float32)
+    z = tf.signal.rfft(x32)
+    return [z, tf.signal.irfft(z), tf.signal.irfft(z, [5]), tf.signal.rfft(x32, [8]), tf.signal.rfft(x32, [3]),
+            tf.signal.irfft(z, [2]), tf.signal.irfft2d(tf.complex(tf.ones([2, 4, 3]), tf.ones([2, 4, 3])), [3, 6]),
+            tf.signal.fft(tf.cast(x32, tf.complex64)), tf.signal.rfft2d(tf.reshape(tf.range(12.0), [3, 4])),
+            caught(lambda: tf.signal.rfft(tf.constant([1, 2]))), caught(lambda: tf.signal.irfft(x32))]
+    # (tf.signal.fft of a real tensor: InvalidArgumentError eagerly but TypeError in tf.function; tested eagerly
+    # in tests/test_api_pieces.py)
+
+
 PROGRAMS: dict[str, Callable[[Lib], Any]] = {
     name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
 }

@@ -18,7 +18,7 @@ from . import activations, losses, normalization, dropout, convolution, pooling 
 from . import linalg_ops, random_ops, tensor_spec, execution, rnn_ops  # noqa: F401
 from . import control_flow, image_ops, sparse_ops, random_generator  # noqa: F401
 from . import string_ops, ragged_ops  # noqa: F401
-from . import counting, ordering, partitioning  # noqa: F401
+from . import counting, ordering, partitioning, spectral  # noqa: F401
 from . import assert_ops, unique_ops  # noqa: F401
 from . import _operators  # noqa: F401
 
@@ -26,7 +26,7 @@ _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, comp
             reductions, shape_ops, joining, slicing, indexing, scatter, tiling, creation, matmul, activations, losses,
             normalization, dropout, convolution, pooling, linalg_ops, random_ops, tensor_spec, execution, rnn_ops,
             control_flow, image_ops, sparse_ops, random_generator, string_ops, ragged_ops, counting, ordering,
-            partitioning, assert_ops, unique_ops)
+            partitioning, assert_ops, unique_ops, spectral)
 
 
 def collect(namespace: str) -> dict[str, Any]:
