@@ -614,12 +614,32 @@ MAXPOOL3D = defop(
              .transpose(0, 4, 1, 2, 3)),
     ],
 )
-MAXPOOL3D_SCATTER = defop("max_pool3d_grad", _maxpool3d_scatter_fwd, _mp3_scatter_vjp, internal=True, linear=True,
-                          test=spec(lambda tf, x: tf.nn.max_pool3d(x, 2, 1, "VALID"), normal((1, 3, 3, 2, 1)),
-                                    tf=False, name="via_max_pool3d"))
-MAXPOOL3D_GATHER = defop("max_pool3d_select", _maxpool3d_gather_fwd, _mp3_gather_vjp, internal=True, linear=True,
-                         test=spec(lambda tf, x: tf.nn.max_pool3d(x, 2, 1, "VALID"), normal((1, 3, 3, 2, 1)),
-                                   tf=False, name="via_max_pool3d"))
+def _mp3_linear_jvp(op_name: str) -> Any:
+    """Both helpers are linear in their first input, with the tie masks held constant."""
+    def jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+        op = MAXPOOL3D_SCATTER if op_name == "scatter" else MAXPOOL3D_GATHER
+        return None if ts[0] is None else _run(F, op, ts[0], ins[1], ins[2], **p)
+
+    return jvp
+
+
+_MP3_TEST = {"k": (2, 2, 1), "s": (1, 1, 1), "pads": ((0, 0), (0, 0), (0, 0))}
+
+
+def _mp3_helper(op: Any, x: Any, v: Any) -> Tensor:
+    """An internal max_pool3d helper applied to ``v`` with the tie masks of ``x`` (for the op suite)."""
+    out = apply1(MAXPOOL3D, x, _MP3_TEST)
+    return applyn(op, (to_tensor(v), x, out), _MP3_TEST)
+
+
+MAXPOOL3D_SCATTER = defop(
+    "max_pool3d_grad", _maxpool3d_scatter_fwd, _mp3_scatter_vjp, _mp3_linear_jvp("scatter"), internal=True,
+    linear=True, test=spec(lambda tf, x, g: _mp3_helper(MAXPOOL3D_SCATTER, x, g),
+                           normal((1, 3, 3, 2, 1), (1, 2, 2, 2, 1)), grad=(1,), tf=False))
+MAXPOOL3D_GATHER = defop(
+    "max_pool3d_select", _maxpool3d_gather_fwd, _mp3_gather_vjp, _mp3_linear_jvp("gather"), internal=True,
+    linear=True, test=spec(lambda tf, x, h: _mp3_helper(MAXPOOL3D_GATHER, x, h),
+                           normal((1, 3, 3, 2, 1), (1, 3, 3, 2, 1)), grad=(1,), tf=False))
 
 
 # -- 3-D pooling: max_pool3d is the op above; avg_pool3d is one 2-D average per depth tap, summed over valid taps --
