@@ -279,3 +279,31 @@ def test_signal_errors_and_gradients() -> None:
         loss = tf.reduce_sum(y)
     np.testing.assert_allclose(t.gradient(loss, x).numpy(), np.ones(4))
     assert tf.signal.rfft(tf.constant([1.0], tf.float32)).dtype == tf.complex64
+
+
+def test_image_gradients_and_total_variation_numerical_gradients() -> None:
+    from .opcheck import direction, inner, numeric_directional, tape_gradients
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 4, 3, 2))
+    calls = [lambda t, v: t.image.image_gradients(v), lambda t, v: t.image.total_variation(v),
+             lambda t, v: t.image.total_variation(v[0]), lambda t, v: t.image.sobel_edges(v)]
+    for call in calls:
+        outs = call(tf, tf.constant(x))
+        outs = list(outs) if isinstance(outs, tuple) else [outs]
+        weights = [rng.normal(size=o.shape.as_list()) for o in outs]
+
+        def loss(xs: list[np.ndarray], call: object = call, weights: list[np.ndarray] = weights) -> float:
+            res = call(tf, tf.constant(xs[0]))  # type: ignore[operator]
+            res = list(res) if isinstance(res, tuple) else [res]
+            return float(sum(np.sum(w * r.numpy()) for w, r in zip(weights, res)))
+
+        (g,) = tape_gradients(call, [x], [0], weights)
+        u = direction(x, rng)
+        np.testing.assert_allclose(inner(tf.convert_to_tensor(g).numpy(), u), numeric_directional(loss, [x], 0, u),
+                                   rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError):
+        tf.image.total_variation(tf.ones([2, 2]))
+    with pytest.raises(ValueError):
+        tf.image.image_gradients(tf.ones([2, 2, 2]))
+    assert tf.image.psnr(tf.ones([2, 2, 1], tf.float64), tf.zeros([2, 2, 1], tf.float64), 1.0).dtype == tf.float32

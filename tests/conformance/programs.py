@@ -4021,6 +4021,29 @@ def prog_signal_fft_dtypes_and_errors(tf: Lib) -> Any:
     # in tests/test_api_pieces.py)
 
 
+# --------------------------------------------------------------------------------------------------
+# tf.image quality measures and gradients (issue 14)
+
+
+def prog_image_gradients_tv_psnr(tf: Lib) -> Any:
+    """tf.image.image_gradients, total_variation and psnr: values and gradients (float32, exact inputs)."""
+    x = _grid_input(tf, (2, 4, 3, 2))
+    y = _grid_input(tf, (2, 4, 3, 2)) * 0.5
+    out = [tf.image.image_gradients(x), tf.image.total_variation(x), tf.image.total_variation(x[0])]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        dy, dx = tf.image.image_gradients(x)
+        loss = tf.reduce_sum(dy * dy) + tf.reduce_sum(dx) + tf.reduce_sum(tf.image.total_variation(x))
+    out.append(tape.gradient(loss, x))
+    xs, ys = x / 4.0 + 0.5, y / 4.0 + 0.5
+    with tf.GradientTape() as tape:
+        tape.watch(xs)
+        p = tf.image.psnr(xs, ys, max_val=1.0)
+    out += [p, tape.gradient(p, xs), tf.image.psnr(tf.constant([[[[10]]]], tf.uint8), tf.constant([[[[12]]]], tf.uint8),
+                                                   255)]
+    return out
+
+
 PROGRAMS: dict[str, Callable[[Lib], Any]] = {
     name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
 }

@@ -507,7 +507,21 @@ CONV2D = defop("conv2d", _conv_fwd, _conv_vjp, _conv_jvp, bilinear=True, test=[
     spec(lambda tf, x, f: tf.nn.conv3d(x, f, [1, 1, 1, 1, 1], "VALID"),
          lambda rng: (rng.normal(size=(1, 4, 3, 3, 2)), rng.normal(size=(2, 2, 1, 2, 2))),
          ref=lambda x, f: _conv3d_ref(x, f, (1, 1, 1), "VALID"), name="conv3d_valid"),
+    spec(lambda tf, x: tf.image.sobel_edges(x), lambda rng: (rng.normal(size=(2, 4, 5, 2)),),
+         ref=lambda x: _sobel_ref(x), name="sobel_edges"),
 ])
+
+
+def _sobel_ref(x: np.ndarray) -> np.ndarray:
+    xp = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    ky = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
+    out = np.zeros(x.shape + (2,))
+    for i in range(3):
+        for j in range(3):
+            win = xp[:, i: i + x.shape[1], j: j + x.shape[2]]
+            out[..., 0] += ky[i, j] * win
+            out[..., 1] += ky.T[i, j] * win
+    return out
 
 
 def _conv3d_ref(x: np.ndarray, f: np.ndarray, s: Sequence[int], padding: str) -> np.ndarray:

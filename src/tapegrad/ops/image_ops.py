@@ -699,6 +699,104 @@ def extract_patches(images: Any, sizes: Any, strides: Any, rates: Any, padding: 
     return shape_ops.reshape(patches, [b, oh, ow, kh * kw * c])
 
 
+# -- image quality and gradients: image_gradients, total_variation, sobel_edges, psnr ------------------------------
+# Compositions of differentiable ops in TF's order of operations (so float32 values round as TF's).
+
+
+def image_gradients(image: Any) -> tuple[Tensor, Tensor]:
+    """Forward differences ``(dy, dx)`` of a ``[batch, h, w, d]`` image, zero in the last row / column.
+
+    >>> import tapegrad as tf
+    >>> dy, dx = tf.image.image_gradients(tf.reshape(tf.range(9.0), [1, 3, 3, 1]))
+    >>> dy[0, :, :, 0].numpy().tolist(), dx[0, :, :, 0].numpy().tolist()
+    ([[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [0.0, 0.0, 0.0]], [[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 0.0]])
+    """
+    x = to_tensor(image)
+    if x._value.ndim != 4:
+        raise ValueError(f"image_gradients expects a 4-D tensor [batch_size, h, w, d], got shape "
+                         f"{list(x._value.shape)}.")
+    b, h, w, d = x._value.shape
+    dy = x[:, 1:, :, :] - x[:, :-1, :, :]
+    dx = x[:, :, 1:, :] - x[:, :, :-1, :]
+    dy = joining.concat([dy, core.zeros([b, 1, w, d], x.dtype)], 1)
+    dx = joining.concat([dx, core.zeros([b, h, 1, d], x.dtype)], 2)
+    return dy, dx
+
+
+def total_variation(images: Any, name: str | None = None) -> Tensor:
+    """Sum of absolute differences between neighbouring pixels: a scalar for one ``[h, w, c]`` image, one value
+    per image for ``[batch, h, w, c]``.
+
+    >>> import tapegrad as tf
+    >>> float(tf.image.total_variation(tf.constant([[[0.0], [1.0]], [[3.0], [1.0]]])))
+    6.0
+    """
+    x = to_tensor(images)
+    nd = x._value.ndim
+    if nd == 3:
+        d1 = x[1:, :, :] - x[:-1, :, :]
+        d2 = x[:, 1:, :] - x[:, :-1, :]
+        axes = None
+    elif nd == 4:
+        d1 = x[:, 1:, :, :] - x[:, :-1, :, :]
+        d2 = x[:, :, 1:, :] - x[:, :, :-1, :]
+        axes = [1, 2, 3]
+    else:
+        raise ValueError(f"total_variation: 'images' must be either 3 or 4-dimensional, got shape "
+                         f"{list(x._value.shape)}.")
+    from . import unary_math
+
+    return reductions.reduce_sum(unary_math.abs(d1), axes) + reductions.reduce_sum(unary_math.abs(d2), axes)
+
+
+_SOBEL = np.asarray([[[-1, -2, -1], [0, 0, 0], [1, 2, 1]], [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]])
+
+
+def sobel_edges(image: Any) -> Tensor:
+    """Sobel edge maps of a ``[batch, h, w, d]`` image: ``[batch, h, w, d, 2]`` holding the vertical (dy) and
+    horizontal (dx) responses of each channel, with reflected borders (as TF). Differentiable.
+
+    >>> import tapegrad as tf
+    >>> e = tf.image.sobel_edges(tf.reshape(tf.range(9.0), [1, 3, 3, 1]))
+    >>> e.shape, e[0, 1, 1, 0].numpy().tolist()
+    (TensorShape([1, 3, 3, 1, 2]), [24.0, 8.0])
+    """
+    from .convolution import depthwise_conv2d
+    from .tiling import pad
+
+    x = to_tensor(image)
+    if x._value.ndim != 4:
+        raise ValueError(f"sobel_edges: image must be 4-D [batch, h, w, d], got shape {list(x._value.shape)}.")
+    d = x._value.shape[-1]
+    k = np.tile(np.expand_dims(np.transpose(_SOBEL, (1, 2, 0)), -2), (1, 1, d, 1)).astype(x._value.dtype)
+    padded = pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
+    out = depthwise_conv2d(padded, core.constant(k), [1, 1, 1, 1], "VALID")
+    return shape_ops.reshape(out, list(x._value.shape) + [2])
+
+
+def psnr(a: Any, b: Any, max_val: Any, name: str | None = None) -> Tensor:
+    """Peak signal-to-noise ratio ``20 log10(max_val) - 10 log10(mse)`` per image (over the last three axes),
+    computed in float32 after ``convert_image_dtype`` as TF does (so the result is float32).
+
+    >>> import tapegrad as tf
+    >>> round(float(tf.image.psnr(tf.zeros([4, 4, 1]), tf.fill([4, 4, 1], 0.1), max_val=1.0)), 4)
+    20.0
+    """
+    from . import unary_math
+
+    x, y = to_tensor(a), to_tensor(b)
+    if tuple(x._value.shape[-3:]) != tuple(y._value.shape[-3:]) or x._value.ndim < 3:
+        raise ValueError(f"psnr: images must have the same [height, width, channels] (rank >= 3), got shapes "
+                         f"{list(x._value.shape)} and {list(y._value.shape)}.")
+    mv = core.cast(max_val, x.dtype)
+    mv = convert_image_dtype(mv, _dtypes.float32)
+    x = convert_image_dtype(x, _dtypes.float32)
+    y = convert_image_dtype(y, _dtypes.float32)
+    mse = reductions.reduce_mean(arithmetic.squared_difference(x, y), [-3, -2, -1])
+    return arithmetic.subtract(20 * unary_math.log(mv) / unary_math.log(core.constant(10.0)),
+                               np.float32(10 / np.log(10)) * unary_math.log(mse))
+
+
 EXPORTS: dict[str, list[str]] = {
     "image": [
         "ResizeMethod", "resize", "resize_with_pad", "flip_left_right", "flip_up_down", "transpose", "rot90",
@@ -706,6 +804,6 @@ EXPORTS: dict[str, list[str]] = {
         "stateless_random_flip_up_down", "crop_to_bounding_box", "pad_to_bounding_box", "central_crop",
         "resize_with_crop_or_pad", "convert_image_dtype", "adjust_brightness", "adjust_contrast", "adjust_gamma",
         "adjust_saturation", "adjust_hue", "per_image_standardization", "rgb_to_grayscale", "grayscale_to_rgb",
-        "extract_patches",
+        "extract_patches", "image_gradients", "total_variation", "sobel_edges", "psnr",
     ],
 }
