@@ -226,7 +226,17 @@ def test_docstring_examples_run() -> None:
     import doctest
     import importlib
 
-    from tapegrad.ops import arithmetic, convolution, core, creation, indexing, normalization, pooling, scatter
+    from tapegrad.ops import (
+        arithmetic,
+        convolution,
+        core,
+        creation,
+        image_ops,
+        indexing,
+        normalization,
+        pooling,
+        scatter,
+    )
 
     for name in ("tapegrad.ops.counting", "tapegrad.ops.ordering", "tapegrad.ops.partitioning", "tapegrad.nest",
                  "tapegrad.ops.spectral"):
@@ -236,7 +246,8 @@ def test_docstring_examples_run() -> None:
     fns = [arithmetic.polyval, core.bitcast, core.guarantee_const, creation.sequence_mask, indexing.unravel_index,
            scatter.tensor_scatter_nd_sub, scatter.tensor_scatter_nd_max, scatter.tensor_scatter_nd_min,
            convolution.depthwise_conv2d, convolution.separable_conv2d, convolution.atrous_conv2d, convolution.conv3d,
-           pooling.max_pool3d, pooling.avg_pool3d, normalization.local_response_normalization]
+           pooling.max_pool3d, pooling.avg_pool3d, normalization.local_response_normalization,
+           image_ops.image_gradients, image_ops.total_variation, image_ops.sobel_edges, image_ops.psnr, image_ops.ssim]
     for fn in fns:
         for test in finder.find(fn):
             runner.run(test)
@@ -307,3 +318,17 @@ def test_image_gradients_and_total_variation_numerical_gradients() -> None:
     with pytest.raises(ValueError):
         tf.image.image_gradients(tf.ones([2, 2, 2]))
     assert tf.image.psnr(tf.ones([2, 2, 1], tf.float64), tf.zeros([2, 2, 1], tf.float64), 1.0).dtype == tf.float32
+
+
+def test_ssim_checks_and_gradient() -> None:
+    rng = np.random.default_rng(8)
+    x = tf.constant(rng.uniform(size=(12, 12, 1)).astype(np.float32))
+    with pytest.raises(InvalidArgumentError):  # smaller than the 11x11 window (TF's Assert)
+        tf.image.ssim(x[:5], x[:5], 1.0)
+    y = x * 0.5
+    with tf.GradientTape() as t:
+        t.watch(y)
+        s = tf.image.ssim(x, y, 1.0)
+    g = t.gradient(s, y)
+    assert g.shape == y.shape and float(tf.reduce_sum(tf.abs(g))) > 0
+    assert abs(float(tf.image.ssim(x, x, 1.0)) - 1.0) < 1e-6

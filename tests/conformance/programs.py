@@ -4044,6 +4044,17 @@ def prog_image_gradients_tv_psnr(tf: Lib) -> Any:
     return out
 
 
+def prog_image_ssim(tf: Lib) -> Any:
+    """tf.image.ssim: value, per-position map and gradient (float32), and a uint8 pair."""
+    x = _grid_input(tf, (2, 12, 13, 2)) / 4.0 + 0.5
+    y = x * 0.75 + 0.1
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        s = tf.image.ssim(x, y, max_val=1.0)
+    return [s, tape.gradient(s, x), tf.image.ssim(x, y, 1.0, filter_size=5, return_index_map=True),
+            tf.image.ssim(tf.cast(x * 200.0, tf.uint8), tf.cast(y * 200.0, tf.uint8), 255, filter_size=3)]
+
+
 PROGRAMS: dict[str, Callable[[Lib], Any]] = {
     name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
 }

@@ -797,6 +797,64 @@ def psnr(a: Any, b: Any, max_val: Any, name: str | None = None) -> Tensor:
                                np.float32(10 / np.log(10)) * unary_math.log(mse))
 
 
+def _gauss_kernel(size: int, sigma: float) -> Tensor:
+    """TF's ``_fspecial_gauss`` in float32: a softmax of -(i^2 + j^2) / (2 sigma^2) over the centred grid."""
+    from .activations import softmax
+
+    coords = np.arange(size, dtype=np.float32) - np.float32(size - 1) / np.float32(2.0)
+    g = np.square(coords) * (np.float32(-0.5) / np.square(np.float32(sigma)))
+    g = (g.reshape(1, -1) + g.reshape(-1, 1)).reshape(1, -1)
+    return shape_ops.reshape(softmax(core.constant(g)), [size, size, 1, 1])
+
+
+def ssim(img1: Any, img2: Any, max_val: Any, filter_size: int = 11, filter_sigma: float = 1.5, k1: float = 0.01,
+         k2: float = 0.03, return_index_map: bool = False) -> Tensor:
+    """Structural similarity of two images ``[..., h, w, c]`` (float32 after ``convert_image_dtype``, as TF):
+    luminance x contrast-structure terms from a ``filter_size`` Gaussian window (VALID), averaged over the image and
+    the channels (``return_index_map=True``: the per-position map, averaged over channels). Differentiable.
+
+    >>> import tapegrad as tf
+    >>> x = tf.reshape(tf.range(256.0) / 255.0, [16, 16, 1])
+    >>> float(tf.image.ssim(x, x, max_val=1.0))
+    1.0
+    """
+    from .convolution import depthwise_conv2d
+
+    a, b = to_tensor(img1), to_tensor(img2)
+    sa, sb = tuple(a._value.shape), tuple(b._value.shape)
+    if len(sa) < 3 or len(sb) < 3 or sa[-3:] != sb[-3:]:
+        raise ValueError(f"ssim: images must have the same [height, width, channels] (rank >= 3), got shapes "
+                         f"{list(sa)} and {list(sb)}.")
+    fs = int(filter_size)
+    if min(sa[-3:-1]) < fs:
+        raise InvalidArgumentError(f"ssim: the images ({list(sa[-3:-1])}) must be at least filter_size={fs} in "
+                                   "height and width; pass a smaller filter_size.")
+    mv = convert_image_dtype(core.cast(max_val, a.dtype), _dtypes.float32)
+    x = convert_image_dtype(a, _dtypes.float32)
+    y = convert_image_dtype(b, _dtypes.float32)
+    kernel = _gauss_kernel(fs, float(filter_sigma))
+    from .tiling import tile
+
+    kernel = tile(kernel, [1, 1, sa[-1], 1])
+
+    def reducer(t: Any) -> Tensor:
+        shp = tuple(t._value.shape)
+        r = depthwise_conv2d(shape_ops.reshape(t, (-1,) + shp[-3:]), kernel, [1, 1, 1, 1], "VALID")
+        return shape_ops.reshape(r, shp[:-3] + tuple(r._value.shape[1:]))
+
+    c1 = (k1 * mv) ** 2
+    c2 = (k2 * mv) ** 2
+    mean0, mean1 = reducer(x), reducer(y)
+    num0 = mean0 * mean1 * 2.0
+    den0 = mean0 * mean0 + mean1 * mean1
+    luminance = (num0 + c1) / (den0 + c1)
+    num1 = reducer(x * y) * 2.0
+    den1 = reducer(x * x + y * y)
+    cs = (num1 - num0 + c2) / (den1 - den0 + c2)
+    val = luminance * cs if return_index_map else reductions.reduce_mean(luminance * cs, [-3, -2])
+    return reductions.reduce_mean(val, [-1])
+
+
 EXPORTS: dict[str, list[str]] = {
     "image": [
         "ResizeMethod", "resize", "resize_with_pad", "flip_left_right", "flip_up_down", "transpose", "rot90",
@@ -804,6 +862,6 @@ EXPORTS: dict[str, list[str]] = {
         "stateless_random_flip_up_down", "crop_to_bounding_box", "pad_to_bounding_box", "central_crop",
         "resize_with_crop_or_pad", "convert_image_dtype", "adjust_brightness", "adjust_contrast", "adjust_gamma",
         "adjust_saturation", "adjust_hue", "per_image_standardization", "rgb_to_grayscale", "grayscale_to_rgb",
-        "extract_patches", "image_gradients", "total_variation", "sobel_edges", "psnr",
+        "extract_patches", "image_gradients", "total_variation", "sobel_edges", "psnr", "ssim",
     ],
 }
