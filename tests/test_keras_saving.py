@@ -296,3 +296,34 @@ def test_regularizers_and_lambda_survive_a_round_trip(tmp_path) -> None:
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     # the penalties are part of the loss: equal losses mean the regularizers came back
     assert loaded.train_on_batch(x, y) == model.train_on_batch(x, y)
+
+
+def test_subclassed_model_without_get_config_uses_its_constructor_arguments(tmp_path) -> None:
+    @keras.saving.register_keras_serializable(package="tests_auto")
+    class Net(keras.Model):
+        def __init__(self, units: int = 3, act: str = "relu", **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.units = units
+            self.hidden = L.Dense(units, activation=act)
+            self.out = L.Dense(1)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    keras.utils.set_random_seed(0)
+    model = Net(5, act="tanh", name="net")
+    assert model.get_config() == {"name": "net", "trainable": True, "dtype": "float32", "units": 5, "act": "tanh"}
+    x = np.ones((2, 4), "float32")
+    model(x)
+    model.save(tmp_path / "net.keras")
+    loaded = keras.models.load_model(tmp_path / "net.keras")
+    assert type(loaded) is Net and loaded.units == 5 and loaded.hidden.activation is keras.activations.tanh
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+    class Holder(keras.layers.Layer):
+        def __init__(self, table, **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.table = table
+
+    with pytest.raises(NotImplementedError, match="get_config"):
+        Holder(np.ones(2)).get_config()

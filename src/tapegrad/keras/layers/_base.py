@@ -247,6 +247,12 @@ class Layer(Module):
     (directly or in lists, tuples and dicts), in assignment order, as Keras 3 does.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        instance = super().__new__(cls)
+        if not cls.__module__.startswith("tapegrad."):  # a user class: remember simple constructor arguments
+            instance.__dict__["_auto_config"] = _auto_config(cls, args, kwargs)
+        return instance
+
     def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  autocast: bool = True, name: str | None = None, **kwargs: Any) -> None:
         input_shape = kwargs.pop("input_shape", None)
@@ -699,7 +705,24 @@ class Layer(Module):
         return self._inbound_nodes[0].outputs
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        """``name``, ``trainable`` and ``dtype``; a user class that does not override ``get_config`` also gets
+        the constructor arguments it was created with when they are all plain values (str, int, float, bool,
+        None, in lists/tuples/dicts), as Keras 3 records them (else ``NotImplementedError`` asks for a
+        ``get_config``)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        if type(self).__module__.startswith("tapegrad.") or _overrides_get_config(type(self)):
+            return config
+        auto = self.__dict__.get("_auto_config")
+        if auto is None:
+            raise NotImplementedError(
+                f"Object {type(self).__name__} was created by passing non-serializable argument values in "
+                "`__init__()`, and therefore the object must override `get_config()` in order to be serializable. "
+                "Please implement `get_config()`.")
+        config.update(auto)
+        spec = inspect.getfullargspec(type(self).__init__)
+        if spec.varkw is None:  # arguments the constructor cannot take are left out
+            config = {k: v for k, v in config.items() if k in spec.args[1:] or k in spec.kwonlyargs}
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
@@ -710,6 +733,27 @@ class Layer(Module):
 
 
 _CONSTRAINTS: dict[int, Any] = {}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _auto_config(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """The constructor arguments by name when every value is plain (Keras 3's auto config), else None."""
+    try:
+        names = inspect.getfullargspec(cls.__init__).args[1:]
+    except TypeError:
+        return None
+    config = dict(kwargs)
+    config.update(zip(names, args))
+    if len(args) > len(names) or not all(isinstance(v, _PLAIN) for v in _nest.flatten(config)):
+        return None
+    return config
+
+
+def _overrides_get_config(cls: type) -> bool:
+    for klass in cls.__mro__:
+        if "get_config" in vars(klass):
+            return klass is not Layer and not klass.__module__.startswith("tapegrad.")
+    return False
 
 
 def variable_constraint(v: Variable) -> Any:
