@@ -17,6 +17,21 @@ from .._tensor import Tensor, Variable, make
 from .graph import ASSIGN, ASSIGN_ADD, ASSIGN_SUB, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, guard_holds
 
 
+def apply_update(op: Any, var: Any, operands: list[Any], mode: str | None) -> None:
+    """Apply a variable-update node (``ASSIGN``/``ASSIGN_ADD``/``ASSIGN_SUB``/``SCATTER``) to ``var`` eagerly,
+    through the Variable's own methods (so active tapes and traces see it as user code's update)."""
+    if op is ASSIGN:
+        var.assign(operands[0])
+    elif op is ASSIGN_ADD:
+        var.assign_add(operands[0])
+    elif op is ASSIGN_SUB:
+        var.assign_sub(operands[0])
+    else:
+        from .._indexed_slices import IndexedSlices
+
+        getattr(var, "scatter_" + mode)(IndexedSlices(operands[1], operands[0], None))
+
+
 def replay(graph: Graph, inputs: list[Any], var_values: dict[int, Any] | None = None) -> list[Any]:
     """Run ``graph``'s nodes on ``inputs`` through the dispatcher. With ``var_values`` (``id(var)`` → tensor) the
     run has no side effects (a gradient of a past call, ``compiler/taped.py``): captured Variables read the given
@@ -52,17 +67,7 @@ def replay(graph: Graph, inputs: list[Any], var_values: dict[int, Any] | None = 
                 var = inputs[target[1]] if isinstance(target, tuple) else target
                 undo.append((var, var._value))
                 operands = [_tensor(env[i], None) for i in node.inputs[1:]]
-                if op is ASSIGN:
-                    var.assign(operands[0])
-                elif op is ASSIGN_ADD:
-                    var.assign_add(operands[0])
-                elif op is ASSIGN_SUB:
-                    var.assign_sub(operands[0])
-                else:
-                    from .._indexed_slices import IndexedSlices
-
-                    slices = IndexedSlices(operands[1], operands[0], None)
-                    getattr(var, "scatter_" + node.params["mode"])(slices)
+                apply_update(op, var, operands, node.params.get("mode"))
                 env[node.outputs[0]] = var
             else:
                 args = [env[i] for i in node.inputs]

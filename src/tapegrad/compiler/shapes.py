@@ -35,6 +35,7 @@ from .._dispatch import _record
 from .._tape import local, on_variable_read
 from .._tensor import Tensor, Variable, _TensorLike, make, note_break
 from .graph import ASSIGN, ASSIGN_ADD, ASSIGN_SUB, GUARD, PRINT, READ_VARIABLE, SCATTER, Graph, guard_holds
+from .replay import apply_update
 
 __all__ = ["NotGeneric", "ShapeLog", "respecialize", "SHAPE_FREE"]
 
@@ -517,16 +518,7 @@ def _replay_node(node: Any, pos: int, env: dict[int, Any], g1: Graph, log: Shape
         target = node.params["target"]
         var = inputs[target[1]] if isinstance(target, tuple) else target
         operands = [_tensor(env[i], var) for i in node.inputs[1:]]
-        if op is ASSIGN:
-            var.assign(operands[0])
-        elif op is ASSIGN_ADD:
-            var.assign_add(operands[0])
-        elif op is ASSIGN_SUB:
-            var.assign_sub(operands[0])
-        else:
-            from .._indexed_slices import IndexedSlices
-
-            getattr(var, "scatter_" + node.params["mode"])(IndexedSlices(operands[1], operands[0], None))
+        apply_update(op, var, operands, node.params.get("mode"))
         env[node.outputs[0]] = var
         return
     args = [env[i] for i in node.inputs]
