@@ -44,10 +44,10 @@ def fit(F: Any, r: Any, val: Any, nb: int) -> Any:
 
 
 def _kept_scalar(op: Any, r: Any) -> bool:
-    """TF's py_function gradient gives an input its body did not differentiably use a scalar ``0.0``, whatever the
-    input's shape (EagerPyFunc's gradient fills a missing gradient with ``constant(0.0)``), and TF hands that scalar
-    back as the gradient: kept as it is (only reached where a rule result would be fitted, off the hot path)."""
-    return op.name == "py_function" and len(r.shape) == 0
+    """Whether rule result ``r`` is a 0-d gradient its op declares final (``defop(..., scalar_grads=True)``): handed
+    back as it is instead of fitted to the input's shape. Only reached where a result would be fitted (off the hot
+    path). ``py_function`` declares it: TF's EagerPyFunc gradient gives an input the body did not use a scalar 0.0."""
+    return len(r.shape) == 0 and op.meta.get("scalar_grads", False)
 
 
 def accumulate(a: Any, b: Any) -> Any:

@@ -1358,7 +1358,8 @@ def _pyfunc_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> tuple[Any, ...]:
     return tuple(res)
 
 
-PY_FUNCTION = defop("py_function", _pyfunc_fwd, _pyfunc_vjp, _pyfunc_jvp, multi=True,
+# scalar_grads: the scalar 0.0 a body-unused input gets (TF's EagerPyFunc) is its gradient, not to be broadcast
+PY_FUNCTION = defop("py_function", _pyfunc_fwd, _pyfunc_vjp, _pyfunc_jvp, multi=True, scalar_grads=True,
                     test=spec(lambda tf, x: tf.py_function(lambda a: tf.sin(a) * a, [x], Tout=x.dtype),
                               lambda rng: (rng.normal(size=(3,)),), ref=lambda x: np.sin(x) * x, order2=False))
 
