@@ -38,9 +38,22 @@ from typing import Any
 import numpy as np
 
 from . import errors
+from ._example_pb import (
+    BytesList,
+    Example,
+    Feature,
+    FeatureList,
+    FeatureLists,
+    Features,
+    FloatList,
+    Int64List,
+    SequenceExample,
+)
 from ._tensor import Variable
 
-__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "save_weights_file", "load_weights_file"]
+__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "save_weights_file", "load_weights_file",
+           "Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists", "BytesList",
+           "FloatList", "Int64List"]
 
 _FORMAT = "tapegrad-checkpoint-v1"
 _META_KEY = "__tapegrad_meta__"

@@ -33,6 +33,7 @@ from .options import (
     ThreadingOptions,
 )
 from .readers import TextLineDataset
+from .tfrecord import TFRecordDataset
 
 
 class experimental:  # noqa: N801  (a namespace, as tf.data.experimental)
@@ -75,4 +76,4 @@ DatasetV2 = Dataset
 
 __all__ = ["Dataset", "DatasetV2", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "NumpyIterator",
            "OwnedIterator", "DatasetSpec", "TensorSpec", "experimental", "Options", "ThreadingOptions",
-           "TextLineDataset"]
+           "TextLineDataset", "TFRecordDataset"]

@@ -63,13 +63,13 @@ def list_files(file_pattern: Any, shuffle: bool | None = None, seed: int | None 
     return dataset
 
 
-def _open(path: str, compression: str, buffer_size: int) -> Any:
+def _open(path: str, compression: str, buffer_size: int, what: str = "text") -> Any:
     try:
         raw = open(path, "rb", buffering=buffer_size if buffer_size > 0 else -1)  # noqa: SIM115 (closed by caller)
     except FileNotFoundError:
         raise NotFoundError(f"{path}; No such file or directory") from None
     except IsADirectoryError:
-        raise InvalidArgumentError(f"{path}: is a directory, not a text file") from None
+        raise InvalidArgumentError(f"{path}: is a directory, not a {what} file") from None
     if compression == "GZIP":
         return io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), buffer_size or io.DEFAULT_BUFFER_SIZE)
     if compression == "ZLIB":
@@ -133,7 +133,47 @@ class _FileNames:
             yield value.decode() if isinstance(value, bytes) else str(value)
 
 
-class TextLineDataset(Dataset):
+class _FileDataset(Dataset):
+    """The records of files read one after the other, or ``num_parallel_reads`` at a time, interleaved one record
+    each (TF's order); subclasses say how a file is read (``_read``)."""
+
+    def __init__(self, filenames: Any, compression_type: str | None = None, buffer_size: int | None = None,
+                 num_parallel_reads: int | None = None, name: str | None = None) -> None:
+        super().__init__(_UNK)
+        compression = "" if compression_type is None else str(compression_type).upper()
+        if compression not in _COMPRESSIONS:
+            raise InvalidArgumentError(f"Unsupported compression_type: {compression_type!r}; use None, '', 'GZIP' "
+                                       "or 'ZLIB'.")
+        size = 0 if buffer_size is None else int(buffer_size)
+        if size < 0:
+            raise InvalidArgumentError(f"buffer_size must be >= 0 (0 chooses the default); got {size}.")
+        self._files = _FileNames(filenames)
+        self._compression, self._buffer = compression, size
+        self._parallel = None if num_parallel_reads is None else int(num_parallel_reads)
+
+    def _iter(self) -> Iterator[Any]:
+        if self._parallel is None or self._parallel == 1:
+            for path in self._files:
+                yield from self._read(path)
+            return
+        from ._combinators import InterleaveDataset
+
+        # TF reads num_parallel_reads files at once, interleaving their lines one by one
+        paths = list(self._files)
+        names = np.empty(len(paths), dtype=object)
+        names[:] = [p.encode() for p in paths]
+        cycle = None if self._parallel == AUTOTUNE else self._parallel
+        files = InterleaveDataset(_TensorSliceDataset(names), lambda p: _OneFile(p, self), cycle, 1, None, None)
+        yield from files._iter()
+
+    def _read(self, path: str) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def _compute_spec(self) -> Any:
+        return TensorSpec((), "string")
+
+
+class TextLineDataset(_FileDataset):
     """The lines of one or more text files, as string scalars without their line endings (``\\n``, ``\\r\\n``).
 
     ``filenames``: a name, a list of names, a string tensor or a dataset of names; files are read in order, or
@@ -154,51 +194,21 @@ class TextLineDataset(Dataset):
 
     _tf_name = "TextLineDatasetV2"
 
-    def __init__(self, filenames: Any, compression_type: str | None = None, buffer_size: int | None = None,
-                 num_parallel_reads: int | None = None, name: str | None = None) -> None:
-        super().__init__(_UNK)
-        compression = "" if compression_type is None else str(compression_type).upper()
-        if compression not in _COMPRESSIONS:
-            raise InvalidArgumentError(f"Unsupported compression_type: {compression_type!r}; use None, '', 'GZIP' "
-                                       "or 'ZLIB'.")
-        size = 0 if buffer_size is None else int(buffer_size)
-        if size < 0:
-            raise InvalidArgumentError(f"buffer_size must be >= 0 (0 chooses the default); got {size}.")
-        self._files = _FileNames(filenames)
-        self._compression, self._buffer = compression, size
-        self._parallel = None if num_parallel_reads is None else int(num_parallel_reads)
-
-    def _iter(self) -> Iterator[Any]:
-        if self._parallel is None or self._parallel == 1:
-            for path in self._files:
-                yield from _lines(path, self._compression, self._buffer)
-            return
-        from ._combinators import InterleaveDataset
-
-        # TF reads num_parallel_reads files at once, interleaving their lines one by one
-        paths = list(self._files)
-        names = np.empty(len(paths), dtype=object)
-        names[:] = [p.encode() for p in paths]
-        cycle = None if self._parallel == AUTOTUNE else self._parallel
-        files = InterleaveDataset(_TensorSliceDataset(names), lambda p: _OneFile(p, self), cycle, 1, None, None)
-        yield from files._iter()
-
-    def _compute_spec(self) -> Any:
-        return TensorSpec((), "string")
+    def _read(self, path: str) -> Iterator[Any]:
+        return _lines(path, self._compression, self._buffer)
 
 
 class _OneFile(Dataset):
-    _tf_name = "TextLineDatasetV2"
-
-    def __init__(self, path: Any, reader: TextLineDataset) -> None:
+    def __init__(self, path: Any, reader: _FileDataset) -> None:
         super().__init__(_UNK)
+        self._tf_name = reader._tf_name
         value = getattr(path, "_value", path)  # a string scalar tensor (map functions may not call .numpy())
         value = value[()] if isinstance(value, np.ndarray) else value
         self._path = value.decode() if isinstance(value, bytes) else str(value)
         self._reader = reader
 
     def _iter(self) -> Iterator[Any]:
-        return _lines(self._path, self._reader._compression, self._reader._buffer)
+        return self._reader._read(self._path)
 
     def _compute_spec(self) -> Any:
         return TensorSpec((), "string")
