@@ -7,7 +7,7 @@ format of :mod:`tapegrad._proto`: the same bytes as TensorFlow's protobuf messag
 ...     "pixels": tf.train.Feature(float_list=tf.train.FloatList(value=[0.5, 0.25]))}))
 >>> data = ex.SerializeToString()
 >>> data.hex()
-'0a2a0a0f0a056c6162656c12061a040a02030a0a170a06706978656c73120d120b0a090000003f0000803e'
+'0a280a0e0a056c6162656c12051a030a01030a160a06706978656c73120c120a0a080000003f0000803e'
 >>> tf.train.Example.FromString(data) == ex
 True
 >>> ex.features.feature["label"].int64_list.value[0]

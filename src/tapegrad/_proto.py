@@ -12,6 +12,12 @@ keyword constructor (nested messages as messages or dicts), attribute access tha
 which becomes present when modified, repeated and map containers, ``SerializeToString``/``FromString``/
 ``ParseFromString``/``MergeFromString``, ``HasField``/``WhichOneof``/``ClearField``/``CopyFrom``/``MergeFrom``,
 equality and the text format as ``str``/``repr``.
+
+>>> from tapegrad._proto import encode_varint, read_varint
+>>> encode_varint(300).hex(), encode_varint(-1).hex()
+('ac02', 'ffffffffffffffffff01')
+>>> read_varint(bytes.fromhex("ac02"), 0)
+(300, 2)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ b'hi'
 >>> ex = tf.train.Example(features=tf.train.Features(feature={
 ...     "x": tf.train.Feature(float_list=tf.train.FloatList(value=[1.0, 2.0]))}))
 >>> tf.io.parse_single_example(ex.SerializeToString(), {"x": tf.io.FixedLenFeature([2], tf.float32)})["x"]
-<tf.Tensor: shape=(2,), dtype=float32, numpy=array([1., 2.], dtype=float32)>
+<tapegrad.Tensor: shape=(2,), dtype=float32, numpy=array([1., 2.], dtype=float32)>
 """
 
 from importlib import import_module as _import_module

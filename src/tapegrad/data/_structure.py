@@ -43,6 +43,54 @@ class DatasetSpec:
         return f"DatasetSpec({self.element_spec!r}, TensorShape([]))"
 
 
+class SparseValue:
+    """A ``SparseTensor`` inside a pipeline (and from ``as_numpy_iterator``): its three NumPy arrays, as TF's
+    ``SparseTensorValue``."""
+
+    __slots__ = ("indices", "values", "dense_shape")
+
+    def __init__(self, indices: np.ndarray, values: np.ndarray, dense_shape: np.ndarray) -> None:
+        self.indices, self.values, self.dense_shape = indices, values, dense_shape
+
+    shape = property(lambda self: tuple(int(d) for d in self.dense_shape))
+    ndim = property(lambda self: len(self.dense_shape))
+    dtype = property(lambda self: self.values.dtype)
+
+    def __repr__(self) -> str:
+        return (f"SparseTensorValue(indices={self.indices!r}, values={self.values!r}, "
+                f"dense_shape={self.dense_shape!r})")
+
+
+class SparseTensorSpec:
+    """The spec of a ``SparseTensor`` component: its dense shape (unknown dimensions None) and dtype."""
+
+    def __init__(self, shape: Any, dtype: Any) -> None:
+        from .._shape import TensorShape
+
+        self.shape, self.dtype = TensorShape(shape), _dtypes.as_dtype(dtype)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, SparseTensorSpec) and self.shape == other.shape and self.dtype == other.dtype
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SparseTensorSpec({self.shape!r}, {self.dtype!r})"
+
+
+def batch_sparse(items: list[SparseValue]) -> SparseValue:
+    """Stack sparse components: a leading index column, the dense shape the largest in each dimension."""
+    rank = {len(it.dense_shape) for it in items}
+    if len(rank) != 1:
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"Cannot batch SparseTensors of different ranks {sorted(rank)}.")
+    idx = [np.concatenate([np.full((len(it.indices), 1), i, np.int64), it.indices], 1) for i, it in enumerate(items)]
+    shape = np.max(np.stack([it.dense_shape for it in items]), axis=0)
+    return SparseValue(np.concatenate(idx).astype(np.int64), np.concatenate([it.values for it in items]),
+                       np.concatenate([[len(items)], shape]).astype(np.int64))
+
+
 def _shape_text(shape: Any) -> str:
     dims = [None if d is None else int(d) for d in shape]
     return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
@@ -50,6 +98,9 @@ def _shape_text(shape: Any) -> str:
 
 def to_array(value: Any) -> np.ndarray:
     """One leaf as a NumPy array with TF's conversion dtypes (Python int → int32, float → float32)."""
+    if type(value).__name__ == "SparseTensor":
+        return SparseValue(np.asarray(value.indices._value), np.array(value.values._value, copy=True),
+                           np.asarray(value.dense_shape._value))
     if isinstance(value, _TensorLike):
         if value._value.dtype.kind == "O":
             return np.array(value._value, copy=True)
@@ -79,6 +130,10 @@ def to_internal(structure: Any) -> Any:
 
 
 def _leaf_to_user(a: Any) -> Any:
+    if isinstance(a, SparseValue):
+        from ..ops.sparse_ops import SparseTensor
+
+        return SparseTensor(_core.constant(a.indices), _core.constant(a.values), _core.constant(a.dense_shape))
     if isinstance(a, np.ndarray) or isinstance(a, np.generic):
         return _core.constant(a)
     return a
@@ -108,6 +163,8 @@ def from_user(value: Any) -> Any:
 
 
 def spec_of_array(a: Any) -> Any:
+    if isinstance(a, SparseValue):
+        return SparseTensorSpec([None] * a.ndim, _dtypes.as_dtype(a.dtype))
     return TensorSpec(tuple(a.shape), _dtypes.as_dtype(a.dtype))
 
 
@@ -122,7 +179,7 @@ def leaf_dtype(spec: Any) -> Any:
 
 def relax(spec: Any, other: Any) -> Any:
     """The most specific spec compatible with both leaves (dims that differ become None)."""
-    if isinstance(spec, DatasetSpec):
+    if isinstance(spec, (DatasetSpec, SparseTensorSpec)):
         return spec
     a = [None if d is None else int(d) for d in spec.shape]
     b = [None if d is None else int(d) for d in other.shape]

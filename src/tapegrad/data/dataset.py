@@ -35,6 +35,9 @@ from ..ops import core as _core
 from ..ops.tensor_spec import TensorSpec
 from ._structure import (
     DatasetSpec,
+    SparseTensorSpec,
+    SparseValue,
+    batch_sparse,
     from_user,
     leaf_dtype,
     relax,
@@ -85,6 +88,8 @@ def _dummy(spec: Any, fill: int, none_dim: int) -> Any:
 
 
 def _stack(items: list[Any], component: int) -> np.ndarray:
+    if isinstance(items[0], SparseValue):
+        return batch_sparse(items)
     first = items[0].shape
     for i, a in enumerate(items):
         if a.shape != first:
@@ -955,6 +960,8 @@ class _RaggedBatchDataset(_BatchDataset):
 
 
 def _batch_spec(spec: Any, lead: int | None) -> Any:
+    if isinstance(spec, SparseTensorSpec):
+        return SparseTensorSpec([lead, *spec.shape], spec.dtype)
     if spec.shape.rank is None:
         return with_shape(spec, None)
     return with_shape(spec, (lead, *[None if d is None else int(d) for d in spec.shape]))

@@ -190,11 +190,8 @@ def iter_records(path: str, compression: str = "", buffer_size: int = 0) -> Iter
             except (OSError, EOFError, zlib.error) as e:
                 raise DataLossError(f"{path}: the {compression} stream is corrupt near byte {offset} of its "
                                     f"content ({e}).") from None
-            if not head:
+            if len(head) < 12:  # TF ends the file quietly when a header is cut short (a writer still writing)
                 return
-            if len(head) < 12:
-                raise DataLossError(f"truncated record at {offset} in {path}: the file ends inside a record "
-                                    f"header ({len(head)} of 12 bytes). Was the writer closed?")
             (length,) = struct.unpack_from("<Q", head)
             if struct.unpack_from("<I", head, 8)[0] != masked_crc32c(head[:8]):
                 hint = " (Is this even a TFRecord file?)" if offset == 0 else ""

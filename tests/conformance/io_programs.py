@@ -1,0 +1,574 @@
+"""tf.io / tf.train.Example / TFRecord programs, run unchanged under TensorFlow and under tapegrad.
+
+``python io_programs.py MODULE OUT WORKDIR [PEER]`` imports MODULE (``tensorflow`` or ``tapegrad``) as ``tf`` and
+writes JSON to OUT with:
+
+* ``cases``: ``{case: ["val", repr text] | ["exc", exception class]}`` for every ``@case`` program;
+* ``files``: the files every ``@writer`` program wrote under WORKDIR (base64), so the other library can read them;
+* ``own`` / ``peer``: ``{reader: [...]}``, each ``@reader`` program run on the files of WORKDIR (this library's)
+  and of PEER (the other library's).
+
+``test_io_vs_tf.py`` compares: cases as in the strings lane; TF's reading of tapegrad's files and tapegrad's reading
+of TF's files against TF's reading of its own files; the written bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+CASES: dict[str, Callable[[Any], Any]] = {}
+WRITERS: dict[str, Callable[[Any, str], None]] = {}
+READERS: dict[str, Callable[[Any, str], Any]] = {}
+
+
+def case(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def writer(fn: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
+    WRITERS[fn.__name__[2:]] = fn
+    return fn
+
+
+def reader(fn: Callable[[Any, str], Any]) -> Callable[[Any, str], Any]:
+    READERS[fn.__name__[2:]] = fn
+    return fn
+
+
+def _ex(tf: Any, **features: Any) -> Any:
+    """An Example from keyword lists: ints → int64_list, floats → float_list, bytes → bytes_list."""
+    T = tf.train
+    out = {}
+    for k, v in features.items():
+        if v and isinstance(v[0], bytes):
+            out[k] = T.Feature(bytes_list=T.BytesList(value=v))
+        elif v and isinstance(v[0], float):
+            out[k] = T.Feature(float_list=T.FloatList(value=v))
+        else:
+            out[k] = T.Feature(int64_list=T.Int64List(value=v))
+    return T.Example(features=T.Features(feature=out))
+
+
+def _hex(msg: Any) -> str:
+    return msg.SerializeToString(deterministic=True).hex()
+
+
+# -- tf.train messages ----------------------------------------------------------------------------------------------
+
+@case
+def proto_example_bytes(tf: Any) -> Any:
+    return _hex(_ex(tf, label=[3], pixels=[0.5, -1.25, 1e-30], name=[b"a", b"", b"\x00\xff"], neg=[-1, 2**62, -2**63]))
+
+
+@case
+def proto_feature_text(tf: Any) -> Any:
+    T = tf.train
+    return [str(T.Feature(float_list=T.FloatList(value=[0.1, 1e20, float("nan"), -0.0, 16777217.0, 3.0]))),
+            str(T.Feature(bytes_list=T.BytesList(value=[b"\x00\xff\"'\n\t\\", "é".encode()]))),
+            str(T.Feature(int64_list=T.Int64List(value=[-5, 0]))), str(T.Feature())]
+
+
+@case
+def proto_example_text_one_key(tf: Any) -> Any:
+    return str(_ex(tf, k=[1, 2])), repr(tf.train.Example()), str(tf.train.Features(feature={"é\n": tf.train.Feature()}))
+
+
+@case
+def proto_sequence_example_bytes(tf: Any) -> Any:
+    T = tf.train
+    se = T.SequenceExample(
+        context=T.Features(feature={"len": T.Feature(int64_list=T.Int64List(value=[2]))}),
+        feature_lists=T.FeatureLists(feature_list={
+            "tok": T.FeatureList(feature=[T.Feature(int64_list=T.Int64List(value=[7, 300])),
+                                          T.Feature(int64_list=T.Int64List(value=[]))]),
+            "w": T.FeatureList(feature=[T.Feature(float_list=T.FloatList(value=[1.5]))])}))
+    return _hex(se), str(T.SequenceExample(feature_lists=T.FeatureLists(feature_list={"s": T.FeatureList()})))
+
+
+@case
+def proto_round_trip_and_equality(tf: Any) -> Any:
+    T = tf.train
+    ex = _ex(tf, a=[1], b=[2.0])
+    back = T.Example.FromString(ex.SerializeToString())
+    other = T.Example()
+    n = other.ParseFromString(ex.SerializeToString())
+    return (back == ex, other == ex, n, T.Feature() == T.Feature(int64_list=T.Int64List()),
+            T.FloatList(value=[0.1]).value[0], list(back.features.feature["a"].int64_list.value))
+
+
+@case
+def proto_autovivify_and_oneof(tf: Any) -> Any:
+    T = tf.train
+    ex = T.Example()
+    ex.features.feature["a"].int64_list.value.append(3)
+    ex.features.feature["a"].int64_list.value.extend([4, 5])
+    f = T.Feature(int64_list=T.Int64List(value=[1]))
+    f.float_list.value.append(2.0)
+    empty = T.Example()
+    _ = empty.features
+    return (_hex(ex), f.WhichOneof("kind"), _hex(f), empty.HasField("features"), empty.SerializeToString(),
+            T.Feature(int64_list={"value": [9]}).int64_list.value[0])
+
+
+@case
+def proto_unpacked_int64_and_float(tf: Any) -> Any:
+    T = tf.train
+    a = T.Int64List.FromString(bytes.fromhex("0801" "0802" "0a020304"))
+    b = T.FloatList.FromString(bytes.fromhex("0d0000803f"))
+    return list(a.value), list(b.value), _hex(a)
+
+
+@case
+def proto_type_errors(tf: Any) -> Any:
+    T = tf.train
+
+    def exc(fn: Callable[[], Any]) -> str:
+        try:
+            fn()
+            return "ok"
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__
+
+    return (exc(lambda: T.Int64List(value=[1.5])), exc(lambda: T.BytesList(value=["text"])),
+            exc(lambda: T.FloatList(value=["x"])), exc(lambda: T.Int64List(value=[2**63])),
+            exc(lambda: T.Int64List(value=[True])), exc(lambda: setattr(T.Example(), "features", T.Features())),
+            exc(lambda: setattr(T.Int64List(), "value", [1])), exc(lambda: T.Feature(bogus=1)))
+
+
+@case
+def proto_corrupt_bytes(tf: Any) -> Any:
+    try:
+        tf.train.Int64List.FromString(b"\x0a\x05")
+    except Exception as e:  # noqa: BLE001
+        return type(e).__name__
+    return "parsed"
+
+
+# -- parsing --------------------------------------------------------------------------------------------------------
+
+def _spec(tf: Any) -> dict[str, Any]:
+    return {"a": tf.io.FixedLenFeature([2], tf.int64), "f": tf.io.FixedLenFeature([], tf.float32),
+            "b": tf.io.VarLenFeature(tf.string),
+            "m": tf.io.FixedLenFeature([2], tf.float32, default_value=[0.0, 9.0]),
+            "s": tf.io.FixedLenFeature([], tf.string, default_value="dflt")}
+
+
+@case
+def parse_single_example_mixed(tf: Any) -> Any:
+    s = _ex(tf, a=[1, 2], f=[1.5], b=[b"x", b"yy"]).SerializeToString()
+    return tf.io.parse_single_example(s, _spec(tf))
+
+
+@case
+def parse_single_example_from_tensor(tf: Any) -> Any:
+    s = tf.constant(_ex(tf, a=[1, 2], f=[1.5], b=[b"x"]).SerializeToString())
+    return tf.io.parse_single_example(s, {"a": tf.io.FixedLenFeature([1, 2], tf.int64),
+                                          "b": tf.io.VarLenFeature(tf.string)})
+
+
+@case
+def parse_example_batch(tf: Any) -> Any:
+    s = [_ex(tf, a=[1, 2], f=[1.5], b=[b"x", b"yy"]).SerializeToString(),
+         _ex(tf, a=[3, 4], f=[2.5], b=[b"q"], m=[1.0, 2.0]).SerializeToString(),
+         _ex(tf, a=[5, 6], f=[-1.0], s=[b"given"]).SerializeToString()]
+    return tf.io.parse_example(s, _spec(tf))
+
+
+@case
+def parse_example_sequence_feature(tf: Any) -> Any:
+    s = [_ex(tf, a=[1, 2]).SerializeToString(), _ex(tf, a=[3, 4, 5, 6]).SerializeToString(),
+         _ex(tf, c=[1.0]).SerializeToString()]
+    return tf.io.parse_example(s, {
+        "a": tf.io.FixedLenSequenceFeature([2], tf.int64, allow_missing=True, default_value=-1),
+        "zz": tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True),
+        "c": tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True)})
+
+
+@case
+def parse_example_ragged(tf: Any) -> Any:
+    s = [_ex(tf, a=[1, 2], b=[b"x", b"yy"]).SerializeToString(), _ex(tf, a=[3], b=[b"q"]).SerializeToString(),
+         _ex(tf).SerializeToString()]
+    return tf.io.parse_example(s, {"a": tf.io.RaggedFeature(tf.int64),
+                                   "b": tf.io.RaggedFeature(tf.string, row_splits_dtype=tf.int64),
+                                   "c": tf.io.RaggedFeature(tf.float32, value_key="a2")})
+
+
+@case
+def parse_ragged_partitions(tf: Any) -> Any:
+    R = tf.io.RaggedFeature
+    s1 = _ex(tf, v=[1, 2, 3, 4, 5, 6], len=[2, 1], ids=[0, 0, 1], spl=[0, 3, 3])
+    s2 = _ex(tf, v=[7, 8], len=[1], ids=[0, 0], spl=[0, 1])
+    spec = {"rl": R(tf.int64, value_key="v", partitions=[R.RowLengths("len"), R.UniformRowLength(2)]),
+            "vr": R(tf.int64, value_key="v", partitions=[R.ValueRowIds("ids"), R.UniformRowLength(2)])}
+    single = tf.io.parse_single_example(s1.SerializeToString(), spec)
+    batch = tf.io.parse_example([s1.SerializeToString(), s2.SerializeToString()],
+                                {"rs": R(tf.int64, value_key="ids", partitions=[R.RowSplits("spl")])})
+    return single, batch
+
+
+@case
+def parse_single_example_all_kinds_missing(tf: Any) -> Any:
+    s = _ex(tf, a=[1, 2, 3]).SerializeToString()
+    return tf.io.parse_single_example(s, {
+        "a": tf.io.RaggedFeature(tf.int64), "z": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True),
+        "y": tf.io.VarLenFeature(tf.int64), "b": tf.io.FixedLenFeature([3], tf.int64, default_value=[0, 0, 0])})
+
+
+@case
+def parse_empty_feature_is_missing(tf: Any) -> Any:
+    T = tf.train
+    s = T.Example(features=T.Features(feature={"a": T.Feature()})).SerializeToString()
+    return (tf.io.parse_single_example(s, {"a": tf.io.VarLenFeature(tf.int64)}),
+            tf.io.parse_single_example(s, {"a": tf.io.FixedLenFeature([], tf.int64, default_value=4)}))
+
+
+def _raises(tf: Any, features: Any, serialized: Any = None) -> Any:
+    s = _ex(tf, a=[1, 2], f=[1.5], b=[b"x"]).SerializeToString() if serialized is None else serialized
+    return tf.io.parse_single_example(s, features)
+
+
+@case
+def parse_error_missing_required(tf: Any) -> Any:
+    return _raises(tf, {"zz": tf.io.FixedLenFeature([], tf.int64)})
+
+
+@case
+def parse_error_wrong_count(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.FixedLenFeature([3], tf.int64)})
+
+
+@case
+def parse_error_wrong_type_dense(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.FixedLenFeature([2], tf.float32)})
+
+
+@case
+def parse_error_wrong_type_varlen(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.VarLenFeature(tf.float32)})
+
+
+@case
+def parse_error_int32_spec(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.FixedLenFeature([2], tf.int32)})
+
+
+@case
+def parse_error_float64_spec(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.FixedLenFeature([2], tf.float64)})
+
+
+@case
+def parse_error_unknown_first_dim(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.FixedLenFeature([None], tf.int64)})
+
+
+@case
+def parse_error_not_scalar(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.VarLenFeature(tf.int64)}, [_ex(tf, a=[1]).SerializeToString()])
+
+
+@case
+def parse_error_empty_spec(tf: Any) -> Any:
+    return _raises(tf, {})
+
+
+@case
+def parse_error_default_wrong_size(tf: Any) -> Any:
+    return _raises(tf, {"q": tf.io.FixedLenFeature([2], tf.int64, default_value=[1, 2, 3])})
+
+
+@case
+def parse_error_sequence_feature_not_allow_missing(tf: Any) -> Any:
+    return tf.io.parse_example([_ex(tf, a=[1, 2]).SerializeToString()],
+                               {"a": tf.io.FixedLenSequenceFeature([2], tf.int64)})
+
+
+@case
+def parse_error_batch_rank2(tf: Any) -> Any:
+    return tf.io.parse_example(tf.constant([[_ex(tf, a=[1]).SerializeToString()]]),
+                               {"a": tf.io.VarLenFeature(tf.int64)})
+
+
+@case
+def parse_error_garbage(tf: Any) -> Any:
+    return _raises(tf, {"a": tf.io.VarLenFeature(tf.int64)}, b"garbage")
+
+
+@case
+def parse_feature_spec_reprs(tf: Any) -> Any:
+    return (tf.io.FixedLenFeature([2], tf.int64), tf.io.VarLenFeature(tf.float32),
+            tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True))
+
+
+def _seq(tf: Any) -> bytes:
+    T = tf.train
+    return T.SequenceExample(
+        context=T.Features(feature={"len": T.Feature(int64_list=T.Int64List(value=[2]))}),
+        feature_lists=T.FeatureLists(feature_list={
+            "tok": T.FeatureList(feature=[T.Feature(int64_list=T.Int64List(value=[7, 8])),
+                                          T.Feature(int64_list=T.Int64List(value=[9, 10]))]),
+            "w": T.FeatureList(feature=[T.Feature(float_list=T.FloatList(value=[1.0])),
+                                        T.Feature(float_list=T.FloatList(value=[]))])})).SerializeToString()
+
+
+@case
+def parse_single_sequence_example_kinds(tf: Any) -> Any:
+    return tf.io.parse_single_sequence_example(
+        _seq(tf), context_features={"len": tf.io.FixedLenFeature([], tf.int64),
+                                    "miss": tf.io.FixedLenFeature([], tf.float32, default_value=0.5)},
+        sequence_features={"tok": tf.io.FixedLenSequenceFeature([2], tf.int64), "w": tf.io.VarLenFeature(tf.float32),
+                           "q": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True),
+                           "r": tf.io.RaggedFeature(tf.int64, value_key="tok")})
+
+
+@case
+def parse_single_sequence_example_ragged(tf: Any) -> Any:
+    return tf.io.parse_single_sequence_example(
+        _seq(tf), sequence_features={"r": tf.io.RaggedFeature(tf.int64, value_key="tok"),
+                                     "w": tf.io.RaggedFeature(tf.float32, row_splits_dtype=tf.int64)})
+
+
+@case
+def parse_sequence_example_ragged_batch(tf: Any) -> Any:
+    return tf.io.parse_sequence_example([_seq(tf), _seq(tf)], sequence_features={
+        "tok": tf.io.RaggedFeature(tf.int64), "none": tf.io.VarLenFeature(tf.string)})
+
+
+@case
+def parse_sequence_example_batch(tf: Any) -> Any:
+    T = tf.train
+    short = T.SequenceExample(feature_lists=T.FeatureLists(feature_list={
+        "tok": T.FeatureList(feature=[T.Feature(int64_list=T.Int64List(value=[1, 2]))])})).SerializeToString()
+    return tf.io.parse_sequence_example(
+        [_seq(tf), short], context_features={"len": tf.io.FixedLenFeature([], tf.int64, default_value=-1)},
+        sequence_features={"tok": tf.io.FixedLenSequenceFeature([2], tf.int64), "w": tf.io.VarLenFeature(tf.float32)})
+
+
+@case
+def parse_sequence_error_missing_list(tf: Any) -> Any:
+    return tf.io.parse_single_sequence_example(_seq(tf), sequence_features={
+        "q": tf.io.FixedLenSequenceFeature([], tf.int64)})
+
+
+@case
+def parse_sequence_error_step_count(tf: Any) -> Any:
+    return tf.io.parse_single_sequence_example(_seq(tf), sequence_features={
+        "w": tf.io.FixedLenSequenceFeature([], tf.float32)})
+
+
+@case
+def parse_sequence_error_fixedlen(tf: Any) -> Any:
+    return tf.io.parse_single_sequence_example(_seq(tf),
+                                               sequence_features={"tok": tf.io.FixedLenFeature([2], tf.int64)})
+
+
+@case
+def parse_sequence_error_nothing(tf: Any) -> Any:
+    return tf.io.parse_single_sequence_example(_seq(tf))
+
+
+@case
+def parse_inside_dataset_map(tf: Any) -> Any:
+    records = [_ex(tf, x=[float(i), float(i) * 2], y=[i]).SerializeToString() for i in range(5)]
+    spec = {"x": tf.io.FixedLenFeature([2], tf.float32), "y": tf.io.FixedLenFeature([], tf.int64)}
+    ds = tf.data.Dataset.from_tensor_slices(records).map(lambda r: tf.io.parse_single_example(r, spec))
+    ds = ds.map(lambda d: (d["x"], d["y"])).batch(2)
+    return ds.element_spec, [(x.numpy().tolist(), y.numpy().tolist()) for x, y in ds]
+
+
+@case
+def parse_example_after_batch_in_map(tf: Any) -> Any:
+    records = [_ex(tf, v=list(range(i))).SerializeToString() for i in range(1, 5)]
+    spec = {"v": tf.io.VarLenFeature(tf.int64)}
+    ds = tf.data.Dataset.from_tensor_slices(records).batch(2).map(
+        lambda r: tf.sparse.to_dense(tf.io.parse_example(r, spec)["v"]))
+    return [t.numpy().tolist() for t in ds]
+
+
+# -- TFRecord files ---------------------------------------------------------------------------------------------------
+
+_RECORDS = [b"hello", b"", b"x" * 1000, bytes(range(256)) * 40]
+
+
+def _records(tf: Any) -> list[bytes]:
+    return _RECORDS + [_ex(tf, i=[i], v=[0.5 * i]).SerializeToString(deterministic=True) for i in range(20)]
+
+
+@writer
+def w_plain(tf: Any, d: str) -> None:
+    with tf.io.TFRecordWriter(os.path.join(d, "plain.tfrecord")) as w:
+        for r in _records(tf):
+            w.write(r)
+
+
+@writer
+def w_gzip(tf: Any, d: str) -> None:
+    with tf.io.TFRecordWriter(os.path.join(d, "gzip.tfrecord"), tf.io.TFRecordOptions(compression_type="GZIP")) as w:
+        for r in _records(tf):
+            w.write(r)
+
+
+@writer
+def w_zlib(tf: Any, d: str) -> None:
+    with tf.io.TFRecordWriter(os.path.join(d, "zlib.tfrecord"), "ZLIB") as w:
+        for r in _records(tf):
+            w.write(r)
+
+
+@writer
+def w_examples(tf: Any, d: str) -> None:
+    w = tf.io.TFRecordWriter(os.path.join(d, "examples.tfrecord"))
+    for i in range(6):
+        w.write(_ex(tf, x=[float(i), -float(i)], y=[i % 2], name=[f"n{i}".encode()]).SerializeToString(
+            deterministic=True))
+    w.close()
+
+
+@writer
+def w_examples_default_order(tf: Any, d: str) -> None:
+    """TF's default serialisation orders map entries by hash (not reproducible): the bytes differ, the parse not."""
+    with tf.io.TFRecordWriter(os.path.join(d, "examples_hashorder.tfrecord")) as w:
+        for i in range(3):
+            w.write(_ex(tf, x=[float(i)], y=[i], name=[b"n"], zz=[1], aa=[2.0]).SerializeToString())
+
+
+@reader
+def r_examples_default_order(tf: Any, d: str) -> Any:
+    spec = {k: tf.io.VarLenFeature(dt) for k, dt in
+            (("x", tf.float32), ("y", tf.int64), ("name", tf.string), ("zz", tf.int64), ("aa", tf.float32))}
+    ds = tf.data.TFRecordDataset(os.path.join(d, "examples_hashorder.tfrecord")).map(
+        lambda r: tf.io.parse_single_example(r, spec))
+    return [{k: v.values.numpy().tolist() for k, v in e.items()} for e in ds]
+
+
+@writer
+def w_empty(tf: Any, d: str) -> None:
+    tf.io.TFRecordWriter(os.path.join(d, "empty.tfrecord")).close()
+
+
+def _read(tf: Any, path: str, compression: str | None = None) -> list[str]:
+    return [r.numpy().hex() for r in tf.data.TFRecordDataset(path, compression_type=compression)]
+
+
+@reader
+def r_plain(tf: Any, d: str) -> Any:
+    return _read(tf, os.path.join(d, "plain.tfrecord"))
+
+
+@reader
+def r_gzip(tf: Any, d: str) -> Any:
+    return _read(tf, os.path.join(d, "gzip.tfrecord"), "GZIP")
+
+
+@reader
+def r_zlib(tf: Any, d: str) -> Any:
+    return _read(tf, os.path.join(d, "zlib.tfrecord"), "ZLIB")
+
+
+@reader
+def r_empty(tf: Any, d: str) -> Any:
+    return _read(tf, os.path.join(d, "empty.tfrecord"))
+
+
+@reader
+def r_examples(tf: Any, d: str) -> Any:
+    spec = {"x": tf.io.FixedLenFeature([2], tf.float32), "y": tf.io.FixedLenFeature([], tf.int64),
+            "name": tf.io.FixedLenFeature([], tf.string)}
+    ds = tf.data.TFRecordDataset([os.path.join(d, "examples.tfrecord")]).map(
+        lambda r: tf.io.parse_single_example(r, spec)).batch(4)
+    return [{k: v.numpy().tolist() for k, v in b.items()} for b in ds]
+
+
+@reader
+def r_interleaved(tf: Any, d: str) -> Any:
+    files = [os.path.join(d, "plain.tfrecord"), os.path.join(d, "examples.tfrecord")]
+    return [r.numpy().hex()[:16] for r in tf.data.TFRecordDataset(files, num_parallel_reads=2)]
+
+
+@reader
+def r_corrupt(tf: Any, d: str) -> Any:
+    """Flip one byte of a record's data: the first records read, then DataLossError."""
+    raw = bytearray(open(os.path.join(d, "plain.tfrecord"), "rb").read())
+    raw[16 + 5 + 16 + 12 + 3] ^= 1  # inside the third record's data
+    path = os.path.join(d, "corrupt.tfrecord")
+    with open(path, "wb") as f:
+        f.write(bytes(raw))
+    got = []
+    try:
+        for r in tf.data.TFRecordDataset(path):
+            got.append(len(r.numpy()))
+    except Exception as e:  # noqa: BLE001
+        got.append(type(e).__name__)
+    return got
+
+
+@reader
+def r_truncated(tf: Any, d: str) -> Any:
+    raw = open(os.path.join(d, "plain.tfrecord"), "rb").read()
+    out = []
+    for cut in (5, 30):
+        path = os.path.join(d, f"trunc{cut}.tfrecord")
+        with open(path, "wb") as f:
+            f.write(raw[:len(raw) - cut] if cut == 5 else raw[:cut])
+        got: list[Any] = []
+        try:
+            for r in tf.data.TFRecordDataset(path):
+                got.append(len(r.numpy()))
+        except Exception as e:  # noqa: BLE001
+            got.append(type(e).__name__)
+        out.append(got[-3:])
+    return out
+
+
+# -- the runner -----------------------------------------------------------------------------------------------------
+
+def _text(tf: Any, value: Any) -> str:
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        inner = ", ".join(_text(tf, v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_text(tf, v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _run(fn: Callable[..., Any], tf: Any, *args: Any) -> list[str]:
+    try:
+        return ["val", _text(tf, fn(tf, *args))]
+    except Exception as exc:  # noqa: BLE001 - compared by class
+        return ["exc", type(exc).__name__]
+
+
+def main() -> None:
+    module, out, workdir = sys.argv[1], sys.argv[2], sys.argv[3]
+    peer = sys.argv[4] if len(sys.argv) > 4 else None
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    tf = importlib.import_module(module)
+    np.random.seed(0)
+    os.makedirs(workdir, exist_ok=True)
+    result: dict[str, Any] = {"cases": {}, "files": {}, "own": {}, "peer": {}}
+    for write in WRITERS.values():
+        write(tf, workdir)
+    for name in sorted(os.listdir(workdir)):
+        with open(os.path.join(workdir, name), "rb") as f:
+            result["files"][name] = base64.b64encode(f.read()).decode()
+    for name, fn in CASES.items():
+        result["cases"][name] = _run(fn, tf)
+    for name, fn in READERS.items():
+        result["own"][name] = _run(fn, tf, workdir)
+        if peer is not None:
+            result["peer"][name] = _run(fn, tf, peer)
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
