@@ -231,3 +231,43 @@ def test_compiled_function_traces_recurrent_layers_once(make):
         for a, b in zip(eager, traced):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
     assert compiled.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-12), ("float32", 2e-5)])
+@pytest.mark.parametrize("steps,bias", [(6, True), (1, True), (4, False)])
+def test_lstm_sequence_numpy_rules_match_the_per_step_rules(dtype, tol, steps, bias):
+    """``lstm_sequence``'s NumPy forward and backward (transposed recurrence, σ via tanh, one GEMM for all weight
+    gradients) against the per-step formulas on the same arrays, for every subset of inputs that needs a gradient
+    and upstreams at several steps (of the hidden states; also of the cell states)."""
+    import itertools
+
+    from tapegrad._backend import NUMPY
+    from tapegrad.ops import rnn_ops
+
+    rng = np.random.default_rng(5)
+    b, d, u = 3, 4, 5
+    x = rng.normal(size=(b, steps, d)).astype(dtype)
+    kernel, uk = (rng.normal(size=(d, 4 * u)) * 0.6).astype(dtype), (rng.normal(size=(u, 4 * u)) * 0.6).astype(dtype)
+    h0, c0 = rng.normal(size=(b, u)).astype(dtype), rng.normal(size=(b, u)).astype(dtype)
+    ins = (x, kernel) + ((rng.normal(size=(4 * u,)).astype(dtype),) if bias else ()) + (h0, c0, uk)
+    p = {"has_bias": bias}
+    out = rnn_ops._lstm_seq_fwd(NUMPY, *ins, has_bias=bias)
+    ref = rnn_ops._lstm_rec_fwd(NUMPY, rnn_ops._project(NUMPY, x, kernel, ins[2] if bias else None), h0, c0, uk)
+    for a, r in zip(out, ref):
+        np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+    ghs = np.zeros((steps, b, u), dtype)
+    ghs[-1] = rng.normal(size=(b, u))
+    ghs[0] += rng.normal(size=(b, u))
+    gcs = np.zeros_like(ghs)
+    gcs[-1] = rng.normal(size=(b, u))
+    # the per-step rule: a non-zero (but negligible) upstream of the gates takes the general path
+    tiny = np.full(out[2].shape, 1e-300 if dtype == "float64" else 1e-38, dtype)
+    for needs, cells in itertools.product(itertools.product((False, True), repeat=len(ins)), (False, True)):
+        gc = gcs if cells else np.zeros_like(ghs)
+        fast = rnn_ops._lstm_seq_vjp(NUMPY, (ghs, gc, np.zeros(out[2].shape, dtype)), ins, out, p, needs)
+        slow = rnn_ops._lstm_seq_vjp(NUMPY, (ghs, gc, tiny), ins, ref, p, needs)
+        for n, a, r in zip(needs, fast, slow):
+            assert (a is None) == (not n)
+            if n:
+                assert a.shape == r.shape and a.dtype == np.dtype(dtype)
+                np.testing.assert_allclose(a, r, rtol=tol, atol=tol)

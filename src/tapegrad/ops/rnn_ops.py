@@ -115,11 +115,15 @@ def lstm_step(xp: Any, h: Any, c: Any, recurrent_kernel: Any, return_gates: bool
 
 
 # -- the whole sequence as one op --------------------------------------------------------------------------------
-# ``lstm_sequence`` runs every step of an LSTM in one op: in NumPy the forward writes each step's gates and states
-# into per-sequence buffers with ``out=`` (about a dozen NumPy calls a step), and the backward pass through time
-# does only the recurrent part per step (the gate derivatives and their products with the saved states are whole-
-# sequence passes before the loop), then the recurrent kernel's gradient is ONE GEMM over all steps. Under the
-# differentiable namespace (higher-order gradients) both rules are the per-step formulas above, looped.
+# ``lstm_sequence`` runs every step of an LSTM in one op. In NumPy (``_lstm_seq_fwd_np``, ``_lstm_seq_vjp_np``) the
+# recurrence runs transposed: each step's pre-activations are a ``(4u, batch)`` block, so a gate is a contiguous run
+# of rows and every elementwise pass is one call over contiguous memory (column slices of a ``(batch, 4u)`` block
+# cost NumPy several times more per call at these sizes). The states and gates live in ``(T, ·, batch)`` buffers;
+# the op's outputs are transposed views of them, time-major ``(T, batch, ·)``. The backward pass through time does
+# only the recurrent part per step (the gate derivatives and their products with the saved states are whole-
+# sequence passes before the loop), then the recurrent kernel's, the input kernel's and the bias's gradients are ONE
+# GEMM over all steps. Under the differentiable namespace (higher-order gradients) both rules are the per-step
+# formulas above, looped.
 
 
 def _fast(F: Any, *arrays: Any) -> bool:
@@ -134,52 +138,86 @@ def _zero(a: np.ndarray) -> bool:
 
 
 def _lstm_rec_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any, Any]:
-    """The recurrence over time-major projections ``xp`` ``(T, B, 4u)``: every step's h, c and gates."""
-    if not _fast(F, xp, h0, c0, uk) or xp.ndim != 3:
-        hs, cs, acts = [], [], []
-        h, c = h0, c0
-        for t in range(xp.shape[0]):
-            h, c, a = _lstm_step_fwd(F, xp[t], h, c, uk)
-            hs.append(h)
-            cs.append(c)
-            acts.append(a)
-        return F.stack(hs), F.stack(cs), F.stack(acts)
-    steps, b, u4 = xp.shape
-    u = u4 // 4
-    dt = np.result_type(xp, h0, c0, uk)
-    # per-sequence buffers, each step's rows contiguous, from the engine's buffer cache (fresh memory page-faults
-    # on every training step)
-    take = _buffers.take
-    hs, cs, acts = take((steps, b, u), dt), take((steps, b, u), dt), take((steps, b, u4), dt)
-    z, tmp = np.empty((b, u4), dt), np.empty((b, u), dt)
+    """The recurrence over time-major projections ``xp`` ``(T, B, 4u)``: every step's h, c and gates (the per-step
+    formulas, on any namespace)."""
+    hs, cs, acts = [], [], []
     h, c = h0, c0
+    for t in range(xp.shape[0]):
+        h, c, a = _lstm_step_fwd(F, xp[t], h, c, uk)
+        hs.append(h)
+        cs.append(c)
+        acts.append(a)
+    return F.stack(hs), F.stack(cs), F.stack(acts)
+
+
+_SCALES: dict[tuple[int, Any], np.ndarray] = {}
+
+
+def _gate_scale(u: int, dt: Any) -> np.ndarray:
+    """``(4u,)``: 0.5 on the sigmoid gates' columns (i, f, o), 1 on the candidate's (c)."""
+    s = _SCALES.get((u, dt))
+    if s is None:
+        s = _SCALES[(u, dt)] = np.full((4 * u,), 0.5, dt)
+        s[2 * u:3 * u] = 1
+    return s
+
+
+def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarray, c0: np.ndarray,
+                     uk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    b, steps, d = x.shape
+    u4 = uk.shape[1]
+    u = u4 // 4
+    dt = np.result_type(x, kernel, h0, c0, uk, *(() if bias is None else (bias,)))
+    take = _buffers.take
+    # σ(z) = (1 + tanh(z/2)) / 2: the sigmoid gates' columns of the kernels are halved (exact in binary floating
+    # point), so ONE tanh over the step's whole (4u, B) block gives tanh(z/2) on the gates and tanh(z) on the
+    # candidate; then one multiply-add turns the gates into σ. The kernels enter the GEMMs transposed (BLAS reads
+    # the F-ordered views as they are).
+    s = _gate_scale(u, dt)
+    ukt = np.multiply(uk, s).T
+    # the input projections of every step, (T, 4u, B): one GEMM per step of the scaled (4u, d [+1]) kernel with the
+    # inputs as (d [+1], T, B) (the bias rides in the GEMM on a row of ones)
+    rows = d if bias is None else d + 1
+    xa = take((rows, steps, b), dt)
+    np.copyto(xa[:d], x.transpose(2, 1, 0))
+    kx = np.empty((rows, u4), dt)
+    np.multiply(kernel, s, out=kx[:d])
+    if bias is not None:
+        xa[d] = 1
+        np.multiply(bias, s, out=kx[d])
+    xpt = np.matmul(kx.T, xa.transpose(1, 0, 2), out=take((steps, u4, b), dt))
+    hst, cst, at = take((steps, u, b), dt), take((steps, u, b), dt), take((steps, u4, b), dt)
+    z, tmp = np.empty((u4, b), dt), np.empty((u, b), dt)
+    h, c = h0.T, c0.T
+    i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
     for t in range(steps):
-        a = acts[t]
-        np.matmul(h, uk, out=z)
-        z += xp[t]
-        np.negative(z, out=a)  # σ over all four blocks (the c block is overwritten by its tanh)
-        np.exp(a, out=a)
-        a += 1
-        np.reciprocal(a, out=a)
-        np.tanh(z[:, 2 * u:3 * u], out=a[:, 2 * u:3 * u])
-        c_new, h_new = cs[t], hs[t]
-        np.multiply(a[:, u:2 * u], c, out=c_new)
-        np.multiply(a[:, :u], a[:, 2 * u:3 * u], out=tmp)
-        c_new += tmp
-        np.tanh(c_new, out=tmp)
-        np.multiply(a[:, 3 * u:], tmp, out=h_new)
-        h, c = h_new, c_new
-    return hs, cs, acts
+        a = at[t]
+        np.matmul(ukt, h, out=z)
+        z += xpt[t]
+        np.tanh(z, out=a)
+        a *= 0.5
+        a += 0.5
+        np.tanh(z[g], out=a[g])  # the candidate's rows: tanh of the unscaled pre-activation
+        c = np.multiply(a[f], c, out=cst[t])
+        np.multiply(a[i], a[g], out=tmp)
+        c += tmp
+        np.tanh(c, out=tmp)
+        h = np.multiply(a[o], tmp, out=hst[t])
+    return hst.transpose(0, 2, 1), cst.transpose(0, 2, 1), at.transpose(0, 2, 1)
+
+
+def _rows_last(a: np.ndarray) -> np.ndarray:
+    """A time-major output ``(T, B, k)`` as the ``(T, k, B)`` buffer it views (a copy if it is not one)."""
+    t = a.transpose(0, 2, 1)
+    return t if t.flags.c_contiguous else np.ascontiguousarray(t)
 
 
 def _lstm_rec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    """Gradients of the recurrence wrt ``(xp, h0, c0, uk)``."""
+    """Gradients of the recurrence wrt ``(xp, h0, c0, uk)`` (the per-step rule looped backwards; upstreams may carry
+    leading Jacobian batch axes: time is axis -3)."""
     xp, h0, c0, uk = ins
     ghs, gcs, ga = g
     hs, cs, acts = out
-    if _fast(F, h0, c0, uk, ghs, gcs, ga, hs, cs, acts) and ghs.ndim == 3 and _zero(gcs) and _zero(ga):
-        return _lstm_seq_vjp_np(ghs, ins, out, needs)
-    # the step rule looped backwards (upstreams may carry leading Jacobian batch axes: time is axis -3)
     steps = F.shape(hs)[0]
     dh = dc_next = g_uk = None
     dzs: list[Any] = [None] * steps
@@ -195,61 +233,90 @@ def _lstm_rec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
     return (dz if needs[0] else None), (dh if needs[1] else None), (dc_next if needs[2] else None), g_uk
 
 
-def _lstm_seq_vjp_np(ghs: np.ndarray, ins: Any, out: Any, needs: Any) -> tuple[Any, ...]:
-    _, h0, c0, uk = ins
-    hs, cs, acts = out
-    steps, b, u = hs.shape
-    # whole-sequence passes: q[..., k] is what multiplies the cell-state gradient in gate k's pre-activation
-    # gradient (i: tanh(g)·σ'(i), f: c_{t-1}·σ'(f), g: σ(i)·tanh'(g)); o: tanh(c_t)·σ'(o) multiplies ∂h
+def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, needs: Any) -> tuple[Any, ...]:
+    """The backward pass through time in the forward's transposed layout, then every weight's gradient as ONE GEMM
+    over all steps; upstreams of the hidden and (None: zero) cell states; ``ins`` ``(x, kernel, bias, h0, c0, uk)``
+    (bias None when there is none), ``needs`` as ins."""
+    x, kernel, bias, h0, c0, uk = ins
+    n_x, n_k, n_b, n_h, n_c, n_u = needs
+    hst, cst, at = (_rows_last(a) for a in out)
+    steps, u, b = hst.shape
+    u4 = 4 * u
+    i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
+    dt = hst.dtype
     take = _buffers.take
-    deriv = take(acts.shape, acts.dtype)
-    np.subtract(1, acts, out=deriv)
-    deriv *= acts
-    gg = acts[..., 2 * u:3 * u]
-    np.multiply(gg, gg, out=deriv[..., 2 * u:3 * u])
-    np.subtract(1, deriv[..., 2 * u:3 * u], out=deriv[..., 2 * u:3 * u])
-    tc = np.tanh(cs, out=take(cs.shape, cs.dtype))
-    q = take(acts.shape, acts.dtype)
-    np.multiply(gg, deriv[..., :u], out=q[..., :u])
-    np.multiply(cs[:-1], deriv[1:, :, u:2 * u], out=q[1:, :, u:2 * u])
-    np.multiply(c0, deriv[0, :, u:2 * u], out=q[0, :, u:2 * u])
-    np.multiply(acts[..., :u], deriv[..., 2 * u:3 * u], out=q[..., 2 * u:3 * u])
-    np.multiply(tc, deriv[..., 3 * u:], out=q[..., 3 * u:])
-    oq = tc
+    # whole-sequence passes: q[:, k] is what multiplies the cell-state gradient in gate k's pre-activation gradient
+    # (i: σ'(i)·tanh(g), f: σ'(f)·c_{t-1}, g: tanh'(g)·σ(i)); o: σ'(o)·tanh(c_t) multiplies ∂h
+    q = take(at.shape, dt)
+    np.multiply(at, at, out=q)
+    np.subtract(at, q, out=q)  # σ' = σ - σ² (the candidate's rows are redone below)
+    gg, qg = at[:, g], q[:, g]
+    np.multiply(gg, gg, out=qg)
+    np.subtract(1, qg, out=qg)
+    qg *= at[:, i]
+    q[:, i] *= gg
+    q[1:, f] *= cst[:-1]
+    q[0, f] *= c0.T
+    tc = np.tanh(cst, out=take(cst.shape, dt))
+    q[:, o] *= tc
+    oq = tc  # then ∂c_t/∂h_t through h = o·tanh(c): o·(1 - tanh²(c))
     np.multiply(tc, tc, out=oq)
     np.subtract(1, oq, out=oq)
-    oq *= acts[..., 3 * u:]  # ∂c_t/∂h_t through h = o·tanh(c)
-    dz = take(acts.shape, acts.dtype)
-    ukt = np.ascontiguousarray(uk.T)  # a contiguous Uᵀ: the per-step GEMM runs markedly faster than on the view
-    dt = hs.dtype
-    ghb, dc, tmp, dhb = np.empty((b, u), dt), np.empty((b, u), dt), np.empty((b, u), dt), np.empty((b, u), dt)
+    oq *= at[:, o]
+    dzt = take(at.shape, dt)
+    ghb, dc, tmp, dhb = (np.empty((u, b), dt) for _ in range(4))
     live = ghs.reshape(steps, -1).any(axis=1)  # steps with an upstream of their own (one, without return_sequences)
+    # the cell states' upstream (a final state passed on, e.g. to a decoder): the steps that have one
+    live_c = set() if gcs is None else set(np.flatnonzero(gcs.reshape(steps, -1).any(axis=1)).tolist())
     dh = None
     for t in reversed(range(steps)):
         if dh is None:
-            gh = ghs[t]
+            gh = ghs[t].T
         elif live[t]:
-            gh = np.add(ghs[t], dh, out=ghb)
+            gh = np.add(ghs[t].T, dh, out=ghb)
         else:
             gh = dh
         if t == steps - 1:
             np.multiply(gh, oq[t], out=dc)
         else:
-            dc *= acts[t + 1, :, u:2 * u]  # the carried gradient of c_t through c_{t+1} = f·c_t + ...
+            dc *= at[t + 1, f]  # the carried gradient of c_t through c_{t+1} = f·c_t + ...
             np.multiply(gh, oq[t], out=tmp)
             dc += tmp
-        dzt = dz[t]
-        np.multiply(q[t, :, :3 * u].reshape(b, 3, u), dc[:, None, :], out=dzt[:, :3 * u].reshape(b, 3, u))
-        np.multiply(gh, q[t, :, 3 * u:], out=dzt[:, 3 * u:])
-        if t or needs[1]:
-            dh = np.matmul(dzt, ukt, out=dhb)
-    g_c0 = dc * acts[0, :, u:2 * u] if needs[2] else None
-    g_uk = None
-    if needs[3]:  # Σ_t h_{t-1}ᵀ dz_t: one GEMM over every step
-        g_uk = np.matmul(h0.T, dz[0])
-        if steps > 1:
-            g_uk += np.matmul(hs[:-1].reshape((steps - 1) * b, u).T, dz[1:].reshape((steps - 1) * b, 4 * u))
-    return (dz if needs[0] else None), (dh if needs[1] else None), g_c0, g_uk
+        if t in live_c:
+            dc += gcs[t].T
+        dz = dzt[t]
+        np.multiply(q[t, :3 * u].reshape(3, u, b), dc, out=dz[:3 * u].reshape(3, u, b))
+        np.multiply(gh, q[t, o], out=dz[o])
+        if t or n_h:
+            dh = np.matmul(uk, dz, out=dhb)
+    res: list[Any] = [None] * 6
+    if n_h:
+        res[3] = dh.T.copy()
+    if n_c:
+        res[4] = np.multiply(dc, at[0, f]).T.copy()
+    dz = take((steps * b, u4), dt)  # time-major rows (T·B, 4u)
+    np.copyto(dz.reshape(steps, b, u4), dzt.transpose(0, 2, 1))
+    # Σ_t [h_{t-1}; x_t; 1] dz_tᵀ: the recurrent kernel's, the input kernel's and the bias's gradients as ONE GEMM,
+    # the operands of every step stacked (u + d + 1, T, B)
+    d = x.shape[2]
+    nh, nx, nb = (u if n_u else 0), (d if n_k else 0), (1 if n_b and bias is not None else 0)
+    nrow = nh + nx + nb
+    if nrow:
+        sa = take((nrow, steps, b), dt)
+        if nh:
+            np.copyto(sa[:u, 0], h0.T)
+            np.copyto(sa[:u, 1:], hst[:-1].transpose(1, 0, 2))
+        if nx:
+            np.copyto(sa[nh:nh + d], x.transpose(2, 1, 0))
+        if nb:
+            sa[nrow - 1] = 1
+        gw = np.matmul(sa.reshape(nrow, steps * b), dz)
+        res[5] = gw[:u] if nh else None
+        res[1] = gw[nh:nh + d] if nx else None
+        res[2] = gw[nrow - 1] if nb else None
+    if n_x:
+        res[0] = np.matmul(dz, kernel.T).reshape(steps, b, d).transpose(1, 0, 2)
+    return tuple(res)
 
 
 def _lstm_rec_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
@@ -301,12 +368,20 @@ def _project(F: Any, x: Any, kernel: Any, bias: Any) -> Any:
 
 def _lstm_seq_fwd(F: Any, *ins: Any, has_bias: bool) -> tuple[Any, Any, Any]:
     x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
+    if _fast(F, x, kernel, h0, c0, uk) and (bias is None or type(bias) is np.ndarray) and x.ndim == 3:
+        return _lstm_seq_fwd_np(x, kernel, bias, h0, c0, uk)
     return _lstm_rec_fwd(F, _project(F, x, kernel, bias), h0, c0, uk)
 
 
 def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     has_bias = p["has_bias"]
     x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
+    ghs, gcs, ga = g
+    if (_fast(F, x, kernel, h0, c0, uk, ghs, gcs, ga, *out) and (bias is None or type(bias) is np.ndarray)
+            and ghs.ndim == 3 and gcs.ndim == 3 and out[0].ndim == 3 and _zero(ga)):
+        res = _lstm_seq_vjp_np(ghs, None if _zero(gcs) else gcs, (x, kernel, bias, h0, c0, uk), out,
+                               (needs[0], needs[1], has_bias and needs[2]) + tuple(needs[-3:]))
+        return res if has_bias else res[:2] + res[3:]
     need_z = needs[0] or needs[1] or (has_bias and needs[2])
     dz, dh0, dc0, duk = _lstm_rec_vjp(F, g, (None, h0, c0, uk), out, p, (need_z,) + tuple(needs[-3:]))
     res: list[Any] = [None] * len(ins)
@@ -318,10 +393,7 @@ def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
         if needs[1]:  # Σ over every step and example of xᵀ dz: one GEMM
             res[1] = F.matmul(F.transpose(_time_major_rows(F, x)), dz2)
         if has_bias and needs[2]:
-            if nb == 0 and not F.is_diff and dz2.flags.c_contiguous:
-                res[2] = F.matmul(F.ones((t * b,), dtype=dz2.dtype), dz2)
-            else:
-                res[2] = F.sum(dz2, axis=-2)
+            res[2] = F.sum(dz2, axis=-2)
         if needs[0]:
             dx = F.reshape(F.matmul(dz2, F.transpose(kernel)), F.shape(dz)[:nb] + (t, b, d))
             res[0] = F.transpose(dx, tuple(range(nb)) + (nb + 1, nb, nb + 2))
