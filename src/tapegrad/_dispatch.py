@@ -222,13 +222,15 @@ _SCALAR_OK = {float: "fcV", int: "fciuV"}
 
 
 def _slow_binary(op: OpDef, a: Any, b: Any) -> Tensor:
-    from .ops._common import RAGGED_TYPE, pair
+    from .ops._common import RAGGED_TYPE, SPARSE_TYPE, pair
 
     if type(a) is RAGGED_TYPE[0] or type(b) is RAGGED_TYPE[0]:  # elementwise on the RaggedTensors' flat values
         from .ops.ragged_ops import elementwise
 
         return elementwise(op.bin, a, b, op.name)
 
+    if type(b) is SPARSE_TYPE[0] and op.name == "multiply":  # dense * SparseTensor: TF's sparse-dense product
+        return b.__rmul__(a)
     x, y = pair(a, b, op.name)
     return op.bin(x, y)
 

@@ -18,6 +18,7 @@ class RaggedInput(ValueError):
 
 
 RAGGED_TYPE: list[Any] = [None]  # tapegrad.ops.ragged_ops.RaggedTensor, set when that module loads
+SPARSE_TYPE: list[Any] = [None]  # tapegrad.ops.sparse_ops.SparseTensor, likewise
 
 
 def ragged_input(x: Any) -> RaggedInput:
@@ -37,6 +38,9 @@ def to_tensor(x: Any) -> Any:
         return x
     if type(x) is RAGGED_TYPE[0]:
         raise ragged_input(x)
+    if type(x) is SPARSE_TYPE[0]:
+        raise ValueError(f"Attempt to convert a value ({x!r}) with an unsupported type ({type(x)}) to a Tensor: this "
+                         "op needs a dense tensor; use tf.sparse.to_dense(st), or the tf.sparse function for it.")
     return make(constant_value(x), NUMPY)
 
 

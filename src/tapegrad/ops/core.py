@@ -15,6 +15,7 @@ from .._registry import NO_GRADIENT, OpDef, defop, normal, spec
 from .._tape import local
 from .._tensor import Tensor, Variable, _TensorLike, constant_value, make, static_value
 from ..errors import InvalidArgumentError
+from . import _common
 from ._common import RaggedInput, dtype_np, shape_arg, to_tensor
 
 # -- creation ---------------------------------------------------------------------------------------------------
@@ -72,6 +73,8 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
     dense = getattr(value, "_dense", None)
     if dense is not None:
         return convert_to_tensor(dense(), dtype=dtype)
+    if type(value) is _common.SPARSE_TYPE[0]:
+        return _common.to_tensor(value)  # (raises TF's ValueError, naming tf.sparse.to_dense)
     if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
         try:
             return make(constant_value(value, dtype_hint), NUMPY)

@@ -692,6 +692,67 @@ def _as_like(value: Any, like: Tensor) -> Tensor:
 
 # -- RaggedTensorSpec ---------------------------------------------------------------------------------------------
 
+class DynamicRaggedShape:
+    """The shape of a RaggedTensor, as ``tf.shape(rt)`` returns it (TF's ``DynamicRaggedShape``): the row count, each
+    ragged dimension's row lengths and the uniform inner dims. Indexing a uniform dimension gives a scalar;
+    a ragged one raises ``ValueError``.
+
+    >>> import tapegrad as tf
+    >>> s = tf.shape(tf.ragged.constant([[1, 2], [3], [4, 5, 6]]))
+    >>> s
+    <DynamicRaggedShape lengths=[3, (2, 1, 3)] num_row_partitions=1>
+    >>> int(s[0])
+    3
+    """
+
+    def __init__(self, lengths: list[Any], inner: tuple[int, ...], dtype: Any) -> None:
+        self._lengths = lengths  # int (uniform) or tuple of row lengths (ragged), outermost first
+        self._inner = inner  # the flat values' shape
+        self._dtype = np.dtype(dtype)
+
+    @classmethod
+    def _of(cls, rt: RaggedTensor, dtype: Any) -> DynamicRaggedShape:
+        lengths: list[Any] = [rt._nrows()]
+        for splits in rt.nested_row_splits:
+            lengths.append(tuple(np.diff(static_value(splits)).tolist()))
+        flat = tuple(rt.flat_values._value.shape)
+        return cls(lengths + list(flat[1:]), flat, dtype)
+
+    rank = property(lambda self: len(self._lengths), doc="The number of dimensions.")
+    num_row_partitions = property(lambda self: sum(isinstance(v, tuple) for v in self._lengths),
+                                  doc="How many ragged dimensions (row partitions) the shape has.")
+    dtype = property(lambda self: _dtypes.as_dtype(self._dtype), doc="int32 or int64 (``out_type``).")
+
+    @property
+    def inner_shape(self) -> Tensor:
+        """The shape of the flat values."""
+        return make(np.asarray(self._inner, self._dtype), NUMPY)
+
+    def static_lengths(self, ragged_lengths: bool = True) -> list[Any]:
+        """Each dimension's size, or its row lengths (a tuple) for a ragged one (None with ``ragged_lengths=False``)."""
+        return [v if not isinstance(v, tuple) or ragged_lengths else None for v in self._lengths]
+
+    def __getitem__(self, index: int) -> Tensor:
+        if not isinstance(index, (int, np.integer)):
+            raise TypeError(f"DynamicRaggedShape: index with an int, got {index!r}.")
+        i = int(index) + (self.rank if index < 0 else 0)
+        if not 0 <= i < self.rank:
+            raise IndexError(f"Index {index} is out of range for a shape of rank {self.rank}.")
+        v = self._lengths[i]
+        if isinstance(v, tuple):
+            raise ValueError(f"Index {index} is not uniform: dimension {i} is ragged (row lengths {list(v)[:10]}); "
+                             "use rt.row_lengths() or rt.bounding_shape().")
+        return make(np.asarray(v, self._dtype), NUMPY)
+
+    def __len__(self) -> int:
+        return self.rank
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"({', '.join(map(str, v))}{',' if len(v) == 1 else ''})" if isinstance(v, tuple) else
+                          str(v) for v in self._lengths)
+        return f"<DynamicRaggedShape lengths=[{parts}] num_row_partitions={self.num_row_partitions}>"
+
+
 class RaggedTensorSpec:
     """The type of a RaggedTensor: shape (``None`` for ragged dims), dtype, ragged rank and row-splits dtype, as
     ``tf.RaggedTensorSpec`` (used by ``tf.map_fn(fn_output_signature=...)`` and ``tf.function`` signatures).

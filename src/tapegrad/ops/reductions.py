@@ -1745,6 +1745,114 @@ def segment_mean(data: Any, segment_ids: Any, name: str | None = None) -> Tensor
     return applyn(SEGMENT_MEAN, (x, ids), {"num": num, "tail": tail, "counts": counts})
 
 
+def _unsorted_parts(data: Any, segment_ids: Any, num_segments: Any, op: str) -> tuple[Tensor, Tensor, int, np.ndarray]:
+    x = _segment_data(data, op)
+    ids = _segment_ids(segment_ids, op, ("int16", "int32", "int64"))
+    if isinstance(num_segments, _TensorLike):
+        num_segments = static_value(num_segments).item()
+    num = operator.index(num_segments)
+    v = static_value(ids)
+    if num < 0:
+        raise InvalidArgumentError(f"{op}: num_segments == {num} must not be negative.")
+    if x._value.shape[: v.ndim] != v.shape:
+        raise InvalidArgumentError(
+            f"{op}: data.shape = {list(x._value.shape)} does not start with segment_ids.shape = {list(v.shape)}.")
+    if v.size and v.max() >= num:
+        i = int(np.argmax(v.reshape(-1) >= num))
+        raise InvalidArgumentError(f"{op}: segment_ids[{i}] = {int(v.reshape(-1)[i])} is out of range [0, {num}) "
+                                   "(num_segments); negative ids are dropped, larger ones are an error.")
+    return x, ids, num, v
+
+
+def _unsorted_scaled(data: Any, segment_ids: Any, num_segments: Any, op: str, sqrt: bool) -> Tensor:
+    x, ids, num, v = _unsorted_parts(data, segment_ids, num_segments, op)
+    tail = x._value.ndim - v.ndim
+    s = applyn(UNSORTED_SEGMENT_SUM, (x, ids), {"num": num, "tail": tail})
+    counts = np.bincount(v[v >= 0].reshape(-1).astype(np.int64), minlength=num)[:num] if num else np.zeros(0)
+    counts = np.maximum(counts, 1).astype(x._value.dtype if x._value.dtype.kind in "fc" else np.float64)
+    counts = (np.sqrt(counts) if sqrt else counts).reshape((num,) + (1,) * tail)
+    out = s / x._xp.asarray(counts.astype(x._value.dtype)) if x._value.dtype.kind in "fc" else s // counts.astype(
+        x._value.dtype)
+    return out
+
+
+def unsorted_segment_mean(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None) -> Tensor:
+    """The mean per segment for ids in any order (negative ids dropped, empty segments 0). Gradient: dense.
+
+    >>> import tapegrad as tf
+    >>> tf.math.unsorted_segment_mean(tf.constant([1.0, 2.0, 6.0]), [1, 0, 1], 3).numpy().tolist()
+    [2.0, 3.5, 0.0]
+    """
+    return _unsorted_scaled(data, segment_ids, num_segments, "unsorted_segment_mean", sqrt=False)
+
+
+def unsorted_segment_sqrt_n(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None) -> Tensor:
+    """The sum per segment divided by the square root of its size (ids in any order). Gradient: dense.
+
+    >>> import tapegrad as tf
+    >>> tf.math.unsorted_segment_sqrt_n(tf.constant([3.0, 1.0]), [0, 0], 1).numpy().tolist()
+    [2.8284270763397217]
+    """
+    return _unsorted_scaled(data, segment_ids, num_segments, "unsorted_segment_sqrt_n", sqrt=True)
+
+
+def _unsorted_extreme(data: Any, segment_ids: Any, num_segments: Any, kind: str) -> Tensor:
+    """max/min/prod per segment. The value is a NumPy reduction (an op TF-registers no gradient for, used under
+    stop_gradient); the gradient is a composition whose value is zero: TF's rules (ties share a max's gradient
+    equally; a product's gradient is the product of the other entries)."""
+    from . import comparison, core, indexing
+    from .sparse_ops import SEGMENT_REDUCE_RAW
+
+    op = f"unsorted_segment_{kind}"
+    x, ids, num, v = _unsorted_parts(data, segment_ids, num_segments, op)
+    tail = x._value.ndim - v.ndim
+    p = {"num": num, "kind": kind, "empty": None}
+    raw = applyn(SEGMENT_REDUCE_RAW, (x, ids), p)
+    if x._value.dtype.kind not in "fc":
+        return raw
+    value = core.stop_gradient(raw)
+    delta = x - core.stop_gradient(x)  # zero, with x's gradient
+    if kind == "prod":
+        others = core.stop_gradient(applyn(SEGMENT_REDUCE_RAW, (x, ids), {**p, "kind": "prod_others"}))
+        return value + applyn(UNSORTED_SEGMENT_SUM, (delta * others, ids), {"num": num, "tail": tail})
+    picked = comparison.equal(x, segment_take(value, ids, tail))
+    share = core.cast(picked, x.dtype)
+    n = applyn(UNSORTED_SEGMENT_SUM, (share, ids), {"num": num, "tail": tail})
+    n = indexing.where(comparison.greater(n, 0), n, core.ones_like(n))
+    return value + applyn(UNSORTED_SEGMENT_SUM, (delta * share, ids), {"num": num, "tail": tail}) / n
+
+
+def unsorted_segment_max(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None) -> Tensor:
+    """The maximum per segment (ids in any order, negative ids dropped); an empty segment holds the dtype's
+    lowest value, as TF. Gradient: dense, shared equally among tied maxima.
+
+    >>> import tapegrad as tf
+    >>> tf.math.unsorted_segment_max(tf.constant([1.0, 5.0, 2.0]), [0, 0, 1], 2).numpy().tolist()
+    [5.0, 2.0]
+    """
+    return _unsorted_extreme(data, segment_ids, num_segments, "max")
+
+
+def unsorted_segment_min(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None) -> Tensor:
+    """The minimum per segment (empty segments: the dtype's largest value). Gradient: dense, shared among ties.
+
+    >>> import tapegrad as tf
+    >>> tf.math.unsorted_segment_min(tf.constant([1.0, 5.0, 2.0]), [0, 0, 1], 2).numpy().tolist()
+    [1.0, 2.0]
+    """
+    return _unsorted_extreme(data, segment_ids, num_segments, "min")
+
+
+def unsorted_segment_prod(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None) -> Tensor:
+    """The product per segment (empty segments 1). Gradient: dense, the product of the segment's other entries.
+
+    >>> import tapegrad as tf
+    >>> tf.math.unsorted_segment_prod(tf.constant([2.0, 5.0, 3.0]), [0, 0, 1], 2).numpy().tolist()
+    [10.0, 3.0]
+    """
+    return _unsorted_extreme(data, segment_ids, num_segments, "prod")
+
+
 EXPORTS: dict[str, list[str]] = {
     "": [
         "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp", "reduce_all",
@@ -1753,7 +1861,8 @@ EXPORTS: dict[str, list[str]] = {
     "math": [
         "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_logsumexp", "reduce_all",
         "reduce_any", "argmax", "argmin", "cumsum", "cumprod", "top_k", "reduce_euclidean_norm", "reduce_std",
-        "reduce_variance", "segment_sum", "unsorted_segment_sum", "segment_mean"
+        "reduce_variance", "segment_sum", "unsorted_segment_sum", "segment_mean", "unsorted_segment_mean",
+        "unsorted_segment_sqrt_n", "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod"
     ],
     "nn": [
         "top_k"

@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
+from .._backend import NUMPY
 from .._dispatch import apply1
 from .._registry import defop, normal, spec
-from .._tensor import Tensor
+from .._tensor import Tensor, make, static_value
 from ..errors import InvalidArgumentError
 from ._array_common import _int_list
 from ._common import RaggedInput, shape_arg, to_tensor
@@ -139,7 +140,29 @@ def shape(input: Any, out_type: Any = None, name: str | None = None) -> Tensor: 
     >>> tf.shape(tf.zeros([2, 3])).numpy().tolist()
     [2, 3]
     """
+    special = _composite_shape(input, out_type, "shape")
+    if special is not None:
+        return special
     return apply1(SHAPE, to_tensor(input), {"dtype": _out_type(out_type, "shape")})
+
+
+def _composite_shape(x: Any, out_type: Any, what: str) -> Any:
+    """tf.shape/size/rank of a SparseTensor (from its dense_shape) or tf.shape of a RaggedTensor (a
+    DynamicRaggedShape); None for other inputs."""
+    from ._common import RAGGED_TYPE, SPARSE_TYPE
+
+    if type(x) is SPARSE_TYPE[0]:
+        dims = static_value(x.dense_shape)
+        value = {"shape": dims, "size": np.prod(dims, dtype=np.int64), "rank": np.int64(dims.size)}[what]
+        dtype = _out_type(out_type, what) if what != "rank" else np.dtype(np.int32)
+        return make(np.asarray(value, dtype), NUMPY)
+    if what == "shape" and type(x) is RAGGED_TYPE[0]:
+        from .ragged_ops import DynamicRaggedShape
+
+        return DynamicRaggedShape._of(x, _out_type(out_type, "shape"))
+    if what == "rank" and type(x) is RAGGED_TYPE[0]:
+        return make(np.int32(x.shape.rank), NUMPY)
+    return None
 
 
 def size(input: Any, out_type: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
@@ -149,6 +172,9 @@ def size(input: Any, out_type: Any = None, name: str | None = None) -> Tensor:  
     >>> int(tf.size(tf.zeros([2, 3])))
     6
     """
+    special = _composite_shape(input, out_type, "size")
+    if special is not None:
+        return special
     try:
         t = to_tensor(input)
     except RaggedInput:  # a RaggedTensor: the number of its (flat) values
@@ -163,6 +189,9 @@ def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     >>> int(tf.rank(tf.zeros([2, 3])))
     2
     """
+    special = _composite_shape(input, None, "rank")
+    if special is not None:
+        return special
     return apply1(RANK, to_tensor(input))
 
 

@@ -19,7 +19,7 @@ def is_tensor(x: Any) -> bool:
     >>> tf.is_tensor(tf.constant(1.0)), tf.is_tensor(tf.Variable(1.0)), tf.is_tensor(np.ones(2)), tf.is_tensor(3)
     (True, True, False, False)
     """
-    return isinstance(x, _TensorLike) or type(x).__name__ in ("IndexedSlices", "RaggedTensor")
+    return isinstance(x, _TensorLike) or type(x).__name__ in ("IndexedSlices", "RaggedTensor", "SparseTensor")
 
 
 def get_static_value(tensor: Any, partial: bool = False) -> Any:
