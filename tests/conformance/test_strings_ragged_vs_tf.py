@@ -32,10 +32,10 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 KNOWN: dict[str, str] = {}
 
 
-def _run(module: str, out: Path) -> dict[str, Any]:
+def _run(module: str, out: Path, programs: Path = PROGRAMS) -> dict[str, Any]:
     path = str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", "")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=path)
-    proc = subprocess.run([sys.executable, str(PROGRAMS), module, str(out)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, str(programs), module, str(out)], capture_output=True, text=True,
                           timeout=600, env=env)
     if proc.returncode != 0 or not out.exists():
         pytest.fail(f"the programs under {module} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}",
@@ -43,18 +43,22 @@ def _run(module: str, out: Path) -> dict[str, Any]:
     return json.loads(out.read_text())
 
 
-def _tf_results() -> dict[str, Any]:
+def _tf_results(programs: Path = PROGRAMS, tag: str = "strings_ragged") -> dict[str, Any]:
+    """TensorFlow's results for ``programs`` (cached in ``.cache/tf_<tag>-<key>.json``; the key hashes the programs
+    file, this lane's shared harness and the versions)."""
     if tensorflow_version() is None:
         if REQUIRE_TF:
             pytest.fail("TensorFlow is not installed (TAPEGRAD_REQUIRE_TF=1)", pytrace=False)
         pytest.skip("TensorFlow is not installed; `pip install tensorflow-cpu==2.21.0` runs this lane")
-    h = hashlib.sha256(PROGRAMS.read_bytes())
+    h = hashlib.sha256(programs.read_bytes())
+    if programs != PROGRAMS:
+        h.update(PROGRAMS.read_bytes())  # (its harness runs them)
     h.update(f"tf={tensorflow_version()} np={installed_version('numpy')} py={sys.version_info[:2]}".encode())
-    path = CACHE_DIR / f"tf_strings_ragged-{h.hexdigest()[:20]}.json"
+    path = CACHE_DIR / f"tf_{tag}-{h.hexdigest()[:20]}.json"
     if not path.exists():
         tmp = CACHE_DIR / f"{path.name}.{os.getpid()}.tmp"
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        data = _run("tensorflow", tmp)
+        data = _run("tensorflow", tmp, programs)
         write_atomic(path, json.dumps(data).encode())
         tmp.unlink(missing_ok=True)
     return json.loads(path.read_text())

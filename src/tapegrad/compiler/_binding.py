@@ -19,7 +19,7 @@ def _spec_of(t: Any) -> TensorSpec:
 
 
 def _describe(spec: Any) -> str:
-    if isinstance(spec, TensorSpec):
+    if isinstance(spec, TensorSpec) or type(spec).__name__ in ("SparseTensorSpec", "RaggedTensorSpec"):
         return repr(spec)
     if isinstance(spec, dict):
         return "Dict[" + ", ".join(f"[{k!r}, {_describe(v)}]" for k, v in spec.items()) + "]"
@@ -34,8 +34,24 @@ class _BindError(TypeError):
 
 
 
+def _fit_composite(value: Any, spec: Any) -> Any:
+    """``value`` bound to a SparseTensorSpec or RaggedTensorSpec: the same kind of tensor, the spec's dtype and a
+    compatible shape (TF reports a mismatch as the values' TensorSpecs)."""
+    kind = type(spec).__name__[: -len("Spec")]
+    if type(value).__name__ != kind:
+        raise _BindError(f"Can not cast {value!r} to {spec!r}: expected a {kind}")
+    if not spec.is_compatible_with(value):
+        values = value.values if kind == "SparseTensor" else value.flat_values
+        want = [None, *spec.shape.as_list()[spec.ragged_rank + 1:]] if kind == "RaggedTensor" else [None]
+        raise _BindError(f"Can not cast {_spec_of(values)!r} to "
+                         f"{TensorSpec(want if spec.shape.rank is not None else None, spec.dtype)!r}")
+    return value
+
+
 def _fit_spec(value: Any, spec: Any) -> Any:
     """``value`` bound to ``spec`` (a TensorSpec or a nest of them), converted as TF's traced functions do."""
+    if type(spec).__name__ in ("SparseTensorSpec", "RaggedTensorSpec"):
+        return _fit_composite(value, spec)
     if isinstance(spec, TensorSpec):
         if type(value) is Tensor and value._value.dtype == spec._dtype._np:  # fast path: shape check only
             dims = spec._shape._dims

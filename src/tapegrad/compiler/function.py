@@ -173,6 +173,7 @@ class _Kind:
 
 _T, _V, _L, _U, _N, _D, _O, _H, _KW, _R = (_Kind(n) for n in ("T", "V", "L", "U", "N", "D", "O", "H", "KW", "R"))
 _DS = _Kind("DS")  # a tf.data.Dataset: keyed by its element spec (TF's DatasetSpec)
+_S = _Kind("S")  # a SparseTensor (or SparseTensorSpec): its indices, values and dense_shape are the leaves
 _SCALAR_TYPES = (bool, int, float, complex, str, bytes, type(None))
 
 
@@ -211,9 +212,22 @@ def _key_of(x: Any, leaves: list[_Leaf], refs: list[Any], name: str) -> Any:
         tensor = convert_to_tensor(x)
         leaves.append(_Leaf(tensor, None, name))
         return (_T, tensor._value.shape, tensor._value.dtype)
-    if t is _ragged_type():  # a RaggedTensor: its flat values and row splits are the leaves
-        return (_R, x.ragged_rank, *[_key_of(c, leaves, refs, f"{name}_{i}" if i else name)
-                                     for i, c in enumerate((x.flat_values, *x.nested_row_splits))])
+    if t is _ragged_type():
+        # A RaggedTensor: its flat values and row splits are the leaves. As TF's trace type (the RaggedTensorSpec
+        # [nrows, None, ...]), the key holds the row count, dtypes and inner dims, not the values' count: one trace
+        # serves RaggedTensors of other row lengths.
+        parts = (x.flat_values, *x.nested_row_splits)
+        for i, c in enumerate(parts):
+            dims = list(c._value.shape)
+            if i == 0 or i > 1:
+                dims[0] = None
+            leaves.append(_Leaf(c, TensorSpec(dims, c.dtype), f"{name}_{i}" if i else name))
+        return (_R, x.ragged_rank, *[(c._value.shape[1:] if i == 0 else c._value.shape if i == 1 else (),
+                                      c._value.dtype) for i, c in enumerate(parts)])
+    parts = _composite_parts(x)
+    if parts is not None:  # a SparseTensor, or a SparseTensorSpec/RaggedTensorSpec (its component TensorSpecs)
+        kind = _R if t is _ragged_spec_type() else _S
+        return (kind, *[_key_of(c, leaves, refs, f"{name}_{i}" if i else name) for i, c in enumerate(parts)])
     if isinstance(x, TensorSpec):
         dims = x.shape._dims
         leaves.append(_Leaf(None, x, x.name or name))
@@ -254,6 +268,34 @@ def _ragged_type() -> Any:
     return RAGGED_TYPE[0]
 
 
+def _ragged_spec_type() -> Any:
+    from ..ops.ragged_ops import RaggedTensorSpec
+
+    return RaggedTensorSpec
+
+
+def _composite_parts(x: Any) -> list[Any] | None:
+    """The leaves of a SparseTensor (indices, values, dense_shape), or the component TensorSpecs of a
+    SparseTensorSpec / RaggedTensorSpec; None for anything else."""
+    from ..ops.sparse_ops import SparseTensor, SparseTensorSpec
+
+    t = type(x)
+    if t is SparseTensor:
+        return [x.indices, x.values, x.dense_shape]
+    if t is SparseTensorSpec or t is _ragged_spec_type():
+        return x._components()
+    return None
+
+
+def _expand_specs(signature: Any) -> list[TensorSpec]:
+    """An input_signature's TensorSpecs, each composite spec replaced by its components (in _key_of order)."""
+    out: list[TensorSpec] = []
+    for s in _nest.flatten(list(signature)):
+        parts = _composite_parts(s)
+        out.extend(parts if parts is not None else [s])
+    return out
+
+
 def _rebuild(x: Any, it: Any) -> Any:
     """``x`` with its tensor leaves (in :func:`_key_of` order) replaced by the next items of ``it``."""
     t = type(x)
@@ -261,6 +303,16 @@ def _rebuild(x: Any, it: Any) -> Any:
         flat = next(it)
         splits = [next(it) for _ in range(x.ragged_rank)]
         return t.from_nested_row_splits(flat, splits, validate=False)
+    parts = _composite_parts(x)
+    if parts is not None:
+        got = [next(it) for _ in parts]
+        if isinstance(got[0], TensorSpec):  # (structured_input_signature: the composite's spec)
+            return x._type_spec if t.__name__ == "SparseTensor" else x
+        if t is _ragged_spec_type():
+            return _ragged_type().from_nested_row_splits(got[0], got[1:], validate=False)
+        from ..ops.sparse_ops import SparseTensor
+
+        return SparseTensor(*got)
     if t is Tensor or t is Variable or isinstance(x, (TensorSpec, _TensorLike)):
         return next(it)
     if t in _SCALAR_TYPES:
@@ -317,6 +369,12 @@ class _RaggedOut:
         self.ragged_rank = ragged_rank
 
 
+class _SparseOut:
+    """A SparseTensor in a returned structure: its indices, values and dense_shape are outputs."""
+
+    __slots__ = ()
+
+
 def _output_leaf(x: Any, function: Any, flat: list[Any]) -> Any:
     t = type(x)
     if t is Tensor:
@@ -327,6 +385,11 @@ def _output_leaf(x: Any, function: Any, flat: list[Any]) -> Any:
 
         flat.extend(identity(c) for c in (x.flat_values, *x.nested_row_splits))
         return _RaggedOut(x.ragged_rank)
+    if t.__name__ == "SparseTensor":
+        from ..ops.core import identity
+
+        flat.extend(identity(c) for c in (x.indices, x.values, x.dense_shape))
+        return _SparseOut()
     if x is None:
         return x
     if t is str or t is bytes:
@@ -376,13 +439,17 @@ def _pack(structure: Any, outs: list[Any]) -> Any:
         return None
     it = iter(outs)
     if not _nest.is_nested(structure):
-        return _ragged_out(structure, it) if type(structure) is _RaggedOut else structure
-    leaves = [_wrap(next(it)) if v is _OUT else _ragged_out(v, it) if type(v) is _RaggedOut else v
+        return _ragged_out(structure, it) if type(structure) in (_RaggedOut, _SparseOut) else structure
+    leaves = [_wrap(next(it)) if v is _OUT else _ragged_out(v, it) if type(v) in (_RaggedOut, _SparseOut) else v
               for v in _nest.flatten(structure)]
     return _nest.pack_sequence_as(structure, leaves)
 
 
-def _ragged_out(marker: _RaggedOut, it: Any) -> Any:
+def _ragged_out(marker: _RaggedOut | _SparseOut, it: Any) -> Any:
+    if type(marker) is _SparseOut:
+        from ..ops.sparse_ops import SparseTensor
+
+        return SparseTensor(_wrap(next(it)), _wrap(next(it)), _wrap(next(it)))
     flat = _wrap(next(it))
     splits = [_wrap(next(it)) for _ in range(marker.ragged_rank)]
     return _ragged_type().from_nested_row_splits(flat, splits, validate=False)
@@ -1369,7 +1436,7 @@ class Function:
     def _new_concrete(self, key: Any, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[_Leaf],
                       refs: list[Any]) -> ConcreteFunction:
         if self._binder is not None:
-            specs = [TensorSpec(s.shape, s.dtype) for s in _nest.flatten(list(self._binder.input_signature))]
+            specs = [TensorSpec(s.shape, s.dtype) for s in _expand_specs(self._binder.input_signature)]
         else:
             specs = [TensorSpec(leaf.spec.shape, leaf.spec.dtype) if leaf.spec is not None
                      else TensorSpec(leaf.value.shape, leaf.value.dtype) for leaf in leaves]
@@ -1625,7 +1692,8 @@ def _check_signature(input_signature: Any) -> tuple[Any, ...] | None:
         return None
     if not isinstance(input_signature, (tuple, list)):
         raise TypeError(f"input_signature must be either a tuple or a list, got {type(input_signature)}.")
-    bad = [s for s in _nest.flatten(list(input_signature)) if not isinstance(s, TensorSpec)]
+    bad = [s for s in _nest.flatten(list(input_signature)) if not isinstance(s, TensorSpec)
+           and _composite_parts(s) is None]
     if bad:
         raise TypeError(f"input_signature must be a possibly nested sequence of TensorSpec objects, got invalid args "
                         f"{bad} with types {[type(b) for b in bad]}.")

@@ -818,6 +818,15 @@ class RaggedTensorSpec:
         return (self._dtype == other._dtype and self._shape.is_compatible_with(other._shape) and
                 (self._ragged_rank == other._ragged_rank or self._ragged_rank == 0 or other._ragged_rank == 0))
 
+    def _components(self) -> list[Any]:
+        """The TensorSpecs of the flat values and of each level's row splits (a tapegrad.function leaf order)."""
+        from .tensor_spec import TensorSpec
+
+        dims = self._shape.as_list() if self._shape.rank is not None else None
+        inner = None if dims is None else [None, *dims[self._ragged_rank + 1:]]
+        return [TensorSpec(inner, self._dtype)] + [TensorSpec([None], self._row_splits_dtype)
+                                                   for _ in range(self._ragged_rank)]
+
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, RaggedTensorSpec) and self._shape == other._shape and self._dtype == other._dtype
                 and self._ragged_rank == other._ragged_rank and self._row_splits_dtype == other._row_splits_dtype)

@@ -455,15 +455,23 @@ def _segment_reduce_fwd(F: Any, data: Any, ids: Any, num: int, kind: str, empty:
 
 # The same NumPy reduction twice: TF registers no gradient for its sparse reductions (LookupError), and the
 # dense unsorted_segment_max/min/prod use it only under stop_gradient (their gradients are compositions below).
-SPARSE_REDUCE = defop("sparse_reduce", _segment_reduce_fwd, NO_GRADIENT, internal=True)
-SEGMENT_REDUCE_RAW = defop("segment_reduce_raw", _segment_reduce_fwd, NO_GRADIENT, internal=True)
+_IDX3 = [[0, 1], [0, 3], [2, 0]]
+SPARSE_REDUCE = defop("sparse_reduce", _segment_reduce_fwd, NO_GRADIENT, internal=True, test=spec(
+    lambda tf, v: tf.sparse.reduce_max(tf.sparse.SparseTensor(_IDX3, v, [3, 4]), axis=1),
+    lambda rng: (rng.normal(size=3),), ref=lambda v: np.array([max(v[0], v[1]), 0.0, v[2]]), grad=()))
+SEGMENT_REDUCE_RAW = defop("segment_reduce_raw", _segment_reduce_fwd, NO_GRADIENT, internal=True, test=spec(
+    lambda tf, d: tf.math.unsorted_segment_min(d, [0, 2, 0], 4), lambda rng: (rng.normal(size=(3, 2)),),
+    ref=lambda d: np.stack([np.minimum(d[0], d[2]), np.full(2, np.finfo(d.dtype).max), d[1],
+                            np.full(2, np.finfo(d.dtype).max)])))
 
 
 def _split_fwd(F: Any, values: Any, pos: Any) -> Any:
     return values[pos]
 
 
-SPARSE_SPLIT = defop("sparse_split", _split_fwd, NO_GRADIENT, internal=True)  # TF: no gradient for SparseSplit
+SPARSE_SPLIT = defop("sparse_split", _split_fwd, NO_GRADIENT, internal=True, test=spec(  # TF: no gradient either
+    lambda tf, v: tf.sparse.split(sp_input=tf.sparse.SparseTensor(_IDX3, v, [3, 4]), num_split=2, axis=1)[1].values,
+    lambda rng: (rng.normal(size=3),), ref=lambda v: v[1:2], grad=()))
 
 
 def _no_minmax_grad(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
@@ -479,7 +487,11 @@ def _sparse_minmax_fwd(F: Any, a: Any, b: Any, ia: Any, ib: Any, n: int, kind: s
     return np.maximum(x, y) if kind == "max" else np.minimum(x, y)
 
 
-SPARSE_MINMAX = defop("sparse_sparse_minmax", _sparse_minmax_fwd, _no_minmax_grad, internal=True)
+SPARSE_MINMAX = defop("sparse_sparse_minmax", _sparse_minmax_fwd, _no_minmax_grad, internal=True, test=spec(
+    lambda tf, a, b: tf.sparse.maximum(tf.sparse.SparseTensor(_IDX3, a, [3, 4]),
+                                       tf.sparse.SparseTensor([[0, 3], [1, 1]], b, [3, 4])).values,
+    lambda rng: (rng.normal(size=3), rng.normal(size=2)), grad=(), order2=False,
+    ref=lambda a, b: np.array([max(a[0], 0.0), max(a[1], b[0]), max(0.0, b[1]), max(a[2], 0.0)])))
 
 
 def _row_major(idx: np.ndarray) -> np.ndarray:
@@ -1066,8 +1078,8 @@ def segment_sqrt_n(data: Any, indices: Any, segment_ids: Any, num_segments: Any 
     dense.
 
     >>> import tapegrad as tf
-    >>> tf.sparse.segment_sqrt_n(tf.constant([[3.0], [1.0]]), [0, 0], [0, 0]).numpy().tolist()
-    [[4.242640495300293]]
+    >>> round(float(tf.sparse.segment_sqrt_n(tf.constant([[3.0], [1.0]]), [0, 0], [0, 0])[0, 0]), 4)
+    4.2426
     """
     return _segments(data, indices, segment_ids, num_segments, "sparse.segment_sqrt_n", "sqrt_n")
 
