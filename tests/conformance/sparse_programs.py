@@ -374,7 +374,7 @@ def sparse_fill_empty_rows(tf: Any) -> Any:
 @case
 def sparse_segments(tf: Any) -> Any:
     d = np.arange(12.0).reshape(3, 4)
-    return [_grads(tf, lambda d: f(d, [0, 2, 2], [0, 1, 1]), d) for f in
+    return [_grads(tf, lambda d, f=f: f(d, [0, 2, 2], [0, 1, 1]), d) for f in
             (tf.sparse.segment_sum, tf.sparse.segment_mean, tf.sparse.segment_sqrt_n)]
 
 
@@ -502,7 +502,7 @@ def sparse_reorder_grad(tf: Any) -> Any:
 def unsorted_segments(tf: Any) -> Any:
     d = np.array([[1.0, -2.0], [3.0, 4.0], [-5.0, 6.0], [7.0, 0.5]])
     ids = [2, 0, 2, -1]
-    return [_grads(tf, lambda d: f(d, ids, 4), d) for f in
+    return [_grads(tf, lambda d, f=f: f(d, ids, 4), d) for f in
             (tf.math.unsorted_segment_sum, tf.math.unsorted_segment_mean, tf.math.unsorted_segment_sqrt_n,
              tf.math.unsorted_segment_max, tf.math.unsorted_segment_min, tf.math.unsorted_segment_prod)]
 
@@ -530,7 +530,7 @@ def embedding_lookup_sparse(tf: Any) -> Any:
     params = np.arange(12.0).reshape(4, 3)
     ids = tf.sparse.SparseTensor([[0, 0], [0, 1], [2, 0]], tf.constant([1, 3, 0], tf.int64), [3, 2])
     wts = tf.sparse.SparseTensor([[0, 0], [0, 1], [2, 0]], tf.constant([2.0, 0.5, 1.0], tf.float64), [3, 2])
-    return [_grads(tf, lambda p: tf.nn.embedding_lookup_sparse(p, ids, w, combiner=c), params)
+    return [_grads(tf, lambda p, w=w, c=c: tf.nn.embedding_lookup_sparse(p, ids, w, combiner=c), params)
             for c in ("sum", "mean", "sqrtn") for w in (None, wts)]
 
 
