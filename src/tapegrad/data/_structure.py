@@ -61,21 +61,9 @@ class SparseValue:
                 f"dense_shape={self.dense_shape!r})")
 
 
-class SparseTensorSpec:
-    """The spec of a ``SparseTensor`` component: its dense shape (unknown dimensions None) and dtype."""
-
-    def __init__(self, shape: Any, dtype: Any) -> None:
-        from .._shape import TensorShape
-
-        self.shape, self.dtype = TensorShape(shape), _dtypes.as_dtype(dtype)
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, SparseTensorSpec) and self.shape == other.shape and self.dtype == other.dtype
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"SparseTensorSpec({self.shape!r}, {self.dtype!r})"
+# The spec of a SparseTensor component is the public ``tf.SparseTensorSpec`` (one class for tf.data and
+# tapegrad.function signatures).
+from ..ops.sparse_ops import SparseTensorSpec  # noqa: E402
 
 
 def batch_sparse(items: list[SparseValue]) -> SparseValue:
