@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..errors import InvalidArgumentError
 from . import core
 from ._common import check_kinds, norm_axis, to_tensor
-from ._nn_common import _check_float, _run, _same_dtype, _sum_rows, _take, _upcast_half
+from ._nn_common import _chan_rows, _check_float, _run, _same_dtype, _sum_rows, _take, _upcast_half
 from .reductions import unreduce
 
 
@@ -289,8 +289,11 @@ def _fbn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float) -
     x, offset, scale = _fbn_unpack(ins, has_offset, has_scale)
     n = x.size // x.shape[-1]
     mean = _channel_sum(F, x) / n
-    if not F.is_diff and type(x) is np.ndarray:
-        d = np.subtract(x, mean, out=_take(x.shape, np.result_type(x, mean)))
+    raw = not F.is_diff and type(x) is np.ndarray and x.flags.c_contiguous
+    if raw:
+        d = _take(x.shape, np.result_type(x, mean))
+        xr, dr, mr = _chan_rows(x, d, mean)
+        np.subtract(xr, mr, out=dr)
         np.multiply(d, d, out=d)  # d is ours: its square in place
         var = _channel_sum(F, d) / n
         del d
@@ -301,10 +304,11 @@ def _fbn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float) -
     if scale is not None:
         inv = inv * scale
     shift = offset - mean * inv if offset is not None else -mean * inv
-    if not F.is_diff and type(x) is np.ndarray:
+    if raw:
         y = _take(x.shape, np.result_type(x, inv))
-        np.multiply(x, inv, out=y)
-        y += shift
+        xr, yr, ir, sr = _chan_rows(x, y, inv, shift)
+        np.multiply(xr, ir, out=yr)
+        yr += sr
     else:
         y = x * inv + shift
     return y, mean, var
@@ -314,7 +318,8 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x, offset, scale = _fbn_unpack(ins, p["has_offset"], p["has_scale"])
     gy, gm, gv = g
     mean, var = out[1], out[2]
-    raw = not F.is_diff and type(x) is np.ndarray and type(gy) is np.ndarray and gy.shape == x.shape
+    raw = (not F.is_diff and type(x) is np.ndarray and type(gy) is np.ndarray and gy.shape == x.shape
+           and x.flags.c_contiguous)
     n = 1
     for s in F.shape(x)[:-1]:
         n *= s
@@ -330,7 +335,8 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             np.copyto(gyc, gy)
             gy = gyc
         xc = _take(x.shape, x.dtype)
-        np.subtract(x, mean, out=xc)
+        xr, xcr, mr = _chan_rows(x, xc, mean)
+        np.subtract(xr, mr, out=xcr)
         prod = _take(x.shape, np.result_type(x, gy))
         np.multiply(gy, xc, out=prod)
         sg, sgx = _channel_sum(F, gy), _channel_sum(F, prod)
@@ -355,10 +361,11 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             b, c = F.reshape(b, lead), F.reshape(c, lead)
         if raw:
             dx = prod  # gy·xc is summed already: its buffer takes the result
-            np.multiply(gy, a, out=dx)
-            xc *= b
-            dx += xc
-            dx += c
+            gyr, dxr, ar, br, cr = _chan_rows(gy, dx, a, b, c)
+            np.multiply(gyr, ar, out=dxr)
+            xcr *= br
+            dxr += xcr
+            dxr += cr
         else:
             dx = gy * a + xc * b + c
         res[0] = dx

@@ -175,6 +175,31 @@ def _sum_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     return F.sum(ts[0], axis=p["axis"], keepdims=p["keepdims"])
 
 
+def _inner_axes_sum(x: np.ndarray, axis: Any, keepdims: bool) -> Any:
+    """The sum over a run of middle axes of a C-contiguous float array whose last axes are short (a global pooling's
+    ``(N, H, W, C)`` → ``(N, C)``) as one stacked GEMV ``ones @ x.reshape(A, R, B)``: NumPy's reduction over outer
+    axes of a short last axis runs many times slower. None where it does not apply."""
+    if axis is None or x.dtype.kind != "f" or x.dtype.itemsize < 4 or not x.flags.c_contiguous or x.size < 4096:
+        return None
+    axes = _axes_of(axis, x.ndim)
+    if axes[-1] - axes[0] != len(axes) - 1 or axes[-1] == x.ndim - 1:
+        return None
+    a = b = r = 1
+    for i, d in enumerate(x.shape):
+        if i < axes[0]:
+            a *= d
+        elif i <= axes[-1]:
+            r *= d
+        else:
+            b *= d
+    if b > 128 or r < 8:
+        return None
+    s = np.matmul(np.ones((r,), x.dtype), x.reshape(a, r, b))
+    shape = tuple(1 if axes[0] <= i <= axes[-1] else d for i, d in enumerate(x.shape)) if keepdims else \
+        tuple(d for i, d in enumerate(x.shape) if not axes[0] <= i <= axes[-1])
+    return s.reshape(shape)
+
+
 def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     if x.dtype.kind in "iub":
         # TF's integer mean: the sum divided with truncation toward zero, in the input's dtype
@@ -184,6 +209,9 @@ def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     if x.size == 0:
         return F.sum(x, axis=axis, keepdims=keepdims) * float("nan")  # the mean of nothing is nan (TF)
     if x.dtype.itemsize > 2 and type(x) is np.ndarray:
+        inner = _inner_axes_sum(x, axis, keepdims)
+        if inner is not None:
+            return inner / _count(x.shape, axis)
         # np.mean's own steps (the same pairwise sum, then a true division) without its Python wrapper;
         # float16 keeps np.mean, which sums in float32
         return np.add.reduce(x, axis, None, None, keepdims) / _count(x.shape, axis)
