@@ -297,6 +297,8 @@ def _conv_input_fwd(F: Any, g: Any, f: Any, in_hw: tuple[int, int], strides: tup
     """Gradient of conv2d wrt its input: ``(..., N, Ho, Wo, Co)`` → ``(..., N, H, W, Ci)``."""
     kh, kw, _, co = f.shape[-4:]
     if groups == 1 and f.ndim == 4 and g.ndim == 4 and not F.is_diff and type(g) is np.ndarray:
+        if strides == (1, 1) and f.shape[2] < 16 and g.size and f.size:  # few input channels: flat shifts
+            return _conv_input_flat(g, f, in_hw, dil, pads)
         return _conv_input_np(g, f, in_hw, strides, dil, pads)
     if groups == 1 and f.ndim == 4 and g.ndim == 4:
         # one GEMM gives the patch gradients tap-major, (kh, kw, Ci, N, Ho, Wo); col2im then adds one contiguous
@@ -368,6 +370,41 @@ def _conv_input_np(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], strides
             cols = _tap_span(in_hw[1], wo, b, strides[1], dil[1], pads[1][0])
             if cols is not None:
                 gx[:, rows[1], cols[1]] += taps[a, b, :, rows[0], cols[0]]
+    return gx
+
+
+def _conv_input_flat(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], dil: tuple[int, int],
+                     pads: Pads) -> np.ndarray:
+    """Input gradient of a stride-1 NHWC conv2d with few input channels, by "flat shifts". On the padded input
+    grid flattened to ``P = N*Hp*Wp`` positions, the output at flat position ``r`` (its window's top-left corner)
+    reads kernel tap ``(a, b)`` at ``r + a*dh*Wp + b*dw``: one offset per tap, the same for every position. So
+    with the upstream scattered onto that grid (zeros where no output is), ONE GEMM ``filters (kh*kw*Ci, Co) @
+    upstream.T`` gives every tap's contribution channels-first, and each tap's ``(Ci, L)`` block is added into a
+    channels-first accumulator at its offset: contiguous slices, not per-pixel runs of ``Ci`` values (per-tap
+    GEMMs with ``Ci`` output columns run at half the BLAS rate). One crop-and-transpose returns NHWC. The taps are
+    added in the per-tap method's order. ~1.4x faster for 8 input channels; slower from ~16 on."""
+    kh, kw, ci, co = f.shape
+    n, ho, wo = g.shape[0], g.shape[1], g.shape[2]
+    (pt, pb), (pl, pr) = pads
+    h, w = in_hw
+    hp, wp = h + pt + pb, w + pl + pr
+    total = n * hp * wp
+    span = total - ((dil[0] * (kh - 1)) * wp + dil[1] * (kw - 1))  # grid positions whose windows fit
+    dt = np.result_type(g, f)
+    grid = _take((n, hp, wp, co), dt)
+    grid.fill(0)
+    grid[:, :ho, :wo] = g
+    taps = np.matmul(f.reshape(kh * kw * ci, co), grid.reshape(total, co)[:span].T,
+                     out=_take((kh * kw * ci, span), dt))
+    acc = _take((ci, total), dt)
+    acc.fill(0)
+    for a in range(kh):
+        for b in range(kw):
+            off = a * dil[0] * wp + b * dil[1]
+            k = (a * kw + b) * ci
+            acc[:, off:off + span] += taps[k:k + ci]
+    gx = _take((n, h, w, ci), dt)
+    np.copyto(gx, acc.reshape(ci, n, hp, wp)[:, :, pt:pt + h, pl:pl + w].transpose(1, 2, 3, 0))
     return gx
 
 

@@ -1,0 +1,92 @@
+"""The NumPy fast paths of the CNN ops against independent direct loops: the flat-shift input gradient of conv2d
+(stride 1, few input channels) and the per-tap one it replaces there, the GEMV mean of a global pooling, and the
+row-tiled per-channel arithmetic of batch norm and the fused conv + bias + ReLU."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+from tapegrad.ops import convolution as conv
+from tapegrad.ops._nn_common import _chan_rows
+
+
+def _input_grad_ref(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], dil: tuple[int, int],
+                    pads: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
+    """Direct scatter of every output position's upstream through every kernel tap (stride 1)."""
+    n, ho, wo, _ = g.shape
+    kh, kw, ci, _ = f.shape
+    hp, wp = in_hw[0] + sum(pads[0]), in_hw[1] + sum(pads[1])
+    acc = np.zeros((n, hp, wp, ci))
+    for a in range(kh):
+        for b in range(kw):
+            acc[:, a * dil[0]: a * dil[0] + ho, b * dil[1]: b * dil[1] + wo] += g @ f[a, b].T.astype(np.float64)
+    return acc[:, pads[0][0]: pads[0][0] + in_hw[0], pads[1][0]: pads[1][0] + in_hw[1]]
+
+
+CASES = [  # (x shape, filter shape, pads, dilation)
+    ((2, 7, 6, 3), (3, 3, 3, 4), ((1, 1), (1, 1)), (1, 1)),
+    ((1, 9, 7, 2), (3, 2, 2, 5), ((0, 0), (0, 0)), (1, 1)),
+    ((2, 9, 8, 3), (3, 3, 3, 2), ((2, 1), (0, 3)), (2, 1)),
+    ((3, 5, 5, 1), (2, 2, 1, 3), ((0, 1), (1, 0)), (1, 2)),
+    ((2, 6, 6, 8), (5, 5, 8, 2), ((2, 2), (2, 2)), (1, 1)),
+    ((1, 4, 4, 2), (1, 1, 2, 3), ((0, 0), (0, 0)), (1, 1)),
+]
+
+
+@pytest.mark.parametrize("xs, fs, pads, dil", CASES)
+def test_conv_input_gradient_paths(xs: tuple, fs: tuple, pads: tuple, dil: tuple) -> None:
+    rng = np.random.default_rng(sum(xs) + sum(fs))
+    ho = xs[1] + sum(pads[0]) - dil[0] * (fs[0] - 1)
+    wo = xs[2] + sum(pads[1]) - dil[1] * (fs[1] - 1)
+    g = rng.standard_normal((xs[0], ho, wo, fs[3]))
+    f = rng.standard_normal(fs)
+    ref = _input_grad_ref(g, f, xs[1:3], dil, pads)
+    flat = conv._conv_input_flat(g, f, xs[1:3], dil, pads)
+    taps = conv._conv_input_np(g, f, xs[1:3], (1, 1), dil, pads)
+    np.testing.assert_allclose(flat, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(taps, ref, rtol=1e-12, atol=1e-12)
+    g32, f32 = g.astype(np.float32), f.astype(np.float32)
+    out = conv._conv_input_flat(g32, f32, xs[1:3], dil, pads)
+    assert out.dtype == np.float32 and out.shape == xs[:3] + (fs[2],)
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_gradient_few_channels_vs_numerical() -> None:
+    """conv2d's input gradient (the flat path: stride 1, 3 channels) against central differences, float64."""
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.standard_normal((2, 5, 4, 3)))
+    f = tf.constant(rng.standard_normal((3, 2, 3, 2)))
+    w = rng.standard_normal((2, 5, 4, 2))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.nn.conv2d(x, f, 1, "SAME") * w)
+    gx = tape.gradient(y, x).numpy()
+    xv, eps = x.numpy(), 1e-6
+    num = np.zeros_like(xv)
+    for i in np.ndindex(xv.shape):
+        d = np.zeros_like(xv)
+        d[i] = eps
+        hi = float(np.sum(tf.nn.conv2d(tf.constant(xv + d), f, 1, "SAME").numpy() * w))
+        lo = float(np.sum(tf.nn.conv2d(tf.constant(xv - d), f, 1, "SAME").numpy() * w))
+        num[i] = (hi - lo) / (2 * eps)
+    np.testing.assert_allclose(gx, num, rtol=1e-6, atol=1e-7)
+
+
+def test_global_average_mean_gemv() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((8, 13, 11, 16)).astype(np.float32)
+    for axis, keepdims in [((1, 2), False), ((1, 2), True), ([2, 1], False), ((1,), True), ((1, 2, 3), False)]:
+        got = tf.reduce_mean(x, axis=axis, keepdims=keepdims).numpy()
+        want = x.astype(np.float64).mean(axis=tuple(axis), keepdims=keepdims)
+        assert got.dtype == np.float32 and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_chan_rows_tiles_vectors() -> None:
+    a = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5)
+    v = np.arange(5.0)
+    rows, same, tiled = _chan_rows(a, a, v)
+    assert rows.shape[-1] % 5 == 0 and rows.base is not None and same.shape == rows.shape
+    np.testing.assert_array_equal((rows + tiled).reshape(a.shape), a + v)
