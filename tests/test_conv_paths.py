@@ -90,3 +90,36 @@ def test_chan_rows_tiles_vectors() -> None:
     rows, same, tiled = _chan_rows(a, a, v)
     assert rows.shape[-1] % 5 == 0 and rows.base is not None and same.shape == rows.shape
     np.testing.assert_array_equal((rows + tiled).reshape(a.shape), a + v)
+
+
+@pytest.mark.parametrize("shape", [(4, 5, 3, 6), (3, 7, 2), (2, 1, 4, 3)])
+def test_batch_norm_gradient_of_spatially_constant_upstream(shape: tuple) -> None:
+    """A global pooling's broadcast upstream takes the per-sample path of the fused batch norm's rule: the same
+    gradients as the general path (the same upstream, materialised) and as central differences."""
+    from tapegrad._backend import NUMPY
+    from tapegrad.ops import normalization as nz
+
+    rng = np.random.default_rng(len(shape))
+    x = rng.standard_normal(shape) * 2 + 3
+    off, scale = rng.standard_normal(shape[-1]), rng.standard_normal(shape[-1])
+    p = {"has_offset": True, "has_scale": True, "eps": 1e-3}
+    out = nz._fbn_fwd(NUMPY, x, off, scale, **p)
+    small = rng.standard_normal((shape[0],) + (1,) * (len(shape) - 2) + (shape[-1],))
+    gy = np.broadcast_to(small, shape)
+    zeros = np.zeros(shape[-1])
+    assert nz._spatially_constant(gy) and not nz._spatially_constant(np.ascontiguousarray(gy))
+    fast = nz._fbn_vjp(NUMPY, (gy, zeros, zeros), (x, off, scale), out, p, (True, True, True))
+    fast = [np.array(r, copy=True) for r in fast]
+    slow = nz._fbn_vjp(NUMPY, (np.ascontiguousarray(gy), zeros, zeros), (x, off, scale), out, p,
+                       (True, True, True))
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    eps = 1e-6
+    num = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[i] = eps
+        hi = np.sum(nz._fbn_fwd(NUMPY, x + d, off, scale, **p)[0] * gy)
+        lo = np.sum(nz._fbn_fwd(NUMPY, x - d, off, scale, **p)[0] * gy)
+        num[i] = (hi - lo) / (2 * eps)
+    np.testing.assert_allclose(fast[0], num, rtol=1e-5, atol=1e-7)

@@ -314,6 +314,12 @@ def _fbn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float) -
     return y, mean, var
 
 
+def _spatially_constant(gy: np.ndarray) -> bool:
+    """An upstream ``(N, ..., C)`` that is one value per sample and channel broadcast over the axes between."""
+    return gy.ndim >= 3 and gy.shape[0] > 0 and gy.shape[-2] > 0 and all(
+        st == 0 or d == 1 for st, d in zip(gy.strides[1:-1], gy.shape[1:-1]))
+
+
 def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x, offset, scale = _fbn_unpack(ins, p["has_offset"], p["has_scale"])
     gy, gm, gv = g
@@ -329,7 +335,19 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
         return _channel_sum(F, a) if nb == 0 else F.sum(a, axis=tuple(range(nb, len(F.shape(a)) - 1)))
     r = 1 / F.sqrt(var + p["eps"])
     gr = r if scale is None else r * scale
-    if raw:
+    per_sample = raw and _spatially_constant(gy)
+    if per_sample:
+        # the upstream of a global average pooling: one value per sample and channel, broadcast over the spatial
+        # axes. Its sums come from the per-sample spatial sums of xc (one stacked GEMV), and dx is xc·B plus a
+        # per-sample shift: three passes over the activations instead of nine
+        gs = gy[(slice(None),) + (0,) * (gy.ndim - 2)]  # (N, C)
+        hw = n // max(x.shape[0], 1)
+        xc = _take(x.shape, np.result_type(x, gy))
+        xr, xcr, mr = _chan_rows(x, xc, mean)
+        np.subtract(xr, mr, out=xcr)
+        sxc = np.matmul(np.ones((hw,), xc.dtype), xc.reshape(x.shape[0], hw, x.shape[-1]))
+        sg, sgx = np.sum(gs, axis=0) * hw, np.sum(gs * sxc, axis=0)
+    elif raw:
         if not gy.flags.c_contiguous:  # e.g. a global pooling's broadcast upstream: one copy makes the three
             gyc = _take(gy.shape, gy.dtype)  # passes over it below contiguous (the same values)
             np.copyto(gyc, gy)
@@ -359,7 +377,13 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
         if nb:  # per-channel factors (J..., C) broadcast against the upstream (J..., N, ..., C)
             lead = F.shape(gy)[:nb] + (1,) * (len(F.shape(x)) - 1) + (F.shape(x)[-1],)
             b, c = F.reshape(b, lead), F.reshape(c, lead)
-        if raw:
+        if per_sample:
+            dx = xc
+            xcr *= np.tile(b, xcr.shape[-1] // b.shape[-1])
+            shift = gs * a + c  # (N, C): rows of the last spatial axis times C, broadcast over the others
+            w = x.shape[-2]
+            dx.reshape(x.shape[0], hw // w, w * x.shape[-1])[...] += np.tile(shift, (1, w))[:, None, :]
+        elif raw:
             dx = prod  # gy·xc is summed already: its buffer takes the result
             gyr, dxr, ar, br, cr = _chan_rows(gy, dx, a, b, c)
             np.multiply(gyr, ar, out=dxr)
