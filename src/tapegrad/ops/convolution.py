@@ -209,33 +209,44 @@ def _group_slices(groups: int, size: int) -> list[slice]:
 
 
 def _patches(F: Any, x: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int], pads: Pads,
-             out_hw: Sequence[int]) -> tuple[Any, bool]:
+             out_hw: Sequence[int], ones: bool = False) -> tuple[Any, bool]:
     """im2col of ``(N, H, W, C)``: the patch matrix of a convolution as one contiguous array, in the order that
     makes its copy cheapest. Returns ``(cols, tap_major)``: ``cols`` is ``(N*Ho*Wo, kh*kw*C)`` with C innermost
     (``tap_major`` False: rows copied as runs of ``kw * C`` values), or for few channels ``(kh*kw*C, N*Ho*Wo)``
     (True: one copy of an ``(C, N, Ho, Wo)`` slice per kernel tap, runs of ``Wo`` values). Either way the column
-    order is the kernel's ``(kh, kw, C)``, so ``kernel.reshape(kh*kw*C, F)`` multiplies it without a transpose."""
+    order is the kernel's ``(kh, kw, C)``, so ``kernel.reshape(kh*kw*C, F)`` multiplies it without a transpose.
+    ``ones`` (raw arrays only) appends a column (a row, tap-major) of ones: the bias's, so that one GEMM adds the
+    bias and the filter gradient's GEMM gives the bias gradient."""
     xp = _pad_hw(F, x, pads)
     n, c = xp.shape[0], xp.shape[3]
     ho, wo = out_hw
+    m, kk = n * ho * wo, k[0] * k[1] * c
     raw = not F.is_diff and type(xp) is np.ndarray
+    ones = ones and raw
     if c >= 4:
         v = F.transpose(_windows(F, xp, k, s, d, out_hw), (0, 1, 2, 4, 5, 3))  # (N, Ho, Wo, kh, kw, C) view
         if raw:  # written into an engine-owned buffer: a fresh one would page-fault on every step
-            cols = _take(v.shape, v.dtype)
-            np.copyto(cols, v)
-        else:
-            cols = F.ascontiguousarray(v)
-        return F.reshape(cols, (n * ho * wo, k[0] * k[1] * c)), False
+            cols = _take((m, kk + ones), v.dtype)
+            np.copyto(cols[:, :kk].reshape(v.shape) if ones else cols.reshape(v.shape), v)
+            if ones:
+                cols[:, kk] = 1
+            return cols, False
+        return F.reshape(F.ascontiguousarray(v), (m, kk)), False
     xt = F.ascontiguousarray(F.transpose(xp, (3, 0, 1, 2)))  # (C, N, Hp, Wp)
     shape = (k[0], k[1], c, n, ho, wo)
-    cols = _take(shape, x.dtype) if raw else F.zeros(shape, dtype=x.dtype)  # every element is written below
+    if raw:
+        flat = _take((kk + ones, m), x.dtype)
+        cols = flat[:kk].reshape(shape)
+        if ones:
+            flat[kk] = 1
+    else:
+        flat = cols = F.zeros(shape, dtype=x.dtype)  # every element is written below
     for a in range(k[0]):
         h0 = a * d[0]
         for b in range(k[1]):
             w0 = b * d[1]
             cols[a, b] = xt[:, :, h0: h0 + (ho - 1) * s[0] + 1: s[0], w0: w0 + (wo - 1) * s[1] + 1: s[1]]
-    return F.reshape(cols, (k[0] * k[1] * c, n * ho * wo)), True
+    return F.reshape(flat, (kk + ones, m)), True
 
 
 # The patch matrix a recorded conv2d forward built, kept for the filter gradient of the backward pass (which needs
@@ -257,7 +268,7 @@ def _save_patches(x: Any, geo: Any, cols: Any, tap_major: bool) -> None:
 
 
 def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, int], pads: Pads,
-              groups: int, keep: bool | None = None) -> Any:
+              groups: int, keep: bool | None = None, bias: Any = None) -> Any:
     """NHWC convolution (cross-correlation) of ``(..., N, H, W, Ci)`` with ``(..., kh, kw, Ci/G, Co)``. The patch
     matrix is kept for the filter gradient while a tape records (``keep`` None), or as ``keep`` says (a compiled
     program's forward node, whose gradient node runs later without a tape)."""
@@ -265,16 +276,22 @@ def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, 
     h, w = x.shape[-3], x.shape[-2]
     out_hw = (_out_size(h, kh, strides[0], dil[0], pads[0]), _out_size(w, kw, strides[1], dil[1], pads[1]))
     if groups == 1 and x.ndim == 4 and f.ndim == 4:  # im2col + one GEMM
-        cols, tap_major = _patches(F, x, (kh, kw), strides, dil, pads, out_hw)
+        raw = not F.is_diff and type(x) is np.ndarray and type(f) is np.ndarray and f.dtype == x.dtype
+        # the bias as one more row of the filter matrix (its column of ones in the patch matrix)
+        with_bias = bias is not None and raw and type(bias) is np.ndarray and bias.dtype == x.dtype
+        cols, tap_major = _patches(F, x, (kh, kw), strides, dil, pads, out_hw, ones=with_bias)
         if (local.tapes if keep is None else keep) and not F.is_diff and type(x) is np.ndarray:
             _save_patches(x, ((kh, kw), strides, dil, pads), cols, tap_major)
         w2 = F.reshape(f, (-1, co))
+        if with_bias:
+            w2 = np.concatenate([w2, bias.reshape(1, co)])
         a = cols.T if tap_major else cols
-        if not F.is_diff and type(f) is np.ndarray and f.dtype == x.dtype:
+        if raw:
             out = F.matmul(a, w2, out=_take((a.shape[0], co), x.dtype))
         else:
             out = F.matmul(a, w2)
-        return F.reshape(out, (x.shape[0], out_hw[0], out_hw[1], co))
+        out = F.reshape(out, (x.shape[0], out_hw[0], out_hw[1], co))
+        return out if bias is None or with_bias else out + bias
     v = _windows(F, _pad_hw(F, x, pads), (kh, kw), strides, dil, out_hw)  # (..., N, Ho, Wo, Ci, kh, kw)
     if groups == 1:
         if f.ndim == 4:
@@ -416,7 +433,9 @@ def _conv_filter_fwd(F: Any, x: Any, g: Any, ksize: tuple[int, int], strides: tu
     if groups == 1 and plain:  # the patch matrix (transposed) times the output gradient: one GEMM
         saved = None if F.is_diff else _SAVED_PATCHES.pop(id(x), None)
         if saved is not None and saved[0] is x and saved[1] == (tuple(ksize), strides, dil, pads):
-            cols, tap_major = saved[2], saved[3]  # the forward's patch matrix
+            cols, tap_major = saved[2], saved[3]  # the forward's patch matrix (without a bias's ones)
+            kk = ksize[0] * ksize[1] * x.shape[-1]
+            cols = cols[:kk] if tap_major else cols[:, :kk]
         else:
             cols, tap_major = _patches(F, x, ksize, strides, dil, pads, out_hw)
         g2 = F.reshape(g, (-1, g.shape[-1]))
@@ -779,10 +798,11 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
 
 # -- conv2d + bias_add + ReLU as one op (keras.layers.Conv2D) ---------------------------------------------------
 # The three ops give the same values one after the other, but each writes a new activation-sized array and reads
-# the previous one. Fused, the bias and the ReLU are applied in place to the convolution's own (fresh) output, and
-# the backward pass computes the ReLU mask, the bias gradient (a GEMV) and the convolution's two gradients from one
-# upstream. Values are bitwise those of the three ops (the same NumPy operations in the same order); the gradients
-# are the same rules, composed (also under the differentiable namespace, for higher orders).
+# the previous one. Fused (NumPy, im2col path), the bias is one more row of the filter matrix against a column of
+# ones in the patch matrix, so the GEMM adds it, and the ReLU is applied in place to the GEMM's own output; the
+# backward pass computes the ReLU mask, then the filter AND bias gradients as one GEMM with the kept patch matrix,
+# and the input gradient. Values agree with the three ops to float rounding (the bias is added inside the GEMM's
+# sums); the gradients are the same rules, composed (also under the differentiable namespace, for higher orders).
 
 
 _FUSED_ACTS = ("linear", "relu")
@@ -792,9 +812,19 @@ def _fused_geo(p: dict[str, Any]) -> dict[str, Any]:
     return {"strides": p["strides"], "dil": p["dil"], "pads": p["pads"], "groups": p["groups"]}
 
 
+def _fold_bias(F: Any, x: Any, f: Any, b: tuple[Any, ...], groups: int) -> bool:
+    """The bias goes into the convolution's GEMM (a row of the filter matrix against a column of ones)."""
+    return (bool(b) and groups == 1 and not F.is_diff and type(x) is np.ndarray and x.ndim == 4
+            and type(f) is np.ndarray and f.ndim == 4 and type(b[0]) is np.ndarray and f.dtype == x.dtype
+            and b[0].dtype == x.dtype)
+
+
 def _fused_fwd(F: Any, x: Any, f: Any, *b: Any, strides: Any, dil: Any, pads: Any, groups: int, act: str,
                keep: bool) -> Any:
-    y = _conv_fwd(F, x, f, strides, dil, pads, groups, keep)
+    fold = _fold_bias(F, x, f, b, groups)
+    y = _conv_fwd(F, x, f, strides, dil, pads, groups, keep, bias=b[0] if fold else None)
+    if fold:
+        b = ()
     if not F.is_diff and type(y) is np.ndarray and y.flags.c_contiguous:
         # the convolution's fresh output: bias and ReLU in place, along long rows (_chan_rows; NumPy's maximum
         # with a scalar 0 runs several times slower than with a zero row)
@@ -817,9 +847,33 @@ def _fused_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             g = F.where(out > 0, g, F.zeros_like(g))
     gb = None
     if len(ins) == 3 and needs[2]:
+        both = _filter_and_bias_grads(F, g, ins, p) if needs[1] else None
+        if both is not None:  # the forward's patch matrix with its ones: one GEMM gives both gradients
+            gx, _ = _conv_vjp(F, g, ins[:2], None, _fused_geo(p), (needs[0], False))
+            return (gx,) + both
         gb = _sum_rows(F, g, ins[2], ins[0])  # as bias_add's rule (the engine sums anything else down)
     gx, gf = _conv_vjp(F, g, ins[:2], None, _fused_geo(p), needs[:2])
     return (gx, gf, gb) if len(ins) == 3 else (gx, gf)
+
+
+def _filter_and_bias_grads(F: Any, g: Any, ins: Any, p: Any) -> tuple[Any, Any] | None:
+    """Filter and bias gradients as one GEMM with the patch matrix the forward kept, if it kept one with the
+    bias's column of ones (else None)."""
+    x, f = ins[0], ins[1]
+    if F.is_diff or type(g) is not np.ndarray or g.ndim != 4:
+        return None
+    kh, kw, ci, co = f.shape
+    saved = _SAVED_PATCHES.get(id(x))
+    if saved is None or saved[0] is not x or saved[1] != ((kh, kw), p["strides"], p["dil"], p["pads"]):
+        return None
+    cols, tap_major = saved[2], saved[3]
+    kk = kh * kw * ci
+    if cols.shape[0 if tap_major else 1] != kk + 1:
+        return None
+    del _SAVED_PATCHES[id(x)]
+    g2 = g.reshape(-1, co)
+    r = np.matmul(cols, g2) if tap_major else np.matmul(cols.T, g2)
+    return r[:kk].reshape(kh, kw, ci, co), r[kk]
 
 
 def _fused_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
@@ -855,7 +909,7 @@ def conv2d_bias_act(x: Any, filters: Any, bias: Any, strides: Any, padding: str,
                     activation: str = "linear") -> Tensor:
     """``activation(conv2d(x, filters) + bias)`` as one op, for an NHWC ``x`` ``[N, H, W, Cin]``, ``filters``
     ``[kh, kw, Cin / groups, Cout]``, ``bias`` ``[Cout]`` or None, ``padding`` ``"SAME"``/``"VALID"`` and
-    ``activation`` ``"linear"`` or ``"relu"``. Same values and gradients as the three ops.
+    ``activation`` ``"linear"`` or ``"relu"``. The values and gradients of the three ops (to float rounding).
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.convolution import conv2d_bias_act
