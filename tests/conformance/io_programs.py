@@ -529,6 +529,153 @@ def r_truncated(tf: Any, d: str) -> Any:
     return out
 
 
+# -- tensor protos, raw bytes, files ---------------------------------------------------------------------------------
+
+@case
+def serialize_tensor_bytes(tf: Any) -> Any:
+    values = [tf.constant([1.0, 2.0]), tf.constant(3), tf.constant([[1, 2]], tf.int64), tf.constant(["ab", "c"]),
+              tf.constant("x"), tf.constant([True, False]), tf.constant([1.5], tf.float16),
+              tf.constant([1 + 2j], tf.complex64), tf.constant([], tf.float32), tf.zeros([2, 0]),
+              tf.constant([1], tf.uint8), tf.constant([1.0], tf.bfloat16), tf.constant([-1], tf.int8),
+              tf.constant(np.array([1], np.uint64)), tf.constant([[1.5]], tf.float64), tf.constant([7], tf.uint16)]
+    return [tf.io.serialize_tensor(v).numpy().hex() for v in values]
+
+
+@case
+def parse_tensor_round_trip(tf: Any) -> Any:
+    values = [tf.constant([[1.0, 2.0]]), tf.constant(["a", "bc"]), tf.constant(7, tf.int64),
+              tf.constant([True]), tf.constant([1 - 1j], tf.complex128), tf.constant([0.5], tf.float16)]
+    return [tf.io.parse_tensor(tf.io.serialize_tensor(v), v.dtype) for v in values]
+
+
+@case
+def parse_tensor_typed_value_fields(tf: Any) -> Any:
+    # TensorProtos using the typed value fields instead of tensor_content (float_val with the fill rule, int_val,
+    # half_val, bool_val, int64_val, none at all) and string_val with the fill rule
+    protos = ["08011204120208032a080000e0400000803f", "0803120812020802120208023a0b01feffffffffffffffff01",
+              "08131204120208026a028078", "080a1204120208025a0101", "08091200520afbffffffffffffffff01",
+              "0802120412020802", "0807120412020803420161"]
+    dtypes = [tf.float32, tf.int32, tf.float16, tf.bool, tf.int64, tf.float64, tf.string]
+    out = []
+    for h, dt in zip(protos, dtypes):
+        try:
+            out.append(tf.io.parse_tensor(bytes.fromhex(h), dt))
+        except Exception as e:  # noqa: BLE001
+            out.append(type(e).__name__)
+    return out
+
+
+@case
+def parse_tensor_error_dtype(tf: Any) -> Any:
+    return tf.io.parse_tensor(tf.io.serialize_tensor(tf.constant([1.0])), tf.int32)
+
+
+@case
+def parse_tensor_error_garbage(tf: Any) -> Any:
+    return tf.io.parse_tensor(b"\xff\xff", tf.int32)
+
+
+@case
+def decode_raw_kinds(tf: Any) -> Any:
+    s = tf.constant([b"\x01\x00\x02\x00", b"\x03\x00\x04\x00"])
+    return (tf.io.decode_raw(s, tf.int16), tf.io.decode_raw(s, tf.int16, little_endian=False),
+            tf.io.decode_raw(s, tf.uint8), tf.io.decode_raw(s, tf.bool), tf.io.decode_raw(s, tf.float16),
+            tf.io.decode_raw(tf.constant(b"\x00\x00\x80\x3f"), tf.float32),
+            tf.io.decode_raw(tf.constant(b"\x3f\x80\x00\x00"), tf.float32, little_endian=False),
+            tf.io.decode_raw(tf.constant([[b"\x01\x02"]]), tf.uint8),
+            tf.io.decode_raw(tf.constant([b"\x01\x00\x02", b"\x03"]), tf.uint8, fixed_length=4),
+            tf.io.decode_raw(tf.constant([b"\x01\x00\x02", b"\x03"]), tf.int16, fixed_length=4))
+
+
+@case
+def decode_raw_error_sizes(tf: Any) -> Any:
+    return tf.io.decode_raw(tf.constant([b"\x01\x00\x02\x00", b"\x03\x00"]), tf.int16)
+
+
+@case
+def decode_raw_error_multiple(tf: Any) -> Any:
+    return tf.io.decode_raw(tf.constant([b"\x01\x00\x02"]), tf.int16)
+
+
+@case
+def decode_raw_error_string_type(tf: Any) -> Any:
+    return tf.io.decode_raw(tf.constant(b"abc"), tf.string)
+
+
+@case
+def read_write_file(tf: Any) -> Any:
+    import tempfile
+
+    root = tempfile.mkdtemp()
+    path = os.path.join(root, "a", "b", "c.bin")
+    tf.io.write_file(path, b"\x00hello\n")
+    out: list[Any] = [tf.io.read_file(path)]
+    for bad in (os.path.join(root, "nope"), root):
+        try:
+            tf.io.read_file(bad)
+        except Exception as e:  # noqa: BLE001
+            out.append(type(e).__name__)
+    return out
+
+
+@case
+def gfile_operations(tf: Any) -> Any:
+    import tempfile
+
+    g = tf.io.gfile
+    root = tempfile.mkdtemp()
+    j = os.path.join
+    out: list[Any] = []
+
+    def step(fn: Callable[[], Any]) -> None:
+        try:
+            r = fn()
+            out.append(r if not isinstance(r, list) else [os.path.relpath(x, root) if x.startswith(root) else x
+                                                           for x in r])
+        except Exception as e:  # noqa: BLE001
+            out.append(type(e).__name__)
+
+    step(lambda: g.makedirs(j(root, "x", "y")))
+    step(lambda: g.makedirs(j(root, "x", "y")))
+    step(lambda: g.mkdir(j(root, "x", "y")))
+    step(lambda: g.mkdir(j(root, "q", "r")))
+    with g.GFile(j(root, "x", "f.txt"), "w") as f:
+        f.write("é")
+        f.write(b"b\nline2")
+    step(lambda: g.exists(j(root, "x", "f.txt")))
+    step(lambda: g.isdir(j(root, "x")))
+    step(lambda: g.listdir(j(root, "x")))
+    step(lambda: g.listdir(j(root, "nope")))
+    step(lambda: g.glob(j(root, "*", "*.txt")))
+    step(lambda: g.glob(j(root, "zz*")))
+    step(lambda: (g.stat(j(root, "x", "f.txt")).length, g.stat(j(root, "x")).is_directory))
+    step(lambda: g.stat(j(root, "nope")))
+    step(lambda: g.copy(j(root, "x", "f.txt"), j(root, "x", "g.txt")))
+    step(lambda: g.copy(j(root, "x", "f.txt"), j(root, "x", "g.txt")))
+    step(lambda: g.copy(j(root, "x", "f.txt"), j(root, "x", "g.txt"), overwrite=True))
+    step(lambda: g.rename(j(root, "x", "g.txt"), j(root, "x", "f.txt")))
+    step(lambda: g.rename(j(root, "x", "g.txt"), j(root, "x", "h.txt")))
+    step(lambda: g.remove(j(root, "x", "h.txt")))
+    step(lambda: g.remove(j(root, "x", "h.txt")))
+    step(lambda: g.remove(j(root, "x")))
+    with g.GFile(j(root, "x", "f.txt")) as f:
+        out.append((f.read(), f.tell(), f.size()))
+    with g.GFile(j(root, "x", "f.txt"), "rb") as f:
+        out.append((f.readline(), f.read(2), f.tell()))
+    with g.GFile(j(root, "x", "f.txt"), "a") as f:
+        f.write("z")
+    with g.GFile(j(root, "x", "f.txt")) as f:
+        out.append(f.readlines())
+    out.append(list(g.GFile(j(root, "x", "f.txt"), "rb")))
+    step(lambda: g.GFile(j(root, "nope")).read())
+    step(lambda: g.GFile(j(root, "nope", "x"), "w").write("a"))
+    step(lambda: g.GFile(j(root, "w.txt"), "x"))
+    out.append([(os.path.relpath(d, root), s, f) for d, s, f in g.walk(j(root, "x"))])
+    step(lambda: g.rmtree(j(root, "x")))
+    step(lambda: g.rmtree(j(root, "x")))
+    step(lambda: g.exists(j(root, "x")))
+    return out
+
 # -- the runner -----------------------------------------------------------------------------------------------------
 
 def _text(tf: Any, value: Any) -> str:
