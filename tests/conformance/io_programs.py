@@ -676,6 +676,156 @@ def gfile_operations(tf: Any) -> Any:
     step(lambda: g.exists(j(root, "x")))
     return out
 
+# -- CSV --------------------------------------------------------------------------------------------------------------
+
+def _csv_case(tf: Any, records: Any, defaults: Any, **kw: Any) -> Any:
+    return tf.io.decode_csv(records, defaults, **kw)
+
+
+@case
+def csv_decode_basic(tf: Any) -> Any:
+    return _csv_case(tf, ["1,2.5,a,", '3,,"b,c",x', "-7, 8 ,,y"], [[0], [0.0], [""], ["d"]])
+
+
+@case
+def csv_decode_dtypes(tf: Any) -> Any:
+    return _csv_case(tf, ["1.5e3,1e40,nan,2147483648,inf,-Inf,1.,.5"],
+                     [[0.0], [0.0], [tf.constant(0.0, tf.float64)], [tf.constant(0, tf.int64)]] + [[0.0]] * 4)
+
+
+@case
+def csv_decode_required_empty_default(tf: Any) -> Any:
+    return _csv_case(tf, ["1,2.5,a,"], [tf.constant([], tf.int32), [0.0], [""], ["d"]])
+
+
+@case
+def csv_decode_options(tf: Any) -> Any:
+    return (_csv_case(tf, ["1;2"], [[0], [0]], field_delim=";"), _csv_case(tf, ['"a""b",c'], [[""], [""]]),
+            _csv_case(tf, ['"a""b",c'], [[""], [""]], use_quote_delim=False),
+            _csv_case(tf, ["NA,2"], [[0], [0]], na_value="NA"),
+            _csv_case(tf, ["1,2,3,4"], [[0], [0]], select_cols=[1, 3]),
+            _csv_case(tf, "1,2", [[0], [tf.constant(0, tf.int64)]]),
+            _csv_case(tf, [["1,2"], ["3,4"]], [[0], [0]]), _csv_case(tf, ["010, 5,+3"], [[0], [0], [0]]),
+            _csv_case(tf, ['"",x,'], [[""], [""], ["e"]]))
+
+
+def _csv_error(name: str, records: Any, defaults: Any, **kw: Any) -> None:
+    def fn(tf: Any) -> Any:
+        return _csv_case(tf, records, defaults(tf) if callable(defaults) else defaults, **kw)
+
+    fn.__name__ = name
+    case(fn)
+
+
+_csv_error("csv_error_too_few_fields", ["1,2.5"], [[0], [0.0], [""]])
+_csv_error("csv_error_not_int", ["x,2.5"], [[0], [0.0]])
+_csv_error("csv_error_int32_overflow", ["2147483648"], [[0]])
+_csv_error("csv_error_float_as_int", ["1.5"], [[0]])
+_csv_error("csv_error_hex_int", ["0x10"], [[0]])
+_csv_error("csv_error_delim_two_chars", ["1,2"], [[0], [0]], field_delim=";;")
+_csv_error("csv_error_quote_in_unquoted", ['a"b,c'], [[""], [""]])
+_csv_error("csv_error_text_after_quote", ['"ab"c,d'], [[""], [""]])
+_csv_error("csv_error_bool_default", ["1,2"], [[0], [True]])
+_csv_error("csv_error_rank2_default", ["1,2"], [[0], [[1, 2]]])
+_csv_error("csv_error_empty_record", [""], [[7]])
+_csv_error("csv_error_select_not_increasing", ["1,2,3,4"], [[0], [0]], select_cols=[3, 1])
+_csv_error("csv_error_required_missing", [",1"], lambda tf: [tf.constant([], tf.string), tf.constant([], tf.int32)])
+
+
+def _csv_file(text: str) -> str:
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(), "d.csv")
+    with open(path, "w", newline="") as f:
+        f.write(text)
+    return path
+
+
+@case
+def csv_dataset_rows(tf: Any) -> Any:
+    path = _csv_file('a,b,c\n1,2.5,x\n3,,"y\nz"\n4,5,w\r\n6,7,"q""r"\n')
+    ds = tf.data.experimental.CsvDataset(path, [tf.int32, [0.0], tf.string], header=True)
+    return ds.element_spec, [[t.numpy() for t in row] for row in ds]
+
+
+@case
+def csv_dataset_select_exclude(tf: Any) -> Any:
+    path = _csv_file("1,2,3,4\n5,6,7,8\n")
+    a = tf.data.experimental.CsvDataset(path, [[0], [tf.constant(0, tf.int64)]], select_cols=[1, 3])
+    b = tf.data.experimental.CsvDataset(path, [[0], [0.0], [""]], exclude_cols=[0])
+    return [[t.numpy() for t in r] for r in a], [[t.numpy() for t in r] for r in b], b.element_spec
+
+
+@case
+def csv_dataset_blank_line_error(tf: Any) -> Any:
+    path = _csv_file("1,2\n\n3,4\n")
+    out: list[Any] = []
+    try:
+        for r in tf.data.experimental.CsvDataset(path, [[0], [0]]):
+            out.append([t.numpy() for t in r])
+    except Exception as e:  # noqa: BLE001
+        out.append(type(e).__name__)
+    return out
+
+
+@case
+def csv_dataset_header_not_number(tf: Any) -> Any:
+    return list(tf.data.experimental.CsvDataset(_csv_file("a,b\n1,2\n"), [[0], [0]]))
+
+
+@case
+def csv_dataset_missing_file(tf: Any) -> Any:
+    return list(tf.data.experimental.CsvDataset("/nonexistent/dir/x.csv", [[0]]))
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, tuple):
+        return tuple(_plain(v) for v in x)
+    return x.numpy().tolist() if hasattr(x, "numpy") else repr(x)
+
+
+@case
+def make_csv_dataset_inference(tf: Any) -> Any:
+    path = _csv_file("a,b,c,d,e\n1,3000000000,x,1.5,1e50\n,,,,\n2,5,9,2,-1\n")
+    ds = tf.data.experimental.make_csv_dataset(path, batch_size=3, num_epochs=1, shuffle=False)
+    return _plain(ds.element_spec), [_plain(b) for b in ds]
+
+
+@case
+def make_csv_dataset_label_select_epochs(tf: Any) -> Any:
+    path = _csv_file("a,b,c\n7,8,q\n9,10,r\n11,12,s\n")
+    d1 = tf.data.experimental.make_csv_dataset(path, batch_size=2, label_name="c", num_epochs=2, shuffle=False,
+                                               column_defaults=[0, 0.0, ""])
+    d2 = tf.data.experimental.make_csv_dataset([path], batch_size=1, column_names=["x", "y", "z"],
+                                               select_columns=["z", "x"], num_epochs=1, shuffle=False)
+    d3 = tf.data.experimental.make_csv_dataset(path, batch_size=2, num_epochs=None, shuffle=False)
+    it = iter(d3)
+    return ([_plain(b) for b in d1], _plain(d1.element_spec), [_plain(b) for b in d2],
+            [_plain(next(it)) for _ in range(3)], _plain(d3.element_spec))
+
+
+@case
+def make_csv_dataset_shuffle_keeps_rows(tf: Any) -> Any:
+    path = _csv_file("a,b\n" + "".join(f"{i},{i * i}\n" for i in range(20)))
+    ds = tf.data.experimental.make_csv_dataset(path, batch_size=6, num_epochs=1, shuffle=True, shuffle_seed=3)
+    batches = [_plain(b) for b in ds]  # one pass: each pass reshuffles
+    return sorted(zip(sum((b["a"] for b in batches), []), sum((b["b"] for b in batches), [])))
+
+
+@case
+def make_csv_dataset_errors(tf: Any) -> Any:
+    path = _csv_file("a,b\n1,2\n")
+    out = []
+    for kw in ({"label_name": "zz"}, {"column_names": ["x"], "header": False, "select_columns": ["q"]}):
+        try:
+            tf.data.experimental.make_csv_dataset(path, batch_size=1, **kw)
+            out.append("ok")
+        except Exception as e:  # noqa: BLE001
+            out.append(type(e).__name__)
+    return out
+
 # -- the runner -----------------------------------------------------------------------------------------------------
 
 def _text(tf: Any, value: Any) -> str:

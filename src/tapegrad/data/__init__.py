@@ -13,6 +13,7 @@ from typing import Any
 
 from ..ops.tensor_spec import TensorSpec
 from ._structure import DatasetSpec
+from .csv_readers import CsvDataset, make_csv_dataset
 from .dataset import (
     AUTOTUNE,
     INFINITE_CARDINALITY,
@@ -39,7 +40,8 @@ from .tfrecord import TFRecordDataset
 class experimental:  # noqa: N801  (a namespace, as tf.data.experimental)
     """``tf.data.experimental``: ``AUTOTUNE``, the cardinality constants, ``cardinality(ds)``, the options classes
     and enums, and the functional forms of ``group_by_window``, ``bucket_by_sequence_length``,
-    ``sample_from_datasets`` and ``choose_from_datasets``."""
+    ``sample_from_datasets`` and ``choose_from_datasets``; the CSV readers ``CsvDataset`` and
+    ``make_csv_dataset``."""
 
     AUTOTUNE = AUTOTUNE
     INFINITE_CARDINALITY = INFINITE_CARDINALITY
@@ -52,6 +54,8 @@ class experimental:  # noqa: N801  (a namespace, as tf.data.experimental)
     ExternalStatePolicy = ExternalStatePolicy
     OptimizationOptions = OptimizationOptions
     ThreadingOptions = ThreadingOptions
+    CsvDataset = CsvDataset
+    make_csv_dataset = staticmethod(make_csv_dataset)
     sample_from_datasets = staticmethod(Dataset.sample_from_datasets)
     choose_from_datasets = staticmethod(Dataset.choose_from_datasets)
 
