@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._backend import NUMPY
-from .._dispatch import apply1, apply2, applyn
+from .._dispatch import applyn
 from .._registry import NO_GRADIENT, defop, spec
 from .._shape import TensorShape
 from .._tensor import Tensor, _TensorLike, make, static_value
@@ -55,7 +55,7 @@ class SparseTensor:
 
     @property
     def shape(self) -> TensorShape:
-        return TensorShape([int(d) for d in self._dense_shape._value])
+        return TensorShape([int(d) for d in static_value(self._dense_shape)])
 
     @property
     def dtype(self) -> Any:
@@ -194,47 +194,22 @@ def _int64(x: Any, what: str) -> Tensor:
 # -- to_dense ---------------------------------------------------------------------------------------------------
 
 
-def _to_dense_fwd(F: Any, values: Any, pos: Any, shape: tuple[int, ...], default: Any) -> Any:
-    out = F.full(int(np.prod(shape, dtype=np.int64)), default, dtype=values.dtype)
-    out[pos] = values
-    return F.reshape(out, shape)
+# -- ops that take the indices and dense shape as inputs ---------------------------------------------------------
+# The integer structure is read inside the forward (at run time), so inside tapegrad.function a SparseTensor of
+# another size or sparsity pattern replays the traced graph (their attributes depend on ranks only:
+# compiler/shapes.py SHAPE_FREE) instead of running the body again. Errors in the indices are raised at run time too.
 
 
-def _to_dense_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    nb = F.ndim(g) - len(p["shape"])
-    flat = F.reshape(g, tuple(F.shape(g)[:nb]) + (-1,))
-    if F.is_diff:
-        from .indexing import gather
-
-        return (gather(flat, p["pos"], axis=nb),)
-    return (flat[..., p["pos"]],)
-
-
-SPARSE_TO_DENSE = defop(
-    "sparse_to_dense", _to_dense_fwd, _to_dense_vjp, lambda F, ts, ins, out, p: apply1(
-        SPARSE_TO_DENSE, ts[0], {**p, "default": 0}) if F.is_diff else _to_dense_fwd(F, ts[0], p["pos"], p["shape"], 0),
-    linear=True, save_in=False,
-    test=spec(lambda tf, v: tf.sparse.to_dense(tf.sparse.SparseTensor([[0, 1], [1, 0], [2, 3]], v, [3, 4]),
-                                               default_value=0.5), lambda rng: (rng.normal(size=3),),
-              ref=lambda v: _ref_dense(v, [(0, 1), (1, 0), (2, 3)], (3, 4), 0.5)))
-
-
-def _ref_dense(v: Any, idx: list[tuple[int, int]], shape: tuple[int, int], fill: float) -> Any:
-    out = np.full(shape, fill)
-    for val, (i, j) in zip(v, idx):
-        out[i, j] = val
-    return out
-
-
-def _positions(sp: SparseTensor, op: str, validate: bool) -> tuple[Any, tuple[int, ...]]:
-    idx = static_value(sp.indices)
-    shape = tuple(int(d) for d in static_value(sp.dense_shape))
-    bad = ((idx < 0) | (idx >= np.asarray(shape, dtype=np.int64))).any(axis=1) if idx.size else np.zeros(0, bool)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise InvalidArgumentError(f"{op}: indices[{i}] = {idx[i].tolist()} is out of bounds: need 0 <= index < "
-                                   f"{list(shape)}.")
-    pos = np.ravel_multi_index(tuple(idx.T), shape) if idx.size else np.zeros(0, np.int64)
+def _checked_positions(F: Any, indices: Any, dims: Any, op: str, validate: bool = False) -> Any:
+    """Row-major flat positions of ``indices`` [N, rank] in a tensor of shape ``dims`` (bounds checked; with
+    ``validate``, TF's sorted-and-unique check)."""
+    idx = np.asarray(indices, np.int64)
+    shape = tuple(int(d) for d in np.asarray(dims).reshape(-1))
+    if idx.ndim != 2 or idx.shape[1] != len(shape):
+        raise InvalidArgumentError(f"{op}: indices of shape {list(idx.shape)} do not fit a dense shape of rank "
+                                   f"{len(shape)} ({list(shape)}).")
+    _check_bounds(idx, shape, op)
+    pos = _flat_pos(idx, shape)
     if validate and pos.size > 1:
         step = np.diff(pos)
         if (step <= 0).any():
@@ -243,6 +218,181 @@ def _positions(sp: SparseTensor, op: str, validate: bool) -> tuple[Any, tuple[in
             raise InvalidArgumentError(f"{op}: indices[{i}] = {idx[i].tolist()} {what}. Many sparse ops need sorted, "
                                        "unique indices: use tf.sparse.reorder (or validate_indices=False).")
     return pos, shape
+
+
+def _to_dense_fwd(F: Any, indices: Any, values: Any, dims: Any, default: Any, validate: bool,
+                  accumulate: bool = False) -> Any:
+    pos, shape = _checked_positions(F, indices, dims, "sparse.to_dense", validate)
+    nb = values.ndim - 1  # (leading batch axes under a vectorised Jacobian)
+    out = F.full(values.shape[:nb] + (int(np.prod(shape, dtype=np.int64)),), default, dtype=values.dtype)
+    if accumulate:  # repeated indices add up (sparse + dense)
+        np.add.at(out, (Ellipsis, pos), values)
+    else:  # repeated indices: the last one wins (to_dense with validate_indices=False)
+        out[..., pos] = values
+    return F.reshape(out, values.shape[:nb] + shape)
+
+
+def _to_dense_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return None, _run_op(F, SPARSE_GATHER, (ins[0], ins[2], g), {"xrank": F.shape(ins[0])[1]}), None
+
+
+def _to_dense_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    return _run_op(F, SPARSE_TO_DENSE, (ins[0], ts[1], ins[2]), {**p, "default": 0})
+
+
+def _run_op(F: Any, op: Any, args: tuple[Any, ...], p: dict[str, Any]) -> Any:
+    """Apply ``op`` inside a rule: the raw forward on raw arrays, the recorded op when differentiating again."""
+    if F.is_diff or any(isinstance(a, _TensorLike) for a in args):
+        return applyn(op, tuple(a if isinstance(a, _TensorLike) else make(a, NUMPY) for a in args), p)
+    return op.fwd(F, *args, **p)
+
+
+def _gather_coords(indices: Any, xshape: tuple[int, ...], xrank: int) -> tuple[Any, ...]:
+    """Per entry, its coordinates in an operand of trailing shape ``xshape`` broadcast to the sparse shape (the
+    operand's axes align with the last ``xrank`` sparse axes; a size-1 axis is read at 0)."""
+    idx = np.asarray(indices, np.int64)
+    rank = idx.shape[1]
+    return tuple(np.zeros(idx.shape[0], np.int64) if xshape[k] == 1 else idx[:, rank - xrank + k]
+                 for k in range(xrank))
+
+
+def _gather_fwd(F: Any, indices: Any, dims: Any, x: Any, xrank: int) -> Any:
+    shape = tuple(int(d) for d in np.asarray(dims).reshape(-1))
+    xs = x.shape[x.ndim - xrank:]
+    if xrank > len(shape) or any(a not in (1, b) for a, b in zip(xs[::-1], shape[::-1])):
+        raise InvalidArgumentError(f"SparseTensor op: the dense operand of shape {list(xs)} must broadcast to the "
+                                   f"sparse shape {list(shape)} (dense is broadcast to sparse only); got incompatible "
+                                   f"shapes {list(shape)} vs. {list(xs)}.")
+    _check_bounds(np.asarray(indices, np.int64), shape, "SparseTensor op")
+    return x[(Ellipsis,) + _gather_coords(indices, xs, xrank)]
+
+
+def _gather_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    xs = tuple(F.shape(ins[2])[F.ndim(ins[2]) - p["xrank"]:])
+    return None, None, _run_op(F, SPARSE_SCATTER_ADD, (ins[0], ins[1], g), {"xshape": xs})
+
+
+def _scatter_add_fwd(F: Any, indices: Any, dims: Any, g: Any, xshape: tuple[int, ...]) -> Any:
+    nb = g.ndim - 1
+    out = F.zeros(g.shape[:nb] + tuple(xshape), dtype=g.dtype)
+    coords = _gather_coords(indices, tuple(xshape), len(xshape))
+    np.add.at(out, (Ellipsis,) + coords, g)
+    return out
+
+
+def _scatter_add_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return None, None, _run_op(F, SPARSE_GATHER, (ins[0], ins[1], g), {"xrank": len(p["xshape"])})
+
+
+def _spmm_fwd(F: Any, indices: Any, values: Any, dims: Any, b: Any, adjoint: bool) -> Any:
+    """``op(A) @ b`` for A = (indices, values, dims); ``adjoint`` transposes A (its values conjugated by the
+    caller)."""
+    pos, shape = _checked_positions(F, indices, dims, "sparse_dense_matmul")
+    idx = np.asarray(indices, np.int64)
+    rows, cols = (idx[:, 1], idx[:, 0]) if adjoint else (idx[:, 0], idx[:, 1])
+    m, k = (shape[1], shape[0]) if adjoint else shape
+    if b.shape[-2] != k:
+        raise InvalidArgumentError(f"sparse_dense_matmul: Cannot multiply A and B because inner dimension does not "
+                                   f"match: {k} vs. {b.shape[-2]} (A is {m}x{k}, B is {list(b.shape)}); did you forget "
+                                   "adjoint_a/adjoint_b?")
+    bt = F.moveaxis(b, -2, 0)  # [k, batch..., n]
+    out = F.zeros((m,) + bt.shape[1:], dtype=b.dtype)
+    F.add.at(out, rows, values.reshape((-1,) + (1,) * (bt.ndim - 1)) * bt[cols])
+    return F.moveaxis(out, 0, -2)
+
+
+def _spmm_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    indices, values, dims, b = ins
+    dv = db = None
+    if needs[1]:
+        r, c = (1, 0) if p["adjoint"] else (0, 1)
+        if F.is_diff:  # (index tensors sliced by ops: nothing read in Python, so a compiled replay stays generic)
+            from .indexing import gather
+            from .reductions import reduce_sum as dense_sum
+
+            ix = indices if isinstance(indices, _TensorLike) else make(indices, NUMPY)
+            dv = dense_sum(gather(g, ix[:, r], axis=F.ndim(g) - 2) * gather(b, ix[:, c], axis=F.ndim(b) - 2),
+                           axis=-1)
+        else:
+            dv = (g[..., indices[:, r], :] * b[..., indices[:, c], :]).sum(-1)
+    if needs[3]:
+        db = _run_op(F, SPARSE_DENSE_MATMUL, (indices, values, dims, g), {"adjoint": not p["adjoint"]})
+    return None, dv, None, db
+
+
+def _spmm_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    """Bilinear in (values, dense): tangent ``A(tv) @ b + A(v) @ tb``."""
+    parts = [_run_op(F, SPARSE_DENSE_MATMUL, (ins[0], ts[1], ins[2], ins[3]), p)] if ts[1] is not None else []
+    if ts[3] is not None:
+        parts.append(_run_op(F, SPARSE_DENSE_MATMUL, (ins[0], ins[1], ins[2], ts[3]), p))
+    return None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
+
+
+def _reduce_sum_fwd(F: Any, indices: Any, values: Any, dims: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
+    pos, shape = _checked_positions(F, indices, dims, "sparse.reduce_sum")
+    idx = np.asarray(indices, np.int64)
+    keep = [a for a in range(len(shape)) if a not in axes]
+    out_shape = tuple(1 if a in axes else d for a, d in enumerate(shape)) if keepdims else tuple(shape[a]
+                                                                                                 for a in keep)
+    cell = _flat_pos(idx[:, keep], tuple(shape[a] for a in keep))
+    nb = values.ndim - 1
+    out = F.zeros(values.shape[:nb] + (int(np.prod(out_shape, dtype=np.int64)),), dtype=values.dtype)
+    np.add.at(out, (Ellipsis, cell), values)
+    return F.reshape(out, values.shape[:nb] + out_shape)
+
+
+def _reduce_sum_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    rank = F.shape(ins[0])[1]
+    if not p["keepdims"]:  # the reduced axes back as size-1 axes: the gather broadcasts over them
+        nb = F.ndim(g) - (rank - len(p["axes"]))
+        lead = tuple(F.shape(g)[:nb])
+        rest = list(F.shape(g)[nb:])
+        for a in sorted(p["axes"]):
+            rest.insert(a, 1)
+        g = F.reshape(g, lead + tuple(rest))
+    return None, _run_op(F, SPARSE_GATHER, (ins[0], ins[2], g), {"xrank": rank}), None
+
+
+def _sp_args(rng: np.random.Generator) -> tuple[Any, ...]:
+    return (rng.normal(size=4),)
+
+
+_SP_IDX = [[0, 0], [1, 2], [2, 1], [2, 3]]
+
+SPARSE_TO_DENSE = defop(
+    "sparse_to_dense", _to_dense_fwd, _to_dense_vjp, _to_dense_jvp, linear=True,
+    test=spec(lambda tf, v: tf.sparse.to_dense(tf.sparse.SparseTensor([[0, 1], [1, 0], [2, 3]], v, [3, 4]),
+                                               default_value=0.5), lambda rng: (rng.normal(size=3),),
+              ref=lambda v: _ref_dense(v, [(0, 1), (1, 0), (2, 3)], (3, 4), 0.5)))
+SPARSE_GATHER = defop(
+    "sparse_gather", _gather_fwd, _gather_vjp, lambda F, ts, ins, out, p: _run_op(
+        F, SPARSE_GATHER, (ins[0], ins[1], ts[2]), p), linear=True, internal=True,
+    test=spec(lambda tf, v, d: (tf.sparse.SparseTensor(_SP_IDX, v, [3, 4]) * d).values, lambda rng: (
+        rng.normal(size=4), rng.normal(size=(1, 4))), ref=lambda v, d: v * d[0, [0, 2, 1, 3]]))
+SPARSE_SCATTER_ADD = defop(
+    "sparse_scatter_add", _scatter_add_fwd, _scatter_add_vjp, lambda F, ts, ins, out, p: _run_op(
+        F, SPARSE_SCATTER_ADD, (ins[0], ins[1], ts[2]), p), linear=True, internal=True,
+    test=spec(lambda tf, g: tf.ops.sparse_ops._run_op(
+        tf.ops.sparse_ops.NUMPY, tf.ops.sparse_ops.SPARSE_SCATTER_ADD, (np.array(_SP_IDX), np.array([3, 4]), g),
+        {"xshape": (3, 1)}), lambda rng: (rng.normal(size=4),),
+        ref=lambda g: np.array([[g[0]], [g[1]], [g[2] + g[3]]]), tf=False))
+SPARSE_DENSE_MATMUL = defop(
+    "sparse_dense_matmul", _spmm_fwd, _spmm_vjp, _spmm_jvp, test=spec(
+        lambda tf, v, b: tf.sparse.sparse_dense_matmul(tf.sparse.SparseTensor(_SP_IDX, v, [3, 4]), b),
+        lambda rng: (rng.normal(size=4), rng.normal(size=(4, 2))),
+        ref=lambda v, b: _ref_dense(v, [(0, 0), (1, 2), (2, 1), (2, 3)], (3, 4), 0.0) @ b))
+SPARSE_REDUCE_SUM = defop(
+    "sparse_reduce_sum", _reduce_sum_fwd, _reduce_sum_vjp, lambda F, ts, ins, out, p: _run_op(
+        F, SPARSE_REDUCE_SUM, (ins[0], ts[1], ins[2]), p), linear=True, test=spec(
+        lambda tf, v: tf.sparse.reduce_sum(tf.sparse.SparseTensor(_SP_IDX, v, [3, 4]), axis=1),
+        _sp_args, ref=lambda v: np.array([v[0], v[1], v[2] + v[3]])))
+
+
+def _ref_dense(v: Any, idx: list[tuple[int, int]], shape: tuple[int, int], fill: float) -> Any:
+    out = np.full(shape, fill)
+    for val, (i, j) in zip(v, idx):
+        out[i, j] = val
+    return out
 
 
 def to_dense(sp_input: Any, default_value: Any = None, validate_indices: bool = True, name: str | None = None
@@ -259,12 +409,12 @@ def to_dense(sp_input: Any, default_value: Any = None, validate_indices: bool = 
     if not isinstance(sp_input, SparseTensor):
         raise TypeError(f"Input must be a SparseTensor (got {type(sp_input).__name__}); a dense tensor needs no "
                         "to_dense.")
-    pos, shape = _positions(sp_input, "sparse.to_dense", validate_indices)
     vals = sp_input.values
     default = 0 if default_value is None else (
         static_value(default_value) if isinstance(default_value, _TensorLike) else default_value)
     default = vals._value.dtype.type(default).item() if vals._value.dtype.kind != "b" else bool(default)
-    return apply1(SPARSE_TO_DENSE, vals, {"pos": pos, "shape": shape, "default": default})
+    return applyn(SPARSE_TO_DENSE, (sp_input.indices, vals, sp_input.dense_shape),
+                  {"default": default, "validate": bool(validate_indices)})
 
 
 def from_dense(tensor: Any, name: str | None = None) -> SparseTensor:
@@ -284,57 +434,6 @@ def reorder(sp_input: SparseTensor, name: str | None = None) -> SparseTensor:
 
 
 # -- sparse_dense_matmul ----------------------------------------------------------------------------------------
-
-
-def _spmm_fwd(F: Any, values: Any, b: Any, rows: Any, cols: Any, nrows: int) -> Any:
-    """``A @ b`` for A given by (rows, cols, values) with ``nrows`` rows: out[r] += v * b[c]."""
-    bt = F.moveaxis(b, -2, 0)  # [k, batch..., n]
-    out = F.zeros((nrows,) + bt.shape[1:], dtype=b.dtype)
-    F.add.at(out, rows, values.reshape((-1,) + (1,) * (bt.ndim - 1)) * bt[cols])
-    return F.moveaxis(out, 0, -2)
-
-
-def _spmm_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    values, b = ins
-    rows, cols = p["rows"], p["cols"]
-    dv = db = None
-    if F.is_diff:
-        from .indexing import gather
-        from .reductions import reduce_sum
-
-        nd = F.ndim(g)
-        if needs[0]:
-            dv = reduce_sum(gather(g, rows, axis=nd - 2) * gather(b, cols, axis=F.ndim(b) - 2), axis=-1)
-        if needs[1]:
-            db = apply2(SPARSE_DENSE_MATMUL, values, g, {"rows": cols, "cols": rows, "nrows": F.shape(b)[-2]})
-        return dv, db
-    if needs[0]:
-        dv = (g[..., rows, :] * b[..., cols, :]).sum(-1)
-    if needs[1]:
-        nb = g.ndim - 2
-        db = np.zeros(g.shape[:nb] + b.shape[-2:], dtype=g.dtype)
-        gt = np.moveaxis(g, -2, 0)[rows]  # [N, batch..., n]
-        upd = values.reshape((-1,) + (1,) * (gt.ndim - 1)) * gt
-        np.add.at(np.moveaxis(db, -2, 0), cols, upd)
-    return dv, db
-
-
-def _spmm_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
-    """Bilinear in (values, dense): tangent ``A(tv) @ b + A(v) @ tb``."""
-    parts = []
-    for i, t in enumerate(ts):
-        if t is not None:
-            a = (t, ins[1]) if i == 0 else (ins[0], t)
-            parts.append(apply2(SPARSE_DENSE_MATMUL, a[0], a[1], p) if F.is_diff else _spmm_fwd(F, *a, **p))
-    return None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
-
-
-SPARSE_DENSE_MATMUL = defop(
-    "sparse_dense_matmul", _spmm_fwd, _spmm_vjp, _spmm_jvp, test=spec(
-        lambda tf, v, b: tf.sparse.sparse_dense_matmul(tf.sparse.SparseTensor([[0, 0], [1, 2], [2, 1], [2, 3]], v,
-                                                                              [3, 4]), b),
-        lambda rng: (rng.normal(size=4), rng.normal(size=(4, 2))),
-        ref=lambda v, b: _ref_dense(v, [(0, 0), (1, 2), (2, 1), (2, 3)], (3, 4), 0.0) @ b))
 
 
 def sparse_dense_matmul(sp_a: Any, b: Any, adjoint_a: bool = False, adjoint_b: bool = False,
@@ -360,26 +459,15 @@ def sparse_dense_matmul(sp_a: Any, b: Any, adjoint_a: bool = False, adjoint_b: b
     if dense._value.dtype != vals._value.dtype:
         raise InvalidArgumentError(f"sparse_dense_matmul: the sparse values are {vals.dtype.name} but the dense "
                                    f"operand is {dense.dtype.name}; cast one of them.")
-    shape = tuple(int(d) for d in static_value(sp_a.dense_shape))
-    if len(shape) != 2 or dense._value.ndim != 2:
-        raise InvalidArgumentError(f"sparse_dense_matmul: needs a rank-2 SparseTensor and a matrix, got dense shape "
-                                   f"{list(shape)} and {list(dense._value.shape)}.")
-    idx = static_value(sp_a.indices)
-    rows, cols = (idx[:, 1], idx[:, 0]) if adjoint_a else (idx[:, 0], idx[:, 1])
-    m, k = (shape[1], shape[0]) if adjoint_a else shape
+    rank = sp_a.indices._value.shape[1]
+    if rank != 2 or dense._value.ndim != 2:
+        raise InvalidArgumentError(f"sparse_dense_matmul: needs a rank-2 SparseTensor and a matrix, got a rank-{rank} "
+                                   f"SparseTensor and a dense operand of shape {list(dense._value.shape)}.")
     if adjoint_a and vals.dtype.is_complex:
         vals = core.conj(vals)
     if adjoint_b:
         dense = core.conj(shape_ops.transpose(dense)) if dense.dtype.is_complex else shape_ops.transpose(dense)
-    if dense._value.shape[0] != k:
-        raise InvalidArgumentError(f"sparse_dense_matmul: cannot multiply A and B: inner dimensions {k} vs. "
-                                   f"{dense._value.shape[0]} (A is {m}x{k}, B is {list(dense._value.shape)}); did you "
-                                   "forget adjoint_a/adjoint_b?")
-    bad = ((rows < 0) | (rows >= m) | (cols < 0) | (cols >= k))
-    if bad.any():
-        raise InvalidArgumentError(f"sparse_dense_matmul: index {idx[int(np.argmax(bad))].tolist()} is out of bounds "
-                                   f"for dense shape {list(shape)}.")
-    return apply2(SPARSE_DENSE_MATMUL, vals, dense, {"rows": rows, "cols": cols, "nrows": m})
+    return applyn(SPARSE_DENSE_MATMUL, (sp_a.indices, vals, sp_a.dense_shape, dense), {"adjoint": bool(adjoint_a)})
 
 
 # -- shared helpers: the integer side in NumPy, the values through ops ------------------------------------------
@@ -534,17 +622,7 @@ def _sparse_dense_cwise(sp: SparseTensor, other: Any, kind: str) -> SparseTensor
     op = f"SparseTensor.__{kind}__"
     vals = sp.values
     d = _values_like(other, vals, op)
-    shape = _dims(sp)
-    dshape = tuple(d._value.shape)
-    if len(dshape) > len(shape) or any(a not in (1, b) for a, b in zip(dshape[::-1], shape[::-1])):
-        raise InvalidArgumentError(f"{op}: the dense operand of shape {list(dshape)} must broadcast to the sparse "
-                                   f"shape {list(shape)} (dense is broadcast to sparse only); got incompatible shapes "
-                                   f"{list(shape)} vs. {list(dshape)}.")
-    idx = _idx(sp)
-    _check_bounds(idx, shape, op)
-    flat = shape_ops.reshape(core.broadcast_to(d, list(shape)), [-1]) if dshape != shape else \
-        shape_ops.reshape(d, [-1])
-    at = _take(flat, _flat_pos(idx, shape))
+    at = applyn(SPARSE_GATHER, (sp.indices, sp.dense_shape, d), {"xrank": d._value.ndim})
     from . import arithmetic
 
     out = vals * at if kind == "mul" else arithmetic.divide(vals, at)
@@ -638,40 +716,42 @@ def add(a: Any, b: Any, threshold: Any = None, name: str | None = None) -> Any:
         return _new(out_idx, summed, shape)
     sp, dense = (a, b) if sa else (b, a)
     d = core.convert_to_tensor(dense)
-    shape = _dims(sp)
     if d.dtype != sp.dtype:
         raise InvalidArgumentError(f"{op}: the sparse values are {sp.dtype.name} but the dense operand is "
                                    f"{d.dtype.name}; cast one of them.")
-    dshape = tuple(d._value.shape)
+    dense_sp = applyn(SPARSE_TO_DENSE, (sp.indices, sp.values, sp.dense_shape),
+                      {"default": 0, "validate": False, "accumulate": True})
+    shape, dshape = tuple(dense_sp._value.shape), tuple(d._value.shape)
     if dshape != shape:
         k = next((i for i, (x, y) in enumerate(zip(shape, dshape)) if x != y), min(len(shape), len(dshape)))
         raise InvalidArgumentError(f"{op}: the dense operand's shape {list(dshape)} must equal the sparse shape "
                                    f"{list(shape)} (no broadcasting is supported): dimension {k} differs.")
-    idx = _idx(sp)
-    _check_bounds(idx, shape, op)
-    n = int(np.prod(shape, dtype=np.int64))
-    scattered = shape_ops.reshape(_segsum(sp.values, _flat_pos(idx, shape), n), list(shape))
-    return d + scattered
+    return d + dense_sp
 
 
 # -- reductions -------------------------------------------------------------------------------------------------
+
+
+def _axes(axis: Any, rank: int, op: str) -> tuple[int, ...]:
+    """The reduced axes, normalised and sorted (all of them for None)."""
+    if axis is None:
+        return tuple(range(rank))
+    raw = static_value(axis) if isinstance(axis, _TensorLike) else axis
+    out = set()
+    for a in (int(a) for a in np.asarray(raw).reshape(-1)):
+        if not -rank <= a < rank:
+            raise InvalidArgumentError(f"{op}: Invalid reduction dimension {a}, for input with {rank} dimensions; "
+                                       f"axes must lie in [-{rank}, {rank}).")
+        out.add(a % rank)
+    return tuple(sorted(out))
 
 
 def _reduce_plan(sp: SparseTensor, axis: Any, keepdims: Any, op: str) -> tuple[np.ndarray, list[int], np.ndarray]:
     """(each entry's output coordinates, the output shape, the reduced axes mask)."""
     shape = _dims(sp)
     rank = len(shape)
-    if axis is None:
-        axes = list(range(rank))
-    else:
-        raw = static_value(axis) if isinstance(axis, _TensorLike) else axis
-        axes = [int(a) for a in np.asarray(raw).reshape(-1)]
     mask = np.zeros(rank, bool)
-    for a in axes:
-        if not -rank <= a < rank:
-            raise InvalidArgumentError(f"{op}: Invalid reduction dimension {a}, for input with {rank} dimensions "
-                                       f"(dense shape {list(shape)}); axes must lie in [-{rank}, {rank}).")
-        mask[a % rank] = True
+    mask[list(_axes(axis, rank, op))] = True
     idx = _idx(sp)
     _check_bounds(idx, shape, op)
     coords = np.where(mask, 0, idx) if keepdims else idx[:, ~mask]
@@ -702,11 +782,12 @@ def reduce_sum(sp_input: Any, axis: Any = None, keepdims: Any = None, output_is_
     [3.0, 0.0, 3.0]
     """
     sp = _sparse_arg(sp_input, "sparse.reduce_sum")
-    coords, out_shape, _ = _reduce_plan(sp, axis, keepdims, "sparse.reduce_sum")
     if output_is_sparse:
+        coords, out_shape, _ = _reduce_plan(sp, axis, keepdims, "sparse.reduce_sum")
         return _sparse_output(sp, coords, out_shape, "sum")
-    n = int(np.prod(out_shape, dtype=np.int64))
-    return shape_ops.reshape(_segsum(sp.values, _flat_pos(coords, tuple(out_shape)), n), out_shape)
+    rank = sp.indices._value.shape[1]
+    return applyn(SPARSE_REDUCE_SUM, (sp.indices, sp.values, sp.dense_shape),
+                  {"axes": _axes(axis, rank, "sparse.reduce_sum"), "keepdims": bool(keepdims)})
 
 
 def reduce_max(sp_input: Any, axis: Any = None, keepdims: Any = None, output_is_sparse: bool = False,
@@ -814,7 +895,7 @@ def map_values(op: Any, *args: Any, **kwargs: Any) -> SparseTensor:
     if not found:
         raise ValueError("sparse.map_values: no SparseTensor among the arguments; call the op directly.")
     first = found[0]
-    i0, s0 = _idx(first), _dims(first)
+    i0, s0 = (_idx(first), _dims(first)) if len(found) > 1 else (None, None)  # (one: nothing read, replayable)
     for other in found[1:]:
         io = _idx(other)
         if _dims(other) != s0:
