@@ -826,6 +826,131 @@ def make_csv_dataset_errors(tf: Any) -> Any:
             out.append(type(e).__name__)
     return out
 
+# -- PNG --------------------------------------------------------------------------------------------------------------
+
+def _images() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    out = {}
+    for c in (1, 2, 3, 4):
+        out[f"u8_c{c}"] = rng.integers(0, 256, (9, 13, c), dtype=np.uint8)
+        out[f"u16_c{c}"] = rng.integers(0, 65536, (5, 7, c), dtype=np.uint16)
+    smooth = np.add.outer(np.arange(16), np.arange(20)).astype(np.uint8)
+    out["u8_smooth_c3"] = np.stack([smooth, smooth * 2, 255 - smooth], axis=-1)
+    grey = out["u8_c3"].copy()
+    grey[0, :5] = 77  # grey pixels pass through the RGB -> grey conversion
+    out["u8_grey_pixels_c3"] = grey
+    return out
+
+
+@writer
+def w_png(tf: Any, d: str) -> None:
+    for name, img in _images().items():
+        with open(os.path.join(d, f"{name}.png"), "wb") as f:
+            f.write(tf.io.encode_png(img).numpy())
+
+
+@reader
+def r_png(tf: Any, d: str) -> Any:
+    out = {}
+    for name in _images():
+        data = open(os.path.join(d, f"{name}.png"), "rb").read()
+        got = []
+        for channels in (0, 1, 3, 4):
+            for dtype in (tf.uint8, tf.uint16):
+                got.append(tf.io.decode_png(data, channels=channels, dtype=dtype).numpy().tolist())
+        got.append(tf.io.decode_image(data, dtype=tf.float32).numpy().round(6).tolist())
+        out[name] = got
+    return out
+
+
+def _png(w: int, h: int, depth: int, ctype: int, rows: list[bytes], extra: bytes = b"", interlace: int = 0) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    raw = b"".join(rows)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ctype, 0, 0, interlace))
+            + extra + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _hand_made_pngs() -> dict[str, bytes]:
+    """PNG kinds TF's encoder does not write: palettes, transparency keys, 1/2/4-bit grey, every filter, Adam7."""
+    out = {}
+    out["palette_trns"] = _png(3, 2, 8, 3, [b"\x00\x00\x01\x02", b"\x00\x02\x01\x00"],
+                               _chunk(b"PLTE", bytes([255, 0, 0, 0, 255, 0, 0, 0, 255])) + _chunk(b"tRNS", b"\x80\x00"))
+    out["palette_4bit"] = _png(5, 1, 4, 3, [b"\x00\x01\x23\x10"],
+                               _chunk(b"PLTE", bytes(range(12))))
+    out["grey_1bit"] = _png(10, 2, 1, 0, [b"\x00\xa5\x80", b"\x00\x0f\xc0"])
+    out["grey_2bit"] = _png(5, 1, 2, 0, [b"\x00\x1b\xc0"])
+    out["grey_4bit"] = _png(3, 1, 4, 0, [b"\x00\x0f\x70"])
+    out["grey_trns"] = _png(3, 1, 8, 0, [b"\x00\x05\x06\x05"], _chunk(b"tRNS", b"\x00\x05"))
+    out["rgb_trns"] = _png(2, 1, 8, 2, [b"\x00\x01\x02\x03\x04\x05\x06"], _chunk(b"tRNS", b"\x00\x01\x00\x02\x00\x03"))
+    rows = []
+    rng = np.random.default_rng(3)
+    for ftype in range(5):  # each filter type once (raw bytes are arbitrary: any row decodes)
+        rows.append(bytes([ftype]) + rng.integers(0, 256, 12, dtype=np.uint8).tobytes())
+    out["rgb_all_filters"] = _png(4, 5, 8, 2, rows)
+    out["rgba16_filters"] = _png(2, 3, 16, 6, [bytes([f]) + rng.integers(0, 256, 16, dtype=np.uint8).tobytes()
+                                             for f in (4, 3, 1)])
+    # Adam7, 5x5 grey: passes 1..7 hold 1, 1, 2, 2x2?, ... rows of the sub-images (filter 0)
+    w = h = 5
+    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+    img = np.arange(25, dtype=np.uint8).reshape(5, 5) * 10
+    inter = []
+    for x0, y0, dx, dy in passes:
+        sub = img[y0::dy, x0::dx]
+        if sub.size:
+            inter += [b"\x00" + r.tobytes() for r in sub]
+    out["grey_adam7"] = _png(w, h, 8, 0, inter, interlace=1)
+    return out
+
+
+@case
+def png_decode_hand_made(tf: Any) -> Any:
+    out = {}
+    for name, data in _hand_made_pngs().items():
+        try:
+            out[name] = [tf.io.decode_png(data, channels=c).numpy().tolist() for c in (0, 1, 3, 4)]
+        except Exception as e:  # noqa: BLE001
+            out[name] = type(e).__name__
+    return out
+
+
+@case
+def png_encode_decode_round_trip(tf: Any) -> Any:
+    out = []
+    for name, img in _images().items():
+        back = tf.io.decode_png(tf.io.encode_png(img, compression=9), dtype=tf.as_dtype(img.dtype))
+        out.append((name, bool(np.array_equal(back.numpy(), img)), back.shape, back.dtype))
+    return out, tf.image.decode_png(tf.image.encode_png(_images()["u8_c3"])).shape
+
+
+def _png_error(name: str, fn: Callable[[Any], Any]) -> None:
+    def prog(tf: Any) -> Any:
+        return fn(tf)
+
+    prog.__name__ = name
+    case(prog)
+
+
+_png_error("png_error_float_image", lambda tf: tf.io.encode_png(np.zeros((2, 2, 1), np.float32)))
+_png_error("png_error_five_channels", lambda tf: tf.io.encode_png(np.zeros((2, 2, 5), np.uint8)))
+_png_error("png_error_rank2", lambda tf: tf.io.encode_png(np.zeros((2, 2), np.uint8)))
+_png_error("png_error_channels_2", lambda tf: tf.io.decode_png(tf.io.encode_png(np.zeros((2, 2, 3), np.uint8)), 2))
+_png_error("png_error_not_an_image", lambda tf: tf.io.decode_png(b"notapng at all"))
+_png_error("png_error_image_not_an_image", lambda tf: tf.io.decode_image(b"notapng at all"))
+_png_error("png_error_bad_crc", lambda tf: tf.io.decode_png(
+    tf.io.encode_png(np.zeros((2, 2, 3), np.uint8)).numpy()[:-5] + b"\x00\x00\x00\x00\x00"))
+
 # -- the runner -----------------------------------------------------------------------------------------------------
 
 def _text(tf: Any, value: Any) -> str:
