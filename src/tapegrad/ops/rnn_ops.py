@@ -376,12 +376,20 @@ def _lstm_seq_fwd(F: Any, *ins: Any, has_bias: bool) -> tuple[Any, Any, Any]:
 def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     has_bias = p["has_bias"]
     x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
-    ghs, gcs, ga = g
-    if (_fast(F, x, kernel, h0, c0, uk, ghs, gcs, ga, *out) and (bias is None or type(bias) is np.ndarray)
-            and ghs.ndim == 3 and gcs.ndim == 3 and out[0].ndim == 3 and _zero(ga)):
-        res = _lstm_seq_vjp_np(ghs, None if _zero(gcs) else gcs, (x, kernel, bias, h0, c0, uk), out,
+    ghs, gcs, ga = g  # None for an output nothing used (the op asks the engine for None over zeros)
+    if (_fast(F, x, kernel, h0, c0, uk, *out) and (bias is None or type(bias) is np.ndarray)
+            and all(v is None or (type(v) is np.ndarray and v.ndim == 3) for v in g) and out[0].ndim == 3
+            and (ga is None or _zero(ga))):
+        if ghs is None:
+            ghs = np.zeros(out[0].shape, out[0].dtype)
+        res = _lstm_seq_vjp_np(ghs, None if gcs is None or _zero(gcs) else gcs, (x, kernel, bias, h0, c0, uk), out,
                                (needs[0], needs[1], has_bias and needs[2]) + tuple(needs[-3:]))
         return res if has_bias else res[:2] + res[3:]
+    if any(v is None for v in g):  # zeros, with the leading (Jacobian) batch axes of the upstreams there are
+        k = next(k for k, v in enumerate(g) if v is not None)
+        batch = tuple(F.shape(g[k])[:len(F.shape(g[k])) - len(F.shape(out[k]))])
+        g = tuple(v if v is not None else F.zeros_like(o) if not batch else
+                  F.zeros(batch + tuple(F.shape(o)), dtype=getattr(o, "_value", o).dtype) for v, o in zip(g, out))
     need_z = needs[0] or needs[1] or (has_bias and needs[2])
     dz, dh0, dc0, duk = _lstm_rec_vjp(F, g, (None, h0, c0, uk), out, p, (need_z,) + tuple(needs[-3:]))
     res: list[Any] = [None] * len(ins)
@@ -427,6 +435,7 @@ def _lstm_seq_ref(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, h: np.nda
 
 
 LSTM_SEQUENCE = defop("lstm_sequence", _lstm_seq_fwd, _lstm_seq_vjp, _lstm_seq_jvp, multi=True, save_out=True,
+                      none_upstreams=True,
                       test=[spec(lambda tf, x, k, b, h, c, uk: lstm_sequence(x, k, b, h, c, uk, return_gates=True),
                                  lambda rng: (rng.normal(size=(3, 4, 2)), rng.normal(size=(2, 8)) * 0.5,
                                               rng.normal(size=(8,)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2)),
