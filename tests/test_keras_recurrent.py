@@ -271,3 +271,40 @@ def test_lstm_sequence_numpy_rules_match_the_per_step_rules(dtype, tol, steps, b
             if n:
                 assert a.shape == r.shape and a.dtype == np.dtype(dtype)
                 np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("use", ["cells", "hidden"])
+def test_lstm_sequence_gradients_when_one_output_is_unused(use):
+    """The engine hands ``lstm_sequence`` None for an output nothing used: gradients through the cell states only
+    (hidden states unused) and through the hidden states only, first and second order (the per-step rule fills
+    the None with zeros) against central differences, and a Jacobian against row-by-row gradients."""
+    from tapegrad.ops.rnn_ops import lstm_sequence
+
+    rng = np.random.default_rng(7)
+    x = tf.Variable(rng.normal(size=(2, 3, 2)))
+    rest = [tf.constant(rng.normal(size=s) * 0.5) for s in ((2, 8), (8,), (2, 2), (2, 2), (2, 8))]
+    pick = 1 if use == "cells" else 0
+
+    def loss():
+        return tf.reduce_sum(lstm_sequence(x, *rest)[pick][-1] ** 2)
+
+    with tf.GradientTape(persistent=True) as tape:
+        states = lstm_sequence(x, *rest)[pick]
+        last = states[-1]
+        value = tf.reduce_sum(last ** 2)
+        rows = [last[i] for i in range(2)]
+    np.testing.assert_allclose(tape.gradient(value, x).numpy(), _numeric_grad(lambda: float(loss()), x),
+                               rtol=1e-6, atol=1e-9)
+    jac = tape.jacobian(last, x).numpy()
+    for i in range(2):
+        np.testing.assert_allclose(jac[i], tape.jacobian(rows[i], x).numpy(), rtol=1e-12, atol=1e-14)
+
+    def grad_norm():
+        with tf.GradientTape() as inner:
+            y = loss()
+        return tf.reduce_sum(inner.gradient(y, x) ** 2)
+
+    with tf.GradientTape() as outer:
+        gn = grad_norm()
+    np.testing.assert_allclose(outer.gradient(gn, x).numpy(), _numeric_grad(lambda: float(grad_norm()), x),
+                               rtol=1e-5, atol=1e-8)
