@@ -192,7 +192,7 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
     i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
     for t in range(steps):
         a = at[t]
-        np.matmul(ukt, h, out=z)
+        np.dot(ukt, h, out=z)
         z += xpt[t]
         np.tanh(z, out=a)
         a *= 0.5
@@ -288,7 +288,7 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, 
         np.multiply(q[t, :3 * u].reshape(3, u, b), dc, out=dz[:3 * u].reshape(3, u, b))
         np.multiply(gh, q[t, o], out=dz[o])
         if t or n_h:
-            dh = np.matmul(uk, dz, out=dhb)
+            dh = np.dot(uk, dz, out=dhb)
     res: list[Any] = [None] * 6
     if n_h:
         res[3] = dh.T.copy()
