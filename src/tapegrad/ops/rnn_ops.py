@@ -174,26 +174,29 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
     # candidate; then one multiply-add turns the gates into σ. The kernels enter the GEMMs transposed (BLAS reads
     # the F-ordered views as they are).
     s = _gate_scale(u, dt)
-    ukt = np.multiply(uk, s).T
-    # the input projections of every step, (T, 4u, B): one GEMM per step of the scaled (4u, d [+1]) kernel with the
-    # inputs as (d [+1], T, B) (the bias rides in the GEMM on a row of ones)
-    rows = d if bias is None else d + 1
-    xa = take((rows, steps, b), dt)
-    np.copyto(xa[:d], x.transpose(2, 1, 0))
-    kx = np.empty((rows, u4), dt)
-    np.multiply(kernel, s, out=kx[:d])
+    # each step is ONE GEMM (4u, u + d [+1]) @ (u + d [+1], B): the scaled recurrent and input kernels (and the
+    # bias) side by side, against the step's operands stacked (h_{t-1}; x_t; 1). The operands of all steps live in
+    # one (u + d [+1], T + 1, B) buffer: the inputs and the row of ones are written up front, each step writes its
+    # h into the next step's slot (the layer's hidden-state output is a view of those rows).
+    nrow = u + d + (0 if bias is None else 1)
+    wt = np.empty((nrow, u4), dt)
+    np.multiply(uk, s, out=wt[:u])
+    np.multiply(kernel, s, out=wt[u:u + d])
     if bias is not None:
-        xa[d] = 1
-        np.multiply(bias, s, out=kx[d])
-    xpt = np.matmul(kx.T, xa.transpose(1, 0, 2), out=take((steps, u4, b), dt))
-    hst, cst, at = take((steps, u, b), dt), take((steps, u, b), dt), take((steps, u4, b), dt)
+        np.multiply(bias, s, out=wt[u + d])
+    w = wt.T
+    ops = take((nrow, steps + 1, b), dt)
+    np.copyto(ops[:u, 0], h0.T)
+    np.copyto(ops[u:u + d, :steps], x.transpose(2, 1, 0))
+    if bias is not None:
+        ops[u + d, :steps] = 1
+    cst, at = take((steps, u, b), dt), take((steps, u4, b), dt)
     z, tmp = np.empty((u4, b), dt), np.empty((u, b), dt)
-    h, c = h0.T, c0.T
+    c = c0.T
     i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
     for t in range(steps):
         a = at[t]
-        np.dot(ukt, h, out=z)
-        z += xpt[t]
+        np.dot(w, ops[:, t], out=z)
         np.tanh(z, out=a)
         a *= 0.5
         a += 0.5
@@ -202,8 +205,20 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
         np.multiply(a[i], a[g], out=tmp)
         c += tmp
         np.tanh(c, out=tmp)
-        h = np.multiply(a[o], tmp, out=hst[t])
-    return hst.transpose(0, 2, 1), cst.transpose(0, 2, 1), at.transpose(0, 2, 1)
+        np.multiply(a[o], tmp, out=ops[:u, t + 1])
+    return ops[:u, 1:].transpose(1, 2, 0), cst.transpose(0, 2, 1), at.transpose(0, 2, 1)
+
+
+def _step_operands(hs: np.ndarray, nrow: int, steps: int) -> np.ndarray | None:
+    """The forward's operand buffer ``(nrow, T + 1, B)`` that the hidden states ``hs`` ``(T, B, u)`` view (rows
+    ``:u``, slots ``1:``), or None when ``hs`` is not such a view."""
+    ops = hs.base
+    if type(ops) is not np.ndarray or ops.shape != (nrow, steps + 1, hs.shape[1]) or ops.dtype != hs.dtype:
+        return None
+    view = ops[:hs.shape[2], 1:].transpose(1, 2, 0)
+    if view.strides != hs.strides or view.ctypes.data != hs.ctypes.data:
+        return None
+    return ops
 
 
 def _rows_last(a: np.ndarray) -> np.ndarray:
@@ -239,11 +254,11 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, 
     (bias None when there is none), ``needs`` as ins."""
     x, kernel, bias, h0, c0, uk = ins
     n_x, n_k, n_b, n_h, n_c, n_u = needs
-    hst, cst, at = (_rows_last(a) for a in out)
-    steps, u, b = hst.shape
+    cst, at = _rows_last(out[1]), _rows_last(out[2])
+    steps, u, b = cst.shape
     u4 = 4 * u
     i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
-    dt = hst.dtype
+    dt = cst.dtype
     take = _buffers.take
     # whole-sequence passes: q[:, k] is what multiplies the cell-state gradient in gate k's pre-activation gradient
     # (i: σ'(i)·tanh(g), f: σ'(f)·c_{t-1}, g: tanh'(g)·σ(i)); o: σ'(o)·tanh(c_t) multiplies ∂h
@@ -296,24 +311,30 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, 
         res[4] = np.multiply(dc, at[0, f]).T.copy()
     dz = take((steps * b, u4), dt)  # time-major rows (T·B, 4u)
     np.copyto(dz.reshape(steps, b, u4), dzt.transpose(0, 2, 1))
-    # Σ_t [h_{t-1}; x_t; 1] dz_tᵀ: the recurrent kernel's, the input kernel's and the bias's gradients as ONE GEMM,
-    # the operands of every step stacked (u + d + 1, T, B)
+    # Σ_t [h_{t-1}; x_t; 1] dz_tᵀ: the recurrent kernel's, the input kernel's and the bias's gradients as ONE GEMM
+    # over every step: the forward's operand buffer (u + d [+1], T + 1, B) is that left operand as it stands; when
+    # the hidden states are not a view of it (the forward ran otherwise), the rows needed are stacked here
     d = x.shape[2]
-    nh, nx, nb = (u if n_u else 0), (d if n_k else 0), (1 if n_b and bias is not None else 0)
-    nrow = nh + nx + nb
-    if nrow:
+    ops = _step_operands(out[0], u + d + (0 if bias is None else 1), steps)
+    if ops is not None:
+        nh, nx, nb, nrow = u, d, (0 if bias is None else 1), ops.shape[0]
+        sa = ops[:, :steps]
+    else:
+        nh, nx, nb = (u if n_u else 0), (d if n_k else 0), (1 if n_b and bias is not None else 0)
+        nrow = nh + nx + nb
         sa = take((nrow, steps, b), dt)
         if nh:
             np.copyto(sa[:u, 0], h0.T)
-            np.copyto(sa[:u, 1:], hst[:-1].transpose(1, 0, 2))
+            np.copyto(sa[:u, 1:], out[0][:-1].transpose(2, 0, 1))
         if nx:
             np.copyto(sa[nh:nh + d], x.transpose(2, 1, 0))
         if nb:
             sa[nrow - 1] = 1
+    if n_u or n_k or (n_b and bias is not None):
         gw = np.matmul(sa.reshape(nrow, steps * b), dz)
-        res[5] = gw[:u] if nh else None
-        res[1] = gw[nh:nh + d] if nx else None
-        res[2] = gw[nrow - 1] if nb else None
+        res[5] = gw[:u] if n_u else None
+        res[1] = gw[nh:nh + d] if n_k else None
+        res[2] = gw[nrow - 1] if n_b and bias is not None else None
     if n_x:
         res[0] = np.matmul(dz, kernel.T).reshape(steps, b, d).transpose(1, 0, 2)
     return tuple(res)
