@@ -176,7 +176,7 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
     s = _gate_scale(u, dt)
     # each step is ONE GEMM (4u, u + d [+1]) @ (u + d [+1], B): the scaled recurrent and input kernels (and the
     # bias) side by side, against the step's operands stacked (h_{t-1}; x_t; 1). The operands of all steps live in
-    # one (u + d [+1], T + 1, B) buffer: the inputs and the row of ones are written up front, each step writes its
+    # one (T + 1, u + d [+1], B) buffer: the inputs and the row of ones are written up front, each step writes its
     # h into the next step's slot (the layer's hidden-state output is a view of those rows).
     nrow = u + d + (0 if bias is None else 1)
     wt = np.empty((nrow, u4), dt)
@@ -185,18 +185,18 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
     if bias is not None:
         np.multiply(bias, s, out=wt[u + d])
     w = wt.T
-    ops = take((nrow, steps + 1, b), dt)
-    np.copyto(ops[:u, 0], h0.T)
-    np.copyto(ops[u:u + d, :steps], x.transpose(2, 1, 0))
+    ops = take((steps + 1, nrow, b), dt)
+    np.copyto(ops[0, :u], h0.T)
+    np.copyto(ops[:steps, u:u + d], x.transpose(1, 2, 0))
     if bias is not None:
-        ops[u + d, :steps] = 1
+        ops[:steps, u + d] = 1
     cst, at = take((steps, u, b), dt), take((steps, u4, b), dt)
     z, tmp = np.empty((u4, b), dt), np.empty((u, b), dt)
     c = c0.T
     i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
     for t in range(steps):
         a = at[t]
-        np.dot(w, ops[:, t], out=z)
+        np.dot(w, ops[t], out=z)
         np.tanh(z, out=a)
         a *= 0.5
         a += 0.5
@@ -205,17 +205,17 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
         np.multiply(a[i], a[g], out=tmp)
         c += tmp
         np.tanh(c, out=tmp)
-        np.multiply(a[o], tmp, out=ops[:u, t + 1])
-    return ops[:u, 1:].transpose(1, 2, 0), cst.transpose(0, 2, 1), at.transpose(0, 2, 1)
+        np.multiply(a[o], tmp, out=ops[t + 1, :u])
+    return ops[1:, :u].transpose(0, 2, 1), cst.transpose(0, 2, 1), at.transpose(0, 2, 1)
 
 
 def _step_operands(hs: np.ndarray, nrow: int, steps: int) -> np.ndarray | None:
-    """The forward's operand buffer ``(nrow, T + 1, B)`` that the hidden states ``hs`` ``(T, B, u)`` view (rows
-    ``:u``, slots ``1:``), or None when ``hs`` is not such a view."""
+    """The forward's operand buffer ``(T + 1, nrow, B)`` that the hidden states ``hs`` ``(T, B, u)`` view (slots
+    ``1:``, rows ``:u``), or None when ``hs`` is not such a view."""
     ops = hs.base
-    if type(ops) is not np.ndarray or ops.shape != (nrow, steps + 1, hs.shape[1]) or ops.dtype != hs.dtype:
+    if type(ops) is not np.ndarray or ops.shape != (steps + 1, nrow, hs.shape[1]) or ops.dtype != hs.dtype:
         return None
-    view = ops[:hs.shape[2], 1:].transpose(1, 2, 0)
+    view = ops[1:, :hs.shape[2]].transpose(0, 2, 1)
     if view.strides != hs.strides or view.ctypes.data != hs.ctypes.data:
         return None
     return ops
@@ -312,13 +312,15 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, 
     dz = take((steps * b, u4), dt)  # time-major rows (T·B, 4u)
     np.copyto(dz.reshape(steps, b, u4), dzt.transpose(0, 2, 1))
     # Σ_t [h_{t-1}; x_t; 1] dz_tᵀ: the recurrent kernel's, the input kernel's and the bias's gradients as ONE GEMM
-    # over every step: the forward's operand buffer (u + d [+1], T + 1, B) is that left operand as it stands; when
-    # the hidden states are not a view of it (the forward ran otherwise), the rows needed are stacked here
+    # over every step, its left operand the steps' operands as (u + d [+1], T, B): the forward's operand buffer
+    # regrouped, or (the hidden states are not a view of it: the forward ran otherwise) the rows needed stacked anew
     d = x.shape[2]
-    ops = _step_operands(out[0], u + d + (0 if bias is None else 1), steps)
+    nb_all = 0 if bias is None else 1
+    ops = _step_operands(out[0], u + d + nb_all, steps)
     if ops is not None:
-        nh, nx, nb, nrow = u, d, (0 if bias is None else 1), ops.shape[0]
-        sa = ops[:, :steps]
+        nh, nx, nb, nrow = u, d, nb_all, u + d + nb_all
+        sa = take((nrow, steps, b), dt)
+        np.copyto(sa, ops[:steps].transpose(1, 0, 2))
     else:
         nh, nx, nb = (u if n_u else 0), (d if n_k else 0), (1 if n_b and bias is not None else 0)
         nrow = nh + nx + nb
