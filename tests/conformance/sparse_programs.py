@@ -496,6 +496,127 @@ def sparse_reorder_grad(tf: Any) -> Any:
     return _grads(tf, lambda v: tf.sparse.reorder(_sp(tf, [[1, 2], [0, 0]], v, [3, 4])), [1.0, 2.0])
 
 
+# -- bad input: TF's exception types -------------------------------------------------------------------------------
+
+def _rank3(tf: Any) -> Any:
+    return _sp(tf, [[0, 0, 0]], [1.0], [2, 2, 2])
+
+
+@case
+def err_matmul_rank3(tf: Any) -> Any:
+    return tf.sparse.sparse_dense_matmul(_rank3(tf), tf.ones([2, 2]))
+
+
+@case
+def err_matmul_dense_rank3(tf: Any) -> Any:
+    return tf.sparse.sparse_dense_matmul(_st(tf), tf.ones([2, 4, 2]))
+
+
+@case
+def err_matmul_out_of_bounds(tf: Any) -> Any:
+    return tf.sparse.sparse_dense_matmul(_sp(tf, [[0, 0], [5, 1]], [1.0, 2.0], [3, 4]), tf.ones([4, 2]))
+
+
+@case
+def err_reduce_sum_dense_input(tf: Any) -> Any:
+    return tf.sparse.reduce_sum(tf.ones([2, 2]))
+
+
+@case
+def err_softmax_rank1(tf: Any) -> Any:
+    return tf.sparse.softmax(_sp(tf, [[0], [2]], [1.0, 2.0], [3]))
+
+
+@case
+def err_add_rank_mismatch(tf: Any) -> Any:
+    return tf.sparse.add(_st(tf), _rank3(tf))
+
+
+@case
+def err_expand_dims_axis(tf: Any) -> Any:
+    return tf.sparse.expand_dims(_st(tf), 5)
+
+
+@case
+def err_to_dense_out_of_bounds(tf: Any) -> Any:
+    return tf.sparse.to_dense(_sp(tf, [[0, 0], [3, 0]], [1.0, 2.0], [3, 4]))
+
+
+@case
+def err_to_dense_repeated(tf: Any) -> Any:
+    return tf.sparse.to_dense(_sp(tf, [[0, 1], [0, 1]], [1.0, 2.0], [3, 4]))
+
+
+@case
+def err_slice_wrong_rank(tf: Any) -> Any:
+    return tf.sparse.slice(_st(tf), [0], [1])
+
+
+@case
+def err_mul_dtype(tf: Any) -> Any:
+    return _st(tf) * tf.ones([3, 4], tf.float64)
+
+
+@case
+def err_fill_empty_rows_dtype(tf: Any) -> Any:
+    return tf.sparse.fill_empty_rows(_st(tf), tf.constant(1, tf.int32))
+
+
+@case
+def err_segment_sum_length(tf: Any) -> Any:
+    return tf.sparse.segment_sum(tf.ones([3, 2]), [0, 1, 2], [0, 1])
+
+
+@case
+def to_indicator_float_ids(tf: Any) -> Any:
+    return tf.sparse.to_indicator(_st(tf), 3)
+
+
+@case
+def err_map_values_none(tf: Any) -> Any:
+    return tf.sparse.map_values(tf.square, tf.ones([2]))
+
+
+@case
+def err_dense_inputs(tf: Any) -> Any:
+    d = tf.ones([3, 4])
+    calls = {"to_dense": lambda: tf.sparse.to_dense(d), "reduce_sum": lambda: tf.sparse.reduce_sum(d),
+             "reduce_max": lambda: tf.sparse.reduce_max(d), "softmax": lambda: tf.sparse.softmax(d),
+             "transpose": lambda: tf.sparse.transpose(d), "expand_dims": lambda: tf.sparse.expand_dims(d, 0),
+             "maximum": lambda: tf.sparse.maximum(d, _st(tf)), "reshape": lambda: tf.sparse.reshape(d, [12]),
+             "slice": lambda: tf.sparse.slice(d, [0, 0], [1, 1]), "retain": lambda: tf.sparse.retain(d, [True]),
+             "fill_empty_rows": lambda: tf.sparse.fill_empty_rows(d, 0.0), "reorder": lambda: tf.sparse.reorder(d),
+             "concat": lambda: tf.sparse.concat(0, [d, _st(tf)]), "to_indicator": lambda: tf.sparse.to_indicator(d, 3),
+             "split": lambda: tf.sparse.split(sp_input=d, num_split=2, axis=0),
+             "reset_shape": lambda: tf.sparse.reset_shape(d)}
+    out = {}
+    for name, call in calls.items():
+        try:
+            call()
+            out[name] = "no error"
+        except Exception as exc:  # noqa: BLE001 - compared by class
+            out[name] = type(exc).__name__
+    return out
+
+
+@case
+def err_cross_batch_mismatch(tf: Any) -> Any:
+    return tf.sparse.cross([tf.constant([["a"], ["b"]]), tf.constant([["c"]])])
+
+
+@case
+def sparse_add_int_threshold(tf: Any) -> Any:
+    a = tf.sparse.SparseTensor([[0], [1]], tf.constant([1, 5]), [3])
+    b = tf.sparse.SparseTensor([[0], [2]], tf.constant([1, 2]), [3])
+    return tf.sparse.add(a, b, threshold=3)
+
+
+@case
+def sparse_reduce_sum_int_and_negative_axis(tf: Any) -> Any:
+    st = tf.sparse.SparseTensor([[0, 0, 1], [1, 1, 0], [1, 1, 1]], tf.constant([1, 2, 3]), [2, 2, 2])
+    return tf.sparse.reduce_sum(st, axis=[-1, 0]), tf.sparse.reduce_max(st, axis=-1, keepdims=True)
+
+
 # -- segment ops and embedding lookups -----------------------------------------------------------------------------
 
 @case

@@ -418,7 +418,13 @@ def to_dense(sp_input: Any, default_value: Any = None, validate_indices: bool = 
 
 
 def from_dense(tensor: Any, name: str | None = None) -> SparseTensor:
-    """The non-zero entries of ``tensor`` as a SparseTensor (indices in row-major order)."""
+    """The non-zero entries of ``tensor`` as a SparseTensor (indices in row-major order; the values' gradient is
+    dense, of ``tensor``'s shape).
+
+    >>> import tapegrad as tf
+    >>> tf.sparse.from_dense(tf.constant([[0.0, 3.0], [4.0, 0.0]])).indices.numpy().tolist()
+    [[0, 1], [1, 0]]
+    """
     t = core.convert_to_tensor(tensor)
     idx = np.argwhere(t._value != 0).astype(np.int64)
     vals = shape_ops.reshape(t, [-1])
@@ -427,8 +433,14 @@ def from_dense(tensor: Any, name: str | None = None) -> SparseTensor:
 
 
 def reorder(sp_input: SparseTensor, name: str | None = None) -> SparseTensor:
-    """The same SparseTensor with its indices in row-major order (values permuted alike)."""
-    idx = static_value(sp_input.indices)
+    """The same SparseTensor with its indices in row-major order (values permuted alike; their gradient is dense).
+
+    >>> import tapegrad as tf
+    >>> st = tf.sparse.SparseTensor([[1, 0], [0, 1]], [1.0, 2.0], [2, 2])
+    >>> tf.sparse.reorder(st).values.numpy().tolist()
+    [2.0, 1.0]
+    """
+    idx = static_value(_sparse_arg(sp_input, "sparse.reorder").indices)
     order = _row_major(idx)
     return SparseTensor(make(idx[order], NUMPY), _take(sp_input.values, order), sp_input.dense_shape)
 
@@ -473,10 +485,12 @@ def sparse_dense_matmul(sp_a: Any, b: Any, adjoint_a: bool = False, adjoint_b: b
 # -- shared helpers: the integer side in NumPy, the values through ops ------------------------------------------
 
 
-def _sparse_arg(x: Any, op: str, what: str = "sp_input") -> SparseTensor:
+def _sparse_arg(x: Any, op: str, what: str = "sp_input", exc: type = TypeError) -> SparseTensor:
+    """``x`` if it is a SparseTensor; else TF's error for that function (TypeError, or AttributeError where TF's
+    function reads ``.indices`` first), saying how to make one."""
     if not isinstance(x, SparseTensor):
-        raise TypeError(f"{op}: {what} must be a SparseTensor, got {type(x).__name__}; make one with "
-                        "tf.sparse.from_dense(x) or tf.sparse.SparseTensor(indices, values, dense_shape).")
+        raise exc(f"{op}: {what} must be a SparseTensor, got {type(x).__name__} (which has no attribute 'indices'); "
+                  "make one with tf.sparse.from_dense(x) or tf.sparse.SparseTensor(indices, values, dense_shape).")
     return x
 
 
@@ -606,8 +620,8 @@ def _flat_pos(idx: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def _values_like(x: Any, values: Tensor, op: str) -> Tensor:
     t = x if isinstance(x, _TensorLike) else _common.like(x, values, op)
     if t.dtype != values.dtype:
-        raise InvalidArgumentError(f"{op}: the sparse values are {values.dtype.name} but the other operand is "
-                                   f"{t.dtype.name}; cast one of them (tf.cast).")
+        raise ValueError(f"{op}: Tensor conversion requested dtype {values.dtype.name} (the sparse values') for a "
+                         f"tensor with dtype {t.dtype.name}; cast one of them (tf.cast).")
     return t
 
 
@@ -781,7 +795,7 @@ def reduce_sum(sp_input: Any, axis: Any = None, keepdims: Any = None, output_is_
     >>> tf.sparse.reduce_sum(st, axis=1).numpy().tolist()
     [3.0, 0.0, 3.0]
     """
-    sp = _sparse_arg(sp_input, "sparse.reduce_sum")
+    sp = _sparse_arg(sp_input, "sparse.reduce_sum", exc=AttributeError)
     if output_is_sparse:
         coords, out_shape, _ = _reduce_plan(sp, axis, keepdims, "sparse.reduce_sum")
         return _sparse_output(sp, coords, out_shape, "sum")
@@ -801,7 +815,7 @@ def reduce_max(sp_input: Any, axis: Any = None, keepdims: Any = None, output_is_
     >>> tf.sparse.reduce_max(st, axis=1).numpy().tolist()
     [-1.0, 0.0, 3.0]
     """
-    sp = _sparse_arg(sp_input, "sparse.reduce_max")
+    sp = _sparse_arg(sp_input, "sparse.reduce_max", exc=AttributeError)
     coords, out_shape, _ = _reduce_plan(sp, axis, keepdims, "sparse.reduce_max")
     if output_is_sparse:
         return _sparse_output(sp, coords, out_shape, "max")
@@ -823,7 +837,7 @@ def softmax(sp_input: Any, name: str | None = None) -> SparseTensor:
     >>> tf.sparse.softmax(st).values.numpy().tolist()
     [0.5, 0.5, 1.0]
     """
-    sp = _sparse_arg(sp_input, "sparse.softmax")
+    sp = _sparse_arg(sp_input, "sparse.softmax", exc=AttributeError)
     shape = _dims(sp)
     if len(shape) < 2:
         raise InvalidArgumentError(f"sparse.softmax: the input must have rank >= 2 (rows to normalise), got dense "
@@ -949,7 +963,7 @@ def transpose(sp_input: Any, perm: Any = None, name: str | None = None) -> Spars
     >>> t.indices.numpy().tolist(), t.values.numpy().tolist()
     ([[0, 1], [2, 0]], [2.0, 1.0])
     """
-    sp = _sparse_arg(sp_input, "sparse.transpose")
+    sp = _sparse_arg(sp_input, "sparse.transpose", exc=AttributeError)
     shape = _dims(sp)
     rank = len(shape)
     p = list(range(rank))[::-1] if perm is None else [int(a) % max(rank, 1) for a in np.asarray(
@@ -963,7 +977,7 @@ def transpose(sp_input: Any, perm: Any = None, name: str | None = None) -> Spars
 
 def _minmax(sp_a: Any, sp_b: Any, kind: str) -> SparseTensor:
     op = f"sparse.{kind}imum"
-    a, b = _sparse_arg(sp_a, op, "sp_a"), _sparse_arg(sp_b, op, "sp_b")
+    a, b = _sparse_arg(sp_a, op, "sp_a", AttributeError), _sparse_arg(sp_b, op, "sp_b", AttributeError)
     shape, ia, ib = _sparse_pair(a, b, op)
     out_idx, slot_a, slot_b = _merge_slots(ia, ib)
     vals = applyn(SPARSE_MINMAX, (a.values, b.values), {"ia": slot_a, "ib": slot_b, "n": out_idx.shape[0],
@@ -1207,7 +1221,7 @@ def expand_dims(sp_input: Any, axis: Any = None, name: str | None = None) -> Spa
     >>> tf.sparse.expand_dims(st, 0).dense_shape.numpy().tolist()
     [1, 3]
     """
-    sp = _sparse_arg(sp_input, "sparse.expand_dims")
+    sp = _sparse_arg(sp_input, "sparse.expand_dims", exc=AttributeError)
     shape = list(_dims(sp))
     rank = len(shape)
     a = -1 if axis is None else int(static_value(axis) if isinstance(axis, _TensorLike) else axis)
@@ -1304,8 +1318,8 @@ def to_indicator(sp_input: Any, vocab_size: Any, name: str | None = None) -> Ten
     """
     sp = _sparse_arg(sp_input, "sparse.to_indicator")
     v = np.asarray(static_value(sp.values))
-    if v.dtype.kind not in "iu":
-        raise TypeError(f"sparse.to_indicator: the values must be int32 or int64 ids, got {sp.dtype.name}.")
+    if v.dtype.kind not in "iub":  # (TF casts other values to int64 ids)
+        v = v.astype(np.int64)
     n = int(static_value(vocab_size) if isinstance(vocab_size, _TensorLike) else vocab_size)
     shape = _dims(sp)
     idx = _idx(sp)
