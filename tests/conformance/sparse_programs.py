@@ -717,6 +717,14 @@ def function_ragged_no_signature_reuse(tf: Any) -> Any:
 
 
 @case
+def function_composite_signature_text(tf: Any) -> Any:
+    g = tf.function(lambda rt, st: (rt, tf.sparse.map_values(tf.square, st), rt.flat_values),
+                    input_signature=[tf.RaggedTensorSpec([None, None], tf.int32), tf.SparseTensorSpec([None, 3])])
+    cf = g.get_concrete_function()
+    return cf.structured_input_signature, cf.pretty_printed_signature()
+
+
+@case
 def ragged_spec_compatible(tf: Any) -> Any:
     s = tf.RaggedTensorSpec(shape=[None, None], dtype=tf.int32)
     return (s.is_compatible_with(tf.ragged.constant([[1, 2], [3]])),

@@ -302,6 +302,8 @@ def _rebuild(x: Any, it: Any) -> Any:
     if t is _ragged_type():
         flat = next(it)
         splits = [next(it) for _ in range(x.ragged_rank)]
+        if isinstance(flat, TensorSpec):  # (structured_input_signature: the trace type)
+            return _ragged_spec_type().from_value(x)
         return t.from_nested_row_splits(flat, splits, validate=False)
     parts = _composite_parts(x)
     if parts is not None:
@@ -952,6 +954,10 @@ class ConcreteFunction:
         it = iter(TensorSpec(s.shape, s.dtype, s.name or (n if named else None))
                   for s, n in zip(self._specs, self._names))
         args, kwargs = self._call
+        binder = self._function._binder
+        if binder is not None and not kwargs and len(args) == len(binder.input_signature):
+            # composite specs of the signature shown as given (TF), not as the first call's values
+            args = tuple(s if _composite_parts(s) is not None else a for a, s in zip(args, binder.input_signature))
         return _rebuild(args, it), {k: _rebuild(v, it) for k, v in kwargs.items()}
 
     @property
@@ -962,10 +968,31 @@ class ConcreteFunction:
         n = itertools.count()
         if structure is _OUT:
             return _SymbolicOutput(next(specs), next(n))
+
+        def leaf(v: Any) -> Any:
+            if v is _OUT:
+                return _SymbolicOutput(next(specs), next(n))
+            if type(v) is _SparseOut:  # (its three component outputs: shown as TF shows it, a spec)
+                from ..ops.sparse_ops import SparseTensorSpec
+
+                ind, val, _ = next(specs), next(specs), next(specs)
+                for _ in range(3):
+                    next(n)
+                rank = ind.shape.as_list()[1] if ind.shape.rank == 2 else None
+                return SparseTensorSpec(None if rank is None else [None] * rank, val.dtype)
+            if type(v) is _RaggedOut:
+                flat = next(specs)
+                splits = [next(specs) for _ in range(v.ragged_rank)]
+                for _ in range(1 + v.ragged_rank):
+                    next(n)
+                dims = flat.shape.as_list() if flat.shape.rank is not None else None
+                return _ragged_spec_type()(None if dims is None else [None] * (v.ragged_rank + 1) + dims[1:],
+                                           flat.dtype, v.ragged_rank, splits[0].dtype if splits else None)
+            return v
+
         if not _nest.is_nested(structure):
-            return structure
-        return _nest.pack_sequence_as(structure, [_SymbolicOutput(next(specs), next(n)) if v is _OUT else v
-                                                  for v in _nest.flatten(structure)])
+            return leaf(structure)
+        return _nest.pack_sequence_as(structure, [leaf(v) for v in _nest.flatten(structure)])
 
     def _output_specs(self) -> list[TensorSpec]:
         self._program()
@@ -1114,6 +1141,8 @@ class _SymbolicOutput:
 def _describe_outputs(structure: Any) -> str:
     if isinstance(structure, _SymbolicOutput):
         return repr(TensorSpec(structure.shape, structure.dtype))
+    if _composite_parts(structure) is not None:  # a SparseTensorSpec / RaggedTensorSpec output
+        return repr(structure)
     if isinstance(structure, dict):
         return "Dict[" + ", ".join(f"[{k!r}, {_describe_outputs(v)}]" for k, v in structure.items()) + "]"
     if isinstance(structure, (list, tuple)):
