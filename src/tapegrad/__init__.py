@@ -55,7 +55,7 @@ from .compiler.function import function  # noqa: E402
 
 # Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
 _LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "image", "io", "keras", "nest", "ragged",
-                 "signal", "scipy", "sparse", "strings", "sysconfig", "test", "train", "viz")
+                 "raw_ops", "signal", "scipy", "sparse", "strings", "sysconfig", "test", "train", "viz")
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
 
@@ -86,6 +86,6 @@ __all__ = [
     "random", "print", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental",
     "scipy", "viz",
     "Module", "name_scope", "device", "DeviceSpec", "dtypes", "image", "sparse", "sysconfig", "test",
-    "keras", "train", "function", "autograph", "get_logger", "data", "io", "ragged", "strings", "nest", "signal",
+    "keras", "train", "function", "autograph", "get_logger", "data", "io", "ragged", "raw_ops", "strings", "nest", "signal",
     *_collect(""),
 ]

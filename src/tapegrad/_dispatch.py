@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from ._registry import OpDef
+from ._registry import NO_GRADIENT, OpDef
 from ._tape import local, next_id, on_variable_read
 from ._tensor import Tensor, Variable, note_break
 
@@ -48,7 +48,7 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
                 tr.on_op(op, (x,), (v,), res, out, p)
         if type(x) is Variable:
             on_variable_read(x, tapes)
-        if op.vjp is not None and out.dtype.kind in "fcV":
+        if op.vjp is not None and (out.dtype.kind in "fcV" or op.vjp is NO_GRADIENT):  # (TF: LookupError later)
             _record(op, (x._id,), (v,), res, out, p, tapes)
         elif x._id is not None:
             note_break(op, (x._id,), tapes)

@@ -605,6 +605,12 @@ def _identity(xp: Any, n: int, dtype: Any) -> Any:
     return eye
 
 
+def _no_gradient_output(t: Any) -> bool:
+    """An integer result recorded by an op without a gradient (Bucketize): TF walks the tape from it and raises
+    LookupError, so it is seeded too (other integer results are never recorded and carry no id)."""
+    return t._id is not None and type(t) is Tensor
+
+
 def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int]) -> dict[int, Any]:
     """Seed each differentiable target with ones (or its output gradient); repeated targets add up."""
     seeds: dict[int, Any] = {}
@@ -618,7 +624,7 @@ def _seeds(flat_targets: list[Any], flat_grads: list[Any], source_ids: set[int])
                 "via .numpy()); compute it with tapegrad ops inside the tape."
             )
         v = t._value
-        if v.dtype.kind not in "fcV" and t._id not in source_ids:
+        if v.dtype.kind not in "fcV" and t._id not in source_ids and not _no_gradient_output(t):
             continue  # integer/bool targets carry no gradient (except to themselves: d x / d x = 1)
         xp = t._xp
         if k < len(flat_grads):

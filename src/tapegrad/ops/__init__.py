@@ -20,13 +20,14 @@ from . import control_flow, image_ops, sparse_ops, random_generator  # noqa: F40
 from . import string_ops, ragged_ops  # noqa: F401
 from . import counting, ordering, partitioning, spectral  # noqa: F401
 from . import assert_ops, unique_ops  # noqa: F401
+from . import special_gamma  # noqa: F401
 from . import _operators  # noqa: F401
 
 _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, complex_ops, comparison, clip_ops,
             reductions, shape_ops, joining, slicing, indexing, scatter, tiling, creation, matmul, activations, losses,
             normalization, dropout, convolution, pooling, linalg_ops, random_ops, tensor_spec, execution, rnn_ops,
             control_flow, image_ops, sparse_ops, random_generator, string_ops, ragged_ops, counting, ordering,
-            partitioning, assert_ops, unique_ops, spectral)
+            partitioning, assert_ops, unique_ops, spectral, special_gamma)
 
 
 def collect(namespace: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Counting and binning: count_nonzero, bincount, histogram_fixed_width(_bins), confusion_matrix.
+"""Counting and binning: count_nonzero, bincount, histogram_fixed_width(_bins), confusion_matrix, and
+``raw_ops.Bucketize``.
 
 All results are counts or bin indices (integers, or counts cast to a float ``dtype``): no gradients, except
 ``bincount``'s weights (recorded, and ``gradient()`` raises LookupError: TF registers no gradient for
@@ -309,6 +310,44 @@ def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None, wei
         values = core.cast(w, dt)
     idx = joining.stack([lab, pred], axis=1)
     return scatter.scatter_nd(idx, values, [n, n])
+
+
+# -- Bucketize --------------------------------------------------------------------------------------------------------
+
+
+def _bucketize_fwd(F: Any, x: Any, boundaries: tuple[float, ...]) -> Any:
+    # TF: the index of the first boundary greater than x (upper bound); nan compares greater than everything
+    b = np.asarray(boundaries, dtype=np.float64)
+    return F.searchsorted(b, np.asarray(x, dtype=np.float64), side="right").astype(np.int32)
+
+
+# TF registers no gradient for Bucketize: a watched float input makes gradient() raise LookupError
+BUCKETIZE = defop("bucketize", _bucketize_fwd, NO_GRADIENT, tf_name="Bucketize", test=spec(
+    lambda tf, x: tf.raw_ops.Bucketize(input=x, boundaries=[-1.0, 0.0, 0.5, 2.0]), lambda rng: (rng.normal(size=(3, 4)),),
+    ref=lambda x: np.searchsorted([-1.0, 0.0, 0.5, 2.0], x, side="right").astype(np.int32), grad=()))
+
+
+def bucketize(input: Any, boundaries: Any, name: str | None = None) -> Tensor:  # noqa: A002  (TF's argument name)
+    """``tf.raw_ops.Bucketize``: for each element, the number of ``boundaries`` less than or equal to it (an int32
+    tensor of the input's shape). ``boundaries`` is a sorted Python list of floats; inputs are int32, int64, float32
+    or float64. No gradient (TF registers none: ``gradient()`` through it raises LookupError).
+
+    >>> import tapegrad as tf
+    >>> tf.raw_ops.Bucketize(input=tf.constant([-1.0, 1.5, 3.0, 7.0]), boundaries=[1.0, 2.0, 5.0]).numpy().tolist()
+    [0, 1, 2, 3]
+    """
+    if not isinstance(boundaries, (list, tuple)):
+        raise TypeError(f"Bucketize: `boundaries` must be a list of floats, got {type(boundaries).__name__} "
+                        f"{boundaries!r}; pass e.g. boundaries=[0.0, 1.0] (a Python list, as TF requires).")
+    bnd = tuple(float(b) for b in boundaries)
+    if any(b > c for b, c in zip(bnd, bnd[1:])):
+        raise InvalidArgumentError(f"Bucketize: expected sorted boundaries, got {list(bnd)}; sort them first.")
+    t = to_tensor(input)
+    if t.dtype.name not in ("int32", "int64", "float32", "float64"):
+        raise InvalidArgumentError(
+            f"Bucketize: expected an int32, int64, float32 or float64 input, got {t.dtype.name} (shape "
+            f"{tuple(t._value.shape)}); cast it first, e.g. tapegrad.cast(x, tapegrad.float32).")
+    return apply1(BUCKETIZE, t, {"boundaries": bnd})
 
 
 EXPORTS: dict[str, list[str]] = {

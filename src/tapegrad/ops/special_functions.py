@@ -84,6 +84,7 @@ _CODY_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-
 _CODY_THRESH = 0.46875
 _INV_SQRT_PI = 0.56418958354775628695
 _TWO_OVER_SQRT_PI = 1.1283791670955126
+_SQRT2 = math.sqrt(2.0)
 
 
 def _special(F: Any, x: Any, kernel: Any, *args: Any) -> Any:
@@ -349,6 +350,70 @@ def _polygamma_neg(F: Any, x: Any, n: int) -> Any:
     return F.where((r == 0) | F.isinf(x), _INF if n % 2 else -_INF, val)  # poles; -inf as TF
 
 
+def _erfc_log_solve(F: Any, t: Any) -> Any:
+    """x > 0 with erfc(x) = t for 0 < t <= 1/2: Newton on log erfc (nearly quadratic in x) from the asymptotic
+    guess x^2 = w - log(sqrt(pi) x), w = -log t."""
+    w = -F.log(t)
+    x = F.sqrt(w)
+    for _ in range(2):
+        x = F.sqrt(F.maximum(w - F.log(1.7724538509055159 * F.maximum(x, 0.5)), 0.05))
+    lt = F.log(t)
+    for _ in range(6):
+        e = _erfc_kernel(F, x)
+        # d/dx log erfc(x) = -2/sqrt(pi) exp(-x^2) / erfc(x)
+        dl = -_TWO_OVER_SQRT_PI * F.exp(-(x * x)) / e
+        x = x - (F.log(e) - lt) / dl
+    return x
+
+
+def _erf_solve(F: Any, y: Any) -> Any:
+    """x with erf(x) = y for |y| <= 1/2: Halley's method from the Taylor guess."""
+    y2 = y * y
+    x = y * 0.886226925452758 * (1.0 + y2 * (0.2617993877991494 + y2 * 0.14393173084921979))
+    for _ in range(3):
+        f = _erf_kernel(F, x) - y
+        u = f / (_TWO_OVER_SQRT_PI * F.exp(-(x * x)))
+        x = x - u / (1.0 + x * u)
+    return x
+
+
+def _inverse_erf(F: Any, mid: Any, tail: Any, sign: Any) -> Any:
+    """The solution x of erf(x) = mid where ``mid`` is finite (|mid| <= 1/2), else sign * (x with erfc(x) = tail)
+    (0 < tail <= 1/2); tail == 0 gives sign * inf."""
+    out = F.full_like(tail, _NAN)
+    m = ~F.isnan(mid)
+    _fill(F, out, m, mid, _erf_solve)
+    t = ~m & (tail > 0) & (tail <= 0.5)
+    if t.any():
+        out[t] = sign[t] * _erfc_log_solve(F, tail[t])
+    z = ~m & (tail == 0)
+    out[z] = sign[z] * _INF
+    return out
+
+
+def _erfinv_kernel(F: Any, y: Any) -> Any:
+    a = F.abs(y)
+    mid = F.where(a <= 0.5, y, _NAN)
+    tail = F.where((a > 0.5) & (a <= 1.0), 1.0 - a, _NAN)  # exact (Sterbenz)
+    return _inverse_erf(F, mid, tail, F.sign(y))
+
+
+def _ndtri_kernel(F: Any, p: Any) -> Any:
+    # ndtri(p) = sqrt(2) erfinv(2p - 1): 2p - 1 exact on [1/4, 3/4]; tails via erfc(x) = 2p or 2(1 - p) (exact)
+    mid = F.where((p >= 0.25) & (p <= 0.75), 2.0 * p - 1.0, _NAN)
+    lo = p < 0.25
+    tail = F.where(lo & (p >= 0), 2.0 * p, F.where((p > 0.75) & (p <= 1.0), 2.0 * (1.0 - p), _NAN))
+    return _SQRT2 * _inverse_erf(F, mid, tail, F.where(lo, -1.0, 1.0))
+
+
+def _erfcinv_kernel(F: Any, z: Any) -> Any:
+    # erfcinv(z) = erfinv(1 - z): 1 - z exact on [1/2, 3/2]; tails solve erfc(x) = z or erfc(x) = 2 - z (exact)
+    mid = F.where((z >= 0.5) & (z <= 1.5), 1.0 - z, _NAN)
+    lo = z < 0.5
+    tail = F.where(lo & (z >= 0), z, F.where((z > 1.5) & (z <= 2.0), 2.0 - z, _NAN))
+    return _inverse_erf(F, mid, tail, F.where(lo, 1.0, -1.0))
+
+
 def _digamma_of(F: Any, x: Any) -> Any:
     """digamma on the rule's backend: the recorded op under an outer tape, raw numerics otherwise."""
     if F.is_diff:
@@ -451,6 +516,68 @@ def polygamma_int(n: int, x: Any) -> Tensor:
         raise InvalidArgumentError(f"polygamma: the order n must be an integer >= 1, got {n!r}.")
     return apply1(POLYGAMMA, _unary_in(x, "f", "polygamma"), {"n": int(n)})
 
+# -- inverses of the error function (declared with the shared special-function helpers) -----------------------------
+
+from ._special_common import F32_64, declare_unary  # noqa: E402  (it imports the kernels above)
+
+_HALF_SQRT_PI = 0.5 * math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+def _exp_sq(F: Any, y: Any, scale: float, half: bool) -> Any:
+    """``scale * exp(y**2)`` (``exp(y**2 / 2)`` with ``half``): the derivative of an inverse from its output."""
+    sq = y * y
+    return scale * F.exp(sq * 0.5 if half else sq)
+
+
+ERFINV, _erfinv = declare_unary(
+    "erfinv", _erfinv_kernel, lambda F, x, y: _exp_sq(F, y, _HALF_SQRT_PI, False), kernels=F32_64, save_out=True,
+    tf_name="Erfinv", test=spec(lambda tf, x: tf.math.erfinv(x), uniform(-0.99, 0.99, (3, 4)),
+                                ref=lambda x: _scipy().erfinv(x), rtol=1e-13, atol=1e-15))
+NDTRI, _ndtri = declare_unary(
+    "ndtri", _ndtri_kernel, lambda F, x, y: _exp_sq(F, y, _SQRT_2PI, True), kernels=F32_64, save_out=True,
+    tf_name="Ndtri", test=spec(lambda tf, x: tf.math.ndtri(x), uniform(0.01, 0.99, (3, 4)),
+                               ref=lambda x: _scipy().ndtri(x), rtol=1e-13, atol=1e-15))
+ERFCINV, _erfcinv = declare_unary(
+    "erfcinv", _erfcinv_kernel, lambda F, x, y: _exp_sq(F, y, -_HALF_SQRT_PI, False), kernels=F32_64,
+    save_out=True, test=spec(lambda tf, x: tf.math.erfcinv(x), uniform(0.02, 1.98, (3, 4)),
+                             ref=lambda x: _scipy().erfcinv(x), rtol=1e-13, atol=1e-15))
+
+
+def erfinv(x: Any, name: str | None = None) -> Tensor:
+    """The inverse error function: ``erf(erfinv(y)) = y`` on ``[-1, 1]`` (``±inf`` at ``±1``, nan outside), float32 or
+    float64. Gradient as TF: ``sqrt(pi)/2 * exp(erfinv(y)**2)``.
+
+    >>> import tapegrad as tf
+    >>> tf.math.erfinv(tf.constant([0.0, 0.5, -0.9], tf.float64)).numpy().round(6).tolist()
+    [0.0, 0.476936, -1.163087]
+    """
+    return _erfinv(x)
+
+
+def ndtri(x: Any, name: str | None = None) -> Tensor:
+    """The inverse of the standard normal CDF (the probit function): ``sqrt(2) * erfinv(2p - 1)``, accurate in both
+    tails (``-inf`` at 0, ``inf`` at 1, nan outside ``[0, 1]``). Gradient as TF: ``sqrt(2 pi) exp(ndtri(p)**2 / 2)``.
+
+    >>> import tapegrad as tf
+    >>> tf.math.ndtri(tf.constant([0.5, 0.975, 1e-10], tf.float64)).numpy().round(6).tolist()
+    [0.0, 1.959964, -6.361341]
+    """
+    return _ndtri(x)
+
+
+def erfcinv(x: Any, name: str | None = None) -> Tensor:
+    """The inverse complementary error function: ``erfc(erfcinv(z)) = z`` on ``[0, 2]`` (``inf`` at 0, ``-inf`` at 2,
+    nan outside), accurate for tiny ``z``. Gradient ``-sqrt(pi)/2 * exp(erfcinv(z)**2)`` (TF's composition through
+    ``ndtri`` has the same value).
+
+    >>> import tapegrad as tf
+    >>> tf.math.erfcinv(tf.constant([1.0, 1e-20], tf.float64)).numpy().round(6).tolist()
+    [0.0, 6.601581]
+    """
+    return _erfcinv(x)
+
+
 # The public functions built by _elementwise._unary are closures made in _dispatch: they are named as this
 # module's (so that doctest finds their examples here). Their OpDefs keep their names.
 _FAST = (erf, erfc, lgamma, digamma,)
@@ -462,6 +589,6 @@ del _fn
 
 EXPORTS: dict[str, list[str]] = {
     "math": [
-        "digamma", "erf", "erfc", "lgamma",
+        "digamma", "erf", "erfc", "erfcinv", "erfinv", "lgamma", "ndtri",
     ],
 }
