@@ -4055,6 +4055,125 @@ def prog_image_ssim(tf: Lib) -> Any:
             tf.image.ssim(tf.cast(x * 200.0, tf.uint8), tf.cast(y * 200.0, tf.uint8), 255, filter_size=3)]
 
 
+# ==================================================================================================
+# special functions (tf.math igamma/betainc/zeta/polygamma/erfinv/ndtri, tf.math.special, raw_ops.Bucketize)
+
+_SPECIAL_EDGES = [-1.0, 0.0, 1e-30, 0.5, 1.0, 2.5, 40.0, float("inf"), float("nan")]
+
+
+def prog_special_unary_edges(tf: Lib) -> Any:
+    """Values at 0, negatives, tiny/large arguments, inf and nan, float32 and float64, of every one-input special
+    function (TF 2.21's domain conventions: e.g. k0(x<0) = inf, y0(x<0) = -inf, i0(inf) = nan, expint(x<0) = nan)."""
+    out = []
+    sp = tf.math.special
+    fns = [tf.math.erfinv, tf.math.ndtri, sp.bessel_i0, sp.bessel_i0e, sp.bessel_i1, sp.bessel_i1e, sp.bessel_j0,
+           sp.bessel_j1, sp.bessel_y0, sp.bessel_y1, sp.bessel_k0, sp.bessel_k0e, sp.bessel_k1, sp.bessel_k1e,
+           sp.dawsn, sp.expint, sp.fresnel_cos, sp.fresnel_sin, sp.spence]
+    for dt in (tf.float32, tf.float64):
+        x = tf.constant(_SPECIAL_EDGES, dt)
+        out += [f(x) for f in fns]
+    return out
+
+
+def prog_special_binary_edges(tf: Lib) -> Any:
+    """igamma/igammac/zeta/polygamma/IgammaGradA on a grid of edge values (x == 0 first: igamma(a, 0) = 0 for any a;
+    zeta at non-positive integer q: inf for even x, else nan) and betainc's (I_0 = 0, I_1 = 1 even for nan a)."""
+    v = [-1.0, 0.0, 0.5, 1.0, 3.0, float("inf"), float("nan")]
+    a = tf.constant([[u] for u in v], tf.float64)
+    x = tf.constant([v], tf.float64)
+    b = tf.constant(v, tf.float64)
+    return [tf.math.igamma(a, x), tf.math.igammac(a, x), tf.math.zeta(a + 2.0, x), tf.math.polygamma(a, x),
+            tf.raw_ops.IgammaGradA(a=a, x=x),
+            [tf.math.betainc(b, 2.0, t) for t in (0.0, 0.3, 1.0)], [tf.math.betainc(2.0, b, t) for t in (0.0, 1.0)]]
+
+
+def prog_special_gradient_conventions(tf: Lib) -> Any:
+    """Which arguments get a gradient: igamma both (a via IgammaGradA), betainc x only (None for a and b), zeta q only,
+    polygamma x only; second derivatives through igamma's a raise LookupError (IgammaGradA has none)."""
+    a = tf.constant([0.7, 2.0, 5.0], tf.float64)
+    x = tf.constant([0.4, 2.5, 3.0], tf.float64)
+    t = tf.constant([0.2, 0.5, 0.9], tf.float64)
+
+    def second(fn: Callable[..., Any], i: int, j: int, *vals: Any) -> Any:
+        with tf.GradientTape() as outer:
+            outer.watch(list(vals))
+            with tf.GradientTape() as inner:
+                inner.watch(list(vals))
+                y = fn(*vals)
+            g = inner.gradient(y, vals[i])
+        return outer.gradient(g, vals[j])
+
+    return [grads(tf, tf.math.igamma, a, x), grads(tf, tf.math.igammac, a, x), grads(tf, tf.math.betainc, a, x, t),
+            grads(tf, tf.math.zeta, a + 1.0, x), grads(tf, tf.math.polygamma, tf.constant([0.0, 1.0, 2.0], tf.float64),
+                                                     x),
+            second(tf.math.igamma, 1, 1, a, x), second(tf.math.igamma, 1, 0, a, x),
+            caught(lambda: second(tf.math.igamma, 0, 0, a, x)), second(tf.math.betainc, 2, 0, a, x, t),
+            second(tf.math.zeta, 1, 0, a + 1.0, x), second(tf.math.polygamma, 1, 1, a, x)]
+
+
+def prog_special_unary_gradients(tf: Lib) -> Any:
+    """TF's gradient formulas of the one-input special functions, including the imputed values at 0 (i1: 1,
+    i1e: 1/2, j1: 1/2) and spence at 1 (-1)."""
+    sp = tf.math.special
+    x = tf.constant([0.0, 0.3, 1.0, 4.5, 30.0], tf.float64)
+    p = tf.constant([0.1, 0.5, 0.9], tf.float64)
+    fns = [sp.bessel_i0, sp.bessel_i0e, sp.bessel_i1, sp.bessel_i1e, sp.bessel_j0, sp.bessel_j1, sp.dawsn,
+           sp.fresnel_cos, sp.fresnel_sin]
+    pos = [sp.bessel_y0, sp.bessel_y1, sp.bessel_k0, sp.bessel_k0e, sp.bessel_k1, sp.bessel_k1e, sp.expint, sp.spence]
+    return ([grad1(tf, f, x) for f in fns] + [grad1(tf, f, x[1:]) for f in pos]
+            + [grad1(tf, sp.spence, tf.constant([1.0, 2.0], tf.float64)), grad1(tf, tf.math.erfinv, p),
+               grad1(tf, tf.math.ndtri, p)])
+
+
+def prog_special_dtype_errors(tf: Lib) -> Any:
+    """Exception types: int inputs (InvalidArgumentError), float16 where TF has no CPU kernel (NotFoundError) or does
+    not declare the dtype (InvalidArgumentError), betainc's non-broadcasting shapes, float16 Bessel values."""
+    h = tf.constant([0.5, 2.0], tf.float16)
+    return [caught(lambda: tf.math.erfinv(tf.constant([1, 2]))), caught(lambda: tf.math.igamma(1, 2)),
+            caught(lambda: tf.math.erfinv(h)), caught(lambda: tf.math.special.dawsn(h)),
+            caught(lambda: tf.math.zeta(h, h)), caught(lambda: tf.math.betainc(h, h, h)),
+            caught(lambda: tf.math.igamma(h, h)), tf.math.special.bessel_i0(h), tf.math.special.bessel_k1e(h),
+            caught(lambda: tf.math.special.bessel_j0(tf.constant([1.0], tf.bfloat16))),
+            caught(lambda: tf.math.betainc(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.0, 3.0]), 0.5)),
+            tf.math.betainc(tf.constant([1.0, 2.0]), 3.0, 0.5), tf.math.igamma(tf.constant([[1.0, 2.0]]), [[1.0], [3.0]])]
+
+
+def prog_raw_ops_bucketize(tf: Lib) -> Any:
+    """raw_ops.Bucketize: upper-bound bucket indices (int32; nan goes to the last bucket), keyword-only (TypeError),
+    unsorted boundaries (InvalidArgumentError), and gradient() through it raises LookupError (no gradient)."""
+    x = tf.constant([[-1.0, 1.5, 3.0], [2.0, 7.0, float("nan")]])
+
+    def grad() -> Any:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.raw_ops.Bucketize(input=x, boundaries=[1.5])
+        return tape.gradient(y, x)
+
+    return [tf.raw_ops.Bucketize(input=x, boundaries=[1.0, 2.0, 5.0]),
+            tf.raw_ops.Bucketize(input=tf.constant([1, 5, 10], tf.int64), boundaries=[1.0, 5.5]),
+            tf.raw_ops.Bucketize(input=x, boundaries=[]),
+            caught(lambda: tf.raw_ops.Bucketize(x, [1.0])),
+            caught(lambda: tf.raw_ops.Bucketize(input=x, boundaries=[2.0, 1.0])),
+            caught(lambda: tf.raw_ops.Bucketize(input=tf.constant([1.0], tf.float16), boundaries=[1.0])),
+            caught(grad), tf.raw_ops.Igamma(a=tf.constant(1.0), x=tf.constant(2.0)),
+            tf.raw_ops.Betainc(a=tf.constant(1.0), b=tf.constant(2.0), x=tf.constant(0.5))]
+
+
+def prog_special_in_function(tf: Lib) -> Any:
+    """The special functions and their gradients inside tf.function (called twice)."""
+    @tf.function
+    def f(a: Any, x: Any) -> Any:
+        with tf.GradientTape() as tape:
+            tape.watch([a, x])
+            y = tf.reduce_sum(tf.math.igamma(a, x) + tf.math.special.bessel_k0e(x) + tf.math.zeta(a + 1.0, x)
+                              + tf.math.betainc(a, a, x / 10.0))
+        return y, tape.gradient(y, [a, x])
+
+    a = tf.constant([0.5, 2.0, 4.0], tf.float64)
+    x = tf.constant([0.3, 1.5, 6.0], tf.float64)
+    return [f(a, x), f(a * 1.5, x)]
+
+
 PROGRAMS: dict[str, Callable[[Lib], Any]] = {
     name.removeprefix("prog_"): fn for name, fn in list(globals().items()) if name.startswith("prog_")
 }

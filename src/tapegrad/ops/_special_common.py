@@ -70,12 +70,14 @@ def binary_in(a: Any, b: Any, op: str, kernels: tuple[str, ...], declared: tuple
 
 
 def declare_unary(name: str, kernel: Any, deriv: Any, *, kernels: tuple[str, ...], save_out: bool = False,
-                  tf_name: str = "", test: Any = None) -> tuple[Any, Any]:
+                  tf_name: str = "", test: Any = None, post: Any = None) -> tuple[Any, Any]:
     """An elementwise special function: the op (``kernel(F, v)`` on float64 vectors; VJP ``g * deriv(F, x, y)``,
-    JVP ``t * deriv``) and its public function's body ``call(x)`` with the dtype check."""
+    JVP ``t * deriv``) and its public function's body ``call(x)`` with the dtype check. ``post(x, out)`` adjusts
+    the result by input dtype (TF's kernels differ by dtype at a few points)."""
 
     def fwd(F: Any, x: Any) -> Any:
-        return run_kernel(F, kernel, x)
+        out = run_kernel(F, kernel, x)
+        return out if post is None else post(x, out)
 
     def vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
         return (g * cj(F, deriv(F, ins[0], out)),)
