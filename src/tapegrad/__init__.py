@@ -86,6 +86,7 @@ __all__ = [
     "random", "print", "custom_gradient", "grad_pass_through", "recompute_grad", "debugging", "experimental",
     "scipy", "viz",
     "Module", "name_scope", "device", "DeviceSpec", "dtypes", "image", "sparse", "sysconfig", "test",
-    "keras", "train", "function", "autograph", "get_logger", "data", "io", "ragged", "raw_ops", "strings", "nest", "signal",
+    "keras", "train", "function", "autograph", "get_logger", "data", "io", "ragged", "raw_ops", "strings", "nest",
+    "signal",
     *_collect(""),
 ]

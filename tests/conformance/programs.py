@@ -4084,7 +4084,8 @@ def prog_special_binary_edges(tf: Lib) -> Any:
     b = tf.constant(v, tf.float64)
     return [tf.math.igamma(a, x), tf.math.igammac(a, x), tf.math.zeta(a + 2.0, x), tf.math.polygamma(a, x),
             tf.raw_ops.IgammaGradA(a=a, x=x),
-            [tf.math.betainc(b, 2.0, t) for t in (0.0, 0.3, 1.0)], [tf.math.betainc(2.0, b, t) for t in (0.0, 1.0)]]
+            [tf.math.betainc(b, 2.0, t) for t in (0.0, 0.3, 1.0)],
+            [tf.math.betainc(tf.constant(2.0, tf.float64), b, t) for t in (0.0, 1.0)]]
 
 
 def prog_special_gradient_conventions(tf: Lib) -> Any:
@@ -4135,7 +4136,8 @@ def prog_special_dtype_errors(tf: Lib) -> Any:
             caught(lambda: tf.math.igamma(h, h)), tf.math.special.bessel_i0(h), tf.math.special.bessel_k1e(h),
             caught(lambda: tf.math.special.bessel_j0(tf.constant([1.0], tf.bfloat16))),
             caught(lambda: tf.math.betainc(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.0, 3.0]), 0.5)),
-            tf.math.betainc(tf.constant([1.0, 2.0]), 3.0, 0.5), tf.math.igamma(tf.constant([[1.0, 2.0]]), [[1.0], [3.0]])]
+            tf.math.betainc(tf.constant([1.0, 2.0]), 3.0, 0.5),
+            tf.math.igamma(tf.constant([[1.0, 2.0]]), [[1.0], [3.0]])]
 
 
 def prog_raw_ops_bucketize(tf: Lib) -> Any:

@@ -323,7 +323,8 @@ def _bucketize_fwd(F: Any, x: Any, boundaries: tuple[float, ...]) -> Any:
 
 # TF registers no gradient for Bucketize: a watched float input makes gradient() raise LookupError
 BUCKETIZE = defop("bucketize", _bucketize_fwd, NO_GRADIENT, tf_name="Bucketize", test=spec(
-    lambda tf, x: tf.raw_ops.Bucketize(input=x, boundaries=[-1.0, 0.0, 0.5, 2.0]), lambda rng: (rng.normal(size=(3, 4)),),
+    lambda tf, x: tf.raw_ops.Bucketize(input=x, boundaries=[-1.0, 0.0, 0.5, 2.0]),
+    lambda rng: (rng.normal(size=(3, 4)),),
     ref=lambda x: np.searchsorted([-1.0, 0.0, 0.5, 2.0], x, side="right").astype(np.int32), grad=()))
 
 

@@ -1,4 +1,5 @@
-"""Special functions: erf, erfc, lgamma, digamma and the polygamma functions behind their gradients.
+"""Special functions: erf, erfc, lgamma, digamma and the polygamma functions behind their gradients, and the inverses
+erfinv, ndtri, erfcinv (the other special functions: special_gamma.py, special_bessel.py, special_integrals.py).
 
 They are computed with NumPy only, in float64 whatever the input precision (the result is cast back):
 
@@ -9,7 +10,9 @@ They are computed with NumPy only, in float64 whatever the input precision (the 
   (1.4616…) so that values there keep full relative accuracy, reflection ``psi(1-x) - pi cot(pi x)`` below 0;
 * ``polygamma(n, x) = (-1)^(n+1) n! zeta(n+1, x)`` with the Hurwitz zeta function by Euler–Maclaurin summation,
   and the reflection formula (derivatives of ``pi cot(pi x)``) for negative ``x``. It is an internal op with its
-  own gradient ``polygamma(n+1, x)``, so ``lgamma`` and ``digamma`` are differentiable to any order.
+  own gradient ``polygamma(n+1, x)``, so ``lgamma`` and ``digamma`` are differentiable to any order;
+* ``erfinv``/``ndtri``/``erfcinv``: Halley's method on ``erf`` where the argument is central, Newton's method on
+  ``log erfc`` in the tails (the tail argument ``1 - |y|``, ``2p``, ``2(1 - p)`` computed exactly).
 """
 
 from __future__ import annotations

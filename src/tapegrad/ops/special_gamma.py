@@ -322,8 +322,9 @@ def _betainc_pref(F: Any, a: Any, b: Any, x: Any) -> Any:
         C = A + B
         x0 = A / C
         y0 = B / C
-        out[big] = (A * log1pmx(F, (X - x0) / x0, X * C / A) + B * log1pmx(F, (x0 - X) / y0, (1.0 - X) * C / B) + 0.5 * np.log(A * B / C)
-                    - _HALF_LOG_2PI - stirling_corr(F, A) - stirling_corr(F, B) + stirling_corr(F, C))
+        out[big] = (A * log1pmx(F, (X - x0) / x0, X * C / A) + B * log1pmx(F, (x0 - X) / y0, (1.0 - X) * C / B)
+                    + 0.5 * np.log(A * B / C) - _HALF_LOG_2PI
+                    - stirling_corr(F, A) - stirling_corr(F, B) + stirling_corr(F, C))
     return out
 
 
@@ -438,10 +439,10 @@ def betainc(a: Any, b: Any, x: Any, name: str | None = None) -> Tensor:
     """
     ts = _three(a, b, x)
     for t in ts:
-        check_dtype(t, "betainc", F32_64)
+        check_dtype(t, "betainc", F32_64, F32_64)
     shapes = [tuple(t._value.shape) for t in ts]
     full = [s for s in shapes if s != ()]
-    for s, nm in zip(shapes, "abx"):
+    for s in shapes:
         if s != () and s != full[0]:
             raise InvalidArgumentError(
                 f"betainc: a, b and x must have the same shape or be scalars (TF does not broadcast them), got "

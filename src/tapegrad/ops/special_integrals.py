@@ -21,7 +21,6 @@ Gradients are TF 2.21's: ``dawsn``: ``1 - 2 x dawsn(x)``; ``expint``: ``exp(x) /
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -221,7 +220,7 @@ def _li2_coeffs() -> tuple[float, ...]:
     for k, (num, den) in enumerate(_BERNOULLI, start=1):
         if k > 1:
             c.append(0.0)  # odd powers of u vanish beyond u^2
-        c.append(float(Fraction(num, den) / math.factorial(2 * k + 1)))
+        c.append(num / (den * math.factorial(2 * k + 1)))  # int / int: correctly rounded
     return tuple(c)
 
 
