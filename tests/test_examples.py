@@ -171,6 +171,23 @@ def test_lstm_addition_quick(tmp_path: Path) -> None:
     assert len(history["loss"]) == 1 and history["loss"][0] < 2.31  # below chance (ln 10) after one epoch
 
 
+def test_tfrecord_examples_quick(tmp_path: Path) -> None:
+    out = run_example("tfrecord_examples", "--quick", "--out", str(tmp_path))
+    assert "wrote 320 + 80 tf.train.Examples" in out, out
+    assert "first record: id=b'point-0'" in out and "weight=1.0" in out, out
+    match = re.fullmatch(r"result: test accuracy ([\d.]+) \(test loss ([\d.]+)\) after 3 epochs from TFRecord files",
+                         result_line(out))
+    assert match, out
+    import tapegrad as tf
+
+    mod = load_example("tfrecord_examples")
+    records = list(tf.data.TFRecordDataset(str(tmp_path / "test.tfrecord.gz"), compression_type="GZIP"))
+    assert len(records) == 80
+    x, y = mod.circles(400, 0)
+    first = tf.io.parse_single_example(records[0], mod.FEATURES)
+    assert first["x"].numpy().tolist() == x[320].tolist() and int(first["label"]) == int(y[320])
+
+
 def test_lstm_addition_encoding() -> None:
     mod = load_example("lstm_addition")
     x, y = mod.encode(np.array([95, 7]), np.array([8, 3]), width=3)

@@ -22,7 +22,9 @@ from tapegrad.errors import DataLossError, FailedPreconditionError, InvalidArgum
 T = tf.train
 
 DOC_MODULES = ["tapegrad._proto", "tapegrad._crc32c", "tapegrad._example_pb", "tapegrad.io",
-               "tapegrad.io_ops.tfrecord", "tapegrad.io_ops.parsing", "tapegrad.data.tfrecord"]
+               "tapegrad.io_ops.tfrecord", "tapegrad.io_ops.parsing", "tapegrad.data.tfrecord",
+               "tapegrad.io_ops.tensor_proto", "tapegrad.io_ops.raw", "tapegrad.io_ops.gfile",
+               "tapegrad.io_ops.csv_ops", "tapegrad.io_ops.png", "tapegrad.data.csv_readers"]
 
 
 @pytest.mark.parametrize("module", DOC_MODULES)
@@ -260,3 +262,129 @@ def test_parse_in_dataset_map_returns_sparse_components() -> None:
     assert repr(ds.element_spec) == "SparseTensorSpec(TensorShape([None]), tapegrad.int64)"
     batch = next(iter(ds.batch(3)))
     assert tf.sparse.to_dense(batch).numpy().tolist() == [[0, 0, 0], [0, 1, 0], [0, 1, 2]]
+
+
+# -- tensor protos, raw bytes, files ----------------------------------------------------------------------------------
+
+def test_serialize_tensor_known_bytes_and_round_trip() -> None:
+    # TF's bytes (tests/conformance checks many more dtypes)
+    assert tf.io.serialize_tensor(tf.constant(3)).numpy().hex() == "08031200220403000000"
+    assert tf.io.serialize_tensor(tf.constant(["ab", "c"])).numpy().hex() == "080712041202080242026162420163"
+    for value in (tf.constant([[1.5, -2.0]], tf.float64), tf.constant([True, False]), tf.zeros([2, 0]),
+                  tf.constant([1 + 2j], tf.complex64), tf.constant([7], tf.uint16)):
+        back = tf.io.parse_tensor(tf.io.serialize_tensor(value), value.dtype)
+        assert back.dtype == value.dtype and back.shape == value.shape
+        assert np.array_equal(back.numpy(), value.numpy())
+    with pytest.raises(InvalidArgumentError, match="float32"):
+        tf.io.parse_tensor(tf.io.serialize_tensor(tf.constant([1.0])), tf.int32)
+
+
+def test_parse_tensor_fill_rule() -> None:
+    # float_val [7, 1] for shape [3]: the last value repeats (TF's rule)
+    out = tf.io.parse_tensor(bytes.fromhex("08011204120208032a080000e0400000803f"), tf.float32)
+    assert out.numpy().tolist() == [7.0, 1.0, 1.0]
+
+
+def test_decode_raw() -> None:
+    s = tf.constant([b"\x01\x00\x02\x00", b"\x03\x00\x04\x00"])
+    assert tf.io.decode_raw(s, tf.int16).numpy().tolist() == [[1, 2], [3, 4]]
+    assert tf.io.decode_raw(s, tf.int16, little_endian=False).numpy().tolist() == [[256, 512], [768, 1024]]
+    assert tf.io.decode_raw(tf.constant([b"ab", b"c"]), tf.uint8, fixed_length=3).numpy().tolist() == [
+        [97, 98, 0], [99, 0, 0]]
+    with pytest.raises(InvalidArgumentError, match="same size"):
+        tf.io.decode_raw(tf.constant([b"ab", b"abcd"]), tf.int16)
+    with pytest.raises(InvalidArgumentError, match="multiple of 2"):
+        tf.io.decode_raw(tf.constant([b"abc"]), tf.int16)
+
+
+def test_read_write_file_and_gfile(tmp_path: object) -> None:
+    root = str(tmp_path)
+    path = os.path.join(root, "a", "b.bin")
+    tf.io.write_file(path, b"\x00xyz")
+    assert tf.io.read_file(path).numpy() == b"\x00xyz"
+    with pytest.raises(NotFoundError):
+        tf.io.read_file(os.path.join(root, "nope"))
+    g = tf.io.gfile
+    with g.GFile(os.path.join(root, "t.txt"), "w") as f:
+        f.write("é\n")
+        f.write(b"x")
+    with g.GFile(os.path.join(root, "t.txt")) as f:
+        assert f.readlines() == ["é\n", "x"]
+    assert g.stat(os.path.join(root, "t.txt")).length == 4 and g.listdir(root) == ["a", "t.txt"]
+    with pytest.raises(tf.errors.AlreadyExistsError):
+        g.copy(os.path.join(root, "t.txt"), path)
+    g.rename(os.path.join(root, "t.txt"), os.path.join(root, "u.txt"))
+    assert not g.exists(os.path.join(root, "t.txt")) and g.glob(os.path.join(root, "*.txt")) == [
+        os.path.join(root, "u.txt")]
+    with pytest.raises(FailedPreconditionError):
+        g.remove(os.path.join(root, "a"))
+    g.rmtree(os.path.join(root, "a"))
+    with pytest.raises(NotFoundError):
+        g.listdir(os.path.join(root, "a"))
+
+
+# -- CSV --------------------------------------------------------------------------------------------------------------
+
+def test_decode_csv_typing_quotes_and_errors() -> None:
+    a, b, c = tf.io.decode_csv(['1,2.5,"x,""y"""', "-3,, z"], [[0], [tf.constant(9.0, tf.float64)], ["d"]])
+    assert a.dtype == tf.int32 and b.dtype == tf.float64 and c.dtype == tf.string
+    assert a.numpy().tolist() == [1, -3] and b.numpy().tolist() == [2.5, 9.0]
+    assert c.numpy().tolist() == [b'x,"y"', b" z"]
+    with pytest.raises(InvalidArgumentError, match="not a valid int32"):
+        tf.io.decode_csv(["2147483648"], [[0]])
+    with pytest.raises(InvalidArgumentError, match="required"):
+        tf.io.decode_csv([","], [[""], tf.constant([], tf.int64)])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        tf.io.decode_csv(["1,2"], [[0], [0]], select_cols=[1, 0])
+
+
+def test_csv_dataset_and_make_csv_dataset(tmp_path: object) -> None:
+    path = os.path.join(str(tmp_path), "d.csv")
+    with open(path, "w", newline="") as f:
+        f.write('a,b,c\n1,2.5,x\n3,,"multi\nline"\n5,3000000000,y\n')
+    ds = tf.data.experimental.CsvDataset(path, [tf.int32, tf.int32, tf.string], header=True)
+    with pytest.raises(InvalidArgumentError, match=r"Field 1 in record at line 2 of .*d\.csv is not a valid int32"):
+        list(ds)
+    ds = tf.data.experimental.CsvDataset(path, [tf.int32, [0.0], tf.string], header=True)
+    rows = [(int(a), float(b), c.numpy()) for a, b, c in ds.take(2)]
+    assert rows == [(1, 2.5, b"x"), (3, 0.0, b"multi\nline")]
+    made = tf.data.experimental.make_csv_dataset(path, batch_size=3, num_epochs=1, shuffle=False, label_name="a")
+    features, label = next(iter(made))
+    assert list(features) == ["b", "c"] and features["b"].dtype == tf.float32  # inferred: 2.5 makes it float
+    assert label.dtype == tf.int32 and label.numpy().tolist() == [1, 3, 5]
+    assert features["b"].numpy().tolist() == [2.5, 0.0, 3e9]
+
+
+# -- PNG --------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_png_round_trip(dtype: type, channels: int) -> None:
+    rng = np.random.default_rng(channels)
+    img = rng.integers(0, np.iinfo(dtype).max + 1, (7, 9, channels), dtype=dtype)
+    png = tf.io.encode_png(img)
+    back = tf.io.decode_png(png, dtype=tf.as_dtype(dtype))
+    assert back.dtype == tf.as_dtype(dtype) and np.array_equal(back.numpy(), img)
+    assert tf.image.decode_png(png, channels=4).shape == (7, 9, 4)
+
+
+def test_png_channel_conversions() -> None:
+    rgb = np.array([[[182, 105, 30], [77, 77, 77]]], np.uint8)
+    grey = tf.io.decode_png(tf.io.encode_png(rgb), channels=1).numpy().ravel().tolist()
+    assert grey == [119, 77]  # libpng's fixed-point weights, grey pixels unchanged
+    assert tf.io.decode_png(tf.io.encode_png(rgb), channels=4).numpy()[0, 0].tolist() == [182, 105, 30, 255]
+    assert tf.io.decode_png(tf.io.encode_png(rgb), dtype=tf.uint16).numpy()[0, 0].tolist() == [
+        182 * 257, 105 * 257, 30 * 257]
+
+
+def test_png_other_formats_and_damage() -> None:
+    with pytest.raises(tf.errors.UnimplementedError, match="JPEG"):
+        tf.io.decode_image(b"\xff\xd8\xff\xe0 not decoded here")
+    with pytest.raises(tf.errors.UnimplementedError, match="GIF"):
+        tf.io.decode_png(b"GIF89a......")
+    with pytest.raises(InvalidArgumentError, match="Unknown image file format"):
+        tf.io.decode_image(b"plain text")
+    png = bytearray(tf.io.encode_png(np.zeros((2, 2, 3), np.uint8)).numpy())
+    png[40] ^= 0xFF
+    with pytest.raises(InvalidArgumentError):
+        tf.io.decode_png(bytes(png))
