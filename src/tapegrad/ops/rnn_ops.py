@@ -278,7 +278,11 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, 
     np.multiply(tc, tc, out=oq)
     np.subtract(1, oq, out=oq)
     oq *= at[:, o]
-    dzt = take(at.shape, dt)
+    # each step's dz is made in a (4u, B) scratch block (cache-resident), then copied into the time-major rows
+    # (T·B, 4u) the weights' GEMM reads
+    dz = take((steps * b, u4), dt)
+    dzr = dz.reshape(steps, b, u4)
+    dzk = np.empty((u4, b), dt)
     ghb, dc, tmp, dhb = (np.empty((u, b), dt) for _ in range(4))
     live = ghs.reshape(steps, -1).any(axis=1)  # steps with an upstream of their own (one, without return_sequences)
     # the cell states' upstream (a final state passed on, e.g. to a decoder): the steps that have one
@@ -299,18 +303,16 @@ def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, 
             dc += tmp
         if t in live_c:
             dc += gcs[t].T
-        dz = dzt[t]
-        np.multiply(q[t, :3 * u].reshape(3, u, b), dc, out=dz[:3 * u].reshape(3, u, b))
-        np.multiply(gh, q[t, o], out=dz[o])
+        np.multiply(q[t, :3 * u].reshape(3, u, b), dc, out=dzk[:3 * u].reshape(3, u, b))
+        np.multiply(gh, q[t, o], out=dzk[o])
         if t or n_h:
-            dh = np.dot(uk, dz, out=dhb)
+            dh = np.dot(uk, dzk, out=dhb)
+        np.copyto(dzr[t], dzk.T)
     res: list[Any] = [None] * 6
     if n_h:
         res[3] = dh.T.copy()
     if n_c:
         res[4] = np.multiply(dc, at[0, f]).T.copy()
-    dz = take((steps * b, u4), dt)  # time-major rows (T·B, 4u)
-    np.copyto(dz.reshape(steps, b, u4), dzt.transpose(0, 2, 1))
     # Σ_t [h_{t-1}; x_t; 1] dz_tᵀ: the recurrent kernel's, the input kernel's and the bias's gradients as ONE GEMM
     # over every step, its left operand the steps' operands as (u + d [+1], T, B): the forward's operand buffer
     # regrouped, or (the hidden states are not a view of it: the forward ran otherwise) the rows needed stacked anew
