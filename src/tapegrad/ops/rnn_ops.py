@@ -9,7 +9,8 @@ gradients (the rules use only backend functions the differentiable namespace has
 them like any other.
 
 Gate orders are Keras's: LSTM ``[i, f, c, o]``, GRU ``[z, r, h]`` with ``reset_after=True`` (the recurrent bias
-inside the reset product). The recurrent activation is the exact logistic function, the activation ``tanh``.
+inside the reset product). The recurrent activation is the logistic function (``lstm_sequence``'s NumPy rule
+computes it as ``(1 + tanh(z/2)) / 2``, within 6e-8 absolute in float32), the activation ``tanh``.
 """
 
 from __future__ import annotations

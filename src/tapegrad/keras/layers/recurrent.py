@@ -5,10 +5,10 @@ The weights live on the cell (path ``lstm/lstm_cell/kernel``): ``kernel`` ``(d, 
 ``(u, k·u)`` and ``bias``, with k = 1 (SimpleRNN), 4 (LSTM, gates i, f, c, o) or 3 (GRU, gates z, r, h; with
 ``reset_after=True`` the bias is ``(2, 3u)``: input bias, then recurrent bias).
 
-How a sequence runs: the input projection ``x W + b`` of every timestep is one GEMM up front; each step is then
-one GEMM ``h U`` plus the elementwise update. With the default activations, no mask and no recurrent dropout an
-``LSTM`` layer is one op for the whole sequence (:func:`tapegrad.ops.rnn_ops.lstm_sequence`: projection,
-recurrence and backward pass through time in one tape entry); otherwise an LSTM step is one fused op
+How a sequence runs: with the default activations, no mask and no recurrent dropout an ``LSTM`` layer is one op
+for the whole sequence (:func:`tapegrad.ops.rnn_ops.lstm_sequence`: projection, recurrence and backward pass
+through time in one tape entry, one GEMM per step). Otherwise the input projection ``x W + b`` of every timestep is
+one GEMM up front and each step is one GEMM ``h U`` plus the elementwise update: an LSTM step is one fused op
 (:func:`tapegrad.ops.rnn_ops.lstm_step`, GEMM included) and a GRU step's elementwise part is one
 (:func:`tapegrad.ops.rnn_ops.gru_cell`). All are ordinary tapegrad ops, so tapes (and tracing)
 see them as usual. Masked steps carry the previous output and states forward, as Keras does.
