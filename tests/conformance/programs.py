@@ -4161,6 +4161,16 @@ def prog_raw_ops_bucketize(tf: Lib) -> Any:
             tf.raw_ops.Betainc(a=tf.constant(1.0), b=tf.constant(2.0), x=tf.constant(0.5))]
 
 
+def prog_special_lbeta_xlog1py(tf: Lib) -> Any:
+    """tf.math.lbeta (along the last axis; -inf for an empty one) and tf.math.xlog1py (0 where x == 0, both
+    gradients 0 there), values and gradients."""
+    x = tf.constant([[1.0, 2.0, 3.0], [0.5, 0.5, 4.0]], tf.float64)
+    u = tf.constant([0.0, 2.0, -0.5], tf.float64)
+    v = tf.constant([-1.0, 1.0, 3.0], tf.float64)
+    return [tf.math.lbeta(x), tf.math.lbeta(tf.zeros([2, 0])), grad1(tf, tf.math.lbeta, x),
+            tf.math.xlog1py(u, v), grads(tf, tf.math.xlog1py, u, v)]
+
+
 def prog_special_in_function(tf: Lib) -> Any:
     """The special functions and their gradients inside tf.function (called twice)."""
     @tf.function

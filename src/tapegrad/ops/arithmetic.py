@@ -9,6 +9,7 @@ Complex rules follow TF: for w = f(z) the gradient is ``upstream * conj(f'(z))``
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -373,28 +374,36 @@ def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     return _checked_binary(MULTIPLY_NO_NAN, x, y, "fcV", "multiply_no_nan")
 
 
-def _xlogy_fwd(F: Any, x: Any, y: Any) -> Any:
+def _xlog_parts(F: Any, x: Any, y: Any, plus1: bool) -> tuple[Any, Any, Any]:
+    """(x == 0, log(y) or log1p(y), y or 1 + y), with y replaced where x == 0 so that nothing there is nan."""
     z = x == 0
-    r = x * F.log(F.where(z, F.ones_like(y), y))
+    if plus1:
+        ys = F.where(z, F.zeros_like(y), y)
+        return z, F.log1p(ys), ys + 1.0
+    ys = F.where(z, F.ones_like(y), y)
+    return z, F.log(ys), ys
+
+
+def _xlogy_fwd(F: Any, x: Any, y: Any, plus1: bool = False) -> Any:
+    z, lg, _ = _xlog_parts(F, x, y, plus1)
+    r = x * lg
     return F.where(z, F.zeros_like(r), r)
 
 
-def _xlogy_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+def _xlogy_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any, plus1: bool = False) -> Any:
     x, y = ins
-    z = x == 0
-    ys = F.where(z, F.ones_like(y), y)
+    z, lg, den = _xlog_parts(F, x, y, plus1)
     zero = F.zeros_like(g)
-    # TF: gx = g * xlogy(x != 0, y), gy = g * xdivy(x, y): both 0 where x == 0
-    gx = g * cj(F, F.where(z, zero, F.log(ys))) if needs[0] else None
-    gy = g * cj(F, F.where(z, zero, x / ys)) if needs[1] else None
+    # TF: gx = g * xlogy(x != 0, y), gy = g * xdivy(x, y) (xlog1py: log1p(y) and x / (y + 1)): both 0 where x == 0
+    gx = g * cj(F, F.where(z, zero, lg)) if needs[0] else None
+    gy = g * cj(F, F.where(z, zero, x / den)) if needs[1] else None
     return (gx, gy)
 
 
-def _xlogy_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+def _xlogy_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any, plus1: bool = False) -> Any:
     x, y = ins
-    z = x == 0
-    ys = F.where(z, F.ones_like(y), y)
-    t = _tsum((None if ts[0] is None else ts[0] * F.log(ys), None if ts[1] is None else ts[1] * x / ys))
+    z, lg, den = _xlog_parts(F, x, y, plus1)
+    t = _tsum((None if ts[0] is None else ts[0] * lg, None if ts[1] is None else ts[1] * x / den))
     return None if t is None else F.where(z, F.zeros_like(t), t)
 
 
@@ -415,6 +424,24 @@ def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
     [0.0, 0.0]
     """
     return _checked_binary(XLOGY, x, y, "fcV", "xlogy")
+
+
+XLOG1PY = defop("xlog1py", partial(_xlogy_fwd, plus1=True), partial(_xlogy_vjp, plus1=True),
+                partial(_xlogy_jvp, plus1=True),
+                test=spec(lambda tf, x, y: tf.math.xlog1py(x, y),
+                          lambda rng: (rng.normal(size=(3, 4)), rng.uniform(-0.5, 2.0, (4,))),
+                          ref=lambda x, y: x * np.log1p(y), complex=True))
+
+
+def xlog1py(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """``x * log1p(y)``, but 0 where ``x == 0`` (whatever ``y``); both gradients are 0 there too (TF's
+    ``d/dx = log1p(y)``, ``d/dy = x / (1 + y)`` elsewhere).
+
+    >>> import tapegrad as tf
+    >>> tf.math.xlog1py(tf.constant([0.0, 2.0]), tf.constant([-1.0, 1.0])).numpy().round(6).tolist()
+    [0.0, 1.386294]
+    """
+    return _checked_binary(XLOG1PY, x, y, "fcV", "xlog1py")
 
 
 def _xdivy_fwd(F: Any, x: Any, y: Any) -> Any:
@@ -631,7 +658,7 @@ EXPORTS: dict[str, list[str]] = {
     ],
     "math": [
         "add", "divide", "truediv", "floordiv", "floormod", "maximum", "minimum", "multiply", "negative", "pow",
-        "subtract", "divide_no_nan", "multiply_no_nan", "squared_difference", "xdivy", "xlogy", "add_n",
+        "subtract", "divide_no_nan", "multiply_no_nan", "squared_difference", "xdivy", "xlog1py", "xlogy", "add_n",
         "polyval",
     ],
 }

@@ -458,6 +458,21 @@ def _three(a: Any, b: Any, x: Any) -> tuple[Any, Any, Any]:
     return tuple(pair(v, ref, "betainc")[0] for v in vals)  # type: ignore[return-value]
 
 
+def lbeta(x: Any, name: str | None = None) -> Tensor:
+    """``log|Beta(x)|`` along the last axis: ``sum(lgamma(x), -1) - lgamma(sum(x, -1))`` (TF's composition, so its
+    gradient is ``digamma(x) - digamma(sum(x))``); an empty last axis gives ``-inf``.
+
+    >>> import tapegrad as tf
+    >>> tf.math.lbeta(tf.constant([[1.0, 2.0], [0.5, 0.5]], tf.float64)).numpy().round(6).tolist()
+    [-0.693147, 1.14473]
+    """
+    from . import reductions
+    from . import special_functions as sf
+
+    t = to_tensor(x)
+    return reductions.reduce_sum(sf.lgamma(t), axis=[-1]) - sf.lgamma(reductions.reduce_sum(t, axis=[-1]))
+
+
 # -- Hurwitz zeta and polygamma --------------------------------------------------------------------------------------
 
 def _zeta_pos(F: Any, s: Any, q: Any) -> Any:
@@ -600,5 +615,5 @@ def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
 
 
 EXPORTS: dict[str, list[str]] = {
-    "math": ["betainc", "igamma", "igammac", "polygamma", "zeta"],
+    "math": ["betainc", "igamma", "igammac", "lbeta", "polygamma", "zeta"],
 }
