@@ -64,7 +64,8 @@ def test_max_ulp_error(name, dt):
     finite = np.isfinite(rounded) & (rounded != 0)
     ulp = np.abs(got[finite].astype(wide) - ref[finite]) / np.spacing(np.abs(rounded[finite])).astype(wide)
     assert got.dtype == dt
-    assert float(ulp.max()) <= vmath.MAX_ULP[name], f"{name} {dt.__name__}: {float(ulp.max()):.2f} ulp"
+    bound = (vmath.MAX_ULP_FLOAT32 if dt is np.float32 else vmath.MAX_ULP)[name]
+    assert float(ulp.max()) <= bound, f"{name} {dt.__name__}: {float(ulp.max()):.2f} ulp"
     # where the rounded truth is 0 or not finite, the result is exactly that
     others = ~finite
     assert np.array_equal(got[others], rounded[others], equal_nan=True)
@@ -98,6 +99,40 @@ def test_sin_cos_flag_beyond_the_exact_range():
     x = np.array([vmath.TRIG_LIMIT * 2, -vmath.TRIG_LIMIT * 3], np.float64)
     assert np.isnan(_apply(vmath.sin_f64, x)).all()
     assert np.isnan(_apply(vmath.cos_f64, x)).all()
+
+
+def test_exp_float32_edges_of_the_exponent_range():
+    # float32 exp adds n to the exponent bits: the overflow threshold, the subnormal range (built 2^24 too large
+    # and scaled once: the rounded truth) and the underflow to 0 are exact, every NaN payload stays NaN
+    f = np.float32
+    top = f(vmath._EXP32_MAX)
+    x = np.array([top, np.nextafter(top, f(np.inf)), np.nextafter(top, f(0)), f(-87.33), f(-87.34), f(-95.5),
+                  f(-103.27), f(-103.28), f(-103.97), f(-103.98), f(-150.0)], f)
+    x = np.concatenate([x, np.linspace(-104, -86, 4001, dtype=f)])
+    got = _apply(vmath.exp_f32, x)
+    with np.errstate(over="ignore", under="ignore"):
+        truth = np.exp(x.astype(np.float64))
+        sub = truth.astype(f) < np.finfo(f).tiny  # subnormal or zero results
+    assert np.isfinite(got[0]) and got[1] == np.inf
+    assert sub.sum() > 1000 and (got[sub] == 0).sum() >= 5
+    # subnormal results: within the function's bound in units of their fixed spacing 2^-149, zero where the truth
+    # is below half of it
+    assert np.all(np.abs(got[sub].astype(np.float64) - truth[sub]) <= vmath.MAX_ULP_FLOAT32["exp"] * 2.0**-149)
+    assert np.array_equal(got[truth < 2.0**-150], np.zeros((truth < 2.0**-150).sum(), f))
+    nans = np.array([0x7FC00000, 0x7F800001, 0x7FC001FF, 0xFFC00000, 0x7FFFFFFF], np.uint32).view(f)
+    assert np.isnan(_apply(vmath.exp_f32, nans)).all()
+    assert np.isnan(_apply(vmath.tanh_f32, nans)).all()
+
+
+def test_tanh_float32_ends_are_exact():
+    # P(0) = Q(0) = 1: tiny arguments (and -0.0) come back unchanged; from 9.02 on the result is exactly +-1
+    f = np.float32
+    tiny = np.array([0.0, -0.0, 1e-45, -1e-45, 1e-38, -3e-20, 1e-10], f)
+    got = _apply(vmath.tanh_f32, tiny)
+    assert np.array_equal(got, tiny) and np.array_equal(np.signbit(got), np.signbit(tiny))
+    big = np.concatenate([np.linspace(9.02, 200, 2000, dtype=f), np.array([np.inf, 3e38], f)])
+    assert np.array_equal(_apply(vmath.tanh_f32, big), np.ones_like(big))
+    assert np.array_equal(_apply(vmath.tanh_f32, -big), -np.ones_like(big))
 
 
 def test_loops_over_vector_functions_vectorise():

@@ -8,12 +8,16 @@ casts), so a loop calling them compiles to AVX/AVX-512 code.
 Method (textbook, no tables so that nothing needs a gather):
 
 * ``exp``: ``x = n ln2 + r`` (Cody-Waite split of ln2, ``|r| <= ln2/2``), a polynomial for ``e^r``, and
-  ``2^n`` built from exponent bits in two factors (so results down to the subnormals and up to overflow are
-  exact scalings). ``expm1`` uses the same reduction and ``2^n q + (2^n - 1)`` (no cancellation near 0).
+  ``2^n`` built from exponent bits (float64: in two factors; float32: added to the polynomial's exponent bits,
+  with results below ``2^-125`` built ``2^24`` too large and scaled once), so results down to the subnormals
+  and up to overflow are exact scalings. ``expm1`` uses the same reduction and ``2^n q + (2^n - 1)`` (no
+  cancellation near 0).
 * ``log``: ``x = 2^e m`` with ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits (subnormals rescaled first),
   ``log m = 2 atanh(s)``, ``s = f/(2+f)``, ``f = m - 1``, evaluated as ``f - f^2/2 + s (f^2/2 + R(s^2))``.
   ``log1p(x) = log(u) + (x - (u - 1))/u`` with ``u = 1 + x`` (the rounding of ``u`` is corrected).
-* ``tanh(x) = sign(x) q/(q + 2)`` with ``q = expm1(2|x|)``; 1 beyond the point where tanh rounds to 1.
+* ``tanh``: float64 ``sign(x) q/(q + 2)`` with ``q = expm1(2|x|)``, 1 beyond the point where tanh rounds to 1;
+  float32 ``x P(x^2)/Q(x^2)``, a rational minimax approximation on the clamped argument (as TF's Eigen and XLA
+  compute float32 tanh; twice as fast as the expm1 form, 5 ulp instead of 2.5).
 * ``sigmoid``: tapegrad's own stable formula ``where(x >= 0, 1/(1+e), e/(1+e))``, ``e = exp(-|x|)``.
 * ``sin``/``cos``: ``x = n pi/2 + r`` with a three-part pi/2 (exact products while ``|n| < 2^20``), Taylor
   polynomials on ``|r| <= pi/4`` and the quadrant from ``n mod 4``. float32 is computed in float64 and rounded
@@ -45,6 +49,9 @@ install_locator()  # this module's compiled functions are cached in the user cac
 MAX_ULP: dict[str, float] = {
     "exp": 1.0, "expm1": 2.0, "log": 1.0, "log1p": 1.0, "tanh": 2.5, "sigmoid": 3.0, "sin": 2.5, "cos": 2.5,
 }
+#: The float32 bounds where they differ: tanh is a rational approximation evaluated in float32 (as TF's and XLA's
+#: are: TF 2.21's own float32 tanh is up to 6.1 ulp off; see docs/jit.md), measured over every float32 input.
+MAX_ULP_FLOAT32: dict[str, float] = {**MAX_ULP, "tanh": 5.0}
 #: ``|x|`` above which sin/cos take the libm fallback (the three-part reduction stays exact below it).
 TRIG_LIMIT = 1.0e6
 
@@ -135,6 +142,19 @@ _LN2_HI64, _LN2_LO64 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
 _PIO2_1, _PIO2_2, _PIO2_3 = 1.57079632673412561417e00, 6.07710050630396597660e-11, 2.02226624871116645580e-21
 _2_OVER_PI = 0.63661977236758134308
 
+# float32 exp: the shifter 1.5 * 2^23 rounds x / ln2 to an integer in its low bits; e^r on |r| <= ln2/2 as
+# 1 + r + r^2 (c2 + c3 r + ... + c6 r^4), minimax (relative error 3.1e-9 before float32 rounding)
+_SHIFTER = 12582912.0
+_EXP32 = (0.4999999403953552, 0.1666652113199234, 0.04166838899254799, 0.008368710055947304, 0.001381461275741458)
+_EXP32_MAX = 88.72283172607422  # the largest float32 whose exp is finite
+# float32 tanh: x P(z) / Q(z), z = x^2, P of degree 6 and Q of degree 3, minimax relative error 8e-9 on [0, 9.1]
+# (P rounded to float32, then Q refitted); float32 evaluation adds the rounding of eleven operations: 4.95 ulp at
+# most over every float32 input. tanh rounds to 1 in float32 from 9.0109.
+_TANH32_CLAMP = 9.1
+_TANH32_P = (0.1308153122663498, 0.003101139096543193, 1.1123462172690779e-05, -2.0091626140583685e-08,
+             5.20902522505029e-11, -8.300256098756065e-14)
+_TANH32_Q = (0.464148610830307, 0.024484092369675636, 0.00025419623125344515)
+
 
 # -- exp / expm1 -------------------------------------------------------------------------------------------------
 
@@ -171,17 +191,26 @@ def _exp_poly64(r):  # type: ignore[no-untyped-def]
 
 @njit(error_model="numpy", cache=True)
 def exp_f32(x):  # type: ignore[no-untyped-def]
-    xc = min(max(x, _F32(-104.0)), _F32(89.0))
-    n = np.floor(fmuladd(xc, _F32(_L2E), _F32(0.5)))
+    # n = rint(x / ln2) by the 1.5 * 2^23 shifter (t's low bits hold n); a degree-6 minimax polynomial; 2^n added
+    # to p's exponent bits. Results below 2^-125 are built 2^24 too large and scaled once (exact subnormals);
+    # above ln(FLT_MAX) the last select gives inf, and for NaN x + inf = NaN.
+    xc = max(x, _F32(-104.0))  # Numba's max keeps a NaN first argument
+    t = fmuladd(xc, _F32(_L2E), _F32(_SHIFTER))
+    n = t - _F32(_SHIFTER)
     r = fmuladd(n, _F32(-_LN2_HI32), xc)
     r = fmuladd(n, _F32(-_LN2_LO32), r)
-    p = _F32(1.0) + (r + _exp_poly32(r))
-    ni = np.int32(n)
-    n1 = ni >> 1
-    s1 = bits_f32((n1 + np.int32(127)) << np.int32(23))
-    s2 = bits_f32((ni - n1 + np.int32(127)) << np.int32(23))
-    res = p * s1 * s2
-    return res if x == x else x
+    p = _F32(_EXP32[4])
+    p = fmuladd(p, r, _F32(_EXP32[3]))
+    p = fmuladd(p, r, _F32(_EXP32[2]))
+    p = fmuladd(p, r, _F32(_EXP32[1]))
+    p = fmuladd(p, r, _F32(_EXP32[0]))
+    p = fmuladd(p, r, _F32(1.0))
+    p = fmuladd(p, r, _F32(1.0))
+    sub = n < _F32(-125.0)
+    e = f32_bits(t) + (np.int32(24) if sub else np.int32(0))  # (bits(t) << 23) == (n << 23) mod 2^32
+    res = bits_f32(f32_bits(p) + (e << np.int32(23)))
+    res = res * (_F32(2.0 ** -24) if sub else _F32(1.0))
+    return res if x <= _F32(_EXP32_MAX) else x + _F32(np.inf)
 
 
 @njit(error_model="numpy", cache=True)
@@ -337,13 +366,22 @@ def log1p_f64(x):  # type: ignore[no-untyped-def]
 
 @njit(error_model="numpy", cache=True)
 def tanh_f32(x):  # type: ignore[no-untyped-def]
-    a = abs(x)
-    q = expm1_f32(min(a, _F32(10.0)) * _F32(2.0))
-    t = q / (q + _F32(2.0))
-    t = _F32(1.0) if a > _F32(9.1) else t
-    t = -t if x < _F32(0.0) else t
-    t = x if a < _F32(1e-30) else t  # tiny x (and -0.0) exactly
-    return t if x == x else x
+    # tanh(x) = x P(x^2) / Q(x^2), a rational minimax approximation on [0, TANH32_CLAMP] (P(0) = Q(0) = 1, so tiny
+    # x and -0.0 come back exactly); beyond the clamp it rounds to +-1.
+    xc = min(max(x, _F32(-_TANH32_CLAMP)), _F32(_TANH32_CLAMP))  # Numba's max/min keep a NaN first argument
+    z = xc * xc
+    p = _F32(_TANH32_P[5])
+    p = fmuladd(p, z, _F32(_TANH32_P[4]))
+    p = fmuladd(p, z, _F32(_TANH32_P[3]))
+    p = fmuladd(p, z, _F32(_TANH32_P[2]))
+    p = fmuladd(p, z, _F32(_TANH32_P[1]))
+    p = fmuladd(p, z, _F32(_TANH32_P[0]))
+    p = fmuladd(p, z, _F32(1.0))
+    q = _F32(_TANH32_Q[2])
+    q = fmuladd(q, z, _F32(_TANH32_Q[1]))
+    q = fmuladd(q, z, _F32(_TANH32_Q[0]))
+    q = fmuladd(q, z, _F32(1.0))
+    return (xc * p) / q
 
 
 @njit(error_model="numpy", cache=True)
