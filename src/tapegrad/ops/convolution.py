@@ -170,6 +170,16 @@ def _pad_hw(F: Any, x: Any, pads: Pads, value: Any = 0) -> Any:
     """Pad the H and W axes (-3, -2) of ``(..., H, W, C)``."""
     if pads == ((0, 0), (0, 0)):
         return x
+    if not F.is_diff and type(x) is np.ndarray:  # np.pad's Python costs ~20 µs; large results in engine buffers
+        (top, bottom), (left, right) = pads
+        h, w = x.shape[-3], x.shape[-2]
+        out = _take(x.shape[:-3] + (h + top + bottom, w + left + right, x.shape[-1]), x.dtype)
+        out[..., :top, :, :] = value
+        out[..., top + h:, :, :] = value
+        out[..., top:top + h, :left, :] = value
+        out[..., top:top + h, left + w:, :] = value
+        out[..., top:top + h, left:left + w, :] = x
+        return out
     width = [(0, 0)] * (x.ndim - 3) + [pads[0], pads[1], (0, 0)]
     return F.pad(x, width, constant_values=value)
 
@@ -177,6 +187,11 @@ def _pad_hw(F: Any, x: Any, pads: Pads, value: Any = 0) -> Any:
 def _windows(F: Any, xp: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int], out_hw: Sequence[int]) -> Any:
     """A strided view of padded ``(..., N, Hp, Wp, C)`` as ``(..., N, Ho, Wo, C, kh, kw)`` (no copy)."""
     eh, ew = d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1
+    if not F.is_diff and type(xp) is np.ndarray:  # the same read-only view, without sliding_window_view's checks
+        st = xp.strides
+        return np.lib.stride_tricks.as_strided(
+            xp, xp.shape[:-3] + (out_hw[0], out_hw[1], xp.shape[-1], k[0], k[1]),
+            st[:-3] + (st[-3] * s[0], st[-2] * s[1], st[-1], st[-3] * d[0], st[-2] * d[1]), writeable=False)
     v = F.lib.stride_tricks.sliding_window_view(xp, (eh, ew), axis=(-3, -2))
     return v[..., : (out_hw[0] - 1) * s[0] + 1: s[0], : (out_hw[1] - 1) * s[1] + 1: s[1], :, :: d[0], :: d[1]]
 

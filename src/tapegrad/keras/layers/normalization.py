@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import tapegrad as tg
 
 from ...ops import core as _core
 from ...ops import normalization as _normalization
 from ...ops import shape_ops as _shape_ops
 from .. import initializers
+from ..optimizers._base import _tracing
 from ._base import InputSpec, Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
@@ -85,6 +88,12 @@ class BatchNormalization(Layer):
             # statistics and normalisation as one op with a fused gradient (same values as the two ops below)
             y, mean, variance = _normalization.fused_batch_norm_train(x, self.beta, self.gamma, self.epsilon)
             m = self.momentum
+            if type(mean._value) is np.ndarray and not _tracing():
+                # eager: the moving statistics are never differentiated, so the same arithmetic on the arrays
+                # (the values of the ops below, without recording four ops per statistic on a tape)
+                for var, stat in ((self.moving_mean, mean), (self.moving_variance, variance)):
+                    var.assign(var._value * m + stat._value * (1.0 - m))
+                return y
             self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
             self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
             return y
