@@ -112,8 +112,8 @@ def _chan_rows(a: np.ndarray, *vecs: Any) -> tuple[np.ndarray, ...]:
     if not row:
         return (a,) + vecs
     return (a.reshape(-1, row),) + tuple(
-        v.reshape(-1, row) if getattr(v, "shape", None) == shape else np.tile(v, k) if getattr(v, "ndim", 0) == 1
-        else v for v in vecs)
+        v.reshape(-1, row) if getattr(v, "shape", None) == shape else v[None].repeat(k, 0).reshape(-1)
+        if getattr(v, "ndim", 0) == 1 else v for v in vecs)  # (np.tile's result, without its Python costs)
 
 
 def _sum_rows(F: Any, a: Any, like: Any, value: Any = None) -> Any:

@@ -379,10 +379,11 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
             b, c = F.reshape(b, lead), F.reshape(c, lead)
         if per_sample:
             dx = xc
-            xcr *= np.tile(b, xcr.shape[-1] // b.shape[-1])
+            xcr *= _chan_rows(xc, b)[1]
             shift = gs * a + c  # (N, C): rows of the last spatial axis times C, broadcast over the others
             w = x.shape[-2]
-            dx.reshape(x.shape[0], hw // w, w * x.shape[-1])[...] += np.tile(shift, (1, w))[:, None, :]
+            dx.reshape(x.shape[0], hw // w, w * x.shape[-1])[...] += shift[:, None, :].repeat(w, 1).reshape(
+                x.shape[0], 1, w * x.shape[-1])
         elif raw:
             dx = prod  # gy·xc is summed already: its buffer takes the result
             gyr, dxr, ar, br, cr = _chan_rows(gy, dx, a, b, c)
