@@ -264,6 +264,41 @@ def _patches(F: Any, x: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int
     return F.reshape(flat, (kk + ones, m)), True
 
 
+# OpenBLAS runs the convolutions' tall, narrow products (hundreds of thousands of patch rows against a few dozen
+# output channels, or their transposes for the filter gradient) 1.4-2x faster as a stack of blocks of a few hundred
+# rows (measured on AVX-512 at 8-16 channels); the blocks' results are the same dot products (the filter
+# gradient's partial sums over blocks are added at the end).
+_ROW_BLOCK = 768
+
+
+def _mm_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``a (M, K) @ b (K, N)`` into ``out`` as a stack of row blocks (NumPy arrays, few output columns)."""
+    m = a.shape[0]
+    nb = m // _ROW_BLOCK
+    if nb < 2 or b.shape[1] > 32:
+        return np.matmul(a, b, out=out)
+    cut = nb * _ROW_BLOCK
+    np.matmul(a[:cut].reshape(nb, _ROW_BLOCK, a.shape[1]), b, out=out[:cut].reshape(nb, _ROW_BLOCK, b.shape[1]))
+    if cut < m:
+        np.matmul(a[cut:], b, out=out[cut:])
+    return out
+
+
+def _mm_sum_rows(at: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``at (K, M) @ b (M, N)`` (a sum over M rows) as a stack of row blocks whose partial products are added."""
+    m = at.shape[1]
+    nb = m // _ROW_BLOCK
+    if nb < 2 or b.shape[1] > 32:
+        return np.matmul(at, b)
+    cut = nb * _ROW_BLOCK
+    parts = np.matmul(at[:, :cut].reshape(at.shape[0], nb, _ROW_BLOCK).transpose(1, 0, 2),
+                      b[:cut].reshape(nb, _ROW_BLOCK, b.shape[1]))
+    r = np.add.reduce(parts, axis=0)
+    if cut < m:
+        r += np.matmul(at[:, cut:], b[cut:])
+    return r
+
+
 # The patch matrix a recorded conv2d forward built, kept for the filter gradient of the backward pass (which needs
 # the same matrix): id(input) -> (input, geometry, patches, tap_major). Entries are taken (popped) by the filter
 # gradient and checked by identity (the dict holds the input, so its id is not reused while the entry lives);
@@ -302,7 +337,7 @@ def _conv_fwd(F: Any, x: Any, f: Any, strides: tuple[int, int], dil: tuple[int, 
             w2 = np.concatenate([w2, bias.reshape(1, co)])
         a = cols.T if tap_major else cols
         if raw:
-            out = F.matmul(a, w2, out=_take((a.shape[0], co), x.dtype))
+            out = _mm_rows(a, w2, _take((a.shape[0], co), x.dtype))
         else:
             out = F.matmul(a, w2)
         out = F.reshape(out, (x.shape[0], out_hw[0], out_hw[1], co))
@@ -454,7 +489,10 @@ def _conv_filter_fwd(F: Any, x: Any, g: Any, ksize: tuple[int, int], strides: tu
         else:
             cols, tap_major = _patches(F, x, ksize, strides, dil, pads, out_hw)
         g2 = F.reshape(g, (-1, g.shape[-1]))
-        r = F.matmul(cols, g2) if tap_major else F.matmul(cols.T, g2)
+        if not F.is_diff and type(cols) is np.ndarray and type(g2) is np.ndarray:
+            r = _mm_sum_rows(cols if tap_major else cols.T, g2)
+        else:
+            r = F.matmul(cols, g2) if tap_major else F.matmul(cols.T, g2)
         return F.reshape(r, (ksize[0], ksize[1], x.shape[-1], g.shape[-1]))
     v = _windows(F, _pad_hw(F, x, pads), ksize, strides, dil, out_hw)  # (..., N, Ho, Wo, Ci, kh, kw)
     cin = _group_slices(groups, v.shape[-3])
@@ -886,8 +924,7 @@ def _filter_and_bias_grads(F: Any, g: Any, ins: Any, p: Any) -> tuple[Any, Any] 
     if cols.shape[0 if tap_major else 1] != kk + 1:
         return None
     del _SAVED_PATCHES[id(x)]
-    g2 = g.reshape(-1, co)
-    r = np.matmul(cols, g2) if tap_major else np.matmul(cols.T, g2)
+    r = _mm_sum_rows(cols if tap_major else cols.T, g.reshape(-1, co))
     return r[:kk].reshape(kh, kw, ci, co), r[kk]
 
 
