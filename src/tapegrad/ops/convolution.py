@@ -459,17 +459,20 @@ def _conv_input_flat(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], dil: 
     span = total - ((dil[0] * (kh - 1)) * wp + dil[1] * (kw - 1))  # grid positions whose windows fit
     dt = np.result_type(g, f)
     grid = _take((n, hp, wp, co), dt)
-    grid.fill(0)
+    grid[:, ho:] = 0  # the positions without an output (their windows do not fit): zeros
+    grid[:, :ho, wo:] = 0
     grid[:, :ho, :wo] = g
     taps = np.matmul(f.reshape(kh * kw * ci, co), grid.reshape(total, co)[:span].T,
                      out=_take((kh * kw * ci, span), dt))
     acc = _take((ci, total), dt)
-    acc.fill(0)
+    acc[:, :span] = taps[:ci]  # tap (0, 0): offset 0
+    acc[:, span:] = 0
     for a in range(kh):
         for b in range(kw):
-            off = a * dil[0] * wp + b * dil[1]
-            k = (a * kw + b) * ci
-            acc[:, off:off + span] += taps[k:k + ci]
+            if a or b:
+                off = a * dil[0] * wp + b * dil[1]
+                k = (a * kw + b) * ci
+                acc[:, off:off + span] += taps[k:k + ci]
     gx = _take((n, h, w, ci), dt)
     np.copyto(gx, acc.reshape(ci, n, hp, wp)[:, :, pt:pt + h, pl:pl + w].transpose(1, 2, 3, 0))
     return gx
