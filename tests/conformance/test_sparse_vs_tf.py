@@ -7,13 +7,12 @@ convention fails. TensorFlow's run is cached in ``.cache/``; without TensorFlow 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .test_strings_ragged_vs_tf import _run, _tf_results, agree
+from .test_strings_ragged_vs_tf import _run, _tf_results, case_names, check_case
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "sparse_programs.py"
@@ -28,19 +27,6 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], d
     return tf, _run("tapegrad", tmp_path_factory.mktemp("sparse") / "tapegrad.json", PROGRAMS)
 
 
-def _names() -> list[str]:
-    sys.path.insert(0, str(HERE))
-    try:
-        import sparse_programs  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(HERE))
-    return list(sparse_programs.CASES)
-
-
-@pytest.mark.parametrize("name", _names())
+@pytest.mark.parametrize("name", case_names("sparse_programs"))
 def test_case_matches_tensorflow(name: str, results: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    tf, tg = results
-    assert name in tf, f"TensorFlow's run has no case {name!r}"
-    if name in KNOWN:
-        pytest.xfail(KNOWN[name])
-    assert agree(tf[name], tg.get(name)), f"{name}:\n  TF:       {tf[name]}\n  tapegrad: {tg.get(name)}"
+    check_case(name, results, KNOWN)

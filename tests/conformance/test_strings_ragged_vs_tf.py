@@ -84,22 +84,29 @@ def agree(tf: list[str], tg: list[str] | None) -> bool:
     return a == b or (_NUMBER.sub("#", a) == _NUMBER.sub("#", b) and same_tokens(a, b))
 
 
-def _names() -> list[str]:
+def case_names(module: str = "strings_ragged_programs") -> list[str]:
+    """The case names of a programs module of this folder."""
+    import importlib
+
     sys.path.insert(0, str(HERE))
     try:
-        import strings_ragged_programs  # type: ignore[import-not-found]
+        return list(importlib.import_module(module).CASES)
     finally:
         sys.path.remove(str(HERE))
-    return list(strings_ragged_programs.CASES)
 
 
-@pytest.mark.parametrize("name", _names())
-def test_case_matches_tensorflow(name: str, results: tuple[dict[str, Any], dict[str, Any]]) -> None:
+def check_case(name: str, results: tuple[dict[str, Any], dict[str, Any]], known: dict[str, str]) -> None:
+    """One case of a lane: TF ran it, and tapegrad's result agrees (or it is a known difference: xfail)."""
     tf, tg = results
     assert name in tf, f"TensorFlow's run has no case {name!r}"
-    if name in KNOWN:
-        pytest.xfail(KNOWN[name])
+    if name in known:
+        pytest.xfail(known[name])
     assert agree(tf[name], tg.get(name)), f"{name}:\n  TF:       {tf[name]}\n  tapegrad: {tg.get(name)}"
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_case_matches_tensorflow(name: str, results: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, results, KNOWN)
 
 
 def test_rule_detects_differences() -> None:
