@@ -471,6 +471,28 @@ def sparse_bincount(tf: Any) -> Any:
 
 
 @case
+def sparse_bincount_ragged_and_limits(tf: Any) -> Any:
+    rt = tf.ragged.constant([[1, 1, 4], [], [2]])
+    v = tf.sparse.SparseTensor([[0, 0], [0, 1], [1, 0], [1, 3]], tf.constant([1, 3, 1, 1], tf.int64), [2, 4])
+    return (tf.sparse.bincount(rt), tf.sparse.bincount(rt, axis=-1), tf.sparse.bincount(v, axis=-1, maxlength=2),
+            tf.sparse.bincount(v, binary_output=True, axis=-1))
+
+
+@case
+def sparse_reshape_unsorted_and_3d(tf: Any) -> Any:
+    st = _sp(tf, [[2, 3], [0, 1], [1, 0]], [1.0, 2.0, 3.0], [3, 4])
+    return tf.sparse.reshape(st, [-1]), tf.sparse.reshape(st, [2, 3, 2])
+
+
+@case
+def unsorted_segments_2d_ids(tf: Any) -> Any:
+    d = tf.constant(np.arange(12.0).reshape(2, 3, 2))
+    ids = tf.constant([[0, 2, 0], [1, 2, -1]])
+    return (tf.math.unsorted_segment_max(d, ids, 3), tf.math.unsorted_segment_prod(d, ids, 3),
+            tf.math.unsorted_segment_mean(d, ids, 4))
+
+
+@case
 def sparse_cross(tf: Any) -> Any:
     a = tf.sparse.SparseTensor([[0, 0], [1, 0], [1, 1]], tf.constant(["a", "b", "c"]), [2, 2])
     b = tf.constant([["d"], ["e"]])

@@ -170,15 +170,14 @@ class SparseTensorSpec:
         return [TensorSpec([None, rank], _dtypes.int64), TensorSpec([None], self._dtype),
                 TensorSpec([rank], _dtypes.int64)]
 
+    def _key(self) -> tuple[Any, ...]:
+        return self._dtype, None if self._shape.rank is None else tuple(self._shape.as_list())
+
     def __eq__(self, other: object) -> bool:
-        return (type(other) is SparseTensorSpec and other._dtype == self._dtype
-                and other._shape.as_list() == self._shape.as_list()
-                if self._shape.rank is not None and other._shape.rank is not None
-                else type(other) is SparseTensorSpec and other._dtype == self._dtype
-                and other._shape.rank == self._shape.rank)
+        return type(other) is SparseTensorSpec and other._key() == self._key()
 
     def __hash__(self) -> int:
-        return hash((self._dtype, None if self._shape.rank is None else tuple(self._shape.as_list())))
+        return hash(self._key())
 
     def __repr__(self) -> str:
         return f"SparseTensorSpec({self._shape!r}, {self._dtype!r})"
