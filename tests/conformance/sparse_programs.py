@@ -414,6 +414,23 @@ def sparse_sampled_addmm(tf: Any) -> Any:
 
 
 @case
+def sparse_sampled_addmm_batched(tf: Any) -> Any:
+    indices = tf.constant([0, 1, 1, 0, 0, 0, 1, 0], shape=[2, 2, 2])
+    x = [tf.constant([[3.0, 5.0], [2.0, 7.0]]), tf.constant(np.arange(1.0, 13.0).reshape(2, 2, 3), tf.float32),
+         tf.constant(np.arange(13.0, 25.0).reshape(2, 3, 2), tf.float32)]
+    with tf.GradientTape() as t:
+        t.watch(x)
+        out = tf.sparse.sampled_addmm(indices, x[0], tf.constant([2, 2]), x[1], x[2], alpha=0.75, beta=0.25)
+        loss = tf.reduce_sum(out[1] * tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    return out, [_kind(tf, g) for g in t.gradient(loss, x)]
+
+
+@case
+def sparse_sampled_addmm_bad_shape(tf: Any) -> Any:
+    return tf.sparse.sampled_addmm([[0, 0]], [1.0], [3, 2], tf.ones([2, 3]), tf.ones([3, 2]))
+
+
+@case
 def sparse_expand_dims(tf: Any) -> Any:
     return (_grads(tf, lambda v: tf.sparse.expand_dims(_sp(tf, IDX, v, [3, 4]), 0), [1.0, 2.0]),
             tf.sparse.expand_dims(_st(tf), -1), tf.sparse.expand_dims(_st(tf), 1))

@@ -1180,35 +1180,38 @@ def segment_sqrt_n(data: Any, indices: Any, segment_ids: Any, num_segments: Any 
 
 def sampled_addmm(indices: Any, values: Any, dense_shape: Any, mat1: Any, mat2: Any, beta: Any = 1.0,
                   alpha: Any = 1.0, output_type: Any = _dtypes.float32) -> tuple[Tensor, Tensor, Tensor]:
-    """``alpha * (mat1 @ mat2)`` read at ``indices``, plus ``beta * values``: returns ``(indices, values,
-    dense_shape)``. Gradients as TF: dense to ``values`` and ``mat2``, ``IndexedSlices`` to ``mat1`` (a gather of
-    its rows).
+    """``alpha * (mat1 @ mat2)`` read at ``indices`` (``[..., N, 2]``; leading axes are batch axes of ``mat1`` and
+    ``mat2``), plus ``beta * values``: returns ``(indices, values, dense_shape)`` (``dense_shape`` must be
+    ``[mat1 rows, mat2 columns]``: ``ValueError`` otherwise). Gradients as TF's (the same gathers): dense to
+    ``values`` and ``mat2``, ``IndexedSlices`` to an unbatched ``mat1``.
 
     >>> import tapegrad as tf
     >>> out = tf.sparse.sampled_addmm([[0, 1]], [1.0], [2, 2], tf.ones([2, 3]), tf.ones([3, 2]))
     >>> out[1].numpy().tolist()
     [4.0]
     """
-    from .indexing import gather
+    from .indexing import gather_nd
     from .reductions import reduce_sum as dense_sum
 
-    ix = core.convert_to_tensor(indices, dtype=_dtypes.int64)
+    ix = core.convert_to_tensor(indices)
     vals = core.convert_to_tensor(values, dtype=output_type)
     shape = core.convert_to_tensor(dense_shape, dtype=_dtypes.int32)
     a = core.convert_to_tensor(mat1, dtype=output_type)
     b = core.convert_to_tensor(mat2, dtype=output_type)
-    iv = static_value(ix)
-    if iv.ndim != 2 or iv.shape[1] != 2 or a._value.ndim != 2 or b._value.ndim != 2:
-        raise InvalidArgumentError("sparse.sampled_addmm: needs [N, 2] indices and two matrices (batched inputs are "
-                                   f"not supported here), got indices {list(iv.shape)}, mat1 {list(a._value.shape)}, "
-                                   f"mat2 {list(b._value.shape)}.")
-    if a._value.shape[1] != b._value.shape[0]:
-        raise InvalidArgumentError(f"sparse.sampled_addmm: cannot multiply mat1 {list(a._value.shape)} by mat2 "
-                                   f"{list(b._value.shape)}: inner dimensions differ.")
-    rows = gather(a, make(iv[:, 0].copy(), NUMPY))
-    cols = gather(shape_ops.transpose(b), make(iv[:, 1].copy(), NUMPY))
+    ra, rb = a._value.ndim, b._value.ndim
+    if ra < 2 or rb < 2 or ix._value.ndim < 2 or ix._value.shape[-1] != 2:
+        raise InvalidArgumentError(f"sparse.sampled_addmm: needs indices [..., N, 2] and matrices of rank >= 2, got "
+                                   f"indices {list(ix._value.shape)}, mat1 {list(a._value.shape)}, mat2 "
+                                   f"{list(b._value.shape)}.")
+    want = [a._value.shape[-2], b._value.shape[-1]]
+    if np.asarray(static_value(shape)).tolist() != want:
+        raise ValueError(f"sparse.sampled_addmm: Dense shape: {np.asarray(static_value(shape)).tolist()} does not "
+                         f"match output shape: {want} (mat1's rows by mat2's columns).")
+    perm = list(range(rb - 2)) + [rb - 1, rb - 2]
+    rows = gather_nd(a, ix[..., :-1], batch_dims=ra - 2)
+    cols = gather_nd(shape_ops.transpose(b, perm), ix[..., -1:], batch_dims=ra - 2)
     dot = dense_sum(rows * cols, axis=-1)
-    return ix, _values_like(alpha, vals, "sampled_addmm") * dot + _values_like(beta, vals, "sampled_addmm") * vals, \
+    return ix, dot * _values_like(alpha, vals, "sampled_addmm") + vals * _values_like(beta, vals, "sampled_addmm"), \
         shape
 
 
