@@ -73,6 +73,12 @@ def dense(g: Grad) -> np.ndarray:
     return g.dense() if isinstance(g, Sparse) else g
 
 
+def _same_array(variable: Variable, value: Any) -> bool:
+    """``value`` is an update the variable takes as it is: an ndarray of its dtype and shape (no cast, no broadcast)."""
+    own = variable._value
+    return type(value) is np.ndarray and value.dtype == own.dtype and value.shape == own.shape
+
+
 def _as_grad(g: Any, dtype: np.dtype) -> Grad:
     if type(g).__name__ == "IndexedSlices":
         values = np.asarray(g.values.numpy()).astype(dtype, copy=False)
@@ -366,12 +372,16 @@ class Optimizer:
     def assign_add(self, variable: Variable, value: Grad) -> None:
         if isinstance(value, Sparse):
             variable.scatter_add(value.as_indexed_slices())
+        elif _same_array(variable, value):
+            variable.assign_add(make(value, NUMPY))  # one pass: the variable's new buffer is old + value
         else:
             variable.assign(make(np.asarray(variable.numpy() + value, dtype=variable.dtype.as_numpy_dtype), NUMPY))
 
     def assign_sub(self, variable: Variable, value: Grad) -> None:
         if isinstance(value, Sparse):
             variable.scatter_sub(value.as_indexed_slices())
+        elif _same_array(variable, value):
+            variable.assign_sub(make(value, NUMPY))  # one pass: the variable's new buffer is old - value
         else:
             variable.assign(make(np.asarray(variable.numpy() - value, dtype=variable.dtype.as_numpy_dtype), NUMPY))
 
