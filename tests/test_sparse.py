@@ -208,6 +208,20 @@ def test_compiled_sparse_gradients_replay_for_new_patterns() -> None:
     assert len(runs) == 1 + 4 and f.experimental_get_tracing_count() == 1
 
 
+def test_function_without_signature_keys_a_sparse_tensor_by_its_dense_shape() -> None:
+    runs = []
+
+    @tf.function
+    def f(st: Any) -> Any:
+        runs.append(1)
+        return tf.sparse.reduce_sum(st, 1)
+
+    assert f(_st([1.0], [[0, 0]], [3, 4])).numpy().tolist() == [1.0, 0.0, 0.0]
+    assert f(_st([1.0, 2.0], [[0, 0], [2, 1]], [3, 4])).numpy().tolist() == [1.0, 0.0, 2.0]  # other nnz: same trace
+    assert f(_st([5.0], [[1, 4]], [3, 5])).numpy().tolist() == [0.0, 5.0, 0.0]  # other dense shape: a new trace
+    assert f.experimental_get_tracing_count() == 2 and len(runs) == 2
+
+
 def test_function_with_ragged_signature() -> None:
     @tf.function(input_signature=[tf.RaggedTensorSpec(shape=[None, None], dtype=tf.int32)])
     def f(rt: Any) -> Any:

@@ -731,6 +731,14 @@ def function_sparse_returns(tf: Any) -> Any:
 
 
 @case
+def function_sparse_no_signature_reuse(tf: Any) -> Any:
+    f = tf.function(lambda st: tf.sparse.reduce_sum(st, 1))
+    out = [f(_sp(tf, [[0, 0]], [1.0], [3, 4])), f(_sp(tf, [[0, 0], [1, 1]], [1.0, 2.0], [3, 4])),
+           f(_sp(tf, [[0, 0]], [1.0], [3, 5])), f(_sp(tf, [[2, 3], [2, 4]], [1.0, 2.0], [3, 5]))]
+    return out, f.experimental_get_tracing_count(), f.get_concrete_function(_st(tf)).structured_input_signature
+
+
+@case
 def function_ragged_signature(tf: Any) -> Any:
     @tf.function(input_signature=[tf.RaggedTensorSpec(shape=[None, None], dtype=tf.int32)])
     def f(rt: Any) -> Any:

@@ -225,7 +225,14 @@ def _key_of(x: Any, leaves: list[_Leaf], refs: list[Any], name: str) -> Any:
         return (_R, x.ragged_rank, *[(c._value.shape[1:] if i == 0 else c._value.shape if i == 1 else (),
                                       c._value.dtype) for i, c in enumerate(parts)])
     parts = _composite_parts(x)
-    if parts is not None:  # a SparseTensor, or a SparseTensorSpec/RaggedTensorSpec (its component TensorSpecs)
+    if parts is not None and not isinstance(parts[0], TensorSpec):
+        # A SparseTensor: keyed like TF's trace type (its dense shape and dtype), not by its entry count; the
+        # leaves are traced with that count unknown, so other sparsity patterns of the shape reuse the trace.
+        ind, val, dims = parts
+        for i, (c, spec) in enumerate(zip(parts, [[None, ind._value.shape[1]], [None], list(dims._value.shape)])):
+            leaves.append(_Leaf(c, TensorSpec(spec, c.dtype), f"{name}_{i}" if i else name))
+        return (_S, tuple(np.asarray(dims._value).tolist()), val._value.dtype)
+    if parts is not None:  # a SparseTensorSpec/RaggedTensorSpec: its component TensorSpecs
         kind = _R if t is _ragged_spec_type() else _S
         return (kind, *[_key_of(c, leaves, refs, f"{name}_{i}" if i else name) for i, c in enumerate(parts)])
     if isinstance(x, TensorSpec):
