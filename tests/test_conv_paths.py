@@ -123,3 +123,24 @@ def test_batch_norm_gradient_of_spatially_constant_upstream(shape: tuple) -> Non
         lo = np.sum(nz._fbn_fwd(NUMPY, x - d, off, scale, **p)[0] * gy)
         num[i] = (hi - lo) / (2 * eps)
     np.testing.assert_allclose(fast[0], num, rtol=1e-5, atol=1e-7)
+
+
+def test_max_pool_gradient_in_batch_chunks_routes_ties_like_tf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tiled max pool's gradient runs a few images at a time; with chunks of two images (the last one
+    shorter) it equals a direct loop that sends each window's upstream to its first maximum (TF's tie rule)."""
+    from tapegrad.ops import pooling
+
+    rng = np.random.default_rng(11)
+    x = np.maximum(np.round(rng.standard_normal((7, 6, 8, 4)), 1), 0)  # many ties (zeros, repeated values)
+    top = x.reshape(7, 3, 2, 4, 2, 4).max(axis=(2, 4))
+    g = rng.standard_normal(top.shape)
+    want = np.zeros_like(x)
+    for n, i, j, c in np.ndindex(top.shape):
+        win = x[n, 2 * i: 2 * i + 2, 2 * j: 2 * j + 2, c].reshape(-1)
+        k = int(np.argmax(win == top[n, i, j, c]))
+        want[n, 2 * i + k // 2, 2 * j + k % 2, c] = g[n, i, j, c]
+    monkeypatch.setattr(pooling, "_POOL_CHUNK_BYTES", 2 * x[0].nbytes)
+    got = pooling._maxpool_vjp_tiled_np(g, x, top, (2, 2))
+    np.testing.assert_array_equal(got, want)
+    monkeypatch.setattr(pooling, "_POOL_CHUNK_BYTES", 1 << 30)
+    np.testing.assert_array_equal(pooling._maxpool_vjp_tiled_np(g, x, top, (2, 2)), want)

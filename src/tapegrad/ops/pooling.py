@@ -136,6 +136,23 @@ def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: 
     a non-finite upstream makes this return None (the argmax rule runs)."""
     if np.isnan(top).any() or not np.isfinite(g).all():
         return None
+    gx = _take(x.shape, g.dtype)
+    if x.ndim != 4 or x.shape[0] < 2:
+        _maxpool_vjp_rows(g, x, top, ksize, gx)
+        return gx
+    # a few images at a time, so that the repeated maxima and upstream and the flags stay in the core's cache
+    # (the whole batch at once measured ~2x slower for a 64×26×26×8 input on a shared core)
+    step = max(1, _POOL_CHUNK_BYTES // max(x[0].nbytes, 1))
+    for i in range(0, x.shape[0], step):
+        _maxpool_vjp_rows(g[i:i + step], x[i:i + step], top[i:i + step], ksize, gx[i:i + step])
+    return gx
+
+
+_POOL_CHUNK_BYTES = 512 << 10
+
+
+def _maxpool_vjp_rows(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: tuple[int, int], gx: np.ndarray) -> None:
+    """:func:`_maxpool_vjp_tiled_np`'s routing for one block of the batch, written into ``gx`` (C-contiguous)."""
     kh, kw = ksize
     lead, (ho, wo, c) = x.shape[:-3], top.shape[-3:]
     rows = lead + (ho, kh, wo * kw, c)
@@ -159,12 +176,10 @@ def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: 
             np.bitwise_and(e, not_taken, out=e)  # a hit no earlier tap of the window had
             if k < kh * kw - 1:
                 taken |= e
-    gx = _take(x.shape, g.dtype)
     gr = gx.reshape(rows)
     g_w = np.repeat(g, kw, axis=-2)
     for a in range(kh):
         np.multiply(g_w, eq[a], out=gr[..., a, :, :])
-    return gx
 
 
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
