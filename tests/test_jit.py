@@ -334,3 +334,35 @@ def test_function_reports_jit_compile_time_in_its_code():
     step()
     code = step.experimental_get_compiler_ir()(stage="code")
     assert "# jit: 1 kernels fusing" in code and "compiled in" in code
+
+
+def test_float32_sums_over_long_flat_loops_add_blocks_in_float64():
+    # a flat float32 sum over >= 2 blocks adds each block of SUM_BLOCK elements in float32 vector lanes and the
+    # block sums in float64 (the remainder goes straight to float64): within a few ulps of the magnitude, as
+    # NumPy's pairwise sums; NaN and inf still propagate; max and elementwise outputs are unaffected
+    from tapegrad.compiler.numba_backend.kernel import SUM_BLOCK
+
+    rng = np.random.default_rng(12)
+    n = 5 * SUM_BLOCK + 123
+    x = (rng.standard_normal(n) * 100 + 3).astype(np.float32)
+
+    def f(t):
+        return tf.reduce_sum(t * t), tf.reduce_mean(t), tf.reduce_max(t), t * 2.0
+
+    pj, _, got, ref = both(f, tf.constant(x))
+    [kern] = pj.jit_report.kernels
+    assert "accb" in kern.source and f"range({5 * SUM_BLOCK}, {n})" in kern.source, kern.source
+    x64 = x.astype(np.float64)
+    eps = float(np.finfo(np.float32).eps)
+    assert abs(float(got[0]) - np.sum(x64 * x64)) <= 4 * eps * np.sum(x64 * x64)
+    assert abs(float(got[1]) - np.mean(x64)) <= 4 * eps * np.mean(np.abs(x64))
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5)
+    np.testing.assert_allclose(got[1], ref[1], rtol=1e-5, atol=1e-5 * float(np.abs(x).mean()))
+    assert got[2] == ref[2] and np.array_equal(got[3], ref[3])
+    for bad, want in ((np.nan, np.nan), (np.inf, np.inf)):
+        y = x.copy()
+        y[3 * SUM_BLOCK + 7] = bad
+        out = vals(pj([tf.constant(y)]))
+        assert np.array_equal(out[0], np.float32(want), equal_nan=True), out[0]
+    small = compile_fn(f, tf.constant(x[: 2 * SUM_BLOCK - 1]))
+    assert "accb" not in small.jit_report.kernels[0].source  # under two blocks: float64 throughout
