@@ -78,6 +78,33 @@ def test_incomplete_gamma_beta_zeta_polygamma_accuracy() -> None:
     assert _rel(_f64(tf.math.polygamma, n, xx), sc.polygamma(n.astype(int), xx)) < 1e-12
 
 
+def test_igamma_large_a_near_x() -> None:
+    """Temme's uniform expansion where the series would need ~9 sqrt(a) terms (a >= 1e5, |x/a - 1| < 0.01): against
+    the series/continued fraction (a <= 1e6: SciPy errs by 4e-6 at a = 1e6, x = 0.995e6) and SciPy near the centre."""
+    from tapegrad.ops import special_gamma as sg
+
+    for a in (1e5, 1e6):
+        x = a + np.sqrt(a) * np.array([-5.0, -1.0, 0.0, 0.5, 3.0])
+        aa = np.full(x.shape, a)
+        ser = x < a + 1
+        p_series = np.exp(sg._log_prefactor(np, aa[ser], x[ser])) * sg._p_series(np, aa[ser], x[ser])
+        q_cfrac = np.exp(sg._log_prefactor(np, aa[~ser], x[~ser]) + np.log(a)) * sg._q_cfrac(np, aa[~ser], x[~ser])
+        assert _rel(_f64(tf.math.igamma, aa[ser], x[ser]), p_series) < 1e-12
+        assert _rel(_f64(tf.math.igammac, aa[~ser], x[~ser]), q_cfrac) < 1e-12
+    for a in (1e8, 1e12):
+        x = a + np.sqrt(a) * np.array([-1.0, 0.0, 0.5, 1.0])
+        aa = np.full(x.shape, a)
+        assert _rel(_f64(tf.math.igamma, aa, x), sc.gammainc(aa, x)) < 1e-12
+        assert _rel(_f64(tf.math.igammac, aa, x), sc.gammaincc(aa, x)) < 1e-12
+    at, xt = tf.constant([1e8, 1e8], tf.float64), tf.constant([1e8, 1e8 + 1e4], tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(at)
+        y = tf.math.igamma(at, xt)
+    h = 1e-3 * 1e4
+    num = (sc.gammainc(1e8 + h, [1e8, 1e8 + 1e4]) - sc.gammainc(1e8 - h, [1e8, 1e8 + 1e4])) / (2 * h)
+    np.testing.assert_allclose(tape.gradient(y, at).numpy(), num, rtol=1e-6)
+
+
 def test_igamma_grad_a_matches_numerical_derivative() -> None:
     rng = np.random.default_rng(0)
     a = np.exp(rng.uniform(np.log(0.05), np.log(200.0), 200))

