@@ -258,6 +258,9 @@ def test_bucketize_and_raw_ops() -> None:
         y = tf.raw_ops.Bucketize(input=x, boundaries=[1.5])
     with pytest.raises(LookupError, match="bucketize"):
         tape.gradient(y, x)
+    with tf.autodiff.ForwardAccumulator(x, tf.ones_like(x)) as acc:  # no tangent, no error (as TF)
+        y = tf.raw_ops.Bucketize(input=x, boundaries=[1.5])
+    assert acc.jvp(y) is None
     with pytest.raises(TypeError, match="keyword"):
         tf.raw_ops.Bucketize(x, [1.0])
     with pytest.raises(InvalidArgumentError, match="sorted"):

@@ -196,6 +196,8 @@ class ForwardAccumulator:
             return
         ts = tuple([tangents.get(i) if i is not None else None for i in in_ids])
         rule = op.jvp
+        if rule is None and not op.multi and out.dtype.kind not in "fcV":
+            return  # an integer result of an op without a gradient (Bucketize): no tangent; TF raises nothing
         if rule is None:
             rule = op.meta.get("forward_rule")
             if rule is None:
