@@ -279,14 +279,42 @@ class Field:
 
 # -- containers ----------------------------------------------------------------------------------------------------
 
-class RepeatedScalar:
-    """A repeated scalar field: a list with protobuf's type checks (``append``, ``extend``, indexing, ``len``)."""
+class _Repeated:
+    """What both repeated containers share: a list of items owned by a message field."""
 
     __slots__ = ("_items", "_field", "_owner")
 
     def __init__(self, owner: Message, field: Field) -> None:
         self._items: list[Any] = []
         self._field, self._owner = field, owner
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._items[i]
+
+    def __delitem__(self, i: Any) -> None:
+        del self._items[i]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, type(self)):
+            return self._items == other._items
+        return isinstance(other, (list, tuple)) and self._items == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
+class RepeatedScalar(_Repeated):
+    """A repeated scalar field: a list with protobuf's type checks (``append``, ``extend``, indexing, ``len``)."""
+
+    __slots__ = ()
 
     def _check(self, v: Any) -> Any:
         return self._field.check(type(self._owner)._FULL_NAME, v)
@@ -319,37 +347,11 @@ class RepeatedScalar:
             self._items[i] = self._check(v)
         self._owner._modified()
 
-    def __delitem__(self, i: Any) -> None:
-        del self._items[i]
 
-    def __getitem__(self, i: Any) -> Any:
-        return self._items[i]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._items)
-
-    def __eq__(self, other: Any) -> bool:
-        if isinstance(other, RepeatedScalar):
-            return self._items == other._items
-        return isinstance(other, (list, tuple)) and self._items == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._items)
-
-
-class RepeatedMessage:
+class RepeatedMessage(_Repeated):
     """A repeated message field: ``add(**fields)``, ``append(msg)`` (a copy), ``extend``, indexing, ``len``."""
 
-    __slots__ = ("_items", "_field", "_owner")
-
-    def __init__(self, owner: Message, field: Field) -> None:
-        self._items: list[Message] = []
-        self._field, self._owner = field, owner
+    __slots__ = ()
 
     def _coerce(self, v: Any) -> Message:
         cls = self._field.message
@@ -378,28 +380,6 @@ class RepeatedMessage:
     def extend(self, values: Iterable[Any]) -> None:
         for v in values:
             self.append(v)
-
-    def __getitem__(self, i: Any) -> Any:
-        return self._items[i]
-
-    def __delitem__(self, i: Any) -> None:
-        del self._items[i]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[Message]:
-        return iter(self._items)
-
-    def __eq__(self, other: Any) -> bool:
-        if isinstance(other, RepeatedMessage):
-            return self._items == other._items
-        return isinstance(other, (list, tuple)) and self._items == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self._items)
 
 
 class MessageMap:

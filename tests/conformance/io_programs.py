@@ -403,25 +403,25 @@ def _records(tf: Any) -> list[bytes]:
     return _RECORDS + [_ex(tf, i=[i], v=[0.5 * i]).SerializeToString(deterministic=True) for i in range(20)]
 
 
-@writer
-def w_plain(tf: Any, d: str) -> None:
-    with tf.io.TFRecordWriter(os.path.join(d, "plain.tfrecord")) as w:
+def _write_all(tf: Any, path: str, options: Any = None) -> None:
+    with tf.io.TFRecordWriter(path, options) as w:
         for r in _records(tf):
             w.write(r)
+
+
+@writer
+def w_plain(tf: Any, d: str) -> None:
+    _write_all(tf, os.path.join(d, "plain.tfrecord"))
 
 
 @writer
 def w_gzip(tf: Any, d: str) -> None:
-    with tf.io.TFRecordWriter(os.path.join(d, "gzip.tfrecord"), tf.io.TFRecordOptions(compression_type="GZIP")) as w:
-        for r in _records(tf):
-            w.write(r)
+    _write_all(tf, os.path.join(d, "gzip.tfrecord"), tf.io.TFRecordOptions(compression_type="GZIP"))
 
 
 @writer
 def w_zlib(tf: Any, d: str) -> None:
-    with tf.io.TFRecordWriter(os.path.join(d, "zlib.tfrecord"), "ZLIB") as w:
-        for r in _records(tf):
-            w.write(r)
+    _write_all(tf, os.path.join(d, "zlib.tfrecord"), "ZLIB")
 
 
 @writer

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import InvalidArgumentError
+from ._common import string_array
 
 __all__ = ["decode_csv", "split_record", "Columns"]
 
@@ -197,16 +198,7 @@ def decode_csv(records: Any, record_defaults: Any, field_delim: str = ",", use_q
         raise InvalidArgumentError(f"field_delim should be only 1 char; got {field_delim!r}.")
     na = _text(na_value, "na_value")
     columns = Columns(record_defaults, select_cols, "decode_csv")
-    v = getattr(records, "_value", records)
-    if isinstance(v, (bytes, str)):
-        arr = np.empty((), dtype=object)
-        arr[()] = _text(v, "records")
-    elif isinstance(v, np.ndarray) and v.dtype == object:
-        arr = v
-    else:
-        from .._strings import to_bytes_array
-
-        arr = np.asarray(to_bytes_array(v, "decode_csv"), dtype=object)
+    arr = string_array(records, "decode_csv")
     rows = []
     for i, rec in enumerate(arr.reshape(-1)):
         where = f"record {i}"

@@ -22,16 +22,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError
+from ._common import path_of
 
 __all__ = ["GFile", "exists", "glob", "isdir", "listdir", "makedirs", "mkdir", "remove", "rmtree", "copy", "rename",
            "stat", "walk", "join"]
 
 
-def _p(path: Any) -> str:
-    path = getattr(path, "_value", path)
-    if hasattr(path, "ndim") and path.ndim == 0:
-        path = path[()]
-    return os.fspath(path.decode("utf-8") if isinstance(path, bytes) else path)
+_p = path_of
 
 
 def _missing(path: str) -> NotFoundError:
@@ -107,11 +104,15 @@ def rmtree(path: Any) -> None:
     shutil.rmtree(p)
 
 
+def _refuse_existing(path: str, overwrite: bool) -> None:
+    if not overwrite and os.path.exists(path):
+        raise AlreadyExistsError(f"file already exists: {path} (pass overwrite=True to replace it)")
+
+
 def copy(src: Any, dst: Any, overwrite: bool = False) -> None:
     """Copy file ``src`` to ``dst``; an existing ``dst`` needs ``overwrite=True`` (else ``AlreadyExistsError``)."""
     s, d = _p(src), _p(dst)
-    if not overwrite and os.path.exists(d):
-        raise AlreadyExistsError(f"file already exists: {d} (pass overwrite=True to replace it)")
+    _refuse_existing(d, overwrite)
     try:
         shutil.copyfile(s, d)
     except FileNotFoundError:
@@ -123,8 +124,7 @@ def copy(src: Any, dst: Any, overwrite: bool = False) -> None:
 def rename(src: Any, dst: Any, overwrite: bool = False) -> None:
     """Move ``src`` to ``dst``; an existing ``dst`` needs ``overwrite=True`` (else ``AlreadyExistsError``)."""
     s, d = _p(src), _p(dst)
-    if not overwrite and os.path.exists(d):
-        raise AlreadyExistsError(f"file already exists: {d} (pass overwrite=True to replace it)")
+    _refuse_existing(d, overwrite)
     try:
         os.replace(s, d)
     except FileNotFoundError:

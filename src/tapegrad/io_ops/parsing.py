@@ -19,6 +19,7 @@ import numpy as np
 from .. import _dtypes
 from .._proto import DecodeError, iter_fields, read_varint
 from ..errors import InvalidArgumentError
+from ._common import string_array
 
 __all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "parse_single_example",
            "parse_example", "parse_single_sequence_example", "parse_sequence_example"]
@@ -254,20 +255,6 @@ def _group(features: dict[str, Any], where: str) -> tuple[list[str], list[str], 
     return sparse, dense, ragged
 
 
-def _serialized(value: Any) -> np.ndarray:
-    """Serialised protos given as bytes/str, a list of them, a NumPy array or a string tensor: an object array."""
-    v = getattr(value, "_value", value)
-    if isinstance(v, (bytes, str)):
-        out = np.empty((), dtype=object)
-        out[()] = v.encode("utf-8") if isinstance(v, str) else v
-        return out
-    if isinstance(v, np.ndarray) and v.dtype == object:
-        return v
-    from .._strings import to_bytes_array
-
-    return np.asarray(to_bytes_array(v), dtype=object)
-
-
 def _values(key: str, feats: dict[str, memoryview], dtype: str, index: int, what: str = "Key") -> np.ndarray | None:
     buf = feats.get(key)
     if buf is None:
@@ -488,7 +475,7 @@ def parse_single_example(serialized: Any, features: dict[str, Any], example_name
     >>> list(out), int(out["label"]), out["tags"].values.numpy().tolist(), float(out["weight"])
     (['tags', 'label', 'weight'], 1, [b'a', b'b'], 1.0)
     """
-    data = _serialized(serialized)
+    data = string_array(serialized, "parse_example")
     if data.ndim != 0:
         raise ValueError(f"parse_single_example: serialized must be a scalar (one Example); got shape "
                          f"{list(data.shape)}. Use tf.io.parse_example for a batch.")
@@ -512,7 +499,7 @@ def parse_example(serialized: Any, features: dict[str, Any], example_names: Any 
     >>> tf.io.parse_example([ex(1, 2), ex(3)], {"v": tf.io.RaggedFeature(tf.int64)})["v"]
     <tapegrad.RaggedTensor [[1, 2], [3]]>
     """
-    data = _serialized(serialized)
+    data = string_array(serialized, "parse_example")
     if data.ndim > 1:
         raise InvalidArgumentError(f"parse_example: expected serialized to be a scalar or vector, got shape "
                                    f"{list(data.shape)}.")
@@ -638,7 +625,7 @@ def parse_single_sequence_example(serialized: Any, context_features: dict[str, A
     >>> int(ctx["id"]), seq["tok"].numpy().tolist()
     (7, [[1, 2], [3, 4], [5, 6]])
     """
-    data = _serialized(serialized)
+    data = string_array(serialized, "parse_example")
     if data.ndim != 0:
         raise ValueError(f"parse_single_sequence_example: serialized must be a scalar; got shape "
                          f"{list(data.shape)}. Use tf.io.parse_sequence_example for a batch.")
@@ -664,7 +651,7 @@ def parse_sequence_example(serialized: Any, context_features: dict[str, Any] | N
     >>> seq["x"].numpy().tolist(), lengths["x"].numpy().tolist()
     ([[1.0, 2.0], [3.0, 0.0]], [2, 1])
     """
-    data = _serialized(serialized)
+    data = string_array(serialized, "parse_example")
     if data.ndim != 1:
         raise InvalidArgumentError(f"parse_sequence_example: serialized must be a vector; got shape "
                                    f"{list(data.shape)}.")

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import InvalidArgumentError, UnimplementedError
+from ._common import scalar_bytes
 
 __all__ = ["decode_png", "encode_png", "decode_image"]
 
@@ -27,20 +28,6 @@ _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel i
 _ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
 _OTHER_FORMATS = ((b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"),
                   (b"\xff\x0a", "JPEG XL"), (b"\x00\x00\x00\x0cJXL ", "JPEG XL"))
-
-
-def _contents(contents: Any, op: str) -> bytes:
-    v = getattr(contents, "_value", contents)
-    if isinstance(v, np.ndarray):
-        if v.ndim != 0:
-            raise InvalidArgumentError(f"{op}: contents must be a scalar string (one encoded image); got shape "
-                                       f"{list(v.shape)}.")
-        v = v[()]
-    if isinstance(v, str):
-        v = v.encode("latin-1")
-    if not isinstance(v, (bytes, bytearray)):
-        raise TypeError(f"{op}: contents must be the bytes of an image; got {type(contents).__name__}.")
-    return bytes(v)
 
 
 def _refuse_other(data: bytes, op: str) -> None:
@@ -251,7 +238,7 @@ def decode_png(contents: Any, channels: int = 0, dtype: Any = None, name: str | 
     channels = 0 if channels is None else int(channels)
     if channels not in (0, 1, 3, 4):
         raise InvalidArgumentError(f"`channels` must be 0, 1, 3 or 4 but got {channels}")
-    data = _contents(contents, op)
+    data = scalar_bytes(contents, op)
     if not data.startswith(_SIGNATURE):
         _refuse_other(data, op)
     header, raw = _chunks(data, op)
@@ -278,7 +265,7 @@ def decode_image(contents: Any, channels: int | None = None, dtype: Any = None, 
     from ..ops import core
 
     want = _dtypes.uint8 if dtype is None else _dtypes.as_dtype(dtype)
-    data = _contents(contents, "decode_image")
+    data = scalar_bytes(contents, "decode_image")
     if not data.startswith(_SIGNATURE):
         _refuse_other(data, "decode_image")
     if want.name not in ("uint8", "uint16") and not want.is_floating:

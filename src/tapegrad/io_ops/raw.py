@@ -9,27 +9,12 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from ._common import path_of, scalar_bytes, string_array
 
 __all__ = ["decode_raw", "read_file", "write_file"]
 
 _RAW_TYPES = ("float16", "float32", "float64", "int32", "uint16", "uint8", "int16", "int8", "int64", "complex64",
               "complex128", "bool", "bfloat16")
-
-
-def _strings(value: Any, op: str) -> np.ndarray:
-    v = getattr(value, "_value", value)
-    if isinstance(v, (bytes, str)):
-        out = np.empty((), dtype=object)
-        out[()] = v.encode("utf-8") if isinstance(v, str) else v
-        return out
-    if isinstance(v, np.ndarray) and v.dtype == object:
-        return v
-    from .._strings import to_bytes_array
-
-    try:
-        return np.asarray(to_bytes_array(v, op), dtype=object)
-    except TypeError:
-        raise TypeError(f"{op}: expected a string tensor (bytes); got {type(value).__name__}.") from None
 
 
 def decode_raw(input_bytes: Any, out_type: Any, little_endian: bool = True, fixed_length: int | None = None,
@@ -51,7 +36,7 @@ def decode_raw(input_bytes: Any, out_type: Any, little_endian: bool = True, fixe
     if want not in _RAW_TYPES:
         raise InvalidArgumentError(f"decode_raw: out_type {want} is not a fixed-size number type; use one of "
                                    f"{', '.join(_RAW_TYPES)}.")
-    strings = _strings(input_bytes, "decode_raw")
+    strings = string_array(input_bytes, "decode_raw")
     np_dtype = np.dtype(_dtypes.as_dtype(want).as_numpy_dtype)
     size = np_dtype.itemsize
     flat = [bytes(b) for b in strings.reshape(-1)]
@@ -85,17 +70,6 @@ def decode_raw(input_bytes: Any, out_type: Any, little_endian: bool = True, fixe
     return core.constant(arr.reshape((*strings.shape, n)))
 
 
-def _path(filename: Any) -> str:
-    v = getattr(filename, "_value", filename)
-    if isinstance(v, np.ndarray):
-        if v.ndim != 0:
-            raise InvalidArgumentError(f"filename must be a scalar; got shape {list(v.shape)}.")
-        v = v[()]
-    if isinstance(v, bytes):
-        v = v.decode("utf-8")
-    return os.fspath(v)
-
-
 def read_file(filename: Any, name: str | None = None) -> Any:
     """The bytes of a file as a string scalar (``NotFoundError`` if missing, ``FailedPreconditionError`` for a
     directory).
@@ -110,7 +84,7 @@ def read_file(filename: Any, name: str | None = None) -> Any:
     from .._strings import scalar
     from ..ops import core
 
-    path = _path(filename)
+    path = path_of(filename)
     try:
         with open(path, "rb") as f:
             return core.constant(scalar(f.read()))
@@ -123,15 +97,13 @@ def read_file(filename: Any, name: str | None = None) -> Any:
 def write_file(filename: Any, contents: Any, name: str | None = None) -> None:
     """Write the string scalar ``contents`` to ``filename`` (replacing it), creating missing parent directories
     as TensorFlow does."""
-    path = _path(filename)
-    data = _strings(contents, "write_file")
-    if data.ndim != 0:
-        raise InvalidArgumentError(f"write_file: contents must be a scalar string; got shape {list(data.shape)}.")
+    path = path_of(filename)
+    data = scalar_bytes(contents, "write_file")
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
     try:
         with open(path, "wb") as f:
-            f.write(bytes(data[()]))
+            f.write(data)
     except IsADirectoryError:
         raise FailedPreconditionError(f"{path}; Is a directory") from None

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtypes
 from .._proto import DecodeError, Field, Message
 from ..errors import InvalidArgumentError
+from ._common import scalar_bytes
 
 __all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto"]
 
@@ -113,14 +114,7 @@ def parse_tensor(serialized: Any, out_type: Any, name: str | None = None) -> Any
     """
     from ..ops import core
 
-    raw = getattr(serialized, "_value", serialized)
-    if isinstance(raw, np.ndarray):
-        if raw.ndim != 0:
-            raise InvalidArgumentError(f"parse_tensor: serialized must be a scalar string; got shape "
-                                       f"{list(raw.shape)}.")
-        raw = raw[()]
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8")
+    raw = scalar_bytes(serialized, "parse_tensor", "serialized")
     want = _dtypes.as_dtype(out_type).name
     try:
         proto = TensorProto.FromString(bytes(raw))
