@@ -388,3 +388,16 @@ def test_png_other_formats_and_damage() -> None:
     png[40] ^= 0xFF
     with pytest.raises(InvalidArgumentError):
         tf.io.decode_png(bytes(png))
+
+
+def test_io_ops_refuse_tracing_but_work_in_py_function() -> None:
+    from tapegrad.compiler.trace import TraceError
+
+    s = _ex(a=[1, 2])
+    spec = {"a": tf.io.FixedLenFeature([2], tf.int64)}
+    traced = tf.function(lambda r: tf.io.parse_single_example(r, spec)["a"] * 2)
+    with pytest.raises(TraceError, match="parse_single_example"):
+        traced(tf.constant(s))  # a traced parse would freeze the first call's values into the program
+    wrapped = tf.function(lambda r: tf.py_function(lambda x: tf.io.parse_single_example(x, spec)["a"], [r], tf.int64))
+    assert wrapped(tf.constant(s)).numpy().tolist() == [1, 2]
+    assert wrapped(tf.constant(_ex(a=[5, 6]))).numpy().tolist() == [5, 6]

@@ -83,14 +83,22 @@ def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, Any, int, i
     pos, n = 0, len(mv)
     while pos < n:
         start = pos
-        key, pos = read_varint(mv, pos)
+        key = mv[pos]  # one-byte keys and lengths (the common case) skip the general varint reader
+        if key < 0x80:
+            pos += 1
+        else:
+            key, pos = read_varint(mv, pos)
         number, wire = key >> 3, key & 7
         if number == 0:
             raise DecodeError("field number 0")
         if wire == 0:
             value, pos = read_varint(mv, pos)
         elif wire == 2:
-            size, pos = read_varint(mv, pos)
+            size = mv[pos] if pos < n else 0x80
+            if size < 0x80:
+                pos += 1
+            else:
+                size, pos = read_varint(mv, pos)
             if pos + size > n:
                 raise DecodeError("length-delimited field runs past the end")
             value, pos = mv[pos:pos + size], pos + size

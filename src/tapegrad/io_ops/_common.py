@@ -10,12 +10,30 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["string_array", "scalar_bytes", "path_of"]
+__all__ = ["string_array", "scalar_bytes", "path_of", "value_of"]
+
+
+def value_of(value: Any, op: str) -> Any:
+    """A tensor's NumPy value (``.numpy()`` is refused inside dataset functions), other values as they are. Inside
+    a ``tapegrad.function`` trace the io ops would compute on the traced call's values and freeze the result into
+    the program: refused with ``TraceError`` instead."""
+    from .._tape import local
+    from .._tensor import _TensorLike
+
+    if not isinstance(value, _TensorLike):
+        return value
+    if getattr(local, "tracer", None) is not None:
+        from ..compiler.trace import TraceError
+
+        raise TraceError(f"tf.io.{op} runs in Python on the bytes and cannot be traced into a tapegrad.function "
+                         "(the traced result would be frozen into the program): call it eagerly or in "
+                         "Dataset.map (tapegrad runs map functions eagerly), or wrap it in tf.py_function.")
+    return value._value
 
 
 def string_array(value: Any, op: str) -> np.ndarray:
     """``value`` as an object array of ``bytes`` of its shape (``str`` is encoded as UTF-8)."""
-    v = getattr(value, "_value", value)  # a tensor's value (``.numpy()`` is refused inside dataset functions)
+    v = value_of(value, op)
     if isinstance(v, (bytes, str)):
         out = np.empty((), dtype=object)
         out[()] = v.encode("utf-8") if isinstance(v, str) else v

@@ -11,6 +11,7 @@ then the ``RaggedFeature`` keys (sorted). The functions work eagerly and inside 
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -225,9 +226,9 @@ def _default(spec: Any, key: str, dtype: str, shape: tuple[int, ...] | None) -> 
         arr = np.asarray(value, dtype=_NP[dtype])
     if shape is None:
         return arr
-    if arr.size != int(np.prod(shape)):
+    if arr.size != math.prod(shape):
         raise InvalidArgumentError(f"Feature {key!r}: default_value has {arr.size} values but the shape {list(shape)} "
-                                   f"holds {int(np.prod(shape))}.")
+                                   f"holds {math.prod(shape)}.")
     return arr.reshape(shape)
 
 
@@ -385,7 +386,7 @@ def _assemble(parsed: list[dict[str, memoryview]], features: dict[str, Any], whe
         spec = features[key]
         dtype = _dtype_name(spec, key)
         shape = _shape(spec, key)
-        per = int(np.prod(shape))
+        per = math.prod(shape)
         if isinstance(spec, FixedLenFeature):
             default = _default(spec, key, dtype, shape)
             rows = []
@@ -403,7 +404,7 @@ def _assemble(parsed: list[dict[str, memoryview]], features: dict[str, Any], whe
                                                f"example holds {v.size} values but the shape {list(shape)} needs "
                                                f"{per}.")
                 rows.append(v.reshape(shape))
-            arr = np.stack(rows) if rows else np.zeros((0, *shape), _NP[dtype])
+            arr = rows[0][None] if single else np.stack(rows) if rows else np.zeros((0, *shape), _NP[dtype])
         else:
             if not spec.allow_missing:
                 raise ValueError(f"Unsupported: FixedLenSequenceFeature requires allow_missing to be True (feature "
@@ -475,7 +476,7 @@ def parse_single_example(serialized: Any, features: dict[str, Any], example_name
     >>> list(out), int(out["label"]), out["tags"].values.numpy().tolist(), float(out["weight"])
     (['tags', 'label', 'weight'], 1, [b'a', b'b'], 1.0)
     """
-    data = string_array(serialized, "parse_example")
+    data = string_array(serialized, "parse_single_example")
     if data.ndim != 0:
         raise ValueError(f"parse_single_example: serialized must be a scalar (one Example); got shape "
                          f"{list(data.shape)}. Use tf.io.parse_example for a batch.")
@@ -546,7 +547,7 @@ def _parse_sequences(data: np.ndarray, context_features: Any, sequence_features:
                              "FixedLenSequenceFeature, VarLenFeature or RaggedFeature.")
         dtype = _dtype_name(spec, key)
         shape = _shape(spec, key)
-        per = int(np.prod(shape))
+        per = math.prod(shape)
         items = []
         for i, (_, lists) in enumerate(parsed):
             steps = lists.get(key)
@@ -625,7 +626,7 @@ def parse_single_sequence_example(serialized: Any, context_features: dict[str, A
     >>> int(ctx["id"]), seq["tok"].numpy().tolist()
     (7, [[1, 2], [3, 4], [5, 6]])
     """
-    data = string_array(serialized, "parse_example")
+    data = string_array(serialized, "parse_single_sequence_example")
     if data.ndim != 0:
         raise ValueError(f"parse_single_sequence_example: serialized must be a scalar; got shape "
                          f"{list(data.shape)}. Use tf.io.parse_sequence_example for a batch.")
@@ -651,7 +652,7 @@ def parse_sequence_example(serialized: Any, context_features: dict[str, Any] | N
     >>> seq["x"].numpy().tolist(), lengths["x"].numpy().tolist()
     ([[1.0, 2.0], [3.0, 0.0]], [2, 1])
     """
-    data = string_array(serialized, "parse_example")
+    data = string_array(serialized, "parse_sequence_example")
     if data.ndim != 1:
         raise InvalidArgumentError(f"parse_sequence_example: serialized must be a vector; got shape "
                                    f"{list(data.shape)}.")

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import InvalidArgumentError, UnimplementedError
-from ._common import scalar_bytes
+from ._common import scalar_bytes, value_of
 
 __all__ = ["decode_png", "encode_png", "decode_image"]
 
@@ -313,7 +313,7 @@ def encode_png(image: Any, compression: int = -1, name: str | None = None) -> An
     from .._strings import scalar
     from ..ops import core
 
-    arr = np.asarray(getattr(image, "_value", image))
+    arr = np.asarray(value_of(image, "encode_png"))
     if arr.dtype not in (np.uint8, np.uint16):
         raise InvalidArgumentError(f"encode_png: image must be uint8 or uint16; got {arr.dtype} (convert with "
                                    "tf.image.convert_image_dtype(image, tf.uint8, saturate=True)).")

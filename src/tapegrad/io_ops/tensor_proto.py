@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtypes
 from .._proto import DecodeError, Field, Message
 from ..errors import InvalidArgumentError
-from ._common import scalar_bytes
+from ._common import scalar_bytes, value_of
 
 __all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto"]
 
@@ -53,9 +53,8 @@ class TensorProto(Message):
 
 
 def _array(tensor: Any) -> np.ndarray:
-    value = getattr(tensor, "_value", None)
-    if value is not None:
-        return np.asarray(value)
+    if hasattr(tensor, "_value"):
+        return np.asarray(value_of(tensor, "serialize_tensor"))
     from ..ops import core
 
     return np.asarray(core.convert_to_tensor(tensor)._value)

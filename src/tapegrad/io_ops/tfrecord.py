@@ -19,6 +19,7 @@ from typing import Any
 
 from .._crc32c import masked_crc32c
 from ..errors import DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError
+from ._common import value_of
 
 __all__ = ["TFRecordOptions", "TFRecordWriter", "iter_records", "frame"]
 
@@ -122,7 +123,7 @@ class TFRecordWriter:
         """Append one record."""
         if self._file is None:
             raise FailedPreconditionError("Writer is closed.")
-        value = getattr(record, "_value", record)
+        value = value_of(record, "TFRecordWriter.write")
         if hasattr(value, "ndim") and value.ndim == 0:
             value = value[()]
         if isinstance(value, str):
