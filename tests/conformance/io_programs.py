@@ -815,6 +815,19 @@ def make_csv_dataset_shuffle_keeps_rows(tf: Any) -> Any:
 
 
 @case
+def make_csv_dataset_parallel_reads(tf: Any) -> Any:
+    import tempfile
+
+    root = tempfile.mkdtemp()
+    for name, text in (("1.csv", "a,b\n1,x\n2,y\n"), ("2.csv", "a,b\n3,z\n4,w\n5,v\n")):
+        with open(os.path.join(root, name), "w") as f:
+            f.write(text)
+    ds = tf.data.experimental.make_csv_dataset(os.path.join(root, "*.csv"), batch_size=4, num_epochs=1,
+                                               shuffle=False, num_parallel_reads=2)
+    return [_plain(b) for b in ds]
+
+
+@case
 def make_csv_dataset_errors(tf: Any) -> Any:
     path = _csv_file("a,b\n1,2\n")
     out = []
