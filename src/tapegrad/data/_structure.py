@@ -63,7 +63,7 @@ class SparseValue:
 
 # The spec of a SparseTensor component is the public ``tf.SparseTensorSpec`` (one class for tf.data and
 # tapegrad.function signatures).
-from ..ops.sparse_ops import SparseTensorSpec  # noqa: E402
+from ..ops.sparse_ops import SparseTensor, SparseTensorSpec  # noqa: E402
 
 
 def batch_sparse(items: list[SparseValue]) -> SparseValue:
@@ -86,7 +86,7 @@ def _shape_text(shape: Any) -> str:
 
 def to_array(value: Any) -> np.ndarray:
     """One leaf as a NumPy array with TF's conversion dtypes (Python int → int32, float → float32)."""
-    if type(value).__name__ == "SparseTensor":
+    if isinstance(value, SparseTensor):
         return SparseValue(np.asarray(value.indices._value), np.array(value.values._value, copy=True),
                            np.asarray(value.dense_shape._value))
     if isinstance(value, _TensorLike):
@@ -119,8 +119,6 @@ def to_internal(structure: Any) -> Any:
 
 def _leaf_to_user(a: Any) -> Any:
     if isinstance(a, SparseValue):
-        from ..ops.sparse_ops import SparseTensor
-
         return SparseTensor(_core.constant(a.indices), _core.constant(a.values), _core.constant(a.dense_shape))
     if isinstance(a, np.ndarray) or isinstance(a, np.generic):
         return _core.constant(a)
