@@ -16,6 +16,8 @@ left-padded to a power-of-two number of chunks. ``crc32c(data) = ~(shift_n(0xFFF
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 __all__ = ["crc32c", "masked_crc32c"]
@@ -75,12 +77,15 @@ def _compose(a: list[int], b: list[int]) -> list[int]:
 
 _SHIFT_POW2: list[list[int]] = [[_raw_py(b"\0", 1 << i) for i in range(32)]]  # shift by 2**k bytes
 _TABLES: dict[int, np.ndarray] = {}
+_LOCK = threading.Lock()
 
 
 def _shift_cols(k: int) -> list[int]:
-    while len(_SHIFT_POW2) <= k:
-        m = _SHIFT_POW2[-1]
-        _SHIFT_POW2.append(_compose(m, m))
+    if len(_SHIFT_POW2) <= k:
+        with _LOCK:  # readers in several threads (parallel map/interleave) grow the list one at a time
+            while len(_SHIFT_POW2) <= k:
+                m = _SHIFT_POW2[-1]
+                _SHIFT_POW2.append(_compose(m, m))
     return _SHIFT_POW2[k]
 
 
