@@ -401,3 +401,26 @@ def test_io_ops_refuse_tracing_but_work_in_py_function() -> None:
     wrapped = tf.function(lambda r: tf.py_function(lambda x: tf.io.parse_single_example(x, spec)["a"], [r], tf.int64))
     assert wrapped(tf.constant(s)).numpy().tolist() == [1, 2]
     assert wrapped(tf.constant(_ex(a=[5, 6]))).numpy().tolist() == [5, 6]
+
+
+def test_crc32c_many_equals_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    lengths = [0, 1, 7, 8, 200, 201, 4095, 4096, 4097, 9000] + rng.integers(0, 600, 300).tolist()
+    datas = [rng.integers(0, 256, n, dtype=np.uint8).tobytes() for n in lengths]
+    assert _crc32c.masked_crc32c_many(datas).tolist() == [_crc32c.masked_crc32c(d) for d in datas]
+
+
+def test_tfrecord_damage_after_many_records(tmp_path: object) -> None:
+    """Data checksums are verified a batch at a time: the records before a damaged one still come first."""
+    path = os.path.join(str(tmp_path), "r.tfrecord")
+    records = [bytes([i % 256]) * (i % 50) for i in range(600)]
+    _write(path, records)
+    raw = bytearray(open(path, "rb").read())
+    offset = sum(16 + len(r) for r in records[:437])
+    raw[offset + 12] ^= 0x01  # the first data byte of record 437 (it has 37 bytes)
+    open(path, "wb").write(bytes(raw))
+    got = []
+    with pytest.raises(DataLossError, match=f"corrupted record at {offset + 12} "):
+        for r in tf.data.TFRecordDataset(path):
+            got.append(r.numpy())
+    assert got == records[:437]

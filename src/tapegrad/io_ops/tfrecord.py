@@ -17,13 +17,18 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from .._crc32c import masked_crc32c
+import numpy as np
+
+from .._crc32c import masked_crc32c, masked_crc32c_many
 from ..errors import DataLossError, FailedPreconditionError, InvalidArgumentError, NotFoundError
 from ._common import value_of
 
-__all__ = ["TFRecordOptions", "TFRecordWriter", "iter_records", "frame"]
+__all__ = ["TFRecordOptions", "TFRecordWriter", "iter_records"]
 
 _COMPRESSIONS = ("", "GZIP", "ZLIB")
+_BATCH_RECORDS = 256   # records whose checksums are computed together (NumPy, one column per byte)
+_BATCH_BYTES = 1 << 20
+_LARGE = 1 << 16       # a record this long is checked as soon as it is read
 
 
 def _compression(value: Any) -> str:
@@ -74,12 +79,6 @@ class TFRecordOptions:
         return f"TFRecordOptions(compression_type={self.compression_type!r})"
 
 
-def frame(data: bytes) -> bytes:
-    """One record with its TFRecord framing."""
-    head = struct.pack("<Q", len(data))
-    return head + struct.pack("<I", masked_crc32c(head)) + data + struct.pack("<I", masked_crc32c(data))
-
-
 class TFRecordWriter:
     """Writes records (``bytes``; ``str`` is encoded as UTF-8) to a TFRecord file, as ``tf.io.TFRecordWriter``.
 
@@ -111,6 +110,8 @@ class TFRecordWriter:
         except IsADirectoryError:
             raise FailedPreconditionError(f"{self._path}; Is a directory") from None
         kind = options.compression_type
+        self._pending: list[bytes] = []  # records whose checksums are computed together when written out
+        self._pending_bytes = 0
         self._z = None
         if kind:
             bits = options.window_bits or zlib.MAX_WBITS
@@ -131,13 +132,28 @@ class TFRecordWriter:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise TypeError(f"TFRecordWriter.write takes bytes (or str); got {type(record).__name__}. Serialize "
                             "messages first: writer.write(example.SerializeToString()).")
-        out = frame(bytes(value))
+        self._pending.append(bytes(value))
+        self._pending_bytes += len(value)
+        if len(self._pending) >= _BATCH_RECORDS or self._pending_bytes >= _BATCH_BYTES:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Frame the records waiting (their checksums computed together) and write them."""
+        records, self._pending, self._pending_bytes = self._pending, [], 0
+        if not records:
+            return
+        heads = [struct.pack("<Q", len(r)) for r in records]
+        crcs = masked_crc32c_many(heads + records).tolist()
+        n = len(records)
+        out = b"".join(h + struct.pack("<I", crcs[i]) + r + struct.pack("<I", crcs[n + i])
+                       for i, (h, r) in enumerate(zip(heads, records)))
         self._file.write(self._z.compress(out) if self._z is not None else out)
 
     def flush(self) -> None:
         """Push what was written to the file (a compressed stream is sync-flushed, so readers see whole records)."""
         if self._file is None:
             raise FailedPreconditionError("Writer is closed.")
+        self._drain()
         if self._z is not None:
             self._file.write(self._z.flush(zlib.Z_SYNC_FLUSH))
         self._file.flush()
@@ -146,6 +162,7 @@ class TFRecordWriter:
         """Finish the compressed stream (if any) and close the file; closing twice is allowed."""
         if self._file is None:
             return
+        self._drain()
         if self._z is not None:
             self._file.write(self._z.flush())
         self._file.close()
@@ -179,37 +196,65 @@ def _read_exactly(f: Any, n: int) -> bytes:
     return b"".join(parts)
 
 
+
+
+def _verified(batch: list[tuple[int, bytes, int]], path: str) -> Iterator[bytes]:
+    """The records of ``batch`` ((data offset, data, stored masked CRC)) in order, up to the first whose data
+    checksum does not match (then ``DataLossError``)."""
+    if not batch:
+        return
+    got = masked_crc32c_many([data for _, data, _ in batch])
+    stored = np.fromiter((crc for _, _, crc in batch), np.uint32, len(batch))
+    bad = np.flatnonzero(got != stored)
+    stop = int(bad[0]) if bad.size else len(batch)
+    for _, data, _ in batch[:stop]:
+        yield data
+    if bad.size:
+        at, data, _ = batch[stop]
+        raise DataLossError(f"corrupted record at {at} in {path}: the data checksum of this {len(data)}-byte "
+                            "record does not match (the file is damaged).")
+
+
 def iter_records(path: str, compression: str = "", buffer_size: int = 0) -> Iterator[bytes]:
-    """The records of one TFRecord file, checksums verified (``DataLossError`` names the file and offset)."""
+    """The records of one TFRecord file, checksums verified (``DataLossError`` names the file and offset; the
+    records before a damaged one are produced first). Data checksums are checked a batch of records at a time."""
     from ..data.readers import _open
 
     with _open(path, compression, buffer_size, "TFRecord") as f:
-        offset = 0
+        offset, batch, size = 0, [], 0
+        error: DataLossError | None = None
         while True:
             try:
                 head = _read_exactly(f, 12)
             except (OSError, EOFError, zlib.error) as e:
-                raise DataLossError(f"{path}: the {compression} stream is corrupt near byte {offset} of its "
-                                    f"content ({e}).") from None
+                error = DataLossError(f"{path}: the {compression} stream is corrupt near byte {offset} of its "
+                                      f"content ({e}).")
+                break
             if len(head) < 12:  # TF ends the file quietly when a header is cut short (a writer still writing)
-                return
+                break
             (length,) = struct.unpack_from("<Q", head)
             if struct.unpack_from("<I", head, 8)[0] != masked_crc32c(head[:8]):
                 hint = " (Is this even a TFRecord file?)" if offset == 0 else ""
-                raise DataLossError(f"corrupted record at {offset} in {path}: the length field's checksum does "
-                                    f"not match{hint}.")
+                error = DataLossError(f"corrupted record at {offset} in {path}: the length field's checksum does "
+                                      f"not match{hint}.")
+                break
             try:
                 body = _read_exactly(f, length + 4)
             except (OSError, EOFError, zlib.error) as e:
-                raise DataLossError(f"{path}: the {compression} stream is corrupt near byte {offset} of its "
-                                    f"content ({e}).") from None
+                error = DataLossError(f"{path}: the {compression} stream is corrupt near byte {offset} of its "
+                                      f"content ({e}).")
+                break
             if len(body) < length + 4:
-                raise DataLossError(f"truncated record at {offset} in {path}: the record holds {length} bytes "
-                                    f"but the file ends {len(body)} bytes after its header. Was the writer "
-                                    "closed?")
-            data = body[:length]
-            if struct.unpack_from("<I", body, length)[0] != masked_crc32c(data):
-                raise DataLossError(f"corrupted record at {offset + 12} in {path}: the data checksum of this "
-                                    f"{length}-byte record does not match (the file is damaged).")
-            yield data
+                error = DataLossError(f"truncated record at {offset} in {path}: the record holds {length} bytes "
+                                      f"but the file ends {len(body)} bytes after its header. Was the writer "
+                                      "closed?")
+                break
+            batch.append((offset + 12, body[:length], struct.unpack_from("<I", body, length)[0]))
+            size += length
             offset += 16 + length
+            if len(batch) >= _BATCH_RECORDS or size >= _BATCH_BYTES or length >= _LARGE:
+                yield from _verified(batch, path)
+                batch, size = [], 0
+        yield from _verified(batch, path)
+        if error is not None:
+            raise error
