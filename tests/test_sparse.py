@@ -195,7 +195,7 @@ def test_compiled_sparse_gradients_replay_for_new_patterns() -> None:
             t.watch(st.values)
             y = tf.sparse.sparse_dense_matmul(st, w)
             loss = (tf.reduce_sum(y * y) + tf.reduce_sum(tf.sparse.reduce_sum(st * 3.0, axis=0) ** 2)
-                    + tf.reduce_sum(tf.sparse.to_dense(st) ** 3))
+                    + tf.reduce_sum(tf.sparse.to_dense(st) ** 3) + tf.reduce_sum(tf.sparse.softmax(st).values ** 2))
         return t.gradient(loss, [w, st.values])
 
     f = tf.function(step, input_signature=[tf.SparseTensorSpec([None, 6], tf.float64)])

@@ -56,7 +56,8 @@ SHAPE_FREE = frozenset({
     "l2_normalize", "real", "imag", "conj", "angle", "is_nan", "is_inf", "is_finite", "erf", "atan2",
     "host_value", "host_effect", "fill_like", "bias_add", "gather", "one_hot", "l2_loss", "moments", "stack",
     "dropout", "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits",
-    "sparse_to_dense", "sparse_gather", "sparse_dense_matmul", "sparse_reduce_sum",  # (indices are inputs)
+    "sparse_to_dense", "sparse_gather", "sparse_dense_matmul", "sparse_reduce_sum", "sparse_softmax",  # (indices
+    "sparse_row_sum",  # are inputs)
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits",
 })
 # Ops whose attributes depend on the sizes of the non-leading dims only (padding from the spatial size): shape-free

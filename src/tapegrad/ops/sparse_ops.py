@@ -837,23 +837,63 @@ def softmax(sp_input: Any, name: str | None = None) -> SparseTensor:
     [0.5, 0.5, 1.0]
     """
     sp = _sparse_arg(sp_input, "sparse.softmax", exc=AttributeError)
-    shape = _dims(sp)
-    if len(shape) < 2:
-        raise InvalidArgumentError(f"sparse.softmax: the input must have rank >= 2 (rows to normalise), got dense "
-                                   f"shape {list(shape)}.")
-    idx = _idx(sp)
-    _check_bounds(idx, shape, "sparse.softmax")
-    rows = _flat_pos(idx[:, :-1], shape[:-1])
-    cells, gid = np.unique(rows, return_inverse=True)
-    gid = gid.reshape(-1)
-    g = make(gid.astype(np.int64), NUMPY)
-    peak = core.stop_gradient(applyn(SEGMENT_REDUCE_RAW, (sp.values, g), {"num": int(cells.size), "kind": "max",
-                                                                           "empty": 0}))
-    from . import unary_math
+    if sp.indices._value.shape[1] < 2:
+        raise InvalidArgumentError(f"sparse.softmax: the input must have rank >= 2 (rows to normalise), got rank "
+                                   f"{sp.indices._value.shape[1]}.")
+    return SparseTensor(sp.indices, applyn(SPARSE_SOFTMAX, (sp.indices, sp.values, sp.dense_shape), {}),
+                        sp.dense_shape)
 
-    e = unary_math.exp(sp.values - _take(peak, gid))
-    inv = 1.0 / _segsum(e, gid, cells.size)  # (TF scales by the reciprocal: its float32 roundings)
-    return SparseTensor(sp.indices, e * _take(inv, gid), sp.dense_shape)
+
+def _row_groups(indices: Any) -> tuple[np.ndarray, int]:
+    """Each entry's row (all but the last index) as a group id, and the number of rows with entries."""
+    idx = np.asarray(indices, np.int64)
+    if idx.shape[0] == 0:
+        return np.zeros(0, np.int64), 0
+    _, gid = np.unique(idx[:, :-1], axis=0, return_inverse=True)
+    gid = gid.reshape(-1)
+    return gid, int(gid.max()) + 1
+
+
+def _row_sum_fwd(F: Any, indices: Any, x: Any) -> Any:
+    """Per entry, the sum of ``x`` over the entries of its row (linear and self-adjoint)."""
+    gid, n = _row_groups(indices)
+    nb = x.ndim - 1
+    s = np.zeros(x.shape[:nb] + (n,), x.dtype)
+    np.add.at(s, (Ellipsis, gid), x)
+    return s[..., gid]
+
+
+def _softmax_fwd(F: Any, indices: Any, values: Any, dims: Any) -> Any:
+    _checked_positions(F, indices, dims, "sparse.softmax")
+    gid, n = _row_groups(indices)
+    peak = np.full(n, -np.inf, values.dtype)
+    np.maximum.at(peak, gid, values)
+    e = np.exp(values - peak[gid])
+    s = np.zeros(n, values.dtype)
+    np.add.at(s, gid, e)
+    return e * (1 / s)[gid]  # (TF scales by the reciprocal: its float32 roundings)
+
+
+def _softmax_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    gy = g * out
+    return None, gy - out * _run_op(F, SPARSE_ROW_SUM, (ins[0], gy), {}), None
+
+
+SPARSE_ROW_SUM = defop(
+    "sparse_row_sum", _row_sum_fwd, lambda F, g, ins, out, p, needs: (None, _run_op(F, SPARSE_ROW_SUM, (ins[0], g),
+                                                                                    {})),
+    lambda F, ts, ins, out, p: _run_op(F, SPARSE_ROW_SUM, (ins[0], ts[1]), {}), linear=True, internal=True,
+    test=spec(lambda tf, x: tf.ops.sparse_ops._run_op(tf.ops.sparse_ops.NUMPY, tf.ops.sparse_ops.SPARSE_ROW_SUM,
+                                                      (np.array([[0, 1], [1, 0], [0, 3]]), x), {}),
+              lambda rng: (rng.normal(size=3),), ref=lambda x: np.array([x[0] + x[2], x[1], x[0] + x[2]]),
+              tf=False))
+SPARSE_SOFTMAX = defop(
+    "sparse_softmax", _softmax_fwd, _softmax_vjp, lambda F, ts, ins, out, p: out * (
+        ts[1] - _run_op(F, SPARSE_ROW_SUM, (ins[0], out * ts[1]), {})), save_out=True,
+    test=spec(lambda tf, v: tf.sparse.softmax(tf.sparse.SparseTensor([[0, 0], [0, 2], [1, 1], [1, 3]], v,
+                                                                      [2, 4])).values,
+              lambda rng: (rng.normal(size=4),), ref=lambda v: np.concatenate([np.exp(v[:2]) / np.exp(v[:2]).sum(),
+                                                                                np.exp(v[2:]) / np.exp(v[2:]).sum()])))
 
 
 def _bounded(x: Any, rank: int, what: str, op: str) -> np.ndarray:
