@@ -36,12 +36,24 @@ def _missing(path: str) -> NotFoundError:
 
 
 def exists(path: Any) -> bool:
-    """Whether ``path`` exists (a file or a directory)."""
+    """Whether ``path`` exists (a file or a directory).
+
+    >>> import tempfile
+    >>> import tapegrad as tf
+    >>> tf.io.gfile.exists(tempfile.gettempdir()), tf.io.gfile.exists("/no/such/path")
+    (True, False)
+    """
     return os.path.exists(_p(path))
 
 
 def isdir(path: Any) -> bool:
-    """Whether ``path`` is a directory."""
+    """Whether ``path`` is a directory.
+
+    >>> import tempfile
+    >>> import tapegrad as tf
+    >>> tf.io.gfile.isdir(tempfile.gettempdir())
+    True
+    """
     return os.path.isdir(_p(path))
 
 
@@ -83,7 +95,16 @@ def mkdir(path: Any) -> None:
 
 def remove(path: Any) -> None:
     """Delete the file ``path`` (``NotFoundError`` if missing, ``FailedPreconditionError`` for a directory: use
-    ``rmtree``)."""
+    ``rmtree``).
+
+    >>> import os, tempfile
+    >>> import tapegrad as tf
+    >>> path = os.path.join(tempfile.mkdtemp(), "f")
+    >>> tf.io.write_file(path, "x")
+    >>> tf.io.gfile.remove(path)
+    >>> tf.io.gfile.exists(path)
+    False
+    """
     p = _p(path)
     if os.path.isdir(p):
         raise FailedPreconditionError(f"{p}; Is a directory (use tf.io.gfile.rmtree)")
@@ -94,7 +115,16 @@ def remove(path: Any) -> None:
 
 
 def rmtree(path: Any) -> None:
-    """Delete directory ``path`` and everything in it (``NotFoundError`` if missing)."""
+    """Delete directory ``path`` and everything in it (``NotFoundError`` if missing).
+
+    >>> import os, tempfile
+    >>> import tapegrad as tf
+    >>> d = os.path.join(tempfile.mkdtemp(), "x")
+    >>> tf.io.gfile.makedirs(os.path.join(d, "y"))
+    >>> tf.io.gfile.rmtree(d)
+    >>> tf.io.gfile.exists(d)
+    False
+    """
     p = _p(path)
     if not os.path.exists(p):
         raise NotFoundError(f"{p} not found")
@@ -110,7 +140,19 @@ def _refuse_existing(path: str, overwrite: bool) -> None:
 
 
 def copy(src: Any, dst: Any, overwrite: bool = False) -> None:
-    """Copy file ``src`` to ``dst``; an existing ``dst`` needs ``overwrite=True`` (else ``AlreadyExistsError``)."""
+    """Copy file ``src`` to ``dst``; an existing ``dst`` needs ``overwrite=True`` (else ``AlreadyExistsError``).
+
+    >>> import os, tempfile
+    >>> import tapegrad as tf
+    >>> d = tempfile.mkdtemp()
+    >>> tf.io.write_file(os.path.join(d, "a"), "x")
+    >>> tf.io.gfile.copy(os.path.join(d, "a"), os.path.join(d, "b"))
+    >>> try:
+    ...     tf.io.gfile.copy(os.path.join(d, "a"), os.path.join(d, "b"))
+    ... except tf.errors.AlreadyExistsError:
+    ...     print("exists")
+    exists
+    """
     s, d = _p(src), _p(dst)
     _refuse_existing(d, overwrite)
     try:
@@ -122,7 +164,16 @@ def copy(src: Any, dst: Any, overwrite: bool = False) -> None:
 
 
 def rename(src: Any, dst: Any, overwrite: bool = False) -> None:
-    """Move ``src`` to ``dst``; an existing ``dst`` needs ``overwrite=True`` (else ``AlreadyExistsError``)."""
+    """Move ``src`` to ``dst``; an existing ``dst`` needs ``overwrite=True`` (else ``AlreadyExistsError``).
+
+    >>> import os, tempfile
+    >>> import tapegrad as tf
+    >>> d = tempfile.mkdtemp()
+    >>> tf.io.write_file(os.path.join(d, "a"), "x")
+    >>> tf.io.gfile.rename(os.path.join(d, "a"), os.path.join(d, "b"))
+    >>> tf.io.gfile.listdir(d)
+    ['b']
+    """
     s, d = _p(src), _p(dst)
     _refuse_existing(d, overwrite)
     try:
@@ -154,7 +205,15 @@ def stat(path: Any) -> FileStatistics:
 
 def walk(top: Any, topdown: bool = True, onerror: Any = None) -> Iterator[tuple[str, list[str], list[str]]]:
     """``(dirname, subdirs, files)`` for each directory under ``top``, names sorted; nothing if ``top`` is not a
-    directory."""
+    directory.
+
+    >>> import os, tempfile
+    >>> import tapegrad as tf
+    >>> d = tempfile.mkdtemp()
+    >>> tf.io.write_file(os.path.join(d, "s", "f.txt"), "x")
+    >>> [(os.path.relpath(p, d), sub, files) for p, sub, files in tf.io.gfile.walk(d)]
+    [('.', ['s'], []), ('s', [], ['f.txt'])]
+    """
     t = _p(top)
     if not os.path.isdir(t):
         return
