@@ -424,3 +424,20 @@ def test_tfrecord_damage_after_many_records(tmp_path: object) -> None:
         for r in tf.data.TFRecordDataset(path):
             got.append(r.numpy())
     assert got == records[:437]
+
+
+def test_message_copy_pickle_merge() -> None:
+    import copy
+    import pickle
+
+    ex = T.Example(features=T.Features(feature={"a": T.Feature(int64_list=T.Int64List(value=[1]))}))
+    for other in (copy.deepcopy(ex), pickle.loads(pickle.dumps(ex)), T.Example.FromString(ex.SerializeToString())):
+        assert other == ex and other is not ex
+    dup = copy.copy(ex)
+    dup.features.feature["a"].int64_list.value.append(2)
+    assert list(ex.features.feature["a"].int64_list.value) == [1]  # a copy, not a view
+    ex.MergeFrom(T.Example(features=T.Features(feature={"b": T.Feature(float_list=T.FloatList(value=[0.5]))})))
+    assert sorted(ex.features.feature) == ["a", "b"]
+    assert [f.name for f, _ in ex.ListFields()] == ["features"] and ex.ByteSize() == len(ex.SerializeToString())
+    ex.ClearField("features")
+    assert ex.SerializeToString() == b"" and not ex.HasField("features")
