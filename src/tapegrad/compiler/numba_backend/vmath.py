@@ -148,7 +148,7 @@ _SHIFTER = 12582912.0
 _EXP32 = (0.4999999403953552, 0.1666652113199234, 0.04166838899254799, 0.008368710055947304, 0.001381461275741458)
 _EXP32_MAX = 88.72283172607422  # the largest float32 whose exp is finite
 # float32 tanh: x P(z) / Q(z), z = x^2, P of degree 6 and Q of degree 3, minimax relative error 8e-9 on [0, 9.1]
-# (P rounded to float32, then Q refitted); float32 evaluation adds the rounding of eleven operations: 4.95 ulp at
+# (P rounded to float32, then Q refitted); float32 evaluation adds the rounding of twelve operations: 4.95 ulp at
 # most over every float32 input. tanh rounds to 1 in float32 from 9.0109.
 _TANH32_CLAMP = 9.1
 _TANH32_P = (0.1308153122663498, 0.003101139096543193, 1.1123462172690779e-05, -2.0091626140583685e-08,
