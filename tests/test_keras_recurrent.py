@@ -310,3 +310,21 @@ def test_lstm_sequence_gradients_when_one_output_is_unused(use):
         gn = grad_norm()
     np.testing.assert_allclose(outer.gradient(gn, x).numpy(), _numeric_grad(lambda: float(grad_norm()), x),
                                rtol=1e-5, atol=1e-8)
+
+
+def test_lstm_default_initial_state_equals_explicit_zeros_per_batch_and_dtype():
+    """The fused LSTM's default zero states (cached per batch, units and dtype, read-only) give what explicit zero
+    states give, for several batch sizes and dtypes in turn, and what the layer returns is not the cached array."""
+    rng = np.random.default_rng(11)
+    for dtype in ("float32", "float64", "float32"):
+        layer = keras.layers.LSTM(3, return_state=True, dtype=dtype)
+        for batch in (2, 5, 2):
+            x = rng.normal(size=(batch, 4, 2)).astype(dtype)
+            zeros = [np.zeros((batch, 3), dtype)] * 2
+            got, want = layer(x), layer(x, initial_state=zeros)
+            for a, b in zip(got, want):
+                assert a.dtype == b.dtype
+                np.testing.assert_array_equal(a.numpy(), b.numpy())
+            h = got[1].numpy()
+            h += 1  # the caller's copy of a returned state is theirs: the next call still starts from zeros
+            np.testing.assert_array_equal(layer(x)[1].numpy(), want[1].numpy())

@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from ... import _nest
-from ..._tensor import _TensorLike
+from ..._backend import NUMPY
+from ..._tensor import _TensorLike, make
 from ...ops import arithmetic as _arithmetic
 from ...ops import comparison as _comparison
 from ...ops import core as _core
@@ -40,6 +41,7 @@ from ...ops import matmul as _matmul
 from ...ops import rnn_ops as _rnn
 from ...ops import shape_ops as _shape_ops
 from ...ops import tiling as _tiling
+from ...ops._common import dtype_np
 from ...ops.random_ops import draw, internal_generator
 from .. import activations, backend, initializers
 from ._base import InputSpec, Layer
@@ -412,6 +414,25 @@ def _initial_state(cell: Any, batch: int | None) -> Any:
     return [_core.zeros((batch, s)) for s in _state_sizes(cell)]
 
 
+_ZERO_STATES: dict[tuple[int, int, Any], np.ndarray] = {}
+
+
+def _zero_states(cell: Any, batch: int) -> list[Any]:
+    """The fused LSTM's zero initial ``h`` and ``c``: tensors over one cached read-only ``(batch, units)`` array
+    per shape and dtype (the op only reads them; they are never returned), or the cell's own when it defines
+    ``get_initial_state`` itself."""
+    if type(cell).get_initial_state is not LSTMCell.get_initial_state:
+        return list(_initial_state(cell, batch))
+    key = (batch, cell.units, cell.dtype)
+    z = _ZERO_STATES.get(key)
+    if z is None:
+        if len(_ZERO_STATES) > 64:
+            _ZERO_STATES.clear()
+        z = _ZERO_STATES[key] = np.zeros((batch, cell.units), dtype_np(cell.dtype))
+        z.flags.writeable = False
+    return [make(z, NUMPY), make(z, NUMPY)]
+
+
 def _cell_call(cell: Any, x: Any, states: list[Any], training: bool) -> tuple[Any, list[Any]]:
     """One step of any cell (a Layer or a custom object with ``call(inputs, states)``)."""
     kwargs = {"training": training} if isinstance(cell, Layer) and cell._call_has_training_arg else {}
@@ -529,10 +550,8 @@ class RNN(Layer):
         stacked = isinstance(cell, StackedRNNCells)
         if initial_state is None and self.stateful and self._states is not None:
             initial_state = self._states
-        if initial_state is None:
-            states = _initial_state(cell, batch)
-        else:
-            states = self._structure_states(initial_state)
+        # None: the cell's zero states, made where they are needed (the fused sequence op reads cached zeros)
+        states = None if initial_state is None else self._structure_states(initial_state)
         mask_np = None
         if mask is not None:
             m = mask.numpy() if isinstance(mask, _TensorLike) else np.asarray(mask)
@@ -547,15 +566,17 @@ class RNN(Layer):
                 xs_in = _tiling.reverse(x, [1]) if self.go_backwards else x  # outputs in processing order, as Keras
                 if masks.input is not None:
                     xs_in = _arithmetic.multiply(xs_in, _shape_ops.reshape(masks.input, (batch, 1, int(x.shape[2]))))
-                hs, cs = _rnn.lstm_sequence(xs_in, cell.kernel, cell._input_bias(), states[0], states[1],
-                                            cell.recurrent_kernel)
+                h0, c0 = _zero_states(cell, batch) if states is None else states
+                hs, cs = _rnn.lstm_sequence(xs_in, cell.kernel, cell._input_bias(), h0, c0, cell.recurrent_kernel)
                 last = hs[-1]
                 out = _shape_ops.transpose(hs, (1, 0, 2)) if self.return_sequences else last
                 keep = self.return_state or self.stateful
-                return self._finish(out, [last, cs[-1]] if keep else states, stacked)
+                return self._finish(out, [last, cs[-1]] if keep else [], stacked)
             xs = _joining.unstack(cell._project(x, masks), axis=1)
         else:
             xs = _joining.unstack(x, axis=1)
+        if states is None:
+            states = _initial_state(cell, batch)
         outputs: list[Any] = []
         prev_out = None
         for t in order:
