@@ -264,10 +264,17 @@ def test_lstm_sequence_numpy_rules_match_the_per_step_rules(dtype, tol, steps, b
     tiny = np.full(out[2].shape, 1e-300 if dtype == "float64" else 1e-38, dtype)
     for needs, cells in itertools.product(itertools.product((False, True), repeat=len(ins)), (False, True)):
         gc = gcs if cells else np.zeros_like(ghs)
-        slow = rnn_ops._lstm_seq_vjp(NUMPY, (ghs, gc, tiny), ins, ref, p, needs)
-        # the NumPy rule on its own forward's outputs (views of its buffers) and on plain arrays
-        for outs in (out, ref):
-            fast = rnn_ops._lstm_seq_vjp(NUMPY, (ghs, gc, np.zeros(out[2].shape, dtype)), ins, outs, p, needs)
+        slow = rnn_ops._lstm_seq_vjp(NUMPY, (ghs, gc, tiny, None), ins, ref, p, needs)
+        # the NumPy rule on its own forward's outputs (views of its buffers) and on plain arrays; the last step's
+        # upstream also split between the hidden states and the last-h output, or on the last-h output alone
+        head = ghs.copy()
+        tail = ghs[-1] * 0.25
+        head[-1] = ghs[-1] - tail
+        splits = [(ghs, None), (head, tail)] + ([(None, ghs[-1])] if steps == 1 else [])
+        for outs, (gh, gl) in itertools.product((out, ref), splits):
+            keep = None if gh is None else gh.copy()
+            fast = rnn_ops._lstm_seq_vjp(NUMPY, (gh, gc, np.zeros(out[2].shape, dtype), gl), ins, outs, p, needs)
+            assert gh is None or np.array_equal(gh, keep)  # the engine's upstream is not written to
             for n, a, r in zip(needs, fast, slow):
                 assert (a is None) == (not n)
                 if n:
@@ -275,11 +282,11 @@ def test_lstm_sequence_numpy_rules_match_the_per_step_rules(dtype, tol, steps, b
                     np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("use", ["cells", "hidden"])
+@pytest.mark.parametrize("use", ["cells", "hidden", "last"])
 def test_lstm_sequence_gradients_when_one_output_is_unused(use):
     """The engine hands ``lstm_sequence`` None for an output nothing used: gradients through the cell states only
-    (hidden states unused) and through the hidden states only, first and second order (the per-step rule fills
-    the None with zeros) against central differences, and a Jacobian against row-by-row gradients."""
+    (hidden states unused), through the hidden states only and through the last-h output only, first and second
+    order (the per-step rule fills the None with zeros) against central differences, and a Jacobian against row-by-row gradients."""
     from tapegrad.ops.rnn_ops import lstm_sequence
 
     rng = np.random.default_rng(7)
@@ -287,12 +294,16 @@ def test_lstm_sequence_gradients_when_one_output_is_unused(use):
     rest = [tf.constant(rng.normal(size=s) * 0.5) for s in ((2, 8), (8,), (2, 2), (2, 2), (2, 8))]
     pick = 1 if use == "cells" else 0
 
+    def final():  # the last step's state: a slice of every step's, or the op's own last-h output
+        if use == "last":
+            return lstm_sequence(x, *rest, return_last=True)[2]
+        return lstm_sequence(x, *rest)[pick][-1]
+
     def loss():
-        return tf.reduce_sum(lstm_sequence(x, *rest)[pick][-1] ** 2)
+        return tf.reduce_sum(final() ** 2)
 
     with tf.GradientTape(persistent=True) as tape:
-        states = lstm_sequence(x, *rest)[pick]
-        last = states[-1]
+        last = final()
         value = tf.reduce_sum(last ** 2)
         rows = [last[i] for i in range(2)]
     np.testing.assert_allclose(tape.gradient(value, x).numpy(), _numeric_grad(lambda: float(loss()), x),

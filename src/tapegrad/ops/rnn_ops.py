@@ -164,7 +164,7 @@ def _gate_scale(u: int, dt: Any) -> np.ndarray:
 
 
 def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarray, c0: np.ndarray,
-                     uk: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     uk: np.ndarray) -> tuple[np.ndarray, ...]:
     b, steps, d = x.shape
     u4 = uk.shape[1]
     u = u4 // 4
@@ -207,7 +207,7 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
         c += tmp
         np.tanh(c, out=tmp)
         np.multiply(a[o], tmp, out=ops[t + 1, :u])
-    return ops[1:, :u].transpose(0, 2, 1), cst.transpose(0, 2, 1), at.transpose(0, 2, 1)
+    return ops[1:, :u].transpose(0, 2, 1), cst.transpose(0, 2, 1), at.transpose(0, 2, 1), ops[steps, :u].T
 
 
 def _step_operands(hs: np.ndarray, nrow: int, steps: int) -> np.ndarray | None:
@@ -392,25 +392,46 @@ def _project(F: Any, x: Any, kernel: Any, bias: Any) -> Any:
     return F.reshape(xp, (t, b, F.shape(kernel)[-1]))
 
 
-def _lstm_seq_fwd(F: Any, *ins: Any, has_bias: bool) -> tuple[Any, Any, Any]:
+def _lstm_seq_fwd(F: Any, *ins: Any, has_bias: bool) -> tuple[Any, Any, Any, Any]:
+    """Every step's h, c and gates, and the last h (its own output: a layer without ``return_sequences`` records
+    no slice op)."""
     x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
     if _fast(F, x, kernel, h0, c0, uk) and (bias is None or type(bias) is np.ndarray) and x.ndim == 3:
         return _lstm_seq_fwd_np(x, kernel, bias, h0, c0, uk)
-    return _lstm_rec_fwd(F, _project(F, x, kernel, bias), h0, c0, uk)
+    hs, cs, acts = _lstm_rec_fwd(F, _project(F, x, kernel, bias), h0, c0, uk)
+    return hs, cs, acts, hs[-1]
 
 
 def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     has_bias = p["has_bias"]
     x, kernel, bias, h0, c0, uk = _seq_unpack(ins, has_bias)
-    ghs, gcs, ga = g  # None for an output nothing used (the op asks the engine for None over zeros)
+    ghs, gcs, ga, gl = g  # None for an output nothing used (the op asks the engine for None over zeros)
+    out = out[:3]
     if (_fast(F, x, kernel, h0, c0, uk, *out) and (bias is None or type(bias) is np.ndarray)
-            and all(v is None or (type(v) is np.ndarray and v.ndim == 3) for v in g) and out[0].ndim == 3
-            and (ga is None or _zero(ga))):
+            and all(v is None or (type(v) is np.ndarray and v.ndim == 3) for v in g[:3]) and out[0].ndim == 3
+            and (ga is None or _zero(ga)) and (gl is None or (type(gl) is np.ndarray and gl.ndim == 2))):
         if ghs is None:
             ghs = np.zeros(out[0].shape, out[0].dtype)
+            if gl is not None:
+                ghs[-1] = gl
+        elif gl is not None:  # the last step's upstream, through both outputs (the engine's arrays stay as they are)
+            ghs = ghs.copy()
+            ghs[-1] += gl
         res = _lstm_seq_vjp_np(ghs, None if gcs is None or _zero(gcs) else gcs, (x, kernel, bias, h0, c0, uk), out,
                                (needs[0], needs[1], has_bias and needs[2]) + tuple(needs[-3:]))
         return res if has_bias else res[:2] + res[3:]
+    if gl is not None:  # the last h's upstream joins the last step's (time is axis -3, after any Jacobian axes)
+        k = len(F.shape(gl)) - 2
+        glt = F.expand_dims(gl, k)
+        if ghs is not None:
+            ghs = F.concatenate([ghs[..., :-1, :, :], ghs[..., -1:, :, :] + glt], axis=k)
+        elif F.shape(out[0])[0] == 1:
+            ghs = glt
+        else:
+            shape = tuple(F.shape(gl))
+            head = F.zeros(shape[:k] + (F.shape(out[0])[0] - 1,) + shape[k:], dtype=getattr(gl, "_value", gl).dtype)
+            ghs = F.concatenate([head, glt], axis=k)
+    g = (ghs, gcs, ga)
     if any(v is None for v in g):  # zeros, with the leading (Jacobian) batch axes of the upstreams there are
         k = next(k for k, v in enumerate(g) if v is not None)
         batch = tuple(F.shape(g[k])[:len(F.shape(g[k])) - len(F.shape(out[k]))])
@@ -446,7 +467,8 @@ def _lstm_seq_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
         t_xp = part if t_xp is None else t_xp + part
     if t_b is not None:
         t_xp = t_b + F.zeros_like(out[2]) if t_xp is None else t_xp + t_b
-    return _lstm_rec_jvp(F, (t_xp, t_h0, t_c0, t_uk), (None, h0, c0, uk), out, p)
+    dhs, dcs, das = _lstm_rec_jvp(F, (t_xp, t_h0, t_c0, t_uk), (None, h0, c0, uk), out[:3], p)
+    return dhs, dcs, das, dhs[-1]
 
 
 def _lstm_seq_ref(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, h: np.ndarray, c: np.ndarray,
@@ -471,15 +493,22 @@ LSTM_SEQUENCE = defop("lstm_sequence", _lstm_seq_fwd, _lstm_seq_vjp, _lstm_seq_j
                                               rng.normal(size=(2, 1)), rng.normal(size=(2, 1)),
                                               rng.normal(size=(1, 4)) * 0.5),
                                  ref=lambda x, k, h, c, uk: _lstm_seq_ref(x, k, np.zeros(4), h, c, uk)[0],
-                                 tf=False, name="no_bias")])
+                                 tf=False, name="no_bias"),
+                            spec(lambda tf, x, k, b, h, c, uk: lstm_sequence(x, k, b, h, c, uk, return_last=True)[-1],
+                                 lambda rng: (rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 4)) * 0.5,
+                                              rng.normal(size=(4,)), rng.normal(size=(2, 1)), rng.normal(size=(2, 1)),
+                                              rng.normal(size=(1, 4)) * 0.5),
+                                 ref=lambda x, k, b, h, c, uk: _lstm_seq_ref(x, k, b, h, c, uk)[0][-1],
+                                 tf=False, name="last")])
 
 
 def lstm_sequence(x: Any, kernel: Any, bias: Any, h0: Any, c0: Any, recurrent_kernel: Any,
-                  return_gates: bool = False) -> list[Tensor]:
+                  return_gates: bool = False, return_last: bool = False) -> list[Tensor]:
     """A whole LSTM layer pass as one op: inputs ``x`` ``(batch, time, d)``, input kernel ``(d, 4u)``, ``bias``
     ``(4u,)`` or None, initial states ``h0``/``c0`` ``(batch, u)`` and the recurrent kernel ``(u, 4u)`` (Keras gate
     order i, f, c, o). Returns ``[hs, cs]``, the hidden and cell states of every step, time-major ``(time, batch,
-    u)`` (and the gate activations with ``return_gates``). Same numerics as :func:`lstm_step` step by step; one
+    u)`` (then the gate activations with ``return_gates``, then the last hidden state ``(batch, u)`` with
+    ``return_last``: an output of its own, not a slice of ``hs``). Same numerics as :func:`lstm_step` step by step; one
     tape entry; the input projection is one GEMM, and the gradient's recurrent and input kernel parts are one GEMM
     each over all steps.
 
@@ -493,7 +522,7 @@ def lstm_sequence(x: Any, kernel: Any, bias: Any, h0: Any, c0: Any, recurrent_ke
     ins = [to_tensor(x), to_tensor(kernel)] + ([] if bias is None else [to_tensor(bias)])
     ins += [to_tensor(h0), to_tensor(c0), to_tensor(recurrent_kernel)]
     out = applyn(LSTM_SEQUENCE, tuple(ins), {"has_bias": bias is not None})
-    return out if return_gates else out[:2]
+    return out[:2] + ([out[2]] if return_gates else []) + ([out[3]] if return_last else [])
 
 
 def _gru_parts(F: Any, xz: Any, hz: Any) -> tuple[Any, Any, Any]:

@@ -567,8 +567,8 @@ class RNN(Layer):
                 if masks.input is not None:
                     xs_in = _arithmetic.multiply(xs_in, _shape_ops.reshape(masks.input, (batch, 1, int(x.shape[2]))))
                 h0, c0 = _zero_states(cell, batch) if states is None else states
-                hs, cs = _rnn.lstm_sequence(xs_in, cell.kernel, cell._input_bias(), h0, c0, cell.recurrent_kernel)
-                last = hs[-1]
+                hs, cs, last = _rnn.lstm_sequence(xs_in, cell.kernel, cell._input_bias(), h0, c0,
+                                                  cell.recurrent_kernel, return_last=True)
                 out = _shape_ops.transpose(hs, (1, 0, 2)) if self.return_sequences else last
                 keep = self.return_state or self.stateful
                 return self._finish(out, [last, cs[-1]] if keep else [], stacked)
