@@ -286,7 +286,8 @@ def test_lstm_sequence_numpy_rules_match_the_per_step_rules(dtype, tol, steps, b
 def test_lstm_sequence_gradients_when_one_output_is_unused(use):
     """The engine hands ``lstm_sequence`` None for an output nothing used: gradients through the cell states only
     (hidden states unused), through the hidden states only and through the last-h output only, first and second
-    order (the per-step rule fills the None with zeros) against central differences, and a Jacobian against row-by-row gradients."""
+    order (the per-step rule fills the None with zeros) against central differences, and a Jacobian against
+    row-by-row gradients."""
     from tapegrad.ops.rnn_ops import lstm_sequence
 
     rng = np.random.default_rng(7)
