@@ -26,16 +26,18 @@ _HARD_PLACEMENT = 0
 # Python call on every op, the cost users of an eager library feel first (docs/performance.md).
 
 
-def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
-    """Run a one-input op on a Tensor or Variable."""
+def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY, out: Any = None) -> Tensor:
+    """Run a one-input op on a Tensor or Variable. ``out``: the forward's result, computed by a caller's fast path
+    (hot ops skip the ``op.fwd(xp, v, **p)`` call: keyword unpacking costs about as much as a small op)."""
     if _HARD_PLACEMENT:
         _check_placement(op)
     v = x._value
     xp = x._xp
-    try:
-        out = op.fwd(xp, v, **p)
-    except TypeError as exc:
-        _raise_type(op, (v,), exc)
+    if out is None:
+        try:
+            out = op.fwd(xp, v, **p)
+        except TypeError as exc:
+            _raise_type(op, (v,), exc)
     res = _new(Tensor)
     res._value = out
     res._xp = xp
@@ -55,17 +57,18 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
     return res
 
 
-def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY) -> Tensor:
-    """Run a two-input op on Tensors/Variables (dtypes already checked by the caller)."""
+def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY, out: Any = None) -> Tensor:
+    """Run a two-input op on Tensors/Variables (dtypes already checked by the caller); ``out`` as in apply1."""
     if _HARD_PLACEMENT:
         _check_placement(op)
     va = a._value
     vb = b._value
     xp = a._xp
-    try:
-        out = op.fwd(xp, va, vb, **p)
-    except TypeError as exc:
-        _raise_type(op, (va, vb), exc)
+    if out is None:
+        try:
+            out = op.fwd(xp, va, vb, **p)
+        except TypeError as exc:
+            _raise_type(op, (va, vb), exc)
     res = _new(Tensor)
     res._value = out
     res._xp = xp

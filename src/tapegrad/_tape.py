@@ -79,6 +79,13 @@ def replace(old: Tape, new: Tape) -> None:
 def on_variable_read(var: Any, tapes: tuple[Tape, ...]) -> None:
     """A Variable was read while tapes record: trainable variables are auto-watched (reference §1.2)."""
     if var._trainable:
+        vid = var._id
         for tape in tapes:
-            if tape.watch_accessed and var._id not in tape.variables:
-                tape.watch_variable(var)
+            if tape.watch_accessed:
+                variables = tape.variables
+                if vid not in variables:
+                    if type(tape) is Tape:  # (watch_variable inlined: every step's first read of each variable)
+                        tape.known.add(vid)
+                        variables[vid] = var
+                    else:
+                        tape.watch_variable(var)

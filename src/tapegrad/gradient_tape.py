@@ -23,6 +23,9 @@ from .ops.shape_ops import RESHAPE, TRANSPOSE
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
 
+_nd = np.ndarray
+_new = object.__new__
+
 
 # Set by tapegrad.compiler.shapes: while a trace of a signature with None dims runs, tape use is recorded so that the
 # trace can be replayed for other shapes (gradients rebuilt by the engine at each shape). None otherwise.
@@ -115,10 +118,11 @@ class GradientTape:
                 "Tape is still recording: this GradientTape is already active, and a tape cannot be entered twice "
                 "at once. Use a second GradientTape for nested recording."
             )
-        if self._tape is None:
-            self._tape = _tape.Tape(self._persistent, self._watch_accessed_variables)
+        tape = self._tape
+        if tape is None:
+            tape = self._tape = _tape.Tape(self._persistent, self._watch_accessed_variables)
             self._used = False
-        _tape.push(self._tape)
+        local.tapes += (tape,)  # (_tape.push inlined: a training step enters one tape per step)
         self._recording = True
         if _trace_hook is not None and local.tracer is not None:
             _traced("enter", self)
@@ -128,9 +132,15 @@ class GradientTape:
         if self._recording:
             if _trace_hook is not None and local.tracer is not None:
                 _traced("exit", self)
-            self._stop()
+            tape = self._tape
+            tapes = local.tapes
+            if tapes and tapes[-1] is tape:  # leaving the innermost tape: _stop's steps inlined
+                local.tapes = tapes[:-1]
+                self._recording = False
+            else:
+                self._stop()
             f = sys._getframe(1)  # where the `with` block ended (quoted by debugging.explain)
-            self._tape.sites = (f.f_code.co_filename, f.f_lineno)
+            tape.sites = (f.f_code.co_filename, f.f_lineno)
 
     def _stop(self) -> None:
         if self._tape is not None:
@@ -293,24 +303,45 @@ class GradientTape:
         v = target._value
         if v.dtype.kind not in "fcV":
             return None
+        # one pass over the sources for both id sets (a training step's fixed cost: no comprehension frames)
+        source_ids = set()
+        float_ids = set()
         for s in sources:
             ts = type(s)
             if ts is not Variable and ts is not Tensor:
                 return None
+            sid = s._id
+            if sid is None:
+                sid = ensure_id(s)
+            source_ids.add(sid)
+            if s._value.dtype.kind in "fcV":
+                float_ids.add(sid)
         xp = target._xp
         tid = target._id
         if tid is None:
             tid = ensure_id(target)
-        source_ids = {s._id if s._id is not None else ensure_id(s) for s in sources}
-        float_ids = {s._id for s in sources if s._value.dtype.kind in "fcV"}
         seed = v.dtype.type(1) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
         results, diff = backward(tape.entries, not tape.persistent, {tid: seed}, source_ids, xp, 0, float_ids)
+        get = results.get
         out = []
-        for s in sources:
-            g = results.get(s._id)
-            if g is not None and not diff and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
-                g = make(g, s._xp)
-            out.append(g)
+        if diff or local.tracer is not None:
+            for s in sources:
+                g = get(s._id)
+                if g is not None and not diff and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
+                    g = make(g, s._xp)
+                out.append(g)
+        else:  # raw arrays (or IndexedSlices) to wrap: make()'s steps without its tracer test
+            for s in sources:
+                g = get(s._id)
+                if type(g) is _nd:
+                    t = _new(Tensor)
+                    t._value = g
+                    t._xp = s._xp
+                    t._id = None
+                    g = t
+                elif g is not None and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
+                    g = make(g, s._xp)
+                out.append(g)
         return out if type(sources) is list else tuple(out)
 
     def _gradient(self, tape: _tape.Tape, target: Any, sources: Any, output_gradients: Any,

@@ -63,6 +63,9 @@ RELU = defop("relu", lambda F, x: F.maximum(x, 0), _relu_vjp,
                        ref=lambda x: np.maximum(x, 0)), save_out=True, save_in=False)
 
 
+_EMPTY_P: dict[str, Any] = {}
+
+
 def relu(features: Any, name: str | None = None) -> Tensor:
     """``max(x, 0)``; the gradient at 0 is 0, as in TF.
 
@@ -74,8 +77,11 @@ def relu(features: Any, name: str | None = None) -> Tensor:
         x = features if type(features) is Tensor else to_tensor(features)
     except RaggedInput:  # a RaggedTensor: on its flat values
         return features.with_flat_values(relu(features.flat_values))
-    if x._value.dtype.kind not in "fiu":
+    v = x._value
+    if v.dtype.kind not in "fiu":
         check_kinds(x, "fiu", "relu")
+    if type(v) is np.ndarray:  # RELU's forward, computed here (no call through op.fwd)
+        return apply1(RELU, x, _EMPTY_P, np.maximum(v, 0))
     return apply1(RELU, x)
 
 

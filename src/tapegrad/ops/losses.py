@@ -121,7 +121,7 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
         xv, lv = logits._value, labels._value
         if (xv.shape == lv.shape and xv.ndim and xv.dtype == lv.dtype and xv.dtype.kind == "f"
                 and xv.dtype.itemsize > 2):
-            return apply2(SOFTMAX_XENT, labels, logits, _LAST_AXIS)
+            return apply2(SOFTMAX_XENT, labels, logits, _LAST_AXIS, _xent_fwd(labels._xp, lv, xv, -1))
     x = to_tensor(logits)
     if x._value.dtype.kind != "f":
         raise InvalidArgumentError(

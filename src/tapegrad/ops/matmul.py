@@ -56,8 +56,7 @@ def _matmul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     if p is _MATMUL_PLAIN and not F.is_diff and g.ndim == 2 and a.ndim == 2 and b.ndim == 2 \
             and g.dtype.kind == "f":
         # the everyday case (real matrices, no transposes, no batch axes): the two GEMMs without the helpers
-        return (np.matmul(g, b.swapaxes(-1, -2)) if needs[0] else None,
-                np.matmul(a.swapaxes(-1, -2), g) if needs[1] else None)
+        return (_np_matmul(g, b.T) if needs[0] else None, _np_matmul(a.T, g) if needs[1] else None)
     ta, tb, aa, ab = p["ta"], p["tb"], p["aa"], p["ab"]
     ga = gb = None
     if needs[0]:
@@ -91,6 +90,8 @@ MATMUL = defop("matmul", _matmul_fwd, _matmul_vjp, _matmul_jvp, bilinear=True, t
          ref=lambda a, b: a.T @ b.conj().T, complex=True, name="transposed"),
 ])
 _MATMUL_PLAIN = {"ta": False, "tb": False, "aa": False, "ab": False}
+_nd = np.ndarray
+_np_matmul = np.matmul
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False, adjoint_a: bool = False,
@@ -109,6 +110,9 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
         va, vb = a._value, b._value
         if (va.ndim == 2 and vb.ndim == 2 and va.dtype == vb.dtype and va.dtype.kind in "fcV"
                 and va.shape[1] == vb.shape[0]):
+            if type(va) is _nd and type(vb) is _nd and va.dtype.kind != "V":
+                # the forward computed here (what _matmul_fwd computes for it): no keyword unpacking of the flags
+                return apply2(MATMUL, a, b, _MATMUL_PLAIN, _np_matmul(va, vb))
             return apply2(MATMUL, a, b, _MATMUL_PLAIN)
     x, y = pair(a, b, "matmul")
     sa, sb = x._value.shape, y._value.shape

@@ -223,7 +223,11 @@ def _mean_fwd(F: Any, x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
 
 
 def _mean_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    xshape = F.shape(ins[0])
+    x = ins[0]
+    if not F.is_diff and not g.shape and x.ndim == len(p["axis"]):
+        # a loss's mean over everything (raw scalar upstream): the steps below, without their calls
+        return (scalar_view(g / x.size, x.shape),)
+    xshape = F.shape(x)
     # divide before broadcasting: the same quotients, computed once per upstream element
     return (unreduce(F, g / _count(xshape, p["axis"]), xshape, p["axis"], p["keepdims"]),)
 
@@ -288,6 +292,7 @@ REDUCE_MIN = defop("reduce_min", _min_fwd,
                               ref=lambda x: x.min(1, keepdims=True)))
 
 
+_add_reduce = np.add.reduce
 _FULL_P = [{"axis": a, "keepdims": False} for a in _ALL_AXES]  # shared parameters of full reductions (read-only)
 
 
@@ -296,6 +301,10 @@ def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = 
         # the usual loss reduction (a tensor, every axis): straight to the op with shared parameters
         v = input_tensor._value
         if v.ndim < 8 and v.dtype.kind in kinds:
+            if op is REDUCE_MEAN and type(v) is np.ndarray and v.dtype.kind in "fc" and v.dtype.itemsize > 2 and v.size:
+                # _mean_fwd's steps for it, computed here (no keyword unpacking through op.fwd)
+                axes = _ALL_AXES[v.ndim]
+                return apply1(op, input_tensor, _FULL_P[v.ndim], _add_reduce(v, axes, None, None, False) / v.size)
             return apply1(op, input_tensor, _FULL_P[v.ndim])
     try:
         x = to_tensor(input_tensor)
