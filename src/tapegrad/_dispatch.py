@@ -343,6 +343,30 @@ class MaskedIds(tuple):  # type: ignore[type-arg]
 
 def _record(op: OpDef, in_ids: tuple[Any, ...], vals: tuple[Any, ...], res: Any, out: Any,
             p: dict[str, Any], tapes: tuple[Any, ...]) -> None:
+    if len(tapes) == 1 and not op.multi:
+        # the usual case, one reverse-mode tape and one output: the loop below for it, without its other cases
+        tape = tapes[0]
+        if not tape.forward:
+            known = tape.known
+            every = True
+            hit = False
+            for i in in_ids:
+                if i in known:
+                    hit = True
+                elif i is not None:
+                    every = False
+            if not hit:
+                return
+            oid = res._id = res._id or next_id()
+            saved = _specs_only(vals) if not op.save_in and out.size > 256 else vals
+            if every:
+                tape.entries.append((op, in_ids, oid, saved, out if op.save_out else None, p))
+            else:
+                masked = MaskedIds([i if i in known else None for i in in_ids])
+                masked.real = in_ids
+                tape.entries.append((op, masked, oid, saved, out if op.save_out else None, p))
+            known.add(oid)
+            return
     entry = None
     for tape in tapes:
         if tape.forward:
