@@ -26,14 +26,17 @@ from .activations import LOG_SOFTMAX, _log_softmax_ref, _softplus
 # output for the same reason), keyed by id of the loss array: the entry saves that array (save_out), the rule looks
 # it up and takes the pair over; the weak reference drops the pair when the loss array dies without a gradient.
 _XENT_KEPT: dict[int, tuple[Any, Any, Any]] = {}
+_max_reduce = np.maximum.reduce
+_add_reduce = np.add.reduce
 
 
 def _xent_fwd(F: Any, labels: Any, logits: Any, axis: int) -> Any:
-    if type(logits) is np.ndarray and type(labels) is np.ndarray:  # array methods: no np.max/np.sum wrappers
-        s = logits - logits.max(axis=axis, keepdims=True)
+    if type(logits) is np.ndarray and type(labels) is np.ndarray:
+        # the ufuncs' reductions, which ndarray.max/.sum call through a Python-level wrapper each (same results)
+        s = logits - _max_reduce(logits, axis, None, None, True)
         e = F.exp(s)
-        se = e.sum(axis=axis, keepdims=True)
-        out = (labels * (F.log(se) - s)).sum(axis=axis)
+        se = _add_reduce(e, axis, None, None, True)
+        out = _add_reduce(labels * (F.log(se) - s), axis)
         if axis == -1 and type(out) is np.ndarray and local.tapes and e.dtype.kind == "f":
             k = id(out)
             _XENT_KEPT[k] = (_weakref(out, lambda _, k=k: _XENT_KEPT.pop(k, None)), e, se)
