@@ -553,12 +553,15 @@ class Layer(Module):
         if not getattr(self, "_tracking_ready", False):
             raise RuntimeError(f"Layer {type(self).__name__}.__init__ must call super().__init__() before the layer "
                                "is used.")
-        flat = _nest.flatten([list(args), kwargs])
-        if any(isinstance(x, KerasTensor) for x in flat):
-            return self._symbolic_call(args, kwargs)
-        args = tuple(_nest.map_structure(self._convert_input, a) for a in args)
-        kwargs = {k: (v if k in ("training", "mask") else _nest.map_structure(self._convert_input, v))
-                  for k, v in kwargs.items()}
+        if kwargs or any(type(a) is not Tensor for a in args):
+            flat = _nest.flatten([list(args), kwargs])
+            if any(isinstance(x, KerasTensor) for x in flat):
+                return self._symbolic_call(args, kwargs)
+            args = tuple(_nest.map_structure(self._convert_input, a) for a in args)
+            kwargs = {k: (v if k in ("training", "mask") else _nest.map_structure(self._convert_input, v))
+                      for k, v in kwargs.items()}
+        else:  # eager tensors only (the common case): no nest walks
+            args = tuple(self._convert_input(a) for a in args)
         training = kwargs.pop("training", None)
         if training is None:
             training = _outer_training()
