@@ -182,7 +182,7 @@ def _ratio(results: dict[str, Any], wl: str, peer: str) -> float | None:
 # The profile behind each miss, measured and explained in docs/performance.md.
 _WHY = {
     "seed": "fixed cost of enter/exit + gradient() (~8 µs of Python); the host's noise is ±10%",
-    "seed vs PyTorch": "PyTorch's own time varies 33–64 µs between runs on this host",
+    "seed vs PyTorch": "PyTorch's own time varies 27–64 µs between runs on this host",
     "chain": "~4 µs of Python per recorded+differentiated op vs ~0.4 µs of NumPy on 16 floats",
     "mlp": "small-op overheads (relu mask, bias sums, mean) and BLAS timing variance on this VM",
     "big": "memory traffic: the tape keeps 4 MB intermediates alive, fresh arrays cost up to 3× reused ones",
@@ -192,8 +192,8 @@ _WHY = {
     "function: big": "the plan keeps -x*x and tanh(x) for the gradient where the floor reuses NumPy temporaries in "
                      "place; 0.91–1.07× across runs (docs/compiler.md)",
     "jit: mlp": "GEMM-bound: both sides call the same BLAS; the fused epilogues save ~10 µs",
-    "jit: big": "XLA's tanh/exp approximations are cheaper than ours, which are held to ≤ 2.5 ulp (a rational tanh "
-                "2× faster is 5 ulp off in float32; docs/jit.md)",
+    "jit: big": "one fused kernel of ~44 vector instructions per 16 floats (exp 0.9 ulp, tanh 5 ulp: docs/jit.md); "
+                "XLA also contracts multiply-adds into FMAs, which our kernels do not, to keep eager's rounding",
 }
 
 
