@@ -144,3 +144,38 @@ def test_max_pool_gradient_in_batch_chunks_routes_ties_like_tf(monkeypatch: pyte
     np.testing.assert_array_equal(got, want)
     monkeypatch.setattr(pooling, "_POOL_CHUNK_BYTES", 1 << 30)
     np.testing.assert_array_equal(pooling._maxpool_vjp_tiled_np(g, x, top, (2, 2)), want)
+
+
+def test_max_pool_gradient_from_forward_flags_routes_ties_like_tf() -> None:
+    """Under a tape the tiled max pool's forward keeps each window's first-hit flags and the gradient only routes
+    the upstream through them: with ties (zeros after a ReLU, repeated values) and 2×3 windows it equals the
+    direct first-maximum loop; the flags are used once (a second gradient of a persistent tape, taking the
+    fallback path, gives the same); a non-finite upstream takes the argmax rule (inf * 0 is not 0)."""
+    from tapegrad.ops import pooling
+
+    rng = np.random.default_rng(12)
+    x = np.maximum(np.round(rng.standard_normal((3, 4, 9, 2)), 1), 0).astype(np.float32)
+    top = x.reshape(3, 2, 2, 3, 3, 2).max(axis=(2, 4))
+    g = rng.standard_normal(top.shape).astype(np.float32)
+    first = np.zeros(x.shape, bool)
+    for n, i, j, c in np.ndindex(top.shape):
+        win = x[n, 2 * i: 2 * i + 2, 3 * j: 3 * j + 3, c].reshape(-1)
+        k = int(np.argmax(win == top[n, i, j, c]))
+        first[n, 2 * i + k // 3, 3 * j + k % 3, c] = True
+    want = np.where(first, np.repeat(np.repeat(g, 2, 1), 3, 2), 0)
+    xt = tf.constant(x)
+    pooling._SAVED_HITS.clear()
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(xt)
+        y = tf.nn.max_pool2d(xt, [2, 3], [2, 3], "VALID")
+        loss = tf.reduce_sum(y * tf.constant(g))
+    np.testing.assert_array_equal(y.numpy(), top)
+    assert len(pooling._SAVED_HITS) == 1
+    np.testing.assert_array_equal(tape.gradient(loss, xt).numpy(), want)
+    assert not pooling._SAVED_HITS  # taken by the gradient
+    np.testing.assert_array_equal(tape.gradient(loss, xt).numpy(), want)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = tf.nn.max_pool2d(xt, [2, 3], [2, 3], "VALID")
+    gi = tf.constant(np.full(top.shape, np.inf, np.float32))
+    np.testing.assert_array_equal(tape.gradient(y, xt, output_gradients=gi).numpy(), np.where(first, np.inf, 0))

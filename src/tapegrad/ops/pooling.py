@@ -15,6 +15,7 @@ import numpy as np
 from .._backend import NUMPY
 from .._dispatch import apply1, apply2, applyn
 from .._registry import defop, normal, spec
+from .._tape import local
 from .._tensor import Tensor
 from ..errors import InvalidArgumentError
 from . import shape_ops
@@ -74,9 +75,12 @@ def _tile_max(F: Any, t: Any, ksize: Sequence[int]) -> Any:
     return out
 
 
-def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> Any:
+def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
+                 keep: bool = False) -> Any:
     if (_tiled(ksize, strides, pads) and not F.is_diff and type(x) is np.ndarray and ksize[0] * ksize[1] > 1
             and x.shape[-3] % ksize[0] == 0 and x.shape[-2] % ksize[1] == 0 and x.flags.c_contiguous):
+        if keep and x.ndim == 4 and x.dtype.kind == "f":
+            return _maxpool_fwd_keep(x, ksize)
         # maxima of the kernel rows first (whole image rows: long contiguous inner loops), then across the columns
         kh, kw = ksize
         lead, (h, w, c) = x.shape[:-3], x.shape[-3:]
@@ -153,37 +157,77 @@ _POOL_CHUNK_BYTES = 512 << 10
 
 def _maxpool_vjp_rows(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: tuple[int, int], gx: np.ndarray) -> None:
     """:func:`_maxpool_vjp_tiled_np`'s routing for one block of the batch, written into ``gx`` (C-contiguous)."""
+    hits = np.empty(x.shape, bool)
+    _first_hits(x, top, ksize, hits)
+    _route_hits(g, hits, ksize, gx)
+
+
+def _first_hits(x: np.ndarray, top: np.ndarray, ksize: tuple[int, int], hits: np.ndarray) -> None:
+    """Flags (``hits``, ``x``'s shape, C-contiguous) of the element of each window that gets its gradient: the first
+    equal to the window's maximum in row-major order, as TF's kernel (ties are common after a ReLU)."""
     kh, kw = ksize
     lead, (ho, wo, c) = x.shape[:-3], top.shape[-3:]
     rows = lead + (ho, kh, wo * kw, c)
-    xr = x.reshape(rows)
+    xr, eq = x.reshape(rows), hits.reshape(rows)
+    # the window maxima repeated along the width to x's row layout: one comparison per kernel row
     top_w = np.repeat(top, kw, axis=-2)
-    eq = np.empty((kh,) + top_w.shape, bool)
-    hits = 0
+    n = 0
     for a in range(kh):
-        np.equal(xr[..., a, :, :], top_w, out=eq[a])
-        hits += np.count_nonzero(eq[a])
-    if hits != top.size:  # ties: keep the first hit of each window (row-major over the taps)
+        np.equal(xr[..., a, :, :], top_w, out=eq[..., a, :, :])
+        n += np.count_nonzero(eq[..., a, :, :])
+    if n != top.size:  # ties: keep the first hit of each window (row-major over the taps)
         # the channels' flags (bytes 0/1) read as wide unsigned words, so each bitwise op covers several channels
         width = next(w for w in (8, 4, 2, 1) if c % w == 0)
-        taps = eq.reshape((kh,) + lead + (ho, wo, kw, c)).view(np.dtype(f"u{width}"))
-        taken = taps[0, ..., 0, :].copy()
+        taps = hits.reshape(lead + (ho, kh, wo, kw, c)).view(np.dtype(f"u{width}"))
+        taken = taps[..., 0, :, 0, :].copy()
         not_taken = np.empty_like(taken)
         for k in range(1, kh * kw):
             a, b = divmod(k, kw)
-            e = taps[a, ..., b, :]
+            e = taps[..., a, :, b, :]
             np.invert(taken, out=not_taken)
             np.bitwise_and(e, not_taken, out=e)  # a hit no earlier tap of the window had
             if k < kh * kw - 1:
                 taken |= e
-    gr = gx.reshape(rows)
+
+
+def _route_hits(g: np.ndarray, hits: np.ndarray, ksize: tuple[int, int], gx: np.ndarray) -> None:
+    """Each window's upstream value (finite) to its flagged element, zeros elsewhere, into ``gx``."""
+    kh, kw = ksize
+    lead, (ho, wo, c) = g.shape[:-3], g.shape[-3:]
+    rows = lead + (ho, kh, wo * kw, c)
     g_w = np.repeat(g, kw, axis=-2)
-    for a in range(kh):
-        np.multiply(g_w, eq[a], out=gr[..., a, :, :])
+    np.multiply(g_w[..., None, :, :], hits.reshape(rows), out=gx.reshape(rows))
+
+
+# First-hit flags a recorded max pool's forward computed while its input was in cache, for the gradient (which
+# then reads 1 byte per input element instead of the input and the maxima): id(output) -> (output, ksize, flags).
+# Taken (popped) by the gradient and checked by identity; at most a few entries, oldest dropped first.
+_SAVED_HITS: dict[int, tuple[np.ndarray, tuple[int, int], np.ndarray]] = {}
+_SAVED_HITS_MAX = 8
+
+
+def _maxpool_fwd_keep(x: np.ndarray, ksize: tuple[int, int]) -> np.ndarray:
+    """The tiled max pool of a float ``x``, with the first-hit flags computed right after the maxima (``x`` still
+    in cache) and saved for the gradient (the whole batch at once: blocks of images measured slower here)."""
+    out = _maxpool_fwd(NUMPY, x, ksize, ksize, ((0, 0), (0, 0)))
+    if not np.isnan(out).any():  # a NaN maximum: the gradient's argmax rule runs
+        hits = _take(x.shape, np.bool_)  # an engine buffer: a fresh array would page-fault every step
+        _first_hits(x, out, ksize, hits)
+        saved = _SAVED_HITS
+        while len(saved) >= _SAVED_HITS_MAX:
+            saved.pop(next(iter(saved)))
+        saved[id(out)] = (out, ksize, hits)
+    return out
 
 
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x = ins[0]
+    saved = _SAVED_HITS.pop(id(out), None) if type(out) is np.ndarray else None
+    if (saved is not None and saved[0] is out and saved[1] == p["ksize"] and type(g) is np.ndarray
+            and g.shape == out.shape and g.dtype == out.dtype and np.isfinite(g).all()):
+        gx = _take(saved[2].shape, g.dtype)
+        _route_hits(g, saved[2], p["ksize"], gx)
+        return (gx,)
     if (not F.is_diff and type(x) is np.ndarray and type(g) is np.ndarray and x.dtype.kind == "f"
             and g.shape == out.shape and _tiled(p["ksize"], p["strides"], p["pads"])
             and x.shape[-3] % p["ksize"][0] == 0 and x.shape[-2] % p["ksize"][1] == 0):
@@ -449,6 +493,9 @@ def max_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
     [[0.0, 1.0], [0.0, 0.0]]
     """
     x, last, p = _pool_prepare(input, ksize, strides, padding, data_format, "max_pool2d", "fiu")
+    tapes, tracer = local.tapes, local.tracer
+    if tapes and (tracer is None or any(t is not tracer for t in tapes)):  # a tape records: flags for the gradient
+        p["keep"] = True
     out = apply1(MAXPOOL, x, p)
     return out if last else _from_nhwc(out)
 
