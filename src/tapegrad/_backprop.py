@@ -173,11 +173,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
         grads = {k: (v if type(v) is Tensor else make(v, xp)) for k, v in seeds.items()}
     else:
         F = xp
-        if len(seeds) == 1:  # one target (the usual loss): no comprehension frame
-            ((k, v),) = seeds.items()
-            grads = {k: v._value if type(v) is Tensor else v}
-        else:
-            grads = {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
+        grads = _raw_grads(seeds)
     results: dict[int, Any] = {}
     # ``local.grad_listener(entries, source_ids, grads, results, diff)`` (set by tapegrad.distributed, consumed here)
     # may return ``watch(k)``, called before entry ``k`` is processed: every entry after ``k`` is then done, which
@@ -306,6 +302,14 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
     return results, diff
 
 
+def _raw_grads(seeds: dict[int, Any]) -> dict[int, Any]:
+    """The seeds as raw arrays, keyed by target id: the gradient dict a raw-array sweep starts from."""
+    if len(seeds) == 1:  # one target (the usual loss): no comprehension frame
+        ((k, v),) = seeds.items()
+        return {k: v._value if type(v) is Tensor else v}
+    return {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
+
+
 def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
                reach: set[int], xp: Any) -> dict[int, Any]:
     """:func:`backward`'s loop for the everyday case: rules on raw arrays (no tape records the sweep), no batch
@@ -315,11 +319,7 @@ def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, A
     The references it holds (``e``, ``ins``, ``g``, ``prev``) are the ones the in-place tests of
     :func:`accumulate` and of the rules (``_buffers.spare``/``sole``) count on: keep them as they are.
     """
-    if len(seeds) == 1:  # one target (the usual loss): no comprehension frame
-        ((k, v),) = seeds.items()
-        grads = {k: v._value if type(v) is Tensor else v}
-    else:
-        grads = {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
+    grads = _raw_grads(seeds)
     results: dict[int, Any] = {}
     gpop = grads.pop
     gget = grads.get
