@@ -225,15 +225,16 @@ _SCALAR_OK = {float: "fcV", int: "fciuV"}
 
 
 def _slow_binary(op: OpDef, a: Any, b: Any) -> Tensor:
-    from .ops._common import RAGGED_TYPE, SPARSE_TYPE, pair
+    from .ops._common import RAGGED_TYPE, pair
 
     if type(a) is RAGGED_TYPE[0] or type(b) is RAGGED_TYPE[0]:  # elementwise on the RaggedTensors' flat values
         from .ops.ragged_ops import elementwise
 
         return elementwise(op.bin, a, b, op.name)
 
-    if type(b) is SPARSE_TYPE[0] and op.name == "multiply":  # dense * SparseTensor: TF's sparse-dense product
-        return b.__rmul__(a)
+    method = getattr(type(b), "_right_operand_ops", _EMPTY).get(op.name)
+    if method is not None:  # a composite type that computes `dense <op> self` itself (SparseTensor's `dense * st`)
+        return getattr(b, method)(a)
     x, y = pair(a, b, op.name)
     return op.bin(x, y)
 

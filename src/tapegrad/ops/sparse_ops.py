@@ -110,6 +110,10 @@ class SparseTensor:
     def _type_spec(self) -> SparseTensorSpec:
         return SparseTensorSpec.from_value(self)
 
+    #: binary ops this type computes as the right operand (``dense * st``): the engine's slow binary path hands them
+    #: here (see ``_dispatch._slow_binary``), the way TF's ``Tensor.__mul__`` defers to ``SparseTensor.__rmul__``
+    _right_operand_ops = {"multiply": "__rmul__"}
+
     def __mul__(self, other: Any) -> SparseTensor:
         return _sparse_dense_cwise(self, other, "mul")
 
