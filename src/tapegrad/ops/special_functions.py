@@ -8,8 +8,8 @@ They are computed with NumPy only, in float64 whatever the input precision (the 
   downward recurrence below 10, Stirling's series above, reflection for negative arguments;
 * ``digamma``: upward recurrence to 10 plus the asymptotic series, a Taylor series around its positive root
   (1.4616…) so that values there keep full relative accuracy, reflection ``psi(1-x) - pi cot(pi x)`` below 0;
-* ``polygamma(n, x) = (-1)^(n+1) n! zeta(n+1, x)`` with the Hurwitz zeta function by Euler–Maclaurin summation,
-  and the reflection formula (derivatives of ``pi cot(pi x)``) for negative ``x``. It is an internal op with its
+* ``polygamma(n, x) = (-1)^(n+1) n! zeta(n+1, x)`` for a Python int ``n``: the numerics of ``tf.math.polygamma``
+  (special_gamma.py: the Hurwitz zeta function by direct summation and Euler–Maclaurin), as an internal op with its
   own gradient ``polygamma(n+1, x)``, so ``lgamma`` and ``digamma`` are differentiable to any order;
 * ``erfinv``/``ndtri``/``erfcinv``: Halley's method on ``erf`` where the argument is central, Newton's method on
   ``log erfc`` in the tails (the tail argument ``1 - |y|``, ``2p``, ``2(1 - p)`` computed exactly).
@@ -18,7 +18,6 @@ They are computed with NumPy only, in float64 whatever the input precision (the 
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Any
 
 from .._dispatch import apply1
@@ -296,61 +295,12 @@ def _digamma_kernel(F: Any, v: Any) -> Any:
     return out
 
 
-def _zeta_tail(F: Any, w: Any, s: int) -> Any:
-    """Euler–Maclaurin remainder sum_{k>=0} (w + k)^(-s) for w >= 10 + 2(s - 1) (s >= 2 integer)."""
-    coeffs = []
-    rising = s  # s (s+1) … (s + 2j - 2), an exact Python int
-    for j, e in enumerate(_EM, start=1):
-        coeffs.append(e * float(rising))
-        rising *= (s + 2 * j - 1) * (s + 2 * j)
-    iw = 1.0 / w
-    return w ** (1 - s) / (s - 1) + w ** (-s) * (0.5 + _horner(iw * iw, coeffs) * iw)
-
-
-def _polygamma_pos(F: Any, x: Any, n: int) -> Any:
-    """polygamma(n, x) = (-1)^(n+1) n! zeta(n+1, x) for x > 0, n >= 1 (float64 vector; +inf gives 0)."""
-    s = n + 1
-    lim = 10.0 + 2 * n
-    acc = F.zeros_like(x)
-    y = x
-    for _ in range(int(lim) + 1):
-        m = y < lim
-        if not m.any():
-            break
-        acc = acc + F.where(m, y ** (-s), 0.0)
-        y = F.where(m, y + 1.0, y)
-    sign = 1.0 if n % 2 else -1.0
-    return (sign * math.factorial(n)) * (acc + _zeta_tail(F, y, s))
-
-
-@cache
-def _cot_poly(n: int) -> tuple[int, ...]:
-    """Coefficients (by power of c) of P_n with d^n/dx^n [pi cot(pi x)] = pi^(n+1) P_n(cot(pi x))."""
-    p = [0, 1]
-    for _ in range(n):
-        d = [i * p[i] for i in range(1, len(p))]
-        q = [0] * (len(d) + 2)
-        for i, a in enumerate(d):  # P_{k+1} = -(1 + c^2) P_k'
-            q[i] -= a
-            q[i + 2] -= a
-        p = q
-    return tuple(p)
-
-
 def _polygamma_kernel(F: Any, v: Any, n: int) -> Any:
-    out = F.full_like(v, _NAN)
-    _fill(F, out, v > 0, v, _polygamma_pos, n)
-    _fill(F, out, v <= 0, v, _polygamma_neg, n)
-    return out
+    """polygamma(n, v) for a Python int order: the vectorised kernel of ``tf.math.polygamma`` with ``n`` broadcast
+    (one implementation of the Hurwitz-zeta numerics; imported here lazily, that module imports this one)."""
+    from .special_gamma import _polygamma_kernel as by_order
 
-
-def _polygamma_neg(F: Any, x: Any, n: int) -> Any:
-    r = _sinpi_reduced(F, x)
-    c = F.cos(_PI * r) / F.sin(_PI * r)
-    # reflection, differentiated n times: psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi^(n+1) P_n(cot(pi x))
-    val = (1.0 if n % 2 == 0 else -1.0) * _polygamma_pos(F, 1.0 - x, n) - _PI ** (n + 1) * _horner(
-        c, [float(k) for k in _cot_poly(n)])
-    return F.where((r == 0) | F.isinf(x), _INF if n % 2 else -_INF, val)  # poles; -inf as TF
+    return by_order(F, F.full_like(v, float(n)), v)
 
 
 def _erfc_log_solve(F: Any, t: Any) -> Any:
