@@ -390,17 +390,60 @@ def test_png_other_formats_and_damage() -> None:
         tf.io.decode_png(bytes(png))
 
 
-def test_io_ops_refuse_tracing_but_work_in_py_function() -> None:
-    from tapegrad.compiler.trace import TraceError
+def test_io_ops_run_on_every_call_of_a_compiled_function(tmp_path: object) -> None:
+    """Inside a tapegrad.function an io op is a host call of the program: each call parses its own bytes and reads
+    the file as it is then (nothing of the traced call is frozen), one trace serves them all."""
+    spec = {"a": tf.io.FixedLenFeature([2], tf.int64), "v": tf.io.VarLenFeature(tf.float32)}
+    parse = tf.function(lambda r: (lambda d: (d["a"] * 2, tf.sparse.to_dense(d["v"]) + 1.0))(
+        tf.io.parse_single_example(r, spec)))
+    a, v = parse(tf.constant(_ex(a=[1, 2], v=[0.5, 1.5, 2.5])))
+    assert a.numpy().tolist() == [2, 4] and v.numpy().tolist() == [1.5, 2.5, 3.5]
+    a, v = parse(tf.constant(_ex(a=[5, 6], v=[9.0])))
+    assert a.numpy().tolist() == [10, 12] and v.numpy().tolist() == [10.0]
+    assert parse.experimental_get_tracing_count() == 1
 
-    s = _ex(a=[1, 2])
-    spec = {"a": tf.io.FixedLenFeature([2], tf.int64)}
-    traced = tf.function(lambda r: tf.io.parse_single_example(r, spec)["a"] * 2)
-    with pytest.raises(TraceError, match="parse_single_example"):
-        traced(tf.constant(s))  # a traced parse would freeze the first call's values into the program
-    wrapped = tf.function(lambda r: tf.py_function(lambda x: tf.io.parse_single_example(x, spec)["a"], [r], tf.int64))
-    assert wrapped(tf.constant(s)).numpy().tolist() == [1, 2]
-    assert wrapped(tf.constant(_ex(a=[5, 6]))).numpy().tolist() == [5, 6]
+    path = os.path.join(str(tmp_path), "img.png")
+
+    @tf.function
+    def load(p: object) -> object:
+        return tf.reduce_sum(tf.cast(tf.io.decode_png(tf.io.read_file(p)), tf.int32))
+
+    for value, shape in ((3, (2, 2, 1)), (5, (3, 4, 1))):
+        tf.io.write_file(path, tf.io.encode_png(np.full(shape, value, np.uint8)))  # same path, new contents
+        assert int(load(tf.constant(path))) == value * int(np.prod(shape))
+    assert load.experimental_get_tracing_count() == 1
+
+    @tf.function
+    def roundtrip(p: object, img: object) -> object:
+        tf.io.write_file(p, tf.io.encode_png(img))  # an effect at its place: the read below sees the file
+        return tf.io.decode_png(tf.io.read_file(p))
+
+    img = np.arange(6, dtype=np.uint8).reshape(2, 3, 1)
+    np.testing.assert_array_equal(roundtrip(tf.constant(path), img).numpy(), img)
+    np.testing.assert_array_equal(roundtrip(tf.constant(path), img + 7).numpy(), img + 7)
+
+    csv = tf.function(lambda s: tf.io.decode_csv(s, [[0.0], ["x"]]))
+    assert [t.numpy().tolist() for t in csv(tf.constant(["1.5,hi", "2,yo"]))] == [[1.5, 2.0], [b"hi", b"yo"]]
+    assert [t.numpy().tolist() for t in csv(tf.constant(["3,a"]))] == [[3.0], [b"a"]]
+    ser = tf.function(lambda x: tf.io.parse_tensor(tf.io.serialize_tensor(x), tf.float32) * 2.0)
+    assert ser(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+    assert ser(tf.constant([3.0, 4.0])).numpy().tolist() == [6.0, 8.0]
+
+
+def test_a_compiled_map_function_reads_each_element(tmp_path: object) -> None:
+    """TF programs often decorate the map function with tf.function; each element's file is decoded."""
+    paths = []
+    for k in range(3):
+        paths.append(os.path.join(str(tmp_path), f"{k}.png"))
+        tf.io.write_file(paths[-1], tf.io.encode_png(np.full((k + 1, 2, 1), 10 * k, np.uint8)))
+
+    @tf.function
+    def load(p: object) -> object:
+        return tf.cast(tf.io.decode_png(tf.io.read_file(p)), tf.float32) / 255.0
+
+    got = [x.numpy() for x in tf.data.Dataset.from_tensor_slices(paths).map(load)]
+    assert [g.shape for g in got] == [(1, 2, 1), (2, 2, 1), (3, 2, 1)]
+    assert [float(g.max()) for g in got] == [0.0, np.float32(10) / np.float32(255), np.float32(20) / np.float32(255)]
 
 
 def test_crc32c_many_equals_one_by_one() -> None:

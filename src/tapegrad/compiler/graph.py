@@ -78,8 +78,8 @@ EFFECT_OPS = frozenset({GUARD, PRINT})
 # Ops whose output shapes depend on their input *values* (not only on input shapes) without a guard: their outputs
 # and everything computed from them get new sizes from call to call (an op may also declare ``dynamic_shape=True``
 # in its OpDef meta).
-DYNAMIC_SHAPE_OPS = frozenset({"where_indices", "unique", "unique_with_counts", "host_value", "py_function",
-                               "numpy_function"})
+DYNAMIC_SHAPE_OPS = frozenset({"where_indices", "unique", "unique_with_counts", "host_value", "host_values",
+                               "py_function", "numpy_function"})
 
 
 def varying_shapes(graph: Graph) -> set[int]:

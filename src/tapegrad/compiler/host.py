@@ -5,7 +5,8 @@ states) would otherwise be frozen into a trace, or guarded on every value they r
 host call instead:
 
 * :func:`host_effect` — ``fn(*arrays)`` for its side effects;
-* :func:`host_value` — ``fn(*arrays) -> array``, a value the rest of the graph may use.
+* :func:`host_value` — ``fn(*arrays) -> array``, a value the rest of the graph may use;
+* :func:`host_values` — ``fn(*arrays) -> tuple of arrays``, several values from one call (the io ops' results).
 
 Both are stateful nodes: never dropped, merged, folded or moved, so they run in program order. Unlike
 ``tf.print`` (which the program runs after its last guard), a host effect runs where it was recorded: a guard that
@@ -30,6 +31,10 @@ def _host_value_fwd(F: Any, *xs: Any, fn: Callable[..., Any]) -> Any:
     return fn(*xs)
 
 
+def _host_values_fwd(F: Any, *xs: Any, fn: Callable[..., Any]) -> tuple[Any, ...]:
+    return tuple(fn(*xs))
+
+
 def _host_effect_fwd(F: Any, *xs: Any, fn: Callable[..., Any]) -> None:
     fn(*xs)
 
@@ -37,6 +42,7 @@ def _host_effect_fwd(F: Any, *xs: Any, fn: Callable[..., Any]) -> None:
 # Stateful (graph.is_stateful): never dropped, merged, folded or moved; both run at their place in the program, so
 # a host value sees the host effects recorded before it (a Keras metric's result after its update).
 HOST_VALUE = OpDef("host_value", _host_value_fwd, stateful=True)
+HOST_VALUES = OpDef("host_values", _host_values_fwd, stateful=True, multi=True)
 HOST_EFFECT = OpDef("host_effect", _host_effect_fwd, stateful=True, multi=True)
 
 
@@ -55,15 +61,33 @@ def host_value(fn: Callable[..., Any], tensors: Sequence[Any] = ()) -> Tensor:
     tracer = local.tracer
     if tracer is None:
         return make(fn(*raws), tensors[0]._xp if tensors else _numpy())
-    saved = (local.tapes, local.accumulators, local.tracer)
-    local.tapes, local.accumulators, local.tracer = (), (), None
-    try:
-        out = fn(*raws)  # the trace's value (nothing is recorded while fn runs)
-    finally:
-        local.tapes, local.accumulators, local.tracer = saved
+    out = untraced(fn, raws)  # the trace's value (nothing is recorded while fn runs)
     res = make(out, _numpy())
     tracer.on_op(HOST_VALUE, tuple(tensors), raws, res, out, {"fn": fn})
     return res
+
+
+def host_values(fn: Callable[..., Sequence[Any]], tensors: Sequence[Any] = ()) -> list[Tensor]:
+    """``fn(*raw_values)`` (a sequence of arrays) as tensors: computed now, and while tracing recomputed on every
+    program run (one call of ``fn`` gives all of them)."""
+    raws = tuple(t._value for t in tensors)
+    tracer = local.tracer
+    if tracer is None:
+        return [make(o, _numpy()) for o in fn(*raws)]
+    out = tuple(untraced(fn, raws))
+    res = [make(o, _numpy()) for o in out]
+    tracer.on_op(HOST_VALUES, tuple(tensors), raws, res, out, {"fn": fn})
+    return res
+
+
+def untraced(fn: Callable[..., Any], raws: tuple[Any, ...]) -> Any:
+    """``fn(*raws)`` with no tape, accumulator or tracer active."""
+    saved = (local.tapes, local.accumulators, local.tracer)
+    local.tapes, local.accumulators, local.tracer = (), (), None
+    try:
+        return fn(*raws)
+    finally:
+        local.tapes, local.accumulators, local.tracer = saved
 
 
 def _numpy() -> Any:

@@ -54,7 +54,8 @@ SHAPE_FREE = frozenset({
     "minimum", "squared_difference", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_not", "clip_by_value", "add_n", "ensure_shape", "cumsum", "cumprod",
     "l2_normalize", "real", "imag", "conj", "angle", "is_nan", "is_inf", "is_finite", "erf", "atan2",
-    "host_value", "host_effect", "fill_like", "bias_add", "gather", "one_hot", "l2_loss", "moments", "stack",
+    "host_value", "host_values", "host_effect", "fill_like", "bias_add", "gather", "one_hot", "l2_loss", "moments",
+    "stack",
     "dropout", "sigmoid_cross_entropy_with_logits", "weighted_cross_entropy_with_logits",
     "sparse_to_dense", "sparse_gather", "sparse_dense_matmul", "sparse_reduce_sum", "sparse_softmax",  # (indices
     "sparse_row_sum",  # are inputs)
@@ -200,7 +201,8 @@ def note_node(tr: Any, log: ShapeLog, node: Any, vals: tuple[Any, ...] = (), out
 _ELEMENTWISE = SHAPE_FREE - {
     "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all",
     "reduce_logsumexp", "reduce_variance", "reduce_std", "argmax", "argmin", "matmul", "transpose", "concat", "shape",
-    "size", "host_value", "host_effect", "gather", "one_hot", "l2_loss", "moments", "stack", "cumsum", "cumprod",
+    "size", "host_value", "host_values", "host_effect", "gather", "one_hot", "l2_loss", "moments", "stack", "cumsum",
+    "cumprod",
     "softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits", "fill_like", "ensure_shape",
     "add_n"}
 _REDUCTIONS = frozenset({"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
@@ -537,6 +539,12 @@ def _replay_node(node: Any, pos: int, env: dict[int, Any], g1: Graph, log: Shape
 
         res = host_value(params["fn"], [_tensor(a) for a in args])
         env[node.outputs[0]] = res
+        return
+    if op.name == "host_values":
+        from .host import host_values
+
+        for o, r in zip(node.outputs, host_values(params["fn"], [_tensor(a) for a in args])):
+            env[o] = r
         return
     res = _apply(op, args, params, g1.backend)
     if op.multi:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import InvalidArgumentError
-from ._common import string_array
+from ._common import in_programs, string_array
 
 __all__ = ["decode_csv", "split_record", "Columns"]
 
@@ -174,6 +174,7 @@ def _text(value: Any, what: str) -> bytes:
     raise TypeError(f"{what} must be a string; got {type(value).__name__}.")
 
 
+@in_programs
 def decode_csv(records: Any, record_defaults: Any, field_delim: str = ",", use_quote_delim: bool = True,
                name: str | None = None, na_value: str = "", select_cols: Any = None) -> list[Any]:
     """Parse CSV records (a string tensor of any shape) into one tensor per column, each of the records' shape.

@@ -20,7 +20,7 @@ import numpy as np
 from .. import _dtypes
 from .._proto import DecodeError, iter_fields, read_varint
 from ..errors import InvalidArgumentError
-from ._common import string_array
+from ._common import in_programs, string_array
 
 __all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "parse_single_example",
            "parse_example", "parse_single_sequence_example", "parse_sequence_example"]
@@ -457,6 +457,7 @@ def _ragged_order(out: dict[str, Any], features: dict[str, Any], ragged: list[st
     return {k: v for k, v in out.items() if k in features}
 
 
+@in_programs
 def parse_single_example(serialized: Any, features: dict[str, Any], example_names: Any = None,
                          name: str | None = None) -> dict[str, Any]:
     """Parse one serialised ``tf.train.Example`` (a string scalar) into a dict of tensors, one per key of
@@ -483,6 +484,7 @@ def parse_single_example(serialized: Any, features: dict[str, Any], example_name
     return _parse_examples(data, features, "parse_single_example", single=True)
 
 
+@in_programs
 def parse_example(serialized: Any, features: dict[str, Any], example_names: Any = None,
                   name: str | None = None) -> dict[str, Any]:
     """Parse a vector of serialised ``tf.train.Example`` protos into batched tensors: ``FixedLenFeature`` →
@@ -606,6 +608,7 @@ def _step_values(key: str, buf: memoryview, dtype: str, index: int, step: int) -
     return vals
 
 
+@in_programs
 def parse_single_sequence_example(serialized: Any, context_features: dict[str, Any] | None = None,
                                   sequence_features: dict[str, Any] | None = None, example_name: Any = None,
                                   name: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -635,6 +638,7 @@ def parse_single_sequence_example(serialized: Any, context_features: dict[str, A
     return context, seq
 
 
+@in_programs
 def parse_sequence_example(serialized: Any, context_features: dict[str, Any] | None = None,
                            sequence_features: dict[str, Any] | None = None, example_names: Any = None,
                            name: str | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import InvalidArgumentError, UnimplementedError
-from ._common import scalar_bytes, value_of
+from ._common import in_programs, scalar_bytes, value_of
 
 __all__ = ["decode_png", "encode_png", "decode_image"]
 
@@ -215,6 +215,7 @@ def _convert(px: np.ndarray, depth: int, channels: int, header: dict[str, Any]) 
     return rgb if channels == 3 else np.concatenate([rgb, alpha], axis=-1)
 
 
+@in_programs
 def decode_png(contents: Any, channels: int = 0, dtype: Any = None, name: str | None = None) -> Any:
     """Decode a PNG image to a ``[height, width, channels]`` uint8 (or ``dtype=tf.uint16``) tensor.
 
@@ -251,6 +252,7 @@ def decode_png(contents: Any, channels: int = 0, dtype: Any = None, name: str | 
     return core.constant(np.ascontiguousarray(px))
 
 
+@in_programs
 def decode_image(contents: Any, channels: int | None = None, dtype: Any = None, name: str | None = None,
                  expand_animations: bool = True) -> Any:
     """Decode an encoded image (PNG here) to ``[height, width, channels]``; float ``dtype``s are scaled to
@@ -301,6 +303,7 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
+@in_programs
 def encode_png(image: Any, compression: int = -1, name: str | None = None) -> Any:
     """Encode a ``[height, width, channels]`` uint8 or uint16 image (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA) as PNG
     bytes (a string scalar); ``compression`` is the zlib level, -1 for the default (6).

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
-from ._common import path_of, scalar_bytes, string_array
+from ._common import in_programs, path_of, scalar_bytes, string_array
 
 __all__ = ["decode_raw", "read_file", "write_file"]
 
@@ -17,6 +17,7 @@ _RAW_TYPES = ("float16", "float32", "float64", "int32", "uint16", "uint8", "int1
               "complex128", "bool", "bfloat16")
 
 
+@in_programs
 def decode_raw(input_bytes: Any, out_type: Any, little_endian: bool = True, fixed_length: int | None = None,
                name: str | None = None) -> Any:
     """Reinterpret each string of ``input_bytes`` as a vector of ``out_type`` numbers: the result has shape
@@ -70,6 +71,7 @@ def decode_raw(input_bytes: Any, out_type: Any, little_endian: bool = True, fixe
     return core.constant(arr.reshape((*strings.shape, n)))
 
 
+@in_programs
 def read_file(filename: Any, name: str | None = None) -> Any:
     """The bytes of a file as a string scalar (``NotFoundError`` if missing, ``FailedPreconditionError`` for a
     directory).
@@ -84,7 +86,7 @@ def read_file(filename: Any, name: str | None = None) -> Any:
     from .._strings import scalar
     from ..ops import core
 
-    path = path_of(filename)
+    path = path_of(filename, "read_file")
     try:
         with open(path, "rb") as f:
             return core.constant(scalar(f.read()))
@@ -94,10 +96,11 @@ def read_file(filename: Any, name: str | None = None) -> Any:
         raise FailedPreconditionError(f"{path}; Is a directory (read_file reads files)") from None
 
 
+@in_programs(effect=True)
 def write_file(filename: Any, contents: Any, name: str | None = None) -> None:
     """Write the string scalar ``contents`` to ``filename`` (replacing it), creating missing parent directories
     as TensorFlow does."""
-    path = path_of(filename)
+    path = path_of(filename, "write_file")
     data = scalar_bytes(contents, "write_file")
     parent = os.path.dirname(path)
     if parent:

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtypes
 from .._proto import DecodeError, Field, Message
 from ..errors import InvalidArgumentError
-from ._common import scalar_bytes, value_of
+from ._common import in_programs, scalar_bytes, value_of
 
 __all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto"]
 
@@ -60,6 +60,7 @@ def _array(tensor: Any) -> np.ndarray:
     return np.asarray(core.convert_to_tensor(tensor)._value)
 
 
+@in_programs
 def serialize_tensor(tensor: Any, name: str | None = None) -> Any:
     """The ``TensorProto`` bytes of ``tensor`` as a string scalar (TensorFlow's bytes).
 
@@ -102,6 +103,7 @@ def _fill(values: list[Any], n: int, dtype: np.dtype) -> np.ndarray:
     return np.concatenate([arr, np.repeat(arr[-1:], n - len(arr))]).astype(dtype)
 
 
+@in_programs
 def parse_tensor(serialized: Any, out_type: Any, name: str | None = None) -> Any:
     """The tensor a ``TensorProto`` (bytes or a string scalar) holds; ``out_type`` must be its dtype
     (``InvalidArgumentError`` otherwise, or when the bytes are not a TensorProto).

@@ -212,6 +212,7 @@ class Metric:
         ...         self.n.assign_add(float(len(values)))
         ...     def result(self):
         ...         return self.n.read_value()
+        >>> keras.backend.clear_session()  # default names are unique per session: count, count_1, ...
         >>> m = Count()
         >>> m.update_state([1, 2]); m.update_state([3])
         >>> float(m.result()), m.name
