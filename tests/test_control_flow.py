@@ -365,6 +365,27 @@ def test_py_function_errors() -> None:
     assert tf.numpy_function(lambda a: a * 2, [tf.constant([1.0])], Tout=tf.float32).dtype == tf.float32
 
 
+def test_py_and_numpy_functions_without_inputs_or_outputs_run_on_every_compiled_call() -> None:
+    """Nothing to record an op on: a host call of the program, not a value frozen by the trace (TF runs them on
+    every call)."""
+    draws = iter(np.arange(1.0, 100.0, dtype=np.float32))
+    g = tf.function(lambda: tf.numpy_function(lambda: next(draws), [], tf.float32) + 0.0)
+    first, second, third = (float(g()) for _ in range(3))
+    assert second == first + 1 and third == second + 1
+    h = tf.function(lambda: tf.py_function(lambda: tf.constant(next(draws)), [], tf.float32) * 1.0)
+    a, b = float(h()), float(h())
+    assert b == a + 1
+    seen: list[float] = []
+
+    @tf.function
+    def effect(x: object) -> object:
+        tf.py_function(lambda v: seen.append(float(v)), [x], [])
+        return x * 2.0
+
+    assert [float(effect(tf.constant(v))) for v in (1.0, 5.0, 7.0)] == [2.0, 10.0, 14.0]
+    assert seen == [1.0, 5.0, 7.0] and effect.experimental_get_tracing_count() == 1
+
+
 def test_user_values_are_not_mutated() -> None:
     x = tf.constant([1.0, 2.0])
     tf.numpy_function(lambda a: a.__setitem__(0, 99.0) or a, [x], Tout=tf.float32)

@@ -1386,16 +1386,27 @@ def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: A
     args = [to_tensor(x) for x in (inp if isinstance(inp, (list, tuple)) else
                                    (list(inp) if isinstance(inp, _TensorLike) else [] if inp is None else [inp]))]
     if not touts:
-        _call_pyfunc_no_outputs(func, args)
+        _in_program(lambda *raws: _call_pyfunc_no_outputs(func, [make(r, NUMPY) for r in raws]), args, effect=True)
         return []
-    if not args:
-        outs = [make(a, NUMPY) for a in _pyfunc_fwd(None, func=func, touts=touts, box=[])]
+    if not args:  # nothing to record an op on: in a trace, a host call the program makes on every call (as TF)
+        outs = _in_program(lambda: _pyfunc_fwd(None, func=func, touts=touts, box=[]), ())
     else:
         outs = applyn(PY_FUNCTION, tuple(args), {"func": func, "touts": touts, "box": []})
     if _tensor._tracing is not None and _tensor._tracing():
         for o in outs:  # in a traced function the results' static shape is unknown, as TF's
             _tensor._relaxed_shapes[id(o._value)] = TensorShape(None)
     return list(outs) if as_list else outs[0]
+
+
+def _in_program(fn: Callable[..., Any], args: Any, effect: bool = False) -> Any:
+    """``fn(*raw args)`` now (its results as tensors), and while a function is traced also on every program call:
+    a host call (compiler/host.py), so a body without inputs or outputs is not frozen into the trace."""
+    from ..compiler.host import host_effect, host_values
+
+    if effect:
+        host_effect(fn, args)
+        return None
+    return host_values(fn, args)
 
 
 def _call_pyfunc_no_outputs(func: Callable[..., Any], args: list[Any]) -> None:
@@ -1454,7 +1465,7 @@ def numpy_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout
     items = inp if isinstance(inp, (list, tuple)) else ([] if inp is None else [inp])
     args = tuple(to_tensor(x) for x in items)
     if not args:
-        outs: Any = [make(a, NUMPY) for a in _npfunc_fwd(None, func=func, touts=touts)]
+        outs: Any = _in_program(lambda: _npfunc_fwd(None, func=func, touts=touts), ())
     else:
         outs = applyn(NUMPY_FUNCTION, args, {"func": func, "touts": touts})
     if not touts:
