@@ -105,10 +105,11 @@ def check_kinds(x: Any, kinds: str, op: str) -> None:
     kind = x._value.dtype.kind
     if kind not in kinds and not (kind == "V" and "f" in kinds):  # 'V': bfloat16 (tapegrad._dtypes), a float
         want = {"fcV": "floating or complex", "f": "floating", "fciV": "numeric", "fciuV": "numeric", "fci": "numeric",
-                "fciu": "numeric"}.get(kinds, kinds)
+                "fciu": "numeric", "iu": "integer", "b": "bool"}.get(kinds, kinds)
+        to = {"iu": "int32", "b": "bool"}.get(kinds, "float32")
         raise InvalidArgumentError(
-            f"{op}: expected a {want} tensor, got dtype {x.dtype.name} (shape {tuple(x._value.shape)}). "
-            f"Cast it first, e.g. tapegrad.cast(x, tapegrad.float32)."
+            f"{op}: expected a{'n' if want[0] in 'aeiou' else ''} {want} tensor, got dtype {x.dtype.name} (shape "
+            f"{tuple(x._value.shape)}). Cast it first, e.g. tapegrad.cast(x, tapegrad.{to})."
         )
 
 

@@ -80,10 +80,11 @@ def _unary(name: str, fwd: Callable[..., Any], deriv: Callable[..., Any] | None,
 
 def _binary(name: str, fwd: Callable[..., Any], vjp: Any, jvp: Any = None, *, kinds: str = "fciub",
             save_out: bool = False, doc: str = "", **meta: Any) -> Callable[..., Tensor]:
-    """Declare a broadcasting binary op; the engine sums each gradient back to its input's shape."""
+    """Declare a broadcasting binary op; the engine sums each gradient back to its input's shape. A ``doc`` with
+    its own ``>>>`` example is the whole docstring."""
     op = defop(name, fwd, vjp, jvp, save_out=save_out, kinds=None if kinds == "fciub" else kinds, **meta)
     fn = op.bin = make_binary(op)
-    fn.__doc__ = (doc or f"Elementwise ``{name}`` with broadcasting.") + (
+    fn.__doc__ = doc if ">>>" in doc else (doc or f"Elementwise ``{name}`` with broadcasting.") + (
         f"\n\n>>> import tapegrad as tf\n>>> z = tf.math.{name}(tf.constant([1.0, 2.0]), tf.constant(2.0))\n"
     )
     OPS_BY_PUBLIC[name] = op

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._tensor import Variable, _TensorLike
-from . import _elementwise, arithmetic, comparison, matmul, slicing, unary_math
+from . import _elementwise, arithmetic, bitwise_ops, comparison, matmul, slicing, unary_math
 
 
 def _binop(op: Any) -> tuple[Any, Any]:
@@ -25,13 +25,30 @@ def _swap(fn: Any) -> Any:
 
 
 _OPS = _elementwise.OPS_BY_PUBLIC
-_FAST = {"add": "add", "sub": "subtract", "mul": "multiply", "floordiv": "floordiv", "mod": "floormod", "pow": "pow",
-         "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}
+_FAST = {"add": "add", "sub": "subtract", "mul": "multiply", "floordiv": "floordiv", "mod": "floormod", "pow": "pow"}
 for _name, _opname in _FAST.items():
     _f, _r = _binop(_OPS[_opname])
     _r.__name__ = f"__r{_name}__"
     setattr(_TensorLike, f"__{_name}__", _f)
     setattr(_TensorLike, f"__r{_name}__", _r)
+
+
+def _by_kind(name: str, logical: Any, bitwise: Any) -> None:
+    """``&``, ``|``, ``^``: the logical op on bool tensors, the bitwise op on integer tensors (TF's ``and_`` …)."""
+    def fwd(self: Any, other: Any) -> Any:
+        return (bitwise if self._value.dtype.kind in "iu" else logical)(self, other)
+
+    def rev(self: Any, other: Any) -> Any:
+        return (bitwise if self._value.dtype.kind in "iu" else logical)(other, self)
+
+    fwd.__name__, rev.__name__ = f"__{name}__", f"__r{name}__"
+    setattr(_TensorLike, fwd.__name__, fwd)
+    setattr(_TensorLike, rev.__name__, rev)
+
+
+_by_kind("and", comparison.logical_and, bitwise_ops.bitwise_and)
+_by_kind("or", comparison.logical_or, bitwise_ops.bitwise_or)
+_by_kind("xor", comparison.logical_xor, bitwise_ops.bitwise_xor)
 
 # / has a dtype rule beyond the fast path (int / int is float64); @ has its own shape checks
 for _name, _fn in {"truediv": arithmetic.divide, "matmul": matmul.matmul}.items():
@@ -66,7 +83,8 @@ _TensorLike.__ge__ = _cmp(comparison.greater_equal, NotImplemented)  # type: ign
 _TensorLike.__neg__ = lambda self: arithmetic.negative(self)  # type: ignore[method-assign]
 _TensorLike.__pos__ = lambda self: self  # type: ignore[method-assign]
 _TensorLike.__abs__ = lambda self: unary_math.abs(self)  # type: ignore[method-assign]
-_TensorLike.__invert__ = lambda self: comparison.logical_not(self)  # type: ignore[method-assign]
+_TensorLike.__invert__ = lambda self: (  # type: ignore[method-assign]
+    bitwise_ops.invert(self) if self._value.dtype.kind in "iu" else comparison.logical_not(self))
 _TensorLike.__getitem__ = slicing.getitem  # type: ignore[attr-defined]
 
 
