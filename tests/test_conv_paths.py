@@ -179,3 +179,64 @@ def test_max_pool_gradient_from_forward_flags_routes_ties_like_tf() -> None:
         y = tf.nn.max_pool2d(xt, [2, 3], [2, 3], "VALID")
     gi = tf.constant(np.full(top.shape, np.inf, np.float32))
     np.testing.assert_array_equal(tape.gradient(y, xt, output_gradients=gi).numpy(), np.where(first, np.inf, 0))
+
+
+def _first_max_flags(x: np.ndarray, k: tuple[int, int]) -> np.ndarray:
+    """Direct loop: the first maximum (row-major) of each tiled window of an NHWC ``x``."""
+    first = np.zeros(x.shape, bool)
+    n, h, w, c = x.shape
+    for b, i, j, ch in np.ndindex(n, h // k[0], w // k[1], c):
+        win = x[b, k[0] * i: k[0] * i + k[0], k[1] * j: k[1] * j + k[1], ch].reshape(-1)
+        t = int(np.argmax(win == win.max()))
+        first[b, k[0] * i + t // k[1], k[1] * j + t % k[1], ch] = True
+    return first
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 6, 3), (1, 2, 2, 1), (3, 6, 4, 8), (2, 8, 2, 16), (1, 2, 10, 5)])
+@pytest.mark.parametrize("kind", ["normal", "relu_ties", "binary"])
+def test_max_pool_2x2_flat_flags_match_first_maximum_loop(shape: tuple, kind: str) -> None:
+    """The 2×2 max pool's flat path (maxima and first-hit flags from shifted whole-array ufuncs) against a direct
+    loop over the windows, with the ties a ReLU makes (all-zero windows) and two-valued inputs (every kind of tie
+    between columns and rows), in float32 and float64."""
+    from tapegrad.ops import pooling
+
+    rng = np.random.default_rng(len(kind) * 100 + sum(shape))
+    x = rng.standard_normal(shape)
+    if kind == "relu_ties":
+        x = np.maximum(np.round(x), 0)
+    elif kind == "binary":
+        x = rng.integers(0, 2, shape).astype(np.float64)
+    for dt in (np.float32, np.float64):
+        xd = x.astype(dt)
+        out, hits = pooling._maxpool2x2_flat(xd)
+        want = xd.reshape(shape[0], shape[1] // 2, 2, shape[2] // 2, 2, shape[3]).max(axis=(2, 4))
+        np.testing.assert_array_equal(out, want)
+        assert out.dtype == dt and out.flags.c_contiguous
+        np.testing.assert_array_equal(hits, _first_max_flags(xd, (2, 2)))
+
+
+@pytest.mark.parametrize("shape, k", [((2, 6, 6, 3), (3, 3)), ((2, 6, 6, 3), (2, 3)), ((2, 4, 6), (2, 1)),
+                                      ((3, 2, 4, 6, 5), (1, 2)), ((2, 4, 4, 1), (4, 4)), ((1, 4, 4, 8), (2, 2))])
+def test_max_pool_tiled_flat_maxima_and_gradient(shape: tuple, k: tuple) -> None:
+    """Tiled max pooling (any window, any leading axes) by shifted whole-array maxima, against the window maxima
+    of a direct reshape (NaN propagates), and its gradient under a tape against the first-maximum loop."""
+    rng = np.random.default_rng(sum(shape) + 7 * k[0] + k[1])
+    x = np.maximum(np.round(rng.standard_normal(shape), 1), 0)
+    x.reshape(-1)[3] = np.nan
+    from tapegrad._backend import NUMPY
+    from tapegrad.ops import pooling
+
+    got = pooling._maxpool_fwd(NUMPY, x, k, k, ((0, 0), (0, 0)))  # leading axes: 1-D and N-D pooling use it
+    t = x.reshape(shape[:-3] + (shape[-3] // k[0], k[0], shape[-2] // k[1], k[1], shape[-1]))
+    np.testing.assert_array_equal(got, t.max(axis=(-4, -2)))
+    if len(shape) == 4:
+        np.testing.assert_array_equal(tf.nn.max_pool2d(tf.constant(x), list(k), list(k), "VALID").numpy(), got)
+        x = np.maximum(np.round(rng.standard_normal(shape), 1), 0)
+        xt = tf.constant(x)
+        g = rng.standard_normal(t.max(axis=(-4, -2)).shape)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = tf.nn.max_pool2d(xt, list(k), list(k), "VALID")
+        gx = tape.gradient(y, xt, output_gradients=tf.constant(g)).numpy()
+        want = np.where(_first_max_flags(x, k), np.repeat(np.repeat(g, k[0], 1), k[1], 2), 0)
+        np.testing.assert_array_equal(gx, want)

@@ -75,24 +75,50 @@ def _tile_max(F: Any, t: Any, ksize: Sequence[int]) -> Any:
     return out
 
 
+def _tiled_max_flat(x: np.ndarray, ksize: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The maxima of the windows tiling a C-contiguous ``(..., H, W, C)`` (H, W multiples of the window), and
+    the column maxima it went through. Each step is one ufunc over the whole flattened array and a shifted copy of
+    it: the element ``b`` columns to the right of flat index ``j`` is ``j + b*C``, ``a`` rows down ``j + a*W*C``.
+    So ``max(x[j], x[j + C], ...)`` for every ``j`` gives the column maxima at the windows' first columns (long
+    contiguous loops; the values at the other positions are not used), whose maxima over the rows are the pooled
+    values at the windows' top-left corners, gathered last. (NumPy runs the same arithmetic on the strided
+    ``(..., C)`` tap views several times slower for a few channels: one inner loop per ``C`` values.)"""
+    kh, kw = ksize
+    lead, (h, w, c) = x.shape[:-3], x.shape[-3:]
+    size, wc = x.size, w * c
+    xf = x.reshape(-1)
+    cm = xf
+    if kw > 1:
+        cm = _take((size,), x.dtype)
+        np.maximum(xf[:-c], xf[c:], out=cm[:-c])
+        for b in range(2, kw):
+            np.maximum(cm[:-b * c], xf[b * c:], out=cm[:-b * c])
+    rm = cm
+    if kh > 1:
+        rm = _take((size,), x.dtype)
+        np.maximum(cm[:-wc], cm[wc:], out=rm[:-wc])
+        for a in range(2, kh):
+            np.maximum(rm[:-a * wc], cm[a * wc:], out=rm[:-a * wc])
+    out = np.empty(lead + (h // kh, w // kw, c), x.dtype)
+    corners = _rows_of(rm.reshape(lead + (h // kh, kh, w // kw, kw, c)), c)[..., 0, :, 0]
+    np.copyto(_rows_of(out, c), corners)
+    return out, cm
+
+
+def _rows_of(a: np.ndarray, c: int) -> np.ndarray:
+    """``a`` (last axis of ``c`` contiguous values) with each run of ``c`` values as one opaque element: NumPy then
+    copies one element per run instead of running an inner loop of ``c`` values (~2x faster for 8 channels)."""
+    return a.view(np.dtype((np.void, c * a.itemsize)))[..., 0]
+
+
 def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
                  keep: bool = False) -> Any:
     if (_tiled(ksize, strides, pads) and not F.is_diff and type(x) is np.ndarray and ksize[0] * ksize[1] > 1
             and x.shape[-3] % ksize[0] == 0 and x.shape[-2] % ksize[1] == 0 and x.flags.c_contiguous):
-        if keep and x.ndim == 4 and x.dtype.kind == "f":
+        if x.size and keep and x.ndim == 4 and x.dtype.kind == "f":
             return _maxpool_fwd_keep(x, ksize)
-        # maxima of the kernel rows first (whole image rows: long contiguous inner loops), then across the columns
-        kh, kw = ksize
-        lead, (h, w, c) = x.shape[:-3], x.shape[-3:]
-        xr = x.reshape(lead + (h // kh, kh, w * c))
-        m = xr[..., 0, :]
-        for a in range(1, kh):
-            m = np.maximum(m, xr[..., a, :], out=None if a == 1 else m)
-        m = m.reshape(lead + (h // kh, w // kw, kw * c))
-        out = m[..., :c]
-        for b in range(1, kw):
-            out = np.maximum(out, m[..., b * c:(b + 1) * c], out=None if b == 1 else out)
-        return out
+        if x.size:
+            return _tiled_max_flat(x, ksize)[0]
     if _tiled(ksize, strides, pads):
         return _tile_max(F, _tiles(F, x, ksize), ksize)
     out_hw = _pool_out(x.shape[-3], x.shape[-2], ksize, strides, pads)
@@ -209,15 +235,72 @@ _SAVED_HITS_MAX = 8
 def _maxpool_fwd_keep(x: np.ndarray, ksize: tuple[int, int]) -> np.ndarray:
     """The tiled max pool of a float ``x``, with the first-hit flags computed right after the maxima (``x`` still
     in cache) and saved for the gradient (the whole batch at once: blocks of images measured slower here)."""
-    out = _maxpool_fwd(NUMPY, x, ksize, ksize, ((0, 0), (0, 0)))
+    if ksize == (2, 2):
+        out, hits = _maxpool2x2_flat(x)
+    else:
+        out = _maxpool_fwd(NUMPY, x, ksize, ksize, ((0, 0), (0, 0)))
+        hits = None
     if not np.isnan(out).any():  # a NaN maximum: the gradient's argmax rule runs
-        hits = _take(x.shape, np.bool_)  # an engine buffer: a fresh array would page-fault every step
-        _first_hits(x, out, ksize, hits)
+        if hits is None:
+            hits = _take(x.shape, np.bool_)  # an engine buffer: a fresh array would page-fault every step
+            _first_hits(x, out, ksize, hits)
         saved = _SAVED_HITS
         while len(saved) >= _SAVED_HITS_MAX:
             saved.pop(next(iter(saved)))
         saved[id(out)] = (out, ksize, hits)
     return out
+
+
+# Periodic masks of the 2×2 flat path, for a flat NHWC index (bool, one byte per element): in the first column of
+# its window, in its first row, and both (its top-left corner); cached per input shape (a few shapes per model).
+_PARITY_MASKS: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _parity_masks(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    masks = _PARITY_MASKS.get(shape)
+    if masks is None:
+        h, w, c = shape[1:]
+        col = np.zeros((h, w, c), bool)
+        col[:, ::2] = True
+        row = np.zeros((h, w, c), bool)
+        row[::2] = True
+        masks = tuple(np.ascontiguousarray(np.broadcast_to(m, shape)).reshape(-1) for m in (col, row, col & row))
+        if len(_PARITY_MASKS) >= 8:
+            _PARITY_MASKS.pop(next(iter(_PARITY_MASKS)))
+        _PARITY_MASKS[shape] = masks
+    return masks
+
+
+def _maxpool2x2_flat(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2×2/2 max pool of a C-contiguous float ``(N, H, W, C)`` (H and W even, not empty) and each window's
+    first-hit flags, both from ufuncs over the flattened array and shifted copies of it (:func:`_tiled_max_flat`).
+    The flags follow TF's rule, the first maximum in row-major order: within each row of a window the second column
+    wins only if strictly greater (``hcol``), then the second row only if its maximum is strictly greater
+    (``hrow``); an element is hit when its row is the chosen row and its column that row's chosen column. Each
+    choice is kept where it was computed (masked), spread to the window's other elements by an OR with a shifted
+    copy per axis, and compared with the element's own parity (bitwise ops on bytes). Exact for non-NaN inputs
+    (the caller drops the flags otherwise). ~1.8x faster than the maxima and :func:`_first_hits` for 8 channels."""
+    size, wc, c = x.size, x.shape[2] * x.shape[3], x.shape[3]
+    xf = x.reshape(-1)
+    col0, row0, corner = _parity_masks(x.shape)
+    out, cm = _tiled_max_flat(x, (2, 2))  # cm: max over the window's columns, at first-column positions
+    hcol = _take((size,), np.bool_)  # the second column strictly greater, at first-column positions
+    np.greater(xf[c:], xf[:-c], out=hcol[:-c])
+    hcol[-c:] = False
+    hrow = _take((size,), np.bool_)  # the second row's maximum strictly greater, at top-left positions
+    np.greater(cm[wc:], cm[:-wc], out=hrow[:-wc])
+    hrow[-wc:] = False
+    del cm
+    np.bitwise_and(hrow, corner, out=hrow)  # spread from the corner to the window: one shifted OR per axis
+    np.bitwise_or(hrow[c:], hrow[:-c], out=hrow[c:])
+    np.bitwise_or(hrow[wc:], hrow[:-wc], out=hrow[wc:])
+    np.bitwise_xor(hrow, row0, out=hrow)  # this element's row is the chosen one
+    np.bitwise_and(hcol, col0, out=hcol)
+    np.bitwise_or(hcol[c:], hcol[:-c], out=hcol[c:])
+    np.bitwise_xor(hcol, col0, out=hcol)  # this element's column is its row's chosen one
+    hits = _take(x.shape, np.bool_)
+    np.bitwise_and(hcol, hrow, out=hits.reshape(-1))
+    return out, hits
 
 
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
