@@ -240,3 +240,32 @@ def test_max_pool_tiled_flat_maxima_and_gradient(shape: tuple, k: tuple) -> None
         gx = tape.gradient(y, xt, output_gradients=tf.constant(g)).numpy()
         want = np.where(_first_max_flags(x, k), np.repeat(np.repeat(g, k[0], 1), k[1], 2), 0)
         np.testing.assert_array_equal(gx, want)
+
+
+@pytest.mark.parametrize("c", [1, 3, 4, 8])
+@pytest.mark.parametrize("s, d", [((1, 1), (1, 1)), ((2, 1), (1, 2)), ((1, 2), (2, 1)), ((2, 3), (1, 1))])
+def test_patch_matrix_against_direct_windows(c: int, s: tuple, d: tuple) -> None:
+    """im2col (both layouts: runs of kw*C values copied as one element, or per-tap rows of Wo values) against the
+    windows read one by one, with and without the bias's column of ones; the conv2d forward against the loop."""
+    rng = np.random.default_rng(c + 10 * s[0] + s[1] + 100 * d[0] + d[1])
+    x = rng.standard_normal((2, 9, 10, c)).astype(np.float32)
+    k, pads = (3, 2), ((1, 2), (0, 1))
+    from tapegrad._backend import NUMPY
+
+    ho = (9 + 3 - d[0] * 2 - 1) // s[0] + 1
+    wo = (10 + 1 - d[1] - 1) // s[1] + 1
+    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    want = np.empty((2, ho, wo, k[0], k[1], c), np.float32)
+    for i, j, a, b in np.ndindex(ho, wo, k[0], k[1]):
+        want[:, i, j, a, b] = xp[:, i * s[0] + a * d[0], j * s[1] + b * d[1]]
+    want = want.reshape(2 * ho * wo, -1)
+    for ones in (False, True):
+        cols, tap_major = conv._patches(NUMPY, x, k, s, d, pads, (ho, wo), ones=ones)
+        got = cols.T if tap_major else cols
+        np.testing.assert_array_equal(got[:, :want.shape[1]], want)
+        if ones:
+            np.testing.assert_array_equal(got[:, -1], 1)
+    f = rng.standard_normal(k + (c, 2)).astype(np.float32)
+    y = tf.nn.conv2d(tf.constant(x), tf.constant(f), list(s), [[0, 0], list(pads[0]), list(pads[1]), [0, 0]],
+                     dilations=list(d)).numpy()
+    np.testing.assert_allclose(y, conv._conv_ref(x.astype(np.float64), f, s, d, pads), rtol=1e-5, atol=1e-5)

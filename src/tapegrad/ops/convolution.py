@@ -242,7 +242,15 @@ def _patches(F: Any, x: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int
         v = F.transpose(_windows(F, xp, k, s, d, out_hw), (0, 1, 2, 4, 5, 3))  # (N, Ho, Wo, kh, kw, C) view
         if raw:  # written into an engine-owned buffer: a fresh one would page-fault on every step
             cols = _take((m, kk + ones), v.dtype)
-            np.copyto(cols[:, :kk].reshape(v.shape) if ones else cols.reshape(v.shape), v)
+            dst = cols[:, :kk].reshape(v.shape) if ones else cols.reshape(v.shape)
+            if d[1] == 1 and xp.flags.c_contiguous and m:
+                # a window row's kw*C values are contiguous in the input: copied as one opaque element each
+                run = np.dtype((np.void, k[1] * c * xp.itemsize))
+                st = xp.strides
+                src = np.ndarray((n, ho, wo, k[0]), run, xp, 0, (st[0], st[1] * s[0], st[2] * s[1], st[1] * d[0]))
+                np.copyto(dst.reshape(v.shape[:4] + (-1,)).view(run)[..., 0], src)
+            else:
+                np.copyto(dst, v)
             if ones:
                 cols[:, kk] = 1
             return cols, False
@@ -256,11 +264,18 @@ def _patches(F: Any, x: Any, k: Sequence[int], s: Sequence[int], d: Sequence[int
             flat[kk] = 1
     else:
         flat = cols = F.zeros(shape, dtype=x.dtype)  # every element is written below
+    # stride 1 along W: each output row's Wo values are contiguous in the input, copied as one opaque element
+    run = np.dtype((np.void, wo * xt.itemsize)) if raw and s[1] == 1 and m else None
     for a in range(k[0]):
         h0 = a * d[0]
         for b in range(k[1]):
             w0 = b * d[1]
-            cols[a, b] = xt[:, :, h0: h0 + (ho - 1) * s[0] + 1: s[0], w0: w0 + (wo - 1) * s[1] + 1: s[1]]
+            if run is not None:
+                st = xt.strides
+                src = np.ndarray((c, n, ho), run, xt, h0 * st[2] + w0 * st[3], (st[0], st[1], st[2] * s[0]))
+                np.copyto(cols[a, b].view(run)[..., 0], src)
+            else:
+                cols[a, b] = xt[:, :, h0: h0 + (ho - 1) * s[0] + 1: s[0], w0: w0 + (wo - 1) * s[1] + 1: s[1]]
     return F.reshape(flat, (kk + ones, m)), True
 
 
