@@ -1,0 +1,395 @@
+"""``tf.lookup``, ``tf.sets``, ``tf.quantization``, ``tf.audio`` and ``tf.bitwise`` programs, run unchanged under
+TensorFlow and under tapegrad (the harness of ``strings_ragged_programs.py``: ``python misc_programs.py MODULE OUT``).
+Results are compared as text (library prefix neutral, numbers at rtol 1e-5), exceptions by class.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from strings_ragged_programs import main as _main  # noqa: E402
+
+CASES: dict[str, Callable[[Any], Any]] = {}
+
+
+def case(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def _file(text: str) -> str:
+    path = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def _sorted_export(t: Any) -> Any:
+    k, v = t.export()
+    pairs = sorted(zip(k.numpy().tolist(), v.numpy().tolist()))
+    return k.dtype.name, v.dtype.name, k.shape.as_list(), v.shape.as_list(), pairs
+
+
+# -- tf.bitwise ---------------------------------------------------------------------------------------------------
+
+@case
+def bitwise_operators_int_and_bool(tf: Any) -> Any:
+    a = tf.constant([1, 2, 3])
+    b = tf.constant([True, False])
+    return a & a, a | 2, 6 ^ a, ~a, ~tf.constant([0, 255], tf.uint8), b & True, ~b
+
+
+@case
+def bitwise_shifts_clamped(tf: Any) -> Any:
+    out = []
+    for dt in (tf.int8, tf.uint8, tf.int16, tf.uint32, tf.int64, tf.uint64):
+        x = tf.constant([1, 5, 100, 127], dt)
+        s = tf.constant([0, 3, 8, 70], dt)
+        out.append((tf.bitwise.left_shift(x, s), tf.bitwise.right_shift(x, s)))
+    x = tf.constant([-8, -1, 5, 100], tf.int32)
+    s = tf.constant([-1, 33, 32, -40], tf.int32)
+    out.append((tf.bitwise.left_shift(x, s), tf.bitwise.right_shift(x, s)))
+    return out
+
+
+@case
+def bitwise_float_error(tf: Any) -> Any:
+    return tf.bitwise.bitwise_and(tf.constant([1.0]), tf.constant([1.0]))
+
+
+@case
+def bitwise_mixed_dtype_error(tf: Any) -> Any:
+    return tf.bitwise.bitwise_or(tf.constant([1]), tf.constant([1], tf.int64))
+
+
+@case
+def bitwise_in_function(tf: Any) -> Any:
+    f = tf.function(lambda x: tf.bitwise.invert(x & 6) ^ tf.bitwise.left_shift(x, tf.constant(3)))
+    return f(tf.constant([1, 7, -3])), f(tf.constant([4, 5, 6]))
+
+
+# -- tf.lookup ----------------------------------------------------------------------------------------------------
+
+@case
+def lookup_static_string_int64(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant(["a", "b", "c"]), tf.constant([1, 2, 3], tf.int64))
+    t = tf.lookup.StaticHashTable(init, default_value=-1)
+    return (t.lookup(tf.constant(["a", "d", "c"])), t.lookup(tf.constant([["a", "d"], ["c", "b"]])), t.size(),
+            t.key_dtype, t.value_dtype, t.default_value, t[tf.constant("b")], _sorted_export(t))
+
+
+@case
+def lookup_static_int_float(tf: Any) -> Any:
+    t = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer([1, 2, 3], [10.0, 20.0, 30.0]), -1.0)
+    return t.key_dtype, t.value_dtype, t.lookup(tf.constant([1, 5], tf.int32))
+
+
+@case
+def lookup_static_int64_string(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant([7, 8], tf.int64), tf.constant(["x", "y"]))
+    return tf.lookup.StaticHashTable(init, "UNK").lookup(tf.constant([8, 9, 7], tf.int64))
+
+
+@case
+def lookup_static_string_bool(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant(["a", "b"]), tf.constant([True, False]))
+    return tf.lookup.StaticHashTable(init, False).lookup(tf.constant(["a", "b", "q"]))
+
+
+@case
+def lookup_static_wrong_key_dtype(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(["a", "b"], [1, 2])
+    return tf.lookup.StaticHashTable(init, -1).lookup(tf.constant([1, 2]))
+
+
+@case
+def lookup_static_wrong_int_key_width(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer([1, 2], [10.0, 20.0])
+    return tf.lookup.StaticHashTable(init, -1.0).lookup(tf.constant([1, 5], tf.int64))
+
+
+@case
+def lookup_static_duplicate_key_conflict(tf: Any) -> Any:
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "a"], [1, 2]), -1).size()
+
+
+@case
+def lookup_static_duplicate_key_same_value(tf: Any) -> Any:
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "a", "b"], [1, 1, 2]), -1).size()
+
+
+@case
+def lookup_static_default_wrong_dtype(tf: Any) -> Any:
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "b"], [1, 2]), -1.0)
+
+
+@case
+def lookup_static_default_not_scalar(tf: Any) -> Any:
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "b"], [1, 2]), [-1, 2])
+
+
+@case
+def lookup_static_unsupported_dtypes(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant([1, 2], tf.int64), tf.constant([True, False]))
+    return tf.lookup.StaticHashTable(init, False)
+
+
+@case
+def lookup_static_length_mismatch(tf: Any) -> Any:
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "b"], [1, 2, 3]), -1)
+
+
+@case
+def lookup_initializer_dtype_conflict(tf: Any) -> Any:
+    return tf.lookup.KeyValueTensorInitializer(tf.constant(["a", "b"]), tf.constant([1, 2], tf.int64),
+                                               value_dtype=tf.int32)
+
+
+@case
+def lookup_sparse_and_ragged_keys(tf: Any) -> Any:
+    t = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(["a", "b"], [1, 2]), -1)
+    return (t.lookup(tf.sparse.SparseTensor([[0, 0], [1, 2]], ["a", "z"], [2, 3])),
+            t.lookup(tf.ragged.constant([["a"], ["b", "z"]])))
+
+
+@case
+def lookup_text_file_columns(tf: Any) -> Any:
+    path = _file("emerson 10\nlake 20\npalmer 30\n")
+    ti = tf.lookup.TextFileInitializer(path, tf.string, 0, tf.int64, 1, delimiter=" ")
+    t = tf.lookup.StaticHashTable(ti, -1)
+    return t.lookup(tf.constant(["lake", "x"])), t.size()
+
+
+@case
+def lookup_text_file_whole_line_line_number(tf: Any) -> Any:
+    path = _file("emerson 10\nlake 20\npalmer 30\n")
+    idx = tf.lookup.TextFileIndex
+    t1 = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(path, tf.string, idx.WHOLE_LINE, tf.int64,
+                                                                 idx.LINE_NUMBER), -1)
+    t2 = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(path, tf.int64, idx.LINE_NUMBER, tf.string, 0,
+                                                                 delimiter=" ", vocab_size=2), "UNK")
+    t3 = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(path, tf.string, 0, tf.int64, idx.LINE_NUMBER,
+                                                                 delimiter=" ", value_index_offset=5), -1)
+    return (t1.lookup(tf.constant(["lake 20", "x"])), t2.lookup(tf.constant([0, 1, 2], tf.int64)), t2.size(),
+            t3.lookup(tf.constant(["palmer"])), idx.WHOLE_LINE, idx.LINE_NUMBER)
+
+
+@case
+def lookup_text_file_vocab_size_too_big(tf: Any) -> Any:
+    ti = tf.lookup.TextFileInitializer(_file("a 1\nb 2\n"), tf.string, 0, tf.int64, 1, delimiter=" ", vocab_size=5)
+    return tf.lookup.StaticHashTable(ti, -1).size()
+
+
+@case
+def lookup_text_file_missing_column(tf: Any) -> Any:
+    ti = tf.lookup.TextFileInitializer(_file("a 1\nb 2\n"), tf.string, 0, tf.int64, 2, delimiter=" ")
+    return tf.lookup.StaticHashTable(ti, -1).size()
+
+
+@case
+def lookup_text_file_bad_int(tf: Any) -> Any:
+    ti = tf.lookup.TextFileInitializer(_file("a 1\nb 2\n"), tf.string, 0, tf.int64, 0, delimiter=" ")
+    return tf.lookup.StaticHashTable(ti, -1).size()
+
+
+@case
+def lookup_text_file_missing(tf: Any) -> Any:
+    missing = os.path.join(tempfile.mkdtemp(), "none.txt")
+    return tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(missing, tf.string, 0, tf.int64, 1), -1).size()
+
+
+@case
+def lookup_vocabulary_string_oov(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(["emerson", "lake", "palmer"], tf.range(3, dtype=tf.int64))
+    t = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=5)
+    words = ["emerson", "lake", "foo", "bar", "zzz", "", "a longer out-of-vocabulary phrase, with punctuation!",
+             "ünïcödé", "x" * 100]
+    return t.lookup(tf.constant(words)), t.size(), t.key_dtype, t.value_dtype
+
+
+@case
+def lookup_vocabulary_int64_oov(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant([10, 20], tf.int64), tf.constant([0, 1], tf.int64))
+    t = tf.lookup.StaticVocabularyTable(init, num_oov_buckets=7)
+    t32 = tf.lookup.StaticVocabularyTable(init, 3, lookup_key_dtype=tf.int32)
+    return (t.lookup(tf.constant([10, 3, -5, 123456789, -(2**63), 2**63 - 1], tf.int64)), t.size(),
+            t32.lookup(tf.constant([20, 5], tf.int32)), t32.key_dtype)
+
+
+@case
+def lookup_vocabulary_no_initializer(tf: Any) -> Any:
+    t = tf.lookup.StaticVocabularyTable(None, 3)
+    return t.lookup(tf.constant(["a", "b", "c", "d"])), t.size()
+
+
+@case
+def lookup_vocabulary_zero_buckets(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(["a", "b"], tf.constant([0, 1], tf.int64))
+    return tf.lookup.StaticVocabularyTable(init, 0)
+
+
+@case
+def lookup_vocabulary_int32_ids(tf: Any) -> Any:
+    return tf.lookup.StaticVocabularyTable(tf.lookup.KeyValueTensorInitializer(["a", "b"], [0, 1]), 3)
+
+
+@case
+def lookup_vocabulary_int32_keys(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(tf.constant([1, 2], tf.int32), tf.constant([0, 1], tf.int64))
+    return tf.lookup.StaticVocabularyTable(init, 3)
+
+
+@case
+def lookup_vocabulary_text_file(tf: Any) -> Any:
+    idx = tf.lookup.TextFileIndex
+    ti = tf.lookup.TextFileInitializer(_file("emerson 10\nlake 20\npalmer 30\n"), tf.string, 0, tf.int64,
+                                       idx.LINE_NUMBER, delimiter=" ")
+    t = tf.lookup.StaticVocabularyTable(ti, 2)
+    return t.lookup(tf.constant(["lake", "foo", "palmer"])), t.size()
+
+
+@case
+def lookup_mutable_insert_remove(tf: Any) -> Any:
+    m = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, default_value=-1)
+    m.insert(tf.constant(["x", "y"]), tf.constant([5, 6], tf.int64))
+    a = m.lookup(tf.constant(["x", "z"])), m.size(), _sorted_export(m)
+    m.remove(tf.constant(["x", "nope"]))
+    m.insert(tf.constant("y"), tf.constant(9, tf.int64))
+    return a, m.lookup(tf.constant(["x", "y"])), m.size(), m.lookup(tf.constant("y"))
+
+
+@case
+def lookup_mutable_vector_values(tf: Any) -> Any:
+    m = tf.lookup.experimental.MutableHashTable(tf.int64, tf.float32, default_value=[0.0, -1.0])
+    m.insert(tf.constant([1, 2], tf.int64), tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    dyn = tf.constant([[7.0, 7.0], [8.0, 8.0], [9.0, 9.0]])
+    return (m.lookup(tf.constant([2, 9], tf.int64)), m.lookup(tf.constant([1, 3, 4], tf.int64), dyn),
+            _sorted_export(m))
+
+
+@case
+def lookup_mutable_value_shape_error(tf: Any) -> Any:
+    m = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, -1)
+    m.insert(["a", "b"], tf.constant([1], tf.int64))
+
+
+@case
+def lookup_mutable_value_dtype_error(tf: Any) -> Any:
+    m = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, -1)
+    m.insert(["a"], [1.5])
+
+
+@case
+def lookup_mutable_unsupported(tf: Any) -> Any:
+    return tf.lookup.experimental.MutableHashTable(tf.string, tf.string, "x").size()
+
+
+@case
+def lookup_mutable_int32(tf: Any) -> Any:
+    m = tf.lookup.experimental.MutableHashTable(tf.int32, tf.int32, 0)
+    m.insert(tf.constant([3]), tf.constant([30]))
+    return m.lookup(tf.constant([3, 4])), _sorted_export(tf.lookup.experimental.MutableHashTable(tf.int64, tf.int64,
+                                                                                                 [0, 0]))
+
+
+@case
+def lookup_dense_table(tf: Any) -> Any:
+    d = tf.lookup.experimental.DenseHashTable(tf.int64, tf.int64, default_value=-1, empty_key=0, deleted_key=-1,
+                                              initial_num_buckets=8)
+    d.insert(tf.constant([5, 7], tf.int64), tf.constant([50, 70], tf.int64))
+    a = d.lookup(tf.constant([5, 6, 7], tf.int64)), d.size(), [x.shape for x in d.export()]
+    d.insert(tf.constant(list(range(1, 11)), tf.int64), tf.constant(list(range(1, 11)), tf.int64))
+    b = d.size(), [x.shape for x in d.export()], d.lookup(tf.constant([5, 10, 11], tf.int64))
+    d.remove(tf.constant([5], tf.int64))
+    k, v = d.export()
+    live = sorted((int(a), int(b)) for a, b in zip(k.numpy().ravel(), v.numpy().ravel()) if a != 0)
+    return a, b, d.size(), d.lookup(tf.constant([5], tf.int64)), live
+
+
+@case
+def lookup_dense_empty_key_insert(tf: Any) -> Any:
+    d = tf.lookup.experimental.DenseHashTable(tf.int64, tf.int64, -1, empty_key=0, deleted_key=-1,
+                                              initial_num_buckets=8)
+    d.insert(tf.constant([0], tf.int64), tf.constant([1], tf.int64))
+
+
+@case
+def lookup_dense_deleted_key_lookup(tf: Any) -> Any:
+    d = tf.lookup.experimental.DenseHashTable(tf.int64, tf.int64, -1, empty_key=0, deleted_key=-1,
+                                              initial_num_buckets=8)
+    return d.lookup(tf.constant([-1], tf.int64))
+
+
+@case
+def lookup_dense_equal_keys(tf: Any) -> Any:
+    return tf.lookup.experimental.DenseHashTable(tf.int64, tf.int64, -1, empty_key=0, deleted_key=0)
+
+
+@case
+def lookup_dense_bad_buckets(tf: Any) -> Any:
+    return tf.lookup.experimental.DenseHashTable(tf.int64, tf.int64, -1, empty_key=0, deleted_key=-1,
+                                                 initial_num_buckets=6)
+
+
+@case
+def lookup_dense_vector_keys(tf: Any) -> Any:
+    d = tf.lookup.experimental.DenseHashTable(tf.int64, tf.float32, [0.0, 0.0], empty_key=[0, 0],
+                                              deleted_key=[-1, -1], initial_num_buckets=4)
+    d.insert(tf.constant([[1, 2], [3, 4]], tf.int64), tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    return d.lookup(tf.constant([[1, 2], [2, 1], [3, 4]], tf.int64)), d.size(), [x.shape for x in d.export()]
+
+
+@case
+def lookup_dense_string_keys(tf: Any) -> Any:
+    d = tf.lookup.experimental.DenseHashTable(tf.string, tf.float64, -1.0, empty_key="", deleted_key="$",
+                                              initial_num_buckets=16)
+    d.insert_or_assign(tf.constant(["a", "bb"]), tf.constant([1.0, 2.0], tf.float64))
+    d.erase(tf.constant(["a"]))
+    return d.lookup(tf.constant(["a", "bb"])), d.size()
+
+
+@case
+def lookup_in_function_reads_current_state(tf: Any) -> Any:
+    m = tf.lookup.experimental.MutableHashTable(tf.string, tf.int64, default_value=-1)
+
+    @tf.function
+    def f(keys: Any) -> Any:
+        return m.lookup(keys) * 2 + m.size()
+
+    a = f(tf.constant(["a", "b"]))
+    m.insert(tf.constant(["a"]), tf.constant([10], tf.int64))
+    b = f(tf.constant(["a", "b"]))
+    return a, b
+
+
+@case
+def lookup_in_function_insert_then_lookup(tf: Any) -> Any:
+    m = tf.lookup.experimental.MutableHashTable(tf.int64, tf.float32, default_value=0.0)
+
+    @tf.function
+    def step(k: Any, v: Any) -> Any:
+        m.insert(k, v)
+        return m.lookup(k + 1) + m.lookup(k)
+
+    a = step(tf.constant([1], tf.int64), tf.constant([1.5]))
+    b = step(tf.constant([0], tf.int64), tf.constant([2.5]))
+    return a, b, m.size()
+
+
+@case
+def lookup_vocabulary_in_function_and_map(tf: Any) -> Any:
+    init = tf.lookup.KeyValueTensorInitializer(["a", "b"], tf.constant([0, 1], tf.int64))
+    t = tf.lookup.StaticVocabularyTable(init, 4)
+    f = tf.function(lambda s: t.lookup(tf.strings.split(s, " ")))
+    ds = tf.data.Dataset.from_tensor_slices(["a c", "b a", "zz"]).map(lambda s: t.lookup(tf.strings.split(s, " ")))
+    return f(tf.constant("a q b")), [x.numpy().tolist() for x in ds]
+
+
+if __name__ == "__main__":
+    _main(CASES)

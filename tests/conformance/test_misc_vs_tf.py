@@ -1,0 +1,31 @@
+"""The ``tf.lookup`` / ``tf.sets`` / ``tf.quantization`` / ``tf.audio`` / ``tf.bitwise`` programs of
+``misc_programs.py`` under TensorFlow 2.21 and tapegrad, compared as the strings/ragged lane does (repr text with the
+library prefix neutral, numbers at rtol 1e-5, exceptions by class). TensorFlow's run is cached in ``.cache/``;
+without TensorFlow the lane is skipped unless ``TAPEGRAD_REQUIRE_TF=1``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_strings_ragged_vs_tf import _run, _tf_results, case_names, check_case
+
+HERE = Path(__file__).resolve().parent
+PROGRAMS = HERE / "misc_programs.py"
+
+# Cases that cannot agree yet, with the reason (none today).
+KNOWN: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+    tf = _tf_results(PROGRAMS, "misc")
+    return tf, _run("tapegrad", tmp_path_factory.mktemp("misc") / "tapegrad.json", PROGRAMS)
+
+
+@pytest.mark.parametrize("name", case_names("misc_programs"))
+def test_case_matches_tensorflow(name: str, results: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, results, KNOWN)
