@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._dispatch import apply2
-from .ops import counting, special_functions, special_gamma
+from .ops import counting, random_distributions, special_functions, special_gamma
 from .ops._special_common import F32_64, binary_in
 
 
@@ -62,6 +62,7 @@ def _table() -> dict[str, tuple[tuple[str, ...], Callable[..., Any]]]:
         "Erfc": (("x",), special_functions.erfc),
         "Lgamma": (("x",), special_functions.lgamma),
         "Digamma": (("x",), special_functions.digamma),
+        "RandomGammaGrad": (("alpha", "sample"), random_distributions.random_gamma_grad),
     }
     for tf_name, public in (("Erfinv", tmath.__dict__.get("erfinv")), ("Ndtri", tmath.__dict__.get("ndtri"))):
         if public is not None:

@@ -151,6 +151,41 @@ def random_kernel_keys(tf: Any) -> dict[str, np.ndarray]:
     }
 
 
+@program
+def random_gamma_poisson_binomial(tf: Any) -> dict[str, np.ndarray]:
+    """gamma / poisson (seeded, stateful), their stateless versions, stateless_binomial and Generator.binomial: TF's
+    kernels' samplers on TF's Philox streams (Marsaglia-Tsang, Knuth / PTRS at rate 10, inversion / BTRS)."""
+    tf.random.set_seed(None)
+    out = {}
+    alphas = [0.05, 0.3, 1.0, 2.5, 11.0, 300.0]
+    for dt in (tf.float16, tf.float32, tf.float64):
+        out[f"stateless_gamma {dt.name}"] = _np(tf.random.stateless_gamma([40, 6], [1, 2], alpha=alphas, dtype=dt))
+        out[f"gamma {dt.name}"] = _np(tf.random.gamma([30], alphas, seed=3, dtype=dt))
+        out[f"gamma again {dt.name}"] = _np(tf.random.gamma([30], alphas, seed=3, dtype=dt))
+    out["stateless_gamma beta"] = _np(tf.random.stateless_gamma([20, 2, 3], [3, 4], alpha=[[0.5], [4.0]],
+                                                                beta=[1.0, 2.0, 3.0]))
+    out["stateless_gamma 3000"] = _np(tf.random.stateless_gamma([3000], [5, 6], alpha=0.7, dtype=tf.float64))
+    out["gamma beta"] = _np(tf.random.gamma([7, 2], [[0.4, 1.0, 3.0]], beta=[[1.0], [2.0]], seed=4,
+                                            dtype=tf.float64))
+    rates = [0.0, 0.5, 3.0, 9.9, 10.0, 150.0, 1e4]  # (a rate far above float16's range makes TF's kernel loop)
+    for dt in ("float16", "float32", "float64", "int32", "int64"):
+        out[f"stateless_poisson {dt}"] = _np(tf.random.stateless_poisson([40, 7], [7, 8], lam=rates, dtype=dt))
+        out[f"poisson {dt}"] = _np(tf.random.poisson([20], rates, seed=4, dtype=dt))
+    out["poisson float64 rate"] = _np(tf.random.poisson([9], tf.constant([2.0, 40.0], tf.float64), seed=5))
+    counts, probs = [0.0, 5.0, 40.0, 100.0, 1000.0, 70.0], [0.3, 0.1, 0.5, 0.95, 0.999, 1.0]
+    for dt in ("float32", "float64", "int32", "int64"):
+        out[f"stateless_binomial {dt}"] = _np(tf.random.stateless_binomial([50, 6], [1, 2], counts=counts,
+                                                                           probs=probs, output_dtype=dt))
+    out["stateless_binomial float64 params"] = _np(tf.random.stateless_binomial(
+        [30, 2, 3], [9, 9], counts=tf.constant([[20.0], [400.0]], tf.float64),
+        probs=tf.constant([0.2, 0.5, 0.7], tf.float64)))
+    g = tf.random.Generator.from_seed(5)
+    out["Generator.binomial"] = _np(g.binomial([10, 3], counts=[10.0, 50.0, 200.0], probs=[0.2, 0.6, 0.99]))
+    out["Generator.binomial 2"] = _np(g.binomial([4], counts=30.0, probs=0.5, dtype=tf.float32))
+    out["Generator state"] = _np(g.state)
+    return out
+
+
 # -- float16 reductions (TF adds in float16, in Eigen's order) ------------------------------------------------------
 
 _F16_CASES = [((1000,), None), ((37,), 0), ((1601,), 0), ((5000,), None), ((33333,), 0), ((500001,), 0),

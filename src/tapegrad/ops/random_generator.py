@@ -322,6 +322,23 @@ class Generator:
         """Integers covering the whole range of ``dtype`` (int32, int64, uint32, uint64)."""
         return _sample(self._run, "Generator.uniform_full_int", "uniform", shape, dtype)
 
+    def binomial(self, shape: Any, counts: Any, probs: Any, dtype: Any = _dtypes.int32,
+                 name: str | None = None) -> Tensor:
+        """Binomial(``counts``, ``probs``) samples of the full shape ``shape`` (ending with the parameters'
+        broadcast shape): TF's values for this state, which advances as TF's (not differentiable: LookupError).
+
+        >>> import tapegrad as tf
+        >>> tf.random.Generator.from_seed(5).binomial([2, 3], counts=[10.0, 50.0, 200.0], probs=0.5).numpy()
+        array([[  5,  25, 109],
+               [  5,  23,  95]], dtype=int32)
+        """
+        from .random_distributions import GENERATOR_BINOMIAL, binomial_calls, binomial_params
+
+        full, c, p, dt = binomial_params(shape, counts, probs, dtype, "Generator.binomial", stateless=False)
+        out = applyn(GENERATOR_BINOMIAL, (self._state_var, c, p), {"shape": full, "dtype": dt._np})
+        self._state_var.assign(applyn(RNG_ADVANCE, (self._state_var,), {"delta": binomial_calls(full, c, p)}))
+        return out
+
     def make_seeds(self, count: int = 1) -> Tensor:
         """``[2, count]`` int64 seeds for stateless ops (TF: random keys over zeros)."""
         keys = self.uniform_full_int([count], dtype=_dtypes.int64)

@@ -1,0 +1,378 @@
+"""TensorFlow's CPU samplers for gamma, Poisson and binomial, bit for bit.
+
+Each function takes a Philox stream (``counter``, ``key``: see :mod:`tapegrad.ops._philox`) and reproduces how TF's
+kernel consumes it, so that seeded and stateless calls give TensorFlow's numbers:
+
+* **gamma** (``RandomGamma``, ``StatelessRandomGammaV3``): output ``i`` (parameter-major: ``i = alpha_index *
+  samples + sample_index``) starts at counter ``c + 256 i``. Marsaglia-Tsang in double: a normal buffer and a
+  uniform buffer (each refilled by one Philox call giving two doubles, handed out last first), ``v = (1 + c x)^3``,
+  the squeeze ``u < 1 - 0.0331 x^4`` before the log test, and for ``alpha < 1`` one more uniform ``b`` and the
+  factor ``b^(1/alpha)``. ``alpha == 1`` is an exponential from one uniform. The result is rounded to the dtype.
+* **Poisson** (``RandomPoissonV2``, ``StatelessRandomPoisson``): in double; rate ``< 10`` multiplies uniforms
+  until the product falls to ``exp(-rate)`` (Knuth); from 10 on Hormann's transformed rejection (PTRS), one Philox
+  call (two uniforms) per attempt. Output ``i`` starts at ``c + 256 i``.
+* **binomial** (``StatelessRandomBinomial``, ``StatefulRandomBinomial``): in double on ``p' = min(p, 1 - p)``;
+  ``count p' < 10``: inversion by summing geometric variables (output ``i`` at ``c + 42 i``), else Hormann's BTRS
+  (``c + 256 i``); ``p > 1/2`` gives ``count - sample``.
+
+Transcendental steps call the C library's double functions through Python's ``math`` (TF calls the same ones;
+NumPy's vectorised ``log`` may differ in the last bit), ``lgamma`` through ``ctypes`` where it loads.
+Samples are computed for all outputs at once: the outputs still rejecting go round again.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import _philox
+
+_U64 = (1 << 64) - 1
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+
+
+# -- streams --------------------------------------------------------------------------------------------------------
+
+
+def calls_at(counter: int, key: int, offsets: np.ndarray) -> np.ndarray:
+    """``[n, 4]`` uint32 Philox outputs at counters ``counter + offsets`` (``offsets``: non-negative ints)."""
+    off = np.asarray(offsets).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        lo = off + np.uint64(counter & _U64)
+        hi = np.uint64((counter >> 64) & _U64) + (lo < off).astype(np.uint64)
+    ctr = np.empty((off.size, 4), dtype=np.uint32)
+    ctr[:, 0], ctr[:, 1] = lo & _M32, lo >> _S32
+    ctr[:, 2], ctr[:, 3] = hi & _M32, hi >> _S32
+    return _philox.philox(ctr, (key & 0xFFFFFFFF, (key >> 32) & 0xFFFFFFFF))
+
+
+def uniform_pairs(w: np.ndarray) -> np.ndarray:
+    """``[n, 2]`` doubles in ``[0, 1)`` of TF's ``UniformDistribution<double>`` from ``[n, 4]`` words."""
+    return np.stack([_philox._u64_to_double(w[:, 0], w[:, 1]), _philox._u64_to_double(w[:, 2], w[:, 3])], axis=1)
+
+
+def normal_pairs(w: np.ndarray) -> np.ndarray:
+    """``[n, 2]`` standard normals of TF's ``NormalDistribution<double>`` (Box-Muller) from ``[n, 4]`` words."""
+    s, c = _philox._box_muller(_philox._u64_to_double(w[:, 0], w[:, 1]), _philox._u64_to_double(w[:, 2], w[:, 3]))
+    return np.stack([s, c], axis=1)
+
+
+def _cmap(fn: Any, x: np.ndarray) -> np.ndarray:
+    """``fn`` (a C library function through ``math``) on every element of a float64 array."""
+    return np.fromiter(map(fn, x.tolist()), np.float64, x.size)
+
+
+def _log(v: float) -> float:
+    return math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
+
+
+def _log1p(v: float) -> float:
+    return math.log1p(v) if v > -1 else (-math.inf if v == -1 else math.nan)
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except (OverflowError, ValueError):
+        return float(np.power(a, b))
+
+
+_LGAMMA: list[Any] = []
+
+
+def _c_lgamma() -> Any:
+    """The C library's ``lgamma`` (TF's ``Eigen::numext::lgamma``); Python's own ``math.lgamma`` without ctypes."""
+    if not _LGAMMA:
+        fn: Any = math.lgamma
+        try:
+            import ctypes
+            import ctypes.util
+
+            lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+            f = lib.lgamma
+            f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double]
+            if f(4.5) == math.lgamma(4.5) or abs(f(4.5) - math.lgamma(4.5)) < 1e-12:
+                fn = f
+        except (OSError, AttributeError, ImportError):
+            pass
+        _LGAMMA.append(fn)
+    return _LGAMMA[0]
+
+
+class _Buffers:
+    """Per-output sample buffers of TF's kernels: one Philox call fills a buffer with two doubles that are handed
+    out last first (``SampleBuffer`` / the ``UNIFORM`` macro); ``calls`` counts the calls each output has made."""
+
+    def __init__(self, counter: int, key: int, starts: np.ndarray, kinds: tuple[str, ...]) -> None:
+        self.counter, self.key, self.starts = counter, key, starts
+        n = starts.size
+        self.calls = np.zeros(n, dtype=np.int64)
+        self.buf = {k: np.zeros((n, 2)) for k in kinds}
+        self.left = {k: np.zeros(n, dtype=np.int64) for k in kinds}
+
+    def take(self, kind: str, rows: np.ndarray) -> np.ndarray:
+        """The next value of buffer ``kind`` for the outputs ``rows`` (refilling empty buffers first)."""
+        left = self.left[kind]
+        empty = rows[left[rows] == 0]
+        if empty.size:
+            w = calls_at(self.counter, self.key, self.starts[empty] + self.calls[empty])
+            self.buf[kind][empty] = normal_pairs(w) if kind == "normal" else uniform_pairs(w)
+            left[empty] = 2
+            self.calls[empty] += 1
+        left[rows] -= 1
+        return self.buf[kind][rows, left[rows]]
+
+
+# -- gamma ----------------------------------------------------------------------------------------------------------
+
+
+def gamma(counter: int, key: int, alpha: np.ndarray, samples: int, dtype: Any, log1p_exp: bool = True) -> np.ndarray:
+    """TF's gamma samples: ``[samples, alpha.size]`` in ``dtype`` for the flat parameters ``alpha``.
+
+    ``log1p_exp``: the ``alpha == 1`` exponential as ``-log1p(-u)`` (the stateless kernel) or ``-log(1 - u)``
+    (the stateful one)."""
+    a_all = np.repeat(alpha.astype(np.float64), samples)  # output i = alpha_index * samples + sample_index
+    n = a_all.size
+    res = np.full(n, np.nan)
+    starts = np.arange(n, dtype=np.int64) * _philox.SKIP_PER_OUTPUT
+    one = a_all == 1.0
+    if one.any():
+        u = uniform_pairs(calls_at(counter, key, starts[one]))[:, 1]
+        res[one] = -_cmap(_log1p, -u) if log1p_exp else -_cmap(_log, 1.0 - u)
+    # d < 0 (alpha < -2/3) or a NaN alpha never accepts in TF's loop; such outputs are NaN here
+    todo = np.flatnonzero(~one & (a_all > -2.0 / 3) & ~np.isnan(a_all))
+    if todo.size:
+        a = a_all[todo]
+        small = a < 1
+        d = a + np.where(small, 2.0 / 3, -1.0 / 3)
+        c = (1.0 / 3) / np.sqrt(d)
+        bufs = _Buffers(counter, key, starts[todo], ("normal", "uniform"))
+        act = np.arange(todo.size)
+        while act.size:
+            x = bufs.take("normal", act)
+            v = 1 + c[act] * x
+            pos = v > 0
+            retry = act[~pos]  # v <= 0: the next normal, without drawing a uniform
+            act, x, v = act[pos], x[pos], v[pos]
+            v = v * v * v
+            u = bufs.take("uniform", act)
+            xx = x * x
+            ok = u < 1 - 0.0331 * xx * xx
+            slow = np.flatnonzero(~ok)
+            if slow.size:
+                ds, vs, xs = d[act[slow]], v[slow], x[slow]
+                ok[slow] = _cmap(_log, u[slow]) < 0.5 * xs * xs + ds * (1 - vs + _cmap(_log, vs))
+            acc = act[ok]
+            out = d[acc] * v[ok]
+            sm = small[acc]
+            if sm.any():
+                rows = acc[sm]
+                b = bufs.take("uniform", rows)
+                with np.errstate(divide="ignore"):
+                    inv = (1.0 / a[rows]).tolist()  # alpha = 0: b ** inf = 0
+                out[sm] *= np.array([_pow(bb, e) for bb, e in zip(b.tolist(), inv)])
+            res[todo[acc]] = out
+            act = np.sort(np.concatenate([retry, act[~ok]]))
+    return res.reshape(alpha.size, samples).T.astype(dtype)
+
+
+# -- Poisson --------------------------------------------------------------------------------------------------------
+
+
+def _highest(dtype: np.dtype) -> float:
+    dt = np.dtype(dtype)
+    return float(np.finfo(dt).max) if dt.kind == "f" else float(np.iinfo(dt).max)
+
+
+def poisson(counter: int, key: int, rate: np.ndarray, samples: int, dtype: Any) -> np.ndarray:
+    """TF's Poisson samples: ``[samples, rate.size]`` in ``dtype`` (floats or int32/int64)."""
+    dt = np.dtype(dtype)
+    top = _highest(dt)
+    r_all = np.repeat(rate.astype(np.float64), samples)
+    n = r_all.size
+    res = np.zeros(n)
+    starts = np.arange(n, dtype=np.int64) * _philox.SKIP_PER_OUTPUT
+    knuth = np.flatnonzero(r_all < 10)
+    if knuth.size:
+        _poisson_knuth(counter, key, r_all[knuth], starts[knuth], top, res, knuth)
+    nan = np.isnan(r_all)  # TF's rejection loop never accepts a NaN rate; NaN (0 for integers) here
+    # TF's rejection loop never ends when the samples do not fit the dtype (float16 and a rate near 65504 or more,
+    # an infinite rate gives inf); such outputs are NaN (0 for integers) here
+    hopeless = ~(r_all < 10) & (r_all - 40 * np.sqrt(r_all) > top)
+    hor = np.flatnonzero(~(r_all < 10) & ~nan & ~hopeless & (r_all != np.inf))
+    if hor.size:
+        _poisson_ptrs(counter, key, r_all[hor], starts[hor], top, res, hor)
+    res[nan | hopeless] = np.nan
+    res[r_all == np.inf] = np.inf
+    if dt.kind != "f":
+        res[nan | hopeless] = 0
+    return res.reshape(rate.size, samples).T.astype(dt)
+
+
+def _poisson_knuth(counter: int, key: int, rate: np.ndarray, starts: np.ndarray, top: float, res: np.ndarray,
+                   where: np.ndarray) -> None:
+    limit = _cmap(math.exp, -rate)
+    prod = np.ones(rate.size)
+    count = np.zeros(rate.size)  # uniforms used so far
+    act = np.arange(rate.size)
+    calls = 0
+    while act.size:
+        k = 4  # Philox calls per round: 8 uniforms, enough for most rates below 10
+        w = np.stack([uniform_pairs(calls_at(counter, key, starts[act] + calls + j))[:, ::-1] for j in range(k)],
+                     axis=1).reshape(act.size, 2 * k)  # in the order the kernel uses them
+        p = np.cumprod(np.concatenate([prod[act, None], w], axis=1), axis=1)[:, 1:]  # prod = prod * u, in order
+        x = count[act, None] + np.arange(2 * k)  # the value of x when each uniform is used
+        hit = (p <= limit[act, None]) & (x <= top)
+        done = hit.any(axis=1)
+        first = np.argmax(hit, axis=1)
+        res[where[act[done]]] = x[done, first[done]]
+        prod[act] = p[:, -1]
+        count[act] += 2 * k
+        act = act[~done]
+        calls += k
+
+
+def _poisson_ptrs(counter: int, key: int, rate: np.ndarray, starts: np.ndarray, top: float, res: np.ndarray,
+                  where: np.ndarray) -> None:
+    lgamma = _c_lgamma()
+    log_rate = _cmap(math.log, rate)
+    b = 0.931 + 2.53 * np.sqrt(rate)
+    a = -0.059 + 0.02483 * b
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    act = np.arange(rate.size)
+    calls = 0
+    while act.size:  # one Philox call per attempt: u = second double - 0.5, v = first double
+        uv = uniform_pairs(calls_at(counter, key, starts[act] + calls))
+        u, v = uv[:, 1] - 0.5, uv[:, 0]
+        us = 0.5 - np.abs(u)
+        aa, bb = a[act], b[act]
+        k = np.floor((2 * aa / us + bb) * u + rate[act] + 0.43)
+        fits = ~(k > top)
+        acc = fits & (us >= 0.07) & (v <= vr[act])
+        test = np.flatnonzero(fits & ~acc & ~((k < 0) | ((us < 0.013) & (v > us))))
+        if test.size:
+            i = act[test]
+            s = _cmap(_log, v[test] * inv_alpha[i] / (a[i] / (us[test] * us[test]) + b[i]))
+            kt = k[test]
+            t = -rate[i] + kt * log_rate[i] - np.array([lgamma(z) for z in (kt + 1).tolist()])
+            acc[test] = s <= t
+        res[where[act[acc]]] = k[acc]
+        act = act[~acc]
+        calls += 1
+
+
+# -- binomial -------------------------------------------------------------------------------------------------------
+
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                  0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                  0.00925546218271273, 0.00833056343336287)
+
+
+def _stirling_tail(k: np.ndarray) -> np.ndarray:
+    kp1sq = (k + 1) * (k + 1)
+    far = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+    near = np.array(_STIRLING_TAIL)[np.clip(k, 0, 9).astype(np.int64)]
+    return np.where(k <= 9, near, far)
+
+
+def binomial(counter: int, key: int, counts: np.ndarray, probs: np.ndarray, samples: int, dtype: Any) -> np.ndarray:
+    """TF's binomial samples: ``[samples, counts.size]`` in ``dtype``; ``counts`` and ``probs`` are the flat,
+    already broadcast parameters in their own dtype (TF's threshold tests run in that dtype)."""
+    t = counts.dtype.type
+    cnt = np.repeat(counts, samples)
+    p = np.repeat(probs, samples)
+    n = cnt.size
+    dcount = cnt.astype(np.float64)
+    res = np.full(n, np.nan)
+    idx = np.arange(n, dtype=np.int64)
+    zero = (dcount <= 0.0) | (p <= t(0.0))
+    res[zero] = 0.0
+    full = ~zero & (p >= t(1.0))
+    res[full] = dcount[full]
+    with np.errstate(all="ignore"):
+        low = ~zero & ~full & (p <= t(0.5))
+        high = ~zero & ~full & (p > t(0.5))
+        q = np.where(high, t(1) - p, p)  # in the parameters' dtype, as TF
+        big = (cnt * q) >= t(10)
+    dq = q.astype(np.float64)
+    for sel, flip in ((low, False), (high, True)):
+        for method in ("btrs", "inversion"):
+            rows = np.flatnonzero(sel & (big if method == "btrs" else ~big))
+            if not rows.size:
+                continue
+            if method == "btrs":
+                k = _btrs(counter, key, dcount[rows], dq[rows], idx[rows] * 256)
+            else:
+                k = _inversion(counter, key, dcount[rows], dq[rows], idx[rows] * 42)
+            res[rows] = dcount[rows] - k if flip else k
+    out = res.reshape(counts.size, samples).T
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isnan(out), 0, out).astype(dt)
+    return out.astype(dt)
+
+
+def _inversion(counter: int, key: int, count: np.ndarray, prob: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    denom = _cmap(_log1p, -prob)
+    total = np.zeros(count.size)
+    num = np.zeros(count.size)
+    out = np.zeros(count.size)
+    act = np.arange(count.size)
+    calls = 0
+    while act.size:
+        k = 2
+        u = np.stack([uniform_pairs(calls_at(counter, key, starts[act] + calls + j))[:, ::-1] for j in range(k)],
+                     axis=1).reshape(act.size, 2 * k)
+        with np.errstate(all="ignore"):
+            geom = np.ceil(_cmap(_log, u.ravel()).reshape(u.shape) / denom[act, None])
+        sums = np.cumsum(np.concatenate([total[act, None], geom], axis=1), axis=1)[:, 1:]  # sequential adds
+        over = sums > count[act, None]
+        done = over.any(axis=1)
+        first = np.argmax(over, axis=1)
+        out[act[done]] = num[act[done]] + first[done]
+        total[act] = sums[:, -1]
+        num[act] += 2 * k
+        act = act[~done]
+        calls += k
+    return out
+
+
+def _btrs(counter: int, key: int, count: np.ndarray, prob: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    stddev = np.sqrt(count * prob * (1 - prob))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * prob
+    c = count * prob + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = prob / (1 - prob)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = np.floor((count + 1) * prob)
+    out = np.zeros(count.size)
+    act = np.arange(count.size)
+    calls = 0
+    while act.size:  # one Philox call per attempt: u = second double, v = first double
+        uv = uniform_pairs(calls_at(counter, key, starts[act] + calls))
+        u, v = uv[:, 1] - 0.5, uv[:, 0]
+        us = 0.5 - np.abs(u)
+        k = np.floor((2 * a[act] / us + b[act]) * u + c[act])
+        acc = (us >= 0.07) & (v <= v_r[act])
+        n_ = count[act]
+        test = np.flatnonzero(~acc & ~((k < 0) | (k > n_)))
+        if test.size:
+            i = act[test]
+            kt, nt, mt, rt = k[test], count[i], m[i], r[i]
+            lv = _cmap(_log, v[test] * alpha[i] / (a[i] / (us[test] * us[test]) + b[i]))
+            with np.errstate(all="ignore"):
+                ub = ((mt + 0.5) * _cmap(_log, (mt + 1) / (rt * (nt - mt + 1)))
+                      + (nt + 1) * _cmap(_log, (nt - mt + 1) / (nt - kt + 1))
+                      + (kt + 0.5) * _cmap(_log, rt * (nt - kt + 1) / (kt + 1))
+                      + _stirling_tail(mt) + _stirling_tail(nt - mt) - _stirling_tail(kt) - _stirling_tail(nt - kt))
+            acc[test] = lv <= ub
+        out[act[acc]] = k[acc]
+        act = act[~acc]
+        calls += 1
+    return out
