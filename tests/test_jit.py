@@ -366,3 +366,71 @@ def test_float32_sums_over_long_flat_loops_add_blocks_in_float64():
         assert np.array_equal(out[0], np.float32(want), equal_nan=True), out[0]
     small = compile_fn(f, tf.constant(x[: 2 * SUM_BLOCK - 1]))
     assert "accb" not in small.jit_report.kernels[0].source  # under two blocks: float64 throughout
+
+
+def _exp_arg_signs(build):
+    """nonpositive_exps on a one-input float32 kernel built by ``build(spec, x) -> ref``, wrapped in exp."""
+    from tapegrad.compiler.numba_backend.irgen import nonpositive_exps
+    from tapegrad.compiler.numba_backend.kernel import KernelSpec, body_desc
+
+    spec = KernelSpec((8,))
+    x = spec.add_input((8,), np.float32)
+    arg = build(spec, x)
+    e = spec.add_prim("exp", (arg,), spec.dtype_of(arg), (8,))
+    spec.add_output(e)
+    _, consts, prims, _, _, _ = body_desc(spec)
+    return e.index in nonpositive_exps(prims, consts)
+
+
+def test_sign_analysis_finds_exps_of_nonpositive_arguments():
+    f32, shape = np.float32, (8,)
+
+    def p(spec, name, *args, dt=f32):
+        return spec.add_prim(name, args, dt, shape)
+
+    def neg_sq(s, x):  # -x * x, as the big step's forward writes it
+        return p(s, "multiply", p(s, "negative", x), x)
+
+    proven = [
+        neg_sq,
+        lambda s, x: p(s, "negative", p(s, "abs", x)),
+        lambda s, x: p(s, "negative", p(s, "multiply", x, x)),
+        lambda s, x: p(s, "minimum", x, s.add_const(0.0, f32)),
+        lambda s, x: p(s, "subtract", p(s, "negative", p(s, "square", x)), s.add_const(2.0, f32)),
+        lambda s, x: p(s, "true_divide", neg_sq(s, x), p(s, "exp", x)),
+        lambda s, x: p(s, "where", p(s, "less", x, s.add_const(0.0, f32), dt=np.bool_), neg_sq(s, x),
+                       s.add_const(-1.0, f32)),
+    ]
+    unknown = [
+        lambda s, x: x,
+        lambda s, x: p(s, "multiply", x, x),
+        lambda s, x: p(s, "multiply", p(s, "negative", x), p(s, "abs", x)),
+        lambda s, x: p(s, "subtract", s.add_const(0.0, f32), x),
+        lambda s, x: p(s, "add", neg_sq(s, x), s.add_const(1e-3, f32)),
+        lambda s, x: p(s, "maximum", neg_sq(s, x), x),
+        lambda s, x: p(s, "cast", neg_sq(s, x), dt=np.float64),  # float64 exp keeps its own version
+    ]
+    assert [_exp_arg_signs(b) for b in proven] == [True] * len(proven)
+    assert [_exp_arg_signs(b) for b in unknown] == [False] * len(unknown)
+
+
+def test_exp_of_minus_x_squared_in_a_kernel_is_exp_bit_for_bit():
+    # the kernel computes exp(-x*x) with the short version of exp: the same bits as the general one, subnormal
+    # results, underflow to 0, inf and NaN included
+    from tapegrad.compiler.numba_backend import vmath
+
+    x = np.concatenate([np.linspace(-11, 11, 20_001), [np.inf, -np.inf, np.nan, 0.0, -0.0]]).astype(np.float32)
+    got = vals(compile_fn(lambda t: tf.exp(-t * t), tf.constant(x))([tf.constant(x)]))[0]
+    arg = -x * x
+
+    from numba import njit
+
+    @njit(error_model="numpy")
+    def general(a, out):
+        for i in range(a.shape[0]):
+            out[i] = vmath.exp_f32(a[i])
+
+    ref = np.empty_like(arg)
+    general(arg, ref)
+    assert np.array_equal(got.view(np.uint32)[:-3], ref.view(np.uint32)[:-3]) and np.isnan(got[-3])
+    assert got[-2] == 1.0 == got[-1] and (got == 0).sum() > 1000 and ((got > 0) & (got < 1e-38)).sum() > 100

@@ -150,3 +150,18 @@ def test_loops_over_vector_functions_vectorise():
     llvm = k.inspect_llvm(k.signatures[0])
     assert "x float>" in llvm  # a vector type such as <8 x float> or <16 x float>
     assert "@expf" not in llvm and "@tanhf" not in llvm
+
+
+def test_exp_of_a_nonpositive_argument_is_exp_bit_for_bit():
+    # exp_neg_f32 (kernels use it where the sign analysis proves the argument <= 0) skips exp_f32's overflow and
+    # NaN selects and scales once: the same bits for every argument up to 70, NaN payloads included
+    f = np.float32
+    neg = np.arange(0x80000000, 0xFF800001, 251, dtype=np.uint32).view(f)  # -0.0 down to -inf, every 251st
+    pos = np.arange(0, 0x428C0000, 4093, dtype=np.uint32).view(f)  # +0.0 up to 70
+    ends = np.array([-np.inf, -104.0, -103.98, -103.97, -87.34, -87.33, 70.0], f)
+    nans = np.array([0x7FC00000, 0x7F800001, 0x7FC001FF, 0xFFC12345, 0x7FFFFFFF], np.uint32).view(f)
+    x = np.concatenate([neg, pos, ends])
+    got, ref = _apply(vmath.exp_neg_f32, x), _apply(vmath.exp_f32, x)
+    assert x.size > 8_000_000 and (ref == 0).sum() > 1000 and (ref < np.finfo(f).tiny).sum() > 2000
+    assert np.array_equal(got.view(np.uint32), ref.view(np.uint32))
+    assert np.isnan(_apply(vmath.exp_neg_f32, nans)).all()

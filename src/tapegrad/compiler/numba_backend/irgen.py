@@ -186,6 +186,70 @@ def emit_prim(context: Any, builder: ir.IRBuilder, name: str, a: list[Any], dts:
     raise KeyError(f"no LLVM code for primitive {name!r}")
 
 
+#: Primitives whose result is never below 0 (or is NaN).
+_NONNEG_RESULT = frozenset({"abs", "square", "sqrt", "exp", "sigmoid"})
+
+
+def nonpositive_exps(prims: Any, consts: Any) -> set[int]:
+    """Indices of the float32 ``exp`` primitives whose argument is known to be <= 0 or NaN, such as ``exp(-x*x)``
+    or ``exp(-abs(x))``: they use ``vmath.exp_neg_f32``, exp's result bit for bit in fewer operations.
+
+    A forward sign analysis over the body (``prims`` and ``consts`` as in :func:`make_body`'s ``desc``): a float
+    value is known ``<= 0``, ``>= 0`` or neither (NaN never matters: both exp versions return NaN for it).
+    ``negative`` swaps the two, ``a * -a`` is ``<= 0`` and ``a * a`` ``>= 0``; products, quotients, sums,
+    differences, ``minimum``/``maximum``, ``where``, float casts and ``abs``/``square``/``sqrt``/``exp`` follow
+    the rules of signs."""
+    le0: set[tuple[str, int]] = set()
+    ge0: set[tuple[str, int]] = set()
+    for j, (v, d) in enumerate(consts):
+        x = float(v) if np.dtype(d).kind in "fiu" else math.nan
+        if x <= 0:
+            le0.add(("c", j))
+        if x >= 0:
+            ge0.add(("c", j))
+    negated: dict[tuple[str, int], tuple[str, int]] = {}  # v -> a where v = negative(a)
+    found: set[int] = set()
+    for i, (name, refs, dt, _ods) in enumerate(prims):
+        args = [tuple(r) for r in refs]
+        if name == "exp" and np.dtype(dt) == np.float32 and args[0] in le0:
+            found.add(i)
+        if np.dtype(dt).kind != "f":
+            continue
+        neg = [a in le0 for a in args]
+        pos = [a in ge0 for a in args]
+        v = ("v", i)
+        if name == "negative":
+            negated[v] = args[0]
+        if name in _NONNEG_RESULT:
+            lo, hi = False, True
+        elif name == "negative":
+            lo, hi = pos[0], neg[0]
+        elif name in ("positive", "cast"):
+            lo, hi = neg[0], pos[0]
+        elif name in ("multiply", "true_divide"):
+            mirrored = name == "multiply" and (negated.get(args[0]) == args[1] or negated.get(args[1]) == args[0])
+            squared = name == "multiply" and args[0] == args[1]
+            lo = mirrored or (neg[0] and pos[1]) or (pos[0] and neg[1])
+            hi = squared or (neg[0] and neg[1]) or (pos[0] and pos[1])
+        elif name == "add":
+            lo, hi = neg[0] and neg[1], pos[0] and pos[1]
+        elif name == "subtract":
+            lo, hi = neg[0] and pos[1], pos[0] and neg[1]
+        elif name == "minimum":
+            lo, hi = neg[0] or neg[1], pos[0] and pos[1]
+        elif name == "maximum":
+            lo, hi = neg[0] and neg[1], pos[0] or pos[1]
+        elif name == "where":
+            lo, hi = neg[1] and neg[2], pos[1] and pos[2]
+        else:
+            continue
+        if lo:
+            le0.add(v)
+        if hi:
+            ge0.add(v)
+    return found
+
+
 def make_body(desc: tuple[Any, ...]) -> Any:
     """The intrinsic computing a kernel body: ``body(*inputs) -> results`` (a scalar, or a tuple).
 
@@ -198,6 +262,7 @@ def make_body(desc: tuple[Any, ...]) -> Any:
     ret = _NB[res_dts[0].name] if len(res_dts) == 1 else types.Tuple([_NB[d.name] for d in res_dts])
     cdts = [(_parse(v, np.dtype(d)), np.dtype(d)) for v, d in consts]
     pdts = [(n, tuple(tuple(r) for r in args), np.dtype(d), [np.dtype(x) for x in ods]) for n, args, d, ods in prims]
+    exp_neg = nonpositive_exps(prims, consts)
 
     def typer(typingctx, *args):  # type: ignore[no-untyped-def]
         sig = ret(*args)
@@ -217,6 +282,9 @@ def make_body(desc: tuple[Any, ...]) -> Any:
                 if check and name in ("sin", "cos"):
                     ab = _intrinsic_call(builder, "llvm.fabs", [ops[0]])
                     bad = builder.or_(bad, builder.fcmp_ordered(">", ab, ir.Constant(ab.type, vmath.TRIG_LIMIT)))
+                if i in exp_neg and fast:
+                    vals[("v", i)] = (_call(context, builder, vmath.exp_neg_f32, dt, ops), dt)
+                    continue
                 vals[("v", i)] = (emit_prim(context, builder, name, ops, odts, dt, fast), dt)
             outs = [convert(builder, *vals[tuple(r)], np.dtype(d)) for r, d in results]
             if check:

@@ -214,6 +214,29 @@ def exp_f32(x):  # type: ignore[no-untyped-def]
 
 
 @njit(error_model="numpy", cache=True)
+def exp_neg_f32(x):  # type: ignore[no-untyped-def]
+    # exp_f32 for arguments known to be <= 0 (or NaN; exact up to 70): bit for bit exp_f32's result in 13
+    # operations instead of 19. The polynomial's coefficients are exp_f32's times 2^-25 (a power of two: every
+    # Horner step is the same rounding, scaled), and t carries n + 152 in its low bits, so bits(t) << 23 is
+    # 2^(n+25), a normal number for n >= -150: one multiply gives the result, exact for normal results and rounded
+    # once for subnormal ones. No overflow test (n <= 102 cannot overflow) and no NaN select: a NaN in x makes p
+    # NaN, and NaN times any scale stays NaN.
+    xc = max(x, _F32(-104.0))  # Numba's max keeps a NaN first argument
+    t = fmuladd(xc, _F32(_L2E), _F32(_SHIFTER + 152.0))
+    n = t - _F32(_SHIFTER + 152.0)
+    r = fmuladd(n, _F32(-_LN2_HI32), xc)
+    r = fmuladd(n, _F32(-_LN2_LO32), r)
+    p = _F32(_EXP32[4] * 2.0 ** -25)
+    p = fmuladd(p, r, _F32(_EXP32[3] * 2.0 ** -25))
+    p = fmuladd(p, r, _F32(_EXP32[2] * 2.0 ** -25))
+    p = fmuladd(p, r, _F32(_EXP32[1] * 2.0 ** -25))
+    p = fmuladd(p, r, _F32(_EXP32[0] * 2.0 ** -25))
+    p = fmuladd(p, r, _F32(2.0 ** -25))
+    p = fmuladd(p, r, _F32(2.0 ** -25))
+    return p * bits_f32(f32_bits(t) << np.int32(23))
+
+
+@njit(error_model="numpy", cache=True)
 def exp_f64(x):  # type: ignore[no-untyped-def]
     xc = min(max(x, -746.0), 710.0)
     n = np.floor(fmuladd(xc, _L2E, 0.5))
@@ -397,7 +420,7 @@ def tanh_f64(x):  # type: ignore[no-untyped-def]
 
 @njit(error_model="numpy", cache=True)
 def sigmoid_f32(x):  # type: ignore[no-untyped-def]
-    e = exp_f32(-abs(x))
+    e = exp_neg_f32(-abs(x))
     d = _F32(1.0) / (_F32(1.0) + e)
     return d if x >= _F32(0.0) else e * d if x == x else x
 
@@ -631,7 +654,7 @@ def softmax_rows_f32(x, out):  # type: ignore[no-untyped-def]
             mx = v if (v > mx or v != v) else mx  # NaN propagates, as np.max
         s = 0.0  # float64 accumulation, rounded once to float32 (NumPy sums in float32)
         for j in range(m):
-            e = exp_f32(x[i, j] - mx)
+            e = exp_neg_f32(x[i, j] - mx)  # <= 0 (or NaN)
             out[i, j] = e
             s += np.float64(e)
         s32 = _F32(s)
