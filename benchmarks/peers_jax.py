@@ -14,8 +14,33 @@ import numpy as np
 from benchmarks.common import Backend, Step
 
 
+def _one_thread_client() -> None:
+    """Create JAX's CPU client while this process may run on one CPU only, then give the CPUs back.
+
+    ``XLA_FLAGS`` (see ``benchmarks.THREAD_ENV``) pins Eigen to one thread, but XLA's CPU compiler still splits
+    large elementwise loops into as many parallel tasks as the client saw CPUs when it was created (the ``big``
+    step's fusion had ``outer_dimension_partitions: ["2"]`` on the 2-core machine: its CPU time was twice its
+    wall time). Every framework here runs on one thread, so the client is created under a one-CPU affinity;
+    later compiles then emit one task. Does nothing where affinity cannot be set (not Linux) or JAX's client
+    already exists."""
+    import os
+    import sys
+
+    if "jax" in sys.modules or not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})
+    try:
+        import jax
+
+        jax.devices()
+    finally:
+        os.sched_setaffinity(0, cpus)
+
+
 def load(jit: bool) -> Backend:
     """Import JAX and return the workloads as a :class:`Backend` (``jit`` compiles each step)."""
+    _one_thread_client()
     import jax
     import jax.numpy as jnp
 
