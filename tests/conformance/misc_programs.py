@@ -391,5 +391,104 @@ def lookup_vocabulary_in_function_and_map(tf: Any) -> Any:
     return f(tf.constant("a q b")), [x.numpy().tolist() for x in ds]
 
 
+# -- tf.sets ------------------------------------------------------------------------------------------------------
+
+def _sets_ab(tf: Any) -> Any:
+    a = tf.constant([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [1, 1, 2]]], tf.int64)
+    b = tf.constant([[[3, 1, 0], [5, 6, 0]], [[9, 9, 9], [2, 0, 0]]], tf.int64)
+    return a, b
+
+
+def _sets_sparse(tf: Any) -> Any:
+    return tf.sparse.SparseTensor([[0, 0], [0, 1], [1, 0], [1, 3]], tf.constant([5, 1, 7, 7], tf.int32), [2, 4])
+
+
+@case
+def sets_dense_dense_rank3(tf: Any) -> Any:
+    a, b = _sets_ab(tf)
+    return (tf.sets.intersection(a, b), tf.sets.union(a, b), tf.sets.difference(a, b),
+            tf.sets.difference(a, b, aminusb=False))
+
+
+@case
+def sets_strings(tf: Any) -> Any:
+    a = tf.constant([["b", "a", "c"], ["x", "", "x"]])
+    b = tf.constant([["c", "b"], ["y", "x"]])
+    return tf.sets.intersection(a, b), tf.sets.union(a, b), tf.sets.difference(a, b)
+
+
+@case
+def sets_small_int_types(tf: Any) -> Any:
+    return [tf.sets.union(tf.constant([[1, 2], [3, 4]], dt), tf.constant([[4, 2], [3, 0]], dt))
+            for dt in (tf.int8, tf.int16, tf.uint8, tf.uint16)]
+
+
+@case
+def sets_sparse_dense_mixed(tf: Any) -> Any:
+    sp = _sets_sparse(tf)
+    d = tf.constant([[1, 9], [0, 0]])
+    return (tf.sets.size(sp), tf.sets.union(sp, d), tf.sets.union(d, sp), tf.sets.intersection(sp, sp),
+            tf.sets.difference(d, sp), tf.sets.difference(sp, d), tf.sets.difference(d, sp, aminusb=False))
+
+
+@case
+def sets_empty_result(tf: Any) -> Any:
+    return tf.sets.intersection(tf.constant([[1, 2], [3, 4]]), tf.constant([[5], [6]]))
+
+
+@case
+def sets_negative_values(tf: Any) -> Any:
+    return tf.sets.union(tf.constant([[-1, 2]]), tf.constant([[-3, 0]]))
+
+
+@case
+def sets_size_unordered_indices(tf: Any) -> Any:
+    spu = tf.sparse.SparseTensor([[0, 1], [0, 0]], tf.constant([5, 1], tf.int32), [2, 4])
+    return tf.sets.size(spu)
+
+
+@case
+def sets_size_unordered_no_validation(tf: Any) -> Any:
+    spu = tf.sparse.SparseTensor([[0, 1], [0, 0]], tf.constant([5, 1], tf.int32), [2, 4])
+    return tf.sets.size(spu, validate_indices=False)
+
+
+@case
+def sets_size_dense_error(tf: Any) -> Any:
+    return tf.sets.size(tf.constant([[1, 2]]))
+
+
+@case
+def sets_rank1_error(tf: Any) -> Any:
+    return tf.sets.intersection(tf.constant(["b", "a"]), tf.constant(["c", "b"]))
+
+
+@case
+def sets_float_error(tf: Any) -> Any:
+    return tf.sets.union(tf.constant([[1.0, 2.0]]), tf.constant([[1.0, 2.0]]))
+
+
+@case
+def sets_dtype_mismatch(tf: Any) -> Any:
+    return tf.sets.union(tf.constant([[1, 2]]), tf.constant([[1, 2]], tf.int64))
+
+
+@case
+def sets_batch_mismatch(tf: Any) -> Any:
+    return tf.sets.union(tf.constant([[1, 2]]), tf.constant([[1], [2]]))
+
+
+@case
+def sets_rank_mismatch(tf: Any) -> Any:
+    return tf.sets.union(tf.constant([[[1]], [[2]]]), tf.constant([[1], [2]]))
+
+
+@case
+def sets_in_function(tf: Any) -> Any:
+    f = tf.function(lambda a, b: tf.sparse.to_dense(tf.sets.union(a, b)))
+    first = f(tf.constant([[1, 2]]), tf.constant([[2, 3]]))
+    return first, f(tf.constant([[5, 5], [1, 0]]), tf.constant([[4, 4], [1, 1]]))
+
+
 if __name__ == "__main__":
     _main(CASES)
