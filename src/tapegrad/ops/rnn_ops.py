@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import _buffers
+from .._backend import NUMPY
 from .._dispatch import applyn
 from .._registry import defop, spec
 from .._tensor import Tensor
@@ -116,15 +117,15 @@ def lstm_step(xp: Any, h: Any, c: Any, recurrent_kernel: Any, return_gates: bool
 
 
 # -- the whole sequence as one op --------------------------------------------------------------------------------
-# ``lstm_sequence`` runs every step of an LSTM in one op. In NumPy (``_lstm_seq_fwd_np``, ``_lstm_seq_vjp_np``) the
-# recurrence runs transposed: each step's pre-activations are a ``(4u, batch)`` block, so a gate is a contiguous run
-# of rows and every elementwise pass is one call over contiguous memory (column slices of a ``(batch, 4u)`` block
-# cost NumPy several times more per call at these sizes). The states and gates live in ``(T, ·, batch)`` buffers;
-# the op's outputs are transposed views of them, time-major ``(T, batch, ·)``. The backward pass through time does
-# only the recurrent part per step (the gate derivatives and their products with the saved states are whole-
-# sequence passes before the loop), then the recurrent kernel's, the input kernel's and the bias's gradients are ONE
-# GEMM over all steps. Under the differentiable namespace (higher-order gradients) both rules are the per-step
-# formulas above, looped.
+# ``lstm_sequence`` runs every step of an LSTM in one op. Its third output, the gate activations, is in the op's own
+# gate order [o, i, f, c] (Keras's [i, f, c, o] rotated by one block: the three sigmoid gates are one run). In NumPy
+# (``_lstm_seq_fwd_np``, ``_lstm_seq_vjp_np``) the recurrence runs transposed, batch last, so every gate is a
+# contiguous run of rows and each elementwise step is one call over contiguous memory (column slices of a
+# ``(batch, 4u)`` block cost NumPy several times more per call at these sizes). The op's outputs are transposed views
+# of the forward's buffers, time-major ``(T, batch, ·)``. The backward pass through time does only the recurrent part
+# per step (the gate derivatives and their products with the saved states are a few whole-sequence passes before the
+# loop), then the recurrent kernel's, the input kernel's and the bias's gradients are ONE GEMM over all steps. Under
+# the differentiable namespace (higher-order gradients) both rules are the per-step formulas above, looped.
 
 
 def _fast(F: Any, *arrays: Any) -> bool:
@@ -138,9 +139,21 @@ def _zero(a: np.ndarray) -> bool:
     return not a.any()
 
 
+def _rotated(F: Any, a: Any) -> Any:
+    """Keras's gate order [i, f, c, o] along the last axis as the op's [o, i, f, c]."""
+    u = F.shape(a)[-1] // 4
+    return F.concatenate([a[..., 3 * u:], a[..., :3 * u]], axis=-1)
+
+
+def _keras_order(F: Any, a: Any) -> Any:
+    """The op's gate order [o, i, f, c] along the last axis as Keras's [i, f, c, o]."""
+    u = F.shape(a)[-1] // 4
+    return F.concatenate([a[..., u:], a[..., :u]], axis=-1)
+
+
 def _lstm_rec_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any, Any]:
     """The recurrence over time-major projections ``xp`` ``(T, B, 4u)``: every step's h, c and gates (the per-step
-    formulas, on any namespace)."""
+    formulas, on any namespace; the gates in the op's order)."""
     hs, cs, acts = [], [], []
     h, c = h0, c0
     for t in range(xp.shape[0]):
@@ -148,19 +161,33 @@ def _lstm_rec_fwd(F: Any, xp: Any, h0: Any, c0: Any, uk: Any) -> tuple[Any, Any,
         hs.append(h)
         cs.append(c)
         acts.append(a)
-    return F.stack(hs), F.stack(cs), F.stack(acts)
+    return F.stack(hs), F.stack(cs), _rotated(F, F.stack(acts))
+
+
+def _rotate_into(dst: np.ndarray, src: np.ndarray, u: int) -> None:
+    """``src``'s last-axis gate blocks [i, f, c, o] written into ``dst`` as [o, i, f, c]."""
+    np.copyto(dst[..., :u], src[..., 3 * u:])
+    np.copyto(dst[..., u:], src[..., :3 * u])
 
 
 _SCALES: dict[tuple[int, Any], np.ndarray] = {}
 
 
 def _gate_scale(u: int, dt: Any) -> np.ndarray:
-    """``(4u,)``: 0.5 on the sigmoid gates' columns (i, f, o), 1 on the candidate's (c)."""
+    """``(4u,)`` in the op's gate order: 0.5 on the sigmoid gates' columns (o, i, f), 1 on the candidate's (c)."""
     s = _SCALES.get((u, dt))
     if s is None:
         s = _SCALES[(u, dt)] = np.full((4 * u,), 0.5, dt)
-        s[2 * u:3 * u] = 1
+        s[3 * u:] = 1
     return s
+
+
+# The NumPy forward's buffers, batch last (B columns):
+# * operands ``(T + 1, u + d [+1], B)``: slot t holds step t's GEMM operand [h_{t-1}; x_t; 1] (h_t is written into
+#   slot t + 1); the hidden-state outputs are views of its first u rows;
+# * states ``(T + 1, 6u, B)``: slot t holds [tanh(c_t); o; i; f; c̃; c_{t-1}] for step t (c̃ the candidate tanh(z_c))
+#   and c_t is written into slot t + 1's last block. The gates and cell-state outputs are views of it; the backward
+#   pass finds tanh(c_t) and c_{t-1} beside the gates, so every product it needs is one strided call.
 
 
 def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarray, c0: np.ndarray,
@@ -170,70 +197,77 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
     u = u4 // 4
     dt = np.result_type(x, kernel, h0, c0, uk, *(() if bias is None else (bias,)))
     take = _buffers.take
-    # σ(z) = (1 + tanh(z/2)) / 2: the sigmoid gates' columns of the kernels are halved (exact in binary floating
-    # point), so ONE tanh over the step's whole (4u, B) block gives tanh(z/2) on the gates and tanh(z) on the
-    # candidate; then one multiply-add turns the gates into σ. The kernels enter the GEMMs transposed (BLAS reads
-    # the F-ordered views as they are).
-    s = _gate_scale(u, dt)
-    # each step is ONE GEMM (4u, u + d [+1]) @ (u + d [+1], B): the scaled recurrent and input kernels (and the
-    # bias) side by side, against the step's operands stacked (h_{t-1}; x_t; 1). The operands of all steps live in
-    # one (T + 1, u + d [+1], B) buffer: the inputs and the row of ones are written up front, each step writes its
-    # h into the next step's slot (the layer's hidden-state output is a view of those rows).
+    # σ(z) = (1 + tanh(z/2)) / 2: the sigmoid gates' columns of the kernels are halved, so ONE tanh over the step's
+    # whole (4u, B) block gives tanh(z/2) on the gates and tanh(z) on the candidate; then one multiply-add over the
+    # three (contiguous) sigmoid gates turns them into σ. Each step is ONE GEMM (4u, u + d [+1]) @ (u + d [+1], B):
+    # the recurrent and input kernels (and the bias) side by side, against the step's operand slot.
     nrow = u + d + (0 if bias is None else 1)
+    wk = np.concatenate((uk, kernel) if bias is None else (uk, kernel, bias.reshape(1, u4)))
     wt = np.empty((nrow, u4), dt)
-    np.multiply(uk, s, out=wt[:u])
-    np.multiply(kernel, s, out=wt[u:u + d])
-    if bias is not None:
-        np.multiply(bias, s, out=wt[u + d])
-    w = wt.T
+    _rotate_into(wt, wk, u)
+    wt *= _gate_scale(u, dt)  # halving is exact in binary floating point
+    w = wt.T  # BLAS reads the F-ordered view as it is
     ops = take((steps + 1, nrow, b), dt)
     np.copyto(ops[0, :u], h0.T)
     np.copyto(ops[:steps, u:u + d], x.transpose(1, 2, 0))
     if bias is not None:
         ops[:steps, u + d] = 1
-    cst, at = take((steps, u, b), dt), take((steps, u4, b), dt)
-    z, tmp = np.empty((u4, b), dt), np.empty((u, b), dt)
-    c = c0.T
-    i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
+    st = take((steps + 1, 6 * u, b), dt)
+    np.copyto(st[0, 5 * u:], c0.T)
+    pair = np.empty((2, u, b), dt)
+    hrow = ops[:, :u]
+    zt, sg, tc, og = st[:, u:5 * u], st[:, u:4 * u], st[:, :u], st[:, u:2 * u]
+    st6 = st.reshape(steps + 1, 6, u, b)
+    gates, states, cn = st6[:, 2:4], st6[:, 4:6], st[:, 5 * u:]
+    half = dt.type(0.5)
     for t in range(steps):
-        a = at[t]
+        z = zt[t]
         np.dot(w, ops[t], out=z)
-        np.tanh(z, out=a)
-        a *= 0.5
-        a += 0.5
-        np.tanh(z[g], out=a[g])  # the candidate's rows: tanh of the unscaled pre-activation
-        c = np.multiply(a[f], c, out=cst[t])
-        np.multiply(a[i], a[g], out=tmp)
-        c += tmp
-        np.tanh(c, out=tmp)
-        np.multiply(a[o], tmp, out=ops[t + 1, :u])
-    return ops[1:, :u].transpose(0, 2, 1), cst.transpose(0, 2, 1), at.transpose(0, 2, 1), ops[steps, :u].T
+        np.tanh(z, out=z)
+        s = sg[t]
+        s *= half
+        s += half
+        np.multiply(gates[t], states[t], out=pair)  # [σ(i)·c̃, σ(f)·c_{t-1}]
+        c = np.add(pair[0], pair[1], out=cn[t + 1])
+        np.tanh(c, out=tc[t])
+        np.multiply(og[t], tc[t], out=hrow[t + 1])
+    return (ops[1:, :u].transpose(0, 2, 1), st[1:, 5 * u:].transpose(0, 2, 1), st[:steps, u:5 * u].transpose(0, 2, 1),
+            ops[steps, :u].T)
 
 
-def _step_operands(hs: np.ndarray, nrow: int, steps: int) -> np.ndarray | None:
-    """The forward's operand buffer ``(T + 1, nrow, B)`` that the hidden states ``hs`` ``(T, B, u)`` view (slots
-    ``1:``, rows ``:u``), or None when ``hs`` is not such a view."""
-    ops = hs.base
-    if type(ops) is not np.ndarray or ops.shape != (steps + 1, nrow, hs.shape[1]) or ops.dtype != hs.dtype:
+def _owner(view: np.ndarray, shape: tuple[int, ...], offset: int) -> np.ndarray | None:
+    """The forward's buffer of ``shape`` that ``view`` (one of the op's outputs) views from element ``offset`` on, or
+    None when it is not such a view (the forward ran otherwise, or the output was copied)."""
+    base = view.base
+    if type(base) is not np.ndarray or base.shape != shape or base.dtype != view.dtype:
         return None
-    view = ops[1:, :hs.shape[2]].transpose(0, 2, 1)
-    if view.strides != hs.strides or view.ctypes.data != hs.ctypes.data:
-        return None
-    return ops
+    return base if view.ctypes.data == base.ctypes.data + offset * base.itemsize else None
 
 
-def _rows_last(a: np.ndarray) -> np.ndarray:
-    """A time-major output ``(T, B, k)`` as the ``(T, k, B)`` buffer it views (a copy if it is not one)."""
-    t = a.transpose(0, 2, 1)
-    return t if t.flags.c_contiguous else np.ascontiguousarray(t)
+def _saved_states(out: Any, c0: np.ndarray) -> np.ndarray:
+    """The forward's states buffer (``(T [+1], 6u, B)``, see above) behind the op's outputs, rebuilt from the
+    outputs when they are not views of one."""
+    cs, gates = out[1], out[2]
+    steps, b, u = cs.shape
+    st = _owner(gates, (steps + 1, 6 * u, b), u * b)
+    isz = cs.itemsize
+    if st is not None and gates.strides == (6 * u * b * isz, isz, b * isz):
+        return st
+    st = _buffers.take((steps, 6 * u, b), cs.dtype)
+    np.copyto(st[:, u:5 * u], gates.transpose(0, 2, 1))
+    np.tanh(cs.transpose(0, 2, 1), out=st[:, :u])
+    np.copyto(st[0, 5 * u:], c0.T)
+    np.copyto(st[1:, 5 * u:], cs[:-1].transpose(0, 2, 1))
+    return st
 
 
 def _lstm_rec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     """Gradients of the recurrence wrt ``(xp, h0, c0, uk)`` (the per-step rule looped backwards; upstreams may carry
-    leading Jacobian batch axes: time is axis -3)."""
+    leading Jacobian batch axes: time is axis -3). The gates (and their upstream) are in the op's order."""
     xp, h0, c0, uk = ins
     ghs, gcs, ga = g
     hs, cs, acts = out
+    acts, ga = _keras_order(F, acts), _keras_order(F, ga)
     steps = F.shape(hs)[0]
     dh = dc_next = g_uk = None
     dzs: list[Any] = [None] * steps
@@ -249,99 +283,101 @@ def _lstm_rec_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
     return (dz if needs[0] else None), (dh if needs[1] else None), (dc_next if needs[2] else None), g_uk
 
 
-def _lstm_seq_vjp_np(ghs: np.ndarray, gcs: Any, ins: tuple[Any, ...], out: Any, needs: Any) -> tuple[Any, ...]:
+def _lstm_seq_vjp_np(ghs: Any, gl: Any, gcs: Any, ins: tuple[Any, ...], out: Any, needs: Any) -> tuple[Any, ...]:
     """The backward pass through time in the forward's transposed layout, then every weight's gradient as ONE GEMM
-    over all steps; upstreams of the hidden and (None: zero) cell states; ``ins`` ``(x, kernel, bias, h0, c0, uk)``
-    (bias None when there is none), ``needs`` as ins."""
+    over all steps. Upstreams: of the hidden states (None: zero), of the last hidden state (None: zero; not both
+    None) and of the cell states (None: zero); ``ins`` ``(x, kernel, bias, h0, c0, uk)`` (bias None when there is
+    none), ``needs`` as ins."""
     x, kernel, bias, h0, c0, uk = ins
     n_x, n_k, n_b, n_h, n_c, n_u = needs
-    cst, at = _rows_last(out[1]), _rows_last(out[2])
-    steps, u, b = cst.shape
+    steps, b, u = out[1].shape
     u4 = 4 * u
-    i, f, g, o = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, u4)
-    dt = cst.dtype
+    dt = out[1].dtype
     take = _buffers.take
-    # whole-sequence passes: q[:, k] is what multiplies the cell-state gradient in gate k's pre-activation gradient
-    # (i: σ'(i)·tanh(g), f: σ'(f)·c_{t-1}, g: tanh'(g)·σ(i)); o: σ'(o)·tanh(c_t) multiplies ∂h
-    q = take(at.shape, dt)
-    np.multiply(at, at, out=q)
-    np.subtract(at, q, out=q)  # σ' = σ - σ² (the candidate's rows are redone below)
-    gg, qg = at[:, g], q[:, g]
-    np.multiply(gg, gg, out=qg)
-    np.subtract(1, qg, out=qg)
-    qg *= at[:, i]
-    q[:, i] *= gg
-    q[1:, f] *= cst[:-1]
-    q[0, f] *= c0.T
-    tc = np.tanh(cst, out=take(cst.shape, dt))
-    q[:, o] *= tc
-    oq = tc  # then ∂c_t/∂h_t through h = o·tanh(c): o·(1 - tanh²(c))
-    np.multiply(tc, tc, out=oq)
-    np.subtract(1, oq, out=oq)
-    oq *= at[:, o]
-    # each step's dz is made in a (4u, B) scratch block (cache-resident), then copied into the time-major rows
-    # (T·B, 4u) the weights' GEMM reads
-    dz = take((steps * b, u4), dt)
-    dzr = dz.reshape(steps, b, u4)
-    dzk = np.empty((u4, b), dt)
-    ghb, dc, tmp, dhb = (np.empty((u, b), dt) for _ in range(4))
-    live = ghs.reshape(steps, -1).any(axis=1)  # steps with an upstream of their own (one, without return_sequences)
-    # the cell states' upstream (a final state passed on, e.g. to a decoder): the steps that have one
-    live_c = set() if gcs is None else set(np.flatnonzero(gcs.reshape(steps, -1).any(axis=1)).tolist())
-    dh = None
+    st = _saved_states(out, c0)
+    # whole-sequence passes: q (T, 5u, B) = [o·tanh'(c_t); σ'(o)·tanh(c_t); σ'(i)·c̃; σ'(f)·c_{t-1}; tanh'(c̃)·σ(i)]:
+    # the first two multiply ∂h_t (into ∂c_t and the o gate), the other three ∂c_t (into the i, f and c gates)
+    a, a6 = st[:steps], st[:steps].reshape(steps, 6, u, b)
+    q = take((steps, 5 * u, b), dt)
+    q5 = q.reshape(steps, 5, u, b)
+    np.multiply(a[:, :5 * u], a[:, :5 * u], out=q)
+    np.subtract(a[:, u:4 * u], q[:, u:4 * u], out=q[:, u:4 * u])  # σ' = σ - σ² (o, i, f)
+    np.subtract(1, q5[:, ::4], out=q5[:, ::4])  # tanh' = 1 - tanh² (c_t, c̃)
+    np.multiply(q5[:, :2], a6[:, 1::-1], out=q5[:, :2])  # · o, · tanh(c_t)
+    np.multiply(q5[:, 2::2], a6[:, 4:1:-2], out=q5[:, 2::2])  # · c̃, · σ(i)
+    np.multiply(q5[:, 3], a6[:, 5], out=q5[:, 3])  # · c_{t-1}
+    # step t's dz (op order o, i, f, c) is made in place of q[t]'s rows u: (rows :u: become the step's ∂h·o·tanh'(c))
+    ukr = np.empty((u, u4), dt)
+    _rotate_into(ukr, uk, u)
+    dcb, ghb, dhb = (np.empty((u, b), dt) for _ in range(3))
+    f_next = a6[:, 3]
+    ghs_t = None if ghs is None else ghs.transpose(0, 2, 1)
+    dh = dc = None
     for t in reversed(range(steps)):
-        if dh is None:
-            gh = ghs[t].T
-        elif live[t]:
-            gh = np.add(ghs[t].T, dh, out=ghb)
+        if dh is None:  # the last step
+            if ghs_t is None:
+                gh = gl.T
+            elif gl is None:
+                gh = ghs_t[t]
+            else:
+                gh = np.add(ghs_t[t], gl.T, out=ghb)
+        elif ghs_t is not None:
+            gh = np.add(ghs_t[t], dh, out=ghb)
         else:
             gh = dh
-        if t == steps - 1:
-            np.multiply(gh, oq[t], out=dc)
+        dk = q5[t]
+        np.multiply(q5[t, :2], gh, out=dk[:2])
+        if dc is None:
+            dc = dk[0]
         else:
-            dc *= at[t + 1, f]  # the carried gradient of c_t through c_{t+1} = f·c_t + ...
-            np.multiply(gh, oq[t], out=tmp)
-            dc += tmp
-        if t in live_c:
+            np.multiply(dc, f_next[t + 1], out=dcb)  # the carried gradient of c_t through c_{t+1} = f·c_t + ...
+            dcb += dk[0]
+            dc = dcb
+        if gcs is not None:
             dc += gcs[t].T
-        np.multiply(q[t, :3 * u].reshape(3, u, b), dc, out=dzk[:3 * u].reshape(3, u, b))
-        np.multiply(gh, q[t, o], out=dzk[o])
+        np.multiply(q5[t, 2:], dc, out=dk[2:])
         if t or n_h:
-            dh = np.dot(uk, dzk, out=dhb)
-        np.copyto(dzr[t], dzk.T)
+            dh = np.dot(ukr, q[t, u:], out=dhb)
     res: list[Any] = [None] * 6
     if n_h:
         res[3] = dh.T.copy()
     if n_c:
-        res[4] = np.multiply(dc, at[0, f]).T.copy()
+        res[4] = np.multiply(dc, f_next[0]).T.copy()
+    dz = take((u4, steps, b), dt)  # all steps' dz as one (4u, T·B) matrix for the weights' GEMM, in Keras's order
+    np.copyto(dz[:3 * u], q[:, 2 * u:].transpose(1, 0, 2))
+    np.copyto(dz[3 * u:], q[:, u:2 * u].transpose(1, 0, 2))
+    dz = dz.reshape(u4, steps * b)
     # Σ_t [h_{t-1}; x_t; 1] dz_tᵀ: the recurrent kernel's, the input kernel's and the bias's gradients as ONE GEMM
-    # over every step, its left operand the steps' operands as (u + d [+1], T, B): the forward's operand buffer
-    # regrouped, or (the hidden states are not a view of it: the forward ran otherwise) the rows needed stacked anew
+    # over every step, against the forward's operand buffer (or, when the hidden states are not a view of it, the
+    # rows needed stacked anew)
     d = x.shape[2]
     nb_all = 0 if bias is None else 1
-    ops = _step_operands(out[0], u + d + nb_all, steps)
-    if ops is not None:
-        nh, nx, nb, nrow = u, d, nb_all, u + d + nb_all
-        sa = take((nrow, steps, b), dt)
-        np.copyto(sa, ops[:steps].transpose(1, 0, 2))
-    else:
-        nh, nx, nb = (u if n_u else 0), (d if n_k else 0), (1 if n_b and bias is not None else 0)
-        nrow = nh + nx + nb
-        sa = take((nrow, steps, b), dt)
-        if nh:
-            np.copyto(sa[:u, 0], h0.T)
-            np.copyto(sa[:u, 1:], out[0][:-1].transpose(2, 0, 1))
-        if nx:
-            np.copyto(sa[nh:nh + d], x.transpose(2, 1, 0))
-        if nb:
-            sa[nrow - 1] = 1
     if n_u or n_k or (n_b and bias is not None):
-        gw = np.matmul(sa.reshape(nrow, steps * b), dz)
+        nrow = u + d + nb_all
+        ops = _owner(out[0], (steps + 1, nrow, b), nrow * b)
+        if ops is not None and out[0].strides == (nrow * b * dt.itemsize, dt.itemsize, b * dt.itemsize):
+            nh = u
+            sa3 = take((nrow, steps, b), dt)
+            np.copyto(sa3, ops[:steps].transpose(1, 0, 2))
+            sa = sa3.reshape(nrow, steps * b)
+        else:
+            nh, nx, nb = (u if n_u else 0), (d if n_k else 0), (1 if n_b and bias is not None else 0)
+            nrow = nh + nx + nb
+            sa3 = take((nrow, steps, b), dt)
+            if nh:
+                np.copyto(sa3[:u, 0], h0.T)
+                np.copyto(sa3[:u, 1:], out[0][:-1].transpose(2, 0, 1))
+            if nx:
+                np.copyto(sa3[nh:nh + d], x.transpose(2, 1, 0))
+            if nb:
+                sa3[nrow - 1] = 1
+            sa = sa3.reshape(nrow, steps * b)
+        gw = np.matmul(dz, sa.T).T  # (nrow, 4u) F-ordered: BLAS is fastest with these operands this way round
         res[5] = gw[:u] if n_u else None
         res[1] = gw[nh:nh + d] if n_k else None
         res[2] = gw[nrow - 1] if n_b and bias is not None else None
     if n_x:
-        res[0] = np.matmul(dz, kernel.T).reshape(steps, b, d).transpose(1, 0, 2)
+        res[0] = np.matmul(dz.T, kernel.T).reshape(steps, b, d).transpose(1, 0, 2)
     return tuple(res)
 
 
@@ -349,6 +385,7 @@ def _lstm_rec_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     xp, h0, c0, uk = ins
     t_xp, t_h, t_c, t_uk = ts
     hs, cs, acts = out
+    acts = _keras_order(F, acts)
     dhs, dcs, das = [], [], []
     for t in range(F.shape(hs)[0]):
         h = h0 if t == 0 else hs[t - 1]
@@ -358,7 +395,7 @@ def _lstm_rec_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
         dhs.append(t_h)
         dcs.append(t_c)
         das.append(ta)
-    return F.stack(dhs), F.stack(dcs), F.stack(das)
+    return F.stack(dhs), F.stack(dcs), _rotated(F, F.stack(das))
 
 
 def _seq_unpack(ins: Any, has_bias: bool) -> tuple[Any, ...]:
@@ -410,15 +447,12 @@ def _lstm_seq_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any
     if (_fast(F, x, kernel, h0, c0, uk, *out) and (bias is None or type(bias) is np.ndarray)
             and all(v is None or (type(v) is np.ndarray and v.ndim == 3) for v in g[:3]) and out[0].ndim == 3
             and (ga is None or _zero(ga)) and (gl is None or (type(gl) is np.ndarray and gl.ndim == 2))):
-        if ghs is None:
-            ghs = np.zeros(out[0].shape, out[0].dtype)
-            if gl is not None:
-                ghs[-1] = gl
-        elif gl is not None:  # the last step's upstream, through both outputs (the engine's arrays stay as they are)
-            ghs = ghs.copy()
-            ghs[-1] += gl
-        res = _lstm_seq_vjp_np(ghs, None if gcs is None or _zero(gcs) else gcs, (x, kernel, bias, h0, c0, uk), out,
-                               (needs[0], needs[1], has_bias and needs[2]) + tuple(needs[-3:]))
+        if ghs is not None and ghs.size and not any(ghs.strides) and not ghs.flat[0]:
+            ghs = None  # a compiled program's zero upstream of an unused output
+        if ghs is None and gl is None:
+            gl = np.zeros(out[0].shape[1:], out[0].dtype)
+        res = _lstm_seq_vjp_np(ghs, gl, None if gcs is None or _zero(gcs) else gcs, (x, kernel, bias, h0, c0, uk),
+                               out, (needs[0], needs[1], has_bias and needs[2]) + tuple(needs[-3:]))
         return res if has_bias else res[:2] + res[3:]
     if gl is not None:  # the last h's upstream joins the last step's (time is axis -3, after any Jacobian axes)
         k = len(F.shape(gl)) - 2
@@ -479,7 +513,7 @@ def _lstm_seq_ref(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, h: np.nda
         hs.append(h)
         cs.append(c)
         acts.append(a)
-    return np.stack(hs), np.stack(cs), np.stack(acts)
+    return np.stack(hs), np.stack(cs), _rotated(NUMPY, np.stack(acts))
 
 
 LSTM_SEQUENCE = defop("lstm_sequence", _lstm_seq_fwd, _lstm_seq_vjp, _lstm_seq_jvp, multi=True, save_out=True,
@@ -507,10 +541,10 @@ def lstm_sequence(x: Any, kernel: Any, bias: Any, h0: Any, c0: Any, recurrent_ke
     """A whole LSTM layer pass as one op: inputs ``x`` ``(batch, time, d)``, input kernel ``(d, 4u)``, ``bias``
     ``(4u,)`` or None, initial states ``h0``/``c0`` ``(batch, u)`` and the recurrent kernel ``(u, 4u)`` (Keras gate
     order i, f, c, o). Returns ``[hs, cs]``, the hidden and cell states of every step, time-major ``(time, batch,
-    u)`` (then the gate activations with ``return_gates``, then the last hidden state ``(batch, u)`` with
-    ``return_last``: an output of its own, not a slice of ``hs``). Same numerics as :func:`lstm_step` step by step; one
-    tape entry; the input projection is one GEMM, and the gradient's recurrent and input kernel parts are one GEMM
-    each over all steps.
+    u)`` (then the gate activations with ``return_gates``, ``(time, batch, 4u)`` in the op's gate order o, i, f, c;
+    then the last hidden state ``(batch, u)`` with ``return_last``: an output of its own, not a slice of ``hs``).
+    Same numerics as :func:`lstm_step` step by step; one tape entry; in NumPy each step is one GEMM (recurrent and
+    input kernels and bias together), and the gradients of all three weights are one GEMM over all steps.
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.rnn_ops import lstm_sequence
