@@ -220,17 +220,17 @@ def _lstm_seq_fwd_np(x: np.ndarray, kernel: np.ndarray, bias: Any, h0: np.ndarra
     st6 = st.reshape(steps + 1, 6, u, b)
     gates, states, cn = st6[:, 2:4], st6[:, 4:6], st[:, 5 * u:]
     half = dt.type(0.5)
-    for t in range(steps):
-        z = zt[t]
-        np.dot(w, ops[t], out=z)
-        np.tanh(z, out=z)
-        s = sg[t]
-        s *= half
-        s += half
-        np.multiply(gates[t], states[t], out=pair)  # [σ(i)·c̃, σ(f)·c_{t-1}]
-        c = np.add(pair[0], pair[1], out=cn[t + 1])
-        np.tanh(c, out=tc[t])
-        np.multiply(og[t], tc[t], out=hrow[t + 1])
+    dot, tanh, mul, add = np.dot, np.tanh, np.multiply, np.add  # positional out=: less call overhead per step
+    p0, p1 = pair
+    for z, op, s, gt, sv, c, tct, ot, h in zip(zt[:steps], ops, sg, gates, states, cn[1:], tc, og, hrow[1:]):
+        dot(w, op, z)
+        tanh(z, z)
+        mul(s, half, s)
+        add(s, half, s)
+        mul(gt, sv, pair)  # [σ(i)·c̃, σ(f)·c_{t-1}]
+        add(p0, p1, c)
+        tanh(c, tct)
+        mul(ot, tct, h)
     return (ops[1:, :u].transpose(0, 2, 1), st[1:, 5 * u:].transpose(0, 2, 1), st[:steps, u:5 * u].transpose(0, 2, 1),
             ops[steps, :u].T)
 
@@ -312,6 +312,7 @@ def _lstm_seq_vjp_np(ghs: Any, gl: Any, gcs: Any, ins: tuple[Any, ...], out: Any
     dcb, ghb, dhb = (np.empty((u, b), dt) for _ in range(3))
     f_next = a6[:, 3]
     ghs_t = None if ghs is None else ghs.transpose(0, 2, 1)
+    mul, add, dot = np.multiply, np.add, np.dot
     dh = dc = None
     for t in reversed(range(steps)):
         if dh is None:  # the last step
@@ -320,24 +321,24 @@ def _lstm_seq_vjp_np(ghs: Any, gl: Any, gcs: Any, ins: tuple[Any, ...], out: Any
             elif gl is None:
                 gh = ghs_t[t]
             else:
-                gh = np.add(ghs_t[t], gl.T, out=ghb)
+                gh = add(ghs_t[t], gl.T, ghb)
         elif ghs_t is not None:
-            gh = np.add(ghs_t[t], dh, out=ghb)
+            gh = add(ghs_t[t], dh, ghb)
         else:
             gh = dh
         dk = q5[t]
-        np.multiply(q5[t, :2], gh, out=dk[:2])
+        mul(dk[:2], gh, dk[:2])
         if dc is None:
             dc = dk[0]
         else:
-            np.multiply(dc, f_next[t + 1], out=dcb)  # the carried gradient of c_t through c_{t+1} = f·c_t + ...
-            dcb += dk[0]
+            mul(dc, f_next[t + 1], dcb)  # the carried gradient of c_t through c_{t+1} = f·c_t + ...
+            add(dcb, dk[0], dcb)
             dc = dcb
         if gcs is not None:
-            dc += gcs[t].T
-        np.multiply(q5[t, 2:], dc, out=dk[2:])
+            add(dc, gcs[t].T, dc)
+        mul(dk[2:], dc, dk[2:])
         if t or n_h:
-            dh = np.dot(ukr, q[t, u:], out=dhb)
+            dh = dot(ukr, q[t, u:], dhb)
     res: list[Any] = [None] * 6
     if n_h:
         res[3] = dh.T.copy()
