@@ -150,7 +150,8 @@ def test_max_pool_gradient_from_forward_flags_routes_ties_like_tf() -> None:
     """Under a tape the tiled max pool's forward keeps each window's first-hit flags and the gradient only routes
     the upstream through them: with ties (zeros after a ReLU, repeated values) and 2×3 windows it equals the
     direct first-maximum loop; the flags are used once (a second gradient of a persistent tape, taking the
-    fallback path, gives the same); a non-finite upstream takes the argmax rule (inf * 0 is not 0)."""
+    fallback path, gives the same); a non-finite upstream is routed exactly (inf and NaN to the hit, +0 elsewhere:
+    the flags select bits, they do not multiply)."""
     from tapegrad.ops import pooling
 
     rng = np.random.default_rng(12)
@@ -177,8 +178,13 @@ def test_max_pool_gradient_from_forward_flags_routes_ties_like_tf() -> None:
     with tf.GradientTape() as tape:
         tape.watch(xt)
         y = tf.nn.max_pool2d(xt, [2, 3], [2, 3], "VALID")
-    gi = tf.constant(np.full(top.shape, np.inf, np.float32))
-    np.testing.assert_array_equal(tape.gradient(y, xt, output_gradients=gi).numpy(), np.where(first, np.inf, 0))
+    gi = np.full(top.shape, np.inf, np.float32)
+    gi[0, 0, 0, 0] = np.nan
+    gi[0, 0, 1, 0] = -2.5
+    got = tape.gradient(y, xt, output_gradients=tf.constant(gi)).numpy()
+    want = np.where(first, np.repeat(np.repeat(gi, 2, 1), 3, 2), 0)
+    np.testing.assert_array_equal(got, want)
+    assert not np.signbit(got[~first]).any()  # +0 where no window routes, as TF's zero-initialised gradient
 
 
 def _first_max_flags(x: np.ndarray, k: tuple[int, int]) -> np.ndarray:
