@@ -75,36 +75,6 @@ def _tile_max(F: Any, t: Any, ksize: Sequence[int]) -> Any:
     return out
 
 
-def _tiled_max_flat(x: np.ndarray, ksize: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """The maxima of the windows tiling a C-contiguous ``(..., H, W, C)`` (H, W multiples of the window), and
-    the column maxima it went through. Each step is one ufunc over the whole flattened array and a shifted copy of
-    it: the element ``b`` columns to the right of flat index ``j`` is ``j + b*C``, ``a`` rows down ``j + a*W*C``.
-    So ``max(x[j], x[j + C], ...)`` for every ``j`` gives the column maxima at the windows' first columns (long
-    contiguous loops; the values at the other positions are not used), whose maxima over the rows are the pooled
-    values at the windows' top-left corners, gathered last. (NumPy runs the same arithmetic on the strided
-    ``(..., C)`` tap views several times slower for a few channels: one inner loop per ``C`` values.)"""
-    kh, kw = ksize
-    lead, (h, w, c) = x.shape[:-3], x.shape[-3:]
-    size, wc = x.size, w * c
-    xf = x.reshape(-1)
-    cm = xf
-    if kw > 1:
-        cm = _take((size,), x.dtype)
-        np.maximum(xf[:-c], xf[c:], out=cm[:-c])
-        for b in range(2, kw):
-            np.maximum(cm[:-b * c], xf[b * c:], out=cm[:-b * c])
-    rm = cm
-    if kh > 1:
-        rm = _take((size,), x.dtype)
-        np.maximum(cm[:-wc], cm[wc:], out=rm[:-wc])
-        for a in range(2, kh):
-            np.maximum(rm[:-a * wc], cm[a * wc:], out=rm[:-a * wc])
-    out = np.empty(lead + (h // kh, w // kw, c), x.dtype)
-    corners = _rows_of(rm.reshape(lead + (h // kh, kh, w // kw, kw, c)), c)[..., 0, :, 0]
-    np.copyto(_rows_of(out, c), corners)
-    return out, cm
-
-
 def _rows_of(a: np.ndarray, c: int) -> np.ndarray:
     """``a`` (last axis of ``c`` contiguous values) with each run of ``c`` values as one opaque element: NumPy then
     copies one element per run instead of running an inner loop of ``c`` values (~2x faster for 8 channels)."""
@@ -179,6 +149,9 @@ def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: 
 
 
 _POOL_CHUNK_BYTES = 512 << 10
+# input bytes per block of the forward: only bounds its temporaries for large inputs (blocks small enough for a core's
+# L2 measured slower in the CNN step: each block pays ~15 NumPy calls, and the step's misses are elsewhere)
+_POOL_FWD_BYTES = 4 << 20
 
 
 def _maxpool_vjp_rows(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: tuple[int, int], gx: np.ndarray) -> None:
@@ -240,9 +213,9 @@ _SAVED_HITS_MAX = 8
 
 def _maxpool_fwd_keep(x: np.ndarray, ksize: tuple[int, int]) -> np.ndarray:
     """The tiled max pool of a float ``x``, with the first-hit flags computed right after the maxima (``x`` still
-    in cache) and saved for the gradient (the whole batch at once: blocks of images measured slower here)."""
+    in cache; 2×2 windows: from the same flattened passes, :func:`_tiled_max_flat`) and saved for the gradient."""
     if ksize == (2, 2):
-        out, hits = _maxpool2x2_flat(x)
+        out, hits = _tiled_max_flat(x, ksize, flags=True)
     else:
         out = _maxpool_fwd(NUMPY, x, ksize, ksize, ((0, 0), (0, 0)))
         hits = None
@@ -257,8 +230,81 @@ def _maxpool_fwd_keep(x: np.ndarray, ksize: tuple[int, int]) -> np.ndarray:
     return out
 
 
-# Periodic masks of the 2×2 flat path, for a flat NHWC index (bool, one byte per element): in the first column of
-# its window, in its first row, and both (its top-left corner); cached per input shape (a few shapes per model).
+def _tiled_max_flat(x: np.ndarray, ksize: Sequence[int], flags: bool = False) -> tuple[np.ndarray, Any]:
+    """The maxima of the windows tiling a C-contiguous ``(..., H, W, C)`` (H, W multiples of the window, not
+    empty), and with ``flags`` (2×2 windows, float) each window's first-hit flags, ``x``'s shape.
+
+    Each step is one ufunc over a flattened block of images and a shifted copy of it: the element ``b`` columns to
+    the right of flat index ``j`` is ``j + b*C``, ``a`` rows down ``j + a*W*C``. So ``max(x[j], x[j + C], ...)``
+    for every ``j`` gives the column maxima at the windows' first columns (long contiguous loops; the values at
+    the other positions are not used), whose maxima over the rows are the pooled values at the windows' top-left
+    corners, gathered last. (NumPy runs the same arithmetic on the strided ``(..., C)`` tap views several times
+    slower for a few channels: one inner loop per ``C`` values.) In blocks of images (``_POOL_FWD_BYTES``), which
+    bound the temporaries."""
+    kh, kw = ksize
+    h, w, c = x.shape[-3:]
+    per = h * w * c
+    lead = x.shape[:-3]
+    xs = x.reshape(-1, per)
+    n = xs.shape[0]
+    step = max(1, min(n, _POOL_FWD_BYTES // (per * x.itemsize)))
+    out = np.empty(lead + (h // kh, w // kw, c), x.dtype)
+    outs = out.reshape(n, -1)
+    hits = _take(x.shape, np.bool_) if flags else None
+    cm = _take((step * per,), x.dtype) if kw > 1 else None
+    rm = _take((step * per,), x.dtype) if kh > 1 else None
+    bits = _take((2, step * per), np.bool_) if flags else None
+    for i in range(0, n, step):
+        m = min(step, n - i)
+        size = m * per
+        xf = xs[i:i + m].reshape(-1)
+        c_m = xf
+        if cm is not None:
+            c_m = cm[:size]
+            np.maximum(xf[:-c], xf[c:], out=c_m[:-c])
+            for b in range(2, kw):
+                np.maximum(c_m[:-b * c], xf[b * c:], out=c_m[:-b * c])
+        r_m = c_m
+        if rm is not None:
+            r_m = rm[:size]
+            np.maximum(c_m[:-w * c], c_m[w * c:], out=r_m[:-w * c])
+            for a in range(2, kh):
+                np.maximum(r_m[:-a * w * c], c_m[a * w * c:], out=r_m[:-a * w * c])
+        corners = _rows_of(r_m.reshape(m, h // kh, kh, w // kw, kw, c), c)[:, :, 0, :, 0]
+        np.copyto(_rows_of(outs[i:i + m].reshape(corners.shape + (c,)), c), corners)
+        if flags:
+            _first_hits_2x2(xf, c_m, bits[0, :size], bits[1, :size], (m, h, w, c),
+                            hits.reshape(n, per)[i:i + m].reshape(-1))
+    return out, hits
+
+
+def _first_hits_2x2(xf: np.ndarray, cm: np.ndarray, hcol: np.ndarray, hrow: np.ndarray, shape: tuple[int, ...],
+                    hits: np.ndarray) -> None:
+    """The first-hit flags of 2×2 windows (TF's rule, the first maximum in row-major order) into ``hits``, from a
+    flattened block ``xf`` of images ``shape`` and its column maxima ``cm`` (:func:`_tiled_max_flat`): within each
+    row of a window the second column wins only if strictly greater (``hcol``), then the second row only if its
+    maximum is strictly greater (``hrow``); an element is hit when its row is the chosen row and its column that
+    row's chosen column. Each choice is kept where it was computed (masked), spread to the window's other elements
+    by an OR with a shifted copy per axis, and compared with the element's own parity (bitwise ops on bytes).
+    Exact for non-NaN inputs (the caller drops the flags otherwise)."""
+    c, wc = shape[3], shape[2] * shape[3]
+    col0, row0, corner = _parity_masks(shape)
+    np.greater(xf[c:], xf[:-c], out=hcol[:-c])
+    hcol[-c:] = False
+    np.greater(cm[wc:], cm[:-wc], out=hrow[:-wc])
+    hrow[-wc:] = False
+    np.bitwise_and(hrow, corner, out=hrow)  # spread from the corner to the window: one shifted OR per axis
+    np.bitwise_or(hrow[c:], hrow[:-c], out=hrow[c:])
+    np.bitwise_or(hrow[wc:], hrow[:-wc], out=hrow[wc:])
+    np.bitwise_xor(hrow, row0, out=hrow)  # this element's row is the chosen one
+    np.bitwise_and(hcol, col0, out=hcol)
+    np.bitwise_or(hcol[c:], hcol[:-c], out=hcol[c:])
+    np.bitwise_xor(hcol, col0, out=hcol)  # this element's column is its row's chosen one
+    np.bitwise_and(hcol, hrow, out=hits)
+
+
+# Periodic masks of the 2×2 flags, for a flat NHWC index (bool, one byte per element): in the first column of its
+# window, in its first row, and both (its top-left corner); cached per block shape (a few shapes per model).
 _PARITY_MASKS: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
@@ -275,38 +321,6 @@ def _parity_masks(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.nd
             _PARITY_MASKS.pop(next(iter(_PARITY_MASKS)))
         _PARITY_MASKS[shape] = masks
     return masks
-
-
-def _maxpool2x2_flat(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2×2/2 max pool of a C-contiguous float ``(N, H, W, C)`` (H and W even, not empty) and each window's
-    first-hit flags, both from ufuncs over the flattened array and shifted copies of it (:func:`_tiled_max_flat`).
-    The flags follow TF's rule, the first maximum in row-major order: within each row of a window the second column
-    wins only if strictly greater (``hcol``), then the second row only if its maximum is strictly greater
-    (``hrow``); an element is hit when its row is the chosen row and its column that row's chosen column. Each
-    choice is kept where it was computed (masked), spread to the window's other elements by an OR with a shifted
-    copy per axis, and compared with the element's own parity (bitwise ops on bytes). Exact for non-NaN inputs
-    (the caller drops the flags otherwise). ~1.8x faster than the maxima and :func:`_first_hits` for 8 channels."""
-    size, wc, c = x.size, x.shape[2] * x.shape[3], x.shape[3]
-    xf = x.reshape(-1)
-    col0, row0, corner = _parity_masks(x.shape)
-    out, cm = _tiled_max_flat(x, (2, 2))  # cm: max over the window's columns, at first-column positions
-    hcol = _take((size,), np.bool_)  # the second column strictly greater, at first-column positions
-    np.greater(xf[c:], xf[:-c], out=hcol[:-c])
-    hcol[-c:] = False
-    hrow = _take((size,), np.bool_)  # the second row's maximum strictly greater, at top-left positions
-    np.greater(cm[wc:], cm[:-wc], out=hrow[:-wc])
-    hrow[-wc:] = False
-    del cm
-    np.bitwise_and(hrow, corner, out=hrow)  # spread from the corner to the window: one shifted OR per axis
-    np.bitwise_or(hrow[c:], hrow[:-c], out=hrow[c:])
-    np.bitwise_or(hrow[wc:], hrow[:-wc], out=hrow[wc:])
-    np.bitwise_xor(hrow, row0, out=hrow)  # this element's row is the chosen one
-    np.bitwise_and(hcol, col0, out=hcol)
-    np.bitwise_or(hcol[c:], hcol[:-c], out=hcol[c:])
-    np.bitwise_xor(hcol, col0, out=hcol)  # this element's column is its row's chosen one
-    hits = _take(x.shape, np.bool_)
-    np.bitwise_and(hcol, hrow, out=hits.reshape(-1))
-    return out, hits
 
 
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
