@@ -57,6 +57,7 @@ from .compiler.function import function  # noqa: E402
 _LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "image", "io", "keras", "nest", "ragged",
                  "raw_ops", "signal", "scipy", "sparse", "strings", "sysconfig", "test", "train", "viz")
 _LAZY_MODULES += ("bitwise", "lookup", "sets")  # tf.bitwise, tf.sets, tf.lookup, tf.audio, tf.quantization, tf.version
+_LAZY_MODULES += ("summary",)  # tf.summary (TensorBoard event files)
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
 

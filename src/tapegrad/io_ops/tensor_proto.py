@@ -16,7 +16,7 @@ from .._proto import DecodeError, Field, Message
 from ..errors import InvalidArgumentError
 from ._common import in_programs, scalar_bytes, value_of
 
-__all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto"]
+__all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto", "tensor_proto_of"]
 
 # TensorFlow's DataType enum (types.proto)
 _ENUM = {"float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5, "int8": 6, "string": 7, "complex64": 8,
@@ -71,11 +71,17 @@ def serialize_tensor(tensor: Any, name: str | None = None) -> Any:
     [[1, 2]]
     """
     from .._strings import scalar
+    from ..ops import core
 
-    arr = _array(tensor)
+    return core.constant(scalar(tensor_proto_of(_array(tensor), "serialize_tensor").SerializeToString()))
+
+
+def tensor_proto_of(arr: np.ndarray, op: str) -> TensorProto:
+    """The ``TensorProto`` TensorFlow writes for ``arr`` (an object array holds ``bytes``: a string tensor):
+    numeric buffers in ``tensor_content``, strings one ``string_val`` per element."""
     dtype = "string" if arr.dtype == object else _dtypes.as_dtype(arr.dtype).name
     if dtype not in _ENUM:
-        raise InvalidArgumentError(f"serialize_tensor: dtype {dtype} has no TensorProto encoding here; supported: "
+        raise InvalidArgumentError(f"{op}: dtype {dtype} has no TensorProto encoding here; supported: "
                                    f"{', '.join(sorted(_ENUM))}.")
     proto = TensorProto(dtype=_ENUM[dtype])
     proto.tensor_shape.dim.extend([_Dim(size=int(d)) for d in arr.shape])
@@ -84,9 +90,7 @@ def serialize_tensor(tensor: Any, name: str | None = None) -> Any:
         proto.string_val.extend([bytes(b) for b in arr.reshape(-1)])
     elif arr.size:
         proto.tensor_content = _little(np.ascontiguousarray(arr)).tobytes()
-    from ..ops import core
-
-    return core.constant(scalar(proto.SerializeToString()))
+    return proto
 
 
 def _little(arr: np.ndarray) -> np.ndarray:

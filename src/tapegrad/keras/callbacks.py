@@ -19,7 +19,7 @@ import numpy as np
 
 from .utils import Progbar
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback", "EarlyStopping"]
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback", "EarlyStopping", "TensorBoard"]
 
 
 class Callback:
@@ -288,3 +288,6 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+
+
+from ._tensorboard import TensorBoard  # noqa: E402  (it subclasses Callback)
