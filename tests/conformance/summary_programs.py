@@ -97,9 +97,11 @@ def keras_fit(tf: Any, keras: Any, logdir: str) -> None:
     rng = np.random.RandomState(2)
     x = rng.normal(size=(32, 3)).astype("float32")
     y = (x @ np.array([[1.0], [-2.0], [0.5]], "float32") + 0.1).astype("float32")
-    for name, kwargs, eager in (("epoch", {"histogram_freq": 1}, False),
+    for name, kwargs, eager in (("epoch", {"histogram_freq": 1, "write_images": True}, False),
                                 ("batch", {"update_freq": "batch", "write_graph": False}, True),
-                                ("every2", {"update_freq": 2, "write_graph": False}, False)):
+                                ("every2", {"update_freq": 2, "write_graph": False}, False),
+                                # 4 batches an epoch: record_if(batch % 3 == 0) is still in force at epoch 0's end
+                                ("every3", {"update_freq": 3, "histogram_freq": 1, "write_images": True}, True)):
         model = _model(keras)
         model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"], run_eagerly=eager)
         cb = keras.callbacks.TensorBoard(os.path.join(logdir, "keras_" + name), **kwargs)
