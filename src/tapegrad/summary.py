@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import itertools
 import os
 import socket
@@ -41,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ._proto import encode_varint
 from .errors import InvalidArgumentError
 
 __all__ = ["SummaryWriter", "create_file_writer", "create_noop_writer", "scalar", "histogram", "image", "text",
@@ -178,7 +180,7 @@ class _FileWriter(SummaryWriter):
 
             raise NotFoundError(f"tf.summary: the default SummaryWriter for {self._logdir!r} was closed; make an "
                                 "open writer the default (writer.as_default()) before writing summaries.")
-        self._file.write(event.SerializeToString())
+        self._file.write(event if isinstance(event, bytes) else event.SerializeToString())
         self._queued += 1
         # TF's SummaryFileWriter: flush when the queue holds more than max_queue events or flush_millis passed
         if self._queued > self._max_queue or time.time() - self._last_flush > self._flush_seconds:
@@ -355,13 +357,15 @@ def _metadata_bytes(metadata: Any) -> bytes:
 
 
 def _emit(writer: SummaryWriter, tag: str, value: np.ndarray, step: int, metadata: bytes) -> None:
-    """Append one summary event (a tensor value) to ``writer``."""
-    from ._summary_pb import Event, Summary, SummaryMetadata
-    from .io_ops.tensor_proto import tensor_proto_of
+    """Append one summary event (a tensor value) to ``writer``: the ``Event`` bytes are put together directly
+    (wall_time, step, summary{value{tag, tensor, metadata}}, in field order, as protobuf serialises them)."""
+    from .io_ops.tensor_proto import _field, tensor_proto_of
 
-    v = Summary.Value(tag=tag, tensor=tensor_proto_of(value, "tf.summary.write"),
-                      metadata=SummaryMetadata.FromString(metadata) if metadata else None)
-    writer._write_event(Event(wall_time=time.time(), step=step, summary=Summary(value=[v])))
+    value_pb = _field(1, tag.encode("utf-8")) + _field(8, tensor_proto_of(value, "tf.summary.write"))
+    if metadata:
+        value_pb += _field(9, metadata)
+    head = b"\x09" + struct.pack("<d", time.time()) + (b"\x10" + encode_varint(step) if step else b"")
+    writer._write_event(head + _field(5, _field(1, value_pb)))
 
 
 def _write(tag: str, make_value: Callable[..., np.ndarray], inputs: tuple[Any, ...], step: Any,
@@ -410,6 +414,7 @@ def _tag(name: str) -> str:
     return current_name_scope() + str(name)
 
 
+@functools.lru_cache(maxsize=64)
 def _plugin(name: str, content: bytes = b"", description: str | None = None) -> bytes:
     from ._summary_pb import SummaryMetadata
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
-from .._proto import DecodeError, Field, Message
+from .._proto import DecodeError, Field, Message, encode_varint
 from ..errors import InvalidArgumentError
 from ._common import in_programs, scalar_bytes, value_of
 
@@ -73,24 +73,29 @@ def serialize_tensor(tensor: Any, name: str | None = None) -> Any:
     from .._strings import scalar
     from ..ops import core
 
-    return core.constant(scalar(tensor_proto_of(_array(tensor), "serialize_tensor").SerializeToString()))
+    return core.constant(scalar(tensor_proto_of(_array(tensor), "serialize_tensor")))
 
 
-def tensor_proto_of(arr: np.ndarray, op: str) -> TensorProto:
-    """The ``TensorProto`` TensorFlow writes for ``arr`` (an object array holds ``bytes``: a string tensor):
-    numeric buffers in ``tensor_content``, strings one ``string_val`` per element."""
+def tensor_proto_of(arr: np.ndarray, op: str) -> bytes:
+    """The serialised ``TensorProto`` TensorFlow writes for ``arr`` (an object array holds ``bytes``: a string
+    tensor): dtype, shape, then numeric buffers in ``tensor_content`` or strings one ``string_val`` per element.
+    Encoded directly (field-number order, as protobuf's serialiser), without building a message."""
     dtype = "string" if arr.dtype == object else _dtypes.as_dtype(arr.dtype).name
     if dtype not in _ENUM:
         raise InvalidArgumentError(f"{op}: dtype {dtype} has no TensorProto encoding here; supported: "
                                    f"{', '.join(sorted(_ENUM))}.")
-    proto = TensorProto(dtype=_ENUM[dtype])
-    proto.tensor_shape.dim.extend([_Dim(size=int(d)) for d in arr.shape])
-    proto._set_present(TensorProto._BY_NAME["tensor_shape"])
+    shape = b"".join(_field(2, b"\x08" + encode_varint(int(d)) if d else b"") for d in arr.shape)
+    out = [b"\x08", encode_varint(_ENUM[dtype]), _field(2, shape)]
     if dtype == "string":
-        proto.string_val.extend([bytes(b) for b in arr.reshape(-1)])
+        out += [_field(8, bytes(b)) for b in arr.reshape(-1)]
     elif arr.size:
-        proto.tensor_content = _little(np.ascontiguousarray(arr)).tobytes()
-    return proto
+        out.append(_field(4, _little(np.ascontiguousarray(arr)).tobytes()))
+    return b"".join(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited field (``number`` < 16: a one-byte key)."""
+    return bytes(((number << 3) | 2,)) + encode_varint(len(payload)) + payload
 
 
 def _little(arr: np.ndarray) -> np.ndarray:
