@@ -397,3 +397,12 @@ def test_import_tapegrad_does_not_load_summary() -> None:
     code = "import sys, tapegrad; assert 'tapegrad.summary' not in sys.modules; tapegrad.summary.scalar"
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, PYTHONPATH=str(
         Path(__file__).resolve().parents[1] / "src")))
+
+
+@pytest.mark.parametrize("module", ["tapegrad.summary", "tapegrad._summary_pb", "tapegrad.keras._tensorboard"])
+def test_docstrings_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
