@@ -206,3 +206,126 @@ def test_compiled_function_draws_anew_each_call() -> None:
     a2, p2 = f(tf.constant(2.0))
     assert not np.array_equal(a1.numpy(), a2.numpy())
     assert np.array_equal(p1.numpy(), p2.numpy())
+
+
+# -- stateless_parameterized_truncated_normal -----------------------------------------------------------------------
+
+
+def test_parameterized_truncated_normal_values_and_gradients_are_tensorflows() -> None:
+    m = tf.Variable([0.0, 1.0], dtype=tf.float64)
+    sd = tf.Variable([1.0, 2.0], dtype=tf.float64)
+    lo = tf.Variable([-1.0, 0.5], dtype=tf.float64)
+    hi = tf.Variable([1.5, 3.0], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        y = tf.random.stateless_parameterized_truncated_normal([3, 2], [1, 2], m, sd, lo, hi)
+        loss = tf.reduce_sum(y**2)
+    assert y.numpy().tolist() == [[-0.1423118100189212, 1.7870296793280551], [0.7406072461585091, 2.019362624451557],
+                                  [1.147747453689489, 2.599370138378058]]
+    want = [[3.4920857796581535, 12.81152488431534], [3.7721519235681154, 7.622263157965104],
+            [0.34191312604213464, 3.925643973812444], [1.7962142746981926, 7.016316180051582]]
+    for g, w in zip(tape.gradient(loss, [m, sd, lo, hi]), want):
+        np.testing.assert_allclose(g.numpy(), w, rtol=1e-12)
+    one_sided = tf.random.stateless_parameterized_truncated_normal([3], [1, 2], 0.0, 1.0, 3.0, np.inf)
+    assert one_sided.numpy().tolist() == [3.0513298511505127, 3.001145601272583, 3.3942105770111084]
+
+
+def test_parameterized_truncated_normal_bound_gradients_match_the_cdf() -> None:
+    """d sample / d maxval at a fixed CDF level, against central differences of the truncated-normal quantile."""
+    special = pytest.importorskip("scipy.special")
+    hi = tf.Variable(1.2, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        f64 = [tf.constant(v, tf.float64) for v in (0.0, 1.0, -0.5)]  # TF: one dtype for all four parameters
+        y = tf.random.stateless_parameterized_truncated_normal([6], [3, 3], *f64, hi)
+    g = tape.jacobian(y, hi).numpy()
+    x = y.numpy()
+    lo_c, hi_c = special.ndtr(-0.5), special.ndtr(1.2)
+    q = (special.ndtr(x) - lo_c) / (hi_c - lo_c)  # each sample's CDF level
+
+    def quantile(h: float) -> np.ndarray:
+        return special.ndtri(special.ndtr(-0.5) + q * (special.ndtr(h) - special.ndtr(-0.5)))
+
+    np.testing.assert_allclose(g, (quantile(1.2 + 1e-6) - quantile(1.2 - 1e-6)) / 2e-6, rtol=1e-5)
+    assert ((x >= -0.5) & (x <= 1.2)).all()
+
+
+def test_parameterized_truncated_normal_errors_and_statistics() -> None:
+    ptn = tf.random.stateless_parameterized_truncated_normal
+    for args in ((0.0, -1.0), (0.0, 1.0, 2.0, 1.0), (0.0, 1.0, -np.inf, np.inf)):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Invalid parameters"):
+            ptn([4], [1, 2], *args)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        ptn([4], [1, 2], [0.0, 1.0])
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        ptn([2], [1, 2], tf.constant(0.0, tf.float64), 1.0)
+    assert ptn([0, 2], [1, 2], [0.0, 1.0]).shape == (0, 2)
+    x = ptn([20000, 3], [4, 4], 0.0, 1.0, [-1.0, 0.5, 2.5], [1.0, 0.7, np.inf]).numpy()  # all three samplers
+    assert (x[:, 0] >= -1).all() and (x[:, 0] <= 1).all() and (x[:, 1] >= 0.5).all() and (x[:, 2] >= 2.5).all()
+    special = pytest.importorskip("scipy.stats")
+    for j, (a, b) in enumerate(((-1.0, 1.0), (0.5, 0.7), (2.5, np.inf))):
+        mean, var = special.truncnorm.stats(a, b, moments="mv")
+        assert abs(x[:, j].mean() - mean) < 4 * np.sqrt(var / 20000)
+
+
+# -- stateless_categorical, stateless_shuffle, index_shuffle, create_rng_state, fold_in, split ----------------------
+
+
+def test_stateless_categorical_shuffle_and_index_shuffle_are_tensorflows() -> None:
+    lg = tf.math.log([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]])
+    assert tf.random.stateless_categorical(lg, 6, seed=[1, 2]).numpy().tolist() == [[2, 2, 1, 2, 2, 2],
+                                                                                    [2, 0, 2, 2, 1, 0]]
+    assert tf.random.stateless_categorical(tf.math.log([[0.1, 0.2, 0.7]]), 9, seed=[3, 4],
+                                           dtype=tf.int32).numpy().tolist() == [[2, 2, 1, 2, 2, 2, 1, 0, 2]]
+    shuffle = tf.random.experimental.stateless_shuffle
+    assert shuffle(tf.range(10), seed=[1, 2]).numpy().tolist() == [0, 3, 8, 1, 5, 4, 9, 7, 6, 2]
+    assert shuffle(tf.reshape(tf.range(12), [6, 2]), seed=[3, 4]).numpy().tolist() == [
+        [2, 3], [6, 7], [8, 9], [0, 1], [10, 11], [4, 5]]
+    ish = tf.random.experimental.index_shuffle
+    assert ish(tf.range(10), seed=[1, 2], max_index=9).numpy().tolist() == [5, 0, 1, 4, 3, 6, 9, 8, 7, 2]
+    assert int(ish(5, seed=[1, 2], max_index=100)) == 48
+    u = ish(tf.constant([0, 1, 2, 3], tf.uint32), seed=tf.constant([1, 2], tf.uint32), max_index=2**31)
+    assert u.dtype == tf.uint32 and u.numpy().tolist() == [683701450, 679491027, 675313384, 671102961]
+    assert ish([0, 1], seed=[1, 2], max_index=[5, 9]).numpy().tolist() == [5, 0]
+    perm = ish(tf.range(1000, dtype=tf.int64), seed=tf.constant([7, 8], tf.int64), max_index=999).numpy()
+    assert perm.dtype == np.int64 and sorted(perm.tolist()) == list(range(1000))  # a bijection
+
+
+def test_seed_helpers_are_tensorflows() -> None:
+    assert tf.random.create_rng_state(1, "philox").numpy().tolist() == [1, 0, 0]
+    assert tf.random.create_rng_state([5, 6], 1).numpy().tolist() == [0, 5, 6]
+    assert tf.random.create_rng_state(2**70 + 3, "philox").numpy().tolist() == [3, 64, 0]
+    assert tf.random.create_rng_state(-1, "philox").numpy().tolist() == [-1, -1, -1]
+    assert tf.random.create_rng_state(1, "threefry").numpy().tolist() == [1, 0]
+    assert tf.random.fold_in([1, 2], 7).numpy().tolist() == [1105988140, 7]
+    assert tf.random.fold_in(tf.constant([1, 2], tf.int64), 7).dtype == tf.int32  # data's dtype, as TF
+    assert tf.random.split([1, 2], 3).numpy().tolist() == [[1105988140, 1738052849], [-335576002, 370444179],
+                                                           [10670227, -246211131]]
+    with pytest.raises(ValueError):
+        tf.random.create_rng_state(1, "foo")
+    with pytest.raises(ValueError):
+        tf.random.split([1.0, 2.0])
+
+
+def test_shuffle_and_categorical_gradients_and_errors_as_tf() -> None:
+    x = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.GradientTape() as tape:
+        s = tf.random.experimental.stateless_shuffle(x, seed=[1, 2])
+    with pytest.raises(LookupError):
+        tape.gradient(s, x)
+    assert float(tf.random.experimental.stateless_shuffle(3.0, seed=[1, 2])) == 3.0
+    cat = tf.random.stateless_categorical
+    assert cat([[0.0, 1.0]], 0, seed=[1, 2]).shape == (1, 0)
+    for call, error in ((lambda: cat([0.0, 1.0], 3, seed=[1, 2]), tf.errors.InvalidArgumentError),
+                        (lambda: cat(tf.zeros([2, 0]), 3, seed=[1, 2]), tf.errors.InvalidArgumentError),
+                        (lambda: cat([[0.0, 1.0]], -1, seed=[1, 2]), tf.errors.InvalidArgumentError),
+                        (lambda: cat([[0.0, 1.0]], 4, seed=[1, 2], dtype=tf.float32), ValueError),
+                        (lambda: cat([[0, 1]], 4, seed=[1, 2]), tf.errors.NotFoundError),
+                        (lambda: tf.random.experimental.index_shuffle(12, seed=[1, 2], max_index=9),
+                         tf.errors.InvalidArgumentError),
+                        (lambda: tf.random.experimental.index_shuffle(-1, seed=[1, 2], max_index=9),
+                         tf.errors.InvalidArgumentError),
+                        (lambda: tf.random.experimental.index_shuffle(1.0, seed=[1, 2], max_index=9),
+                         tf.errors.InvalidArgumentError),
+                        (lambda: tf.random.experimental.index_shuffle(3, seed=[1, 2, 3], max_index=9),
+                         tf.errors.InvalidArgumentError)):
+        with pytest.raises(error):
+            call()

@@ -186,6 +186,50 @@ def random_gamma_poisson_binomial(tf: Any) -> dict[str, np.ndarray]:
     return out
 
 
+@program
+def random_stateless_rest(tf: Any) -> dict[str, np.ndarray]:
+    """stateless_parameterized_truncated_normal (its three samplers; sharded streams), stateless_categorical,
+    stateless_shuffle, index_shuffle (Simon cipher, cycle walking), create_rng_state, fold_in, split."""
+    out = {}
+    ptn = tf.random.stateless_parameterized_truncated_normal
+    for dt in (tf.float32, tf.float64):
+        def c(v: Any, dt: Any = dt) -> Any:
+            return tf.constant(v, dt)
+        out[f"ptn normal rejection {dt.name}"] = _np(ptn([50, 3], [1, 2], c([0.0, 1.0, -1.0]), c([1.0, 2.0, 0.5]),
+                                                         c([-2.0, -5.0, -3.0]), c([2.0, 5.0, 0.0])))
+        out[f"ptn uniform rejection {dt.name}"] = _np(ptn([50, 2], [3, 4], c(0.0), c(1.0), c([0.1, -0.2]),
+                                                          c([0.5, 0.3])))
+        out[f"ptn exponential {dt.name}"] = _np(ptn([50, 2], [5, 6], c(0.0), c(1.0), c([2.0, 3.0]),
+                                                    c([np.inf, 3.5])))
+        out[f"ptn flipped {dt.name}"] = _np(ptn([40, 2], [5, 6], c(0.0), c(1.0), c([-np.inf, -4.0]),
+                                                c([-2.5, -3.0])))
+        out[f"ptn sharded {dt.name}"] = _np(ptn([700, 5], [7, 8], c(0.5), c(2.0), c([1.0, -1.0, 3.0, 0.0, 4.0]),
+                                                c(9.0)))
+    out["ptn defaults"] = _np(ptn([4], [1, 2]))
+    lg = tf.math.log([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]])
+    out["stateless_categorical"] = _np(tf.random.stateless_categorical(lg, 6, seed=[1, 2]))
+    out["stateless_categorical int32"] = _np(tf.random.stateless_categorical(lg, 9, seed=[3, 4], dtype=tf.int32))
+    out["stateless_categorical 300x40"] = _np(tf.random.stateless_categorical(
+        tf.random.stateless_normal([300, 40], [3, 4]), 37, seed=[5, 6]))
+    out["stateless_shuffle"] = _np(tf.random.experimental.stateless_shuffle(tf.range(10), seed=[1, 2]))
+    out["stateless_shuffle rows"] = _np(tf.random.experimental.stateless_shuffle(tf.reshape(tf.range(12), [6, 2]),
+                                                                                 seed=[3, 4]))
+    out["stateless_shuffle 1000"] = _np(tf.random.experimental.stateless_shuffle(tf.range(1000), seed=[5, 6]))
+    ish = tf.random.experimental.index_shuffle
+    out["index_shuffle"] = _np(ish(tf.range(10), seed=[1, 2], max_index=9))
+    out["index_shuffle int64"] = _np(ish(tf.range(1000, dtype=tf.int64), seed=tf.constant([7, 8], tf.int64),
+                                         max_index=999))
+    out["index_shuffle scalar"] = _np(ish(5, seed=[1, 2], max_index=100))
+    out["index_shuffle uint32"] = _np(ish(tf.constant([0, 1, 2, 3], tf.uint32), seed=tf.constant([1, 2], tf.uint32),
+                                          max_index=2**31))
+    out["index_shuffle max_index vector"] = _np(ish([0, 1], seed=[1, 2], max_index=[5, 9]))
+    out["create_rng_state"] = _np(tf.random.create_rng_state(2**70 + 3, "philox"))
+    out["create_rng_state list"] = _np(tf.random.create_rng_state([5, 6], 1))
+    out["fold_in"] = _np(tf.random.fold_in([1, 2], 7))
+    out["split"] = _np(tf.random.split([1, 2], 3))
+    return out
+
+
 # -- float16 reductions (TF adds in float16, in Eigen's order) ------------------------------------------------------
 
 _F16_CASES = [((1000,), None), ((37,), 0), ((1601,), 0), ((5000,), None), ((33333,), 0), ((500001,), 0),

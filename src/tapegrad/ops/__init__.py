@@ -22,7 +22,7 @@ from . import counting, ordering, partitioning, spectral  # noqa: F401
 from . import assert_ops, unique_ops  # noqa: F401
 from . import special_gamma, special_bessel, special_integrals  # noqa: F401
 from . import bitwise_ops  # noqa: F401
-from . import random_distributions  # noqa: F401
+from . import random_distributions, random_extra  # noqa: F401
 from . import _operators  # noqa: F401
 
 _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, complex_ops, comparison, clip_ops,
@@ -30,7 +30,8 @@ _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, comp
             normalization, dropout, convolution, pooling, linalg_ops, random_ops, tensor_spec, execution, rnn_ops,
             control_flow, image_ops, sparse_ops, random_generator, string_ops, ragged_ops, counting, ordering,
             partitioning, assert_ops, unique_ops, spectral, special_gamma,
-            special_bessel, special_integrals, bitwise_ops, random_distributions)
+            special_bessel, special_integrals, bitwise_ops, random_distributions,
+            random_extra)
 
 
 def collect(namespace: str) -> dict[str, Any]:

@@ -35,6 +35,8 @@ from .._tensor import Tensor, _TensorLike, make, static_value
 from ..errors import InvalidArgumentError, NotFoundError
 from . import _philox, arithmetic
 from . import random_samplers as _samplers
+from ._common import intra_op_threads
+from ._special_common import run_kernel
 from .core import broadcast_to, convert_to_tensor
 from .random_generator import _spec_generator
 from .random_ops import _shape_vector, _state, op_generator
@@ -451,6 +453,106 @@ def stateless_binomial(shape: Any, seed: Any, counts: Any, probs: Any, output_dt
     return applyn(STATELESS_BINOMIAL, (s, c, p), {"shape": full, "dtype": dt._np})
 
 
+# -- parameterized truncated normal ---------------------------------------------------------------------------------
+
+
+def _ptn_fwd(F: Any, seed: Any, mean: Any, stddev: Any, minval: Any, maxval: Any, *, shape: tuple[int, ...]) -> Any:
+    arrs = [np.asarray(v) for v in (mean, stddev, minval, maxval)]
+    n = int(np.prod(shape, dtype=np.int64))
+    if n == 0:
+        return F.asarray(np.zeros(shape, dtype=arrs[0].dtype))
+    bshape = np.broadcast_shapes(*(a.shape for a in arrs))
+    flat = [np.broadcast_to(a, bshape).reshape(-1) for a in arrs]
+    counter, key = _stateless_stream(seed)
+    try:
+        out = _samplers.parameterized_truncated_normal(counter, key, *flat, n // max(flat[0].size, 1),
+                                                       intra_op_threads())
+    except ValueError:
+        raise InvalidArgumentError(
+            "stateless_parameterized_truncated_normal: Invalid parameters: every stddev must be > 0, every minval < "
+            "maxval, and at least one bound of each batch finite.") from None
+    return F.asarray(out.reshape(shape))
+
+
+def _ndtr(F: Any, x: Any) -> Any:
+    """TF's ``_Ndtr``: the normal CDF through erf near 0 and erfc in the tails."""
+    from . import special_functions as sf
+
+    if getattr(F, "is_diff", False):
+        erf, erfc = sf.erf, sf.erfc
+    else:
+        def erf(v: Any) -> Any:
+            return run_kernel(F, sf._erf_kernel, v)
+
+        def erfc(v: Any) -> Any:
+            return run_kernel(F, sf._erfc_kernel, v)
+    h = 0.5 * np.sqrt(2.0)
+    w = x * h
+    z = F.abs(w)
+    return 0.5 * F.where(z < h, 1.0 + erf(w), F.where(w > 0.0, 2.0 - erfc(z), erfc(z)))
+
+
+def _ptn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    """TF's implicit-reparameterisation gradient of the truncated normal sample in its four parameters."""
+    _, mean, stddev, minval, maxval = ins
+    dt = np.asarray(out).dtype if not getattr(F, "is_diff", False) else out.dtype.as_numpy_dtype
+    lo, hi, s = (minval - mean) / stddev, (maxval - mean) / stddev, (out - mean) / stddev
+    cdf = (_ndtr(F, s) - _ndtr(F, lo)) / (_ndtr(F, hi) - _ndtr(F, lo))
+    cdf = F.clip(cdf, float(np.finfo(dt).tiny), float(1 - np.finfo(dt).eps))
+    d_hi = F.exp(0.5 * (s * s - hi * hi) + F.log(cdf))
+    d_lo = F.exp(0.5 * (s * s - lo * lo) + F.log1p(-cdf))
+    return (None, g if needs[1] else None, g * s if needs[2] else None, g * d_lo if needs[3] else None,
+            g * d_hi if needs[4] else None)
+
+
+def _ptn_args(rng: Any) -> tuple[Any, ...]:
+    return (rng.uniform(-0.5, 0.5, size=(2,)), rng.uniform(0.8, 2.0, size=(2,)), rng.uniform(-2.0, -1.0, size=(2,)),
+            rng.uniform(1.0, 2.5, size=(3, 1)))
+
+
+STATELESS_PTN = defop(
+    "stateless_parameterized_truncated_normal", _ptn_fwd, _ptn_vjp, save_out=True,
+    tf_name="StatelessParameterizedTruncatedNormal",
+    test=[spec(lambda tf, m, s, lo, hi: tf.random.stateless_parameterized_truncated_normal([4, 3, 2], [3, 4], m, s,
+                                                                                          lo, hi),
+               _ptn_args, grad=(), order2=False, rtol=1e-12),
+          spec(lambda tf, m, s, lo, hi: tf.random.stateless_parameterized_truncated_normal([4, 3, 2], [3, 4], m, s,
+                                                                                          lo, hi),
+               _ptn_args, grad=(0, 1), order2=False, name="mean-stddev")])
+
+
+def stateless_parameterized_truncated_normal(shape: Any, seed: Any, means: Any = 0.0, stddevs: Any = 1.0,
+                                             minvals: Any = -2.0, maxvals: Any = 2.0,
+                                             name: str | None = None) -> Tensor:
+    """Normal(``means``, ``stddevs``) samples truncated to ``[minvals, maxvals]``, of the full shape ``shape``
+    (ending with the parameters' broadcast shape), depending only on ``seed``: TensorFlow's values.
+
+    Differentiable in all four parameters (TF's implicit-reparameterisation gradient). The parameters must share
+    one dtype (float16, float32, float64).
+
+    >>> import tapegrad as tf
+    >>> tf.random.stateless_parameterized_truncated_normal([3], [1, 2], 0.0, 1.0, 3.0, float("inf")).numpy()
+    array([3.0513299, 3.0011456, 3.3942106], dtype=float32)
+    """
+    op = "random.stateless_parameterized_truncated_normal"
+    shp = _shape_vector(shape, op)
+    s = _seed_tensor(seed, op)
+    ts = [convert_to_tensor(v) for v in (means, stddevs, minvals, maxvals)]
+    for label, t in zip(("means", "stddevs", "minvals", "maxvals"), ts):
+        if t.dtype != ts[0].dtype or t.dtype.name not in _FLOATS:
+            raise InvalidArgumentError(f"{op}: means, stddevs, minvals and maxvals must share one float dtype; "
+                                       f"means is {ts[0].dtype.name}, {label} is {t.dtype.name}.")
+    try:
+        bshape = tuple(np.broadcast_shapes(*(tuple(t.shape) for t in ts)))
+    except ValueError:
+        raise InvalidArgumentError(f"{op}: the parameters' shapes {[list(t.shape) for t in ts]} do not broadcast "
+                                   "together.") from None
+    full = tuple(int(d) for d in np.asarray(shp._value))
+    _ends_with(full, bshape, op, "the broadcast parameters")
+    return applyn(STATELESS_PTN, (s, *ts), {"shape": full})
+
+
 EXPORTS: dict[str, list[str]] = {
-    "random": ["gamma", "poisson", "stateless_gamma", "stateless_poisson", "stateless_binomial"],
+    "random": ["gamma", "poisson", "stateless_gamma", "stateless_poisson", "stateless_binomial",
+               "stateless_parameterized_truncated_normal"],
 }

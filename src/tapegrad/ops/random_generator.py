@@ -436,6 +436,8 @@ def stateless_split(seed: Any, num: int = 2, alg: Any = "auto_select") -> Tensor
     array([[1105988140, 1738052849]], dtype=int32)
     """
     s = seed if isinstance(seed, _TensorLike) else convert_to_tensor(seed)
+    if not s.dtype.is_integer:
+        raise ValueError(f"stateless_split: a seed is two integers (int32 or int64), got {s.dtype.name}.")
     return stateless_uniform([num, 2], s, minval=None, maxval=None, dtype=s.dtype, alg=alg)
 
 
@@ -447,7 +449,7 @@ def stateless_fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:
     7
     """
     s = seed if isinstance(seed, _TensorLike) else convert_to_tensor(seed)
-    d = convert_to_tensor(data, dtype=s.dtype)
+    d = convert_to_tensor(data)  # TF: the new seed has data's dtype (int32 for a Python int)
     first = stateless_uniform([], s, minval=None, maxval=None, dtype=d.dtype, alg=alg)
     from .joining import stack
 

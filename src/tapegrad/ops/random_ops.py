@@ -585,6 +585,33 @@ def shuffle(value: Any, seed: Any = None, name: str | None = None) -> Tensor:
     return apply1(SHUFFLE, x, {"gen": gen})
 
 
+def categorical_args(logits: Any, num_samples: Any, dtype: Any, op: str,
+                     error: type = InvalidArgumentError) -> tuple[Tensor, int, _dtypes.DType]:
+    """The checked arguments of a categorical draw: (logits, num_samples, output dtype). ``error``: the exception
+    for integer logits (TF has no kernel: ``InvalidArgumentError`` for ``Multinomial``, ``NotFoundError`` for
+    ``StatelessMultinomial``)."""
+    out_dt = _dtypes.int64 if dtype is None else _dtypes.as_dtype(dtype)
+    if out_dt.name not in ("int32", "int64"):
+        raise ValueError(f"Argument `dtype` got invalid value {out_dt!r}. Accepted dtypes are (tapegrad.int32, "
+                         "tapegrad.int64).")
+    lg = to_tensor(logits)
+    if lg._value.dtype.kind != "f":
+        raise error(f"{op}: logits must be floating point, got {lg.dtype.name}; cast them first, e.g. "
+                    "tapegrad.cast(logits, tapegrad.float32).")
+    if lg.ndim != 2:
+        raise InvalidArgumentError(f"{op}: logits should be a matrix [batch, num_classes], got shape "
+                                   f"{list(lg.shape)}.")
+    if lg.shape[1] == 0:
+        raise InvalidArgumentError(f"{op}: num_classes should be positive, got 0.")
+    n = num_samples.numpy() if isinstance(num_samples, _TensorLike) else num_samples
+    if np.ndim(n) != 0 or np.asarray(n).dtype.kind not in "iu":
+        raise InvalidArgumentError(f"{op}: num_samples must be a scalar integer, got {num_samples!r}.")
+    n = int(n)
+    if n < 0:
+        raise InvalidArgumentError(f"{op}: num_samples should be non-negative, got {n}.")
+    return lg, n, out_dt
+
+
 def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = None,
                 name: str | None = None) -> Tensor:
     """Draw ``num_samples`` class indices per row of ``logits`` (shape ``[batch, num_classes]``).
@@ -598,25 +625,7 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Any = No
     >>> s.shape, s.dtype, bool((s.numpy() < 2).all())
     (TensorShape([1, 5]), tapegrad.int64, True)
     """
-    out_dt = _dtypes.int64 if dtype is None else _dtypes.as_dtype(dtype)
-    if out_dt.name not in ("int32", "int64"):
-        raise ValueError(f"Argument `dtype` got invalid value {out_dt!r}. Accepted dtypes are (tapegrad.int32, "
-                         "tapegrad.int64).")
-    lg = to_tensor(logits)
-    if lg._value.dtype.kind != "f":
-        raise InvalidArgumentError(f"categorical: logits must be floating point, got {lg.dtype.name}; cast them "
-                                   "first, e.g. tapegrad.cast(logits, tapegrad.float32).")
-    if lg.ndim != 2:
-        raise InvalidArgumentError(f"categorical: logits should be a matrix [batch, num_classes], got shape "
-                                   f"{list(lg.shape)}.")
-    if lg.shape[1] == 0:
-        raise InvalidArgumentError("categorical: num_classes should be positive, got 0.")
-    n = num_samples.numpy() if isinstance(num_samples, _TensorLike) else num_samples
-    if np.ndim(n) != 0 or np.asarray(n).dtype.kind not in "iu":
-        raise InvalidArgumentError(f"categorical: num_samples must be a scalar integer, got {num_samples!r}.")
-    n = int(n)
-    if n < 0:
-        raise InvalidArgumentError(f"categorical: num_samples should be non-negative, got {n}.")
+    lg, n, out_dt = categorical_args(logits, num_samples, dtype, "categorical")
     gen = op_generator(seed, f"Multinomial/{lg.dtype.name}/{out_dt.name}")  # per logits and output dtype
     return apply1(MULTINOMIAL, lg, {"num_samples": n, "dtype": out_dt._np, "gen": gen})
 

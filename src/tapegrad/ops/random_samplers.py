@@ -1,4 +1,4 @@
-"""TensorFlow's CPU samplers for gamma, Poisson and binomial, bit for bit.
+"""TensorFlow's CPU samplers for gamma, Poisson, binomial and the parameterized truncated normal, bit for bit.
 
 Each function takes a Philox stream (``counter``, ``key``: see :mod:`tapegrad.ops._philox`) and reproduces how TF's
 kernel consumes it, so that seeded and stateless calls give TensorFlow's numbers:
@@ -14,6 +14,10 @@ kernel consumes it, so that seeded and stateless calls give TensorFlow's numbers
 * **binomial** (``StatelessRandomBinomial``, ``StatefulRandomBinomial``): in double on ``p' = min(p, 1 - p)``;
   ``count p' < 10``: inversion by summing geometric variables (output ``i`` at ``c + 42 i``), else Hormann's BTRS
   (``c + 256 i``); ``p > 1/2`` gives ``count - sample``.
+* **parameterized truncated normal** (``StatelessParameterizedTruncatedNormal``): in the parameters' dtype; per
+  batch one of three samplers (normal rejection, uniform rejection, exponential rejection), chosen by the bounds;
+  one stream runs through each shard of outputs (TF shards by its cost model: :func:`_philox._eigen_blocks`),
+  starting ``ceil(2000 start / K)`` calls in (``K`` values per call).
 
 Transcendental steps call the C library's double functions through Python's ``math`` (TF calls the same ones;
 NumPy's vectorised ``log`` may differ in the last bit), ``lgamma`` through ``ctypes`` where it loads.
@@ -27,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _philox
+from . import _libm, _philox
 
 _U64 = (1 << 64) - 1
 _M32 = np.uint64(0xFFFFFFFF)
@@ -376,3 +380,141 @@ def _btrs(counter: int, key: int, count: np.ndarray, prob: np.ndarray, starts: n
         act = act[~acc]
         calls += 1
     return out
+
+
+# -- parameterized truncated normal ---------------------------------------------------------------------------------
+
+_PTN_MAX_ITERATIONS = 1000
+# TF's per-output cost for sharding this kernel: batchInitCost + 2 uniform rejection rounds (Eigen's op costs)
+_PTN_COST = {4: 185.0, 8: 256.0, 2: 185.0}
+
+
+class _CallStream:
+    """One Philox stream read call after call (a shard's ``gen_copy``), made in blocks."""
+
+    def __init__(self, counter: int, key: int) -> None:
+        self.counter, self.key, self.pos = counter, key, 0
+        self.block = np.empty((0, 4), np.uint32)
+        self.start = 0
+
+    def calls(self, k: int) -> np.ndarray:
+        """The next ``k`` calls' ``[k, 4]`` words."""
+        end = self.pos + k
+        if end > self.start + len(self.block):
+            first = self.pos
+            self.block = _philox.words((self.counter + first) & ((1 << 128) - 1), self.key, max(k, 256))
+            self.start = first
+        out = self.block[self.pos - self.start:end - self.start]
+        self.pos = end
+        return out
+
+
+def _uniforms(w: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """``[k, K]`` TF ``UniformDistribution<T>`` groups from ``[k, 4]`` words."""
+    if dt == np.float64:
+        return uniform_pairs(w)
+    if dt.itemsize < 4:
+        return ((w & np.uint32(0x3FF)).astype(np.float32) * np.float32(2.0 ** -10)).astype(dt)
+    return _philox._u32_to_float(w)
+
+
+def _normals(w: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """``[k, K]`` TF ``NormalDistribution<T>`` groups (Box-Muller) from ``[k, 4]`` words."""
+    if dt == np.float64:
+        return normal_pairs(w)
+    u = _philox._u32_to_float(w)
+    s, c = _philox._box_muller(u[:, 0::2].ravel(), u[:, 1::2].ravel())
+    return np.stack([s, c], axis=1).reshape(-1, 4).astype(dt)
+
+
+def _exp_t(x: np.ndarray, dt: np.dtype) -> np.ndarray:
+    if dt == np.float64:
+        return _cmap(math.exp, x.astype(np.float64))
+    with np.errstate(over="ignore"):
+        return np.exp(x.astype(np.float64)).astype(dt)  # glibc's expf is correctly rounded but for rare cases
+
+
+def _log_t(x: np.ndarray, dt: np.dtype) -> np.ndarray:
+    if dt == np.float64:
+        return _cmap(_log, x)
+    if dt == np.float32 and _libm.available():
+        with np.errstate(divide="ignore"):
+            return _libm.logf(x)
+    with np.errstate(divide="ignore"):
+        return np.log(x.astype(np.float64)).astype(dt)
+
+
+def parameterized_truncated_normal(counter: int, key: int, means: np.ndarray, stddevs: np.ndarray,
+                                   minvals: np.ndarray, maxvals: np.ndarray, samples: int, threads: int) -> np.ndarray:
+    """TF's ``StatelessParameterizedTruncatedNormal`` samples: ``[samples, batches]`` for the flat, broadcast
+    parameters (one dtype). Raises ``ValueError`` for invalid parameters (the kernel's ``Invalid parameters``)."""
+    dt = means.dtype
+    t = dt.type
+    batches = means.size
+    n = batches * samples
+    out = np.empty(n, dtype=dt)  # out[sample * batches + batch]
+    group = 2 if dt == np.float64 else 4
+    starts = _philox._eigen_blocks(n, _PTN_COST[dt.itemsize], threads) + [n]
+    for s, e in zip(starts[:-1], starts[1:]):
+        stream = _CallStream(counter, key)
+        stream.pos = stream.start = (s * 2 * _PTN_MAX_ITERATIONS + group - 1) // group
+        idx = s
+        while idx < e:
+            b = idx // samples
+            first = idx % samples
+            take = min(samples - first, e - idx)
+            vals = _ptn_batch(stream, t(means[b]), t(stddevs[b]), t(minvals[b]), t(maxvals[b]), take, dt)
+            out[(np.arange(first, first + take) * batches) + b] = vals
+            idx += take
+    return out.reshape(samples, batches)
+
+
+def _ptn_batch(stream: _CallStream, mean: Any, stddev: Any, minval: Any, maxval: Any, need: int,
+               dt: np.dtype) -> np.ndarray:
+    """``need`` samples of one batch, continuing ``stream`` (the kernel's three samplers, in ``dt`` arithmetic)."""
+    t = dt.type
+    with np.errstate(all="ignore"):
+        if not (stddev > 0 and minval < maxval and (np.isfinite(minval) or np.isfinite(maxval))):
+            raise ValueError("Invalid parameters")
+        if (np.isinf(minval) and minval < 0) or maxval < mean:
+            minval, maxval, stddev = maxval, minval, -stddev
+        norm_min = (minval - mean) / stddev
+        norm_max = (maxval - mean) / stddev
+        sqrt_factor = np.sqrt(norm_min * norm_min + t(4))
+        cutoff = t(2) * _exp_t(np.array([t(0.5) + (norm_min * (norm_min - sqrt_factor)) / t(4)]), dt)[0] / (
+            norm_min + sqrt_factor)
+        diff = norm_max - norm_min
+        k = t(1.3)
+        got: list[np.ndarray] = []
+        have = 0
+        while have < need:
+            m = 2 * (need - have) + 2  # groups this round (each gives >= 1 candidate, about half accepted or more)
+            if (norm_min < -k and norm_max >= 0) or (norm_max > k and norm_min <= 0):
+                z = _normals(stream.calls(m), dt)  # normal rejection: one call per group
+                ok = (z >= norm_min) & (z <= norm_max)
+                per_group = 1
+            elif diff < cutoff:
+                w = stream.calls(2 * m).reshape(m, 2, 4)  # uniform rejection: a call of proposals, a call of tests
+                z = _uniforms(w[:, 0], dt) * diff + norm_min
+                g = ((t(0) if norm_min < 0 else norm_min * norm_min) - z * z) / t(2.0)
+                ok = _uniforms(w[:, 1], dt) <= _exp_t(g.ravel(), dt).reshape(g.shape)
+                per_group = 2
+            else:  # exponential rejection: (proposal, test) pairs within one call
+                alpha = (norm_min + np.sqrt(norm_min * norm_min + t(4))) / t(2)
+                r = _uniforms(stream.calls(m), dt)
+                z = -_log_t(r[:, 0::2].ravel(), dt).reshape(m, -1) / alpha + norm_min
+                x = (alpha - z) if norm_min < alpha else np.full_like(z, norm_min - alpha)
+                g = _exp_t((-x * x / t(2.0)).ravel(), dt).reshape(z.shape)
+                ok = (r[:, 1::2] <= g) & (z < norm_max)
+                per_group = 1
+            hits = np.flatnonzero(ok.ravel())
+            if have + hits.size < need:
+                got.append(z.ravel()[hits])
+                have += hits.size
+                continue
+            hits = hits[:need - have]
+            got.append(z.ravel()[hits])
+            used = int(hits[-1]) // z.shape[1] + 1  # the rest of the last group is dropped, as TF does
+            stream.pos -= (m - used) * per_group
+            have = need
+        return np.concatenate(got)[:need] * stddev + mean
