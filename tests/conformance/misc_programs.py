@@ -490,5 +490,154 @@ def sets_in_function(tf: Any) -> Any:
     return first, f(tf.constant([[5, 5], [1, 0]]), tf.constant([[4, 4], [1, 1]]))
 
 
+# -- tf.quantization ----------------------------------------------------------------------------------------------
+
+def _qx(n: int = 64, lo: float = -1.6, hi: float = 2.2, seed: int = 7) -> Any:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    grid = np.linspace(lo, hi, n).astype(np.float32)  # includes values near the rounding ties
+    return np.concatenate([grid, rng.uniform(lo, hi, n).astype(np.float32), np.float32([0.0, -0.0, 0.5, -0.5])])
+
+
+@case
+def quant_fake_quant_args(tf: Any) -> Any:
+    x = tf.constant(_qx())
+    out = []
+    for mn, mx, bits, narrow in ((-1.0, 1.0, 8, False), (-0.3, 1.7, 5, True), (0.1, 2.0, 8, False),
+                                 (-6.0, 6.0, 16, False), (-2.5, -0.5, 3, False), (-1.0, 1.0, 2, True)):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.quantization.fake_quant_with_min_max_args(x, mn, mx, num_bits=bits, narrow_range=narrow)
+            loss = tf.reduce_sum(y * tf.range(1.0, 133.0))
+        out.append((y.numpy().tolist(), t.gradient(loss, x).numpy().tolist()))
+    return out
+
+
+@case
+def quant_fake_quant_args_errors(tf: Any) -> Any:
+    res = []
+    for call in (lambda: tf.quantization.fake_quant_with_min_max_args(tf.constant([1.0]), 1.0, -1.0),
+                 lambda: tf.quantization.fake_quant_with_min_max_args(tf.constant([1.0]), num_bits=1),
+                 lambda: tf.quantization.fake_quant_with_min_max_args(tf.constant([1.0], tf.float64)),
+                 lambda: tf.quantization.fake_quant_with_min_max_vars(tf.constant([1.0]), [0.0], [1.0]),
+                 lambda: tf.quantization.fake_quant_with_min_max_vars_per_channel(tf.ones([3, 2]), [0.0] * 3,
+                                                                                  [1.0] * 3)):
+        try:
+            call()
+            res.append("ok")
+        except Exception as e:  # noqa: BLE001 - compared by class
+            res.append(type(e).__name__)
+    return res
+
+
+@case
+def quant_fake_quant_vars_and_gradients(tf: Any) -> Any:
+    x = tf.constant(_qx())
+    out = []
+    for mn0, mx0, bits, narrow in ((-1.0, 1.0, 8, False), (-0.37, 1.3, 4, True), (0.0, 0.0, 8, False),
+                                   (1.0, -1.0, 8, False), (0.2, 1.9, 7, False)):
+        mn, mx = tf.Variable(mn0), tf.Variable(mx0)
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.quantization.fake_quant_with_min_max_vars(x, mn, mx, num_bits=bits, narrow_range=narrow)
+            loss = tf.reduce_sum(y * tf.range(1.0, 133.0))
+        gx, gmn, gmx = t.gradient(loss, [x, mn, mx])
+        r = tf.quantization.fake_quant_with_min_max_vars_gradient(tf.range(1.0, 133.0), x, mn, mx, bits, narrow)
+        out.append((y.numpy().tolist(), gx.numpy().tolist(), float(gmn), float(gmx),
+                    r.backprop_wrt_min.numpy().tolist(), r.backprop_wrt_max.numpy().tolist()))
+    return out
+
+
+@case
+def quant_fake_quant_per_channel(tf: Any) -> Any:
+    x = tf.reshape(tf.constant(_qx(62)), [32, 4])
+    mn = tf.Variable([-1.0, 0.0, -0.45, 0.0])
+    mx = tf.Variable([1.0, 0.8, 0.3, 0.0])
+    w = tf.reshape(tf.range(1.0, 129.0), [32, 4])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = tf.quantization.fake_quant_with_min_max_vars_per_channel(x, mn, mx, num_bits=6)
+        loss = tf.reduce_sum(y * w)
+    gx, gmn, gmx = t.gradient(loss, [x, mn, mx])
+    r = tf.quantization.fake_quant_with_min_max_vars_per_channel_gradient(w, x, mn, mx, num_bits=6)
+    a = tf.quantization.fake_quant_with_min_max_args_gradient(tf.ones([5]), tf.constant([-7.0, -5.9, 0.0, 5.9, 7.0]))
+    return (y.numpy().tolist(), gx.numpy().tolist(), gmn.numpy().tolist(), gmx.numpy().tolist(),
+            r.backprops_wrt_input.numpy().tolist(), r.backprop_wrt_min.numpy().tolist(), a.numpy().tolist())
+
+
+@case
+def quant_quantize_and_dequantize_v2(tf: Any) -> Any:
+    out = []
+    for dt in (tf.float32, tf.float64):
+        x = tf.constant(_qx(), dt)
+        for kw in ({}, {"range_given": True}, {"signed_input": False, "num_bits": 4},
+                   {"range_given": True, "narrow_range": True, "round_mode": "HALF_UP"},
+                   {"signed_input": False, "range_given": True, "num_bits": 3, "round_mode": "HALF_UP"}):
+            mn, mx = tf.constant(-1.0, dt), tf.constant(1.0, dt)
+            with tf.GradientTape() as t:
+                t.watch([x, mn, mx])
+                y = tf.quantization.quantize_and_dequantize_v2(x, mn, mx, **kw)
+                loss = tf.reduce_sum(y * tf.range(1.0, 133.0, dtype=dt))
+            g = t.gradient(loss, [x, mn, mx])
+            out.append((y.dtype, y.numpy().tolist(), [None if v is None else v.numpy().tolist() for v in g]))
+    return out
+
+
+@case
+def quant_quantize_and_dequantize_axis_and_v1(tf: Any) -> Any:
+    x = tf.reshape(tf.constant(_qx(62)), [4, 32])
+    y = tf.quantization.quantize_and_dequantize_v2(x, [-1.0, 0.0, -0.5, -2.0], [1.0, 2.0, 0.5, 0.1], axis=0,
+                                                   range_given=True)
+    z = tf.quantization.quantize_and_dequantize_v2(x, [-1.0, 0.0, -0.5, -2.0], [1.0, 2.0, 0.5, 0.1], axis=0)
+    v = tf.constant(_qx())
+    with tf.GradientTape() as t:
+        t.watch(v)
+        w = tf.quantization.quantize_and_dequantize(v, 0.0, 1.0, signed_input=False, range_given=True)
+    return y.numpy().tolist(), z.numpy().tolist(), w.numpy().tolist(), t.gradient(w, v).numpy().tolist()
+
+
+@case
+def quant_quantize_modes(tf: Any) -> Any:
+    x = tf.constant(_qx(48, -1.3, 1.4))
+    out = []
+    # tapegrad has no quantized dtypes: it takes their names (its outputs hold them in the plain integer dtypes)
+    names = {n: getattr(tf, n, n) for n in ("quint8", "qint8", "quint16", "qint16", "qint32")}
+    for tname, T in names.items():
+        for mode in ("MIN_COMBINED", "MIN_FIRST", "SCALED"):
+            for lo, hi in ((-1.0, 1.0), (0.0, 1.0), (-0.3, 0.7), (0.2, 0.2005)):
+                if tname in ("quint16", "qint16", "qint32") and mode == "MIN_FIRST" and lo == 0.2:
+                    continue
+                try:
+                    r = tf.quantization.quantize(x, lo, hi, T, mode=mode)
+                    q = r.output.numpy().tolist()
+                    d = tf.quantization.dequantize(r.output, r.output_min, r.output_max, mode=mode)
+                    out.append((tname, mode, lo, q, float(r.output_min), float(r.output_max), d.numpy().tolist()))
+                except Exception as e:  # noqa: BLE001 - compared by class
+                    out.append((tname, mode, lo, type(e).__name__))
+    return out
+
+
+@case
+def quant_quantize_scaled_options(tf: Any) -> Any:
+    x = tf.constant(_qx(48, -1.3, 1.4))
+    qint8 = getattr(tf, "qint8", "qint8")
+    r1 = tf.quantization.quantize(x, -1.0, 1.0, qint8, mode="SCALED", round_mode="HALF_TO_EVEN")
+    r2 = tf.quantization.quantize(x, -1.0, 1.0, qint8, mode="SCALED", narrow_range=True)
+    d2 = tf.quantization.dequantize(r2.output, r2.output_min, r2.output_max, mode="SCALED", narrow_range=True)
+    return r1.output.numpy().tolist(), r2.output.numpy().tolist(), float(r2.output_min), d2.numpy().tolist()
+
+
+@case
+def quant_quantize_half_even_needs_scaled(tf: Any) -> Any:
+    return tf.quantization.quantize(tf.constant([0.5]), -1.0, 1.0, getattr(tf, "qint8", "qint8"),
+                                    round_mode="HALF_TO_EVEN")
+
+
+@case
+def quant_version(tf: Any) -> Any:
+    return tf.version.VERSION, tf.version.GRAPH_DEF_VERSION, int(tf.version.VERSION.split(".")[0]) >= 2
+
+
 if __name__ == "__main__":
     _main(CASES)
