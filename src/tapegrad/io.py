@@ -1,5 +1,5 @@
 """``tapegrad.io`` (``tf.io``): TFRecord files, ``tf.train.Example`` parsing, tensor protos, CSV, raw bytes, PNG,
-files (``read_file``, ``write_file``, ``gfile``) and web-safe base64 of string tensors.
+JPEG, GIF, BMP, files (``read_file``, ``write_file``, ``gfile``) and web-safe base64 of string tensors.
 
 The file-format parts live in ``tapegrad.io_ops`` and are imported on first use, so ``import tapegrad`` stays fast.
 
@@ -28,7 +28,9 @@ _LAZY = {
     "serialize_tensor": "tensor_proto", "parse_tensor": "tensor_proto",
     "decode_raw": "raw", "read_file": "raw", "write_file": "raw",
     "decode_csv": "csv_ops",
-    "decode_png": "png", "encode_png": "png", "decode_image": "png",
+    "decode_png": "png", "encode_png": "png", "decode_image": "image_formats",
+    "decode_jpeg": "jpeg", "encode_jpeg": "jpeg", "decode_and_crop_jpeg": "jpeg", "extract_jpeg_shape": "jpeg",
+    "is_jpeg": "jpeg", "decode_gif": "gif", "decode_bmp": "bmp",
     "gfile": "gfile",
 }
 

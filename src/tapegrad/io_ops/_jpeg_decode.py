@@ -120,22 +120,29 @@ STRIDE = 128  # coefficient slots per block: 64 + room for the end-of-block jump
 
 
 def decode_sequential(segments: list[tuple[Any, int]], bases: list[int], slots: list[tuple], nb: int,
-                      restart_mcus: int, C: Any, ncs: int) -> None:
+                      restart_mcus: int, C: Any, ncs: int, cut: int = -1) -> int:
     """Huffman-decode a sequential scan: every block's coefficients (zigzag order) into ``C`` at ``bases``.
 
     The AC loop is branch-light: an end-of-block entry advances ``k`` by 64 and writes a zero past the block's 64
     coefficients (each block has ``STRIDE`` slots), so the loop test ends it; a coefficient that lands past index
-    63 (corrupt data) is folded onto 63 afterwards, as libjpeg's ``natural_order[64..]`` does."""
+    63 (corrupt data) is folded onto 63 afterwards, as libjpeg's ``natural_order[64..]`` does.
+
+    ``cut`` (>= 0) stops the last interval at the first MCU that starts past that bit; the block index where
+    decoding stopped is returned (``len(bases)`` when it did not)."""
     nblocks = len(bases)
     per = restart_mcus * nb if restart_mcus else nblocks
     for r, start in enumerate(range(0, nblocks, per)):
         if r >= len(segments):
-            return  # no data left: the remaining blocks stay zero
+            return start  # no data left: the remaining blocks stay zero
         P, lim = segments[r]
+        if cut >= 0 and r == len(segments) - 1:
+            lim = min(lim, cut)
         p = 0
         pr = [0] * ncs
-        for base, (j, ci, dF, dB, aF, aB) in zip(bases[start:start + per], cycle(slots)):
+        for i, (base, (j, ci, dF, dB, aF, aB)) in enumerate(zip(bases[start:start + per], cycle(slots))):
             if p > lim and j == 0:
+                if cut >= 0 and r == len(segments) - 1:
+                    return start + i
                 break  # libjpeg: out of data; the rest of this interval is left zero
             e = dF[P[p]]
             if e & 31:
@@ -155,6 +162,7 @@ def decode_sequential(segments: list[tuple[Any, int]], bases: list[int], slots: 
                     e, p = _slow(P, p, aB, True)
                 k += (e >> 5) & 127
                 C[bk + k] = e >> 12
+    return nblocks
 
 
 def fold_overflow(coef: np.ndarray) -> np.ndarray:
@@ -389,11 +397,12 @@ def _rep_edge(a: np.ndarray, n: int, axis: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def upsample(plane: np.ndarray, dw: int, dh: int, fh: int, fv: int, fancy: bool) -> np.ndarray:
-    """``jdsample.c``: scale a component plane (valid size dh x dw) by (fv, fh)."""
+    """``jdsample.c``: scale a component plane (valid size dh x dw) by (fv, fh). ``fancy`` selects the triangle
+    filters (the caller applies libjpeg's "more than 2 samples wide" rule for the 2h cases)."""
     if fh == 1 and fv == 1:
         return plane
     x = plane.astype(np.int32)
-    if fancy and fh == 2 and fv == 1 and dw > 2:
+    if fancy and fh == 2 and fv == 1:
         x = x[:, :dw]
         left, right = _rep_edge(x, dw, 1)
         out = np.empty((x.shape[0], 2 * dw), np.int32)
@@ -407,7 +416,7 @@ def upsample(plane: np.ndarray, dw: int, dh: int, fh: int, fv: int, fancy: bool)
         out[0::2] = (3 * x + up + 1) >> 2
         out[1::2] = (3 * x + down + 2) >> 2
         return out.astype(np.uint8)
-    if fancy and fh == 2 and fv == 2 and dw > 2:
+    if fancy and fh == 2 and fv == 2:
         x = x[:dh, :dw]
         up, down = _rep_edge(x, dh, 0)
         rows = np.empty((2 * dh, dw), np.int32)

@@ -49,6 +49,8 @@ class _Image:
         self.truncated = False   # the data ended inside a scan or before EOI
         self.short_scan = False  # some scan ran out of data (libjpeg's "premature end of data segment")
         self.eoi = False
+        self.recover = True       # decode a truncated scan with zero bits (else stop where libjpeg suspends)
+        self.stopped_mcu = -1     # the MCU of the truncated scan where libjpeg would have suspended
 
 
 def _segment(data: bytes, pos: int) -> tuple[bytes, int]:
@@ -198,7 +200,14 @@ def _scan(img: _Image, body: bytes, data: bytes, pos: int) -> int:
         if img.progressive:
             D.decode_progressive(segments, blist, slots, nb, img.restart, img.coef, ns, ss, se, ah, al)
         else:
-            D.decode_sequential(segments, blist, slots, nb, img.restart, img.coef, ns)
+            # libjpeg's bit reader tops up to 57 bits ahead: without a marker after the data it suspends about
+            # that far before the end (an approximation of where: ~89 bits, the middle of its refill window)
+            cut = max(8 * len(segs[-1]) - 89, 0) if eof and not img.recover else -1
+            stop = D.decode_sequential(segments, blist, slots, nb, img.restart, img.coef, ns, cut)
+            if cut >= 0:
+                img.stopped_mcu = max(stop // nb - 1, 0)
+                img.stopped_cols = img.mcux if ns > 1 else comps[0]["bw"]
+                img.stopped_comp = comps[0] if ns == 1 else None
     except IndexError:
         raise D.JpegError("a restart interval's entropy-coded data is corrupt (it runs past its restart "
                           "marker)") from None
@@ -208,11 +217,12 @@ def _scan(img: _Image, body: bytes, data: bytes, pos: int) -> int:
     return end
 
 
-def parse(data: bytes, decode: bool = True) -> _Image:
+def parse(data: bytes, decode: bool = True, recover: bool = True) -> _Image:
     """Read the markers (and, with ``decode``, every scan's coefficients)."""
     if not data.startswith(b"\xff\xd8"):
         raise D.JpegError("not a JPEG (it does not start with the SOI marker FF D8)")
     img = _Image()
+    img.recover = recover
     pos, n = 2, len(data)
     while True:
         # find the next marker, skipping fill bytes (libjpeg warns about junk and skips it too)
@@ -299,8 +309,12 @@ def _colorspace(img: _Image) -> str:
     return "cmyk"
 
 
-def pixels(img: _Image, channels: int, ratio: int, fancy: bool, dct: str) -> np.ndarray:
-    """The decoded coefficients as TF's ``[height/ratio, width/ratio, channels]`` uint8 image."""
+def pixels(img: _Image, channels: int, ratio: int, fancy: bool, dct: str,
+           crop: tuple[int, int] | None = None) -> np.ndarray:
+    """The decoded coefficients as TF's ``[height/ratio, width/ratio, channels]`` uint8 image.
+
+    ``crop`` ``(x0, width)`` (x0 on an iMCU column boundary) gives only those columns, as libjpeg-turbo's
+    ``jpeg_crop_scanline`` decodes them: the upsampler treats the window's edges as the image's."""
     space = _colorspace(img)
     want = len(img.comps) if channels == 0 else channels
     want = min(want, 3) if channels == 0 else want
@@ -310,6 +324,8 @@ def pixels(img: _Image, channels: int, ratio: int, fancy: bool, dct: str) -> np.
     min_s = 8 // ratio
     hmax, vmax = img.hmax, img.vmax
     out_w, out_h = -(-img.width // ratio), -(-img.height // ratio)
+    if crop is not None:
+        out_w = crop[1]
     coef = np.frombuffer(img.coef, np.int32)
     gray_only = want == 1 and space in ("gray", "ycc")
     planes = []
@@ -333,13 +349,21 @@ def pixels(img: _Image, channels: int, ratio: int, fancy: bool, dct: str) -> np.
             x = nat.reshape(-1, 8, 8)
             px = {8: D.idct_islow, 4: D.idct_4x4, 2: D.idct_2x2, 1: D.idct_1x1}[s](x)
         plane = px.reshape(rows, cols, s, s).transpose(0, 2, 1, 3).reshape(rows * s, cols * s)
-        dw = -(-img.width * c["h"] * s // (hmax * 8))
-        dh = -(-img.height * c["v"] * s // (vmax * 8))
+        dw = D.cdiv(img.width * c["h"] * s, hmax * 8)
+        dh = D.cdiv(img.height * c["v"] * s, vmax * 8)
         h_in, v_in = c["h"] * s // min_s, c["v"] * s // min_s
         if hmax % h_in or vmax % v_in:
             raise UnimplementedError(f"component {ci}'s sampling factors {c['h']}x{c['v']} do not divide the "
                                      f"largest ({hmax}x{vmax}); libjpeg does not upsample by fractions")
-        up = D.upsample(plane, dw, dh, hmax // h_in, vmax // v_in, fancy and min_s > 1)
+        fh, fv = hmax // h_in, vmax // v_in
+        use_fancy = fancy and min_s > 1 and (fh != 2 or dw > 2)  # jdsample: 2h filters need > 2 samples
+        if crop is not None:
+            x0, cw = crop
+            plane = plane[:, x0 // fh:]
+            dw_full, dw = dw, D.cdiv(cw * c["h"], hmax)
+            if dw < 2 <= dw_full:  # jpeg_crop_scanline re-initialises the upsampler (box) for a 1-wide plane
+                use_fancy = use_fancy and fh != 2
+        up = D.upsample(plane, dw, dh, fh, fv, use_fancy)
         planes.append(up[:out_h, :out_w])
     if want == 1:
         if space == "rgb":
@@ -363,33 +387,69 @@ def pixels(img: _Image, channels: int, ratio: int, fancy: bool, dct: str) -> np.
 
 # -- public ops -------------------------------------------------------------------------------------------------------
 
-def _dct_name(dct_method: Any, op: str) -> str:
+def dct_name(dct_method: Any) -> str:
+    """TF's ``dct_method`` strings: ``'INTEGER_ACCURATE'`` is ISLOW; ``''``, ``'INTEGER_FAST'`` and anything else
+    are TF's default, IFAST."""
     m = dct_method.decode() if isinstance(dct_method, bytes) else str(dct_method or "")
-    if m == "INTEGER_ACCURATE":
-        return "islow"
-    return "ifast"  # '' (TF's default) and INTEGER_FAST; TF maps any other string to its default too
+    return "islow" if m == "INTEGER_ACCURATE" else "ifast"
 
 
-def _check_args(channels: Any, ratio: Any, op: str) -> tuple[int, int]:
-    channels = 0 if channels is None else int(value_of(channels, op))
+def _check_ratio(ratio: Any, op: str) -> int:
     ratio = 1 if ratio is None else int(value_of(ratio, op))
-    if channels not in (0, 1, 3):
-        raise InvalidArgumentError(f"{op}: channels must be 0, 1 or 3 for a JPEG; got {channels}.")
     if ratio not in (1, 2, 4, 8):
-        raise InvalidArgumentError(f"{op}: ratio must be 1, 2, 4 or 8; got {ratio}.")
-    return channels, ratio
+        raise InvalidArgumentError(f"{op}: ratio must be 1, 2, 4, or 8, got {ratio}.")
+    return ratio
 
 
-def _decode(data: bytes, channels: int, ratio: int, fancy: bool, try_recover: bool, fraction: float, dct: str,
-            op: str) -> np.ndarray:
+def _rows_read(img: _Image, ratio: int, fancy: bool) -> int:
+    """How many output rows libjpeg hands TF before it suspends on a truncated baseline scan."""
+    min_s = 8 // ratio
+    out_h = D.cdiv(img.height, ratio)
+    if img.stopped_mcu < 0:
+        return out_h
+    rows = img.stopped_mcu // max(img.stopped_cols, 1)
+    comp = img.stopped_comp
+    per_row = (8 * img.vmax // comp["v"] if comp is not None else 8 * img.vmax) // ratio
+    done = rows * per_row
+    context = fancy and min_s > 1 and any(img.vmax // c["v"] == 2 for c in img.comps)
+    if context and done < out_h:  # the last row group waits for the next iMCU row (its context)
+        done = max(done - img.vmax, 0)
+    return min(done, out_h)
+
+
+def decode_pixels(data: bytes, channels: int, ratio: int, fancy: bool, try_recover: bool, fraction: float,
+                  dct: str, op: str, window: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """A JPEG's pixels as TF's decode_jpeg gives them (``InvalidArgumentError`` for damaged data); with
+    ``window`` ``(y, x, height, width)`` only that part, as decode_and_crop_jpeg."""
     try:
-        img = parse(data)
-        if img.truncated and not try_recover:
+        img = parse(data, recover=try_recover)
+        if img.truncated and not try_recover and (img.progressive or img.stopped_mcu < 0):
             raise D.JpegError("the data ends inside the image (truncated file); pass try_recover_truncated=True "
                               "to decode what is there")
-        return pixels(img, channels, ratio, fancy, dct)
+        crop = None
+        if window is not None:
+            y, x, h, w = window
+            out_h, out_w = D.cdiv(img.height, ratio), D.cdiv(img.width, ratio)
+            if h <= 0 or w <= 0 or y < 0 or x < 0 or y + h > out_h or x + w > out_w:
+                raise InvalidArgumentError(f"{op}: Invalid JPEG data or crop window: the window [y={y}, x={x}, "
+                                           f"height={h}, width={w}] does not fit inside the {out_h}x{out_w} image.")
+            align = (8 // ratio) * img.hmax if len(img.comps) > 1 else 8 // ratio
+            x0 = x // align * align
+            crop = (x0, w + x - x0)
+        px = pixels(img, channels, ratio, fancy, dct, crop)
+        if window is not None:
+            px = px[y:y + h, x - crop[0]:x - crop[0] + w]
     except D.JpegError as e:
         raise InvalidArgumentError(f"{op}: invalid JPEG data: {e}.") from None
+    if img.truncated and not try_recover:
+        rows = _rows_read(img, ratio, fancy)
+        if rows < fraction * px.shape[0]:
+            raise InvalidArgumentError(f"{op}: invalid JPEG data: the file is truncated: {rows} of {px.shape[0]} "
+                                       f"rows decoded, fewer than acceptable_fraction={fraction:g} of them; pass "
+                                       "try_recover_truncated=True to decode what is there.")
+        px = px.copy()
+        px[rows:] = 0
+    return px
 
 
 def decode_jpeg(contents: Any, channels: int = 0, ratio: int = 1, fancy_upscaling: bool = True,
@@ -398,10 +458,12 @@ def decode_jpeg(contents: Any, channels: int = 0, ratio: int = 1, fancy_upscalin
     """Decode a JPEG image to a ``[height, width, channels]`` uint8 tensor, with TensorFlow's exact pixels.
 
     ``channels``: 0 keeps the image's own (1 for greyscale, 3 otherwise; CMYK is converted to RGB as TF does),
-    1 greyscale (the Y plane), 3 RGB. ``ratio`` 2, 4 or 8 decodes at that fraction of the size with libjpeg's
-    reduced IDCTs. ``fancy_upscaling`` selects libjpeg's triangle chroma upsampling (else pixel replication);
-    ``dct_method`` ``''`` and ``'INTEGER_FAST'`` use libjpeg's fast integer IDCT (TF's default),
-    ``'INTEGER_ACCURATE'`` the accurate one. Damaged data raises ``InvalidArgumentError``.
+    1 greyscale, 3 RGB. ``ratio`` 2, 4 or 8 decodes at that fraction of the size with libjpeg's reduced IDCTs.
+    ``fancy_upscaling`` selects libjpeg's triangle chroma upsampling (else pixel replication); ``dct_method``
+    ``''`` and ``'INTEGER_FAST'`` use libjpeg's fast integer IDCT (TF's default), ``'INTEGER_ACCURATE'`` the
+    accurate one. A truncated file raises ``InvalidArgumentError`` unless ``try_recover_truncated`` (the missing
+    data decodes as zero bits, as libjpeg) or at least ``acceptable_fraction`` of the rows arrived (the rest are
+    black). Like TF, PNG and single-frame GIF data decode too.
 
     >>> import numpy as np
     >>> import tapegrad as tf
@@ -409,20 +471,19 @@ def decode_jpeg(contents: Any, channels: int = 0, ratio: int = 1, fancy_upscalin
     >>> tf.io.decode_jpeg(jpg).shape, int(tf.io.decode_jpeg(jpg)[0, 0, 0])
     (TensorShape([4, 6, 3]), 200)
     """
-    from ..ops import core
+    from . import image_formats
 
     op = "decode_jpeg"
-    channels, ratio = _check_args(channels, ratio, op)
-    data = scalar_bytes(contents, op)
-    px = _decode(data, channels, ratio, bool(fancy_upscaling), bool(try_recover_truncated),
-                 float(acceptable_fraction), _dct_name(dct_method, op), op)
-    return core.constant(np.ascontiguousarray(px))
+    opts = {"ratio": _check_ratio(ratio, op), "fancy": bool(fancy_upscaling), "recover": bool(try_recover_truncated),
+            "fraction": float(acceptable_fraction), "dct": dct_name(dct_method)}
+    return image_formats.decode_as(scalar_bytes(contents, op), op, channels, opts)
 
 
 def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, ratio: int = 1,
                          fancy_upscaling: bool = True, try_recover_truncated: bool = False,
                          acceptable_fraction: float = 1, dct_method: str = "", name: str | None = None) -> Any:
-    """Decode the ``crop_window`` ``[y, x, height, width]`` of a JPEG (arguments as :func:`decode_jpeg`).
+    """Decode the ``crop_window`` ``[y, x, height, width]`` of a JPEG (arguments as :func:`decode_jpeg`); a window
+    that does not fit inside the image raises ``InvalidArgumentError``.
 
     >>> import numpy as np
     >>> import tapegrad as tf
@@ -430,22 +491,17 @@ def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, rat
     >>> tf.io.decode_and_crop_jpeg(jpg, [2, 3, 5, 7]).shape
     TensorShape([5, 7, 3])
     """
-    from ..ops import core
+    from . import image_formats
 
     op = "decode_and_crop_jpeg"
-    channels, ratio = _check_args(channels, ratio, op)
-    data = scalar_bytes(contents, op)
     win = np.asarray(value_of(crop_window, op)).astype(np.int64).reshape(-1)
     if win.shape != (4,):
         raise InvalidArgumentError(f"{op}: crop_window must have 4 elements [y, x, height, width]; got "
                                    f"{win.shape[0]}.")
-    px = _decode(data, channels, ratio, bool(fancy_upscaling), bool(try_recover_truncated),
-                 float(acceptable_fraction), _dct_name(dct_method, op), op)
     y, x, h, w = (int(v) for v in win)
-    if h <= 0 or w <= 0 or y < 0 or x < 0 or y + h > px.shape[0] or x + w > px.shape[1]:
-        raise InvalidArgumentError(f"{op}: Invalid JPEG data or crop window: the window [y={y}, x={x}, height={h}, "
-                                   f"width={w}] does not fit inside the {px.shape[0]}x{px.shape[1]} image.")
-    return core.constant(np.ascontiguousarray(px[y:y + h, x:x + w]))
+    opts = {"ratio": _check_ratio(ratio, op), "fancy": bool(fancy_upscaling), "recover": bool(try_recover_truncated),
+            "fraction": float(acceptable_fraction), "dct": dct_name(dct_method), "window": (y, x, h, w)}
+    return image_formats.decode_as(scalar_bytes(contents, op), op, channels, opts)
 
 
 def extract_jpeg_shape(contents: Any, output_type: Any = None, name: str | None = None) -> Any:

@@ -1,4 +1,4 @@
-"""PNG images: ``decode_png``, ``encode_png`` and ``decode_image`` (PNG only) with the standard library's zlib.
+"""PNG images: ``decode_png`` and ``encode_png`` with the standard library's zlib.
 
 Decoding reads every PNG kind (grey, grey+alpha, RGB, RGBA, palette; 1/2/4/8/16-bit; ``tRNS`` transparency;
 Adam7 interlacing), checks chunk CRCs, and converts channels as TensorFlow's libpng setup does: grey from RGB with
@@ -6,7 +6,7 @@ libpng's fixed-point weights (9797, 19234, 3737)/32768 (8-bit: truncated, grey p
 alpha dropped or added (opaque), 16-bit samples to 8 by ``>> 8`` and 8 to 16 by ``* 257``. Encoding writes 8- or
 16-bit grey/grey+alpha/RGB/RGBA with a per-row filter chosen by libpng's heuristic (least sum of absolute
 differences) at the zlib ``compression`` level; TensorFlow decodes the result to the same pixels (the bytes
-differ from libpng's). JPEG, GIF, BMP and WebP are not decoded here: ``UnimplementedError`` names the format.
+differ from libpng's). Other formats given to ``decode_png`` go through ``image_formats`` (as TF's shared kernel).
 """
 
 from __future__ import annotations
@@ -18,31 +18,14 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
-from ..errors import InvalidArgumentError, UnimplementedError
+from ..errors import InvalidArgumentError
 from ._common import in_programs, scalar_bytes, value_of
 
-__all__ = ["decode_png", "encode_png", "decode_image"]
+__all__ = ["decode_png", "encode_png", "decode_array", "decode_image_png"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel in the file
 _ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
-_OTHER_FORMATS = ((b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"),
-                  (b"\xff\x0a", "JPEG XL"), (b"\x00\x00\x00\x0cJXL ", "JPEG XL"))
-
-
-def _refuse_other(data: bytes, op: str) -> None:
-    """Raise for an image that is not a PNG: unsupported known formats by name, anything else as unknown."""
-    fmt = next((name for magic, name in _OTHER_FORMATS if data.startswith(magic)), None)
-    if fmt is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        fmt = "WebP"
-    if fmt is not None:
-        raise UnimplementedError(f"{op}: the image is {fmt}; tapegrad decodes PNG only (no {fmt} decoder). Decode "
-                                 f"it with an image library (e.g. Pillow: np.asarray(PIL.Image.open(path))) and pass "
-                                 "the array.")
-    raise InvalidArgumentError(f"{op}: Unknown image file format (the bytes start {data[:8]!r}). One of JPEG, JPEG "
-                               "XL, PNG, GIF, BMP, WebP required; tapegrad decodes PNG.")
-
-
 # -- decoding ---------------------------------------------------------------------------------------------------------
 
 def _chunks(data: bytes, op: str) -> tuple[dict[str, Any], bytes]:
@@ -215,13 +198,20 @@ def _convert(px: np.ndarray, depth: int, channels: int, header: dict[str, Any]) 
     return rgb if channels == 3 else np.concatenate([rgb, alpha], axis=-1)
 
 
+def decode_array(data: bytes, channels: int, op: str) -> np.ndarray:
+    """A PNG's pixels (uint8, or uint16 for 16-bit files) with ``channels`` converted as TF's libpng setup."""
+    header, raw = _chunks(data, op)
+    px, depth = _expand(header, _pixels(header, raw, op))
+    return _convert(px, depth, channels, header)
+
+
 @in_programs
 def decode_png(contents: Any, channels: int = 0, dtype: Any = None, name: str | None = None) -> Any:
     """Decode a PNG image to a ``[height, width, channels]`` uint8 (or ``dtype=tf.uint16``) tensor.
 
     ``channels``: 0 keeps the image's own (grey 1, grey+alpha 2, RGB 3, RGBA 4; palette images are RGB, with
-    alpha when they have transparency), 1 greyscale, 3 RGB, 4 RGBA. Damaged data raises ``InvalidArgumentError``;
-    JPEG, GIF, BMP and WebP data raise ``UnimplementedError`` (tapegrad has no decoder for them).
+    alpha when they have transparency), 1 greyscale, 3 RGB, 4 RGBA. Damaged data raises ``InvalidArgumentError``.
+    Like TF, JPEG and single-frame GIF data decode too (BMP needs ``decode_bmp`` or ``decode_image``).
 
     >>> import numpy as np
     >>> import tapegrad as tf
@@ -241,39 +231,25 @@ def decode_png(contents: Any, channels: int = 0, dtype: Any = None, name: str | 
         raise InvalidArgumentError(f"`channels` must be 0, 1, 3 or 4 but got {channels}")
     data = scalar_bytes(contents, op)
     if not data.startswith(_SIGNATURE):
-        _refuse_other(data, op)
-    header, raw = _chunks(data, op)
-    px, depth = _expand(header, _pixels(header, raw, op))
-    px = _convert(px, depth, channels, header)
-    if want.name == "uint8" and depth == 16:
+        from ..ops import image_ops
+        from . import image_formats
+
+        image = image_formats.decode_as(data, op, channels)
+        return image if want.name == "uint8" else image_ops.convert_image_dtype(image, want)
+    px = decode_array(data, channels, op)
+    if want.name == "uint8" and px.dtype == np.uint16:
         px = (px >> 8).astype(np.uint8)
-    elif want.name == "uint16" and depth == 8:
+    elif want.name == "uint16" and px.dtype == np.uint8:
         px = px.astype(np.uint16) * 257
     return core.constant(np.ascontiguousarray(px))
 
 
-@in_programs
-def decode_image(contents: Any, channels: int | None = None, dtype: Any = None, name: str | None = None,
-                 expand_animations: bool = True) -> Any:
-    """Decode an encoded image (PNG here) to ``[height, width, channels]``; float ``dtype``s are scaled to
-    [0, 1] as ``convert_image_dtype``. JPEG, GIF, BMP and WebP raise ``UnimplementedError`` naming the format.
-
-    >>> import numpy as np
-    >>> import tapegrad as tf
-    >>> png = tf.io.encode_png(np.full((1, 1, 1), 255, np.uint8))
-    >>> tf.io.decode_image(png, dtype=tf.float32).numpy().tolist()
-    [[[1.0]]]
-    """
+def decode_image_png(data: bytes, channels: int, want: Any) -> Any:
+    """``decode_image`` for PNG data: TF decodes at 16 bits for every dtype but uint8 (floats keep a 16-bit PNG's
+    precision), scaling floats by 1/65535."""
     from ..ops import core
 
-    want = _dtypes.uint8 if dtype is None else _dtypes.as_dtype(dtype)
-    data = scalar_bytes(contents, "decode_image")
-    if not data.startswith(_SIGNATURE):
-        _refuse_other(data, "decode_image")
-    if want.name not in ("uint8", "uint16") and not want.is_floating:
-        raise InvalidArgumentError(f"decode_image: dtype must be uint8, uint16 or a float type; got {want.name}.")
-    # TF decodes at 16 bits for every dtype but uint8 (floats keep a 16-bit PNG's precision)
-    image = decode_png(data, channels=channels or 0, dtype=None if want.name == "uint8" else _dtypes.uint16)
+    image = decode_png(data, channels=channels, dtype=None if want.name == "uint8" else _dtypes.uint16)
     if want.name in ("uint8", "uint16"):
         return image
     scaled = np.asarray(image._value).astype(np.float32) * np.float32(1.0 / 65535.0)
