@@ -378,10 +378,12 @@ def test_png_channel_conversions() -> None:
 
 
 def test_png_other_formats_and_damage() -> None:
-    with pytest.raises(tf.errors.UnimplementedError, match="JPEG"):
+    with pytest.raises(InvalidArgumentError, match="JPEG"):
         tf.io.decode_image(b"\xff\xd8\xff\xe0 not decoded here")
-    with pytest.raises(tf.errors.UnimplementedError, match="GIF"):
+    with pytest.raises(InvalidArgumentError, match="GIF"):
         tf.io.decode_png(b"GIF89a......")
+    with pytest.raises(tf.errors.UnimplementedError, match="WebP"):
+        tf.io.decode_png(b"RIFF\0\0\0\0WEBPVP8 ")
     with pytest.raises(InvalidArgumentError, match="Unknown image file format"):
         tf.io.decode_image(b"plain text")
     png = bytearray(tf.io.encode_png(np.zeros((2, 2, 3), np.uint8)).numpy())

@@ -982,6 +982,338 @@ def _run(fn: Callable[..., Any], tf: Any, *args: Any) -> list[str]:
         return ["exc", type(exc).__name__]
 
 
+# -- JPEG, GIF, BMP ---------------------------------------------------------------------------------------------------
+
+# JPEGs with chroma layouts TF's encoder does not write (4:4:0 and 4:1:1), made once with tapegrad's encoder
+_JPEG_HEX = {
+    "440": (
+        "ffd8ffe000104a46494600010101004800480000ffdb004300140e0f120f0d14121012171514181e32211e1c1c1e3d2c2e24"
+        "3249404c4b47404645505a736250556d5645466488656d777b8182814e608d978c7d96737e817cffdb0043011517171e1a1e"
+        "3b21213b7c5346537c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c"
+        "7c7c7c7c7c7c7c7cffc0001108000b000d03011200021101031101ffc4001f00000105010101010101000000000000000001"
+        "02030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114"
+        "328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a53545556"
+        "5758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5"
+        "b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffc4001f010003"
+        "0101010101010101010000000000000102030405060708090a0bffc400b51100020102040403040705040400010277000102"
+        "031104052131061241510761711322328108144291a1b1c109233352f0156272d10a162434e125f11718191a262728292a35"
+        "363738393a434445464748494a535455565758595a636465666768696a737475767778797a82838485868788898a92939495"
+        "969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9ea"
+        "f2f3f4f5f6f7f8f9faffda000c03010002110311003f00cab4b6f3074ebed5a5a3a825323be2bd6c4d57032949c36268348d"
+        "c99c5230f3ae67327cdb642a3d803c0af36529e8efb9bc79ec9b96e7ffd9"
+    ),
+    "411": (
+        "ffd8ffe000104a46494600010101004800480000ffdb004300140e0f120f0d14121012171514181e32211e1c1c1e3d2c2e24"
+        "3249404c4b47404645505a736250556d5645466488656d777b8182814e608d978c7d96737e817cffdb0043011517171e1a1e"
+        "3b21213b7c5346537c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c"
+        "7c7c7c7c7c7c7c7cffc0001108000b000d03014100021101031101ffc4001f00000105010101010101000000000000000001"
+        "02030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114"
+        "328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a53545556"
+        "5758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5"
+        "b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffc4001f010003"
+        "0101010101010101010000000000000102030405060708090a0bffc400b51100020102040403040705040400010277000102"
+        "031104052131061241510761711322328108144291a1b1c109233352f0156272d10a162434e125f11718191a262728292a35"
+        "363738393a434445464748494a535455565758595a636465666768696a737475767778797a82838485868788898a92939495"
+        "969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9ea"
+        "f2f3f4f5f6f7f8f9faffda000c03010002110311003f00cab5b6f30838c9ad78346deb9dbfa51457462311cb51a27eb0e3a1"
+        "168c8a594119e01a9dbf7d733993e6dae5467b00781451535a4d4dd8da949a8e87ffd9"
+    ),
+}
+
+
+def _jpeg_images() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(17)
+    y, x = np.mgrid[0:37, 0:45]
+    smooth = np.stack([(x * 7 + y * 3) % 256, (x * y) % 256, (255 - x * 5) % 256], -1)
+    noisy = np.clip(smooth + rng.integers(0, 60, smooth.shape), 0, 255).astype(np.uint8)
+    return {"rgb_37x45": noisy, "grey_21x19": noisy[:21, :19, :1].copy(), "rgb_1x1": noisy[:1, :1].copy(),
+            "rgb_2x3": noisy[:2, :3].copy(), "rgb_16x16": noisy[:16, :16].copy()}
+
+
+def _pil_jpegs() -> dict[str, bytes]:
+    """JPEGs from another encoder (Pillow's libjpeg, when installed): 4:2:2, restart intervals, progressive,
+    optimised tables, CMYK (Adobe, inverted), Adobe RGB, greyscale."""
+    try:
+        import io
+
+        from PIL import Image
+    except ImportError:
+        return {}
+    img = _jpeg_images()["rgb_37x45"]
+    out = {}
+    for name, kw, mode in (("422", {"subsampling": 1, "quality": 85}, None),
+                           ("420_rst", {"subsampling": 2, "restart_marker_blocks": 3}, None),
+                           ("444_rst_rows", {"subsampling": 0, "restart_marker_rows": 1}, None),
+                           ("prog", {"progressive": True, "quality": 70}, None),
+                           ("prog_rst", {"progressive": True, "restart_marker_blocks": 5}, None),
+                           ("opt", {"optimize": True}, None), ("cmyk", {"quality": 90}, "CMYK"),
+                           ("grey", {"quality": 60}, "L"), ("adobe_rgb", {"keep_rgb": True}, None)):
+        b = io.BytesIO()
+        im = Image.fromarray(img)
+        try:
+            (im.convert(mode) if mode else im).save(b, "JPEG", **kw)
+        except (TypeError, ValueError, OSError):
+            continue
+        out[name] = b.getvalue()
+    return out
+
+
+def _all_jpegs(tf: Any) -> dict[str, bytes]:
+    out = {k: bytes.fromhex("".join(v)) for k, v in _JPEG_HEX.items()}
+    out.update(_pil_jpegs())
+    for name, img in _jpeg_images().items():
+        out["own_" + name] = tf.io.encode_jpeg(img, quality=80).numpy()
+    return out
+
+
+@case
+def jpeg_encode_bytes(tf: Any) -> Any:
+    """TF's bytes for the default settings, optimize_size, 4:4:4, every quality band, greyscale, metadata."""
+    imgs = _jpeg_images()
+    out = []
+    for img in imgs.values():
+        out.append(tf.io.encode_jpeg(img).numpy().hex())
+    rgb = imgs["rgb_37x45"]
+    for kw in ({"quality": 0}, {"quality": 10}, {"quality": 50}, {"quality": 100}, {"chroma_downsampling": False},
+               {"optimize_size": True}, {"optimize_size": True, "quality": 30, "chroma_downsampling": False},
+               {"density_unit": "cm", "x_density": 5, "y_density": 7}, {"xmp_metadata": "<x:xmpmeta/>"},
+               {"format": "rgb"}):
+        out.append(tf.io.encode_jpeg(rgb, **kw).numpy().hex())
+    out.append(tf.io.encode_jpeg(imgs["grey_21x19"], format="grayscale", optimize_size=True).numpy().hex())
+    return out
+
+
+@case
+def jpeg_encode_progressive_pixels(tf: Any) -> Any:
+    """Progressive files differ in bytes (scan script, tables) but decode to the same pixels."""
+    out = []
+    for img in _jpeg_images().values():
+        data = tf.io.encode_jpeg(img, progressive=True, quality=75)
+        out.append(tf.io.decode_jpeg(data).numpy().tolist())
+    return out
+
+
+@case
+def jpeg_decode_every_option(tf: Any) -> Any:
+    out = {}
+    for name, data in _all_jpegs(tf).items():
+        got = []
+        for channels in (0, 1, 3):
+            for dct in ("", "INTEGER_ACCURATE", "INTEGER_FAST"):
+                try:
+                    got.append(tf.io.decode_jpeg(data, channels=channels, dct_method=dct).numpy().tolist())
+                except Exception as e:  # noqa: BLE001
+                    got.append(type(e).__name__)
+        got.append(tf.io.decode_jpeg(data, fancy_upscaling=False).numpy().tolist())
+        for ratio in (2, 4, 8):
+            got.append(tf.io.decode_jpeg(data, ratio=ratio).numpy().tolist())
+            got.append(tf.io.decode_jpeg(data, ratio=ratio, dct_method="INTEGER_ACCURATE").numpy().tolist())
+        got.append(tf.io.extract_jpeg_shape(data).numpy().tolist())
+        got.append(tf.io.decode_image(data, dtype=tf.float32).numpy().round(6).tolist())
+        out[name] = got
+    return out
+
+
+@case
+def jpeg_decode_and_crop(tf: Any) -> Any:
+    out = {}
+    for name, data in _all_jpegs(tf).items():
+        h, w, _ = tf.io.extract_jpeg_shape(data).numpy().tolist()
+        got = []
+        for win in ([0, 0, h, w], [3, 5, min(9, h - 3), min(11, w - 5)], [1, 17, h - 1, w - 17], [h - 1, w - 1, 1, 1],
+                    [0, 16, 5, 2]):
+            if win[2] <= 0 or win[3] <= 0:
+                continue
+            try:
+                got.append(tf.io.decode_and_crop_jpeg(data, win).numpy().tolist())
+                got.append(tf.io.decode_and_crop_jpeg(data, win, dct_method="INTEGER_ACCURATE").numpy().tolist())
+            except Exception as e:  # noqa: BLE001
+                got.append(type(e).__name__)
+        out[name] = got
+    return out
+
+
+@case
+def jpeg_truncated(tf: Any) -> Any:
+    """A cut file: an error by default; the rows that arrived with acceptable_fraction (the rest black). With
+    try_recover_truncated only the shape is compared (tapegrad's pixels after the cut differ from TF's)."""
+    data = tf.io.encode_jpeg(_jpeg_images()["rgb_37x45"], quality=90).numpy()
+    out = []
+    for cut in (0.5, 0.8, 0.97):
+        t = data[:int(len(data) * cut)]
+        for kw in ({}, {"acceptable_fraction": 0.1}, {"acceptable_fraction": 0.9}):
+            try:
+                out.append(tf.io.decode_jpeg(t, **kw).numpy().tolist())
+            except Exception as e:  # noqa: BLE001
+                out.append(type(e).__name__)
+        out.append(tf.io.decode_jpeg(t, try_recover_truncated=True).shape)
+    return out
+
+
+def _img_error(name: str, fn: Callable[[Any], Any]) -> None:
+    def prog(tf: Any) -> Any:
+        return fn(tf)
+
+    prog.__name__ = name
+    case(prog)
+
+
+_JPG = bytes.fromhex("".join(_JPEG_HEX["440"]))
+_img_error("jpeg_error_channels_4", lambda tf: tf.io.decode_jpeg(_JPG, channels=4))
+_img_error("jpeg_error_ratio_3", lambda tf: tf.io.decode_jpeg(_JPG, ratio=3))
+_img_error("jpeg_error_garbage", lambda tf: tf.io.decode_jpeg(b"\xff\xd8\xff\xe0garbage"))
+_img_error("jpeg_error_empty", lambda tf: tf.io.decode_jpeg(b""))
+_img_error("jpeg_error_no_eoi", lambda tf: tf.io.decode_jpeg(_JPG[:-2]))
+_img_error("jpeg_error_crop_outside", lambda tf: tf.io.decode_and_crop_jpeg(_JPG, [5, 5, 10, 10]))
+_img_error("jpeg_error_crop_negative", lambda tf: tf.io.decode_and_crop_jpeg(_JPG, [-1, 0, 2, 2]))
+_img_error("jpeg_error_shape_of_text", lambda tf: tf.io.extract_jpeg_shape(b"abc"))
+_img_error("jpeg_error_encode_quality", lambda tf: tf.io.encode_jpeg(np.zeros((2, 2, 3), np.uint8), quality=101))
+_img_error("jpeg_error_encode_format", lambda tf: tf.io.encode_jpeg(np.zeros((2, 2, 3), np.uint8),
+                                                                     format="grayscale"))
+_img_error("jpeg_error_encode_two_channels", lambda tf: tf.io.encode_jpeg(np.zeros((2, 2, 2), np.uint8)))
+_img_error("jpeg_error_adjust_batch", lambda tf: tf.image.adjust_jpeg_quality(np.zeros((2, 8, 8, 3), np.uint8), 5))
+
+
+@case
+def jpeg_misc(tf: Any) -> Any:
+    img = _jpeg_images()["rgb_37x45"]
+    return [tf.io.is_jpeg([_JPG, b"abc", b""]).numpy().tolist(), tf.io.is_jpeg(_JPG).numpy().tolist(),
+            tf.io.extract_jpeg_shape(_JPG, output_type=tf.int64).numpy().tolist(),
+            tf.image.adjust_jpeg_quality(img, 50).numpy().tolist(),
+            tf.image.adjust_jpeg_quality(img[..., :1], 30).numpy().tolist(),
+            tf.image.adjust_jpeg_quality(img.astype(np.float32) / 255, 20).numpy().round(6).tolist(),
+            tf.image.adjust_jpeg_quality(img, 70, dct_method="INTEGER_ACCURATE").numpy().tolist(),
+            tf.image.decode_jpeg(_JPG).shape, tf.image.encode_jpeg(img).numpy()[:4]]
+
+
+def _bmp(w: int, h: int, bpp: int, rows: list[bytes]) -> bytes:
+    import struct
+
+    body = b"".join(rows)
+    header = struct.pack("<iiihhiiiiii", 40, w, h, 1, bpp, 0, len(body), 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<ihhi", 54 + len(body), 0, 0, 54) + header + body
+
+
+def _bmps() -> dict[str, bytes]:
+    rng = np.random.default_rng(5)
+    def rows(w: int, h: int, c: int) -> list[bytes]:
+        pad = (-(w * c)) % 4
+        return [rng.integers(0, 256, w * c, dtype=np.uint8).tobytes() + b"\0" * pad for _ in range(h)]
+    return {"bgr24": _bmp(5, 3, 24, rows(5, 3, 3)), "bgra32": _bmp(3, 2, 32, rows(3, 2, 4)),
+            "grey8": _bmp(6, 2, 8, rows(6, 2, 1)), "mono1": _bmp(8, 1, 1, [b"\xa5\0\0\0"])}
+
+
+@case
+def bmp_top_down(tf: Any) -> Any:
+    """A negative height stores the rows top-down (only decode_bmp here: TF 2.21's decode_image crashes on it)."""
+    rows = [bytes(range(i * 9, i * 9 + 9)) + b"\0\0\0" for i in range(2)]
+    data = _bmp(3, -2, 24, rows)
+    return [tf.io.decode_bmp(data).numpy().tolist(), tf.io.decode_bmp(data, channels=4).numpy().tolist()]
+
+
+def _gifs() -> dict[str, bytes]:
+    """Hand-made GIFs: one frame; two frames where the second covers part of the canvas with a transparent index;
+    an interlaced frame; and (with Pillow) animations."""
+    import struct
+
+    def lzw(idx: bytes, min_size: int) -> bytes:
+        # "uncompressed" LZW: a clear code before every (2**min_size - 2) codes keeps the code width fixed
+        clear, size = 1 << min_size, min_size + 1
+        codes = []
+        for i in range(0, len(idx), (1 << min_size) - 2):
+            codes.append(clear)
+            codes += list(idx[i:i + (1 << min_size) - 2])
+        codes.append(clear + 1)
+        acc = sum(c << (size * i) for i, c in enumerate(codes))
+        raw = acc.to_bytes((size * len(codes) + 7) // 8, "little")
+        return bytes([min_size]) + b"".join(bytes([len(raw[i:i + 255])]) + raw[i:i + 255]
+                                            for i in range(0, len(raw), 255)) + b"\0"
+
+    def frame(x: int, y: int, w: int, h: int, idx: bytes, trans: int = -1, interlace: bool = False,
+              lct: bytes = b"") -> bytes:
+        gce = b""
+        if trans >= 0:
+            gce = b"\x21\xf9\x04" + bytes([1]) + b"\0\0" + bytes([trans]) + b"\0"
+        flags = (0x40 if interlace else 0) | ((0x80 | 1) if lct else 0)
+        return gce + b"\x2c" + struct.pack("<HHHHB", x, y, w, h, flags) + lct + lzw(idx, 2)
+
+    pal = bytes([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255])
+    head = b"GIF89a" + struct.pack("<HHBBB", 4, 3, 0x81, 0, 0) + pal
+    rng = np.random.default_rng(9)
+    full = rng.integers(0, 4, 12, dtype=np.uint8).tobytes()
+    out = {"one": head + frame(0, 0, 4, 3, full) + b"\x3b",
+           "two_partial": head + frame(0, 0, 4, 3, full) + frame(1, 1, 2, 2, b"\x01\x03\x03\x02", trans=3)
+           + frame(2, 0, 5, 5, bytes(25), lct=bytes([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0])) + b"\x3b",
+           "interlaced": b"GIF89a" + struct.pack("<HHBBB", 2, 9, 0x81, 0, 0) + pal
+           + frame(0, 0, 2, 9, rng.integers(0, 4, 18, dtype=np.uint8).tobytes(), interlace=True) + b"\x3b"}
+    try:
+        import io
+
+        from PIL import Image
+    except ImportError:
+        return out
+    frames = [Image.fromarray(rng.integers(0, 256, (6, 7, 3), dtype=np.uint8)).quantize(8) for _ in range(3)]
+    b = io.BytesIO()
+    frames[0].save(b, "GIF", save_all=True, append_images=frames[1:], duration=40, loop=0)
+    out["pil_anim"] = b.getvalue()
+    return out
+
+
+@case
+def gif_and_bmp_decode(tf: Any) -> Any:
+    out = {}
+    for name, data in {**_gifs(), **_bmps()}.items():
+        got = []
+        for fn in (lambda d: tf.io.decode_gif(d), lambda d: tf.io.decode_bmp(d), lambda d: tf.io.decode_jpeg(d),
+                   lambda d: tf.io.decode_png(d), lambda d: tf.io.decode_bmp(d, channels=4),
+                   lambda d: tf.io.decode_bmp(d, channels=3), lambda d: tf.io.decode_bmp(d, channels=1),
+                   lambda d: tf.io.decode_image(d), lambda d: tf.io.decode_image(d, expand_animations=False),
+                   lambda d: tf.io.decode_image(d, channels=3, dtype=tf.float32),
+                   lambda d: tf.io.decode_image(d, dtype=tf.uint16), lambda d: tf.io.decode_image(d, channels=1)):
+            try:
+                got.append(fn(data).numpy().tolist())
+            except Exception as e:  # noqa: BLE001
+                got.append(type(e).__name__)
+        out[name] = got
+    return out
+
+
+@case
+def image_formats_cross_decode(tf: Any) -> Any:
+    """TF's shared kernel: decode_gif of a JPEG/PNG is one frame, decode_jpeg reads PNG, BMP only via decode_bmp or
+    decode_image."""
+    jpg = _JPG
+    png = tf.io.encode_png(np.arange(24, dtype=np.uint8).reshape(2, 4, 3))
+    out = []
+    for data in (jpg, png.numpy()):
+        for fn in (tf.io.decode_gif, tf.io.decode_png, tf.io.decode_jpeg, tf.io.decode_bmp, tf.io.decode_image):
+            try:
+                out.append(fn(data).numpy().tolist())
+            except Exception as e:  # noqa: BLE001
+                out.append(type(e).__name__)
+    return out
+
+
+@writer
+def w_jpeg(tf: Any, d: str) -> None:
+    for name, img in _jpeg_images().items():
+        for tag, kw in (("default", {}), ("q30_444", {"quality": 30, "chroma_downsampling": False}),
+                        ("opt", {"optimize_size": True}), ("progressive", {"progressive": True})):
+            with open(os.path.join(d, f"{name}_{tag}.jpg"), "wb") as f:
+                f.write(tf.io.encode_jpeg(img, **kw).numpy())
+
+
+@reader
+def r_jpeg(tf: Any, d: str) -> Any:
+    out = {}
+    for name in _jpeg_images():
+        for tag in ("default", "q30_444", "opt", "progressive"):
+            data = open(os.path.join(d, f"{name}_{tag}.jpg"), "rb").read()
+            out[f"{name}_{tag}"] = [tf.io.decode_jpeg(data).numpy().tolist(),
+                                    tf.io.decode_jpeg(data, dct_method="INTEGER_ACCURATE", channels=1).numpy().tolist()]
+    return out
+
+
 def main() -> None:
     module, out, workdir = sys.argv[1], sys.argv[2], sys.argv[3]
     peer = sys.argv[4] if len(sys.argv) > 4 else None

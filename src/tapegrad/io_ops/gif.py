@@ -1,7 +1,7 @@
 """GIF images: ``tf.io.decode_gif`` (every frame, ``[num_frames, height, width, 3]`` uint8).
 
-Frames are composited as TensorFlow's giflib-based kernel does: each frame starts as a copy of the previous one
-(the first as black), the frame's rectangle (clipped to the canvas) is painted from its local or the global colour
+Frames are composited as TensorFlow's giflib-based kernel does: the canvas is as large as the largest frame
+(the logical screen size is not used), each frame starts as a copy of the previous one (the first as black), the frame's rectangle (clipped to the canvas) is painted from its local or the global colour
 table, and pixels of the frame's transparent index keep what was there. Disposal methods are ignored, as TF
 ignores them. Interlaced frames are de-interlaced. The LZW decoder is Python.
 """
@@ -85,7 +85,7 @@ def frames(data: bytes) -> np.ndarray:
     """All frames of a GIF as ``[n, height, width, 3]`` uint8."""
     if len(data) < 13 or data[:6] not in (b"GIF87a", b"GIF89a"):
         raise GifError("not a GIF (no GIF87a/GIF89a header)")
-    width, height, packed = struct.unpack("<HHB", data[6:11])
+    packed = data[10]
     pos = 13
     gct = None
     if packed & 0x80:
@@ -138,6 +138,9 @@ def frames(data: bytes) -> np.ndarray:
         transparent = -1
     if not images:
         raise GifError("the GIF holds no image")
+    # TF sizes the canvas by the largest frame, not by the logical screen
+    height = max(im[3] for im in images)
+    width = max(im[2] for im in images)
     out = np.zeros((len(images), height, width, 3), np.uint8)
     for k, (left, top, w, h, lct, idx, trans) in enumerate(images):
         if k:
