@@ -13,7 +13,7 @@ globals().update(_collect("image"))
 _IO_NAMES = {"decode_png": "png", "encode_png": "png", "decode_image": "image_formats", "decode_jpeg": "jpeg",
              "encode_jpeg": "jpeg", "decode_and_crop_jpeg": "jpeg", "extract_jpeg_shape": "jpeg", "is_jpeg": "jpeg",
              "decode_gif": "gif", "decode_bmp": "bmp", "adjust_jpeg_quality": "image_formats",
-             "random_jpeg_quality": "image_formats"}
+             "random_jpeg_quality": "image_formats", "stateless_random_jpeg_quality": "image_formats"}
 
 
 def __getattr__(name: str) -> object:

@@ -1,9 +1,10 @@
 """GIF images: ``tf.io.decode_gif`` (every frame, ``[num_frames, height, width, 3]`` uint8).
 
 Frames are composited as TensorFlow's giflib-based kernel does: the canvas is as large as the largest frame
-(the logical screen size is not used), each frame starts as a copy of the previous one (the first as black), the frame's rectangle (clipped to the canvas) is painted from its local or the global colour
-table, and pixels of the frame's transparent index keep what was there. Disposal methods are ignored, as TF
-ignores them. Interlaced frames are de-interlaced. The LZW decoder is Python.
+(the logical screen size is not used), each frame starts as a copy of the previous one (the first as black), the
+frame's rectangle (clipped to the canvas) is painted from its local or the global colour table, and pixels of the
+frame's transparent index keep what was there. Disposal methods are ignored, as TF ignores them. Interlaced frames
+are de-interlaced. The LZW decoder is Python.
 """
 
 from __future__ import annotations
@@ -48,12 +49,13 @@ def lzw_decode(stream: bytes, min_size: int, npixels: int) -> bytes:
     table = list(base)
     size = min_size + 1
     out = bytearray()
-    acc = int.from_bytes(stream, "little")
+    padded = stream + b"\0\0\0"
     total = len(stream) * 8
     pos = 0
     prev: bytes | None = None
     while pos + size <= total and len(out) < npixels:
-        code = (acc >> pos) & ((1 << size) - 1)
+        i = pos >> 3
+        code = ((padded[i] | padded[i + 1] << 8 | padded[i + 2] << 16) >> (pos & 7)) & ((1 << size) - 1)
         pos += size
         if code == clear:
             table = list(base)
@@ -170,7 +172,7 @@ def decode_gif(contents: Any, name: str | None = None) -> Any:
     JPEG and PNG data decode as one frame; BMP raises ``InvalidArgumentError``.
 
     >>> import tapegrad as tf
-    >>> gif = bytes.fromhex("474946383961010001008000000000ffffff2c00000000010001000002024401003b")
+    >>> gif = bytes.fromhex("47494638396101000100800000000000ffffff2c00000000010001000002024c01003b")
     >>> tf.io.decode_gif(gif).numpy().tolist()
     [[[[255, 255, 255]]]]
     """
