@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ._common import scalar_bytes
+from ._common import in_programs, scalar_bytes
 
 __all__ = ["decode_bmp"]
 
@@ -56,6 +56,7 @@ def decode_array(data: bytes, channels: int, op: str) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=-1))
 
 
+@in_programs
 def decode_bmp(contents: Any, channels: int = 0, name: str | None = None) -> Any:
     """Decode a BMP image to a ``[height, width, channels]`` uint8 tensor (``channels`` 0, 3 or 4; 8-bit images
     give one channel of raw pixel bytes, as TF). Other formats raise ``InvalidArgumentError``.

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ._common import scalar_bytes
+from ._common import in_programs, scalar_bytes
 
 __all__ = ["decode_gif"]
 
@@ -166,6 +166,7 @@ def frames(data: bytes) -> np.ndarray:
     return out
 
 
+@in_programs
 def decode_gif(contents: Any, name: str | None = None) -> Any:
     """Decode every frame of a GIF to a ``[num_frames, height, width, 3]`` uint8 tensor (TF's compositing: each
     frame is drawn over the previous one, transparent pixels keep it; disposal methods are ignored as TF does).

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtypes
 from ..errors import InvalidArgumentError, UnimplementedError
-from ._common import scalar_bytes, value_of
+from ._common import in_programs, scalar_bytes, value_of
 
 __all__ = ["decode_image", "decode_as", "adjust_jpeg_quality", "random_jpeg_quality",
            "stateless_random_jpeg_quality"]
@@ -110,6 +110,7 @@ def decode_as(data: bytes, op: str, channels: Any, jpeg: dict[str, Any] | None =
     return core.constant(np.ascontiguousarray(px))
 
 
+@in_programs
 def decode_image(contents: Any, channels: int | None = None, dtype: Any = None, name: str | None = None,
                  expand_animations: bool = True) -> Any:
     """Decode a JPEG, PNG, GIF or BMP image: ``[height, width, channels]``, or ``[frames, height, width, 3]`` for a
@@ -143,6 +144,7 @@ def decode_image(contents: Any, channels: int | None = None, dtype: Any = None, 
 
 # -- tf.image ---------------------------------------------------------------------------------------------------------
 
+@in_programs
 def adjust_jpeg_quality(image: Any, jpeg_quality: Any, dct_method: str = "", name: str | None = None) -> Any:
     """Re-encode one ``[height, width, channels]`` image as JPEG at ``jpeg_quality`` (0–100) and decode it again,
     as TF does (uint8 via ``convert_image_dtype``, back to the input's dtype). Not differentiable.

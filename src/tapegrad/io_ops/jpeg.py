@@ -20,7 +20,7 @@ import numpy as np
 from .. import _dtypes
 from ..errors import InvalidArgumentError, UnimplementedError
 from . import _jpeg_decode as D
-from ._common import scalar_bytes, string_array, value_of
+from ._common import in_programs, scalar_bytes, string_array, value_of
 
 __all__ = ["decode_jpeg", "decode_and_crop_jpeg", "extract_jpeg_shape", "is_jpeg", "encode_jpeg"]
 
@@ -452,6 +452,7 @@ def decode_pixels(data: bytes, channels: int, ratio: int, fancy: bool, try_recov
     return px
 
 
+@in_programs
 def decode_jpeg(contents: Any, channels: int = 0, ratio: int = 1, fancy_upscaling: bool = True,
                 try_recover_truncated: bool = False, acceptable_fraction: float = 1, dct_method: str = "",
                 name: str | None = None) -> Any:
@@ -479,6 +480,7 @@ def decode_jpeg(contents: Any, channels: int = 0, ratio: int = 1, fancy_upscalin
     return image_formats.decode_as(scalar_bytes(contents, op), op, channels, opts)
 
 
+@in_programs
 def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, ratio: int = 1,
                          fancy_upscaling: bool = True, try_recover_truncated: bool = False,
                          acceptable_fraction: float = 1, dct_method: str = "", name: str | None = None) -> Any:
@@ -504,6 +506,7 @@ def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, rat
     return image_formats.decode_as(scalar_bytes(contents, op), op, channels, opts)
 
 
+@in_programs
 def extract_jpeg_shape(contents: Any, output_type: Any = None, name: str | None = None) -> Any:
     """``[height, width, components]`` of a JPEG from its header, without decoding (``output_type`` int32 or
     int64).
@@ -529,6 +532,7 @@ def extract_jpeg_shape(contents: Any, output_type: Any = None, name: str | None 
     return core.constant(np.array([img.height, img.width, len(img.comps)], want.as_numpy_dtype))
 
 
+@in_programs
 def is_jpeg(contents: Any, name: str | None = None) -> Any:
     """Whether each string starts like a JPEG (the bytes FF D8 FF), element-wise.
 
@@ -543,6 +547,7 @@ def is_jpeg(contents: Any, name: str | None = None) -> Any:
     return core.constant(np.array(flat, bool).reshape(arr.shape))
 
 
+@in_programs
 def encode_jpeg(*args: Any, **kwargs: Any) -> Any:
     from ._jpeg_encode import encode_jpeg as enc
 
