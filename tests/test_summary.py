@@ -166,8 +166,14 @@ def test_text_and_audio_checks(tmp_path: Path) -> None:
             tf.summary.text("bad", tf.constant(1.0))
         with pytest.raises(ValueError, match="rank 3"):
             tf.summary.audio("bad", np.zeros((2, 3), np.float32), 8000)
-        with pytest.raises(TypeError, match="float32"):
+        with pytest.raises(InvalidArgumentError, match="float32"):
             tf.summary.audio("bad", np.zeros((1, 2, 3)), 8000)
+        with pytest.raises(TypeError, match="sample_rate"):
+            tf.summary.audio("bad", np.zeros((1, 2, 3), np.float32), 8000.0)
+        with pytest.raises(tf.errors.UnimplementedError, match="text"):
+            tf.summary.scalar("bad", "abc")
+        with pytest.raises(TypeError, match="integer"):
+            tf.summary.scalar("bad", 1.0, step=1.5)
         with pytest.raises(ValueError, match="encoding"):
             tf.summary.audio("bad", np.zeros((1, 2, 3), np.float32), 8000, encoding="mp3")
         tf.summary.audio("clips", np.zeros((4, 5, 1), np.float32), 8000, max_outputs=2)
@@ -222,6 +228,26 @@ def test_default_writer_and_step_are_per_thread(tmp_path: Path) -> None:
         t.start()
         t.join()
     assert seen == {"writer": False, "step": None}
+
+
+def test_one_writer_shared_by_threads(tmp_path: Path) -> None:
+    w = tf.summary.create_file_writer(tmp_path, max_queue=3)
+
+    def log(k: int) -> None:
+        with w.as_default():
+            for i in range(50):
+                tf.summary.scalar(f"t{k}", float(i), step=i)
+
+    threads = [threading.Thread(target=log, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    w.close()
+    got = _summaries(tmp_path)
+    assert len(got) == 200
+    for k in range(4):
+        assert [s for s, t, _ in got if t == f"t{k}"] == list(range(50))
 
 
 def test_flush_policy_and_close(tmp_path: Path) -> None:

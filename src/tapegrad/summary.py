@@ -21,8 +21,8 @@ file of ``Event`` protos: first ``file_version: "brain.Event:2"``, then one even
 [(0, 'loss'), (1, 'loss'), (2, 'loss')]
 
 Inside ``tapegrad.function`` a summary is a host call of the program: it is written on every call, with that call's
-values and the step and ``record_if`` condition in force when the call runs; the default writer is the one in force
-when the function was traced (as TF captures the writer resource).
+values and the ``record_if`` conditions in force when the call runs; as in TF, the writer and a Python-number step
+are those of the trace (a tensor or Variable step is read on each call).
 """
 
 from __future__ import annotations
@@ -154,6 +154,7 @@ class _FileWriter(SummaryWriter):
         name = f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}.{os.getpid()}.{next(_FILE_IDS)}"
         self._path = os.path.join(logdir, name + filename_suffix)
         self._file: Any = TFRecordWriter(self._path)
+        self._lock = threading.Lock()  # writers are shared between threads (TF's writer has a mutex)
         self._queued = 0
         self._last_flush = now
         from ._summary_pb import Event
@@ -180,23 +181,30 @@ class _FileWriter(SummaryWriter):
 
             raise NotFoundError(f"tf.summary: the default SummaryWriter for {self._logdir!r} was closed; make an "
                                 "open writer the default (writer.as_default()) before writing summaries.")
-        self._file.write(event if isinstance(event, bytes) else event.SerializeToString())
-        self._queued += 1
-        # TF's SummaryFileWriter: flush when the queue holds more than max_queue events or flush_millis passed
-        if self._queued > self._max_queue or time.time() - self._last_flush > self._flush_seconds:
-            self.flush()
+        data = event if isinstance(event, bytes) else event.SerializeToString()
+        with self._lock:
+            self._file.write(data)
+            self._queued += 1
+            # TF's SummaryFileWriter: flush when more than max_queue events wait or flush_millis have passed
+            if self._queued > self._max_queue or time.time() - self._last_flush > self._flush_seconds:
+                self._flush()
 
-    def flush(self) -> None:
+    def _flush(self) -> None:
         if self._file is not None:
             self._file.flush()
             self._queued = 0
             self._last_flush = time.time()
 
+    def flush(self) -> None:
+        with self._lock:
+            self._flush()
+
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            _OPEN.discard(self)
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+                _OPEN.discard(self)
 
     def __del__(self) -> None:
         try:
@@ -340,8 +348,10 @@ def _step_value(step: Any) -> int:
     if _is_tensor(step):
         step = step._value
     arr = np.asarray(step)
-    if arr.ndim != 0 or arr.dtype.kind not in "iub":
-        raise InvalidArgumentError(f"tf.summary: step must be an integer scalar (int64-castable); got {step!r}.")
+    if arr.dtype.kind not in "iub":
+        raise TypeError(f"tf.summary: step must be an integer (int64-castable); got {step!r}.")
+    if arr.ndim != 0:
+        raise InvalidArgumentError(f"tf.summary: step must be a scalar; got shape {list(arr.shape)}.")
     return int(arr)
 
 
@@ -408,10 +418,20 @@ def _write(tag: str, make_value: Callable[..., np.ndarray], inputs: tuple[Any, .
     return host_value(lambda: np.bool_(_recording() and step is not None))
 
 
-def _tag(name: str) -> str:
+def _tag(name: str, default: str) -> str:
+    """The summary's tag: ``name`` (or TF's default name when empty) under the active name scopes."""
     from .module import current_name_scope
 
-    return current_name_scope() + str(name)
+    return current_name_scope() + (str(name) or default)
+
+
+def _numeric(x: Any, op: str, target: str) -> None:
+    """TF casts the data to ``target``; a string tensor cannot be cast (TF's UnimplementedError)."""
+    if x.dtype == object or getattr(x.dtype, "name", "") == "string":
+        from .errors import UnimplementedError
+
+        raise UnimplementedError(f"tf.summary.{op}: cannot cast string data to {target}; log text with "
+                                 "tf.summary.text.")
 
 
 @functools.lru_cache(maxsize=64)
@@ -465,7 +485,8 @@ def scalar(name: str, data: Any, step: Any = None, description: str | None = Non
     if shape != ():
         raise ValueError(f"tf.summary.scalar({name!r}): data must be a scalar; got shape {shape}. Reduce it first "
                          "(e.g. tf.reduce_mean) or log a histogram.")
-    return _write(_tag(name), lambda v: np.asarray(v, np.float32), (x,), step,
+    _numeric(x, "scalar", "float32")
+    return _write(_tag(name, "scalar_summary"), lambda v: np.asarray(v, np.float32), (x,), step,
                   _plugin("scalars", description=description))
 
 
@@ -514,7 +535,8 @@ def histogram(name: str, data: Any, step: Any = None, buckets: int | None = None
     if b.ndim != 0 or b.dtype.kind not in "iu":
         raise TypeError(f"tf.summary.histogram({name!r}): buckets must be an int32 scalar; got {buckets!r}.")
     x = data if _is_tensor(data) else _array(data)
-    return _write(_tag(name), lambda v: _histogram_buckets(v, int(b)), (x,), step,
+    _numeric(x, "histogram", "float64")
+    return _write(_tag(name, "histogram_summary"), lambda v: _histogram_buckets(v, int(b)), (x,), step,
                   _plugin("histograms", description=description))
 
 
@@ -554,7 +576,8 @@ def image(name: str, data: Any, step: Any = None, max_outputs: int = 3, descript
         raise ValueError(f"tf.summary.image({name!r}): data must have rank 4 ([k, height, width, channels]); got "
                          f"shape {tuple(x.shape)}.")
     n = _non_negative(max_outputs, "image")
-    return _write(_tag(name), lambda v: _encode_images(v, n), (x,), step, _plugin("images", description=description))
+    return _write(_tag(name, "image_summary"), lambda v: _encode_images(v, n), (x,), step,
+                  _plugin("images", description=description))
 
 
 def text(name: str, data: Any, step: Any = None, description: str | None = None) -> Any:
@@ -578,7 +601,7 @@ def text(name: str, data: Any, step: Any = None, description: str | None = None)
         except (TypeError, ValueError):
             raise TypeError(f"tf.summary.text({name!r}): data must be text (str, bytes or a string tensor); got "
                             f"{type(data).__name__}.") from None
-    return _write(_tag(name), lambda v: np.asarray(v, dtype=object), (x,), step,
+    return _write(_tag(name, "text_summary"), lambda v: np.asarray(v, dtype=object), (x,), step,
                   _plugin("text", description=description))
 
 
@@ -625,11 +648,15 @@ def audio(name: str, data: Any, sample_rate: Any, step: Any = None, max_outputs:
     if len(x.shape) != 3:
         raise ValueError(f"tf.summary.audio({name!r}): data must have rank 3 ([k, frames, channels]); got shape "
                          f"{tuple(x.shape)}.")
-    if x.dtype.name != "float32":
-        raise TypeError(f"tf.summary.audio({name!r}): data must be float32 samples in [-1, 1]; got "
-                        f"{x.dtype.name} (cast it with tf.cast(data, tf.float32)).")
+    if x.dtype.name != "float32":  # TF's EncodeWav kernel takes float32 only
+        raise InvalidArgumentError(f"tf.summary.audio({name!r}): data must be float32 samples in [-1, 1]; got "
+                                   f"{x.dtype.name} (cast it with tf.cast(data, tf.float32)).")
     n = _non_negative(max_outputs, "audio")
-    return _write(_tag(name), lambda v, r: _encode_audio(v, r, n), (x, sample_rate), step,
+    rate = np.asarray(sample_rate._value if _is_tensor(sample_rate) else sample_rate)
+    if rate.dtype.kind not in "iu" or rate.ndim != 0:
+        raise TypeError(f"tf.summary.audio({name!r}): sample_rate must be an int32 scalar (samples per second); got "
+                        f"{sample_rate!r}.")
+    return _write(_tag(name, "audio_summary"), lambda v, r: _encode_audio(v, r, n), (x, sample_rate), step,
                   _plugin("audio", b"\x10\x0b", description))  # AudioPluginData(encoding=WAV)
 
 

@@ -67,6 +67,46 @@ def basic(tf: Any, logdir: str) -> None:
     w.close()
 
 
+def errors(tf: Any, logdir: str) -> None:
+    """The exception class of bad calls (or "ok"), logged as a text summary; empty names take TF's default tags."""
+    w = tf.summary.create_file_writer(os.path.join(logdir, "errors"))
+    cases = {
+        "step float": lambda: tf.summary.scalar("a", 1.0, step=1.5),
+        "step str": lambda: tf.summary.scalar("a", 1.0, step="x"),
+        "step np.int32 and negative": lambda: tf.summary.scalar("a", 1.0, step=np.int32(-3)),
+        "scalar of text": lambda: tf.summary.scalar("a", "x", step=1),
+        "scalar of a vector": lambda: tf.summary.scalar("a", [1.0, 2.0], step=1),
+        "scalar bool": lambda: tf.summary.scalar("a", True, step=1),
+        "text of ints": lambda: tf.summary.text("a", np.array([1, 2]), step=1),
+        "image 2 channels": lambda: tf.summary.image("a", np.zeros((1, 2, 2, 2), np.float32), step=1),
+        "image 5 channels": lambda: tf.summary.image("a", np.zeros((1, 2, 2, 5), np.float32), step=1),
+        "image float64": lambda: tf.summary.image("a", np.full((1, 2, 2, 1), 0.5), step=1),
+        "image rank 3": lambda: tf.summary.image("a", np.zeros((2, 2, 1), np.float32), step=1),
+        "image max_outputs -1": lambda: tf.summary.image("a", np.zeros((1, 2, 2, 1), np.float32), step=1,
+                                                         max_outputs=-1),
+        "audio float64": lambda: tf.summary.audio("a", np.zeros((1, 2, 1)), 8000, step=1),
+        "audio float rate": lambda: tf.summary.audio("a", np.zeros((1, 2, 1), np.float32), 8000.0, step=1),
+        "histogram bool": lambda: tf.summary.histogram("a", [True, False, True], step=1, buckets=2),
+        "histogram text": lambda: tf.summary.histogram("a", ["x"], step=1),
+        "histogram float buckets": lambda: tf.summary.histogram("a", [1.0], step=1, buckets=2.0),
+        "write text": lambda: tf.summary.write("a", "hello", step=1),
+        "write list": lambda: tf.summary.write("a", [1.0, 2.0], step=1),
+        "write metadata int": lambda: tf.summary.write("a", 1, step=1, metadata=3),
+        "empty names": lambda: [f("", v, step=1) for f, v in ((tf.summary.scalar, 1.0), (tf.summary.text, "t"),
+                                                                 (tf.summary.histogram, [1.0]))],
+    }
+    outcome = []
+    with w.as_default():
+        for label, f in cases.items():
+            try:
+                f()
+                outcome.append(f"{label}: ok")
+            except Exception as e:  # noqa: BLE001
+                outcome.append(f"{label}: {type(e).__name__}")
+        tf.summary.text("outcomes", "\n".join(outcome), step=0)
+    w.close()
+
+
 def function_calls(tf: Any, logdir: str) -> None:
     """Summaries inside tf.function / tapegrad.function: written on every call with that call's values."""
     w = tf.summary.create_file_writer(os.path.join(logdir, "function"))
@@ -111,6 +151,7 @@ def keras_fit(tf: Any, keras: Any, logdir: str) -> None:
 
 def run_all(tf: Any, keras: Any, logdir: str) -> None:
     basic(tf, logdir)
+    errors(tf, logdir)
     function_calls(tf, logdir)
     keras_fit(tf, keras, logdir)
 

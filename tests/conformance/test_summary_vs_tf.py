@@ -115,7 +115,7 @@ def _brief(e: dict[str, Any]) -> str:
     return f"{e['step']}:{e['kind']}"
 
 
-RUNS = {"basic": 0.0, "function": 0.0, "keras_epoch/train": 2e-4, "keras_epoch/validation": 2e-4,
+RUNS = {"basic": 0.0, "errors": 0.0, "function": 0.0, "keras_epoch/train": 2e-4, "keras_epoch/validation": 2e-4,
         "keras_batch/train": 2e-4, "keras_batch/validation": 2e-4, "keras_every2/train": 2e-4,
         "keras_every2/validation": 2e-4, "keras_every3/train": 2e-4, "keras_every3/validation": 2e-4}
 
