@@ -197,8 +197,9 @@ def test_return_values_and_steps(tmp_path: Path) -> None:
         with tf.summary.record_if(False):
             assert not bool(tf.summary.scalar("x", 1.0))  # not recording: no step needed
             assert not bool(tf.summary.should_record_summaries())
-        with tf.summary.record_if(lambda: tf.constant(True)):
-            assert bool(tf.summary.scalar("a", 1.0, step=5))
+        with tf.summary.record_if(False):
+            with tf.summary.record_if(lambda: tf.constant(True)):  # the inner condition replaces the outer
+                assert bool(tf.summary.scalar("a", 1.0, step=5))
         with w.as_default(step=7):
             assert tf.summary.experimental.get_step() == 7
             tf.summary.scalar("b", 2.0)
@@ -338,13 +339,38 @@ def test_summaries_run_on_every_function_call(tmp_path: Path) -> None:
     with w.as_default():
         for i in range(3):
             flags.append(bool(train(tf.constant([1.0, float(i)]))))
-        with tf.summary.record_if(False):  # read when the program runs
+        with tf.summary.record_if(False):  # as TF: the condition of the trace (none: True) is in force
             flags.append(bool(train(tf.constant([5.0, 5.0]))))
     got = [(s, t, v) for s, t, v in _summaries(tmp_path)]
-    assert [(s, t) for s, t, _ in got] == [(1, "sum"), (1, "x"), (2, "sum"), (2, "x"), (3, "sum"), (3, "x")]
-    assert [np.frombuffer(v.tensor.tensor_content, np.float32)[0] for _, t, v in got if t == "sum"] == [1, 2, 3]
-    assert flags == [True, True, True, False]
+    assert [(s, t) for s, t, _ in got] == [(1, "sum"), (1, "x"), (2, "sum"), (2, "x"), (3, "sum"), (3, "x"),
+                                           (4, "sum"), (4, "x")]
+    assert [np.frombuffer(v.tensor.tensor_content, np.float32)[0] for _, t, v in got if t == "sum"] == [1, 2, 3, 10]
+    assert flags == [True] * 4
     assert int(step.numpy()) == 4
+
+
+def test_function_condition_tensor_is_read_on_each_call(tmp_path: Path) -> None:
+    n = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def f(x: Any) -> Any:
+        n.assign_add(1)
+        with tf.summary.record_if(lambda: tf.equal(n % 3, 0)):
+            return tf.summary.scalar("x", x, step=n)
+
+    with tf.summary.create_file_writer(tmp_path).as_default():
+        flags = [bool(f(tf.constant(float(i)))) for i in range(7)]
+        with tf.summary.record_if(False):
+            @tf.function
+            def g(x: Any) -> Any:
+                return tf.summary.scalar("never", x, step=0)
+
+            assert not bool(g(tf.constant(1.0)))  # False at trace time: nothing in the program
+        assert not bool(g(tf.constant(1.0)))
+        with pytest.raises(ValueError, match="no step"):
+            tf.function(lambda x: tf.summary.scalar("y", x))(tf.constant(1.0))
+    assert flags == [False, False, True, False, False, True, False]
+    assert [(s, t) for s, t, _ in _summaries(tmp_path)] == [(3, "x"), (6, "x")]
 
 
 def test_function_traced_without_writer_writes_nothing(tmp_path: Path) -> None:

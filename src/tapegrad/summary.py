@@ -21,8 +21,8 @@ file of ``Event`` protos: first ``file_version: "brain.Event:2"``, then one even
 [(0, 'loss'), (1, 'loss'), (2, 'loss')]
 
 Inside ``tapegrad.function`` a summary is a host call of the program: it is written on every call, with that call's
-values and the ``record_if`` conditions in force when the call runs; as in TF, the writer and a Python-number step
-are those of the trace (a tensor or Variable step is read on each call).
+values; as in TF's graphs, the writer, a Python-number step and the ``record_if`` condition are resolved at trace
+time (a tensor or Variable step, and a boolean-tensor condition, are read on each call).
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def flush(writer: SummaryWriter | None = None, name: str | None = None) -> None:
 @contextlib.contextmanager
 def record_if(condition: Any) -> Iterator[None]:
     """Within the block summaries are written only when ``condition`` (a bool, a boolean tensor, or a callable
-    returning one, evaluated at each summary) holds.
+    returning one, evaluated at each summary) holds. An inner ``record_if`` replaces the outer one (as in TF).
 
     >>> import tempfile
     >>> import tapegrad as tf
@@ -293,17 +293,21 @@ def record_if(condition: Any) -> Iterator[None]:
         _state.conditions.pop()
 
 
+def _condition() -> Any:
+    """The condition of the innermost ``record_if`` (TF: each ``record_if`` replaces the one around it), called if
+    callable: a bool or a boolean tensor."""
+    condition = _state.conditions[-1] if _state.conditions else True
+    return condition() if callable(condition) else condition
+
+
 def _truth(condition: Any) -> bool:
-    if callable(condition):
-        condition = condition()
-    if hasattr(condition, "_value"):
+    if _is_tensor(condition):
         condition = condition._value
     return bool(np.asarray(condition))
 
 
 def _recording() -> bool:
-    writer = _state.writer
-    return writer is not None and all(_truth(c) for c in _state.conditions)
+    return _state.writer is not None and _truth(_condition())
 
 
 def should_record_summaries() -> Any:
@@ -316,7 +320,10 @@ def should_record_summaries() -> Any:
     """
     from .ops import core
 
-    return core.constant(_recording())
+    if _state.writer is None:
+        return core.constant(False)
+    condition = _condition()
+    return core.identity(condition) if _is_tensor(condition) else core.constant(_truth(condition))
 
 
 def _get_step() -> Any:
@@ -393,9 +400,10 @@ def _write(tag: str, make_value: Callable[..., np.ndarray], inputs: tuple[Any, .
     where = [i for i, x in enumerate(inputs) if _is_tensor(x)]
     step_is_tensor = _is_tensor(step)
 
-    def record(*raws: Any) -> bool:
-        """The write, given the raw values of the tensor inputs (and of the step, if a tensor, last)."""
-        if not _recording():
+    def record(recording: Any, *raws: Any) -> bool:
+        """The write, given whether to record and the raw values of the tensor inputs (and of the step, if a
+        tensor, last)."""
+        if not _truth(recording):
             return False
         if step is None:
             raise ValueError("tf.summary: no step set. Pass step= to the summary call, or set one with "
@@ -407,15 +415,24 @@ def _write(tag: str, make_value: Callable[..., np.ndarray], inputs: tuple[Any, .
         return True
 
     tensors = [inputs[i] for i in where] + ([step] if step_is_tensor else [])
+    condition = _condition()
     if not _tracing():
-        return core.constant(record(*(t._value for t in tensors)))
-    # inside a tapegrad.function: a host effect of the program (written on every call, with that call's values;
-    # a Variable step is read by an op of the program)
-    from .compiler.host import host_effect, host_value
+        return core.constant(record(condition, *(t._value for t in tensors)))
+    # inside a tapegrad.function, as TF's graph: the condition is resolved at trace time (a callable is called
+    # now; a Python bool is fixed, a boolean tensor is read on every call) and the write is a host effect of the
+    # program, made on every call with that call's values (a tensor or Variable step read by the program)
+    from .compiler.host import host_effect
     from .ops.core import identity
 
-    host_effect(record, [identity(t) for t in tensors])
-    return host_value(lambda: np.bool_(_recording() and step is not None))
+    if not _is_tensor(condition):
+        if not _truth(condition):
+            return core.constant(False)
+        condition = core.constant(True)
+    if step is None:  # TF builds the write at trace time and needs the step then
+        record(True)
+    cond = identity(condition)
+    host_effect(record, [cond] + [identity(t) for t in tensors])
+    return cond
 
 
 def _tag(name: str, default: str) -> str:

@@ -117,9 +117,21 @@ def function_calls(tf: Any, logdir: str) -> None:
         tf.summary.histogram("xs", x, step=step, buckets=3)
         return x * 2
 
+    every_other = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def gated(x: Any) -> Any:
+        every_other.assign_add(1)
+        with tf.summary.record_if(lambda: tf.equal(every_other % 2, 0)):  # a tensor: read on each call
+            return tf.summary.scalar("gated", x, step=every_other)
+
     with w.as_default():
         for i in range(3):
             step_fn(tf.constant([1.0, 2.0, float(i)]), tf.constant(i, tf.int64))
+        with tf.summary.record_if(False):  # the trace's condition (no record_if: True) stays in force
+            step_fn(tf.constant([4.0, 4.0, 4.0]), tf.constant(3, tf.int64))
+        for i in range(4):
+            gated(tf.constant(float(i)))
     w.close()
 
 
