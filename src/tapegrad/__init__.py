@@ -56,7 +56,7 @@ from .compiler.function import function  # noqa: E402
 # Loaded on first use (PEP 562), so that `import tapegrad` stays fast: the training toolkit and the debugging tools.
 _LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "image", "io", "keras", "nest", "ragged",
                  "raw_ops", "signal", "scipy", "sparse", "strings", "sysconfig", "test", "train", "viz")
-_LAZY_MODULES += ("bitwise", "lookup", "sets", "quantization", "version")  # the smaller tf.* namespaces
+_LAZY_MODULES += ("audio", "bitwise", "lookup", "sets", "quantization", "version")  # the smaller tf.* namespaces
 _LAZY_MODULES += ("summary",)  # tf.summary (TensorBoard event files)
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 
@@ -89,6 +89,6 @@ __all__ = [
     "scipy", "viz",
     "Module", "name_scope", "device", "DeviceSpec", "dtypes", "image", "sparse", "sysconfig", "test",
     "keras", "train", "function", "autograph", "get_logger", "data", "io", "ragged", "raw_ops", "strings", "nest",
-    "signal", "bitwise", "lookup", "sets", "quantization", "version",
+    "signal", "audio", "bitwise", "lookup", "sets", "quantization", "version",
     *_collect(""),
 ]

@@ -639,5 +639,77 @@ def quant_version(tf: Any) -> Any:
     return tf.version.VERSION, tf.version.GRAPH_DEF_VERSION, int(tf.version.VERSION.split(".")[0]) >= 2
 
 
+# -- tf.audio -----------------------------------------------------------------------------------------------------
+
+def _wav_audio(tf: Any) -> Any:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    edge = [-1.0, -0.99998, 0.49999, 0.5000153, -3.0517578e-05, -4.5776367e-05, 1.5258789e-05, 1.0, 1.5, -1.5, 0.0]
+    vals = np.concatenate([np.float32(edge), rng.uniform(-1.2, 1.2, 49).astype(np.float32)])
+    return tf.constant(vals.reshape(30, 2))
+
+
+@case
+def audio_encode_bytes(tf: Any) -> Any:
+    a = _wav_audio(tf)
+    return (tf.audio.encode_wav(a, 44100).numpy().hex(), tf.audio.encode_wav(a[:, :1], 8000).numpy().hex(),
+            tf.audio.encode_wav(tf.zeros([0, 1]), 8000).numpy().hex(),
+            tf.audio.encode_wav(a, tf.constant(16000)).numpy().hex())
+
+
+@case
+def audio_encode_nan_is_zero(tf: Any) -> Any:
+    return tf.audio.encode_wav(tf.constant([[float("nan")], [0.25]]), 8000).numpy()[44:].hex()
+
+
+@case
+def audio_decode_roundtrip_and_options(tf: Any) -> Any:
+    wav = tf.audio.encode_wav(_wav_audio(tf), 22050)
+    d = tf.audio.decode_wav(wav)
+    return (d.audio, d.sample_rate, tf.audio.decode_wav(wav, desired_channels=1).audio,
+            tf.audio.decode_wav(wav, desired_channels=3).audio[:3], tf.audio.decode_wav(wav, desired_samples=3).audio,
+            tf.audio.decode_wav(wav, desired_samples=33).audio[-4:])
+
+
+@case
+def audio_decode_mono_to_stereo_in_function(tf: Any) -> Any:
+    wav = tf.audio.encode_wav(tf.constant([[0.5], [-0.25], [0.125]]), 8000)
+    f = tf.function(lambda w: tf.audio.decode_wav(w, desired_channels=2).audio * 2.0)
+    return f(wav), f(tf.audio.encode_wav(tf.constant([[0.75]]), 8000))
+
+
+@case
+def audio_decode_too_short(tf: Any) -> Any:
+    return tf.audio.decode_wav(b"RIFFxxxx")
+
+
+@case
+def audio_decode_not_16_bit(tf: Any) -> Any:
+    wav = tf.audio.encode_wav(tf.constant([[0.5]]), 8000).numpy()
+    bad = wav[:34] + bytes([8, 0]) + wav[36:]
+    return tf.audio.decode_wav(bad)
+
+
+@case
+def audio_encode_rank1_error(tf: Any) -> Any:
+    return tf.audio.encode_wav(tf.constant([0.1, 0.2]), 8000)
+
+
+@case
+def audio_encode_int_error(tf: Any) -> Any:
+    return tf.audio.encode_wav(tf.constant([[1, 2]]), 8000)
+
+
+@case
+def audio_encode_float64_error(tf: Any) -> Any:
+    return tf.audio.encode_wav(tf.constant([[0.1]], tf.float64), 8000)
+
+
+@case
+def audio_encode_negative_rate(tf: Any) -> Any:
+    return tf.audio.encode_wav(tf.constant([[0.1]]), -5)
+
+
 if __name__ == "__main__":
     _main(CASES)
