@@ -200,12 +200,11 @@ def _first_max_flags(x: np.ndarray, k: tuple[int, int]) -> np.ndarray:
 
 @pytest.mark.parametrize("shape", [(2, 4, 6, 3), (1, 2, 2, 1), (3, 6, 4, 8), (2, 8, 2, 16), (5, 2, 10, 5)])
 @pytest.mark.parametrize("kind", ["normal", "relu_ties", "binary"])
-@pytest.mark.parametrize("block", [1, 2, 1 << 30])
-def test_max_pool_2x2_flat_flags_match_first_maximum_loop(shape: tuple, kind: str, block: int,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """The 2×2 max pool's flat path (maxima and first-hit flags from shifted whole-array ufuncs) against a direct
-    loop over the windows, with the ties a ReLU makes (all-zero windows) and two-valued inputs (every kind of tie
-    between columns and rows), in float32 and float64, one image, two images or the whole batch per block."""
+def test_max_pool_2x2_flat_flags_match_first_maximum_loop(shape: tuple, kind: str) -> None:
+    """The 2×2 max pool's fast path (row maxima, then column maxima and first-hit flags from ufuncs over flattened
+    arrays and shifted copies of them) against a direct loop over the windows, with the ties a ReLU makes
+    (all-zero windows) and two-valued inputs (every kind of tie between columns and rows), in float32 and
+    float64."""
     from tapegrad.ops import pooling
 
     rng = np.random.default_rng(len(kind) * 100 + sum(shape))
@@ -216,7 +215,6 @@ def test_max_pool_2x2_flat_flags_match_first_maximum_loop(shape: tuple, kind: st
         x = rng.integers(0, 2, shape).astype(np.float64)
     for dt in (np.float32, np.float64):
         xd = x.astype(dt)
-        monkeypatch.setattr(pooling, "_POOL_FWD_BYTES", block * xd[0].nbytes)
         out, hits = pooling._tiled_max_flat(xd, (2, 2), flags=True)
         want = xd.reshape(shape[0], shape[1] // 2, 2, shape[2] // 2, 2, shape[3]).max(axis=(2, 4))
         np.testing.assert_array_equal(out, want)
@@ -226,19 +224,16 @@ def test_max_pool_2x2_flat_flags_match_first_maximum_loop(shape: tuple, kind: st
 
 @pytest.mark.parametrize("shape, k", [((2, 6, 6, 3), (3, 3)), ((2, 6, 6, 3), (2, 3)), ((2, 4, 6), (2, 1)),
                                       ((3, 2, 4, 6, 5), (1, 2)), ((2, 4, 4, 1), (4, 4)), ((1, 4, 4, 8), (2, 2))])
-@pytest.mark.parametrize("block", [4, 1 << 30])
-def test_max_pool_tiled_flat_maxima_and_gradient(shape: tuple, k: tuple, block: int,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tiled max pooling (any window, any leading axes) by shifted whole-array maxima, against the window maxima
-    of a direct reshape (NaN propagates), and its gradient under a tape against the first-maximum loop; blocks of
-    one image's bytes (with a partial last block) or the whole batch."""
+def test_max_pool_tiled_flat_maxima_and_gradient(shape: tuple, k: tuple) -> None:
+    """Tiled max pooling (any window, any leading axes) by row maxima and shifted flattened column maxima, against
+    the window maxima of a direct reshape (NaN propagates), and its gradient under a tape against the first-maximum
+    loop."""
+    from tapegrad._backend import NUMPY
     from tapegrad.ops import pooling
 
-    monkeypatch.setattr(pooling, "_POOL_FWD_BYTES", block * 8 * int(np.prod(shape[-3:])) // 4)
     rng = np.random.default_rng(sum(shape) + 7 * k[0] + k[1])
     x = np.maximum(np.round(rng.standard_normal(shape), 1), 0)
     x.reshape(-1)[3] = np.nan
-    from tapegrad._backend import NUMPY
 
     got = pooling._maxpool_fwd(NUMPY, x, k, k, ((0, 0), (0, 0)))  # leading axes: 1-D and N-D pooling use it
     t = x.reshape(shape[:-3] + (shape[-3] // k[0], k[0], shape[-2] // k[1], k[1], shape[-1]))

@@ -149,9 +149,6 @@ def _maxpool_vjp_tiled_np(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: 
 
 
 _POOL_CHUNK_BYTES = 512 << 10
-# input bytes per block of the forward: only bounds its temporaries for large inputs (blocks small enough for a core's
-# L2 measured slower in the CNN step: each block pays ~15 NumPy calls, and the step's misses are elsewhere)
-_POOL_FWD_BYTES = 4 << 20
 
 
 def _maxpool_vjp_rows(g: np.ndarray, x: np.ndarray, top: np.ndarray, ksize: tuple[int, int], gx: np.ndarray) -> None:
@@ -234,93 +231,85 @@ def _tiled_max_flat(x: np.ndarray, ksize: Sequence[int], flags: bool = False) ->
     """The maxima of the windows tiling a C-contiguous ``(..., H, W, C)`` (H, W multiples of the window, not
     empty), and with ``flags`` (2×2 windows, float) each window's first-hit flags, ``x``'s shape.
 
-    Each step is one ufunc over a flattened block of images and a shifted copy of it: the element ``b`` columns to
-    the right of flat index ``j`` is ``j + b*C``, ``a`` rows down ``j + a*W*C``. So ``max(x[j], x[j + C], ...)``
-    for every ``j`` gives the column maxima at the windows' first columns (long contiguous loops; the values at
-    the other positions are not used), whose maxima over the rows are the pooled values at the windows' top-left
-    corners, gathered last. (NumPy runs the same arithmetic on the strided ``(..., C)`` tap views several times
-    slower for a few channels: one inner loop per ``C`` values.) In blocks of images (``_POOL_FWD_BYTES``), which
-    bound the temporaries."""
+    First the maxima over each window's rows, a ufunc over whole image rows (``W*C`` contiguous values); then over
+    its columns on that half-size result, flattened: the element ``b`` columns to the right of flat index ``j`` is
+    ``j + b*C``, so ``max(m[j], m[j + C], ...)`` for every ``j`` is one long contiguous loop that gives the maxima at
+    the windows' first columns (the values at the other positions are not used), gathered last with each run of
+    ``C`` values copied as one element. (NumPy runs the same arithmetic on the strided ``(..., C)`` tap views
+    several times slower for a few channels: one inner loop per ``C`` values.) In a training step these passes are
+    memory-bound, so the temporaries are kept small: the half-size row maxima, and bytes for the flags."""
     kh, kw = ksize
     h, w, c = x.shape[-3:]
-    per = h * w * c
-    lead = x.shape[:-3]
-    xs = x.reshape(-1, per)
-    n = xs.shape[0]
-    step = max(1, min(n, _POOL_FWD_BYTES // (per * x.itemsize)))
-    out = np.empty(lead + (h // kh, w // kw, c), x.dtype)
-    outs = out.reshape(n, -1)
-    hits = _take(x.shape, np.bool_) if flags else None
-    cm = _take((step * per,), x.dtype) if kw > 1 else None
-    rm = _take((step * per,), x.dtype) if kh > 1 else None
-    bits = _take((2, step * per), np.bool_) if flags else None
-    for i in range(0, n, step):
-        m = min(step, n - i)
-        size = m * per
-        xf = xs[i:i + m].reshape(-1)
-        c_m = xf
-        if cm is not None:
-            c_m = cm[:size]
-            np.maximum(xf[:-c], xf[c:], out=c_m[:-c])
-            for b in range(2, kw):
-                np.maximum(c_m[:-b * c], xf[b * c:], out=c_m[:-b * c])
-        r_m = c_m
-        if rm is not None:
-            r_m = rm[:size]
-            np.maximum(c_m[:-w * c], c_m[w * c:], out=r_m[:-w * c])
-            for a in range(2, kh):
-                np.maximum(r_m[:-a * w * c], c_m[a * w * c:], out=r_m[:-a * w * c])
-        corners = _rows_of(r_m.reshape(m, h // kh, kh, w // kw, kw, c), c)[:, :, 0, :, 0]
-        np.copyto(_rows_of(outs[i:i + m].reshape(corners.shape + (c,)), c), corners)
-        if flags:
-            _first_hits_2x2(xf, c_m, bits[0, :size], bits[1, :size], (m, h, w, c),
-                            hits.reshape(n, per)[i:i + m].reshape(-1))
-    return out, hits
+    lead, ho, wc = x.shape[:-3], h // kh, w * c
+    xr = x.reshape(lead + (ho, kh, wc))
+    rows = xr[..., 0, :]
+    if kh > 1:
+        rows = _take(lead + (ho, wc), x.dtype)
+        np.maximum(xr[..., 0, :], xr[..., 1, :], out=rows)
+        for a in range(2, kh):
+            np.maximum(rows, xr[..., a, :], out=rows)
+    rf = rows.reshape(-1)
+    cols = rf
+    if kw > 1:
+        cols = _take(rf.shape, x.dtype)
+        np.maximum(rf[:-c], rf[c:], out=cols[:-c])
+        for b in range(2, kw):
+            np.maximum(cols[:-b * c], rf[b * c:], out=cols[:-b * c])
+    out = np.empty(lead + (ho, w // kw, c), x.dtype)
+    np.copyto(_rows_of(out, c), _rows_of(cols.reshape(lead + (ho, w // kw, kw, c)), c)[..., 0])
+    return out, (_first_hits_2x2(xr, rf, x.shape) if flags else None)
 
 
-def _first_hits_2x2(xf: np.ndarray, cm: np.ndarray, hcol: np.ndarray, hrow: np.ndarray, shape: tuple[int, ...],
-                    hits: np.ndarray) -> None:
-    """The first-hit flags of 2×2 windows (TF's rule, the first maximum in row-major order) into ``hits``, from a
-    flattened block ``xf`` of images ``shape`` and its column maxima ``cm`` (:func:`_tiled_max_flat`): within each
-    row of a window the second column wins only if strictly greater (``hcol``), then the second row only if its
-    maximum is strictly greater (``hrow``); an element is hit when its row is the chosen row and its column that
-    row's chosen column. Each choice is kept where it was computed (masked), spread to the window's other elements
-    by an OR with a shifted copy per axis, and compared with the element's own parity (bitwise ops on bytes).
-    Exact for non-NaN inputs (the caller drops the flags otherwise)."""
-    c, wc = shape[3], shape[2] * shape[3]
-    col0, row0, corner = _parity_masks(shape)
-    np.greater(xf[c:], xf[:-c], out=hcol[:-c])
-    hcol[-c:] = False
-    np.greater(cm[wc:], cm[:-wc], out=hrow[:-wc])
-    hrow[-wc:] = False
-    np.bitwise_and(hrow, corner, out=hrow)  # spread from the corner to the window: one shifted OR per axis
-    np.bitwise_or(hrow[c:], hrow[:-c], out=hrow[c:])
-    np.bitwise_or(hrow[wc:], hrow[:-wc], out=hrow[wc:])
-    np.bitwise_xor(hrow, row0, out=hrow)  # this element's row is the chosen one
-    np.bitwise_and(hcol, col0, out=hcol)
-    np.bitwise_or(hcol[c:], hcol[:-c], out=hcol[c:])
-    np.bitwise_xor(hcol, col0, out=hcol)  # this element's column is its row's chosen one
-    np.bitwise_and(hcol, hrow, out=hits)
+def _first_hits_2x2(xr: np.ndarray, rf: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The first-hit flags of 2×2 windows (TF's rule: the first maximum in row-major order), from the input as
+    rows ``xr`` ``(..., Ho, 2, W*C)`` and its row maxima ``rf`` (flattened), all in bytes on half-size arrays.
+
+    Per window column, the second row wins when strictly greater (``low``); then the second column wins when its
+    row maximum is strictly greater (``right``), or when the two are equal and the first column's maximum is in
+    the second row but the second column's in the first (the first maximum in row-major order is then in the first
+    row, second column). ``right`` is masked to the first column's positions, spread to the second column by an OR
+    with a copy shifted by ``C``, and compared with the element's column parity; an element is hit when its column
+    is the chosen one and its row its column's winner. Exact for non-NaN inputs (the caller drops the flags
+    otherwise)."""
+    c = shape[-1]
+    low = _take(rf.shape, np.bool_)
+    np.greater(xr[..., 1, :], xr[..., 0, :], out=low.reshape(xr.shape[:-2] + xr.shape[-1:]))
+    right = _take(rf.shape, np.bool_)
+    np.greater(rf[c:], rf[:-c], out=right[:-c])
+    right[-c:] = False
+    tie = _take(rf.shape, np.bool_)
+    np.greater_equal(rf[c:], rf[:-c], out=tie[:-c])
+    crossed = _take(rf.shape, np.bool_)
+    np.greater(low[:-c], low[c:], out=crossed[:-c])  # second row wins in the first column, first in the second
+    np.bitwise_and(tie[:-c], crossed[:-c], out=tie[:-c])
+    np.bitwise_or(right[:-c], tie[:-c], out=right[:-c])
+    del tie, crossed
+    first_col = _first_columns(rf.size, c)
+    np.bitwise_and(right, first_col, out=right)
+    np.bitwise_or(right[c:], right[:-c], out=right[c:])  # NumPy reads overlapping inputs as if copied first
+    np.bitwise_xor(right, first_col, out=right)  # now: this element's column is the window's chosen column
+    hits = _take(shape, np.bool_)
+    h4 = hits.reshape(xr.shape)
+    r3, l3 = right.reshape(xr.shape[:-2] + xr.shape[-1:]), low.reshape(xr.shape[:-2] + xr.shape[-1:])
+    np.bitwise_and(r3, l3, out=h4[..., 1, :])
+    np.greater(r3, l3, out=h4[..., 0, :])  # chosen column and first row its winner
+    return hits
 
 
-# Periodic masks of the 2×2 flags, for a flat NHWC index (bool, one byte per element): in the first column of its
-# window, in its first row, and both (its top-left corner); cached per block shape (a few shapes per model).
-_PARITY_MASKS: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+# For the 2×2 flags: True at the flat positions of a window's first column (period 2*C), cached per (size, C).
+_FIRST_COLS: dict[tuple[int, int], np.ndarray] = {}
 
 
-def _parity_masks(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    masks = _PARITY_MASKS.get(shape)
-    if masks is None:
-        h, w, c = shape[1:]
-        col = np.zeros((h, w, c), bool)
-        col[:, ::2] = True
-        row = np.zeros((h, w, c), bool)
-        row[::2] = True
-        masks = tuple(np.ascontiguousarray(np.broadcast_to(m, shape)).reshape(-1) for m in (col, row, col & row))
-        if len(_PARITY_MASKS) >= 8:
-            _PARITY_MASKS.pop(next(iter(_PARITY_MASKS)))
-        _PARITY_MASKS[shape] = masks
-    return masks
+def _first_columns(size: int, c: int) -> np.ndarray:
+    mask = _FIRST_COLS.get((size, c))
+    if mask is None:
+        period = np.zeros(2 * c, bool)
+        period[:c] = True
+        mask = np.tile(period, size // (2 * c))
+        if len(_FIRST_COLS) >= 8:
+            _FIRST_COLS.pop(next(iter(_FIRST_COLS)))
+        _FIRST_COLS[(size, c)] = mask
+    return mask
 
 
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
