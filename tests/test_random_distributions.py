@@ -329,3 +329,68 @@ def test_shuffle_and_categorical_gradients_and_errors_as_tf() -> None:
                          tf.errors.InvalidArgumentError)):
         with pytest.raises(error):
             call()
+
+
+# -- candidate samplers ---------------------------------------------------------------------------------------------
+
+
+def test_candidate_samplers_are_tensorflows() -> None:
+    tc = [[1, 5], [2, 3], [0, 9]]
+    s = tf.random.log_uniform_candidate_sampler(tc, 2, 8, True, 50, seed=3)
+    assert s.sampled_candidates.numpy().tolist() == [0, 23, 13, 3, 18, 24, 1, 4]  # TF 2.21
+    assert s.true_expected_count.shape == (3, 2) and s.sampled_expected_count.dtype == tf.float32
+    u = tf.random.uniform_candidate_sampler(tc, 2, 8, False, 50, seed=3)
+    assert u.sampled_candidates.numpy().tolist() == [35, 0, 3, 48, 37, 14, 8, 13]
+    np.testing.assert_array_equal(u.true_expected_count.numpy(), np.full((3, 2), np.float32(1 / 50) * 8))
+    a = tf.random.all_candidate_sampler(tc, 2, 10, True)
+    assert a.sampled_candidates.numpy().tolist() == list(range(10)) and (a.true_expected_count.numpy() == 1).all()
+
+
+def test_learned_unigram_counts_earlier_true_classes() -> None:
+    first = tf.random.learned_unigram_candidate_sampler([[3]], 1, 4, False, 5, seed=7)
+    p0 = first.true_expected_count.numpy()[0, 0]
+    np.testing.assert_allclose(p0, 4 / 5)  # every weight 1
+    second = tf.random.learned_unigram_candidate_sampler([[3]], 1, 4, False, 5, seed=7)
+    np.testing.assert_allclose(second.true_expected_count.numpy()[0, 0], 4 * 2 / 6)  # class 3 seen once
+    tf.random.set_seed(None)  # restarts the kernel: weights and stream
+    again = tf.random.learned_unigram_candidate_sampler([[3]], 1, 4, False, 5, seed=7)
+    assert np.array_equal(again.sampled_candidates.numpy(), first.sampled_candidates.numpy())
+
+
+def test_fixed_unigram_sampler_weights_and_vocab_file(tmp_path: object) -> None:
+    unigrams = [5.0, 1.0, 0.0, 2.0]
+    s = tf.random.fixed_unigram_candidate_sampler([[0]], 1, 200, False, 4, unigrams=unigrams, seed=1)
+    counts = np.bincount(s.sampled_candidates.numpy(), minlength=4)
+    assert counts[2] == 0 and counts[0] > counts[3] > counts[1]
+    np.testing.assert_allclose(s.true_expected_count.numpy(), [[200 * 5 / 8]], rtol=1e-6)
+    path = f"{tmp_path}/vocab.csv"
+    with open(path, "w") as f:
+        f.write("a,5\nb,1\nc,0\nd,2\n")
+    v = tf.random.fixed_unigram_candidate_sampler([[0]], 1, 200, False, 4, vocab_file=path, seed=1)
+    assert np.array_equal(v.sampled_candidates.numpy(), s.sampled_candidates.numpy())
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.random.fixed_unigram_candidate_sampler([[0]], 1, 2, False, 3, unigrams=[1.0, 2.0])
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.random.fixed_unigram_candidate_sampler([[0]], 1, 2, False, 3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: tf.random.uniform_candidate_sampler([[1, 2]], 3, 4, True, 10, seed=1),
+    lambda: tf.random.uniform_candidate_sampler([1, 2], 2, 4, True, 10, seed=1),
+    lambda: tf.random.uniform_candidate_sampler(tf.constant([[1, 2]]), 2, 4, True, 10, seed=1),
+    lambda: tf.random.uniform_candidate_sampler([[1, 2]], 2, 11, True, 10, seed=1),
+    lambda: tf.random.uniform_candidate_sampler([[1, 12]], 2, 4, True, 10, seed=1),
+    lambda: tf.random.uniform_candidate_sampler([[0, 0]], 2, 4, False, 0, seed=1),
+    lambda: tf.nn.compute_accidental_hits([[1, 2]], [[1]], 2),
+])
+def test_candidate_sampler_errors_are_invalid_argument(call: object) -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        call()  # type: ignore[operator]
+
+
+def test_compute_accidental_hits() -> None:
+    h = tf.nn.compute_accidental_hits([[1, 2], [3, 4]], [4, 1, 7, 2], 2)
+    assert h.indices.numpy().tolist() == [0, 0, 1] and h.ids.numpy().tolist() == [1, 3, 0]
+    assert h.indices.dtype == tf.int32 and (h.weights.numpy() == -np.finfo(np.float32).max).all()
+    with pytest.raises(ValueError):
+        tf.random.learned_unigram_candidate_sampler([[1]], 1, 2, False, 2**31, seed=1)

@@ -230,6 +230,40 @@ def random_stateless_rest(tf: Any) -> dict[str, np.ndarray]:
     return out
 
 
+@program
+def random_candidate_samplers(tf: Any) -> dict[str, np.ndarray]:
+    """The candidate samplers (uniform, log-uniform, learned unigram across calls, fixed unigram with distortion,
+    reserved ids and shards, all) with and without unique, and compute_accidental_hits: TF's kernels' values."""
+    tf.random.set_seed(None)
+    out = {}
+    tc = [[1, 5], [2, 3], [0, 9]]
+    samplers = (("uniform", tf.random.uniform_candidate_sampler),
+                ("log_uniform", tf.random.log_uniform_candidate_sampler),
+                ("learned", tf.random.learned_unigram_candidate_sampler))
+    for unique in (True, False):
+        for label, fn in samplers:
+            for call in range(2):
+                for j, v in enumerate(fn(tc, 2, 8, unique, 50, seed=3)):
+                    out[f"{label} {unique} call {call} out {j}"] = _np(v)
+        fixed = tf.random.fixed_unigram_candidate_sampler(
+            tc, 2, 8, unique, 12, unigrams=[5.0, 1.0, 0.0, 2.0, 7.5, 1.0, 1.0, 3.0, 0.5, 2.0], num_reserved_ids=2,
+            distortion=0.75, seed=4)
+        for j, v in enumerate(fixed):
+            out[f"fixed_unigram {unique} out {j}"] = _np(v)
+    shard = tf.random.fixed_unigram_candidate_sampler([[1, 0], [2, 3], [0, 4]], 2, 4, True, 5,
+                                                      unigrams=[5.0, 1.0, 0.0, 2.0, 7.5, 1.0, 1.0, 3.0, 0.5, 2.0],
+                                                      num_shards=2, shard=1, seed=4)
+    for j, v in enumerate(shard):
+        out[f"fixed_unigram shard out {j}"] = _np(v)
+    for j, v in enumerate(tf.random.all_candidate_sampler(tc, 2, 10, True)):
+        out[f"all out {j}"] = _np(v)
+    for j, v in enumerate(tf.random.log_uniform_candidate_sampler([[7]], 1, 40, True, 100000, seed=9)):
+        out[f"log_uniform 1e5 out {j}"] = _np(v)
+    for j, v in enumerate(tf.nn.compute_accidental_hits([[1, 2], [3, 4]], [4, 1, 7, 2], 2)):
+        out[f"accidental hits out {j}"] = _np(v)
+    return out
+
+
 # -- float16 reductions (TF adds in float16, in Eigen's order) ------------------------------------------------------
 
 _F16_CASES = [((1000,), None), ((37,), 0), ((1601,), 0), ((5000,), None), ((33333,), 0), ((500001,), 0),
