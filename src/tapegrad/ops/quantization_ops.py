@@ -69,6 +69,7 @@ def _fq(x: np.ndarray, mn: Any, mx: Any, num_bits: int, narrow: bool, divide: bo
 
 
 def _fq_masks(x: np.ndarray, mn: Any, mx: Any, num_bits: int, narrow: bool) -> tuple[Any, Any, Any, Any]:
+    """NumPy masks (inside / below / above the nudged range, min == max == 0) for the ``*_gradient`` functions."""
     qmin, qmax = _qrange(num_bits, narrow)
     nmin, nmax, _, _ = _nudge(mn, mx, qmin, qmax)
     both_zero = (np.asarray(mn) == 0) & (np.asarray(mx) == 0)  # TF: everything passes through
@@ -76,6 +77,20 @@ def _fq_masks(x: np.ndarray, mn: Any, mx: Any, num_bits: int, narrow: bool) -> t
     below = (x < nmin) & ~both_zero
     above = (x > nmax) & ~both_zero
     return inside, below, above, both_zero
+
+
+def _nudged_range(F: Any, mn: Any, mx: Any, num_bits: int, narrow: bool) -> tuple[Any, Any]:
+    """TF's nudged min and max computed with ``F``'s ops (recorded inside traces, so a compiled program recomputes
+    them from new ranges): clip-then-round equals Nudge's branches because the bounds are integers."""
+    qmin, qmax = _qrange(num_bits, narrow)
+    scale = (mx - mn) / float(qmax - qmin)
+    zp = F.floor(F.clip(float(qmin) - mn / scale, float(qmin), float(qmax)) + 0.5)
+    return (float(qmin) - zp) * scale, (float(qmax) - zp) * scale
+
+
+def _pass_inside(F: Any, g: Any, x: Any, lo: Any, hi: Any) -> Any:
+    """``g`` where ``lo <= x <= hi``, else 0 (with the ops every backend and the differentiable namespace have)."""
+    return F.where(F.equal(F.clip(x, lo, hi), x), g, F.zeros_like(g))
 
 
 # -- fake_quant_with_min_max_args -----------------------------------------------------------------------------------
@@ -86,8 +101,9 @@ def _fq_args_fwd(F: Any, x: Any, mn: float, mx: float, num_bits: int, narrow: bo
 
 
 def _fq_args_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    inside, _, _, _ = _fq_masks(ins[0], p["mn"], p["mx"], p["num_bits"], p["narrow"])
-    return (g * inside.astype(_F32),)
+    qmin, qmax = _qrange(p["num_bits"], p["narrow"])
+    nmin, nmax, _, _ = _nudge(p["mn"], p["mx"], qmin, qmax)  # the range is a fixed parameter of this op
+    return (_pass_inside(F, g, ins[0], float(nmin), float(nmax)),)
 
 
 def _f32(*shapes: tuple[int, ...], lo: float = -1.5, hi: float = 1.5) -> Any:
@@ -163,18 +179,26 @@ def _fq_pc_fwd(F: Any, x: Any, mn: Any, mx: Any, num_bits: int, narrow: bool) ->
     return _fq(x, mn, mx, num_bits, narrow, divide=False)
 
 
-def _fq_vars_grads(g: Any, x: Any, mn: Any, mx: Any, p: Any, keep_last: bool) -> tuple[Any, Any, Any]:
-    inside, below, above, _ = _fq_masks(x, mn, mx, p["num_bits"], p["narrow"])
-    axes = tuple(range(-x.ndim, -1 if keep_last else 0))
-    return g * inside.astype(_F32), (g * below.astype(_F32)).sum(axis=axes), (g * above.astype(_F32)).sum(axis=axes)
+def _fq_vars_grads(F: Any, g: Any, x: Any, mn: Any, mx: Any, p: Any, keep_last: bool) -> tuple[Any, Any, Any]:
+    """TF's FakeQuantWithMinMaxVars(PerChannel)Gradient: ``g`` inside the nudged range to the input, the sums of
+    ``g`` below / above it to min / max (per channel: over all but the last axis); min == max == 0 passes ``g``
+    through to the input."""
+    nmin, nmax = _nudged_range(F, mn, mx, p["num_bits"], p["narrow"])
+    zero = F.zeros_like(g)
+    both_zero = F.equal(F.abs(mn) + F.abs(mx), 0.0)
+    gx = F.where(both_zero, g, _pass_inside(F, g, x, nmin, nmax))
+    below = F.where(both_zero, zero, F.where(F.equal(F.maximum(x, nmin), x), zero, g))
+    above = F.where(both_zero, zero, F.where(F.equal(F.minimum(x, nmax), x), zero, g))
+    axes = tuple(range(-len(F.shape(x)), -1 if keep_last else 0))
+    return gx, F.sum(below, axis=axes), F.sum(above, axis=axes)
 
 
 def _fq_vars_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return _fq_vars_grads(g, ins[0], ins[1], ins[2], p, keep_last=False)
+    return _fq_vars_grads(F, g, ins[0], ins[1], ins[2], p, keep_last=False)
 
 
 def _fq_pc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    return _fq_vars_grads(g, ins[0], ins[1], ins[2], p, keep_last=True)
+    return _fq_vars_grads(F, g, ins[0], ins[1], ins[2], p, keep_last=True)
 
 
 def _vars_args(rng: np.random.Generator) -> tuple[Any, ...]:
@@ -261,7 +285,10 @@ def _vars_gradient(gradients: Any, inputs: Any, min: Any, max: Any, num_bits: in
     g, x = _float32_input(gradients, op), _float32_input(inputs, op)
     mn_t, mx_t = _range_tensors(x, min, max, op, per_channel)
     p = {"num_bits": _check_bits(num_bits, op), "narrow": bool(narrow_range)}
-    dx, dmin, dmax = _fq_vars_grads(g._value, x._value, mn_t._value, mx_t._value, p, keep_last=per_channel)
+    inside, below, above, _ = _fq_masks(x._value, mn_t._value, mx_t._value, p["num_bits"], p["narrow"])
+    axes = tuple(range(x._value.ndim - 1 if per_channel else x._value.ndim))
+    gv = g._value
+    dx, dmin, dmax = gv * inside, (gv * below).sum(axis=axes), (gv * above).sum(axis=axes)
     return _VarsGrad(*(core.constant(np.asarray(a, _F32)) for a in (dx, dmin, dmax)))
 
 
@@ -334,20 +361,16 @@ def _qdq_fwd(F: Any, x: Any, mn: Any, mx: Any, signed: bool, num_bits: int, rang
     return np.moveaxis(out.reshape(moved), -1, axis)
 
 
-def _qdq_mask(x: Any, mn: Any, mx: Any, axis: int | None) -> Any:
-    if axis is None:
-        return (x >= mn) & (x <= mx)
-    shape = [1] * x.ndim
-    shape[axis] = -1
-    return (x >= np.reshape(mn, shape)) & (x <= np.reshape(mx, shape))
-
-
 def _qdq_v4_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     """TF's QuantizeAndDequantizeV4Grad: the input's gradient passes where ``input_min <= x <= input_max`` (the
     given range, also when it was not used); min and max get zero gradients."""
     x, mn, mx = ins
-    mask = _qdq_mask(x, mn, mx, p["axis"]).astype(x.dtype)
-    return g * mask, F.zeros_like(mn) if needs[1] else None, F.zeros_like(mx) if needs[2] else None
+    if p["axis"] is not None:
+        shape = [1] * len(F.shape(x))
+        shape[p["axis"]] = -1
+        mn, mx = F.reshape(mn, shape), F.reshape(mx, shape)
+    gx = _pass_inside(F, g, x, mn, mx)
+    return gx, F.zeros_like(ins[1]) if needs[1] else None, F.zeros_like(ins[2]) if needs[2] else None
 
 
 def _qdq_v2_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
