@@ -434,3 +434,24 @@ def test_exp_of_minus_x_squared_in_a_kernel_is_exp_bit_for_bit():
     general(arg, ref)
     assert np.array_equal(got.view(np.uint32)[:-3], ref.view(np.uint32)[:-3]) and np.isnan(got[-3])
     assert got[-2] == 1.0 == got[-1] and (got == 0).sum() > 1000 and ((got > 0) & (got < 1e-38)).sum() > 100
+
+
+def test_relu_and_bias_gradients_fuse_under_jit():
+    # without jit, a compiled training step records the ReLU and bias_add gradient rules as one node each (their
+    # raw NumPy paths, ops/rule_nodes.py); under jit they stay composite nodes and join the kernels
+    rng = np.random.default_rng(3)
+    X = tf.constant(rng.standard_normal((32, 20)).astype(np.float32))
+    W = tf.Variable(rng.standard_normal((20, 64)).astype(np.float32))
+    b = tf.Variable(rng.standard_normal(64).astype(np.float32))
+
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.nn.relu(tf.nn.bias_add(tf.matmul(X, W), b)) ** 2)
+        return tape.gradient(loss, [W, b])
+
+    pj, pp, got, ref = both(step)
+    assert "relu_grad" in pp.code and "bias_add_grad" in pp.code  # the plan keeps the rule nodes
+    assert "relu_grad" not in pj.code and "bias_add_grad" not in pj.code, pj.code
+    assert set(pj.jit_report.unfused) <= {"matmul", "transpose"}, pj.jit_report.summary()
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got[1], ref[1], rtol=1e-5, atol=1e-5)

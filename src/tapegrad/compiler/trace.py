@@ -55,6 +55,9 @@ class Tracer:
     forward = False
     persistent = False
     watch_accessed = False
+    #: set for a ``jit_compile=True`` trace: elementwise gradient rules then stay graph nodes the jit can fuse
+    #: (ops/rule_nodes.py)
+    jit = False
 
     def __init__(self) -> None:
         self.known: set[int] = set()
@@ -341,6 +344,7 @@ def trace(run: Callable[[list[Any]], tuple[list[Any], Any]], example_inputs: lis
 
     t0 = time.perf_counter()
     tr = Tracer()
+    tr.jit = jit_compile
     if generic:
         tr.shapelog = ShapeLog()
     g = tr.graph

@@ -31,6 +31,10 @@ RULE_NODE_OPS = frozenset({
     "relu", "bias_add", "max_pool2d", "fused_batch_norm_train", "lstm_sequence", "conv2d", "conv2d_bias_act",
 })
 
+#: Of those, the ones whose rules are elementwise or reductions: under ``jit_compile=True`` they stay composite graph
+#: nodes, which the jit fuses into its kernels (the ReLU mask and the bias gradient into the kernels around them).
+FUSABLE_RULES = frozenset({"relu", "bias_add"})
+
 _NODE_OPS: dict[str, OpDef] = {}
 
 
@@ -102,6 +106,8 @@ def record(op: OpDef, g: Any, ins: tuple[Any, ...], in_ids: Any, out: Any, oid: 
     """``op``'s rule as one recorded node (see the module docstring); returns the rule's results as Tensors, or
     None when the rule's results are not all plain arrays (the caller then runs the rule on the differentiable
     namespace as usual)."""
+    if op.name in FUSABLE_RULES and getattr(local.tracer, "jit", False):
+        return None
     gmulti = type(g) is tuple
     gs = list(g) if gmulti else [g]
     omulti = type(oid) is tuple
