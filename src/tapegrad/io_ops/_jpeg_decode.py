@@ -42,8 +42,8 @@ def huffman_tables(counts: bytes, symbols: bytes, is_ac: bool) -> tuple[list[int
 
     ``basic[x] = symbol << 5 | code length`` (0: no code matches). ``fast`` also folds in the extra bits when code
     and extra bits fit in 16: DC ``value << 5 | bits``; AC ``value << 12 | advance << 5 | bits`` where advance is
-    run + 1, 16 for ZRL and 64 for end-of-block (any run but 15 with size 0, as libjpeg reads it). 0 sends the
-    decoder to its slow path."""
+    run + 1, 16 for ZRL and 64 for end-of-block (any run but 15 with size 0, as libjpeg reads it). An entry of 0
+    bits sends the decoder to its slow path (an AC one also jumps 64, so the fast loop ends on it)."""
     key = (counts, symbols, is_ac)
     hit = _TABLE_CACHE.get(key)
     if hit is not None:
@@ -75,7 +75,7 @@ def huffman_tables(counts: bytes, symbols: bytes, is_ac: bool) -> tuple[list[int
     if is_ac:
         run = sym >> 4
         adv = np.where(size > 0, run + 1, np.where(run == 15, 16, 64))
-        fast = np.where(ok, (value << 12) | (adv << 5) | total, 0)
+        fast = np.where(ok, (value << 12) | (adv << 5) | total, 64 << 5)
     else:
         fast = np.where(ok, (value << 5) | total, 0)
     out = (fast.tolist(), basic.tolist())
@@ -153,15 +153,20 @@ def decode_sequential(segments: list[tuple[Any, int]], bases: list[int], slots: 
             C[base] = pr[ci]
             k = 1
             bk = base - 1
-            while k < 64:
-                e = aF[P[p]]
-                n = e & 31
-                if n:
-                    p += n
-                else:
-                    e, p = _slow(P, p, aB, True)
-                k += (e >> 5) & 127
+            while True:
+                while k < 64:
+                    e = aF[P[p]]
+                    p += e & 31
+                    k += (e >> 5) & 127
+                    C[bk + k] = e >> 12
+                if e & 31:
+                    break
+                # a slow entry (consumes 0 bits, jumps 64 like an end-of-block): decode it the long way
+                e, p = _slow(P, p, aB, True)
+                k += ((e >> 5) & 127) - 64
                 C[bk + k] = e >> 12
+                if k >= 64:
+                    break
     return nblocks
 
 
