@@ -44,6 +44,8 @@ def test_encode_matches_recorded_tensorflow_bytes() -> None:
     assert _sha(tf.io.encode_jpeg(img, quality=30, chroma_downsampling=False).numpy()) == "fbf45016f0426719"
     assert _sha(tf.io.encode_jpeg(img, optimize_size=True).numpy()) == "f70156f35df9ef0c"
     assert _sha(tf.io.encode_jpeg(img[..., :1]).numpy()) == "e8faf10d0e6adaf3"
+    assert _sha(tf.io.encode_jpeg(img, progressive=True).numpy()) == "6caabb2bba1ec935"
+    assert _sha(tf.io.encode_jpeg(img[..., :1], progressive=True, quality=60).numpy()) == "4a3fc9e05d25f4de"
 
 
 def test_decode_matches_recorded_tensorflow_pixels() -> None:

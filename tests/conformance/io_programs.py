@@ -1084,12 +1084,13 @@ def jpeg_encode_bytes(tf: Any) -> Any:
 
 
 @case
-def jpeg_encode_progressive_pixels(tf: Any) -> Any:
-    """Progressive files differ in bytes (scan script, tables) but decode to the same pixels."""
+def jpeg_encode_progressive(tf: Any) -> Any:
+    """libjpeg's progressive script (successive approximation, optimal tables per scan): TF's bytes."""
     out = []
     for img in _jpeg_images().values():
-        data = tf.io.encode_jpeg(img, progressive=True, quality=75)
-        out.append(tf.io.decode_jpeg(data).numpy().tolist())
+        for kw in ({}, {"quality": 40, "chroma_downsampling": False}, {"quality": 100}):
+            data = tf.io.encode_jpeg(img, progressive=True, **kw)
+            out.append(data.numpy().hex())
     return out
 
 

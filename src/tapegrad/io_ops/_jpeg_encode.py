@@ -1,12 +1,12 @@
-"""``tf.io.encode_jpeg`` in NumPy: libjpeg-turbo's compressor, reproduced so that the default settings give TF's
-bytes exactly.
+"""``tf.io.encode_jpeg`` in NumPy: libjpeg-turbo's compressor, reproduced so that TF's bytes come out exactly.
 
 The pipeline is libjpeg's: fixed-point RGB→YCbCr tables (``jccolor.c``), edge replication and 2x2 box
 downsampling with its alternating 1, 2 rounding bias (``jcsample.c``/``jcprepct.c``), the accurate integer forward
 DCT (``jfdctint.c``), quantisation by libjpeg-turbo's reciprocal multiply (``jcdctmgr.c``), dummy blocks at the
 right and bottom edges of partial MCUs (``jccoefct.c``), quality-scaled Annex K tables and the standard (or, with
-``optimize_size``, libjpeg's optimal) Huffman tables. Huffman coding is vectorised: every symbol of the scan is
-built as an array, then the bits are packed at once.
+``optimize_size``, libjpeg's optimal) Huffman tables; progressive files follow ``jpeg_simple_progression`` and
+``jcphuff.c`` (end-of-band runs, buffered correction bits, optimal tables per scan). Huffman coding of a
+sequential scan is vectorised: every symbol is built as an array, then the bits are packed at once.
 """
 
 from __future__ import annotations
@@ -252,13 +252,14 @@ def symbols(blocks: np.ndarray, comp: np.ndarray, dc: bool, ac: bool) -> tuple[n
 
 def pack(sym: np.ndarray, table: np.ndarray, val: np.ndarray, nbits: np.ndarray,
          codes: list[tuple[np.ndarray, np.ndarray]]) -> bytes:
-    """The entropy-coded bytes: each symbol's code then its extra bits, padded with ones, 0xFF stuffed."""
+    """The entropy-coded bytes: each symbol's code then its extra bits, padded with ones, 0xFF stuffed (a token of
+    table -1 is bits alone)."""
     code = np.zeros(len(sym), np.int64)
     clen = np.zeros(len(sym), np.int64)
     for t, (c_of, l_of) in enumerate(codes):
         sel = table == t
         code[sel], clen[sel] = c_of[sym[sel]], l_of[sym[sel]]
-    if (clen == 0).any():
+    if (clen[table >= 0] == 0).any():
         raise InvalidArgumentError("encode_jpeg: a symbol has no Huffman code (internal table error).")
     extra = np.where(val < 0, val + (np.int64(1) << nbits) - 1, val) & ((np.int64(1) << nbits) - 1)
     word = (code << nbits) | extra
@@ -343,13 +344,10 @@ def encode(arr: np.ndarray, quality: int, progressive: bool, optimize: bool, sam
     if not progressive:
         sym, is_ac, cmp, val, nb = symbols(mcu_blocks, mcu_comp, True, True)
         out += _scan(sym, is_ac, cmp, val, nb, tsel, list(range(nc)), optimize, 0, 63)
-    else:  # spectral selection: one interleaved DC scan, then each component's AC coefficients
-        sym, is_ac, cmp, val, nb = symbols(mcu_blocks, mcu_comp, True, False)
-        out += _scan(sym, is_ac, cmp, val, nb, tsel, list(range(nc)), True, 0, 0)
-        for ci, c in enumerate(comps):
-            own = c["coef"][:c["hib"], :c["wib"]].reshape(-1, 64)
-            sym, is_ac, cmp, val, nb = symbols(own, np.full(len(own), ci), False, True)
-            out += _scan(sym, is_ac, cmp, val, nb, tsel, [ci], True, 1, 63)
+    else:
+        own = [c["coef"][:c["hib"], :c["wib"]].reshape(-1, 64) for c in comps]
+        for script in progression(nc):
+            out += _progressive_scan(script, mcu_blocks, mcu_comp, own, tsel)
     out.append(b"\xff\xd9")
     return b"".join(out)
 
@@ -385,8 +383,8 @@ def encode_jpeg(image: Any, format: str = "", quality: int = 95, progressive: bo
 
     With the defaults (quality 95, 4:2:0 chroma, standard Huffman tables) the bytes equal TensorFlow's.
     ``optimize_size`` computes libjpeg's optimal Huffman tables; ``chroma_downsampling=False`` keeps full-size
-    chroma (4:4:4); ``progressive`` writes a progressive JPEG (a DC scan and one spectral-selection scan per
-    component: TF decodes it to the same pixels as its own progressive file, whose bytes differ). ``format`` is
+    chroma (4:4:4); ``progressive`` writes libjpeg's progressive script (``jpeg_simple_progression``: spectral
+    selection and successive approximation, optimal tables per scan). ``format`` is
     ``''``, ``'grayscale'`` or ``'rgb'``; ``density_unit`` ``'in'`` or ``'cm'``; ``xmp_metadata`` goes in an APP1
     segment.
 
@@ -428,3 +426,168 @@ def encode_jpeg(image: Any, format: str = "", quality: int = 95, progressive: bo
                   (2, 2) if chroma_downsampling else (1, 1),
                   (1 if unit == "in" else 2, int(x_density), int(y_density)), xmp)
     return core.constant(scalar(data))
+
+
+# -- progressive (jcphuff.c) ------------------------------------------------------------------------------------------
+
+def progression(nc: int) -> list[tuple[tuple[int, ...], int, int, int, int]]:
+    """``jpeg_simple_progression``'s scans: (components, Ss, Se, Ah, Al)."""
+    every = tuple(range(nc))
+    if nc == 3:
+        return [(every, 0, 0, 0, 1), ((0,), 1, 5, 0, 2), ((2,), 1, 63, 0, 1), ((1,), 1, 63, 0, 1),
+                ((0,), 6, 63, 0, 2), ((0,), 1, 63, 2, 1), (every, 0, 0, 1, 0), ((2,), 1, 63, 1, 0),
+                ((1,), 1, 63, 1, 0), ((0,), 1, 63, 1, 0)]
+    per = [((c,), ss, se, ah, al) for ss, se, ah, al in ((1, 5, 0, 2), (6, 63, 0, 2), (1, 63, 2, 1)) for c in every]
+    return [(every, 0, 0, 0, 1), *per, (every, 0, 0, 1, 0), *[((c,), 1, 63, 1, 0) for c in every]]
+
+
+class _Tokens:
+    """A scan's symbols and bits in stream order: (table or -1, symbol, bit value, bit count)."""
+
+    def __init__(self) -> None:
+        self.tab: list[int] = []
+        self.sym: list[int] = []
+        self.val: list[int] = []
+        self.nb: list[int] = []
+
+    def symbol(self, t: int, sym: int, val: int = 0, nb: int = 0) -> None:
+        self.tab.append(t)
+        self.sym.append(sym)
+        self.val.append(val & ((1 << nb) - 1))
+        self.nb.append(nb)
+
+    def bits(self, val: int, nb: int) -> None:
+        if nb:
+            self.symbol(-1, 0, val, nb)
+
+
+def _eobrun(tok: _Tokens, t: int, run: int, corr: list[int]) -> None:
+    """``emit_eobrun``: the run's symbol and bits, then the buffered correction bits."""
+    nbits = run.bit_length() - 1
+    tok.symbol(t, nbits << 4, run, nbits)
+    for b in corr:
+        tok.bits(b, 1)
+
+
+def _progressive_scan(script: tuple[tuple[int, ...], int, int, int, int], mcu_blocks: np.ndarray,
+                      mcu_comp: np.ndarray, own: list[np.ndarray], tsel: np.ndarray) -> list[bytes]:
+    comps, ss, se, ah, al = script
+    tok = _Tokens()
+    if ss == 0:  # DC scans are interleaved (MCU order, dummy blocks included) when they hold several components
+        dc = mcu_blocks[:, 0] if len(comps) > 1 else own[comps[0]][:, 0]
+        cmp = mcu_comp if len(comps) > 1 else np.full(len(dc), comps[0])
+        if ah == 0:
+            v = dc >> al
+            d = v.copy()
+            for c in comps:
+                sel = np.nonzero(cmp == c)[0]
+                d[sel] = np.diff(v[sel], prepend=0)
+            for c, dd, n in zip(cmp.tolist(), d.tolist(), _category(d).tolist()):
+                tok.symbol(int(tsel[c]) * 2, n, dd if dd >= 0 else dd - 1, n)
+        else:
+            for b in ((dc >> al) & 1).tolist():
+                tok.bits(b, 1)
+    else:
+        c = comps[0]
+        t = int(tsel[c]) * 2 + 1
+        band = own[c][:, ss:se + 1]
+        mag = np.abs(band) >> al
+        (_ac_first if ah == 0 else _ac_refine)(tok, t, band, mag)
+    return _emit_scan(tok, comps, tsel, ss, se, ah, al)
+
+
+def _ac_first(tok: _Tokens, t: int, band: np.ndarray, mag: np.ndarray) -> None:
+    """``encode_mcu_AC_first``: run/size symbols of the point-transformed coefficients, end-of-band runs."""
+    run = 0
+    width = band.shape[1]
+    cats = _category(mag)
+    for row in range(len(band)):
+        nz = np.nonzero(mag[row])[0].tolist()
+        if nz:
+            if run:
+                _eobrun(tok, t, run, [])
+                run = 0
+            prev = -1
+            for k in nz:
+                r = k - prev - 1
+                while r > 15:
+                    tok.symbol(t, 0xF0)
+                    r -= 16
+                n, m = int(cats[row, k]), int(mag[row, k])
+                tok.symbol(t, (r << 4) + n, m if band[row, k] > 0 else ~m, n)
+                prev = k
+            if prev == width - 1:
+                continue
+        run += 1
+        if run == 0x7FFF:
+            _eobrun(tok, t, run, [])
+            run = 0
+    if run:
+        _eobrun(tok, t, run, [])
+
+
+def _ac_refine(tok: _Tokens, t: int, band: np.ndarray, mag: np.ndarray) -> None:
+    """``encode_mcu_AC_refine``: newly non-zero coefficients with their sign, correction bits of the others
+    (buffered until the next symbol), end-of-band runs."""
+    run = 0
+    corr: list[int] = []
+    for row in range(len(band)):
+        m = mag[row].tolist()
+        ones = [k for k, v in enumerate(m) if v == 1]
+        eob = ones[-1] if ones else -1
+        r = 0
+        br: list[int] = []
+        for k, v in enumerate(m):
+            if v == 0:
+                r += 1
+                continue
+            while r > 15 and k <= eob:
+                if run:
+                    _eobrun(tok, t, run, corr)
+                    run, corr = 0, []
+                tok.symbol(t, 0xF0)
+                r -= 16
+                for b in br:
+                    tok.bits(b, 1)
+                br = []
+            if v > 1:
+                br.append(v & 1)
+                continue
+            if run:
+                _eobrun(tok, t, run, corr)
+                run, corr = 0, []
+            tok.symbol(t, (r << 4) + 1, 0 if band[row, k] < 0 else 1, 1)
+            for b in br:
+                tok.bits(b, 1)
+            br = []
+            r = 0
+        if r > 0 or br:
+            run += 1
+            corr += br
+            if run == 0x7FFF or len(corr) > 1000 - 64 + 1:
+                _eobrun(tok, t, run, corr)
+                run, corr = 0, []
+    if run:
+        _eobrun(tok, t, run, corr)
+
+
+def _emit_scan(tok: _Tokens, comps: tuple[int, ...], tsel: np.ndarray, ss: int, se: int, ah: int,
+               al: int) -> list[bytes]:
+    """DHT markers (optimal tables from this scan's counts; a DC refinement needs none), SOS and the data."""
+    tab = np.array(tok.tab, np.int64)
+    sym = np.array(tok.sym, np.int64)
+    out = []
+    defs: dict[int, tuple[bytes, bytes]] = {}
+    kind = 0 if ss == 0 else 1
+    for c in comps if not (ss == 0 and ah) else ():
+        t = int(tsel[c]) * 2 + kind
+        if t not in defs:
+            defs[t] = optimal_table(np.bincount(sym[tab == t], minlength=256))
+            out.append(_dht(kind, int(tsel[c]), *defs[t]))
+    codes = [_codes(*defs[t]) if t in defs else (np.zeros(256, np.int64), np.zeros(256, np.int64)) for t in range(4)]
+    fields = b"".join(bytes([c + 1, ((int(tsel[c]) if ss == 0 and ah == 0 else 0) << 4)
+                             | (int(tsel[c]) if ss > 0 else 0)]) for c in comps)
+    out.append(_marker(0xDA, bytes([len(comps)]) + fields + bytes([ss, se, (ah << 4) | al])))
+    if len(sym):
+        out.append(pack(sym, tab, np.array(tok.val, np.int64), np.array(tok.nb, np.int64), codes))
+    return out
