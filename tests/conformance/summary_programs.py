@@ -161,11 +161,34 @@ def keras_fit(tf: Any, keras: Any, logdir: str) -> None:
                   verbose=0)
 
 
+def keras_layer_summaries(tf: Any, keras: Any, logdir: str) -> None:
+    """Summaries written inside a layer's call during fit, to the writer and step the callback pushes
+    (update_freq="batch"): in compiled steps the step and condition are those of the trace, eager steps read them
+    on each batch."""
+    class Probe(keras.layers.Layer):
+        def call(self, x: Any) -> Any:
+            tf.summary.histogram("probe_inputs", x, buckets=4)
+            tf.summary.scalar("probe_mean", tf.reduce_mean(x))
+            return x
+
+    rng = np.random.RandomState(3)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = rng.normal(size=(16, 1)).astype("float32")
+    for name, eager in (("compiled", False), ("eager", True)):
+        model = keras.Sequential([keras.Input((3,)), Probe(), keras.layers.Dense(1, name="out")])
+        model.set_weights([np.full(w.shape, 0.25, "float32") for w in model.get_weights()])
+        model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", run_eagerly=eager)
+        cb = keras.callbacks.TensorBoard(os.path.join(logdir, "layer_" + name), update_freq="batch",
+                                         write_graph=False)
+        model.fit(x, y, batch_size=8, epochs=2, shuffle=False, callbacks=[cb], verbose=0)
+
+
 def run_all(tf: Any, keras: Any, logdir: str) -> None:
     basic(tf, logdir)
     errors(tf, logdir)
     function_calls(tf, logdir)
     keras_fit(tf, keras, logdir)
+    keras_layer_summaries(tf, keras, logdir)
 
 
 # -- reading (under TensorFlow) ----------------------------------------------------------------------------------

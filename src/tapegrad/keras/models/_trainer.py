@@ -266,7 +266,8 @@ class Trainer:
         needs_optimizer = training and self.optimizer is not None and not getattr(self.optimizer, "built", True)
         if not needs_metrics and not needs_optimizer and getattr(self, "built", True):
             return
-        y_pred = self(x, training=False)
+        with _summaries_off():  # Keras builds symbolically: tf.summary calls in layers write nothing then
+            y_pred = self(x, training=False)
         if needs_metrics:
             self._build_metrics(y, y_pred)
         if needs_optimizer and self.trainable_weights:
@@ -583,3 +584,11 @@ def _class_weights(y: Any, class_weight: dict[int, float], sample_weight: Any) -
         weights = weights * np.asarray(sample_weight, dtype=np.float32)
     return weights
 
+
+def _summaries_off() -> Any:
+    """``tf.summary.record_if(False)`` when tf.summary is in use (an eager call that stands for a symbolic build)."""
+    import contextlib
+    import sys
+
+    summary = sys.modules.get("tapegrad.summary")
+    return summary.record_if(False) if summary is not None else contextlib.nullcontext()
