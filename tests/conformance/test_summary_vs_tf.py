@@ -115,10 +115,12 @@ def _brief(e: dict[str, Any]) -> str:
     return f"{e['step']}:{e['kind']}"
 
 
-RUNS = {"basic": 0.0, "errors": 0.0, "function": 0.0, "keras_epoch/train": 2e-4, "keras_epoch/validation": 2e-4,
-        "keras_batch/train": 2e-4, "keras_batch/validation": 2e-4, "keras_every2/train": 2e-4,
-        "keras_every2/validation": 2e-4, "keras_every3/train": 2e-4, "keras_every3/validation": 2e-4, "layer_compiled/train": 2e-4,
-        "layer_eager/train": 2e-4}
+KERAS_RUNS = ("keras_epoch/train", "keras_epoch/validation", "keras_batch/train", "keras_batch/validation",
+              "keras_every2/train", "keras_every2/validation", "keras_every3/train", "keras_every3/validation",
+              "layer_compiled/train", "layer_eager/train")
+# value tolerance per run: exact for summaries of the same inputs; Keras training compares float32 results of
+# different kernels
+RUNS = {"basic": 0.0, "errors": 0.0, "function": 0.0, **{run: 2e-4 for run in KERAS_RUNS}}
 
 
 @pytest.mark.parametrize("run", list(RUNS))
