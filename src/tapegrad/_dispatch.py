@@ -22,8 +22,9 @@ _TRACES = 0
 # (tapegrad._device keeps it): while non-zero, every op first asks whether this thread may run it.
 _HARD_PLACEMENT = 0
 
-# The wrap-and-record tail below is written out in each entry point on purpose: a shared helper would cost one more
-# Python call on every op, the cost users of an eager library feel first (docs/performance.md).
+# Each entry point wraps its result inline and hands the recording to _tail1/_tail2, which do the variable watch and
+# the record for the usual single-tape case in that one frame (a Python call per op is what users of an eager library
+# feel first: docs/performance.md).
 
 
 def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY, out: Any = None) -> Tensor:
@@ -44,16 +45,7 @@ def apply1(op: OpDef, x: Any, p: dict[str, Any] = _EMPTY, out: Any = None) -> Te
     res._id = None
     tapes = local.tapes
     if tapes:
-        if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
-            tr = local.tracer
-            if tr is not None:
-                tr.on_op(op, (x,), (v,), res, out, p)
-        if type(x) is Variable:
-            on_variable_read(x, tapes)
-        if op.vjp is not None and (out.dtype.kind in "fcV" or op.vjp is NO_GRADIENT):  # (TF: LookupError later)
-            _record(op, (x._id,), (v,), res, out, p, tapes)
-        elif x._id is not None:
-            note_break(op, (x._id,), tapes)
+        _tail1(op, x, v, res, out, p, tapes, True)
     return res
 
 
@@ -75,18 +67,7 @@ def apply2(op: OpDef, a: Any, b: Any, p: dict[str, Any] = _EMPTY, out: Any = Non
     res._id = None
     tapes = local.tapes
     if tapes:
-        if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
-            tr = local.tracer
-            if tr is not None:
-                tr.on_op(op, (a, b), (va, vb), res, out, p)
-        if type(a) is Variable:
-            on_variable_read(a, tapes)
-        if type(b) is Variable:
-            on_variable_read(b, tapes)
-        if op.vjp is not None and out.dtype.kind in "fcV":
-            _record(op, (a._id, b._id), (va, vb), res, out, p, tapes)
-        elif a._id is not None or b._id is not None:
-            note_break(op, (a._id, b._id), tapes)
+        _tail2(op, a, b, a._id, b._id, va, vb, res, out, p, tapes)
     return res
 
 
@@ -107,7 +88,6 @@ def make_binary(op: OpDef) -> Any:
     """
     fwd = op.fwd
     kinds = op.kinds
-    differentiable = op.vjp is not None
 
     def call(a: Any, b: Any, name: str | None = None) -> Tensor:
         if _HARD_PLACEMENT:
@@ -155,18 +135,7 @@ def make_binary(op: OpDef) -> Any:
         res._id = None
         tapes = local.tapes
         if tapes:
-            if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
-                tr = local.tracer
-                if tr is not None:
-                    tr.on_op(op, (a, b), (va, vb), res, out, _EMPTY)
-            if ta is Variable:
-                on_variable_read(a, tapes)
-            if tb is Variable:
-                on_variable_read(b, tapes)
-            if differentiable and out.dtype.kind in "fcV":
-                _record(op, (ia, ib), (va, vb), res, out, _EMPTY, tapes)
-            elif ia is not None or ib is not None:
-                note_break(op, (ia, ib), tapes)
+            _tail2(op, a, b, ia, ib, va, vb, res, out, _EMPTY, tapes)
         return res
 
     call.__name__ = call.__qualname__ = op.name
@@ -176,7 +145,6 @@ def make_binary(op: OpDef) -> Any:
 def make_unary(op: OpDef, kinds: str | None) -> Any:
     """The hot path of a one-input op without parameters, specialised to ``op`` (one Python frame per call)."""
     fwd = op.fwd
-    differentiable = op.vjp is not None
 
     def call(x: Any, name: str | None = None) -> Tensor:
         if _HARD_PLACEMENT:
@@ -204,16 +172,7 @@ def make_unary(op: OpDef, kinds: str | None) -> Any:
         res._id = None
         tapes = local.tapes
         if tapes:
-            if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
-                tr = local.tracer
-                if tr is not None:
-                    tr.on_op(op, (x,), (v,), res, out, _EMPTY)
-            if tx is Variable:
-                on_variable_read(x, tapes)
-            if differentiable and out.dtype.kind in "fcV":
-                _record(op, (x._id,), (v,), res, out, _EMPTY, tapes)
-            elif x._id is not None:
-                note_break(op, (x._id,), tapes)
+            _tail1(op, x, v, res, out, _EMPTY, tapes, False)
         return res
 
     call.__name__ = call.__qualname__ = op.name
@@ -313,6 +272,86 @@ def applyn(op: OpDef, args: tuple[Any, ...], p: dict[str, Any] = _EMPTY) -> Any:
             return res
         _record(op, tuple([a._id for a in args]), vals, res, out, p, tapes)
     return res
+
+
+def _tail1(op: OpDef, x: Any, v: Any, res: Any, out: Any, p: dict[str, Any], tapes: tuple[Any, ...],
+           lookup_error: bool) -> None:
+    """What a one-input op does while recorders are active: the trace hook, the variable watch, the record (or the
+    break). ``lookup_error``: record an op with the NO_GRADIENT rule whatever its output dtype, so that the sweep
+    raises TF's LookupError (apply1's ops); the unary fast path records float outputs only."""
+    if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
+        tr = local.tracer
+        if tr is not None:
+            tr.on_op(op, (x,), (v,), res, out, p)
+    vjp = op.vjp
+    tape = tapes[0]
+    if len(tapes) == 1 and not tape.forward and vjp is not None and not op.multi \
+            and (out.dtype.kind in "fcV" or (lookup_error and vjp is NO_GRADIENT)):
+        # one tape, one differentiable output: on_variable_read and _record's steps for it, in this frame
+        known = tape.known
+        ix = x._id
+        if type(x) is Variable and x._trainable and tape.watch_accessed:
+            variables = tape.variables
+            if ix not in variables:
+                known.add(ix)
+                variables[ix] = x
+        if ix in known:
+            oid = res._id = next_id()
+            tape.entries.append((op, (ix,), oid, _specs_only((v,)) if not op.save_in and out.size > 256 else (v,),
+                                 out if op.save_out else None, p))
+            known.add(oid)
+        return
+    if type(x) is Variable:
+        on_variable_read(x, tapes)
+    if vjp is not None and (out.dtype.kind in "fcV" or (lookup_error and vjp is NO_GRADIENT)):
+        _record(op, (x._id,), (v,), res, out, p, tapes)
+    elif x._id is not None:
+        note_break(op, (x._id,), tapes)
+
+
+def _tail2(op: OpDef, a: Any, b: Any, ia: Any, ib: Any, va: Any, vb: Any, res: Any, out: Any, p: dict[str, Any],
+           tapes: tuple[Any, ...]) -> None:
+    """:func:`_tail1` for two inputs (``a``/``b`` may be Python scalars, with ids None)."""
+    if _TRACES:  # some thread runs a trace (tapegrad.compiler): is it this one?
+        tr = local.tracer
+        if tr is not None:
+            tr.on_op(op, (a, b), (va, vb), res, out, p)
+    tape = tapes[0]
+    if len(tapes) == 1 and not tape.forward and op.vjp is not None and not op.multi and out.dtype.kind in "fcV":
+        # one tape, one differentiable output: on_variable_read and _record's steps for it, in this frame
+        known = tape.known
+        if tape.watch_accessed:
+            if type(a) is Variable and a._trainable:
+                variables = tape.variables
+                if ia not in variables:
+                    known.add(ia)
+                    variables[ia] = a
+            if type(b) is Variable and b._trainable:
+                variables = tape.variables
+                if ib not in variables:
+                    known.add(ib)
+                    variables[ib] = b
+        ka = ia in known
+        kb = ib in known
+        if ka or kb:
+            oid = res._id = next_id()
+            if (ka or ia is None) and (kb or ib is None):
+                ids: Any = (ia, ib)
+            else:  # an input this tape does not watch: a constant to it (see _record)
+                ids = MaskedIds((ia if ka else None, ib if kb else None))
+                ids.real = (ia, ib)
+            tape.entries.append((op, ids, oid, _specs_only((va, vb)) if not op.save_in and out.size > 256
+                                 else (va, vb), out if op.save_out else None, p))
+            known.add(oid)
+        return
+    if type(a) is Variable:
+        on_variable_read(a, tapes)
+    if type(b) is Variable:
+        on_variable_read(b, tapes)
+    if op.vjp is not None and out.dtype.kind in "fcV":
+        _record(op, (ia, ib), (va, vb), res, out, p, tapes)
+    elif ia is not None or ib is not None:
+        note_break(op, (ia, ib), tapes)
 
 
 class SavedSpec:
