@@ -161,7 +161,7 @@ def backward(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any
     if not nb and local.grad_listener is None and (
             not local.tapes or (tracer is None and not _recording_wants(reach, seeds))):
         # the everyday sweep: raw arrays, no batch axes, nothing recording or listening
-        return _sweep_raw(entries, consume, seeds, source_ids, reach, xp), False
+        return _sweep_raw(entries, consume, _raw_grads(seeds), source_ids, reach, xp), False
     # a trace (tapegrad.compiler) records the sweep as graph nodes: rules run on the differentiable namespace
     diff = (local.tracer is not None or _recording_wants(reach, seeds)) if local.tapes else False
     # only a trace records this sweep (no tape differentiates the gradient): fast rules become one node each
@@ -310,16 +310,31 @@ def _raw_grads(seeds: dict[int, Any]) -> dict[int, Any]:
     return {k: (v._value if type(v) is Tensor else v) for k, v in seeds.items()}
 
 
-def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, Any], source_ids: set[int],
-               reach: set[int], xp: Any) -> dict[int, Any]:
+def sweep_tape(tape: Any, tid: int, seed: Any, source_ids: set[int], float_ids: set[int], xp: Any) -> Any:
+    """The gradients of one raw ``seed`` (for target ``tid``) through ``tape``, when :func:`backward`'s reachability
+    pass can be skipped: no watch() call and every variable the tape watches is a float source (a training step's
+    ``gradient(loss, model.trainable_variables)``). The tape's ``known`` set is then exactly the set of ids that
+    depend on a source (it holds the watched roots and the outputs of every entry with a known input), i.e. the
+    ``reach`` that pass would compute. Only outside any recording (no tape, trace or listener: a raw sweep).
+    Returns the results dict, or None where this does not apply (the caller then runs :func:`backward`)."""
+    if local.tapes or local.grad_listener is not None or tape.watches is not None \
+            or not tape.variables.keys() <= float_ids:
+        return None
+    return _sweep_raw(tape.entries, not tape.persistent, {tid: seed}, source_ids, tape.known, xp)
+
+
+def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, grads: dict[int, Any], source_ids: set[int],
+               reach: Any, xp: Any) -> dict[int, Any]:
     """:func:`backward`'s loop for the everyday case: rules on raw arrays (no tape records the sweep), no batch
     axes, no listener. The same steps as the general loop, written for the fewest Python operations per entry:
     every tape entry of a training step passes here (~1 µs of bookkeeping each), so each lookup counts.
 
     The references it holds (``e``, ``ins``, ``g``, ``prev``) are the ones the in-place tests of
     :func:`accumulate` and of the rules (``_buffers.spare``/``sole``) count on: keep them as they are.
+
+    ``grads`` (id → raw array: the seeds; the sweep's working table) and ``reach`` (the ids a gradient may flow
+    into) are the caller's; see :func:`sweep_tape` for the case where ``reach`` is the tape's ``known`` set.
     """
-    grads = _raw_grads(seeds)
     results: dict[int, Any] = {}
     gpop = grads.pop
     gget = grads.get
@@ -337,12 +352,15 @@ def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, seeds: dict[int, A
                 continue
         else:
             g = gpop(oid, None)
-            if g is None:
-                continue
-            if oid in source_ids:
+            if type(g) is not _nd:  # (one test for the usual case, an array)
+                if g is None:
+                    continue
+                if oid in source_ids:
+                    results[oid] = g
+                if type(g) is IndexedSlices:
+                    g = g._densify(False)  # a gathered intermediate (not a source): rules take dense upstreams
+            elif oid in source_ids:
                 results[oid] = g
-        if type(g) is IndexedSlices:
-            g = g._densify(False)  # a gathered intermediate (not a source): rules take dense upstreams
         n = len(in_ids)
         if n == 2:
             i0, i1 = in_ids

@@ -51,7 +51,7 @@ class Tape:
         # facts for debugging.explain, logged as things happen (None until the first one)
         self.breaks: list[tuple[Any, ...]] | None = None  # ops that stopped the gradient: (in ids, op, file, line)
         self.watches: list[tuple[Any, ...]] | None = None  # watch() calls: (id, file, line, entries before)
-        self.sites: tuple[str, int] | None = None  # (file, line) where the `with` block ended
+        self.sites: tuple[Any, int] | None = None  # (code, f_lasti) where the `with` block ended
 
     def watch_variable(self, var: Any) -> None:
         vid = var._id

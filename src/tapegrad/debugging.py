@@ -203,7 +203,7 @@ class _Snapshot:
         snap.escapes = list(ESCAPES.get(rec, ()))
         snap.breaks = list(getattr(rec, "breaks", None) or ())
         snap.watches = list(getattr(rec, "watches", None) or ())
-        snap.sites = getattr(rec, "sites", None)
+        snap.sites = _site_line(getattr(rec, "sites", None))
         for e in snap.entries:
             o = e[2]
             if type(o) is tuple:
@@ -471,6 +471,20 @@ def _assign_fix(expr: str, name: str) -> str:
                 return f"{name}.{op}({ast.unparse(b.right)})"
         return f"{name}.assign({ast.unparse(b)})"
     return f"{name}.assign(...)"
+
+
+def _site_line(site: Any) -> tuple[str, int] | None:
+    """``(file, line)`` of a tape's recorded exit site, kept as ``(code, f_lasti)`` (the line is looked up here, not
+    on every ``with`` exit)."""
+    if site is None or type(site[0]) is str:
+        return site
+    code, lasti = site
+    line = code.co_firstlineno
+    for start, end, ln in code.co_lines():
+        if start <= lasti < end and ln is not None:
+            line = ln
+            break
+    return (code.co_filename, line)
 
 
 def _fmt_line(filename: str, lineno: int) -> str:
