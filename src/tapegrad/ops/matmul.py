@@ -108,12 +108,19 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
             transpose_a or transpose_b or adjoint_a or adjoint_b):
         # the usual call (two float matrices, no flags): the checks below in their cheapest form
         va, vb = a._value, b._value
-        if (va.ndim == 2 and vb.ndim == 2 and va.dtype == vb.dtype and va.dtype.kind in "fcV"
-                and va.shape[1] == vb.shape[0]):
-            if type(va) is _nd and type(vb) is _nd and va.dtype.kind != "V":
-                # the forward computed here (what _matmul_fwd computes for it): no keyword unpacking of the flags
-                return apply2(MATMUL, a, b, _MATMUL_PLAIN, _np_matmul(va, vb))
-            return apply2(MATMUL, a, b, _MATMUL_PLAIN)
+        dt = va.dtype
+        if va.ndim == 2 and vb.ndim == 2 and dt == vb.dtype and dt.kind in "fcV":
+            if type(va) is _nd and type(vb) is _nd and dt.kind != "V":
+                # the forward computed here (what _matmul_fwd computes for it): no keyword unpacking of the flags;
+                # inner dimensions that differ fall through to the checks below, which raise TF's error
+                try:
+                    out = _np_matmul(va, vb)
+                except ValueError:
+                    out = None
+                if out is not None:
+                    return apply2(MATMUL, a, b, _MATMUL_PLAIN, out)
+            elif va.shape[1] == vb.shape[0]:
+                return apply2(MATMUL, a, b, _MATMUL_PLAIN)
     x, y = pair(a, b, "matmul")
     sa, sb = x._value.shape, y._value.shape
     if len(sa) < 2 or len(sb) < 2:
