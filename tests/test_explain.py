@@ -128,6 +128,20 @@ def test_outside_the_context() -> None:
     assert e.cause == "outside_context" and "y = h * h" in e.line
 
 
+def test_outside_the_context_names_the_line_where_the_with_block_ended() -> None:
+    # the tape keeps (code, f_lasti) of its exit; explain turns it into the `with` statement's file and line
+    import inspect
+
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        h = x * 2.0
+    line = inspect.currentframe().f_lineno - 2
+    y = h * h
+    e = _one(debugging.explain(tape, y, x))
+    assert e.cause == "outside_context"
+    assert f"test_explain.py:{line}: with tf.GradientTape() as tape:)" in e.message, e.message
+
+
 def test_outside_the_context_in_stop_recording() -> None:
     x = tf.Variable(3.0)
     with tf.GradientTape() as tape:
