@@ -35,6 +35,14 @@ _get_kind = operator.attrgetter("_value.dtype.kind")
 _set_value = Tensor._value.__set__  # type: ignore[attr-defined]
 _set_xp = Tensor._xp.__set__  # type: ignore[attr-defined]
 _set_id = Tensor._id.__set__  # type: ignore[attr-defined]
+_ONES: dict[Any, Any] = {}  # dtype -> NumPy scalar 1 (immutable: one per dtype serves every scalar target's seed)
+
+
+def _one(dtype: Any) -> Any:
+    one = _ONES.get(dtype)
+    if one is None:
+        one = _ONES[dtype] = dtype.type(1)
+    return one
 
 
 # Set by tapegrad.compiler.shapes: while a trace of a signature with None dims runs, tape use is recorded so that the
@@ -298,7 +306,7 @@ class GradientTape:
         sid = source._id
         if sid is None:
             sid = ensure_id(source)
-        seed = v.dtype.type(1) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
+        seed = _one(v.dtype) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
         src = {sid}
         fsrc = src if source._value.dtype.kind in "fcV" else set()
         results = sweep_tape(tape, tid, seed, src, fsrc, xp)
@@ -329,7 +337,7 @@ class GradientTape:
         tid = target._id
         if tid is None:
             tid = ensure_id(target)
-        seed = v.dtype.type(1) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
+        seed = _one(v.dtype) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
         results = sweep_tape(tape, tid, seed, source_ids, float_ids, xp)
         diff = False
         if results is None:

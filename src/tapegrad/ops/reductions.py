@@ -40,6 +40,8 @@ def unreduce(F: Any, g: Any, xshape: tuple[int, ...], axes: tuple[int, ...], kee
 def scalar_view(g: Any, shape: tuple[int, ...]) -> np.ndarray:
     """A read-only view of the scalar ``g`` with ``shape`` (all strides 0): np.broadcast_to without its Python-level
     argument handling (several µs per call on a loss's upstream)."""
+    if isinstance(g, np.generic):  # a NumPy scalar is a read-only buffer: the view is read-only already
+        return np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
     a = np.asarray(g)
     v = np.ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
     v.flags.writeable = False
