@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _buffers
+from ._backend import NUMPY, _ones, sum_axes
 from ._indexed_slices import IndexedSlices
 from ._registry import NO_GRADIENT, OPS
 from ._tape import local
@@ -438,14 +439,47 @@ def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, grads: dict[int, A
 def _fit_raw(op: Any, r: Any, v: Any, xp: Any) -> Any:
     """A raw rule result ``r`` whose shape or dtype object differs from input ``v``'s, fitted to it (sum to shape,
     cast); IndexedSlices and the 0-d gradients an op declares final are kept as they are."""
-    if type(r) is _nd and r.dtype == v.dtype:
-        if r.shape == v.shape:  # an equal dtype that is another object
-            return r
-        if r.ndim > len(v.shape):  # a broadcast input (a bias): fit()'s sum, without its other cases
-            return xp.sum_to(r, v.shape, 0)
+    if type(r) is _nd:
+        dt = r.dtype
+        if dt == v.dtype:
+            rs = r.shape
+            vs = v.shape
+            if rs == vs:  # an equal dtype that is another object
+                return r
+            if len(rs) > len(vs):  # a broadcast input (a bias): fit()'s sum, without its other cases
+                if xp is NUMPY:
+                    plan = _LEAD_SUMS.get((rs, vs, dt))
+                    if plan is None:
+                        plan = _lead_sum_plan(rs, vs, dt)
+                    if plan is not False:  # what sum_to computes for it, without its per-call checks
+                        if plan[1] is not None and r.flags.c_contiguous:
+                            return _matmul(plan[1], r)
+                        return _add_reduce(r, plan[0])
+                return xp.sum_to(r, vs, 0)
     if type(r) is IndexedSlices or _kept_scalar(op, r):
         return r
     return fit(xp, r, v, 0)
+
+
+# (result shape, input shape, dtype) -> how _backend.sum_to sums a result broadcast over leading axes only (a bias's
+# gradient): (axes, ones) with ``ones`` the vector of its BLAS column sums where sum_to uses them (else None); False
+# where sum_to does more (inner broadcast axes). Bounded like sum_to's own caches.
+_LEAD_SUMS: dict[tuple[Any, ...], Any] = {}
+_matmul = np.matmul
+_add_reduce = np.add.reduce
+
+
+def _lead_sum_plan(rs: tuple[int, ...], vs: tuple[int, ...], dt: Any) -> Any:
+    axes = sum_axes(rs, vs, 0)
+    if len(_LEAD_SUMS) > 256:
+        _LEAD_SUMS.clear()
+    if axes != tuple(range(len(rs) - len(vs))) or dt.kind not in "fcV":
+        plan: Any = False
+    else:  # the same test as sum_to's (its contiguity test is made per call)
+        ones = _ones(rs[0], dt) if axes == (0,) and len(rs) == 2 and rs[0] >= 16 and dt.char in "fd" else None
+        plan = (axes, ones)
+    _LEAD_SUMS[(rs, vs, dt)] = plan
+    return plan
 
 
 def _no_gradient(op: Any) -> None:
