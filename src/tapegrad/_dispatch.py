@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from ._registry import NO_GRADIENT, OpDef
-from ._tape import local, next_id, on_variable_read
+from ._tape import Tape, local, next_id, on_variable_read
 from ._tensor import Tensor, Variable, note_break
 
 _new = object.__new__
@@ -285,9 +285,10 @@ def _tail1(op: OpDef, x: Any, v: Any, res: Any, out: Any, p: dict[str, Any], tap
             tr.on_op(op, (x,), (v,), res, out, p)
     vjp = op.vjp
     tape = tapes[0]
-    if len(tapes) == 1 and not tape.forward and vjp is not None and not op.multi \
+    if len(tapes) == 1 and type(tape) is Tape and vjp is not None and not op.multi \
             and (out.dtype.kind in "fcV" or (lookup_error and vjp is NO_GRADIENT)):
-        # one tape, one differentiable output: on_variable_read and _record's steps for it, in this frame
+        # one tape, one differentiable output: on_variable_read and _record's steps for it, in this frame (a Tape:
+        # `type(...) is` is a cheaper test than the class attribute `forward`, which Python 3.11 does not specialise)
         known = tape.known
         ix = x._id
         if type(x) is Variable and x._trainable and tape.watch_accessed:
@@ -317,7 +318,7 @@ def _tail2(op: OpDef, a: Any, b: Any, ia: Any, ib: Any, va: Any, vb: Any, res: A
         if tr is not None:
             tr.on_op(op, (a, b), (va, vb), res, out, p)
     tape = tapes[0]
-    if len(tapes) == 1 and not tape.forward and op.vjp is not None and not op.multi and out.dtype.kind in "fcV":
+    if len(tapes) == 1 and type(tape) is Tape and op.vjp is not None and not op.multi and out.dtype.kind in "fcV":
         # one tape, one differentiable output: on_variable_read and _record's steps for it, in this frame
         known = tape.known
         if tape.watch_accessed:
