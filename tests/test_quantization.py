@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tf
-from tapegrad.errors import InvalidArgumentError, NotFoundError
+from tapegrad.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 
 
 def test_docstring_examples_run() -> None:
@@ -76,6 +76,17 @@ def test_quantize_dequantize_modes() -> None:
         tf.quantization.quantize(x, -1.0, 1.0, "qint8", round_mode="HALF_TO_EVEN")
     with pytest.raises(NotFoundError):
         tf.quantization.dequantize(tf.constant([5], tf.int32), -1.0, 1.0, mode="SCALED")
+
+
+def test_quantize_per_axis() -> None:
+    x = tf.constant([[-1.0, 0.25], [0.5, 0.75]])
+    r = tf.quantization.quantize(x, [-1.0, 0.0], [1.0, 1.0], "quint8", axis=1)
+    assert r.output.numpy().tolist() == [[0, 64], [191, 191]]  # TF 2.21
+    assert r.output_min.numpy().tolist() == [-1.0, 0.0] and r.output_max.numpy().tolist() == [1.0, 1.0]
+    d = tf.quantization.dequantize(r.output, r.output_min, r.output_max, axis=1)
+    np.testing.assert_allclose(d.numpy(), [[-1.0, 0.2509804], [0.4980392, 0.7490196]], rtol=1e-6)
+    with pytest.raises(UnimplementedError):
+        tf.quantization.quantize(x, [-1.0, 0.0], [1.0, 1.0], "quint8", mode="MIN_FIRST", axis=1)
 
 
 def test_quantize_and_dequantize_v2_and_gradient() -> None:

@@ -635,6 +635,25 @@ def quant_quantize_half_even_needs_scaled(tf: Any) -> Any:
 
 
 @case
+def quant_quantize_per_axis(tf: Any) -> Any:
+    import numpy as np
+
+    x = tf.constant(np.linspace(-1.2, 1.3, 24, dtype=np.float32).reshape(4, 3, 2))
+    out = []
+    for mode in ("MIN_COMBINED", "MIN_FIRST", "SCALED"):
+        for tname in ("quint8", "qint8", "qint16"):
+            for axis, lo, hi in ((1, [-1.0, 0.0, -0.5], [1.0, 1.0, 0.5]), (-1, [-0.3, 0.2], [0.6, 0.9])):
+                try:
+                    r = tf.quantization.quantize(x, lo, hi, getattr(tf, tname, tname), mode=mode, axis=axis)
+                    d = tf.quantization.dequantize(r.output, r.output_min, r.output_max, mode=mode, axis=axis)
+                    out.append((mode, tname, axis, r.output.numpy().tolist(), r.output_min.numpy().tolist(),
+                                r.output_max.numpy().tolist(), d.numpy().tolist()))
+                except Exception as e:  # noqa: BLE001 - compared by class
+                    out.append((mode, tname, axis, type(e).__name__))
+    return out
+
+
+@case
 def quant_version(tf: Any) -> Any:
     return tf.version.VERSION, tf.version.GRAPH_DEF_VERSION, int(tf.version.VERSION.split(".")[0]) >= 2
 

@@ -20,7 +20,7 @@ from .. import _dtypes
 from .._dispatch import apply1, applyn
 from .._registry import defop, spec
 from .._tensor import Tensor, _TensorLike
-from ..errors import InvalidArgumentError, NotFoundError
+from ..errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from . import core
 from ._common import to_tensor
 
@@ -483,39 +483,9 @@ def _qtype(T: Any, op: str) -> np.dtype:
     return np.dtype(name)
 
 
-def quantize(input: Any, min_range: Any, max_range: Any, T: Any, mode: str = "MIN_COMBINED",  # noqa: A002, N803
-             round_mode: str = "HALF_AWAY_FROM_ZERO", name: str | None = None, narrow_range: bool = False,
-             axis: int | None = None, ensure_minimum_range: float = 0.01) -> Any:
-    """Quantizes float32 ``input`` into the integer type ``T`` (TF's QuantizeV2): returns
-    ``(output, output_min, output_max)``. ``mode``: ``MIN_COMBINED`` (affine over ``[min, max]``), ``MIN_FIRST``
-    (``min`` rounded onto the grid first) or ``SCALED`` (symmetric, 0 maps to 0). The range is widened to include
-    0 and to be at least ``ensure_minimum_range`` wide, as TF. ``T`` names a quantized dtype (``"quint8"``…) or the
-    integer dtype tapegrad stores it in (``tf.uint8``…): tapegrad has no quantized dtypes, so ``output`` has the
-    plain integer dtype. Not differentiable (as TF).
-
-    >>> import tapegrad as tf
-    >>> r = tf.quantization.quantize([-1.0, 0.0, 0.3, 1.0], -1.0, 1.0, tf.uint8)
-    >>> r.output.numpy().tolist(), float(r.output_min), float(r.output_max)
-    ([0, 128, 166, 255], -1.0, 1.0)
-    """
-    op = "quantize"
-    x = _float32_input(input, op)
-    qt = _qtype(T, op)
-    if mode not in _MODES:
-        raise InvalidArgumentError(f"{op}: mode must be one of {', '.join(_MODES)}, got {mode!r}.")
-    if round_mode not in ("HALF_AWAY_FROM_ZERO", "HALF_TO_EVEN"):
-        raise InvalidArgumentError(f"{op}: round_mode must be 'HALF_AWAY_FROM_ZERO' or 'HALF_TO_EVEN', got "
-                                   f"{round_mode!r}.")
-    if round_mode == "HALF_TO_EVEN" and mode != "SCALED":
-        raise InvalidArgumentError(f"{op}: round_mode HALF_TO_EVEN is only supported in SCALED mode.")
-    if axis is not None:
-        raise InvalidArgumentError(f"{op}: per-axis quantization (axis={axis}) is not implemented in tapegrad; "
-                                   "quantize each slice separately.")
-    in_min = float(np.asarray(_float32_input(min_range, op)._value))
-    in_max = float(np.asarray(_float32_input(max_range, op)._value))
-    if in_min > in_max:
-        raise InvalidArgumentError(f"{op}: min_range must be <= max_range, got {in_min} > {in_max}.")
-    v = x._value
+def _quantize_slice(v: np.ndarray, in_min: float, in_max: float, qt: np.dtype, mode: str, round_mode: str,
+                    narrow_range: bool, ensure_minimum_range: float) -> tuple[np.ndarray, Any, Any]:
+    """TF's QuantizeV2 on one slice with one range: the integer values and the output range."""
     info = np.iinfo(qt)
     lo_q = _F32(info.min)
     mn = _F32(min(0.0, in_min))
@@ -553,15 +523,104 @@ def quantize(input: Any, min_range: Any, max_range: Any, T: Any, mode: str = "MI
             q = np.where((q >= 2.0**31) | (q < -(2.0**31)) | np.isnan(q), -(2.0**31), q)
         elif qt == np.int32:  # TF's MIN_FIRST bounds: the int32 range as floats that convert back
             q = np.clip(q, -2.147483648e09, float(_F32(2.147483520e09)))
-        q = np.clip(q, info.min, info.max).astype(qt)
-    return QuantizeV2(core.constant(q), core.constant(np.asarray(mn, _F32)), core.constant(np.asarray(mx, _F32)))
+        return np.clip(q, info.min, info.max).astype(qt), mn, mx
+
+
+def _ranges(mn: Any, mx: Any, x: Tensor, axis: int | None, op: str) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """The float32 range arrays (scalars, or one per slice along ``axis``) and the normalized axis."""
+    lo = np.asarray(_float32_input(mn, op)._value, _F32)
+    hi = np.asarray(_float32_input(mx, op)._value, _F32)
+    if axis is None or (int(axis) == -1 and lo.ndim == 0):
+        if lo.ndim or hi.ndim:
+            raise InvalidArgumentError(f"{op}: min_range and max_range must be scalars without axis, got shapes "
+                                       f"{list(lo.shape)} and {list(hi.shape)}.")
+        return lo.reshape(1), hi.reshape(1), None
+    nd = x._value.ndim
+    ax = int(axis) + nd if int(axis) < 0 else int(axis)
+    if not 0 <= ax < nd:
+        raise InvalidArgumentError(f"{op}: axis {axis} is out of range for an input of rank {nd}.")
+    d = x._value.shape[ax]
+    if lo.shape != (d,) or hi.shape != (d,):
+        raise InvalidArgumentError(f"{op}: with axis={axis}, min_range and max_range must have shape [{d}] (one "
+                                   f"range per slice), got {list(lo.shape)} and {list(hi.shape)}.")
+    return lo, hi, ax
+
+
+def _per_slice(v: np.ndarray, ax: int | None, count: int, fn: Any) -> list[Any]:
+    """``fn(k, slice)`` for each slice along ``ax`` (the whole array when ``ax`` is None)."""
+    if ax is None:
+        return [fn(0, v)]
+    return [fn(k, np.take(v, k, axis=ax)) for k in range(count)]
+
+
+def quantize(input: Any, min_range: Any, max_range: Any, T: Any, mode: str = "MIN_COMBINED",  # noqa: A002, N803
+             round_mode: str = "HALF_AWAY_FROM_ZERO", name: str | None = None, narrow_range: bool = False,
+             axis: int | None = None, ensure_minimum_range: float = 0.01) -> Any:
+    """Quantizes float32 ``input`` into the integer type ``T`` (TF's QuantizeV2): returns
+    ``(output, output_min, output_max)``. ``mode``: ``MIN_COMBINED`` (affine over ``[min, max]``), ``MIN_FIRST``
+    (``min`` rounded onto the grid first) or ``SCALED`` (symmetric, 0 maps to 0). The range is widened to include
+    0 and to be at least ``ensure_minimum_range`` wide, as TF. ``axis``: one range per slice along that axis
+    (MIN_COMBINED and SCALED; TF has no per-axis MIN_FIRST: UnimplementedError). ``T`` names a quantized dtype
+    (``"quint8"``…) or the integer dtype tapegrad stores it in (``tf.uint8``…): tapegrad has no quantized dtypes,
+    so ``output`` has the plain integer dtype. Not differentiable (as TF).
+
+    >>> import tapegrad as tf
+    >>> r = tf.quantization.quantize([-1.0, 0.0, 0.3, 1.0], -1.0, 1.0, tf.uint8)
+    >>> r.output.numpy().tolist(), float(r.output_min), float(r.output_max)
+    ([0, 128, 166, 255], -1.0, 1.0)
+    """
+    op = "quantize"
+    x = _float32_input(input, op)
+    qt = _qtype(T, op)
+    if mode not in _MODES:
+        raise InvalidArgumentError(f"{op}: mode must be one of {', '.join(_MODES)}, got {mode!r}.")
+    if round_mode not in ("HALF_AWAY_FROM_ZERO", "HALF_TO_EVEN"):
+        raise InvalidArgumentError(f"{op}: round_mode must be 'HALF_AWAY_FROM_ZERO' or 'HALF_TO_EVEN', got "
+                                   f"{round_mode!r}.")
+    if round_mode == "HALF_TO_EVEN" and mode != "SCALED":
+        raise InvalidArgumentError(f"{op}: round_mode HALF_TO_EVEN is only supported in SCALED mode.")
+    lo, hi, ax = _ranges(min_range, max_range, x, axis, op)
+    if ax is not None and mode == "MIN_FIRST":
+        raise UnimplementedError(f"{op}: MIN_FIRST mode has no per-axis form (as in TF); use MIN_COMBINED or "
+                                 "SCALED with axis, or quantize each slice.")
+    if np.any(lo > hi):
+        raise InvalidArgumentError(f"{op}: min_range must be <= max_range, got {lo.tolist()} and {hi.tolist()}.")
+    parts = _per_slice(x._value, ax, len(lo), lambda k, v: _quantize_slice(
+        v, float(lo[k]), float(hi[k]), qt, mode, round_mode, narrow_range, ensure_minimum_range))
+    if ax is None:
+        q, mn, mx = parts[0]
+        return QuantizeV2(core.constant(q), core.constant(np.asarray(mn, _F32)),
+                          core.constant(np.asarray(mx, _F32)))
+    return QuantizeV2(core.constant(np.stack([p[0] for p in parts], axis=ax)),
+                      core.constant(np.asarray([p[1] for p in parts], _F32)),
+                      core.constant(np.asarray([p[2] for p in parts], _F32)))
+
+
+def _dequantize_slice(v: np.ndarray, mn: Any, mx: Any, qt: np.dtype, mode: str, narrow_range: bool) -> np.ndarray:
+    info = np.iinfo(qt)
+    mn, mx = _F32(mn), _F32(mx)
+    with np.errstate(all="ignore"):
+        if mode == "MIN_COMBINED":
+            scale = _F32((mx - mn) / (_F32(info.max) - _F32(info.min)))
+            half = _F32((float(info.max) - float(info.min) + 1) / 2.0) if info.min < 0 else _F32(0)
+            return ((v.astype(_F32) + half) * scale + mn).astype(_F32)
+        if mode == "MIN_FIRST":
+            steps = float(1 << (8 * qt.itemsize))
+            rs = _F32((float(mx) - float(mn)) / (steps - 1.0))
+            mn_r = mn if mx == mn else _F32(_round_away(np.asarray(mn / rs)) * rs)
+            # one fused multiply-add, as TF's vectorized kernel (the float32 product is exact in float64)
+            return ((v.astype(np.float64) - float(info.min)) * float(rs) + float(mn_r)).astype(_F32)
+        out_lo = info.min + (1 if narrow_range else 0)
+        scale = _F32(mx / _F32(info.max)) if info.min == 0 else _F32(max(mn / _F32(out_lo), mx / _F32(info.max)))
+        return (v.astype(_F32) * scale).astype(_F32)
 
 
 def dequantize(input: Any, min_range: Any, max_range: Any, mode: str = "MIN_COMBINED",  # noqa: A002
                name: str | None = None, axis: int | None = None, narrow_range: bool = False,
                dtype: Any = _dtypes.float32) -> Tensor:
     """The float values of quantized ``input`` (an int8/uint8/int16/uint16/int32 tensor holding qint8/quint8/…)
-    in the range ``[min_range, max_range]``, for the ``mode`` it was quantized with (TF's Dequantize).
+    in the range ``[min_range, max_range]`` (one per slice along ``axis`` if given), for the ``mode`` it was
+    quantized with (TF's Dequantize).
 
     >>> import tapegrad as tf
     >>> q = tf.constant([0, 128, 255], tf.uint8)
@@ -579,31 +638,13 @@ def dequantize(input: Any, min_range: Any, max_range: Any, mode: str = "MIN_COMB
     out_dt = _dtypes.as_dtype(dtype)
     if out_dt.name not in ("float32", "bfloat16"):
         raise InvalidArgumentError(f"{op}: dtype must be float32 or bfloat16, got {out_dt.name}.")
-    if axis is not None:
-        raise InvalidArgumentError(f"{op}: per-axis dequantization (axis={axis}) is not implemented in tapegrad.")
     if mode == "SCALED" and qt == np.int32:
         raise NotFoundError(f"{op}: TF 2.21 has no CPU kernel to dequantize qint32 in SCALED mode; use MIN_COMBINED "
                             "or MIN_FIRST.")
-    mn = _F32(np.asarray(_float32_input(min_range, op)._value))
-    mx = _F32(np.asarray(_float32_input(max_range, op)._value))
-    info = np.iinfo(qt)
-    v = q._value
-    with np.errstate(all="ignore"):
-        if mode == "MIN_COMBINED":
-            scale = _F32((mx - mn) / (_F32(info.max) - _F32(info.min)))
-            half = _F32((float(info.max) - float(info.min) + 1) / 2.0) if info.min < 0 else _F32(0)
-            out = ((v.astype(_F32) + half) * scale + mn).astype(_F32)
-        elif mode == "MIN_FIRST":
-            steps = float(1 << (8 * qt.itemsize))
-            rs = _F32((float(mx) - float(mn)) / (steps - 1.0))
-            mn_r = mn if mx == mn else _F32(_round_away(np.asarray(mn / rs)) * rs)
-            # one fused multiply-add, as TF's vectorized kernel (the float32 product is exact in float64)
-            out = ((v.astype(np.float64) - float(info.min)) * float(rs) + float(mn_r)).astype(_F32)
-        else:
-            out_lo = info.min + (1 if narrow_range else 0)
-            scale = _F32(mx / _F32(info.max)) if info.min == 0 else _F32(max(mn / _F32(out_lo), mx / _F32(info.max)))
-            out = (v.astype(_F32) * scale).astype(_F32)
-    res = core.constant(out)
+    lo, hi, ax = _ranges(min_range, max_range, q, axis, op)
+    parts = _per_slice(q._value, ax, len(lo), lambda k, v: _dequantize_slice(
+        v, lo[k], hi[k], qt, mode, narrow_range))
+    res = core.constant(parts[0] if ax is None else np.stack(parts, axis=ax))
     return res if out_dt.name == "float32" else core.cast(res, out_dt)
 
 
