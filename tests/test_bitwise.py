@@ -90,3 +90,13 @@ def test_docstring_examples_run() -> None:
             runner.run(test)
     r = runner.summarize(verbose=False)
     assert r.attempted >= 12 and r.failed == 0
+
+
+def test_raw_ops_names() -> None:
+    x, y = tf.constant([12, -8]), tf.constant([10, 40])
+    assert tf.raw_ops.BitwiseAnd(x=x, y=y).numpy().tolist() == [8, 40]  # TF 2.21
+    assert tf.raw_ops.BitwiseXor(x=x, y=y).numpy().tolist() == [6, -48]
+    assert tf.raw_ops.RightShift(x=x, y=y).numpy().tolist() == [0, -1]
+    assert tf.raw_ops.Invert(x=x).numpy().tolist() == [-13, 7]
+    with pytest.raises(TypeError):
+        tf.raw_ops.LeftShift(x, y)

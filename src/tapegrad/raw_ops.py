@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._dispatch import apply2
-from .ops import counting, random_distributions, special_functions, special_gamma
+from .ops import bitwise_ops, counting, random_distributions, special_functions, special_gamma
 from .ops._special_common import F32_64, binary_in
 
 
@@ -46,6 +46,18 @@ def _igamma_grad_a(a: Any, x: Any) -> Any:
     return apply2(special_gamma.IGAMMA_GRAD_A, ta, tx)
 
 
+def _bitwise(public: str) -> Callable[..., Any]:
+    """``tapegrad.bitwise.<public>`` under TF's raw argument names ``x``, ``y`` (the public functions name them
+    ``a``, ``b``)."""
+    fn = getattr(bitwise_ops, public)
+
+    def op(x: Any, y: Any = None) -> Any:
+        return fn(x) if public == "invert" else fn(x, y)
+
+    op.__name__, op.__module__ = public, bitwise_ops.__name__
+    return op
+
+
 def _table() -> dict[str, tuple[tuple[str, ...], Callable[..., Any]]]:
     from . import math as tmath
 
@@ -63,7 +75,11 @@ def _table() -> dict[str, tuple[tuple[str, ...], Callable[..., Any]]]:
         "Lgamma": (("x",), special_functions.lgamma),
         "Digamma": (("x",), special_functions.digamma),
         "RandomGammaGrad": (("alpha", "sample"), random_distributions.random_gamma_grad),
+        "Invert": (("x",), _bitwise("invert")),
     }
+    for tf_name, public in (("BitwiseAnd", "bitwise_and"), ("BitwiseOr", "bitwise_or"), ("BitwiseXor", "bitwise_xor"),
+                            ("LeftShift", "left_shift"), ("RightShift", "right_shift")):
+        t[tf_name] = (("x", "y"), _bitwise(public))
     for tf_name, public in (("Erfinv", tmath.__dict__.get("erfinv")), ("Ndtri", tmath.__dict__.get("ndtri"))):
         if public is not None:
             t[tf_name] = (("x",), public)
