@@ -17,6 +17,8 @@ from .._registry import spec
 from ._elementwise import _binary, _unary
 
 _INT_KINDS = "iu"
+_INT_TYPES = ((np.int8, 8), (np.uint8, 8), (np.int16, 16), (np.uint16, 16), (np.int32, 32), (np.uint32, 32),
+              (np.int64, 64), (np.uint64, 64))  # the shift specs cover every integer dtype
 
 
 def _ints(*shapes: tuple[int, ...], dtype: Any = np.int32, lo: int = -50, hi: int = 50) -> Any:
@@ -100,6 +102,12 @@ invert = _unary(
     test=[spec(lambda tf, x: tf.bitwise.invert(x), _ints((2, 3)), ref=np.invert),
           spec(lambda tf, x: tf.bitwise.invert(x), _ints((5,), dtype=np.uint16, lo=0, hi=65536), ref=np.invert,
                name="uint16")])
+def _shift_specs(fn: str) -> list[Any]:
+    """One spec per integer dtype, with negative, in-range and too-large shift amounts."""
+    return [spec(lambda tf, x, s: getattr(tf.bitwise, fn)(x, s), _shift_args(dt, bits),
+                 ref=_ref_shift(fn == "left_shift"), name=np.dtype(dt).name) for dt, bits in _INT_TYPES]
+
+
 left_shift = _binary(
     "left_shift", _left_fwd, None, kinds=_INT_KINDS,
     doc="``x`` shifted left by ``y`` bits, elementwise, wrapping in the dtype's width (the bits shifted out are "
@@ -107,10 +115,7 @@ left_shift = _binary(
         "``y >= bits`` by ``bits - 1``.\n\n"
         ">>> import tapegrad as tf\n>>> tf.bitwise.left_shift(tf.constant([1, 3, 1], tf.int8), "
         "tf.constant([2, 6, 9], tf.int8)).numpy().tolist()\n[4, -64, -128]",
-    test=[spec(lambda tf, x, s: tf.bitwise.left_shift(x, s), _shift_args(dt, bits), ref=_ref_shift(True),
-               name=np.dtype(dt).name)
-          for dt, bits in ((np.int8, 8), (np.uint8, 8), (np.int16, 16), (np.uint16, 16), (np.int32, 32),
-                           (np.uint32, 32), (np.int64, 64), (np.uint64, 64))])
+    test=_shift_specs("left_shift"))
 right_shift = _binary(
     "right_shift", _right_fwd, None, kinds=_INT_KINDS,
     doc="``x`` shifted right by ``y`` bits, elementwise: arithmetic for signed dtypes (the sign bit is copied in), "
@@ -118,10 +123,7 @@ right_shift = _binary(
         "in int32 is ``-1``.\n\n"
         ">>> import tapegrad as tf\n>>> tf.bitwise.right_shift([-8, 100, 100], [1, 2, 40]).numpy().tolist()\n"
         "[-4, 25, 0]",
-    test=[spec(lambda tf, x, s: tf.bitwise.right_shift(x, s), _shift_args(dt, bits), ref=_ref_shift(False),
-               name=np.dtype(dt).name)
-          for dt, bits in ((np.int8, 8), (np.uint8, 8), (np.int16, 16), (np.uint16, 16), (np.int32, 32),
-                           (np.uint32, 32), (np.int64, 64), (np.uint64, 64))])
+    test=_shift_specs("right_shift"))
 
 EXPORTS: dict[str, list[str]] = {
     "bitwise": ["bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift"],

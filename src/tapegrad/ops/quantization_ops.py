@@ -220,23 +220,35 @@ FAKE_QUANT_PER_CHANNEL = defop(
               _pc_args, grad=(), order2=False))
 
 
+def _check_range_shapes(op: str, ranges: Any, d: int | None, how: str) -> None:
+    """Each ``(what, tensor)`` of ``ranges`` is a scalar (``d`` None) or has shape ``[d]``: else
+    InvalidArgumentError naming the op, the argument and ``how`` the ranges are meant."""
+    for what, t in ranges:
+        shape = tuple(np.shape(t._value))
+        if d is None and shape:
+            raise InvalidArgumentError(f"{op}: {what} must be a scalar{how}, got shape {list(shape)}.")
+        if d is not None and shape != (d,):
+            raise InvalidArgumentError(f"{op}: {what} must have shape [{d}] ({how}), got {list(shape)}.")
+
+
 def _range_tensors(x: Tensor, mn: Any, mx: Any, op: str, per_channel: bool) -> tuple[Tensor, Tensor]:
     mn_t, mx_t = _float32_input(mn, op), _float32_input(mx, op)
     if per_channel:
         if x._value.ndim < 1:
             raise InvalidArgumentError(f"{op}: inputs must have rank >= 1 (channels on the last axis), got a scalar.")
-        d = x._value.shape[-1]
-        for what, t in (("min", mn_t), ("max", mx_t)):
-            if t._value.ndim != 1 or t._value.shape[0] != d:
-                raise InvalidArgumentError(f"{op}: {what} must have shape [{d}] (one per channel of the last axis), "
-                                           f"got {list(t._value.shape)}.")
+        _check_range_shapes(op, (("min", mn_t), ("max", mx_t)), x._value.shape[-1], "one per channel of the last "
+                            "axis")
     else:
-        for what, t in (("min", mn_t), ("max", mx_t)):
-            if t._value.ndim != 0:
-                raise InvalidArgumentError(f"{op}: {what} must be a scalar (rank 0), got shape "
-                                           f"{list(t._value.shape)}; use fake_quant_with_min_max_vars_per_channel for "
-                                           "per-channel ranges.")
+        _check_range_shapes(op, (("min", mn_t), ("max", mx_t)), None,
+                            "; use fake_quant_with_min_max_vars_per_channel for per-channel ranges")
     return mn_t, mx_t
+
+
+def _fq_vars_apply(opdef: Any, inputs: Any, mn: Any, mx: Any, num_bits: int, narrow_range: bool,
+                   per_channel: bool) -> Tensor:
+    x = _float32_input(inputs, opdef.name)
+    mn_t, mx_t = _range_tensors(x, mn, mx, opdef.name, per_channel)
+    return applyn(opdef, (x, mn_t, mx_t), {"num_bits": _check_bits(num_bits, opdef.name), "narrow": bool(narrow_range)})
 
 
 def fake_quant_with_min_max_vars(inputs: Any, min: Any, max: Any, num_bits: int = 8,  # noqa: A002
@@ -253,11 +265,7 @@ def fake_quant_with_min_max_vars(inputs: Any, min: Any, max: Any, num_bits: int 
     >>> [g.numpy().tolist() for g in tape.gradient(y, [lo, hi])]
     [1.0, 1.0]
     """
-    op = "fake_quant_with_min_max_vars"
-    x = _float32_input(inputs, op)
-    mn_t, mx_t = _range_tensors(x, min, max, op, per_channel=False)
-    return applyn(FAKE_QUANT_VARS, (x, mn_t, mx_t), {"num_bits": _check_bits(num_bits, op),
-                                                      "narrow": bool(narrow_range)})
+    return _fq_vars_apply(FAKE_QUANT_VARS, inputs, min, max, num_bits, narrow_range, per_channel=False)
 
 
 def fake_quant_with_min_max_vars_per_channel(inputs: Any, min: Any, max: Any, num_bits: int = 8,  # noqa: A002
@@ -270,11 +278,7 @@ def fake_quant_with_min_max_vars_per_channel(inputs: Any, min: Any, max: Any, nu
     >>> tf.quantization.fake_quant_with_min_max_vars_per_channel(x, [0.0, -1.0], [1.0, 0.5]).numpy()[1].tolist()
     [0.3019607961177826, 0.30000001192092896]
     """
-    op = "fake_quant_with_min_max_vars_per_channel"
-    x = _float32_input(inputs, op)
-    mn_t, mx_t = _range_tensors(x, min, max, op, per_channel=True)
-    return applyn(FAKE_QUANT_PER_CHANNEL, (x, mn_t, mx_t), {"num_bits": _check_bits(num_bits, op),
-                                                             "narrow": bool(narrow_range)})
+    return _fq_vars_apply(FAKE_QUANT_PER_CHANNEL, inputs, min, max, num_bits, narrow_range, per_channel=True)
 
 
 _VarsGrad = namedtuple("_VarsGrad", ["backprops_wrt_input", "backprop_wrt_min", "backprop_wrt_max"])
@@ -415,16 +419,10 @@ def _qdq(op: Any, input: Any, input_min: Any, input_max: Any, signed_input: bool
         ax = int(axis) + x._value.ndim if int(axis) < 0 else int(axis)
         if not 0 <= ax < x._value.ndim:
             raise InvalidArgumentError(f"{name}: axis {axis} is out of range for an input of rank {x._value.ndim}.")
-        d = x._value.shape[ax]
-        for what, t in (("input_min", mn), ("input_max", mx)):
-            if t._value.shape != (d,):
-                raise InvalidArgumentError(f"{name}: with axis={axis}, {what} must have shape [{d}], got "
-                                           f"{list(t._value.shape)}.")
+        _check_range_shapes(name, (("input_min", mn), ("input_max", mx)), x._value.shape[ax],
+                            f"one per slice along axis {axis}")
     else:
-        for what, t in (("input_min", mn), ("input_max", mx)):
-            if t._value.ndim != 0:
-                raise InvalidArgumentError(f"{name}: {what} must be a scalar without axis, got shape "
-                                           f"{list(t._value.shape)}.")
+        _check_range_shapes(name, (("input_min", mn), ("input_max", mx)), None, " without axis")
     if range_given:
         lo, hi = np.asarray(mn._value), np.asarray(mx._value)
         if np.any(lo > hi):
