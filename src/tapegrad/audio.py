@@ -66,10 +66,12 @@ def encode_wav(audio: Any, sample_rate: Any, name: str | None = None) -> Tensor:
     if rate <= 0:
         raise InvalidArgumentError(f"{op}: sample_rate must be positive, got {rate}.")
     frames, channels = v.shape
-    scaled = v.astype(np.float64) * 32768.0  # exact: float32 times a power of 2
+    # float32 throughout: x * 32768 is exact, and once clipped to [-32768, 32767] adding +-0.5 is exact too, so
+    # truncating it is std::round (half away from zero); NaN becomes 0
     with np.errstate(invalid="ignore"):
-        rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)  # std::round: half away from zero
-        pcm = np.where(np.isnan(rounded), 0.0, np.clip(rounded, -32768, 32767)).astype("<i2")
+        scaled = np.clip(v * np.float32(32768.0), np.float32(-32768.0), np.float32(32767.0))
+        scaled += np.copysign(np.float32(0.5), scaled)
+        pcm = np.nan_to_num(np.trunc(scaled, out=scaled), copy=False).astype("<i2")
     data = pcm.tobytes()
     header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE" + b"fmt " + struct.pack(
         "<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16) + b"data" + struct.pack(

@@ -21,6 +21,7 @@ directly. ``lookup`` accepts Tensors, SparseTensors (values looked up, same indi
 
 from __future__ import annotations
 
+import functools
 import os
 import types as _types
 from typing import Any
@@ -372,6 +373,15 @@ class StaticHashTable(_Table):
     initializer = property(lambda self: self._initializer, doc="The initializer the table was filled from.")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _oov_hash(key: Any) -> int:
+    """TF's Fingerprint64 of an out-of-vocabulary key (an integer key as its decimal text); cached, since token
+    streams repeat their unknown words and the hash runs in Python."""
+    from .ops.string_ops import fingerprint64
+
+    return fingerprint64(key if isinstance(key, bytes) else str(key).encode())
+
+
 class StaticVocabularyTable:
     """A string (or int64) vocabulary to int64 ids: keys in the vocabulary map to their values (``initializer``'s
     ids), other keys to ``vocab_size + Fingerprint64(key) % num_oov_buckets`` (integer keys hashed as their decimal
@@ -418,8 +428,6 @@ class StaticVocabularyTable:
         return 0 if self._table is None else len(self._table._store.index)
 
     def _ids(self, keys: Any) -> Tensor:
-        from .ops.string_ops import fingerprint64
-
         k = _numpy(_convert(keys, self._key_dtype, "StaticVocabularyTable.lookup: keys"))
         if self._key_dtype != self._table_key:
             k = k.astype(np.int64)
@@ -430,8 +438,7 @@ class StaticVocabularyTable:
             ids = self._table._store.get(flat, np.int64(-1)).astype(np.int64)
         vocab, n = self._vocab_size(), self._n
         for i in np.flatnonzero(ids < 0).tolist():
-            text = flat[i] if isinstance(flat[i], bytes) else str(flat[i]).encode()
-            ids[i] = vocab + fingerprint64(text) % n
+            ids[i] = vocab + _oov_hash(flat[i]) % n
         return _tensor(ids.reshape(k.shape))
 
     @in_programs

@@ -59,9 +59,18 @@ def _fq(x: np.ndarray, mn: Any, mx: Any, num_bits: int, narrow: bool, divide: bo
     nmin, nmax, scale, inv = _nudge(mn, mx, qmin, qmax)
     with np.errstate(all="ignore"):
         quant_zero = np.floor(-nmin * inv + _F32(0.5)).astype(_F32)
-        shifted = np.maximum(np.minimum(x, nmax), nmin) - nmin
-        q = (shifted / scale if divide else shifted * inv) - quant_zero + _F32(0.5)
-        out = (np.floor(q) * scale).astype(_F32)
+        # in place, in TF's order of float32 operations: ((clamp(x) - nmin) * inv - quant_zero + 0.5).floor() * scale
+        out = np.minimum(x, nmax).astype(_F32, copy=False)  # TF's order (max of min): min > max ranges differ
+        np.maximum(out, nmin, out=out)
+        out -= nmin
+        if divide:
+            out /= scale
+        else:
+            out *= inv
+        out -= quant_zero
+        out += _F32(0.5)
+        np.floor(out, out=out)
+        out *= scale
     both_zero = (np.asarray(mn) == 0) & (np.asarray(mx) == 0)
     if np.any(both_zero):  # TF: min == max == 0 gives zeros
         out = np.where(both_zero, _F32(0), out).astype(_F32)
@@ -496,11 +505,11 @@ def _quantize_slice(v: np.ndarray, in_min: float, in_max: float, qt: np.dtype, m
             q = _round_away((np.maximum(np.minimum(v, mx), mn) - mn) * scale - half)
         elif mode == "MIN_FIRST":
             steps = float(1 << (8 * qt.itemsize))
-            scale = _F32(0.0 if mx == mn else (steps - 1.0) / (float(mx) - float(mn)))
+            scale = _F32(0.0 if mx == mn else (steps - 1.0) / float(_F32(mx - mn)))  # a float32 difference
             if qt == np.uint8:  # TF's quint8 kernel measures from the range's min and rounds half to even
                 q = np.rint(((np.maximum(np.minimum(v, mx), mn) - mn) * scale).astype(_F32))
             else:
-                q = _round_away(v * scale) - _round_away(mn * scale) + lo_q
+                q = _round_away(v * scale) + (lo_q - _round_away(mn * scale))  # TF's order of float32 operations
         elif round_mode == "HALF_TO_EVEN" and qt == np.int8:
             # TF 2.21 runs this case on its oneDNN kernel: a symmetric range [-max|r|, max|r|] onto 255 steps
             mx = _F32(max(abs(float(mn)), abs(float(mx))))
@@ -604,10 +613,10 @@ def _dequantize_slice(v: np.ndarray, mn: Any, mx: Any, qt: np.dtype, mode: str, 
             return ((v.astype(_F32) + half) * scale + mn).astype(_F32)
         if mode == "MIN_FIRST":
             steps = float(1 << (8 * qt.itemsize))
-            rs = _F32((float(mx) - float(mn)) / (steps - 1.0))
+            rs = _F32(float(_F32(mx - mn)) / (steps - 1.0))  # TF: a float32 difference over a double
             mn_r = mn if mx == mn else _F32(_round_away(np.asarray(mn / rs)) * rs)
-            # one fused multiply-add, as TF's vectorized kernel (the float32 product is exact in float64)
-            return ((v.astype(np.float64) - float(info.min)) * float(rs) + float(mn_r)).astype(_F32)
+            # TF's kernel folds the lowest level into the offset: q * scale + (min_rounded - lowest * scale)
+            return ((v.astype(_F32) * rs).astype(_F32) + _F32(mn_r - _F32(_F32(info.min) * rs))).astype(_F32)
         out_lo = info.min + (1 if narrow_range else 0)
         scale = _F32(mx / _F32(info.max)) if info.min == 0 else _F32(max(mn / _F32(out_lo), mx / _F32(info.max)))
         return (v.astype(_F32) * scale).astype(_F32)
