@@ -373,6 +373,18 @@ def test_function_condition_tensor_is_read_on_each_call(tmp_path: Path) -> None:
     assert [(s, t) for s, t, _ in _summaries(tmp_path)] == [(3, "x"), (6, "x")]
 
 
+def test_callable_tensor_inside_function_computes_on_each_call(tmp_path: Path) -> None:
+    @tf.function
+    def f(x: Any) -> Any:
+        return tf.summary.write("twice", lambda: x * 2, step=0)
+
+    with tf.summary.create_file_writer(tmp_path).as_default():
+        for i in range(3):
+            assert bool(f(tf.constant(float(i))))
+    got = [np.frombuffer(v.tensor.tensor_content, np.float32)[0] for _, _, v in _summaries(tmp_path)]
+    assert got == [0.0, 2.0, 4.0]
+
+
 def test_function_traced_without_writer_writes_nothing(tmp_path: Path) -> None:
     @tf.function
     def f(x: Any) -> Any:
@@ -462,6 +474,24 @@ def test_summaries_inside_layers_during_fit(tmp_path: Path, eager: bool) -> None
               if t == "probe"]
     # one write per batch (the compiled step's eager build writes none); compiled: the step of the trace, as TF
     assert probes == [(1 if not eager else i + 1, x[2 * i:2 * i + 2].sum()) for i in range(3)]
+
+
+def test_tensorboard_embeddings(tmp_path: Path) -> None:
+    pytest.importorskip("h5py")
+    keras.backend.clear_session()
+    model = keras.Sequential([keras.Input((3,), dtype="int32"), keras.layers.Embedding(10, 2, name="emb"),
+                              keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    cb = keras.callbacks.TensorBoard(tmp_path, embeddings_freq=1, embeddings_metadata={"emb": "meta.tsv"})
+    model.fit(np.arange(12).reshape(4, 3) % 10, np.ones((4, 1)), epochs=2, verbose=0, callbacks=[cb])
+    assert (tmp_path / "projector_config.pbtxt").read_text() == (
+        'embeddings {\n  tensor_name: "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"\n'
+        '  metadata_path: "meta.tsv"\n}\n')
+    assert sorted(f for f in os.listdir(tmp_path / "train") if f.startswith("keras_embedding")) == [
+        "keras_embedding.ckpt-0.weights.h5", "keras_embedding.ckpt-1.weights.h5"]
+    with pytest.raises(ValueError, match="Unrecognized"):
+        keras.callbacks.TensorBoard(tmp_path / "x", embeddings_freq=1, embeddings_metadata={"nope": "m"}).set_model(
+            model)
 
 
 def test_import_tapegrad_does_not_load_summary() -> None:

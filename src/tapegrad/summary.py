@@ -483,7 +483,16 @@ def write(tag: str, tensor: Any, step: Any = None, metadata: Any = None, name: s
     """
     if callable(tensor) and not _is_tensor(tensor):
         fn = tensor
-        return _write(tag, lambda: _array(fn()), (), step, metadata)
+        if not _tracing():
+            return _write(tag, lambda: _array(fn()), (), step, metadata)
+        # while tracing, TF builds the tensor's ops into the graph (when the trace's condition may record): the
+        # callable's result is then an input of the write, computed on every call
+        from .ops import core
+
+        condition = _condition()
+        if _state.writer is None or (not _is_tensor(condition) and not _truth(condition)):
+            return core.constant(False)
+        tensor = fn()
     return _write(tag, np.asarray, (tensor if _is_tensor(tensor) else _array(tensor),), step, metadata)
 
 
