@@ -311,8 +311,8 @@ def _recording() -> bool:
 
 
 def should_record_summaries() -> Any:
-    """True (a bool tensor) when a summary written now would be recorded: a default writer that writes, and every
-    enclosing ``record_if`` condition true.
+    """True (a bool tensor) when a summary written now would be recorded: a default writer, and the innermost
+    ``record_if`` condition (if any) true.
 
     >>> import tapegrad as tf
     >>> bool(tf.summary.should_record_summaries())
