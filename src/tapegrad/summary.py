@@ -631,24 +631,15 @@ def text(name: str, data: Any, step: Any = None, description: str | None = None)
                   _plugin("text", description=description))
 
 
-def _wav(samples: np.ndarray, rate: int) -> bytes:
-    """16-bit PCM WAV bytes of ``samples`` ``[frames, channels]`` (float, clipped to [-1, 1]) as TF's encode_wav:
-    each sample is ``roundf(x * 32768)`` (half away from zero) clamped to int16."""
-    frames, channels = samples.shape
-    v = samples.astype(np.float32) * np.float32(32768)
-    v = np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))
-    pcm = np.clip(v, -32768, 32767).astype("<i2").tobytes()
-    header = (b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE" + b"fmt " +
-              struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16) +
-              b"data" + struct.pack("<I", len(pcm)))
-    return header + pcm
-
-
 def _encode_audio(clips: np.ndarray, rate: Any, max_outputs: int) -> np.ndarray:
-    r = int(np.asarray(rate))
+    """``[wav, label]`` rows of the first ``max_outputs`` clips (TF's ``encode_wav``, labels empty)."""
+    from .audio import encode_wav
+    from .ops import core
+
+    r = core.constant(np.int32(np.asarray(rate)))
     out = np.empty((min(max_outputs, clips.shape[0]), 2), dtype=object)
     for i, clip in enumerate(clips[:max_outputs]):
-        out[i] = (_wav(clip, r), b"")
+        out[i] = (encode_wav(core.constant(clip), r).numpy(), b"")
     return out
 
 
