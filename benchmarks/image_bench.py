@@ -61,6 +61,8 @@ def main() -> None:
                 (f"encode_jpeg ({label}, defaults)", lambda lib, im=image: lib.io.encode_jpeg(im)),
                 (f"encode_jpeg optimize_size ({label})",
                  lambda lib, im=image: lib.io.encode_jpeg(im, optimize_size=True)),
+                (f"encode_jpeg progressive ({label})",
+                 lambda lib, im=image: lib.io.encode_jpeg(im, progressive=True)),
         ):
             cells = [_best(lambda lib=lib, fn=fn: fn(lib), args.rounds) * 1e3 for lib in (tg, tf_)]
             rows.append((what, cells[0], cells[1]))

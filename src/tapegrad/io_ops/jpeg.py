@@ -46,11 +46,11 @@ class _Image:
         self.comps: list[dict[str, Any]] = []
         self.coef: Any = None
         self.scans = 0
-        self.truncated = False   # the data ended inside a scan or before EOI
-        self.short_scan = False  # some scan ran out of data (libjpeg's "premature end of data segment")
-        self.eoi = False
-        self.recover = True       # decode a truncated scan with zero bits (else stop where libjpeg suspends)
-        self.stopped_mcu = -1     # the MCU of the truncated scan where libjpeg would have suspended
+        self.truncated = False  # the data ended inside a scan or before EOI
+        self.recover = True     # decode a truncated scan with zero bits (else stop where libjpeg suspends)
+        self.stopped_mcu = -1   # the MCU of the truncated scan where libjpeg would have suspended,
+        self.stopped_cols = 1   # that scan's MCUs per row,
+        self.stopped_comp: dict[str, Any] | None = None  # and its component when it had one
 
 
 def _segment(data: bytes, pos: int) -> tuple[bytes, int]:
@@ -240,7 +240,6 @@ def parse(data: bytes, decode: bool = True, recover: bool = True) -> _Image:
         if m == 0xD9:
             if img.scans == 0:
                 raise D.JpegError("the image has no scan (EOI before any SOS)")
-            img.eoi = True
             return img
         if 0xD0 <= m <= 0xD7 or m == 0x01:
             continue
