@@ -344,6 +344,8 @@ def _lstm_seq_vjp_np(ghs: Any, gl: Any, gcs: Any, ins: tuple[Any, ...], out: Any
         res[3] = dh.T.copy()
     if n_c:
         res[4] = np.multiply(dc, f_next[0]).T.copy()
+    if not (n_u or n_k or (n_b and bias is not None) or n_x):
+        return tuple(res)
     dz = take((u4, steps, b), dt)  # all steps' dz as one (4u, T·B) matrix for the weights' GEMM, in Keras's order
     np.copyto(dz[:3 * u], q[:, 2 * u:].transpose(1, 0, 2))
     np.copyto(dz[3 * u:], q[:, u:2 * u].transpose(1, 0, 2))
