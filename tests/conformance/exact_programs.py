@@ -264,6 +264,29 @@ def random_candidate_samplers(tf: Any) -> dict[str, np.ndarray]:
     return out
 
 
+@program
+def random_distributions_in_tf_function(tf: Any) -> dict[str, np.ndarray]:
+    """gamma / poisson / a candidate sampler inside tf.function: graph seeds (per-graph counter), kernels that
+    continue across calls; the eager sequence after set_seed."""
+    out = {}
+    tf.random.set_seed(7)
+
+    @tf.function
+    def f(a: Any) -> Any:
+        return (tf.random.gamma([3], a), tf.random.poisson([2], [3.0, 30.0]), tf.random.gamma([2], a, seed=4),
+                tf.random.stateless_gamma([2], [1, 2], alpha=a),
+                tf.random.log_uniform_candidate_sampler([[1]], 1, 3, True, 20, seed=2)[0])
+
+    for i in range(2):
+        for j, v in enumerate(f(tf.constant(1.5))):
+            out[f"call {i} out {j}"] = _np(v)
+    tf.random.set_seed(7)
+    out["eager gamma"] = _np(tf.random.gamma([3], 1.5))
+    out["eager poisson"] = _np(tf.random.poisson([2], [3.0, 30.0]))
+    tf.random.set_seed(None)
+    return out
+
+
 # -- float16 reductions (TF adds in float16, in Eigen's order) ------------------------------------------------------
 
 _F16_CASES = [((1000,), None), ((37,), 0), ((1601,), 0), ((5000,), None), ((33333,), 0), ((500001,), 0),

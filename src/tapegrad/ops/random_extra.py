@@ -124,17 +124,27 @@ def _simon_shuffle(index: np.ndarray, key: np.ndarray, max_index: np.ndarray, ro
         for i in range(3, rounds):
             rk.append(c ^ np.uint64(z & 1) ^ rk[i - 3] ^ rotr(rk[i - 1], 3) ^ rotr(rk[i - 1], 4))
             z >>= 1
-        val = index[rows].copy()
-        top = max_index[rows]
-        todo = np.arange(rows.size)
-        while todo.size:
-            left, right = (val[todo] >> np.uint64(w)) & mask, val[todo] & mask
+        def encrypt(v: np.ndarray, keys: list[np.ndarray], w: int = w, mask: np.uint64 = mask) -> np.ndarray:
+            left, right = (v >> np.uint64(w)) & mask, v & mask
             for i in range(0, rounds, 2):
                 left ^= (rotl(right, 1) & rotl(right, 8)) ^ rotl(right, 2)
-                left ^= rk[i][todo]
+                left ^= keys[i]
                 right ^= (rotl(left, 1) & rotl(left, 8)) ^ rotl(left, 2)
-                right ^= rk[i + 1][todo]
-            val[todo] = (left << np.uint64(w)) | right
+                right ^= keys[i + 1]
+            return (left << np.uint64(w)) | right
+
+        val = index[rows].copy()
+        top = max_index[rows]
+        table = None
+        # one key and a long expected walk (the block much bigger than the range): encrypt the whole block once
+        if block <= 20 and (1 << block) >= 16 * (int(top.max()) + 1) and (key[rows] == key[rows[0]]).all():
+            table = encrypt(np.arange(1 << block, dtype=np.uint64), [k[:1] for k in rk])
+        todo = np.arange(rows.size)
+        while todo.size:  # cycle walking: encrypt again until the value is in [0, max_index]
+            if table is not None:
+                val[todo] = table[(val[todo] & np.uint64((1 << block) - 1)).astype(np.int64)]
+            else:
+                val[todo] = encrypt(val[todo], [k[todo] for k in rk])
             todo = todo[val[todo] > top[todo]]
         out[rows] = val
     return out
