@@ -205,6 +205,9 @@ def random_stateless_rest(tf: Any) -> dict[str, np.ndarray]:
                                                 c([-2.5, -3.0])))
         out[f"ptn sharded {dt.name}"] = _np(ptn([700, 5], [7, 8], c(0.5), c(2.0), c([1.0, -1.0, 3.0, 0.0, 4.0]),
                                                 c(9.0)))
+        out[f"ptn sharded mixed batches {dt.name}"] = _np(ptn(  # shard boundaries inside batches of mixed samplers
+            [300, 4], [0, 10], c([-0.665, 0.352, 0.903, 0.094]), c([1.996, 1.971, 1.528, 1.476]),
+            c([0.648, -2.122, 1.316, -0.293]), c([1.882, -0.402, 1.478, 0.248])))
     out["ptn defaults"] = _np(ptn([4], [1, 2]))
     lg = tf.math.log([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]])
     out["stateless_categorical"] = _np(tf.random.stateless_categorical(lg, 6, seed=[1, 2]))

@@ -84,6 +84,60 @@ def _pow(a: float, b: float) -> float:
         return float(np.power(a, b))
 
 
+def _np_log(x: np.ndarray) -> np.ndarray:
+    return np.log(x)
+
+
+def _c_log(x: np.ndarray) -> np.ndarray:
+    return _cmap(_log, np.asarray(x, dtype=np.float64))
+
+
+def _decide(expr: Any, arrays: tuple[np.ndarray, ...], strict: bool) -> np.ndarray:
+    """An accept test ``lhs < rhs`` (``<=`` unless ``strict``) whose logs must round as the C library's do.
+    ``expr(log, lgamma, *arrays)`` gives ``(lhs, rhs, scale)``; it runs first with NumPy's vectorised ``log`` (and
+    Python's ``lgamma``), then again with the C library's functions only for the elements where the two sides are
+    too close for that to decide (within 1e-9 of the magnitudes involved, or not finite)."""
+    with np.errstate(all="ignore"):
+        lhs, rhs, scale = expr(_np_log, _py_lgamma, *arrays)
+        res = lhs < rhs if strict else lhs <= rhs
+        close = np.flatnonzero(~(np.abs(lhs - rhs) > 1e-9 * (1.0 + np.abs(lhs) + np.abs(rhs) + scale)))
+        if close.size:
+            l2, r2, _ = expr(_c_log, _c_lgamma_array, *(a[close] for a in arrays))
+            res[close] = l2 < r2 if strict else l2 <= r2
+    return res
+
+
+def _py_lgamma(z: np.ndarray) -> np.ndarray:
+    return _cmap(math.lgamma, z)
+
+
+def _c_lgamma_array(z: np.ndarray) -> np.ndarray:
+    f = _c_lgamma()
+    return np.array([f(v) for v in z.tolist()], dtype=np.float64)
+
+
+def _gamma_log_test(log: Any, lgamma: Any, u: Any, x: Any, v: Any, d: Any) -> tuple[Any, Any, Any]:
+    """Marsaglia-Tsang's ``log(u) < x^2/2 + d (1 - v + log v)``."""
+    lv = log(v)
+    half = 0.5 * x * x
+    return log(u), half + d * (1 - v + lv), half + np.abs(d * lv)
+
+
+def _ptrs_test(log: Any, lgamma: Any, arg: Any, k: Any, rate: Any, log_rate: Any) -> tuple[Any, Any, Any]:
+    """PTRS's ``log(v inv_alpha / (a / us^2 + b)) <= -rate + k log(rate) - lgamma(k + 1)``."""
+    lg = lgamma(k + 1)
+    return log(arg), -rate + k * log_rate - lg, rate + np.abs(k * log_rate) + np.abs(lg)
+
+
+def _btrs_test(log: Any, lgamma: Any, arg: Any, m: Any, n: Any, k: Any, r: Any, s1: Any, s2: Any, s3: Any,
+               s4: Any) -> tuple[Any, Any, Any]:
+    """BTRS's ``log(v alpha / (a / us^2 + b))`` against its upper bound (TF's order of additions)."""
+    t1 = (m + 0.5) * log((m + 1) / (r * (n - m + 1)))
+    t2 = (n + 1) * log((n - m + 1) / (n - k + 1))
+    t3 = (k + 0.5) * log(r * (n - k + 1) / (k + 1))
+    return log(arg), t1 + t2 + t3 + s1 + s2 - s3 - s4, np.abs(t1) + np.abs(t2) + np.abs(t3)
+
+
 _LGAMMA: list[Any] = []
 
 
@@ -167,8 +221,7 @@ def gamma(counter: int, key: int, alpha: np.ndarray, samples: int, dtype: Any, l
             ok = u < 1 - 0.0331 * xx * xx
             slow = np.flatnonzero(~ok)
             if slow.size:
-                ds, vs, xs = d[act[slow]], v[slow], x[slow]
-                ok[slow] = _cmap(_log, u[slow]) < 0.5 * xs * xs + ds * (1 - vs + _cmap(_log, vs))
+                ok[slow] = _decide(_gamma_log_test, (u[slow], x[slow], v[slow], d[act[slow]]), strict=True)
             acc = act[ok]
             out = d[acc] * v[ok]
             sm = small[acc]
@@ -241,7 +294,6 @@ def _poisson_knuth(counter: int, key: int, rate: np.ndarray, starts: np.ndarray,
 
 def _poisson_ptrs(counter: int, key: int, rate: np.ndarray, starts: np.ndarray, top: float, res: np.ndarray,
                   where: np.ndarray) -> None:
-    lgamma = _c_lgamma()
     log_rate = _cmap(math.log, rate)
     b = 0.931 + 2.53 * np.sqrt(rate)
     a = -0.059 + 0.02483 * b
@@ -260,10 +312,8 @@ def _poisson_ptrs(counter: int, key: int, rate: np.ndarray, starts: np.ndarray, 
         test = np.flatnonzero(fits & ~acc & ~((k < 0) | ((us < 0.013) & (v > us))))
         if test.size:
             i = act[test]
-            s = _cmap(_log, v[test] * inv_alpha[i] / (a[i] / (us[test] * us[test]) + b[i]))
-            kt = k[test]
-            t = -rate[i] + kt * log_rate[i] - np.array([lgamma(z) for z in (kt + 1).tolist()])
-            acc[test] = s <= t
+            arg = v[test] * inv_alpha[i] / (a[i] / (us[test] * us[test]) + b[i])
+            acc[test] = _decide(_ptrs_test, (arg, k[test], rate[i], log_rate[i]), strict=False)
         res[where[act[acc]]] = k[acc]
         act = act[~acc]
         calls += 1
@@ -333,7 +383,12 @@ def _inversion(counter: int, key: int, count: np.ndarray, prob: np.ndarray, star
         u = np.stack([uniform_pairs(calls_at(counter, key, starts[act] + calls + j))[:, ::-1] for j in range(k)],
                      axis=1).reshape(act.size, 2 * k)
         with np.errstate(all="ignore"):
-            geom = np.ceil(_cmap(_log, u.ravel()).reshape(u.shape) / denom[act, None])
+            q = np.log(u) / denom[act, None]
+            near = np.flatnonzero(~(np.abs(q - np.rint(q)) > 1e-9 * (1.0 + np.abs(q))))  # ceil needs the C log
+            if near.size:
+                r, c = np.divmod(near, q.shape[1])
+                q[r, c] = _c_log(u[r, c]) / denom[act[r]]
+            geom = np.ceil(q)
         sums = np.cumsum(np.concatenate([total[act, None], geom], axis=1), axis=1)[:, 1:]  # sequential adds
         over = sums > count[act, None]
         done = over.any(axis=1)
@@ -369,13 +424,10 @@ def _btrs(counter: int, key: int, count: np.ndarray, prob: np.ndarray, starts: n
         if test.size:
             i = act[test]
             kt, nt, mt, rt = k[test], count[i], m[i], r[i]
-            lv = _cmap(_log, v[test] * alpha[i] / (a[i] / (us[test] * us[test]) + b[i]))
+            arg = v[test] * alpha[i] / (a[i] / (us[test] * us[test]) + b[i])
             with np.errstate(all="ignore"):
-                ub = ((mt + 0.5) * _cmap(_log, (mt + 1) / (rt * (nt - mt + 1)))
-                      + (nt + 1) * _cmap(_log, (nt - mt + 1) / (nt - kt + 1))
-                      + (kt + 0.5) * _cmap(_log, rt * (nt - kt + 1) / (kt + 1))
-                      + _stirling_tail(mt) + _stirling_tail(nt - mt) - _stirling_tail(kt) - _stirling_tail(nt - kt))
-            acc[test] = lv <= ub
+                tails = (_stirling_tail(mt), _stirling_tail(nt - mt), _stirling_tail(kt), _stirling_tail(nt - kt))
+            acc[test] = _decide(_btrs_test, (arg, mt, nt, kt, rt) + tails, strict=False)
         out[act[acc]] = k[acc]
         act = act[~acc]
         calls += 1
@@ -385,8 +437,9 @@ def _btrs(counter: int, key: int, count: np.ndarray, prob: np.ndarray, starts: n
 # -- parameterized truncated normal ---------------------------------------------------------------------------------
 
 _PTN_MAX_ITERATIONS = 1000
-# TF's per-output cost for sharding this kernel: batchInitCost + 2 uniform rejection rounds (Eigen's op costs)
-_PTN_COST = {4: 185.0, 8: 256.0, 2: 185.0}
+# TF's per-output cost for sharding this kernel (batchInitCost + 2 uniform rejection rounds in Eigen's op costs),
+# as TF 2.21's shard boundaries show it: 187 for float32, 258 for float64 (float16 not checked; float32's assumed)
+_PTN_COST = {4: 187.0, 8: 258.0, 2: 187.0}
 
 
 class _CallStream:
@@ -427,11 +480,44 @@ def _normals(w: np.ndarray, dt: np.dtype) -> np.ndarray:
     return np.stack([s, c], axis=1).reshape(-1, 4).astype(dt)
 
 
+_EXPF: list[Any] = []
+
+
+def _c_expf() -> Any:
+    """The C library's ``expf`` (TF's float32 ``exp``), or None where ``ctypes`` cannot load it."""
+    if not _EXPF:
+        fn = None
+        try:
+            import ctypes
+            import ctypes.util
+
+            fn = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").expf
+            fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+        except (OSError, AttributeError, ImportError):
+            fn = None
+        _EXPF.append(fn)
+    return _EXPF[0]
+
+
 def _exp_t(x: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """``exp`` as TF's kernel computes it in ``dt``: the C library's ``exp`` (float64) or ``expf`` (float32).
+    glibc's ``expf`` is within 0.502 ulp, so it can differ from the correctly rounded value only next to a rounding
+    midpoint: those elements (double ``exp`` within 1/64 ulp of a midpoint) are recomputed with ``expf`` itself."""
     if dt == np.float64:
         return _cmap(math.exp, x.astype(np.float64))
-    with np.errstate(over="ignore"):
-        return np.exp(x.astype(np.float64)).astype(dt)  # glibc's expf is correctly rounded but for rare cases
+    with np.errstate(over="ignore", invalid="ignore"):
+        wide = np.exp(x.astype(np.float64))
+        out = wide.astype(dt)
+        if dt == np.float32 and _c_expf() is not None:
+            lo = np.nextafter(out, np.float32(-np.inf)).astype(np.float64)
+            hi = np.nextafter(out, np.float32(np.inf)).astype(np.float64)
+            o64 = out.astype(np.float64)
+            near = np.minimum(np.abs(wide - (o64 + lo) / 2), np.abs(wide - (o64 + hi) / 2)) < (hi - lo) / 128
+            rows = np.flatnonzero(near & np.isfinite(wide))
+            if rows.size:
+                f = _c_expf()
+                out[rows] = np.array([f(v) for v in x.astype(np.float32)[rows].tolist()], dtype=np.float32)
+    return out
 
 
 def _log_t(x: np.ndarray, dt: np.dtype) -> np.ndarray:
