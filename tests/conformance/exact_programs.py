@@ -290,6 +290,32 @@ def random_distributions_in_tf_function(tf: Any) -> dict[str, np.ndarray]:
     return out
 
 
+@program
+def random_samplers_many_parameters(tf: Any) -> dict[str, np.ndarray]:
+    """The stateless samplers over random parameters, shapes and dtypes (shard boundaries, float16 rounding, the
+    samplers' switches): TF's values."""
+    rng = np.random.default_rng(5)
+    out = {}
+    for s in range(6):
+        n, b = int(rng.integers(50, 600)), int(rng.integers(1, 6))
+        lo = rng.uniform(-3, 2, size=b)
+        hi = lo + rng.uniform(0.05, 5, size=b)
+        hi[rng.uniform(size=b) < 0.2] = np.inf
+        ptn = tf.random.stateless_parameterized_truncated_normal
+        out[f"ptn float64 {s}"] = _np(ptn([n, b], [s, 11], rng.normal(size=b), rng.uniform(0.5, 2, size=b), lo, hi))
+        out[f"ptn float32 {s}"] = _np(ptn([n, b], [s, 12], rng.normal(size=b).astype(np.float32),
+                                          rng.uniform(0.5, 2, size=b).astype(np.float32), lo.astype(np.float32),
+                                          hi.astype(np.float32)))
+        out[f"gamma float16 {s}"] = _np(tf.random.stateless_gamma(
+            [n, b], [s, 13], alpha=rng.uniform(0.01, 5, size=b).astype(np.float16), dtype=tf.float16))
+        out[f"poisson float64 {s}"] = _np(tf.random.stateless_poisson([n, b], [s, 14], lam=rng.uniform(0, 60, size=b),
+                                                                      dtype=tf.float64))
+        out[f"binomial int64 {s}"] = _np(tf.random.stateless_binomial(
+            [n, b], [s, 15], counts=rng.integers(0, 300, size=b).astype(np.float64), probs=rng.uniform(0, 1, size=b),
+            output_dtype=tf.int64))
+    return out
+
+
 # -- float16 reductions (TF adds in float16, in Eigen's order) ------------------------------------------------------
 
 _F16_CASES = [((1000,), None), ((37,), 0), ((1601,), 0), ((5000,), None), ((33333,), 0), ((500001,), 0),

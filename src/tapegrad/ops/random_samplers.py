@@ -233,7 +233,10 @@ def gamma(counter: int, key: int, alpha: np.ndarray, samples: int, dtype: Any, l
                 out[sm] *= np.array([_pow(bb, e) for bb, e in zip(b.tolist(), inv)])
             res[todo[acc]] = out
             act = np.sort(np.concatenate([retry, act[~ok]]))
-    return res.reshape(alpha.size, samples).T.astype(dtype)
+    out = res.reshape(alpha.size, samples).T
+    if np.dtype(dtype).itemsize < 4:  # Eigen's half(double) rounds through float: double rounding, as TF
+        out = out.astype(np.float32)
+    return out.astype(dtype)
 
 
 # -- Poisson --------------------------------------------------------------------------------------------------------
