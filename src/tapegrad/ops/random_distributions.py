@@ -50,7 +50,9 @@ _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
 
 def _stream(gen: Any, calls: int) -> tuple[int, int]:
     """``(counter, key)`` for a stateful op reserving ``calls`` Philox calls: the seeded kernel's stream (TF's), or
-    without seeds a fresh random one."""
+    without seeds a fresh random one; a ``(counter, key)`` pair is a fixed stream (the op tests' repeatable draw)."""
+    if type(gen) is tuple:
+        return gen
     st = _state(gen)
     if type(st) is _philox.KernelState:
         return st.reserve(calls), st.key
@@ -172,6 +174,11 @@ def _gamma_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (_gamma_vjp_alpha(F, g, ins[0], out) if needs[0] else None,)
 
 
+def _gamma_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    t = ts[-1]  # alpha's tangent (the seed of the stateless op has none)
+    return None if t is None else _gamma_vjp_alpha(F, t, ins[-1], out)
+
+
 def _sgamma_fwd(F: Any, seed: Any, alpha: Any, *, shape: tuple[int, ...]) -> Any:
     a = np.asarray(alpha)
     n = int(np.prod(shape, dtype=np.int64))
@@ -186,16 +193,23 @@ def _sgamma_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (None, _gamma_vjp_alpha(F, g, ins[1], out) if needs[1] else None)
 
 
+def _fixed_gamma(tf: Any, a: Any, b: Any) -> Any:
+    """``tf.random.gamma([4], a, beta=b)`` on a fixed stream (the kernel for seeds (5, 7) at its start), so that the
+    op tests can repeat it, eagerly and compiled."""
+    a_t, b_t, bshape = _gamma_params(a, b, a.dtype, "random.gamma")
+    rnd = applyn(RANDOM_GAMMA, (broadcast_to(a_t, bshape),), {"shape": (4,), "gen": (7 << 64, 5)})
+    return _scaled(rnd, b_t, a_t.dtype)
+
+
 def _gamma_args(rng: Any) -> tuple[Any, ...]:
     return (rng.uniform(0.4, 3.0, size=(2,)), rng.uniform(0.5, 2.0, size=(3, 1)))
 
 
 RANDOM_GAMMA = defop(
-    "random_gamma", _gamma_fwd, _gamma_vjp, save_out=True, tf_name="RandomGamma",
-    test=spec(lambda tf, a, b: tf.random.gamma([4], a, beta=b, dtype=a.dtype, seed=5), _gamma_args, grad=(),
-              order2=False, tf=False))  # a stateful draw: every call differs, so no numerical gradient check
+    "random_gamma", _gamma_fwd, _gamma_vjp, _gamma_jvp, save_out=True, tf_name="RandomGamma",
+    test=spec(_fixed_gamma, _gamma_args, grad=(1,), order2=False, tf=False))
 STATELESS_GAMMA = defop(
-    "stateless_random_gamma", _sgamma_fwd, _sgamma_vjp, save_out=True, tf_name="StatelessRandomGammaV3",
+    "stateless_random_gamma", _sgamma_fwd, _sgamma_vjp, _gamma_jvp, save_out=True, tf_name="StatelessRandomGammaV3",
     test=[spec(lambda tf, a, b: tf.random.stateless_gamma([4, 3, 2], [3, 4], alpha=a, beta=b, dtype=a.dtype),
                _gamma_args, grad=(1,)),
           spec(lambda tf, a: tf.random.stateless_gamma([5, 3], [1, 2], alpha=a, dtype=a.dtype),
@@ -492,8 +506,8 @@ def _ndtr(F: Any, x: Any) -> Any:
     return 0.5 * F.where(z < h, 1.0 + erf(w), F.where(w > 0.0, 2.0 - erfc(z), erfc(z)))
 
 
-def _ptn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
-    """TF's implicit-reparameterisation gradient of the truncated normal sample in its four parameters."""
+def _ptn_partials(F: Any, ins: Any, out: Any) -> tuple[Any, Any, Any]:
+    """TF's implicit-reparameterisation derivatives of the sample in stddev, minval and maxval (in mean: 1)."""
     _, mean, stddev, minval, maxval = ins
     dt = np.asarray(out).dtype if not getattr(F, "is_diff", False) else out.dtype.as_numpy_dtype
     lo, hi, s = (minval - mean) / stddev, (maxval - mean) / stddev, (out - mean) / stddev
@@ -501,8 +515,23 @@ def _ptn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     cdf = F.clip(cdf, float(np.finfo(dt).tiny), float(1 - np.finfo(dt).eps))
     d_hi = F.exp(0.5 * (s * s - hi * hi) + F.log(cdf))
     d_lo = F.exp(0.5 * (s * s - lo * lo) + F.log1p(-cdf))
+    return s, d_lo, d_hi
+
+
+def _ptn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    s, d_lo, d_hi = _ptn_partials(F, ins, out)
     return (None, g if needs[1] else None, g * s if needs[2] else None, g * d_lo if needs[3] else None,
             g * d_hi if needs[4] else None)
+
+
+def _ptn_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    s, d_lo, d_hi = _ptn_partials(F, ins, out)
+    res = None
+    for t, d in zip(ts[1:], (None, s, d_lo, d_hi)):
+        if t is not None:
+            term = t if d is None else t * d
+            res = term if res is None else res + term
+    return None if res is None else res + F.zeros_like(out)
 
 
 def _ptn_args(rng: Any) -> tuple[Any, ...]:
@@ -511,7 +540,7 @@ def _ptn_args(rng: Any) -> tuple[Any, ...]:
 
 
 STATELESS_PTN = defop(
-    "stateless_parameterized_truncated_normal", _ptn_fwd, _ptn_vjp, save_out=True,
+    "stateless_parameterized_truncated_normal", _ptn_fwd, _ptn_vjp, _ptn_jvp, save_out=True,
     tf_name="StatelessParameterizedTruncatedNormal",
     test=[spec(lambda tf, m, s, lo, hi: tf.random.stateless_parameterized_truncated_normal([4, 3, 2], [3, 4], m, s,
                                                                                           lo, hi),

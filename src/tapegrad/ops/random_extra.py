@@ -18,13 +18,13 @@ import numpy as np
 from .._backend import NUMPY
 from .._dispatch import applyn
 from .._registry import NO_GRADIENT, defop, spec
-from .._tensor import Tensor, _TensorLike, make, static_value
+from .._tensor import Tensor, make, static_value
 from ..errors import InvalidArgumentError, NotFoundError
 from . import _philox
 from ._common import intra_op_threads
 from .core import convert_to_tensor
 from .random_distributions import _seed_tensor, _stateless_stream
-from .random_generator import _STATE_SIZE, _U64, stateless_fold_in, stateless_split
+from .random_generator import _STATE_SIZE, _state_from_seed, stateless_fold_in, stateless_split
 from .random_ops import categorical_args
 
 # -- stateless_categorical ------------------------------------------------------------------------------------------
@@ -233,20 +233,7 @@ def create_rng_state(seed: Any, alg: Any) -> Tensor:
     >>> tf.random.create_rng_state(1, "philox").numpy(), tf.random.create_rng_state([5, 6], 1).numpy()
     (array([1, 0, 0]), array([0, 5, 6]))
     """
-    size = _state_size(alg)
-    if isinstance(seed, _TensorLike):
-        seed = seed.numpy()
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        v, words = int(seed), []
-        for _ in range(size):
-            words.append(v & _U64)
-            v >>= 64
-        return make(np.array(words, dtype=np.uint64).view(np.int64), NUMPY)
-    arr = np.asarray(seed)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"create_rng_state: a seed must be an integer or integers, got {seed!r}.")
-    arr = arr.reshape(-1).astype(np.uint64)[:size]
-    return make(np.concatenate([np.zeros(size - arr.size, dtype=np.uint64), arr]).view(np.int64), NUMPY)
+    return make(_state_from_seed(seed, _state_size(alg), "create_rng_state"), NUMPY)
 
 
 def fold_in(seed: Any, data: Any, alg: Any = "auto_select") -> Tensor:

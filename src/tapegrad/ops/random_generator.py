@@ -181,25 +181,25 @@ def _sample(run: Any, op: str, dist: str, shape: Any, dtype: Any, mean_or_lo: An
 # -- tf.random.Generator --------------------------------------------------------------------------------------------
 
 
-def _state_from_seed(seed: Any) -> np.ndarray:
-    """TF's ``create_rng_state``: an int seed is cut into 64-bit words (low first); a 1-D seed is left-padded
-    with zeros (so a short seed lands in the key, not the counter)."""
+def _state_from_seed(seed: Any, size: int = _STATE_SIZE, op: str = "Generator.from_seed") -> np.ndarray:
+    """TF's ``create_rng_state``: an int seed is cut into ``size`` 64-bit words (low first); a 1-D seed is
+    left-padded with zeros (so a short seed lands in the key, not the counter)."""
     if isinstance(seed, _TensorLike):
         seed = seed.numpy()
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         seed = int(seed)
         words = []
-        for _ in range(_STATE_SIZE):
+        for _ in range(size):
             words.append(seed & _U64)
             seed >>= 64
         return np.array(words, dtype=np.uint64).view(np.int64)
     arr = np.asarray(seed)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"Generator.from_seed: a seed must be an integer or a 1-D array of integers, got {seed!r}.")
+        raise TypeError(f"{op}: a seed must be an integer or a 1-D array of integers, got {seed!r}.")
     if arr.ndim != 1:
         raise ValueError(f"seed should only have one dimension; got shape: {arr.shape}")
-    arr = arr.astype(np.uint64)[:_STATE_SIZE]
-    arr = np.concatenate([np.zeros(_STATE_SIZE - arr.size, dtype=np.uint64), arr])
+    arr = arr.astype(np.uint64)[:size]
+    arr = np.concatenate([np.zeros(size - arr.size, dtype=np.uint64), arr])
     return arr.view(np.int64)
 
 
