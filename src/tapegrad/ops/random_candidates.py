@@ -294,7 +294,7 @@ def _candidates_fwd(F: Any, true_classes: Any, *, kind: str, num_sampled: int, u
 
 
 CANDIDATE_SAMPLER = defop(
-    "candidate_sampler", _candidates_fwd, None, multi=True,
+    "random_candidate_sampler", _candidates_fwd, None, multi=True,
     test=spec(lambda tf: tf.random.log_uniform_candidate_sampler([[1, 5], [2, 3]], 2, 6, True, 50, seed=3),
               lambda rng: (), grad=(), order2=False, tf=False))
 
