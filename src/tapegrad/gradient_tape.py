@@ -334,12 +334,13 @@ class GradientTape:
             tid = ensure_id(target)
         seed = _one(v.dtype) if v.ndim == 0 and xp is NUMPY else xp.ones(v.shape, dtype=v.dtype)
         results = sweep_tape(tape, tid, seed, source_ids, float_ids, xp)
-        diff = False
+        traced = diff = False  # (sweep_tape runs only outside any recorder, a trace's included)
         if results is None:
             results, diff = backward(tape.entries, not tape.persistent, {tid: seed}, source_ids, xp, 0, float_ids)
+            traced = local.tracer is not None
         get = results.get
         out = []
-        if diff or local.tracer is not None:
+        if diff or traced:
             for s in sources:
                 g = get(s._id)
                 if g is not None and not diff and type(g) is not Tensor and type(g).__name__ != "IndexedSlices":
