@@ -365,8 +365,9 @@ def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, grads: dict[int, A
         n = len(in_ids)
         if n == 2:
             i0, i1 = in_ids
+            n0 = i0 in reach
             n1 = i1 in reach
-            if i0 in reach:
+            if n0:
                 needs: tuple[bool, ...] = need_x[n1]
             elif n1:
                 needs = need_y
@@ -377,7 +378,7 @@ def _sweep_raw(entries: list[tuple[Any, ...]], consume: bool, grads: dict[int, A
                 _no_gradient(op)
             rs = vjp(xp, g, ins, out, p, needs)
             r = rs[0]
-            if r is not None and needs[0]:
+            if r is not None and n0:
                 v = ins[0]
                 if r.shape != v.shape or r.dtype is not v.dtype:
                     r = _fit_raw(op, r, v, xp)
@@ -441,7 +442,8 @@ def _fit_raw(op: Any, r: Any, v: Any, xp: Any) -> Any:
     cast); IndexedSlices and the 0-d gradients an op declares final are kept as they are."""
     if type(r) is _nd:
         dt = r.dtype
-        if dt == v.dtype:
+        vdt = v.dtype
+        if dt is vdt or dt == vdt:
             rs = r.shape
             vs = v.shape
             if rs == vs:  # an equal dtype that is another object

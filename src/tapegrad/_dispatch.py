@@ -97,10 +97,12 @@ def make_binary(op: OpDef) -> Any:
         if ta is Tensor or ta is Variable:
             va = a._value
             xp = a._xp
-            kind = va.dtype.kind
+            dta = va.dtype
+            kind = dta.kind
             if tb is Tensor or tb is Variable:
                 vb = b._value
-                if va.dtype != vb.dtype:
+                dtb = vb.dtype
+                if dta is not dtb and dta != dtb:  # (identity first: comparing dtypes costs more than the test)
                     _raise_dtype(op, a, b)
                 ib = b._id
             elif (tb is float or tb is int) and kind in _SCALAR_OK[tb]:

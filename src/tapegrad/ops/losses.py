@@ -122,8 +122,10 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1, 
     if (tx is Tensor or tx is Variable) and (tl is Tensor or tl is Variable) and type(axis) is int and axis == -1:
         # the usual call (same-shaped float32/float64 tensors, last axis): straight to the op
         xv, lv = logits._value, labels._value
-        if (xv.shape == lv.shape and xv.ndim and xv.dtype == lv.dtype and xv.dtype.kind == "f"
-                and xv.dtype.itemsize > 2):
+        dt = xv.dtype
+        ldt = lv.dtype
+        if ((dt is ldt or dt == ldt) and dt.kind == "f" and dt.itemsize > 2 and xv.ndim
+                and xv.shape == lv.shape):
             return apply2(SOFTMAX_XENT, labels, logits, _LAST_AXIS, _xent_fwd(labels._xp, lv, xv, -1))
     x = to_tensor(logits)
     if x._value.dtype.kind != "f":

@@ -109,7 +109,8 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
         # the usual call (two float matrices, no flags): the checks below in their cheapest form
         va, vb = a._value, b._value
         dt = va.dtype
-        if va.ndim == 2 and vb.ndim == 2 and dt == vb.dtype and dt.kind in "fcV":
+        dtb = vb.dtype
+        if va.ndim == 2 and vb.ndim == 2 and (dt is dtb or dt == dtb) and dt.kind in "fcV":
             if type(va) is _nd and type(vb) is _nd and dt.kind != "V":
                 # the forward computed here (what _matmul_fwd computes for it): no keyword unpacking of the flags;
                 # inner dimensions that differ fall through to the checks below, which raise TF's error
