@@ -52,7 +52,7 @@ sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda F, x, y: y * (1 - y), save_out=
 def _relu_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     # relu'(0) = 0 (TF); out > 0 exactly where x > 0. Raw arrays: g times the mask, as TF's ReluGrad kernel computes
     # it (half the cost of np.where on small tensors)
-    if not F.is_diff and type(out) is np.ndarray:
+    if type(out) is _nd and not F.is_diff:
         return (g * (out > 0),)
     return (F.where(out > 0, g, F.zeros_like(g)),)
 
@@ -64,6 +64,8 @@ RELU = defop("relu", lambda F, x: F.maximum(x, 0), _relu_vjp,
 
 
 _EMPTY_P: dict[str, Any] = {}
+_nd = np.ndarray  # (module-level names: `np.x` is an unspecialised attribute load in Python 3.11)
+_np_maximum = np.maximum
 
 
 def relu(features: Any, name: str | None = None) -> Tensor:
@@ -80,8 +82,8 @@ def relu(features: Any, name: str | None = None) -> Tensor:
     v = x._value
     if v.dtype.kind not in "fiu":
         check_kinds(x, "fiu", "relu")
-    if type(v) is np.ndarray:  # RELU's forward, computed here (no call through op.fwd)
-        return apply1(RELU, x, _EMPTY_P, np.maximum(v, 0))
+    if type(v) is _nd:  # RELU's forward, computed here (no call through op.fwd)
+        return apply1(RELU, x, _EMPTY_P, _np_maximum(v, 0))
     return apply1(RELU, x)
 
 

@@ -27,17 +27,22 @@ from .activations import LOG_SOFTMAX, _log_softmax_ref, _softplus
 # it up and takes the pair over; the weak reference drops the pair when the loss array dies without a gradient.
 _XENT_KEPT: dict[int, tuple[Any, Any, Any]] = {}
 _max_reduce = np.maximum.reduce
+# module-level names for NumPy's: `np.x` is an unspecialised attribute load in Python 3.11 (numpy has a module
+# __getattr__), a global is not
+_nd = np.ndarray
+_np_exp = np.exp
+_np_log = np.log
 _add_reduce = np.add.reduce
 
 
 def _xent_fwd(F: Any, labels: Any, logits: Any, axis: int) -> Any:
-    if type(logits) is np.ndarray and type(labels) is np.ndarray:
+    if type(logits) is _nd and type(labels) is _nd:
         # the ufuncs' reductions, which ndarray.max/.sum call through a Python-level wrapper each (same results)
         s = logits - _max_reduce(logits, axis, None, None, True)
-        e = F.exp(s)
+        e = _np_exp(s)
         se = _add_reduce(e, axis, None, None, True)
-        out = _add_reduce(labels * (F.log(se) - s), axis)
-        if axis == -1 and type(out) is np.ndarray and local.tapes and e.dtype.kind == "f":
+        out = _add_reduce(labels * (_np_log(se) - s), axis)
+        if axis == -1 and type(out) is _nd and local.tapes and e.dtype.kind == "f":
             k = id(out)
             _XENT_KEPT[k] = (_weakref(out, lambda _, k=k: _XENT_KEPT.pop(k, None)), e, se)
         return out
@@ -49,7 +54,7 @@ def _xent_fwd(F: Any, labels: Any, logits: Any, axis: int) -> Any:
 def _xent_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     labels, logits = ins
     ax = p["axis"]
-    if (not needs[0] and ax == -1 and not F.is_diff and type(logits) is np.ndarray and logits.dtype.kind == "f"
+    if (not needs[0] and ax == -1 and not F.is_diff and type(logits) is _nd and logits.dtype.kind == "f"
             and labels.shape == logits.shape and g.shape == logits.shape[:-1]):
         # the usual case (gradient for the logits only, no batch axes): softmax, minus labels, times the upstream,
         # in one fresh temporary; the same operations in the same order as the general expression below

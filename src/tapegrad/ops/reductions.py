@@ -24,6 +24,9 @@ from ..errors import InvalidArgumentError
 from . import _half_reduce
 from ._common import RaggedInput, check_kinds, cj, dtype_of, intra_op_threads, to_tensor
 
+_nd = np.ndarray  # (module-level names: `np.x` is an unspecialised attribute load in Python 3.11)
+_np_generic = np.generic
+
 
 def unreduce(F: Any, g: Any, xshape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
     """Broadcast a reduction's upstream ``g`` back over the reduced (negative) ``axes`` of ``xshape``.
@@ -40,8 +43,8 @@ def unreduce(F: Any, g: Any, xshape: tuple[int, ...], axes: tuple[int, ...], kee
 def scalar_view(g: Any, shape: tuple[int, ...]) -> np.ndarray:
     """A read-only view of the scalar ``g`` with ``shape`` (all strides 0): np.broadcast_to without its Python-level
     argument handling (several µs per call on a loss's upstream)."""
-    if isinstance(g, np.generic):  # a NumPy scalar is a read-only buffer: the view is read-only already
-        return np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+    if isinstance(g, _np_generic):  # a NumPy scalar is a read-only buffer: the view is read-only already
+        return _nd(shape, g.dtype, g, 0, (0,) * len(shape))
     a = np.asarray(g)
     v = np.ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
     v.flags.writeable = False
@@ -303,7 +306,7 @@ def _reduce(op: Any, input_tensor: Any, axis: Any, keepdims: bool, kinds: str = 
         # the usual loss reduction (a tensor, every axis): straight to the op with shared parameters
         v = input_tensor._value
         if v.ndim < 8 and v.dtype.kind in kinds:
-            if op is REDUCE_MEAN and type(v) is np.ndarray and v.dtype.kind in "fc" and v.dtype.itemsize > 2 and v.size:
+            if op is REDUCE_MEAN and type(v) is _nd and v.dtype.kind in "fc" and v.dtype.itemsize > 2 and v.size:
                 # _mean_fwd's steps for it, computed here (no keyword unpacking through op.fwd)
                 axes = _ALL_AXES[v.ndim]
                 return apply1(op, input_tensor, _FULL_P[v.ndim], _add_reduce(v, axes, None, None, False) / v.size)
