@@ -1,6 +1,6 @@
 """The engine's fast paths (one tape: `_dispatch._tail1/_tail2`; `gradient()` without the reachability pass:
-`_backprop.sweep_tape`; the list path's C-level wrapping) give what the general paths give, and step aside where
-they do not apply."""
+`_backprop.sweep_tape`; the list path's wrapping of raw results) give what the general paths give, and step aside
+where they do not apply."""
 
 from __future__ import annotations
 
