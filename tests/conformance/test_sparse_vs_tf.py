@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .test_strings_ragged_vs_tf import _run, _tf_results, case_names, check_case
+from .test_strings_ragged_vs_tf import case_names, check_case, lane_results
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "sparse_programs.py"
@@ -21,10 +21,7 @@ PROGRAMS = HERE / "sparse_programs.py"
 KNOWN: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
-    tf = _tf_results(PROGRAMS, "sparse")
-    return tf, _run("tapegrad", tmp_path_factory.mktemp("sparse") / "tapegrad.json", PROGRAMS)
+results = lane_results(PROGRAMS, "sparse")
 
 
 @pytest.mark.parametrize("name", case_names("sparse_programs"))

@@ -64,10 +64,18 @@ def _tf_results(programs: Path = PROGRAMS, tag: str = "strings_ragged") -> dict[
     return json.loads(path.read_text())
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
-    tf = _tf_results()
-    return tf, _run("tapegrad", tmp_path_factory.mktemp("strings") / "tapegrad.json")
+def lane_results(programs: Path, tag: str) -> Any:
+    """A lane's module-scoped ``results`` fixture: TF's results for ``programs`` (cached by content) and
+    tapegrad's, as ``(tf, tapegrad)`` dicts of case name -> result."""
+
+    @pytest.fixture(scope="module")
+    def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+        return _tf_results(programs, tag), _run("tapegrad", tmp_path_factory.mktemp(tag) / "tapegrad.json", programs)
+
+    return results
+
+
+results = lane_results(PROGRAMS, "strings_ragged")
 
 
 def _neutral(text: str) -> str:

@@ -83,19 +83,24 @@ def lzw_decode(stream: bytes, min_size: int, npixels: int) -> bytes:
     return bytes(out[:npixels])
 
 
+def _colour_table(data: bytes, pos: int, packed: int, which: str) -> tuple[np.ndarray | None, int]:
+    """The global or local colour table a descriptor's packed byte announces (``None`` without one), and the
+    position after it."""
+    if not packed & 0x80:
+        return None, pos
+    n = 2 << (packed & 7)
+    if pos + 3 * n > len(data):
+        raise GifError(f"the data ends inside the {which} colour table")
+    return np.frombuffer(data[pos:pos + 3 * n], np.uint8).reshape(n, 3), pos + 3 * n
+
+
 def frames(data: bytes) -> np.ndarray:
     """All frames of a GIF as ``[n, height, width, 3]`` uint8."""
     if len(data) < 13 or data[:6] not in (b"GIF87a", b"GIF89a"):
         raise GifError("not a GIF (no GIF87a/GIF89a header)")
     packed = data[10]
     pos = 13
-    gct = None
-    if packed & 0x80:
-        n = 2 << (packed & 7)
-        if pos + 3 * n > len(data):
-            raise GifError("the data ends inside the global colour table")
-        gct = np.frombuffer(data[pos:pos + 3 * n], np.uint8).reshape(n, 3)
-        pos += 3 * n
+    gct, pos = _colour_table(data, pos, packed, "global")
     images: list[tuple[int, int, int, int, np.ndarray | None, np.ndarray, int]] = []
     transparent = -1
     while True:
@@ -119,13 +124,7 @@ def frames(data: bytes) -> np.ndarray:
             raise GifError("the data ends inside an image descriptor")
         left, top, w, h, ipacked = struct.unpack("<HHHHB", data[pos:pos + 9])
         pos += 9
-        lct = None
-        if ipacked & 0x80:
-            n = 2 << (ipacked & 7)
-            if pos + 3 * n > len(data):
-                raise GifError("the data ends inside a local colour table")
-            lct = np.frombuffer(data[pos:pos + 3 * n], np.uint8).reshape(n, 3)
-            pos += 3 * n
+        lct, pos = _colour_table(data, pos, ipacked, "local")
         if pos >= len(data):
             raise GifError("the data ends before the image data")
         min_size = data[pos]
