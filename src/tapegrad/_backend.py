@@ -45,10 +45,9 @@ class Backend:
             axes = _sum_axes(g.shape, shape, nb)
         if type(g) is np.ndarray and g.dtype.kind in "fcV":  # the ufunc's reduce: no np.sum/ndarray.sum wrappers
             if _LEAD_ONLY[key]:  # only leading axes are summed: the sum already has the target shape
-                if axes == (0,) and g.ndim == 2 and g.shape[0] >= 16 and g.dtype.char in "fd" and g.flags.c_contiguous:
-                    # a bias gradient: the column sums as one BLAS matrix-vector product with ones (half the time
-                    # of the ufunc reduction at a layer's sizes; BLAS order of summation, not pairwise)
-                    return _matmul(_ones(g.shape[0], g.dtype), g)
+                ones = bias_ones(g.shape, axes, g.dtype)
+                if ones is not None and g.flags.c_contiguous:
+                    return _matmul(ones, g)
                 return _add_reduce(g, axes)
             return _add_reduce(g, axes, None, None, True).reshape(g.shape[:nb] + shape)
         return self.reshape(self.sum(g, axis=axes, keepdims=True), g.shape[:nb] + shape)
@@ -82,6 +81,17 @@ def _ones(n: int, dtype: Any) -> np.ndarray:
         v = _ONES[key] = np.ones(n, dtype)
         v.flags.writeable = False
     return v
+
+
+def bias_ones(gshape: tuple[int, ...], axes: tuple[int, ...], dtype: Any) -> np.ndarray | None:
+    """For a bias gradient (a 2-d float32/float64 ``gshape`` summed over axis 0, at least 16 rows): the ones vector
+    whose matrix-vector product gives the column sums, in one BLAS call (half the time of the ufunc reduction at a
+    layer's sizes; BLAS order of summation, not pairwise). None where ``sum_to`` reduces with the ufunc."""
+    if axes == (0,) and len(gshape) == 2 and gshape[0] >= 16 and dtype.char in "fd":
+        return _ones(gshape[0], dtype)
+    return None
+
+
 _AXES_CACHE: dict[tuple[tuple[int, ...], tuple[int, ...], int], tuple[int, ...]] = {}
 _LEAD_ONLY: dict[tuple[tuple[int, ...], tuple[int, ...], int], bool] = {}  # the axes are the leading extras only
 
@@ -107,6 +117,12 @@ def _sum_axes(gshape: tuple[int, ...], shape: tuple[int, ...], nb: int) -> tuple
 
 def sum_axes(gshape: tuple[int, ...], shape: tuple[int, ...], nb: int = 0) -> tuple[int, ...]:
     return _sum_axes(gshape, shape, nb)
+
+
+def lead_only(gshape: tuple[int, ...], shape: tuple[int, ...], nb: int = 0) -> bool:
+    """Whether ``sum_to`` sums only the leading extra axes of ``gshape`` (so the sum has the target shape)."""
+    _sum_axes(gshape, shape, nb)
+    return _LEAD_ONLY[(gshape, shape, nb)]
 
 
 NUMPY = Backend(np, "numpy")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _buffers
-from ._backend import NUMPY, _ones, sum_axes
+from ._backend import NUMPY, bias_ones, lead_only, sum_axes
 from ._indexed_slices import IndexedSlices
 from ._registry import NO_GRADIENT, OPS
 from ._tape import local
@@ -472,14 +472,11 @@ _add_reduce = np.add.reduce
 
 
 def _lead_sum_plan(rs: tuple[int, ...], vs: tuple[int, ...], dt: Any) -> Any:
-    axes = sum_axes(rs, vs, 0)
     if len(_LEAD_SUMS) > 256:
         _LEAD_SUMS.clear()
-    if axes != tuple(range(len(rs) - len(vs))) or dt.kind not in "fcV":
-        plan: Any = False
-    else:  # the same test as sum_to's (its contiguity test is made per call)
-        ones = _ones(rs[0], dt) if axes == (0,) and len(rs) == 2 and rs[0] >= 16 and dt.char in "fd" else None
-        plan = (axes, ones)
+    axes = sum_axes(rs, vs, 0)
+    # sum_to's own decisions, made once per shape (its contiguity test stays per call)
+    plan = (axes, bias_ones(rs, axes, dt)) if dt.kind in "fcV" and lead_only(rs, vs, 0) else False
     _LEAD_SUMS[(rs, vs, dt)] = plan
     return plan
 
