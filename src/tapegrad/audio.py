@@ -22,8 +22,9 @@ import numpy as np
 
 from . import _dtypes
 from ._tensor import Tensor, _TensorLike
+from .compiler.host import in_programs
 from .errors import InvalidArgumentError
-from .io_ops._common import in_programs, scalar_bytes
+from .io_ops._common import scalar_bytes
 
 __all__ = ["decode_wav", "encode_wav"]
 

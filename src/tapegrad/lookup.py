@@ -30,8 +30,8 @@ import numpy as np
 
 from . import _dtypes
 from ._tensor import Tensor, _TensorLike, make
+from .compiler.host import in_programs
 from .errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
-from .io_ops._common import in_programs
 
 __all__ = ["KeyValueTensorInitializer", "StaticHashTable", "StaticVocabularyTable", "TextFileIndex",
            "TextFileInitializer", "experimental"]

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from ._tensor import Tensor, _TensorLike, make
+from .compiler.host import in_programs
 from .errors import InvalidArgumentError
-from .io_ops._common import in_programs
 
 __all__ = ["difference", "intersection", "size", "union"]
 

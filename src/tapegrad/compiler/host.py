@@ -6,7 +6,9 @@ host call instead:
 
 * :func:`host_effect` — ``fn(*arrays)`` for its side effects;
 * :func:`host_value` — ``fn(*arrays) -> array``, a value the rest of the graph may use;
-* :func:`host_values` — ``fn(*arrays) -> tuple of arrays``, several values from one call (the io ops' results).
+* :func:`host_values` — ``fn(*arrays) -> tuple of arrays``, several values from one call;
+* :func:`in_programs` — a decorator that makes a public op written in Python (io, lookup tables, sets) one of
+  these when it is called inside a trace.
 
 Both are stateful nodes: never dropped, merged, folded or moved, so they run in program order. Unlike
 ``tf.print`` (which the program runs after its last guard), a host effect runs where it was recorded: a guard that
@@ -19,8 +21,11 @@ assign (the program writes those back at its end).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+import numpy as np
 
 from .._registry import OpDef
 from .._tape import local
@@ -94,3 +99,59 @@ def _numpy() -> Any:
     from .._backend import NUMPY
 
     return NUMPY
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def in_programs(fn: _F | None = None, *, effect: bool = False) -> Any:
+    """Decorator of an op computed in Python rather than in recorded ops (io on bytes and files, lookup tables,
+    sets). Called eagerly, the op runs. Called while a ``tapegrad.function`` is traced, the call becomes a host call
+    of the program: the program runs the op on every call, on that call's values (a file is read again, each call's
+    bytes are decoded), as TF's kernels run in its graph; results have dynamic shapes. ``effect=True``: an op run
+    for its side effect only (``write_file``, a table insert), at its place in the program; it also runs once while
+    the body is traced, so that the rest of the body sees it, and must therefore be idempotent."""
+    if fn is None:
+        return functools.partial(in_programs, effect=effect)
+
+    @functools.wraps(fn)
+    def op(*args: Any, **kwargs: Any) -> Any:
+        if local.tracer is None:
+            return fn(*args, **kwargs)
+        return _host_call(fn, args, kwargs, effect)
+
+    return op
+
+
+def _host_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], effect: bool) -> Any:
+    """``fn(*args, **kwargs)`` recorded as a host call: its tensor arguments (composites expanded) are the call's
+    inputs; its results (any nest of tensors and composites) come back as the host call's outputs."""
+    from .. import nest
+    from .._tensor import _TensorLike
+
+    structure = (args, kwargs)
+    flat = nest.flatten(structure, expand_composites=True)
+    where = [i for i, x in enumerate(flat) if isinstance(x, _TensorLike)]
+    made: list[Any] = []
+
+    def call(*raws: Any) -> Any:
+        leaves = list(flat)
+        for i, raw in zip(where, raws):
+            leaves[i] = make(raw, _numpy())  # an eager tensor of this call's value
+        a, k = nest.pack_sequence_as(structure, leaves, expand_composites=True)
+        result = fn(*a, **k)
+        if effect:
+            return None
+        made[:] = [result]
+        return tuple(o._value if isinstance(o, _TensorLike) else np.asarray(o)
+                     for o in nest.flatten(result, expand_composites=True))
+
+    tensors = [flat[i] for i in where]
+    if effect:
+        # now as well: the trace runs the rest of the body on values (a later read_file of the written file), and
+        # the program then runs the effect at its place on every call (effects are idempotent: see in_programs)
+        untraced(call, tuple(t._value for t in tensors))
+        host_effect(call, tensors)
+        return None
+    outs = host_values(call, tensors)
+    return nest.pack_sequence_as(made[0], outs, expand_composites=True)

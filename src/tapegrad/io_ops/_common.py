@@ -3,77 +3,14 @@ tensors inside ``Dataset.map``) as object arrays of ``bytes``, one encoded blob,
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["string_array", "scalar_bytes", "path_of", "value_of", "in_programs"]
-
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def in_programs(fn: _F | None = None, *, effect: bool = False) -> Any:
-    """Decorator of an io op (Python code on bytes and files). Called eagerly, the op runs. Called while a
-    ``tapegrad.function`` is traced, the call becomes a host call of the program (``compiler/host.py``): the program
-    runs the op on every call, on that call's values (a file is read again, each call's bytes are decoded), as TF's
-    kernels run in its graph; results have dynamic shapes. ``effect=True``: an op run for its side effect only
-    (``write_file``), at its place in the program."""
-    if fn is None:
-        return functools.partial(in_programs, effect=effect)
-
-    @functools.wraps(fn)
-    def op(*args: Any, **kwargs: Any) -> Any:
-        from .._tape import local
-
-        if getattr(local, "tracer", None) is None:
-            return fn(*args, **kwargs)
-        return _host_call(fn, args, kwargs, effect)
-
-    return op
-
-
-def _host_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], effect: bool) -> Any:
-    """``fn(*args, **kwargs)`` recorded as a host call: its tensor arguments (composites expanded) are the call's
-    inputs; its results (any nest of tensors and composites) come back as the host call's outputs."""
-    from .. import nest
-    from .._backend import NUMPY
-    from .._tensor import _TensorLike, make
-    from ..compiler.host import host_effect, host_values
-
-    structure = (args, kwargs)
-    flat = nest.flatten(structure, expand_composites=True)
-    where = [i for i, x in enumerate(flat) if isinstance(x, _TensorLike)]
-    made: list[Any] = []
-
-    def call(*raws: Any) -> Any:
-        leaves = list(flat)
-        for i, raw in zip(where, raws):
-            leaves[i] = make(raw, NUMPY)  # an eager tensor of this call's value
-        a, k = nest.pack_sequence_as(structure, leaves, expand_composites=True)
-        result = fn(*a, **k)
-        if effect:
-            return None
-        made[:] = [result]
-        return tuple(o._value if isinstance(o, _TensorLike) else np.asarray(o)
-                     for o in nest.flatten(result, expand_composites=True))
-
-    tensors = [flat[i] for i in where]
-    if effect:
-        # now as well: the trace runs the rest of the body on values (a later read_file of the written file), and
-        # the program then runs the effect at its place on every call (a file write is idempotent)
-        from ..compiler.host import untraced
-
-        untraced(call, tuple(t._value for t in tensors))
-        host_effect(call, tensors)
-        return None
-    outs = host_values(call, tensors)
-    return nest.pack_sequence_as(made[0], outs, expand_composites=True)
+__all__ = ["string_array", "scalar_bytes", "path_of", "value_of"]
 
 
 def value_of(value: Any, op: str) -> Any:

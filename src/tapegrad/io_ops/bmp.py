@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
-from ._common import in_programs, scalar_bytes
+from ._common import scalar_bytes
 
 __all__ = ["decode_bmp"]
 

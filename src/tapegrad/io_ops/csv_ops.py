@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
-from ._common import in_programs, string_array
+from ._common import string_array
 
 __all__ = ["decode_csv", "split_record", "Columns"]
 

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError, UnimplementedError
-from ._common import in_programs, scalar_bytes, value_of
+from ._common import scalar_bytes, value_of
 
 __all__ = ["decode_image", "decode_as", "adjust_jpeg_quality", "random_jpeg_quality",
            "stateless_random_jpeg_quality"]

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError, UnimplementedError
 from . import _jpeg_decode as D
-from ._common import in_programs, scalar_bytes, string_array, value_of
+from ._common import scalar_bytes, string_array, value_of
 
 __all__ = ["decode_jpeg", "decode_and_crop_jpeg", "extract_jpeg_shape", "is_jpeg", "encode_jpeg"]
 

@@ -19,8 +19,9 @@ import numpy as np
 
 from .. import _dtypes
 from .._proto import DecodeError, iter_fields, read_varint
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
-from ._common import in_programs, string_array
+from ._common import string_array
 
 __all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "parse_single_example",
            "parse_example", "parse_single_sequence_example", "parse_sequence_example"]

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
-from ._common import in_programs, scalar_bytes, value_of
+from ._common import scalar_bytes, value_of
 
 __all__ = ["decode_png", "encode_png", "decode_array", "decode_image_png"]
 

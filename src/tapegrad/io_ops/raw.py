@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
+from ..compiler.host import in_programs
 from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
-from ._common import in_programs, path_of, scalar_bytes, string_array
+from ._common import path_of, scalar_bytes, string_array
 
 __all__ = ["decode_raw", "read_file", "write_file"]
 

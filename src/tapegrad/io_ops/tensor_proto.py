@@ -13,8 +13,9 @@ import numpy as np
 
 from .. import _dtypes
 from .._proto import DecodeError, Field, Message, encode_varint
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
-from ._common import in_programs, scalar_bytes, value_of
+from ._common import scalar_bytes, value_of
 
 __all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto", "tensor_proto_of"]
 
