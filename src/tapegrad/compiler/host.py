@@ -51,13 +51,20 @@ HOST_VALUES = OpDef("host_values", _host_values_fwd, stateful=True, multi=True)
 HOST_EFFECT = OpDef("host_effect", _host_effect_fwd, stateful=True, multi=True)
 
 
-def host_effect(fn: Callable[..., None], tensors: Sequence[Any]) -> None:
-    """Run ``fn(*raw_values)`` now, or, while tracing, every time the program runs (at this point of it)."""
+def host_effect(fn: Callable[..., None], tensors: Sequence[Any], ran: bool = False) -> None:
+    """Run ``fn(*raw_values)`` now, or, while tracing, every time the program runs (at this point of it).
+    ``ran``: the caller already ran it on the trace's values (so the program's first run, on the same values,
+    skips it)."""
     tracer = local.tracer
     if tracer is None:
         fn(*[t._value for t in tensors])
         return
-    tracer.on_op(HOST_EFFECT, tuple(tensors), tuple(t._value for t in tensors), None, (), {"fn": fn})
+    raws = tuple(t._value for t in tensors)
+    if ran:
+        fn = _Once(fn, raws, None)
+    else:
+        tracer.unrun_effects = True  # later host values of this trace may see its effect: none is primed
+    tracer.on_op(HOST_EFFECT, tuple(tensors), raws, None, (), {"fn": fn})
 
 
 def host_value(fn: Callable[..., Any], tensors: Sequence[Any] = ()) -> Tensor:
@@ -68,7 +75,7 @@ def host_value(fn: Callable[..., Any], tensors: Sequence[Any] = ()) -> Tensor:
         return make(fn(*raws), tensors[0]._xp if tensors else _numpy())
     out = untraced(fn, raws)  # the trace's value (nothing is recorded while fn runs)
     res = make(out, _numpy())
-    tracer.on_op(HOST_VALUE, tuple(tensors), raws, res, out, {"fn": fn})
+    tracer.on_op(HOST_VALUE, tuple(tensors), raws, res, out, {"fn": _primed(tracer, fn, raws, out)})
     return res
 
 
@@ -81,8 +88,79 @@ def host_values(fn: Callable[..., Sequence[Any]], tensors: Sequence[Any] = ()) -
         return [make(o, _numpy()) for o in fn(*raws)]
     out = tuple(untraced(fn, raws))
     res = [make(o, _numpy()) for o in out]
-    tracer.on_op(HOST_VALUES, tuple(tensors), raws, res, out, {"fn": fn})
+    tracer.on_op(HOST_VALUES, tuple(tensors), raws, res, out, {"fn": _primed(tracer, fn, raws, out)})
     return res
+
+
+# -- once per call ---------------------------------------------------------------------------------------------------
+# A host call that produces values runs once while the body is traced (the rest of the body computes on its result),
+# and the program that trace made then runs for that same call. Without care the Python function runs twice on the
+# call that traces (a counter, an iterator's next() would advance twice; TF runs it once per call). So the trace
+# keeps its result, and the program's FIRST run of the node, if it gets exactly the trace's input values, returns
+# that result instead of calling again. Not when a host effect the trace did not run was recorded earlier in the
+# trace (a Keras metric's update before its result: the program's value must see the effect).
+
+
+class _Once:
+    """``fn`` whose first program call on the trace's inputs ``raws`` returns the trace's result ``out``."""
+
+    __slots__ = ("fn", "primed")
+
+    def __init__(self, fn: Callable[..., Any], raws: tuple[Any, ...], out: Any) -> None:
+        self.fn = fn
+        self.primed: tuple[Any, ...] | None = (raws, out)
+
+    def __call__(self, *xs: Any) -> Any:
+        primed = self.primed
+        if primed is not None:
+            self.primed = None  # the first run only: later calls are later calls
+            if same_values(primed[0], xs):
+                return primed[1]
+        return self.fn(*xs)
+
+
+def _primed(tracer: Any, fn: Callable[..., Any], raws: tuple[Any, ...], out: Any) -> Callable[..., Any]:
+    return fn if getattr(tracer, "unrun_effects", False) else _Once(fn, raws, out)
+
+
+def prime_slot() -> list[Any] | None:
+    """For an op whose forward calls user Python (``py_function``, ``numpy_function``): while tracing, a slot (its
+    ``prime`` param) for :func:`run_once`; None when not tracing or when the result could depend on an effect the
+    trace did not run."""
+    tracer = local.tracer
+    return None if tracer is None or getattr(tracer, "unrun_effects", False) else []
+
+
+def run_once(slot: list[Any] | None, vals: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per call: at trace time the result is kept in ``slot``; the program's first run returns
+    it if its inputs ``vals`` are the trace's and no tape is recording (a tape needs the Python body to run)."""
+    if slot is None:
+        return compute()
+    if slot:
+        (raws, out), = slot
+        slot.clear()
+        if not local.tapes and same_values(raws, vals):
+            return out
+        return compute()
+    out = compute()
+    if local.tracer is not None:  # the trace-time run
+        slot.append((vals, out))
+    return out
+
+
+def same_values(a: Sequence[Any], b: Sequence[Any]) -> bool:
+    """The same arrays (shape, dtype and every element; NaNs equal to NaNs)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x is y:
+            continue
+        x, y = np.asarray(x), np.asarray(y)
+        if x.shape != y.shape or x.dtype != y.dtype:
+            return False
+        if not np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"):
+            return False
+    return True
 
 
 def untraced(fn: Callable[..., Any], raws: tuple[Any, ...]) -> Any:
@@ -110,7 +188,8 @@ def in_programs(fn: _F | None = None, *, effect: bool = False) -> Any:
     of the program: the program runs the op on every call, on that call's values (a file is read again, each call's
     bytes are decoded), as TF's kernels run in its graph; results have dynamic shapes. ``effect=True``: an op run
     for its side effect only (``write_file``, a table insert), at its place in the program; it also runs once while
-    the body is traced, so that the rest of the body sees it, and must therefore be idempotent."""
+    the body is traced, so that the rest of the body sees it (the program's first run then skips it if its values
+    are the trace's), and must therefore be idempotent."""
     if fn is None:
         return functools.partial(in_programs, effect=effect)
 
@@ -151,7 +230,7 @@ def _host_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, 
         # now as well: the trace runs the rest of the body on values (a later read_file of the written file), and
         # the program then runs the effect at its place on every call (effects are idempotent: see in_programs)
         untraced(call, tuple(t._value for t in tensors))
-        host_effect(call, tensors)
+        host_effect(call, tensors, ran=True)
         return None
     outs = host_values(call, tensors)
     return nest.pack_sequence_as(made[0], outs, expand_composites=True)

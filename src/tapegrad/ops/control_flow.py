@@ -34,6 +34,7 @@ from .._shape import TensorShape
 from .._strings import is_text, to_bytes_array
 from .._tape import Tape, local
 from .._tensor import Tensor, Variable, _TensorLike, make
+from ..compiler.host import prime_slot, run_once
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ._common import to_tensor
 from .core import convert_to_tensor, identity, zeros
@@ -1246,7 +1247,12 @@ def _touts(Tout: Any, op: str) -> tuple[list[Any], bool]:
     return [_dtypes.as_dtype(Tout)], False
 
 
-def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any) -> tuple[Any, ...]:
+def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any, prime: Any = None) -> tuple[Any, ...]:
+    # prime: inside a compiled function, the body runs once per call (compiler/host.py run_once)
+    return run_once(prime, vals, lambda: _pyfunc_call(vals, func, touts, box))
+
+
+def _pyfunc_call(vals: Any, func: Any, touts: Any, box: Any) -> tuple[Any, ...]:
     xp = NUMPY
     inputs = [make(v, xp) for v in vals]
     saved = _pause()
@@ -1308,7 +1314,7 @@ def _pyfunc_grad_fwd(F: Any, *vals: Any, func: Any, touts: Any, n_in: int) -> tu
     saved = _pause()
     local.tapes = (Tape(False, False),)  # so that _pyfunc_fwd records the body on its own tape
     try:
-        _pyfunc_fwd(F, *vals[:n_in], func=func, touts=touts, box=box)
+        _pyfunc_call(vals[:n_in], func, touts, box)
     finally:
         _resume(saved)
     tape, inputs, outs = box[-1]
@@ -1359,7 +1365,8 @@ def _pyfunc_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> tuple[Any, ...]:
 
 
 # scalar_grads: the scalar 0.0 a body-unused input gets (TF's EagerPyFunc) is its gradient, not to be broadcast
-PY_FUNCTION = defop("py_function", _pyfunc_fwd, _pyfunc_vjp, _pyfunc_jvp, multi=True, scalar_grads=True,
+# stateful: a compiled program runs it on every call even when nothing uses its results (TF's stateful op)
+PY_FUNCTION = defop("py_function", _pyfunc_fwd, _pyfunc_vjp, _pyfunc_jvp, multi=True, scalar_grads=True, stateful=True,
                     test=spec(lambda tf, x: tf.py_function(lambda a: tf.sin(a) * a, [x], Tout=x.dtype),
                               lambda rng: (rng.normal(size=(3,)),), ref=lambda x: np.sin(x) * x, order2=False))
 
@@ -1389,9 +1396,9 @@ def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: A
         _in_program(lambda *raws: _call_pyfunc_no_outputs(func, [make(r, NUMPY) for r in raws]), args, effect=True)
         return []
     if not args:  # nothing to record an op on: in a trace, a host call the program makes on every call (as TF)
-        outs = _in_program(lambda: _pyfunc_fwd(None, func=func, touts=touts, box=[]), ())
+        outs = _in_program(lambda: _pyfunc_call((), func, touts, []), ())
     else:
-        outs = applyn(PY_FUNCTION, tuple(args), {"func": func, "touts": touts, "box": []})
+        outs = applyn(PY_FUNCTION, tuple(args), {"func": func, "touts": touts, "box": [], "prime": prime_slot()})
     if _tensor._tracing is not None and _tensor._tracing():
         for o in outs:  # in a traced function the results' static shape is unknown, as TF's
             _tensor._relaxed_shapes[id(o._value)] = TensorShape(None)
@@ -1419,7 +1426,11 @@ def _call_pyfunc_no_outputs(func: Callable[..., Any], args: list[Any]) -> None:
         _resume(saved)
 
 
-def _npfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any) -> tuple[Any, ...]:
+def _npfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, prime: Any = None) -> tuple[Any, ...]:
+    return run_once(prime, vals, lambda: _npfunc_call(vals, func, touts))
+
+
+def _npfunc_call(vals: Any, func: Any, touts: Any) -> tuple[Any, ...]:
     saved = _pause()
     try:
         result = func(*[np.array(v, copy=True) for v in vals])  # copies: the function may write into its arguments
@@ -1442,7 +1453,7 @@ def _npfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any) -> tuple[Any, ...]:
     return tuple(arrays)
 
 
-NUMPY_FUNCTION = defop("numpy_function", _npfunc_fwd, None, multi=True,
+NUMPY_FUNCTION = defop("numpy_function", _npfunc_fwd, None, multi=True, stateful=True,
                        test=spec(lambda tf, x: tf.numpy_function(lambda a: np.sort(a), [x], Tout=x.dtype),
                                  lambda rng: (rng.normal(size=(5,)),), ref=np.sort))
 
@@ -1465,9 +1476,9 @@ def numpy_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout
     items = inp if isinstance(inp, (list, tuple)) else ([] if inp is None else [inp])
     args = tuple(to_tensor(x) for x in items)
     if not args:
-        outs: Any = _in_program(lambda: _npfunc_fwd(None, func=func, touts=touts), ())
+        outs: Any = _in_program(lambda: _npfunc_call((), func, touts), ())
     else:
-        outs = applyn(NUMPY_FUNCTION, args, {"func": func, "touts": touts})
+        outs = applyn(NUMPY_FUNCTION, args, {"func": func, "touts": touts, "prime": prime_slot()})
     if not touts:
         return []
     if _tensor._tracing is not None and _tensor._tracing():

@@ -1,0 +1,111 @@
+"""Python called from a compiled function (py_function, numpy_function, io ops) runs once per call, as in TF.
+
+The counts and values below are TF 2.21's (measured with the same programs under tf.function).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tapegrad as tf
+
+
+def test_py_function_with_inputs_runs_once_per_call() -> None:
+    calls: list[int] = []
+
+    def double(x: tf.Tensor) -> tf.Tensor:
+        calls.append(1)
+        return x * 2
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        return tf.py_function(double, [x], tf.float32) + 1
+
+    assert [float(f(tf.constant(float(i)))) for i in range(3)] == [1.0, 3.0, 5.0]
+    assert len(calls) == 3  # the call that traced runs it once, not once in the trace and again in the program
+
+
+def test_py_function_whose_result_is_unused_still_runs_every_call() -> None:
+    calls: list[float] = []
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        tf.py_function(lambda a: (calls.append(float(a)), a)[1], [x], tf.float32)  # a stateful op: kept
+        return x + 1
+
+    for i in range(3):
+        f(tf.constant(float(i)))
+    assert calls == [0.0, 1.0, 2.0]
+
+
+def test_numpy_function_runs_once_per_call() -> None:
+    calls: list[int] = []
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        return tf.numpy_function(lambda a: (calls.append(1), a * 2)[1], [x], tf.float32)
+
+    assert [float(f(tf.constant(float(i)))) for i in range(3)] == [0.0, 2.0, 4.0]
+    assert len(calls) == 3
+
+
+def test_inputless_py_functions_advance_state_once_each() -> None:
+    state = [0]
+
+    def bump() -> float:
+        state[0] += 1
+        return float(state[0])
+
+    @tf.function
+    def f(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return tf.py_function(bump, [], tf.float32), tf.py_function(bump, [], tf.float32)
+
+    assert [[float(t) for t in f(tf.constant(1.0))] for _ in range(2)] == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_value_after_an_effect_sees_the_effect_on_the_traced_call() -> None:
+    log: list[float] = []
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        tf.py_function(lambda a: log.append(float(a)), [x], [])  # an effect the trace does not run
+        return tf.py_function(lambda: len(log), [], tf.int32)  # so this value is not taken from the trace
+
+    assert [int(f(tf.constant(float(i)))) for i in range(3)] == [1, 2, 3]
+    assert log == [0.0, 1.0, 2.0]
+
+
+def test_trace_result_is_reused_only_for_equal_inputs_nan_included() -> None:
+    calls: list[int] = []
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        return tf.numpy_function(lambda a: (calls.append(1), a)[1], [x], tf.float32)
+
+    x = tf.constant([np.nan, 1.0])
+    np.testing.assert_array_equal(f(x).numpy(), [np.nan, 1.0])
+    f(x)
+    assert len(calls) == 2
+
+
+def test_differentiated_py_function_in_a_function_gives_tf_gradients() -> None:
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.py_function(lambda a: a * a * v, [x], tf.float32)
+        return tape.gradient(y, x)
+
+    assert [float(f(tf.constant(float(i)))) for i in range(3)] == [0.0, 2.0, 4.0]
+
+
+def test_iterator_in_py_function_yields_consecutive_elements() -> None:
+    it = iter(range(100))
+
+    @tf.function
+    def f() -> tf.Tensor:
+        return tf.py_function(lambda: next(it), [], tf.int64)
+
+    assert [int(f()) for _ in range(3)] == [0, 1, 2]
