@@ -322,6 +322,10 @@ def frame(signal: Any, frame_length: Any, frame_step: Any, pad_end: bool = False
             x = tiling.pad(x, pads, constant_values=pv)
     else:
         frames = max(0, 1 + (n - fl) // fs) if n >= fl else 0
+    if ax == nd - 1:  # strided windows; the gradient is an overlap-add
+        from .signal_ext import FRAMES_OF
+
+        return apply1(FRAMES_OF, x, {"step": fs, "frames": frames, "size": fl})
     idx = (np.arange(frames)[:, None] * fs + np.arange(fl)[None, :]).astype(np.int32)
     return indexing.gather(x, core.constant(idx.reshape(frames, fl)), axis=ax)
 
