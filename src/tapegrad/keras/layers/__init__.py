@@ -13,7 +13,8 @@ merging            ``Add``, ``Subtract``, ``Multiply``, ``Average``, ``Maximum``
 activation         ``ReLU``, ``LeakyReLU``, ``Softmax``, ``ELU``, ``PReLU``
 normalization      ``BatchNormalization``, ``LayerNormalization``, ``GroupNormalization``, ``UnitNormalization``
 regularization     ``SpatialDropout1D/2D``, ``GaussianNoise``, ``GaussianDropout``
-preprocessing      ``Rescaling``, ``Normalization`` (``adapt``)
+preprocessing      ``Rescaling``, ``Normalization`` (``adapt``); ``StringLookup``, ``IntegerLookup``,
+                   ``TextVectorization``, ``CategoryEncoding``, ``Hashing``, ``HashedCrossing``, ``Discretization``
 recurrent          ``SimpleRNN``, ``LSTM``, ``GRU``, their cells, ``RNN``, ``StackedRNNCells``, ``Bidirectional``,
                    ``TimeDistributed``
 attention          ``MultiHeadAttention``, ``Attention``, ``AdditiveAttention``
@@ -69,6 +70,9 @@ from .pooling import (
     MaxPooling2D,
 )
 from .preprocessing import Normalization, Rescaling
+from .preprocessing_categorical import CategoryEncoding, Discretization, HashedCrossing, Hashing
+from .preprocessing_lookup import IntegerLookup, StringLookup
+from .preprocessing_text import TextVectorization
 from .recurrent import (
     GRU,
     LSTM,
@@ -112,6 +116,8 @@ __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
     "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
     "Rescaling", "Normalization",
+    "StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding", "Hashing", "HashedCrossing",
+    "Discretization",
     "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "MultiHeadAttention", "Attention", "AdditiveAttention",
 ]
