@@ -59,6 +59,9 @@ _LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "im
 _LAZY_MODULES += ("audio", "bitwise", "lookup", "sets", "quantization", "version")  # the smaller tf.* namespaces
 _LAZY_MODULES += ("summary",)  # tf.summary (TensorBoard event files)
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
+_LAZY_NAMES.update(dict.fromkeys(("Operation", "control_dependencies", "gradients", "group", "hessians", "init_scope",
+                                  "inside_function", "no_op", "timestamp", "tuple"), "graph_compat"))
+_LAZY_NAMES.update(dict.fromkeys(("VariableAggregation", "VariableSynchronization"), "_variable_options"))
 
 
 def __getattr__(name: str) -> object:

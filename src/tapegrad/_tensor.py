@@ -16,6 +16,8 @@ from ._dtypes import DType
 from ._shape import TensorShape
 from ._strings import to_bytes_array
 from ._tape import local, next_id, on_variable_read
+from ._variable_options import option as _option
+from ._variable_options import variable_options as _variable_options
 
 _new = object.__new__
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
@@ -574,9 +576,9 @@ class Variable(_TensorLike):
     <tapegrad.Variable 'Variable:0' shape=() dtype=float32, numpy=2.0>
     """
 
-    __slots__ = ("_value", "_xp", "_id", "_trainable", "_name", "__weakref__")
+    __slots__ = ("_value", "_xp", "_id", "_trainable", "_name", "_options", "__weakref__")
 
-    def __init__(self, initial_value: Any = None, trainable: bool | None = True, name: str | None = None,
+    def __init__(self, initial_value: Any = None, trainable: bool | None = None, name: str | None = None,
                  dtype: Any = None, shape: Any = None, validate_shape: bool = True, **kwargs: Any) -> None:
         if initial_value is None:
             raise ValueError("Variable(): initial_value must be given (a value, array, tensor or a callable).")
@@ -601,6 +603,9 @@ class Variable(_TensorLike):
         self._value = value
         self._xp = xp
         self._id = next_id()
+        self._options = _variable_options(kwargs) if kwargs else None  # aggregation, constraint… (rare)
+        if trainable is None and self._options and "synchronization" in self._options:
+            trainable = self._options["synchronization"].name != "ON_READ"  # TF: ON_READ is not trainable
         self._trainable = True if trainable is None else bool(trainable)
         self._name = "Variable:0" if name is None else (name if ":" in name else f"{name}:0")
         if _variable_hook is not None:
@@ -613,6 +618,21 @@ class Variable(_TensorLike):
     @property
     def trainable(self) -> bool:
         return self._trainable
+
+    @property
+    def aggregation(self) -> Any:
+        """The ``tf.VariableAggregation`` given at creation (``NONE`` by default)."""
+        return _option(self._options, "aggregation")
+
+    @property
+    def synchronization(self) -> Any:
+        """The ``tf.VariableSynchronization`` given at creation (``AUTO`` by default)."""
+        return _option(self._options, "synchronization")
+
+    @property
+    def constraint(self) -> Any:
+        """The projection given as ``constraint=`` (Keras optimizers apply it after each update), or None."""
+        return _option(self._options, "constraint")
 
     def _read(self) -> Any:
         tapes = local.tapes
@@ -881,6 +901,7 @@ class _UnreadVariable(Variable):
     _trainable = property(lambda self: self._target._trainable,  # type: ignore[assignment]
                           lambda self, v: setattr(self._target, "_trainable", v))
     _name = property(lambda self: "UnreadVariable")  # type: ignore[assignment]
+    _options = property(lambda self: self._target._options)  # type: ignore[assignment]
 
     def assign(self, value: Any, use_locking: bool = False, name: str | None = None,
                read_value: bool = True) -> Variable:

@@ -12,6 +12,25 @@ InvalidArgumentError
 
 from __future__ import annotations
 
+# TF's canonical error codes (``tf.errors.INVALID_ARGUMENT`` …); each error class carries its own as ``error_code``.
+OK = 0
+CANCELLED = 1
+UNKNOWN = 2
+INVALID_ARGUMENT = 3
+DEADLINE_EXCEEDED = 4
+NOT_FOUND = 5
+ALREADY_EXISTS = 6
+PERMISSION_DENIED = 7
+RESOURCE_EXHAUSTED = 8
+FAILED_PRECONDITION = 9
+ABORTED = 10
+OUT_OF_RANGE = 11
+UNIMPLEMENTED = 12
+INTERNAL = 13
+UNAVAILABLE = 14
+DATA_LOSS = 15
+UNAUTHENTICATED = 16
+
 
 class OpError(Exception):
     """Base class for errors raised while running an op (TensorFlow's ``tf.errors.OpError``)."""
@@ -24,6 +43,11 @@ class OpError(Exception):
         self.message = message
         self.node_def = node_def
         self.op = op
+
+    @property
+    def error_code(self) -> int:
+        """TF's canonical code of this error (``tf.errors.INVALID_ARGUMENT`` is 3)."""
+        return _error_codes.get(type(self).__name__, UNKNOWN)
 
     def __str__(self) -> str:
         return self.message
@@ -104,10 +128,23 @@ class InaccessibleTensorError(ValueError):
     there) used after the loop: TF's graph loop makes such tensors inaccessible; use a ``tf.TensorArray``."""
 
 
+_error_codes = {
+    "CancelledError": CANCELLED, "UnknownError": UNKNOWN, "InvalidArgumentError": INVALID_ARGUMENT,
+    "DeadlineExceededError": DEADLINE_EXCEEDED, "NotFoundError": NOT_FOUND, "AlreadyExistsError": ALREADY_EXISTS,
+    "PermissionDeniedError": PERMISSION_DENIED, "ResourceExhaustedError": RESOURCE_EXHAUSTED,
+    "FailedPreconditionError": FAILED_PRECONDITION, "AbortedError": ABORTED, "OutOfRangeError": OUT_OF_RANGE,
+    "UnimplementedError": UNIMPLEMENTED, "InternalError": INTERNAL, "UnavailableError": UNAVAILABLE,
+    "DataLossError": DATA_LOSS, "UnauthenticatedError": UNAUTHENTICATED,
+}
+
+
 __all__ = [
     "OperatorNotAllowedInGraphError", "InaccessibleTensorError",
     "OpError", "CancelledError", "UnknownError", "InvalidArgumentError", "DeadlineExceededError",
     "NotFoundError", "AlreadyExistsError", "PermissionDeniedError", "ResourceExhaustedError",
     "FailedPreconditionError", "AbortedError", "OutOfRangeError", "UnimplementedError", "InternalError",
     "UnavailableError", "DataLossError", "UnauthenticatedError",
+    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+    "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
 ]

@@ -88,6 +88,7 @@ class Tracer:
         self.grad_counts: dict[tuple[int, str], int] = {}
         self.made: list[tuple[Any, int]] = []  # (result tensors, node index): tape ids are given after on_op
         self.node_of_tid: dict[int, int] = {}  # tape id of a result -> index of the node that made it
+        self.tensor_vids: dict[int, int] = {}  # id(result Tensor) -> its value id (kept alive in self.keep)
 
     def _add(self, node: Node, vals: tuple[Any, ...] = (), out: Any = None) -> None:
         self.graph.nodes.append(node)
@@ -182,6 +183,12 @@ class Tracer:
         node = Node(op, p, ins, outs, self._name(op.name), user_site(1))
         self._add(node, vals, out)
         self.made.append((res, len(self.graph.nodes) - 1))
+        if res is not None:  # the result tensors' value ids (an array alone may be handed on by identity ops)
+            rs = res if type(res) in (list, tuple) else (res,)
+            self.keep.append(rs)
+            tv = self.tensor_vids
+            for r, o in zip(rs, outs):
+                tv[id(r)] = o
         if self.grad_scope is not None:  # named when printed (names.grad_name): scope, op type, number
             from .names import OP_TYPES
 

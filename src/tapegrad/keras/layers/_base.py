@@ -761,7 +761,8 @@ def _overrides_get_config(cls: type) -> bool:
 
 def variable_constraint(v: Variable) -> Any:
     """The constraint given to ``add_weight`` for ``v`` (applied by optimizers after each update), or None."""
-    return _CONSTRAINTS.get(id(v))
+    c = _CONSTRAINTS.get(id(v))
+    return c if c is not None else getattr(v, "constraint", None)  # tf.Variable(constraint=...) too, as Keras
 
 
 def _keras_mask_of(x: Any) -> Any:
