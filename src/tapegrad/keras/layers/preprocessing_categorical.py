@@ -29,7 +29,7 @@ from ...compiler.host import in_programs
 from ...errors import InvalidArgumentError
 from .. import backend
 from ._base import Layer
-from .preprocessing_lookup import categorical_shape, check_mode, encode_categorical, map_values, to_tensorish
+from .preprocessing_lookup import categorical_shape, check_mode, encode_categorical, map_values, run_adapt, to_tensorish
 
 __all__ = ["CategoryEncoding", "Hashing", "HashedCrossing", "Discretization"]
 
@@ -308,15 +308,7 @@ class Discretization(Layer):
         if self.num_bins is None:
             raise ValueError("Cannot adapt a Discretization layer that has been initialized with `bin_boundaries`, "
                              "use `num_bins` instead.")
-        self.reset_state()
-        if isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "_value"):
-            self.update_state(data)
-        else:
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        self.finalize_state()
+        run_adapt(self, data, steps, lambda whole: whole)
 
     def update_state(self, data: Any) -> None:
         values = np.array(data.numpy() if hasattr(data, "numpy") else data).astype("float32")

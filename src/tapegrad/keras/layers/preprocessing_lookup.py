@@ -69,6 +69,21 @@ def to_tensorish(x: Any, dtype: Any = None) -> Any:
     return tg.constant(arr, dtype=dtype) if dtype is not None and arr.dtype.kind in "iub" else tg.constant(arr)
 
 
+def run_adapt(layer: Any, data: Any, steps: int | None, whole: Any) -> None:
+    """Keras's ``adapt``: ``reset_state``; ``update_state`` with ``whole(data)`` when ``data`` is one array, list or
+    tensor (``whole`` prepares it; it is not called for an iterable of batches such as a ``tf.data.Dataset``), else
+    with each of at most ``steps`` batches; then ``finalize_state``."""
+    layer.reset_state()
+    if isinstance(data, (list, tuple, np.ndarray)) or hasattr(data, "_value") or _is_ragged(data) or _is_sparse(data):
+        layer.update_state(whole(data))
+    else:
+        for i, batch in enumerate(data):
+            if steps is not None and i >= steps:
+                break
+            layer.update_state(batch)
+    layer.finalize_state()
+
+
 def map_values(x: Any, fn: Any) -> Any:
     """``fn`` on a dense tensor, on a RaggedTensor's flat values or on a SparseTensor's values."""
     if _is_ragged(x):
@@ -360,19 +375,11 @@ class IndexLookup(Layer):
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """Learn the vocabulary from ``data``: an array, list or tensor (a rank-1 one is a column: one token per
         document), or an iterable of batches (a ``tf.data.Dataset``; ``steps`` batches at most)."""
-        self.reset_state()
-        if isinstance(data, (list, tuple, np.ndarray)) or hasattr(data, "_value") or _is_ragged(data) \
-                or _is_sparse(data):
-            t = to_tensorish(data, self.vocabulary_dtype if not self._string else None)
-            if not (_is_ragged(t) or _is_sparse(t)) and t.ndim == 1:
-                t = tg.expand_dims(t, -1)
-            self.update_state(t)
-        else:
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        self.finalize_state()
+        run_adapt(self, data, steps, self._adapt_whole)
+
+    def _adapt_whole(self, data: Any) -> Any:
+        t = to_tensorish(data, self.vocabulary_dtype if not self._string else None)
+        return tg.expand_dims(t, -1) if not (_is_ragged(t) or _is_sparse(t)) and t.ndim == 1 else t
 
     # -- call -------------------------------------------------------------------------------------------------
     def _hash_oov(self, keys: np.ndarray) -> np.ndarray:

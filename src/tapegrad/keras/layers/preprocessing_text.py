@@ -23,17 +23,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import tapegrad as tg
 
 from .. import backend
 from ._base import Layer
-from .preprocessing_lookup import StringLookup, categorical_shape, check_mode, to_tensorish
+from .preprocessing_lookup import StringLookup, categorical_shape, check_mode, run_adapt, to_tensorish
 
 __all__ = ["TextVectorization"]
 
 PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+
+
+def _as_column(data: Any) -> Any:
+    t = to_tensorish(data)
+    return tg.expand_dims(t, -1) if t.shape.rank == 1 else t
 
 
 class TextVectorization(Layer):
@@ -106,18 +109,7 @@ class TextVectorization(Layer):
 
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
         """Learn the vocabulary (and IDF weights) from strings: a list/array/tensor, or batches (a Dataset)."""
-        self.reset_state()
-        if isinstance(data, (list, tuple, np.ndarray)) or hasattr(data, "_value"):
-            t = to_tensorish(data)
-            if t.shape.rank == 1:
-                t = tg.expand_dims(t, -1)
-            self.update_state(t)
-        else:
-            for i, batch in enumerate(data):
-                if steps is not None and i >= steps:
-                    break
-                self.update_state(batch)
-        self.finalize_state()
+        run_adapt(self, data, steps, _as_column)
 
     def update_state(self, data: Any) -> None:
         self._lookup_layer.update_state(self._preprocess(data))
