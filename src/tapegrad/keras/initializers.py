@@ -44,13 +44,16 @@ def _shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
-def compute_fans(shape: Any) -> tuple[int, int]:
+def compute_fans(shape: Any, input_axes: Any = None, output_axes: Any = None) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
 
-    Scalars: (1, 1); vectors: (n, n); matrices: (rows, cols); convolution kernels ``(..., in, out)``: both
-    multiplied by the receptive-field size ``prod(shape[:-2])``.
+    With both ``input_axes`` and ``output_axes``: the products of those dimensions. Otherwise scalars: (1, 1);
+    vectors: (n, n); matrices: (rows, cols); convolution kernels ``(..., in, out)``: both multiplied by the
+    receptive-field size ``prod(shape[:-2])``.
     """
     shape = _shape(shape)
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:
@@ -210,7 +213,7 @@ class VarianceScaling(RandomInitializer):
     """
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in {"fan_in", "fan_out", "fan_avg"}:
@@ -223,10 +226,11 @@ class VarianceScaling(RandomInitializer):
             raise ValueError(f"Invalid `distribution` argument: expected one of {{'uniform', 'truncated_normal', "
                              f"'untruncated_normal'}}. Received: distribution={distribution}")
         self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
         super().__init__(seed)
 
     def _n(self, shape: tuple[int, ...]) -> float:
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         if self.mode == "fan_in":
             return max(1.0, fan_in)
         if self.mode == "fan_out":
@@ -244,18 +248,20 @@ class VarianceScaling(RandomInitializer):
         return self._draw("uniform", shape, dtype, -limit, limit)
 
     def get_config(self) -> dict[str, Any]:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config(),
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class _Preset(VarianceScaling):
     _preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
         scale, mode, dist = self._preset
-        super().__init__(scale=scale, mode=mode, distribution=dist, seed=seed)
+        super().__init__(scale=scale, mode=mode, distribution=dist, seed=seed, input_axes=input_axes,
+                         output_axes=output_axes)
 
     def get_config(self) -> dict[str, Any]:
-        return {"seed": self._init_seed}
+        return {"seed": self._init_seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotUniform(_Preset):

@@ -17,8 +17,56 @@ from typing import Any
 import numpy as np
 
 from ._py_dataset import PyDataset, Sequence
+from ._utils_data import (
+    audio_dataset_from_directory,
+    image_dataset_from_directory,
+    normalize,
+    pad_sequences,
+    smart_resize,
+    split_dataset,
+    text_dataset_from_directory,
+    timeseries_dataset_from_array,
+)
+from ._utils_image import array_to_img, img_to_array, load_img, save_img
+from ._utils_misc import (
+    Config,
+    clear_session,
+    disable_interactive_logging,
+    enable_interactive_logging,
+    get_file,
+    get_source_inputs,
+    is_interactive_logging_enabled,
+    is_keras_tensor,
+    model_to_dot,
+    pack_x_y_sample_weight,
+    plot_model,
+    print_msg,
+    standardize_dtype,
+    unpack_x_y_sample_weight,
+)
+from .saving.serialization_lib import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "set_random_seed", "to_categorical",
+           # serialization (keras.saving's, re-exported)
+           "register_keras_serializable", "get_registered_name", "get_registered_object", "custom_object_scope",
+           "CustomObjectScope", "get_custom_objects", "serialize_keras_object", "deserialize_keras_object",
+           # data
+           "pad_sequences", "normalize", "timeseries_dataset_from_array", "split_dataset",
+           "image_dataset_from_directory", "text_dataset_from_directory", "audio_dataset_from_directory",
+           "smart_resize", "load_img", "save_img", "img_to_array", "array_to_img",
+           # misc
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "get_source_inputs", "is_keras_tensor",
+           "clear_session", "get_file", "plot_model", "model_to_dot", "standardize_dtype", "Config",
+           "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled"]
 
 
 def set_random_seed(seed: int) -> None:
@@ -35,18 +83,46 @@ def set_random_seed(seed: int) -> None:
     set_seed(seed)
 
 
-def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
-    """One-hot encode integer class ids (a trailing axis of size 1 is dropped first), as float32."""
-    x = np.asarray(x.numpy() if hasattr(x, "numpy") else x, dtype="int64")
+def to_categorical(x: Any, num_classes: int | None = None) -> Any:
+    """One-hot encode integer class ids (a trailing axis of size 1 is dropped first). As in Keras, NumPy/list
+    input gives a float64 NumPy array and a tensor gives a float32 tensor (``tf.one_hot``).
+
+    >>> import tapegrad as tf
+    >>> from tapegrad import keras
+    >>> keras.utils.to_categorical([[1], [0]]).dtype, keras.utils.to_categorical(tf.constant([1, 0]), 2).dtype
+    (dtype('float64'), tf.float32)
+    """
+    from .._tensor import Tensor
+
+    if isinstance(x, Tensor):
+        from ..ops.creation import one_hot
+        from ..ops.shape_ops import reshape
+
+        shape = tuple(x.shape)
+        if len(shape) > 1 and shape[-1] == 1:
+            x = reshape(x, shape[:-1])
+        if num_classes is None:
+            num_classes = int(np.max(x.numpy())) + 1
+        return one_hot(x, num_classes)
+    x = np.array(x, dtype="int64")
     shape = x.shape
     if shape and shape[-1] == 1 and len(shape) > 1:
         shape = shape[:-1]
     x = x.reshape(-1)
-    if num_classes is None:
+    if not num_classes:
         num_classes = int(np.max(x)) + 1
-    out = np.zeros((x.shape[0], num_classes), dtype="float32")
-    out[np.arange(x.shape[0]), x] = 1.0
+    out = np.zeros((x.shape[0], num_classes))
+    out[np.arange(x.shape[0]), x] = 1
     return out.reshape(shape + (num_classes,))
+
+
+def _emit(file: Any, message: str) -> None:
+    """Write a progress line, or log it when interactive logging is off (``disable_interactive_logging``)."""
+    if is_interactive_logging_enabled():
+        file.write(message)
+        file.flush()
+    elif message.strip("\b\r\n "):
+        print_msg(message.strip("\b\r\n"))
 
 
 class Progbar:
@@ -159,8 +235,7 @@ class Progbar:
                 message += " " * (self._prev_width - width)
             if finalize:
                 message += "\n"
-            self.file.write(message)
-            self.file.flush()
+            _emit(self.file, message)
             self._prev_width = width
         elif self.verbose == 2 and finalize and self.target:
             digits = int(math.log10(self.target)) + 1
@@ -168,8 +243,7 @@ class Progbar:
             info += self._format_time(per_step, self.unit_name)
             for k in self._order:
                 info += f" - {k}:" + self._format_value(self._values[k])
-            self.file.write(info + "\n")
-            self.file.flush()
+            _emit(self.file, info + "\n")
         self._last_update = now
 
     def add(self, n: int, values: Any = None) -> None:

@@ -367,7 +367,9 @@ def resize_with_pad(image: Any, target_height: int, target_width: int, method: s
     ratio = max(w / tw, h / th)
     rh, rw = int(math.floor(h / ratio)), int(math.floor(w / ratio))
     resized = resize(t, [rh, rw], method=method, antialias=antialias)
-    return pad_to_bounding_box(resized, max(0, (th - rh) // 2), max(0, (tw - rw) // 2), th, tw)
+    # TF centres with the unrounded resized size: floor((target - size / ratio) / 2)
+    top, left = math.floor((th - h / ratio) / 2), math.floor((tw - w / ratio) / 2)
+    return pad_to_bounding_box(resized, max(0, top), max(0, left), th, tw)
 
 
 # -- geometry ------------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ attention          ``MultiHeadAttention``, ``Attention``, ``AdditiveAttention``
 """
 
 from ._base import Input, InputLayer, InputSpec, KerasTensor, Layer
+from ._serialize import deserialize, serialize
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
@@ -120,4 +121,5 @@ __all__ = [
     "Discretization",
     "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "MultiHeadAttention", "Attention", "AdditiveAttention",
+    "serialize", "deserialize",
 ]
