@@ -323,6 +323,7 @@ def get_file(fname: Any = None, origin: str | None = None, untar: bool = False, 
     >>> src = os.path.join(tempfile.mkdtemp(), "data.txt")
     >>> _ = open(src, "w").write("hello")
     >>> path = keras.utils.get_file(origin="file://" + src, cache_dir=tempfile.mkdtemp())
+    Downloading data from file://.../data.txt
     >>> os.path.basename(path), open(path).read()
     ('data.txt', 'hello')
     """

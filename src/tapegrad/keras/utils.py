@@ -90,7 +90,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> Any:
     >>> import tapegrad as tf
     >>> from tapegrad import keras
     >>> keras.utils.to_categorical([[1], [0]]).dtype, keras.utils.to_categorical(tf.constant([1, 0]), 2).dtype
-    (dtype('float64'), tf.float32)
+    (dtype('float64'), tapegrad.float32)
     """
     from .._tensor import Tensor
 
