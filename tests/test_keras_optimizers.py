@@ -216,3 +216,32 @@ def test_exclude_from_weight_decay():
                                     "tapegrad.keras.optimizers._rules", "tapegrad.keras.optimizers.schedules"])
 def test_docstrings_run(module):
     assert doctest.testmod(importlib.import_module(module)).failed == 0
+
+
+@pytest.mark.parametrize("make", [lambda: keras.optimizers.SGD(0.1), lambda: keras.optimizers.SGD(0.1, momentum=0.9),
+                                  lambda: keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+                                  lambda: keras.optimizers.Adam(0.01),
+                                  lambda: keras.optimizers.Adam(0.01, amsgrad=True)],
+                         ids=["sgd", "momentum", "nesterov", "adam", "amsgrad"])
+def test_all_variables_step_equals_per_variable_updates(make):
+    # SGD and Adam update every variable in one call when only the rule applies (dense float32 gradients, no
+    # clipping, decay or constraint, no tape); under a tape each variable takes update_step. Bitwise the same.
+    rng = np.random.default_rng(3)
+    grads = [[rng.standard_normal(s).astype(F32) for s in ((3, 2), (2,), ())] for _ in range(4)]
+    results = []
+    for under_tape in (False, True):
+        opt = make()
+        vs = [tf.Variable(np.full(s, 0.5, F32)) for s in ((3, 2), (2,), ())]
+        before = [v.numpy() for v in vs]
+        for step in grads:
+            if under_tape:
+                with tf.GradientTape():
+                    opt.apply_gradients(zip([tf.constant(g) for g in step], vs))
+            else:
+                opt.apply_gradients(zip([tf.constant(g) for g in step], vs))
+        assert int(opt.iterations) == 4
+        results.append([v.numpy() for v in vs] + [s.numpy() for s in opt.variables])
+        np.testing.assert_array_equal(before[0], np.full((3, 2), 0.5, F32))  # arrays read earlier are not changed
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(results[0][0], np.full((3, 2), 0.5, F32))

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..._backend import NUMPY
-from ..._tensor import Variable, _TensorLike, make
+from ..._tape import local
+from ..._tensor import Tensor, Variable, _TensorLike, make
 from ...gradient_tape import GradientTape
 from .. import backend
 from ..layers._base import variable_constraint
@@ -272,6 +273,8 @@ class Optimizer:
         self._update(grads, trainable_variables)
 
     def _update(self, grads: list[Any], trainable_variables: list[Variable]) -> None:
+        if self._plain_step(grads, trainable_variables):
+            return
         converted = [_as_grad(g, v.dtype.as_numpy_dtype) for g, v in zip(grads, trainable_variables)]
         if self.loss_scale_factor is not None:
             converted = [g.with_values(g.values / self.loss_scale_factor) if isinstance(g, Sparse)
@@ -287,6 +290,36 @@ class Optimizer:
             if constraint is not None:
                 v.assign(constraint(v))
         self._iterations.assign(self._iterations.numpy() + np.int64(1))
+
+    def _plain_step(self, grads: list[Any], variables: list[Variable]) -> bool:
+        """The whole step through :meth:`_dense_step` when nothing but the update rule applies: dense float
+        gradients that are tensors of their variables' dtype and shape (no cast), no loss scaling, clipping, weight
+        decay or constraints, no tape or trace watching the variables. False (nothing done) otherwise."""
+        if (not _has_dense_step(type(self)) or self.loss_scale_factor is not None
+                or self.weight_decay is not None or self.clipnorm or self.global_clipnorm or self.clipvalue
+                or local.tapes or local.tracer is not None):
+            return False
+        lr = self._lr_value()
+        arrays = []
+        for g, v in zip(grads, variables):
+            a = g._value if type(g) is Tensor else None
+            own = v._value
+            if type(v) is not Variable or type(a) is not np.ndarray or type(own) is not np.ndarray \
+                    or a.dtype != own.dtype or a.shape != own.shape or own.dtype != lr.dtype \
+                    or variable_constraint(v) is not None:
+                return False
+            arrays.append(a)
+        self._before_update_steps()
+        self._dense_step(arrays, variables, lr)
+        self._iterations._value = self._iterations._value + np.int64(1)
+        return True
+
+    def _dense_step(self, grads: list[np.ndarray], variables: list[Variable], learning_rate: np.floating) -> None:
+        """Optional: every variable's update at once, for dense gradients of the variables' own dtype (float32,
+        the learning rate's) and shape, with no tape or trace active. Same arithmetic as :meth:`update_step`;
+        assign each variable a NEW array (``variable._value = ...``: values a tape saved are never changed).
+        Optimizers that do not override it take the per-variable path."""
+        raise NotImplementedError
 
     def _filter_empty_gradients(self, grads: list[Any], variables: list[Variable]) -> tuple[list[Any], list[Any]]:
         kept_g, kept_v, missing = [], [], []
@@ -430,6 +463,22 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, iterations={int(self._iterations.numpy())}>"
+
+
+_DENSE_STEP: dict[type, bool] = {}
+
+
+def _has_dense_step(cls: type) -> bool:
+    """``cls`` has a :meth:`Optimizer._dense_step` written for its own ``update_step`` and hook (both come from the
+    class that defines it: a subclass overriding ``update_step`` alone takes the per-variable path)."""
+    known = _DENSE_STEP.get(cls)
+    if known is None:
+        owner = {name: next(c for c in cls.__mro__ if name in c.__dict__)
+                 for name in ("_dense_step", "update_step", "_before_update_steps", "_update")}
+        known = _DENSE_STEP[cls] = (owner["_dense_step"] is not Optimizer and owner["_update"] is Optimizer
+                                    and owner["update_step"] is owner["_dense_step"]
+                                    and owner["_before_update_steps"] in (Optimizer, owner["_dense_step"]))
+    return known
 
 
 def _tracing() -> bool:

@@ -74,6 +74,20 @@ class SGD(Optimizer):
         else:
             self.assign_sub(variable, _scaled(gradient, learning_rate))
 
+    def _dense_step(self, grads: list[np.ndarray], variables: list[Variable], learning_rate: np.floating) -> None:
+        # update_step's arithmetic for every variable, without its per-variable calls
+        if self.momentum == 0:
+            for g, v in zip(grads, variables):
+                v._value = v._value - g * learning_rate
+            return
+        momentum = learning_rate.dtype.type(self.momentum)
+        index, slots = self._index, self.momentums
+        for g, v in zip(grads, variables):
+            m_var = slots[index[id(v)]]
+            m = m_var._value * momentum - g * learning_rate
+            m_var._value = m
+            v._value = v._value + (m * momentum - g * learning_rate if self.nesterov else m)
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
@@ -130,6 +144,25 @@ class Adam(Optimizer):
             v = np.maximum(vh_var.numpy(), v)
             self.assign(vh_var, v)
         self.assign_sub(variable, (m * alpha) / (np.sqrt(v) + self.epsilon))
+
+    def _dense_step(self, grads: list[np.ndarray], variables: list[Variable], learning_rate: np.floating) -> None:
+        # update_step's arithmetic for every variable, without its per-variable calls
+        dt = learning_rate.dtype.type
+        local_step = dt(int(self._iterations._value) + 1)
+        alpha = learning_rate * np.sqrt(1 - np.power(dt(self.beta_2), local_step)) / (
+            1 - np.power(dt(self.beta_1), local_step))
+        index = self._index
+        for g, var in zip(grads, variables):
+            i = index[id(var)]
+            m_var, v_var = self._momentums[i], self._velocities[i]
+            m = m_var._value + (g - m_var._value) * (1 - self.beta_1)
+            m_var._value = m
+            v = v_var._value + (np.square(g) - v_var._value) * (1 - self.beta_2)
+            v_var._value = v
+            if self.amsgrad:
+                vh_var = self._velocity_hats[i]
+                v = vh_var._value = np.maximum(vh_var._value, v)
+            var._value = var._value - (m * alpha) / (np.sqrt(v) + self.epsilon)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
