@@ -223,25 +223,46 @@ def test_docstrings_run(module):
                                   lambda: keras.optimizers.Adam(0.01),
                                   lambda: keras.optimizers.Adam(0.01, amsgrad=True)],
                          ids=["sgd", "momentum", "nesterov", "adam", "amsgrad"])
-def test_all_variables_step_equals_per_variable_updates(make):
+def test_all_variables_step_equals_per_variable_updates(make, monkeypatch):
     # SGD and Adam update every variable in one call when only the rule applies (dense float32 gradients, no
-    # clipping, decay or constraint, no tape); under a tape each variable takes update_step. Bitwise the same.
+    # clipping, decay or constraint, no tape): eagerly and in a compiled step's host update. Under a tape each
+    # variable takes update_step. Bitwise the same.
     rng = np.random.default_rng(3)
-    grads = [[rng.standard_normal(s).astype(F32) for s in ((3, 2), (2,), ())] for _ in range(4)]
+    shapes = ((3, 2), (2,), (4, 1))
+    grads = [[rng.standard_normal(s).astype(F32) for s in shapes] for _ in range(4)]
+    cls = type(make())
+    calls = []
+    dense_step = cls._dense_step
+    monkeypatch.setattr(cls, "_dense_step", lambda self, *a: calls.append(1) or dense_step(self, *a))
     results = []
-    for under_tape in (False, True):
+    for mode in ("plain", "compiled", "tape"):
         opt = make()
-        vs = [tf.Variable(np.full(s, 0.5, F32)) for s in ((3, 2), (2,), ())]
+        vs = [tf.Variable(np.full(s, 0.5, F32)) for s in shapes]
         before = [v.numpy() for v in vs]
+        apply = tf.function(lambda *g, opt=opt, vs=vs: opt.apply_gradients(zip(g, vs)))
+        del calls[:]
         for step in grads:
-            if under_tape:
+            if mode == "tape":
                 with tf.GradientTape():
                     opt.apply_gradients(zip([tf.constant(g) for g in step], vs))
+            elif mode == "compiled":
+                apply(*[tf.constant(g) for g in step])
             else:
                 opt.apply_gradients(zip([tf.constant(g) for g in step], vs))
+        assert len(calls) == (0 if mode == "tape" else 4)
         assert int(opt.iterations) == 4
         results.append([v.numpy() for v in vs] + [s.numpy() for s in opt.variables])
         np.testing.assert_array_equal(before[0], np.full((3, 2), 0.5, F32))  # arrays read earlier are not changed
-    for a, b in zip(*results):
-        np.testing.assert_array_equal(a, b)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
     assert not np.array_equal(results[0][0], np.full((3, 2), 0.5, F32))
+
+
+def test_all_variables_step_leaves_constraints_and_clipping_to_the_per_variable_path():
+    v = tf.Variable(np.full((2,), 0.5, F32), constraint=lambda x: tf.clip_by_value(x, 0.0, 0.45))
+    keras.optimizers.SGD(0.1).apply_gradients([(tf.constant([1.0, -1.0]), v)])
+    np.testing.assert_allclose(v.numpy(), [0.4, 0.45])
+    w = tf.Variable(np.zeros((2,), F32))
+    keras.optimizers.SGD(1.0, clipvalue=0.5).apply_gradients([(tf.constant([2.0, -0.25]), w)])
+    np.testing.assert_allclose(w.numpy(), [-0.5, 0.25])

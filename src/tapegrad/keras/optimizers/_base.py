@@ -293,7 +293,7 @@ class Optimizer:
 
     def _plain_step(self, grads: list[Any], variables: list[Variable]) -> bool:
         """The whole step through :meth:`_dense_step` when nothing but the update rule applies: dense float
-        gradients that are tensors of their variables' dtype and shape (no cast), no loss scaling, clipping, weight
+        gradients (tensors or arrays) of their variables' dtype and shape (no cast), no loss scaling, clipping, weight
         decay or constraints, no tape or trace watching the variables. False (nothing done) otherwise."""
         if (not _has_dense_step(type(self)) or self.loss_scale_factor is not None
                 or self.weight_decay is not None or self.clipnorm or self.global_clipnorm or self.clipvalue
@@ -302,7 +302,7 @@ class Optimizer:
         lr = self._lr_value()
         arrays = []
         for g, v in zip(grads, variables):
-            a = g._value if type(g) is Tensor else None
+            a = g._value if type(g) is Tensor else g  # a compiled step's host update passes arrays
             own = v._value
             if type(v) is not Variable or type(a) is not np.ndarray or type(own) is not np.ndarray \
                     or a.dtype != own.dtype or a.shape != own.shape or own.dtype != lr.dtype \
