@@ -14,6 +14,7 @@ from ...ops import normalization as _normalization
 from ...ops import shape_ops as _shape_ops
 from .. import initializers
 from ..optimizers._base import _tracing
+from ..variables import unwrap
 from ._base import InputSpec, Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
@@ -92,7 +93,8 @@ class BatchNormalization(Layer):
                 # eager: the moving statistics are never differentiated, so the same arithmetic on the arrays
                 # (the values of the ops below, without recording four ops per statistic on a tape)
                 for var, stat in ((self.moving_mean, mean), (self.moving_variance, variance)):
-                    var.assign(var._value * m + stat._value * (1.0 - m))
+                    # on the wrapped variable: a Keras variable's assign returns its new value as a (recorded) op
+                    unwrap(var).assign(var._value * m + stat._value * (1.0 - m))
                 return y
             self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
             self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))

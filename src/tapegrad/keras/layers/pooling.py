@@ -65,7 +65,11 @@ class _Pooling(Layer):
         first = self.data_format == "channels_first"
         if first:
             x = _to_last(x, self.rank)
-        self.compute_output_shape(tuple(int(d) for d in x.shape))
+        shape = x._value.shape if type(x) is tg.Tensor else tuple(int(d) for d in x.shape)
+        key = (shape, self.pool_size, self.strides, self.padding)
+        if key != self.__dict__.get("_checked"):  # the output-size check, once per input shape
+            self.compute_output_shape(shape)
+            self.__dict__["_checked"] = key
         fn = {("max", 1): _pooling.max_pool1d, ("max", 2): _pooling.max_pool2d,
               ("avg", 1): _pooling.avg_pool1d, ("avg", 2): _pooling.avg_pool2d}[(self._mode, self.rank)]
         y = fn(x, list(self.pool_size), list(self.strides), self.padding.upper())

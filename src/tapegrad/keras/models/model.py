@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ... import _nest
-from ..._tensor import _TensorLike
+from ..._tensor import Tensor, _TensorLike
 from ...ops import core as _core
 from .. import backend
 from ..layers._base import InputLayer, KerasTensor, Layer, Node, _CallContext, _context_stack
@@ -382,13 +382,20 @@ class Functional(Model):
             for node in self._nodes:
                 if isinstance(node.layer, InputLayer):
                     continue
+                args, kwargs = node.args, node.kwargs
+                if not kwargs and len(args) == 1 and type(args[0]) is KerasTensor:
+                    result = node.layer(values[id(args[0])])  # one symbolic input (a chain): no nest walks
+                    if type(result) is Tensor and len(node.output_tensors) == 1:
+                        values[id(node.output_tensors[0])] = result
+                        continue
+                else:
 
-                def fetch(x: Any) -> Any:
-                    return values[id(x)] if isinstance(x, KerasTensor) else x
+                    def fetch(x: Any) -> Any:
+                        return values[id(x)] if isinstance(x, KerasTensor) else x
 
-                args = tuple(_nest.map_structure(fetch, a) for a in node.args)
-                kwargs = {k: _nest.map_structure(fetch, v) for k, v in node.kwargs.items()}
-                result = node.layer(*args, **kwargs)
+                    args = tuple(_nest.map_structure(fetch, a) for a in args)
+                    kwargs = {k: _nest.map_structure(fetch, v) for k, v in kwargs.items()}
+                    result = node.layer(*args, **kwargs)
                 for t, v in zip(node.output_tensors, _nest.flatten(result)):
                     values[id(t)] = v
         finally:
