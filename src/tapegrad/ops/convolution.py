@@ -975,6 +975,19 @@ CONV2D_BIAS_ACT = defop("conv2d_bias_act", _fused_fwd, _fused_vjp, _fused_jvp, s
 ])
 
 
+# conv2d_bias_act's resolved (strides, dilations, pads) per (strides, padding, dilations, input and kernel size)
+_FUSED_GEO: dict[tuple[Any, ...], tuple[Any, Any, Pads]] = {}
+
+
+def _plain_key(v: Any) -> Any:
+    """``v`` (an int or a list/tuple of ints) as a dict key; None for anything else (not cached)."""
+    if type(v) is int:
+        return v
+    if type(v) in (list, tuple) and all(type(e) is int for e in v):
+        return tuple(v)
+    return None
+
+
 def conv2d_bias_act(x: Any, filters: Any, bias: Any, strides: Any, padding: str, dilations: Any = 1,
                     activation: str = "linear") -> Tensor:
     """``activation(conv2d(x, filters) + bias)`` as one op, for an NHWC ``x`` ``[N, H, W, Cin]``, ``filters``
@@ -998,9 +1011,17 @@ def conv2d_bias_act(x: Any, filters: Any, bias: Any, strides: Any, padding: str,
         y = conv2d(x, f, strides, padding, dilations=dilations)
         y = y if b is None else bias_add(y, b)
         return activations.relu(y) if activation == "relu" else y
-    s = _spatial_arg(strides, "strides", "conv2d", True)
-    d = _spatial_arg(dilations, "dilations", "conv2d", True)
-    pads = _resolve_padding(padding, xs[1:3], fs[:2], s, d, True, "conv2d", True)
+    key = (_plain_key(strides), padding if type(padding) is str else None, _plain_key(dilations), xs[1:3], fs[:2])
+    geo = _FUSED_GEO.get(key)
+    if geo is None:
+        s = _spatial_arg(strides, "strides", "conv2d", True)
+        d = _spatial_arg(dilations, "dilations", "conv2d", True)
+        geo = (s, d, _resolve_padding(padding, xs[1:3], fs[:2], s, d, True, "conv2d", True))
+        if None not in key:  # a layer's arguments: resolved once per input size
+            if len(_FUSED_GEO) >= 64:
+                _FUSED_GEO.clear()
+            _FUSED_GEO[key] = geo
+    s, d, pads = geo
     ins = (x, f) if b is None else (x, f, b)
     tapes, tracer = local.tapes, local.tracer
     # a tape (not only a trace) records: keep the patch matrix for the filter gradient, also in a compiled program
