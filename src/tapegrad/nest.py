@@ -56,7 +56,7 @@ def is_nested(seq: Any) -> bool:
     (True, True, False, False)
     """
     if isinstance(seq, (list, tuple, dict)):
-        return True
+        return not getattr(seq, "_nest_leaf", False)  # tf.distribute's PerReplica/Mirrored are leaves, as in TF
     if isinstance(seq, _STRINGS):
         return False
     return isinstance(seq, (_abc.Mapping, _abc.MappingView, _abc.Sequence)) or _is_attrs(seq)
@@ -102,7 +102,7 @@ def _from_components(like: Any, parts: list[Any]) -> Any:
 def _children(x: Any, expand: bool) -> list[Any] | None:
     """The children of a nested value in flattening order, or None for a leaf."""
     if isinstance(x, (list, tuple)):
-        return list(x)
+        return None if not expand and getattr(x, "_nest_leaf", False) else list(x)
     if isinstance(x, _abc.Mapping):
         return [x[k] for k in _sorted_keys(x)]
     if _is_composite(x, expand):
