@@ -25,6 +25,7 @@ from . import bitwise_ops, quantization_ops  # noqa: F401
 from . import random_distributions, random_extra, random_candidates  # noqa: F401
 from . import signal_ext  # noqa: F401
 from . import convolution_nd  # noqa: F401
+from . import distribute_losses  # noqa: F401  (tf.nn.compute_average_loss, scale_regularization_loss)
 from . import _operators  # noqa: F401
 
 _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, complex_ops, comparison, clip_ops,
@@ -33,7 +34,7 @@ _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, comp
             control_flow, image_ops, sparse_ops, random_generator, string_ops, ragged_ops, counting, ordering,
             partitioning, assert_ops, unique_ops, spectral, special_gamma,
             special_bessel, special_integrals, bitwise_ops, random_distributions,
-            random_extra, quantization_ops, random_candidates, signal_ext, convolution_nd)
+            random_extra, quantization_ops, random_candidates, signal_ext, convolution_nd, distribute_losses)
 
 
 def collect(namespace: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ results in sorted-name order; ``fit`` adds ``val_`` logs and returns the ``Histo
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -232,6 +233,9 @@ class Trainer:
         """The metrics' values: floats, or (inside a compiled step) tensors the loop turns into floats."""
         if is_tracing():
             return dict(sorted((m.name, m.result()) for m in self.metrics))
+        dist = sys.modules.get("tapegrad.distribute._keras")  # across MPI workers: the metrics of every worker
+        if dist is not None and (out := dist.global_metrics(self)) is not None:
+            return out
         logs = {m.name: float(m.result().numpy()) for m in self.metrics}
         return dict(sorted(logs.items()))
 
@@ -239,6 +243,9 @@ class Trainer:
     def _run_step(self, name: str, data: Any) -> Any:
         """``self.<name>(data)``: eagerly with ``run_eagerly=True`` (or ``run_functions_eagerly``), else through a
         ``tapegrad.function`` made once per step method (Keras's ``train_function`` / ``test_function``)."""
+        dist = sys.modules.get("tapegrad.distribute._keras")  # a model built in a strategy's scope: every replica
+        if dist is not None and (out := dist.keras_step(self, name, data)) is not NotImplemented:
+            return out
         step = getattr(self, name)
         if self.run_eagerly or functions_run_eagerly() or _distributed(self.optimizer):
             return step(data)

@@ -21,6 +21,7 @@ All arithmetic is float32 NumPy in Keras's operation order, so trajectories matc
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -230,6 +231,9 @@ class Optimizer:
         ([0.9, 1.9], 1)
         """
         pairs = list(grads_and_vars)
+        dist = sys.modules.get("tapegrad.distribute._keras")  # in strategy.run: all-reduce the replicas' gradients
+        if dist is not None and pairs and (done := dist.apply_gradients_hook(self, pairs)) is not None:
+            return done
         if not pairs:
             return self._iterations
         grads, variables = zip(*pairs)

@@ -1,0 +1,95 @@
+"""Keras under a strategy: ``optimizer.apply_gradients`` inside ``strategy.run`` all-reduces the replicas'
+gradients first (Keras 3 on TF: SUM), and ``Model.fit``/``evaluate`` of a model built in a strategy's scope split
+each global batch over the replicas and run the step on every replica.
+
+The Keras modules call these hooks when ``tapegrad.distribute`` has been imported (they look this module up in
+``sys.modules``); without a strategy they return at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _context
+from ._context import ReduceOp, _local
+from ._input import split_element
+from ._values import mirrored_info
+
+
+def apply_gradients_hook(optimizer: Any, pairs: list[tuple[Any, Any]]) -> Any:
+    """Inside a (non-default) strategy's replica: merge the replicas' gradients, reduce them (SUM; MEAN for the
+    Keras fit step, whose losses are per-replica means) and apply them once, in cross-replica context. Returns None
+    when not in such a replica (the caller applies as usual)."""
+    ctx = _local.replica
+    if ctx is None or ctx._strategy.num_replicas_in_sync == 1:
+        return None
+
+    def merge(strategy: Any, merged_pairs: Any) -> Any:
+        grads = [g for g, _ in merged_pairs]
+        variables = [v for _, v in merged_pairs]
+        where = [i for i, g in enumerate(grads) if g is not None]
+        op = getattr(_local, "grad_reduce", ReduceOp.SUM)
+        reduced = strategy.extended._batch_reduce(op, [grads[i] for i in where]) if where else []
+        full: list[Any] = [None] * len(grads)
+        for i, g in zip(where, reduced):
+            full[i] = g
+        return optimizer.apply_gradients(list(zip(full, variables)))
+
+    return ctx.merge_call(merge, args=([tuple(p) for p in pairs],))
+
+
+def _model_strategy(model: Any) -> Any:
+    for w in getattr(model, "weights", ()) or ():
+        info = mirrored_info(w)
+        if info is not None:
+            return info[0]
+    return _context.get_strategy() if _context.has_strategy() else None
+
+
+def keras_step(model: Any, name: str, data: Any) -> Any:
+    """``model.<name>(data)`` data-parallel when the model was built in a strategy's scope: ``data`` is a global
+    batch; each replica runs the step on its share. Returns NotImplemented when there is nothing to distribute (no
+    strategy, one replica, a predict step — the replicas' weights are equal, so prediction needs no split)."""
+    if name == "predict_step" or _local.replica is not None:
+        return NotImplemented
+    strategy = _model_strategy(model)
+    if strategy is None or strategy.num_replicas_in_sync == 1:
+        return NotImplemented
+    n = strategy._num_local
+    shares = split_element(data, strategy._rank * n, n, strategy.num_replicas_in_sync)
+    step = getattr(model, name)
+    from ._values import PerReplica
+
+    args = PerReplica(shares) if n > 1 else shares[0]
+    saved = getattr(_local, "grad_reduce", ReduceOp.SUM)
+    _local.grad_reduce = ReduceOp.MEAN  # Keras divides each replica's mean loss by the replica count: SUM of those
+    try:
+        with strategy.scope():
+            strategy.run(step, args=(args,))
+    finally:
+        _local.grad_reduce = saved
+    return model._metrics_result()
+
+
+def global_metrics(model: Any) -> dict[str, float] | None:
+    """The metrics' results over every worker for a model built in a multi-worker strategy's scope, else None.
+    Local replicas share the metric variables; across workers the variables are summed (TF's metric variables
+    aggregate with SUM) for the read and then restored."""
+    strategy = _model_strategy(model)
+    if strategy is None or strategy._workers == 1:
+        return None
+    from ..distributed import _ops as mpi
+
+    metrics = list(model.metrics)
+    inner = [getattr(v, "_var", v) for m in metrics for v in m.variables]
+    saved = [v._value for v in inner]
+    totals = mpi.grouped_allreduce([np.asarray(s) for s in saved], op=mpi.Sum)
+    try:
+        for v, t, s in zip(inner, totals, saved):
+            v._value = np.asarray(t.numpy(), dtype=np.asarray(s).dtype).reshape(np.shape(s))
+        return dict(sorted((m.name, float(m.result().numpy())) for m in metrics))
+    finally:
+        for v, s in zip(inner, saved):
+            v._value = s
