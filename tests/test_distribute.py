@@ -199,7 +199,8 @@ def test_errors() -> None:
     assert float(s.reduce("SUM", s.run(lambda: tf.constant(1.0)), axis=None)) == 2.0  # still usable
 
 
-def test_keras_fit_in_scope_equals_large_batch_fit() -> None:
+@pytest.mark.parametrize("eager", [False, True])
+def test_keras_fit_in_scope_equals_large_batch_fit(eager: bool) -> None:
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
 
@@ -207,9 +208,9 @@ def test_keras_fit_in_scope_equals_large_batch_fit() -> None:
         with strategy.scope():
             m = tf.keras.Sequential([tf.keras.Input((3,), dtype="float64"), tf.keras.layers.Dense(1, dtype="float64")])
             m.set_weights([np.full((3, 1), 0.5), np.zeros(1)])
-            m.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
-        hist = m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
-        return hist.history["loss"], m.get_weights()
+            m.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"], run_eagerly=eager)
+        hist = m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=(x[:5], y[:5]))
+        return [v for k in sorted(hist.history) for v in hist.history[k]], m.get_weights()
 
     (l2, w2), (l1, w1) = fit(tf.distribute.MirroredStrategy(TWO)), fit(tf.distribute.get_strategy())
     np.testing.assert_allclose(l2, l1, rtol=1e-6)

@@ -8,6 +8,7 @@ The Keras modules call these hooks when ``tapegrad.distribute`` has been importe
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -59,15 +60,11 @@ def keras_step(model: Any, name: str, data: Any) -> Any:
         return NotImplemented
     n = strategy._num_local
     shares = split_element(data, strategy._rank * n, n, strategy.num_replicas_in_sync)
-    step = getattr(model, name)
-    from ._values import PerReplica
-
-    args = PerReplica(shares) if n > 1 else shares[0]
     saved = getattr(_local, "grad_reduce", ReduceOp.SUM)
     _local.grad_reduce = ReduceOp.MEAN  # Keras divides each replica's mean loss by the replica count: SUM of those
     try:
         with strategy.scope():
-            strategy.run(step, args=(args,))
+            _step_function(model, name, strategy, data)(shares)
     finally:
         _local.grad_reduce = saved
     return model._metrics_result()
@@ -93,3 +90,31 @@ def global_metrics(model: Any) -> dict[str, float] | None:
     finally:
         for v, s in zip(inner, saved):
             v._value = s
+
+
+def _step_function(model: Any, name: str, strategy: Any, data: Any) -> Any:
+    """``shares -> strategy.run(model.<name>, shares)``: eager with ``run_eagerly`` (or ``run_functions_eagerly``),
+    else a ``tapegrad.function`` made once per model and step (the replicas' steps and the gradient all-reduce
+    traced into one program, as Keras's ``train_function`` under a strategy)."""
+    from ..compiler.function import function
+    from ..ops.execution import functions_run_eagerly
+    from ._values import PerReplica
+
+    step = getattr(model, name)
+
+    def distributed_step(shares: list[Any]) -> None:
+        strategy.run(step, args=(PerReplica(shares) if len(shares) > 1 else shares[0],))
+
+    if model.run_eagerly or functions_run_eagerly():
+        return distributed_step
+    key = (getattr(step, "__func__", step), strategy)
+    cache = _STEPS.setdefault(model, {})
+    entry = cache.get(name)
+    if entry is None or entry[0] != key:
+        model._build_for_compiled_step(data, name)
+        entry = cache[name] = (key, function(distributed_step, reduce_retracing=True))
+    return entry[1]
+
+
+# model -> {step name: ((step function, strategy), its compiled distributed step)}
+_STEPS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
