@@ -27,3 +27,12 @@ from ._dtypes import (  # noqa: F401
     uint64,
 )
 from ._dtypes import bool_ as bool  # noqa: F401, A004
+
+
+def __getattr__(name: str):  # noqa: ANN202 - tf.dtypes.cast / complex / saturate_cast (lazy: ops import this module)
+    from .ops import complex_ops, core, math_ext
+
+    fns = {"cast": core.cast, "complex": complex_ops.complex, "saturate_cast": math_ext.saturate_cast}
+    if name in fns:
+        return fns[name]
+    raise AttributeError(f"module 'tapegrad.dtypes' has no attribute {name!r}")

@@ -21,6 +21,7 @@ from ..errors import InvalidArgumentError
 from . import arithmetic, core, indexing, linalg_ops, matmul, reductions, shape_ops, unary_math
 from ._common import cj, is_complex, to_tensor
 from .linalg_ops import _eye, _float_kind, _lapack, _matrix, _mH, _safe_recip_gap, _shape
+from .normalization import l2_normalize  # noqa: F401  (tf.linalg.l2_normalize: the same function)
 
 # -- shared helpers -----------------------------------------------------------------------------------------------
 
@@ -965,5 +966,5 @@ EXPORTS: dict[str, list[str]] = {
     "": ["eig", "eigvals", "matrix_square_root"],
     "linalg": ["expm", "sqrtm", "logm", "lu", "lu_solve", "lu_matrix_inverse", "lu_reconstruct",
                "eig", "eigvals", "eigvalsh", "eigh_tridiagonal", "matrix_rank", "cross", "global_norm", "normalize",
-               "tensor_diag", "tridiagonal_solve", "tridiagonal_matmul", "banded_triangular_solve"],
+               "tensor_diag", "l2_normalize", "tridiagonal_solve", "tridiagonal_matmul", "banded_triangular_solve"],
 }

@@ -1842,13 +1842,18 @@ def _unsorted_extreme(data: Any, segment_ids: Any, num_segments: Any, kind: str)
     """max/min/prod per segment. The value is a NumPy reduction (an op TF-registers no gradient for, used under
     stop_gradient); the gradient is a composition whose value is zero: TF's rules (ties share a max's gradient
     equally; a product's gradient is the product of the other entries)."""
+    op = f"unsorted_segment_{kind}"
+    x, ids, num, v = _unsorted_parts(data, segment_ids, num_segments, op)
+    return _segment_extreme(x, ids, num, x._value.ndim - v.ndim, kind, None)
+
+
+def _segment_extreme(x: Tensor, ids: Tensor, num: int, tail: int, kind: str, empty: Any) -> Tensor:
+    """The body of the max/min/prod segment reductions (``empty``: the value of empty segments; None: the
+    reduction's identity, as the unsorted ops)."""
     from . import comparison, core, indexing
     from .sparse_ops import SEGMENT_REDUCE_RAW
 
-    op = f"unsorted_segment_{kind}"
-    x, ids, num, v = _unsorted_parts(data, segment_ids, num_segments, op)
-    tail = x._value.ndim - v.ndim
-    p = {"num": num, "kind": kind, "empty": None}
+    p = {"num": num, "kind": kind, "empty": empty}
     raw = applyn(SEGMENT_REDUCE_RAW, (x, ids), p)
     if x._value.dtype.kind not in "fc":
         return raw
