@@ -295,8 +295,8 @@ def edit_distance(hypothesis: Any, truth: Any, normalize: bool = True, name: str
         raise TypeError(f"{op}: hypothesis and truth must be SparseTensors, got {type(hypothesis).__name__} and "
                         f"{type(truth).__name__}.")
     if hypothesis.values.dtype != truth.values.dtype:
-        raise TypeError(f"{op}: hypothesis ({hypothesis.values.dtype.name}) and truth ({truth.values.dtype.name}) "
-                        "values need one dtype.")
+        raise InvalidArgumentError(f"{op}: hypothesis ({hypothesis.values.dtype.name}) and truth "
+                                   f"({truth.values.dtype.name}) values need one dtype.")
     hs = static_value(hypothesis.dense_shape)
     ts = static_value(truth.dense_shape)
     if hs.size != ts.size:

@@ -10,6 +10,7 @@ tape (higher derivatives).
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from .._dispatch import applyn
 from .._registry import NO_GRADIENT, bilinear_jvp, defop, spec
 from .._tensor import Tensor, _TensorLike, static_value
-from ..errors import InvalidArgumentError
+from ..errors import FailedPreconditionError, InvalidArgumentError
 from . import arithmetic, core, indexing, linalg_ops, matmul, reductions, shape_ops, unary_math
 from ._common import cj, is_complex, to_tensor
 from .linalg_ops import _eye, _float_kind, _lapack, _matrix, _mH, _safe_recip_gap, _shape
@@ -134,7 +135,11 @@ def expm(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     >>> tf.linalg.expm(tf.constant([[0.0, 1.0], [0.0, 0.0]])).numpy().tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
-    x = _square_float(input, "expm")
+    x = to_tensor(input)
+    if x._value.dtype.kind not in "fcV":
+        raise ValueError(f"expm: expected float16/32/64 or complex64/128 matrices, got {x.dtype.name} with shape "
+                         f"{_shape(x)}; cast first, e.g. tf.cast(x, tf.float64).")
+    x = _square_float(x, "expm")
     return applyn(EXPM, (x,))
 
 
@@ -339,6 +344,10 @@ def _np_lu(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(outs).reshape(x.shape), np.array(perms, np.int32).reshape(x.shape[:-1])
 
 
+# TF returns its generated op's namedtuple: ``Lu(lu=..., p=...)``
+Lu = namedtuple("Lu", ["lu", "p"])
+
+
 def lu(input: Any, output_idx_type: Any = None, name: str | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
     """LU decomposition with partial pivoting: ``(lu, p)`` with ``L`` (unit lower, strictly below the diagonal of
     ``lu``) and ``U`` (upper triangle) such that ``L @ U == input[..., p, :]``. No gradient (as TF).
@@ -358,7 +367,7 @@ def lu(input: Any, output_idx_type: Any = None, name: str | None = None) -> tupl
     if np.any(np.diagonal(static_value(lu_), 0, -2, -1) == 0):
         raise InvalidArgumentError(f"lu: the input (shape {_shape(x)}) is not invertible: U has a zero on its "
                                    "diagonal (TF's Lu kernel rejects singular matrices).")
-    return lu_, p
+    return Lu(lu_, p)
 
 
 def _unit_lower(lu_: Tensor) -> Tensor:
@@ -370,7 +379,8 @@ def _unit_lower(lu_: Tensor) -> Tensor:
 def _permute_rows(x: Tensor, perm: Tensor) -> Tensor:
     """x[..., perm[...], :] with perm's batch axes matching x's (batch_dims gather)."""
     nb = len(_shape(perm)) - 1
-    return indexing.gather(x, perm, axis=nb, batch_dims=nb)
+    # a negative axis, as TF's lu_solve: the gradient is dense, not IndexedSlices (TF's rule for axis != 0)
+    return indexing.gather(x, perm, axis=nb - len(_shape(x)), batch_dims=nb)
 
 
 def _lu_parts(lower_upper: Any, perm: Any, op: str) -> tuple[Tensor, Tensor]:
@@ -547,19 +557,20 @@ def eigh_tridiagonal(alpha: Any, beta: Any, eigvals_only: bool = True, select: s
     n = _shape(a)[0]
     if _shape(b)[0] != n - 1 and n > 0:
         raise ValueError(f"eigh_tridiagonal: beta must have length len(alpha) - 1 = {n - 1}, got {_shape(b)[0]}.")
+    if a.dtype != b.dtype:
+        raise ValueError(f"eigh_tridiagonal: alpha ({a.dtype.name}) and beta ({b.dtype.name}) must have one dtype "
+                         "(for a complex beta pass a complex alpha; its imaginary part is ignored).")
     if a._value.dtype.kind == "c":
-        raise ValueError("eigh_tridiagonal: alpha (the diagonal of a Hermitian matrix) must be real, got "
-                         f"{a.dtype.name}.")
-    if b._value.dtype.kind == "c":
-        a = core.cast(a, b.dtype)
-    elif a.dtype != b.dtype:
-        raise ValueError(f"eigh_tridiagonal: alpha ({a.dtype.name}) and beta ({b.dtype.name}) must have one dtype.")
+        # the diagonal of a Hermitian matrix is real: TF reads only alpha's real part
+        a = core.cast(core.real(a), a.dtype)
     if select not in ("a", "v", "i"):
         raise ValueError(f"eigh_tridiagonal: select must be 'a', 'v' or 'i', got {select!r}.")
     dense = linalg_ops.diag(a)
     if n > 1:
         dense = dense + linalg_ops.diag(b, k=-1) + linalg_ops.diag(core.conj(b), k=1)
     e, v = linalg_ops.eigh(dense)
+    if is_complex(e):
+        e = core.real(e)  # eigenvalues of a Hermitian matrix: real dtype, as TF
     if select == "i":
         lo, hi = (int(s) for s in select_range)
         e, v = e[lo:hi + 1], v[:, lo:hi + 1]
@@ -584,6 +595,8 @@ def matrix_rank(a: Any, tol: Any = None, validate_args: bool = False, name: str 
     1
     """
     x = to_tensor(a)
+    if x._value.dtype.kind not in "fcV":
+        raise TypeError(f"matrix_rank: expected a floating-point or complex tensor, got {x.dtype.name}; cast first.")
     _matrix(x, "matrix_rank")
     _float_kind(x, "matrix_rank")
     s = static_value(linalg_ops.svd(x, compute_uv=False))
@@ -631,7 +644,8 @@ def cross(a: Any, b: Any, name: str | None = None) -> Tensor:
         raise InvalidArgumentError(f"cross: both arguments must have the same shape, got {_shape(x)} and "
                                    f"{_shape(y)} (cross does not broadcast).")
     if not _shape(x) or _shape(x)[-1] != 3:
-        raise InvalidArgumentError(f"cross: the last dimension must be 3, got shape {_shape(x)}.")
+        raise FailedPreconditionError(f"cross: cross products are defined for 3-element vectors only; the last "
+                                      f"dimension must be 3, got shape {_shape(x)}.")
     if x._value.dtype.kind not in "iuf":
         raise InvalidArgumentError(f"cross: expected a real (integer or float) dtype, got {x.dtype.name}.")
     return applyn(CROSS, (x, y))
@@ -836,6 +850,14 @@ TRIDIAG_MATMUL = defop("tridiagonal_matmul", _tridiag_matmul_fwd, _tridiag_matmu
                                  ref=lambda d, x: _np_tri_dense(d) @ x, complex=True))
 
 
+def _tri_kind(d: Tensor, op: str) -> None:
+    # TF's tridiagonal kernels are registered for float32/64 and complex64/128 only (float16: InvalidArgumentError)
+    if d._value.dtype == np.float16:
+        raise InvalidArgumentError(f"{op}: there is no float16 kernel (float32, float64, complex64, complex128 "
+                                   f"only) for the diagonals of shape {_shape(d)}; cast them first.")
+    _float_kind(d, op)
+
+
 def _compact(diagonals: Any, fmt: str, op: str) -> Tensor:
     """Diagonals in any of TF's formats as one compact ``[..., 3, M]`` tensor (differentiably)."""
     from . import joining
@@ -887,7 +909,7 @@ def tridiagonal_solve(diagonals: Any, rhs: Any, diagonals_format: str = "compact
         raise NotImplementedError("tridiagonal_solve: perturb_singular=True is not supported; TF's CPU kernel "
                                   "needs partial pivoting for it and tapegrad has no singular perturbation.")
     d = _compact(diagonals, diagonals_format, op)
-    _float_kind(d, op)
+    _tri_kind(d, op)
     b = to_tensor(rhs)
     if b.dtype != d.dtype:
         raise InvalidArgumentError(f"{op}: rhs ({b.dtype.name}) and diagonals ({d.dtype.name}) need one dtype.")
@@ -918,12 +940,13 @@ def tridiagonal_matmul(diagonals: Any, rhs: Any, diagonals_format: str = "compac
     """
     op = "tridiagonal_matmul"
     d = _compact(diagonals, diagonals_format, op)
-    _float_kind(d, op)
+    _tri_kind(d, op)
     x = to_tensor(rhs)
     if x.dtype != d.dtype:
         raise InvalidArgumentError(f"{op}: rhs ({x.dtype.name}) and diagonals ({d.dtype.name}) need one dtype.")
-    if len(_shape(x)) < 2 or _shape(x)[-2] != _shape(d)[-1]:
-        raise ValueError(f"{op}: rhs must have shape [..., M, N] with M = {_shape(d)[-1]}, got {_shape(x)}.")
+    if len(_shape(x)) != len(_shape(d)) or _shape(x)[:-2] != _shape(d)[:-2] or _shape(x)[-2] != _shape(d)[-1]:
+        raise InvalidArgumentError(f"{op}: rhs must have shape [..., M, N] = {list(_shape(d)[:-2])} + [{_shape(d)[-1]}"
+                                   f", N] to match the diagonals {_shape(d)}, got {_shape(x)} (no broadcasting).")
     return applyn(TRIDIAG_MATMUL, (d, x))
 
 

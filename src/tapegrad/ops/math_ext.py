@@ -20,7 +20,7 @@ from .. import _dtypes
 from .._dispatch import applyn
 from .._registry import NO_GRADIENT, defop, spec
 from .._tensor import Tensor, _TensorLike, static_value
-from ..errors import InvalidArgumentError, NotFoundError
+from ..errors import InternalError, InvalidArgumentError, NotFoundError
 from . import arithmetic, core, reductions
 from ._common import pair, to_tensor
 
@@ -207,7 +207,8 @@ def nextafter(x1: Any, x2: Any, name: str | None = None) -> Tensor:
 
 def _trunc_check(F: Any, x: Any, y: Any, op: str) -> None:
     if np.asarray(x).dtype.kind in "iu" and not np.all(np.asarray(y)):
-        raise InvalidArgumentError(f"{op}: integer division by zero (the divisor has a zero element).")
+        # TF's CPU kernel reports this as an InternalError ("Unexpected error in binary operator")
+        raise InternalError(f"{op}: integer division by zero (the divisor has a zero element).")
 
 
 def _truncdiv_fwd(F: Any, x: Any, y: Any) -> Any:
@@ -372,6 +373,9 @@ def _approx_k(operand: Any, k: int, reduction_dimension: int, largest: bool, op:
 
     x = to_tensor(operand)
     nd = x._value.ndim
+    if x.dtype.name not in ("float16", "bfloat16", "float32"):
+        raise InvalidArgumentError(f"{op}: the ApproxTopK op takes float16, bfloat16 or float32 only, got "
+                                   f"{x.dtype.name}; cast it, e.g. tf.cast(x, tf.float32), or use tf.math.top_k.")
     if nd == 0:
         raise InvalidArgumentError(f"{op}: operand must have rank >= 1, got a scalar.")
     if not -nd <= reduction_dimension < nd:
@@ -478,7 +482,7 @@ def fingerprint(data: Any, method: str = "farmhash64", name: str | None = None) 
     from .string_ops import fingerprint64
 
     if method != "farmhash64":
-        raise ValueError(f"fingerprint: unsupported method {method!r}; only 'farmhash64' exists.")
+        raise InvalidArgumentError(f"fingerprint: unsupported method {method!r}; only 'farmhash64' exists.")
     t = to_tensor(data)
     v = static_value(t)
     if v.ndim < 1:
@@ -534,7 +538,10 @@ def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> Tensor:
     >>> tf.broadcast_dynamic_shape([2, 1], [3]).numpy().tolist()
     [2, 3]
     """
-    a, b = to_tensor(shape_x), to_tensor(shape_y)
+    # a Python list takes the other argument's dtype (op-def type inference, as TF's BroadcastArgs)
+    a = to_tensor(shape_x) if isinstance(shape_x, _TensorLike) or not isinstance(shape_y, _TensorLike) else \
+        core.constant(shape_x, dtype=shape_y.dtype)
+    b = to_tensor(shape_y) if isinstance(shape_y, _TensorLike) else core.constant(shape_y, dtype=a.dtype)
     if a.dtype != b.dtype:
         raise InvalidArgumentError(f"broadcast_dynamic_shape: both shapes need one dtype, got {a.dtype.name} and "
                                    f"{b.dtype.name}.")
@@ -571,7 +578,6 @@ def parallel_stack(values: Any, name: str = "parallel_stack") -> Tensor:
     >>> f(tf.constant([1, 2]), tf.constant([3, 4])).numpy().tolist()
     [[1, 2], [3, 4]]
     """
-    from . import joining
     from .execution import executing_eagerly
 
     if executing_eagerly():
@@ -580,7 +586,17 @@ def parallel_stack(values: Any, name: str = "parallel_stack") -> Tensor:
     ts = [to_tensor(v) for v in values]
     if len({tuple(t._value.shape) for t in ts}) > 1:
         raise ValueError(f"parallel_stack: all values need one shape, got {[tuple(t._value.shape) for t in ts]}.")
-    return joining.stack(ts)
+    if len({t.dtype for t in ts}) > 1:
+        raise TypeError(f"parallel_stack: all values need one dtype, got {[t.dtype.name for t in ts]}.")
+    return applyn(PARALLEL_STACK, tuple(ts))
+
+
+# TF's ParallelConcat has no registered gradient: differentiating through parallel_stack raises LookupError
+# (the spec applies the op directly: the eager-mode refusal is the wrapper's, not the op's)
+PARALLEL_STACK = defop("parallel_stack", lambda F, *xs: F.stack(xs, axis=0), NO_GRADIENT, test=spec(
+    lambda tf, a, b: applyn(PARALLEL_STACK, (a, b)),
+    lambda rng: (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), ref=lambda a, b: np.stack([a, b]), grad=(),
+    tf=False))
 
 
 EXPORTS: dict[str, list[str]] = {
