@@ -292,3 +292,12 @@ def test_edit_distance_levenshtein() -> None:
     assert tf.edit_distance(hyp, truth).numpy().tolist() == [0.5]
     with pytest.raises(TypeError, match="SparseTensor"):
         tf.edit_distance(tf.constant([1]), truth)
+
+
+@pytest.mark.parametrize("module", ["tapegrad.ops.linalg_ext", "tapegrad.ops.math_ext", "tapegrad.ops.array_ext"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    r = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert r.attempted > 10 and r.failed == 0

@@ -139,7 +139,7 @@ def cumulative_logsumexp(x: Any, axis: Any = 0, exclusive: bool = False, reverse
     negative parts summed in log space); second derivatives are not supported (NaN where the upstream is 0).
 
     >>> import tapegrad as tf
-    >>> tf.math.cumulative_logsumexp(tf.constant([0.0, 0.0])).numpy().round(6).tolist()
+    >>> tf.math.cumulative_logsumexp(tf.constant([0.0, 0.0], tf.float64)).numpy().round(6).tolist()
     [0.0, 0.693147]
     """
     t = to_tensor(x)
