@@ -218,13 +218,49 @@ def test_keras_fit_in_scope_equals_large_batch_fit(eager: bool) -> None:
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
+def test_cluster_resolvers_and_tf_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    cr = tf.distribute.cluster_resolver
+    spec = cr.ClusterSpec({"worker": ["b:1", "c:1"], "chief": ["a:1"]})  # (TF 2.21's results below)
+    assert spec.jobs == ["worker", "chief"] and spec.num_tasks("worker") == 2 and spec.task_indices("worker") == [0, 1]
+    assert spec.as_dict() == {"worker": ["b:1", "c:1"], "chief": ["a:1"]} and not cr.ClusterSpec({})
+    sparse = cr.ClusterSpec({"worker": {1: "x:1", 3: "y:1"}})
+    assert sparse.as_dict() == {"worker": {1: "x:1", 3: "y:1"}} and sparse.job_tasks("worker") == [None, "x:1", None,
+                                                                                                     "y:1"]
+    with pytest.raises(ValueError, match="No task with index 5"):
+        spec.task_address("worker", 5)
+    with pytest.raises(ValueError, match="No such job"):
+        spec.num_tasks("ps")
+    with pytest.raises(TypeError):
+        cr.ClusterSpec(3)
+    simple = cr.SimpleClusterResolver(spec, task_type="worker", task_id=0)
+    assert (simple.master(), simple.master("chief", 0), simple.master(rpc_layer="grpc")) == ("", "a:1", "grpc://")
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    r = cr.TFConfigClusterResolver()
+    assert (r.task_type, r.task_id, r.environment, r.cluster_spec().as_dict(), r.master()) == (None, None, None, {}, "")
+    config = {"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 1}, "rpc_layer": "grpc"}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(config))
+    r = cr.TFConfigClusterResolver()
+    assert (r.task_type, r.task_id, r.rpc_layer, r.master()) == ("worker", 1, "grpc", "grpc://b:1")
+    with pytest.raises(ValueError, match="describes 2 workers but MPI started 1"):
+        tf.distribute.MultiWorkerMirroredStrategy()  # run plainly with a 2-worker TF_CONFIG
+    with pytest.raises(ValueError, match=r"cluster_resolver\) describes 3 workers"):
+        tf.distribute.MultiWorkerMirroredStrategy(cr.SimpleClusterResolver(cr.ClusterSpec({"worker": ["a", "b", "c"]})))
+    one = {"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(one))
+    s = tf.distribute.MultiWorkerMirroredStrategy()
+    assert s.num_replicas_in_sync == 1 and s.cluster_resolver.cluster_spec().num_tasks("worker") == 1
+
+
 def test_doctests() -> None:
+    import tapegrad.distribute._cluster as cluster
     import tapegrad.distribute._context as context
     import tapegrad.distribute._input as inputs
     import tapegrad.distribute._strategy as strategy
     import tapegrad.distribute._values as values
     import tapegrad.ops.distribute_losses as losses
 
-    for module in (tf.distribute, context, inputs, strategy, values, losses):
+    for module in (tf.distribute, cluster, context, inputs, strategy, values, losses):
         failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert failures == 0 and tried > 0, module.__name__

@@ -26,6 +26,7 @@ import types as _types
 
 from .._variable_options import VariableAggregation, VariableSynchronization
 from . import _keras  # noqa: F401  (the Keras hooks look this module up)
+from ._cluster import ClusterResolver, ClusterSpec, SimpleClusterResolver, TFConfigClusterResolver
 from ._context import (
     ReduceOp,
     ReplicaContext,
@@ -60,8 +61,15 @@ __all__ = [
     "in_cross_replica_context", "DistributedDataset", "DistributedDatasetsFromFunction", "DistributedIterator",
     "InputContext", "InputOptions", "InputReplicationMode", "MirroredStrategy", "MultiWorkerMirroredStrategy",
     "OneDeviceStrategy", "Strategy", "StrategyExtended", "DistributedValues", "Mirrored", "PerReplica",
-    "VariableAggregation", "VariableSynchronization", "experimental",
+    "VariableAggregation", "VariableSynchronization", "experimental", "cluster_resolver",
 ]
+
+cluster_resolver = _types.ModuleType("tapegrad.distribute.cluster_resolver",
+                                     "``tf.distribute.cluster_resolver``: cluster descriptions (MPI provides the "
+                                     "processes; MultiWorkerMirroredStrategy checks the worker count).")
+cluster_resolver.__dict__.update(ClusterSpec=ClusterSpec, ClusterResolver=ClusterResolver,
+                                 SimpleClusterResolver=SimpleClusterResolver,
+                                 TFConfigClusterResolver=TFConfigClusterResolver)
 
 experimental = _types.ModuleType("tapegrad.distribute.experimental",
                                  "``tf.distribute.experimental``: communication options, ValueContext, the "

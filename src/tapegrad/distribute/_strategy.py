@@ -468,6 +468,7 @@ class MultiWorkerMirroredStrategy(Strategy):
 
     def __init__(self, cluster_resolver: Any = None, communication_options: Any = None) -> None:
         from ..distributed import _core
+        from ._cluster import TFConfigClusterResolver, worker_count
 
         options = communication_options or CommunicationOptions()
         if not isinstance(options, CommunicationOptions):
@@ -477,20 +478,22 @@ class MultiWorkerMirroredStrategy(Strategy):
                    fusion_threshold=options.bytes_per_pack if options.bytes_per_pack > 0 else None)
         st = _core.state
         self._workers, self._rank = st.size, st.rank
-        self._cluster_resolver = cluster_resolver
         self._communication_options = options
-        spec = getattr(cluster_resolver, "cluster_spec", None)
-        if callable(spec):
-            jobs = spec().as_dict() if hasattr(spec(), "as_dict") else dict(spec())
-            count = sum(len(v) for k, v in jobs.items() if k in ("worker", "chief"))
-            if count and count != self._workers:
-                raise ValueError(f"MultiWorkerMirroredStrategy: the cluster_resolver describes {count} workers but "
-                                 f"MPI started {self._workers} processes; launch with mpiexec -n {count}.")
+
+        resolver = cluster_resolver if cluster_resolver is not None else TFConfigClusterResolver()
+        self._cluster_resolver = resolver
+        count = worker_count(resolver)  # (TF_CONFIG's cluster, when a TF script sets it)
+        if count and count != self._workers:
+            source = "TF_CONFIG" if cluster_resolver is None else "cluster_resolver"
+            raise ValueError(f"MultiWorkerMirroredStrategy: the cluster ({source}) describes {count} workers but "
+                             f"MPI started {self._workers} processes: launch with mpiexec -n {count} (tapegrad's "
+                             "workers are MPI processes; the addresses are not used).")
         super().__init__((_canonical(f"/job:worker/replica:0/task:{self._rank}/device:CPU:0")
                           if self._workers > 1 else _canonical("/cpu:0"),))
 
     @property
     def cluster_resolver(self) -> Any:
+        """The resolver given (TF's default: one that reads ``TF_CONFIG``)."""
         return self._cluster_resolver
 
 
