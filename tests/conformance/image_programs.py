@@ -1,0 +1,193 @@
+"""``tf.image`` colour spaces, random colour/crop ops and their stateless twins (``ops/image_color.py``), run
+unchanged under TensorFlow and under tapegrad (the harness of ``strings_ragged_programs.py``: ``python
+image_programs.py MODULE OUT``). Bit-exact results are compared as the dtype, shape and SHA-1 of the raw bytes
+(``_bits``); gradients and matrix products as values (rtol 1e-5); exceptions by class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from strings_ragged_programs import main as _main  # noqa: E402
+
+CASES: dict[str, Callable[[Any], Any]] = {}
+
+
+def case(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def _bits(t: Any) -> str:
+    a = np.ascontiguousarray(t.numpy())
+    return f"{a.dtype} {list(a.shape)} {hashlib.sha1(a.tobytes()).hexdigest()}"
+
+
+def _img(shape: tuple[int, ...], dtype: str = "float32", seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0, 1, shape).astype(dtype)
+
+
+def _grad(tf: Any, f: Callable[[Any], Any], x: np.ndarray) -> Any:
+    xv = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xv)
+        y = f(xv)
+        proj = tf.constant(np.cos(np.arange(int(np.prod(y.shape.as_list())))).reshape(y.shape.as_list()), y.dtype)
+        loss = tf.reduce_sum(y * proj)
+    return y, tape.gradient(loss, xv)
+
+
+# -- colour spaces -------------------------------------------------------------------------------------------------
+
+@case
+def rgb_to_hsv_bits_f32(tf: Any) -> Any:
+    x = _img((4, 5, 6, 3))
+    x[0, 0, 0] = [0.5, 0.5, 0.5]  # grey: hue and saturation 0
+    x[0, 0, 1] = [0.0, 0.0, 0.0]
+    x[0, 0, 2] = [0.7, 0.7, 0.2]  # red and green tie
+    return _bits(tf.image.rgb_to_hsv(x))
+
+
+@case
+def rgb_to_hsv_bits_f64_f16(tf: Any) -> Any:
+    return _bits(tf.image.rgb_to_hsv(_img((3, 4, 3), "float64"))), _bits(tf.image.rgb_to_hsv(_img((3, 4, 3),
+                                                                                                  "float16")))
+
+
+@case
+def hsv_to_rgb_bits(tf: Any) -> Any:
+    return _bits(tf.image.hsv_to_rgb(_img((4, 5, 6, 3), seed=1))), _bits(tf.image.hsv_to_rgb(_img((5, 3), "float64")))
+
+
+@case
+def hsv_round_trip(tf: Any) -> Any:
+    return _bits(tf.image.hsv_to_rgb(tf.image.rgb_to_hsv(_img((8, 3), seed=2))))
+
+
+@case
+def rgb_to_hsv_gradient(tf: Any) -> Any:
+    return _grad(tf, tf.image.rgb_to_hsv, _img((3, 4, 3), "float64", seed=3))
+
+
+@case
+def hsv_to_rgb_gradient_is_none(tf: Any) -> Any:
+    x = tf.constant(_img((2, 3), "float32"))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.image.hsv_to_rgb(x)
+    return tape.gradient(y, x)
+
+
+@case
+def rgb_to_hsv_int_raises(tf: Any) -> Any:
+    return tf.image.rgb_to_hsv(tf.constant([[1, 2, 3]]))
+
+
+@case
+def rgb_to_hsv_two_channels_raises(tf: Any) -> Any:
+    return tf.image.rgb_to_hsv(tf.zeros([2, 2]))
+
+
+@case
+def yiq_yuv_values(tf: Any) -> Any:
+    x = _img((2, 3, 3), "float64", seed=4)
+    return (tf.image.rgb_to_yiq(x), tf.image.yiq_to_rgb(x), tf.image.rgb_to_yuv(x), tf.image.yuv_to_rgb(x),
+            tf.image.rgb_to_yiq(x.astype("float32")).dtype, tf.image.yuv_to_rgb(x.astype("float16")).dtype)
+
+
+@case
+def yiq_round_trip(tf: Any) -> Any:
+    x = _img((4, 3), "float64", seed=5)
+    return tf.image.yiq_to_rgb(tf.image.rgb_to_yiq(x)), tf.image.yuv_to_rgb(tf.image.rgb_to_yuv(x))
+
+
+@case
+def yuv_gradient(tf: Any) -> Any:
+    return _grad(tf, lambda v: tf.image.rgb_to_yuv(tf.image.yiq_to_rgb(v)), _img((2, 2, 3), "float64", seed=6))
+
+
+@case
+def yiq_int_raises(tf: Any) -> Any:
+    return tf.image.rgb_to_yiq(tf.constant([[1, 2, 3]]))
+
+
+# -- stateless random ops (TF's Philox values) ----------------------------------------------------------------------
+
+@case
+def stateless_brightness(tf: Any) -> Any:
+    x = _img((2, 3, 4, 3))
+    return (_bits(tf.image.stateless_random_brightness(x, 0.3, seed=[1, 2])),
+            _bits(tf.image.stateless_random_brightness(x, 0.3, seed=tf.constant([7, 8], tf.int64))),
+            _bits(tf.image.stateless_random_brightness((x * 255).astype("uint8"), 0.2, seed=[3, 4])))
+
+
+@case
+def stateless_contrast(tf: Any) -> Any:
+    x = _img((2, 3, 4, 3))
+    return _bits(tf.image.stateless_random_contrast(x, 0.2, 1.8, seed=[5, 6]))
+
+
+@case
+def stateless_hue_saturation_draw(tf: Any) -> Any:
+    # the draws are TF's; adjust_hue/adjust_saturation themselves are compared by value (float64 internally here)
+    x = _img((3, 4, 3), seed=7)
+    return (tf.image.stateless_random_hue(x, 0.3, seed=[1, 2]),
+            tf.image.stateless_random_saturation(x, 0.5, 1.5, seed=[1, 2]))
+
+
+@case
+def stateless_crop(tf: Any) -> Any:
+    x = tf.reshape(tf.range(4 * 5 * 6 * 3), [4, 5, 6, 3])
+    return [tf.image.stateless_random_crop(x, [2, 3, 4, 3], seed=[s, 9]).numpy().ravel()[:6].tolist()
+            for s in range(6)]
+
+
+@case
+def stateless_crop_int64_size(tf: Any) -> Any:
+    x = tf.reshape(tf.range(60.0), [6, 10])
+    return tf.image.stateless_random_crop(x, tf.constant([3, 4], tf.int64), seed=[11, 12])
+
+
+@case
+def stateless_crop_too_big_raises(tf: Any) -> Any:
+    return tf.image.stateless_random_crop(tf.zeros([2, 3]), [3, 3], seed=[1, 2])
+
+
+@case
+def random_ops_argument_errors(tf: Any) -> Any:
+    out = []
+    for fn in (lambda: tf.image.random_brightness(tf.zeros([1, 1, 3]), -0.1),
+               lambda: tf.image.random_hue(tf.zeros([1, 1, 3]), 0.6),
+               lambda: tf.image.random_contrast(tf.zeros([1, 1, 3]), 0.5, 0.4),
+               lambda: tf.image.random_saturation(tf.zeros([1, 1, 3]), -0.5, 0.4),
+               lambda: tf.image.stateless_random_contrast(tf.zeros([1, 1, 3]), 0.5, 0.5, seed=[1, 2])):
+        try:
+            fn()
+            out.append("no error")
+        except Exception as exc:  # noqa: BLE001 - compared by class
+            out.append(type(exc).__name__)
+    return out
+
+
+@case
+def random_crop_shape_and_window(tf: Any) -> Any:
+    x = tf.reshape(tf.range(5 * 7), [5, 7])
+    y = tf.image.random_crop(x, [2, 3], seed=3)
+    v = y.numpy()
+    return y.shape, bool((np.diff(v, axis=1) == 1).all() and (np.diff(v, axis=0) == 7).all())
+
+
+@case
+def stateless_crop_gradient(tf: Any) -> Any:
+    return _grad(tf, lambda v: tf.image.stateless_random_crop(v, [2, 2, 3], seed=[4, 5]), _img((4, 4, 3), "float64"))
+
+
+if __name__ == "__main__":
+    _main(CASES)
