@@ -16,6 +16,8 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
+from .. import nest
+
 __all__ = ["DistributedValues", "PerReplica", "Mirrored"]
 
 
@@ -58,33 +60,13 @@ class Mirrored(DistributedValues):
 
 
 def leaves(value: Any) -> list[Any]:
-    """The leaves of a nest (lists, tuples, namedtuples, dicts), distributed values counting as leaves."""
-    if isinstance(value, DistributedValues):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [leaf for v in value for leaf in leaves(v)]
-    if isinstance(value, dict):
-        return [leaf for k in sorted(value) for leaf in leaves(value[k])]
-    return [value]
+    """The leaves of a nest, distributed values counting as leaves (``tf.nest.flatten``)."""
+    return nest.flatten(value)
 
 
 def pack(structure: Any, flat: list[Any]) -> Any:
-    """Inverse of :func:`leaves`."""
-    it = iter(flat)
-
-    def build(s: Any) -> Any:
-        if isinstance(s, DistributedValues):
-            return next(it)
-        if isinstance(s, tuple) and hasattr(s, "_fields"):
-            return type(s)(*[build(v) for v in s])
-        if isinstance(s, (list, tuple)):
-            return type(s)(build(v) for v in s)
-        if isinstance(s, dict):
-            built = {k: build(s[k]) for k in sorted(s)}
-            return type(s)((k, built[k]) for k in s)
-        return next(it)
-
-    return build(structure)
+    """Inverse of :func:`leaves` (``tf.nest.pack_sequence_as``)."""
+    return nest.pack_sequence_as(structure, flat)
 
 
 def select(value: Any, replica: int) -> Any:
