@@ -97,6 +97,7 @@ def custom_loop(distributed: bool, wrap: bool) -> list[np.ndarray]:
     with s.scope():
         m = model()
         opt = tf.keras.optimizers.SGD(0.2, momentum=0.5)
+        mean = tf.keras.metrics.Mean()  # (read outside the replicas: every worker's examples, as in TF)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(8)
     if distributed:
         data = strategy.experimental_distribute_dataset(data)
@@ -107,6 +108,7 @@ def custom_loop(distributed: bool, wrap: bool) -> list[np.ndarray]:
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=8)
         grads = tape.gradient(loss, m.trainable_variables)
         opt.apply_gradients(zip(grads, m.trainable_variables))
+        mean.update_state(per_example)
         return loss
 
     def train(inputs: object) -> object:
@@ -115,7 +117,7 @@ def custom_loop(distributed: bool, wrap: bool) -> list[np.ndarray]:
     if wrap:
         train = tf.function(train)
     losses = [float(train(inputs)) for _ in range(3) for inputs in data]
-    return [np.array(losses)] + [np.asarray(w) for w in m.get_weights()]
+    return [np.array(losses), np.array(float(mean.result()))] + [np.asarray(w) for w in m.get_weights()]
 
 
 def check_custom_loop() -> None:

@@ -70,26 +70,30 @@ def keras_step(model: Any, name: str, data: Any) -> Any:
     return model._metrics_result()
 
 
-def global_metrics(model: Any) -> dict[str, float] | None:
-    """The metrics' results over every worker for a model built in a multi-worker strategy's scope, else None.
-    Local replicas share the metric variables; across workers the variables are summed (TF's metric variables
-    aggregate with SUM) for the read and then restored."""
-    strategy = _model_strategy(model)
-    if strategy is None or strategy._workers == 1:
-        return None
-    from ..distributed import _ops as mpi
+def synced_result(metric: Any, result: Any) -> Any:
+    """``result`` itself, or for a Keras metric made in a multi-worker strategy's scope and read outside a replica, a
+    function that reads it with its state summed over the workers (TF's metric variables are sync-on-read with SUM)
+    and then restores this worker's state. Decided when called (inside a traced step: when traced)."""
+    variables = metric.variables
+    info = mirrored_info(variables[0]) if variables else None
+    if info is None or info[0]._workers == 1 or _local.replica is not None:
+        return result
 
-    metrics = list(model.metrics)
-    inner = [getattr(v, "_var", v) for m in metrics for v in m.variables]
-    saved = [v._value for v in inner]
-    totals = mpi.grouped_allreduce([np.asarray(s) for s in saved], op=mpi.Sum)
-    try:
-        for v, t, s in zip(inner, totals, saved):
-            v._value = np.asarray(t.numpy(), dtype=np.asarray(s).dtype).reshape(np.shape(s))
-        return dict(sorted((m.name, float(m.result().numpy())) for m in metrics))
-    finally:
-        for v, s in zip(inner, saved):
-            v._value = s
+    def read(m: Any) -> Any:
+        from ..distributed import _ops as mpi
+
+        inner = [getattr(v, "_var", v) for v in variables]
+        saved = [v._value for v in inner]
+        totals = mpi.grouped_allreduce([np.asarray(s) for s in saved], op=mpi.Sum)
+        try:
+            for v, t, s in zip(inner, totals, saved):
+                v._value = np.asarray(t.numpy(), dtype=np.asarray(s).dtype).reshape(np.shape(s))
+            return result(m)
+        finally:
+            for v, s in zip(inner, saved):
+                v._value = s
+
+    return read
 
 
 def _step_function(model: Any, name: str, strategy: Any, data: Any) -> Any:

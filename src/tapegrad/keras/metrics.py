@@ -15,6 +15,7 @@ are computed in NumPy).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -300,11 +301,13 @@ def _in_program_result(result: Callable[..., Any]) -> Callable[..., Any]:
     def result_in_program(self: Metric) -> Any:
         from ..compiler.function import is_tracing
 
+        dist = sys.modules.get("tapegrad.distribute._keras")  # across MPI workers: every worker's state, as TF
+        read = result if dist is None else dist.synced_result(self, result)
         if not is_tracing():
-            return result(self)
+            return read(self)
         from ..compiler.host import host_value
 
-        return host_value(lambda: np.asarray(result(self).numpy()))
+        return host_value(lambda: np.asarray(read(self).numpy()))
 
     result_in_program._host_call = True  # type: ignore[attr-defined]
     result_in_program.__doc__ = result.__doc__

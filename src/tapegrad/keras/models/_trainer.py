@@ -233,9 +233,6 @@ class Trainer:
         """The metrics' values: floats, or (inside a compiled step) tensors the loop turns into floats."""
         if is_tracing():
             return dict(sorted((m.name, m.result()) for m in self.metrics))
-        dist = sys.modules.get("tapegrad.distribute._keras")  # across MPI workers: the metrics of every worker
-        if dist is not None and (out := dist.global_metrics(self)) is not None:
-            return out
         logs = {m.name: float(m.result().numpy()) for m in self.metrics}
         return dict(sorted(logs.items()))
 
