@@ -63,6 +63,7 @@ _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 _LAZY_NAMES.update(dict.fromkeys(("Operation", "control_dependencies", "gradients", "group", "hessians", "init_scope",
                                   "inside_function", "no_op", "timestamp", "tuple"), "graph_compat"))
 _LAZY_NAMES.update(dict.fromkeys(("VariableAggregation", "VariableSynchronization"), "_variable_options"))
+_LAZY_NAMES["OptionalSpec"] = "data._optional"
 
 
 def __getattr__(name: str) -> object:

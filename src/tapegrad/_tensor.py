@@ -517,7 +517,8 @@ def _unwrap_nested(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_unwrap_nested(v) for v in value]
     if isinstance(value, _TensorLike):
-        return value.numpy()
+        # a tf.data function's tensors are symbolic to the user (no .numpy()), but [x, y] still packs them
+        return value._numpy_value() if local.symbolic and local.tracer is None else value.numpy()
     return value
 
 

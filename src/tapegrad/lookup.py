@@ -650,6 +650,17 @@ class DenseHashTable(_MutableTable):
 
 
 experimental = _types.ModuleType("tapegrad.lookup.experimental",
-                                 "``tf.lookup.experimental``: MutableHashTable and DenseHashTable.")
+                                 "``tf.lookup.experimental``: MutableHashTable, DenseHashTable and DatasetInitializer.")
 experimental.MutableHashTable = MutableHashTable  # type: ignore[attr-defined]
 experimental.DenseHashTable = DenseHashTable  # type: ignore[attr-defined]
+
+
+def _experimental_getattr(name: str) -> Any:
+    if name == "DatasetInitializer":  # defined with tapegrad.data, which loads on first use
+        from .data._persist import DatasetInitializer
+
+        return DatasetInitializer
+    raise AttributeError(f"module 'tapegrad.lookup.experimental' has no attribute {name!r}")
+
+
+experimental.__getattr__ = _experimental_getattr  # type: ignore[attr-defined]

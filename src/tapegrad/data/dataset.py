@@ -50,7 +50,8 @@ from ._structure import (
     with_shape,
 )
 
-__all__ = ["Dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "NumpyIterator", "OwnedIterator"]
+__all__ = ["Dataset", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "DatasetIterator", "NumpyIterator",
+           "OwnedIterator"]
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
@@ -63,6 +64,19 @@ def _call(fn: Callable[..., Any], element: Any) -> Any:
     args = to_user(element)
     with symbolic(), _as_traced_errors():
         return fn(*args) if isinstance(args, tuple) and not hasattr(args, "_fields") else fn(args)
+
+
+def check_state(old: Any, new: Any, what: str) -> None:
+    """A ``reduce``/``scan`` state keeps its structure and dtypes (TypeError naming the change otherwise)."""
+    old_leaves, new_leaves = _nest.flatten(old), _nest.flatten(new)
+    if len(old_leaves) != len(new_leaves):
+        raise TypeError(f"Invalid `{what}`. The element types for the new state must match the initial state: the "
+                        f"structure changed from {len(old_leaves)} to {len(new_leaves)} components.")
+    for a, b in zip(old_leaves, new_leaves):
+        if a.dtype != b.dtype:
+            raise TypeError(f"Invalid `{what}`. The element types for the new state must match the initial state. "
+                            f"Expected {a.dtype.name}; got {b.dtype.name}. Give the initial state the dtype the "
+                            "function returns (e.g. np.int64(0) for Dataset.range).")
 
 
 class _as_traced_errors:  # noqa: N801  (a context manager)
@@ -405,17 +419,206 @@ class Dataset:
             with symbolic(), _as_traced_errors():
                 new = reduce_func(to_user(state), to_user(element))
             new = from_user(new)
-            old_leaves, new_leaves = _nest.flatten(state), _nest.flatten(new)
-            if len(old_leaves) != len(new_leaves):
-                raise TypeError("The element types for the new state must match the initial state: the structure "
-                                "changed.")
-            for a, b in zip(old_leaves, new_leaves):
-                if a.dtype != b.dtype:
-                    raise TypeError(f"The element types for the new state must match the initial state. Expected "
-                                    f"{a.dtype.name}; got {b.dtype.name}. Give the initial state the dtype the "
-                                    "reduce function returns (e.g. np.int64(0) for Dataset.range).")
+            check_state(state, new, "reduce_func")
             state = new
         return to_user(state)
+
+    # -- more transformations and sources (tapegrad.data._transforms, tapegrad.data._persist) ------------------------
+    def scan(self, initial_state: Any, scan_func: Callable[[Any, Any], Any], name: str | None = None) -> Dataset:
+        """A running fold that emits as it goes: ``new_state, output = scan_func(state, element)`` for each element,
+        starting from ``initial_state``; the dataset holds the outputs. The state keeps its structure and dtypes
+        (TypeError otherwise); its shape may change (the spec's dims become unknown then, as TF relaxes them).
+
+        >>> import numpy as np
+        >>> import tapegrad as tf
+        >>> [int(v) for v in tf.data.Dataset.range(5).scan(np.int64(0), lambda s, x: (s + x, s + x))]
+        [0, 1, 3, 6, 10]
+        """
+        from ._transforms import scan
+
+        return scan(self, initial_state, scan_func)
+
+    def take_while(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
+        """The elements up to (not including) the first for which ``predicate`` (a scalar bool) is False.
+
+        >>> import tapegrad as tf
+        >>> [int(v) for v in tf.data.Dataset.range(10).take_while(lambda x: x < 3)]
+        [0, 1, 2]
+        """
+        from ._transforms import take_while
+
+        return take_while(self, predicate)
+
+    def unique(self, name: str | None = None) -> Dataset:
+        """The elements without repeats, in first-seen order. Elements must be one int32, int64 or string tensor
+        (TypeError for another dtype, InvalidArgumentError for several components, as TF).
+
+        >>> import tapegrad as tf
+        >>> [int(v) for v in tf.data.Dataset.from_tensor_slices([3, 1, 3, 2, 1]).unique()]
+        [3, 1, 2]
+        """
+        from ._transforms import unique
+
+        return unique(self)
+
+    def ignore_errors(self, log_warning: bool = False, name: str | None = None) -> Dataset:
+        """Drop the elements whose production raises a runtime error (``tf.errors.OpError``: a failed
+        ``check_numerics``, a corrupt image to decode, …) and go on with the next; ``log_warning`` warns for each.
+        The ``map``/``filter`` steps just before it are what can fail and resume per element; Python errors
+        (TypeError, …: bugs in a function, which TF reports when it traces) still propagate.
+
+        >>> import tapegrad as tf
+        >>> ds = tf.data.Dataset.from_tensor_slices([1.0, 0.0, 4.0]).map(
+        ...     lambda x: tf.debugging.check_numerics(1.0 / x, "inf"))
+        >>> [float(v) for v in ds.ignore_errors()]
+        [1.0, 0.25]
+        """
+        from ._transforms import ignore_errors
+
+        return ignore_errors(self, log_warning)
+
+    def rebatch(self, batch_size: Any, drop_remainder: bool = False, name: str | None = None) -> Dataset:
+        """Re-slice batched elements into batches of ``batch_size`` (an int, or a list of sizes used in turn),
+        as ``unbatch().batch(n)`` would, without splitting into single elements.
+
+        >>> import tapegrad as tf
+        >>> [b.tolist() for b in tf.data.Dataset.range(7).batch(4).rebatch(3).as_numpy_iterator()]
+        [[0, 1, 2], [3, 4, 5], [6]]
+        """
+        from ._transforms import rebatch
+
+        return rebatch(self, batch_size, drop_remainder)
+
+    def sparse_batch(self, batch_size: int, row_shape: Any, name: str | None = None) -> Dataset:
+        """Batch elements of varying shape into ``SparseTensor``s of dense shape ``[n, *row_shape]`` (every entry
+        of an element is a value; a ``-1`` in ``row_shape`` takes the batch's largest size). An element larger than
+        ``row_shape`` raises ``DataLossError``.
+
+        >>> import tapegrad as tf
+        >>> st = next(iter(tf.data.Dataset.range(1, 3).map(lambda x: tf.fill([x], x)).sparse_batch(2, [3])))
+        >>> st.indices.numpy().tolist(), st.values.numpy().tolist(), st.dense_shape.numpy().tolist()
+        ([[0, 0], [1, 0], [1, 1]], [1, 2, 2], [2, 3])
+        """
+        from ._transforms import sparse_batch
+
+        return sparse_batch(self, batch_size, row_shape)
+
+    def rejection_resample(self, class_func: Callable[..., Any], target_dist: Any, initial_dist: Any = None,
+                           seed: int | None = None, name: str | None = None) -> Dataset:
+        """Resample so the classes (``class_func(element)``, an integer scalar) follow ``target_dist``; elements
+        are ``(class, element)``. An element of class ``k`` is kept with probability ``(target_k / initial_k) /
+        max_j(target_j / initial_j)``, with ``initial_dist`` given, or else estimated from the classes seen so far.
+        The random draws are NumPy's (seeded by ``seed``), not TF's (which also mixes in unfiltered elements), so
+        which elements are kept differs from TF's; the class distribution is the target in both.
+
+        >>> import tapegrad as tf
+        >>> ds = tf.data.Dataset.range(1000).rejection_resample(lambda x: tf.cast(x % 2, tf.int32), [0.9, 0.1],
+        ...                                                     initial_dist=[0.5, 0.5], seed=1)
+        >>> classes = [int(c) for c, _ in ds]
+        >>> 0.85 < classes.count(0) / len(classes) < 0.95
+        True
+        """
+        from ._transforms import rejection_resample
+
+        return rejection_resample(self, class_func, target_dist, initial_dist, seed)
+
+    def get_single_element(self, name: str | None = None) -> Any:
+        """The one element of a dataset that has exactly one (``InvalidArgumentError`` if it is empty or has more).
+
+        >>> import tapegrad as tf
+        >>> int(tf.data.Dataset.range(3).batch(3).map(tf.reduce_sum).get_single_element())
+        3
+        """
+        from ._transforms import get_single_element
+
+        return get_single_element(self)
+
+    def fingerprint(self) -> Any:
+        """A uint64 scalar identifying how this dataset is built (its sources' data, transformations, settings
+        and functions): two datasets built the same way have the same fingerprint (the values are tapegrad's,
+        not TF's graph hashes). ``snapshot`` keys its files by it.
+
+        >>> import tapegrad as tf
+        >>> bool(tf.data.Dataset.range(3).fingerprint() == tf.data.Dataset.range(3).fingerprint())
+        True
+        """
+        from ._transforms import fingerprint
+
+        return fingerprint(self)
+
+    @staticmethod
+    def counter(start: Any = 0, step: Any = 1, dtype: Any = "int64", name: str | None = None) -> Dataset:
+        """``start, start + step, …`` forever (int64 by default).
+
+        >>> import tapegrad as tf
+        >>> [int(v) for v in tf.data.Dataset.counter(10, 5).take(3)]
+        [10, 15, 20]
+        """
+        from ._transforms import counter
+
+        return counter(start, step, dtype)
+
+    @staticmethod
+    def random(seed: int | None = None, rerandomize_each_iteration: bool | None = None,
+               name: str | None = None) -> Dataset:
+        """Random int64 scalars in ``[0, 2**32)`` forever: with a ``seed`` (or a global seed) they are TF's values
+        (Philox's 32-bit words). Each pass repeats the sequence unless ``rerandomize_each_iteration``.
+
+        >>> import tapegrad as tf
+        >>> [int(v) for v in tf.data.Dataset.random(seed=1).take(2)]
+        [2870909127, 3455438759]
+        """
+        from ._transforms import random_dataset
+
+        return random_dataset(seed, rerandomize_each_iteration)
+
+    def save(self, path: str, compression: str | None = None, shard_func: Callable[..., Any] | None = None,
+             checkpoint_args: Any = None) -> None:
+        """Write the elements to the directory ``path`` (made if needed); ``Dataset.load(path)`` reads them back.
+
+        ``compression``: ``None``, ``"GZIP"`` or ``"ZLIB"``; ``shard_func(element)`` (an int64 scalar) picks the
+        shard file of each element (one file by default). The format is tapegrad's own (NumPy arrays, no pickle),
+        not TF's snapshot protos: directories written by TF cannot be loaded here, nor the reverse.
+        ``checkpoint_args`` is accepted and ignored (the write is not resumable).
+
+        >>> import os, tempfile
+        >>> import tapegrad as tf
+        >>> path = os.path.join(tempfile.mkdtemp(), "ds")
+        >>> tf.data.Dataset.range(3).map(lambda x: {"x": x * 2}).save(path)
+        >>> [int(e["x"]) for e in tf.data.Dataset.load(path)]
+        [0, 2, 4]
+        """
+        from ._persist import save
+
+        save(self, path, compression, shard_func)
+
+    @staticmethod
+    def load(path: str, element_spec: Any = None, compression: str | None = None,
+             reader_func: Callable[[Dataset], Dataset] | None = None, wait: bool = False) -> Dataset:
+        """The dataset ``save`` wrote to ``path`` (``NotFoundError`` if there is none). Shards are read in order,
+        or as ``reader_func(datasets)`` combines them (``datasets`` is a dataset of the shard datasets, e.g.
+        ``lambda d: d.interleave(lambda x: x, cycle_length=2)``); ``element_spec`` is checked against the saved
+        one; ``compression`` is read from the directory (the argument is accepted for TF's signature)."""
+        from ._persist import load
+
+        return load(path, element_spec, reader_func)
+
+    def snapshot(self, path: str, compression: str | None = "AUTO", reader_func: Callable[..., Any] | None = None,
+                 shard_func: Callable[..., Any] | None = None, name: str | None = None) -> Dataset:
+        """Persist the first complete pass under ``path`` and read every later pass (in this or another process)
+        from there, keyed by the dataset's ``fingerprint``: a pipeline built the same way reuses the files, a
+        changed one writes new ones. An interrupted pass leaves nothing behind. ``compression``: ``"AUTO"``/
+        ``None`` (none), ``"GZIP"`` or ``"ZLIB"``.
+
+        >>> import tempfile
+        >>> import tapegrad as tf
+        >>> ds = tf.data.Dataset.range(3).map(lambda x: x * x).snapshot(tempfile.mkdtemp())
+        >>> [int(v) for v in ds], [int(v) for v in ds]
+        ([0, 1, 4], [0, 1, 4])
+        """
+        from ._persist import SnapshotDataset
+
+        return SnapshotDataset(self, path, compression, reader_func, shard_func)
 
     def with_options(self, options: Any, name: str | None = None) -> Dataset:
         """This dataset with ``options`` (a ``tf.data.Options``) set; ``options()`` merges them with the rest of the
@@ -576,7 +779,22 @@ class Dataset:
 # iterators
 
 
-class OwnedIterator:
+class DatasetIterator:
+    """What ``iter(dataset)`` returns (``tf.data.Iterator``): ``next(it)``/``get_next()`` give the next element
+    (StopIteration / ``OutOfRangeError`` at the end), ``get_next_as_optional()`` an ``Optional`` instead."""
+
+    @property
+    def element_spec(self) -> Any:
+        raise NotImplementedError
+
+    def get_next(self) -> Any:
+        raise NotImplementedError
+
+    def get_next_as_optional(self) -> Any:
+        raise NotImplementedError
+
+
+class OwnedIterator(DatasetIterator):
     """The iterator of a dataset (``iter(ds)``): ``next()`` gives the next element, StopIteration at the end."""
 
     def __init__(self, dataset: Dataset) -> None:
@@ -591,6 +809,28 @@ class OwnedIterator:
 
     def get_next(self) -> Any:
         return self.__next__()
+
+    def get_next_as_optional(self) -> Any:
+        """The next element as an ``Optional``: empty at the end of the data instead of raising.
+
+        >>> import tapegrad as tf
+        >>> it = iter(tf.data.Dataset.range(1))
+        >>> [bool(it.get_next_as_optional().has_value()) for _ in range(2)]
+        [True, False]
+        """
+        from ._optional import Optional
+
+        try:
+            element = next(self._it)
+        except StopIteration:
+            return Optional.empty(self.element_spec)
+        return Optional(to_user(element), self.element_spec, True)
+
+    @property
+    def _type_spec(self) -> Any:
+        from ._optional import IteratorSpec
+
+        return IteratorSpec(self.element_spec)
 
     @property
     def element_spec(self) -> Any:
