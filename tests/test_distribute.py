@@ -54,6 +54,8 @@ def test_default_strategy_contexts() -> None:
 def test_mirrored_contexts_run_and_results() -> None:
     s = tf.distribute.MirroredStrategy(TWO)
     assert s.num_replicas_in_sync == 2
+    gpus = tf.distribute.MirroredStrategy(["/gpu:0", "/gpu:1"])  # TF's soft placement runs these on a CPU too
+    assert [float(v) for v in gpus.run(lambda: tf.constant(1.0) * 2).values] == [2.0, 2.0]
     with s.scope():
         assert tf.distribute.has_strategy() and tf.distribute.in_cross_replica_context()
         assert tf.distribute.get_replica_context() is None and tf.distribute.get_strategy() is s

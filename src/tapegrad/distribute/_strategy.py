@@ -390,7 +390,8 @@ class MirroredStrategy(Strategy):
     """Synchronous training on the devices of this process, one replica per device (``tf.distribute.Mirrored
     Strategy``). tapegrad computes on the CPU: split it into logical CPUs with
     ``tf.config.set_logical_device_configuration`` to get several replicas, as on TF's CPU; the default is every
-    logical CPU.
+    logical CPU. Other device names (``"/gpu:0"``) are replicas computing on the CPU, as TF's soft placement runs
+    them on a machine without them.
 
     >>> import tapegrad as tf
     >>> strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
@@ -406,11 +407,6 @@ class MirroredStrategy(Strategy):
         if len(set(canon)) != len(canon):
             raise AssertionError(f"No duplicates allowed in `devices` argument: {names} name the same device "
                                  "twice.")  # (TF's exception type)
-        for name, c in zip(names, canon):
-            if ":GPU:" in c or ":TPU:" in c:
-                raise ValueError(f"MirroredStrategy: device {name!r} is not available: tapegrad computes on the CPU "
-                                 "only; split it into logical CPUs with tf.config.set_logical_device_configuration "
-                                 "and pass '/cpu:0', '/cpu:1', ...")
         self._cross_device_ops = cross_device_ops
         super().__init__(canon)
 
