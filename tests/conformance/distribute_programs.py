@@ -112,6 +112,26 @@ def prog_replica_collectives(tf: Any) -> Any:
 
 
 @program
+def prog_replica_gradients(tf: Any) -> Any:
+    s = mirrored(tf)
+
+    def fn() -> Any:
+        ctx = tf.distribute.get_replica_context()
+        r = tf.cast(ctx.replica_id_in_sync_group, tf.float32)
+        x = tf.constant([1.0, 2.0]) + r
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = ctx.all_reduce("SUM", x * x)
+            m = ctx.all_reduce("MEAN", {"a": tf.sin(x)})["a"]
+            z = tf.reduce_sum(y * (r + 1.0)) + tf.reduce_sum(m * m)
+            g = ctx.all_gather(tf.reshape(x[: tf.cast(r, tf.int32) + 1], [-1, 1]) * 2.0, axis=0)
+            w = tf.reduce_sum(g * tf.reshape(tf.range(3.0), [3, 1]) * (r + 1.0))
+        return tape.gradient(z, x), tape.gradient(w, x), y, g
+
+    return [local(s, v) for v in s.run(fn)]
+
+
+@program
 def prog_dataset_splits(tf: Any) -> Any:
     s = mirrored(tf)
     out = {}

@@ -169,17 +169,68 @@ class ReplicaContext:
         return self._group.merge(self._local_index, merge_fn, args, kwargs)
 
     def all_reduce(self, reduce_op: Any, value: Any, options: Any = None) -> Any:
-        """``value`` (a nest of tensors) combined over all replicas with ``reduce_op``; every replica gets it."""
+        """``value`` (a nest of tensors) combined over all replicas with ``reduce_op``; every replica gets it. Its
+        gradient is the same reduction of the replicas' upstream gradients (TF's collective gradient)."""
         op = as_reduce_op(reduce_op)
-        return _own(self.merge_call(lambda strategy, v: strategy.extended._batch_reduce(op, v), args=(value,)))
+
+        def reduce(v: Any) -> Any:
+            return _own(self.merge_call(lambda strategy, a: strategy.extended._batch_reduce(op, a), args=(v,)))
+
+        if self._group is None:  # one local replica: across workers the MPI collectives carry their gradients
+            return reduce(value)
+        return _with_gradient(value, reduce, lambda xs, dys: reduce(dys))
 
     def all_gather(self, value: Any, axis: int, options: Any = None) -> Any:
-        """Every replica's ``value`` (a nest of tensors) concatenated along ``axis``, in replica order."""
-        return _own(self.merge_call(lambda strategy, v: strategy.extended._batch_gather(v, axis), args=(value,)))
+        """Every replica's ``value`` (a nest of tensors) concatenated along ``axis``, in replica order. Its
+        gradient is this replica's slice of the sum of the replicas' upstream gradients."""
+        def gather(v: Any) -> Any:
+            return _own(self.merge_call(lambda strategy, a: strategy.extended._batch_gather(a, axis), args=(v,)))
+
+        if self._group is None:
+            return gather(value)
+
+        def grad(xs: list[Any], dys: list[Any]) -> list[Any]:
+            from ..ops.arithmetic import add_n
+            from ..ops.joining import split
+
+            def slices(strategy: Any, dy: Any, sizes: Any) -> Any:
+                from ._values import PerReplica
+
+                out = []
+                for d, n in zip(dy, sizes):  # each output: the replicas' upstreams summed, cut at their sizes
+                    parts = split(add_n(list(d.values)) if isinstance(d, PerReplica) else d, list(n), axis=axis)
+                    out.append(PerReplica(parts) if len(parts) > 1 else parts[0])
+                return out
+
+            sizes = [int(x.shape[axis]) for x in xs]
+            return _own(self.merge_call(slices, args=(dys, sizes)))
+
+        return _with_gradient(value, gather, grad)
 
     def __repr__(self) -> str:
         return (f"<tapegrad.distribute.ReplicaContext replica {self._replica_id} of {self.num_replicas_in_sync} "
                 f"({type(self._strategy).__name__})>")
+
+
+def _with_gradient(value: Any, forward: Callable[[list[Any]], Any], backward: Callable[..., Any]) -> Any:
+    """``forward`` of the tensors of ``value`` (a nest) with ``backward(xs, upstreams)`` as their gradient."""
+    from ..custom import custom_gradient
+    from ..ops.core import convert_to_tensor, zeros_like
+    from ._values import leaves, pack
+
+    xs = [convert_to_tensor(v) for v in leaves(value)]
+
+    @custom_gradient
+    def collective(*args: Any) -> Any:
+        ys = list(forward(list(args)))
+
+        def grad(*dys: Any) -> Any:
+            dys = [zeros_like(y) if d is None else convert_to_tensor(d) for d, y in zip(dys, ys)]
+            return list(backward(list(args), dys))
+
+        return ys, grad
+
+    return pack(value, list(collective(*xs)))
 
 
 def _own(value: Any) -> Any:
