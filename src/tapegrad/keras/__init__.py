@@ -62,4 +62,16 @@ __version__ = "3.15.1-tapegrad"
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
            "optimizers", "regularizers", "saving", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss",
-           "Metric", "Model", "Sequential", "Optimizer", "Variable"]
+           "Metric", "Model", "Sequential", "Optimizer", "Variable", "ops", "random"]
+
+# imported on first use, so ``import tapegrad.keras`` stays fast
+_LAZY = ("ops", "random")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -477,8 +477,8 @@ def _split_points(n: int, spec: Any, even: bool, name: str) -> list[int]:
     if isinstance(spec, (int, np.integer)):
         k = int(spec)
         if even and n % k:
-            raise ValueError(f"{name}: an axis of length {n} does not divide into {k} equal sections; use "
-                             "array_split or give the split indices")
+            raise tg.errors.InvalidArgumentError(None, None, f"{name}: an axis of length {n} does not divide into {k} "
+                                                 "equal sections; use array_split or give the split indices")
         q, r = divmod(n, k)
         sizes = [q + 1] * r + [q] * (k - r)
         return list(np.cumsum(sizes)[:-1])
@@ -639,8 +639,12 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left") -> Any:
 
 
 def digitize(x: Any, bins: Any) -> Any:
-    """Bin index of each value (``int32``; bins increasing)."""
-    return searchsorted(bins, x, side="right")
+    """Bin index of each value (``int32``; bins increasing; as Keras, ``x`` and ``bins`` compare as floats)."""
+    x = convert(x)
+    calc = "float64" if x.dtype.name in ("int64", "uint32", "float64") else "float32"
+    flat = tg.reshape(tg.cast(x, calc), [1, -1])
+    edges = tg.reshape(convert(bins, calc), [1, -1])
+    return tg.cast(tg.reshape(tg.searchsorted(edges, flat, side="right"), tg.shape(x)), "int32")
 
 
 def isin(x1: Any, x2: Any, assume_unique: bool = False, invert: bool = False) -> Any:
@@ -838,6 +842,9 @@ def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
     (a, b), dt = promote(x1, x2)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
+        if n > builtins.min(len(a.shape), len(b.shape)):
+            raise ValueError(f"tensordot: axes={n} is more than the rank of x1 {tuple(a.shape)} or x2 "
+                             f"{tuple(b.shape)}; give a smaller `axes` or the axis lists")
         ka = int(np.prod(a.shape[len(a.shape) - n:])) if n else 1
         kb = int(np.prod(b.shape[:n])) if n else 1
         if ka != kb:

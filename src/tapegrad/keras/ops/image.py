@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -192,37 +193,39 @@ def extract_patches(images: Any, size: Any, strides: Any = None, dilation_rate: 
 _FILL = {"constant": "constant", "nearest": "nearest", "wrap": "wrap", "mirror": "mirror", "reflect": "reflect"}
 
 
+def _tf_map(v: np.ndarray, n: int, fill_mode: str) -> np.ndarray:
+    """Map a source coordinate into ``[0, n - 1]`` as ``ImageProjectiveTransformV3`` does, before interpolating
+    (``constant`` leaves it alone: neighbours outside the image read the fill value)."""
+    if fill_mode == "constant":
+        return v
+    if fill_mode in ("wrap", "reflect", "mirror") and n > 1:
+        if fill_mode == "wrap":
+            # TensorFlow's wrap divides by n - 1 but shifts by n
+            v = np.where(v < 0, v + n * (np.trunc(-v / (n - 1)) + 1),
+                         np.where(v > n - 1, v - n * np.trunc(v / (n - 1)), v))
+        else:
+            sz2 = 2 * n
+            neg = sz2 * np.trunc(-v / sz2) + v
+            neg = np.where(neg < -n, neg + sz2, -neg - 1)
+            pos = v - sz2 * np.trunc(v / sz2)
+            pos = np.where(pos >= n, sz2 - pos - 1, pos)
+            v = np.where(v < 0, neg, np.where(v > n - 1, pos, v))
+    elif fill_mode != "nearest":  # a length-1 axis
+        v = np.zeros_like(v)
+    return np.clip(v, 0, n - 1)
+
+
 def _sample(img: np.ndarray, rows: np.ndarray, cols: np.ndarray, order: int, fill_mode: str,
             fill_value: float) -> np.ndarray:
-    """Sample ``img`` (h, w, c) at float coordinates with nearest/bilinear interpolation."""
+    """Sample ``img`` (h, w, c) at float coordinates with nearest/bilinear interpolation, TensorFlow's way."""
     h, w = img.shape[:2]
-
-    def fix(i: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        valid = (i >= 0) & (i < n)
-        if fill_mode == "nearest":
-            return np.clip(i, 0, n - 1), np.ones_like(valid)
-        if fill_mode == "wrap":
-            return np.mod(i, n), np.ones_like(valid)
-        if fill_mode in ("mirror", "reflect"):
-            if n == 1:
-                return np.zeros_like(i), np.ones_like(valid)
-            period = 2 * n - 2 if fill_mode == "mirror" else 2 * n
-            j = np.mod(i, period)
-            if fill_mode == "mirror":
-                j = np.where(j >= n, period - j, j)
-            else:
-                j = np.where(j >= n, period - 1 - j, j)
-            return j, np.ones_like(valid)
-        return np.clip(i, 0, n - 1), valid
+    rows, cols = _tf_map(rows, h, fill_mode), _tf_map(cols, w, fill_mode)
 
     def at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-        ri, rv = fix(r, h)
-        ci, cv = fix(c, w)
-        vals = img[ri, ci]
-        ok = (rv & cv)[..., None]
-        return np.where(ok, vals, fill_value)
-    if order == 0:
-        return at(np.floor(rows + 0.5).astype(np.int64), np.floor(cols + 0.5).astype(np.int64))
+        ok = ((r >= 0) & (r < h) & (c >= 0) & (c < w))[..., None]
+        return np.where(ok, img[np.clip(r, 0, h - 1), np.clip(c, 0, w - 1)], fill_value)
+    if order == 0:  # std::round: halves away from zero
+        return at(*(np.trunc(v + np.copysign(0.5, v)).astype(np.int64) for v in (rows, cols)))
     r0, c0 = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
     fr, fc = (rows - r0)[..., None], (cols - c0)[..., None]
     return (at(r0, c0) * (1 - fr) * (1 - fc) + at(r0 + 1, c0) * fr * (1 - fc) + at(r0, c0 + 1) * (1 - fr) * fc
@@ -235,8 +238,9 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
     ``ImageProjectiveTransformV3``); no gradient."""
     if interpolation not in ("nearest", "bilinear"):
         raise ValueError(f"affine_transform: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
-    if fill_mode not in _FILL:
-        raise ValueError(f"affine_transform: unknown fill_mode {fill_mode!r}; use one of {tuple(_FILL)}")
+    if fill_mode not in _FILL or fill_mode == "mirror":  # TensorFlow's kernel has no "mirror"
+        raise ValueError(f"affine_transform: unknown fill_mode {fill_mode!r}; use one of "
+                         f"{tuple(m for m in _FILL if m != 'mirror')}")
     df = _df(data_format)
     x, single = _nhwc(images, df, "affine_transform")
     t = convert(transform)
@@ -250,10 +254,11 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
     def f(img: np.ndarray, tr: np.ndarray) -> np.ndarray:
         b, h, w, c = img.shape
         out = np.empty(img.shape, np.float64)
-        yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+        # coordinates in float32, as the kernel computes them (nearest rounding at halves depends on it)
+        yy, xx = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32), indexing="ij")
         for i in range(b):
-            a0, a1, a2, b0, b1, b2, c0, c1 = tr[i if tr.shape[0] > 1 else 0].astype(np.float64)
-            k = c0 * xx + c1 * yy + 1.0
+            a0, a1, a2, b0, b1, b2, c0, c1 = tr[i if tr.shape[0] > 1 else 0].astype(np.float32)
+            k = c0 * xx + c1 * yy + np.float32(1.0)
             src_x = (a0 * xx + a1 * yy + a2) / k
             src_y = (b0 * xx + b1 * yy + b2) / k
             out[i] = _sample(img[i].astype(np.float64), src_y, src_x, order, fill_mode, float(fill_value))
@@ -266,46 +271,47 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
 def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = "constant",
                     fill_value: float = 0) -> Any:
     """Sample ``inputs`` at ``coordinates`` (one array per input axis) with order 0 or 1 interpolation (as
-    ``scipy.ndimage.map_coordinates``)."""
+    ``scipy.ndimage.map_coordinates``; order 0 rounds halves to even, as Keras on TensorFlow). Differentiable in
+    ``inputs`` and, for order 1, in ``coordinates``."""
     if order not in (0, 1):
         raise ValueError(f"map_coordinates: order must be 0 or 1, got {order}")
     if fill_mode not in _FILL:
         raise ValueError(f"map_coordinates: unknown fill_mode {fill_mode!r}; use one of {tuple(_FILL)}")
     x = convert(inputs)
     coords = convert(coordinates)
-    if coords.shape[0] != len(x.shape):
-        raise ValueError(f"map_coordinates: need {len(x.shape)} coordinate arrays, got {coords.shape[0]}")
-    dt = x.dtype.name
-
-    def f(a: np.ndarray, c: np.ndarray) -> np.ndarray:
-        c = c.astype(np.float64)
-        nd = a.ndim
-        base = [np.floor(c[d]) if order == 1 else np.floor(c[d] + 0.5) for d in range(nd)]
-        frac = [c[d] - base[d] for d in range(nd)]
-        out = np.zeros(c.shape[1:], np.float64)
-        corners = [(0,)] * nd if order == 0 else [(0, 1)] * nd
-        for offs in np.array(np.meshgrid(*corners, indexing="ij")).reshape(nd, -1).T:
-            wt = np.ones(c.shape[1:])
-            idx = []
-            ok = np.ones(c.shape[1:], bool)
-            for d in range(nd):
-                i = (base[d] + offs[d]).astype(np.int64)
-                n = a.shape[d]
-                if order == 1:
-                    wt = wt * (frac[d] if offs[d] else 1 - frac[d])
-                if fill_mode == "nearest":
-                    i = np.clip(i, 0, n - 1)
-                elif fill_mode == "wrap":
-                    i = np.mod(i, n)
-                elif fill_mode in ("mirror", "reflect"):
-                    period = max(2 * n - 2, 1) if fill_mode == "mirror" else 2 * n
-                    j = np.mod(i, period)
-                    i = np.where(j >= n, (period - j) if fill_mode == "mirror" else (period - 1 - j), j)
-                else:
-                    ok &= (i >= 0) & (i < n)
-                    i = np.clip(i, 0, n - 1)
-                idx.append(i)
-            vals = np.where(ok, a[tuple(idx)], fill_value)
-            out += wt * vals
-        return out.astype(a.dtype) if a.dtype.kind == "f" else np.round(out).astype(a.dtype)
-    return tg.numpy_function(f, [x, coords], Tout=dt, stateful=False)
+    nd = len(x.shape)
+    if coords.shape[0] != nd:
+        raise ValueError(f"map_coordinates: need {nd} coordinate arrays, got {coords.shape[0]}")
+    calc = x.dtype.name if x.dtype.is_floating else "float32"
+    c = cast(coords, calc)
+    xf = cast(x, calc)
+    base = [tg.floor(c[d]) if order == 1 else tg.round(c[d]) for d in range(nd)]
+    out = None
+    for offs in itertools.product(*([(0, 1)] if order == 1 else [(0,)]) * nd):
+        weight, ok, idx = None, None, []
+        for d, off in enumerate(offs):
+            n = x.shape[d]
+            i = tg.cast(base[d], "int64") + off
+            if order == 1:
+                frac = c[d] - base[d]
+                w = frac if off else 1 - frac
+                weight = w if weight is None else weight * w
+            if fill_mode == "nearest":
+                i = tg.clip_by_value(i, 0, n - 1)
+            elif fill_mode == "wrap":
+                i = tg.math.floormod(i, n)
+            elif fill_mode in ("mirror", "reflect"):
+                period = max(2 * n - 2, 1) if fill_mode == "mirror" else 2 * n
+                j = tg.math.floormod(i, period)
+                i = tg.where(j >= n, (period - j) if fill_mode == "mirror" else (period - 1 - j), j)
+            else:
+                inside = tg.logical_and(i >= 0, i < n)
+                ok = inside if ok is None else tg.logical_and(ok, inside)
+                i = tg.clip_by_value(i, 0, n - 1)
+            idx.append(i)
+        vals = tg.gather_nd(xf, tg.stack(idx, -1))
+        if ok is not None:
+            vals = tg.where(ok, vals, tg.cast(fill_value, calc))
+        term = vals if weight is None else vals * weight
+        out = term if out is None else out + term
+    return out if calc == x.dtype.name else cast(tg.round(out), x.dtype.name)

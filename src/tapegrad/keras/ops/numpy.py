@@ -397,10 +397,18 @@ def arctan2(x1: Any, x2: Any) -> Any:
     return tg.atan2(a, b)
 
 
+def _float_pair_dtype(x1: Any, x2: Any, name: str, error: Any) -> str:
+    # Keras converts both first (Python numbers are not weak here); integers compute in floatx, int64 in float64
+    dt = result_type(standardize_dtype(convert(x1).dtype), standardize_dtype(convert(x2).dtype))
+    if dt == "bool":
+        raise error(f"{name}: boolean inputs are not supported (as Keras on TensorFlow); cast them to a float "
+                    "dtype first")
+    return "float64" if dt == "int64" else result_type(dt, float)
+
+
 def hypot(x1: Any, x2: Any) -> Any:
     """``sqrt(x1**2 + x2**2)`` without overflow."""
-    dt = result_type(dtype_of(x1), dtype_of(x2))
-    dt = "float64" if dt == "int64" else result_type(dt, float)
+    dt = _float_pair_dtype(x1, x2, "hypot", lambda m: tg.errors.InvalidArgumentError(None, None, m))
     a, b = tg.abs(convert(x1, dt)), tg.abs(convert(x2, dt))
     big, small = tg.maximum(a, b), tg.minimum(a, b)
     safe = tg.where(tg.equal(big, 0), tg.ones_like(big), big)
@@ -424,8 +432,7 @@ def logaddexp2(x1: Any, x2: Any) -> Any:
 
 def heaviside(x1: Any, x2: Any) -> Any:
     """0 for ``x1 < 0``, ``x2`` at 0, 1 for ``x1 > 0``."""
-    dt = result_type(dtype_of(x1), dtype_of(x2))
-    dt = "float64" if dt == "int64" else result_type(dt, float)
+    dt = _float_pair_dtype(x1, x2, "heaviside", TypeError)
     a, b = convert(x1, dt), convert(x2, dt)
     a, b = tg.broadcast_to(a, tg.shape(a + b)), tg.broadcast_to(b, tg.shape(a + b))
     return tg.where(tg.greater(a, 0), tg.ones_like(a), tg.where(tg.less(a, 0), tg.zeros_like(a), b))
@@ -489,15 +496,25 @@ def bitwise_invert(x: Any) -> Any:
 bitwise_not = bitwise_invert
 
 
+def _shift_operands(x: Any, y: Any, name: str) -> tuple[Any, Any]:
+    if isinstance(y, int) and not isinstance(y, bool):
+        a = convert(x)
+        if not _is_int(a.dtype.name):
+            raise tg.errors.InvalidArgumentError(None, None, f"{name}: needs integer tensors, got {a.dtype.name}")
+        return a, convert(y, a.dtype.name)
+    a, b, _ = _int_binary(x, y, name)
+    return a, b
+
+
 def bitwise_left_shift(x: Any, y: Any) -> Any:
-    """``x << y``."""
-    a, b, _ = _int_binary(x, y, "bitwise_left_shift")
+    """``x << y`` (a Python ``int`` shift keeps ``x``'s dtype)."""
+    a, b = _shift_operands(x, y, "bitwise_left_shift")
     return tg.bitwise.left_shift(a, b)
 
 
 def bitwise_right_shift(x: Any, y: Any) -> Any:
-    """``x >> y`` (arithmetic for signed integers)."""
-    a, b, _ = _int_binary(x, y, "bitwise_right_shift")
+    """``x >> y`` (arithmetic for signed integers; a Python ``int`` shift keeps ``x``'s dtype)."""
+    a, b = _shift_operands(x, y, "bitwise_right_shift")
     return tg.bitwise.right_shift(a, b)
 
 
