@@ -76,6 +76,7 @@ def clear_session(free_memory: bool = True) -> None:
     ``free_memory`` is accepted for Keras compatibility (tapegrad holds no backend caches to free).
     """
     _UIDS.clear()
+    _STATE.pop("global_seed_generator", None)  # keras.random's, recreated on the next unseeded draw
 
 
 def to_snake_case(name: str) -> str:

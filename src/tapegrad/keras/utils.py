@@ -77,10 +77,12 @@ def set_random_seed(seed: int) -> None:
     if not isinstance(seed, int):
         raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})")
     from ..ops.random_ops import set_seed
+    from .backend import _STATE
 
     random.seed(seed)
     np.random.seed(seed)
     set_seed(seed)
+    _STATE.pop("global_seed_generator", None)  # keras.random's global SeedGenerator is recreated from the seed
 
 
 def to_categorical(x: Any, num_classes: int | None = None) -> Any:

@@ -411,7 +411,10 @@ GENERATOR_BINOMIAL = defop(
 
 
 def _hinted(x: Any, dtype: _dtypes.DType) -> Tensor:
-    """``convert_to_tensor(x, dtype_hint=dtype)``: Python numbers take ``dtype``; tensors and arrays keep theirs."""
+    """``convert_to_tensor(x, dtype_hint=dtype)``: Python numbers and NumPy arrays take ``dtype`` (TF converts
+    arrays to the hint too: float64 counts become float32); tensors keep theirs."""
+    if isinstance(x, (np.ndarray, np.generic)) and np.asarray(x).dtype.kind in "fiu":
+        return convert_to_tensor(np.asarray(x).astype(dtype.as_numpy_dtype))
     if isinstance(x, (_TensorLike, np.ndarray, np.generic)):
         return convert_to_tensor(x)
     try:
