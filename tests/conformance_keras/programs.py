@@ -1036,5 +1036,13 @@ def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
 
 # Recurrent/attention layers, tf.data into fit, thresholded and custom metrics, Nadam/Adamax/Adadelta/Ftrl/Lion;
 # the layer families of issue 15 part A (convolution, pooling, merging, normalisation, ..., keras.backend).
-from . import programs_b, programs_kdata, programs_kutil, programs_layers, programs_prep  # noqa: E402,F401
-from . import programs_ops  # noqa: E402,F401 - keras.ops
+# keras.ops and keras.random: programs_ops, programs_random
+from . import (  # noqa: E402,F401
+    programs_b,
+    programs_kdata,
+    programs_kutil,
+    programs_layers,
+    programs_ops,
+    programs_prep,
+    programs_random,
+)
