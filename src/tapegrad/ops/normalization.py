@@ -285,7 +285,7 @@ def _channel_sum(F: Any, a: Any) -> Any:
     return F.sum(a, axis=tuple(range(a.ndim - 1)))
 
 
-def _fbn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float) -> Any:
+def _fbn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float, pooled: bool = False) -> Any:
     x, offset, scale = _fbn_unpack(ins, has_offset, has_scale)
     n = x.size // x.shape[-1]
     mean = _channel_sum(F, x) / n
@@ -304,6 +304,13 @@ def _fbn_fwd(F: Any, *ins: Any, has_offset: bool, has_scale: bool, eps: float) -
     if scale is not None:
         inv = inv * scale
     shift = offset - mean * inv if offset is not None else -mean * inv
+    if pooled:  # y's mean over the axes between batch and channels, from x's (y itself is never made)
+        if raw:
+            hw = n // max(x.shape[0], 1)
+            xm = np.matmul(np.ones((hw,), x.dtype), x.reshape(x.shape[0], hw, x.shape[-1])) / x.dtype.type(hw)
+        else:
+            xm = F.mean(x, axis=tuple(range(1, len(F.shape(x)) - 1)))
+        return xm * inv + shift, mean, var
     if raw:
         y = _take(x.shape, np.result_type(x, inv))
         xr, yr, ir, sr = _chan_rows(x, y, inv, shift)
@@ -324,6 +331,13 @@ def _fbn_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x, offset, scale = _fbn_unpack(ins, p["has_offset"], p["has_scale"])
     gy, gm, gv = g
     mean, var = out[1], out[2]
+    if p.get("pooled"):  # the pooled output's upstream spread over the pooled axes, as reduce_mean's rule does
+        xs = F.shape(x)
+        hw = 1
+        for d in xs[1:-1]:
+            hw *= d
+        lead = F.shape(gy)[:-2]  # Jacobian batch axes, if any
+        gy = F.broadcast_to(F.reshape(gy / hw, lead + (xs[0],) + (1,) * (len(xs) - 2) + (xs[-1],)), lead + xs)
     raw = (not F.is_diff and type(x) is np.ndarray and type(gy) is np.ndarray and gy.shape == x.shape
            and x.flags.c_contiguous)
     n = 1
@@ -420,6 +434,8 @@ def _fbn_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
         ty = part if ty is None else ty + part
     if t_off is not None:
         ty = t_off + F.zeros_like(x) if ty is None else ty + t_off
+    if p.get("pooled") and ty is not None:
+        ty = F.mean(ty, axis=tuple(range(1, len(F.shape(x)) - 1)))
     return ty, t_mean, t_var
 
 
@@ -435,15 +451,19 @@ FUSED_BATCH_NORM = defop("fused_batch_norm_train", _fbn_fwd, _fbn_vjp, _fbn_jvp,
          tf=False),
     spec(lambda tf, x: fused_batch_norm_train(x, None, None, 1e-3)[0], lambda rng: (rng.normal(size=(5, 4)),),
          ref=lambda x: (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3), tf=False, name="no_offset_scale"),
+    spec(lambda tf, x, o, s: fused_batch_norm_train(x, o, s, 1e-3, pooled=True),
+         lambda rng: (rng.normal(size=(3, 2, 4, 3)), rng.normal(size=(3,)), rng.normal(size=(3,))),
+         ref=lambda x, o, s: (lambda y, m, v: (y.mean((1, 2)), m, v))(*_fbn_ref(x, o, s)), tf=False, name="pooled"),
 ])
 
 
-def fused_batch_norm_train(x: Any, offset: Any, scale: Any, epsilon: float) -> list[Tensor]:
+def fused_batch_norm_train(x: Any, offset: Any, scale: Any, epsilon: float, pooled: bool = False) -> list[Tensor]:
     """Batch normalisation with the batch's own statistics, channels last: ``[y, mean, variance]`` where mean and
     (biased) variance are over every axis but the last and ``y = (x - mean) / sqrt(variance + epsilon) * scale +
     offset`` (``offset``/``scale`` may be None). The same values as ``tf.nn.moments`` followed by
     ``tf.nn.batch_normalization``, as one op with a fused gradient (what Keras's ``BatchNormalization`` runs in
-    training).
+    training). ``pooled=True`` returns ``y``'s mean over the axes between batch and channels instead of ``y``
+    (``[N, C]``; a batch norm followed by a global average pooling, without the normalised activations).
 
     >>> import tapegrad as tf
     >>> from tapegrad.ops.normalization import fused_batch_norm_train
@@ -456,8 +476,13 @@ def fused_batch_norm_train(x: Any, offset: Any, scale: Any, epsilon: float) -> l
     _check_float(t, op)
     others = [v for v in (offset, scale) if v is not None]
     ins = (t, *_same_dtype(op, t, *others)) if others else (t,)
-    return applyn(FUSED_BATCH_NORM, ins, {"has_offset": offset is not None, "has_scale": scale is not None,
-                                          "eps": float(epsilon)})
+    p = {"has_offset": offset is not None, "has_scale": scale is not None, "eps": float(epsilon)}
+    if pooled:
+        if t.ndim < 3:
+            raise ValueError(f"{op}: pooled=True needs an input with axes between batch and channels, got shape "
+                             f"{tuple(t.shape)}.")
+        p["pooled"] = True
+    return applyn(FUSED_BATCH_NORM, ins, p)
 
 
 # -- local_response_normalization ----------------------------------------------------------------------------------

@@ -82,7 +82,20 @@ def _rows_of(a: np.ndarray, c: int) -> np.ndarray:
 
 
 def _maxpool_fwd(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
-                 keep: bool = False) -> Any:
+                 keep: bool = False, relu: bool = False) -> Any:
+    out = _maxpool_maxima(F, x, ksize, strides, pads, keep)
+    if not relu:
+        return out
+    # relu(max(window)) == max(relu(window)): ReLU on the pooled result (its first-hit flags are the maxima's)
+    if not F.is_diff and type(out) is np.ndarray and out.base is None and out.flags.c_contiguous and out.ndim == 4:
+        rows = out.reshape(-1, out.shape[-2] * out.shape[-1])  # a fresh array: in place, along long rows
+        np.maximum(rows, np.zeros(rows.shape[-1:], out.dtype), out=rows)
+        return out
+    return F.maximum(out, F.zeros_like(out))
+
+
+def _maxpool_maxima(F: Any, x: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
+                    keep: bool = False) -> Any:
     if (_tiled(ksize, strides, pads) and not F.is_diff and type(x) is np.ndarray and ksize[0] * ksize[1] > 1
             and x.shape[-3] % ksize[0] == 0 and x.shape[-2] % ksize[1] == 0 and x.flags.c_contiguous):
         if x.size and keep and x.ndim == 4 and x.dtype.kind == "f":
@@ -314,12 +327,22 @@ def _first_columns(size: int, c: int) -> np.ndarray:
 
 def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x = ins[0]
+    relu = p.get("relu", False)
+    if relu:  # ReLU's rule first (relu'(0) = 0), on the pooled size
+        if not F.is_diff and type(out) is np.ndarray and type(g) is np.ndarray and g.shape == out.shape:
+            masked = _take(g.shape, g.dtype)
+            np.multiply(g, out > 0, out=masked)
+            g = masked
+        else:
+            g = F.where(out > 0, g, F.zeros_like(g))
     saved = _SAVED_HITS.pop(id(out), None) if type(out) is np.ndarray and not F.is_diff else None
     if (saved is not None and saved[0] is out and saved[1] == p["ksize"] and type(g) is np.ndarray
             and g.shape == out.shape and g.dtype == out.dtype):
         gx = _take(saved[2].shape, g.dtype)
         _route_hits(g, saved[2], p["ksize"], gx)
         return (gx,)
+    if relu and not F.is_diff:  # the raw routing below compares the input with the maxima before ReLU
+        out = _maxpool_maxima(F, x, p["ksize"], p["strides"], p["pads"])
     if (not F.is_diff and type(x) is np.ndarray and type(g) is np.ndarray and x.dtype.kind == "f"
             and g.shape == out.shape and _tiled(p["ksize"], p["strides"], p["pads"])
             and x.shape[-3] % p["ksize"][0] == 0 and x.shape[-2] % p["ksize"][1] == 0):
@@ -333,7 +356,8 @@ def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
 
 def _maxpool_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
     arg = _maxpool_argmax(F, ins[0], p)
-    return _run(F, MAXPOOL_GATHER, ts[0], arg, **_pool_geom(p))
+    t = _run(F, MAXPOOL_GATHER, ts[0], arg, **_pool_geom(p))
+    return F.where(out > 0, t, F.zeros_like(t)) if p.get("relu") else t
 
 
 def _maxpool_scatter_fwd(F: Any, g: Any, arg: Any, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads,
@@ -423,6 +447,12 @@ MAXPOOL = defop("max_pool2d", _maxpool_fwd, _maxpool_vjp, _maxpool_jvp, save_out
          ref=lambda x: _pool_ref(x, (3, 2), (2, 1), _same_pads(5, 4, (3, 2), (2, 1)), "max"), name="same_overlap"),
     spec(lambda tf, x: tf.nn.max_pool1d(x, 3, 2, "SAME"), lambda rng: (rng.normal(size=(2, 6, 2)),),
          ref=lambda x: _pool_ref(x[:, None], (1, 3), (1, 2), ((0, 0), (0, 1)), "max")[:, 0], name="1d"),
+    spec(lambda tf, x: max_pool2d_relu(x, 2, 2, "VALID"), lambda rng: (rng.normal(size=(2, 4, 6, 3)) + 0.01,),
+         ref=lambda x: _pool_ref(np.maximum(x, 0), (2, 2), (2, 2), ((0, 0), (0, 0)), "max"), tf=False,
+         name="relu"),
+    spec(lambda tf, x: max_pool2d_relu(x, [3, 2], [2, 1], "SAME"), lambda rng: (rng.normal(size=(1, 5, 4, 2)) + 0.01,),
+         ref=lambda x: _pool_ref(np.maximum(x, 0), (3, 2), (2, 1), _same_pads(5, 4, (3, 2), (2, 1)), "max"),
+         tf=False, name="relu_same_overlap"),
 ])
 
 
@@ -590,6 +620,26 @@ def max_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
         p["keep"] = True
     out = apply1(MAXPOOL, x, p)
     return out if last else _from_nhwc(out)
+
+
+def max_pool2d_relu(x: Any, ksize: Any, strides: Any, padding: Any) -> Tensor:
+    """``relu(max_pool2d(x, ksize, strides, padding))`` (NHWC) as one op: the values and gradients of
+    ``max_pool2d(relu(x), ...)`` (max and ReLU commute; the gradient routes to each window's first maximum where it
+    is positive and is zero elsewhere, as TF's ``ReluGrad`` then ``MaxPoolGrad``), with ReLU on the pooled size.
+    What a Keras model runs for ``Conv2D(activation="relu")`` followed by ``MaxPooling2D``.
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.ops.pooling import max_pool2d_relu
+    >>> max_pool2d_relu(tf.constant([[-3.0, -1.0], [2.0, 5.0], [-2.0, -4.0], [-1.0, -6.0]])[None, :, :, None],
+    ...                 2, 2, "VALID").numpy().ravel().tolist()
+    [5.0, 0.0]
+    """
+    x, _, p = _pool_prepare(x, ksize, strides, padding, "NHWC", "max_pool2d", "fiu")
+    tapes, tracer = local.tapes, local.tracer
+    if tapes and (tracer is None or any(t is not tracer for t in tapes)):
+        p["keep"] = True
+    p["relu"] = True
+    return apply1(MAXPOOL, x, p)
 
 
 def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",  # noqa: A002
