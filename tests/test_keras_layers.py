@@ -311,3 +311,88 @@ def test_keras_tensor_arithmetic_builds_nodes():
 def test_docstrings_run(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("case", ["random", "all_negative", "positive_ties", "strided_same"])
+def test_conv_relu_before_max_pool_runs_pooled_then_relu_with_tf_values_and_gradients(case):
+    # A functional model runs Conv2D(relu) -> MaxPooling2D as conv, pool, relu (max and ReLU commute); the same
+    # layers called one by one (conv with its ReLU, then the pooling) give the same values and gradients, ties and
+    # windows without a positive value included.
+    rng = np.random.default_rng(11)
+    pool_kw = {"pool_size": 3, "strides": 2, "padding": "same"} if case == "strided_same" else {}
+    inp = keras.Input((7, 7, 2))
+    conv = keras.layers.Conv2D(3, 2, activation="relu")
+    pool = keras.layers.MaxPooling2D(**pool_kw)
+    model = keras.Model(inp, keras.layers.Dense(2)(pool(conv(inp))))
+    folded, skipped = model._fold_plan()
+    assert len(folded) == 2 and not skipped
+    if case == "all_negative":
+        conv.bias.assign(np.full(3, -1.0, np.float32))
+        conv.kernel.assign(np.zeros((2, 2, 2, 3), np.float32))
+    elif case == "positive_ties":
+        conv.bias.assign(np.array([1.0, 0.0, 2.0], np.float32))
+        conv.kernel.assign(np.zeros((2, 2, 2, 3), np.float32))
+    x = tf.constant(rng.standard_normal((2, 7, 7, 2)).astype(np.float32))
+    dense = model.layers[-1]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        fused = model(x)
+        direct = dense(pool(conv(x)))
+    np.testing.assert_array_equal(fused.numpy(), direct.numpy())
+    for target in [x, conv.kernel, conv.bias, dense.kernel]:
+        np.testing.assert_array_equal(tape.gradient(fused, target).numpy(), tape.gradient(direct, target).numpy())
+    if case == "all_negative":
+        assert not tape.gradient(fused, conv.kernel).numpy().any()
+
+
+def test_conv_relu_keeps_its_order_when_its_output_is_used_elsewhere():
+    inp = keras.Input((6, 6, 1))
+    h = keras.layers.Conv2D(2, 3, activation="relu")(inp)
+    model = keras.Model(inp, [keras.layers.MaxPooling2D()(h), h])
+    assert model._fold_plan() == (frozenset(), frozenset())
+    x = np.random.default_rng(1).standard_normal((1, 6, 6, 1)).astype(np.float32)
+    pooled, h_val = model(x)
+    assert h_val.numpy().min() >= 0
+    np.testing.assert_array_equal(pooled.numpy(), keras.layers.MaxPooling2D()(h_val).numpy())
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_batch_norm_before_global_average_pooling_runs_as_one_pooled_op(compiled):
+    # A functional model runs BatchNormalization -> GlobalAveragePooling2D as one op that returns the pooled values
+    # (the normalised activations are never made); the same layers called one by one give the same values,
+    # gradients and moving statistics (to float32 rounding), in training and in inference, eager and compiled.
+    rng = np.random.default_rng(5)
+    inp = keras.Input((5, 6, 4))
+    bn, gap, dense = keras.layers.BatchNormalization(momentum=0.5), keras.layers.GlobalAveragePooling2D(), \
+        keras.layers.Dense(3)
+    model = keras.Model(inp, dense(gap(bn(inp))))
+    folded, skipped = model._fold_plan()
+    assert len(folded) == len(skipped) == 1
+    bn.gamma.assign(rng.uniform(0.5, 2.0, 4).astype(np.float32))
+    bn.beta.assign(rng.standard_normal(4).astype(np.float32))
+    x = tf.constant((rng.standard_normal((3, 5, 6, 4)) * 3 + 1).astype(np.float32))
+    targets = [bn.gamma, bn.beta, dense.kernel]
+
+    def step(run):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = run(x)
+            loss = tf.reduce_sum(y * y)
+        return [y, *tape.gradient(loss, [x, *targets])]
+
+    fused_step = tf.function(lambda v: step(lambda t: model(t, training=True))) if compiled else \
+        (lambda v: step(lambda t: model(t, training=True)))
+    stats = []
+    results = []
+    for run in (fused_step, lambda v: step(lambda t: dense(gap(bn(t, training=True))))):
+        bn.moving_mean.assign(np.zeros(4, np.float32))
+        bn.moving_variance.assign(np.ones(4, np.float32))
+        results.append([r.numpy() for r in run(x)])
+        stats.append((bn.moving_mean.numpy(), bn.moving_variance.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+    for a, b in zip(*stats):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert np.abs(stats[0][0]).max() > 0.1  # the moving mean moved
+    np.testing.assert_allclose(model(x, training=False).numpy(), dense(gap(bn(x, training=False))).numpy(),
+                               rtol=2e-5, atol=2e-6)

@@ -64,6 +64,18 @@ def _context_stack() -> list[_CallContext]:
     return stack
 
 
+# A functional model folds two kinds of layer pairs (``models/model.py``, ``Functional._fold_plan``): it runs
+# Conv2D(activation="relu") without its ReLU when a max pooling follows (ReLU then runs on the pooled result: max
+# and ReLU commute), and BatchNormalization with the GlobalAveragePooling2D that follows in one op. The layer being
+# run that way, per thread (None otherwise).
+_FOLDED = threading.local()
+
+
+def _folded(layer: Layer) -> bool:
+    """``layer`` is being run by its model with the next layer's work folded in (see ``_FOLDED``)."""
+    return getattr(_FOLDED, "layer", None) is layer
+
+
 def _outer_training() -> bool | None:
     for ctx in reversed(_context_stack()):
         if ctx.training is not None:

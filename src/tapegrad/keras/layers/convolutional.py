@@ -23,7 +23,7 @@ from ...ops import matmul as _matmul
 from ...ops import shape_ops as _shape_ops
 from ...ops import tiling as _tiling
 from .. import activations, backend, initializers, regularizers
-from ._base import InputSpec, Layer
+from ._base import InputSpec, Layer, _folded
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
            "conv_output_length", "normalize_tuple", "normalize_padding", "normalize_data_format"]
@@ -232,6 +232,9 @@ class _Conv(Layer):
         first = self.data_format == "channels_first"
         act = "relu" if self.activation is activations.relu else "linear" if self.activation is activations.linear \
             else None
+        deferred = act == "relu" and _folded(self)  # its model runs ReLU after the max pooling that follows
+        if deferred:
+            act = "linear"
         if (act is not None and self.rank == 2 and not first and type(self)._convolve is _Conv._convolve
                 and len(x.shape) == 4):
             # convolution, bias and ReLU as one op (the same values; less memory traffic)
@@ -245,7 +248,7 @@ class _Conv(Layer):
             y = _convolution.bias_add(y, self.bias.value)
         if first:
             y = _to_first(y, self.rank)
-        return self.activation(y)
+        return y if deferred else self.activation(y)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

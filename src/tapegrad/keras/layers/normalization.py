@@ -15,7 +15,7 @@ from ...ops import shape_ops as _shape_ops
 from .. import initializers
 from ..optimizers._base import _tracing
 from ..variables import unwrap
-from ._base import InputSpec, Layer
+from ._base import InputSpec, Layer, _folded
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
 
@@ -83,22 +83,18 @@ class BatchNormalization(Layer):
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         x = _core.convert_to_tensor(inputs)
+        if _folded(self):  # its model folds the GlobalAveragePooling2D that follows into this layer
+            if training and self.trainable and self._channel_axis == x.ndim - 1 and x.dtype in (tg.float32,
+                                                                                                tg.float64):
+                return self._train_step(x, pooled=True)
+            return tg.reduce_mean(self._normalize(x, training), axis=list(range(1, x.ndim - 1)))
+        return self._normalize(x, training)
+
+    def _normalize(self, x: Any, training: Any) -> Any:
         rank = x.ndim
         if (training and self.trainable and self._channel_axis == rank - 1 and rank > 1
                 and x.dtype in (tg.float32, tg.float64)):
-            # statistics and normalisation as one op with a fused gradient (same values as the two ops below)
-            y, mean, variance = _normalization.fused_batch_norm_train(x, self.beta, self.gamma, self.epsilon)
-            m = self.momentum
-            if type(mean._value) is np.ndarray and not _tracing():
-                # eager: the moving statistics are never differentiated, so the same arithmetic on the arrays
-                # (the values of the ops below, without recording four ops per statistic on a tape)
-                for var, stat in ((self.moving_mean, mean), (self.moving_variance, variance)):
-                    # on the wrapped variable: a Keras variable's assign returns its new value as a (recorded) op
-                    unwrap(var).assign(var._value * m + stat._value * (1.0 - m))
-                return y
-            self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
-            self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
-            return y
+            return self._train_step(x)
         if training and self.trainable:
             mean, variance = _normalization.moments(x, axes=self._reduction_axes)
             m = self.momentum
@@ -114,6 +110,23 @@ class BatchNormalization(Layer):
             gamma = None if gamma is None else _shape_ops.reshape(gamma, shape)
             beta = None if beta is None else _shape_ops.reshape(beta, shape)
         return _normalization.batch_normalization(x, mean, variance, beta, gamma, self.epsilon)
+
+    def _train_step(self, x: Any, pooled: bool = False) -> Any:
+        """Training with the batch's statistics, channels last, as one op with a fused gradient (the values of
+        ``moments`` and ``batch_normalization``); ``pooled``: the output's mean over the spatial axes."""
+        y, mean, variance = _normalization.fused_batch_norm_train(x, self.beta, self.gamma, self.epsilon,
+                                                                  pooled=pooled)
+        m = self.momentum
+        if type(mean._value) is np.ndarray and not _tracing():
+            # eager: the moving statistics are never differentiated, so the same arithmetic on the arrays
+            # (the values of the ops below, without recording four ops per statistic on a tape)
+            for var, stat in ((self.moving_mean, mean), (self.moving_variance, variance)):
+                # on the wrapped variable: a Keras variable's assign returns its new value as a (recorded) op
+                unwrap(var).assign(var._value * m + stat._value * (1.0 - m))
+            return y
+        self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
+        self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
+        return y
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return tuple(input_shape)

@@ -20,7 +20,7 @@ from typing import Any
 import tapegrad as tg
 
 from ...ops import pooling as _pooling
-from ._base import InputSpec, Layer
+from ._base import InputSpec, Layer, _folded
 from .convolutional import (
     _check_positive_output,
     _to_first,
@@ -70,6 +70,8 @@ class _Pooling(Layer):
         if key != self.__dict__.get("_checked"):  # the output-size check, once per input shape
             self.compute_output_shape(shape)
             self.__dict__["_checked"] = key
+        if _folded(self):  # its model folded the ReLU of the Conv2D before it in (max and ReLU commute)
+            return _pooling.max_pool2d_relu(x, list(self.pool_size), list(self.strides), self.padding.upper())
         fn = {("max", 1): _pooling.max_pool1d, ("max", 2): _pooling.max_pool2d,
               ("avg", 1): _pooling.avg_pool1d, ("avg", 2): _pooling.avg_pool2d}[(self._mode, self.rank)]
         y = fn(x, list(self.pool_size), list(self.strides), self.padding.upper())

@@ -31,7 +31,11 @@ from ... import _nest
 from ..._tensor import Tensor, _TensorLike
 from ...ops import core as _core
 from .. import backend
-from ..layers._base import InputLayer, KerasTensor, Layer, Node, _CallContext, _context_stack
+from ..activations import relu as _relu
+from ..layers._base import _FOLDED, InputLayer, KerasTensor, Layer, Node, _CallContext, _context_stack
+from ..layers.convolutional import _Conv
+from ..layers.normalization import BatchNormalization
+from ..layers.pooling import GlobalAveragePooling2D, _Pooling
 from ._summary import print_summary
 from ._trainer import Trainer
 
@@ -376,6 +380,7 @@ class Functional(Model):
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         flat = self._flatten_call_inputs(inputs)
         values: dict[int, Any] = {id(t): v for t, v in zip(self._flat_inputs, flat)}
+        folded, skipped = self._fold_plan()
         stack = _context_stack()
         stack.append(_CallContext(training))
         try:
@@ -384,7 +389,17 @@ class Functional(Model):
                     continue
                 args, kwargs = node.args, node.kwargs
                 if not kwargs and len(args) == 1 and type(args[0]) is KerasTensor:
-                    result = node.layer(values[id(args[0])])  # one symbolic input (a chain): no nest walks
+                    x = values[id(args[0])]
+                    if id(node) in folded:  # runs with the next layer's work folded in (see _fold_plan)
+                        _FOLDED.layer = node.layer
+                        try:
+                            result = node.layer(x)
+                        finally:
+                            _FOLDED.layer = None
+                    elif id(node) in skipped:
+                        result = x  # the batch norm before it returned the pooled values
+                    else:
+                        result = node.layer(x)  # one symbolic input (a chain): no nest walks
                     if type(result) is Tensor and len(node.output_tensors) == 1:
                         values[id(node.output_tensors[0])] = result
                         continue
@@ -401,6 +416,59 @@ class Functional(Model):
         finally:
             stack.pop()
         return _nest.map_structure(lambda t: values[id(t)], self._outputs_struct)
+
+    def _fold_plan(self) -> tuple[frozenset[int], frozenset[int]]:
+        """Layer pairs :meth:`call` runs folded, where the first layer's output feeds only the second (no
+        activity regularizers, which would see the values in between; no overridden calls): ``(folded, skipped)``
+        node ids, computed once per graph. A folded node's layer runs with ``layers._base._folded`` true.
+
+        * 2-D channels-last ``Conv2D(activation="relu")`` → ``MaxPooling2D`` (channels last): both are folded; the
+          convolution runs without its ReLU and the pooling runs ``max_pool2d_relu`` (ReLU on the pooled size).
+          ``relu(max(window)) == max(relu(window))``, and the gradient is TF's: where the window's maximum is
+          positive both route to its first maximum; otherwise both give zeros (ReLU's gradient at 0 is 0).
+        * ``BatchNormalization`` (last axis) → ``GlobalAveragePooling2D`` (channels last, no ``keepdims``): the
+          batch norm returns the pooled values (``folded``; in training one op that never makes the normalised
+          activations), the pooling layer is not run (``skipped``). The same values to float rounding.
+        """
+        plan = self.__dict__.get("_fold_plan_cache")
+        if plan is not None and plan[0] is self._nodes:
+            return plan[1]
+        uses: dict[int, int] = {}
+        for node in self._nodes:
+            for t in _nest.flatten([list(node.args), node.kwargs]):
+                if isinstance(t, KerasTensor):
+                    uses[id(t)] = uses.get(id(t), 0) + 1
+        for t in self._flat_outputs:
+            uses[id(t)] = uses.get(id(t), 0) + 1
+        producer = {id(n.output_tensors[0]): n for n in self._nodes if len(n.output_tensors) == 1}
+
+        def chained(node: Node) -> bool:
+            return (not node.kwargs and len(node.args) == 1 and type(node.args[0]) is KerasTensor
+                    and node.layer._activity_regularizer is None)
+
+        folded, skipped = set(), set()
+        for node in self._nodes:
+            second = node.layer
+            if not chained(node) or uses.get(id(node.args[0])) != 1 or id(node.args[0]) not in producer:
+                continue
+            first_node = producer[id(node.args[0])]
+            first = first_node.layer
+            if not chained(first_node) or getattr(first, "data_format", "channels_last") != "channels_last" or \
+                    getattr(second, "data_format", None) != "channels_last":
+                continue
+            if (type(second).call is _Pooling.call and second._mode == "max" and second.rank == 2
+                    and isinstance(first, _Conv) and type(first).call is _Conv.call and first.rank == 2
+                    and type(first)._convolve is _Conv._convolve and first.activation is _relu):
+                folded.add(id(first_node))
+                folded.add(id(node))
+            elif (type(second) is GlobalAveragePooling2D and not second.keepdims
+                  and type(first) is BatchNormalization and first.axis in (-1, 3)
+                  and first.compute_dtype == second.compute_dtype):
+                folded.add(id(first_node))
+                skipped.add(id(node))
+        result = (frozenset(folded), frozenset(skipped))
+        self.__dict__["_fold_plan_cache"] = (self._nodes, result)
+        return result
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return _nest.map_structure(lambda t: t.shape, self._outputs_struct) if not isinstance(
