@@ -63,7 +63,8 @@ def _plus_zero(tf: Any, x: Any) -> Any:
     """x with every float tensor plus 0.0, so that -0.0 prints as 0.0 (zeros' signs are not compared)."""
     if isinstance(x, (list, tuple)):
         return type(x)(_plus_zero(tf, v) for v in x)
-    return x + tf.zeros([], x.dtype) if getattr(x, "dtype", None) is not None and x.dtype.is_floating else x
+    dt = getattr(x, "dtype", None)
+    return x + tf.zeros([], dt) if dt is not None and hasattr(x, "shape") and (dt.is_floating or dt.is_complex) else x
 
 
 def _eig_free(tf: Any, e: Any, v: Any) -> Any:

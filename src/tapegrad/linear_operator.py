@@ -1,0 +1,1013 @@
+"""``tf.linalg.LinearOperator`` and its structured subclasses, differentiable through the tape.
+
+An operator stands for a (batch of) ``[M, N]`` matrices without necessarily storing them: ``matmul``, ``solve``,
+``determinant`` and friends use the structure (a diagonal's solve is a division, a Kronecker product's determinant a
+product of powers, a circulant's matvec three FFTs), and fall back on the dense matrix (``to_dense``) elsewhere.
+Every result is computed with tapegrad ops, so gradients reach the tensors (or Variables) an operator was built
+from. The ``is_*`` hints follow TF: contradictory hints raise ValueError, and operations that need a hint
+(``inverse``, ``cholesky``) check it. Operator-valued methods return the structured type TF returns (the adjoint,
+inverse and Cholesky factor of a diagonal operator are diagonal; an operator times an identity is itself; other
+products are a ``LinearOperatorComposition``).
+
+>>> import tapegrad as tf
+>>> d = tf.linalg.LinearOperatorDiag(tf.constant([1.0, 2.0, 4.0], tf.float64))
+>>> d.matvec(tf.constant([1.0, 1.0, 1.0], tf.float64)).numpy().tolist()
+[1.0, 2.0, 4.0]
+>>> float(d.log_abs_determinant()), type(d.inverse()).__name__
+(2.0794415416798357, 'LinearOperatorDiag')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _dtypes
+from ._shape import TensorShape
+from ._tensor import Tensor, _TensorLike
+from .module import Module
+from .ops import arithmetic, core, creation, linalg_ops, reductions, unary_math
+from .ops import matmul as _mm
+
+
+def _t(x: Any, dtype: Any = None) -> Tensor:
+    return x if isinstance(x, _TensorLike) and dtype is None else core.convert_to_tensor(x, dtype=dtype)
+
+
+def _shape_of(x: Tensor) -> tuple[int, ...]:
+    return tuple(x._value.shape)
+
+
+def _adj(x: Tensor) -> Tensor:
+    return linalg_ops.adjoint(x)
+
+
+def _bshape(*shapes: Sequence[int]) -> tuple[int, ...]:
+    return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+
+
+def _broadcast_batch(x: Tensor, batch: tuple[int, ...]) -> Tensor:
+    xs = _shape_of(x)
+    b = _bshape(xs[:-2], batch)
+    return x if b == xs[:-2] else core.broadcast_to(x, b + xs[-2:])
+
+
+def _check_hints(is_non_singular: Any, is_self_adjoint: Any, is_positive_definite: Any, is_square: Any) -> Any:
+    if is_positive_definite:
+        if is_non_singular is False:
+            raise ValueError("A positive definite matrix is always non-singular.")
+        is_non_singular = True
+    if is_non_singular:
+        if is_square is False:
+            raise ValueError("A non-singular matrix is always square.")
+        is_square = True
+    if is_self_adjoint:
+        if is_square is False:
+            raise ValueError("A self-adjoint matrix is always square.")
+        is_square = True
+    return is_non_singular, is_self_adjoint, is_positive_definite, is_square
+
+
+class LinearOperator(Module):
+    """Base class: a (batch of) ``[M, N]`` linear operator(s). Subclasses implement ``_shape`` and ``_to_dense``
+    (and, where the structure allows, faster ``_matmul``, ``_solve``, ``_determinant``, ``_log_abs_determinant``,
+    ``_diag_part``, ``_adjoint``, ``_inverse``, ``_cholesky``, ``_eigvals``).
+
+    >>> import tapegrad as tf
+    >>> a = tf.linalg.LinearOperatorFullMatrix(tf.constant([[2.0, 0.0], [1.0, 3.0]]))
+    >>> a.shape.as_list(), a.solvevec(tf.constant([2.0, 4.0])).numpy().tolist()
+    ([2, 2], [1.0, 1.0])
+    """
+
+    def __init__(self, dtype: Any, graph_parents: Any = None, is_non_singular: bool | None = None,
+                 is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
+                 is_square: bool | None = None, name: str | None = None, parameters: dict[str, Any] | None = None):
+        super().__init__(name=name or type(self).__name__)
+        (is_non_singular, is_self_adjoint, is_positive_definite, is_square) = _check_hints(
+            is_non_singular, is_self_adjoint, is_positive_definite, is_square)
+        self._dtype = _dtypes.as_dtype(dtype) if dtype is not None else None
+        self._is_non_singular = is_non_singular
+        self._is_self_adjoint = is_self_adjoint
+        self._is_positive_definite = is_positive_definite
+        self._is_square_set = is_square
+        self._parameters = dict(parameters or {})
+        self._graph_parents = list(graph_parents or [])
+
+    # -- hints and shapes -----------------------------------------------------------------------------------------
+
+    @property
+    def dtype(self) -> Any:
+        return self._dtype
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self._parameters)
+
+    @property
+    def graph_parents(self) -> list[Any]:
+        return list(self._graph_parents)
+
+    @property
+    def is_non_singular(self) -> bool | None:
+        return self._is_non_singular
+
+    @property
+    def is_self_adjoint(self) -> bool | None:
+        return self._is_self_adjoint
+
+    @property
+    def is_positive_definite(self) -> bool | None:
+        return self._is_positive_definite
+
+    @property
+    def is_square(self) -> bool | None:
+        s = self.shape
+        if s[-1] is not None and s[-2] is not None:
+            auto = s[-1] == s[-2]
+            if self._is_square_set is not None and self._is_square_set != auto:
+                raise ValueError(f"{self.name}: is_square={self._is_square_set} contradicts the static shape "
+                                 f"{s.as_list()}.")
+            return auto
+        return self._is_square_set
+
+    def _shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(list(self._shape()))
+
+    @property
+    def batch_shape(self) -> TensorShape:
+        return TensorShape(list(self._shape()[:-2]))
+
+    @property
+    def tensor_rank(self) -> int:
+        return len(self._shape())
+
+    @property
+    def domain_dimension(self) -> int:
+        return self._shape()[-1]
+
+    @property
+    def range_dimension(self) -> int:
+        return self._shape()[-2]
+
+    def shape_tensor(self, name: str = "shape_tensor") -> Tensor:
+        return core.constant(np.array(self._shape(), np.int32))
+
+    def batch_shape_tensor(self, name: str = "batch_shape_tensor") -> Tensor:
+        return core.constant(np.array(self._shape()[:-2], np.int32))
+
+    def tensor_rank_tensor(self, name: str = "tensor_rank_tensor") -> Tensor:
+        return core.constant(np.int32(self.tensor_rank))
+
+    def domain_dimension_tensor(self, name: str = "domain_dimension_tensor") -> Tensor:
+        return core.constant(np.int32(self.domain_dimension))
+
+    def range_dimension_tensor(self, name: str = "range_dimension_tensor") -> Tensor:
+        return core.constant(np.int32(self.range_dimension))
+
+    def __repr__(self) -> str:
+        return (f"<tapegrad.linalg.{type(self).__name__} '{self.name}' batch_shape={self.batch_shape.as_list()} "
+                f"shape={self.shape.as_list()} dtype={self.dtype.name}>")
+
+    # -- checks ----------------------------------------------------------------------------------------------------
+
+    def _check_input_dtype(self, x: Tensor) -> None:
+        if x.dtype != self.dtype:
+            raise TypeError(f"{self.name}: expected argument to have dtype {self.dtype.name}, found "
+                            f"{x.dtype.name} in tensor of shape {list(_shape_of(x))}; cast it first.")
+
+    def _need_square(self, what: str) -> None:
+        if self.is_square is False:
+            raise NotImplementedError(f"{what} not implemented for an operator that is expected to not be square.")
+
+    # -- operator algebra --------------------------------------------------------------------------------------------
+
+    def to_dense(self, name: str = "to_dense") -> Tensor:
+        return self._to_dense()
+
+    def _to_dense(self) -> Tensor:
+        n = self.domain_dimension
+        eye = core.cast(core.constant(np.eye(n)), self.dtype)
+        return self._matmul(core.broadcast_to(eye, self._shape()[:-2] + (n, n)), False, False)
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        a = self._to_dense()
+        return _mm.matmul(a, x, adjoint_a=adjoint, adjoint_b=adjoint_arg)
+
+    def matmul(self, x: Any, adjoint: bool = False, adjoint_arg: bool = False, name: str = "matmul") -> Any:
+        """``A @ x`` (``A^H`` with ``adjoint``, ``x^H`` with ``adjoint_arg``); an operator ``x`` gives an operator."""
+        if isinstance(x, LinearOperator):
+            left = self.adjoint() if adjoint else self
+            right = x.adjoint() if adjoint_arg else x
+            if left.domain_dimension != right.range_dimension:
+                raise ValueError(f"Operators are incompatible: {left.name} has domain dimension "
+                                 f"{left.domain_dimension} but {right.name} has range dimension "
+                                 f"{right.range_dimension}.")
+            return _matmul_operators(left, right)
+        x = _t(x)
+        self._check_input_dtype(x)
+        k = _shape_of(x)[-1 if adjoint_arg else -2]
+        want = self.range_dimension if adjoint else self.domain_dimension
+        if k != want:
+            raise ValueError(f"{self.name}.matmul: x has {k} rows (shape {list(_shape_of(x))}, adjoint_arg="
+                             f"{adjoint_arg}) but the operator's {'range' if adjoint else 'domain'} dimension is "
+                             f"{want}.")
+        return self._matmul(x, adjoint, adjoint_arg)
+
+    def __matmul__(self, other: Any) -> Any:
+        return self.matmul(other)
+
+    def matvec(self, x: Any, adjoint: bool = False, name: str = "matvec") -> Tensor:
+        x = _t(x)
+        return self.matmul(x[..., None], adjoint=adjoint)[..., 0]
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        a = self._to_dense()
+        rhs = _adj(rhs) if adjoint_arg else rhs
+        a = _broadcast_batch(a, _shape_of(rhs)[:-2])
+        rhs = _broadcast_batch(rhs, _shape_of(a)[:-2])
+        return linalg_ops.solve(a, rhs, adjoint=adjoint)
+
+    def solve(self, rhs: Any, adjoint: bool = False, adjoint_arg: bool = False, name: str = "solve") -> Any:
+        """``A^{-1} rhs``; needs a square operator whose ``is_non_singular`` hint is not False."""
+        if self.is_non_singular is False:
+            raise NotImplementedError("Exact solve not implemented for an operator that is expected to be "
+                                      "singular.")
+        if self.is_square is False:
+            raise NotImplementedError("Exact solve not implemented for an operator that is expected to not be "
+                                      "square.")
+        if isinstance(rhs, LinearOperator):
+            left = self.adjoint() if adjoint else self
+            right = rhs.adjoint() if adjoint_arg else rhs
+            return _matmul_operators(left.inverse(), right)
+        rhs = _t(rhs)
+        self._check_input_dtype(rhs)
+        return self._solve(rhs, adjoint, adjoint_arg)
+
+    def solvevec(self, rhs: Any, adjoint: bool = False, name: str = "solve") -> Tensor:
+        rhs = _t(rhs)
+        return self.solve(rhs[..., None], adjoint=adjoint)[..., 0]
+
+    def _determinant(self) -> Tensor:
+        return linalg_ops.det(self._to_dense())
+
+    def determinant(self, name: str = "det") -> Tensor:
+        self._need_square("Determinant")
+        return self._determinant()
+
+    def _log_abs_determinant(self) -> Tensor:
+        return linalg_ops.slogdet(self._to_dense())[1]
+
+    def log_abs_determinant(self, name: str = "log_abs_det") -> Tensor:
+        self._need_square("Determinant")
+        return self._log_abs_determinant()
+
+    def _diag_part(self) -> Tensor:
+        return linalg_ops.diag_part(self._to_dense())
+
+    def diag_part(self, name: str = "diag_part") -> Tensor:
+        return self._diag_part()
+
+    def trace(self, name: str = "trace") -> Tensor:
+        return reductions.reduce_sum(self.diag_part(), axis=-1)
+
+    def add_to_tensor(self, x: Any, name: str = "add_to_tensor") -> Tensor:
+        x = _t(x)
+        self._check_input_dtype(x)
+        return arithmetic.add(self.to_dense(), x)
+
+    def _eigvals(self) -> Tensor:
+        if not self.is_self_adjoint:
+            raise NotImplementedError("Only self-adjoint matrices are supported.")
+        return linalg_ops.eigh(self._to_dense())[0]
+
+    def eigvals(self, name: str = "eigvals") -> Tensor:
+        if not self.is_self_adjoint:
+            raise NotImplementedError("Only self-adjoint matrices are supported.")
+        return self._eigvals()
+
+    def cond(self, name: str = "cond") -> Tensor:
+        if self.is_self_adjoint:
+            ev = unary_math.abs(self.eigvals())
+            return reductions.reduce_max(ev, -1) / reductions.reduce_min(ev, -1)
+        s = linalg_ops.svd(self.to_dense(), compute_uv=False)
+        return reductions.reduce_max(s, -1) / reductions.reduce_min(s, -1)
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperatorAdjoint(self)
+
+    def adjoint(self, name: str = "adjoint") -> LinearOperator:
+        if self.is_self_adjoint is True:
+            return self
+        return self._adjoint()
+
+    @property
+    def H(self) -> LinearOperator:  # noqa: N802 - TF's spelling
+        return self.adjoint()
+
+    def _inverse(self) -> LinearOperator:
+        return LinearOperatorInversion(self)
+
+    def inverse(self, name: str = "inverse") -> LinearOperator:
+        if self.is_square is False:
+            raise ValueError("Cannot take the Inverse: This operator represents a non square matrix.")
+        if self.is_non_singular is False:
+            raise ValueError("Cannot take the Inverse: This operator represents a singular matrix.")
+        return self._inverse()
+
+    def _cholesky(self) -> LinearOperator:
+        return LinearOperatorLowerTriangular(linalg_ops.cholesky(self.to_dense()), is_non_singular=True,
+                                             is_square=True)
+
+    def cholesky(self, name: str = "cholesky") -> LinearOperator:
+        if not (self.is_positive_definite and self.is_self_adjoint):
+            raise ValueError("Cannot take the Cholesky decomposition: Not a positive definite self adjoint "
+                             "matrix.")
+        return self._cholesky()
+
+    # -- assertions --------------------------------------------------------------------------------------------------
+
+    def assert_non_singular(self, name: str = "assert_non_singular") -> None:
+        s = np.asarray(linalg_ops.svd(self.to_dense(), compute_uv=False)._value)
+        if s.size and np.any(s.min(-1) <= np.finfo(s.dtype).eps * s.max(-1) * max(self._shape()[-2:])):
+            from .errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"{self.name}: singular matrix (smallest singular value {s.min():g}).")
+
+    def assert_positive_definite(self, name: str = "assert_positive_definite") -> None:
+        from .errors import InvalidArgumentError
+
+        a = np.asarray(self.to_dense()._value)
+        h = (a + np.conj(np.swapaxes(a, -1, -2))) / 2
+        if a.size and np.any(np.linalg.eigvalsh(h) <= 0):
+            raise InvalidArgumentError(f"{self.name}: not positive definite (its Hermitian part has a non-positive "
+                                       "eigenvalue).")
+
+    def assert_self_adjoint(self, name: str = "assert_self_adjoint") -> None:
+        from .errors import InvalidArgumentError
+
+        a = np.asarray(self.to_dense()._value)
+        if not np.allclose(a, np.conj(np.swapaxes(a, -1, -2))):
+            raise InvalidArgumentError(f"{self.name}: the matrix is not equal to its adjoint.")
+
+
+# -- operator products -------------------------------------------------------------------------------------------
+
+
+def _matmul_operators(a: LinearOperator, b: LinearOperator) -> LinearOperator:
+    """TF's registered products: identities vanish, diagonal-like factors merge; anything else composes."""
+    if isinstance(a, LinearOperatorIdentity) and not isinstance(a, LinearOperatorScaledIdentity):
+        return b
+    if isinstance(b, LinearOperatorIdentity) and not isinstance(b, LinearOperatorScaledIdentity):
+        return a
+    if isinstance(a, LinearOperatorScaledIdentity) and isinstance(b, LinearOperatorScaledIdentity):
+        return LinearOperatorScaledIdentity(a.domain_dimension, a.multiplier * b.multiplier,
+                                            is_non_singular=_and(a.is_non_singular, b.is_non_singular),
+                                            is_self_adjoint=_and(a.is_self_adjoint, b.is_self_adjoint),
+                                            is_positive_definite=_and(a.is_positive_definite,
+                                                                      b.is_positive_definite),
+                                            is_square=True)
+    if isinstance(a, (LinearOperatorDiag, LinearOperatorScaledIdentity)) and \
+            isinstance(b, (LinearOperatorDiag, LinearOperatorScaledIdentity)):
+        return LinearOperatorDiag(a.diag_part() * b.diag_part(),
+                                  is_non_singular=_and(a.is_non_singular, b.is_non_singular),
+                                  is_self_adjoint=_and(a.is_self_adjoint, b.is_self_adjoint),
+                                  is_positive_definite=_and(a.is_positive_definite, b.is_positive_definite),
+                                  is_square=True)
+    if isinstance(a, (LinearOperatorDiag, LinearOperatorScaledIdentity)) and isinstance(
+            b, LinearOperatorLowerTriangular):
+        return LinearOperatorLowerTriangular(a.diag_part()[..., :, None] * b.to_dense(),
+                                             is_non_singular=_and(a.is_non_singular, b.is_non_singular),
+                                             is_square=True)
+    if isinstance(a, LinearOperatorLowerTriangular) and isinstance(
+            b, (LinearOperatorDiag, LinearOperatorScaledIdentity)):
+        return LinearOperatorLowerTriangular(a.to_dense() * b.diag_part()[..., None, :],
+                                             is_non_singular=_and(a.is_non_singular, b.is_non_singular),
+                                             is_square=True)
+    return LinearOperatorComposition([a, b])
+
+
+def _and(*flags: bool | None) -> bool | None:
+    return True if all(f is True for f in flags) else None
+
+
+# -- dense and diagonal-like operators ---------------------------------------------------------------------------
+
+
+def _float_tensor(x: Any, what: str, allow_int: bool = False) -> Tensor:
+    t = _t(x)
+    if not allow_int and t._value.dtype.kind not in "fcV":
+        raise TypeError(f"{what}: expected a floating-point or complex tensor, got {t.dtype.name}.")
+    return t
+
+
+class LinearOperatorFullMatrix(LinearOperator):
+    """An operator backed by a dense ``[..., M, N]`` matrix.
+
+    >>> import tapegrad as tf
+    >>> tf.linalg.LinearOperatorFullMatrix(tf.eye(2) * 3.0).determinant().numpy().item()
+    9.0
+    """
+
+    def __init__(self, matrix: Any, is_non_singular: bool | None = None, is_self_adjoint: bool | None = None,
+                 is_positive_definite: bool | None = None, is_square: bool | None = None,
+                 name: str = "LinearOperatorFullMatrix"):
+        m = _float_tensor(matrix, "LinearOperatorFullMatrix")
+        if len(_shape_of(m)) < 2:
+            raise ValueError(f"LinearOperatorFullMatrix: matrix must have rank >= 2, got shape {list(_shape_of(m))}.")
+        self._matrix = m
+        super().__init__(m.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
+                         is_positive_definite=is_positive_definite, is_square=is_square, name=name,
+                         parameters={"matrix": matrix, "is_non_singular": is_non_singular,
+                                     "is_self_adjoint": is_self_adjoint,
+                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                     "name": name})
+
+    def _shape(self) -> tuple[int, ...]:
+        return _shape_of(self._matrix)
+
+    def _to_dense(self) -> Tensor:
+        return self._matrix
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        if self.is_positive_definite and self.is_self_adjoint:
+            rhs = _adj(rhs) if adjoint_arg else rhs
+            chol = linalg_ops.cholesky(_broadcast_batch(self._matrix, _shape_of(rhs)[:-2]))
+            return linalg_ops.cholesky_solve(chol, _broadcast_batch(rhs, _shape_of(chol)[:-2]))
+        return super()._solve(rhs, adjoint, adjoint_arg)
+
+
+class LinearOperatorDiag(LinearOperator):
+    """A (batch of) diagonal operator(s) ``diag(d)``; real diagonals are self-adjoint.
+
+    >>> import tapegrad as tf
+    >>> tf.linalg.LinearOperatorDiag(tf.constant([2.0, 4.0])).solvevec(tf.constant([2.0, 2.0])).numpy().tolist()
+    [1.0, 0.5]
+    """
+
+    def __init__(self, diag: Any, is_non_singular: bool | None = None, is_self_adjoint: bool | None = None,
+                 is_positive_definite: bool | None = None, is_square: bool | None = True,
+                 name: str = "LinearOperatorDiag"):
+        d = _float_tensor(diag, "LinearOperatorDiag")
+        if len(_shape_of(d)) < 1:
+            raise ValueError("LinearOperatorDiag: diag must have rank >= 1, got a scalar.")
+        if is_square is False:
+            raise ValueError("Only square diagonal operators currently supported.")
+        params = {"diag": diag, "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
+                  "is_positive_definite": is_positive_definite, "is_square": is_square, "name": name}
+        if d._value.dtype.kind != "c":
+            if is_self_adjoint is False:
+                raise ValueError("A real diagonal operator is always self adjoint.")
+            is_self_adjoint = True
+        self._diag = d
+        super().__init__(d.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
+                         is_positive_definite=is_positive_definite, is_square=True, name=name, parameters=params)
+
+    @property
+    def diag(self) -> Tensor:
+        return self._diag
+
+    def _shape(self) -> tuple[int, ...]:
+        s = _shape_of(self._diag)
+        return s + (s[-1],)
+
+    def _to_dense(self) -> Tensor:
+        return linalg_ops.diag(self._diag)
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        d = core.conj(self._diag) if adjoint else self._diag
+        x = _adj(x) if adjoint_arg else x
+        return d[..., :, None] * x
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        d = core.conj(self._diag) if adjoint else self._diag
+        rhs = _adj(rhs) if adjoint_arg else rhs
+        return rhs / d[..., :, None]
+
+    def _determinant(self) -> Tensor:
+        return reductions.reduce_prod(self._diag, axis=-1)
+
+    def _log_abs_determinant(self) -> Tensor:
+        out = reductions.reduce_sum(unary_math.log(unary_math.abs(self._diag)), axis=-1)
+        return core.cast(out, self.dtype) if self.dtype.is_complex else out
+
+    def _diag_part(self) -> Tensor:
+        return self._diag
+
+    def _eigvals(self) -> Tensor:
+        return self._diag
+
+    def add_to_tensor(self, x: Any, name: str = "add_to_tensor") -> Tensor:
+        x = _t(x)
+        self._check_input_dtype(x)
+        return linalg_ops.set_diag(x, linalg_ops.diag_part(x) + self._diag)
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperatorDiag(core.conj(self._diag), is_non_singular=self.is_non_singular,
+                                  is_self_adjoint=self.is_self_adjoint,
+                                  is_positive_definite=self.is_positive_definite, is_square=True)
+
+    def _inverse(self) -> LinearOperator:
+        return LinearOperatorDiag(1.0 / self._diag, is_non_singular=self.is_non_singular,
+                                  is_self_adjoint=self.is_self_adjoint,
+                                  is_positive_definite=self.is_positive_definite, is_square=True)
+
+    def _cholesky(self) -> LinearOperator:
+        return LinearOperatorDiag(unary_math.sqrt(self._diag), is_non_singular=True, is_self_adjoint=True,
+                                  is_positive_definite=True, is_square=True)
+
+
+class LinearOperatorLowerTriangular(LinearOperator):
+    """A lower-triangular operator: only the lower triangle of ``tril`` is read.
+
+    >>> import tapegrad as tf
+    >>> l = tf.linalg.LinearOperatorLowerTriangular(tf.constant([[2.0, 9.0], [1.0, 4.0]]))
+    >>> l.to_dense().numpy().tolist(), float(l.determinant())
+    ([[2.0, 0.0], [1.0, 4.0]], 8.0)
+    """
+
+    def __init__(self, tril: Any, is_non_singular: bool | None = None, is_self_adjoint: bool | None = None,
+                 is_positive_definite: bool | None = None, is_square: bool | None = None,
+                 name: str = "LinearOperatorLowerTriangular"):
+        t = _float_tensor(tril, "LinearOperatorLowerTriangular")
+        if is_square is False:
+            raise ValueError("Only square lower triangular operators supported at this time.")
+        s = _shape_of(t)
+        if len(s) < 2 or s[-1] != s[-2]:
+            raise ValueError(f"LinearOperatorLowerTriangular: tril must be square, got shape {list(s)}.")
+        self._tril = linalg_ops.band_part(t, -1, 0)
+        super().__init__(t.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
+                         is_positive_definite=is_positive_definite, is_square=True, name=name,
+                         parameters={"tril": tril, "is_non_singular": is_non_singular,
+                                     "is_self_adjoint": is_self_adjoint,
+                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                     "name": name})
+
+    def _shape(self) -> tuple[int, ...]:
+        return _shape_of(self._tril)
+
+    def _to_dense(self) -> Tensor:
+        return self._tril
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        rhs = _adj(rhs) if adjoint_arg else rhs
+        a = _broadcast_batch(self._tril, _shape_of(rhs)[:-2])
+        return linalg_ops.triangular_solve(a, _broadcast_batch(rhs, _shape_of(a)[:-2]), lower=True, adjoint=adjoint)
+
+    def _diag_part(self) -> Tensor:
+        return linalg_ops.diag_part(self._tril)
+
+    def _determinant(self) -> Tensor:
+        return reductions.reduce_prod(self._diag_part(), axis=-1)
+
+    def _log_abs_determinant(self) -> Tensor:
+        out = reductions.reduce_sum(unary_math.log(unary_math.abs(self._diag_part())), axis=-1)
+        return core.cast(out, self.dtype) if self.dtype.is_complex else out
+
+
+class LinearOperatorIdentity(LinearOperator):
+    """The identity ``I`` of ``num_rows`` rows (with an optional ``batch_shape``), float32 unless ``dtype``.
+
+    >>> import tapegrad as tf
+    >>> tf.linalg.LinearOperatorIdentity(2, dtype=tf.float64).matvec(tf.constant([3.0, 4.0], tf.float64)).numpy()
+    array([3., 4.])
+    """
+
+    def __init__(self, num_rows: Any, batch_shape: Any = None, dtype: Any = None, is_non_singular: bool = True,
+                 is_self_adjoint: bool = True, is_positive_definite: bool = True, is_square: bool = True,
+                 assert_proper_shapes: bool = False, name: str = "LinearOperatorIdentity"):
+        for flag, what in ((is_non_singular, "non-singular"), (is_self_adjoint, "self-adjoint"),
+                           (is_positive_definite, "positive definite"), (is_square, "square")):
+            if not flag:
+                raise ValueError(f"An identity operator is always {what}.")
+        self._num_rows = _static_int(num_rows, "num_rows")
+        self._batch = () if batch_shape is None else tuple(_static_int(b, "batch_shape") for b in (
+            np.asarray(batch_shape._value if isinstance(batch_shape, _TensorLike) else batch_shape).reshape(-1)))
+        super().__init__(dtype or _dtypes.float32, is_non_singular=True, is_self_adjoint=True,
+                         is_positive_definite=True, is_square=True, name=name,
+                         parameters={"num_rows": num_rows, "batch_shape": batch_shape, "dtype": dtype,
+                                     "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
+                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                     "assert_proper_shapes": assert_proper_shapes, "name": name})
+
+    def _shape(self) -> tuple[int, ...]:
+        return self._batch + (self._num_rows, self._num_rows)
+
+    def _ones_diag(self) -> Tensor:
+        return core.cast(core.ones(self._batch + (self._num_rows,)), self.dtype)
+
+    def _to_dense(self) -> Tensor:
+        return linalg_ops.diag(self._ones_diag())
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        x = _adj(x) if adjoint_arg else x
+        return _broadcast_batch(x, self._batch)
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        return self._matmul(rhs, adjoint, adjoint_arg)
+
+    def _determinant(self) -> Tensor:
+        return core.cast(core.ones(self._batch), self.dtype)
+
+    def _log_abs_determinant(self) -> Tensor:
+        return core.cast(core.zeros(self._batch), self.dtype)
+
+    def _diag_part(self) -> Tensor:
+        return self._ones_diag()
+
+    def _eigvals(self) -> Tensor:
+        return self._ones_diag()
+
+    def add_to_tensor(self, x: Any, name: str = "add_to_tensor") -> Tensor:
+        x = _t(x)
+        self._check_input_dtype(x)
+        return linalg_ops.set_diag(x, linalg_ops.diag_part(x) + self._ones_diag())
+
+    def _adjoint(self) -> LinearOperator:
+        return self
+
+    def _inverse(self) -> LinearOperator:
+        return self
+
+    def _cholesky(self) -> LinearOperator:
+        return self
+
+
+class LinearOperatorScaledIdentity(LinearOperatorIdentity):
+    """``multiplier * I`` (``multiplier`` may carry a batch shape).
+
+    >>> import tapegrad as tf
+    >>> op = tf.linalg.LinearOperatorScaledIdentity(3, tf.constant(2.0))
+    >>> float(op.determinant()), op.inverse().multiplier.numpy().item()
+    (8.0, 0.5)
+    """
+
+    def __init__(self, num_rows: Any, multiplier: Any, is_non_singular: bool | None = None,
+                 is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
+                 is_square: bool = True, assert_proper_shapes: bool = False,
+                 name: str = "LinearOperatorScaledIdentity"):
+        if not is_square:
+            raise ValueError("A ScaledIdentity operator is always square.")
+        m = _float_tensor(multiplier, "LinearOperatorScaledIdentity")
+        self._multiplier = m
+        if m._value.dtype.kind != "c":
+            if is_self_adjoint is False:
+                raise ValueError("A real scaled identity operator is always self adjoint.")
+            is_self_adjoint = True
+        self._num_rows = _static_int(num_rows, "num_rows")
+        self._batch = _shape_of(m)
+        LinearOperator.__init__(self, m.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
+                                is_positive_definite=is_positive_definite, is_square=True, name=name,
+                                parameters={"num_rows": num_rows, "multiplier": multiplier,
+                                            "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
+                                            "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                            "assert_proper_shapes": assert_proper_shapes, "name": name})
+
+    @property
+    def multiplier(self) -> Tensor:
+        return self._multiplier
+
+    def _ones_diag(self) -> Tensor:
+        return self._multiplier[..., None] * core.cast(core.ones((self._num_rows,)), self.dtype)
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        m = core.conj(self._multiplier) if adjoint else self._multiplier
+        x = _adj(x) if adjoint_arg else x
+        return m[..., None, None] * x
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        m = core.conj(self._multiplier) if adjoint else self._multiplier
+        rhs = _adj(rhs) if adjoint_arg else rhs
+        return rhs / m[..., None, None]
+
+    def _determinant(self) -> Tensor:
+        return self._multiplier ** core.cast(core.constant(self._num_rows), self.dtype)
+
+    def _log_abs_determinant(self) -> Tensor:
+        out = self._num_rows * unary_math.log(unary_math.abs(self._multiplier))
+        return core.cast(out, self.dtype) if self.dtype.is_complex else out
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperatorScaledIdentity(self._num_rows, core.conj(self._multiplier),
+                                            is_non_singular=self.is_non_singular,
+                                            is_self_adjoint=self.is_self_adjoint,
+                                            is_positive_definite=self.is_positive_definite)
+
+    def _inverse(self) -> LinearOperator:
+        return LinearOperatorScaledIdentity(self._num_rows, 1.0 / self._multiplier,
+                                            is_non_singular=self.is_non_singular,
+                                            is_self_adjoint=self.is_self_adjoint,
+                                            is_positive_definite=self.is_positive_definite)
+
+    def _cholesky(self) -> LinearOperator:
+        return LinearOperatorScaledIdentity(self._num_rows, unary_math.sqrt(self._multiplier),
+                                            is_non_singular=True, is_self_adjoint=True, is_positive_definite=True)
+
+
+def _static_int(v: Any, what: str) -> int:
+    a = np.asarray(v._value if isinstance(v, _TensorLike) else v)
+    if a.dtype.kind not in "iu" or a.ndim != 0:
+        raise TypeError(f"LinearOperator: {what} must be a non-negative integer scalar, got {v!r}.")
+    if int(a) < 0:
+        raise ValueError(f"LinearOperator: {what} must be non-negative, got {int(a)}.")
+    return int(a)
+
+
+class LinearOperatorZeros(LinearOperator):
+    """The all-zero ``[num_rows, num_columns]`` operator (a rectangular one needs ``is_square=False`` and
+    ``is_self_adjoint=False``, as TF).
+
+    >>> import tapegrad as tf
+    >>> z = tf.linalg.LinearOperatorZeros(2, 3, is_square=False, is_self_adjoint=False)
+    >>> z.matmul(tf.ones([3, 1])).numpy().tolist()
+    [[0.0], [0.0]]
+    """
+
+    def __init__(self, num_rows: Any, num_columns: Any = None, batch_shape: Any = None, dtype: Any = None,
+                 is_non_singular: bool = False, is_self_adjoint: bool = True, is_positive_definite: bool = False,
+                 is_square: bool = True, assert_proper_shapes: bool = False, name: str = "LinearOperatorZeros"):
+        if is_non_singular:
+            raise ValueError("A Zeros operator is always singular.")
+        if is_positive_definite:
+            raise ValueError("A Zeros operator is never positive definite.")
+        self._rows = _static_int(num_rows, "num_rows")
+        self._cols = self._rows if num_columns is None else _static_int(num_columns, "num_columns")
+        self._batch = () if batch_shape is None else tuple(int(b) for b in np.asarray(
+            batch_shape._value if isinstance(batch_shape, _TensorLike) else batch_shape).reshape(-1))
+        square = self._rows == self._cols
+        if is_square and not square:
+            raise ValueError(f"LinearOperatorZeros initialized as is_square=True, but got num_rows({self._rows}) != "
+                             f"num_columns({self._cols}); pass is_square=False for a rectangular operator.")
+        if is_self_adjoint and not square:
+            raise ValueError("A rectangular Zeros operator cannot be self adjoint; pass is_self_adjoint=False.")
+        super().__init__(dtype or _dtypes.float32, is_non_singular=False,
+                         is_self_adjoint=bool(is_self_adjoint) and square, is_positive_definite=False,
+                         is_square=square, name=name,
+                         parameters={"num_rows": num_rows, "num_columns": num_columns, "batch_shape": batch_shape,
+                                     "dtype": dtype, "is_non_singular": is_non_singular,
+                                     "is_self_adjoint": is_self_adjoint,
+                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                     "assert_proper_shapes": assert_proper_shapes, "name": name})
+
+    def _shape(self) -> tuple[int, ...]:
+        return self._batch + (self._rows, self._cols)
+
+    def _to_dense(self) -> Tensor:
+        return core.cast(core.zeros(self._shape()), self.dtype)
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        x = _adj(x) if adjoint_arg else x
+        rows = self._cols if adjoint else self._rows
+        batch = _bshape(_shape_of(x)[:-2], self._batch)
+        return core.zeros_like(x[..., :1, :]) * 0 + core.cast(core.zeros(batch + (rows, _shape_of(x)[-1])),
+                                                               self.dtype)
+
+    def _determinant(self) -> Tensor:
+        return core.cast(core.zeros(self._batch), self.dtype)
+
+    def _log_abs_determinant(self) -> Tensor:
+        return core.cast(creation.fill(list(self._batch), -np.inf), self.dtype)
+
+    def _diag_part(self) -> Tensor:
+        return core.cast(core.zeros(self._batch + (min(self._rows, self._cols),)), self.dtype)
+
+    def add_to_tensor(self, x: Any, name: str = "add_to_tensor") -> Tensor:
+        return _t(x)
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperatorZeros(self._cols, self._rows, batch_shape=self._batch or None, dtype=self.dtype)
+
+
+# -- wrappers: adjoint, inversion, composition ---------------------------------------------------------------------
+
+
+class LinearOperatorAdjoint(LinearOperator):
+    """The adjoint ``A^H`` of an operator (lazy: products use ``A``'s own ``adjoint=True`` paths).
+
+    >>> import tapegrad as tf
+    >>> a = tf.linalg.LinearOperatorFullMatrix(tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    >>> tf.linalg.LinearOperatorAdjoint(a).to_dense().numpy().tolist()
+    [[1.0, 3.0], [2.0, 4.0]]
+    """
+
+    def __init__(self, operator: LinearOperator, is_non_singular: bool | None = None,
+                 is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
+                 is_square: bool | None = None, name: str | None = None):
+        self._operator = operator
+        name = name or f"{operator.name}_adjoint"
+        super().__init__(operator.dtype,
+                         is_non_singular=_inherit(operator.is_non_singular, is_non_singular, "non-singular"),
+                         is_self_adjoint=_inherit(operator.is_self_adjoint, is_self_adjoint, "self-adjoint"),
+                         is_positive_definite=_inherit(operator.is_positive_definite, is_positive_definite,
+                                                       "positive-definite"),
+                         is_square=_inherit(operator.is_square, is_square, "square"), name=name,
+                         parameters={"operator": operator, "is_non_singular": is_non_singular,
+                                     "is_self_adjoint": is_self_adjoint,
+                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                     "name": name})
+
+    @property
+    def operator(self) -> LinearOperator:
+        return self._operator
+
+    def _shape(self) -> tuple[int, ...]:
+        s = self._operator._shape()
+        return s[:-2] + (s[-1], s[-2])
+
+    def _to_dense(self) -> Tensor:
+        return _adj(self._operator.to_dense())
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        return self._operator._matmul(x, not adjoint, adjoint_arg)
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        return self._operator._solve(rhs, not adjoint, adjoint_arg)
+
+    def _determinant(self) -> Tensor:
+        return core.conj(self._operator.determinant())
+
+    def _log_abs_determinant(self) -> Tensor:
+        return self._operator.log_abs_determinant()
+
+    def _diag_part(self) -> Tensor:
+        return core.conj(self._operator.diag_part())
+
+    def _adjoint(self) -> LinearOperator:
+        return self._operator
+
+    def _inverse(self) -> LinearOperator:
+        return LinearOperatorAdjoint(self._operator.inverse())
+
+
+def _inherit(op_hint: bool | None, hint: bool | None, what: str) -> bool | None:
+    if op_hint is not None and hint is not None and op_hint != hint:
+        raise ValueError(f"An operator is {what} if and only if its wrapped operator is; got {hint} and the "
+                         f"operator's hint {op_hint}.")
+    return op_hint if hint is None else hint
+
+
+class LinearOperatorInversion(LinearOperator):
+    """The inverse ``A^{-1}`` of a square, non-singular operator (products are ``A``'s solves).
+
+    >>> import tapegrad as tf
+    >>> a = tf.linalg.LinearOperatorFullMatrix(tf.constant([[2.0, 0.0], [0.0, 4.0]]), is_non_singular=True)
+    >>> tf.linalg.LinearOperatorInversion(a).to_dense().numpy().tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
+
+    def __init__(self, operator: LinearOperator, is_non_singular: bool | None = None,
+                 is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
+                 is_square: bool | None = None, name: str | None = None):
+        if operator.is_square is False:
+            raise ValueError("Cannot take the Inverse: This operator represents a non square matrix.")
+        if operator.is_non_singular is False:
+            raise ValueError("Cannot take the Inverse: This operator represents a singular matrix.")
+        self._operator = operator
+        name = name or f"{operator.name}_inv"
+        super().__init__(operator.dtype,
+                         is_non_singular=_inherit(operator.is_non_singular, is_non_singular, "non-singular"),
+                         is_self_adjoint=_inherit(operator.is_self_adjoint, is_self_adjoint, "self-adjoint"),
+                         is_positive_definite=_inherit(operator.is_positive_definite, is_positive_definite,
+                                                       "positive-definite"),
+                         is_square=_inherit(operator.is_square, is_square, "square"), name=name,
+                         parameters={"operator": operator, "is_non_singular": is_non_singular,
+                                     "is_self_adjoint": is_self_adjoint,
+                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                     "name": name})
+
+    @property
+    def operator(self) -> LinearOperator:
+        return self._operator
+
+    def _shape(self) -> tuple[int, ...]:
+        return self._operator._shape()
+
+    def _to_dense(self) -> Tensor:
+        return linalg_ops.inv(self._operator.to_dense())
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        return self._operator._solve(x, adjoint, adjoint_arg)
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        return self._operator._matmul(rhs, adjoint, adjoint_arg)
+
+    def _determinant(self) -> Tensor:
+        return 1.0 / self._operator.determinant()
+
+    def _log_abs_determinant(self) -> Tensor:
+        return -self._operator.log_abs_determinant()
+
+    def _inverse(self) -> LinearOperator:
+        return self._operator
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperatorInversion(self._operator.adjoint())
+
+
+class LinearOperatorComposition(LinearOperator):
+    """The product ``A_1 A_2 ... A_k`` of operators (applied right to left), never formed densely for products.
+
+    >>> import tapegrad as tf
+    >>> d = tf.linalg.LinearOperatorDiag(tf.constant([1.0, 2.0]))
+    >>> c = tf.linalg.LinearOperatorComposition([d, d])
+    >>> c.name, c.matvec(tf.constant([1.0, 1.0])).numpy().tolist()
+    ('LinearOperatorDiag_o_LinearOperatorDiag', [1.0, 4.0])
+    """
+
+    def __init__(self, operators: Sequence[LinearOperator], is_non_singular: bool | None = None,
+                 is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
+                 is_square: bool | None = None, name: str | None = None):
+        ops = list(operators)
+        if not ops:
+            raise ValueError(f"Expected a non-empty list of operators. Found: {ops}")
+        if len({o.dtype for o in ops}) > 1:
+            raise TypeError(f"Expected all operators to have the same dtype. Found {[o.dtype.name for o in ops]}.")
+        for a, b in zip(ops[:-1], ops[1:]):
+            if a.domain_dimension != b.range_dimension:
+                raise ValueError(f"Operators are incompatible: {a.name} has domain dimension {a.domain_dimension} "
+                                 f"but {b.name} has range dimension {b.range_dimension}.")
+        if all(o.is_non_singular for o in ops):
+            if is_non_singular is False:
+                raise ValueError("The composition of non-singular operators is always non-singular.")
+            is_non_singular = True
+        if is_self_adjoint is None and _composition_self_adjoint(ops):
+            is_self_adjoint = True
+        if is_positive_definite is None and is_self_adjoint and all(o.is_positive_definite for o in ops) and \
+                all(isinstance(o, (LinearOperatorDiag, LinearOperatorIdentity)) for o in ops):
+            is_positive_definite = True
+        self._operators = ops
+        name = name or "_o_".join(o.name for o in ops)
+        super().__init__(ops[0].dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
+                         is_positive_definite=is_positive_definite, is_square=is_square, name=name,
+                         parameters={"operators": operators, "is_non_singular": is_non_singular,
+                                     "is_self_adjoint": is_self_adjoint,
+                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
+                                     "name": name})
+
+    @property
+    def operators(self) -> list[LinearOperator]:
+        return list(self._operators)
+
+    def _shape(self) -> tuple[int, ...]:
+        batch = _bshape(*[o._shape()[:-2] for o in self._operators])
+        return batch + (self._operators[0].range_dimension, self._operators[-1].domain_dimension)
+
+    def _matmul(self, x: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        ops = self._operators if adjoint else self._operators[::-1]
+        out = ops[0]._matmul(x, adjoint, adjoint_arg)
+        for o in ops[1:]:
+            out = o._matmul(out, adjoint, False)
+        return out
+
+    def _solve(self, rhs: Tensor, adjoint: bool, adjoint_arg: bool) -> Tensor:
+        ops = self._operators[::-1] if adjoint else self._operators
+        out = ops[0]._solve(rhs, adjoint, adjoint_arg)
+        for o in ops[1:]:
+            out = o._solve(out, adjoint, False)
+        return out
+
+    def _to_dense(self) -> Tensor:
+        out = self._operators[-1].to_dense()
+        for o in self._operators[-2::-1]:
+            out = o._matmul(_broadcast_batch(out, o._shape()[:-2]), False, False)
+        return out
+
+    def _determinant(self) -> Tensor:
+        if all(o.is_square for o in self._operators):
+            out = self._operators[0].determinant()
+            for o in self._operators[1:]:
+                out = out * o.determinant()
+            return out
+        return super()._determinant()
+
+    def _log_abs_determinant(self) -> Tensor:
+        if all(o.is_square for o in self._operators):
+            out = self._operators[0].log_abs_determinant()
+            for o in self._operators[1:]:
+                out = out + o.log_abs_determinant()
+            return out
+        return super()._log_abs_determinant()
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperatorComposition([o.adjoint() for o in self._operators[::-1]],
+                                         is_non_singular=self.is_non_singular, is_square=self._is_square_set)
+
+
+def _composition_self_adjoint(ops: list[LinearOperator]) -> bool:
+    """TF's rule: one self-adjoint operator, self-adjoint diagonal-like factors (they commute), or a palindrome
+    ``A B A^H`` of self-adjoint middles."""
+    if len(ops) == 1:
+        return bool(ops[0].is_self_adjoint)
+    if all(isinstance(o, (LinearOperatorDiag, LinearOperatorIdentity)) and o.is_self_adjoint for o in ops):
+        return True
+    return False
+
+
+EXPORTS_LINALG = ["LinearOperator", "LinearOperatorFullMatrix", "LinearOperatorDiag", "LinearOperatorIdentity",
+                  "LinearOperatorScaledIdentity", "LinearOperatorLowerTriangular", "LinearOperatorZeros",
+                  "LinearOperatorAdjoint", "LinearOperatorInversion", "LinearOperatorComposition"]
