@@ -217,5 +217,170 @@ def collapse_repeated_values(tf: Any) -> Any:
     return _plain(y), _plain(n)
 
 
+# -- space_to_depth / depth_to_space --------------------------------------------------------------------------------
+
+def _grads(tf: Any, f: Callable[..., Any], *arrays: np.ndarray) -> Any:
+    """f(*arrays) in float64 and its gradients with respect to every input (a fixed cosine weighting)."""
+    vs = [tf.constant(a) for a in arrays]
+    with tf.GradientTape() as tape:
+        for v in vs:
+            tape.watch(v)
+        y = f(*vs)
+        w = tf.constant(np.cos(np.arange(int(np.prod(y.shape.as_list())))).reshape(y.shape.as_list()), y.dtype)
+        loss = tf.reduce_sum(y * w)
+    return _plain(y), [None if g is None else _plain(g) for g in tape.gradient(loss, vs)]
+
+
+@case
+def space_to_depth_and_back_with_gradients(tf: Any) -> Any:
+    x = _normal(2, 4, 6, 3)
+    return (_grads(tf, lambda v: tf.nn.space_to_depth(v, 2), x),
+            _grads(tf, lambda v: tf.nn.depth_to_space(v, 3), _normal(1, 2, 3, 18)),
+            _plain(tf.nn.space_to_depth(tf.reshape(tf.range(36), [1, 6, 6, 1]), 3)))
+
+
+@case
+def space_to_depth_block_one(tf: Any) -> Any:
+    return tf.nn.space_to_depth(tf.ones([1, 4, 4, 1]), 1)
+
+
+@case
+def space_to_depth_not_divisible(tf: Any) -> Any:
+    return tf.nn.space_to_depth(tf.ones([1, 4, 6, 1]), 4)
+
+
+@case
+def depth_to_space_depth_not_divisible(tf: Any) -> Any:
+    return tf.nn.depth_to_space(tf.ones([1, 2, 2, 6]), 2)
+
+
+@case
+def space_to_depth_rank3(tf: Any) -> Any:
+    return tf.nn.space_to_depth(tf.ones([4, 4, 3]), 2)
+
+
+@case
+def space_to_depth_nchw_on_cpu(tf: Any) -> Any:
+    return tf.nn.space_to_depth(tf.ones([1, 3, 4, 4]), 2, data_format="NCHW")
+
+
+# -- convolution, conv_transpose, atrous_conv2d_transpose -----------------------------------------------------------
+
+@case
+def convolution_1d_2d_3d_with_gradients(tf: Any) -> Any:
+    return (_grads(tf, lambda x, w: tf.nn.convolution(x, w, strides=2, padding="SAME"), _normal(2, 9, 3),
+                   _normal(3, 3, 4, seed=1)),
+            _grads(tf, lambda x, w: tf.nn.convolution(x, w, padding="VALID", dilations=2), _normal(1, 7, 6, 2),
+                   _normal(2, 3, 2, 3, seed=1)),
+            # (TF's 3-D gradient needs an explicit data_format: None fails in its gradient function)
+            _grads(tf, lambda x, w: tf.nn.convolution(x, w, strides=[1, 2, 1], padding="SAME", data_format="NDHWC"),
+                   _normal(1, 4, 5, 3, 2), _normal(2, 2, 2, 2, 3, seed=1)),
+            _plain(tf.nn.convolution(tf.constant(_normal(1, 4, 5, 3, 2)), tf.constant(_normal(2, 2, 2, 2, 3, seed=1)),
+                                     strides=[1, 2, 1], padding="SAME")))
+
+
+@case
+def convolution_extra_batch_dims(tf: Any) -> Any:
+    return _grads(tf, lambda x, w: tf.nn.convolution(x, w, padding="SAME"), _normal(2, 3, 5, 5, 2),
+                  _normal(3, 3, 2, 2, seed=1))
+
+
+@case
+def conv_transpose_ranks_with_gradients(tf: Any) -> Any:
+    return (_grads(tf, lambda x, w: tf.nn.conv_transpose(x, w, [2, 10, 3], strides=2), _normal(2, 5, 4),
+                   _normal(3, 3, 4, seed=1)),
+            _grads(tf, lambda x, w: tf.nn.conv_transpose(x, w, [1, 7, 7, 2], strides=2, padding="VALID"),
+                   _normal(1, 3, 3, 3), _normal(3, 3, 2, 3, seed=1)),
+            _grads(tf, lambda x, w: tf.nn.conv_transpose(x, w, (1, 4, 4, 4, 2), strides=[1, 2, 2, 2, 1]),
+                   _normal(1, 2, 2, 2, 3), _normal(2, 2, 2, 2, 3, seed=1)))
+
+
+@case
+def conv_transpose_bad_output_shape(tf: Any) -> Any:
+    return tf.nn.conv_transpose(tf.ones([1, 3, 3, 3, 3, 1]), tf.ones([1, 1, 1, 1, 1, 1]), [1, 3, 3, 3, 3, 1], 1)
+
+
+@case
+def atrous_conv2d_transpose_rates_and_paddings(tf: Any) -> Any:
+    w = _normal(3, 3, 2, 3, seed=1)
+    return (_grads(tf, lambda x, f: tf.nn.atrous_conv2d_transpose(x, f, [2, 9, 9, 2], 2, "VALID"),
+                   _normal(2, 5, 5, 3), w),
+            _grads(tf, lambda x, f: tf.nn.atrous_conv2d_transpose(x, f, [1, 6, 7, 2], 3, "SAME"), _normal(1, 6, 7, 3),
+                   w),
+            _grads(tf, lambda x, f: tf.nn.atrous_conv2d_transpose(x, f, [1, 5, 5, 2], 1, "SAME"), _normal(1, 5, 5, 3),
+                   w))
+
+
+@case
+def atrous_conv2d_transpose_rate_zero(tf: Any) -> Any:
+    return tf.nn.atrous_conv2d_transpose(tf.ones([1, 3, 3, 1]), tf.ones([1, 1, 1, 1]), [1, 3, 3, 1], 0, "SAME")
+
+
+@case
+def atrous_conv2d_transpose_channel_mismatch(tf: Any) -> Any:
+    return tf.nn.atrous_conv2d_transpose(tf.ones([1, 3, 3, 2]), tf.ones([1, 1, 1, 1]), [1, 3, 3, 1], 2, "SAME")
+
+
+# -- small composites -------------------------------------------------------------------------------------------------
+
+@case
+def crelu_axes_with_gradients(tf: Any) -> Any:
+    return (_grads(tf, lambda v: tf.nn.crelu(v), _normal(2, 3)), _grads(tf, lambda v: tf.nn.crelu(v, axis=0),
+                                                                         _normal(2, 3)),
+            _plain(tf.nn.crelu(tf.constant([[-1, 2]]))))
+
+
+@case
+def log_poisson_loss_values_and_gradients(tf: Any) -> Any:
+    t = np.array([[0.0, 0.5, 1.0, 2.0, 7.0], [3.0, 1.5, 0.0, 10.0, 0.2]])
+    return (_grads(tf, lambda v: tf.nn.log_poisson_loss(tf.constant(t), v), _normal(2, 5)),
+            _grads(tf, lambda v: tf.nn.log_poisson_loss(tf.constant(t), v, compute_full_loss=True), _normal(2, 5)),
+            _grads(tf, lambda tt: tf.nn.log_poisson_loss(tt, tf.constant(_normal(2, 5)), compute_full_loss=True),
+                   t + 0.25))
+
+
+@case
+def log_poisson_loss_shape_mismatch(tf: Any) -> Any:
+    return tf.nn.log_poisson_loss(tf.ones([2, 3]), tf.ones([3]))
+
+
+@case
+def sufficient_statistics_and_normalize_moments(tf: Any) -> Any:
+    x = _normal(3, 4, 2)
+    out = []
+    for shift in (None, 0.5):
+        for keepdims in (False, True):
+            c, m, v, s = tf.nn.sufficient_statistics(tf.constant(x), [0, 2], shift=shift, keepdims=keepdims)
+            mean, var = tf.nn.normalize_moments(c, m, v, s)
+            out.append((_plain(c), _plain(m), _plain(v), None if s is None else _plain(s), _plain(mean),
+                        _plain(var)))
+    out.append(_grads(tf, lambda v: tf.stack(tf.nn.normalize_moments(*tf.nn.sufficient_statistics(v, [1]))), x))
+    return out
+
+
+@case
+def weighted_moments_values_and_gradients(tf: Any) -> Any:
+    x = _normal(3, 4)
+    w = np.abs(_normal(3, 1, seed=1))
+    return (_grads(tf, lambda v, f: tf.stack(tf.nn.weighted_moments(v, [0, 1], f)), x, w),
+            _grads(tf, lambda v, f: tf.concat(tf.nn.weighted_moments(v, [1], f, keepdims=True), 1), x, w),
+            [_plain(t) for t in tf.nn.weighted_moments(tf.constant(x, tf.float16), [0], tf.constant(w, tf.float16))],
+            [_plain(t) for t in tf.nn.weighted_moments(tf.constant(x), [0], tf.zeros([3, 1], tf.float64))])
+
+
+@case
+def batch_norm_with_global_normalization_both_ways(tf: Any) -> Any:
+    x, m, v, b, g = _normal(2, 3), _normal(3, seed=1), np.abs(_normal(3, seed=2)), _normal(3, seed=3), \
+        _normal(3, seed=4)
+    return (_grads(tf, lambda *a: tf.nn.batch_norm_with_global_normalization(*a, 1e-3, True), x, m, v, b, g),
+            _grads(tf, lambda *a: tf.nn.batch_norm_with_global_normalization(*a, 1e-3, False), x, m, v, b, g))
+
+
+@case
+def zero_fraction_alias(tf: Any) -> Any:
+    return _plain(tf.nn.zero_fraction(tf.constant([[0.0, 1.0], [0.0, 0.0]]))), \
+        _plain(tf.nn.zero_fraction(tf.constant([0, 3, 0, 0, 5])))
+
+
 if __name__ == "__main__":
     _main(CASES)

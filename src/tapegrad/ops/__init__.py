@@ -28,7 +28,7 @@ from . import convolution_nd  # noqa: F401
 from . import distribute_losses  # noqa: F401  (tf.nn.compute_average_loss, scale_regularization_loss)
 from . import image_color  # noqa: F401  (kprep)
 from . import linalg_ext, math_ext, array_ext, sobol  # noqa: F401  (sci)
-from . import ctc  # noqa: F401  (signal)
+from . import ctc, nn_ext  # noqa: F401  (signal)
 from . import _operators  # noqa: F401
 
 _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, complex_ops, comparison, clip_ops,
@@ -40,7 +40,7 @@ _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, comp
             random_extra, quantization_ops, random_candidates, signal_ext, convolution_nd, distribute_losses)
 _MODULES += (image_color,)  # kprep
 _MODULES += (linalg_ext, math_ext, array_ext, sobol)  # sci
-_MODULES += (ctc,)  # signal
+_MODULES += (ctc, nn_ext)  # signal
 
 
 def collect(namespace: str) -> dict[str, Any]:

@@ -1,0 +1,404 @@
+"""More of ``tf.nn``: ``space_to_depth`` / ``depth_to_space`` (a pair of linear ops, each the other's adjoint), the
+rank-generic ``convolution`` / ``conv_transpose``, ``atrous_conv2d_transpose``, ``crelu``, the moment helpers
+(``sufficient_statistics``, ``normalize_moments``, ``weighted_moments``), ``log_poisson_loss``,
+``batch_norm_with_global_normalization`` and the ``tf.nn.zero_fraction`` alias.
+
+Everything except the two block rearrangements is composed from differentiable ops in TF's order of operations,
+so values, dtypes and gradients (of every order) follow TF.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _dtypes
+from .._dispatch import apply1
+from .._registry import defop, spec
+from .._tensor import Tensor
+from ..errors import InvalidArgumentError, NotFoundError
+from . import (
+    activations,
+    arithmetic,
+    comparison,
+    convolution_nd,
+    core,
+    indexing,
+    joining,
+    math_ext,
+    normalization,
+    reductions,
+    shape_ops,
+    unary_math,
+)
+from . import convolution as _conv
+from ._common import to_tensor
+from ._nn_common import _run
+
+# -- space_to_depth / depth_to_space ------------------------------------------------------------------------------
+
+
+def _s2d(x: Any, bs: int) -> Any:
+    n, h, w, c = x.shape
+    y = x.reshape(n, h // bs, bs, w // bs, bs, c).transpose(0, 1, 3, 2, 4, 5)
+    return y.reshape(n, h // bs, w // bs, bs * bs * c)
+
+
+def _d2s(x: Any, bs: int) -> Any:
+    n, h, w, c = x.shape
+    y = x.reshape(n, h, w, bs, bs, c // (bs * bs)).transpose(0, 1, 3, 2, 4, 5)
+    return y.reshape(n, h * bs, w * bs, c // (bs * bs))
+
+
+def _s2d_fwd(F: Any, x: Any, block_size: int) -> Any:
+    return _s2d(x, block_size)  # (the reshape after the transpose copies: the result is contiguous)
+
+
+def _d2s_fwd(F: Any, x: Any, block_size: int) -> Any:
+    return _d2s(x, block_size)
+
+
+def _blocks_ref(x: np.ndarray, bs: int, to_depth: bool) -> np.ndarray:
+    """Reference by the definition: depth ``(dy * bs + dx) * C + c`` holds pixel ``(y * bs + dy, x * bs + dx)``."""
+    if to_depth:
+        n, h, w, c = x.shape
+        out = np.zeros((n, h // bs, w // bs, bs * bs * c), x.dtype)
+        for dy in range(bs):
+            for dx in range(bs):
+                out[..., (dy * bs + dx) * c:(dy * bs + dx + 1) * c] = x[:, dy::bs, dx::bs, :]
+        return out
+    n, h, w, d = x.shape
+    c = d // (bs * bs)
+    out = np.zeros((n, h * bs, w * bs, c), x.dtype)
+    for dy in range(bs):
+        for dx in range(bs):
+            out[:, dy::bs, dx::bs, :] = x[..., (dy * bs + dx) * c:(dy * bs + dx + 1) * c]
+    return out
+
+
+SPACE_TO_DEPTH = defop(
+    "space_to_depth", _s2d_fwd,
+    lambda F, g, ins, out, p, needs: (_run(F, DEPTH_TO_SPACE, g, **p),),
+    lambda F, ts, ins, out, p: None if ts[0] is None else _run(F, SPACE_TO_DEPTH, ts[0], **p),
+    linear=True, save_in=False,
+    test=[spec(lambda tf, x: tf.nn.space_to_depth(x, 2), lambda rng: (rng.normal(size=(2, 4, 6, 3)),),
+               ref=lambda x: _blocks_ref(x, 2, True)),
+          spec(lambda tf, x: tf.nn.space_to_depth(x, 3), lambda rng: (rng.normal(size=(1, 3, 6, 2)),),
+               ref=lambda x: _blocks_ref(x, 3, True), name="block3")],
+)
+
+DEPTH_TO_SPACE = defop(
+    "depth_to_space", _d2s_fwd,
+    lambda F, g, ins, out, p, needs: (_run(F, SPACE_TO_DEPTH, g, **p),),
+    lambda F, ts, ins, out, p: None if ts[0] is None else _run(F, DEPTH_TO_SPACE, ts[0], **p),
+    linear=True, save_in=False,
+    test=spec(lambda tf, x: tf.nn.depth_to_space(x, 2), lambda rng: (rng.normal(size=(2, 2, 3, 8)),),
+              ref=lambda x: _blocks_ref(x, 2, False)),
+)
+
+
+def _block_args(input: Any, block_size: Any, data_format: str, op: str) -> Tensor:
+    x = to_tensor(input)
+    if data_format not in ("NHWC", "NCHW", "NCHW_VECT_C"):
+        raise InvalidArgumentError(f"{op}: data_format must be 'NHWC' (or 'NCHW'/'NCHW_VECT_C', which TF runs on GPU "
+                                   f"only), got {data_format!r}.")
+    if data_format != "NHWC":
+        raise NotFoundError(f"{op}: data_format={data_format!r} has no CPU kernel in TF (GPU only); transpose to NHWC "
+                            "with tf.transpose(x, [0, 2, 3, 1]) first.")
+    if not isinstance(block_size, (int, np.integer)) or block_size < 2:
+        raise InvalidArgumentError(f"{op}: block_size must be an integer >= 2, got {block_size!r}.")
+    if x._value.ndim != 4:
+        raise InvalidArgumentError(f"{op}: input must have rank 4 [batch, height, width, depth], got shape "
+                                   f"{list(x._value.shape)}.")
+    if x._value.dtype.kind in "SUO":
+        raise TypeError(f"{op}: input must be numeric, got {x.dtype.name}.")
+    return x
+
+
+def space_to_depth(input: Any, block_size: int, data_format: str = "NHWC", name: str | None = None) -> Tensor:  # noqa: A002
+    """Move ``block_size x block_size`` spatial blocks into the depth: ``[b, h, w, c]`` becomes
+    ``[b, h / bs, w / bs, bs * bs * c]`` (depth index ``(dy * bs + dx) * c + channel``). Linear, exact gradients.
+
+    >>> import tapegrad as tf
+    >>> x = tf.reshape(tf.range(16), [1, 4, 4, 1])
+    >>> tf.nn.space_to_depth(x, 2)[0, 0, 0].numpy().tolist()
+    [0, 1, 4, 5]
+    """
+    op = "space_to_depth"
+    x = _block_args(input, block_size, data_format, op)
+    _, h, w, _ = x._value.shape
+    if h % block_size or w % block_size:
+        raise InvalidArgumentError(f"{op}: height {h} and width {w} must be divisible by block_size {block_size}.")
+    return apply1(SPACE_TO_DEPTH, x, {"block_size": int(block_size)})
+
+
+def depth_to_space(input: Any, block_size: int, data_format: str = "NHWC", name: str | None = None) -> Tensor:  # noqa: A002
+    """The inverse of :func:`space_to_depth`: ``[b, h, w, bs * bs * c]`` becomes ``[b, h * bs, w * bs, c]``.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.depth_to_space(tf.reshape(tf.range(4), [1, 1, 1, 4]), 2)[0, :, :, 0].numpy().tolist()
+    [[0, 1], [2, 3]]
+    """
+    op = "depth_to_space"
+    x = _block_args(input, block_size, data_format, op)
+    d = x._value.shape[3]
+    if d % (block_size * block_size):
+        raise InvalidArgumentError(f"{op}: depth {d} must be divisible by block_size**2 = {block_size * block_size}.")
+    return apply1(DEPTH_TO_SPACE, x, {"block_size": int(block_size)})
+
+
+# -- rank-generic convolutions ------------------------------------------------------------------------------------
+
+
+def _conv_rank(n: int, what: str, op: str) -> None:
+    if not 1 <= n <= 3:
+        raise ValueError(f"{op}: {what} gives {n} spatial dimensions; only 1, 2 or 3 are supported.")
+
+
+def _full_sequence(value: Any, n: int, channels_last: bool, what: str, op: str) -> list[int]:
+    """TF's ``_get_sequence``: None -> 1, an int or ``n`` values per spatial dimension -> ``n + 2`` values."""
+    v = [1] if value is None else ([int(value)] if np.ndim(value) == 0 else [int(a) for a in value])
+    if len(v) == n + 2:
+        return v
+    if len(v) == 1:
+        v = v * n
+    if len(v) != n:
+        raise ValueError(f"{op}: {what} must have 1, {n} or {n + 2} entries, got {value!r}.")
+    return [1, *v, 1] if channels_last else [1, 1, *v]
+
+
+def convolution(input: Any, filters: Any, strides: Any = None, padding: str = "VALID",  # noqa: A002
+                data_format: str | None = None, dilations: Any = None, name: str | None = None) -> Tensor:
+    """N-D convolution (``conv1d``/``conv2d``/``conv3d`` chosen by ``filters``' rank), channels last by default;
+    ``strides`` and ``dilations`` default to 1. Leading batch dimensions beyond one are flattened and restored.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.convolution(tf.ones([1, 5, 5, 2]), tf.ones([3, 3, 2, 4]), padding="SAME").shape
+    TensorShape([1, 5, 5, 4])
+    """
+    op = "convolution"
+    x, w = to_tensor(input), to_tensor(filters)
+    n = w._value.ndim - 2
+    _conv_rank(n, "filters' rank - 2", op)
+    batch_dims = x._value.ndim - n - 1
+    if batch_dims < 1:
+        raise ValueError(f"{op}: input of shape {list(x._value.shape)} has too few dimensions for a {n}-D "
+                         f"convolution (filters {list(w._value.shape)}).")
+    lead = x._value.shape[:batch_dims]
+    if batch_dims > 1:
+        x = shape_ops.reshape(x, [-1, *x._value.shape[batch_dims:]])
+    last = data_format is None or not data_format.startswith("NC")
+    strides = _full_sequence(strides, n, last, "strides", op)
+    dilations = _full_sequence(dilations, n, last, "dilations", op)
+    if n == 1:
+        y = _conv.conv1d(x, w, strides, padding, data_format or "NWC", dilations)
+    elif n == 2:
+        y = _conv.conv2d(x, w, strides, padding, data_format or "NHWC", dilations)
+    else:
+        y = _conv.conv3d(x, w, strides, padding, data_format or "NDHWC", dilations)
+    if batch_dims > 1:
+        y = shape_ops.reshape(y, [*lead, *y.shape[1:]])
+    return y
+
+
+def conv_transpose(input: Any, filters: Any, output_shape: Any, strides: Any, padding: str = "SAME",  # noqa: A002
+                   data_format: str | None = None, dilations: Any = None, name: str | None = None) -> Tensor:
+    """Transposed convolution of rank 1, 2 or 3, chosen by the length of ``output_shape`` (3, 4 or 5).
+
+    >>> import tapegrad as tf
+    >>> tf.nn.conv_transpose(tf.ones([1, 3, 3, 4]), tf.ones([3, 3, 2, 4]), [1, 6, 6, 2], strides=2).shape
+    TensorShape([1, 6, 6, 2])
+    """
+    op = "conv_transpose"
+    if isinstance(output_shape, Tensor):
+        n = int(output_shape.shape[0]) - 2
+    elif isinstance(output_shape, Sequence) or isinstance(output_shape, np.ndarray):
+        n = len(output_shape) - 2
+    else:
+        raise ValueError(f"{op}: output_shape must be a tensor or a sized sequence, got {output_shape!r}.")
+    if not 1 <= n <= 3:
+        raise ValueError(f"{op}: output_shape must have length 3, 4 or 5 (rank 1-3 transposed convolution), got "
+                         f"{n + 2}.")
+    if n == 1:
+        return convolution_nd.conv1d_transpose(input, filters, output_shape, strides, padding, data_format or "NWC",
+                                               dilations)
+    if n == 2:
+        return _conv.conv2d_transpose(input, filters, output_shape, strides, padding, data_format or "NHWC",
+                                            dilations)
+    return convolution_nd.conv3d_transpose(input, filters, output_shape, strides, padding, data_format or "NDHWC",
+                                           dilations)
+
+
+def atrous_conv2d_transpose(value: Any, filters: Any, output_shape: Any, rate: int, padding: str,
+                            name: str | None = None) -> Tensor:
+    """The transpose (gradient) of :func:`tf.nn.atrous_conv2d`: a stride-1 transposed convolution whose filter taps
+    are ``rate`` pixels apart (NHWC; ``filters`` ``[h, w, out_channels, in_channels]``).
+
+    >>> import tapegrad as tf
+    >>> tf.nn.atrous_conv2d_transpose(tf.ones([1, 4, 4, 3]), tf.ones([3, 3, 2, 3]), [1, 8, 8, 2], 2, "VALID").shape
+    TensorShape([1, 8, 8, 2])
+    """
+    op = "atrous_conv2d_transpose"
+    x, w = to_tensor(value), to_tensor(filters)
+    if x._value.ndim != 4 or w._value.ndim != 4:
+        raise ValueError(f"{op}: value and filters must have rank 4, got shapes {list(x._value.shape)} and "
+                         f"{list(w._value.shape)}.")
+    if x._value.shape[3] != w._value.shape[3]:
+        raise ValueError(f"{op}: value has {x._value.shape[3]} channels but filters expect {w._value.shape[3]} input "
+                         "channels (their last dimension).")
+    if rate < 1:
+        raise ValueError(f"{op}: rate must be at least 1, got {rate}.")
+    if padding not in ("SAME", "VALID"):
+        raise ValueError(f"{op}: padding must be 'VALID' or 'SAME', got {padding!r}.")
+    shape = [int(s) for s in (output_shape.numpy() if isinstance(output_shape, Tensor) else output_shape)]
+    if len(shape) != 4:
+        raise ValueError(f"{op}: output_shape must have 4 entries [batch, height, width, channels], got {shape}.")
+    if shape[3] != w._value.shape[2]:
+        raise ValueError(f"{op}: output_shape has {shape[3]} channels but filters produce {w._value.shape[2]} (their "
+                         "third dimension).")
+    return _conv.conv2d_transpose(x, w, shape, 1, padding, "NHWC", rate)
+
+
+# -- small composites -----------------------------------------------------------------------------------------------
+
+
+def crelu(features: Any, axis: int = -1, name: str | None = None) -> Tensor:
+    """Concatenated ReLU: ``concat([relu(x), relu(-x)], axis)``, doubling that dimension.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.crelu([-1.0, 2.0]).numpy().tolist()
+    [0.0, 2.0, 1.0, 0.0]
+    """
+    x = to_tensor(features)
+    return activations.relu(joining.concat([x, arithmetic.negative(x)], axis=axis))
+
+
+def log_poisson_loss(targets: Any, log_input: Any, compute_full_loss: bool = False, name: str | None = None) -> Tensor:
+    """Negative Poisson log-likelihood with the rate given as ``log_input``: ``exp(log_input) - log_input *
+    targets``, plus the Stirling term ``t log t - t + log(2 pi t) / 2`` (for targets > 1) when ``compute_full_loss``.
+
+    >>> import tapegrad as tf
+    >>> round(float(tf.nn.log_poisson_loss(tf.constant(3.0), tf.constant(0.5))), 5)
+    0.14872
+    """
+    t, li = to_tensor(targets), to_tensor(log_input)
+    if t.dtype != li.dtype:
+        t = core.cast(t, li.dtype) if not isinstance(targets, Tensor) else t
+    if tuple(t.shape) != tuple(li.shape):
+        raise ValueError(f"log_poisson_loss: log_input and targets must have the same shape, got "
+                         f"{list(li.shape)} and {list(t.shape)}.")
+    result = arithmetic.subtract(unary_math.exp(li), arithmetic.multiply(li, t))
+    if compute_full_loss:
+        stirling = arithmetic.add(arithmetic.subtract(arithmetic.multiply(t, unary_math.log(t)), t),
+                                  arithmetic.multiply(core.constant(0.5, t.dtype),
+                                                      unary_math.log(arithmetic.multiply(
+                                                          core.constant(2 * math.pi, t.dtype), t))))
+        zeros = core.zeros_like(t)
+        cond = comparison.logical_and(comparison.greater_equal(t, zeros), comparison.less_equal(t, core.ones_like(t)))
+        result = arithmetic.add(result, indexing.where(cond, zeros, stirling))
+    return result
+
+
+def sufficient_statistics(x: Any, axes: Any, shift: Any = None, keepdims: bool = False,
+                          name: str | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+    """``(count, sum(x - shift), sum((x - shift)**2), shift)`` over ``axes`` (no shift: plain sums); ``count`` is
+    the number of reduced elements in ``x``'s dtype.
+
+    >>> import tapegrad as tf
+    >>> c, m, v, s = tf.nn.sufficient_statistics(tf.constant([[1.0, 2.0], [3.0, 4.0]]), [0])
+    >>> float(c), m.numpy().tolist(), v.numpy().tolist(), s
+    (2.0, [4.0, 6.0], [10.0, 20.0], None)
+    """
+    t = to_tensor(x)
+    axes = [int(a) for a in (axes if isinstance(axes, (list, tuple)) else [axes])]
+    shape = t._value.shape
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    counts = core.constant(count, t.dtype)
+    if shift is not None:
+        sh = to_tensor(shift)
+        m_ss = arithmetic.subtract(t, sh)
+        v_ss = arithmetic.squared_difference(t, sh)
+    else:
+        sh = None
+        m_ss = t
+        v_ss = unary_math.square(t)
+    return (counts, reductions.reduce_sum(m_ss, axes, keepdims=keepdims),
+            reductions.reduce_sum(v_ss, axes, keepdims=keepdims), sh)
+
+
+def normalize_moments(counts: Any, mean_ss: Any, variance_ss: Any, shift: Any,
+                      name: str | None = None) -> tuple[Tensor, Tensor]:
+    """Mean and variance from :func:`sufficient_statistics`: ``mean = mean_ss / counts + shift``, ``variance =
+    variance_ss / counts - (mean_ss / counts)**2``.
+
+    >>> import tapegrad as tf
+    >>> m, v = tf.nn.normalize_moments(tf.constant(2.0), tf.constant([4.0]), tf.constant([10.0]), None)
+    >>> m.numpy().tolist(), v.numpy().tolist()
+    ([2.0], [1.0])
+    """
+    m_ss, v_ss = to_tensor(mean_ss), to_tensor(variance_ss)
+    divisor = unary_math.reciprocal(to_tensor(counts))
+    shifted_mean = arithmetic.multiply(m_ss, divisor)
+    mean = shifted_mean if shift is None else arithmetic.add(shifted_mean, to_tensor(shift))
+    variance = arithmetic.subtract(arithmetic.multiply(v_ss, divisor), unary_math.square(shifted_mean))
+    return mean, variance
+
+
+def weighted_moments(x: Any, axes: Any, frequency_weights: Any, keepdims: bool = False,
+                     name: str | None = None) -> tuple[Tensor, Tensor]:
+    """Frequency-weighted mean and variance over ``axes`` (``div_no_nan``: zero total weight gives 0); float16 is
+    computed in float32, as in TF.
+
+    >>> import tapegrad as tf
+    >>> m, v = tf.nn.weighted_moments(tf.constant([1.0, 2.0, 4.0]), [0], tf.constant([1.0, 1.0, 2.0]))
+    >>> float(m), float(v)
+    (2.75, 1.6875)
+    """
+    t, fw = to_tensor(x), to_tensor(frequency_weights)
+    axes = [int(a) for a in (axes if isinstance(axes, (list, tuple)) else [axes])]
+    needs_cast = t.dtype.name == "float16"
+    if needs_cast:
+        t = core.cast(t, _dtypes.float32)
+    if fw.dtype != t.dtype:
+        fw = core.cast(fw, t.dtype)
+    wsum = reductions.reduce_sum(arithmetic.multiply(fw, t), axes, keepdims=True)
+    sum_w = reductions.reduce_sum(arithmetic.add(fw, core.zeros_like(t)), axes, keepdims=True)
+    mean = arithmetic.divide_no_nan(wsum, sum_w)
+    dist = reductions.reduce_sum(arithmetic.multiply(fw, arithmetic.squared_difference(t, mean)), axes, keepdims=True)
+    var = arithmetic.divide_no_nan(dist, sum_w)
+    if not keepdims:
+        mean = shape_ops.squeeze(mean, axis=axes)
+        var = shape_ops.squeeze(var, axis=axes)
+    if needs_cast:
+        mean, var = core.cast(mean, _dtypes.float16), core.cast(var, _dtypes.float16)
+    return mean, var
+
+
+def batch_norm_with_global_normalization(input: Any, mean: Any, variance: Any, beta: Any, gamma: Any,  # noqa: A002
+                                         variance_epsilon: float, scale_after_normalization: bool,
+                                         name: str | None = None) -> Tensor:
+    """Batch normalisation with given moments (the deprecated TF API): :func:`tf.nn.batch_normalization` with
+    ``gamma`` applied only when ``scale_after_normalization``.
+
+    >>> import tapegrad as tf
+    >>> y = tf.nn.batch_norm_with_global_normalization(tf.constant([[1.0, 3.0]]), tf.constant([1.0, 1.0]),
+    ...     tf.constant([4.0, 4.0]), tf.constant([0.0, 0.0]), tf.constant([2.0, 2.0]), 0.0, True)
+    >>> y.numpy().tolist()
+    [[0.0, 2.0]]
+    """
+    return normalization.batch_normalization(input, mean, variance, beta, gamma if scale_after_normalization else None,
+                                             variance_epsilon)
+
+
+zero_fraction = math_ext.zero_fraction
+
+EXPORTS: dict[str, list[str]] = {
+    "nn": ["space_to_depth", "depth_to_space", "convolution", "conv_transpose", "atrous_conv2d_transpose", "crelu",
+           "log_poisson_loss", "sufficient_statistics", "normalize_moments", "weighted_moments",
+           "batch_norm_with_global_normalization", "zero_fraction"],
+}
