@@ -52,6 +52,9 @@ from ._example_pb import (
 from ._tensor import Variable
 
 __all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "save_weights_file", "load_weights_file",
+           "ExponentialMovingAverage", "CheckpointOptions", "CheckpointReader", "CheckpointState", "load_checkpoint",
+           "list_variables", "load_variable", "get_checkpoint_state", "checkpoints_iterator", "ClusterSpec",
+           "Coordinator",
            "Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists", "BytesList",
            "FloatList", "Int64List"]
 
@@ -358,15 +361,9 @@ _STATE_LINE = re.compile(r'^(model_checkpoint_path|all_model_checkpoint_paths):\
 
 
 def _update_state_file(path: Path) -> None:
+    # As TF's Checkpoint.save: the state file names only the newest checkpoint (a CheckpointManager keeps a list)
     state = path.parent / "checkpoint"
-    previous: list[str] = []
-    if state.is_file():
-        for line in state.read_text().splitlines():
-            m = _STATE_LINE.match(line)
-            if m and m.group(1) == "all_model_checkpoint_paths" and m.group(2) != path.name:
-                previous.append(m.group(2))
-    paths = [*previous, path.name]
-    text = f'model_checkpoint_path: "{path.name}"\n' + "".join(f'all_model_checkpoint_paths: "{p}"\n' for p in paths)
+    text = f'model_checkpoint_path: "{path.name}"\nall_model_checkpoint_paths: "{path.name}"\n'
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="checkpoint.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
@@ -434,3 +431,16 @@ def load_weights_file(model: Any, filepath: Any, skip_mismatch: bool = False) ->
 
 
 from ._checkpoint_manager import CheckpointManager  # noqa: E402  (it uses Checkpoint's files)
+from ._train_utils import (  # noqa: E402  (they read Checkpoint's files)
+    CheckpointOptions,
+    CheckpointReader,
+    CheckpointState,
+    ClusterSpec,
+    Coordinator,
+    ExponentialMovingAverage,
+    checkpoints_iterator,
+    get_checkpoint_state,
+    list_variables,
+    load_checkpoint,
+    load_variable,
+)

@@ -730,5 +730,128 @@ def audio_encode_negative_rate(tf: Any) -> Any:
     return tf.audio.encode_wav(tf.constant([[0.1]]), -5)
 
 
+# -- tf.train: ExponentialMovingAverage, checkpoint inspection, ClusterSpec, Coordinator -----------------------------
+
+@case
+def train_ema_updates_and_names(tf: Any) -> Any:
+    w = tf.Variable([1.0, 2.0], name="w")
+    ema = tf.train.ExponentialMovingAverage(0.9)
+    ema.apply([w])
+    first = ema.average(w).numpy()
+    w.assign([3.0, 4.0])
+    ema.apply([w])
+    return (first, ema.average(w).numpy(), ema.average_name(w), ema.name, ema.average(w).name,
+            ema.average(w).trainable, ema.average(tf.Variable(1.0)))
+
+
+@case
+def train_ema_num_updates_warmup_float64(tf: Any) -> Any:
+    n = tf.Variable(0)
+    ema = tf.train.ExponentialMovingAverage(0.99, num_updates=n, name="avg")
+    u = tf.Variable(0.0, dtype=tf.float64, name="u")
+    out = []
+    for value in (10.0, 3.0, -7.5):
+        ema.apply([u])
+        u.assign(value)
+        n.assign_add(1)
+        out.append(ema.average(u).numpy())
+    return out, ema.average_name(u)
+
+
+@case
+def train_ema_inside_function(tf: Any) -> Any:
+    v = tf.Variable([1.0, 2.0])
+    ema = tf.train.ExponentialMovingAverage(0.75)
+
+    @tf.function
+    def step() -> Any:
+        v.assign_add([0.5, -1.0])
+        ema.apply([v])
+        return ema.average(v).read_value()
+
+    return [step().numpy() for _ in range(3)]
+
+
+@case
+def train_ema_int_variable_error(tf: Any) -> Any:
+    return tf.train.ExponentialMovingAverage(0.5).apply([tf.Variable(3)])
+
+
+@case
+def train_ema_tensor_error(tf: Any) -> Any:
+    return tf.train.ExponentialMovingAverage(0.5).apply([tf.constant(3.0)])
+
+
+@case
+def train_checkpoint_inspection(tf: Any) -> Any:
+    d = tempfile.mkdtemp()
+    ckpt = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0]), s=tf.Variable(3, dtype=tf.int64))
+    paths = [ckpt.save(os.path.join(d, "c")) for _ in range(2)]
+    names = [n for n, _ in tf.train.list_variables(d) if n != "_CHECKPOINTABLE_OBJECT_GRAPH"]
+    shapes = [s for n, s in tf.train.list_variables(d) if n != "_CHECKPOINTABLE_OBJECT_GRAPH"]
+    reader = tf.train.load_checkpoint(paths[0])
+    dtypes = {k: v for k, v in reader.get_variable_to_dtype_map().items() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"}
+    state = tf.train.get_checkpoint_state(d)
+    return (names, shapes, tf.train.load_variable(d, "v/.ATTRIBUTES/VARIABLE_VALUE"),
+            reader.get_tensor("save_counter/.ATTRIBUTES/VARIABLE_VALUE"), sorted(dtypes.items()),
+            reader.has_tensor("s/.ATTRIBUTES/VARIABLE_VALUE"), reader.has_tensor("nope"),
+            os.path.basename(state.model_checkpoint_path), [os.path.basename(p) for p in
+                                                             state.all_model_checkpoint_paths],
+            [os.path.basename(p) for p in tf.train.checkpoints_iterator(d, timeout=0.05)],
+            tf.train.get_checkpoint_state(tempfile.mkdtemp()))
+
+
+@case
+def train_load_variable_missing_key(tf: Any) -> Any:
+    d = tempfile.mkdtemp()
+    tf.train.Checkpoint(v=tf.Variable(1.0)).save(os.path.join(d, "c"))
+    return tf.train.load_variable(d, "nope")
+
+
+@case
+def train_list_variables_missing_file(tf: Any) -> Any:
+    return tf.train.list_variables(os.path.join(tempfile.mkdtemp(), "none"))
+
+
+@case
+def train_cluster_spec(tf: Any) -> Any:
+    cs = tf.train.ClusterSpec({"worker": ["a:1", "b:2"], "ps": ["c:3"]})
+    sparse = tf.train.ClusterSpec({"worker": {1: "x:1", 3: "y:2"}})
+    return (cs.jobs, cs.num_tasks("worker"), cs.task_address("worker", 1), cs.as_dict(), cs.task_indices("ps"),
+            sparse.as_dict(), sparse.task_indices("worker"), sparse.job_tasks("worker"),
+            tf.train.ClusterSpec(cs) == cs, bool(tf.train.ClusterSpec({})))
+
+
+@case
+def train_cluster_spec_unknown_job(tf: Any) -> Any:
+    return tf.train.ClusterSpec({"worker": ["a:1"]}).num_tasks("chief")
+
+
+@case
+def train_coordinator(tf: Any) -> Any:
+    import threading
+
+    coord = tf.train.Coordinator()
+    out = [coord.should_stop()]
+
+    def worker() -> None:
+        with coord.stop_on_exception():
+            raise ValueError("boom")
+
+    t = threading.Thread(target=worker)
+    t.start()
+    try:
+        coord.join([t])
+    except ValueError as e:
+        out.append(("raised", str(e)))
+    out.append((coord.should_stop(), coord.joined))
+    coord.clear_stop()
+    out.append(coord.should_stop())
+    coord.request_stop(tf.errors.OutOfRangeError(None, None, "done"))
+    coord.join([])
+    out.append(coord.should_stop())
+    return out
+
+
 if __name__ == "__main__":
     _main(CASES)
