@@ -108,7 +108,7 @@ def test_coordinator_grace_period_and_clean_stops() -> None:
 
 
 def test_cluster_spec_checks_and_copies() -> None:
-    with pytest.raises(TypeError, match="must be a dictionary"):
+    with pytest.raises(TypeError, match="must be a dict"):
         tf.train.ClusterSpec(["a:1"])
     with pytest.raises(TypeError, match="list or a dict"):
         tf.train.ClusterSpec({"worker": "a:1"})
@@ -116,6 +116,7 @@ def test_cluster_spec_checks_and_copies() -> None:
     with pytest.raises(ValueError, match="No task with index 1"):
         cs.task_address("w", 1)
     assert repr(cs) == "ClusterSpec({'w': {0: 'a:1', 2: 'c:3'}})" and cs != tf.train.ClusterSpec({"w": ["a:1"]})
+    assert tf.train.ClusterSpec is tf.distribute.cluster_resolver.ClusterSpec
 
 
 def test_checkpoint_options_accepted(tmp_path) -> None:

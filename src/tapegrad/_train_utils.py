@@ -1,6 +1,6 @@
 """More of ``tf.train``: ``ExponentialMovingAverage``, checkpoint inspection (``load_checkpoint``,
-``list_variables``, ``load_variable``, ``get_checkpoint_state``, ``checkpoints_iterator``), ``CheckpointOptions``,
-``ClusterSpec`` and ``Coordinator``.
+``list_variables``, ``load_variable``, ``get_checkpoint_state``, ``checkpoints_iterator``), ``CheckpointOptions``
+and ``Coordinator`` (``tf.train.ClusterSpec`` is ``distribute/_cluster.py``'s).
 
 Checkpoint entries are named as TF names those of ``tf.train.Checkpoint``: ``<object path>/.ATTRIBUTES/
 VARIABLE_VALUE`` (``save_counter/.ATTRIBUTES/VARIABLE_VALUE``, ``v/.ATTRIBUTES/VARIABLE_VALUE`` for
@@ -24,8 +24,7 @@ from . import _dtypes, errors
 from ._tensor import Variable
 
 __all__ = ["ExponentialMovingAverage", "CheckpointOptions", "CheckpointReader", "CheckpointState", "load_checkpoint",
-           "list_variables", "load_variable", "get_checkpoint_state", "checkpoints_iterator", "ClusterSpec",
-           "Coordinator"]
+           "list_variables", "load_variable", "get_checkpoint_state", "checkpoints_iterator", "Coordinator"]
 
 
 # -- ExponentialMovingAverage --------------------------------------------------------------------------------------
@@ -315,86 +314,7 @@ def checkpoints_iterator(checkpoint_dir: Any, min_interval_secs: float = 0, time
             time.sleep(wait)
 
 
-# -- ClusterSpec, Coordinator --------------------------------------------------------------------------------------
-
-class ClusterSpec:
-    """Jobs and their task addresses (``tf.train.ClusterSpec``), as the ``TF_CONFIG`` cluster of multi-worker
-    training describes them: ``{"worker": ["host0:2222", "host1:2222"], "ps": {0: "host2:2222"}}``.
-
-    >>> import tapegrad as tf
-    >>> cs = tf.train.ClusterSpec({"worker": ["a:1", "b:2"], "ps": ["c:3"]})
-    >>> cs.jobs, cs.num_tasks("worker"), cs.task_address("worker", 1)
-    (['worker', 'ps'], 2, 'b:2')
-    """
-
-    def __init__(self, cluster: Any) -> None:
-        if isinstance(cluster, ClusterSpec):
-            cluster = cluster.as_dict()
-        if not isinstance(cluster, dict):
-            raise TypeError(f"`cluster` must be a dictionary mapping one or more job names to (i) a list of task "
-                            f"addresses or (ii) a dictionary mapping task indices to addresses; got {cluster!r}.")
-        self._jobs: dict[str, dict[int, str]] = {}
-        for job, tasks in cluster.items():
-            if isinstance(tasks, (list, tuple)):
-                table = {i: str(a) for i, a in enumerate(tasks)}
-            elif isinstance(tasks, dict):
-                table = {int(i): str(a) for i, a in sorted(tasks.items())}
-            else:
-                raise TypeError(f"The tasks for job {job!r} must be a list or a dict of task addresses; got {tasks!r}.")
-            self._jobs[str(job)] = table
-
-    def _tasks(self, job_name: str) -> dict[int, str]:
-        if job_name not in self._jobs:
-            raise ValueError(f"No such job in cluster: {job_name!r}; the jobs are {self.jobs}.")
-        return self._jobs[job_name]
-
-    @property
-    def jobs(self) -> list[str]:
-        """The job names."""
-        return list(self._jobs)
-
-    def num_tasks(self, job_name: str) -> int:
-        """How many tasks the job has."""
-        return len(self._tasks(job_name))
-
-    def task_indices(self, job_name: str) -> list[int]:
-        """The job's task indices, ascending."""
-        return sorted(self._tasks(job_name))
-
-    def task_address(self, job_name: str, task_index: int) -> str:
-        """The address of one task (ValueError if the job has no such task)."""
-        tasks = self._tasks(job_name)
-        if task_index not in tasks:
-            raise ValueError(f"No task with index {task_index} in job {job_name!r}.")
-        return tasks[task_index]
-
-    def job_tasks(self, job_name: str) -> list[str | None]:
-        """The job's addresses by index (None for gaps in a sparse job)."""
-        tasks = self._tasks(job_name)
-        return [tasks.get(i) for i in range(max(tasks) + 1)] if tasks else []
-
-    def as_dict(self) -> dict[str, Any]:
-        """``{job: [addresses]}`` (a dict of index → address for a job with gaps)."""
-        out: dict[str, Any] = {}
-        for job, tasks in self._jobs.items():
-            dense = sorted(tasks) == list(range(len(tasks)))
-            out[job] = [tasks[i] for i in range(len(tasks))] if dense else dict(tasks)
-        return out
-
-    def __bool__(self) -> bool:
-        return bool(self._jobs)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ClusterSpec) and other._jobs == self._jobs
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"ClusterSpec({self.as_dict()!r})"
-
+# -- Coordinator --------------------------------------------------------------------------------------------------
 
 class Coordinator:
     """Stop a set of threads together (``tf.train.Coordinator``): threads poll ``should_stop()``; any of them (or

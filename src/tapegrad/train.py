@@ -53,7 +53,7 @@ from ._tensor import Variable
 
 __all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "save_weights_file", "load_weights_file",
            "ExponentialMovingAverage", "CheckpointOptions", "CheckpointReader", "CheckpointState", "load_checkpoint",
-           "list_variables", "load_variable", "get_checkpoint_state", "checkpoints_iterator", "ClusterSpec",
+           "list_variables", "load_variable", "get_checkpoint_state", "checkpoints_iterator",
            "Coordinator",
            "Example", "SequenceExample", "Features", "Feature", "FeatureList", "FeatureLists", "BytesList",
            "FloatList", "Int64List"]
@@ -435,7 +435,6 @@ from ._train_utils import (  # noqa: E402  (they read Checkpoint's files)
     CheckpointOptions,
     CheckpointReader,
     CheckpointState,
-    ClusterSpec,
     Coordinator,
     ExponentialMovingAverage,
     checkpoints_iterator,
@@ -444,3 +443,11 @@ from ._train_utils import (  # noqa: E402  (they read Checkpoint's files)
     load_checkpoint,
     load_variable,
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ClusterSpec":  # the class tf.distribute.cluster_resolver uses (tapegrad.distribute loads on use)
+        from .distribute._cluster import ClusterSpec
+
+        return ClusterSpec
+    raise AttributeError(f"module 'tapegrad.train' has no attribute {name!r}")
