@@ -141,6 +141,15 @@ def test_compute_average_loss_and_regularization() -> None:
     assert [float(v) for v in per[0].values] == [1.5, 1.5] and [float(v) for v in per[1].values] == [1.0, 1.0]
 
 
+def test_keras_losses_reduction_names() -> None:
+    r = tf.keras.losses.Reduction
+    assert r.all() == ("auto", "none", "sum", "sum_over_batch_size")
+    with pytest.raises(ValueError, match="Invalid Reduction Key"):
+        r.validate("bad")
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=r.NONE)
+    np.testing.assert_allclose(loss(tf.constant([1]), tf.constant([[0.2, 0.8]])).numpy(), [0.437488], rtol=1e-5)
+
+
 def test_input_contexts_and_options() -> None:
     ctx = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=1, num_replicas_in_sync=4)
     assert (ctx.input_pipeline_id, ctx.num_input_pipelines, ctx.get_per_replica_batch_size(8)) == (1, 2, 2)

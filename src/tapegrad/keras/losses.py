@@ -404,3 +404,31 @@ def deserialize(config: Any) -> Any:
     if isinstance(config, str):
         return get(config)
     return _CLASSES[config["class_name"]].from_config(config.get("config", {}))
+
+
+class Reduction:
+    """The reduction names of TF 2's losses, kept by Keras 3 (``tf.keras.losses.Reduction``): ``NONE`` for one loss
+    per example (as the ``tf.distribute`` custom-loop tutorials use with ``tf.nn.compute_average_loss``).
+
+    >>> import tapegrad as tf
+    >>> loss = tf.keras.losses.MeanSquaredError(reduction=tf.keras.losses.Reduction.NONE)
+    >>> loss(tf.constant([[1.0], [3.0]]), tf.constant([[0.0], [0.0]])).numpy().tolist()
+    [1.0, 9.0]
+    """
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key: str) -> None:
+        if key not in cls.all():
+            raise ValueError(f'Invalid Reduction Key: {key}. Expected keys are "{cls.all()}"')
+
+
+__all__ += ["Reduction"]
