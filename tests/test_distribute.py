@@ -27,7 +27,7 @@ def test_multiworker_under_mpiexec() -> None:
     p = run_mpi("tests.distributed_workers.distribute_checks", 2, timeout=120)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
-    for group in ("collectives", "variables_input", "custom_loop", "fit"):
+    for group in ("collectives", "variables_input", "custom_loop", "fit", "fit_unbuilt"):
         for r in range(2):
             assert f"OK {group} rank {r}" in p.stdout, f"{group} did not pass on rank {r}\n{out}"
 

@@ -149,7 +149,31 @@ def check_fit() -> None:
     ok("fit")
 
 
+
+def fit_unbuilt(distributed: bool, seed: int) -> tuple[list[float], list[np.ndarray]]:
+    """A model without an Input (built by fit, outside the scope) and an optimizer named in compile: the strategy
+    is found through the optimizer, and the weights built by fit start from worker 0's random values."""
+    x, y = make_data()
+    tf.keras.utils.set_random_seed(seed)
+    with (strategy if distributed else tf.distribute.get_strategy()).scope():
+        m = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu", dtype="float64"),
+                                 tf.keras.layers.Dense(2, dtype="float64")])
+        m.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    hist = m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    return hist.history["loss"] + hist.history["mae"], m.get_weights()
+
+
+def check_fit_unbuilt() -> None:
+    logs, weights = fit_unbuilt(True, seed=R)  # every worker draws other initial weights
+    ref_logs, ref_weights = fit_unbuilt(False, seed=0)
+    close(logs, ref_logs)
+    for a, b in zip(weights, ref_weights):
+        close(a, b)
+    ok("fit_unbuilt")
+
+
 check_contexts_and_collectives()
 check_variables_and_input()
 check_custom_loop()
 check_fit()
+check_fit_unbuilt()

@@ -42,7 +42,10 @@ def apply_gradients_hook(optimizer: Any, pairs: list[tuple[Any, Any]]) -> Any:
 
 
 def _model_strategy(model: Any) -> Any:
-    for w in getattr(model, "weights", ()) or ():
+    """The strategy whose scope made the model's weights or its optimizer (TF: the strategy current when the model
+    was made; a model not built yet is found by its optimizer), else the current one."""
+    optimizer = getattr(model, "optimizer", None)
+    for w in [*(getattr(model, "weights", ()) or ()), *(getattr(optimizer, "variables", ()) or ())]:
         info = mirrored_info(w)
         if info is not None:
             return info[0]
