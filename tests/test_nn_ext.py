@@ -53,3 +53,20 @@ def test_docstring_examples_run() -> None:
 
     r = doctest.testmod(nn_ext, optionflags=doctest.ELLIPSIS)
     assert r.attempted >= 25 and r.failed == 0
+
+
+def test_sampled_losses_match_a_direct_computation_and_accept_float64() -> None:
+    rng = np.random.default_rng(3)
+    w, b, x = rng.normal(size=(8, 3)), rng.normal(size=8), rng.normal(size=(2, 3))
+    labels = np.array([[1], [6]])
+    sampled = tf.constant(np.array([0, 2, 6], np.int64))
+    tc, sc = tf.constant([[0.5], [0.25]], tf.float32), tf.constant([0.1, 0.2, 0.4], tf.float32)
+    y = tf.nn.sampled_softmax_loss(tf.constant(w), tf.constant(b), labels, tf.constant(x), 3, 8,
+                                   sampled_values=(sampled, tc, sc))
+    true_logit = np.sum(x * w[labels[:, 0]], 1) + b[labels[:, 0]] - np.log(tc.numpy()[:, 0])
+    samp = x @ w[[0, 2, 6]].T + b[[0, 2, 6]] - np.log(sc.numpy())
+    samp[1, 2] += -np.finfo(np.float32).max  # class 6 is row 1's true class: an accidental hit is removed
+    logits = np.concatenate([true_logit[:, None], samp], 1)
+    ref = -true_logit + np.log(np.sum(np.exp(logits - logits.max(1, keepdims=True)), 1)) + logits.max(1)
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-6)
+    assert y.dtype == tf.float64

@@ -382,5 +382,52 @@ def zero_fraction_alias(tf: Any) -> Any:
         _plain(tf.nn.zero_fraction(tf.constant([0, 3, 0, 0, 5])))
 
 
+# -- sampled losses ---------------------------------------------------------------------------------------------------
+
+def _sampled_case(tf: Any, loss_fn: Callable[..., Any], num_true: int, shards: int = 1, **kw: Any) -> Any:
+    """A sampled loss, its gradients with respect to the weight shards, biases and inputs (dense). float32: TF's
+    sampled losses fail on float64 (they subtract the float32 expected counts without a cast)."""
+    w = [tf.constant(_normal(12 // shards, 3, seed=10 + i), tf.float32) for i in range(shards)]
+    b, x = tf.constant(_normal(12, seed=20), tf.float32), tf.constant(_normal(4, 3, seed=21), tf.float32)
+    labels = np.array([[1, 5], [0, 11], [7, 7], [3, 2]])[:, :num_true]
+    with tf.GradientTape() as tape:
+        tape.watch(w + [b, x])
+        y = loss_fn(w if shards > 1 else w[0], b, labels, x, num_sampled=5, num_classes=12, num_true=num_true, **kw)
+        loss = tf.reduce_sum(y * tf.constant([1.0, 2.0, 3.0, 4.0]))
+    grads = tape.gradient(loss, w + [b, x])
+    return _plain(y, 10.0), [_plain(tf.convert_to_tensor(g), 10.0) for g in grads]
+
+
+@case
+def nce_loss_given_samples(tf: Any) -> Any:
+    sv = tf.random.log_uniform_candidate_sampler(np.array([[1], [0], [7], [3]]), 1, 5, True, 12, seed=3)
+    return [_plain(v) for v in sv], _sampled_case(tf, tf.nn.nce_loss, 1, sampled_values=sv), \
+        _sampled_case(tf, tf.nn.nce_loss, 1, sampled_values=sv, remove_accidental_hits=True)
+
+
+@case
+def nce_loss_two_true_sharded(tf: Any) -> Any:
+    sv = tf.random.uniform_candidate_sampler(np.array([[1, 5], [0, 11], [7, 7], [3, 2]]), 2, 5, False, 12, seed=4)
+    return _sampled_case(tf, tf.nn.nce_loss, 2, shards=3, sampled_values=sv, remove_accidental_hits=True)
+
+
+@case
+def sampled_softmax_loss_seeded_sampler(tf: Any) -> Any:
+    return _sampled_case(tf, tf.nn.sampled_softmax_loss, 1, seed=9), \
+        _sampled_case(tf, tf.nn.sampled_softmax_loss, 2, seed=9, remove_accidental_hits=False)
+
+
+@case
+def sampled_softmax_loss_bad_labels(tf: Any) -> Any:
+    return tf.nn.sampled_softmax_loss(tf.ones([12, 3]), tf.zeros([12]), tf.constant([[1, 2]]), tf.ones([1, 3]), 5, 12,
+                                      seed=1)
+
+
+@case
+def sampled_softmax_loss_float64(tf: Any) -> Any:
+    return tf.nn.sampled_softmax_loss(tf.ones([12, 3], tf.float64), tf.zeros([12], tf.float64), tf.constant([[1]]),
+                                      tf.ones([1, 3], tf.float64), 5, 12, seed=1)
+
+
 if __name__ == "__main__":
     _main(CASES)

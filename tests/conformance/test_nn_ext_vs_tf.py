@@ -16,8 +16,11 @@ from .test_strings_ragged_vs_tf import case_names, check_case, lane_results
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "nn_ext_programs.py"
 
-# Cases that cannot agree yet, with the reason (none today).
-KNOWN: dict[str, str] = {}
+# Cases that cannot agree, with the reason.
+KNOWN: dict[str, str] = {
+    "sampled_softmax_loss_float64": "TF fails on float64 (InvalidArgumentError: it subtracts the float32 expected "
+                                    "counts from float64 logits); tapegrad casts the counts and works",
+}
 
 
 results = lane_results(PROGRAMS, "nn_ext")

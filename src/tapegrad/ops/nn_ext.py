@@ -1,7 +1,9 @@
 """More of ``tf.nn``: ``space_to_depth`` / ``depth_to_space`` (a pair of linear ops, each the other's adjoint), the
 rank-generic ``convolution`` / ``conv_transpose``, ``atrous_conv2d_transpose``, ``crelu``, the moment helpers
 (``sufficient_statistics``, ``normalize_moments``, ``weighted_moments``), ``log_poisson_loss``,
-``batch_norm_with_global_normalization`` and the ``tf.nn.zero_fraction`` alias.
+``batch_norm_with_global_normalization``, the ``tf.nn.zero_fraction`` alias, and the sampled losses ``nce_loss`` /
+``sampled_softmax_loss`` (TF's ``_compute_sampled_logits`` on tapegrad's candidate samplers, which draw TF's
+samples for a given seed).
 
 Everything except the two block rearrangements is composed from differentiable ops in TF's order of operations,
 so values, dtypes and gradients (of every order) follow TF.
@@ -28,8 +30,11 @@ from . import (
     core,
     indexing,
     joining,
+    losses,
     math_ext,
+    matmul,
     normalization,
+    random_candidates,
     reductions,
     shape_ops,
     unary_math,
@@ -397,8 +402,109 @@ def batch_norm_with_global_normalization(input: Any, mean: Any, variance: Any, b
 
 zero_fraction = math_ext.zero_fraction
 
+
+# -- sampled losses -------------------------------------------------------------------------------------------------
+
+
+def _sum_rows(x: Tensor) -> Tensor:
+    """Row sums as TF computes them for the sampled losses: ``x @ ones([cols, 1])``."""
+    ones = core.ones([int(x.shape[1]), 1], x.dtype)
+    return shape_ops.reshape(matmul.matmul(x, ones), [-1])
+
+
+def _sampled_logits(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int, num_classes: int,
+                    num_true: int, sampled_values: Any, remove_accidental_hits: bool, seed: Any,
+                    op: str) -> tuple[Tensor, Tensor]:
+    """TF's ``_compute_sampled_logits`` (``subtract_log_q``, ``partition_strategy='div'``): the logits of the true
+    and the sampled classes, corrected by ``log`` of their expected counts, and the matching soft labels."""
+    shards = list(weights) if isinstance(weights, (list, tuple)) else [weights]
+    # 'div' partitioning keeps ids contiguous per shard, so the shards in order are the whole table
+    table = to_tensor(shards[0]) if len(shards) == 1 else joining.concat([to_tensor(w) for w in shards], 0)
+    bias = to_tensor(biases)
+    x = to_tensor(inputs)
+    lab = to_tensor(labels)
+    if lab._value.ndim != 2 or lab._value.shape[1] != num_true:
+        raise InvalidArgumentError(f"{op}: labels must have shape [batch_size, num_true] = [batch_size, {num_true}], "
+                                   f"got {list(lab._value.shape)}.")
+    if lab.dtype != _dtypes.int64:
+        lab = core.cast(lab, _dtypes.int64)
+    labels_flat = shape_ops.reshape(lab, [-1])
+    if sampled_values is None:
+        sampled_values = random_candidates.log_uniform_candidate_sampler(
+            true_classes=lab, num_true=num_true, num_sampled=num_sampled, unique=True, range_max=num_classes,
+            seed=seed)
+    sampled, true_count, sampled_count = (core.stop_gradient(to_tensor(v)) for v in sampled_values)
+    sampled = core.cast(sampled, _dtypes.int64)
+    n_true = int(labels_flat.shape[0])
+    all_ids = joining.concat([labels_flat, sampled], 0)
+    all_w = indexing.gather(table, all_ids)
+    if all_w.dtype != x.dtype:
+        all_w = core.cast(all_w, x.dtype)
+    true_w, sampled_w = all_w[:n_true], all_w[n_true:]
+    sampled_logits = matmul.matmul(x, sampled_w, transpose_b=True)
+    all_b = indexing.gather(bias, all_ids)
+    if all_b.dtype != x.dtype:
+        all_b = core.cast(all_b, x.dtype)
+    true_b, sampled_b = all_b[:n_true], all_b[n_true:]
+    dim = int(true_w.shape[1])
+    dots = arithmetic.multiply(shape_ops.expand_dims(x, 1), shape_ops.reshape(true_w, [-1, num_true, dim]))
+    true_logits = shape_ops.reshape(_sum_rows(shape_ops.reshape(dots, [-1, dim])), [-1, num_true])
+    true_logits = arithmetic.add(true_logits, shape_ops.reshape(true_b, [-1, num_true]))
+    sampled_logits = arithmetic.add(sampled_logits, sampled_b)
+    if remove_accidental_hits:
+        rows, ids, hit_w = random_candidates.compute_accidental_hits(lab, sampled, num_true=num_true)
+        hits = np.zeros((int(lab.shape[0]), int(num_sampled)), sampled_logits._value.dtype)
+        hits[rows._value.astype(np.int64), ids._value.astype(np.int64)] = hit_w._value
+        sampled_logits = arithmetic.add(sampled_logits, core.constant(hits))
+    true_logits = arithmetic.subtract(true_logits, unary_math.log(core.cast(true_count, true_logits.dtype)))
+    sampled_logits = arithmetic.subtract(sampled_logits, unary_math.log(core.cast(sampled_count,
+                                                                                  sampled_logits.dtype)))
+    out_logits = joining.concat([true_logits, sampled_logits], 1)
+    out_labels = joining.concat([arithmetic.divide(core.ones_like(true_logits), core.constant(num_true,
+                                                                                              true_logits.dtype)),
+                                 core.zeros_like(sampled_logits)], 1)
+    return out_logits, out_labels
+
+
+def nce_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int, num_classes: int,
+             num_true: int = 1, sampled_values: Any = None, remove_accidental_hits: bool = False,
+             name: str = "nce_loss") -> Tensor:
+    """Noise-contrastive estimation loss per example (Gutmann & Hyvarinen 2010): sigmoid cross-entropy of the true
+    classes against ``num_sampled`` classes drawn by ``tf.random.log_uniform_candidate_sampler`` (or the given
+    ``sampled_values``), logits corrected by ``log`` of the expected counts, as TF computes it.
+
+    ``weights`` is ``[num_classes, dim]`` (or a list of 'div'-partitioned shards), ``biases`` ``[num_classes]``,
+    ``labels`` ``[batch, num_true]`` integers, ``inputs`` ``[batch, dim]``. Gradients flow to weights, biases and
+    inputs (not through the sampled candidates).
+
+    >>> import tapegrad as tf
+    >>> w, b = tf.ones([10, 4]), tf.zeros([10])
+    >>> tf.nn.nce_loss(w, b, [[1], [2]], tf.ones([2, 4]), num_sampled=3, num_classes=10).shape
+    TensorShape([2])
+    """
+    logits, soft = _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                                   sampled_values, remove_accidental_hits, None, "nce_loss")
+    return _sum_rows(losses.sigmoid_cross_entropy_with_logits(labels=soft, logits=logits))
+
+
+def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int, num_classes: int,
+                         num_true: int = 1, sampled_values: Any = None, remove_accidental_hits: bool = True,
+                         seed: int | None = None, name: str = "sampled_softmax_loss") -> Tensor:
+    """Sampled softmax loss per example (Jean et al. 2014): softmax cross-entropy over the true classes and
+    ``num_sampled`` sampled ones (``log_uniform_candidate_sampler`` with ``seed``, or ``sampled_values``), sampled
+    classes that equal a true class removed, logits corrected by ``log`` of the expected counts, as TF computes it.
+
+    >>> import tapegrad as tf
+    >>> w, b = tf.ones([10, 4]), tf.zeros([10])
+    >>> tf.nn.sampled_softmax_loss(w, b, [[1], [2]], tf.ones([2, 4]), num_sampled=3, num_classes=10, seed=1).shape
+    TensorShape([2])
+    """
+    logits, soft = _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                                   sampled_values, remove_accidental_hits, seed, "sampled_softmax_loss")
+    return losses.softmax_cross_entropy_with_logits(labels=core.stop_gradient(soft), logits=logits)
+
 EXPORTS: dict[str, list[str]] = {
     "nn": ["space_to_depth", "depth_to_space", "convolution", "conv_transpose", "atrous_conv2d_transpose", "crelu",
            "log_poisson_loss", "sufficient_statistics", "normalize_moments", "weighted_moments",
-           "batch_norm_with_global_normalization", "zero_fraction"],
+           "batch_norm_with_global_normalization", "zero_fraction", "nce_loss", "sampled_softmax_loss"],
 }
