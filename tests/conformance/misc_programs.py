@@ -853,5 +853,81 @@ def train_coordinator(tf: Any) -> Any:
     return out
 
 
+# -- tf.test: compute_gradient, TestCase ------------------------------------------------------------------------------
+
+@case
+def test_compute_gradient_real_and_float64(tf: Any) -> Any:
+    a = tf.test.compute_gradient(lambda x, y: x * y + tf.sin(x), [tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])])
+    b = tf.test.compute_gradient(lambda m: tf.matmul(m, m), [tf.constant([[1.0, 2.0], [3.0, 4.0]], tf.float64)])
+    c = tf.test.compute_gradient(lambda x: x ** 3, [tf.constant(2.0)], delta=0.5)
+    d = tf.test.compute_gradient(lambda x: tf.reduce_sum(x, axis=0), [tf.ones([3, 2])])
+    return a, b, c, d
+
+
+@case
+def test_compute_gradient_complex(tf: Any) -> Any:
+    z = tf.constant([1.0 + 2.0j, -0.5 + 0.25j], tf.complex128)
+    a = tf.test.compute_gradient(lambda v: v * v, [z])
+    b = tf.test.compute_gradient(lambda v: tf.abs(v), [z[:1]])  # (one element: TF's zero-cotangent terms are +0)
+    c = tf.test.compute_gradient(lambda x: tf.complex(x, 2.0 * x), [tf.constant([1.0, 3.0], tf.float64)])
+    return a, b, c
+
+
+@case
+def test_compute_gradient_unconnected_and_errors(tf: Any) -> Any:
+    out = [tf.test.compute_gradient(lambda x, y: x * 2.0, [tf.constant([1.0]), tf.constant([5.0, 6.0])])]
+    try:
+        tf.test.compute_gradient(lambda x: x, tf.constant([1.0]))
+    except Exception as e:  # noqa: BLE001  (compared by class)
+        out.append(type(e).__name__)
+    return out
+
+
+@case
+def test_testcase_assertions_and_seeds(tf: Any) -> Any:
+    import random
+    import unittest
+
+    seen = {}
+
+    class Probe(tf.test.TestCase):
+        def test_seeds(self) -> None:
+            seen["seeds"] = (random.random(), float(np.random.rand()), tf.random.uniform([2]).numpy().tolist())
+
+        def test_nested_close(self) -> None:
+            self.assertAllClose({"a": [1.0, 2.0], "b": (tf.constant(3.0),)},
+                                {"a": np.array([1.0, 2.0000001]), "b": (3.0,)})
+            self.assertAllEqual(tf.constant([[1, 2]]), [[1, 2]])
+            self.assertAllInRange(tf.constant([0.0, 1.0]), 0.0, 1.0)
+            self.assertAllInSet(tf.constant([1, 2, 1]), {1, 2})
+            self.assertAllGreater(tf.constant([2, 3]), 1)
+            self.assertAllCloseAccordingToType(tf.constant([1.0], tf.float16), [1.0005])
+            self.assertShapeEqual(np.zeros([2, 3]), tf.zeros([2, 3]))
+            self.assertDTypeEqual(np.int64(1), np.int64)
+            self.assertEqual(self.evaluate({"x": tf.constant([1, 2])})["x"].tolist(), [1, 2])
+            with self.cached_session() as sess:
+                self.assertEqual(sess.run(tf.constant(5)), 5)
+            with self.assertRaisesOpError("Incompatible shapes|required broadcastable"):
+                tf.constant([1, 2]) + tf.constant([1, 2, 3])
+
+        def test_shape_mismatch_fails(self) -> None:
+            self.assertAllClose([1.0, 2.0], [[1.0, 2.0]])
+
+        def test_values_differ_fails(self) -> None:
+            self.assertAllEqual(tf.constant([1, 2]), [1, 3])
+
+        def test_not_all_close(self) -> None:
+            self.assertNotAllClose([1.0], [1.1])
+
+        def test_in_range_open_fails(self) -> None:
+            self.assertAllInRange([0.0], 0.0, 1.0, open_lower_bound=True)
+
+    result = unittest.TextTestRunner(stream=open(os.devnull, "w"), verbosity=0).run(
+        unittest.defaultTestLoader.loadTestsFromTestCase(Probe))
+    failed = sorted(t.id().rsplit(".", 1)[-1] for t, _ in result.failures)
+    errors = sorted(t.id().rsplit(".", 1)[-1] for t, _ in result.errors)
+    return failed, errors, seen["seeds"]
+
+
 if __name__ == "__main__":
     _main(CASES)
