@@ -42,23 +42,43 @@ def _operators() -> list[tuple[str, Any]]:
         ("composition", LA.LinearOperatorComposition([
             LA.LinearOperatorFullMatrix(tf.constant(full)),
             LA.LinearOperatorDiag(tf.constant([1.0, 2.0, 3.0], tf.float64))])),
+        ("block_diag", LA.LinearOperatorBlockDiag([LA.LinearOperatorFullMatrix(tf.constant(full[0, :2, :2])),
+                                                   LA.LinearOperatorDiag(tf.constant([2.0], tf.float64))])),
+        ("kronecker", LA.LinearOperatorKronecker([LA.LinearOperatorFullMatrix(tf.constant(full)),
+                                                  LA.LinearOperatorFullMatrix(tf.constant(full[0, :2, :2]))])),
+        ("block_lower", LA.LinearOperatorBlockLowerTriangular([
+            [LA.LinearOperatorFullMatrix(tf.constant(full[0, :2, :2]))],
+            [LA.LinearOperatorFullMatrix(tf.constant(full[1, :1, :2])),
+             LA.LinearOperatorDiag(tf.constant([3.0], tf.float64))]])),
+        ("low_rank", LA.LinearOperatorLowRankUpdate(LA.LinearOperatorDiag(tf.constant([3.0, 4.0, 5.0], tf.float64)),
+                                                    tf.constant(r.normal(size=(3, 2))),
+                                                    diag_update=tf.constant([0.5, 2.0], tf.float64),
+                                                    v=tf.constant(r.normal(size=(3, 2))))),
+        ("householder", LA.LinearOperatorHouseholder(tf.constant(r.normal(size=(2, 3))))),
+        ("permutation", LA.LinearOperatorPermutation(tf.constant([[2, 0, 1], [1, 0, 2]]), dtype=tf.float64)),
+        ("toeplitz", LA.LinearOperatorToeplitz(tf.constant(r.normal(size=3) + [4.0, 0, 0]),
+                                               tf.constant(r.normal(size=3)))),
+        ("tridiag", LA.LinearOperatorTridiag(tf.constant(r.normal(size=(2, 3, 3)) + [[0.0], [4.0], [0.0]]))),
+        ("circulant", LA.LinearOperatorCirculant(tf.constant([6.0, 1.0, 2.0, 1.0], tf.float64),
+                                                 input_output_dtype=tf.float64)),
+        ("circulant2d", LA.LinearOperatorCirculant2D(tf.constant(np.abs(r.normal(size=(2, 3))) + 1.0),
+                                                     input_output_dtype=tf.complex128)),
     ]
 
 
 @pytest.mark.parametrize("name,op", _operators(), ids=[n for n, _ in _operators()])
 def test_structured_paths_match_dense(name: str, op: Any) -> None:
     a = op.to_dense().numpy()
-    x = _rng(2).normal(size=a.shape[:-2] + (a.shape[-1], 2))
+    x = _rng(2).normal(size=a.shape[:-2] + (a.shape[-1], 2)).astype(a.dtype)
     np.testing.assert_allclose(op.matmul(tf.constant(x)).numpy(), a @ x, atol=1e-12)
-    np.testing.assert_allclose(op.matmul(tf.constant(x), adjoint=True).numpy(), np.swapaxes(a, -1, -2) @ x,
-                               atol=1e-12)
+    ah = np.conj(np.swapaxes(a, -1, -2))
+    np.testing.assert_allclose(op.matmul(tf.constant(x), adjoint=True).numpy(), ah @ x, atol=1e-12)
     np.testing.assert_allclose(op.solve(tf.constant(x)).numpy(), np.linalg.solve(a, x), atol=1e-10)
-    np.testing.assert_allclose(op.solve(tf.constant(x), adjoint=True).numpy(),
-                               np.linalg.solve(np.swapaxes(a, -1, -2), x), atol=1e-10)
+    np.testing.assert_allclose(op.solve(tf.constant(x), adjoint=True).numpy(), np.linalg.solve(ah, x), atol=1e-10)
     np.testing.assert_allclose(op.determinant().numpy(), np.linalg.det(a), rtol=1e-10)
-    np.testing.assert_allclose(op.log_abs_determinant().numpy(), np.linalg.slogdet(a)[1], rtol=1e-10)
+    np.testing.assert_allclose(op.log_abs_determinant().numpy(), np.linalg.slogdet(a)[1], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(op.diag_part().numpy(), np.diagonal(a, 0, -2, -1), atol=1e-12)
-    np.testing.assert_allclose(op.adjoint().to_dense().numpy(), np.swapaxes(a, -1, -2), atol=1e-12)
+    np.testing.assert_allclose(op.adjoint().to_dense().numpy(), ah, atol=1e-12)
     np.testing.assert_allclose(op.inverse().to_dense().numpy(), np.linalg.inv(a), atol=1e-10)
     assert op.shape.as_list() == list(a.shape)
 
@@ -71,6 +91,18 @@ MAKERS: list[tuple[str, Callable[..., Any], list[np.ndarray]]] = [
     ("composition", lambda t, m, d: t.linalg.LinearOperatorComposition(
         [t.linalg.LinearOperatorFullMatrix(m), t.linalg.LinearOperatorDiag(d)]),
      [_rng(6).normal(size=(3, 3)) + 3 * np.eye(3), _rng(7).normal(size=3) + 3.0]),
+    ("kronecker", lambda t, a, b: t.linalg.LinearOperatorKronecker(
+        [t.linalg.LinearOperatorFullMatrix(a), t.linalg.LinearOperatorFullMatrix(b)]),
+     [_rng(9).normal(size=(3, 3)) + 3 * np.eye(3), np.array([[2.0]])]),
+    ("low_rank", lambda t, d, u, du: t.linalg.LinearOperatorLowRankUpdate(t.linalg.LinearOperatorDiag(d), u,
+                                                                          diag_update=du),
+     [_rng(10).normal(size=3) + 4.0, _rng(11).normal(size=(3, 2)), np.array([0.5, 1.5])]),
+    ("householder", lambda t, v: t.linalg.LinearOperatorHouseholder(v), [_rng(12).normal(size=3)]),
+    ("toeplitz", lambda t, c, r: t.linalg.LinearOperatorToeplitz(c, r),
+     [_rng(13).normal(size=3) + [4.0, 0, 0], _rng(14).normal(size=3)]),
+    ("tridiag", lambda t, d: t.linalg.LinearOperatorTridiag(d), [_rng(15).normal(size=(3, 3)) + [[0.0], [4.0], [0.0]]]),
+    ("circulant", lambda t, sp: t.linalg.LinearOperatorCirculant(sp, input_output_dtype=t.float64),
+     [np.array([6.0, 1.0, 2.0])]),
 ]
 
 

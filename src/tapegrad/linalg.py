@@ -1,18 +1,7 @@
 """``tapegrad.linalg``: the ``tf.linalg`` namespace (names collected from the op tables)."""
 
+from . import linear_operator as _lo
 from .ops import collect as _collect
 
 globals().update(_collect("linalg"))
-
-from .linear_operator import (  # noqa: E402, F401  (sci: the LinearOperator family)
-    LinearOperator,
-    LinearOperatorAdjoint,
-    LinearOperatorComposition,
-    LinearOperatorDiag,
-    LinearOperatorFullMatrix,
-    LinearOperatorIdentity,
-    LinearOperatorInversion,
-    LinearOperatorLowerTriangular,
-    LinearOperatorScaledIdentity,
-    LinearOperatorZeros,
-)
+globals().update({_n: getattr(_lo, _n) for _n in _lo.EXPORTS_LINALG})  # the LinearOperator family (sci)

@@ -247,5 +247,143 @@ def variables_are_tracked(tf: Any) -> Any:
     return len(op.trainable_variables), tape.gradient(loss, v)
 
 
+# -- structured operators ---------------------------------------------------------------------------------------------
+
+def _full(tf: Any, *shape: int, seed: int = 0) -> Any:
+    return tf.linalg.LinearOperatorFullMatrix(tf.constant(_mat(*shape, seed=seed, shift=3.0)))
+
+
+@case
+def block_diag(tf: Any) -> Any:
+    d = tf.linalg.LinearOperatorDiag(tf.constant(_mat(2, 2) + 3.0))
+    op = tf.linalg.LinearOperatorBlockDiag([d, _full(tf, 3, 3)])
+    return (_describe(tf, op), op.name, _hints(op), type(op.inverse()).__name__, type(op.adjoint()).__name__,
+            op.inverse().to_dense(),
+            _grad_through(tf, lambda a, v: tf.linalg.LinearOperatorBlockDiag(
+                [tf.linalg.LinearOperatorFullMatrix(a), tf.linalg.LinearOperatorDiag(v)]),
+                _mat(3, 3, shift=3.0), _mat(2) + 3.0))
+
+
+@case
+def block_diag_rectangular(tf: Any) -> Any:
+    a = tf.linalg.LinearOperatorFullMatrix(tf.constant(_mat(2, 3)))
+    b = tf.linalg.LinearOperatorFullMatrix(tf.constant(_mat(1, 2, seed=1)))
+    op = tf.linalg.LinearOperatorBlockDiag([a, b], is_square=False)
+    x = tf.constant(_mat(5, 2, seed=2))
+    return (op.shape.as_list(), _hints(op), op.to_dense(), op.matmul(x), op.matmul(tf.constant(_mat(3, 2)),
+                                                                                   adjoint=True))
+
+
+@case
+def block_diag_rectangular_diag_part(tf: Any) -> Any:
+    a = tf.linalg.LinearOperatorFullMatrix(tf.constant(_mat(2, 3)))
+    return tf.linalg.LinearOperatorBlockDiag([a, a], is_square=False).diag_part()
+
+
+@case
+def kronecker(tf: Any) -> Any:
+    a = _full(tf, 2, 2, 2)
+    b = _full(tf, 3, 3, seed=1)
+    op = tf.linalg.LinearOperatorKronecker([a, b])
+    return (_describe(tf, op), op.name, type(op.inverse()).__name__, type(op.adjoint()).__name__,
+            _grad_through(tf, lambda x, y: tf.linalg.LinearOperatorKronecker(
+                [tf.linalg.LinearOperatorFullMatrix(x), tf.linalg.LinearOperatorFullMatrix(y)]),
+                _mat(2, 2, shift=3.0), _mat(3, 3, seed=2, shift=3.0)))
+
+
+@case
+def kronecker_three_factors(tf: Any) -> Any:
+    ops = [tf.linalg.LinearOperatorDiag(tf.constant([1.0, 2.0], tf.float64)), _full(tf, 2, 2, seed=3),
+           _full(tf, 3, 3, seed=4)]
+    return _describe(tf, tf.linalg.LinearOperatorKronecker(ops))
+
+
+@case
+def block_lower_triangular(tf: Any) -> Any:
+    a, b, c = _full(tf, 2, 2), _full(tf, 3, 2, seed=1), _full(tf, 3, 3, seed=2)
+    op = tf.linalg.LinearOperatorBlockLowerTriangular([[a], [b, c]])
+    return (_describe(tf, op), op.name, _hints(op),
+            _grad_through(tf, lambda x, y, z: tf.linalg.LinearOperatorBlockLowerTriangular(
+                [[tf.linalg.LinearOperatorFullMatrix(x)],
+                 [tf.linalg.LinearOperatorFullMatrix(y), tf.linalg.LinearOperatorFullMatrix(z)]]),
+                _mat(2, 2, shift=3.0), _mat(3, 2, seed=1), _mat(3, 3, seed=2, shift=3.0)))
+
+
+@case
+def low_rank_update(tf: Any) -> Any:
+    base = tf.linalg.LinearOperatorDiag(tf.constant(_mat(3) + 3.0), is_positive_definite=True)
+    u = tf.constant(_mat(3, 2, seed=1))
+    op = tf.linalg.LinearOperatorLowRankUpdate(base, u)
+    op2 = tf.linalg.LinearOperatorLowRankUpdate(base, u, diag_update=tf.constant([2.0, 0.5], tf.float64),
+                                               v=tf.constant(_mat(3, 2, seed=2)))
+    return (_describe(tf, op), _hints(op), _describe(tf, op2), _hints(op2), type(op.inverse()).__name__,
+            _grad_through(tf, lambda d, uu, dd: tf.linalg.LinearOperatorLowRankUpdate(
+                tf.linalg.LinearOperatorDiag(d), uu, diag_update=dd), _mat(3) + 3.0, _mat(3, 2, seed=3),
+                np.array([1.5, 0.7])))
+
+
+@case
+def householder(tf: Any) -> Any:
+    op = tf.linalg.LinearOperatorHouseholder(tf.constant(_mat(2, 3)))
+    return (_describe(tf, op), _hints(op), type(op.inverse()).__name__,
+            _grad_through(tf, tf.linalg.LinearOperatorHouseholder, _mat(3, seed=1)))
+
+
+@case
+def householder_positive_definite_hint(tf: Any) -> Any:
+    return tf.linalg.LinearOperatorHouseholder(tf.constant([1.0, 2.0]), is_positive_definite=True)
+
+
+@case
+def permutation(tf: Any) -> Any:
+    op = tf.linalg.LinearOperatorPermutation(tf.constant([[2, 0, 1, 3], [1, 0, 3, 2]]), dtype=tf.float64)
+    return _describe(tf, op), _hints(op), type(op.inverse()).__name__
+
+
+@case
+def toeplitz(tf: Any) -> Any:
+    col, row = _mat(4) + np.array([4.0, 0, 0, 0]), _mat(4, seed=1)
+    op = tf.linalg.LinearOperatorToeplitz(tf.constant(col), tf.constant(row))
+    return (_describe(tf, op), _grad_through(tf, tf.linalg.LinearOperatorToeplitz, col, row))
+
+
+@case
+def tridiag_formats(tf: Any) -> Any:
+    d = _mat(3, 4)
+    d[1] += 4.0
+    op = tf.linalg.LinearOperatorTridiag(tf.constant(d))
+    seq = tf.linalg.LinearOperatorTridiag([tf.constant(d[i]) for i in range(3)], diagonals_format="sequence")
+    return (_describe(tf, op), seq.to_dense(), op.diagonals_format,
+            _grad_through(tf, tf.linalg.LinearOperatorTridiag, d))
+
+
+@case
+def circulant_real_spectrum(tf: Any) -> Any:
+    op = tf.linalg.LinearOperatorCirculant(tf.constant([6.0, 1.0, 2.0, 1.0], tf.float64),
+                                           input_output_dtype=tf.float64)
+    return (_describe(tf, op), _hints(op), type(op.inverse()).__name__, op.eigvals(),
+            _grad_through(tf, lambda s: tf.linalg.LinearOperatorCirculant(s, input_output_dtype=tf.float64),
+                          np.array([6.0, 1.0, 2.0, 1.0])))
+
+
+@case
+def circulant_complex(tf: Any) -> Any:
+    sp = tf.constant(_mat(2, 3) + 3.0 + 1j * _mat(2, 3, seed=1))
+    op = tf.linalg.LinearOperatorCirculant(sp, input_output_dtype=tf.complex128)
+    return _describe(tf, op), _hints(op), op.dtype.name, tf.linalg.LinearOperatorCirculant(
+        tf.constant([1.0 + 0j, 2.0, 3.0], tf.complex64)).dtype.name
+
+
+@case
+def circulant_2d_3d(tf: Any) -> Any:
+    sp2 = np.abs(_mat(2, 3)) + 1.0
+    sp3 = np.abs(_mat(2, 2, 2)) + 1.0
+    op2 = tf.linalg.LinearOperatorCirculant2D(tf.constant(sp2), input_output_dtype=tf.float64)
+    op3 = tf.linalg.LinearOperatorCirculant3D(tf.constant(sp3), input_output_dtype=tf.float64)
+    return (_describe(tf, op2), op2.block_shape.as_list(), op2.block_depth, _describe(tf, op3),
+            op3.block_shape.as_list())
+
+
+
 if __name__ == "__main__":
     _main(CASES)
