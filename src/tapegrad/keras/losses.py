@@ -98,11 +98,32 @@ def reduce_values(values: Any, sample_weight: Any = None, reduction: Any = "sum_
     return loss
 
 
+def _apply_mask(sample_weight: Any, mask: Any, dtype: Any, reduction: Any) -> Any:
+    """Fold a boolean mask into the sample weights; the mean reductions rescale it by ``size / valid`` so the
+    result is the mean over the valid entries (Keras 3's ``apply_mask``)."""
+    if mask is None:
+        return sample_weight
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = _core.cast(_core.constant(int(np.prod(tuple(mask.shape))), dtype="int32"), dtype)
+        valid = _r.reduce_sum(_core.cast(mask, dtype))
+        scale = _arithmetic.divide_no_nan(total, valid)
+        float_mask = _indexing.where(_core.cast(mask, "bool"), scale * _core.ones_like(_core.cast(mask, dtype)),
+                                     _core.zeros_like(_core.cast(mask, dtype)))
+    else:
+        float_mask = _core.cast(mask, dtype)
+    if sample_weight is None:
+        return float_mask
+    sample_weight = _tensor(sample_weight, dtype)
+    float_mask, sample_weight = squeeze_or_expand_to_same_rank(float_mask, sample_weight)
+    return sample_weight * float_mask
+
+
 def reduce_weighted_values(values: Any, sample_weight: Any = None, reduction: Any = "sum_over_batch_size",
-                           dtype: Any = None) -> Any:
-    """Multiply by ``sample_weight`` (rank-adjusted) and reduce."""
+                           dtype: Any = None, mask: Any = None) -> Any:
+    """Multiply by ``sample_weight`` (rank-adjusted; a ``mask`` folded in) and reduce."""
     reduction = _standardize_reduction(reduction)
     values = _tensor(values, dtype)
+    sample_weight = _apply_mask(sample_weight, mask, values.dtype, reduction)
     if sample_weight is not None:
         sample_weight = _tensor(sample_weight, values.dtype)
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
@@ -123,11 +144,17 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        in_mask = getattr(y_pred, "_keras_mask", None)  # a mask from the layer that made y_pred (Keras 3)
         y_pred = _tensor(y_pred, self._dtype)
         y_true = _tensor(y_true, self._dtype)
         losses = self.call(y_true, y_pred)
+        out_mask = getattr(losses, "_keras_mask", None)  # a mask the loss function set (Circle)
+        if in_mask is not None and out_mask is not None:
+            mask = _core.cast(in_mask, "bool") & _core.cast(out_mask, "bool")
+        else:
+            mask = in_mask if in_mask is not None else out_mask
         return reduce_weighted_values(losses, sample_weight=sample_weight, reduction=self.reduction,
-                                      dtype=self._dtype)
+                                      dtype=self._dtype, mask=mask)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         raise NotImplementedError
@@ -363,16 +390,65 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         self.from_logits, self.ignore_class = from_logits, ignore_class
 
 
-_BY_NAME: dict[str, Any] = {
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error, "MSE": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "huber": huber, "huber_loss": huber, "binary_crossentropy": binary_crossentropy,
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-}
-_CLASSES: dict[str, type[Loss]] = {c.__name__: c for c in (MeanSquaredError, MeanAbsoluteError, Huber,
-                                                           BinaryCrossentropy, CategoricalCrossentropy,
-                                                           SparseCategoricalCrossentropy)}
+from ._losses_extra import (  # noqa: E402,F401  (they subclass LossFunctionWrapper; __all__ lists them)
+    CTC,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    CategoricalHinge,
+    Circle,
+    CosineSimilarity,
+    Dice,
+    Hinge,
+    KLDivergence,
+    LogCosh,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    Reduction,
+    SquaredHinge,
+    Tversky,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    categorical_hinge,
+    circle,
+    cosine_similarity,
+    ctc,
+    dice,
+    hinge,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    squared_hinge,
+    tversky,
+)
+from ._losses_extra import __all__ as _extra_names  # noqa: E402
+
+# tf.keras 2 names that TF 2.21's ``tf.keras.losses`` still exports
+MAPE = mape = mean_absolute_percentage_error
+MSLE = msle = mean_squared_logarithmic_error
+KLD = kld = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+__all__ += [*_extra_names, "MAPE", "mape", "MSLE", "msle", "KLD", "kld", "kullback_leibler_divergence", "logcosh"]
+
+_FUNCTIONS = (mean_squared_error, mean_absolute_error, huber, binary_crossentropy, categorical_crossentropy,
+              sparse_categorical_crossentropy, kl_divergence, poisson, binary_focal_crossentropy,
+              categorical_focal_crossentropy, mean_absolute_percentage_error, mean_squared_logarithmic_error,
+              cosine_similarity, log_cosh, hinge, squared_hinge, categorical_hinge, dice, tversky, circle, ctc)
+_BY_NAME: dict[str, Any] = {f.__name__: f for f in _FUNCTIONS}
+_BY_NAME.update({"bce": binary_crossentropy, "BCE": binary_crossentropy, "kld": kl_divergence, "KLD": kl_divergence,
+                 "mae": mean_absolute_error, "MAE": mean_absolute_error, "mse": mean_squared_error,
+                 "MSE": mean_squared_error, "mape": mean_absolute_percentage_error,
+                 "MAPE": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
+                 "MSLE": mean_squared_logarithmic_error, "huber_loss": huber})
+_CLASSES: dict[str, type[Loss]] = {c.__name__: c for c in (
+    MeanSquaredError, MeanAbsoluteError, Huber, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy, KLDivergence, Poisson, BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+    MeanAbsolutePercentageError, MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Hinge, SquaredHinge,
+    CategoricalHinge, Dice, Tversky, Circle, CTC, CategoricalGeneralizedCrossEntropy)}
 
 
 def get(identifier: Any) -> Any:
@@ -393,16 +469,26 @@ def get(identifier: Any) -> Any:
 
 
 def serialize(loss: Any) -> Any:
-    """A loss class as ``{"class_name", "config"}``, a loss function as its name."""
-    if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    return getattr(loss, "__name__", str(loss))
+    """Keras 3's ``{"module", "class_name", "config", "registered_name"}`` description of a loss (class or function).
+
+    >>> from tapegrad import keras
+    >>> cfg = keras.losses.serialize(keras.losses.Huber(delta=2.0))
+    >>> cfg["class_name"], cfg["config"]["delta"], keras.losses.deserialize(cfg).get_config()["delta"]
+    ('Huber', 2.0, 2.0)
+    """
+    from .saving.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(loss)
 
 
-def deserialize(config: Any) -> Any:
-    """Inverse of :func:`serialize`."""
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """Inverse of :func:`serialize` (also takes a name, or the older ``{"class_name", "config"}`` form)."""
     if isinstance(config, str):
         return get(config)
+    if "module" in config or custom_objects:
+        from .saving.serialization_lib import deserialize_keras_object
+
+        return deserialize_keras_object(config, custom_objects=custom_objects)
     return _CLASSES[config["class_name"]].from_config(config.get("config", {}))
 
 
