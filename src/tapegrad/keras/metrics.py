@@ -255,6 +255,10 @@ class Metric:
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self._dtype}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        return cls(**config)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
@@ -402,7 +406,15 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        mask = getattr(y_pred, "_keras_mask", None)  # Keras 3: a mask on y_pred becomes 0/1 sample weights
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            m = _np(mask, np.float32)
+            if sample_weight is None:
+                sample_weight = m
+            else:
+                m, sw = _same_rank(m, _np(sample_weight, np.float32))
+                sample_weight = sw * m
         super().update_state(_np(values), sample_weight=sample_weight)
 
 
@@ -750,21 +762,101 @@ class RootMeanSquaredError(Mean):
         return _out(np.sqrt(np.float32(super().result().numpy())))
 
 
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "accuracy": accuracy, "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
-    "sparse_categorical_accuracy": sparse_categorical_accuracy,
-    "top_k_categorical_accuracy": top_k_categorical_accuracy,
-    "sparse_top_k_categorical_accuracy": sparse_top_k_categorical_accuracy,
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error, "MSE": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error, "MAE": mean_absolute_error,
-    "binary_crossentropy": losses.binary_crossentropy, "categorical_crossentropy": losses.categorical_crossentropy,
-    "sparse_categorical_crossentropy": losses.sparse_categorical_crossentropy,
-}
+from ._metrics_extra import (  # noqa: E402  (they subclass the classes above; __all__ lists them)
+    BinaryCrossentropy,
+    BinaryIoU,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    ConcordanceCorrelation,
+    CosineSimilarity,
+    F1Score,
+    FBetaScore,
+    Hinge,
+    IoU,
+    KLDivergence,
+    LogCoshError,
+    MeanAbsolutePercentageError,
+    MeanIoU,
+    MeanSquaredLogarithmicError,
+    OneHotIoU,
+    OneHotMeanIoU,
+    PearsonCorrelation,
+    Poisson,
+    PrecisionAtRecall,
+    R2Score,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SparseCategoricalCrossentropy,
+    SpecificityAtSensitivity,
+    SquaredHinge,
+    concordance_correlation,
+    pearson_correlation,
+)
+from ._metrics_extra import __all__ as _extra_names  # noqa: E402
+
+# the loss functions Keras 3 and TF 2.21's tf.keras.metrics export as metric functions
+binary_crossentropy = losses.binary_crossentropy
+categorical_crossentropy = losses.categorical_crossentropy
+sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
+binary_focal_crossentropy = losses.binary_focal_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy
+hinge, squared_hinge, categorical_hinge = losses.hinge, losses.squared_hinge, losses.categorical_hinge
+huber, poisson = losses.huber, losses.poisson
+kl_divergence = KLD = kld = kullback_leibler_divergence = losses.kl_divergence
+log_cosh = logcosh = losses.log_cosh
+mean_absolute_percentage_error = MAPE = mape = losses.mean_absolute_percentage_error
+mean_squared_logarithmic_error = MSLE = msle = losses.mean_squared_logarithmic_error
+MSE = mse = mean_squared_error
+MAE = mae = mean_absolute_error
+__all__ += [*_extra_names, "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+            "binary_focal_crossentropy", "categorical_focal_crossentropy", "hinge", "squared_hinge",
+            "categorical_hinge", "huber", "poisson", "kl_divergence", "KLD", "kld", "kullback_leibler_divergence",
+            "log_cosh", "logcosh", "mean_absolute_percentage_error", "MAPE", "mape", "mean_squared_logarithmic_error",
+            "MSLE", "msle", "MSE", "mse", "MAE", "mae", "serialize", "deserialize"]
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {f.__name__: f for f in (
+    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, top_k_categorical_accuracy,
+    sparse_top_k_categorical_accuracy, mean_squared_error, mean_absolute_error, binary_crossentropy,
+    categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
+    categorical_focal_crossentropy, hinge, squared_hinge, categorical_hinge, huber, poisson, kl_divergence, log_cosh,
+    mean_absolute_percentage_error, mean_squared_logarithmic_error, pearson_correlation, concordance_correlation)}
+_FUNCTIONS.update({"mse": mean_squared_error, "MSE": mean_squared_error, "mae": mean_absolute_error,
+                   "MAE": mean_absolute_error, "mape": mean_absolute_percentage_error,
+                   "MAPE": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
+                   "MSLE": mean_squared_logarithmic_error})
 _CLASSES: dict[str, type[Metric]] = {c.__name__: c for c in (
     Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError, Precision, Recall, AUC, TruePositives,
-    FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError)}
+    FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError, BinaryCrossentropy, BinaryIoU,
+    CategoricalCrossentropy, CategoricalHinge, ConcordanceCorrelation, CosineSimilarity, F1Score, FBetaScore, Hinge,
+    IoU, KLDivergence, LogCoshError, MeanAbsolutePercentageError, MeanIoU, MeanSquaredLogarithmicError, OneHotIoU,
+    OneHotMeanIoU, PearsonCorrelation, Poisson, PrecisionAtRecall, R2Score, RecallAtPrecision,
+    SensitivityAtSpecificity, SparseCategoricalCrossentropy, SpecificityAtSensitivity, SquaredHinge)}
 _CLASS_ALIASES = {"precision": Precision, "recall": Recall, "auc": AUC, "AUC": AUC}
+
+
+def serialize(metric: Any) -> Any:
+    """Keras 3's ``{"module", "class_name", "config", "registered_name"}`` description of a metric or function.
+
+    >>> from tapegrad import keras
+    >>> cfg = keras.metrics.serialize(keras.metrics.MeanIoU(num_classes=3))
+    >>> cfg["class_name"], keras.metrics.deserialize(cfg).get_config()["num_classes"]
+    ('MeanIoU', 3)
+    """
+    from .saving.serialization_lib import serialize_keras_object
+
+    return serialize_keras_object(metric)
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """Inverse of :func:`serialize` (a name gives the function or a default instance, as :func:`get`)."""
+    if isinstance(config, str):
+        return get(config)
+    if "module" in config or custom_objects:
+        from .saving.serialization_lib import deserialize_keras_object
+
+        return deserialize_keras_object(config, custom_objects=custom_objects)
+    return _CLASSES[config["class_name"]].from_config(config.get("config", {}))
 
 
 def get(identifier: Any) -> Any:
