@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from .utils import Progbar
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback", "EarlyStopping", "TensorBoard"]
@@ -62,6 +60,22 @@ class Callback:
     def on_predict_end(self, logs: dict[str, Any] | None = None) -> None: ...
 
 
+def _pythonify_logs(logs: dict[str, Any] | None) -> dict[str, Any]:
+    """Keras 3's ``pythonify_logs``: a new dict, keys sorted, nested dicts flattened, values as Python floats
+    where they convert (tensors, NumPy scalars); other values (predict's ``outputs``) are kept."""
+    result: dict[str, Any] = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            result.update(_pythonify_logs(value))
+            continue
+        try:
+            value = float(value.numpy() if hasattr(value, "numpy") else value)
+        except (TypeError, ValueError):
+            pass
+        result[key] = value
+    return result
+
+
 class CallbackList(Callback):
     """Several callbacks called in order (``fit`` adds the progress bar and ``History``)."""
 
@@ -88,9 +102,11 @@ class CallbackList(Callback):
         for c in self.callbacks:
             c.set_params(params)
 
-    def _call(self, hook: str, *args: Any, **kwargs: Any) -> None:
+    def _call(self, hook: str, *args: Any) -> None:
+        *head, logs = args  # every hook's last argument is its logs, made plain as Keras 3 does
+        logs = _pythonify_logs(logs)
         for c in self.callbacks:
-            getattr(c, hook)(*args, **kwargs)
+            getattr(c, hook)(*head, logs)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._call("on_epoch_begin", epoch, logs)
@@ -243,51 +259,19 @@ class LambdaCallback(Callback):
             setattr(self, name, fn)
 
 
-class EarlyStopping(Callback):
-    """Stop training when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
-
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0, verbose: int = 0,
-                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
-                 start_from_epoch: int = 0) -> None:
-        super().__init__()
-        self.monitor, self.patience, self.verbose = monitor, patience, verbose
-        self.baseline, self.restore_best_weights, self.start_from_epoch = baseline, restore_best_weights, \
-            start_from_epoch
-        if mode == "auto":
-            mode = "max" if ("acc" in monitor or monitor.endswith("auc")) else "min"
-        self._sign = 1.0 if mode == "min" else -1.0
-        self.min_delta = abs(min_delta)
-        self.stopped_epoch = 0
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.best = np.inf if self.baseline is None else self._sign * self.baseline
-        self.best_weights: Any = None
-        self.best_epoch = 0
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        current = (logs or {}).get(self.monitor)
-        if current is None or epoch < self.start_from_epoch:
-            return
-        value = self._sign * float(current)
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.model.get_weights()
-        self.wait += 1
-        if value < self.best - self.min_delta:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best_weights:
-                self.best_weights = self.model.get_weights()
-            return
-        if self.wait >= self.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
-
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-
-
+from ._callbacks_extra import (  # noqa: E402  (they subclass Callback)
+    BackupAndRestore,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    MonitorCallback,
+    ReduceLROnPlateau,
+    RemoteMonitor,
+    SwapEMAWeights,
+    TerminateOnNaN,
+)
 from ._tensorboard import TensorBoard  # noqa: E402  (it subclasses Callback)
+
+__all__ += ["BackupAndRestore", "CSVLogger", "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback",
+            "ReduceLROnPlateau", "RemoteMonitor", "SwapEMAWeights", "TerminateOnNaN"]

@@ -445,6 +445,8 @@ class Trainer:
 
                 def val_batches() -> Any:
                     return _numpy_batches(vx, vy, vsw, validation_batch_size or batch_size, validation_steps)
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch  # set by BackupAndRestore
+        self._initial_epoch = None
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
