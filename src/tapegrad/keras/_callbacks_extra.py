@@ -34,13 +34,6 @@ from .callbacks import Callback
 __all__ = ["MonitorCallback", "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
            "CSVLogger", "TerminateOnNaN", "BackupAndRestore", "SwapEMAWeights", "RemoteMonitor"]
 
-# Metric names whose larger values are better (Keras 3 reads the metric objects' ``_direction``).
-_UP = ("acc", "auc", "precision", "recall", "f1_score", "fbeta_score", "io_u", "r2_score", "correlation",
-       "cosine_similarity", "true_positives", "true_negatives", "sensitivity", "specificity")
-_DOWN = ("loss", "error", "crossentropy", "hinge", "divergence", "poisson", "logcosh", "false_positives",
-         "false_negatives")
-
-
 def _lr(optimizer: Any) -> float:
     return float(np.asarray(optimizer.learning_rate))
 
@@ -50,8 +43,8 @@ def _float_logs(logs: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class MonitorCallback(Callback):
-    """Base of callbacks that watch one logged value: ``mode`` ``"min"``, ``"max"`` or ``"auto"`` (the loss and
-    error-like metrics are minimized, accuracy-like ones maximized)."""
+    """Base of callbacks that watch one logged value: ``mode`` ``"min"``, ``"max"`` or ``"auto"`` (the loss is
+    minimized; a compiled metric goes the way its ``_direction`` says; anything else is a ``ValueError``)."""
 
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None,
                  min_delta: float = 0) -> None:
@@ -64,17 +57,14 @@ class MonitorCallback(Callback):
         self.monitor_op: Callable[[Any, Any], Any] | None = None
 
     def _direction(self) -> str | None:
+        # Keras 3 reads the compiled metric objects' ``_direction`` ("up"/"down"); the loss is always minimized
         name = self.monitor.removeprefix("val_")
-        if name == "loss":
-            return "down"
+        direction = "down" if name == "loss" else None
         for m in getattr(self.model, "metrics", None) or []:
-            if getattr(m, "name", None) == name and getattr(m, "_direction", None) in ("up", "down"):
-                return m._direction
-        if any(k in name for k in _UP):
-            return "up"
-        if any(k in name for k in _DOWN):
-            return "down"
-        return None
+            for inner in getattr(m, "metrics", None) or [m]:
+                if getattr(inner, "name", None) == name and getattr(inner, "_direction", None) is not None:
+                    direction = inner._direction
+        return direction
 
     def _set_monitor_op(self) -> None:
         direction = {"min": "down", "max": "up"}.get(self.mode) or self._direction()

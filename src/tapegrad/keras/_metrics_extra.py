@@ -192,12 +192,16 @@ class SparseCategoricalCrossentropy(_Wrapped):
 class CosineSimilarity(_Wrapped):
     """Streaming mean cosine similarity along ``axis`` (``get_config`` has no ``axis``, as Keras)."""
 
+    _direction = "up"
+
     def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1) -> None:
         super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
 
 
 class PearsonCorrelation(_Wrapped):
     """Streaming mean of the per-row Pearson correlation along ``axis``."""
+
+    _direction = "up"
 
     _config_keys = ("axis",)
 
@@ -207,6 +211,8 @@ class PearsonCorrelation(_Wrapped):
 
 class ConcordanceCorrelation(_Wrapped):
     """Streaming mean of the per-row concordance correlation along ``axis``."""
+
+    _direction = "up"
 
     _config_keys = ("axis",)
 
@@ -246,6 +252,8 @@ class R2Score(_ZeroReset):
     >>> m.result().numpy().astype(float).round(4).tolist()
     [0.75, 0.7857]
     """
+
+    _direction = "up"
 
     def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
                  name: str = "r2_score", dtype: Any = None) -> None:
@@ -326,6 +334,8 @@ class FBetaScore(_ZeroReset):
     >>> m.result().numpy().astype(float).round(4).tolist()
     [1.0, 0.5556, 0.8333]
     """
+
+    _direction = "up"
 
     def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
                  name: str = "fbeta_score", dtype: Any = None) -> None:
@@ -426,6 +436,8 @@ class IoU(_ZeroReset):
     >>> round(float(m.result()), 4)
     0.3333
     """
+
+    _direction = "up"
 
     def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
                  dtype: Any = None, ignore_class: int | None = None, sparse_y_true: bool = True,
@@ -570,6 +582,8 @@ class OneHotMeanIoU(MeanIoU):
 class _AtFixed(Metric):
     """TP/FP/TN/FN at ``num_thresholds`` evenly spaced thresholds (0 and 1 included; one threshold is 0.5); the
     result is the best ``dependent`` rate among thresholds whose ``constrained`` rate is ``>= value``."""
+
+    _direction = "up"
 
     _value_name = ""
 

@@ -397,6 +397,13 @@ class Mean(Metric):
         return make(np.float32(0.0) if count == 0 else np.float32(total / count), NUMPY)
 
 
+def _is_loss(fn: Any) -> bool:
+    """Whether ``fn`` is one of Keras's loss functions or loss objects (Keras 3's ``losses.ALL_OBJECTS``)."""
+    if fn in (mean_squared_error, mean_absolute_error) or isinstance(fn, losses.Loss):
+        return True
+    return any(fn is f for f in losses._BY_NAME.values())
+
+
 class MeanMetricWrapper(Mean):
     """The mean of a per-sample metric function ``fn(y_true, y_pred, **kwargs)``."""
 
@@ -404,6 +411,8 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
+        if getattr(type(self), "_direction", None) is None and _is_loss(fn):
+            self._direction = "down"  # a wrapped loss is minimized (callbacks' ``mode="auto"`` reads this)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         mask = getattr(y_pred, "_keras_mask", None)  # Keras 3: a mask on y_pred becomes 0/1 sample weights
@@ -421,12 +430,16 @@ class MeanMetricWrapper(Mean):
 class Accuracy(MeanMetricWrapper):
     """How often predictions equal labels exactly."""
 
+    _direction = "up"
+
     def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often ``y_pred > threshold`` matches binary labels."""
+
+    _direction = "up"
 
     def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5) -> None:
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
@@ -435,12 +448,16 @@ class BinaryAccuracy(MeanMetricWrapper):
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often the argmax of the prediction matches the argmax of one-hot labels."""
 
+    _direction = "up"
+
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often the argmax of the prediction matches integer labels."""
+
+    _direction = "up"
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
@@ -449,12 +466,16 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot target is among the top ``k`` predictions."""
 
+    _direction = "up"
+
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the integer target is among the top ``k`` predictions."""
+
+    _direction = "up"
 
     def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: Any = None) -> None:
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
@@ -581,6 +602,8 @@ class Precision(_ConfusionMetric):
     0.6667
     """
 
+    _direction = "up"
+
     _counts = ("tp", "fp")
 
     def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
@@ -601,6 +624,8 @@ class Recall(_ConfusionMetric):
     >>> round(float(m.result()), 4)
     0.6667
     """
+
+    _direction = "up"
 
     _counts = ("tp", "fn")
 
@@ -642,6 +667,8 @@ class AUC(Metric):
     >>> round(float(m.result()), 4)
     0.75
     """
+
+    _direction = "up"
 
     def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
                  name: str | None = None, dtype: Any = None, thresholds: Any = None, multi_label: bool = False,
@@ -748,6 +775,8 @@ class RootMeanSquaredError(Mean):
     >>> round(float(m.result()), 4)
     0.7071
     """
+
+    _direction = "down"
 
     def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)
