@@ -16,7 +16,7 @@ from ..conformance.cache import installed_version, tensorflow_version
 HERE = Path(__file__).resolve().parent
 CACHE_DIR = HERE / ".cache"
 KEY_FILES = (HERE / "programs.py", HERE / "programs_b.py", HERE / "programs_layers.py", HERE / "programs_kdata.py",
-             HERE / "programs_prep.py", HERE / "programs_kutil.py",
+             HERE / "programs_prep.py", HERE / "programs_kutil.py", HERE / "programs_ktrain.py",
              HERE / "programs_ops.py", HERE / "programs_random.py",
              HERE / "run_tf.py",
              HERE / "cache.py",
