@@ -26,7 +26,7 @@ __all__ = ["hinge", "squared_hinge", "categorical_hinge", "mean_absolute_percent
            "categorical_generalized_cross_entropy", "ctc", "Hinge", "SquaredHinge", "CategoricalHinge",
            "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "CosineSimilarity", "LogCosh",
            "KLDivergence", "Poisson", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "Dice", "Tversky",
-           "Circle", "CategoricalGeneralizedCrossEntropy", "CTC", "Reduction"]
+           "Circle", "CategoricalGeneralizedCrossEntropy", "CTC"]
 
 
 def _pred_true(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
@@ -457,26 +457,3 @@ class CategoricalGeneralizedCrossEntropy(_Wrapper):
         if not 0 < q < 1:
             raise ValueError(f"q must be in the interval (0, 1); received q={q}.")
         super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction, dtype=dtype, q=q)
-
-
-class Reduction:
-    """``tf.keras.losses.Reduction`` (kept by TF 2.21's Keras for old code): the reduction names as constants.
-
-    >>> from tapegrad import keras
-    >>> keras.losses.Reduction.all(), keras.losses.Reduction.SUM
-    (('auto', 'none', 'sum', 'sum_over_batch_size'), 'sum')
-    """
-
-    AUTO = "auto"
-    NONE = "none"
-    SUM = "sum"
-    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
-
-    @classmethod
-    def all(cls) -> tuple[str, ...]:
-        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
-
-    @classmethod
-    def validate(cls, key: str) -> None:
-        if key not in cls.all():
-            raise ValueError(f'Invalid Reduction Key: {key}. Expected keys are "{cls.all()}"')

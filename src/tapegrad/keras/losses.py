@@ -405,7 +405,6 @@ from ._losses_extra import (  # noqa: E402,F401  (they subclass LossFunctionWrap
     MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError,
     Poisson,
-    Reduction,
     SquaredHinge,
     Tversky,
     binary_focal_crossentropy,
