@@ -70,3 +70,19 @@ def test_sampled_losses_match_a_direct_computation_and_accept_float64() -> None:
     ref = -true_logit + np.log(np.sum(np.exp(logits - logits.max(1, keepdims=True)), 1)) + logits.max(1)
     np.testing.assert_allclose(y.numpy(), ref, rtol=1e-6)
     assert y.dtype == tf.float64
+
+
+def test_argmax_gather_is_exact_to_second_order() -> None:
+    x = tf.constant(np.random.default_rng(4).normal(size=(1, 4, 4, 2)))
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            v, arg = tf.nn.max_pool_with_argmax(x, 2, 2, "VALID")
+            y = tf.reduce_sum(v * v)
+        g = inner.gradient(y, x)
+        z = tf.reduce_sum(g * g)
+    # g = 2 v at the argmax pixels, else 0: d/dx sum(g^2) = 8 x there
+    flat = np.zeros(32)
+    flat[arg.numpy().reshape(-1)] = 1.0
+    np.testing.assert_allclose(outer.gradient(z, x).numpy().reshape(-1), 8 * x.numpy().reshape(-1) * flat)

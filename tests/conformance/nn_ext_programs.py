@@ -429,5 +429,49 @@ def sampled_softmax_loss_float64(tf: Any) -> Any:
                                       tf.ones([1, 3], tf.float64), 5, 12, seed=1)
 
 
+# -- max_pool_with_argmax, dilation2d, erosion2d --------------------------------------------------------------------
+
+@case
+def max_pool_with_argmax_paddings_and_gradients(tf: Any) -> Any:
+    x = _normal(2, 5, 6, 3)
+    out = []
+    for ksize, strides, padding in ((2, 2, "VALID"), (3, [2, 1], "SAME"), ([1, 3, 2, 1], [1, 1, 2, 1], "SAME")):
+        for batch in (False, True):
+            v, a = tf.nn.max_pool_with_argmax(tf.constant(x), ksize, strides, padding, include_batch_in_index=batch)
+            out.append((_plain(v), _plain(a)))
+        out.append(_grads(tf, lambda t, k=ksize, s=strides, p=padding: tf.nn.max_pool_with_argmax(t, k, s, p)[0], x))
+    return out
+
+
+@case
+def max_pool_with_argmax_ties_int32_index(tf: Any) -> Any:
+    x = np.round(_normal(1, 4, 4, 2, seed=3))  # many ties: the first maximum wins
+    v, a = tf.nn.max_pool_with_argmax(tf.constant(x, tf.float32), 2, 1, "VALID", output_dtype=tf.int32)
+    return _plain(v), _plain(a), _grads(tf, lambda t: tf.nn.max_pool_with_argmax(t, 2, 1, "VALID")[0], x)
+
+
+@case
+def max_pool_with_argmax_nchw(tf: Any) -> Any:
+    return tf.nn.max_pool_with_argmax(tf.ones([1, 2, 4, 4]), 2, 2, "VALID", data_format="NCHW")
+
+
+@case
+def dilation2d_and_erosion2d_with_gradients(tf: Any) -> Any:
+    x, w = _normal(2, 6, 5, 2), 0.5 * _normal(3, 2, 2, seed=1)
+    out = []
+    for strides, rates, padding in (([1, 1, 1, 1], [1, 1, 1, 1], "VALID"), ([1, 2, 1, 1], [1, 1, 2, 1], "SAME"),
+                                    ([1, 1, 2, 1], [1, 2, 1, 1], "VALID")):
+        out.append(_grads(tf, lambda a, b, s=strides, r=rates, p=padding: tf.nn.dilation2d(a, b, s, p, "NHWC", r), x,
+                          w))
+        out.append(_grads(tf, lambda a, b, s=strides, r=rates, p=padding: tf.nn.erosion2d(a, b, s, p, "NHWC", r), x,
+                          w))
+    return out
+
+
+@case
+def dilation2d_depth_mismatch(tf: Any) -> Any:
+    return tf.nn.dilation2d(tf.ones([1, 3, 3, 2]), tf.ones([2, 2, 3]), [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1])
+
+
 if __name__ == "__main__":
     _main(CASES)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtypes
-from .._dispatch import apply1
+from .._dispatch import apply1, applyn
 from .._registry import defop, spec
 from .._tensor import Tensor
 from ..errors import InvalidArgumentError, NotFoundError
@@ -37,6 +37,7 @@ from . import (
     random_candidates,
     reductions,
     shape_ops,
+    tiling,
     unary_math,
 )
 from . import convolution as _conv
@@ -503,8 +504,223 @@ def sampled_softmax_loss(weights: Any, biases: Any, labels: Any, inputs: Any, nu
                                    sampled_values, remove_accidental_hits, seed, "sampled_softmax_loss")
     return losses.softmax_cross_entropy_with_logits(labels=core.stop_gradient(soft), logits=logits)
 
+# -- window maxima with their positions: max_pool_with_argmax, dilation2d, erosion2d ---------------------------------
+
+
+def _scatter_flat_fwd(F: Any, g: Any, idx: Any, shape: tuple[int, ...]) -> Any:
+    lead = g.shape[: g.ndim - idx.ndim]  # leading Jacobian batch axes
+    rows = g.reshape((-1, idx.size))
+    out = np.zeros((rows.shape[0], int(np.prod(shape))), g.dtype)
+    for r in range(rows.shape[0]):
+        np.add.at(out[r], idx.reshape(-1), rows[r])
+    return out.reshape(lead + tuple(shape))
+
+
+def _gather_flat_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    return (_run(F, SCATTER_FLAT, g, ins[1], shape=tuple(ins[0].shape)), None)
+
+
+def _scatter_flat_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    if g.ndim > len(p["shape"]):  # Jacobian batch axes: gather row by row through a flat view
+        flat = F.reshape(g, tuple(g.shape[: g.ndim - len(p["shape"])]) + (-1,))
+        return (F.take(flat, ins[1], axis=-1) if not F.is_diff else _run(F, GATHER_FLAT, g, ins[1]), None)
+    return (_run(F, GATHER_FLAT, g, ins[1]), None)
+
+
+def _flat_args(rng: np.random.Generator) -> tuple[Any, ...]:
+    return rng.normal(size=(3, 4)), np.array([[0, 5], [11, 5]])
+
+
+# ``x.flat[idx]`` and its adjoint (a scatter-add): the positions are fixed, so both are linear in the tensor input and
+# each is the other's VJP; the window ops below are such gathers at their argmax positions.
+GATHER_FLAT = defop(
+    "gather_flat", lambda F, x, idx: x.reshape(-1)[idx], _gather_flat_vjp,
+    lambda F, ts, ins, out, p: None if ts[0] is None else _run(F, GATHER_FLAT, ts[0], ins[1]),
+    linear=True,
+    test=spec(lambda tf, x, i: _gather_flat_public(tf, x, i), _flat_args, ref=lambda x, i: x.reshape(-1)[i],
+              tf=False),
+)
+
+SCATTER_FLAT = defop(
+    "scatter_flat", _scatter_flat_fwd, _scatter_flat_vjp,
+    lambda F, ts, ins, out, p: None if ts[0] is None else _run(F, SCATTER_FLAT, ts[0], ins[1], **p),
+    linear=True,
+    test=spec(lambda tf, g, i: _scatter_flat_public(tf, g, i), lambda rng: (rng.normal(size=(2, 2)),
+                                                                           np.array([[0, 5], [11, 5]])),
+              ref=lambda g, i: _scatter_ref(g, i, (3, 4)), tf=False),
+)
+
+
+def _gather_flat_public(tf: Any, x: Any, idx: Any) -> Any:
+    """The spec's entry (no public TF name): ``x.flat[idx]`` through the recorded op."""
+    return applyn(GATHER_FLAT, (x, idx))
+
+
+def _scatter_flat_public(tf: Any, g: Any, idx: Any) -> Any:
+    return applyn(SCATTER_FLAT, (g, idx), {"shape": (3, 4)})
+
+
+def _scatter_ref(g: np.ndarray, idx: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(int(np.prod(shape)))
+    np.add.at(out, idx.reshape(-1), g.reshape(-1))
+    return out.reshape(shape)
+
+
+def _pool_geometry(size: tuple[int, int], k: tuple[int, int], s: tuple[int, int], padding: str,
+                   op: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Output size and (top, left) padding of TF's VALID/SAME windows of effective size ``k``."""
+    if padding == "VALID":
+        out = tuple((n - kk) // ss + 1 for n, kk, ss in zip(size, k, s))
+        pad = (0, 0)
+    elif padding == "SAME":
+        out = tuple(-(-n // ss) for n, ss in zip(size, s))
+        pad = tuple(max((o - 1) * ss + kk - n, 0) // 2 for o, ss, kk, n in zip(out, s, k, size))
+    else:
+        raise ValueError(f"{op}: padding must be 'VALID' or 'SAME', got {padding!r}.")
+    if min(out) < 1:
+        raise InvalidArgumentError(f"{op}: the {k[0]}x{k[1]} window does not fit the {size[0]}x{size[1]} input with "
+                                   f"padding {padding!r}.")
+    return out, pad  # type: ignore[return-value]
+
+
+def _window_argmax(x: np.ndarray, w: np.ndarray | None, k: tuple[int, int], s: tuple[int, int], r: tuple[int, int],
+                   padding: str, op: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """Flat positions (batch included) of the first maximum of ``x`` (+ ``w[dy, dx, c]``) in every window, and of
+    the filter tap that gave it; windows skip padded pixels, ties go to the first in row-major order (TF's kernels)."""
+    n, h, wd, c = x.shape
+    eff = ((k[0] - 1) * r[0] + 1, (k[1] - 1) * r[1] + 1)
+    (oh, ow), (pt, pl) = _pool_geometry((h, wd), eff, s, padding, op)
+    ys = (np.arange(oh) * s[0] - pt)[:, None] + np.arange(k[0]) * r[0]  # [oh, kh]
+    xs = (np.arange(ow) * s[1] - pl)[:, None] + np.arange(k[1]) * r[1]  # [ow, kw]
+    inside = (ys >= 0) & (ys < h), (xs >= 0) & (xs < wd)
+    yc, xc = np.clip(ys, 0, h - 1), np.clip(xs, 0, wd - 1)
+    vals = x[:, yc[:, None, :, None], xc[None, :, None, :], :]  # [n, oh, ow, kh, kw, c]
+    vals = vals.astype(np.float64) if vals.dtype.kind != "f" else vals
+    if w is not None:
+        vals = vals + w[None, None, None]
+    ok = inside[0][:, None, :, None] & inside[1][None, :, None, :]  # [oh, ow, kh, kw]
+    vals = np.where(ok[None, ..., None], vals, -np.inf)
+    flat = vals.reshape(n, oh, ow, k[0] * k[1], c)
+    tap = np.argmax(flat, axis=3)  # first maximum
+    dy, dx = tap // k[1], tap % k[1]
+    y = np.take_along_axis(np.broadcast_to(ys[None, :, None, :, None], (n, oh, ow, k[0], c)), dy[:, :, :, None],
+                           3)[:, :, :, 0]
+    xx = np.take_along_axis(np.broadcast_to(xs[None, None, :, :, None], (n, oh, ow, k[1], c)), dx[:, :, :, None],
+                            3)[:, :, :, 0]
+    b = np.arange(n)[:, None, None, None]
+    ch = np.arange(c)[None, None, None, :]
+    idx = ((b * h + y) * wd + xx) * c + ch
+    fidx = None if w is None else (dy * k[1] + dx) * c + ch
+    return idx.astype(np.int64), fidx
+
+
+def _two(v: Any, what: str, op: str) -> tuple[int, int]:
+    """TF's 1, 2 or 4 entries (batch and channel 1) of a 2-D pooling argument."""
+    seq = [int(v)] if np.ndim(v) == 0 else [int(a) for a in v]
+    if len(seq) == 1:
+        return seq[0], seq[0]
+    if len(seq) == 2:
+        return seq[0], seq[1]
+    if len(seq) == 4:
+        if seq[0] != 1 or seq[3] != 1:
+            raise InvalidArgumentError(f"{op}: {what} must be 1 on the batch and channel dimensions, got {seq}.")
+        return seq[1], seq[2]
+    raise ValueError(f"{op}: {what} must have 1, 2 or 4 entries, got {v!r}.")
+
+
+def max_pool_with_argmax(input: Any, ksize: Any, strides: Any, padding: str, data_format: str = "NHWC",  # noqa: A002
+                         output_dtype: Any = None, include_batch_in_index: bool = False,
+                         name: str | None = None) -> tuple[Tensor, Tensor]:
+    """2-D max pooling (NHWC) that also returns where each maximum came from: the flat index
+    ``((b * height + y) * width + x) * channels + c`` (without the ``b`` term unless ``include_batch_in_index``).
+    Ties go to the first pixel of the window in row-major order; the gradient routes to that pixel, as TF's.
+
+    >>> import tapegrad as tf
+    >>> x = tf.reshape(tf.constant([1.0, 5.0, 3.0, 2.0]), [1, 2, 2, 1])
+    >>> v, i = tf.nn.max_pool_with_argmax(x, 2, 2, "VALID")
+    >>> float(v[0, 0, 0, 0]), int(i[0, 0, 0, 0])
+    (5.0, 1)
+    """
+    op = "max_pool_with_argmax"
+    if data_format != "NHWC":
+        raise ValueError(f"{op}: only data_format='NHWC' is supported (as in TF), got {data_format!r}.")
+    x = to_tensor(input)
+    if x._value.ndim != 4:
+        raise InvalidArgumentError(f"{op}: input must be 4-D [batch, height, width, channels], got shape "
+                                   f"{list(x._value.shape)}.")
+    k, st = _two(ksize, "ksize", op), _two(strides, "strides", op)
+    out_dt = _dtypes.int64 if output_dtype is None else _dtypes.as_dtype(output_dtype)
+    if out_dt not in (_dtypes.int32, _dtypes.int64):
+        raise TypeError(f"{op}: output_dtype must be int32 or int64, got {out_dt.name}.")
+    idx, _ = _window_argmax(x._value, None, k, st, (1, 1), padding, op)
+    values = _gather_at(x, idx)
+    n, h, w, c = x._value.shape
+    arg = idx if include_batch_in_index else idx - np.arange(n)[:, None, None, None] * (h * w * c)
+    return values, core.constant(arg.astype(out_dt.as_numpy_dtype))
+
+
+def _gather_at(x: Tensor, idx: np.ndarray) -> Tensor:
+    return applyn(GATHER_FLAT, (x, core.constant(idx)))
+
+
+def _dilation_args(x: Tensor, w: Tensor, strides: Any, dilations: Any, data_format: str,
+                   op: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    if data_format != "NHWC":
+        raise ValueError(f"{op}: only data_format='NHWC' is supported (as in TF), got {data_format!r}.")
+    if x._value.ndim != 4 or w._value.ndim != 3:
+        raise InvalidArgumentError(f"{op}: input must be 4-D [batch, height, width, depth] and filters 3-D "
+                                   f"[height, width, depth], got {list(x._value.shape)} and {list(w._value.shape)}.")
+    if x._value.shape[3] != w._value.shape[2]:
+        raise InvalidArgumentError(f"{op}: input depth {x._value.shape[3]} differs from the filters' depth "
+                                   f"{w._value.shape[2]}.")
+    if x.dtype != w.dtype:
+        raise InvalidArgumentError(f"{op}: input ({x.dtype.name}) and filters ({w.dtype.name}) must have one dtype.")
+    return _two(strides, "strides", op), _two(dilations, "dilations", op)
+
+
+def _dilation(x: Tensor, w: Tensor, strides: Any, padding: str, data_format: str, dilations: Any, op: str) -> Tensor:
+    st, rt = _dilation_args(x, w, strides, dilations, data_format, op)
+    idx, fidx = _window_argmax(x._value, w._value, tuple(w._value.shape[:2]), st, rt, padding, op)
+    return arithmetic.add(_gather_at(x, idx), _gather_at(w, fidx))
+
+
+def dilation2d(input: Any, filters: Any, strides: Any, padding: str, data_format: str, dilations: Any,  # noqa: A002
+               name: str | None = None) -> Tensor:
+    """Grayscale morphological dilation (NHWC): ``out[b, y, x, c] = max over the window of input + filters[dy, dx,
+    c]``, taps ``dilations`` apart; ``filters`` is ``[height, width, depth]``. Gradients go to the input pixel and
+    the filter tap of the (first) maximum, as in TF.
+
+    >>> import tapegrad as tf
+    >>> y = tf.nn.dilation2d(tf.reshape(tf.range(9.0), [1, 3, 3, 1]), tf.zeros([2, 2, 1]), [1, 1, 1, 1], "VALID",
+    ...                      "NHWC", [1, 1, 1, 1])
+    >>> y[0, :, :, 0].numpy().tolist()
+    [[4.0, 5.0], [7.0, 8.0]]
+    """
+    x, w = to_tensor(input), to_tensor(filters)
+    return _dilation(x, w, strides, padding, data_format, dilations, "dilation2d")
+
+
+def erosion2d(value: Any, filters: Any, strides: Any, padding: str, data_format: str, dilations: Any,
+              name: str | None = None) -> Tensor:
+    """Grayscale morphological erosion: ``-dilation2d(-value, filters reversed in height and width)``, as TF.
+
+    >>> import tapegrad as tf
+    >>> y = tf.nn.erosion2d(tf.reshape(tf.range(1.0, 10.0), [1, 3, 3, 1]), tf.zeros([2, 2, 1]), [1, 1, 1, 1],
+    ...                     "VALID", "NHWC", [1, 1, 1, 1])
+    >>> y[0, :, :, 0].numpy().tolist()
+    [[1.0, 2.0], [4.0, 5.0]]
+    """
+    x, w = to_tensor(value), to_tensor(filters)
+    if data_format != "NHWC":
+        raise ValueError(f"erosion2d: only data_format='NHWC' is supported (as in TF), got {data_format!r}.")
+    wr = tiling.reverse(w, [0, 1])
+    return arithmetic.negative(_dilation(arithmetic.negative(x), wr, strides, padding, data_format, dilations,
+                                         "erosion2d"))
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": ["space_to_depth", "depth_to_space", "convolution", "conv_transpose", "atrous_conv2d_transpose", "crelu",
            "log_poisson_loss", "sufficient_statistics", "normalize_moments", "weighted_moments",
-           "batch_norm_with_global_normalization", "zero_fraction", "nce_loss", "sampled_softmax_loss"],
+           "batch_norm_with_global_normalization", "zero_fraction", "nce_loss", "sampled_softmax_loss",
+           "max_pool_with_argmax", "dilation2d", "erosion2d"],
 }
