@@ -131,6 +131,37 @@ def prog_replica_gradients(tf: Any) -> Any:
     return [local(s, v) for v in s.run(fn)]
 
 
+def _clip_case(tf: Any, s: Any, kw: dict[str, float], wrap: bool) -> Any:
+    with s.scope():
+        w = tf.Variable([1.0, 1.0])
+        b = tf.Variable(0.5)
+        opt = tf.keras.optimizers.Adam(0.1, **kw) if wrap else tf.keras.optimizers.SGD(1.0, **kw)
+        opt.build([w, b])
+
+    def step() -> Any:
+        r = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.float32)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * tf.stack([1.0 + r, 2.0 - 3.0 * r])) + b * b * (r + 1.0)
+        grads = tape.gradient(loss, [w, b])
+        opt.apply_gradients(zip(grads, [w, b]))
+
+    run = tf.function(lambda: s.run(step)) if wrap else (lambda: s.run(step))
+    for _ in range(2):
+        run()
+    return [enc(w), enc(b)]
+
+
+@program
+def prog_clipping(tf: Any) -> Any:
+    """Keras 3 unscales and clips each replica's gradients before the all-reduce."""
+    s = mirrored(tf)
+    return {f"{name}_{'function' if wrap else 'eager'}": _clip_case(tf, s, kw, wrap)
+            for name, kw in [("value", {"clipvalue": 0.5}), ("norm", {"clipnorm": 0.5}),
+                             ("global", {"global_clipnorm": 0.7}), ("scaled", {"loss_scale_factor": 4.0,
+                                                                               "clipnorm": 1.5})]
+            for wrap in (False, True)}
+
+
 @program
 def prog_dataset_splits(tf: Any) -> Any:
     s = mirrored(tf)

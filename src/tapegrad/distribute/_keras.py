@@ -27,6 +27,10 @@ def apply_gradients_hook(optimizer: Any, pairs: list[tuple[Any, Any]]) -> Any:
     if ctx is None or ctx._strategy.num_replicas_in_sync == 1:
         return None
 
+    preprocess = _preprocessing(optimizer)
+    if preprocess:  # Keras 3 unscales and clips each replica's gradients before the all-reduce
+        pairs = list(zip(preprocess([g for g, _ in pairs]), [v for _, v in pairs]))
+
     def merge(strategy: Any, merged_pairs: Any) -> Any:
         grads = [g for g, _ in merged_pairs]
         variables = [v for _, v in merged_pairs]
@@ -36,9 +40,53 @@ def apply_gradients_hook(optimizer: Any, pairs: list[tuple[Any, Any]]) -> Any:
         full: list[Any] = [None] * len(grads)
         for i, g in zip(where, reduced):
             full[i] = g
-        return optimizer.apply_gradients(list(zip(full, variables)))
+        if not preprocess:
+            return optimizer.apply_gradients(list(zip(full, variables)))
+        optimizer._replica_preprocessed = True  # (read once by the apply below: no second unscaling or clipping)
+        try:
+            return optimizer.apply_gradients(list(zip(full, variables)))
+        finally:
+            optimizer.__dict__.pop("_replica_preprocessed", None)
 
     return ctx.merge_call(merge, args=([tuple(p) for p in pairs],))
+
+
+def _preprocessing(optimizer: Any) -> Any:
+    """None, or a function that unscales (``loss_scale_factor``) and clips (``clipnorm``, else ``global_clipnorm``,
+    else ``clipvalue``) one replica's gradients with Keras 3's formulas, as tensor ops (traceable)."""
+    scale = getattr(optimizer, "loss_scale_factor", None)
+    clipnorm, global_clipnorm, clipvalue = (getattr(optimizer, k, None) or 0 for k in
+                                            ("clipnorm", "global_clipnorm", "clipvalue"))
+    if scale is None and clipnorm <= 0 and global_clipnorm <= 0 and clipvalue <= 0:
+        return None
+    from ..ops import arithmetic as ar
+    from ..ops.clip_ops import clip_by_value
+    from ..ops.core import convert_to_tensor
+    from ..ops.reductions import reduce_sum
+    from ..ops.unary_math import sqrt
+
+    def norm(g: Any) -> Any:
+        return sqrt(reduce_sum(g * g))
+
+    def run(grads: list[Any]) -> list[Any]:
+        out = [None if g is None else convert_to_tensor(g) for g in grads]
+        if scale is not None:
+            out = [None if g is None else g / np.asarray(scale, g.dtype.as_numpy_dtype) for g in out]
+        if clipnorm > 0:
+            return [None if g is None else
+                    g * np.asarray(clipnorm, g.dtype.as_numpy_dtype) / ar.maximum(norm(g), np.asarray(
+                        clipnorm, g.dtype.as_numpy_dtype)) for g in out]
+        if global_clipnorm > 0:
+            present = [g for g in out if g is not None]
+            total = sqrt(ar.add_n([reduce_sum(g * g) for g in present]))
+            c = np.asarray(global_clipnorm, present[0].dtype.as_numpy_dtype)
+            factor = c * ar.minimum(1.0 / total, 1.0 / c) + (total - total)  # (Keras's: NaN/inf norms propagate)
+            return [None if g is None else g * factor for g in out]
+        if clipvalue > 0:
+            return [None if g is None else clip_by_value(g, -clipvalue, clipvalue) for g in out]
+        return out
+
+    return run
 
 
 def _model_strategy(model: Any) -> Any:

@@ -271,19 +271,20 @@ class Optimizer:
                                      "it was originally built with. When working with a new set of variables, you "
                                      "should recreate a new optimizer instance.")
         grads, trainable_variables = self._filter_empty_gradients(list(grads), list(trainable_variables))
+        done = self.__dict__.pop("_replica_preprocessed", False)  # tf.distribute: unscaled and clipped per replica
         if _tracing():  # inside a tapegrad.function: the NumPy update runs each time the compiled program runs
-            _host_update(self, grads, trainable_variables)
+            _host_update(self, grads, trainable_variables, done)
             return
-        self._update(grads, trainable_variables)
+        self._update(grads, trainable_variables, done)
 
-    def _update(self, grads: list[Any], trainable_variables: list[Variable]) -> None:
+    def _update(self, grads: list[Any], trainable_variables: list[Variable], preprocessed: bool = False) -> None:
         if self._plain_step(grads, trainable_variables):
             return
         converted = [_as_grad(g, v.dtype.as_numpy_dtype) for g, v in zip(grads, trainable_variables)]
-        if self.loss_scale_factor is not None:
+        if self.loss_scale_factor is not None and not preprocessed:
             converted = [g.with_values(g.values / self.loss_scale_factor) if isinstance(g, Sparse)
                          else g / self.loss_scale_factor for g in converted]
-        converted = self._clip_gradients(converted)
+        converted = converted if preprocessed else self._clip_gradients(converted)
         lr = self._lr_value()
         self._apply_weight_decay(trainable_variables, lr)
         self._before_update_steps()
@@ -491,7 +492,7 @@ def _tracing() -> bool:
     return is_tracing()
 
 
-def _host_update(optimizer: Optimizer, grads: list[Any], variables: list[Variable]) -> None:
+def _host_update(optimizer: Optimizer, grads: list[Any], variables: list[Variable], preprocessed: bool = False) -> None:
     """Record ``optimizer._update(grads, variables)`` as a host call of the program being traced."""
     from ...compiler.host import host_effect
     from ...ops.core import convert_to_tensor
@@ -518,6 +519,6 @@ def _host_update(optimizer: Optimizer, grads: list[Any], variables: list[Variabl
             else:
                 values, indices = make(next(it), NUMPY), make(next(it), NUMPY)
                 gs.append(kind[0](values, indices, kind[1]))
-        optimizer._update(gs, variables)
+        optimizer._update(gs, variables, preprocessed)
 
     host_effect(run, flat)
