@@ -85,9 +85,9 @@ def test_assertion_failures_name_what_differs() -> None:
                 messages["set"] = str(e)
 
     assert _run(Failing).wasSuccessful()
-    assert "structures differ" in messages["structure"]
+    assert "mismatched keys" in messages["structure"]
     assert "Shape mismatch" in messages["shape"] and "(2,)" in messages["shape"]
-    assert "['w'][1]" in messages["path"]
+    assert "Not all close at ['w']" in messages["path"]
     assert "2 of 3 elements are outside [0.0, 1.0]" in messages["range"]
     assert "[5] not in the expected set" in messages["set"]
 

@@ -179,15 +179,6 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def _flatten_with_paths(value: Any, path: str = "") -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        return [item for k in sorted(value, key=str) for item in _flatten_with_paths(value[k], f"{path}[{k!r}]")]
-    if isinstance(value, (list, tuple)) and not _is_tensorish(value) and value and (
-            isinstance(value[0], (list, tuple, dict)) or _is_tensorish(value[0]) or isinstance(value[0], np.ndarray)):
-        return [item for i, v in enumerate(value) for item in _flatten_with_paths(v, f"{path}[{i}]")]
-    return [(path, value)]
-
-
 class TestCase(unittest.TestCase):
     """``tf.test.TestCase``: a ``unittest.TestCase`` whose assertions take tensors, NumPy arrays and Python values
     alike (and nests of them), and whose ``setUp`` seeds Python's ``random``, NumPy's global generator and
@@ -246,25 +237,42 @@ class TestCase(unittest.TestCase):
 
     # -- numeric assertions ----------------------------------------------------------------------------------------
     def _close(self, a: Any, b: Any, rtol: float, atol: float, msg: str | None, path: str = "") -> None:
-        fa, fb = _flatten_with_paths(a), _flatten_with_paths(b)
-        if len(fa) > 1 or len(fb) > 1 or isinstance(a, dict) or isinstance(b, dict):
-            if [p for p, _ in fa] != [p for p, _ in fb]:
-                raise self.failureException(self._formatMessage(
-                    msg, f"The two structures differ{' at ' + path if path else ''}: {[p for p, _ in fa]} vs "
-                         f"{[p for p, _ in fb]}"))
-            for (p, x), (_, y) in zip(fa, fb):
-                self._close(x, y, rtol, atol, msg, path + p)
+        # TF's rule: dicts by key; a list/tuple is compared as one array when both convert to arrays, element by
+        # element otherwise; anything else as an array.
+        where = f" at {path}" if path else ""
+        if isinstance(a, dict) or isinstance(b, dict):
+            if not (isinstance(a, dict) and isinstance(b, dict)):
+                raise self.failureException(self._formatMessage(msg, f"Can't compare dict to non-dict{where}: "
+                                                                     f"{a!r} vs {b!r}."))
+            if set(a) != set(b):
+                raise self.failureException(self._formatMessage(msg, f"mismatched keys{where}: {sorted(a, key=str)} "
+                                                                     f"vs {sorted(b, key=str)}"))
+            for k in a:
+                self._close(a[k], b[k], rtol, atol, msg, f"{path}[{k!r}]")
             return
-        x, y = _as_array(fa[0][1]), _as_array(fb[0][1])
+        if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+            try:
+                x, y = _as_array(a), _as_array(b)
+                if x.dtype.kind == "O" and not all(isinstance(v, (bytes, str)) for v in x.reshape(-1)):
+                    raise ValueError("ragged")
+            except (ValueError, TypeError):
+                if not (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))) or len(a) != len(b):
+                    raise self.failureException(self._formatMessage(
+                        msg, f"Mismatched length{where}: a has {len(a) if hasattr(a, '__len__') else 'no'} items, "
+                             f"b has {len(b) if hasattr(b, '__len__') else 'no'}.")) from None
+                for i, (u, v) in enumerate(zip(a, b)):
+                    self._close(u, v, rtol, atol, msg, f"{path}[{i}]")
+                return
+        else:
+            x, y = _as_array(a), _as_array(b)
         if x.shape != y.shape:
             raise self.failureException(self._formatMessage(
-                msg, f"Shape mismatch{' at ' + path if path else ''}: expected {x.shape}, got {y.shape} with "
-                     f"contents {y}."))
+                msg, f"Shape mismatch{where}: expected {x.shape}, got {y.shape} with contents {y}."))
         if x.dtype.kind in "OSU" or y.dtype.kind in "OSU":
             np.testing.assert_array_equal(x, y, err_msg=msg or path)
             return
         np.testing.assert_allclose(y, x, rtol=rtol, atol=atol, equal_nan=True,
-                                   err_msg=(f"Not all close{' at ' + path if path else ''}. " + (msg or "")))
+                                   err_msg=f"Not all close{where}. " + (msg or ""))
 
     def assertAllClose(self, a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-6,  # noqa: N802
                        msg: str | None = None) -> None:
@@ -381,7 +389,7 @@ class TestCase(unittest.TestCase):
         from ._dtypes import as_dtype
 
         want = as_dtype(expected_dtype)
-        for _, leaf in _flatten_with_paths(target):
+        for leaf in _nest.flatten(target):
             got = as_dtype(leaf.dtype) if hasattr(leaf, "dtype") else as_dtype(np.asarray(leaf).dtype)
             self.assertEqual(got, want)
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strings_ragged_programs import main as _main  # noqa: E402
 
@@ -907,7 +909,7 @@ def test_testcase_assertions_and_seeds(tf: Any) -> Any:
             self.assertEqual(self.evaluate({"x": tf.constant([1, 2])})["x"].tolist(), [1, 2])
             with self.cached_session() as sess:
                 self.assertEqual(sess.run(tf.constant(5)), 5)
-            with self.assertRaisesOpError("Incompatible shapes|required broadcastable"):
+            with self.assertRaisesOpError("shapes"):
                 tf.constant([1, 2]) + tf.constant([1, 2, 3])
 
         def test_shape_mismatch_fails(self) -> None:
