@@ -164,3 +164,20 @@ def test_docstring_examples_run() -> None:
 
     r = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert r.attempted > 10 and r.failed == 0
+
+
+def test_conjugate_gradient_solves_and_differentiates() -> None:
+    a = _spd(5, seed=20)
+    b = _rng(21).normal(size=(2, 5))
+    op = LA.LinearOperatorFullMatrix(tf.constant(a), is_self_adjoint=True, is_positive_definite=True)
+    s = LA.experimental.conjugate_gradient(op, tf.constant(b), tol=1e-12, max_iter=30)
+    np.testing.assert_allclose(s.x.numpy(), np.linalg.solve(a, b.T).T, atol=1e-10)
+    assert int(s.i) <= 6
+    # a fixed number of steps (3 < n) is a smooth function of A and b: the tape differentiates the iterations
+    check_grad(lambda t, m, r: t.linalg.experimental.conjugate_gradient(
+        t.linalg.LinearOperatorFullMatrix(m, is_self_adjoint=True, is_positive_definite=True), r,
+        tol=1e-14, max_iter=3).x, [a, b[0]])
+    solve = tf.function(lambda r: LA.experimental.conjugate_gradient(op, r, tol=1e-12, max_iter=30).x)
+    np.testing.assert_allclose(solve(tf.constant(b)).numpy(), s.x.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="positive definite"):
+        LA.experimental.conjugate_gradient(LA.LinearOperatorFullMatrix(tf.eye(2)), tf.ones([2]))

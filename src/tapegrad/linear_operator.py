@@ -19,6 +19,7 @@ products are a ``LinearOperatorComposition``).
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
@@ -1925,3 +1926,67 @@ EXPORTS_LINALG = ["LinearOperator", "LinearOperatorFullMatrix", "LinearOperatorD
                   "LinearOperatorLowRankUpdate", "LinearOperatorHouseholder", "LinearOperatorPermutation",
                   "LinearOperatorToeplitz", "LinearOperatorTridiag", "LinearOperatorCirculant",
                   "LinearOperatorCirculant2D", "LinearOperatorCirculant3D"]
+
+
+# -- tf.linalg.experimental ---------------------------------------------------------------------------------------
+
+CGState = namedtuple("CGState", ["i", "x", "r", "p", "gamma"])
+
+
+def conjugate_gradient(operator: LinearOperator, rhs: Any, preconditioner: LinearOperator | None = None,
+                       x: Any = None, tol: float = 1e-5, max_iter: int = 20,
+                       name: str = "conjugate_gradient") -> CGState:
+    """Solve ``A x = rhs`` for a self-adjoint positive-definite ``operator`` by (preconditioned) conjugate
+    gradients, matrix-free (only ``operator.matvec`` is used). Iterates until ``max_iter`` steps or until every
+    batch member's residual satisfies ``||r|| <= tol * ||rhs||``; returns TF's ``CGState(i, x, r, p, gamma)``
+    (``gamma = r^H M r``). ``preconditioner`` approximates ``A^{-1}``; ``x`` is the initial guess (zeros by
+    default). Differentiable: the iterations run under the tape.
+
+    >>> import tapegrad as tf
+    >>> a = tf.linalg.LinearOperatorFullMatrix(tf.constant([[4.0, 1.0], [1.0, 3.0]], tf.float64),
+    ...                                        is_self_adjoint=True, is_positive_definite=True)
+    >>> s = tf.linalg.experimental.conjugate_gradient(a, tf.constant([1.0, 2.0], tf.float64))
+    >>> int(s.i), s.x.numpy().round(6).tolist()
+    (2, [0.090909, 0.636364])
+    """
+    from .ops import comparison, control_flow
+    from .ops import reductions as _red
+
+    if not (operator.is_self_adjoint and operator.is_positive_definite):
+        raise ValueError("Expected a self-adjoint, positive definite operator.")
+    b = _t(rhs)
+    batch = _bshape(_shape_of(b)[:-1], operator._shape()[:-2],
+                    () if preconditioner is None else preconditioner._shape()[:-2])
+    r0 = core.broadcast_to(b, batch + _shape_of(b)[-1:])
+    # the tolerance is relative to the right-hand side's norm (whatever the initial guess)
+    bound = tol * _red.norm(r0, axis=-1)
+
+    def inner(u: Tensor, v: Tensor) -> Tensor:
+        return reductions.reduce_sum(core.conj(u) * v, axis=-1)
+
+    def precondition(res: Tensor) -> Tensor:
+        return res if preconditioner is None else preconditioner.matvec(res)
+
+    if x is None:
+        x0 = core.zeros_like(r0)
+    else:
+        x0 = _t(x)
+        r0 = b - operator.matvec(x0)
+    p0 = precondition(r0)
+    state0 = CGState(core.constant(np.int32(0)), x0, r0, p0, inner(r0, p0))
+
+    def keep_going(s: CGState) -> Tensor:
+        return comparison.logical_and(s.i < max_iter, reductions.reduce_any(_red.norm(s.r, axis=-1) > bound))
+
+    def step(s: CGState) -> tuple[CGState]:
+        z = operator.matvec(s.p)
+        alpha = (s.gamma / inner(s.p, z))[..., None]
+        x_new = s.x + alpha * s.p
+        r_new = s.r - alpha * z
+        q = precondition(r_new)
+        gamma = inner(r_new, q)
+        p_new = q + (gamma / s.gamma)[..., None] * s.p
+        return (CGState(s.i + 1, x_new, r_new, p_new, gamma),)
+
+    (out,) = control_flow.while_loop(lambda s: keep_going(s), step, (state0,))
+    return CGState(*out)

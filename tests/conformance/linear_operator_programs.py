@@ -385,5 +385,56 @@ def circulant_2d_3d(tf: Any) -> Any:
 
 
 
+# -- tf.linalg.experimental.conjugate_gradient -------------------------------------------------------------------------
+
+def _spd_op(tf: Any, *batch: int, n: int = 5, seed: int = 0) -> Any:
+    a = _spd(*batch, n, n, seed=seed)
+    return tf.linalg.LinearOperatorFullMatrix(tf.constant(a), is_self_adjoint=True, is_positive_definite=True)
+
+
+@case
+def conjugate_gradient_converges(tf: Any) -> Any:
+    op = _spd_op(tf, 2)
+    s = tf.linalg.experimental.conjugate_gradient(op, tf.constant(_mat(2, 5, seed=1)), tol=1e-10, max_iter=50)
+    # the residual is at roundoff level once converged: compare its size, not its digits
+    return type(s).__name__, s._fields, s.i, s.x, bool(tf.reduce_max(tf.abs(s.r)) < 1e-12), s.gamma.shape.as_list()
+
+
+@case
+def conjugate_gradient_few_iterations_and_guess(tf: Any) -> Any:
+    op = _spd_op(tf, n=6, seed=2)
+    b = tf.constant(_mat(6, seed=3))
+    s = tf.linalg.experimental.conjugate_gradient(op, b, max_iter=3)
+    s2 = tf.linalg.experimental.conjugate_gradient(op, b, x=tf.constant(_mat(6, seed=4)), max_iter=2)
+    return s.i, s.x, s.p, s.gamma, s2.i, s2.x, s2.r
+
+
+@case
+def conjugate_gradient_preconditioned_broadcast(tf: Any) -> Any:
+    op = _spd_op(tf, n=4, seed=5)
+    pre = tf.linalg.LinearOperatorDiag(1.0 / tf.linalg.diag_part(op.to_dense()), is_positive_definite=True)
+    s = tf.linalg.experimental.conjugate_gradient(op, tf.constant(_mat(3, 4, seed=6)), preconditioner=pre,
+                                                  tol=1e-8)
+    return s.i, s.x, s.gamma
+
+
+@case
+def conjugate_gradient_gradient(tf: Any) -> Any:
+    a = _spd(4, 4, seed=7)
+    b = _mat(4, seed=8)
+    av, bv = tf.constant(a), tf.constant(b)
+    with tf.GradientTape() as tape:
+        tape.watch([av, bv])
+        op = tf.linalg.LinearOperatorFullMatrix(av, is_self_adjoint=True, is_positive_definite=True)
+        x = tf.linalg.experimental.conjugate_gradient(op, bv, tol=1e-12, max_iter=10).x
+        loss = tf.reduce_sum(x * tf.constant([1.0, -2.0, 0.5, 3.0], tf.float64))
+    return x, tape.gradient(loss, [av, bv])
+
+
+@case
+def conjugate_gradient_needs_hints(tf: Any) -> Any:
+    return tf.linalg.experimental.conjugate_gradient(tf.linalg.LinearOperatorFullMatrix(tf.eye(2)), tf.ones([2]))
+
+
 if __name__ == "__main__":
     _main(CASES)
