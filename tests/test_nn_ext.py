@@ -86,3 +86,29 @@ def test_argmax_gather_is_exact_to_second_order() -> None:
     flat = np.zeros(32)
     flat[arg.numpy().reshape(-1)] = 1.0
     np.testing.assert_allclose(outer.gradient(z, x).numpy().reshape(-1), 8 * x.numpy().reshape(-1) * flat)
+
+
+def test_data_dependent_positions_are_recomputed_in_compiled_functions() -> None:
+    @tf.function
+    def f(x: tf.Tensor) -> list[tf.Tensor]:
+        v, arg = tf.nn.max_pool_with_argmax(x, 2, 2, "SAME")
+        y, seg = tf.nn.isotonic_regression(tf.reshape(x, [2, -1]))
+        d = tf.nn.dilation2d(x, tf.zeros([2, 2, 2], tf.float64), [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1])
+        (dec,), _ = tf.nn.ctc_greedy_decoder(tf.reshape(x, [4, 2, 4]), [4, 3])
+        return [v, arg, y, seg, d, dec.values]
+
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        x = tf.constant(rng.normal(size=(2, 4, 2, 2)))
+        for got, want in zip(f(x), f.python_function(x)):
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_isotonic_regression_fits_and_keeps_equal_neighbours_apart() -> None:
+    y, seg = tf.nn.isotonic_regression(tf.constant([[2.0, 2.0, 1.0, 3.0]]))
+    np.testing.assert_allclose(y.numpy(), [[2.0, 2.0, 2.0, 2.0]])
+    assert seg.numpy().tolist() == [[0, 1, 2, 2]] and seg.dtype == tf.int32  # equal means are not merged
+    y, seg = tf.nn.isotonic_regression(tf.constant([[3.0, 3.0, 1.0]]))
+    assert seg.numpy().tolist() == [[0, 1, 2]]
+    y, _ = tf.nn.isotonic_regression(tf.constant([[1, 3, 2]], tf.int8), decreasing=False)
+    assert y.dtype == tf.float32 and y.numpy().tolist() == [[1.0, 2.5, 2.5]]

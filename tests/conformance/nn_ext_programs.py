@@ -473,5 +473,29 @@ def dilation2d_depth_mismatch(tf: Any) -> Any:
     return tf.nn.dilation2d(tf.ones([1, 3, 3, 2]), tf.ones([2, 2, 3]), [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1])
 
 
+# -- isotonic_regression ----------------------------------------------------------------------------------------------
+
+@case
+def isotonic_regression_values_segments_gradients(tf: Any) -> Any:
+    x = _normal(3, 7)
+    y, seg = tf.nn.isotonic_regression(tf.constant(x))
+    y2, seg2 = tf.nn.isotonic_regression(tf.constant(x), decreasing=False, axis=0)
+    return (_plain(y), _plain(seg), _plain(y2), _plain(seg2),
+            _grads(tf, lambda v: tf.nn.isotonic_regression(v)[0], x),
+            _grads(tf, lambda v: tf.nn.isotonic_regression(v, decreasing=False, axis=0)[0], x))
+
+
+@case
+def isotonic_regression_ties_and_dtypes(tf: Any) -> Any:
+    out = []
+    for row in ([2.0, 2.0, 1.0, 3.0], [3.0, 3.0, 1.0], [1.0, 1.0, 1.0, 3.0, 2.0, 2.0], [0.0, 1.0, 0.0, 1.0]):
+        y, seg = tf.nn.isotonic_regression(tf.constant([row]))
+        out.append((_plain(y), _plain(seg)))
+    for dt in (tf.float32, tf.float16, tf.int8, tf.int32, tf.int64):
+        y, seg = tf.nn.isotonic_regression(tf.constant([[1, 3, 2, 5]], dt), decreasing=False)
+        out.append((_plain(y), _plain(seg)))
+    return out
+
+
 if __name__ == "__main__":
     _main(CASES)

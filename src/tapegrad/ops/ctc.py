@@ -31,6 +31,7 @@ from .. import _dtypes
 from .._dispatch import applyn
 from .._registry import NO_GRADIENT, defop, spec
 from .._tensor import Tensor
+from ..compiler.host import in_programs
 from ..errors import FailedPreconditionError, InvalidArgumentError
 from . import core, joining, shape_ops
 from ._common import to_tensor
@@ -416,6 +417,7 @@ def _to_sparse(paths: list[list[int]]) -> SparseTensor:
                         np.array([len(paths), width], np.int64))
 
 
+@in_programs
 def ctc_greedy_decoder(inputs: Any, sequence_length: Any, merge_repeated: bool = True,
                        blank_index: int | None = None) -> tuple[list[SparseTensor], Tensor]:
     """Best-path CTC decoding: the most likely class per frame, repeats merged (``merge_repeated``), blanks
@@ -533,6 +535,7 @@ def _beam_search(frames: np.ndarray, width: int, zero: Any) -> list[_Beam]:
     return sorted(leaves, key=lambda e: e.new[0], reverse=True)
 
 
+@in_programs
 def ctc_beam_search_decoder(inputs: Any, sequence_length: Any, beam_width: int = 100,
                             top_paths: int = 1) -> tuple[list[SparseTensor], Tensor]:
     """Beam-search CTC decoding (TF's algorithm and scores): the ``top_paths`` most likely label sequences.
@@ -569,6 +572,7 @@ def ctc_beam_search_decoder(inputs: Any, sequence_length: Any, beam_width: int =
     return [_to_sparse(p) for p in paths], core.constant(logp)
 
 
+@in_programs
 def ctc_unique_labels(labels: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
     """Per row of ``[batch, max_len]`` labels, its unique values in order of first appearance (int64, zero-padded
     to ``max_len``) and each label's index into them (int32): the ``unique`` argument of ``ctc_loss``.
@@ -593,6 +597,7 @@ def ctc_unique_labels(labels: Any, name: str | None = None) -> tuple[Tensor, Ten
     return core.constant(ys), core.constant(idx)
 
 
+@in_programs
 def collapse_repeated(labels: Any, seq_length: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
     """Merge runs of repeated labels in each ``[batch, max_len]`` row (within ``seq_length``); returns the
     collapsed labels zero-padded to the longest result and the new lengths (``seq_length``'s dtype).

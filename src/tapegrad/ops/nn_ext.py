@@ -21,6 +21,7 @@ from .. import _dtypes
 from .._dispatch import apply1, applyn
 from .._registry import defop, spec
 from .._tensor import Tensor
+from ..compiler.host import host_value, host_values
 from ..errors import InvalidArgumentError, NotFoundError
 from . import (
     activations,
@@ -652,15 +653,13 @@ def max_pool_with_argmax(input: Any, ksize: Any, strides: Any, padding: str, dat
     out_dt = _dtypes.int64 if output_dtype is None else _dtypes.as_dtype(output_dtype)
     if out_dt not in (_dtypes.int32, _dtypes.int64):
         raise TypeError(f"{op}: output_dtype must be int32 or int64, got {out_dt.name}.")
-    idx, _ = _window_argmax(x._value, None, k, st, (1, 1), padding, op)
-    values = _gather_at(x, idx)
+    _window_argmax(x._value, None, k, st, (1, 1), padding, op)  # (argument errors now, not in a program)
+    idx = host_value(lambda v: _window_argmax(v, None, k, st, (1, 1), padding, op)[0], [x])
+    values = applyn(GATHER_FLAT, (x, idx))
     n, h, w, c = x._value.shape
-    arg = idx if include_batch_in_index else idx - np.arange(n)[:, None, None, None] * (h * w * c)
-    return values, core.constant(arg.astype(out_dt.as_numpy_dtype))
-
-
-def _gather_at(x: Tensor, idx: np.ndarray) -> Tensor:
-    return applyn(GATHER_FLAT, (x, core.constant(idx)))
+    arg = idx if include_batch_in_index else arithmetic.subtract(
+        idx, core.constant(np.arange(n, dtype=np.int64)[:, None, None, None] * (h * w * c)))
+    return values, core.cast(arg, out_dt)
 
 
 def _dilation_args(x: Tensor, w: Tensor, strides: Any, dilations: Any, data_format: str,
@@ -680,8 +679,10 @@ def _dilation_args(x: Tensor, w: Tensor, strides: Any, dilations: Any, data_form
 
 def _dilation(x: Tensor, w: Tensor, strides: Any, padding: str, data_format: str, dilations: Any, op: str) -> Tensor:
     st, rt = _dilation_args(x, w, strides, dilations, data_format, op)
-    idx, fidx = _window_argmax(x._value, w._value, tuple(w._value.shape[:2]), st, rt, padding, op)
-    return arithmetic.add(_gather_at(x, idx), _gather_at(w, fidx))
+    k = tuple(w._value.shape[:2])
+    _window_argmax(x._value, w._value, k, st, rt, padding, op)  # (argument errors now, not in a program)
+    idx, fidx = host_values(lambda a, b: _window_argmax(a, b, k, st, rt, padding, op), [x, w])
+    return arithmetic.add(applyn(GATHER_FLAT, (x, idx)), applyn(GATHER_FLAT, (w, fidx)))
 
 
 def dilation2d(input: Any, filters: Any, strides: Any, padding: str, data_format: str, dilations: Any,  # noqa: A002
@@ -718,9 +719,116 @@ def erosion2d(value: Any, filters: Any, strides: Any, padding: str, data_format:
                                          "erosion2d"))
 
 
+# -- isotonic regression --------------------------------------------------------------------------------------------
+
+
+def _segment_mean_fwd(F: Any, x: Any, seg: Any) -> Any:
+    """Each row's values replaced by their segment's mean (``seg``: consecutive ids from 0 per row)."""
+    rows = x.reshape(-1, x.shape[-1])
+    sg = seg.reshape(-1, seg.shape[-1])
+    out = np.empty_like(rows)
+    for r in range(rows.shape[0]):
+        sums = np.bincount(sg[r], weights=rows[r])
+        out[r] = (sums / np.bincount(sg[r]))[sg[r]]
+    return out.reshape(x.shape)
+
+
+# The orthogonal projection onto segment-wise constant rows: linear and self-adjoint, so it is its own VJP; the
+# isotonic fit is this projection at the segments the pool-adjacent-violators pass found (TF's gradient, too).
+SEGMENT_MEAN = defop(
+    "isotonic_segment_mean", _segment_mean_fwd,
+    lambda F, g, ins, out, p, needs: (_run(F, SEGMENT_MEAN, g, ins[1]), None),
+    lambda F, ts, ins, out, p: None if ts[0] is None else _run(F, SEGMENT_MEAN, ts[0], ins[1]),
+    linear=True,
+    test=[spec(lambda tf, x: tf.nn.isotonic_regression(x)[0], lambda rng: (rng.normal(size=(3, 6)),),
+               ref=lambda x: _isotonic_ref(x)),
+          spec(lambda tf, x: tf.nn.isotonic_regression(x, decreasing=False, axis=0)[0],
+               lambda rng: (rng.normal(size=(5, 2)),), ref=lambda x: -_isotonic_ref(-x.T).T, name="increasing_axis0")],
+)
+
+
+def _pav_segments(rows: np.ndarray) -> np.ndarray:
+    """Pool adjacent violators for non-increasing fits: a block merges into the previous one while the previous
+    mean is strictly smaller (equal means stay apart, as TF's kernel)."""
+    seg = np.zeros(rows.shape, np.int32)
+    for r, row in enumerate(rows):
+        starts: list[int] = []
+        sums: list[float] = []
+        counts: list[int] = []
+        for i, v in enumerate(row.tolist()):
+            starts.append(i)
+            sums.append(v)
+            counts.append(1)
+            while len(sums) > 1 and sums[-2] / counts[-2] < sums[-1] / counts[-1]:
+                last_sum, last_count = sums.pop(), counts.pop()
+                sums[-1] += last_sum
+                counts[-1] += last_count
+                starts.pop()
+        for k, start in enumerate(starts):
+            seg[r, start:start + counts[k]] = k
+    return seg
+
+
+def _isotonic_ref(x: np.ndarray) -> np.ndarray:
+    """Reference for the specs: the non-increasing least-squares fit by brute force over segmentations' means."""
+    from scipy.optimize import isotonic_regression as sk
+
+    return np.stack([sk(row, increasing=False).x for row in x])
+
+
+def isotonic_regression(inputs: Any, decreasing: bool = True, axis: int = -1) -> Any:
+    """Least-squares isotonic fit along ``axis``: the non-increasing (``decreasing=True``) or non-decreasing
+    sequence closest to each row, and the int32 ids of its constant segments (pool adjacent violators, TF's
+    kernel). float32/16 stay, int8/16 become float32, everything else float64. The gradient averages within
+    segments, as TF's.
+
+    >>> import tapegrad as tf
+    >>> y, seg = tf.nn.isotonic_regression([[1.0, 3.0, 2.0, 4.0]])
+    >>> y.numpy().tolist(), seg.numpy().tolist()
+    ([[2.5, 2.5, 2.5, 2.5]], [[0, 0, 0, 0]])
+    """
+    x = to_tensor(inputs)
+    promote = {"float32": _dtypes.float32, "float16": _dtypes.float16, "bfloat16": _dtypes.bfloat16,
+               "int8": _dtypes.float32, "int16": _dtypes.float32}
+    out_dt = promote.get(x.dtype.name, _dtypes.float64)
+    if x._value.ndim == 0:
+        raise ValueError("isotonic_regression: inputs must have rank >= 1, got a scalar.")
+    ax = axis % x._value.ndim
+    moved = x if ax == x._value.ndim - 1 else shape_ops.transpose(
+        x, [i for i in range(x._value.ndim) if i != ax] + [ax])
+    moved = core.cast(moved, out_dt) if moved.dtype != out_dt else moved
+
+    def segments_of(v: np.ndarray) -> np.ndarray:
+        rows = v.astype(np.float64).reshape(-1, v.shape[-1])
+        return _pav_segments(rows if decreasing else -rows).reshape(v.shape)
+
+    segments = host_value(segments_of, [moved])  # (recomputed on every run of a compiled function)
+    out = applyn(SEGMENT_MEAN, (moved, segments))
+    if ax != x._value.ndim - 1:
+        perm = list(range(x._value.ndim - 1))
+        perm.insert(ax, x._value.ndim - 1)
+        out, segments = shape_ops.transpose(out, perm), shape_ops.transpose(segments, perm)
+    return _IsotonicRegression(out, segments) if decreasing else (out, segments)
+
+
+class _IsotonicRegression(tuple):
+    """``(output, segments)`` with names, as TF returns for ``decreasing=True``."""
+
+    __slots__ = ()
+
+    def __new__(cls, output: Tensor, segments: Tensor) -> _IsotonicRegression:
+        return tuple.__new__(cls, (output, segments))
+
+    output = property(lambda self: self[0])
+    segments = property(lambda self: self[1])
+
+    def __repr__(self) -> str:
+        return f"IsotonicRegression(output={self[0]!r}, segments={self[1]!r})"
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": ["space_to_depth", "depth_to_space", "convolution", "conv_transpose", "atrous_conv2d_transpose", "crelu",
            "log_poisson_loss", "sufficient_statistics", "normalize_moments", "weighted_moments",
            "batch_norm_with_global_normalization", "zero_fraction", "nce_loss", "sampled_softmax_loss",
-           "max_pool_with_argmax", "dilation2d", "erosion2d"],
+           "max_pool_with_argmax", "dilation2d", "erosion2d", "isotonic_regression"],
 }
