@@ -317,3 +317,16 @@ def test_sobol_sample_stratifies_every_dimension() -> None:
         tf.math.sobol_sample(21201, 1)
     with pytest.raises(errors.InvalidArgumentError, match="int32"):
         tf.math.sobol_sample(2, 1, skip=tf.constant(1, tf.int64))
+
+
+def test_string_inputs_inside_function() -> None:
+    # fingerprint and edit_distance read string values; the compiled program's value guard compares them
+    f = tf.function(lambda x: tf.fingerprint(x))
+    x = tf.constant([b"a", b"b"])
+    want = tf.fingerprint(x).numpy()
+    np.testing.assert_array_equal(f(x).numpy(), want)
+    np.testing.assert_array_equal(f(x).numpy(), want)
+    g = tf.function(lambda v: tf.edit_distance(tf.sparse.SparseTensor([[0, 0]], v, [1, 1]),
+                                               tf.sparse.SparseTensor([[0, 0]], ["b"], [1, 1])))
+    assert g(tf.constant(["a"])).numpy().tolist() == [1.0]
+    assert g(tf.constant(["b"])).numpy().tolist() == [0.0]

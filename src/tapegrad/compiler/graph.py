@@ -97,7 +97,9 @@ def guard_holds(x: Any, kind: str, expect: Any) -> bool:
     if kind == "bool":
         return bool(x) == expect
     if kind == "numpy":
-        return x.shape == expect.shape and bool(np.array_equal(x, expect, equal_nan=True))
+        # equal_nan only for numbers: isnan is undefined on strings/bytes (a string guard raised TypeError)
+        nan_ok = np.asarray(x).dtype.kind in "fc" and np.asarray(expect).dtype.kind in "fc"
+        return x.shape == expect.shape and bool(np.array_equal(x, expect, equal_nan=nan_ok))
     v = x.item() if hasattr(x, "item") else x
     r = float(v) if kind == "float" else int(v) if kind == "int" else complex(v)
     return r == expect or (r != r and expect != expect)
