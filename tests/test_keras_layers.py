@@ -396,3 +396,26 @@ def test_batch_norm_before_global_average_pooling_runs_as_one_pooled_op(compiled
     assert np.abs(stats[0][0]).max() > 0.1  # the moving mean moved
     np.testing.assert_allclose(model(x, training=False).numpy(), dense(gap(bn(x, training=False))).numpy(),
                                rtol=2e-5, atol=2e-6)
+
+
+def test_folded_batch_norm_pooling_output_carries_no_mask():
+    # GlobalAveragePooling2D's output has no Keras mask; the folded pair's output neither (the batch norm, which
+    # supports masking, would pass an incoming one on)
+    class Masking(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+        def compute_mask(self, inputs, previous_mask=None):
+            return tf.reduce_any(tf.not_equal(inputs, 0.0), axis=-1)
+
+    inp = keras.Input((3, 3, 2))
+    masking = Masking()
+    masking.supports_masking = True
+    masked = masking(inp)
+    model = keras.Model(inp, keras.layers.GlobalAveragePooling2D()(keras.layers.BatchNormalization()(masked)))
+    assert len(model._fold_plan()[1]) == 1
+    x = np.random.default_rng(2).standard_normal((2, 3, 3, 2)).astype(np.float32)
+    x[0, 0, 0] = 0.0
+    out = model(x, training=True)
+    assert getattr(out, "_keras_mask", None) is None
+    assert out.shape == (2, 2)

@@ -398,6 +398,8 @@ class Functional(Model):
                             _FOLDED.layer = None
                     elif id(node) in skipped:
                         result = x  # the batch norm before it returned the pooled values
+                        if getattr(result, "_keras_mask", None) is not None:
+                            result._keras_mask = None  # as the pooling's output: no mask
                     else:
                         result = node.layer(x)  # one symbolic input (a chain): no nest walks
                     if type(result) is Tensor and len(node.output_tensors) == 1:
