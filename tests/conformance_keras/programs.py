@@ -1046,5 +1046,6 @@ from . import (  # noqa: E402,F401
     programs_layers,
     programs_ops,
     programs_prep,
+    programs_prep_image,
     programs_random,
 )

@@ -14,7 +14,9 @@ activation         ``ReLU``, ``LeakyReLU``, ``Softmax``, ``ELU``, ``PReLU``
 normalization      ``BatchNormalization``, ``LayerNormalization``, ``GroupNormalization``, ``UnitNormalization``
 regularization     ``SpatialDropout1D/2D``, ``GaussianNoise``, ``GaussianDropout``
 preprocessing      ``Rescaling``, ``Normalization`` (``adapt``); ``StringLookup``, ``IntegerLookup``,
-                   ``TextVectorization``, ``CategoryEncoding``, ``Hashing``, ``HashedCrossing``, ``Discretization``
+                   ``TextVectorization``, ``CategoryEncoding``, ``Hashing``, ``HashedCrossing``, ``Discretization``;
+                   ``Resizing``, ``CenterCrop``, ``RandomFlip``/``Crop``/``Rotation``/``Zoom``/``Translation``/
+                   ``Contrast``/``Brightness``
 recurrent          ``SimpleRNN``, ``LSTM``, ``GRU``, their cells, ``RNN``, ``StackedRNNCells``, ``Bidirectional``,
                    ``TimeDistributed``
 attention          ``MultiHeadAttention``, ``Attention``, ``AdditiveAttention``
@@ -72,6 +74,17 @@ from .pooling import (
 )
 from .preprocessing import Normalization, Rescaling
 from .preprocessing_categorical import CategoryEncoding, Discretization, HashedCrossing, Hashing
+from .preprocessing_image import (
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
 from .preprocessing_lookup import IntegerLookup, StringLookup
 from .preprocessing_text import TextVectorization
 from .recurrent import (
@@ -119,6 +132,8 @@ __all__ = [
     "Rescaling", "Normalization",
     "StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding", "Hashing", "HashedCrossing",
     "Discretization",
+    "Resizing", "CenterCrop", "RandomFlip", "RandomCrop", "RandomRotation", "RandomZoom", "RandomTranslation",
+    "RandomContrast", "RandomBrightness",
     "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "MultiHeadAttention", "Attention", "AdditiveAttention",
     "serialize", "deserialize",
