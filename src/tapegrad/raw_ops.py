@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._dispatch import apply2
-from .ops import bitwise_ops, counting, random_distributions, special_functions, special_gamma
+from .ops import bitwise_ops, counting, image_transform, random_distributions, special_functions, special_gamma
 from .ops._special_common import F32_64, binary_in
 
 
@@ -76,6 +76,8 @@ def _table() -> dict[str, tuple[tuple[str, ...], Callable[..., Any]]]:
         "Digamma": (("x",), special_functions.digamma),
         "RandomGammaGrad": (("alpha", "sample"), random_distributions.random_gamma_grad),
         "Invert": (("x",), _bitwise("invert")),
+        "ImageProjectiveTransformV3": (("images", "transforms", "output_shape", "fill_value", "interpolation",
+                                        "fill_mode"), image_transform.projective_transform),
     }
     for tf_name, public in (("BitwiseAnd", "bitwise_and"), ("BitwiseOr", "bitwise_or"), ("BitwiseXor", "bitwise_xor"),
                             ("LeftShift", "left_shift"), ("RightShift", "right_shift")):

@@ -189,5 +189,41 @@ def stateless_crop_gradient(tf: Any) -> Any:
     return _grad(tf, lambda v: tf.image.stateless_random_crop(v, [2, 2, 3], seed=[4, 5]), _img((4, 4, 3), "float64"))
 
 
+# -- ImageProjectiveTransformV3 (what Keras's affine_transform runs) --------------------------------------------
+
+
+def _projective_cases() -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    out = []
+    for k in range(6):
+        ang, s = rng.uniform(-1, 1), rng.uniform(0.5, 1.6)
+        row = [s * np.cos(ang), -s * np.sin(ang), rng.uniform(-5, 5), s * np.sin(ang), s * np.cos(ang),
+               rng.uniform(-5, 5), rng.uniform(-0.02, 0.02) * (k % 3 == 0), 0.0]
+        t = np.array([row] * 3, np.float32)
+        t[1, 2] += 0.5  # half-pixel shifts: nearest rounding of exact halves
+        t[2, 5] += 1.0
+        out.append(t)
+    return out
+
+
+@case
+def projective_transform_bits(tf: Any) -> Any:
+    imgs = np.random.default_rng(1).uniform(0, 255, (3, 7, 9, 2)).astype(np.float32)
+    return [_bits(tf.raw_ops.ImageProjectiveTransformV3(images=imgs, transforms=t, output_shape=[7, 9],
+                                                        fill_value=3.0, interpolation=interp, fill_mode=mode))
+            for t in _projective_cases() for interp in ("NEAREST", "BILINEAR")
+            for mode in ("REFLECT", "WRAP", "CONSTANT", "NEAREST")]
+
+
+@case
+def projective_transform_output_shape_and_int(tf: Any) -> Any:
+    imgs = np.arange(2 * 4 * 5).reshape(2, 4, 5, 1).astype(np.int32)
+    t = np.array([[0.7, 0.2, 0.3, -0.1, 0.9, 0.6, 0.0, 0.0]], np.float32)
+    return (tf.raw_ops.ImageProjectiveTransformV3(images=imgs, transforms=t, output_shape=[3, 6], fill_value=-1.0,
+                                                  interpolation="BILINEAR", fill_mode="CONSTANT"),
+            tf.raw_ops.ImageProjectiveTransformV3(images=imgs.astype(np.uint8), transforms=t, output_shape=[4, 5],
+                                                  fill_value=0.0, interpolation="NEAREST", fill_mode="WRAP"))
+
+
 if __name__ == "__main__":
     _main(CASES)
