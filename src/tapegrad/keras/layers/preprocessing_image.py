@@ -31,37 +31,16 @@ import tapegrad as tg
 from ...ops.image_transform import projective_transform
 from ...ops.random_ops import internal_generator
 from .. import backend
+from ..random import SeedGenerator
+from ..random import uniform as _uniform
 from ._base import Layer
 
 __all__ = ["Resizing", "CenterCrop", "RandomFlip", "RandomCrop", "RandomRotation", "RandomZoom", "RandomTranslation",
            "RandomContrast", "RandomBrightness"]
 
-_INT32_MAX = 2**31 - 1
-
-
-class SeedGenerator:
-    """Keras's seed generator: an int64 state ``[seed, 0]``; each :meth:`next` returns the state and adds
-    ``[0, 1]`` (a variable, so a compiled step draws new values on every call)."""
-
-    def __init__(self, seed: int | None = None) -> None:
-        self._initial_seed = seed
-        if seed is None:
-            seed = int(internal_generator().integers(1, 10**9))
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed!r}")
-        self.state = tg.Variable(np.array([int(seed), 0], np.int64), trainable=False, name="seed_generator_state")
-
-    def next(self) -> Any:
-        value = tg.identity(self.state.read_value())
-        self.state.assign_add(tg.constant([0, 1], tg.int64))
-        return value
-
-    def uniform(self, shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = "float32") -> Any:
-        """``keras.random.uniform`` on TF: the state folded into int32 (``floormod(seed, int32 max - 1)``), the bounds
-        cast to float32 first (``tf.cast`` of Python floats), then ``stateless_uniform``."""
-        seed = tg.cast(tg.math.floormod(self.next(), tg.constant(_INT32_MAX - 1, tg.int64)), tg.int32)
-        lo, hi = float(np.float32(minval)), float(np.float32(maxval))
-        return tg.random.stateless_uniform(list(shape), seed=seed, minval=lo, maxval=hi, dtype=dtype)
+def _draw(generator: SeedGenerator, shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = None) -> Any:
+    """``keras.random.uniform`` with the layer's generator: Keras's draw (TF's stateless Philox bits)."""
+    return _uniform(shape, minval=minval, maxval=maxval, dtype=dtype, seed=generator)
 
 
 def _data_format(data_format: str | None) -> str:
@@ -208,9 +187,6 @@ class BaseImagePreprocessingLayer(Layer):
         if self.data_format == "channels_first":
             y = tg.transpose(y, [0, 3, 1, 2])
         return y
-
-    def _seed_generator(self) -> SeedGenerator:
-        return self.generator
 
 
 def _check_fill(layer: str, fill_mode: str, interpolation: str) -> None:
@@ -399,7 +375,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
             return None
         images = _images_of(data)
         shape = (1, 1, 1) if len(images.shape) == 3 else (int(images.shape[0]), 1, 1, 1)
-        return {"flips": tg.less_equal(self.generator.uniform(shape), 0.5)}
+        return {"flips": tg.less_equal(_draw(self.generator, shape), 0.5)}
 
     def transform_images(self, images: Any, transformation: Any, training: bool = True) -> Any:
         images = tg.cast(images, self.compute_dtype)
@@ -448,8 +424,8 @@ class RandomCrop(BaseImagePreprocessingLayer):
         ha, wa = self._hw_axes()
         h, w = int(images.shape[ha]), int(images.shape[wa])
         if training and h > self.height and w > self.width:
-            hs = tg.cast(self.generator.uniform((), 0.0, float(h - self.height + 1)), tg.int32)
-            ws = tg.cast(self.generator.uniform((), 0.0, float(w - self.width + 1)), tg.int32)
+            hs = tg.cast(_draw(self.generator, (), 0.0, float(h - self.height + 1)), tg.int32)
+            ws = tg.cast(_draw(self.generator, (), 0.0, float(w - self.width + 1)), tg.int32)
             return hs, ws  # tensors: a compiled or tf.data step draws new offsets every call
         ch = max(min(h, int(float(w * self.height) / self.width)), 1)
         cw = max(min(w, int(float(h * self.width) / self.height)), 1)
@@ -546,7 +522,7 @@ class RandomRotation(_AffineLayer):
         n = _batch_size(images)
         ha, wa = self._hw_axes()
         h, w = int(images.shape[ha]), int(images.shape[wa])
-        angle = self.generator.uniform((n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
+        angle = _draw(self.generator, (n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
         return {"angle": angle, "matrix": affine_matrix(angle, h, w)}
 
     def get_config(self) -> dict[str, Any]:
@@ -616,8 +592,8 @@ class RandomZoom(_AffineLayer):
             return None
         images = _images_of(data)
         shape = (_batch_size(images), 1)
-        hz = self.generator.uniform(shape, 1.0 + self.height_lower, 1.0 + self.height_upper)
-        wz = hz if self.width_factor is None else self.generator.uniform(shape, 1.0 + self.width_lower,
+        hz = _draw(self.generator, shape, 1.0 + self.height_lower, 1.0 + self.height_upper)
+        wz = hz if self.width_factor is None else _draw(self.generator, shape, 1.0 + self.width_lower,
                                                                          1.0 + self.width_upper)
         ha, wa = self._hw_axes()
         h, w = int(images.shape[ha]), int(images.shape[wa])
@@ -669,8 +645,8 @@ class RandomTranslation(_AffineLayer):
         n = _batch_size(images)
         ha, wa = self._hw_axes()
         h, w = int(images.shape[ha]), int(images.shape[wa])
-        dy = self.generator.uniform([n, 1], self.height_lower, self.height_upper) * float(h)
-        dx = self.generator.uniform([n, 1], self.width_lower, self.width_upper) * float(w)
+        dy = _draw(self.generator, [n, 1], self.height_lower, self.height_upper) * float(h)
+        dx = _draw(self.generator, [n, 1], self.width_lower, self.width_upper) * float(w)
         shifts = tg.cast(tg.concat([dx, dy], axis=1), tg.float32)
         one, z = tg.ones([n, 1], tg.float32), tg.zeros([n, 1], tg.float32)
         matrix = tg.concat([one, z, -shifts[:, 0:1], z, one, -shifts[:, 1:], z, z], axis=1)
@@ -705,7 +681,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
         shape = (1, 1, 1) if len(images.shape) == 3 else (int(images.shape[0]), 1, 1, 1)
         if not training:
             return {"contrast_factor": tg.zeros(shape)}
-        return {"contrast_factor": self.generator.uniform(shape, 1.0 - self.factor[0], 1.0 + self.factor[1],
+        return {"contrast_factor": _draw(self.generator, shape, 1.0 - self.factor[0], 1.0 + self.factor[1],
                                                           dtype=self.compute_dtype)}
 
     def transform_images(self, images: Any, transformation: Any, training: bool = True) -> Any:
@@ -752,7 +728,7 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         shape = (1, 1, 1) if rank == 3 else (int(images.shape[0]), 1, 1, 1)
         if not training:
             return {"rgb_delta": tg.zeros(shape)}
-        delta = self.generator.uniform(shape, self.factor[0], self.factor[1])
+        delta = _draw(self.generator, shape, self.factor[0], self.factor[1])
         return {"rgb_delta": delta * float(self.value_range[1] - self.value_range[0])}
 
     def transform_images(self, images: Any, transformation: Any, training: bool = True) -> Any:
