@@ -497,5 +497,68 @@ def isotonic_regression_ties_and_dtypes(tf: Any) -> Any:
     return out
 
 
+# -- with_space_to_batch, pool, depthwise convolution backprops -----------------------------------------------------
+
+@case
+def with_space_to_batch_conv_and_pool(tf: Any) -> Any:
+    w = _normal(3, 3, 2, 2, seed=1)
+
+    def conv(x: Any) -> Any:
+        return tf.nn.with_space_to_batch(x, [2, 3], "SAME", lambda t, n, p: tf.nn.conv2d(t, tf.constant(w), 1, p),
+                                         filter_shape=[3, 3])
+
+    return (_grads(tf, conv, _normal(2, 7, 8, 2)),
+            _plain(tf.nn.with_space_to_batch(tf.constant(_normal(1, 9, 2)), [3], "VALID",
+                                             lambda t, n, p: tf.nn.max_pool1d(t, 2, 1, p))),
+            _plain(tf.nn.with_space_to_batch(tf.constant(_normal(1, 5, 5, 1)), [1, 1], "SAME",
+                                             lambda t, n, p: tf.nn.avg_pool2d(t, 3, 1, p))))
+
+
+@case
+def with_space_to_batch_same_without_filter_shape(tf: Any) -> Any:
+    return tf.nn.with_space_to_batch(tf.ones([1, 4, 4, 1]), [2, 2], "SAME", lambda t, n, p: t)
+
+
+@case
+def pool_types_ranks_dilations(tf: Any) -> Any:
+    out = []
+    for kind in ("MAX", "AVG"):
+        out.append(_grads(tf, lambda v, k=kind: tf.nn.pool(v, [3], k, dilations=[2]), _normal(2, 9, 3)))
+        out.append(_grads(tf, lambda v, k=kind: tf.nn.pool(v, [2, 2], k, strides=[2, 1], padding="SAME"),
+                          _normal(1, 5, 6, 2)))
+        out.append(_grads(tf, lambda v, k=kind: tf.nn.pool(v, [2, 2], k, dilations=[2, 3]), _normal(1, 7, 8, 2)))
+        # (TF's 3-D pooling kernels take no float64)
+        out.append(_loss_grad(tf, lambda v, k=kind: tf.nn.pool(v, [2, 2, 2], k, strides=[2, 2, 2]),
+                              _normal(1, 4, 4, 4, 1), tf.float32))
+    return out
+
+
+@case
+def pool_int_strides(tf: Any) -> Any:
+    return tf.nn.pool(tf.ones([1, 6, 6, 1]), [2, 2], "MAX", strides=2)
+
+
+@case
+def pool_same_with_dilation(tf: Any) -> Any:
+    return tf.nn.pool(tf.ones([1, 6, 1]), [2], "MAX", padding="SAME", dilations=[2])
+
+
+@case
+def pool_strides_larger_than_window(tf: Any) -> Any:
+    return tf.nn.pool(tf.ones([1, 6, 1]), [2], "AVG", strides=[3])
+
+
+@case
+def depthwise_conv2d_backprops_with_gradients(tf: Any) -> Any:
+    x, f, g = _normal(2, 6, 5, 3), _normal(3, 2, 3, 2, seed=1), _normal(2, 3, 5, 6, seed=2)
+    return (_grads(tf, lambda ff, gg: tf.nn.depthwise_conv2d_backprop_input([2, 6, 5, 3], ff, gg, [1, 2, 1, 1],
+                                                                            "SAME"), f, g),
+            _grads(tf, lambda xx, gg: tf.nn.depthwise_conv2d_backprop_filter(xx, [3, 2, 3, 2], gg, [1, 2, 1, 1],
+                                                                             "SAME"), x, g),
+            _grads(tf, lambda ff, gg: tf.nn.depthwise_conv2d_backprop_input([1, 7, 7, 3], ff, gg, [1, 1, 1, 1],
+                                                                            "VALID", dilations=[1, 2, 2, 1]),
+                   f, _normal(1, 3, 5, 6, seed=3)))
+
+
 if __name__ == "__main__":
     _main(CASES)

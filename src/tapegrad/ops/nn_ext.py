@@ -26,6 +26,7 @@ from ..errors import InvalidArgumentError, NotFoundError
 from . import (
     activations,
     arithmetic,
+    array_ext,
     comparison,
     convolution_nd,
     core,
@@ -35,6 +36,7 @@ from . import (
     math_ext,
     matmul,
     normalization,
+    pooling,
     random_candidates,
     reductions,
     shape_ops,
@@ -826,9 +828,178 @@ class _IsotonicRegression(tuple):
         return f"IsotonicRegression(output={self[0]!r}, segments={self[1]!r})"
 
 
+# -- with_space_to_batch, pool, depthwise convolution backprops -----------------------------------------------------
+
+
+def _adjust(orig: np.ndarray, fill: int, spatial_dims: list[int]) -> np.ndarray:
+    """TF's ``_with_space_to_batch_adjust``: ``orig[i]`` at row ``spatial_dims[i] - 1``, ``fill`` elsewhere."""
+    out = np.full((max(spatial_dims),) + orig.shape[1:], fill, orig.dtype)
+    for i, d in enumerate(spatial_dims):
+        out[d - 1] = orig[i]
+    return out
+
+
+def with_space_to_batch(input: Any, dilation_rate: Any, padding: str, op: Any, filter_shape: Any = None,  # noqa: A002
+                        spatial_dims: Any = None, data_format: str | None = None) -> Tensor:
+    """Run ``op(converted_input, num_spatial_dims, padding)`` as if on an input dilated by ``dilation_rate``: TF's
+    space-to-batch trick (pad, ``space_to_batch_nd``, the op with VALID padding, ``batch_to_space``, crop). With
+    all rates 1 it is ``op(input, num_spatial_dims, padding)``; SAME padding needs ``filter_shape``.
+
+    >>> import tapegrad as tf
+    >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    >>> pool = lambda t, n, p: tf.nn.max_pool2d(t, 2, 1, p)
+    >>> tf.nn.with_space_to_batch(x, [2, 2], "VALID", pool)[0, :, :, 0].numpy().tolist()
+    [[10.0, 11.0], [14.0, 15.0]]
+    """
+    name = "with_space_to_batch"
+    x = to_tensor(input)
+    rate = np.asarray(dilation_rate, np.int64).reshape(-1)
+    n = rate.size
+    first = 2 if data_format is not None and data_format.startswith("NC") else 1
+    dims = list(range(first, n + first)) if spatial_dims is None else [int(d) for d in spatial_dims]
+    if dims != sorted(set(dims)) or any(d < 1 for d in dims):
+        raise ValueError(f"{name}: spatial_dims must be increasing positive integers, got {dims}.")
+    need = dims[-1] if first == 2 else dims[-1] + 1
+    if x._value.ndim < need:
+        raise ValueError(f"{name}: input must have rank at least {need}, got shape {list(x._value.shape)}.")
+    if (rate < 1).any():
+        raise ValueError(f"{name}: dilation_rate must be positive, got {rate.tolist()}.")
+    if (rate == 1).all():
+        return op(x, n, padding)
+    if padding == "SAME":
+        if filter_shape is None:
+            raise ValueError(f"{name}: filter_shape is needed for padding='SAME'.")
+        extra = (np.asarray(filter_shape, np.int64)[:n] - 1) * rate
+        base = np.stack([extra // 2, extra - extra // 2], 1)
+    elif padding == "VALID":
+        base = np.zeros((n, 2), np.int64)
+    else:
+        raise ValueError(f"{name}: padding must be 'SAME' or 'VALID', got {padding!r}.")
+    shape = np.array([x._value.shape[d] for d in dims], np.int64)
+    pad_end = base[:, 1] + (-(shape + base[:, 0] + base[:, 1])) % rate
+    paddings = np.stack([base[:, 0], pad_end], 1)
+    crops = np.stack([np.zeros(n, np.int64), pad_end - base[:, 1]], 1)
+    block = _adjust(rate, 1, dims)
+    converted = array_ext.space_to_batch_nd(x, block, _adjust(paddings, 0, dims))
+    result = op(converted, n, "VALID")
+    return array_ext.batch_to_space(result, block, _adjust(crops, 0, dims))
+
+
+def pool(input: Any, window_shape: Any, pooling_type: str, strides: Any = None, padding: str = "VALID",  # noqa: A002
+         data_format: str | None = None, dilations: Any = None, name: str | None = None) -> Tensor:
+    """N-D (1-3) max or average pooling over ``window_shape``, with ``strides`` or ``dilations`` (not both > 1;
+    dilated pooling goes through :func:`with_space_to_batch` and needs VALID padding), as TF.
+
+    >>> import tapegrad as tf
+    >>> tf.nn.pool(tf.reshape(tf.range(8.0), [1, 8, 1]), [2], "MAX", dilations=[2])[0, :, 0].numpy().tolist()
+    [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    """
+    op = "pool"
+    x = to_tensor(input)
+    window = [int(w) for w in window_shape]
+    n = len(window)
+    if not 1 <= n <= 3:
+        raise ValueError(f"{op}: window_shape must have 1, 2 or 3 entries, got {window}.")
+    if x._value.ndim != n + 2:
+        raise ValueError(f"{op}: a {n}-D pooling needs a rank {n + 2} input, got shape {list(x._value.shape)}.")
+    for what, v in (("strides", strides), ("dilations", dilations)):
+        if v is not None and (np.ndim(v) != 1 or len(v) != n):
+            raise TypeError(f"{op}: {what} must be a list of {n} integers (one per window dimension), got {v!r}.")
+    st = np.array([1] * n if strides is None else list(strides), np.int64)
+    rate = np.array([1] * n if dilations is None else list(dilations), np.int64)
+    if (st > 1).any() and (rate > 1).any():
+        raise ValueError(f"{op}: strides > 1 cannot be combined with dilations > 1 (got {st.tolist()} and "
+                         f"{rate.tolist()}).")
+    if padding == "SAME" and (rate > 1).any():
+        raise ValueError(f"{op}: padding='SAME' is not implemented for dilations > 1 (as in TF); use 'VALID'.")
+    if (st > np.array(window)).any():
+        raise ValueError(f"{op}: strides {st.tolist()} larger than window_shape {window} are not supported (as in TF).")
+    kind = pooling_type
+    if kind not in ("MAX", "AVG"):
+        raise ValueError(f"{op}: pooling_type must be 'MAX' or 'AVG', got {pooling_type!r}.")
+    channels_first = data_format is not None and data_format.startswith("NC")
+    if n == 1 and data_format not in (None, "NWC", "NCW"):
+        raise ValueError(f"{op}: data_format must be 'NWC' or 'NCW' for 1-D pooling, got {data_format!r}.")
+    win = ([1, 1] + window) if channels_first else ([1] + window + [1])
+    stv = ([1, 1] + st.tolist()) if channels_first else ([1] + st.tolist() + [1])
+    dims = list(range(2, n + 2)) if channels_first else list(range(1, n + 1))
+    fmt = ("NCHW" if channels_first else "NHWC") if n == 1 else data_format
+
+    def run(t: Tensor, _: int, pad: str) -> Tensor:
+        if n == 1:
+            t = shape_ops.expand_dims(t, dims[0])
+            w2, s2 = [1] + win, [1] + stv
+        else:
+            w2, s2 = win, stv
+        if n == 3:
+            fn = pooling.max_pool3d if kind == "MAX" else pooling.avg_pool3d
+            res = fn(t, w2, s2, pad, fmt or "NDHWC")
+        else:
+            fn = pooling.max_pool if kind == "MAX" else pooling.avg_pool
+            res = fn(t, w2, s2, pad, fmt)
+        return shape_ops.squeeze(res, [dims[0]]) if n == 1 else res
+
+    return with_space_to_batch(x, rate, padding, run, filter_shape=window, spatial_dims=dims)
+
+
+def _depthwise_grads(x_shape: Any, filt: Any, out_backprop: Any, strides: Any, padding: Any, data_format: str,
+                     dilations: Any, wrt_input: bool, fixed: Any = None) -> Tensor:
+    """The VJP of ``depthwise_conv2d`` with respect to its input (or filter) at ``out_backprop``: linear in the
+    other argument, so it is the gradient at a zero point, and an outer tape differentiates it again."""
+    from .. import gradient_tape
+
+    dil = [1, 1, 1, 1] if dilations is None else [int(d) for d in dilations]
+    rate = dil[2:] if data_format.startswith("NC") else dil[1:3]
+    g = to_tensor(out_backprop)
+    if wrt_input:
+        f = to_tensor(filt)
+        var = core.zeros([int(v) for v in np.asarray(to_tensor(x_shape)._value)], f.dtype)
+    else:
+        f = None
+        var = core.zeros([int(v) for v in np.asarray(to_tensor(x_shape)._value)], g.dtype)
+        fixed = to_tensor(fixed)
+    with gradient_tape.GradientTape() as tape:
+        tape.watch(var)
+        y = _conv.depthwise_conv2d(var, f, strides, padding, data_format, rate) if wrt_input else \
+            _conv.depthwise_conv2d(fixed, var, strides, padding, data_format, rate)
+    return tape.gradient(y, var, output_gradients=g)
+
+
+def depthwise_conv2d_backprop_input(input_sizes: Any, filter: Any, out_backprop: Any, strides: Any,  # noqa: A002
+                                    padding: Any, data_format: str = "NHWC", dilations: Any = None,
+                                    name: str | None = None) -> Tensor:
+    """The gradient of :func:`tf.nn.depthwise_conv2d` with respect to its input, for an input of shape
+    ``input_sizes``, given ``out_backprop`` (differentiable in ``filter`` and ``out_backprop``).
+
+    >>> import tapegrad as tf
+    >>> g = tf.nn.depthwise_conv2d_backprop_input([1, 3, 3, 1], tf.ones([2, 2, 1, 1]), tf.ones([1, 2, 2, 1]),
+    ...                                          [1, 1, 1, 1], "VALID")
+    >>> g[0, :, :, 0].numpy().tolist()
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+    return _depthwise_grads(input_sizes, filter, out_backprop, strides, padding, data_format, dilations, True)
+
+
+def depthwise_conv2d_backprop_filter(input: Any, filter_sizes: Any, out_backprop: Any, strides: Any,  # noqa: A002
+                                     padding: Any, data_format: str = "NHWC", dilations: Any = None,
+                                     name: str | None = None) -> Tensor:
+    """The gradient of :func:`tf.nn.depthwise_conv2d` with respect to its filter of shape ``filter_sizes``, given
+    ``input`` and ``out_backprop`` (differentiable in both).
+
+    >>> import tapegrad as tf
+    >>> g = tf.nn.depthwise_conv2d_backprop_filter(tf.ones([1, 3, 3, 1]), [2, 2, 1, 1], tf.ones([1, 2, 2, 1]),
+    ...                                           [1, 1, 1, 1], "VALID")
+    >>> g[:, :, 0, 0].numpy().tolist()
+    [[4.0, 4.0], [4.0, 4.0]]
+    """
+    return _depthwise_grads(filter_sizes, None, out_backprop, strides, padding, data_format, dilations, False,
+                            fixed=input)
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": ["space_to_depth", "depth_to_space", "convolution", "conv_transpose", "atrous_conv2d_transpose", "crelu",
            "log_poisson_loss", "sufficient_statistics", "normalize_moments", "weighted_moments",
            "batch_norm_with_global_normalization", "zero_fraction", "nce_loss", "sampled_softmax_loss",
-           "max_pool_with_argmax", "dilation2d", "erosion2d", "isotonic_regression"],
+           "max_pool_with_argmax", "dilation2d", "erosion2d", "isotonic_regression",
+           "with_space_to_batch", "pool", "depthwise_conv2d_backprop_input", "depthwise_conv2d_backprop_filter"],
 }
