@@ -44,8 +44,15 @@ def enc_array(a: np.ndarray) -> Any:
     return [str(a.dtype), list(a.shape), a.astype(np.float64).ravel().tolist()]
 
 
+_STRATEGY: list[Any] = []
+
+
 def mirrored(tf: Any) -> Any:
-    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    """One strategy for every program: TF numbers the collectives of each new MirroredStrategy from the same
+    instance key, and two strategies' collectives over the same devices then collide and abort the process."""
+    if not _STRATEGY:
+        _STRATEGY.append(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+    return _STRATEGY[0]
 
 
 def data(n: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -305,8 +312,8 @@ def main() -> None:
             traceback.print_exc()
             results[name] = {"error": type(exc).__name__}
             if len(only) > 1 and lib == "tensorflow":
-                # TF's eager collectives on logical CPUs can fail after another program's collectives in the same
-                # process (and abort every later one): such a program reruns alone in a fresh process
+                # a failed collective aborts TF's collective executor for the rest of the process: a program that
+                # fails reruns alone in a fresh process, so that it is not counted against the programs before it
                 results[name] = _alone(lib, name, out)
     with open(out, "w") as f:
         json.dump(results, f, indent=1)
