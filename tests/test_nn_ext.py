@@ -112,3 +112,18 @@ def test_isotonic_regression_fits_and_keeps_equal_neighbours_apart() -> None:
     assert seg.numpy().tolist() == [[0, 1, 2]]
     y, _ = tf.nn.isotonic_regression(tf.constant([[1, 3, 2]], tf.int8), decreasing=False)
     assert y.dtype == tf.float32 and y.numpy().tolist() == [[1.0, 2.5, 2.5]]
+
+
+def test_fractional_pools_cover_the_input_with_their_regions() -> None:
+    x = tf.constant(np.random.default_rng(6).normal(size=(2, 9, 7, 3)))
+    mx = tf.nn.fractional_max_pool(x, [1.0, 1.5, 1.4, 1.0], pseudo_random=True, seed=8)
+    av = tf.nn.fractional_avg_pool(x, [1.0, 1.5, 1.4, 1.0], pseudo_random=True, seed=8)
+    rows, cols = mx.row_pooling_sequence.numpy(), mx.col_pooling_sequence.numpy()
+    assert rows.tolist() == av.row_pooling_sequence.numpy().tolist()  # one seed, one stream: the same regions
+    assert rows[0] == 0 and rows[-1] == 9 and cols[-1] == 7 and set(np.diff(rows)) <= {1, 2}
+    v = x.numpy()
+    for i in range(len(rows) - 1):
+        for j in range(len(cols) - 1):
+            block = v[:, rows[i]:rows[i + 1], cols[j]:cols[j + 1], :]
+            np.testing.assert_allclose(mx.output.numpy()[:, i, j], block.max(axis=(1, 2)))
+            np.testing.assert_allclose(av.output.numpy()[:, i, j], block.mean(axis=(1, 2)))

@@ -560,5 +560,81 @@ def depthwise_conv2d_backprops_with_gradients(tf: Any) -> Any:
                    f, _normal(1, 3, 5, 6, seed=3)))
 
 
+# -- fractional pooling (TF's Philox pooling sequences for a seed) ---------------------------------------------------
+
+def _fractional(tf: Any, fn: Callable[..., Any], x: np.ndarray, **kw: Any) -> Any:
+    v = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(v)
+        out = fn(v, **kw)
+        w = tf.constant(np.cos(np.arange(int(np.prod(out[0].shape.as_list())))).reshape(out[0].shape.as_list()))
+        loss = tf.reduce_sum(out[0] * w)
+    return _plain(out[0]), _plain(out[1]), _plain(out[2]), _plain(tape.gradient(loss, v))
+
+
+@case
+def fractional_max_pool_sequences_and_gradients(tf: Any) -> Any:
+    x = _normal(2, 9, 11, 2)
+    out = []
+    for pseudo in (False, True):
+        for overlap in (False, True):
+            for seed in (3, 17):
+                out.append(_fractional(tf, tf.nn.fractional_max_pool, x, pooling_ratio=[1.0, 1.44, 1.73, 1.0],
+                                       pseudo_random=pseudo, overlapping=overlap, seed=seed))
+    return out
+
+
+@case
+def fractional_pool_stream_continues_and_divisible_dims(tf: Any) -> Any:
+    x = _normal(1, 8, 10, 1)
+    # every call starts again from the seed's stream (the kernel re-seeds); a divisible dimension draws nothing
+    return [_fractional(tf, tf.nn.fractional_max_pool, x, pooling_ratio=[1.0, 2.0, 1.5, 1.0], seed=5)
+            for _ in range(3)]
+
+
+@case
+def fractional_avg_pool_sequences_and_gradients(tf: Any) -> Any:
+    x = _normal(2, 10, 7, 3)
+    return [_fractional(tf, tf.nn.fractional_avg_pool, x, pooling_ratio=r, pseudo_random=p, overlapping=o, seed=s)
+            for r, p, o, s in (([1.0, 1.5, 1.3, 1.0], False, False, 4), ([1.0, 1.5, 1.3, 1.0], True, True, 4),
+                               ([1.0, 1.7, 1.7, 1.0], True, False, 9), ([1.0, 2.5, 1.0, 1.0], False, True, 2))]
+
+
+@case
+def fractional_avg_pool_scalar_ratio(tf: Any) -> Any:
+    return tf.nn.fractional_avg_pool(tf.ones([1, 5, 5, 1]), 1.7, seed=1)
+
+
+@case
+def fractional_max_pool_global_seed(tf: Any) -> Any:
+    tf.random.set_seed(11)
+    a = _fractional(tf, tf.nn.fractional_max_pool, _normal(1, 7, 7, 1), pooling_ratio=[1.0, 1.4, 1.4, 1.0], seed=2)
+    tf.random.set_seed(11)
+    b = _fractional(tf, tf.nn.fractional_max_pool, _normal(1, 7, 7, 1), pooling_ratio=[1.0, 1.4, 1.4, 1.0], seed=2)
+    return a, b
+
+
+@case
+def fractional_pool_ratio_forms(tf: Any) -> Any:
+    out = []
+    for fn in (tf.nn.fractional_max_pool, tf.nn.fractional_avg_pool):
+        for r in ([1.5, 1.5], 1.5):
+            try:
+                out.append(_plain(fn(tf.ones([1, 5, 5, 1]), r, seed=1)[0]))
+            except Exception as e:  # noqa: BLE001
+                out.append(type(e).__name__)
+    return out
+
+
+@case
+def fractional_max_pool_batch_ratio(tf: Any) -> Any:
+    return tf.nn.fractional_max_pool(tf.ones([2, 4, 4, 1]), [2.0, 1.5, 1.5, 1.0], seed=1)
+
+
+@case
+def fractional_max_pool_ratio_below_one(tf: Any) -> Any:
+    return tf.nn.fractional_max_pool(tf.ones([1, 4, 4, 1]), [1.0, 0.5, 1.5, 1.0], seed=1)
+
+
 if __name__ == "__main__":
     _main(CASES)

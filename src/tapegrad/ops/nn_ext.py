@@ -11,6 +11,7 @@ so values, dtypes and gradients (of every order) follow TF.
 
 from __future__ import annotations
 
+import collections
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from .._tensor import Tensor
 from ..compiler.host import host_value, host_values
 from ..errors import InvalidArgumentError, NotFoundError
 from . import (
+    _philox,
     activations,
     arithmetic,
     array_ext,
@@ -32,12 +34,14 @@ from . import (
     core,
     indexing,
     joining,
+    linalg_ops,
     losses,
     math_ext,
     matmul,
     normalization,
     pooling,
     random_candidates,
+    random_ops,
     reductions,
     shape_ops,
     tiling,
@@ -996,10 +1000,149 @@ def depthwise_conv2d_backprop_filter(input: Any, filter_sizes: Any, out_backprop
                             fixed=input)
 
 
+# -- fractional pooling -----------------------------------------------------------------------------------------------
+
+FractionalMaxPool = collections.namedtuple("FractionalMaxPool",
+                                           ["output", "row_pooling_sequence", "col_pooling_sequence"])
+FractionalAvgPool = collections.namedtuple("FractionalAvgPool",
+                                           ["output", "row_pooling_sequence", "col_pooling_sequence"])
+
+
+def _pooling_sequence(n_in: int, n_out: int, rnd: Any, pseudo_random: bool) -> np.ndarray:
+    """TF's ``GeneratePoolingSequence``: region boundaries ``0 = s_0 < ... < s_out = n_in`` from the kernel's
+    Philox stream (``rnd`` reads it; ``None``: NumPy's generator for an unseeded call)."""
+    if n_in % n_out == 0:
+        diff = np.full(n_out, n_in // n_out, np.int64)
+    elif pseudo_random:
+        alpha = n_in / n_out
+        k = n_in // n_out
+        max_u = min((k + 2) / alpha - 1, (n_in + 1 - k) / alpha - (n_out - 1))
+        u = rnd[0].rand_double() if rnd[0] is not None else rnd[1].random()
+        cum = np.empty(n_out + 1, np.int64)
+        cum[0], cum[n_out] = 1, n_in + 1
+        cum[1:n_out] = np.ceil(alpha * (np.arange(1, n_out) + u * max_u)).astype(np.int64)
+        diff = np.diff(cum)
+    else:
+        diff = np.full(n_out, n_in // n_out, np.int64)
+        diff[: n_in % n_out] += 1
+        for i in range(n_out - 1):  # TF's RandomShuffle: swap i with i + (word % (n - i))
+            j = i + ((rnd[0].rand32() if rnd[0] is not None else int(rnd[1].integers(2**32))) % (n_out - i))
+            diff[i], diff[j] = diff[j], diff[i]
+    return np.concatenate([[0], np.cumsum(diff)]).astype(np.int64)
+
+
+def _fractional_setup(value: Any, pooling_ratio: Any, pseudo_random: bool, overlapping: bool, seed: int,
+                      op: str) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    x = to_tensor(value)
+    if x._value.ndim != 4:
+        raise InvalidArgumentError(f"{op}: value must be 4-D [batch, height, width, channels], got shape "
+                                   f"{list(x._value.shape)}.")
+    # TF's max pool takes a scalar or 4 entries (ValueError otherwise); its avg pool only a 4-entry list
+    if np.ndim(pooling_ratio) == 0:
+        if op == "FractionalAvgPool":
+            raise TypeError(f"{op}: pooling_ratio must be a list [1.0, rows, cols, 1.0], got {pooling_ratio!r}.")
+        ratio = [1.0, float(pooling_ratio), float(pooling_ratio), 1.0]
+    else:
+        ratio = [float(r) for r in pooling_ratio]
+    if len(ratio) != 4:
+        err = InvalidArgumentError if op == "FractionalAvgPool" else ValueError
+        raise err(f"{op}: pooling_ratio must have 4 entries [1.0, rows, cols, 1.0], got {pooling_ratio!r}.")
+    if ratio[0] != 1.0 or ratio[3] != 1.0:
+        raise ValueError(f"{op}: only rows and columns can be pooled: pooling_ratio must be 1.0 on the batch "
+                                   f"and channel dimensions, got {ratio}.")
+    if min(ratio) < 1.0:
+        raise ValueError(f"{op}: pooling_ratio entries must be >= 1.0, got {ratio}.")
+    shape = x._value.shape
+    out = [int(math.floor(shape[i] / ratio[i])) for i in (1, 2)]
+    if min(out) <= 0:
+        raise InvalidArgumentError(f"{op}: the pooled size {out} of the {list(shape[1:3])} input must be positive.")
+    if seed:  # TF re-seeds the kernel's Philox generator with get_seed(seed) on every call
+        g, o = random_ops.get_seed(seed)
+        st: Any = _philox.KernelState(int(g), int(o))
+    else:
+        st = np.random.default_rng()  # seed 0: nondeterministic, as TF (which ignores the global seed here)
+    if type(st) is _philox.KernelState:
+        calls = (lambda n: 1) if pseudo_random else (lambda n: (n + 3) // 4)  # ReserveSamples32(2) / (n)
+        seqs = []
+        for n_in, n_out in zip(shape[1:3], out):
+            if n_in % n_out == 0:
+                seqs.append(_pooling_sequence(n_in, n_out, (None, None), pseudo_random))
+                continue
+            rnd = random_candidates._SimplePhilox(st.reserve(calls(n_out)), st.key)
+            seqs.append(_pooling_sequence(n_in, n_out, (rnd, None), pseudo_random))
+    else:
+        seqs = [_pooling_sequence(n_in, n_out, (None, st), pseudo_random) for n_in, n_out in zip(shape[1:3], out)]
+    return x, seqs[0], seqs[1]
+
+
+def _regions(seq: np.ndarray, size: int, overlapping: bool) -> list[tuple[int, int]]:
+    """Inclusive ``(start, end)`` rows of each region (overlapping regions share their boundary row)."""
+    return [(int(seq[i]), min(int(seq[i + 1]) - (0 if overlapping else 1), size - 1)) for i in range(len(seq) - 1)]
+
+
+def fractional_max_pool(value: Any, pooling_ratio: Any, pseudo_random: bool = False, overlapping: bool = False,
+                        seed: int = 0, name: str | None = None) -> FractionalMaxPool:
+    """Fractional max pooling (Graham 2015): rows and columns are cut into ``floor(size / ratio)`` regions of
+    random sizes (TF's pseudo-random or random sequences; with ``seed != 0`` TF's Philox stream for that seed, so
+    the regions are TF's), the maximum of each region taken. Returns ``(output, row_pooling_sequence,
+    col_pooling_sequence)``; the gradient goes to the first maximum of each region.
+
+    >>> import tapegrad as tf
+    >>> out = tf.nn.fractional_max_pool(tf.reshape(tf.range(30.0), [1, 5, 6, 1]), [1.0, 1.6, 1.5, 1.0], seed=3)
+    >>> out.row_pooling_sequence.numpy().tolist(), out.col_pooling_sequence.numpy().tolist()
+    ([0, 1, 3, 5], [0, 1, 3, 4, 6])
+    """
+    op = "FractionalMaxPool"
+    x, rows, cols = _fractional_setup(value, pooling_ratio, pseudo_random, overlapping, seed, op)
+    n, h, w, c = x._value.shape
+    rr, cc = _regions(rows, h, overlapping), _regions(cols, w, overlapping)
+
+    def positions(v: np.ndarray) -> np.ndarray:
+        idx = np.empty((n, len(rr), len(cc), c), np.int64)
+        b = np.arange(n)[:, None]
+        ch = np.arange(c)[None, :]
+        for i, (r0, r1) in enumerate(rr):
+            for j, (c0, c1) in enumerate(cc):
+                sub = v[:, r0:r1 + 1, c0:c1 + 1, :].reshape(n, -1, c)
+                k = np.argmax(sub, axis=1)  # first maximum in row-major order
+                y, xx = r0 + k // (c1 - c0 + 1), c0 + k % (c1 - c0 + 1)
+                idx[:, i, j, :] = ((b * h + y) * w + xx) * c + ch
+        return idx
+
+    idx = host_value(positions, [x])
+    return FractionalMaxPool(applyn(GATHER_FLAT, (x, idx)), core.constant(rows), core.constant(cols))
+
+
+def fractional_avg_pool(value: Any, pooling_ratio: Any, pseudo_random: bool = False, overlapping: bool = False,
+                        seed: int = 0, name: str | None = None) -> FractionalAvgPool:
+    """Fractional average pooling: the regions of :func:`fractional_max_pool`, each averaged (a linear map, so the
+    gradient spreads evenly over each region, as TF's).
+
+    >>> import tapegrad as tf
+    >>> out = tf.nn.fractional_avg_pool(tf.ones([1, 5, 5, 1]), [1.0, 2.0, 2.0, 1.0], seed=1)
+    >>> out.output.shape
+    TensorShape([1, 2, 2, 1])
+    """
+    op = "FractionalAvgPool"
+    x, rows, cols = _fractional_setup(value, pooling_ratio, pseudo_random, overlapping, seed, op)
+    _, h, w, _ = x._value.shape
+
+    def averaging(seq: np.ndarray, size: int) -> np.ndarray:
+        m = np.zeros((len(seq) - 1, size), x._value.dtype)
+        for i, (a, b) in enumerate(_regions(seq, size, overlapping)):
+            m[i, a:b + 1] = 1.0 / (b - a + 1)
+        return m
+
+    out = linalg_ops.einsum("ih,bhwc,jw->bijc", core.constant(averaging(rows, h)), x,
+                            core.constant(averaging(cols, w)))
+    return FractionalAvgPool(out, core.constant(rows), core.constant(cols))
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": ["space_to_depth", "depth_to_space", "convolution", "conv_transpose", "atrous_conv2d_transpose", "crelu",
            "log_poisson_loss", "sufficient_statistics", "normalize_moments", "weighted_moments",
            "batch_norm_with_global_normalization", "zero_fraction", "nce_loss", "sampled_softmax_loss",
            "max_pool_with_argmax", "dilation2d", "erosion2d", "isotonic_regression",
-           "with_space_to_batch", "pool", "depthwise_conv2d_backprop_input", "depthwise_conv2d_backprop_filter"],
+           "with_space_to_batch", "pool", "depthwise_conv2d_backprop_input", "depthwise_conv2d_backprop_filter",
+           "fractional_max_pool", "fractional_avg_pool"],
 }
