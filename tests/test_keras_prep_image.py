@@ -12,18 +12,18 @@ import pytest
 
 import tapegrad as tf
 from tapegrad import keras
-from tapegrad.keras.layers import preprocessing_image
+from tapegrad.keras.layers import preprocessing_image, preprocessing_image_color
 from tapegrad.ops import image_transform
 
 L = keras.layers
 
 
-def _x(shape: tuple[int, ...] = (4, 6, 5, 2), seed: int = 0) -> np.ndarray:
+def _x(shape: tuple[int, ...] = (4, 6, 5, 3), seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0, 255, shape).astype(np.float32)
 
 
 def test_docstring_examples_run() -> None:
-    for mod in (preprocessing_image, image_transform):
+    for mod in (preprocessing_image, preprocessing_image_color, image_transform):
         r = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert r.attempted >= 2 and r.failed == 0, mod.__name__
 
@@ -47,7 +47,10 @@ def test_projective_transform_identity_and_shift() -> None:
 @pytest.mark.parametrize("make", [lambda: L.RandomFlip(seed=4), lambda: L.RandomRotation(0.2, seed=4),
                                   lambda: L.RandomZoom(0.3, 0.2, seed=4), lambda: L.RandomTranslation(0.2, 0.2, seed=4),
                                   lambda: L.RandomCrop(3, 4, seed=4), lambda: L.RandomContrast(0.4, seed=4),
-                                  lambda: L.RandomBrightness(0.2, seed=4)])
+                                  lambda: L.RandomBrightness(0.2, seed=4), lambda: L.RandomGrayscale(0.5, seed=4),
+                                  lambda: L.RandomHue(0.5, seed=4), lambda: L.RandomSaturation(0.6, seed=4),
+                                  lambda: L.RandomInvert(0.5, seed=4), lambda: L.RandomPosterization((1, 7), seed=4),
+                                  lambda: L.Solarization(0.5, 0.5, seed=4), lambda: L.RandomShear(0.3, 0.3, seed=4)])
 def test_seeded_draws_advance_and_repeat_in_eager_function_and_dataset(make) -> None:
     x = _x()
     a, b, c = make(), make(), make()

@@ -152,3 +152,45 @@ def prog_prep_image_in_model_fit(tf: Any, keras: Any) -> Any:
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
     hist = model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
     return [hist.history["loss"], np.asarray(model.predict(x, verbose=0)), model.output_shape]
+
+
+@program
+def prog_prep_image_color_layers(tf: Any, keras: Any) -> Any:
+    """RandomGrayscale, RandomHue, RandomSaturation, RandomInvert, RandomPosterization, Solarization with seeds:
+    values call after call, value ranges, unbatched, channels_first, inference."""
+    L = keras.layers
+    x = _img((4, 3, 5, 3))
+    out = []
+    out += _calls(L.RandomGrayscale(0.5, seed=1), x)
+    out += _calls(L.RandomHue(0.4, seed=2), x)
+    out += _calls(L.RandomHue((0.1, 0.9), value_range=(0, 1), seed=3), x[0] / 255.0, 2)
+    out += _calls(L.RandomSaturation(0.7, seed=4), x / 255.0)
+    out += _calls(L.RandomSaturation((0.2, 0.3), value_range=(0, 1), seed=5), x[1] / 255.0, 2)
+    out += _calls(L.RandomInvert(0.6, seed=6), x)
+    out += _calls(L.RandomPosterization((2, 6), seed=7), x)
+    out += _calls(L.RandomPosterization(3, value_range=(0, 1), seed=8), x / 255.0, 2)
+    out += _calls(L.Solarization(0.3, 0.6, seed=9), x)
+    out += _calls(L.Solarization((0.1, 0.2), (0.4, 0.9), value_range=(0, 1), seed=10), x[2] / 255.0, 2)
+    cf = np.transpose(x, (0, 3, 1, 2))
+    out += [np.asarray(L.RandomHue(0.5, seed=11, data_format="channels_first")(cf)),
+            np.asarray(L.RandomGrayscale(1.0, seed=1, data_format="channels_first")(cf))]
+    out += [np.asarray(layer(x, training=False)) for layer in (
+        L.RandomGrayscale(1.0), L.RandomHue(0.5), L.RandomSaturation(0.5), L.RandomInvert(1.0),
+        L.RandomPosterization(2), L.Solarization(0.5, 0.5))]
+    out += [_etype(lambda: L.RandomGrayscale(1.5)), _etype(lambda: L.RandomHue(1.5)),
+            _etype(lambda: L.Solarization(1.5)), _etype(lambda: L.RandomInvert(2.0)),
+            _etype(lambda: L.RandomSaturation(0.5, value_range=(1,)))]
+    return out
+
+
+@program
+def prog_prep_image_random_shear(tf: Any, keras: Any) -> Any:
+    """RandomShear with seeds: x and y factors, fill modes, interpolations, unbatched."""
+    L = keras.layers
+    x = _img((3, 6, 5, 2))
+    out = []
+    for fill in ("reflect", "constant", "wrap", "nearest"):
+        out += _calls(L.RandomShear(0.3, 0.2, fill_mode=fill, seed=3, fill_value=2.0), x, 2)
+    out += _calls(L.RandomShear((0.1, 0.4), 0.0, interpolation="nearest", seed=4), x[0], 2)
+    out += [np.asarray(L.RandomShear(0.5, 0.5, seed=1)(x, training=False)), _etype(lambda: L.RandomShear(1.5))]
+    return out

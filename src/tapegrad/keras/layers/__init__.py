@@ -16,7 +16,8 @@ regularization     ``SpatialDropout1D/2D``, ``GaussianNoise``, ``GaussianDropout
 preprocessing      ``Rescaling``, ``Normalization`` (``adapt``); ``StringLookup``, ``IntegerLookup``,
                    ``TextVectorization``, ``CategoryEncoding``, ``Hashing``, ``HashedCrossing``, ``Discretization``;
                    ``Resizing``, ``CenterCrop``, ``RandomFlip``/``Crop``/``Rotation``/``Zoom``/``Translation``/
-                   ``Contrast``/``Brightness``
+                   ``Contrast``/``Brightness``/``Grayscale``/``Hue``/``Saturation``/``Invert``/``Posterization``/
+                   ``Shear``, ``Solarization``
 recurrent          ``SimpleRNN``, ``LSTM``, ``GRU``, their cells, ``RNN``, ``StackedRNNCells``, ``Bidirectional``,
                    ``TimeDistributed``
 attention          ``MultiHeadAttention``, ``Attention``, ``AdditiveAttention``
@@ -85,6 +86,15 @@ from .preprocessing_image import (
     RandomZoom,
     Resizing,
 )
+from .preprocessing_image_color import (
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomSaturation,
+    RandomShear,
+    Solarization,
+)
 from .preprocessing_lookup import IntegerLookup, StringLookup
 from .preprocessing_text import TextVectorization
 from .recurrent import (
@@ -133,7 +143,8 @@ __all__ = [
     "StringLookup", "IntegerLookup", "TextVectorization", "CategoryEncoding", "Hashing", "HashedCrossing",
     "Discretization",
     "Resizing", "CenterCrop", "RandomFlip", "RandomCrop", "RandomRotation", "RandomZoom", "RandomTranslation",
-    "RandomContrast", "RandomBrightness",
+    "RandomContrast", "RandomBrightness", "RandomGrayscale", "RandomHue", "RandomSaturation", "RandomInvert",
+    "RandomPosterization", "Solarization", "RandomShear",
     "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "RNN", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     "TimeDistributed", "MultiHeadAttention", "Attention", "AdditiveAttention",
     "serialize", "deserialize",
