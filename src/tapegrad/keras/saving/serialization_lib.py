@@ -54,7 +54,7 @@ _KERAS_ONLY_DEFAULTS: dict[str, Any] = {
 
 # tapegrad.keras namespaces and the Keras 3 module names they stand for.
 _NAMESPACES = ("layers", "initializers", "regularizers", "optimizers", "optimizers.schedules", "losses", "metrics",
-               "activations", "models")
+               "activations", "models", "constraints")
 
 
 # --------------------------------------------------------------------------------------------------------------
