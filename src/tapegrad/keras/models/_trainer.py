@@ -21,6 +21,7 @@ from ...compiler.function import is_tracing
 from ...gradient_tape import GradientTape
 from ...ops.execution import functions_run_eagerly
 from ...ops.random_ops import internal_generator
+from .. import config as _config
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
@@ -387,6 +388,7 @@ class Trainer:
         self._require_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = batch_size or 32
+        epochs, steps_per_epoch = _config.training_caps(epochs, steps_per_epoch)  # keras.config.set_max_epochs, ...
         adapter = adapter_for(x, y=y, sample_weight=sample_weight, validation_split=validation_split,
                               class_weight=class_weight, shuffle=shuffle, warn_shuffle=True)
         if adapter is not None:  # a dataset, generator or PyDataset
