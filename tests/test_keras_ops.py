@@ -1,4 +1,5 @@
-"""``tapegrad.keras.ops`` and ``tapegrad.keras.random``: docstring examples, gradients in float64 against numerical
+"""``tapegrad.keras.ops`` and ``tapegrad.keras.random`` (plus the docstring examples of ``keras.config``, ``tree``,
+``constraints``, ``dtype_policies``, ``mixed_precision``): docstring examples, gradients in float64 against numerical
 derivatives, and the places where tapegrad follows NumPy/SciPy instead of a Keras-on-TensorFlow bug (the values
 Keras gets right are compared in tests/conformance_keras/programs_ops.py and programs_random.py)."""
 
@@ -18,7 +19,8 @@ from tapegrad.keras import ops
 
 MODULES = ["tapegrad.keras.ops", "tapegrad.keras.ops._dtypes", "tapegrad.keras.ops._array", "tapegrad.keras.ops.numpy",
            "tapegrad.keras.ops.nn", "tapegrad.keras.ops.core", "tapegrad.keras.ops.math", "tapegrad.keras.ops.linalg",
-           "tapegrad.keras.ops.image", "tapegrad.keras.random"]
+           "tapegrad.keras.ops.image", "tapegrad.keras.random", "tapegrad.keras.config", "tapegrad.keras.tree",
+           "tapegrad.keras.constraints", "tapegrad.keras.dtype_policies", "tapegrad.keras.mixed_precision"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -201,3 +203,40 @@ def test_dropout_statistics_and_gradient() -> None:
     assert abs(kept.mean() - 0.7) < 0.02
     np.testing.assert_allclose(y.numpy()[kept], 1 / 0.7, rtol=1e-6)
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), kept / 0.7, rtol=1e-6)
+
+
+# -- dtype policies, config -----------------------------------------------------------------------------------------
+def test_layers_refuse_mixed_policies_clearly() -> None:
+    with pytest.raises(NotImplementedError, match="mixed precision policy 'mixed_float16'"):
+        keras.layers.Dense(2, dtype="mixed_float16")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        with pytest.raises(NotImplementedError, match="use dtype='bfloat16'"):
+            keras.layers.Dense(2)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert keras.layers.Dense(2, dtype=keras.dtype_policies.DTypePolicy("float16")).dtype == "float16"
+
+
+def test_constraint_names_resolve_in_add_weight() -> None:
+    layer = keras.layers.Dense(2, kernel_constraint="unit_norm")
+    layer.build((None, 3))
+    assert isinstance(layer.kernel.constraint, keras.constraints.UnitNorm)
+
+
+def test_set_backend_and_unsafe_deserialization() -> None:
+    assert keras.config.backend() == keras.backend.backend() == "tapegrad"
+    with pytest.raises(ValueError, match="runs on tapegrad only"):
+        keras.config.set_backend("jax")
+    from tapegrad.keras.saving import serialization_lib
+
+    fn = serialization_lib.deserialize_keras_object
+    with pytest.warns(UserWarning, match="lambda"):
+        cfg = serialization_lib.serialize_keras_object(lambda x: x + 1)
+    with pytest.raises(ValueError, match="lambda"):
+        fn(cfg)
+    keras.config.enable_unsafe_deserialization()
+    try:
+        assert fn(cfg)(1) == 2
+    finally:
+        serialization_lib._SCOPE.safe_mode = True

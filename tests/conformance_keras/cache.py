@@ -18,6 +18,7 @@ CACHE_DIR = HERE / ".cache"
 KEY_FILES = (HERE / "programs.py", HERE / "programs_b.py", HERE / "programs_layers.py", HERE / "programs_kdata.py",
              HERE / "programs_prep.py", HERE / "programs_kutil.py", HERE / "programs_ktrain.py",
              HERE / "programs_ops.py", HERE / "programs_random.py", HERE / "programs_prep_image.py",
+             HERE / "programs_kconfig.py",
              HERE / "run_tf.py",
              HERE / "cache.py",
              HERE.parent / "conformance" / "normalize.py")

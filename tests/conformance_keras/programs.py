@@ -1036,10 +1036,11 @@ def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
 
 # Recurrent/attention layers, tf.data into fit, thresholded and custom metrics, Nadam/Adamax/Adadelta/Ftrl/Lion;
 # the layer families of issue 15 part A (convolution, pooling, merging, normalisation, ..., keras.backend).
-# keras.ops and keras.random: programs_ops, programs_random
+# keras.ops, keras.random, constraints/tree/config/dtype policies: programs_ops, programs_random, programs_kconfig
 # programs_ktrain: the rest of the losses, metrics, optimizers, callbacks and regularizers.
 from . import (  # noqa: E402,F401
     programs_b,
+    programs_kconfig,
     programs_kdata,
     programs_ktrain,
     programs_kutil,

@@ -62,10 +62,11 @@ __version__ = "3.15.1-tapegrad"
 
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
            "optimizers", "regularizers", "saving", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss",
-           "Metric", "Model", "Sequential", "Optimizer", "Variable", "ops", "random"]
+           "Metric", "Model", "Sequential", "Optimizer", "Variable", "config", "constraints", "dtype_policies",
+           "mixed_precision", "ops", "random", "tree"]
 
 # imported on first use, so ``import tapegrad.keras`` stays fast
-_LAZY = ("ops", "random")
+_LAZY = ("config", "constraints", "dtype_policies", "mixed_precision", "ops", "random", "tree")
 
 
 def __getattr__(name: str):

@@ -279,7 +279,7 @@ class Layer(Module):
         self._name = name if name is not None else backend.auto_name(type(self).__name__)
         self._name_scope = _name_scope(self._name + "/")
         self._trainable = bool(trainable)
-        self._dtype = _dtypes.as_dtype(dtype).name if dtype is not None else backend.floatx()
+        self._dtype = _layer_dtype(dtype)  # a dtype, a DTypePolicy or its name; None: the global policy
         self._autocast = autocast
         self.built = False
         self.input_spec: Any = None
@@ -500,6 +500,7 @@ class Layer(Module):
         backend.set_variable_path(inner, path)  # optimizers name their slots after the wrapped variable's path
         var = KerasVariable._wrap(inner, name, path)
         if constraint is not None:
+            constraint = _constraints_get(constraint)  # a name ("non_neg") or config, as Keras's add_weight
             var.constraint = constraint
             _CONSTRAINTS[id(var)] = _CONSTRAINTS[id(inner)] = constraint
         if regularizer is not None:
@@ -885,3 +886,15 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, s
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
                        name=name, input_tensor=tensor, optional=optional)
     return layer.output
+
+
+def _constraints_get(identifier: Any) -> Any:
+    from ..constraints import get
+
+    return get(identifier)
+
+
+def _layer_dtype(dtype: Any) -> str:
+    from ..dtype_policies import layer_dtype
+
+    return layer_dtype(dtype)
