@@ -488,3 +488,21 @@ def prog_ops_gradients(tf: Any, keras: Any) -> Any:
 
 
 PROGRAMS["ops_gradients"] = prog_ops_gradients
+
+
+def prog_ops_affine_transform_gradient(tf: Any, keras: Any) -> Any:
+    """affine_transform's image gradient (TensorFlow's: the upstream warped back by the inverse transform) for
+    every fill mode and interpolation, with a projective transform per image."""
+    trs = np.array([[1.1, 0.2, -0.4, -0.1, 0.9, 0.7, 0.01, -0.02], [0.8, -0.3, 1.5, 0.2, 1.2, -0.6, 0, 0]], np.float32)
+    weights = _R.random(IMG.shape).astype(np.float32)
+    out = []
+    for mode in ("constant", "nearest", "wrap", "reflect"):
+        for interp in ("nearest", "bilinear"):
+            x = tf.Variable(IMG)
+            with tf.GradientTape() as tape:
+                y = tf.reduce_sum(keras.ops.image.affine_transform(x, trs, interp, mode, 0.3) * weights)
+            out.append((np.array(y), np.array(tape.gradient(y, x))))
+    return out
+
+
+PROGRAMS["ops_affine_transform_gradient"] = prog_ops_affine_transform_gradient

@@ -235,7 +235,7 @@ def _sample(img: np.ndarray, rows: np.ndarray, cols: np.ndarray, order: int, fil
 def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear", fill_mode: str = "constant",
                      fill_value: float = 0, data_format: str | None = None) -> Any:
     """Apply projective transforms ``[a0, a1, a2, b0, b1, b2, c0, c1]`` mapping output to input points (as
-    ``ImageProjectiveTransformV3``); no gradient."""
+    ``ImageProjectiveTransformV3``); the gradient is TensorFlow's (the upstream warped back by the inverse)."""
     if interpolation not in ("nearest", "bilinear"):
         raise ValueError(f"affine_transform: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
     if fill_mode not in _FILL or fill_mode == "mirror":  # TensorFlow's kernel has no "mirror"
@@ -251,7 +251,7 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
     order = 0 if interpolation == "nearest" else 1
     dt = x.dtype.name
 
-    def f(img: np.ndarray, tr: np.ndarray) -> np.ndarray:
+    def f(img: np.ndarray, tr: np.ndarray, fill: float) -> np.ndarray:
         b, h, w, c = img.shape
         out = np.empty(img.shape, np.float64)
         # coordinates in float32, as the kernel computes them (nearest rounding at halves depends on it)
@@ -261,11 +261,31 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
             k = c0 * xx + c1 * yy + np.float32(1.0)
             src_x = (a0 * xx + a1 * yy + a2) / k
             src_y = (b0 * xx + b1 * yy + b2) / k
-            out[i] = _sample(img[i].astype(np.float64), src_y, src_x, order, fill_mode, float(fill_value))
+            out[i] = _sample(img[i].astype(np.float64), src_y, src_x, order, fill_mode, fill)
         return out.astype(img.dtype)
-    y = tg.numpy_function(f, [x, cast(t, "float32")], Tout=dt, stateful=False)
-    y = tg.ensure_shape(y, x.shape)
-    return _back(y, df, single)
+
+    tr32 = cast(t, "float32")
+
+    def apply(img: Any) -> Any:
+        y = tg.numpy_function(lambda a, tr: f(a, tr, float(fill_value)), [img, tr32], Tout=dt, stateful=False)
+        return tg.ensure_shape(y, x.shape)
+
+    @tg.custom_gradient
+    def transformed(img: Any) -> Any:
+        def grad(dy: Any) -> Any:
+            # TensorFlow's registered gradient: the upstream warped by the inverse transform (fill 0), not the
+            # exact adjoint of the interpolation
+            g = tg.numpy_function(lambda u, tr: f(u, _inverse_transforms(tr), 0.0), [dy, tr32], Tout=dt,
+                                  stateful=False)
+            return tg.ensure_shape(g, x.shape)
+        return apply(img), grad
+    return _back(transformed(x) if x.dtype.is_floating else apply(x), df, single)
+
+
+def _inverse_transforms(tr: np.ndarray) -> np.ndarray:
+    m = np.concatenate([tr.astype(np.float64), np.ones((tr.shape[0], 1))], 1).reshape(-1, 3, 3)
+    inv = np.linalg.inv(m).reshape(-1, 9)
+    return (inv[:, :8] / inv[:, 8:9]).astype(np.float32)
 
 
 def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = "constant",
