@@ -18,6 +18,8 @@ except ImportError:  # run_tf.py run as a script
 _R = np.random.default_rng(31)
 W = (_R.standard_normal((4, 3)) * 2).astype(np.float32)
 W3 = (_R.standard_normal((2, 3, 4)) * 2).astype(np.float32)
+FIT_X = _R.standard_normal((16, 4)).astype(np.float32)
+FIT_Y = _R.standard_normal((16, 3)).astype(np.float32)
 Point = collections.namedtuple("Point", ["x", "y"])
 
 
@@ -41,8 +43,7 @@ def prog_constraints_values(tf: Any, keras: Any) -> Any:
 def prog_constraints_in_fit(tf: Any, keras: Any) -> Any:
     """Dense/Embedding constraints applied after every optimizer step in fit (weights match Keras's)."""
     keras.backend.clear_session(free_memory=False)
-    x = _R.standard_normal((16, 4)).astype(np.float32)
-    y = _R.standard_normal((16, 3)).astype(np.float32)
+    x, y = FIT_X, FIT_Y
     layer = keras.layers.Dense(3, kernel_constraint=keras.constraints.MaxNorm(0.5), bias_constraint="non_neg")
     model = keras.Sequential([keras.Input((4,)), layer])
     layer.set_weights([W, np.array([0.5, -0.5, 0.1], np.float32)])

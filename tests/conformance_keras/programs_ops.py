@@ -494,7 +494,7 @@ def prog_ops_affine_transform_gradient(tf: Any, keras: Any) -> Any:
     """affine_transform's image gradient (TensorFlow's: the upstream warped back by the inverse transform) for
     every fill mode and interpolation, with a projective transform per image."""
     trs = np.array([[1.1, 0.2, -0.4, -0.1, 0.9, 0.7, 0.01, -0.02], [0.8, -0.3, 1.5, 0.2, 1.2, -0.6, 0, 0]], np.float32)
-    weights = _R.random(IMG.shape).astype(np.float32)
+    weights = IMG[::-1, ::-1] * 0.5 + 0.25
     out = []
     for mode in ("constant", "nearest", "wrap", "reflect"):
         for interp in ("nearest", "bilinear"):

@@ -596,9 +596,7 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
     if (x1 is None) != (x2 is None):
         raise ValueError("where: give both `x1` and `x2`, or neither")
     (a, b), _ = promote(x1, x2, weak=True)
-    shape = tg.shape(tg.zeros_like(cast(cond, "int32")) + tg.zeros_like(cast(a, "int32"))
-                     + tg.zeros_like(cast(b, "int32")))
-    return tg.where(tg.broadcast_to(cond, shape), tg.broadcast_to(a, shape), tg.broadcast_to(b, shape))
+    return tg.where(cond, a, b)  # broadcasts the three (gradients summed back to each shape)
 
 
 def nonzero(x: Any) -> list[Any]:
@@ -778,6 +776,9 @@ def _matmul_dtype(dt_a: str, dt_b: str) -> tuple[str, str]:
 
 def matmul(x1: Any, x2: Any) -> Any:
     """Matrix product with NumPy's broadcasting (1-D operands are vectors); ``int8 @ int8`` gives ``int32``."""
+    if (type(x1) is tg.Tensor and type(x2) is tg.Tensor and x1.dtype == x2.dtype and x1.dtype.is_floating
+            and len(x1.shape) == 2 and len(x2.shape) == 2):  # fast path: two float matrices of one dtype
+        return tg.matmul(x1, x2)
     a, b = convert(x1), convert(x2)
     calc, out = _matmul_dtype(a.dtype.name, b.dtype.name)
     a, b = cast(a, calc), cast(b, calc)

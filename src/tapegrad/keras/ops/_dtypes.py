@@ -185,6 +185,10 @@ def promote(*xs: Any, extra: tuple[Any, ...] = (), weak: bool = False) -> tuple[
     With ``weak``, Python numbers take part as weak types (Keras's ``add``, ``multiply``, ``where``, ...); without,
     they are converted first (``int`` → ``int32``, ``float`` → ``float32``), as most Keras ops do.
     """
+    if not extra and type(xs[0]) is tg.Tensor:  # fast path: tensors of one dtype stay as they are
+        d0 = xs[0].dtype
+        if d0.name not in ("uint64", "complex128") and all(type(x) is tg.Tensor and x.dtype == d0 for x in xs):
+            return list(xs), d0.name
     dtype = result_type(*(dtype_of(x) if weak else standardize_dtype(convert(x).dtype) for x in xs), *extra)
     return [convert(x, dtype) for x in xs], dtype
 
