@@ -166,28 +166,23 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     return tg.sqrt(tg.reduce_sum(tg.square(x), list(axes), keepdims))
 
 
-def solve(a: Any, b: Any) -> Any:
-    """``x`` with ``a @ x = b`` (a 1-D ``b`` is a vector)."""
+def _solve_with(solver: Any, a: Any, b: Any) -> Any:
     a, b = convert(a), convert(b)
     dt = result_type(a.dtype.name, b.dtype.name)
     a, b = cast(a, dt), cast(b, dt)
-    vec = len(b.shape) == len(a.shape) - 1
-    if vec:
-        b = tg.expand_dims(b, -1)
-    x = tg.linalg.solve(a, b)
+    vec = len(b.shape) == len(a.shape) - 1  # a vector right-hand side
+    x = solver(a, tg.expand_dims(b, -1) if vec else b)
     return tg.squeeze(x, -1) if vec else x
+
+
+def solve(a: Any, b: Any) -> Any:
+    """``x`` with ``a @ x = b`` (a 1-D ``b`` is a vector)."""
+    return _solve_with(tg.linalg.solve, a, b)
 
 
 def solve_triangular(a: Any, b: Any, lower: bool = False) -> Any:
     """``x`` with ``a @ x = b`` for a triangular ``a``."""
-    a, b = convert(a), convert(b)
-    dt = result_type(a.dtype.name, b.dtype.name)
-    a, b = cast(a, dt), cast(b, dt)
-    vec = len(b.shape) == len(a.shape) - 1
-    if vec:
-        b = tg.expand_dims(b, -1)
-    x = tg.linalg.triangular_solve(a, b, lower=lower)
-    return tg.squeeze(x, -1) if vec else x
+    return _solve_with(lambda m, r: tg.linalg.triangular_solve(m, r, lower=lower), a, b)
 
 
 def lstsq(a: Any, b: Any, rcond: Any = None) -> Any:

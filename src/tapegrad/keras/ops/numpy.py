@@ -291,25 +291,24 @@ def _no_bool(dt: str, name: str) -> None:
                                              "float dtype first (or use logical_and/logical_or)")
 
 
-def add(x1: Any, x2: Any) -> Any:
-    """``x1 + x2`` with Keras's dtype promotion (Python numbers are weak: ``float16 + 1.5`` stays ``float16``)."""
-    (a, b), dt = promote(x1, x2, weak=True)
-    _no_bool(dt, "add")
-    return tg.add(a, b)
+def _arithmetic(name: str, op: Any, doc: str) -> Any:
+    def fn(x1: Any, x2: Any) -> Any:
+        (a, b), dt = promote(x1, x2, weak=True)  # Python numbers are weak
+        _no_bool(dt, name)
+        return op(a, b)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def subtract(x1: Any, x2: Any) -> Any:
-    """``x1 - x2``."""
-    (a, b), dt = promote(x1, x2, weak=True)
-    _no_bool(dt, "subtract")
-    return tg.subtract(a, b)
+add = _arithmetic("add", tg.add, """``x1 + x2`` with Keras's dtype promotion (Python numbers are weak:
+``float16 + 1.5`` stays ``float16``).""")
 
 
-def multiply(x1: Any, x2: Any) -> Any:
-    """``x1 * x2``."""
-    (a, b), dt = promote(x1, x2, weak=True)
-    _no_bool(dt, "multiply")
-    return tg.multiply(a, b)
+subtract = _arithmetic("subtract", tg.subtract, """``x1 - x2``.""")
+
+
+multiply = _arithmetic("multiply", tg.multiply, """``x1 * x2``.""")
 
 
 def divide(x1: Any, x2: Any) -> Any:
@@ -327,50 +326,39 @@ def divide_no_nan(x1: Any, x2: Any) -> Any:
     return tg.math.divide_no_nan(a, b)
 
 
+def _int_if_bool(a: Any, b: Any, dt: str) -> tuple[Any, Any]:
+    return (cast(a, "int32"), cast(b, "int32")) if dt == "bool" else (a, b)
+
+
 def floor_divide(x1: Any, x2: Any) -> Any:
     """Floor division."""
     (a, b), dt = promote(x1, x2, weak=True)
-    if dt == "bool":
-        a, b = cast(a, "int32"), cast(b, "int32")
+    a, b = _int_if_bool(a, b, dt)
     return tg.math.floordiv(a, b)
 
 
 def mod(x1: Any, x2: Any) -> Any:
     """Remainder with the sign of the divisor (NumPy's ``mod``)."""
     (a, b), dt = promote(x1, x2)
-    if dt == "bool":
-        a, b = cast(a, "int32"), cast(b, "int32")
+    a, b = _int_if_bool(a, b, dt)
     return tg.math.floormod(a, b)
 
 
 def fmod(x1: Any, x2: Any) -> Any:
     """Remainder with the sign of the dividend (C's ``fmod``)."""
     (a, b), dt = promote(x1, x2)
-    if dt == "bool":
-        a, b = cast(a, "int32"), cast(b, "int32")
+    a, b = _int_if_bool(a, b, dt)
     r = tg.math.floormod(a, b)
     return tg.where(tg.logical_and(tg.not_equal(r, 0), tg.not_equal(tg.less(a, 0), tg.less(b, 0))), r - b, r)
 
 
-def power(x1: Any, x2: Any) -> Any:
-    """``x1 ** x2``."""
-    (a, b), dt = promote(x1, x2, weak=True)
-    _no_bool(dt, "power")
-    return tg.pow(a, b)
+power = _arithmetic("power", tg.pow, """``x1 ** x2``.""")
 
 
-def maximum(x1: Any, x2: Any) -> Any:
-    """Elementwise maximum (NaN propagates)."""
-    (a, b), dt = promote(x1, x2, weak=True)
-    _no_bool(dt, "maximum")
-    return tg.maximum(a, b)
+maximum = _arithmetic("maximum", tg.maximum, """Elementwise maximum (NaN propagates).""")
 
 
-def minimum(x1: Any, x2: Any) -> Any:
-    """Elementwise minimum (NaN propagates)."""
-    (a, b), dt = promote(x1, x2, weak=True)
-    _no_bool(dt, "minimum")
-    return tg.minimum(a, b)
+minimum = _arithmetic("minimum", tg.minimum, """Elementwise minimum (NaN propagates).""")
 
 
 def fmax(x1: Any, x2: Any) -> Any:
