@@ -636,5 +636,20 @@ def fractional_max_pool_ratio_below_one(tf: Any) -> Any:
     return tf.nn.fractional_max_pool(tf.ones([1, 4, 4, 1]), [1.0, 0.5, 1.5, 1.0], seed=1)
 
 
+@case
+def general_dropout_with_a_generator(tf: Any) -> Any:
+    g = tf.random.Generator.from_seed(7)
+    out = [_plain(tf.nn.experimental.general_dropout(tf.constant(_normal(3, 4)), 0.4, g.uniform)),
+           _plain(tf.nn.experimental.general_dropout(tf.constant(_normal(3, 4)), 0.3, g.uniform, noise_shape=[3, 1]))]
+    out.append(_grads(tf, lambda v: tf.nn.experimental.general_dropout(
+        v, 0.5, lambda shape, dtype: tf.random.stateless_uniform(shape, [1, 2], dtype=dtype)), _normal(2, 5)))
+    return out
+
+
+@case
+def general_dropout_rate_one(tf: Any) -> Any:
+    return tf.nn.experimental.general_dropout(tf.ones([2]), 1.0, tf.random.uniform)
+
+
 if __name__ == "__main__":
     _main(CASES)

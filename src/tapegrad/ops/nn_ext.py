@@ -32,6 +32,7 @@ from . import (
     comparison,
     convolution_nd,
     core,
+    dropout,
     indexing,
     joining,
     linalg_ops,
@@ -1138,6 +1139,21 @@ def fractional_avg_pool(value: Any, pooling_ratio: Any, pseudo_random: bool = Fa
     return FractionalAvgPool(out, core.constant(rows), core.constant(cols))
 
 
+def general_dropout(x: Any, rate: Any, uniform_sampler: Any, noise_shape: Any = None,
+                    name: str | None = None) -> Tensor:
+    """Dropout whose uniform ``[0, 1)`` noise comes from ``uniform_sampler(shape=..., dtype=...)`` (any sampler,
+    e.g. a ``tf.random.Generator``'s ``uniform``): elements whose noise is below ``rate`` become 0, the rest are
+    scaled by ``1 / (1 - rate)``, as ``tf.nn.experimental.general_dropout``.
+
+    >>> import tapegrad as tf
+    >>> ones = lambda shape, dtype: tf.fill(shape, tf.constant(0.7, dtype))
+    >>> tf.nn.experimental.general_dropout(tf.ones([3]), 0.5, ones).numpy().tolist()
+    [2.0, 2.0, 2.0]
+    """
+    return dropout._dropout(x, rate, noise_shape,
+                            lambda ns, dt: uniform_sampler(shape=list(ns), dtype=_dtypes.as_dtype(dt)))
+
+
 EXPORTS: dict[str, list[str]] = {
     "nn": ["space_to_depth", "depth_to_space", "convolution", "conv_transpose", "atrous_conv2d_transpose", "crelu",
            "log_poisson_loss", "sufficient_statistics", "normalize_moments", "weighted_moments",
@@ -1145,4 +1161,5 @@ EXPORTS: dict[str, list[str]] = {
            "max_pool_with_argmax", "dilation2d", "erosion2d", "isotonic_regression",
            "with_space_to_batch", "pool", "depthwise_conv2d_backprop_input", "depthwise_conv2d_backprop_filter",
            "fractional_max_pool", "fractional_avg_pool"],
+    "nn.experimental": ["general_dropout"],
 }
