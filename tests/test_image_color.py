@@ -80,3 +80,29 @@ def test_stateful_ops_stay_in_range() -> None:
         tf.image.random_crop(img, [8, 2])
     with pytest.raises(ValueError, match="int32"):
         tf.image.random_crop(img, tf.constant([2, 2], tf.int64))
+
+
+def test_non_max_suppression_invariants() -> None:
+    from tapegrad.ops import image_nms
+
+    assert doctest.testmod(image_nms).failed == 0
+    rng = np.random.default_rng(6)
+    c, hw = rng.uniform(0, 5, (60, 2)), rng.uniform(0.5, 2, (60, 2))
+    boxes = np.concatenate([c - hw / 2, c + hw / 2], 1).astype(np.float32)
+    scores = rng.uniform(0, 1, 60).astype(np.float32)
+    keep = tf.image.non_max_suppression(boxes, scores, 20, iou_threshold=0.3, score_threshold=0.2).numpy()
+    assert keep.dtype == np.int32 and 0 < len(keep) <= 20
+    assert (np.diff(scores[keep]) <= 0).all() and (scores[keep] > 0.2).all()
+
+    def iou(a: np.ndarray, b: np.ndarray) -> float:
+        ih = max(min(a[2], b[2]) - max(a[0], b[0]), 0)
+        iw = max(min(a[3], b[3]) - max(a[1], b[1]), 0)
+        inter = ih * iw
+        return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+    assert all(iou(boxes[i], boxes[j]) <= 0.3 + 1e-6 for i in keep for j in keep if i != j)
+    dropped = set(np.flatnonzero(scores > 0.2)) - set(keep.tolist())
+    if len(keep) < 20:  # every dropped candidate overlaps a kept one with a higher score
+        assert all(any(iou(boxes[d], boxes[k]) > 0.3 for k in keep if scores[k] >= scores[d]) for d in dropped)
+    idx, kept = tf.image.non_max_suppression_with_scores(boxes, scores, 60, soft_nms_sigma=0.5)
+    assert len(idx.numpy()) == 60 and (kept.numpy() <= scores[idx.numpy()] + 1e-7).all()

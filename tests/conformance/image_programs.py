@@ -225,5 +225,72 @@ def projective_transform_output_shape_and_int(tf: Any) -> Any:
                                                   fill_value=0.0, interpolation="NEAREST", fill_mode="WRAP"))
 
 
+# -- non-max suppression ------------------------------------------------------------------------------------------
+
+
+def _boxes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    c = rng.uniform(0, 4, (n, 2))
+    hw = rng.uniform(0.5, 2.0, (n, 2))
+    b = np.concatenate([c - hw / 2, c + hw / 2], 1).astype(np.float32)
+    b[::3] = b[::3][:, [2, 3, 0, 1]]  # flipped corners
+    s = rng.uniform(0, 1, n).astype(np.float32)
+    if n > 7:
+        s[5] = s[7]  # a score tie
+    return b, s
+
+
+@case
+def nms_hard(tf: Any) -> Any:
+    b, s = _boxes(40, 0)
+    return [tf.image.non_max_suppression(b, s, m, iou_threshold=t, score_threshold=st)
+            for m in (0, 5, 40) for t in (0.0, 0.3, 0.7, 1.0) for st in (float("-inf"), 0.4)]
+
+
+@case
+def nms_exact_threshold_and_degenerate(tf: Any) -> Any:
+    b = np.array([[0, 0, 1, 1], [0, 0.5, 1, 1.5], [0, 0, 1, 1], [2, 2, 2, 3], [5, 5, 6, 6]], np.float32)
+    s = np.array([0.9, 0.8, 0.9, 0.95, 0.1], np.float32)
+    return [tf.image.non_max_suppression(b, s, 5, iou_threshold=t) for t in (1 / 3, 0.3333, 0.0)]
+
+
+@case
+def nms_with_scores_soft(tf: Any) -> Any:
+    b, s = _boxes(30, 1)
+    out = []
+    for sigma in (0.0, 0.1, 0.5, 2.0):
+        for t, st in ((0.5, float("-inf")), (1.0, 0.05), (0.4, 0.3)):
+            idx, kept = tf.image.non_max_suppression_with_scores(b, s, 12, iou_threshold=t, score_threshold=st,
+                                                                 soft_nms_sigma=sigma)
+            # as lists: repeated float32 decays may differ in the last bits (numpy's padded repr would differ too)
+            out.append((idx.numpy().tolist(), kept.numpy().tolist(), kept.dtype))
+    return out
+
+
+@case
+def nms_overlaps(tf: Any) -> Any:
+    rng = np.random.default_rng(2)
+    ov = rng.uniform(0, 1, (12, 12)).astype(np.float32)
+    s = rng.uniform(0, 1, 12).astype(np.float32)
+    return [tf.image.non_max_suppression_overlaps(ov, s, m, overlap_threshold=t, score_threshold=st)
+            for m in (3, 12) for t in (0.2, 0.6) for st in (float("-inf"), 0.5)]
+
+
+@case
+def nms_errors(tf: Any) -> Any:
+    b, s = _boxes(4, 3)
+    out = []
+    for fn in (lambda: tf.image.non_max_suppression(b, s, 3, iou_threshold=1.5),
+               lambda: tf.image.non_max_suppression(b[:, :3], s, 3),
+               lambda: tf.image.non_max_suppression(b, s[:3], 3),
+               lambda: tf.image.non_max_suppression_with_scores(b, s, 3, soft_nms_sigma=-1.0)):
+        try:
+            fn()
+            out.append("no error")
+        except Exception as exc:  # noqa: BLE001 - compared by class
+            out.append(type(exc).__name__)
+    return out
+
+
 if __name__ == "__main__":
     _main(CASES)

@@ -26,7 +26,7 @@ from . import random_distributions, random_extra, random_candidates  # noqa: F40
 from . import signal_ext  # noqa: F401
 from . import convolution_nd  # noqa: F401
 from . import distribute_losses  # noqa: F401  (tf.nn.compute_average_loss, scale_regularization_loss)
-from . import image_color, image_transform  # noqa: F401  (kprep)
+from . import image_color, image_nms, image_transform  # noqa: F401  (kprep)
 from . import linalg_ext, math_ext, array_ext, sobol  # noqa: F401  (sci)
 from . import ctc, nn_ext  # noqa: F401  (signal)
 from . import _operators  # noqa: F401
@@ -38,7 +38,7 @@ _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, comp
             partitioning, assert_ops, unique_ops, spectral, special_gamma,
             special_bessel, special_integrals, bitwise_ops, random_distributions,
             random_extra, quantization_ops, random_candidates, signal_ext, convolution_nd, distribute_losses)
-_MODULES += (image_color, image_transform)  # kprep
+_MODULES += (image_color, image_nms, image_transform)  # kprep
 _MODULES += (linalg_ext, math_ext, array_ext, sobol)  # sci
 _MODULES += (ctc, nn_ext)  # signal
 
