@@ -179,8 +179,69 @@ def test_keras_optimizer_applies_a_plain_variable_constraint() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    from tapegrad import _variable_options, errors, graph_compat
+    from tapegrad import _variable_options, errors, graph_compat, init_ops
 
-    for mod in (graph_compat, _variable_options, errors):
+    for mod in (graph_compat, _variable_options, errors, init_ops):
         r = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert r.attempted >= 2 and r.failed == 0, mod.__name__
+
+
+def test_top_level_initializers_and_aliases() -> None:
+    init = tf.random_uniform_initializer(0.0, 1.0, seed=9)
+    assert np.array_equal(init([3]).numpy(), init([3]).numpy())  # stateless: the same values every call
+    assert tf.random_normal_initializer()([2]).numpy().tolist() != tf.random_normal_initializer()([2]).numpy().tolist()
+    with pytest.raises(TypeError, match="Invalid type for initial value"):
+        tf.constant_initializer({"a": 1})
+    with pytest.raises(ValueError, match="Expected float or integer"):
+        tf.random_uniform_initializer()([2], tf.bool)
+    assert tf.losses is tf.keras.losses and tf.optimizers is tf.keras.optimizers and tf.metrics is tf.keras.metrics
+    assert tf.initializers is tf.keras.initializers and "losses" in dir(tf)
+    with pytest.raises(TypeError, match="Could not build a TypeSpec"):
+        tf.type_spec_from_value(object())
+
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def traced(x):
+        return tf.is_symbolic_tensor(x * 2.0), tf.is_symbolic_tensor(v)
+
+    a, b = traced(tf.constant(1.0))
+    assert bool(a) and not bool(b)
+
+
+def test_runtime_switches_validate_and_report() -> None:
+    import doctest
+
+    from tapegrad import _settings
+
+    assert doctest.testmod(_settings).failed == 0
+    c = tf.config.experimental
+    try:
+        c.set_device_policy("warn")
+        assert c.get_device_policy() == "warn"
+        with pytest.raises(ValueError, match="Invalid argument `device_policy`"):
+            c.set_device_policy("bad")
+        c.enable_op_determinism()
+        assert _settings.is_op_determinism_enabled()
+        tf.config.optimizer.set_jit(True)
+        assert tf.config.optimizer.get_jit() == "autoclustering"
+        tf.config.optimizer.set_experimental_options({"layout_optimizer": False})
+        assert tf.config.optimizer.get_experimental_options() == {
+            "layout_optimizer": False, "disable_model_pruning": False, "disable_meta_optimizer": False}
+        with pytest.raises(ValueError, match="set_jit"):
+            tf.config.optimizer.set_jit("xla")
+        assert c.get_device_details(tf.config.list_physical_devices("CPU")[0]) == {}
+        assert c.get_memory_usage("CPU:0") == tf.config.experimental.get_memory_info("CPU:0")["current"]
+    finally:
+        c.set_device_policy(None)
+        tf.config.optimizer.set_jit(False)
+        _settings._state["grappler"] = {}
+        _settings._state["determinism"] = False
+    with pytest.raises(ValueError, match="must be of the same type"):
+        tf.debugging.assert_same_float_dtype([tf.constant(1.0), tf.constant(1.0, tf.float64)])
+    with pytest.raises(ValueError, match="Expected floating point"):
+        tf.debugging.assert_same_float_dtype([tf.constant(1)])
+    assert tf.debugging.assert_same_float_dtype(None, tf.float64) == tf.float64
+    assert [f.name for f in tf.autograph.experimental.Feature][0] == "ALL"
+    f = tf.autograph.to_graph(lambda x: x + 1)
+    assert f(1) == 2

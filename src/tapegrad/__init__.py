@@ -64,6 +64,13 @@ _LAZY_NAMES.update(dict.fromkeys(("Operation", "control_dependencies", "gradient
                                   "inside_function", "no_op", "timestamp", "tuple"), "graph_compat"))
 _LAZY_NAMES.update(dict.fromkeys(("VariableAggregation", "VariableSynchronization"), "_variable_options"))
 _LAZY_NAMES["OptionalSpec"] = "data._optional"
+_LAZY_NAMES.update(dict.fromkeys(("AggregationMethod", "get_current_name_scope", "is_symbolic_tensor",
+                                  "type_spec_from_value"), "graph_compat"))
+_LAZY_NAMES.update(dict.fromkeys(("zeros_initializer", "ones_initializer", "constant_initializer",
+                                  "random_normal_initializer", "random_uniform_initializer"), "init_ops"))
+# tf.initializers / tf.losses / tf.metrics / tf.optimizers are Keras's modules, as in TF 2.21
+_LAZY_ALIASES = {"initializers": "keras.initializers", "losses": "keras.losses", "metrics": "keras.metrics",
+                 "optimizers": "keras.optimizers"}
 
 
 def __getattr__(name: str) -> object:
@@ -73,6 +80,8 @@ def __getattr__(name: str) -> object:
         value = importlib.import_module(f"{__name__}.{name}")
     elif name in _LAZY_NAMES:
         value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    elif name in _LAZY_ALIASES:
+        value = importlib.import_module(f"{__name__}.{_LAZY_ALIASES[name]}")
     else:
         raise AttributeError(f"module 'tapegrad' has no attribute {name!r}")
     globals()[name] = value
@@ -80,7 +89,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES) | set(_LAZY_ALIASES))
 
 __version__ = "0.1.0"  # tapegrad's own version (README: "Where tapegrad differs from TensorFlow")
 __tf_version__ = "2.21.0"  # the TensorFlow API level tapegrad follows (its behaviour probes and oracle)

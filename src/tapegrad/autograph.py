@@ -94,4 +94,9 @@ experimental = types.ModuleType("tapegrad.autograph.experimental", "``tf.autogra
 experimental.do_not_convert = do_not_convert  # type: ignore[attr-defined]
 experimental.set_loop_options = set_loop_options  # type: ignore[attr-defined]
 
-__all__ = ["to_code", "do_not_convert", "set_loop_options", "experimental"]
+from ._settings import Feature, get_verbosity, set_verbosity, to_graph, trace  # noqa: E402
+
+experimental.Feature = Feature  # type: ignore[attr-defined]
+
+__all__ = ["to_code", "do_not_convert", "set_loop_options", "experimental", "set_verbosity", "get_verbosity",
+           "to_graph", "trace"]

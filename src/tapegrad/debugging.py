@@ -42,6 +42,15 @@ import numpy as np
 
 from . import _nest, _tape
 from ._registry import NO_GRADIENT, OPS
+from ._settings import (  # noqa: F401  (tf.debugging's switches and dtype checks)
+    assert_same_float_dtype,
+    disable_traceback_filtering,
+    enable_traceback_filtering,
+    get_log_device_placement,
+    is_numeric_tensor,
+    is_traceback_filtering_enabled,
+    set_log_device_placement,
+)
 from ._tensor import _PACKAGE_DIR, ESCAPES, Variable, _TensorLike, ensure_id, user_site
 from .errors import InvalidArgumentError
 from .ops import assert_ops as _assert_ops
@@ -73,6 +82,8 @@ __all__ = [
     "explain", "Explanation", "Explanations", "UnconnectedGradientWarning", "CAUSES",
     "enable_check_numerics", "disable_check_numerics", "check_numerics", "is_check_numerics_enabled",
     *_assert_ops.__all__[:-2],
+    "assert_same_float_dtype", "is_numeric_tensor", "get_log_device_placement", "set_log_device_placement",
+    "enable_traceback_filtering", "disable_traceback_filtering", "is_traceback_filtering_enabled",
 ]
 
 #: The causes :func:`explain` distinguishes (``Explanation.cause``).

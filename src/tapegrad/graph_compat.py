@@ -29,7 +29,8 @@ import numpy as np
 from ._tape import local
 from ._tensor import Tensor, Variable, _TensorLike
 
-__all__ = ["Operation", "control_dependencies", "gradients", "group", "hessians", "init_scope", "inside_function",
+__all__ = ["AggregationMethod", "get_current_name_scope", "is_symbolic_tensor", "type_spec_from_value",
+           "Operation", "control_dependencies", "gradients", "group", "hessians", "init_scope", "inside_function",
            "no_op", "timestamp", "tuple"]
 
 _builtin_tuple = tuple
@@ -392,3 +393,64 @@ def _replay_setup(what: str, ys: Any, xs: Any, stop: Any) -> Any:
     sources = [identity(x) for x in xs_l]
     return ys_l, xs_l, replayed, sources
 
+
+class AggregationMethod:
+    """How ``tf.gradients`` sums the gradients reaching a tensor along several paths (``tf.AggregationMethod``):
+    the constants are accepted; tapegrad always adds them pairwise as they arrive (TF's ``ADD_N`` result)."""
+
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+def get_current_name_scope() -> str:
+    """The innermost ``tf.name_scope`` (``"outer/inner"``; ``""`` outside any).
+
+    >>> import tapegrad as tf
+    >>> with tf.name_scope("outer"):
+    ...     with tf.name_scope("inner"):
+    ...         tf.get_current_name_scope()
+    'outer/inner'
+    """
+    from .module import current_name_scope
+
+    return current_name_scope().rstrip("/")
+
+
+def is_symbolic_tensor(tensor: Any) -> bool:
+    """Whether ``tensor`` is a graph tensor (TF: inside a ``tf.function`` trace): here, a tensor made while a
+    ``tapegrad.function`` is being traced. Eager tensors and variables are not.
+
+    >>> import tapegrad as tf
+    >>> tf.is_symbolic_tensor(tf.constant(1.0))
+    False
+    """
+    return local.tracer is not None and type(tensor) is Tensor
+
+
+def type_spec_from_value(value: Any) -> Any:
+    """The type spec of ``value``: ``TensorSpec`` for a tensor or anything convertible to one, a composite's own
+    spec (``RaggedTensorSpec``, ``SparseTensorSpec``, ``DatasetSpec``…); TypeError otherwise.
+
+    >>> import tapegrad as tf
+    >>> tf.type_spec_from_value(tf.constant([1, 2]))
+    TensorSpec(shape=(2,), dtype=tapegrad.int32, name=None)
+    """
+    from .ops.core import convert_to_tensor
+    from .ops.tensor_spec import TensorSpec
+
+    spec = getattr(value, "_type_spec", None)
+    if spec is not None:
+        return spec() if callable(spec) else spec
+    element_spec = getattr(value, "element_spec", None)
+    if element_spec is not None and hasattr(value, "_iter"):
+        from .data import DatasetSpec
+
+        return DatasetSpec(element_spec)
+    try:
+        t = convert_to_tensor(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"Could not build a TypeSpec for {value!r} of unsupported type {type(value).__name__} "
+                        f"({exc}).") from None
+    return TensorSpec(tuple(t.shape), t.dtype)

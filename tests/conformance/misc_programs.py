@@ -931,5 +931,80 @@ def test_testcase_assertions_and_seeds(tf: Any) -> Any:
     return failed, errors, seen["seeds"]
 
 
+# -- TF 2's initializers and small top-level names --------------------------------------------------------------------
+
+@case
+def init_ops_values_dtypes_configs(tf: Any) -> Any:
+    return (tf.zeros_initializer()([2, 1], tf.int32), tf.ones_initializer()([2]),
+            tf.constant_initializer(2)([2]), tf.constant_initializer([1.0, 2.0, 3.0, 4.0])([2, 2], tf.float64),
+            tf.random_normal_initializer(0.5, 2.0, seed=3)([3]),
+            tf.random_uniform_initializer(-1.0, 1.0, seed=7)([2, 2]),
+            tf.random_uniform_initializer(0, 10, seed=1)([4], tf.int32),
+            tf.random_normal_initializer(seed=3)([2], tf.float64),
+            tf.constant_initializer(1.5).get_config(), tf.random_normal_initializer(seed=1).get_config(),
+            tf.random_uniform_initializer.from_config({"minval": 0.0, "maxval": 2.0, "seed": 4})([2]))
+
+
+@case
+def init_ops_global_seed(tf: Any) -> Any:
+    tf.random.set_seed(5)
+    out = (tf.random_normal_initializer()([3]), tf.random_uniform_initializer()([2]))
+    tf.random.set_seed(None)
+    return out
+
+
+@case
+def init_ops_int_normal_error(tf: Any) -> Any:
+    return tf.random_normal_initializer(seed=1)([2], tf.int32)
+
+
+@case
+def init_ops_constant_wrong_size(tf: Any) -> Any:
+    return tf.constant_initializer([1.0, 2.0, 3.0])([2, 2])
+
+
+@case
+def top_level_small_names(tf: Any) -> Any:
+    with tf.name_scope("outer"):
+        with tf.name_scope("inner"):
+            scope = tf.get_current_name_scope()
+    return (scope, tf.get_current_name_scope(), tf.is_symbolic_tensor(tf.constant(1.0)),
+            tf.AggregationMethod.ADD_N, tf.AggregationMethod.DEFAULT, tf.AggregationMethod.EXPERIMENTAL_TREE,
+            tf.type_spec_from_value(tf.constant([[1.0]])), tf.type_spec_from_value(tf.ragged.constant([[1], [2, 3]])),
+            tf.type_spec_from_value(tf.data.Dataset.range(2)), tf.type_spec_from_value(3.0),
+            tf.losses.MeanSquaredError()([1.0, 2.0], [1.5, 2.0]), type(tf.optimizers.Adam()).__name__,
+            type(tf.initializers.GlorotUniform()).__name__, type(tf.metrics.Mean()).__name__)
+
+
+@case
+def runtime_switches(tf: Any) -> Any:
+    c = tf.config.experimental
+    out = [c.tensor_float_32_execution_enabled(), c.get_device_policy(), c.get_synchronous_execution(),
+           tf.config.optimizer.get_jit(), tf.debugging.get_log_device_placement()]
+    c.enable_tensor_float_32_execution(False)
+    c.set_device_policy("explicit")
+    tf.config.optimizer.set_jit(True)
+    tf.config.optimizer.set_experimental_options({"constant_folding": False})
+    out += [c.tensor_float_32_execution_enabled(), c.get_device_policy(), tf.config.optimizer.get_jit(),
+            tf.config.optimizer.get_experimental_options(),
+            c.get_device_details(tf.config.list_physical_devices("CPU")[0])]
+    c.enable_tensor_float_32_execution(True)
+    c.set_device_policy(None)
+    tf.config.optimizer.set_jit(False)
+    out += [c.get_device_policy(), tf.config.optimizer.get_jit()]
+    out += [tf.debugging.is_numeric_tensor(tf.constant(1)), tf.debugging.is_numeric_tensor(tf.constant(True)),
+            tf.debugging.is_numeric_tensor(tf.constant("a")), tf.debugging.is_numeric_tensor(1.0),
+            tf.debugging.assert_same_float_dtype([tf.constant(1.0, tf.float64)]),
+            tf.debugging.assert_same_float_dtype(), [f.name for f in tf.autograph.experimental.Feature]]
+    for bad in (lambda: c.set_device_policy("nope"),
+                lambda: tf.debugging.assert_same_float_dtype([tf.constant(1.0), tf.constant(1.0, tf.float16)]),
+                lambda: tf.debugging.assert_same_float_dtype([tf.constant(1)])):
+        try:
+            bad()
+        except Exception as e:  # noqa: BLE001  (compared by class)
+            out.append(type(e).__name__)
+    return out
+
+
 if __name__ == "__main__":
     _main(CASES)

@@ -21,6 +21,7 @@ import pytest
 
 from ..probe_compare import same_tokens
 from .cache import CACHE_DIR, installed_version, tensorflow_version, write_atomic
+from .normalize import BROKEN_PROGRAM
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "strings_ragged_programs.py"
@@ -103,16 +104,13 @@ def case_names(module: str = "strings_ragged_programs") -> list[str]:
         sys.path.remove(str(HERE))
 
 
-_BROKEN_PROGRAM = ("NameError", "UnboundLocalError", "ImportError", "ModuleNotFoundError", "SyntaxError")
-
-
 def check_case(name: str, results: tuple[dict[str, Any], dict[str, Any]], known: dict[str, str]) -> None:
     """One case of a lane: TF ran it, and tapegrad's result agrees (or it is a known difference: xfail)."""
     tf, tg = results
     assert name in tf, f"TensorFlow's run has no case {name!r}"
     # A program that is itself broken (a missing import, a typo) raises the same error under both libraries and
     # would compare equal: refuse it.
-    assert not (tf[name][0] == "exc" and tf[name][1] in _BROKEN_PROGRAM), \
+    assert not (tf[name][0] == "exc" and tf[name][1] in BROKEN_PROGRAM), \
         f"{name} raises {tf[name][1]} under TensorFlow too: the program is broken, not the library"
     if name in known:
         pytest.xfail(known[name])
