@@ -486,3 +486,38 @@ def test_message_copy_pickle_merge() -> None:
     assert [f.name for f, _ in ex.ListFields()] == ["features"] and ex.ByteSize() == len(ex.SerializeToString())
     ex.ClearField("features")
     assert ex.SerializeToString() == b"" and not ex.HasField("features")
+
+
+def test_io_misc_docstrings_and_edges(tmp_path):
+    import doctest
+
+    from tapegrad.io_ops import io_misc
+
+    assert doctest.testmod(io_misc).failed == 0
+    with pytest.raises(tf.errors.InvalidArgumentError, match="compression_type"):
+        tf.io.decode_compressed([b"x"], "BZ2")
+    with pytest.raises(TypeError, match="out_type must be tf.string"):
+        tf.io.serialize_sparse(tf.sparse.SparseTensor([[0]], [1.0], [2]), out_type=tf.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="rank at least 2"):
+        tf.io.serialize_many_sparse(tf.sparse.SparseTensor([[0]], [1.0], [2]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[N, 3\]"):
+        tf.io.deserialize_many_sparse(tf.constant(["a", "b"]), tf.float32)
+    st = tf.sparse.SparseTensor([[0, 0, 1], [1, 2, 0]], ["a", "bc"], [2, 3, 2])
+    back = tf.io.deserialize_many_sparse(tf.io.serialize_many_sparse(st), tf.string, rank=3)
+    assert back.values.numpy().tolist() == [b"a", b"bc"] and back.dense_shape.numpy().tolist() == [2, 3, 2]
+
+
+def test_sparse_feature_sorts_and_context_features():
+    def ex(idx, val):
+        return tf.train.Example(features=tf.train.Features(feature={
+            "i": tf.train.Feature(int64_list=tf.train.Int64List(value=idx)),
+            "v": tf.train.Feature(bytes_list=tf.train.BytesList(value=val))})).SerializeToString()
+
+    out = tf.io.parse_example([ex([4, 0, 2], [b"x", b"y", b"z"])], {"s": tf.io.SparseFeature("i", "v", tf.string, 6)})
+    assert out["s"].indices.numpy().tolist() == [[0, 0], [0, 2], [0, 4]]
+    assert out["s"].values.numpy().tolist() == [b"y", b"z", b"x"]
+    unsorted = tf.io.parse_example([ex([4, 0], [b"x", b"y"])],
+                                   {"s": tf.io.SparseFeature("i", "v", tf.string, 6, already_sorted=True)})
+    assert unsorted["s"].values.numpy().tolist() == [b"x", b"y"]  # trusted as given
+    with pytest.raises(ValueError, match="one size per index key"):
+        tf.io.parse_example([ex([1], [b"x"])], {"s": tf.io.SparseFeature(["i", "i"], "v", tf.string, 6)})

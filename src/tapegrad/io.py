@@ -23,7 +23,8 @@ globals().update(_collect("io"))
 _LAZY = {
     "TFRecordWriter": "tfrecord", "TFRecordOptions": "tfrecord",
     "FixedLenFeature": "parsing", "VarLenFeature": "parsing", "FixedLenSequenceFeature": "parsing",
-    "RaggedFeature": "parsing", "parse_single_example": "parsing", "parse_example": "parsing",
+    "RaggedFeature": "parsing", "SparseFeature": "parsing", "parse_single_example": "parsing",
+    "parse_example": "parsing",
     "parse_single_sequence_example": "parsing", "parse_sequence_example": "parsing",
     "serialize_tensor": "tensor_proto", "parse_tensor": "tensor_proto",
     "decode_raw": "raw", "read_file": "raw", "write_file": "raw",
@@ -32,6 +33,8 @@ _LAZY = {
     "decode_jpeg": "jpeg", "encode_jpeg": "jpeg", "decode_and_crop_jpeg": "jpeg", "extract_jpeg_shape": "jpeg",
     "is_jpeg": "jpeg", "decode_gif": "gif", "decode_bmp": "bmp",
     "gfile": "gfile",
+    "matching_files": "io_misc", "decode_compressed": "io_misc", "serialize_sparse": "io_misc",
+    "serialize_many_sparse": "io_misc", "deserialize_many_sparse": "io_misc",
 }
 
 

@@ -1006,5 +1006,71 @@ def runtime_switches(tf: Any) -> Any:
     return out
 
 
+# -- tf.io: SparseFeature, matching_files, decode_compressed, sparse serialisation ------------------------------------
+
+def _sparse_example(tf: Any, idx: list[int], val: list[float], lab: int) -> bytes:
+    feature = {
+        "ix": tf.train.Feature(int64_list=tf.train.Int64List(value=idx)),
+        "iy": tf.train.Feature(int64_list=tf.train.Int64List(value=[i + 1 for i in idx])),
+        "val": tf.train.Feature(float_list=tf.train.FloatList(value=val)),
+        "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[lab]))}
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+@case
+def io_sparse_feature(tf: Any) -> Any:
+    data = [_sparse_example(tf, [3, 1], [0.5, 1.5], 1), _sparse_example(tf, [0], [2.0], 0),
+            _sparse_example(tf, [], [], 2)]
+    a = tf.io.parse_example(data, {"sp": tf.io.SparseFeature("ix", "val", tf.float32, 5),
+                                   "label": tf.io.FixedLenFeature([], tf.int64), "z": tf.io.VarLenFeature(tf.int64),
+                                   "r": tf.io.RaggedFeature(tf.int64, value_key="iy")})
+    b = tf.io.parse_example(data, {"sp": tf.io.SparseFeature(["ix", "iy"], "val", tf.float32, [5, 6],
+                                                             already_sorted=True)})
+    c = tf.io.parse_single_example(data[0], {"sp": tf.io.SparseFeature("ix", "val", tf.float32, 5)})
+    return list(a), a["sp"], b["sp"], c["sp"], tf.io.SparseFeature("ix", "val", tf.float32, 5)
+
+
+@case
+def io_sparse_feature_length_mismatch(tf: Any) -> Any:
+    bad = tf.train.Example(features=tf.train.Features(feature={
+        "ix": tf.train.Feature(int64_list=tf.train.Int64List(value=[1, 2])),
+        "val": tf.train.Feature(float_list=tf.train.FloatList(value=[1.0]))})).SerializeToString()
+    return tf.io.parse_example([bad], {"sp": tf.io.SparseFeature("ix", "val", tf.float32, 5)})
+
+
+@case
+def io_matching_files_and_decode_compressed(tf: Any) -> Any:
+    import gzip
+    import zlib
+
+    d = tempfile.mkdtemp()
+    for n in ("b.txt", "a.txt", "c.csv"):
+        with open(os.path.join(d, n), "w") as f:
+            f.write("x")
+    found = tf.io.matching_files([os.path.join(d, "*.txt"), os.path.join(d, "*.csv")])
+    none = tf.io.matching_files(os.path.join(d, "*.png"))
+    return ([os.path.basename(p) for p in found.numpy().tolist()], none.shape, none.dtype,
+            tf.io.decode_compressed([zlib.compress(b"hello"), zlib.compress(b"")], "ZLIB"),
+            tf.io.decode_compressed(gzip.compress(b"x"), "GZIP"), tf.io.decode_compressed(tf.constant([[b"raw"]])))
+
+
+@case
+def io_decode_compressed_bad_data(tf: Any) -> Any:
+    return tf.io.decode_compressed([b"not zlib"], "ZLIB")
+
+
+@case
+def io_serialize_sparse_round_trip(tf: Any) -> Any:
+    st = tf.sparse.SparseTensor([[0, 1], [2, 0], [2, 3]], [1.0, 2.0, 3.0], [3, 4])
+    one = tf.io.serialize_sparse(st)
+    many = tf.io.serialize_many_sparse(st)
+    back = tf.io.deserialize_many_sparse(many, tf.float32)
+    ragged_rows = tf.stack([tf.io.serialize_sparse(tf.sparse.SparseTensor([[1]], [7], [2])),
+                            tf.io.serialize_sparse(tf.sparse.SparseTensor([[4], [0]], [8, 9], [5]))])
+    merged = tf.io.deserialize_many_sparse(ragged_rows, tf.int32)
+    return (one.shape, one.numpy().tolist(), many.shape, many.numpy().tolist(), back, merged,
+            tf.io.parse_tensor(one[1], tf.float32))
+
+
 if __name__ == "__main__":
     _main(CASES)

@@ -23,7 +23,8 @@ from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
 from ._common import string_array
 
-__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "parse_single_example",
+__all__ = ["FixedLenFeature", "VarLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "SparseFeature",
+           "parse_single_example",
            "parse_example", "parse_single_sequence_example", "parse_sequence_example"]
 
 _KINDS = {1: "string", 2: "float32", 3: "int64"}  # Feature field number -> dtype of its list
@@ -56,6 +57,28 @@ class VarLenFeature(namedtuple("VarLenFeature", ["dtype"])):
     """
 
     __slots__ = ()
+
+
+class SparseFeature(namedtuple("SparseFeature", ["index_key", "value_key", "dtype", "size", "already_sorted"])):
+    """A ``SparseTensor`` built from two (or more) features of each example: the positions in ``index_key`` (one
+    int64 key, or a list of them for several dimensions) and the values in ``value_key``; dense shape
+    ``[batch, *size]``. Positions are sorted per example unless ``already_sorted``; index and value lists of
+    different lengths raise ValueError, as TF.
+
+    >>> import tapegrad as tf
+    >>> ex = tf.train.Example(features=tf.train.Features(feature={
+    ...     "ix": tf.train.Feature(int64_list=tf.train.Int64List(value=[3, 1])),
+    ...     "v": tf.train.Feature(float_list=tf.train.FloatList(value=[0.5, 1.5]))}))
+    >>> st = tf.io.parse_example([ex.SerializeToString()], {"s": tf.io.SparseFeature("ix", "v", tf.float32, 5)})["s"]
+    >>> st.indices.numpy().tolist(), st.values.numpy().tolist(), st.dense_shape.numpy().tolist()
+    ([[0, 1], [0, 3]], [1.5, 0.5], [1, 5])
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, index_key: Any, value_key: str, dtype: Any, size: Any,
+                already_sorted: bool = False) -> SparseFeature:
+        return super().__new__(cls, index_key, value_key, dtype, size, already_sorted)
 
 
 class FixedLenSequenceFeature(namedtuple("FixedLenSequenceFeature",
@@ -245,9 +268,9 @@ def _group(features: dict[str, Any], where: str) -> tuple[list[str], list[str], 
             dense.append(key)
         elif isinstance(spec, RaggedFeature):
             ragged.append(key)
-        else:
+        elif not isinstance(spec, SparseFeature):
             raise ValueError(f"{where}: feature {key!r} has an unsupported spec {spec!r}; use FixedLenFeature, "
-                             "VarLenFeature, FixedLenSequenceFeature or RaggedFeature.")
+                             "VarLenFeature, FixedLenSequenceFeature, SparseFeature or RaggedFeature.")
     for key in ragged:
         value_key = features[key].value_key or key
         for kind, keys in (("sparse", sparse), ("dense", dense)):
@@ -446,7 +469,41 @@ def _assemble(parsed: list[dict[str, memoryview]], features: dict[str, Any], whe
                 offset += int(r[1][d][-1])
             levels.append(np.concatenate(parts))
         out[key] = _nested(flat.astype(_NP[_dtype_name(spec, key)]), levels, spec.row_splits_dtype)
-    return _ragged_order(out, features, ragged)
+    out = _ragged_order(out, features, ragged)
+    for key in sorted(k for k, spec in features.items() if isinstance(spec, SparseFeature)):  # TF puts them last
+        out[key] = _sparse_feature(features[key], key, parsed, single)
+    return out
+
+
+def _sparse_feature(spec: SparseFeature, key: str, parsed: list[dict[str, memoryview]], single: bool) -> Any:
+    """A SparseFeature: per example, the index lists (one per dimension) and the value list, sorted by position."""
+    index_keys = [spec.index_key] if isinstance(spec.index_key, str) else list(spec.index_key)
+    sizes = [spec.size] if np.ndim(spec.size) == 0 else list(spec.size)
+    if len(sizes) != len(index_keys):
+        raise ValueError(f"SparseFeature {key!r}: {len(index_keys)} index keys but size has {len(sizes)} entries; "
+                         "give one size per index key.")
+    dtype = _dtype_name(spec, key)
+    indices, values = [], []
+    for i, feats in enumerate(parsed):
+        vals = _values(spec.value_key, feats, dtype, i)
+        vals = np.zeros(0, _NP[dtype]) if vals is None else vals
+        cols = []
+        for ik in index_keys:
+            v = _values(ik, feats, "int64", i)
+            v = np.zeros(0, np.int64) if v is None else v
+            if len(v) != len(vals):
+                raise ValueError(f"Dimensions {len(v)} and {len(vals)} are not compatible: SparseFeature {key!r}, "
+                                 f"example {i}: index key {ik!r} has {len(v)} positions and value key "
+                                 f"{spec.value_key!r} {len(vals)} values.")
+            cols.append(v.astype(np.int64))
+        pos = np.stack(cols, 1) if cols and len(vals) else np.zeros((len(vals), len(index_keys)), np.int64)
+        if not spec.already_sorted and len(vals) > 1:
+            order = np.lexsort(pos.T[::-1])
+            pos, vals = pos[order], vals[order]
+        indices.append(pos if single else np.concatenate([np.full((len(vals), 1), i, np.int64), pos], 1))
+        values.append(vals)
+    shape = [int(d) for d in sizes] if single else [len(parsed), *[int(d) for d in sizes]]
+    return _sparse(indices, values, shape, dtype)
 
 
 def _ragged_order(out: dict[str, Any], features: dict[str, Any], ragged: list[str]) -> dict[str, Any]:
