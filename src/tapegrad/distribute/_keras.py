@@ -16,7 +16,7 @@ import numpy as np
 from . import _context
 from ._context import ReduceOp, _local
 from ._input import split_element
-from ._values import mirrored_info
+from ._values import _MIRRORED, mirrored_info
 
 
 def apply_gradients_hook(optimizer: Any, pairs: list[tuple[Any, Any]]) -> Any:
@@ -104,8 +104,8 @@ def keras_step(model: Any, name: str, data: Any) -> Any:
     """``model.<name>(data)`` data-parallel when the model was built in a strategy's scope: ``data`` is a global
     batch; each replica runs the step on its share. Returns NotImplemented when there is nothing to distribute (no
     strategy, one replica, a predict step — the replicas' weights are equal, so prediction needs no split)."""
-    if name == "predict_step" or _local.replica is not None:
-        return NotImplemented
+    if name == "predict_step" or _local.replica is not None or not (_MIRRORED or _local.scopes):
+        return NotImplemented  # (no Variable was ever made in a strategy's scope: nothing to look up per step)
     strategy = _model_strategy(model)
     if strategy is None or strategy.num_replicas_in_sync == 1:
         return NotImplemented
