@@ -22,6 +22,7 @@ KEY_FILES = (HERE / "programs.py", HERE / "programs_b.py", HERE / "programs_laye
              HERE / "run_tf.py",
              HERE / "cache.py",
              HERE.parent / "conformance" / "normalize.py")
+KEY_FILES += (HERE / "programs_klayers.py",)  # the layers of keras/layers/*_extra.py, *_nd.py, ...
 
 
 def keras_version() -> str | None:

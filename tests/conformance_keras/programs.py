@@ -1042,6 +1042,7 @@ from . import (  # noqa: E402,F401
     programs_b,
     programs_kconfig,
     programs_kdata,
+    programs_klayers,
     programs_ktrain,
     programs_kutil,
     programs_layers,

@@ -149,3 +149,9 @@ __all__ = [
     "TimeDistributed", "MultiHeadAttention", "Attention", "AdditiveAttention",
     "serialize", "deserialize",
 ]
+
+# Layers beyond the families above, one module per area; each lists its names in __all__.
+from . import convolutional_nd as _convolutional_nd  # noqa: E402
+from .convolutional_nd import *  # noqa: E402,F401,F403
+
+__all__ += _convolutional_nd.__all__
