@@ -83,3 +83,72 @@ def prog_conv_nd_configs_and_errors(tf: Any, keras: Any) -> Any:
                L.Convolution3DTranspose is L.Conv3DTranspose, L.SeparableConvolution1D is L.SeparableConv1D,
                L.SeparableConvolution2D is L.SeparableConv2D]
     return [_config(layer) for layer in layers], shapes, errors, aliases
+
+
+@program
+def prog_train_masking_einsum_rmsnorm(tf: Any, keras: Any) -> Any:
+    """Masking → LSTM (masked steps skipped), EinsumDense (left ellipsis, heads, bias axes), RMSNormalization,
+    Identity, trained in a functional model."""
+    keras.backend.clear_session(free_memory=False)
+    L = keras.layers
+    inputs = keras.Input((5, 4))
+    h = L.Masking(0.0)(inputs)
+    h = L.LSTM(6, return_sequences=True)(h)
+    h = L.EinsumDense("...b,bc->...c", output_shape=5, bias_axes="c", activation="tanh")(h)
+    h = L.RMSNormalization()(h)
+    h = L.EinsumDense("abc,cde->abde", output_shape=(5, 2, 3), bias_axes="e")(h)
+    h = L.Identity()(h)
+    h = L.EinsumDense("abde,de->ab", output_shape=(5,))(h)
+    h = L.RMSNormalization(axis=-1, epsilon=1e-3)(h)
+    out = L.Dense(2)(h)
+    model = keras.Model(inputs, out)
+    _init(model, 21)
+    x, y = _data(22, (3, 5, 4), (3, 2))
+    x[0, 3:] = 0.0  # masked steps
+    x[2, 1] = 0.0
+    # (no summary: Keras 3.15 lists the mask's NotEqual/Any ops of a functional Masking model as layers)
+    return _train(tf, keras, model, x, y)
+
+
+@program
+def prog_train_spectral_normalization(tf: Any, keras: Any) -> Any:
+    """SpectralNormalization around Dense and Conv2D: the kernel written back in training, vector_u updated."""
+    keras.backend.clear_session(free_memory=False)
+    L = keras.layers
+    model = keras.Sequential([
+        keras.Input((6, 6, 2)),
+        L.SpectralNormalization(L.Conv2D(3, 3, activation="relu")),
+        L.Flatten(),
+        L.SpectralNormalization(L.Dense(4), power_iterations=2),
+        L.Dense(2),
+    ])
+    _init(model, 23)
+    x, y = _data(24, (3, 6, 6, 2), (3, 2))
+    return _train(tf, keras, model, x, y), summary_text(model)
+
+
+@program
+def prog_core_extra_layers(tf: Any, keras: Any) -> Any:
+    """Masking's mask and zeros, ActivityRegularization's losses, AlphaDropout/SpatialDropout3D at inference,
+    EinsumDense shapes (right ellipsis) and errors, configs."""
+    L = keras.layers
+    x = tf.constant([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]], [[0.0, 0.0], [0.5, 0.5], [0.0, 0.0]]])
+    masked = L.Masking(0.0)(x)
+    masked_2 = L.Masking(3.0)(x)
+    reg = L.ActivityRegularization(l1=0.1, l2=0.2)
+    reg_out = reg(x)
+    e = L.EinsumDense("ab...,bc->ac...", output_shape=(3,), bias_axes="c")
+    e_out = e(tf.ones([2, 4, 5]))
+    errors = [caught(lambda: L.EinsumDense("ab,bc", 3)(tf.ones([2, 2]))),
+              caught(lambda: L.EinsumDense("ab,bc->ad", 3)(tf.ones([2, 2]))),
+              caught(lambda: L.EinsumDense("ab,bcd->ac", 3)(tf.ones([2, 2]))),
+              caught(lambda: L.EinsumDense("ab,bc->ac", 3, bias_axes="d")(tf.ones([2, 2]))),
+              caught(lambda: L.RMSNormalization(axis=3)(tf.ones([2, 2]))),
+              caught(lambda: L.SpectralNormalization(L.Flatten())(tf.ones([2, 2]))),
+              caught(lambda: L.AlphaDropout(1.5))]
+    layers = [L.Masking(0.5), L.Identity(), L.ActivityRegularization(0.1, 0.2), L.AlphaDropout(0.2, seed=1),
+              L.SpatialDropout3D(0.3), L.RMSNormalization(axis=[1, 2], epsilon=1e-5), e,
+              L.SpectralNormalization(L.Dense(2), power_iterations=3)]
+    return (masked, masked._keras_mask, masked_2._keras_mask, reg_out, [float(v) for v in reg.losses],
+            L.AlphaDropout(0.5)(x), L.SpatialDropout3D(0.5)(tf.ones([1, 2, 2, 2, 3])), tuple(e_out.shape),
+            [tuple(w.shape) for w in e.weights], errors, [_config(layer) for layer in layers[:-1]])
