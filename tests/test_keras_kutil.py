@@ -12,11 +12,14 @@ import pytest
 import tapegrad as tf
 from tapegrad.ops import convolution_nd
 
+DOCTEST_MODULES = ["tapegrad.keras.utils", "tapegrad.keras._utils_data", "tapegrad.keras._utils_image",
+                   "tapegrad.keras._utils_misc", "tapegrad.keras.layers._serialize", "tapegrad.ops.convolution_nd",
+                   "tapegrad.keras.layers.convolutional_nd", "tapegrad.keras.layers.core_extra",
+                   "tapegrad.keras.layers.normalization_extra", "tapegrad.keras.layers.spatial_3d",
+                   "tapegrad.keras.layers.convolutional_recurrent"]
 
-@pytest.mark.parametrize("module", ["tapegrad.keras.utils", "tapegrad.keras._utils_data", "tapegrad.keras._utils_image",
-                                    "tapegrad.keras._utils_misc", "tapegrad.keras.layers._serialize",
-                                    "tapegrad.ops.convolution_nd", "tapegrad.keras.layers.convolutional_nd",
-                                    "tapegrad.keras.layers.core_extra", "tapegrad.keras.layers.normalization_extra"])
+
+@pytest.mark.parametrize("module", DOCTEST_MODULES)
 def test_docstrings_run(module: str) -> None:
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     result = doctest.testmod(importlib.import_module(module), optionflags=flags)

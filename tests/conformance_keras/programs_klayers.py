@@ -152,3 +152,111 @@ def prog_core_extra_layers(tf: Any, keras: Any) -> Any:
     return (masked, masked._keras_mask, masked_2._keras_mask, reg_out, [float(v) for v in reg.losses],
             L.AlphaDropout(0.5)(x), L.SpatialDropout3D(0.5)(tf.ones([1, 2, 2, 2, 3])), tuple(e_out.shape),
             [tuple(w.shape) for w in e.weights], errors, [_config(layer) for layer in layers[:-1]])
+
+
+@program
+def prog_train_spatial_3d(tf: Any, keras: Any) -> Any:
+    """3-D pooling (max/avg, same/valid, strides), ZeroPadding3D, Cropping3D, UpSampling3D, global 3-D pooling,
+    SpatialDropout3D, trained."""
+    keras.backend.clear_session(free_memory=False)
+    L = keras.layers
+    inputs = keras.Input((6, 5, 6, 2))
+    h = L.Conv3D(3, 2, padding="same", activation="relu")(inputs)
+    h = L.MaxPooling3D(2, strides=(1, 2, 2), padding="same")(h)
+    h = L.ZeroPadding3D(((1, 0), 1, (0, 2)))(h)
+    h = L.AveragePooling3D((2, 3, 2), padding="valid")(h)
+    h = L.UpSampling3D((2, 1, 2))(h)
+    h = L.Cropping3D(((1, 0), (0, 0), 1))(h)
+    h = L.SpatialDropout3D(0.0)(h)
+    a = L.GlobalAveragePooling3D()(h)
+    b = L.GlobalMaxPooling3D()(h)
+    out = L.Dense(2)(L.Concatenate()([a, b]))
+    model = keras.Model(inputs, out)
+    _init(model, 31)
+    x, y = _data(32, (2, 6, 5, 6, 2), (2, 2))
+    return _train(tf, keras, model, x, y), summary_text(model)
+
+
+@program
+def prog_train_adaptive_pooling(tf: Any, keras: Any) -> Any:
+    """Adaptive average/max pooling 1-D/2-D/3-D (dividing and overlapping windows, upsampling sizes), trained."""
+    keras.backend.clear_session(free_memory=False)
+    L = keras.layers
+    i1, i2, i3 = keras.Input((7, 3)), keras.Input((7, 5, 2)), keras.Input((5, 4, 6, 2))
+    a = L.Flatten()(L.AdaptiveAveragePooling1D(3)(L.Conv1D(3, 2, padding="same")(i1)))
+    b = L.Flatten()(L.AdaptiveMaxPooling1D(4)(i1))
+    c = L.Flatten()(L.AdaptiveAveragePooling2D((3, 7))(L.Conv2D(2, 2, padding="same")(i2)))
+    d = L.Flatten()(L.AdaptiveMaxPooling2D(2)(L.Conv2D(2, 2, activation="tanh")(i2)))
+    e = L.Flatten()(L.AdaptiveAveragePooling3D((2, 3, 4))(i3))
+    f = L.Flatten()(L.AdaptiveMaxPooling3D(2)(L.Conv3D(2, 1)(i3)))
+    out = L.Dense(2)(L.Concatenate()([a, b, c, d, e, f]))
+    model = keras.Model([i1, i2, i3], out)
+    _init(model, 33)
+    rng_x = [_data(34 + k, shape, (2, 2))[0] for k, shape in enumerate([(2, 7, 3), (2, 7, 5, 2), (2, 5, 4, 6, 2)])]
+    y = _data(40, (2, 2), (2, 2))[1]
+    return _train(tf, keras, model, rng_x, y)
+
+
+@program
+def prog_spatial_3d_configs_and_values(tf: Any, keras: Any) -> Any:
+    """channels_first 3-D layers and adaptive pooling values, configs, aliases, errors."""
+    L = keras.layers
+    x = tf.reshape(tf.range(2 * 3 * 4 * 5 * 2, dtype="float32"), [2, 3, 4, 5, 2])
+    first = [L.MaxPooling3D(2, data_format="channels_first")(tf.transpose(x, [0, 4, 1, 2, 3])),
+             L.AveragePooling3D((1, 2, 2), data_format="channels_first")(tf.transpose(x, [0, 4, 1, 2, 3])),
+             L.UpSampling3D(2, data_format="channels_first")(tf.ones([1, 2, 1, 1, 2])).shape,
+             L.AdaptiveAveragePooling2D((2, 3), data_format="channels_first")(x[:, 0]),
+             L.AdaptiveMaxPooling3D((2, 3, 4))(x),
+             L.GlobalAveragePooling3D(keepdims=True)(x)]
+    layers = [L.MaxPooling3D(), L.AveragePooling3D(3, strides=2, padding="same"), L.GlobalMaxPooling3D(),
+              L.GlobalAveragePooling3D(keepdims=True), L.ZeroPadding3D(2), L.Cropping3D(((1, 2), 0, 1)),
+              L.UpSampling3D((1, 2, 3)), L.AdaptiveAveragePooling1D(4), L.AdaptiveMaxPooling2D((2, 3)),
+              L.AdaptiveAveragePooling3D(2, data_format="channels_first")]
+    errors = [caught(lambda: L.Cropping3D(2)(tf.ones([1, 3, 4, 4, 1]))),
+              caught(lambda: L.AdaptiveMaxPooling2D((1, 2, 3))),
+              caught(lambda: L.MaxPooling3D(2)(tf.ones([1, 4, 4, 1])))]
+    aliases = [L.MaxPool3D is L.MaxPooling3D, L.AvgPool3D is L.AveragePooling3D,
+               L.GlobalMaxPool3D is L.GlobalMaxPooling3D, L.GlobalAvgPool3D is L.GlobalAveragePooling3D]
+    return first, [_config(layer) for layer in layers], errors, aliases
+
+
+@program
+def prog_train_conv_lstm(tf: Any, keras: Any) -> Any:
+    """ConvLSTM2D (same padding, sequences; valid, strides, go_backwards), ConvLSTM1D and ConvLSTM3D, trained."""
+    keras.backend.clear_session(free_memory=False)
+    L = keras.layers
+    i2, i1, i3 = keras.Input((3, 6, 6, 2)), keras.Input((4, 7, 2)), keras.Input((2, 3, 4, 3, 1))
+    a = L.ConvLSTM2D(3, 3, padding="same", return_sequences=True)(i2)
+    a = L.ConvLSTM2D(2, 2, strides=2, go_backwards=True, recurrent_activation="hard_sigmoid")(a)
+    b = L.ConvLSTM1D(2, 3, dilation_rate=2, return_sequences=True, activation="relu")(i1)
+    b = L.ConvLSTM1D(2, 2, padding="same", unit_forget_bias=False)(b)
+    c = L.ConvLSTM3D(2, 2, padding="same")(i3)
+    out = L.Dense(2)(L.Concatenate()([L.Flatten()(a), L.Flatten()(b), L.Flatten()(c)]))
+    model = keras.Model([i2, i1, i3], out)
+    _init(model, 41)
+    xs = [_data(42 + k, shape, (2, 2))[0] for k, shape in enumerate([(2, 3, 6, 6, 2), (2, 4, 7, 2),
+                                                                     (2, 2, 3, 4, 3, 1)])]
+    y = _data(46, (2, 2), (2, 2))[1]
+    return _train(tf, keras, model, xs, y), summary_text(model)
+
+
+@program
+def prog_conv_lstm_states_and_configs(tf: Any, keras: Any) -> Any:
+    """ConvLSTM2D return_state, initial_state, channels_first, bias initial values, configs, errors."""
+    L = keras.layers
+    keras.utils.set_random_seed(0)
+    layer = L.ConvLSTM2D(2, 2, return_state=True, kernel_initializer="ones", recurrent_initializer="ones",
+                         bias_initializer="zeros")
+    x = tf.reshape(tf.range(2 * 3 * 4 * 4 * 1, dtype="float32") / 50.0, [2, 3, 4, 4, 1])
+    out, h, c = layer(x)
+    s0 = [tf.ones([2, 3, 3, 2]) * 0.1, tf.ones([2, 3, 3, 2]) * 0.2]
+    with_state = layer(x, initial_state=s0)[0]
+    first = L.ConvLSTM2D(2, 2, data_format="channels_first", kernel_initializer="ones",
+                         recurrent_initializer="ones")(tf.transpose(x, [0, 1, 4, 2, 3]))
+    cfg = [_config(L.ConvLSTM2D(2, 3, strides=2, return_sequences=True)), _config(L.ConvLSTM1D(4, 2)),
+           _config(L.ConvLSTM3D(1, (1, 2, 3), padding="same"))]
+    shapes = [L.ConvLSTM3D(2, 2, return_sequences=True, return_state=True).compute_output_shape((None, 3, 4, 5, 6,
+                                                                                                1))]
+    errors = [caught(lambda: L.ConvLSTM2D(2, 2)(tf.ones([1, 3, 4, 4]))),
+              caught(lambda: L.ConvLSTM2D(2, 2, padding="causal"))]
+    return (out, h, c, with_state, first, layer.weights[2].numpy(), cfg, shapes, errors)
