@@ -260,3 +260,59 @@ def prog_conv_lstm_states_and_configs(tf: Any, keras: Any) -> Any:
     errors = [caught(lambda: L.ConvLSTM2D(2, 2)(tf.ones([1, 3, 4, 4]))),
               caught(lambda: L.ConvLSTM2D(2, 2, padding="causal"))]
     return (out, h, c, with_state, first, layer.weights[2].numpy(), cfg, shapes, errors)
+
+
+_EXTRA_ACTIVATIONS = ("celu", "hard_shrink", "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid", "soft_shrink",
+                      "sparse_plus", "sparse_sigmoid", "squareplus", "tanh_shrink")
+
+
+@program
+def prog_activations_extra(tf: Any, keras: Any) -> Any:
+    """Keras 3.15's further activations: values and gradients (float32 and float64), arguments, lookup by name,
+    serialization; glu's odd-axis error; sparsemax."""
+    A = keras.activations
+    xs = [-3.0, -1.0, -0.7, -0.5, -0.2, 0.0, 0.3, 0.5, 0.9, 1.0, 2.5]
+    out = []
+    for dtype in ("float32", "float64"):
+        x = tf.constant(xs, dtype)
+        for name in _EXTRA_ACTIVATIONS:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = A.get(name)(x)
+            out.append((name, y, tape.gradient(y, x), A.serialize(A.get(name))))
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            ys = [A.celu(x, alpha=0.5), A.hard_shrink(x, threshold=0.8), A.soft_shrink(x, threshold=0.25),
+                  A.squareplus(x, b=1.0), A.threshold(x, 0.4, -2.0)]
+        out.append([(y, tape.gradient(y, x)) for y in ys])
+        g = tf.reshape(tf.constant(xs[:8], dtype), [2, 4])
+        with tf.GradientTape() as tape:
+            tape.watch(g)
+            y = A.glu(g) * tf.constant([[1.0, 2.0], [3.0, 4.0]], dtype)
+        out.append((A.glu(g), A.glu(g, axis=0), tape.gradient(y, g)))
+        s = tf.constant([[3.0, 1.0, 0.5, -1.0], [0.2, 0.1, 0.0, 0.15], [1.0, 1.0, 1.0, 1.0]], dtype)
+        out.append((A.sparsemax(s), A.sparsemax(s, axis=0)))
+    errors = [caught(lambda: A.glu(tf.ones([2, 3]))), caught(lambda: A.get("no_such_activation"))]
+    return out, errors
+
+
+@program
+def prog_initializers_extra(tf: Any, keras: Any) -> Any:
+    """The function-style initializer names (the classes), IdentityInitializer, STFT values and configs, get()."""
+    I = keras.initializers
+    names = ["constant", "zeros", "ones", "identity", "orthogonal", "random_normal", "random_uniform",
+             "truncated_normal", "variance_scaling", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform",
+             "lecun_normal", "lecun_uniform", "stft"]
+    same = [(n, getattr(I, n).__name__) for n in names]
+    values = [I.constant(2.5)((2, 2)), I.identity(gain=3.0)((2, 3)), I.IdentityInitializer()((3, 3)),
+              I.ones()((2,), "float64")]
+    stft = []
+    for kwargs in ({}, {"side": "imag"}, {"window": "hamming", "periodic": True}, {"window": None},
+                   {"window": "hann", "scaling": "spectrum"}, {"window": "boxcar", "scaling": None},
+                   {"window": "blackman", "periodic": True, "side": "imag"}, {"window": "bartlett"}):
+        init = I.STFT(**kwargs)
+        stft.append((init.get_config(), init((8, 1, 5)), init((5, 1, 3), "float64")))
+    errors = [caught(lambda: I.STFT(side="both")), caught(lambda: I.STFT(scaling="power")),
+              caught(lambda: I.identity()((2, 2, 2)))]
+    got = [type(I.get(n)).__name__ for n in ("stft", "STFTInitializer", "IdentityInitializer", "identity")]
+    return same, values, stft, errors, got, I.STFTInitializer is I.STFT, I.IdentityInitializer is I.Identity

@@ -191,6 +191,13 @@ _BY_NAME: dict[str, Callable[..., Any]] = {
     "hard_sigmoid": hard_sigmoid, "mish": mish,
 }
 
+# Keras 3.15's further activations (celu, glu, hard_silu/hard_swish, sparsemax, ...) live in _activations_extra.py
+from ._activations_extra import *  # noqa: E402,F403
+from ._activations_extra import __all__ as _EXTRA  # noqa: E402
+
+_BY_NAME.update({name: globals()[name] for name in _EXTRA})
+__all__ += _EXTRA
+
 
 def get(identifier: Any) -> Callable[..., Any]:
     """An activation function from a name (``"relu"``), a callable, or None (→ :func:`linear`)."""
@@ -210,7 +217,7 @@ def serialize(activation: Callable[..., Any]) -> str:
     """The registered name of an activation function (its ``__name__`` otherwise)."""
     for name, fn in _BY_NAME.items():
         if fn is activation:
-            return "silu" if fn is silu else name
+            return "silu" if fn is silu else "hard_silu" if fn is hard_silu else name  # noqa: F405
     return getattr(activation, "__name__", str(activation))
 
 

@@ -123,7 +123,7 @@ class Identity(Initializer):
         shape = _shape(shape)
         if len(shape) != 2:
             raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. Received: shape={shape}"
-                             " of rank {len(shape)}.")
+                             f" of rank {len(shape)}.")
         return make((self.gain * np.eye(*shape)).astype(_np_dtype(dtype)), NUMPY)
 
     def get_config(self) -> dict[str, Any]:
@@ -342,6 +342,22 @@ _ALIASES: dict[str, type[Initializer]] = {
     "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform, "orthogonal": Orthogonal, "OrthogonalInitializer": Orthogonal,
 }
+
+# Keras's other names: IdentityInitializer, STFT/STFTInitializer/stft, and the function-style lowercase names,
+# which in Keras 3 are the classes themselves (keras.initializers.glorot_uniform is GlorotUniform)
+from ._initializers_extra import STFT  # noqa: E402
+
+IdentityInitializer = Identity
+STFTInitializer = stft = STFT
+_ALIASES.update(stft=STFT, STFTInitializer=STFT, IdentityInitializer=Identity)
+constant, zeros, ones, identity, orthogonal = Constant, Zeros, Ones, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal, variance_scaling = (RandomNormal, RandomUniform, TruncatedNormal,
+                                                                     VarianceScaling)
+glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, lecun_uniform = (
+    GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform)
+__all__ += ["IdentityInitializer", "STFT", "STFTInitializer", "stft", "constant", "zeros", "ones", "identity",
+            "orthogonal", "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
+            "glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform"]
 _CLASSES = {cls.__name__: cls for cls in set(_ALIASES.values())}
 
 
