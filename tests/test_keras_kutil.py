@@ -100,3 +100,14 @@ def test_conv_transpose_errors_name_the_shapes() -> None:
         tf.nn.conv3d_transpose(tf.ones([1, 2, 2, 1]), tf.ones([2, 2, 1, 1]), [1, 3, 3, 1], 1, "VALID")
     with pytest.raises(ValueError, match="padding"):
         tf.nn.conv3d_transpose(tf.ones([1, 2, 2, 2, 1]), tf.ones([2, 2, 2, 1, 1]), [1, 3, 3, 3, 1], 1, "FULL")
+
+
+def test_sparsemax_projects_onto_the_simplex() -> None:
+    # Keras 3.15 gives [0, 0, 0] for the first row (it sums the cumulative sums over the support)
+    from tapegrad import keras
+
+    x = tf.constant([[1.0, 1.5, 2.0], [0.1, 0.2, 0.3], [5.0, 0.0, -1.0]], tf.float64)
+    y = keras.activations.sparsemax(x).numpy()
+    np.testing.assert_allclose(y, [[0.0, 0.25, 0.75], [0.2333333333333333, 0.3333333333333333, 0.4333333333333333],
+                                   [1.0, 0.0, 0.0]], rtol=1e-12)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0)

@@ -67,7 +67,9 @@ def sigmoid(x: Any) -> Any:
 def sparse_sigmoid(x: Any) -> Any:
     """0 below -1, 1 above 1, ``(x + 1) / 2`` in between."""
     x = _float_only(x, "sparse_sigmoid")
-    return tg.clip_by_value((x + 1) * _const(0.5, x), _const(0.0, x), _const(1.0, x))
+    # Keras's selects: the gradient is 0 at x = -1 and x = 1 (a clip would pass it there)
+    return tg.where(tg.less_equal(x, _const(-1.0, x)), tg.zeros_like(x),
+                    tg.where(tg.greater_equal(x, _const(1.0, x)), tg.ones_like(x), (x + 1) * _const(0.5, x)))
 
 
 def softplus(x: Any) -> Any:
@@ -139,10 +141,11 @@ def gelu(x: Any, approximate: bool = True) -> Any:
 
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
-    """``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    """``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
     x = _float_only(x, "celu")
     a = _const(alpha, x)
-    return tg.maximum(x, _const(0.0, x)) + tg.minimum(_const(0.0, x), a * tg.math.expm1(x / a))
+    # Keras's form: at x = 0 both terms pass the gradient (d/dx = 2 there, as Keras on TF)
+    return tg.maximum(x, _const(0.0, x)) + a * tg.math.expm1(tg.minimum(x, _const(0.0, x)) / a)
 
 
 def glu(x: Any, axis: int = -1) -> Any:
