@@ -17,7 +17,7 @@ DOCTEST_MODULES = ["tapegrad.keras.utils", "tapegrad.keras._utils_data", "tapegr
                    "tapegrad.keras.layers.convolutional_nd", "tapegrad.keras.layers.core_extra",
                    "tapegrad.keras.layers.normalization_extra", "tapegrad.keras.layers.spatial_3d",
                    "tapegrad.keras.layers.convolutional_recurrent", "tapegrad.keras._activations_extra",
-                   "tapegrad.keras._initializers_extra"]
+                   "tapegrad.keras._initializers_extra", "tapegrad.keras.layers.attention_gqa"]
 
 
 @pytest.mark.parametrize("module", DOCTEST_MODULES)

@@ -318,3 +318,42 @@ def prog_initializers_extra(tf: Any, keras: Any) -> Any:
               caught(lambda: I.identity()((2, 2, 2)))]
     got = [type(I.get(n)).__name__ for n in ("stft", "STFTInitializer", "IdentityInitializer", "identity")]
     return same, values, stft, errors, got, I.STFTInitializer is I.STFT, I.IdentityInitializer is I.Identity
+
+
+@program
+def prog_train_group_query_attention(tf: Any, keras: Any) -> Any:
+    """GroupQueryAttention: causal self-attention, gated cross-attention with a key, sliding window, no bias,
+    trained; attention scores with masks."""
+    keras.backend.clear_session(free_memory=False)
+    L = keras.layers
+    q_in, kv_in = keras.Input((5, 6)), keras.Input((4, 6))
+    a = L.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2)(q_in, q_in,
+                                                                                   use_causal_mask=True)
+    b = L.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1, use_gate=True)(a, kv_in)
+    c = L.GroupQueryAttention(head_dim=2, num_query_heads=3, num_key_value_heads=3, use_bias=False,
+                              sliding_window=2)(b, b)
+    out = L.Dense(2)(L.Flatten()(c))
+    model = keras.Model([q_in, kv_in], out)
+    _init(model, 51)
+    (xq, y), xkv = _data(52, (2, 5, 6), (2, 2)), _data(53, (2, 4, 6), (2, 2))[0]
+    result = _train(tf, keras, model, [xq, xkv], y)
+    layer = L.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+    o, scores = layer(tf.constant(xq), tf.constant(xkv), return_attention_scores=True,
+                      attention_mask=tf.constant([[[True, True, False, True]] * 5] * 2))
+    _init(layer, 54)
+    o, scores = layer(tf.constant(xq), tf.constant(xkv), return_attention_scores=True,
+                      value_mask=tf.constant([[True, True, False, True], [True, False, True, True]]))
+    return result, summary_text(model), o, scores, [(w.path, tuple(w.shape)) for w in layer.weights]
+
+
+@program
+def prog_group_query_attention_configs(tf: Any, keras: Any) -> Any:
+    """GroupQueryAttention configs, output shapes and argument errors."""
+    L = keras.layers
+    layers = [L.GroupQueryAttention(4, 4, 2), L.GroupQueryAttention(2, 6, 3, dropout=0.1, use_bias=False,
+                                                                   use_gate=True, sliding_window=3, seed=2)]
+    errors = [caught(lambda: L.GroupQueryAttention(4, 5, 2)),
+              caught(lambda: L.GroupQueryAttention(4, 4, 2, sliding_window=0)),
+              caught(lambda: L.GroupQueryAttention(2, 2, 1)(keras.Input((3, 4)), keras.Input((3, 5))))]
+    shapes = [L.GroupQueryAttention(2, 2, 1).compute_output_shape((None, 3, 4), (None, 7, 4))]
+    return [_config(layer) for layer in layers], errors, shapes, L.GroupQueryAttention.__name__

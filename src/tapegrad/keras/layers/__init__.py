@@ -151,16 +151,18 @@ __all__ = [
 ]
 
 # Layers beyond the families above, one module per area; each lists its names in __all__.
+from . import attention_gqa as _attention_gqa  # noqa: E402
 from . import convolutional_nd as _convolutional_nd  # noqa: E402
 from . import convolutional_recurrent as _convolutional_recurrent  # noqa: E402
 from . import core_extra as _core_extra  # noqa: E402
 from . import normalization_extra as _normalization_extra  # noqa: E402
 from . import spatial_3d as _spatial_3d  # noqa: E402
+from .attention_gqa import *  # noqa: E402,F401,F403
 from .convolutional_nd import *  # noqa: E402,F401,F403
 from .convolutional_recurrent import *  # noqa: E402,F401,F403
 from .core_extra import *  # noqa: E402,F401,F403
 from .normalization_extra import *  # noqa: E402,F401,F403
 from .spatial_3d import *  # noqa: E402,F401,F403
 
-__all__ += (_convolutional_nd.__all__ + _convolutional_recurrent.__all__ + _core_extra.__all__
+__all__ += (_attention_gqa.__all__ + _convolutional_nd.__all__ + _convolutional_recurrent.__all__ + _core_extra.__all__
             + _normalization_extra.__all__ + _spatial_3d.__all__)
