@@ -357,3 +357,32 @@ def prog_group_query_attention_configs(tf: Any, keras: Any) -> Any:
               caught(lambda: L.GroupQueryAttention(2, 2, 1)(keras.Input((3, 4)), keras.Input((3, 5))))]
     shapes = [L.GroupQueryAttention(2, 2, 1).compute_output_shape((None, 3, 4), (None, 7, 4))]
     return [_config(layer) for layer in layers], errors, shapes, L.GroupQueryAttention.__name__
+
+
+@program
+def prog_backend_3d_functions(tf: Any, keras: Any) -> Any:
+    """tf.keras.backend's conv3d (strides, same, dilation, channels_first), pool3d, resize_volumes,
+    spatial_3d_padding, with the conv3d gradient."""
+    import numpy as np
+
+    K = tf.keras.backend
+    rng = np.random.default_rng(61)
+    x = K.constant(rng.standard_normal((2, 5, 4, 6, 2)).astype(np.float32))
+    k = K.constant(rng.standard_normal((2, 3, 2, 2, 3)).astype(np.float32))
+    x64, k64 = K.constant(np.array(x), dtype="float64"), K.constant(np.array(k), dtype="float64")
+    with tf.GradientTape() as tape:  # float64: float32 sums in another order differ beyond rtol where they cancel
+        tape.watch([x64, k64])
+        y = K.conv3d(x64, k64, strides=(2, 1, 2), padding="same")
+        loss = K.sum(K.square(y))
+    grads = tape.gradient(loss, [x64, k64])
+    x_first = K.permute_dimensions(x, (0, 4, 1, 2, 3))
+    return (y, grads, K.conv3d(x, k, padding="valid", dilation_rate=(2, 1, 2)),
+            K.conv3d(x_first, k, data_format="channels_first"),
+            K.pool3d(x, (2, 2, 3), strides=(2, 2, 3)), K.pool3d(x, (2, 3, 2), padding="same", pool_mode="avg"),
+            K.pool3d(x_first, (2, 2, 2), data_format="channels_first"),
+            K.resize_volumes(x, 2, 1, 3, "channels_last"), K.resize_volumes(x_first, 1, 2, 1, "channels_first"),
+            K.spatial_3d_padding(x, ((1, 0), (0, 2), (1, 1))),
+            K.spatial_3d_padding(x_first, ((0, 1), (1, 0), (0, 0)), data_format="channels_first"),
+            caught(lambda: K.spatial_3d_padding(x, ((1, 1), (1, 1)))), caught(lambda: K.pool3d(x, (2, 2, 2),
+                                                                                                 pool_mode="sum")),
+            caught(lambda: K.resize_volumes(x, 1, 1, 1, "nchw")))

@@ -6,9 +6,9 @@ and friends; ``keras.backend`` re-exports everything here. Each function follows
 negatives to 0, ``K.hard_sigmoid`` is ``clip(0.2 x + 0.5, 0, 1)``, ``K.zeros``/``K.ones``/``K.eye``/``K.variable``
 return (plain) variables, the losses clip probabilities to ``[epsilon, 1 - epsilon]``.
 
-Not provided (tapegrad has no 3-D convolution, CTC or graph mode): ``conv3d``, ``pool3d``, ``resize_volumes``,
-``spatial_3d_padding``, ``ctc_batch_cost``, ``ctc_decode``, ``ctc_label_dense_to_sparse``, ``rnn`` and
-``gradients`` (use ``tf.GradientTape``).
+Not provided (no CTC helpers or graph mode here): ``ctc_batch_cost``, ``ctc_decode``, ``ctc_label_dense_to_sparse``,
+``rnn`` and ``gradients`` (use ``tf.GradientTape``). The 3-D functions (``conv3d``, ``pool3d``, ``resize_volumes``,
+``spatial_3d_padding``) are at the end of this module.
 
 >>> import numpy as np
 >>> from tapegrad.keras import backend as K
@@ -816,3 +816,62 @@ def resize_images(x: Any, height_factor: int, width_factor: int, data_format: st
         x = tg.cast(x, "float32")
     axes = (2, 3) if data_format == "channels_first" else (1, 2)
     return upsample(x, (height_factor, width_factor), axes, interpolation)
+
+
+# -- 3-D (the legacy backend's conv3d/pool3d/resize_volumes/spatial_3d_padding) -----------------------------------
+__all__ += ["conv3d", "pool3d", "resize_volumes", "spatial_3d_padding"]
+
+
+def _ndhwc(x: Any, first: bool) -> Any:
+    return tg.transpose(x, (0, 2, 3, 4, 1)) if first else x
+
+
+def _from_ndhwc(y: Any, first: bool) -> Any:
+    return tg.transpose(y, (0, 4, 1, 2, 3)) if first else y
+
+
+def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid", data_format: str | None = None,
+           dilation_rate: Any = (1, 1, 1)) -> Any:
+    """3-D convolution of ``x`` with ``kernel`` ``(kd, kh, kw, in, out)`` (dilations allowed).
+
+    >>> from tapegrad.keras import backend as K
+    >>> K.conv3d(K.ones((1, 3, 3, 3, 1)), K.ones((2, 2, 2, 1, 1))).numpy().ravel().tolist()
+    [8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0, 8.0]
+    """
+    from ..ops.convolution_nd import conv3d_general
+
+    first = _data_format(data_format) == "channels_first"
+    y = conv3d_general(_ndhwc(_t(x), first), _t(kernel), tuple(int(s) for s in strides),  # type: ignore[arg-type]
+                       _padding(padding), tuple(int(d) for d in dilation_rate))  # type: ignore[arg-type]
+    return _from_ndhwc(y, first)
+
+
+def pool3d(x: Any, pool_size: Any, strides: Any = (1, 1, 1), padding: str = "valid", data_format: str | None = None,
+           pool_mode: str = "max") -> Any:
+    """Max (``pool_mode="max"``) or average (``"avg"``) pooling over ``pool_size`` windows of 5-D ``x``."""
+    first = _data_format(data_format) == "channels_first"
+    pool = {"max": tg.nn.max_pool3d, "avg": tg.nn.avg_pool3d}.get(pool_mode)
+    if pool is None:
+        raise ValueError(f"Invalid pooling mode: {pool_mode}")
+    y = pool(_ndhwc(_t(x), first), list(pool_size), list(strides), _padding(padding))
+    return _from_ndhwc(y, first)
+
+
+def resize_volumes(x: Any, depth_factor: int, height_factor: int, width_factor: int, data_format: str) -> Any:
+    """Repeat the depth, height and width entries of 5-D ``x`` by integer factors."""
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"Invalid data_format: {data_format}")
+    axis = 2 if data_format == "channels_first" else 1
+    for k, factor in enumerate((depth_factor, height_factor, width_factor)):
+        x = repeat_elements(x, factor, axis=axis + k)
+    return x
+
+
+def spatial_3d_padding(x: Any, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None) -> Any:
+    """Zero-pad the three spatial axes of 5-D ``x`` by ``((before, after),) * 3``."""
+    if len(padding) != 3 or builtins.any(len(p) != 2 for p in padding):  # (this module defines `any`)
+        raise ValueError(f"Expected `padding` to be a tuple of 3 tuples of 2 integers. Received: padding={padding}")
+    pads = [list(p) for p in padding]
+    if _data_format(data_format) == "channels_first":
+        return tg.pad(x, [[0, 0], [0, 0], *pads])
+    return tg.pad(x, [[0, 0], *pads, [0, 0]])
