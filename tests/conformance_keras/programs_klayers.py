@@ -386,3 +386,16 @@ def prog_backend_3d_functions(tf: Any, keras: Any) -> Any:
             caught(lambda: K.spatial_3d_padding(x, ((1, 1), (1, 1)))), caught(lambda: K.pool3d(x, (2, 2, 2),
                                                                                                  pool_mode="sum")),
             caught(lambda: K.resize_volumes(x, 1, 1, 1, "nchw")))
+
+
+@program
+def prog_thresholded_relu(tf: Any, keras: Any) -> Any:
+    """tf.keras.layers.ThresholdedReLU (TF 2.21's legacy layer): values, gradient, config, errors."""
+    L = tf.keras.layers
+    x = tf.constant([-1.0, 0.0, 0.5, 1.0, 1.5, 3.0])
+    layer = L.ThresholdedReLU(theta=1.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x)
+    return (y, tape.gradient(y, x), L.ThresholdedReLU(0.0)(x), _config(layer),
+            caught(lambda: L.ThresholdedReLU(-1.0)), caught(lambda: L.ThresholdedReLU(None)))

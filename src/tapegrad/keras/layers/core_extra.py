@@ -27,7 +27,7 @@ from .convolutional import serialize_object
 from .regularization import SpatialDropout2D, _rng
 
 __all__ = ["Masking", "Identity", "EinsumDense", "ActivityRegularization", "AlphaDropout", "SpatialDropout3D",
-           "Wrapper"]
+           "Wrapper", "ThresholdedReLU"]
 
 
 class Masking(Layer):
@@ -343,3 +343,33 @@ class Wrapper(Layer):
         config = dict(config)
         layer = deserialize_keras_object(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)
+
+
+class ThresholdedReLU(Layer):
+    """``x`` where ``x > theta``, else 0 (TF 2.21's ``tf.keras.layers.ThresholdedReLU``, a legacy layer that
+    Keras 3's own namespace no longer has).
+
+    >>> import numpy as np
+    >>> from tapegrad import keras
+    >>> keras.layers.ThresholdedReLU(theta=1.0)(np.array([0.5, 1.0, 2.0], "float32")).numpy().tolist()
+    [0.0, 0.0, 2.0]
+    """
+
+    def __init__(self, theta: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if theta is None:
+            raise ValueError(f"Theta of a Thresholded ReLU layer cannot be None, expecting a float. Received: {theta}")
+        if theta < 0:
+            raise ValueError(f"The theta value of a Thresholded ReLU layer should be >=0. Received: {theta}")
+        self.theta = float(theta)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return inputs * tg.cast(tg.greater(inputs, tg.cast(self.theta, inputs.dtype)), inputs.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "theta": self.theta}
