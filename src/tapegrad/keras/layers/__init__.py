@@ -21,6 +21,13 @@ preprocessing      ``Rescaling``, ``Normalization`` (``adapt``); ``StringLookup`
 recurrent          ``SimpleRNN``, ``LSTM``, ``GRU``, their cells, ``RNN``, ``StackedRNNCells``, ``Bidirectional``,
                    ``TimeDistributed``
 attention          ``MultiHeadAttention``, ``Attention``, ``AdditiveAttention``
+convolutional_nd   ``Conv3D``, ``Conv1DTranspose``, ``Conv3DTranspose``, ``DepthwiseConv1D`` (and long-name aliases)
+core_extra         ``Masking``, ``Identity``, ``EinsumDense``, ``ActivityRegularization``, ``AlphaDropout``,
+                   ``SpatialDropout3D``, ``Wrapper``, ``ThresholdedReLU``
+normalization_...  ``RMSNormalization``, ``SpectralNormalization``
+spatial_3d         3-D pooling/padding/cropping/upsampling, ``Adaptive{Average,Max}Pooling1D/2D/3D``
+convolutional_...  ``ConvLSTM1D/2D/3D``
+attention_gqa      ``GroupQueryAttention``
 =================  ==============================================================================================
 
 >>> import tapegrad as tf
