@@ -127,3 +127,19 @@ def test_fractional_pools_cover_the_input_with_their_regions() -> None:
             block = v[:, rows[i]:rows[i + 1], cols[j]:cols[j + 1], :]
             np.testing.assert_allclose(mx.output.numpy()[:, i, j], block.max(axis=(1, 2)))
             np.testing.assert_allclose(av.output.numpy()[:, i, j], block.mean(axis=(1, 2)))
+
+
+def test_rnn_cell_wrappers_run_inside_keras_rnn() -> None:
+    import doctest
+
+    from tapegrad.keras.layers import rnn_cell_wrappers
+
+    assert doctest.testmod(rnn_cell_wrappers).failed == 0
+    cell = tf.keras.layers.LSTMCell(4)
+    rnn = tf.keras.layers.RNN(tf.nn.RNNCellResidualWrapper(cell), return_sequences=True)
+    x = tf.constant(np.random.default_rng(7).normal(size=(2, 5, 4)).astype(np.float32))
+    plain = tf.keras.layers.RNN(cell, return_sequences=True)(x)
+    np.testing.assert_allclose(rnn(x).numpy(), plain.numpy() + x.numpy(), atol=1e-6)
+    assert len(rnn.trainable_weights) == 3  # the wrapped cell's
+    with pytest.raises(TypeError):
+        tf.nn.RNNCellDeviceWrapper(cell, 0)

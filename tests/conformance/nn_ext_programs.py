@@ -651,5 +651,31 @@ def general_dropout_rate_one(tf: Any) -> Any:
     return tf.nn.experimental.general_dropout(tf.ones([2]), 1.0, tf.random.uniform)
 
 
+# -- RNN cell wrappers -------------------------------------------------------------------------------------------------
+
+def _cell(tf: Any, kind: str, units: int) -> Any:
+    init = {"kernel_initializer": tf.keras.initializers.Constant(0.1),
+            "recurrent_initializer": tf.keras.initializers.Constant(-0.2), "bias_initializer": "zeros"}
+    return getattr(tf.keras.layers, kind)(units, **init)
+
+
+@case
+def rnn_cell_residual_and_device_wrappers(tf: Any) -> Any:
+    x = tf.constant(_normal(2, 3), tf.float32)
+    res = tf.nn.RNNCellResidualWrapper(_cell(tf, "SimpleRNNCell", 3))
+    out, st = res(x, [tf.constant(_normal(2, 3, seed=1), tf.float32)])
+    custom = tf.nn.RNNCellResidualWrapper(_cell(tf, "SimpleRNNCell", 3), residual_fn=lambda i, o: i * o)
+    out2, _ = custom(x, [tf.zeros([2, 3])])
+    dev = tf.nn.RNNCellDeviceWrapper(_cell(tf, "GRUCell", 2), "/cpu:0")
+    out3, st3 = dev(x, [tf.constant(_normal(2, 2, seed=2), tf.float32)])
+    return (_plain(out, 10.0), [_plain(s, 10.0) for s in st], _plain(out2, 10.0), _plain(out3, 10.0),
+            [_plain(s, 10.0) for s in st3], res.state_size, dev.output_size)
+
+
+@case
+def rnn_cell_residual_wrapper_shape_mismatch(tf: Any) -> Any:
+    return tf.nn.RNNCellResidualWrapper(_cell(tf, "SimpleRNNCell", 2))(tf.ones([1, 3]), [tf.zeros([1, 2])])
+
+
 if __name__ == "__main__":
     _main(CASES)
