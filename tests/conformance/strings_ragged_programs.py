@@ -715,6 +715,80 @@ def grad_ragged_from_tensor(tf: Any) -> Any:
     return y, _dense(tf, t.gradient(y, x))
 
 
+# -- unicode with offsets, transcoding, segment joins, ragged crosses and partitions -----------------------------------
+
+@case
+def unicode_with_offsets(tf: Any) -> Any:
+    s = tf.constant(["héllo", "wörld!", ""])
+    return (tf.strings.unicode_decode_with_offsets(s, "UTF-8"), tf.strings.unicode_split_with_offsets(s, "UTF-8"),
+            tf.strings.unicode_decode_with_offsets("ab", "UTF-8"),
+            tf.strings.unicode_split_with_offsets([["ab", "é"]], "UTF-8"))
+
+
+@case
+def unicode_invalid_bytes_errors_modes(tf: Any) -> Any:
+    bad = tf.constant([b"\xffab", b"a\xe2\x82", b"ok\x01"])
+    return (tf.strings.unicode_decode(bad, "UTF-8"), tf.strings.unicode_decode(bad, "UTF-8", errors="ignore"),
+            tf.strings.unicode_decode(bad, "UTF-8", replacement_char=63, replace_control_characters=True),
+            tf.strings.unicode_decode_with_offsets(bad, "UTF-8"), tf.strings.unicode_split(bad, "UTF-8"),
+            tf.strings.unicode_split_with_offsets(bad, "UTF-8", errors="ignore"))
+
+
+@case
+def unicode_decode_strict_raises(tf: Any) -> Any:
+    return tf.strings.unicode_decode(tf.constant([b"\xffab"]), "UTF-8", errors="strict")
+
+
+@case
+def unicode_transcode_encodings(tf: Any) -> Any:
+    return (tf.strings.unicode_transcode(["héllo", "abc"], "UTF-8", "UTF-16-BE"),
+            tf.strings.unicode_transcode(["héllo", "\U0001F600"], "UTF-8", "UTF-32-BE"),
+            tf.strings.unicode_transcode(tf.strings.unicode_transcode("x€", "UTF-8", "UTF-16-BE"), "UTF-16-BE",
+                                         "UTF-8"),
+            tf.strings.unicode_transcode(b"\xffab", "UTF-8", "UTF-8"),
+            tf.strings.unicode_transcode(b"\xffab", "UTF-8", "UTF-8", errors="ignore"),
+            tf.strings.unicode_transcode(b"\xffa\x02", "UTF-8", "UTF-8", replacement_char=63,
+                                         replace_control_characters=True),
+            tf.strings.unicode_decode(tf.strings.unicode_transcode("hé", "UTF-8", "UTF-16-BE"), "UTF-16-BE"))
+
+
+@case
+def unsorted_segment_join_shapes(tf: Any) -> Any:
+    return (tf.strings.unsorted_segment_join(["a", "b", "c", "d"], [0, 1, 0, 3], 4, separator=":"),
+            tf.strings.unsorted_segment_join([["a", "b"], ["c", "d"]], [1, 0], 2),
+            tf.strings.unsorted_segment_join([["a", "b"], ["c", "d"]], [[0, 1], [1, 1]], 2, separator="+"),
+            tf.strings.unsorted_segment_join(["a", "b"], tf.constant([1, 1], tf.int64), 2))
+
+
+@case
+def unsorted_segment_join_negative_id(tf: Any) -> Any:
+    return tf.strings.unsorted_segment_join(["a", "b"], [-1, 0], 2)
+
+
+@case
+def unsorted_segment_join_id_too_large(tf: Any) -> Any:
+    return tf.strings.unsorted_segment_join(["a", "b"], [0, 5], 2)
+
+
+@case
+def ragged_cross_and_hashed(tf: Any) -> Any:
+    a = tf.ragged.constant([["a"], ["b", "c"]])
+    b = tf.constant([["d"], ["e"]])
+    c = tf.sparse.SparseTensor([[0, 0], [1, 0], [1, 1]], [1, 2, 3], [2, 2])
+    return (tf.ragged.cross([a, b]), tf.ragged.cross([a, b, c]), tf.ragged.cross_hashed([a, b], num_buckets=10),
+            tf.ragged.cross_hashed([a, b]), tf.ragged.cross_hashed([a, b], num_buckets=7, hash_key=123))
+
+
+@case
+def ragged_stack_dynamic_partitions(tf: Any) -> Any:
+    x = tf.Variable([1.0, 2.0, 3.0, 4.0])
+    with tf.GradientTape() as t:
+        r = tf.ragged.stack_dynamic_partitions(x * x, [1, 0, 1, 1], 3)
+        y = tf.reduce_sum(r.flat_values * tf.constant([1.0, 2.0, 3.0, 4.0]))
+    m = tf.ragged.stack_dynamic_partitions(tf.reshape(tf.range(6), [3, 2]), [2, 0, 2], 3)
+    return r, t.gradient(y, x), m, m.shape
+
+
 def _text(tf: Any, value: Any) -> str:
     """The repr of a result, with nested lists/tuples/dicts recursing."""
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):

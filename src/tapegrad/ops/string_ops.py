@@ -9,14 +9,16 @@ groups, ``\\1`` rewrites, anchors) agrees; RE2-only or Python-only constructs di
 from __future__ import annotations
 
 import base64
+import codecs
 import re
+import threading
 from typing import Any
 
 import numpy as np
 
 from .. import _dtypes
 from .._backend import NUMPY
-from .._dispatch import apply1, applyn
+from .._dispatch import apply1, apply2, applyn
 from .._registry import defop, spec
 from .._strings import OBJECT, as_value, to_bytes_array
 from .._tensor import Tensor, _TensorLike, make
@@ -50,6 +52,53 @@ def _text(b: bytes, what: str) -> str:
         return b.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidArgumentError(f"tf.strings.{what}: {b!r} is not valid UTF-8.") from None
+
+
+_CODECS = {"UTF8": "utf-8", "UTF16BE": "utf-16-be", "UTF32BE": "utf-32-be"}
+_SPANS = threading.local()
+
+
+def _record_span(exc: UnicodeDecodeError) -> tuple[str, int]:
+    _SPANS.spans.append((exc.start, exc.end))
+    return "\ufffd", exc.end
+
+
+codecs.register_error("tapegrad.unicode_spans", _record_span)
+
+
+def _codec(encoding: str, op: str) -> str:
+    codec = _CODECS.get(str(encoding).upper().replace("-", "").replace("_", ""))
+    if codec is None:
+        raise InvalidArgumentError(f"tf.strings.{op}: encoding {encoding!r} is not supported; use 'UTF-8', "
+                                   "'UTF-16-BE' or 'UTF-32-BE'.")
+    return codec
+
+
+def decode_units(b: bytes, codec: str, errors: str, replacement: int, control: bool,
+                 op: str) -> tuple[list[int], list[int]]:
+    """The code points of ``b`` and the byte offset where each starts. An ill-formed sequence (its maximal
+    subpart, as ICU and Python cut it) becomes ``replacement`` (``errors="replace"``), is dropped (``"ignore"``)
+    or raises InvalidArgumentError (``"strict"``); ``control`` also replaces C0 controls (U+0000–U+001F)."""
+    _SPANS.spans = []
+    text = b.decode(codec, "tapegrad.unicode_spans")
+    spans = _SPANS.spans
+    if spans and errors == "strict":
+        raise InvalidArgumentError(f"tf.strings.{op}: invalid {codec.upper()} data at byte {spans[0][0]} of {b!r} "
+                                   "(errors='strict'); use errors='replace' or 'ignore'.")
+    codes, offsets, pos, k = [], [], 0, 0
+    for c in text:
+        if k < len(spans) and pos == spans[k][0]:
+            if errors == "replace":
+                codes.append(replacement)
+                offsets.append(pos)
+            pos = spans[k][1]
+            k += 1
+            continue
+        cp = ord(c)
+        codes.append(replacement if control and cp < 0x20 else cp)
+        offsets.append(pos)
+        pos += len(c.encode(codec, "surrogatepass"))
+    return codes, offsets
 
 
 def _s(values: list[str], shape: tuple[int, ...]) -> Any:
@@ -811,7 +860,9 @@ def _split_rows(v: Any, piece: Any) -> tuple[Any, Any]:
     return [x for r in rows for x in r], splits
 
 
-def _split_fwd(F: Any, x: Any, sep: Any, maxsplit: int, mode: str) -> tuple[Any, Any]:
+def _split_fwd(F: Any, x: Any, sep: Any, maxsplit: int, mode: str,
+               decode: tuple[str, str, int, bool] = ("utf-8", "strict", 65533, False)) -> tuple[Any, Any]:
+    codec, errors, replacement, control = decode
     if mode == "split":
         def piece(s: bytes) -> list[Any]:
             return s.split(sep, maxsplit) if sep is not None else s.split(None, maxsplit)
@@ -822,11 +873,16 @@ def _split_fwd(F: Any, x: Any, sep: Any, maxsplit: int, mode: str) -> tuple[Any,
         dtype = OBJECT
     elif mode == "chars":
         def piece(s: bytes) -> list[Any]:
-            return [c.encode("utf-8") for c in _text(s, "unicode_split")]
+            codes, _ = decode_units(s, codec, errors, replacement, control, "unicode_split")
+            return [chr(c).encode(codec, "surrogatepass") for c in codes]
         dtype = OBJECT
+    elif mode == "offsets":
+        def piece(s: bytes) -> list[Any]:
+            return decode_units(s, codec, errors, replacement, control, "unicode_decode_with_offsets")[1]
+        dtype = np.int64
     else:
         def piece(s: bytes) -> list[Any]:
-            return [ord(c) for c in _text(s, "unicode_decode")]
+            return decode_units(s, codec, errors, replacement, control, "unicode_decode")[0]
         dtype = np.int32
     flat, splits = _split_rows(x, piece)
     values = np.empty(len(flat), dtype=dtype)
@@ -890,33 +946,157 @@ def bytes_split(input: Any, name: str | None = None) -> Any:  # noqa: A002
 
 def _utf8(encoding: str, op: str) -> None:
     if encoding.upper().replace("-", "") != "UTF8":
-        raise InvalidArgumentError(f"tf.strings.{op}: tapegrad supports input_encoding 'UTF-8' only, got "
+        raise InvalidArgumentError(f"tf.strings.{op}: tapegrad supports output_encoding 'UTF-8' only, got "
                                    f"{encoding!r}.")
+
+
+def _decode_params(op: str, input_encoding: str, errors: str, replacement_char: int, control: bool,
+                   mode: str) -> dict[str, Any]:
+    if errors not in ("replace", "ignore", "strict"):
+        raise ValueError(f"tf.strings.{op}: errors must be 'replace', 'ignore' or 'strict'; got {errors!r}.")
+    return {"sep": None, "maxsplit": -1, "mode": mode,
+            "decode": (_codec(input_encoding, op), errors, int(replacement_char), bool(control))}
 
 
 def unicode_split(input: Any, input_encoding: str, errors: str = "replace",  # noqa: A002
                   replacement_char: int = 65533, name: str | None = None) -> Any:
-    """Split each UTF-8 string into its characters (each a UTF-8 string): a RaggedTensor (1-d for a scalar).
+    """Split each string into its characters (each a string in ``input_encoding``): a RaggedTensor (1-d for a
+    scalar). Ill-formed bytes become ``replacement_char`` (``errors="replace"``), are dropped (``"ignore"``) or
+    raise InvalidArgumentError (``"strict"``). Encodings: UTF-8, UTF-16-BE, UTF-32-BE.
 
     >>> import tapegrad as tf
     >>> tf.strings.unicode_split(["hé", "c"], "UTF-8")
     <tapegrad.RaggedTensor [[b'h', b'\\xc3\\xa9'], [b'c']]>
     """
-    _utf8(input_encoding, "unicode_split")
-    return _split(input, "unicode_split", {"sep": None, "maxsplit": -1, "mode": "chars"})
+    return _split(input, "unicode_split", _decode_params("unicode_split", input_encoding, errors, replacement_char,
+                                                         False, "chars"))
 
 
 def unicode_decode(input: Any, input_encoding: str, errors: str = "replace",  # noqa: A002
                    replacement_char: int = 65533, replace_control_characters: bool = False,
                    name: str | None = None) -> Any:
-    """The Unicode code points (int32) of each UTF-8 string: a RaggedTensor (1-d for a scalar).
+    """The Unicode code points (int32) of each string: a RaggedTensor (1-d for a scalar). ``errors`` as
+    :func:`unicode_split`; ``replace_control_characters`` also replaces U+0000–U+001F.
 
     >>> import tapegrad as tf
     >>> tf.strings.unicode_decode(["hé", "c"], "UTF-8")
     <tapegrad.RaggedTensor [[104, 233], [99]]>
     """
-    _utf8(input_encoding, "unicode_decode")
-    return _split(input, "unicode_decode", {"sep": None, "maxsplit": -1, "mode": "codes"})
+    return _split(input, "unicode_decode", _decode_params("unicode_decode", input_encoding, errors, replacement_char,
+                                                          replace_control_characters, "codes"))
+
+
+def unicode_decode_with_offsets(input: Any, input_encoding: str, errors: str = "replace",  # noqa: A002
+                                replacement_char: int = 65533, replace_control_characters: bool = False,
+                                name: str | None = None) -> tuple[Any, Any]:
+    """``unicode_decode`` and the byte offset (int64) where each character starts.
+
+    >>> import tapegrad as tf
+    >>> codes, offsets = tf.strings.unicode_decode_with_offsets(["hé!"], "UTF-8")
+    >>> codes.to_list(), offsets.to_list()
+    ([[104, 233, 33]], [[0, 1, 3]])
+    """
+    op = "unicode_decode_with_offsets"
+    return (_split(input, op, _decode_params(op, input_encoding, errors, replacement_char,
+                                             replace_control_characters, "codes")),
+            _split(input, op, _decode_params(op, input_encoding, errors, replacement_char,
+                                             replace_control_characters, "offsets")))
+
+
+def unicode_split_with_offsets(input: Any, input_encoding: str, errors: str = "replace",  # noqa: A002
+                               replacement_char: int = 65533, name: str | None = None) -> tuple[Any, Any]:
+    """``unicode_split`` and the byte offset (int64) where each character starts.
+
+    >>> import tapegrad as tf
+    >>> chars, offsets = tf.strings.unicode_split_with_offsets("hé!", "UTF-8")
+    >>> chars.numpy().tolist(), offsets.numpy().tolist()
+    ([b'h', b'\\xc3\\xa9', b'!'], [0, 1, 3])
+    """
+    op = "unicode_split_with_offsets"
+    return (_split(input, op, _decode_params(op, input_encoding, errors, replacement_char, False, "chars")),
+            _split(input, op, _decode_params(op, input_encoding, errors, replacement_char, False, "offsets")))
+
+
+def _transcode_fwd(F: Any, x: Any, codec: str, out_codec: str, errors: str, replacement: int,
+                   control: bool) -> Any:
+    def one(s: bytes) -> bytes:
+        codes, _ = decode_units(s, codec, errors, replacement, control, "unicode_transcode")
+        return "".join(map(chr, codes)).encode(out_codec, "surrogatepass")
+
+    return _map(one, x)
+
+
+UNICODE_TRANSCODE = defop("unicode_transcode", _transcode_fwd,
+                          test=spec(lambda tf, s: tf.strings.unicode_transcode(s, "UTF-8", "UTF-16-BE"),
+                                    _s(["hé", "ab"], (2,)),
+                                    ref=lambda s: np.array(["hé".encode("utf-16-be"), "ab".encode("utf-16-be")],
+                                                           object)))
+
+
+@_ragged_values
+def unicode_transcode(input: Any, input_encoding: str, output_encoding: str, errors: str = "replace",  # noqa: A002
+                      replacement_char: int = 65533, replace_control_characters: bool = False,
+                      name: str | None = None) -> Tensor:
+    """Re-encode each string from ``input_encoding`` to ``output_encoding`` (UTF-8, UTF-16-BE, UTF-32-BE);
+    ``errors``/``replacement_char`` as :func:`unicode_decode`.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.unicode_transcode(b"\\xffab", "UTF-8", "UTF-8", replacement_char=63).numpy()
+    b'?ab'
+    """
+    op = "unicode_transcode"
+    p = _decode_params(op, input_encoding, errors, replacement_char, replace_control_characters, "codes")
+    codec, errs, repl, control = p["decode"]
+    return apply1(UNICODE_TRANSCODE, _strings(input, op), {"codec": codec, "out_codec": _codec(output_encoding, op),
+                                                            "errors": errs, "replacement": repl, "control": control})
+
+
+def _segment_join_fwd(F: Any, x: Any, ids: Any, num: int, separator: bytes) -> Any:
+    xs, ids = np.asarray(x), np.asarray(ids)
+    rest = xs.shape[ids.ndim:]
+    flat_x = xs.reshape((ids.size,) + rest)
+    flat_ids = ids.reshape(-1).tolist()
+    out = np.empty((num,) + rest, dtype=OBJECT)
+    for pos in np.ndindex(*rest) if rest else [()]:
+        groups: list[list[bytes]] = [[] for _ in range(num)]
+        for i, seg in enumerate(flat_ids):
+            groups[seg].append(flat_x[(i,) + pos])
+        for seg in range(num):
+            out[(seg,) + pos] = separator.join(groups[seg])
+    return as_value(out)
+
+
+UNSORTED_SEGMENT_JOIN = defop("unsorted_segment_join", _segment_join_fwd,
+                              test=spec(lambda tf, s, i: tf.strings.unsorted_segment_join(s, i, 3, separator=":"),
+                                        lambda rng: (np.array(["a", "b", "c"], object), np.array([2, 0, 2], np.int32)),
+                                        ref=lambda s, i: np.array([b"b", b"", b"a:c"], object)))
+
+
+def unsorted_segment_join(inputs: Any, segment_ids: Any, num_segments: Any, separator: str = "",
+                          name: str | None = None) -> Tensor:
+    """Join the strings of each segment (in the order they appear) with ``separator``: the result has
+    ``num_segments`` rows (empty strings for empty segments); ids must be in ``[0, num_segments)``.
+
+    >>> import tapegrad as tf
+    >>> tf.strings.unsorted_segment_join(["a", "b", "c", "d"], [0, 1, 0, 3], 4, separator=":").numpy().tolist()
+    [b'a:c', b'b', b'', b'd']
+    """
+    op = "unsorted_segment_join"
+    x = _strings(inputs, op)
+    ids = to_tensor(segment_ids)
+    if ids.dtype.name not in ("int32", "int64"):
+        raise InvalidArgumentError(f"tf.strings.{op}: segment_ids must be int32 or int64, got {ids.dtype.name}.")
+    xs, iv = x._value.shape, ids._value.shape
+    if tuple(xs[:len(iv)]) != tuple(iv):
+        raise InvalidArgumentError(f"tf.strings.{op}: segment_ids shape {list(iv)} must be a prefix of the inputs' "
+                                   f"shape {list(xs)}.")
+    num = int(np.asarray(getattr(num_segments, "_value", num_segments)))
+    bad = np.asarray(ids._value)
+    if bad.size and (bad.max() >= num or bad.min() < 0):
+        raise InvalidArgumentError(f"tf.strings.{op}: segment_ids are not allowed to exceed num_segments or to have "
+                                   f"negative values; got values from {int(bad.min())} to {int(bad.max())} for "
+                                   f"num_segments={num}.")
+    return apply2(UNSORTED_SEGMENT_JOIN, x, ids, {"num": num, "separator": _as_bytes(separator)})
 
 
 def _encode_fwd(F: Any, codes: Any, splits: Any) -> Any:
@@ -1087,6 +1267,7 @@ EXPORTS = {
     "strings": ["length", "lower", "upper", "strip", "join", "reduce_join", "substr", "regex_full_match",
                 "regex_replace", "to_number", "as_string", "format", "to_hash_bucket_fast", "to_hash_bucket_strong",
                 "to_hash_bucket", "ngrams", "split", "bytes_split",
-                "unicode_split", "unicode_decode", "unicode_encode"],
+                "unicode_split", "unicode_decode", "unicode_encode", "unicode_decode_with_offsets",
+                "unicode_split_with_offsets", "unicode_transcode", "unsorted_segment_join"],
     "io": ["encode_base64", "decode_base64"],
 }
