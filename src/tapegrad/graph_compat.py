@@ -29,9 +29,9 @@ import numpy as np
 from ._tape import local
 from ._tensor import Tensor, Variable, _TensorLike
 
-__all__ = ["AggregationMethod", "get_current_name_scope", "is_symbolic_tensor", "type_spec_from_value",
-           "Operation", "control_dependencies", "gradients", "group", "hessians", "init_scope", "inside_function",
-           "no_op", "timestamp", "tuple"]
+__all__ = ["AggregationMethod", "CriticalSection", "get_current_name_scope", "is_symbolic_tensor",
+           "type_spec_from_value", "Operation", "control_dependencies", "gradients", "group", "hessians",
+           "init_scope", "inside_function", "no_op", "timestamp", "tuple"]
 
 _builtin_tuple = tuple
 
@@ -454,3 +454,48 @@ def type_spec_from_value(value: Any) -> Any:
         raise TypeError(f"Could not build a TypeSpec for {value!r} of unsupported type {type(value).__name__} "
                         f"({exc}).") from None
     return TensorSpec(tuple(t.shape), t.dtype)
+
+
+class CriticalSection:
+    """Run functions one at a time (``tf.CriticalSection``): ``execute(fn)`` calls ``fn()`` holding this section's
+    lock, so concurrent callers (threads, parallel ``tf.data`` functions) never interleave inside it. Calling
+    ``execute`` of a section from inside that section's own ``fn`` raises ValueError, as TF (it would deadlock).
+
+    >>> import tapegrad as tf
+    >>> cs = tf.CriticalSection()
+    >>> v = tf.Variable(0)
+    >>> int(cs.execute(lambda: v.assign_add(1)))
+    1
+    """
+
+    _count = 0
+
+    def __init__(self, name: str | None = None, shared_name: str | None = None,
+                 critical_section_def: Any = None, import_scope: str | None = None) -> None:
+        import threading
+
+        CriticalSection._count += 1
+        self._name = name or shared_name or ("CriticalSection" if CriticalSection._count == 1
+                                             else f"CriticalSection_{CriticalSection._count - 1}")
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def execute(self, fn: Any, exclusive_resource_access: bool = True, name: str | None = None) -> Any:
+        """``fn()`` under the lock; its result is returned."""
+        import threading
+
+        me = threading.get_ident()
+        if self._owner == me:
+            raise ValueError(f"Attempting to lock a CriticalSection ({self._name}) in which we are already running. "
+                             "This is illegal and may cause deadlocks: call fn's body directly instead of "
+                             "nesting execute().")
+        with self._lock:
+            self._owner = me
+            try:
+                return fn()
+            finally:
+                self._owner = None

@@ -1072,5 +1072,39 @@ def io_serialize_sparse_round_trip(tf: Any) -> Any:
             tf.io.parse_tensor(one[1], tf.float32))
 
 
+@case
+def make_tensor_proto_layouts(tf: Any) -> Any:
+    out = []
+    for v in (1.0, [1.0, 2.0], np.arange(3, dtype=np.int64), ["a", "bc"], True, np.float16(1.5),
+              np.array([1 + 2j], np.complex64), np.array([[1, 2]], np.uint8), np.array([7], np.int32)):
+        p = tf.make_tensor_proto(v)
+        out.append((p.SerializeToString().hex(), tf.make_ndarray(p).tolist()))
+    p = tf.make_tensor_proto([1, 2], dtype=tf.float32, shape=[2, 1])
+    q = tf.make_tensor_proto(3.0, shape=[2, 2])
+    return out, str(p), tf.make_ndarray(p), q.SerializeToString().hex(), tf.make_ndarray(q)
+
+
+@case
+def make_tensor_proto_too_many(tf: Any) -> Any:
+    return tf.make_tensor_proto([1, 2, 3], shape=[2])
+
+
+@case
+def make_tensor_proto_verify_shape(tf: Any) -> Any:
+    return tf.make_tensor_proto([1, 2], shape=[1, 2], verify_shape=True)
+
+
+@case
+def critical_section_runs_and_refuses_nesting(tf: Any) -> Any:
+    cs = tf.CriticalSection()
+    v = tf.Variable(0)
+    out = [int(cs.execute(lambda: v.assign_add(1))), int(cs.execute(lambda: v.assign_add(2)))]
+    try:
+        cs.execute(lambda: cs.execute(lambda: 1))
+    except Exception as e:  # noqa: BLE001  (compared by class)
+        out.append(type(e).__name__)
+    return out
+
+
 if __name__ == "__main__":
     _main(CASES)

@@ -17,7 +17,8 @@ from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
 from ._common import scalar_bytes, value_of
 
-__all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto", "tensor_proto_of"]
+__all__ = ["serialize_tensor", "parse_tensor", "TensorProto", "TensorShapeProto", "tensor_proto_of",
+           "make_tensor_proto", "make_ndarray"]
 
 # TensorFlow's DataType enum (types.proto)
 _ENUM = {"float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5, "int8": 6, "string": 7, "complex64": 8,
@@ -39,11 +40,25 @@ class TensorShapeProto(Message):
     Dim = _Dim
 
 
+_DT_NAMES = {1: "DT_FLOAT", 2: "DT_DOUBLE", 3: "DT_INT32", 4: "DT_UINT8", 5: "DT_INT16", 6: "DT_INT8",
+             7: "DT_STRING", 8: "DT_COMPLEX64", 9: "DT_INT64", 10: "DT_BOOL", 14: "DT_BFLOAT16", 17: "DT_UINT16",
+             18: "DT_COMPLEX128", 19: "DT_HALF", 22: "DT_UINT32", 23: "DT_UINT64"}
+
+
+class _DataTypeField(Field):
+    """The ``DataType`` enum field: printed by name in text format (``dtype: DT_FLOAT``), as protobuf does."""
+
+    __slots__ = ()
+
+    def text(self, v: Any) -> str:
+        return _DT_NAMES.get(v, str(v))
+
+
 class TensorProto(Message):
     """``tensorflow.TensorProto`` (the fields tensors of the dtypes above use)."""
 
     _FULL_NAME = "tensorflow.TensorProto"
-    _FIELDS = (Field("dtype", 1, "enum"), Field("tensor_shape", 2, "message", message=TensorShapeProto),
+    _FIELDS = (_DataTypeField("dtype", 1, "enum"), Field("tensor_shape", 2, "message", message=TensorShapeProto),
                Field("version_number", 3, "int32"), Field("tensor_content", 4, "bytes"),
                Field("float_val", 5, "float", repeated=True), Field("double_val", 6, "double", repeated=True),
                Field("int_val", 7, "int32", repeated=True), Field("string_val", 8, "bytes", repeated=True),
@@ -132,15 +147,22 @@ def parse_tensor(serialized: Any, out_type: Any, name: str | None = None) -> Any
     except DecodeError:
         raise InvalidArgumentError(f"Could not parse `serialized` as TensorProto ({len(raw)} bytes starting "
                                    f"{bytes(raw)[:16]!r}).") from None
+    return core.constant(_array_of_proto(proto, want, "parse_tensor"))
+
+
+def _array_of_proto(proto: TensorProto, want: str | None, op: str) -> np.ndarray:
+    """The array a TensorProto message holds (``want``: the dtype it must have; None takes the proto's)."""
     got = _NAME.get(proto.dtype)
     if got is None:
-        raise InvalidArgumentError(f"parse_tensor: the TensorProto has dtype enum {proto.dtype}, which tapegrad "
+        raise InvalidArgumentError(f"{op}: the TensorProto has dtype enum {proto.dtype}, which tapegrad "
                                    "does not read.")
+    if want is None:
+        want = got
     if got != want:
         raise InvalidArgumentError(f"Type mismatch between parsed tensor ({got}) and dtype ({want}): pass "
                                    f"out_type=tf.{got}.")
     if proto.tensor_shape.unknown_rank:
-        raise InvalidArgumentError("parse_tensor: the TensorProto has an unknown rank; a tensor needs a shape.")
+        raise InvalidArgumentError(f"{op}: the TensorProto has an unknown rank; a tensor needs a shape.")
     shape = tuple(int(d.size) for d in proto.tensor_shape.dim)
     n = int(np.prod(shape))
     if want == "string":
@@ -149,12 +171,12 @@ def parse_tensor(serialized: Any, out_type: Any, name: str | None = None) -> Any
         vals = list(proto.string_val)
         out = np.empty(n, dtype=object)
         out[:] = (vals + [vals[-1]] * (n - len(vals)))[:n] if vals else [b""] * n
-        return core.constant(to_bytes_array(out.reshape(shape)) if n else out.reshape(shape), dtype="string")
+        return to_bytes_array(out.reshape(shape)) if n else out.reshape(shape)
     np_dtype = np.dtype(_dtypes.as_dtype(want).as_numpy_dtype)
     if proto.tensor_content:
         data = proto.tensor_content
         if len(data) != n * np_dtype.itemsize:
-            raise InvalidArgumentError(f"parse_tensor: tensor_content holds {len(data)} bytes but shape "
+            raise InvalidArgumentError(f"{op}: tensor_content holds {len(data)} bytes but shape "
                                        f"{list(shape)} of {want} needs {n * np_dtype.itemsize}.")
         arr = _little(np.frombuffer(data, np_dtype).copy())
     elif want in ("float16", "bfloat16"):
@@ -167,4 +189,72 @@ def parse_tensor(serialized: Any, out_type: Any, name: str | None = None) -> Any
         field = {"float32": "float_val", "float64": "double_val", "int64": "int64_val", "bool": "bool_val",
                  "uint32": "uint32_val", "uint64": "uint64_val"}.get(want, "int_val")
         arr = _fill(list(getattr(proto, field)), n, np_dtype)
-    return core.constant(arr.reshape(shape))
+    return arr.reshape(shape)
+
+
+_VAL_FIELD = {"float32": "float_val", "float64": "double_val", "int32": "int_val", "int16": "int_val",
+              "int8": "int_val", "uint8": "int_val", "uint16": "int_val", "int64": "int64_val", "bool": "bool_val",
+              "complex64": "scomplex_val", "complex128": "dcomplex_val", "float16": "half_val", "bfloat16": "half_val",
+              "uint32": "uint32_val", "uint64": "uint64_val", "string": "string_val"}
+# TF writes these dtypes' values as raw bytes (tensor_content) when the array fills the shape and has 2+ elements
+_CONTENT = {"float16", "bfloat16", "float32", "float64", "int32", "uint8", "int16", "int8", "int64", "uint16",
+            "uint32", "uint64"}
+
+
+def make_tensor_proto(values: Any, dtype: Any = None, shape: Any = None, verify_shape: bool = False,
+                      allow_broadcast: bool = False) -> TensorProto:
+    """``values`` as a ``TensorProto`` message (``tf.make_tensor_proto``), laid out as TF lays it out: raw
+    ``tensor_content`` for a numeric array that fills ``shape`` with 2+ elements, else the typed value list (fewer
+    values than the shape holds: the last one repeats when read). ``shape`` larger than the values and
+    ``verify_shape`` as TF (ValueError for too many values, TypeError for a shape mismatch under
+    ``verify_shape``).
+
+    >>> import tapegrad as tf
+    >>> proto = tf.make_tensor_proto([1, 2], dtype=tf.float32, shape=[2, 1])
+    >>> proto.SerializeToString().hex()
+    '08011208120208021202080122080000803f00000040'
+    >>> tf.make_ndarray(tf.make_tensor_proto(3.0, shape=[2, 2])).tolist()
+    [[3.0, 3.0], [3.0, 3.0]]
+    """
+    from ..ops import core
+
+    if isinstance(values, TensorProto):
+        return values
+    arr = np.asarray(core.convert_to_tensor(values, dtype=dtype)._value)
+    name = "string" if arr.dtype == object else _dtypes.as_dtype(arr.dtype).name
+    if name not in _ENUM:
+        raise TypeError(f"make_tensor_proto: dtype {name} has no TensorProto encoding here; supported: "
+                        f"{', '.join(sorted(_ENUM))}.")
+    dims = tuple(arr.shape) if shape is None else tuple(int(d) for d in np.asarray(
+        shape.as_list() if hasattr(shape, "as_list") else shape, dtype=np.int64).reshape(-1))
+    size = int(np.prod(dims, dtype=np.int64))
+    if verify_shape and tuple(arr.shape) != dims:
+        raise TypeError(f"Expected Tensor's shape: {dims}, but got {tuple(arr.shape)}.")
+    if arr.size > size:
+        raise ValueError(f"Too many elements provided. Takes at most {size:d}, but got {arr.size:d}.")
+    proto = TensorProto(dtype=_ENUM[name])
+    proto.tensor_shape._modified()  # present even for a scalar (TF always writes the shape)
+    for d in dims:
+        proto.tensor_shape.dim.add(size=d)
+    if arr.size == size and name in _CONTENT and size > 1:
+        proto.tensor_content = _little(np.ascontiguousarray(arr)).tobytes()
+        return proto
+    flat = arr.reshape(-1)
+    field = getattr(proto, _VAL_FIELD[name])
+    if name in ("float16", "bfloat16"):
+        field.extend(int(v) for v in flat.view(np.uint16))
+    elif name in ("complex64", "complex128"):
+        field.extend(float(x) for z in flat for x in (z.real, z.imag))
+    elif name == "string":
+        field.extend(bytes(b) for b in flat)
+    else:
+        field.extend(v.item() for v in flat)
+    return proto
+
+
+def make_ndarray(tensor: Any) -> np.ndarray:
+    """The NumPy array of a ``TensorProto`` (``tf.make_ndarray``; strings as an object array of bytes)."""
+    if not isinstance(tensor, TensorProto):
+        raise TypeError(f"make_ndarray expects a TensorProto (from tf.make_tensor_proto); got "
+                        f"{type(tensor).__name__}. A tensor's value is tensor.numpy().")
+    return _array_of_proto(tensor, None, "make_ndarray")
