@@ -470,5 +470,43 @@ def random_dataset_values_match(tf: Any) -> Any:
     return a, b, c
 
 
+def _example_file(tf: Any, n: int) -> str:
+    path = os.path.join(tempfile.mkdtemp(), "d.tfrecord")
+    with tf.io.TFRecordWriter(path) as w:
+        for i in range(n):
+            w.write(tf.train.Example(features=tf.train.Features(feature={
+                "x": tf.train.Feature(float_list=tf.train.FloatList(value=[i * 1.5])),
+                "t": tf.train.Feature(int64_list=tf.train.Int64List(value=list(range(i)))),
+                "y": tf.train.Feature(int64_list=tf.train.Int64List(value=[i]))})).SerializeToString())
+    return path
+
+
+@case
+def make_batched_features_dataset_pipeline(tf: Any) -> Any:
+    path = _example_file(tf, 5)
+    feats = {"x": tf.io.FixedLenFeature([], tf.float32), "y": tf.io.FixedLenFeature([], tf.int64),
+             "t": tf.io.VarLenFeature(tf.int64)}
+    ds = tf.data.experimental.make_batched_features_dataset(path, 2, feats, label_key="y", num_epochs=1,
+                                                            shuffle=False)
+    out = [(f["x"].numpy().tolist(), tf.sparse.to_dense(f["t"]).numpy().tolist(), y.numpy().tolist())
+           for f, y in ds]
+    forever = tf.data.experimental.make_batched_features_dataset(path, 2, feats, num_epochs=None, shuffle=False)
+    return out, ds.element_spec, forever.element_spec, [sorted(e) for e in forever.take(2).as_numpy_iterator()]
+
+
+@case
+def make_batched_features_bad_label(tf: Any) -> Any:
+    return tf.data.experimental.make_batched_features_dataset(_example_file(tf, 2), 2,
+                                                              {"x": tf.io.FixedLenFeature([], tf.float32)},
+                                                              label_key="nope")
+
+
+@case
+def parse_example_dataset_apply(tf: Any) -> Any:
+    ds = tf.data.TFRecordDataset(_example_file(tf, 3)).batch(2).apply(
+        tf.data.experimental.parse_example_dataset({"x": tf.io.FixedLenFeature([], tf.float32)}))
+    return [e["x"].tolist() for e in ds.as_numpy_iterator()], ds.element_spec
+
+
 if __name__ == "__main__":
     _main(CASES)

@@ -38,7 +38,7 @@ from .options import (
     ThreadingOptions,
 )
 from .readers import TextLineDataset
-from .tfrecord import TFRecordDataset
+from .tfrecord import TFRecordDataset, make_batched_features_dataset, parse_example_dataset
 
 
 class experimental:  # noqa: N801  (a namespace, as tf.data.experimental)
@@ -89,6 +89,8 @@ class experimental:  # noqa: N801  (a namespace, as tf.data.experimental)
     get_single_element = staticmethod(_transforms.get_single_element)
     at = staticmethod(_transforms.at)
     SHARD_HINT = -1
+    parse_example_dataset = staticmethod(parse_example_dataset)
+    make_batched_features_dataset = staticmethod(make_batched_features_dataset)
 
     @staticmethod
     def save(dataset: Dataset, path: str, compression: str | None = None, shard_func: Any = None,
