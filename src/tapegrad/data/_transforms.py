@@ -620,7 +620,8 @@ def _describe(value: Any, seen: set[int]) -> Any:
         code = getattr(value, "__code__", None)
         cells = [_frozen(c.cell_contents) for c in (getattr(value, "__closure__", None) or ()) if _has_contents(c)]
         return (getattr(value, "__qualname__", type(value).__name__),
-                hashlib.blake2b(code.co_code).hexdigest() if code is not None else id(value),
+                hashlib.blake2b(code.co_code + repr((code.co_consts, code.co_names)).encode()).hexdigest()
+                if code is not None else id(value),
                 _describe(cells, seen))
     if isinstance(value, (int, float, str, bytes, bool, type(None), np.generic)):
         return repr(value)
