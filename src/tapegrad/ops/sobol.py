@@ -91,11 +91,16 @@ def sobol_sample(dim: Any, num_results: Any, skip: Any = 0, dtype: Any = None, n
     if n + s >= 2**31 - 1:
         raise InvalidArgumentError(f"sobol_sample: num_results + skip must be less than 2147483647, got {n + s}.")
     v = _directions()[:d]
-    idx = np.arange(s + 1, s + n + 1, dtype=np.int64)
-    gray = idx ^ (idx >> 1)
-    x = np.zeros((n, d), np.int64)
-    for k in range(int(gray.max()).bit_length()):
-        x ^= np.where(((gray >> k) & 1).astype(bool)[:, None], v[None, :, k], 0)
+    # point s from its Gray code directly, then each next point flips one direction number: gray(m) ^ gray(m - 1)
+    # is bit ctz(m), so x_n = x_s ^ XOR_{m = s+1..n} v[:, ctz(m)] (one gather and one cumulative XOR)
+    gs = s ^ (s >> 1)
+    start = np.zeros(d, np.int64)
+    for k in range(gs.bit_length()):
+        if (gs >> k) & 1:
+            start ^= v[:, k]
+    m = np.arange(s + 1, s + n + 1, dtype=np.int64)
+    ctz = np.log2(m & -m).astype(np.int64)
+    x = np.bitwise_xor.accumulate(v[:, ctz].T, axis=0) ^ start
     # TF's 1 << D overflows int32 for D = 31: its scale, and so every point, is negative there
     scale = -(2.0**-_BITS) if (n + s + 1).bit_length() == _BITS else 2.0**-_BITS
     return core.constant((x * scale).astype(dt.as_numpy_dtype))
