@@ -393,6 +393,13 @@ def _matmul_operators(a: LinearOperator, b: LinearOperator) -> LinearOperator:
     return LinearOperatorComposition([a, b])
 
 
+def _hint_params(is_non_singular: Any, is_self_adjoint: Any, is_positive_definite: Any, is_square: Any,
+                 name: Any, **args: Any) -> dict[str, Any]:
+    """An operator's ``parameters``: its constructor arguments (as given, not as inferred)."""
+    return {**args, "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
+            "is_positive_definite": is_positive_definite, "is_square": is_square, "name": name}
+
+
 def _and(*flags: bool | None) -> bool | None:
     return True if all(f is True for f in flags) else None
 
@@ -424,10 +431,8 @@ class LinearOperatorFullMatrix(LinearOperator):
         self._matrix = m
         super().__init__(m.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=is_square, name=name,
-                         parameters={"matrix": matrix, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, matrix=matrix))
 
     def _shape(self) -> tuple[int, ...]:
         return _shape_of(self._matrix)
@@ -452,15 +457,14 @@ class LinearOperatorDiag(LinearOperator):
     """
 
     def __init__(self, diag: Any, is_non_singular: bool | None = None, is_self_adjoint: bool | None = None,
-                 is_positive_definite: bool | None = None, is_square: bool | None = True,
+                 is_positive_definite: bool | None = None, is_square: bool | None = None,
                  name: str = "LinearOperatorDiag"):
         d = _float_tensor(diag, "LinearOperatorDiag")
         if len(_shape_of(d)) < 1:
             raise ValueError("LinearOperatorDiag: diag must have rank >= 1, got a scalar.")
         if is_square is False:
             raise ValueError("Only square diagonal operators currently supported.")
-        params = {"diag": diag, "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
-                  "is_positive_definite": is_positive_definite, "is_square": is_square, "name": name}
+        params = _hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square, name, diag=diag)
         if d._value.dtype.kind != "c":
             if is_self_adjoint is False:
                 raise ValueError("A real diagonal operator is always self adjoint.")
@@ -544,10 +548,8 @@ class LinearOperatorLowerTriangular(LinearOperator):
         self._tril = linalg_ops.band_part(t, -1, 0)
         super().__init__(t.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=True, name=name,
-                         parameters={"tril": tril, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, tril=tril))
 
     def _shape(self) -> tuple[int, ...]:
         return _shape_of(self._tril)
@@ -591,10 +593,9 @@ class LinearOperatorIdentity(LinearOperator):
             np.asarray(batch_shape._value if isinstance(batch_shape, _TensorLike) else batch_shape).reshape(-1)))
         super().__init__(dtype or _dtypes.float32, is_non_singular=True, is_self_adjoint=True,
                          is_positive_definite=True, is_square=True, name=name,
-                         parameters={"num_rows": num_rows, "batch_shape": batch_shape, "dtype": dtype,
-                                     "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "assert_proper_shapes": assert_proper_shapes, "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, num_rows=num_rows, batch_shape=batch_shape, dtype=dtype,
+                                                 assert_proper_shapes=assert_proper_shapes))
 
     def _shape(self) -> tuple[int, ...]:
         return self._batch + (self._num_rows, self._num_rows)
@@ -664,10 +665,9 @@ class LinearOperatorScaledIdentity(LinearOperatorIdentity):
         self._batch = _shape_of(m)
         LinearOperator.__init__(self, m.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                                 is_positive_definite=is_positive_definite, is_square=True, name=name,
-                                parameters={"num_rows": num_rows, "multiplier": multiplier,
-                                            "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
-                                            "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                            "assert_proper_shapes": assert_proper_shapes, "name": name})
+                                parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite,
+                                                        is_square, name, num_rows=num_rows, multiplier=multiplier,
+                                                        assert_proper_shapes=assert_proper_shapes))
 
     @property
     def multiplier(self) -> Tensor:
@@ -749,11 +749,10 @@ class LinearOperatorZeros(LinearOperator):
         super().__init__(dtype or _dtypes.float32, is_non_singular=False,
                          is_self_adjoint=bool(is_self_adjoint) and square, is_positive_definite=False,
                          is_square=square, name=name,
-                         parameters={"num_rows": num_rows, "num_columns": num_columns, "batch_shape": batch_shape,
-                                     "dtype": dtype, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "assert_proper_shapes": assert_proper_shapes, "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, num_rows=num_rows, num_columns=num_columns,
+                                                 batch_shape=batch_shape, dtype=dtype,
+                                                 assert_proper_shapes=assert_proper_shapes))
 
     def _shape(self) -> tuple[int, ...]:
         return self._batch + (self._rows, self._cols)
@@ -787,7 +786,39 @@ class LinearOperatorZeros(LinearOperator):
 # -- wrappers: adjoint, inversion, composition ---------------------------------------------------------------------
 
 
-class LinearOperatorAdjoint(LinearOperator):
+class _Wrapper(LinearOperator):
+    """An operator defined by one other (its adjoint or inverse): hints are the wrapped operator's, and may only
+    be restated, not contradicted."""
+
+    _suffix = ""
+
+    def __init__(self, operator: LinearOperator, is_non_singular: bool | None = None,
+                 is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
+                 is_square: bool | None = None, name: str | None = None):
+        self._operator = operator
+        name = name or f"{operator.name}{self._suffix}"
+        super().__init__(operator.dtype,
+                         is_non_singular=_inherit(operator.is_non_singular, is_non_singular, "non-singular"),
+                         is_self_adjoint=_inherit(operator.is_self_adjoint, is_self_adjoint, "self-adjoint"),
+                         is_positive_definite=_inherit(operator.is_positive_definite, is_positive_definite,
+                                                       "positive-definite"),
+                         is_square=_inherit(operator.is_square, is_square, "square"), name=name,
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, operator=operator))
+
+    @property
+    def operator(self) -> LinearOperator:
+        return self._operator
+
+
+def _inherit(op_hint: bool | None, hint: bool | None, what: str) -> bool | None:
+    if op_hint is not None and hint is not None and op_hint != hint:
+        raise ValueError(f"An operator is {what} if and only if its wrapped operator is; got {hint} and the "
+                         f"operator's hint {op_hint}.")
+    return op_hint if hint is None else hint
+
+
+class LinearOperatorAdjoint(_Wrapper):
     """The adjoint ``A^H`` of an operator (lazy: products use ``A``'s own ``adjoint=True`` paths).
 
     >>> import tapegrad as tf
@@ -796,25 +827,7 @@ class LinearOperatorAdjoint(LinearOperator):
     [[1.0, 3.0], [2.0, 4.0]]
     """
 
-    def __init__(self, operator: LinearOperator, is_non_singular: bool | None = None,
-                 is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
-                 is_square: bool | None = None, name: str | None = None):
-        self._operator = operator
-        name = name or f"{operator.name}_adjoint"
-        super().__init__(operator.dtype,
-                         is_non_singular=_inherit(operator.is_non_singular, is_non_singular, "non-singular"),
-                         is_self_adjoint=_inherit(operator.is_self_adjoint, is_self_adjoint, "self-adjoint"),
-                         is_positive_definite=_inherit(operator.is_positive_definite, is_positive_definite,
-                                                       "positive-definite"),
-                         is_square=_inherit(operator.is_square, is_square, "square"), name=name,
-                         parameters={"operator": operator, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
-
-    @property
-    def operator(self) -> LinearOperator:
-        return self._operator
+    _suffix = "_adjoint"
 
     def _shape(self) -> tuple[int, ...]:
         s = self._operator._shape()
@@ -845,14 +858,7 @@ class LinearOperatorAdjoint(LinearOperator):
         return LinearOperatorAdjoint(self._operator.inverse())
 
 
-def _inherit(op_hint: bool | None, hint: bool | None, what: str) -> bool | None:
-    if op_hint is not None and hint is not None and op_hint != hint:
-        raise ValueError(f"An operator is {what} if and only if its wrapped operator is; got {hint} and the "
-                         f"operator's hint {op_hint}.")
-    return op_hint if hint is None else hint
-
-
-class LinearOperatorInversion(LinearOperator):
+class LinearOperatorInversion(_Wrapper):
     """The inverse ``A^{-1}`` of a square, non-singular operator (products are ``A``'s solves).
 
     >>> import tapegrad as tf
@@ -861,6 +867,8 @@ class LinearOperatorInversion(LinearOperator):
     [[0.5, 0.0], [0.0, 0.25]]
     """
 
+    _suffix = "_inv"
+
     def __init__(self, operator: LinearOperator, is_non_singular: bool | None = None,
                  is_self_adjoint: bool | None = None, is_positive_definite: bool | None = None,
                  is_square: bool | None = None, name: str | None = None):
@@ -868,22 +876,7 @@ class LinearOperatorInversion(LinearOperator):
             raise ValueError("Cannot take the Inverse: This operator represents a non square matrix.")
         if operator.is_non_singular is False:
             raise ValueError("Cannot take the Inverse: This operator represents a singular matrix.")
-        self._operator = operator
-        name = name or f"{operator.name}_inv"
-        super().__init__(operator.dtype,
-                         is_non_singular=_inherit(operator.is_non_singular, is_non_singular, "non-singular"),
-                         is_self_adjoint=_inherit(operator.is_self_adjoint, is_self_adjoint, "self-adjoint"),
-                         is_positive_definite=_inherit(operator.is_positive_definite, is_positive_definite,
-                                                       "positive-definite"),
-                         is_square=_inherit(operator.is_square, is_square, "square"), name=name,
-                         parameters={"operator": operator, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
-
-    @property
-    def operator(self) -> LinearOperator:
-        return self._operator
+        super().__init__(operator, is_non_singular, is_self_adjoint, is_positive_definite, is_square, name)
 
     def _shape(self) -> tuple[int, ...]:
         return self._operator._shape()
@@ -945,10 +938,8 @@ class LinearOperatorComposition(LinearOperator):
         name = name or "_o_".join(o.name for o in ops)
         super().__init__(ops[0].dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=is_square, name=name,
-                         parameters={"operators": operators, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, operators=operators))
 
     @property
     def operators(self) -> list[LinearOperator]:
@@ -1023,10 +1014,6 @@ def _dense_batch(op: LinearOperator, batch: tuple[int, ...]) -> Tensor:
     return _broadcast_batch(op.to_dense(), batch)
 
 
-def _block_params(ops: Any, **hints: Any) -> dict[str, Any]:
-    return {"operators": ops, **hints}
-
-
 class LinearOperatorBlockDiag(LinearOperator):
     """The block-diagonal operator ``diag(A_1, ..., A_k)`` (blocks may be rectangular).
 
@@ -1059,10 +1046,9 @@ class LinearOperatorBlockDiag(LinearOperator):
         square = all(o.is_square for o in ops)
         super().__init__(ops[0].dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=True if square else is_square,
-                         name=name, parameters=_block_params(operators, is_non_singular=is_non_singular,
-                                                             is_self_adjoint=is_self_adjoint,
-                                                             is_positive_definite=is_positive_definite,
-                                                             is_square=is_square, name=name))
+                         name=name, parameters=_hint_params(is_non_singular, is_self_adjoint,
+                                                            is_positive_definite, is_square, name,
+                                                            operators=operators))
 
     @property
     def operators(self) -> list[LinearOperator]:
@@ -1175,10 +1161,8 @@ class LinearOperatorKronecker(LinearOperator):
         name = name or "_x_".join(o.name for o in ops)
         super().__init__(ops[0].dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=is_square, name=name,
-                         parameters=_block_params(operators, is_non_singular=is_non_singular,
-                                                  is_self_adjoint=is_self_adjoint,
-                                                  is_positive_definite=is_positive_definite, is_square=is_square,
-                                                  name=name))
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite,
+                                                 is_square, name, operators=operators))
 
     @property
     def operators(self) -> list[LinearOperator]:
@@ -1303,10 +1287,8 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
         self._rows = rows
         super().__init__(flat[0].dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=True, name=name,
-                         parameters=_block_params(operators, is_non_singular=is_non_singular,
-                                                  is_self_adjoint=is_self_adjoint,
-                                                  is_positive_definite=is_positive_definite, is_square=is_square,
-                                                  name=name))
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite,
+                                                 is_square, name, operators=operators))
 
     @property
     def operators(self) -> list[list[LinearOperator]]:
@@ -1401,11 +1383,9 @@ class LinearOperatorLowRankUpdate(LinearOperator):
         self._is_diag_update_positive = is_diag_update_positive
         super().__init__(dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=is_square, name=name,
-                         parameters={"base_operator": base_operator, "u": u, "diag_update": diag_update, "v": v,
-                                     "is_diag_update_positive": is_diag_update_positive,
-                                     "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, base_operator=base_operator, u=u, diag_update=diag_update, v=v,
+                                                 is_diag_update_positive=is_diag_update_positive))
 
     @property
     def base_operator(self) -> LinearOperator:
@@ -1476,10 +1456,8 @@ class LinearOperatorHouseholder(LinearOperator):
         self._axis = _float_tensor(reflection_axis, "LinearOperatorHouseholder")
         super().__init__(self._axis.dtype, is_non_singular=is_non_singular, is_self_adjoint=True,
                          is_positive_definite=False, is_square=True, name=name,
-                         parameters={"reflection_axis": reflection_axis, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, reflection_axis=reflection_axis))
 
     @property
     def reflection_axis(self) -> Tensor:
@@ -1545,10 +1523,8 @@ class LinearOperatorPermutation(LinearOperator):
         super().__init__(dtype or _dtypes.float32, is_non_singular=is_non_singular,
                          is_self_adjoint=is_self_adjoint, is_positive_definite=is_positive_definite,
                          is_square=True, name=name,
-                         parameters={"perm": perm, "dtype": dtype, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, perm=perm, dtype=dtype))
 
     @property
     def perm(self) -> Tensor:
@@ -1614,10 +1590,8 @@ class LinearOperatorToeplitz(LinearOperator):
             raise ValueError("Only square Toeplitz operators currently supported.")
         super().__init__(self._col.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=True, name=name,
-                         parameters={"col": col, "row": row, "is_non_singular": is_non_singular,
-                                     "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, col=col, row=row))
 
     @property
     def col(self) -> Tensor:
@@ -1668,10 +1642,8 @@ class LinearOperatorTridiag(LinearOperator):
         self._compact = linalg_ext._compact(diagonals, diagonals_format, "LinearOperatorTridiag")
         super().__init__(self._compact.dtype, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=True, name=name,
-                         parameters={"diagonals": diagonals, "diagonals_format": diagonals_format,
-                                     "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, diagonals=diagonals, diagonals_format=diagonals_format))
 
     @property
     def diagonals(self) -> Any:
@@ -1739,10 +1711,8 @@ class _BaseCirculant(LinearOperator):
         dt = _dtypes.as_dtype(input_output_dtype) if input_output_dtype is not None else _dtypes.complex64
         super().__init__(dt, is_non_singular=is_non_singular, is_self_adjoint=is_self_adjoint,
                          is_positive_definite=is_positive_definite, is_square=True, name=name,
-                         parameters={"spectrum": spectrum, "input_output_dtype": input_output_dtype,
-                                     "is_non_singular": is_non_singular, "is_self_adjoint": is_self_adjoint,
-                                     "is_positive_definite": is_positive_definite, "is_square": is_square,
-                                     "name": name})
+                         parameters=_hint_params(is_non_singular, is_self_adjoint, is_positive_definite, is_square,
+                                                 name, spectrum=spectrum, input_output_dtype=input_output_dtype))
 
     @property
     def spectrum(self) -> Tensor:
