@@ -415,6 +415,14 @@ cases("svd", lambda o: o.svd(F, compute_uv=False), lambda o: o.abs(o.svd(SQ)[0])
 cases("matrix_rank", lambda o: o.matrix_rank(F), lambda o: o.matrix_rank(np.ones((3, 3), np.float32)))
 
 
+R4 = np.arange(2 * 6 * 4 * 3, dtype=np.float32).reshape(2, 6, 4, 3)
+cases("rearrange", lambda o: o.rearrange(R4, "b h w c -> b c h w"), lambda o: o.rearrange(R4, "b h w c -> (b h) w c"),
+      lambda o: o.rearrange(R4, "b h w c -> h (b w) c"), lambda o: o.rearrange(R4, "b h w c -> b (c h w)"),
+      lambda o: o.rearrange(R4, "b (h p) (w q) c -> (b p q) h w c", p=2, q=2),
+      lambda o: o.rearrange(R4, "b (h p) w c -> b h w (p c)", h=3), lambda o: o.rearrange(I, "a b -> b a"),
+      lambda o: o.rearrange(R4, "b h w c -> b h w c"), lambda o: o.rearrange(F, "(a b) c -> a b c", a=1))
+
+
 def _image_cases(o: Any) -> list[Any]:
     im = o.image
     return [caught(lambda c=c: c()) for c in (

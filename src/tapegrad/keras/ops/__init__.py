@@ -19,12 +19,13 @@ objects, differentiable on ``tapegrad.GradientTape``.
 'int16'
 """
 
-from . import core, image, linalg, math, nn, numpy  # noqa: F401 - image is reached as ops.image
+from . import core, einops, image, linalg, math, nn, numpy  # noqa: F401 - image is reached as ops.image
 from .core import *  # noqa: F403
+from .einops import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .math import *  # noqa: F403
 from .nn import *  # noqa: F403
 from .numpy import *  # noqa: F403
 
-__all__ = sorted({*core.__all__, *linalg.__all__, *math.__all__, *nn.__all__, *numpy.__all__,
-                  "core", "image", "linalg", "math", "nn", "numpy"})
+__all__ = sorted({*core.__all__, *einops.__all__, *linalg.__all__, *math.__all__, *nn.__all__, *numpy.__all__,
+                  "core", "einops", "image", "linalg", "math", "nn", "numpy"})
