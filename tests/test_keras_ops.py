@@ -17,10 +17,10 @@ import tapegrad as tf
 from tapegrad import keras
 from tapegrad.keras import ops
 
-MODULES = ["tapegrad.keras.ops", "tapegrad.keras.ops._dtypes", "tapegrad.keras.ops._array", "tapegrad.keras.ops.numpy",
-           "tapegrad.keras.ops.nn", "tapegrad.keras.ops.core", "tapegrad.keras.ops.einops", "tapegrad.keras.ops.math", "tapegrad.keras.ops.linalg",
-           "tapegrad.keras.ops.image", "tapegrad.keras.random", "tapegrad.keras.config", "tapegrad.keras.tree",
-           "tapegrad.keras.constraints", "tapegrad.keras.dtype_policies", "tapegrad.keras.mixed_precision"]
+MODULES = ["tapegrad.keras.ops", *(f"tapegrad.keras.ops.{m}" for m in ("_dtypes", "_array", "numpy", "nn", "core",
+                                                                       "einops", "math", "linalg", "image")),
+           *(f"tapegrad.keras.{m}" for m in ("random", "config", "tree", "constraints", "dtype_policies",
+                                             "mixed_precision"))]
 
 
 @pytest.mark.parametrize("name", MODULES)
