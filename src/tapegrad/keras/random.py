@@ -27,7 +27,20 @@ import numpy as np
 import tapegrad as tg
 
 from . import backend as _state
-from .ops._dtypes import convert, standardize_dtype
+
+
+# keras.ops is imported on first use (preprocessing layers import this module, and ``import tapegrad.keras`` stays
+# fast): these two forward to its dtype helpers
+def _standardize_dtype(dtype: Any) -> str:
+    from .ops._dtypes import standardize_dtype as std
+
+    return std(dtype)
+
+
+def _convert(x: Any) -> Any:
+    from .ops._dtypes import convert as conv
+
+    return conv(x)
 
 __all__ = ["SeedGenerator", "beta", "binomial", "categorical", "dropout", "gamma", "normal", "randint", "shuffle",
            "truncated_normal", "uniform"]
@@ -105,7 +118,7 @@ def draw_seed(seed: Any) -> Any:
 
 
 def _float(dtype: Any) -> str:
-    return standardize_dtype(dtype) if dtype is not None else _state.floatx()
+    return _standardize_dtype(dtype) if dtype is not None else _state.floatx()
 
 
 def normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Any:
@@ -125,7 +138,7 @@ def uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = N
 
 def randint(shape: Any, minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Any:
     """Integers drawn uniformly from ``[minval, maxval)``; ``dtype`` must be an integer type."""
-    dt = standardize_dtype(dtype)
+    dt = _standardize_dtype(dtype)
     if "int" not in dt:
         raise ValueError(f"`keras.random.randint` requires an integer `dtype`. Received: dtype={dtype}; use "
                          "keras.random.uniform for floats")
@@ -143,19 +156,19 @@ def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: 
 
 def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Any:
     """``num_samples`` class ids per row of the 2-D ``logits`` (unnormalized log-probabilities)."""
-    logits = convert(logits)
+    logits = _convert(logits)
     if len(logits.shape) != 2:
         raise ValueError(f"`logits` should be a 2-D tensor with shape [batch_size, num_classes]. Received: "
                          f"logits of shape {tuple(logits.shape)}")
     out = tg.random.stateless_categorical(logits, num_samples, seed=draw_seed(seed))
-    return tg.cast(out, standardize_dtype(dtype))
+    return tg.cast(out, _standardize_dtype(dtype))
 
 
 def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None) -> Any:
     """Zero each entry with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
     if rate == 0.0:
         return inputs  # unchanged, as Keras
-    x = convert(inputs)
+    x = _convert(inputs)
     if rate == 1.0:
         return tg.zeros_like(x)
     if noise_shape is not None:
@@ -165,7 +178,7 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
 
 def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Any:
     """``x`` with its entries along ``axis`` in a random order."""
-    x = convert(x)
+    x = _convert(x)
     keys = tg.random.stateless_uniform([x.shape[axis]], seed=draw_seed(seed))
     return tg.gather(x, tg.argsort(keys), axis=axis)
 
