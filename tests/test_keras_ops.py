@@ -255,3 +255,13 @@ def test_set_backend_and_unsafe_deserialization() -> None:
         assert fn(cfg)(1) == 2
     finally:
         serialization_lib._SCOPE.safe_mode = True
+
+
+def test_import_tapegrad_keras_leaves_keras_ops_unloaded() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tapegrad.keras; "
+            "print(sorted(m for m in sys.modules if m.startswith('tapegrad.keras.ops')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
