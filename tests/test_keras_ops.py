@@ -265,3 +265,19 @@ def test_import_tapegrad_keras_leaves_keras_ops_unloaded() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('tapegrad.keras.ops')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_constraint_of_a_collected_variable_does_not_pass_to_a_new_one() -> None:
+    import gc
+
+    from tapegrad.keras.layers._base import variable_constraint
+
+    layer = keras.layers.Dense(2, kernel_constraint="non_neg")
+    layer.build((None, 3))
+    assert isinstance(variable_constraint(layer.kernel), keras.constraints.NonNeg)
+    del layer
+    gc.collect()
+    fresh = [keras.layers.Dense(2) for _ in range(50)]
+    for layer in fresh:
+        layer.build((None, 3))
+    assert all(variable_constraint(layer.kernel) is None for layer in fresh)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -502,7 +503,8 @@ class Layer(Module):
         if constraint is not None:
             constraint = _constraints_get(constraint)  # a name ("non_neg") or config, as Keras's add_weight
             var.constraint = constraint
-            _CONSTRAINTS[id(var)] = _CONSTRAINTS[id(inner)] = constraint
+            for obj in (var, inner):  # the weak reference tells a live variable from a later one with its id
+                _CONSTRAINTS[id(obj)] = (weakref.ref(obj), constraint)
         if regularizer is not None:
             var.regularizer = regularizer
         if regularizer is not None:
@@ -748,7 +750,7 @@ class Layer(Module):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-_CONSTRAINTS: dict[int, Any] = {}
+_CONSTRAINTS: dict[int, tuple[weakref.ref, Any]] = {}
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -774,8 +776,10 @@ def _overrides_get_config(cls: type) -> bool:
 
 def variable_constraint(v: Variable) -> Any:
     """The constraint given to ``add_weight`` for ``v`` (applied by optimizers after each update), or None."""
-    c = _CONSTRAINTS.get(id(v))
-    return c if c is not None else getattr(v, "constraint", None)  # tf.Variable(constraint=...) too, as Keras
+    entry = _CONSTRAINTS.get(id(v))
+    if entry is not None and entry[0]() is v:
+        return entry[1]
+    return getattr(v, "constraint", None)  # tf.Variable(constraint=...) too, as Keras
 
 
 def _keras_mask_of(x: Any) -> Any:
