@@ -34,6 +34,18 @@ def _img(shape: tuple[int, ...], dtype: str = "float32", seed: int = 0) -> np.nd
     return np.random.default_rng(seed).uniform(0, 1, shape).astype(dtype)
 
 
+def _error_classes(*fns: Callable[[], Any]) -> list[str]:
+    """The exception class each call raises ("no error" when none)."""
+    out = []
+    for fn in fns:
+        try:
+            fn()
+            out.append("no error")
+        except Exception as exc:  # noqa: BLE001 - compared by class
+            out.append(type(exc).__name__)
+    return out
+
+
 def _grad(tf: Any, f: Callable[[Any], Any], x: np.ndarray) -> Any:
     xv = tf.constant(x)
     with tf.GradientTape() as tape:
@@ -162,18 +174,11 @@ def stateless_crop_too_big_raises(tf: Any) -> Any:
 
 @case
 def random_ops_argument_errors(tf: Any) -> Any:
-    out = []
-    for fn in (lambda: tf.image.random_brightness(tf.zeros([1, 1, 3]), -0.1),
-               lambda: tf.image.random_hue(tf.zeros([1, 1, 3]), 0.6),
-               lambda: tf.image.random_contrast(tf.zeros([1, 1, 3]), 0.5, 0.4),
-               lambda: tf.image.random_saturation(tf.zeros([1, 1, 3]), -0.5, 0.4),
-               lambda: tf.image.stateless_random_contrast(tf.zeros([1, 1, 3]), 0.5, 0.5, seed=[1, 2])):
-        try:
-            fn()
-            out.append("no error")
-        except Exception as exc:  # noqa: BLE001 - compared by class
-            out.append(type(exc).__name__)
-    return out
+    return _error_classes(lambda: tf.image.random_brightness(tf.zeros([1, 1, 3]), -0.1),
+                          lambda: tf.image.random_hue(tf.zeros([1, 1, 3]), 0.6),
+                          lambda: tf.image.random_contrast(tf.zeros([1, 1, 3]), 0.5, 0.4),
+                          lambda: tf.image.random_saturation(tf.zeros([1, 1, 3]), -0.5, 0.4),
+                          lambda: tf.image.stateless_random_contrast(tf.zeros([1, 1, 3]), 0.5, 0.5, seed=[1, 2]))
 
 
 @case
@@ -279,17 +284,10 @@ def nms_overlaps(tf: Any) -> Any:
 @case
 def nms_errors(tf: Any) -> Any:
     b, s = _boxes(4, 3)
-    out = []
-    for fn in (lambda: tf.image.non_max_suppression(b, s, 3, iou_threshold=1.5),
-               lambda: tf.image.non_max_suppression(b[:, :3], s, 3),
-               lambda: tf.image.non_max_suppression(b, s[:3], 3),
-               lambda: tf.image.non_max_suppression_with_scores(b, s, 3, soft_nms_sigma=-1.0)):
-        try:
-            fn()
-            out.append("no error")
-        except Exception as exc:  # noqa: BLE001 - compared by class
-            out.append(type(exc).__name__)
-    return out
+    return _error_classes(lambda: tf.image.non_max_suppression(b, s, 3, iou_threshold=1.5),
+                          lambda: tf.image.non_max_suppression(b[:, :3], s, 3),
+                          lambda: tf.image.non_max_suppression(b, s[:3], 3),
+                          lambda: tf.image.non_max_suppression_with_scores(b, s, 3, soft_nms_sigma=-1.0))
 
 
 if __name__ == "__main__":

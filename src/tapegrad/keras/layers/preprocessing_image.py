@@ -174,6 +174,12 @@ class BaseImagePreprocessingLayer(Layer):
 
     # -- helpers ------------------------------------------------------------------------------------------------
 
+    def _geometry(self, data: Any) -> tuple[Any, int, int, int]:
+        """The images of ``data`` with their batch size (1 unbatched), height and width."""
+        images = _images_of(data)
+        ha, wa = self._hw_axes()
+        return images, _batch_size(images), int(images.shape[ha]), int(images.shape[wa])
+
     def _hw_axes(self) -> tuple[int, int]:
         return (-2, -1) if self.data_format == "channels_first" else (-3, -2)
 
@@ -484,7 +490,16 @@ class _AffineLayer(BaseImagePreprocessingLayer):
                 "seed": self.seed}
 
 
-def _factor_pair(factor: Any, name: str, check: Any, message: str) -> tuple[float, float]:
+def _factor_pair(factor: Any, name: str, bounds: tuple[float, float], message: str, lower_open: bool = False,
+                 one_sided: bool = False) -> tuple[float, float]:
+    """Keras's factor rule of the geometric/colour layers: a pair (sorted) or a number ``f`` giving ``(-|f|, |f|)``
+    (``one_sided``: ``(0, f)``), every number within ``bounds`` (``lower_open``: the lower bound excluded)."""
+    lo_b, hi_b = bounds
+
+    def check(v: float) -> None:
+        if v > hi_b or v < lo_b or (lower_open and v == lo_b):
+            raise ValueError(message + f"Received: input_number={v}")
+
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
             raise ValueError(message + f"Received: {name}={factor}")
@@ -494,7 +509,7 @@ def _factor_pair(factor: Any, name: str, check: Any, message: str) -> tuple[floa
         return lo, hi
     if isinstance(factor, (int, float)) and not isinstance(factor, bool):
         check(factor)
-        return -abs(factor), abs(factor)
+        return (0, factor) if one_sided else (-abs(factor), abs(factor))
     raise ValueError(message + f"Received: {name}={factor}")
 
 
@@ -518,10 +533,7 @@ class RandomRotation(_AffineLayer):
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
             return None
-        images = _images_of(data)
-        n = _batch_size(images)
-        ha, wa = self._hw_axes()
-        h, w = int(images.shape[ha]), int(images.shape[wa])
+        _, n, h, w = self._geometry(data)
         angle = _draw(self.generator, (n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
         return {"angle": angle, "matrix": affine_matrix(angle, h, w)}
 
@@ -576,31 +588,24 @@ class RandomZoom(_AffineLayer):
                  interpolation: str = "bilinear", seed: int | None = None, fill_value: float = 0.0,
                  data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(data_format=data_format, **kwargs)
-
-        def check(v: float) -> None:
-            if v > 1.0 or v <= -1.0:
-                raise ValueError(_ZOOM_MESSAGE + f"Received: input_number={v}")
-
         self.height_factor, self.width_factor = height_factor, width_factor
-        self.height_lower, self.height_upper = _factor_pair(height_factor, "height_factor", check, _ZOOM_MESSAGE)
+        self.height_lower, self.height_upper = _factor_pair(height_factor, "height_factor", (-1, 1), _ZOOM_MESSAGE,
+                                                            lower_open=True)
         if width_factor is not None:
-            self.width_lower, self.width_upper = _factor_pair(width_factor, "width_factor", check, _ZOOM_MESSAGE)
+            self.width_lower, self.width_upper = _factor_pair(width_factor, "width_factor", (-1, 1), _ZOOM_MESSAGE,
+                                                              lower_open=True)
         self._init_affine(fill_mode, interpolation, seed, fill_value)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
             return None
-        images = _images_of(data)
-        shape = (_batch_size(images), 1)
-        hz = _draw(self.generator, shape, 1.0 + self.height_lower, 1.0 + self.height_upper)
-        wz = hz if self.width_factor is None else _draw(self.generator, shape, 1.0 + self.width_lower,
+        _, n, h, w = self._geometry(data)
+        hz = _draw(self.generator, (n, 1), 1.0 + self.height_lower, 1.0 + self.height_upper)
+        wz = hz if self.width_factor is None else _draw(self.generator, (n, 1), 1.0 + self.width_lower,
                                                                          1.0 + self.width_upper)
-        ha, wa = self._hw_axes()
-        h, w = int(images.shape[ha]), int(images.shape[wa])
         zx, zy = tg.cast(wz, tg.float32), tg.cast(hz, tg.float32)
         x_off = (tg.constant(float(w), tg.float32) - 1.0) / 2.0 * (1.0 - zx)
         y_off = (tg.constant(float(h), tg.float32) - 1.0) / 2.0 * (1.0 - zy)
-        n = shape[0]
         z = tg.zeros([n, 1], tg.float32)
         matrix = tg.concat([zx, z, x_off, z, zy, y_off, z, z], axis=1)
         return {"height_zoom": hz, "width_zoom": wz, "matrix": matrix}
@@ -628,23 +633,15 @@ class RandomTranslation(_AffineLayer):
                  interpolation: str = "bilinear", seed: int | None = None, fill_value: float = 0.0,
                  data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(data_format=data_format, **kwargs)
-
-        def check(v: float) -> None:
-            if v > 1.0 or v < -1.0:
-                raise ValueError(_SHIFT_MESSAGE + f"Received: input_number={v}")
-
         self.height_factor, self.width_factor = height_factor, width_factor
-        self.height_lower, self.height_upper = _factor_pair(height_factor, "height_factor", check, _SHIFT_MESSAGE)
-        self.width_lower, self.width_upper = _factor_pair(width_factor, "width_factor", check, _SHIFT_MESSAGE)
+        self.height_lower, self.height_upper = _factor_pair(height_factor, "height_factor", (-1, 1), _SHIFT_MESSAGE)
+        self.width_lower, self.width_upper = _factor_pair(width_factor, "width_factor", (-1, 1), _SHIFT_MESSAGE)
         self._init_affine(fill_mode, interpolation, seed, fill_value)
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
             return None
-        images = _images_of(data)
-        n = _batch_size(images)
-        ha, wa = self._hw_axes()
-        h, w = int(images.shape[ha]), int(images.shape[wa])
+        _, n, h, w = self._geometry(data)
         dy = _draw(self.generator, [n, 1], self.height_lower, self.height_upper) * float(h)
         dx = _draw(self.generator, [n, 1], self.width_lower, self.width_upper) * float(w)
         shifts = tg.cast(tg.concat([dx, dy], axis=1), tg.float32)

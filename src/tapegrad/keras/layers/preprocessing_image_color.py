@@ -7,8 +7,8 @@ on the dispatch and seeded draws of ``preprocessing_image.py``: the same ``seed`
 >>> x = np.array([[[10.0, 200.0, 30.0]]], "float32")
 >>> keras.layers.RandomInvert(factor=(1.0, 1.0))(x).numpy().tolist()
 [[[245.0, 55.0, 225.0]]]
->>> keras.layers.Solarization(threshold_factor=(0.5, 0.5))(x).numpy().tolist()
-[[[10.0, 55.0, 30.0]]]
+>>> keras.layers.Solarization(threshold_factor=(0.5, 0.5), seed=1)(x).numpy().tolist()
+[[[10.0, 55.0, 225.0]]]
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ import tapegrad as tg
 
 from .. import backend
 from ..random import SeedGenerator, randint
-from .preprocessing_image import BaseImagePreprocessingLayer, _AffineLayer, _draw, _images_of, _saturate_cast
+from .preprocessing_image import (
+    BaseImagePreprocessingLayer,
+    _AffineLayer,
+    _draw,
+    _factor_pair,
+    _images_of,
+    _saturate_cast,
+)
 
 __all__ = ["RandomGrayscale", "RandomHue", "RandomSaturation", "RandomInvert", "RandomPosterization",
            "Solarization", "RandomShear"]
@@ -244,26 +251,11 @@ class Solarization(BaseImagePreprocessingLayer):
         super().__init__(**kwargs)
         self.seed = seed
         self.generator = SeedGenerator(seed)
-        self.addition_factor = self._pair(addition_factor, "addition_factor")
-        self.threshold_factor = self._pair(threshold_factor, "threshold_factor")
+        self.addition_factor = _factor_pair(addition_factor, "addition_factor", (0, 1), self._MESSAGE,
+                                            one_sided=True)
+        self.threshold_factor = _factor_pair(threshold_factor, "threshold_factor", (0, 1), self._MESSAGE,
+                                             one_sided=True)
         self.value_range = _value_range(value_range)
-
-    def _pair(self, factor: Any, name: str) -> tuple[float, float]:
-        def check(v: float) -> None:
-            if v > 1.0 or v < 0:
-                raise ValueError(self._MESSAGE + f"Received: input_number={v}")
-
-        if isinstance(factor, (tuple, list)):
-            if len(factor) != 2:
-                raise ValueError(self._MESSAGE + f"Received: {name}={factor}")
-            check(factor[0])
-            check(factor[1])
-            lo, hi = sorted(factor)
-            return lo, hi
-        if isinstance(factor, (int, float)) and not isinstance(factor, bool):
-            check(factor)
-            return 0, factor
-        raise ValueError(self._MESSAGE + f"Received: {name}={factor}")
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
@@ -305,32 +297,14 @@ class RandomShear(_AffineLayer):
                  fill_mode: str = "reflect", fill_value: float = 0.0, data_format: str | None = None,
                  seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(data_format=data_format, **kwargs)
-        self.x_factor = self._pair(x_factor, "x_factor")
-        self.y_factor = self._pair(y_factor, "y_factor")
+        self.x_factor = _factor_pair(x_factor, "x_factor", (0, 1), self._MESSAGE)
+        self.y_factor = _factor_pair(y_factor, "y_factor", (0, 1), self._MESSAGE)
         self._init_affine(fill_mode, interpolation, seed, fill_value)
-
-    def _pair(self, factor: Any, name: str) -> tuple[float, float]:
-        def check(v: float) -> None:
-            if v > 1.0 or v < 0.0:
-                raise ValueError(self._MESSAGE + f"Received: input_number={v}")
-
-        if isinstance(factor, (tuple, list)):
-            if len(factor) != 2:
-                raise ValueError(self._MESSAGE + f"Received: {name}={factor}")
-            check(factor[0])
-            check(factor[1])
-            lo, hi = sorted(factor)
-            return lo, hi
-        if isinstance(factor, (int, float)) and not isinstance(factor, bool):
-            check(factor)
-            return -abs(factor), abs(factor)
-        raise ValueError(self._MESSAGE + f"Received: {name}={factor}")
 
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
             return None
-        images = _images_of(data)
-        n = 1 if len(images.shape) == 3 else int(images.shape[0])
+        _, n, _, _ = self._geometry(data)
         dt = self.compute_dtype
         invert = _draw(self.generator, [n, 1], dtype=dt)
         invert = tg.where(invert > 0.5, -tg.ones_like(invert), tg.ones_like(invert))
