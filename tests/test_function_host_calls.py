@@ -6,6 +6,7 @@ The counts and values below are TF 2.21's (measured with the same programs under
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tapegrad as tf
 
@@ -109,3 +110,43 @@ def test_iterator_in_py_function_yields_consecutive_elements() -> None:
         return tf.py_function(lambda: next(it), [], tf.int64)
 
     assert [int(f()) for _ in range(3)] == [0, 1, 2]
+
+
+def test_keras_optimizer_update_is_seen_by_later_reads_in_the_program():
+    """A Keras optimizer's update is a host call of the compiled program; reads after it (the next iteration of a
+    loop over a dataset, or later in the step) see the updated variable, as eagerly."""
+    def run(compiled):
+        w = tf.Variable([[1.0], [1.0]])
+        opt = tf.keras.optimizers.SGD(0.01)
+        ds = tf.data.Dataset.from_tensor_slices(np.arange(16, dtype=np.float32).reshape(8, 2)).batch(4)
+
+        def epoch(d):
+            s = 0.0
+            for b in d:
+                with tf.GradientTape() as t:
+                    loss = tf.reduce_sum(tf.matmul(b, w)) / 8.0
+                opt.apply_gradients([(t.gradient(loss, w), w)])
+                s += loss
+            return s, tf.reduce_sum(w), opt.iterations + 0
+
+        f = tf.function(epoch) if compiled else epoch
+        return [[float(v) for v in f(ds)] for _ in range(2)], w.numpy().tolist()
+
+    assert run(True) == run(False)
+    assert run(True)[0][0][0] == pytest.approx(14.7975, rel=1e-6)
+
+
+def test_assign_then_keras_optimizer_in_one_step_is_refused():
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.SGD(0.1)
+
+    @tf.function
+    def step():
+        w.assign(w * 0.5)
+        with tf.GradientTape() as t:
+            loss = tf.reduce_sum(w * w)
+        opt.apply_gradients([(t.gradient(loss, w), w)])
+        return loss
+
+    with pytest.raises(Exception, match="assigned and then updated by a host call"):
+        step()

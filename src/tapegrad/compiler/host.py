@@ -51,10 +51,12 @@ HOST_VALUES = OpDef("host_values", _host_values_fwd, stateful=True, multi=True)
 HOST_EFFECT = OpDef("host_effect", _host_effect_fwd, stateful=True, multi=True)
 
 
-def host_effect(fn: Callable[..., None], tensors: Sequence[Any], ran: bool = False) -> None:
+def host_effect(fn: Callable[..., None], tensors: Sequence[Any], ran: bool = False,
+                writes: Sequence[Any] = ()) -> None:
     """Run ``fn(*raw_values)`` now, or, while tracing, every time the program runs (at this point of it).
     ``ran``: the caller already ran it on the trace's values (so the program's first run, on the same values,
-    skips it)."""
+    skips it). ``writes``: the Variables ``fn`` updates; the program reads them again after it (a Keras optimizer's
+    update inside a compiled loop is seen by the next iteration)."""
     tracer = local.tracer
     if tracer is None:
         fn(*[t._value for t in tensors])
@@ -65,6 +67,8 @@ def host_effect(fn: Callable[..., None], tensors: Sequence[Any], ran: bool = Fal
     else:
         tracer.unrun_effects = True  # later host values of this trace may see its effect: none is primed
     tracer.on_op(HOST_EFFECT, tuple(tensors), raws, None, (), {"fn": fn})
+    for var in writes:
+        tracer.written_by_host(var)
 
 
 def host_value(fn: Callable[..., Any], tensors: Sequence[Any] = ()) -> Tensor:

@@ -145,7 +145,7 @@ class Tracer:
         vid = self.var_vid.get(key)
         if vid is None:
             raw = var._value if current is None else current
-            self.var_objs[key] = (var, raw)
+            self.var_objs.setdefault(key, (var, raw))  # (a re-read after a host update keeps the first value)
             vid = self.graph.new_value(np.shape(raw), raw.dtype, "node")
             self._add(Node(READ_VARIABLE, {"var": var}, (), (vid,), self._name("read_" + _var_name(var)),
                                          user_site(1)))
@@ -153,6 +153,21 @@ class Tracer:
             self.keep.append(raw)
             self.var_vid[key] = self.var_read[key] = vid
         return vid
+
+    def written_by_host(self, var: Any) -> None:
+        """A host effect just recorded updates ``var`` in place of the program: later uses read it again (a new
+        READ_VARIABLE after the effect). Variable stores are deferred to the end of the program, so an assignment
+        traced before the effect would reach the variable after it and undo it: refused."""
+        key = id(var)
+        if key not in self.var_vid or key in self.input_vars:
+            return
+        if self.var_vid[key] != self.var_read[key]:
+            raise TraceError(
+                f"tapegrad.function: {_var_name(var)} is assigned and then updated by a host call (e.g. a Keras "
+                "optimizer's apply_gradients) in the same compiled step; the assignment would be written after the "
+                "update and undo it. Apply the optimizer before assigning the variable, or run this step eagerly "
+                "(tapegrad.config.run_functions_eagerly(True)).")
+        del self.var_vid[key], self.var_read[key]
 
     def _name(self, base: str) -> str:
         n = self.counts.get(base, 0)
@@ -287,8 +302,8 @@ class Tracer:
             else:
                 g.outputs.append(self.capture(o if type(o) in _PYSCALARS else np.asarray(o)))
         for key, (var, _) in self.var_objs.items():
-            vid = self.var_vid[key]
-            if vid != self.var_read[key]:
+            vid = self.var_vid.get(key)
+            if vid is not None and vid != self.var_read[key]:
                 k = self.input_vars.get(key)
                 g.stores.append((var if k is None else ("input", k), vid))
 

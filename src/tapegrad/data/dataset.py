@@ -565,6 +565,7 @@ class Dataset:
         (Philox's 32-bit words). Each pass repeats the sequence unless ``rerandomize_each_iteration``.
 
         >>> import tapegrad as tf
+        >>> tf.random.set_seed(None)  # with a global seed set, the stream is another (as in TF)
         >>> [int(v) for v in tf.data.Dataset.random(seed=1).take(2)]
         [2870909127, 3455438759]
         """

@@ -290,7 +290,8 @@ def _in_program_update(update: Callable[..., None]) -> Callable[..., None]:
         from ..compiler.host import host_effect
 
         leaves, rebuild = _tensor_leaves((args, kwargs))
-        host_effect(lambda *xs: update(self, *rebuild(xs)[0], **rebuild(xs)[1]), leaves)
+        host_effect(lambda *xs: update(self, *rebuild(xs)[0], **rebuild(xs)[1]), leaves,
+                    writes=[getattr(v, "value", v) for v in self.variables])
         return None
 
     update_state._host_call = True  # type: ignore[attr-defined]

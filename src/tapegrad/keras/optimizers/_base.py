@@ -521,4 +521,4 @@ def _host_update(optimizer: Optimizer, grads: list[Any], variables: list[Variabl
                 gs.append(kind[0](values, indices, kind[1]))
         optimizer._update(gs, variables, preprocessed)
 
-    host_effect(run, flat)
+    host_effect(run, flat, writes=[*variables, *optimizer.variables])
