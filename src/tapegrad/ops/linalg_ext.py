@@ -473,6 +473,24 @@ def _eig_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return (ga,)
 
 
+def _eig_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    # A = V E V⁻¹: with M = V⁻¹ Ȧ V, Ė = diag(M) and V̇ = V (F ∘ M), F_ij = 1 / (e_j - e_i) off the diagonal; then
+    # the unit-norm columns remove their own component: V̇ -= V Re(diag(V^H V̇)).
+    e, v = out
+    da = ts[0]
+    if da is None:
+        return None, None
+    da = F.astype(da, v.dtype)
+    n = F.shape(v)[-1]
+    eye = _eye(F, n, v)
+    m = F.linalg.solve(v, F.matmul(da, v))
+    de = F.diagonal(m, 0, -2, -1)
+    f = _safe_recip_gap(F, e[..., None, :] - e[..., :, None], 1 - eye)
+    dv = F.matmul(v, f * m)
+    dv = dv - v * F.astype(F.real(F.sum(F.conj(v) * dv, axis=-2)), v.dtype)[..., None, :]
+    return de, dv
+
+
 def _eig_args(*shapes: tuple[int, ...]) -> Any:
     """Matrices with well-separated (complex-pair) eigenvalues."""
     return lambda rng: tuple(rng.normal(size=s) + np.diag(2.0 * np.arange(s[-1])) for s in shapes)
@@ -494,7 +512,7 @@ def _np_eig_invariants(x: np.ndarray) -> Any:
     return s.real, s.imag, np.sum(e.real[..., None, :] * w * w, axis=-1)
 
 
-EIG = defop("eig", _eig_fwd, _eig_vjp, multi=True, test=[
+EIG = defop("eig", _eig_fwd, _eig_vjp, _eig_jvp, multi=True, test=[
     spec(_eig_invariants, _eig_args((3, 3)), ref=_np_eig_invariants, complex=True),
     spec(_eig_invariants, _eig_args((2, 4, 4)), ref=_np_eig_invariants, order2=False, name="batch"),
     spec(lambda tf, x: tf.math.real(tf.reduce_prod(tf.linalg.eigvals(x), axis=-1)), _eig_args((2, 3, 3)),
