@@ -331,11 +331,12 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            scaled = self.optimizer.scale_loss(loss) if hasattr(self.optimizer, "scale_loss") else loss
         self._loss_tracker.update_state(loss, sample_weight=_num_samples(x))
         weights = self.trainable_weights
         if weights:
             hook = getattr(self.optimizer, "_tape_gradient", None)  # a distributed optimizer reduces in the sweep
-            grads = tape.gradient(loss, weights) if hook is None else hook(tape, loss, weights)
+            grads = tape.gradient(scaled, weights) if hook is None else hook(tape, scaled, weights)
             self.optimizer.apply_gradients(zip(grads, weights))
         else:
             import warnings
@@ -466,6 +467,8 @@ class Trainer:
             logs = epoch_logs
             if self.stop_training:
                 break
+        if epochs > 0 and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_weights)  # use_ema: the averages
         cbs.on_train_end(logs)
         return self.history
 

@@ -8,7 +8,7 @@ One step, as Keras 3 runs it on the TensorFlow backend:
    over all of them, or ``clipvalue`` elementwise);
 4. decoupled weight decay ``v -= v * weight_decay * lr`` (``weight_decay`` set; AdamW's default);
 5. the optimizer's update rule, at the learning rate of the current ``iterations``;
-6. variable constraints, then ``iterations += 1``.
+6. variable constraints; with ``use_ema`` the moving averages of the weights; then ``iterations += 1``.
 
 ``IndexedSlices`` gradients (from ``gather``/``Embedding``) follow Keras's sparse arithmetic: scalar products and
 elementwise functions act on the slice values (so squares of repeated rows are added, not the square of their sum),
@@ -113,9 +113,6 @@ class Optimizer:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=2)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if use_ema:
-            raise NotImplementedError("tapegrad's optimizers do not implement `use_ema` (exponential moving averages "
-                                      "of the weights).")
         if gradient_accumulation_steps:
             raise NotImplementedError("tapegrad's optimizers do not implement `gradient_accumulation_steps`.")
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
@@ -213,6 +210,9 @@ class Optimizer:
         for i, v in enumerate(variables):
             self._index[id(v)] = i
         self._trainable_variables = list(variables)
+        if self.use_ema:  # before the subclass's slots, as Keras creates them
+            self._model_variables_moving_average = [self.add_variable_from_reference(v, "average")
+                                                    for v in variables]
         self.built = True
 
     def _slot(self, slots: list[Variable], variable: Variable) -> Variable:
@@ -294,13 +294,46 @@ class Optimizer:
             constraint = variable_constraint(v)
             if constraint is not None:
                 v.assign(constraint(v))
+        if self.use_ema:
+            self._update_moving_averages()
         self._iterations.assign(self._iterations.numpy() + np.int64(1))
+
+    # -- exponential moving averages of the weights (``use_ema``) ---------------------------------------------------
+    def _update_moving_averages(self) -> None:
+        """``average = m·average + (1 - m)·variable`` with ``m = ema_momentum`` (0 on the first step, so the
+        average starts at the weights); every ``ema_overwrite_frequency`` steps the weights take the averages."""
+        step = int(self._iterations.numpy())
+        for var, average in zip(self._trainable_variables, self._model_variables_moving_average):
+            dt = var.dtype.as_numpy_dtype
+            momentum = dt(step != 0) * dt(self.ema_momentum)
+            average.assign(momentum * average.numpy() + (dt(1) - momentum) * var.numpy())
+        if self.ema_overwrite_frequency and (step + 1) % self.ema_overwrite_frequency == 0:
+            self._overwrite_model_variables_with_average_value(self._trainable_variables)
+
+    def _overwrite_model_variables_with_average_value(self, variables: Sequence[Variable]) -> None:
+        averages = self._model_variables_moving_average
+        if len(variables) != len(averages):
+            raise ValueError(f"The optimizer holds moving averages of {len(averages)} variables but was asked to "
+                             f"write them into {len(variables)}; pass the variables it was built with "
+                             "(`model.trainable_variables`).")
+        for var, average in zip(variables, averages):
+            unwrap(var).assign(average.numpy())
+
+    def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
+        """End of training: with ``use_ema`` the variables take their moving averages (``fit`` calls this)."""
+        if self.use_ema and self.built:
+            self._overwrite_model_variables_with_average_value(var_list)
+
+    def scale_loss(self, loss: Any) -> Any:
+        """``loss × loss_scale_factor`` (``loss`` itself when no factor is set); the gradients are divided back."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
     def _plain_step(self, grads: list[Any], variables: list[Variable]) -> bool:
         """The whole step through :meth:`_dense_step` when nothing but the update rule applies: dense float
         gradients (tensors or arrays) of their variables' dtype and shape (no cast), no loss scaling, clipping, weight
-        decay or constraints, no tape or trace watching the variables. False (nothing done) otherwise."""
-        if (not _has_dense_step(type(self)) or self.loss_scale_factor is not None
+        decay, moving averages or constraints, no tape or trace watching the variables. False (nothing done)
+        otherwise."""
+        if (not _has_dense_step(type(self)) or self.loss_scale_factor is not None or self.use_ema
                 or self.weight_decay is not None or self.clipnorm or self.global_clipnorm or self.clipvalue
                 or local.tapes or local.tracer is not None):
             return False
@@ -460,7 +493,9 @@ class Optimizer:
         return {"name": self.name,
                 "learning_rate": float(lr.numpy()) if isinstance(lr, Variable) else lr,
                 "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-                "clipvalue": self.clipvalue, "loss_scale_factor": self.loss_scale_factor}
+                "clipvalue": self.clipvalue, "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": self.loss_scale_factor,
+                "gradient_accumulation_steps": self.gradient_accumulation_steps}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Optimizer:
