@@ -1,5 +1,6 @@
-"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Nadam, Adamax, Adadelta, Ftrl and Lion with Keras 3's
-update rules, and ``schedules``.
+"""``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Nadam, Adamax, Adadelta, Ftrl, Lion, Adafactor, Lamb,
+Muon and ScheduleFreeAdamW with Keras 3's update rules, ``LossScaleOptimizer``, ``MultiOptimizer``/``OptimizerMap``,
+and ``schedules``.
 
 >>> import tapegrad as tf
 >>> from tapegrad import keras
@@ -19,15 +20,22 @@ from typing import Any
 
 from . import schedules
 from ._base import Optimizer
+from ._loss_scale import LossScaleOptimizer
+from ._multi import MultiOptimizer, OptimizerMap
 from ._rules import SGD, Adagrad, Adam, AdamW, RMSprop
 from ._rules_extra import Adadelta, Adamax, Ftrl, Lion, Nadam
+from ._rules_more import Adafactor, Lamb, Muon, ScheduleFreeAdamW
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", "Adadelta", "Ftrl", "Lion",
-           "schedules", "get", "serialize", "deserialize"]
+           "Adafactor", "Lamb", "Muon", "ScheduleFreeAdamW", "LossScaleOptimizer", "MultiOptimizer",
+           "OptimizerMap", "schedules", "get", "serialize",
+           "deserialize"]
 
 _CLASSES: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop,
                                         "adagrad": Adagrad, "nadam": Nadam, "adamax": Adamax, "adadelta": Adadelta,
-                                        "ftrl": Ftrl, "lion": Lion}
+                                        "ftrl": Ftrl, "lion": Lion, "adafactor": Adafactor, "lamb": Lamb,
+                                        "muon": Muon, "schedulefreeadamw": ScheduleFreeAdamW,
+                                        "lossscaleoptimizer": LossScaleOptimizer}
 
 
 def get(identifier: Any) -> Optimizer:

@@ -45,7 +45,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float | None = None, clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str = "SGD", **kwargs: Any) -> None:
+                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         if not isinstance(momentum, float) or momentum < 0 or momentum > 1:
