@@ -21,7 +21,7 @@ from ..._backend import NUMPY
 from ..._tensor import _TensorLike, make
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay", "PolynomialDecay",
-           "InverseTimeDecay", "serialize", "deserialize"]
+           "InverseTimeDecay", "CosineDecayRestarts", "serialize", "deserialize"]
 
 _F32 = np.float32
 
@@ -182,8 +182,46 @@ class InverseTimeDecay(LearningRateSchedule):
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter): the first period lasts ``first_decay_steps``,
+    each next one ``t_mul`` times longer and starting ``m_mul`` times lower; the rate decays to ``alpha`` times the
+    period's start.
+
+    >>> from tapegrad import keras
+    >>> s = keras.optimizers.schedules.CosineDecayRestarts(1.0, first_decay_steps=4, t_mul=2.0, m_mul=0.5)
+    >>> [round(float(s(step)), 4) for step in (0, 2, 4, 8, 12)]
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0, m_mul: float = 1.0,
+                 alpha: float = 0.0, name: str = "SGDRDecay") -> None:
+        if first_decay_steps <= 0:
+            raise ValueError(f"Argument `first_decay_steps` must be > 0. Received: first_decay_steps="
+                             f"{first_decay_steps}")
+        self.initial_learning_rate, self.first_decay_steps = initial_learning_rate, first_decay_steps
+        self._t_mul, self._m_mul, self.alpha, self.name = t_mul, m_mul, alpha, name
+
+    def __call__(self, step: Any) -> Any:
+        one, t_mul, m_mul = _F32(1.0), _F32(self._t_mul), _F32(self._m_mul)
+        completed = _F32(_step_value(step)) / _F32(self.first_decay_steps)
+        if t_mul == one:
+            i_restart = np.floor(completed)
+            completed = completed - i_restart
+        else:  # periods grow geometrically: which restart, and how far into it
+            i_restart = np.floor(np.log(one - completed * (one - t_mul)) / np.log(t_mul))
+            sum_r = (one - np.power(t_mul, i_restart)) / (one - t_mul)
+            completed = (completed - sum_r) / np.power(t_mul, i_restart)
+        cosine = _F32(0.5) * np.power(m_mul, i_restart) * (one + np.cos(_F32(math.pi) * completed))
+        alpha = _F32(self.alpha)
+        return _out(_F32(self.initial_learning_rate) * ((one - alpha) * cosine + alpha))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
+                "t_mul": self._t_mul, "m_mul": self._m_mul, "alpha": self.alpha, "name": self.name}
+
+
 _CLASSES = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, CosineDecay, PolynomialDecay,
-                                    InverseTimeDecay)}
+                                    InverseTimeDecay, CosineDecayRestarts)}
 
 
 def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
