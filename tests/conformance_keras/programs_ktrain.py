@@ -15,9 +15,11 @@ import numpy as np
 
 from .programs import (
     PROGRAMS,
+    _grads,
     _loss_data,
     _regression_data,
     _set_sequential_weights,
+    _trajectory,
     _value_and_grad,
     arr,
     caught,
@@ -438,3 +440,221 @@ def prog_kt_cb_early_stopping(tf: Any, keras: Any) -> Any:
         out.append((h.epoch, cb.stopped_epoch, cb.wait, getattr(cb, "best_epoch", None),
                     [arr(w) for w in model.weights]))
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# optimizers, schedules, regularizers, moving averages
+
+_OPT_CASES: dict[str, Callable[[Any], Any]] = {
+    "adafactor": lambda k: k.optimizers.Adafactor(0.05),
+    "adafactor_schedule_clip": lambda k: k.optimizers.Adafactor(
+        k.optimizers.schedules.ExponentialDecay(0.05, 10, 0.5), relative_step=False, clip_threshold=0.5,
+        beta_2_decay=-0.5, epsilon_2=1e-2),
+    "lamb": lambda k: k.optimizers.Lamb(0.01),
+    "lamb_weight_decay": lambda k: k.optimizers.Lamb(0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-5, weight_decay=0.05),
+    "schedule_free_adamw": lambda k: k.optimizers.ScheduleFreeAdamW(0.01),
+    "schedule_free_adamw_warmup": lambda k: k.optimizers.ScheduleFreeAdamW(0.02, beta_1=0.8, warmup_steps=10,
+                                                                            weight_decay=0.01),
+    "adam_ema": lambda k: k.optimizers.Adam(0.01, use_ema=True),
+    "sgd_ema_overwrite": lambda k: k.optimizers.SGD(0.05, momentum=0.5, use_ema=True, ema_momentum=0.8,
+                                                    ema_overwrite_frequency=7),
+    "loss_scale_adam": lambda k: k.optimizers.LossScaleOptimizer(k.optimizers.Adam(0.01), initial_scale=4.0,
+                                                                 dynamic_growth_steps=15),
+}
+
+
+def _named_trajectory(tf: Any, keras: Any, make: Callable[[Any], Any]) -> dict[str, Any]:
+    """``programs._trajectory`` on named Keras variables (Keras's Adafactor names its slots after the variable, and
+    a ``tf.Variable``'s ``"Variable:0"`` is no valid scope name inside ``tf.function``)."""
+    init, g1, g2 = _grads()
+    v, w = keras.Variable(init, name="v"), keras.Variable(init[0] * 2, name="w")
+    opt = make(keras)
+    snaps, lrs = [], []
+
+    @tf.function
+    def step(a: Any, b: Any) -> None:
+        opt.apply_gradients([(a, v), (b, w)])
+
+    for i in range(len(g1)):
+        lrs.append(np.float32(np.asarray(opt.learning_rate)))
+        step(tf.constant(g1[i]), tf.constant(g2[i]))
+        if (i + 1) % 20 == 0:
+            snaps.append(arr(v))
+    return {"v": np.stack(snaps), "w": arr(w), "lr": np.array(lrs, dtype=np.float32),
+            "iterations": int(np.asarray(opt.iterations)), "slots": [arr(s) for s in opt.variables[1:]]}
+
+
+def _register_optimizers() -> None:
+    for name, make in _OPT_CASES.items():
+        def opt_prog(tf: Any, keras: Any, make: Callable[[Any], Any] = make) -> Any:
+            return _named_trajectory(tf, keras, make)
+
+        opt_prog.__doc__ = f"Keras 3 {name}: 100 steps of fixed gradients, trajectory and optimizer variables."
+        PROGRAMS[f"kt_trajectory_{name}"] = opt_prog
+
+
+_register_optimizers()
+
+
+@program
+def prog_kt_muon_on_a_model(tf: Any, keras: Any) -> Any:
+    """Muon on a model's variables (paths decide the rule: embeddings and 1-D variables take AdamW, exclude_layers
+    too): weights and optimizer variable shapes after 20 steps of fixed gradients, three settings."""
+    rng = np.random.default_rng(3)
+    keras.backend.clear_session(free_memory=False)
+    model = keras.Sequential([keras.Input((3,), dtype="int32"), keras.layers.Embedding(10, 4),
+                              keras.layers.Flatten(), keras.layers.Dense(5, name="hidden"),
+                              keras.layers.Dense(2, name="out")])
+    start = [rng.standard_normal(tuple(w.shape)).astype(np.float32) for w in model.weights]
+    out = []
+    for kwargs in ({}, {"exclude_layers": ["out"], "nesterov": False, "rms_rate": None, "adam_lr_ratio": 0.5},
+                   {"weight_decay": None, "momentum": 0.9, "ns_steps": 3, "exclude_embeddings": False}):
+        model.set_weights(start)
+        opt = keras.optimizers.Muon(0.02, **kwargs)
+        for _ in range(20):
+            grads = [rng.standard_normal(tuple(w.shape)).astype(np.float32) for w in model.trainable_variables]
+            opt.apply_gradients(zip([tf.constant(g) for g in grads], model.trainable_variables))
+        out.append(([arr(w) for w in model.weights], [tuple(np.asarray(v).shape) for v in opt.variables]))
+    return out
+
+
+@program
+def prog_kt_loss_scale_dynamics(tf: Any, keras: Any) -> Any:
+    """LossScaleOptimizer: non-finite gradients skip the step and halve the scale; growth after
+    dynamic_growth_steps finite steps; iterations/learning_rate are the inner optimizer's; scale_loss; config."""
+    v = tf.Variable(np.array([1.0, -2.0, 0.5], np.float32))
+    opt = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1, momentum=0.5), initial_scale=16.0,
+                                              dynamic_growth_steps=3)
+    before = np.asarray(opt.scale_loss(tf.constant(2.0)))
+    trace = []
+    for i in range(12):
+        g = np.array([1.0, 2.0, -1.0], np.float32) * np.float32(16.0)
+        if i in (2, 7, 8):
+            g[i % 3] = np.inf if i != 8 else np.nan
+        opt.apply_gradients([(tf.constant(g), v)])
+        trace.append((arr(v), float(np.asarray(opt.dynamic_scale)), int(np.asarray(opt.step_counter)),
+                      int(np.asarray(opt.iterations))))
+    opt.learning_rate = 0.05
+    config = opt.get_config()
+    config["inner_optimizer"] = sorted(config["inner_optimizer"]["config"])
+    errors = [caught(lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(), dynamic=False)),
+              caught(lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(), clipnorm=1.0))]
+    return (before, trace, np.asarray(opt.scale_loss(tf.constant(2.0))), float(np.asarray(opt.learning_rate)),
+            float(np.asarray(opt.inner_optimizer.learning_rate)), config, errors)
+
+
+@program
+def prog_kt_new_optimizer_configs(tf: Any, keras: Any) -> Any:
+    """get_config of Adafactor, Lamb, Muon and ScheduleFreeAdamW; from_config round trips; Muon's orthogonalizer
+    on a 3-D input and its error on 1-D."""
+    configs = []
+    for make in (lambda: keras.optimizers.Adafactor(beta_2_decay=-0.7, clip_threshold=2.0),
+                 lambda: keras.optimizers.Lamb(0.003, epsilon=1e-6),
+                 lambda: keras.optimizers.Muon(exclude_layers=["head"], ns_steps=4),
+                 lambda: keras.optimizers.ScheduleFreeAdamW(warmup_steps=7),
+                 lambda: keras.optimizers.Adam(use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=5)):
+        opt = make()
+        config = {k: v for k, v in opt.get_config().items() if k != "name"}
+        again = {k: v for k, v in type(opt).from_config(opt.get_config()).get_config().items() if k != "name"}
+        configs.append((type(opt).__name__, opt.name, config, again == config))
+    muon = keras.optimizers.Muon()
+    x = np.random.default_rng(4).standard_normal((2, 5, 3)).astype(np.float32)
+    ortho = np.asarray(muon.zeropower_via_newtonschulz5(tf.constant(x), 5))
+    return configs, ortho, caught(lambda: muon.zeropower_via_newtonschulz5(tf.constant(x[0, 0]), 5))
+
+
+@program
+def prog_kt_cosine_decay_restarts(tf: Any, keras: Any) -> Any:
+    """CosineDecayRestarts: learning rates over 70 steps (geometric and constant periods, m_mul, alpha), config,
+    and as an optimizer's learning rate."""
+    S = keras.optimizers.schedules
+    out = []
+    for kwargs in ({"first_decay_steps": 5}, {"first_decay_steps": 4, "t_mul": 1.0, "m_mul": 0.7, "alpha": 0.1},
+                   {"first_decay_steps": 3, "t_mul": 1.5, "m_mul": 0.9, "alpha": 0.05}):
+        s = S.CosineDecayRestarts(0.1, **kwargs)
+        out.append((np.array([np.asarray(s(i)) for i in range(70)], np.float32), s.get_config()))
+    traj = _trajectory(tf, keras, lambda k: k.optimizers.SGD(k.optimizers.schedules.CosineDecayRestarts(0.05, 10)))
+    return out, traj["lr"], traj["w"], caught(lambda: S.CosineDecayRestarts(0.1, 0))
+
+
+@program
+def prog_kt_regularizers(tf: Any, keras: Any) -> Any:
+    """OrthogonalRegularizer (rows/columns) values and gradients, as a Dense kernel_regularizer in fit;
+    serialize/deserialize of every regularizer; errors."""
+    x = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)
+    out = []
+    for mode in ("rows", "columns"):
+        reg = keras.regularizers.OrthogonalRegularizer(0.3, mode=mode)
+        out.append(_value_and_grad(tf, lambda w, reg=reg: reg(w), x))
+    keras.backend.clear_session(free_memory=False)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
+        4, kernel_regularizer=keras.regularizers.orthogonal_regularizer(0.1, mode="columns")), keras.layers.Dense(1)])
+    _set_sequential_weights(model, 8)
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    history = _fit(model, [], epochs=2, validation=False)
+    serialized = []
+    for reg in (keras.regularizers.L1(0.2), keras.regularizers.L2(), keras.regularizers.L1L2(l1=0.1, l2=0.3),
+                keras.regularizers.OrthogonalRegularizer(0.02, "columns")):
+        cfg = keras.regularizers.serialize(reg)
+        back = keras.regularizers.deserialize(cfg)
+        serialized.append((cfg["class_name"], cfg["config"], type(back).__name__, back.get_config()))
+    errors = [caught(lambda: keras.regularizers.OrthogonalRegularizer(mode="diagonal")),
+              caught(lambda: keras.regularizers.OrthogonalRegularizer()(tf.constant(np.ones((2, 2, 2), np.float32))))]
+    return out, history.history["loss"], [arr(w) for w in model.weights], serialized, errors
+
+
+@program
+def prog_kt_ema_fit_and_swap(tf: Any, keras: Any) -> Any:
+    """use_ema in fit (the weights take the averages at the end), ema_overwrite_frequency, and SwapEMAWeights
+    (validation and evaluate on the averages; swap_on_epoch)."""
+    out = []
+    for kwargs, callbacks in (({"use_ema": True, "ema_momentum": 0.9}, []),
+                              ({"use_ema": True, "ema_momentum": 0.5, "ema_overwrite_frequency": 4}, []),
+                              ({"use_ema": True, "ema_momentum": 0.8}, ["swap"]),
+                              ({"use_ema": True, "ema_momentum": 0.8}, ["swap_on_epoch"])):
+        model = _fit_model(keras, optimizer=keras.optimizers.SGD(0.05, **kwargs))
+        cbs = [keras.callbacks.SwapEMAWeights(swap_on_epoch=c == "swap_on_epoch") for c in callbacks]
+        history = _fit(model, cbs, epochs=3)
+        evaluated = model.evaluate(*_regression_data(16), verbose=0, callbacks=cbs)
+        out.append((history.history, [arr(w) for w in model.weights], np.float32(evaluated)))
+    model = _fit_model(keras)
+    return out, caught(lambda: _fit(model, [keras.callbacks.SwapEMAWeights()], epochs=1))
+
+
+@program
+def prog_kt_ctc_loss(tf: Any, keras: Any) -> Any:
+    """CTC loss (labels padded with 0, the blank): per-sample values, the reduced loss and its gradient with
+    respect to the logits, a sample weight, and the rank errors."""
+    y = np.array([[1, 2, 2, 0], [3, 1, 0, 0], [2, 0, 0, 0]], np.int32)
+    logits = np.random.default_rng(9).standard_normal((3, 7, 5)).astype(np.float32)
+    per_sample = keras.losses.ctc(y, logits)
+    value_grad = _value_and_grad(tf, lambda p: keras.losses.CTC()(y, p), logits)
+    weighted = keras.losses.CTC(reduction="sum")(y, logits, sample_weight=np.array([1.0, 0.5, 0.0], np.float32))
+    errors = [caught(lambda: keras.losses.ctc(y[0], logits)), caught(lambda: keras.losses.ctc(y, logits[0]))]
+    return per_sample, value_grad, weighted, errors
+
+
+@program
+def prog_kt_multi_optimizer(tf: Any, keras: Any) -> Any:
+    """MultiOptimizer over an OptimizerMap (path patterns, default optimizer) in fit with ReduceLROnPlateau (one
+    learning_rate_<name> log per inner optimizer); variables, iterations; learning_rate errors; OptimizerMap lookup
+    rules; config."""
+    model = _fit_model(keras)
+    mapping = keras.optimizers.OptimizerMap(keras.optimizers.Adam(0.01),
+                                            {"dense/.*": keras.optimizers.SGD(0.05, momentum=0.9)})
+    opt = keras.optimizers.MultiOptimizer(mapping)
+    model.compile(optimizer=opt, loss="mse")
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=10.0)
+    history = _fit(model, [plateau], epochs=3, validation=False)
+    lookups = keras.optimizers.OptimizerMap(keras.optimizers.RMSprop(name="r"))
+    lookups["enc/layer_0/dense"] = keras.optimizers.Adam(name="a")
+    lookups["enc/.*"] = keras.optimizers.SGD(name="s")
+    lookups[".*/kernel"] = keras.optimizers.SGD(name="k")
+    names = [lookups[key].name for key in ("enc/layer_0/dense", "enc/x", "dec/bias")]
+    errors = [caught(lambda: opt.learning_rate), caught(lambda: lookups["enc/kernel"]),
+              caught(lambda: lookups.__setitem__("enc/.*", keras.optimizers.SGD())),
+              caught(lambda: keras.optimizers.OptimizerMap("sgd"))]
+    config = opt.get_config()
+    return (history.history, [arr(w) for w in model.weights], [arr(v) for v in opt.variables],
+            int(np.asarray(opt.iterations)), [int(np.asarray(o.iterations)) for o in opt.optimizers], names, errors,
+            sorted(config), sorted(config["optimizer_map"]["config"]))
