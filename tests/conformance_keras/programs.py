@@ -341,14 +341,14 @@ _LOSS_CASES: dict[str, tuple[Callable[[Any, dict[str, np.ndarray]], Callable[[An
 }
 
 
-def _register_losses() -> None:
-    for name, (build, key) in _LOSS_CASES.items():
+def _register_losses(cases: dict[str, Any] = _LOSS_CASES, prefix: str = "loss_") -> None:
+    for name, (build, key) in cases.items():
         def loss_prog(tf: Any, keras: Any, build: Any = build, key: str = key) -> Any:
             data = _loss_data()
             return _value_and_grad(tf, build(keras, data), data[key])
 
         loss_prog.__doc__ = f"Keras 3 loss {name}: value and gradient with respect to the prediction."
-        PROGRAMS[f"loss_{name}"] = loss_prog
+        PROGRAMS[f"{prefix}{name}"] = loss_prog
 
 
 _register_losses()

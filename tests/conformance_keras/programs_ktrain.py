@@ -17,6 +17,7 @@ from .programs import (
     PROGRAMS,
     _grads,
     _loss_data,
+    _register_losses,
     _regression_data,
     _set_sequential_weights,
     _trajectory,
@@ -81,17 +82,7 @@ def _masked(p: Any) -> Any:
     return p
 
 
-def _register_losses() -> None:
-    for name, (build, key) in _LOSS_CASES.items():
-        def loss_prog(tf: Any, keras: Any, build: Any = build, key: str = key) -> Any:
-            data = _loss_data()
-            return _value_and_grad(tf, build(keras, data), data[key])
-
-        loss_prog.__doc__ = f"Keras 3 loss {name}: value and gradient with respect to the prediction."
-        PROGRAMS[f"kt_loss_{name}"] = loss_prog
-
-
-_register_losses()
+_register_losses(_LOSS_CASES, "kt_loss_")
 
 
 @program

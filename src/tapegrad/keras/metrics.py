@@ -880,13 +880,9 @@ def serialize(metric: Any) -> Any:
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """Inverse of :func:`serialize` (a name gives the function or a default instance, as :func:`get`)."""
-    if isinstance(config, str):
-        return get(config)
-    if "module" in config or custom_objects:
-        from .saving.serialization_lib import deserialize_keras_object
+    from ._config_io import deserialize_config
 
-        return deserialize_keras_object(config, custom_objects=custom_objects)
-    return _CLASSES[config["class_name"]].from_config(config.get("config", {}))
+    return deserialize_config(config, custom_objects, get, _CLASSES)
 
 
 def get(identifier: Any) -> Any:

@@ -146,13 +146,9 @@ def serialize(regularizer: Any) -> Any:
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """Inverse of :func:`serialize` (a name such as ``"l2"`` gives a default instance)."""
-    if isinstance(config, str):
-        return get(config)
-    if "module" in config or custom_objects:
-        from .saving.serialization_lib import deserialize_keras_object
+    from ._config_io import deserialize_config
 
-        return deserialize_keras_object(config, custom_objects=custom_objects)
-    return _BY_NAME[config["class_name"]](**config.get("config", {}))
+    return deserialize_config(config, custom_objects, get, _BY_NAME)
 
 
 def get(identifier: Any) -> Any:
