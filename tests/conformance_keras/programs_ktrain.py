@@ -456,10 +456,12 @@ _OPT_CASES: dict[str, Callable[[Any], Any]] = {
 
 def _named_trajectory(tf: Any, keras: Any, make: Callable[[Any], Any]) -> dict[str, Any]:
     """``programs._trajectory`` on named Keras variables (Keras's Adafactor names its slots after the variable, and
-    a ``tf.Variable``'s ``"Variable:0"`` is no valid scope name inside ``tf.function``)."""
+    a ``tf.Variable``'s ``"Variable:0"`` is no valid scope name inside ``tf.function``), the optimizer built before
+    the first step as ``fit`` builds it (ScheduleFreeAdamW's slot starts at the weights only when built eagerly)."""
     init, g1, g2 = _grads()
     v, w = keras.Variable(init, name="v"), keras.Variable(init[0] * 2, name="w")
     opt = make(keras)
+    opt.build([v, w])
     snaps, lrs = [], []
 
     @tf.function
@@ -513,6 +515,7 @@ def prog_kt_muon_on_a_model(tf: Any, keras: Any) -> Any:
 def prog_kt_loss_scale_dynamics(tf: Any, keras: Any) -> Any:
     """LossScaleOptimizer: non-finite gradients skip the step and halve the scale; growth after
     dynamic_growth_steps finite steps; iterations/learning_rate are the inner optimizer's; scale_loss; config."""
+    keras.backend.clear_session(free_memory=False)  # the auto-named optimizers start from their first name
     v = tf.Variable(np.array([1.0, -2.0, 0.5], np.float32))
     opt = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1, momentum=0.5), initial_scale=16.0,
                                               dynamic_growth_steps=3)
@@ -538,6 +541,7 @@ def prog_kt_loss_scale_dynamics(tf: Any, keras: Any) -> Any:
 def prog_kt_new_optimizer_configs(tf: Any, keras: Any) -> Any:
     """get_config of Adafactor, Lamb, Muon and ScheduleFreeAdamW; from_config round trips; Muon's orthogonalizer
     on a 3-D input and its error on 1-D."""
+    keras.backend.clear_session(free_memory=False)
     configs = []
     for make in (lambda: keras.optimizers.Adafactor(beta_2_decay=-0.7, clip_threshold=2.0),
                  lambda: keras.optimizers.Lamb(0.003, epsilon=1e-6),

@@ -583,13 +583,13 @@ class SwapEMAWeights(Callback):
         for opt in self._ema_optimizers():
             for var, average in zip(opt._trainable_variables, opt._model_variables_moving_average):
                 current = var.numpy().copy()
-                var.assign(average.numpy())
+                var.assign(average.numpy().copy())
                 average.assign(current)
 
     def _finalize_ema_values(self) -> None:
         for opt in self._ema_optimizers():
             for var, average in zip(opt._trainable_variables, opt._model_variables_moving_average):
-                average.assign(var.numpy())
+                average.assign(var.numpy().copy())
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.swap_on_epoch and self._ema_weights_in_model:

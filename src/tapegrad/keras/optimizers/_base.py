@@ -317,7 +317,7 @@ class Optimizer:
                              f"write them into {len(variables)}; pass the variables it was built with "
                              "(`model.trainable_variables`).")
         for var, average in zip(variables, averages):
-            unwrap(var).assign(average.numpy())
+            unwrap(var).assign(average.numpy().copy())  # not shared: later steps may update it in place
 
     def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
         """End of training: with ``use_ema`` the variables take their moving averages (``fit`` calls this)."""

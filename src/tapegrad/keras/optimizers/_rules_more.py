@@ -294,7 +294,7 @@ class ScheduleFreeAdamW(_SlotsMixin, Optimizer):
         super().build(variables)
         self._momentums, self._velocities = self._slots_for(variables, "momentum", "velocity")
         for z, var in zip(self._momentums, variables):
-            self.assign(z, var.numpy())
+            self.assign(z, var.numpy().copy())  # its own buffer: the variable's may be updated in place
 
     def update_step(self, gradient: Grad, variable: Variable, learning_rate: np.floating) -> None:
         dt = learning_rate.dtype.type
