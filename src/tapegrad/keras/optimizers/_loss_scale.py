@@ -90,7 +90,8 @@ class LossScaleOptimizer(Optimizer):
             return
         self._update(list(grads), variables)
 
-    def _update(self, grads: list[Any], trainable_variables: list[Variable] | None) -> None:
+    def _update(self, grads: list[Any], trainable_variables: list[Variable] | None,
+                preprocessed: bool = False) -> None:
         arrays = [None if g is None else _as_grad(g, np.float32) for g in grads]
         finite = all(np.all(np.isfinite(a.values if isinstance(a, Sparse) else a)) for a in arrays if a is not None)
         counter, scale = int(self.step_counter.numpy()), np.float32(self.dynamic_scale.numpy())

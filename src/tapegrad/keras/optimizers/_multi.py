@@ -203,7 +203,7 @@ class MultiOptimizer(Optimizer):
             return
         self._update(list(grads), variables)
 
-    def _update(self, grads: list[Any], trainable_variables: list[Variable]) -> None:
+    def _update(self, grads: list[Any], trainable_variables: list[Variable], preprocessed: bool = False) -> None:
         pairs: list[list[tuple[Any, Variable]]] = [[] for _ in self._inner_optimizers]
         for g, v in zip(grads, trainable_variables):
             pairs[self._var_to_optimizer_idx[id(v)]].append((g, v))
