@@ -281,3 +281,27 @@ def test_constraint_of_a_collected_variable_does_not_pass_to_a_new_one() -> None
     for layer in fresh:
         layer.build((None, 3))
     assert all(variable_constraint(layer.kernel) is None for layer in fresh)
+
+
+def test_ctc_decode_matches_keras_on_tf():
+    """Keras 3.15 on TF 2.21 decodes these scores to these paths and scores (recorded from it): greedy through
+    tf.nn.ctc_greedy_decoder (negated sums of the best raw logits), beam search with the blank moved last."""
+    ops = tf.keras.ops
+    x = np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")
+    lens = np.array([5, 3], "int32")
+    cases = [
+        ({}, [[[2, 3, 1, 3, -1], [1, 1, -1, -1, -1]]], [[-2.8095], [-2.4901]]),
+        ({"merge_repeated": False}, [[[2, 2, 3, 1, 3], [1, 1, -1, -1, -1]]], [[-2.8095], [-2.4901]]),
+        ({"mask_index": 2}, [[[3, 1, 3, -1, -1], [1, 0, 1, -1, -1]]], [[-2.8095], [-2.4901]]),
+        ({"strategy": "beam_search", "beam_width": 4, "top_paths": 2},
+         [[[2, 3, -1, -1, -1], [1, -1, -1, -1, -1]], [[2, 3, 1, 3, -1], [1, 3, -1, -1, -1]]],
+         [[-2.9098, -2.9941], [-1.5842, -2.0191]]),
+        ({"strategy": "beam_search", "mask_index": 1, "beam_width": 3}, [[[2, 3, -1, -1, -1], [0, -1, -1, -1, -1]]],
+         [[-2.6581], [-1.2493]]),
+    ]
+    for kwargs, paths, scores in cases:
+        decoded, got = ops.ctc_decode(x, lens, **kwargs)
+        assert decoded.dtype == tf.int32 and np.asarray(decoded).tolist() == paths, kwargs
+        np.testing.assert_allclose(np.asarray(got), scores, atol=1e-4, err_msg=str(kwargs))
+    with pytest.raises(ValueError, match="Invalid strategy"):
+        ops.ctc_decode(x, lens, strategy="viterbi")

@@ -777,25 +777,28 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any, m
 
 def ctc_decode(inputs: Any, sequence_lengths: Any, strategy: str = "greedy", beam_width: int = 100,
                top_paths: int = 1, merge_repeated: bool = True, mask_index: int = 0) -> Any:
-    """Greedy CTC decoding of ``(batch, time, classes)`` scores: ``(decoded (1, batch, time), -sum of max logits)``;
-    padded with -1."""
-    if strategy != "greedy":
-        raise ValueError(f"ctc_decode: only strategy='greedy' is supported by tapegrad, got {strategy!r}")
+    """CTC decoding of ``(batch, time, classes)`` scores as Keras 3 on TF does it: ``tf.nn.ctc_greedy_decoder``
+    (``strategy="greedy"``: scores are the negated sums of the best logits) or ``tf.nn.ctc_beam_search_decoder``
+    (``"beam_search"``, ``beam_width``, ``top_paths``; ``mask_index`` moved to the last class as TF expects). Returns
+    ``(decoded (top_paths, batch, time) int32 padded with -1, scores)``."""
+    if strategy not in ("greedy", "beam_search"):
+        raise ValueError(f"Invalid strategy {strategy}. Supported values are 'greedy' and 'beam_search'.")
     x = convert(inputs)
-    lengths = convert(sequence_lengths).numpy().astype(np.int64)
-    logp = tg.nn.log_softmax(x, axis=-1)
-    best = tg.argmax(logp, -1, output_type="int32").numpy()
-    scores = tg.reduce_max(logp, -1).numpy()
-    b, t = best.shape
-    out = np.full((b, t), -1, np.int32)
-    total = np.zeros((b, 1), scores.dtype)
-    for i in range(b):
-        seq, prev = [], None
-        for j in range(int(lengths[i])):
-            c = int(best[i, j])
-            total[i, 0] -= scores[i, j]
-            if c != mask_index and not (merge_repeated and c == prev):
-                seq.append(c)
-            prev = c
-        out[i, :len(seq)] = seq
-    return tg.constant(out[None]), tg.constant(total)
+    batch, steps = int(x.shape[0]), int(x.shape[1])
+    x = tg.transpose(x, (1, 0, 2))
+    if x.dtype not in (tg.float32, tg.float64):
+        x = tg.cast(x, "float32")
+    lengths = tg.cast(convert(sequence_lengths), "int32")
+    if strategy == "greedy":
+        decoded, scores = tg.nn.ctc_greedy_decoder(x, lengths, merge_repeated=merge_repeated, blank_index=mask_index)
+    else:
+        if mask_index is not None:  # TF's beam search takes the blank as the last class
+            x = tg.concat([x[..., :mask_index], x[..., mask_index + 1:], x[..., mask_index:mask_index + 1]], -1)
+        decoded, scores = tg.nn.ctc_beam_search_decoder(x, lengths, beam_width=beam_width, top_paths=top_paths)
+    dense = [tg.sparse.to_dense(tg.sparse.SparseTensor(st.indices, st.values, (batch, steps)), default_value=-1)
+             for st in decoded]
+    out = tg.cast(tg.stack(dense, axis=0), "int32")
+    if strategy == "beam_search" and mask_index is not None:
+        m = mask_index + int(inputs.shape[-1]) if mask_index < 0 else mask_index
+        out = tg.where(out >= m, out + 1, out)
+    return out, scores
