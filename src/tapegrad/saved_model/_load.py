@@ -27,6 +27,12 @@ from ._serialize import FORMAT, VERSION, Decoder
 class _UserObject:
     """An object restored from a SavedModel: its saved attributes (variables, functions, other objects)."""
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        call = self.__dict__.get("__call__")
+        if call is None:
+            raise TypeError("this restored object has no saved __call__ function")
+        return call(*args, **kwargs)
+
     def __repr__(self) -> str:
         return f"<tapegrad.saved_model restored object at 0x{id(self):x}>"
 

@@ -161,7 +161,7 @@ def _attributes(obj: Any) -> list[tuple[str, Any]]:
         out.append((name, value))
     if isinstance(obj, Module):
         for name in sorted(dir(type(obj))):
-            if name in vars(obj) or name.startswith("__"):
+            if name in vars(obj) or (name.startswith("__") and name != "__call__"):
                 continue
             attr = getattr(type(obj), name, None)
             if isinstance(attr, Function) and (not keras_layer or name not in _KERAS_SKIPPED):
@@ -395,11 +395,11 @@ def _find_default_signature(obj: Any) -> Any:
         return None
     found = []
     for name, value in _attributes(obj):
-        if not isinstance(value, (Function, ConcreteFunction)):
+        if not isinstance(value, (Function, ConcreteFunction) + _restored_types()):
             continue
         if name == DEFAULT_SIGNATURE_ATTR:
             return value
-        if isinstance(value, Function) and value.input_signature is not None:
+        if isinstance(value, (Function,) + _restored_types()) and getattr(value, "input_signature", None) is not None:
             found.append(value)
     return found[0] if len(found) == 1 else None
 
