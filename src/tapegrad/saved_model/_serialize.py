@@ -110,6 +110,13 @@ class Encoder:
                 bg = v.bit_generator
                 self.generators.append({"bit_generator": type(bg).__name__, "state": _json_state(bg.state)})
             return {"generator": k}
+        from .._dispatch import SavedSpec
+        from ..ops import rule_nodes
+
+        if v is rule_nodes._IN:
+            return {"rule_in": True}
+        if t is SavedSpec:
+            return {"saved_spec": [list(v.shape), np.dtype(v.dtype).str]}
         if isinstance(v, OpDef) and OPS.get(v.name) is v:
             return {"opdef": [v.name, v.fwd.__module__]}
         raise Unserialisable(f"a Python {t.__module__}.{t.__qualname__} ({_short(v)})")
@@ -118,7 +125,16 @@ class Encoder:
         """The JSON form of a traced graph (its arrays go to :attr:`arrays`)."""
         pseudo = _pseudo_ops()
         nodes = []
+        from ..ops import rule_nodes
+
         for n in g.nodes:
+            rule = n.op.name[:-len("_grad")] if n.op.name.endswith("_grad") else None
+            if rule is not None and rule_nodes._NODE_OPS.get(rule) is n.op:
+                nodes.append({"op": n.op.name, "rule_node": [rule, OPS[rule].fwd.__module__],
+                              "params": [[k, self.value(v)] for k, v in n.params.items()], "inputs": list(n.inputs),
+                              "outputs": list(n.outputs), "name": n.name,
+                              "source": list(n.source) if n.source else None})
+                continue
             registered = OPS.get(n.op.name) is n.op or pseudo.get(n.op.name) is n.op
             if not registered:
                 raise Unserialisable(f"op {n.op.name!r}{_where(n)}, which is not a registered tapegrad op (a host "
@@ -222,6 +238,17 @@ class Decoder:
             return gen
         if tag == "opdef":
             return op_named(x[0], x[1])
+        if tag == "rule_in":
+            from ..ops import rule_nodes
+
+            return rule_nodes._IN
+        if tag == "saved_spec":
+            from .._dispatch import SavedSpec
+
+            spec = object.__new__(SavedSpec)
+            spec.shape, spec.dtype = tuple(x[0]), np.dtype(x[1])
+            spec.ndim, spec.size = len(spec.shape), int(np.prod(spec.shape, dtype=np.int64))
+            return spec
         if tag == "asset":
             return self.assets[x]
         raise ValueError(f"unknown value tag {tag!r} in a tapegrad SavedModel (written by a newer tapegrad?)")
@@ -238,7 +265,12 @@ class Decoder:
             g.consts[vid] = self.value(c)
         pseudo = _pseudo_ops()
         for n in d["nodes"]:
-            op = pseudo.get(n["op"]) or op_named(n["op"], n["module"], name)
+            if "rule_node" in n:  # a first-order gradient rule recorded as one node (ops/rule_nodes.py)
+                from ..ops import rule_nodes
+
+                op = rule_nodes._node_op(op_named(n["rule_node"][0], n["rule_node"][1], name))
+            else:
+                op = pseudo.get(n["op"]) or op_named(n["op"], n["module"], name)
             params = {k: self.value(v) for k, v in n["params"]}
             g.nodes.append(Node(op, params, tuple(n["inputs"]), tuple(n["outputs"]), n["name"],
                                 tuple(n["source"]) if n["source"] else None))
