@@ -5,10 +5,14 @@ from typing import Any
 
 from . import dlpack
 
-__all__ = ["dlpack", "Optional"]
+__all__ = ["dlpack", "numpy", "Optional"]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "numpy":  # loaded on first use
+        import importlib
+
+        return importlib.import_module(".numpy", __name__)
     if name == "Optional":  # tapegrad.data loads on first use
         from ..data._optional import Optional
 
