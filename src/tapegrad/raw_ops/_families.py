@@ -83,10 +83,20 @@ ABSENT_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+_SUFFIXES = (("Dataset", "DatasetV2", "DatasetV3", "DatasetV4", "DatasetReader", "Iterator", "IteratorV2",
+              "IteratorV3", "IteratorGetDevice", "DatasetCardinality", "DatasetToTFRecord", "MemoryCache",
+              "MapDefun", "Batch", "BatchFunction", "Unbatch", "UnbatchGrad", "WindowOp"),
+             ("Reader", "ReaderV2"))
+
+
 def absent_reason(name: str) -> str:
     for prefixes, reason in ABSENT_REASONS:
         if name.startswith(prefixes):
             return reason
+    if name.endswith(_SUFFIXES[0]) or name.startswith("Experimental"):
+        return ABSENT_REASONS[1][1]
+    if name.endswith(_SUFFIXES[1]):
+        return ABSENT_REASONS[2][1]
     return "not implemented in tapegrad's raw-op table"
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, NotFoundError
 from ._table import Impl, args, public
 
 P = public
@@ -28,13 +28,15 @@ _BINARY = {
     "SquaredDifference": "squared_difference", "Less": "less", "LessEqual": "less_equal", "Greater": "greater",
     "GreaterEqual": "greater_equal", "LogicalAnd": "logical_and", "LogicalOr": "logical_or",
     "DivNoNan": "divide_no_nan", "MulNoNan": "multiply_no_nan", "Xdivy": "xdivy", "Xlogy": "xlogy",
-    "Xlog1py": "xlog1py", "Igamma": "igamma", "Igammac": "igammac", "Zeta": "zeta", "Polygamma": "polygamma",
+    "Xlog1py": "xlog1py",
 }
 
 _REDUCE = {"Sum": "reduce_sum", "Mean": "reduce_mean", "Max": "reduce_max", "Min": "reduce_min",
            "Prod": "reduce_prod", "All": "reduce_all", "Any": "reduce_any", "EuclideanNorm": "reduce_euclidean_norm"}
 
 _SEGMENT = ("Sum", "Mean", "Max", "Min", "Prod")
+# Not here because TF 2.21 has no CPU kernel for them (eager calls raise NotFoundError/InvalidArgumentError):
+# Segment{Sum,Max,Min,Prod}V2, AccumulateNV2 (a graph-rewrite op), TopK (v1; TopKV2 is the op).
 
 
 def _is_int(x: Any) -> bool:
@@ -53,7 +55,6 @@ def _truncate_div(x: Any, y: Any) -> Any:
 
 
 def _truncate_mod(x: Any, y: Any) -> Any:
-    import tapegrad as tg
 
     if not _is_int(x):
         return x - y * _truncate_div(x, y)
@@ -90,17 +91,35 @@ def _approximate_equal(x: Any, y: Any, tolerance: float) -> Any:
 
 
 def _with_tout(path: str, name: str) -> Impl:
+    """``Real``/``Imag``/``Angle``/``ComplexAbs``: ``Tout`` must be the part dtype of the input (float64 for
+    complex128: TF has no kernel for the default float32 there, and says NotFoundError; ComplexAbs says
+    InvalidArgumentError)."""
     fn = P(path)
 
     def impl(**kw: Any) -> Any:
         tout = kw.pop("Tout")
         out = fn(*kw.values())
         if out.dtype != tout:
-            raise InvalidArgumentError(None, None, f"raw_ops.{name}: Tout={tout.name} does not match the result's "
-                                       f"dtype {out.dtype.name} for this input.")
+            error = InvalidArgumentError if name == "ComplexAbs" else NotFoundError
+            raise error(None, None, f"raw_ops.{name}: Tout={tout.name} does not match this input's part dtype "
+                        f"{out.dtype.name}; pass Tout=tapegrad.{out.dtype.name}.")
         return out
 
     return impl
+
+
+def _float_kernel(op: str, impl: Impl) -> Impl:
+    """Ops whose definition admits integers but whose TF CPU kernels are floating/complex only (NotFoundError)."""
+
+    def checked(**kw: Any) -> Any:
+        x = kw["x"]
+        if x.dtype.is_integer:
+            raise NotFoundError(None, None, f"raw_ops.{op}: TF has no {x.dtype.name} kernel for {op}; cast to a "
+                                f"floating dtype first (tapegrad.cast(x, tapegrad.float32)).")
+        return impl(**kw)
+
+    checked.keys = impl.keys  # type: ignore[attr-defined]
+    return checked
 
 
 def _reduce(fn_name: str) -> Impl:
@@ -130,17 +149,6 @@ def _scan(fn_name: str) -> Impl:
     return impl
 
 
-def _segment_v2(kind: str) -> Impl:
-    """``Segment<kind>V2``: the sorted segment reduction with an explicit ``num_segments`` (empty segments get the
-    reduction's identity, as the unsorted op gives)."""
-    unsorted = P(f"math.unsorted_segment_{kind.lower()}")
-
-    def impl(data: Any, segment_ids: Any, num_segments: Any) -> Any:
-        return unsorted(data, segment_ids, num_segments)
-
-    return impl
-
-
 def _grad(rule: str) -> Impl:
     """The element-wise gradient kernels ``<Op>Grad(y, dy)``: the derivative from the op's output ``y``."""
 
@@ -165,14 +173,6 @@ def _add_n(inputs: list[Any]) -> Any:
     import tapegrad as tg
 
     return tg.add_n(inputs)
-
-
-def _accumulate_n(inputs: list[Any], shape: list[int] | None) -> Any:
-    out = _add_n(inputs)
-    if shape is not None and list(shape) != [-1] and list(out.shape) != list(shape):
-        raise InvalidArgumentError(None, None, f"raw_ops.AccumulateNV2: the inputs' shape {list(out.shape)} does not "
-                                   f"match shape={list(shape)}.")
-    return out
 
 
 def _bincount(arr: Any, size: Any, weights: Any) -> Any:
@@ -219,7 +219,7 @@ def _complex(real: Any, imag: Any, Tout: Any) -> Any:  # noqa: N803 - TF's name
 
     out = tg.complex(real, imag)
     if out.dtype != Tout:
-        raise InvalidArgumentError(None, None, f"raw_ops.Complex: Tout={Tout.name} does not match the inputs' "
+        raise NotFoundError(None, None, f"raw_ops.Complex: Tout={Tout.name} does not match the inputs' "
                                    f"{real.dtype.name} parts (complex64 needs float32, complex128 float64).")
     return out
 
@@ -235,6 +235,7 @@ OPS: dict[str, Impl] = {}
 OPS.update({op: args(P(f"math.{fn}"), "x") for op, fn in _UNARY.items()})
 OPS.update({op: args(P(f"math.{fn}"), "x", "y") for op, fn in _BINARY.items()})
 OPS.update({op: _reduce(f"math.{fn}") for op, fn in _REDUCE.items()})
+OPS.update({op: _float_kernel(op, OPS[op]) for op in ("Reciprocal", "Inv", "RealDiv")})
 OPS.update({
     "Conj": args(P("math.conj"), "input"),
     "OnesLike": args(P("ones_like"), "x"),
@@ -246,6 +247,10 @@ OPS.update({
     "Atan2": args(P("math.atan2"), "y", "x"),
     "NextAfter": args(P("math.nextafter"), "x1", "x2"),
     "Betainc": args(P("math.betainc"), "a", "b", "x"),
+    "Igamma": args(P("math.igamma"), "a", "x"),
+    "Igammac": args(P("math.igammac"), "a", "x"),
+    "Polygamma": args(P("math.polygamma"), "a", "x"),
+    "Zeta": args(P("math.zeta"), "x", "q"),
     "Equal": _equal("Equal"),
     "NotEqual": _equal("NotEqual"),
     "ApproximateEqual": _approximate_equal,
@@ -260,7 +265,6 @@ OPS.update({
     "Cumprod": _scan("math.cumprod"),
     "CumulativeLogsumexp": _scan("math.cumulative_logsumexp"),
     "AddN": _add_n,
-    "AccumulateNV2": _accumulate_n,
     "ClipByValue": args(P("clip_by_value"), "t", "clip_value_min", "clip_value_max"),
     "Cross": args(P("linalg.cross"), "a", "b"),
     "Range": args(P("range"), "start", "limit", "delta"),
@@ -269,7 +273,6 @@ OPS.update({
     "DenseBincount": _dense_bincount,
     "HistogramFixedWidth": _histogram,
     "TopKV2": _top_k_v2,
-    "TopK": lambda input, k, sorted: _top_k_v2(input, k, sorted, _int32()),  # noqa: A006
     "InTopK": _in_top_k,
     "InTopKV2": _in_top_k,
     "SobolSample": args(P("math.sobol_sample"), "dim", "num_results", "skip", "dtype"),
@@ -285,12 +288,5 @@ for _k in _SEGMENT:
     OPS[f"Segment{_k}"] = args(P(f"math.segment_{_k.lower()}"), "data", "segment_ids")
     OPS[f"UnsortedSegment{_k}"] = args(P(f"math.unsorted_segment_{_k.lower()}"), "data", "segment_ids",
                                        "num_segments")
-    if _k != "Mean":
-        OPS[f"Segment{_k}V2"] = _segment_v2(_k)
 del OPS["UnsortedSegmentMean"]  # not a TF raw op (tf.math.unsorted_segment_mean is composite)
 
-
-def _int32() -> Any:
-    import tapegrad as tg
-
-    return tg.int32

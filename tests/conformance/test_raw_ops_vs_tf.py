@@ -1,0 +1,33 @@
+"""``tf.raw_ops`` under TensorFlow 2.21 and tapegrad, one lane per op family (``raw_<family>_programs.py``), compared
+as the strings/ragged lane compares: result text equal with the library prefix neutral (numbers within rtol 1e-5),
+exceptions by class. TensorFlow's run is cached in ``.cache/``; without TensorFlow the lanes are skipped unless
+``TAPEGRAD_REQUIRE_TF=1``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_strings_ragged_vs_tf import case_names, check_case, lane_results
+
+HERE = Path(__file__).resolve().parent
+
+# Cases that do not agree, with the reason.
+KNOWN: dict[str, str] = {
+    "unary_Round": "TF 2.21's CPU Round kernel returns 0 for every int32/int64 element (tf.round itself returns "
+                   "integers unchanged); tapegrad returns them unchanged",
+    "range_python_floats": "TF's eager fast path converts all-Python-float Range arguments to Tidx's default int32 "
+                           "(TypeError); tapegrad infers float32 from the first value",
+}
+
+FAMILIES = ("math",)
+_RESULTS = {f: lane_results(HERE / f"raw_{f}_programs.py", f"raw_{f}") for f in FAMILIES}
+raw_math = _RESULTS["math"]
+
+
+@pytest.mark.parametrize("name", case_names("raw_math_programs"))
+def test_math_case_matches_tensorflow(name: str, raw_math: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, raw_math, KNOWN)
