@@ -3,8 +3,8 @@
 first), a candidate dropped when its IoU (overlap) with a kept box is strictly above the threshold; for soft-NMS
 (``soft_nms_sigma > 0``) no hard drop but the Gaussian decay ``exp(-iou^2 / (2 sigma))`` and re-queueing, as TF's
 kernel; float32 arithmetic (soft-NMS scores decayed many times can differ from TF's in the last bits, ~1e-6).
-Outputs are int32 indices (and the kept scores); not differentiable, as in TF. Eager only: inside
-``tapegrad.function`` / ``Dataset.map`` the boxes must be concrete values.
+Outputs are int32 indices (and the kept scores); not differentiable, as in TF. Inside ``tapegrad.function`` each
+runs as a host call of the program, on every call's values (results have dynamic shapes).
 
 >>> import tapegrad as tf
 >>> boxes = tf.constant([[0.0, 0.0, 1.0, 1.0], [0.0, 0.1, 1.0, 1.1], [0.0, 2.0, 1.0, 3.0]])
@@ -21,6 +21,7 @@ import numpy as np
 
 from .._backend import NUMPY
 from .._tensor import Tensor, _TensorLike, make, static_value
+from ..compiler.host import in_programs
 from ..errors import InvalidArgumentError
 from ._common import to_tensor
 
@@ -124,6 +125,7 @@ def _run(boxes: Any, scores: Any, max_output_size: Any, iou_threshold: Any, scor
     return sel, kept, s
 
 
+@in_programs
 def non_max_suppression(boxes: Any, scores: Any, max_output_size: Any, iou_threshold: float = 0.5,
                         score_threshold: float = float("-inf"), name: str | None = None) -> Tensor:
     """Indices (int32) of at most ``max_output_size`` boxes kept by greedy NMS, highest score first.
@@ -135,6 +137,7 @@ def non_max_suppression(boxes: Any, scores: Any, max_output_size: Any, iou_thres
     return make(np.asarray(sel, np.int32), NUMPY)
 
 
+@in_programs
 def non_max_suppression_with_scores(boxes: Any, scores: Any, max_output_size: Any, iou_threshold: float = 0.5,
                                     score_threshold: float = float("-inf"), soft_nms_sigma: float = 0.0,
                                     name: str | None = None) -> tuple[Tensor, Tensor]:
@@ -152,6 +155,7 @@ def non_max_suppression_with_scores(boxes: Any, scores: Any, max_output_size: An
     return make(np.asarray(sel, np.int32), NUMPY), make(np.asarray(kept, s._value.dtype).reshape(-1), NUMPY)
 
 
+@in_programs
 def non_max_suppression_overlaps(overlaps: Any, scores: Any, max_output_size: Any, overlap_threshold: float = 0.5,
                                  score_threshold: float = float("-inf"), name: str | None = None) -> Tensor:
     """NMS with a given ``[num_boxes, num_boxes]`` overlap matrix in place of IoU (a box is dropped when its

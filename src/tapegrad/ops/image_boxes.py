@@ -1,0 +1,403 @@
+"""``tf.image`` box ops: ``crop_and_resize`` (with TF's gradients for the image and for the boxes),
+``draw_bounding_boxes`` and ``extract_glimpse`` (the v2 op), each following TF's CPU kernel.
+
+``crop_and_resize`` samples box ``b`` of image ``box_indices[b]`` on a ``crop_size`` grid: row ``y`` reads
+``y1 (H - 1) + y (y2 - y1) (H - 1) / (crop_h - 1)`` (the box's centre when ``crop_h == 1``), columns alike, in float32
+as the kernel; a sample outside ``[0, H - 1]`` is ``extrapolation_value``. Its image gradient scatters the upstream
+with the bilinear weights (or to the nearest pixel); its box gradient is the bilinear one for both methods (TF uses
+the bilinear rule for ``nearest`` too), zero at samples outside the image.
+
+>>> import tapegrad as tf
+>>> img = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+>>> tf.image.crop_and_resize(img, [[0.0, 0.0, 1.0, 1.0]], [0], [2, 2])[0, :, :, 0].numpy().tolist()
+[[0.0, 3.0], [12.0, 15.0]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._dispatch import applyn
+from .._logging import warn_limited
+from .._registry import NO_GRADIENT, defop, spec
+from .._tensor import Tensor, _TensorLike, static_value
+from ..errors import InvalidArgumentError
+from . import core
+from ._common import to_tensor
+
+_F32 = np.float32
+
+
+# -- crop_and_resize -------------------------------------------------------------------------------------------------
+
+
+def _axis_coords(lo: Any, hi: Any, n_in: int, n_out: int, dt: Any) -> np.ndarray:
+    """The kernel's sample positions along one axis for one box (``in_y`` / ``in_x``), in ``dt`` arithmetic."""
+    lo, hi = dt(lo), dt(hi)
+    if n_out > 1:
+        scale = dt(dt((hi - lo) * dt(n_in - 1)) / dt(n_out - 1))
+        return (dt(lo * dt(n_in - 1)) + np.arange(n_out, dtype=dt) * scale).astype(dt)
+    # 0.5 * (y1 + y2) * (H - 1) in double, then stored as float
+    return np.array([0.5 * float(dt(lo + hi)) * (n_in - 1)]).astype(dt)
+
+
+def _check_box_indices(ind: np.ndarray, batch: int, op: str) -> None:
+    bad = (ind < 0) | (ind >= batch)
+    if bad.any():
+        raise InvalidArgumentError(f"{op}: box_indices has values outside [0, batch_size={batch}): "
+                                   f"{np.unique(ind[bad]).tolist()[:8]}.")
+
+
+def _lerp_parts(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, dt: Any) -> tuple[Any, ...]:
+    """The four corner values (``[h, w, C]``, as ``dt``), the lerp weights and the corner indices of the samples
+    ``ys`` x ``xs`` (all inside the image)."""
+    ty, by = np.floor(ys).astype(np.int64), np.ceil(ys).astype(np.int64)
+    lx, rx = np.floor(xs).astype(np.int64), np.ceil(xs).astype(np.int64)
+    yl, xl = (ys - ty).astype(dt), (xs - lx).astype(dt)
+    tl, tr = img[ty][:, lx].astype(dt), img[ty][:, rx].astype(dt)
+    bl, br = img[by][:, lx].astype(dt), img[by][:, rx].astype(dt)
+    return tl, tr, bl, br, yl, xl, (ty, by, lx, rx)
+
+
+def _crop_fwd(F: Any, image: Any, boxes: Any, ind: Any, crop: tuple[int, int], method: str, extrapolation: Any,
+              dt: Any) -> Any:
+    b_n, h, w, c = image.shape
+    ch, cw = crop
+    _check_box_indices(ind, b_n, "crop_and_resize")
+    out = np.full((boxes.shape[0], ch, cw, c), extrapolation, dtype=dt)
+    for b in range(boxes.shape[0]):
+        y1, x1, y2, x2 = boxes[b]
+        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
+        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
+        if not oky.any() or not okx.any():
+            continue
+        img = image[ind[b]]
+        sel = np.ix_(oky, okx)
+        if method == "bilinear":
+            tl, tr, bl, br, yl, xl, _ = _lerp_parts(img, ys[oky], xs[okx], dt)
+            top = tl + (tr - tl) * xl[None, :, None]
+            bottom = bl + (br - bl) * xl[None, :, None]
+            out[b][sel] = top + (bottom - top) * yl[:, None, None]
+        else:  # roundf: halves away from zero (the coordinates here are non-negative)
+            ry = np.floor(ys[oky] + dt(0.5)).astype(np.int64)
+            rx = np.floor(xs[okx] + dt(0.5)).astype(np.int64)
+            out[b][sel] = img[ry][:, rx].astype(dt)
+    return out
+
+
+def _crop_grad_image_fwd(F: Any, grads: Any, boxes: Any, ind: Any, shape: tuple[int, ...], method: str, dt: Any,
+                         out_dtype: Any) -> Any:
+    b_n, h, w, c = shape
+    ch, cw = grads.shape[1:3]
+    acc = np.zeros((b_n, h * w, c), dtype=np.float64)
+    for b in range(boxes.shape[0]):
+        y1, x1, y2, x2 = boxes[b]
+        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
+        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
+        if not oky.any() or not okx.any():
+            continue
+        g = grads[b][np.ix_(oky, okx)].astype(np.float64)
+        dst = acc[ind[b]]
+        if method == "bilinear":
+            ys, xs = ys[oky], xs[okx]
+            ty, by = np.floor(ys).astype(np.int64), np.ceil(ys).astype(np.int64)
+            lx, rx = np.floor(xs).astype(np.int64), np.ceil(xs).astype(np.int64)
+            yl, xl = (ys - ty).astype(np.float64)[:, None, None], (xs - lx).astype(np.float64)[None, :, None]
+            for rows, wy in ((ty, 1 - yl), (by, yl)):
+                for cols, wx in ((lx, 1 - xl), (rx, xl)):
+                    np.add.at(dst, (rows[:, None] * w + cols[None, :]), wy * wx * g)
+        else:
+            ry = np.floor(ys[oky] + dt(0.5)).astype(np.int64)
+            rx = np.floor(xs[okx] + dt(0.5)).astype(np.int64)
+            np.add.at(dst, ry[:, None] * w + rx[None, :], g)
+    return acc.reshape(shape).astype(out_dtype)
+
+
+def _crop_grad_boxes_fwd(F: Any, grads: Any, image: Any, boxes: Any, ind: Any, dt: Any) -> Any:
+    b_n, h, w, c = image.shape
+    ch, cw = grads.shape[1:3]
+    out = np.zeros(boxes.shape, dtype=np.float64)
+    hr = dt(dt(h - 1) / dt(ch - 1)) if ch > 1 else dt(0)
+    wr = dt(dt(w - 1) / dt(cw - 1)) if cw > 1 else dt(0)
+    for b in range(boxes.shape[0]):
+        y1, x1, y2, x2 = boxes[b]
+        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
+        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
+        if not oky.any() or not okx.any():
+            continue
+        tl, tr, bl, br, yl, xl, _ = _lerp_parts(image[ind[b]], ys[oky], xs[okx], dt)
+        yl, xl = yl[:, None, None], xl[None, :, None]
+        g = grads[b][np.ix_(oky, okx)].astype(dt)
+        gy = (((1 - xl) * (bl - tl) + xl * (br - tr)) * g).astype(np.float64).sum(-1)  # [rows, cols]
+        gx = (((1 - yl) * (tr - tl) + yl * (br - bl)) * g).astype(np.float64).sum(-1)
+        yv = np.arange(ch, dtype=dt)[oky].astype(np.float64)
+        xv = np.arange(cw, dtype=dt)[okx].astype(np.float64)
+        if ch > 1:
+            out[b, 0] += (gy.sum(1) * (h - 1 - yv * hr)).sum()
+            out[b, 2] += (gy.sum(1) * (yv * hr)).sum()
+        else:
+            out[b, 0] += gy.sum() * 0.5 * (h - 1)
+            out[b, 2] += gy.sum() * 0.5 * (h - 1)
+        if cw > 1:
+            out[b, 1] += (gx.sum(0) * (w - 1 - xv * wr)).sum()
+            out[b, 3] += (gx.sum(0) * (xv * wr)).sum()
+        else:
+            out[b, 1] += gx.sum() * 0.5 * (w - 1)
+            out[b, 3] += gx.sum() * 0.5 * (w - 1)
+    return out.astype(dt)
+
+
+CROP_GRAD_IMAGE = defop("crop_and_resize_grad_image", _crop_grad_image_fwd, None)
+CROP_GRAD_BOXES = defop("crop_and_resize_grad_boxes", _crop_grad_boxes_fwd, None)
+
+
+def _crop_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    image, boxes, ind = ins
+    gi = gb = None
+    shape = tuple(image.shape)
+    if needs[0] and np.dtype(image.dtype).kind == "f":
+        q = {"shape": shape, "method": p["method"], "dt": p["dt"], "out_dtype": np.dtype(image.dtype)}
+        gi = (applyn(CROP_GRAD_IMAGE, (g, boxes, ind), q) if F.is_diff
+              else _crop_grad_image_fwd(F, g, boxes, ind, **q))
+    if needs[1]:
+        q = {"dt": p["dt"]}
+        gb = (applyn(CROP_GRAD_BOXES, (g, image, boxes, ind), q) if F.is_diff
+              else _crop_grad_boxes_fwd(F, g, image, boxes, ind, **q))
+    return gi, gb, None
+
+
+def _crop_raw(image: Any, boxes: Any, ind: Any, crop: tuple[int, int], method: str = "bilinear") -> Tensor:
+    """The op in the inputs' own float dtype (the test specs check its gradients in float64)."""
+    return applyn(CROP_AND_RESIZE, (to_tensor(image), to_tensor(boxes), to_tensor(ind)),
+                  {"crop": crop, "method": method, "extrapolation": 0.0, "dt": np.float64})
+
+
+def _crop_args(rng: Any) -> tuple[Any, ...]:
+    boxes = np.array([[0.1, 0.2, 0.8, 0.7], [-0.1, 0.35, 0.65, 1.2], [0.6, 0.1, 0.25, 0.9]])
+    return rng.normal(size=(2, 5, 6, 2)), boxes + rng.uniform(-0.01, 0.01, boxes.shape), np.array([1, 0, 1])
+
+
+CROP_AND_RESIZE = defop("crop_and_resize", _crop_fwd, _crop_vjp, test=[
+    spec(lambda tf, x, b, i: _crop_raw(x, b, i, (4, 3)), _crop_args, grad=(0, 1), order2=False, tf=False,
+         name="bilinear"),
+    spec(lambda tf, x, b, i: _crop_raw(x, b, i, (1, 3)), _crop_args, grad=(0, 1), order2=False, tf=False,
+         name="one_row"),
+    spec(lambda tf, x, b, i: _crop_raw(x, b, i, (3, 4), "nearest"), _crop_args, grad=(0,), order2=False, tf=False,
+         name="nearest"),
+])
+
+
+def _int_list(x: Any, op: str, what: str) -> list[int]:
+    v = static_value(x) if isinstance(x, _TensorLike) else x
+    return [int(a) for a in np.asarray(v).reshape(-1)]
+
+
+def crop_and_resize(image: Any, boxes: Any, box_indices: Any, crop_size: Any, method: str = "bilinear",
+                    extrapolation_value: float = 0.0, name: str | None = None) -> Tensor:
+    """Crop the normalized ``boxes`` (``[num_boxes, 4]`` as ``[y1, x1, y2, x2]``, ``y2 < y1`` flips) out of the
+    images ``box_indices`` of ``image`` (``[batch, height, width, depth]``) and resize each to ``crop_size``
+    (``[crop_height, crop_width]``) by ``bilinear`` or ``nearest`` sampling; samples outside the image are
+    ``extrapolation_value``. The result is float32; differentiable in ``image`` (float types) and ``boxes``.
+
+    >>> import tapegrad as tf
+    >>> img = tf.reshape(tf.range(9.0), [1, 3, 3, 1])
+    >>> tf.image.crop_and_resize(img, [[0.0, 0.0, 0.5, 0.5]], [0], [3, 3], method="nearest")[0, :, :, 0].numpy()
+    array([[0., 1., 1.],
+           [3., 4., 4.],
+           [3., 4., 4.]], dtype=float32)
+    """
+    op = "crop_and_resize"
+    x, bx, ind = to_tensor(image), to_tensor(boxes), to_tensor(box_indices)
+    if method not in ("bilinear", "nearest"):
+        raise InvalidArgumentError(f"{op}: method must be 'bilinear' or 'nearest', got {method!r}.")
+    xs = tuple(x._value.shape)
+    if len(xs) != 4:
+        raise InvalidArgumentError(f"{op}: image must be 4-D [batch, height, width, depth], got shape {list(xs)}.")
+    if xs[1] <= 0 or xs[2] <= 0:
+        raise InvalidArgumentError(f"{op}: image height and width must be positive, got shape {list(xs)}.")
+    if bx._value.ndim != 2 or bx._value.shape[1] != 4:
+        raise InvalidArgumentError(f"{op}: boxes must be [num_boxes, 4], got shape {list(bx._value.shape)}.")
+    if ind._value.ndim != 1 or ind._value.shape[0] != bx._value.shape[0]:
+        raise InvalidArgumentError(f"{op}: box_indices must be [num_boxes] = [{bx._value.shape[0]}], got shape "
+                                   f"{list(ind._value.shape)}.")
+    if ind.dtype.name not in ("int32",):
+        raise InvalidArgumentError(f"{op}: box_indices must be int32, got {ind.dtype.name}.")
+    crop = _int_list(crop_size, op, "crop_size")
+    if len(crop) != 2:
+        raise InvalidArgumentError(f"{op}: crop_size must be [crop_height, crop_width], got {crop}.")
+    if min(crop) <= 0:
+        raise InvalidArgumentError(f"{op}: crop dimensions must be positive, got {crop}.")
+    if bx.dtype.name != "float32":
+        raise InvalidArgumentError(f"{op}: boxes must be float32, got {bx.dtype.name}.")
+    return applyn(CROP_AND_RESIZE, (x, bx, ind), {"crop": (crop[0], crop[1]), "method": method,
+                                                  "extrapolation": _F32(extrapolation_value), "dt": _F32})
+
+
+# -- draw_bounding_boxes ---------------------------------------------------------------------------------------------
+
+_DEFAULT_COLOURS = np.array([[1, 1, 0, 1], [0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 0, 1], [0.5, 0, 0.5, 1],
+                             [0.5, 0.5, 0, 1], [0.5, 0, 0, 1], [0, 0, 0.5, 1], [0, 1, 1, 1], [1, 0, 1, 1]], np.float32)
+
+
+def _draw_fwd(F: Any, images: Any, boxes: Any, colours: Any) -> Any:
+    b_n, h, w, depth = images.shape
+    table = colours if colours.size else _DEFAULT_COLOURS.copy()
+    if not colours.size and depth == 1:
+        table[:, 0] = 1
+    canvas = images.copy()
+    bxs = boxes.astype(np.float32)
+    for b in range(b_n):
+        for k in range(bxs.shape[1]):
+            colour = table[k % len(table), :depth].astype(images.dtype)
+            # float * (n - 1) in float32, then truncated to an integer, as the kernel
+            r0, c0, r1, c1 = (np.trunc(_F32(v) * _F32(n - 1)) for v, n in zip(bxs[b, k], (h, w, h, w)))
+            if not all(np.isfinite((r0, c0, r1, c1))):
+                continue
+            r0, c0, r1, c1 = int(r0), int(c0), int(r1), int(c1)
+            if r0 > r1 or c0 > c1:
+                warn_limited("draw_bounding_boxes", 5, f"draw_bounding_boxes: box {k} of image {b} is inverted "
+                             "(min > max) and is not drawn")
+                continue
+            if r0 >= h or r1 < 0 or c0 >= w or c1 < 0:
+                warn_limited("draw_bounding_boxes", 5, f"draw_bounding_boxes: box {k} of image {b} is outside "
+                             "the image and is not drawn")
+                continue
+            rr0, rr1, cc0, cc1 = max(r0, 0), min(r1, h - 1), max(c0, 0), min(c1, w - 1)
+            if r0 >= 0:
+                canvas[b, r0, cc0:cc1 + 1] = colour
+            if r1 < h:
+                canvas[b, r1, cc0:cc1 + 1] = colour
+            if c0 >= 0:
+                canvas[b, rr0:rr1 + 1, c0] = colour
+            if c1 < w:
+                canvas[b, rr0:rr1 + 1, c1] = colour
+    return canvas
+
+
+DRAW_BOXES = defop("draw_bounding_boxes", _draw_fwd, NO_GRADIENT, test=spec(
+    lambda tf, x, b, c: tf.image.draw_bounding_boxes(x, b, c),
+    lambda rng: (np.zeros((1, 4, 5, 1), np.float32), np.array([[[0.0, 0.0, 1.0, 1.0]]], np.float32),
+                 np.array([[0.5, 0, 0, 1]], np.float32)),
+    ref=lambda x, b, c: np.pad(np.zeros((1, 2, 3, 1), np.float32), [[0, 0], [1, 1], [1, 1], [0, 0]],
+                               constant_values=0.5), grad=()))
+
+
+def draw_bounding_boxes(images: Any, boxes: Any, colors: Any, name: str | None = None) -> Tensor:
+    """Draw the outlines of ``boxes`` (``[batch, num_boxes, 4]``, normalized ``[y_min, x_min, y_max, x_max]``) on
+    ``images`` (``[batch, height, width, depth]``, depth 1, 3 or 4, float32 or float16), box ``k`` in
+    ``colors[k % len(colors)]`` (TF's default table of ten colours when ``colors`` is empty). Corners are
+    ``trunc(y * (height - 1))``; inverted boxes and boxes wholly outside are skipped with a warning. Not
+    differentiable, as in TF.
+
+    >>> import tapegrad as tf
+    >>> out = tf.image.draw_bounding_boxes(tf.zeros([1, 3, 3, 1]), [[[0.0, 0.0, 1.0, 1.0]]], [[1.0, 0, 0, 1]])
+    >>> out[0, :, :, 0].numpy().tolist()
+    [[1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    op = "draw_bounding_boxes"
+    x, bx = to_tensor(images), to_tensor(boxes)
+    c = core.cast(to_tensor(colors), "float32") if colors is not None else core.constant(np.zeros((0, 4), _F32))
+    xs = tuple(x._value.shape)
+    if x.dtype.name not in ("float32", "float16"):
+        raise TypeError(f"{op}: images must be float32 or float16, got {x.dtype.name}.")
+    if len(xs) != 4:
+        raise InvalidArgumentError(f"{op}: images must be 4-D [batch, height, width, depth], got shape {list(xs)}.")
+    if xs[3] not in (1, 3, 4):
+        raise InvalidArgumentError(f"{op}: the channel depth must be 1 (grey), 3 (RGB) or 4 (RGBA), got {xs[3]}.")
+    if bx._value.ndim != 3 or bx._value.shape[0] != xs[0] or bx._value.shape[2] != 4:
+        raise InvalidArgumentError(f"{op}: boxes must be [batch={xs[0]}, num_boxes, 4], got shape "
+                                   f"{list(bx._value.shape)}.")
+    if c._value.ndim != 2:
+        raise InvalidArgumentError(f"{op}: colors must be a 2-D [num_colors, channels] matrix, got shape "
+                                   f"{list(c._value.shape)}.")
+    if c._value.shape[1] < xs[3]:
+        raise InvalidArgumentError(f"{op}: colors must have at least as many channels as the image ({xs[3]}), got "
+                                   f"shape {list(c._value.shape)}.")
+    return applyn(DRAW_BOXES, (x, core.cast(bx, x.dtype), c))
+
+
+# -- extract_glimpse -------------------------------------------------------------------------------------------------
+
+_NOISES = ("uniform", "gaussian", "zero")
+
+
+def _glimpse_fwd(F: Any, x: Any, offsets: Any, size: tuple[int, int], centered: bool, normalized: bool,
+                 noise: str) -> Any:
+    b_n, h, w, c = x.shape
+    gh, gw = size
+    out = np.empty((b_n, gh, gw, c), np.float32)
+    rng = np.random.default_rng()
+    for i in range(b_n):
+        oy, ox = _F32(offsets[i, 0]), _F32(offsets[i, 1])
+        if normalized:
+            ox, oy = _F32(ox * _F32(w)), _F32(oy * _F32(h))
+            if centered:
+                ox = _F32(_F32(ox / _F32(2)) + _F32(w) / _F32(2)) - _F32(gw) / _F32(2)
+                oy = _F32(_F32(oy / _F32(2)) + _F32(h) / _F32(2)) - _F32(gh) / _F32(2)
+        elif centered:
+            ox, oy = _F32(ox + _F32(w) / _F32(2)), _F32(oy + _F32(h) / _F32(2))
+        if not (np.isfinite(ox) and np.isfinite(oy)):
+            raise InvalidArgumentError(f"extract_glimpse: offsets of glimpse {i} are not finite.")
+        sx, sy = int(np.trunc(ox)), int(np.trunc(oy))  # (Index)x: truncation toward zero
+        img = x[i].astype(np.float32)
+        # the window [sy, sy + gh) x [sx, sx + gw) clipped to the image
+        y0, y1, x0, x1 = max(sy, 0), min(sy + gh, h), max(sx, 0), min(sx + gw, w)
+        partial = sx < 0 or sx + gw >= w or sy < 0 or sy + gh >= h
+        if partial:
+            if noise == "uniform":
+                lo, hi = img.min(), img.max()
+                out[i] = lo + rng.random((gh, gw, c), dtype=np.float32) * _F32(hi - lo)
+            elif noise == "gaussian":
+                mean, sd = img.mean((0, 1), dtype=np.float32), img.std((0, 1), dtype=np.float32)
+                out[i] = mean + rng.standard_normal((gh, gw, c), dtype=np.float32) * sd
+            else:
+                out[i] = 0
+        if y1 > y0 and x1 > x0:
+            out[i, y0 - sy:y1 - sy, x0 - sx:x1 - sx] = img[y0:y1, x0:x1]
+    return out
+
+
+GLIMPSE = defop("extract_glimpse", _glimpse_fwd, None, stateful=True)
+
+
+def extract_glimpse(input: Any, size: Any, offsets: Any, centered: bool = True, normalized: bool = True,
+                    noise: str = "uniform", name: str | None = None) -> Tensor:
+    """Extract a ``size = [height, width]`` window per image of ``input`` (float32 ``[batch, h, w, c]``) at
+    ``offsets`` (``[batch, 2]`` as ``(y, x)``), TF's v2 op: with ``normalized`` and ``centered`` the offsets are in
+    ``[-1, 1]`` about the image centre and give the window's centre; ``normalized`` alone: the window's top-left in
+    ``[0, 1]`` fractions; ``centered`` alone: the top-left in pixels from the centre; neither: the top-left in
+    pixels. The window's corner is truncated toward zero. Where the window leaves the image (or touches its
+    bottom/right edge, as TF), it is first filled with ``noise``: ``uniform`` in the image's ``[min, max]``,
+    ``gaussian`` with each channel's mean and deviation, or ``zero``; the random fill is not reproducible (nor is
+    TF's). Not differentiable, as in TF.
+
+    >>> import tapegrad as tf
+    >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    >>> tf.image.extract_glimpse(x, [2, 2], [[0.0, 0.0]], noise="zero")[0, :, :, 0].numpy().tolist()
+    [[5.0, 6.0], [9.0, 10.0]]
+    """
+    op = "extract_glimpse"
+    x = to_tensor(input)
+    if x.dtype.name != "float32":
+        raise InvalidArgumentError(f"{op}: input must be float32, got {x.dtype.name}.")
+    if x._value.ndim != 4:
+        raise InvalidArgumentError(f"{op}: input must be 4-D [batch, height, width, channels], got shape "
+                                   f"{list(x._value.shape)}.")
+    sz = _int_list(size, op, "size")
+    if len(sz) != 2:
+        raise InvalidArgumentError(f"{op}: size must be [height, width], got {sz}.")
+    off = core.cast(to_tensor(offsets), "float32")
+    if off._value.ndim != 2 or off._value.shape != (x._value.shape[0], 2):
+        raise InvalidArgumentError(f"{op}: offsets must be [batch={x._value.shape[0]}, 2], got shape "
+                                   f"{list(off._value.shape)}.")
+    if noise not in _NOISES:
+        raise InvalidArgumentError(f"{op}: noise must be one of {_NOISES}, got {noise!r}.")
+    return applyn(GLIMPSE, (x, off), {"size": (sz[0], sz[1]), "centered": bool(centered),
+                                      "normalized": bool(normalized), "noise": noise})
+
+
+EXPORTS: dict[str, list[str]] = {
+    "image": ["crop_and_resize", "draw_bounding_boxes", "extract_glimpse"],
+}
