@@ -820,24 +820,31 @@ def ssim(img1: Any, img2: Any, max_val: Any, filter_size: int = 11, filter_sigma
     >>> float(tf.image.ssim(x, x, max_val=1.0))
     1.0
     """
-    from .convolution import depthwise_conv2d
-
     a, b = to_tensor(img1), to_tensor(img2)
     sa, sb = tuple(a._value.shape), tuple(b._value.shape)
     if len(sa) < 3 or len(sb) < 3 or sa[-3:] != sb[-3:]:
         raise ValueError(f"ssim: images must have the same [height, width, channels] (rank >= 3), got shapes "
                          f"{list(sa)} and {list(sb)}.")
-    fs = int(filter_size)
-    if min(sa[-3:-1]) < fs:
-        raise InvalidArgumentError(f"ssim: the images ({list(sa[-3:-1])}) must be at least filter_size={fs} in "
-                                   "height and width; pass a smaller filter_size.")
     mv = convert_image_dtype(core.cast(max_val, a.dtype), _dtypes.float32)
     x = convert_image_dtype(a, _dtypes.float32)
     y = convert_image_dtype(b, _dtypes.float32)
-    kernel = _gauss_kernel(fs, float(filter_sigma))
+    val, _ = ssim_per_channel(x, y, mv, filter_size, filter_sigma, k1, k2, return_index_map)
+    return reductions.reduce_mean(val, [-1])
+
+
+def ssim_per_channel(x: Tensor, y: Tensor, mv: Tensor, filter_size: int, filter_sigma: float, k1: float, k2: float,
+                     index_map: bool = False) -> tuple[Tensor, Tensor]:
+    """TF's ``_ssim_per_channel`` of float32 images ``[..., h, w, c]``: ``(ssim, cs)`` averaged over height and
+    width (with ``index_map`` the per-position ``ssim`` map and the unaveraged ``cs``)."""
+    from .convolution import depthwise_conv2d
     from .tiling import tile
 
-    kernel = tile(kernel, [1, 1, sa[-1], 1])
+    shape = tuple(x._value.shape)
+    fs = int(filter_size)
+    if min(shape[-3:-1]) < fs:
+        raise InvalidArgumentError(f"ssim: the images ({list(shape[-3:-1])}) must be at least filter_size={fs} in "
+                                   "height and width; pass a smaller filter_size.")
+    kernel = tile(_gauss_kernel(fs, float(filter_sigma)), [1, 1, shape[-1], 1])
 
     def reducer(t: Any) -> Tensor:
         shp = tuple(t._value.shape)
@@ -853,8 +860,9 @@ def ssim(img1: Any, img2: Any, max_val: Any, filter_size: int = 11, filter_sigma
     num1 = reducer(x * y) * 2.0
     den1 = reducer(x * x + y * y)
     cs = (num1 - num0 + c2) / (den1 - den0 + c2)
-    val = luminance * cs if return_index_map else reductions.reduce_mean(luminance * cs, [-3, -2])
-    return reductions.reduce_mean(val, [-1])
+    if index_map:
+        return luminance * cs, cs
+    return reductions.reduce_mean(luminance * cs, [-3, -2]), reductions.reduce_mean(cs, [-3, -2])
 
 
 EXPORTS: dict[str, list[str]] = {
