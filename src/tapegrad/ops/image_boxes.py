@@ -23,7 +23,7 @@ from .._dispatch import applyn
 from .._logging import warn_limited
 from .._registry import NO_GRADIENT, defop, spec
 from .._tensor import Tensor, _TensorLike, static_value
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, OutOfRangeError
 from . import core
 from ._common import to_tensor
 
@@ -46,7 +46,7 @@ def _axis_coords(lo: Any, hi: Any, n_in: int, n_out: int, dt: Any) -> np.ndarray
 def _check_box_indices(ind: np.ndarray, batch: int, op: str) -> None:
     bad = (ind < 0) | (ind >= batch)
     if bad.any():
-        raise InvalidArgumentError(f"{op}: box_indices has values outside [0, batch_size={batch}): "
+        raise OutOfRangeError(f"{op}: box_indices has values outside [0, batch_size={batch}): "
                                    f"{np.unique(ind[bad]).tolist()[:8]}.")
 
 
@@ -118,7 +118,7 @@ def _crop_grad_image_fwd(F: Any, grads: Any, boxes: Any, ind: Any, shape: tuple[
 def _crop_grad_boxes_fwd(F: Any, grads: Any, image: Any, boxes: Any, ind: Any, dt: Any) -> Any:
     b_n, h, w, c = image.shape
     ch, cw = grads.shape[1:3]
-    out = np.zeros(boxes.shape, dtype=np.float64)
+    out = np.zeros(boxes.shape, dtype=dt)
     hr = dt(dt(h - 1) / dt(ch - 1)) if ch > 1 else dt(0)
     wr = dt(dt(w - 1) / dt(cw - 1)) if cw > 1 else dt(0)
     for b in range(boxes.shape[0]):
@@ -130,23 +130,43 @@ def _crop_grad_boxes_fwd(F: Any, grads: Any, image: Any, boxes: Any, ind: Any, d
         tl, tr, bl, br, yl, xl, _ = _lerp_parts(image[ind[b]], ys[oky], xs[okx], dt)
         yl, xl = yl[:, None, None], xl[None, :, None]
         g = grads[b][np.ix_(oky, okx)].astype(dt)
-        gy = (((1 - xl) * (bl - tl) + xl * (br - tr)) * g).astype(np.float64).sum(-1)  # [rows, cols]
-        gx = (((1 - yl) * (tr - tl) + yl * (br - bl)) * g).astype(np.float64).sum(-1)
-        yv = np.arange(ch, dtype=dt)[oky].astype(np.float64)
-        xv = np.arange(cw, dtype=dt)[okx].astype(np.float64)
+        gy = ((1 - xl) * (bl - tl) + xl * (br - tr)) * g  # [rows, cols, channels], in dt
+        gx = ((1 - yl) * (tr - tl) + yl * (br - bl)) * g
+        yv = np.arange(ch)[oky]
+        xv = np.arange(cw)[okx]
+        # TF adds the terms one by one in float32, rows then columns then channels: a cumulative sum in the
+        # same order rounds as it does (the terms cancel, so a more exact sum would differ in the 5th digit)
         if ch > 1:
-            out[b, 0] += (gy.sum(1) * (h - 1 - yv * hr)).sum()
-            out[b, 2] += (gy.sum(1) * (yv * hr)).sum()
+            wy = (dt(h - 1) - yv.astype(dt) * hr).astype(dt)[:, None, None]
+            out[b, 0] += _seq_sum(gy * wy)
+            out[b, 2] += _seq_sum(gy * (yv.astype(dt) * hr)[:, None, None])
         else:
-            out[b, 0] += gy.sum() * 0.5 * (h - 1)
-            out[b, 2] += gy.sum() * 0.5 * (h - 1)
+            out[b, 0] += _seq_sum_wide(gy, 0.5 * (h - 1))
+            out[b, 2] += _seq_sum_wide(gy, 0.5 * (h - 1))
         if cw > 1:
-            out[b, 1] += (gx.sum(0) * (w - 1 - xv * wr)).sum()
-            out[b, 3] += (gx.sum(0) * (xv * wr)).sum()
+            wx = (dt(w - 1) - xv.astype(dt) * wr).astype(dt)[None, :, None]
+            out[b, 1] += _seq_sum(gx * wx)
+            out[b, 3] += _seq_sum(gx * (xv.astype(dt) * wr)[None, :, None])
         else:
-            out[b, 1] += gx.sum() * 0.5 * (w - 1)
-            out[b, 3] += gx.sum() * 0.5 * (w - 1)
+            out[b, 1] += _seq_sum_wide(gx, 0.5 * (w - 1))
+            out[b, 3] += _seq_sum_wide(gx, 0.5 * (w - 1))
     return out.astype(dt)
+
+
+def _seq_sum(terms: np.ndarray) -> Any:
+    """The sum of ``terms`` added one by one in their own dtype, in C order."""
+    flat = terms.reshape(-1)
+    return np.cumsum(flat, dtype=flat.dtype)[-1] if flat.size else flat.dtype.type(0)
+
+
+def _seq_sum_wide(terms: np.ndarray, factor: float) -> Any:
+    """TF's ``acc += term * 0.5 * (n - 1)`` for one-pixel crops: each product is a double, each sum is stored back
+    in the accumulator's float type."""
+    dt = terms.dtype.type
+    acc = dt(0)
+    for t in terms.reshape(-1).tolist():
+        acc = dt(float(acc) + t * factor)
+    return acc
 
 
 CROP_GRAD_IMAGE = defop("crop_and_resize_grad_image", _crop_grad_image_fwd, None)
@@ -157,8 +177,9 @@ def _crop_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     image, boxes, ind = ins
     gi = gb = None
     shape = tuple(image.shape)
-    if needs[0] and np.dtype(image.dtype).kind == "f":
-        q = {"shape": shape, "method": p["method"], "dt": p["dt"], "out_dtype": np.dtype(image.dtype)}
+    kind = np.dtype(getattr(image.dtype, "as_numpy_dtype", image.dtype))
+    if needs[0] and kind.kind == "f":
+        q = {"shape": shape, "method": p["method"], "dt": p["dt"], "out_dtype": kind}
         gi = (applyn(CROP_GRAD_IMAGE, (g, boxes, ind), q) if F.is_diff
               else _crop_grad_image_fwd(F, g, boxes, ind, **q))
     if needs[1]:
@@ -166,6 +187,48 @@ def _crop_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
         gb = (applyn(CROP_GRAD_BOXES, (g, image, boxes, ind), q) if F.is_diff
               else _crop_grad_boxes_fwd(F, g, image, boxes, ind, **q))
     return gi, gb, None
+
+
+def _crop_jvp_boxes_fwd(F: Any, image: Any, boxes: Any, ind: Any, tb: Any, crop: tuple[int, int], dt: Any) -> Any:
+    """The crops' tangent for a box tangent ``tb``: the bilinear slopes (TF's box-gradient rule, so this is the
+    transpose of :func:`_crop_grad_boxes_fwd`) times the samples' moves."""
+    b_n, h, w, c = image.shape
+    ch, cw = crop
+    out = np.zeros((boxes.shape[0], ch, cw, c), dtype=dt)
+    for b in range(boxes.shape[0]):
+        y1, x1, y2, x2 = boxes[b]
+        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
+        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
+        if not oky.any() or not okx.any():
+            continue
+        tl, tr, bl, br, yl, xl, _ = _lerp_parts(image[ind[b]], ys[oky], xs[okx], dt)
+        gy = (1 - xl[None, :, None]) * (bl - tl) + xl[None, :, None] * (br - tr)
+        gx = (1 - yl[:, None, None]) * (tr - tl) + yl[:, None, None] * (br - bl)
+        t0, t1, t2, t3 = (dt(v) for v in tb[b])
+        yv, xv = np.arange(ch)[oky].astype(dt), np.arange(cw)[okx].astype(dt)
+        dy = (t0 * (dt(h - 1) - yv * dt(h - 1) / dt(ch - 1)) + t2 * yv * dt(h - 1) / dt(ch - 1) if ch > 1
+              else np.full(yv.shape, dt(0.5 * (h - 1)) * (t0 + t2), dt))
+        dx = (t1 * (dt(w - 1) - xv * dt(w - 1) / dt(cw - 1)) + t3 * xv * dt(w - 1) / dt(cw - 1) if cw > 1
+              else np.full(xv.shape, dt(0.5 * (w - 1)) * (t1 + t3), dt))
+        out[b][np.ix_(oky, okx)] = gy * dy[:, None, None] + gx * dx[None, :, None]
+    return out
+
+
+CROP_JVP_BOXES = defop("crop_and_resize_jvp_boxes", _crop_jvp_boxes_fwd, None)
+
+
+def _crop_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    image, boxes, ind = ins
+    res = None
+    if ts[0] is not None:  # linear in the image; samples outside read 0, not the extrapolation value
+        q = dict(p, extrapolation=0.0)
+        res = applyn(CROP_AND_RESIZE, (ts[0], boxes, ind), q) if F.is_diff else _crop_fwd(F, ts[0], boxes, ind, **q)
+    if ts[1] is not None:
+        q = {"crop": p["crop"], "dt": p["dt"]}
+        r = (applyn(CROP_JVP_BOXES, (image, boxes, ind, ts[1]), q) if F.is_diff
+             else _crop_jvp_boxes_fwd(F, image, boxes, ind, ts[1], **q))
+        res = r if res is None else res + r
+    return res
 
 
 def _crop_raw(image: Any, boxes: Any, ind: Any, crop: tuple[int, int], method: str = "bilinear") -> Tensor:
@@ -179,7 +242,7 @@ def _crop_args(rng: Any) -> tuple[Any, ...]:
     return rng.normal(size=(2, 5, 6, 2)), boxes + rng.uniform(-0.01, 0.01, boxes.shape), np.array([1, 0, 1])
 
 
-CROP_AND_RESIZE = defop("crop_and_resize", _crop_fwd, _crop_vjp, test=[
+CROP_AND_RESIZE = defop("crop_and_resize", _crop_fwd, _crop_vjp, _crop_jvp, test=[
     spec(lambda tf, x, b, i: _crop_raw(x, b, i, (4, 3)), _crop_args, grad=(0, 1), order2=False, tf=False,
          name="bilinear"),
     spec(lambda tf, x, b, i: _crop_raw(x, b, i, (1, 3)), _crop_args, grad=(0, 1), order2=False, tf=False,
@@ -209,7 +272,8 @@ def crop_and_resize(image: Any, boxes: Any, box_indices: Any, crop_size: Any, me
            [3., 4., 4.]], dtype=float32)
     """
     op = "crop_and_resize"
-    x, bx, ind = to_tensor(image), to_tensor(boxes), to_tensor(box_indices)
+    x = to_tensor(image)
+    bx, ind = core.convert_to_tensor(boxes, dtype="float32"), core.convert_to_tensor(box_indices, dtype="int32")
     if method not in ("bilinear", "nearest"):
         raise InvalidArgumentError(f"{op}: method must be 'bilinear' or 'nearest', got {method!r}.")
     xs = tuple(x._value.shape)
@@ -222,15 +286,11 @@ def crop_and_resize(image: Any, boxes: Any, box_indices: Any, crop_size: Any, me
     if ind._value.ndim != 1 or ind._value.shape[0] != bx._value.shape[0]:
         raise InvalidArgumentError(f"{op}: box_indices must be [num_boxes] = [{bx._value.shape[0]}], got shape "
                                    f"{list(ind._value.shape)}.")
-    if ind.dtype.name not in ("int32",):
-        raise InvalidArgumentError(f"{op}: box_indices must be int32, got {ind.dtype.name}.")
     crop = _int_list(crop_size, op, "crop_size")
     if len(crop) != 2:
         raise InvalidArgumentError(f"{op}: crop_size must be [crop_height, crop_width], got {crop}.")
     if min(crop) <= 0:
         raise InvalidArgumentError(f"{op}: crop dimensions must be positive, got {crop}.")
-    if bx.dtype.name != "float32":
-        raise InvalidArgumentError(f"{op}: boxes must be float32, got {bx.dtype.name}.")
     return applyn(CROP_AND_RESIZE, (x, bx, ind), {"crop": (crop[0], crop[1]), "method": method,
                                                   "extrapolation": _F32(extrapolation_value), "dt": _F32})
 
@@ -379,9 +439,7 @@ def extract_glimpse(input: Any, size: Any, offsets: Any, centered: bool = True, 
     [[5.0, 6.0], [9.0, 10.0]]
     """
     op = "extract_glimpse"
-    x = to_tensor(input)
-    if x.dtype.name != "float32":
-        raise InvalidArgumentError(f"{op}: input must be float32, got {x.dtype.name}.")
+    x = core.convert_to_tensor(input, dtype="float32")  # a float64 tensor raises ValueError, as in TF
     if x._value.ndim != 4:
         raise InvalidArgumentError(f"{op}: input must be 4-D [batch, height, width, channels], got shape "
                                    f"{list(x._value.shape)}.")

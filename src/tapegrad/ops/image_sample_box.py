@@ -103,7 +103,7 @@ def _sample(op: str, image_size: Any, bounding_boxes: Any, min_object_covered: A
             area_range: Any, max_attempts: Any, use_image: Any, rnd_for: Any) -> tuple[Tensor, Tensor, Tensor]:
     size_t = to_tensor(image_size)
     if size_t.dtype.name not in _INTS:
-        raise TypeError(f"{op}: image_size must be an integer tensor, got {size_t.dtype.name}.")
+        raise InvalidArgumentError(f"{op}: image_size must be an integer tensor, got {size_t.dtype.name}.")
     size = np.asarray(size_t._value)
     aspect_lo, aspect_hi = _floats(aspect_ratio_range, [0.75, 1.33], "aspect_ratio_range", op)
     area_lo, area_hi = _floats(area_range, [0.05, 1.0], "area_range", op)
