@@ -143,3 +143,12 @@ def test_ssim_multiscale_identical_images_and_gradient() -> None:
         tape.watch(b)
         v = tf.image.ssim_multiscale(a, b, 1.0, power_factors=(0.5, 0.5), filter_size=5)
     assert 0 < float(v) < 1 and tape.gradient(v, b).shape == b.shape
+
+
+@pytest.mark.parametrize("module", ["image_boxes", "image_nms_batched", "image_sample_box", "image_ssim"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"tapegrad.ops.{module}"), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -9,7 +9,7 @@
 >>> scores = tf.constant([[[0.9, 0.1], [0.8, 0.7], [0.3, 0.6]]])
 >>> out = tf.image.combined_non_max_suppression(boxes, scores, 2, 3, clip_boxes=False)
 >>> out.nmsed_scores.numpy().tolist(), out.nmsed_classes.numpy().tolist(), out.valid_detections.numpy().tolist()
-([[0.8999999761581543, 0.699999988079071, 0.6000000238418579]], [[0.0, 1.0, 1.0]], [3])
+([[0.8999999761581421, 0.699999988079071, 0.6000000238418579]], [[0.0, 1.0, 1.0]], [3])
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ over calls as TF's cached kernel; ``seed=0`` or ``None`` is unseeded, as TF's wr
 >>> begin, size, box = tf.image.stateless_sample_distorted_bounding_box(
 ...     [40, 60, 3], tf.zeros([1, 0, 4]), seed=[1, 2], min_object_covered=0.1, use_image_if_no_bounding_boxes=True)
 >>> begin.numpy().tolist(), size.numpy().tolist(), box.shape
-([0, 16, 0], [35, 44, -1], TensorShape([1, 1, 4]))
+([0, 3, 0], [39, 48, -1], TensorShape([1, 1, 4]))
 """
 
 from __future__ import annotations
