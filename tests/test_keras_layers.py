@@ -324,8 +324,11 @@ def test_conv_relu_before_max_pool_runs_pooled_then_relu_with_tf_values_and_grad
     conv = keras.layers.Conv2D(3, 2, activation="relu")
     pool = keras.layers.MaxPooling2D(**pool_kw)
     model = keras.Model(inp, keras.layers.Dense(2)(pool(conv(inp))))
-    folded, skipped = model._fold_plan()
-    assert len(folded) == 2 and not skipped
+    folded, skipped, pooled = model._fold_plan()
+    if case == "strided_same":
+        assert len(folded) == 2 and not skipped and not pooled
+    else:  # a 2×2 pooling: conv, ReLU and pooling as one op (ops/conv_pool.py; its own tests: test_conv_pool.py)
+        assert len(folded) == len(skipped) == len(pooled) == 1
     if case == "all_negative":
         conv.bias.assign(np.full(3, -1.0, np.float32))
         conv.kernel.assign(np.zeros((2, 2, 2, 3), np.float32))
@@ -340,7 +343,10 @@ def test_conv_relu_before_max_pool_runs_pooled_then_relu_with_tf_values_and_grad
         direct = dense(pool(conv(x)))
     np.testing.assert_array_equal(fused.numpy(), direct.numpy())
     for target in [x, conv.kernel, conv.bias, dense.kernel]:
-        np.testing.assert_array_equal(tape.gradient(fused, target).numpy(), tape.gradient(direct, target).numpy())
+        # the one op's filter and bias gradients add the same terms in another order: equal to float32 rounding
+        np.testing.assert_allclose(tape.gradient(fused, target).numpy(), tape.gradient(direct, target).numpy(),
+                                   rtol=0 if case == "strided_same" else 1e-5, atol=0 if case == "strided_same"
+                                   else 1e-6)
     if case == "all_negative":
         assert not tape.gradient(fused, conv.kernel).numpy().any()
 
@@ -349,7 +355,7 @@ def test_conv_relu_keeps_its_order_when_its_output_is_used_elsewhere():
     inp = keras.Input((6, 6, 1))
     h = keras.layers.Conv2D(2, 3, activation="relu")(inp)
     model = keras.Model(inp, [keras.layers.MaxPooling2D()(h), h])
-    assert model._fold_plan() == (frozenset(), frozenset())
+    assert model._fold_plan() == (frozenset(), frozenset(), {})
     x = np.random.default_rng(1).standard_normal((1, 6, 6, 1)).astype(np.float32)
     pooled, h_val = model(x)
     assert h_val.numpy().min() >= 0
@@ -366,7 +372,7 @@ def test_batch_norm_before_global_average_pooling_runs_as_one_pooled_op(compiled
     bn, gap, dense = keras.layers.BatchNormalization(momentum=0.5), keras.layers.GlobalAveragePooling2D(), \
         keras.layers.Dense(3)
     model = keras.Model(inp, dense(gap(bn(inp))))
-    folded, skipped = model._fold_plan()
+    folded, skipped, _ = model._fold_plan()
     assert len(folded) == len(skipped) == 1
     bn.gamma.assign(rng.uniform(0.5, 2.0, 4).astype(np.float32))
     bn.beta.assign(rng.standard_normal(4).astype(np.float32))

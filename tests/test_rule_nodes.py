@@ -12,6 +12,7 @@ import tapegrad as tf
 from tapegrad._dispatch import applyn
 from tapegrad._registry import OPS
 from tapegrad.ops import rnn_ops
+from tapegrad.ops.conv_pool import conv2d_bias_act_maxpool
 from tapegrad.ops.convolution import conv2d_bias_act
 
 
@@ -29,6 +30,8 @@ CASES = {
     "conv2d_c1": (lambda x, k: tf.nn.conv2d(x, k, 1, "VALID"), (2, 5, 6, 1), (3, 2, 1, 4), "conv2d_grad"),
     "conv_bias_relu": (lambda x, k: conv2d_bias_act(x, k[..., :2], k[0, 0, 0, 2:4] * 0.3, 1, "SAME", 1, "relu"),
                        (2, 4, 5, 3), (3, 3, 3, 4), "conv2d_bias_act_grad"),
+    "conv_bias_relu_pool": (lambda x, k: conv2d_bias_act_maxpool(x, k[..., :2], k[0, 0, 0, 2:4] * 0.3, 1, "VALID"),
+                            (2, 7, 6, 1), (3, 3, 1, 4), "conv2d_bias_act_maxpool_grad"),
     "batch_norm": (_bn, (4, 3, 3, 2), (2, 2), "fused_batch_norm_train_grad"),
     "lstm": (lambda x, k: rnn_ops.lstm_sequence(x, k[0, :3], None, tf.zeros([2, 2], tf.float64),
                                                 tf.ones([2, 2], tf.float64), k[1, :2])[0], (2, 4, 3), (2, 3, 8),

@@ -25,6 +25,7 @@ from . import bitwise_ops, quantization_ops  # noqa: F401
 from . import random_distributions, random_extra, random_candidates  # noqa: F401
 from . import signal_ext  # noqa: F401
 from . import convolution_nd  # noqa: F401
+from . import conv_pool  # noqa: F401  (Conv2D(relu) → MaxPooling2D as one op)
 from . import distribute_losses  # noqa: F401  (tf.nn.compute_average_loss, scale_regularization_loss)
 from . import image_color, image_nms, image_transform  # noqa: F401  (kprep)
 from . import linalg_ext, math_ext, array_ext, sobol  # noqa: F401  (sci)

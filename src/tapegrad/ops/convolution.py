@@ -1000,17 +1000,27 @@ def conv2d_bias_act(x: Any, filters: Any, bias: Any, strides: Any, padding: str,
     >>> y.numpy().reshape(-1).tolist()
     [0.0]
     """
+    args = _fused_args(x, filters, bias, strides, padding, dilations, activation, "conv2d_bias_act")
+    if args is None:  # the general checks and messages are conv2d's
+        x, f = pair(x, filters, "conv2d")
+        y = conv2d(x, f, strides, padding, dilations=dilations)
+        y = y if bias is None else bias_add(y, pair(x, bias, "bias_add")[1])
+        return activations.relu(y) if activation == "relu" else y
+    return applyn(CONV2D_BIAS_ACT, *args)
+
+
+def _fused_args(x: Any, filters: Any, bias: Any, strides: Any, padding: Any, dilations: Any, activation: str,
+                op: str) -> tuple[tuple[Tensor, ...], dict[str, Any]] | None:
+    """The inputs and parameters of :data:`CONV2D_BIAS_ACT` (and of ops built like it: ``op`` names it in
+    messages) for a layer's call, or None where conv2d's own checks and messages should run."""
     if activation not in _FUSED_ACTS:
-        raise ValueError(f"conv2d_bias_act: activation must be one of {_FUSED_ACTS}, got {activation!r}")
+        raise ValueError(f"{op}: activation must be one of {_FUSED_ACTS}, got {activation!r}")
     x, f = pair(x, filters, "conv2d")
     b = None if bias is None else pair(x, bias, "bias_add")[1]
     xs, fs = tuple(x._value.shape), tuple(f._value.shape)
     if (len(xs) != 4 or len(fs) != 4 or fs[2] == 0 or xs[3] % fs[2] or fs[3] % (xs[3] // fs[2])
             or x._value.dtype.kind != "f" or (b is not None and tuple(b._value.shape) != (fs[3],))):
-        # the general checks and messages are conv2d's
-        y = conv2d(x, f, strides, padding, dilations=dilations)
-        y = y if b is None else bias_add(y, b)
-        return activations.relu(y) if activation == "relu" else y
+        return None
     key = (_plain_key(strides), padding if type(padding) is str else None, _plain_key(dilations), xs[1:3], fs[:2])
     geo = _FUSED_GEO.get(key)
     if geo is None:
@@ -1026,8 +1036,7 @@ def conv2d_bias_act(x: Any, filters: Any, bias: Any, strides: Any, padding: str,
     tapes, tracer = local.tapes, local.tracer
     # a tape (not only a trace) records: keep the patch matrix for the filter gradient, also in a compiled program
     keep = bool(tapes) and (tracer is None or any(t is not tracer for t in tapes))
-    p = {"strides": s, "dil": d, "pads": pads, "groups": xs[3] // fs[2], "act": activation, "keep": keep}
-    return applyn(CONV2D_BIAS_ACT, ins, p)
+    return ins, {"strides": s, "dil": d, "pads": pads, "groups": xs[3] // fs[2], "act": activation, "keep": keep}
 
 
 

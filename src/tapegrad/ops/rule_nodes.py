@@ -29,6 +29,7 @@ from .._tensor import Tensor, make, make_with_id
 #: Ops whose first-order rule is recorded as one node in a compiled program (their raw rules are the fast ones).
 RULE_NODE_OPS = frozenset({
     "relu", "bias_add", "max_pool2d", "fused_batch_norm_train", "lstm_sequence", "conv2d", "conv2d_bias_act",
+    "conv2d_bias_act_maxpool",
 })
 
 #: Of those, the ones whose rules are elementwise or reductions: under ``jit_compile=True`` they stay composite graph

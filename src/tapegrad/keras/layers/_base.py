@@ -67,14 +67,20 @@ def _context_stack() -> list[_CallContext]:
 
 # A functional model folds two kinds of layer pairs (``models/model.py``, ``Functional._fold_plan``): it runs
 # Conv2D(activation="relu") without its ReLU when a max pooling follows (ReLU then runs on the pooled result: max
-# and ReLU commute), and BatchNormalization with the GlobalAveragePooling2D that follows in one op. The layer being
-# run that way, per thread (None otherwise).
+# and ReLU commute) or, for a 2×2 pooling after a stride-1 convolution, the convolution, ReLU and pooling as one op
+# (``pool``: the pooling layer), and BatchNormalization with the GlobalAveragePooling2D that follows in one op. The
+# layer being run that way, per thread (None otherwise).
 _FOLDED = threading.local()
 
 
 def _folded(layer: Layer) -> bool:
     """``layer`` is being run by its model with the next layer's work folded in (see ``_FOLDED``)."""
     return getattr(_FOLDED, "layer", None) is layer
+
+
+def _folded_pool(layer: Layer) -> Layer | None:
+    """The 2×2 ``MaxPooling2D`` whose work the model folds into ``layer`` (a ``Conv2D``) as a whole, or None."""
+    return getattr(_FOLDED, "pool", None) if getattr(_FOLDED, "layer", None) is layer else None
 
 
 def _outer_training() -> bool | None:

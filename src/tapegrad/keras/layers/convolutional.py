@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...ops import conv_pool as _conv_pool
 from ...ops import convolution as _convolution
 from ...ops import matmul as _matmul
+from ...ops import pooling as _pooling
 from ...ops import shape_ops as _shape_ops
 from ...ops import tiling as _tiling
 from .. import activations, backend, initializers, regularizers
-from ._base import InputSpec, Layer, _folded
+from ._base import InputSpec, Layer, _folded, _folded_pool
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
            "conv_output_length", "normalize_tuple", "normalize_padding", "normalize_data_format"]
@@ -235,6 +237,9 @@ class _Conv(Layer):
         deferred = act == "relu" and _folded(self)  # its model runs ReLU after the max pooling that follows
         if deferred:
             act = "linear"
+            pool = _folded_pool(self)
+            if pool is not None:  # its model folds the 2×2 max pooling that follows in: one op
+                return self._conv_relu_pool(x, pool)
         if (act is not None and self.rank == 2 and not first and type(self)._convolve is _Conv._convolve
                 and len(x.shape) == 4):
             # convolution, bias and ReLU as one op (the same values; less memory traffic)
@@ -249,6 +254,19 @@ class _Conv(Layer):
         if first:
             y = _to_first(y, self.rank)
         return y if deferred else self.activation(y)
+
+    def _conv_relu_pool(self, x: Any, pool: Layer) -> Any:
+        """``pool(self(x))`` for a 2×2 ``MaxPooling2D`` (valid padding) after this stride-1 convolution with ReLU
+        (channels last): one op, :func:`ops.conv_pool.conv2d_bias_act_maxpool`."""
+        bias = self.bias.value if self.use_bias else None
+        kernel = self.kernel.value
+        padding = self.padding.upper()
+        conv_hw = [conv_output_length(n, k, self.padding, 1) for n, k in zip(x.shape[1:3], self.kernel_size)]
+        if None in conv_hw or min(conv_hw) >= 2:
+            return _conv_pool.conv2d_bias_act_maxpool(x, kernel, bias, 1, padding, 1, "relu")
+        y = _convolution.conv2d_bias_act(x, kernel, bias, 1, padding, 1, "linear")
+        pool.compute_output_shape(tuple(y.shape))  # the pooling layer's own error for a too small input
+        return _pooling.max_pool2d_relu(y, 2, 2, "VALID")
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

@@ -30,6 +30,7 @@ import numpy as np
 from ... import _nest
 from ..._tensor import Tensor, _TensorLike
 from ...ops import core as _core
+from ...ops.conv_pool import phase_path as _phase_path
 from .. import backend
 from ..activations import relu as _relu
 from ..layers._base import _FOLDED, InputLayer, KerasTensor, Layer, Node, _CallContext, _context_stack
@@ -182,6 +183,13 @@ class Model(Trainer, Layer):
 
 # --------------------------------------------------------------------------------------------------------------
 # functional models
+
+
+def _pool_folds(conv: _Conv, pool: _Pooling) -> bool:
+    """A ``Conv2D(relu)`` → ``MaxPooling2D`` pair that runs as one op (see ``Functional._fold_plan``)."""
+    return (tuple(pool.pool_size) == (2, 2) and tuple(pool.strides) == (2, 2) and pool.padding == "valid"
+            and conv.built and _phase_path((0, 0, 0, 0), tuple(conv.kernel.shape), conv.strides, conv.dilation_rate,
+                                           conv.groups))
 
 
 def _input_structure(inputs: Any) -> Any:
@@ -380,7 +388,7 @@ class Functional(Model):
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         flat = self._flatten_call_inputs(inputs)
         values: dict[int, Any] = {id(t): v for t, v in zip(self._flat_inputs, flat)}
-        folded, skipped = self._fold_plan()
+        folded, skipped, pooled = self._fold_plan()
         stack = _context_stack()
         stack.append(_CallContext(training))
         try:
@@ -392,12 +400,13 @@ class Functional(Model):
                     x = values[id(args[0])]
                     if id(node) in folded:  # runs with the next layer's work folded in (see _fold_plan)
                         _FOLDED.layer = node.layer
+                        _FOLDED.pool = pooled.get(id(node))
                         try:
                             result = node.layer(x)
                         finally:
-                            _FOLDED.layer = None
+                            _FOLDED.layer = _FOLDED.pool = None
                     elif id(node) in skipped:
-                        result = x  # the batch norm before it returned the pooled values
+                        result = x  # the layer before it returned the pooled values
                         if getattr(result, "_keras_mask", None) is not None:
                             result._keras_mask = None  # as the pooling's output: no mask
                     else:
@@ -419,15 +428,18 @@ class Functional(Model):
             stack.pop()
         return _nest.map_structure(lambda t: values[id(t)], self._outputs_struct)
 
-    def _fold_plan(self) -> tuple[frozenset[int], frozenset[int]]:
+    def _fold_plan(self) -> tuple[frozenset[int], frozenset[int], dict[int, Layer]]:
         """Layer pairs :meth:`call` runs folded, where the first layer's output feeds only the second (no
-        activity regularizers, which would see the values in between; no overridden calls): ``(folded, skipped)``
-        node ids, computed once per graph. A folded node's layer runs with ``layers._base._folded`` true.
+        activity regularizers, which would see the values in between; no overridden calls): ``(folded, skipped,
+        pooled)`` node ids, computed once per graph. A folded node's layer runs with ``layers._base._folded`` true.
 
         * 2-D channels-last ``Conv2D(activation="relu")`` → ``MaxPooling2D`` (channels last): both are folded; the
           convolution runs without its ReLU and the pooling runs ``max_pool2d_relu`` (ReLU on the pooled size).
           ``relu(max(window)) == max(relu(window))``, and the gradient is TF's: where the window's maximum is
           positive both route to its first maximum; otherwise both give zeros (ReLU's gradient at 0 is 0).
+          When the pooling is 2×2 (stride 2, valid) and the convolution has stride 1, no dilation or groups and
+          few input channels (``ops.conv_pool.phase_path``), the convolution node runs both layers as one op,
+          ``conv2d_bias_act_maxpool`` (``pooled`` maps it to the pooling layer), and the pooling node is skipped.
         * ``BatchNormalization`` (last axis) → ``GlobalAveragePooling2D`` (channels last, no ``keepdims``): the
           batch norm returns the pooled values (``folded``; in training one op that never makes the normalised
           activations), the pooling layer is not run (``skipped``). The same values to float rounding.
@@ -448,7 +460,7 @@ class Functional(Model):
             return (not node.kwargs and len(node.args) == 1 and type(node.args[0]) is KerasTensor
                     and node.layer._activity_regularizer is None)
 
-        folded, skipped = set(), set()
+        folded, skipped, pooled = set(), set(), {}
         for node in self._nodes:
             second = node.layer
             if not chained(node) or uses.get(id(node.args[0])) != 1 or id(node.args[0]) not in producer:
@@ -462,13 +474,17 @@ class Functional(Model):
                     and isinstance(first, _Conv) and type(first).call is _Conv.call and first.rank == 2
                     and type(first)._convolve is _Conv._convolve and first.activation is _relu):
                 folded.add(id(first_node))
-                folded.add(id(node))
+                if _pool_folds(first, second):
+                    pooled[id(first_node)] = second
+                    skipped.add(id(node))
+                else:
+                    folded.add(id(node))
             elif (type(second) is GlobalAveragePooling2D and not second.keepdims
                   and type(first) is BatchNormalization and first.axis in (-1, 3)
                   and first.compute_dtype == second.compute_dtype):
                 folded.add(id(first_node))
                 skipped.add(id(node))
-        result = (frozenset(folded), frozenset(skipped))
+        result = (frozenset(folded), frozenset(skipped), pooled)
         self.__dict__["_fold_plan_cache"] = (self._nodes, result)
         return result
 
