@@ -26,6 +26,26 @@ def test_py_function_with_inputs_runs_once_per_call() -> None:
     assert len(calls) == 3  # the call that traced runs it once, not once in the trace and again in the program
 
 
+def test_differentiated_py_function_runs_its_body_once_per_call() -> None:
+    calls: list[int] = []
+
+    def cube(x: tf.Tensor) -> tf.Tensor:
+        calls.append(1)
+        return x * x * x
+
+    @tf.function
+    def f(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.py_function(cube, [x], tf.float32)
+        return y, tape.gradient(y, x)
+
+    got = [tuple(float(v) for v in f(tf.constant(float(i)))) for i in range(4)]
+    assert got == [(0.0, 0.0), (1.0, 3.0), (8.0, 12.0), (27.0, 27.0)]
+    # TF's count: its gradient reuses the tape the forward recorded (it was 1 + 2 per call before: 9 here)
+    assert len(calls) == 4
+
+
 def test_py_function_whose_result_is_unused_still_runs_every_call() -> None:
     calls: list[float] = []
 

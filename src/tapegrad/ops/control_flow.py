@@ -34,7 +34,7 @@ from .._shape import TensorShape
 from .._strings import is_text, to_bytes_array
 from .._tape import Tape, local
 from .._tensor import Tensor, Variable, _TensorLike, make
-from ..compiler.host import prime_slot, run_once
+from ..compiler.host import prime_slot, run_once, same_values
 from ..errors import InvalidArgumentError, OutOfRangeError
 from ._common import to_tensor
 from .core import convert_to_tensor, identity, zeros
@@ -1247,18 +1247,21 @@ def _touts(Tout: Any, op: str) -> tuple[list[Any], bool]:
     return [_dtypes.as_dtype(Tout)], False
 
 
-def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any, prime: Any = None) -> tuple[Any, ...]:
+def _pyfunc_fwd(F: Any, *vals: Any, func: Any, touts: Any, box: Any, prime: Any = None,
+                record: Any = (False,)) -> tuple[Any, ...]:
     # prime: inside a compiled function, the body runs once per call (compiler/host.py run_once)
-    return run_once(prime, vals, lambda: _pyfunc_call(vals, func, touts, box))
+    # record[0]: a compiled program also differentiates this op, so the body runs under its own tape here and the
+    # gradient op reuses that tape (the body runs once per call, as TF's EagerPyFunc with its tape cache)
+    return run_once(prime, vals, lambda: _pyfunc_call(vals, func, touts, box, record[0]))
 
 
-def _pyfunc_call(vals: Any, func: Any, touts: Any, box: Any) -> tuple[Any, ...]:
+def _pyfunc_call(vals: Any, func: Any, touts: Any, box: Any, record: bool = False) -> tuple[Any, ...]:
     xp = NUMPY
     inputs = [make(v, xp) for v in vals]
     saved = _pause()
     tape = None
     try:
-        if saved[0]:
+        if saved[0] or record:
             from ..gradient_tape import GradientTape
 
             # the body's own tape: the op's gradient is the gradient of the body (TF's EagerPyFunc)
@@ -1307,17 +1310,21 @@ def _body_gradients(tape: Any, inputs: list[Any], outs: list[Any], g: Any) -> li
             np.zeros((), x._value.dtype) if gr is None else gr._value for x, gr in zip(inputs, grads)]
 
 
-def _pyfunc_grad_fwd(F: Any, *vals: Any, func: Any, touts: Any, n_in: int) -> tuple[Any, ...]:
-    """The gradient as its own op (a compiled program replays it): the body again under a tape, then its
-    gradient for the upstream values ``vals[n_in:]``."""
-    box: list[Any] = []
-    saved = _pause()
-    local.tapes = (Tape(False, False),)  # so that _pyfunc_fwd records the body on its own tape
-    try:
-        _pyfunc_call(vals[:n_in], func, touts, box)
-    finally:
-        _resume(saved)
-    tape, inputs, outs = box[-1]
+def _pyfunc_grad_fwd(F: Any, *vals: Any, func: Any, touts: Any, n_in: int, box: Any = ()) -> tuple[Any, ...]:
+    """The gradient as its own op (a compiled program replays it): the gradient of the body's tape for the upstream
+    values ``vals[n_in:]``. The tape is the forward's (``box``, filled by the forward op of the same call) when it
+    recorded one on these inputs; otherwise the body runs again under a tape."""
+    if box and box[-1][0] is not None and same_values(tuple(t._value for t in box[-1][1]), vals[:n_in]):
+        tape, inputs, outs = box[-1]
+    else:
+        fresh: list[Any] = []
+        saved = _pause()
+        local.tapes = (Tape(False, False),)  # so that _pyfunc_call records the body on its own tape
+        try:
+            _pyfunc_call(vals[:n_in], func, touts, fresh)
+        finally:
+            _resume(saved)
+        tape, inputs, outs = fresh[-1]
     return tuple(np.zeros((), v.dtype) if r is None else r
                  for v, r in zip(vals[:n_in], _body_gradients(tape, inputs, outs, vals[n_in:])))
 
@@ -1332,7 +1339,9 @@ def _pyfunc_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> tuple
     if local.tracer is not None:
         # inside a compiled function's trace: the gradient is an op of its own, so that the program re-runs the
         # body on each call's values (the forward's body tape holds the trace-time values)
-        res = applyn(PY_FUNCTION_GRAD, (*ins, *g), {"func": p["func"], "touts": p["touts"], "n_in": len(ins)})
+        p["record"][0] = True  # the program's forward records the body's tape for this gradient op
+        res = applyn(PY_FUNCTION_GRAD, (*ins, *g), {"func": p["func"], "touts": p["touts"], "n_in": len(ins),
+                                                    "box": p["box"]})
         return tuple(r if need and x._value.dtype.kind in "fcV" else None for r, x, need in zip(res, ins, needs))
     tape, inputs, outs = p["box"][-1]
     raw = not F.is_diff
@@ -1398,7 +1407,8 @@ def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: A
     if not args:  # nothing to record an op on: in a trace, a host call the program makes on every call (as TF)
         outs = _in_program(lambda: _pyfunc_call((), func, touts, []), ())
     else:
-        outs = applyn(PY_FUNCTION, tuple(args), {"func": func, "touts": touts, "box": [], "prime": prime_slot()})
+        outs = applyn(PY_FUNCTION, tuple(args), {"func": func, "touts": touts, "box": [], "prime": prime_slot(),
+                                                  "record": [False]})
     if _tensor._tracing is not None and _tensor._tracing():
         for o in outs:  # in a traced function the results' static shape is unknown, as TF's
             _tensor._relaxed_shapes[id(o._value)] = TensorShape(None)
