@@ -372,6 +372,40 @@ def tridiagonal_solve_sequence_and_matrix(tf: Any) -> Any:
             tf.linalg.tridiagonal_solve(dense, rhs, diagonals_format="matrix"))
 
 
+def _shifted_singular(n: int, seed: int) -> np.ndarray:
+    """A symmetric tridiagonal matrix minus one of its eigenvalues (numerically singular: inverse iteration)."""
+    rng = np.random.default_rng(seed)
+    main, off = rng.normal(size=n), rng.normal(size=n - 1)
+    lam = np.linalg.eigvalsh(np.diag(main) + np.diag(off, 1) + np.diag(off, -1))[2]
+    return np.stack([np.r_[off, 0.0], main - lam, np.r_[0.0, off]])
+
+
+@case
+def tridiagonal_solve_perturb_singular(tf: Any) -> Any:
+    d = _shifted_singular(6, 11)
+    zero_col = np.array([[1.0, 0, 2, 0], [0, 0, 3, 1], [0, 0, 1, 1]])
+    tiny = np.array([[1e-30, 1, 0], [1e-30, 1e-30, 2], [0, 1, 1e-30]])
+    return (tf.linalg.tridiagonal_solve(tf.constant(d), tf.ones([6, 1], tf.float64), perturb_singular=True),
+            tf.linalg.tridiagonal_solve(tf.constant(d, tf.float32), tf.ones([6, 1]), perturb_singular=True),
+            tf.linalg.tridiagonal_solve(tf.constant(zero_col), tf.constant(_mat(4, 2, seed=12)),
+                                        perturb_singular=True),
+            tf.linalg.tridiagonal_solve(tf.constant(tiny), tf.constant([[1e20], [3.0], [-2.0]], tf.float64),
+                                        perturb_singular=True),
+            tf.linalg.tridiagonal_solve(tf.zeros([3, 1]), tf.constant([[2.0]]), perturb_singular=True))
+
+
+@case
+def tridiagonal_solve_perturb_singular_gradient_and_batch(tf: Any) -> Any:
+    return _grad(tf, lambda d, r: tf.linalg.tridiagonal_solve(d, r, perturb_singular=True), _mat(3, 3, 5, seed=13),
+                 _mat(3, 5, 2, seed=14))
+
+
+@case
+def tridiagonal_solve_perturb_needs_pivoting(tf: Any) -> Any:
+    return tf.linalg.tridiagonal_solve(tf.constant(_tri((), 4)), tf.ones([4, 1], tf.float64), partial_pivoting=False,
+                                       perturb_singular=True)
+
+
 @case
 def tridiagonal_solve_matrix_gradient(tf: Any) -> Any:
     d = _tri((), 4, 7)

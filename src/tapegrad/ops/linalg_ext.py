@@ -777,8 +777,87 @@ def _gtsv(diags: np.ndarray, b: np.ndarray, pivot: bool) -> np.ndarray:
     return x
 
 
-def _trisolve_fwd(F: Any, diags: Any, b: Any, pivot: bool) -> Any:
-    return F.asarray(_gtsv(np.asarray(diags), np.asarray(b), pivot))
+def _perturbed(tol: Any, pivot: Any, row: np.ndarray, safemin: Any, bignum: Any) -> tuple[Any, np.ndarray]:
+    """LAPACK xLAGTS's guard for a back-substitution pivot below one: push it away from zero by ``tol``, ``2 tol``,
+    ``4 tol``, ... (keeping its sign) until neither ``1/pivot`` nor ``row/pivot`` can overflow, or, for a pivot
+    below the underflow threshold with a small enough row, rescale both by ``bignum`` instead."""
+    size = abs(pivot)
+    if size >= 1:
+        return pivot, row
+    step = np.copysign(max(abs(tol), safemin), np.real(pivot)).astype(type(safemin))
+    biggest = np.abs(row).max(initial=0)
+    while size < 1:
+        if size < safemin and size != 0 and biggest * safemin <= size:
+            return pivot * bignum, row * bignum
+        if size >= safemin and biggest <= size * bignum:
+            break
+        pivot, step = pivot + step, step * 2
+        size = abs(pivot)
+    return pivot, row
+
+
+def _gtsv_perturbed(sup: np.ndarray, main: np.ndarray, sub: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One system ``A x = b`` (``b``: ``[M, K]``) by row-pivoted LU (LAPACK xLAGTF's scaled pivot choice) with the
+    forward solve fused in, then back substitution that perturbs tiny pivots of U by multiples of
+    ``eps * max|U|`` (TF's ``perturb_singular``: a finite answer for a numerically singular matrix, as inverse
+    iteration needs)."""
+    m = main.shape[0]
+    rt = np.finfo(main.dtype).dtype.type
+    eps, safemin = rt(np.finfo(rt).eps), rt(np.finfo(rt).tiny)
+    bignum = rt(1) / safemin
+    x = b.copy()
+    if m == 0:
+        return x
+    u = np.zeros((m, 3), main.dtype)  # U's diagonal, super-diagonal and (after interchanges) second super-diagonal
+    u[0, 0], u[0, 1] = main[0], sup[0] if m > 1 else 0
+    max_u = max(abs(u[0, 0]), abs(u[0, 1]))
+    scale1 = abs(u[0, 0]) + abs(u[0, 1])
+    for k in range(m - 1):
+        u[k + 1, 0] = main[k + 1]
+        scale2 = abs(sub[k + 1]) + abs(main[k + 1]) + (abs(sup[k + 1]) if k < m - 2 else 0)
+        next_sup = sup[k + 1] if k < m - 2 else 0
+        if sub[k + 1] == 0:
+            scale1 = scale2
+            u[k + 1, 1] = next_sup
+        else:
+            piv1 = 0 if u[k, 0] == 0 else abs(u[k, 0]) / scale1
+            if abs(sub[k + 1]) / scale2 <= piv1:  # keep the row order
+                scale1 = scale2
+                f = sub[k + 1] / u[k, 0]
+                u[k + 1, 0] = main[k + 1] - f * u[k, 1]
+                u[k + 1, 1] = next_sup
+                x[k + 1] = x[k + 1] - f * x[k]
+            else:  # interchange rows k and k+1
+                f = u[k, 0] / sub[k + 1]
+                u[k, 0], u[k + 1, 0] = sub[k + 1], u[k, 1] - f * main[k + 1]
+                u[k, 1], u[k, 2], u[k + 1, 1] = main[k + 1], next_sup, -f * next_sup
+                x[k], x[k + 1] = x[k + 1].copy(), x[k] - f * x[k + 1]
+        if k < m - 2:
+            max_u = max(max_u, np.abs(u[k]).max())
+    max_u = max(max_u, abs(u[m - 1, 0]))
+    tol = eps * max_u
+    for k in range(m - 1, -1, -1):
+        row = x[k].copy()
+        if k + 1 < m:
+            row -= u[k, 1] * x[k + 1]
+        if k + 2 < m:
+            row -= u[k, 2] * x[k + 2]
+        pivot, row = _perturbed(tol, u[k, 0], row, safemin, bignum)
+        x[k] = row * (1 / pivot)
+    return x
+
+
+def _trisolve_fwd(F: Any, diags: Any, b: Any, pivot: bool, perturb: bool = False) -> Any:
+    if not perturb:
+        return F.asarray(_gtsv(np.asarray(diags), np.asarray(b), pivot))
+    diags, b = np.asarray(diags), np.asarray(b)
+    batch = np.broadcast_shapes(diags.shape[:-2], b.shape[:-2])
+    diags = np.broadcast_to(diags, batch + diags.shape[-2:])
+    x = np.array(np.broadcast_to(b, batch + b.shape[-2:]), dtype=np.result_type(diags, b))
+    with np.errstate(all="ignore"):
+        for i in np.ndindex(batch):
+            x[i] = _gtsv_perturbed(diags[i][0], diags[i][1], diags[i][2], x[i])
+    return F.asarray(x)
 
 
 def _adjoint_diags(F: Any, diags: Any) -> Any:
@@ -916,8 +995,10 @@ def tridiagonal_solve(diagonals: Any, rhs: Any, diagonals_format: str = "compact
     sub-diagonal with its first entry ignored), ``'sequence'`` (a tuple of three ``[..., M]`` tensors) or
     ``'matrix'`` ``[..., M, M]`` (only its tridiagonal part is read). ``rhs``: ``[..., M]`` or ``[..., M, K]``
     (``[..., K, M]`` with ``transpose_rhs``). ``partial_pivoting`` swaps rows like LAPACK's gtsv; without it a
-    zero pivot gives NaN. Differentiable in both inputs (the gradient of the diagonals is zero at the ignored
-    entries, as TF).
+    zero pivot gives NaN. ``perturb_singular`` (with pivoting) perturbs tiny pivots of the LU by multiples
+    of ``eps * max|U|`` so that a (numerically) singular system still gets a finite solution, as inverse iteration
+    for eigenvectors needs; it runs one matrix at a time. Differentiable in both inputs (the gradient of the
+    diagonals is zero at the ignored entries, as TF).
 
     >>> import tapegrad as tf
     >>> d = tf.constant([[1.0, 1.0, 0.0], [2.0, 2.0, 2.0], [0.0, 1.0, 1.0]])
@@ -928,9 +1009,9 @@ def tridiagonal_solve(diagonals: Any, rhs: Any, diagonals_format: str = "compact
     from . import shape_ops as _so
 
     op = "tridiagonal_solve"
-    if perturb_singular:
-        raise NotImplementedError("tridiagonal_solve: perturb_singular=True is not supported; TF's CPU kernel "
-                                  "needs partial pivoting for it and tapegrad has no singular perturbation.")
+    if perturb_singular and not partial_pivoting:
+        raise ValueError(f"{op}: perturb_singular=True needs partial_pivoting=True (the perturbation acts on the "
+                         f"pivots of the row-pivoted LU).")
     d = _compact(diagonals, diagonals_format, op)
     _tri_kind(d, op)
     b = to_tensor(rhs)
@@ -947,7 +1028,7 @@ def tridiagonal_solve(diagonals: Any, rhs: Any, diagonals_format: str = "compact
     if _shape(b)[-2] != m:
         raise InvalidArgumentError(f"{op}: rhs has {_shape(b)[-2]} rows (shape {_shape(to_tensor(rhs))}) but the "
                                    f"system has M = {m}.")
-    x = applyn(TRIDIAG_SOLVE, (d, b), {"pivot": bool(partial_pivoting)})
+    x = applyn(TRIDIAG_SOLVE, (d, b), {"pivot": bool(partial_pivoting), "perturb": bool(perturb_singular)})
     return x[..., 0] if vector else x
 
 
