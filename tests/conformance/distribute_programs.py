@@ -265,6 +265,33 @@ def prog_keras_fit(tf: Any) -> Any:
 
 
 @program
+def prog_keras_fit_distributed_datasets(tf: Any) -> Any:
+    """fit/evaluate/predict on strategy.experimental_distribute_dataset and distribute_datasets_from_function
+    results (Keras takes them as they are; TF reports the first pipeline's length for the latter)."""
+    s = mirrored(tf)
+    x, y = data(16)
+    with s.scope():
+        model = _model(tf)
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    dist = s.experimental_distribute_dataset(tf.data.Dataset.from_tensor_slices((x, y)).batch(8))
+    first = model.fit(dist, epochs=2, verbose=0).history
+
+    def fn(ctx: Any) -> Any:
+        return tf.data.Dataset.from_tensor_slices((x, y)).shard(ctx.num_input_pipelines, ctx.input_pipeline_id) \
+            .batch(ctx.get_per_replica_batch_size(8))
+
+    from_fn = s.distribute_datasets_from_function(fn)
+    second = model.fit(from_fn, epochs=2, verbose=0).history
+    ev = model.evaluate(dist, verbose=0, return_dict=True)
+    return {"cardinality": int(dist.cardinality),
+            "history": [{k: [round(float(v), 5) for v in vals] for k, vals in sorted(h.items())}
+                        for h in (first, second)],
+            "weights": [enc_array(w) for w in model.get_weights()],
+            "evaluate": {k: round(float(v), 5) for k, v in sorted(ev.items())},
+            "predict": enc_array(model.predict(dist, verbose=0)[:4])}
+
+
+@program
 def prog_keras_custom_loop(tf: Any) -> Any:
     s = mirrored(tf)
     x, y = data(8)

@@ -196,6 +196,11 @@ class DistributedDataset:
     def element_spec(self) -> Any:
         return getattr(self._dataset, "element_spec", None)
 
+    @property
+    def cardinality(self) -> np.int64:
+        """The steps of one pass (a NumPy int64, as TF's property; -1 infinite, -2 unknown)."""
+        return np.int64(self._dataset.cardinality().numpy())
+
     def reduce(self, initial_state: Any, reduce_fn: Callable[[Any, Any], Any]) -> Any:
         """``reduce_fn(state, element)`` over every step's (distributed) element, from ``initial_state``."""
         state = initial_state
@@ -231,15 +236,34 @@ class DistributedDatasetsFromFunction(DistributedDataset):
         self._dataset = self._datasets[0]
 
     def __iter__(self) -> DistributedIterator:
+        return DistributedIterator(self._strategy, self.local_groups(), list, self.element_spec)
+
+    def local_groups(self) -> Iterator[list[Any]]:
+        """Each step's elements of this worker's replicas, in replica order."""
         n = self._strategy._num_local
         if len(self._datasets) == n:
-            source: Iterator[Any] = zip(*[iter(d) for d in self._datasets])
-        else:
-            source = _chunks(iter(self._datasets[0]), n)
-        return DistributedIterator(self._strategy, source, list, self.element_spec)
+            return (list(group) for group in zip(*[iter(d) for d in self._datasets]))
+        return _chunks(iter(self._datasets[0]), n)
 
     def __deepcopy__(self, memo: Any) -> DistributedDatasetsFromFunction:
         return type(self)(self._strategy, self._fn, self._options)
+
+
+class LocalShares(tuple):  # noqa: SLOT001 - one attribute, set once
+    """One step of a distributed dataset made from a function, as Keras's ``fit`` reads it: the tuple
+    ``(x, y, sample_weight)`` of this worker's replica batches joined (for code that wants one batch) and
+    ``shares``, the replicas' own ``(x, y, sample_weight)`` batches, which a strategy's step uses as they are."""
+
+    shares: list[Any]
+
+    @classmethod
+    def of(cls, shares: list[Any]) -> LocalShares:
+        def join(*xs: Any) -> Any:
+            return None if xs[0] is None else np.concatenate([np.asarray(x) for x in xs])
+
+        out = cls(nest.map_structure(join, *shares) if len(shares) > 1 else shares[0])
+        out.shares = shares
+        return out
 
 
 def _chunks(it: Iterator[Any], n: int) -> Iterator[list[Any]]:

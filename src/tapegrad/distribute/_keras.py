@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _context
 from ._context import ReduceOp, _local
-from ._input import split_element
+from ._input import LocalShares, split_element
 from ._values import _MIRRORED, mirrored_info
 
 
@@ -110,7 +110,8 @@ def keras_step(model: Any, name: str, data: Any) -> Any:
     if strategy is None or strategy.num_replicas_in_sync == 1:
         return NotImplemented
     n = strategy._num_local
-    shares = split_element(data, strategy._rank * n, n, strategy.num_replicas_in_sync)
+    shares = list(data.shares) if isinstance(data, LocalShares) else \
+        split_element(data, strategy._rank * n, n, strategy.num_replicas_in_sync)
     saved = getattr(_local, "grad_reduce", ReduceOp.SUM)
     _local.grad_reduce = ReduceOp.MEAN  # Keras divides each replica's mean loss by the replica count: SUM of those
     try:

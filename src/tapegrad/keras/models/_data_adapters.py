@@ -30,11 +30,22 @@ OUT_OF_DATA = ("Your input ran out of data; interrupting training. Make sure tha
 
 
 def _is_dataset(x: Any) -> bool:
+    if _is_distributed(x):
+        return True
     if not type(x).__module__.startswith("tapegrad.data"):
         return False
     from ...data import Dataset
 
     return isinstance(x, Dataset)
+
+
+def _is_distributed(x: Any) -> bool:
+    """A ``strategy.experimental_distribute_dataset`` / ``distribute_datasets_from_function`` result."""
+    if not type(x).__module__.startswith("tapegrad.distribute"):
+        return False
+    from ...distribute._input import DistributedDataset
+
+    return isinstance(x, DistributedDataset)
 
 
 def _is_py_dataset(x: Any) -> bool:
@@ -85,6 +96,45 @@ class _DatasetAdapter:
 
     def on_epoch_end(self) -> None:
         pass
+
+
+class _LocalSharesAdapter:
+    """A distributed dataset made from a function: each step's elements are the local replicas' own batches
+    (``LocalShares``), which the strategy's step takes as they are instead of splitting one global batch."""
+
+    weighs_classes = False
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+        steps = int(dataset._datasets[0].cardinality().numpy())
+        self.num_batches = steps if steps >= 0 else None  # TF reports the first pipeline's length, as here
+
+    def iterator(self) -> Iterator[Any]:
+        from ...distribute._input import LocalShares
+        from ._trainer import _unpack
+
+        for group in self.dataset.local_groups():
+            yield LocalShares.of([_unpack(_as_numpy(element)) for element in group])
+
+    def on_epoch_begin(self) -> None:
+        pass
+
+    def on_epoch_end(self) -> None:
+        pass
+
+
+def _dataset_adapter(x: Any, class_weight: Any) -> Any:
+    """A ``tf.data`` dataset's adapter; a distributed dataset of global batches is read as its dataset (the
+    strategy's step splits each batch among the replicas exactly as the distributed dataset would)."""
+    if not _is_distributed(x):
+        return _DatasetAdapter(x)
+    if hasattr(x, "local_groups"):
+        if class_weight is not None:
+            raise ValueError("Argument `class_weight` is not supported for a distributed dataset made by "
+                             "`distribute_datasets_from_function`; put the weights in the dataset's elements "
+                             "(x, y, sample_weight) instead.")
+        return _LocalSharesAdapter(x)
+    return _DatasetAdapter(x._dataset)
 
 
 def _spec_shape(batches: list[Any]) -> list[tuple[Any, ...]]:
@@ -258,7 +308,7 @@ def adapter_for(x: Any, *, y: Any = None, sample_weight: Any = None, validation_
         warnings.warn(f"`shuffle=True` was passed, but will be ignored since the data `x` was provided as {what}",
                       UserWarning, stacklevel=3)
     if kind == "dataset":
-        return _DatasetAdapter(x)
+        return _dataset_adapter(x, class_weight)
     return _GeneratorAdapter(x)
 
 
