@@ -1039,6 +1039,7 @@ def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
 # keras.ops, keras.random, constraints/tree/config/dtype policies: programs_ops, programs_random, programs_kconfig
 # programs_ktrain: the rest of the losses, metrics, optimizers, callbacks and regularizers.
 from . import (  # noqa: E402,F401
+    programs_augment,
     programs_b,
     programs_kconfig,
     programs_kdata,

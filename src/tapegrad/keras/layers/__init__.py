@@ -173,3 +173,7 @@ from .spatial_3d import *  # noqa: E402,F401,F403
 
 __all__ += (_attention_gqa.__all__ + _convolutional_nd.__all__ + _convolutional_recurrent.__all__ + _core_extra.__all__
             + _normalization_extra.__all__ + _spatial_3d.__all__)
+from . import preprocessing_augment as _augment  # noqa: E402
+from .preprocessing_augment import *  # noqa: E402,F401,F403
+
+__all__ += _augment.__all__

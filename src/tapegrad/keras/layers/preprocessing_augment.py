@@ -1,0 +1,9 @@
+"""Keras 3's augmentation and audio preprocessing layers beyond ``preprocessing_image*.py``, gathered for
+``keras.layers``: colour/mixing layers (``preprocessing_augment2``)."""
+
+from __future__ import annotations
+
+from . import preprocessing_augment2 as _augment2
+from .preprocessing_augment2 import *  # noqa: F401,F403
+
+__all__ = list(_augment2.__all__)

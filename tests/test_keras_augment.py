@@ -1,0 +1,106 @@
+"""Keras augmentation layers of keras/layers/preprocessing_augment*.py: docstring examples, seeded draws that
+advance call after call (eager, tapegrad.function, Dataset.map), invariants, configs and argument errors. Keras's
+values for fixed seeds are compared in tests/conformance_keras/programs_augment.py."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+from tapegrad import keras
+
+L = keras.layers
+MODULES = ["tapegrad.keras.layers.preprocessing_augment2"]
+
+
+def _x(shape: tuple[int, ...] = (4, 6, 5, 3), seed: int = 0, high: float = 255.0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0, high, shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name: str) -> None:
+    r = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert r.attempted >= 5 and r.failed == 0, name
+
+
+RANDOM = [lambda: L.RandomColorDegeneration(0.6, seed=4), lambda: L.RandomSharpness(0.7, seed=4),
+          lambda: L.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.3, saturation_factor=0.6,
+                                      hue_factor=0.2, seed=4),
+          lambda: L.RandomErasing(seed=4), lambda: L.MixUp(seed=4), lambda: L.CutMix(seed=4)]
+
+
+@pytest.mark.parametrize("make", RANDOM)
+def test_seeded_draws_advance_and_repeat_in_eager_function_and_dataset(make) -> None:
+    x = _x()
+    a, b, c = make(), make(), make()
+    eager = [a(x).numpy() for _ in range(3)]
+    assert not all(np.array_equal(eager[0], e) for e in eager[1:])  # the state advances per call
+    fn = tf.function(lambda v: b(v, training=True))
+    assert all(np.allclose(e, fn(tf.constant(x)).numpy(), rtol=1e-6) for e in eager)
+    ds = tf.data.Dataset.from_tensors(x).repeat(3).map(lambda v: c(v, training=True))
+    assert all(np.allclose(e, d.numpy(), rtol=1e-6) for e, d in zip(eager, ds))
+
+
+def test_auto_contrast_and_equalization_invariants() -> None:
+    x = _x((2, 5, 4, 3), 1)
+    y = L.AutoContrast()(x).numpy()
+    assert np.allclose(y.min(axis=(1, 2)), 0.0) and np.allclose(y.max(axis=(1, 2)), 255.0, rtol=1e-6)
+    flat = np.full((1, 3, 3, 1), 9.0, np.float32)
+    assert np.array_equal(L.AutoContrast()(flat).numpy(), flat)  # a constant image is returned as is
+    levels = np.array([0.0, 0.0, 0.0, 10.0, 10.0, 200.0], np.float32).reshape(1, 2, 3, 1)
+    eq = L.Equalization()(levels).numpy().ravel().tolist()
+    assert eq == [0.0, 0.0, 0.0, 170.0, 170.0, 255.0]  # cdf (3, 5, 6) rescaled from 3..6 onto 0..255
+    assert np.array_equal(L.Equalization()(x, training=False).numpy(), x)
+    one = np.full((1, 2, 2, 1), 4.0, np.float32)
+    assert np.array_equal(L.Equalization()(one).numpy(), one)  # one occupied bin: unchanged
+
+
+def test_mixing_layers_labels_and_areas() -> None:
+    x = np.stack([np.full((6, 6, 1), float(i)) for i in range(4)]).astype(np.float32)
+    labels = np.eye(4, dtype=np.float32)
+    out = L.CutMix(seed=3)({"images": x, "labels": labels})
+    imgs, lab = out["images"].numpy(), out["labels"].numpy()
+    assert np.allclose(lab.sum(axis=1), 1.0)
+    for i in range(4):  # the label weight of each image's own class is at most its kept pixel share
+        kept = np.mean(imgs[i] == float(i))
+        assert lab[i, i] <= kept + 1e-5 or np.isclose(lab[i, i], 1.0)
+    m = L.MixUp(alpha=0.5, seed=2)({"images": x, "labels": labels})
+    w = m["images"].numpy()[:, 0, 0, 0]
+    assert np.allclose(m["labels"].numpy() @ np.arange(4, dtype=np.float32), w, atol=1e-5)
+    assert np.array_equal(L.CutMix(seed=1)(x[0]).numpy(), x[0])  # unbatched: nothing to mix with
+
+
+def test_erasing_and_degeneration_bounds() -> None:
+    x = _x((3, 8, 8, 3), 2)
+    e = L.RandomErasing(scale=(0.25, 0.25), fill_value=[1.0, 2.0, 3.0], seed=5)(x).numpy()
+    changed = (e != x).any(axis=-1)
+    assert changed.any() and np.isin(e[changed], [1.0, 2.0, 3.0]).all()
+    g = L.RandomColorDegeneration((1.0, 1.0))(x).numpy()
+    assert np.allclose(g[..., 0], g[..., 1]) and np.allclose(g[..., 1], g[..., 2])
+    s = L.RandomSharpness((0.5, 0.5))(x).numpy()
+    assert np.allclose(s, x, atol=1e-4)  # factor 0.5: the blend weight is zero
+
+
+def test_configs_round_trip() -> None:
+    for layer in (L.AutoContrast(value_range=(0, 1)), L.Equalization(bins=32), L.RandomColorDegeneration(0.2, seed=1),
+                  L.RandomSharpness(0.3, seed=1), L.RandomColorJitter(brightness_factor=0.1, seed=1),
+                  L.RandomErasing(0.4, seed=2), L.MixUp(0.3, seed=1), L.CutMix(0.5, seed=1)):
+        clone = type(layer).from_config(layer.get_config())
+        assert clone.get_config() == layer.get_config(), type(layer).__name__
+    assert L.RandomColorDegeneration(0.5).factor == (-0.5, 0.5)
+    assert L.RandomErasing(scale=0.3).scale == (0, 0.3) and L.Equalization().value_range == [0, 255]
+
+
+@pytest.mark.parametrize("bad", [
+    lambda: L.AutoContrast(value_range=5), lambda: L.Equalization(value_range=(1, 2, 3)),
+    lambda: L.RandomColorDegeneration(2.0), lambda: L.RandomSharpness(1.5), lambda: L.RandomErasing(scale=(1, 2, 3)),
+    lambda: L.RandomErasing(fill_value=[1, 2], seed=1)(_x()), lambda: L.CutMix(factor=-0.5),
+    lambda: L.RandomColorDegeneration(0.5).compute_output_shape((1, 4, 4, 1)),
+    lambda: L.RandomSharpness(0.5)(np.zeros((2, 2), np.float32))])
+def test_argument_errors(bad) -> None:
+    with pytest.raises(ValueError):
+        bad()
