@@ -90,7 +90,7 @@ def test_dict_inputs_channels_first_and_model() -> None:
     x = _x((2, 4, 6, 3))
     d = L.RandomFlip("vertical", seed=5)({"images": x, "labels": np.array([1, 2]), "segmentation_masks": x[..., :1]})
     assert d["labels"].numpy().tolist() == [1, 2] and d["segmentation_masks"].shape == (2, 4, 6, 1)
-    with pytest.raises(ValueError, match="bounding boxes"):
+    with pytest.raises(ValueError, match="bounding_box_format"):  # Keras: boxes need the layer's box format
         L.RandomFlip()({"images": x, "bounding_boxes": {"boxes": np.zeros((2, 1, 4))}})
     cf = L.CenterCrop(2, 2, data_format="channels_first")(np.transpose(x, (0, 3, 1, 2))).numpy()
     assert np.array_equal(cf, np.transpose(x[:, 1:3, 2:4], (0, 3, 1, 2)))

@@ -31,6 +31,13 @@ def _calls(layer: Any, x: Any, n: int = 3, **kw: Any) -> list[Any]:
     return [np.asarray(layer(x, **kw)) for _ in range(n)]
 
 
+def _ramp(shape: tuple[int, ...]) -> np.ndarray:
+    """A smooth image batch: 10 + 3 row + 2 col + 5 channel + 7 image."""
+    n, h, w, c = shape
+    b, i, j, k = np.meshgrid(np.arange(n), np.arange(h), np.arange(w), np.arange(c), indexing="ij")
+    return (10.0 + 3 * i + 2 * j + 5 * k + 7 * b).astype("float32")
+
+
 def _cf(x: np.ndarray) -> np.ndarray:
     return np.transpose(x, (0, 3, 1, 2))
 
@@ -175,4 +182,213 @@ def prog_augment_cut_mix(tf: Any, keras: Any) -> Any:
     out.append(np.asarray(L.CutMix(seed=4)(x, training=False)))
     out += _config(L.CutMix(0.5, seed=2), "factor", "seed")
     out.append(_etype(lambda: L.CutMix(factor=2.0)))
+    return out
+
+
+@program
+def prog_augment_gaussian_blur(tf: Any, keras: Any) -> Any:
+    """RandomGaussianBlur and ops.image.gaussian_blur: kernel sizes, sigma ranges, factor < 1, channels_first."""
+    L, ops = keras.layers, keras.ops
+    x = _img((3, 7, 6, 2), 8)
+    out = _calls(L.RandomGaussianBlur(seed=1), x, 2)
+    out += _calls(L.RandomGaussianBlur(factor=0.5, kernel_size=5, sigma=(0.2, 0.9), seed=2), x, 3)
+    out.append(np.asarray(L.RandomGaussianBlur(kernel_size=(3, 5), seed=3)(x[0])))
+    out.append(np.asarray(L.RandomGaussianBlur(data_format="channels_first", seed=4)(_cf(x))))
+    out.append(np.asarray(L.RandomGaussianBlur(seed=4)(x, training=False)))
+    out += _config(L.RandomGaussianBlur(0.4, kernel_size=5, sigma=0.5, seed=1), "factor", "kernel_size", "sigma",
+                   "value_range", "seed")
+    out.append(_etype(lambda: L.RandomGaussianBlur(kernel_size=4)))
+    out.append(_etype(lambda: L.RandomGaussianBlur(kernel_size=(3, 4, 5))))
+    out.append(np.asarray(ops.image.gaussian_blur(x, (5, 3), (1.5, 0.7))))
+    out.append(np.asarray(ops.image.gaussian_blur(x[0], (3, 3), (1.0, 1.0))))
+    out.append(np.asarray(ops.image.gaussian_blur(_cf(x), (3, 3), (0.8, 0.8), data_format="channels_first")))
+    return out
+
+
+@program
+def prog_augment_perspective(tf: Any, keras: Any) -> Any:
+    """RandomPerspective and ops.image.perspective_transform: seeded corners, nearest, fill, unbatched, masks.
+    TF's float32 8x8 solve and NumPy's differ in the last bits, so the images are smooth ramps near the fill value
+    (bilinear sampling of noise or of a far fill would amplify those bits past the tolerance) or sampled nearest."""
+    L, ops = keras.layers, keras.ops
+    x = _ramp((3, 8, 9, 2)) + 90.0
+    out = _calls(L.RandomPerspective(fill_value=130.0, seed=1), x, 2)
+    out += _calls(L.RandomPerspective(factor=0.6, scale=0.4, interpolation="nearest", fill_value=5.0, seed=2), x, 2)
+    out.append(np.asarray(L.RandomPerspective(interpolation="nearest", seed=3)(x[0])))
+    out.append(np.asarray(L.RandomPerspective(fill_value=130.0, data_format="channels_first", seed=4)(_cf(x))))
+    out.append(np.asarray(L.RandomPerspective(seed=4)(x, training=False)))
+    d = L.RandomPerspective(scale=0.3, interpolation="nearest", seed=5)(
+        {"images": x, "segmentation_masks": np.round(x[..., :1] / 50)})
+    out += [np.asarray(d["images"]), np.asarray(d["segmentation_masks"])]
+    out += _config(L.RandomPerspective(0.5, scale=0.2, seed=1), "factor", "scale", "interpolation", "fill_value",
+                   "seed")
+    out.append(_etype(lambda: L.RandomPerspective(scale=1.5)))
+    out.append(_etype(lambda: L.RandomPerspective(interpolation="bicubic")))
+    start = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 7.0], [8.0, 7.0]], "float32")
+    end = np.array([[1.0, 0.5], [7.0, 1.0], [0.5, 6.0], [8.0, 7.0]], "float32")
+    out.append(np.asarray(ops.image.perspective_transform(x, start, end, fill_value=130)))
+    out.append(np.asarray(ops.image.perspective_transform(x[0], start, end, interpolation="nearest", fill_value=1)))
+    out.append(_etype(lambda: ops.image.perspective_transform(x, start[:3], end[:3])))
+    return out
+
+
+@program
+def prog_augment_elastic(tf: Any, keras: Any) -> Any:
+    """RandomElasticTransform and ops.image.elastic_transform: seeded fields, fill modes, value_range clip."""
+    L, ops = keras.layers, keras.ops
+    x = _img((2, 12, 10, 2), 10)
+    out = _calls(L.RandomElasticTransform(seed=1), x, 2)
+    out += _calls(L.RandomElasticTransform(factor=0.7, scale=(0.3, 0.8), fill_mode="constant", fill_value=9.0,
+                                           interpolation="nearest", seed=2), x, 2)
+    out.append(np.asarray(L.RandomElasticTransform(value_range=(0, 100), seed=3)(x[0])))
+    out.append(np.asarray(L.RandomElasticTransform(fill_mode="wrap", data_format="channels_first", seed=4)(_cf(x))))
+    out.append(np.asarray(L.RandomElasticTransform(seed=4)(x, training=False)))
+    out += _config(L.RandomElasticTransform(0.5, scale=0.2, seed=1), "factor", "scale", "interpolation",
+                   "fill_mode", "fill_value", "value_range", "seed")
+    out.append(_etype(lambda: L.RandomElasticTransform(fill_mode="mirrorx")))
+    out.append(np.asarray(ops.image.elastic_transform(x, alpha=5.0, sigma=2.0, seed=7)))
+    out.append(np.asarray(ops.image.elastic_transform(x[0], alpha=3.0, sigma=1.5, fill_mode="nearest", seed=8)))
+    out.append(_etype(lambda: ops.image.elastic_transform(x, fill_mode="mirror", seed=8)))
+    coords = np.array([[-3.7, -2.2, -1.0, -0.4, 0.3, 4.6, 5.0, 6.2, 9.9, 11.3]], "float32")
+    for order in (0, 1):  # map_coordinates' reflect takes |i| first on TF (elastic_transform's default fill)
+        out.append(np.asarray(ops.image.map_coordinates(np.arange(5, dtype="float32"), coords, order, "reflect")))
+    out.append(_etype(lambda: L.RandomElasticTransform(fill_mode="mirror", seed=8)(x)))
+    return out
+
+
+@program
+def prog_augment_rand_augment(tf: Any, keras: Any) -> Any:
+    """RandAugment: the op picks and every sub-layer's draws from one generator, over calls; num_ops, factor."""
+    L = keras.layers
+    x = _img((3, 6, 6, 3), 11)
+    out = _calls(L.RandAugment(seed=1), x, 4)
+    out += _calls(L.RandAugment(num_ops=3, factor=0.8, value_range=(0, 1), seed=2), x / 255.0, 3)
+    out.append(np.asarray(L.RandAugment(seed=3)(x[0])))
+    out.append(np.asarray(L.RandAugment(seed=3)(x, training=False)))
+    out += _config(L.RandAugment(num_ops=1, factor=(0.1, 0.4), seed=5), "value_range", "num_ops", "factor",
+                   "interpolation", "seed")
+    return out
+
+
+@program
+def prog_augment_aug_mix(tf: Any, keras: Any) -> Any:
+    """AugMix with Python's random seeded (Keras picks chain operations with random.choice): mixing weights and
+    every chain's draws from the layer's generator; all_ops, num_chains/chain_depth, alpha."""
+    import random
+
+    L = keras.layers
+    x = _img((2, 6, 6, 3), 12)
+    random.seed(1234)
+    out = _calls(L.AugMix(seed=1), x, 3)
+    random.seed(99)
+    out += _calls(L.AugMix(num_chains=2, chain_depth=4, alpha=0.5, all_ops=False, value_range=(0, 1), seed=2),
+                  x / 255.0, 2)
+    random.seed(7)
+    out.append(np.asarray(L.AugMix(seed=3)(x[0])))
+    out.append(np.asarray(L.AugMix(seed=3)(x, training=False)))
+    out += _config(L.AugMix(factor=0.2, seed=5), "value_range", "num_chains", "chain_depth", "factor", "alpha",
+                   "all_ops", "interpolation", "seed")
+    return out
+
+
+@program
+def prog_augment_clahe(tf: Any, keras: Any) -> Any:
+    """ContrastLimitedAdaptiveHistogramEqualization: padded tiles, clip limits, [0, 1] range, uint8, channels_first."""
+    L = keras.layers
+    x = np.round(_img((2, 10, 13, 3), 13))
+    clahe = L.ContrastLimitedAdaptiveHistogramEqualization
+    out = [np.asarray(clahe()(x)), np.asarray(clahe(tile_grid_size=(2, 3))(x)),
+           np.asarray(clahe(clip_limit=0.0, tile_grid_size=(3, 2))(x)),
+           np.asarray(clahe(clip_limit=2.0, tile_grid_size=(5, 5), value_range=(0, 1))(x / 255.0)),
+           np.asarray(clahe(tile_grid_size=(2, 2))(x[0])),
+           np.asarray(clahe(tile_grid_size=(2, 2))(x.astype("uint8"))),
+           str(clahe(tile_grid_size=(2, 2))(x.astype("uint8")).dtype),
+           np.asarray(clahe(tile_grid_size=(2, 2), data_format="channels_first")(_cf(x)))]
+    flat = np.tile(np.array([0.0, 50.0, 100.0, 150.0], "float32"), (4, 1)).reshape(4, 4, 1)
+    out.append(np.asarray(clahe(tile_grid_size=(1, 1))(flat)))
+    out += _config(clahe(clip_limit=3.0, tile_grid_size=(4, 4)), "value_range", "clip_limit", "tile_grid_size")
+    return out
+
+
+@program
+def prog_augment_max_boxes_pipeline(tf: Any, keras: Any) -> Any:
+    """MaxNumBoundingBoxes (pad and truncate, unbatched, errors) and Pipeline (training passed, configs)."""
+    L = keras.layers
+    boxes = {"boxes": np.arange(24, dtype="float32").reshape(2, 3, 4), "labels": np.array([[1, 2, 3], [4, 5, 6]])}
+    x = _img((2, 4, 4, 3), 14)
+    out = []
+    for n in (5, 2):
+        d = L.MaxNumBoundingBoxes(n, bounding_box_format="xyxy")({"images": x, "bounding_boxes": boxes})
+        out += [np.asarray(d["images"]), np.asarray(d["bounding_boxes"]["boxes"]),
+                np.asarray(d["bounding_boxes"]["labels"])]
+    d = L.MaxNumBoundingBoxes(4, fill_value=-7, bounding_box_format="xyxy")(
+        {"images": x[0], "bounding_boxes": {"boxes": boxes["boxes"][0], "labels": boxes["labels"][0]}})
+    out += [np.asarray(d["bounding_boxes"]["boxes"]), np.asarray(d["bounding_boxes"]["labels"])]
+    out.append(_etype(lambda: L.MaxNumBoundingBoxes(3)({"images": x, "bounding_boxes": boxes})))
+    out += _config(L.MaxNumBoundingBoxes(3, bounding_box_format="xyxy"), "max_number", "bounding_box_format")
+    pipe = L.Pipeline([L.RandomFlip(seed=1), L.AutoContrast(), L.RandomSharpness(0.5, seed=2)])
+    out += [np.asarray(pipe(x)), np.asarray(pipe(x)), np.asarray(pipe(x, training=False))]
+    cfg = pipe.get_config()
+    out += [len(cfg["layers"]), [c["class_name"] for c in cfg["layers"]]]
+    clone = L.Pipeline.from_config(cfg)
+    out += [len(clone.layers), [type(v).__name__ for v in clone.layers]]
+    out.append(_etype(lambda: L.Pipeline.from_config({"layers": None})))
+    return out
+
+
+@program
+def prog_augment_bounding_box_utils(tf: Any, keras: Any) -> Any:
+    """keras.utils.bounding_boxes: every format conversion, clipping, affine/crop/pad, deltas, IoU/CIoU, errors."""
+    bb = keras.utils.bounding_boxes
+    rng = np.random.default_rng(15)
+    xy = rng.uniform(0, 20, (2, 3, 2)).astype("float32")
+    boxes = np.concatenate([xy, xy + rng.uniform(1, 10, (2, 3, 2)).astype("float32")], axis=-1)
+    formats = ["xyxy", "yxyx", "xywh", "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx", "rel_xywh",
+               "rel_center_xywh"]
+    out = []
+    for f in formats:
+        conv = bb.convert_format(boxes, "xyxy", f, height=30, width=40)
+        out += [np.asarray(conv), np.asarray(bb.convert_format(conv, f, "xyxy", height=30, width=40))]
+    out.append(np.asarray(bb.convert_format(boxes, "rel_xyxy", "rel_center_xywh", height=3, width=4)))
+    out.append(np.asarray(bb.convert_format(boxes.astype("int32"), "xyxy", "xywh", dtype="float64")))
+    out.append(_etype(lambda: bb.convert_format(boxes, "xyxy", "rel_xyxy")))
+    out.append(_etype(lambda: bb.convert_format(boxes, "xyxy", "polar")))
+    out.append(_etype(lambda: bb.convert_format(boxes[..., :3], "xyxy", "yxyx")))
+    clipped = bb.clip_to_image_size({"boxes": boxes - 5.0, "labels": np.array([[1, 2, 3], [4, 5, 6]])}, 12, 9)
+    out += [np.asarray(clipped["boxes"]), np.asarray(clipped["labels"])]
+    rel = bb.clip_to_image_size({"boxes": boxes / 20.0 - 0.4}, bounding_box_format="rel_xyxy")
+    out.append(np.asarray(rel["boxes"]))
+    out.append(_etype(lambda: bb.clip_to_image_size({"boxes": boxes}, bounding_box_format="xyxy")))
+    out.append(_etype(lambda: bb.clip_to_image_size({"boxes": boxes}, 3, 3, bounding_box_format="xywh")))
+    angle = np.array([15.0, -40.0], "float32")
+    out.append(np.asarray(bb.affine_transform(boxes, angle, np.array([0.1, -0.2], "float32"),
+                                              np.array([0.05, 0.0], "float32"), np.array([1.2, 0.8], "float32"),
+                                              np.array([5.0, 0.0], "float32"), np.array([0.0, -10.0], "float32"),
+                                              30, 40)))
+    out.append(np.asarray(bb.affine_transform(boxes, angle, 0.0, 0.0, 1.0, 0.0, 0.0, 30, 40, center_x=0.2,
+                                              center_y=0.7)))
+    out.append(np.asarray(bb.crop(boxes, 3, 4, 10, 12)))
+    out.append(np.asarray(bb.pad(boxes, 3, 4)))
+    out.append(_etype(lambda: bb.crop(boxes, 1, 1, 2, 2, bounding_box_format="yxyx")))
+    anchors = boxes[0] + 1.0
+    for enc in ("center_yxhw", "center_xywh"):
+        d = bb.encode_box_to_deltas(anchors, boxes[0], "xyxy", "xyxy", encoding_format=enc,
+                                    variance=[0.1, 0.1, 0.2, 0.2])
+        out += [np.asarray(d), np.asarray(bb.decode_deltas_to_boxes(anchors, d, "xyxy", "xyxy", encoded_format=enc,
+                                                                    variance=[0.1, 0.1, 0.2, 0.2]))]
+    out.append(np.asarray(bb.encode_box_to_deltas(anchors / 40.0, boxes[0] / 40.0, "rel_xyxy", "rel_xyxy",
+                                                  image_shape=(40, 40, 3))))
+    lv = bb.decode_deltas_to_boxes({"p3": anchors, "p4": anchors * 2}, {"p3": boxes[0] / 50, "p4": boxes[0] / 60},
+                                   "xyxy", "yxyx")
+    out += [np.asarray(lv["p3"]), np.asarray(lv["p4"])]
+    out.append(_etype(lambda: bb.encode_box_to_deltas(anchors, boxes[0], "xyxy", "xyxy", variance=[1.0, 2.0])))
+    out.append(_etype(lambda: bb.decode_deltas_to_boxes(anchors, boxes[0], "xyxy", "xyxy", encoded_format="xyxy")))
+    out.append(np.asarray(bb.compute_iou(boxes[0], boxes[1], "xyxy")))
+    out.append(np.asarray(bb.compute_iou(boxes, boxes[:, ::-1], "xywh")))
+    masked = np.concatenate([boxes[0], -np.ones((1, 4), "float32")])
+    out.append(np.asarray(bb.compute_iou(masked, boxes[1], "xyxy", use_masking=True, mask_val=-5)))
+    out.append(np.asarray(bb.compute_iou(boxes[0] / 40, boxes[1] / 40, "rel_yxyx", image_shape=(40, 40, 3))))
+    out.append(_etype(lambda: bb.compute_iou(boxes[0], boxes[1], "rel_xyxy")))
+    out.append(np.asarray(bb.compute_ciou(boxes[0], boxes[1], "xyxy")))
+    out.append(np.asarray(bb.compute_ciou(boxes, boxes[:, ::-1], "center_xywh")))
     return out

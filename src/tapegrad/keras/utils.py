@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _bounding_boxes as bounding_boxes  # noqa: F401 - keras.utils.bounding_boxes
 from ._py_dataset import PyDataset, Sequence
 from ._utils_data import (
     audio_dataset_from_directory,

@@ -428,15 +428,17 @@ def _kernel_size(value: Any, name: str) -> tuple[Any, Any]:
     raise ValueError(msg)
 
 
-def gaussian_blur_images(images: Any, kernel_size: tuple[int, int], sigma: Any, data_format: str) -> Any:
-    """Keras's ``ops.image.gaussian_blur`` on TF (``sigma``: ``[sigma_y, sigma_x]``), through the public op when
-    ``keras.ops.image`` has it."""
-    return kimage.gaussian_blur(images, kernel_size=kernel_size, sigma=sigma, data_format=data_format)
-
-
 class RandomGaussianBlur(_SeededLayer):
     """Blur each image with probability drawn from ``factor``, with a ``kernel_size`` Gaussian whose two sigmas
-    (y and x, shared by the batch) are drawn from ``sigma``; clipped to ``value_range``."""
+    (y and x, shared by the batch) are drawn from ``sigma``; clipped to ``value_range``.
+
+    >>> import numpy as np
+    >>> from tapegrad import keras
+    >>> x = np.zeros((1, 3, 3, 1), "float32"); x[0, 1, 1, 0] = 100.0
+    >>> y = keras.layers.RandomGaussianBlur(factor=(1.0, 1.0), sigma=(1.0, 1.0), seed=1)(x)
+    >>> round(float(y[0, 1, 1, 0]), 2)
+    20.42
+    """
 
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
@@ -464,7 +466,8 @@ class RandomGaussianBlur(_SeededLayer):
         x = tg.cast(images, self.compute_dtype)
         if not training or transformation is None:
             return x
-        blurred = gaussian_blur_images(x, self.kernel_size, transformation["blur_factor"], self.data_format)
+        blurred = kimage.gaussian_blur(x, kernel_size=self.kernel_size, sigma=transformation["blur_factor"],
+                                       data_format=self.data_format)
         out = tg.where(tg.reshape(transformation["should_apply_blur"], [-1, 1, 1, 1]), blurred, x)
         return tg.cast(tg.clip_by_value(out, self.value_range[0], self.value_range[1]), self.compute_dtype)
 

@@ -8,7 +8,8 @@ the same transformations as Keras's layer with ``seed=s``, call after call. The 
 ``ImageProjectiveTransformV3`` rules (``ops/image_transform.py``; float32 arithmetic, bit-exact). Layers take an
 image ``[h, w, c]``, a batch ``[n, h, w, c]`` (``data_format="channels_first"``: channels before height) or a dict
 with ``"images"`` (and ``"labels"`` / ``"segmentation_masks"``, transformed alongside). ``training=True`` is the
-default of ``call``, as in Keras; ``fit``/``predict`` pass the phase. Bounding boxes are not supported yet.
+default of ``call``, as in Keras; ``fit``/``predict`` pass the phase. A dict's ``"bounding_boxes"`` (``{"boxes",
+"labels"}``, in the layer's ``bounding_box_format``) go through ``transform_bounding_boxes`` (``_image_boxes.py``).
 
 >>> import numpy as np
 >>> from tapegrad import keras
@@ -33,6 +34,7 @@ from ...ops.random_ops import internal_generator
 from .. import backend
 from ..random import SeedGenerator
 from ..random import uniform as _uniform
+from . import _image_boxes as _bounding_boxes
 from ._base import Layer
 
 __all__ = ["Resizing", "CenterCrop", "RandomFlip", "RandomCrop", "RandomRotation", "RandomZoom", "RandomTranslation",
@@ -127,6 +129,9 @@ class BaseImagePreprocessingLayer(Layer):
             masks = self._transform_images(masks, transformation, "nearest")
         return masks
 
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not transform bounding boxes.")
+
     # -- dispatch -----------------------------------------------------------------------------------------------
 
     @staticmethod
@@ -145,13 +150,13 @@ class BaseImagePreprocessingLayer(Layer):
     def call(self, data: Any, training: bool = True) -> Any:
         transformation = self.get_random_transformation(data, training=training)
         if isinstance(data, dict):
-            if "bounding_boxes" in data:
-                raise ValueError(f"{type(self).__name__}: bounding boxes are not supported by tapegrad's image "
-                                 "layers yet; transform 'images', 'labels' and 'segmentation_masks' only.")
             out = dict(data)
             images = tg.convert_to_tensor(data["images"])
             batched = self._is_batched(images)
             out["images"] = self._per_batch(self.transform_images, images, batched, transformation, training)
+            if "bounding_boxes" in data:
+                out["bounding_boxes"] = _bounding_boxes.transform_in_call(self, data["bounding_boxes"], batched,
+                                                                          transformation, training)
             if "labels" in data:
                 out["labels"] = self._per_batch(self.transform_labels, tg.convert_to_tensor(data["labels"]), batched,
                                                 transformation, training)

@@ -322,7 +322,7 @@ def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = 
                 i = tg.math.floormod(i, n)
             elif fill_mode in ("mirror", "reflect"):
                 period = max(2 * n - 2, 1) if fill_mode == "mirror" else 2 * n
-                j = tg.math.floormod(i, period)
+                j = tg.math.floormod(tg.abs(i) if fill_mode == "reflect" else i, period)  # Keras-on-TF: |i| first
                 i = tg.where(j >= n, (period - j) if fill_mode == "mirror" else (period - 1 - j), j)
             else:
                 inside = tg.logical_and(i >= 0, i < n)
@@ -335,3 +335,4 @@ def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = 
         term = vals if weight is None else vals * weight
         out = term if out is None else out + term
     return out if calc == x.dtype.name else cast(tg.round(out), x.dtype.name)
+from .image_warp import elastic_transform, gaussian_blur, perspective_transform  # noqa: E402,F401
