@@ -23,13 +23,19 @@ import numpy as np
 
 import tapegrad as tg
 
-from ..ops import image as kimage
 from ..random import SeedGenerator, beta, normal, shuffle
 from .preprocessing_image import BaseImagePreprocessingLayer, RandomBrightness, RandomContrast, _draw, _images_of
 from .preprocessing_image_color import RandomHue, RandomSaturation, _batch, _rescale, _value_range
 
 __all__ = ["AutoContrast", "Equalization", "RandomColorDegeneration", "RandomSharpness", "RandomColorJitter",
            "RandomErasing", "RandomGaussianBlur", "MixUp", "CutMix"]
+
+
+def _kimage() -> Any:
+    """``keras.ops.image``, imported on first use (``import tapegrad.keras`` leaves ``keras.ops`` unloaded)."""
+    from ..ops import image
+
+    return image
 
 
 class _SeededLayer(BaseImagePreprocessingLayer):
@@ -202,7 +208,7 @@ class RandomColorDegeneration(_SeededLayer):
             return images
         x = tg.cast(images, self.compute_dtype)
         factor = tg.cast(transformation["factor"], self.compute_dtype)
-        gray = kimage.rgb_to_grayscale(x, data_format=self.data_format)
+        gray = _kimage().rgb_to_grayscale(x, data_format=self.data_format)
         return tg.clip_by_value(x + factor * (gray - x), self.value_range[0], self.value_range[1])
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -466,7 +472,7 @@ class RandomGaussianBlur(_SeededLayer):
         x = tg.cast(images, self.compute_dtype)
         if not training or transformation is None:
             return x
-        blurred = kimage.gaussian_blur(x, kernel_size=self.kernel_size, sigma=transformation["blur_factor"],
+        blurred = _kimage().gaussian_blur(x, kernel_size=self.kernel_size, sigma=transformation["blur_factor"],
                                        data_format=self.data_format)
         out = tg.where(tg.reshape(transformation["should_apply_blur"], [-1, 1, 1, 1]), blurred, x)
         return tg.cast(tg.clip_by_value(out, self.value_range[0], self.value_range[1]), self.compute_dtype)

@@ -24,7 +24,6 @@ import numpy as np
 
 import tapegrad as tg
 
-from ..ops import image as kimage
 from ..random import beta as _beta
 from ..random import gamma, randint
 from ._base import Layer
@@ -35,6 +34,7 @@ from .preprocessing_augment2 import (
     RandomSharpness,
     _axes,
     _factor_by_name,
+    _kimage,
     _SeededLayer,
 )
 from .preprocessing_image import (
@@ -106,7 +106,7 @@ class RandomPerspective(_SeededLayer):
     def _transform_images(self, images: Any, transformation: Any, interpolation: str) -> Any:
         if transformation is None:
             return images
-        out = kimage.perspective_transform(images, transformation["start_points"], transformation["end_points"],
+        out = _kimage().perspective_transform(images, transformation["start_points"], transformation["end_points"],
                                            interpolation=interpolation, fill_value=self.fill_value,
                                            data_format=self.data_format)
         return tg.where(tg.reshape(transformation["apply_perspective"], [-1, 1, 1, 1]), out, images)
@@ -166,7 +166,7 @@ class RandomElasticTransform(_SeededLayer):
         h, w = int(images.shape[ha]), int(images.shape[wa])
         factor = transformation["distortion_factor"]
         alpha, sigma = max(h, w) * (0.1 * factor), min(h, w) * (0.05 * factor)
-        out = kimage.elastic_transform(images, alpha=alpha, sigma=sigma, interpolation=interpolation,
+        out = _kimage().elastic_transform(images, alpha=alpha, sigma=sigma, interpolation=interpolation,
                                        fill_mode=self.fill_mode, fill_value=self.fill_value,
                                        seed=transformation["seed"], data_format=self.data_format)
         out = tg.where(tg.reshape(transformation["apply_transform"], [-1, 1, 1, 1]), out, images)
