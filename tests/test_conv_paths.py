@@ -1,5 +1,5 @@
-"""The NumPy fast paths of the CNN ops against independent direct loops: the flat-shift input gradient of conv2d
-(stride 1, few input channels) and the per-tap one it replaces there, the GEMV mean of a global pooling, and the
+"""The NumPy fast paths of the CNN ops against independent direct loops: the input gradients of conv2d by kernel-row
+GEMMs and by flat shifts (stride 1) and the per-tap one they replace there, the GEMV mean of a global pooling, and the
 row-tiled per-channel arithmetic of batch norm and the fused conv + bias + ReLU."""
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ CASES = [  # (x shape, filter shape, pads, dilation)
     ((3, 5, 5, 1), (2, 2, 1, 3), ((0, 1), (1, 0)), (1, 2)),
     ((2, 6, 6, 8), (5, 5, 8, 2), ((2, 2), (2, 2)), (1, 1)),
     ((1, 4, 4, 2), (1, 1, 2, 3), ((0, 0), (0, 0)), (1, 1)),
+    ((2, 7, 5, 9), (3, 2, 9, 4), ((0, 2), (1, 0)), (1, 1)),
+    ((3, 6, 7, 16), (3, 3, 16, 8), ((1, 1), (1, 1)), (1, 1)),
 ]
 
 
@@ -47,17 +49,24 @@ def test_conv_input_gradient_paths(xs: tuple, fs: tuple, pads: tuple, dil: tuple
     taps = conv._conv_input_np(g, f, xs[1:3], (1, 1), dil, pads)
     np.testing.assert_allclose(flat, ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(taps, ref, rtol=1e-12, atol=1e-12)
+    if dil == (1, 1) and max(pads[0]) < fs[0] and max(pads[1]) < fs[1]:  # the kernel-row GEMMs' domain
+        np.testing.assert_allclose(conv._conv_input_rows(g, f, xs[1:3], pads), ref, rtol=1e-12, atol=1e-12)
+        rows32 = conv._conv_input_rows(g.astype(np.float32), f.astype(np.float32), xs[1:3], pads)
+        assert rows32.dtype == np.float32 and rows32.shape == xs[:3] + (fs[2],)
+        np.testing.assert_allclose(rows32, ref, rtol=1e-5, atol=1e-5)
     g32, f32 = g.astype(np.float32), f.astype(np.float32)
     out = conv._conv_input_flat(g32, f32, xs[1:3], dil, pads)
     assert out.dtype == np.float32 and out.shape == xs[:3] + (fs[2],)
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
 
 
-def test_conv2d_gradient_few_channels_vs_numerical() -> None:
-    """conv2d's input gradient (the flat path: stride 1, 3 channels) against central differences, float64."""
+@pytest.mark.parametrize("ci", [3, 8])
+def test_conv2d_gradient_few_channels_vs_numerical(ci: int) -> None:
+    """conv2d's input gradient (stride 1: the flat path for 3 channels, the kernel-row GEMMs for 8) against
+    central differences, float64."""
     rng = np.random.default_rng(3)
-    x = tf.constant(rng.standard_normal((2, 5, 4, 3)))
-    f = tf.constant(rng.standard_normal((3, 2, 3, 2)))
+    x = tf.constant(rng.standard_normal((2, 5, 4, ci)))
+    f = tf.constant(rng.standard_normal((3, 2, ci, 2)))
     w = rng.standard_normal((2, 5, 4, 2))
     with tf.GradientTape() as tape:
         tape.watch(x)

@@ -379,8 +379,12 @@ def _conv_input_fwd(F: Any, g: Any, f: Any, in_hw: tuple[int, int], strides: tup
     """Gradient of conv2d wrt its input: ``(..., N, Ho, Wo, Co)`` → ``(..., N, H, W, Ci)``."""
     kh, kw, _, co = f.shape[-4:]
     if groups == 1 and f.ndim == 4 and g.ndim == 4 and not F.is_diff and type(g) is np.ndarray:
-        if strides == (1, 1) and f.shape[2] < 16 and g.size and f.size:  # few input channels: flat shifts
-            return _conv_input_flat(g, f, in_hw, dil, pads)
+        if strides == (1, 1) and g.size and f.size:
+            if (dil == (1, 1) and f.shape[2] >= 8 and 0 <= min(min(pads[0]), min(pads[1]))
+                    and max(pads[0]) < kh and max(pads[1]) < kw):
+                return _conv_input_rows(g, f, in_hw, pads)  # a direct convolution, one GEMM per kernel row
+            if f.shape[2] < 16:  # few input channels: flat shifts
+                return _conv_input_flat(g, f, in_hw, dil, pads)
         return _conv_input_np(g, f, in_hw, strides, dil, pads)
     if groups == 1 and f.ndim == 4 and g.ndim == 4:
         # one GEMM gives the patch gradients tap-major, (kh, kw, Ci, N, Ho, Wo); col2im then adds one contiguous
@@ -490,6 +494,48 @@ def _conv_input_flat(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], dil: 
                 acc[:, off:off + span] += taps[k:k + ci]
     gx = _take((n, h, w, ci), dt)
     np.copyto(gx, acc.reshape(ci, n, hp, wp)[:, :, pt:pt + h, pl:pl + w].transpose(1, 2, 3, 0))
+    return gx
+
+
+def _conv_input_rows(g: np.ndarray, f: np.ndarray, in_hw: tuple[int, int], pads: Pads) -> np.ndarray:
+    """Input gradient of a stride-1, undilated NHWC conv2d (pads at most ``k - 1``) as a direct convolution of the
+    padded upstream with the flipped kernel, one GEMM per kernel row. ``gx[n, h, w] = Σ_{a,b} gp[n, h+a, w+b] ·
+    f[kh-1-a, kw-1-b]ᵀ`` over the upstream ``gp`` padded by ``k - 1 - pad``; for kernel row ``a`` the ``kw·Co``
+    values a position reads are contiguous in a copy ``g3`` of ``gp`` that holds, per position, its ``kw``
+    neighbours along the width (``kw`` times the upstream, not ``kh·kw`` as a full patch matrix). The ``(H, W)``
+    positions of an image are rows ``a·W`` on of its block of ``g3``, so each kernel row is ONE batched GEMM
+    ``(N, H·W, kw·Co) @ (kw·Co, Ci)`` over strided views, written (and added) straight into the NHWC result: no tap
+    contributions, no shifted adds, no transpose. ~1.6x faster than the flat shifts for 8 input channels."""
+    kh, kw, ci, co = f.shape
+    n, ho, wo = g.shape[0], g.shape[1], g.shape[2]
+    h, w = in_hw
+    (pt, pb), (pl, pr) = pads
+    top, left = kh - 1 - pt, kw - 1 - pl
+    hp, wp = h + kh - 1, w + kw - 1
+    dt = np.result_type(g, f)
+    gp = _take((n, hp, wp, co), dt)  # the upstream with k - 1 - pad zeros around it
+    gp[:, :top] = 0
+    gp[:, top + ho:] = 0
+    gp[:, top:top + ho, :left] = 0
+    gp[:, top:top + ho, left + wo:] = 0
+    gp[:, top:top + ho, left:left + wo] = g
+    g3 = _take((n, hp, w, kw * co), dt)  # each position's kw neighbours along the width, one opaque run each
+    run = np.dtype((np.void, kw * co * gp.itemsize))
+    st = gp.strides
+    np.copyto(g3.view(run)[..., 0], np.ndarray((n, hp, w), run, gp, 0, st[:3]))
+    # the flipped kernel per kernel row: (kh, kw*Co, Ci), rows (b', o) for b' = kw - 1 - b
+    wf = np.ascontiguousarray(f[::-1, ::-1].transpose(0, 1, 3, 2)).reshape(kh, kw * co, ci)
+    gx = _take((n, h, w, ci), dt)
+    out = gx.reshape(n, h * w, ci)
+    part = _take((n, h * w, ci), dt) if kh > 1 else None
+    s3 = g3.strides
+    for a in range(kh):
+        rows = np.ndarray((n, h * w, kw * co), dt, g3, a * s3[1], (s3[0], s3[2], s3[3]))
+        if a == 0:
+            np.matmul(rows, wf[0], out=out)
+        else:
+            np.matmul(rows, wf[a], out=part)
+            out += part
     return gx
 
 
