@@ -56,6 +56,74 @@ class TensorShape:
             return False
         return all(a is None or b is None or a == b for a, b in zip(self._dims, other._dims))
 
+    # -- TF's checks and merges (ValueError when they fail, as TF) -----------------------------------------------
+    def assert_is_compatible_with(self, other: Any) -> None:
+        """ValueError unless :meth:`is_compatible_with` (used in ``ExtensionType.__validate__`` methods).
+
+        >>> import tapegrad as tf
+        >>> tf.TensorShape([2, None]).assert_is_compatible_with([3, 1])
+        Traceback (most recent call last):
+        ...
+        ValueError: Shapes (2, None) and [3, 1] are incompatible
+        """
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are incompatible")
+
+    def assert_has_rank(self, rank: int) -> None:
+        if self.rank is not None and self.rank != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+
+    def assert_same_rank(self, other: Any) -> None:
+        other = other if isinstance(other, TensorShape) else TensorShape(other)
+        if self.rank is not None and other.rank is not None and self.rank != other.rank:
+            raise ValueError(f"Shapes {self} and {other} must have the same rank")
+
+    def assert_is_fully_defined(self) -> None:
+        if not self.is_fully_defined():
+            raise ValueError(f"Shape {self} is not fully defined")
+
+    def merge_with(self, other: Any) -> TensorShape:
+        """The most specific shape compatible with both (ValueError when they are not compatible)."""
+        other = other if isinstance(other, TensorShape) else TensorShape(other)
+        if self._dims is None:
+            return other
+        if other._dims is None:
+            return self
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are not compatible")
+        return TensorShape([a if a is not None else b for a, b in zip(self._dims, other._dims)])
+
+    def most_specific_compatible_shape(self, other: Any) -> TensorShape:
+        """The most specific shape both are compatible with (unknown dims where they differ)."""
+        other = other if isinstance(other, TensorShape) else TensorShape(other)
+        if self._dims is None or other._dims is None or len(self._dims) != len(other._dims):
+            return TensorShape(None)
+        return TensorShape([a if a == b else None for a, b in zip(self._dims, other._dims)])
+
+    def is_subtype_of(self, other: Any) -> bool:
+        other = other if isinstance(other, TensorShape) else TensorShape(other)
+        if other._dims is None:
+            return True
+        if self._dims is None or len(self._dims) != len(other._dims):
+            return False
+        return all(b is None or a == b for a, b in zip(self._dims, other._dims))
+
+    def with_rank(self, rank: int) -> TensorShape:
+        if self._dims is None:
+            return TensorShape([None] * rank)
+        self.assert_has_rank(rank)
+        return self
+
+    def with_rank_at_least(self, rank: int) -> TensorShape:
+        if self.rank is not None and self.rank < rank:
+            raise ValueError(f"Shape {self} must have rank at least {rank}")
+        return self
+
+    def with_rank_at_most(self, rank: int) -> TensorShape:
+        if self.rank is not None and self.rank > rank:
+            raise ValueError(f"Shape {self} must have rank at most {rank}")
+        return self
+
     def concatenate(self, other: Any) -> TensorShape:
         other = other if isinstance(other, TensorShape) else TensorShape(other)
         if self._dims is None or other._dims is None:

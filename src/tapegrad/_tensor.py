@@ -497,6 +497,9 @@ def _default_array(value: Any) -> np.ndarray:
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Cannot convert {value!r} to a Tensor: {exc}") from None
     kind = arr.dtype.kind
+    if kind == "O" and not all(isinstance(e, (str, bytes)) for e in arr.ravel()):  # TF: ValueError, not text
+        raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type ({type(value)}) to a "
+                         "Tensor.")
     if kind in "OSU":
         return to_bytes_array(_unwrap_nested(value))
     if kind == "f":

@@ -63,7 +63,7 @@ def is_nested(seq: Any) -> bool:
 
 
 def _is_composite(x: Any, expand: bool) -> bool:
-    return expand and isinstance(x, _composite_types())
+    return expand and (isinstance(x, _composite_types()) or getattr(type(x), "_tg_composite", False))
 
 
 def _sorted_keys(m: Any) -> list[Any]:
@@ -76,6 +76,8 @@ def _sorted_keys(m: Any) -> list[Any]:
 
 def _components(x: Any) -> list[Any]:
     """A composite tensor's component tensors, in TF's order."""
+    if getattr(type(x), "_tg_composite", False):  # an ExtensionType (experimental/extension_type.py)
+        return x._tg_components()
     from ._indexed_slices import IndexedSlices
     from .ops.ragged_ops import RaggedTensor
 
@@ -87,6 +89,8 @@ def _components(x: Any) -> list[Any]:
 
 
 def _from_components(like: Any, parts: list[Any]) -> Any:
+    if getattr(type(like), "_tg_composite", False):
+        return like._tg_from_components(parts)
     from ._indexed_slices import IndexedSlices
     from .ops.ragged_ops import RaggedTensor
     from .ops.sparse_ops import SparseTensor

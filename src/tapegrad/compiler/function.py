@@ -174,6 +174,7 @@ class _Kind:
 _T, _V, _L, _U, _N, _D, _O, _H, _KW, _R = (_Kind(n) for n in ("T", "V", "L", "U", "N", "D", "O", "H", "KW", "R"))
 _DS = _Kind("DS")  # a tf.data.Dataset: keyed by its element spec (TF's DatasetSpec)
 _S = _Kind("S")  # a SparseTensor (or SparseTensorSpec): its indices, values and dense_shape are the leaves
+_X = _Kind("X")  # an ExtensionType: keyed by its type and its fields (tensors by shape and dtype, as TF's spec)
 _SCALAR_TYPES = (bool, int, float, complex, str, bytes, type(None))
 
 
@@ -254,6 +255,8 @@ def _key_of(x: Any, leaves: list[_Leaf], refs: list[Any], name: str) -> Any:
     if isinstance(x, (list, tuple)):
         return (_L if isinstance(x, list) else _U, t, *[_key_of(v, leaves, refs, f"{name}_{i}" if i else name)
                                                          for i, v in enumerate(x)])
+    if getattr(t, "_tg_composite", False):  # an ExtensionType (experimental/extension_type.py)
+        return (_X, t, _key_of(x._tg_trace_parts(), leaves, refs, name))
     if _datasets.is_dataset(x):  # its loops run per call over its elements (compiler/datasets.py)
         return (_DS, _datasets.spec_key(x.element_spec))
     try:
@@ -328,6 +331,8 @@ def _rebuild(x: Any, it: Any) -> Any:
         return x
     if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biufc":
         return next(it)
+    if getattr(t, "_tg_composite", False):
+        return x._tg_from_trace_parts(_rebuild(x._tg_trace_parts(), it))
     if t is list:
         return [_rebuild(v, it) for v in x]
     if t is tuple:
@@ -378,6 +383,15 @@ class _RaggedOut:
         self.ragged_rank = ragged_rank
 
 
+class _ExtOut:
+    """An ExtensionType in a returned structure: its ``n`` component tensors are outputs, rebuilt into ``like``."""
+
+    __slots__ = ("like", "n")
+
+    def __init__(self, like: Any, n: int) -> None:
+        self.like, self.n = like, n
+
+
 class _SparseOut:
     """A SparseTensor in a returned structure: its indices, values and dense_shape are outputs."""
 
@@ -401,6 +415,12 @@ def _output_leaf(x: Any, function: Any, flat: list[Any]) -> Any:
         return _SparseOut()
     if x is None:
         return x
+    if getattr(t, "_tg_composite", False):  # an ExtensionType: its tensors are outputs
+        from ..ops.core import identity
+
+        parts = x._tg_components()
+        flat.extend(identity(c) for c in parts)
+        return _ExtOut(x, len(parts))
     if t is str or t is bytes:
         flat.append(convert_to_tensor(x))  # a Python string returned by the body is a tf.string scalar, as TF
         return _OUT
@@ -448,13 +468,16 @@ def _pack(structure: Any, outs: list[Any]) -> Any:
         return None
     it = iter(outs)
     if not _nest.is_nested(structure):
-        return _ragged_out(structure, it) if type(structure) in (_RaggedOut, _SparseOut) else structure
-    leaves = [_wrap(next(it)) if v is _OUT else _ragged_out(v, it) if type(v) in (_RaggedOut, _SparseOut) else v
+        return _ragged_out(structure, it) if type(structure) in (_RaggedOut, _SparseOut, _ExtOut) else structure
+    leaves = [_wrap(next(it)) if v is _OUT else _ragged_out(v, it) if type(v) in (_RaggedOut, _SparseOut, _ExtOut)
+              else v
               for v in _nest.flatten(structure)]
     return _nest.pack_sequence_as(structure, leaves)
 
 
-def _ragged_out(marker: _RaggedOut | _SparseOut, it: Any) -> Any:
+def _ragged_out(marker: _RaggedOut | _SparseOut | _ExtOut, it: Any) -> Any:
+    if type(marker) is _ExtOut:
+        return marker.like._tg_from_components([_wrap(next(it)) for _ in range(marker.n)])
     if type(marker) is _SparseOut:
         from ..ops.sparse_ops import SparseTensor
 
