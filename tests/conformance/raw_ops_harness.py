@@ -38,7 +38,8 @@ def grad(tf: Any, f: Callable[[Any], Any], x: Any) -> Any:
     v = tf.Variable(x)
     with tf.GradientTape() as tape:
         y = f(v)
-    return tape.gradient(y, v)
+    g = tape.gradient(y, v)
+    return None if g is None else tf.convert_to_tensor(g)  # (IndexedSlices densified)
 
 
 def text(value: Any) -> str:

@@ -23,11 +23,21 @@ KNOWN: dict[str, str] = {
                            "(TypeError); tapegrad infers float32 from the first value",
 }
 
-FAMILIES = ("math",)
-_RESULTS = {f: lane_results(HERE / f"raw_{f}_programs.py", f"raw_{f}") for f in FAMILIES}
-raw_math = _RESULTS["math"]
+raw_math = lane_results(HERE / "raw_math_programs.py", "raw_math")
+raw_array = lane_results(HERE / "raw_array_programs.py", "raw_array")
+raw_nn = lane_results(HERE / "raw_nn_programs.py", "raw_nn")
 
 
 @pytest.mark.parametrize("name", case_names("raw_math_programs"))
 def test_math_case_matches_tensorflow(name: str, raw_math: tuple[dict[str, Any], dict[str, Any]]) -> None:
     check_case(name, raw_math, KNOWN)
+
+
+@pytest.mark.parametrize("name", case_names("raw_array_programs"))
+def test_array_case_matches_tensorflow(name: str, raw_array: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, raw_array, KNOWN)
+
+
+@pytest.mark.parametrize("name", case_names("raw_nn_programs"))
+def test_nn_case_matches_tensorflow(name: str, raw_nn: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, raw_nn, KNOWN)

@@ -38,11 +38,18 @@ def _broadcast_gradient_args(s0: Any, s1: Any) -> Any:
     import tapegrad as tg
 
     a, b = _np(s0).tolist(), _np(s1).tolist()
-    out = np.broadcast_shapes(tuple(a), tuple(b))
+    try:
+        out = np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        raise InvalidArgumentError(None, None, f"raw_ops.BroadcastGradientArgs: shapes {a} and {b} do not "
+                                   "broadcast.") from None
+    if a == b:  # TF's fast path: nothing to reduce
+        return tg.constant([], s0.dtype), tg.constant([], s0.dtype)
     n = len(out)
     pa, pb = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
-    r0 = [i for i in range(n) if pa[i] == 1 and not (out[i] == 1 and pb[i] == 1)]
-    r1 = [i for i in range(n) if pb[i] == 1 and not (out[i] == 1 and pa[i] == 1)]
+    # a size-1 dimension reduces (TF lists dimensions where both are 1 for both operands)
+    r0 = [i for i in range(n) if pa[i] == 1]
+    r1 = [i for i in range(n) if pb[i] == 1]
     return tg.constant(r0, s0.dtype), tg.constant(r1, s0.dtype)
 
 
@@ -158,7 +165,11 @@ def _inplace(kind: str) -> Impl:
         import tapegrad as tg
 
         idx = tg.reshape(tg.cast(i, tg.int32), [-1, 1])
-        rows = tg.reshape(v, [-1] + list(x.shape[1:])) if len(v.shape) != len(x.shape) else v
+        want = [int(np.prod(i.shape))] + list(x.shape[1:])
+        if list(v.shape) != want:
+            raise InvalidArgumentError(None, None, f"raw_ops.Inplace{kind}: v must have shape {want} (one row of x "
+                                       f"per index in i), got {list(v.shape)}.")
+        rows = v
         if kind == "Update":
             return tg.tensor_scatter_nd_update(x, idx, rows)
         return tg.tensor_scatter_nd_add(x, idx, rows if kind == "Add" else -rows)
@@ -271,7 +282,8 @@ OPS: dict[str, Impl] = {
                                   "num_split": "num"}),
     "Gather": kwargs(P("gather"), {"params": "params", "indices": "indices", "validate_indices": "validate_indices"}),
     "GatherV2": _gather_v2,
-    "GatherNd": args(P("gather_nd"), "params", "indices", "bad_indices_policy"),
+    "GatherNd": kwargs(P("gather_nd"), {"params": "params", "indices": "indices",
+                                        "bad_indices_policy": "bad_indices_policy"}),
     "ScatterNd": args(P("scatter_nd"), "indices", "updates", "shape", "bad_indices_policy"),
     "Where": args(P("where"), "condition"),
     "Select": _select,

@@ -40,10 +40,7 @@ def _spatial(data_format: str) -> list[int]:
 def _padding(op: str, padding: str, explicit_paddings: list[int], data_format: str) -> Any:
     """TF's ``padding``/``explicit_paddings`` attributes as tapegrad's public ``padding`` argument."""
     if padding != "EXPLICIT":
-        if explicit_paddings:
-            raise InvalidArgumentError(None, None, f"raw_ops.{op}: explicit_paddings must be empty unless "
-                                       f"padding='EXPLICIT' (got padding={padding!r}).")
-        return padding
+        return padding  # (TF ignores explicit_paddings then)
     if len(explicit_paddings) != 2 * len(data_format):
         raise InvalidArgumentError(None, None, f"raw_ops.{op}: explicit_paddings needs {2 * len(data_format)} values "
                                    f"(a before/after pair per dimension of {data_format}), got "
@@ -82,9 +79,9 @@ def _act_grad(kind: str) -> Impl:
         import tapegrad as tg
 
         if kind == "Elu":
-            return tg.where(outputs > 0, gradients, gradients * (outputs + 1))
+            return tg.where(outputs < 0, gradients * (outputs + 1), gradients)
         scale, alpha = 1.0507009873554805, 1.6732632423543772
-        return tg.where(outputs > 0, gradients * scale, gradients * (outputs + scale * alpha))  # Selu
+        return tg.where(outputs < 0, gradients * (outputs + scale * alpha), gradients * scale)  # Selu
 
     return from_outputs if kind in ("Elu", "Selu") else from_features
 
@@ -245,8 +242,16 @@ def _pool(fn: str, op: str) -> Callable[..., Any]:
              explicit_paddings: list[int] | None = None) -> Any:
         import tapegrad as tg
 
+        ksize, strides = _ints(ksize), _ints(strides)
+        if len(ksize) != len(data_format) or len(strides) != len(data_format):
+            raise InvalidArgumentError(None, None, f"raw_ops.{op}: ksize and strides need {len(data_format)} values "
+                                       f"(one per dimension of {data_format}), got {ksize} and {strides}.")
         pad = _padding(op, padding, explicit_paddings or [], data_format)
-        return getattr(tg.nn, fn)(x, _ints(ksize), _ints(strides), pad, data_format=data_format)
+        if not isinstance(pad, str):  # MaxPool's EXPLICIT padding: pad with the lowest value, then pool VALID
+            low = tg.constant(np.finfo(x.dtype.as_numpy_dtype).min if x.dtype.is_floating
+                              else np.iinfo(x.dtype.as_numpy_dtype).min, x.dtype)
+            x, pad = tg.pad(x, pad, constant_values=low), "VALID"
+        return getattr(tg.nn, fn)(x, ksize, strides, pad, data_format=data_format)
 
     return impl
 
