@@ -26,6 +26,7 @@ KNOWN: dict[str, str] = {
 raw_math = lane_results(HERE / "raw_math_programs.py", "raw_math")
 raw_array = lane_results(HERE / "raw_array_programs.py", "raw_array")
 raw_nn = lane_results(HERE / "raw_nn_programs.py", "raw_nn")
+raw_linalg_random = lane_results(HERE / "raw_linalg_random_programs.py", "raw_linalg_random")
 
 
 @pytest.mark.parametrize("name", case_names("raw_math_programs"))
@@ -41,3 +42,9 @@ def test_array_case_matches_tensorflow(name: str, raw_array: tuple[dict[str, Any
 @pytest.mark.parametrize("name", case_names("raw_nn_programs"))
 def test_nn_case_matches_tensorflow(name: str, raw_nn: tuple[dict[str, Any], dict[str, Any]]) -> None:
     check_case(name, raw_nn, KNOWN)
+
+
+@pytest.mark.parametrize("name", case_names("raw_linalg_random_programs"))
+def test_linalg_random_case_matches_tensorflow(name: str,
+                                               raw_linalg_random: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, raw_linalg_random, KNOWN)

@@ -187,6 +187,25 @@ def op_generator(seed: Any = None, op: str = "RandomUniform/float32") -> Any:
         return kernel
 
 
+def raw_kernel(op: str, seed: int, seed2: int) -> Any:
+    """The stream of a raw stateful random op called with explicit ``seed``/``seed2`` attributes
+    (``tf.raw_ops.RandomUniform(..., seed=, seed2=)``): TF's kernel for that op and seed pair, shared with the public
+    op that resolves to the same pair and continuing across calls; ``(0, 0)`` draws nondeterministically, as TF.
+    While tracing it is a :class:`RandomKernel` of that pair."""
+    if seed == 0 and seed2 == 0:
+        return op_generator(None, op) if _STATE.global_seed is None and local.tracer is None \
+            else (RandomKernel(None, op) if local.tracer is not None else _STATE.entropy)
+    pair = (int(seed) % _MAXINT32, int(seed2) % _MAXINT32)
+    if local.tracer is not None:
+        return RandomKernel(pair, op)
+    with _STATE.lock:
+        key = (op, *pair)
+        kernel = _STATE.streams.get(key)
+        if kernel is None:
+            kernel = _STATE.streams[key] = _philox.KernelState(*pair)
+        return kernel
+
+
 def internal_generator() -> np.random.Generator:
     """A NumPy generator for tapegrad's own seed choices (a Keras initializer's or layer's default seed, a dataset's
     shuffle seed, ``fit``'s batch order): reproducible after ``set_seed`` (one stream per ``set_seed`` call),
