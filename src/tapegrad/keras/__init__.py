@@ -67,6 +67,8 @@ __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "los
 
 # imported on first use, so ``import tapegrad.keras`` stays fast
 _LAZY = ("config", "constraints", "dtype_policies", "mixed_precision", "ops", "random", "tree")
+_LAZY += ("export",)  # keras.export (ExportArchive): tf.saved_model artifacts
+__all__ += ["export"]
 
 
 def __getattr__(name: str):

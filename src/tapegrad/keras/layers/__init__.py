@@ -177,3 +177,7 @@ from . import preprocessing_augment as _augment  # noqa: E402
 from .preprocessing_augment import *  # noqa: E402,F401,F403
 
 __all__ += _augment.__all__
+from . import tfsm_layer as _tfsm_layer  # noqa: E402
+from .tfsm_layer import *  # noqa: E402,F401,F403
+
+__all__ += _tfsm_layer.__all__

@@ -171,6 +171,13 @@ class Model(Trainer, Layer):
 
         saving_lib.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
+    def export(self, filepath: Any, format: str = "tf_saved_model", verbose: bool = True, input_signature: Any = None,
+               **kwargs: Any) -> None:
+        """Write an inference artifact with the endpoint ``serve`` (``tf.saved_model`` format; see keras/export.py)."""
+        from ..export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs: Any) -> str:
         """The model's config as JSON (``serialize_keras_object``'s output); ``keras.models.model_from_json``
         rebuilds the model (new weights). ``kwargs`` go to ``json.dumps``."""
