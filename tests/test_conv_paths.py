@@ -287,3 +287,27 @@ def test_patch_matrix_against_direct_windows(c: int, s: tuple, d: tuple) -> None
     y = tf.nn.conv2d(tf.constant(x), tf.constant(f), list(s), [[0, 0], list(pads[0]), list(pads[1]), [0, 0]],
                      dilations=list(d)).numpy()
     np.testing.assert_allclose(y, conv._conv_ref(x.astype(np.float64), f, s, d, pads), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("data_format", ["NDHWC", "NCDHW"])
+def test_conv3d_dilations_against_a_direct_loop(data_format: str) -> None:
+    """tf.nn.conv3d with dilations (float32, as TF's CPU kernel) equals a direct loop; float64 refuses them as TF."""
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 7, 6, 7, 2)).astype(np.float32)
+    f = rng.standard_normal((2, 3, 2, 2, 3)).astype(np.float32)
+    d = (2, 1, 3)
+    od, oh, ow = 7 - d[0] * 1, 6 - d[1] * 2, 7 - d[2] * 1  # VALID: size - dilation * (k - 1)
+    ref = np.zeros((2, od, oh, ow, 3))
+    for i, j, k in np.ndindex(od, oh, ow):
+        win = x[:, i: i + d[0] * 2: d[0], j: j + d[1] * 3: d[1], k: k + d[2] * 2: d[2]]
+        ref[:, i, j, k] = np.tensordot(win.astype(np.float64), f, axes=4)
+    if data_format == "NDHWC":
+        y = tf.nn.conv3d(x, f, [1, 1, 1, 1, 1], "VALID", dilations=[1, *d, 1]).numpy()
+    else:
+        y = tf.nn.conv3d(x.transpose(0, 4, 1, 2, 3), f, [1, 1, 1, 1, 1], "VALID", data_format="NCDHW",
+                         dilations=[1, 1, *d]).numpy().transpose(0, 2, 3, 4, 1)
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="float32"):
+        tf.nn.conv3d(x.astype(np.float64), f.astype(np.float64), [1, 1, 1, 1, 1], "VALID", dilations=[1, *d, 1])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="batch and channel"):
+        tf.nn.conv3d(x, f, [1, 1, 1, 1, 1], "VALID", dilations=[2, 1, 1, 1, 1])

@@ -1,6 +1,7 @@
-"""``tf.nn.conv3d_transpose`` and ``tf.nn.conv1d_transpose`` (``ops/convolution_nd.py``) run unchanged under
-TensorFlow and under tapegrad (the harness of ``strings_ragged_programs.py``: ``python convnd_programs.py MODULE
-OUT``). Values and gradients with respect to input and filters in float64; exceptions compared by class.
+"""``tf.nn.conv3d_transpose`` and ``tf.nn.conv1d_transpose`` (``ops/convolution_nd.py``), and ``tf.nn.conv3d`` with
+dilations, run unchanged under TensorFlow and under tapegrad (the harness of ``strings_ragged_programs.py``: ``python
+convnd_programs.py MODULE OUT``). Values and gradients with respect to input and filters in float64 (dilated conv3d:
+float32 on small integers, which TF's CPU kernel alone supports); exceptions compared by class.
 """
 
 from __future__ import annotations
@@ -123,6 +124,53 @@ def conv1d_transpose_valid_stride3(tf: Any) -> Any:
 def conv1d_transpose_wrong_output_shape(tf: Any) -> Any:
     return _error_class(tf, lambda: tf.nn.conv1d_transpose(tf.ones([1, 2, 1]), tf.ones([2, 1, 1]), [1, 9, 1], 1,
                                                            "VALID"))
+
+
+def _int_grads(tf: Any, f: Callable[[Any, Any], Any], x: np.ndarray, w: np.ndarray) -> Any:
+    """:func:`_grads` in float32 on small integers (every sum exact, so both libraries agree to the bit)."""
+    xv, wv = tf.constant(x, tf.float32), tf.constant(w, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch([xv, wv])
+        y = f(xv, wv)
+        n = int(np.prod(y.shape.as_list()))
+        proj = tf.constant((np.arange(n) % 5 - 2.0).reshape(y.shape.as_list()), tf.float32)
+        loss = tf.reduce_sum(y * proj)
+    gx, gw = tape.gradient(loss, [xv, wv])
+    return y, gx, gw
+
+
+def _ints(*shapes: tuple[int, ...], seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(-3, 4, size=s).astype(np.float64) for s in shapes]
+
+
+@case
+def conv3d_dilated_valid_float32(tf: Any) -> Any:
+    x, w = _ints((2, 6, 7, 6, 2), (2, 3, 2, 2, 3), seed=10)
+    return _int_grads(tf, lambda a, b: tf.nn.conv3d(a, b, [1, 1, 1, 1, 1], "VALID", dilations=[1, 2, 1, 2, 1]), x, w)
+
+
+@case
+def conv3d_dilated_same_strided_float32(tf: Any) -> Any:
+    x, w = _ints((1, 7, 6, 5, 2), (3, 2, 2, 2, 2), seed=11)
+    return _int_grads(tf, lambda a, b: tf.nn.conv3d(a, b, [1, 2, 1, 2, 1], "SAME", dilations=[1, 2, 2, 1, 1]), x, w)
+
+
+@case
+def conv3d_dilated_ncdhw_float32(tf: Any) -> Any:
+    x, w = _ints((1, 2, 6, 7, 6), (2, 3, 2, 2, 3), seed=12)
+    return _int_grads(tf, lambda a, b: tf.nn.conv3d(a, b, [1, 1, 1, 1, 1], "VALID", data_format="NCDHW",
+                                                    dilations=[1, 1, 2, 1, 2]), x, w)
+
+
+@case
+def conv3d_dilation_errors(tf: Any) -> Any:
+    x, w = tf.ones([1, 5, 5, 5, 2]), tf.ones([2, 2, 2, 2, 3])
+    return [_error_class(tf, lambda: tf.nn.conv3d(tf.cast(x, tf.float64), tf.cast(w, tf.float64), [1, 1, 1, 1, 1],
+                                                  "SAME", dilations=[1, 2, 2, 2, 1])),
+            _error_class(tf, lambda: tf.nn.conv3d(x, w, [1, 1, 1, 1, 1], "VALID", dilations=[2, 1, 1, 1, 1])),
+            _error_class(tf, lambda: tf.nn.conv3d(x, w, [1, 1, 1, 1, 1], "VALID", dilations=[1, 0, 1, 1, 1])),
+            _error_class(tf, lambda: tf.nn.conv3d(x, w, [1, 1, 1, 1, 1], "VALID", dilations=[1, 2, 1]))]
 
 
 if __name__ == "__main__":

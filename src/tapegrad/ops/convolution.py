@@ -1189,14 +1189,20 @@ def conv3d(input: Any, filters: Any, strides: Any, padding: str, data_format: st
            dilations: Any = None, name: str | None = None) -> Tensor:
     """3-D convolution of ``input`` ``[N, D, H, W, C]`` with ``filters`` ``[kd, kh, kw, C, out]``.
 
-    ``strides`` is ``[1, sd, sh, sw, 1]``; ``padding`` ``"SAME"`` or ``"VALID"``; ``dilations`` must be 1 (TF's
-    CPU kernel supports no other). ``data_format="NCDHW"`` is accepted too. Computed as one ``conv2d`` per depth
+    ``strides`` and ``dilations`` are ``[1, sd, sh, sw, 1]`` (in ``data_format``'s order: ``"NCDHW"`` is accepted
+    too); ``padding`` ``"SAME"`` or ``"VALID"``. As TF's CPU kernels: dilations above 1 for float32 (TF's oneDNN
+    kernel) but not for float64 or float16 (InvalidArgumentError). Computed as one ``conv2d`` per depth
     tap of the filter, so gradients of every order are exact.
 
     >>> import tapegrad as tf
     >>> tf.nn.conv3d(tf.ones([1, 3, 3, 3, 1]), tf.ones([2, 2, 2, 1, 1]), [1, 1, 1, 1, 1], "VALID").shape
     TensorShape([1, 2, 2, 2, 1])
+    >>> tf.nn.conv3d(tf.ones([1, 5, 5, 5, 1]), tf.ones([2, 2, 2, 1, 1]), [1, 1, 1, 1, 1], "VALID",
+    ...              dilations=[1, 2, 1, 3, 1]).shape
+    TensorShape([1, 3, 4, 2, 1])
     """
+    from .convolution_nd import conv3d_general
+
     op = "conv3d"
     x, f = pair(input, filters, op)
     last = _check_format(data_format, ("NDHWC", "NCDHW"), op)
@@ -1205,39 +1211,33 @@ def conv3d(input: Any, filters: Any, strides: Any, padding: str, data_format: st
     xs, fs = tuple(x._value.shape), tuple(f._value.shape)
     if len(xs) != 5 or len(fs) != 5:
         raise InvalidArgumentError(f"{op}: input and filters must be 5-dimensional, got shapes {xs} and {fs}.")
-    sv = [int(v) for v in (strides.numpy().tolist() if isinstance(strides, _TensorLike) else strides)]
-    if len(sv) != 5:
-        raise InvalidArgumentError(f"{op}: strides must have 5 entries, got {sv}.")
-    if any(int(v) != 1 for v in (dilations or [1] * 5)):
-        raise InvalidArgumentError(f"{op}: only dilations of 1 are supported (as TF's CPU kernel), got {dilations}.")
+    sv = _five(strides, "strides", op)
+    dv = [1] * 5 if dilations is None else _five(dilations, "dilations", op)
+    if min(dv) < 1:
+        raise InvalidArgumentError(f"{op}: dilations must be positive, got {dv}.")
     if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
         raise ValueError(f"{op}: padding must be 'SAME' or 'VALID', got {padding!r}.")
     if not last:
         x = shape_ops.transpose(x, [0, 2, 3, 4, 1])
         sv = [sv[0], sv[2], sv[3], sv[4], sv[1]]
+        dv = [dv[0], dv[2], dv[3], dv[4], dv[1]]
     if sv[0] != 1 or sv[4] != 1:
         raise InvalidArgumentError(f"{op}: strides {sv} must be 1 in the batch and channel dimensions.")
-    n, d, h, w, c = x._value.shape
-    kd, sd = fs[0], sv[1]
-    if padding.upper() == "SAME":
-        od = -(-d // sd)
-        total = max((od - 1) * sd + kd - d, 0)
-        if total:
-            from .tiling import pad
-
-            x = pad(x, [[0, 0], [total // 2, total - total // 2], [0, 0], [0, 0], [0, 0]])
-    else:
-        od = (d - kd) // sd + 1
-        if od <= 0:
-            raise InvalidArgumentError(f"{op}: the filter depth {kd} exceeds the input depth {d} with VALID padding.")
-    acc = None
-    for t in range(kd):
-        sl = x[:, t: t + (od - 1) * sd + 1: sd]
-        y = conv2d(shape_ops.reshape(sl, (n * od, h, w, c)), f[t], [sv[2], sv[3]], padding.upper())
-        acc = y if acc is None else acc + y
-    assert acc is not None
-    out = shape_ops.reshape(acc, (n, od) + tuple(acc._value.shape[1:]))
+    if dv[0] != 1 or dv[4] != 1:
+        raise InvalidArgumentError(f"{op}: dilations {dv} must be 1 in the batch and channel dimensions.")
+    if max(dv) > 1 and x.dtype.name != "float32":
+        raise InvalidArgumentError(f"{op}: dilations above 1 ({dv}) are supported for float32 only, as TF's CPU "
+                                   f"kernels; got {x.dtype.name} (cast the input and filters to float32).")
+    out = conv3d_general(x, f, (sv[1], sv[2], sv[3]), padding, (dv[1], dv[2], dv[3]))
     return out if last else shape_ops.transpose(out, [0, 4, 1, 2, 3])
+
+
+def _five(value: Any, what: str, op: str) -> list[int]:
+    """conv3d's ``strides``/``dilations``: exactly 5 ints."""
+    vals = [int(v) for v in (value.numpy().tolist() if isinstance(value, _TensorLike) else value)]
+    if len(vals) != 5:
+        raise InvalidArgumentError(f"{op}: {what} must have 5 entries [1, d, h, w, 1], got {vals}.")
+    return vals
 
 
 EXPORTS: dict[str, list[str]] = {
