@@ -344,3 +344,22 @@ def test_training_step_with_variable_updates_round_trips(tmp_path: Path) -> None
         assert float(loaded.train(x, y)) == float(orig.train(x, y))
     np.testing.assert_array_equal(loaded.w.numpy(), orig.w.numpy())
     np.testing.assert_array_equal(loaded.b.numpy(), orig.b.numpy())
+
+
+def test_save_leaves_the_random_stream_of_a_function_alone(tmp_path: Path) -> None:
+    # save traces None-dim signatures at probe sizes (size-polymorphic graphs): the draws those traces make from a
+    # function's random generator are put back, so the user's next call draws what it would have drawn
+    keras = tf.keras
+    model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dropout(0.5), keras.layers.Dense(2)])
+    model.f = tf.function(lambda x: model(x, training=True), input_signature=[tf.TensorSpec([None, 4])])
+    model.f(tf.ones([3, 4]))
+    cf = model.f.get_concrete_function()
+    gens = {id(v): v for paths in cf._by_shape.values() for p in paths for n in p[0].traced_graph.nodes
+            for v in n.params.values() if isinstance(v, np.random.Generator)}
+    assert gens
+    states = {k: g.bit_generator.state for k, g in gens.items()}
+    expected = model.f(tf.ones([3, 4])).numpy()
+    for k, g in gens.items():
+        g.bit_generator.state = states[k]
+    tf.saved_model.save(model, str(tmp_path / "d"))
+    np.testing.assert_array_equal(model.f(tf.ones([3, 4])).numpy(), expected)

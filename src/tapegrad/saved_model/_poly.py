@@ -70,6 +70,18 @@ def _diff(a: Any, b: Any, c: Any, path: tuple[Any, ...], holes: list[Any], array
 
 def polymorphic(cf: Any, enc: Encoder, program_json: Any) -> dict[str, Any] | None:
     """The size-polymorphic form of a general concrete function (see the module docstring), or None."""
+    # the probe traces run the body on example values: random generators they draw from are put back afterwards
+    generators = {id(v): v for paths in cf._by_shape.values() for p in paths for n in p[0].traced_graph.nodes
+                  for v in n.params.values() if isinstance(v, np.random.Generator)}
+    states = {k: g.bit_generator.state for k, g in generators.items()}
+    try:
+        return _probe(cf, enc, program_json)
+    finally:
+        for k, g in generators.items():
+            g.bit_generator.state = states[k]
+
+
+def _probe(cf: Any, enc: Encoder, program_json: Any) -> dict[str, Any] | None:
     from .._backend import NUMPY
     from .._tensor import make
 
