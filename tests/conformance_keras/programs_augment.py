@@ -392,3 +392,81 @@ def prog_augment_bounding_box_utils(tf: Any, keras: Any) -> Any:
     out.append(np.asarray(bb.compute_ciou(boxes[0], boxes[1], "xyxy")))
     out.append(np.asarray(bb.compute_ciou(boxes, boxes[:, ::-1], "center_xywh")))
     return out
+
+
+def _audio(shape: tuple[int, ...], seed: int = 16) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(shape[1], dtype="float64") / 8000.0
+    tone = np.sin(2 * np.pi * 440.0 * t) + 0.5 * np.sin(2 * np.pi * 1800.0 * t)
+    noise = 0.1 * rng.standard_normal(shape)
+    return (tone.reshape((1, -1) + (1,) * (len(shape) - 2)) + noise).astype("float32")
+
+
+@program
+def prog_augment_stft_spectrogram(tf: Any, keras: Any) -> Any:
+    """STFTSpectrogram: every mode, windows/scaling/periodic, same padding, channels, expand_dims, channels_first,
+    float64, output shapes, kernels (trainable weights), configs and errors."""
+    L = keras.layers
+    x = _audio((2, 200, 2))
+    out = []
+    for mode in ("log", "magnitude", "psd", "real", "imag", "stft"):
+        layer = L.STFTSpectrogram(mode=mode, frame_length=32, frame_step=16)
+        y = layer(x)
+        out += [np.asarray(y), layer.compute_output_shape((None, 200, 2))]
+    # angle: away from the DC and Nyquist bins (the phase of a ~0 imaginary part is rounding noise), compared as
+    # float16 (rtol 1e-3): atan2 turns the convolutions' last-bit differences into ~1e-5 relative ones
+    angle = L.STFTSpectrogram(mode="angle", frame_length=32, frame_step=16, expand_dims=True)
+    out += [np.asarray(angle(x))[:, :, 1:-1].astype("float16"), angle.compute_output_shape((None, 200, 2))]
+    out.append(np.asarray(L.STFTSpectrogram(frame_length=30, fft_length=64, window="hamming", periodic=True,
+                                            scaling="spectrum", padding="same", frame_step=7)(x)))
+    out.append(np.asarray(L.STFTSpectrogram(mode="magnitude", frame_length=16, window=None, scaling=None)(x)))
+    e = L.STFTSpectrogram(frame_length=32, frame_step=8, expand_dims=True)
+    out += [np.asarray(e(x)), e.compute_output_shape((2, 200, 2))]
+    cf = L.STFTSpectrogram(frame_length=32, frame_step=10, data_format="channels_first", expand_dims=True)
+    out += [np.asarray(cf(np.transpose(x, (0, 2, 1)))), cf.compute_output_shape((2, 2, 200))]
+    out.append(np.asarray(L.STFTSpectrogram(frame_length=16, data_format="channels_first")(
+        np.transpose(x, (0, 2, 1)))))
+    out.append(np.asarray(L.STFTSpectrogram(mode="psd", frame_length=16, dtype="float64")(x.astype("float64"))))
+    w = L.STFTSpectrogram(mode="stft", frame_length=8)
+    w.build((None, 50, 1))
+    out += [[v.name for v in w.trainable_weights], [np.asarray(v) for v in w.weights]]
+    out += _config(L.STFTSpectrogram(mode="psd", frame_length=64, frame_step=32, fft_length=128), "mode",
+                   "frame_length", "frame_step", "fft_length", "window", "periodic", "scaling", "padding",
+                   "expand_dims", "data_format")
+    for bad in (lambda: L.STFTSpectrogram(frame_step=300), lambda: L.STFTSpectrogram(frame_length=64, fft_length=32),
+                lambda: L.STFTSpectrogram(mode="power"), lambda: L.STFTSpectrogram(scaling="unit"),
+                lambda: L.STFTSpectrogram(padding="causal"), lambda: L.STFTSpectrogram(window="nowindow"),
+                lambda: L.STFTSpectrogram(frame_length=8)(x[..., 0]),
+                lambda: L.STFTSpectrogram(frame_length=8)(x.astype("int32"))):
+        out.append(_etype(bad))
+    return out
+
+
+@program
+def prog_augment_mel_spectrogram(tf: Any, keras: Any) -> Any:
+    """MelSpectrogram: defaults on a tone, power_to_db off, mag_exp, ref/min power and top_db, sequence_length,
+    windows, 1-D input, float64 dtype, the mel matrix, output shapes, configs and errors."""
+    L = keras.layers
+    x = _audio((2, 3000, 1))[..., 0]
+    # 40 bands on 129 bins: narrow bands turn the last-bit differences of float32 log (mel edges) into visible ones.
+    # dB outputs are compared as float16 (atol 1e-3 dB): near 0 dB a relative tolerance means nothing
+    out = [np.asarray(L.MelSpectrogram(fft_length=256, sequence_stride=64, sampling_rate=8000, num_mel_bins=40)(x))
+           .astype("float16")]
+    out.append(np.asarray(L.MelSpectrogram(fft_length=128, sequence_stride=50, sequence_length=100, window="hamming",
+                                           num_mel_bins=20, min_freq=50.0, max_freq=3000.0, power_to_db=False,
+                                           mag_exp=1.0, sampling_rate=8000)(x)))
+    out.append(np.asarray(L.MelSpectrogram(fft_length=64, sequence_stride=32, num_mel_bins=16, top_db=20.0,
+                                           ref_power=0.5, min_power=1e-4, sampling_rate=8000)(x[0])).astype("float16"))
+    out.append(np.asarray(L.MelSpectrogram(fft_length=64, sequence_stride=32, num_mel_bins=10, window=None,
+                                           sampling_rate=8000, power_to_db=False, dtype="float64")(
+        x.astype("float64"))))
+    out.append(_etype(lambda: L.MelSpectrogram(fft_length=64, sequence_stride=32, dtype="float64")(
+        x.astype("float64"))))  # Keras's dB step subtracts a float32 reference from float64
+    m = L.MelSpectrogram(fft_length=64, num_mel_bins=12)
+    out.append(np.asarray(m.linear_to_mel_weight_matrix(12, 33, 8000, 100.0, 3500.0)))
+    out += [m.compute_output_shape((4, 3000)), m.compute_output_shape((3000,)), m.compute_output_shape((4, None))]
+    out += _config(L.MelSpectrogram(fft_length=512, sequence_stride=128, num_mel_bins=40), "fft_length",
+                   "sequence_stride", "sequence_length", "window", "sampling_rate", "num_mel_bins", "min_freq",
+                   "max_freq", "power_to_db", "top_db", "mag_exp", "min_power", "ref_power")
+    out.append(_etype(lambda: L.MelSpectrogram(fft_length=64, sequence_length=128)))
+    return out
