@@ -234,3 +234,26 @@ def test_stft_spectrogram_input_errors() -> None:
         L.STFTSpectrogram(frame_length=8)(np.ones((1, 16, 1), np.int32))
     with pytest.raises(ValueError):
         L.STFTSpectrogram(frame_length=8)(np.ones((1, 16), np.float32))  # InputSpec(ndim=3)
+
+
+def test_bounding_boxes_through_geometric_layers() -> None:
+    x = np.zeros((2, 10, 20, 1), np.float32)
+    boxes = {"boxes": np.array([[[2.0, 1.0, 6.0, 4.0]], [[10.0, 5.0, 19.0, 9.0]]], np.float32),
+             "labels": np.array([[1], [2]], np.int32)}
+    flip = L.RandomFlip("horizontal", seed=1, bounding_box_format="xyxy")
+    out = flip({"images": x, "bounding_boxes": boxes})
+    flipped = out["bounding_boxes"]["boxes"].numpy()
+    for i, (box, mirrored) in enumerate(zip(boxes["boxes"][:, 0], flipped[:, 0])):
+        assert np.allclose(mirrored, box) or np.allclose(mirrored, [20 - box[2], box[1], 20 - box[0], box[3]]), i
+    assert np.array_equal(boxes["boxes"][0, 0], [2.0, 1.0, 6.0, 4.0])  # the caller's arrays are untouched
+    center = L.CenterCrop(6, 10, bounding_box_format="xyxy")({"images": x, "bounding_boxes": boxes})
+    assert np.allclose(center["bounding_boxes"]["boxes"].numpy()[1, 0], [5.0, 3.0, 10.0, 6.0])
+    resized = L.Resizing(5, 10, bounding_box_format="xyxy")({"images": x, "bounding_boxes": boxes})
+    assert np.allclose(resized["bounding_boxes"]["boxes"].numpy()[0, 0], [1.0, 0.5, 3.0, 2.0])
+    moved = L.RandomTranslation((0.5, 0.5), (0.0, 0.0), bounding_box_format="xyxy")(
+        {"images": x, "bounding_boxes": boxes})["bounding_boxes"]
+    assert np.allclose(moved["boxes"].numpy()[0, 0], [2.0, 6.0, 6.0, 9.0]) and moved["labels"].numpy()[1, 0] == -1
+    kept = L.RandomBrightness(0.3, bounding_box_format="xyxy")({"images": x, "bounding_boxes": boxes})
+    assert np.array_equal(kept["bounding_boxes"]["boxes"].numpy(), boxes["boxes"])
+    with pytest.raises(NotImplementedError):
+        L.RandomElasticTransform(seed=1, bounding_box_format="xyxy")({"images": x, "bounding_boxes": boxes})

@@ -470,3 +470,74 @@ def prog_augment_mel_spectrogram(tf: Any, keras: Any) -> Any:
                    "max_freq", "power_to_db", "top_db", "mag_exp", "min_power", "ref_power")
     out.append(_etype(lambda: L.MelSpectrogram(fft_length=64, sequence_length=128)))
     return out
+
+
+def _boxes(n: int, h: int, w: int, count: int = 3, seed: int = 17) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x1 = rng.uniform(0, w * 0.6, (n, count))
+    y1 = rng.uniform(0, h * 0.6, (n, count))
+    bw, bh = rng.uniform(1, w * 0.4, (n, count)), rng.uniform(1, h * 0.4, (n, count))
+    boxes = np.stack([x1, y1, x1 + bw, y1 + bh], axis=-1).astype("float32")
+    return {"boxes": boxes, "labels": rng.integers(0, 5, (n, count)).astype("int32")}
+
+
+def _with_boxes(layer: Any, x: np.ndarray, boxes: dict[str, np.ndarray], calls: int = 2, **kw: Any) -> list[Any]:
+    out = []
+    for _ in range(calls):
+        d = layer({"images": x, "bounding_boxes": {k: v.copy() for k, v in boxes.items()}}, **kw)
+        out += [np.asarray(d["images"]), np.asarray(d["bounding_boxes"]["boxes"]),
+                np.asarray(d["bounding_boxes"]["labels"])]
+    return out
+
+
+@program
+def prog_augment_layers_bounding_boxes(tf: Any, keras: Any) -> Any:
+    """Bounding boxes through the geometric layers (flip, rotation, zoom, translation, shear, crop, center crop,
+    resizing in its three modes, perspective, RandAugment, MixUp) in several formats, unbatched, training=False;
+    colour layers pass boxes through; layers without a box map raise."""
+    L = keras.layers
+    x = _ramp((2, 12, 16, 3)) + 90.0
+    b = _boxes(2, 12, 16)
+    rel = {"boxes": b["boxes"] / np.array([16, 12, 16, 12], "float32"), "labels": b["labels"]}
+    out = []
+    out += _with_boxes(L.RandomFlip(seed=1, bounding_box_format="xyxy"), x, b)
+    out += _with_boxes(L.RandomFlip("vertical", seed=2, bounding_box_format="rel_xyxy"), x, rel)
+    out += _with_boxes(L.RandomRotation(0.2, seed=3, interpolation="nearest", bounding_box_format="xyxy"), x, b)
+    out += _with_boxes(L.RandomZoom(0.3, 0.2, seed=4, interpolation="nearest", bounding_box_format="xyxy"), x, b)
+    out += _with_boxes(L.RandomZoom((-0.4, -0.2), seed=5, interpolation="nearest",
+                                    bounding_box_format="center_xywh"), x,
+                       {"boxes": np.asarray(keras.utils.bounding_boxes.convert_format(b["boxes"], "xyxy",
+                                                                                       "center_xywh")),
+                        "labels": b["labels"]})
+    out += _with_boxes(L.RandomTranslation(0.3, 0.3, seed=6, interpolation="nearest", bounding_box_format="xyxy"),
+                       x, b)
+    out += _with_boxes(L.RandomShear(0.3, 0.2, seed=7, interpolation="nearest", bounding_box_format="xyxy"), x, b)
+    out += _with_boxes(L.RandomCrop(8, 10, seed=8, bounding_box_format="xyxy"), x, b)
+    out += _with_boxes(L.CenterCrop(8, 10, bounding_box_format="xyxy"), x, b, 1)
+    out += _with_boxes(L.CenterCrop(14, 10, bounding_box_format="yxyx"), x,
+                       {"boxes": b["boxes"][..., [1, 0, 3, 2]], "labels": b["labels"]}, 1)
+    padded = {"boxes": np.concatenate([b["boxes"], -np.ones((2, 1, 4), "float32")], 1),
+              "labels": np.concatenate([b["labels"], -np.ones((2, 1), "int32")], 1)}
+    for kw in ({}, {"pad_to_aspect_ratio": True}, {"crop_to_aspect_ratio": True}):
+        out += _with_boxes(L.Resizing(10, 10, bounding_box_format="xyxy", **kw), x, padded, 1)
+    out += _with_boxes(L.RandomPerspective(scale=0.4, interpolation="nearest", seed=9, bounding_box_format="xyxy"),
+                       x, b)
+    out += _with_boxes(L.RandAugment(num_ops=2, factor=0.4, interpolation="nearest", seed=10,
+                                     bounding_box_format="xyxy"), x, b, 3)
+    out += _with_boxes(L.MixUp(seed=11, bounding_box_format="xyxy"), x, b)
+    out += _with_boxes(L.RandomBrightness(0.2, seed=12, bounding_box_format="xyxy"), x, b, 1)
+    out += _with_boxes(L.RandomHue(0.2, seed=12, bounding_box_format="xyxy"), x / 255.0, b, 1)
+    out += _with_boxes(L.RandomErasing(seed=13, bounding_box_format="xyxy"), x, b, 1)
+    single = {"boxes": b["boxes"][0], "labels": b["labels"][0]}
+    out += _with_boxes(L.RandomFlip("horizontal", seed=14, bounding_box_format="xyxy"), x[0], single)
+    out += _with_boxes(L.RandomRotation(0.3, seed=15, interpolation="nearest", bounding_box_format="xyxy"), x[0],
+                       single, 1)
+    out += _with_boxes(L.RandomZoom(0.3, seed=16, interpolation="nearest", bounding_box_format="xyxy"), x, b, 1,
+                       training=False)
+    out.append(_etype(lambda: L.RandomElasticTransform(seed=1, bounding_box_format="xyxy")(
+        {"images": x, "bounding_boxes": b})))
+    out.append(_etype(lambda: L.CutMix(seed=1, bounding_box_format="xyxy")({"images": x, "bounding_boxes": b})))
+    out.append(_etype(lambda: L.RandomFlip(seed=1)({"images": x, "bounding_boxes": b})))
+    out.append(_etype(lambda: L.RandomFlip(seed=1, bounding_box_format="xyxy")(
+        {"images": x, "bounding_boxes": {"boxes": b["boxes"]}})))
+    return out

@@ -26,6 +26,7 @@ import tapegrad as tg
 
 from ..random import beta as _beta
 from ..random import gamma, randint
+from . import _image_boxes
 from ._base import Layer
 from .preprocessing_augment2 import (
     AutoContrast,
@@ -114,6 +115,10 @@ class RandomPerspective(_SeededLayer):
     def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
         return BaseImagePreprocessingLayer.transform_segmentation_masks(self, masks, transformation, training)
 
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        """The boxes around the moved corners, clipped; returned in ``xyxy`` (as Keras, whatever the format)."""
+        return _image_boxes.perspective_boxes(self, bounding_boxes, transformation, training)
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "scale": self.scale,
                 "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
@@ -175,6 +180,9 @@ class RandomElasticTransform(_SeededLayer):
     def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
         return BaseImagePreprocessingLayer.transform_segmentation_masks(self, masks, transformation, training)
 
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return BaseImagePreprocessingLayer.transform_bounding_boxes(self, bounding_boxes, transformation, training)
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "scale": self.scale,
                 "interpolation": self.interpolation, "fill_mode": self.fill_mode, "fill_value": self.fill_value,
@@ -183,7 +191,8 @@ class RandomElasticTransform(_SeededLayer):
 
 def _augment_layers(owner: Any, names: list[str], value_range: Any, interpolation: str, seed: int | None,
                     data_format: str | None) -> None:
-    """Keras's sub-layers of RandAugment/AugMix (factor ``owner.factor``), all drawing from ``owner.generator``."""
+    """Keras's sub-layers of RandAugment/AugMix (factor ``owner.factor``, the owner's box format), all drawing
+    from ``owner.generator``."""
     f = owner.factor
     make = {
         "random_shear": lambda: RandomShear(x_factor=f, y_factor=f, interpolation=interpolation, seed=seed,
@@ -210,6 +219,7 @@ def _augment_layers(owner: Any, names: list[str], value_range: Any, interpolatio
     }
     for name in names:
         layer = make[name]()
+        layer.bounding_box_format = owner.bounding_box_format
         if hasattr(layer, "generator"):
             layer.generator = owner.generator  # Keras passes the composite layer's generator as ``seed``
         setattr(owner, name, layer)
@@ -265,6 +275,19 @@ class RandAugment(_SeededLayer):
 
     def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
         return self._apply(masks, transformation, "transform_segmentation_masks") if training else masks
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        if not training:
+            return bounding_boxes
+        idx = transformation["layer_idxes"]
+        out = dict(bounding_boxes)
+        for k, (name, t) in enumerate(transformation["transforms"].items()):
+            moved = getattr(self, name).transform_bounding_boxes(dict(out), t)
+            for i in range(self.num_ops):
+                pick = tg.equal(idx[i], k)
+                out["boxes"] = tg.where(pick, moved["boxes"], out["boxes"])
+                out["labels"] = tg.where(pick, moved["labels"], out["labels"])
+        return out
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "value_range": self.value_range, "num_ops": self.num_ops,
@@ -430,9 +453,6 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
 
     def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
         return masks
-
-    def transform_bounding_boxes(self, boxes: Any, transformation: Any, training: bool = True) -> Any:
-        return boxes
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "value_range": self.value_range, "clip_limit": self.clip_limit,

@@ -76,6 +76,7 @@ class BaseImagePreprocessingLayer(Layer):
 
     _USE_BASE_FACTOR = True
     _FACTOR_BOUNDS: tuple[float, float] = (-1, 1)
+    _BOXES_UNCHANGED = False
 
     def __init__(self, factor: Any = None, bounding_box_format: str | None = None, data_format: str | None = None,
                  **kwargs: Any) -> None:
@@ -130,7 +131,9 @@ class BaseImagePreprocessingLayer(Layer):
         return masks
 
     def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} does not transform bounding boxes.")
+        if self._BOXES_UNCHANGED:  # the colour layers: boxes pass through
+            return bounding_boxes
+        raise NotImplementedError(f"{type(self).__name__} does not transform bounding boxes (neither does Keras).")
 
     # -- dispatch -----------------------------------------------------------------------------------------------
 
@@ -294,6 +297,14 @@ class Resizing(BaseImagePreprocessingLayer):
     def transform_images(self, images: Any, transformation: Any = None, training: bool = True) -> Any:
         return self._transform_images(images, transformation, self.interpolation)
 
+    def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
+        shape = _images_of(data).shape
+        ha, wa = self._hw_axes()
+        return int(shape[ha]), int(shape[wa])
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return _bounding_boxes.resize_boxes(self, bounding_boxes, transformation, training)
+
     def transform_segmentation_masks(self, masks: Any, transformation: Any = None, training: bool = True) -> Any:
         return self._transform_images(masks, transformation, "nearest")
 
@@ -341,6 +352,12 @@ class CenterCrop(BaseImagePreprocessingLayer):
     def transform_segmentation_masks(self, masks: Any, transformation: Any = None, training: bool = True) -> Any:
         return self.transform_images(masks, transformation, training)
 
+    def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
+        return {"input_shape": tuple(_images_of(data).shape)}
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return _bounding_boxes.center_crop_boxes(self, bounding_boxes, transformation, training)
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
         h, w = self._hw_axes()
@@ -386,7 +403,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
             return None
         images = _images_of(data)
         shape = (1, 1, 1) if len(images.shape) == 3 else (int(images.shape[0]), 1, 1, 1)
-        return {"flips": tg.less_equal(_draw(self.generator, shape), 0.5)}
+        return {"flips": tg.less_equal(_draw(self.generator, shape), 0.5), "input_shape": tuple(images.shape)}
 
     def transform_images(self, images: Any, transformation: Any, training: bool = True) -> Any:
         images = tg.cast(images, self.compute_dtype)
@@ -396,6 +413,9 @@ class RandomFlip(BaseImagePreprocessingLayer):
 
     def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
         return self.transform_images(masks, transformation, training)
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return _bounding_boxes.flip_boxes(self, bounding_boxes, transformation, training)
 
     def _flip(self, x: Any, flips: Any) -> Any:
         flips = tg.reshape(flips, [-1, 1, 1, 1])
@@ -465,6 +485,9 @@ class RandomCrop(BaseImagePreprocessingLayer):
 
     def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
         return self.transform_images(masks, transformation)
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return _bounding_boxes.random_crop_boxes(self, bounding_boxes, transformation, training)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = list(input_shape)
@@ -538,9 +561,12 @@ class RandomRotation(_AffineLayer):
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
             return None
-        _, n, h, w = self._geometry(data)
+        images, n, h, w = self._geometry(data)
         angle = _draw(self.generator, (n,), self.factor[0] * 360.0, self.factor[1] * 360.0)
-        return {"angle": angle, "matrix": affine_matrix(angle, h, w)}
+        return {"angle": angle, "matrix": affine_matrix(angle, h, w), "input_shape": tuple(images.shape)}
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return _bounding_boxes.rotate_boxes(self, bounding_boxes, transformation, training)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, **self._affine_config()}
@@ -604,7 +630,7 @@ class RandomZoom(_AffineLayer):
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
             return None
-        _, n, h, w = self._geometry(data)
+        images, n, h, w = self._geometry(data)
         hz = _draw(self.generator, (n, 1), 1.0 + self.height_lower, 1.0 + self.height_upper)
         wz = hz if self.width_factor is None else _draw(self.generator, (n, 1), 1.0 + self.width_lower,
                                                                          1.0 + self.width_upper)
@@ -613,7 +639,10 @@ class RandomZoom(_AffineLayer):
         y_off = (tg.constant(float(h), tg.float32) - 1.0) / 2.0 * (1.0 - zy)
         z = tg.zeros([n, 1], tg.float32)
         matrix = tg.concat([zx, z, x_off, z, zy, y_off, z, z], axis=1)
-        return {"height_zoom": hz, "width_zoom": wz, "matrix": matrix}
+        return {"height_zoom": hz, "width_zoom": wz, "matrix": matrix, "input_shape": tuple(images.shape)}
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return _bounding_boxes.zoom_boxes(self, bounding_boxes, transformation, training)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
@@ -646,13 +675,16 @@ class RandomTranslation(_AffineLayer):
     def get_random_transformation(self, data: Any, training: bool = True, seed: Any = None) -> Any:
         if not training:
             return None
-        _, n, h, w = self._geometry(data)
+        images, n, h, w = self._geometry(data)
         dy = _draw(self.generator, [n, 1], self.height_lower, self.height_upper) * float(h)
         dx = _draw(self.generator, [n, 1], self.width_lower, self.width_upper) * float(w)
         shifts = tg.cast(tg.concat([dx, dy], axis=1), tg.float32)
         one, z = tg.ones([n, 1], tg.float32), tg.zeros([n, 1], tg.float32)
         matrix = tg.concat([one, z, -shifts[:, 0:1], z, one, -shifts[:, 1:], z, z], axis=1)
-        return {"translations": shifts, "matrix": matrix}
+        return {"translations": shifts, "matrix": matrix, "input_shape": tuple(images.shape)}
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        return _bounding_boxes.translate_boxes(self, bounding_boxes, transformation, training)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
@@ -671,6 +703,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
     """
 
     _FACTOR_BOUNDS = (0, 1)
+    _BOXES_UNCHANGED = True
 
     def __init__(self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -711,6 +744,8 @@ class RandomBrightness(BaseImagePreprocessingLayer):
     >>> round(float(y.numpy().ravel()[0]), 4)
     0.6
     """
+
+    _BOXES_UNCHANGED = True
 
     def __init__(self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(factor=factor, **kwargs)

@@ -79,6 +79,8 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
     [0.2989, 0.2989, 0.2989]
     """
 
+    _BOXES_UNCHANGED = True
+
     _USE_BASE_FACTOR = False
 
     def __init__(self, factor: float = 0.5, data_format: str | None = None, seed: int | None = None,
@@ -108,6 +110,8 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
 class RandomHue(BaseImagePreprocessingLayer):
     """Rotate each image's hue by ``±f / 2`` of a turn (``f`` drawn from ``factor`` in [0, 1], the sign drawn
     first), through ``tf.image.rgb_to_hsv``/``hsv_to_rgb``; ``value_range`` gives the pixel range."""
+
+    _BOXES_UNCHANGED = True
 
     _FACTOR_BOUNDS = (0, 1)
 
@@ -146,6 +150,8 @@ class RandomSaturation(BaseImagePreprocessingLayer):
     """Scale each image's HSV saturation by ``f / (1 - f + epsilon)`` with ``f`` drawn from ``factor`` (0: gray,
     0.5: unchanged, 1: fully saturated), clipped to ``value_range``."""
 
+    _BOXES_UNCHANGED = True
+
     def __init__(self, factor: Any, value_range: Any = (0, 255), data_format: str | None = None,
                  seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(factor=factor, data_format=data_format, **kwargs)
@@ -174,6 +180,8 @@ class RandomSaturation(BaseImagePreprocessingLayer):
 class RandomInvert(BaseImagePreprocessingLayer):
     """Replace each image by ``value_range[1] - image`` when a uniform draw falls below a probability drawn from
     ``factor`` (in [0, 1]; two draws per image, as Keras)."""
+
+    _BOXES_UNCHANGED = True
 
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (0, 1)
@@ -206,6 +214,8 @@ class RandomInvert(BaseImagePreprocessingLayer):
 
 class RandomPosterization(BaseImagePreprocessingLayer):
     """Keep the top ``b`` bits of each 8-bit channel (``b`` drawn per image from ``factor`` in [1, 8], integers)."""
+
+    _BOXES_UNCHANGED = True
 
     _USE_BASE_FACTOR = False
     _FACTOR_BOUNDS = (1, 8)
@@ -241,6 +251,8 @@ class RandomPosterization(BaseImagePreprocessingLayer):
 class Solarization(BaseImagePreprocessingLayer):
     """Add a value drawn from ``addition_factor`` (x 255) to each image, then invert the pixels at or above a
     threshold drawn from ``threshold_factor`` (x 255), on the 0-255 scale of ``value_range``."""
+
+    _BOXES_UNCHANGED = True
 
     _USE_BASE_FACTOR = False
     _MESSAGE = ("The `addition_factor` and `threshold_factor` arguments should be a number (or a list of two "
@@ -313,7 +325,12 @@ class RandomShear(_AffineLayer):
         shear = tg.cast(tg.concat([sx, sy], axis=1), dt) * invert
         one, zero = tg.ones((n,), dt), tg.zeros((n,), dt)
         matrix = tg.stack([one, shear[:, 0], zero, shear[:, 1], one, zero, zero, zero], axis=1)
-        return {"shear_factor": shear, "matrix": matrix}
+        return {"shear_factor": shear, "matrix": matrix, "input_shape": tuple(_images_of(data).shape)}
+
+    def transform_bounding_boxes(self, bounding_boxes: Any, transformation: Any, training: bool = True) -> Any:
+        from ._image_boxes import shear_boxes
+
+        return shear_boxes(self, bounding_boxes, transformation, training)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor, **self._affine_config()}
