@@ -45,6 +45,8 @@ def grad(tf: Any, f: Callable[[Any], Any], x: Any) -> Any:
 def text(value: Any) -> str:
     if hasattr(value, "_fields"):
         return f"{type(value).__name__}(" + ", ".join(f"{k}={text(getattr(value, k))}" for k in value._fields) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {text(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         inner = ", ".join(text(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"

@@ -23,11 +23,12 @@ KNOWN: dict[str, str] = {
                            "(TypeError); tapegrad infers float32 from the first value",
 }
 
-raw_math = lane_results(HERE / "raw_math_programs.py", "raw_math")
-raw_array = lane_results(HERE / "raw_array_programs.py", "raw_array")
-raw_nn = lane_results(HERE / "raw_nn_programs.py", "raw_nn")
-raw_linalg_random = lane_results(HERE / "raw_linalg_random_programs.py", "raw_linalg_random")
-
+HARNESS = (HERE / "raw_ops_harness.py",)
+raw_math = lane_results(HERE / "raw_math_programs.py", "raw_math", HARNESS)
+raw_array = lane_results(HERE / "raw_array_programs.py", "raw_array", HARNESS)
+raw_nn = lane_results(HERE / "raw_nn_programs.py", "raw_nn", HARNESS)
+raw_linalg_random = lane_results(HERE / "raw_linalg_random_programs.py", "raw_linalg_random", HARNESS)
+raw_state = lane_results(HERE / "raw_state_programs.py", "raw_state", HARNESS)
 
 @pytest.mark.parametrize("name", case_names("raw_math_programs"))
 def test_math_case_matches_tensorflow(name: str, raw_math: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -48,3 +49,8 @@ def test_nn_case_matches_tensorflow(name: str, raw_nn: tuple[dict[str, Any], dic
 def test_linalg_random_case_matches_tensorflow(name: str,
                                                raw_linalg_random: tuple[dict[str, Any], dict[str, Any]]) -> None:
     check_case(name, raw_linalg_random, KNOWN)
+
+
+@pytest.mark.parametrize("name", case_names("raw_state_programs"))
+def test_state_case_matches_tensorflow(name: str, raw_state: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, raw_state, KNOWN)

@@ -44,7 +44,7 @@ def _run(module: str, out: Path, programs: Path = PROGRAMS) -> dict[str, Any]:
     return json.loads(out.read_text())
 
 
-def _tf_results(programs: Path = PROGRAMS, tag: str = "strings_ragged") -> dict[str, Any]:
+def _tf_results(programs: Path = PROGRAMS, tag: str = "strings_ragged", extra: tuple[Path, ...] = ()) -> dict[str, Any]:
     """TensorFlow's results for ``programs`` (cached in ``.cache/tf_<tag>-<key>.json``; the key hashes the programs
     file, this lane's shared harness and the versions)."""
     if tensorflow_version() is None:
@@ -54,6 +54,8 @@ def _tf_results(programs: Path = PROGRAMS, tag: str = "strings_ragged") -> dict[
     h = hashlib.sha256(programs.read_bytes())
     if programs != PROGRAMS:
         h.update(PROGRAMS.read_bytes())  # (its harness runs them)
+    for path in extra:  # another harness the programs import
+        h.update(path.read_bytes())
     h.update(f"tf={tensorflow_version()} np={installed_version('numpy')} py={sys.version_info[:2]}".encode())
     path = CACHE_DIR / f"tf_{tag}-{h.hexdigest()[:20]}.json"
     if not path.exists():
@@ -65,13 +67,14 @@ def _tf_results(programs: Path = PROGRAMS, tag: str = "strings_ragged") -> dict[
     return json.loads(path.read_text())
 
 
-def lane_results(programs: Path, tag: str) -> Any:
+def lane_results(programs: Path, tag: str, extra: tuple[Path, ...] = ()) -> Any:
     """A lane's module-scoped ``results`` fixture: TF's results for ``programs`` (cached by content) and
     tapegrad's, as ``(tf, tapegrad)`` dicts of case name -> result."""
 
     @pytest.fixture(scope="module")
     def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
-        return _tf_results(programs, tag), _run("tapegrad", tmp_path_factory.mktemp(tag) / "tapegrad.json", programs)
+        return _tf_results(programs, tag, extra), _run("tapegrad", tmp_path_factory.mktemp(tag) / "tapegrad.json",
+                                                      programs)
 
     return results
 

@@ -3,6 +3,7 @@ ops and the data-format helpers, on tapegrad's differentiable public ops."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -69,14 +70,31 @@ def _strided_slice(input: Any, begin: Any, end: Any, strides: Any, begin_mask: i
 
 
 def _strided_slice_grad(shape: Any, begin: Any, end: Any, strides: Any, dy: Any, **masks: int) -> Any:
-    """The gradient of ``StridedSlice`` with respect to its input: ``dy`` placed into zeros of ``shape``."""
+    """The gradient of ``StridedSlice`` with respect to its input: ``dy`` placed into zeros of ``shape`` (integer
+    ``dy`` goes through float64, exact for the values a slice can hold)."""
     import tapegrad as tg
 
-    x = tg.zeros(_np(shape).tolist(), dy.dtype)
+    exact = dy.dtype.is_floating or dy.dtype.is_complex
+    x = tg.zeros(_np(shape).tolist(), dy.dtype if exact else tg.float64)
     with tg.GradientTape() as tape:
         tape.watch(x)
         y = _strided_slice(x, begin, end, strides, **masks)
-    return tape.gradient(y, x, output_gradients=dy)
+    out = tape.gradient(y, x, output_gradients=dy if exact else tg.cast(dy, tg.float64))
+    return out if exact else tg.cast(out, dy.dtype)
+
+
+def _strided_slice_update(input: Any, begin: Any, end: Any, strides: Any, value: Any,  # noqa: A002
+                          **masks: int) -> Any:
+    """``input`` with the strided slice replaced by ``value`` (broadcast to the slice's shape): the slice's
+    positions come from scattering ones through ``StridedSliceGrad``."""
+    import tapegrad as tg
+
+    part = _strided_slice(input, begin, end, strides, **masks)
+    shape = tg.shape(input)
+    placed = _strided_slice_grad(shape, begin, end, strides, tg.broadcast_to(tg.cast(value, input.dtype),
+                                                                             tg.shape(part)), **masks)
+    hit = _strided_slice_grad(shape, begin, end, strides, tg.ones_like(part, tg.float32), **masks)
+    return tg.where(hit > 0, placed, input)
 
 
 def _reverse(tensor: Any, dims: Any) -> Any:
@@ -262,6 +280,23 @@ def _batch_to_space(input: Any, crops: Any, block_size: int) -> Any:  # noqa: A0
     return tg.batch_to_space(input, [block_size, block_size], crops)
 
 
+def scatter_nd_into(kind: str, tensor: Any, indices: Any, updates: Any, bad_indices_policy: str) -> Any:
+    """``tensor_scatter_nd_<kind>`` with TF's ``bad_indices_policy`` (``"IGNORE"`` drops out-of-range indices;
+    tapegrad's ``update`` has no policy argument, so they are dropped here)."""
+    import tapegrad as tg
+
+    if kind != "update":
+        return getattr(tg, f"tensor_scatter_nd_{kind}")(tensor, indices, updates,
+                                                        bad_indices_policy=bad_indices_policy)
+    if bad_indices_policy == "IGNORE":
+        idx = _np(indices)
+        depth = idx.shape[-1]
+        bounds = np.asarray(tensor.shape[:depth])
+        keep = ((idx >= 0) & (idx < bounds)).all(axis=-1)
+        indices, updates = tg.constant(idx[keep]), tg.gather_nd(updates, tg.constant(np.argwhere(keep)))
+    return tg.tensor_scatter_nd_update(tensor, indices, updates)
+
+
 _SCATTER = {"TensorScatterUpdate": "update", "TensorScatterAdd": "add", "TensorScatterSub": "sub",
             "TensorScatterMax": "max", "TensorScatterMin": "min", "ScatterNdNonAliasingAdd": "add"}
 
@@ -296,6 +331,7 @@ OPS: dict[str, Impl] = {
     "Slice": args(P("slice"), "input", "begin", "size"),
     "StridedSlice": _strided_slice,
     "StridedSliceGrad": _strided_slice_grad,
+    "TensorStridedSliceUpdate": _strided_slice_update,
     "Reverse": _reverse,
     "ReverseV2": args(P("reverse"), "tensor", "axis"),
     "ReverseSequence": kwargs(P("reverse_sequence"), {"input": "input", "seq_lengths": "seq_lengths",
@@ -355,5 +391,5 @@ OPS: dict[str, Impl] = {
     "DataFormatVecPermute": _data_format_vec_permute,
     "ExtractImagePatches": _extract_image_patches,
 }
-OPS.update({op: args(P(f"tensor_scatter_nd_{kind}"), "input" if op.startswith("ScatterNd") else "tensor",
+OPS.update({op: args(functools.partial(scatter_nd_into, kind), "input" if op.startswith("ScatterNd") else "tensor",
                      "indices", "updates", "bad_indices_policy") for op, kind in _SCATTER.items()})
