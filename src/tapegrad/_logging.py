@@ -41,6 +41,24 @@ def warn_limited(key: str, limit: int, message: str) -> None:
         logging.getLogger("tapegrad").warning(message)
 
 
+STRICT_MODE = [False]  # tf.experimental.enable_strict_mode: deprecated behaviour raises (experimental/runtime.py)
+_DEPRECATIONS_LOGGED: set[str] = set()
+
+
+def deprecated(key: str, message: str) -> None:
+    """A deprecation, TF's way: logged the first time ``key`` is used (later uses are silent), and in strict mode
+    that first use raises RuntimeError instead."""
+    if key in _DEPRECATIONS_LOGGED:
+        return
+    _DEPRECATIONS_LOGGED.add(key)
+    import logging
+
+    if STRICT_MODE[0]:
+        logging.getLogger("tapegrad").error(message)
+        raise RuntimeError(f"This behavior has been deprecated, which raises an error in strict mode: {message}")
+    logging.getLogger("tapegrad").warning(message)
+
+
 def get_logger() -> Any:
     """The ``tapegrad`` logger (``tf.get_logger()``): tapegrad's warnings, the retracing warning included."""
     import logging

@@ -472,6 +472,9 @@ def _unpickle_tensor(value: Any) -> Tensor:
 # Conversion of Python / NumPy values
 
 
+CONVERSION_HOOK: list[Any] = []  # tf.register_tensor_conversion_function's lookup (framework_extras.py)
+
+
 def _default_array(value: Any) -> np.ndarray:
     """TF's default dtypes: Python float → float32, int → int32 (int64 if large), complex → complex128."""
     if isinstance(value, (np.ndarray, np.generic)):
@@ -492,6 +495,8 @@ def _default_array(value: Any) -> np.ndarray:
     if value is None:
         raise ValueError("Attempt to convert a value (None) with an unsupported type (<class 'NoneType'>) to a "
                          "Tensor.")
+    if CONVERSION_HOOK and (hooked := CONVERSION_HOOK[0](value, None)) is not None:
+        return hooked._value
     try:
         arr = np.asarray(_unwrap_nested(value))
     except (ValueError, TypeError) as exc:
@@ -535,6 +540,8 @@ def array_of(value: Any, np_dtype: np.dtype, op: str = "convert_to_tensor") -> n
     if src is None:
         if value is None or isinstance(value, (str, bytes)):
             raise TypeError(f"{op}: cannot convert {value!r} to a tensor of dtype {np_dtype.name}.")
+        if CONVERSION_HOOK and (hooked := CONVERSION_HOOK[0](value, np_dtype)) is not None:
+            return hooked._value
         try:
             src = np.asarray(_unwrap_nested(value))
         except (ValueError, TypeError) as exc:

@@ -21,6 +21,13 @@ _LAZY = {
     "dispatch_for_binary_elementwise_apis": ("dispatch", "dispatch_for_binary_elementwise_apis"),
     "dispatch_for_binary_elementwise_assert_apis": ("dispatch", "dispatch_for_binary_elementwise_assert_apis"),
     "unregister_dispatch_for": ("dispatch", "unregister_dispatch_for"),
+    "runtime": ("runtime", None),
+    "async_scope": ("runtime", "async_scope"),
+    "async_clear_error": ("runtime", "async_clear_error"),
+    "function_executor_type": ("runtime", "function_executor_type"),
+    "enable_strict_mode": ("runtime", "enable_strict_mode"),
+    "RowPartition": ("row_partition", "RowPartition"),
+    "DynamicRaggedShape": ("row_partition", "DynamicRaggedShape"),
 }
 
 __all__ = ["dlpack", "Optional", *_LAZY]

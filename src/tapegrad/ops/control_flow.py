@@ -492,10 +492,10 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
         raise TypeError(f"while_loop(): 'parallel_iterations' must be a positive integer, got "
                         f"{parallel_iterations!r}.")
     if back_prop is False:
-        from .._logging import warn_limited
+        from .._logging import deprecated
 
-        warn_limited("while_loop.back_prop", 1, "while_loop(back_prop=False) is deprecated and has no effect in "
-                     "eager mode (the gradient still flows); use tf.stop_gradient on the results instead.")
+        deprecated("while_loop.back_prop", "while_loop(back_prop=False) is deprecated and has no effect in eager "
+                   "mode (the gradient still flows); use tf.stop_gradient on the results instead.")
     loop_vars = _read_variables(loop_vars)
     if not loop_vars:
         raise ValueError("while_loop(): 'loop_vars' must be provided (a non-empty list or tuple of loop "

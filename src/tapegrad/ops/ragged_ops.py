@@ -692,6 +692,12 @@ def _as_like(value: Any, like: Tensor) -> Tensor:
 
 # -- RaggedTensorSpec ---------------------------------------------------------------------------------------------
 
+def _row_partition() -> Any:
+    from ..experimental import row_partition
+
+    return row_partition
+
+
 class DynamicRaggedShape:
     """The shape of a RaggedTensor, as ``tf.shape(rt)`` returns it (TF's ``DynamicRaggedShape``): the row count, each
     ragged dimension's row lengths and the uniform inner dims. Indexing a uniform dimension gives a scalar;
@@ -717,6 +723,13 @@ class DynamicRaggedShape:
             lengths.append(tuple(np.diff(static_value(splits)).tolist()))
         flat = tuple(rt.flat_values._value.shape)
         return cls(lengths + list(flat[1:]), flat, dtype)
+
+    # TF's constructors (experimental/row_partition.py)
+    from_tensor = staticmethod(lambda t, dtype=None: _row_partition().shape_from_tensor(t, dtype))
+    from_lengths = staticmethod(lambda lengths, num_row_partitions=None, dtype=None:
+                                _row_partition().shape_from_lengths(lengths, num_row_partitions, dtype))
+    from_row_partitions = staticmethod(lambda row_partitions, dtype=None:
+                                       _row_partition().shape_from_row_partitions(row_partitions, dtype))
 
     rank = property(lambda self: len(self._lengths), doc="The number of dimensions.")
     num_row_partitions = property(lambda self: sum(isinstance(v, tuple) for v in self._lengths),
