@@ -1043,6 +1043,7 @@ from . import (  # noqa: E402,F401
     programs_b,
     programs_kconfig,
     programs_kdata,
+    programs_klegacy,
     programs_klayers,
     programs_ktrain,
     programs_kutil,

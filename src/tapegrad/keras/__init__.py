@@ -69,6 +69,8 @@ __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "los
 _LAZY = ("config", "constraints", "dtype_policies", "mixed_precision", "ops", "random", "tree")
 _LAZY += ("export",)  # keras.export (ExportArchive): tf.saved_model artifacts
 __all__ += ["export"]
+_LAZY += ("datasets", "preprocessing")  # the legacy tf.keras modules
+__all__ += ["datasets", "preprocessing"]
 
 
 def __getattr__(name: str):

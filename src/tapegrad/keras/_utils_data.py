@@ -471,6 +471,7 @@ def smart_resize(x: Any, size: Any, interpolation: str = "bilinear", data_format
     tf = _tf()
     if len(size) != 2:
         raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    as_numpy = not isinstance(x, tf.Tensor)  # as Keras: a NumPy image gives a NumPy result
     x = tf.convert_to_tensor(x)
     if len(x.shape) not in (3, 4):
         raise ValueError(f"Expected an image array with shape `(height, width, channels)`, or `(batch_size, height, "
@@ -479,16 +480,17 @@ def smart_resize(x: Any, size: Any, interpolation: str = "bilinear", data_format
     h_axis = -2 if first else -3
     height, width = int(x.shape[h_axis]), int(x.shape[h_axis + 1])
     th, tw = size
-    crop_h = min(height, int(float(width * th) / tw))
-    crop_w = min(width, int(float(height * tw) / th))
+    crop_h = max(min(height, int(float(width * th) / tw)), 1)
+    crop_w = max(min(width, int(float(height * tw) / th)), 1)
     oh, ow = (height - crop_h) // 2, (width - crop_w) // 2
     if first:
         x = x[..., oh:oh + crop_h, ow:ow + crop_w]
         perm = [0, 2, 3, 1] if len(x.shape) == 4 else [1, 2, 0]
         inv = [0, 3, 1, 2] if len(x.shape) == 4 else [2, 0, 1]
-        return tf.transpose(tf.image.resize(tf.transpose(x, perm), size, method=interpolation), inv)
-    x = x[..., oh:oh + crop_h, ow:ow + crop_w, :]
-    return tf.image.resize(x, size, method=interpolation)
+        out = tf.transpose(tf.image.resize(tf.transpose(x, perm), size, method=interpolation), inv)
+    else:
+        out = tf.image.resize(x[..., oh:oh + crop_h, ow:ow + crop_w, :], size, method=interpolation)
+    return out.numpy() if as_numpy else out
 
 
 def image_dataset_from_directory(directory: str, labels: Any = "inferred", label_mode: Any = "int",

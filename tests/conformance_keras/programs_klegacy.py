@@ -1,0 +1,120 @@
+"""Keras conformance programs for the legacy ``tf.keras`` names: ``keras.preprocessing`` (sequence, text, image),
+``keras.datasets`` (loaders reading fake cache files written in Keras's formats under a temporary ``KERAS_HOME``),
+``keras.applications`` (architectures with ``weights=None``: layer names, parameter counts, shapes;
+``preprocess_input``/``decode_predictions``) and the ``tf.keras.backend`` legacy functions. Programs use
+``tf.keras`` (Keras 3's ``tf_keras`` namespace under TensorFlow, which still exports these legacy modules).
+Registered into ``programs.PROGRAMS``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import numpy as np
+
+try:
+    from .programs import caught, program
+except ImportError:  # run_tf.py run as a script
+    from programs import caught, program  # type: ignore[no-redef]
+
+
+def _sorted(d: Any) -> list[Any]:
+    return sorted((str(k), v) for k, v in d.items())
+
+
+# -- keras.preprocessing ----------------------------------------------------------------------------------------------
+@program
+def prog_legacy_sequence(tf: Any, keras: Any) -> Any:
+    """preprocessing.sequence: TimeseriesGenerator (stride, sampling rate, reverse, bounds, config, errors),
+    make_sampling_table, skipgrams (windows, negatives, categorical, sampling table, seeded shuffles)."""
+    seq = tf.keras.preprocessing.sequence
+    data = np.arange(60, dtype="float32").reshape(30, 2)
+    targets = np.arange(30) * 10
+    out = []
+    for kw in ({"length": 5}, {"length": 4, "sampling_rate": 2, "stride": 3, "batch_size": 4},
+               {"length": 3, "start_index": 5, "end_index": 20, "reverse": True, "batch_size": 7}):
+        g = seq.TimeseriesGenerator(data, targets, **kw)
+        out.append((len(g), [(g[i][0].tolist(), g[i][1].tolist()) for i in range(len(g))]))
+    np.random.seed(1)
+    shuffled = seq.TimeseriesGenerator(data, targets, length=5, shuffle=True, batch_size=4)
+    out.append(shuffled[0][1].tolist())
+    errors = [caught(lambda: seq.TimeseriesGenerator(data, targets[:5], length=3)),
+              caught(lambda: seq.TimeseriesGenerator(data, targets, length=40)),
+              len(seq.TimeseriesGenerator(np.zeros((4, 2)), np.zeros(4), 2, 1, 1, 0, None, False, False, 2)),
+              caught(lambda: seq.TimeseriesGenerator([object()] * 4, [1] * 4, length=2).get_config())]
+    tables = [seq.make_sampling_table(10), seq.make_sampling_table(6, sampling_factor=1e-2)]
+    sents = [[1, 2, 3, 0, 4, 5], [3, 3, 1], []]
+    grams = []
+    for s in sents:
+        for kw in ({"window_size": 1, "negative_samples": 0, "shuffle": False},
+                   {"window_size": 2, "negative_samples": 0.5, "seed": 7},
+                   {"window_size": 2, "categorical": True, "seed": 3},
+                   {"sampling_table": np.array([0, 1, 0.0, 1, 0.5, 1]), "seed": 5}):
+            random.seed(11)
+            grams.append(caught(lambda s=s, kw=kw: seq.skipgrams(s, 6, **kw)))
+    return out, errors, tables, grams, seq.pad_sequences([[1, 2], [3]], maxlen=3).tolist()
+
+
+@program
+def prog_legacy_text(tf: Any, keras: Any) -> Any:
+    """preprocessing.text: text_to_word_sequence, hashing_trick (md5, callable, analyzer), Tokenizer (counts,
+    num_words, OOV, char level, token lists, every matrix mode, fit_on_sequences, sequences_to_texts, JSON round
+    trip), errors."""
+    text = tf.keras.preprocessing.text
+    docs = ["The cat sat on the mat.", "The dog ate my homework!", "Cat and dog: friends?", "MAT mat mat"]
+    out = [text.text_to_word_sequence(docs[2]), text.text_to_word_sequence("a-b c", filters="", split="-"),
+           text.text_to_word_sequence("Ab,Cd", lower=False),
+           text.hashing_trick(docs[0], 20, hash_function="md5"), text.hashing_trick("x y", 7, hash_function=len),
+           text.hashing_trick("a,b", 9, hash_function="md5", analyzer=lambda t: t.split(",")),
+           len(text.one_hot(docs[1], 50))]
+    toks = []
+    for kw in ({}, {"num_words": 5}, {"num_words": 5, "oov_token": "<oov>"}, {"char_level": True},
+               {"lower": False, "split": " ", "filters": ""}, {"oov_token": "?"}):
+        tok = text.Tokenizer(**kw)
+        tok.fit_on_texts(docs)
+        tok.fit_on_texts([["Token", "list", "the"]])
+        new = ["the cat ate the unknown homework", "zzz mat"]
+        seqs = tok.texts_to_sequences(new)
+        # word_docs/index_docs are filled in set order (string hashes are salted per process): compared sorted
+        toks.append((dict(tok.word_counts), _sorted(tok.word_docs), _sorted(tok.index_docs), tok.word_index,
+                     tok.document_count, seqs, tok.sequences_to_texts(seqs + [[1, 2, 99]]),
+                     [tok.texts_to_matrix(new, mode=m).tolist() for m in ("binary", "count", "freq", "tfidf")]))
+        back = text.tokenizer_from_json(tok.to_json())
+        config = {k: _sorted(json.loads(v)) if k in ("word_docs", "index_docs") else v
+                  for k, v in back.get_config().items()}
+        toks.append((config, back.texts_to_sequences(new), back.texts_to_matrix(new, "tfidf").tolist()))
+    tok = text.Tokenizer(num_words=6)
+    tok.fit_on_sequences([[1, 2, 2], [3, 1]])
+    toks.append((tok.document_count, _sorted(tok.index_docs),
+                 tok.sequences_to_matrix([[1, 2, 2, 9], []], "tfidf").tolist()))
+    errors = [caught(lambda: text.Tokenizer().texts_to_matrix(["a"])),
+              caught(lambda: text.Tokenizer(num_words=3).sequences_to_matrix([[1]], mode="tfidf")),
+              caught(lambda: text.Tokenizer(bogus=1)), caught(lambda: tok.sequences_to_matrix([[1]], mode="nope"))]
+    return out, toks, errors
+
+
+@program
+def prog_legacy_image_helpers(tf: Any, keras: Any) -> Any:
+    """preprocessing.image: smart_resize (NumPy in → NumPy out, dtypes, interpolations, batches, thin crops,
+    channels_first), array_to_img/img_to_array round trip; the directory/timeseries readers are keras.utils's."""
+    image = tf.keras.preprocessing.image
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (7, 10, 3))
+    outs = []
+    for args in ((x, (4, 4)), (x.astype("uint8"), (5, 3)), (x.astype("float32"), (3, 8), "nearest"),
+                 (x[None].repeat(2, 0), (4, 5), "bicubic"), (np.ones((1, 9, 3)), (5, 1)),
+                 (np.moveaxis(x, -1, 0), (4, 4), "bilinear", "channels_first")):
+        r = image.smart_resize(*args)
+        outs.append((type(r).__name__, r.dtype.name, r.shape, np.round(r, 3).tolist()))
+    img = image.array_to_img(x)
+    back = image.img_to_array(img)
+    pre = tf.keras.preprocessing
+    names = [callable(getattr(pre, n)) for n in ("image_dataset_from_directory", "text_dataset_from_directory",
+                                                 "timeseries_dataset_from_array")]
+    ts = pre.timeseries_dataset_from_array(np.arange(10), None, sequence_length=4, batch_size=3)
+    errors = [caught(lambda: image.smart_resize(np.ones((4, 4)), (2, 2))),
+              caught(lambda: image.smart_resize(x, (2, 2, 2)))]
+    return outs, img.size, back.dtype.name, back.shape, back[:2, :2].tolist(), names, \
+        [np.asarray(b).tolist() for b in ts], errors
