@@ -8,8 +8,15 @@ Registered into ``programs.PROGRAMS``.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
+import os
+import pickle
 import random
+import tarfile
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -118,3 +125,111 @@ def prog_legacy_image_helpers(tf: Any, keras: Any) -> Any:
               caught(lambda: image.smart_resize(x, (2, 2, 2)))]
     return outs, img.size, back.dtype.name, back.shape, back[:2, :2].tolist(), names, \
         [np.asarray(b).tolist() for b in ts], errors
+
+
+# -- keras.datasets ---------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _fake_cache(keras: Any) -> Iterator[str]:
+    """A temporary Keras home for fake dataset files in Keras's formats. Their hashes cannot be Keras's, so the
+    hash check is switched off in whichever library runs (Keras fixes its home at import: patched too)."""
+    home = tempfile.mkdtemp()
+    if hasattr(keras, "src"):  # Keras 3 under TensorFlow
+        from keras.src.backend import config
+        from keras.src.utils import file_utils
+
+        saved = config._KERAS_DIR, file_utils.validate_file
+        config._KERAS_DIR, file_utils.validate_file = home, (lambda *a, **k: True)
+        try:
+            yield home
+        finally:
+            config._KERAS_DIR, file_utils.validate_file = saved
+    else:
+        from tapegrad.keras import _utils_misc
+
+        saved_env, saved_hash = os.environ.get("KERAS_HOME"), _utils_misc._hash_file
+        os.environ["KERAS_HOME"], _utils_misc._hash_file = home, (lambda path, algorithm, file_hash: file_hash)
+        try:
+            yield home
+        finally:
+            _utils_misc._hash_file = saved_hash
+            if saved_env is None:
+                os.environ.pop("KERAS_HOME", None)
+            else:
+                os.environ["KERAS_HOME"] = saved_env
+
+
+def _ragged(rng: Any, n: int, vocab: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        out[i] = [int(w) for w in rng.integers(0, vocab, rng.integers(1, 9))]
+    return out
+
+
+def _write_fake_datasets(home: str) -> None:
+    rng = np.random.default_rng(5)
+    d = os.path.join(home, "datasets")
+    os.makedirs(os.path.join(d, "fashion-mnist"))
+    np.savez(os.path.join(d, "mnist.npz"), x_train=rng.integers(0, 255, (5, 28, 28), dtype="uint8"),
+             y_train=np.arange(5, dtype="uint8"), x_test=rng.integers(0, 255, (3, 28, 28), dtype="uint8"),
+             y_test=np.arange(3, dtype="uint8"))
+    for name, n, images in (("train", 4, True), ("t10k", 2, True)):
+        labels = rng.integers(0, 10, n, dtype="uint8")
+        with gzip.open(os.path.join(d, "fashion-mnist", f"{name}-labels-idx1-ubyte.gz"), "wb") as f:
+            f.write(b"\0\0\x08\x01" + n.to_bytes(4, "big") + labels.tobytes())
+        pixels = rng.integers(0, 255, (n, 28, 28), dtype="uint8") if images else None
+        with gzip.open(os.path.join(d, "fashion-mnist", f"{name}-images-idx3-ubyte.gz"), "wb") as f:
+            f.write(b"\0\0\x08\x03" + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + pixels.tobytes())
+    tmp = tempfile.mkdtemp()
+    os.makedirs(os.path.join(tmp, "cifar-100-python"))
+    for part, n in (("train", 6), ("test", 4)):
+        batch = {b"data": rng.integers(0, 255, (n, 3072), dtype="uint8"),
+                 b"fine_labels": [int(v) for v in rng.integers(0, 100, n)],
+                 b"coarse_labels": [int(v) for v in rng.integers(0, 20, n)]}
+        with open(os.path.join(tmp, "cifar-100-python", part), "wb") as f:
+            pickle.dump(batch, f, protocol=3)  # 2 would pickle bytes via _codecs
+    with tarfile.open(os.path.join(d, "cifar-100-python-target_archive"), "w:gz") as tar:
+        tar.add(os.path.join(tmp, "cifar-100-python"), arcname="cifar-100-python")
+    np.savez(os.path.join(d, "imdb.npz"), x_train=_ragged(rng, 12, 30), y_train=rng.integers(0, 2, 12),
+             x_test=_ragged(rng, 9, 30), y_test=rng.integers(0, 2, 9))
+    np.savez(os.path.join(d, "reuters.npz"), x=_ragged(rng, 15, 40), y=rng.integers(0, 46, 15))
+    np.savez(os.path.join(d, "boston_housing.npz"), x=rng.standard_normal((11, 13)), y=rng.standard_normal(11))
+    np.savez(os.path.join(d, "california_housing.npz"), x=rng.standard_normal((700, 8)).astype("float32"),
+             y=rng.standard_normal(700).astype("float32"))
+    for name in ("imdb_word_index.json", "reuters_word_index.json"):
+        with open(os.path.join(d, name), "w") as f:
+            json.dump({"the": 1, name[:4]: 2}, f)
+
+
+def _summary(data: Any) -> Any:
+    """dtypes, shapes and values of nested loader output (object arrays as lists of lists)."""
+    if isinstance(data, tuple):
+        return tuple(_summary(v) for v in data)
+    a = np.asarray(data)
+    if a.dtype == object:
+        return ("object", a.shape, [list(map(int, s)) for s in a])
+    return (a.dtype.name, a.shape, a.tolist())
+
+
+@program
+def prog_legacy_datasets(tf: Any, keras: Any) -> Any:
+    """keras.datasets loaders on fake cache files in Keras's formats: mnist, fashion_mnist, cifar100 (fine/coarse),
+    imdb and reuters (num_words, skip_top, maxlen, seed, start/oov chars, index_from, test_split), boston and
+    california housing (versions, splits), word indices, label names, argument errors."""
+    ds = tf.keras.datasets
+    with _fake_cache(keras) as home:
+        _write_fake_datasets(home)
+        out = [_summary(ds.mnist.load_data()), _summary(ds.fashion_mnist.load_data()),
+               _summary(ds.cifar100.load_data()), _summary(ds.cifar100.load_data(label_mode="coarse"))]
+        for kw in ({}, {"num_words": 20, "skip_top": 4}, {"maxlen": 6, "seed": 1}, {"oov_char": None,
+                   "num_words": 15}, {"start_char": None, "index_from": 0}, {"start_char": None, "index_from": 2}):
+            out.append(_summary(ds.imdb.load_data(**kw)))
+            out.append(_summary(ds.reuters.load_data(**kw)))
+        out.append(_summary(ds.reuters.load_data(test_split=0.5, maxlen=7)))
+        out += [_summary(ds.boston_housing.load_data()), _summary(ds.boston_housing.load_data(test_split=0.3,
+                seed=2)), _summary(ds.california_housing.load_data()),
+                _summary(ds.california_housing.load_data(version="small", test_split=0.0))]
+        out += [ds.imdb.get_word_index(), ds.reuters.get_word_index(), ds.reuters.get_label_names()]
+        errors = [caught(lambda: ds.imdb.load_data(maxlen=1)), caught(lambda: ds.cifar100.load_data("medium")),
+                  caught(lambda: ds.boston_housing.load_data(test_split=1.0)),
+                  caught(lambda: ds.california_housing.load_data(version="tiny"))]
+    return out, errors
