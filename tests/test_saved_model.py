@@ -363,3 +363,41 @@ def test_save_leaves_the_random_stream_of_a_function_alone(tmp_path: Path) -> No
         g.bit_generator.state = states[k]
     tf.saved_model.save(model, str(tmp_path / "d"))
     np.testing.assert_array_equal(model.f(tf.ones([3, 4])).numpy(), expected)
+
+
+def test_branches_generators_strings_and_ragged_outputs(tmp_path: Path) -> None:
+    m = tf.Module()
+    # tf.cond: both branches are traced (TF traces both), so the restored function serves either
+    m.cond = tf.function(lambda x: tf.cond(tf.reduce_sum(x) > 0, lambda: x * 2.0, lambda: -x),
+                         input_signature=[tf.TensorSpec([None])])
+    m.gen = tf.random.Generator.from_seed(1)  # its state variable is tracked through the generator
+    m.rand = tf.function(lambda x: x + m.gen.normal([3]), input_signature=[tf.TensorSpec([3])])
+    m.text = tf.function(lambda s: tf.strings.join([s, "!"]), input_signature=[tf.TensorSpec([None], tf.string)])
+    m.ragged = tf.function(lambda x: tf.RaggedTensor.from_row_lengths(x, [1, 2]),
+                           input_signature=[tf.TensorSpec([3])])
+    tf.saved_model.save(m, str(tmp_path / "m"))
+    r = tf.saved_model.load(str(tmp_path / "m"))
+    x = tf.constant([1.0, -2.0, 3.0, 4.0])
+    assert r.cond(x).numpy().tolist() == [2.0, -4.0, 6.0, 8.0]  # sum > 0: x * 2
+    assert r.cond(-x).numpy().tolist() == [1.0, -2.0, 3.0, 4.0]  # sum < 0: -(-x)
+    three = tf.constant([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(r.rand(three).numpy(), m.rand(three).numpy())  # the same state, the same draw
+    np.testing.assert_array_equal(r.gen._state_var.numpy(), m.gen.state.numpy())
+    assert r.text(tf.constant(["a", "bb"])).numpy().tolist() == [b"a!", b"bb!"]
+    assert r.ragged(three).to_list() == [[1.0], [2.0, 3.0]]
+
+
+def test_tf_function_traces_both_branches_of_tf_cond() -> None:
+    # (compiler/function.py) tf.cond's predicate is explored like an `if`: the first call traces both branches,
+    # as TF's graph cond does, so the other side needs no new trace (and a SavedModel holds both)
+    traces = []
+
+    @tf.function
+    def f(x):
+        traces.append(1)
+        return tf.cond(tf.reduce_sum(x) > 0, lambda: x * 2.0, lambda: x - 1.0)
+
+    assert f(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+    assert len(traces) == 2
+    assert f(tf.constant([-1.0, -2.0])).numpy().tolist() == [-2.0, -3.0]
+    assert len(traces) == 2

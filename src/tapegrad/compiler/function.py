@@ -1055,7 +1055,8 @@ class ConcreteFunction:
             value = g.values[vid]
             dims = spec.shape._dims
             shape = tuple(d + 1 if dims is None or dims[i] is None else d for i, d in enumerate(value.shape))
-            probes.append(convert_to_tensor(np.ones(shape, dtype=value.dtype)))
+            probes.append(convert_to_tensor(np.full(shape, b"", dtype=object) if np.dtype(value.dtype).kind == "O"
+                                            else np.ones(shape, dtype=value.dtype)))  # (strings: empty ones)
         try:
             program = _load_core()["shapes"].respecialize(template, probes, name=self._function.__name__,
                                                           names=self._names)
@@ -1246,17 +1247,26 @@ def _bool_decision(t: Any, value: bool) -> bool:
     exp = _state.explore
     frame = sys._getframe(2)
     if frame.f_code.co_filename.startswith(_PKG_DIR):
-        return value
-    if _state.depth and _state.autograph and _state.autograph[-1] and not _state.no_autograph:
-        loops.while_test(frame, value)
-    if exp is None or not _is_if(frame):
-        return value
+        # tapegrad's own code: no decision, except tf.cond/tf.case's predicate (TF traces both branches of a cond)
+        if exp is None or frame.f_code is not _cond_truth_code():
+            return value
+    else:
+        if _state.depth and _state.autograph and _state.autograph[-1] and not _state.no_autograph:
+            loops.while_test(frame, value)
+        if exp is None or not _is_if(frame):
+            return value
     k = exp.count
     exp.count = k + 1
     if k in exp.force:
         return exp.force[k]
     exp.ifs.append((k, value))
     return value
+
+
+def _cond_truth_code() -> Any:
+    from ..ops import control_flow
+
+    return control_flow._truth.__code__
 
 
 def _is_if(frame: Any) -> bool:

@@ -236,7 +236,8 @@ class RestoredConcreteFunction:
             from ..compiler.program import Program
             from ._poly import instantiate
 
-            graph = self._dec.graph(instantiate(self._poly["graph"], self._poly["holes"], n), self.name)
+            filled = instantiate(self._poly["graph"], self._poly["holes"], n, self._dec.arrays)
+            graph = self._dec.graph(filled, self.name)
             structure = _output_structure(self._poly["structure"], self._dec)
             paths.insert(0, (Program(graph, None, name=self._function_name, jit_compile=self._jit), structure,
                              None))

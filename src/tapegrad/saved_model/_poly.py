@@ -57,9 +57,24 @@ def _diff(a: Any, b: Any, c: Any, path: tuple[Any, ...], holes: list[Any], array
         if "array" in a or "np_scalar" in a:
             key = "array" if "array" in a else "np_scalar"
             xs = [arrays[i][v[key]] for i, v in enumerate((a, b, c))]
-            if not all(x.shape == xs[0].shape and x.dtype == xs[0].dtype and np.array_equal(x, xs[0], equal_nan=True)
-                       for x in xs[1:]):
+            if not all(x.shape == xs[0].shape and x.dtype == xs[0].dtype for x in xs[1:]):
+                raise _NotAffine(f"{path}: a constant array's shape or dtype changes with the size")
+            if all(np.array_equal(x, xs[0], equal_nan=True) for x in xs[1:]):
+                return
+            if xs[0].dtype.kind not in "iu":
                 raise _NotAffine(f"{path}: a constant array changes with the size")
+            # an integer array (a dense_shape, a shape operand) whose entries are affine in the size
+            n0, n1, n2 = PROBES
+            x0, x1, x2 = (x.astype(np.int64) for x in xs)
+            if np.any((x1 - x0) % (n1 - n0)):
+                raise _NotAffine(f"{path}: a constant array is not affine in the size")
+            slope = (x1 - x0) // (n1 - n0)
+            offset = x0 - slope * n0
+            if not np.array_equal(slope * n2 + offset, x2):
+                raise _NotAffine(f"{path}: a constant array is not affine in the size")
+            holes.append([list(path), {"slope": slope.reshape(-1).tolist(), "offset": offset.reshape(-1).tolist(),
+                                       "dtype": xs[0].dtype.str, "shape": list(xs[0].shape),
+                                       "scalar": key == "np_scalar"}])
             return
         for k in a:
             _diff(a[k], b[k], c[k], path + (k,), holes, arrays)
@@ -125,12 +140,20 @@ def _probe(cf: Any, enc: Encoder, program_json: Any) -> dict[str, Any] | None:
             "probe": PROBES[0]}
 
 
-def instantiate(graph_json: dict[str, Any], holes: list[Any], n: int) -> dict[str, Any]:
-    """``graph_json`` with every hole filled for size ``n``."""
+def instantiate(graph_json: dict[str, Any], holes: list[Any], n: int, arrays: dict[str, Any]) -> dict[str, Any]:
+    """``graph_json`` with every hole filled for size ``n`` (integer arrays computed are added to ``arrays``)."""
     g = copy.deepcopy(graph_json)
-    for path, slope, offset in holes:
+    for i, hole in enumerate(holes):
+        path = hole[0]
         node = g
         for k in path[:-1]:
             node = node[k]
-        node[path[-1]] = slope * n + offset
+        if isinstance(hole[1], dict):
+            h = hole[1]
+            value = (np.asarray(h["slope"], np.int64) * n + np.asarray(h["offset"], np.int64))
+            key = f"poly_{n}_{i}"
+            arrays[key] = value.astype(np.dtype(h["dtype"])).reshape(h["shape"])
+            node[path[-1]] = {"np_scalar" if h["scalar"] else "array": key}
+        else:
+            node[path[-1]] = hole[1] * n + hole[2]
     return g

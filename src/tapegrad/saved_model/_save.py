@@ -69,9 +69,7 @@ class _Walker:
         node = self.ids.get(id(obj))
         if node is not None:
             return node
-        from ..module import Module
         from . import Asset
-        from ._load import _UserObject
 
         Function, ConcreteFunction = _function_types()
         kv = _keras_variable_type()
@@ -95,7 +93,7 @@ class _Walker:
             k = self._new(obj, {"kind": "asset", "asset": len(self.assets)})
             self.assets.append(obj)
             return k
-        if isinstance(obj, (Module, _UserObject)):
+        if isinstance(obj, _user_object_types()):
             k = self._new(obj, {"kind": "user_object", "class": f"{type(obj).__module__}.{type(obj).__qualname__}",
                                 "children": []})
             children = self.nodes[k]["children"]
@@ -126,14 +124,28 @@ class _Walker:
         return k
 
 
-def _trackable(v: Any, depth: int = 0) -> bool:
+def _user_object_types() -> tuple[type, ...]:
+    """Objects saved with their attributes: modules (Keras layers included), restored objects, random generators
+    (their state variable) and Keras optimizers (their variables)."""
+    import sys
+
     from ..module import Module
-    from . import Asset
+    from ..ops.random_generator import Generator
     from ._load import _UserObject
+
+    out: tuple[type, ...] = (Module, _UserObject, Generator)
+    optimizers = sys.modules.get("tapegrad.keras.optimizers._base")
+    if optimizers is not None:
+        out += (optimizers.Optimizer,)
+    return out
+
+
+def _trackable(v: Any, depth: int = 0) -> bool:
+    from . import Asset
 
     Function, ConcreteFunction = _function_types()
     kv = _keras_variable_type()
-    if isinstance(v, (Variable, Module, Asset, _UserObject, Function, ConcreteFunction) + _restored_types()) or (
+    if isinstance(v, (Variable, Asset, Function, ConcreteFunction) + _user_object_types() + _restored_types()) or (
             kv is not None and isinstance(v, kv)):
         return True
     if depth < 8 and type(v) in (list, tuple):
