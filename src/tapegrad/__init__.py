@@ -58,7 +58,7 @@ _LAZY_MODULES = ("autograph", "data", "debugging", "dtypes", "experimental", "im
                  "raw_ops", "signal", "scipy", "sparse", "strings", "sysconfig", "test", "train", "viz")
 _LAZY_MODULES += ("audio", "bitwise", "lookup", "sets", "quantization", "version")  # the smaller tf.* namespaces
 _LAZY_MODULES += ("summary",)  # tf.summary (TensorBoard event files)
-_LAZY_MODULES += ("distribute",)  # tf.distribute (MPI is imported only by a multi-worker strategy)
+_LAZY_MODULES += ("distribute", "compat")  # tf.distribute (MPI is imported only by a multi-worker strategy)
 _LAZY_MODULES += ("saved_model", "queue")  # tf.saved_model (tapegrad's own format: docs/saved_model.md), tf.queue
 _LAZY_NAMES = {"Module": "module", "name_scope": "module"}
 _LAZY_NAMES.update(dict.fromkeys(("Operation", "control_dependencies", "gradients", "group", "hessians", "init_scope",

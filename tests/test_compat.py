@@ -1,0 +1,86 @@
+"""``tapegrad.compat`` and ``tapegrad.compat.v1`` beyond the TF lane (tests/conformance/test_compat_vs_tf.py): the
+name resolution (TF 2 twins, explanations for absent and graph-only names), TF 1 ``Dimension``, and the docstring
+examples."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+
+MODULES = ("tapegrad.compat", "tapegrad.compat.v1", "tapegrad.compat._v1_train")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_v2_is_tapegrad_and_twins_are_the_tf2_functions() -> None:
+    assert tf.compat.v2 is tf
+    assert tf.compat.v1.math.log is tf.math.log
+    assert tf.compat.v1.nn.relu is tf.nn.relu
+    assert tf.compat.v1.keras is tf.keras
+
+
+def test_absent_names_say_why() -> None:
+    with pytest.raises(AttributeError, match="graph mode"):
+        tf.compat.v1.Session  # noqa: B018
+    with pytest.raises(AttributeError, match="exists in TF 2.21, but tapegrad does not provide it"):
+        tf.compat.v1.train.AdagradDAOptimizer  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        tf.compat.v1.no_such_name  # noqa: B018
+
+
+def test_submodules_import_as_modules() -> None:
+    code = "import tapegrad.compat.v1 as v1; import tapegrad.compat.v1.train as t; print(t.AdamOptimizer.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "AdamOptimizer"
+    assert "train" in dir(tf.compat.v1) and "AdamOptimizer" in dir(tf.compat.v1.train)
+
+
+def test_graph_mode_switches_are_refused_with_a_reason() -> None:
+    with pytest.raises(NotImplementedError, match="only TF 2's behaviour"):
+        tf.compat.v1.disable_eager_execution()
+    assert tf.compat.v1.enable_eager_execution() is None
+    with pytest.raises(RuntimeError, match="not compatible with eager execution"):
+        tf.compat.v1.placeholder(tf.float32)
+
+
+def test_dimension_arithmetic_and_compatibility() -> None:
+    d, u = tf.compat.v1.Dimension(3), tf.compat.v1.Dimension(None)
+    assert (d + 1).value == 4 and (2 * d).value == 6 and (d - 1).value == 2 and (d // 2).value == 1
+    assert (d + u).value is None and (d == u) is None and d == 3 and d != 4
+    assert d.is_compatible_with(u) and not d.is_compatible_with(4)
+    assert d.merge_with(u).value == 3 and str(u) == "?" and int(d) == 3
+    with pytest.raises(ValueError, match="not compatible"):
+        d.merge_with(4)
+    with pytest.raises(ValueError, match=">= 0"):
+        tf.compat.v1.Dimension(-1)
+    with pytest.raises(TypeError, match="integer or None"):
+        tf.compat.v1.Dimension(2.5)
+
+
+def test_text_helpers_refuse_other_types() -> None:
+    with pytest.raises(TypeError, match="binary or unicode"):
+        tf.compat.as_text(3)
+    assert tf.compat.as_bytes(bytearray(b"x")) == b"x"
+
+
+def test_v1_optimizer_matches_a_hand_computed_adam_step() -> None:
+    v = tf.Variable(np.array([1.0, -2.0]))
+    opt = tf.compat.v1.train.AdamOptimizer(0.1)
+    opt.apply_gradients([(tf.constant([0.5, -1.0], tf.float64), v)])
+    # first TF 1 Adam step: m = 0.1 g, v = 0.001 g², lr_t = 0.1 sqrt(1-0.999)/(1-0.9): moves each entry by ~lr
+    m, s = 0.1 * np.array([0.5, -1.0]), 0.001 * np.array([0.25, 1.0])
+    expect = np.array([1.0, -2.0]) - 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9) * m / (np.sqrt(s) + 1e-8)
+    np.testing.assert_allclose(v.numpy(), expect, rtol=1e-12)
+    assert opt.get_slot_names() == ["m", "v"]
+    assert [x.name for x in opt.variables()][:2] == ["Variable/Adam:0", "Variable/Adam_1:0"]
