@@ -25,6 +25,16 @@ def case(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return fn
 
 
+def _r(tf: Any, x: Any) -> Any:
+    """Float tensors as nested lists rounded to 5 decimals (array repr padding differs with the last digit)."""
+    def leaf(t: Any) -> Any:
+        if hasattr(t, "numpy") and hasattr(t, "dtype"):
+            a = np.asarray(t.numpy())
+            return (str(t.dtype.name), np.round(a, 5).tolist() if a.dtype.kind == "f" else a.tolist())
+        return t
+    return tf.nest.map_structure(leaf, x)
+
+
 @case
 def compat_text_and_dates(tf: Any) -> Any:
     c = tf.compat
@@ -297,6 +307,114 @@ def v1_aliases_are_tf2(tf: Any) -> Any:
     x = tf.constant([1.0, 4.0])
     return (v1.math.log(x), v1.sqrt(x), v1.nn.relu(tf.constant([-1.0, 2.0])), v1.linalg.eye(2),
             v1.random.set_seed(1), v1.strings.length(tf.constant(["ab"])), v1.image.flip_left_right(tf.ones([1, 2, 1])))
+
+
+@case
+def v1_nn_deprecated_spellings(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    x = tf.constant([[1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]])
+    img = tf.reshape(tf.range(32, dtype=tf.float32), [1, 4, 4, 2])
+    k = tf.reshape(tf.linspace(-1.0, 1.0, 2 * 2 * 2 * 3), [2, 2, 2, 3])
+    return _r(tf, (v1.nn.softmax(x, dim=0), v1.nn.log_softmax(x, dim=1),
+                   v1.nn.dropout(tf.ones([6]), keep_prob=0.5, seed=3),
+            v1.nn.moments(x, [1], keep_dims=True), v1.nn.max_pool(img, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"),
+            v1.nn.avg_pool(value=img, ksize=2, strides=2, padding="SAME"),
+            v1.nn.conv2d(img, filter=k, strides=[1, 1, 1, 1], padding="SAME", use_cudnn_on_gpu=False),
+            v1.nn.depthwise_conv2d(img, tf.ones([2, 2, 2, 1]), [1, 1, 1, 1], "VALID", rate=[2, 2]),
+            v1.nn.xw_plus_b(x, tf.ones([3, 2]), tf.constant([1.0, -1.0])), v1.nn.crelu(x, axis=0),
+            v1.nn.in_top_k(x, [1, 2], 1), v1.nn.relu_layer(x, tf.ones([3, 1]), tf.constant([0.5]))))
+
+
+@case
+def v1_cross_entropies(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    logits = tf.constant([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]])
+    labels = tf.constant([[0.7, 0.2, 0.1], [0.0, 0.0, 1.0]])
+    with tf.GradientTape(persistent=True) as t:
+        t.watch([logits, labels])
+        old = v1.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        new = v1.nn.softmax_cross_entropy_with_logits_v2(labels, logits)
+    return _r(tf, (old, new, t.gradient(old, labels), t.gradient(new, labels),
+            v1.nn.sparse_softmax_cross_entropy_with_logits(labels=[0, 2], logits=logits),
+            v1.nn.weighted_cross_entropy_with_logits(targets=labels, logits=logits, pos_weight=2.0)))
+
+
+@case
+def v1_embedding_lookup_sharded(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    table = np.arange(14, dtype=np.float32).reshape(7, 2)
+    mod = [tf.constant(table[i::3]) for i in range(3)]
+    div = [tf.constant(table[0:3]), tf.constant(table[3:5]), tf.constant(table[5:7])]
+    ids = tf.constant([0, 4, 6, 2, 5])
+    return (v1.nn.embedding_lookup(mod, ids), v1.nn.embedding_lookup(div, ids, partition_strategy="div"),
+            v1.nn.embedding_lookup(tf.constant(table), [[1, 3]]))
+
+
+@case
+def v1_fused_batch_norm(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    x = tf.reshape(tf.linspace(-2.0, 3.0, 2 * 3 * 2 * 2), [2, 3, 2, 2])
+    y, m, v = v1.nn.fused_batch_norm(x, tf.constant([1.0, 2.0]), tf.constant([0.0, 0.5]))
+    yi, _, _ = v1.nn.fused_batch_norm(x, tf.constant([1.0, 2.0]), tf.constant([0.0, 0.5]), mean=m, variance=v,
+                                      is_training=False)
+    return _r(tf, y, m, v, yi)
+
+
+@case
+def v1_losses(tf: Any) -> Any:
+    L = tf.compat.v1.losses
+    y = tf.constant([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    p = tf.constant([[0.8, 0.3], [0.4, 0.9], [0.6, 0.2]])
+    w = tf.constant([[1.0], [0.0], [2.0]])
+    logits = tf.constant([[2.0, -1.0], [0.5, 0.5], [-1.0, 3.0]])
+    return _r(tf, (L.mean_squared_error(y, p), L.mean_squared_error(y, p, weights=w),
+            L.absolute_difference(y, p, reduction=L.Reduction.SUM), L.huber_loss(y, p * 3.0, delta=0.5),
+            L.log_loss(y, p, weights=w, reduction=L.Reduction.MEAN),
+            L.hinge_loss(y, logits, reduction=L.Reduction.NONE), L.sigmoid_cross_entropy(y, logits,
+                                                                                        label_smoothing=0.1),
+            L.softmax_cross_entropy(y, logits, weights=[1.0, 2.0, 0.0], label_smoothing=0.2),
+            L.sparse_softmax_cross_entropy([0, 1, 1], logits, weights=[[1.0], [0.5], [1.0]]),
+            L.cosine_distance(tf.math.l2_normalize(y, 1), tf.math.l2_normalize(p, 1), axis=1),
+            L.mean_pairwise_squared_error(y, p), L.compute_weighted_loss(tf.constant([1.0, 2.0, 3.0]),
+                                                                          reduction=L.Reduction.SUM_OVER_BATCH_SIZE),
+            L.get_losses(), L.Reduction.all()))
+
+
+@case
+def v1_sparse_strings_misc(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    st = tf.SparseTensor([[0, 0], [1, 2], [2, 1]], [1.0, 5.0, -2.0], [3, 3])
+    return (v1.sparse_reduce_sum(st, reduction_axes=1, keep_dims=True), v1.sparse_reduce_max(st, 0),
+            tf.sparse.to_dense(v1.sparse_add(st, st, thresh=3.0)), v1.sparse_to_dense([[0, 1], [2, 0]], [3, 2], 7.0),
+            v1.sparse_to_dense([1, 3], [5], [1, 2], -1), v1.string_split(["a b  c", "d"]),
+            v1.string_split(["a,b;c"], delimiter=",;"), v1.strings.split(["x y"]), v1.substr("hello", 1, 3),
+            v1.string_to_number(["1.5", "2"]), v1.bincount([1, 1, 3], minlength=5),
+            v1.confusion_matrix([0, 1, 1], [0, 1, 0]), v1.linalg.transpose(tf.ones([2, 3])).shape)
+
+
+@case
+def v1_asserts_and_logging_codes(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    ok = v1.assert_equal(tf.constant(1), tf.constant(1), ["data"], 3, "message")
+    codes = (v1.errors.NOT_FOUND, v1.errors.OUT_OF_RANGE, v1.errors.UNAUTHENTICATED,
+             v1.errors.error_code_from_exception_type(tf.errors.InvalidArgumentError),
+             v1.errors.exception_type_from_error_code(11).__name__)
+    return ok, codes, v1.logging.DEBUG, v1.logging.FATAL, v1.verify_tensor_all_finite(tf.constant([1.0]), "bad")
+
+
+@case
+def v1_assert_fails(tf: Any) -> Any:
+    return tf.compat.v1.assert_less(tf.constant(3), tf.constant(1), message="no")
+
+
+@case
+def v1_dataset_helpers(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    ds = tf.data.Dataset.from_tensor_slices(({"a": [1, 2]}, [[1.0, 2.0], [3.0, 4.0]]))
+    it = v1.data.make_one_shot_iterator(ds)
+    first = next(it)
+    return (v1.data.get_output_types(ds), v1.data.get_output_shapes(ds), first, v1.data.AUTOTUNE,
+            v1.data.INFINITE_CARDINALITY)
 
 
 if __name__ == "__main__":

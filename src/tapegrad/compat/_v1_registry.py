@@ -46,3 +46,46 @@ own("_v1_train", "train.get_global_step", "train.create_global_step", "train.get
     "train.inverse_time_decay", "train.polynomial_decay", "train.piecewise_constant",
     "train.piecewise_constant_decay", "train.cosine_decay", "train.cosine_decay_restarts",
     "train.linear_cosine_decay")
+own("_v1_nn", "nn.dropout", "nn.softmax", "math.softmax", "nn.log_softmax", "math.log_softmax",
+    "nn.softmax_cross_entropy_with_logits", "nn.softmax_cross_entropy_with_logits_v2",
+    "nn.sparse_softmax_cross_entropy_with_logits", "nn.sigmoid_cross_entropy_with_logits",
+    "nn.weighted_cross_entropy_with_logits", "nn.moments", "nn.weighted_moments", "nn.sufficient_statistics",
+    "nn.max_pool", "nn.avg_pool", "nn.conv1d", "nn.conv2d", "nn.conv2d_transpose", "nn.conv3d", "nn.convolution",
+    "nn.depthwise_conv2d", "nn.separable_conv2d", "nn.crelu", "nn.embedding_lookup", "nn.relu_layer",
+    "nn.xw_plus_b", "nn.fused_batch_norm", "nn.batch_norm_with_global_normalization", "bincount", "math.bincount",
+    "confusion_matrix", "math.confusion_matrix", "nn.in_top_k", "math.in_top_k", "random.get_seed", "get_seed",
+    "random.stateless_multinomial", "substr", "strings.substr", "string_to_number", "strings.to_number",
+    "string_to_hash_bucket", "strings.to_hash_bucket", "string_split", "sparse_reduce_sum", "sparse.reduce_sum",
+    "sparse_reduce_max", "sparse.reduce_max", "sparse_reduce_sum_sparse", "sparse.reduce_sum_sparse",
+    "sparse_reduce_max_sparse", "sparse.reduce_max_sparse", "sparse_add", "sparse.add", "sparse_concat",
+    "sparse.concat", "sparse_split", "sparse.split", "sparse_segment_sum", "sparse.segment_sum",
+    "sparse_segment_mean", "sparse.segment_mean", "sparse_segment_sqrt_n", "sparse.segment_sqrt_n",
+    "sparse_to_dense", "decode_raw", "io.decode_raw", "parse_example", "io.parse_example", "parse_single_example",
+    "io.parse_single_example", "assert_equal", "debugging.assert_equal", "assert_none_equal",
+    "debugging.assert_none_equal", "assert_less", "debugging.assert_less", "assert_less_equal",
+    "debugging.assert_less_equal", "assert_greater", "debugging.assert_greater", "assert_greater_equal",
+    "debugging.assert_greater_equal", "assert_negative", "debugging.assert_negative", "assert_positive",
+    "debugging.assert_positive", "assert_non_negative", "debugging.assert_non_negative", "assert_non_positive",
+    "debugging.assert_non_positive", "assert_rank", "debugging.assert_rank", "assert_rank_at_least",
+    "debugging.assert_rank_at_least", "assert_rank_in", "debugging.assert_rank_in", "assert_near",
+    "debugging.assert_near", "assert_scalar", "debugging.assert_scalar", "verify_tensor_all_finite",
+    "debugging.assert_all_finite", "losses.Reduction", "losses.compute_weighted_loss", "losses.absolute_difference",
+    "losses.mean_squared_error", "losses.huber_loss", "losses.log_loss", "losses.hinge_loss",
+    "losses.cosine_distance", "losses.sigmoid_cross_entropy", "losses.softmax_cross_entropy",
+    "losses.sparse_softmax_cross_entropy", "losses.mean_pairwise_squared_error", "losses.get_losses",
+    "losses.get_regularization_losses", "losses.get_regularization_loss", "losses.add_loss")
+own("_v1_nn", "strings.length", attr="string_length")
+own("_v1_nn", "strings.split", attr="strings_split")
+own("_v1_nn", "linalg.transpose", "linalg.matrix_transpose", "matrix_transpose", attr="matrix_transpose")
+own("_v1_misc", *(f"logging.{n}" for n in ("DEBUG", "INFO", "WARN", "ERROR", "FATAL", "log", "debug", "info",
+                                            "warning", "warn", "error", "fatal", "vlog", "flush", "get_verbosity",
+                                            "set_verbosity", "log_every_n", "log_first_n", "log_if",
+                                            "TaskLevelStatusMessage")))
+own("_v1_misc", "errors.error_code_from_exception_type", "errors.exception_type_from_error_code")
+own("_v1_misc", *(f"gfile.{n}" for n in ("Copy", "DeleteRecursively", "Exists", "Glob", "IsDirectory",
+                                          "ListDirectory", "MakeDirs", "MkDir", "Remove", "Rename", "Stat", "Walk",
+                                          "FastGFile")))
+own("_v1_misc", "data.AUTOTUNE", "data.INFINITE_CARDINALITY", "data.UNKNOWN_CARDINALITY", "data.experimental.AUTOTUNE",
+    "data.experimental.INFINITE_CARDINALITY", "data.experimental.UNKNOWN_CARDINALITY")
+own("_v1_misc", "data.make_one_shot_iterator", "data.make_initializable_iterator", "data.get_output_types",
+    "data.get_output_shapes", "data.get_output_classes")

@@ -34,7 +34,11 @@ from typing import Any
 from ._v1_table import ALIASES as _TABLE
 from ._v1_table import MODULES, NAMES
 
-ALIASES = {**_TABLE, "keras": "keras", "raw_ops": "raw_ops"}  # modules TF serves from elsewhere
+_CODES = ("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+          "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+          "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED")
+# modules TF serves from elsewhere, and TF's status codes (constants, which the generated table cannot match)
+ALIASES = {**_TABLE, "keras": "keras", "raw_ops": "raw_ops", **{f"errors.{c}": f"errors.{c}" for c in _CODES}}
 
 # TF 1 versions tapegrad defines: v1 name -> "module:attribute" (imported on first use)
 _OWN: dict[str, str] = {}

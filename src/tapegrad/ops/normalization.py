@@ -135,7 +135,8 @@ MOMENTS = defop("moments", _moments_fwd, _moments_vjp, _moments_jvp, multi=True,
 ])
 
 
-def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: str | None = None) -> list[Tensor]:
+def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False,
+            name: str | None = None) -> tuple[Tensor, Tensor]:
     """Mean and variance of ``x`` over ``axes`` (``shift`` is unused, as in TF 2).
 
     Both outputs are differentiable; second derivatives are exact (TF stops the gradient through the mean inside
@@ -153,8 +154,8 @@ def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: 
     half = t._value.dtype == np.float16
     mean, var = applyn(MOMENTS, (_upcast_half(t),), {"axis": ax, "keepdims": bool(keepdims)})
     if half:
-        return [core.cast(mean, "float16"), core.cast(var, "float16")]
-    return [mean, var]
+        return core.cast(mean, "float16"), core.cast(var, "float16")
+    return mean, var  # a tuple, as TF
 
 
 def _bn_unpack(ins: Any, p: Any) -> tuple[Any, Any, Any, Any, Any]:
