@@ -401,3 +401,27 @@ def test_tf_function_traces_both_branches_of_tf_cond() -> None:
     assert len(traces) == 2
     assert f(tf.constant([-1.0, -2.0])).numpy().tolist() == [-2.0, -3.0]
     assert len(traces) == 2
+
+
+def test_keras_model_saved_directly_gets_tfs_default_signature(tmp_path: Path) -> None:
+    # TF 2.21 + Keras 3: tf.saved_model.save(model) gives "serving_default" over the input spec, input "inputs"
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    tf.saved_model.save(model, str(tmp_path / "k"))
+    sig = tf.saved_model.load(str(tmp_path / "k")).signatures["serving_default"]
+    assert sig.structured_input_signature[1]["inputs"].shape.as_list() == [None, 3]
+    assert sig.structured_outputs["output_0"].shape.as_list() == [None, 2]
+    x = np.ones((4, 3), "float32")
+    np.testing.assert_allclose(sig(inputs=x)["output_0"].numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_trained_keras_model_saves_without_its_compiled_steps(tmp_path: Path) -> None:
+    keras = tf.keras
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.BatchNormalization()])
+    model.compile("adam", "mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 2), "float32")
+    model.fit(x, y, epochs=1, verbose=0)  # its train step (a host call to the optimizer) is not part of the save
+    tf.saved_model.save(model, str(tmp_path / "t"))
+    manifest = json.loads((tmp_path / "t" / "saved_model.json").read_text())
+    assert len(manifest["variables"]) == len(model.weights) + len(model.optimizer.variables)
+    out = tf.saved_model.load(str(tmp_path / "t")).signatures["serving_default"](inputs=x)["output_0"]
+    np.testing.assert_allclose(out.numpy(), model(x).numpy(), rtol=1e-5, atol=1e-6)

@@ -85,6 +85,9 @@ class _Walker:
             self.variables.append((obj, "/".join(("root",) + path)))
             return k
         if isinstance(obj, (Function, ConcreteFunction) + _restored_types()):
+            if isinstance(obj, (Function, ConcreteFunction)) and any(
+                    p.startswith("_") and p != DEFAULT_SIGNATURE_ATTR for p in path):
+                return None  # compiled helpers kept in private attributes (Keras's train/test steps): not saved
             k = self._new(obj, {"kind": "function"})
             self.functions.append((obj, ".".join(path) or "root"))
             self.nodes[k]["function"] = len(self.functions) - 1
@@ -413,7 +416,37 @@ def _find_default_signature(obj: Any) -> Any:
             return value
         if isinstance(value, (Function,) + _restored_types()) and getattr(value, "input_signature", None) is not None:
             found.append(value)
-    return found[0] if len(found) == 1 else None
+    if len(found) == 1:
+        return found[0]
+    if not found and _is_keras_model(obj):
+        return _keras_default_signature(obj)
+    return None
+
+
+def _is_keras_model(obj: Any) -> bool:
+    import sys
+
+    mod = sys.modules.get("tapegrad.keras.models.model")
+    return mod is not None and isinstance(obj, mod.Model)
+
+
+def _keras_default_signature(model: Any) -> Any:
+    """Keras 3 on TF: a built model saved with ``tf.saved_model.save`` gets ``serving_default``, the model called
+    on its input spec (batch dim None), the input named ``inputs``."""
+    from ..compiler.function import function
+    from ..keras.export import _model_input_signature
+    from ..ops.tensor_spec import TensorSpec
+
+    if not model.built:
+        return None
+    try:
+        (spec,) = _model_input_signature(model)
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(spec, TensorSpec):
+        return None  # (several inputs: no default signature)
+    return function(lambda inputs: model(inputs), input_signature=[TensorSpec(spec.shape, spec.dtype, "inputs")],
+                    autograph=False)
 
 
 def _signature_entries(signatures: Any, obj: Any, concretes: dict[int, int], table: list[dict[str, Any]],
