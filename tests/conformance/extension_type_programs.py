@@ -184,6 +184,30 @@ def batch_encoder_specs(tf: Any) -> Any:
             isinstance(p, tf.experimental.ExtensionType), isinstance(p._type_spec, tf.experimental.ExtensionTypeSpec))
 
 
+@case
+def data_elements(tf: Any) -> Any:
+    mt_cls = _masked(tf)
+    mt = mt_cls([1.0, 2.0], [True, False])
+    ds = tf.data.Dataset.from_tensors(mt)
+    mapped = tf.data.Dataset.from_tensor_slices([1.0, 2.0]).map(lambda x: mt_cls([x * 2.0], [x > 1.0]))
+    return (ds.element_spec, list(ds), mapped.element_spec, list(mapped),
+            list(ds.map(lambda m: m.values * 10.0)), _errs(lambda: list(mapped.batch(2))))
+
+
+@case
+def data_batchable(tf: Any) -> Any:
+    class Pair(tf.experimental.BatchableExtensionType):
+        values: tf.Tensor
+        mask: tf.Tensor
+
+    b = Pair([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [[True, False], [True, True], [False, False]])
+    ds = tf.data.Dataset.from_tensor_slices(b)
+    batched = ds.batch(2)
+    return (ds.element_spec, batched.element_spec, batched.unbatch().element_spec, list(ds), list(batched),
+            list(batched.unbatch()),
+            list(tf.data.Dataset.from_tensor_slices([1.0, 2.0, 3.0]).map(lambda x: Pair(x, x > 1.0)).batch(2)))
+
+
 # -- dispatch ------------------------------------------------------------------------------------------------------
 
 @case

@@ -84,8 +84,49 @@ def _shape_text(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
 
 
+class ExtValue:
+    """An ExtensionType inside a pipeline: the value it came from (its type and static fields) and its component
+    tensors as NumPy arrays. Batching, slicing and unbatching act on every component (TF's default batch encoder),
+    for ``BatchableExtensionType`` values only."""
+
+    __slots__ = ("like", "parts")
+
+    def __init__(self, like: Any, parts: list[Any]) -> None:
+        self.like, self.parts = like, parts
+
+    def _batchable(self, what: str) -> None:
+        from ..experimental.extension_type import BatchableExtensionType
+
+        if not isinstance(self.like, BatchableExtensionType):  # (AttributeError: TF's exception type here)
+            raise AttributeError(f"{what}: {type(self.like).__qualname__} is an ExtensionType, not a "
+                            "BatchableExtensionType: only batchable extension types can be batched or sliced.")
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        self._batchable("tf.data")
+        return tuple(self.parts[0].shape) if self.parts else ()
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, key: Any) -> ExtValue:
+        self._batchable("tf.data")
+        return ExtValue(self.like, [p[key] for p in self.parts])
+
+    def user(self) -> Any:
+        return self.like._tg_from_components([_leaf_to_user(p) for p in self.parts])
+
+
+def batch_ext(items: list[ExtValue]) -> ExtValue:
+    items[0]._batchable("batch")
+    return ExtValue(items[0].like, [np.stack([it.parts[j] for it in items]) for j in range(len(items[0].parts))])
+
+
 def to_array(value: Any) -> np.ndarray:
     """One leaf as a NumPy array with TF's conversion dtypes (Python int → int32, float → float32)."""
+    if getattr(type(value), "_tg_composite", False):  # an ExtensionType
+        return ExtValue(value, [to_array(c) for c in value._tg_components()])  # type: ignore[return-value]
     if isinstance(value, SparseTensor):
         return SparseValue(np.asarray(value.indices._value), np.array(value.values._value, copy=True),
                            np.asarray(value.dense_shape._value))
@@ -118,6 +159,8 @@ def to_internal(structure: Any) -> Any:
 
 
 def _leaf_to_user(a: Any) -> Any:
+    if isinstance(a, ExtValue):
+        return a.user()
     if isinstance(a, SparseValue):
         return SparseTensor(_core.constant(a.indices), _core.constant(a.values), _core.constant(a.dense_shape))
     if isinstance(a, np.ndarray) or isinstance(a, np.generic):
@@ -149,6 +192,8 @@ def from_user(value: Any) -> Any:
 
 
 def spec_of_array(a: Any) -> Any:
+    if isinstance(a, ExtValue):
+        return a.user()._type_spec
     if isinstance(a, SparseValue):
         return SparseTensorSpec([None] * a.ndim, _dtypes.as_dtype(a.dtype))
     return TensorSpec(tuple(a.shape), _dtypes.as_dtype(a.dtype))
@@ -165,7 +210,7 @@ def leaf_dtype(spec: Any) -> Any:
 
 def relax(spec: Any, other: Any) -> Any:
     """The most specific spec compatible with both leaves (dims that differ become None)."""
-    if isinstance(spec, (DatasetSpec, SparseTensorSpec)):
+    if isinstance(spec, (DatasetSpec, SparseTensorSpec)) or hasattr(spec, "_tg_value_cls"):  # (extension types)
         return spec
     a = [None if d is None else int(d) for d in spec.shape]
     b = [None if d is None else int(d) for d in other.shape]

@@ -35,8 +35,10 @@ from ..ops import core as _core
 from ..ops.tensor_spec import TensorSpec
 from ._structure import (
     DatasetSpec,
+    ExtValue,
     SparseTensorSpec,
     SparseValue,
+    batch_ext,
     batch_sparse,
     from_user,
     leaf_dtype,
@@ -104,6 +106,8 @@ def _dummy(spec: Any, fill: int, none_dim: int) -> Any:
 def _stack(items: list[Any], component: int) -> np.ndarray:
     if isinstance(items[0], SparseValue):
         return batch_sparse(items)
+    if isinstance(items[0], ExtValue):
+        return batch_ext(items)
     first = items[0].shape
     for i, a in enumerate(items):
         if a.shape != first:
@@ -1203,6 +1207,10 @@ class _RaggedBatchDataset(_BatchDataset):
 def _batch_spec(spec: Any, lead: int | None) -> Any:
     if isinstance(spec, SparseTensorSpec):
         return SparseTensorSpec([lead, *spec.shape], spec.dtype)
+    if hasattr(spec, "_tg_value_cls"):  # an ExtensionType's spec: TF's default batch encoder
+        from ..experimental.extension_type import ExtensionTypeBatchEncoder
+
+        return ExtensionTypeBatchEncoder().batch(spec, lead)
     if spec.shape.rank is None:
         return with_shape(spec, None)
     return with_shape(spec, (lead, *[None if d is None else int(d) for d in spec.shape]))
@@ -1224,7 +1232,15 @@ class _UnbatchDataset(_UnaryDataset):
                 yield _nest.pack_sequence_as(element, [a[i, ...] for a in leaves])
 
     def _compute_spec(self) -> Any:
-        return _nest.map_structure(lambda s: with_shape(s, tuple(s.shape)[1:]), self._input.element_spec)
+        return _nest.map_structure(_unbatch_spec, self._input.element_spec)
+
+
+def _unbatch_spec(spec: Any) -> Any:
+    if hasattr(spec, "_tg_value_cls"):  # an ExtensionType's spec
+        from ..experimental.extension_type import ExtensionTypeBatchEncoder
+
+        return ExtensionTypeBatchEncoder().unbatch(spec)
+    return with_shape(spec, tuple(spec.shape)[1:])
 
 
 def _broadcast_structure(value: Any, structure: Any) -> list[Any]:
