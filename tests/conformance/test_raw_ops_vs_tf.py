@@ -29,6 +29,7 @@ raw_array = lane_results(HERE / "raw_array_programs.py", "raw_array", HARNESS)
 raw_nn = lane_results(HERE / "raw_nn_programs.py", "raw_nn", HARNESS)
 raw_linalg_random = lane_results(HERE / "raw_linalg_random_programs.py", "raw_linalg_random", HARNESS)
 raw_state = lane_results(HERE / "raw_state_programs.py", "raw_state", HARNESS)
+raw_string_image = lane_results(HERE / "raw_string_image_programs.py", "raw_string_image", HARNESS)
 
 @pytest.mark.parametrize("name", case_names("raw_math_programs"))
 def test_math_case_matches_tensorflow(name: str, raw_math: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -54,3 +55,9 @@ def test_linalg_random_case_matches_tensorflow(name: str,
 @pytest.mark.parametrize("name", case_names("raw_state_programs"))
 def test_state_case_matches_tensorflow(name: str, raw_state: tuple[dict[str, Any], dict[str, Any]]) -> None:
     check_case(name, raw_state, KNOWN)
+
+
+@pytest.mark.parametrize("name", case_names("raw_string_image_programs"))
+def test_string_image_case_matches_tensorflow(name: str,
+                                              raw_string_image: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    check_case(name, raw_string_image, KNOWN)

@@ -1,0 +1,98 @@
+"""Raw ops of the image and I/O family: colour adjustments, non-max suppression, PNG/JPEG coding, base64,
+``DecodeRaw``/``DecodeCSV``, files, ``Fingerprint``, fake quantization and ``Timestamp``/``NoOp``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._table import Impl, args, kwargs, public
+
+P = public
+
+
+def _nms_v4(boxes: Any, scores: Any, max_output_size: Any, iou_threshold: Any, score_threshold: Any,
+            pad_to_max_output_size: bool) -> Any:
+    import tapegrad as tg
+
+    return tuple(tg.image.non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold, score_threshold,
+                                                     pad_to_max_output_size=pad_to_max_output_size))
+
+
+def _nms_v5(boxes: Any, scores: Any, max_output_size: Any, iou_threshold: Any, score_threshold: Any,
+            soft_nms_sigma: Any, pad_to_max_output_size: bool) -> Any:
+    import tapegrad as tg
+
+    idx, sc = tg.image.non_max_suppression_with_scores(boxes, scores, max_output_size, iou_threshold,
+                                                       score_threshold, soft_nms_sigma)
+    n = tg.size(idx)
+    if pad_to_max_output_size:
+        pad = tg.maximum(tg.cast(max_output_size, tg.int32) - n, 0)
+        idx, sc = tg.pad(idx, [[0, pad]]), tg.pad(sc, [[0, pad]])
+    return idx, sc, n
+
+
+def _decode_raw(bytes: Any, out_type: Any, little_endian: bool) -> Any:  # noqa: A002 - TF's name
+    import tapegrad as tg
+
+    return tg.io.decode_raw(bytes, out_type, little_endian=little_endian)
+
+
+def _decode_csv(records: Any, record_defaults: list[Any], field_delim: str, use_quote_delim: bool, na_value: str,
+                select_cols: list[int]) -> Any:
+    import tapegrad as tg
+
+    return tg.io.decode_csv(records, record_defaults, field_delim=field_delim, use_quote_delim=use_quote_delim,
+                            na_value=na_value, select_cols=select_cols or None)
+
+
+def _write_file(filename: Any, contents: Any) -> None:
+    import tapegrad as tg
+
+    tg.io.write_file(filename, contents)
+
+
+def _no_op() -> None:
+    return None
+
+
+def _encode_jpeg(image: Any, **attrs: Any) -> Any:
+    import tapegrad as tg
+
+    return tg.io.encode_jpeg(image, **attrs)
+
+
+OPS: dict[str, Impl] = {
+    "AdjustContrastv2": args(P("image.adjust_contrast"), "images", "contrast_factor"),
+    "AdjustHue": args(P("image.adjust_hue"), "images", "delta"),
+    "AdjustSaturation": args(P("image.adjust_saturation"), "images", "scale"),
+    "RGBToHSV": args(P("image.rgb_to_hsv"), "images"),
+    "HSVToRGB": args(P("image.hsv_to_rgb"), "images"),
+    "NonMaxSuppressionV3": args(P("image.non_max_suppression"), "boxes", "scores", "max_output_size",
+                                "iou_threshold", "score_threshold"),
+    "NonMaxSuppressionV4": _nms_v4,
+    "NonMaxSuppressionV5": _nms_v5,
+    "NonMaxSuppressionWithOverlaps": args(P("image.non_max_suppression_overlaps"), "overlaps", "scores",
+                                          "max_output_size", "overlap_threshold", "score_threshold"),
+    "EncodePng": args(P("io.encode_png"), "image", "compression"),
+    "DecodePng": args(P("io.decode_png"), "contents", "channels", "dtype"),
+    "DecodeJpeg": args(P("io.decode_jpeg"), "contents", "channels", "ratio", "fancy_upscaling",
+                       "try_recover_truncated", "acceptable_fraction", "dct_method"),
+    "EncodeJpeg": _encode_jpeg,
+    "DecodeImage": kwargs(P("io.decode_image"), {"contents": "contents", "channels": "channels", "dtype": "dtype",
+                                                 "expand_animations": "expand_animations"}),
+    "ExtractJpegShape": args(P("io.extract_jpeg_shape"), "contents", "output_type"),
+    "DecodeBase64": args(P("io.decode_base64"), "input"),
+    "EncodeBase64": args(P("io.encode_base64"), "input", "pad"),
+    "DecodeRaw": _decode_raw,
+    "DecodeCSV": _decode_csv,
+    "Fingerprint": args(P("fingerprint"), "data", "method"),
+    "ReadFile": args(P("io.read_file"), "filename"),
+    "WriteFile": _write_file,
+    "MatchingFiles": args(P("io.matching_files"), "pattern"),
+    "FakeQuantWithMinMaxArgs": args(P("quantization.fake_quant_with_min_max_args"), "inputs", "min", "max",
+                                    "num_bits", "narrow_range"),
+    "FakeQuantWithMinMaxVars": args(P("quantization.fake_quant_with_min_max_vars"), "inputs", "min", "max",
+                                    "num_bits", "narrow_range"),
+    "Timestamp": args(P("timestamp")),
+    "NoOp": _no_op,
+}
