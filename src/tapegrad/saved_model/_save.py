@@ -86,7 +86,7 @@ class _Walker:
             return k
         if isinstance(obj, (Function, ConcreteFunction) + _restored_types()):
             if isinstance(obj, (Function, ConcreteFunction)) and any(
-                    p.startswith("_") and p != DEFAULT_SIGNATURE_ATTR for p in path):
+                    p.startswith("_") and p not in (DEFAULT_SIGNATURE_ATTR, "__call__") for p in path):
                 return None  # compiled helpers kept in private attributes (Keras's train/test steps): not saved
             k = self._new(obj, {"kind": "function"})
             self.functions.append((obj, ".".join(path) or "root"))
