@@ -25,6 +25,7 @@ KEY_FILES = (HERE / "programs.py", HERE / "programs_b.py", HERE / "programs_laye
 KEY_FILES += (HERE / "programs_klayers.py",)  # the layers of keras/layers/*_extra.py, *_nd.py, ...
 KEY_FILES += (HERE / "programs_augment.py",)  # keras/layers/preprocessing_augment*.py
 KEY_FILES += (HERE / "programs_klegacy.py",)  # keras.preprocessing/datasets/applications, legacy backend
+KEY_FILES += (HERE / "programs_image_ops.py",)  # keras.ops.image extras (img)
 
 
 def keras_version() -> str | None:

@@ -1041,6 +1041,7 @@ def prog_fit_multi_output_dict_losses(tf: Any, keras: Any) -> Any:
 from . import (  # noqa: E402,F401
     programs_augment,
     programs_b,
+    programs_image_ops,
     programs_kconfig,
     programs_kdata,
     programs_klayers,

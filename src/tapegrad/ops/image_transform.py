@@ -59,7 +59,7 @@ def _transform_fwd(F: Any, images: Any, transforms: Any, fill: Any, interpolatio
                    out_h: int, out_w: int) -> Any:
     b, h, w, c = images.shape
     tr = np.asarray(transforms, dtype=np.float32)
-    fill_value = np.float32(fill)
+    fill_value = np.float32(fill).astype(images.dtype)  # the kernel's T(fill_value)
     yy, xx = np.meshgrid(np.arange(out_h, dtype=np.float32), np.arange(out_w, dtype=np.float32), indexing="ij")
     out = np.empty((b, out_h, out_w, c), dtype=images.dtype)
     flat = images.reshape(b, h * w, c)
@@ -70,15 +70,16 @@ def _transform_fwd(F: Any, images: Any, transforms: Any, fill: Any, interpolatio
             src_x = _map_coordinate((a0 * xx + a1 * yy + a2) / k, w, fill_mode)
             src_y = _map_coordinate((b0 * xx + b1 * yy + b2) / k, h, fill_mode)
 
-        def read(ry: np.ndarray, rx: np.ndarray, img: np.ndarray = flat[i]) -> np.ndarray:
+        def read(ry: np.ndarray, rx: np.ndarray, img: np.ndarray = flat[i], dt: Any = np.float32) -> np.ndarray:
             ok = (ry >= 0) & (ry < h) & (rx >= 0) & (rx < w)
             idx = np.where(ok, np.clip(ry, 0, h - 1) * w + np.clip(rx, 0, w - 1), 0)
-            return np.where(ok[..., None], img[idx].astype(np.float32), fill_value)
+            return np.where(ok[..., None], img[idx].astype(dt), fill_value.astype(dt))
 
-        if interpolation == "nearest":  # std::round: halves away from zero
+        if interpolation == "nearest":  # std::round: halves away from zero; the pixel is read in its own type
             ry = np.trunc(src_y + np.copysign(np.float32(0.5), src_y))
             rx = np.trunc(src_x + np.copysign(np.float32(0.5), src_x))
-            val = read(np.nan_to_num(ry, nan=-1).astype(np.int64), np.nan_to_num(rx, nan=-1).astype(np.int64))
+            val = read(np.nan_to_num(ry, nan=-1).astype(np.int64), np.nan_to_num(rx, nan=-1).astype(np.int64),
+                       dt=images.dtype)
         else:
             yf, xf = np.floor(src_y), np.floor(src_x)
             yc, xc = yf + np.float32(1), xf + np.float32(1)
@@ -87,7 +88,7 @@ def _transform_fwd(F: Any, images: Any, transforms: Any, fill: Any, interpolatio
             top = wx0 * read(iyf, ixf) + wx1 * read(iyf, ixf + 1)
             bottom = wx0 * read(iyf + 1, ixf) + wx1 * read(iyf + 1, ixf + 1)
             val = (yc - src_y)[..., None] * top + (src_y - yf)[..., None] * bottom
-        val = np.where((k == 0)[..., None], fill_value, val)  # a zero projection reads the fill value
+        val = np.where((k == 0)[..., None], fill_value.astype(val.dtype), val)  # a zero projection: the fill
         if images.dtype.kind in "iub":
             val = np.trunc(val)
         out[i] = val.astype(images.dtype)
@@ -101,17 +102,53 @@ def _shift_ref(x: Any, t: Any, fill: Any) -> Any:
     return out
 
 
-PROJECTIVE_TRANSFORM = defop("image_projective_transform", _transform_fwd, None, test=spec(
+def _inverse_np(tr: np.ndarray) -> np.ndarray:
+    m = np.concatenate([tr.astype(np.float32), np.ones((tr.shape[0], 1), np.float32)], 1).reshape(-1, 3, 3)
+    inv = np.linalg.inv(m).reshape(-1, 9)
+    return (inv[:, :8] / inv[:, 8:9]).astype(np.float32)
+
+
+def inverse_transforms(tr: Any) -> Any:
+    """TF's gradient's inverse of ``[n, 8]`` float32 transforms: the 3x3 matrices inverted in float32 and scaled to a
+    last entry of 1 (ops on a Tensor, so that a compiled program inverts each call's transforms)."""
+    from . import joining, linalg_ops
+
+    m = shape_ops.reshape(joining.concat([tr, core.ones_like(tr[:, :1])], 1), [-1, 3, 3])
+    inv = shape_ops.reshape(linalg_ops.inv(m), [-1, 9])
+    return inv[:, :8] / inv[:, 8:9]
+
+
+def _transform_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
+    """TF's registered gradient of ImageProjectiveTransformV3: the upstream warped by the inverse transforms with
+    the same interpolation and fill mode and fill 0 (not the exact adjoint of the sampling)."""
+    images, tr, _ = ins
+    q = dict(p, out_h=int(images.shape[1]), out_w=int(images.shape[2]))
+    if F.is_diff:
+        zero = core.constant(np.float32(0))
+        return applyn(PROJECTIVE_TRANSFORM, (g, inverse_transforms(tr), zero), q), None, None
+    return _transform_fwd(F, g, _inverse_np(tr), np.float32(0), **q), None, None
+
+
+def _transform_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
+    if ts[0] is None:  # the sampling is linear in the image; transforms and fill get no derivative, as in TF
+        return None
+    if F.is_diff:
+        return applyn(PROJECTIVE_TRANSFORM, (ts[0], ins[1], core.constant(np.float32(0))), p)
+    return _transform_fwd(F, ts[0], ins[1], np.float32(0), **p)
+
+
+PROJECTIVE_TRANSFORM = defop("image_projective_transform", _transform_fwd, _transform_vjp, _transform_jvp, test=spec(
     lambda tf, x, t, f: projective_transform(x, t, fill_value=f),
     lambda rng: (rng.normal(size=(2, 4, 5, 3)).astype(np.float32),
                  np.array([[1, 0, 1, 0, 1, -1, 0, 0]], np.float32), np.float32(0.5)),
-    ref=_shift_ref, grad=(), tf=False))
+    ref=_shift_ref, grad=(), order2=False, tf=False))
 
 
 def projective_transform(images: Any, transforms: Any, output_shape: Any = None, fill_value: Any = 0.0,
                          interpolation: str = "bilinear", fill_mode: str = "constant") -> Tensor:
     """Apply one projective transform per image (``transforms``: ``[8]``, ``[1, 8]`` or ``[batch, 8]``, mapping
-    output to input points) to NHWC ``images``, as ``tf.raw_ops.ImageProjectiveTransformV3``. No gradient."""
+    output to input points) to NHWC ``images``, as ``tf.raw_ops.ImageProjectiveTransformV3``. The image gradient
+    is TF's registered one (the upstream warped back by the inverse transforms, fill 0)."""
     t = to_tensor(images)
     if t.shape.rank != 4:
         raise InvalidArgumentError(f"projective_transform: images must be [batch, height, width, channels], got "

@@ -14,15 +14,23 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import numpy as np
-
 import tapegrad as tg
 
 from .. import backend as _state
 from ._dtypes import cast, convert
+from ._image_extra import (  # noqa: F401 - keras.ops.image
+    elastic_transform,
+    extract_patches_3d,
+    gaussian_blur,
+    perspective_transform,
+    scale_and_translate,
+    sobel_edges,
+    ssim,
+)
 
-__all__ = ["affine_transform", "crop_images", "extract_patches", "hsv_to_rgb", "map_coordinates", "pad_images",
-           "resize", "rgb_to_grayscale", "rgb_to_hsv"]
+__all__ = ["affine_transform", "crop_images", "elastic_transform", "extract_patches", "extract_patches_3d",
+           "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images", "perspective_transform", "resize",
+           "rgb_to_grayscale", "rgb_to_hsv", "scale_and_translate", "sobel_edges", "ssim"]
 
 
 def _df(data_format: str | None) -> str:
@@ -193,49 +201,15 @@ def extract_patches(images: Any, size: Any, strides: Any = None, dilation_rate: 
 _FILL = {"constant": "constant", "nearest": "nearest", "wrap": "wrap", "mirror": "mirror", "reflect": "reflect"}
 
 
-def _tf_map(v: np.ndarray, n: int, fill_mode: str) -> np.ndarray:
-    """Map a source coordinate into ``[0, n - 1]`` as ``ImageProjectiveTransformV3`` does, before interpolating
-    (``constant`` leaves it alone: neighbours outside the image read the fill value)."""
-    if fill_mode == "constant":
-        return v
-    if fill_mode in ("wrap", "reflect", "mirror") and n > 1:
-        if fill_mode == "wrap":
-            # TensorFlow's wrap divides by n - 1 but shifts by n
-            v = np.where(v < 0, v + n * (np.trunc(-v / (n - 1)) + 1),
-                         np.where(v > n - 1, v - n * np.trunc(v / (n - 1)), v))
-        else:
-            sz2 = 2 * n
-            neg = sz2 * np.trunc(-v / sz2) + v
-            neg = np.where(neg < -n, neg + sz2, -neg - 1)
-            pos = v - sz2 * np.trunc(v / sz2)
-            pos = np.where(pos >= n, sz2 - pos - 1, pos)
-            v = np.where(v < 0, neg, np.where(v > n - 1, pos, v))
-    elif fill_mode != "nearest":  # a length-1 axis
-        v = np.zeros_like(v)
-    return np.clip(v, 0, n - 1)
-
-
-def _sample(img: np.ndarray, rows: np.ndarray, cols: np.ndarray, order: int, fill_mode: str,
-            fill_value: float) -> np.ndarray:
-    """Sample ``img`` (h, w, c) at float coordinates with nearest/bilinear interpolation, TensorFlow's way."""
-    h, w = img.shape[:2]
-    rows, cols = _tf_map(rows, h, fill_mode), _tf_map(cols, w, fill_mode)
-
-    def at(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-        ok = ((r >= 0) & (r < h) & (c >= 0) & (c < w))[..., None]
-        return np.where(ok, img[np.clip(r, 0, h - 1), np.clip(c, 0, w - 1)], fill_value)
-    if order == 0:  # std::round: halves away from zero
-        return at(*(np.trunc(v + np.copysign(0.5, v)).astype(np.int64) for v in (rows, cols)))
-    r0, c0 = np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
-    fr, fc = (rows - r0)[..., None], (cols - c0)[..., None]
-    return (at(r0, c0) * (1 - fr) * (1 - fc) + at(r0 + 1, c0) * fr * (1 - fc) + at(r0, c0 + 1) * (1 - fr) * fc
-            + at(r0 + 1, c0 + 1) * fr * fc)
-
-
 def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear", fill_mode: str = "constant",
                      fill_value: float = 0, data_format: str | None = None) -> Any:
-    """Apply projective transforms ``[a0, a1, a2, b0, b1, b2, c0, c1]`` mapping output to input points (as
-    ``ImageProjectiveTransformV3``); the gradient is TensorFlow's (the upstream warped back by the inverse)."""
+    """Apply projective transforms ``[a0, a1, a2, b0, b1, b2, c0, c1]`` mapping output to input points, by the
+    ``ImageProjectiveTransformV3`` sampler (``ops/image_transform.projective_transform``, TF's values bit for
+    bit, one implementation with ``tf.raw_ops.ImageProjectiveTransformV3``); the gradient is TensorFlow's
+    registered one (the upstream warped back by the inverse transforms, same interpolation and fill mode, fill 0),
+    not the exact adjoint of the interpolation."""
+    from ...ops.image_transform import projective_transform
+
     if interpolation not in ("nearest", "bilinear"):
         raise ValueError(f"affine_transform: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
     if fill_mode not in _FILL or fill_mode == "mirror":  # TensorFlow's kernel has no "mirror"
@@ -248,44 +222,9 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
         t = tg.expand_dims(t, 0)
     if t.shape[-1] != 8:
         raise ValueError(f"affine_transform: transform must have 8 values per image, got shape {tuple(t.shape)}")
-    order = 0 if interpolation == "nearest" else 1
-    dt = x.dtype.name
-
-    def f(img: np.ndarray, tr: np.ndarray, fill: float) -> np.ndarray:
-        b, h, w, c = img.shape
-        out = np.empty(img.shape, np.float64)
-        # coordinates in float32, as the kernel computes them (nearest rounding at halves depends on it)
-        yy, xx = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32), indexing="ij")
-        for i in range(b):
-            a0, a1, a2, b0, b1, b2, c0, c1 = tr[i if tr.shape[0] > 1 else 0].astype(np.float32)
-            k = c0 * xx + c1 * yy + np.float32(1.0)
-            src_x = (a0 * xx + a1 * yy + a2) / k
-            src_y = (b0 * xx + b1 * yy + b2) / k
-            out[i] = _sample(img[i].astype(np.float64), src_y, src_x, order, fill_mode, fill)
-        return out.astype(img.dtype)
-
-    tr32 = cast(t, "float32")
-
-    def apply(img: Any) -> Any:
-        y = tg.numpy_function(lambda a, tr: f(a, tr, float(fill_value)), [img, tr32], Tout=dt, stateful=False)
-        return tg.ensure_shape(y, x.shape)
-
-    @tg.custom_gradient
-    def transformed(img: Any) -> Any:
-        def grad(dy: Any) -> Any:
-            # TensorFlow's registered gradient: the upstream warped by the inverse transform (fill 0), not the
-            # exact adjoint of the interpolation
-            g = tg.numpy_function(lambda u, tr: f(u, _inverse_transforms(tr), 0.0), [dy, tr32], Tout=dt,
-                                  stateful=False)
-            return tg.ensure_shape(g, x.shape)
-        return apply(img), grad
-    return _back(transformed(x) if x.dtype.is_floating else apply(x), df, single)
-
-
-def _inverse_transforms(tr: np.ndarray) -> np.ndarray:
-    m = np.concatenate([tr.astype(np.float64), np.ones((tr.shape[0], 1))], 1).reshape(-1, 3, 3)
-    inv = np.linalg.inv(m).reshape(-1, 9)
-    return (inv[:, :8] / inv[:, 8:9]).astype(np.float32)
+    y = projective_transform(x, cast(t, "float32"), fill_value=fill_value, interpolation=interpolation,
+                             fill_mode=fill_mode)
+    return _back(y, df, single)
 
 
 def map_coordinates(inputs: Any, coordinates: Any, order: int, fill_mode: str = "constant",
