@@ -152,3 +152,22 @@ def test_docstring_examples_run(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(f"tapegrad.ops.{module}"), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_generate_bounding_box_proposals_decodes_clips_filters_and_suppresses() -> None:
+    # H = 1, W = 3, one anchor per position: (y1, x1, y2, x2)
+    anchors = np.array([[[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 2, 2]]], np.float32)
+    scores = np.array([[[[0.5], [0.9], [0.95]]]], np.float32)
+    deltas = np.zeros((1, 1, 3, 4), np.float32)
+    deltas[0, 0, 0] = [0.0, 0.1, 0.0, np.log(2.0)]  # anchor 0: centre x + 1, width doubled (then clipped)
+    info = np.array([[12.0, 12.0, 1.0, 0, 0]], np.float32)
+    rois, probs = tf.image.generate_bounding_box_proposals(scores, deltas, info, anchors, nms_threshold=0.7,
+                                                           min_size=4.0, post_nms_topn=4)
+    # anchor 2 (2x2) is below min_size; anchor 0 decodes to x in [-4, 16] -> clipped to [0, 12]
+    np.testing.assert_allclose(rois.numpy()[0], [[1, 1, 11, 11], [0, 0, 10, 12], [0, 0, 0, 0], [0, 0, 0, 0]])
+    np.testing.assert_allclose(probs.numpy()[0], [0.9, 0.5, 0, 0])
+    rois, probs = tf.image.generate_bounding_box_proposals(scores, np.zeros_like(deltas), info, anchors,
+                                                           nms_threshold=0.5, min_size=4.0, post_nms_topn=2)
+    np.testing.assert_allclose(rois.numpy()[0], [[1, 1, 11, 11], [0, 0, 0, 0]])  # IoU 81/119 > 0.5
+    with pytest.raises(InvalidArgumentError):
+        tf.image.generate_bounding_box_proposals(scores, deltas, info, anchors, post_nms_topn=0)

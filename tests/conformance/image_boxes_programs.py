@@ -180,6 +180,19 @@ def extract_glimpse_errors(tf: Any) -> Any:
                    lambda: tf.image.extract_glimpse(x.astype(np.float64), [2, 2], [[0.0, 0.0], [0.0, 0.0]]))
 
 
+@case
+def draw_and_glimpse_have_no_gradient(tf: Any) -> Any:
+    def grad(f: Callable[[Any], Any]) -> Any:
+        x = tf.zeros([1, 3, 3, 1])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(f(x))
+        return tape.gradient(y, x)
+
+    return _errors(lambda: grad(lambda x: tf.image.draw_bounding_boxes(x, [[[0, 0, 1, 1.0]]], [[1.0, 0, 0, 0]])),
+                   lambda: grad(lambda x: tf.image.extract_glimpse(x, [2, 2], [[0.0, 0.0]], noise="zero")))
+
+
 # -- batched NMS -----------------------------------------------------------------------------------------------------
 
 @case
@@ -261,6 +274,20 @@ def nms_in_function(tf: Any) -> Any:
         s = tf.constant(rng.uniform(size=k).astype(np.float32))
         out.append([_values(t) for t in f(b, s)])
     return out
+
+
+@case
+def generate_bounding_box_proposals_values(tf: Any) -> Any:
+    rng = np.random.default_rng(12)
+    c = rng.uniform(4, 28, (3, 4, 2, 2))
+    size = rng.uniform(3, 12, (3, 4, 2, 2))
+    anchors = np.concatenate([c - size / 2, c + size / 2], -1).reshape(3, 4, 8).astype(np.float32)
+    scores = rng.uniform(size=(2, 3, 4, 2)).astype(np.float32)
+    deltas = rng.normal(0, 0.2, (2, 3, 4, 8)).astype(np.float32)
+    info = np.array([[30.0, 32.0, 1.0, 0, 0], [28.0, 30.0, 0.5, 0, 0]], np.float32)
+    rois, probs = tf.image.generate_bounding_box_proposals(scores, deltas, info, anchors, nms_threshold=0.5,
+                                                           pre_nms_topn=20, min_size=4.0, post_nms_topn=8)
+    return _bits(rois), _bits(probs)
 
 
 # -- sample_distorted_bounding_box ---------------------------------------------------------------------------------

@@ -419,7 +419,7 @@ def _glimpse_fwd(F: Any, x: Any, offsets: Any, size: tuple[int, int], centered: 
     return out
 
 
-GLIMPSE = defop("extract_glimpse", _glimpse_fwd, None, stateful=True)
+GLIMPSE = defop("extract_glimpse", _glimpse_fwd, NO_GRADIENT, stateful=True)  # LookupError, as TF
 
 
 def extract_glimpse(input: Any, size: Any, offsets: Any, centered: bool = True, normalized: bool = True,

@@ -22,7 +22,7 @@ import numpy as np
 from .._backend import NUMPY
 from .._tensor import Tensor, _TensorLike, make, static_value
 from ..compiler.host import in_programs
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, OutOfRangeError
 from ._common import to_tensor
 from .image_nms import _box_iou
 
@@ -229,6 +229,119 @@ def non_max_suppression_padded(boxes: Any, scores: Any, max_output_size: Any, io
     return make(idx.reshape(batch_dims + (max_out,)), NUMPY), make(num_valid.reshape(batch_dims), NUMPY)
 
 
+# -- generate_bounding_box_proposals: TF's (GPU-only) kernel ------------------------------------------------------
+
+_XFORM_CLIP = np.float32(np.log(1000.0 / 16.0))
+
+
+def _over_threshold(a: np.ndarray, b: np.ndarray, thr: np.float32) -> bool:
+    """The GPU NMS test ``intersection > union * threshold`` of two ``(x1, y1, x2, y2)`` boxes (no division)."""
+    area_a = _F32((a[2] - a[0]) * (a[3] - a[1]))
+    area_b = _F32((b[2] - b[0]) * (b[3] - b[1]))
+    if area_a == 0 or area_b == 0:
+        return False
+    w = max(_F32(min(a[2], b[2]) - max(a[0], b[0])), _F32(0))
+    h = max(_F32(min(a[3], b[3]) - max(a[1], b[1])), _F32(0))
+    inter = _F32(w * h)
+    return bool(inter > _F32(_F32(area_a + area_b - inter) * thr))
+
+
+def _proposals_one(scores: np.ndarray, deltas: np.ndarray, info: np.ndarray, anchors: np.ndarray, thr: np.float32,
+                   pre: int, min_size: np.float32, post: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(-scores, kind="stable")[:min(scores.size, pre)]  # a stable descending radix sort
+    a, d = anchors[order], deltas[order]
+    y1, x1, y2, x2 = (a[:, k] for k in range(4))
+    dy, dx = d[:, 0], d[:, 1]
+    dh, dw = np.minimum(d[:, 2], _XFORM_CLIP), np.minimum(d[:, 3], _XFORM_CLIP)
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = x2 - x1
+        cx = x1 + _F32(0.5) * w + w * dx
+        pw = w * np.exp(dw)
+        h = y2 - y1
+        cy = y1 + _F32(0.5) * h + h * dy
+        ph = h * np.exp(dh)
+        bx1, bx2 = cx - _F32(0.5) * pw, cx + _F32(0.5) * pw
+        by1, by2 = cy - _F32(0.5) * ph, cy + _F32(0.5) * ph
+    img_h, img_w, scale = _F32(info[0]), _F32(info[1]), _F32(info[2])
+    bx1, bx2 = np.clip(bx1, 0, img_w), np.clip(bx2, 0, img_w)
+    by1, by2 = np.clip(by1, 0, img_h), np.clip(by2, 0, img_h)
+    keep = np.minimum(bx2 - bx1, by2 - by1) >= _F32(min_size * scale)
+    boxes = np.stack([bx1, by1, bx2, by2], 1).astype(np.float32)[keep]
+    kept_scores = scores[order][keep]
+    chosen: list[int] = []
+    for i in range(len(boxes)):  # greedy over the score order, as the GPU's bitmask NMS
+        if len(chosen) >= post:
+            break
+        if not any(_over_threshold(boxes[j], boxes[i], thr) for j in chosen):
+            chosen.append(i)
+    rois = np.zeros((post, 4), np.float32)
+    probs = np.zeros((post,), np.float32)
+    if chosen:
+        sel = boxes[chosen]
+        rois[:len(chosen)] = sel[:, [1, 0, 3, 2]]  # back to (y1, x1, y2, x2)
+        probs[:len(chosen)] = kept_scores[chosen]
+    return rois, probs
+
+
+@in_programs
+def generate_bounding_box_proposals(scores: Any, bbox_deltas: Any, image_info: Any, anchors: Any,
+                                    nms_threshold: float = 0.7, pre_nms_topn: int = 6000, min_size: float = 16,
+                                    post_nms_topn: int = 300, name: str | None = None) -> tuple[Tensor, Tensor]:
+    """Region proposals (Faster R-CNN's RPN step), TF's GenerateBoundingBoxProposals kernel: per image the
+    ``pre_nms_topn`` best anchors by ``scores`` (``[N, H, W, A]``), decoded with ``bbox_deltas``
+    (``[N, H, W, 4 A]`` as ``(dy, dx, dh, dw)``, ``dh``/``dw`` clipped at ``log(1000 / 16)``) from ``anchors``
+    (``[H, W, 4 A]`` as ``(y1, x1, y2, x2)``), clipped to the image (``image_info [N, 5]``: height, width, scale),
+    boxes with a side under ``min_size * scale`` dropped, then greedy NMS (``intersection > nms_threshold *
+    union``) keeping ``post_nms_topn``. Returns ``(rois [N, post_nms_topn, 4], roi_probabilities [N,
+    post_nms_topn])``, zero-padded. TF registers this kernel for GPUs only (on a CPU TF raises NotFoundError);
+    tapegrad computes it on NumPy.
+
+    >>> import numpy as np
+    >>> import tapegrad as tf
+    >>> anchors = np.array([[[0, 0, 10, 10, 0, 0, 20, 20]]], np.float32)  # H = W = 1, two anchors
+    >>> rois, probs = tf.image.generate_bounding_box_proposals(
+    ...     [[[[0.9, 0.8]]]], np.zeros((1, 1, 1, 8), np.float32), [[32.0, 32.0, 1.0, 0.0, 0.0]], anchors,
+    ...     min_size=1.0, post_nms_topn=3)
+    >>> rois.numpy()[0].tolist()
+    [[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 20.0, 20.0], [0.0, 0.0, 0.0, 0.0]]
+    >>> probs.numpy()[0].tolist()
+    [0.8999999761581421, 0.800000011920929, 0.0]
+    """
+    op = "generate_bounding_box_proposals"
+    s = np.asarray(to_tensor(scores)._value, np.float32)
+    d = np.asarray(to_tensor(bbox_deltas)._value, np.float32)
+    info = np.asarray(to_tensor(image_info)._value, np.float32)
+    anc = np.asarray(to_tensor(anchors)._value, np.float32)
+    post = int(post_nms_topn)
+    if post <= 0:
+        raise InvalidArgumentError(f"{op}: post_nms_topn must be positive, got {post}.")
+    if s.ndim != 4:
+        raise InvalidArgumentError(f"{op}: scores must be [num_images, height, width, num_anchors], got shape "
+                                   f"{list(s.shape)}.")
+    n, h, w, a = s.shape
+    if anc.ndim != 3 or anc.shape[2] != 4 * a or anc.shape[:2] != (h, w):
+        raise OutOfRangeError(f"{op}: anchors must be [height={h}, width={w}, 4 * num_anchors={4 * a}], got shape "
+                              f"{list(anc.shape)}.")
+    if d.shape != (n, h, w, 4 * a):
+        raise InvalidArgumentError(f"{op}: bbox_deltas must be {[n, h, w, 4 * a]}, got shape {list(d.shape)}.")
+    if info.ndim != 2 or info.shape[0] != n or info.shape[1] < 3:
+        raise InvalidArgumentError(f"{op}: image_info must be [num_images={n}, 5], got shape {list(info.shape)}.")
+    thr = _F32(_scalar(nms_threshold))
+    if not 0 <= thr <= 1:
+        raise InvalidArgumentError(f"{op}: nms_threshold must be in [0, 1], got {float(thr)}.")
+    pre = int(_scalar(pre_nms_topn))
+    if pre <= 0:
+        raise InvalidArgumentError(f"{op}: pre_nms_topn must be positive, got {pre}.")
+    ms = _F32(_scalar(min_size))
+    rois = np.zeros((n, post, 4), np.float32)
+    probs = np.zeros((n, post), np.float32)
+    flat_anchors = anc.reshape(-1, 4)
+    for i in range(n):
+        rois[i], probs[i] = _proposals_one(s[i].reshape(-1), d[i].reshape(-1, 4), info[i], flat_anchors, thr, pre,
+                                           ms, post)
+    return make(rois, NUMPY), make(probs, NUMPY)
+
+
 EXPORTS: dict[str, list[str]] = {
-    "image": ["combined_non_max_suppression", "non_max_suppression_padded"],
+    "image": ["combined_non_max_suppression", "non_max_suppression_padded", "generate_bounding_box_proposals"],
 }
