@@ -1,17 +1,15 @@
-"""``keras.ops.image``'s ``gaussian_blur``, ``sobel_edges``, ``ssim``, ``extract_patches_3d``,
-``perspective_transform``, ``elastic_transform`` and ``scale_and_translate``, each as Keras 3 computes it on the
-TensorFlow backend (same kernels, seeds, rounding and quirks), from differentiable tapegrad ops.
+"""``keras.ops.image``'s ``sobel_edges``, ``ssim``, ``extract_patches_3d`` and ``scale_and_translate``, each as
+Keras 3 computes it on the TensorFlow backend (same kernels, rounding and quirks), from differentiable tapegrad ops
+(``gaussian_blur``, ``perspective_transform`` and ``elastic_transform`` are in ``image_warp.py``).
 
 >>> import numpy as np
 >>> from tapegrad.keras import ops
->>> img = np.zeros((5, 5, 1), "float32"); img[2, 2, 0] = 1.0
->>> round(float(ops.image.gaussian_blur(img, (3, 3), (1.0, 1.0))[2, 2, 0]), 4)
-0.2042
+>>> ops.image.sobel_edges(np.zeros((1, 4, 4, 1), "float32")).shape
+TensorShape([1, 4, 4, 1, 2])
 """
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -21,8 +19,6 @@ import tapegrad as tg
 from .. import backend as _state
 from ._dtypes import cast, convert, result_type, standardize_dtype
 
-_INTERPOLATIONS = ("nearest", "bilinear")
-_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
 _SCALE_METHODS = ("linear", "bilinear", "trilinear", "cubic", "bicubic", "tricubic", "lanczos3", "lanczos5")
 
 
@@ -30,47 +26,6 @@ def _rank_check(x: Any, ranks: tuple[int, ...], what: str = "images") -> None:
     if len(x.shape) not in ranks:
         raise ValueError(f"Invalid {what} rank: expected rank {' or '.join(map(str, ranks))}, received input with "
                          f"shape {what}.shape={tuple(x.shape)}")
-
-
-def _gaussian_kernel(size: Any, sigma: Any, channels: int, dtype: str) -> Any:
-    """Keras's separable kernel: the outer product ``k_y (size[1], sigma[1]) x k_x (size[0], sigma[0])`` of
-    shape ``(size[1], size[0])``, *reshaped* (not transposed) to ``(size[0], size[1], 1, 1)`` as Keras does."""
-    def one(n: Any, s: Any) -> Any:
-        x = tg.range(n, dtype=dtype) - (n - 1) / 2
-        k = tg.exp(-0.5 * (x / s) ** 2)
-        return k / tg.reduce_sum(k)
-
-    fsize = tg.cast(size, dtype)
-    k2 = tg.tensordot(one(fsize[1], sigma[1]), one(fsize[0], sigma[0]), axes=0)
-    ints = [int(v) for v in np.asarray(size.numpy()).reshape(-1)]
-    return tg.tile(tg.reshape(k2, (ints[0], ints[1], 1, 1)), [1, 1, channels, 1])
-
-
-def gaussian_blur(images: Any, kernel_size: Any = (3, 3), sigma: Any = (1.0, 1.0),
-                  data_format: str | None = None) -> Any:
-    """Blur with a normalized Gaussian of ``kernel_size`` and ``sigma`` (per axis), SAME padding (zeros outside),
-    in the images' dtype.
-
-    >>> import numpy as np
-    >>> from tapegrad.keras import ops
-    >>> ops.image.gaussian_blur(np.ones((1, 4, 4, 2), "float32")).shape
-    TensorShape([1, 4, 4, 2])
-    """
-    x = convert(images)
-    dt = standardize_dtype(x.dtype)
-    ks, sg = tg.cast(convert(kernel_size), dt), tg.cast(convert(sigma), dt)
-    _rank_check(x, (3, 4))
-    single = len(x.shape) == 3
-    if single:
-        x = tg.expand_dims(x, 0)
-    df = data_format or _state.image_data_format()
-    if df == "channels_first":
-        x = tg.transpose(x, (0, 2, 3, 1))
-    kernel = _gaussian_kernel(ks, sg, int(x.shape[-1]), dt)
-    y = tg.nn.depthwise_conv2d(x, kernel, [1, 1, 1, 1], "SAME")
-    if df == "channels_first":
-        y = tg.transpose(y, (0, 3, 1, 2))
-    return tg.squeeze(y, 0) if single else y
 
 
 def sobel_edges(images: Any, data_format: str | None = None) -> Any:
@@ -173,163 +128,6 @@ def extract_patches_3d(volumes: Any, size: Any, strides: Any = None, dilation_ra
         x = tg.expand_dims(x, 0)
     y = conv(x, kernel, strides=strides, padding=padding, data_format=df)
     return tg.squeeze(y, 0) if single else y
-
-
-def _homography(start: Any, end: Any) -> Any:
-    """Keras's 8x8 system for the projective transform taking the end points to the start points."""
-    rows = []
-    for k in range(4):
-        sx, sy, ex, ey = start[:, k, 0], start[:, k, 1], end[:, k, 0], end[:, k, 1]
-        one, zero = tg.ones_like(ex), tg.zeros_like(ex)
-        rows.append(tg.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], -1))
-        rows.append(tg.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], -1))
-    target = tg.stack([start[:, k, j] for k in range(4) for j in range(2)], -1)
-    return tg.reshape(tg.linalg.solve(tg.stack(rows, 1), tg.expand_dims(target, -1)), [-1, 8])
-
-
-def perspective_transform(images: Any, start_points: Any, end_points: Any, interpolation: str = "bilinear",
-                          fill_value: float = 0, data_format: str | None = None) -> Any:
-    """Warp so that ``start_points`` (``(4, 2)`` or ``(N, 4, 2)`` as ``(x, y)``) move to ``end_points``: the
-    homography of Keras's 8x8 solve, applied by the projective sampler of ``ImageProjectiveTransformV3``
-    (constant fill).
-
-    >>> import numpy as np
-    >>> from tapegrad.keras import ops
-    >>> pts = [[0, 0], [3, 0], [0, 3], [3, 3]]
-    >>> img = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> bool(np.allclose(ops.image.perspective_transform(img, pts, pts)[..., 0], img[..., 0], atol=1e-4))
-    True
-    """
-    from ...ops.image_transform import projective_transform
-
-    df = data_format or _state.image_data_format()
-    sp, ep = tg.cast(convert(start_points), "float32"), tg.cast(convert(end_points), "float32")
-    if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one {_INTERPOLATIONS}. "
-                         f"Received: interpolation={interpolation}")
-    x = convert(images)
-    _rank_check(x, (3, 4))
-    for pts, what in ((sp, "start_points"), (ep, "end_points")):
-        if len(pts.shape) not in (2, 3) or tuple(pts.shape[-2:]) != (4, 2):
-            raise ValueError(f"Invalid {what} shape: expected (4,2) for a single image or (N,4,2) for a batch. "
-                             f"Received shape: {tuple(pts.shape)}")
-    if tuple(sp.shape) != tuple(ep.shape):
-        raise ValueError(f"start_points and end_points must have the same shape. Received "
-                         f"start_points.shape={tuple(sp.shape)}, end_points.shape={tuple(ep.shape)}")
-    single = len(x.shape) == 3
-    if single:
-        x = tg.expand_dims(x, 0)
-    if len(sp.shape) == 2:
-        sp, ep = tg.expand_dims(sp, 0), tg.expand_dims(ep, 0)
-    if df == "channels_first":
-        x = tg.transpose(x, (0, 2, 3, 1))
-    y = projective_transform(x, _homography(sp, ep), fill_value=fill_value, interpolation=interpolation)
-    if df == "channels_first":
-        y = tg.transpose(y, (0, 3, 1, 2))
-    return tg.squeeze(y, 0) if single else y
-
-
-def elastic_transform(images: Any, alpha: float = 20.0, sigma: float = 5.0, interpolation: str = "bilinear",
-                      fill_mode: str = "reflect", fill_value: float = 0.0, seed: Any = None,
-                      data_format: str | None = None) -> Any:
-    """Keras's elastic distortion: a normal displacement field (``keras.random``'s stateless draw for ``seed``,
-    times ``sigma``; Keras draws ``dx`` and ``dy`` from the same seed, so they are equal), blurred by a Gaussian
-    of size ``6 int(sigma) | 1``, scaled by ``alpha`` and sampled with ``map_coordinates``.
-
-    >>> import numpy as np
-    >>> from tapegrad.keras import ops
-    >>> ops.image.elastic_transform(np.ones((8, 8, 1), "float32"), seed=1).shape
-    TensorShape([8, 8, 1])
-    """
-    from .. import random as krandom
-
-    df = data_format or _state.image_data_format()
-    if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"Invalid value for argument `interpolation`. Expected of one {_INTERPOLATIONS}. "
-                         f"Received: interpolation={interpolation}")
-    if fill_mode not in _FILL_MODES:
-        raise ValueError(f"Invalid value for argument `fill_mode`. Expected of one {_FILL_MODES}. Received: "
-                         f"fill_mode={fill_mode}")
-    x = convert(images)
-    _rank_check(x, (3, 4))
-    dt = standardize_dtype(x.dtype)
-    alpha_t, sigma_t = tg.cast(alpha, dt), tg.cast(sigma, dt)
-    k = (6 * int(tg.cast(sigma, "int32").numpy())) | 1
-    single = len(x.shape) == 3
-    if single:
-        x = tg.expand_dims(x, 0)
-    if df == "channels_last":
-        n, h, w, c = (int(v) for v in x.shape)
-        axis = -1
-    else:
-        n, c, h, w = (int(v) for v in x.shape)
-        axis = 1
-    pair = krandom.draw_seed(seed)
-    field = tg.random.stateless_normal((n, h, w), seed=pair, dtype=dt) * sigma_t
-    field = tg.squeeze(gaussian_blur(tg.expand_dims(field, axis), (k, k), (sigma_t, sigma_t), data_format=df), axis)
-    gx, gy = tg.meshgrid(tg.range(w, dtype=dt), tg.range(h, dtype=dt), indexing="xy")
-    dx = gx[None] + alpha_t * field
-    dy = gy[None] + alpha_t * field
-    order = _INTERPOLATIONS.index(interpolation)
-    chans = []
-    for i in range(c):
-        chans.append(tg.stack([_tf_map_coordinates(x[b, ..., i] if df == "channels_last" else x[b, i],
-                                               [dy[b], dx[b]], order=order, fill_mode=fill_mode,
-                                               fill_value=fill_value) for b in range(n)], 0))
-    y = tg.stack(chans, axis)
-    return cast(tg.squeeze(y, 0) if single else y, dt)
-
-
-def _tf_map_coordinates(x: Any, coords: list[Any], order: int, fill_mode: str, fill_value: float) -> Any:
-    """``map_coordinates`` as Keras 3's TF backend computes it (what ``elastic_transform`` samples with there).
-    Unlike ``keras.ops.image.map_coordinates`` here (SciPy's rules), ``reflect``/``mirror`` fold ``|index|`` by
-    ``2 size`` (so index -1 reads 1 under ``reflect``), and ``mirror`` can index past the edge (TF then raises
-    InvalidArgumentError, as here)."""
-    dt = standardize_dtype(x.dtype)
-    nodes = []
-    for c, n in zip(coords, x.shape):
-        n = int(n)
-        if order == 0:
-            pairs = [(tg.cast(tg.round(c), "int32"), tg.constant(1, c.dtype))]
-        else:
-            lower = tg.floor(c)
-            up = c - lower
-            pairs = [(tg.cast(lower, "int32"), 1 - up), (tg.cast(lower, "int32") + 1, up)]
-        fixed = []
-        for idx, w in pairs:
-            ok = None
-            if fill_mode == "constant":
-                ok = tg.logical_and(idx >= 0, idx < n)
-                idx = tg.clip_by_value(idx, 0, n - 1)
-            elif fill_mode == "nearest":
-                idx = tg.clip_by_value(idx, 0, n - 1)
-            elif fill_mode in ("mirror", "reflect"):
-                m = tg.math.floormod(tg.abs(idx), 2 * n)
-                idx = tg.where(m < n, m, 2 * n - m - (1 if fill_mode == "reflect" else 0))
-            else:
-                idx = tg.math.floormod(idx, n)
-            fixed.append((idx, ok, w))
-        nodes.append(fixed)
-    out = None
-    for combo in itertools.product(*nodes):
-        idx = tg.stack([i for i, _, _ in combo], -1)
-        vals = tg.gather_nd(x, idx)
-        wdt = combo[0][2].dtype
-        vals = tg.cast(vals, wdt)
-        oks = [ok for _, ok, _ in combo if ok is not None]
-        if oks:
-            allok = oks[0]
-            for o in oks[1:]:
-                allok = tg.logical_and(allok, o)
-            vals = tg.where(allok, vals, tg.cast(fill_value, wdt))
-        w = combo[0][2]
-        for _, _, wk in combo[1:]:
-            w = w * wk
-        term = w * vals
-        out = term if out is None else out + term
-    if not x.dtype.is_floating:
-        out = tg.round(out)
-    return tg.cast(out, dt)
 
 
 def _kernel(method: str) -> Any:

@@ -18,15 +18,7 @@ import tapegrad as tg
 
 from .. import backend as _state
 from ._dtypes import cast, convert
-from ._image_extra import (  # noqa: F401 - keras.ops.image
-    elastic_transform,
-    extract_patches_3d,
-    gaussian_blur,
-    perspective_transform,
-    scale_and_translate,
-    sobel_edges,
-    ssim,
-)
+from ._image_extra import extract_patches_3d, scale_and_translate, sobel_edges, ssim  # noqa: F401 - ops.image
 
 __all__ = ["affine_transform", "crop_images", "elastic_transform", "extract_patches", "extract_patches_3d",
            "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images", "perspective_transform", "resize",
