@@ -84,3 +84,10 @@ def test_v1_optimizer_matches_a_hand_computed_adam_step() -> None:
     np.testing.assert_allclose(v.numpy(), expect, rtol=1e-12)
     assert opt.get_slot_names() == ["m", "v"]
     assert [x.name for x in opt.variables()][:2] == ["Variable/Adam:0", "Variable/Adam_1:0"]
+
+
+def test_every_own_v1_name_resolves() -> None:
+    from tapegrad.compat.v1 import _OWN, _resolve
+
+    for name in _OWN:
+        assert _resolve(name) is not None or name.endswith(("_initializer", "add_loss")), name

@@ -417,5 +417,36 @@ def v1_dataset_helpers(tf: Any) -> Any:
             v1.data.INFINITE_CARDINALITY)
 
 
+@case
+def v1_more_spellings(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    x = tf.reshape(tf.range(2 * 4 * 4 * 2, dtype=tf.float32) / 10.0, [2, 4, 4, 2])
+    k = tf.reshape(tf.linspace(-1.0, 1.0, 2 * 2 * 2 * 3), [2, 2, 2, 3])
+    y = tf.nn.conv2d(x, k, [1, 1, 1, 1], "SAME")
+    return _r(tf, (v1.nn.conv2d_backprop_input(tf.shape(x), k, tf.ones_like(y), [1, 1, 1, 1], "SAME"),
+                   v1.nn.conv2d_backprop_filter(x, tf.shape(k), tf.ones_like(y), [1, 1, 1, 1], "SAME"),
+                   v1.nn.depthwise_conv2d_native(x, tf.ones([2, 2, 2, 2]), [1, 1, 1, 1], "VALID"),
+                   v1.nn.max_pool_with_argmax(x, [1, 2, 2, 1], [1, 2, 2, 1], "VALID", Targmax=tf.int64),
+                   v1.nn.pool(x, [2, 2], "AVG", "SAME", dilation_rate=[1, 1], strides=[2, 2]),
+                   v1.nn.avg_pool2d(x, 2, 2, "VALID"), v1.setdiff1d([5, 1, 3, 1, 7], [1, 7]),
+                   v1.clip_by_average_norm(tf.constant([3.0, 4.0]), 1.0),
+                   v1.batch_gather(tf.constant([[1, 2, 3], [4, 5, 6]]), tf.constant([[2, 0], [1, 1]])),
+                   v1.extract_image_patches(x, ksizes=[1, 2, 2, 1], strides=[1, 2, 2, 1], rates=[1, 1, 1, 1],
+                                            padding="VALID"),
+                   v1.manip.reshape(tf.range(6), [2, 3]), v1.initializers.zeros()([2]),
+                   v1.sparse.reduce_sum(tf.SparseTensor([[0, 1]], [2.0], [2, 2]), reduction_axes=0),
+                   v1.random.poisson(2.0, [3], seed=4)))
+
+
+@case
+def v1_ctc_beam_merge_repeated(tf: Any) -> Any:
+    v1 = tf.compat.v1
+    logits = tf.math.log(tf.constant([[[0.1, 0.6, 0.3]], [[0.2, 0.6, 0.2]], [[0.5, 0.1, 0.4]]]))
+    merged, p1 = v1.nn.ctc_beam_search_decoder(logits, [3], beam_width=4)
+    kept, p2 = v1.nn.ctc_beam_search_decoder(logits, [3], beam_width=4, merge_repeated=False)
+    return (tf.sparse.to_dense(merged[0]), tf.sparse.to_dense(kept[0]), np.round(p1.numpy(), 4),
+            np.round(p2.numpy(), 4))
+
+
 if __name__ == "__main__":
     _main(CASES)

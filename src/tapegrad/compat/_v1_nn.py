@@ -659,3 +659,230 @@ def add_loss(loss: Any, loss_collection: Any = "losses") -> None:
 
 
 verify_tensor_all_finite = assert_all_finite
+
+
+# -- more TF 1 spellings -----------------------------------------------------------------------------------------------
+
+def avg_pool2d(value: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC", name: str | None = None,
+               input: Any = None) -> Any:  # noqa: A002
+    """TF 1's ``nn.avg_pool2d(value, ...)``."""
+    return avg_pool(value, ksize, strides, padding, data_format, name, input)
+
+
+def conv3d_transpose(value: Any, filter: Any = None, output_shape: Any = None, strides: Any = None,  # noqa: A002
+                     padding: str = "SAME", data_format: str = "NDHWC", name: str | None = None, input: Any = None,  # noqa: A002
+                     filters: Any = None, dilations: Any = None) -> Any:
+    """TF 1's ``conv3d_transpose(value, filter, output_shape, strides)``."""
+    return tf.nn.conv3d_transpose(pick("input", input, "value", value), pick("filters", filters, "filter", filter),
+                                  output_shape, strides, padding=padding, data_format=data_format, dilations=dilations)
+
+
+def conv2d_backprop_input(input_sizes: Any, filter: Any = None, out_backprop: Any = None,  # noqa: A002
+                          strides: Any = None, padding: Any = None, use_cudnn_on_gpu: bool = True,
+                          data_format: str = "NHWC", dilations: Any = (1, 1, 1, 1), name: str | None = None,
+                          filters: Any = None) -> Any:
+    """TF 1's ``conv2d_backprop_input``: the gradient of ``conv2d`` w.r.t. its input of shape ``input_sizes``."""
+    return tf.raw_ops.Conv2DBackpropInput(input_sizes=input_sizes, filter=pick("filters", filters, "filter", filter),
+                                          out_backprop=out_backprop, strides=strides, padding=padding,
+                                          data_format=data_format, dilations=list(dilations))
+
+
+def conv2d_backprop_filter(input: Any, filter_sizes: Any, out_backprop: Any, strides: Any, padding: Any,  # noqa: A002
+                           use_cudnn_on_gpu: bool = True, data_format: str = "NHWC", dilations: Any = (1, 1, 1, 1),
+                           name: str | None = None) -> Any:
+    """TF 1's ``conv2d_backprop_filter``: the gradient of ``conv2d`` w.r.t. its filter of shape ``filter_sizes``."""
+    return tf.raw_ops.Conv2DBackpropFilter(input=input, filter_sizes=filter_sizes, out_backprop=out_backprop,
+                                           strides=strides, padding=padding, data_format=data_format,
+                                           dilations=list(dilations))
+
+
+def depthwise_conv2d_native(input: Any, filter: Any, strides: Any, padding: Any,  # noqa: A002
+                            data_format: str = "NHWC", dilations: Any = (1, 1, 1, 1), name: str | None = None) -> Any:
+    """TF 1's ``depthwise_conv2d_native`` (4-element strides and dilations)."""
+    return tf.raw_ops.DepthwiseConv2dNative(input=input, filter=filter, strides=strides, padding=padding,
+                                            data_format=data_format, dilations=list(dilations))
+
+
+def dilation2d(input: Any, filter: Any = None, strides: Any = None, rates: Any = None,  # noqa: A002
+               padding: Any = None, name: str | None = None, filters: Any = None, dilations: Any = None) -> Any:
+    """TF 1's ``dilation2d(input, filter, strides, rates, padding)`` (NHWC)."""
+    return tf.nn.dilation2d(input, pick("filters", filters, "filter", filter), strides, padding, "NHWC",
+                            pick("dilations", dilations, "rates", rates))
+
+
+def erosion2d(value: Any, kernel: Any, strides: Any, rates: Any, padding: Any, name: str | None = None) -> Any:
+    """TF 1's ``erosion2d(value, kernel, strides, rates, padding)`` (NHWC)."""
+    return tf.nn.erosion2d(value, kernel, strides, padding, "NHWC", rates)
+
+
+def max_pool_with_argmax(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC",  # noqa: A002
+                         Targmax: Any = None, name: str | None = None, output_dtype: Any = None,  # noqa: N803
+                         include_batch_in_index: bool = False) -> Any:
+    """TF 1's ``max_pool_with_argmax`` (``Targmax`` for ``output_dtype``)."""
+    return tf.nn.max_pool_with_argmax(input, ksize, strides, padding, data_format=data_format,
+                                      output_dtype=pick("output_dtype", output_dtype, "Targmax", Targmax) or tf.int64,
+                                      include_batch_in_index=include_batch_in_index)
+
+
+def pool(input: Any, window_shape: Any, pooling_type: str, padding: str, dilation_rate: Any = None,  # noqa: A002
+         strides: Any = None, name: str | None = None, data_format: Any = None, dilations: Any = None) -> Any:
+    """TF 1's ``pool(input, window_shape, pooling_type, padding, dilation_rate, strides)``."""
+    return tf.nn.pool(input, window_shape, pooling_type, strides=strides, padding=padding, data_format=data_format,
+                      dilations=pick("dilations", dilations, "dilation_rate", dilation_rate))
+
+
+def _partitioned(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def sampled(weights: Any, biases: Any, labels: Any, inputs: Any, num_sampled: int, num_classes: int,
+                num_true: int = 1, sampled_values: Any = None, remove_accidental_hits: Any = None,
+                partition_strategy: str = "mod", name: str = name, seed: Any = None) -> Any:
+        kwargs: dict[str, Any] = {"num_true": num_true, "sampled_values": sampled_values, "seed": seed}
+        if remove_accidental_hits is not None:
+            kwargs["remove_accidental_hits"] = remove_accidental_hits
+        if isinstance(weights, (list, tuple)):
+            if len(weights) > 1 and partition_strategy != "div":
+                raise ValueError(f"{name}: sharded weights need partition_strategy='div' here (TF 2's layout); got "
+                                 f"{partition_strategy!r}.")
+            weights = tf.concat(list(weights), axis=0)
+        return fn(weights, biases, labels, inputs, num_sampled, num_classes, **kwargs)
+
+    sampled.__name__ = sampled.__qualname__ = name
+    sampled.__doc__ = f"TF 1's ``{name}`` (``partition_strategy``: one weight tensor or 'div' shards)."
+    return sampled
+
+
+nce_loss = _partitioned(tf.nn.nce_loss, "nce_loss")
+sampled_softmax_loss = _partitioned(tf.nn.sampled_softmax_loss, "sampled_softmax_loss")
+
+
+def embedding_lookup_sparse(params: Any, sp_ids: Any, sp_weights: Any, partition_strategy: str = "mod",
+                            name: str | None = None, combiner: Any = None, max_norm: Any = None,
+                            allow_fast_lookup: bool = False) -> Any:
+    """TF 1's ``embedding_lookup_sparse`` (one params tensor)."""
+    if isinstance(params, (list, tuple)):
+        if len(params) > 1:
+            raise ValueError("embedding_lookup_sparse: pass one params tensor (concatenate the shards).")
+        params = params[0]
+    return tf.nn.embedding_lookup_sparse(params, sp_ids, sp_weights, combiner=combiner, max_norm=max_norm)
+
+
+def ctc_beam_search_decoder(inputs: Any, sequence_length: Any, beam_width: int = 100, top_paths: int = 1,
+                            merge_repeated: bool = True) -> Any:
+    """TF 1's ``ctc_beam_search_decoder`` (``merge_repeated=False`` is TF 2's behaviour; TF 1's default merges)."""
+    if not merge_repeated:
+        return tf.nn.ctc_beam_search_decoder(inputs, sequence_length, beam_width, top_paths)
+    r = tf.raw_ops.CTCBeamSearchDecoder(inputs=inputs, sequence_length=sequence_length, beam_width=beam_width,
+                                        top_paths=top_paths, merge_repeated=True)
+    decoded = [tf.SparseTensor(i, v, s) for i, v, s in zip(r.decoded_indices, r.decoded_values, r.decoded_shape)]
+    return decoded, r.log_probability
+
+
+def serialize_sparse(sp_input: Any, name: str | None = None, out_type: Any = tf.string) -> Any:
+    """TF 1's ``serialize_sparse`` (its argument order)."""
+    return tf.io.serialize_sparse(sp_input, out_type=out_type)
+
+
+def serialize_many_sparse(sp_input: Any, name: str | None = None, out_type: Any = tf.string) -> Any:
+    """TF 1's ``serialize_many_sparse``."""
+    return tf.io.serialize_many_sparse(sp_input, out_type=out_type)
+
+
+def decode_csv(records: Any, record_defaults: Any, field_delim: str = ",", use_quote_delim: bool = True,
+               name: str | None = None, na_value: str = "", select_cols: Any = None) -> Any:
+    """TF 1's ``decode_csv``."""
+    return tf.io.decode_csv(records, record_defaults, field_delim=field_delim, use_quote_delim=use_quote_delim,
+                            na_value=na_value, select_cols=select_cols)
+
+
+def extract_image_patches(images: Any, ksizes: Any = None, strides: Any = None, rates: Any = None,
+                          padding: Any = None, name: str | None = None, sizes: Any = None) -> Any:
+    """TF 1's ``extract_image_patches`` (``ksizes`` for ``sizes``)."""
+    return tf.image.extract_patches(images, pick("sizes", sizes, "ksizes", ksizes), strides, rates, padding)
+
+
+def batch_gather(params: Any, indices: Any, name: str | None = None) -> Any:
+    """TF 1's ``batch_gather``: ``gather`` with ``batch_dims`` = rank(indices) - 1."""
+    indices = tf.convert_to_tensor(indices)
+    return tf.gather(params, indices, batch_dims=max(indices.shape.rank - 1, 0))
+
+
+def batch_scatter_update(ref: Any, indices: Any, updates: Any, use_locking: bool = True,
+                         name: str | None = None) -> Any:
+    """TF 1's ``batch_scatter_update`` on a Variable."""
+    return ref.batch_scatter_update(tf.IndexedSlices(tf.convert_to_tensor(updates, ref.dtype),
+                                                     tf.convert_to_tensor(indices)))
+
+
+def clip_by_average_norm(t: Any, clip_norm: Any, name: str | None = None) -> Any:
+    """TF 1's ``clip_by_average_norm``: scale ``t`` so that its L2 norm divided by its element count is at most
+    ``clip_norm``."""
+    t = tf.convert_to_tensor(t)
+    n = tf.cast(tf.size(t), t.dtype)
+    l2inv = tf.math.rsqrt(tf.reduce_sum(t * t))
+    clip = tf.cast(clip_norm, t.dtype)
+    return t * clip * tf.minimum(l2inv * n, 1.0 / clip)
+
+
+def setdiff1d(x: Any, y: Any, index_dtype: Any = tf.int32, name: str | None = None) -> Any:
+    """TF 1's ``setdiff1d``: the elements of ``x`` not in ``y`` (in ``x``'s order) and their indices in ``x``."""
+    import numpy as np
+
+    tx, ty = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    keep = ~np.isin(tx.numpy(), ty.numpy())
+    idx = np.nonzero(keep)[0]
+    from collections import namedtuple
+
+    out = namedtuple("ListDiff", ["out", "idx"])
+    return out(tf.gather(tx, idx), tf.constant(idx, dtype=index_dtype))
+
+
+def convert_to_tensor_or_indexed_slices(value: Any, dtype: Any = None, name: str | None = None) -> Any:
+    """An ``IndexedSlices`` as it is, anything else as a tensor."""
+    return value if isinstance(value, tf.IndexedSlices) else tf.convert_to_tensor(value, dtype=dtype)
+
+
+def convert_to_tensor_or_sparse_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Any:
+    """A ``SparseTensor`` as it is, anything else as a tensor."""
+    return value if isinstance(value, tf.SparseTensor) else tf.convert_to_tensor(value, dtype=dtype)
+
+
+def assert_integer(x: Any, message: Any = None, name: str | None = None) -> None:
+    """TypeError unless ``x`` has an integer dtype."""
+    x = tf.convert_to_tensor(x)
+    if not x.dtype.is_integer:
+        raise TypeError(f"{message + ' ' if message else ''}Expected integer type for tensor, got {x.dtype.name}")
+
+
+def assert_type(tensor: Any, tf_type: Any, message: Any = None, name: str | None = None) -> None:
+    """TypeError unless ``tensor`` has dtype ``tf_type``."""
+    t = tf.convert_to_tensor(tensor)
+    if t.dtype != tf.as_dtype(tf_type):
+        raise TypeError(f"{message + ' ' if message else ''}{t.dtype.name} must be of type "
+                        f"{tf.as_dtype(tf_type).name}")
+
+
+def py_func(func: Callable[..., Any], inp: Any, Tout: Any, stateful: bool = True,  # noqa: N803
+            name: str | None = None) -> Any:
+    """TF 1's ``py_func``: ``tf.numpy_function``."""
+    return tf.numpy_function(func, inp, Tout, stateful=stateful)
+
+
+def Print(input_: Any, data: Any, message: Any = None, first_n: Any = None, summarize: Any = None,  # noqa: N802
+          name: str | None = None) -> Any:
+    """TF 1's ``Print``: eagerly prints ``message`` and ``data`` and returns ``input_``."""
+    tf.print(*([message] if message else []), *data, summarize=summarize or 3)
+    return tf.identity(input_)
+
+
+def no_regularizer(_: Any) -> None:
+    """The regularizer that adds nothing."""
+    return None
+
+
+def manip_reshape(tensor: Any, shape: Any, name: str | None = None) -> Any:
+    """``tf.reshape``."""
+    return tf.reshape(tensor, shape)
+
+
+def batch_to_space_nd(input: Any, block_shape: Any, crops: Any, name: str | None = None) -> Any:  # noqa: A002
+    """TF 1's ``batch_to_space_nd`` (TF 2's ``batch_to_space``)."""
+    return tf.batch_to_space(input, block_shape, crops)

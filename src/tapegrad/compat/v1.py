@@ -45,9 +45,11 @@ _OWN: dict[str, str] = {}
 
 
 def own(module: str, *names: str, attr: str | None = None) -> None:
-    """Record that the v1 names ``names`` are ``module``'s ``attr`` (default: the last component of each name)."""
+    """Record that the v1 names ``names`` are ``module``'s ``attr`` (default: the last component of each name, or
+    what follows ``=`` in a ``"v1.name=attribute"`` entry)."""
     for name in names:
-        _OWN[name] = f"{module}:{attr or name.rsplit('.', 1)[-1]}"
+        name, _, explicit = name.partition("=")
+        _OWN[name] = f"{module}:{attr or explicit or name.rsplit('.', 1)[-1]}"
 
 
 # graph-mode-only names: what TF 2's eager runtime does with them, said in the AttributeError

@@ -636,6 +636,9 @@ def _two(v: Any, what: str, op: str) -> tuple[int, int]:
     raise ValueError(f"{op}: {what} must have 1, 2 or 4 entries, got {v!r}.")
 
 
+MaxPoolWithArgmax = collections.namedtuple("MaxPoolWithArgmax", ["output", "argmax"])  # TF's result type
+
+
 def max_pool_with_argmax(input: Any, ksize: Any, strides: Any, padding: str, data_format: str = "NHWC",  # noqa: A002
                          output_dtype: Any = None, include_batch_in_index: bool = False,
                          name: str | None = None) -> tuple[Tensor, Tensor]:
@@ -666,7 +669,7 @@ def max_pool_with_argmax(input: Any, ksize: Any, strides: Any, padding: str, dat
     n, h, w, c = x._value.shape
     arg = idx if include_batch_in_index else arithmetic.subtract(
         idx, core.constant(np.arange(n, dtype=np.int64)[:, None, None, None] * (h * w * c)))
-    return values, core.cast(arg, out_dt)
+    return MaxPoolWithArgmax(values, core.cast(arg, out_dt))
 
 
 def _dilation_args(x: Tensor, w: Tensor, strides: Any, dilations: Any, data_format: str,
