@@ -491,6 +491,7 @@ def save(obj: Any, export_dir: Any, signatures: Any = None, options: Any = None)
     walker = _Walker()
     walker.visit(obj, ())
     enc = Encoder(walker.variable_index)
+    enc.asset_paths = {a._path.encode(): k for k, a in enumerate(walker.assets)}
     table: list[dict[str, Any]] = []
     concretes: dict[int, int] = {}
     functions = []

@@ -57,6 +57,7 @@ class Encoder:
         self.generators: list[dict[str, Any]] = []
         self._generator_ids: dict[int, int] = {}
         self.prefix = "a"
+        self.asset_paths: dict[bytes, int] = {}  # an Asset's path (as a traced string constant) -> its index
 
     def array(self, a: np.ndarray) -> str:
         key = f"{self.prefix}{len(self.arrays)}"
@@ -90,6 +91,9 @@ class Encoder:
         if isinstance(v, DType):
             return {"tf_dtype": v.name}
         if isinstance(v, np.ndarray):
+            if v.dtype.kind == "O" and v.shape == () and isinstance(v.item(), bytes) and \
+                    v.item() in self.asset_paths:
+                return {"asset": self.asset_paths[v.item()]}  # restored as the path of the asset's copy
             if v.dtype.kind == "O":
                 return {"text_array": {"shape": list(v.shape), "items": [self.value(x) for x in v.reshape(-1)]}}
             return {"array": self.array(v)}
@@ -250,7 +254,9 @@ class Decoder:
             spec.ndim, spec.size = len(spec.shape), int(np.prod(spec.shape, dtype=np.int64))
             return spec
         if tag == "asset":
-            return self.assets[x]
+            out = np.empty((), dtype=object)
+            out[()] = self.assets[x]._path.encode()
+            return out
         raise ValueError(f"unknown value tag {tag!r} in a tapegrad SavedModel (written by a newer tapegrad?)")
 
     def graph(self, d: dict[str, Any], name: str) -> Any:
