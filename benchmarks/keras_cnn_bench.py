@@ -5,7 +5,8 @@ Conv2D(16, 3, same) → BatchNormalization → GlobalAveragePooling2D → Dense(
 sparse softmax cross-entropy, SGD(0.01) — a step is forward + backward + update (``GradientTape`` +
 ``apply_gradients``; PyTorch: ``loss.backward()`` + ``optimizer.step()``). ``tapegrad-fit`` is the step a Keras user's
 ``model.fit`` runs: ``compile`` + ``train_on_batch``, whose ``train_step`` is a compiled ``tapegrad.function``
-(``tensorflow-fit``, optional: the same under TF, a ``tf.function``). All of them run in one
+(``tapegrad-fit-jit``: compiled with ``jit_compile=True``, which needs numba; ``tensorflow-fit``, optional: the same
+under TF, a ``tf.function``). All of them run in one
 process (every thread pool at one thread); the frameworks take turns (``--rounds`` rounds of ``--steps`` steps
 each, so a busy machine slows all of them alike); the numbers are the median CPU time per step (and the wall
 time), and the ratio divides by PyTorch's CPU time.
@@ -52,13 +53,13 @@ def _model(keras: Any) -> Any:
                              L.Dense(10)])
 
 
-def fit_step(keras: Any, batch: int) -> Callable[[], None]:
+def fit_step(keras: Any, batch: int, jit_compile: Any = "auto") -> Callable[[], None]:
     """The step ``model.fit`` runs: ``compile`` + ``train_on_batch`` (a compiled ``train_step``, the loss tracked
     as a metric), as a Keras user trains."""
     x, y = _data(batch)
     model = _model(keras)
     model.compile(optimizer=keras.optimizers.SGD(0.01),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit_compile)
     y = y.astype("int32")
     return lambda: model.train_on_batch(x, y)
 
@@ -116,6 +117,8 @@ def make_step(framework: str, batch: int) -> Callable[[], None]:
 
     if framework == "tapegrad-fit":
         return fit_step(tg.keras, batch)
+    if framework == "tapegrad-fit-jit":  # compile(jit_compile=True): elementwise chains fused by Numba (an extra)
+        return fit_step(tg.keras, batch, jit_compile=True)
     return keras_step(tg, tg.keras, batch)
 
 
@@ -170,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--only", default="tapegrad,tapegrad-fit,torch,tensorflow",
                         help="comma-separated: tapegrad (eager GradientTape step), tapegrad-fit (model.fit's compiled "
-                             "step), torch, tensorflow (eager), tensorflow-fit (Keras 3 train_on_batch: tf.function)")
+                             "step), tapegrad-fit-jit (the same with compile(jit_compile=True): needs numba), torch, "
+                             "tensorflow (eager), tensorflow-fit (Keras 3 train_on_batch: tf.function)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     parser.add_argument("--ops", action="store_true", help="also time each op's rules inside the tapegrad steps")
     args = parser.parse_args(argv)
@@ -181,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(5):  # warm-up (and TF's first-call setup)
                 steps[fw]()
         except Exception as exc:  # noqa: BLE001 - a missing framework is reported, the others still run
-            print(f"  {fw:<14} unavailable: {type(exc).__name__}: {exc}")
+            print(f"  {fw:<16} unavailable: {type(exc).__name__}: {exc}")
             steps.pop(fw, None)
     wall: dict[str, list[float]] = {fw: [] for fw in steps}
     cpu: dict[str, list[float]] = {fw: [] for fw in steps}
@@ -202,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.steps} steps (CPU time is robust on a shared machine; wall time is not)")
     for fw, r in results.items():
         ratio = f"{r['cpu_median_ms'] / base:5.2f}x torch" if base else ""
-        print(f"  {fw:<14} CPU {r['cpu_median_ms']:7.2f} ms/step  {ratio}   wall median {r['wall_median_ms']:7.2f}, "
+        print(f"  {fw:<16} CPU {r['cpu_median_ms']:7.2f} ms/step  {ratio}   wall median {r['wall_median_ms']:7.2f}, "
               f"min {r['wall_min_ms']:.2f}")
     if args.ops:
         for fw in (f for f in steps if f.startswith("tapegrad")):
