@@ -195,8 +195,8 @@ class Model(Trainer, Layer):
 def _pool_folds(conv: _Conv, pool: _Pooling) -> bool:
     """A ``Conv2D(relu)`` → ``MaxPooling2D`` pair that runs as one op (see ``Functional._fold_plan``)."""
     return (tuple(pool.pool_size) == (2, 2) and tuple(pool.strides) == (2, 2) and pool.padding == "valid"
-            and conv.built and _phase_path((0, 0, 0, 0), tuple(conv.kernel.shape), conv.strides, conv.dilation_rate,
-                                           conv.groups))
+            and conv.compute_dtype == pool.compute_dtype and conv.built
+            and _phase_path((0, 0, 0, 0), tuple(conv.kernel.shape), conv.strides, conv.dilation_rate, conv.groups))
 
 
 def _input_structure(inputs: Any) -> Any:
