@@ -130,6 +130,24 @@ def test_ties_route_to_the_first_maximum_as_tf(kind):
         assert not tape.gradient(fused, ft, output_gradients=up).numpy().any()
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_relu_gradient_is_plus_zero_for_any_upstream_where_the_maximum_is_not_positive(fused):
+    # TF's ReluGrad then MaxPoolGrad: +0 (not -0, not inf * 0 = NaN) wherever a window's maximum is <= 0
+    rng = np.random.default_rng(10)
+    x = tf.constant(rng.standard_normal((2, 6, 6, 1)).astype(np.float32))
+    f = tf.Variable(rng.standard_normal((3, 3, 1, 3)).astype(np.float32))
+    b = tf.Variable(np.array([-50.0, 50.0, 0.0], np.float32))  # channel 0: no positive window; channel 1: all
+    up = rng.standard_normal((2, 2, 2, 3)).astype(np.float32)
+    up[..., 0] = [[-np.inf, np.inf], [-1.0, -2.0]]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = conv2d_bias_act_maxpool(x, f, b, 1, "VALID") if fused else _unfused(x, f, b, "VALID", "relu")
+    gx, gf, gb = tape.gradient(y, [x, f, b], output_gradients=tf.constant(up))
+    assert np.isfinite(gx.numpy()).all() and not np.signbit(gf.numpy()[..., 0]).any()
+    assert gf.numpy()[..., 0].tolist() == np.zeros((3, 3, 1)).tolist() and gb.numpy()[0] == 0
+    assert not np.signbit(gb.numpy()[0])
+
+
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
 def test_non_finite_inputs_give_the_unfused_values_and_gradients(bad):
     # the zero-padded phase kernels would turn inf * 0 into NaN: the op then runs the unfused ops

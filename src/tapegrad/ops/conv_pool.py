@@ -122,7 +122,12 @@ def _phase_fwd(x: np.ndarray, f: np.ndarray, b: np.ndarray | None, pads: Any, ac
     if keep:  # first-hit flags while the phases are in cache: the first phase (row-major) equal to the maximum
         hits = _take((4, m, co), np.bool_)
         np.equal(phases[0], top, out=hits[0])
-        taken = hits[0].copy()
+        if act == "relu":  # ReLU's gradient (0 where the maximum is not positive) in the flags: no window routes
+            taken = np.less_equal(top, 0)
+            np.greater(hits[0], taken, out=hits[0])
+            np.bitwise_or(taken, hits[0], out=taken)
+        else:
+            taken = hits[0].copy()
         for p in (1, 2):
             np.equal(phases[p], top, out=hits[p])
             np.greater(hits[p], taken, out=hits[p])  # equal, and no earlier phase was
@@ -162,7 +167,7 @@ def _vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     saved = _SAVED.pop(id(out), None) if not F.is_diff and type(out) is np.ndarray else None
     if (saved is not None and saved[0] is out and type(g) is np.ndarray and g.shape == out.shape
             and g.dtype == out.dtype):
-        return _phase_vjp(g, ins, out, saved[1], saved[2], p, needs)
+        return _phase_vjp(g, ins, saved[1], saved[2], p, needs)
     # the unfused ops' rules, on the convolution's output computed again
     cp = _conv_params(p)
     y = _run(F, CONV2D_BIAS_ACT, *ins, **cp)
@@ -170,18 +175,13 @@ def _vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     return _fused_vjp(F, gy, ins, y, cp, needs)
 
 
-def _phase_vjp(g: np.ndarray, ins: Any, out: np.ndarray, cols: np.ndarray, hits: np.ndarray, p: Any,
-               needs: Any) -> tuple[Any, ...]:
+def _phase_vjp(g: np.ndarray, ins: Any, cols: np.ndarray, hits: np.ndarray, p: Any, needs: Any) -> tuple[Any, ...]:
     x, f = ins[0], ins[1]
     kh, kw, ci, co = f.shape
     m = cols.shape[0]
     g2 = g.reshape(m, co)
-    if p["act"] == "relu":  # ReLU's rule on the pooled size (its output > 0 exactly where the maximum is)
-        masked = _take((m, co), g.dtype)
-        np.multiply(g2, out.reshape(m, co) > 0, out=masked)
-        g2 = masked
-    # each window's upstream to its flagged phase, +0 elsewhere: the flags widened to all-ones words, ANDed with
-    # the upstream's bits (exact for every value)
+    # each window's upstream to its flagged phase (none where ReLU's gradient is 0), +0 elsewhere: the flags widened
+    # to all-ones words, ANDed with the upstream's bits (exact for every value: no -0, no inf * 0)
     d = _take(hits.shape, g.dtype)
     word = np.dtype(f"i{g.itemsize}")
     dw = d.view(word)
@@ -204,7 +204,8 @@ def _phase_vjp(g: np.ndarray, ins: Any, out: np.ndarray, cols: np.ndarray, hits:
         ho = x.shape[1] + pads[0][0] + pads[0][1] - kh + 1
         wo = x.shape[2] + pads[1][0] + pads[1][1] - kw + 1
         n, hq, wq = g.shape[0], g.shape[1], g.shape[2]
-        gy = np.zeros((n, ho, wo, co), g.dtype)
+        gy = _take((n, ho, wo, co), g.dtype)
+        gy.fill(0)
         for q in range(4):
             a, c = divmod(q, 2)
             gy[:, a:2 * hq:2, c:2 * wq:2] = d[q].reshape(n, hq, wq, co)

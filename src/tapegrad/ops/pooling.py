@@ -329,9 +329,15 @@ def _maxpool_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     x = ins[0]
     relu = p.get("relu", False)
     if relu:  # ReLU's rule first (relu'(0) = 0), on the pooled size
-        if not F.is_diff and type(out) is np.ndarray and type(g) is np.ndarray and g.shape == out.shape:
+        if (not F.is_diff and type(out) is np.ndarray and type(g) is np.ndarray and g.shape == out.shape
+                and g.dtype.kind == "f" and g.itemsize in (2, 4, 8)):
+            # the upstream's bits ANDed with all-ones words where out > 0: +0 elsewhere, as TF's ReluGrad (a
+            # multiply by the mask gave -0 for negative upstreams and NaN for infinite ones)
             masked = _take(g.shape, g.dtype)
-            np.multiply(g, out > 0, out=masked)
+            word = np.dtype(f"i{g.itemsize}")
+            mw = masked.view(word)
+            np.negative((out > 0).view(np.int8), out=mw, casting="unsafe")
+            np.bitwise_and(mw, g.view(word), out=mw)
             g = masked
         else:
             g = F.where(out > 0, g, F.zeros_like(g))
