@@ -125,6 +125,9 @@ def _sum_rows(F: Any, a: Any, like: Any, value: Any = None) -> Any:
             or not a.flags.c_contiguous or (value is not None and a.ndim != len(value.shape))):
         return a
     rows = a.size // a.shape[-1]
+    if a.dtype.itemsize == 2:  # float16/bfloat16: float32 sums rounded once, as TF's BiasAddGrad
+        return F.matmul(F.ones((rows,), dtype=np.float32), F.reshape(a, (rows, a.shape[-1])).astype(np.float32)
+                        ).astype(a.dtype)
     return F.matmul(F.ones((rows,), dtype=a.dtype), F.reshape(a, (rows, a.shape[-1])))
 
 

@@ -806,6 +806,11 @@ def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: st
     """
     op = "conv2d"
     x, f = pair(input, filters, op)
+    if x._value.dtype.kind == "V":  # bfloat16 (mixed_bfloat16 Keras layers): float32 products, rounded once, as TF
+        from . import core
+
+        return core.cast(conv2d(core.cast(x, "float32"), core.cast(f, "float32"), strides, padding, data_format,
+                                dilations), "bfloat16")
     if x._value.dtype.kind not in "f" and x._value.dtype != np.int32:
         raise InvalidArgumentError(f"{op}: input must be a floating point (or int32) tensor, got {x.dtype.name}.")
     last = _check_format(data_format, ("NHWC", "NCHW"), op)
@@ -1065,7 +1070,8 @@ def _fused_args(x: Any, filters: Any, bias: Any, strides: Any, padding: Any, dil
     b = None if bias is None else pair(x, bias, "bias_add")[1]
     xs, fs = tuple(x._value.shape), tuple(f._value.shape)
     if (len(xs) != 4 or len(fs) != 4 or fs[2] == 0 or xs[3] % fs[2] or fs[3] % (xs[3] // fs[2])
-            or x._value.dtype.kind != "f" or (b is not None and tuple(b._value.shape) != (fs[3],))):
+            or x._value.dtype.kind != "f" or x._value.dtype.itemsize == 2  # float16: TF rounds after each op
+            or (b is not None and tuple(b._value.shape) != (fs[3],))):
         return None
     key = (_plain_key(strides), padding if type(padding) is str else None, _plain_key(dilations), xs[1:3], fs[:2])
     geo = _FUSED_GEO.get(key)

@@ -40,7 +40,7 @@ from .convolution import (
 
 
 def _lowest(F: Any, dtype: Any) -> Any:
-    return -F.inf if dtype.kind == "f" else F.iinfo(dtype).min
+    return -F.inf if dtype.kind in "fV" else F.iinfo(dtype).min
 
 
 def _pool_out(h: int, w: int, ksize: tuple[int, int], strides: tuple[int, int], pads: Pads) -> tuple[int, int]:
@@ -620,7 +620,7 @@ def max_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
     >>> t.gradient(y, x).numpy().reshape(2, 2).tolist()
     [[0.0, 1.0], [0.0, 0.0]]
     """
-    x, last, p = _pool_prepare(input, ksize, strides, padding, data_format, "max_pool2d", "fiu")
+    x, last, p = _pool_prepare(input, ksize, strides, padding, data_format, "max_pool2d", "fiuV")  # V: bfloat16
     tapes, tracer = local.tapes, local.tracer
     if tapes and (tracer is None or any(t is not tracer for t in tapes)):  # a tape records: flags for the gradient
         p["keep"] = True
@@ -640,7 +640,7 @@ def max_pool2d_relu(x: Any, ksize: Any, strides: Any, padding: Any) -> Tensor:
     ...                 2, 2, "VALID").numpy().ravel().tolist()
     [5.0, 0.0]
     """
-    x, _, p = _pool_prepare(x, ksize, strides, padding, "NHWC", "max_pool2d", "fiu")
+    x, _, p = _pool_prepare(x, ksize, strides, padding, "NHWC", "max_pool2d", "fiuV")
     tapes, tracer = local.tapes, local.tracer
     if tapes and (tracer is None or any(t is not tracer for t in tapes)):
         p["keep"] = True
@@ -658,7 +658,12 @@ def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
     >>> tf.nn.avg_pool2d(x, 2, 2, "SAME").numpy().reshape(-1).tolist()
     [2.0, 3.5, 6.5, 8.0]
     """
-    x, last, p = _pool_prepare(input, ksize, strides, padding, data_format, "avg_pool2d", "f")
+    x = to_tensor(input)
+    if x._value.dtype.kind == "V":  # bfloat16: float32 sums, rounded once (as TF's kernel)
+        from . import core
+
+        return core.cast(avg_pool2d(core.cast(x, "float32"), ksize, strides, padding, data_format), "bfloat16")
+    x, last, p = _pool_prepare(x, ksize, strides, padding, data_format, "avg_pool2d", "f")
     out = apply1(AVGPOOL, x, p)
     return out if last else _from_nhwc(out)
 
