@@ -223,13 +223,12 @@ def test_dropout_statistics_and_gradient() -> None:
 
 
 # -- dtype policies, config -----------------------------------------------------------------------------------------
-def test_layers_refuse_mixed_policies_clearly() -> None:
-    with pytest.raises(NotImplementedError, match="mixed precision policy 'mixed_float16'"):
-        keras.layers.Dense(2, dtype="mixed_float16")
+def test_layers_take_mixed_policies() -> None:
+    assert keras.layers.Dense(2, dtype="mixed_float16").compute_dtype == "float16"
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        with pytest.raises(NotImplementedError, match="use dtype='bfloat16'"):
-            keras.layers.Dense(2)
+        layer = keras.layers.Dense(2)
+        assert (layer.dtype, layer.compute_dtype) == ("float32", "bfloat16")
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert keras.layers.Dense(2, dtype=keras.dtype_policies.DTypePolicy("float16")).dtype == "float16"

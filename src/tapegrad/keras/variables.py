@@ -32,6 +32,8 @@ from .. import _dtypes
 from .._tensor import TensorShape, _TensorLike
 from .._tensor import Variable as _TGVariable
 from ..ops import core as _core
+from ._autocast import SCOPE as _AUTOCAST
+from ._autocast import maybe_cast as _autocast_read
 
 __all__ = ["Variable", "unwrap"]
 
@@ -43,7 +45,7 @@ class Variable(_TensorLike):
     ``"zeros"``) called with ``shape`` and ``dtype``.
     """
 
-    __slots__ = ("_var", "_path", "_bare_name", "constraint", "regularizer", "__weakref__")
+    __slots__ = ("_var", "_path", "_bare_name", "constraint", "regularizer", "autocast", "__weakref__")
 
     def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None, trainable: bool = True,
                  autocast: bool = True, aggregation: str = "none", synchronization: str = "auto",
@@ -70,21 +72,33 @@ class Variable(_TensorLike):
         self._var = _TGVariable(value, trainable=trainable, name=name, dtype=dtype)
         self.constraint = None
         self.regularizer = None
+        self.autocast = bool(autocast)
 
     @classmethod
-    def _wrap(cls, var: _TGVariable, name: str, path: str) -> Variable:
+    def _wrap(cls, var: _TGVariable, name: str, path: str, autocast: bool = True) -> Variable:
         self = cls.__new__(cls)
         self._var, self._bare_name, self._path = var, name, path
         self.constraint = self.regularizer = None
+        self.autocast = autocast
         return self
 
     # -- what ops and tapes see: the wrapped variable --------------------------------------------------------------
+    def _autocasts(self) -> bool:
+        """Inside a mixed-precision layer's call (``keras._autocast``), a floating variable is read cast."""
+        dt = _AUTOCAST[0]
+        return dt is not None and self.autocast and self._var._value.dtype.kind in "fV" and dt != self._var.dtype.name
+
     @property
-    def value(self) -> _TGVariable:
-        """The wrapped ``tapegrad.Variable`` (Keras 3: the backend variable)."""
+    def value(self) -> Any:
+        """The wrapped ``tapegrad.Variable`` (Keras 3: the backend variable); inside a mixed-precision layer's
+        ``call``, its value cast to the compute dtype (Keras 3's autocast)."""
+        if _AUTOCAST[0] is not None and self._autocasts():
+            return _autocast_read(self._var)
         return self._var
 
-    def _dense(self) -> _TGVariable:  # the conversion hook ops use (``ops._common.to_tensor``)
+    def _dense(self) -> Any:  # the conversion hook ops use (``ops._common.to_tensor``)
+        if _AUTOCAST[0] is not None and self._autocasts():
+            return _autocast_read(self._var)
         return self._var
 
     @property
@@ -114,6 +128,9 @@ class Variable(_TensorLike):
 
     @property
     def dtype(self) -> str:  # type: ignore[override]
+        """The dtype name; inside a mixed-precision layer's call, the compute dtype it is read as (Keras 3)."""
+        if _AUTOCAST[0] is not None and self._autocasts():
+            return _AUTOCAST[0]
         return self._var.dtype.name
 
     @property

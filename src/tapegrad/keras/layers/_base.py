@@ -35,6 +35,7 @@ from ...module import Module
 from ...module import name_scope as _name_scope
 from ...ops import core as _core
 from .. import backend, initializers
+from .._autocast import SCOPE as _AUTOCAST_SCOPE
 from ..variables import Variable as KerasVariable
 
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "Node", "InputSpec"]
@@ -266,6 +267,8 @@ class Layer(Module):
     (directly or in lists, tuples and dicts), in assignment order, as Keras 3 does.
     """
 
+    _autocast_scope: str | None = None  # the compute dtype when the policy is mixed (see ``keras._autocast``)
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         instance = super().__new__(cls)
         if not cls.__module__.startswith("tapegrad."):  # a user class: remember simple constructor arguments
@@ -286,8 +289,8 @@ class Layer(Module):
         self._name = name if name is not None else backend.auto_name(type(self).__name__)
         self._name_scope = _name_scope(self._name + "/")
         self._trainable = bool(trainable)
-        self._dtype = _layer_dtype(dtype)  # a dtype, a DTypePolicy or its name; None: the global policy
         self._autocast = autocast
+        _set_policy(self, dtype)  # a dtype, a DTypePolicy (map) or its name; None: the global policy
         self.built = False
         self.input_spec: Any = None
         self.supports_masking = False
@@ -328,16 +331,26 @@ class Layer(Module):
 
     @property
     def dtype(self) -> str:
-        """The dtype of the layer's weights (``"float32"`` by default)."""
+        """The dtype of the layer's weights (``"float32"`` by default; also under the mixed policies)."""
         return self._dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self._dtype
+        """The dtype the layer computes in (``"float16"`` under ``"mixed_float16"``)."""
+        return self.__dict__.get("_policy_compute_dtype", self._dtype)
 
     @property
     def variable_dtype(self) -> str:
         return self._dtype
+
+    @property
+    def dtype_policy(self) -> Any:
+        """The layer's ``keras.DTypePolicy`` (or the ``DTypePolicyMap`` it was given)."""
+        return self.__dict__.get("_dtype_policy") or _layer_policy(self._dtype)
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        _set_policy(self, value)
 
     @property
     def trainable(self) -> bool:
@@ -505,7 +518,7 @@ class Layer(Module):
             path = backend.current_path(name)
         inner = Variable(value, trainable=trainable, name=name, dtype=dtype)
         backend.set_variable_path(inner, path)  # optimizers name their slots after the wrapped variable's path
-        var = KerasVariable._wrap(inner, name, path)
+        var = KerasVariable._wrap(inner, name, path, autocast)
         if constraint is not None:
             constraint = _constraints_get(constraint)  # a name ("non_neg") or config, as Keras's add_weight
             var.constraint = constraint
@@ -574,6 +587,10 @@ class Layer(Module):
         if not getattr(self, "_tracking_ready", False):
             raise RuntimeError(f"Layer {type(self).__name__}.__init__ must call super().__init__() before the layer "
                                "is used.")
+        if _AUTOCAST_SCOPE[0] != self._autocast_scope:  # mixed precision: enter or leave the autocast scope
+            from .._autocast import call_in_scope
+
+            return call_in_scope(self, args, kwargs)
         if kwargs or any(type(a) is not Tensor for a in args):
             flat = _nest.flatten([list(args), kwargs])
             if any(isinstance(x, KerasTensor) for x in flat):
@@ -639,12 +656,13 @@ class Layer(Module):
 
     def _convert_input(self, x: Any) -> Any:
         if isinstance(x, _TensorLike):
-            if self._autocast and x.dtype.is_floating and x.dtype.name != self._dtype and type(x) is not Variable:
-                return _core.cast(x, self._dtype)
+            if self._autocast and x.dtype.is_floating and x.dtype.name != self._compute_dtype and \
+                    type(x) is not Variable:
+                return _core.cast(x, self._compute_dtype)
             return x
         if isinstance(x, np.ndarray) or isinstance(x, np.generic):
             if x.dtype.kind == "f" and self._autocast:
-                return _core.constant(x, dtype=self._dtype)
+                return _core.constant(x, dtype=self._compute_dtype)
             return _core.constant(x)
         return x
 
@@ -712,7 +730,7 @@ class Layer(Module):
         return _nest.map_structure(spec, result)
 
     def _output_dtype(self, args: tuple[Any, ...]) -> str:
-        return self._dtype
+        return self.compute_dtype
 
     # -- misc -----------------------------------------------------------------------------------------------------
     @property
@@ -733,7 +751,7 @@ class Layer(Module):
         the constructor arguments it was created with when they are all plain values (str, int, float, bool,
         None, in lists/tuples/dicts), as Keras 3 records them (else ``NotImplementedError`` asks for a
         ``get_config``)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": _dtype_config(self)}
         if type(self).__module__.startswith("tapegrad.") or _overrides_get_config(type(self)):
             return config
         auto = self.__dict__.get("_auto_config")
@@ -864,7 +882,7 @@ class InputLayer(Layer):
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        self._dtype = _dtypes.as_dtype(dtype).name if dtype is not None else backend.floatx()
+        self._dtype = self._compute_dtype = _dtypes.as_dtype(dtype).name if dtype is not None else backend.floatx()
         self.sparse = bool(sparse)
         self.optional = optional
         self.built = True
@@ -904,7 +922,23 @@ def _constraints_get(identifier: Any) -> Any:
     return get(identifier)
 
 
-def _layer_dtype(dtype: Any) -> str:
-    from ..dtype_policies import layer_dtype
+def _layer_policy(dtype: Any) -> Any:
+    from ..dtype_policies import layer_policy
 
-    return layer_dtype(dtype)
+    return layer_policy(dtype)
+
+
+def _set_policy(layer: Layer, dtype: Any) -> None:
+    from ..dtype_policies import set_layer_policy
+
+    set_layer_policy(layer, dtype)
+
+
+def _dtype_config(layer: Layer) -> Any:
+    """``get_config``'s ``dtype``: the dtype name, or Keras 3's serialized policy when it is mixed or a map."""
+    policy = layer.__dict__.get("_dtype_policy")
+    if policy is None or (type(policy).__name__ == "DTypePolicy" and policy.compute_dtype == policy.variable_dtype):
+        return layer._dtype
+    from ..dtype_policies import serialize
+
+    return serialize(policy)

@@ -139,6 +139,10 @@ class Trainer:
         """Configure training: the optimizer (name or instance), the loss (name, function, ``Loss`` instance; a
         list or dict for several outputs), ``loss_weights`` and the ``metrics`` to report."""
         self.optimizer = optimizers_module.get(optimizer)
+        if auto_scale_loss and getattr(self, "compute_dtype", None) == "float16":  # Keras 3 under mixed_float16
+            from ..mixed_precision import loss_scaled
+
+            self.optimizer = loss_scaled(self, self.optimizer)
         self.loss = loss
         self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                               "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,

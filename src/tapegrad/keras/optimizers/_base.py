@@ -113,8 +113,10 @@ class Optimizer:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=2)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        if gradient_accumulation_steps:
-            raise NotImplementedError("tapegrad's optimizers do not implement `gradient_accumulation_steps`.")
+        if gradient_accumulation_steps and not (isinstance(gradient_accumulation_steps, (int, np.integer))
+                                                and gradient_accumulation_steps >= 2):
+            raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                             f"gradient_accumulation_steps={gradient_accumulation_steps}")
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
                              f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
@@ -155,8 +157,13 @@ class Optimizer:
         return list(self._variables)
 
     @property
-    def iterations(self) -> Variable:
-        """The number of steps applied so far (an int64 variable)."""
+    def iterations(self) -> Any:
+        """The number of steps applied so far (an int64 variable); with ``gradient_accumulation_steps`` the number
+        of updates, ``calls // gradient_accumulation_steps`` (a tensor, as Keras 3)."""
+        if self.gradient_accumulation_steps:
+            from ...ops import core
+
+            return core.constant(self._iterations.numpy() // np.int64(self.gradient_accumulation_steps))
         return self._iterations
 
     @property
@@ -213,6 +220,9 @@ class Optimizer:
         if self.use_ema:  # before the subclass's slots, as Keras creates them
             self._model_variables_moving_average = [self.add_variable_from_reference(v, "average")
                                                     for v in variables]
+        if self.gradient_accumulation_steps:  # then the gradient sums, also before the slots
+            self._accumulated_gradients = [self.add_variable_from_reference(v, "gradient_accumulator")
+                                           for v in variables]
         self.built = True
 
     def _slot(self, slots: list[Variable], variable: Variable) -> Variable:
@@ -278,18 +288,21 @@ class Optimizer:
         self._update(grads, trainable_variables, done)
 
     def _update(self, grads: list[Any], trainable_variables: list[Variable], preprocessed: bool = False) -> None:
-        if self._plain_step(grads, trainable_variables):
+        if not self.gradient_accumulation_steps and self._plain_step(grads, trainable_variables):
             return
         converted = [_as_grad(g, v.dtype.as_numpy_dtype) for g, v in zip(grads, trainable_variables)]
         if self.loss_scale_factor is not None and not preprocessed:
             converted = [g.with_values(g.values / self.loss_scale_factor) if isinstance(g, Sparse)
                          else g / self.loss_scale_factor for g in converted]
-        converted = converted if preprocessed else self._clip_gradients(converted)
-        lr = self._lr_value()
-        self._apply_weight_decay(trainable_variables, lr)
-        self._before_update_steps()
-        for g, v in zip(converted, trainable_variables):
-            self.update_step(g, v, lr.astype(v.dtype.as_numpy_dtype))
+        if self.gradient_accumulation_steps:
+            converted = self._accumulate(converted, trainable_variables)
+        if converted is not None:
+            converted = converted if preprocessed else self._clip_gradients(converted)
+            lr = self._lr_value()
+            self._apply_weight_decay(trainable_variables, lr)
+            self._before_update_steps()
+            for g, v in zip(converted, trainable_variables):
+                self.update_step(g, v, lr.astype(v.dtype.as_numpy_dtype))
         for v in trainable_variables:
             constraint = variable_constraint(v)
             if constraint is not None:
@@ -298,11 +311,29 @@ class Optimizer:
             self._update_moving_averages()
         self._iterations.assign(self._iterations.numpy() + np.int64(1))
 
+    def _accumulate(self, grads: list[Grad], variables: list[Variable]) -> list[Grad] | None:
+        """``gradient_accumulation_steps`` (Keras 3): on every n-th call the gradients to apply,
+        ``(gradient + sum of the previous n - 1) / n``, and the sums restart at zero; on the other calls the
+        gradients are added to the sums and None is returned (no update, no clipping or weight decay; the call
+        still counts in ``iterations``, constraints and moving averages run)."""
+        steps = self.gradient_accumulation_steps
+        sums = [self._slot(self._accumulated_gradients, v) for v in variables]
+        if (int(self._iterations.numpy()) + 1) % steps:
+            for g, acc in zip(grads, sums):
+                acc.assign(make(np.asarray(acc.numpy() + dense(g), dtype=acc.dtype.as_numpy_dtype), NUMPY))
+            return None
+        out = []
+        for g, acc in zip(grads, sums):
+            total = acc.numpy() + dense(g)
+            out.append(total / total.dtype.type(steps))
+            acc.assign(make(np.zeros_like(total), NUMPY))
+        return out
+
     # -- exponential moving averages of the weights (``use_ema``) ---------------------------------------------------
     def _update_moving_averages(self) -> None:
         """``average = m·average + (1 - m)·variable`` with ``m = ema_momentum`` (0 on the first step, so the
         average starts at the weights); every ``ema_overwrite_frequency`` steps the weights take the averages."""
-        step = int(self._iterations.numpy())
+        step = int(self._iterations.numpy()) // (self.gradient_accumulation_steps or 1)  # ``iterations``
         for var, average in zip(self._trainable_variables, self._model_variables_moving_average):
             dt = var.dtype.as_numpy_dtype
             momentum = dt(step != 0) * dt(self.ema_momentum)
