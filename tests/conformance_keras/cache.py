@@ -26,6 +26,7 @@ KEY_FILES += (HERE / "programs_klayers.py",)  # the layers of keras/layers/*_ext
 KEY_FILES += (HERE / "programs_augment.py",)  # keras/layers/preprocessing_augment*.py
 KEY_FILES += (HERE / "programs_klegacy.py",)  # keras.preprocessing/datasets/applications, legacy backend
 KEY_FILES += (HERE / "programs_image_ops.py",)  # keras.ops.image extras (img)
+KEY_FILES += (HERE / "programs_kmix.py",)  # mixed precision, DTypePolicyMap, gradient accumulation, LoRA
 
 
 def keras_version() -> str | None:

@@ -1046,6 +1046,7 @@ from . import (  # noqa: E402,F401
     programs_kdata,
     programs_klayers,
     programs_klegacy,
+    programs_kmix,
     programs_ktrain,
     programs_kutil,
     programs_layers,

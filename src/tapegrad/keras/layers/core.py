@@ -18,6 +18,7 @@ from ...ops import matmul as _matmul
 from ...ops import shape_ops as _shape_ops
 from ...ops.random_ops import draw, internal_generator
 from .. import activations, initializers
+from . import lora as _lora
 from ._base import InputSpec, Layer
 
 __all__ = ["Dense", "Dropout", "Lambda", "Embedding", "Flatten", "Activation"]
@@ -39,8 +40,11 @@ class Dense(Layer):
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
+                 kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: int | None = None,
+                 lora_alpha: float | None = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.lora_rank, self.lora_enabled = lora_rank, False
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: "
                              f"units={units}")
@@ -69,6 +73,10 @@ class Dense(Layer):
                                         name="bias")
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)
+
+    enable_lora = _lora.enable_lora
 
     def call(self, inputs: Any) -> Any:
         x = _core.convert_to_tensor(inputs)
@@ -81,9 +89,10 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias, "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+        config = {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias, "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                  "bias_initializer": initializers.serialize(self.bias_initializer)}
+        return _lora_config(self, config)
 
 
 class Dropout(Layer):
@@ -237,7 +246,8 @@ class Embedding(Layer):
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
-                 weights: Any = None, **kwargs: Any) -> None:
+                 weights: Any = None, lora_rank: int | None = None, lora_alpha: float | None = None,
+                 **kwargs: Any) -> None:
         if "input_length" in kwargs:
             kwargs.pop("input_length")
             import warnings
@@ -251,6 +261,8 @@ class Embedding(Layer):
         self.embeddings_constraint = embeddings_constraint
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
+        self.lora_rank, self.lora_enabled = lora_rank, False
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         if weights is not None:
             self.build()
             w = weights[0] if isinstance(weights, (list, tuple)) else weights
@@ -264,6 +276,10 @@ class Embedding(Layer):
                                           regularizer=self.embeddings_regularizer,
                                           constraint=self.embeddings_constraint)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)
+
+    enable_lora = _lora.enable_lora
 
     def call(self, inputs: Any) -> Any:
         ids = _core.convert_to_tensor(inputs)
@@ -280,8 +296,9 @@ class Embedding(Layer):
         return tuple(input_shape) + (self.output_dim,)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "mask_zero": self.mask_zero}
+        config = {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                  "mask_zero": self.mask_zero}
+        return _lora_config(self, config)
 
 
 class Flatten(Layer):
@@ -340,3 +357,9 @@ class Activation(Layer):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
+
+def _lora_config(layer: Layer, config: dict[str, Any]) -> dict[str, Any]:
+    """Keras 3 adds ``lora_rank``/``lora_alpha`` to a layer's config once LoRA is set."""
+    if layer.lora_rank:
+        config.update(lora_rank=layer.lora_rank, lora_alpha=layer.lora_alpha)
+    return config

@@ -22,6 +22,7 @@ import tapegrad as tg
 from ...ops.random_ops import draw
 from .. import activations, initializers, regularizers
 from ..saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+from . import lora as _lora
 from ._base import InputSpec, Layer
 from .convolutional import serialize_object
 from .regularization import SpatialDropout2D, _rng
@@ -163,8 +164,6 @@ class EinsumDense(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
                  bias_constraint: Any = None, lora_rank: int | None = None, lora_alpha: float | None = None,
                  **kwargs: Any) -> None:
-        if lora_rank:
-            raise NotImplementedError("EinsumDense: LoRA (lora_rank) is not supported by tapegrad.keras.")
         kwargs.pop("quantization_config", None)
         super().__init__(**kwargs)
         self.equation = equation
@@ -176,7 +175,8 @@ class EinsumDense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
-        self.lora_rank = None
+        self.lora_rank, self.lora_enabled = lora_rank, False
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
 
     def build(self, input_shape: Any) -> None:
         kernel, bias, output = einsum_shapes(self.equation, self.bias_axes, tuple(input_shape),
@@ -189,12 +189,16 @@ class EinsumDense(Layer):
             self.bias = self.add_weight(shape=tuple(bias), name="bias", initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    enable_lora = _lora.enable_lora
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
         return tuple(einsum_shapes(self.equation, self.bias_axes, tuple(input_shape), self.partial_output_shape)[2])
 
     def call(self, inputs: Any) -> Any:
-        y = tg.einsum(self.equation, inputs, self.kernel.value)
+        y = tg.einsum(self.equation, inputs, self.kernel)  # a tensor once LoRA is enabled (keras.layers.lora)
         if self.bias is not None:
             y = y + self.bias.value
         return self.activation(y)
@@ -208,7 +212,8 @@ class EinsumDense(Layer):
                 "bias_regularizer": serialize_object(self.bias_regularizer),
                 "activity_regularizer": serialize_object(self._activity_regularizer),
                 "kernel_constraint": serialize_object(self.kernel_constraint),
-                "bias_constraint": serialize_object(self.bias_constraint), "quantization_config": None}
+                "bias_constraint": serialize_object(self.bias_constraint), "quantization_config": None,
+                **({"lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha} if self.lora_rank else {})}
 
 
 class ActivityRegularization(Layer):

@@ -125,7 +125,10 @@ def _own_variables(obj: Any) -> list[Any]:
     keras = _keras()
     if isinstance(obj, keras.Optimizer):
         return list(obj.variables)
-    return list(obj._trainable_variables) + list(obj._non_trainable_variables)
+    from ..layers.lora import merged_for_saving
+
+    merged = merged_for_saving(obj)  # a LoRA layer saves its merged kernel and no LoRA weights (Keras 3)
+    return merged if merged is not None else list(obj._trainable_variables) + list(obj._non_trainable_variables)
 
 
 def _walk_state(obj: Any, path: str, visited: set[int], visit: Any) -> None:
@@ -239,6 +242,10 @@ def _read_weights_h5(model: Any, source: Any, skip_mismatch: bool = False) -> No
                     raise ValueError(f"Cannot load weights into '{obj.name}': variable '{v.name}' has shape "
                                      f"{tuple(v.shape)} but the saved value has shape {tuple(value.shape)}.")
                 v.assign(value.astype(np.dtype(_dtypes.as_dtype(v.dtype).as_numpy_dtype), copy=False))
+            if own and not isinstance(obj, keras.Optimizer):
+                from ..layers.lora import after_load
+
+                after_load(obj)
 
         _walk_state(model, "", set(), visit)
 
