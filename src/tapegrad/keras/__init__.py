@@ -16,9 +16,10 @@ Differences from Keras 3, on purpose or by limitation:
   seeding rules: same distributions, different numbers; ``Dropout`` keeps no seed-state variable.
 * ``summary()`` prints plain text (Keras colours it on terminals); ``fit`` takes NumPy arrays or tensors (and
   lists/dicts of them), ``tapegrad.data`` datasets (docs/data.md), Python generators and ``keras.utils.PyDataset``
-  (docs/keras.md; a PyDataset's ``workers`` are threads, also with ``use_multiprocessing=True``); ``use_ema`` and
-  ``gradient_accumulation_steps`` are not implemented. Models save as Keras 3 ``.keras`` files and weights as
-  ``.weights.h5`` (both need ``h5py``, the ``keras-io`` extra) or as ``.npz`` (any other name; ``tapegrad.train``).
+  (docs/keras.md; a PyDataset's ``workers`` are threads, also with ``use_multiprocessing=True``). Models save as
+  Keras 3 ``.keras`` files and weights as ``.weights.h5`` (both need ``h5py``, the ``keras-io`` extra) or as
+  ``.npz`` (any other name; ``tapegrad.train``). Mixed precision, gradient accumulation and LoRA follow Keras 3
+  (docs/keras.md).
 * Kept from ``tf.keras`` 2 because TensorFlow's guides use them: ``Optimizer.minimize(loss, var_list)`` and the
   ``keras.losses.MSE``/``MAE`` aliases.
 
@@ -63,7 +64,8 @@ __version__ = "3.15.1-tapegrad"
 __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "losses", "metrics", "models",
            "optimizers", "regularizers", "saving", "utils", "Input", "InputSpec", "KerasTensor", "Layer", "Loss",
            "Metric", "Model", "Sequential", "Optimizer", "Variable", "config", "constraints", "dtype_policies",
-           "mixed_precision", "ops", "random", "tree"]
+           "mixed_precision", "ops", "random", "tree", "name_scope", "device", "version", "StatelessScope",
+           "SymbolicScope", "RematScope", "remat", "DTypePolicy", "FloatDTypePolicy"]
 
 # imported on first use, so ``import tapegrad.keras`` stays fast
 _LAZY = ("config", "constraints", "dtype_policies", "mixed_precision", "ops", "random", "tree")
@@ -73,10 +75,17 @@ _LAZY += ("datasets", "preprocessing")  # the legacy tf.keras modules
 __all__ += ["datasets", "preprocessing"]
 
 
+# Keras 3's top-level scopes and helpers (keras/_scopes.py) and policy classes, also imported on first use
+_LAZY_NAMES = {"name_scope": "_scopes", "device": "_scopes", "version": "_scopes", "StatelessScope": "_scopes",
+               "SymbolicScope": "_scopes", "RematScope": "_scopes", "remat": "_scopes",
+               "DTypePolicy": "dtype_policies", "FloatDTypePolicy": "dtype_policies"}
+
+
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name in _LAZY or name in _LAZY_NAMES:
         import importlib
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
+        module = importlib.import_module(f"{__name__}.{_LAZY_NAMES.get(name, name)}")
+        value = getattr(module, name) if name in _LAZY_NAMES else module
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

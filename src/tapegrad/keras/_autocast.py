@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SCOPE", "AutocastScope", "call_in_scope", "maybe_cast"]
+__all__ = ["SCOPE", "AutocastScope", "call_in_scope"]
 
 SCOPE: list[str | None] = [None]
 
@@ -89,10 +89,3 @@ def _cast_output(o: Any, dtype: str, core: Any) -> Any:
     if getattr(o, "dtype", None) is not None and getattr(o.dtype, "is_floating", False):
         return core.cast(o, dtype)
     return o
-
-
-def maybe_cast(var: Any) -> Any:
-    """The tapegrad variable ``var`` (wrapped by a Keras variable), or its cast to the scope's dtype."""
-    from ..ops import core
-
-    return core.cast(var, SCOPE[0])

@@ -33,7 +33,7 @@ from .._tensor import TensorShape, _TensorLike
 from .._tensor import Variable as _TGVariable
 from ..ops import core as _core
 from ._autocast import SCOPE as _AUTOCAST
-from ._autocast import maybe_cast as _autocast_read
+from ._scopes import STATELESS as _STATELESS
 
 __all__ = ["Variable", "unwrap"]
 
@@ -68,7 +68,11 @@ class Variable(_TensorLike):
                 dtype = "float32" if arr.dtype.kind == "f" or arr.dtype == np.dtype(object) else arr.dtype.name
         name = name or "variable"
         self._bare_name = name
-        self._path = path or name
+        if path is None:
+            from .backend import current_path
+
+            path = current_path(name)  # inside keras.name_scope("outer"): "outer/<name>"
+        self._path = path
         self._var = _TGVariable(value, trainable=trainable, name=name, dtype=dtype)
         self.constraint = None
         self.regularizer = None
@@ -88,17 +92,31 @@ class Variable(_TensorLike):
         dt = _AUTOCAST[0]
         return dt is not None and self.autocast and self._var._value.dtype.kind in "fV" and dt != self._var.dtype.name
 
+    def _scoped_read(self) -> Any:
+        """The value inside a ``keras.StatelessScope`` (its mapped or assigned value) and/or a mixed-precision
+        layer's call (cast to the compute dtype)."""
+        value = self._var
+        scope = _STATELESS[0]
+        if scope is not None:
+            mapped = scope.get_current_value(self)
+            if mapped is not None:
+                value = mapped
+        if _AUTOCAST[0] is not None and self._autocasts():
+            value = _core.cast(value, _AUTOCAST[0])
+        return value
+
     @property
     def value(self) -> Any:
         """The wrapped ``tapegrad.Variable`` (Keras 3: the backend variable); inside a mixed-precision layer's
-        ``call``, its value cast to the compute dtype (Keras 3's autocast)."""
-        if _AUTOCAST[0] is not None and self._autocasts():
-            return _autocast_read(self._var)
+        ``call``, its value cast to the compute dtype (Keras 3's autocast); inside a ``keras.StatelessScope``, the
+        scope's value for it."""
+        if _AUTOCAST[0] is not None or _STATELESS[0] is not None:
+            return self._scoped_read()
         return self._var
 
     def _dense(self) -> Any:  # the conversion hook ops use (``ops._common.to_tensor``)
-        if _AUTOCAST[0] is not None and self._autocasts():
-            return _autocast_read(self._var)
+        if _AUTOCAST[0] is not None or _STATELESS[0] is not None:
+            return self._scoped_read()
         return self._var
 
     @property
@@ -154,6 +172,8 @@ class Variable(_TensorLike):
         self._var._trainable = bool(value)
 
     def numpy(self) -> Any:
+        if _STATELESS[0] is not None:
+            return self._scoped_read().numpy()
         return self._var.numpy()
 
     def read_value(self) -> Any:
@@ -161,14 +181,21 @@ class Variable(_TensorLike):
 
     # -- assignment: Keras 3 returns the new value as a tensor --------------------------------------------------------
     def assign(self, value: Any) -> Any:
+        if _STATELESS[0] is not None:  # recorded in the scope; the variable keeps its value
+            _STATELESS[0].add_update((self, unwrap(value)))
+            return _STATELESS[0].get_current_value(self)
         self._var.assign(_plain_value(value, self._var))
         return _core.identity(self._var)
 
     def assign_add(self, value: Any) -> Any:
+        if _STATELESS[0] is not None:
+            return self.assign(self._scoped_read() + _plain_value(value, self._var))
         self._var.assign_add(_plain_value(value, self._var))
         return _core.identity(self._var)
 
     def assign_sub(self, value: Any) -> Any:
+        if _STATELESS[0] is not None:
+            return self.assign(self._scoped_read() - _plain_value(value, self._var))
         self._var.assign_sub(_plain_value(value, self._var))
         return _core.identity(self._var)
 

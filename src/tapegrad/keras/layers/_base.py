@@ -929,9 +929,11 @@ def _layer_policy(dtype: Any) -> Any:
 
 
 def _set_policy(layer: Layer, dtype: Any) -> None:
+    from .._scopes import capture_remat
     from ..dtype_policies import set_layer_policy
 
     set_layer_policy(layer, dtype)
+    capture_remat(layer)  # a layer created in a keras.RematScope calls rematerialized
 
 
 def _dtype_config(layer: Layer) -> Any:
