@@ -19,12 +19,17 @@ weights' gradients are backpropagation through time on the tape.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
+
+import numpy as np
 
 import tapegrad as tg
 
+from ...ops import comparison as _comparison
 from ...ops import convolution as _convolution
 from ...ops import convolution_nd as _convolution_nd
+from ...ops.random_ops import draw, internal_generator
 from .. import activations, backend, initializers, regularizers
 from ._base import InputSpec, Layer
 from .convolutional import (
@@ -83,10 +88,12 @@ class ConvLSTMCell(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
         self.bias_constraint = bias_constraint
-        if dropout or recurrent_dropout:
-            raise NotImplementedError("ConvLSTM: dropout and recurrent_dropout are not supported by "
-                                      "tapegrad.keras yet; use a Dropout/SpatialDropout layer around it.")
-        self.dropout, self.recurrent_dropout, self.seed = 0.0, 0.0, seed
+        self.dropout = min(1.0, max(0.0, float(dropout)))
+        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.seed = seed
+        base = int(internal_generator().integers(1, 10**9)) if seed is None else int(seed)
+        self._rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([base, zlib.crc32(b"rnn")])))
+        self._masks: Any = None  # one sequence's dropout masks (set by the layer for a training call)
         self.state_size = -1  # spatial states: made by the layer from the input convolution's output size
 
     def build(self, input_shape: Any) -> None:
@@ -112,11 +119,36 @@ class ConvLSTMCell(Layer):
         z = _conv(x, self.kernel.value, self.strides, self.padding, self.dilation_rate)
         return z + self.bias.value if self.bias is not None else z
 
+    def _mask(self, like: Any, rate: float) -> list[Any]:
+        """Four dropout masks shaped like ``like`` (one per gate; kept values scaled by ``1 / (1 - rate)``)."""
+        dt = like.dtype.name
+        out = []
+        for _ in range(4):
+            keep = _comparison.greater_equal(draw(self._rng, "uniform", tuple(like.shape)), rate)
+            out.append(tg.cast(tg.cast(keep, "float64") / (1 - rate), dt))
+        return out
+
     def call(self, inputs: Any, states: Any, training: bool = False) -> Any:
         h, c = states
-        z = self.input_conv(inputs) + _conv(h, self.recurrent_kernel.value, (1,) * self.rank, "same",
-                                            (1,) * self.rank)
-        zi, zf, zc, zo = tg.split(z, 4, axis=-1)
+        masks = self._masks if training else None
+        if masks is not None and (masks[0] is not None or masks[1] is not None):
+            # Keras's dropout: each gate convolves its own masked copy of the input (and of the state)
+            xs = [inputs * m for m in masks[0]] if masks[0] is not None else [inputs] * 4
+            hs = [h * m for m in masks[1]] if masks[1] is not None else [h] * 4
+            f = self.filters
+            parts = []
+            for g in range(4):
+                zg = _conv(xs[g], self.kernel.value[..., g * f:(g + 1) * f], self.strides, self.padding,
+                           self.dilation_rate)
+                if self.bias is not None:
+                    zg = zg + self.bias.value[g * f:(g + 1) * f]
+                parts.append(zg + _conv(hs[g], self.recurrent_kernel.value[..., g * f:(g + 1) * f],
+                                        (1,) * self.rank, "same", (1,) * self.rank))
+            zi, zf, zc, zo = parts
+        else:
+            z = self.input_conv(inputs) + _conv(h, self.recurrent_kernel.value, (1,) * self.rank, "same",
+                                                (1,) * self.rank)
+            zi, zf, zc, zo = tg.split(z, 4, axis=-1)
         i, f, o = self.recurrent_activation(zi), self.recurrent_activation(zf), self.recurrent_activation(zo)
         c = f * c + i * self.activation(zc)
         h = o * self.activation(c)
@@ -212,6 +244,11 @@ class _ConvLSTM(Layer):
         else:
             states = [_to_last(s, r) if first else s for s in initial_state]
         keep = None if mask is None else tg.cast(mask, "bool")
+        cell._masks = None
+        if training and (0 < cell.dropout < 1 or 0 < cell.recurrent_dropout < 1):  # one set for the sequence
+            cell._masks = (cell._mask(frames[0], cell.dropout) if 0 < cell.dropout < 1 else None,
+                           cell._mask(states[0], cell.recurrent_dropout) if 0 < cell.recurrent_dropout < 1
+                           else None)
         outputs = []
         for t in (range(steps - 1, -1, -1) if self.go_backwards else range(steps)):
             h, new = cell(frames[t], states, training=training)
@@ -221,6 +258,7 @@ class _ConvLSTM(Layer):
                 h = new[0]
             states = new
             outputs.append(h)
+        cell._masks = None
         out = tg.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         if first:
             out = tg.stack([_to_first(o, r) for o in tg.unstack(out, axis=1)], axis=1) if self.return_sequences \
