@@ -271,3 +271,58 @@ def prog_lora_layers(tf: Any, keras: Any) -> Any:
     out.append([np.array(hist.history["loss"], np.float32), [np.asarray(w) for w in model.weights],
                 np.asarray(model.layers[0].kernel)])
     return out
+
+
+@program
+def prog_keras_scopes(tf: Any, keras: Any) -> Any:
+    """keras.name_scope paths, keras.device, StatelessScope reads/assignments, RematScope modes and keras.remat
+    (values and gradients unchanged)."""
+    keras.backend.clear_session(free_memory=False)
+    out = []
+    with keras.name_scope("outer"):
+        with keras.name_scope("inner"):
+            v = keras.Variable(np.ones(2, np.float32), name="v")
+        dense = keras.layers.Dense(2, name="proj")
+        dense.build((None, 3))
+    out.append([v.path, dense.kernel.path, dense.bias.path, keras.name_scope("a").name,
+                keras.Variable(np.ones(1, np.float32), name="w").path])
+    with keras.device("cpu:0"):
+        out.append(np.asarray(keras.ops.ones(2)))
+    dense.set_weights([W_SMALL, np.array([0.5, -0.5], np.float32)])
+    with keras.StatelessScope(state_mapping=[(dense.kernel, np.ones((3, 2), np.float32))]) as scope:
+        y = dense(np.ones((1, 3), np.float32))
+        dense.bias.assign(np.array([2.0, 3.0], np.float32))
+        dense.bias.assign_add(np.array([1.0, 1.0], np.float32))
+        inside = [np.asarray(y), np.asarray(dense.bias.value), np.asarray(dense(np.ones((1, 3), np.float32)))]
+    out.append([inside, np.asarray(scope.get_current_value(dense.bias)), np.asarray(dense.bias),
+                np.asarray(dense.kernel), scope.get_current_value(v)])
+    out.append(caught(lambda: keras.StatelessScope(state_mapping=[(np.ones(2), np.ones(2))])))
+    x = X_DENSE[:4]
+    results = []
+    for mode, kwargs in (("full", {}), ("activations", {}), ("larger_than", {"output_size_threshold": 10}),
+                         ("list_of_layers", {"layer_names": ["r2"]}), (None, {})):
+        keras.backend.clear_session(free_memory=False)
+        with keras.RematScope(mode=mode, **kwargs):
+            l1 = keras.layers.Dense(5, activation="tanh", name="r1")
+            l2 = keras.layers.Dense(3, activation="relu", name="r2")
+        l1.build((None, 6))
+        l2.build((None, 5))
+        rng = np.random.default_rng(11)
+        for layer in (l1, l2):
+            layer.set_weights([(rng.standard_normal(w.shape) * 0.5).astype(np.float32) for w in layer.get_weights()])
+        with tf.GradientTape() as tape:
+            y = l2(l1(x))
+            loss = tf.reduce_sum(y * y)
+        grads = tape.gradient(loss, l1.trainable_weights + l2.trainable_weights)
+        results.append([np.asarray(y), [np.asarray(g) for g in grads]])
+    out.append(results)
+    out.append(caught(lambda: keras.RematScope(mode="bogus")))
+    xs = tf.constant(np.array([0.5, 1.0, 2.0], np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(xs)
+        y = tf.reduce_sum(keras.remat(lambda t: tf.sin(t) * t)(xs))
+    out.append([np.asarray(y), np.asarray(tape.gradient(y, xs))])
+    return out
+
+
+W_SMALL = np.array([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]], np.float32)
