@@ -21,10 +21,10 @@
 >>> import numpy as np
 >>> from tapegrad import keras
 >>> with keras.name_scope("encoder"):
-...     layer = keras.layers.Dense(2)
+...     layer = keras.layers.Dense(2, name="proj")
 ...     layer.build((None, 3))
 >>> layer.kernel.path
-'encoder/dense/kernel'
+'encoder/proj/kernel'
 >>> v = keras.Variable(np.ones(2, "float32"))
 >>> with keras.StatelessScope(state_mapping=[(v, np.zeros(2, "float32"))]) as scope:
 ...     _ = v.assign_add(np.full(2, 3.0, "float32"))
