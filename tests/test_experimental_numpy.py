@@ -85,6 +85,9 @@ def test_numpy_behavior_switches_on_and_off() -> None:
     np.testing.assert_allclose(y.numpy(), [[2.5, 3.5]])
     assert x.T.shape == [2, 1] and x.reshape(2, 1).shape == [2, 1] and x.astype(tf.float32).dtype == tf.float32
     assert (x @ tf.constant([1.0, 2.0])).dtype == tf.float64  # @ is NumPy's matmul, vectors included
+    assert (x < 1.5).numpy().tolist() == [[True, False]]  # comparisons promote too
+    v = tf.Variable([1, 2])
+    assert (v + 0.5).dtype == tf.float64 and not hasattr(v, "astype")  # variables: operators only, as TF
     with pytest.raises(errors.InvalidArgumentError):
         tf.add(x, tf.constant(1.5))  # tf.add keeps TF's strict rule
     tnp.experimental_disable_numpy_behavior()

@@ -443,6 +443,17 @@ def zz_numpy_behavior_promotion(tf: Any) -> Any:
 
 
 @case
+def zz_numpy_behavior_comparisons_and_variables(tf: Any) -> Any:
+    i32 = tf.constant([1, 2], tf.int32)
+    f32 = tf.constant([1.5, 2.5], tf.float32)
+    v = tf.Variable([1, 2], dtype=tf.int32)
+    return (f32 > i32, i32 < 1.5, i32 >= tf.constant([1], tf.int64), f32 <= 2, v + 1.5, v * f32,
+            _errs(lambda: v.T, lambda: v.reshape(2, 1), lambda: v.astype(tf.float32)), i32 & tf.constant([3], tf.int64),
+            tf.constant([True, False]) | tf.constant([1, 0]), i32 ** 0.5, i32 == 1.0, i32 != None,  # noqa: E711
+            f32[tf.constant([0, 1])], f32[np.array([1, 0])])
+
+
+@case
 def zz_numpy_behavior_indexing(tf: Any) -> Any:
     x = tf.constant(A)
     return x[[0, 2]], x[:, [1, 3]], x[x > 1], x[np.array([True, False, True])], x[[0, 1], [1, 2]]

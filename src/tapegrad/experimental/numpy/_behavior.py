@@ -16,14 +16,17 @@ _state: dict[str, Any] = {"mode": "off", "saved": None}
 
 # Operators TensorFlow's numpy behaviour promotes (``override_binary_operator``), and comparisons by equality.
 _BINARY = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor")
+_COMPARE = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
 _METHODS = ("__getitem__", "T", "ndim", "size", "__pos__", "tolist", "transpose", "flatten", "reshape", "ravel",
             "clip", "astype", "__round__", "max", "mean", "min", "data")
 
 
-def _tensor_classes() -> Any:
-    from ..._tensor import _TensorLike
+def _tensor_classes() -> tuple[Any, Any]:
+    """(the class the operators live on: tensors and variables; the class the NumPy methods go on: tensors only —
+    TF's variables get no ``.T``/``.reshape``/``.astype``)."""
+    from ..._tensor import Tensor, _TensorLike
 
-    return _TensorLike
+    return _TensorLike, Tensor
 
 
 def _promoting(fwd: Any, reverse: Any = None) -> Any:
@@ -72,7 +75,7 @@ def _numpy_getitem(basic: Any) -> Any:
     return getitem
 
 
-def _methods(saved: dict[str, Any]) -> dict[str, Any]:
+def _methods(saved: dict[Any, Any], cls: Any) -> dict[str, Any]:
     from . import _array_ops as A
     from . import _math_ops as M
 
@@ -99,7 +102,10 @@ def _methods(saved: dict[str, Any]) -> dict[str, Any]:
     def mean_(self: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = None) -> Any:
         return M.mean(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
 
-    return {"__getitem__": _numpy_getitem(saved["__getitem__"]), "T": property(lambda self: A.transpose(self)),
+    basic = saved[(cls, "__getitem__")]
+    if basic is _MISSING:
+        basic = cls.__getitem__
+    return {"__getitem__": _numpy_getitem(basic), "T": property(lambda self: A.transpose(self)),
             "ndim": property(lambda self: self.shape.rank),
             "size": property(size), "__pos__": lambda self: self, "tolist": tolist, "transpose": A.transpose,
             "flatten": A.flatten, "reshape": A._reshape_method, "ravel": A.ravel, "clip": M.clip, "astype": astype,
@@ -133,27 +139,25 @@ def experimental_enable_numpy_behavior(prefer_float32: bool = False, dtype_conve
         raise NotImplementedError(f"experimental_enable_numpy_behavior: dtype_conversion_mode="
                                   f"{dtype_conversion_mode!r} (TensorFlow's WeakTensor auto dtype conversion) is "
                                   "not implemented in tapegrad; use 'legacy' (NumPy promotion) or 'off'.")
-    cls = _tensor_classes()
+    ops_cls, methods_cls = _tensor_classes()
     if _state["saved"] is None:
-        names = [f"__{n}__" for n in _BINARY] + [f"__r{n}__" for n in _BINARY] + ["__eq__", "__ne__", *_METHODS]
-        _state["saved"] = {n: cls.__dict__.get(n, _MISSING) for n in names}
+        op_names = [f"__{n}__" for n in _BINARY] + [f"__r{n}__" for n in _BINARY] + list(_COMPARE)
+        _state["saved"] = {**{(ops_cls, n): ops_cls.__dict__.get(n, _MISSING) for n in op_names},
+                           **{(methods_cls, n): methods_cls.__dict__.get(n, _MISSING) for n in _METHODS}}
     saved = _state["saved"]
-    for name, fn in _methods(saved).items():
-        setattr(cls, name, fn)
+    for name, fn in _methods(saved, methods_cls).items():
+        setattr(methods_cls, name, fn)
+    legacy = dtype_conversion_mode == "legacy"
     for n in _BINARY:
-        fwd, rev = saved[f"__{n}__"], saved[f"__r{n}__"]
+        fwd, rev = saved[(ops_cls, f"__{n}__")], saved[(ops_cls, f"__r{n}__")]
         if n == "matmul":  # ``@`` follows NumPy's matmul (vectors, promotion), as TF's numpy behaviour does
             from ._math_ops import matmul
 
             fwd, rev = matmul, (lambda self, other: matmul(other, self))
-        if dtype_conversion_mode == "legacy":
-            setattr(cls, f"__{n}__", _promoting(fwd))
-            setattr(cls, f"__r{n}__", _promoting(fwd, rev))
-        else:
-            setattr(cls, f"__{n}__", saved[f"__{n}__"])
-            setattr(cls, f"__r{n}__", saved[f"__r{n}__"])
-    for n in ("__eq__", "__ne__"):
-        setattr(cls, n, _promoting(saved[n]) if dtype_conversion_mode == "legacy" else saved[n])
+        setattr(ops_cls, f"__{n}__", _promoting(fwd) if legacy else saved[(ops_cls, f"__{n}__")])
+        setattr(ops_cls, f"__r{n}__", _promoting(fwd, rev) if legacy else saved[(ops_cls, f"__r{n}__")])
+    for n in _COMPARE:
+        setattr(ops_cls, n, _promoting(saved[(ops_cls, n)]) if legacy else saved[(ops_cls, n)])
     _state["mode"] = dtype_conversion_mode
     _dtypes.set_prefer_float32(prefer_float32)
 
@@ -169,8 +173,7 @@ def experimental_disable_numpy_behavior() -> None:
     """
     saved = _state["saved"]
     if saved is not None:
-        cls = _tensor_classes()
-        for name, fn in saved.items():
+        for (cls, name), fn in saved.items():
             if fn is _MISSING:
                 if name in cls.__dict__:
                     delattr(cls, name)
