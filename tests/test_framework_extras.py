@@ -98,6 +98,28 @@ def test_docstring_examples_run() -> None:
     import doctest
     import importlib
 
-    for name in ("tapegrad.framework_extras", "tapegrad.experimental.runtime", "tapegrad.experimental.row_partition"):
+    for name in ("tapegrad.framework_extras", "tapegrad.experimental.runtime", "tapegrad.experimental.row_partition",
+                 "tapegrad.experimental.structured_tensor"):
         r = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert r.attempted >= 1 and r.failed == 0, name
+
+
+def test_structured_tensor_through_a_compiled_function_and_limits() -> None:
+    st_cls = tf.experimental.StructuredTensor
+    st = st_cls.from_pyval([{"x": 1.0, "tags": [1, 2]}, {"x": 2.0, "tags": [3]}])
+    traces = []
+
+    @tf.function
+    def scale(s: Any) -> Any:
+        traces.append(1)
+        return s.with_updates({"x": lambda v: v * 3.0})
+
+    out = scale(st)
+    assert out.field_value("x").numpy().tolist() == [3.0, 6.0]
+    assert out.field_value("tags").to_list() == [[1, 2], [3]]
+    scale(st_cls.from_pyval([{"x": 5.0, "tags": [7]}, {"x": 6.0, "tags": [8, 9]}]))
+    assert len(traces) == 1  # same field shapes and dtypes: one trace
+    with pytest.raises(NotImplementedError, match="ragged struct"):
+        st_cls.from_pyval([[{"a": 1}], [{"a": 2}, {"a": 3}]])
+    with pytest.raises(ValueError):
+        st_cls({}, ())

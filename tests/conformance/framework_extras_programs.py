@@ -149,6 +149,49 @@ def dynamic_ragged_shape_constructors(tf: Any) -> Any:
             drs.from_tensor(tf.ones([2, 3])), isinstance(tf.shape(rt), drs), s.dtype)
 
 
+def _sorted_py(v: Any) -> Any:
+    """A to_pyval result with dict keys sorted (TF's key order varies with what was computed before)."""
+    if isinstance(v, dict):
+        return sorted((k, _sorted_py(x)) for k, x in v.items())
+    if isinstance(v, list):
+        return [_sorted_py(x) for x in v]
+    return v
+
+
+@case
+def structured_tensor_from_pyval(tf: Any) -> Any:
+    st_cls = tf.experimental.StructuredTensor
+    s = st_cls.from_pyval({"a": 1, "b": [1.0, 2.0], "c": {"d": "x"}})
+    t = st_cls.from_pyval([{"a": 1, "b": [1, 2]}, {"a": 2, "b": [3]}])
+    return (s, s.shape, s.rank, s.field_names(), s.field_value("a"), s.field_value(("c", "d")),
+            _sorted_py(s.to_pyval()), t, t.shape, t.field_value("b"), _sorted_py(t.to_pyval()), t[1], t.nrows(),
+            t.row_partitions, s.nrows(),
+            st_cls.from_pyval({"a": [{"b": 1}, {"b": 2}]}), st_cls.from_pyval([{"a": 1.5, "s": "q"}]),
+            st_cls.from_pyval([{"a": []}, {"a": [1]}]), st_cls.from_pyval([]), t[0]["b"])
+
+
+@case
+def structured_tensor_from_fields_and_indexing(tf: Any) -> Any:
+    st_cls = tf.experimental.StructuredTensor
+    u = st_cls.from_fields({"x": tf.constant([[1, 2], [3, 4]]), "y": tf.constant([[5.0, 6.0], [7.0, 8.0]])},
+                           shape=[2, 2])
+    return (u, u[0, 1], u[1], u[:, 1], _sorted_py(u.to_pyval()), u.field_value("x"),
+            st_cls.from_fields({"x": 1}, shape=[]), st_cls.from_fields({}, shape=[3]).nrows(),
+            st_cls.from_pyval({"a": {"b": {"c": 3}}}).field_value(("a", "b", "c")))
+
+
+@case
+def structured_tensor_updates_errors_nest(tf: Any) -> Any:
+    st_cls = tf.experimental.StructuredTensor
+    t = st_cls.from_pyval([{"a": 1, "b": [1, 2]}, {"a": 2, "b": [3]}])
+    u = st_cls.from_fields({"x": tf.constant([[1, 2], [3, 4]])}, shape=[2, 2])
+    return (t.with_updates({"a": tf.constant([5, 6])}), t.with_updates({"a": lambda v: v * 10}),
+            t.with_updates({"c": tf.constant([5, 6])}), tf.nest.flatten(t, expand_composites=True),
+            _errs(lambda: u.field_value("q"), lambda: u["x"],
+                  lambda: st_cls.from_fields({"x": tf.constant([1, 2])}, shape=[3]),
+                  lambda: st_cls.from_pyval([{"a": 1}, {"b": 2}])))
+
+
 @case
 def zz_strict_mode(tf: Any) -> Any:
     """(TF logs a deprecation once per function; in strict mode that first use raises, later ones are silent.)"""

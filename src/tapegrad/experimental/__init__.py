@@ -28,6 +28,7 @@ _LAZY = {
     "enable_strict_mode": ("runtime", "enable_strict_mode"),
     "RowPartition": ("row_partition", "RowPartition"),
     "DynamicRaggedShape": ("row_partition", "DynamicRaggedShape"),
+    "StructuredTensor": ("structured_tensor", "StructuredTensor"),
 }
 
 __all__ = ["dlpack", "Optional", *_LAZY]
