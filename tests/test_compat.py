@@ -14,7 +14,7 @@ import pytest
 
 import tapegrad as tf
 
-MODULES = ("tapegrad.compat", "tapegrad.compat.v1", "tapegrad.compat._v1_train")
+MODULES = ("tapegrad.compat", "tapegrad.compat.v1", "tapegrad.compat._v1_train", "tapegrad.ops.image_resize_legacy")
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -91,3 +91,24 @@ def test_every_own_v1_name_resolves() -> None:
 
     for name in _OWN:
         assert _resolve(name) is not None or name.endswith(("_initializer", "add_loss")), name
+
+
+@pytest.mark.parametrize("kind", ["bilinear", "bicubic"])
+@pytest.mark.parametrize(("align", "half"), [(False, False), (True, False), (False, True)])
+def test_legacy_resize_gradient_is_the_transposed_map(kind: str, align: bool, half: bool) -> None:
+    """The resize is linear: its gradient for an upstream ``g`` is ``<g, d resize(x) / dx>``, i.e. each input
+    pixel's gradient equals the change of ``<g, resize(x)>`` when that pixel moves by one (exact for a linear map)."""
+    fn = getattr(tf.compat.v1.image, f"resize_{kind}")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1, 3, 4, 1)).astype(np.float32)
+    g = rng.normal(size=(1, 5, 2, 1)).astype(np.float32)
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(fn(v, [5, 2], align_corners=align, half_pixel_centers=half) * g)
+    grad = tape.gradient(loss, v).numpy()
+    base = float(tf.reduce_sum(fn(x, [5, 2], align_corners=align, half_pixel_centers=half) * g))
+    for idx in np.ndindex(x.shape):
+        bumped = x.copy()
+        bumped[idx] += 1.0
+        moved = float(tf.reduce_sum(fn(bumped, [5, 2], align_corners=align, half_pixel_centers=half) * g))
+        assert abs((moved - base) - grad[idx]) < 1e-4

@@ -26,11 +26,12 @@ def case(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _r(tf: Any, x: Any) -> Any:
-    """Float tensors as nested lists rounded to 5 decimals (array repr padding differs with the last digit)."""
+    """Tensors as (dtype, nested lists): NumPy's array repr pads by the widest number, so a last-digit difference
+    would change the text; the lists compare number by number (rtol 1e-5)."""
     def leaf(t: Any) -> Any:
         if hasattr(t, "numpy") and hasattr(t, "dtype"):
             a = np.asarray(t.numpy())
-            return (str(t.dtype.name), np.round(a, 5).tolist() if a.dtype.kind == "f" else a.tolist())
+            return (str(t.dtype.name), a.tolist())
         return t
     return tf.nest.map_structure(leaf, x)
 
@@ -446,6 +447,42 @@ def v1_ctc_beam_merge_repeated(tf: Any) -> Any:
     kept, p2 = v1.nn.ctc_beam_search_decoder(logits, [3], beam_width=4, merge_repeated=False)
     return (tf.sparse.to_dense(merged[0]), tf.sparse.to_dense(kept[0]), np.round(p1.numpy(), 4),
             np.round(p2.numpy(), 4))
+
+
+@case
+def v1_image_resize_legacy_sampling(tf: Any) -> Any:
+    im = tf.compat.v1.image
+    img = tf.constant(np.random.default_rng(0).normal(size=(1, 4, 5, 2)).astype(np.float32))
+    out = []
+    for fn in (im.resize_bilinear, im.resize_bicubic, im.resize_nearest_neighbor):
+        for ac, hp in ((False, False), (True, False), (False, True)):
+            out.append(fn(img, [3, 7], align_corners=ac, half_pixel_centers=hp))
+    out += [im.resize_area(img, [3, 7]), im.resize_area(img, [2, 2], align_corners=True),
+            im.resize_images(img[0], [6, 3]), im.resize_images(tf.cast(img * 9, tf.int32), [6, 3], method=1),
+            im.resize_images(img, [8, 8], method=im.ResizeMethod.AREA, preserve_aspect_ratio=True),
+            im.resize_images(tf.cast(img, tf.int32), [4, 5]), im.resize_image_with_pad(img, 7, 9)]
+    return _r(tf, out)
+
+
+@case
+def v1_image_resize_gradients(tf: Any) -> Any:
+    im = tf.compat.v1.image
+    v = tf.Variable(np.random.default_rng(1).normal(size=(1, 3, 4, 1)).astype(np.float32))
+    out = []
+    # (bicubic's gradient agrees to ~1e-5 only: TF's kernel sums in another order; tests/test_compat.py checks it)
+    for fn in (im.resize_bilinear, im.resize_nearest_neighbor):
+        for ac in (False, True):
+            with tf.GradientTape() as t:
+                y = fn(v, [5, 2], align_corners=ac)
+                loss = tf.reduce_sum(y * tf.reshape(tf.range(10, dtype=tf.float32), [1, 5, 2, 1]))
+            out.append(t.gradient(loss, v))
+    return _r(tf, out)
+
+
+@case
+def v1_image_resize_both_alignments(tf: Any) -> Any:
+    return tf.compat.v1.image.resize_bilinear(tf.ones([1, 2, 2, 1]), [3, 3], align_corners=True,
+                                              half_pixel_centers=True)
 
 
 if __name__ == "__main__":

@@ -105,3 +105,6 @@ own("_v1_nn", "nn.avg_pool2d", "nn.conv3d_transpose", "nn.conv2d_backprop_input"
     "clip_by_average_norm", "setdiff1d", "convert_to_tensor_or_indexed_slices", "convert_to_tensor_or_sparse_tensor",
     "assert_integer", "debugging.assert_integer", "assert_type", "debugging.assert_type", "py_func", "Print",
     "no_regularizer", "manip.reshape=manip_reshape", "batch_to_space_nd", "manip.batch_to_space_nd=batch_to_space_nd")
+own("_v1_image", "image.ResizeMethod", "image.resize_bilinear", "image.resize_nearest_neighbor",
+    "image.resize_bicubic", "image.resize_area", "image.resize_images", "image.resize=resize_images",
+    "image.resize_image_with_pad")
