@@ -8,6 +8,7 @@ import doctest
 import importlib
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -112,3 +113,20 @@ def test_legacy_resize_gradient_is_the_transposed_map(kind: str, align: bool, ha
         bumped[idx] += 1.0
         moved = float(tf.reduce_sum(fn(bumped, [5, 2], align_corners=align, half_pixel_centers=half) * g))
         assert abs((moved - base) - grad[idx]) < 1e-4
+
+
+def test_v1_saver_keeps_max_to_keep_and_restores_by_name(tmp_path: Any) -> None:
+    a, b = tf.Variable([1.0], name="a"), tf.Variable(2.0, name="b")
+    saver = tf.compat.v1.train.Saver({"x/a": a, "b": b}, max_to_keep=2)
+    paths = [saver.save(None, str(tmp_path / "m"), global_step=s) for s in (1, 2, 3)]
+    assert [p.rsplit("-", 1)[1] for p in saver.last_checkpoints] == ["2", "3"]
+    assert not (tmp_path / "m-1.npz").exists() and (tmp_path / "m-3.npz").exists()
+    assert tf.train.latest_checkpoint(str(tmp_path)) == paths[-1]
+    a.assign([5.0])
+    b.assign(0.0)
+    saver.restore(None, paths[1])
+    assert a.numpy().tolist() == [1.0] and float(b.numpy()) == 2.0
+    with pytest.raises(tf.errors.NotFoundError, match="Key c not found"):
+        tf.compat.v1.train.Saver([tf.Variable(1.0, name="c")]).restore(None, paths[1])
+    with pytest.raises(RuntimeError, match="var_list"):
+        tf.compat.v1.train.Saver()

@@ -108,3 +108,4 @@ own("_v1_nn", "nn.avg_pool2d", "nn.conv3d_transpose", "nn.conv2d_backprop_input"
 own("_v1_image", "image.ResizeMethod", "image.resize_bilinear", "image.resize_nearest_neighbor",
     "image.resize_bicubic", "image.resize_area", "image.resize_images", "image.resize=resize_images",
     "image.resize_image_with_pad")
+own("_v1_train", "train.Saver")

@@ -565,3 +565,86 @@ def linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, 
                                                    s / steps))
         return lr * ((np.asarray(alpha, dt) + linear) * cosine + np.asarray(beta, dt))
     return _schedule(rule, learning_rate, global_step)
+
+
+# -- Saver (eagerly: an explicit var_list; tapegrad's checkpoint files) --------------------------------------------
+
+class Saver:
+    """TF 1's ``train.Saver`` as TF 2 runs it eagerly: ``var_list`` (a list, or a dict name -> variable) is
+    required; ``save(sess, save_path, global_step)`` writes ``save_path[-step]`` (tapegrad's ``.npz`` checkpoint
+    format, keyed by the variables' names without ``:0``), updates the ``checkpoint`` state file (the newest
+    ``max_to_keep`` paths; older files are deleted) and returns the path; ``restore(sess, save_path)`` assigns the
+    saved values by name. ``sess`` is ignored (there is no session).
+
+    >>> import os, tempfile
+    >>> import tapegrad as tf
+    >>> v = tf.Variable([1.0, 2.0], name="v")
+    >>> saver = tf.compat.v1.train.Saver([v])
+    >>> path = saver.save(None, os.path.join(tempfile.mkdtemp(), "model"), global_step=3)
+    >>> os.path.basename(path)
+    'model-3'
+    >>> _ = v.assign([0.0, 0.0]); saver.restore(None, path); v.numpy().tolist()
+    [1.0, 2.0]
+    """
+
+    def __init__(self, var_list: Any = None, reshape: bool = False, sharded: bool = False, max_to_keep: int = 5,
+                 keep_checkpoint_every_n_hours: float = 10000.0, name: str | None = None, restore_sequentially: bool
+                 = False, saver_def: Any = None, builder: Any = None, defer_build: bool = False,
+                 allow_empty: bool = False, write_version: Any = None, pad_step_number: bool = False,
+                 save_relative_paths: bool = False, filename: Any = None) -> None:
+        if var_list is None:
+            raise RuntimeError("When eager execution is enabled, `var_list` must specify a list or dict of variables "
+                               "to save")
+        items = var_list.items() if isinstance(var_list, dict) else ((v.name.split(":")[0], v) for v in var_list)
+        self._vars: dict[str, Any] = {}
+        for key, v in items:
+            if key in self._vars:
+                raise ValueError(f"At least two variables have the same name: {key}")
+            self._vars[key] = v
+        if not self._vars and not allow_empty:
+            raise ValueError("No variables to save")
+        self._max_to_keep, self._pad = max_to_keep, pad_step_number
+        self._last: list[str] = []
+
+    def save(self, sess: Any, save_path: Any, global_step: Any = None, latest_filename: str | None = None,
+             meta_graph_suffix: str = "meta", write_meta_graph: bool = True, write_state: bool = True,
+             strip_default_attrs: bool = False, save_debug_info: bool = False) -> str:
+        import os
+        from pathlib import Path
+
+        from ..train import _write_npz_atomic
+
+        path = os.fspath(save_path)
+        if global_step is not None:
+            step = int(_value(global_step))
+            path = f"{path}-{step:08d}" if self._pad else f"{path}-{step}"
+        arrays = {k: v.numpy() for k, v in self._vars.items()}
+        _write_npz_atomic(Path(path + ".npz"), arrays, {"saver": "tf.compat.v1.train.Saver"})
+        if path in self._last:
+            self._last.remove(path)
+        self._last.append(path)
+        while self._max_to_keep and len(self._last) > self._max_to_keep:
+            Path(self._last.pop(0) + ".npz").unlink(missing_ok=True)
+        if write_state:
+            state = Path(path).parent / (latest_filename or "checkpoint")
+            names = [Path(p).name for p in self._last]
+            state.write_text(f'model_checkpoint_path: "{names[-1]}"\n' +
+                             "".join(f'all_model_checkpoint_paths: "{n}"\n' for n in names))
+        return path
+
+    def restore(self, sess: Any, save_path: Any) -> None:
+        from ..errors import NotFoundError
+        from ..train import _read_npz, _resolve_file
+
+        if save_path is None:
+            raise ValueError("Can't load save_path when it is None.")
+        arrays, _ = _read_npz(_resolve_file(save_path))
+        for key, v in self._vars.items():
+            if key not in arrays:
+                raise NotFoundError(f"Key {key} not found in checkpoint {save_path}")
+            v.assign(arrays[key])
+
+    @property
+    def last_checkpoints(self) -> list[str]:
+        """The paths this Saver wrote and still keeps, oldest first."""
+        return list(self._last)

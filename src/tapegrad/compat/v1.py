@@ -53,7 +53,7 @@ def own(module: str, *names: str, attr: str | None = None) -> None:
 
 
 # graph-mode-only names: what TF 2's eager runtime does with them, said in the AttributeError
-_GRAPH_ONLY = ("Session", "InteractiveSession", "get_default_session", "train.Saver", "train.MonitoredSession",
+_GRAPH_ONLY = ("Session", "InteractiveSession", "get_default_session", "train.MonitoredSession",
                "train.MonitoredTrainingSession", "train.Supervisor", "train.Scaffold", "train.SessionManager",
                "train.SingularMonitoredSession", "train.import_meta_graph", "train.export_meta_graph",
                "reset_default_graph", "get_default_graph", "wrap_function", "make_template",
