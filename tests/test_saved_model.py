@@ -427,3 +427,18 @@ def test_trained_keras_model_saves_without_its_compiled_steps(tmp_path: Path) ->
     assert len(manifest["variables"]) == len(model.weights) + len(model.optimizer.variables)
     out = tf.saved_model.load(str(tmp_path / "t")).signatures["serving_default"](inputs=x)["output_0"]
     np.testing.assert_allclose(out.numpy(), model(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_tf_print_to_standard_streams_is_saved(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    m = tf.Module()
+    m.f = tf.function(lambda x: (tf.print("x:", x, output_stream=sys.stdout, sep="|"), x * 2.0)[1],
+                      input_signature=[tf.TensorSpec([None])])
+    m.g = tf.function(lambda x: (tf.print(x, output_stream=lambda s: None), x)[1],
+                      input_signature=[tf.TensorSpec([2])])
+    with pytest.raises(ValueError, match=r"'g'.*'print'.*only sys.stdout"):
+        tf.saved_model.save(m, str(tmp_path / "bad"))
+    del m.g
+    tf.saved_model.save(m, str(tmp_path / "p"))
+    capsys.readouterr()
+    out = tf.saved_model.load(str(tmp_path / "p")).f(tf.constant([1.0, 2.0]))
+    assert capsys.readouterr().out == "x:|[1 2]\n" and out.numpy().tolist() == [2.0, 4.0]

@@ -105,8 +105,10 @@ _STDOUT, _STDERR = sys.stdout, sys.stderr
 class _Printer:
     """Formats a fixed template (non-tensor parts frozen) with the tensors' values of one call."""
 
-    def __init__(self, template: Any, n: int, sep: str, end: str, summarize: int, write: Any) -> None:
+    def __init__(self, template: Any, n: int, sep: str, end: str, summarize: int, write: Any,
+                 stream: Any = None) -> None:
         self.template, self.n, self.sep, self.end, self.summarize, self.write = template, n, sep, end, summarize, write
+        self.stream = stream  # the output_stream given (tf.saved_model writes stdout, stderr and file:// ones)
 
     def __call__(self, values: tuple[Any, ...]) -> None:
         it = iter(values)
@@ -144,7 +146,7 @@ def print_(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, se
                         tr.on_convert(t, "numpy", t._value)  # its value is frozen into the text: guard it
         else:
             template.append((False, _text(x, summarize)))
-    printer = _Printer(template, len(tensors), sep, end, summarize, _writer(output_stream))
+    printer = _Printer(template, len(tensors), sep, end, summarize, _writer(output_stream), output_stream)
     tr = local.tracer
     if tr is not None:
         tr.on_print(tensors, printer)  # the program prints, on every call (not the trace)

@@ -172,7 +172,8 @@ def save(obj: Any, export_dir: Any, signatures: Any = None, options: SaveOptions
     ``signatures``: a function with an input_signature, a concrete function, or a dict ``{key: either}``; by
     default the root's only function with an input_signature becomes ``"serving_default"`` (TF's rule). Raises
     ``ValueError`` naming the function and the op when a function holds a host call to Python (``py_function``,
-    ``numpy_function``, a custom gradient's Python function, a Keras optimizer update), and ``AssertionError``
+    ``numpy_function``, a custom gradient's Python function, a Keras optimizer update, a ``tf.print`` to a Python
+    function), and ``AssertionError``
     (TF's type) when a function reads a variable that no attribute tracks. See the module example.
     """
     from ._save import save as _save

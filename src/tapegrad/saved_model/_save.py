@@ -365,8 +365,8 @@ def _function_entry(fn: Any, path: str, enc: Encoder, concretes: dict[int, int],
                     f"tf.saved_model.save: cannot save the tapegrad.function {path!r} ({cf.name}): {exc}. tapegrad "
                     "writes a function as its traced graph of registered ops; host calls to arbitrary Python "
                     "(tf.py_function, tf.numpy_function, tf.custom_gradient's gradient function, a Keras optimizer's "
-                    "update step, tf.print) have no such form. Save a function without them (e.g. the inference "
-                    "function), or leave this one out of the saved object.") from None
+                    "update step, tf.print to a Python function) have no such form. Save a function without them "
+                    "(e.g. the inference function), or leave this one out of the saved object.") from None
             k = concretes[id(cf)] = len(table)
             table.append(entry)
         idx.append(k)

@@ -44,7 +44,8 @@ def _pseudo_ops() -> dict[str, OpDef]:
     from ..ops.control_flow import _ENSURE_SHAPE
     from ..ops.core import FILL_LIKE
 
-    ops = [g.READ_VARIABLE, g.ASSIGN, g.ASSIGN_ADD, g.ASSIGN_SUB, g.SCATTER, g.GUARD, _ENSURE_SHAPE, FILL_LIKE]
+    ops = [g.READ_VARIABLE, g.ASSIGN, g.ASSIGN_ADD, g.ASSIGN_SUB, g.SCATTER, g.GUARD, g.PRINT, _ENSURE_SHAPE,
+           FILL_LIKE]
     return {op.name: op for op in ops}
 
 
@@ -121,6 +122,19 @@ class Encoder:
             return {"rule_in": True}
         if t is SavedSpec:
             return {"saved_spec": [list(v.shape), np.dtype(v.dtype).str]}
+        from ..printing import _STDERR, _STDOUT, _Printer
+
+        if t is _Printer:  # tf.print's formatting: its template and stream (stdout, stderr or a file://path)
+            stream = v.stream
+            import sys
+
+            # (sys.stdout/sys.stderr as they are now too: notebooks and test runners replace them)
+            name = ("stdout" if stream is _STDOUT or stream is sys.stdout or stream is sys.__stdout__ else
+                    "stderr" if stream is _STDERR or stream is sys.stderr or stream is sys.__stderr__ else stream)
+            if not isinstance(name, str):
+                raise Unserialisable(f"a tf.print to the Python stream or function {stream!r} (only sys.stdout, "
+                                     "sys.stderr and 'file://path' streams can be saved)")
+            return {"printer": [[[bool(a), b] for a, b in v.template], v.n, v.sep, v.end, v.summarize, name]}
         if isinstance(v, OpDef) and OPS.get(v.name) is v:
             return {"opdef": [v.name, v.fwd.__module__]}
         raise Unserialisable(f"a Python {t.__module__}.{t.__qualname__} ({_short(v)})")
@@ -242,6 +256,12 @@ class Decoder:
             return gen
         if tag == "opdef":
             return op_named(x[0], x[1])
+        if tag == "printer":
+            from ..printing import _STDERR, _STDOUT, _Printer, _writer
+
+            template, n, sep, end, summarize, name = x
+            stream = _STDOUT if name == "stdout" else _STDERR if name == "stderr" else name
+            return _Printer([(bool(a), b) for a, b in template], n, sep, end, summarize, _writer(stream), stream)
         if tag == "rule_in":
             from ..ops import rule_nodes
 
