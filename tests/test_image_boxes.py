@@ -171,3 +171,28 @@ def test_generate_bounding_box_proposals_decodes_clips_filters_and_suppresses() 
     np.testing.assert_allclose(rois.numpy()[0], [[1, 1, 11, 11], [0, 0, 0, 0]])  # IoU 81/119 > 0.5
     with pytest.raises(InvalidArgumentError):
         tf.image.generate_bounding_box_proposals(scores, deltas, info, anchors, post_nms_topn=0)
+
+
+def test_vectorized_hard_nms_selects_as_the_kernel_loop() -> None:
+    """The vectorized hard-NMS path against the kernel-order loop (kept for soft-NMS): ties, flipped corners,
+    degenerate boxes, thresholds 0 and 1, asymmetric overlap matrices."""
+    from tapegrad.ops import image_nms as m
+
+    rng = np.random.default_rng(8)
+    for t in range(120):
+        n = int(rng.integers(1, 40))
+        b = _boxes(rng, n)
+        if t % 3 == 0:
+            b[:, [0, 2]] = b[:, [2, 0]]
+        if t % 5 == 0:
+            b[: n // 3, 2] = b[: n // 3, 0]
+        sc = rng.uniform(size=n).astype(np.float32)
+        if t % 4 == 0:
+            sc = np.round(sc, 1)
+        thr, st = np.float32(rng.choice([0.0, 0.3, 0.5, 1.0])), rng.choice([-np.inf, 0.2])
+        k = int(rng.integers(0, n + 2))
+        assert m._hard_nms(m._iou_rows(b), sc, k, thr, st)[0] == \
+            m._nms(m._box_iou(b), sc, k, thr, st, np.float32(0))[0]
+        ov = rng.uniform(size=(n, n)).astype(np.float32)
+        assert m._hard_nms(lambda i, ov=ov: ov[:, i], sc, k, thr, st)[0] == \
+            m._nms(lambda i, j, ov=ov: ov[i, j], sc, k, thr, st, np.float32(0))[0]

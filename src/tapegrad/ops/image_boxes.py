@@ -34,31 +34,55 @@ _F32 = np.float32
 
 
 def _axis_coords(lo: Any, hi: Any, n_in: int, n_out: int, dt: Any) -> np.ndarray:
-    """The kernel's sample positions along one axis for one box (``in_y`` / ``in_x``), in ``dt`` arithmetic."""
-    lo, hi = dt(lo), dt(hi)
+    """The kernel's sample positions along one axis (``in_y`` / ``in_x``) of every box, ``[boxes, n_out]``, in
+    ``dt`` arithmetic step by step as the kernel's floats."""
+    lo, hi = np.asarray(lo).astype(dt), np.asarray(hi).astype(dt)
     if n_out > 1:
-        scale = dt(dt((hi - lo) * dt(n_in - 1)) / dt(n_out - 1))
-        return (dt(lo * dt(n_in - 1)) + np.arange(n_out, dtype=dt) * scale).astype(dt)
+        scale = ((hi - lo) * dt(n_in - 1)) / dt(n_out - 1)
+        return (lo * dt(n_in - 1))[:, None] + np.arange(n_out, dtype=dt)[None, :] * scale[:, None]
     # 0.5 * (y1 + y2) * (H - 1) in double, then stored as float
-    return np.array([0.5 * float(dt(lo + hi)) * (n_in - 1)]).astype(dt)
+    return (0.5 * (lo + hi).astype(np.float64) * (n_in - 1)).astype(dt)[:, None]
 
 
 def _check_box_indices(ind: np.ndarray, batch: int, op: str) -> None:
     bad = (ind < 0) | (ind >= batch)
     if bad.any():
         raise OutOfRangeError(f"{op}: box_indices has values outside [0, batch_size={batch}): "
-                                   f"{np.unique(ind[bad]).tolist()[:8]}.")
+                              f"{np.unique(ind[bad]).tolist()[:8]}.")
 
 
-def _lerp_parts(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, dt: Any) -> tuple[Any, ...]:
-    """The four corner values (``[h, w, C]``, as ``dt``), the lerp weights and the corner indices of the samples
-    ``ys`` x ``xs`` (all inside the image)."""
-    ty, by = np.floor(ys).astype(np.int64), np.ceil(ys).astype(np.int64)
-    lx, rx = np.floor(xs).astype(np.int64), np.ceil(xs).astype(np.int64)
-    yl, xl = (ys - ty).astype(dt), (xs - lx).astype(dt)
-    tl, tr = img[ty][:, lx].astype(dt), img[ty][:, rx].astype(dt)
-    bl, br = img[by][:, lx].astype(dt), img[by][:, rx].astype(dt)
-    return tl, tr, bl, br, yl, xl, (ty, by, lx, rx)
+class _Grid:
+    """Every box's sample grid: positions, validity, the bilinear corners (clipped indices) and lerp weights."""
+
+    def __init__(self, boxes: np.ndarray, h: int, w: int, ch: int, cw: int, dt: Any) -> None:
+        self.ys = _axis_coords(boxes[:, 0], boxes[:, 2], h, ch, dt)  # [B, ch]
+        self.xs = _axis_coords(boxes[:, 1], boxes[:, 3], w, cw, dt)  # [B, cw]
+        oky = (self.ys >= 0) & (self.ys <= h - 1)
+        okx = (self.xs >= 0) & (self.xs <= w - 1)
+        self.ok = oky[:, :, None] & okx[:, None, :]  # [B, ch, cw]
+        with np.errstate(invalid="ignore"):
+            fy, fx = np.floor(self.ys), np.floor(self.xs)
+            self.ty, self.by = (np.clip(np.nan_to_num(v), 0, h - 1).astype(np.int64) for v in (fy, np.ceil(self.ys)))
+            self.lx, self.rx = (np.clip(np.nan_to_num(v), 0, w - 1).astype(np.int64) for v in (fx, np.ceil(self.xs)))
+            self.yl, self.xl = (self.ys - fy).astype(dt), (self.xs - fx).astype(dt)
+
+    def nearest(self, h: int, w: int, dt: Any) -> tuple[np.ndarray, np.ndarray]:
+        """roundf of the (in-image, so non-negative) positions: halves away from zero."""
+        with np.errstate(invalid="ignore"):
+            ry = np.clip(np.nan_to_num(np.floor(self.ys + dt(0.5))), 0, h - 1).astype(np.int64)
+            rx = np.clip(np.nan_to_num(np.floor(self.xs + dt(0.5))), 0, w - 1).astype(np.int64)
+        return ry, rx
+
+    def corners(self, image: np.ndarray, ind: np.ndarray, dt: Any) -> tuple[np.ndarray, ...]:
+        """The four corner values ``[B, ch, cw, C]`` as ``dt``."""
+        n, h, w, c = image.shape
+        flat = image.reshape(n * h * w, c)
+        base = (ind.astype(np.int64) * (h * w))[:, None, None]
+
+        def at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:  # one flat gather per corner
+            return flat.take(base + rows[:, :, None] * w + cols[:, None, :], axis=0).astype(dt, copy=False)
+
+        return at(self.ty, self.lx), at(self.ty, self.rx), at(self.by, self.lx), at(self.by, self.rx)
 
 
 def _crop_fwd(F: Any, image: Any, boxes: Any, ind: Any, crop: tuple[int, int], method: str, extrapolation: Any,
@@ -66,97 +90,81 @@ def _crop_fwd(F: Any, image: Any, boxes: Any, ind: Any, crop: tuple[int, int], m
     b_n, h, w, c = image.shape
     ch, cw = crop
     _check_box_indices(ind, b_n, "crop_and_resize")
-    out = np.full((boxes.shape[0], ch, cw, c), extrapolation, dtype=dt)
-    for b in range(boxes.shape[0]):
-        y1, x1, y2, x2 = boxes[b]
-        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
-        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
-        if not oky.any() or not okx.any():
-            continue
-        img = image[ind[b]]
-        sel = np.ix_(oky, okx)
-        if method == "bilinear":
-            tl, tr, bl, br, yl, xl, _ = _lerp_parts(img, ys[oky], xs[okx], dt)
-            top = tl + (tr - tl) * xl[None, :, None]
-            bottom = bl + (br - bl) * xl[None, :, None]
-            out[b][sel] = top + (bottom - top) * yl[:, None, None]
-        else:  # roundf: halves away from zero (the coordinates here are non-negative)
-            ry = np.floor(ys[oky] + dt(0.5)).astype(np.int64)
-            rx = np.floor(xs[okx] + dt(0.5)).astype(np.int64)
-            out[b][sel] = img[ry][:, rx].astype(dt)
-    return out
+    if boxes.shape[0] == 0:
+        return np.zeros((0, ch, cw, c), dtype=dt)
+    g = _Grid(boxes, h, w, ch, cw, dt)
+    if method == "bilinear":
+        tl, tr, bl, br = g.corners(image, ind, dt)
+        xl = g.xl[:, None, :, None]
+        top = tl + (tr - tl) * xl
+        bottom = bl + (br - bl) * xl
+        val = top + (bottom - top) * g.yl[:, :, None, None]
+    else:
+        ry, rx = g.nearest(h, w, dt)
+        flat_idx = (ind.astype(np.int64) * (h * w))[:, None, None] + ry[:, :, None] * w + rx[:, None, :]
+        val = image.reshape(b_n * h * w, c).take(flat_idx, axis=0).astype(dt, copy=False)
+    return np.where(g.ok[..., None], val, dt(extrapolation)).astype(dt, copy=False)
 
 
 def _crop_grad_image_fwd(F: Any, grads: Any, boxes: Any, ind: Any, shape: tuple[int, ...], method: str, dt: Any,
                          out_dtype: Any) -> Any:
     b_n, h, w, c = shape
     ch, cw = grads.shape[1:3]
-    acc = np.zeros((b_n, h * w, c), dtype=np.float64)
-    for b in range(boxes.shape[0]):
-        y1, x1, y2, x2 = boxes[b]
-        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
-        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
-        if not oky.any() or not okx.any():
-            continue
-        g = grads[b][np.ix_(oky, okx)].astype(np.float64)
-        dst = acc[ind[b]]
+    acc = np.zeros((b_n * h * w, c), dtype=np.float64)
+    if boxes.shape[0]:
+        g = _Grid(boxes, h, w, ch, cw, dt)
+        up = np.where(g.ok[..., None], grads.astype(np.float64), 0.0)
+        base = (ind * (h * w))[:, None, None]
         if method == "bilinear":
-            ys, xs = ys[oky], xs[okx]
-            ty, by = np.floor(ys).astype(np.int64), np.ceil(ys).astype(np.int64)
-            lx, rx = np.floor(xs).astype(np.int64), np.ceil(xs).astype(np.int64)
-            yl, xl = (ys - ty).astype(np.float64)[:, None, None], (xs - lx).astype(np.float64)[None, :, None]
-            for rows, wy in ((ty, 1 - yl), (by, yl)):
-                for cols, wx in ((lx, 1 - xl), (rx, xl)):
-                    np.add.at(dst, (rows[:, None] * w + cols[None, :]), wy * wx * g)
+            yl = g.yl.astype(np.float64)[:, :, None, None]
+            xl = g.xl.astype(np.float64)[:, None, :, None]
+            for rows, wy in ((g.ty, 1 - yl), (g.by, yl)):
+                for cols, wx in ((g.lx, 1 - xl), (g.rx, xl)):
+                    np.add.at(acc, base + rows[:, :, None] * w + cols[:, None, :], wy * wx * up)
         else:
-            ry = np.floor(ys[oky] + dt(0.5)).astype(np.int64)
-            rx = np.floor(xs[okx] + dt(0.5)).astype(np.int64)
-            np.add.at(dst, ry[:, None] * w + rx[None, :], g)
+            ry, rx = g.nearest(h, w, dt)
+            np.add.at(acc, base + ry[:, :, None] * w + rx[:, None, :], up)
     return acc.reshape(shape).astype(out_dtype)
 
 
 def _crop_grad_boxes_fwd(F: Any, grads: Any, image: Any, boxes: Any, ind: Any, dt: Any) -> Any:
     b_n, h, w, c = image.shape
     ch, cw = grads.shape[1:3]
+    n = boxes.shape[0]
     out = np.zeros(boxes.shape, dtype=dt)
-    hr = dt(dt(h - 1) / dt(ch - 1)) if ch > 1 else dt(0)
-    wr = dt(dt(w - 1) / dt(cw - 1)) if cw > 1 else dt(0)
-    for b in range(boxes.shape[0]):
-        y1, x1, y2, x2 = boxes[b]
-        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
-        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
-        if not oky.any() or not okx.any():
-            continue
-        tl, tr, bl, br, yl, xl, _ = _lerp_parts(image[ind[b]], ys[oky], xs[okx], dt)
-        yl, xl = yl[:, None, None], xl[None, :, None]
-        g = grads[b][np.ix_(oky, okx)].astype(dt)
-        gy = ((1 - xl) * (bl - tl) + xl * (br - tr)) * g  # [rows, cols, channels], in dt
-        gx = ((1 - yl) * (tr - tl) + yl * (br - bl)) * g
-        yv = np.arange(ch)[oky]
-        xv = np.arange(cw)[okx]
-        # TF adds the terms one by one in float32, rows then columns then channels: a cumulative sum in the
-        # same order rounds as it does (the terms cancel, so a more exact sum would differ in the 5th digit)
-        if ch > 1:
-            wy = (dt(h - 1) - yv.astype(dt) * hr).astype(dt)[:, None, None]
-            out[b, 0] += _seq_sum(gy * wy)
-            out[b, 2] += _seq_sum(gy * (yv.astype(dt) * hr)[:, None, None])
-        else:
-            out[b, 0] += _seq_sum_wide(gy, 0.5 * (h - 1))
-            out[b, 2] += _seq_sum_wide(gy, 0.5 * (h - 1))
-        if cw > 1:
-            wx = (dt(w - 1) - xv.astype(dt) * wr).astype(dt)[None, :, None]
-            out[b, 1] += _seq_sum(gx * wx)
-            out[b, 3] += _seq_sum(gx * (xv.astype(dt) * wr)[None, :, None])
-        else:
-            out[b, 1] += _seq_sum_wide(gx, 0.5 * (w - 1))
-            out[b, 3] += _seq_sum_wide(gx, 0.5 * (w - 1))
-    return out.astype(dt)
+    if n == 0:
+        return out
+    g = _Grid(boxes, h, w, ch, cw, dt)
+    tl, tr, bl, br = g.corners(image, ind, dt)
+    yl, xl = g.yl[:, :, None, None], g.xl[:, None, :, None]
+    up = np.where(g.ok[..., None], grads.astype(dt), dt(0))
+    gy = ((1 - xl) * (bl - tl) + xl * (br - tr)) * up  # [B, ch, cw, C]
+    gx = ((1 - yl) * (tr - tl) + yl * (br - bl)) * up
+    # TF adds the terms one by one in float32, rows then columns then channels: a cumulative sum in the same order
+    # rounds as it does (the terms cancel, so a more exact sum would differ in the 5th digit)
+    if ch > 1:
+        hr = dt(h - 1) / dt(ch - 1)
+        yv = np.arange(ch, dtype=dt)
+        out[:, 0] = _seq_sum(gy * (dt(h - 1) - yv * hr)[None, :, None, None])
+        out[:, 2] = _seq_sum(gy * (yv * hr)[None, :, None, None])
+    else:
+        out[:, 0] = out[:, 2] = [_seq_sum_wide(gy[k], 0.5 * (h - 1)) for k in range(n)]
+    if cw > 1:
+        wr = dt(w - 1) / dt(cw - 1)
+        xv = np.arange(cw, dtype=dt)
+        out[:, 1] = _seq_sum(gx * (dt(w - 1) - xv * wr)[None, None, :, None])
+        out[:, 3] = _seq_sum(gx * (xv * wr)[None, None, :, None])
+    else:
+        out[:, 1] = out[:, 3] = [_seq_sum_wide(gx[k], 0.5 * (w - 1)) for k in range(n)]
+    return out
 
 
 def _seq_sum(terms: np.ndarray) -> Any:
-    """The sum of ``terms`` added one by one in their own dtype, in C order."""
-    flat = terms.reshape(-1)
-    return np.cumsum(flat, dtype=flat.dtype)[-1] if flat.size else flat.dtype.type(0)
+    """Per box (axis 0), the sum of its terms added one by one in their own dtype, in C order."""
+    flat = terms.reshape(terms.shape[0], -1)
+    if flat.shape[1] == 0:
+        return np.zeros(flat.shape[0], flat.dtype)
+    return np.cumsum(flat, axis=1, dtype=flat.dtype)[:, -1]
 
 
 def _seq_sum_wide(terms: np.ndarray, factor: float) -> Any:
@@ -194,24 +202,21 @@ def _crop_jvp_boxes_fwd(F: Any, image: Any, boxes: Any, ind: Any, tb: Any, crop:
     transpose of :func:`_crop_grad_boxes_fwd`) times the samples' moves."""
     b_n, h, w, c = image.shape
     ch, cw = crop
-    out = np.zeros((boxes.shape[0], ch, cw, c), dtype=dt)
-    for b in range(boxes.shape[0]):
-        y1, x1, y2, x2 = boxes[b]
-        ys, xs = _axis_coords(y1, y2, h, ch, dt), _axis_coords(x1, x2, w, cw, dt)
-        oky, okx = (ys >= 0) & (ys <= h - 1), (xs >= 0) & (xs <= w - 1)
-        if not oky.any() or not okx.any():
-            continue
-        tl, tr, bl, br, yl, xl, _ = _lerp_parts(image[ind[b]], ys[oky], xs[okx], dt)
-        gy = (1 - xl[None, :, None]) * (bl - tl) + xl[None, :, None] * (br - tr)
-        gx = (1 - yl[:, None, None]) * (tr - tl) + yl[:, None, None] * (br - bl)
-        t0, t1, t2, t3 = (dt(v) for v in tb[b])
-        yv, xv = np.arange(ch)[oky].astype(dt), np.arange(cw)[okx].astype(dt)
-        dy = (t0 * (dt(h - 1) - yv * dt(h - 1) / dt(ch - 1)) + t2 * yv * dt(h - 1) / dt(ch - 1) if ch > 1
-              else np.full(yv.shape, dt(0.5 * (h - 1)) * (t0 + t2), dt))
-        dx = (t1 * (dt(w - 1) - xv * dt(w - 1) / dt(cw - 1)) + t3 * xv * dt(w - 1) / dt(cw - 1) if cw > 1
-              else np.full(xv.shape, dt(0.5 * (w - 1)) * (t1 + t3), dt))
-        out[b][np.ix_(oky, okx)] = gy * dy[:, None, None] + gx * dx[None, :, None]
-    return out
+    if boxes.shape[0] == 0:
+        return np.zeros((0, ch, cw, c), dtype=dt)
+    g = _Grid(boxes, h, w, ch, cw, dt)
+    tl, tr, bl, br = g.corners(image, ind, dt)
+    yl, xl = g.yl[:, :, None, None], g.xl[:, None, :, None]
+    gy = (1 - xl) * (bl - tl) + xl * (br - tr)
+    gx = (1 - yl) * (tr - tl) + yl * (br - bl)
+    t = np.asarray(tb).astype(dt)
+    yv, xv = np.arange(ch, dtype=dt)[None], np.arange(cw, dtype=dt)[None]
+    dy = (t[:, :1] * (dt(h - 1) - yv * dt(h - 1) / dt(ch - 1)) + t[:, 2:3] * yv * dt(h - 1) / dt(ch - 1) if ch > 1
+          else dt(0.5 * (h - 1)) * (t[:, :1] + t[:, 2:3]))
+    dx = (t[:, 1:2] * (dt(w - 1) - xv * dt(w - 1) / dt(cw - 1)) + t[:, 3:4] * xv * dt(w - 1) / dt(cw - 1) if cw > 1
+          else dt(0.5 * (w - 1)) * (t[:, 1:2] + t[:, 3:4]))
+    val = gy * dy[:, :, None, None] + gx * dx[:, None, :, None]
+    return np.where(g.ok[..., None], val, dt(0)).astype(dt, copy=False)
 
 
 CROP_JVP_BOXES = defop("crop_and_resize_jvp_boxes", _crop_jvp_boxes_fwd, None)

@@ -121,8 +121,51 @@ def _run(boxes: Any, scores: Any, max_output_size: Any, iou_threshold: Any, scor
     else:
         sim = _box_iou(np.asarray(b._value))
     thr_score = _scalar(score_threshold) if score_threshold is not None else -np.inf
-    sel, kept = _nms(sim, sv, n_max, thr, thr_score, sig)
+    if sig == 0:  # hard NMS: the same selection, one vectorized similarity row per kept box
+        rows = (lambda i: ov[:, i]) if overlaps else _iou_rows(np.asarray(b._value))  # ov[candidate, kept]
+        sel, kept = _hard_nms(rows, sv, n_max, thr, thr_score)
+    else:
+        sel, kept = _nms(sim, sv, n_max, thr, thr_score, sig)
     return sel, kept, s
+
+
+def _iou_rows(boxes: np.ndarray) -> Any:
+    """``row(i)``: the IoU of box ``i`` with every box, element for element the float32 arithmetic of
+    :func:`_box_iou` (so the same comparisons as TF's kernel)."""
+    b = boxes.astype(np.float32)
+    ymin, ymax = np.minimum(b[:, 0], b[:, 2]), np.maximum(b[:, 0], b[:, 2])
+    xmin, xmax = np.minimum(b[:, 1], b[:, 3]), np.maximum(b[:, 1], b[:, 3])
+    area = (ymax - ymin) * (xmax - xmin)
+    zero = np.float32(0)
+
+    def row(i: int) -> np.ndarray:
+        ih = np.maximum(np.minimum(ymax[i], ymax) - np.maximum(ymin[i], ymin), zero)
+        iw = np.maximum(np.minimum(xmax[i], xmax) - np.maximum(xmin[i], xmin), zero)
+        inter = ih * iw
+        with np.errstate(divide="ignore", invalid="ignore"):
+            iou = inter / ((area[i] + area) - inter)
+        return np.where((area[i] <= 0) | (area <= 0), zero, iou)
+
+    return row
+
+
+def _hard_nms(row: Any, scores: np.ndarray, max_output: int, threshold: np.float32,
+              score_threshold: Any) -> tuple[list[int], list[Any]]:
+    """Greedy NMS without soft decay: candidates by score (ties: lower index first); a candidate survives when its
+    similarity with every kept box is at most ``threshold``; each kept box marks what it suppresses at once."""
+    st = scores.dtype.type
+    order = np.argsort(-scores, kind="stable")
+    order = order[scores[order] > st(score_threshold)]
+    alive = np.ones(scores.shape[0], bool)
+    selected: list[int] = []
+    for i in order.tolist():
+        if len(selected) >= max_output:
+            break
+        if not alive[i]:
+            continue
+        selected.append(i)
+        alive &= ~(row(i) > threshold)
+    return selected, [scores[i] for i in selected]
 
 
 @in_programs
