@@ -6,7 +6,6 @@ dtype, shape and SHA-1 of the raw bytes (``_bits``); gradients as values (rtol 1
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from image_programs import _bits  # noqa: E402  (the image lane's helpers: byte hashes, exception classes)
+from image_programs import _error_classes as _errors  # noqa: E402
 from strings_ragged_programs import main as _main  # noqa: E402
 
 CASES: dict[str, Callable[[Any], Any]] = {}
@@ -25,24 +26,8 @@ def case(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return fn
 
 
-def _bits(t: Any) -> str:
-    a = np.ascontiguousarray(t.numpy())
-    return f"{a.dtype} {list(a.shape)} {hashlib.sha1(a.tobytes()).hexdigest()}"
-
-
 def _values(t: Any) -> Any:
     return None if t is None else (t.dtype.name, t.numpy().tolist())
-
-
-def _errors(*fns: Callable[[], Any]) -> list[str]:
-    out = []
-    for fn in fns:
-        try:
-            fn()
-            out.append("no error")
-        except Exception as exc:  # noqa: BLE001 - compared by class
-            out.append(type(exc).__name__)
-    return out
 
 
 def _boxes(rng: np.random.Generator, *shape: int, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
