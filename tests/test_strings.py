@@ -444,7 +444,7 @@ def test_docs_page_and_docstrings_run() -> None:
     result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 20 and result.failed == 0
     for name in ("tapegrad.ops.string_ops", "tapegrad.ops.ragged_ops", "tapegrad.strings", "tapegrad.ragged",
-                 "tapegrad.io", "tapegrad._strings"):
+                 "tapegrad.io", "tapegrad._strings", "tapegrad.ops.unicode_script"):
         r = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert r.failed == 0, name
 

@@ -789,6 +789,19 @@ def ragged_stack_dynamic_partitions(tf: Any) -> Any:
     return r, t.gradient(y, x), m, m.shape
 
 
+@case
+def unicode_script_per_code_point(tf: Any) -> Any:
+    cps = [0, 65, 0x3B1, 0x627, 0x5D0, 0x915, 0x4E00, 0x3042, 0x30A2, 0xAC00, 0x1F600, 0x10FFFF, -1, 0x110000]
+    decoded = tf.strings.unicode_decode(["héllo мир", "日本語"], "UTF-8")
+    return (tf.strings.unicode_script(cps), tf.strings.unicode_script(tf.constant([[0x41, 0x5D0]])),
+            tf.ragged.map_flat_values(tf.strings.unicode_script, decoded))
+
+
+@case
+def unicode_script_needs_int32(tf: Any) -> Any:
+    return tf.strings.unicode_script(tf.constant([65], tf.int64))
+
+
 def _text(tf: Any, value: Any) -> str:
     """The repr of a result, with nested lists/tuples/dicts recursing."""
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
