@@ -442,3 +442,26 @@ def test_tf_print_to_standard_streams_is_saved(tmp_path: Path, capsys: pytest.Ca
     capsys.readouterr()
     out = tf.saved_model.load(str(tmp_path / "p")).f(tf.constant([1.0, 2.0]))
     assert capsys.readouterr().out == "x:|[1 2]\n" and out.numpy().tolist() == [2.0, 4.0]
+
+
+def test_size_polymorphic_graphs_with_several_symbols_and_paths(tmp_path: Path) -> None:
+    m = tf.Module()
+    m.w = tf.Variable(np.arange(8, dtype="float32").reshape(4, 2))
+    # two None dims on different axes: two size symbols, filled independently on load
+    m.two = tf.function(lambda a, b: tf.nn.softmax(tf.matmul(a, b)) * tf.reduce_sum(b),
+                        input_signature=[tf.TensorSpec([None, 4]), tf.TensorSpec([4, None])])
+    # (a reshape to [-1] of that product would be n1 * n2: not affine, and served per traced shape only)
+    # a data-dependent branch: both paths are size-polymorphic
+    m.branch = tf.function(lambda x: tf.cond(tf.reduce_sum(x) > 0, lambda: tf.reshape(x @ m.w, [-1]) * 2.0,
+                                             lambda: tf.reshape(x, [-1])),
+                           input_signature=[tf.TensorSpec([None, 4])])
+    tf.saved_model.save(m, str(tmp_path / "p"))
+    manifest = json.loads((tmp_path / "p" / "saved_model.json").read_text())
+    polys = {len(c["polymorphic"]["groups"]): len(c["polymorphic"]["paths"]) for c in manifest["concrete_functions"]}
+    assert polys == {2: 1, 1: 2}
+    r = tf.saved_model.load(str(tmp_path / "p"))
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(7, 4)).astype("float32"), rng.normal(size=(4, 11)).astype("float32")
+    np.testing.assert_allclose(r.two(a, b).numpy(), m.two(a, b).numpy(), rtol=1e-6)
+    for x in (np.abs(a), -np.abs(a[:6])):
+        np.testing.assert_allclose(r.branch(x).numpy(), m.branch(x).numpy(), rtol=1e-6)

@@ -231,20 +231,24 @@ class RestoredConcreteFunction:
             return _pack(structure, outs)
         # no saved program for these shapes (or no path whose guards hold): the size-polymorphic graph, then the
         # generic templates
-        n = self._poly_size(flat) if self._poly is not None and not paths else None
-        if n is not None:
+        sizes = self._poly_sizes(flat) if self._poly is not None and not paths else None
+        if sizes is not None:
             from ..compiler.program import Program
             from ._poly import instantiate
 
-            filled = instantiate(self._poly["graph"], self._poly["holes"], n, self._dec.arrays)
-            graph = self._dec.graph(filled, self.name)
-            structure = _output_structure(self._poly["structure"], self._dec)
-            paths.insert(0, (Program(graph, None, name=self._function_name, jit_compile=self._jit), structure,
-                             None))
-            try:
-                return _pack(structure, paths[0][0](flat))
-            except GuardMiss:
-                pass
+            for p in self._poly["paths"]:  # every data-dependent path, filled for these sizes
+                filled = instantiate(p["graph"], p["holes"], sizes, self._dec.arrays)
+                program = Program(self._dec.graph(filled, self.name), None, name=self._function_name,
+                                  jit_compile=self._jit)
+                paths.append((program, _output_structure(p["structure"], self._dec), None))
+            for i, (program, structure, _) in enumerate(paths):
+                try:
+                    outs = program(flat)
+                except GuardMiss:
+                    continue
+                if i:
+                    paths.insert(0, paths.pop(i))
+                return _pack(structure, outs)
         from ..compiler import shapes as shape_mod
 
         tried = self._tried.setdefault(shapes, set())
@@ -274,14 +278,15 @@ class RestoredConcreteFunction:
             "on tensor values that was not taken while tracing has no saved program either. Save the function "
             "with an input_signature whose None dims cover these shapes, or trace it on such inputs before saving.")
 
-    def _poly_size(self, flat: list[Any]) -> int | None:
-        """The one size of every None dim of this call (None when they differ, or none is given)."""
-        sizes = set()
-        for t, spec in zip(flat, self._specs):
-            for d, size in zip(spec.shape.as_list() or [], t._value.shape):
-                if d is None:
-                    sizes.add(size)
-        return sizes.pop() if len(sizes) == 1 else None
+    def _poly_sizes(self, flat: list[Any]) -> list[int] | None:
+        """The size of each size symbol in this call (None when the dims of one symbol differ)."""
+        sizes = []
+        for group in self._poly["groups"]:
+            seen = {flat[i]._value.shape[axis] for i, axis in group}
+            if len(seen) != 1:
+                return None
+            sizes.append(seen.pop())
+        return sizes
 
     # -- inspection ------------------------------------------------------------------------------------------------
     def _describe(self) -> str:
@@ -306,7 +311,7 @@ class RestoredConcreteFunction:
 
     def _output_info(self) -> tuple[Any, list[Any]]:
         if self._poly is not None:
-            return _output_structure(self._poly["structure"], self._dec), None
+            return _output_structure(self._poly["paths"][0]["structure"], self._dec), None
         for paths in self._by_shape.values():
             if paths:
                 return paths[0][1], paths[0][2]

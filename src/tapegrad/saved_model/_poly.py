@@ -3,11 +3,13 @@
 A traced graph bakes its sizes (reshape targets, value shapes, sum-to shapes of gradients). The live
 ``tapegrad.function`` runs its Python body again for a new size when the compiler cannot replay its trace
 soundly (``compiler/shapes.py``: Keras layers read static shapes, ``Flatten`` reshapes to traced sizes); a loaded
-function has no body. So ``save`` traces a function with ``None`` dims three times, with every ``None`` dim set to
-``n`` = 2, 3 and 5, and compares the three graphs written as JSON: they must be the same tree except for integers,
-and every integer that differs must be ``a * n + c`` for one ``(a, c)`` at all three sizes (two sizes fit the
-line, the third checks it). The graph at ``n = 2`` is saved with the list of such *holes*; ``load`` fills them
-for the size of a call (every ``None`` dim of that call equal to one ``n``) and compiles the result. Anything else
+function has no body. So ``save`` gives the ``None`` dims size *symbols* (one per axis position: the batch dims of
+several inputs share one; if the body refuses that, one for all), traces the function with every symbol at 2,
+then each symbol alone at 3 and at 5, then (several symbols) all at 3, and compares the graphs written as JSON:
+they must be the same tree except for integers, and every integer that differs must be ``c + sum(a_k * n_k)`` at
+every probe (the steps to 3 fit the slopes, the others check them: a product of two sizes fails the last probe).
+The graph at 2 is saved with the list of such *holes* (per data-dependent path); ``load`` fills them for the
+sizes of a call (the dims of one symbol must agree) and compiles the result. Anything else
 (a constant array or float that changes with ``n``, a different node list, a size that is not affine in ``n``)
 leaves the function without a polymorphic graph: it then serves the traced shapes and sound generic replays only.
 """
@@ -21,66 +23,76 @@ import numpy as np
 
 from ._serialize import Encoder, Unserialisable
 
-PROBES = (2, 3, 5)
+BASE = 2  # every size symbol at 2; then each symbol alone at 3 and at 5 (the fit and its check); then all at 3
 
 
 class _NotAffine(Exception):
     pass
 
 
-def _diff(a: Any, b: Any, c: Any, path: tuple[Any, ...], holes: list[Any], arrays: list[dict[str, Any]]) -> None:
-    """Walk three JSON trees in step; record ``(path, slope, offset)`` for ints affine in the probe size."""
-    ta, tb, tc = type(a), type(b), type(c)
-    if not (ta is tb is tc):
+def _collect(trees: list[Any], path: tuple[Any, ...], leaves: list[Any], arrays: list[dict[str, Any]]) -> None:
+    """Walk the probes' JSON trees in step: the same tree but for integers (and integer constant arrays), whose
+    values at each probe go to ``leaves`` as ``(path, values, array_info)``."""
+    first = trees[0]
+    t = type(first)
+    if any(type(x) is not t for x in trees):
         raise _NotAffine(f"{path}: types differ")
-    if ta is int:
-        if a == b == c:
-            return
-        n0, n1, n2 = PROBES
-        if (b - a) % (n1 - n0):
-            raise _NotAffine(f"{path}: {a}, {b}, {c}")
-        slope = (b - a) // (n1 - n0)
-        offset = a - slope * n0
-        if slope * n2 + offset != c:
-            raise _NotAffine(f"{path}: {a}, {b}, {c} is not affine in the size")
-        holes.append([list(path), slope, offset])
+    if t is int:
+        if any(x != first for x in trees):
+            leaves.append((path, [np.int64(x) for x in trees], None))
         return
-    if ta is list:
-        if not (len(a) == len(b) == len(c)):
+    if t is list:
+        if any(len(x) != len(first) for x in trees):
             raise _NotAffine(f"{path}: lengths differ")
-        for k, (x, y, z) in enumerate(zip(a, b, c)):
-            _diff(x, y, z, path + (k,), holes, arrays)
+        for k in range(len(first)):
+            _collect([x[k] for x in trees], path + (k,), leaves, arrays)
         return
-    if ta is dict:
-        if not (list(a) == list(b) == list(c)):
+    if t is dict:
+        if any(list(x) != list(first) for x in trees):
             raise _NotAffine(f"{path}: tags differ")
-        if "array" in a or "np_scalar" in a:
-            key = "array" if "array" in a else "np_scalar"
-            xs = [arrays[i][v[key]] for i, v in enumerate((a, b, c))]
-            if not all(x.shape == xs[0].shape and x.dtype == xs[0].dtype for x in xs[1:]):
+        if "array" in first or "np_scalar" in first:
+            key = "array" if "array" in first else "np_scalar"
+            xs = [arrays[i][x[key]] for i, x in enumerate(trees)]
+            if any(x.shape != xs[0].shape or x.dtype != xs[0].dtype for x in xs):
                 raise _NotAffine(f"{path}: a constant array's shape or dtype changes with the size")
-            if all(np.array_equal(x, xs[0], equal_nan=True) for x in xs[1:]):
+            if all(np.array_equal(x, xs[0], equal_nan=True) for x in xs):
                 return
             if xs[0].dtype.kind not in "iu":
                 raise _NotAffine(f"{path}: a constant array changes with the size")
-            # an integer array (a dense_shape, a shape operand) whose entries are affine in the size
-            n0, n1, n2 = PROBES
-            x0, x1, x2 = (x.astype(np.int64) for x in xs)
-            if np.any((x1 - x0) % (n1 - n0)):
-                raise _NotAffine(f"{path}: a constant array is not affine in the size")
-            slope = (x1 - x0) // (n1 - n0)
-            offset = x0 - slope * n0
-            if not np.array_equal(slope * n2 + offset, x2):
-                raise _NotAffine(f"{path}: a constant array is not affine in the size")
-            holes.append([list(path), {"slope": slope.reshape(-1).tolist(), "offset": offset.reshape(-1).tolist(),
-                                       "dtype": xs[0].dtype.str, "shape": list(xs[0].shape),
-                                       "scalar": key == "np_scalar"}])
+            # an integer array (a dense_shape, a shape operand) whose entries may be affine in the sizes
+            leaves.append((path, [x.astype(np.int64) for x in xs],
+                           {"dtype": xs[0].dtype.str, "shape": list(xs[0].shape), "scalar": key == "np_scalar"}))
             return
-        for k in a:
-            _diff(a[k], b[k], c[k], path + (k,), holes, arrays)
+        for k in first:
+            _collect([x[k] for x in trees], path + (k,), leaves, arrays)
         return
-    if a != b or a != c:
-        raise _NotAffine(f"{path}: {a!r} differs")
+    if any(x != first for x in trees):
+        raise _NotAffine(f"{path}: {first!r} differs")
+
+
+def _plan(n_groups: int) -> list[list[int]]:
+    """The probe sizes per symbol: the base, each symbol at 3 then 5, and (several symbols) all at 3."""
+    plan = [[BASE] * n_groups]
+    for g in range(n_groups):
+        for n in (3, 5):
+            sizes = [BASE] * n_groups
+            sizes[g] = n
+            plan.append(sizes)
+    if n_groups > 1:
+        plan.append([3] * n_groups)
+    return plan
+
+
+def _fit(values: list[Any], plan: list[list[int]]) -> tuple[list[Any], Any]:
+    """Slopes per symbol and the offset of ``values`` (one per probe), or _NotAffine."""
+    n_groups = len(plan[0])
+    base = values[0]
+    slopes = [values[1 + 2 * g] - base for g in range(n_groups)]  # (each symbol's step from 2 to 3 is one)
+    offset = base - sum(s * BASE for s in slopes)
+    for sizes, v in zip(plan, values):
+        if not np.array_equal(offset + sum(s * n for s, n in zip(slopes, sizes)), v):
+            raise _NotAffine("not affine in the sizes")
+    return slopes, offset
 
 
 def polymorphic(cf: Any, enc: Encoder, program_json: Any) -> dict[str, Any] | None:
@@ -90,59 +102,89 @@ def polymorphic(cf: Any, enc: Encoder, program_json: Any) -> dict[str, Any] | No
                   for v in n.params.values() if isinstance(v, np.random.Generator)}
     states = {k: g.bit_generator.state for k, g in generators.items()}
     try:
-        return _probe(cf, enc, program_json)
+        specs = cf._specs
+        if any(s.shape.rank is None for s in specs):
+            return None
+        # one size symbol per axis position holding a None dim (the batch dims of several inputs share one);
+        # if the body refuses sizes that differ between axes, every None dim shares one symbol
+        by_axis: dict[int, list[list[int]]] = {}
+        for i, s in enumerate(specs):
+            for axis, d in enumerate(s.shape.as_list()):
+                if d is None:
+                    by_axis.setdefault(axis, []).append([i, axis])
+        groups = list(by_axis.values())
+        out = _probe(cf, enc, program_json, groups) if len(groups) > 1 else None
+        if out is None:
+            out = _probe(cf, enc, program_json, [[ia for g in groups for ia in g]])
+        return out
     finally:
         for k, g in generators.items():
             g.bit_generator.state = states[k]
 
 
-def _probe(cf: Any, enc: Encoder, program_json: Any) -> dict[str, Any] | None:
+def _probe(cf: Any, enc: Encoder, program_json: Any, groups: list[list[list[int]]]) -> dict[str, Any] | None:
     from .._backend import NUMPY
     from .._tensor import make
 
     specs = cf._specs
-    graphs = []
-    outs = []
-    for n in PROBES:
-        flat = []
-        for s in specs:
-            dims = s.shape.as_list() if s.shape.rank is not None else None
-            if dims is None:
-                return None
-            dims = [n if d is None else d for d in dims]
-            value = np.zeros(dims, s.dtype._np) if s.dtype._np.kind != "O" else np.full(dims, b"", dtype=object)
-            flat.append(make(value, NUMPY))
+    plan = _plan(len(groups))
+    probes: list[list[Any]] = []  # per probe: its paths (program, structure, specs)
+    for sizes in plan:
+        dims = [list(s.shape.as_list()) for s in specs]
+        for g, n in zip(groups, sizes):
+            for i, axis in g:
+                dims[i][axis] = n
+        flat = [make(np.zeros(d, s.dtype._np) if s.dtype._np.kind != "O" else np.full(d, b"", dtype=object),
+                     NUMPY) for d, s in zip(dims, specs)]
         paths = cf._paths_for(flat)
         if not paths:
-            try:
-                cf._trace(flat, cf._call, paths)
-            except Exception:  # noqa: BLE001  (the body fails for this size: no polymorphic graph)
+            from ..compiler.function import _Explore, _explore_branches
+
+            explore = _Explore({}) if cf._function._autograph else None
+            try:  # as a first trace: both sides of each tensor-dependent if / tf.cond
+                cf._trace(flat, cf._call, paths, explore=explore)
+                if explore is not None and explore.ifs:
+                    _explore_branches(cf, flat, cf._call, paths, explore)
+            except Exception:  # noqa: BLE001  (the body fails for these sizes: no polymorphic graph)
                 return None
-        if len(paths) != 1:
-            return None  # several data-dependent paths: kept per shape only
-        program, structure, out_specs = paths[0]
-        probe_enc = Encoder(enc.variable_index)
-        probe_enc.prefix = f"p{n}_"
+        probes.append(list(paths))
+    if len({len(p) for p in probes}) != 1:
+        return None  # a different set of data-dependent paths at some size
+    out_paths = []
+    for k in range(len(probes[0])):
+        trees, arrays = [], []
+        for j, paths in enumerate(probes):
+            probe_enc = Encoder(enc.variable_index)
+            probe_enc.prefix = f"p{j}_"
+            try:
+                trees.append(probe_enc.graph(paths[k][0].traced_graph))
+            except Unserialisable:
+                return None
+            arrays.append(probe_enc.arrays)
+        leaves: list[Any] = []
         try:
-            graphs.append(probe_enc.graph(program.traced_graph))
-        except Unserialisable:
+            _collect(trees, (), leaves, arrays)
+            holes = []
+            for path, values, info in leaves:
+                slopes, offset = _fit(values, plan)
+                if info is None:
+                    holes.append([list(path), [int(s) for s in slopes], int(offset)])
+                else:
+                    holes.append([list(path), {"slopes": [s.reshape(-1).tolist() for s in slopes],
+                                               "offset": offset.reshape(-1).tolist(), **info}])
+        except _NotAffine:
             return None
-        outs.append((probe_enc, structure, out_specs))
-    holes: list[Any] = []
-    try:
-        _diff(graphs[0], graphs[1], graphs[2], (), holes, [e.arrays for e, _, _ in outs])
-    except _NotAffine:
-        return None
-    base_enc, structure, out_specs = outs[0]
-    program = cf._paths_for([make(np.zeros([PROBES[0] if d is None else d for d in s.shape.as_list()],
-                                           s.dtype._np), NUMPY) for s in specs])[0][0]
-    return {"graph": enc.graph(program.traced_graph), "holes": holes, "structure": program_json(structure),
-            "probe": PROBES[0]}
+        program, structure, _ = probes[0][k]
+        out_paths.append({"graph": enc.graph(program.traced_graph), "holes": holes,
+                          "structure": program_json(structure)})
+    return {"groups": groups, "paths": out_paths}
 
 
-def instantiate(graph_json: dict[str, Any], holes: list[Any], n: int, arrays: dict[str, Any]) -> dict[str, Any]:
-    """``graph_json`` with every hole filled for size ``n`` (integer arrays computed are added to ``arrays``)."""
+def instantiate(graph_json: dict[str, Any], holes: list[Any], sizes: list[int], arrays: dict[str, Any]) -> Any:
+    """``graph_json`` with every hole filled for the symbols' ``sizes`` (integer arrays computed are added to
+    ``arrays``)."""
     g = copy.deepcopy(graph_json)
+    tag = "_".join(str(n) for n in sizes)
     for i, hole in enumerate(holes):
         path = hole[0]
         node = g
@@ -150,10 +192,12 @@ def instantiate(graph_json: dict[str, Any], holes: list[Any], n: int, arrays: di
             node = node[k]
         if isinstance(hole[1], dict):
             h = hole[1]
-            value = (np.asarray(h["slope"], np.int64) * n + np.asarray(h["offset"], np.int64))
-            key = f"poly_{n}_{i}"
+            value = np.asarray(h["offset"], np.int64)
+            for s, n in zip(h["slopes"], sizes):
+                value = value + np.asarray(s, np.int64) * n
+            key = f"poly_{tag}_{id(graph_json)}_{i}"
             arrays[key] = value.astype(np.dtype(h["dtype"])).reshape(h["shape"])
             node[path[-1]] = {"np_scalar" if h["scalar"] else "array": key}
         else:
-            node[path[-1]] = hole[1] * n + hole[2]
+            node[path[-1]] = hole[2] + sum(s * n for s, n in zip(hole[1], sizes))
     return g
