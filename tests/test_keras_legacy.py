@@ -84,3 +84,28 @@ def test_timeseries_generator_config_and_json():
     assert json.loads(gen.to_json())["class_name"] == "TimeseriesGenerator"
     with pytest.raises(TypeError, match="Data not JSON Serializable"):
         keras.preprocessing.sequence.TimeseriesGenerator([object()] * 4, [1] * 4, length=2).get_config()
+
+
+def test_imagenet_weights_not_cached_name_url_and_path(keras_home, monkeypatch):
+    monkeypatch.setattr(keras.applications.imagenet_utils, "CLASS_INDEX", None)  # a class index read before
+    with pytest.raises(ConnectionError) as info:
+        keras.applications.MobileNetV2(weights="imagenet", input_shape=(96, 96, 3), include_top=False, alpha=0.35)
+    message = str(info.value)
+    assert ("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
+            "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5") in message
+    assert str(keras_home / "models") in message
+    with pytest.raises(ConnectionError, match="imagenet_class_index.json"):
+        keras.applications.imagenet_utils.decode_predictions(np.zeros((1, 1000)))
+
+
+def test_applications_argument_errors():
+    with pytest.raises(ValueError, match="`weights` argument"):
+        keras.applications.VGG16(weights="/no/such/file.h5")
+    with pytest.raises(ValueError, match="classes"):
+        keras.applications.ResNet50(weights="imagenet", classes=10)
+    with pytest.raises(ValueError, match="at least 71x71"):
+        keras.applications.Xception(weights=None, include_top=False, input_shape=(70, 70, 3))
+    with pytest.raises(ValueError, match="static `input_shape`"):
+        keras.applications.DenseNet121(weights=None, input_shape=(None, None, 3))
+    with pytest.raises(AttributeError):
+        getattr(keras.applications, "NoSuchNet")  # noqa: B009

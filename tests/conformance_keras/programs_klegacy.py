@@ -233,3 +233,119 @@ def prog_legacy_datasets(tf: Any, keras: Any) -> Any:
                   caught(lambda: ds.boston_housing.load_data(test_split=1.0)),
                   caught(lambda: ds.california_housing.load_data(version="tiny"))]
     return out, errors
+
+
+# -- keras.applications -----------------------------------------------------------------------------------------------
+_ARCHITECTURES = (
+    ("VGG16", {"input_shape": (32, 32, 3), "classes": 10}), ("VGG19", {"include_top": False, "pooling": "avg"}),
+    ("ResNet50", {"input_shape": (32, 32, 3), "classes": 10}), ("ResNet101", {"include_top": False, "pooling": "max"}),
+    ("ResNet50V2", {"include_top": False}), ("ResNet101V2", {"input_shape": (40, 40, 3), "classes": 3}),
+    ("ResNet152V2", {"include_top": False, "pooling": "avg"}),
+    ("MobileNet", {"input_shape": (32, 32, 3), "alpha": 0.25}), ("MobileNet", {"include_top": False,
+                                                                              "depth_multiplier": 2}),
+    ("MobileNetV2", {"input_shape": (96, 96, 3), "alpha": 0.35, "include_top": False, "pooling": "max"}),
+    ("MobileNetV2", {"alpha": 1.4, "input_shape": (33, 33, 3), "classes": 7}),
+    ("DenseNet121", {"input_shape": (32, 32, 3), "classes": 10}), ("DenseNet169", {"include_top": False}),
+    ("DenseNet201", {"include_top": False, "pooling": "avg"}),
+    ("EfficientNetB0", {"input_shape": (32, 32, 3), "classes": 10}),
+    ("EfficientNetB2", {"include_top": False, "pooling": "max"}), ("EfficientNetB7", {"include_top": False}),
+    ("Xception", {"include_top": False, "input_shape": (71, 71, 3)}),
+    ("Xception", {"input_shape": (80, 80, 3), "classes": 5}),
+)
+
+
+@program
+def prog_legacy_applications_architectures(tf: Any, keras: Any) -> Any:
+    """keras.applications with weights=None: model names, layer names and classes, parameter counts, weight
+    shapes and output shapes of every family (small inputs, with and without the top, pooling, alpha, classes)."""
+    out = []
+    for name, kwargs in _ARCHITECTURES:
+        keras.backend.clear_session(free_memory=False)
+        model = getattr(tf.keras.applications, name)(weights=None, **kwargs)
+        out.append((name, model.name, model.count_params(), tuple(model.output_shape),
+                    [(layer.name, type(layer).__name__) for layer in model.layers],
+                    [(w.path, tuple(w.shape)) for w in model.weights]))
+    return out
+
+
+@program
+def prog_legacy_applications_preprocess_decode(tf: Any, keras: Any) -> Any:
+    """preprocess_input of every family (caffe/tf/torch, NumPy float and integer input — modified in place as in
+    Keras — tensors, channels_first, errors), EfficientNet's identity, decode_predictions from a fake class index in
+    the cache (top-k order, shape errors)."""
+    apps = tf.keras.applications
+    rng = np.random.default_rng(2)
+    images = rng.uniform(0, 255, (2, 4, 5, 3))
+    out = []
+    for module in ("vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "densenet",
+                   "xception", "efficientnet"):
+        pre = getattr(apps, module).preprocess_input
+        x = images.copy()
+        y = pre(x)
+        out.append((module, np.asarray(y).round(5).tolist(), bool(np.shares_memory(np.asarray(y), x)),
+                    np.asarray(pre(images.astype("uint8"))).dtype.name,
+                    np.asarray(pre(tf.constant(images.astype("float32")))).round(4).tolist()))
+    iu = apps.imagenet_utils
+    first = np.moveaxis(images, -1, 1)
+    out += [iu.preprocess_input(first.copy(), data_format="channels_first").round(5).tolist(),
+            iu.preprocess_input(first[0].copy(), data_format="channels_first", mode="torch").round(5).tolist(),
+            np.asarray(iu.preprocess_input(tf.constant(first.astype("float32")), data_format="channels_first",
+                                           mode="caffe")).round(4).tolist()]
+    errors = [caught(lambda: iu.preprocess_input(images, mode="bgr")),
+              caught(lambda: iu.preprocess_input(images, data_format="nhwc"))]
+    preds = rng.uniform(0, 1, (2, 1000)).astype("float32")
+    with _fake_cache(keras) as home:
+        os.makedirs(os.path.join(home, "models"))
+        with open(os.path.join(home, "models", "imagenet_class_index.json"), "w") as f:
+            json.dump({str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}, f)
+        decoded = [apps.resnet50.decode_predictions(preds, top=3), iu.decode_predictions(preds)]
+        errors += [caught(lambda: iu.decode_predictions(preds[:, :10])),
+                   caught(lambda: iu.decode_predictions(preds[0]))]
+    return out, errors, [[(a, b, round(float(c), 6)) for a, b, c in row] for d in decoded for row in d]
+
+
+def _write_legacy_h5(model: Any, path: str, seed: int) -> None:
+    """A Keras 2 weights file (the layout of Keras's published application weights) with seeded values."""
+    import h5py
+
+    rng = np.random.default_rng(seed)
+    with h5py.File(path, "w") as f:
+        names = [layer.name for layer in model.layers if layer.weights]
+        f.attrs["layer_names"] = [n.encode() for n in names]
+        for layer in model.layers:
+            if not layer.weights:
+                continue
+            g = f.create_group(layer.name)
+            weight_names = [f"{layer.name}/{w.name}:0" for w in layer.weights]
+            g.attrs["weight_names"] = [n.encode() for n in weight_names]
+            for n, w in zip(weight_names, layer.weights):
+                shape = tuple(w.shape)
+                value = rng.uniform(0.5, 1.5, shape) if "variance" in n else rng.normal(0, 0.3, shape)
+                g.create_dataset(n, data=value.astype("float32"))
+
+
+@program
+def prog_legacy_applications_weights_file(tf: Any, keras: Any) -> Any:
+    """weights=<Keras 2 .h5 file>: the file's weights are loaded by layer order and the model predicts Keras's
+    values (MobileNet, ResNet50V2 without top, EfficientNetB0's normalization weights); a file for another
+    architecture is refused."""
+    apps = tf.keras.applications
+    root = tempfile.mkdtemp()
+    x = np.random.default_rng(4).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    out = []
+    for i, (name, kwargs) in enumerate((("MobileNet", {"input_shape": (32, 32, 3), "alpha": 0.25, "classes": 4}),
+                                        ("ResNet50V2", {"include_top": False, "input_shape": (32, 32, 3),
+                                                        "pooling": "avg"}),
+                                        ("EfficientNetB0", {"input_shape": (32, 32, 3), "classes": 3}))):
+        keras.backend.clear_session(free_memory=False)
+        path = os.path.join(root, f"{name}.h5")
+        _write_legacy_h5(getattr(apps, name)(weights=None, **kwargs), path, seed=i)
+        model = getattr(apps, name)(weights=path, **kwargs)
+        y = np.asarray(model.predict(x, verbose=0))
+        # random weights make deep activations large: compared relative to the largest (float32, rtol 1e-5)
+        out.append((y.shape, (y / np.abs(y).max()).astype("float32"),
+                    np.array([np.asarray(w).sum() for w in model.weights[:6]], dtype="float32")))
+    keras.backend.clear_session(free_memory=False)
+    wrong = caught(lambda: apps.MobileNet(weights=os.path.join(root, "ResNet50V2.h5"), input_shape=(32, 32, 3),
+                                          alpha=0.25, classes=4))
+    return out, wrong

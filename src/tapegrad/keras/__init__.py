@@ -71,8 +71,8 @@ __all__ = ["activations", "backend", "callbacks", "initializers", "layers", "los
 _LAZY = ("config", "constraints", "dtype_policies", "mixed_precision", "ops", "random", "tree")
 _LAZY += ("export",)  # keras.export (ExportArchive): tf.saved_model artifacts
 __all__ += ["export"]
-_LAZY += ("datasets", "preprocessing")  # the legacy tf.keras modules
-__all__ += ["datasets", "preprocessing"]
+_LAZY += ("applications", "datasets", "preprocessing")  # the legacy tf.keras modules
+__all__ += ["applications", "datasets", "preprocessing"]
 
 
 # Keras 3's top-level scopes and helpers (keras/_scopes.py) and policy classes, also imported on first use
