@@ -16,6 +16,12 @@ import numpy as np
 
 from ... import nest as _nest
 from ..._dtypes import DType, as_dtype
+from ..._tensor import _TensorLike
+from ...ops.core import cast as _cast
+from ...ops.core import constant as _tg_constant
+from ...ops.core import convert_to_tensor as _convert_to_tensor
+from ...ops.core import identity as _identity
+from ...ops.shape_ops import reshape as _reshape
 
 _TO_FLOAT32 = {np.dtype("float64"): np.dtype("float32"), np.dtype("complex128"): np.dtype("complex64")}
 _config = {"prefer_float32": False, "allow_float64": True}
@@ -51,8 +57,6 @@ def default_float_type() -> type:
 
 
 def _is_tensor(x: Any) -> bool:
-    from ..._tensor import _TensorLike
-
     return isinstance(x, _TensorLike)
 
 
@@ -75,7 +79,18 @@ def _result_type(*leaves: Any) -> DType:
     if _config["prefer_float32"]:
         leaves = tuple(np.float32(x) if isinstance(x, float) else np.complex64(x) if isinstance(x, complex) else x
                        for x in leaves)
-    return as_dtype(canonicalize_dtype(np.result_type(*leaves)))
+    return _dtype_of(canonicalize_dtype(np.result_type(*leaves)))
+
+
+_DTYPES: dict[Any, DType] = {}
+
+
+def _dtype_of(np_dtype: Any) -> DType:
+    """``as_dtype`` of a NumPy dtype, memoised (``as_dtype`` parses its argument: tens of microseconds a call)."""
+    dt = _DTYPES.get(np_dtype)
+    if dt is None:
+        dt = _DTYPES[np_dtype] = as_dtype(np_dtype)
+    return dt
 
 
 def result_type(*arrays_and_dtypes: Any) -> DType:
@@ -87,7 +102,9 @@ def result_type(*arrays_and_dtypes: Any) -> DType:
     >>> tnp.result_type(tnp.int32, 1.0), tnp.result_type(tnp.float32, 1.0), tnp.result_type(1, 2)
     (tapegrad.float64, tapegrad.float32, tapegrad.int64)
     """
-    leaves = [_np_type(x) for x in _nest.flatten(arrays_and_dtypes)]
+    if any(isinstance(x, (list, tuple, dict)) for x in arrays_and_dtypes):
+        arrays_and_dtypes = tuple(_nest.flatten(arrays_and_dtypes))
+    leaves = [x if type(x) in _PY_SCALARS else _np_type(x) for x in arrays_and_dtypes]
     if not leaves:
         leaves = [np.asarray([])]
     return _result_type(*leaves)
@@ -141,14 +158,10 @@ def _pack(val: Any, dtype: Any) -> Any:
 
 
 def _constant(value: np.ndarray) -> Any:
-    from ... import constant
-
-    return constant(value)
+    return _tg_constant(value)
 
 
 def _array_internal(val: Any, dtype: Any = None, copy: bool = True, ndmin: int = 0) -> Any:
-    from ... import cast, identity, reshape
-
     if not _is_tensor(val):
         dtype = _result_type_unary(val, dtype)
         dt = as_dtype(dtype) if not isinstance(dtype, DType) else dtype
@@ -159,16 +172,14 @@ def _array_internal(val: Any, dtype: Any = None, copy: bool = True, ndmin: int =
             out = _constant(arr if arr.dtype.kind in "USO" else arr.astype(_np_of(dt)))
     else:
         if not type(val).__name__ == "Tensor":  # a Variable: read it (differentiably)
-            from ... import convert_to_tensor
-
-            val = convert_to_tensor(val)
-        out = cast(val, dtype) if dtype else val
+            val = _convert_to_tensor(val)
+        out = _cast(val, dtype) if dtype else val
     if copy:
-        out = identity(out)
+        out = _identity(out)
     if ndmin > 32:
         raise ValueError(f"array: ndmin={ndmin} is larger than the most dimensions a tensor may have (32).")
     if ndmin > out.shape.rank:
-        out = reshape(out, [1] * (ndmin - out.shape.rank) + list(out.shape))
+        out = _reshape(out, [1] * (ndmin - out.shape.rank) + list(out.shape))
     return out
 
 
@@ -194,7 +205,7 @@ def asarray(a: Any, dtype: Any = None) -> Any:
     >>> tf.experimental.numpy.asarray(x) is x
     True
     """
-    if dtype:
+    if dtype and not (isinstance(dtype, DType) and _config["allow_float64"]):  # (a DType is its own result type)
         dtype = result_type(dtype)
     if _is_tensor(a) and not type(a).__name__ == "Variable" and (not dtype or dtype == a.dtype):
         return a
@@ -216,9 +227,18 @@ def ascontiguousarray(a: Any, dtype: Any = None) -> Any:
     return array(a, dtype, ndmin=1)
 
 
+_PY_SCALARS = (bool, int, float, complex)
+
+
 def _promote(*args: Any) -> list[Any]:
     """Every argument as a tensor of their common NumPy result type (weak Python scalars)."""
     if len(args) == 2 and all(_is_tensor(a) for a in args) and args[0].dtype == args[1].dtype:
         return [asarray(a) for a in args]
     dt = result_type(*args)
-    return [asarray(a, dt) for a in args]
+    out = []
+    for a in args:
+        if type(a) in _PY_SCALARS:  # (the common case of an operand like 1.5: one constant, no re-inference)
+            out.append(_constant(np.asarray(a).astype(dt.as_numpy_dtype)))
+        else:
+            out.append(asarray(a, dt))
+    return out
