@@ -1106,5 +1106,22 @@ def critical_section_runs_and_refuses_nesting(tf: Any) -> Any:
     return out
 
 
+@case
+def extract_volume_patches_values_and_gradient(tf: Any) -> Any:
+    x = np.random.default_rng(0).normal(size=(1, 3, 4, 3, 2)).astype(np.float32)
+    v = tf.Variable(x)
+    with tf.GradientTape() as t:
+        p = tf.extract_volume_patches(v, [1, 2, 2, 2, 1], [1, 1, 2, 1, 1], "SAME")
+        y = tf.reduce_sum(p * tf.cast(tf.reshape(tf.range(tf.size(p)), p.shape), tf.float32))
+    grad = t.gradient(y, v).numpy().ravel()
+    return (p.shape, np.round(p.numpy().ravel()[:12], 4).tolist(), np.round(grad, 2).tolist(),
+            tf.extract_volume_patches(x, [1, 3, 2, 3, 1], [1, 1, 1, 1, 1], "VALID").shape)
+
+
+@case
+def extract_volume_patches_batch_window(tf: Any) -> Any:
+    return tf.extract_volume_patches(tf.ones([2, 3, 3, 3, 1]), [2, 1, 1, 1, 1], [1, 1, 1, 1, 1], "VALID")
+
+
 if __name__ == "__main__":
     _main(CASES)

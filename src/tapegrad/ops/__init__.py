@@ -30,7 +30,7 @@ from . import distribute_losses  # noqa: F401  (tf.nn.compute_average_loss, scal
 from . import image_color, image_nms, image_transform  # noqa: F401  (kprep)
 from . import linalg_ext, math_ext, array_ext, sobol  # noqa: F401  (sci)
 from . import ctc, nn_ext  # noqa: F401  (signal)
-from . import ragged_extra, unicode_script  # noqa: F401  (lead)
+from . import ragged_extra, unicode_script, volume_patches  # noqa: F401  (lead)
 from . import image_boxes, image_nms_batched, image_sample_box, image_ssim  # noqa: F401  (img)
 from . import _operators  # noqa: F401
 
@@ -44,7 +44,7 @@ _MODULES = (core, arithmetic, unary_math, trigonometric, special_functions, comp
 _MODULES += (image_color, image_nms, image_transform)  # kprep
 _MODULES += (linalg_ext, math_ext, array_ext, sobol)  # sci
 _MODULES += (ctc, nn_ext)  # signal
-_MODULES += (ragged_extra, unicode_script)  # lead
+_MODULES += (ragged_extra, unicode_script, volume_patches)  # lead
 _MODULES += (image_boxes, image_nms_batched, image_sample_box, image_ssim)  # img
 
 
