@@ -130,3 +130,19 @@ def test_v1_saver_keeps_max_to_keep_and_restores_by_name(tmp_path: Any) -> None:
         tf.compat.v1.train.Saver([tf.Variable(1.0, name="c")]).restore(None, paths[1])
     with pytest.raises(RuntimeError, match="var_list"):
         tf.compat.v1.train.Saver()
+
+
+def test_v1_checkpoint_file_utilities(tmp_path: Any) -> None:
+    t = tf.compat.v1.train
+    ckpt = t.Checkpoint(v=tf.Variable([1.0, 2.0]))
+    path = ckpt.save(str(tmp_path / "ck"), session=None)
+    assert t.checkpoint_exists(path) and not t.checkpoint_exists(path + "x")
+    assert len(t.get_checkpoint_mtimes([path, path + "x"])) == 1
+    assert t.NewCheckpointReader(path).get_tensor("v/.ATTRIBUTES/VARIABLE_VALUE").tolist() == [1.0, 2.0]
+    t.update_checkpoint_state(str(tmp_path), path)
+    assert (tmp_path / "checkpoint").read_text().splitlines()[0] == 'model_checkpoint_path: "ck-1"'
+    assert tf.train.latest_checkpoint(str(tmp_path)) == path
+    state = t.generate_checkpoint_state_proto(str(tmp_path), "b", ["a"])
+    assert state.all_model_checkpoint_paths == ["a", "b"]
+    t.remove_checkpoint(path)
+    assert not t.checkpoint_exists(path)

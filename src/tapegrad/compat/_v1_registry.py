@@ -109,3 +109,6 @@ own("_v1_image", "image.ResizeMethod", "image.resize_bilinear", "image.resize_ne
     "image.resize_bicubic", "image.resize_area", "image.resize_images", "image.resize=resize_images",
     "image.resize_image_with_pad")
 own("_v1_train", "train.Saver")
+own("_v1_train", "train.checkpoint_exists", "train.get_checkpoint_mtimes", "train.remove_checkpoint",
+    "train.NewCheckpointReader", "train.generate_checkpoint_state_proto", "train.update_checkpoint_state",
+    "train.summary_iterator", "train.noisy_linear_cosine_decay", "train.Checkpoint")

@@ -648,3 +648,102 @@ class Saver:
     def last_checkpoints(self) -> list[str]:
         """The paths this Saver wrote and still keeps, oldest first."""
         return list(self._last)
+
+
+# -- checkpoint-file utilities of TF 1 (on tapegrad's checkpoint files) ----------------------------------------------
+
+def _files(prefix: Any) -> list[Any]:
+    import os
+    from pathlib import Path
+
+    p = Path(os.fspath(prefix))
+    return [f for f in (p.with_name(p.name + ".npz"), p) if f.is_file()]
+
+
+def checkpoint_exists(checkpoint_prefix: Any) -> bool:
+    """Whether a checkpoint was written at ``checkpoint_prefix``."""
+    return bool(_files(checkpoint_prefix))
+
+
+def get_checkpoint_mtimes(checkpoint_prefixes: Any) -> list[float]:
+    """The modification times of the checkpoints that exist among ``checkpoint_prefixes``."""
+    return [f[0].stat().st_mtime for f in map(_files, checkpoint_prefixes) if f]
+
+
+def remove_checkpoint(checkpoint_prefix: Any, checkpoint_format_version: Any = None,
+                      meta_graph_suffix: str = "meta") -> None:
+    """Delete the checkpoint written at ``checkpoint_prefix``."""
+    for f in _files(checkpoint_prefix):
+        f.unlink()
+
+
+def NewCheckpointReader(filepattern: Any) -> Any:  # noqa: N802 - TF's name
+    """A reader of a checkpoint (``tf.train.load_checkpoint``)."""
+    return tf.train.load_checkpoint(filepattern)
+
+
+def generate_checkpoint_state_proto(save_dir: Any, model_checkpoint_path: str,
+                                    all_model_checkpoint_paths: Any = None, all_model_checkpoint_timestamps: Any = None,
+                                    last_preserved_timestamp: Any = None) -> Any:
+    """A ``CheckpointState`` naming ``model_checkpoint_path`` last among ``all_model_checkpoint_paths``."""
+    from .._train_utils import CheckpointState
+
+    paths = list(all_model_checkpoint_paths or [])
+    if not paths or paths[-1] != model_checkpoint_path:
+        paths.append(model_checkpoint_path)
+    return CheckpointState(model_checkpoint_path, paths, list(all_model_checkpoint_timestamps or []),
+                           last_preserved_timestamp)
+
+
+def update_checkpoint_state(save_dir: Any, model_checkpoint_path: str, all_model_checkpoint_paths: Any = None,
+                            latest_filename: str | None = None, all_model_checkpoint_timestamps: Any = None,
+                            last_preserved_timestamp: Any = None) -> None:
+    """Write ``save_dir``'s ``checkpoint`` state file (paths inside ``save_dir`` are written relative to it)."""
+    import os
+    from pathlib import Path
+
+    state = generate_checkpoint_state_proto(save_dir, model_checkpoint_path, all_model_checkpoint_paths)
+    base = Path(os.fspath(save_dir))
+
+    def rel(p: str) -> str:
+        q = Path(p)
+        return os.fspath(q.relative_to(base)) if q.is_absolute() and base.resolve() in q.resolve().parents else p
+
+    lines = [f'model_checkpoint_path: "{rel(state.model_checkpoint_path)}"']
+    lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in state.all_model_checkpoint_paths]
+    (base / (latest_filename or "checkpoint")).write_text("\n".join(lines) + "\n")
+
+
+def summary_iterator(path: Any) -> Any:
+    """The ``Event`` records of a TensorBoard event file, in order."""
+    from .._summary_pb import read_events
+
+    return iter(read_events(path))
+
+
+def noisy_linear_cosine_decay(learning_rate: Any, global_step: Any, decay_steps: Any, initial_variance: float = 1.0,
+                              variance_decay: float = 0.55, num_periods: float = 0.5, alpha: float = 0.0,
+                              beta: float = 0.001, name: str | None = None) -> Callable[[], Any]:
+    """Linear cosine decay with Gaussian noise on the linear term (variance ``initial_variance / (1 + step) **
+    variance_decay``; a new draw on each call, as TF)."""
+    def rule(lr: Any, s: Any) -> Any:
+        dt = lr.dtype
+        steps = np.asarray(decay_steps, dt)
+        s = np.minimum(s, steps)
+        linear = (steps - s) / steps
+        var = np.asarray(initial_variance, dt) / np.power(1 + s, np.asarray(variance_decay, dt))
+        noise = np.asarray(tf.random.normal([], 0.0, float(np.sqrt(var)), dtype=tf.as_dtype(dt.name)).numpy(), dt)
+        cosine = np.asarray(0.5, dt) * (1 + np.cos(np.asarray(math.pi, dt) * 2 * np.asarray(num_periods, dt) *
+                                                   s / steps))
+        return lr * ((np.asarray(alpha, dt) + linear + noise) * cosine + np.asarray(beta, dt))
+    return _schedule(rule, learning_rate, global_step)
+
+
+class Checkpoint(tf.train.Checkpoint):
+    """TF 1's ``train.Checkpoint``: TF 2's, with TF 1's ``session`` arguments (ignored eagerly)."""
+
+    def save(self, file_prefix: Any, session: Any = None, options: Any = None) -> str:  # type: ignore[override]
+        return super().save(file_prefix)
+
+    def restore(self, save_path: Any, options: Any = None) -> Any:  # type: ignore[override]
+        return super().restore(save_path)
