@@ -251,6 +251,8 @@ _ARCHITECTURES = (
     ("EfficientNetB2", {"include_top": False, "pooling": "max"}), ("EfficientNetB7", {"include_top": False}),
     ("Xception", {"include_top": False, "input_shape": (71, 71, 3)}),
     ("Xception", {"input_shape": (80, 80, 3), "classes": 5}),
+    ("InceptionV3", {"input_shape": (75, 75, 3), "classes": 10}), ("InceptionV3", {"include_top": False,
+                                                                                  "pooling": "avg"}),
 )
 
 
@@ -278,7 +280,7 @@ def prog_legacy_applications_preprocess_decode(tf: Any, keras: Any) -> Any:
     images = rng.uniform(0, 255, (2, 4, 5, 3))
     out = []
     for module in ("vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "densenet",
-                   "xception", "efficientnet"):
+                   "xception", "efficientnet", "inception_v3"):
         pre = getattr(apps, module).preprocess_input
         x = images.copy()
         y = pre(x)
