@@ -4,7 +4,7 @@ and ``depth_multiplier``; ``preprocess_input`` uses the ``"tf"`` mode.
 >>> from tapegrad import keras
 >>> model = keras.applications.MobileNet(weights=None, input_shape=(32, 32, 3), alpha=0.25, classes=10)
 >>> model.name, model.count_params()
-('mobilenet_0.25_32', 221410)
+('mobilenet_0.25_32', 221114)
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 >>> from tapegrad import keras
 >>> model = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), alpha=0.35, classes=10)
 >>> model.name, model.count_params()
-('mobilenetv2_0.35_32', 423242)
+('mobilenetv2_0.35_32', 423018)
 """
 
 from __future__ import annotations
