@@ -71,6 +71,7 @@ _LAZY_NAMES.update(dict.fromkeys(("zeros_initializer", "ones_initializer", "cons
                                   "random_normal_initializer", "random_uniform_initializer"), "init_ops"))
 _LAZY_NAMES.update(dict.fromkeys(("make_tensor_proto", "make_ndarray"), "io_ops.tensor_proto"))
 _LAZY_NAMES["CriticalSection"] = "graph_compat"
+_LAZY_NAMES.update(dict.fromkeys(("TypeSpec", "TensorArraySpec", "IndexedSlicesSpec", "NoneTensorSpec"), "type_specs"))
 _LAZY_NAMES.update(dict.fromkeys(("no_gradient", "nondifferentiable_batch_function",
                                   "register_tensor_conversion_function", "variable_creator_scope"), "framework_extras"))
 # tf.initializers / tf.losses / tf.metrics / tf.optimizers are Keras's modules, as in TF 2.21

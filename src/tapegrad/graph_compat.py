@@ -443,6 +443,20 @@ def type_spec_from_value(value: Any) -> Any:
     spec = getattr(value, "_type_spec", None)
     if spec is not None:
         return spec() if callable(spec) else spec
+    from ._indexed_slices import IndexedSlices
+    from .ops.control_flow import TensorArray
+
+    if isinstance(value, TensorArray):
+        from .type_specs import TensorArraySpec
+
+        return TensorArraySpec.from_value(value)
+    if isinstance(value, IndexedSlices):
+        from .type_specs import IndexedSlicesSpec
+
+        dense = value.dense_shape
+        shape = [None, *value.values.shape.as_list()[1:]] if dense is None else [int(d) for d in dense.numpy()]
+        return IndexedSlicesSpec(shape, value.dtype, value.indices.dtype, None if dense is None else dense.dtype,
+                                 [value.indices.shape[0]])
     element_spec = getattr(value, "element_spec", None)
     if element_spec is not None and hasattr(value, "_iter"):
         from .data import DatasetSpec

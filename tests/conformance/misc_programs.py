@@ -1123,5 +1123,25 @@ def extract_volume_patches_batch_window(tf: Any) -> Any:
     return tf.extract_volume_patches(tf.ones([2, 3, 3, 3, 1]), [2, 1, 1, 1, 1], [1, 1, 1, 1, 1], "VALID")
 
 
+@case
+def type_specs_of_the_remaining_values(tf: Any) -> Any:
+    ta = tf.TensorArraySpec([2], tf.float32)
+    ind = tf.IndexedSlicesSpec([2, 3], tf.float32)
+    return (ta, ta.is_compatible_with(tf.TensorArraySpec([None])), ta == tf.TensorArraySpec([2]),
+            ta.is_compatible_with(tf.TensorArraySpec([2], tf.int32)),
+            tf.TensorArraySpec.from_value(tf.TensorArray(tf.int32, size=2, element_shape=[3])),
+            tf.type_spec_from_value(tf.TensorArray(tf.float32, size=3)), ind,
+            ind.is_compatible_with(tf.IndexedSlicesSpec([None, 3])),
+            tf.type_spec_from_value(tf.IndexedSlices(tf.ones([1, 3]), tf.constant([0]), tf.constant([4, 3]))),
+            tf.NoneTensorSpec(), tf.NoneTensorSpec() == tf.NoneTensorSpec(),
+            [isinstance(s, tf.TypeSpec) for s in (tf.TensorSpec([1]), tf.RaggedTensorSpec([None, None]),
+                                                  tf.SparseTensorSpec([2], tf.float32), ta, ind)])
+
+
+@case
+def type_spec_is_abstract(tf: Any) -> Any:
+    return tf.TypeSpec()
+
+
 if __name__ == "__main__":
     _main(CASES)
