@@ -146,3 +146,19 @@ def test_v1_checkpoint_file_utilities(tmp_path: Any) -> None:
     assert state.all_model_checkpoint_paths == ["a", "b"]
     t.remove_checkpoint(path)
     assert not t.checkpoint_exists(path)
+
+
+def test_v1_app_run_parses_absl_flags(tmp_path: Any) -> None:
+    pytest.importorskip("absl.flags")
+    prog = tmp_path / "prog.py"
+    prog.write_text(
+        "import tapegrad as tf\n"
+        "flags = tf.compat.v1.app.flags\n"
+        "flags.DEFINE_integer('steps', 3, 'how many')\n"
+        "FLAGS = flags.FLAGS\n"
+        "def main(argv):\n"
+        "    print(FLAGS.steps, argv[1:], tf.compat.v1.flags is flags)\n"
+        "tf.compat.v1.app.run()\n")
+    out = subprocess.run([sys.executable, str(prog), "--steps", "7", "--other=1", "rest"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "7 ['--other=1', 'rest'] True"

@@ -219,3 +219,32 @@ def get_output_shapes(dataset_or_iterator: Any) -> Any:
 def get_output_classes(dataset_or_iterator: Any) -> Any:
     """The classes of a dataset's elements (Tensor, SparseTensor, RaggedTensor, ...)."""
     return _spec_map(dataset_or_iterator, "classes")
+
+
+# -- app / flags: absl's, as TF's -------------------------------------------------------------------------------------
+
+def absl_flags() -> Any:
+    """``absl.flags`` (TF 1's ``tf.compat.v1.flags`` and ``app.flags`` are it); ImportError naming the extra if
+    absl-py is not installed."""
+    try:
+        from absl import flags
+    except ImportError:
+        raise ImportError("tf.compat.v1.flags is absl's flags module; install absl-py (pip install "
+                          "'tapegrad[flags]').") from None
+    return flags
+
+
+def run(main: Any = None, argv: Any = None) -> None:
+    """TF 1's ``app.run``: parse the command line with absl's flags (unknown flags tolerated, as TF) and call
+    ``main(argv)`` (default: the ``__main__`` module's ``main``), then exit with its result."""
+    import sys
+
+    flags = absl_flags()
+    from absl import app
+
+    main = main or sys.modules["__main__"].main
+
+    def parse(args: list[str]) -> list[str]:
+        return flags.FLAGS(args, known_only=True)
+
+    app.run(main, argv=argv, flags_parser=parse)

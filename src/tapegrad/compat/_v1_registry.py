@@ -112,3 +112,4 @@ own("_v1_train", "train.Saver")
 own("_v1_train", "train.checkpoint_exists", "train.get_checkpoint_mtimes", "train.remove_checkpoint",
     "train.NewCheckpointReader", "train.generate_checkpoint_state_proto", "train.update_checkpoint_state",
     "train.summary_iterator", "train.noisy_linear_cosine_decay", "train.Checkpoint")
+own("_v1_misc", "app.run")

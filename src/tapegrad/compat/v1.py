@@ -70,6 +70,11 @@ def _resolve(path: str) -> Any:
         from . import Dimension
 
         return Dimension
+    if path in ("flags", "app.flags") or path.startswith(("flags.", "app.flags.")):
+        from ._v1_misc import absl_flags
+
+        flags = absl_flags()
+        return flags if path in ("flags", "app.flags") else getattr(flags, path.rsplit(".", 1)[1])
     if path in MODULES:
         return _namespace(path)
     if path in ALIASES:
