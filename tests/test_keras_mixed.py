@@ -187,3 +187,18 @@ def test_gradient_accumulation_applies_the_mean_every_n_calls() -> None:
     assert sum("gradient_accumulator" in v.name for v in opt.variables) == 1
     with pytest.raises(ValueError, match=">= 2"):
         keras.optimizers.SGD(gradient_accumulation_steps=1)
+
+
+def test_autocast_and_stateless_scopes_are_per_thread() -> None:
+    import threading
+
+    from tapegrad.keras._autocast import SCOPE, AutocastScope
+    from tapegrad.keras._scopes import in_stateless_scope
+
+    seen = []
+    with AutocastScope("float16"), keras.StatelessScope():
+        worker = threading.Thread(target=lambda: seen.append((SCOPE.dtype, in_stateless_scope())))
+        worker.start()
+        worker.join()
+        assert SCOPE.dtype == "float16" and in_stateless_scope()
+    assert seen == [(None, False)] and SCOPE.dtype is None

@@ -3,8 +3,8 @@
 handing it to an op) gives it cast to the compute dtype; the float32 variable itself is what tapes watch and
 optimizers update, and the cast's gradient brings the half-precision gradient back to float32.
 
-``SCOPE[0]`` is the dtype name variables are read as, or None (no casting). :meth:`Layer.__call__` compares it
-with the layer's ``_autocast_scope`` (its compute dtype when the policy is mixed, else None) and, when they
+``SCOPE.dtype`` (per thread) is the dtype name variables are read as, or None (no casting). :meth:`Layer.__call__`
+compares it with the layer's ``_autocast_scope`` (its compute dtype when the policy is mixed, else None) and, when they
 differ, calls :func:`call_in_scope` — so a float32 layer called inside a mixed one reads its variables as they
 are, as Keras 3's ``AutocastScope`` does.
 
@@ -19,11 +19,38 @@ are, as Keras 3's ``AutocastScope`` does.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 __all__ = ["SCOPE", "AutocastScope", "call_in_scope"]
 
-SCOPE: list[str | None] = [None]
+
+class _Scope(threading.local):
+    dtype: str | None = None  # per thread (tf.distribute runs replicas in threads)
+
+
+SCOPE = _Scope()
+
+# How many autocast or stateless scopes are active in all threads: while none is, a Keras variable read skips the
+# per-thread lookups (one list check on the float32 path). Changed under the lock.
+ACTIVE = [0]
+_LOCK = threading.Lock()
+
+
+def set_scope(dtype: str | None) -> str | None:
+    """Set this thread's autocast dtype; returns the previous one (give it back to restore)."""
+    previous = SCOPE.dtype
+    if (dtype is None) != (previous is None):
+        with _LOCK:
+            ACTIVE[0] += 1 if previous is None else -1
+    SCOPE.dtype = dtype
+    return previous
+
+
+def count_scope(delta: int) -> None:
+    """A stateless scope was entered (+1) or left (-1)."""
+    with _LOCK:
+        ACTIVE[0] += delta
 
 
 class AutocastScope:
@@ -38,12 +65,11 @@ class AutocastScope:
         self._previous: list[str | None] = []
 
     def __enter__(self) -> AutocastScope:
-        self._previous.append(SCOPE[0])
-        SCOPE[0] = self.dtype
+        self._previous.append(set_scope(self.dtype))
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        SCOPE[0] = self._previous.pop()
+        set_scope(self._previous.pop())
 
 
 def call_in_scope(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -54,12 +80,11 @@ def call_in_scope(layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
         from ..ops import core
 
         args = (_round_input(args[0], target, core),) + tuple(args[1:])
-    previous = SCOPE[0]
-    SCOPE[0] = layer._autocast_scope
+    previous = set_scope(layer._autocast_scope)
     try:
         outputs = layer.__call__(*args, **kwargs)
     finally:
-        SCOPE[0] = previous
+        set_scope(previous)
     if float32_compute:  # its float32 outputs in the compute dtype
         from .._nest import map_structure
         from ..ops import core

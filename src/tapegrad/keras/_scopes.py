@@ -45,8 +45,11 @@ __all__ = ["RematScope", "StatelessScope", "SymbolicScope", "device", "in_statel
            "name_scope", "remat", "version"]
 
 _LOCAL = threading.local()
-# The innermost StatelessScope (checked by every Keras variable read; see ``keras.variables``).
-STATELESS: list[Any] = [None]
+class _Stateless(threading.local):
+    scope: Any = None  # the innermost StatelessScope of this thread (every Keras variable read checks it)
+
+
+STATELESS = _Stateless()
 
 
 def version() -> str:
@@ -138,20 +141,26 @@ class StatelessScope:
         self.losses.append(loss)
 
     def __enter__(self) -> StatelessScope:
-        self._previous = STATELESS[0]
-        STATELESS[0] = self
+        from ._autocast import count_scope
+
+        self._previous = STATELESS.scope
+        STATELESS.scope = self
+        count_scope(1)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        STATELESS[0] = self._previous
+        from ._autocast import count_scope
+
+        STATELESS.scope = self._previous
+        count_scope(-1)
 
 
 def in_stateless_scope() -> bool:
-    return STATELESS[0] is not None
+    return STATELESS.scope is not None
 
 
 def get_stateless_scope() -> StatelessScope | None:
-    return STATELESS[0]
+    return STATELESS.scope
 
 
 class SymbolicScope:

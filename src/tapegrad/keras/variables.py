@@ -32,6 +32,7 @@ from .. import _dtypes
 from .._tensor import TensorShape, _TensorLike
 from .._tensor import Variable as _TGVariable
 from ..ops import core as _core
+from ._autocast import ACTIVE as _SCOPES_ACTIVE
 from ._autocast import SCOPE as _AUTOCAST
 from ._scopes import STATELESS as _STATELESS
 
@@ -89,20 +90,20 @@ class Variable(_TensorLike):
     # -- what ops and tapes see: the wrapped variable --------------------------------------------------------------
     def _autocasts(self) -> bool:
         """Inside a mixed-precision layer's call (``keras._autocast``), a floating variable is read cast."""
-        dt = _AUTOCAST[0]
+        dt = _AUTOCAST.dtype
         return dt is not None and self.autocast and self._var._value.dtype.kind in "fV" and dt != self._var.dtype.name
 
     def _scoped_read(self) -> Any:
         """The value inside a ``keras.StatelessScope`` (its mapped or assigned value) and/or a mixed-precision
         layer's call (cast to the compute dtype)."""
         value = self._var
-        scope = _STATELESS[0]
+        scope = _STATELESS.scope
         if scope is not None:
             mapped = scope.get_current_value(self)
             if mapped is not None:
                 value = mapped
-        if _AUTOCAST[0] is not None and self._autocasts():
-            value = _core.cast(value, _AUTOCAST[0])
+        if _AUTOCAST.dtype is not None and self._autocasts():
+            value = _core.cast(value, _AUTOCAST.dtype)
         return value
 
     @property
@@ -110,12 +111,12 @@ class Variable(_TensorLike):
         """The wrapped ``tapegrad.Variable`` (Keras 3: the backend variable); inside a mixed-precision layer's
         ``call``, its value cast to the compute dtype (Keras 3's autocast); inside a ``keras.StatelessScope``, the
         scope's value for it."""
-        if _AUTOCAST[0] is not None or _STATELESS[0] is not None:
+        if _SCOPES_ACTIVE[0]:  # an autocast or stateless scope in some thread: look at this thread's
             return self._scoped_read()
         return self._var
 
     def _dense(self) -> Any:  # the conversion hook ops use (``ops._common.to_tensor``)
-        if _AUTOCAST[0] is not None or _STATELESS[0] is not None:
+        if _SCOPES_ACTIVE[0]:  # an autocast or stateless scope in some thread: look at this thread's
             return self._scoped_read()
         return self._var
 
@@ -147,8 +148,8 @@ class Variable(_TensorLike):
     @property
     def dtype(self) -> str:  # type: ignore[override]
         """The dtype name; inside a mixed-precision layer's call, the compute dtype it is read as (Keras 3)."""
-        if _AUTOCAST[0] is not None and self._autocasts():
-            return _AUTOCAST[0]
+        if _SCOPES_ACTIVE[0] and _AUTOCAST.dtype is not None and self._autocasts():
+            return _AUTOCAST.dtype
         return self._var.dtype.name
 
     @property
@@ -172,7 +173,7 @@ class Variable(_TensorLike):
         self._var._trainable = bool(value)
 
     def numpy(self) -> Any:
-        if _STATELESS[0] is not None:
+        if _SCOPES_ACTIVE[0] and _STATELESS.scope is not None:
             return self._scoped_read().numpy()
         return self._var.numpy()
 
@@ -181,20 +182,20 @@ class Variable(_TensorLike):
 
     # -- assignment: Keras 3 returns the new value as a tensor --------------------------------------------------------
     def assign(self, value: Any) -> Any:
-        if _STATELESS[0] is not None:  # recorded in the scope; the variable keeps its value
-            _STATELESS[0].add_update((self, unwrap(value)))
-            return _STATELESS[0].get_current_value(self)
+        if _SCOPES_ACTIVE[0] and _STATELESS.scope is not None:  # recorded in the scope; the variable keeps its value
+            _STATELESS.scope.add_update((self, unwrap(value)))
+            return _STATELESS.scope.get_current_value(self)
         self._var.assign(_plain_value(value, self._var))
         return _core.identity(self._var)
 
     def assign_add(self, value: Any) -> Any:
-        if _STATELESS[0] is not None:
+        if _SCOPES_ACTIVE[0] and _STATELESS.scope is not None:
             return self.assign(self._scoped_read() + _plain_value(value, self._var))
         self._var.assign_add(_plain_value(value, self._var))
         return _core.identity(self._var)
 
     def assign_sub(self, value: Any) -> Any:
-        if _STATELESS[0] is not None:
+        if _SCOPES_ACTIVE[0] and _STATELESS.scope is not None:
             return self.assign(self._scoped_read() - _plain_value(value, self._var))
         self._var.assign_sub(_plain_value(value, self._var))
         return _core.identity(self._var)

@@ -587,7 +587,7 @@ class Layer(Module):
         if not getattr(self, "_tracking_ready", False):
             raise RuntimeError(f"Layer {type(self).__name__}.__init__ must call super().__init__() before the layer "
                                "is used.")
-        if _AUTOCAST_SCOPE[0] != self._autocast_scope:  # mixed precision: enter or leave the autocast scope
+        if _AUTOCAST_SCOPE.dtype != self._autocast_scope:  # mixed precision: enter or leave the autocast scope
             from .._autocast import call_in_scope
 
             return call_in_scope(self, args, kwargs)
