@@ -108,3 +108,32 @@ def test_conv_lstm_dropout_masks() -> None:
     layer.cell._mask = lambda like, rate: [tf.ones_like(like)] * 4
     np.testing.assert_allclose(layer(x, training=True).numpy(), plain.numpy(), rtol=1e-5, atol=1e-6)
     assert layer.get_config()["dropout"] == 0.4 and layer.recurrent_dropout == 0.3
+
+
+# tf.nn.RNNCellDropoutWrapper(SimpleRNNCell(3, ones, ones), input 0.5, output 0.7, state 0.6, seed=1) under
+# tf.random.set_seed(1), two steps on arange(8)/8: outputs and states recorded from TensorFlow 2.21
+_TF_DROPOUT_WRAPPER = [[[1.08799, 1.08799, 1.08799], [1.41694, 1.41694, 1.41694]],
+                       [[0.0, 1.26932, 0.0], [0.0, 0.0, 0.0]],
+                       [[1.21945, 1.21945, 1.21945], [1.42699, 1.42699, 0.0]],
+                       [[1.42269, 1.42269, 0.0], [0.0, 0.0, 1.66482]]]
+
+
+def test_rnn_cell_dropout_wrapper_masks_are_tfs() -> None:
+    tf.random.set_seed(1)
+    inner = keras.layers.SimpleRNNCell(3, kernel_initializer="ones", recurrent_initializer="ones")
+    cell = tf.nn.RNNCellDropoutWrapper(inner, input_keep_prob=0.5, output_keep_prob=0.7, state_keep_prob=0.6, seed=1)
+    state = [tf.zeros([2, 3])]
+    x = tf.constant(np.arange(8, dtype=np.float32).reshape(2, 4) / 8)
+    got = []
+    for _ in range(2):
+        out, state = cell(x, state)
+        got += [out.numpy(), state[0].numpy()]
+    np.testing.assert_allclose(np.stack(got), np.array(_TF_DROPOUT_WRAPPER), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        tf.nn.RNNCellDropoutWrapper(inner, input_keep_prob=1.5)
+    with pytest.raises(ValueError, match="dtype must be provided"):
+        tf.nn.RNNCellDropoutWrapper(inner, variational_recurrent=True)
+    varia = tf.nn.RNNCellDropoutWrapper(inner, output_keep_prob=0.5, variational_recurrent=True, dtype=tf.float32,
+                                        seed=2)
+    first = varia(x, [tf.zeros([2, 3])])[0].numpy() == 0
+    assert first.any() and (varia(x, [tf.zeros([2, 3])])[0].numpy() == 0).tolist() == first.tolist()  # same mask

@@ -12,7 +12,7 @@ experimental.__dict__.update(_collect("nn.experimental"))
 
 def __getattr__(name: str) -> object:
     # the Keras cell wrappers load Keras: only on first use (``import tapegrad`` stays light)
-    if name in ("RNNCellResidualWrapper", "RNNCellDeviceWrapper"):
+    if name in ("RNNCellResidualWrapper", "RNNCellDeviceWrapper", "RNNCellDropoutWrapper"):
         from .keras.layers import rnn_cell_wrappers
 
         return getattr(rnn_cell_wrappers, name)
