@@ -288,6 +288,9 @@ _ROW_BLOCK = 768
 
 def _mm_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``a (M, K) @ b (K, N)`` into ``out`` as a stack of row blocks (NumPy arrays, few output columns)."""
+    if a.dtype.itemsize == 2 and a.dtype.kind in "fV":  # float16/bfloat16: a float32 GEMM, rounded once
+        out[...] = np.matmul(a.astype(np.float32), b.astype(np.float32))
+        return out
     m = a.shape[0]
     nb = m // _ROW_BLOCK
     if nb < 2 or b.shape[1] > 32:
@@ -301,6 +304,8 @@ def _mm_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def _mm_sum_rows(at: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``at (K, M) @ b (M, N)`` (a sum over M rows) as a stack of row blocks whose partial products are added."""
+    if at.dtype.itemsize == 2 and at.dtype.kind in "fV":  # float16/bfloat16: a float32 GEMM, rounded once
+        return np.matmul(at.astype(np.float32), b.astype(np.float32)).astype(at.dtype)
     m = at.shape[1]
     nb = m // _ROW_BLOCK
     if nb < 2 or b.shape[1] > 32:

@@ -28,9 +28,11 @@ def _op_t(F: Any, x: Any, t: bool, adj: bool) -> Any:
 
 
 def _matmul_fwd(F: Any, a: Any, b: Any, ta: bool, tb: bool, aa: bool, ab: bool) -> Any:
-    if not (ta or tb or aa or ab) and a.dtype.kind != "V":  # the plain product: no transposition helpers
+    if not (ta or tb or aa or ab) and a.dtype.itemsize != 2:  # the plain product: no transposition helpers
         return F.matmul(a, b)
-    if a.dtype.kind == "V":  # bfloat16 (NumPy's matmul has no loop for it): float32 products, rounded once
+    if a.dtype.kind in "fV" and a.dtype.itemsize == 2:
+        # float16/bfloat16 (NumPy has no BLAS loop for them, and none at all for bfloat16): float32 products,
+        # rounded once — BLAS speed (float16's loop is ~50x slower than the float32 GEMM)
         return _matmul_fwd(F, a.astype(np.float32), b.astype(np.float32), ta, tb, aa, ab).astype(a.dtype)
     return F.matmul(_op_t(F, a, ta, aa), _op_t(F, b, tb, ab))
 
@@ -53,6 +55,10 @@ def _mm(F: Any, a: Any, b: Any) -> Any:
 
 def _matmul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     a, b = ins
+    if not F.is_diff and g.dtype.itemsize == 2 and g.dtype.kind in "fV":  # half: float32 GEMMs, rounded once
+        f32 = np.float32
+        ga, gb = _matmul_vjp(F, g.astype(f32), (a.astype(f32), b.astype(f32)), out, p, needs)
+        return (None if ga is None else ga.astype(g.dtype), None if gb is None else gb.astype(g.dtype))
     if p is _MATMUL_PLAIN and not F.is_diff and g.ndim == 2 and a.ndim == 2 and b.ndim == 2 \
             and g.dtype.kind == "f":
         # the everyday case (real matrices, no transposes, no batch axes): the two GEMMs without the helpers
