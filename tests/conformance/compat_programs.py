@@ -485,5 +485,15 @@ def v1_image_resize_both_alignments(tf: Any) -> Any:
                                               half_pixel_centers=True)
 
 
+@case
+def v1_metrics_refused_eagerly(tf: Any) -> Any:
+    return tf.compat.v1.metrics.accuracy([1, 0], [1, 1])
+
+
+@case
+def v1_layers_need_keras_2(tf: Any) -> Any:
+    return tf.compat.v1.layers.dense
+
+
 if __name__ == "__main__":
     _main(CASES)

@@ -75,7 +75,7 @@ def _resolve(path: str) -> Any:
 
         flags = absl_flags()
         return flags if path in ("flags", "app.flags") else getattr(flags, path.rsplit(".", 1)[1])
-    if path in MODULES:
+    if path in MODULES or path in ("layers", "nn.rnn_cell"):
         return _namespace(path)
     if path in ALIASES:
         target: Any = importlib.import_module("tapegrad")
@@ -86,12 +86,28 @@ def _resolve(path: str) -> Any:
                 raise AttributeError(f"tf.compat.v1.{path} is TF 2's tf.{ALIASES[path]}, which tapegrad does not "
                                      f"provide yet.") from None
         return target
+    if path.startswith("metrics.") and path in NAMES:
+        return _eager_refused_metric(path.split(".", 1)[1])
+    if path.startswith(("layers.", "nn.rnn_cell.")):  # Keras 2's; TF 2.21 with Keras 3 refuses them the same way
+        raise AttributeError(f"`{path.rsplit('.', 1)[1]}` is not available with Keras 3 (tf.compat.v1.{path} needs "
+                             f"Keras 2; use tf.keras layers).")
     if path in NAMES:
         graph_only = path in _GRAPH_ONLY or any(w in path for w in ("Session", "Hook", "queue_runner", "Queue"))
         why = ("it exists for TF 1's graph mode (sessions, feeds, queue runners); tapegrad runs eagerly, as TF 2"
                if graph_only else "tapegrad does not provide it")
         raise AttributeError(f"tf.compat.v1.{path} exists in TF 2.21, but {why}.")
     raise AttributeError(f"module 'tapegrad.compat.v1' has no attribute {path!r}")
+
+
+def _eager_refused_metric(name: str) -> Any:
+    """TF 1's streaming metrics (value and update op) exist for graph mode; TF 2 refuses them eagerly, and so does
+    tapegrad, with TF's RuntimeError (use ``tf.keras.metrics``)."""
+
+    def metric(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"tf.metrics.{name} is not supported when eager execution is enabled.")
+
+    metric.__name__ = metric.__qualname__ = name
+    return metric
 
 
 class _Namespace(types.ModuleType):
