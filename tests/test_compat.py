@@ -162,3 +162,21 @@ def test_v1_app_run_parses_absl_flags(tmp_path: Any) -> None:
     out = subprocess.run([sys.executable, str(prog), "--steps", "7", "--other=1", "rest"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "7 ['--other=1', 'rest'] True"
+
+
+def test_v1_summary_image_and_writer_bridge(tmp_path: Any) -> None:
+    s = tf.compat.v1.summary
+    from tapegrad._summary_pb import Summary, read_events
+
+    # (TF 2.21's eager ImageSummary kernel fails with UnimplementedError; tapegrad writes TF 1's PNG summary)
+    proto = Summary.FromString(s.image("im", tf.constant(np.linspace(-1.0, 1.0, 12).reshape(1, 2, 2, 3))).numpy())
+    value = proto.value[0]
+    assert value.tag == "im/image/0" and (value.image.height, value.image.width, value.image.colorspace) == (2, 2, 3)
+    png = tf.io.decode_png(value.image.encoded_image_string).numpy()
+    assert png.shape == (2, 2, 3) and png.min() == 1 and png.max() == 255
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default(step=4):
+        assert s.scalar("loss", 0.25).numpy() == b""  # written through the TF 2 writer, as TF
+    writer.flush()
+    events = [e for f in tmp_path.iterdir() for e in read_events(str(f)) if e.summary.value]
+    assert [(e.step, e.summary.value[0].tag) for e in events] == [(4, "loss")]

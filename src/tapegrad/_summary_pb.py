@@ -16,7 +16,7 @@ from __future__ import annotations
 from ._proto import Field, Message
 from .io_ops.tensor_proto import TensorProto
 
-__all__ = ["Event", "Summary", "SummaryMetadata", "SourceMetadata", "read_events"]
+__all__ = ["Event", "Summary", "SummaryMetadata", "SourceMetadata", "HistogramProto", "read_events"]
 
 
 class _PluginData(Message):
@@ -38,9 +38,34 @@ class SummaryMetadata(Message):
     PluginData = _PluginData
 
 
+class HistogramProto(Message):
+    """``tensorflow.HistogramProto``: TF 1's histogram summaries (min, max, count, sums, and bucket limits/counts)."""
+
+    _FULL_NAME = "tensorflow.HistogramProto"
+    _FIELDS = (Field("min", 1, "double"), Field("max", 2, "double"), Field("num", 3, "double"),
+               Field("sum", 4, "double"), Field("sum_squares", 5, "double"),
+               Field("bucket_limit", 6, "double", repeated=True), Field("bucket", 7, "double", repeated=True))
+
+
+class _Image(Message):
+    _FULL_NAME = "tensorflow.Summary.Image"
+    _FIELDS = (Field("height", 1, "int32"), Field("width", 2, "int32"), Field("colorspace", 3, "int32"),
+               Field("encoded_image_string", 4, "bytes"))
+
+
+class _Audio(Message):
+    _FULL_NAME = "tensorflow.Summary.Audio"
+    _FIELDS = (Field("sample_rate", 1, "float"), Field("num_channels", 2, "int64"),
+               Field("length_frames", 3, "int64"), Field("encoded_audio_string", 4, "bytes"),
+               Field("content_type", 5, "string"))
+
+
 class _Value(Message):
     _FULL_NAME = "tensorflow.Summary.Value"
     _FIELDS = (Field("tag", 1, "string"), Field("simple_value", 2, "float", oneof="value"),
+               Field("image", 4, "message", message=_Image, oneof="value"),
+               Field("histo", 5, "message", message=HistogramProto, oneof="value"),
+               Field("audio", 6, "message", message=_Audio, oneof="value"),
                Field("node_name", 7, "string"), Field("tensor", 8, "message", message=TensorProto, oneof="value"),
                Field("metadata", 9, "message", message=SummaryMetadata))
 
@@ -56,6 +81,8 @@ class Summary(Message):
     _FULL_NAME = "tensorflow.Summary"
     _FIELDS = (Field("value", 1, "message", repeated=True, message=_Value),)
     Value = _Value
+    Image = _Image
+    Audio = _Audio
 
 
 class SourceMetadata(Message):

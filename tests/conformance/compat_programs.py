@@ -495,5 +495,29 @@ def v1_layers_need_keras_2(tf: Any) -> Any:
     return tf.compat.v1.layers.dense
 
 
+@case
+def v1_summary_protos(tf: Any) -> Any:
+    s = tf.compat.v1.summary
+    noise = tf.constant(np.random.default_rng(0).normal(size=300))
+    return [v.numpy() for v in (
+        s.scalar("a", 1.5), s.scalar("i", tf.constant(3)), s.scalar("a", 2.0, family="fam"),
+        s.histogram("h", tf.constant([1.0, 2.0, -3.0, 0.0])),
+        s.histogram("h", tf.constant([[1.0, 2.0], [1e-13, 5e20]])),
+        s.histogram("e", tf.constant([], tf.float32)), s.histogram("n", noise), s.histogram("ints", [1, 1, 7, -2]),
+        s.text("t", tf.constant(["a", "b"])), s.tensor_summary("ts", tf.constant([1, 2])),
+        s.audio("au", tf.constant(np.linspace(-1, 1, 24).reshape(2, 6, 2).astype(np.float32)), 16000,
+                max_outputs=1))]
+
+
+@case
+def v1_summary_merge_refused(tf: Any) -> Any:
+    return tf.compat.v1.summary.merge_all()
+
+
+@case
+def v1_summary_file_writer_refused(tf: Any) -> Any:
+    return tf.compat.v1.summary.FileWriter("/tmp/unused")
+
+
 if __name__ == "__main__":
     _main(CASES)

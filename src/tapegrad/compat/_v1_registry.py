@@ -113,3 +113,6 @@ own("_v1_train", "train.checkpoint_exists", "train.get_checkpoint_mtimes", "trai
     "train.NewCheckpointReader", "train.generate_checkpoint_state_proto", "train.update_checkpoint_state",
     "train.summary_iterator", "train.noisy_linear_cosine_decay", "train.Checkpoint")
 own("_v1_misc", "app.run")
+own("_v1_summary", "summary.scalar", "summary.histogram", "summary.text", "summary.tensor_summary", "summary.image",
+    "summary.audio", "summary.merge", "summary.merge_all", "summary.FileWriter", "summary.get_summary_description",
+    "summary.Event", "summary.Summary")
