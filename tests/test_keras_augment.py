@@ -124,6 +124,10 @@ def test_elastic_transform_draws_advance_eagerly() -> None:
     assert not np.array_equal(a, b) and a.min() >= 0 and a.max() <= 255
     assert np.array_equal(L.RandomElasticTransform(seed=2)(x).numpy(), a)  # the same seed, the same field
     assert np.array_equal(L.RandomElasticTransform(factor=0.0, seed=2)(x).numpy(), x)  # never applied
+    # in Dataset.map the drawn sigma (so the blur kernel size) is symbolic: the field is blurred at run time
+    c = L.RandomElasticTransform(seed=2)
+    ds = tf.data.Dataset.from_tensors(x).repeat(2).map(lambda v: c(v, training=True))
+    assert all(np.allclose(e, d.numpy(), atol=1e-3) for e, d in zip((a, b), ds))
 
 
 def test_perspective_identity_and_ops() -> None:

@@ -28,6 +28,7 @@ normalization_...  ``RMSNormalization``, ``SpectralNormalization``
 spatial_3d         3-D pooling/padding/cropping/upsampling, ``Adaptive{Average,Max}Pooling1D/2D/3D``
 convolutional_...  ``ConvLSTM1D/2D/3D``
 attention_gqa      ``GroupQueryAttention``
+preprocessing_...  Keras's other augmentation layers, bounding boxes, ``STFTSpectrogram``, ``MelSpectrogram``
 =================  ==============================================================================================
 
 >>> import tapegrad as tf

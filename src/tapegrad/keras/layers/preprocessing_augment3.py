@@ -410,7 +410,11 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
         tiles = tg.reshape(padded, [n, gh, th, gw, tw, c])
         tiles = tg.reshape(tg.transpose(tiles, [0, 1, 3, 5, 2, 4]), [n, gh, gw, c, th * tw])
         levels = tg.clip_by_value(tg.cast(tiles, tg.int32), 0, 255)
-        hists = tg.reduce_sum(tg.one_hot(levels, 256), axis=-2)
+        # per-tile counts (Keras sums a one-hot; the counts are the same integers, a bincount is cheaper)
+        tiles_n = n * gh * gw * c
+        keys = levels + tg.reshape(tg.range(tiles_n, dtype=tg.int32) * 256, [n, gh, gw, c, 1])
+        hists = tg.reshape(tg.cast(tg.math.bincount(tg.reshape(keys, [-1]), minlength=tiles_n * 256), tg.float32),
+                           [n, gh, gw, c, 256])
         if self.clip_limit > 0:
             limit = tg.cast(self.clip_limit * (th * tw) / 256.0, hists.dtype)
             clipped = tg.clip_by_value(hists, 0.0, limit)

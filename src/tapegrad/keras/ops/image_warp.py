@@ -46,9 +46,33 @@ def _check_rank(images: Any) -> None:
                          f"input with shape: images.shape={tuple(images.shape)}")
 
 
-def _static(value: Any) -> np.ndarray:
-    """A Python/NumPy value of an argument that fixes shapes (kernel sizes), from a number, list or tensor."""
-    return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+def _static(value: Any) -> np.ndarray | None:
+    """A Python/NumPy value of an argument that fixes shapes (kernel sizes), from a number, list or tensor; None
+    for a symbolic tensor (inside a ``tf.data`` function)."""
+    try:
+        return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+    except AttributeError:
+        return None
+
+
+def _np_blur_fields(fields: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """``gaussian_blur`` of ``[n, h, w]`` fields with a ``6 * int(sigma) | 1`` square kernel, in NumPy (float32
+    kernel as Keras builds it; zero padding): for a sigma only known when the function runs."""
+    dt = fields.dtype
+    s = dt.type(sigma)
+    k = 6 * int(s) | 1
+    x = np.arange(k, dtype=dt) - dt.type((k - 1) / 2)
+    k1 = np.exp(dt.type(-0.5) * (x / s) ** 2)
+    k1 = k1 / k1.sum(dtype=dt)
+    kernel = np.outer(k1, k1).astype(dt)
+    r = (k - 1) // 2
+    padded = np.pad(fields, [(0, 0), (r, r), (r, r)])
+    h, w = fields.shape[1:]
+    out = np.zeros_like(fields)
+    for a in range(k):
+        for b in range(k):
+            out += kernel[a, b] * padded[:, a:a + h, b:b + w]
+    return out
 
 
 def _kernel1d(size: int, sigma: Any, dtype: Any) -> Any:
@@ -71,7 +95,10 @@ def gaussian_blur(images: Any, kernel_size: Any = (3, 3), sigma: Any = (1.0, 1.0
     x = convert(images)
     _check_rank(x)
     dt = x.dtype
-    k0, k1 = (int(v) for v in _static(kernel_size).reshape(2))
+    sizes = _static(kernel_size)
+    if sizes is None:
+        raise ValueError("gaussian_blur: `kernel_size` must be known when the function is traced (Python ints)")
+    k0, k1 = (int(v) for v in sizes.reshape(2))
     sg = tg.cast(convert(sigma), dt)
     single = len(x.shape) == 3
     if single:
@@ -171,7 +198,7 @@ def elastic_transform(images: Any, alpha: float = 20.0, sigma: float = 5.0, inte
     dt = x.dtype
     alpha_t = tg.cast(convert(alpha), dt)
     sigma_t = tg.cast(convert(sigma), dt)
-    k = 6 * int(_static(sigma)) | 1
+    static_sigma = _static(sigma)
     single = len(x.shape) == 3
     if single:
         x = tg.expand_dims(x, 0)
@@ -184,8 +211,13 @@ def elastic_transform(images: Any, alpha: float = 20.0, sigma: float = 5.0, inte
     # Keras draws both fields from the same seed: dx and dy are the same field
     dx = tg.random.stateless_normal((n, h, w), seed=pair, dtype=dt) * sigma_t
     dy = tg.random.stateless_normal((n, h, w), seed=pair, dtype=dt) * sigma_t
-    dx = tg.squeeze(gaussian_blur(tg.expand_dims(dx, c_axis), (k, k), tg.stack([sigma_t, sigma_t]), df), c_axis)
-    dy = tg.squeeze(gaussian_blur(tg.expand_dims(dy, c_axis), (k, k), tg.stack([sigma_t, sigma_t]), df), c_axis)
+    if static_sigma is not None:
+        k = 6 * int(static_sigma) | 1
+        dx = tg.squeeze(gaussian_blur(tg.expand_dims(dx, c_axis), (k, k), tg.stack([sigma_t, sigma_t]), df), c_axis)
+        dy = tg.squeeze(gaussian_blur(tg.expand_dims(dy, c_axis), (k, k), tg.stack([sigma_t, sigma_t]), df), c_axis)
+    else:  # a drawn sigma inside tf.data: the kernel size is only known at run time
+        dx = tg.ensure_shape(tg.numpy_function(_np_blur_fields, [dx, sigma_t], Tout=dt, stateful=False), (n, h, w))
+        dy = tg.ensure_shape(tg.numpy_function(_np_blur_fields, [dy, sigma_t], Tout=dt, stateful=False), (n, h, w))
     gx, gy = tg.meshgrid(tg.range(w, dtype=dt), tg.range(h, dtype=dt), indexing="xy")
     sx = gx[None] + alpha_t * dx
     sy = gy[None] + alpha_t * dy
