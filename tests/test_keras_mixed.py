@@ -202,3 +202,9 @@ def test_autocast_and_stateless_scopes_are_per_thread() -> None:
         worker.join()
         assert SCOPE.dtype == "float16" and in_stateless_scope()
     assert seen == [(None, False)] and SCOPE.dtype is None
+
+
+def test_an_empty_policy_map_is_kept() -> None:
+    pm = keras.dtype_policies.DTypePolicyMap("mixed_float16")
+    layer = keras.layers.Dense(2, dtype=pm)
+    assert layer.dtype_policy is pm and layer.compute_dtype == "float16" and len(pm) == 0

@@ -346,7 +346,8 @@ class Layer(Module):
     @property
     def dtype_policy(self) -> Any:
         """The layer's ``keras.DTypePolicy`` (or the ``DTypePolicyMap`` it was given)."""
-        return self.__dict__.get("_dtype_policy") or _layer_policy(self._dtype)
+        policy = self.__dict__.get("_dtype_policy")  # (an empty DTypePolicyMap is falsy)
+        return policy if policy is not None else _layer_policy(self._dtype)
 
     @dtype_policy.setter
     def dtype_policy(self, value: Any) -> None:
