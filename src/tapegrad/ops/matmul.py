@@ -28,9 +28,9 @@ def _op_t(F: Any, x: Any, t: bool, adj: bool) -> Any:
 
 
 def _matmul_fwd(F: Any, a: Any, b: Any, ta: bool, tb: bool, aa: bool, ab: bool) -> Any:
-    if not (ta or tb or aa or ab) and a.dtype.itemsize != 2:  # the plain product: no transposition helpers
+    if not (ta or tb or aa or ab) and a.dtype.kind != "V" and a.dtype is not _F16:  # the plain product
         return F.matmul(a, b)
-    if a.dtype.kind in "fV" and a.dtype.itemsize == 2:
+    if a.dtype.kind == "V" or a.dtype is _F16:
         # float16/bfloat16 (NumPy has no BLAS loop for them, and none at all for bfloat16): float32 products,
         # rounded once — BLAS speed (float16's loop is ~50x slower than the float32 GEMM)
         return _matmul_fwd(F, a.astype(np.float32), b.astype(np.float32), ta, tb, aa, ab).astype(a.dtype)
@@ -55,7 +55,7 @@ def _mm(F: Any, a: Any, b: Any) -> Any:
 
 def _matmul_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
     a, b = ins
-    if not F.is_diff and g.dtype.itemsize == 2 and g.dtype.kind in "fV":  # half: float32 GEMMs, rounded once
+    if type(g) is np.ndarray and (g.dtype is _F16 or g.dtype.kind == "V"):  # half: float32 GEMMs, rounded once
         f32 = np.float32
         ga, gb = _matmul_vjp(F, g.astype(f32), (a.astype(f32), b.astype(f32)), out, p, needs)
         return (None if ga is None else ga.astype(g.dtype), None if gb is None else gb.astype(g.dtype))
@@ -96,6 +96,7 @@ MATMUL = defop("matmul", _matmul_fwd, _matmul_vjp, _matmul_jvp, bilinear=True, t
          ref=lambda a, b: a.T @ b.conj().T, complex=True, name="transposed"),
 ])
 _MATMUL_PLAIN = {"ta": False, "tb": False, "aa": False, "ab": False}
+_F16 = np.dtype(np.float16)  # NumPy's built-in dtypes are singletons (a traced value's DType is never this)
 _nd = np.ndarray
 _np_matmul = np.matmul
 
