@@ -243,3 +243,12 @@ def test_dynamic_ragged_shape() -> None:
     with pytest.raises(ValueError, match="Index 1 is not uniform"):
         s[1]
     assert int(tf.rank(rt)) == 3 and int(tf.size(rt)) == 10
+
+
+def test_from_dense_in_a_compiled_function_follows_each_calls_values() -> None:
+    # the indices are computed by recorded ops (TF's where + gather_nd), not frozen at the first trace
+    g = tf.function(lambda x: tf.sparse.from_dense(x))
+    assert g(tf.constant([0.0, 0.0])).indices.numpy().tolist() == []
+    second = g(tf.constant([5.0, 0.0]))
+    assert second.indices.numpy().tolist() == [[0]] and second.values.numpy().tolist() == [5.0]
+    assert g(tf.constant([5.0, 3.0])).indices.numpy().tolist() == [[0], [1]]

@@ -428,11 +428,14 @@ def from_dense(tensor: Any, name: str | None = None) -> SparseTensor:
     >>> tf.sparse.from_dense(tf.constant([[0.0, 3.0], [4.0, 0.0]])).indices.numpy().tolist()
     [[0, 1], [1, 0]]
     """
+    from .comparison import not_equal
+    from .indexing import gather_nd, where
+
     t = core.convert_to_tensor(tensor)
-    idx = np.argwhere(t._value != 0).astype(np.int64)
-    vals = shape_ops.reshape(t, [-1])
-    flat = np.ravel_multi_index(tuple(idx.T), t._value.shape) if idx.size else np.zeros(0, np.int64)
-    return SparseTensor(make(idx, NUMPY), _take(vals, flat), make(np.asarray(t._value.shape, np.int64), NUMPY))
+    # TF's composition: recorded ops, so a compiled function computes the indices of each call's values (a NumPy
+    # argwhere here froze the first trace's indices into the program)
+    idx = where(not_equal(t, core.zeros_like(t)))
+    return SparseTensor(idx, gather_nd(t, idx), shape_ops.shape(t, out_type=_dtypes.int64))
 
 
 def reorder(sp_input: SparseTensor, name: str | None = None) -> SparseTensor:
