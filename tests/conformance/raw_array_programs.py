@@ -217,5 +217,34 @@ def data_format_ops(tf: Any) -> Any:
             outcome(lambda: r.DataFormatDimMap(x=[0], src_format="NHWC", dst_format="ABCD")))
 
 
+@case
+def unique_v2_and_grads(tf: Any) -> Any:
+    r = tf.raw_ops
+    m = tf.constant([[1, 2], [3, 4], [1, 2], [0, 0]])
+    return (r.UniqueV2(x=m, axis=[0]), r.UniqueV2(x=m, axis=tf.constant([1], tf.int64)),
+            r.UniqueWithCountsV2(x=[5, 1, 5, 5, 2], axis=tf.constant([], tf.int32)),
+            r.UniqueWithCountsV2(x=m, axis=[-2], out_idx=tf.int64), outcome(lambda: r.UniqueV2(x=m, axis=[2])),
+            r.TileGrad(input=tf.reshape(tf.range(24.0), [4, 6]), multiples=[2, 3]),
+            r.MirrorPadGrad(input=tf.reshape(tf.range(20.0), [4, 5]), paddings=[[1, 1], [1, 2]], mode="REFLECT"),
+            r.MirrorPadGrad(input=tf.reshape(tf.range(20.0), [4, 5]), paddings=[[1, 1], [1, 2]], mode="SYMMETRIC"),
+            r.ParallelConcat(values=[[[1, 2]], [[3, 4]]], shape=[2, 2]),
+            r.ToBool(input=[0, 0]), r.ToBool(input=tf.zeros([0])), r.ToBool(input=0.0), r.ToBool(input=3),
+            r.PopulationCount(x=tf.constant([7, -1, 0], tf.int8)),
+            r.PopulationCount(x=tf.constant([2**40 + 3], tf.int64)),
+            r.EditDistance(hypothesis_indices=[[0, 0], [0, 1], [1, 0]], hypothesis_values=["a", "b", "c"],
+                           hypothesis_shape=[2, 2], truth_indices=[[0, 0], [1, 0], [1, 1]],
+                           truth_values=["a", "c", "d"], truth_shape=[2, 2]),
+            r.EditDistance(hypothesis_indices=[[0, 0]], hypothesis_values=[1], hypothesis_shape=[1, 1],
+                           truth_indices=[[0, 0], [0, 1]], truth_values=[1, 2], truth_shape=[1, 2], normalize=False))
+
+
+@case
+def assert_print(tf: Any) -> Any:
+    r = tf.raw_ops
+    return (r.Assert(condition=True, data=[tf.constant([1, 2])]),
+            outcome(lambda: r.Assert(condition=[True, False], data=["x", tf.constant([1.5])])),
+            r.Print(input=[1, 2], data=[tf.constant([3])], message="m: "), r.PrintV2(input="printed"))
+
+
 if __name__ == "__main__":
     main(CASES)

@@ -138,6 +138,83 @@ def _unique(with_counts: bool) -> Impl:
     return impl
 
 
+def _unique_v2(with_counts: bool) -> Impl:
+    """``UniqueV2``/``UniqueWithCountsV2``: unique slices along ``axis`` (a 1-element vector; empty means the
+    flattened input), in order of first occurrence."""
+
+    def impl(x: Any, axis: Any, out_idx: Any) -> Any:
+        import tapegrad as tg
+
+        ax = _np(axis).reshape(-1).tolist()
+        v = _np(x)
+        if len(ax) > 1 or (ax and not -v.ndim <= ax[0] < max(v.ndim, 1)):
+            raise InvalidArgumentError(None, None, f"raw_ops.UniqueV2: axis must hold one dimension of x's rank "
+                                       f"{v.ndim} (or be empty), got {ax}.")
+        a = (ax[0] % v.ndim) if ax else 0
+        flat = v.reshape(-1) if not ax else np.moveaxis(v, a, 0)
+        rows = flat.reshape(flat.shape[0], -1)
+        _, first, inverse, counts = np.unique(rows, axis=0, return_index=True, return_inverse=True,
+                                              return_counts=True)
+        order = np.argsort(first, kind="stable")  # first-occurrence order, as TF
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        y = np.moveaxis(flat[np.sort(first)], 0, a) if ax else flat[np.sort(first)]
+        out = (tg.constant(y, x.dtype), tg.constant(rank[inverse.reshape(-1)], out_idx))
+        return out + (tg.constant(counts[order], out_idx),) if with_counts else out
+
+    return impl
+
+
+def _tile_grad(input: Any, multiples: Any) -> Any:  # noqa: A002
+    """The sum of the tiles (the gradient of ``Tile``)."""
+    import tapegrad as tg
+
+    m = _np(multiples).tolist()
+    shape = [d // k for d, k in zip(input.shape, m, strict=True)]
+    split = [v for pair in zip(m, shape, strict=True) for v in pair]
+    return tg.reduce_sum(tg.reshape(input, split), axis=list(range(0, 2 * len(m), 2)))
+
+
+def _mirror_pad_grad(input: Any, paddings: Any, mode: str) -> Any:  # noqa: A002
+    """The gradient of ``MirrorPad``: ``input`` folded back onto the unpadded shape."""
+    import tapegrad as tg
+
+    p = _np(paddings)
+    shape = [d - int(a) - int(b) for d, (a, b) in zip(input.shape, p, strict=True)]
+    x = tg.zeros(shape, input.dtype)
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = tg.pad(x, paddings, mode=mode)
+    return tape.gradient(y, x, output_gradients=input)
+
+
+def _parallel_concat(values: list[Any], shape: Any) -> Any:
+    import tapegrad as tg
+
+    out = tg.concat(values, axis=0)
+    want = list(shape)
+    if len(want) != len(out.shape) or any(w not in (None, -1, d) for w, d in zip(want, out.shape, strict=True)):
+        raise InvalidArgumentError(None, None, f"raw_ops.ParallelConcat: the result's shape {list(out.shape)} does "
+                                   f"not match shape={want}.")
+    return out
+
+
+def _to_bool(input: Any) -> Any:  # noqa: A002
+    import tapegrad as tg
+
+    v = _np(input)
+    return tg.constant(bool(v.size > 0) if v.ndim else bool(v != 0))
+
+
+def _edit_distance(hypothesis_indices: Any, hypothesis_values: Any, hypothesis_shape: Any, truth_indices: Any,
+                   truth_values: Any, truth_shape: Any, normalize: bool) -> Any:
+    import tapegrad as tg
+
+    hyp = tg.sparse.SparseTensor(hypothesis_indices, hypothesis_values, hypothesis_shape)
+    truth = tg.sparse.SparseTensor(truth_indices, truth_values, truth_shape)
+    return tg.edit_distance(hyp, truth, normalize=normalize)
+
+
 def _bound(side: str) -> Impl:
     def impl(sorted_inputs: Any, values: Any, out_type: Any) -> Any:
         import tapegrad as tg
@@ -345,6 +422,13 @@ OPS: dict[str, Impl] = {
     "OneHot": _one_hot,
     "Unique": _unique(False),
     "UniqueWithCounts": _unique(True),
+    "UniqueV2": _unique_v2(False),
+    "UniqueWithCountsV2": _unique_v2(True),
+    "TileGrad": _tile_grad,
+    "MirrorPadGrad": _mirror_pad_grad,
+    "ParallelConcat": _parallel_concat,
+    "ToBool": _to_bool,
+    "EditDistance": _edit_distance,
     "Identity": args(P("identity"), "input"),
     "IdentityN": args(P("identity_n"), "input"),
     "Snapshot": args(P("identity"), "input"),

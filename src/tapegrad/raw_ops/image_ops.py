@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ._table import Impl, args, kwargs, public
 
 P = public
@@ -55,6 +57,43 @@ def _no_op() -> None:
     return None
 
 
+def _summary(data: list[Any], summarize: int) -> str:
+    import numpy as np
+
+    def one(t: Any) -> str:
+        flat = np.asarray(t.numpy()).reshape(-1)
+        shown = flat if summarize < 0 else flat[:summarize]
+        text = " ".join(str(v) for v in shown.tolist())
+        return f"[{text}{'...' if shown.size < flat.size else ''}]"
+
+    return " ".join(one(t) for t in data)
+
+
+def _assert(condition: Any, data: list[Any], summarize: int) -> None:
+    from ..errors import InvalidArgumentError
+
+    if not bool(np.asarray(condition.numpy()).all()):
+        raise InvalidArgumentError(None, None, f"assertion failed: {_summary(data, summarize)}")
+
+
+def _print(input: Any, data: list[Any], message: str, first_n: int, summarize: int) -> Any:  # noqa: A002
+    import sys
+
+    print(message + _summary(data, summarize), file=sys.stderr)
+    return input
+
+
+def _print_v2(input: Any, output_stream: str, end: str) -> None:  # noqa: A002
+    import logging
+    import sys
+
+    import tapegrad as tg
+
+    streams = {"stderr": sys.stderr, "stdout": sys.stdout, "log(info)": logging.info,
+               "log(warning)": logging.warning, "log(error)": logging.error}
+    tg.print(input.numpy().decode(), output_stream=streams.get(output_stream, output_stream), end=end)
+
+
 def _encode_jpeg(image: Any, **attrs: Any) -> Any:
     import tapegrad as tg
 
@@ -95,4 +134,7 @@ OPS: dict[str, Impl] = {
                                     "num_bits", "narrow_range"),
     "Timestamp": args(P("timestamp")),
     "NoOp": _no_op,
+    "Assert": _assert,
+    "Print": _print,
+    "PrintV2": _print_v2,
 }

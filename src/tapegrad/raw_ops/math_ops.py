@@ -122,6 +122,18 @@ def _float_kernel(op: str, impl: Impl) -> Impl:
     return checked
 
 
+def _population_count(x: Any) -> Any:
+    """The number of set bits of each element (of its two's-complement bytes), as uint8."""
+    import tapegrad as tg
+
+    if not x.dtype.is_integer:
+        raise InvalidArgumentError(None, None, f"raw_ops.PopulationCount: x must be an integer tensor, got "
+                                   f"{x.dtype.name}.")
+    v = np.ascontiguousarray(np.asarray(x.numpy()))
+    bits = np.unpackbits(v.view(np.uint8).reshape(v.shape + (v.dtype.itemsize,)), axis=-1)
+    return tg.constant(bits.sum(axis=-1).astype(np.uint8))
+
+
 def _reduce(fn_name: str) -> Impl:
     fn = P(fn_name)
 
@@ -277,6 +289,7 @@ OPS.update({
     "InTopKV2": _in_top_k,
     "SobolSample": args(P("math.sobol_sample"), "dim", "num_results", "skip", "dtype"),
     "IsotonicRegression": _isotonic,
+    "PopulationCount": _population_count,
     "TanhGrad": _grad("tanh"),
     "SigmoidGrad": _grad("sigmoid"),
     "SqrtGrad": _grad("sqrt"),
