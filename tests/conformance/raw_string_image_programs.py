@@ -87,6 +87,25 @@ def colour_ops(tf: Any) -> Any:
 
 
 @case
+def resize_ops(tf: Any) -> Any:
+    r = tf.raw_ops
+    im = tf.reshape(tf.range(2 * 3 * 4 * 2, dtype=tf.float32), [2, 3, 4, 2])
+    out = []
+    for ac, hp in ((False, False), (True, False), (False, True)):
+        for size in ([5, 7], [2, 3], [3, 4]):
+            b = r.ResizeBilinear(images=im, size=size, align_corners=ac, half_pixel_centers=hp)
+            n = r.ResizeNearestNeighbor(images=im, size=size, align_corners=ac, half_pixel_centers=hp)
+            out += [b, n, r.ResizeBilinearGrad(grads=tf.ones_like(b), original_image=im, align_corners=ac,
+                                               half_pixel_centers=hp),
+                    r.ResizeNearestNeighborGrad(grads=tf.ones_like(n), size=[3, 4], align_corners=ac,
+                                                half_pixel_centers=hp)]
+    out += [r.ResizeNearestNeighbor(images=tf.cast(im, tf.int32), size=[6, 8]),
+            r.ResizeBilinear(images=tf.cast(im, tf.uint8), size=[4, 4]),
+            outcome(lambda: r.ResizeBilinear(images=im, size=[4, 4], align_corners=True, half_pixel_centers=True))]
+    return out
+
+
+@case
 def nms_ops(tf: Any) -> Any:
     r = tf.raw_ops
     boxes = tf.constant([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [0, 10.1, 1, 11.1],

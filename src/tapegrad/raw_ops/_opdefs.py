@@ -76,23 +76,27 @@ _A59 = ('bfloat16', 'float32', 'float16', 'float64', 'int8', 'int16', 'int32', '
 _A60 = ('int32', 'uint32', 'int64', 'uint64')
 _A61 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint16', 'uint32', 'uint64')
 _A62 = ('float32', 'float64', 'int32', 'uint8', 'int16', 'int8', 'int64', 'bfloat16', 'uint16', 'float16', 'uint32', 'uint64', 'qint8')
-_A63 = ('uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'uint64', 'int64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
-_A64 = ('uint8', 'int8', 'uint16', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
-_A65 = ('float32', 'float64', 'int32', 'uint8', 'int16', 'int8', 'complex64', 'int64', 'qint8', 'quint8', 'qint32', 'bfloat16', 'qint16', 'quint16', 'uint16', 'complex128', 'float16', 'uint32', 'uint64', 'bool')
-_A66 = ('int8', 'int32', 'int64')
-_A67 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'complex64', 'complex128')
-_A68 = ('float16', 'float32', 'float64', 'int32', 'int64')
-_A69 = ('int32', 'int64', 'uint32', 'uint64')
-_A70 = ('BYTE', 'UTF8_CHAR')
-_A71 = ('float32', 'float64', 'int32', 'int64', 'uint32', 'uint64')
-_A72 = ('bfloat16', 'float16', 'float32', 'float64', 'uint8', 'int8', 'uint16', 'int16', 'int32', 'int64', 'complex64', 'complex128', 'uint32', 'uint64')
-_A73 = ('int16', 'int32', 'int64', 'uint16')
-_A74 = ('float64', 'float32', 'complex64', 'complex128')
-_A75 = ('int32', 'int64', 'bfloat16', 'float16', 'float32', 'float64')
-_A76 = ('ignore', 'replace', 'strict')
-_A77 = ('UTF-8', 'UTF-16-BE', 'UTF-32-BE')
-_A78 = ('strict', 'replace', 'ignore')
-_A79 = ('float16', 'bfloat16', 'float32', 'float64', 'complex64', 'complex128')
+_A63 = ('int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'bfloat16', 'float16', 'float32', 'float64', 'bfloat16')
+_A64 = ('float32', 'bfloat16', 'float16', 'float64')
+_A65 = ('int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'float16', 'float32', 'float64', 'bfloat16')
+_A66 = ('uint8', 'int8', 'int32', 'float16', 'float32', 'float64', 'bfloat16')
+_A67 = ('uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'uint64', 'int64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
+_A68 = ('uint8', 'int8', 'uint16', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
+_A69 = ('float32', 'float64', 'int32', 'uint8', 'int16', 'int8', 'complex64', 'int64', 'qint8', 'quint8', 'qint32', 'bfloat16', 'qint16', 'quint16', 'uint16', 'complex128', 'float16', 'uint32', 'uint64', 'bool')
+_A70 = ('int8', 'int32', 'int64')
+_A71 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'complex64', 'complex128')
+_A72 = ('float16', 'float32', 'float64', 'int32', 'int64')
+_A73 = ('int32', 'int64', 'uint32', 'uint64')
+_A74 = ('BYTE', 'UTF8_CHAR')
+_A75 = ('float32', 'float64', 'int32', 'int64', 'uint32', 'uint64')
+_A76 = ('bfloat16', 'float16', 'float32', 'float64', 'uint8', 'int8', 'uint16', 'int16', 'int32', 'int64', 'complex64', 'complex128', 'uint32', 'uint64')
+_A77 = ('int16', 'int32', 'int64', 'uint16')
+_A78 = ('float64', 'float32', 'complex64', 'complex128')
+_A79 = ('int32', 'int64', 'bfloat16', 'float16', 'float32', 'float64')
+_A80 = ('ignore', 'replace', 'strict')
+_A81 = ('UTF-8', 'UTF-16-BE', 'UTF-32-BE')
+_A82 = ('strict', 'replace', 'ignore')
+_A83 = ('float16', 'bfloat16', 'float32', 'float64', 'complex64', 'complex128')
 
 TF_VERSION = '2.21.0'
 
@@ -386,6 +390,10 @@ OPDEFS = {
     'Relu6Grad': ((('gradients', REQ), ('features', REQ),), (('gradients', 'T', ''), ('features', 'T', ''),), {'T': ('type', _A31)}, (('backprops', False),)),
     'ReluGrad': ((('gradients', REQ), ('features', REQ),), (('gradients', 'T', ''), ('features', 'T', ''),), {'T': ('type', _A31)}, (('backprops', False),)),
     'Reshape': ((('tensor', REQ), ('shape', REQ),), (('tensor', 'T', ''), ('shape', 'Tshape', ''),), {'T': ('type', None), 'Tshape': ('type', _A6)}, (('output', False),)),
+    'ResizeBilinear': ((('images', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('images', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A63), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('resized_images', False),)),
+    'ResizeBilinearGrad': ((('grads', REQ), ('original_image', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('grads', '=float32', ''), ('original_image', 'T', ''),), {'T': ('type', _A64), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('output', False),)),
+    'ResizeNearestNeighbor': ((('images', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('images', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A65), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('resized_images', False),)),
+    'ResizeNearestNeighborGrad': ((('grads', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('grads', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A66), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('output', False),)),
     'ResourceApplyAdaMax': ((('var', REQ), ('m', REQ), ('v', REQ), ('beta1_power', REQ), ('lr', REQ), ('beta1', REQ), ('beta2', REQ), ('epsilon', REQ), ('grad', REQ), ('use_locking', False),), (('var', '=resource', ''), ('m', '=resource', ''), ('v', '=resource', ''), ('beta1_power', 'T', ''), ('lr', 'T', ''), ('beta1', 'T', ''), ('beta2', 'T', ''), ('epsilon', 'T', ''), ('grad', 'T', ''),), {'T': ('type', _A9), 'use_locking': ('bool', None)}, ()),
     'ResourceApplyAdadelta': ((('var', REQ), ('accum', REQ), ('accum_update', REQ), ('lr', REQ), ('rho', REQ), ('epsilon', REQ), ('grad', REQ), ('use_locking', False),), (('var', '=resource', ''), ('accum', '=resource', ''), ('accum_update', '=resource', ''), ('lr', 'T', ''), ('rho', 'T', ''), ('epsilon', 'T', ''), ('grad', 'T', ''),), {'T': ('type', _A9), 'use_locking': ('bool', None)}, ()),
     'ResourceApplyAdagrad': ((('var', REQ), ('accum', REQ), ('lr', REQ), ('grad', REQ), ('use_locking', False), ('update_slots', True),), (('var', '=resource', ''), ('accum', '=resource', ''), ('lr', 'T', ''), ('grad', 'T', ''),), {'T': ('type', _A9), 'use_locking': ('bool', None), 'update_slots': ('bool', None)}, ()),
@@ -431,9 +439,9 @@ OPDEFS = {
     'ResourceSparseApplyProximalGradientDescent': ((('var', REQ), ('alpha', REQ), ('l1', REQ), ('l2', REQ), ('grad', REQ), ('indices', REQ), ('use_locking', False),), (('var', '=resource', ''), ('alpha', 'T', ''), ('l1', 'T', ''), ('l2', 'T', ''), ('grad', 'T', ''), ('indices', 'Tindices', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A6), 'use_locking': ('bool', None)}, ()),
     'ResourceSparseApplyRMSProp': ((('var', REQ), ('ms', REQ), ('mom', REQ), ('lr', REQ), ('rho', REQ), ('momentum', REQ), ('epsilon', REQ), ('grad', REQ), ('indices', REQ), ('use_locking', False),), (('var', '=resource', ''), ('ms', '=resource', ''), ('mom', '=resource', ''), ('lr', 'T', ''), ('rho', 'T', ''), ('momentum', 'T', ''), ('epsilon', 'T', ''), ('grad', 'T', ''), ('indices', 'Tindices', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A6), 'use_locking': ('bool', None)}, ()),
     'ResourceStridedSliceAssign': ((('ref', REQ), ('begin', REQ), ('end', REQ), ('strides', REQ), ('value', REQ), ('begin_mask', 0), ('end_mask', 0), ('ellipsis_mask', 0), ('new_axis_mask', 0), ('shrink_axis_mask', 0),), (('ref', '=resource', ''), ('begin', 'Index', ''), ('end', 'Index', ''), ('strides', 'Index', ''), ('value', 'T', ''),), {'T': ('type', None), 'Index': ('type', _A6), 'begin_mask': ('int', None), 'end_mask': ('int', None), 'ellipsis_mask': ('int', None), 'new_axis_mask': ('int', None), 'shrink_axis_mask': ('int', None)}, ()),
-    'Reverse': ((('tensor', REQ), ('dims', REQ),), (('tensor', 'T', ''), ('dims', '=bool', ''),), {'T': ('type', _A63)}, (('output', False),)),
+    'Reverse': ((('tensor', REQ), ('dims', REQ),), (('tensor', 'T', ''), ('dims', '=bool', ''),), {'T': ('type', _A67)}, (('output', False),)),
     'ReverseSequence': ((('input', REQ), ('seq_lengths', REQ), ('seq_dim', REQ), ('batch_dim', 0),), (('input', 'T', ''), ('seq_lengths', 'Tlen', ''),), {'seq_dim': ('int', None), 'batch_dim': ('int', None), 'T': ('type', None), 'Tlen': ('type', _A6)}, (('output', False),)),
-    'ReverseV2': ((('tensor', REQ), ('axis', REQ),), (('tensor', 'T', ''), ('axis', 'Tidx', ''),), {'Tidx': ('type', _A6), 'T': ('type', _A64)}, (('output', False),)),
+    'ReverseV2': ((('tensor', REQ), ('axis', REQ),), (('tensor', 'T', ''), ('axis', 'Tidx', ''),), {'Tidx': ('type', _A6), 'T': ('type', _A68)}, (('output', False),)),
     'RightShift': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A26)}, (('z', False),)),
     'Rint': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A14)}, (('y', False),)),
     'Roll': ((('input', REQ), ('shift', REQ), ('axis', REQ),), (('input', 'T', ''), ('shift', 'Tshift', ''), ('axis', 'Taxis', ''),), {'T': ('type', None), 'Tshift': ('type', _A6), 'Taxis': ('type', _A6)}, (('output', False),)),
@@ -441,7 +449,7 @@ OPDEFS = {
     'Rsqrt': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A1)}, (('y', False),)),
     'RsqrtGrad': ((('y', REQ), ('dy', REQ),), (('y', 'T', ''), ('dy', 'T', ''),), {'T': ('type', _A1)}, (('z', False),)),
     'ScatterNd': ((('indices', REQ), ('updates', REQ), ('shape', REQ), ('bad_indices_policy', ''),), (('indices', 'Tindices', ''), ('updates', 'T', ''), ('shape', 'Tindices', ''),), {'T': ('type', None), 'Tindices': ('type', _A11), 'bad_indices_policy': ('string', None)}, (('output', False),)),
-    'ScatterNdNonAliasingAdd': ((('input', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('input', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', _A65), 'Tindices': ('type', _A6), 'bad_indices_policy': ('string', None)}, (('output', False),)),
+    'ScatterNdNonAliasingAdd': ((('input', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('input', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', _A69), 'Tindices': ('type', _A6), 'bad_indices_policy': ('string', None)}, (('output', False),)),
     'SegmentMax': ((('data', REQ), ('segment_ids', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''),), {'T': ('type', _A31), 'Tindices': ('type', _A6)}, (('output', False),)),
     'SegmentMean': ((('data', REQ), ('segment_ids', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A6)}, (('output', False),)),
     'SegmentMin': ((('data', REQ), ('segment_ids', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''),), {'T': ('type', _A31), 'Tindices': ('type', _A6)}, (('output', False),)),
@@ -475,20 +483,20 @@ OPDEFS = {
     'SparseSoftmaxCrossEntropyWithLogits': ((('features', REQ), ('labels', REQ),), (('features', 'T', ''), ('labels', 'Tlabels', ''),), {'T': ('type', _A17), 'Tlabels': ('type', _A6)}, (('loss', False), ('backprop', False),)),
     'Spence': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A14)}, (('y', False),)),
     'Split': ((('axis', REQ), ('value', REQ), ('num_split', REQ),), (('axis', '=int32', ''), ('value', 'T', ''),), {'num_split': ('int', None), 'T': ('type', None)}, (('output', True),)),
-    'SplitV': ((('value', REQ), ('size_splits', REQ), ('axis', REQ), ('num_split', REQ),), (('value', 'T', ''), ('size_splits', 'Tlen', ''), ('axis', '=int32', ''),), {'num_split': ('int', None), 'T': ('type', None), 'Tlen': ('type', _A66)}, (('output', True),)),
+    'SplitV': ((('value', REQ), ('size_splits', REQ), ('axis', REQ), ('num_split', REQ),), (('value', 'T', ''), ('size_splits', 'Tlen', ''), ('axis', '=int32', ''),), {'num_split': ('int', None), 'T': ('type', None), 'Tlen': ('type', _A70)}, (('output', True),)),
     'Sqrt': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A1)}, (('y', False),)),
     'SqrtGrad': ((('y', REQ), ('dy', REQ),), (('y', 'T', ''), ('dy', 'T', ''),), {'T': ('type', _A1)}, (('z', False),)),
-    'Square': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A67)}, (('y', False),)),
+    'Square': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A71)}, (('y', False),)),
     'SquaredDifference': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A20)}, (('z', False),)),
     'Squeeze': ((('input', REQ), ('axis', ()),), (('input', 'T', ''),), {'T': ('type', None), 'axis': ('list(int)', None)}, (('output', False),)),
     'StatelessMultinomial': ((('logits', REQ), ('num_samples', REQ), ('seed', REQ), ('output_dtype', DT('int64')),), (('logits', 'T', ''), ('num_samples', '=int32', ''), ('seed', 'Tseed', ''),), {'T': ('type', _A31), 'Tseed': ('type', _A6), 'output_dtype': ('type', _A6)}, (('output', False),)),
     'StatelessParameterizedTruncatedNormal': ((('shape', REQ), ('seed', REQ), ('means', REQ), ('stddevs', REQ), ('minvals', REQ), ('maxvals', REQ),), (('shape', 'S', ''), ('seed', 'Tseed', ''), ('means', 'dtype', ''), ('stddevs', 'dtype', ''), ('minvals', 'dtype', ''), ('maxvals', 'dtype', ''),), {'S': ('type', _A6), 'Tseed': ('type', _A6), 'dtype': ('type', _A27)}, (('output', False),)),
-    'StatelessRandomBinomial': ((('shape', REQ), ('seed', REQ), ('counts', REQ), ('probs', REQ), ('dtype', DT('int64')),), (('shape', 'S', ''), ('seed', 'Tseed', ''), ('counts', 'T', ''), ('probs', 'T', ''),), {'S': ('type', _A6), 'Tseed': ('type', _A6), 'T': ('type', _A68), 'dtype': ('type', _A68)}, (('output', False),)),
+    'StatelessRandomBinomial': ((('shape', REQ), ('seed', REQ), ('counts', REQ), ('probs', REQ), ('dtype', DT('int64')),), (('shape', 'S', ''), ('seed', 'Tseed', ''), ('counts', 'T', ''), ('probs', 'T', ''),), {'S': ('type', _A6), 'Tseed': ('type', _A6), 'T': ('type', _A72), 'dtype': ('type', _A72)}, (('output', False),)),
     'StatelessRandomGammaV2': ((('shape', REQ), ('seed', REQ), ('alpha', REQ),), (('shape', 'T', ''), ('seed', 'Tseed', ''), ('alpha', 'dtype', ''),), {'dtype': ('type', _A27), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StatelessRandomNormal': ((('shape', REQ), ('seed', REQ), ('dtype', DT('float32')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A17), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
-    'StatelessRandomPoisson': ((('shape', REQ), ('seed', REQ), ('lam', REQ), ('dtype', REQ),), (('shape', 'T', ''), ('seed', 'Tseed', ''), ('lam', 'Rtype', ''),), {'Rtype': ('type', _A68), 'dtype': ('type', _A68), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
+    'StatelessRandomPoisson': ((('shape', REQ), ('seed', REQ), ('lam', REQ), ('dtype', REQ),), (('shape', 'T', ''), ('seed', 'Tseed', ''), ('lam', 'Rtype', ''),), {'Rtype': ('type', _A72), 'dtype': ('type', _A72), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StatelessRandomUniform': ((('shape', REQ), ('seed', REQ), ('dtype', DT('float32')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A17), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
-    'StatelessRandomUniformFullInt': ((('shape', REQ), ('seed', REQ), ('dtype', DT('uint64')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A69), 'T': ('type', _A6), 'Tseed': ('type', _A69)}, (('output', False),)),
+    'StatelessRandomUniformFullInt': ((('shape', REQ), ('seed', REQ), ('dtype', DT('uint64')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A73), 'T': ('type', _A6), 'Tseed': ('type', _A73)}, (('output', False),)),
     'StatelessRandomUniformInt': ((('shape', REQ), ('seed', REQ), ('minval', REQ), ('maxval', REQ),), (('shape', 'T', ''), ('seed', 'Tseed', ''), ('minval', 'dtype', ''), ('maxval', 'dtype', ''),), {'dtype': ('type', _A6), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StatelessTruncatedNormal': ((('shape', REQ), ('seed', REQ), ('dtype', DT('float32')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A17), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StaticRegexFullMatch': ((('input', REQ), ('pattern', REQ),), (('input', '=string', ''),), {'pattern': ('string', None)}, (('output', False),)),
@@ -498,17 +506,17 @@ OPDEFS = {
     'StridedSliceGrad': ((('shape', REQ), ('begin', REQ), ('end', REQ), ('strides', REQ), ('dy', REQ), ('begin_mask', 0), ('end_mask', 0), ('ellipsis_mask', 0), ('new_axis_mask', 0), ('shrink_axis_mask', 0),), (('shape', 'Index', ''), ('begin', 'Index', ''), ('end', 'Index', ''), ('strides', 'Index', ''), ('dy', 'T', ''),), {'T': ('type', None), 'Index': ('type', _A6), 'begin_mask': ('int', None), 'end_mask': ('int', None), 'ellipsis_mask': ('int', None), 'new_axis_mask': ('int', None), 'shrink_axis_mask': ('int', None)}, (('output', False),)),
     'StringFormat': ((('inputs', REQ), ('template', '%s'), ('placeholder', '%s'), ('summarize', 3),), (('inputs', 'T', 'T'),), {'T': ('list(type)', None), 'template': ('string', None), 'placeholder': ('string', None), 'summarize': ('int', None)}, (('output', False),)),
     'StringJoin': ((('inputs', REQ), ('separator', ''),), (('inputs', '=string', 'N'),), {'N': ('int', None), 'separator': ('string', None)}, (('output', False),)),
-    'StringLength': ((('input', REQ), ('unit', 'BYTE'),), (('input', '=string', ''),), {'unit': ('string', _A70)}, (('output', False),)),
+    'StringLength': ((('input', REQ), ('unit', 'BYTE'),), (('input', '=string', ''),), {'unit': ('string', _A74)}, (('output', False),)),
     'StringLower': ((('input', REQ), ('encoding', ''),), (('input', '=string', ''),), {'encoding': ('string', None)}, (('output', False),)),
     'StringSplitV2': ((('input', REQ), ('sep', REQ), ('maxsplit', -1),), (('input', '=string', ''), ('sep', '=string', ''),), {'maxsplit': ('int', None)}, (('indices', False), ('values', False), ('shape', False),)),
     'StringStrip': ((('input', REQ),), (('input', '=string', ''),), {}, (('output', False),)),
     'StringToHashBucket': ((('string_tensor', REQ), ('num_buckets', REQ),), (('string_tensor', '=string', ''),), {'num_buckets': ('int', None)}, (('output', False),)),
     'StringToHashBucketFast': ((('input', REQ), ('num_buckets', REQ),), (('input', '=string', ''),), {'num_buckets': ('int', None)}, (('output', False),)),
     'StringToHashBucketStrong': ((('input', REQ), ('num_buckets', REQ), ('key', REQ),), (('input', '=string', ''),), {'num_buckets': ('int', None), 'key': ('list(int)', None)}, (('output', False),)),
-    'StringToNumber': ((('string_tensor', REQ), ('out_type', DT('float32')),), (('string_tensor', '=string', ''),), {'out_type': ('type', _A71)}, (('output', False),)),
+    'StringToNumber': ((('string_tensor', REQ), ('out_type', DT('float32')),), (('string_tensor', '=string', ''),), {'out_type': ('type', _A75)}, (('output', False),)),
     'StringUpper': ((('input', REQ), ('encoding', ''),), (('input', '=string', ''),), {'encoding': ('string', None)}, (('output', False),)),
-    'Sub': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A72)}, (('z', False),)),
-    'Substr': ((('input', REQ), ('pos', REQ), ('len', REQ), ('unit', 'BYTE'),), (('input', '=string', ''), ('pos', 'T', ''), ('len', 'T', ''),), {'T': ('type', _A6), 'unit': ('string', _A70)}, (('output', False),)),
+    'Sub': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A76)}, (('z', False),)),
+    'Substr': ((('input', REQ), ('pos', REQ), ('len', REQ), ('unit', 'BYTE'),), (('input', '=string', ''), ('pos', 'T', ''), ('len', 'T', ''),), {'T': ('type', _A6), 'unit': ('string', _A74)}, (('output', False),)),
     'Sum': ((('input', REQ), ('axis', REQ), ('keep_dims', False),), (('input', 'T', ''), ('axis', 'Tidx', ''),), {'keep_dims': ('bool', None), 'T': ('type', _A9), 'Tidx': ('type', _A6)}, (('output', False),)),
     'Svd': ((('input', REQ), ('compute_uv', True), ('full_matrices', False),), (('input', 'T', ''),), {'compute_uv': ('bool', None), 'full_matrices': ('bool', None), 'T': ('type', _A19)}, (('s', False), ('u', False), ('v', False),)),
     'Tan': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A1)}, (('y', False),)),
@@ -518,7 +526,7 @@ OPDEFS = {
     'TensorScatterMax': ((('tensor', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('tensor', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', None), 'Tindices': ('type', _A6), 'bad_indices_policy': ('string', None)}, (('output', False),)),
     'TensorScatterMin': ((('tensor', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('tensor', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', None), 'Tindices': ('type', _A6), 'bad_indices_policy': ('string', None)}, (('output', False),)),
     'TensorScatterSub': ((('tensor', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('tensor', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', None), 'Tindices': ('type', _A6), 'bad_indices_policy': ('string', None)}, (('output', False),)),
-    'TensorScatterUpdate': ((('tensor', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('tensor', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', None), 'Tindices': ('type', _A73), 'bad_indices_policy': ('string', None)}, (('output', False),)),
+    'TensorScatterUpdate': ((('tensor', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('tensor', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', None), 'Tindices': ('type', _A77), 'bad_indices_policy': ('string', None)}, (('output', False),)),
     'TensorStridedSliceUpdate': ((('input', REQ), ('begin', REQ), ('end', REQ), ('strides', REQ), ('value', REQ), ('begin_mask', 0), ('end_mask', 0), ('ellipsis_mask', 0), ('new_axis_mask', 0), ('shrink_axis_mask', 0),), (('input', 'T', ''), ('begin', 'Index', ''), ('end', 'Index', ''), ('strides', 'Index', ''), ('value', 'T', ''),), {'T': ('type', None), 'Index': ('type', _A6), 'begin_mask': ('int', None), 'end_mask': ('int', None), 'ellipsis_mask': ('int', None), 'new_axis_mask': ('int', None), 'shrink_axis_mask': ('int', None)}, (('output', False),)),
     'Tile': ((('input', REQ), ('multiples', REQ),), (('input', 'T', ''), ('multiples', 'Tmultiples', ''),), {'T': ('type', None), 'Tmultiples': ('type', _A6)}, (('output', False),)),
     'TileGrad': ((('input', REQ), ('multiples', REQ),), (('input', 'T', ''), ('multiples', '=int32', ''),), {'T': ('type', None)}, (('output', False),)),
@@ -526,13 +534,13 @@ OPDEFS = {
     'ToBool': ((('input', REQ),), (('input', 'T', ''),), {'T': ('type', None)}, (('output', False),)),
     'TopKV2': ((('input', REQ), ('k', REQ), ('sorted', True), ('index_type', DT('int32')),), (('input', 'T', ''), ('k', 'Tk', ''),), {'sorted': ('bool', None), 'T': ('type', _A31), 'Tk': ('type', _A11), 'index_type': ('type', _A11)}, (('values', False), ('indices', False),)),
     'Transpose': ((('x', REQ), ('perm', REQ),), (('x', 'T', ''), ('perm', 'Tperm', ''),), {'T': ('type', None), 'Tperm': ('type', _A6)}, (('y', False),)),
-    'TridiagonalMatMul': ((('superdiag', REQ), ('maindiag', REQ), ('subdiag', REQ), ('rhs', REQ),), (('superdiag', 'T', ''), ('maindiag', 'T', ''), ('subdiag', 'T', ''), ('rhs', 'T', ''),), {'T': ('type', _A74)}, (('output', False),)),
-    'TridiagonalSolve': ((('diagonals', REQ), ('rhs', REQ), ('partial_pivoting', True), ('perturb_singular', False),), (('diagonals', 'T', ''), ('rhs', 'T', ''),), {'partial_pivoting': ('bool', None), 'perturb_singular': ('bool', None), 'T': ('type', _A74)}, (('output', False),)),
+    'TridiagonalMatMul': ((('superdiag', REQ), ('maindiag', REQ), ('subdiag', REQ), ('rhs', REQ),), (('superdiag', 'T', ''), ('maindiag', 'T', ''), ('subdiag', 'T', ''), ('rhs', 'T', ''),), {'T': ('type', _A78)}, (('output', False),)),
+    'TridiagonalSolve': ((('diagonals', REQ), ('rhs', REQ), ('partial_pivoting', True), ('perturb_singular', False),), (('diagonals', 'T', ''), ('rhs', 'T', ''),), {'partial_pivoting': ('bool', None), 'perturb_singular': ('bool', None), 'T': ('type', _A78)}, (('output', False),)),
     'TruncateDiv': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A37)}, (('z', False),)),
-    'TruncateMod': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A75)}, (('z', False),)),
+    'TruncateMod': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A79)}, (('z', False),)),
     'TruncatedNormal': ((('shape', REQ), ('dtype', REQ), ('seed', 0), ('seed2', 0),), (('shape', 'T', ''),), {'seed': ('int', None), 'seed2': ('int', None), 'dtype': ('type', _A17), 'T': ('type', _A6)}, (('output', False),)),
-    'UnicodeEncode': ((('input_values', REQ), ('input_splits', REQ), ('output_encoding', REQ), ('errors', 'replace'), ('replacement_char', 65533),), (('input_values', '=int32', ''), ('input_splits', 'Tsplits', ''),), {'errors': ('string', _A76), 'output_encoding': ('string', _A77), 'replacement_char': ('int', None), 'Tsplits': ('type', _A6)}, (('output', False),)),
-    'UnicodeTranscode': ((('input', REQ), ('input_encoding', REQ), ('output_encoding', REQ), ('errors', 'replace'), ('replacement_char', 65533), ('replace_control_characters', False),), (('input', '=string', ''),), {'input_encoding': ('string', None), 'output_encoding': ('string', _A77), 'errors': ('string', _A78), 'replacement_char': ('int', None), 'replace_control_characters': ('bool', None)}, (('output', False),)),
+    'UnicodeEncode': ((('input_values', REQ), ('input_splits', REQ), ('output_encoding', REQ), ('errors', 'replace'), ('replacement_char', 65533),), (('input_values', '=int32', ''), ('input_splits', 'Tsplits', ''),), {'errors': ('string', _A80), 'output_encoding': ('string', _A81), 'replacement_char': ('int', None), 'Tsplits': ('type', _A6)}, (('output', False),)),
+    'UnicodeTranscode': ((('input', REQ), ('input_encoding', REQ), ('output_encoding', REQ), ('errors', 'replace'), ('replacement_char', 65533), ('replace_control_characters', False),), (('input', '=string', ''),), {'input_encoding': ('string', None), 'output_encoding': ('string', _A81), 'errors': ('string', _A82), 'replacement_char': ('int', None), 'replace_control_characters': ('bool', None)}, (('output', False),)),
     'Unique': ((('x', REQ), ('out_idx', DT('int32')),), (('x', 'T', ''),), {'T': ('type', None), 'out_idx': ('type', _A6)}, (('y', False), ('idx', False),)),
     'UniqueV2': ((('x', REQ), ('axis', REQ), ('out_idx', DT('int32')),), (('x', 'T', ''), ('axis', 'Taxis', ''),), {'T': ('type', None), 'Taxis': ('type', _A6), 'out_idx': ('type', _A6)}, (('y', False), ('idx', False),)),
     'UniqueWithCounts': ((('x', REQ), ('out_idx', DT('int32')),), (('x', 'T', ''),), {'T': ('type', None), 'out_idx': ('type', _A6)}, (('y', False), ('idx', False), ('count', False),)),
@@ -546,11 +554,11 @@ OPDEFS = {
     'UnsortedSegmentSum': ((('data', REQ), ('segment_ids', REQ), ('num_segments', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''), ('num_segments', 'Tnumsegments', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A11), 'Tnumsegments': ('type', _A6)}, (('output', False),)),
     'UpperBound': ((('sorted_inputs', REQ), ('values', REQ), ('out_type', DT('int32')),), (('sorted_inputs', 'T', ''), ('values', 'T', ''),), {'T': ('type', None), 'out_type': ('type', _A6)}, (('output', False),)),
     'VariableShape': ((('input', REQ), ('out_type', DT('int32')),), (('input', '=resource', ''),), {'out_type': ('type', _A6)}, (('output', False),)),
-    'Where': ((('condition', REQ),), (('condition', 'T', ''),), {'T': ('type', _A65)}, (('index', False),)),
+    'Where': ((('condition', REQ),), (('condition', 'T', ''),), {'T': ('type', _A69)}, (('index', False),)),
     'WriteFile': ((('filename', REQ), ('contents', REQ),), (('filename', '=string', ''), ('contents', '=string', ''),), {}, ()),
-    'Xdivy': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A79)}, (('z', False),)),
-    'Xlog1py': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A79)}, (('z', False),)),
-    'Xlogy': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A79)}, (('z', False),)),
+    'Xdivy': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A83)}, (('z', False),)),
+    'Xlog1py': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A83)}, (('z', False),)),
+    'Xlogy': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A83)}, (('z', False),)),
     'ZerosLike': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', None)}, (('y', False),)),
     'Zeta': ((('x', REQ), ('q', REQ),), (('x', 'T', ''), ('q', 'T', ''),), {'T': ('type', _A8)}, (('z', False),)),
 }
@@ -1200,10 +1208,6 @@ OTHER_OPS = (
     'ResizeArea',
     'ResizeBicubic',
     'ResizeBicubicGrad',
-    'ResizeBilinear',
-    'ResizeBilinearGrad',
-    'ResizeNearestNeighbor',
-    'ResizeNearestNeighborGrad',
     'ResourceAccumulatorApplyGradient',
     'ResourceAccumulatorNumAccumulated',
     'ResourceAccumulatorSetGlobalStep',

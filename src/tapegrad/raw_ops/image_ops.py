@@ -33,6 +33,81 @@ def _nms_v5(boxes: Any, scores: Any, max_output_size: Any, iou_threshold: Any, s
     return idx, sc, n
 
 
+def _source(out: int, size: int, align_corners: bool, half_pixel: bool) -> tuple[np.ndarray, float]:
+    """TF's legacy resize coordinate mapping: each output index's source coordinate along one axis."""
+    scale = (size - 1) / (out - 1) if align_corners and out > 1 else size / out
+    dst = np.arange(out, dtype=np.float64)
+    return ((dst + 0.5) * scale - 0.5 if half_pixel else dst * scale), scale
+
+
+def _resize_check(op: str, images: Any, size: Any, align_corners: bool, half_pixel_centers: bool) -> list[int]:
+    from ..errors import InvalidArgumentError
+
+    if align_corners and half_pixel_centers:
+        raise InvalidArgumentError(None, None, f"raw_ops.{op}: align_corners and half_pixel_centers cannot both "
+                                   "be true.")
+    hw = [int(v) for v in np.asarray(size.numpy()).reshape(-1)]
+    if len(images.shape) != 4 or len(hw) != 2 or min(hw) <= 0:
+        raise InvalidArgumentError(None, None, f"raw_ops.{op}: images must be 4-D NHWC and size two positive "
+                                   f"ints, got shape {list(images.shape)} and size {hw}.")
+    return hw
+
+
+def _resize_bilinear(images: Any, size: Any, align_corners: bool, half_pixel_centers: bool) -> Any:
+    """``ResizeBilinear`` with TF's legacy corner conventions (float32 output, differentiable in ``images``)."""
+    import tapegrad as tg
+
+    hw = _resize_check("ResizeBilinear", images, size, align_corners, half_pixel_centers)
+    x = tg.cast(images, tg.float32)
+    for axis, out in ((1, hw[0]), (2, hw[1])):
+        n = int(x.shape[axis])
+        src, _ = _source(out, n, align_corners, half_pixel_centers)
+        lo = np.floor(src)
+        frac = (src - lo).astype(np.float32)
+        lo_i = np.clip(lo, 0, n - 1).astype(np.int32)
+        hi_i = np.clip(np.ceil(src) if half_pixel_centers else lo + 1, 0, n - 1).astype(np.int32)
+        w = tg.reshape(tg.constant(frac), [-1] + [1] * (3 - axis))
+        a, b = tg.gather(x, lo_i, axis=axis), tg.gather(x, hi_i, axis=axis)
+        x = a + (b - a) * w
+    return x
+
+
+def _resize_nearest(images: Any, size: Any, align_corners: bool, half_pixel_centers: bool) -> Any:
+    import tapegrad as tg
+
+    hw = _resize_check("ResizeNearestNeighbor", images, size, align_corners, half_pixel_centers)
+    x = images
+    for axis, out in ((1, hw[0]), (2, hw[1])):
+        n = int(x.shape[axis])
+        _, scale = _source(out, n, align_corners, False)
+        dst = np.arange(out, dtype=np.float64)
+        src = (dst + 0.5) * scale if half_pixel_centers else dst * scale
+        idx = np.floor(src + 0.5) if align_corners else np.floor(src)  # (C's roundf: halves away from zero)
+        x = tg.gather(x, np.minimum(idx, n - 1).astype(np.int32), axis=axis)
+    return x
+
+
+def _resize_bilinear_grad(grads: Any, original_image: Any, align_corners: bool, half_pixel_centers: bool) -> Any:
+    import tapegrad as tg
+
+    x = tg.zeros(tg.shape(original_image), tg.float32)
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = _resize_bilinear(x, tg.constant(list(grads.shape[1:3])), align_corners, half_pixel_centers)
+    return tg.cast(tape.gradient(y, x, output_gradients=grads), original_image.dtype)
+
+
+def _resize_nearest_grad(grads: Any, size: Any, align_corners: bool, half_pixel_centers: bool) -> Any:
+    import tapegrad as tg
+
+    hw = [int(v) for v in np.asarray(size.numpy()).reshape(-1)]
+    x = tg.zeros([grads.shape[0], *hw, grads.shape[3]], grads.dtype)
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = _resize_nearest(x, tg.constant(list(grads.shape[1:3])), align_corners, half_pixel_centers)
+    return tape.gradient(y, x, output_gradients=grads)
+
+
 def _decode_raw(bytes: Any, out_type: Any, little_endian: bool) -> Any:  # noqa: A002 - TF's name
     import tapegrad as tg
 
@@ -105,6 +180,10 @@ OPS: dict[str, Impl] = {
     "AdjustHue": args(P("image.adjust_hue"), "images", "delta"),
     "AdjustSaturation": args(P("image.adjust_saturation"), "images", "scale"),
     "RGBToHSV": args(P("image.rgb_to_hsv"), "images"),
+    "ResizeBilinear": _resize_bilinear,
+    "ResizeNearestNeighbor": _resize_nearest,
+    "ResizeBilinearGrad": _resize_bilinear_grad,
+    "ResizeNearestNeighborGrad": _resize_nearest_grad,
     "HSVToRGB": args(P("image.hsv_to_rgb"), "images"),
     "NonMaxSuppressionV3": args(P("image.non_max_suppression"), "boxes", "scores", "max_output_size",
                                 "iou_threshold", "score_threshold"),
