@@ -135,5 +135,23 @@ def stateless_random(tf: Any) -> Any:
             outcome(lambda: r.StatelessRandomUniform(shape=[2], seed=[1, 2, 3])))
 
 
+@case
+def stateless_key_counter_v2(tf: Any) -> Any:
+    r = tf.raw_ops
+    kc = r.StatelessRandomGetKeyCounter(seed=[7, 8])
+    k, c = kc.key, kc.counter
+    alg = r.StatelessRandomGetAlg()
+    return (kc, r.StatelessRandomGetKeyCounterAlg(seed=tf.constant([1, 2], tf.int64)), alg,
+            r.StatelessRandomUniformV2(shape=[4], key=k, counter=c, alg=alg),
+            r.StatelessRandomNormalV2(shape=[2, 2], key=k, counter=c, alg=1, dtype=tf.float64),
+            r.StatelessTruncatedNormalV2(shape=[3], key=k, counter=c, alg=1),
+            r.StatelessRandomUniformIntV2(shape=[5], key=k, counter=c, alg=1, minval=-4, maxval=9),
+            r.StatelessRandomUniformFullIntV2(shape=[2], key=k, counter=c, alg=1),
+            r.StatelessRandomUniformFullIntV2(shape=[2], key=k, counter=c, alg=1, dtype=tf.int32),
+            # the public op draws at the same key/counter
+            tf.random.stateless_uniform([4], seed=[7, 8]),
+            outcome(lambda: r.StatelessRandomUniformIntV2(shape=[1], key=k, counter=c, alg=1, minval=3, maxval=3)))
+
+
 if __name__ == "__main__":
     main(CASES)

@@ -112,7 +112,9 @@ def nms_ops(tf: Any) -> Any:
                          [0, 100, 1, 101]], tf.float32)
     scores = tf.constant([0.9, 0.75, 0.6, 0.95, 0.5, 0.3])
     ov = tf.constant([[1.0, 0.7, 0.2], [0.7, 1.0, 0.0], [0.2, 0.0, 1.0]])
-    return (r.NonMaxSuppressionV3(boxes=boxes, scores=scores, max_output_size=3, iou_threshold=0.5,
+    return (r.NonMaxSuppression(boxes=boxes, scores=scores, max_output_size=3),
+            r.NonMaxSuppressionV2(boxes=boxes, scores=scores, max_output_size=4, iou_threshold=0.05),
+            r.NonMaxSuppressionV3(boxes=boxes, scores=scores, max_output_size=3, iou_threshold=0.5,
                                   score_threshold=0.0),
             r.NonMaxSuppressionV4(boxes=boxes, scores=scores, max_output_size=5, iou_threshold=0.5,
                                   score_threshold=0.4, pad_to_max_output_size=True),

@@ -11,6 +11,12 @@ FAMILIES = ("math_ops", "array_ops", "nn_ops", "linalg_ops", "random_ops", "imag
 
 # Why a TF raw op is absent, by name prefix (first match wins); the rest are "not implemented yet".
 ABSENT_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("BatchCholesky", "BatchFFT", "BatchIFFT", "BatchMatrix", "BatchSelfAdjointEig", "BatchSvd",
+      "BatchNormWithGlobalNormalization", "SelfAdjointEig", "Conv3DBackpropInput", "Conv3DBackpropFilter",
+      "AccumulateNV2", "SegmentSumV2", "SegmentMaxV2", "SegmentMinV2", "SegmentProdV2", "TopK", "FFTND", "IFFTND",
+      "RFFTND", "IRFFTND", "MatrixExponential"),
+     "TF 2.21 has no CPU kernel for it (deprecated op or GPU/XLA-only: an eager call raises UnimplementedError or "
+     "NotFoundError); use the newer version (e.g. MatrixInverse, SelfAdjointEigV2, Conv3DBackpropInputV2, TopKV2)"),
     (("TPU", "Tpu", "_Tpu", "XlaS", "Xla", "Infeed", "Outfeed", "ConfigureDistributedTPU", "ConfigureTPU",
       "ShutdownDistributedTPU", "IsTPU", "Prelinearize", "DynamicEnqueueTPU", "EnqueueTPU", "RecvTPU", "SendTPU",
       "LoadTPU", "RetrieveTPU", "ConvertToCooTensor", "ConvertToListOfSparseCore", "ConvertToSparseCore",
@@ -58,8 +64,8 @@ ABSENT_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
       "DeleteSessionTensor"),
      "graph-only op: v1 control flow/ref variables/function-call/placeholder/device-transfer (no graph in eager)"),
     (("VarHandleOp", "DestroyResourceOp", "VarIsInitializedOp", "DisableCopyOnRead", "MutexV2", "MutexLock",
-      "ConsumeMutexLock", "Resource", "AnonymousHashTable", "StatefulRandom", "StatelessRandomGetKeyCounter",
-      "RngSkip", "RngReadAndSkip", "NonDeterministicInts"),
+      "ConsumeMutexLock", "Resource", "AnonymousHashTable", "Stateful", "RngSkip", "RngReadAndSkip",
+      "NonDeterministicInts"),
      "resource-handle op (a raw handle tapegrad does not expose; ResourceApply*/Resource* taking a Variable are "
      "implemented where listed)"),
     (("Sparse", "CSR", "DenseToCSR", "AddSparseToTensorsMap", "AddManySparseToTensorsMap", "TakeManySparse",

@@ -101,7 +101,79 @@ def _index_shuffle(index: Any, seed: Any, max_index: Any, rounds: int) -> Any:
     return applyn(INDEX_SHUFFLE, (index, seed, max_index), {})
 
 
+# -- the key/counter (V2) stateless ops: Philox at an explicit 64-bit key and 128-bit counter -------------------
+
+_PHILOX, _U64 = 1, (1 << 64) - 1
+
+
+def _key_counter(seed: Any) -> Any:
+    import numpy as np
+
+    import tapegrad as tg
+
+    from ..ops import _philox
+
+    s = np.asarray(seed.numpy()).reshape(-1)
+    if s.size != 2:
+        from ..errors import InvalidArgumentError
+
+        raise InvalidArgumentError(None, None, f"raw_ops.StatelessRandomGetKeyCounter: seed must have shape [2], "
+                                   f"got {list(seed.shape)}.")
+    counter, key = _philox.stateless_key_counter(int(s[0]), int(s[1]))
+    return (tg.constant(np.array([key], np.uint64)),
+            tg.constant(np.array([counter & _U64, counter >> 64], np.uint64)))
+
+
+def _key_counter_alg(seed: Any) -> Any:
+    import tapegrad as tg
+
+    return (*_key_counter(seed), tg.constant(_PHILOX))
+
+
+def _v2(dist: str) -> Impl:
+    """``StatelessRandom*V2(shape, key, counter, alg, ...)``: the draw at that Philox key and counter."""
+
+    def impl(shape: Any, key: Any, counter: Any, alg: Any, dtype: Any = None, minval: Any = None,
+             maxval: Any = None) -> Any:
+        import numpy as np
+
+        import tapegrad as tg
+
+        from ..errors import InvalidArgumentError
+        from ..ops.random_generator import _draw
+
+        a = int(alg.numpy())
+        if a not in (1, 3):
+            raise InvalidArgumentError(None, None, f"raw_ops.StatelessRandom*V2: alg={a}: tapegrad implements "
+                                       "Philox (1) and auto-select (3, which is Philox on CPU), not ThreeFry (2).")
+        k = np.asarray(key.numpy()).astype(np.uint64).reshape(-1)
+        c = np.asarray(counter.numpy()).astype(np.uint64).reshape(-1)
+        if k.size != 1 or c.size < 2:
+            raise InvalidArgumentError(None, None, f"raw_ops.StatelessRandom*V2: key needs 1 and counter 2 uint64 "
+                                       f"words for Philox, got {k.size} and {c.size}.")
+        dims = tuple(int(d) for d in np.asarray(shape.numpy()).reshape(-1))
+        out_dt = minval.dtype if minval is not None else dtype
+        lo = hi = 0
+        if dist == "uniform_int":
+            lo, hi = int(minval.numpy()), int(maxval.numpy())
+            if lo >= hi:
+                raise InvalidArgumentError(None, None, f"raw_ops.StatelessRandomUniformIntV2: need minval < maxval, "
+                                           f"got {lo} >= {hi}.")
+        v = _draw(dist, int(c[0]) | (int(c[1]) << 64), int(k[0]), dims, np.dtype(out_dt.as_numpy_dtype), lo, hi)
+        return tg.constant(v, out_dt)
+
+    return impl
+
+
 OPS: dict[str, Impl] = {
+    "StatelessRandomGetKeyCounter": _key_counter,
+    "StatelessRandomGetKeyCounterAlg": _key_counter_alg,
+    "StatelessRandomGetAlg": lambda: P("constant")(_PHILOX),
+    "StatelessRandomUniformV2": _v2("uniform"),
+    "StatelessRandomNormalV2": _v2("normal"),
+    "StatelessTruncatedNormalV2": _v2("truncated_normal"),
+    "StatelessRandomUniformIntV2": _v2("uniform_int"),
+    "StatelessRandomUniformFullIntV2": _v2("full_int"),
     "RandomUniform": _stateful("uniform"),
     "RandomStandardNormal": _stateful("normal"),
     "TruncatedNormal": _stateful("truncated"),
