@@ -14,7 +14,7 @@ ABSENT_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("BatchCholesky", "BatchFFT", "BatchIFFT", "BatchMatrix", "BatchSelfAdjointEig", "BatchSvd",
       "BatchNormWithGlobalNormalization", "SelfAdjointEig", "Conv3DBackpropInput", "Conv3DBackpropFilter",
       "AccumulateNV2", "SegmentSumV2", "SegmentMaxV2", "SegmentMinV2", "SegmentProdV2", "TopK", "FFTND", "IFFTND",
-      "RFFTND", "IRFFTND", "MatrixExponential"),
+      "RFFTND", "IRFFTND", "MatrixExponential", "RandomPoisson"),
      "TF 2.21 has no CPU kernel for it (deprecated op or GPU/XLA-only: an eager call raises UnimplementedError or "
      "NotFoundError); use the newer version (e.g. MatrixInverse, SelfAdjointEigV2, Conv3DBackpropInputV2, TopKV2)"),
     (("TPU", "Tpu", "_Tpu", "XlaS", "Xla", "Infeed", "Outfeed", "ConfigureDistributedTPU", "ConfigureTPU",

@@ -74,18 +74,18 @@ _A57 = ('uint8', 'int8', 'int32', 'int64')
 _A58 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'complex64', 'complex128', 'bool')
 _A59 = ('bfloat16', 'float32', 'float16', 'float64', 'int8', 'int16', 'int32', 'int64', 'complex64', 'complex128')
 _A60 = ('int32', 'uint32', 'int64', 'uint64')
-_A61 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint16', 'uint32', 'uint64')
-_A62 = ('float32', 'float64', 'int32', 'uint8', 'int16', 'int8', 'int64', 'bfloat16', 'uint16', 'float16', 'uint32', 'uint64', 'qint8')
-_A63 = ('int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'bfloat16', 'float16', 'float32', 'float64', 'bfloat16')
-_A64 = ('float32', 'bfloat16', 'float16', 'float64')
-_A65 = ('int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'float16', 'float32', 'float64', 'bfloat16')
-_A66 = ('uint8', 'int8', 'int32', 'float16', 'float32', 'float64', 'bfloat16')
-_A67 = ('uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'uint64', 'int64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
-_A68 = ('uint8', 'int8', 'uint16', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
-_A69 = ('float32', 'float64', 'int32', 'uint8', 'int16', 'int8', 'complex64', 'int64', 'qint8', 'quint8', 'qint32', 'bfloat16', 'qint16', 'quint16', 'uint16', 'complex128', 'float16', 'uint32', 'uint64', 'bool')
-_A70 = ('int8', 'int32', 'int64')
-_A71 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'complex64', 'complex128')
-_A72 = ('float16', 'float32', 'float64', 'int32', 'int64')
+_A61 = ('float16', 'float32', 'float64', 'int32', 'int64')
+_A62 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint16', 'uint32', 'uint64')
+_A63 = ('float32', 'float64', 'int32', 'uint8', 'int16', 'int8', 'int64', 'bfloat16', 'uint16', 'float16', 'uint32', 'uint64', 'qint8')
+_A64 = ('int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'bfloat16', 'float16', 'float32', 'float64', 'bfloat16')
+_A65 = ('float32', 'bfloat16', 'float16', 'float64')
+_A66 = ('int8', 'uint8', 'int16', 'uint16', 'int32', 'int64', 'float16', 'float32', 'float64', 'bfloat16')
+_A67 = ('uint8', 'int8', 'int32', 'float16', 'float32', 'float64', 'bfloat16')
+_A68 = ('uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'uint64', 'int64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
+_A69 = ('uint8', 'int8', 'uint16', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'bfloat16', 'float16', 'float32', 'float64', 'complex64', 'complex128', 'string')
+_A70 = ('float32', 'float64', 'int32', 'uint8', 'int16', 'int8', 'complex64', 'int64', 'qint8', 'quint8', 'qint32', 'bfloat16', 'qint16', 'quint16', 'uint16', 'complex128', 'float16', 'uint32', 'uint64', 'bool')
+_A71 = ('int8', 'int32', 'int64')
+_A72 = ('bfloat16', 'float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'complex64', 'complex128')
 _A73 = ('int32', 'int64', 'uint32', 'uint64')
 _A74 = ('BYTE', 'UTF8_CHAR')
 _A75 = ('float32', 'float64', 'int32', 'int64', 'uint32', 'uint64')
@@ -370,13 +370,15 @@ OPDEFS = {
     'RFFT2D': ((('input', REQ), ('fft_length', REQ), ('Tcomplex', DT('complex64')),), (('input', 'Treal', ''), ('fft_length', '=int32', ''),), {'Treal': ('type', _A8), 'Tcomplex': ('type', _A7)}, (('output', False),)),
     'RFFT3D': ((('input', REQ), ('fft_length', REQ), ('Tcomplex', DT('complex64')),), (('input', 'Treal', ''), ('fft_length', '=int32', ''),), {'Treal': ('type', _A8), 'Tcomplex': ('type', _A7)}, (('output', False),)),
     'RGBToHSV': ((('images', REQ),), (('images', 'T', ''),), {'T': ('type', _A17)}, (('output', False),)),
+    'RandomGamma': ((('shape', REQ), ('alpha', REQ), ('seed', 0), ('seed2', 0),), (('shape', 'S', ''), ('alpha', 'T', ''),), {'seed': ('int', None), 'seed2': ('int', None), 'S': ('type', _A6), 'T': ('type', _A27)}, (('output', False),)),
     'RandomGammaGrad': ((('alpha', REQ), ('sample', REQ),), (('alpha', 'T', ''), ('sample', 'T', ''),), {'T': ('type', _A8)}, (('output', False),)),
     'RandomIndexShuffle': ((('index', REQ), ('seed', REQ), ('max_index', REQ), ('rounds', 4),), (('index', 'dtype', ''), ('seed', 'Tseed', ''), ('max_index', 'dtype', ''),), {'rounds': ('int', None), 'dtype': ('type', _A60), 'Tseed': ('type', _A60)}, (('output', False),)),
+    'RandomPoissonV2': ((('shape', REQ), ('rate', REQ), ('seed', 0), ('seed2', 0), ('dtype', DT('int64')),), (('shape', 'S', ''), ('rate', 'R', ''),), {'seed': ('int', None), 'seed2': ('int', None), 'S': ('type', _A6), 'R': ('type', _A61), 'dtype': ('type', _A61)}, (('output', False),)),
     'RandomShuffle': ((('value', REQ), ('seed', 0), ('seed2', 0),), (('value', 'T', ''),), {'seed': ('int', None), 'seed2': ('int', None), 'T': ('type', None)}, (('output', False),)),
     'RandomStandardNormal': ((('shape', REQ), ('dtype', REQ), ('seed', 0), ('seed2', 0),), (('shape', 'T', ''),), {'seed': ('int', None), 'seed2': ('int', None), 'dtype': ('type', _A17), 'T': ('type', _A6)}, (('output', False),)),
     'RandomUniform': ((('shape', REQ), ('dtype', REQ), ('seed', 0), ('seed2', 0),), (('shape', 'T', ''),), {'seed': ('int', None), 'seed2': ('int', None), 'dtype': ('type', _A17), 'T': ('type', _A6)}, (('output', False),)),
     'RandomUniformInt': ((('shape', REQ), ('minval', REQ), ('maxval', REQ), ('seed', 0), ('seed2', 0),), (('shape', 'T', ''), ('minval', 'Tout', ''), ('maxval', 'Tout', ''),), {'seed': ('int', None), 'seed2': ('int', None), 'Tout': ('type', _A6), 'T': ('type', _A6)}, (('output', False),)),
-    'Range': ((('start', REQ), ('limit', REQ), ('delta', REQ),), (('start', 'Tidx', ''), ('limit', 'Tidx', ''), ('delta', 'Tidx', ''),), {'Tidx': ('type', _A61)}, (('output', False),)),
+    'Range': ((('start', REQ), ('limit', REQ), ('delta', REQ),), (('start', 'Tidx', ''), ('limit', 'Tidx', ''), ('delta', 'Tidx', ''),), {'Tidx': ('type', _A62)}, (('output', False),)),
     'Rank': ((('input', REQ),), (('input', 'T', ''),), {'T': ('type', None)}, (('output', False),)),
     'ReadFile': ((('filename', REQ),), (('filename', '=string', ''),), {}, (('contents', False),)),
     'ReadVariableOp': ((('resource', REQ), ('dtype', REQ),), (('resource', '=resource', ''),), {'dtype': ('type', None)}, (('value', False),)),
@@ -387,15 +389,15 @@ OPDEFS = {
     'ReduceJoin': ((('inputs', REQ), ('reduction_indices', REQ), ('keep_dims', False), ('separator', ''),), (('inputs', '=string', ''), ('reduction_indices', '=int32', ''),), {'keep_dims': ('bool', None), 'separator': ('string', None)}, (('output', False),)),
     'RegexFullMatch': ((('input', REQ), ('pattern', REQ),), (('input', '=string', ''), ('pattern', '=string', ''),), {}, (('output', False),)),
     'RegexReplace': ((('input', REQ), ('pattern', REQ), ('rewrite', REQ), ('replace_global', True),), (('input', '=string', ''), ('pattern', '=string', ''), ('rewrite', '=string', ''),), {'replace_global': ('bool', None)}, (('output', False),)),
-    'Relu': ((('features', REQ),), (('features', 'T', ''),), {'T': ('type', _A62)}, (('activations', False),)),
+    'Relu': ((('features', REQ),), (('features', 'T', ''),), {'T': ('type', _A63)}, (('activations', False),)),
     'Relu6': ((('features', REQ),), (('features', 'T', ''),), {'T': ('type', _A31)}, (('activations', False),)),
     'Relu6Grad': ((('gradients', REQ), ('features', REQ),), (('gradients', 'T', ''), ('features', 'T', ''),), {'T': ('type', _A31)}, (('backprops', False),)),
     'ReluGrad': ((('gradients', REQ), ('features', REQ),), (('gradients', 'T', ''), ('features', 'T', ''),), {'T': ('type', _A31)}, (('backprops', False),)),
     'Reshape': ((('tensor', REQ), ('shape', REQ),), (('tensor', 'T', ''), ('shape', 'Tshape', ''),), {'T': ('type', None), 'Tshape': ('type', _A6)}, (('output', False),)),
-    'ResizeBilinear': ((('images', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('images', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A63), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('resized_images', False),)),
-    'ResizeBilinearGrad': ((('grads', REQ), ('original_image', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('grads', '=float32', ''), ('original_image', 'T', ''),), {'T': ('type', _A64), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('output', False),)),
-    'ResizeNearestNeighbor': ((('images', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('images', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A65), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('resized_images', False),)),
-    'ResizeNearestNeighborGrad': ((('grads', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('grads', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A66), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('output', False),)),
+    'ResizeBilinear': ((('images', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('images', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A64), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('resized_images', False),)),
+    'ResizeBilinearGrad': ((('grads', REQ), ('original_image', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('grads', '=float32', ''), ('original_image', 'T', ''),), {'T': ('type', _A65), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('output', False),)),
+    'ResizeNearestNeighbor': ((('images', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('images', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A66), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('resized_images', False),)),
+    'ResizeNearestNeighborGrad': ((('grads', REQ), ('size', REQ), ('align_corners', False), ('half_pixel_centers', False),), (('grads', 'T', ''), ('size', '=int32', ''),), {'T': ('type', _A67), 'align_corners': ('bool', None), 'half_pixel_centers': ('bool', None)}, (('output', False),)),
     'ResourceApplyAdaMax': ((('var', REQ), ('m', REQ), ('v', REQ), ('beta1_power', REQ), ('lr', REQ), ('beta1', REQ), ('beta2', REQ), ('epsilon', REQ), ('grad', REQ), ('use_locking', False),), (('var', '=resource', ''), ('m', '=resource', ''), ('v', '=resource', ''), ('beta1_power', 'T', ''), ('lr', 'T', ''), ('beta1', 'T', ''), ('beta2', 'T', ''), ('epsilon', 'T', ''), ('grad', 'T', ''),), {'T': ('type', _A9), 'use_locking': ('bool', None)}, ()),
     'ResourceApplyAdadelta': ((('var', REQ), ('accum', REQ), ('accum_update', REQ), ('lr', REQ), ('rho', REQ), ('epsilon', REQ), ('grad', REQ), ('use_locking', False),), (('var', '=resource', ''), ('accum', '=resource', ''), ('accum_update', '=resource', ''), ('lr', 'T', ''), ('rho', 'T', ''), ('epsilon', 'T', ''), ('grad', 'T', ''),), {'T': ('type', _A9), 'use_locking': ('bool', None)}, ()),
     'ResourceApplyAdagrad': ((('var', REQ), ('accum', REQ), ('lr', REQ), ('grad', REQ), ('use_locking', False), ('update_slots', True),), (('var', '=resource', ''), ('accum', '=resource', ''), ('lr', 'T', ''), ('grad', 'T', ''),), {'T': ('type', _A9), 'use_locking': ('bool', None), 'update_slots': ('bool', None)}, ()),
@@ -441,9 +443,9 @@ OPDEFS = {
     'ResourceSparseApplyProximalGradientDescent': ((('var', REQ), ('alpha', REQ), ('l1', REQ), ('l2', REQ), ('grad', REQ), ('indices', REQ), ('use_locking', False),), (('var', '=resource', ''), ('alpha', 'T', ''), ('l1', 'T', ''), ('l2', 'T', ''), ('grad', 'T', ''), ('indices', 'Tindices', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A6), 'use_locking': ('bool', None)}, ()),
     'ResourceSparseApplyRMSProp': ((('var', REQ), ('ms', REQ), ('mom', REQ), ('lr', REQ), ('rho', REQ), ('momentum', REQ), ('epsilon', REQ), ('grad', REQ), ('indices', REQ), ('use_locking', False),), (('var', '=resource', ''), ('ms', '=resource', ''), ('mom', '=resource', ''), ('lr', 'T', ''), ('rho', 'T', ''), ('momentum', 'T', ''), ('epsilon', 'T', ''), ('grad', 'T', ''), ('indices', 'Tindices', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A6), 'use_locking': ('bool', None)}, ()),
     'ResourceStridedSliceAssign': ((('ref', REQ), ('begin', REQ), ('end', REQ), ('strides', REQ), ('value', REQ), ('begin_mask', 0), ('end_mask', 0), ('ellipsis_mask', 0), ('new_axis_mask', 0), ('shrink_axis_mask', 0),), (('ref', '=resource', ''), ('begin', 'Index', ''), ('end', 'Index', ''), ('strides', 'Index', ''), ('value', 'T', ''),), {'T': ('type', None), 'Index': ('type', _A6), 'begin_mask': ('int', None), 'end_mask': ('int', None), 'ellipsis_mask': ('int', None), 'new_axis_mask': ('int', None), 'shrink_axis_mask': ('int', None)}, ()),
-    'Reverse': ((('tensor', REQ), ('dims', REQ),), (('tensor', 'T', ''), ('dims', '=bool', ''),), {'T': ('type', _A67)}, (('output', False),)),
+    'Reverse': ((('tensor', REQ), ('dims', REQ),), (('tensor', 'T', ''), ('dims', '=bool', ''),), {'T': ('type', _A68)}, (('output', False),)),
     'ReverseSequence': ((('input', REQ), ('seq_lengths', REQ), ('seq_dim', REQ), ('batch_dim', 0),), (('input', 'T', ''), ('seq_lengths', 'Tlen', ''),), {'seq_dim': ('int', None), 'batch_dim': ('int', None), 'T': ('type', None), 'Tlen': ('type', _A6)}, (('output', False),)),
-    'ReverseV2': ((('tensor', REQ), ('axis', REQ),), (('tensor', 'T', ''), ('axis', 'Tidx', ''),), {'Tidx': ('type', _A6), 'T': ('type', _A68)}, (('output', False),)),
+    'ReverseV2': ((('tensor', REQ), ('axis', REQ),), (('tensor', 'T', ''), ('axis', 'Tidx', ''),), {'Tidx': ('type', _A6), 'T': ('type', _A69)}, (('output', False),)),
     'RightShift': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A26)}, (('z', False),)),
     'Rint': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A14)}, (('y', False),)),
     'Roll': ((('input', REQ), ('shift', REQ), ('axis', REQ),), (('input', 'T', ''), ('shift', 'Tshift', ''), ('axis', 'Taxis', ''),), {'T': ('type', None), 'Tshift': ('type', _A6), 'Taxis': ('type', _A6)}, (('output', False),)),
@@ -451,7 +453,7 @@ OPDEFS = {
     'Rsqrt': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A1)}, (('y', False),)),
     'RsqrtGrad': ((('y', REQ), ('dy', REQ),), (('y', 'T', ''), ('dy', 'T', ''),), {'T': ('type', _A1)}, (('z', False),)),
     'ScatterNd': ((('indices', REQ), ('updates', REQ), ('shape', REQ), ('bad_indices_policy', ''),), (('indices', 'Tindices', ''), ('updates', 'T', ''), ('shape', 'Tindices', ''),), {'T': ('type', None), 'Tindices': ('type', _A11), 'bad_indices_policy': ('string', None)}, (('output', False),)),
-    'ScatterNdNonAliasingAdd': ((('input', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('input', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', _A69), 'Tindices': ('type', _A6), 'bad_indices_policy': ('string', None)}, (('output', False),)),
+    'ScatterNdNonAliasingAdd': ((('input', REQ), ('indices', REQ), ('updates', REQ), ('bad_indices_policy', ''),), (('input', 'T', ''), ('indices', 'Tindices', ''), ('updates', 'T', ''),), {'T': ('type', _A70), 'Tindices': ('type', _A6), 'bad_indices_policy': ('string', None)}, (('output', False),)),
     'SegmentMax': ((('data', REQ), ('segment_ids', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''),), {'T': ('type', _A31), 'Tindices': ('type', _A6)}, (('output', False),)),
     'SegmentMean': ((('data', REQ), ('segment_ids', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A6)}, (('output', False),)),
     'SegmentMin': ((('data', REQ), ('segment_ids', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''),), {'T': ('type', _A31), 'Tindices': ('type', _A6)}, (('output', False),)),
@@ -485,22 +487,22 @@ OPDEFS = {
     'SparseSoftmaxCrossEntropyWithLogits': ((('features', REQ), ('labels', REQ),), (('features', 'T', ''), ('labels', 'Tlabels', ''),), {'T': ('type', _A17), 'Tlabels': ('type', _A6)}, (('loss', False), ('backprop', False),)),
     'Spence': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A14)}, (('y', False),)),
     'Split': ((('axis', REQ), ('value', REQ), ('num_split', REQ),), (('axis', '=int32', ''), ('value', 'T', ''),), {'num_split': ('int', None), 'T': ('type', None)}, (('output', True),)),
-    'SplitV': ((('value', REQ), ('size_splits', REQ), ('axis', REQ), ('num_split', REQ),), (('value', 'T', ''), ('size_splits', 'Tlen', ''), ('axis', '=int32', ''),), {'num_split': ('int', None), 'T': ('type', None), 'Tlen': ('type', _A70)}, (('output', True),)),
+    'SplitV': ((('value', REQ), ('size_splits', REQ), ('axis', REQ), ('num_split', REQ),), (('value', 'T', ''), ('size_splits', 'Tlen', ''), ('axis', '=int32', ''),), {'num_split': ('int', None), 'T': ('type', None), 'Tlen': ('type', _A71)}, (('output', True),)),
     'Sqrt': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A1)}, (('y', False),)),
     'SqrtGrad': ((('y', REQ), ('dy', REQ),), (('y', 'T', ''), ('dy', 'T', ''),), {'T': ('type', _A1)}, (('z', False),)),
-    'Square': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A71)}, (('y', False),)),
+    'Square': ((('x', REQ),), (('x', 'T', ''),), {'T': ('type', _A72)}, (('y', False),)),
     'SquaredDifference': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A20)}, (('z', False),)),
     'Squeeze': ((('input', REQ), ('axis', ()),), (('input', 'T', ''),), {'T': ('type', None), 'axis': ('list(int)', None)}, (('output', False),)),
     'StatelessMultinomial': ((('logits', REQ), ('num_samples', REQ), ('seed', REQ), ('output_dtype', DT('int64')),), (('logits', 'T', ''), ('num_samples', '=int32', ''), ('seed', 'Tseed', ''),), {'T': ('type', _A31), 'Tseed': ('type', _A6), 'output_dtype': ('type', _A6)}, (('output', False),)),
     'StatelessParameterizedTruncatedNormal': ((('shape', REQ), ('seed', REQ), ('means', REQ), ('stddevs', REQ), ('minvals', REQ), ('maxvals', REQ),), (('shape', 'S', ''), ('seed', 'Tseed', ''), ('means', 'dtype', ''), ('stddevs', 'dtype', ''), ('minvals', 'dtype', ''), ('maxvals', 'dtype', ''),), {'S': ('type', _A6), 'Tseed': ('type', _A6), 'dtype': ('type', _A27)}, (('output', False),)),
-    'StatelessRandomBinomial': ((('shape', REQ), ('seed', REQ), ('counts', REQ), ('probs', REQ), ('dtype', DT('int64')),), (('shape', 'S', ''), ('seed', 'Tseed', ''), ('counts', 'T', ''), ('probs', 'T', ''),), {'S': ('type', _A6), 'Tseed': ('type', _A6), 'T': ('type', _A72), 'dtype': ('type', _A72)}, (('output', False),)),
+    'StatelessRandomBinomial': ((('shape', REQ), ('seed', REQ), ('counts', REQ), ('probs', REQ), ('dtype', DT('int64')),), (('shape', 'S', ''), ('seed', 'Tseed', ''), ('counts', 'T', ''), ('probs', 'T', ''),), {'S': ('type', _A6), 'Tseed': ('type', _A6), 'T': ('type', _A61), 'dtype': ('type', _A61)}, (('output', False),)),
     'StatelessRandomGammaV2': ((('shape', REQ), ('seed', REQ), ('alpha', REQ),), (('shape', 'T', ''), ('seed', 'Tseed', ''), ('alpha', 'dtype', ''),), {'dtype': ('type', _A27), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StatelessRandomGetAlg': ((), (), {}, (('alg', False),)),
     'StatelessRandomGetKeyCounter': ((('seed', REQ),), (('seed', 'Tseed', ''),), {'Tseed': ('type', _A6)}, (('key', False), ('counter', False),)),
     'StatelessRandomGetKeyCounterAlg': ((('seed', REQ),), (('seed', 'Tseed', ''),), {'Tseed': ('type', _A6)}, (('key', False), ('counter', False), ('alg', False),)),
     'StatelessRandomNormal': ((('shape', REQ), ('seed', REQ), ('dtype', DT('float32')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A17), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StatelessRandomNormalV2': ((('shape', REQ), ('key', REQ), ('counter', REQ), ('alg', REQ), ('dtype', DT('float32')),), (('shape', 'Tshape', ''), ('key', '=uint64', ''), ('counter', '=uint64', ''), ('alg', '=int32', ''),), {'dtype': ('type', _A17), 'Tshape': ('type', _A6)}, (('output', False),)),
-    'StatelessRandomPoisson': ((('shape', REQ), ('seed', REQ), ('lam', REQ), ('dtype', REQ),), (('shape', 'T', ''), ('seed', 'Tseed', ''), ('lam', 'Rtype', ''),), {'Rtype': ('type', _A72), 'dtype': ('type', _A72), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
+    'StatelessRandomPoisson': ((('shape', REQ), ('seed', REQ), ('lam', REQ), ('dtype', REQ),), (('shape', 'T', ''), ('seed', 'Tseed', ''), ('lam', 'Rtype', ''),), {'Rtype': ('type', _A61), 'dtype': ('type', _A61), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StatelessRandomUniform': ((('shape', REQ), ('seed', REQ), ('dtype', DT('float32')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A17), 'T': ('type', _A6), 'Tseed': ('type', _A6)}, (('output', False),)),
     'StatelessRandomUniformFullInt': ((('shape', REQ), ('seed', REQ), ('dtype', DT('uint64')),), (('shape', 'T', ''), ('seed', 'Tseed', ''),), {'dtype': ('type', _A73), 'T': ('type', _A6), 'Tseed': ('type', _A73)}, (('output', False),)),
     'StatelessRandomUniformFullIntV2': ((('shape', REQ), ('key', REQ), ('counter', REQ), ('alg', REQ), ('dtype', DT('uint64')),), (('shape', 'Tshape', ''), ('key', '=uint64', ''), ('counter', '=uint64', ''), ('alg', '=int32', ''),), {'dtype': ('type', _A73), 'Tshape': ('type', _A6)}, (('output', False),)),
@@ -564,7 +566,7 @@ OPDEFS = {
     'UnsortedSegmentSum': ((('data', REQ), ('segment_ids', REQ), ('num_segments', REQ),), (('data', 'T', ''), ('segment_ids', 'Tindices', ''), ('num_segments', 'Tnumsegments', ''),), {'T': ('type', _A9), 'Tindices': ('type', _A11), 'Tnumsegments': ('type', _A6)}, (('output', False),)),
     'UpperBound': ((('sorted_inputs', REQ), ('values', REQ), ('out_type', DT('int32')),), (('sorted_inputs', 'T', ''), ('values', 'T', ''),), {'T': ('type', None), 'out_type': ('type', _A6)}, (('output', False),)),
     'VariableShape': ((('input', REQ), ('out_type', DT('int32')),), (('input', '=resource', ''),), {'out_type': ('type', _A6)}, (('output', False),)),
-    'Where': ((('condition', REQ),), (('condition', 'T', ''),), {'T': ('type', _A69)}, (('index', False),)),
+    'Where': ((('condition', REQ),), (('condition', 'T', ''),), {'T': ('type', _A70)}, (('index', False),)),
     'WriteFile': ((('filename', REQ), ('contents', REQ),), (('filename', '=string', ''), ('contents', '=string', ''),), {}, ()),
     'Xdivy': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A83)}, (('z', False),)),
     'Xlog1py': ((('x', REQ), ('y', REQ),), (('x', 'T', ''), ('y', 'T', ''),), {'T': ('type', _A83)}, (('z', False),)),
@@ -1171,9 +1173,7 @@ OTHER_OPS = (
     'RandomCrop',
     'RandomDataset',
     'RandomDatasetV2',
-    'RandomGamma',
     'RandomPoisson',
-    'RandomPoissonV2',
     'RandomShuffleQueue',
     'RandomShuffleQueueV2',
     'RangeDataset',

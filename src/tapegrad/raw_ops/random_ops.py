@@ -51,6 +51,32 @@ def _multinomial(logits: Any, num_samples: Any, seed: int, seed2: int, output_dt
     return apply1(_r.MULTINOMIAL, lg, {"num_samples": n, "dtype": out_dt._np, "gen": gen})
 
 
+def _random_gamma(shape: Any, alpha: Any, seed: int, seed2: int) -> Any:
+    """``RandomGamma``: ``shape + alpha.shape`` samples of Gamma(alpha, 1), floored at the dtype's tiny (as
+    ``tf.random.gamma``), differentiable in ``alpha``."""
+    import numpy as np
+
+    from .._dispatch import applyn
+    from ..ops import random_distributions as _d
+
+    shp = _r._shape_vector(shape, "RandomGamma")
+    gen = _r.raw_kernel(f"RandomGamma/{alpha.dtype.name}", seed, seed2)
+    rnd = applyn(_d.RANDOM_GAMMA, (alpha,), {"shape": tuple(int(d) for d in np.asarray(shp.numpy())), "gen": gen})
+    return _d._scaled(rnd, P("ones")([], alpha.dtype), alpha.dtype)
+
+
+def _random_poisson(shape: Any, rate: Any, seed: int, seed2: int, dtype: Any) -> Any:
+    import numpy as np
+
+    from .._dispatch import applyn
+    from ..ops import random_distributions as _d
+
+    shp = _r._shape_vector(shape, "RandomPoissonV2")
+    gen = _r.raw_kernel(f"RandomPoissonV2/{rate.dtype.name}/{dtype.name}", seed, seed2)
+    return applyn(_d.RANDOM_POISSON, (rate,), {"shape": tuple(int(d) for d in np.asarray(shp.numpy())),
+                                               "gen": gen, "dtype": dtype._np})
+
+
 def _stateless(fn: str) -> Impl:
     f = P(f"random.{fn}")
 
@@ -179,6 +205,8 @@ OPS: dict[str, Impl] = {
     "TruncatedNormal": _stateful("truncated"),
     "RandomUniformInt": _uniform_int,
     "RandomShuffle": _shuffle,
+    "RandomGamma": _random_gamma,
+    "RandomPoissonV2": _random_poisson,
     "Multinomial": _multinomial,
     "StatelessRandomUniform": _stateless("stateless_uniform"),
     "StatelessRandomNormal": _stateless("stateless_normal"),
