@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _tensor
+from .. import _tensor, dtypes
 from ..errors import InvalidArgumentError
+from ..ops.core import convert_to_tensor
 from . import _families
 from ._opdefs import DT, OPDEFS, OTHER_OPS, REQ, TF_VERSION
 
@@ -39,8 +40,6 @@ _ABSENT_REASONS = _families.ABSENT_REASONS
 
 
 def _dtype(value: Any, op: str, attr: str) -> Any:
-    from .. import dtypes
-
     try:
         return dtypes.as_dtype(value)
     except (TypeError, ValueError, KeyError):
@@ -55,14 +54,16 @@ def _check_allowed(op: str, attr: str, dtype: Any, allowed: tuple[str, ...] | No
 
 
 class _Converter:
-    """Converts one call's inputs as TF's eager op execution does."""
+    """Converts one call's inputs as TF's eager op execution does: ``types`` maps each type attribute to its dtype
+    once known (given explicitly, fixed by the first input that is already a tensor, or by the first converted
+    value)."""
 
-    def __init__(self, op: str, attrs: dict[str, tuple[str, Any]], given: dict[str, Any]) -> None:
-        self.op, self.attrs, self.types = op, attrs, dict(given)
+    __slots__ = ("op", "attrs", "types")
+
+    def __init__(self, op: str, attrs: dict[str, tuple[str, Any]], types: dict[str, Any]) -> None:
+        self.op, self.attrs, self.types = op, attrs, types
 
     def tensor(self, name: str, value: Any, type_attr: str) -> Any:
-        from .. import convert_to_tensor, dtypes
-
         if type_attr == _RESOURCE:
             if not isinstance(value, _tensor.Variable):
                 raise InvalidArgumentError(None, None, f"raw_ops.{self.op}: input {name!r} is a resource: pass the "
@@ -70,31 +71,44 @@ class _Converter:
             return value
         if not type_attr:  # an element of a type list: its own dtype
             return convert_to_tensor(value)
-        if type_attr.startswith("="):
-            want = dtypes.as_dtype(type_attr[1:])
-        else:
-            want = self.types.get(type_attr)
-        if want is not None and isinstance(value, (_tensor.Tensor, _tensor.Variable)) and value.dtype != want:
-            raise InvalidArgumentError(None, None, f"raw_ops.{self.op}: input {name!r} must be a {want.name} tensor "
-                                       f"(attribute {type_attr!r}), got a {value.dtype.name} tensor; cast it with "
-                                       f"tapegrad.cast(x, tapegrad.{want.name}).")
+        fixed = type_attr[0] == "="
+        want = _FIXED[type_attr] if fixed else self.types.get(type_attr)
+        if isinstance(value, (_tensor.Tensor, _tensor.Variable)):
+            if want is not None and value.dtype != want:
+                raise InvalidArgumentError(None, None, f"raw_ops.{self.op}: input {name!r} must be a {want.name} "
+                                           f"tensor (attribute {type_attr!r}), got a {value.dtype.name} tensor; cast "
+                                           f"it with tapegrad.cast(x, tapegrad.{want.name}).")
+            if type(value) is _tensor.Tensor and want is not None:
+                return value  # (the common case: already a tensor of the right dtype)
         t = convert_to_tensor(value, dtype=want)
-        if not type_attr.startswith("=") and type_attr not in self.types:
+        if want is None and not fixed:
             self.types[type_attr] = t.dtype
             _check_allowed(self.op, type_attr, t.dtype, self.attrs.get(type_attr, ("", None))[1])
         return t
 
-    def first_dtype(self, values: list[tuple[str, Any, str]]) -> None:
+    def first_dtype(self, inputs: tuple[tuple[str, str, str], ...], kwargs: dict[str, Any]) -> None:
         """TF picks a shared type attribute's dtype from the first input that already is a tensor."""
-        for _, value, type_attr in values:
-            if type_attr in self.types or type_attr.startswith("="):
+        types = self.types
+        for name, type_attr, _ in inputs:
+            if type_attr in types or not type_attr or type_attr[0] == "=":
                 continue
-            vs = value if isinstance(value, (list, tuple)) else [value]
-            for v in vs:
+            value = kwargs[name]
+            for v in (value if isinstance(value, (list, tuple)) else (value,)):
                 if isinstance(v, _tensor.Tensor):
-                    self.types[type_attr] = v.dtype
-                    _check_allowed(self.op, type_attr, self.types[type_attr], self.attrs.get(type_attr, ("", None))[1])
+                    types[type_attr] = v.dtype
+                    _check_allowed(self.op, type_attr, v.dtype, self.attrs.get(type_attr, ("", None))[1])
                     break
+
+
+class _FixedDtypes(dict):  # type: ignore[type-arg]
+    """``"=float32"`` -> the DType, on first use."""
+
+    def __missing__(self, key: str) -> Any:
+        self[key] = dtypes.as_dtype(key[1:])
+        return self[key]
+
+
+_FIXED = _FixedDtypes()
 
 
 def _check_attr(op: str, name: str, kind: str, allowed: Any, value: Any) -> Any:
@@ -137,8 +151,6 @@ def _check_attr(op: str, name: str, kind: str, allowed: Any, value: Any) -> Any:
 
 
 def _default(value: Any) -> Any:
-    from .. import dtypes
-
     if isinstance(value, DT):
         return dtypes.as_dtype(str(value))
     return list(value) if isinstance(value, tuple) else value
@@ -161,30 +173,23 @@ def _structure(op: str, outputs: tuple[tuple[str, bool], ...], result: Any) -> A
 def _make(op: str, impl: Impl) -> Impl:
     params, inputs, attrs, outputs = OPDEFS[op]
     keys = [p for p, _ in params]
+    key_set = frozenset(keys) | {"name"}
     required = [p for p, d in params if d is REQ]
     input_names = {name for name, _, _ in inputs}
+    # the attribute parameters: (name, default, kind, allowed), and which of them are dtypes
+    attr_params = tuple((p, d, *attrs.get(p, ("", None))) for p, d in params if p not in input_names)
+    type_params = tuple(p for p, _, kind, _ in attr_params if kind == "type")
+    plain = tuple(inputs)
 
     def raw_op(*args: Any, **kwargs: Any) -> Any:
-        if args:
-            raise TypeError(f"raw_ops.{op} only takes keyword arguments (possible keys: {keys + ['name']}); got "
-                            f"{len(args)} positional argument(s). Pass them by name: "
-                            f"tapegrad.raw_ops.{op}({', '.join(k + '=...' for k in required)}).")
-        kwargs.pop("name", None)
-        unknown = sorted(set(kwargs) - set(keys))
-        missing = [k for k in required if k not in kwargs]
-        if unknown or missing:
-            raise TypeError(f"raw_ops.{op}: expected the keyword arguments {keys}"
-                            + (f"; unknown: {unknown}" if unknown else "")
-                            + (f"; missing: {missing}" if missing else "") + ".")
+        if args or not key_set.issuperset(kwargs) or any(k not in kwargs for k in required):
+            _call_error(op, keys, required, args, kwargs)
         call: dict[str, Any] = {}
-        for p, d in params:
-            if p in input_names:
-                continue
-            kind, allowed = attrs.get(p, ("", None))
+        for p, d, kind, allowed in attr_params:
             call[p] = _check_attr(op, p, kind, allowed, kwargs[p]) if p in kwargs else _default(d)
-        conv = _Converter(op, attrs, {p: v for p, v in call.items() if attrs.get(p, ("",))[0] == "type"})
-        conv.first_dtype([(name, kwargs[name], t) for name, t, _ in inputs if name in kwargs])
-        for name, type_attr, list_attr in inputs:
+        conv = _Converter(op, attrs, {p: call[p] for p in type_params})
+        conv.first_dtype(plain, kwargs)
+        for name, type_attr, list_attr in plain:
             value = kwargs[name]
             if list_attr and list_attr == type_attr:  # a list of tensors of any dtypes (IdentityN, StringFormat)
                 call[name] = [conv.tensor(name, v, "") for v in value]
@@ -202,6 +207,18 @@ def _make(op: str, impl: Impl) -> Impl:
     raw_op.__doc__ = (f"``tapegrad.raw_ops.{op}({shown}, name=None)``: TF {TF_VERSION}'s raw op {op}, keyword "
                       f"arguments only; outputs: {', '.join(n for n, _ in outputs) or 'none'}.")
     return raw_op
+
+
+def _call_error(op: str, keys: list[str], required: list[str], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    if args:
+        raise TypeError(f"raw_ops.{op} only takes keyword arguments (possible keys: {keys + ['name']}); got "
+                        f"{len(args)} positional argument(s). Pass them by name: "
+                        f"tapegrad.raw_ops.{op}({', '.join(k + '=...' for k in required)}).")
+    unknown = sorted(set(kwargs) - set(keys) - {"name"})
+    missing = [k for k in required if k not in kwargs]
+    raise TypeError(f"raw_ops.{op}: expected the keyword arguments {keys}"
+                    + (f"; unknown: {unknown}" if unknown else "")
+                    + (f"; missing: {missing}" if missing else "") + ".")
 
 
 IMPLEMENTATIONS: dict[str, Impl] = _families.implementations()
