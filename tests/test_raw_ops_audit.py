@@ -24,7 +24,7 @@ def test_counts() -> None:
     assert not set(OPDEFS) & set(OTHER_OPS)
     assert raw_ops.UNDEFINED == [], "rerun `python -m tapegrad.raw_ops._generate` after adding table entries"
     assert set(raw_ops.IMPLEMENTATIONS) == set(OPDEFS)
-    assert len(raw_ops.IMPLEMENTATIONS) >= 470 > IMPLEMENTED_BEFORE
+    assert len(raw_ops.IMPLEMENTATIONS) >= 475 > IMPLEMENTED_BEFORE
     assert sorted(dir(raw_ops)) == sorted(OPDEFS)
     print(f"\ntf.raw_ops: {TF_RAW_OP_COUNT} in TF {TF_VERSION}; tapegrad implements {len(OPDEFS)}")
 
@@ -113,6 +113,11 @@ def test_absent_ops_say_why() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'NotAnOp'"):
         raw_ops.NotAnOp  # noqa: B018
     assert all(_families.absent_reason(n) for n in OTHER_OPS)
+    assert _families.absent_reason("ParallelMapDatasetV2").startswith("tf.data")
+    assert _families.absent_reason("TFRecordReaderV2").startswith("queue/reader")
+    assert _families.absent_reason("BatchMatrixInverse").startswith("TF 2.21 has no CPU kernel")
+    with pytest.raises(AttributeError, match="no CPU kernel"):
+        raw_ops.TopK  # noqa: B018
 
 
 def test_user_inputs_not_mutated() -> None:

@@ -106,6 +106,21 @@ def resize_ops(tf: Any) -> Any:
 
 
 @case
+def crop_and_resize_ops(tf: Any) -> Any:
+    r = tf.raw_ops
+    im = tf.reshape(tf.range(2 * 4 * 5 * 2, dtype=tf.float32), [2, 4, 5, 2]) / 10.0
+    boxes = tf.constant([[0.1, 0.2, 0.8, 0.9], [0.0, 0.0, 1.0, 1.0], [0.5, -0.2, 1.2, 0.6]])
+    crops = r.CropAndResize(image=im, boxes=boxes, box_ind=[0, 1, 1], crop_size=[3, 2])
+    g = tf.reshape(tf.range(tf.size(crops), dtype=tf.float32), tf.shape(crops)) / 7.0
+    return (crops, r.CropAndResize(image=im, boxes=boxes, box_ind=[1, 0, 0], crop_size=[2, 2], method="nearest",
+                                   extrapolation_value=-1.0),
+            r.CropAndResizeGradImage(grads=g, boxes=boxes, box_ind=[0, 1, 1], image_size=[2, 4, 5, 2],
+                                     T=tf.float32),
+            r.CropAndResizeGradBoxes(grads=g, image=im, boxes=boxes, box_ind=[0, 1, 1]),
+            outcome(lambda: r.CropAndResize(image=im, boxes=boxes, box_ind=[0, 1], crop_size=[3, 2])))
+
+
+@case
 def nms_ops(tf: Any) -> Any:
     r = tf.raw_ops
     boxes = tf.constant([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [0, 10.1, 1, 11.1],

@@ -95,14 +95,18 @@ _SUFFIXES = (("Dataset", "DatasetV2", "DatasetV3", "DatasetV4", "DatasetReader",
              ("Reader", "ReaderV2"))
 
 
+def _reason(start: str) -> str:
+    return next(reason for _, reason in ABSENT_REASONS if reason.startswith(start))
+
+
 def absent_reason(name: str) -> str:
     for prefixes, reason in ABSENT_REASONS:
         if name.startswith(prefixes):
             return reason
     if name.endswith(_SUFFIXES[0]) or name.startswith("Experimental"):
-        return ABSENT_REASONS[1][1]
+        return _reason("tf.data")
     if name.endswith(_SUFFIXES[1]):
-        return ABSENT_REASONS[2][1]
+        return _reason("queue/reader")
     return "not implemented in tapegrad's raw-op table"
 
 

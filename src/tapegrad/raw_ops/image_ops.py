@@ -108,6 +108,35 @@ def _resize_nearest_grad(grads: Any, size: Any, align_corners: bool, half_pixel_
     return tape.gradient(y, x, output_gradients=grads)
 
 
+def _crop_and_resize(image: Any, boxes: Any, box_ind: Any, crop_size: Any, method: str,
+                     extrapolation_value: float) -> Any:
+    import tapegrad as tg
+
+    return tg.image.crop_and_resize(image, boxes, box_ind, crop_size, method=method,
+                                    extrapolation_value=extrapolation_value)
+
+
+def _crop_grad_image(grads: Any, boxes: Any, box_ind: Any, image_size: Any, T: Any, method: str) -> Any:  # noqa: N803
+    """The gradient of ``CropAndResize`` for the image, in dtype ``T``."""
+    import tapegrad as tg
+
+    x = tg.zeros(np.asarray(image_size.numpy()).tolist(), tg.float32)
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = _crop_and_resize(x, boxes, box_ind, list(grads.shape[1:3]), method, 0.0)
+    return tg.cast(tape.gradient(y, x, output_gradients=grads), T)
+
+
+def _crop_grad_boxes(grads: Any, image: Any, boxes: Any, box_ind: Any, method: str) -> Any:
+    """The gradient of ``CropAndResize`` for the boxes."""
+    import tapegrad as tg
+
+    with tg.GradientTape() as tape:
+        tape.watch(boxes)
+        y = _crop_and_resize(image, boxes, box_ind, list(grads.shape[1:3]), method, 0.0)
+    return tape.gradient(y, boxes, output_gradients=grads)
+
+
 def _decode_raw(bytes: Any, out_type: Any, little_endian: bool) -> Any:  # noqa: A002 - TF's name
     import tapegrad as tg
 
@@ -181,6 +210,9 @@ OPS: dict[str, Impl] = {
     "AdjustSaturation": args(P("image.adjust_saturation"), "images", "scale"),
     "RGBToHSV": args(P("image.rgb_to_hsv"), "images"),
     "ResizeBilinear": _resize_bilinear,
+    "CropAndResize": _crop_and_resize,
+    "CropAndResizeGradImage": _crop_grad_image,
+    "CropAndResizeGradBoxes": _crop_grad_boxes,
     "ResizeNearestNeighbor": _resize_nearest,
     "ResizeBilinearGrad": _resize_bilinear_grad,
     "ResizeNearestNeighborGrad": _resize_nearest_grad,
