@@ -121,6 +121,16 @@ def crop_and_resize_ops(tf: Any) -> Any:
 
 
 @case
+def draw_boxes(tf: Any) -> Any:
+    r = tf.raw_ops
+    im = tf.zeros([2, 6, 7, 3])
+    boxes = tf.constant([[[0.1, 0.1, 0.6, 0.8]], [[0.0, 0.2, 1.0, 0.5]]])
+    return (r.DrawBoundingBoxesV2(images=im, boxes=boxes, colors=[[1.0, 0.5, 0.0, 1.0]]),
+            r.DrawBoundingBoxes(images=im, boxes=boxes),
+            r.DrawBoundingBoxesV2(images=im, boxes=boxes, colors=tf.zeros([0, 4])))
+
+
+@case
 def nms_ops(tf: Any) -> Any:
     r = tf.raw_ops
     boxes = tf.constant([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11], [0, 10.1, 1, 11.1],

@@ -211,6 +211,8 @@ OPS: dict[str, Impl] = {
     "RGBToHSV": args(P("image.rgb_to_hsv"), "images"),
     "ResizeBilinear": _resize_bilinear,
     "CropAndResize": _crop_and_resize,
+    "DrawBoundingBoxesV2": args(P("image.draw_bounding_boxes"), "images", "boxes", "colors"),
+    "DrawBoundingBoxes": lambda images, boxes: P("image.draw_bounding_boxes")(images, boxes, P("zeros")([0, 4])),
     "CropAndResizeGradImage": _crop_grad_image,
     "CropAndResizeGradBoxes": _crop_grad_boxes,
     "ResizeNearestNeighbor": _resize_nearest,
