@@ -36,7 +36,6 @@ from ._opdefs import DT, OPDEFS, OTHER_OPS, REQ, TF_VERSION
 Impl = Callable[..., Any]
 
 _RESOURCE = "=resource"
-_ABSENT_REASONS = _families.ABSENT_REASONS
 
 
 def _dtype(value: Any, op: str, attr: str) -> Any:
