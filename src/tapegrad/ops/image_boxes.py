@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._backend import NUMPY
 from .._dispatch import applyn
 from .._logging import warn_limited
 from .._registry import NO_GRADIENT, defop, spec
@@ -177,8 +178,47 @@ def _seq_sum_wide(terms: np.ndarray, factor: float) -> Any:
     return acc
 
 
-CROP_GRAD_IMAGE = defop("crop_and_resize_grad_image", _crop_grad_image_fwd, None)
-CROP_GRAD_BOXES = defop("crop_and_resize_grad_boxes", _crop_grad_boxes_fwd, None)
+def _crop_weights(shape: tuple[int, ...]) -> Any:
+    return np.random.default_rng(7).normal(size=shape)
+
+
+def _crop_tape_grad(tf: Any, x: Any, b: Any, i: Any, wrt: int) -> Any:
+    """The gradient of ``sum(crop · W)`` w.r.t. the image (``wrt=0``) or the boxes (1): runs the gradient op."""
+    with tf.GradientTape() as tape:
+        tape.watch([x, b])
+        y = _crop_raw(x, b, i, (4, 3))
+        loss = tf.reduce_sum(y * tf.constant(_crop_weights(tuple(y.shape))))
+    return tape.gradient(loss, [x, b][wrt])
+
+
+def _crop_fd(x: Any, b: Any, i: Any, wrt: int, eps: float = 1e-6) -> Any:
+    """Central finite differences of ``sum(crop · W)`` (float64; the crop is linear in the image and smooth in the
+    boxes away from pixel edges, which the specs' jittered boxes avoid)."""
+    from .. import _tensor
+
+    def f(xx: Any, bb: Any) -> float:
+        y = _crop_raw(_tensor.make(xx, NUMPY), _tensor.make(bb, NUMPY), _tensor.make(i, NUMPY), (4, 3))._value
+        return float(np.sum(y * _crop_weights(y.shape)))
+
+    base = [np.array(x, np.float64), np.array(b, np.float64)]
+    target = base[wrt]
+    out = np.zeros_like(target)
+    for k in np.ndindex(target.shape):
+        hi, lo = [a.copy() for a in base], [a.copy() for a in base]
+        hi[wrt][k] += eps
+        lo[wrt][k] -= eps
+        out[k] = (f(*hi) - f(*lo)) / (2 * eps)
+    return out
+
+
+CROP_GRAD_IMAGE = defop("crop_and_resize_grad_image", _crop_grad_image_fwd, None, test=spec(
+    lambda tf, x, b, i: _crop_tape_grad(tf, x, b, i, 0), lambda rng: _crop_args(rng),
+    ref=lambda x, b, i: _crop_fd(x, b, i, 0), grad=(), order2=False, tf=False, rtol=1e-6, atol=1e-7,
+    name="via crop_and_resize"))
+CROP_GRAD_BOXES = defop("crop_and_resize_grad_boxes", _crop_grad_boxes_fwd, None, test=spec(
+    lambda tf, x, b, i: _crop_tape_grad(tf, x, b, i, 1), lambda rng: _crop_args(rng),
+    ref=lambda x, b, i: _crop_fd(x, b, i, 1), grad=(), order2=False, tf=False, rtol=1e-5, atol=1e-6,
+    name="via crop_and_resize"))
 
 
 def _crop_vjp(F: Any, g: Any, ins: Any, out: Any, p: Any, needs: Any) -> Any:
@@ -219,7 +259,28 @@ def _crop_jvp_boxes_fwd(F: Any, image: Any, boxes: Any, ind: Any, tb: Any, crop:
     return np.where(g.ok[..., None], val, dt(0)).astype(dt, copy=False)
 
 
-CROP_JVP_BOXES = defop("crop_and_resize_jvp_boxes", _crop_jvp_boxes_fwd, None)
+def _crop_box_jvp(tf: Any, x: Any, b: Any, i: Any) -> Any:
+    """The crops' forward-mode tangent for a fixed box tangent (runs the JVP op)."""
+    with tf.autodiff.ForwardAccumulator(b, tf.constant(_crop_weights(tuple(b.shape)))) as acc:
+        y = _crop_raw(x, b, i, (4, 3))
+    return acc.jvp(y)
+
+
+def _crop_box_jvp_fd(x: Any, b: Any, i: Any, eps: float = 1e-6) -> Any:
+    from .. import _tensor
+
+    def f(bb: Any) -> Any:
+        return _crop_raw(_tensor.make(np.asarray(x, np.float64), NUMPY), _tensor.make(bb, NUMPY),
+                         _tensor.make(i, NUMPY), (4, 3))._value
+
+    t = _crop_weights(np.shape(b))
+    b64 = np.asarray(b, np.float64)
+    return (f(b64 + eps * t) - f(b64 - eps * t)) / (2 * eps)
+
+
+CROP_JVP_BOXES = defop("crop_and_resize_jvp_boxes", _crop_jvp_boxes_fwd, None, test=spec(
+    _crop_box_jvp, lambda rng: _crop_args(rng), ref=_crop_box_jvp_fd, grad=(), order2=False, tf=False, rtol=1e-5,
+    atol=1e-6, name="via crop_and_resize"))
 
 
 def _crop_jvp(F: Any, ts: Any, ins: Any, out: Any, p: Any) -> Any:
@@ -424,7 +485,13 @@ def _glimpse_fwd(F: Any, x: Any, offsets: Any, size: tuple[int, int], centered: 
     return out
 
 
-GLIMPSE = defop("extract_glimpse", _glimpse_fwd, NO_GRADIENT, stateful=True)  # LookupError, as TF
+GLIMPSE = defop("extract_glimpse", _glimpse_fwd, NO_GRADIENT, stateful=True,  # LookupError, as TF
+                test=spec(lambda tf, x, o: tf.image.extract_glimpse(x, [2, 3], o, centered=False, normalized=False,
+                                                                    noise="zero"),
+                          lambda rng: (rng.normal(size=(2, 5, 6, 1)).astype(np.float32),
+                                       np.array([[1.0, 2.0], [2.0, 0.0]], np.float32)),
+                          ref=lambda x, o: np.stack([x[0, 1:3, 2:5], x[1, 2:4, 0:3]]), grad=(), order2=False,
+                          tf=False))
 
 
 def extract_glimpse(input: Any, size: Any, offsets: Any, centered: bool = True, normalized: bool = True,
