@@ -72,6 +72,10 @@ _LAZY = ("config", "constraints", "dtype_policies", "mixed_precision", "ops", "r
 _LAZY += ("export",)  # keras.export (ExportArchive): tf.saved_model artifacts
 __all__ += ["export"]
 _LAZY += ("applications", "datasets", "preprocessing")  # the legacy tf.keras modules
+from ._quantizer import Quantizer  # noqa: E402  (base names: keras.Initializer/Regularizer/Quantizer)
+
+Initializer, Regularizer = initializers.Initializer, regularizers.Regularizer
+__all__ += ["Initializer", "Quantizer", "Regularizer"]
 __all__ += ["applications", "datasets", "preprocessing"]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import schedules
+from . import legacy, schedules  # noqa: F401  (keras.optimizers.legacy)
 from ._base import Optimizer
 from ._loss_scale import LossScaleOptimizer
 from ._multi import MultiOptimizer, OptimizerMap
