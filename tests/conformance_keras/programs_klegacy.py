@@ -351,3 +351,46 @@ def prog_legacy_applications_weights_file(tf: Any, keras: Any) -> Any:
     wrong = caught(lambda: apps.MobileNet(weights=os.path.join(root, "ResNet50V2.h5"), input_shape=(32, 32, 3),
                                           alpha=0.25, classes=4))
     return out, wrong
+
+
+# -- tf.keras.backend legacy functions --------------------------------------------------------------------------------
+@program
+def prog_legacy_backend_ctc_rnn(tf: Any, keras: Any) -> Any:
+    """tf.keras.backend legacy: ctc_label_dense_to_sparse, ctc_batch_cost (values and gradient), ctc_decode
+    (greedy and beam search, top paths), rnn (masks, go_backwards, constants, zero_output_for_mask,
+    return_all_outputs, time_major), gradients outside a graph (RuntimeError)."""
+    K = tf.keras.backend
+    rng = np.random.default_rng(8)
+    labels = np.array([[1, 2, 2, 0], [3, 0, 0, 0], [2, 1, 3, 1]], dtype="int32")
+    st = K.ctc_label_dense_to_sparse(labels, np.array([3, 1, 4], dtype="int32"))
+    sparse = (np.asarray(st.indices).tolist(), np.asarray(st.values).tolist(), np.asarray(st.dense_shape).tolist())
+    logits = rng.normal(0, 1, (3, 9, 5)).astype("float32")
+    probs = tf.nn.softmax(tf.constant(logits))
+    with tf.GradientTape() as tape:
+        tape.watch(probs)
+        cost = K.ctc_batch_cost(tf.constant(labels), probs, np.array([[9], [6], [9]]), np.array([[3], [1], [4]]))
+    grad = tape.gradient(cost, probs)
+    decodes = []
+    for kw in ({}, {"greedy": False, "beam_width": 4, "top_paths": 2}, {"greedy": False, "beam_width": 10}):
+        paths, log_prob = K.ctc_decode(probs, np.array([9, 6, 9]), **kw)
+        decodes.append(([np.asarray(p) for p in paths], np.asarray(log_prob)))
+    w = rng.normal(0, 0.5, (2, 3)).astype("float32")
+
+    def step(x, states):
+        h = tf.tanh(tf.matmul(x, tf.constant(w)) + states[0] + (states[1] if len(states) > 1 else 0.0))
+        return h, [h]
+
+    x = rng.normal(0, 1, (2, 5, 2)).astype("float32")
+    mask = np.array([[1, 1, 0, 1, 0], [1, 0, 0, 1, 1]], dtype=bool)
+    h0 = np.zeros((2, 3), "float32")
+    runs = []
+    mask = tf.constant(mask)
+    h0 = tf.constant(h0)
+    for kw in ({}, {"mask": mask}, {"mask": mask, "zero_output_for_mask": True}, {"go_backwards": True},
+               {"go_backwards": True, "mask": mask}, {"constants": [tf.constant(np.full((2, 3), 0.1, "float32"))]},
+               {"return_all_outputs": False}, {"time_major": True}):
+        xi = np.swapaxes(x, 0, 1) if kw.get("time_major") else x
+        last, outs, states = K.rnn(step, tf.constant(xi), [h0], **kw)
+        runs.append((np.asarray(last), np.asarray(outs), [np.asarray(s) for s in states]))
+    error = caught(lambda: K.gradients(tf.constant(1.0), [tf.Variable(1.0)]))
+    return sparse, np.asarray(cost), np.asarray(grad), decodes, runs, error

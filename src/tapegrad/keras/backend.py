@@ -162,3 +162,6 @@ from ._backend_ops import *  # noqa: E402,F403
 from ._backend_ops import __all__ as _ops_all  # noqa: E402
 
 __all__ += _ops_all
+from ._backend_legacy import ctc_batch_cost, ctc_decode, ctc_label_dense_to_sparse, gradients, rnn  # noqa: E402
+
+__all__ += ["ctc_batch_cost", "ctc_decode", "ctc_label_dense_to_sparse", "gradients", "rnn"]
