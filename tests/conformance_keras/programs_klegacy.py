@@ -394,3 +394,35 @@ def prog_legacy_backend_ctc_rnn(tf: Any, keras: Any) -> Any:
         runs.append((np.asarray(last), np.asarray(outs), [np.asarray(s) for s in states]))
     error = caught(lambda: K.gradients(tf.constant(1.0), [tf.Variable(1.0)]))
     return sparse, np.asarray(cost), np.asarray(grad), decodes, runs, error
+
+
+@program
+def prog_legacy_reversible_embedding(tf: Any, keras: Any) -> Any:
+    """keras.layers.ReversibleEmbedding: forward lookups, reverse logits tied and untied, logit_soft_cap,
+    reverse_dtype, mask_zero, weights and config, gradients of a tied language-model loss."""
+    keras.backend.clear_session(free_memory=False)
+    rng = np.random.default_rng(6)
+    out = []
+    for kw in ({}, {"tie_weights": False}, {"logit_soft_cap": 2.0}, {"reverse_dtype": "float16"},
+               {"mask_zero": True, "tie_weights": False, "logit_soft_cap": 1.5}):
+        layer = keras.layers.ReversibleEmbedding(7, 4, **kw)
+        layer.build()
+        for w in layer.weights:
+            w.assign(rng.normal(0, 1, tuple(w.shape)).astype("float32"))
+        ids = np.array([[1, 0, 6], [3, 3, 2]])
+        hidden = layer(ids)
+        mask = getattr(hidden, "_keras_mask", None)
+        logits = layer(rng.normal(0, 1, (2, 3, 4)).astype("float32"), reverse=True)
+        out.append((np.asarray(hidden), np.asarray(logits), np.asarray(logits).dtype.name,
+                    None if mask is None else np.asarray(mask), [w.path for w in layer.weights],
+                    len(layer.trainable_weights), {k: layer.get_config()[k] for k in (
+                        "input_dim", "output_dim", "mask_zero", "tie_weights", "reverse_dtype", "logit_soft_cap")}))
+    layer = keras.layers.ReversibleEmbedding(5, 3, logit_soft_cap=3.0)
+    layer.build()
+    layer.embeddings.assign(rng.normal(0, 1, (5, 3)).astype("float32"))
+    ids = tf.constant([[1, 2, 4]])
+    with tf.GradientTape() as tape:
+        logits = layer(layer(ids), reverse=True)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([[2, 4, 0]]), logits))
+    grad = tape.gradient(loss, layer.trainable_weights[0].value)
+    return out, np.asarray(loss), np.asarray(grad)

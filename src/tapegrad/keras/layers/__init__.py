@@ -182,3 +182,6 @@ from . import tfsm_layer as _tfsm_layer  # noqa: E402
 from .tfsm_layer import *  # noqa: E402,F401,F403
 
 __all__ += _tfsm_layer.__all__
+from .reversible_embedding import ReversibleEmbedding  # noqa: E402
+
+__all__ += ["ReversibleEmbedding"]
