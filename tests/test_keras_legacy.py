@@ -109,3 +109,28 @@ def test_applications_argument_errors():
         keras.applications.DenseNet121(weights=None, input_shape=(None, None, 3))
     with pytest.raises(AttributeError):
         getattr(keras.applications, "NoSuchNet")  # noqa: B009
+
+
+# Keras 3.15's values for the deeper variants (recorded with weights=None): the Keras lane compares one or two
+# configurations per family in full (layer names, weights, shapes); these check the block counts and widths.
+KERAS_COUNTS = [
+    ("ResNet101", {"include_top": False, "pooling": "max"}, 42658176, (None, 2048), 346),
+    ("ResNet152", {"include_top": False, "pooling": "max"}, 58370944, (None, 2048), 516),
+    ("ResNet101V2", {"input_shape": (40, 40, 3), "classes": 3}, 42632707, (None, 3), 379),
+    ("ResNet152V2", {"include_top": False, "pooling": "avg"}, 58331648, (None, 2048), 565),
+    ("DenseNet169", {"include_top": False, "pooling": "max"}, 12642880, (None, 1664), 596),
+    ("DenseNet201", {"include_top": False, "pooling": "avg"}, 18321984, (None, 1920), 708),
+    ("MobileNetV2", {"alpha": 1.4, "input_shape": (33, 33, 3), "classes": 7}, 4376263, (None, 7), 156),
+    ("EfficientNetB3", {"include_top": False, "pooling": "max"}, 10783535, (None, 1536), 385),
+    ("EfficientNetB7", {"include_top": False}, 64097687, (None, None, None, 2560), 813),
+    ("Xception", {"input_shape": (80, 80, 3), "classes": 5}, 20871725, (None, 5), 134),
+    ("InceptionV3", {"include_top": False, "pooling": "avg"}, 21802784, (None, 2048), 312),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "params", "output_shape", "n_layers"), KERAS_COUNTS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(KERAS_COUNTS)])
+def test_application_variants_match_keras_counts(name, kwargs, params, output_shape, n_layers):
+    keras.backend.clear_session(free_memory=False)
+    model = getattr(keras.applications, name)(weights=None, **kwargs)
+    assert (model.count_params(), tuple(model.output_shape), len(model.layers)) == (params, output_shape, n_layers)
