@@ -35,6 +35,8 @@ class TypeSpec(abc.ABC):  # noqa: B024 - TF's abstract base; concrete specs regi
     def is_compatible_with(self, spec_or_value: Any) -> bool:
         """Whether a value of ``spec_or_value``'s type could be described by this spec (the same type, with
         compatible components)."""
+        from .graph_compat import type_spec_from_value
+
         other = spec_or_value if isinstance(spec_or_value, TypeSpec) else type_spec_from_value(spec_or_value)
         return type(other) is type(self) and self._compatible(other)
 
@@ -184,12 +186,6 @@ class NoneTensorSpec(TypeSpec):
 
     def __repr__(self) -> str:
         return "NoneTensorSpec()"
-
-
-def type_spec_from_value(value: Any) -> Any:
-    from .graph_compat import type_spec_from_value as spec_of
-
-    return spec_of(value)
 
 
 def _register() -> None:

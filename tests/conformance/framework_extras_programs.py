@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from image_programs import _error_classes as _errs  # noqa: E402 - the image lane's helper
 from strings_ragged_programs import main as _main  # noqa: E402
 
 CASES: dict[str, Callable[[Any], Any]] = {}
@@ -20,16 +21,6 @@ def case(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     CASES[fn.__name__] = fn
     return fn
 
-
-def _errs(*fns: Callable[[], Any]) -> list[str]:
-    out = []
-    for fn in fns:
-        try:
-            fn()
-            out.append("no error")
-        except Exception as exc:  # noqa: BLE001 - compared by class
-            out.append(type(exc).__name__)
-    return out
 
 
 @case

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from image_programs import _error_classes as _errs  # noqa: E402 - the image lane's helper
 from strings_ragged_programs import main as _main  # noqa: E402
 
 CASES: dict[str, Callable[[Any], Any]] = {}
@@ -31,16 +32,6 @@ def _np(tf: Any) -> Any:
 A = np.arange(12, dtype=np.float32).reshape(3, 4) / 4.0 - 1.0
 I32 = np.array([[3, -1, 4], [1, -5, 9]], np.int32)
 
-
-def _errs(*fns: Callable[[], Any]) -> list[str]:
-    out = []
-    for fn in fns:
-        try:
-            fn()
-            out.append("no error")
-        except Exception as exc:  # noqa: BLE001 - compared by class
-            out.append(type(exc).__name__)
-    return out
 
 
 # -- creation and dtype inference ----------------------------------------------------------------------------------

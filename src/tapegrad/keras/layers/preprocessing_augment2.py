@@ -38,15 +38,8 @@ def _kimage() -> Any:
     return image
 
 
-class _SeededLayer(BaseImagePreprocessingLayer):
-    """A layer whose draws come from ``seed`` when a composing layer passes one, else its own generator."""
-
-    def _init_seed(self, seed: int | None) -> None:
-        self.seed = seed
-        self.generator = SeedGenerator(seed)
-
-    def _gen(self, seed: Any) -> Any:
-        return seed if seed is not None else self.generator
+class _ColourLayer(BaseImagePreprocessingLayer):
+    """A layer that changes pixel values only: labels, segmentation masks and bounding boxes pass through."""
 
     def transform_labels(self, labels: Any, transformation: Any, training: bool = True) -> Any:
         return labels
@@ -56,6 +49,17 @@ class _SeededLayer(BaseImagePreprocessingLayer):
 
     def transform_bounding_boxes(self, boxes: Any, transformation: Any, training: bool = True) -> Any:
         return boxes
+
+
+class _SeededLayer(_ColourLayer):
+    """A layer whose draws come from ``seed`` when a composing layer passes one, else its own generator."""
+
+    def _init_seed(self, seed: int | None) -> None:
+        self.seed = seed
+        self.generator = SeedGenerator(seed)
+
+    def _gen(self, seed: Any) -> Any:
+        return seed if seed is not None else self.generator
 
 
 def _factor_by_name(factor: Any, name: str, bounds: tuple[float, float] = (0, 1)) -> tuple[float, float]:
@@ -79,7 +83,7 @@ def _axes(data_format: str) -> tuple[int, int, int]:
     return (-2, -1, -3) if data_format == "channels_first" else (-3, -2, -1)
 
 
-class AutoContrast(BaseImagePreprocessingLayer):
+class AutoContrast(_ColourLayer):
     """Stretch each image's values (per channel) to fill ``value_range``: the minimum maps to the low end, the
     maximum to the high end; a constant channel is returned unchanged. Applied in training and inference.
 
@@ -106,20 +110,11 @@ class AutoContrast(BaseImagePreprocessingLayer):
         out = _rescale(out, (0, 255), self.value_range, dt)
         return tg.where(tg.math.is_nan(out), tg.cast(images, out.dtype), out)
 
-    def transform_labels(self, labels: Any, transformation: Any, training: bool = True) -> Any:
-        return labels
-
-    def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
-        return masks
-
-    def transform_bounding_boxes(self, boxes: Any, transformation: Any, training: bool = True) -> Any:
-        return boxes
-
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "value_range": self.value_range}
 
 
-class Equalization(BaseImagePreprocessingLayer):
+class Equalization(_ColourLayer):
     """Histogram-equalize each channel (``bins`` bins over ``value_range``): values are remapped through the
     channel's cumulative histogram, taken over the whole batch as Keras does. Applied when ``training``.
 
@@ -167,15 +162,6 @@ class Equalization(BaseImagePreprocessingLayer):
         n = int(x.shape[c_axis])
         chans = [self._equalize(x[..., i, :, :] if c_axis == -3 else x[..., i]) for i in range(n)]
         return tg.cast(tg.stack(chans, axis=c_axis), self.compute_dtype)
-
-    def transform_labels(self, labels: Any, transformation: Any, training: bool = True) -> Any:
-        return labels
-
-    def transform_segmentation_masks(self, masks: Any, transformation: Any, training: bool = True) -> Any:
-        return masks
-
-    def transform_bounding_boxes(self, boxes: Any, transformation: Any, training: bool = True) -> Any:
-        return boxes
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "bins": self.bins, "value_range": self.value_range}
