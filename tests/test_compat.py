@@ -91,7 +91,7 @@ def test_every_own_v1_name_resolves() -> None:
     from tapegrad.compat.v1 import _OWN, _resolve
 
     for name in _OWN:
-        assert _resolve(name) is not None or name.endswith(("_initializer", "add_loss")), name
+        _resolve(name)  # AttributeError when a registry entry names an attribute its module lacks
 
 
 @pytest.mark.parametrize("kind", ["bilinear", "bicubic"])
